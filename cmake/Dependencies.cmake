@@ -1,0 +1,39 @@
+# Every external dependency, each from a Debian package (scripts/setup.sh installs them).
+# A missing one stops configuration with the package that provides it.
+
+macro(panic_require found_var what package)
+  if(NOT ${found_var})
+    message(FATAL_ERROR "panic-tda needs ${what}: install the Debian package '${package}' "
+                        "(or run scripts/setup.sh, which installs every dependency)")
+  endif()
+endmacro()
+
+find_package(Threads REQUIRED)
+
+find_package(SQLite3)
+panic_require(SQLite3_FOUND "SQLite 3 (the embedded database)" libsqlite3-dev)
+
+find_package(nlohmann_json 3.10 QUIET)
+panic_require(nlohmann_json_FOUND "nlohmann-json (config and --json output)" nlohmann-json3-dev)
+
+find_package(ZLIB)
+panic_require(ZLIB_FOUND "zlib (NPZ archives: CRC-32 and deflate)" zlib1g-dev)
+
+find_package(JPEG)
+panic_require(JPEG_FOUND "libjpeg-turbo (JPEG-q30 loop detection)" libjpeg62-turbo-dev)
+
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(WEBP QUIET IMPORTED_TARGET libwebp)
+panic_require(WEBP_FOUND "libwebp (image storage)" libwebp-dev)
+
+find_package(Eigen3 3.3 QUIET NO_MODULE)
+panic_require(Eigen3_FOUND "Eigen 3 (native model inference)" libeigen3-dev)
+
+if(PANIC_BUILD_TESTS)
+  find_package(GTest)
+  panic_require(GTest_FOUND "GoogleTest" "libgtest-dev libgmock-dev")
+endif()
+if(PANIC_BUILD_BENCH)
+  find_package(benchmark QUIET)
+  panic_require(benchmark_FOUND "Google Benchmark" libbenchmark-dev)
+endif()

@@ -1,0 +1,16 @@
+# Compiler launcher and linker: ccache and mold when present (they matter on 2 cores).
+find_program(PANIC_CCACHE ccache)
+if(PANIC_CCACHE)
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${PANIC_CCACHE})
+endif()
+find_program(PANIC_MOLD mold)
+if(PANIC_MOLD AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  add_link_options(-fuse-ld=mold)
+endif()
+
+# Warnings apply to our own targets only (see panic_add_warnings).
+function(panic_add_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor)
+endfunction()
+
+set(THREADS_PREFER_PTHREAD_FLAG ON)

@@ -1,0 +1,72 @@
+#include "panic/cli/command.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <ostream>
+
+namespace panic::cli {
+
+std::optional<std::string> ParsedArgs::Get(const std::string& name) const {
+  auto it = values.find(name);
+  if (it == values.end() || it->second.empty()) return std::nullopt;
+  return it->second.back();
+}
+
+Result<long long> ParsedArgs::GetInt(const std::string& name, long long default_value) const {
+  auto v = Get(name);
+  if (!v) return default_value;
+  errno = 0;
+  char* end = nullptr;
+  long long x = std::strtoll(v->c_str(), &end, 10);
+  if (v->empty() || *end != '\0' || errno != 0) {
+    return Status::InvalidArgument("--" + name + ": '" + *v + "' is not an integer");
+  }
+  return x;
+}
+
+Result<double> ParsedArgs::GetDouble(const std::string& name, double default_value) const {
+  auto v = Get(name);
+  if (!v) return default_value;
+  errno = 0;
+  char* end = nullptr;
+  double x = std::strtod(v->c_str(), &end);
+  if (v->empty() || *end != '\0' || errno != 0) {
+    return Status::InvalidArgument("--" + name + ": '" + *v + "' is not a number");
+  }
+  return x;
+}
+
+Result<std::string> ParsedArgs::GetChoice(const std::string& name, const std::vector<std::string>& allowed,
+                                          const std::string& default_value) const {
+  auto v = Get(name);
+  if (!v) return default_value;
+  for (const auto& a : allowed) {
+    if (*v == a) return *v;
+  }
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  return Status::InvalidArgument("--" + name + ": '" + *v + "' is not one of: " + list);
+}
+
+int ReportError(const Status& status, Context& ctx) {
+  ctx.err << "error: " << status.message() << "\n";
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kNotFound:
+    case StatusCode::kAlreadyExists:
+      return kExitUsage;
+    default:
+      return kExitFailure;
+  }
+}
+
+std::vector<CommandSpec> AllCommands() {
+  std::vector<CommandSpec> all;
+  for (auto group : {ExperimentCommands, RunCommands, ModelCommands, TdaCommands}) {
+    auto cmds = group();
+    all.insert(all.end(), cmds.begin(), cmds.end());
+  }
+  return all;
+}
+
+}  // namespace panic::cli

@@ -1,0 +1,79 @@
+// The CLI's command table: `panic-tda [--db PATH] [--json] <noun> <verb> [args] [options]`.
+// A command is parsed against its CommandSpec, then run with a Context. Commands only
+// parse, call the library and print; all logic a test needs lives below cli/.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "panic/core/status.h"
+
+namespace panic::cli {
+
+// Exit codes, documented in the README.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // runtime failure (I/O, model, corruption)
+inline constexpr int kExitUsage = 2;    // bad input: usage, config, arguments, unknown id
+
+struct OptionSpec {
+  std::string name;        // without the leading "--"
+  std::string value_name;  // empty: a flag without a value
+  std::string help;
+  bool repeatable = false;
+};
+
+class ParsedArgs {
+ public:
+  std::vector<std::string> positional;
+  std::map<std::string, std::vector<std::string>> values;  // option → each given value
+
+  bool Has(const std::string& name) const { return values.count(name) > 0; }
+  std::optional<std::string> Get(const std::string& name) const;
+  // The option as an integer (default when absent); InvalidArgument names the option.
+  Result<long long> GetInt(const std::string& name, long long default_value) const;
+  Result<double> GetDouble(const std::string& name, double default_value) const;
+  // One of `allowed` (default when absent).
+  Result<std::string> GetChoice(const std::string& name, const std::vector<std::string>& allowed,
+                                const std::string& default_value) const;
+};
+
+struct Context {
+  std::string db_path;
+  bool json = false;
+  bool stdout_is_tty = false;
+  std::ostream& out;
+  std::ostream& err;
+};
+
+struct CommandSpec {
+  std::string noun;
+  std::string verb;
+  std::string summary;
+  std::string arguments;  // e.g. "CONFIG" or "ID"
+  size_t min_positional = 0;
+  size_t max_positional = 0;  // SIZE_MAX for any number
+  std::vector<OptionSpec> options;
+  std::string details;  // extra help text, may be empty
+  std::function<int(const ParsedArgs&, Context&)> run;
+};
+
+// Prints "error: <message>" and returns the exit code for the status:
+// kExitUsage for InvalidArgument/NotFound/AlreadyExists, kExitFailure otherwise.
+int ReportError(const Status& status, Context& ctx);
+
+// The command groups, each defined in its own <noun>_commands.cpp.
+std::vector<CommandSpec> ExperimentCommands();
+std::vector<CommandSpec> RunCommands();
+std::vector<CommandSpec> ModelCommands();
+std::vector<CommandSpec> TdaCommands();
+
+std::vector<CommandSpec> AllCommands();
+
+// Entry point of the executable; returns the process exit code.
+int Main(int argc, char** argv);
+
+}  // namespace panic::cli

@@ -1,0 +1,189 @@
+// Argument dispatch: global options, then <noun> <verb>, then the command's own
+// arguments. Every command answers --help.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "panic/cli/command.h"
+
+namespace panic::cli {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+constexpr const char* kDefaultDb = "./panic_tda.db";
+
+std::string CommandHelp(const CommandSpec& c) {
+  std::ostringstream os;
+  os << "usage: panic-tda [--db PATH] [--json] " << c.noun << " " << c.verb;
+  if (!c.arguments.empty()) os << " " << c.arguments;
+  if (!c.options.empty()) os << " [options]";
+  os << "\n\n" << c.summary << "\n";
+  if (!c.details.empty()) os << "\n" << c.details << "\n";
+  if (!c.options.empty()) {
+    os << "\noptions:\n";
+    for (const auto& o : c.options) {
+      std::string left = "  --" + o.name + (o.value_name.empty() ? "" : " " + o.value_name);
+      if (left.size() < 28) left.resize(28, ' '); else left += "  ";
+      os << left << o.help << "\n";
+    }
+  }
+  os << "\nglobal options:\n"
+     << "  --db PATH                   database file (default ./panic_tda.db, or $PANIC_TDA_DB)\n"
+     << "  --json                      machine-readable output\n";
+  return os.str();
+}
+
+std::string MainHelp(const std::vector<CommandSpec>& cmds) {
+  std::ostringstream os;
+  os << "panic-tda " << kVersion << " — generative-model feedback loops and their topology\n\n"
+     << "usage: panic-tda [--db PATH] [--json] <noun> <verb> [args] [options]\n\n"
+     << "commands:\n";
+  for (const auto& c : cmds) {
+    std::string left = "  " + c.noun + " " + c.verb + (c.arguments.empty() ? "" : " " + c.arguments);
+    if (left.size() < 36) left.resize(36, ' '); else left += "  ";
+    os << left << c.summary << "\n";
+  }
+  os << "\nglobal options:\n"
+     << "  --db PATH     database file (default ./panic_tda.db, or $PANIC_TDA_DB)\n"
+     << "  --json        machine-readable output for listings and shows\n"
+     << "  --help        this text; `panic-tda <noun> <verb> --help` for one command\n"
+     << "  --version     print the version\n\n"
+     << "exit codes: 0 ok, 1 runtime failure, 2 bad input or usage\n";
+  return os.str();
+}
+
+// Parses the command's own arguments. Unknown options are usage errors.
+Result<ParsedArgs> ParseCommandArgs(const CommandSpec& spec, const std::vector<std::string>& args) {
+  ParsedArgs parsed;
+  bool only_positional = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (only_positional || a.size() < 2 || a.rfind("--", 0) != 0) {
+      parsed.positional.push_back(a);
+      continue;
+    }
+    if (a == "--") {
+      only_positional = true;
+      continue;
+    }
+    std::string name = a.substr(2);
+    std::optional<std::string> inline_value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      inline_value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    const OptionSpec* opt = nullptr;
+    for (const auto& o : spec.options) {
+      if (o.name == name) opt = &o;
+    }
+    if (!opt) {
+      std::string known;
+      for (const auto& o : spec.options) known += (known.empty() ? "--" : ", --") + o.name;
+      return Status::InvalidArgument("unknown option '--" + name + "' for '" + spec.noun + " " + spec.verb +
+                                     "'" + (known.empty() ? " (it takes no options)" : "; known: " + known));
+    }
+    if (opt->value_name.empty()) {
+      if (inline_value) return Status::InvalidArgument("option --" + name + " takes no value");
+      parsed.values[name].push_back("");
+      continue;
+    }
+    std::string value;
+    if (inline_value) {
+      value = *inline_value;
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return Status::InvalidArgument("option --" + name + " needs a value (" + opt->value_name + ")");
+    }
+    if (!opt->repeatable && parsed.values.count(name)) {
+      return Status::InvalidArgument("option --" + name + " given more than once");
+    }
+    parsed.values[name].push_back(value);
+  }
+  if (parsed.positional.size() < spec.min_positional || parsed.positional.size() > spec.max_positional) {
+    return Status::InvalidArgument("'" + spec.noun + " " + spec.verb + "' expects " +
+                                   (spec.arguments.empty() ? std::string("no arguments") : spec.arguments) +
+                                   ", got " + std::to_string(parsed.positional.size()) + " argument(s)");
+  }
+  return parsed;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  const char* env_db = std::getenv("PANIC_TDA_DB");
+  Context ctx{env_db && *env_db ? env_db : kDefaultDb, false, isatty(STDOUT_FILENO) == 1, std::cout, std::cerr};
+  const std::vector<CommandSpec> cmds = AllCommands();
+
+  // Global options may stand anywhere; the rest keeps its order.
+  std::vector<std::string> rest;
+  bool help = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--db" || a.rfind("--db=", 0) == 0) {
+      if (a == "--db") {
+        if (i + 1 >= argc) {
+          ctx.err << "error: --db needs a value (PATH)\n";
+          return kExitUsage;
+        }
+        ctx.db_path = argv[++i];
+      } else {
+        ctx.db_path = a.substr(5);
+      }
+    } else if (a == "--json") {
+      ctx.json = true;
+    } else if (a == "--help" || a == "-h") {
+      help = true;
+    } else if (a == "--version") {
+      ctx.out << "panic-tda " << kVersion << "\n";
+      return kExitOk;
+    } else {
+      rest.push_back(a);
+    }
+  }
+  if (rest.empty()) {
+    (help ? ctx.out : ctx.err) << MainHelp(cmds);
+    return help ? kExitOk : kExitUsage;
+  }
+  std::set<std::string> nouns;
+  for (const auto& c : cmds) nouns.insert(c.noun);
+  if (!nouns.count(rest[0])) {
+    ctx.err << "error: unknown command '" << rest[0] << "'\n\n" << MainHelp(cmds);
+    return kExitUsage;
+  }
+  const CommandSpec* spec = nullptr;
+  if (rest.size() >= 2) {
+    for (const auto& c : cmds) {
+      if (c.noun == rest[0] && c.verb == rest[1]) spec = &c;
+    }
+  }
+  if (!spec) {
+    std::ostream& os = help && rest.size() == 1 ? ctx.out : ctx.err;
+    if (rest.size() >= 2) os << "error: unknown command '" << rest[0] << " " << rest[1] << "'\n\n";
+    os << "'" << rest[0] << "' commands:\n";
+    for (const auto& c : cmds) {
+      if (c.noun == rest[0]) os << "  " << c.noun << " " << c.verb << " " << c.arguments << "  — " << c.summary << "\n";
+    }
+    return help && rest.size() == 1 ? kExitOk : kExitUsage;
+  }
+  if (help) {
+    ctx.out << CommandHelp(*spec);
+    return kExitOk;
+  }
+  auto parsed = ParseCommandArgs(*spec, std::vector<std::string>(rest.begin() + 2, rest.end()));
+  if (!parsed.ok()) {
+    ctx.err << "error: " << parsed.status().message() << "\n\n" << CommandHelp(*spec);
+    return kExitUsage;
+  }
+  try {
+    return spec->run(*parsed, ctx);
+  } catch (const std::exception& e) {
+    ctx.err << "error: internal: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+}  // namespace panic::cli

@@ -1,0 +1,7 @@
+#include "panic/models/registry.h"
+
+namespace panic::models {
+
+void RegisterNativeModels(ModelRegistry& /*registry*/) {}
+
+}  // namespace panic::models

@@ -1,0 +1,46 @@
+// Helpers shared by the test executables: temporary folders, running the built CLI or
+// any shell command with captured output, and finding the Debian oracles.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace panic::testing {
+
+// A fresh folder under the system temp dir, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string File(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `command` with /bin/sh, capturing stdout and stderr separately.
+CommandResult RunShell(const std::string& command);
+// Runs the built panic-tda with these arguments (each shell-quoted).
+// `env` is prepended verbatim, e.g. "PANIC_TDA_DB=/tmp/x.db".
+CommandResult RunCli(const std::vector<std::string>& args, const std::string& env = "");
+std::string ShellQuote(const std::string& s);
+
+std::string SourcePath(const std::string& relative);  // inside the source tree
+std::string CliPath();
+
+// Debian's /usr/bin/python3 with numpy importable (the oracle for blobs and recipes).
+bool HaveSystemNumpy();
+std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, const std::string& contents);
+
+}  // namespace panic::testing
