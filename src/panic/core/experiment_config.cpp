@@ -1,0 +1,255 @@
+#include "panic/core/experiment_config.h"
+
+#include <algorithm>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace panic {
+namespace {
+
+using nlohmann::json;
+
+const std::vector<std::string> kTopLevelKeys = {"networks", "seeds", "seed_count", "num_runs", "prompts",
+                                                "embedding_models", "max_length", "options"};
+const std::vector<std::string> kOptionKeys = {"loop_detection", "webp_quality", "maxdim", "metric",
+                                              "threshold", "embedding_batch_size", "max_batch"};
+
+std::string Show(const json& v) {
+  std::string s = v.dump();
+  if (s.size() > 80) s = s.substr(0, 77) + "...";
+  return s;
+}
+
+Status Invalid(const std::string& field, const json& value, const std::string& allowed) {
+  return Status::InvalidArgument(field + ": " + Show(value) + " is not allowed (" + allowed + ")");
+}
+
+std::string KindOf(const json& v) {
+  switch (v.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return "an integer";
+    case json::value_t::number_float: return "a number";
+    case json::value_t::string: return "a string";
+    case json::value_t::array: return "a list";
+    case json::value_t::object: return "an object";
+    default: return "a value";
+  }
+}
+
+Status UnknownKey(const std::string& where, const std::string& key, const std::vector<std::string>& known) {
+  std::string list;
+  for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+  std::string msg = where + "unknown key '" + key + "'";
+  std::string near = NearestName(key, known);
+  if (!near.empty()) msg += " — did you mean '" + near + "'?";
+  return Status::InvalidArgument(msg + " (known keys: " + list + ")");
+}
+
+Result<int64_t> GetInt(const json& v, const std::string& field, int64_t min, int64_t max, const std::string& allowed) {
+  if (!v.is_number_integer() && !v.is_number_unsigned()) {
+    if (v.is_number_float() && v.get<double>() == static_cast<double>(static_cast<int64_t>(v.get<double>()))) {
+      // 3.0 is accepted as 3 only when exactly integral.
+      int64_t x = static_cast<int64_t>(v.get<double>());
+      if (x >= min && x <= max) return x;
+    }
+    return Invalid(field, v, allowed);
+  }
+  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return Invalid(field, v, allowed);
+  }
+  int64_t x = v.get<int64_t>();
+  if (x < min || x > max) return Invalid(field, v, allowed);
+  return x;
+}
+
+Result<std::vector<std::string>> GetStringList(const json& v, const std::string& field, bool allow_empty_strings) {
+  if (!v.is_array()) {
+    return Status::InvalidArgument(field + ": expected a list of strings, got " + KindOf(v) + " " + Show(v));
+  }
+  if (v.empty()) return Status::InvalidArgument(field + ": the list is empty (give at least one)");
+  std::vector<std::string> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const std::string f = field + "[" + std::to_string(i) + "]";
+    if (!v[i].is_string()) {
+      return Status::InvalidArgument(f + ": expected a string, got " + KindOf(v[i]) + " " + Show(v[i]));
+    }
+    std::string s = v[i].get<std::string>();
+    if (!allow_empty_strings && s.find_first_not_of(" \t\r\n") == std::string::npos) {
+      return Invalid(f, v[i], "must be a non-empty string");
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<ExperimentOptions> ParseOptions(const json& o) {
+  ExperimentOptions opts;
+  if (!o.is_object()) return Status::InvalidArgument("options: expected an object, got " + KindOf(o) + " " + Show(o));
+  for (const auto& [key, v] : o.items()) {
+    const std::string f = "options." + key;
+    if (key == "loop_detection") {
+      std::string s = v.is_string() ? v.get<std::string>() : "";
+      if (s == "jpeg-q30") opts.loop_detection = LoopDetection::kJpegQ30;
+      else if (s == "exact") opts.loop_detection = LoopDetection::kExact;
+      else if (s == "off") opts.loop_detection = LoopDetection::kOff;
+      else return Invalid(f, v, "one of \"jpeg-q30\", \"exact\", \"off\"");
+    } else if (key == "webp_quality") {
+      if (v.is_null()) continue;
+      PANIC_ASSIGN_OR_RETURN(int64_t q, GetInt(v, f, 0, 100, "null for lossless, or an integer 0..100 for lossy"));
+      opts.webp_quality = static_cast<int>(q);
+    } else if (key == "maxdim") {
+      PANIC_ASSIGN_OR_RETURN(int64_t d, GetInt(v, f, 0, 3, "an integer 0..3"));
+      opts.maxdim = static_cast<int>(d);
+    } else if (key == "metric") {
+      std::string s = v.is_string() ? v.get<std::string>() : "";
+      if (s != "euclidean" && s != "cosine") return Invalid(f, v, "\"euclidean\" or \"cosine\"");
+      opts.metric = s;
+    } else if (key == "threshold") {
+      if (v.is_null()) continue;
+      if (!v.is_number() || !(v.get<double>() > 0) || v.get<double>() == std::numeric_limits<double>::infinity()) {
+        return Invalid(f, v, "a number > 0, or null for the enclosing radius");
+      }
+      opts.threshold = v.get<double>();
+    } else if (key == "embedding_batch_size") {
+      PANIC_ASSIGN_OR_RETURN(int64_t b, GetInt(v, f, 1, 1 << 20, "an integer ≥ 1"));
+      opts.embedding_batch_size = static_cast<int>(b);
+    } else if (key == "max_batch") {
+      if (!v.is_object()) return Invalid(f, v, "an object {\"ModelName\": max batch size}");
+      for (const auto& [model, n] : v.items()) {
+        PANIC_ASSIGN_OR_RETURN(int64_t b, GetInt(n, f + "." + model, 1, 1 << 20, "an integer ≥ 1"));
+        opts.max_batch.emplace_back(model, static_cast<int>(b));
+      }
+    } else {
+      return UnknownKey("options: ", key, kOptionKeys);
+    }
+  }
+  return opts;
+}
+
+}  // namespace
+
+std::string NearestName(const std::string& word, const std::vector<std::string>& candidates) {
+  auto lower = [](std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+  };
+  const std::string w = lower(word);
+  std::string best;
+  size_t best_d = 3;
+  for (const auto& c : candidates) {
+    const std::string lc = lower(c);
+    if (!w.empty() && (lc.rfind(w, 0) == 0 || w.rfind(lc, 0) == 0)) return c;
+    // Levenshtein distance, two rows.
+    std::vector<size_t> prev(lc.size() + 1), cur(lc.size() + 1);
+    for (size_t j = 0; j <= lc.size(); ++j) prev[j] = j;
+    for (size_t i = 1; i <= w.size(); ++i) {
+      cur[0] = i;
+      for (size_t j = 1; j <= lc.size(); ++j) {
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (w[i - 1] == lc[j - 1] ? 0 : 1)});
+      }
+      std::swap(prev, cur);
+    }
+    if (prev[lc.size()] < best_d) {
+      best_d = prev[lc.size()];
+      best = c;
+    }
+  }
+  return best;
+}
+
+Result<ExperimentOptions> ParseExperimentOptions(std::string_view options_json) {
+  json o;
+  try {
+    o = json::parse(options_json);
+  } catch (const json::exception& e) {
+    return Status::Corruption(std::string("stored options are not JSON: ") + e.what());
+  }
+  return ParseOptions(o);
+}
+
+Result<ExperimentConfig> ParseExperimentConfig(std::string_view json_text, const std::string& source) {
+  json doc;
+  try {
+    doc = json::parse(json_text);
+  } catch (const json::parse_error& e) {
+    return Status::InvalidArgument(source + ": not valid JSON: " + e.what());
+  }
+  if (!doc.is_object()) {
+    return Status::InvalidArgument(source + ": expected a JSON object with keys networks, seeds, prompts, "
+                                            "embedding_models, max_length; got " + KindOf(doc));
+  }
+  for (const auto& [key, v] : doc.items()) {
+    if (std::find(kTopLevelKeys.begin(), kTopLevelKeys.end(), key) == kTopLevelKeys.end()) {
+      return UnknownKey(source + ": ", key, kTopLevelKeys);
+    }
+  }
+  for (const char* required : {"networks", "prompts", "embedding_models", "max_length"}) {
+    if (!doc.contains(required)) {
+      return Status::InvalidArgument(std::string(required) + ": missing (required key of the experiment config)");
+    }
+  }
+  ExperimentConfig cfg;
+
+  const json& nets = doc["networks"];
+  if (!nets.is_array()) {
+    return Status::InvalidArgument("networks: expected a list of lists of model names, got " + KindOf(nets) + " " +
+                                   Show(nets));
+  }
+  if (nets.empty()) return Status::InvalidArgument("networks: the list is empty (give at least one network)");
+  for (size_t i = 0; i < nets.size(); ++i) {
+    const std::string f = "networks[" + std::to_string(i) + "]";
+    if (!nets[i].is_array()) {
+      return Status::InvalidArgument(f + ": expected a list of model names, got " + KindOf(nets[i]) + " " +
+                                     Show(nets[i]) + " (networks is a list of lists, e.g. [[\"DummyT2I\", \"DummyI2T\"]])");
+    }
+    PANIC_ASSIGN_OR_RETURN(auto models, GetStringList(nets[i], f, false));
+    cfg.networks.push_back(std::move(models));
+  }
+
+  int seed_keys = doc.contains("seeds") + doc.contains("seed_count") + doc.contains("num_runs");
+  if (seed_keys != 1) {
+    return Status::InvalidArgument(std::string("seeds: ") +
+                                   (seed_keys == 0 ? "missing" : "given more than one way") +
+                                   " (give exactly one of: seeds [list of ints, -1 = non-deterministic], "
+                                   "seed_count n, num_runs n)");
+  }
+  if (doc.contains("seeds")) {
+    const json& s = doc["seeds"];
+    if (!s.is_array()) return Status::InvalidArgument("seeds: expected a list of integers, got " + KindOf(s) + " " + Show(s));
+    if (s.empty()) return Status::InvalidArgument("seeds: the list is empty (give at least one seed)");
+    for (size_t i = 0; i < s.size(); ++i) {
+      PANIC_ASSIGN_OR_RETURN(int64_t seed, GetInt(s[i], "seeds[" + std::to_string(i) + "]", -1,
+                                                  std::numeric_limits<int64_t>::max(),
+                                                  "-1 for non-deterministic, or an integer ≥ 0"));
+      cfg.seeds.push_back(seed);
+    }
+  } else {
+    const char* key = doc.contains("seed_count") ? "seed_count" : "num_runs";
+    PANIC_ASSIGN_OR_RETURN(int64_t n, GetInt(doc[key], key, 1, 1000000, "an integer ≥ 1: that many runs with seed -1"));
+    cfg.seeds.assign(static_cast<size_t>(n), -1);
+  }
+
+  PANIC_ASSIGN_OR_RETURN(cfg.prompts, GetStringList(doc["prompts"], "prompts", false));
+  PANIC_ASSIGN_OR_RETURN(cfg.embedding_models, GetStringList(doc["embedding_models"], "embedding_models", false));
+  PANIC_ASSIGN_OR_RETURN(cfg.max_length, GetInt(doc["max_length"], "max_length", 1, 100000000, "must be an integer > 0"));
+
+  if (doc.contains("options")) {
+    PANIC_ASSIGN_OR_RETURN(cfg.options, ParseOptions(doc["options"]));
+    cfg.options_json = doc["options"].dump();
+  }
+  return cfg;
+}
+
+Result<ExperimentConfig> LoadExperimentConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("config file '" + path + "' cannot be read (does it exist?)");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ParseExperimentConfig(ss.str(), path);
+}
+
+}  // namespace panic

@@ -1,0 +1,57 @@
+// The experiment config file (JSON) and its structural validation: types, unknown keys,
+// empty lists, ranges. Whether model names exist and networks chain is checked by the
+// engine (engine/config_validation.h), which knows the model registry.
+//
+// Every error is InvalidArgument and names the field, the offending value and what is
+// allowed, e.g. `max_length: 0 is not allowed (must be an integer > 0)`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "panic/core/status.h"
+
+namespace panic {
+
+// How two outputs of one run are compared to detect a loop (seeded runs only).
+enum class LoopDetection {
+  kJpegQ30,  // images equal when their JPEG-q30 encodings are byte-identical (the reference's rule)
+  kExact,    // images equal when their pixels are
+  kOff,      // never stop early
+};
+
+struct ExperimentOptions {
+  LoopDetection loop_detection = LoopDetection::kJpegQ30;
+  std::optional<int> webp_quality;  // absent: lossless WEBP; 0..100: lossy at that quality
+  int maxdim = 2;                   // persistence diagrams: homology dimensions 0..maxdim
+  std::string metric = "euclidean"; // "euclidean" | "cosine"
+  std::optional<double> threshold;  // Rips threshold; absent: the enclosing radius
+  int embedding_batch_size = 64;
+  std::vector<std::pair<std::string, int>> max_batch;  // per-model cap on one genAI call's batch
+};
+
+struct ExperimentConfig {
+  std::vector<std::vector<std::string>> networks;
+  std::vector<int64_t> seeds;
+  std::vector<std::string> prompts;
+  std::vector<std::string> embedding_models;
+  int64_t max_length = 0;
+  ExperimentOptions options;
+  std::string options_json = "{}";  // the options object as given (normalised JSON)
+};
+
+// `source` names the input in messages (a file path or "config").
+Result<ExperimentConfig> ParseExperimentConfig(std::string_view json_text, const std::string& source);
+// Reads and parses a file; NotFound when it does not exist.
+Result<ExperimentConfig> LoadExperimentConfig(const std::string& path);
+// Parses only the options object (as stored with an experiment).
+Result<ExperimentOptions> ParseExperimentOptions(std::string_view options_json);
+
+// The closest of `candidates` to `word` when it is a likely typo (edit distance ≤ 2
+// or a prefix relation), else empty.
+std::string NearestName(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace panic

@@ -1,0 +1,85 @@
+#include "panic/engine/config_validation.h"
+
+namespace panic::engine {
+namespace {
+
+using models::ModelKind;
+using models::ModelInfo;
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "(none)" : out;
+}
+
+std::string UnknownModelMessage(const std::string& field, const std::string& name, const std::vector<std::string>& known,
+                                const std::string& what) {
+  std::string msg = field + ": unknown " + what + " '" + name + "'";
+  std::string near = NearestName(name, known);
+  if (!near.empty()) msg += " — did you mean '" + near + "'?";
+  return msg + " (known " + what + "s: " + JoinNames(known) + ")";
+}
+
+}  // namespace
+
+Status ValidateConfigModels(const ExperimentConfig& config, const models::ModelRegistry& registry) {
+  std::vector<std::string> genai = registry.NamesOfKind(ModelKind::kTextToImage);
+  for (const auto& n : registry.NamesOfKind(ModelKind::kImageToText)) genai.push_back(n);
+  std::vector<std::string> embedders = registry.NamesOfKind(ModelKind::kTextEmbedding);
+  for (const auto& n : registry.NamesOfKind(ModelKind::kImageEmbedding)) embedders.push_back(n);
+
+  for (size_t i = 0; i < config.networks.size(); ++i) {
+    const auto& net = config.networks[i];
+    std::vector<const ModelInfo*> infos;
+    for (size_t j = 0; j < net.size(); ++j) {
+      const std::string field = "networks[" + std::to_string(i) + "][" + std::to_string(j) + "]";
+      const ModelInfo* info = registry.Find(net[j]);
+      if (!info || info->is_embedding()) {
+        std::string msg = UnknownModelMessage(field, net[j], genai, "genAI model");
+        if (info) msg = field + ": '" + net[j] + "' is an embedding model; networks take genAI models (" + JoinNames(genai) + ")";
+        return Status::InvalidArgument(msg);
+      }
+      infos.push_back(info);
+    }
+    const std::string field = "networks[" + std::to_string(i) + "]";
+    if (infos[0]->input != models::Modality::kText) {
+      return Status::InvalidArgument(field + ": the first model '" + net[0] + "' takes " +
+                                     models::ModalityName(infos[0]->input) +
+                                     ", but prompts are text (start the network with a text-to-image model)");
+    }
+    for (size_t j = 0; j < infos.size(); ++j) {
+      const ModelInfo* from = infos[j];
+      const ModelInfo* to = infos[(j + 1) % infos.size()];
+      if (from->output != to->input) {
+        std::string where = j + 1 < infos.size() ? "the next model '" + to->name + "'"
+                                                 : "the first model '" + to->name + "' (the network cycles)";
+        return Status::InvalidArgument(field + ": cannot chain: '" + from->name + "' outputs " +
+                                       models::ModalityName(from->output) + " but " + where + " takes " +
+                                       models::ModalityName(to->input) + " (network " + JoinNames(net) + ")");
+      }
+    }
+  }
+  for (size_t i = 0; i < config.embedding_models.size(); ++i) {
+    const std::string field = "embedding_models[" + std::to_string(i) + "]";
+    const std::string& name = config.embedding_models[i];
+    const ModelInfo* info = registry.Find(name);
+    if (!info) return Status::InvalidArgument(UnknownModelMessage(field, name, embedders, "embedding model"));
+    if (!info->is_embedding()) {
+      return Status::InvalidArgument(field + ": '" + name + "' is a genAI model, not an embedding model (known: " +
+                                     JoinNames(embedders) + ")");
+    }
+    for (size_t k = 0; k < i; ++k) {
+      if (config.embedding_models[k] == name) {
+        return Status::InvalidArgument(field + ": '" + name + "' is listed twice");
+      }
+    }
+  }
+  for (const auto& [model, cap] : config.options.max_batch) {
+    if (!registry.Find(model)) {
+      return Status::InvalidArgument("options.max_batch." + model + ": unknown model '" + model + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace panic::engine

@@ -1,0 +1,39 @@
+#include "panic/store/id_prefix.h"
+
+#include <vector>
+
+#include "panic/store/sqlite_db.h"
+
+namespace panic::store {
+
+Result<std::string> ResolveIdPrefix(SqliteDb& db, const std::string& table, const std::string& what,
+                                    const std::string& prefix) {
+  if (prefix.empty()) return Status::InvalidArgument(what + " id is empty");
+  for (char c : prefix) {
+    bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '-';
+    if (!ok) return Status::InvalidArgument(what + " id '" + prefix + "' is not a UUID or a prefix of one");
+  }
+  std::string lower;
+  for (char c : prefix) lower.push_back(static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c));
+  // Range scan on the primary key: ids starting with the prefix sort between prefix and prefix+'~'.
+  PANIC_ASSIGN_OR_RETURN(Statement * q,
+                         db.Prepare("SELECT id FROM " + table + " WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 11"));
+  q->Bind(1, lower).Bind(2, lower + "~");
+  std::vector<std::string> matches;
+  while (true) {
+    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) break;
+    matches.push_back(q->Text(0));
+  }
+  q->Reset();
+  if (matches.empty()) return Status::NotFound("no " + what + " with id '" + prefix + "'");
+  if (matches.size() > 1) {
+    std::string list;
+    for (size_t i = 0; i < matches.size() && i < 10; ++i) list += "\n  " + matches[i];
+    if (matches.size() > 10) list += "\n  …";
+    return Status::InvalidArgument(what + " id prefix '" + prefix + "' is ambiguous; it matches:" + list);
+  }
+  return matches[0];
+}
+
+}  // namespace panic::store

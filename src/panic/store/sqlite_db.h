@@ -1,0 +1,105 @@
+// A thin RAII layer over the SQLite C API: a connection, prepared statements with
+// typed binds and column reads, and transactions. Only store/ uses it (DESIGN.md §4).
+//
+// Thread safety: a SqliteDb is used by one thread at a time; open one per thread
+// (SQLite's WAL mode lets readers and one writer work at once across connections).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "panic/core/status.h"
+
+namespace panic::store {
+
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // Binds are 1-based, as in SQLite. Text and blobs are copied (SQLITE_TRANSIENT).
+  Statement& Bind(int i, std::string_view text);
+  Statement& Bind(int i, const std::string& text) { return Bind(i, std::string_view(text)); }
+  Statement& Bind(int i, const char* text) { return Bind(i, std::string_view(text)); }
+  Statement& Bind(int i, int64_t v);
+  Statement& Bind(int i, int v) { return Bind(i, static_cast<int64_t>(v)); }
+  Statement& Bind(int i, double v);
+  Statement& BindBlob(int i, std::string_view bytes);
+  Statement& BindNull(int i);
+  template <typename T>
+  Statement& Bind(int i, const std::optional<T>& v) {
+    return v ? Bind(i, *v) : BindNull(i);
+  }
+
+  // Steps once: true when a row is available, false when done; errors as Status.
+  Result<bool> Step();
+  // Steps to completion (for statements without rows) and resets for reuse.
+  Status Run();
+  void Reset();
+
+  bool IsNull(int col) const;
+  int64_t Int(int col) const;
+  double Double(int col) const;
+  std::string Text(int col) const;  // "" for NULL
+  std::optional<std::string> OptText(int col) const;
+  std::optional<int64_t> OptInt(int col) const;
+  std::string Blob(int col) const;  // raw bytes
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class SqliteDb {
+ public:
+  struct Options {
+    bool create_if_missing = true;
+    bool read_only = false;
+    int busy_timeout_ms = 30000;
+  };
+
+  // Opens (or creates) the database and sets WAL, foreign keys and the busy timeout.
+  static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path, const Options& options);
+  ~SqliteDb();
+  SqliteDb(const SqliteDb&) = delete;
+  SqliteDb& operator=(const SqliteDb&) = delete;
+
+  // A prepared statement, cached by its SQL text. REQUIRES: the previous use of the
+  // same SQL has finished (statements are reset when Prepare hands them out again).
+  Result<Statement*> Prepare(const std::string& sql);
+  // Runs one or more statements without results.
+  Status Exec(const std::string& sql);
+  int64_t Changes() const;
+  const std::string& path() const { return path_; }
+  sqlite3* raw() { return db_; }
+  Status Error(const std::string& what) const;
+
+ private:
+  SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  sqlite3* db_;
+  std::string path_;
+  std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
+};
+
+// BEGIN IMMEDIATE … COMMIT; rolls back on destruction unless committed.
+class Transaction {
+ public:
+  static Result<std::unique_ptr<Transaction>> Begin(SqliteDb& db);
+  ~Transaction();
+  Status Commit();
+
+ private:
+  explicit Transaction(SqliteDb& db) : db_(db) {}
+  SqliteDb& db_;
+  bool done_ = false;
+};
+
+}  // namespace panic::store

@@ -1,0 +1,73 @@
+// The typed database API: the only door to SQL in panic-tda (DESIGN.md §4).
+//
+// A Store owns one SQLite connection. Rows that belong together are written in one
+// transaction (an experiment with its runs; one lockstep step's invocations with the
+// completions of the runs it ended), so a crash leaves either all of them or none.
+//
+// Thread safety: one thread at a time per Store; open a Store per thread or process.
+// Many readers and one writer may use the same file at once (WAL).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "panic/core/status.h"
+#include "panic/store/records.h"
+
+namespace panic::store {
+
+class SqliteDb;
+
+class Store {
+ public:
+  enum class Mode {
+    kCreate,    // create the file if missing, migrate to the latest schema
+    kExisting,  // NotFound when the file does not exist; migrate
+  };
+  static Result<std::unique_ptr<Store>> Open(const std::string& path, Mode mode);
+  ~Store();
+
+  const std::string& path() const;
+
+  // ---- experiments (store_experiments.cpp)
+  // Inserts the experiment and all its runs in one transaction.
+  Status CreateExperiment(const ExperimentRecord& experiment, const std::vector<RunRecord>& runs);
+  Result<ExperimentRecord> GetExperiment(const std::string& id);
+  // Newest first.
+  Result<std::vector<ExperimentRecord>> ListExperiments();
+  // A full id, a unique prefix, or "latest". NotFound / InvalidArgument (ambiguous, listing matches).
+  Result<std::string> ResolveExperimentId(const std::string& id_or_prefix);
+  Status SetExperimentStarted(const std::string& id, const std::string& when);
+  // `when` empty clears completed_at (a resumed experiment is not complete until it is).
+  Status SetExperimentCompleted(const std::string& id, const std::string& when);
+  // Deletes the experiment and, by cascade, everything it owns. NotFound if absent.
+  Status DeleteExperiment(const std::string& id);
+  Result<ExperimentCounts> CountExperiment(const std::string& id);
+
+  // ---- runs (store_runs.cpp)
+  Result<std::vector<RunRecord>> ListRuns(const std::string& experiment_id);  // by run_number
+  Result<std::vector<RunRecord>> ListAllRuns();
+  Result<RunRecord> GetRun(const std::string& id);
+  Result<std::string> ResolveRunId(const std::string& id_or_prefix);
+  // Puts failed runs of the experiment back to running (stop_reason, error cleared) so
+  // that resume retries them. Returns how many.
+  Result<int64_t> ReopenFailedRuns(const std::string& experiment_id);
+  // Marks runs failed with the error (no invocation is written).
+  Status MarkRunsFailed(const std::vector<std::string>& run_ids, const std::string& error, const std::string& when);
+
+  // ---- invocations (store_invocations.cpp)
+  // One transaction: the invocations of one step and the completions of the runs it ended.
+  // AlreadyExists if a (run, sequence_number) is taken — nothing is written then.
+  Status CommitStep(const std::vector<InvocationRecord>& invocations, const std::vector<RunCompletion>& completions);
+  // The run's invocations by sequence number; outputs included when `with_outputs`.
+  Result<std::vector<InvocationRecord>> ListInvocations(const std::string& run_id, bool with_outputs);
+  Result<InvocationRecord> GetInvocation(const std::string& id);
+
+ private:
+  explicit Store(std::unique_ptr<SqliteDb> db);
+  std::unique_ptr<SqliteDb> db_;
+  friend class StoreAccess;
+};
+
+}  // namespace panic::store

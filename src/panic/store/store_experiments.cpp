@@ -1,0 +1,176 @@
+#include <nlohmann/json.hpp>
+
+#include "panic/store/id_prefix.h"
+#include "panic/store/sqlite_db.h"
+#include "panic/store/store.h"
+
+namespace panic::store {
+namespace {
+
+constexpr const char* kExperimentColumns =
+    "id, networks, seeds, prompts, embedding_models, max_length, options, started_at, completed_at, "
+    "created_at, updated_at";
+
+Result<ExperimentRecord> ReadExperiment(const Statement& q) {
+  ExperimentRecord e;
+  e.id = q.Text(0);
+  try {
+    e.networks = nlohmann::json::parse(q.Text(1)).get<std::vector<std::vector<std::string>>>();
+    e.seeds = nlohmann::json::parse(q.Text(2)).get<std::vector<int64_t>>();
+    e.prompts = nlohmann::json::parse(q.Text(3)).get<std::vector<std::string>>();
+    e.embedding_models = nlohmann::json::parse(q.Text(4)).get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& ex) {
+    return Status::Corruption("experiment " + e.id + ": undecodable JSON column: " + ex.what());
+  }
+  e.max_length = q.Int(5);
+  e.options_json = q.Text(6);
+  e.started_at = q.OptText(7);
+  e.completed_at = q.OptText(8);
+  e.created_at = q.Text(9);
+  e.updated_at = q.Text(10);
+  return e;
+}
+
+}  // namespace
+
+Status Store::CreateExperiment(const ExperimentRecord& e, const std::vector<RunRecord>& runs) {
+  PANIC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(*db_));
+  PANIC_ASSIGN_OR_RETURN(Statement * ins,
+                         db_->Prepare("INSERT INTO experiments (" + std::string(kExperimentColumns) +
+                                      ") VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
+  ins->Bind(1, e.id)
+      .Bind(2, nlohmann::json(e.networks).dump())
+      .Bind(3, nlohmann::json(e.seeds).dump())
+      .Bind(4, nlohmann::json(e.prompts).dump())
+      .Bind(5, nlohmann::json(e.embedding_models).dump())
+      .Bind(6, e.max_length)
+      .Bind(7, e.options_json)
+      .Bind(8, e.started_at)
+      .Bind(9, e.completed_at)
+      .Bind(10, e.created_at)
+      .Bind(11, e.updated_at);
+  PANIC_RETURN_IF_ERROR(ins->Run());
+  PANIC_ASSIGN_OR_RETURN(Statement * run_ins,
+                         db_->Prepare("INSERT INTO runs (id, experiment_id, run_number, network, seed, max_length, "
+                                      "initial_prompt) VALUES (?,?,?,?,?,?,?)"));
+  for (const RunRecord& r : runs) {
+    run_ins->Bind(1, r.id)
+        .Bind(2, r.experiment_id)
+        .Bind(3, r.run_number)
+        .Bind(4, nlohmann::json(r.network).dump())
+        .Bind(5, r.seed)
+        .Bind(6, r.max_length)
+        .Bind(7, r.initial_prompt);
+    PANIC_RETURN_IF_ERROR(run_ins->Run());
+  }
+  return txn->Commit();
+}
+
+Result<ExperimentRecord> Store::GetExperiment(const std::string& id) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q,
+                         db_->Prepare("SELECT " + std::string(kExperimentColumns) + " FROM experiments WHERE id = ?"));
+  q->Bind(1, id);
+  PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
+  if (!row) return Status::NotFound("no experiment with id '" + id + "'");
+  auto e = ReadExperiment(*q);
+  q->Reset();
+  return e;
+}
+
+Result<std::vector<ExperimentRecord>> Store::ListExperiments() {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare("SELECT " + std::string(kExperimentColumns) +
+                                                     " FROM experiments ORDER BY created_at DESC, id DESC"));
+  std::vector<ExperimentRecord> out;
+  while (true) {
+    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) break;
+    PANIC_ASSIGN_OR_RETURN(ExperimentRecord e, ReadExperiment(*q));
+    out.push_back(std::move(e));
+  }
+  q->Reset();
+  return out;
+}
+
+Result<std::string> Store::ResolveExperimentId(const std::string& id_or_prefix) {
+  if (id_or_prefix == "latest") {
+    PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare("SELECT id FROM experiments ORDER BY created_at DESC, id DESC LIMIT 1"));
+    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) return Status::NotFound("the database '" + path() + "' has no experiments");
+    std::string id = q->Text(0);
+    q->Reset();
+    return id;
+  }
+  return ResolveIdPrefix(*db_, "experiments", "experiment", id_or_prefix);
+}
+
+Status Store::SetExperimentStarted(const std::string& id, const std::string& when) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare("UPDATE experiments SET started_at = coalesce(started_at, ?1), "
+                                                     "updated_at = ?1 WHERE id = ?2"));
+  q->Bind(1, when).Bind(2, id);
+  return q->Run();
+}
+
+Status Store::SetExperimentCompleted(const std::string& id, const std::string& when) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare("UPDATE experiments SET completed_at = ?1, "
+                                                     "updated_at = coalesce(?1, updated_at) WHERE id = ?2"));
+  if (when.empty()) q->BindNull(1); else q->Bind(1, when);
+  q->Bind(2, id);
+  return q->Run();
+}
+
+Status Store::DeleteExperiment(const std::string& id) {
+  PANIC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(*db_));
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare("DELETE FROM experiments WHERE id = ?"));
+  q->Bind(1, id);
+  PANIC_RETURN_IF_ERROR(q->Run());
+  if (db_->Changes() == 0) return Status::NotFound("no experiment with id '" + id + "'");
+  return txn->Commit();
+}
+
+Result<ExperimentCounts> Store::CountExperiment(const std::string& id) {
+  ExperimentCounts c;
+  PANIC_ASSIGN_OR_RETURN(Statement * runs, db_->Prepare(
+      "SELECT coalesce(stop_reason, 'running'), count(*) FROM runs WHERE experiment_id = ? GROUP BY 1"));
+  runs->Bind(1, id);
+  while (true) {
+    PANIC_ASSIGN_OR_RETURN(bool row, runs->Step());
+    if (!row) break;
+    std::string reason = runs->Text(0);
+    int64_t n = runs->Int(1);
+    c.runs_total += n;
+    c.stop_reasons[reason] = n;
+    if (reason == kStopFailed) c.runs_failed += n;
+    else if (reason != "running") c.runs_finished += n;
+  }
+  runs->Reset();
+  PANIC_ASSIGN_OR_RETURN(Statement * inv, db_->Prepare(
+      "SELECT count(*) FROM invocations i JOIN runs r ON r.id = i.run_id WHERE r.experiment_id = ?"));
+  inv->Bind(1, id);
+  PANIC_ASSIGN_OR_RETURN(bool has, inv->Step());
+  c.invocations = has ? inv->Int(0) : 0;
+  inv->Reset();
+  PANIC_ASSIGN_OR_RETURN(Statement * emb, db_->Prepare(
+      "SELECT e.embedding_model, count(*) FROM embeddings e JOIN invocations i ON i.id = e.invocation_id "
+      "JOIN runs r ON r.id = i.run_id WHERE r.experiment_id = ? GROUP BY 1"));
+  emb->Bind(1, id);
+  while (true) {
+    PANIC_ASSIGN_OR_RETURN(bool row, emb->Step());
+    if (!row) break;
+    c.embeddings[emb->Text(0)] = emb->Int(1);
+  }
+  emb->Reset();
+  PANIC_ASSIGN_OR_RETURN(Statement * pd, db_->Prepare(
+      "SELECT d.embedding_model, sum(d.diagram_data IS NOT NULL), sum(d.error IS NOT NULL) "
+      "FROM persistence_diagrams d JOIN runs r ON r.id = d.run_id WHERE r.experiment_id = ? GROUP BY 1"));
+  pd->Bind(1, id);
+  while (true) {
+    PANIC_ASSIGN_OR_RETURN(bool row, pd->Step());
+    if (!row) break;
+    c.diagrams[pd->Text(0)] = pd->Int(1);
+    c.diagram_failures[pd->Text(0)] = pd->Int(2);
+  }
+  pd->Reset();
+  return c;
+}
+
+}  // namespace panic::store
