@@ -1,7 +1,253 @@
+// `experiment run|resume|list|show|delete`.
+#include <filesystem>
+#include <iostream>
+#include <ostream>
+
+#include "panic/cli/cli_common.h"
 #include "panic/cli/command.h"
+#include "panic/cli/progress_printer.h"
+#include "panic/cli/signals.h"
+#include "panic/core/experiment_config.h"
+#include "panic/core/parallel.h"
+#include "panic/engine/config_validation.h"
+#include "panic/engine/experiment_setup.h"
+#include "panic/engine/experiment_summary.h"
+#include "panic/engine/pipeline.h"
 
 namespace panic::cli {
+namespace {
 
-std::vector<CommandSpec> ExperimentCommands() { return {}; }
+constexpr int kExitInterrupted = 130;
+
+const std::vector<OptionSpec> kExecuteOptions = {
+    {"stages", "LIST", "stages to run, comma-separated: runs,embeddings,diagrams (default: all)"},
+    {"threads", "N", "worker threads (default: all cores)"},
+};
+
+// Runs the pipeline with progress on stderr; prints the outcome.
+int Execute(store::Store& store, const std::string& experiment_id, const ParsedArgs& args, Context& ctx) {
+  engine::PipelineOptions options;
+  if (auto stages = args.Get("stages")) {
+    auto parsed = engine::ParseStages(*stages);
+    if (!parsed.ok()) return ReportError(parsed.status(), ctx);
+    options.stages = *parsed;
+  }
+  auto threads = args.GetInt("threads", DefaultThreads());
+  if (!threads.ok()) return ReportError(threads.status(), ctx);
+  if (*threads < 1 || *threads > 1024) {
+    return ReportError(Status::InvalidArgument("--threads: " + std::to_string(*threads) + " is not allowed (1..1024)"), ctx);
+  }
+  options.threads = static_cast<int>(*threads);
+  ProgressPrinter printer(ctx.err, ctx.stdout_is_tty);
+  options.progress = [&printer](const engine::ProgressEvent& e) { printer(e); };
+  options.cancel = &InstallCancelHandlers();
+
+  auto result = engine::ExecuteExperiment(store, models::ModelRegistry::Default(), experiment_id, options);
+  if (!result.ok()) {
+    if (result.status().code() == StatusCode::kCancelled) {
+      ctx.err << "\ninterrupted; everything committed is kept. Continue with:\n  panic-tda --db " << store.path()
+              << " experiment resume " << experiment_id << "\n";
+      return kExitInterrupted;
+    }
+    return ReportError(result.status(), ctx);
+  }
+  if (ctx.json) {
+    PrintJson(ctx, {{"experiment_id", experiment_id},
+                    {"database", store.path()},
+                    {"invocations_written", result->invocations_written},
+                    {"runs_failed", result->runs_failed},
+                    {"completed", result->completed}});
+  } else {
+    ctx.out << "experiment " << experiment_id << (result->completed ? " completed" : " stopped (incomplete)") << ": "
+            << result->invocations_written << " invocations written\n"
+            << "database: " << store.path() << "\n";
+  }
+  if (result->runs_failed > 0) {
+    ctx.err << "warning: " << result->runs_failed << " run(s) failed; `panic-tda experiment show " << experiment_id
+            << "` lists them and `panic-tda experiment resume " << experiment_id << "` retries them\n";
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+int RunCommand(const ParsedArgs& args, Context& ctx) {
+  const std::string& target = args.positional[0];
+  const bool is_file = std::filesystem::is_regular_file(target);
+  if (!is_file && std::filesystem::exists(ctx.db_path) && target.find_first_of("/.") == std::string::npos) {
+    // An existing experiment's id: continue it.
+    auto store = OpenStore(ctx, store::Store::Mode::kExisting);
+    if (!store.ok()) return ReportError(store.status(), ctx);
+    auto id = (*store)->ResolveExperimentId(target);
+    if (id.ok()) return Execute(**store, *id, args, ctx);
+  }
+  // Everything is validated before the database is opened, so a bad config writes nothing.
+  auto config = LoadExperimentConfig(target);
+  if (!config.ok()) return ReportError(config.status(), ctx);
+  Status valid = engine::ValidateConfigModels(*config, models::ModelRegistry::Default());
+  if (!valid.ok()) return ReportError(valid.WithContext(target), ctx);
+  if (auto stages = args.Get("stages"); stages && !engine::ParseStages(*stages).ok()) {
+    return ReportError(engine::ParseStages(*stages).status(), ctx);
+  }
+  auto store = OpenStore(ctx, store::Store::Mode::kCreate);
+  if (!store.ok()) return ReportError(store.status(), ctx);
+  auto id = engine::CreateExperiment(**store, *config);
+  if (!id.ok()) return ReportError(id.status(), ctx);
+  const size_t runs = config->networks.size() * config->seeds.size() * config->prompts.size();
+  if (!ctx.json) ctx.out << "experiment " << *id << " created: " << runs << " runs, max_length " << config->max_length << "\n";
+  return Execute(**store, *id, args, ctx);
+}
+
+int ResumeCommand(const ParsedArgs& args, Context& ctx) {
+  auto store = OpenStore(ctx, store::Store::Mode::kExisting);
+  if (!store.ok()) return ReportError(store.status(), ctx);
+  auto id = (*store)->ResolveExperimentId(args.positional[0]);
+  if (!id.ok()) return ReportError(id.status(), ctx);
+  return Execute(**store, *id, args, ctx);
+}
+
+int ListCommand(const ParsedArgs&, Context& ctx) {
+  auto store = OpenStore(ctx, store::Store::Mode::kExisting);
+  if (!store.ok()) return ReportError(store.status(), ctx);
+  auto experiments = (*store)->ListExperiments();
+  if (!experiments.ok()) return ReportError(experiments.status(), ctx);
+  nlohmann::json list = nlohmann::json::array();
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& e : *experiments) {
+    auto counts = (*store)->CountExperiment(e.id);
+    if (!counts.ok()) return ReportError(counts.status(), ctx);
+    auto j = ExperimentToJson(e);
+    j["runs_total"] = counts->runs_total;
+    j["runs_finished"] = counts->runs_finished;
+    j["runs_failed"] = counts->runs_failed;
+    j["invocations"] = counts->invocations;
+    list.push_back(j);
+    rows.push_back({e.id, e.created_at.substr(0, 19), std::to_string(counts->runs_finished) + "/" +
+                    std::to_string(counts->runs_total), std::to_string(counts->invocations),
+                    e.completed_at ? "completed" : (e.started_at ? "incomplete" : "not started")});
+  }
+  if (ctx.json) {
+    PrintJson(ctx, list);
+  } else if (rows.empty()) {
+    ctx.out << "no experiments in " << ctx.db_path << "\n";
+  } else {
+    PrintTable(ctx.out, {"ID", "CREATED", "RUNS", "INVOCATIONS", "STATUS"}, rows);
+  }
+  return kExitOk;
+}
+
+nlohmann::json SummaryToJson(const engine::ExperimentSummary& s) {
+  nlohmann::json j = ExperimentToJson(s.experiment);
+  const auto& c = s.counts;
+  j["status"] = s.status;
+  j["runs"] = {{"total", c.runs_total}, {"finished", c.runs_finished}, {"failed", c.runs_failed},
+               {"stop_reasons", c.stop_reasons}};
+  j["invocations"] = {{"done", c.invocations}, {"expected", s.invocations_expected},
+                      {"text", c.text_invocations}, {"image", c.image_invocations}};
+  j["embeddings"] = c.embeddings;
+  j["diagrams"] = c.diagrams;
+  j["diagram_failures"] = c.diagram_failures;
+  j["elapsed_s"] = s.elapsed_s;
+  j["eta_s"] = s.eta_s ? nlohmann::json(*s.eta_s) : nlohmann::json();
+  nlohmann::json failed = nlohmann::json::array();
+  for (const auto& f : s.failed_runs) failed.push_back({{"run_id", f.run_id}, {"run_number", f.run_number}, {"error", f.error}});
+  j["failed_runs"] = failed;
+  return j;
+}
+
+void PrintSummary(const engine::ExperimentSummary& s, std::ostream& os) {
+  const auto& e = s.experiment;
+  const auto& c = s.counts;
+  nlohmann::json nets(e.networks), seeds(e.seeds), prompts(e.prompts), emb(e.embedding_models);
+  os << "experiment   " << e.id << "  (" << s.status << ")\n"
+     << "networks     " << nets.dump() << "\n"
+     << "seeds        " << seeds.dump() << "\n"
+     << "prompts      " << prompts.dump() << "\n"
+     << "embedding    " << emb.dump() << "\n"
+     << "max_length   " << e.max_length << "\n"
+     << "options      " << e.options_json << "\n"
+     << "created      " << e.created_at << "\n";
+  if (e.started_at) os << "started      " << *e.started_at << "\n";
+  if (e.completed_at) os << "completed    " << *e.completed_at << "\n";
+  os << "runs         " << c.runs_finished << "/" << c.runs_total << " finished";
+  if (c.runs_failed) os << ", " << c.runs_failed << " failed";
+  os << "\n";
+  os << "stop reasons ";
+  bool first = true;
+  for (const auto& [reason, n] : c.stop_reasons) {
+    os << (first ? "" : ", ") << reason << " " << n;
+    first = false;
+  }
+  os << (first ? "-\n" : "\n");
+  os << "invocations  " << c.invocations << "/" << s.invocations_expected << " (" << c.text_invocations << " text, "
+     << c.image_invocations << " image)\n";
+  for (const auto& model : e.embedding_models) {
+    os << "embeddings   " << model << ": " << (c.embeddings.count(model) ? c.embeddings.at(model) : 0) << "\n";
+  }
+  for (const auto& model : e.embedding_models) {
+    os << "diagrams     " << model << ": " << (c.diagrams.count(model) ? c.diagrams.at(model) : 0);
+    if (c.diagram_failures.count(model) && c.diagram_failures.at(model)) os << " (" << c.diagram_failures.at(model) << " failed)";
+    os << "\n";
+  }
+  os << "elapsed      " << FormatDuration(s.elapsed_s) << "\n";
+  if (s.eta_s) os << "ETA          " << FormatDuration(*s.eta_s) << "\n";
+  for (const auto& f : s.failed_runs) {
+    os << "failed run   #" << f.run_number << " " << f.run_id << ": " << f.error << "\n";
+  }
+}
+
+int ShowCommand(const ParsedArgs& args, Context& ctx) {
+  auto store = OpenStore(ctx, store::Store::Mode::kExisting);
+  if (!store.ok()) return ReportError(store.status(), ctx);
+  auto id = (*store)->ResolveExperimentId(args.positional[0]);
+  if (!id.ok()) return ReportError(id.status(), ctx);
+  auto summary = engine::SummarizeExperiment(**store, *id);
+  if (!summary.ok()) return ReportError(summary.status(), ctx);
+  if (ctx.json) PrintJson(ctx, SummaryToJson(*summary));
+  else PrintSummary(*summary, ctx.out);
+  return kExitOk;
+}
+
+int DeleteCommand(const ParsedArgs& args, Context& ctx) {
+  auto store = OpenStore(ctx, store::Store::Mode::kExisting);
+  if (!store.ok()) return ReportError(store.status(), ctx);
+  auto id = (*store)->ResolveExperimentId(args.positional[0]);
+  if (!id.ok()) return ReportError(id.status(), ctx);
+  if (!args.Has("yes")) {
+    auto counts = (*store)->CountExperiment(*id);
+    if (!counts.ok()) return ReportError(counts.status(), ctx);
+    ctx.err << "delete experiment " << *id << " with " << counts->runs_total << " runs and " << counts->invocations
+            << " invocations? [y/N] " << std::flush;
+    std::string answer;
+    if (!std::getline(std::cin, answer) || (answer != "y" && answer != "Y" && answer != "yes")) {
+      ctx.err << "not deleted (pass --yes to skip this question)\n";
+      return kExitUsage;
+    }
+  }
+  Status s = (*store)->DeleteExperiment(*id);
+  if (!s.ok()) return ReportError(s, ctx);
+  if (ctx.json) PrintJson(ctx, {{"deleted", *id}});
+  else ctx.out << "deleted experiment " << *id << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+std::vector<CommandSpec> ExperimentCommands() {
+  return {
+      {"experiment", "run", "create an experiment from a config file and run it (or continue an existing id)",
+       "CONFIG|ID", 1, 1, kExecuteOptions,
+       "CONFIG is a JSON file: networks, seeds (or seed_count / num_runs), prompts, embedding_models,\n"
+       "max_length, options. It is validated completely before anything is written (exit 2 on error).\n"
+       "Ctrl-C stops after the current step; `experiment resume` continues.",
+       RunCommand},
+      {"experiment", "resume", "continue an experiment: compute whatever is missing, retry failed runs", "ID", 1, 1,
+       kExecuteOptions, "ID may be a unique prefix or 'latest'.", ResumeCommand},
+      {"experiment", "list", "list the experiments in the database", "", 0, 0, {}, "", ListCommand},
+      {"experiment", "show", "config, progress, stop reasons, timing and failures of one experiment", "ID|latest", 1, 1,
+       {}, "", ShowCommand},
+      {"experiment", "delete", "delete an experiment and everything it owns", "ID", 1, 1,
+       {{"yes", "", "do not ask for confirmation"}}, "", DeleteCommand},
+  };
+}
 
 }  // namespace panic::cli

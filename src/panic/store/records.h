@@ -95,6 +95,8 @@ struct ExperimentCounts {
   int64_t runs_finished = 0;  // stopped by length or duplicate
   int64_t runs_failed = 0;
   int64_t invocations = 0;
+  int64_t text_invocations = 0;
+  int64_t image_invocations = 0;
   std::map<std::string, int64_t> stop_reasons;     // reason → runs
   std::map<std::string, int64_t> embeddings;       // model → rows
   std::map<std::string, int64_t> diagrams;         // model → rows with data

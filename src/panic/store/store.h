@@ -8,6 +8,7 @@
 // Many readers and one writer may use the same file at once (WAL).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,6 +64,8 @@ class Store {
   // The run's invocations by sequence number; outputs included when `with_outputs`.
   Result<std::vector<InvocationRecord>> ListInvocations(const std::string& run_id, bool with_outputs);
   Result<InvocationRecord> GetInvocation(const std::string& id);
+  // run id → number of invocations, for every run of the experiment that has any.
+  Result<std::map<std::string, int64_t>> InvocationCountsByRun(const std::string& experiment_id);
 
  private:
   explicit Store(std::unique_ptr<SqliteDb> db);

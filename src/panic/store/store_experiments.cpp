@@ -144,11 +144,16 @@ Result<ExperimentCounts> Store::CountExperiment(const std::string& id) {
   }
   runs->Reset();
   PANIC_ASSIGN_OR_RETURN(Statement * inv, db_->Prepare(
-      "SELECT count(*) FROM invocations i JOIN runs r ON r.id = i.run_id WHERE r.experiment_id = ?"));
+      "SELECT i.type, count(*) FROM invocations i JOIN runs r ON r.id = i.run_id WHERE r.experiment_id = ? "
+      "GROUP BY i.type"));
   inv->Bind(1, id);
-  PANIC_ASSIGN_OR_RETURN(bool has, inv->Step());
-  c.invocations = has ? inv->Int(0) : 0;
+  while (true) {
+    PANIC_ASSIGN_OR_RETURN(bool row, inv->Step());
+    if (!row) break;
+    (inv->Text(0) == "text" ? c.text_invocations : c.image_invocations) = inv->Int(1);
+  }
   inv->Reset();
+  c.invocations = c.text_invocations + c.image_invocations;
   PANIC_ASSIGN_OR_RETURN(Statement * emb, db_->Prepare(
       "SELECT e.embedding_model, count(*) FROM embeddings e JOIN invocations i ON i.id = e.invocation_id "
       "JOIN runs r ON r.id = i.run_id WHERE r.experiment_id = ? GROUP BY 1"));

@@ -96,4 +96,19 @@ Result<InvocationRecord> Store::GetInvocation(const std::string& id) {
   return r;
 }
 
+Result<std::map<std::string, int64_t>> Store::InvocationCountsByRun(const std::string& experiment_id) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare(
+      "SELECT i.run_id, count(*) FROM invocations i JOIN runs r ON r.id = i.run_id "
+      "WHERE r.experiment_id = ? GROUP BY i.run_id"));
+  q->Bind(1, experiment_id);
+  std::map<std::string, int64_t> out;
+  while (true) {
+    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) break;
+    out[q->Text(0)] = q->Int(1);
+  }
+  q->Reset();
+  return out;
+}
+
 }  // namespace panic::store

@@ -1,0 +1,64 @@
+#include "panic/cli/cli_common.h"
+
+#include <algorithm>
+#include <ostream>
+
+namespace panic::cli {
+
+Result<std::unique_ptr<store::Store>> OpenStore(const Context& ctx, store::Store::Mode mode) {
+  return store::Store::Open(ctx.db_path, mode);
+}
+
+void PrintTable(std::ostream& os, const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size());
+  for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  auto print_row = [&](const std::vector<std::string>& row) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      std::string cell = row[c];
+      if (c + 1 < row.size()) cell.resize(std::max(cell.size(), width[c]) + 2, ' ');
+      line += cell;
+    }
+    os << line << "\n";
+  };
+  print_row(header);
+  for (const auto& row : rows) print_row(row);
+}
+
+void PrintJson(Context& ctx, const nlohmann::json& value) { ctx.out << value.dump(2) << "\n"; }
+
+nlohmann::json ExperimentToJson(const store::ExperimentRecord& e) {
+  nlohmann::json options = nlohmann::json::parse(e.options_json, nullptr, false);
+  return {{"id", e.id},
+          {"networks", e.networks},
+          {"seeds", e.seeds},
+          {"prompts", e.prompts},
+          {"embedding_models", e.embedding_models},
+          {"max_length", e.max_length},
+          {"options", options.is_discarded() ? nlohmann::json(e.options_json) : options},
+          {"started_at", e.started_at ? nlohmann::json(*e.started_at) : nlohmann::json()},
+          {"completed_at", e.completed_at ? nlohmann::json(*e.completed_at) : nlohmann::json()},
+          {"created_at", e.created_at},
+          {"updated_at", e.updated_at}};
+}
+
+nlohmann::json RunToJson(const store::RunRecord& r) {
+  auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+  return {{"id", r.id},
+          {"experiment_id", r.experiment_id},
+          {"run_number", r.run_number},
+          {"network", r.network},
+          {"seed", r.seed},
+          {"max_length", r.max_length},
+          {"initial_prompt", r.initial_prompt},
+          {"stop_reason", opt(r.stop_reason)},
+          {"loop_length", opt(r.loop_length)},
+          {"error", opt(r.error)},
+          {"completed_at", opt(r.completed_at)}};
+}
+
+}  // namespace panic::cli

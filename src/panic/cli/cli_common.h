@@ -1,0 +1,27 @@
+// Small helpers shared by the command files: opening the store, resolving ids,
+// printing tables and JSON.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "panic/cli/command.h"
+#include "panic/store/store.h"
+
+namespace panic::cli {
+
+// Opens the database of ctx.db_path; kExisting: NotFound when there is none.
+Result<std::unique_ptr<store::Store>> OpenStore(const Context& ctx, store::Store::Mode mode);
+
+// Prints rows as aligned columns under a header.
+void PrintTable(std::ostream& os, const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows);
+
+void PrintJson(Context& ctx, const nlohmann::json& value);
+
+nlohmann::json ExperimentToJson(const store::ExperimentRecord& e);
+nlohmann::json RunToJson(const store::RunRecord& r);
+
+}  // namespace panic::cli

@@ -1,0 +1,30 @@
+// Renders engine progress: a redrawn bar with rate and ETA on a terminal, a plain line
+// every few seconds otherwise (logs, CI). Writes to stderr-like stream given.
+#pragma once
+
+#include <chrono>
+#include <iosfwd>
+#include <string>
+
+#include "panic/engine/progress.h"
+
+namespace panic::cli {
+
+class ProgressPrinter {
+ public:
+  ProgressPrinter(std::ostream& os, bool terminal) : os_(os), terminal_(terminal) {}
+  void operator()(const engine::ProgressEvent& event);
+
+ private:
+  std::string Line(const engine::ProgressEvent& event, double elapsed_s) const;
+  std::ostream& os_;
+  bool terminal_;
+  std::string stage_;
+  std::chrono::steady_clock::time_point stage_start_;
+  std::chrono::steady_clock::time_point last_print_;
+};
+
+// "1h02m", "3m05s", "12s"
+std::string FormatDuration(double seconds);
+
+}  // namespace panic::cli

@@ -1,0 +1,42 @@
+#include "panic/engine/experiment_setup.h"
+
+#include "panic/core/time.h"
+#include "panic/core/uuid.h"
+
+namespace panic::engine {
+
+Result<std::string> CreateExperiment(store::Store& store, const ExperimentConfig& config) {
+  store::ExperimentRecord e;
+  e.id = NewUuidV7();
+  e.networks = config.networks;
+  e.seeds = config.seeds;
+  e.prompts = config.prompts;
+  e.embedding_models = config.embedding_models;
+  e.max_length = config.max_length;
+  e.options_json = config.options_json;
+  e.created_at = NowIso();
+  e.updated_at = e.created_at;
+
+  std::vector<store::RunRecord> runs;
+  runs.reserve(config.networks.size() * config.seeds.size() * config.prompts.size());
+  int64_t number = 0;
+  for (const auto& network : config.networks) {
+    for (int64_t seed : config.seeds) {
+      for (const auto& prompt : config.prompts) {
+        store::RunRecord r;
+        r.id = NewUuidV7();
+        r.experiment_id = e.id;
+        r.run_number = number++;
+        r.network = network;
+        r.seed = seed;
+        r.max_length = config.max_length;
+        r.initial_prompt = prompt;
+        runs.push_back(std::move(r));
+      }
+    }
+  }
+  PANIC_RETURN_IF_ERROR(store.CreateExperiment(e, runs));
+  return e.id;
+}
+
+}  // namespace panic::engine

@@ -1,0 +1,17 @@
+// Turning a validated config into stored rows: the experiment and its runs.
+#pragma once
+
+#include <string>
+
+#include "panic/core/experiment_config.h"
+#include "panic/store/store.h"
+
+namespace panic::engine {
+
+// Runs are networks × seeds × prompts, network outermost and prompt innermost, numbered
+// from 0 in that order (so repeated seeds still give distinct runs). Writes the
+// experiment and every run in one transaction; returns the new experiment id.
+// REQUIRES: `config` passed ValidateConfigModels.
+Result<std::string> CreateExperiment(store::Store& store, const ExperimentConfig& config);
+
+}  // namespace panic::engine

@@ -1,0 +1,68 @@
+#include "panic/engine/pipeline.h"
+
+#include <sstream>
+
+#include "panic/core/experiment_config.h"
+#include "panic/core/time.h"
+#include "panic/engine/runs_stage.h"
+
+namespace panic::engine {
+
+const std::vector<Stage>& AllStages() {
+  static const std::vector<Stage> kStages = {Stage::kRuns, Stage::kEmbeddings, Stage::kDiagrams};
+  return kStages;
+}
+
+const char* StageName(Stage stage) {
+  switch (stage) {
+    case Stage::kRuns: return "runs";
+    case Stage::kEmbeddings: return "embeddings";
+    case Stage::kDiagrams: return "diagrams";
+  }
+  return "?";
+}
+
+Result<std::set<Stage>> ParseStages(const std::string& list) {
+  std::set<Stage> out;
+  std::stringstream ss(list);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    bool found = false;
+    for (Stage s : AllStages()) {
+      if (item == StageName(s)) {
+        out.insert(s);
+        found = true;
+      }
+    }
+    if (!found) {
+      return Status::InvalidArgument("--stages: unknown stage '" + item + "' (allowed: runs, embeddings, diagrams)");
+    }
+  }
+  if (out.empty()) return Status::InvalidArgument("--stages: empty (allowed: runs, embeddings, diagrams)");
+  return out;
+}
+
+Result<PipelineResult> ExecuteExperiment(store::Store& store, models::ModelRegistry& registry,
+                                         const std::string& experiment_id, const PipelineOptions& options) {
+  PANIC_ASSIGN_OR_RETURN(store::ExperimentRecord experiment, store.GetExperiment(experiment_id));
+  PANIC_ASSIGN_OR_RETURN(ExperimentOptions exp_options, ParseExperimentOptions(experiment.options_json));
+  PipelineResult result;
+
+  PANIC_RETURN_IF_ERROR(store.SetExperimentStarted(experiment.id, NowIso()));
+  if (options.stages.count(Stage::kRuns)) {
+    PANIC_ASSIGN_OR_RETURN(int64_t reopened, store.ReopenFailedRuns(experiment.id));
+    (void)reopened;
+    RunsStageOptions runs_options{options.threads, options.progress, options.cancel};
+    PANIC_ASSIGN_OR_RETURN(RunsStageResult runs, ExecuteRunsStage(store, registry, experiment, exp_options, runs_options));
+    result.invocations_written = runs.invocations_written;
+    result.runs_failed = runs.runs_failed;
+  }
+
+  const bool all_stages = options.stages.size() == AllStages().size();
+  PANIC_ASSIGN_OR_RETURN(store::ExperimentCounts counts, store.CountExperiment(experiment.id));
+  result.completed = all_stages && counts.runs_failed == 0 && counts.runs_finished == counts.runs_total;
+  PANIC_RETURN_IF_ERROR(store.SetExperimentCompleted(experiment.id, result.completed ? NowIso() : ""));
+  return result;
+}
+
+}  // namespace panic::engine
