@@ -1,0 +1,122 @@
+#include "panic/tda/distance_matrix.h"
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+
+#include "panic/tda/parallel_for.h"
+
+// OpenBLAS's C interface, declared here so that no include path depends on which
+// BLAS alternative Debian has selected.
+extern "C" {
+void cblas_dgemm(int order, int trans_a, int trans_b, int m, int n, int k, double alpha,
+                 const double* a, int lda, const double* b, int ldb, double beta, double* c,
+                 int ldc);
+void openblas_set_num_threads(int num_threads);
+}
+
+namespace panic::tda::internal {
+namespace {
+
+constexpr int kCblasRowMajor = 101;
+constexpr int kCblasNoTrans = 111;
+constexpr int kCblasTrans = 112;
+constexpr size_t kTile = 256;  // rows per Gram tile; fixed so results ignore `threads`
+// d² below this fraction of ‖x‖² + ‖y‖² is recomputed directly: the Gram formula's
+// error is ~1e-16 · (‖x‖² + ‖y‖²) · dim, which is then no longer negligible.
+constexpr double kCancellationRatio = 1e-6;
+
+// Each tile runs OpenBLAS single-threaded; our own workers parallelise over tiles.
+void UseSingleThreadedBlas() {
+  static std::once_flag once;
+  std::call_once(once, [] { openblas_set_num_threads(1); });
+}
+
+// Fills the symmetric matrix from row-major doubles x (n × dim); `scale` maps the
+// squared Euclidean distance to the stored value (sqrt for Euclidean, half for cosine).
+template <typename Finish>
+DistanceMatrix FromRows(const std::vector<double>& x, size_t n, size_t dim, int threads,
+                        Finish finish) {
+  UseSingleThreadedBlas();
+  std::vector<double> norms(n);
+  for (size_t i = 0; i < n; ++i) {
+    double s = 0;
+    for (size_t k = 0; k < dim; ++k) s += x[i * dim + k] * x[i * dim + k];
+    norms[i] = s;
+  }
+  DistanceMatrix d;
+  d.n = n;
+  d.values.assign(n * n, 0.0f);
+  size_t tiles = (n + kTile - 1) / kTile;
+  // Tile pairs (I ≥ J) in a fixed order; each is computed the same way by any worker.
+  std::vector<std::pair<size_t, size_t>> pairs;
+  for (size_t ti = 0; ti < tiles; ++ti) {
+    for (size_t tj = 0; tj <= ti; ++tj) pairs.emplace_back(ti, tj);
+  }
+  std::vector<std::vector<double>> gram(static_cast<size_t>(std::max(threads, 1)));
+  ParallelFor(pairs.size(), 1, threads, [&](size_t begin, size_t end, int worker) {
+    std::vector<double>& g = gram[worker];
+    g.resize(kTile * kTile);
+    for (size_t p = begin; p < end; ++p) {
+      size_t i0 = pairs[p].first * kTile, j0 = pairs[p].second * kTile;
+      size_t mi = std::min(kTile, n - i0), mj = std::min(kTile, n - j0);
+      cblas_dgemm(kCblasRowMajor, kCblasNoTrans, kCblasTrans, static_cast<int>(mi),
+                  static_cast<int>(mj), static_cast<int>(dim), 1.0, &x[i0 * dim],
+                  static_cast<int>(dim), &x[j0 * dim], static_cast<int>(dim), 0.0, g.data(),
+                  static_cast<int>(mj));
+      for (size_t a = 0; a < mi; ++a) {
+        size_t i = i0 + a;
+        for (size_t b = 0; b < mj; ++b) {
+          size_t j = j0 + b;
+          if (j >= i) break;
+          double sum = norms[i] + norms[j];
+          double sq = sum - 2.0 * g[a * mj + b];
+          if (sq < kCancellationRatio * sum) {
+            sq = 0;
+            for (size_t k = 0; k < dim; ++k) {
+              double t = x[i * dim + k] - x[j * dim + k];
+              sq += t * t;
+            }
+          }
+          float v = static_cast<float>(finish(std::max(sq, 0.0)));
+          d.values[i * n + j] = v;
+          d.values[j * n + i] = v;
+        }
+      }
+    }
+  });
+  return d;
+}
+
+}  // namespace
+
+DistanceMatrix EuclideanDistances(std::span<const float> points, size_t n, size_t dim,
+                                  int threads) {
+  std::vector<double> x(points.begin(), points.end());
+  return FromRows(x, n, dim, threads, [](double sq) { return std::sqrt(sq); });
+}
+
+DistanceMatrix CosineDistances(std::span<const float> points, size_t n, size_t dim,
+                               int threads) {
+  std::vector<double> x(points.begin(), points.end());
+  for (size_t i = 0; i < n; ++i) {
+    double s = 0;
+    for (size_t k = 0; k < dim; ++k) s += x[i * dim + k] * x[i * dim + k];
+    double inv = 1.0 / std::sqrt(s);
+    for (size_t k = 0; k < dim; ++k) x[i * dim + k] *= inv;
+  }
+  return FromRows(x, n, dim, threads, [](double sq) { return std::min(0.5 * sq, 2.0); });
+}
+
+float EnclosingRadius(const DistanceMatrix& d) {
+  float radius = std::numeric_limits<float>::infinity();
+  for (size_t i = 0; i < d.n; ++i) {
+    const float* r = d.row(i);
+    float m = 0;
+    for (size_t j = 0; j < d.n; ++j) m = std::max(m, r[j]);
+    radius = std::min(radius, m);
+  }
+  return radius;
+}
+
+}  // namespace panic::tda::internal

@@ -1,0 +1,481 @@
+#include "panic/tda/rips_reducer.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <numeric>
+#include <vector>
+
+#include "panic/tda/binomial_table.h"
+#include "panic/tda/parallel_for.h"
+#include "panic/tda/pivot_map.h"
+#include "panic/tda/union_find.h"
+
+namespace panic::tda::internal {
+namespace {
+
+using index_t = int64_t;
+// A cochain entry: the simplex index in the low 56 bits, its coefficient in the top 8.
+using entry_t = uint64_t;
+constexpr int kCoefShift = 56;
+constexpr uint64_t kIndexMask = (uint64_t{1} << kCoefShift) - 1;
+constexpr int kMaxVertices = 5;  // a cofacet of a 3-simplex (maxdim 3)
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+inline index_t IndexOf(entry_t e) { return static_cast<index_t>(e & kIndexMask); }
+inline uint32_t CoefOf(entry_t e) { return static_cast<uint32_t>(e >> kCoefShift); }
+inline entry_t MakeEntry(index_t i, uint32_t c) {
+  return static_cast<uint64_t>(i) | (static_cast<uint64_t>(c) << kCoefShift);
+}
+
+struct DiamEntry {
+  float diam;
+  entry_t entry;
+};
+struct Column {
+  float diam;
+  index_t index;
+};
+
+// Whether (da, ia) comes before (db, ib) in the filtration order.
+inline bool Earlier(float da, index_t ia, float db, index_t ib) {
+  return da < db || (da == db && ia > ib);
+}
+// std heap order whose top is the earliest entry in filtration order.
+struct HeapOrder {
+  bool operator()(const DiamEntry& a, const DiamEntry& b) const {
+    return Earlier(b.diam, IndexOf(b.entry), a.diam, IndexOf(a.entry));
+  }
+};
+// Sort order of the columns of one dimension: reverse filtration order.
+struct ColumnOrder {
+  bool operator()(const Column& a, const Column& b) const {
+    return Earlier(b.diam, b.index, a.diam, a.index);
+  }
+};
+
+class RipsReducer {
+ public:
+  RipsReducer(const DistanceMatrix& d, const ReducerOptions& o)
+      : d_(d),
+        n_(static_cast<int>(d.n)),
+        opt_(o),
+        binomial_(static_cast<int64_t>(d.n), o.maxdim + 2),
+        inverse_(o.modulus) {
+    // Inverses modulo p by Fermat: a^(p−2).
+    for (int a = 1; a < o.modulus; ++a) {
+      uint64_t r = 1, b = static_cast<uint64_t>(a);
+      for (int e = o.modulus - 2; e > 0; e >>= 1, b = b * b % o.modulus) {
+        if (e & 1) r = r * b % o.modulus;
+      }
+      inverse_[a] = static_cast<uint32_t>(r);
+    }
+    diagram_.dimensions.resize(static_cast<size_t>(o.maxdim) + 1);
+  }
+
+  Diagram Run() {
+    std::vector<Column> columns = ComputeDim0Pairs();
+    for (int dim = 1; dim <= opt_.maxdim; ++dim) {
+      ComputePairs(columns, dim);
+      if (dim < opt_.maxdim) columns = AssembleColumns(dim + 1);
+    }
+    SortBars(diagram_);
+    return std::move(diagram_);
+  }
+
+ private:
+  // ---- simplex arithmetic -------------------------------------------------------
+  int64_t B(int64_t v, int k) const { return binomial_(v, k); }
+  static int64_t EdgeIndex(int i, int j) {  // REQUIRES i > j
+    return static_cast<int64_t>(i) * (i - 1) / 2 + j;
+  }
+  index_t IndexOfVertices(const int* w, int m) const {
+    index_t idx = 0;
+    for (int q = 0; q < m; ++q) idx += B(w[q], m - q);
+    return idx;
+  }
+  // The largest v ≤ top with C(v, k) ≤ idx.
+  int MaxVertex(index_t idx, int k, int top) const {
+    int lo = k - 1, hi = top;
+    while (lo < hi) {
+      int mid = lo + (hi - lo + 1) / 2;
+      if (B(mid, k) <= idx) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return lo;
+  }
+  // Vertices of the simplex with `m` vertices and index idx, descending.
+  void Vertices(index_t idx, int m, int* w) const {
+    int top = n_ - 1;
+    for (int k = m; k >= 1; --k) {
+      int v = MaxVertex(idx, k, top);
+      *w++ = v;
+      idx -= B(v, k);
+      top = v - 1;
+    }
+  }
+  float Diameter(const int* w, int m) const {
+    float diam = 0;
+    for (int a = 0; a < m; ++a) {
+      const float* r = d_.row(w[a]);
+      for (int b = a + 1; b < m; ++b) diam = std::max(diam, r[w[b]]);
+    }
+    return diam;
+  }
+  // Diameter of w without w[skip].
+  float DiameterWithout(const int* w, int m, int skip) const {
+    float diam = 0;
+    for (int a = 0; a < m; ++a) {
+      if (a == skip) continue;
+      const float* r = d_.row(w[a]);
+      for (int b = a + 1; b < m; ++b) {
+        if (b != skip) diam = std::max(diam, r[w[b]]);
+      }
+    }
+    return diam;
+  }
+
+  // ---- apparent pairs -----------------------------------------------------------
+  // The largest vertex v outside w[0..m) with d(v, w_q) ≤ diam for all q: the vertex
+  // whose cofacet is the earliest in filtration order when it has σ's diameter.
+  template <int M>
+  int CofacetCandidateFixed(const int* w, float diam) const {
+    const float* r[M];
+    for (int q = 0; q < M; ++q) r[q] = d_.row(w[q]);
+    for (int v = n_ - 1; v >= 0; --v) {
+      bool ok = true;
+      for (int q = 0; q < M; ++q) ok &= r[q][v] <= diam;
+      if (!ok) continue;
+      bool member = false;  // members pass the test: their distances are within σ
+      for (int q = 0; q < M; ++q) member |= w[q] == v;
+      if (!member) return v;
+    }
+    return -1;
+  }
+  int CofacetCandidate(const int* w, int m, float diam) const {
+    switch (m) {
+      case 1: return CofacetCandidateFixed<1>(w, diam);
+      case 2: return edge_candidate_.empty() ? CofacetCandidateFixed<2>(w, diam)
+                                             : edge_candidate_[EdgeIndex(w[0], w[1])];
+      case 3: return CofacetCandidateFixed<3>(w, diam);
+      default: return CofacetCandidateFixed<4>(w, diam);
+    }
+  }
+  // Whether σ = w[0..m) of diameter diam is the latest facet of σ ∪ {v} of that
+  // diameter: every facet removing a vertex u > v (they have smaller indices) has a
+  // smaller diameter. REQUIRES d(v, w_q) ≤ diam for all q.
+  bool IsLatestFacet(const int* w, int m, int v, float diam) const {
+    int t[kMaxVertices];
+    for (int q = 0; q < m; ++q) t[q] = w[q];
+    t[m] = v;
+    for (int q = 0; q < m && w[q] > v; ++q) {
+      if (DiameterWithout(t, m + 1, q) >= diam) return false;
+    }
+    return true;
+  }
+  // The vertex v such that (σ, σ ∪ {v}) is an apparent pair, or −1.
+  int ZeroApparentCofacet(const int* w, int m, float diam) const {
+    int v = CofacetCandidate(w, m, diam);
+    return (v >= 0 && IsLatestFacet(w, m, v, diam)) ? v : -1;
+  }
+  // The position j such that (τ \ t_j, τ) is an apparent pair, or −1. t descending.
+  int ZeroApparentFacet(const int* t, int m, float diam) const {
+    for (int j = 0; j < m; ++j) {  // facets by increasing index
+      if (DiameterWithout(t, m, j) != diam) continue;
+      int f[kMaxVertices];
+      for (int q = 0, k = 0; q < m; ++q) {
+        if (q != j) f[k++] = t[q];
+      }
+      return CofacetCandidate(f, m - 1, diam) == t[j] ? j : -1;
+    }
+    return -1;
+  }
+
+  // ---- coboundaries -------------------------------------------------------------
+  // Calls visit(v, p, index, diam) for each cofacet σ ∪ {v} of diameter ≤ threshold, in
+  // decreasing index order; p = the number of σ's vertices above v (so the cofacet's
+  // coefficient is (−1)^p). Stops early when visit returns false.
+  template <typename Visit>
+  void ForEachCofacet(const int* w, int m, index_t idx, float diam, Visit&& visit) const {
+    const float* r[kMaxVertices];
+    for (int q = 0; q < m; ++q) r[q] = d_.row(w[q]);
+    index_t below = idx, above = 0;
+    int p = 0;
+    const float threshold = opt_.threshold;
+    for (int v = n_ - 1; v >= 0; --v) {
+      if (p < m && v == w[p]) {
+        below -= B(w[p], m - p);
+        above += B(w[p], m - p + 1);
+        ++p;
+        continue;
+      }
+      float cd = diam;
+      for (int q = 0; q < m; ++q) cd = std::max(cd, r[q][v]);
+      if (cd > threshold) continue;
+      if (!visit(v, p, above + B(v, m - p + 1) + below, cd)) return;
+    }
+  }
+  uint32_t SignedCoef(uint32_t coef, int p) const {
+    return (p & 1) ? static_cast<uint32_t>((opt_.modulus - coef) % opt_.modulus) : coef;
+  }
+  uint32_t Mul(uint32_t a, uint32_t b) const { return a * b % opt_.modulus; }
+
+  // Pushes coef · δ(simplex) onto the working coboundary heap.
+  void PushCoboundary(index_t idx, uint32_t coef, int m) {
+    int w[kMaxVertices];
+    Vertices(idx, m, w);
+    float diam = Diameter(w, m);
+    ForEachCofacet(w, m, idx, diam, [&](int, int p, index_t ci, float cd) {
+      heap_.push_back(DiamEntry{cd, MakeEntry(ci, SignedCoef(coef, p))});
+      std::push_heap(heap_.begin(), heap_.end(), HeapOrder());
+      return true;
+    });
+  }
+  // Removes and returns the earliest entry with a non-zero summed coefficient, or an
+  // entry of index −1's sentinel (coef 0) when the heap empties.
+  bool PopPivot(DiamEntry& out) {
+    while (!heap_.empty()) {
+      DiamEntry pivot = heap_.front();
+      std::pop_heap(heap_.begin(), heap_.end(), HeapOrder());
+      heap_.pop_back();
+      uint32_t coef = CoefOf(pivot.entry);
+      while (!heap_.empty() && IndexOf(heap_.front().entry) == IndexOf(pivot.entry)) {
+        coef = (coef + CoefOf(heap_.front().entry)) % opt_.modulus;
+        std::pop_heap(heap_.begin(), heap_.end(), HeapOrder());
+        heap_.pop_back();
+      }
+      if (coef != 0) {
+        out = DiamEntry{pivot.diam, MakeEntry(IndexOf(pivot.entry), coef)};
+        return true;
+      }
+    }
+    return false;
+  }
+  bool GetPivot(DiamEntry& out) {
+    if (!PopPivot(out)) return false;
+    heap_.push_back(out);
+    std::push_heap(heap_.begin(), heap_.end(), HeapOrder());
+    return true;
+  }
+
+  // ---- dimension 0 --------------------------------------------------------------
+  std::vector<Column> ComputeDim0Pairs() {
+    Bars& bars = diagram_.dimensions[0];
+    struct Edge {
+      float diam;
+      uint32_t index;
+    };
+    std::vector<Edge> edges;
+    for (int i = 1; i < n_; ++i) {
+      const float* r = d_.row(i);
+      for (int j = 0; j < i; ++j) {
+        if (r[j] <= opt_.threshold) edges.push_back(Edge{r[j], static_cast<uint32_t>(EdgeIndex(i, j))});
+      }
+    }
+    std::sort(edges.begin(), edges.end(), [](const Edge& a, const Edge& b) {
+      return Earlier(a.diam, a.index, b.diam, b.index);
+    });
+    if (opt_.maxdim >= 1) ComputeEdgeCandidates();
+    UnionFind components(static_cast<size_t>(n_));
+    std::vector<Column> columns;
+    for (const Edge& e : edges) {
+      int w[2];
+      Vertices(e.index, 2, w);
+      if (components.Union(static_cast<size_t>(w[0]), static_cast<size_t>(w[1]))) {
+        if (e.diam > 0) bars.push_back(Bar{0.0f, e.diam});
+      } else if (opt_.maxdim >= 1 && ZeroApparentCofacet(w, 2, e.diam) < 0) {
+        columns.push_back(Column{e.diam, static_cast<index_t>(e.index)});
+      }
+    }
+    for (size_t c = 0; c < components.components(); ++c) bars.push_back(Bar{0.0f, kInf});
+    std::reverse(columns.begin(), columns.end());
+    return columns;
+  }
+  // edge_candidate_[e] = CofacetCandidate of edge e, for every edge.
+  void ComputeEdgeCandidates() {
+    std::vector<int32_t> table(static_cast<size_t>(EdgeIndex(n_, 0)), -1);
+    ParallelFor(static_cast<size_t>(n_), 8, opt_.threads, [&](size_t begin, size_t end, int) {
+      for (size_t i = begin; i < end; ++i) {
+        for (int j = 0; j < static_cast<int>(i); ++j) {
+          int w[2] = {static_cast<int>(i), j};
+          table[EdgeIndex(w[0], j)] = CofacetCandidateFixed<2>(w, d_(i, j));
+        }
+      }
+    });
+    edge_candidate_ = std::move(table);
+  }
+
+  // ---- dimensions ≥ 1 -----------------------------------------------------------
+  // Columns of dimension `dim`: every dim-simplex of diameter ≤ threshold that is not
+  // a pivot of dimension dim − 1 (clearing) and not in an apparent pair.
+  std::vector<Column> AssembleColumns(int dim) {
+    const int m = dim + 1;
+    std::vector<std::vector<Column>> found(static_cast<size_t>(opt_.threads));
+    const size_t first = static_cast<size_t>(dim);
+    ParallelFor(static_cast<size_t>(n_) - std::min(first, static_cast<size_t>(n_)), 1, opt_.threads,
+                [&](size_t begin, size_t end, int worker) {
+      int w[kMaxVertices];
+      for (size_t a = begin + first; a < end + first; ++a) {
+        w[0] = static_cast<int>(a);
+        EnumerateSimplices(w, 1, m, 0.0f, found[worker]);
+      }
+    });
+    std::vector<Column> columns;
+    for (auto& f : found) columns.insert(columns.end(), f.begin(), f.end());
+    std::sort(columns.begin(), columns.end(), ColumnOrder());
+    return columns;
+  }
+  // Extends w[0..level) by smaller vertices to m vertices, keeping the diameter within
+  // the threshold, and keeps each resulting simplex that must be reduced.
+  void EnumerateSimplices(int* w, int level, int m, float diam, std::vector<Column>& out) const {
+    if (level == m) {
+      index_t idx = IndexOfVertices(w, m);
+      if (pivots_.Find(static_cast<uint64_t>(idx)) != PivotMap::kEmpty) return;
+      if (ZeroApparentFacet(w, m, diam) >= 0) return;
+      if (ZeroApparentCofacet(w, m, diam) >= 0) return;
+      out.push_back(Column{diam, idx});
+      return;
+    }
+    for (int b = w[level - 1] - 1; b >= m - level - 1; --b) {
+      float nd = diam;
+      for (int q = 0; q < level; ++q) nd = std::max(nd, d_(static_cast<size_t>(w[q]), static_cast<size_t>(b)));
+      if (nd > opt_.threshold) continue;
+      w[level] = b;
+      EnumerateSimplices(w, level + 1, m, nd, out);
+    }
+  }
+
+  // Reduces the coboundary matrix of dimension `dim` and records its bars; leaves the
+  // pivots in pivots_ for the clearing of dimension dim + 1.
+  void ComputePairs(const std::vector<Column>& columns, int dim) {
+    const int m = dim + 1;
+    pivots_.Clear();
+    pivots_.Reserve(columns.size());
+    reduction_entries_.clear();
+    reduction_offsets_.assign(1, 0);
+    Bars& bars = diagram_.dimensions[static_cast<size_t>(dim)];
+    for (size_t i = 0; i < columns.size(); ++i) {
+      const Column& column = columns[i];
+      working_.clear();
+      heap_.clear();
+      DiamEntry pivot;
+      bool has_pivot = InitCoboundaryAndGetPivot(column, m, pivot);
+      while (has_pivot) {
+        uint64_t other = pivots_.Find(static_cast<uint64_t>(IndexOf(pivot.entry)));
+        if (other != PivotMap::kEmpty) {
+          size_t j = static_cast<size_t>(IndexOf(other));
+          uint32_t factor = (opt_.modulus - Mul(CoefOf(pivot.entry), inverse_[CoefOf(other)])) % opt_.modulus;
+          AddColumn(columns, j, factor, m);
+          has_pivot = GetPivot(pivot);
+          continue;
+        }
+        int t[kMaxVertices];
+        Vertices(IndexOf(pivot.entry), m + 1, t);
+        int j = ZeroApparentFacet(t, m + 1, pivot.diam);
+        if (j >= 0) {
+          // The pivot belongs to an apparent pair (σ', pivot), whose column was never
+          // stored: add δσ' so that the pivot cancels. [δσ' : pivot] = (−1)^j.
+          int f[kMaxVertices];
+          for (int q = 0, k = 0; q <= m; ++q) {
+            if (q != j) f[k++] = t[q];
+          }
+          uint32_t s = SignedCoef(1, j);
+          uint32_t factor = (opt_.modulus - Mul(CoefOf(pivot.entry), s)) % opt_.modulus;
+          index_t fi = IndexOfVertices(f, m);
+          working_.push_back(MakeEntry(fi, factor));
+          PushCoboundary(fi, factor, m);
+          has_pivot = GetPivot(pivot);
+          continue;
+        }
+        break;
+      }
+      if (has_pivot) {
+        pivots_.Insert(static_cast<uint64_t>(IndexOf(pivot.entry)), MakeEntry(static_cast<index_t>(i), CoefOf(pivot.entry)));
+        if (pivot.diam > column.diam) bars.push_back(Bar{column.diam, pivot.diam});
+        StoreReductionColumn();
+      } else {
+        bars.push_back(Bar{column.diam, kInf});
+        reduction_offsets_.push_back(reduction_entries_.size());
+      }
+    }
+  }
+  // Starts column σ: returns its emergent pivot at once when there is one, else fills
+  // the heap with δσ and returns its pivot. False when δσ is empty.
+  bool InitCoboundaryAndGetPivot(const Column& column, int m, DiamEntry& pivot) {
+    int w[kMaxVertices];
+    Vertices(column.index, m, w);
+    bool check_emergent = true, emergent = false;
+    ForEachCofacet(w, m, column.index, column.diam, [&](int v, int p, index_t ci, float cd) {
+      DiamEntry e{cd, MakeEntry(ci, SignedCoef(1, p))};
+      if (check_emergent && cd == column.diam) {
+        // The earliest cofacet (largest index of the smallest possible diameter): if no
+        // column has claimed it, it is this column's pivot and nothing needs adding.
+        if (pivots_.Find(static_cast<uint64_t>(ci)) == PivotMap::kEmpty) {
+          int t[kMaxVertices];
+          for (int q = 0, k = 0; q <= m; ++q) t[q] = (q == p) ? v : w[k++];
+          if (ZeroApparentFacet(t, m + 1, cd) < 0) {
+            pivot = e;
+            emergent = true;
+            return false;
+          }
+        }
+        check_emergent = false;
+      }
+      heap_.push_back(e);
+      return true;
+    });
+    if (emergent) return true;
+    std::make_heap(heap_.begin(), heap_.end(), HeapOrder());
+    return GetPivot(pivot);
+  }
+  // Adds factor · (column j of the reduced matrix) to the working column.
+  void AddColumn(const std::vector<Column>& columns, size_t j, uint32_t factor, int m) {
+    working_.push_back(MakeEntry(columns[j].index, factor));
+    PushCoboundary(columns[j].index, factor, m);
+    for (size_t k = reduction_offsets_[j]; k < reduction_offsets_[j + 1]; ++k) {
+      entry_t e = reduction_entries_[k];
+      uint32_t c = Mul(CoefOf(e), factor);
+      working_.push_back(MakeEntry(IndexOf(e), c));
+      PushCoboundary(IndexOf(e), c, m);
+    }
+  }
+  // Appends the working column, with equal simplices summed, to the reduction matrix.
+  void StoreReductionColumn() {
+    std::sort(working_.begin(), working_.end(),
+              [](entry_t a, entry_t b) { return IndexOf(a) < IndexOf(b); });
+    for (size_t k = 0; k < working_.size();) {
+      index_t idx = IndexOf(working_[k]);
+      uint32_t c = 0;
+      for (; k < working_.size() && IndexOf(working_[k]) == idx; ++k) {
+        c = (c + CoefOf(working_[k])) % opt_.modulus;
+      }
+      if (c != 0) reduction_entries_.push_back(MakeEntry(idx, c));
+    }
+    reduction_offsets_.push_back(reduction_entries_.size());
+  }
+
+  const DistanceMatrix& d_;
+  const int n_;
+  const ReducerOptions opt_;
+  const BinomialTable binomial_;
+  std::vector<uint32_t> inverse_;
+  std::vector<int32_t> edge_candidate_;  // per edge index; empty until computed
+  Diagram diagram_;
+  // Workspace of the reduction of one dimension.
+  PivotMap pivots_;  // pivot simplex → (column, pivot coefficient)
+  std::vector<entry_t> reduction_entries_;
+  std::vector<size_t> reduction_offsets_;
+  std::vector<entry_t> working_;  // simplices added to the current column
+  std::vector<DiamEntry> heap_;   // its coboundary, as a heap with lazy cancellation
+};
+
+}  // namespace
+
+Diagram ReduceRips(const DistanceMatrix& distances, const ReducerOptions& options) {
+  return RipsReducer(distances, options).Run();
+}
+
+}  // namespace panic::tda::internal

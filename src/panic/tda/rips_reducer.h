@@ -1,0 +1,36 @@
+// The persistent-cohomology engine behind ComputeRips (internal to panic::tda).
+//
+// Conventions (all of ripser's, U. Bauer 2021):
+// - A k-simplex {v_k > … > v_0} is the integer Σ_i C(v_i, i + 1) (binomial_table.h).
+// - Filtration order: diameter ascending, ties by index descending. Columns of one
+//   dimension are reduced in the reverse order (cohomology), and the pivot of a
+//   coboundary column is its earliest cofacet in filtration order.
+// - Apparent pair (σ, τ): τ is the earliest cofacet of σ and σ the latest facet of τ,
+//   with equal diameters. Such σ are never reduced and such τ never used as columns;
+//   a pivot τ that belongs to one is eliminated by adding δσ on the fly.
+// - Emergent pair: a column whose earliest cofacet has its own diameter and is not yet
+//   taken is reduced at once, before its coboundary is fully enumerated.
+// - Clearing (Chen–Kerber): a simplex that was a pivot in dimension k − 1 is no column
+//   in dimension k.
+// The diagram does not depend on the tie-breaking order (persistence is an invariant of
+// the filtration), which is why parallel assembly and reduction give the same bars.
+#pragma once
+
+#include "panic/tda/diagram.h"
+#include "panic/tda/distance_matrix.h"
+
+namespace panic::tda::internal {
+
+struct ReducerOptions {
+  int maxdim = 2;
+  float threshold = 0;  // simplices of diameter > threshold are not in the complex
+  int threads = 1;
+  int modulus = 2;
+};
+
+// The diagram of dimensions 0..maxdim. REQUIRES: options validated by the caller
+// (maxdim in 0..3, prime modulus < 256, threads ≥ 1) and the simplex count indexable
+// (C(n, maxdim + 2) < 2^56).
+Diagram ReduceRips(const DistanceMatrix& distances, const ReducerOptions& options);
+
+}  // namespace panic::tda::internal

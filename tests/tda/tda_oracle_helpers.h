@@ -1,0 +1,42 @@
+// Test helpers for the TDA kernels: point clouds with known shapes, the Debian
+// `ripser` binary as oracle, and a tolerant comparison of diagrams as multisets.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "panic/tda/diagram.h"
+
+namespace panic::testing {
+
+struct PointCloud {
+  size_t n = 0;
+  size_t dim = 0;
+  std::vector<float> values;  // row-major n × dim
+};
+
+bool HaveRipser();  // /usr/bin/ripser is installed
+
+// Runs /usr/bin/ripser on the cloud (--format point-cloud) or on a lower-triangular
+// distance matrix, and parses its bars. `threshold` < 0 leaves ripser's default.
+tda::Diagram RipserOnCloud(const PointCloud& cloud, int maxdim, double threshold = -1);
+tda::Diagram RipserOnLowerDistances(const std::vector<double>& full, size_t n, int maxdim,
+                                    int modulus = 2);
+
+// Empty string when every dimension of a and b matches as multisets: each bar matched
+// to one of the other diagram with both coordinates within `tol`, or, when its
+// persistence is at most 2·tol, left unmatched (a bar that rounding may create or
+// remove). Otherwise a description of the first mismatch.
+std::string CompareDiagrams(const tda::Diagram& a, const tda::Diagram& b, double tol);
+
+// Clouds. All seeded; unit-scale coordinates so that ripser's 6-digit output is exact
+// to the tolerance.
+PointCloud Circle(size_t n, double noise, uint64_t seed);
+PointCloud SphereSample(size_t n, uint64_t seed);  // S² in R³
+PointCloud GaussianCloud(size_t n, size_t dim, uint64_t seed);
+// A random walk on the unit sphere of R^dim that now and then jumps back near an
+// earlier point, like an embedding trajectory of a looping run.
+PointCloud WalkCloud(size_t n, size_t dim, uint64_t seed);
+
+}  // namespace panic::testing
