@@ -1,0 +1,132 @@
+#include "panic/core/experiment_config.h"
+
+#include <gtest/gtest.h>
+
+namespace panic {
+namespace {
+
+constexpr const char* kValid = R"({
+  "networks": [["DummyT2I", "DummyI2T"]],
+  "seeds": [42, -1],
+  "prompts": ["a red apple"],
+  "embedding_models": ["DummyText"],
+  "max_length": 10
+})";
+
+std::string Error(const std::string& json) {
+  auto r = ParseExperimentConfig(json, "cfg.json");
+  EXPECT_FALSE(r.ok()) << json;
+  if (r.ok()) return "";
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  return r.status().message();
+}
+
+std::string With(const std::string& key, const std::string& value) {
+  std::string s = kValid;
+  size_t at = s.find("\"" + key + "\"");
+  size_t colon = s.find(':', at);
+  size_t end = s.find('\n', colon);
+  if (s[end - 1] == ',') --end;
+  return s.substr(0, colon + 1) + " " + value + s.substr(end);
+}
+
+TEST(ExperimentConfigTest, ParsesValidConfig) {
+  auto r = ParseExperimentConfig(kValid, "cfg.json");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->networks, (std::vector<std::vector<std::string>>{{"DummyT2I", "DummyI2T"}}));
+  EXPECT_EQ(r->seeds, (std::vector<int64_t>{42, -1}));
+  EXPECT_EQ(r->prompts, std::vector<std::string>{"a red apple"});
+  EXPECT_EQ(r->max_length, 10);
+  EXPECT_EQ(r->options.loop_detection, LoopDetection::kJpegQ30);
+  EXPECT_EQ(r->options.maxdim, 2);
+  EXPECT_FALSE(r->options.webp_quality.has_value());
+}
+
+TEST(ExperimentConfigTest, SeedCountAndNumRunsMeanSeedMinusOne) {
+  std::string base = kValid;
+  base.replace(base.find("\"seeds\": [42, -1]"), 17, "\"seed_count\": 3");
+  auto r = ParseExperimentConfig(base, "cfg");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->seeds, (std::vector<int64_t>{-1, -1, -1}));
+  base.replace(base.find("\"seed_count\""), 12, "\"num_runs\"");
+  r = ParseExperimentConfig(base, "cfg");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->seeds.size(), 3u);
+}
+
+TEST(ExperimentConfigTest, RejectsBadJsonAndTypes) {
+  EXPECT_NE(Error("{ not json").find("not valid JSON"), std::string::npos);
+  EXPECT_NE(Error("[1,2]").find("expected a JSON object"), std::string::npos);
+  EXPECT_NE(Error(With("networks", "\"DummyT2I\"")).find("networks: expected a list"), std::string::npos);
+  EXPECT_NE(Error(With("networks", "[\"DummyT2I\"]")).find("networks[0]: expected a list"), std::string::npos);
+  EXPECT_NE(Error(With("prompts", "[1]")).find("prompts[0]: expected a string"), std::string::npos);
+  EXPECT_NE(Error(With("seeds", "[\"x\"]")).find("seeds[0]"), std::string::npos);
+  EXPECT_NE(Error(With("max_length", "\"ten\"")).find("max_length"), std::string::npos);
+}
+
+TEST(ExperimentConfigTest, RejectsEmptyListsAndBadRanges) {
+  EXPECT_NE(Error(With("networks", "[]")).find("networks: the list is empty"), std::string::npos);
+  EXPECT_NE(Error(With("networks", "[[]]")).find("networks[0]: the list is empty"), std::string::npos);
+  EXPECT_NE(Error(With("prompts", "[]")).find("prompts: the list is empty"), std::string::npos);
+  EXPECT_NE(Error(With("prompts", "[\"  \"]")).find("prompts[0]"), std::string::npos);
+  EXPECT_NE(Error(With("seeds", "[]")).find("seeds: the list is empty"), std::string::npos);
+  EXPECT_NE(Error(With("embedding_models", "[]")).find("embedding_models: the list is empty"), std::string::npos);
+  std::string m = Error(With("max_length", "0"));
+  EXPECT_NE(m.find("max_length: 0 is not allowed"), std::string::npos) << m;
+  EXPECT_NE(m.find("> 0"), std::string::npos);
+  EXPECT_NE(Error(With("max_length", "-5")).find("max_length: -5"), std::string::npos);
+  EXPECT_NE(Error(With("seeds", "[-2]")).find("seeds[0]: -2 is not allowed"), std::string::npos);
+}
+
+TEST(ExperimentConfigTest, UnknownKeysGetHints) {
+  std::string s = kValid;
+  s.replace(s.find("\"networks\""), 10, "\"network\"");
+  std::string m = Error(s);
+  EXPECT_NE(m.find("unknown key 'network'"), std::string::npos) << m;
+  EXPECT_NE(m.find("did you mean 'networks'"), std::string::npos) << m;
+  std::string o = Error(With("max_length", "10, \"options\": {\"loop_detect\": \"off\"}"));
+  EXPECT_NE(o.find("options: unknown key 'loop_detect'"), std::string::npos) << o;
+  EXPECT_NE(o.find("loop_detection"), std::string::npos) << o;
+}
+
+TEST(ExperimentConfigTest, SeedsGivenTwoWaysOrMissing) {
+  EXPECT_NE(Error(With("max_length", "10, \"seed_count\": 2")).find("more than one way"), std::string::npos);
+  std::string s = kValid;
+  s.replace(s.find("\"seeds\": [42, -1],"), 18, "");
+  EXPECT_NE(Error(s).find("seeds: missing"), std::string::npos);
+}
+
+TEST(ExperimentConfigTest, Options) {
+  auto r = ParseExperimentConfig(
+      With("max_length", R"(10, "options": {"loop_detection": "exact", "webp_quality": 80, "maxdim": 1,
+           "metric": "cosine", "threshold": 1.5, "embedding_batch_size": 8, "max_batch": {"DummyT2I": 4}})"),
+      "cfg");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->options.loop_detection, LoopDetection::kExact);
+  EXPECT_EQ(*r->options.webp_quality, 80);
+  EXPECT_EQ(r->options.maxdim, 1);
+  EXPECT_EQ(r->options.metric, "cosine");
+  EXPECT_DOUBLE_EQ(*r->options.threshold, 1.5);
+  EXPECT_EQ(r->options.embedding_batch_size, 8);
+  ASSERT_EQ(r->options.max_batch.size(), 1u);
+  EXPECT_EQ(r->options.max_batch[0].second, 4);
+  EXPECT_NE(Error(With("max_length", "10, \"options\": {\"maxdim\": 4}")).find("options.maxdim: 4"), std::string::npos);
+  EXPECT_NE(Error(With("max_length", "10, \"options\": {\"loop_detection\": \"png\"}")).find("jpeg-q30"),
+            std::string::npos);
+  EXPECT_NE(Error(With("max_length", "10, \"options\": {\"webp_quality\": 101}")).find("options.webp_quality"),
+            std::string::npos);
+}
+
+TEST(ExperimentConfigTest, MissingFileIsNotFound) {
+  auto r = LoadExperimentConfig("/nonexistent/cfg.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
+}
+
+TEST(NearestNameTest, FindsTypos) {
+  EXPECT_EQ(NearestName("DummyT2l", {"DummyT2I", "DummyI2T"}), "DummyT2I");
+  EXPECT_EQ(NearestName("zzzzzz", {"DummyT2I"}), "");
+}
+
+}  // namespace
+}  // namespace panic

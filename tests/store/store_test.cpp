@@ -1,0 +1,191 @@
+#include "panic/store/store.h"
+
+#include <gtest/gtest.h>
+
+#include "panic/core/time.h"
+#include "panic/core/uuid.h"
+#include "panic/store/schema.h"
+#include "support/test_support.h"
+
+namespace panic::store {
+namespace {
+
+using testing::TempDir;
+
+ExperimentRecord MakeExperiment() {
+  ExperimentRecord e;
+  e.id = NewUuidV7();
+  e.networks = {{"DummyT2I", "DummyI2T"}};
+  e.seeds = {1, 2};
+  e.prompts = {"p"};
+  e.embedding_models = {"DummyText"};
+  e.max_length = 5;
+  e.created_at = e.updated_at = NowIso();
+  return e;
+}
+
+std::vector<RunRecord> MakeRuns(const ExperimentRecord& e, int n) {
+  std::vector<RunRecord> runs;
+  for (int i = 0; i < n; ++i) {
+    RunRecord r;
+    r.id = NewUuidV7();
+    r.experiment_id = e.id;
+    r.run_number = i;
+    r.network = e.networks[0];
+    r.seed = i;
+    r.max_length = e.max_length;
+    r.initial_prompt = "p";
+    runs.push_back(r);
+  }
+  return runs;
+}
+
+InvocationRecord MakeInvocation(const std::string& run_id, int64_t seq, const std::string& text) {
+  InvocationRecord inv;
+  inv.id = NewUuidV7();
+  inv.run_id = run_id;
+  inv.sequence_number = seq;
+  inv.model = "DummyI2T";
+  inv.type = OutputType::kText;
+  inv.seed = 1;
+  inv.output_text = text;
+  inv.started_at = inv.completed_at = NowIso();
+  return inv;
+}
+
+TEST(StoreTest, CreatesSchemaAtLatestVersionWithWal) {
+  TempDir dir;
+  auto store = Store::Open(dir.File("a.db"), Store::Mode::kCreate);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto r = testing::RunShell("sqlite3 " + dir.File("a.db") + " 'PRAGMA journal_mode; SELECT max(version) FROM schema_version; "
+                             "SELECT count(*) FROM sqlite_master WHERE type=\"table\"'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "wal\n" + std::to_string(LatestSchemaVersion()) + "\n8\n");
+}
+
+TEST(StoreTest, ExistingModeDoesNotCreate) {
+  TempDir dir;
+  auto store = Store::Open(dir.File("missing.db"), Store::Mode::kExisting);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(dir.File("missing.db")));
+}
+
+TEST(StoreTest, RefusesNewerSchema) {
+  TempDir dir;
+  { ASSERT_TRUE(Store::Open(dir.File("a.db"), Store::Mode::kCreate).ok()); }
+  ASSERT_EQ(testing::RunShell("sqlite3 " + dir.File("a.db") +
+                              " \"INSERT INTO schema_version VALUES (999, 'x')\"").exit_code, 0);
+  auto store = Store::Open(dir.File("a.db"), Store::Mode::kExisting);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("newer"), std::string::npos);
+}
+
+TEST(StoreTest, ExperimentRoundTripAndCascadeDelete) {
+  TempDir dir;
+  auto store = std::move(Store::Open(dir.File("a.db"), Store::Mode::kCreate)).value();
+  ExperimentRecord e = MakeExperiment();
+  auto runs = MakeRuns(e, 3);
+  ASSERT_TRUE(store->CreateExperiment(e, runs).ok());
+  auto back = store->GetExperiment(e.id);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->networks, e.networks);
+  EXPECT_EQ(back->seeds, e.seeds);
+  auto listed = store->ListRuns(e.id);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 3u);
+  EXPECT_EQ((*listed)[2].run_number, 2);
+  ASSERT_TRUE(store->CommitStep({MakeInvocation(runs[0].id, 0, "a")}, {}).ok());
+
+  ASSERT_TRUE(store->DeleteExperiment(e.id).ok());
+  auto r = testing::RunShell("sqlite3 " + dir.File("a.db") +
+                             " 'SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM invocations)'");
+  EXPECT_EQ(r.out, "0\n");
+  EXPECT_EQ(store->DeleteExperiment(e.id).code(), StatusCode::kNotFound);
+}
+
+TEST(StoreTest, CommitStepIsAllOrNothing) {
+  TempDir dir;
+  auto store = std::move(Store::Open(dir.File("a.db"), Store::Mode::kCreate)).value();
+  ExperimentRecord e = MakeExperiment();
+  auto runs = MakeRuns(e, 2);
+  ASSERT_TRUE(store->CreateExperiment(e, runs).ok());
+  ASSERT_TRUE(store->CommitStep({MakeInvocation(runs[0].id, 0, "a")}, {}).ok());
+  // The second row repeats (run 0, step 0): nothing of this step may stay.
+  Status s = store->CommitStep({MakeInvocation(runs[1].id, 0, "b"), MakeInvocation(runs[0].id, 0, "dup")},
+                               {{runs[1].id, kStopLength, std::nullopt, std::nullopt, NowIso()}});
+  EXPECT_EQ(s.code(), StatusCode::kAlreadyExists);
+  EXPECT_TRUE(store->ListInvocations(runs[1].id, false)->empty());
+  EXPECT_FALSE(store->GetRun(runs[1].id)->stop_reason.has_value());
+  // The store stays usable after the rollback.
+  ASSERT_TRUE(store->CommitStep({MakeInvocation(runs[1].id, 0, "b")},
+                                {{runs[1].id, kStopDuplicate, 3, std::nullopt, NowIso()}}).ok());
+  auto run = store->GetRun(runs[1].id);
+  EXPECT_EQ(*run->stop_reason, kStopDuplicate);
+  EXPECT_EQ(*run->loop_length, 3);
+  auto invs = store->ListInvocations(runs[1].id, true);
+  ASSERT_EQ(invs->size(), 1u);
+  EXPECT_EQ((*invs)[0].output_text, "b");
+}
+
+TEST(StoreTest, ImagesAreBlobsAndCountsAreRight) {
+  TempDir dir;
+  auto store = std::move(Store::Open(dir.File("a.db"), Store::Mode::kCreate)).value();
+  ExperimentRecord e = MakeExperiment();
+  auto runs = MakeRuns(e, 1);
+  ASSERT_TRUE(store->CreateExperiment(e, runs).ok());
+  InvocationRecord img = MakeInvocation(runs[0].id, 0, "");
+  img.type = OutputType::kImage;
+  img.output_image = std::string("\0\x01\x02RIFF", 7);
+  InvocationRecord txt = MakeInvocation(runs[0].id, 1, "caption");
+  txt.input_invocation_id = img.id;
+  ASSERT_TRUE(store->CommitStep({img, txt}, {}).ok());
+  auto back = store->GetInvocation(img.id);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->output_image, img.output_image);
+  EXPECT_EQ(*store->GetInvocation(txt.id)->input_invocation_id, img.id);
+  auto counts = store->CountExperiment(e.id);
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->invocations, 2);
+  EXPECT_EQ(counts->image_invocations, 1);
+  EXPECT_EQ(counts->runs_total, 1);
+  EXPECT_EQ(counts->stop_reasons.at("running"), 1);
+}
+
+TEST(StoreTest, FailedRunsReopen) {
+  TempDir dir;
+  auto store = std::move(Store::Open(dir.File("a.db"), Store::Mode::kCreate)).value();
+  ExperimentRecord e = MakeExperiment();
+  auto runs = MakeRuns(e, 3);
+  ASSERT_TRUE(store->CreateExperiment(e, runs).ok());
+  ASSERT_TRUE(store->MarkRunsFailed({runs[0].id, runs[2].id}, "ModelFailed: boom", NowIso()).ok());
+  EXPECT_EQ(store->CountExperiment(e.id)->runs_failed, 2);
+  EXPECT_EQ(*store->GetRun(runs[0].id)->error, "ModelFailed: boom");
+  EXPECT_EQ(*store->ReopenFailedRuns(e.id), 2);
+  EXPECT_FALSE(store->GetRun(runs[0].id)->stop_reason.has_value());
+  EXPECT_FALSE(store->GetRun(runs[0].id)->error.has_value());
+}
+
+TEST(StoreTest, ResolvesPrefixesAndLatest) {
+  TempDir dir;
+  auto store = std::move(Store::Open(dir.File("a.db"), Store::Mode::kCreate)).value();
+  ExperimentRecord a = MakeExperiment();
+  ASSERT_TRUE(store->CreateExperiment(a, {}).ok());
+  ExperimentRecord b = MakeExperiment();
+  b.created_at = b.updated_at = NowIso();
+  ASSERT_TRUE(store->CreateExperiment(b, {}).ok());
+  EXPECT_EQ(*store->ResolveExperimentId("latest"), b.id);
+  EXPECT_EQ(*store->ResolveExperimentId(a.id), a.id);
+  std::string upper = b.id.substr(0, 30);
+  for (auto& c : upper) c = static_cast<char>(std::toupper(c));
+  EXPECT_EQ(*store->ResolveExperimentId(upper), b.id);
+  auto ambiguous = store->ResolveExperimentId(a.id.substr(0, 4));
+  ASSERT_FALSE(ambiguous.ok());
+  EXPECT_NE(ambiguous.status().message().find(a.id), std::string::npos);
+  EXPECT_NE(ambiguous.status().message().find(b.id), std::string::npos);
+  EXPECT_EQ(store->ResolveExperimentId("ffffffff").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->ResolveExperimentId("x'; DROP").status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace panic::store
