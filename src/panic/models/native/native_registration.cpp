@@ -1,7 +1,18 @@
+#include <memory>
+
+#include "panic/models/native/use_lite_model.h"
 #include "panic/models/registry.h"
 
 namespace panic::models {
 
-void RegisterNativeModels(ModelRegistry& /*registry*/) {}
+void RegisterNativeModels(ModelRegistry& registry) {
+  // The factory runs on first use, so a missing model directory is reported then (with the
+  // command that fetches it), never at start-up.
+  registry.RegisterEmbedding(native::UseLiteModel::Info(), []() -> Result<std::shared_ptr<EmbeddingModel>> {
+    auto loaded = native::UseLiteModel::LoadDefault();
+    if (!loaded.ok()) return loaded.status();
+    return std::shared_ptr<EmbeddingModel>(std::move(loaded).value());
+  });
+}
 
 }  // namespace panic::models

