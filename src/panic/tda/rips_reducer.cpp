@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "panic/tda/binomial_table.h"
+#include "panic/tda/cofacet_scan.h"
 #include "panic/tda/parallel_for.h"
 #include "panic/tda/pivot_map.h"
 #include "panic/tda/union_find.h"
@@ -142,27 +143,27 @@ class RipsReducer {
   // The largest vertex v outside w[0..m) with d(v, w_q) ≤ diam for all q: the vertex
   // whose cofacet is the earliest in filtration order when it has σ's diameter.
   template <int M>
-  int CofacetCandidateFixed(const int* w, float diam) const {
+  int CofacetCandidateFixed(const int* w, float diam, int end) const {
     const float* r[M];
     for (int q = 0; q < M; ++q) r[q] = d_.row(w[q]);
-    for (int v = n_ - 1; v >= 0; --v) {
-      bool ok = true;
-      for (int q = 0; q < M; ++q) ok &= r[q][v] <= diam;
-      if (!ok) continue;
-      bool member = false;  // members pass the test: their distances are within σ
-      for (int q = 0; q < M; ++q) member |= w[q] == v;
-      if (!member) return v;
-    }
-    return -1;
+    return ScanCofacetCandidate<M>(simd_, r, w, end, diam);
   }
+  // REQUIRES: diam is the diameter of w[0..m), m ≥ 2.
   int CofacetCandidate(const int* w, int m, float diam) const {
-    switch (m) {
-      case 1: return CofacetCandidateFixed<1>(w, diam);
-      case 2: return edge_candidate_.empty() ? CofacetCandidateFixed<2>(w, diam)
-                                             : edge_candidate_[EdgeIndex(w[0], w[1])];
-      case 3: return CofacetCandidateFixed<3>(w, diam);
-      default: return CofacetCandidateFixed<4>(w, diam);
+    if (m == 2) return edge_candidate_[EdgeIndex(w[0], w[1])];
+    // The candidate is at most that of an edge of σ with σ's diameter: it must pass
+    // that edge's test with the same bound. So the scan starts there, not at n − 1.
+    int end = -1;
+    for (int a = 0; a < m && end < 0; ++a) {
+      for (int b = a + 1; b < m; ++b) {
+        if (d_(static_cast<size_t>(w[a]), static_cast<size_t>(w[b])) == diam) {
+          end = edge_candidate_[EdgeIndex(w[a], w[b])] + 1;
+          break;
+        }
+      }
     }
+    if (end <= 0) return -1;
+    return m == 3 ? CofacetCandidateFixed<3>(w, diam, end) : CofacetCandidateFixed<4>(w, diam, end);
   }
   // Whether σ = w[0..m) of diameter diam is the latest facet of σ ∪ {v} of that
   // diameter: every facet removing a vertex u > v (they have smaller indices) has a
@@ -228,11 +229,19 @@ class RipsReducer {
     int w[kMaxVertices];
     Vertices(idx, m, w);
     float diam = Diameter(w, m);
+    const size_t old_size = heap_.size();
     ForEachCofacet(w, m, idx, diam, [&](int, int p, index_t ci, float cd) {
       heap_.push_back(DiamEntry{cd, MakeEntry(ci, SignedCoef(coef, p))});
-      std::push_heap(heap_.begin(), heap_.end(), HeapOrder());
       return true;
     });
+    // Re-heapify in O(size) when the new entries outnumber the old, else sift each up.
+    if (heap_.size() - old_size > old_size) {
+      std::make_heap(heap_.begin(), heap_.end(), HeapOrder());
+    } else {
+      for (size_t k = old_size + 1; k <= heap_.size(); ++k) {
+        std::push_heap(heap_.begin(), heap_.begin() + static_cast<std::ptrdiff_t>(k), HeapOrder());
+      }
+    }
   }
   // Removes and returns the earliest entry with a non-zero summed coefficient, or an
   // entry of index −1's sentinel (coef 0) when the heap empties.
@@ -301,7 +310,7 @@ class RipsReducer {
       for (size_t i = begin; i < end; ++i) {
         for (int j = 0; j < static_cast<int>(i); ++j) {
           int w[2] = {static_cast<int>(i), j};
-          table[EdgeIndex(w[0], j)] = CofacetCandidateFixed<2>(w, d_(i, j));
+          table[EdgeIndex(w[0], j)] = CofacetCandidateFixed<2>(w, d_(i, j), n_);
         }
       }
     });
@@ -319,6 +328,10 @@ class RipsReducer {
                 [&](size_t begin, size_t end, int worker) {
       int w[kMaxVertices];
       for (size_t a = begin + first; a < end + first; ++a) {
+        if (m == 3) {
+          AssembleTriangles(static_cast<int>(a), found[worker]);
+          continue;
+        }
         w[0] = static_cast<int>(a);
         EnumerateSimplices(w, 1, m, 0.0f, found[worker]);
       }
@@ -327,6 +340,42 @@ class RipsReducer {
     for (auto& f : found) columns.insert(columns.end(), f.begin(), f.end());
     std::sort(columns.begin(), columns.end(), ColumnOrder());
     return columns;
+  }
+  // The triangles {a > b > c} that must be reduced: EnumerateSimplices for m = 3, with
+  // the tests unrolled and ordered by cost. The inner loop runs over c, so rows a and b
+  // of the distance matrix and of the edge-candidate table are read contiguously.
+  void AssembleTriangles(int a, std::vector<Column>& out) const {
+    const float threshold = opt_.threshold;
+    const float* ra = d_.row(static_cast<size_t>(a));
+    const int32_t* ca = edge_candidate_.data() + EdgeIndex(a, 0);
+    const index_t base_a = B(a, 3);
+    for (int b = a - 1; b >= 1; --b) {
+      const float dab = ra[b];
+      if (dab > threshold) continue;
+      const float* rb = d_.row(static_cast<size_t>(b));
+      const int32_t* cb = edge_candidate_.data() + EdgeIndex(b, 0);
+      const int32_t cab = ca[b];
+      const index_t base_ab = base_a + B(b, 2);
+      for (int c = b - 1; c >= 0; --c) {
+        const float dac = ra[c], dbc = rb[c];
+        const float diam = std::max(dab, std::max(dac, dbc));
+        if (diam > threshold) continue;
+        // Apparent pair with a facet: the latest facet of diameter `diam` (the one
+        // without the largest vertex first) must have this triangle as earliest cofacet.
+        if (dbc == diam) {
+          if (cb[c] == a) continue;
+        } else if (dac == diam) {
+          if (ca[c] == b) continue;
+        } else if (cab == c) {
+          continue;
+        }
+        int w[3] = {a, b, c};
+        if (ZeroApparentCofacet(w, 3, diam) >= 0) continue;
+        const index_t idx = base_ab + c;
+        if (pivots_.Find(static_cast<uint64_t>(idx)) != PivotMap::kEmpty) continue;
+        out.push_back(Column{diam, idx});
+      }
+    }
   }
   // Extends w[0..level) by smaller vertices to m vertices, keeping the diameter within
   // the threshold, and keeps each resulting simplex that must be reduced.
@@ -461,6 +510,7 @@ class RipsReducer {
   const int n_;
   const ReducerOptions opt_;
   const BinomialTable binomial_;
+  const SimdLevel simd_ = DetectSimdLevel();
   std::vector<uint32_t> inverse_;
   std::vector<int32_t> edge_candidate_;  // per edge index; empty until computed
   Diagram diagram_;
