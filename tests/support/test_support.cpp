@@ -1,5 +1,6 @@
 #include "support/test_support.h"
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -69,6 +70,31 @@ CommandResult RunCli(const std::vector<std::string>& args, const std::string& en
   cmd += ShellQuote(CliPath());
   for (const auto& a : args) cmd += " " + ShellQuote(a);
   return RunShell(cmd);
+}
+
+int SpawnCli(const std::vector<std::string>& args, const std::string& log_file) {
+  std::vector<std::string> argv_store = {CliPath()};
+  argv_store.insert(argv_store.end(), args.begin(), args.end());
+  pid_t pid = fork();
+  if (pid == 0) {
+    int in = open("/dev/null", O_RDONLY);
+    int out = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(out, 2);
+    std::vector<char*> argv;
+    for (auto& a : argv_store) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int WaitChild(int pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 bool HaveSystemNumpy() {

@@ -35,6 +35,12 @@ CommandResult RunShell(const std::string& command);
 CommandResult RunCli(const std::vector<std::string>& args, const std::string& env = "");
 std::string ShellQuote(const std::string& s);
 
+// Starts the built panic-tda in the background (stdin from /dev/null, stdout and stderr
+// appended to `log_file`) and returns its pid.
+int SpawnCli(const std::vector<std::string>& args, const std::string& log_file);
+// Waits for the child; returns its exit code, or 128 + signal when it was killed.
+int WaitChild(int pid);
+
 std::string SourcePath(const std::string& relative);  // inside the source tree
 std::string CliPath();
 

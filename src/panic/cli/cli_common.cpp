@@ -5,8 +5,9 @@
 
 namespace panic::cli {
 
-Result<std::unique_ptr<store::Store>> OpenStore(const Context& ctx, store::Store::Mode mode) {
-  return store::Store::Open(ctx.db_path, mode);
+Result<std::unique_ptr<store::Store>> OpenStore(const Context& ctx, store::Store::Mode mode,
+                                               store::Store::Durability durability) {
+  return store::Store::Open(ctx.db_path, mode, durability);
 }
 
 void PrintTable(std::ostream& os, const std::vector<std::string>& header,

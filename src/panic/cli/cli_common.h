@@ -13,7 +13,8 @@
 namespace panic::cli {
 
 // Opens the database of ctx.db_path; kExisting: NotFound when there is none.
-Result<std::unique_ptr<store::Store>> OpenStore(const Context& ctx, store::Store::Mode mode);
+Result<std::unique_ptr<store::Store>> OpenStore(const Context& ctx, store::Store::Mode mode,
+                                               store::Store::Durability durability = store::Store::Durability::kFull);
 
 // Prints rows as aligned columns under a header.
 void PrintTable(std::ostream& os, const std::vector<std::string>& header,

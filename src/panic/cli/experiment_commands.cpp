@@ -22,7 +22,13 @@ constexpr int kExitInterrupted = 130;
 const std::vector<OptionSpec> kExecuteOptions = {
     {"stages", "LIST", "stages to run, comma-separated: runs,embeddings,diagrams (default: all)"},
     {"threads", "N", "worker threads (default: all cores)"},
+    {"sync", "MODE", "full (default; each step reaches the disk: power-loss safe) or normal (kill-safe, faster)"},
 };
+
+Result<store::Store::Durability> ParseSync(const ParsedArgs& args) {
+  PANIC_ASSIGN_OR_RETURN(std::string mode, args.GetChoice("sync", {"full", "normal"}, "full"));
+  return mode == "full" ? store::Store::Durability::kFull : store::Store::Durability::kNormal;
+}
 
 // Runs the pipeline with progress on stderr; prints the outcome.
 int Execute(store::Store& store, const std::string& experiment_id, const ParsedArgs& args, Context& ctx) {
@@ -75,7 +81,9 @@ int RunCommand(const ParsedArgs& args, Context& ctx) {
   const bool is_file = std::filesystem::is_regular_file(target);
   if (!is_file && std::filesystem::exists(ctx.db_path) && target.find_first_of("/.") == std::string::npos) {
     // An existing experiment's id: continue it.
-    auto store = OpenStore(ctx, store::Store::Mode::kExisting);
+    auto sync = ParseSync(args);
+    if (!sync.ok()) return ReportError(sync.status(), ctx);
+    auto store = OpenStore(ctx, store::Store::Mode::kExisting, *sync);
     if (!store.ok()) return ReportError(store.status(), ctx);
     auto id = (*store)->ResolveExperimentId(target);
     if (id.ok()) return Execute(**store, *id, args, ctx);
@@ -88,7 +96,9 @@ int RunCommand(const ParsedArgs& args, Context& ctx) {
   if (auto stages = args.Get("stages"); stages && !engine::ParseStages(*stages).ok()) {
     return ReportError(engine::ParseStages(*stages).status(), ctx);
   }
-  auto store = OpenStore(ctx, store::Store::Mode::kCreate);
+  auto sync = ParseSync(args);
+  if (!sync.ok()) return ReportError(sync.status(), ctx);
+  auto store = OpenStore(ctx, store::Store::Mode::kCreate, *sync);
   if (!store.ok()) return ReportError(store.status(), ctx);
   auto id = engine::CreateExperiment(**store, *config);
   if (!id.ok()) return ReportError(id.status(), ctx);
@@ -98,7 +108,9 @@ int RunCommand(const ParsedArgs& args, Context& ctx) {
 }
 
 int ResumeCommand(const ParsedArgs& args, Context& ctx) {
-  auto store = OpenStore(ctx, store::Store::Mode::kExisting);
+  auto sync = ParseSync(args);
+  if (!sync.ok()) return ReportError(sync.status(), ctx);
+  auto store = OpenStore(ctx, store::Store::Mode::kExisting, *sync);
   if (!store.ok()) return ReportError(store.status(), ctx);
   auto id = (*store)->ResolveExperimentId(args.positional[0]);
   if (!id.ok()) return ReportError(id.status(), ctx);

@@ -94,11 +94,14 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, const 
   auto out = std::unique_ptr<SqliteDb>(new SqliteDb(db, path));
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   sqlite3_extended_result_codes(db, 1);
-  // WAL: readers never block the writer; synchronous=FULL: a commit survives power loss.
+  // WAL: readers never block the writer. synchronous=FULL: each commit is on disk before
+  // it returns (survives power loss); NORMAL: survives a killed process, and a power
+  // loss may roll back the commits since the last checkpoint.
   if (!options.read_only) {
     PANIC_RETURN_IF_ERROR(out->Exec("PRAGMA journal_mode=WAL"));
   }
-  PANIC_RETURN_IF_ERROR(out->Exec("PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL"));
+  PANIC_RETURN_IF_ERROR(out->Exec(std::string("PRAGMA foreign_keys=ON; PRAGMA synchronous=") +
+                                  (options.sync_full ? "FULL" : "NORMAL")));
   return out;
 }
 

@@ -64,6 +64,7 @@ class SqliteDb {
     bool create_if_missing = true;
     bool read_only = false;
     int busy_timeout_ms = 30000;
+    bool sync_full = true;  // PRAGMA synchronous=FULL (else NORMAL); see Open
   };
 
   // Opens (or creates) the database and sets WAL, foreign keys and the busy timeout.

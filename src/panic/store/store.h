@@ -26,7 +26,12 @@ class Store {
     kCreate,    // create the file if missing, migrate to the latest schema
     kExisting,  // NotFound when the file does not exist; migrate
   };
-  static Result<std::unique_ptr<Store>> Open(const std::string& path, Mode mode);
+  enum class Durability {
+    kFull,    // every commit reaches the disk before it returns: survives power loss
+    kNormal,  // survives a killed process; a power loss may lose the latest commits
+  };
+  static Result<std::unique_ptr<Store>> Open(const std::string& path, Mode mode,
+                                             Durability durability = Durability::kFull);
   ~Store();
 
   const std::string& path() const;
