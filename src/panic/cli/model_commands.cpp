@@ -1,7 +1,124 @@
+// `model list|embed`.
+#include <fstream>
+#include <iostream>
+#include <ostream>
+#include <sstream>
+
+#include "panic/cli/cli_common.h"
 #include "panic/cli/command.h"
+#include "panic/models/registry.h"
+#include "panic/store/npy_codec.h"
 
 namespace panic::cli {
+namespace {
 
-std::vector<CommandSpec> ModelCommands() { return {}; }
+using models::ModelKind;
+
+int ListCommand(const ParsedArgs&, Context& ctx) {
+  auto all = models::ModelRegistry::Default().List();
+  if (ctx.json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& m : all) {
+      list.push_back({{"name", m.name},
+                      {"kind", models::ModelKindName(m.kind)},
+                      {"input", models::ModalityName(m.input)},
+                      {"output", m.is_embedding() ? "vector" : models::ModalityName(m.output)},
+                      {"dimension", m.dimension},
+                      {"backend", m.backend},
+                      {"description", m.description}});
+    }
+    PrintJson(ctx, list);
+    return kExitOk;
+  }
+  for (ModelKind kind : {ModelKind::kTextToImage, ModelKind::kImageToText, ModelKind::kTextEmbedding,
+                         ModelKind::kImageEmbedding}) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& m : all) {
+      if (m.kind != kind) continue;
+      rows.push_back({m.name, m.backend, m.is_embedding() ? std::to_string(m.dimension) + "-d" : "", m.description});
+    }
+    if (rows.empty()) continue;
+    ctx.out << models::ModelKindName(kind) << ":\n";
+    std::ostringstream table;
+    PrintTable(table, {"  NAME", "BACKEND", "DIM", "DESCRIPTION"}, [&] {
+      for (auto& r : rows) r[0] = "  " + r[0];
+      return rows;
+    }());
+    ctx.out << table.str() << "\n";
+  }
+  return kExitOk;
+}
+
+Result<std::vector<std::string>> GatherTexts(const ParsedArgs& args) {
+  std::vector<std::string> texts = args.positional;
+  texts.erase(texts.begin());  // the model name
+  if (auto file = args.Get("file")) {
+    std::ifstream in(*file);
+    if (!in) return Status::NotFound("--file: cannot read '" + *file + "'");
+    std::string line;
+    while (std::getline(in, line)) texts.push_back(line);
+  }
+  if (texts.empty()) return Status::InvalidArgument("no texts to embed: give TEXT arguments or --file F (one text per line)");
+  return texts;
+}
+
+int EmbedCommand(const ParsedArgs& args, Context& ctx) {
+  const std::string& name = args.positional[0];
+  auto& registry = models::ModelRegistry::Default();
+  const models::ModelInfo* info = registry.Find(name);
+  if (!info || info->kind != ModelKind::kTextEmbedding) {
+    std::string known;
+    for (const auto& n : registry.NamesOfKind(ModelKind::kTextEmbedding)) known += (known.empty() ? "" : ", ") + n;
+    return ReportError(Status::InvalidArgument("MODEL: '" + name + "' is not a text-embedding model (known: " + known + ")"), ctx);
+  }
+  auto format = args.GetChoice("format", {"json", "npy"}, "json");
+  if (!format.ok()) return ReportError(format.status(), ctx);
+  auto texts = GatherTexts(args);
+  if (!texts.ok()) return ReportError(texts.status(), ctx);
+  auto model = registry.GetEmbedding(name);
+  if (!model.ok()) return ReportError(model.status(), ctx);
+  std::vector<models::Payload> inputs(texts->begin(), texts->end());
+  auto vectors = (*model)->EmbedBatch(inputs);
+  if (!vectors.ok()) return ReportError(vectors.status(), ctx);
+
+  std::string bytes;
+  if (*format == "npy") {
+    const size_t dim = static_cast<size_t>(info->dimension);
+    std::vector<float> flat;
+    flat.reserve(vectors->size() * dim);
+    for (const auto& v : *vectors) flat.insert(flat.end(), v.begin(), v.end());
+    bytes = store::EncodeNpy(store::MakeNpyFloat32(flat, {vectors->size(), dim}));
+  } else {
+    nlohmann::json out = nlohmann::json::array();
+    for (size_t i = 0; i < vectors->size(); ++i) out.push_back({{"text", (*texts)[i]}, {"vector", (*vectors)[i]}});
+    bytes = out.dump() + "\n";
+  }
+  if (auto path = args.Get("output")) {
+    std::ofstream f(*path, std::ios::binary);
+    if (!f || !f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()))) {
+      return ReportError(Status::IOError("--output: cannot write '" + *path + "'"), ctx);
+    }
+    ctx.err << "wrote " << vectors->size() << " vectors of " << info->dimension << " floats to " << *path << "\n";
+  } else {
+    if (*format == "npy" && ctx.stdout_is_tty) {
+      return ReportError(Status::InvalidArgument("--format npy writes binary: give --output FILE or redirect stdout"), ctx);
+    }
+    ctx.out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+std::vector<CommandSpec> ModelCommands() {
+  return {
+      {"model", "list", "the models this build knows, grouped by kind", "", 0, 0, {}, "", ListCommand},
+      {"model", "embed", "embed texts with a text-embedding model", "MODEL [TEXT...]", 1, SIZE_MAX,
+       {{"file", "F", "read texts from F, one per line"},
+        {"format", "FMT", "json (default: [{text, vector}]) or npy (float32, shape (n, dim))"},
+        {"output", "FILE", "write to FILE instead of stdout"}},
+       "", EmbedCommand},
+  };
+}
 
 }  // namespace panic::cli
