@@ -9,6 +9,8 @@
 //                       No image (an empty one) → np.random.seed(1); rand(768).
 // Divisions are done in double and then rounded to float32, as numpy does for
 // `np.array(ints) / 255.0` followed by `.astype(np.float32)`.
+//
+// Thread safety: the models hold only constant state; calls may run concurrently.
 #pragma once
 
 #include <memory>

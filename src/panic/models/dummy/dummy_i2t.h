@@ -6,6 +6,8 @@
 //   DummyI2T2: random.seed(s + h + 1000); "dummy v2: {adj} {noun} #{randint(1000,9999)}"
 // where adj = ADJ[randint(0,7)] and then noun = NOUN[randint(0,7)], each model with its
 // own word lists. With seed −1: "dummy text caption " / "dummy text v2 " + 8 random hex.
+//
+// Thread safety: the models hold only constant state; calls may run concurrently.
 #pragma once
 
 #include <cstdint>

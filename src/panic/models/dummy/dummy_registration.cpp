@@ -9,15 +9,13 @@ namespace panic::models {
 
 namespace {
 
-void AddGenAI(ModelRegistry& registry, std::unique_ptr<GenAIModel> (*make)()) {
-  ModelInfo info = make()->info();
+void AddGenAI(ModelRegistry& registry, ModelInfo info, std::unique_ptr<GenAIModel> (*make)()) {
   registry.RegisterGenAI(std::move(info), [make]() -> Result<std::shared_ptr<GenAIModel>> {
     return std::shared_ptr<GenAIModel>(make());
   });
 }
 
-void AddEmbedding(ModelRegistry& registry, std::unique_ptr<EmbeddingModel> (*make)()) {
-  ModelInfo info = make()->info();
+void AddEmbedding(ModelRegistry& registry, ModelInfo info, std::unique_ptr<EmbeddingModel> (*make)()) {
   registry.RegisterEmbedding(std::move(info), [make]() -> Result<std::shared_ptr<EmbeddingModel>> {
     return std::shared_ptr<EmbeddingModel>(make());
   });
@@ -26,14 +24,14 @@ void AddEmbedding(ModelRegistry& registry, std::unique_ptr<EmbeddingModel> (*mak
 }  // namespace
 
 void RegisterDummyModels(ModelRegistry& registry) {
-  AddGenAI(registry, MakeDummyT2I);
-  AddGenAI(registry, MakeDummyT2I2);
-  AddGenAI(registry, MakeDummyI2T);
-  AddGenAI(registry, MakeDummyI2T2);
-  AddEmbedding(registry, MakeDummyText);
-  AddEmbedding(registry, MakeDummyText2);
-  AddEmbedding(registry, MakeDummyVision);
-  AddEmbedding(registry, MakeDummyVision2);
+  AddGenAI(registry, DummyT2IInfo(), MakeDummyT2I);
+  AddGenAI(registry, DummyT2I2Info(), MakeDummyT2I2);
+  AddGenAI(registry, DummyI2TInfo(), MakeDummyI2T);
+  AddGenAI(registry, DummyI2T2Info(), MakeDummyI2T2);
+  AddEmbedding(registry, DummyTextInfo(), MakeDummyText);
+  AddEmbedding(registry, DummyText2Info(), MakeDummyText2);
+  AddEmbedding(registry, DummyVisionInfo(), MakeDummyVision);
+  AddEmbedding(registry, DummyVision2Info(), MakeDummyVision2);
 }
 
 }  // namespace panic::models

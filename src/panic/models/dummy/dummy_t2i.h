@@ -5,6 +5,8 @@
 // With seed −1 the colour comes from the clock, us = microseconds since the epoch:
 //   DummyT2I:  (us % 100, 200 + us % 56, 200 + (us / 100) % 56)
 //   DummyT2I2: (200 + us % 56, us % 100, 200 + (us / 100) % 56)
+//
+// Thread safety: the models hold only constant state; calls may run concurrently.
 #pragma once
 
 #include <cstdint>
