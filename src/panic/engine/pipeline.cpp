@@ -4,6 +4,8 @@
 
 #include "panic/core/experiment_config.h"
 #include "panic/core/time.h"
+#include "panic/engine/diagrams_stage.h"
+#include "panic/engine/embeddings_stage.h"
 #include "panic/engine/runs_stage.h"
 
 namespace panic::engine {
@@ -57,10 +59,33 @@ Result<PipelineResult> ExecuteExperiment(store::Store& store, models::ModelRegis
     result.invocations_written = runs.invocations_written;
     result.runs_failed = runs.runs_failed;
   }
+  if (options.stages.count(Stage::kEmbeddings)) {
+    EmbeddingsStageOptions emb_options{options.threads, options.progress, options.cancel};
+    PANIC_ASSIGN_OR_RETURN(result.embeddings_written,
+                           ExecuteEmbeddingsStage(store, registry, experiment, exp_options, emb_options));
+  }
+  if (options.stages.count(Stage::kDiagrams)) {
+    DiagramsStageOptions pd_options{options.threads, options.progress, options.cancel};
+    PANIC_ASSIGN_OR_RETURN(DiagramsStageResult pd, ExecuteDiagramsStage(store, experiment, exp_options, pd_options));
+    result.diagrams_written = pd.written;
+    result.diagrams_failed = pd.failed;
+  }
 
-  const bool all_stages = options.stages.size() == AllStages().size();
+  // Complete: every run stopped, every output embedded by every model of its modality,
+  // every run with ≥ 2 points has its diagrams, and nothing failed.
   PANIC_ASSIGN_OR_RETURN(store::ExperimentCounts counts, store.CountExperiment(experiment.id));
-  result.completed = all_stages && counts.runs_failed == 0 && counts.runs_finished == counts.runs_total;
+  bool complete = counts.runs_failed == 0 && counts.runs_finished == counts.runs_total;
+  for (const auto& model : experiment.embedding_models) {
+    const models::ModelInfo* info = registry.Find(model);
+    if (!info) return Status::NotFound("embedding model '" + model + "' is not available in this build");
+    const int64_t expected = info->kind == models::ModelKind::kTextEmbedding ? counts.text_invocations
+                                                                               : counts.image_invocations;
+    const int64_t have = counts.embeddings.count(model) ? counts.embeddings.at(model) : 0;
+    PANIC_ASSIGN_OR_RETURN(int64_t runs_with_points, store.CountRunsWithPoints(experiment.id, model));
+    const int64_t diagrams = counts.diagrams.count(model) ? counts.diagrams.at(model) : 0;
+    complete = complete && have == expected && diagrams == runs_with_points;
+  }
+  result.completed = complete;
   PANIC_RETURN_IF_ERROR(store.SetExperimentCompleted(experiment.id, result.completed ? NowIso() : ""));
   return result;
 }

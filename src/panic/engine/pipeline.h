@@ -31,6 +31,9 @@ struct PipelineOptions {
 struct PipelineResult {
   int64_t invocations_written = 0;
   int64_t runs_failed = 0;
+  int64_t embeddings_written = 0;
+  int64_t diagrams_written = 0;
+  int64_t diagrams_failed = 0;
   bool completed = false;  // every stage ran and nothing failed: completed_at is set
 };
 

@@ -72,6 +72,31 @@ class Store {
   // run id → number of invocations, for every run of the experiment that has any.
   Result<std::map<std::string, int64_t>> InvocationCountsByRun(const std::string& experiment_id);
 
+  // ---- embeddings (store_embeddings.cpp)
+  // Up to `limit` invocations of the experiment of output `type` that have no embedding
+  // under `model`, with their outputs, ordered by run and step.
+  Result<std::vector<InvocationRecord>> ListUnembedded(const std::string& experiment_id, const std::string& model,
+                                                       OutputType type, int64_t limit);
+  // Inserts a batch in one transaction; AlreadyExists (nothing written) on a duplicate.
+  Status InsertEmbeddings(const std::vector<EmbeddingRecord>& embeddings);
+  // The run's vectors under `model` in step order (each a float32 vector).
+  Result<std::vector<std::vector<float>>> LoadRunVectors(const std::string& run_id, const std::string& model);
+  // invocation id → the embedding models it has vectors for, for one run.
+  Result<std::map<std::string, std::vector<std::string>>> EmbeddingModelsByInvocation(const std::string& run_id);
+
+  // ---- persistence diagrams (store_diagrams.cpp)
+  // Runs of the experiment with ≥ 2 embeddings under `model` and no diagram for it, or
+  // whose diagram failed before (they are retried). With the number of embeddings.
+  Result<std::vector<std::pair<std::string, int64_t>>> ListRunsNeedingDiagram(const std::string& experiment_id,
+                                                                             const std::string& model);
+  // Number of runs of the experiment with ≥ 2 embeddings under `model`.
+  Result<int64_t> CountRunsWithPoints(const std::string& experiment_id, const std::string& model);
+  // Writes the diagram (or its failure), replacing an earlier failure of the same run and model.
+  Status PutDiagram(const PersistenceDiagramRecord& record);
+  Result<PersistenceDiagramRecord> GetDiagram(const std::string& run_id, const std::string& model);
+  // Embedding models with a diagram row for the run.
+  Result<std::vector<std::string>> DiagramModels(const std::string& run_id);
+
  private:
   explicit Store(std::unique_ptr<SqliteDb> db);
   std::unique_ptr<SqliteDb> db_;

@@ -1,0 +1,90 @@
+#include "panic/store/sqlite_db.h"
+#include "panic/store/store.h"
+
+namespace panic::store {
+
+Result<std::vector<std::pair<std::string, int64_t>>> Store::ListRunsNeedingDiagram(const std::string& experiment_id,
+                                                                                  const std::string& model) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare(
+      "SELECT r.id, count(*) FROM runs r JOIN invocations i ON i.run_id = r.id "
+      "JOIN embeddings e ON e.invocation_id = i.id AND e.embedding_model = ?2 "
+      "WHERE r.experiment_id = ?1 AND NOT EXISTS (SELECT 1 FROM persistence_diagrams d "
+      "  WHERE d.run_id = r.id AND d.embedding_model = ?2 AND d.diagram_data IS NOT NULL) "
+      "GROUP BY r.id HAVING count(*) >= 2 ORDER BY r.run_number"));
+  q->Bind(1, experiment_id).Bind(2, model);
+  std::vector<std::pair<std::string, int64_t>> out;
+  while (true) {
+    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) break;
+    out.emplace_back(q->Text(0), q->Int(1));
+  }
+  q->Reset();
+  return out;
+}
+
+Result<int64_t> Store::CountRunsWithPoints(const std::string& experiment_id, const std::string& model) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare(
+      "SELECT count(*) FROM (SELECT r.id FROM runs r JOIN invocations i ON i.run_id = r.id "
+      "JOIN embeddings e ON e.invocation_id = i.id AND e.embedding_model = ?2 "
+      "WHERE r.experiment_id = ?1 GROUP BY r.id HAVING count(*) >= 2)"));
+  q->Bind(1, experiment_id).Bind(2, model);
+  PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
+  int64_t n = row ? q->Int(0) : 0;
+  q->Reset();
+  return n;
+}
+
+Status Store::PutDiagram(const PersistenceDiagramRecord& d) {
+  PANIC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(*db_));
+  // A failed attempt leaves a row with an error; a later attempt replaces it.
+  PANIC_ASSIGN_OR_RETURN(Statement * del, db_->Prepare(
+      "DELETE FROM persistence_diagrams WHERE run_id = ? AND embedding_model = ? AND diagram_data IS NULL"));
+  del->Bind(1, d.run_id).Bind(2, d.embedding_model);
+  PANIC_RETURN_IF_ERROR(del->Run());
+  PANIC_ASSIGN_OR_RETURN(Statement * ins, db_->Prepare(
+      "INSERT INTO persistence_diagrams (id, run_id, embedding_model, diagram_data, error, started_at, completed_at) "
+      "VALUES (?,?,?,?,?,?,?)"));
+  ins->Bind(1, d.id).Bind(2, d.run_id).Bind(3, d.embedding_model);
+  if (d.diagram_data) ins->BindBlob(4, *d.diagram_data); else ins->BindNull(4);
+  ins->Bind(5, d.error).Bind(6, d.started_at).Bind(7, d.completed_at);
+  PANIC_RETURN_IF_ERROR(ins->Run().WithContext("diagram of run " + d.run_id + " under " + d.embedding_model));
+  return txn->Commit();
+}
+
+Result<PersistenceDiagramRecord> Store::GetDiagram(const std::string& run_id, const std::string& model) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare(
+      "SELECT id, diagram_data, error, started_at, completed_at FROM persistence_diagrams "
+      "WHERE run_id = ? AND embedding_model = ?"));
+  q->Bind(1, run_id).Bind(2, model);
+  PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
+  if (!row) {
+    q->Reset();
+    return Status::NotFound("run " + run_id + " has no persistence diagram under '" + model + "'");
+  }
+  PersistenceDiagramRecord d;
+  d.id = q->Text(0);
+  d.run_id = run_id;
+  d.embedding_model = model;
+  if (!q->IsNull(1)) d.diagram_data = q->Blob(1);
+  d.error = q->OptText(2);
+  d.started_at = q->Text(3);
+  d.completed_at = q->Text(4);
+  q->Reset();
+  return d;
+}
+
+Result<std::vector<std::string>> Store::DiagramModels(const std::string& run_id) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare(
+      "SELECT embedding_model FROM persistence_diagrams WHERE run_id = ? ORDER BY embedding_model"));
+  q->Bind(1, run_id);
+  std::vector<std::string> out;
+  while (true) {
+    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) break;
+    out.push_back(q->Text(0));
+  }
+  q->Reset();
+  return out;
+}
+
+}  // namespace panic::store

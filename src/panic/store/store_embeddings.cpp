@@ -1,0 +1,83 @@
+#include "panic/store/sqlite_db.h"
+#include "panic/store/store.h"
+#include "panic/store/vector_codec.h"
+
+namespace panic::store {
+
+Result<std::vector<InvocationRecord>> Store::ListUnembedded(const std::string& experiment_id, const std::string& model,
+                                                            OutputType type, int64_t limit) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare(
+      "SELECT i.id, i.run_id, i.sequence_number, i.output_text, i.output_image FROM invocations i "
+      "JOIN runs r ON r.id = i.run_id "
+      "WHERE r.experiment_id = ?1 AND i.type = ?2 AND NOT EXISTS "
+      "(SELECT 1 FROM embeddings e WHERE e.invocation_id = i.id AND e.embedding_model = ?3) "
+      "ORDER BY r.run_number, i.sequence_number LIMIT ?4"));
+  q->Bind(1, experiment_id).Bind(2, type == OutputType::kText ? "text" : "image").Bind(3, model).Bind(4, limit);
+  std::vector<InvocationRecord> out;
+  while (true) {
+    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) break;
+    InvocationRecord r;
+    r.id = q->Text(0);
+    r.run_id = q->Text(1);
+    r.sequence_number = q->Int(2);
+    r.type = type;
+    r.output_text = q->Text(3);
+    r.output_image = q->Blob(4);
+    out.push_back(std::move(r));
+  }
+  q->Reset();
+  return out;
+}
+
+Status Store::InsertEmbeddings(const std::vector<EmbeddingRecord>& embeddings) {
+  PANIC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(*db_));
+  PANIC_ASSIGN_OR_RETURN(Statement * ins, db_->Prepare(
+      "INSERT INTO embeddings (id, invocation_id, embedding_model, vector, started_at, completed_at) "
+      "VALUES (?,?,?,?,?,?)"));
+  for (const auto& e : embeddings) {
+    ins->Bind(1, e.id).Bind(2, e.invocation_id).Bind(3, e.embedding_model);
+    ins->BindBlob(4, EncodeVector(e.vector)).Bind(5, e.started_at).Bind(6, e.completed_at);
+    Status s = ins->Run();
+    if (!s.ok()) return s.WithContext("embedding of invocation " + e.invocation_id + " under " + e.embedding_model);
+  }
+  return txn->Commit();
+}
+
+Result<std::vector<std::vector<float>>> Store::LoadRunVectors(const std::string& run_id, const std::string& model) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare(
+      "SELECT e.vector, i.id FROM embeddings e JOIN invocations i ON i.id = e.invocation_id "
+      "WHERE i.run_id = ? AND e.embedding_model = ? ORDER BY i.sequence_number"));
+  q->Bind(1, run_id).Bind(2, model);
+  std::vector<std::vector<float>> out;
+  while (true) {
+    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) break;
+    auto v = DecodeVector(q->Blob(0));
+    if (!v.ok()) {
+      std::string inv = q->Text(1);
+      q->Reset();
+      return v.status().WithContext("embedding of invocation " + inv + " under " + model);
+    }
+    out.push_back(std::move(v).value());
+  }
+  q->Reset();
+  return out;
+}
+
+Result<std::map<std::string, std::vector<std::string>>> Store::EmbeddingModelsByInvocation(const std::string& run_id) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare(
+      "SELECT e.invocation_id, e.embedding_model FROM embeddings e JOIN invocations i ON i.id = e.invocation_id "
+      "WHERE i.run_id = ? ORDER BY e.embedding_model"));
+  q->Bind(1, run_id);
+  std::map<std::string, std::vector<std::string>> out;
+  while (true) {
+    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) break;
+    out[q->Text(0)].push_back(q->Text(1));
+  }
+  q->Reset();
+  return out;
+}
+
+}  // namespace panic::store

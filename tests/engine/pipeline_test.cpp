@@ -1,0 +1,218 @@
+// The whole pipeline through the library: runs → embeddings → diagrams.
+#include "panic/engine/pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include "panic/core/uuid.h"
+#include "panic/core/time.h"
+#include "panic/engine/config_validation.h"
+#include "panic/engine/diagrams_stage.h"
+#include "panic/engine/experiment_setup.h"
+#include "panic/models/dummy/dummy_embeddings.h"
+#include "panic/store/npz_codec.h"
+#include "panic/tda/persistent_entropy.h"
+#include "support/test_support.h"
+
+namespace panic::engine {
+namespace {
+
+using panic::testing::TempDir;
+
+struct Pipeline {
+  TempDir dir;
+  std::string db = dir.File("p.db");
+  std::unique_ptr<store::Store> store = std::move(store::Store::Open(db, store::Store::Mode::kCreate)).value();
+  models::ModelRegistry& registry = models::ModelRegistry::Default();
+
+  std::string Create(const std::string& json) {
+    auto cfg = ParseExperimentConfig(json, "test");
+    EXPECT_TRUE(cfg.ok()) << cfg.status().ToString();
+    EXPECT_TRUE(ValidateConfigModels(*cfg, registry).ok());
+    return std::move(CreateExperiment(*store, *cfg)).value();
+  }
+  PipelineResult Execute(const std::string& id, PipelineOptions options = {}) {
+    auto r = ExecuteExperiment(*store, registry, id, options);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : PipelineResult{};
+  }
+  int64_t Scalar(const std::string& sql) {
+    auto r = testing::RunShell("sqlite3 " + db + " " + testing::ShellQuote(sql));
+    return std::stoll(r.out.empty() ? "-1" : r.out);
+  }
+};
+
+constexpr const char* kConfig = R"({
+  "networks": [["DummyT2I", "DummyI2T"], ["DummyT2I2", "DummyI2T2"]],
+  "seeds": [42, -1],
+  "prompts": ["a red apple", "penguin by a campfire"],
+  "embedding_models": ["DummyText", "DummyVision", "DummyText2"],
+  "max_length": 40
+})";
+
+TEST(PipelineTest, CountsOfEmbeddingsAndDiagramsAreExact) {
+  Pipeline p;
+  std::string id = p.Create(kConfig);
+  PipelineResult r = p.Execute(id);
+  EXPECT_TRUE(r.completed);
+  const int64_t text = p.Scalar("SELECT count(*) FROM invocations WHERE type = 'text'");
+  const int64_t image = p.Scalar("SELECT count(*) FROM invocations WHERE type = 'image'");
+  ASSERT_GT(text, 0);
+  ASSERT_GT(image, 0);
+  // Text models embed text outputs only, image models images only.
+  EXPECT_EQ(p.Scalar("SELECT count(*) FROM embeddings WHERE embedding_model = 'DummyText'"), text);
+  EXPECT_EQ(p.Scalar("SELECT count(*) FROM embeddings WHERE embedding_model = 'DummyText2'"), text);
+  EXPECT_EQ(p.Scalar("SELECT count(*) FROM embeddings WHERE embedding_model = 'DummyVision'"), image);
+  EXPECT_EQ(p.Scalar("SELECT count(*) FROM embeddings e JOIN invocations i ON i.id = e.invocation_id "
+                     "WHERE (e.embedding_model LIKE 'DummyText%') != (i.type = 'text')"), 0);
+  EXPECT_EQ(r.embeddings_written, 2 * text + image);
+  EXPECT_EQ(p.Scalar("SELECT count(*) FROM embeddings WHERE length(vector) != 768 * 4"), 0);
+  // Every run has ≥ 2 points per model here (max_length 40), so runs × models diagrams.
+  EXPECT_EQ(p.Scalar("SELECT count(*) FROM persistence_diagrams WHERE diagram_data IS NOT NULL"), 8 * 3);
+  EXPECT_EQ(r.diagrams_written, 24);
+  // Running again computes nothing.
+  PipelineResult again = p.Execute(id);
+  EXPECT_EQ(again.invocations_written + again.embeddings_written + again.diagrams_written, 0);
+  EXPECT_TRUE(again.completed);
+}
+
+TEST(PipelineTest, StoredVectorsEqualTheRecipes) {
+  Pipeline p;
+  std::string id = p.Create(kConfig);
+  p.Execute(id);
+  int checked = 0;
+  for (const auto& run : std::move(p.store->ListRuns(id)).value()) {
+    auto invocations = std::move(p.store->ListInvocations(run.id, true)).value();
+    auto text_vectors = std::move(p.store->LoadRunVectors(run.id, "DummyText")).value();
+    size_t t = 0;
+    for (const auto& inv : invocations) {
+      if (inv.type != store::OutputType::kText) continue;
+      ASSERT_LT(t, text_vectors.size());
+      EXPECT_EQ(text_vectors[t++], *models::DummyTextVector(inv.output_text));
+      ++checked;
+    }
+    EXPECT_EQ(t, text_vectors.size());
+  }
+  EXPECT_GT(checked, 100);
+}
+
+TEST(PipelineTest, NumpyReadsVectorsAndDiagramsAsTheKernelComputesThem) {
+  if (!testing::HaveSystemNumpy()) GTEST_SKIP() << "needs /usr/bin/python3 with numpy";
+  Pipeline p;
+  std::string id = p.Create(kConfig);
+  p.Execute(id);
+  auto run = std::move(p.store->ListRuns(id)).value()[0];
+  // numpy: the DummyText recipe on each stored caption equals the stored blob.
+  std::string script = R"(
+import sqlite3, sys, io, numpy as np
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("""SELECT i.output_text, e.vector FROM embeddings e JOIN invocations i ON i.id = e.invocation_id
+                     WHERE i.run_id = ? AND e.embedding_model = 'DummyText'""", (sys.argv[2],)).fetchall()
+for text, blob in rows:
+    np.random.seed(sum(ord(c) for c in text))
+    assert np.array_equal(np.frombuffer(blob, "<f4"), np.random.rand(768).astype(np.float32)), text
+blob = db.execute("SELECT diagram_data FROM persistence_diagrams WHERE run_id = ? AND embedding_model = 'DummyText'",
+                  (sys.argv[2],)).fetchone()[0]
+z = np.load(io.BytesIO(blob))
+print(len(rows), int(z["dgms_count"][0]) if z["dgms_count"].shape == (1,) else len(z["dgms_count"]))
+for d in range(3):
+    a = z["dgms_%d" % d]
+    assert a.dtype == np.float32 and a.ndim == 2 and a.shape[1] == 2
+    print(" ".join("%.9g %.9g" % (b, e) for b, e in a))
+print(" ".join("%.9g" % x for x in z["entropy"]))
+)";
+  testing::WriteFile(p.dir.File("check.py"), script);
+  auto py = testing::RunShell("/usr/bin/python3 " + p.dir.File("check.py") + " " + p.db + " " + run.id);
+  ASSERT_EQ(py.exit_code, 0) << py.err;
+
+  // The kernel on the same vectors, formatted the same way.
+  auto vectors = std::move(p.store->LoadRunVectors(run.id, "DummyText")).value();
+  std::vector<float> points;
+  for (const auto& v : vectors) points.insert(points.end(), v.begin(), v.end());
+  auto diagram = tda::ComputeRips(points, vectors.size(), 768, RipsOptionsFor(ExperimentOptions{}));
+  ASSERT_TRUE(diagram.ok());
+  auto entropy = tda::PersistentEntropy(*diagram);
+  std::string want = std::to_string(vectors.size()) + " 3\n";
+  char buf[64];
+  for (size_t d = 0; d < 3; ++d) {
+    std::string line;
+    for (const auto& bar : diagram->bars(d)) {
+      std::snprintf(buf, sizeof buf, "%.9g %.9g", bar.birth, bar.death);
+      line += (line.empty() ? "" : " ") + std::string(buf);
+    }
+    want += line + "\n";
+  }
+  std::string line;
+  for (float e : entropy) {
+    std::snprintf(buf, sizeof buf, "%.9g", e);
+    line += (line.empty() ? "" : " ") + std::string(buf);
+  }
+  want += line + "\n";
+  EXPECT_EQ(py.out, want);
+}
+
+TEST(PipelineTest, OnePointGetsNoDiagramAndNoError) {
+  Pipeline p;
+  std::string id = p.Create(R"({"networks": [["DummyT2I", "DummyI2T"]], "seeds": [1], "prompts": ["p"],
+                                "embedding_models": ["DummyText", "DummyVision"], "max_length": 1})");
+  PipelineResult r = p.Execute(id);
+  EXPECT_TRUE(r.completed);
+  EXPECT_EQ(p.Scalar("SELECT count(*) FROM embeddings"), 1);  // the single image
+  EXPECT_EQ(p.Scalar("SELECT count(*) FROM persistence_diagrams"), 0);
+  EXPECT_EQ(r.diagrams_failed, 0);
+}
+
+TEST(PipelineTest, StagesCanBeRunOneAtATime) {
+  Pipeline p;
+  std::string id = p.Create(kConfig);
+  PipelineOptions runs_only;
+  runs_only.stages = {Stage::kRuns};
+  PipelineResult r = p.Execute(id, runs_only);
+  EXPECT_FALSE(r.completed);
+  EXPECT_EQ(p.Scalar("SELECT count(*) FROM embeddings"), 0);
+  PipelineOptions embeddings_only;
+  embeddings_only.stages = {Stage::kEmbeddings};
+  r = p.Execute(id, embeddings_only);
+  EXPECT_GT(r.embeddings_written, 0);
+  EXPECT_EQ(p.Scalar("SELECT count(*) FROM persistence_diagrams"), 0);
+  EXPECT_FALSE(r.completed);
+  r = p.Execute(id);
+  EXPECT_EQ(r.embeddings_written, 0);
+  EXPECT_EQ(r.diagrams_written, 24);
+  EXPECT_TRUE(r.completed);
+}
+
+TEST(PipelineTest, FailedDiagramIsRecordedAndRetried) {
+  Pipeline p;
+  // Cosine distance is undefined for a zero vector: the kernel refuses, the stage records it.
+  std::string id = p.Create(R"({"networks": [["DummyT2I", "DummyI2T"]], "seeds": [1, 2], "prompts": ["p"],
+                                "embedding_models": ["DummyText"], "max_length": 6,
+                                "options": {"metric": "cosine"}})");
+  PipelineOptions runs_only;
+  runs_only.stages = {Stage::kRuns};
+  p.Execute(id, runs_only);
+  auto runs = std::move(p.store->ListRuns(id)).value();
+  std::vector<store::EmbeddingRecord> zeros;
+  for (const auto& inv : std::move(p.store->ListInvocations(runs[0].id, false)).value()) {
+    if (inv.type == store::OutputType::kText) {
+      zeros.push_back({NewUuidV7(), inv.id, "DummyText", std::vector<float>(768, 0.0f), NowIso(), NowIso()});
+    }
+  }
+  ASSERT_TRUE(p.store->InsertEmbeddings(zeros).ok());
+  PipelineResult r = p.Execute(id);
+  EXPECT_FALSE(r.completed);
+  EXPECT_EQ(r.diagrams_failed, 1);
+  EXPECT_EQ(r.diagrams_written, 1);
+  auto failed = p.store->GetDiagram(runs[0].id, "DummyText");
+  ASSERT_TRUE(failed.ok());
+  EXPECT_FALSE(failed->diagram_data.has_value());
+  ASSERT_TRUE(failed->error.has_value());
+  auto counts = std::move(p.store->CountExperiment(id)).value();
+  EXPECT_EQ(counts.diagram_failures.at("DummyText"), 1);
+  // Resume retries it (still failing here) without duplicating rows.
+  r = p.Execute(id);
+  EXPECT_EQ(r.diagrams_failed, 1);
+  EXPECT_EQ(p.Scalar("SELECT count(*) FROM persistence_diagrams"), 2);
+}
+
+}  // namespace
+}  // namespace panic::engine
