@@ -1,0 +1,116 @@
+// `panic-tda tda ph` and `tda distance` through the built executable.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "panic/store/npy_codec.h"
+#include "panic/store/npz_codec.h"
+#include "support/test_support.h"
+
+namespace panic::testing {
+namespace {
+
+// 12 points on a circle of radius 1: one H1 bar.
+std::string CircleCsv() {
+  std::string s;
+  for (int i = 0; i < 12; ++i) {
+    double t = 2 * M_PI * i / 12;
+    s += std::to_string(std::cos(t)) + "," + std::to_string(std::sin(t)) + "\n";
+  }
+  return s;
+}
+
+std::vector<float> CircleValues() {
+  std::vector<float> v;
+  for (int i = 0; i < 12; ++i) {
+    double t = 2 * M_PI * i / 12;
+    v.push_back(static_cast<float>(std::cos(t)));
+    v.push_back(static_cast<float>(std::sin(t)));
+  }
+  return v;
+}
+
+TEST(TdaCliTest, PhFromCsvPrintsBarsAndEntropy) {
+  TempDir dir;
+  WriteFile(dir.File("circle.csv"), CircleCsv());
+  CommandResult r = RunCli({"tda", "ph", dir.File("circle.csv"), "--maxdim", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("# H0: 12 bars"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("# H1: 1 bars"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0 0 inf\n"), std::string::npos) << r.out;
+}
+
+TEST(TdaCliTest, PhFromNpyAsJsonAndNpz) {
+  TempDir dir;
+  WriteFile(dir.File("circle.npy"), store::EncodeNpy(store::MakeNpyFloat32(CircleValues(), {12, 2})));
+  CommandResult r = RunCli({"tda", "ph", dir.File("circle.npy"), "--maxdim", "1", "--format", "json", "--threads", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["points"], 12);
+  ASSERT_EQ(j["dgms"].size(), 2u);
+  EXPECT_EQ(j["dgms"][0].size(), 12u);
+  EXPECT_EQ(j["dgms"][1].size(), 1u);
+  EXPECT_TRUE(j["dgms"][0].back()[1].is_null());  // the essential H0 bar
+  ASSERT_EQ(j["entropy"].size(), 2u);
+
+  r = RunCli({"tda", "ph", dir.File("circle.npy"), "--format", "npz", "--output", dir.File("a.npz")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto d = store::DecodeDiagramNpz(ReadFile(dir.File("a.npz")));
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->diagram.num_dimensions(), 3u);
+  EXPECT_EQ(d->diagram.bars(1).size(), 1u);
+  EXPECT_EQ(d->entropy.size(), 3u);
+}
+
+TEST(TdaCliTest, DistanceBetweenTwoNpzFiles) {
+  TempDir dir;
+  WriteFile(dir.File("a.npz"), store::EncodeDiagramNpz(tda::Diagram{{{}, {tda::Bar{0, 4}}}}, {}));
+  WriteFile(dir.File("b.npz"), store::EncodeDiagramNpz(tda::Diagram{{{}, {tda::Bar{1, 4}, tda::Bar{2, 3}}}}, {}));
+  CommandResult r = RunCli({"tda", "distance", dir.File("a.npz"), dir.File("b.npz")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "1\n");
+  r = RunCli({"tda", "distance", dir.File("a.npz"), dir.File("b.npz"), "--metric", "wasserstein", "--p", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "1.5\n");
+  r = RunCli({"tda", "distance", dir.File("a.npz"), dir.File("b.npz"), "--metric", "sorted-l1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "2\n");
+  r = RunCli({"--json", "tda", "distance", dir.File("a.npz"), dir.File("b.npz"), "--dim", "0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["distance"], 0.0);
+  r = RunCli({"tda", "distance", dir.File("a.npz"), dir.File("b.npz"), "--dim", "2"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--dim"), std::string::npos) << r.err;
+}
+
+TEST(TdaCliTest, BadInputExitsWithCode2AndSaysWhy) {
+  TempDir dir;
+  auto expect_usage_error = [](const std::vector<std::string>& args, const std::string& what) {
+    CommandResult r = RunCli(args);
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
+  };
+  expect_usage_error({"tda", "ph", dir.File("missing.csv")}, "cannot open");
+  WriteFile(dir.File("ragged.csv"), "0,0\n1,1\n2\n");
+  expect_usage_error({"tda", "ph", dir.File("ragged.csv")}, "line 3");
+  WriteFile(dir.File("nan.csv"), "0,0\nnan,1\n");
+  expect_usage_error({"tda", "ph", dir.File("nan.csv")}, "finite");
+  WriteFile(dir.File("words.csv"), "0,0\nx,1\n");
+  expect_usage_error({"tda", "ph", dir.File("words.csv")}, "not a number");
+  WriteFile(dir.File("flat.npy"), store::EncodeNpy(store::MakeNpyFloat32({1, 2, 3}, {3})));
+  expect_usage_error({"tda", "ph", dir.File("flat.npy")}, "1-D");
+  WriteFile(dir.File("ints.npy"), store::EncodeNpy(store::MakeNpyInt64({1, 2, 3, 4}, {2, 2})));
+  expect_usage_error({"tda", "ph", dir.File("ints.npy")}, "int64");
+  std::vector<float> inf_values = {0, 0, INFINITY, 1};
+  WriteFile(dir.File("inf.npy"), store::EncodeNpy(store::MakeNpyFloat32(inf_values, {2, 2})));
+  expect_usage_error({"tda", "ph", dir.File("inf.npy")}, "not finite");
+  WriteFile(dir.File("ok.csv"), CircleCsv());
+  expect_usage_error({"tda", "ph", dir.File("ok.csv"), "--maxdim", "4"}, "--maxdim");
+  expect_usage_error({"tda", "ph", dir.File("ok.csv"), "--metric", "manhattan"}, "--metric");
+  expect_usage_error({"tda", "ph", dir.File("ok.csv"), "--format", "npz"}, "--output");
+  expect_usage_error({"tda", "distance", dir.File("ok.csv"), dir.File("ok.csv")}, "npz");
+}
+
+}  // namespace
+}  // namespace panic::testing
