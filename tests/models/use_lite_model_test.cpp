@@ -217,7 +217,7 @@ TEST(UseLite, EmbeddingsMatchTheJavaScriptReference) {
     EXPECT_GE(cosine, 0.9999) << "text: " << nlohmann::json(cases[i].text).dump();
   }
   std::cout << "[ USELite  ] min cosine with the JavaScript reference over " << cases.size()
-            << " texts: " << std::setprecision(9) << worst << "\n";
+            << " texts: 1 - " << std::scientific << std::setprecision(2) << 1 - worst << std::defaultfloat << "\n";
 }
 
 TEST(UseLite, ABatchGivesWhatEachTextGivesAlone) {

@@ -2,7 +2,11 @@
 
 #include <cblas.h>
 
-extern "C" void openblas_set_num_threads(int num_threads);
+extern "C" {
+void openblas_set_num_threads(int num_threads);
+// Weak: another BLAS still links, and the kernel name is then just "BLAS".
+char* openblas_get_corename(void) __attribute__((weak));
+}
 
 namespace panic::models::native {
 
@@ -14,5 +18,7 @@ void Gemm(int m, int n, int k, float alpha, const float* a, int lda, const float
 }
 
 void SetGemmThreads(int threads) { openblas_set_num_threads(threads < 1 ? 1 : threads); }
+
+const char* GemmKernelName() { return openblas_get_corename != nullptr ? openblas_get_corename() : "BLAS"; }
 
 }  // namespace panic::models::native

@@ -18,4 +18,10 @@ void Gemm(int m, int n, int k, float alpha, const float* a, int lda, const float
 // parallelise themselves; by default OpenBLAS uses every core (or $OPENBLAS_NUM_THREADS).
 void SetGemmThreads(int threads);
 
+// The kernel family OpenBLAS chose for this CPU ("Haswell", "SkylakeX", …), for benchmarks.
+// OpenBLAS 0.3.21 (Debian 12) gives AMD Zen 4 its AVX2 "Haswell" kernels; on such a CPU
+// OPENBLAS_CORETYPE=SkylakeX in the environment selects the AVX-512 ones, about twice as
+// fast (docs/USELITE.md).
+const char* GemmKernelName();
+
 }  // namespace panic::models::native

@@ -18,8 +18,8 @@ constexpr int kEmbeddingDepth = 256;
 constexpr int kHidden = 512;
 constexpr int kFilter = 1536;
 // Texts are embedded in chunks of at most this many tokens, which bounds the scratch memory
-// (about 12 MiB) without making the matrix products small.
-constexpr int kChunkTokens = 2048;
+// each embedding thread keeps (about 19 MiB) without making the matrix products small.
+constexpr int kChunkTokens = 1024;
 
 // Names in the graph (dist/model.json), by role.
 const std::string kScope = "module_apply_default/Encoder_en/KonaTransformer/";
@@ -66,9 +66,19 @@ void MultiplyAdd(const float* a, int rows, int k, std::span<const float> w, int 
 
 }  // namespace
 
+// Buffers of one EmbedTexts call, grown as needed and reused across chunks and calls of the
+// same thread (so large batches do not fault fresh pages in on every call).
 struct UseLiteModel::Scratch {
-  std::vector<float> x, y, normed, qkv, attention, hidden, scores;
+  std::vector<float> h0, normed, qkv, attention, hidden, scores, pooled, projected;
 };
+
+namespace {
+
+void Grow(std::vector<float>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+}
+
+}  // namespace
 
 ModelInfo UseLiteModel::Info() {
   ModelInfo info;
@@ -183,7 +193,42 @@ Status UseLiteModel::BindWeights() {
   PANIC_ASSIGN_OR_RETURN(tanh_b_, w.Floats("module/Encoder_en/hidden_layers/tanh_layer_0/bias", {kHidden}));
   PANIC_ASSIGN_OR_RETURN(l2_epsilon_,
                          scalar("module_apply_default/Encoder_en/hidden_layers/l2_normalize/Maximum/y"));
-  return Status::Ok();
+  if (!layers_[0].residual_w.empty() && layers_[0].d_in == kEmbeddingDepth) {
+    PrecomputeLayer0Tables();
+    return Status::Ok();
+  }
+  return Status::Corruption("layer 0 does not project its residual from 256 to 512");
+}
+
+void UseLiteModel::PrecomputeLayer0Tables() {
+  const Layer& L = layers_[0];
+  const int d = kEmbeddingDepth, wide = 3 * kEmbeddingDepth;
+  // W_γ = diag(γ) · W_qkv: the layer norm's scale folded into the product.
+  std::vector<float> scaled(static_cast<size_t>(d) * wide);
+  qkv_column_sum_.assign(wide, 0.0f);
+  qkv_bias_.assign(L.qkv_b.begin(), L.qkv_b.end());
+  for (int i = 0; i < d; ++i) {
+    for (int j = 0; j < wide; ++j) {
+      const float w = L.qkv_w[static_cast<size_t>(i) * wide + j];
+      scaled[static_cast<size_t>(i) * wide + j] = L.ln_scale[i] * w;
+      qkv_column_sum_[j] += L.ln_scale[i] * w;
+      qkv_bias_[j] += L.ln_bias[i] * w;  // β · W_qkv + b
+    }
+  }
+  // The graph's x is E[id] + (E[id] + timing): twice the embedding.
+  std::vector<float> doubled(embeddings_.begin(), embeddings_.end());
+  for (float& v : doubled) v *= 2.0f;
+  token_qkv_.assign(static_cast<size_t>(embedding_rows_) * wide, 0.0f);
+  Gemm(embedding_rows_, wide, d, 1.0f, doubled.data(), d, scaled.data(), wide, false, 0.0f, token_qkv_.data(), wide);
+  position_qkv_.assign(static_cast<size_t>(kMaxTokens) * wide, 0.0f);
+  Gemm(kMaxTokens, wide, d, 1.0f, timing_.data(), d, scaled.data(), wide, false, 0.0f, position_qkv_.data(), wide);
+
+  token_residual_.assign(static_cast<size_t>(embedding_rows_) * kHidden, 0.0f);
+  Gemm(embedding_rows_, kHidden, d, 1.0f, doubled.data(), d, L.residual_w.data(), kHidden, false, 0.0f,
+       token_residual_.data(), kHidden);
+  position_residual_.resize(static_cast<size_t>(kMaxTokens) * kHidden);
+  FillRows(position_residual_.data(), kMaxTokens, L.residual_b);
+  MultiplyAdd(timing_.data(), kMaxTokens, d, L.residual_w, kHidden, position_residual_.data());
 }
 
 Result<std::vector<std::vector<float>>> UseLiteModel::EmbedBatch(std::span<const Payload> inputs) {
@@ -206,7 +251,7 @@ std::vector<std::vector<float>> UseLiteModel::EmbedTexts(std::span<const std::st
     if (ids[i].size() > static_cast<size_t>(kMaxTokens)) ids[i].resize(kMaxTokens);
   }
   std::vector<std::vector<float>> out(texts.size());
-  Scratch scratch;
+  thread_local Scratch scratch;
   size_t first = 0;
   while (first < texts.size()) {
     size_t count = 0, tokens = 0;
@@ -227,43 +272,43 @@ void UseLiteModel::EmbedChunk(const std::vector<std::vector<int32_t>>& ids, size
   std::vector<int> text_begin(count + 1, 0);
   for (size_t t = 0; t < count; ++t) text_begin[t + 1] = text_begin[t] + static_cast<int>(ids[first + t].size());
   const int rows = text_begin[count];
+  const size_t n_rows = static_cast<size_t>(rows);
 
-  // x = E[id] + (E[id] + timing): the graph adds the timing signal to a copy of the
-  // embedded tokens and then adds that to the embedded tokens again.
-  s.x.resize(static_cast<size_t>(rows) * kEmbeddingDepth);
-  for (size_t t = 0; t < count; ++t) {
-    const auto& text_ids = ids[first + t];
-    for (size_t p = 0; p < text_ids.size(); ++p) {
-      const float* e = embeddings_.data() + static_cast<size_t>(text_ids[p]) * kEmbeddingDepth;
-      const float* timing = timing_.data() + p * kEmbeddingDepth;
-      float* x = s.x.data() + static_cast<size_t>(text_begin[t] + p) * kEmbeddingDepth;
-      for (int i = 0; i < kEmbeddingDepth; ++i) x[i] = e[i] + (e[i] + timing[i]);
-    }
-  }
+  Grow(s.h0, n_rows * kHidden);
+  Grow(s.qkv, n_rows * 3 * kHidden);  // layer 1's width; layer 0 uses the first half of it
+  Layer0Inputs(ids, first, count, s, s.h0.data());
+  Attend(layers_[0], text_begin, s);
+  FinishLayer(layers_[0], rows, s, s.h0.data());
 
-  std::vector<float> h0(static_cast<size_t>(rows) * kHidden), h1(static_cast<size_t>(rows) * kHidden);
-  RunLayer(layers_[0], s.x.data(), text_begin, s, h0.data());
-  RunLayer(layers_[1], h0.data(), text_begin, s, h1.data());
+  const Layer& L1 = layers_[1];
+  Grow(s.normed, n_rows * kHidden);
+  LayerNorm(s.h0.data(), rows, kHidden, L1.ln_scale, L1.ln_bias, layer_norm_epsilon_, s.normed.data());
+  FillRows(s.qkv.data(), rows, L1.qkv_b);
+  MultiplyAdd(s.normed.data(), rows, kHidden, L1.qkv_w, 3 * kHidden, s.qkv.data());
+  Attend(L1, text_begin, s);
+  FinishLayer(L1, rows, s, s.h0.data());  // the residual is the layer's input itself
+  const float* h = s.h0.data();
 
   // Mean over each text's tokens (an empty text pools to zeros), then tanh(· W + b).
-  std::vector<float> pooled(count * kHidden, 0.0f);
+  Grow(s.pooled, count * kHidden);
+  std::fill_n(s.pooled.begin(), count * kHidden, 0.0f);
   for (size_t t = 0; t < count; ++t) {
     const int n = text_begin[t + 1] - text_begin[t];
-    float* pt = pooled.data() + t * kHidden;
+    float* pt = s.pooled.data() + t * kHidden;
     for (int r = text_begin[t]; r < text_begin[t + 1]; ++r) {
-      const float* hr = h1.data() + static_cast<size_t>(r) * kHidden;
+      const float* hr = h + static_cast<size_t>(r) * kHidden;
       for (int i = 0; i < kHidden; ++i) pt[i] += hr[i];
     }
     const float inv = 1.0f / static_cast<float>(std::max(n, 1));
     for (int i = 0; i < kHidden; ++i) pt[i] *= inv;
   }
-  std::vector<float> projected(count * kHidden);
-  FillRows(projected.data(), static_cast<int>(count), tanh_b_);
-  MultiplyAdd(pooled.data(), static_cast<int>(count), kHidden, tanh_w_, kHidden, projected.data());
+  Grow(s.projected, count * kHidden);
+  FillRows(s.projected.data(), static_cast<int>(count), tanh_b_);
+  MultiplyAdd(s.pooled.data(), static_cast<int>(count), kHidden, tanh_w_, kHidden, s.projected.data());
   for (size_t t = 0; t < count; ++t) {
     std::vector<float>& v = out[first + t];
-    v.assign(projected.begin() + static_cast<std::ptrdiff_t>(t * kHidden),
-             projected.begin() + static_cast<std::ptrdiff_t>((t + 1) * kHidden));
+    const float* p = s.projected.data() + t * kHidden;
+    v.assign(p, p + kHidden);
     float norm2 = 0;
     for (float& x : v) {
       x = std::tanh(x);
@@ -274,26 +319,50 @@ void UseLiteModel::EmbedChunk(const std::vector<std::vector<int32_t>>& ids, size
   }
 }
 
-void UseLiteModel::RunLayer(const Layer& L, const float* x, const std::vector<int>& text_begin, Scratch& s,
-                            float* y) const {
-  const int rows = text_begin.back();
-  const int d = L.d_in;
-  const size_t n_rows = static_cast<size_t>(rows);
+void UseLiteModel::Layer0Inputs(const std::vector<std::vector<int32_t>>& ids, size_t first, size_t count,
+                                Scratch& s, float* y) const {
+  const int d = kEmbeddingDepth, wide = 3 * kEmbeddingDepth;
+  size_t row = 0;
+  for (size_t t = 0; t < count; ++t) {
+    const auto& text_ids = ids[first + t];
+    for (size_t p = 0; p < text_ids.size(); ++p, ++row) {
+      const size_t id = static_cast<size_t>(text_ids[p]);
+      // Mean and deviation of x = E[id] + (E[id] + timing), as the graph's layer norm sees it.
+      const float* e = embeddings_.data() + id * d;
+      const float* timing = timing_.data() + p * d;
+      float x[kEmbeddingDepth];
+      float mean = 0;
+      for (int i = 0; i < d; ++i) {
+        x[i] = e[i] + (e[i] + timing[i]);
+        mean += x[i];
+      }
+      mean /= static_cast<float>(d);
+      float var = 0;
+      for (int i = 0; i < d; ++i) var += (x[i] - mean) * (x[i] - mean);
+      var /= static_cast<float>(d);
+      const float inv = 1.0f / std::sqrt(var + layer_norm_epsilon_);
 
-  // Self-attention on the normalised input.
-  s.normed.resize(n_rows * d);
-  LayerNorm(x, rows, d, L.ln_scale, L.ln_bias, layer_norm_epsilon_, s.normed.data());
-  s.qkv.resize(n_rows * 3 * d);
-  FillRows(s.qkv.data(), rows, L.qkv_b);
-  MultiplyAdd(s.normed.data(), rows, d, L.qkv_w, 3 * d, s.qkv.data());
+      const float* tq = token_qkv_.data() + id * wide;
+      const float* pq = position_qkv_.data() + p * wide;
+      float* q = s.qkv.data() + row * wide;
+      for (int j = 0; j < wide; ++j) q[j] = inv * (tq[j] + pq[j] - mean * qkv_column_sum_[j]) + qkv_bias_[j];
 
-  s.attention.resize(n_rows * d);
-  const int ld = 3 * d;
+      const float* tr = token_residual_.data() + id * kHidden;
+      const float* pr = position_residual_.data() + p * kHidden;
+      float* yr = y + row * kHidden;
+      for (int j = 0; j < kHidden; ++j) yr[j] = tr[j] + pr[j];
+    }
+  }
+}
+
+void UseLiteModel::Attend(const Layer& L, const std::vector<int>& text_begin, Scratch& s) const {
+  const int d = L.d_in, ld = 3 * L.d_in;
+  Grow(s.attention, static_cast<size_t>(text_begin.back()) * d);
   for (size_t t = 0; t + 1 < text_begin.size(); ++t) {
     const int begin = text_begin[t];
     const int n = text_begin[t + 1] - begin;
     if (n == 0) continue;
-    s.scores.resize(static_cast<size_t>(n) * n);
+    Grow(s.scores, static_cast<size_t>(n) * n);
     Eigen::Map<RowMatrix> scores(s.scores.data(), n, n);
     for (int h = 0; h < L.heads; ++h) {
       const float* base = s.qkv.data() + static_cast<size_t>(begin) * ld + h * L.head_depth;
@@ -311,24 +380,20 @@ void UseLiteModel::RunLayer(const Layer& L, const float* x, const std::vector<in
       o.noalias() = scores * v;
     }
   }
+}
 
-  // y = residual + attention · W_out + b_out
-  if (L.residual_w.empty()) {
-    std::memcpy(y, x, n_rows * kHidden * sizeof(float));
-  } else {
-    FillRows(y, rows, L.residual_b);
-    MultiplyAdd(x, rows, d, L.residual_w, kHidden, y);
-  }
+void UseLiteModel::FinishLayer(const Layer& L, int rows, Scratch& s, float* y) const {
+  const size_t n_rows = static_cast<size_t>(rows);
   AddRows(y, rows, L.out_b);
-  MultiplyAdd(s.attention.data(), rows, d, L.out_w, kHidden, y);
+  MultiplyAdd(s.attention.data(), rows, L.d_in, L.out_w, kHidden, y);
 
   // y += ReLU(norm(y) · W1 + b1) · W2 + b2
-  s.normed.resize(n_rows * kHidden);
+  Grow(s.normed, n_rows * kHidden);
   LayerNorm(y, rows, kHidden, L.ffn_ln_scale, L.ffn_ln_bias, layer_norm_epsilon_, s.normed.data());
-  s.hidden.resize(n_rows * kFilter);
+  Grow(s.hidden, n_rows * kFilter);
   FillRows(s.hidden.data(), rows, L.ffn1_b);
   MultiplyAdd(s.normed.data(), rows, kHidden, L.ffn1_w, kFilter, s.hidden.data());
-  for (float& v : s.hidden) v = std::max(v, 0.0f);
+  for (size_t i = 0; i < n_rows * kFilter; ++i) s.hidden[i] = std::max(s.hidden[i], 0.0f);
   AddRows(y, rows, L.ffn2_b);
   MultiplyAdd(s.hidden.data(), rows, kFilter, L.ffn2_w, kHidden, y);
 }

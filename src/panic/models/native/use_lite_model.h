@@ -76,11 +76,20 @@ class UseLiteModel final : public EmbeddingModel {
   struct Scratch;
 
   Status BindWeights();
+  // Layer 0 reads the embedded tokens only through its layer norm, its qkv product and its
+  // residual product; with x = 2·E[id] + timing(p) those products split into per-id and
+  // per-position tables, computed here once (see docs/USELITE.md).
+  void PrecomputeLayer0Tables();
   // Embeds texts [first, first + count) of `ids` into out rows.
   void EmbedChunk(const std::vector<std::vector<int32_t>>& ids, size_t first, size_t count, Scratch& s,
                   std::vector<std::vector<float>>& out) const;
-  void RunLayer(const Layer& layer, const float* x, const std::vector<int>& text_begin, Scratch& s,
-                float* y) const;
+  // s.qkv and y (the residual) of layer 0 for the chunk's tokens, from the tables.
+  void Layer0Inputs(const std::vector<std::vector<int32_t>>& ids, size_t first, size_t count, Scratch& s,
+                    float* y) const;
+  // Attention over s.qkv within each text, into s.attention.
+  void Attend(const Layer& layer, const std::vector<int>& text_begin, Scratch& s) const;
+  // y += attention · W_out + b_out, then y += FFN(y).
+  void FinishLayer(const Layer& layer, int rows, Scratch& s, float* y) const;
 
   const ModelInfo info_;
   const TfjsWeights weights_;
@@ -92,6 +101,10 @@ class UseLiteModel final : public EmbeddingModel {
   Layer layers_[2];
   float layer_norm_epsilon_ = 0;
   std::span<const float> tanh_w_, tanh_b_;  // 512 × 512
+  // Layer-0 tables: qkv = (token_qkv[id] + position_qkv[p] − mean(x)·qkv_column_sum) / σ(x)
+  // + qkv_bias, and residual = token_residual[id] + position_residual[p].
+  std::vector<float> token_qkv_, position_qkv_, qkv_column_sum_, qkv_bias_;  // 768 wide
+  std::vector<float> token_residual_, position_residual_;                     // 512 wide
   float l2_epsilon_ = 0;
 };
 
