@@ -62,14 +62,19 @@ int Execute(store::Store& store, const std::string& experiment_id, const ParsedA
                     {"database", store.path()},
                     {"invocations_written", result->invocations_written},
                     {"runs_failed", result->runs_failed},
+                    {"embeddings_written", result->embeddings_written},
+                    {"diagrams_written", result->diagrams_written},
+                    {"diagrams_failed", result->diagrams_failed},
                     {"completed", result->completed}});
   } else {
     ctx.out << "experiment " << experiment_id << (result->completed ? " completed" : " stopped (incomplete)") << ": "
-            << result->invocations_written << " invocations written\n"
+            << result->invocations_written << " invocations, " << result->embeddings_written << " embeddings, "
+            << result->diagrams_written << " diagrams written\n"
             << "database: " << store.path() << "\n";
   }
-  if (result->runs_failed > 0) {
-    ctx.err << "warning: " << result->runs_failed << " run(s) failed; `panic-tda experiment show " << experiment_id
+  if (result->runs_failed > 0 || result->diagrams_failed > 0) {
+    ctx.err << "warning: " << result->runs_failed << " run(s) and " << result->diagrams_failed
+            << " diagram(s) failed; `panic-tda experiment show " << experiment_id
             << "` lists them and `panic-tda experiment resume " << experiment_id << "` retries them\n";
     return kExitFailure;
   }
@@ -155,9 +160,13 @@ nlohmann::json SummaryToJson(const engine::ExperimentSummary& s) {
                {"stop_reasons", c.stop_reasons}};
   j["invocations"] = {{"done", c.invocations}, {"expected", s.invocations_expected},
                       {"text", c.text_invocations}, {"image", c.image_invocations}};
-  j["embeddings"] = c.embeddings;
-  j["diagrams"] = c.diagrams;
-  j["diagram_failures"] = c.diagram_failures;
+  nlohmann::json per_model = nlohmann::json::object();
+  for (const auto& m : s.models) {
+    per_model[m.model] = {{"embeddings", {{"done", m.embeddings}, {"expected", m.embeddings_expected}}},
+                          {"diagrams", {{"done", m.diagrams}, {"expected", m.diagrams_expected},
+                                        {"failed", m.diagram_failures}}}};
+  }
+  j["embedding_models_progress"] = per_model;
   j["elapsed_s"] = s.elapsed_s;
   j["eta_s"] = s.eta_s ? nlohmann::json(*s.eta_s) : nlohmann::json();
   nlohmann::json failed = nlohmann::json::array();
@@ -192,12 +201,12 @@ void PrintSummary(const engine::ExperimentSummary& s, std::ostream& os) {
   os << (first ? "-\n" : "\n");
   os << "invocations  " << c.invocations << "/" << s.invocations_expected << " (" << c.text_invocations << " text, "
      << c.image_invocations << " image)\n";
-  for (const auto& model : e.embedding_models) {
-    os << "embeddings   " << model << ": " << (c.embeddings.count(model) ? c.embeddings.at(model) : 0) << "\n";
+  for (const auto& m : s.models) {
+    os << "embeddings   " << m.model << ": " << m.embeddings << "/" << m.embeddings_expected << "\n";
   }
-  for (const auto& model : e.embedding_models) {
-    os << "diagrams     " << model << ": " << (c.diagrams.count(model) ? c.diagrams.at(model) : 0);
-    if (c.diagram_failures.count(model) && c.diagram_failures.at(model)) os << " (" << c.diagram_failures.at(model) << " failed)";
+  for (const auto& m : s.models) {
+    os << "diagrams     " << m.model << ": " << m.diagrams << "/" << m.diagrams_expected;
+    if (m.diagram_failures) os << " (" << m.diagram_failures << " failed; resume retries)";
     os << "\n";
   }
   os << "elapsed      " << FormatDuration(s.elapsed_s) << "\n";
@@ -212,7 +221,7 @@ int ShowCommand(const ParsedArgs& args, Context& ctx) {
   if (!store.ok()) return ReportError(store.status(), ctx);
   auto id = (*store)->ResolveExperimentId(args.positional[0]);
   if (!id.ok()) return ReportError(id.status(), ctx);
-  auto summary = engine::SummarizeExperiment(**store, *id);
+  auto summary = engine::SummarizeExperiment(**store, models::ModelRegistry::Default(), *id);
   if (!summary.ok()) return ReportError(summary.status(), ctx);
   if (ctx.json) PrintJson(ctx, SummaryToJson(*summary));
   else PrintSummary(*summary, ctx.out);

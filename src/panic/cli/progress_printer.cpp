@@ -26,12 +26,14 @@ std::string ProgressPrinter::Line(const engine::ProgressEvent& e, double elapsed
     int filled = static_cast<int>(frac * kWidth);
     std::string bar(filled, '#');
     bar.resize(kWidth, '-');
-    std::snprintf(buf, sizeof buf, "%-10s [%s] %5.1f%% %lld/%lld %s  %.0f/s  ETA %s", e.stage.c_str(), bar.c_str(),
-                  100 * frac, static_cast<long long>(e.done), static_cast<long long>(e.total), e.unit.c_str(), rate,
+    std::snprintf(buf, sizeof buf, "%-10s [%s] %5.1f%% %lld/%lld %s  %.*f/s  ETA %s", e.stage.c_str(), bar.c_str(),
+                  100 * frac, static_cast<long long>(e.done), static_cast<long long>(e.total), e.unit.c_str(),
+                  rate < 10 ? 2 : 0, rate,
                   e.finished ? "0s" : (rate > 0 ? FormatDuration(left / rate).c_str() : "?"));
   } else {
-    std::snprintf(buf, sizeof buf, "%s: %lld/%lld %s (%.1f%%), %.0f/s, ETA %s", e.stage.c_str(),
-                  static_cast<long long>(e.done), static_cast<long long>(e.total), e.unit.c_str(), 100 * frac, rate,
+    std::snprintf(buf, sizeof buf, "%s: %lld/%lld %s (%.1f%%), %.*f/s, ETA %s", e.stage.c_str(),
+                  static_cast<long long>(e.done), static_cast<long long>(e.total), e.unit.c_str(), 100 * frac,
+                  rate < 10 ? 2 : 0, rate,
                   e.finished ? "0s" : (rate > 0 ? FormatDuration(left / rate).c_str() : "?"));
   }
   return buf;

@@ -4,7 +4,8 @@
 
 namespace panic::engine {
 
-Result<ExperimentSummary> SummarizeExperiment(store::Store& store, const std::string& experiment_id) {
+Result<ExperimentSummary> SummarizeExperiment(store::Store& store, const models::ModelRegistry& registry,
+                                              const std::string& experiment_id) {
   ExperimentSummary s;
   PANIC_ASSIGN_OR_RETURN(s.experiment, store.GetExperiment(experiment_id));
   PANIC_ASSIGN_OR_RETURN(s.counts, store.CountExperiment(experiment_id));
@@ -16,6 +17,19 @@ Result<ExperimentSummary> SummarizeExperiment(store::Store& store, const std::st
     if (r.stop_reason && *r.stop_reason == store::kStopFailed) {
       s.failed_runs.push_back({r.id, r.run_number, r.error.value_or("")});
     }
+  }
+  for (const auto& model : s.experiment.embedding_models) {
+    const models::ModelInfo* info = registry.Find(model);
+    const bool image = info && info->kind == models::ModelKind::kImageEmbedding;
+    EmbeddingModelProgress m{model};
+    const auto& c = s.counts;
+    m.embeddings = c.embeddings.count(model) ? c.embeddings.at(model) : 0;
+    m.embeddings_expected = image ? c.image_invocations : c.text_invocations;
+    m.diagrams = c.diagrams.count(model) ? c.diagrams.at(model) : 0;
+    m.diagram_failures = c.diagram_failures.count(model) ? c.diagram_failures.at(model) : 0;
+    PANIC_ASSIGN_OR_RETURN(m.diagrams_expected, store.CountRunsWithOutputs(
+        experiment_id, image ? store::OutputType::kImage : store::OutputType::kText, 2));
+    s.models.push_back(m);
   }
   const auto& e = s.experiment;
   if (!e.started_at) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "panic/models/registry.h"
 #include "panic/store/store.h"
 
 namespace panic::engine {
@@ -16,6 +17,16 @@ struct FailedRun {
   std::string error;
 };
 
+// Progress of one embedding model: vectors and diagrams, done against expected.
+struct EmbeddingModelProgress {
+  std::string model;
+  int64_t embeddings = 0;
+  int64_t embeddings_expected = 0;  // the invocations of the model's modality
+  int64_t diagrams = 0;
+  int64_t diagrams_expected = 0;    // runs with ≥ 2 outputs of the model's modality
+  int64_t diagram_failures = 0;
+};
+
 struct ExperimentSummary {
   store::ExperimentRecord experiment;
   store::ExperimentCounts counts;
@@ -24,9 +35,12 @@ struct ExperimentSummary {
   double elapsed_s = 0;           // started → completed (or now)
   std::optional<double> eta_s;    // from the invocation rate so far; absent when unknown or done
   std::vector<FailedRun> failed_runs;
+  std::vector<EmbeddingModelProgress> models;
   std::string status;             // "not started", "running", "incomplete", "completed"
 };
 
-Result<ExperimentSummary> SummarizeExperiment(store::Store& store, const std::string& experiment_id);
+// `registry` tells each embedding model's modality; a model it does not know counts as text.
+Result<ExperimentSummary> SummarizeExperiment(store::Store& store, const models::ModelRegistry& registry,
+                                              const std::string& experiment_id);
 
 }  // namespace panic::engine

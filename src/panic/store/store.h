@@ -89,6 +89,9 @@ class Store {
   // whose diagram failed before (they are retried). With the number of embeddings.
   Result<std::vector<std::pair<std::string, int64_t>>> ListRunsNeedingDiagram(const std::string& experiment_id,
                                                                              const std::string& model);
+  // Number of runs of the experiment with ≥ 2 invocations of output `type`: the diagrams
+  // an embedding model of that modality will have.
+  Result<int64_t> CountRunsWithOutputs(const std::string& experiment_id, OutputType type, int64_t at_least);
   // Number of runs of the experiment with ≥ 2 embeddings under `model`.
   Result<int64_t> CountRunsWithPoints(const std::string& experiment_id, const std::string& model);
   // Writes the diagram (or its failure), replacing an earlier failure of the same run and model.

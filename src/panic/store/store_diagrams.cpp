@@ -34,6 +34,17 @@ Result<int64_t> Store::CountRunsWithPoints(const std::string& experiment_id, con
   return n;
 }
 
+Result<int64_t> Store::CountRunsWithOutputs(const std::string& experiment_id, OutputType type, int64_t at_least) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare(
+      "SELECT count(*) FROM (SELECT r.id FROM runs r JOIN invocations i ON i.run_id = r.id "
+      "WHERE r.experiment_id = ?1 AND i.type = ?2 GROUP BY r.id HAVING count(*) >= ?3)"));
+  q->Bind(1, experiment_id).Bind(2, type == OutputType::kText ? "text" : "image").Bind(3, at_least);
+  PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
+  int64_t n = row ? q->Int(0) : 0;
+  q->Reset();
+  return n;
+}
+
 Status Store::PutDiagram(const PersistenceDiagramRecord& d) {
   PANIC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(*db_));
   // A failed attempt leaves a row with an error; a later attempt replaces it.
