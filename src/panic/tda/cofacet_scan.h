@@ -33,24 +33,24 @@ inline bool Passes(const float* const* r, int v, float bound) {
   return ok;
 }
 
-// Largest v in [0, end) not in w with r[q][v] ≤ bound for all q, or −1.
+// Largest v in [lo, end) not in w with r[q][v] ≤ bound for all q, or −1.
 template <int M>
-inline int ScanScalar(const float* const* r, const int* w, int end, float bound) {
-  for (int v = end - 1; v >= 0; --v) {
+inline int ScanScalar(const float* const* r, const int* w, int lo, int end, float bound) {
+  for (int v = end - 1; v >= lo; --v) {
     if (Passes<M>(r, v, bound) && !IsMember<M>(w, v)) return v;
   }
   return -1;
 }
 
 template <int M>
-__attribute__((target("avx2"))) int ScanAvx2(const float* const* r, const int* w, int end,
+__attribute__((target("avx2"))) int ScanAvx2(const float* const* r, const int* w, int lo, int end,
                                               float bound) {
   int v = end;
-  for (; v % 8 != 0; --v) {  // the top columns past the last full vector
+  for (; v % 8 != 0 && v > lo; --v) {  // the top columns past the last full vector
     if (Passes<M>(r, v - 1, bound) && !IsMember<M>(w, v - 1)) return v - 1;
   }
   const __m256 b = _mm256_set1_ps(bound);
-  for (v -= 8; v >= 0; v -= 8) {
+  for (v -= 8; v >= lo; v -= 8) {
     unsigned mask = 0xFF;
     for (int q = 0; q < M && mask; ++q) {
       __m256 le = _mm256_cmp_ps(_mm256_loadu_ps(r[q] + v), b, _CMP_LE_OQ);
@@ -62,18 +62,18 @@ __attribute__((target("avx2"))) int ScanAvx2(const float* const* r, const int* w
       mask &= ~(1u << bit);
     }
   }
-  return -1;
+  return ScanScalar<M>(r, w, lo, v + 8, bound);  // the columns below the last full vector
 }
 
 template <int M>
-__attribute__((target("avx512f"))) int ScanAvx512(const float* const* r, const int* w, int end,
+__attribute__((target("avx512f"))) int ScanAvx512(const float* const* r, const int* w, int lo, int end,
                                                   float bound) {
   int v = end;
-  for (; v % 16 != 0; --v) {  // the top columns past the last full vector
+  for (; v % 16 != 0 && v > lo; --v) {  // the top columns past the last full vector
     if (Passes<M>(r, v - 1, bound) && !IsMember<M>(w, v - 1)) return v - 1;
   }
   const __m512 b = _mm512_set1_ps(bound);
-  for (v -= 16; v >= 0; v -= 16) {
+  for (v -= 16; v >= lo; v -= 16) {
     unsigned mask = 0xFFFF;
     for (int q = 0; q < M && mask; ++q) {
       mask &= _mm512_cmp_ps_mask(_mm512_loadu_ps(r[q] + v), b, _CMP_LE_OQ);
@@ -84,17 +84,17 @@ __attribute__((target("avx512f"))) int ScanAvx512(const float* const* r, const i
       mask &= ~(1u << bit);
     }
   }
-  return -1;
+  return ScanScalar<M>(r, w, lo, v + 16, bound);  // the columns below the last full vector
 }
 
 template <int M>
-// Largest v in [0, end) not in w with r[q][v] ≤ bound for all q, or −1.
-inline int ScanCofacetCandidate(SimdLevel level, const float* const* r, const int* w, int end,
-                                float bound) {
+// Largest v in [lo, end) not in w with r[q][v] ≤ bound for all q, or −1.
+inline int ScanCofacetCandidate(SimdLevel level, const float* const* r, const int* w, int lo,
+                                int end, float bound) {
   switch (level) {
-    case SimdLevel::kAvx512: return ScanAvx512<M>(r, w, end, bound);
-    case SimdLevel::kAvx2: return ScanAvx2<M>(r, w, end, bound);
-    default: return ScanScalar<M>(r, w, end, bound);
+    case SimdLevel::kAvx512: return ScanAvx512<M>(r, w, lo, end, bound);
+    case SimdLevel::kAvx2: return ScanAvx2<M>(r, w, lo, end, bound);
+    default: return ScanScalar<M>(r, w, lo, end, bound);
   }
 }
 

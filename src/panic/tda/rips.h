@@ -4,10 +4,11 @@
 // persistence barcodes", J. Appl. Comput. Topol. 5, 2021): persistent cohomology with
 // clearing (Chen–Kerber 2011), the implicit coboundary matrix over a combinatorial
 // simplex index, apparent and emergent pairs, and the enclosing radius as default
-// threshold. The columns of each dimension are assembled in parallel and reduced in
-// parallel batches (cf. giotto-ph, Pérez–Hess–Tauzin 2021 and ripser++, Zhang et al.
-// 2020); see rips_reducer.h for how the parallel reduction stays deterministic.
-// docs/TDA.md has the measurements behind these choices.
+// threshold. Distances come from a BLAS Gram matrix, the apparent-pair tests are
+// vectorised scans, and the distance matrix, the edge table and the columns of each
+// dimension are computed by `threads` workers; the column reduction itself is serial
+// (its output is the same for any thread count). docs/TDA.md has the measurements
+// behind these choices.
 #pragma once
 
 #include <cstddef>

@@ -143,14 +143,18 @@ class RipsReducer {
   // The largest vertex v outside w[0..m) with d(v, w_q) ≤ diam for all q: the vertex
   // whose cofacet is the earliest in filtration order when it has σ's diameter.
   template <int M>
-  int CofacetCandidateFixed(const int* w, float diam, int end) const {
+  int CofacetCandidateFixed(const int* w, float diam, int end, int lo = 0) const {
     const float* r[M];
     for (int q = 0; q < M; ++q) r[q] = d_.row(w[q]);
-    return ScanCofacetCandidate<M>(simd_, r, w, end, diam);
+    return ScanCofacetCandidate<M>(simd_, r, w, lo, end, diam);
   }
-  // REQUIRES: diam is the diameter of w[0..m), m ≥ 2.
-  int CofacetCandidate(const int* w, int m, float diam) const {
-    if (m == 2) return edge_candidate_[EdgeIndex(w[0], w[1])];
+  // REQUIRES: diam is the diameter of w[0..m), m ≥ 2. With lo > 0, only candidates
+  // ≥ lo are looked for (−1 when the candidate is smaller).
+  int CofacetCandidate(const int* w, int m, float diam, int lo = 0) const {
+    if (m == 2) {
+      int c = edge_candidate_[EdgeIndex(w[0], w[1])];
+      return c >= lo ? c : -1;
+    }
     // The candidate is at most that of an edge of σ with σ's diameter: it must pass
     // that edge's test with the same bound. So the scan starts there, not at n − 1.
     int end = -1;
@@ -162,8 +166,8 @@ class RipsReducer {
         }
       }
     }
-    if (end <= 0) return -1;
-    return m == 3 ? CofacetCandidateFixed<3>(w, diam, end) : CofacetCandidateFixed<4>(w, diam, end);
+    if (end <= lo) return -1;
+    return m == 3 ? CofacetCandidateFixed<3>(w, diam, end, lo) : CofacetCandidateFixed<4>(w, diam, end, lo);
   }
   // Whether σ = w[0..m) of diameter diam is the latest facet of σ ∪ {v} of that
   // diameter: every facet removing a vertex u > v (they have smaller indices) has a
@@ -190,7 +194,9 @@ class RipsReducer {
       for (int q = 0, k = 0; q < m; ++q) {
         if (q != j) f[k++] = t[q];
       }
-      return CofacetCandidate(f, m - 1, diam) == t[j] ? j : -1;
+      // t_j passes the facet's test (τ has the facet's diameter), so the facet's
+      // candidate is t_j exactly when no vertex above t_j passes: scan only (t_j, n).
+      return CofacetCandidate(f, m - 1, diam, t[j] + 1) < 0 ? j : -1;
     }
     return -1;
   }

@@ -12,8 +12,9 @@
 //   taken is reduced at once, before its coboundary is fully enumerated.
 // - Clearing (Chen–Kerber): a simplex that was a pivot in dimension k − 1 is no column
 //   in dimension k.
-// The diagram does not depend on the tie-breaking order (persistence is an invariant of
-// the filtration), which is why parallel assembly and reduction give the same bars.
+// Parallel work (the edge-candidate table, the column assembly) writes disjoint slots
+// or per-worker lists that are concatenated and sorted by the total order above, so the
+// columns, and hence the bars, are the same for any thread count.
 #pragma once
 
 #include "panic/tda/diagram.h"

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Side-by-side persistent-homology benchmark on 768-D walk clouds (scripts/walk_cloud.py):
+# panic-tda's `tda ph` against Debian's ripser 1.2.1 and, when given, GUDHI's ripser
+# utility. Every program reads the same CSV point cloud, so input parsing is included.
+# Wall time and peak RSS come from /usr/bin/time -v. Prints a Markdown table.
+#
+#   scripts/bench_ph.sh [PANIC_TDA] [WORKDIR]
+#
+# Environment:
+#   GUDHI_RIPSER   path to GUDHI's ripser utility (src/Ripser/utilities/ripser.cc built
+#                  with g++ -O3 by hand; this script never builds or ships it)
+#   CASES          "N:MAXDIM ..." run by all programs (default below)
+#   OURS_ONLY      "N:MAXDIM ..." run by panic-tda only (anchors would take too long or
+#                  too much memory there)
+#   THREADS        thread counts for panic-tda (default "1 2")
+set -euo pipefail
+
+OURS=${1:-build/apps/panic-tda/panic-tda}
+WORK=${2:-$(mktemp -d /tmp/bench_ph.XXXXXX)}
+RIPSER=${RIPSER:-/usr/bin/ripser}
+GUDHI_RIPSER=${GUDHI_RIPSER:-}
+CASES=${CASES:-"500:1 500:2 1000:1 1000:2 2000:1"}
+OURS_ONLY=${OURS_ONLY:-"2000:2 5000:1 5000:2"}
+THREADS=${THREADS:-"1 2"}
+HERE=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$WORK"
+
+# Runs a command under /usr/bin/time -v; prints "seconds peak_MiB".
+measure() {
+  local log="$WORK/time.log"
+  /usr/bin/time -v "$@" >"$WORK/out.txt" 2>"$log" || { echo "FAILED: $*" >&2; cat "$log" >&2; echo "nan nan"; return; }
+  local wall rss
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log" |
+    awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
+  rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$log")
+  echo "$wall $rss"
+}
+
+cloud() {  # N → path of the CSV cloud
+  local n=$1 f="$WORK/walk_$1"
+  [[ -f "$f.txt" ]] || /usr/bin/python3 "$HERE/walk_cloud.py" "$n" "$f" --seed 1
+  echo "$f.txt"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a == a) printf "%.2f", a / b; else print "–" }'; }
+
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
+echo
+header="| N | maxdim | Debian ripser s (MiB) | GUDHI ripser s (MiB) |"
+sep="|---|---|---|---|"
+for t in $THREADS; do
+  header+=" ours ${t}T s (MiB) | ${t}T / faster anchor |"
+  sep+="---|---|"
+done
+echo "$header"
+echo "$sep"
+for c in $CASES $OURS_ONLY; do
+  n=${c%%:*}
+  k=${c##*:}
+  f=$(cloud "$n")
+  row="| $n | $k |"
+  best=""
+  if [[ " $CASES " == *" $c "* ]]; then
+    read -r rt rm < <(measure "$RIPSER" --format point-cloud --dim "$k" "$f")
+    row+=" $rt ($rm) |"
+    best=$rt
+    if [[ -n "$GUDHI_RIPSER" ]]; then
+      read -r gt gm < <(measure "$GUDHI_RIPSER" --format point-cloud --dim "$k" "$f")
+      row+=" $gt ($gm) |"
+      best=$(awk -v a="$rt" -v b="$gt" 'BEGIN { print (b < a ? b : a) }')
+    else
+      row+=" – |"
+    fi
+  else
+    row+=" – | – |"
+  fi
+  for t in $THREADS; do
+    read -r ot om < <(measure "$OURS" tda ph "$f" --maxdim "$k" --threads "$t" --output "$WORK/ours.txt")
+    row+=" $ot ($om) | $(ratio "$ot" "${best:-0}") |"
+  done
+  echo "$row"
+done
