@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "panic/core/log.h"
 #include "panic/core/parallel.h"
 #include "panic/core/time.h"
 #include "panic/core/uuid.h"
@@ -202,6 +203,10 @@ class GroupRunner {
         inputs.push_back(states[i]->next_input);
         seeds.push_back(states[i]->run.seed);
       }
+      // Backends that retry log each attempt; this says which step and runs it was for.
+      LogScope scope("experiment " + states[begin]->run.experiment_id + " step " +
+                     std::to_string(states[begin]->next_sequence) + " " + model_name + " batch of " +
+                     std::to_string(inputs.size()) + " runs from #" + std::to_string(states[begin]->run.run_number));
       const std::string started = NowIso();
       auto outputs = (*model)->InvokeBatch(inputs, seeds);
       const std::string completed = NowIso();
@@ -217,6 +222,7 @@ class GroupRunner {
         }
       }
       if (!bad.ok()) {
+        Log(LogLevel::kError, "marking " + std::to_string(end - begin) + " run(s) failed: " + bad.ToString());
         for (size_t i = begin; i < end; ++i) failed[states[i]->run.id] = bad.ToString();
         continue;
       }
