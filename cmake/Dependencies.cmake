@@ -26,6 +26,15 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(WEBP QUIET IMPORTED_TARGET libwebp)
 panic_require(WEBP_FOUND "libwebp (image storage)" libwebp-dev)
 
+find_library(PANIC_OPENBLAS NAMES openblas)
+panic_require(PANIC_OPENBLAS "OpenBLAS (GEMMs for distances and native models)" libopenblas-dev)
+add_library(openblas UNKNOWN IMPORTED)
+set_target_properties(openblas PROPERTIES IMPORTED_LOCATION ${PANIC_OPENBLAS})
+find_path(PANIC_CBLAS_INCLUDE cblas.h PATH_SUFFIXES openblas openblas-pthread)
+if(PANIC_CBLAS_INCLUDE)
+  set_target_properties(openblas PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${PANIC_CBLAS_INCLUDE})
+endif()
+
 find_package(Eigen3 3.3 QUIET NO_MODULE)
 panic_require(Eigen3_FOUND "Eigen 3 (native model inference)" libeigen3-dev)
 

