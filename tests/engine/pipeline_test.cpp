@@ -214,5 +214,32 @@ TEST(PipelineTest, FailedDiagramIsRecordedAndRetried) {
   EXPECT_EQ(p.Scalar("SELECT count(*) FROM persistence_diagrams"), 2);
 }
 
+TEST(PipelineTest, NoDiagramForARunThatIsStillGrowing) {
+  Pipeline p;
+  std::string id = p.Create(R"({"networks": [["DummyT2I", "DummyI2T"]], "seeds": [-1], "prompts": ["p"],
+                                "embedding_models": ["DummyText"], "max_length": 40})");
+  // Stop the runs stage part-way, then embed and compute diagrams as a second process
+  // would while the runs go on.
+  CancelFlag cancel{false};
+  int events = 0;
+  PipelineOptions runs_only;
+  runs_only.stages = {Stage::kRuns};
+  runs_only.cancel = &cancel;
+  runs_only.progress = [&](const ProgressEvent&) {
+    if (++events == 10) cancel = true;
+  };
+  auto first = ExecuteExperiment(*p.store, p.registry, id, runs_only);
+  ASSERT_EQ(first.status().code(), StatusCode::kCancelled);
+  PipelineOptions later;
+  later.stages = {Stage::kEmbeddings, Stage::kDiagrams};
+  PipelineResult r = p.Execute(id, later);
+  EXPECT_GT(r.embeddings_written, 2);
+  EXPECT_EQ(p.Scalar("SELECT count(*) FROM persistence_diagrams"), 0) << "the run has not stopped yet";
+  r = p.Execute(id);
+  EXPECT_TRUE(r.completed);
+  EXPECT_EQ(p.Scalar("SELECT count(*) FROM persistence_diagrams WHERE diagram_data IS NOT NULL"), 1);
+  EXPECT_EQ(p.Scalar("SELECT count(*) FROM embeddings"), 20);
+}
+
 }  // namespace
 }  // namespace panic::engine

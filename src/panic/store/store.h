@@ -85,8 +85,9 @@ class Store {
   Result<std::map<std::string, std::vector<std::string>>> EmbeddingModelsByInvocation(const std::string& run_id);
 
   // ---- persistence diagrams (store_diagrams.cpp)
-  // Runs of the experiment with ≥ 2 embeddings under `model` and no diagram for it, or
-  // whose diagram failed before (they are retried). With the number of embeddings.
+  // Finished runs (stopped by length or duplicate: their trajectory will not grow) of the
+  // experiment with ≥ 2 embeddings under `model` and no diagram for it, or whose diagram
+  // failed before (they are retried). With the number of embeddings.
   Result<std::vector<std::pair<std::string, int64_t>>> ListRunsNeedingDiagram(const std::string& experiment_id,
                                                                              const std::string& model);
   // Number of runs of the experiment with ≥ 2 invocations of output `type`: the diagrams

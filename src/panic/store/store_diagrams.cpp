@@ -8,7 +8,8 @@ Result<std::vector<std::pair<std::string, int64_t>>> Store::ListRunsNeedingDiagr
   PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare(
       "SELECT r.id, count(*) FROM runs r JOIN invocations i ON i.run_id = r.id "
       "JOIN embeddings e ON e.invocation_id = i.id AND e.embedding_model = ?2 "
-      "WHERE r.experiment_id = ?1 AND NOT EXISTS (SELECT 1 FROM persistence_diagrams d "
+      "WHERE r.experiment_id = ?1 AND r.stop_reason IN ('length', 'duplicate') "
+      "AND NOT EXISTS (SELECT 1 FROM persistence_diagrams d "
       "  WHERE d.run_id = r.id AND d.embedding_model = ?2 AND d.diagram_data IS NOT NULL) "
       "GROUP BY r.id HAVING count(*) >= 2 ORDER BY r.run_number"));
   q->Bind(1, experiment_id).Bind(2, model);
