@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "panic/cli/command.h"
+#include "panic/models/python/worker_settings.h"
 
 namespace panic::cli {
 namespace {
@@ -32,7 +33,9 @@ std::string CommandHelp(const CommandSpec& c) {
   }
   os << "\nglobal options:\n"
      << "  --db PATH                   database file (default ./panic_tda.db, or $PANIC_TDA_DB)\n"
-     << "  --json                      machine-readable output\n";
+     << "  --json                      machine-readable output\n"
+     << "  --python PATH               Python interpreter of the model worker (default $PANIC_TDA_PYTHON,\n"
+     << "                              options.python, /usr/bin/python3)\n";
   return os.str();
 }
 
@@ -49,6 +52,8 @@ std::string MainHelp(const std::vector<CommandSpec>& cmds) {
   os << "\nglobal options:\n"
      << "  --db PATH     database file (default ./panic_tda.db, or $PANIC_TDA_DB)\n"
      << "  --json        machine-readable output for listings and shows\n"
+     << "  --python PATH Python interpreter of the model worker (default $PANIC_TDA_PYTHON, options.python,\n"
+     << "                /usr/bin/python3)\n"
      << "  --help        this text; `panic-tda <noun> <verb> --help` for one command\n"
      << "  --version     print the version\n\n"
      << "exit codes: 0 ok, 1 runtime failure, 2 bad input or usage\n";
@@ -133,6 +138,12 @@ int Main(int argc, char** argv) {
       } else {
         ctx.db_path = a.substr(5);
       }
+    } else if (a == "--python" || a.rfind("--python=", 0) == 0) {
+      if (a == "--python" && i + 1 >= argc) {
+        ctx.err << "error: --python needs a value (PATH)\n";
+        return kExitUsage;
+      }
+      models::python::SetPythonOverride(a == "--python" ? argv[++i] : a.substr(9));
     } else if (a == "--json") {
       ctx.json = true;
     } else if (a == "--help" || a == "-h") {

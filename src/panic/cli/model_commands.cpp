@@ -15,11 +15,18 @@ namespace {
 using models::ModelKind;
 
 int ListCommand(const ParsedArgs&, Context& ctx) {
-  auto all = models::ModelRegistry::Default().List();
+  auto& registry = models::ModelRegistry::Default();
+  // Asks the Python worker for its models; without one, the native models are listed.
+  const Status discovered = registry.Discover();
+  if (!discovered.ok()) ctx.err << "note: no Python worker models: " << discovered.message() << "\n";
+  auto all = registry.List();
   if (ctx.json) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& m : all) {
+      const std::string unavailable = registry.UnavailableReason(m.name);
       list.push_back({{"name", m.name},
+                      {"available", unavailable.empty()},
+                      {"unavailable_reason", unavailable},
                       {"kind", models::ModelKindName(m.kind)},
                       {"input", models::ModalityName(m.input)},
                       {"output", m.is_embedding() ? "vector" : models::ModalityName(m.output)},
@@ -35,7 +42,9 @@ int ListCommand(const ParsedArgs&, Context& ctx) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& m : all) {
       if (m.kind != kind) continue;
-      rows.push_back({m.name, m.backend, m.is_embedding() ? std::to_string(m.dimension) + "-d" : "", m.description});
+      const std::string unavailable = registry.UnavailableReason(m.name);
+      rows.push_back({m.name, m.backend, m.is_embedding() ? std::to_string(m.dimension) + "-d" : "",
+                      unavailable.empty() ? m.description : "(unavailable here) " + m.description});
     }
     if (rows.empty()) continue;
     ctx.out << models::ModelKindName(kind) << ":\n";

@@ -14,7 +14,10 @@ using nlohmann::json;
 const std::vector<std::string> kTopLevelKeys = {"networks", "seeds", "seed_count", "num_runs", "prompts",
                                                 "embedding_models", "max_length", "options"};
 const std::vector<std::string> kOptionKeys = {"loop_detection", "webp_quality", "maxdim", "metric",
-                                              "threshold", "embedding_batch_size", "max_batch"};
+                                              "threshold", "embedding_batch_size", "max_batch", "python",
+                                              "worker_timeouts", "worker_retries", "worker_backoff"};
+const std::vector<std::string> kWorkerTimeoutKeys = {"handshake", "load", "T2I", "I2T", "text-embedding",
+                                                     "image-embedding"};
 
 std::string Show(const json& v) {
   std::string s = v.dump();
@@ -123,6 +126,28 @@ Result<ExperimentOptions> ParseOptions(const json& o) {
         PANIC_ASSIGN_OR_RETURN(int64_t b, GetInt(n, f + "." + model, 1, 1 << 20, "an integer ≥ 1"));
         opts.max_batch.emplace_back(model, static_cast<int>(b));
       }
+    } else if (key == "python") {
+      if (!v.is_string() || v.get<std::string>().empty()) return Invalid(f, v, "the path of a Python interpreter");
+      opts.python = v.get<std::string>();
+    } else if (key == "worker_timeouts") {
+      if (!v.is_object()) return Invalid(f, v, "an object {\"T2I\": seconds, ...}");
+      for (const auto& [kind, t] : v.items()) {
+        if (std::find(kWorkerTimeoutKeys.begin(), kWorkerTimeoutKeys.end(), kind) == kWorkerTimeoutKeys.end()) {
+          return UnknownKey(f + ": ", kind, kWorkerTimeoutKeys);
+        }
+        if (!t.is_number() || !(t.get<double>() > 0) || t.get<double>() > 1e7) {
+          return Invalid(f + "." + kind, t, "a number of seconds > 0");
+        }
+        opts.worker_timeouts.emplace_back(kind, t.get<double>());
+      }
+    } else if (key == "worker_retries") {
+      PANIC_ASSIGN_OR_RETURN(int64_t r, GetInt(v, f, 0, 10, "an integer 0..10"));
+      opts.worker_retries = static_cast<int>(r);
+    } else if (key == "worker_backoff") {
+      if (!v.is_number() || !(v.get<double>() >= 0) || v.get<double>() > 3600) {
+        return Invalid(f, v, "a number of seconds 0..3600");
+      }
+      opts.worker_backoff = v.get<double>();
     } else {
       return UnknownKey("options: ", key, kOptionKeys);
     }

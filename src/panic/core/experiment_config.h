@@ -31,6 +31,13 @@ struct ExperimentOptions {
   std::optional<double> threshold;  // Rips threshold; absent: the enclosing radius
   int embedding_batch_size = 64;
   std::vector<std::pair<std::string, int>> max_batch;  // per-model cap on one genAI call's batch
+  // The Python model worker (models/python/worker_settings.h): its interpreter, call
+  // timeouts in seconds by kind ("handshake", "load", "T2I", "I2T", "text-embedding",
+  // "image-embedding"), retries after a failed call and the first back-off in seconds.
+  std::optional<std::string> python;
+  std::vector<std::pair<std::string, double>> worker_timeouts;
+  std::optional<int> worker_retries;
+  std::optional<double> worker_backoff;
 };
 
 struct ExperimentConfig {

@@ -13,16 +13,33 @@ std::string JoinNames(const std::vector<std::string>& names) {
 }
 
 std::string UnknownModelMessage(const std::string& field, const std::string& name, const std::vector<std::string>& known,
-                                const std::string& what) {
+                                const std::string& what, const models::ModelRegistry& registry) {
   std::string msg = field + ": unknown " + what + " '" + name + "'";
   std::string near = NearestName(name, known);
   if (!near.empty()) msg += " — did you mean '" + near + "'?";
-  return msg + " (known " + what + "s: " + JoinNames(known) + ")";
+  msg += " (known " + what + "s: " + JoinNames(known) + ")";
+  if (const std::string why = registry.DiscoveryError(); !why.empty()) {
+    msg += "; the Python worker's models could not be listed: " + why;
+  }
+  return msg;
+}
+
+Status CheckAvailable(const std::string& field, const std::string& name, const models::ModelRegistry& registry) {
+  const std::string why = registry.UnavailableReason(name);
+  if (why.empty()) return Status::Ok();
+  return Status::InvalidArgument(field + ": '" + name + "' cannot run here: " + why);
 }
 
 }  // namespace
 
 Status ValidateConfigModels(const ExperimentConfig& config, const models::ModelRegistry& registry) {
+  // The options choose the Python worker's interpreter, which decides its models.
+  registry.ApplyExperimentOptions(config.options);
+  // Looking every name up first lets discovery add late models to the lists below.
+  for (const auto& net : config.networks) {
+    for (const auto& name : net) registry.Find(name);
+  }
+  for (const auto& name : config.embedding_models) registry.Find(name);
   std::vector<std::string> genai = registry.NamesOfKind(ModelKind::kTextToImage);
   for (const auto& n : registry.NamesOfKind(ModelKind::kImageToText)) genai.push_back(n);
   std::vector<std::string> embedders = registry.NamesOfKind(ModelKind::kTextEmbedding);
@@ -35,10 +52,11 @@ Status ValidateConfigModels(const ExperimentConfig& config, const models::ModelR
       const std::string field = "networks[" + std::to_string(i) + "][" + std::to_string(j) + "]";
       const ModelInfo* info = registry.Find(net[j]);
       if (!info || info->is_embedding()) {
-        std::string msg = UnknownModelMessage(field, net[j], genai, "genAI model");
+        std::string msg = UnknownModelMessage(field, net[j], genai, "genAI model", registry);
         if (info) msg = field + ": '" + net[j] + "' is an embedding model; networks take genAI models (" + JoinNames(genai) + ")";
         return Status::InvalidArgument(msg);
       }
+      PANIC_RETURN_IF_ERROR(CheckAvailable(field, net[j], registry));
       infos.push_back(info);
     }
     const std::string field = "networks[" + std::to_string(i) + "]";
@@ -63,11 +81,12 @@ Status ValidateConfigModels(const ExperimentConfig& config, const models::ModelR
     const std::string field = "embedding_models[" + std::to_string(i) + "]";
     const std::string& name = config.embedding_models[i];
     const ModelInfo* info = registry.Find(name);
-    if (!info) return Status::InvalidArgument(UnknownModelMessage(field, name, embedders, "embedding model"));
+    if (!info) return Status::InvalidArgument(UnknownModelMessage(field, name, embedders, "embedding model", registry));
     if (!info->is_embedding()) {
       return Status::InvalidArgument(field + ": '" + name + "' is a genAI model, not an embedding model (known: " +
                                      JoinNames(embedders) + ")");
     }
+    PANIC_RETURN_IF_ERROR(CheckAvailable(field, name, registry));
     for (size_t k = 0; k < i; ++k) {
       if (config.embedding_models[k] == name) {
         return Status::InvalidArgument(field + ": '" + name + "' is listed twice");

@@ -22,6 +22,7 @@ ModelRegistry& ModelRegistry::Default() {
     auto* r = new ModelRegistry();  // never destroyed: models may outlive static destruction order
     RegisterDummyModels(*r);
     RegisterNativeModels(*r);
+    RegisterPythonModels(*r);
     return r;
   }();
   return *registry;
@@ -32,7 +33,7 @@ void ModelRegistry::RegisterGenAI(ModelInfo info, GenAIFactory factory) {
   std::lock_guard<std::mutex> lock(mu_);
   assert(!entries_.count(info.name));
   std::string name = info.name;
-  entries_[name] = Entry{std::move(info), std::move(factory), nullptr, nullptr, nullptr};
+  entries_[name] = Entry{std::move(info), std::move(factory), nullptr, nullptr, nullptr, {}};
 }
 
 void ModelRegistry::RegisterEmbedding(ModelInfo info, EmbeddingFactory factory) {
@@ -40,13 +41,70 @@ void ModelRegistry::RegisterEmbedding(ModelInfo info, EmbeddingFactory factory) 
   std::lock_guard<std::mutex> lock(mu_);
   assert(!entries_.count(info.name));
   std::string name = info.name;
-  entries_[name] = Entry{std::move(info), nullptr, std::move(factory), nullptr, nullptr};
+  entries_[name] = Entry{std::move(info), nullptr, std::move(factory), nullptr, nullptr, {}};
 }
 
 const ModelInfo* ModelRegistry::Find(const std::string& name) const {
+  for (int pass = 0; pass < 2; ++pass) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = entries_.find(name);
+      if (it != entries_.end()) return &it->second.info;  // entries are never removed
+    }
+    if (pass == 0 && !Discover().ok()) return nullptr;
+  }
+  return nullptr;
+}
+
+void ModelRegistry::SetDiscoverer(Discoverer discoverer) {
+  std::lock_guard<std::mutex> lock(discover_mu_);
+  discoverer_ = std::move(discoverer);
+  discovered_ = false;
+  discovery_error_.clear();
+}
+
+Status ModelRegistry::Discover() const {
+  std::lock_guard<std::mutex> lock(discover_mu_);
+  if (!discoverer_) return Status::Ok();
+  if (!discovered_) {
+    discovered_ = true;
+    // Registration is a logical no-op on the models known so far, hence const.
+    Status s = discoverer_(const_cast<ModelRegistry&>(*this));
+    if (!s.ok()) discovery_error_ = s.message();
+  }
+  return discovery_error_.empty() ? Status::Ok() : Status::NotFound(discovery_error_);
+}
+
+std::string ModelRegistry::DiscoveryError() const {
+  std::lock_guard<std::mutex> lock(discover_mu_);
+  return discovery_error_;
+}
+
+void ModelRegistry::SetUnavailable(const std::string& name, std::string reason) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(name);
-  return it == entries_.end() ? nullptr : &it->second.info;  // entries are never removed
+  assert(it != entries_.end());
+  if (it != entries_.end()) it->second.unavailable = std::move(reason);
+}
+
+std::string ModelRegistry::UnavailableReason(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(name);
+  return it == entries_.end() ? std::string() : it->second.unavailable;
+}
+
+void ModelRegistry::AddOptionsHook(OptionsHook hook) {
+  std::lock_guard<std::mutex> lock(mu_);
+  options_hooks_.push_back(std::move(hook));
+}
+
+void ModelRegistry::ApplyExperimentOptions(const ExperimentOptions& options) const {
+  std::vector<OptionsHook> hooks;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    hooks = options_hooks_;
+  }
+  for (const auto& hook : hooks) hook(options);
 }
 
 std::vector<ModelInfo> ModelRegistry::List() const {
@@ -68,11 +126,13 @@ std::vector<std::string> ModelRegistry::NamesOfKind(ModelKind kind) const {
 }
 
 Result<std::shared_ptr<GenAIModel>> ModelRegistry::GetGenAI(const std::string& name) {
+  Find(name);  // discovers late backends' models when the name is not known yet
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(name);
   if (it == entries_.end()) return Status::NotFound("unknown model '" + name + "'");
   Entry& e = it->second;
   if (!e.genai_factory) return Status::InvalidArgument("'" + name + "' is an embedding model, not a genAI model");
+  if (!e.unavailable.empty()) return Status::NotFound("'" + name + "' cannot run here: " + e.unavailable);
   if (!e.genai) {
     auto made = e.genai_factory();
     if (!made.ok()) return made.status().WithContext("loading model '" + name + "'");
@@ -82,11 +142,13 @@ Result<std::shared_ptr<GenAIModel>> ModelRegistry::GetGenAI(const std::string& n
 }
 
 Result<std::shared_ptr<EmbeddingModel>> ModelRegistry::GetEmbedding(const std::string& name) {
+  Find(name);  // discovers late backends' models when the name is not known yet
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(name);
   if (it == entries_.end()) return Status::NotFound("unknown model '" + name + "'");
   Entry& e = it->second;
   if (!e.embedding_factory) return Status::InvalidArgument("'" + name + "' is a genAI model, not an embedding model");
+  if (!e.unavailable.empty()) return Status::NotFound("'" + name + "' cannot run here: " + e.unavailable);
   if (!e.embedding) {
     auto made = e.embedding_factory();
     if (!made.ok()) return made.status().WithContext("loading model '" + name + "'");

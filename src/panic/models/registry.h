@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "panic/core/experiment_config.h"
 #include "panic/models/model.h"
 
 namespace panic::models {
@@ -19,6 +20,11 @@ class ModelRegistry {
  public:
   using GenAIFactory = std::function<Result<std::shared_ptr<GenAIModel>>()>;
   using EmbeddingFactory = std::function<Result<std::shared_ptr<EmbeddingModel>>()>;
+  // Registers models that are known only late (the Python worker's, from its `list`).
+  using Discoverer = std::function<Status(ModelRegistry&)>;
+  // Passes an experiment's options to the backends that read them (the Python worker's
+  // interpreter and timeouts).
+  using OptionsHook = std::function<void(const ExperimentOptions&)>;
 
   // The process-wide registry with every built-in model registered.
   static ModelRegistry& Default();
@@ -28,7 +34,8 @@ class ModelRegistry {
   // REQUIRES: info.kind is an embedding kind; the name is not registered yet.
   void RegisterEmbedding(ModelInfo info, EmbeddingFactory factory);
 
-  // nullptr when unknown.
+  // nullptr when unknown. An unknown name runs the discoverer first (once per process,
+  // see Discover), so a native-only experiment never starts a late backend.
   const ModelInfo* Find(const std::string& name) const;
   // Every registered model, sorted by kind then name.
   std::vector<ModelInfo> List() const;
@@ -42,6 +49,24 @@ class ModelRegistry {
   // Drops the cached instances (GPU-heavy models release memory between network groups).
   void ReleaseAll();
 
+  // REQUIRES: the discoverer does not call Discover itself. Replaces any earlier one.
+  void SetDiscoverer(Discoverer discoverer);
+  // Runs the discoverer unless it has run already; its status (OK when there is none).
+  // A failed discovery is not repeated; DiscoveryError() keeps its message.
+  Status Discover() const;
+  // Empty when discovery has not failed.
+  std::string DiscoveryError() const;
+
+  // A registered model that cannot run here (e.g. its Python packages are missing):
+  // validation rejects it with `reason`. REQUIRES: the name is registered.
+  void SetUnavailable(const std::string& name, std::string reason);
+  // Empty when the model is available (or unknown).
+  std::string UnavailableReason(const std::string& name) const;
+
+  void AddOptionsHook(OptionsHook hook);
+  // Calls every options hook (config validation and the pipeline do, before models run).
+  void ApplyExperimentOptions(const ExperimentOptions& options) const;
+
  private:
   struct Entry {
     ModelInfo info;
@@ -49,13 +74,23 @@ class ModelRegistry {
     EmbeddingFactory embedding_factory;
     std::shared_ptr<GenAIModel> genai;          // GUARDED_BY(mu_)
     std::shared_ptr<EmbeddingModel> embedding;  // GUARDED_BY(mu_)
+    std::string unavailable;                    // GUARDED_BY(mu_): why it cannot run here
   };
   mutable std::mutex mu_;
   std::map<std::string, Entry> entries_;  // GUARDED_BY(mu_)
+  std::vector<OptionsHook> options_hooks_;  // GUARDED_BY(mu_)
+
+  // Discovery registers entries, so it runs under its own mutex, never under mu_.
+  mutable std::mutex discover_mu_;
+  Discoverer discoverer_;                 // GUARDED_BY(discover_mu_)
+  mutable bool discovered_ = false;       // GUARDED_BY(discover_mu_)
+  mutable std::string discovery_error_;   // GUARDED_BY(discover_mu_)
 };
 
 // Built-in registrations, one function per backend (models/<backend>/…_registration.cpp).
 void RegisterDummyModels(ModelRegistry& registry);
 void RegisterNativeModels(ModelRegistry& registry);
+// Installs the Python worker's discoverer and options hook (models/python/).
+void RegisterPythonModels(ModelRegistry& registry);
 
 }  // namespace panic::models

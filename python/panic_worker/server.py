@@ -1,0 +1,173 @@
+"""The request loop: one request at a time, one response per request, in order."""
+import os
+import sys
+import time
+import traceback
+
+from . import PROTOCOL_VERSION, WORKER_VERSION, dummy, embed, faults, i2t, protocol, t2i
+from .base import IMAGE_EMBEDDING, T2I, TEXT_EMBEDDING
+
+CATALOG = {cls.name: cls for cls in dummy.MODELS + t2i.MODELS + i2t.MODELS + embed.MODELS}
+
+# Error texts that mean the CUDA context (and so this process) cannot be trusted any more.
+FATAL_MARKERS = ("CUDA error", "CUDA out of memory", "CUBLAS_STATUS", "cuDNN error", "device-side assert",
+                 "NCCL error")
+
+
+class RequestError(Exception):
+    pass
+
+
+def is_fatal(exc):
+    if isinstance(exc, MemoryError):
+        return True
+    text = "%s: %s" % (type(exc).__name__, exc)
+    return any(marker in text for marker in FATAL_MARKERS) or type(exc).__name__ == "OutOfMemoryError"
+
+
+class Server:
+    def __init__(self, stdin, stdout, environ):
+        self.stdin = stdin
+        self.stdout = stdout
+        self.faults = faults.Faults(environ)
+        self.loaded = {}
+
+    # -- payloads -------------------------------------------------------------------
+
+    def decode_inputs(self, header, blobs, modality):
+        out = []
+        for item in header.get("inputs", []):
+            if item.get("type") != modality:
+                raise RequestError("expected %s inputs, got %r" % (modality, item.get("type")))
+            blob = blobs[item["blob"]]
+            if modality == "text":
+                out.append(protocol.decode_text(blob))
+            else:
+                from PIL import Image
+                w, h = item["width"], item["height"]
+                if len(blob) != w * h * 3:
+                    raise RequestError("image of %dx%d with %d bytes" % (w, h, len(blob)))
+                out.append(Image.frombuffer("RGB", (w, h), bytes(blob), "raw", "RGB", 0, 1))
+        return out
+
+    @staticmethod
+    def encode_outputs(outputs, modality):
+        items, blobs = [], []
+        for out in outputs:
+            if modality == "text":
+                if not isinstance(out, str):
+                    raise RequestError("the model returned %s where text was expected" % type(out).__name__)
+                items.append({"type": "text", "blob": len(blobs)})
+                blobs.append(protocol.encode_text(out))
+            else:
+                image = out.convert("RGB") if out.mode != "RGB" else out
+                items.append({"type": "image", "width": image.width, "height": image.height, "blob": len(blobs)})
+                blobs.append(image.tobytes())
+        return items, blobs
+
+    # -- models ---------------------------------------------------------------------
+
+    def model(self, name, options=None):
+        if name in self.loaded:
+            return self.loaded[name]
+        cls = CATALOG.get(name)
+        if cls is None:
+            raise RequestError("unknown model %r (known: %s)" % (name, ", ".join(sorted(CATALOG))))
+        missing = cls.missing_packages()
+        if missing:
+            raise ModuleNotFoundError("%s needs the Python package(s) %s, not importable by %s"
+                                      % (name, ", ".join(missing), sys.executable))
+        instance = cls()
+        instance.load(options or {})
+        self.loaded[name] = instance
+        return instance
+
+    # -- ops ------------------------------------------------------------------------
+
+    def op_hello(self, header, blobs):
+        return {"protocol": PROTOCOL_VERSION, "worker_version": WORKER_VERSION, "pid": os.getpid(),
+                "python": sys.version.split()[0], "executable": sys.executable}, []
+
+    def op_list(self, header, blobs):
+        return {"models": [CATALOG[n].describe() for n in sorted(CATALOG)]}, []
+
+    def op_load(self, header, blobs):
+        started = time.monotonic()
+        self.model(header["model"], header.get("options"))
+        return {"seconds": time.monotonic() - started}, []
+
+    def op_invoke(self, header, blobs):
+        model = self.model(header["model"])
+        if model.kind not in (T2I, "I2T"):
+            raise RequestError("%s is not a genAI model" % model.name)
+        source, target = model.modalities()
+        inputs = self.decode_inputs(header, blobs, source)
+        seeds = header.get("seeds", [])
+        if len(seeds) != len(inputs):
+            raise RequestError("%d inputs but %d seeds" % (len(inputs), len(seeds)))
+        outputs = model.invoke(inputs, seeds)
+        if len(outputs) != len(inputs):
+            raise RequestError("%s returned %d outputs for %d inputs" % (model.name, len(outputs), len(inputs)))
+        items, out_blobs = self.encode_outputs(outputs, target)
+        return {"outputs": items}, out_blobs
+
+    def op_embed(self, header, blobs):
+        import numpy as np
+        model = self.model(header["model"])
+        if model.kind not in (TEXT_EMBEDDING, IMAGE_EMBEDDING):
+            raise RequestError("%s is not an embedding model" % model.name)
+        inputs = self.decode_inputs(header, blobs, model.modalities()[0])
+        vectors = np.ascontiguousarray(model.embed(inputs), dtype="<f4")
+        if vectors.shape != (len(inputs), model.dimension):
+            raise RequestError("%s returned shape %r for %d inputs of dimension %d"
+                               % (model.name, vectors.shape, len(inputs), model.dimension))
+        return {"count": len(inputs), "dimension": model.dimension, "blob": 0}, [vectors.tobytes()]
+
+    def op_release(self, header, blobs):
+        mode = header.get("mode", "unload")
+        names = [header["model"]] if header.get("model") else list(self.loaded)
+        for name in names:
+            model = self.loaded.get(name)
+            if model is None:
+                continue
+            model.release(mode)
+            if mode == "unload":
+                del self.loaded[name]
+        return {"released": names}, []
+
+    def op_echo(self, header, blobs):
+        """The inputs back, untouched: the transport's own round trip (tests, benchmark)."""
+        return {"outputs": header.get("inputs", [])}, blobs
+
+    def op_shutdown(self, header, blobs):
+        return {"bye": True}, []
+
+    # -- loop -----------------------------------------------------------------------
+
+    def handle(self, frame):
+        header = frame.header
+        rid = header.get("id")
+        try:
+            fault = self.faults.check(header)
+            if fault and faults.inject(fault, self.stdout) == "malformed":
+                return True
+            handler = getattr(self, "op_" + str(header.get("op")), None)
+            if handler is None:
+                raise RequestError("unknown op %r" % header.get("op"))
+            reply, blobs = handler(header, frame.blobs)
+            reply.update({"id": rid, "ok": True})
+            protocol.write_frame(self.stdout, reply, blobs)
+        except Exception as exc:  # every error goes back to the engine, typed
+            error = {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc(),
+                     "fatal": is_fatal(exc)}
+            protocol.write_frame(self.stdout, {"id": rid, "ok": False, "error": error})
+        return header.get("op") != "shutdown"
+
+    def serve(self):
+        while True:
+            try:
+                frame = protocol.read_frame(self.stdin)
+            except EOFError:
+                return 0
+            if not self.handle(frame):
+                return 0

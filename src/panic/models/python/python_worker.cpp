@@ -1,0 +1,273 @@
+#include "panic/models/python/python_worker.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <optional>
+#include <thread>
+
+#include "panic/core/log.h"
+
+namespace panic::models::python {
+namespace {
+
+constexpr int kProtocolVersion = 1;
+constexpr auto kShutdownGrace = std::chrono::milliseconds(2000);
+constexpr auto kStderrWait = std::chrono::milliseconds(500);
+
+Clock::time_point DeadlineIn(double seconds) {
+  return Clock::now() + std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6));
+}
+
+std::string Seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g s", s);
+  return buf;
+}
+
+ModelKind KindFromName(const std::string& kind, bool& ok) {
+  ok = true;
+  if (kind == "T2I") return ModelKind::kTextToImage;
+  if (kind == "I2T") return ModelKind::kImageToText;
+  if (kind == "text-embedding") return ModelKind::kTextEmbedding;
+  if (kind == "image-embedding") return ModelKind::kImageEmbedding;
+  ok = false;
+  return ModelKind::kTextToImage;
+}
+
+// A failed attempt: what to log and whether the worker must be replaced.
+struct AttemptError {
+  Status status;
+  bool retriable = true;
+};
+
+}  // namespace
+
+std::string DescribeWorkerError(const nlohmann::json& header) {
+  const auto err = header.value("error", nlohmann::json::object());
+  return err.value("type", std::string("Error")) + ": " + err.value("message", std::string("(no message)"));
+}
+
+PythonWorker::PythonWorker(WorkerSettings settings) : settings_(std::move(settings)) {}
+
+PythonWorker::~PythonWorker() { Shutdown(); }
+
+WorkerSettings PythonWorker::settings() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return settings_;
+}
+
+void PythonWorker::UpdateSettings(WorkerSettings settings) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const bool restart = settings.python != settings_.python || settings.package_dir != settings_.package_dir ||
+                       settings.extra_env != settings_.extra_env;
+  settings_ = std::move(settings);
+  if (restart) StopLocked();
+}
+
+int PythonWorker::starts() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return starts_;
+}
+
+int PythonWorker::pid() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return child_ ? static_cast<int>(child_->pid()) : -1;
+}
+
+void PythonWorker::StopLocked() {
+  if (!child_) return;
+  Frame bye;
+  bye.header = {{"op", "shutdown"}, {"id", next_id_++}};
+  if (child_->Send(EncodeFrame(bye), DeadlineIn(1)).ok()) child_->Stop(kShutdownGrace);
+  child_.reset();
+  loaded_.clear();
+}
+
+void PythonWorker::Shutdown() {
+  std::lock_guard<std::mutex> lock(mu_);
+  StopLocked();
+}
+
+Status PythonWorker::EnsureStartedLocked() {
+  if (child_) return Status::Ok();
+  if (settings_.package_dir.empty()) {
+    return Status::NotFound("the panic_worker Python package was not found (set $PANIC_TDA_WORKER_PATH to the "
+                            "python/ folder of the panic-tda sources)");
+  }
+  std::string pythonpath = settings_.package_dir;
+  if (const char* old = std::getenv("PYTHONPATH"); old && *old) pythonpath += std::string(":") + old;
+  std::vector<std::pair<std::string, std::string>> env = {
+      {"PYTHONPATH", pythonpath}, {"PYTHONDONTWRITEBYTECODE", "1"}, {"PYTHONUNBUFFERED", "1"}};
+  for (const auto& kv : settings_.extra_env) env.push_back(kv);
+  PANIC_ASSIGN_OR_RETURN(child_, ChildProcess::Start({settings_.python, "-m", "panic_worker"}, env, "python worker"));
+  ++starts_;
+  loaded_.clear();
+  Frame hello;
+  hello.header = {{"op", "hello"}, {"protocol", kProtocolVersion}};
+  auto reply = ExchangeLocked(std::move(hello), settings_.handshake_timeout_s);
+  if (!reply.ok()) return reply.status().WithContext("starting the Python worker (" + settings_.python + " -m panic_worker)");
+  if (!reply->header.value("ok", false) || reply->header.value("protocol", 0) != kProtocolVersion) {
+    StopLocked();
+    return Status::ModelFailed("the Python worker answered the handshake with " + reply->header.dump() +
+                               " (expected protocol " + std::to_string(kProtocolVersion) + ")");
+  }
+  Log(LogLevel::kInfo, "python worker started: pid " + std::to_string(reply->header.value("pid", 0)) + ", Python " +
+                           reply->header.value("python", std::string("?")) + " (" + settings_.python + ")");
+  return Status::Ok();
+}
+
+Result<Frame> PythonWorker::ExchangeLocked(Frame request, double timeout_s) {
+  const int64_t id = next_id_++;
+  request.header["id"] = id;
+  const std::string op = request.header.value("op", std::string("?"));
+  const auto deadline = DeadlineIn(timeout_s);
+  auto fail = [&](const Status& why) -> Status {
+    std::string msg = why.message();
+    if (child_->timed_out()) msg = "no answer to '" + op + "' within " + Seconds(timeout_s) + " (hung?)";
+    const std::string ended = child_->Kill();
+    const std::string tail = child_->StderrTailAfterExit(kStderrWait);
+    msg += "; worker " + ended + " and replaced";
+    if (!tail.empty()) msg += "; its stderr ended: " + tail;
+    child_.reset();
+    loaded_.clear();
+    return Status::ModelFailed(msg);
+  };
+  if (Status s = child_->Send(EncodeFrame(request), deadline); !s.ok()) return fail(s);
+  std::string prefix;
+  if (Status s = child_->ReceiveExactly(kFramePrefixSize, prefix, deadline); !s.ok()) return fail(s);
+  auto lengths = DecodeFramePrefix(prefix);
+  if (!lengths.ok()) return fail(lengths.status());
+  std::string header;
+  if (Status s = child_->ReceiveExactly(lengths->header_len, header, deadline); !s.ok()) return fail(s);
+  std::string body;
+  body.reserve(lengths->body_len);
+  if (Status s = child_->ReceiveExactly(lengths->body_len, body, deadline); !s.ok()) return fail(s);
+  auto frame = DecodeFrameParts(header, std::move(body));
+  if (!frame.ok()) return fail(frame.status());
+  if (frame->header.value("id", int64_t{-1}) != id) {
+    return fail(Status::Corruption("malformed frame: a response for request " + frame->header.value("id", nlohmann::json()).dump() +
+                                   " where " + std::to_string(id) + " was expected"));
+  }
+  return frame;
+}
+
+Result<std::vector<WorkerModel>> PythonWorker::ListModels() {
+  std::lock_guard<std::mutex> lock(mu_);
+  PANIC_RETURN_IF_ERROR(EnsureStartedLocked());
+  Frame req;
+  req.header = {{"op", "list"}};
+  PANIC_ASSIGN_OR_RETURN(Frame reply, ExchangeLocked(std::move(req), settings_.control_timeout_s));
+  if (!reply.header.value("ok", false)) return Status::ModelFailed("python worker: list: " + DescribeWorkerError(reply.header));
+  std::vector<WorkerModel> out;
+  try {
+    for (const auto& m : reply.header.at("models")) {
+      bool known_kind = false;
+      const ModelKind kind = KindFromName(m.at("kind").get<std::string>(), known_kind);
+      if (!known_kind) continue;
+      WorkerModel w;
+      w.info.name = m.at("name").get<std::string>();
+      w.info.kind = kind;
+      w.info.input = m.at("input").get<std::string>() == "text" ? Modality::kText : Modality::kImage;
+      w.info.output = m.at("output").get<std::string>() == "text" ? Modality::kText : Modality::kImage;
+      w.info.dimension = m.value("dimension", 0);
+      w.info.backend = "python";
+      w.info.description = m.value("description", std::string());
+      w.info.max_batch = m.value("max_batch", 0);
+      w.available = m.value("available", false);
+      w.missing = m.value("missing", std::vector<std::string>());
+      out.push_back(std::move(w));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corruption(std::string("python worker: a malformed model list: ") + e.what());
+  }
+  return out;
+}
+
+Result<Frame> PythonWorker::CallModel(const ModelInfo& info, Frame request) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const size_t batch = request.header.contains("inputs") ? request.header["inputs"].size() : 0;
+  const int attempts = 1 + std::max(0, settings_.retries);
+  const std::string what = info.name + " batch of " + std::to_string(batch);
+  Status last;
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    if (attempt > 1) {
+      const double wait = settings_.backoff_s * std::pow(2.0, attempt - 2);
+      std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(wait * 1e6)));
+    }
+    AttemptError error;
+    std::optional<Frame> result;
+    [&] {
+      if (Status s = EnsureStartedLocked(); !s.ok()) {
+        error = {s, s.code() != StatusCode::kNotFound};  // no interpreter or package: retrying cannot help
+        return;
+      }
+      if (!loaded_.count(info.name)) {
+        Frame load;
+        load.header = {{"op", "load"}, {"model", info.name}};
+        auto reply = ExchangeLocked(std::move(load), settings_.load_timeout_s);
+        if (!reply.ok()) {
+          error = {reply.status().WithContext("loading " + info.name)};
+          return;
+        }
+        if (!reply->header.value("ok", false)) {
+          const auto& err = reply->header["error"];
+          // A missing Python package stays missing.
+          const bool missing_module = err.value("type", std::string()) == "ModuleNotFoundError";
+          if (err.value("fatal", false)) StopLocked();
+          error = {Status::ModelFailed("loading " + info.name + ": " + DescribeWorkerError(reply->header)), !missing_module};
+          Log(LogLevel::kWarning, "python worker: " + info.name + " load traceback: " + err.value("traceback", std::string()));
+          return;
+        }
+        loaded_.insert(info.name);
+      }
+      auto reply = ExchangeLocked(request, settings_.CallTimeout(info.kind));
+      if (!reply.ok()) {
+        error = {reply.status()};
+        return;
+      }
+      if (!reply->header.value("ok", false)) {
+        const auto& err = reply->header["error"];
+        Log(LogLevel::kWarning, "python worker: " + what + " traceback: " + err.value("traceback", std::string()));
+        if (err.value("fatal", false)) {
+          StopLocked();  // a CUDA-type error poisons the process: start a fresh one
+          error = {Status::ModelFailed(DescribeWorkerError(reply->header) + " (fatal: worker replaced)")};
+        } else {
+          error = {Status::ModelFailed(DescribeWorkerError(reply->header))};
+        }
+        return;
+      }
+      result = std::move(reply).value();
+    }();
+    if (result) return std::move(*result);
+    last = error.status;
+    const bool more = error.retriable && attempt < attempts;
+    Log(LogLevel::kWarning, "python worker: " + what + ": attempt " + std::to_string(attempt) + "/" +
+                                std::to_string(attempts) + " failed: " + last.message() +
+                                (more ? "; retrying in " + Seconds(settings_.backoff_s * std::pow(2.0, attempt - 1))
+                                      : "; giving up"));
+    if (!more) {
+      return Status::ModelFailed("python worker: " + info.name + " failed after " + std::to_string(attempt) +
+                                 " attempt(s): " + last.message());
+    }
+  }
+  return Status::Internal("unreachable");
+}
+
+Result<Frame> PythonWorker::Call(Frame request, double timeout_s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  PANIC_RETURN_IF_ERROR(EnsureStartedLocked());
+  return ExchangeLocked(std::move(request), timeout_s);
+}
+
+Status PythonWorker::Release(const std::string& model, const std::string& mode) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!child_ || !loaded_.count(model)) return Status::Ok();
+  Frame req;
+  req.header = {{"op", "release"}, {"model", model}, {"mode", mode}};
+  PANIC_ASSIGN_OR_RETURN(Frame reply, ExchangeLocked(std::move(req), settings_.control_timeout_s));
+  if (mode == "unload") loaded_.erase(model);
+  if (!reply.header.value("ok", false)) return Status::ModelFailed("python worker: release " + model + ": " + DescribeWorkerError(reply.header));
+  return Status::Ok();
+}
+
+}  // namespace panic::models::python

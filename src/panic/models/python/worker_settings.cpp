@@ -1,0 +1,91 @@
+#include "panic/models/python/worker_settings.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+
+namespace panic::models::python {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::mutex g_override_mu;
+std::string g_python_override;  // GUARDED_BY(g_override_mu)
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+bool HasWorker(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_regular_file(dir / "panic_worker" / "__main__.py", ec);
+}
+
+std::string OverrideOrEnvPython() {
+  {
+    std::lock_guard<std::mutex> lock(g_override_mu);
+    if (!g_python_override.empty()) return g_python_override;
+  }
+  return Env("PANIC_TDA_PYTHON");
+}
+
+}  // namespace
+
+double WorkerSettings::CallTimeout(ModelKind kind) const {
+  switch (kind) {
+    case ModelKind::kTextToImage: return t2i_timeout_s;
+    case ModelKind::kImageToText: return i2t_timeout_s;
+    case ModelKind::kTextEmbedding: return text_embedding_timeout_s;
+    case ModelKind::kImageEmbedding: return image_embedding_timeout_s;
+  }
+  return control_timeout_s;
+}
+
+void SetPythonOverride(const std::string& python) {
+  std::lock_guard<std::mutex> lock(g_override_mu);
+  g_python_override = python;
+}
+
+std::string FindWorkerPackageDir() {
+  if (std::string env = Env("PANIC_TDA_WORKER_PATH"); !env.empty()) return env;
+  // This file is src/panic/models/python/worker_settings.cpp of the source tree.
+  std::error_code ec;
+  const fs::path source_root = fs::path(__FILE__).parent_path().parent_path().parent_path().parent_path().parent_path();
+  if (HasWorker(source_root / "python")) return (source_root / "python").string();
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+      if (HasWorker(dir / "python")) return (dir / "python").string();
+    }
+    const fs::path share = exe.parent_path().parent_path() / "share" / "panic-tda" / "python";
+    if (HasWorker(share)) return share.string();
+  }
+  return "";
+}
+
+WorkerSettings DefaultWorkerSettings() {
+  WorkerSettings s;
+  if (std::string p = OverrideOrEnvPython(); !p.empty()) s.python = p;
+  s.package_dir = FindWorkerPackageDir();
+  return s;
+}
+
+WorkerSettings ApplyExperimentOptions(WorkerSettings s, const ExperimentOptions& options) {
+  if (options.python && OverrideOrEnvPython().empty()) s.python = *options.python;
+  for (const auto& [key, seconds] : options.worker_timeouts) {
+    if (key == "handshake") s.handshake_timeout_s = seconds;
+    else if (key == "load") s.load_timeout_s = seconds;
+    else if (key == "T2I") s.t2i_timeout_s = seconds;
+    else if (key == "I2T") s.i2t_timeout_s = seconds;
+    else if (key == "text-embedding") s.text_embedding_timeout_s = seconds;
+    else if (key == "image-embedding") s.image_embedding_timeout_s = seconds;
+  }
+  if (options.worker_retries) s.retries = *options.worker_retries;
+  if (options.worker_backoff) s.backoff_s = *options.worker_backoff;
+  return s;
+}
+
+}  // namespace panic::models::python

@@ -1,0 +1,54 @@
+// How the Python worker is started and supervised: the interpreter, where the
+// panic_worker package lives, timeouts per call kind, retries and back-off.
+//
+// The interpreter, first match wins: --python (SetPythonOverride), $PANIC_TDA_PYTHON,
+// the experiment's options.python, /usr/bin/python3. (Debian's python3 has numpy and
+// PIL as packages; a python3 found on $PATH may be another build without them.)
+// The package folder (put on PYTHONPATH): $PANIC_TDA_WORKER_PATH, else <source tree>/python
+// of the tree this file was compiled from, else a python/ folder found walking up from
+// the executable, else <exe dir>/../share/panic-tda/python.
+//
+// Thread safety: values; the process-wide override is guarded.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "panic/core/experiment_config.h"
+#include "panic/models/model.h"
+
+namespace panic::models::python {
+
+inline constexpr const char* kDefaultPython = "/usr/bin/python3";
+
+struct WorkerSettings {
+  std::string python = kDefaultPython;
+  std::string package_dir;  // the folder holding panic_worker/
+  double handshake_timeout_s = 60;  // start-up and hello
+  double load_timeout_s = 3600;     // load (downloads of weights may be slow)
+  double t2i_timeout_s = 600;
+  double i2t_timeout_s = 300;
+  double text_embedding_timeout_s = 300;
+  double image_embedding_timeout_s = 300;
+  double control_timeout_s = 60;    // list, release, shutdown
+  int retries = 2;                  // further attempts after the first
+  double backoff_s = 0.5;           // wait before retry k: backoff_s × 2^(k−1)
+  std::vector<std::pair<std::string, std::string>> extra_env;  // added to the worker's environment
+
+  double CallTimeout(ModelKind kind) const;
+};
+
+// The --python override of the command line; empty clears it.
+void SetPythonOverride(const std::string& python);
+
+// Settings from the environment and defaults (no experiment options).
+WorkerSettings DefaultWorkerSettings();
+// `base` with an experiment's options applied (python, worker_timeouts, worker_retries,
+// worker_backoff), keeping the precedence above for the interpreter.
+WorkerSettings ApplyExperimentOptions(WorkerSettings base, const ExperimentOptions& options);
+
+// The panic_worker package folder as described above; empty when none is found.
+std::string FindWorkerPackageDir();
+
+}  // namespace panic::models::python
