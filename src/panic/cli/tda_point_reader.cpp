@@ -4,7 +4,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "panic/store/npy_codec.h"
 
@@ -31,37 +30,42 @@ Result<PointFile> FromNpy(const std::string& path, const std::string& bytes) {
   return f;
 }
 
+bool IsSeparator(char c) { return c == ' ' || c == ',' || c == ';' || c == '\t' || c == '\r'; }
+
+// Parses in place, line by line, without copying the text (it can be hundreds of MB).
 Result<PointFile> FromText(const std::string& path, const std::string& text) {
   PointFile f;
-  std::istringstream in(text);
-  std::string line;
+  const char* p = text.c_str();  // NUL-terminated, so strtof cannot run past the end
+  const char* const end_of_text = p + text.size();
   size_t line_no = 0;
-  while (std::getline(in, line)) {
+  while (p < end_of_text) {
     ++line_no;
-    for (char& c : line) {
-      if (c == ',' || c == ';' || c == '\t' || c == '\r') c = ' ';
+    const char* eol = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end_of_text - p)));
+    if (!eol) eol = end_of_text;
+    const char* q = p;
+    while (q < eol && IsSeparator(*q)) ++q;
+    if (q == eol || *q == '#') {  // blank line or comment
+      p = eol + 1;
+      continue;
     }
-    size_t first = line.find_first_not_of(' ');
-    if (first == std::string::npos || line[first] == '#') continue;
     size_t count = 0;
-    const char* p = line.c_str();
-    while (true) {
-      while (*p == ' ') ++p;
-      if (*p == '\0') break;
+    while (q < eol) {
       char* end = nullptr;
-      float v = std::strtof(p, &end);
-      if (end == p || (*end != ' ' && *end != '\0')) {
-        std::string token(p, std::strcspn(p, " "));
-        return Status::InvalidArgument(path + ": line " + std::to_string(line_no) + ": '" + token +
-                                       "' is not a number");
+      float v = std::strtof(q, &end);
+      if (end == q || end > eol || (end < eol && !IsSeparator(*end))) {
+        const char* t = q;
+        while (t < eol && !IsSeparator(*t)) ++t;
+        return Status::InvalidArgument(path + ": line " + std::to_string(line_no) + ": '" +
+                                       std::string(q, static_cast<size_t>(t - q)) + "' is not a number");
       }
       if (!std::isfinite(v)) {
         return Status::InvalidArgument(path + ": line " + std::to_string(line_no) + ": " +
-                                       std::string(p, static_cast<size_t>(end - p)) + " is not a finite number");
+                                       std::string(q, static_cast<size_t>(end - q)) + " is not a finite number");
       }
       f.values.push_back(v);
       ++count;
-      p = end;
+      q = end;
+      while (q < eol && IsSeparator(*q)) ++q;
     }
     if (f.n == 0) {
       f.dim = count;
@@ -71,6 +75,7 @@ Result<PointFile> FromText(const std::string& path, const std::string& text) {
                                      std::to_string(f.dim) + " (ragged rows)");
     }
     ++f.n;
+    p = eol + 1;
   }
   if (f.n == 0) return Status::InvalidArgument(path + ": no points in the file");
   return f;

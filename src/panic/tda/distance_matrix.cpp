@@ -32,16 +32,29 @@ void UseSingleThreadedBlas() {
   std::call_once(once, [] { openblas_set_num_threads(1); });
 }
 
-// Fills the symmetric matrix from row-major doubles x (n × dim); `scale` maps the
-// squared Euclidean distance to the stored value (sqrt for Euclidean, half for cosine).
+// Fills the symmetric matrix from the float rows of `points` (n × dim), each row
+// scaled by scale[i] and widened to double one tile at a time (so no double copy of the
+// whole cloud is held). `finish` maps the squared Euclidean distance of the scaled rows
+// to the stored value (sqrt for Euclidean, half for cosine).
 template <typename Finish>
-DistanceMatrix FromRows(const std::vector<double>& x, size_t n, size_t dim, int threads,
-                        Finish finish) {
+DistanceMatrix FromRows(std::span<const float> points, const std::vector<double>& scale, size_t n,
+                        size_t dim, int threads, Finish finish) {
   UseSingleThreadedBlas();
+  auto widen = [&](size_t i0, size_t rows, std::vector<double>& out) {
+    out.resize(rows * dim);
+    for (size_t a = 0; a < rows; ++a) {
+      for (size_t k = 0; k < dim; ++k) {
+        out[a * dim + k] = static_cast<double>(points[(i0 + a) * dim + k]) * scale[i0 + a];
+      }
+    }
+  };
   std::vector<double> norms(n);
   for (size_t i = 0; i < n; ++i) {
     double s = 0;
-    for (size_t k = 0; k < dim; ++k) s += x[i * dim + k] * x[i * dim + k];
+    for (size_t k = 0; k < dim; ++k) {
+      double x = static_cast<double>(points[i * dim + k]) * scale[i];
+      s += x * x;
+    }
     norms[i] = s;
   }
   DistanceMatrix d;
@@ -53,16 +66,21 @@ DistanceMatrix FromRows(const std::vector<double>& x, size_t n, size_t dim, int 
   for (size_t ti = 0; ti < tiles; ++ti) {
     for (size_t tj = 0; tj <= ti; ++tj) pairs.emplace_back(ti, tj);
   }
-  std::vector<std::vector<double>> gram(static_cast<size_t>(std::max(threads, 1)));
+  struct Scratch {
+    std::vector<double> gram, xi, xj;
+  };
+  std::vector<Scratch> scratch(static_cast<size_t>(std::max(threads, 1)));
   ParallelFor(pairs.size(), 1, threads, [&](size_t begin, size_t end, int worker) {
-    std::vector<double>& g = gram[worker];
-    g.resize(kTile * kTile);
+    Scratch& sc = scratch[static_cast<size_t>(worker)];
+    sc.gram.resize(kTile * kTile);
     for (size_t p = begin; p < end; ++p) {
       size_t i0 = pairs[p].first * kTile, j0 = pairs[p].second * kTile;
       size_t mi = std::min(kTile, n - i0), mj = std::min(kTile, n - j0);
+      widen(i0, mi, sc.xi);
+      widen(j0, mj, sc.xj);
       cblas_dgemm(kCblasRowMajor, kCblasNoTrans, kCblasTrans, static_cast<int>(mi),
-                  static_cast<int>(mj), static_cast<int>(dim), 1.0, &x[i0 * dim],
-                  static_cast<int>(dim), &x[j0 * dim], static_cast<int>(dim), 0.0, g.data(),
+                  static_cast<int>(mj), static_cast<int>(dim), 1.0, sc.xi.data(),
+                  static_cast<int>(dim), sc.xj.data(), static_cast<int>(dim), 0.0, sc.gram.data(),
                   static_cast<int>(mj));
       for (size_t a = 0; a < mi; ++a) {
         size_t i = i0 + a;
@@ -70,11 +88,11 @@ DistanceMatrix FromRows(const std::vector<double>& x, size_t n, size_t dim, int 
           size_t j = j0 + b;
           if (j >= i) break;
           double sum = norms[i] + norms[j];
-          double sq = sum - 2.0 * g[a * mj + b];
+          double sq = sum - 2.0 * sc.gram[a * mj + b];
           if (sq < kCancellationRatio * sum) {
             sq = 0;
             for (size_t k = 0; k < dim; ++k) {
-              double t = x[i * dim + k] - x[j * dim + k];
+              double t = sc.xi[a * dim + k] - sc.xj[b * dim + k];
               sq += t * t;
             }
           }
@@ -92,20 +110,23 @@ DistanceMatrix FromRows(const std::vector<double>& x, size_t n, size_t dim, int 
 
 DistanceMatrix EuclideanDistances(std::span<const float> points, size_t n, size_t dim,
                                   int threads) {
-  std::vector<double> x(points.begin(), points.end());
-  return FromRows(x, n, dim, threads, [](double sq) { return std::sqrt(sq); });
+  return FromRows(points, std::vector<double>(n, 1.0), n, dim, threads,
+                  [](double sq) { return std::sqrt(sq); });
 }
 
 DistanceMatrix CosineDistances(std::span<const float> points, size_t n, size_t dim,
                                int threads) {
-  std::vector<double> x(points.begin(), points.end());
+  std::vector<double> inverse_norm(n);
   for (size_t i = 0; i < n; ++i) {
     double s = 0;
-    for (size_t k = 0; k < dim; ++k) s += x[i * dim + k] * x[i * dim + k];
-    double inv = 1.0 / std::sqrt(s);
-    for (size_t k = 0; k < dim; ++k) x[i * dim + k] *= inv;
+    for (size_t k = 0; k < dim; ++k) {
+      double x = points[i * dim + k];
+      s += x * x;
+    }
+    inverse_norm[i] = 1.0 / std::sqrt(s);
   }
-  return FromRows(x, n, dim, threads, [](double sq) { return std::min(0.5 * sq, 2.0); });
+  return FromRows(points, inverse_norm, n, dim, threads,
+                  [](double sq) { return std::min(0.5 * sq, 2.0); });
 }
 
 float EnclosingRadius(const DistanceMatrix& d) {
