@@ -4,6 +4,10 @@
 #include <cassert>
 
 namespace panic::models {
+namespace {
+// Set while this thread runs a discoverer, whose own lookups must not discover again.
+thread_local bool t_discovering = false;
+}  // namespace
 
 const char* ModalityName(Modality m) { return m == Modality::kText ? "text" : "image"; }
 
@@ -51,7 +55,7 @@ const ModelInfo* ModelRegistry::Find(const std::string& name) const {
       auto it = entries_.find(name);
       if (it != entries_.end()) return &it->second.info;  // entries are never removed
     }
-    if (pass == 0 && !Discover().ok()) return nullptr;
+    if (pass == 0 && (t_discovering || !Discover().ok())) return nullptr;
   }
   return nullptr;
 }
@@ -69,7 +73,9 @@ Status ModelRegistry::Discover() const {
   if (!discovered_) {
     discovered_ = true;
     // Registration is a logical no-op on the models known so far, hence const.
+    t_discovering = true;
     Status s = discoverer_(const_cast<ModelRegistry&>(*this));
+    t_discovering = false;
     if (!s.ok()) discovery_error_ = s.message();
   }
   return discovery_error_.empty() ? Status::Ok() : Status::NotFound(discovery_error_);

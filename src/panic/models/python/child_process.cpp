@@ -75,6 +75,9 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(const std::vector<std:
   posix_spawn_file_actions_adddup2(&actions, sv[1], STDIN_FILENO);  // dup2 clears close-on-exec
   posix_spawn_file_actions_adddup2(&actions, sv[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
+  // Descriptors the engine inherited without close-on-exec (e.g. a test harness's
+  // output pipe) must not be held open by the worker.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t defaults;
