@@ -4,6 +4,10 @@
 //
 //   bench_pipeline [--networks 4] [--seeds 8] [--prompts 4] [--max-length 200]
 //                  [--threads N] [--sync full|normal] [--loops on|off] [--db PATH]
+//                  [--stages runs|all] [--embedding-models DummyText,DummyVision] [--maxdim 2]
+//
+// With --stages all it also reports embeddings/s, diagrams/s and, per stage, the share of
+// wall time outside the models and the kernel (meaningful with --threads 1).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -21,7 +25,9 @@ using namespace panic;
 
 int main(int argc, char** argv) {
   int networks = 4, seeds = 8, prompts = 4, max_length = 200, threads = DefaultThreads();
-  std::string sync = "full", loops = "off", db = "/tmp/panic_bench_pipeline.db";
+  std::string sync = "full", loops = "off", db = "/tmp/panic_bench_pipeline.db", stages = "runs";
+  std::string embedding_models = "DummyText";
+  int maxdim = 2;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
     if (k == "--networks") networks = std::atoi(v.c_str());
@@ -32,6 +38,9 @@ int main(int argc, char** argv) {
     else if (k == "--sync") sync = v;
     else if (k == "--loops") loops = v;
     else if (k == "--db") db = v;
+    else if (k == "--stages") stages = v;
+    else if (k == "--embedding-models") embedding_models = v;
+    else if (k == "--maxdim") maxdim = std::atoi(v.c_str());
     else {
       std::fprintf(stderr, "unknown flag %s\n", k.c_str());
       return 2;
@@ -43,9 +52,15 @@ int main(int argc, char** argv) {
   for (int n = 0; n < networks; ++n) cfg.networks.push_back(all_networks[n % all_networks.size()]);
   for (int s = 0; s < seeds; ++s) cfg.seeds.push_back(s + 1);
   for (int p = 0; p < prompts; ++p) cfg.prompts.push_back("benchmark prompt number " + std::to_string(p));
-  cfg.embedding_models = {"DummyText"};
+  for (size_t at = 0; at <= embedding_models.size();) {
+    size_t comma = embedding_models.find(',', at);
+    if (comma == std::string::npos) comma = embedding_models.size();
+    cfg.embedding_models.push_back(embedding_models.substr(at, comma - at));
+    at = comma + 1;
+  }
   cfg.max_length = max_length;
-  cfg.options_json = loops == "on" ? "{}" : R"({"loop_detection": "off"})";
+  cfg.options_json = std::string("{\"maxdim\": ") + std::to_string(maxdim) +
+                     (loops == "on" ? "}" : ", \"loop_detection\": \"off\"}");
 
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
   auto store = store::Store::Open(db, store::Store::Mode::kCreate,
@@ -58,6 +73,7 @@ int main(int argc, char** argv) {
   if (!id.ok()) return 1;
   engine::PipelineOptions options;
   options.stages = {engine::Stage::kRuns};
+  if (stages == "all") options.stages = {engine::Stage::kRuns, engine::Stage::kEmbeddings, engine::Stage::kDiagrams};
   options.threads = threads;
   auto t0 = std::chrono::steady_clock::now();
   auto result = engine::ExecuteExperiment(**store, models::ModelRegistry::Default(), *id, options);
@@ -68,8 +84,22 @@ int main(int argc, char** argv) {
   }
   std::printf("runs stage: %d networks x %d seeds x %d prompts, max_length %d, loops %s, sync %s, %d threads\n",
               networks, seeds, prompts, max_length, loops.c_str(), sync.c_str(), threads);
-  std::printf("%lld invocations in %.3f s = %.0f invocations/s (db %.1f MiB)\n",
-              static_cast<long long>(result->invocations_written), s, result->invocations_written / s,
-              std::filesystem::file_size(db) / 1048576.0);
+  auto outside = [](const engine::StageTiming& t) {
+    return t.wall_s > 0 ? 100.0 * (1.0 - (t.model_s + t.kernel_s) / t.wall_s) : 0.0;
+  };
+  const auto& r = *result;
+  std::printf("runs:       %lld invocations in %.3f s = %.0f/s; in models %.3f s, outside %.1f%%\n",
+              static_cast<long long>(r.invocations_written), r.runs_timing.wall_s,
+              r.invocations_written / r.runs_timing.wall_s, r.runs_timing.model_s, outside(r.runs_timing));
+  if (stages == "all") {
+    std::printf("embeddings: %lld in %.3f s = %.0f/s; in models %.3f s, outside %.1f%%\n",
+                static_cast<long long>(r.embeddings_written), r.embeddings_timing.wall_s,
+                r.embeddings_written / r.embeddings_timing.wall_s, r.embeddings_timing.model_s,
+                outside(r.embeddings_timing));
+    std::printf("diagrams:   %lld in %.3f s = %.2f/s; in kernel %.3f s, outside %.1f%%\n",
+                static_cast<long long>(r.diagrams_written), r.diagrams_timing.wall_s,
+                r.diagrams_written / r.diagrams_timing.wall_s, r.diagrams_timing.kernel_s, outside(r.diagrams_timing));
+  }
+  std::printf("total %.3f s, db %.1f MiB\n", s, std::filesystem::file_size(db) / 1048576.0);
   return 0;
 }

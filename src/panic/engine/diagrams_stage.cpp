@@ -6,6 +6,7 @@
 #include "panic/core/parallel.h"
 #include "panic/core/time.h"
 #include "panic/core/uuid.h"
+#include "panic/engine/stage_timing.h"
 #include "panic/store/npz_codec.h"
 #include "panic/tda/persistent_entropy.h"
 
@@ -20,7 +21,8 @@ struct DiagramTask {
 };
 
 // Computes one diagram into task.record (data or error). Never throws.
-void Compute(DiagramTask& task, const std::string& model, tda::RipsOptions rips, int threads) {
+void Compute(DiagramTask& task, const std::string& model, tda::RipsOptions rips, int threads,
+             std::atomic<int64_t>& kernel_ns) {
   store::PersistenceDiagramRecord& r = task.record;
   r.id = NewUuidV7();
   r.run_id = task.run_id;
@@ -38,7 +40,11 @@ void Compute(DiagramTask& task, const std::string& model, tda::RipsOptions rips,
       points.insert(points.end(), v.begin(), v.end());
     }
     task.vectors.clear();
-    auto diagram = tda::ComputeRips(points, n, dim, rips);
+    Result<tda::Diagram> diagram = Status::Internal("not computed");
+    {
+      ScopedTimer timer(kernel_ns);
+      diagram = tda::ComputeRips(points, n, dim, rips);
+    }
     if (!diagram.ok()) {
       r.error = diagram.status().ToString();
     } else {
@@ -64,7 +70,7 @@ tda::RipsOptions RipsOptionsFor(const ExperimentOptions& options) {
 
 Result<DiagramsStageResult> ExecuteDiagramsStage(store::Store& store, const store::ExperimentRecord& experiment,
                                                  const ExperimentOptions& options,
-                                                 const DiagramsStageOptions& stage_options) {
+                                                 const StageOptions& stage_options) {
   const tda::RipsOptions rips = RipsOptionsFor(options);
   const int threads = std::max(1, stage_options.threads);
   ProgressEvent progress{"diagrams", "diagrams", 0, 0, 0, false};
@@ -81,6 +87,7 @@ Result<DiagramsStageResult> ExecuteDiagramsStage(store::Store& store, const stor
   if (stage_options.progress) stage_options.progress(progress);
 
   DiagramsStageResult result;
+  std::atomic<int64_t> kernel_ns{0};
   for (auto& [model, todo] : work) {
     size_t next = 0;
     while (next < todo.size()) {
@@ -98,9 +105,9 @@ Result<DiagramsStageResult> ExecuteDiagramsStage(store::Store& store, const stor
         ++next;
       }
       if (large) {
-        Compute(round[0], model, rips, threads);
+        Compute(round[0], model, rips, threads, kernel_ns);
       } else {
-        ParallelFor(round.size(), threads, [&](size_t i) { Compute(round[i], model, rips, 1); });
+        ParallelFor(round.size(), threads, [&](size_t i) { Compute(round[i], model, rips, 1, kernel_ns); });
       }
       for (auto& t : round) {
         PANIC_RETURN_IF_ERROR(store.PutDiagram(t.record));
@@ -114,6 +121,7 @@ Result<DiagramsStageResult> ExecuteDiagramsStage(store::Store& store, const stor
   }
   progress.finished = true;
   if (stage_options.progress) stage_options.progress(progress);
+  result.kernel_s = Seconds(kernel_ns);
   return result;
 }
 

@@ -19,15 +19,10 @@ namespace panic::engine {
 
 inline constexpr int64_t kLargeRunPoints = 1500;
 
-struct DiagramsStageOptions {
-  int threads = 1;
-  ProgressFn progress;
-  const CancelFlag* cancel = nullptr;
-};
-
 struct DiagramsStageResult {
   int64_t written = 0;
   int64_t failed = 0;
+  double kernel_s = 0;  // inside the persistence kernel, summed over threads
 };
 
 // The kernel options an experiment's options ask for.
@@ -35,6 +30,6 @@ tda::RipsOptions RipsOptionsFor(const ExperimentOptions& options);
 
 Result<DiagramsStageResult> ExecuteDiagramsStage(store::Store& store, const store::ExperimentRecord& experiment,
                                                  const ExperimentOptions& options,
-                                                 const DiagramsStageOptions& stage_options);
+                                                 const StageOptions& stage_options);
 
 }  // namespace panic::engine

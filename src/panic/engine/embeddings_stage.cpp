@@ -7,13 +7,14 @@
 #include "panic/core/time.h"
 #include "panic/core/uuid.h"
 #include "panic/engine/run_state.h"
+#include "panic/engine/stage_timing.h"
 
 namespace panic::engine {
 namespace {
 
 // Embeds one slice of a round; fills `out` (one record per input) or returns the error.
 Status EmbedSlice(models::EmbeddingModel& model, std::span<const store::InvocationRecord> invocations,
-                  std::vector<store::EmbeddingRecord>& out) {
+                  std::vector<store::EmbeddingRecord>& out, std::atomic<int64_t>& model_ns) {
   const models::ModelInfo& info = model.info();
   std::vector<models::Payload> inputs;
   inputs.reserve(invocations.size());
@@ -22,7 +23,12 @@ Status EmbedSlice(models::EmbeddingModel& model, std::span<const store::Invocati
     inputs.push_back(std::move(p));
   }
   const std::string started = NowIso();
-  PANIC_ASSIGN_OR_RETURN(auto vectors, model.EmbedBatch(inputs));
+  Result<std::vector<std::vector<float>>> embedded = Status::Internal("not called");
+  {
+    ScopedTimer timer(model_ns);
+    embedded = model.EmbedBatch(inputs);
+  }
+  PANIC_ASSIGN_OR_RETURN(auto vectors, std::move(embedded));
   const std::string completed = NowIso();
   if (vectors.size() != invocations.size()) {
     return Status::ModelFailed(info.name + " returned " + std::to_string(vectors.size()) + " vectors for " +
@@ -44,9 +50,9 @@ Status EmbedSlice(models::EmbeddingModel& model, std::span<const store::Invocati
 
 }  // namespace
 
-Result<int64_t> ExecuteEmbeddingsStage(store::Store& store, models::ModelRegistry& registry,
+Result<EmbeddingsStageResult> ExecuteEmbeddingsStage(store::Store& store, models::ModelRegistry& registry,
                                        const store::ExperimentRecord& experiment, const ExperimentOptions& options,
-                                       const EmbeddingsStageOptions& stage_options) {
+                                       const StageOptions& stage_options) {
   PANIC_ASSIGN_OR_RETURN(store::ExperimentCounts counts, store.CountExperiment(experiment.id));
   ProgressEvent progress{"embeddings", "embeddings", 0, 0, 0, false};
   for (const auto& name : experiment.embedding_models) {
@@ -61,15 +67,17 @@ Result<int64_t> ExecuteEmbeddingsStage(store::Store& store, models::ModelRegistr
   const size_t threads = static_cast<size_t>(std::max(1, stage_options.threads));
   const size_t batch = static_cast<size_t>(options.embedding_batch_size);
   int64_t written = 0;
+  std::atomic<int64_t> model_ns{0};
   for (const auto& name : experiment.embedding_models) {
     const models::ModelInfo* info = registry.Find(name);
     const auto type = info->kind == models::ModelKind::kTextEmbedding ? store::OutputType::kText
                                                                         : store::OutputType::kImage;
     std::shared_ptr<models::EmbeddingModel> model;  // loaded only if something is missing
+    store::Store::InvocationCursor cursor;
     while (true) {
       if (stage_options.cancel && stage_options.cancel->load()) return Status::Cancelled("interrupted");
       PANIC_ASSIGN_OR_RETURN(auto todo, store.ListUnembedded(experiment.id, name, type,
-                                                             static_cast<int64_t>(batch * threads)));
+                                                             static_cast<int64_t>(batch * threads), &cursor));
       if (todo.empty()) break;
       if (!model) {
         PANIC_ASSIGN_OR_RETURN(model, registry.GetEmbedding(name));
@@ -79,7 +87,7 @@ Result<int64_t> ExecuteEmbeddingsStage(store::Store& store, models::ModelRegistr
       std::vector<Status> statuses(slices);
       ParallelFor(slices, static_cast<int>(threads), [&](size_t s) {
         const size_t begin = s * batch, end = std::min(todo.size(), begin + batch);
-        statuses[s] = EmbedSlice(*model, std::span(todo).subspan(begin, end - begin), results[s]);
+        statuses[s] = EmbedSlice(*model, std::span(todo).subspan(begin, end - begin), results[s], model_ns);
       });
       std::vector<store::EmbeddingRecord> round;
       for (size_t s = 0; s < slices; ++s) {
@@ -95,7 +103,7 @@ Result<int64_t> ExecuteEmbeddingsStage(store::Store& store, models::ModelRegistr
   }
   progress.finished = true;
   if (stage_options.progress) stage_options.progress(progress);
-  return written;
+  return EmbeddingsStageResult{written, Seconds(model_ns)};
 }
 
 }  // namespace panic::engine

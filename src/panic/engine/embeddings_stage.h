@@ -12,17 +12,15 @@
 
 namespace panic::engine {
 
-struct EmbeddingsStageOptions {
-  int threads = 1;
-  ProgressFn progress;
-  const CancelFlag* cancel = nullptr;
+struct EmbeddingsStageResult {
+  int64_t written = 0;
+  double model_s = 0;  // inside EmbedBatch, summed over threads
 };
 
-// Returns how many embeddings were written. A model error or a vector of the wrong
-// size or with a non-finite value stops the stage with ModelFailed; what was written
-// stays, and resume continues.
-Result<int64_t> ExecuteEmbeddingsStage(store::Store& store, models::ModelRegistry& registry,
+// A model error or a vector of the wrong size or with a non-finite value stops the
+// stage with ModelFailed; what was written stays, and resume continues.
+Result<EmbeddingsStageResult> ExecuteEmbeddingsStage(store::Store& store, models::ModelRegistry& registry,
                                        const store::ExperimentRecord& experiment, const ExperimentOptions& options,
-                                       const EmbeddingsStageOptions& stage_options);
+                                       const StageOptions& stage_options);
 
 }  // namespace panic::engine

@@ -1,5 +1,6 @@
 #include "panic/engine/pipeline.h"
 
+#include <chrono>
 #include <sstream>
 
 #include "panic/core/experiment_config.h"
@@ -44,6 +45,14 @@ Result<std::set<Stage>> ParseStages(const std::string& list) {
   return out;
 }
 
+namespace {
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
 Result<PipelineResult> ExecuteExperiment(store::Store& store, models::ModelRegistry& registry,
                                          const std::string& experiment_id, const PipelineOptions& options) {
   PANIC_ASSIGN_OR_RETURN(store::ExperimentRecord experiment, store.GetExperiment(experiment_id));
@@ -51,22 +60,27 @@ Result<PipelineResult> ExecuteExperiment(store::Store& store, models::ModelRegis
   PipelineResult result;
 
   PANIC_RETURN_IF_ERROR(store.SetExperimentStarted(experiment.id, NowIso()));
+  const StageOptions& stage_options = options;
   if (options.stages.count(Stage::kRuns)) {
     PANIC_ASSIGN_OR_RETURN(int64_t reopened, store.ReopenFailedRuns(experiment.id));
     (void)reopened;
-    RunsStageOptions runs_options{options.threads, options.progress, options.cancel};
-    PANIC_ASSIGN_OR_RETURN(RunsStageResult runs, ExecuteRunsStage(store, registry, experiment, exp_options, runs_options));
+    const auto start = std::chrono::steady_clock::now();
+    PANIC_ASSIGN_OR_RETURN(RunsStageResult runs, ExecuteRunsStage(store, registry, experiment, exp_options, stage_options));
+    result.runs_timing = {SecondsSince(start), runs.model_s, 0};
     result.invocations_written = runs.invocations_written;
     result.runs_failed = runs.runs_failed;
   }
   if (options.stages.count(Stage::kEmbeddings)) {
-    EmbeddingsStageOptions emb_options{options.threads, options.progress, options.cancel};
-    PANIC_ASSIGN_OR_RETURN(result.embeddings_written,
-                           ExecuteEmbeddingsStage(store, registry, experiment, exp_options, emb_options));
+    const auto start = std::chrono::steady_clock::now();
+    PANIC_ASSIGN_OR_RETURN(EmbeddingsStageResult emb,
+                           ExecuteEmbeddingsStage(store, registry, experiment, exp_options, stage_options));
+    result.embeddings_timing = {SecondsSince(start), emb.model_s, 0};
+    result.embeddings_written = emb.written;
   }
   if (options.stages.count(Stage::kDiagrams)) {
-    DiagramsStageOptions pd_options{options.threads, options.progress, options.cancel};
-    PANIC_ASSIGN_OR_RETURN(DiagramsStageResult pd, ExecuteDiagramsStage(store, experiment, exp_options, pd_options));
+    const auto start = std::chrono::steady_clock::now();
+    PANIC_ASSIGN_OR_RETURN(DiagramsStageResult pd, ExecuteDiagramsStage(store, experiment, exp_options, stage_options));
+    result.diagrams_timing = {SecondsSince(start), 0, pd.kernel_s};
     result.diagrams_written = pd.written;
     result.diagrams_failed = pd.failed;
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "panic/engine/progress.h"
+#include "panic/engine/stage_timing.h"
 #include "panic/models/registry.h"
 #include "panic/store/store.h"
 
@@ -21,11 +22,9 @@ const char* StageName(Stage stage);
 // "runs,embeddings" → stages; InvalidArgument naming an unknown stage.
 Result<std::set<Stage>> ParseStages(const std::string& list);
 
-struct PipelineOptions {
+// The options every stage gets, and which stages to run.
+struct PipelineOptions : StageOptions {
   std::set<Stage> stages{Stage::kRuns, Stage::kEmbeddings, Stage::kDiagrams};
-  int threads = 1;
-  ProgressFn progress;
-  const CancelFlag* cancel = nullptr;
 };
 
 struct PipelineResult {
@@ -34,6 +33,7 @@ struct PipelineResult {
   int64_t embeddings_written = 0;
   int64_t diagrams_written = 0;
   int64_t diagrams_failed = 0;
+  StageTiming runs_timing, embeddings_timing, diagrams_timing;
   bool completed = false;  // every stage ran and nothing failed: completed_at is set
 };
 

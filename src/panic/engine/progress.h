@@ -22,4 +22,11 @@ using ProgressFn = std::function<void(const ProgressEvent&)>;
 // Set by a signal handler or a caller to stop at the next safe point (between steps).
 using CancelFlag = std::atomic<bool>;
 
+// What every stage is given besides its data.
+struct StageOptions {
+  int threads = 1;                     // worker threads (encoding, embedding, diagrams)
+  ProgressFn progress;                 // may be empty
+  const CancelFlag* cancel = nullptr;  // checked between units of work; may be null
+};
+
 }  // namespace panic::engine

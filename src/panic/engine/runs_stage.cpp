@@ -1,6 +1,7 @@
 #include "panic/engine/runs_stage.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 
@@ -82,7 +83,7 @@ void Encode(PendingOutput& p, const ExperimentOptions& options) {
 class GroupRunner {
  public:
   GroupRunner(store::Store& store, models::ModelRegistry& registry, const ExperimentOptions& options,
-              const RunsStageOptions& stage_options, RunsStageResult& result, ProgressEvent& progress)
+              const StageOptions& stage_options, RunsStageResult& result, ProgressEvent& progress)
       : store_(store), registry_(registry), options_(options), stage_(stage_options), result_(result),
         progress_(progress) {}
 
@@ -208,7 +209,9 @@ class GroupRunner {
                      std::to_string(states[begin]->next_sequence) + " " + model_name + " batch of " +
                      std::to_string(inputs.size()) + " runs from #" + std::to_string(states[begin]->run.run_number));
       const std::string started = NowIso();
+      auto call_start = std::chrono::steady_clock::now();
       auto outputs = (*model)->InvokeBatch(inputs, seeds);
+      result_.model_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - call_start).count();
       const std::string completed = NowIso();
       Status bad = outputs.status();
       if (bad.ok() && outputs->size() != inputs.size()) {
@@ -236,7 +239,7 @@ class GroupRunner {
   store::Store& store_;
   models::ModelRegistry& registry_;
   const ExperimentOptions& options_;
-  const RunsStageOptions& stage_;
+  const StageOptions& stage_;
   RunsStageResult& result_;
   ProgressEvent& progress_;
 };
@@ -245,7 +248,7 @@ class GroupRunner {
 
 Result<RunsStageResult> ExecuteRunsStage(store::Store& store, models::ModelRegistry& registry,
                                          const store::ExperimentRecord& experiment, const ExperimentOptions& options,
-                                         const RunsStageOptions& stage_options) {
+                                         const StageOptions& stage_options) {
   PANIC_ASSIGN_OR_RETURN(auto runs, store.ListRuns(experiment.id));
   PANIC_ASSIGN_OR_RETURN(auto counts, store.InvocationCountsByRun(experiment.id));
 

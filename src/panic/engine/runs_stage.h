@@ -21,20 +21,15 @@
 
 namespace panic::engine {
 
-struct RunsStageOptions {
-  int threads = 1;                // for image encoding and loop keys
-  ProgressFn progress;            // may be empty
-  const CancelFlag* cancel = nullptr;
-};
-
 struct RunsStageResult {
   int64_t invocations_written = 0;
   int64_t runs_failed = 0;
+  double model_s = 0;  // inside InvokeBatch
 };
 
 // Cancelled when `cancel` was set (everything committed so far stays).
 Result<RunsStageResult> ExecuteRunsStage(store::Store& store, models::ModelRegistry& registry,
                                          const store::ExperimentRecord& experiment, const ExperimentOptions& options,
-                                         const RunsStageOptions& stage_options);
+                                         const StageOptions& stage_options);
 
 }  // namespace panic::engine

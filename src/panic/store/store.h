@@ -73,10 +73,17 @@ class Store {
   Result<std::map<std::string, int64_t>> InvocationCountsByRun(const std::string& experiment_id);
 
   // ---- embeddings (store_embeddings.cpp)
+  // Where a scan over an experiment's invocations stands: after (run_number, step).
+  struct InvocationCursor {
+    int64_t run_number = -1;
+    int64_t sequence_number = -1;
+  };
   // Up to `limit` invocations of the experiment of output `type` that have no embedding
-  // under `model`, with their outputs, ordered by run and step.
+  // under `model`, with their outputs, ordered by run number and step, starting after
+  // `*cursor`, which is advanced past the last one returned (keyset paging: each call
+  // costs the rows it returns, not the rows before them).
   Result<std::vector<InvocationRecord>> ListUnembedded(const std::string& experiment_id, const std::string& model,
-                                                       OutputType type, int64_t limit);
+                                                       OutputType type, int64_t limit, InvocationCursor* cursor);
   // Inserts a batch in one transaction; AlreadyExists (nothing written) on a duplicate.
   Status InsertEmbeddings(const std::vector<EmbeddingRecord>& embeddings);
   // The run's vectors under `model` in step order (each a float32 vector).

@@ -5,14 +5,15 @@
 namespace panic::store {
 
 Result<std::vector<InvocationRecord>> Store::ListUnembedded(const std::string& experiment_id, const std::string& model,
-                                                            OutputType type, int64_t limit) {
+                                                            OutputType type, int64_t limit, InvocationCursor* cursor) {
   PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare(
-      "SELECT i.id, i.run_id, i.sequence_number, i.output_text, i.output_image FROM invocations i "
-      "JOIN runs r ON r.id = i.run_id "
-      "WHERE r.experiment_id = ?1 AND i.type = ?2 AND NOT EXISTS "
+      "SELECT i.id, i.run_id, i.sequence_number, i.output_text, i.output_image, r.run_number FROM runs r "
+      "JOIN invocations i ON i.run_id = r.id "
+      "WHERE r.experiment_id = ?1 AND (r.run_number, i.sequence_number) > (?5, ?6) AND i.type = ?2 AND NOT EXISTS "
       "(SELECT 1 FROM embeddings e WHERE e.invocation_id = i.id AND e.embedding_model = ?3) "
       "ORDER BY r.run_number, i.sequence_number LIMIT ?4"));
   q->Bind(1, experiment_id).Bind(2, type == OutputType::kText ? "text" : "image").Bind(3, model).Bind(4, limit);
+  q->Bind(5, cursor->run_number).Bind(6, cursor->sequence_number);
   std::vector<InvocationRecord> out;
   while (true) {
     PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
@@ -24,6 +25,7 @@ Result<std::vector<InvocationRecord>> Store::ListUnembedded(const std::string& e
     r.type = type;
     r.output_text = q->Text(3);
     r.output_image = q->Blob(4);
+    *cursor = {q->Int(5), r.sequence_number};
     out.push_back(std::move(r));
   }
   q->Reset();
