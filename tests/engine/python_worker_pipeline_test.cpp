@@ -1,0 +1,182 @@
+// Whole experiments through the Python worker (PyDummy* models): equal to the same
+// experiment on the native dummies (counts, and outputs of seeded runs byte for byte);
+// completing despite a crash, a hang, a malformed frame and an exception injected
+// mid-experiment; an error that persists fails only the runs it hits, and resume
+// finishes them; configs naming a model whose Python package or interpreter is
+// missing are rejected before anything is written.
+#include <gtest/gtest.h>
+
+#include "models/python_worker_test_support.h"
+#include "panic/engine/config_validation.h"
+#include "panic/engine/experiment_setup.h"
+#include "panic/engine/pipeline.h"
+#include "panic/models/python/python_models.h"
+
+namespace panic::engine {
+namespace {
+
+using nlohmann::json;
+using panic::testing::HavePythonWorkerDeps;
+using panic::testing::TempDir;
+using panic::testing::TestWorkerSettings;
+using panic::testing::WithFaults;
+
+struct WorkerExperiment {
+  explicit WorkerExperiment(models::python::WorkerSettings settings)
+      : worker(std::make_shared<models::python::PythonWorker>(std::move(settings))) {
+    models::RegisterDummyModels(registry);
+    registry.SetDiscoverer([w = worker](models::ModelRegistry& r) { return models::python::DiscoverPythonModels(r, w); });
+    registry.AddOptionsHook([w = worker, base = worker->settings()](const ExperimentOptions& o) {
+      w->UpdateSettings(models::python::ApplyExperimentOptions(base, o));
+    });
+  }
+
+  TempDir dir;
+  std::string db = dir.File("p.db");
+  std::unique_ptr<store::Store> store = std::move(store::Store::Open(db, store::Store::Mode::kCreate)).value();
+  models::ModelRegistry registry;
+  std::shared_ptr<models::python::PythonWorker> worker;
+
+  std::string Create(const std::string& text) {
+    auto cfg = ParseExperimentConfig(text, "test");
+    EXPECT_TRUE(cfg.ok()) << cfg.status().ToString();
+    Status valid = ValidateConfigModels(*cfg, registry);
+    EXPECT_TRUE(valid.ok()) << valid.ToString();
+    return std::move(CreateExperiment(*store, *cfg)).value();
+  }
+  PipelineResult Execute(const std::string& id) {
+    auto r = ExecuteExperiment(*store, registry, id, PipelineOptions{});
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : PipelineResult{};
+  }
+  std::string Sql(const std::string& sql) { return panic::testing::RunShell("sqlite3 " + db + " " + panic::testing::ShellQuote(sql)).out; }
+  int64_t Scalar(const std::string& sql) {
+    const std::string out = Sql(sql);
+    return out.empty() ? -1 : std::stoll(out);
+  }
+};
+
+std::string Config(const std::string& t2i, const std::string& i2t, const std::string& text, const std::string& vision,
+                   const std::string& seeds, int max_length, const std::string& options = "{}") {
+  return json::parse(R"({"networks": [[")" + t2i + R"(", ")" + i2t + R"("]], "seeds": )" + seeds +
+                     R"(, "prompts": ["a red apple", "penguin by a campfire"], "embedding_models": [")" + text +
+                     R"(", ")" + vision + R"("], "max_length": )" + std::to_string(max_length) +
+                     R"(, "options": )" + options + "}")
+      .dump();
+}
+
+// Seeded outputs and their vectors, in an order both experiments share.
+constexpr const char* kSeededOutputs =
+    "SELECT r.seed, r.initial_prompt, i.sequence_number, i.type, i.output_text, hex(i.output_image) "
+    "FROM invocations i JOIN runs r ON r.id = i.run_id WHERE r.seed != -1 ORDER BY 1, 2, 3";
+constexpr const char* kSeededVectors =
+    "SELECT r.seed, r.initial_prompt, i.sequence_number, hex(e.vector) FROM embeddings e "
+    "JOIN invocations i ON i.id = e.invocation_id JOIN runs r ON r.id = i.run_id WHERE r.seed != -1 ORDER BY 1, 2, 3";
+constexpr const char* kRunEnds = "SELECT seed, initial_prompt, stop_reason, loop_length FROM runs ORDER BY 1, 2";
+
+TEST(PythonWorkerPipelineTest, EqualsTheSameExperimentOnNativeDummies) {
+  if (!HavePythonWorkerDeps()) GTEST_SKIP() << "needs /usr/bin/python3 with numpy and PIL";
+  WorkerExperiment native(TestWorkerSettings()), python(TestWorkerSettings());
+  const std::string seeds = "[42, 7, -1]";
+  const std::string a = native.Create(Config("DummyT2I", "DummyI2T", "DummyText", "DummyVision", seeds, 14));
+  const std::string b = python.Create(Config("PyDummyT2I", "PyDummyI2T", "PyDummyText", "PyDummyVision", seeds, 14));
+  EXPECT_EQ(native.worker->starts(), 0) << "native models must not start Python";
+  const PipelineResult ra = native.Execute(a), rb = python.Execute(b);
+  EXPECT_TRUE(ra.completed);
+  EXPECT_TRUE(rb.completed);
+  EXPECT_EQ(rb.invocations_written, ra.invocations_written);
+  EXPECT_EQ(rb.embeddings_written, ra.embeddings_written);
+  EXPECT_EQ(rb.diagrams_written, ra.diagrams_written);
+  EXPECT_EQ(rb.runs_failed, 0);
+  EXPECT_GT(rb.invocations_written, 0);
+  EXPECT_EQ(python.Sql(kRunEnds), native.Sql(kRunEnds));
+  const std::string outputs = python.Sql(kSeededOutputs);
+  EXPECT_FALSE(outputs.empty());
+  EXPECT_EQ(outputs, native.Sql(kSeededOutputs));
+  EXPECT_EQ(python.Sql(kSeededVectors), native.Sql(kSeededVectors));
+  EXPECT_EQ(python.Scalar("SELECT count(*) FROM invocations WHERE model = 'PyDummyI2T'"),
+            native.Scalar("SELECT count(*) FROM invocations WHERE model = 'DummyI2T'"));
+  EXPECT_EQ(python.worker->starts(), 1);
+}
+
+TEST(PythonWorkerPipelineTest, CompletesDespiteACrashAHangAMalformedFrameAndAnException) {
+  if (!HavePythonWorkerDeps()) GTEST_SKIP() << "needs /usr/bin/python3 with numpy and PIL";
+  TempDir state;
+  const json faults = json::array({
+      {{"fault", "exit"}, {"op", "invoke"}, {"model", "PyDummyI2T"}, {"at", 2}},
+      {{"fault", "hang"}, {"op", "invoke"}, {"model", "PyDummyT2I"}, {"at", 3}},
+      {{"fault", "malformed"}, {"op", "embed"}, {"model", "PyDummyText"}, {"at", 1}},
+      {{"fault", "raise"}, {"op", "embed"}, {"model", "PyDummyVision"}, {"at", 1}},
+  });
+  WorkerExperiment native(TestWorkerSettings()), python(WithFaults(TestWorkerSettings(), faults, state.path()));
+  const std::string seeds = "[3, 11]";
+  const std::string a = native.Create(Config("DummyT2I", "DummyI2T", "DummyText", "DummyVision", seeds, 10));
+  const std::string b = python.Create(Config("PyDummyT2I", "PyDummyI2T", "PyDummyText", "PyDummyVision", seeds, 10));
+  native.Execute(a);
+  const PipelineResult r = python.Execute(b);
+  EXPECT_TRUE(r.completed);
+  EXPECT_EQ(r.runs_failed, 0);
+  // Every fault fired once, and the worker was replaced for the crash, hang and malformed frame.
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(panic::testing::ReadFile(state.File("fault-" + std::to_string(i) + ".count")).empty(), false) << i;
+  }
+  EXPECT_EQ(python.worker->starts(), 4);
+  EXPECT_EQ(python.Sql(kSeededOutputs), native.Sql(kSeededOutputs));
+  EXPECT_EQ(python.Sql(kSeededVectors), native.Sql(kSeededVectors));
+}
+
+TEST(PythonWorkerPipelineTest, PersistentErrorFailsOnlyItsRunsAndResumeFinishesThem) {
+  if (!HavePythonWorkerDeps()) GTEST_SKIP() << "needs /usr/bin/python3 with numpy and PIL";
+  TempDir state;
+  const json faults = json::array({{{"fault", "raise"}, {"op", "invoke"}, {"model", "PyDummyI2T"}, {"seed", 7},
+                                    {"times", 0}}});
+  WorkerExperiment python(WithFaults(TestWorkerSettings(), faults, state.path()));
+  const std::string id = python.Create(
+      Config("PyDummyT2I", "PyDummyI2T", "PyDummyText", "PyDummyVision", "[7, 8, 9]", 8, R"({"max_batch": {"PyDummyI2T": 1}})"));
+  const PipelineResult r = python.Execute(id);
+  EXPECT_FALSE(r.completed);
+  EXPECT_EQ(r.runs_failed, 2);  // seed 7 with each of the two prompts
+  EXPECT_EQ(python.Scalar("SELECT count(*) FROM runs WHERE stop_reason = 'failed' AND seed = 7"), 2);
+  EXPECT_EQ(python.Scalar("SELECT count(*) FROM runs WHERE stop_reason = 'failed'"), 2);
+  EXPECT_EQ(python.Scalar("SELECT count(*) FROM runs WHERE stop_reason IS NOT NULL AND stop_reason != 'failed'"), 4);
+  EXPECT_NE(python.Sql("SELECT error FROM runs WHERE seed = 7 LIMIT 1").find("injected fault"), std::string::npos);
+  EXPECT_EQ(python.Scalar("SELECT count(*) FROM invocations i JOIN runs r ON r.id = i.run_id WHERE r.seed = 7"), 2)
+      << "each failed run keeps its first (T2I) step only";
+
+  // The fault gone (a new worker environment), resume finishes the failed runs.
+  auto healthy = TestWorkerSettings();
+  python.worker->UpdateSettings(healthy);
+  const PipelineResult again = python.Execute(id);
+  EXPECT_TRUE(again.completed);
+  EXPECT_EQ(again.runs_failed, 0);
+  EXPECT_EQ(python.Scalar("SELECT count(*) FROM runs WHERE stop_reason = 'failed'"), 0);
+}
+
+TEST(PythonWorkerPipelineTest, MissingPythonPackageIsRejectedBeforeAnythingIsWritten) {
+  if (!HavePythonWorkerDeps()) GTEST_SKIP() << "needs /usr/bin/python3 with numpy and PIL";
+  WorkerExperiment python(TestWorkerSettings());
+  python.registry.Find("PyDummyT2I");
+  if (python.registry.UnavailableReason("FluxDev").empty()) GTEST_SKIP() << "torch is installed here";
+  auto cfg = ParseExperimentConfig(Config("FluxDev", "PyDummyI2T", "PyDummyText", "PyDummyVision", "[1]", 4), "test");
+  ASSERT_TRUE(cfg.ok());
+  Status s = ValidateConfigModels(*cfg, python.registry);
+  ASSERT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("networks[0][0]: 'FluxDev' cannot run here"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("'torch'"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("/usr/bin/python3"), std::string::npos) << s.message();
+}
+
+TEST(PythonWorkerPipelineTest, MissingInterpreterFromTheOptionsIsNamed) {
+  WorkerExperiment python(TestWorkerSettings());
+  auto cfg = ParseExperimentConfig(Config("PyDummyT2I", "PyDummyI2T", "DummyText", "DummyVision", "[1]", 4,
+                                          R"({"python": "/nonexistent/bin/python3"})"),
+                                   "test");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  Status s = ValidateConfigModels(*cfg, python.registry);
+  ASSERT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("unknown genAI model 'PyDummyT2I'"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("/nonexistent/bin/python3"), std::string::npos) << s.message();
+}
+
+}  // namespace
+}  // namespace panic::engine
