@@ -58,10 +58,10 @@ def read_frame(stream):
     if sum(sizes) != body_len:
         raise ProtocolError("blob sizes sum to %d but the body has %d bytes" % (sum(sizes), body_len))
     body = _read_exact(stream, body_len) if body_len else b""
-    view = memoryview(body)
     blobs, at = [], 0
     for size in sizes:
-        blobs.append(view[at:at + size])
+        # bytes, not memoryviews (PIL wants bytes); a whole-body slice is not a copy.
+        blobs.append(body[at:at + size])
         at += size
     return Frame(header, blobs)
 

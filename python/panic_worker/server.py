@@ -47,7 +47,7 @@ class Server:
                 w, h = item["width"], item["height"]
                 if len(blob) != w * h * 3:
                     raise RequestError("image of %dx%d with %d bytes" % (w, h, len(blob)))
-                out.append(Image.frombuffer("RGB", (w, h), bytes(blob), "raw", "RGB", 0, 1))
+                out.append(Image.frombytes("RGB", (w, h), blob))
         return out
 
     @staticmethod

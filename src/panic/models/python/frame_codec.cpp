@@ -18,6 +18,12 @@ uint64_t GetLe(std::string_view in, size_t at, int bytes) {
 }  // namespace
 
 std::string EncodeFrame(const Frame& frame) {
+  std::string out = EncodeFrameHead(frame);
+  for (const auto& b : frame.blobs) out += b;
+  return out;
+}
+
+std::string EncodeFrameHead(const Frame& frame) {
   nlohmann::json header = frame.header;
   nlohmann::json sizes = nlohmann::json::array();
   uint64_t body = 0;
@@ -29,12 +35,11 @@ std::string EncodeFrame(const Frame& frame) {
   // ensure_ascii: the header stays 7-bit; texts travel as blobs anyway.
   const std::string head = header.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
   std::string out;
-  out.reserve(kFramePrefixSize + head.size() + body);
+  out.reserve(kFramePrefixSize + head.size());
   out.append(kFrameMagic, sizeof kFrameMagic);
   PutLe(out, head.size(), 4);
   PutLe(out, body, 8);
   out += head;
-  for (const auto& b : frame.blobs) out += b;
   return out;
 }
 

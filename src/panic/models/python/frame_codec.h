@@ -38,6 +38,9 @@ struct Frame {
 
 // The bytes of `frame`; header["blobs"] is set from the blobs (any given value is replaced).
 std::string EncodeFrame(const Frame& frame);
+// The prefix and header of `frame` only: followed by its blobs in order, the same bytes
+// as EncodeFrame (lets a sender write large blobs without copying them first).
+std::string EncodeFrameHead(const Frame& frame);
 
 // Parses the 16-byte prefix: the header and body lengths.
 // Corruption for a wrong magic or lengths beyond the limits.

@@ -132,7 +132,10 @@ Result<Frame> PythonWorker::ExchangeLocked(Frame request, double timeout_s) {
     loaded_.clear();
     return Status::ModelFailed(msg);
   };
-  if (Status s = child_->Send(EncodeFrame(request), deadline); !s.ok()) return fail(s);
+  if (Status s = child_->Send(EncodeFrameHead(request), deadline); !s.ok()) return fail(s);
+  for (const auto& blob : request.blobs) {
+    if (Status s = child_->Send(blob, deadline); !s.ok()) return fail(s);
+  }
   std::string prefix;
   if (Status s = child_->ReceiveExactly(kFramePrefixSize, prefix, deadline); !s.ok()) return fail(s);
   auto lengths = DecodeFramePrefix(prefix);
