@@ -180,3 +180,30 @@ TEST(PythonWorkerPipelineTest, MissingInterpreterFromTheOptionsIsNamed) {
 
 }  // namespace
 }  // namespace panic::engine
+
+namespace panic::engine {
+namespace {
+
+TEST(PythonWorkerOptionsTest, WorkerOptionsAreParsedAndBadOnesNamed) {
+  auto ok = ParseExperimentOptions(
+      R"({"python": "/opt/venv/bin/python", "worker_timeouts": {"T2I": 900, "load": 7200}, "worker_retries": 3,
+          "worker_backoff": 1.5})");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->python, "/opt/venv/bin/python");
+  auto settings = models::python::ApplyExperimentOptions(models::python::WorkerSettings{}, *ok);
+  EXPECT_EQ(settings.t2i_timeout_s, 900);
+  EXPECT_EQ(settings.load_timeout_s, 7200);
+  EXPECT_EQ(settings.retries, 3);
+  EXPECT_EQ(settings.backoff_s, 1.5);
+  auto bad_kind = ParseExperimentOptions(R"({"worker_timeouts": {"T2l": 5}})");
+  ASSERT_EQ(bad_kind.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad_kind.status().message().find("did you mean 'T2I'"), std::string::npos) << bad_kind.status().message();
+  auto bad_value = ParseExperimentOptions(R"({"worker_timeouts": {"I2T": 0}})");
+  EXPECT_NE(bad_value.status().message().find("options.worker_timeouts.I2T: 0 is not allowed"), std::string::npos)
+      << bad_value.status().message();
+  EXPECT_FALSE(ParseExperimentOptions(R"({"worker_retries": 11})").ok());
+  EXPECT_FALSE(ParseExperimentOptions(R"({"python": ""})").ok());
+}
+
+}  // namespace
+}  // namespace panic::engine
