@@ -22,6 +22,8 @@ constexpr int kCoefShift = 56;
 constexpr uint64_t kIndexMask = (uint64_t{1} << kCoefShift) - 1;
 constexpr int kMaxVertices = 5;  // a cofacet of a 3-simplex (maxdim 3)
 constexpr float kInf = std::numeric_limits<float>::infinity();
+// The first deferred-tail window of a column, as a fraction of threshold − diameter.
+constexpr float kInitialStep = 1.0f / 64;
 
 inline index_t IndexOf(entry_t e) { return static_cast<index_t>(e & kIndexMask); }
 inline uint32_t CoefOf(entry_t e) { return static_cast<uint32_t>(e >> kCoefShift); }
@@ -202,45 +204,52 @@ class RipsReducer {
   }
 
   // ---- coboundaries -------------------------------------------------------------
-  // Calls visit(v, p, index, diam) for each cofacet σ ∪ {v} of diameter ≤ threshold, in
-  // decreasing index order; p = the number of σ's vertices above v (so the cofacet's
-  // coefficient is (−1)^p). Stops early when visit returns false.
-  template <typename Visit>
-  void ForEachCofacet(const int* w, int m, index_t idx, float diam, Visit&& visit) const {
-    const float* r[kMaxVertices];
-    for (int q = 0; q < m; ++q) r[q] = d_.row(w[q]);
-    index_t below = idx, above = 0;
-    int p = 0;
-    const float threshold = opt_.threshold;
-    for (int v = n_ - 1; v >= 0; --v) {
-      if (p < m && v == w[p]) {
-        below -= B(w[p], m - p);
-        above += B(w[p], m - p + 1);
-        ++p;
-        continue;
-      }
-      float cd = diam;
-      for (int q = 0; q < m; ++q) cd = std::max(cd, r[q][v]);
-      if (cd > threshold) continue;
-      if (!visit(v, p, above + B(v, m - p + 1) + below, cd)) return;
-    }
-  }
   uint32_t SignedCoef(uint32_t coef, int p) const {
     return (p & 1) ? static_cast<uint32_t>((opt_.modulus - coef) % opt_.modulus) : coef;
   }
   uint32_t Mul(uint32_t a, uint32_t b) const { return a * b % opt_.modulus; }
 
-  // Pushes coef · δ(simplex) onto the working coboundary heap.
-  void PushCoboundary(index_t idx, uint32_t coef, int m) {
+  // Pushes the entries of coef · δ(simplex) of diameter in (low, bound_] onto the
+  // working coboundary heap; when some cofacet lies above bound_, the simplex is kept
+  // in pending_ with the smallest such diameter, to be pushed by ExpandBound().
+  void PushCoboundary(index_t idx, uint32_t coef, int m, float low = -kInf) {
     int w[kMaxVertices];
     Vertices(idx, m, w);
-    float diam = Diameter(w, m);
     const size_t old_size = heap_.size();
-    ForEachCofacet(w, m, idx, diam, [&](int, int p, index_t ci, float cd) {
-      heap_.push_back(DiamEntry{cd, MakeEntry(ci, SignedCoef(coef, p))});
-      return true;
-    });
-    // Re-heapify in O(size) when the new entries outnumber the old, else sift each up.
+    float rest = PushWindow(w, m, Diameter(w, m), coef, low, bound_);
+    if (rest != kInf) pending_.push_back(Pending{idx, coef, rest});
+    Reheap(old_size);
+  }
+  // Appends the cofacets of w[0..m) (diameter diam) with diameter in (low, bound] to the
+  // heap (unordered), with coefficient coef · (−1)^p; returns the smallest cofacet
+  // diameter above bound within the threshold (+inf when none).
+  float PushWindow(const int* w, int m, float diam, uint32_t coef, float low, float bound) {
+    // A cofacet w ∪ {v} with p vertices of w above v has index
+    // above[p] + C(v, m + 1 − p) + below[p].
+    index_t above[kMaxVertices + 1], below[kMaxVertices + 1];
+    above[0] = 0;
+    for (int q = 0; q < m; ++q) above[q + 1] = above[q] + B(w[q], m + 1 - q);
+    below[m] = 0;
+    for (int q = m - 1; q >= 0; --q) below[q] = below[q + 1] + B(w[q], m - q);
+    uint32_t signed_coef[2] = {coef, SignedCoef(coef, 1)};
+    auto hit = [&](int v, float cd) {
+      int p = 0;
+      while (p < m && w[p] > v) ++p;
+      heap_.push_back(DiamEntry{cd, MakeEntry(above[p] + B(v, m + 1 - p) + below[p], signed_coef[p & 1])});
+    };
+    const float* r[kMaxVertices];
+    for (int q = 0; q < m; ++q) r[q] = d_.row(static_cast<size_t>(w[q]));
+    const float threshold = opt_.threshold;
+    bound = std::min(bound, threshold);
+    switch (m) {
+      case 2: return ScanCofacetWindow<2>(simd_, r, w, n_, diam, low, bound, threshold, hit);
+      case 3: return ScanCofacetWindow<3>(simd_, r, w, n_, diam, low, bound, threshold, hit);
+      default: return ScanCofacetWindow<4>(simd_, r, w, n_, diam, low, bound, threshold, hit);
+    }
+  }
+  // Restores the heap order after entries were appended past old_size: in O(size) when
+  // the new entries outnumber the old, else by sifting each up.
+  void Reheap(size_t old_size) {
     if (heap_.size() - old_size > old_size) {
       std::make_heap(heap_.begin(), heap_.end(), HeapOrder());
     } else {
@@ -249,28 +258,61 @@ class RipsReducer {
       }
     }
   }
-  // Removes and returns the earliest entry with a non-zero summed coefficient, or an
-  // entry of index −1's sentinel (coef 0) when the heap empties.
-  bool PopPivot(DiamEntry& out) {
-    while (!heap_.empty()) {
-      DiamEntry pivot = heap_.front();
-      std::pop_heap(heap_.begin(), heap_.end(), HeapOrder());
-      heap_.pop_back();
-      uint32_t coef = CoefOf(pivot.entry);
-      while (!heap_.empty() && IndexOf(heap_.front().entry) == IndexOf(pivot.entry)) {
-        coef = (coef + CoefOf(heap_.front().entry)) % opt_.modulus;
-        std::pop_heap(heap_.begin(), heap_.end(), HeapOrder());
-        heap_.pop_back();
-      }
-      if (coef != 0) {
-        out = DiamEntry{pivot.diam, MakeEntry(IndexOf(pivot.entry), coef)};
-        return true;
+  // Starts the deferred-tail bound for a column of diameter `diam`: entries later than
+  // the bound are not materialised until the heap runs out of earlier ones. The heap
+  // always holds every entry of diameter ≤ bound_ of the working column, so its earliest
+  // non-zero entry is the column's pivot whenever there is one.
+  void ResetBound(float diam) {
+    pending_.clear();
+    step_ = std::max((opt_.threshold - diam) * kInitialStep, 0.0f);
+    bound_ = diam + step_;
+  }
+  // Raises bound_ (doubling the step, and at least to the nearest deferred entry) and
+  // pushes the deferred entries up to it. False when nothing was deferred.
+  bool ExpandBound(int m) {
+    if (pending_.empty()) return false;
+    float next = kInf;
+    for (const Pending& q : pending_) next = std::min(next, q.rest);
+    step_ *= 2;
+    const float low = bound_;
+    bound_ = std::max(next, bound_ + step_);
+    expanding_.swap(pending_);
+    pending_.clear();
+    for (const Pending& q : expanding_) {
+      if (q.rest > bound_) {
+        pending_.push_back(q);
+      } else {
+        PushCoboundary(q.index, q.coef, m, low);
       }
     }
+    expanding_.clear();
+    return true;
+  }
+
+  // Removes and returns the earliest entry with a non-zero summed coefficient, or an
+  // entry of index −1's sentinel (coef 0) when the heap empties.
+  bool PopPivot(DiamEntry& out, int m) {
+    do {
+      while (!heap_.empty()) {
+        DiamEntry pivot = heap_.front();
+        std::pop_heap(heap_.begin(), heap_.end(), HeapOrder());
+        heap_.pop_back();
+        uint32_t coef = CoefOf(pivot.entry);
+        while (!heap_.empty() && IndexOf(heap_.front().entry) == IndexOf(pivot.entry)) {
+          coef = (coef + CoefOf(heap_.front().entry)) % opt_.modulus;
+          std::pop_heap(heap_.begin(), heap_.end(), HeapOrder());
+          heap_.pop_back();
+        }
+        if (coef != 0) {
+          out = DiamEntry{pivot.diam, MakeEntry(IndexOf(pivot.entry), coef)};
+          return true;
+        }
+      }
+    } while (ExpandBound(m));
     return false;
   }
-  bool GetPivot(DiamEntry& out) {
-    if (!PopPivot(out)) return false;
+  bool GetPivot(DiamEntry& out, int m) {
+    if (!PopPivot(out, m)) return false;
     heap_.push_back(out);
     std::push_heap(heap_.begin(), heap_.end(), HeapOrder());
     return true;
@@ -416,6 +458,7 @@ class RipsReducer {
       const Column& column = columns[i];
       working_.clear();
       heap_.clear();
+      ResetBound(column.diam);
       DiamEntry pivot;
       bool has_pivot = InitCoboundaryAndGetPivot(column, m, pivot);
       while (has_pivot) {
@@ -424,7 +467,7 @@ class RipsReducer {
           size_t j = static_cast<size_t>(IndexOf(other));
           uint32_t factor = (opt_.modulus - Mul(CoefOf(pivot.entry), inverse_[CoefOf(other)])) % opt_.modulus;
           AddColumn(columns, j, factor, m);
-          has_pivot = GetPivot(pivot);
+          has_pivot = GetPivot(pivot, m);
           continue;
         }
         int t[kMaxVertices];
@@ -442,7 +485,7 @@ class RipsReducer {
           index_t fi = IndexOfVertices(f, m);
           working_.push_back(MakeEntry(fi, factor));
           PushCoboundary(fi, factor, m);
-          has_pivot = GetPivot(pivot);
+          has_pivot = GetPivot(pivot, m);
           continue;
         }
         break;
@@ -462,29 +505,28 @@ class RipsReducer {
   bool InitCoboundaryAndGetPivot(const Column& column, int m, DiamEntry& pivot) {
     int w[kMaxVertices];
     Vertices(column.index, m, w);
-    bool check_emergent = true, emergent = false;
-    ForEachCofacet(w, m, column.index, column.diam, [&](int v, int p, index_t ci, float cd) {
-      DiamEntry e{cd, MakeEntry(ci, SignedCoef(1, p))};
-      if (check_emergent && cd == column.diam) {
-        // The earliest cofacet (largest index of the smallest possible diameter): if no
-        // column has claimed it, it is this column's pivot and nothing needs adding.
-        if (pivots_.Find(static_cast<uint64_t>(ci)) == PivotMap::kEmpty) {
-          int t[kMaxVertices];
-          for (int q = 0, k = 0; q <= m; ++q) t[q] = (q == p) ? v : w[k++];
-          if (ZeroApparentFacet(t, m + 1, cd) < 0) {
-            pivot = e;
-            emergent = true;
-            return false;
-          }
-        }
-        check_emergent = false;
+    // The earliest cofacet is the one of the largest vertex that keeps the diameter (the
+    // cofacet candidate): if no column has claimed it and it is in no apparent pair, it
+    // is this column's pivot and nothing needs adding.
+    int v = CofacetCandidate(w, m, column.diam);
+    if (v >= 0) {
+      int t[kMaxVertices];
+      int q = 0, k = 0;
+      while (k < m && w[k] > v) t[q++] = w[k++];
+      const int p = q;  // the vertices of σ above v
+      t[q++] = v;
+      while (k < m) t[q++] = w[k++];
+      index_t ci = IndexOfVertices(t, m + 1);
+      if (pivots_.Find(static_cast<uint64_t>(ci)) == PivotMap::kEmpty &&
+          ZeroApparentFacet(t, m + 1, column.diam) < 0) {
+        pivot = DiamEntry{column.diam, MakeEntry(ci, SignedCoef(1, p))};
+        return true;
       }
-      heap_.push_back(e);
-      return true;
-    });
-    if (emergent) return true;
+    }
+    float rest = PushWindow(w, m, column.diam, 1, -kInf, bound_);
+    if (rest != kInf) pending_.push_back(Pending{column.index, 1, rest});
     std::make_heap(heap_.begin(), heap_.end(), HeapOrder());
-    return GetPivot(pivot);
+    return GetPivot(pivot, m);
   }
   // Adds factor · (column j of the reduced matrix) to the working column.
   void AddColumn(const std::vector<Column>& columns, size_t j, uint32_t factor, int m) {
@@ -526,6 +568,16 @@ class RipsReducer {
   std::vector<size_t> reduction_offsets_;
   std::vector<entry_t> working_;  // simplices added to the current column
   std::vector<DiamEntry> heap_;   // its coboundary, as a heap with lazy cancellation
+  // The deferred tail of the working column: simplices added to it whose cofacets above
+  // bound_ are not in heap_ yet (rest = the smallest such diameter).
+  struct Pending {
+    index_t index;
+    uint32_t coef;
+    float rest;
+  };
+  std::vector<Pending> pending_, expanding_;
+  float bound_ = kInf;
+  float step_ = 0;
 };
 
 }  // namespace
