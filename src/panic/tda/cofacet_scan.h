@@ -105,98 +105,84 @@ inline int ScanCofacetCandidate(SimdLevel level, const float* const* r, const in
 
 namespace panic::tda::internal {
 
-// The cofacet enumeration of a coboundary push, restricted to a diameter window: calls
-// hit(v, cd) for every vertex v not in w[0..M) whose cofacet diameter
-// cd = max(diam, max_q r[q][v]) lies in (low, bound], where bound ≤ the threshold of the
-// complex, and returns the smallest cd in (bound, threshold] (+inf when none). Vertices
-// are visited in no particular order. Members of w have distance 0 to themselves, so
-// their lanes pass the window test and are filtered per hit.
-template <int M, typename Hit>
-inline float ScanWindowScalar(const float* const* r, const int* w, int begin, int end, float diam,
-                              float low, float bound, float threshold, Hit&& hit) {
-  float rest = std::numeric_limits<float>::infinity();
+// The next cofacet of a simplex in filtration order, for the lazy coboundary
+// enumeration of the reduction: among the vertices v not in w[0..M) whose cofacet
+// diameter cd(v) = max(diam, max_q r[q][v]) is ≤ threshold and which come after
+// (cd0, v0) — cd(v) > cd0, or cd(v) = cd0 and v < v0 (for a fixed simplex the cofacet
+// index grows with v, so (diameter, −v) is the filtration order) — the earliest one:
+// the smallest cd(v), ties to the largest v. Returns v and sets *cd, or returns −1.
+inline bool Better(float cd, int v, float best_cd, int best_v) {
+  return cd < best_cd || (cd == best_cd && v > best_v);
+}
+
+template <int M>
+inline int NextCofacetScalar(const float* const* r, const int* w, int begin, int end, float diam,
+                             float cd0, int v0, float threshold, float* cd_out) {
+  float best_cd = std::numeric_limits<float>::infinity();
+  int best_v = -1;
   for (int v = begin; v < end; ++v) {
     float cd = diam;
     for (int q = 0; q < M; ++q) cd = std::max(cd, r[q][v]);
-    if (cd > bound) {
-      if (cd <= threshold) rest = std::min(rest, cd);
-    } else if (cd > low && !IsMember<M>(w, v)) {
-      hit(v, cd);
+    if (cd > threshold || cd < cd0 || (cd == cd0 && v >= v0) || IsMember<M>(w, v)) continue;
+    if (cd <= best_cd) {  // v ascends: a tie goes to the larger v
+      best_cd = cd;
+      best_v = v;
     }
   }
-  return rest;
+  *cd_out = best_cd;
+  return best_v;
 }
 
-template <int M, typename Hit>
-__attribute__((target("avx512f"))) float ScanWindowAvx512(const float* const* r, const int* w, int n,
-                                                          float diam, float low, float bound,
-                                                          float threshold, Hit&& hit) {
-  const __m512 vd = _mm512_set1_ps(diam), vl = _mm512_set1_ps(low), vb = _mm512_set1_ps(bound),
-               vt = _mm512_set1_ps(threshold);
-  __m512 vrest = _mm512_set1_ps(std::numeric_limits<float>::infinity());
+template <int M>
+__attribute__((target("avx512f"))) int NextCofacetAvx512(const float* const* r, const int* w, int n,
+                                                         float diam, float cd0, int v0,
+                                                         float threshold, float* cd_out) {
+  const __m512 vd = _mm512_set1_ps(diam), vc0 = _mm512_set1_ps(cd0), vt = _mm512_set1_ps(threshold);
+  const __m512i vv0 = _mm512_set1_epi32(v0), step = _mm512_set1_epi32(16);
+  __m512i wq[M];
+  for (int q = 0; q < M; ++q) wq[q] = _mm512_set1_epi32(w[q]);
+  __m512 best = _mm512_set1_ps(std::numeric_limits<float>::infinity());
+  __m512i best_v = _mm512_set1_epi32(-1);
+  __m512i vidx = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   int v = 0;
-  for (; v + 16 <= n; v += 16) {
+  for (; v + 16 <= n; v += 16, vidx = _mm512_add_epi32(vidx, step)) {
     __m512 cd = vd;
     for (int q = 0; q < M; ++q) cd = _mm512_max_ps(cd, _mm512_loadu_ps(r[q] + v));
-    __mmask16 above = _mm512_cmp_ps_mask(cd, vb, _CMP_GT_OQ);
-    __mmask16 in_complex = _mm512_cmp_ps_mask(cd, vt, _CMP_LE_OQ);
-    vrest = _mm512_mask_min_ps(vrest, above & in_complex, vrest, cd);
-    unsigned hits = static_cast<unsigned>(_mm512_cmp_ps_mask(cd, vl, _CMP_GT_OQ) & ~above);
-    if (hits) {
-      alignas(64) float cds[16];
-      _mm512_store_ps(cds, cd);
-      while (hits) {
-        int bit = __builtin_ctz(hits);
-        hits &= hits - 1;
-        if (!IsMember<M>(w, v + bit)) hit(v + bit, cds[bit]);
-      }
+    __mmask16 ok = _mm512_cmp_ps_mask(cd, vt, _CMP_LE_OQ) &
+                   (_mm512_cmp_ps_mask(cd, vc0, _CMP_GT_OQ) |
+                    (_mm512_cmp_ps_mask(cd, vc0, _CMP_EQ_OQ) & _mm512_cmplt_epi32_mask(vidx, vv0)));
+    for (int q = 0; q < M; ++q) ok &= static_cast<__mmask16>(~_mm512_cmpeq_epi32_mask(vidx, wq[q]));
+    __mmask16 u = ok & _mm512_cmp_ps_mask(cd, best, _CMP_LE_OQ);
+    best = _mm512_mask_mov_ps(best, u, cd);
+    best_v = _mm512_mask_mov_epi32(best_v, u, vidx);
+  }
+  alignas(64) float lane_cd[16];
+  alignas(64) int lane_v[16];
+  _mm512_store_ps(lane_cd, best);
+  _mm512_store_si512(lane_v, best_v);
+  float best_cd = std::numeric_limits<float>::infinity();
+  int bv = -1;
+  for (int k = 0; k < 16; ++k) {
+    if (lane_v[k] >= 0 && (bv < 0 || Better(lane_cd[k], lane_v[k], best_cd, bv))) {
+      best_cd = lane_cd[k];
+      bv = lane_v[k];
     }
   }
-  float rest = _mm512_reduce_min_ps(vrest);
-  return std::min(rest, ScanWindowScalar<M>(r, w, v, n, diam, low, bound, threshold, hit));
+  float tail_cd;
+  int tv = NextCofacetScalar<M>(r, w, v, n, diam, cd0, v0, threshold, &tail_cd);
+  if (tv >= 0 && (bv < 0 || Better(tail_cd, tv, best_cd, bv))) {
+    best_cd = tail_cd;
+    bv = tv;
+  }
+  *cd_out = best_cd;
+  return bv;
 }
 
-template <int M, typename Hit>
-__attribute__((target("avx2"))) float ScanWindowAvx2(const float* const* r, const int* w, int n,
-                                                     float diam, float low, float bound,
-                                                     float threshold, Hit&& hit) {
-  const __m256 vd = _mm256_set1_ps(diam), vl = _mm256_set1_ps(low), vb = _mm256_set1_ps(bound),
-               vt = _mm256_set1_ps(threshold), inf = _mm256_set1_ps(std::numeric_limits<float>::infinity());
-  __m256 vrest = inf;
-  int v = 0;
-  for (; v + 8 <= n; v += 8) {
-    __m256 cd = vd;
-    for (int q = 0; q < M; ++q) cd = _mm256_max_ps(cd, _mm256_loadu_ps(r[q] + v));
-    __m256 above = _mm256_cmp_ps(cd, vb, _CMP_GT_OQ);
-    __m256 in_complex = _mm256_cmp_ps(cd, vt, _CMP_LE_OQ);
-    vrest = _mm256_min_ps(vrest, _mm256_blendv_ps(inf, cd, _mm256_and_ps(above, in_complex)));
-    unsigned hits = static_cast<unsigned>(
-        _mm256_movemask_ps(_mm256_andnot_ps(above, _mm256_cmp_ps(cd, vl, _CMP_GT_OQ))));
-    if (hits) {
-      alignas(32) float cds[8];
-      _mm256_store_ps(cds, cd);
-      while (hits) {
-        int bit = __builtin_ctz(hits);
-        hits &= hits - 1;
-        if (!IsMember<M>(w, v + bit)) hit(v + bit, cds[bit]);
-      }
-    }
-  }
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, vrest);
-  float rest = lanes[0];
-  for (int k = 1; k < 8; ++k) rest = std::min(rest, lanes[k]);
-  return std::min(rest, ScanWindowScalar<M>(r, w, v, n, diam, low, bound, threshold, hit));
-}
-
-template <int M, typename Hit>
-inline float ScanCofacetWindow(SimdLevel level, const float* const* r, const int* w, int n, float diam,
-                               float low, float bound, float threshold, Hit&& hit) {
-  switch (level) {
-    case SimdLevel::kAvx512: return ScanWindowAvx512<M>(r, w, n, diam, low, bound, threshold, hit);
-    case SimdLevel::kAvx2: return ScanWindowAvx2<M>(r, w, n, diam, low, bound, threshold, hit);
-    default: return ScanWindowScalar<M>(r, w, 0, n, diam, low, bound, threshold, hit);
-  }
+template <int M>
+inline int NextCofacet(SimdLevel level, const float* const* r, const int* w, int n, float diam,
+                       float cd0, int v0, float threshold, float* cd_out) {
+  if (level == SimdLevel::kAvx512) return NextCofacetAvx512<M>(r, w, n, diam, cd0, v0, threshold, cd_out);
+  return NextCofacetScalar<M>(r, w, 0, n, diam, cd0, v0, threshold, cd_out);
 }
 
 }  // namespace panic::tda::internal

@@ -22,8 +22,6 @@ constexpr int kCoefShift = 56;
 constexpr uint64_t kIndexMask = (uint64_t{1} << kCoefShift) - 1;
 constexpr int kMaxVertices = 5;  // a cofacet of a 3-simplex (maxdim 3)
 constexpr float kInf = std::numeric_limits<float>::infinity();
-// The first deferred-tail window of a column, as a fraction of threshold − diameter.
-constexpr float kInitialStep = 1.0f / 64;
 
 inline index_t IndexOf(entry_t e) { return static_cast<index_t>(e & kIndexMask); }
 inline uint32_t CoefOf(entry_t e) { return static_cast<uint32_t>(e >> kCoefShift); }
@@ -39,6 +37,21 @@ struct Column {
   float diam;
   index_t index;
 };
+// A simplex added to the working column, and its current cofacet (vertex v, diameter cd).
+struct Cursor {
+  int w[kMaxVertices];
+  index_t above[kMaxVertices + 1], below[kMaxVertices + 1];
+  float diam, cd;
+  int v;
+  uint32_t coef;
+};
+constexpr uint32_t kNoCursor = ~uint32_t{0};
+// A heap entry: a cofacet and the cursor that produced it (kNoCursor: none).
+struct HeapItem {
+  float diam;
+  uint32_t cursor;
+  entry_t entry;
+};
 
 // Whether (da, ia) comes before (db, ib) in the filtration order.
 inline bool Earlier(float da, index_t ia, float db, index_t ib) {
@@ -46,7 +59,7 @@ inline bool Earlier(float da, index_t ia, float db, index_t ib) {
 }
 // std heap order whose top is the earliest entry in filtration order.
 struct HeapOrder {
-  bool operator()(const DiamEntry& a, const DiamEntry& b) const {
+  bool operator()(const HeapItem& a, const HeapItem& b) const {
     return Earlier(b.diam, IndexOf(b.entry), a.diam, IndexOf(a.entry));
   }
 };
@@ -209,111 +222,93 @@ class RipsReducer {
   }
   uint32_t Mul(uint32_t a, uint32_t b) const { return a * b % opt_.modulus; }
 
-  // Pushes the entries of coef · δ(simplex) of diameter in (low, bound_] onto the
-  // working coboundary heap; when some cofacet lies above bound_, the simplex is kept
-  // in pending_ with the smallest such diameter, to be pushed by ExpandBound().
-  void PushCoboundary(index_t idx, uint32_t coef, int m, float low = -kInf) {
-    int w[kMaxVertices];
-    Vertices(idx, m, w);
-    const size_t old_size = heap_.size();
-    float rest = PushWindow(w, m, Diameter(w, m), coef, low, bound_);
-    if (rest != kInf) pending_.push_back(Pending{idx, coef, rest});
-    Reheap(old_size);
-  }
-  // Appends the cofacets of w[0..m) (diameter diam) with diameter in (low, bound] to the
-  // heap (unordered), with coefficient coef · (−1)^p; returns the smallest cofacet
-  // diameter above bound within the threshold (+inf when none).
-  float PushWindow(const int* w, int m, float diam, uint32_t coef, float low, float bound) {
-    // A cofacet w ∪ {v} with p vertices of w above v has index
-    // above[p] + C(v, m + 1 − p) + below[p].
-    index_t above[kMaxVertices + 1], below[kMaxVertices + 1];
-    above[0] = 0;
-    for (int q = 0; q < m; ++q) above[q + 1] = above[q] + B(w[q], m + 1 - q);
-    below[m] = 0;
-    for (int q = m - 1; q >= 0; --q) below[q] = below[q + 1] + B(w[q], m - q);
-    uint32_t signed_coef[2] = {coef, SignedCoef(coef, 1)};
-    auto hit = [&](int v, float cd) {
-      int p = 0;
-      while (p < m && w[p] > v) ++p;
-      heap_.push_back(DiamEntry{cd, MakeEntry(above[p] + B(v, m + 1 - p) + below[p], signed_coef[p & 1])});
-    };
-    const float* r[kMaxVertices];
-    for (int q = 0; q < m; ++q) r[q] = d_.row(static_cast<size_t>(w[q]));
-    const float threshold = opt_.threshold;
-    bound = std::min(bound, threshold);
-    switch (m) {
-      case 2: return ScanCofacetWindow<2>(simd_, r, w, n_, diam, low, bound, threshold, hit);
-      case 3: return ScanCofacetWindow<3>(simd_, r, w, n_, diam, low, bound, threshold, hit);
-      default: return ScanCofacetWindow<4>(simd_, r, w, n_, diam, low, bound, threshold, hit);
-    }
-  }
-  // Restores the heap order after entries were appended past old_size: in O(size) when
-  // the new entries outnumber the old, else by sifting each up.
-  void Reheap(size_t old_size) {
-    if (heap_.size() - old_size > old_size) {
-      std::make_heap(heap_.begin(), heap_.end(), HeapOrder());
-    } else {
-      for (size_t k = old_size + 1; k <= heap_.size(); ++k) {
-        std::push_heap(heap_.begin(), heap_.begin() + static_cast<std::ptrdiff_t>(k), HeapOrder());
+  // The working column's coboundary is a lazy merge: one cursor per simplex added to
+  // the column, each in the heap with its next cofacet in filtration order only, found
+  // by a vectorised scan when the previous one is popped. A column's pivot is usually
+  // among the first few cofacets, so most cofacets are never materialised (ripser
+  // pushes them all; on 768-D walk clouds a simplex near the enclosing radius has
+  // hundreds of cofacets of its own diameter).
+  template <int M>
+  bool AdvanceFixed(Cursor& c) const {
+    const float* r[M];
+    for (int q = 0; q < M; ++q) r[q] = d_.row(static_cast<size_t>(c.w[q]));
+    if (c.cd == c.diam) {
+      // The next cofacet of the simplex's own diameter: the largest v below the current
+      // one within the diameter of every vertex (a top-down scan with an early exit).
+      int v = ScanCofacetCandidate<M>(simd_, r, c.w, 0, c.v, c.diam);
+      if (v >= 0) {
+        c.v = v;
+        return true;
       }
     }
-  }
-  // Starts the deferred-tail bound for a column of diameter `diam`: entries later than
-  // the bound are not materialised until the heap runs out of earlier ones. The heap
-  // always holds every entry of diameter ≤ bound_ of the working column, so its earliest
-  // non-zero entry is the column's pivot whenever there is one.
-  void ResetBound(float diam) {
-    pending_.clear();
-    step_ = std::max((opt_.threshold - diam) * kInitialStep, 0.0f);
-    bound_ = diam + step_;
-  }
-  // Raises bound_ (doubling the step, and at least to the nearest deferred entry) and
-  // pushes the deferred entries up to it. False when nothing was deferred.
-  bool ExpandBound(int m) {
-    if (pending_.empty()) return false;
-    float next = kInf;
-    for (const Pending& q : pending_) next = std::min(next, q.rest);
-    step_ *= 2;
-    const float low = bound_;
-    bound_ = std::max(next, bound_ + step_);
-    expanding_.swap(pending_);
-    pending_.clear();
-    for (const Pending& q : expanding_) {
-      if (q.rest > bound_) {
-        pending_.push_back(q);
-      } else {
-        PushCoboundary(q.index, q.coef, m, low);
-      }
-    }
-    expanding_.clear();
+    float cd;
+    int v = NextCofacet<M>(simd_, r, c.w, n_, c.diam, c.cd, c.v, opt_.threshold, &cd);
+    if (v < 0) return false;
+    c.v = v;
+    c.cd = cd;
     return true;
   }
-
-  // Removes and returns the earliest entry with a non-zero summed coefficient, or an
-  // entry of index −1's sentinel (coef 0) when the heap empties.
+  bool Advance(Cursor& c, int m) const {
+    switch (m) {
+      case 2: return AdvanceFixed<2>(c);
+      case 3: return AdvanceFixed<3>(c);
+      default: return AdvanceFixed<4>(c);
+    }
+  }
+  // Pushes the current cofacet of cursor k onto the heap.
+  void PushCursor(uint32_t k, int m) {
+    const Cursor& c = cursors_[k];
+    int p = 0;
+    while (p < m && c.w[p] > c.v) ++p;
+    index_t idx = c.above[p] + B(c.v, m + 1 - p) + c.below[p];
+    heap_.push_back(HeapItem{c.cd, k, MakeEntry(idx, SignedCoef(c.coef, p))});
+    std::push_heap(heap_.begin(), heap_.end(), HeapOrder());
+  }
+  // Adds coef · δ(simplex) to the working coboundary.
+  void PushCoboundary(index_t idx, uint32_t coef, int m) {
+    Cursor c;
+    Vertices(idx, m, c.w);
+    c.diam = Diameter(c.w, m);
+    c.coef = coef;
+    // A cofacet w ∪ {v} with p vertices of w above v has index above[p] + C(v, m + 1 − p) + below[p].
+    c.above[0] = 0;
+    for (int q = 0; q < m; ++q) c.above[q + 1] = c.above[q] + B(c.w[q], m + 1 - q);
+    c.below[m] = 0;
+    for (int q = m - 1; q >= 0; --q) c.below[q] = c.below[q + 1] + B(c.w[q], m - q);
+    c.cd = c.diam;
+    c.v = n_;
+    if (!Advance(c, m)) return;
+    cursors_.push_back(c);
+    PushCursor(static_cast<uint32_t>(cursors_.size() - 1), m);
+  }
+  // Removes the heap's top; its cursor, if any, moves on to its next cofacet.
+  void PopTop(int m) {
+    uint32_t k = heap_.front().cursor;
+    std::pop_heap(heap_.begin(), heap_.end(), HeapOrder());
+    heap_.pop_back();
+    if (k != kNoCursor && Advance(cursors_[k], m)) PushCursor(k, m);
+  }
+  // Removes and returns the earliest entry with a non-zero summed coefficient; false
+  // when the coboundary is zero.
   bool PopPivot(DiamEntry& out, int m) {
-    do {
-      while (!heap_.empty()) {
-        DiamEntry pivot = heap_.front();
-        std::pop_heap(heap_.begin(), heap_.end(), HeapOrder());
-        heap_.pop_back();
-        uint32_t coef = CoefOf(pivot.entry);
-        while (!heap_.empty() && IndexOf(heap_.front().entry) == IndexOf(pivot.entry)) {
-          coef = (coef + CoefOf(heap_.front().entry)) % opt_.modulus;
-          std::pop_heap(heap_.begin(), heap_.end(), HeapOrder());
-          heap_.pop_back();
-        }
-        if (coef != 0) {
-          out = DiamEntry{pivot.diam, MakeEntry(IndexOf(pivot.entry), coef)};
-          return true;
-        }
+    while (!heap_.empty()) {
+      HeapItem pivot = heap_.front();
+      PopTop(m);
+      uint32_t coef = CoefOf(pivot.entry);
+      while (!heap_.empty() && IndexOf(heap_.front().entry) == IndexOf(pivot.entry)) {
+        coef = (coef + CoefOf(heap_.front().entry)) % opt_.modulus;
+        PopTop(m);
       }
-    } while (ExpandBound(m));
+      if (coef != 0) {
+        out = DiamEntry{pivot.diam, MakeEntry(IndexOf(pivot.entry), coef)};
+        return true;
+      }
+    }
     return false;
   }
   bool GetPivot(DiamEntry& out, int m) {
     if (!PopPivot(out, m)) return false;
-    heap_.push_back(out);
+    heap_.push_back(HeapItem{out.diam, kNoCursor, out.entry});  // the pivot stays in the column
     std::push_heap(heap_.begin(), heap_.end(), HeapOrder());
     return true;
   }
@@ -458,7 +453,7 @@ class RipsReducer {
       const Column& column = columns[i];
       working_.clear();
       heap_.clear();
-      ResetBound(column.diam);
+      cursors_.clear();
       DiamEntry pivot;
       bool has_pivot = InitCoboundaryAndGetPivot(column, m, pivot);
       while (has_pivot) {
@@ -523,9 +518,7 @@ class RipsReducer {
         return true;
       }
     }
-    float rest = PushWindow(w, m, column.diam, 1, -kInf, bound_);
-    if (rest != kInf) pending_.push_back(Pending{column.index, 1, rest});
-    std::make_heap(heap_.begin(), heap_.end(), HeapOrder());
+    PushCoboundary(column.index, 1, m);
     return GetPivot(pivot, m);
   }
   // Adds factor · (column j of the reduced matrix) to the working column.
@@ -567,17 +560,8 @@ class RipsReducer {
   std::vector<entry_t> reduction_entries_;
   std::vector<size_t> reduction_offsets_;
   std::vector<entry_t> working_;  // simplices added to the current column
-  std::vector<DiamEntry> heap_;   // its coboundary, as a heap with lazy cancellation
-  // The deferred tail of the working column: simplices added to it whose cofacets above
-  // bound_ are not in heap_ yet (rest = the smallest such diameter).
-  struct Pending {
-    index_t index;
-    uint32_t coef;
-    float rest;
-  };
-  std::vector<Pending> pending_, expanding_;
-  float bound_ = kInf;
-  float step_ = 0;
+  std::vector<HeapItem> heap_;    // its coboundary: one entry per cursor, lazy cancellation
+  std::vector<Cursor> cursors_;   // the simplices added to the current column
 };
 
 }  // namespace
