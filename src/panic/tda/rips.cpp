@@ -10,8 +10,9 @@
 namespace panic::tda {
 namespace {
 
-// n² floats are held in memory; past this the matrix alone would be ≥ 16 GiB.
-constexpr size_t kMaxPoints = 65536;
+// n² floats are held in memory; past this the matrix alone would be ≥ 16 GiB. The
+// reducer's per-edge table stores vertices in 16 bits.
+constexpr size_t kMaxPoints = 65535;
 constexpr int64_t kMaxSimplexIndex = int64_t{1} << 56;  // the packed index's width
 
 bool IsPrime(int p) {

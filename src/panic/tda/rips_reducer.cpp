@@ -10,7 +10,6 @@
 #include "panic/tda/cofacet_scan.h"
 #include "panic/tda/parallel_for.h"
 #include "panic/tda/pivot_map.h"
-#include "panic/tda/union_find.h"
 
 namespace panic::tda::internal {
 namespace {
@@ -167,7 +166,7 @@ class RipsReducer {
   // ≥ lo are looked for (−1 when the candidate is smaller).
   int CofacetCandidate(const int* w, int m, float diam, int lo = 0) const {
     if (m == 2) {
-      int c = edge_candidate_[EdgeIndex(w[0], w[1])];
+      int c = edge_candidate_[EdgeIndex(w[0], w[1])] - 1;
       return c >= lo ? c : -1;
     }
     // The candidate is at most that of an edge of σ with σ's diameter: it must pass
@@ -176,7 +175,7 @@ class RipsReducer {
     for (int a = 0; a < m && end < 0; ++a) {
       for (int b = a + 1; b < m; ++b) {
         if (d_(static_cast<size_t>(w[a]), static_cast<size_t>(w[b])) == diam) {
-          end = edge_candidate_[EdgeIndex(w[a], w[b])] + 1;
+          end = edge_candidate_[EdgeIndex(w[a], w[b])];  // the candidate + 1
           break;
         }
       }
@@ -316,44 +315,73 @@ class RipsReducer {
   // ---- dimension 0 --------------------------------------------------------------
   std::vector<Column> ComputeDim0Pairs() {
     Bars& bars = diagram_.dimensions[0];
-    struct Edge {
-      float diam;
-      uint32_t index;
-    };
-    std::vector<Edge> edges;
-    for (int i = 1; i < n_; ++i) {
-      const float* r = d_.row(i);
-      for (int j = 0; j < i; ++j) {
-        if (r[j] <= opt_.threshold) edges.push_back(Edge{r[j], static_cast<uint32_t>(EdgeIndex(i, j))});
-      }
-    }
-    std::sort(edges.begin(), edges.end(), [](const Edge& a, const Edge& b) {
-      return Earlier(a.diam, a.index, b.diam, b.index);
-    });
     if (opt_.maxdim >= 1) ComputeEdgeCandidates();
-    UnionFind components(static_cast<size_t>(n_));
-    std::vector<Column> columns;
-    for (const Edge& e : edges) {
-      int w[2];
-      Vertices(e.index, 2, w);
-      if (components.Union(static_cast<size_t>(w[0]), static_cast<size_t>(w[1]))) {
-        if (e.diam > 0) bars.push_back(Bar{0.0f, e.diam});
-      } else if (opt_.maxdim >= 1 && ZeroApparentCofacet(w, 2, e.diam) < 0) {
-        columns.push_back(Column{e.diam, static_cast<index_t>(e.index)});
+    // The 0-dimensional pairs are the edges of the minimum spanning forest of the edges
+    // within the threshold. Under the filtration's strict total order (diameter, then
+    // index descending) that forest is unique, so Prim's algorithm on the dense matrix
+    // (O(n²) time, O(n) memory) finds exactly the edges ripser's union–find over the
+    // sorted edge list merges with, without storing or sorting the edges.
+    const float threshold = opt_.threshold;
+    const size_t n = static_cast<size_t>(n_);
+    std::vector<float> key(n, kInf);    // best edge from the tree to each vertex ...
+    std::vector<int64_t> key_index(n, 0);
+    std::vector<int32_t> parent(n, -1);  // ... and its other end (−1: none within threshold)
+    std::vector<uint8_t> in_tree(n, 0);
+    for (size_t added = 0, next_root = 0; added < n; ++added) {
+      int u = -1;
+      for (int v = 0; v < n_; ++v) {
+        if (in_tree[v] || parent[v] < 0) continue;
+        if (u < 0 || Earlier(key[v], key_index[v], key[u], key_index[u])) {
+          u = v;
+        }
+      }
+      if (u < 0) {  // no edge leaves the tree: a new component (an essential class)
+        while (in_tree[next_root]) ++next_root;
+        u = static_cast<int>(next_root);
+        bars.push_back(Bar{0.0f, kInf});
+      } else if (key[u] > 0) {
+        bars.push_back(Bar{0.0f, key[u]});
+      }
+      in_tree[u] = 1;
+      const float* r = d_.row(static_cast<size_t>(u));
+      for (int v = 0; v < n_; ++v) {
+        if (in_tree[v] || r[v] > threshold) continue;
+        const int64_t e = EdgeIndex(std::max(u, v), std::min(u, v));
+        if (parent[v] < 0 || Earlier(r[v], e, key[v], key_index[v])) {
+          key[v] = r[v];
+          key_index[v] = e;
+          parent[v] = u;
+        }
       }
     }
-    for (size_t c = 0; c < components.components(); ++c) bars.push_back(Bar{0.0f, kInf});
-    std::reverse(columns.begin(), columns.end());
+    if (opt_.maxdim < 1) return {};
+    // Columns of dimension 1: the edges outside the forest that are in no apparent pair.
+    std::vector<std::vector<Column>> found(static_cast<size_t>(opt_.threads));
+    ParallelFor(n, 16, opt_.threads, [&](size_t begin, size_t end, int worker) {
+      for (size_t i = begin; i < end; ++i) {
+        const float* r = d_.row(i);
+        for (int j = 0; j < static_cast<int>(i); ++j) {
+          if (r[j] > threshold || parent[i] == j || parent[j] == static_cast<int>(i)) continue;
+          int w[2] = {static_cast<int>(i), j};
+          if (ZeroApparentCofacet(w, 2, r[j]) < 0) {
+            found[worker].push_back(Column{r[j], EdgeIndex(w[0], j)});
+          }
+        }
+      }
+    });
+    std::vector<Column> columns;
+    for (auto& f : found) columns.insert(columns.end(), f.begin(), f.end());
+    std::sort(columns.begin(), columns.end(), ColumnOrder());
     return columns;
   }
   // edge_candidate_[e] = CofacetCandidate of edge e, for every edge.
   void ComputeEdgeCandidates() {
-    std::vector<int32_t> table(static_cast<size_t>(EdgeIndex(n_, 0)), -1);
+    std::vector<uint16_t> table(static_cast<size_t>(EdgeIndex(n_, 0)), 0);
     ParallelFor(static_cast<size_t>(n_), 8, opt_.threads, [&](size_t begin, size_t end, int) {
       for (size_t i = begin; i < end; ++i) {
         for (int j = 0; j < static_cast<int>(i); ++j) {
           int w[2] = {static_cast<int>(i), j};
-          table[EdgeIndex(w[0], j)] = CofacetCandidateFixed<2>(w, d_(i, j), n_);
+          table[EdgeIndex(w[0], j)] = static_cast<uint16_t>(CofacetCandidateFixed<2>(w, d_(i, j), n_) + 1);
         }
       }
     });
@@ -390,14 +418,14 @@ class RipsReducer {
   void AssembleTriangles(int a, std::vector<Column>& out) const {
     const float threshold = opt_.threshold;
     const float* ra = d_.row(static_cast<size_t>(a));
-    const int32_t* ca = edge_candidate_.data() + EdgeIndex(a, 0);
+    const uint16_t* ca = edge_candidate_.data() + EdgeIndex(a, 0);
     const index_t base_a = B(a, 3);
     for (int b = a - 1; b >= 1; --b) {
       const float dab = ra[b];
       if (dab > threshold) continue;
       const float* rb = d_.row(static_cast<size_t>(b));
-      const int32_t* cb = edge_candidate_.data() + EdgeIndex(b, 0);
-      const int32_t cab = ca[b];
+      const uint16_t* cb = edge_candidate_.data() + EdgeIndex(b, 0);
+      const int cab = ca[b] - 1;
       const index_t base_ab = base_a + B(b, 2);
       for (int c = b - 1; c >= 0; --c) {
         const float dac = ra[c], dbc = rb[c];
@@ -406,9 +434,9 @@ class RipsReducer {
         // Apparent pair with a facet: the latest facet of diameter `diam` (the one
         // without the largest vertex first) must have this triangle as earliest cofacet.
         if (dbc == diam) {
-          if (cb[c] == a) continue;
+          if (cb[c] == a + 1) continue;
         } else if (dac == diam) {
-          if (ca[c] == b) continue;
+          if (ca[c] == b + 1) continue;
         } else if (cab == c) {
           continue;
         }
@@ -553,7 +581,9 @@ class RipsReducer {
   const BinomialTable binomial_;
   const SimdLevel simd_ = DetectSimdLevel();
   std::vector<uint32_t> inverse_;
-  std::vector<int32_t> edge_candidate_;  // per edge index; empty until computed
+  // Per edge index, 1 + its cofacet candidate (0: none), 16 bits since n < 2^16; empty
+  // until computed.
+  std::vector<uint16_t> edge_candidate_;
   Diagram diagram_;
   // Workspace of the reduction of one dimension.
   PivotMap pivots_;  // pivot simplex → (column, pivot coefficient)
