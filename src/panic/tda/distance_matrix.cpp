@@ -21,7 +21,8 @@ namespace {
 constexpr int kCblasRowMajor = 101;
 constexpr int kCblasNoTrans = 111;
 constexpr int kCblasTrans = 112;
-constexpr size_t kTile = 256;  // rows per Gram tile; fixed so results ignore `threads`
+constexpr size_t kTile = 64;  // rows per Gram tile (small: 0.4 MiB of doubles per row block
+                             // at 768-D); fixed so results ignore `threads`
 // d² below this fraction of ‖x‖² + ‖y‖² is recomputed directly: the Gram formula's
 // error is ~1e-16 · (‖x‖² + ‖y‖²) · dim, which is then no longer negligible.
 constexpr double kCancellationRatio = 1e-6;
