@@ -316,5 +316,29 @@ TEST(ExperimentCliTest, ShowWorksWhileAnotherProcessWrites) {
   testing::WaitChild(pid);
 }
 
+TEST(ExperimentCliTest, CtrlCStopsCleanlyAndResumeFinishes) {
+  TempDir dir;
+  std::string cfg = WriteConfig(dir, "i.json", {{"networks", Nets({{"DummyT2I", "DummyI2T"}})},
+                                                {"seeds", {-1, -1, -1, -1}},
+                                                {"prompts", {"a", "b"}},
+                                                {"embedding_models", {"DummyText"}},
+                                                {"max_length", 2000}});
+  std::string db = dir.File("i.db");
+  int pid = testing::SpawnCli({"--db", db, "experiment", "run", cfg, "--stages", "runs", "--sync", "normal"}, dir.File("log"));
+  ASSERT_TRUE(WaitForInvocations(db, 200, pid)) << testing::ReadFile(dir.File("log"));
+  kill(pid, SIGINT);
+  EXPECT_EQ(testing::WaitChild(pid), 130);
+  std::string log = testing::ReadFile(dir.File("log"));
+  EXPECT_NE(log.find("experiment resume"), std::string::npos) << log;
+  const int64_t at_stop = Scalar(db, "SELECT count(*) FROM invocations");
+  EXPECT_LT(at_stop, 8 * 2000);
+  // Every step that was started was committed whole: runs stand at most one step apart.
+  EXPECT_LE(Scalar(db, "SELECT max(n) - min(n) FROM (SELECT count(*) AS n FROM invocations GROUP BY run_id)"), 1);
+  auto done = RunCli({"--db", db, "experiment", "resume", "latest", "--stages", "runs", "--sync", "normal"});
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(Scalar(db, "SELECT count(*) FROM invocations"), 8 * 2000);
+  EXPECT_EQ(Scalar(db, "SELECT count(*) FROM runs WHERE stop_reason = 'length'"), 8);
+}
+
 }  // namespace
 }  // namespace panic

@@ -23,12 +23,21 @@ using panic::testing::WithFaults;
 
 struct WorkerExperiment {
   explicit WorkerExperiment(models::python::WorkerSettings settings)
-      : worker(std::make_shared<models::python::PythonWorker>(std::move(settings))) {
+      : worker(std::make_shared<models::python::PythonWorker>(settings)),
+        base(std::make_shared<models::python::WorkerSettings>(settings)) {
     models::RegisterDummyModels(registry);
     registry.SetDiscoverer([w = worker](models::ModelRegistry& r) { return models::python::DiscoverPythonModels(r, w); });
-    registry.AddOptionsHook([w = worker, base = worker->settings()](const ExperimentOptions& o) {
-      w->UpdateSettings(models::python::ApplyExperimentOptions(base, o));
+    // The engine applies each experiment's options on top of the test's settings, as the
+    // default registry does on top of DefaultWorkerSettings().
+    registry.AddOptionsHook([w = worker, b = base](const ExperimentOptions& o) {
+      w->UpdateSettings(models::python::ApplyExperimentOptions(*b, o));
     });
+  }
+
+  // Changes the worker's environment (as a new machine or a fixed install would).
+  void SetSettings(const models::python::WorkerSettings& settings) {
+    *base = settings;
+    worker->UpdateSettings(settings);
   }
 
   TempDir dir;
@@ -36,6 +45,7 @@ struct WorkerExperiment {
   std::unique_ptr<store::Store> store = std::move(store::Store::Open(db, store::Store::Mode::kCreate)).value();
   models::ModelRegistry registry;
   std::shared_ptr<models::python::PythonWorker> worker;
+  std::shared_ptr<models::python::WorkerSettings> base;
 
   std::string Create(const std::string& text) {
     auto cfg = ParseExperimentConfig(text, "test");
@@ -145,7 +155,7 @@ TEST(PythonWorkerPipelineTest, PersistentErrorFailsOnlyItsRunsAndResumeFinishesT
 
   // The fault gone (a new worker environment), resume finishes the failed runs.
   auto healthy = TestWorkerSettings();
-  python.worker->UpdateSettings(healthy);
+  python.SetSettings(healthy);
   const PipelineResult again = python.Execute(id);
   EXPECT_TRUE(again.completed);
   EXPECT_EQ(again.runs_failed, 0);
