@@ -1,7 +1,7 @@
 """Embedding models (sentence-transformers, transformers). Every vector is float32 of
 the model's dimension, L2-normalised."""
 from . import gpu
-from .base import IMAGE_EMBEDDING, TEXT_EMBEDDING, WorkerModel
+from .base import IMAGE_EMBEDDING, TEXT_EMBEDDING
 
 
 def normalised(array):
@@ -11,7 +11,7 @@ def normalised(array):
     return array / np.where(norms > 0, norms, 1)
 
 
-class SentenceTransformerModel(WorkerModel):
+class SentenceTransformerModel(gpu.TorchModel):
     kind = TEXT_EMBEDDING
     dimension = 768
     requires = ("torch", "sentence_transformers", "numpy")
@@ -31,13 +31,6 @@ class SentenceTransformerModel(WorkerModel):
         vectors = self.model.encode(texts, convert_to_numpy=True, normalize_embeddings=True,
                                     show_progress_bar=False)
         return normalised(vectors)[:, :self.dimension]
-
-    def release(self, mode):
-        if mode == "cpu":
-            self.model.to("cpu")
-        else:
-            self.model = None
-        gpu.free_cuda()
 
 
 class STSBMpnet(SentenceTransformerModel):
@@ -69,7 +62,7 @@ class Nomic(SentenceTransformerModel):
     description = "nomic-embed-text-v1.5 with the 'search_document: ' prefix, normalised, 768-d"
 
 
-class JinaClip(WorkerModel):
+class JinaClip(gpu.TorchModel):
     name = "JinaClip"
     kind = TEXT_EMBEDDING
     dimension = 768
@@ -87,13 +80,6 @@ class JinaClip(WorkerModel):
             vectors = self.model.encode_text(list(inputs), truncate_dim=self.dimension, task="retrieval.query")
         return normalised(vectors)
 
-    def release(self, mode):
-        if mode == "cpu":
-            self.model.to("cpu")
-        else:
-            self.model = None
-        gpu.free_cuda()
-
 
 class JinaClipVision(JinaClip):
     name = "JinaClipVision"
@@ -107,7 +93,7 @@ class JinaClipVision(JinaClip):
         return normalised(vectors)
 
 
-class NomicVision(WorkerModel):
+class NomicVision(gpu.TorchModel):
     name = "NomicVision"
     kind = IMAGE_EMBEDDING
     dimension = 768
@@ -129,13 +115,6 @@ class NomicVision(WorkerModel):
             hidden = self.model(**batch).last_hidden_state
             vectors = torch.nn.functional.normalize(hidden[:, 0], p=2, dim=1)
         return normalised(vectors.float().cpu().numpy())
-
-    def release(self, mode):
-        if mode == "cpu":
-            self.model.to("cpu")
-        else:
-            self.model = None
-        gpu.free_cuda()
 
 
 MODELS = [STSBMpnet, STSBRoberta, STSBDistilRoberta, Nomic, JinaClip, NomicVision, JinaClipVision]

@@ -2,6 +2,8 @@
 have been loaded, never at worker start-up."""
 import random
 
+from .base import WorkerModel
+
 
 def device():
     import torch
@@ -35,3 +37,17 @@ def to_device(module, dev):
     if module is not None and hasattr(module, "to"):
         return module.to(dev)
     return module
+
+
+class TorchModel(WorkerModel):
+    """A model whose weights live in one torch module or diffusers pipeline, held in the
+    attribute named by `weights`; releasing moves it to the CPU or drops it."""
+
+    weights = "model"
+
+    def release(self, mode):
+        if mode == "cpu":
+            getattr(self, self.weights).to("cpu")
+        else:
+            setattr(self, self.weights, None)
+        free_cuda()

@@ -1,7 +1,7 @@
 """Image-to-text models (transformers), with the references' settings. A seed other
 than -1 seeds torch before the call."""
 from . import gpu
-from .base import I2T, WorkerModel
+from .base import I2T
 
 
 def seed_torch(seed):
@@ -10,7 +10,7 @@ def seed_torch(seed):
         torch.manual_seed(int(seed))
 
 
-class Moondream(WorkerModel):
+class Moondream(gpu.TorchModel):
     name = "Moondream"
     kind = I2T
     requires = ("torch", "transformers", "accelerate")
@@ -33,15 +33,8 @@ class Moondream(WorkerModel):
             out.append(self.model.caption(image, length="short")["caption"].strip())
         return out
 
-    def release(self, mode):
-        if mode == "cpu":
-            self.model.to("cpu")
-        else:
-            self.model = None
-        gpu.free_cuda()
 
-
-class BLIP2(WorkerModel):
+class BLIP2(gpu.TorchModel):
     name = "BLIP2"
     kind = I2T
     requires = ("torch", "transformers", "accelerate")
@@ -68,15 +61,8 @@ class BLIP2(WorkerModel):
             out.append(self.processor.batch_decode(ids, skip_special_tokens=True)[0].strip())
         return out
 
-    def release(self, mode):
-        if mode == "cpu":
-            self.model.to("cpu")
-        else:
-            self.model = None
-        gpu.free_cuda()
 
-
-class Florence2(WorkerModel):
+class Florence2(gpu.TorchModel):
     name = "Florence2"
     kind = I2T
     requires = ("torch", "transformers", "accelerate", "timm", "einops")
@@ -107,13 +93,6 @@ class Florence2(WorkerModel):
                                                             image_size=(image.width, image.height))
             out.append(parsed[self.task].strip())
         return out
-
-    def release(self, mode):
-        if mode == "cpu":
-            self.model.to("cpu")
-        else:
-            self.model = None
-        gpu.free_cuda()
 
 
 MODELS = [Moondream, BLIP2, Florence2]

@@ -3,12 +3,13 @@ a load option (`image_size`, default 256 as in the Python reference; the Elixir 
 used 1024). A seed other than -1 makes the call deterministic through a seeded
 torch.Generator per item."""
 from . import gpu
-from .base import T2I, WorkerModel
+from .base import T2I
 
 DEFAULT_IMAGE_SIZE = 256
 
 
-class DiffusersT2I(WorkerModel):
+class DiffusersT2I(gpu.TorchModel):
+    weights = "pipe"
     kind = T2I
     requires = ("torch", "diffusers", "transformers", "accelerate")
     repo = ""
@@ -38,13 +39,6 @@ class DiffusersT2I(WorkerModel):
                                num_inference_steps=self.steps, guidance_scale=self.guidance,
                                generator=gpu.generators(seeds, self.device))
         return [image.convert("RGB") for image in result.images]
-
-    def release(self, mode):
-        if mode == "cpu":
-            self.pipe.to("cpu")
-        else:
-            self.pipe = None
-        gpu.free_cuda()
 
 
 class FluxDev(DiffusersT2I):
