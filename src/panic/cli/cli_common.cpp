@@ -10,6 +10,19 @@ Result<std::unique_ptr<store::Store>> OpenStore(const Context& ctx, store::Store
   return store::Store::Open(ctx.db_path, mode, durability);
 }
 
+Result<OpenedEntity> OpenExperiment(const Context& ctx, const std::string& id_or_prefix,
+                                    store::Store::Durability durability) {
+  PANIC_ASSIGN_OR_RETURN(auto store, OpenStore(ctx, store::Store::Mode::kExisting, durability));
+  PANIC_ASSIGN_OR_RETURN(std::string id, store->ResolveExperimentId(id_or_prefix));
+  return OpenedEntity{std::move(store), id};
+}
+
+Result<OpenedEntity> OpenRun(const Context& ctx, const std::string& id_or_prefix) {
+  PANIC_ASSIGN_OR_RETURN(auto store, OpenStore(ctx, store::Store::Mode::kExisting));
+  PANIC_ASSIGN_OR_RETURN(std::string id, store->ResolveRunId(id_or_prefix));
+  return OpenedEntity{std::move(store), id};
+}
+
 void PrintTable(std::ostream& os, const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> width(header.size());

@@ -16,6 +16,16 @@ namespace panic::cli {
 Result<std::unique_ptr<store::Store>> OpenStore(const Context& ctx, store::Store::Mode mode,
                                                store::Store::Durability durability = store::Store::Durability::kFull);
 
+// An open database and the full id an argument (id, unique prefix, or "latest" for
+// experiments) resolved to.
+struct OpenedEntity {
+  std::unique_ptr<store::Store> store;
+  std::string id;
+};
+Result<OpenedEntity> OpenExperiment(const Context& ctx, const std::string& id_or_prefix,
+                                    store::Store::Durability durability = store::Store::Durability::kFull);
+Result<OpenedEntity> OpenRun(const Context& ctx, const std::string& id_or_prefix);
+
 // Prints rows as aligned columns under a header.
 void PrintTable(std::ostream& os, const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows);

@@ -115,11 +115,9 @@ int RunCommand(const ParsedArgs& args, Context& ctx) {
 int ResumeCommand(const ParsedArgs& args, Context& ctx) {
   auto sync = ParseSync(args);
   if (!sync.ok()) return ReportError(sync.status(), ctx);
-  auto store = OpenStore(ctx, store::Store::Mode::kExisting, *sync);
-  if (!store.ok()) return ReportError(store.status(), ctx);
-  auto id = (*store)->ResolveExperimentId(args.positional[0]);
-  if (!id.ok()) return ReportError(id.status(), ctx);
-  return Execute(**store, *id, args, ctx);
+  auto opened = OpenExperiment(ctx, args.positional[0], *sync);
+  if (!opened.ok()) return ReportError(opened.status(), ctx);
+  return Execute(*opened->store, opened->id, args, ctx);
 }
 
 int ListCommand(const ParsedArgs&, Context& ctx) {
@@ -217,11 +215,9 @@ void PrintSummary(const engine::ExperimentSummary& s, std::ostream& os) {
 }
 
 int ShowCommand(const ParsedArgs& args, Context& ctx) {
-  auto store = OpenStore(ctx, store::Store::Mode::kExisting);
-  if (!store.ok()) return ReportError(store.status(), ctx);
-  auto id = (*store)->ResolveExperimentId(args.positional[0]);
-  if (!id.ok()) return ReportError(id.status(), ctx);
-  auto summary = engine::SummarizeExperiment(**store, models::ModelRegistry::Default(), *id);
+  auto opened = OpenExperiment(ctx, args.positional[0]);
+  if (!opened.ok()) return ReportError(opened.status(), ctx);
+  auto summary = engine::SummarizeExperiment(*opened->store, models::ModelRegistry::Default(), opened->id);
   if (!summary.ok()) return ReportError(summary.status(), ctx);
   if (ctx.json) PrintJson(ctx, SummaryToJson(*summary));
   else PrintSummary(*summary, ctx.out);
@@ -229,14 +225,14 @@ int ShowCommand(const ParsedArgs& args, Context& ctx) {
 }
 
 int DeleteCommand(const ParsedArgs& args, Context& ctx) {
-  auto store = OpenStore(ctx, store::Store::Mode::kExisting);
-  if (!store.ok()) return ReportError(store.status(), ctx);
-  auto id = (*store)->ResolveExperimentId(args.positional[0]);
-  if (!id.ok()) return ReportError(id.status(), ctx);
+  auto opened = OpenExperiment(ctx, args.positional[0]);
+  if (!opened.ok()) return ReportError(opened.status(), ctx);
+  store::Store& store = *opened->store;
+  const std::string& id = opened->id;
   if (!args.Has("yes")) {
-    auto counts = (*store)->CountExperiment(*id);
+    auto counts = store.CountExperiment(id);
     if (!counts.ok()) return ReportError(counts.status(), ctx);
-    ctx.err << "delete experiment " << *id << " with " << counts->runs_total << " runs and " << counts->invocations
+    ctx.err << "delete experiment " << id << " with " << counts->runs_total << " runs and " << counts->invocations
             << " invocations? [y/N] " << std::flush;
     std::string answer;
     if (!std::getline(std::cin, answer) || (answer != "y" && answer != "Y" && answer != "yes")) {
@@ -244,10 +240,10 @@ int DeleteCommand(const ParsedArgs& args, Context& ctx) {
       return kExitUsage;
     }
   }
-  Status s = (*store)->DeleteExperiment(*id);
+  Status s = store.DeleteExperiment(id);
   if (!s.ok()) return ReportError(s, ctx);
-  if (ctx.json) PrintJson(ctx, {{"deleted", *id}});
-  else ctx.out << "deleted experiment " << *id << "\n";
+  if (ctx.json) PrintJson(ctx, {{"deleted", id}});
+  else ctx.out << "deleted experiment " << id << "\n";
   return kExitOk;
 }
 

@@ -39,17 +39,17 @@ int ListCommand(const ParsedArgs& args, Context& ctx) {
 }
 
 int ShowCommand(const ParsedArgs& args, Context& ctx) {
-  auto store = OpenStore(ctx, store::Store::Mode::kExisting);
-  if (!store.ok()) return ReportError(store.status(), ctx);
-  auto id = (*store)->ResolveRunId(args.positional[0]);
-  if (!id.ok()) return ReportError(id.status(), ctx);
-  auto run = (*store)->GetRun(*id);
+  auto opened = OpenRun(ctx, args.positional[0]);
+  if (!opened.ok()) return ReportError(opened.status(), ctx);
+  auto& store = opened->store;
+  const std::string& id = opened->id;
+  auto run = store->GetRun(id);
   if (!run.ok()) return ReportError(run.status(), ctx);
-  auto invocations = (*store)->ListInvocations(*id, /*with_outputs=*/true);
+  auto invocations = store->ListInvocations(id, /*with_outputs=*/true);
   if (!invocations.ok()) return ReportError(invocations.status(), ctx);
-  auto embedded = (*store)->EmbeddingModelsByInvocation(*id);
+  auto embedded = store->EmbeddingModelsByInvocation(id);
   if (!embedded.ok()) return ReportError(embedded.status(), ctx);
-  auto diagram_models = (*store)->DiagramModels(*id);
+  auto diagram_models = store->DiagramModels(id);
   if (!diagram_models.ok()) return ReportError(diagram_models.status(), ctx);
 
   nlohmann::json steps = nlohmann::json::array();
@@ -113,13 +113,13 @@ std::string FormatBars(const tda::Bars& bars) {
 int DiagramCommand(const ParsedArgs& args, Context& ctx) {
   auto format = args.GetChoice("format", {"text", "json"}, ctx.json ? "json" : "text");
   if (!format.ok()) return ReportError(format.status(), ctx);
-  auto store = OpenStore(ctx, store::Store::Mode::kExisting);
-  if (!store.ok()) return ReportError(store.status(), ctx);
-  auto id = (*store)->ResolveRunId(args.positional[0]);
-  if (!id.ok()) return ReportError(id.status(), ctx);
-  auto run = (*store)->GetRun(*id);
+  auto opened = OpenRun(ctx, args.positional[0]);
+  if (!opened.ok()) return ReportError(opened.status(), ctx);
+  auto& store = opened->store;
+  const std::string& id = opened->id;
+  auto run = store->GetRun(id);
   if (!run.ok()) return ReportError(run.status(), ctx);
-  auto available = (*store)->DiagramModels(*id);
+  auto available = store->DiagramModels(id);
   if (!available.ok()) return ReportError(available.status(), ctx);
   std::string model;
   if (auto m = args.Get("model")) {
@@ -131,10 +131,10 @@ int DiagramCommand(const ParsedArgs& args, Context& ctx) {
     return ReportError(Status::InvalidArgument("--model: choose the embedding model (diagrams of this run: " + list + ")"),
                        ctx);
   }
-  auto record = (*store)->GetDiagram(*id, model);
+  auto record = store->GetDiagram(id, model);
   if (!record.ok()) return ReportError(record.status(), ctx);
   if (!record->diagram_data) {
-    return ReportError(Status::NotFound("the diagram of run " + *id + " under " + model +
+    return ReportError(Status::NotFound("the diagram of run " + id + " under " + model +
                                         " failed: " + record->error.value_or("?") + " (resume retries it)"), ctx);
   }
   auto decoded = store::DecodeDiagramNpz(*record->diagram_data);
@@ -147,11 +147,11 @@ int DiagramCommand(const ParsedArgs& args, Context& ctx) {
       for (const auto& b : d.bars(k)) bars.push_back({b.birth, b.IsEssential() ? nlohmann::json("inf") : nlohmann::json(b.death)});
       dims.push_back(bars);
     }
-    PrintJson(ctx, {{"run_id", *id}, {"embedding_model", model}, {"diagram_id", record->id},
+    PrintJson(ctx, {{"run_id", id}, {"embedding_model", model}, {"diagram_id", record->id},
                     {"dimensions", dims}, {"entropy", decoded->entropy}, {"computed_at", record->completed_at}});
     return kExitOk;
   }
-  ctx.out << "run " << *id << ", embedding model " << model << " (computed " << record->completed_at << ")\n";
+  ctx.out << "run " << id << ", embedding model " << model << " (computed " << record->completed_at << ")\n";
   for (size_t k = 0; k < d.num_dimensions(); ++k) {
     ctx.out << "H" << k << ": " << d.bars(k).size() << " bars, persistent entropy "
             << (k < decoded->entropy.size() ? decoded->entropy[k] : 0.0f) << "\n" << FormatBars(d.bars(k));
