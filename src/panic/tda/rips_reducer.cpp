@@ -32,9 +32,38 @@ struct DiamEntry {
   float diam;
   entry_t entry;
 };
-struct Column {
+// Packed to 12 bytes: the columns of dimension 2 are the largest array at N ≥ 2000.
+struct __attribute__((packed)) Column {
   float diam;
   index_t index;
+};
+// Columns found by one worker, in blocks, so that growing never copies and the
+// concatenation frees each block as it goes: the peak is the columns once, not twice.
+class ColumnChunks {
+ public:
+  void push_back(const Column& c) {
+    if (chunks_.empty() || chunks_.back().size() == kChunk) {
+      chunks_.emplace_back();
+      chunks_.back().reserve(kChunk);
+    }
+    chunks_.back().push_back(c);
+  }
+  size_t size() const {
+    size_t s = 0;
+    for (const auto& c : chunks_) s += c.size();
+    return s;
+  }
+  void MoveInto(std::vector<Column>& out) {
+    for (auto& c : chunks_) {
+      out.insert(out.end(), c.begin(), c.end());
+      std::vector<Column>().swap(c);
+    }
+    chunks_.clear();
+  }
+
+ private:
+  static constexpr size_t kChunk = size_t{1} << 16;
+  std::vector<std::vector<Column>> chunks_;
 };
 // A simplex added to the working column, and its current cofacet (vertex v, diameter cd).
 struct Cursor {
@@ -356,7 +385,7 @@ class RipsReducer {
     }
     if (opt_.maxdim < 1) return {};
     // Columns of dimension 1: the edges outside the forest that are in no apparent pair.
-    std::vector<std::vector<Column>> found(static_cast<size_t>(opt_.threads));
+    std::vector<ColumnChunks> found(static_cast<size_t>(opt_.threads));
     ParallelFor(n, 16, opt_.threads, [&](size_t begin, size_t end, int worker) {
       for (size_t i = begin; i < end; ++i) {
         const float* r = d_.row(i);
@@ -369,8 +398,15 @@ class RipsReducer {
         }
       }
     });
+    return Concatenate(found);
+  }
+  // The workers' columns in reverse filtration order (the same for any thread count).
+  static std::vector<Column> Concatenate(std::vector<ColumnChunks>& found) {
+    size_t total = 0;
+    for (const auto& f : found) total += f.size();
     std::vector<Column> columns;
-    for (auto& f : found) columns.insert(columns.end(), f.begin(), f.end());
+    columns.reserve(total);
+    for (auto& f : found) f.MoveInto(columns);
     std::sort(columns.begin(), columns.end(), ColumnOrder());
     return columns;
   }
@@ -393,7 +429,7 @@ class RipsReducer {
   // a pivot of dimension dim − 1 (clearing) and not in an apparent pair.
   std::vector<Column> AssembleColumns(int dim) {
     const int m = dim + 1;
-    std::vector<std::vector<Column>> found(static_cast<size_t>(opt_.threads));
+    std::vector<ColumnChunks> found(static_cast<size_t>(opt_.threads));
     const size_t first = static_cast<size_t>(dim);
     ParallelFor(static_cast<size_t>(n_) - std::min(first, static_cast<size_t>(n_)), 1, opt_.threads,
                 [&](size_t begin, size_t end, int worker) {
@@ -407,15 +443,12 @@ class RipsReducer {
         EnumerateSimplices(w, 1, m, 0.0f, found[worker]);
       }
     });
-    std::vector<Column> columns;
-    for (auto& f : found) columns.insert(columns.end(), f.begin(), f.end());
-    std::sort(columns.begin(), columns.end(), ColumnOrder());
-    return columns;
+    return Concatenate(found);
   }
   // The triangles {a > b > c} that must be reduced: EnumerateSimplices for m = 3, with
   // the tests unrolled and ordered by cost. The inner loop runs over c, so rows a and b
   // of the distance matrix and of the edge-candidate table are read contiguously.
-  void AssembleTriangles(int a, std::vector<Column>& out) const {
+  void AssembleTriangles(int a, ColumnChunks& out) const {
     const float threshold = opt_.threshold;
     const float* ra = d_.row(static_cast<size_t>(a));
     const uint16_t* ca = edge_candidate_.data() + EdgeIndex(a, 0);
@@ -450,7 +483,7 @@ class RipsReducer {
   }
   // Extends w[0..level) by smaller vertices to m vertices, keeping the diameter within
   // the threshold, and keeps each resulting simplex that must be reduced.
-  void EnumerateSimplices(int* w, int level, int m, float diam, std::vector<Column>& out) const {
+  void EnumerateSimplices(int* w, int level, int m, float diam, ColumnChunks& out) const {
     if (level == m) {
       index_t idx = IndexOfVertices(w, m);
       if (pivots_.Find(static_cast<uint64_t>(idx)) != PivotMap::kEmpty) return;
