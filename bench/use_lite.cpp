@@ -1,12 +1,16 @@
 // USELite throughput and load time, next to the JavaScript reference on the same captions.
 //
-//   bench_use_lite [--seconds S] [--no-reference]
+//   bench_use_lite [--seconds S] [--no-reference] [--no-openblas]
 //
 // Texts per second for batches of 1, 32 and 256 captions (tools/use_lite_reference/
-// captions.json: 256 captions of 7–20 words), with
+// captions.json: 256 captions of 7–20 words), with the default matrix-product kernel
+// (BestGemmKernel(): our AVX-512 kernel where the CPU has it) and, for comparison, with
+// OpenBLAS (as the environment configures it):
 //   1 thread:            one caller, matrix products on one thread;
 //   2 callers:           two threads embedding their own batches from the shared model;
-//   1 caller, 2 threads: one caller, matrix products on two threads (OpenBLAS's pool).
+//   1 caller, 2 threads: one caller, OpenBLAS's products on two threads (its pool);
+//   per CPU s:           texts per CPU second of the 1-thread run, the steadiest figure on a
+//                        shared machine.
 // The reference is tools/use_lite_reference/bench.js under Node (TF.js wasm backend), run
 // when Node and the packages (scripts/gen_use_lite_fixture.sh installs them) are present.
 #include <algorithm>
@@ -112,14 +116,17 @@ nlohmann::json RunReference(double seconds) {
 int main(int argc, char** argv) {
   double seconds = 3;
   bool reference = true;
+  bool openblas = true;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--seconds" && i + 1 < argc) {
       seconds = std::atof(argv[++i]);
     } else if (arg == "--no-reference") {
       reference = false;
+    } else if (arg == "--no-openblas") {
+      openblas = false;
     } else {
-      std::fprintf(stderr, "usage: %s [--seconds S] [--no-reference]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--seconds S] [--no-reference] [--no-openblas]\n", argv[0]);
       return 2;
     }
   }
@@ -137,7 +144,13 @@ int main(int argc, char** argv) {
     }
     model = std::move(loaded).value();
   }
-  std::printf("matrix products: OpenBLAS, %s kernels\n", panic::models::native::GemmKernelName());
+  using panic::models::native::GemmKernel;
+  std::printf("matrix products: %s\n", panic::models::native::GemmKernelDescription(model->gemm_kernel()));
+  std::unique_ptr<UseLiteModel> blas_model;
+  if (openblas && model->gemm_kernel() != GemmKernel::kOpenBlas) {
+    auto loaded = UseLiteModel::LoadDefault(GemmKernel::kOpenBlas);
+    if (loaded.ok()) blas_model = std::move(loaded).value();
+  }
   std::printf("load: first %.3f s, best %.3f s, median %.3f s\n", loads[0],
               *std::min_element(loads.begin(), loads.end()),
               [&] { auto v = loads; std::sort(v.begin(), v.end()); return v[v.size() / 2]; }());
@@ -149,32 +162,42 @@ int main(int argc, char** argv) {
                 js.value("load_seconds", 0.0));
   }
 
-  std::printf("\ntexts per second (ratio to the reference)\n");
-  std::printf("%6s %10s %14s %14s %20s | %12s %14s\n", "batch", "JS", "1 thread", "2 callers", "1 caller, 2 threads",
-              "JS per CPU s", "1 thread per CPU s");
-  for (int batch : {1, 32, 256}) {
-    panic::models::native::SetGemmThreads(1);
-    const Rate one = Throughput(*model, captions, batch, 1, seconds);
-    const Rate two_callers = Throughput(*model, captions, batch, 2, seconds);
-    panic::models::native::SetGemmThreads(2);
-    const Rate two_gemm = Throughput(*model, captions, batch, 1, seconds);
-    double ref = 0, ref_cpu = 0;
-    if (js.is_object()) {
-      ref = js["texts_per_second"].value(std::to_string(batch), 0.0);
-      ref_cpu = js["texts_per_cpu_second"].value(std::to_string(batch), 0.0);
+  auto cell = [](double v, double against) {
+    char s[64];
+    if (against > 0) {
+      std::snprintf(s, sizeof s, "%.0f (%.1fx)", v, v / against);
+    } else {
+      std::snprintf(s, sizeof s, "%.0f", v);
     }
-    auto cell = [](double v, double against) {
-      char s[64];
-      if (against > 0) {
-        std::snprintf(s, sizeof s, "%.0f (%.1fx)", v, v / against);
-      } else {
-        std::snprintf(s, sizeof s, "%.0f", v);
+    return std::string(s);
+  };
+  auto table = [&](const UseLiteModel& m) {
+    const bool blas = m.gemm_kernel() == GemmKernel::kOpenBlas;
+    std::printf("\n%s: texts per second (ratio to the reference)\n",
+                panic::models::native::GemmKernelDescription(m.gemm_kernel()));
+    std::printf("%6s %10s %14s %14s %20s | %12s %18s\n", "batch", "JS", "1 thread", "2 callers",
+                "1 caller, 2 threads", "JS per CPU s", "1 thread per CPU s");
+    for (int batch : {1, 32, 256}) {
+      panic::models::native::SetGemmThreads(1);
+      const Rate one = Throughput(m, captions, batch, 1, seconds);
+      const Rate two_callers = Throughput(m, captions, batch, 2, seconds);
+      Rate two_gemm;
+      if (blas) {
+        panic::models::native::SetGemmThreads(2);
+        two_gemm = Throughput(m, captions, batch, 1, seconds);
+        panic::models::native::SetGemmThreads(1);
       }
-      return std::string(s);
-    };
-    std::printf("%6d %10.0f %14s %14s %20s | %12.0f %14s\n", batch, ref, cell(one.per_second, ref).c_str(),
-                cell(two_callers.per_second, ref).c_str(), cell(two_gemm.per_second, ref).c_str(), ref_cpu,
-                cell(one.per_cpu_second, ref_cpu).c_str());
-  }
+      double ref = 0, ref_cpu = 0;
+      if (js.is_object()) {
+        ref = js["texts_per_second"].value(std::to_string(batch), 0.0);
+        ref_cpu = js["texts_per_cpu_second"].value(std::to_string(batch), 0.0);
+      }
+      std::printf("%6d %10.0f %14s %14s %20s | %12.0f %18s\n", batch, ref, cell(one.per_second, ref).c_str(),
+                  cell(two_callers.per_second, ref).c_str(), blas ? cell(two_gemm.per_second, ref).c_str() : "-",
+                  ref_cpu, cell(one.per_cpu_second, ref_cpu).c_str());
+    }
+  };
+  table(*model);
+  if (blas_model) table(*blas_model);
   return 0;
 }

@@ -220,6 +220,36 @@ TEST(UseLite, EmbeddingsMatchTheJavaScriptReference) {
             << " texts: 1 - " << std::scientific << std::setprecision(2) << 1 - worst << std::defaultfloat << "\n";
 }
 
+// Both matrix-product kernels (gemm.h) meet the reference, and agree with each other: the
+// default one (AVX-512 where the CPU has it) through SharedModel, OpenBLAS loaded here.
+TEST(UseLite, OpenBlasAndDefaultKernelsAgree) {
+  UseLiteModel* model = SharedModel();
+  ASSERT_NE(model, nullptr);
+  auto blas = UseLiteModel::LoadDefault(GemmKernel::kOpenBlas);
+  ASSERT_TRUE(blas.ok()) << blas.status().ToString();
+  EXPECT_EQ((*blas)->gemm_kernel(), GemmKernel::kOpenBlas);
+  EXPECT_EQ(model->gemm_kernel(), BestGemmKernel());
+  std::cout << "[ USELite  ] default kernel: " << GemmKernelDescription(model->gemm_kernel()) << "\n";
+  const auto cases = ReferenceCases();
+  std::vector<std::string> texts;
+  for (const auto& c : cases) texts.push_back(c.text);
+  const auto ours = model->EmbedTexts(texts);
+  const auto theirs = (*blas)->EmbedTexts(texts);
+  double worst_reference = 1, worst_between = 1;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const double reference = Cosine(theirs[i], cases[i].embedding);
+    const double between = Cosine(ours[i], theirs[i]);
+    worst_reference = std::min(worst_reference, reference);
+    worst_between = std::min(worst_between, between);
+    EXPECT_GE(reference, 0.9999) << "OpenBLAS, text: " << nlohmann::json(cases[i].text).dump();
+    EXPECT_GE(between, 0.99999) << "text: " << nlohmann::json(cases[i].text).dump();
+    EXPECT_LT(MaxAbsDifference(ours[i], theirs[i]), 1e-4) << nlohmann::json(cases[i].text).dump();
+  }
+  std::cout << "[ USELite  ] OpenBLAS kernel: min cosine with the reference 1 - " << std::scientific
+            << std::setprecision(2) << 1 - worst_reference << ", with the default kernel 1 - " << 1 - worst_between
+            << std::defaultfloat << "\n";
+}
+
 TEST(UseLite, ABatchGivesWhatEachTextGivesAlone) {
   UseLiteModel* model = SharedModel();
   ASSERT_NE(model, nullptr);

@@ -1,27 +1,71 @@
-// Single-precision matrix products for the native models, on OpenBLAS.
+// Single-precision matrix products for the native models.
 //
-// All matrices are row-major. OpenBLAS picks its kernel for the CPU at run time (AVX2,
-// AVX-512, …), which is what makes the native models fast without building for one CPU.
+// All matrices are row-major. Two kernels:
+//  - kAvx512: our own packed product (gemm_avx512.{h,cpp}), for CPUs with AVX-512F. The
+//    right-hand matrices are model weights, so they are packed once (PackedMatrix) and each
+//    product only packs its left-hand rows.
+//  - kOpenBlas: cblas_sgemm, for every other CPU. OpenBLAS picks its kernels at run time; on
+//    the AMD EPYC machines here the environment sets OPENBLAS_CORETYPE=Haswell (older
+//    OpenBLAS builds crash or compute wrong results with their AVX-512 kernels on these
+//    CPUs), so OpenBLAS runs its AVX2 kernels there, at about half the AVX-512 speed.
+// BestGemmKernel() chooses at run time (__builtin_cpu_supports("avx512f")).
 //
-// Thread safety: Gemm may be called from several threads at once. SetGemmThreads changes
-// a process-wide setting.
+// Thread safety: Gemm and GemmAdd may be called from several threads at once (each thread
+// keeps its own scratch). SetGemmThreads changes a process-wide OpenBLAS setting.
 #pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
 
 namespace panic::models::native {
 
+enum class GemmKernel { kOpenBlas, kAvx512 };
+class PackedMatrix;
+
+// C[m×n] += A[m×k] · B (leading dimensions lda, ldc); then C = max(C, 0) when relu.
+void GemmAdd(int m, const float* a, int lda, const PackedMatrix& b, float* c, int ldc, bool relu = false);
+
+// kAvx512 when the CPU (and the OS) support AVX-512F, else kOpenBlas.
+GemmKernel BestGemmKernel();
+// "AVX-512 (panic-tda)" or "OpenBLAS <its kernel family>", for benchmarks and logs.
+const char* GemmKernelDescription(GemmKernel kernel);
+
 // C[m×n] = alpha · A[m×k] · B[k×n] + beta · C, with leading dimensions lda, ldb, ldc;
-// B is read transposed (B is then n×k) when transpose_b.
+// B is read transposed (B is then n×k) when transpose_b. Always OpenBLAS.
 void Gemm(int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
           bool transpose_b, float beta, float* c, int ldc);
 
-// The number of threads one Gemm call may use (OpenBLAS's own pool). 1 when callers
+// A constant right-hand matrix B (k × n, row-major, contiguous), prepared for `kernel`:
+// packed into the AVX-512 kernel's panels, or (OpenBLAS) referenced as is — then `b` must
+// outlive the PackedMatrix. Asking for kAvx512 on a CPU without AVX-512F gives kOpenBlas.
+class PackedMatrix {
+ public:
+  PackedMatrix() = default;
+  PackedMatrix(std::span<const float> b, int k, int n, GemmKernel kernel);
+
+  int rows() const { return k_; }
+  int cols() const { return n_; }
+  GemmKernel kernel() const { return kernel_; }
+
+ private:
+  struct Free {
+    void operator()(float* p) const;
+  };
+  friend void GemmAdd(int m, const float* a, int lda, const PackedMatrix& b, float* c, int ldc, bool relu);
+
+  const float* b_ = nullptr;
+  int k_ = 0, n_ = 0;
+  GemmKernel kernel_ = GemmKernel::kOpenBlas;
+  std::unique_ptr<float[], Free> packed_;  // kAvx512: 64-byte aligned panels
+};
+
+// The number of threads one OpenBLAS call may use (OpenBLAS's own pool). 1 when callers
 // parallelise themselves; by default OpenBLAS uses every core (or $OPENBLAS_NUM_THREADS).
+// The AVX-512 kernel always runs on the calling thread.
 void SetGemmThreads(int threads);
 
 // The kernel family OpenBLAS chose for this CPU ("Haswell", "SkylakeX", …), for benchmarks.
-// OpenBLAS 0.3.21 (Debian 12) gives AMD Zen 4 its AVX2 "Haswell" kernels; on such a CPU
-// OPENBLAS_CORETYPE=SkylakeX in the environment selects the AVX-512 ones, about twice as
-// fast (docs/USELITE.md).
 const char* GemmKernelName();
 
 }  // namespace panic::models::native

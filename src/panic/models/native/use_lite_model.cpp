@@ -59,9 +59,9 @@ void AddRows(float* c, int rows, std::span<const float> bias) {
   }
 }
 
-// C[rows × n] += A[rows × k] · W[k × n]
-void MultiplyAdd(const float* a, int rows, int k, std::span<const float> w, int n, float* c) {
-  Gemm(rows, n, k, 1.0f, a, k, w.data(), n, /*transpose_b=*/false, 1.0f, c, n);
+// C[rows × W.cols] += A[rows × W.rows] · W (then ReLU when relu).
+void MultiplyAdd(const float* a, int rows, const PackedMatrix& w, float* c, bool relu = false) {
+  GemmAdd(rows, a, w.rows(), w, c, w.cols(), relu);
 }
 
 }  // namespace
@@ -96,21 +96,21 @@ ModelInfo UseLiteModel::Info() {
 UseLiteModel::UseLiteModel(ConstructionKey, TfjsWeights weights, UnigramTokenizer tokenizer)
     : info_(Info()), weights_(std::move(weights)), tokenizer_(std::move(tokenizer)) {}
 
-Result<std::unique_ptr<UseLiteModel>> UseLiteModel::Load(const std::filesystem::path& dist_dir) {
+Result<std::unique_ptr<UseLiteModel>> UseLiteModel::Load(const std::filesystem::path& dist_dir, GemmKernel kernel) {
   PANIC_ASSIGN_OR_RETURN(TfjsWeights weights, TfjsWeights::Load(dist_dir / "model.json"));
   PANIC_ASSIGN_OR_RETURN(UnigramTokenizer tokenizer, UnigramTokenizer::LoadFile(dist_dir / "vocab.json"));
   auto model = std::make_unique<UseLiteModel>(ConstructionKey{}, std::move(weights), std::move(tokenizer));
-  Status bound = model->BindWeights();
+  Status bound = model->BindWeights(kernel);
   if (!bound.ok()) return bound.WithContext((dist_dir / "model.json").string());
   return model;
 }
 
-Result<std::unique_ptr<UseLiteModel>> UseLiteModel::LoadDefault() {
+Result<std::unique_ptr<UseLiteModel>> UseLiteModel::LoadDefault(GemmKernel kernel) {
   PANIC_ASSIGN_OR_RETURN(std::filesystem::path dir, FindNpmModelDir(kUseLitePackage, "dist", "model.json"));
-  return Load(dir);
+  return Load(dir, kernel);
 }
 
-Status UseLiteModel::BindWeights() {
+Status UseLiteModel::BindWeights(GemmKernel kernel) {
   const TfjsWeights& w = weights_;
   auto scalar = [&](const std::string& name) -> Result<float> {
     PANIC_ASSIGN_OR_RETURN(auto v, w.Floats(name, {}));
@@ -188,9 +188,14 @@ Status UseLiteModel::BindWeights() {
     PANIC_ASSIGN_OR_RETURN(L.ffn1_b, w.Floats(encode + "FFN/conv1/bias/ConcatPartitions/concat", {kFilter}));
     PANIC_ASSIGN_OR_RETURN(L.ffn2_w, w.Floats(stack + "FFN/conv2/Tensordot/Reshape_1", {kFilter, kHidden}));
     PANIC_ASSIGN_OR_RETURN(L.ffn2_b, w.Floats(encode + "FFN/conv2/bias/ConcatPartitions/concat", {kHidden}));
+    if (l > 0) L.qkv = PackedMatrix(L.qkv_w, d, 3 * d, kernel);
+    L.out = PackedMatrix(L.out_w, d, kHidden, kernel);
+    L.ffn1 = PackedMatrix(L.ffn1_w, kHidden, kFilter, kernel);
+    L.ffn2 = PackedMatrix(L.ffn2_w, kFilter, kHidden, kernel);
   }
   PANIC_ASSIGN_OR_RETURN(tanh_w_, w.Floats("module/Encoder_en/hidden_layers/tanh_layer_0/weights", {kHidden, kHidden}));
   PANIC_ASSIGN_OR_RETURN(tanh_b_, w.Floats("module/Encoder_en/hidden_layers/tanh_layer_0/bias", {kHidden}));
+  tanh_ = PackedMatrix(tanh_w_, kHidden, kHidden, kernel);
   PANIC_ASSIGN_OR_RETURN(l2_epsilon_,
                          scalar("module_apply_default/Encoder_en/hidden_layers/l2_normalize/Maximum/y"));
   if (!layers_[0].residual_w.empty() && layers_[0].d_in == kEmbeddingDepth) {
@@ -228,7 +233,8 @@ void UseLiteModel::PrecomputeLayer0Tables() {
        token_residual_.data(), kHidden);
   position_residual_.resize(static_cast<size_t>(kMaxTokens) * kHidden);
   FillRows(position_residual_.data(), kMaxTokens, L.residual_b);
-  MultiplyAdd(timing_.data(), kMaxTokens, d, L.residual_w, kHidden, position_residual_.data());
+  Gemm(kMaxTokens, kHidden, d, 1.0f, timing_.data(), d, L.residual_w.data(), kHidden, false, 1.0f,
+       position_residual_.data(), kHidden);
 }
 
 Result<std::vector<std::vector<float>>> UseLiteModel::EmbedBatch(std::span<const Payload> inputs) {
@@ -284,7 +290,7 @@ void UseLiteModel::EmbedChunk(const std::vector<std::vector<int32_t>>& ids, size
   Grow(s.normed, n_rows * kHidden);
   LayerNorm(s.h0.data(), rows, kHidden, L1.ln_scale, L1.ln_bias, layer_norm_epsilon_, s.normed.data());
   FillRows(s.qkv.data(), rows, L1.qkv_b);
-  MultiplyAdd(s.normed.data(), rows, kHidden, L1.qkv_w, 3 * kHidden, s.qkv.data());
+  MultiplyAdd(s.normed.data(), rows, L1.qkv, s.qkv.data());
   Attend(L1, text_begin, s);
   FinishLayer(L1, rows, s, s.h0.data());  // the residual is the layer's input itself
   const float* h = s.h0.data();
@@ -304,7 +310,7 @@ void UseLiteModel::EmbedChunk(const std::vector<std::vector<int32_t>>& ids, size
   }
   Grow(s.projected, count * kHidden);
   FillRows(s.projected.data(), static_cast<int>(count), tanh_b_);
-  MultiplyAdd(s.pooled.data(), static_cast<int>(count), kHidden, tanh_w_, kHidden, s.projected.data());
+  MultiplyAdd(s.pooled.data(), static_cast<int>(count), tanh_, s.projected.data());
   for (size_t t = 0; t < count; ++t) {
     std::vector<float>& v = out[first + t];
     const float* p = s.projected.data() + t * kHidden;
@@ -385,17 +391,16 @@ void UseLiteModel::Attend(const Layer& L, const std::vector<int>& text_begin, Sc
 void UseLiteModel::FinishLayer(const Layer& L, int rows, Scratch& s, float* y) const {
   const size_t n_rows = static_cast<size_t>(rows);
   AddRows(y, rows, L.out_b);
-  MultiplyAdd(s.attention.data(), rows, L.d_in, L.out_w, kHidden, y);
+  MultiplyAdd(s.attention.data(), rows, L.out, y);
 
   // y += ReLU(norm(y) · W1 + b1) · W2 + b2
   Grow(s.normed, n_rows * kHidden);
   LayerNorm(y, rows, kHidden, L.ffn_ln_scale, L.ffn_ln_bias, layer_norm_epsilon_, s.normed.data());
   Grow(s.hidden, n_rows * kFilter);
   FillRows(s.hidden.data(), rows, L.ffn1_b);
-  MultiplyAdd(s.normed.data(), rows, kHidden, L.ffn1_w, kFilter, s.hidden.data());
-  for (size_t i = 0; i < n_rows * kFilter; ++i) s.hidden[i] = std::max(s.hidden[i], 0.0f);
+  MultiplyAdd(s.normed.data(), rows, L.ffn1, s.hidden.data(), /*relu=*/true);
   AddRows(y, rows, L.ffn2_b);
-  MultiplyAdd(s.hidden.data(), rows, kFilter, L.ffn2_w, kHidden, y);
+  MultiplyAdd(s.hidden.data(), rows, L.ffn2, y);
 }
 
 }  // namespace panic::models::native

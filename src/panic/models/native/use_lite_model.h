@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "panic/models/model.h"
+#include "panic/models/native/gemm.h"
 #include "panic/models/native/sentencepiece_tokenizer.h"
 #include "panic/models/native/tfjs_weights.h"
 
@@ -37,9 +38,11 @@ class UseLiteModel final : public EmbeddingModel {
 
   // Loads dist/model.json, its shards and dist/vocab.json from `dist_dir`. IOError or
   // Corruption (naming the file or tensor) when they are unreadable or not this model.
-  static Result<std::unique_ptr<UseLiteModel>> Load(const std::filesystem::path& dist_dir);
+  // `kernel` runs the matrix products (gemm.h; the tests and the benchmark compare both).
+  static Result<std::unique_ptr<UseLiteModel>> Load(const std::filesystem::path& dist_dir,
+                                                    GemmKernel kernel = BestGemmKernel());
   // Load from the model cache (model_dir.h); NotFound with the install command when absent.
-  static Result<std::unique_ptr<UseLiteModel>> LoadDefault();
+  static Result<std::unique_ptr<UseLiteModel>> LoadDefault(GemmKernel kernel = BestGemmKernel());
 
   static ModelInfo Info();
   const ModelInfo& info() const override { return info_; }
@@ -49,6 +52,8 @@ class UseLiteModel final : public EmbeddingModel {
   std::vector<std::vector<float>> EmbedTexts(std::span<const std::string> texts) const;
 
   const UnigramTokenizer& tokenizer() const { return tokenizer_; }
+  // The kernel the products run on (kOpenBlas when kAvx512 was asked on a CPU without it).
+  GemmKernel gemm_kernel() const { return layers_[1].out.kernel(); }
 
   UseLiteModel(const UseLiteModel&) = delete;
   UseLiteModel& operator=(const UseLiteModel&) = delete;
@@ -72,10 +77,13 @@ class UseLiteModel final : public EmbeddingModel {
     std::span<const float> ffn_ln_scale, ffn_ln_bias;
     std::span<const float> ffn1_w, ffn1_b;         // 512 × 1536
     std::span<const float> ffn2_w, ffn2_b;         // 1536 × 512
+    // The products' weights, prepared once for the kernel (layer 0's qkv goes through the
+    // layer-0 tables instead).
+    PackedMatrix qkv, out, ffn1, ffn2;
   };
   struct Scratch;
 
-  Status BindWeights();
+  Status BindWeights(GemmKernel kernel);
   // Layer 0 reads the embedded tokens only through its layer norm, its qkv product and its
   // residual product; with x = 2·E[id] + timing(p) those products split into per-id and
   // per-position tables, computed here once (see docs/USELITE.md).
@@ -101,6 +109,7 @@ class UseLiteModel final : public EmbeddingModel {
   Layer layers_[2];
   float layer_norm_epsilon_ = 0;
   std::span<const float> tanh_w_, tanh_b_;  // 512 × 512
+  PackedMatrix tanh_;
   // Layer-0 tables: qkv = (token_qkv[id] + position_qkv[p] − mean(x)·qkv_column_sum) / σ(x)
   // + qkv_bias, and residual = token_residual[id] + position_residual[p].
   std::vector<float> token_qkv_, position_qkv_, qkv_column_sum_, qkv_bias_;  // 768 wide

@@ -1,0 +1,124 @@
+// Built with -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma (src/panic/CMakeLists.txt).
+// Only <immintrin.h>: no library template may be instantiated here, or the linker could keep
+// its AVX-512 copy for code that runs on any CPU (gemm_avx512.h).
+#include "panic/models/native/gemm_avx512.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#ifndef __AVX512F__
+#error "gemm_avx512.cpp must be compiled with -mavx512f (src/panic/CMakeLists.txt)"
+#endif
+#include <immintrin.h>
+
+namespace panic::models::native::avx512 {
+namespace {
+
+// C[R × 32] (+)= A-panel · B-panel over `kc`: a holds kc groups of kPanelRows floats (the
+// first R used), b kc rows of 32. `accumulate`: add to C (else overwrite); `relu`: clamp at 0.
+// Columns beyond the masks are neither read nor written.
+template <int R>
+__attribute__((always_inline)) inline void MicroKernel(int kc, const float* __restrict a,
+                                                       const float* __restrict b, float* c, long ldc,
+                                                       __mmask16 mask0, __mmask16 mask1, bool relu) {
+  __m512 acc0[R], acc1[R];
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r) {
+    acc0[r] = _mm512_setzero_ps();
+    acc1[r] = _mm512_setzero_ps();
+  }
+#pragma GCC unroll 2
+  for (int k = 0; k < kc; ++k) {
+    const __m512 b0 = _mm512_load_ps(b + k * kPanelWidth);
+    const __m512 b1 = _mm512_load_ps(b + k * kPanelWidth + 16);
+#pragma GCC unroll 12
+    for (int r = 0; r < R; ++r) {
+      const __m512 av = _mm512_set1_ps(a[k * kPanelRows + r]);
+      acc0[r] = _mm512_fmadd_ps(av, b0, acc0[r]);
+      acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
+    }
+  }
+  const __m512 zero = _mm512_setzero_ps();
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r) {
+    float* cr = c + r * ldc;
+    __m512 c0 = _mm512_add_ps(_mm512_maskz_loadu_ps(mask0, cr), acc0[r]);
+    __m512 c1 = _mm512_add_ps(_mm512_maskz_loadu_ps(mask1, cr + 16), acc1[r]);
+    if (relu) {  // max(c, 0) as std::max gives it (NaN stays)
+      c0 = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(c0, zero, _CMP_NLT_UQ), c0);
+      c1 = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(c1, zero, _CMP_NLT_UQ), c1);
+    }
+    _mm512_mask_storeu_ps(cr, mask0, c0);
+    _mm512_mask_storeu_ps(cr + 16, mask1, c1);
+  }
+}
+
+using KernelFn = void (*)(int, const float*, const float*, float*, long, __mmask16, __mmask16, bool);
+
+template <int R>
+void KernelRows(int kc, const float* a, const float* b, float* c, long ldc, __mmask16 mask0, __mmask16 mask1,
+                bool relu) {
+  MicroKernel<R>(kc, a, b, c, ldc, mask0, mask1, relu);
+}
+
+constexpr KernelFn kKernels[kPanelRows + 1] = {
+    nullptr,        KernelRows<1>, KernelRows<2>, KernelRows<3>,  KernelRows<4>,  KernelRows<5>, KernelRows<6>,
+    KernelRows<7>,  KernelRows<8>, KernelRows<9>, KernelRows<10>, KernelRows<11>, KernelRows<12>};
+
+// dst (panels of kPanelRows rows, each kc groups of kPanelRows floats, zero-padded) =
+// A[rows × kc] (leading dimension lda).
+void PackA(const float* a, long lda, int rows, int kc, float* dst) {
+  for (int p = 0; p < rows; p += kPanelRows) {
+    const int pr = rows - p < kPanelRows ? rows - p : kPanelRows;
+    float* panel = dst + static_cast<long>(p) * kc;
+    for (int r = 0; r < pr; ++r) {
+      const float* src = a + (p + r) * lda;
+      for (int k = 0; k < kc; ++k) panel[k * kPanelRows + r] = src[k];
+    }
+    for (int r = pr; r < kPanelRows; ++r) {
+      for (int k = 0; k < kc; ++k) panel[k * kPanelRows + r] = 0.0f;
+    }
+  }
+}
+
+}  // namespace
+
+void GemmAddPackedAvx512(int m, int n, int k, const float* a, int lda, const float* packed_b, float* c, int ldc,
+                         bool relu, float* scratch) {
+  if (m <= 0 || n <= 0) return;
+  const int panels = (n + kPanelWidth - 1) / kPanelWidth;
+  if (k <= 0) {  // C += 0, then the clamp
+    for (int i = 0; i < m && relu; ++i) {
+      float* ci = c + static_cast<long>(i) * ldc;
+      for (int j = 0; j < n; ++j) ci[j] = ci[j] > 0.0f ? ci[j] : 0.0f;
+    }
+    return;
+  }
+  for (int pc = 0; pc < k; pc += kDepthBlock) {
+    const int kc = k - pc < kDepthBlock ? k - pc : kDepthBlock;
+    const bool last_depth = pc + kc == k;
+    for (int ic = 0; ic < m; ic += kRowBlock) {
+      const int mc = m - ic < kRowBlock ? m - ic : kRowBlock;
+      PackA(a + static_cast<long>(ic) * lda + pc, lda, mc, kc, scratch);
+      for (int j = 0; j < panels; ++j) {
+        const int width = n - j * kPanelWidth < kPanelWidth ? n - j * kPanelWidth : kPanelWidth;
+        const __mmask16 mask0 = width >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << width) - 1);
+        const __mmask16 mask1 = width >= 32 ? 0xFFFF
+                                : width <= 16 ? 0
+                                              : static_cast<__mmask16>((1u << (width - 16)) - 1);
+        const float* b = packed_b + (static_cast<long>(j) * k + pc) * kPanelWidth;
+        float* cj = c + static_cast<long>(ic) * ldc + j * kPanelWidth;
+        for (int p = 0; p < mc; p += kPanelRows) {
+          const int rows = mc - p < kPanelRows ? mc - p : kPanelRows;
+          kKernels[rows](kc, scratch + static_cast<long>(p) * kc, b, cj + static_cast<long>(p) * ldc, ldc, mask0,
+                         mask1, relu && last_depth);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace panic::models::native::avx512
+#else  // not x86: never called (BestGemmKernel() is kOpenBlas)
+namespace panic::models::native::avx512 {
+void GemmAddPackedAvx512(int, int, int, const float*, int, const float*, float*, int, bool, float*) {}
+}  // namespace panic::models::native::avx512
+#endif
