@@ -21,8 +21,12 @@ namespace {
 
 bool CpuHasAvx512() {
 #if defined(__x86_64__) || defined(__i386__)
-  // libgcc's check includes the OS's support (XCR0) for the zmm state.
-  static const bool has = __builtin_cpu_supports("avx512f");
+  // libgcc's check includes the OS's support (XCR0) for the zmm state. __builtin_cpu_init
+  // first, in case this runs during static initialisation, before libgcc's own.
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") != 0;
+  }();
   return has;
 #else
   return false;
