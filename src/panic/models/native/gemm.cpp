@@ -40,16 +40,6 @@ float* AlignedFloats(size_t n) {
   return static_cast<float*>(p);
 }
 
-// The AVX-512 kernel's per-thread scratch for packed rows of A.
-float* Avx512Scratch() {
-  struct Buffer {
-    float* p = AlignedFloats(avx512::kScratchFloats);
-    ~Buffer() { std::free(p); }
-  };
-  thread_local Buffer buffer;
-  return buffer.p;
-}
-
 }  // namespace
 
 namespace avx512 {
@@ -100,7 +90,7 @@ PackedMatrix::PackedMatrix(std::span<const float> b, int k, int n, GemmKernel ke
 void GemmAdd(int m, const float* a, int lda, const PackedMatrix& b, float* c, int ldc, bool relu) {
   if (m <= 0 || b.n_ <= 0) return;
   if (b.kernel_ == GemmKernel::kAvx512) {
-    avx512::GemmAddPackedAvx512(m, b.n_, b.k_, a, lda, b.packed_.get(), c, ldc, relu, Avx512Scratch());
+    avx512::GemmAddPackedAvx512(m, b.n_, b.k_, a, lda, b.packed_.get(), c, ldc, relu);
     return;
   }
   Gemm(m, b.n_, b.k_, 1.0f, a, lda, b.b_, b.n_, /*transpose_b=*/false, 1.0f, c, ldc);

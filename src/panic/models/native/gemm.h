@@ -2,16 +2,17 @@
 //
 // All matrices are row-major. Two kernels:
 //  - kAvx512: our own packed product (gemm_avx512.{h,cpp}), for CPUs with AVX-512F. The
-//    right-hand matrices are model weights, so they are packed once (PackedMatrix) and each
-//    product only packs its left-hand rows.
+//    right-hand matrices are model weights, so they are packed once (PackedMatrix); the
+//    left-hand rows are read in place.
 //  - kOpenBlas: cblas_sgemm, for every other CPU. OpenBLAS picks its kernels at run time; on
 //    the AMD EPYC machines here the environment sets OPENBLAS_CORETYPE=Haswell (older
 //    OpenBLAS builds crash or compute wrong results with their AVX-512 kernels on these
 //    CPUs), so OpenBLAS runs its AVX2 kernels there, at about half the AVX-512 speed.
 // BestGemmKernel() chooses at run time (__builtin_cpu_supports("avx512f")).
 //
-// Thread safety: Gemm and GemmAdd may be called from several threads at once (each thread
-// keeps its own scratch). SetGemmThreads changes a process-wide OpenBLAS setting.
+// Thread safety: Gemm and GemmAdd may be called from several threads at once (a
+// PackedMatrix is never written after construction). SetGemmThreads changes a process-wide
+// OpenBLAS setting.
 #pragma once
 
 #include <cstddef>

@@ -12,11 +12,12 @@
 namespace panic::models::native::avx512 {
 namespace {
 
-// C[R × 32] (+)= A-panel · B-panel over `kc`: a holds kc groups of kPanelRows floats (the
-// first R used), b kc rows of 32. `accumulate`: add to C (else overwrite); `relu`: clamp at 0.
-// Columns beyond the masks are neither read nor written.
+// C[R × 32] += A[R × kc] · B-panel, then max(·, 0) when relu: a is row-major (leading
+// dimension lda; each depth step broadcasts one value of each of the R rows, read in place:
+// packing A cost more than it saved), b kc rows of 32. Columns beyond the masks are neither
+// read nor written.
 template <int R>
-__attribute__((always_inline)) inline void MicroKernel(int kc, const float* __restrict a,
+__attribute__((always_inline)) inline void MicroKernel(int kc, const float* __restrict a, long lda,
                                                        const float* __restrict b, float* c, long ldc,
                                                        __mmask16 mask0, __mmask16 mask1, bool relu) {
   __m512 acc0[R], acc1[R];
@@ -31,7 +32,7 @@ __attribute__((always_inline)) inline void MicroKernel(int kc, const float* __re
     const __m512 b1 = _mm512_load_ps(b + k * kPanelWidth + 16);
 #pragma GCC unroll 12
     for (int r = 0; r < R; ++r) {
-      const __m512 av = _mm512_set1_ps(a[k * kPanelRows + r]);
+      const __m512 av = _mm512_set1_ps(a[r * lda + k]);
       acc0[r] = _mm512_fmadd_ps(av, b0, acc0[r]);
       acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
     }
@@ -51,38 +52,22 @@ __attribute__((always_inline)) inline void MicroKernel(int kc, const float* __re
   }
 }
 
-using KernelFn = void (*)(int, const float*, const float*, float*, long, __mmask16, __mmask16, bool);
+using KernelFn = void (*)(int, const float*, long, const float*, float*, long, __mmask16, __mmask16, bool);
 
 template <int R>
-void KernelRows(int kc, const float* a, const float* b, float* c, long ldc, __mmask16 mask0, __mmask16 mask1,
-                bool relu) {
-  MicroKernel<R>(kc, a, b, c, ldc, mask0, mask1, relu);
+void KernelRows(int kc, const float* a, long lda, const float* b, float* c, long ldc, __mmask16 mask0,
+                __mmask16 mask1, bool relu) {
+  MicroKernel<R>(kc, a, lda, b, c, ldc, mask0, mask1, relu);
 }
 
 constexpr KernelFn kKernels[kPanelRows + 1] = {
     nullptr,        KernelRows<1>, KernelRows<2>, KernelRows<3>,  KernelRows<4>,  KernelRows<5>, KernelRows<6>,
     KernelRows<7>,  KernelRows<8>, KernelRows<9>, KernelRows<10>, KernelRows<11>, KernelRows<12>};
 
-// dst (panels of kPanelRows rows, each kc groups of kPanelRows floats, zero-padded) =
-// A[rows × kc] (leading dimension lda).
-void PackA(const float* a, long lda, int rows, int kc, float* dst) {
-  for (int p = 0; p < rows; p += kPanelRows) {
-    const int pr = rows - p < kPanelRows ? rows - p : kPanelRows;
-    float* panel = dst + static_cast<long>(p) * kc;
-    for (int r = 0; r < pr; ++r) {
-      const float* src = a + (p + r) * lda;
-      for (int k = 0; k < kc; ++k) panel[k * kPanelRows + r] = src[k];
-    }
-    for (int r = pr; r < kPanelRows; ++r) {
-      for (int k = 0; k < kc; ++k) panel[k * kPanelRows + r] = 0.0f;
-    }
-  }
-}
-
 }  // namespace
 
 void GemmAddPackedAvx512(int m, int n, int k, const float* a, int lda, const float* packed_b, float* c, int ldc,
-                         bool relu, float* scratch) {
+                         bool relu) {
   if (m <= 0 || n <= 0) return;
   const int panels = (n + kPanelWidth - 1) / kPanelWidth;
   if (k <= 0) {  // C += 0, then the clamp
@@ -97,7 +82,6 @@ void GemmAddPackedAvx512(int m, int n, int k, const float* a, int lda, const flo
     const bool last_depth = pc + kc == k;
     for (int ic = 0; ic < m; ic += kRowBlock) {
       const int mc = m - ic < kRowBlock ? m - ic : kRowBlock;
-      PackA(a + static_cast<long>(ic) * lda + pc, lda, mc, kc, scratch);
       for (int j = 0; j < panels; ++j) {
         const int width = n - j * kPanelWidth < kPanelWidth ? n - j * kPanelWidth : kPanelWidth;
         const __mmask16 mask0 = width >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << width) - 1);
@@ -108,8 +92,8 @@ void GemmAddPackedAvx512(int m, int n, int k, const float* a, int lda, const flo
         float* cj = c + static_cast<long>(ic) * ldc + j * kPanelWidth;
         for (int p = 0; p < mc; p += kPanelRows) {
           const int rows = mc - p < kPanelRows ? mc - p : kPanelRows;
-          kKernels[rows](kc, scratch + static_cast<long>(p) * kc, b, cj + static_cast<long>(p) * ldc, ldc, mask0,
-                         mask1, relu && last_depth);
+          kKernels[rows](kc, a + static_cast<long>(ic + p) * lda + pc, lda, b, cj + static_cast<long>(p) * ldc, ldc,
+                         mask0, mask1, relu && last_depth);
         }
       }
     }
@@ -119,6 +103,6 @@ void GemmAddPackedAvx512(int m, int n, int k, const float* a, int lda, const flo
 }  // namespace panic::models::native::avx512
 #else  // not x86: never called (BestGemmKernel() is kOpenBlas)
 namespace panic::models::native::avx512 {
-void GemmAddPackedAvx512(int, int, int, const float*, int, const float*, float*, int, bool, float*) {}
+void GemmAddPackedAvx512(int, int, int, const float*, int, const float*, float*, int, bool) {}
 }  // namespace panic::models::native::avx512
 #endif

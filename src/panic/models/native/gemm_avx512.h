@@ -15,9 +15,7 @@ namespace panic::models::native::avx512 {
 constexpr int kPanelWidth = 32;   // columns of B per panel: two zmm registers
 constexpr int kPanelRows = 12;    // rows of A per micro-kernel: 12 × 2 zmm accumulators
 constexpr int kDepthBlock = 256;  // k per pass: a 32 KiB B micro-panel stays in L1
-constexpr int kRowBlock = 120;    // rows of A packed per pass (kRowBlock·kDepthBlock floats, in L2)
-// Floats of the scratch GemmAddPackedAvx512 needs (64-byte aligned).
-constexpr int kScratchFloats = kRowBlock * kDepthBlock;
+constexpr int kRowBlock = 120;    // rows of A per pass: 120 × 256 floats stay in L2
 
 // Floats a packed k × n B takes.
 constexpr long PackedSize(int k, int n) {
@@ -27,9 +25,9 @@ constexpr long PackedSize(int k, int n) {
 // packed (PackedSize(k, n) floats) = b (k × n, leading dimension ldb) in the layout above.
 void PackB(const float* b, int k, int n, int ldb, float* packed);
 
-// C[m × n] += A[m × k] · B, B packed by PackB; then C = max(C, 0) when relu. `scratch`
-// holds kScratchFloats floats, 64-byte aligned. Only call when the CPU has AVX-512F.
+// C[m × n] += A[m × k] · B, B packed by PackB; then C = max(C, 0) when relu. Only call
+// when the CPU has AVX-512F.
 void GemmAddPackedAvx512(int m, int n, int k, const float* a, int lda, const float* packed_b, float* c, int ldc,
-                         bool relu, float* scratch);
+                         bool relu);
 
 }  // namespace panic::models::native::avx512

@@ -32,19 +32,19 @@ using StridedConst = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
 using Strided = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
 
 // out[r] = scale ⊙ (x[r] − mean) / sqrt(var + epsilon) + bias, over the last dimension.
+// Eigen's reductions run in vector lanes (a plain loop's float sum cannot be reordered).
 void LayerNorm(const float* x, int rows, int d, std::span<const float> scale, std::span<const float> bias,
                float epsilon, float* out) {
+  using ConstArray = Eigen::Map<const Eigen::ArrayXf>;
+  const ConstArray gamma(scale.data(), d), beta(bias.data(), d);
   for (int r = 0; r < rows; ++r) {
-    const float* xr = x + static_cast<size_t>(r) * d;
-    float* yr = out + static_cast<size_t>(r) * d;
-    float mean = 0;
-    for (int i = 0; i < d; ++i) mean += xr[i];
-    mean /= static_cast<float>(d);
-    float var = 0;
-    for (int i = 0; i < d; ++i) var += (xr[i] - mean) * (xr[i] - mean);
-    var /= static_cast<float>(d);
+    const ConstArray xr(x + static_cast<size_t>(r) * d, d);
+    Eigen::Map<Eigen::ArrayXf> yr(out + static_cast<size_t>(r) * d, d);
+    const float mean = xr.sum() / static_cast<float>(d);
+    yr = xr - mean;
+    const float var = yr.square().sum() / static_cast<float>(d);
     const float inv = 1.0f / std::sqrt(var + epsilon);
-    for (int i = 0; i < d; ++i) yr[i] = scale[i] * inv * (xr[i] - mean) + bias[i];
+    yr = gamma * inv * yr + beta;
   }
 }
 
