@@ -90,8 +90,11 @@ void GemmAddPackedAvx512(int m, int n, int k, const float* a, int lda, const flo
                                               : static_cast<__mmask16>((1u << (width - 16)) - 1);
         const float* b = packed_b + (static_cast<long>(j) * k + pc) * kPanelWidth;
         float* cj = c + static_cast<long>(ic) * ldc + j * kPanelWidth;
-        for (int p = 0; p < mc; p += kPanelRows) {
-          const int rows = mc - p < kPanelRows ? mc - p : kPanelRows;
+        for (int p = 0, rows = 0; p < mc; p += rows) {
+          // The last 13–17 rows as two near-equal tiles: a tile of few rows has too few
+          // independent accumulators to hide the FMA latency.
+          const int left = mc - p;
+          rows = left <= kPanelRows ? left : left < kPanelRows + kPanelRows / 2 ? (left + 1) / 2 : kPanelRows;
           kKernels[rows](kc, a + static_cast<long>(ic + p) * lda + pc, lda, b, cj + static_cast<long>(p) * ldc, ldc,
                          mask0, mask1, relu && last_depth);
         }
