@@ -13,6 +13,8 @@
 #   OURS_ONLY      "N:MAXDIM ..." run by panic-tda only (anchors would take too long or
 #                  too much memory there)
 #   THREADS        thread counts for panic-tda (default "1 2")
+#   REPEAT         runs per cell; the median wall time and the median peak RSS are
+#                  reported (default 3; the machine is shared and noisy)
 set -euo pipefail
 
 OURS=${1:-build/apps/panic-tda/panic-tda}
@@ -22,6 +24,7 @@ GUDHI_RIPSER=${GUDHI_RIPSER:-}
 CASES=${CASES:-"500:1 500:2 1000:1 1000:2 2000:1"}
 OURS_ONLY=${OURS_ONLY:-"2000:2 5000:1 5000:2"}
 THREADS=${THREADS:-"1 2"}
+REPEAT=${REPEAT:-3}
 HERE=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$WORK"
 
@@ -36,6 +39,20 @@ measure() {
   echo "$wall $rss"
 }
 
+# measure, REPEAT times; prints the median seconds and the median peak MiB.
+measure_median() {
+  local walls=() rsss=() w r
+  for ((k = 0; k < REPEAT; ++k)); do
+    read -r w r < <(measure "$@")
+    walls+=("$w")
+    rsss+=("$r")
+  done
+  local mw mr
+  mw=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
+  mr=$(printf '%s\n' "${rsss[@]}" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
+  echo "$mw $mr"
+}
+
 cloud() {  # N → path of the CSV cloud
   local n=$1 f="$WORK/walk_$1"
   [[ -f "$f.txt" ]] || /usr/bin/python3 "$HERE/walk_cloud.py" "$n" "$f" --seed 1
@@ -44,7 +61,7 @@ cloud() {  # N → path of the CSV cloud
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a == a) printf "%.2f", a / b; else print "–" }'; }
 
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ), median of $REPEAT runs"
 echo
 header="| N | maxdim | Debian ripser s (MiB) | GUDHI ripser s (MiB) |"
 sep="|---|---|---|---|"
@@ -61,11 +78,11 @@ for c in $CASES $OURS_ONLY; do
   row="| $n | $k |"
   best=""
   if [[ " $CASES " == *" $c "* ]]; then
-    read -r rt rm < <(measure "$RIPSER" --format point-cloud --dim "$k" "$f")
+    read -r rt rm < <(measure_median "$RIPSER" --format point-cloud --dim "$k" "$f")
     row+=" $rt ($rm) |"
     best=$rt
     if [[ -n "$GUDHI_RIPSER" ]]; then
-      read -r gt gm < <(measure "$GUDHI_RIPSER" --format point-cloud --dim "$k" "$f")
+      read -r gt gm < <(measure_median "$GUDHI_RIPSER" --format point-cloud --dim "$k" "$f")
       row+=" $gt ($gm) |"
       best=$(awk -v a="$rt" -v b="$gt" 'BEGIN { print (b < a ? b : a) }')
     else
@@ -75,7 +92,7 @@ for c in $CASES $OURS_ONLY; do
     row+=" – | – |"
   fi
   for t in $THREADS; do
-    read -r ot om < <(measure "$OURS" tda ph "$f" --maxdim "$k" --threads "$t" --output "$WORK/ours.txt")
+    read -r ot om < <(measure_median "$OURS" tda ph "$f" --maxdim "$k" --threads "$t" --output "$WORK/ours.txt")
     row+=" $ot ($om) | $(ratio "$ot" "${best:-0}") |"
   done
   echo "$row"
