@@ -473,8 +473,19 @@ class RipsReducer {
         } else if (cab == c) {
           continue;
         }
+        // Apparent pair with a cofacet (ZeroApparentCofacet, inlined): the candidate is
+        // at most the candidate of an edge of the triangle's diameter, and on these
+        // clouds it is usually that vertex itself, so it is tried before the scan below it.
         int w[3] = {a, b, c};
-        if (ZeroApparentCofacet(w, 3, diam) >= 0) continue;
+        const int end = dab == diam ? cab + 1 : dac == diam ? ca[c] : cb[c];  // candidate + 1
+        int v = end - 1;
+        if (v >= 0) {
+          const float* rc = d_.row(static_cast<size_t>(c));
+          if (v == a || v == b || v == c || ra[v] > diam || rb[v] > diam || rc[v] > diam) {
+            v = CofacetCandidateFixed<3>(w, diam, v);
+          }
+          if (v >= 0 && IsLatestFacet(w, 3, v, diam)) continue;
+        }
         const index_t idx = base_ab + c;
         if (pivots_.Find(static_cast<uint64_t>(idx)) != PivotMap::kEmpty) continue;
         out.push_back(Column{diam, idx});
