@@ -45,49 +45,46 @@ inline int ScanScalar(const float* const* r, const int* w, int lo, int end, floa
   return -1;
 }
 
+// The vector scans read unaligned blocks ending at the current top, so that the usual
+// short scan (the answer a few vertices below `end`) is one vector step, not a scalar
+// run up to an alignment boundary.
 template <int M>
 __attribute__((target("avx2"))) int ScanAvx2(const float* const* r, const int* w, int lo, int end,
                                               float bound) {
-  int v = end;
-  for (; v % 8 != 0 && v > lo; --v) {  // the top columns past the last full vector
-    if (Passes<M>(r, v - 1, bound) && !IsMember<M>(w, v - 1)) return v - 1;
-  }
   const __m256 b = _mm256_set1_ps(bound);
-  for (v -= 8; v >= lo; v -= 8) {
+  int v = end;
+  for (; v - 8 >= lo; v -= 8) {
     unsigned mask = 0xFF;
     for (int q = 0; q < M && mask; ++q) {
-      __m256 le = _mm256_cmp_ps(_mm256_loadu_ps(r[q] + v), b, _CMP_LE_OQ);
+      __m256 le = _mm256_cmp_ps(_mm256_loadu_ps(r[q] + v - 8), b, _CMP_LE_OQ);
       mask &= static_cast<unsigned>(_mm256_movemask_ps(le));
     }
     while (mask) {
       int bit = 31 - __builtin_clz(mask);
-      if (!IsMember<M>(w, v + bit)) return v + bit;
+      if (!IsMember<M>(w, v - 8 + bit)) return v - 8 + bit;
       mask &= ~(1u << bit);
     }
   }
-  return ScanScalar<M>(r, w, lo, v + 8, bound);  // the columns below the last full vector
+  return ScanScalar<M>(r, w, lo, v, bound);  // fewer than 8 columns left above lo
 }
 
 template <int M>
 __attribute__((target("avx512f"))) int ScanAvx512(const float* const* r, const int* w, int lo, int end,
                                                   float bound) {
-  int v = end;
-  for (; v % 16 != 0 && v > lo; --v) {  // the top columns past the last full vector
-    if (Passes<M>(r, v - 1, bound) && !IsMember<M>(w, v - 1)) return v - 1;
-  }
   const __m512 b = _mm512_set1_ps(bound);
-  for (v -= 16; v >= lo; v -= 16) {
+  int v = end;
+  for (; v - 16 >= lo; v -= 16) {
     unsigned mask = 0xFFFF;
     for (int q = 0; q < M && mask; ++q) {
-      mask &= _mm512_cmp_ps_mask(_mm512_loadu_ps(r[q] + v), b, _CMP_LE_OQ);
+      mask &= _mm512_cmp_ps_mask(_mm512_loadu_ps(r[q] + v - 16), b, _CMP_LE_OQ);
     }
     while (mask) {
       int bit = 31 - __builtin_clz(mask);
-      if (!IsMember<M>(w, v + bit)) return v + bit;
+      if (!IsMember<M>(w, v - 16 + bit)) return v - 16 + bit;
       mask &= ~(1u << bit);
     }
   }
-  return ScanScalar<M>(r, w, lo, v + 16, bound);  // the columns below the last full vector
+  return ScanScalar<M>(r, w, lo, v, bound);  // fewer than 16 columns left above lo
 }
 
 template <int M>
