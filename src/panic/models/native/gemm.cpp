@@ -86,17 +86,28 @@ PackedMatrix::PackedMatrix(std::span<const float> b, int k, int n, GemmKernel ke
   }
 }
 
-void GemmAdd(int m, const float* a, int lda, const PackedMatrix& b, float* c, int ldc, bool relu) {
-  if (m <= 0 || b.n_ <= 0) return;
+void GemmBias(int m, const float* a, int lda, const PackedMatrix& b, std::span<const float> bias, float* c, int ldc,
+              bool accumulate, bool relu) {
+  const int n = b.n_;
+  if (m <= 0 || n <= 0) return;
   if (b.kernel_ == GemmKernel::kAvx512) {
-    avx512::GemmAddPackedAvx512(m, b.n_, b.k_, a, lda, b.packed_.get(), c, ldc, relu);
+    avx512::GemmPackedAvx512(m, n, b.k_, a, lda, b.packed_.get(), bias.empty() ? nullptr : bias.data(), c, ldc,
+                             accumulate, relu);
     return;
   }
-  Gemm(m, b.n_, b.k_, 1.0f, a, lda, b.b_, b.n_, /*transpose_b=*/false, 1.0f, c, ldc);
+  float beta = accumulate ? 1.0f : 0.0f;
+  if (!bias.empty()) {  // C = (C or 0) + bias first, then C += A·B
+    for (int i = 0; i < m; ++i) {
+      float* ci = c + static_cast<size_t>(i) * ldc;
+      for (int j = 0; j < n; ++j) ci[j] = (accumulate ? ci[j] : 0.0f) + bias[j];
+    }
+    beta = 1.0f;
+  }
+  Gemm(m, n, b.k_, 1.0f, a, lda, b.b_, n, /*transpose_b=*/false, beta, c, ldc);
   if (relu) {
     for (int i = 0; i < m; ++i) {
       float* ci = c + static_cast<size_t>(i) * ldc;
-      for (int j = 0; j < b.n_; ++j) ci[j] = std::max(ci[j], 0.0f);
+      for (int j = 0; j < n; ++j) ci[j] = std::max(ci[j], 0.0f);
     }
   }
 }

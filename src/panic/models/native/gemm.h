@@ -24,8 +24,15 @@ namespace panic::models::native {
 enum class GemmKernel { kOpenBlas, kAvx512 };
 class PackedMatrix;
 
-// C[m×n] += A[m×k] · B (leading dimensions lda, ldc); then C = max(C, 0) when relu.
-void GemmAdd(int m, const float* a, int lda, const PackedMatrix& b, float* c, int ldc, bool relu = false);
+// C[m×n] = (accumulate ? C : 0) + A[m×k] · B + bias (leading dimensions lda, ldc; bias has n
+// values, or is empty); then C = max(C, 0) when relu. The AVX-512 kernel adds the bias and
+// applies the ReLU as it stores C (no separate pass over C).
+void GemmBias(int m, const float* a, int lda, const PackedMatrix& b, std::span<const float> bias, float* c, int ldc,
+              bool accumulate, bool relu = false);
+// C[m×n] += A[m×k] · B; then C = max(C, 0) when relu.
+inline void GemmAdd(int m, const float* a, int lda, const PackedMatrix& b, float* c, int ldc, bool relu = false) {
+  GemmBias(m, a, lda, b, {}, c, ldc, /*accumulate=*/true, relu);
+}
 
 // kAvx512 when the CPU (and the OS) support AVX-512F, else kOpenBlas.
 GemmKernel BestGemmKernel();
@@ -53,7 +60,8 @@ class PackedMatrix {
   struct Free {
     void operator()(float* p) const;
   };
-  friend void GemmAdd(int m, const float* a, int lda, const PackedMatrix& b, float* c, int ldc, bool relu);
+  friend void GemmBias(int m, const float* a, int lda, const PackedMatrix& b, std::span<const float> bias, float* c,
+                       int ldc, bool accumulate, bool relu);
 
   const float* b_ = nullptr;
   int k_ = 0, n_ = 0;

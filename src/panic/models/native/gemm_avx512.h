@@ -2,7 +2,7 @@
 //
 // gemm_avx512.cpp is the only source built with -mavx512f -mavx512bw -mavx512dq -mavx512vl
 // -mfma (src/panic/CMakeLists.txt); gemm.cpp calls it only when the CPU reports avx512f.
-// That file defines nothing but GemmAddPackedAvx512 (no inline library templates), so no
+// That file defines nothing but GemmPackedAvx512 (no inline library templates), so no
 // AVX-512 code can be picked by the linker for other sources.
 //
 // Layout of a packed B (k × n, row-major): panels of kPanelWidth columns, the last one padded
@@ -25,9 +25,9 @@ constexpr long PackedSize(int k, int n) {
 // packed (PackedSize(k, n) floats) = b (k × n, leading dimension ldb) in the layout above.
 void PackB(const float* b, int k, int n, int ldb, float* packed);
 
-// C[m × n] += A[m × k] · B, B packed by PackB; then C = max(C, 0) when relu. Only call
-// when the CPU has AVX-512F.
-void GemmAddPackedAvx512(int m, int n, int k, const float* a, int lda, const float* packed_b, float* c, int ldc,
-                         bool relu);
+// C[m × n] = (accumulate ? C : 0) + A[m × k] · B + bias (n floats, or null), B packed by
+// PackB; then C = max(C, 0) when relu. Only call when the CPU has AVX-512F.
+void GemmPackedAvx512(int m, int n, int k, const float* a, int lda, const float* packed_b, const float* bias,
+                      float* c, int ldc, bool accumulate, bool relu);
 
 }  // namespace panic::models::native::avx512

@@ -52,16 +52,10 @@ void FillRows(float* c, int rows, std::span<const float> bias) {
   for (int r = 0; r < rows; ++r) std::memcpy(c + static_cast<size_t>(r) * bias.size(), bias.data(), bias.size_bytes());
 }
 
-void AddRows(float* c, int rows, std::span<const float> bias) {
-  for (int r = 0; r < rows; ++r) {
-    float* cr = c + static_cast<size_t>(r) * bias.size();
-    for (size_t i = 0; i < bias.size(); ++i) cr[i] += bias[i];
-  }
-}
-
-// C[rows × W.cols] += A[rows × W.rows] · W (then ReLU when relu).
-void MultiplyAdd(const float* a, int rows, const PackedMatrix& w, float* c, bool relu = false) {
-  GemmAdd(rows, a, w.rows(), w, c, w.cols(), relu);
+// C[rows × W.cols] = (accumulate ? C : 0) + A[rows × W.rows] · W + bias, then ReLU when relu.
+void Product(const float* a, int rows, const PackedMatrix& w, std::span<const float> bias, float* c, bool accumulate,
+             bool relu = false) {
+  GemmBias(rows, a, w.rows(), w, bias, c, w.cols(), accumulate, relu);
 }
 
 }  // namespace
@@ -289,8 +283,7 @@ void UseLiteModel::EmbedChunk(const std::vector<std::vector<int32_t>>& ids, size
   const Layer& L1 = layers_[1];
   Grow(s.normed, n_rows * kHidden);
   LayerNorm(s.h0.data(), rows, kHidden, L1.ln_scale, L1.ln_bias, layer_norm_epsilon_, s.normed.data());
-  FillRows(s.qkv.data(), rows, L1.qkv_b);
-  MultiplyAdd(s.normed.data(), rows, L1.qkv, s.qkv.data());
+  Product(s.normed.data(), rows, L1.qkv, L1.qkv_b, s.qkv.data(), /*accumulate=*/false);
   Attend(L1, text_begin, s);
   FinishLayer(L1, rows, s, s.h0.data());  // the residual is the layer's input itself
   const float* h = s.h0.data();
@@ -309,8 +302,7 @@ void UseLiteModel::EmbedChunk(const std::vector<std::vector<int32_t>>& ids, size
     for (int i = 0; i < kHidden; ++i) pt[i] *= inv;
   }
   Grow(s.projected, count * kHidden);
-  FillRows(s.projected.data(), static_cast<int>(count), tanh_b_);
-  MultiplyAdd(s.pooled.data(), static_cast<int>(count), tanh_, s.projected.data());
+  Product(s.pooled.data(), static_cast<int>(count), tanh_, tanh_b_, s.projected.data(), /*accumulate=*/false);
   for (size_t t = 0; t < count; ++t) {
     std::vector<float>& v = out[first + t];
     const float* p = s.projected.data() + t * kHidden;
@@ -390,17 +382,14 @@ void UseLiteModel::Attend(const Layer& L, const std::vector<int>& text_begin, Sc
 
 void UseLiteModel::FinishLayer(const Layer& L, int rows, Scratch& s, float* y) const {
   const size_t n_rows = static_cast<size_t>(rows);
-  AddRows(y, rows, L.out_b);
-  MultiplyAdd(s.attention.data(), rows, L.out, y);
+  Product(s.attention.data(), rows, L.out, L.out_b, y, /*accumulate=*/true);
 
   // y += ReLU(norm(y) · W1 + b1) · W2 + b2
   Grow(s.normed, n_rows * kHidden);
   LayerNorm(y, rows, kHidden, L.ffn_ln_scale, L.ffn_ln_bias, layer_norm_epsilon_, s.normed.data());
   Grow(s.hidden, n_rows * kFilter);
-  FillRows(s.hidden.data(), rows, L.ffn1_b);
-  MultiplyAdd(s.normed.data(), rows, L.ffn1, s.hidden.data(), /*relu=*/true);
-  AddRows(y, rows, L.ffn2_b);
-  MultiplyAdd(s.hidden.data(), rows, L.ffn2, y);
+  Product(s.normed.data(), rows, L.ffn1, L.ffn1_b, s.hidden.data(), /*accumulate=*/false, /*relu=*/true);
+  Product(s.hidden.data(), rows, L.ffn2, L.ffn2_b, y, /*accumulate=*/true);
 }
 
 }  // namespace panic::models::native
