@@ -80,6 +80,7 @@ Result<EmbeddingsStageResult> ExecuteEmbeddingsStage(store::Store& store, models
                                                              static_cast<int64_t>(batch * threads), &cursor));
       if (todo.empty()) break;
       if (!model) {
+        ScopedTimer timer(model_ns);  // loading counts as model time
         PANIC_ASSIGN_OR_RETURN(model, registry.GetEmbedding(name));
       }
       const size_t slices = (todo.size() + batch - 1) / batch;

@@ -1,5 +1,5 @@
-// Where a stage's time goes: wall time, and the time spent inside model calls and the
-// persistence kernel, summed over the threads that made them. With one thread,
+// Where a stage's time goes: wall time, and the time spent inside model calls (and
+// model loading) and the persistence kernel, summed over the threads that made them. With one thread,
 // 1 − (model + kernel) / wall is the share spent in the engine itself (store, encoding,
 // scheduling) — what bench_pipeline reports.
 #pragma once
