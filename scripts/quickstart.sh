@@ -7,5 +7,4 @@ scripts/setup.sh build
 DB=${PANIC_TDA_DB:-$PWD/panic_tda.db}
 build/apps/panic-tda/panic-tda --db "$DB" experiment run examples/quickstart.json
 echo
-echo "database: $DB"
 build/apps/panic-tda/panic-tda --db "$DB" experiment show latest
