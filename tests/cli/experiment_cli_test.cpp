@@ -64,6 +64,12 @@ TEST(ExperimentCliTest, QuickstartCompletesWithRightCounts) {
   auto r = RunCli({"--db", db, "experiment", "run", testing::SourcePath("examples/quickstart.json")});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("completed"), std::string::npos) << r.out;
+  // Not a terminal: plain progress lines, each stage ending at 100 %.
+  EXPECT_NE(r.err.find("runs: 0/"), std::string::npos) << r.err;
+  for (const char* stage : {"runs", "embeddings", "diagrams"}) {
+    EXPECT_NE(r.err.find(std::string(stage) + ": "), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(r.err.find("\033["), std::string::npos) << "no terminal escapes when stderr is not a terminal";
   auto cfg = nlohmann::json::parse(testing::ReadFile(testing::SourcePath("examples/quickstart.json")));
   const int64_t runs = static_cast<int64_t>(cfg["networks"].size() * cfg["seeds"].size() * cfg["prompts"].size());
   const int64_t max_length = cfg["max_length"];

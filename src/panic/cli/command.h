@@ -45,6 +45,7 @@ struct Context {
   std::string db_path;
   bool json = false;
   bool stdout_is_tty = false;
+  bool stderr_is_tty = false;  // progress goes to stderr: a bar only when it is a terminal
   std::ostream& out;
   std::ostream& err;
 };

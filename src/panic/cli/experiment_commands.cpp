@@ -44,7 +44,7 @@ int Execute(store::Store& store, const std::string& experiment_id, const ParsedA
     return ReportError(Status::InvalidArgument("--threads: " + std::to_string(*threads) + " is not allowed (1..1024)"), ctx);
   }
   options.threads = static_cast<int>(*threads);
-  ProgressPrinter printer(ctx.err, ctx.stdout_is_tty);
+  ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
   options.progress = [&printer](const engine::ProgressEvent& e) { printer(e); };
   options.cancel = &InstallCancelHandlers();
 

@@ -120,7 +120,8 @@ Result<ParsedArgs> ParseCommandArgs(const CommandSpec& spec, const std::vector<s
 
 int Main(int argc, char** argv) {
   const char* env_db = std::getenv("PANIC_TDA_DB");
-  Context ctx{env_db && *env_db ? env_db : kDefaultDb, false, isatty(STDOUT_FILENO) == 1, std::cout, std::cerr};
+  Context ctx{env_db && *env_db ? env_db : kDefaultDb, false, isatty(STDOUT_FILENO) == 1,
+              isatty(STDERR_FILENO) == 1, std::cout, std::cerr};
   const std::vector<CommandSpec> cmds = AllCommands();
 
   // Global options may stand anywhere; the rest keeps its order.
