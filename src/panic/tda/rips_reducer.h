@@ -12,6 +12,10 @@
 //   taken is reduced at once, before its coboundary is fully enumerated.
 // - Clearing (Chen–Kerber): a simplex that was a pivot in dimension k − 1 is no column
 //   in dimension k.
+// - Dimension 0 is Prim's minimum spanning forest under the same total order (unique,
+//   so it pairs exactly the edges a union–find over the sorted edges would).
+// - The working coboundary is a lazy merge: each simplex added to a column is a cursor
+//   with only its next cofacet in the heap, advanced by a vectorised scan when popped.
 // Parallel work (the edge-candidate table, the column assembly) writes disjoint slots
 // or per-worker lists that are concatenated and sorted by the total order above, so the
 // columns, and hence the bars, are the same for any thread count.
