@@ -21,7 +21,7 @@ using testing::TempDir;
 constexpr const char* kConfig = R"({
   "networks": [["DummyT2I", "DummyI2T"]], "seeds": [1, 2, 3, 4, 5, 6, 7, 8], "prompts": ["a prompt"],
   "embedding_models": ["DummyText", "DummyVision", "DummyText2", "DummyVision2"], "max_length": 600,
-  "options": {"loop_detection": "off", "maxdim": 1}
+  "options": {"loop_detection": "off", "maxdim": 2}
 })";
 
 int64_t Scalar(const std::string& db, const std::string& sql) {
