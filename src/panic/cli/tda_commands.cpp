@@ -191,7 +191,7 @@ std::vector<CommandSpec> TdaCommands() {
   CommandSpec distance;
   distance.noun = "tda";
   distance.verb = "distance";
-  distance.summary = "Distance between one dimension of two persistence diagrams (NPZ files)";
+  distance.summary = "distance between one dimension of two persistence diagrams (NPZ files)";
   distance.arguments = "A.npz B.npz";
   distance.min_positional = distance.max_positional = 2;
   distance.options = {
