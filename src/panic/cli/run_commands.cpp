@@ -117,8 +117,6 @@ int DiagramCommand(const ParsedArgs& args, Context& ctx) {
   if (!opened.ok()) return ReportError(opened.status(), ctx);
   auto& store = opened->store;
   const std::string& id = opened->id;
-  auto run = store->GetRun(id);
-  if (!run.ok()) return ReportError(run.status(), ctx);
   auto available = store->DiagramModels(id);
   if (!available.ok()) return ReportError(available.status(), ctx);
   std::string model;

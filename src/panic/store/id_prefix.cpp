@@ -20,12 +20,10 @@ Result<std::string> ResolveIdPrefix(SqliteDb& db, const std::string& table, cons
                          db.Prepare("SELECT id FROM " + table + " WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 11"));
   q->Bind(1, lower).Bind(2, lower + "~");
   std::vector<std::string> matches;
-  while (true) {
-    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
-    if (!row) break;
-    matches.push_back(q->Text(0));
-  }
-  q->Reset();
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    matches.push_back(row.Text(0));
+    return Status::Ok();
+  }));
   if (matches.empty()) return Status::NotFound("no " + what + " with id '" + prefix + "'");
   if (matches.size() > 1) {
     std::string list;

@@ -98,15 +98,11 @@ int LatestSchemaVersion() { return static_cast<int>(Migrations().size()); }
 Result<int> CurrentSchemaVersion(SqliteDb& db) {
   PANIC_ASSIGN_OR_RETURN(Statement * exists,
                          db.Prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_version'"));
-  PANIC_ASSIGN_OR_RETURN(bool row, exists->Step());
-  int64_t n = row ? exists->Int(0) : 0;
-  exists->Reset();
+  PANIC_ASSIGN_OR_RETURN(int64_t n, exists->ScalarInt());
   if (n == 0) return 0;
   PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare("SELECT max(version) FROM schema_version"));
-  PANIC_ASSIGN_OR_RETURN(bool has, q->Step());
-  int version = has && !q->IsNull(0) ? static_cast<int>(q->Int(0)) : 0;
-  q->Reset();
-  return version;
+  PANIC_ASSIGN_OR_RETURN(int64_t version, q->ScalarInt());
+  return static_cast<int>(version);
 }
 
 Status MigrateToLatest(SqliteDb& db) {

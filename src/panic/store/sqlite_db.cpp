@@ -51,6 +51,14 @@ Status Statement::Run() {
   return Status::Ok();
 }
 
+Result<int64_t> Statement::ScalarInt() {
+  Result<bool> row = Step();
+  if (!row.ok()) return row.status();
+  const int64_t value = *row && !IsNull(0) ? Int(0) : 0;
+  Reset();
+  return value;
+}
+
 void Statement::Reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);

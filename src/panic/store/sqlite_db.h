@@ -43,6 +43,23 @@ class Statement {
   Result<bool> Step();
   // Steps to completion (for statements without rows) and resets for reuse.
   Status Run();
+  // Calls fn(*this) for each row (fn returns Status; a non-OK one stops the scan and is
+  // returned). The statement is reset afterwards, on every path.
+  template <typename Fn>
+  Status ForEachRow(Fn&& fn) {
+    Status status;
+    while (status.ok()) {
+      Result<bool> row = Step();
+      if (!row.ok()) return row.status();  // Step resets on error
+      if (!*row) break;
+      status = fn(static_cast<const Statement&>(*this));
+    }
+    Reset();
+    return status;
+  }
+  // The first column of the first row as an integer (0 when there is no row or it is
+  // NULL), for count(*)-style queries; resets the statement.
+  Result<int64_t> ScalarInt();
   void Reset();
 
   bool IsNull(int col) const;

@@ -14,12 +14,10 @@ Result<std::vector<std::pair<std::string, int64_t>>> Store::ListRunsNeedingDiagr
       "GROUP BY r.id HAVING count(*) >= 2 ORDER BY r.run_number"));
   q->Bind(1, experiment_id).Bind(2, model);
   std::vector<std::pair<std::string, int64_t>> out;
-  while (true) {
-    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
-    if (!row) break;
-    out.emplace_back(q->Text(0), q->Int(1));
-  }
-  q->Reset();
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    out.emplace_back(row.Text(0), row.Int(1));
+    return Status::Ok();
+  }));
   return out;
 }
 
@@ -29,10 +27,7 @@ Result<int64_t> Store::CountRunsWithPoints(const std::string& experiment_id, con
       "JOIN embeddings e ON e.invocation_id = i.id AND e.embedding_model = ?2 "
       "WHERE r.experiment_id = ?1 GROUP BY r.id HAVING count(*) >= 2)"));
   q->Bind(1, experiment_id).Bind(2, model);
-  PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
-  int64_t n = row ? q->Int(0) : 0;
-  q->Reset();
-  return n;
+  return q->ScalarInt();
 }
 
 Result<int64_t> Store::CountRunsWithOutputs(const std::string& experiment_id, OutputType type, int64_t at_least) {
@@ -40,10 +35,7 @@ Result<int64_t> Store::CountRunsWithOutputs(const std::string& experiment_id, Ou
       "SELECT count(*) FROM (SELECT r.id FROM runs r JOIN invocations i ON i.run_id = r.id "
       "WHERE r.experiment_id = ?1 AND i.type = ?2 GROUP BY r.id HAVING count(*) >= ?3)"));
   q->Bind(1, experiment_id).Bind(2, type == OutputType::kText ? "text" : "image").Bind(3, at_least);
-  PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
-  int64_t n = row ? q->Int(0) : 0;
-  q->Reset();
-  return n;
+  return q->ScalarInt();
 }
 
 Status Store::PutDiagram(const PersistenceDiagramRecord& d) {
@@ -90,12 +82,10 @@ Result<std::vector<std::string>> Store::DiagramModels(const std::string& run_id)
       "SELECT embedding_model FROM persistence_diagrams WHERE run_id = ? ORDER BY embedding_model"));
   q->Bind(1, run_id);
   std::vector<std::string> out;
-  while (true) {
-    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
-    if (!row) break;
-    out.push_back(q->Text(0));
-  }
-  q->Reset();
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    out.push_back(row.Text(0));
+    return Status::Ok();
+  }));
   return out;
 }
 

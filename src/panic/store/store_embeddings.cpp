@@ -15,20 +15,18 @@ Result<std::vector<InvocationRecord>> Store::ListUnembedded(const std::string& e
   q->Bind(1, experiment_id).Bind(2, type == OutputType::kText ? "text" : "image").Bind(3, model).Bind(4, limit);
   q->Bind(5, cursor->run_number).Bind(6, cursor->sequence_number);
   std::vector<InvocationRecord> out;
-  while (true) {
-    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
-    if (!row) break;
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
     InvocationRecord r;
-    r.id = q->Text(0);
-    r.run_id = q->Text(1);
-    r.sequence_number = q->Int(2);
+    r.id = row.Text(0);
+    r.run_id = row.Text(1);
+    r.sequence_number = row.Int(2);
     r.type = type;
-    r.output_text = q->Text(3);
-    r.output_image = q->Blob(4);
-    *cursor = {q->Int(5), r.sequence_number};
+    r.output_text = row.Text(3);
+    r.output_image = row.Blob(4);
+    *cursor = {row.Int(5), r.sequence_number};
     out.push_back(std::move(r));
-  }
-  q->Reset();
+    return Status::Ok();
+  }));
   return out;
 }
 
@@ -52,18 +50,15 @@ Result<std::vector<std::vector<float>>> Store::LoadRunVectors(const std::string&
       "WHERE i.run_id = ? AND e.embedding_model = ? ORDER BY i.sequence_number"));
   q->Bind(1, run_id).Bind(2, model);
   std::vector<std::vector<float>> out;
-  while (true) {
-    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
-    if (!row) break;
-    auto v = DecodeVector(q->Blob(0));
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    auto v = DecodeVector(row.Blob(0));
     if (!v.ok()) {
-      std::string inv = q->Text(1);
-      q->Reset();
+      std::string inv = row.Text(1);
       return v.status().WithContext("embedding of invocation " + inv + " under " + model);
     }
     out.push_back(std::move(v).value());
-  }
-  q->Reset();
+    return Status::Ok();
+  }));
   return out;
 }
 
@@ -73,12 +68,10 @@ Result<std::map<std::string, std::vector<std::string>>> Store::EmbeddingModelsBy
       "WHERE i.run_id = ? ORDER BY e.embedding_model"));
   q->Bind(1, run_id);
   std::map<std::string, std::vector<std::string>> out;
-  while (true) {
-    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
-    if (!row) break;
-    out[q->Text(0)].push_back(q->Text(1));
-  }
-  q->Reset();
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    out[row.Text(0)].push_back(row.Text(1));
+    return Status::Ok();
+  }));
   return out;
 }
 

@@ -81,13 +81,11 @@ Result<std::vector<ExperimentRecord>> Store::ListExperiments() {
   PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare("SELECT " + std::string(kExperimentColumns) +
                                                      " FROM experiments ORDER BY created_at DESC, id DESC"));
   std::vector<ExperimentRecord> out;
-  while (true) {
-    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
-    if (!row) break;
-    PANIC_ASSIGN_OR_RETURN(ExperimentRecord e, ReadExperiment(*q));
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    PANIC_ASSIGN_OR_RETURN(ExperimentRecord e, ReadExperiment(row));
     out.push_back(std::move(e));
-  }
-  q->Reset();
+    return Status::Ok();
+  }));
   return out;
 }
 
@@ -132,49 +130,41 @@ Result<ExperimentCounts> Store::CountExperiment(const std::string& id) {
   PANIC_ASSIGN_OR_RETURN(Statement * runs, db_->Prepare(
       "SELECT coalesce(stop_reason, 'running'), count(*) FROM runs WHERE experiment_id = ? GROUP BY 1"));
   runs->Bind(1, id);
-  while (true) {
-    PANIC_ASSIGN_OR_RETURN(bool row, runs->Step());
-    if (!row) break;
-    std::string reason = runs->Text(0);
-    int64_t n = runs->Int(1);
+  PANIC_RETURN_IF_ERROR(runs->ForEachRow([&](const Statement& row) -> Status {
+    std::string reason = row.Text(0);
+    int64_t n = row.Int(1);
     c.runs_total += n;
     c.stop_reasons[reason] = n;
     if (reason == kStopFailed) c.runs_failed += n;
     else if (reason != "running") c.runs_finished += n;
-  }
-  runs->Reset();
+    return Status::Ok();
+  }));
   PANIC_ASSIGN_OR_RETURN(Statement * inv, db_->Prepare(
       "SELECT i.type, count(*) FROM invocations i JOIN runs r ON r.id = i.run_id WHERE r.experiment_id = ? "
       "GROUP BY i.type"));
   inv->Bind(1, id);
-  while (true) {
-    PANIC_ASSIGN_OR_RETURN(bool row, inv->Step());
-    if (!row) break;
-    (inv->Text(0) == "text" ? c.text_invocations : c.image_invocations) = inv->Int(1);
-  }
-  inv->Reset();
+  PANIC_RETURN_IF_ERROR(inv->ForEachRow([&](const Statement& row) -> Status {
+    (row.Text(0) == "text" ? c.text_invocations : c.image_invocations) = row.Int(1);
+    return Status::Ok();
+  }));
   c.invocations = c.text_invocations + c.image_invocations;
   PANIC_ASSIGN_OR_RETURN(Statement * emb, db_->Prepare(
       "SELECT e.embedding_model, count(*) FROM embeddings e JOIN invocations i ON i.id = e.invocation_id "
       "JOIN runs r ON r.id = i.run_id WHERE r.experiment_id = ? GROUP BY 1"));
   emb->Bind(1, id);
-  while (true) {
-    PANIC_ASSIGN_OR_RETURN(bool row, emb->Step());
-    if (!row) break;
-    c.embeddings[emb->Text(0)] = emb->Int(1);
-  }
-  emb->Reset();
+  PANIC_RETURN_IF_ERROR(emb->ForEachRow([&](const Statement& row) -> Status {
+    c.embeddings[row.Text(0)] = row.Int(1);
+    return Status::Ok();
+  }));
   PANIC_ASSIGN_OR_RETURN(Statement * pd, db_->Prepare(
       "SELECT d.embedding_model, sum(d.diagram_data IS NOT NULL), sum(d.error IS NOT NULL) "
       "FROM persistence_diagrams d JOIN runs r ON r.id = d.run_id WHERE r.experiment_id = ? GROUP BY 1"));
   pd->Bind(1, id);
-  while (true) {
-    PANIC_ASSIGN_OR_RETURN(bool row, pd->Step());
-    if (!row) break;
-    c.diagrams[pd->Text(0)] = pd->Int(1);
-    c.diagram_failures[pd->Text(0)] = pd->Int(2);
-  }
-  pd->Reset();
+  PANIC_RETURN_IF_ERROR(pd->ForEachRow([&](const Statement& row) -> Status {
+    c.diagrams[row.Text(0)] = row.Int(1);
+    c.diagram_failures[row.Text(0)] = row.Int(2);
+    return Status::Ok();
+  }));
   return c;
 }
 

@@ -75,13 +75,11 @@ Result<std::vector<InvocationRecord>> Store::ListInvocations(const std::string& 
                                                      " FROM invocations WHERE run_id = ? ORDER BY sequence_number"));
   q->Bind(1, run_id);
   std::vector<InvocationRecord> out;
-  while (true) {
-    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
-    if (!row) break;
-    PANIC_ASSIGN_OR_RETURN(InvocationRecord r, ReadInvocation(*q, with_outputs));
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    PANIC_ASSIGN_OR_RETURN(InvocationRecord r, ReadInvocation(row, with_outputs));
     out.push_back(std::move(r));
-  }
-  q->Reset();
+    return Status::Ok();
+  }));
   return out;
 }
 
@@ -102,12 +100,10 @@ Result<std::map<std::string, int64_t>> Store::InvocationCountsByRun(const std::s
       "WHERE r.experiment_id = ? GROUP BY i.run_id"));
   q->Bind(1, experiment_id);
   std::map<std::string, int64_t> out;
-  while (true) {
-    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
-    if (!row) break;
-    out[q->Text(0)] = q->Int(1);
-  }
-  q->Reset();
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    out[row.Text(0)] = row.Int(1);
+    return Status::Ok();
+  }));
   return out;
 }
 

@@ -33,13 +33,11 @@ Result<RunRecord> ReadRun(const Statement& q) {
 
 Result<std::vector<RunRecord>> ReadRuns(Statement* q) {
   std::vector<RunRecord> out;
-  while (true) {
-    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
-    if (!row) break;
-    PANIC_ASSIGN_OR_RETURN(RunRecord r, ReadRun(*q));
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    PANIC_ASSIGN_OR_RETURN(RunRecord r, ReadRun(row));
     out.push_back(std::move(r));
-  }
-  q->Reset();
+    return Status::Ok();
+  }));
   return out;
 }
 
