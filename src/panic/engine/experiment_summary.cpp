@@ -4,6 +4,14 @@
 
 namespace panic::engine {
 
+bool ExperimentSummary::AllWorkDone() const {
+  if (counts.runs_failed != 0 || counts.runs_finished != counts.runs_total) return false;
+  for (const auto& m : models) {
+    if (m.embeddings != m.embeddings_expected || m.diagrams != m.diagrams_expected) return false;
+  }
+  return true;
+}
+
 Result<ExperimentSummary> SummarizeExperiment(store::Store& store, const models::ModelRegistry& registry,
                                               const std::string& experiment_id) {
   ExperimentSummary s;

@@ -37,6 +37,10 @@ struct ExperimentSummary {
   std::vector<FailedRun> failed_runs;
   std::vector<EmbeddingModelProgress> models;
   std::string status;             // "not started", "running", "incomplete", "completed"
+
+  // Every run stopped without failing, every output has its vector under every model of
+  // its modality, and every run with ≥ 2 outputs has its diagrams: the experiment is complete.
+  bool AllWorkDone() const;
 };
 
 // `registry` tells each embedding model's modality; a model it does not know counts as text.

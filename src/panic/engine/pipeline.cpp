@@ -7,6 +7,7 @@
 #include "panic/core/time.h"
 #include "panic/engine/diagrams_stage.h"
 #include "panic/engine/embeddings_stage.h"
+#include "panic/engine/experiment_summary.h"
 #include "panic/engine/runs_stage.h"
 
 namespace panic::engine {
@@ -88,21 +89,11 @@ Result<PipelineResult> ExecuteExperiment(store::Store& store, models::ModelRegis
     result.diagrams_failed = pd.failed;
   }
 
-  // Complete: every run stopped, every output embedded by every model of its modality,
-  // every run with ≥ 2 points has its diagrams, and nothing failed.
-  PANIC_ASSIGN_OR_RETURN(store::ExperimentCounts counts, store.CountExperiment(experiment.id));
-  bool complete = counts.runs_failed == 0 && counts.runs_finished == counts.runs_total;
   for (const auto& model : experiment.embedding_models) {
-    const models::ModelInfo* info = registry.Find(model);
-    if (!info) return Status::NotFound("embedding model '" + model + "' is not available in this build");
-    const int64_t expected = info->kind == models::ModelKind::kTextEmbedding ? counts.text_invocations
-                                                                               : counts.image_invocations;
-    const int64_t have = counts.embeddings.count(model) ? counts.embeddings.at(model) : 0;
-    PANIC_ASSIGN_OR_RETURN(int64_t runs_with_points, store.CountRunsWithPoints(experiment.id, model));
-    const int64_t diagrams = counts.diagrams.count(model) ? counts.diagrams.at(model) : 0;
-    complete = complete && have == expected && diagrams == runs_with_points;
+    if (!registry.Find(model)) return Status::NotFound("embedding model '" + model + "' is not available in this build");
   }
-  result.completed = complete;
+  PANIC_ASSIGN_OR_RETURN(ExperimentSummary summary, SummarizeExperiment(store, registry, experiment.id));
+  result.completed = summary.AllWorkDone();
   PANIC_RETURN_IF_ERROR(store.SetExperimentCompleted(experiment.id, result.completed ? NowIso() : ""));
   return result;
 }
