@@ -5,16 +5,28 @@
 // k ≡ j mod kLanes), which the compiler turns into vector registers; the partial sums
 // are then added in a fixed order. Results are therefore deterministic, but differ from
 // a plain left-to-right sum by rounding in the last bits (relative 1e-16).
+//
+// With GCC on x86-64 each kernel is compiled three times (AVX-512, AVX2, baseline SSE2)
+// and the loader picks the best for the CPU (target_clones). The lanes are explicit in
+// the code and a·b + c is never contracted into an FMA (fp-contract=off; GCC contracts
+// by default where the CPU has FMA), so every version returns the same bits.
 #pragma once
 
 #include <cstddef>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define PANIC_ANALYSIS_VECTOR_CLONES \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), optimize("fp-contract=off")))
+#else
+#define PANIC_ANALYSIS_VECTOR_CLONES
+#endif
 
 namespace panic::analysis::internal {
 
 inline constexpr size_t kLanes = 8;
 
 template <typename T>
-double SquaredNorm(const T* x, size_t dim) {
+PANIC_ANALYSIS_VECTOR_CLONES double SquaredNorm(const T* x, size_t dim) {
   double lane[kLanes] = {};
   size_t k = 0;
   for (; k + kLanes <= dim; k += kLanes) {
@@ -34,7 +46,7 @@ double SquaredNorm(const T* x, size_t dim) {
 
 // Σ (x_k − y_k)², the difference taken in double.
 template <typename T, typename U>
-double SquaredDistance(const T* x, const U* y, size_t dim) {
+PANIC_ANALYSIS_VECTOR_CLONES double SquaredDistance(const T* x, const U* y, size_t dim) {
   double lane[kLanes] = {};
   size_t k = 0;
   for (; k + kLanes <= dim; k += kLanes) {
@@ -54,7 +66,7 @@ double SquaredDistance(const T* x, const U* y, size_t dim) {
 
 // Σ (a·x_k − y_k)²: the distance of the scaled vector a·x from y.
 template <typename T>
-double ScaledSquaredDistance(const T* x, double a, const double* y, size_t dim) {
+PANIC_ANALYSIS_VECTOR_CLONES double ScaledSquaredDistance(const T* x, double a, const double* y, size_t dim) {
   double lane[kLanes] = {};
   size_t k = 0;
   for (; k + kLanes <= dim; k += kLanes) {
