@@ -1,7 +1,12 @@
-"""Embedding models (sentence-transformers, transformers). Every vector is float32 of
-the model's dimension, L2-normalised."""
+"""Embedding models (sentence-transformers, transformers remote code), with the
+references' settings (the table in docs/PYTHON_WORKER.md). Every vector is float32 of
+the model's dimension, L2-normalised; texts and images are truncated by each model's own
+tokenizer or image processor, with its defaults."""
 from . import gpu
 from .base import IMAGE_EMBEDDING, TEXT_EMBEDDING
+from .gpu import no_options
+
+DIMENSION = 768
 
 
 def normalised(array):
@@ -12,25 +17,31 @@ def normalised(array):
 
 
 class SentenceTransformerModel(gpu.TorchModel):
+    """sentence-transformers 5.1: SentenceTransformer(repo, device=…, trust_remote_code=…)
+    and encode(texts, batch_size, convert_to_numpy, normalize_embeddings,
+    show_progress_bar). encode() returns the vectors in input order (it sorts by
+    length only inside)."""
+
     kind = TEXT_EMBEDDING
-    dimension = 768
+    dimension = DIMENSION
     requires = ("torch", "sentence_transformers", "numpy")
     max_batch = 64
+    estimate_gib = 0.5
     repo = ""
     prefix = ""
     trust_remote_code = False
 
     def load(self, options):
         from sentence_transformers import SentenceTransformer
-        self.model = SentenceTransformer(self.repo, device=gpu.device(), trust_remote_code=self.trust_remote_code)
+        no_options(self.name, options)
+        self.model = SentenceTransformer(self.repo, device=self.device, trust_remote_code=self.trust_remote_code)
         self.model.eval()
 
     def embed(self, inputs):
         texts = [self.prefix + t for t in inputs]
-        # encode() keeps the input order in its output (it sorts by length only inside).
-        vectors = self.model.encode(texts, convert_to_numpy=True, normalize_embeddings=True,
-                                    show_progress_bar=False)
-        return normalised(vectors)[:, :self.dimension]
+        vectors = self.model.encode(texts, batch_size=max(1, len(texts)), convert_to_numpy=True,
+                                    normalize_embeddings=True, show_progress_bar=False)
+        return normalised(vectors)
 
 
 class STSBMpnet(SentenceTransformerModel):
@@ -52,27 +63,39 @@ class STSBDistilRoberta(SentenceTransformerModel):
 
 
 class Nomic(SentenceTransformerModel):
+    """nomic-embed-text-v2-moe, as both references. It is trained with task prefixes;
+    the outputs are documents, so every text gets "search_document: " (the prompt the
+    references asked for with prompt_name="passage", which their encode override lost)."""
+
     name = "Nomic"
-    repo = "nomic-ai/nomic-embed-text-v1.5"
-    # The model is trained with task prefixes; outputs are documents, so every text
-    # gets the passage prefix (the Python reference lost it in its encode override).
+    repo = "nomic-ai/nomic-embed-text-v2-moe"
     prefix = "search_document: "
     trust_remote_code = True
     requires = ("torch", "sentence_transformers", "numpy", "einops")
-    description = "nomic-embed-text-v1.5 with the 'search_document: ' prefix, normalised, 768-d"
+    estimate_gib = 1.5
+    description = "nomic-embed-text-v2-moe with the 'search_document: ' prefix, normalised, 768-d"
 
 
 class JinaClip(gpu.TorchModel):
+    """jina-clip-v2's remote code: encode_text(texts, truncate_dim=768,
+    task="retrieval.query") and encode_image(images, truncate_dim=768), as both references
+    (Matryoshka truncation of its 1024-d vectors to the first 768)."""
+
     name = "JinaClip"
     kind = TEXT_EMBEDDING
-    dimension = 768
+    dimension = DIMENSION
+    repo = "jinaai/jina-clip-v2"
     requires = ("torch", "transformers", "numpy", "einops", "timm")
     max_batch = 64
+    estimate_gib = 2.0
     description = "jina-clip-v2 text tower (retrieval.query), truncated to 768-d, normalised"
 
     def load(self, options):
         from transformers import AutoModel
-        self.model = AutoModel.from_pretrained("jinaai/jina-clip-v2", trust_remote_code=True).to(gpu.device()).eval()
+        no_options(self.name, options)
+        self.model = AutoModel.from_pretrained(self.repo, trust_remote_code=True)
+        self.model.to(self.device)
+        self.model.eval()
 
     def embed(self, inputs):
         import torch
@@ -94,19 +117,26 @@ class JinaClipVision(JinaClip):
 
 
 class NomicVision(gpu.TorchModel):
+    """nomic-embed-vision-v1.5 as the Python reference: the image processor's defaults,
+    the CLS token of the last hidden state, L2-normalised."""
+
+    weight_attrs = ("model",)
     name = "NomicVision"
     kind = IMAGE_EMBEDDING
-    dimension = 768
+    dimension = DIMENSION
+    repo = "nomic-ai/nomic-embed-vision-v1.5"
     requires = ("torch", "transformers", "numpy", "einops")
     max_batch = 64
+    estimate_gib = 0.5
     description = "nomic-embed-vision-v1.5, CLS token, normalised, 768-d"
 
     def load(self, options):
         from transformers import AutoImageProcessor, AutoModel
-        self.device = gpu.device()
-        self.processor = AutoImageProcessor.from_pretrained("nomic-ai/nomic-embed-vision-v1.5")
-        self.model = AutoModel.from_pretrained("nomic-ai/nomic-embed-vision-v1.5",
-                                               trust_remote_code=True).to(self.device).eval()
+        no_options(self.name, options)
+        self.processor = AutoImageProcessor.from_pretrained(self.repo)
+        self.model = AutoModel.from_pretrained(self.repo, trust_remote_code=True)
+        self.model.to(self.device)
+        self.model.eval()
 
     def embed(self, inputs):
         import torch

@@ -1,18 +1,55 @@
-"""Helpers shared by the real (GPU) models. torch is imported only by callers that
-have been loaded, never at worker start-up."""
+"""What the real models share: the CUDA device (there is no CPU fallback), per-item
+seeded generators, and the TorchModel base whose weights the residency manager
+(residency.py) moves between the GPU and host memory. torch is imported only by
+models being loaded, never at worker start-up."""
 import random
 
 from .base import WorkerModel
+from .errors import PermanentError
+
+_cuda_visible = None
 
 
-def device():
+class NoCudaError(PermanentError):
+    pass
+
+
+def cuda_visible():
+    """Whether the CUDA driver reports a device, asked through libcuda without importing
+    torch (cheap enough for `list`). Cached for the life of the worker."""
+    global _cuda_visible
+    if _cuda_visible is None:
+        try:
+            import ctypes
+            cuda = ctypes.CDLL("libcuda.so.1")
+            count = ctypes.c_int(0)
+            _cuda_visible = cuda.cuInit(0) == 0 and cuda.cuDeviceGetCount(ctypes.byref(count)) == 0 and count.value > 0
+        except OSError:
+            _cuda_visible = False
+    return _cuda_visible
+
+
+def cuda_device():
+    """"cuda", or NoCudaError: like both references, the real models refuse to run on
+    the CPU (hours per step, and outputs that differ from GPU ones)."""
+    import sys
     import torch
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    if not torch.cuda.is_available():
+        raise NoCudaError("no CUDA GPU: torch %s in %s reports torch.cuda.is_available() = False (built for CUDA %s); "
+                          "the real models need an NVIDIA GPU" % (torch.__version__, sys.executable, torch.version.cuda))
+    return "cuda"
+
+
+def no_options(name, options):
+    if options:
+        raise PermanentError("%s takes no load options (got %s)" % (name, ", ".join(sorted(options))))
 
 
 def generators(seeds, dev):
     """One torch.Generator per item: seeded when the run's seed is not -1, else from a
-    fresh random seed (diffusers takes a list of generators, not a mix with None)."""
+    fresh random seed (diffusers takes a list of generators, not a mix with None). Each
+    item draws its initial noise from its own generator, so a seeded output does not
+    depend on the batch it was in."""
     import torch
     out = []
     for s in seeds:
@@ -22,32 +59,30 @@ def generators(seeds, dev):
     return out
 
 
-def free_cuda():
-    import gc
-    gc.collect()
-    try:
-        import torch
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
-    except ImportError:
-        pass
-
-
-def to_device(module, dev):
-    if module is not None and hasattr(module, "to"):
-        return module.to(dev)
-    return module
-
-
 class TorchModel(WorkerModel):
-    """A model whose weights live in one torch module or diffusers pipeline, held in the
-    attribute named by `weights`; releasing moves it to the CPU or drops it."""
+    """A model whose weights live in torch modules or diffusers pipelines.
 
-    weights = "model"
+    Subclasses load them in load(options) onto self.device and name them in
+    `weight_attrs`; place(device) moves them all. `estimate_gib` is the GPU memory of
+    the weights before a load has measured it (the residency manager makes that much
+    room before the first load)."""
 
-    def release(self, mode):
-        if mode == "cpu":
-            getattr(self, self.weights).to("cpu")
-        else:
-            setattr(self, self.weights, None)
-        free_cuda()
+    uses_gpu = True
+    weight_attrs = ("model",)
+    estimate_gib = 1.0
+    device = "cuda"
+
+    def init_device(self):
+        self.device = cuda_device()
+        return self.device
+
+    def place(self, device):
+        for attr in self.weight_attrs:
+            module = getattr(self, attr, None)
+            if module is not None:
+                module.to(device)  # torch modules and diffusers pipelines move in place
+        self.device = device
+
+    def unload(self):
+        for attr in self.weight_attrs:
+            setattr(self, attr, None)

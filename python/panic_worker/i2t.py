@@ -1,54 +1,86 @@
-"""Image-to-text models (transformers), with the references' settings. A seed other
-than -1 seeds torch before the call."""
+"""Image-to-text models (transformers), with the references' settings (the table in
+docs/PYTHON_WORKER.md). Each image is captioned on its own, after torch.manual_seed(seed)
+when the run is seeded, so a seeded caption does not depend on the batch it was in.
+
+Captions are stripped of surrounding whitespace and otherwise kept as the model wrote
+them: a model that answers nothing gives "" (stored as an empty text, embedded, and fed
+to the next model as an empty prompt), not a placeholder that no model wrote.
+"""
 from . import gpu
 from .base import I2T
+from .gpu import no_options
 
 
 def seed_torch(seed):
     import torch
     if seed != -1:
-        torch.manual_seed(int(seed))
+        torch.manual_seed(int(seed))  # seeds the CPU and every CUDA device
+
+
+def caption(text):
+    return text.strip()
 
 
 class Moondream(gpu.TorchModel):
+    """The 2025-01-09 revision's remote code (vikhyat/moondream, moondream/torch) builds
+    its layers, image crops and KV cache in float16 and decodes greedily (argmax), so
+    the seed has no effect. It is loaded without a torch_dtype, as the Python reference
+    did: a bfloat16 load fails at the first caption with a Half/BFloat16 mismatch. Its
+    image cropping imports pyvips (pip: pyvips and pyvips-binary, or Debian's libvips)."""
+
     name = "Moondream"
     kind = I2T
-    requires = ("torch", "transformers", "accelerate")
+    repo = "vikhyatk/moondream2"
+    revision = "2025-01-09"
+    requires = ("torch", "transformers", "einops", "pyvips")
     max_batch = 16
-    description = "moondream2 (vikhyatk), short caption"
+    estimate_gib = 4.0
+    description = "moondream2 (vikhyatk) revision 2025-01-09, float16 as its code builds it, short caption"
 
     def load(self, options):
-        import torch
         from transformers import AutoModelForCausalLM
-        self.device = gpu.device()
-        self.model = AutoModelForCausalLM.from_pretrained(
-            "vikhyatk/moondream2", revision="2025-01-09", trust_remote_code=True,
-            torch_dtype=torch.bfloat16 if self.device == "cuda" else torch.float32,
-            device_map={"": self.device})
+        no_options(self.name, options)
+        self.model = AutoModelForCausalLM.from_pretrained(self.repo, revision=self.revision, trust_remote_code=True)
+        self.model.to(self.device)
 
     def invoke(self, inputs, seeds):
         out = []
         for image, seed in zip(inputs, seeds):
             seed_torch(seed)
-            out.append(self.model.caption(image, length="short")["caption"].strip())
+            out.append(caption(self.model.caption(image, length="short")["caption"]))
         return out
 
 
 class BLIP2(gpu.TorchModel):
+    """As the Python reference: float16, max_length 50, 5 beams; a seeded run samples
+    (beam sampling with top_p 0.9), an unseeded one searches the beams deterministically
+    (the reference's do_sample = seed != -1). top_p is passed only when sampling, where
+    it acts; the reference passed it always, and without sampling it is ignored."""
+
+    weight_attrs = ("model",)
     name = "BLIP2"
     kind = I2T
+    repo = "Salesforce/blip2-opt-2.7b"
     requires = ("torch", "transformers", "accelerate")
     max_batch = 16
-    description = "BLIP-2 OPT-2.7b (Salesforce), max_length 50, 5 beams, sampling only when seeded"
+    estimate_gib = 8.0
+    description = "BLIP-2 OPT-2.7b (Salesforce), fp16, max_length 50, 5 beams, seeded runs sample with top_p 0.9"
 
     def load(self, options):
         import torch
         from transformers import Blip2ForConditionalGeneration, Blip2Processor
-        self.device = gpu.device()
-        self.dtype = torch.float16 if self.device == "cuda" else torch.float32
-        self.processor = Blip2Processor.from_pretrained("Salesforce/blip2-opt-2.7b")
-        self.model = Blip2ForConditionalGeneration.from_pretrained(
-            "Salesforce/blip2-opt-2.7b", torch_dtype=self.dtype).to(self.device)
+        no_options(self.name, options)
+        self.dtype = torch.float16
+        self.processor = Blip2Processor.from_pretrained(self.repo)
+        self.model = Blip2ForConditionalGeneration.from_pretrained(self.repo, torch_dtype=self.dtype)
+        self.model.to(self.device)
+
+    @staticmethod
+    def decoding(seed):
+        kwargs = {"max_length": 50, "num_beams": 5, "do_sample": seed != -1}
+        if kwargs["do_sample"]:
+            kwargs["top_p"] = 0.9
+        return kwargs
 
     def invoke(self, inputs, seeds):
         import torch
@@ -57,27 +89,34 @@ class BLIP2(gpu.TorchModel):
             seed_torch(seed)
             batch = self.processor(images=image, return_tensors="pt").to(self.device, self.dtype)
             with torch.inference_mode():
-                ids = self.model.generate(**batch, max_length=50, num_beams=5, do_sample=seed != -1)
-            out.append(self.processor.batch_decode(ids, skip_special_tokens=True)[0].strip())
+                ids = self.model.generate(**batch, **self.decoding(seed))
+            out.append(caption(self.processor.batch_decode(ids, skip_special_tokens=True)[0]))
         return out
 
 
 class Florence2(gpu.TorchModel):
+    """As the Elixir reference: florence-community/Florence-2-large-ft with transformers'
+    own Florence2ForConditionalGeneration (transformers >= 4.56), bfloat16, 3 beams, no
+    sampling. (microsoft/Florence-2-large's remote code fails to load on transformers
+    >= 4.54.)"""
+
     name = "Florence2"
     kind = I2T
-    requires = ("torch", "transformers", "accelerate", "timm", "einops")
-    max_batch = 16
-    description = "Florence-2-large (microsoft), detailed caption"
+    repo = "florence-community/Florence-2-large-ft"
     task = "<MORE_DETAILED_CAPTION>"
+    requires = ("torch", "transformers")
+    max_batch = 16
+    estimate_gib = 2.0
+    description = "Florence-2-large-ft (florence-community), bf16, <MORE_DETAILED_CAPTION>, 3 beams"
 
     def load(self, options):
         import torch
-        from transformers import AutoModelForCausalLM, AutoProcessor
-        self.device = gpu.device()
-        self.dtype = torch.float16 if self.device == "cuda" else torch.float32
-        self.model = AutoModelForCausalLM.from_pretrained(
-            "microsoft/Florence-2-large", torch_dtype=self.dtype, trust_remote_code=True).to(self.device)
-        self.processor = AutoProcessor.from_pretrained("microsoft/Florence-2-large", trust_remote_code=True)
+        from transformers import AutoProcessor, Florence2ForConditionalGeneration
+        no_options(self.name, options)
+        self.dtype = torch.bfloat16
+        self.model = Florence2ForConditionalGeneration.from_pretrained(self.repo, torch_dtype=self.dtype).eval()
+        self.model.to(self.device)
+        self.processor = AutoProcessor.from_pretrained(self.repo)
 
     def invoke(self, inputs, seeds):
         import torch
@@ -86,12 +125,10 @@ class Florence2(gpu.TorchModel):
             seed_torch(seed)
             batch = self.processor(text=self.task, images=image, return_tensors="pt").to(self.device, self.dtype)
             with torch.inference_mode():
-                ids = self.model.generate(input_ids=batch["input_ids"], pixel_values=batch["pixel_values"],
-                                          max_new_tokens=1024, num_beams=3, do_sample=False)
+                ids = self.model.generate(**batch, max_new_tokens=1024, num_beams=3, do_sample=False)
             text = self.processor.batch_decode(ids, skip_special_tokens=False)[0]
-            parsed = self.processor.post_process_generation(text, task=self.task,
-                                                            image_size=(image.width, image.height))
-            out.append(parsed[self.task].strip())
+            parsed = self.processor.post_process_generation(text, task=self.task, image_size=(image.width, image.height))
+            out.append(caption(parsed[self.task]))
         return out
 
 

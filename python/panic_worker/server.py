@@ -4,33 +4,22 @@ import sys
 import time
 import traceback
 
-from . import PROTOCOL_VERSION, WORKER_VERSION, dummy, embed, faults, i2t, protocol, t2i
-from .base import IMAGE_EMBEDDING, T2I, TEXT_EMBEDDING
+from . import PROTOCOL_VERSION, WORKER_VERSION, dummy, embed, errors, faults, gpu, i2t, protocol, residency, t2i
+from .base import I2T, IMAGE_EMBEDDING, T2I, TEXT_EMBEDDING
 
 CATALOG = {cls.name: cls for cls in dummy.MODELS + t2i.MODELS + i2t.MODELS + embed.MODELS}
-
-# Error texts that mean the CUDA context (and so this process) cannot be trusted any more.
-FATAL_MARKERS = ("CUDA error", "CUDA out of memory", "CUBLAS_STATUS", "cuDNN error", "device-side assert",
-                 "NCCL error")
 
 
 class RequestError(Exception):
     pass
 
 
-def is_fatal(exc):
-    if isinstance(exc, MemoryError):
-        return True
-    text = "%s: %s" % (type(exc).__name__, exc)
-    return any(marker in text for marker in FATAL_MARKERS) or type(exc).__name__ == "OutOfMemoryError"
-
-
 class Server:
-    def __init__(self, stdin, stdout, environ):
+    def __init__(self, stdin, stdout, environ, pool=None):
         self.stdin = stdin
         self.stdout = stdout
         self.faults = faults.Faults(environ)
-        self.loaded = {}
+        self.pool = pool or residency.ModelPool(CATALOG)
 
     # -- payloads -------------------------------------------------------------------
 
@@ -67,9 +56,7 @@ class Server:
 
     # -- models ---------------------------------------------------------------------
 
-    def model(self, name, options=None):
-        if name in self.loaded:
-            return self.loaded[name]
+    def check_model(self, name):
         cls = CATALOG.get(name)
         if cls is None:
             raise RequestError("unknown model %r (known: %s)" % (name, ", ".join(sorted(CATALOG))))
@@ -77,10 +64,7 @@ class Server:
         if missing:
             raise ModuleNotFoundError("%s needs the Python package(s) %s, not importable by %s"
                                       % (name, ", ".join(missing), sys.executable))
-        instance = cls()
-        instance.load(options or {})
-        self.loaded[name] = instance
-        return instance
+        return cls
 
     # -- ops ------------------------------------------------------------------------
 
@@ -89,51 +73,50 @@ class Server:
                 "python": sys.version.split()[0], "executable": sys.executable}, []
 
     def op_list(self, header, blobs):
-        return {"models": [CATALOG[n].describe() for n in sorted(CATALOG)]}, []
+        return {"models": [CATALOG[n].describe(gpu.cuda_visible) for n in sorted(CATALOG)]}, []
 
     def op_load(self, header, blobs):
         started = time.monotonic()
-        self.model(header["model"], header.get("options"))
-        return {"seconds": time.monotonic() - started}, []
+        self.check_model(header["model"])
+        self.pool.model(header["model"], header.get("options") or {})
+        return {"seconds": time.monotonic() - started, "resident": self.pool.resident()}, []
 
     def op_invoke(self, header, blobs):
-        model = self.model(header["model"])
-        if model.kind not in (T2I, "I2T"):
-            raise RequestError("%s is not a genAI model" % model.name)
-        source, target = model.modalities()
+        cls = self.check_model(header["model"])
+        if cls.kind not in (T2I, I2T):
+            raise RequestError("%s is not a genAI model" % cls.name)
+        source, target = cls.modalities()
         inputs = self.decode_inputs(header, blobs, source)
         seeds = header.get("seeds", [])
         if len(seeds) != len(inputs):
             raise RequestError("%d inputs but %d seeds" % (len(inputs), len(seeds)))
-        outputs = model.invoke(inputs, seeds)
+        outputs = self.pool.call(cls.name, lambda model: model.invoke(inputs, seeds))
         if len(outputs) != len(inputs):
-            raise RequestError("%s returned %d outputs for %d inputs" % (model.name, len(outputs), len(inputs)))
+            raise RequestError("%s returned %d outputs for %d inputs" % (cls.name, len(outputs), len(inputs)))
         items, out_blobs = self.encode_outputs(outputs, target)
         return {"outputs": items}, out_blobs
 
     def op_embed(self, header, blobs):
         import numpy as np
-        model = self.model(header["model"])
-        if model.kind not in (TEXT_EMBEDDING, IMAGE_EMBEDDING):
-            raise RequestError("%s is not an embedding model" % model.name)
-        inputs = self.decode_inputs(header, blobs, model.modalities()[0])
-        vectors = np.ascontiguousarray(model.embed(inputs), dtype="<f4")
-        if vectors.shape != (len(inputs), model.dimension):
+        cls = self.check_model(header["model"])
+        if cls.kind not in (TEXT_EMBEDDING, IMAGE_EMBEDDING):
+            raise RequestError("%s is not an embedding model" % cls.name)
+        inputs = self.decode_inputs(header, blobs, cls.modalities()[0])
+        vectors = np.ascontiguousarray(self.pool.call(cls.name, lambda model: model.embed(inputs)), dtype="<f4")
+        if vectors.shape != (len(inputs), cls.dimension):
             raise RequestError("%s returned shape %r for %d inputs of dimension %d"
-                               % (model.name, vectors.shape, len(inputs), model.dimension))
-        return {"count": len(inputs), "dimension": model.dimension, "blob": 0}, [vectors.tobytes()]
+                               % (cls.name, vectors.shape, len(inputs), cls.dimension))
+        return {"count": len(inputs), "dimension": cls.dimension, "blob": 0}, [vectors.tobytes()]
 
     def op_release(self, header, blobs):
+        """mode "unload" (default) drops the weights; "cpu" moves them to host memory,
+        and the model's next call moves them back."""
         mode = header.get("mode", "unload")
-        names = [header["model"]] if header.get("model") else list(self.loaded)
-        for name in names:
-            model = self.loaded.get(name)
-            if model is None:
-                continue
-            model.release(mode)
-            if mode == "unload":
-                del self.loaded[name]
-        return {"released": names}, []
+        if mode not in ("unload", "cpu"):
+            raise RequestError("release mode %r (expected 'unload' or 'cpu')" % mode)
+        names = [header["model"]] if header.get("model") else sorted(self.pool.slots)
+        self.pool.release(names, mode)
+        return {"released": names, "resident": self.pool.resident()}, []
 
     def op_echo(self, header, blobs):
         """The inputs back, untouched: the transport's own round trip (tests, benchmark)."""
@@ -149,19 +132,27 @@ class Server:
         rid = header.get("id")
         try:
             fault = self.faults.check(header)
-            if fault and faults.inject(fault, self.stdout) == "malformed":
+            acted = faults.inject(fault, self.stdout) if fault else None
+            if acted == "malformed":
                 return True
             handler = getattr(self, "op_" + str(header.get("op")), None)
             if handler is None:
                 raise RequestError("unknown op %r" % header.get("op"))
             reply, blobs = handler(header, frame.blobs)
+            if acted == "empty":
+                blobs = [b"" if item["type"] == "text" else blobs[item["blob"]] for item in reply["outputs"]]
             reply.update({"id": rid, "ok": True})
             protocol.write_frame(self.stdout, reply, blobs)
         except Exception as exc:  # every error goes back to the engine, typed
+            kind = errors.classify(exc)
             error = {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc(),
-                     "fatal": is_fatal(exc)}
-            protocol.write_frame(self.stdout, {"id": rid, "ok": False, "error": error})
-        return header.get("op") != "shutdown"
+                     "fatal": kind == "fatal", "oom": kind == "oom", "permanent": errors.is_permanent(exc)}
+        else:
+            return header.get("op") != "shutdown"
+        if error["oom"]:
+            self.pool.free_cache()  # the failed batch's tensors went with the exception
+        protocol.write_frame(self.stdout, {"id": rid, "ok": False, "error": error})
+        return True
 
     def serve(self):
         while True:
