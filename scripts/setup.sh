@@ -23,6 +23,7 @@ PACKAGES=(
   librapidcheck-dev                 # property tests
   python3 python3-numpy python3-pil python3-gudhi  # oracles: numpy reads our blobs, PIL/numpy run the reference recipes;
                                                    # also the Python model worker's dummy models
+  python3-torch                     # the Python worker's adapter tests (python/tests: CPU torch + stand-ins)
   openssl                           # checks the sha512 of fetched model packages
 )
 

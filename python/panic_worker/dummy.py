@@ -10,6 +10,7 @@ import secrets
 import time
 
 from .base import I2T, IMAGE_EMBEDDING, NON_DETERMINISTIC, T2I, TEXT_EMBEDDING, WorkerModel
+from .gpu import no_options
 
 IMAGE_SIZE = 256
 EMBEDDING_DIM = 768
@@ -33,6 +34,7 @@ class PyDummyT2I(WorkerModel):
 
     def load(self, options):
         from PIL import Image
+        no_options(self.name, options)
         self._image = Image
 
     def colour(self, prompt, seed):
@@ -55,6 +57,9 @@ class PyDummyI2T(WorkerModel):
     requires = ("PIL",)
     description = "worker twin of DummyI2T: 'dummy caption: <adjective> <noun> #<100-999>'"
 
+    def load(self, options):
+        no_options(self.name, options)
+
     def caption(self, image, seed):
         if seed == NON_DETERMINISTIC:
             return "dummy text caption " + secrets.token_hex(4)
@@ -76,6 +81,7 @@ class PyDummyText(WorkerModel):
 
     def load(self, options):
         import numpy
+        no_options(self.name, options)
         self._np = numpy
 
     def embed(self, inputs):
@@ -96,6 +102,7 @@ class PyDummyVision(WorkerModel):
 
     def load(self, options):
         import numpy
+        no_options(self.name, options)
         self._np = numpy
 
     def embed(self, inputs):

@@ -1,12 +1,17 @@
 // Whole experiments through the Python worker (PyDummy* models): equal to the same
 // experiment on the native dummies (counts, and outputs of seeded runs byte for byte);
 // completing despite a crash, a hang, a malformed frame and an exception injected
-// mid-experiment; an error that persists fails only the runs it hits, and resume
-// finishes them; configs naming a model whose Python package or interpreter is
-// missing are rejected before anything is written.
+// mid-experiment, and despite batches that run out of memory (halved, same outputs, no
+// restart); empty captions stored as "", embedded, and detected as a loop; an error
+// that persists fails only the runs it hits, and resume finishes them; configs naming
+// a model whose Python package or interpreter is missing, or an image size a model
+// does not take, are rejected before anything is written.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "models/python_worker_test_support.h"
+#include "panic/models/dummy/dummy_embeddings.h"
 #include "panic/engine/config_validation.h"
 #include "panic/engine/experiment_setup.h"
 #include "panic/engine/pipeline.h"
@@ -29,8 +34,9 @@ struct WorkerExperiment {
     registry.SetDiscoverer([w = worker](models::ModelRegistry& r) { return models::python::DiscoverPythonModels(r, w); });
     // The engine applies each experiment's options on top of the test's settings, as the
     // default registry does on top of DefaultWorkerSettings().
-    registry.AddOptionsHook([w = worker, b = base](const ExperimentOptions& o) {
+    registry.AddOptionsHook([w = worker, b = base, r = &registry](const ExperimentOptions& o) {
       w->UpdateSettings(models::python::ApplyExperimentOptions(*b, o));
+      return models::python::ValidatePythonModelOptions(o, *r, *w);
     });
   }
 
@@ -135,6 +141,98 @@ TEST(PythonWorkerPipelineTest, CompletesDespiteACrashAHangAMalformedFrameAndAnEx
   EXPECT_EQ(python.Sql(kSeededVectors), native.Sql(kSeededVectors));
 }
 
+TEST(PythonWorkerPipelineTest, BatchesThatRunOutOfMemoryAreHalvedWithTheSameOutputs) {
+  if (!HavePythonWorkerDeps()) GTEST_SKIP() << "needs /usr/bin/python3 with numpy and PIL";
+  TempDir state;
+  const json faults = json::array({{{"fault", "oom"}, {"op", "invoke"}, {"model", "PyDummyT2I"}, {"above", 1}, {"times", 0}},
+                                   {{"fault", "oom"}, {"op", "embed"}, {"model", "PyDummyText"}, {"above", 3}, {"times", 0}}});
+  WorkerExperiment native(TestWorkerSettings()), python(WithFaults(TestWorkerSettings(), faults, state.path()));
+  const std::string seeds = "[3, 11, 12]";
+  const std::string a = native.Create(Config("DummyT2I", "DummyI2T", "DummyText", "DummyVision", seeds, 8));
+  const std::string b = python.Create(Config("PyDummyT2I", "PyDummyI2T", "PyDummyText", "PyDummyVision", seeds, 8,
+                                             R"({"max_batch": {"PyDummyT2I": 4, "PyDummyText": 16}})"));
+  native.Execute(a);
+  const PipelineResult r = python.Execute(b);
+  EXPECT_TRUE(r.completed);
+  EXPECT_EQ(r.runs_failed, 0);
+  EXPECT_EQ(python.worker->FittedBatch("PyDummyT2I"), 1);
+  EXPECT_EQ(python.worker->FittedBatch("PyDummyText"), 2);
+  EXPECT_EQ(python.worker->starts(), 1) << "out of memory must not replace the worker";
+  EXPECT_EQ(python.Sql(kRunEnds), native.Sql(kRunEnds));
+  EXPECT_EQ(python.Sql(kSeededOutputs), native.Sql(kSeededOutputs));
+  EXPECT_EQ(python.Sql(kSeededVectors), native.Sql(kSeededVectors));
+}
+
+TEST(PythonWorkerPipelineTest, EmptyCaptionsAreStoredEmbeddedAndDetectedAsALoop) {
+  if (!HavePythonWorkerDeps()) GTEST_SKIP() << "needs /usr/bin/python3 with numpy and PIL";
+  TempDir state;
+  const json faults = json::array({{{"fault", "empty"}, {"op", "invoke"}, {"model", "PyDummyI2T"}, {"times", 0}}});
+  WorkerExperiment python(WithFaults(TestWorkerSettings(), faults, state.path()));
+  const std::string id = python.Create(Config("PyDummyT2I", "PyDummyI2T", "PyDummyText", "PyDummyVision", "[5, -1]", 9));
+  const PipelineResult r = python.Execute(id);
+  EXPECT_TRUE(r.completed);
+  EXPECT_EQ(r.runs_failed, 0);
+  // Seeded: prompt → image → "" → image of "" → "" again: a loop of length 2 at step 3.
+  EXPECT_EQ(python.Sql("SELECT DISTINCT stop_reason || ' ' || loop_length FROM runs WHERE seed = 5"), "duplicate 2\n");
+  EXPECT_EQ(python.Scalar("SELECT max(sequence_number) FROM invocations i JOIN runs r ON r.id = i.run_id WHERE r.seed = 5"), 3);
+  // Unseeded runs go to max_length, feeding "" as the prompt every other step.
+  EXPECT_EQ(python.Scalar("SELECT count(*) FROM invocations i JOIN runs r ON r.id = i.run_id WHERE r.seed = -1"), 18);
+  EXPECT_EQ(python.Scalar("SELECT count(*) FROM invocations WHERE type = 'text' AND output_text = ''"), 2 * 2 + 2 * 4);
+  EXPECT_EQ(python.Scalar("SELECT count(*) FROM invocations WHERE type = 'text' AND output_text IS NULL"), 0);
+  // Every empty caption has its text embedding: DummyText's recipe for "" (sum of code points 0).
+  auto empty_vector = models::DummyTextVector("");
+  ASSERT_TRUE(empty_vector.ok());
+  const std::string hex = python.Sql(
+      "SELECT DISTINCT hex(e.vector) FROM embeddings e JOIN invocations i ON i.id = e.invocation_id "
+      "WHERE i.output_text = '' AND e.embedding_model = 'PyDummyText'");
+  std::string expected_hex;
+  for (float f : *empty_vector) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(&f);
+    for (int k = 0; k < 4; ++k) {
+      static const char* digits = "0123456789ABCDEF";
+      expected_hex += digits[bytes[k] >> 4];
+      expected_hex += digits[bytes[k] & 15];
+    }
+  }
+  EXPECT_EQ(hex, expected_hex + "\n");
+  EXPECT_EQ(python.Scalar("SELECT count(*) FROM invocations i WHERE i.output_text = '' AND NOT EXISTS "
+                          "(SELECT 1 FROM embeddings e WHERE e.invocation_id = i.id)"),
+            0);
+  EXPECT_EQ(python.Scalar("SELECT count(*) FROM persistence_diagrams WHERE diagram_data IS NOT NULL"), 2 * 2 * 2);
+}
+
+TEST(PythonWorkerPipelineTest, ImageSizeIsCheckedAgainstTheModelsThatTakeIt) {
+  if (!HavePythonWorkerDeps()) GTEST_SKIP() << "needs /usr/bin/python3 with numpy and PIL";
+  WorkerExperiment python(TestWorkerSettings());
+  const struct {
+    const char* option;
+    const char* message;
+  } cases[] = {
+      {R"({"PyDummyT2I": 512})", "options.image_size.PyDummyT2I: PyDummyT2I takes no image size"},
+      {R"({"DummyT2I": 512})", "options.image_size.DummyT2I: DummyT2I takes no image size"},
+      {R"({"PyDummyI2T": 512})", "takes no image size"},
+      {R"({"FluxDev": 1000})", "options.image_size.FluxDev: 1000 is not allowed (a multiple of 16 from 256 to 2048 pixels)"},
+      {R"({"SD35Medium": 4096})", "options.image_size.SD35Medium: 4096 is not allowed"},
+      {R"({"Nope": 512})", "options.image_size.Nope: unknown model 'Nope'"},
+  };
+  for (const auto& c : cases) {
+    auto cfg = ParseExperimentConfig(Config("PyDummyT2I", "PyDummyI2T", "PyDummyText", "PyDummyVision", "[1]", 4,
+                                            std::string(R"({"image_size": )") + c.option + "}"),
+                                     "test");
+    ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+    Status s = ValidateConfigModels(*cfg, python.registry);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << c.option;
+    EXPECT_NE(s.message().find(c.message), std::string::npos) << s.message();
+  }
+  // A size the model takes passes (the model cannot run here, which is reported separately).
+  auto cfg = ParseExperimentConfig(Config("PyDummyT2I", "PyDummyI2T", "PyDummyText", "PyDummyVision", "[1]", 4,
+                                          R"({"image_size": {"SD35Medium": 512}})"),
+                                   "test");
+  ASSERT_TRUE(cfg.ok());
+  EXPECT_TRUE(ValidateConfigModels(*cfg, python.registry).ok());
+  EXPECT_EQ(python.worker->settings().load_options.at("SD35Medium"), json({{"image_size", 512}}));
+}
+
 TEST(PythonWorkerPipelineTest, PersistentErrorFailsOnlyItsRunsAndResumeFinishesThem) {
   if (!HavePythonWorkerDeps()) GTEST_SKIP() << "needs /usr/bin/python3 with numpy and PIL";
   TempDir state;
@@ -166,13 +264,15 @@ TEST(PythonWorkerPipelineTest, MissingPythonPackageIsRejectedBeforeAnythingIsWri
   if (!HavePythonWorkerDeps()) GTEST_SKIP() << "needs /usr/bin/python3 with numpy and PIL";
   WorkerExperiment python(TestWorkerSettings());
   python.registry.Find("PyDummyT2I");
-  if (python.registry.UnavailableReason("FluxDev").empty()) GTEST_SKIP() << "torch is installed here";
+  const auto listed = python.worker->Listed("FluxDev");
+  ASSERT_TRUE(listed.has_value());
+  if (listed->missing.empty()) GTEST_SKIP() << "FluxDev's packages are installed here";
   auto cfg = ParseExperimentConfig(Config("FluxDev", "PyDummyI2T", "PyDummyText", "PyDummyVision", "[1]", 4), "test");
   ASSERT_TRUE(cfg.ok());
   Status s = ValidateConfigModels(*cfg, python.registry);
   ASSERT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("networks[0][0]: 'FluxDev' cannot run here"), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find("'torch'"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("'" + listed->missing.front() + "'"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("/usr/bin/python3"), std::string::npos) << s.message();
 }
 
@@ -197,7 +297,7 @@ namespace {
 TEST(PythonWorkerOptionsTest, WorkerOptionsAreParsedAndBadOnesNamed) {
   auto ok = ParseExperimentOptions(
       R"({"python": "/opt/venv/bin/python", "worker_timeouts": {"T2I": 900, "load": 7200}, "worker_retries": 3,
-          "worker_backoff": 1.5})");
+          "worker_backoff": 1.5, "max_batch": {"FluxDev": 16}, "image_size": {"SD35Medium": 768}})");
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_EQ(ok->python, "/opt/venv/bin/python");
   auto settings = models::python::ApplyExperimentOptions(models::python::WorkerSettings{}, *ok);
@@ -205,6 +305,19 @@ TEST(PythonWorkerOptionsTest, WorkerOptionsAreParsedAndBadOnesNamed) {
   EXPECT_EQ(settings.load_timeout_s, 7200);
   EXPECT_EQ(settings.retries, 3);
   EXPECT_EQ(settings.backoff_s, 1.5);
+  EXPECT_EQ(settings.max_batch.at("FluxDev"), 16);
+  EXPECT_EQ(settings.load_options.at("SD35Medium"), json({{"image_size", 768}}));
+  if (std::getenv("PANIC_TDA_PYTHON") == nullptr) {
+    EXPECT_EQ(settings.python, "/opt/venv/bin/python");
+  }
+  // --python (a registry backend option) beats options.python.
+  EXPECT_EQ(models::python::ApplyExperimentOptions(models::python::DefaultWorkerSettings("/flag/python"), *ok,
+                                                   "/flag/python")
+                .python,
+            "/flag/python");
+  EXPECT_EQ(models::python::DefaultWorkerSettings("/flag/python").python, "/flag/python");
+  EXPECT_FALSE(ParseExperimentOptions(R"({"image_size": {"FluxDev": "big"}})").ok());
+  EXPECT_FALSE(ParseExperimentOptions(R"({"image_size": 512})").ok());
   auto bad_kind = ParseExperimentOptions(R"({"worker_timeouts": {"T2l": 5}})");
   ASSERT_EQ(bad_kind.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(bad_kind.status().message().find("did you mean 'T2I'"), std::string::npos) << bad_kind.status().message();

@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "panic/cli/command.h"
-#include "panic/models/python/worker_settings.h"
+#include "panic/models/registry.h"
 
 namespace panic::cli {
 namespace {
@@ -144,7 +144,8 @@ int Main(int argc, char** argv) {
         ctx.err << "error: --python needs a value (PATH)\n";
         return kExitUsage;
       }
-      models::python::SetPythonOverride(a == "--python" ? argv[++i] : a.substr(9));
+      models::ModelRegistry::Default().SetBackendOption(models::kPythonInterpreterOption,
+                                                        a == "--python" ? argv[++i] : a.substr(9));
     } else if (a == "--json") {
       ctx.json = true;
     } else if (a == "--help" || a == "-h") {

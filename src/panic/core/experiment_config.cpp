@@ -14,7 +14,7 @@ using nlohmann::json;
 const std::vector<std::string> kTopLevelKeys = {"networks", "seeds", "seed_count", "num_runs", "prompts",
                                                 "embedding_models", "max_length", "options"};
 const std::vector<std::string> kOptionKeys = {"loop_detection", "webp_quality", "maxdim", "metric",
-                                              "threshold", "embedding_batch_size", "max_batch", "python",
+                                              "threshold", "embedding_batch_size", "max_batch", "image_size", "python",
                                               "worker_timeouts", "worker_retries", "worker_backoff"};
 const std::vector<std::string> kWorkerTimeoutKeys = {"handshake", "load", "T2I", "I2T", "text-embedding",
                                                      "image-embedding"};
@@ -125,6 +125,12 @@ Result<ExperimentOptions> ParseOptions(const json& o) {
       for (const auto& [model, n] : v.items()) {
         PANIC_ASSIGN_OR_RETURN(int64_t b, GetInt(n, f + "." + model, 1, 1 << 20, "an integer ≥ 1"));
         opts.max_batch.emplace_back(model, static_cast<int>(b));
+      }
+    } else if (key == "image_size") {
+      if (!v.is_object()) return Invalid(f, v, "an object {\"ModelName\": size in pixels}");
+      for (const auto& [model, n] : v.items()) {
+        PANIC_ASSIGN_OR_RETURN(int64_t px, GetInt(n, f + "." + model, 1, 1 << 16, "an integer number of pixels"));
+        opts.image_size.emplace_back(model, static_cast<int>(px));
       }
     } else if (key == "python") {
       if (!v.is_string() || v.get<std::string>().empty()) return Invalid(f, v, "the path of a Python interpreter");

@@ -30,7 +30,10 @@ struct ExperimentOptions {
   std::string metric = "euclidean"; // "euclidean" | "cosine"
   std::optional<double> threshold;  // Rips threshold; absent: the enclosing radius
   int embedding_batch_size = 64;
-  std::vector<std::pair<std::string, int>> max_batch;  // per-model cap on one genAI call's batch
+  std::vector<std::pair<std::string, int>> max_batch;  // per-model cap on one call's batch
+  // Per-model image size of a T2I model, square, in pixels (which models take it and
+  // which sizes is the model backend's to check: models/python/python_registration.cpp).
+  std::vector<std::pair<std::string, int>> image_size;
   // The Python model worker (models/python/worker_settings.h): its interpreter, call
   // timeouts in seconds by kind ("handshake", "load", "T2I", "I2T", "text-embedding",
   // "image-embedding"), retries after a failed call and the first back-off in seconds.

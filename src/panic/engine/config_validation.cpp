@@ -34,7 +34,7 @@ Status CheckAvailable(const std::string& field, const std::string& name, const m
 
 Status ValidateConfigModels(const ExperimentConfig& config, const models::ModelRegistry& registry) {
   // The options choose the Python worker's interpreter, which decides its models.
-  registry.ApplyExperimentOptions(config.options);
+  PANIC_RETURN_IF_ERROR(registry.ApplyExperimentOptions(config.options));
   // Looking every name up first lets discovery add late models to the lists below.
   for (const auto& net : config.networks) {
     for (const auto& name : net) registry.Find(name);

@@ -60,7 +60,7 @@ Result<PipelineResult> ExecuteExperiment(store::Store& store, models::ModelRegis
   PANIC_ASSIGN_OR_RETURN(ExperimentOptions exp_options, ParseExperimentOptions(experiment.options_json));
   // Backends configured per experiment (the Python worker's interpreter, timeouts) see the
   // stored options, so that a resume runs them as the first run did.
-  registry.ApplyExperimentOptions(exp_options);
+  PANIC_RETURN_IF_ERROR(registry.ApplyExperimentOptions(exp_options));
   PipelineResult result;
 
   PANIC_RETURN_IF_ERROR(store.SetExperimentStarted(experiment.id, NowIso()));

@@ -104,13 +104,30 @@ void ModelRegistry::AddOptionsHook(OptionsHook hook) {
   options_hooks_.push_back(std::move(hook));
 }
 
-void ModelRegistry::ApplyExperimentOptions(const ExperimentOptions& options) const {
+Status ModelRegistry::ApplyExperimentOptions(const ExperimentOptions& options) const {
   std::vector<OptionsHook> hooks;
   {
     std::lock_guard<std::mutex> lock(mu_);
     hooks = options_hooks_;
   }
-  for (const auto& hook : hooks) hook(options);
+  for (const auto& hook : hooks) PANIC_RETURN_IF_ERROR(hook(options));
+  return Status::Ok();
+}
+
+void ModelRegistry::AddReleaseHook(ReleaseHook hook) {
+  std::lock_guard<std::mutex> lock(mu_);
+  release_hooks_.push_back(std::move(hook));
+}
+
+void ModelRegistry::SetBackendOption(const std::string& key, std::string value) {
+  std::lock_guard<std::mutex> lock(mu_);
+  backend_options_[key] = std::move(value);
+}
+
+std::string ModelRegistry::BackendOption(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = backend_options_.find(key);
+  return it == backend_options_.end() ? std::string() : it->second;
 }
 
 std::vector<ModelInfo> ModelRegistry::List() const {
@@ -164,11 +181,16 @@ Result<std::shared_ptr<EmbeddingModel>> ModelRegistry::GetEmbedding(const std::s
 }
 
 void ModelRegistry::ReleaseAll() {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (auto& [name, e] : entries_) {
-    e.genai.reset();
-    e.embedding.reset();
+  std::vector<ReleaseHook> hooks;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [name, e] : entries_) {
+      e.genai.reset();
+      e.embedding.reset();
+    }
+    hooks = release_hooks_;
   }
+  for (const auto& hook : hooks) hook();
 }
 
 }  // namespace panic::models

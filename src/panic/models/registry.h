@@ -16,6 +16,9 @@
 
 namespace panic::models {
 
+// The backend option holding the Python worker's interpreter from the command line.
+inline constexpr const char* kPythonInterpreterOption = "python.interpreter";
+
 class ModelRegistry {
  public:
   using GenAIFactory = std::function<Result<std::shared_ptr<GenAIModel>>()>;
@@ -23,8 +26,11 @@ class ModelRegistry {
   // Registers models that are known only late (the Python worker's, from its `list`).
   using Discoverer = std::function<Status(ModelRegistry&)>;
   // Passes an experiment's options to the backends that read them (the Python worker's
-  // interpreter and timeouts).
-  using OptionsHook = std::function<void(const ExperimentOptions&)>;
+  // interpreter, timeouts, batch caps and image sizes); InvalidArgument, naming the
+  // option, for a value the backend cannot take.
+  using OptionsHook = std::function<Status(const ExperimentOptions&)>;
+  // Frees a backend's resources once the registry has dropped its instances.
+  using ReleaseHook = std::function<void()>;
 
   // The process-wide registry with every built-in model registered.
   static ModelRegistry& Default();
@@ -46,7 +52,9 @@ class ModelRegistry {
   // InvalidArgument when the name is a model of the other family.
   Result<std::shared_ptr<GenAIModel>> GetGenAI(const std::string& name);
   Result<std::shared_ptr<EmbeddingModel>> GetEmbedding(const std::string& name);
-  // Drops the cached instances (GPU-heavy models release memory between network groups).
+  // Drops the cached instances and asks every backend to free what it holds (the
+  // Python worker unloads all its models, freeing GPU memory). Called between network
+  // groups and after the embeddings stage; a later Get* loads the model again.
   void ReleaseAll();
 
   // REQUIRES: the discoverer does not call Discover itself. Replaces any earlier one.
@@ -64,8 +72,15 @@ class ModelRegistry {
   std::string UnavailableReason(const std::string& name) const;
 
   void AddOptionsHook(OptionsHook hook);
-  // Calls every options hook (config validation and the pipeline do, before models run).
-  void ApplyExperimentOptions(const ExperimentOptions& options) const;
+  // Calls every options hook (config validation and the pipeline do, before models run);
+  // the first error.
+  Status ApplyExperimentOptions(const ExperimentOptions& options) const;
+  void AddReleaseHook(ReleaseHook hook);
+
+  // Settings for backends that come from the process rather than an experiment (the
+  // command line's --python is "python.interpreter"). Empty when unset.
+  void SetBackendOption(const std::string& key, std::string value);
+  std::string BackendOption(const std::string& key) const;
 
  private:
   struct Entry {
@@ -79,6 +94,8 @@ class ModelRegistry {
   mutable std::mutex mu_;
   std::map<std::string, Entry> entries_;  // GUARDED_BY(mu_)
   std::vector<OptionsHook> options_hooks_;  // GUARDED_BY(mu_)
+  std::vector<ReleaseHook> release_hooks_;  // GUARDED_BY(mu_)
+  std::map<std::string, std::string> backend_options_;  // GUARDED_BY(mu_)
 
   // Discovery registers entries, so it runs under its own mutex, never under mu_.
   mutable std::mutex discover_mu_;
@@ -90,7 +107,7 @@ class ModelRegistry {
 // Built-in registrations, one function per backend (models/<backend>/…_registration.cpp).
 void RegisterDummyModels(ModelRegistry& registry);
 void RegisterNativeModels(ModelRegistry& registry);
-// Installs the Python worker's discoverer and options hook (models/python/).
+// Installs the Python worker's discoverer, options hook and release hook (models/python/).
 void RegisterPythonModels(ModelRegistry& registry);
 
 }  // namespace panic::models

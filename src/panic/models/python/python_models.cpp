@@ -8,13 +8,6 @@
 #include "panic/models/registry.h"
 
 namespace panic::models::python {
-namespace {
-
-size_t Cap(const ModelInfo& info, size_t n) {
-  return info.max_batch > 0 ? std::min(n, static_cast<size_t>(info.max_batch)) : std::max<size_t>(n, 1);
-}
-
-}  // namespace
 
 Status AppendInputs(const ModelInfo& info, std::span<const Payload> inputs, Frame& request) {
   nlohmann::json items = nlohmann::json::array();
@@ -88,18 +81,22 @@ Result<std::vector<Payload>> PythonGenAIModel::InvokeBatch(std::span<const Paylo
   }
   std::vector<Payload> outputs;
   outputs.reserve(inputs.size());
-  const size_t cap = Cap(info_, inputs.size());
-  for (size_t begin = 0; begin < inputs.size(); begin += cap) {
-    const size_t n = std::min(cap, inputs.size() - begin);
-    Frame request;
-    request.header = {{"op", "invoke"}, {"model", info_.name},
-                      {"seeds", std::vector<int64_t>(seeds.begin() + static_cast<ptrdiff_t>(begin),
-                                                     seeds.begin() + static_cast<ptrdiff_t>(begin + n))}};
-    PANIC_RETURN_IF_ERROR(AppendInputs(info_, inputs.subspan(begin, n), request));
-    PANIC_ASSIGN_OR_RETURN(Frame reply, worker_->CallModel(info_, std::move(request)));
-    PANIC_ASSIGN_OR_RETURN(std::vector<Payload> part, ParseOutputs(info_, reply, n));
-    for (auto& p : part) outputs.push_back(std::move(p));
-  }
+  const Status sent = worker_->CallModelInChunks(
+      info_, inputs.size(),
+      [&](size_t begin, size_t n) -> Result<Frame> {
+        Frame request;
+        request.header = {{"op", "invoke"}, {"model", info_.name},
+                          {"seeds", std::vector<int64_t>(seeds.begin() + static_cast<ptrdiff_t>(begin),
+                                                         seeds.begin() + static_cast<ptrdiff_t>(begin + n))}};
+        PANIC_RETURN_IF_ERROR(AppendInputs(info_, inputs.subspan(begin, n), request));
+        return request;
+      },
+      [&](size_t, size_t n, const Frame& reply) -> Status {
+        PANIC_ASSIGN_OR_RETURN(std::vector<Payload> part, ParseOutputs(info_, reply, n));
+        for (auto& p : part) outputs.push_back(std::move(p));
+        return Status::Ok();
+      });
+  if (!sent.ok()) return sent;
   return outputs;
 }
 
@@ -113,29 +110,34 @@ PythonEmbeddingModel::~PythonEmbeddingModel() {
 Result<std::vector<std::vector<float>>> PythonEmbeddingModel::EmbedBatch(std::span<const Payload> inputs) {
   std::vector<std::vector<float>> vectors;
   vectors.reserve(inputs.size());
-  const size_t cap = Cap(info_, inputs.size());
   const size_t dim = static_cast<size_t>(info_.dimension);
-  for (size_t begin = 0; begin < inputs.size(); begin += cap) {
-    const size_t n = std::min(cap, inputs.size() - begin);
-    Frame request;
-    request.header = {{"op", "embed"}, {"model", info_.name}};
-    PANIC_RETURN_IF_ERROR(AppendInputs(info_, inputs.subspan(begin, n), request));
-    PANIC_ASSIGN_OR_RETURN(Frame reply, worker_->CallModel(info_, std::move(request)));
-    const size_t blob = reply.header.value("blob", size_t{0});
-    if (reply.header.value("count", size_t{0}) != n || reply.header.value("dimension", size_t{0}) != dim ||
-        blob >= reply.blobs.size() || reply.blobs[blob].size() != n * dim * sizeof(float)) {
-      return Status::ModelFailed(info_.name + ": the worker returned " + reply.header.value("count", nlohmann::json()).dump() +
-                                 " vectors of dimension " + reply.header.value("dimension", nlohmann::json()).dump() +
-                                 " for " + std::to_string(n) + " inputs of dimension " + std::to_string(dim));
-    }
-    // float32 little-endian on the wire; this build's floats are little-endian (x86-64, arm64).
-    const char* data = reply.blobs[blob].data();
-    for (size_t i = 0; i < n; ++i) {
-      std::vector<float> v(dim);
-      std::memcpy(v.data(), data + i * dim * sizeof(float), dim * sizeof(float));
-      vectors.push_back(std::move(v));
-    }
-  }
+  const Status sent = worker_->CallModelInChunks(
+      info_, inputs.size(),
+      [&](size_t begin, size_t n) -> Result<Frame> {
+        Frame request;
+        request.header = {{"op", "embed"}, {"model", info_.name}};
+        PANIC_RETURN_IF_ERROR(AppendInputs(info_, inputs.subspan(begin, n), request));
+        return request;
+      },
+      [&](size_t, size_t n, const Frame& reply) -> Status {
+        const size_t blob = reply.header.value("blob", size_t{0});
+        if (reply.header.value("count", size_t{0}) != n || reply.header.value("dimension", size_t{0}) != dim ||
+            blob >= reply.blobs.size() || reply.blobs[blob].size() != n * dim * sizeof(float)) {
+          return Status::ModelFailed(info_.name + ": the worker returned " +
+                                     reply.header.value("count", nlohmann::json()).dump() + " vectors of dimension " +
+                                     reply.header.value("dimension", nlohmann::json()).dump() + " for " +
+                                     std::to_string(n) + " inputs of dimension " + std::to_string(dim));
+        }
+        // float32 little-endian on the wire; this build's floats are little-endian (x86-64, arm64).
+        const char* data = reply.blobs[blob].data();
+        for (size_t i = 0; i < n; ++i) {
+          std::vector<float> v(dim);
+          std::memcpy(v.data(), data + i * dim * sizeof(float), dim * sizeof(float));
+          vectors.push_back(std::move(v));
+        }
+        return Status::Ok();
+      });
+  if (!sent.ok()) return sent;
   return vectors;
 }
 
@@ -143,6 +145,28 @@ std::shared_ptr<PythonWorker> SharedPythonWorker() {
   static std::shared_ptr<PythonWorker>* worker = new std::shared_ptr<PythonWorker>(  // never destroyed, like the registry
       std::make_shared<PythonWorker>(DefaultWorkerSettings()));
   return *worker;
+}
+
+Status ValidatePythonModelOptions(const ExperimentOptions& options, const ModelRegistry& registry,
+                                  const PythonWorker& worker) {
+  constexpr int kMin = 256, kMax = 2048, kStep = 16;  // as python/panic_worker/t2i.py checks
+  for (const auto& [model, px] : options.image_size) {
+    const std::string field = "options.image_size." + model;
+    const ModelInfo* info = registry.Find(model);
+    if (!info) return Status::InvalidArgument(field + ": unknown model '" + model + "'");
+    const auto listed = info->backend == "python" ? worker.Listed(model) : std::nullopt;
+    if (!listed || std::find(listed->options.begin(), listed->options.end(), "image_size") == listed->options.end()) {
+      return Status::InvalidArgument(field + ": " + model +
+                                     " takes no image size (only the Python worker's T2I models do; " + model +
+                                     " is a " + ModelKindName(info->kind) + " model of the " + info->backend + " backend)");
+    }
+    if (px < kMin || px > kMax || px % kStep != 0) {
+      return Status::InvalidArgument(field + ": " + std::to_string(px) + " is not allowed (a multiple of " +
+                                     std::to_string(kStep) + " from " + std::to_string(kMin) + " to " +
+                                     std::to_string(kMax) + " pixels)");
+    }
+  }
+  return Status::Ok();
 }
 
 Status DiscoverPythonModels(ModelRegistry& registry, const std::shared_ptr<PythonWorker>& worker) {
@@ -160,13 +184,15 @@ Status DiscoverPythonModels(ModelRegistry& registry, const std::shared_ptr<Pytho
         return std::shared_ptr<GenAIModel>(std::make_shared<PythonGenAIModel>(info, worker));
       });
     }
-    if (!m.available) {
+    if (!m.available && !m.missing.empty()) {
       std::string missing;
       for (const auto& p : m.missing) missing += (missing.empty() ? "'" : ", '") + p + "'";
       registry.SetUnavailable(name, "Python package" + std::string(m.missing.size() > 1 ? "s " : " ") + missing +
                                         " not importable by " + python +
                                         " (pip install -r python/requirements-gpu.txt into that interpreter's "
                                         "environment, or choose another with --python)");
+    } else if (!m.available) {
+      registry.SetUnavailable(name, m.reason.empty() ? "the Python worker says it cannot run" : m.reason);
     }
   }
   return Status::Ok();

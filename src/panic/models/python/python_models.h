@@ -53,6 +53,12 @@ Result<std::vector<Payload>> ParseOutputs(const ModelInfo& info, const Frame& re
 // on first use with DefaultWorkerSettings() (no process is started until a call needs one).
 std::shared_ptr<PythonWorker> SharedPythonWorker();
 
+// Checks the experiment options that concern Python models: options.image_size.<M>
+// only for a model whose `list` entry takes "image_size", a multiple of 16 from 256 to
+// 2048. InvalidArgument naming the option otherwise. May discover the worker's models.
+Status ValidatePythonModelOptions(const ExperimentOptions& options, const ModelRegistry& registry,
+                                  const PythonWorker& worker);
+
 // Registers every model `worker` lists that `registry` does not know yet; models whose
 // Python packages are missing are registered and marked unavailable with a reason
 // naming the packages. Errors of starting or asking the worker are returned.

@@ -178,15 +178,46 @@ Result<std::vector<WorkerModel>> PythonWorker::ListModels() {
       w.info.max_batch = m.value("max_batch", 0);
       w.available = m.value("available", false);
       w.missing = m.value("missing", std::vector<std::string>());
+      w.reason = m.value("reason", std::string());
+      w.options = m.value("options", std::vector<std::string>());
       out.push_back(std::move(w));
     }
   } catch (const nlohmann::json::exception& e) {
     return Status::Corruption(std::string("python worker: a malformed model list: ") + e.what());
   }
+  listed_.clear();
+  for (const auto& m : out) listed_[m.info.name] = m;
   return out;
 }
 
-Result<Frame> PythonWorker::CallModel(const ModelInfo& info, Frame request) {
+std::optional<WorkerModel> PythonWorker::Listed(const std::string& model) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = listed_.find(model);
+  if (it == listed_.end()) return std::nullopt;
+  return it->second;
+}
+
+Status PythonWorker::LoadLocked(const ModelInfo& info, bool& retriable) {
+  const auto wanted = settings_.load_options.find(info.name);
+  const nlohmann::json options = wanted == settings_.load_options.end() ? nlohmann::json::object() : wanted->second;
+  if (auto it = loaded_.find(info.name); it != loaded_.end() && it->second == options) return Status::Ok();
+  Frame load;
+  load.header = {{"op", "load"}, {"model", info.name}, {"options", options}};
+  auto reply = ExchangeLocked(std::move(load), settings_.load_timeout_s);
+  if (!reply.ok()) return reply.status().WithContext("loading " + info.name);
+  if (!reply->header.value("ok", false)) {
+    const auto& err = reply->header["error"];
+    // A missing package, no CUDA device or a bad option stays so.
+    retriable = !err.value("permanent", false) && err.value("type", std::string()) != "ModuleNotFoundError";
+    if (err.value("fatal", false)) StopLocked();
+    if (retriable) Log(LogLevel::kWarning, "python worker: " + info.name + " load traceback: " + err.value("traceback", std::string()));
+    return Status::ModelFailed("loading " + info.name + ": " + DescribeWorkerError(reply->header));
+  }
+  loaded_[info.name] = options;
+  return Status::Ok();
+}
+
+Result<Frame> PythonWorker::CallModel(const ModelInfo& info, Frame request, bool* out_of_memory) {
   std::lock_guard<std::mutex> lock(mu_);
   const size_t batch = request.header.contains("inputs") ? request.header["inputs"].size() : 0;
   const int attempts = 1 + std::max(0, settings_.retries);
@@ -204,24 +235,9 @@ Result<Frame> PythonWorker::CallModel(const ModelInfo& info, Frame request) {
         error = {s, s.code() != StatusCode::kNotFound};  // no interpreter or package: retrying cannot help
         return;
       }
-      if (!loaded_.count(info.name)) {
-        Frame load;
-        load.header = {{"op", "load"}, {"model", info.name}};
-        auto reply = ExchangeLocked(std::move(load), settings_.load_timeout_s);
-        if (!reply.ok()) {
-          error = {reply.status().WithContext("loading " + info.name)};
-          return;
-        }
-        if (!reply->header.value("ok", false)) {
-          const auto& err = reply->header["error"];
-          // A missing Python package stays missing.
-          const bool missing_module = err.value("type", std::string()) == "ModuleNotFoundError";
-          if (err.value("fatal", false)) StopLocked();
-          error = {Status::ModelFailed("loading " + info.name + ": " + DescribeWorkerError(reply->header)), !missing_module};
-          Log(LogLevel::kWarning, "python worker: " + info.name + " load traceback: " + err.value("traceback", std::string()));
-          return;
-        }
-        loaded_.insert(info.name);
+      if (Status s = LoadLocked(info, error.retriable); !s.ok()) {
+        error.status = s;
+        return;
       }
       auto reply = ExchangeLocked(request, settings_.CallTimeout(info.kind));
       if (!reply.ok()) {
@@ -230,18 +246,24 @@ Result<Frame> PythonWorker::CallModel(const ModelInfo& info, Frame request) {
       }
       if (!reply->header.value("ok", false)) {
         const auto& err = reply->header["error"];
+        if (err.value("oom", false) && out_of_memory) {
+          *out_of_memory = true;  // the caller splits the batch; the worker has freed its cache
+          error = {Status::ModelFailed(DescribeWorkerError(reply->header)), false};
+          return;
+        }
         Log(LogLevel::kWarning, "python worker: " + what + " traceback: " + err.value("traceback", std::string()));
         if (err.value("fatal", false)) {
-          StopLocked();  // a CUDA-type error poisons the process: start a fresh one
+          StopLocked();  // a device fault poisons the process: start a fresh one
           error = {Status::ModelFailed(DescribeWorkerError(reply->header) + " (fatal: worker replaced)")};
         } else {
-          error = {Status::ModelFailed(DescribeWorkerError(reply->header))};
+          error = {Status::ModelFailed(DescribeWorkerError(reply->header)), !err.value("permanent", false)};
         }
         return;
       }
       result = std::move(reply).value();
     }();
     if (result) return std::move(*result);
+    if (out_of_memory && *out_of_memory) return error.status;
     last = error.status;
     const bool more = error.retriable && attempt < attempts;
     Log(LogLevel::kWarning, "python worker: " + what + ": attempt " + std::to_string(attempt) + "/" +
@@ -254,6 +276,50 @@ Result<Frame> PythonWorker::CallModel(const ModelInfo& info, Frame request) {
     }
   }
   return Status::Internal("unreachable");
+}
+
+int PythonWorker::BatchLimit(const ModelInfo& info) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  int limit = info.max_batch;
+  if (auto it = settings_.max_batch.find(info.name); it != settings_.max_batch.end()) limit = it->second;
+  if (auto it = fitted_.find(info.name); it != fitted_.end()) limit = limit > 0 ? std::min(limit, it->second) : it->second;
+  return limit;
+}
+
+int PythonWorker::FittedBatch(const std::string& model) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = fitted_.find(model);
+  return it == fitted_.end() ? 0 : it->second;
+}
+
+Status PythonWorker::CallModelInChunks(const ModelInfo& info, size_t count,
+                                       const std::function<Result<Frame>(size_t, size_t)>& make,
+                                       const std::function<Status(size_t, size_t, const Frame&)>& take) {
+  size_t begin = 0;
+  while (begin < count) {
+    const int limit = BatchLimit(info);
+    const size_t n = limit > 0 ? std::min(count - begin, static_cast<size_t>(limit)) : count - begin;
+    PANIC_ASSIGN_OR_RETURN(Frame request, make(begin, n));
+    bool out_of_memory = false;
+    // A single input that does not fit is an ordinary failure, retried with back-off
+    // (another process may be holding the memory).
+    auto reply = CallModel(info, std::move(request), n > 1 ? &out_of_memory : nullptr);
+    if (out_of_memory) {
+      const int half = static_cast<int>((n + 1) / 2);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        fitted_[info.name] = half;
+      }
+      Log(LogLevel::kWarning, "python worker: " + info.name + " ran out of memory with a batch of " + std::to_string(n) +
+                                  " (" + reply.status().message() + "); batches of at most " + std::to_string(half) +
+                                  " from now on");
+      continue;
+    }
+    PANIC_RETURN_IF_ERROR(reply.status());
+    PANIC_RETURN_IF_ERROR(take(begin, n, *reply));
+    begin += n;
+  }
+  return Status::Ok();
 }
 
 Result<Frame> PythonWorker::Call(Frame request, double timeout_s) {
@@ -270,6 +336,17 @@ Status PythonWorker::Release(const std::string& model, const std::string& mode) 
   PANIC_ASSIGN_OR_RETURN(Frame reply, ExchangeLocked(std::move(req), settings_.control_timeout_s));
   if (mode == "unload") loaded_.erase(model);
   if (!reply.header.value("ok", false)) return Status::ModelFailed("python worker: release " + model + ": " + DescribeWorkerError(reply.header));
+  return Status::Ok();
+}
+
+Status PythonWorker::ReleaseAll() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!child_ || loaded_.empty()) return Status::Ok();
+  Frame req;
+  req.header = {{"op", "release"}, {"mode", "unload"}};
+  PANIC_ASSIGN_OR_RETURN(Frame reply, ExchangeLocked(std::move(req), settings_.control_timeout_s));
+  loaded_.clear();
+  if (!reply.header.value("ok", false)) return Status::ModelFailed("python worker: release: " + DescribeWorkerError(reply.header));
   return Status::Ok();
 }
 

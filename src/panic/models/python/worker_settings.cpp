@@ -4,15 +4,11 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <mutex>
 
 namespace panic::models::python {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::mutex g_override_mu;
-std::string g_python_override;  // GUARDED_BY(g_override_mu)
 
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
@@ -24,12 +20,8 @@ bool HasWorker(const fs::path& dir) {
   return fs::is_regular_file(dir / "panic_worker" / "__main__.py", ec);
 }
 
-std::string OverrideOrEnvPython() {
-  {
-    std::lock_guard<std::mutex> lock(g_override_mu);
-    if (!g_python_override.empty()) return g_python_override;
-  }
-  return Env("PANIC_TDA_PYTHON");
+std::string OverrideOrEnvPython(const std::string& python_override) {
+  return python_override.empty() ? Env("PANIC_TDA_PYTHON") : python_override;
 }
 
 }  // namespace
@@ -42,11 +34,6 @@ double WorkerSettings::CallTimeout(ModelKind kind) const {
     case ModelKind::kImageEmbedding: return image_embedding_timeout_s;
   }
   return control_timeout_s;
-}
-
-void SetPythonOverride(const std::string& python) {
-  std::lock_guard<std::mutex> lock(g_override_mu);
-  g_python_override = python;
 }
 
 std::string FindWorkerPackageDir() {
@@ -66,15 +53,16 @@ std::string FindWorkerPackageDir() {
   return "";
 }
 
-WorkerSettings DefaultWorkerSettings() {
+WorkerSettings DefaultWorkerSettings(const std::string& python_override) {
   WorkerSettings s;
-  if (std::string p = OverrideOrEnvPython(); !p.empty()) s.python = p;
+  if (std::string p = OverrideOrEnvPython(python_override); !p.empty()) s.python = p;
   s.package_dir = FindWorkerPackageDir();
   return s;
 }
 
-WorkerSettings ApplyExperimentOptions(WorkerSettings s, const ExperimentOptions& options) {
-  if (options.python && OverrideOrEnvPython().empty()) s.python = *options.python;
+WorkerSettings ApplyExperimentOptions(WorkerSettings s, const ExperimentOptions& options,
+                                      const std::string& python_override) {
+  if (options.python && OverrideOrEnvPython(python_override).empty()) s.python = *options.python;
   for (const auto& [key, seconds] : options.worker_timeouts) {
     if (key == "handshake") s.handshake_timeout_s = seconds;
     else if (key == "load") s.load_timeout_s = seconds;
@@ -85,6 +73,8 @@ WorkerSettings ApplyExperimentOptions(WorkerSettings s, const ExperimentOptions&
   }
   if (options.worker_retries) s.retries = *options.worker_retries;
   if (options.worker_backoff) s.backoff_s = *options.worker_backoff;
+  for (const auto& [model, cap] : options.max_batch) s.max_batch[model] = cap;
+  for (const auto& [model, px] : options.image_size) s.load_options[model]["image_size"] = px;
   return s;
 }
 

@@ -1,19 +1,23 @@
 // How the Python worker is started and supervised: the interpreter, where the
 // panic_worker package lives, timeouts per call kind, retries and back-off.
 //
-// The interpreter, first match wins: --python (SetPythonOverride), $PANIC_TDA_PYTHON,
-// the experiment's options.python, /usr/bin/python3. (Debian's python3 has numpy and
+// The interpreter, first match wins: --python (the registry's backend option
+// "python.interpreter"), $PANIC_TDA_PYTHON, the experiment's options.python,
+// /usr/bin/python3. (Debian's python3 has numpy and
 // PIL as packages; a python3 found on $PATH may be another build without them.)
 // The package folder (put on PYTHONPATH): $PANIC_TDA_WORKER_PATH, else <source tree>/python
 // of the tree this file was compiled from, else a python/ folder found walking up from
 // the executable, else <exe dir>/../share/panic-tda/python.
 //
-// Thread safety: values; the process-wide override is guarded.
+// Thread safety: values.
 #pragma once
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "panic/core/experiment_config.h"
 #include "panic/models/model.h"
@@ -35,18 +39,24 @@ struct WorkerSettings {
   int retries = 2;                  // further attempts after the first
   double backoff_s = 0.5;           // wait before retry k: backoff_s × 2^(k−1)
   std::vector<std::pair<std::string, std::string>> extra_env;  // added to the worker's environment
+  // options.max_batch: a model's batch cap, replacing the one the worker reports (both
+  // bounded by what fits: PythonWorker lowers a model's cap when a batch runs out of memory).
+  std::map<std::string, int> max_batch;
+  // The `load` request's options per model (options.image_size becomes {"image_size": n}).
+  std::map<std::string, nlohmann::json> load_options;
 
   double CallTimeout(ModelKind kind) const;
 };
 
-// The --python override of the command line; empty clears it.
-void SetPythonOverride(const std::string& python);
-
-// Settings from the environment and defaults (no experiment options).
-WorkerSettings DefaultWorkerSettings();
+// Settings from `python_override` (the --python flag; empty: none), the environment
+// and defaults (no experiment options).
+WorkerSettings DefaultWorkerSettings(const std::string& python_override = "");
 // `base` with an experiment's options applied (python, worker_timeouts, worker_retries,
-// worker_backoff), keeping the precedence above for the interpreter.
-WorkerSettings ApplyExperimentOptions(WorkerSettings base, const ExperimentOptions& options);
+// worker_backoff, max_batch, image_size), keeping the precedence above for the
+// interpreter: options.python applies only when `python_override` and
+// $PANIC_TDA_PYTHON are empty.
+WorkerSettings ApplyExperimentOptions(WorkerSettings base, const ExperimentOptions& options,
+                                      const std::string& python_override = "");
 
 // The panic_worker package folder as described above; empty when none is found.
 std::string FindWorkerPackageDir();
