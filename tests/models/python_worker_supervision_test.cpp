@@ -104,6 +104,12 @@ TEST(PythonWorkerSupervisionTest, OutOfMemoryHalvesTheBatchAndKeepsTheSizeThatFi
   ASSERT_TRUE(images.ok()) << images.status().ToString();
   EXPECT_EQ(*images, *expected);
   EXPECT_EQ(FaultCount(state, 0), 2);
+  // Other load options (another image size) start from the configured cap again.
+  auto other = worker->settings();
+  other.load_options["PyDummyT2I"] = {{"image_size", 1024}};
+  worker->UpdateSettings(other);
+  EXPECT_EQ(worker->FittedBatch("PyDummyT2I"), 0);
+  EXPECT_EQ(worker->BatchLimit(t2i.info()), 8);
 }
 
 TEST(PythonWorkerSupervisionTest, OutOfMemoryForOneInputIsAnOrdinaryFailure) {

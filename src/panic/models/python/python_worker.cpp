@@ -60,6 +60,12 @@ void PythonWorker::UpdateSettings(WorkerSettings settings) {
   std::lock_guard<std::mutex> lock(mu_);
   const bool restart = settings.python != settings_.python || settings.package_dir != settings_.package_dir ||
                        settings.extra_env != settings_.extra_env;
+  // A batch size learned at one image size says nothing about another.
+  auto options_of = [](const WorkerSettings& w, const std::string& model) {
+    auto it = w.load_options.find(model);
+    return it == w.load_options.end() ? nlohmann::json() : it->second;
+  };
+  std::erase_if(fitted_, [&](const auto& kv) { return options_of(settings_, kv.first) != options_of(settings, kv.first); });
   settings_ = std::move(settings);
   if (restart) StopLocked();
 }

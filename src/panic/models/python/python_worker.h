@@ -52,7 +52,8 @@ class PythonWorker {
 
   WorkerSettings settings() const;
   // New settings apply from the next call; a change of interpreter or package folder
-  // stops the running worker.
+  // stops the running worker, a change of a model's load options forgets the batch size
+  // learned for it.
   void UpdateSettings(WorkerSettings settings);
 
   // The worker's models (starting it if needed). NotFound when the interpreter or the
