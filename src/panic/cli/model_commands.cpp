@@ -19,6 +19,9 @@ int ListCommand(const ParsedArgs&, Context& ctx) {
   // Asks the Python worker for its models; without one, the native models are listed.
   const Status discovered = registry.Discover();
   if (!discovered.ok()) ctx.err << "note: no Python worker models: " << discovered.message() << "\n";
+  if (const std::string onnx = models::OnnxBackendNote(); !onnx.empty()) {
+    ctx.err << "note: ONNX models (docs/ONNX.md) cannot run: " << onnx << "\n";
+  }
   auto all = registry.List();
   if (ctx.json) {
     nlohmann::json list = nlohmann::json::array();

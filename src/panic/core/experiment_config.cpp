@@ -15,7 +15,7 @@ const std::vector<std::string> kTopLevelKeys = {"networks", "seeds", "seed_count
                                                 "embedding_models", "max_length", "options"};
 const std::vector<std::string> kOptionKeys = {"loop_detection", "webp_quality", "maxdim", "metric",
                                               "threshold", "embedding_batch_size", "max_batch", "image_size", "python",
-                                              "worker_timeouts", "worker_retries", "worker_backoff"};
+                                              "worker_timeouts", "worker_retries", "worker_backoff", "onnx_provider"};
 const std::vector<std::string> kWorkerTimeoutKeys = {"handshake", "load", "T2I", "I2T", "text-embedding",
                                                      "image-embedding"};
 
@@ -154,6 +154,10 @@ Result<ExperimentOptions> ParseOptions(const json& o) {
         return Invalid(f, v, "a number of seconds 0..3600");
       }
       opts.worker_backoff = v.get<double>();
+    } else if (key == "onnx_provider") {
+      const std::string p = v.is_string() ? v.get<std::string>() : "";
+      if (p != "cpu" && p != "cuda" && p != "auto") return Invalid(f, v, "one of \"cpu\", \"cuda\", \"auto\"");
+      opts.onnx_provider = p;
     } else {
       return UnknownKey("options: ", key, kOptionKeys);
     }

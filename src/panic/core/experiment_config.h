@@ -41,6 +41,8 @@ struct ExperimentOptions {
   std::vector<std::pair<std::string, double>> worker_timeouts;
   std::optional<int> worker_retries;
   std::optional<double> worker_backoff;
+  // The ONNX backend's execution provider: "cpu", "cuda" or "auto" (models/onnx/).
+  std::optional<std::string> onnx_provider;
 };
 
 struct ExperimentConfig {

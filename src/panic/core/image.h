@@ -2,6 +2,7 @@
 // This is what genAI models produce and consume; storage encodes it (store/image_codec.h).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

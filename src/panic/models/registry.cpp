@@ -26,6 +26,7 @@ ModelRegistry& ModelRegistry::Default() {
     auto* r = new ModelRegistry();  // never destroyed: models may outlive static destruction order
     RegisterDummyModels(*r);
     RegisterNativeModels(*r);
+    RegisterOnnxModels(*r);
     RegisterPythonModels(*r);
     return r;
   }();

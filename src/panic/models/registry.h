@@ -107,6 +107,10 @@ class ModelRegistry {
 // Built-in registrations, one function per backend (models/<backend>/…_registration.cpp).
 void RegisterDummyModels(ModelRegistry& registry);
 void RegisterNativeModels(ModelRegistry& registry);
+// The ONNX model folders (models/onnx/, docs/ONNX.md), each by its folder's name.
+void RegisterOnnxModels(ModelRegistry& registry);
+// Why ONNX models cannot run in this build or with this runtime; empty when they can.
+std::string OnnxBackendNote();
 // Installs the Python worker's discoverer, options hook and release hook (models/python/).
 void RegisterPythonModels(ModelRegistry& registry);
 

@@ -1,0 +1,144 @@
+// Registers the ONNX model folders (model_folders.h) by name. Manifests are read at
+// start-up (they are small); graphs are opened on first use. A folder whose manifest is
+// bad, or every folder when this build has no ONNX Runtime, is registered as unavailable
+// with the reason, so that config validation rejects it naming the problem (exit 2) and
+// `model list` shows it.
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <vector>
+
+#include "panic/models/onnx/manifest.h"
+#include "panic/models/onnx/model_folders.h"
+#include "panic/models/onnx/onnx_embedding_models.h"
+#include "panic/models/onnx/onnx_genai_models.h"
+#include "panic/models/onnx/onnx_session.h"
+#include "panic/models/registry.h"
+
+namespace panic::models {
+namespace {
+
+// The execution provider experiments ask for (options.onnx_provider); models loaded
+// afterwards use it.
+std::mutex g_provider_mu;
+onnx::Provider g_provider = onnx::Provider::kCpu;  // GUARDED_BY(g_provider_mu)
+
+onnx::SessionOptions OptionsFor(ModelKind kind) {
+  onnx::SessionOptions options;
+  {
+    std::lock_guard<std::mutex> lock(g_provider_mu);
+    options.provider = g_provider;
+  }
+  // The engine embeds several batches at once, one per thread: one ONNX Runtime thread each.
+  // A genAI call is one batch at a time: every core.
+  const bool embedding = kind == ModelKind::kTextEmbedding || kind == ModelKind::kImageEmbedding;
+  options.intra_op_threads = embedding ? 1 : 0;
+  return options;
+}
+
+template <typename T>
+Result<std::shared_ptr<T>> Shared(Result<std::unique_ptr<T>> made) {
+  if (!made.ok()) return made.status();
+  return std::shared_ptr<T>(std::move(made).value());
+}
+
+void RegisterManifest(ModelRegistry& registry, const onnx::Manifest& m) {
+  const ModelInfo info = m.Info();
+  switch (m.kind) {
+    case ModelKind::kTextEmbedding:
+      registry.RegisterEmbedding(info, [m]() -> Result<std::shared_ptr<EmbeddingModel>> {
+        PANIC_ASSIGN_OR_RETURN(auto model, Shared(onnx::OnnxTextEmbedding::Load(m, OptionsFor(m.kind))));
+        return std::shared_ptr<EmbeddingModel>(model);
+      });
+      break;
+    case ModelKind::kImageEmbedding:
+      registry.RegisterEmbedding(info, [m]() -> Result<std::shared_ptr<EmbeddingModel>> {
+        PANIC_ASSIGN_OR_RETURN(auto model, Shared(onnx::OnnxImageEmbedding::Load(m, OptionsFor(m.kind))));
+        return std::shared_ptr<EmbeddingModel>(model);
+      });
+      break;
+    case ModelKind::kImageToText:
+      registry.RegisterGenAI(info, [m]() -> Result<std::shared_ptr<GenAIModel>> {
+        PANIC_ASSIGN_OR_RETURN(auto model, Shared(onnx::OnnxImageToText::Load(m, OptionsFor(m.kind))));
+        return std::shared_ptr<GenAIModel>(model);
+      });
+      break;
+    case ModelKind::kTextToImage:
+      registry.RegisterGenAI(info, [m]() -> Result<std::shared_ptr<GenAIModel>> {
+        PANIC_ASSIGN_OR_RETURN(auto model, Shared(onnx::OnnxTextToImage::Load(m, OptionsFor(m.kind))));
+        return std::shared_ptr<GenAIModel>(model);
+      });
+      break;
+  }
+}
+
+// A folder whose manifest cannot be used: registered under the kind it claims (a
+// text-embedding model when even that is unreadable) so that naming it gives the reason.
+void RegisterBroken(ModelRegistry& registry, const onnx::FoundModel& found, const std::string& reason) {
+  ModelInfo info;
+  info.name = found.name;
+  info.kind = onnx::ManifestKind(found.folder).value_or(ModelKind::kTextEmbedding);
+  info.input = info.kind == ModelKind::kTextToImage || info.kind == ModelKind::kTextEmbedding ? Modality::kText
+                                                                                              : Modality::kImage;
+  info.output = info.kind == ModelKind::kTextToImage ? Modality::kImage
+                : info.kind == ModelKind::kImageToText ? Modality::kText
+                                                       : info.input;
+  info.backend = "onnx";
+  info.description = "ONNX model in " + found.folder.string() + " (bad manifest)";
+  if (info.is_embedding()) {
+    registry.RegisterEmbedding(info, [reason]() -> Result<std::shared_ptr<EmbeddingModel>> {
+      return Status::InvalidArgument(reason);
+    });
+  } else {
+    registry.RegisterGenAI(info, [reason]() -> Result<std::shared_ptr<GenAIModel>> {
+      return Status::InvalidArgument(reason);
+    });
+  }
+  registry.SetUnavailable(found.name, reason);
+}
+
+}  // namespace
+
+void RegisterOnnxModels(ModelRegistry& registry) {
+  std::set<std::string> taken;
+  for (const auto& m : registry.List()) taken.insert(m.name);
+  const std::string missing_runtime = onnx::OnnxRuntimeUnavailableReason();
+  // name -> why it cannot run whatever the options say (empty: it can).
+  auto base_reasons = std::make_shared<std::vector<std::pair<std::string, std::string>>>();
+  for (const auto& found : onnx::FindOnnxModelFolders()) {
+    if (taken.count(found.name)) continue;  // a built-in model keeps its name
+    auto manifest = onnx::LoadManifest(found.folder);
+    if (!manifest.ok()) {
+      RegisterBroken(registry, found, manifest.status().message());
+      base_reasons->emplace_back(found.name, manifest.status().message());
+      continue;
+    }
+    RegisterManifest(registry, *manifest);
+    if (!missing_runtime.empty()) registry.SetUnavailable(found.name, missing_runtime);
+    base_reasons->emplace_back(found.name, missing_runtime);
+  }
+  // options.onnx_provider: later loads use it; "cuda" on a runtime without CUDA makes every
+  // ONNX model unavailable with the reason, so that validation rejects the config up front.
+  registry.AddOptionsHook([&registry, base_reasons](const ExperimentOptions& options) {
+    auto provider = onnx::ParseProvider(options.onnx_provider.value_or("cpu"), "options.onnx_provider");
+    if (!provider.ok()) return;  // the config parser has rejected it already
+    {
+      std::lock_guard<std::mutex> lock(g_provider_mu);
+      g_provider = *provider;
+    }
+    std::string no_cuda;
+    if (*provider == onnx::Provider::kCuda && onnx::OnnxRuntimeBuiltIn()) {
+      const auto providers = onnx::OnnxRuntimeProviders();
+      if (std::find(providers.begin(), providers.end(), "CUDAExecutionProvider") == providers.end()) {
+        no_cuda = "options.onnx_provider is \"cuda\" but this ONNX Runtime (" + onnx::OnnxRuntimeVersion() +
+                  ") has no CUDA execution provider (docs/ONNX.md: using a GPU)";
+      }
+    }
+    for (const auto& [name, base] : *base_reasons) registry.SetUnavailable(name, base.empty() ? no_cuda : base);
+  });
+}
+
+std::string OnnxBackendNote() { return onnx::OnnxRuntimeUnavailableReason(); }
+
+}  // namespace panic::models
