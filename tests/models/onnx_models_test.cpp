@@ -112,6 +112,21 @@ TEST(OnnxModels, BertTextEmbeddingMatchesNumpy) {
   }
 }
 
+TEST(OnnxModels, TextPrefixGoesInFrontOfEveryText) {
+  PANIC_SKIP_WITHOUT_ONNX_RUNTIME();
+  testing::TempDir dir;
+  std::filesystem::copy(TinyModelsDir() / "TinyBert", dir.path() / "Prefixed");
+  std::string text = testing::ReadFile(dir.File("Prefixed/manifest.json"));
+  text.replace(text.find("\"normalize\": true"), 17, "\"normalize\": true, \"prefix\": \"search_document: \"");
+  testing::WriteFile(dir.File("Prefixed/manifest.json"), text);
+  auto manifest = LoadManifest(dir.path() / "Prefixed");
+  ASSERT_TRUE(manifest.ok()) << manifest.status().ToString();
+  auto prefixed = OnnxTextEmbedding::Load(*manifest, SessionOptions{});
+  auto plain = Load<OnnxTextEmbedding>("TinyBert");
+  ASSERT_TRUE(prefixed.ok() && plain);
+  EXPECT_EQ((*prefixed)->Tokenize("a cat"), plain->Tokenize("search_document: a cat"));
+}
+
 TEST(OnnxModels, CaptionerGreedyAndBeamMatchNumpy) {
   PANIC_SKIP_WITHOUT_ONNX_RUNTIME();
   const auto images = TestImages();

@@ -229,7 +229,7 @@ def main():
         "kind": "text-embedding",
         "description": "Universal Sentence Encoder Lite, exported to ONNX by tools/onnx/use_lite_to_onnx.py",
         "dimension": 512,
-        "max_batch": 256,
+        "max_batch": 32,
         "graphs": {"encoder": "model.onnx"},
         "tokenizer": {"file": "tokenizer.json", "max_tokens": MAX_TOKENS, "pad_id": 0},
         "embedding": {"output": "sentence_embedding", "pooling": "none", "normalize": False},

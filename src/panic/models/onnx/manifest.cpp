@@ -278,6 +278,7 @@ Result<Manifest> ParseManifest(std::string_view json_text, const std::filesystem
     PANIC_RETURN_IF_ERROR(e.Choice("pooling", pooling, {"none", "mean", "cls"}));
     m.embedding.pooling = static_cast<Pooling>(pooling);
     PANIC_RETURN_IF_ERROR(e.Bool("normalize", m.embedding.normalize));
+    if (m.kind == ModelKind::kTextEmbedding) PANIC_RETURN_IF_ERROR(e.String("prefix", m.embedding.prefix));
     PANIC_RETURN_IF_ERROR(e.NoOthers());
   } else if (m.kind == ModelKind::kImageToText) {
     PANIC_RETURN_IF_ERROR(top.Object("decoding", section));

@@ -47,6 +47,7 @@ struct EmbeddingSpec {
   std::string output;        // the graph output to read
   Pooling pooling = Pooling::kMean;
   bool normalize = true;
+  std::string prefix;        // text models: put in front of every text (e.g. "search_document: ")
 };
 
 struct CaptionSpec {

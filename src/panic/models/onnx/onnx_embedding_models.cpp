@@ -1,6 +1,7 @@
 #include "panic/models/onnx/onnx_embedding_models.h"
 
 #include <algorithm>
+#include <numeric>
 
 #include "panic/models/onnx/batching.h"
 #include "panic/models/onnx/image_preprocess.h"
@@ -40,7 +41,7 @@ Result<std::unique_ptr<OnnxTextEmbedding>> OnnxTextEmbedding::Load(const Manifes
 }
 
 std::vector<int64_t> OnnxTextEmbedding::Tokenize(const std::string& text) const {
-  return tokenizer_->Encode(text, /*add_special_tokens=*/true, manifest_.tokenizer->max_tokens);
+  return tokenizer_->Encode(manifest_.embedding.prefix + text, /*add_special_tokens=*/true, manifest_.tokenizer->max_tokens);
 }
 
 Result<std::vector<std::vector<float>>> OnnxTextEmbedding::EmbedBatch(std::span<const Payload> inputs) {
@@ -55,14 +56,18 @@ Result<std::vector<std::vector<float>>> OnnxTextEmbedding::EmbedBatch(std::span<
 }
 
 Result<std::vector<std::vector<float>>> OnnxTextEmbedding::EmbedIds(const std::vector<std::vector<int64_t>>& ids) const {
-  std::vector<std::vector<float>> out;
-  out.reserve(ids.size());
+  // Graph calls take texts of similar length (shortest first), so that padding to the longest
+  // of a call wastes little; the vectors go back in input order.
+  std::vector<size_t> order(ids.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a].size() < ids[b].size(); });
+  std::vector<std::vector<float>> out(ids.size());
   PANIC_RETURN_IF_ERROR(ForEachChunk(ids.size(), manifest_.max_batch, [&](size_t first, size_t count) -> Status {
-    size_t longest = 1;  // a graph cannot take zero tokens; an all-empty batch gets one pad
-    for (size_t i = first; i < first + count; ++i) longest = std::max(longest, ids[i].size());
+    size_t longest = 1;  // a graph cannot take zero tokens; an all-empty call gets one pad
+    for (size_t i = first; i < first + count; ++i) longest = std::max(longest, ids[order[i]].size());
     std::vector<int64_t> flat(count * longest, pad_id_), mask(count * longest, 0);
     for (size_t b = 0; b < count; ++b) {
-      const auto& row = ids[first + b];
+      const auto& row = ids[order[first + b]];
       std::copy(row.begin(), row.end(), flat.begin() + static_cast<std::ptrdiff_t>(b * longest));
       std::fill_n(mask.begin() + static_cast<std::ptrdiff_t>(b * longest), row.size(), 1);
     }
@@ -76,7 +81,7 @@ Result<std::vector<std::vector<float>>> OnnxTextEmbedding::EmbedIds(const std::v
     PANIC_ASSIGN_OR_RETURN(auto outs, session_->Run(feeds, {manifest_.embedding.output}));
     PANIC_ASSIGN_OR_RETURN(auto vectors, PoolEmbeddings(outs[0], mask, count, manifest_.embedding.pooling,
                                                         manifest_.embedding.normalize, manifest_.dimension, info_.name));
-    for (auto& v : vectors) out.push_back(std::move(v));
+    for (size_t b = 0; b < count; ++b) out[order[first + b]] = std::move(vectors[b]);
     return Status::Ok();
   }));
   return out;

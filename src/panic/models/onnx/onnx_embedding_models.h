@@ -1,8 +1,8 @@
 // ONNX text- and image-embedding models (manifest kinds text-embedding, image-embedding).
 //
 //   text:  HfTokenizer (truncated to tokenizer.max_tokens) → input_ids, attention_mask and,
-//          when the graph declares it, token_type_ids (zeros), padded to the batch's longest
-//          → graph → pooling (pooling.h)
+//          when the graph declares it, token_type_ids (zeros); the batch sorted by length and
+//          cut into graph calls of max_batch, each padded to its longest → graph → pooling
 //   image: CLIP preprocessing (image_preprocess.h) → pixel_values [batch, 3, crop, crop]
 //          → graph → pooling (none or cls)
 //
