@@ -117,4 +117,23 @@ std::vector<float> PreprocessImage(const RgbImage& image, const ImageSpec& spec)
   return out;
 }
 
+Status ExpectImages(std::span<const Payload> inputs, const std::string& model) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const auto* image = std::get_if<RgbImage>(&inputs[i]);
+    if (image == nullptr) return Status::InvalidArgument(model + " takes images; input " + std::to_string(i) + " is a text");
+    if (image->empty()) return Status::InvalidArgument(model + ": input " + std::to_string(i) + " is an empty image");
+  }
+  return Status::Ok();
+}
+
+Tensor PixelValues(std::span<const Payload> inputs, size_t first, size_t count, const ImageSpec& spec) {
+  const size_t plane = static_cast<size_t>(3) * spec.crop * spec.crop;
+  std::vector<float> pixels(count * plane);
+  for (size_t b = 0; b < count; ++b) {
+    const auto chw = PreprocessImage(std::get<RgbImage>(inputs[first + b]), spec);
+    std::copy(chw.begin(), chw.end(), pixels.begin() + static_cast<std::ptrdiff_t>(b * plane));
+  }
+  return Tensor::Floats({static_cast<int64_t>(count), 3, spec.crop, spec.crop}, std::move(pixels));
+}
+
 }  // namespace panic::models::onnx

@@ -105,21 +105,11 @@ Result<std::unique_ptr<OnnxImageEmbedding>> OnnxImageEmbedding::Load(const Manif
 
 Result<std::vector<std::vector<float>>> OnnxImageEmbedding::EmbedBatch(std::span<const Payload> inputs) {
   const ImageSpec& spec = *manifest_.image;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const auto* image = std::get_if<RgbImage>(&inputs[i]);
-    if (image == nullptr) return Status::InvalidArgument(info_.name + " embeds images; input " + std::to_string(i) + " is a text");
-    if (image->empty()) return Status::InvalidArgument(info_.name + ": input " + std::to_string(i) + " is an empty image");
-  }
+  PANIC_RETURN_IF_ERROR(ExpectImages(inputs, info_.name));
   std::vector<std::vector<float>> out;
   out.reserve(inputs.size());
   PANIC_RETURN_IF_ERROR(ForEachChunk(inputs.size(), manifest_.max_batch, [&](size_t first, size_t count) -> Status {
-    const size_t plane = static_cast<size_t>(3) * spec.crop * spec.crop;
-    std::vector<float> pixels(count * plane);
-    for (size_t b = 0; b < count; ++b) {
-      const auto chw = PreprocessImage(std::get<RgbImage>(inputs[first + b]), spec);
-      std::copy(chw.begin(), chw.end(), pixels.begin() + static_cast<std::ptrdiff_t>(b * plane));
-    }
-    const Tensor t = Tensor::Floats({static_cast<int64_t>(count), 3, spec.crop, spec.crop}, std::move(pixels));
+    const Tensor t = PixelValues(inputs, first, count, spec);
     PANIC_ASSIGN_OR_RETURN(auto outs, session_->Run({{"pixel_values", &t}}, {manifest_.embedding.output}));
     PANIC_ASSIGN_OR_RETURN(auto vectors, PoolEmbeddings(outs[0], {}, count, manifest_.embedding.pooling,
                                                         manifest_.embedding.normalize, manifest_.dimension, info_.name));

@@ -239,20 +239,10 @@ Result<std::vector<std::vector<int64_t>>> OnnxImageToText::GenerateIds(std::span
                                                                        std::span<const int64_t> seeds) const {
   if (images.size() != seeds.size()) return Status::Internal(info_.name + ": inputs and seeds differ in number");
   const ImageSpec& spec = *manifest_.image;
-  for (size_t i = 0; i < images.size(); ++i) {
-    const auto* image = std::get_if<RgbImage>(&images[i]);
-    if (image == nullptr) return Status::InvalidArgument(info_.name + " captions images; input " + std::to_string(i) + " is a text");
-    if (image->empty()) return Status::InvalidArgument(info_.name + ": input " + std::to_string(i) + " is an empty image");
-  }
+  PANIC_RETURN_IF_ERROR(ExpectImages(images, info_.name));
   std::vector<std::vector<int64_t>> out;
   PANIC_RETURN_IF_ERROR(ForEachChunk(images.size(), manifest_.max_batch, [&](size_t first, size_t count) -> Status {
-    const size_t plane = static_cast<size_t>(3) * spec.crop * spec.crop;
-    std::vector<float> pixels(count * plane);
-    for (size_t b = 0; b < count; ++b) {
-      const auto chw = PreprocessImage(std::get<RgbImage>(images[first + b]), spec);
-      std::copy(chw.begin(), chw.end(), pixels.begin() + static_cast<std::ptrdiff_t>(b * plane));
-    }
-    const Tensor t = Tensor::Floats({static_cast<int64_t>(count), 3, spec.crop, spec.crop}, std::move(pixels));
+    const Tensor t = PixelValues(images, first, count, spec);
     PANIC_ASSIGN_OR_RETURN(auto enc, encoder_->Run({{"pixel_values", &t}}, {manifest_.caption.encoder_output}));
     if (enc[0].shape.size() != 3 || enc[0].shape[0] != static_cast<int64_t>(count)) {
       return Status::ModelFailed(info_.name + ": the encoder returned shape " + ShapeText(enc[0].shape));

@@ -4,6 +4,7 @@
 // with the reason, so that config validation rejects it naming the problem (exit 2) and
 // `model list` shows it.
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -37,38 +38,30 @@ onnx::SessionOptions OptionsFor(ModelKind kind) {
   return options;
 }
 
-template <typename T>
-Result<std::shared_ptr<T>> Shared(Result<std::unique_ptr<T>> made) {
-  if (!made.ok()) return made.status();
-  return std::shared_ptr<T>(std::move(made).value());
+// The registry's factory for `Model` (an OnnxTextEmbedding, …) loaded from `m`.
+template <typename Model, typename Interface>
+std::function<Result<std::shared_ptr<Interface>>()> Factory(const onnx::Manifest& m) {
+  return [m]() -> Result<std::shared_ptr<Interface>> {
+    auto made = Model::Load(m, OptionsFor(m.kind));
+    if (!made.ok()) return made.status();
+    return std::shared_ptr<Interface>(std::move(made).value());
+  };
 }
 
 void RegisterManifest(ModelRegistry& registry, const onnx::Manifest& m) {
   const ModelInfo info = m.Info();
   switch (m.kind) {
     case ModelKind::kTextEmbedding:
-      registry.RegisterEmbedding(info, [m]() -> Result<std::shared_ptr<EmbeddingModel>> {
-        PANIC_ASSIGN_OR_RETURN(auto model, Shared(onnx::OnnxTextEmbedding::Load(m, OptionsFor(m.kind))));
-        return std::shared_ptr<EmbeddingModel>(model);
-      });
+      registry.RegisterEmbedding(info, Factory<onnx::OnnxTextEmbedding, EmbeddingModel>(m));
       break;
     case ModelKind::kImageEmbedding:
-      registry.RegisterEmbedding(info, [m]() -> Result<std::shared_ptr<EmbeddingModel>> {
-        PANIC_ASSIGN_OR_RETURN(auto model, Shared(onnx::OnnxImageEmbedding::Load(m, OptionsFor(m.kind))));
-        return std::shared_ptr<EmbeddingModel>(model);
-      });
+      registry.RegisterEmbedding(info, Factory<onnx::OnnxImageEmbedding, EmbeddingModel>(m));
       break;
     case ModelKind::kImageToText:
-      registry.RegisterGenAI(info, [m]() -> Result<std::shared_ptr<GenAIModel>> {
-        PANIC_ASSIGN_OR_RETURN(auto model, Shared(onnx::OnnxImageToText::Load(m, OptionsFor(m.kind))));
-        return std::shared_ptr<GenAIModel>(model);
-      });
+      registry.RegisterGenAI(info, Factory<onnx::OnnxImageToText, GenAIModel>(m));
       break;
     case ModelKind::kTextToImage:
-      registry.RegisterGenAI(info, [m]() -> Result<std::shared_ptr<GenAIModel>> {
-        PANIC_ASSIGN_OR_RETURN(auto model, Shared(onnx::OnnxTextToImage::Load(m, OptionsFor(m.kind))));
-        return std::shared_ptr<GenAIModel>(model);
-      });
+      registry.RegisterGenAI(info, Factory<onnx::OnnxTextToImage, GenAIModel>(m));
       break;
   }
 }
