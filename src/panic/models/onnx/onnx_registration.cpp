@@ -113,9 +113,10 @@ void RegisterOnnxModels(ModelRegistry& registry) {
   }
   // options.onnx_provider: later loads use it; "cuda" on a runtime without CUDA makes every
   // ONNX model unavailable with the reason, so that validation rejects the config up front.
-  registry.AddOptionsHook([&registry, base_reasons](const ExperimentOptions& options) {
+  // A config that does not use ONNX models is not refused for it.
+  registry.AddOptionsHook([&registry, base_reasons](const ExperimentOptions& options) -> Status {
     auto provider = onnx::ParseProvider(options.onnx_provider.value_or("cpu"), "options.onnx_provider");
-    if (!provider.ok()) return;  // the config parser has rejected it already
+    if (!provider.ok()) return provider.status();
     {
       std::lock_guard<std::mutex> lock(g_provider_mu);
       g_provider = *provider;
@@ -129,6 +130,7 @@ void RegisterOnnxModels(ModelRegistry& registry) {
       }
     }
     for (const auto& [name, base] : *base_reasons) registry.SetUnavailable(name, base.empty() ? no_cuda : base);
+    return Status::Ok();
   });
 }
 
