@@ -82,6 +82,13 @@ TEST_F(ManifestTest, MistakesNameTheField) {
   EXPECT_NE(Error(with("\"max_batch\"", "\"max_bacth\"")).find("max_bacth: unknown key"), std::string::npos);
   EXPECT_NE(Error(with("\"max_tokens\": 256", "\"max_tokens\": \"256\"")).find("tokenizer.max_tokens"), std::string::npos);
   EXPECT_NE(Error(with("\"encoder\"", "\"unet\"")).find("graphs.encoder is missing"), std::string::npos);
+  EXPECT_NE(Error(with("\"max_tokens\": 256", "\"max_tokens\": 256, \"unigram_ties\": \"middle\""))
+                .find("tokenizer.unigram_ties: \"middle\""),
+            std::string::npos);
+  auto last = Parse(with("\"max_tokens\": 256", "\"max_tokens\": 256, \"unigram_ties\": \"last\""));
+  ASSERT_TRUE(last.ok()) << last.status().ToString();
+  EXPECT_TRUE(last->tokenizer->unigram_ties_to_last);
+  EXPECT_FALSE(Parse(kText)->tokenizer->unigram_ties_to_last);
 }
 
 TEST_F(ManifestTest, LoadManifestReportsAMissingFile) {

@@ -90,6 +90,21 @@ TEST(OnnxTokenizer, TruncationKeepsTheSpecialTokens) {
   EXPECT_EQ(clipped.back(), *clip->TokenId("<|endoftext|>"));
 }
 
+// "___" has two paths of equal score, "_" "__" and "__" "_" (the same pieces in another
+// order): the `tokenizers` library keeps the first found, a manifest may ask for the last.
+TEST(OnnxTokenizer, UnigramTieRuleIsTheLibrarysUnlessTheManifestSaysLast) {
+  const std::string json = R"({"model": {"type": "Unigram", "unk_id": 0,
+      "vocab": [["<unk>", 0], ["_", -1.5], ["__", -2.25]]}})";
+  auto first = HfTokenizer::FromJson(json, "t.json");
+  auto last = HfTokenizer::FromJson(json, "t.json", {.unigram_ties_to_last = true});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(last.ok()) << last.status().ToString();
+  EXPECT_EQ((*first)->Encode("___", false), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ((*last)->Encode("___", false), (std::vector<int64_t>{2, 1}));
+  // Without a tie both rules agree: "__" alone outscores "_" "_".
+  EXPECT_EQ((*first)->Encode("__", false), (*last)->Encode("__", false));
+}
+
 TEST(OnnxTokenizer, UnsupportedOrMalformedFilesAreClearErrors) {
   auto bad = HfTokenizer::FromJson(R"({"model": {"type": "WordLevel", "vocab": {}}})", "t.json");
   ASSERT_FALSE(bad.ok());

@@ -231,7 +231,7 @@ def main():
         "dimension": 512,
         "max_batch": 32,
         "graphs": {"encoder": "model.onnx"},
-        "tokenizer": {"file": "tokenizer.json", "max_tokens": MAX_TOKENS, "pad_id": 0},
+        "tokenizer": {"file": "tokenizer.json", "max_tokens": MAX_TOKENS, "pad_id": 0, "unigram_ties": "last"},
         "embedding": {"output": "sentence_embedding", "pooling": "none", "normalize": False},
     }
     with open(os.path.join(args.out_dir, "manifest.json"), "w", encoding="utf-8") as f:

@@ -588,15 +588,17 @@ struct HfTokenizer::Impl {
 HfTokenizer::HfTokenizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HfTokenizer::~HfTokenizer() = default;
 
-Result<std::shared_ptr<const HfTokenizer>> HfTokenizer::LoadFile(const std::filesystem::path& path) {
+Result<std::shared_ptr<const HfTokenizer>> HfTokenizer::LoadFile(const std::filesystem::path& path,
+                                                                  const TokenizerOptions& options) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound(path.string() + " does not exist");
   std::ostringstream text;
   text << in.rdbuf();
-  return FromJson(text.str(), path.string());
+  return FromJson(text.str(), path.string(), options);
 }
 
-Result<std::shared_ptr<const HfTokenizer>> HfTokenizer::FromJson(std::string_view json_text, const std::string& where) {
+Result<std::shared_ptr<const HfTokenizer>> HfTokenizer::FromJson(std::string_view json_text, const std::string& where,
+                                                                  const TokenizerOptions& options) {
   const json doc = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) return Status::InvalidArgument(where + ": not a JSON object");
   if (!doc.contains("model") || !doc["model"].is_object()) return Status::InvalidArgument(where + ": no \"model\" object");
@@ -611,7 +613,7 @@ Result<std::shared_ptr<const HfTokenizer>> HfTokenizer::FromJson(std::string_vie
       PANIC_ASSIGN_OR_RETURN(PreTokenizer p, MakePreTokenizer(doc["pre_tokenizer"], where));
       impl->pre_tokenizer = std::move(p);
     }
-    PANIC_ASSIGN_OR_RETURN(impl->model, MakeTokenizerModel(doc["model"], where));
+    PANIC_ASSIGN_OR_RETURN(impl->model, MakeTokenizerModel(doc["model"], where, options));
     PANIC_ASSIGN_OR_RETURN(impl->post, MakeTemplate(doc.value("post_processor", json()), where));
     if (doc.contains("decoder") && !doc["decoder"].is_null()) {
       PANIC_ASSIGN_OR_RETURN(Decoder d, MakeDecoder(doc["decoder"], where));

@@ -27,14 +27,17 @@
 #include <vector>
 
 #include "panic/core/status.h"
+#include "panic/models/onnx/tokenizer_models.h"
 
 namespace panic::models::onnx {
 
 class HfTokenizer {
  public:
   // InvalidArgument naming the file and the component when it cannot be read or used.
-  static Result<std::shared_ptr<const HfTokenizer>> LoadFile(const std::filesystem::path& path);
-  static Result<std::shared_ptr<const HfTokenizer>> FromJson(std::string_view json_text, const std::string& where);
+  static Result<std::shared_ptr<const HfTokenizer>> LoadFile(const std::filesystem::path& path,
+                                                             const TokenizerOptions& options = {});
+  static Result<std::shared_ptr<const HfTokenizer>> FromJson(std::string_view json_text, const std::string& where,
+                                                             const TokenizerOptions& options = {});
   ~HfTokenizer();
 
   // The ids of `utf8`; with `add_special_tokens`, wrapped as the post-processor says

@@ -242,6 +242,9 @@ Result<Manifest> ParseManifest(std::string_view json_text, const std::filesystem
     int64_t pad = -1;
     PANIC_RETURN_IF_ERROR(t.Int64("pad_id", pad, false));
     if (pad >= 0) spec.pad_id = pad;
+    int ties = 0;
+    PANIC_RETURN_IF_ERROR(t.Choice("unigram_ties", ties, {"first", "last"}));
+    spec.unigram_ties_to_last = ties == 1;
     PANIC_RETURN_IF_ERROR(t.NoOthers());
     m.tokenizer = spec;
   }

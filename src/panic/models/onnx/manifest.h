@@ -33,6 +33,7 @@ struct TokenizerSpec {
   std::filesystem::path file;  // absolute: the folder joined with the manifest's "file"
   int max_tokens = 0;          // truncation (and, for text-to-image, the padded length)
   std::optional<int64_t> pad_id;  // absent: the tokenizer.json's padding id, else 0
+  bool unigram_ties_to_last = false;  // "unigram_ties": "first" (default) | "last"
 };
 
 struct ImageSpec {           // CLIP-style preprocessing

@@ -24,7 +24,7 @@ Result<std::unique_ptr<OnnxTextEmbedding>> OnnxTextEmbedding::Load(const Manifes
   std::unique_ptr<OnnxTextEmbedding> m(new OnnxTextEmbedding());
   m->manifest_ = manifest;
   m->info_ = manifest.Info();
-  PANIC_ASSIGN_OR_RETURN(m->tokenizer_, HfTokenizer::LoadFile(manifest.tokenizer->file));
+  PANIC_ASSIGN_OR_RETURN(m->tokenizer_, HfTokenizer::LoadFile(manifest.tokenizer->file, {.unigram_ties_to_last = manifest.tokenizer->unigram_ties_to_last}));
   m->pad_id_ = manifest.tokenizer->pad_id.value_or(m->tokenizer_->PaddingId().value_or(0));
   PANIC_ASSIGN_OR_RETURN(m->session_, OnnxSession::Open(manifest.graphs.at("encoder"), options));
   const OnnxSession& s = *m->session_;

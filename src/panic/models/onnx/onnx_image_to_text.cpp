@@ -51,7 +51,7 @@ Result<std::unique_ptr<OnnxImageToText>> OnnxImageToText::Load(const Manifest& m
   m->manifest_ = manifest;
   m->info_ = manifest.Info();
   const CaptionSpec& c = manifest.caption;
-  PANIC_ASSIGN_OR_RETURN(m->tokenizer_, HfTokenizer::LoadFile(manifest.tokenizer->file));
+  PANIC_ASSIGN_OR_RETURN(m->tokenizer_, HfTokenizer::LoadFile(manifest.tokenizer->file, {.unigram_ties_to_last = manifest.tokenizer->unigram_ties_to_last}));
   PANIC_ASSIGN_OR_RETURN(m->encoder_, OnnxSession::Open(manifest.graphs.at("encoder"), options));
   PANIC_ASSIGN_OR_RETURN(m->decoder_, OnnxSession::Open(manifest.graphs.at("decoder"), options));
   const auto f32 = {ElementType::kFloat32};

@@ -12,7 +12,7 @@ Result<std::unique_ptr<OnnxTextToImage>> OnnxTextToImage::Load(const Manifest& m
   std::unique_ptr<OnnxTextToImage> m(new OnnxTextToImage());
   m->manifest_ = manifest;
   m->info_ = manifest.Info();
-  PANIC_ASSIGN_OR_RETURN(m->tokenizer_, HfTokenizer::LoadFile(manifest.tokenizer->file));
+  PANIC_ASSIGN_OR_RETURN(m->tokenizer_, HfTokenizer::LoadFile(manifest.tokenizer->file, {.unigram_ties_to_last = manifest.tokenizer->unigram_ties_to_last}));
   m->pad_id_ = manifest.tokenizer->pad_id.value_or(m->tokenizer_->PaddingId().value_or(0));
   PANIC_ASSIGN_OR_RETURN(m->text_encoder_, OnnxSession::Open(manifest.graphs.at("text_encoder"), options));
   PANIC_ASSIGN_OR_RETURN(m->unet_, OnnxSession::Open(manifest.graphs.at("unet"), options));

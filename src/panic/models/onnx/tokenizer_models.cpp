@@ -85,7 +85,7 @@ class WordPieceModel final : public TokenizerModel {
 
 class UnigramModel final : public TokenizerModel {
  public:
-  static Result<std::unique_ptr<TokenizerModel>> Make(const json& m, const std::string& where) {
+  static Result<std::unique_ptr<TokenizerModel>> Make(const json& m, const std::string& where, bool ties_to_last) {
     auto model = std::unique_ptr<UnigramModel>(new UnigramModel());
     const json& vocab = m.value("vocab", json());
     if (!vocab.is_array() || vocab.empty()) return Bad(where, "Unigram vocab is not a non-empty list of [piece, score]");
@@ -117,6 +117,7 @@ class UnigramModel final : public TokenizerModel {
     if (m.value("byte_fallback", false)) return Bad(where, "Unigram byte_fallback is not supported");
     model->unk_ = m["unk_id"].get<int64_t>();
     model->unk_score_ = min_score - 10.0;
+    model->ties_to_last_ = ties_to_last;
     return std::unique_ptr<TokenizerModel>(std::move(model));
   }
 
@@ -141,13 +142,13 @@ class UnigramModel final : public TokenizerModel {
         if (id < 0) continue;
         const double score = scores_[id] + here;
         Best& b = best[end + 1];
-        if (b.id == -1 || score > b.score) b = {id, score, start};
+        if (b.id == -1 || score > b.score || (ties_to_last_ && score == b.score)) b = {id, score, start};
         if (end == start) single = true;
       }
       if (!single) {
         Best& b = best[start + 1];
         const double score = unk_score_ + here;
-        if (b.id == -1 || score > b.score) b = {unk_, score, start};
+        if (b.id == -1 || score > b.score || (ties_to_last_ && score == b.score)) b = {unk_, score, start};
       }
     }
     std::vector<int64_t> path;
@@ -191,6 +192,7 @@ class UnigramModel final : public TokenizerModel {
   std::unordered_map<uint64_t, int32_t> children_;
   int64_t unk_ = 0;
   double unk_score_ = 0;
+  bool ties_to_last_ = false;  // TokenizerOptions::unigram_ties_to_last
 };
 
 class BpeModel final : public TokenizerModel {
@@ -293,7 +295,8 @@ class BpeModel final : public TokenizerModel {
 
 }  // namespace
 
-Result<std::unique_ptr<TokenizerModel>> MakeTokenizerModel(const json& m, const std::string& where) {
+Result<std::unique_ptr<TokenizerModel>> MakeTokenizerModel(const json& m, const std::string& where,
+                                                          const TokenizerOptions& options) {
   const std::string type = m.contains("type") && m["type"].is_string() ? m["type"].get<std::string>() : "";
   if (type == "WordPiece") {
     PANIC_ASSIGN_OR_RETURN(Vocab vocab, Vocab::FromObject(m.value("vocab", json()), where));
@@ -304,7 +307,7 @@ Result<std::unique_ptr<TokenizerModel>> MakeTokenizerModel(const json& m, const 
         std::move(vocab), *unk_id, m.value("continuing_subword_prefix", "##"),
         static_cast<size_t>(m.value("max_input_chars_per_word", 100))));
   }
-  if (type == "Unigram") return UnigramModel::Make(m, where);
+  if (type == "Unigram") return UnigramModel::Make(m, where, options.unigram_ties_to_last);
   if (type == "BPE" || (type.empty() && m.contains("merges"))) return BpeModel::Make(m, where);
   return Bad(where, "type '" + type + "' is not supported (WordPiece, Unigram, BPE)");
 }
