@@ -3,22 +3,52 @@
 #include <algorithm>
 #include <ostream>
 
+#include "panic/store/database_file.h"
+
 namespace panic::cli {
 
 Result<std::unique_ptr<store::Store>> OpenStore(const Context& ctx, store::Store::Mode mode,
                                                store::Store::Durability durability) {
-  return store::Store::Open(ctx.db_path, mode, durability);
+  auto opened = store::Store::Open(ctx.db_path, mode, durability);
+  if (opened.ok()) return opened;
+  // The store says what is wrong; the advice on what to do is the CLI's.
+  auto inspection = store::InspectDatabase(ctx.db_path);
+  if (inspection.ok()) {
+    switch (inspection->origin) {
+      case store::DatabaseOrigin::kMissing:
+        if (opened.status().code() != StatusCode::kNotFound) break;
+        return Status::NotFound(opened.status().message() + " (use --db PATH or set PANIC_TDA_DB)");
+      case store::DatabaseOrigin::kPythonEra:
+        return Status::InvalidArgument(opened.status().message() + "; to use its data, import it with "
+                                       "`panic-tda import python " + ctx.db_path + "`");
+      case store::DatabaseOrigin::kElixirEra:
+        return Status::InvalidArgument(opened.status().message() + "; to use its data, import it with "
+                                       "`panic-tda import elixir " + ctx.db_path + "`");
+      case store::DatabaseOrigin::kUnknown:
+      case store::DatabaseOrigin::kNotSqlite:
+        return Status::InvalidArgument(opened.status().message() + "; give panic-tda its own file with --db PATH");
+      default:
+        break;
+    }
+  }
+  return opened;
 }
 
 Result<OpenedEntity> OpenExperiment(const Context& ctx, const std::string& id_or_prefix,
                                     store::Store::Durability durability) {
-  PANIC_ASSIGN_OR_RETURN(auto store, OpenStore(ctx, store::Store::Mode::kExisting, durability));
+  return OpenExperiment(ctx, id_or_prefix, store::Store::Mode::kWrite, durability);
+}
+
+Result<OpenedEntity> OpenExperiment(const Context& ctx, const std::string& id_or_prefix, store::Store::Mode mode,
+                                    store::Store::Durability durability) {
+  PANIC_ASSIGN_OR_RETURN(auto store, OpenStore(ctx, mode, durability));
   PANIC_ASSIGN_OR_RETURN(std::string id, store->ResolveExperimentId(id_or_prefix));
   return OpenedEntity{std::move(store), id};
 }
 
 Result<OpenedEntity> OpenRun(const Context& ctx, const std::string& id_or_prefix) {
-  PANIC_ASSIGN_OR_RETURN(auto store, OpenStore(ctx, store::Store::Mode::kExisting));
+  // Every run command only reads.
+  PANIC_ASSIGN_OR_RETURN(auto store, OpenStore(ctx, store::Store::Mode::kReadOnly));
   PANIC_ASSIGN_OR_RETURN(std::string id, store->ResolveRunId(id_or_prefix));
   return OpenedEntity{std::move(store), id};
 }

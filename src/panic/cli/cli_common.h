@@ -12,7 +12,8 @@
 
 namespace panic::cli {
 
-// Opens the database of ctx.db_path; kExisting: NotFound when there is none.
+// Opens the database of ctx.db_path (kWrite / kReadOnly: NotFound when there is none), adding
+// to the store's errors what the user can do about them.
 Result<std::unique_ptr<store::Store>> OpenStore(const Context& ctx, store::Store::Mode mode,
                                                store::Store::Durability durability = store::Store::Durability::kFull);
 
@@ -22,7 +23,10 @@ struct OpenedEntity {
   std::unique_ptr<store::Store> store;
   std::string id;
 };
+// For writing (the database is migrated), or with the mode given (readers: kReadOnly).
 Result<OpenedEntity> OpenExperiment(const Context& ctx, const std::string& id_or_prefix,
+                                    store::Store::Durability durability = store::Store::Durability::kFull);
+Result<OpenedEntity> OpenExperiment(const Context& ctx, const std::string& id_or_prefix, store::Store::Mode mode,
                                     store::Store::Durability durability = store::Store::Durability::kFull);
 Result<OpenedEntity> OpenRun(const Context& ctx, const std::string& id_or_prefix);
 

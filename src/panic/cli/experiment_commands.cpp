@@ -13,6 +13,7 @@
 #include "panic/engine/experiment_setup.h"
 #include "panic/engine/experiment_summary.h"
 #include "panic/engine/pipeline.h"
+#include "panic/store/writer_lease.h"
 
 namespace panic::cli {
 namespace {
@@ -44,6 +45,9 @@ int Execute(store::Store& store, const std::string& experiment_id, const ParsedA
     return ReportError(Status::InvalidArgument("--threads: " + std::to_string(*threads) + " is not allowed (1..1024)"), ctx);
   }
   options.threads = static_cast<int>(*threads);
+  // One writer per experiment: a live one elsewhere makes this one exit 1 saying who.
+  auto lease = store::WriterLease::Acquire(store, experiment_id);
+  if (!lease.ok()) return ReportError(lease.status(), ctx);
   ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
   options.progress = [&printer](const engine::ProgressEvent& e) { printer(e); };
   options.cancel = &InstallCancelHandlers();
@@ -121,7 +125,7 @@ int ResumeCommand(const ParsedArgs& args, Context& ctx) {
 }
 
 int ListCommand(const ParsedArgs&, Context& ctx) {
-  auto store = OpenStore(ctx, store::Store::Mode::kExisting);
+  auto store = OpenStore(ctx, store::Store::Mode::kReadOnly);
   if (!store.ok()) return ReportError(store.status(), ctx);
   auto experiments = (*store)->ListExperiments();
   if (!experiments.ok()) return ReportError(experiments.status(), ctx);
@@ -215,7 +219,7 @@ void PrintSummary(const engine::ExperimentSummary& s, std::ostream& os) {
 }
 
 int ShowCommand(const ParsedArgs& args, Context& ctx) {
-  auto opened = OpenExperiment(ctx, args.positional[0]);
+  auto opened = OpenExperiment(ctx, args.positional[0], store::Store::Mode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
   auto summary = engine::SummarizeExperiment(*opened->store, models::ModelRegistry::Default(), opened->id);
   if (!summary.ok()) return ReportError(summary.status(), ctx);
@@ -236,8 +240,9 @@ int DeleteCommand(const ParsedArgs& args, Context& ctx) {
             << " invocations? [y/N] " << std::flush;
     std::string answer;
     if (!std::getline(std::cin, answer) || (answer != "y" && answer != "Y" && answer != "yes")) {
+      // Declining is an answer, not an error.
       ctx.err << "not deleted (pass --yes to skip this question)\n";
-      return kExitUsage;
+      return kExitOk;
     }
   }
   Status s = store.DeleteExperiment(id);

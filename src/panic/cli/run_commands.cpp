@@ -10,7 +10,7 @@ namespace panic::cli {
 namespace {
 
 int ListCommand(const ParsedArgs& args, Context& ctx) {
-  auto store = OpenStore(ctx, store::Store::Mode::kExisting);
+  auto store = OpenStore(ctx, store::Store::Mode::kReadOnly);
   if (!store.ok()) return ReportError(store.status(), ctx);
   Result<std::vector<store::RunRecord>> runs = std::vector<store::RunRecord>{};
   if (auto exp = args.Get("experiment")) {
@@ -131,12 +131,12 @@ int DiagramCommand(const ParsedArgs& args, Context& ctx) {
   }
   auto record = store->GetDiagram(id, model);
   if (!record.ok()) return ReportError(record.status(), ctx);
-  if (!record->diagram_data) {
-    return ReportError(Status::NotFound("the diagram of run " + id + " under " + model +
-                                        " failed: " + record->error.value_or("?") + " (resume retries it)"), ctx);
+  auto decoded = store::DecodeStoredDiagram(*record);
+  if (!decoded.ok()) {
+    Status s = decoded.status().WithContext("the diagram of run " + id + " under " + model);
+    if (!record->diagram_data) s = Status::ModelFailed(s.message() + " (resume retries it)");  // exit 1
+    return ReportError(s, ctx);
   }
-  auto decoded = store::DecodeDiagramNpz(*record->diagram_data);
-  if (!decoded.ok()) return ReportError(decoded.status().WithContext("diagram " + record->id), ctx);
   const auto& d = decoded->diagram;
   if (*format == "json") {
     nlohmann::json dims = nlohmann::json::array();

@@ -89,6 +89,54 @@ CREATE TABLE embedding_clusters (
 );
 CREATE INDEX embedding_clusters_by_result ON embedding_clusters(clustering_result_id);
 )sql",
+      // Migration 2 (issue 9). Deletes at any size: the ON DELETE CASCADE through
+      // invocations.input_invocation_id recursed once per step (SQLite stops at depth 1000),
+      // so the column keeps a plain reference and deletes go down the ownership tree
+      // (experiments → runs → invocations) instead. SQLite cannot drop a foreign-key clause
+      // in place, so invocations is rebuilt (rowids and every value copied as they are);
+      // MigrateToLatest runs migrations with foreign keys off, as SQLite's table-rebuild
+      // procedure requires, and checks them before committing. Every foreign-key column gets
+      // an index; diagrams record what they were computed from; invocations record their
+      // batch; writer_leases holds the one live writer of each experiment.
+      R"sql(
+CREATE TABLE invocations_v2 (
+  id                  TEXT PRIMARY KEY,
+  run_id              TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  sequence_number     INTEGER NOT NULL CHECK (sequence_number >= 0),
+  model               TEXT NOT NULL,
+  type                TEXT NOT NULL CHECK (type IN ('text', 'image')),
+  seed                INTEGER NOT NULL,
+  input_invocation_id TEXT REFERENCES invocations(id),  -- no cascade: see migration 2
+  output_text         TEXT,
+  output_image        BLOB,
+  started_at          TEXT NOT NULL,
+  completed_at        TEXT NOT NULL,
+  batch_size          INTEGER,                -- items in the model call that made it (NULL: unknown)
+  batch_position      INTEGER,                -- its place in that call, 0-based
+  UNIQUE (run_id, sequence_number)
+);
+INSERT INTO invocations_v2 (rowid, id, run_id, sequence_number, model, type, seed, input_invocation_id,
+                            output_text, output_image, started_at, completed_at)
+  SELECT rowid, id, run_id, sequence_number, model, type, seed, input_invocation_id,
+         output_text, output_image, started_at, completed_at FROM invocations;
+DROP TABLE invocations;
+ALTER TABLE invocations_v2 RENAME TO invocations;
+CREATE INDEX invocations_by_input ON invocations(input_invocation_id);
+CREATE INDEX clustering_results_by_experiment ON clustering_results(experiment_id);
+CREATE INDEX embedding_clusters_by_medoid ON embedding_clusters(medoid_embedding_id);
+ALTER TABLE persistence_diagrams ADD COLUMN point_count INTEGER;            -- NULL: unknown (stale)
+ALTER TABLE persistence_diagrams ADD COLUMN last_sequence_number INTEGER;   -- NULL: unknown (stale)
+ALTER TABLE persistence_diagrams ADD COLUMN approximation_epsilon REAL;     -- NULL: exact
+CREATE TABLE writer_leases (
+  experiment_id TEXT PRIMARY KEY REFERENCES experiments(id) ON DELETE CASCADE,
+  token         TEXT NOT NULL,                -- random per holder: a holder knows its own lease
+  pid           INTEGER NOT NULL,
+  host          TEXT NOT NULL,
+  started_at    TEXT NOT NULL,
+  heartbeat_at  TEXT NOT NULL
+);
+)sql",
+      // The next migration goes here (append; never edit a released one).
   };
   return kMigrations;
 }
@@ -105,22 +153,30 @@ Result<int> CurrentSchemaVersion(SqliteDb& db) {
   return static_cast<int>(version);
 }
 
-Status MigrateToLatest(SqliteDb& db) {
-  PANIC_RETURN_IF_ERROR(db.Exec(
-      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"));
-  PANIC_ASSIGN_OR_RETURN(int current, CurrentSchemaVersion(db));
-  const int latest = LatestSchemaVersion();
-  if (current > latest) {
-    return Status::InvalidArgument("database '" + db.path() + "' has schema version " + std::to_string(current) +
-                                   ", newer than this panic-tda knows (" + std::to_string(latest) +
-                                   "); upgrade panic-tda");
-  }
-  for (int v = current + 1; v <= latest; ++v) {
+namespace {
+
+// Applies migrations current+1..latest, each in its own transaction. REQUIRES: foreign
+// keys are off (SQLite's table-rebuild procedure); they are checked before each commit.
+Status ApplyMigrations(SqliteDb& db, int latest) {
+  for (int v = 1; v <= latest; ++v) {
     PANIC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db));
-    // Another process may have migrated between our check and BEGIN IMMEDIATE.
+    // schema_version is created with migration 1 in the same transaction, so a failed first
+    // migration leaves nothing behind. Another process may have migrated between our check
+    // and BEGIN IMMEDIATE: re-read the version under the write lock.
+    PANIC_RETURN_IF_ERROR(db.Exec(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"));
     PANIC_ASSIGN_OR_RETURN(int now, CurrentSchemaVersion(db));
-    if (now >= v) continue;
+    if (now >= v) continue;  // the transaction rolls back: nothing of ours was written
     PANIC_RETURN_IF_ERROR(db.Exec(Migrations()[v - 1]).WithContext("migration " + std::to_string(v)));
+    PANIC_ASSIGN_OR_RETURN(Statement * fk, db.Prepare("PRAGMA foreign_key_check"));
+    PANIC_ASSIGN_OR_RETURN(bool violation, fk->Step());
+    if (violation) {
+      std::string where = "table " + fk->Text(0) + " rowid " + fk->Text(1) + " refers to a missing row of " + fk->Text(2);
+      fk->Reset();
+      return Status::Corruption("database '" + db.path() + "': migration " + std::to_string(v) +
+                                " found a broken reference (" + where + "); nothing was changed");
+    }
+    fk->Reset();
     PANIC_ASSIGN_OR_RETURN(Statement * ins,
                            db.Prepare("INSERT INTO schema_version (version, applied_at) VALUES (?, "
                                       "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"));
@@ -129,6 +185,60 @@ Status MigrateToLatest(SqliteDb& db) {
     PANIC_RETURN_IF_ERROR(txn->Commit());
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Result<int64_t> CountTables(SqliteDb& db) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"));
+  return q->ScalarInt();
+}
+
+Status InstallReadCompatibility(SqliteDb& db, int version) {
+  // Temp objects shadow the main schema's tables of the same name (SQLite resolves an
+  // unqualified name in temp first) and live only in this connection, so the file is not
+  // touched. Each older version maps onto the latest: columns it lacks read as NULL (their
+  // documented "unknown"), tables it lacks read as empty.
+  if (version == LatestSchemaVersion()) return Status::Ok();
+  if (version == 1) {
+    return db.Exec(R"sql(
+PRAGMA temp_store = MEMORY;
+CREATE TEMP VIEW invocations AS
+  SELECT *, NULL AS batch_size, NULL AS batch_position FROM main.invocations;
+CREATE TEMP VIEW persistence_diagrams AS
+  SELECT *, NULL AS point_count, NULL AS last_sequence_number, NULL AS approximation_epsilon
+  FROM main.persistence_diagrams;
+CREATE TEMP TABLE writer_leases (experiment_id TEXT PRIMARY KEY, token TEXT NOT NULL, pid INTEGER NOT NULL,
+                                 host TEXT NOT NULL, started_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL);
+)sql");
+  }
+  return Status::InvalidArgument("database '" + db.path() + "' has schema version " + std::to_string(version) +
+                                 ", which this panic-tda reads only after migrating it to version " +
+                                 std::to_string(LatestSchemaVersion()));
+}
+
+Status MigrateToLatest(SqliteDb& db) {
+  PANIC_ASSIGN_OR_RETURN(int current, CurrentSchemaVersion(db));
+  const int latest = LatestSchemaVersion();
+  if (current > latest) {
+    return Status::InvalidArgument("database '" + db.path() + "' has schema version " + std::to_string(current) +
+                                   ", newer than this panic-tda knows (" + std::to_string(latest) + ")");
+  }
+  if (current == latest) return Status::Ok();
+  if (current == 0) {
+    // Only an empty file becomes ours; a file with someone else's tables is never touched.
+    PANIC_ASSIGN_OR_RETURN(int64_t tables, CountTables(db));
+    if (tables > 0) {
+      return Status::InvalidArgument("database '" + db.path() + "' has tables but no panic-tda schema_version");
+    }
+  }
+  // PRAGMA foreign_keys is a no-op inside a transaction, so it is switched around them.
+  PANIC_RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys=OFF"));
+  Status applied = ApplyMigrations(db, latest);
+  Status restored = db.Exec("PRAGMA foreign_keys=ON");
+  PANIC_RETURN_IF_ERROR(applied);
+  return restored;
 }
 
 }  // namespace panic::store

@@ -1,5 +1,10 @@
 #include "panic/store/sqlite_db.h"
 
+#include <filesystem>
+
+#include "panic/store/database_file.h"
+#include "panic/store/fault_injection.h"
+
 namespace panic::store {
 
 Statement::~Statement() { sqlite3_finalize(stmt_); }
@@ -26,16 +31,41 @@ Statement& Statement::BindNull(int i) {
   return *this;
 }
 
+Status SqliteError(sqlite3* db, int rc, const std::string& what) {
+  const char* file = db ? sqlite3_db_filename(db, "main") : nullptr;
+  const std::string where = std::string("database '") + (file && *file ? file : "?") + "'";
+  const std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  const std::string context = what.empty() ? "" : what + ": ";
+  switch (rc) {
+    // A second row with the same identity: the caller's input collides with what exists.
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      return Status::AlreadyExists(context + msg);
+    default:
+      break;
+  }
+  switch (rc & 0xFF) {
+    case SQLITE_CONSTRAINT:  // foreign key, CHECK, NOT NULL: the stored data disagrees with the schema
+      return Status::IOError(where + ": " + context + "constraint failed (stored data inconsistent): " + msg);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return Status::Corruption(where + " is corrupt: " + context + msg);
+    case SQLITE_READONLY:
+      return Status::IOError(where + " cannot be written: " + context + msg);
+    case SQLITE_FULL:
+      return Status::IOError(where + ": the disk is full: " + context + msg);
+    default:
+      return Status::IOError(where + ": " + context + msg);
+  }
+}
+
 Result<bool> Statement::Step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  std::string msg = sqlite3_errmsg(db_);
+  Status error = SqliteError(db_, sqlite3_extended_errcode(db_), "");
   sqlite3_reset(stmt_);
-  if (rc == SQLITE_CONSTRAINT || (rc & 0xFF) == SQLITE_CONSTRAINT) {
-    return Status::AlreadyExists("database constraint: " + msg);
-  }
-  return Status::IOError("database: " + msg);
+  return error;
 }
 
 Status Statement::Run() {
@@ -89,13 +119,20 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, const 
   sqlite3* db = nullptr;
   int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
   if (options.create_if_missing && !options.read_only) flags |= SQLITE_OPEN_CREATE;
-  flags |= SQLITE_OPEN_NOMUTEX;
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  flags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
+  std::string query;
+  if (options.read_only) query = options.immutable ? "immutable=1" : "mode=ro";
+  const std::string uri = SqliteUri(path, query);
+  int rc = sqlite3_open_v2(uri.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    const int code = db ? sqlite3_extended_errcode(db) : rc;
     sqlite3_close(db);
-    if (rc == SQLITE_CANTOPEN && !options.create_if_missing) {
+    if (rc == SQLITE_CANTOPEN && !options.create_if_missing && !std::filesystem::exists(path)) {
       return Status::NotFound("no database at '" + path + "'");
+    }
+    if ((code & 0xFF) == SQLITE_NOTADB || (code & 0xFF) == SQLITE_CORRUPT) {
+      return Status::Corruption("database '" + path + "' is corrupt: " + msg);
     }
     return Status::IOError("cannot open database '" + path + "': " + msg);
   }
@@ -133,24 +170,19 @@ Result<Statement*> SqliteDb::Prepare(const std::string& sql) {
 }
 
 Status SqliteDb::Exec(const std::string& sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "unknown error";
-    sqlite3_free(err);
-    return Status::IOError("database '" + path_ + "': " + msg);
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return SqliteError(db_, sqlite3_extended_errcode(db_), "");
   }
   return Status::Ok();
 }
 
 int64_t SqliteDb::Changes() const { return sqlite3_changes64(db_); }
 
-Status SqliteDb::Error(const std::string& what) const {
-  return Status::IOError("database '" + path_ + "': " + what + ": " + sqlite3_errmsg(db_));
-}
+Status SqliteDb::Error(const std::string& what) const { return SqliteError(db_, sqlite3_extended_errcode(db_), what); }
 
-Result<std::unique_ptr<Transaction>> Transaction::Begin(SqliteDb& db) {
+Result<std::unique_ptr<Transaction>> Transaction::Begin(SqliteDb& db, FaultCounting counting) {
   PANIC_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-  return std::unique_ptr<Transaction>(new Transaction(db));
+  return std::unique_ptr<Transaction>(new Transaction(db, counting));
 }
 
 Transaction::~Transaction() {
@@ -159,8 +191,14 @@ Transaction::~Transaction() {
 
 Status Transaction::Commit() {
   done_ = true;
+  const bool counted = counting_ == FaultCounting::kCounted;
+  if (counted) BeforeCommitHook();
   Status s = db_.Exec("COMMIT");
-  if (!s.ok()) (void)db_.Exec("ROLLBACK");
+  if (!s.ok()) {
+    (void)db_.Exec("ROLLBACK");
+    return s;
+  }
+  if (counted) AfterCommitHook();
   return s;
 }
 

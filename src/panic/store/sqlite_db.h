@@ -18,6 +18,13 @@
 
 namespace panic::store {
 
+// The Status of a failed SQLite call (rc: its extended result code). Errors are classed
+// here once for the whole store: a UNIQUE or PRIMARY KEY violation is AlreadyExists (a row
+// with that identity exists); SQLITE_CORRUPT / SQLITE_NOTADB are Corruption naming the
+// file; other constraint failures (foreign key, CHECK, NOT NULL) and everything else are
+// IOError. `what` (may be empty) says what was being done. Callers add the table and row.
+Status SqliteError(sqlite3* db, int rc, const std::string& what);
+
 class Statement {
  public:
   Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
@@ -79,12 +86,15 @@ class SqliteDb {
  public:
   struct Options {
     bool create_if_missing = true;
-    bool read_only = false;
+    bool read_only = false;  // mode=ro: no writes, no journal_mode change
+    bool immutable = false;  // with read_only: immutable=1, for a file nobody can be writing
+                             // (a read-only directory without -wal): creates no -wal/-shm
     int busy_timeout_ms = 30000;
     bool sync_full = true;  // PRAGMA synchronous=FULL (else NORMAL); see Open
   };
 
-  // Opens (or creates) the database and sets WAL, foreign keys and the busy timeout.
+  // Opens (or creates) the database and sets WAL (writers only), foreign keys and the busy
+  // timeout.
   static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path, const Options& options);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
@@ -107,16 +117,25 @@ class SqliteDb {
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
 };
 
-// BEGIN IMMEDIATE … COMMIT; rolls back on destruction unless committed.
+// BEGIN IMMEDIATE … COMMIT; rolls back on destruction unless committed. Every write of the
+// store goes through one (no autocommit writes), so Commit is the one place where write
+// transactions commit, and where the fault-injection seam (store/fault_injection.h) counts.
 class Transaction {
  public:
-  static Result<std::unique_ptr<Transaction>> Begin(SqliteDb& db);
+  enum class FaultCounting {
+    kCounted,
+    kNotCounted,  // commits driven by a clock (lease heartbeats): counting them would make
+                  // the fault points depend on timing
+  };
+  static Result<std::unique_ptr<Transaction>> Begin(SqliteDb& db,
+                                                    FaultCounting counting = FaultCounting::kCounted);
   ~Transaction();
   Status Commit();
 
  private:
-  explicit Transaction(SqliteDb& db) : db_(db) {}
+  Transaction(SqliteDb& db, FaultCounting counting) : db_(db), counting_(counting) {}
   SqliteDb& db_;
+  FaultCounting counting_;
   bool done_ = false;
 };
 

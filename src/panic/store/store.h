@@ -14,17 +14,28 @@
 #include <vector>
 
 #include "panic/core/status.h"
+#include "panic/store/npz_codec.h"
 #include "panic/store/records.h"
 
 namespace panic::store {
 
 class SqliteDb;
 
+// The bars and entropy of a stored diagram. A diagram whose computation failed is
+// ModelFailed with the stored error (exit 1); undecodable bytes are Corruption naming the row.
+Result<DiagramWithEntropy> DecodeStoredDiagram(const PersistenceDiagramRecord& record);
+
 class Store {
  public:
+  // Only writers migrate. Every mode refuses, untouched, a file that is not ours
+  // (InvalidArgument naming what it looks like: store/database_file.h) and a schema newer
+  // than this program.
   enum class Mode {
-    kCreate,    // create the file if missing, migrate to the latest schema
-    kExisting,  // NotFound when the file does not exist; migrate
+    kReadOnly,           // mode=ro: never writes, works on a read-only file or directory; an
+                         // older schema is read through InstallReadCompatibility
+    kCreate,             // create the file if missing, migrate to the latest schema
+    kWrite,              // NotFound when the file does not exist; migrate
+    kExisting = kWrite,  // transitional name of kWrite
   };
   enum class Durability {
     kFull,    // every commit reaches the disk before it returns: survives power loss
@@ -35,6 +46,8 @@ class Store {
   ~Store();
 
   const std::string& path() const;
+  // The connection, for store/ internals (the lease, the per-table query files).
+  SqliteDb& database() { return *db_; }
 
   // ---- experiments (store_experiments.cpp)
   // Inserts the experiment and all its runs in one transaction.

@@ -1,3 +1,4 @@
+#include "panic/store/npz_codec.h"
 #include "panic/store/sqlite_db.h"
 #include "panic/store/store.h"
 
@@ -87,6 +88,17 @@ Result<std::vector<std::string>> Store::DiagramModels(const std::string& run_id)
     return Status::Ok();
   }));
   return out;
+}
+
+Result<DiagramWithEntropy> DecodeStoredDiagram(const PersistenceDiagramRecord& record) {
+  const std::string row = "persistence_diagrams row " + record.id + " (run " + record.run_id + ", " +
+                          record.embedding_model + ")";
+  if (!record.diagram_data) {
+    return Status::ModelFailed("the diagram computation failed: " + record.error.value_or("no error recorded"));
+  }
+  auto decoded = DecodeDiagramNpz(*record.diagram_data);
+  if (!decoded.ok()) return Status::Corruption(row + ": damaged diagram_data: " + decoded.status().message());
+  return decoded;
 }
 
 }  // namespace panic::store

@@ -53,8 +53,8 @@ Result<std::vector<std::vector<float>>> Store::LoadRunVectors(const std::string&
   PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
     auto v = DecodeVector(row.Blob(0));
     if (!v.ok()) {
-      std::string inv = row.Text(1);
-      return v.status().WithContext("embedding of invocation " + inv + " under " + model);
+      return Status::Corruption("embeddings row of invocation " + row.Text(1) + " under " + model +
+                                ": damaged vector: " + v.status().message());
     }
     out.push_back(std::move(v).value());
     return Status::Ok();

@@ -3,6 +3,7 @@
 #include "panic/store/id_prefix.h"
 #include "panic/store/sqlite_db.h"
 #include "panic/store/store.h"
+#include "panic/store/writer_lease.h"
 
 namespace panic::store {
 namespace {
@@ -102,22 +103,32 @@ Result<std::string> Store::ResolveExperimentId(const std::string& id_or_prefix) 
 }
 
 Status Store::SetExperimentStarted(const std::string& id, const std::string& when) {
+  PANIC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(*db_));
   PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare("UPDATE experiments SET started_at = coalesce(started_at, ?1), "
                                                      "updated_at = ?1 WHERE id = ?2"));
   q->Bind(1, when).Bind(2, id);
-  return q->Run();
+  PANIC_RETURN_IF_ERROR(q->Run());
+  return txn->Commit();
 }
 
 Status Store::SetExperimentCompleted(const std::string& id, const std::string& when) {
+  PANIC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(*db_));
   PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare("UPDATE experiments SET completed_at = ?1, "
                                                      "updated_at = coalesce(?1, updated_at) WHERE id = ?2"));
   if (when.empty()) q->BindNull(1); else q->Bind(1, when);
   q->Bind(2, id);
-  return q->Run();
+  PANIC_RETURN_IF_ERROR(q->Run());
+  return txn->Commit();
 }
 
 Status Store::DeleteExperiment(const std::string& id) {
   PANIC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(*db_));
+  // Never from under a live writer; a stale lease goes with the experiment.
+  PANIC_ASSIGN_OR_RETURN(auto writer, LiveWriter(*db_, id));
+  if (writer) return HeldBy(*writer).WithContext("not deleted");
+  // Deletes go down the ownership tree by cascade (experiments → runs → invocations →
+  // embeddings → embedding_clusters; runs → persistence_diagrams), every step through an
+  // index; since migration 2 nothing cascades along a run's chain of invocations.
   PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare("DELETE FROM experiments WHERE id = ?"));
   q->Bind(1, id);
   PANIC_RETURN_IF_ERROR(q->Run());

@@ -69,12 +69,15 @@ Result<std::string> Store::ResolveRunId(const std::string& id_or_prefix) {
 }
 
 Result<int64_t> Store::ReopenFailedRuns(const std::string& experiment_id) {
+  PANIC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(*db_));
   PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare(
       "UPDATE runs SET stop_reason = NULL, error = NULL, completed_at = NULL "
       "WHERE experiment_id = ? AND stop_reason = 'failed'"));
   q->Bind(1, experiment_id);
   PANIC_RETURN_IF_ERROR(q->Run());
-  return db_->Changes();
+  const int64_t reopened = db_->Changes();
+  PANIC_RETURN_IF_ERROR(txn->Commit());
+  return reopened;
 }
 
 Status Store::MarkRunsFailed(const std::vector<std::string>& run_ids, const std::string& error,

@@ -1,0 +1,139 @@
+// Deleting a large experiment (issue 9 §1: 1 000 000 invocations with their embeddings and
+// diagrams in ≤ 30 s on a 2-core machine). Builds the experiment through the Store API
+// (text invocations chained by input_invocation_id, one embedding each, one diagram per run),
+// closes the database, reopens it and times `DeleteExperiment` alone.
+//
+//   bench_store_delete [--runs 1000] [--steps 1000] [--dim 768] [--db PATH] [--keep 1]
+//
+// The database is removed afterwards unless --keep 1.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "panic/core/time.h"
+#include "panic/core/uuid.h"
+#include "panic/store/npz_codec.h"
+#include "panic/store/store.h"
+
+using namespace panic;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int runs = 1000, steps = 1000, dim = 768, keep = 0;
+  std::string db = "/tmp/panic_bench_store_delete.db";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--runs") runs = std::atoi(v.c_str());
+    else if (k == "--steps") steps = std::atoi(v.c_str());
+    else if (k == "--dim") dim = std::atoi(v.c_str());
+    else if (k == "--db") db = v;
+    else if (k == "--keep") keep = std::atoi(v.c_str());
+    else {
+      std::fprintf(stderr, "unknown flag %s\n", k.c_str());
+      return 2;
+    }
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+
+  const auto build_start = Clock::now();
+  std::string experiment_id;
+  {
+    auto opened = store::Store::Open(db, store::Store::Mode::kCreate, store::Store::Durability::kNormal);
+    if (!opened.ok()) return Fail(opened.status());
+    store::Store& st = **opened;
+    store::ExperimentRecord e;
+    e.id = experiment_id = NewUuidV7();
+    e.networks = {{"DummyI2T"}};
+    e.seeds = {1};
+    e.prompts = {"p"};
+    e.embedding_models = {"DummyText"};
+    e.max_length = steps;
+    e.created_at = e.updated_at = NowIso();
+    std::vector<store::RunRecord> run_records;
+    for (int r = 0; r < runs; ++r) {
+      store::RunRecord run;
+      run.id = NewUuidV7();
+      run.experiment_id = e.id;
+      run.run_number = r;
+      run.network = {"DummyI2T"};
+      run.seed = r;
+      run.max_length = steps;
+      run.initial_prompt = "p";
+      run_records.push_back(run);
+    }
+    if (Status s = st.CreateExperiment(e, run_records); !s.ok()) return Fail(s);
+    tda::Diagram diagram;
+    diagram.dimensions.resize(2);
+    for (int b = 0; b < 200; ++b) diagram.dimensions[0].push_back({0.0f, 0.01f * b});
+    for (int b = 0; b < 50; ++b) diagram.dimensions[1].push_back({0.1f * b, 0.1f * b + 0.05f});
+    const std::string npz = store::EncodeDiagramNpz(diagram, {1.0f, 0.5f});
+    const std::string now = NowIso();
+    for (const auto& run : run_records) {
+      std::vector<store::InvocationRecord> invocations;
+      std::vector<store::EmbeddingRecord> embeddings;
+      std::optional<std::string> previous;
+      for (int step = 0; step < steps; ++step) {
+        store::InvocationRecord inv;
+        inv.id = NewUuidV7();
+        inv.run_id = run.id;
+        inv.sequence_number = step;
+        inv.model = "DummyI2T";
+        inv.seed = run.seed;
+        inv.input_invocation_id = previous;
+        inv.output_text = "a caption of some forty characters, #" + std::to_string(step);
+        inv.started_at = inv.completed_at = now;
+        previous = inv.id;
+        store::EmbeddingRecord emb;
+        emb.id = NewUuidV7();
+        emb.invocation_id = inv.id;
+        emb.embedding_model = "DummyText";
+        emb.vector.assign(static_cast<size_t>(dim), 0.001f * static_cast<float>(step % 97));
+        emb.started_at = emb.completed_at = now;
+        invocations.push_back(std::move(inv));
+        embeddings.push_back(std::move(emb));
+      }
+      store::RunCompletion done{run.id, "length", std::nullopt, std::nullopt, now};
+      if (Status s = st.CommitStep(invocations, {done}); !s.ok()) return Fail(s);
+      if (Status s = st.InsertEmbeddings(embeddings); !s.ok()) return Fail(s);
+      store::PersistenceDiagramRecord d;
+      d.id = NewUuidV7();
+      d.run_id = run.id;
+      d.embedding_model = "DummyText";
+      d.diagram_data = npz;
+      d.started_at = d.completed_at = now;
+      if (Status s = st.PutDiagram(d); !s.ok()) return Fail(s);
+    }
+  }
+  const double build_s = Seconds(build_start);
+  const auto bytes = std::filesystem::file_size(db) +
+                     (std::filesystem::exists(db + "-wal") ? std::filesystem::file_size(db + "-wal") : 0);
+
+  const auto delete_start = Clock::now();
+  {
+    auto opened = store::Store::Open(db, store::Store::Mode::kWrite);
+    if (!opened.ok()) return Fail(opened.status());
+    if (Status s = (*opened)->DeleteExperiment(experiment_id); !s.ok()) return Fail(s);
+  }
+  const double delete_s = Seconds(delete_start);
+  std::printf("runs %d x steps %d = %lld invocations, %lld embeddings of %d floats, %d diagrams\n", runs, steps,
+              static_cast<long long>(runs) * steps, static_cast<long long>(runs) * steps, dim, runs);
+  std::printf("database %.1f MB, built in %.1f s\n", static_cast<double>(bytes) / 1e6, build_s);
+  std::printf("delete (open + DeleteExperiment + close, synchronous=FULL): %.2f s\n", delete_s);
+  if (!keep) {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+  }
+  return 0;
+}

@@ -1,0 +1,141 @@
+#include "panic/store/writer_lease.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "panic/core/uuid.h"
+#include "panic/store/sqlite_db.h"
+#include "panic/store/store.h"
+
+namespace panic::store {
+namespace {
+
+constexpr const char* kNowSql = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+bool IsStale(const LeaseHolder& h, const LeaseOptions& options) {
+  if (h.host == LocalHostName() && h.pid > 0 && ::kill(static_cast<pid_t>(h.pid), 0) != 0 && errno == ESRCH) {
+    return true;  // its process is gone
+  }
+  return h.heartbeat_age_s > options.stale_after_s;
+}
+
+// The lease row of the experiment, live or stale.
+Result<std::optional<LeaseHolder>> ReadLease(SqliteDb& db, const std::string& experiment_id) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "SELECT pid, host, started_at, heartbeat_at, (julianday('now') - julianday(heartbeat_at)) * 86400.0 "
+      "FROM writer_leases WHERE experiment_id = ?"));
+  q->Bind(1, experiment_id);
+  PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
+  if (!row) return std::optional<LeaseHolder>();
+  LeaseHolder h;
+  h.experiment_id = experiment_id;
+  h.pid = q->Int(0);
+  h.host = q->Text(1);
+  h.started_at = q->Text(2);
+  h.heartbeat_at = q->Text(3);
+  // An unparsable heartbeat (NULL age) counts as infinitely old.
+  h.heartbeat_age_s = q->IsNull(4) ? INFINITY : q->Double(4);
+  q->Reset();
+  return std::optional<LeaseHolder>(std::move(h));
+}
+
+}  // namespace
+
+std::string LocalHostName() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "unknown-host";
+  return name;
+}
+
+Status HeldBy(const LeaseHolder& h) {
+  char age[32];
+  std::snprintf(age, sizeof age, "%.0f", h.heartbeat_age_s);
+  return Status::IOError("experiment " + h.experiment_id + " is being run by process " + std::to_string(h.pid) +
+                         " on " + h.host + " since " + h.started_at + " (last heartbeat " + age + " s ago)");
+}
+
+Result<std::optional<LeaseHolder>> LiveWriter(SqliteDb& db, const std::string& experiment_id,
+                                              const LeaseOptions& options) {
+  PANIC_ASSIGN_OR_RETURN(auto lease, ReadLease(db, experiment_id));
+  if (lease && IsStale(*lease, options)) lease.reset();
+  return lease;
+}
+
+Result<std::optional<LeaseHolder>> LiveWriter(Store& store, const std::string& experiment_id,
+                                              const LeaseOptions& options) {
+  return LiveWriter(store.database(), experiment_id, options);
+}
+
+Result<std::unique_ptr<WriterLease>> WriterLease::Acquire(Store& store, const std::string& experiment_id,
+                                                          const LeaseOptions& options) {
+  SqliteDb::Options db_options;
+  db_options.create_if_missing = false;
+  PANIC_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(store.path(), db_options));
+  const std::string token = NewUuidV7();
+  {
+    PANIC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(*db));
+    PANIC_ASSIGN_OR_RETURN(auto live, LiveWriter(*db, experiment_id, options));
+    if (live) return HeldBy(*live);
+    // A stale lease (a crashed writer) is replaced.
+    PANIC_ASSIGN_OR_RETURN(Statement * del, db->Prepare("DELETE FROM writer_leases WHERE experiment_id = ?"));
+    del->Bind(1, experiment_id);
+    PANIC_RETURN_IF_ERROR(del->Run());
+    PANIC_ASSIGN_OR_RETURN(Statement * ins, db->Prepare(
+        std::string("INSERT INTO writer_leases (experiment_id, token, pid, host, started_at, heartbeat_at) "
+                    "VALUES (?, ?, ?, ?, ") + kNowSql + ", " + kNowSql + ")"));
+    ins->Bind(1, experiment_id).Bind(2, token).Bind(3, static_cast<int64_t>(::getpid())).Bind(4, LocalHostName());
+    PANIC_RETURN_IF_ERROR(ins->Run().WithContext("writer lease of experiment " + experiment_id));
+    PANIC_RETURN_IF_ERROR(txn->Commit());
+  }
+  return std::unique_ptr<WriterLease>(new WriterLease(std::move(db), experiment_id, token, options));
+}
+
+WriterLease::WriterLease(std::unique_ptr<SqliteDb> db, std::string experiment_id, std::string token,
+                         LeaseOptions options)
+    : db_(std::move(db)), experiment_id_(std::move(experiment_id)), token_(std::move(token)), options_(options) {
+  heartbeat_ = std::thread([this] { HeartbeatLoop(); });
+}
+
+void WriterLease::HeartbeatLoop() {
+  const auto period = std::chrono::duration<double>(options_.heartbeat_every_s);
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_cv_.wait_for(lock, period, [this] { return stop_; })) {
+    lock.unlock();
+    // Not counted by the fault seam: heartbeats follow the clock. A busy database only
+    // delays one beat; the next one retries.
+    auto txn = Transaction::Begin(*db_, Transaction::FaultCounting::kNotCounted);
+    if (txn.ok()) {
+      auto q = db_->Prepare(std::string("UPDATE writer_leases SET heartbeat_at = ") + kNowSql +
+                            " WHERE experiment_id = ? AND token = ?");
+      if (q.ok()) {
+        (*q)->Bind(1, experiment_id_).Bind(2, token_);
+        if ((*q)->Run().ok() && db_->Changes() == 0) lost_ = true;
+        (void)(*txn)->Commit();
+      }
+    }
+    lock.lock();
+    if (lost_) break;
+  }
+}
+
+WriterLease::~WriterLease() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
+  heartbeat_.join();
+  auto txn = Transaction::Begin(*db_);
+  if (!txn.ok()) return;  // the lease goes stale and is taken over
+  auto q = db_->Prepare("DELETE FROM writer_leases WHERE experiment_id = ? AND token = ?");
+  if (!q.ok()) return;
+  (*q)->Bind(1, experiment_id_).Bind(2, token_);
+  if ((*q)->Run().ok()) (void)(*txn)->Commit();
+}
+
+}  // namespace panic::store

@@ -1,0 +1,158 @@
+// One live writer per experiment, across processes.
+#include "panic/store/writer_lease.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "panic/store/sqlite_db.h"
+#include "panic/store/store.h"
+#include "store/store_test_fixtures.h"
+#include "support/test_support.h"
+
+namespace panic::store {
+namespace {
+
+using testing::RunCli;
+using testing::TempDir;
+
+struct Fixture {
+  TempDir dir;
+  std::string db = dir.File("a.db");
+  std::unique_ptr<Store> store;
+  std::string id;
+
+  Fixture() {
+    store = std::move(Store::Open(db, Store::Mode::kCreate)).value();
+    ExperimentRecord e = MakeTestExperiment(3);
+    e.networks = {{"DummyT2I", "DummyI2T"}};
+    e.seeds = {1};
+    e.prompts = {"a red balloon"};
+    e.embedding_models = {"DummyText"};
+    auto runs = MakeTestRuns(e, 1);
+    runs[0].initial_prompt = "a red balloon";
+    EXPECT_TRUE(store->CreateExperiment(e, runs).ok());
+    id = e.id;
+  }
+
+  void PutLease(int64_t pid, const std::string& host, const std::string& heartbeat) {
+    auto q = store->database().Prepare(
+        "INSERT OR REPLACE INTO writer_leases VALUES (?, 'someone-else', ?, ?, '2026-01-01T00:00:00.000Z', " +
+        heartbeat + ")");
+    ASSERT_TRUE(q.ok());
+    (*q)->Bind(1, id).Bind(2, pid).Bind(3, host);
+    ASSERT_TRUE((*q)->Run().ok());
+  }
+  int64_t LeaseRows() { return *(*store->database().Prepare("SELECT count(*) FROM writer_leases"))->ScalarInt(); }
+};
+
+const std::string kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+TEST(WriterLeaseTest, SecondWriterProcessIsRefusedReadersAreNot) {
+  Fixture f;
+  auto lease = WriterLease::Acquire(*f.store, f.id);
+  ASSERT_TRUE(lease.ok()) << lease.status().ToString();
+  const std::string holder = "experiment " + f.id + " is being run by process " + std::to_string(::getpid()) +
+                             " on " + LocalHostName() + " since 20";
+  // Another process: resume and delete exit 1 saying who holds it; nothing is written.
+  auto resume = RunCli({"--db", f.db, "experiment", "resume", f.id});
+  EXPECT_EQ(resume.exit_code, 1) << resume.err;
+  EXPECT_NE(resume.err.find(holder), std::string::npos) << resume.err;
+  auto del = RunCli({"--db", f.db, "experiment", "delete", f.id, "--yes"});
+  EXPECT_EQ(del.exit_code, 1) << del.err;
+  EXPECT_NE(del.err.find(holder), std::string::npos) << del.err;
+  EXPECT_TRUE(f.store->GetExperiment(f.id).ok());
+  EXPECT_TRUE(f.store->InvocationCountsByRun(f.id)->empty());
+  // Readers go on.
+  auto show = RunCli({"--db", f.db, "experiment", "show", f.id});
+  EXPECT_EQ(show.exit_code, 0) << show.err;
+  auto list = RunCli({"--db", f.db, "run", "list"});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  // A second lease in this very process is refused too.
+  auto second = WriterLease::Acquire(*f.store, f.id);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kIOError);
+  // Released: the other process runs it.
+  lease->reset();
+  EXPECT_EQ(f.LeaseRows(), 0);
+  resume = RunCli({"--db", f.db, "experiment", "resume", f.id, "--stages", "runs"});
+  EXPECT_EQ(resume.exit_code, 0) << resume.err;
+  EXPECT_EQ(f.store->InvocationCountsByRun(f.id)->size(), 1u);
+  EXPECT_EQ(f.LeaseRows(), 0);  // released at exit
+}
+
+TEST(WriterLeaseTest, LeaseOfADeadProcessOnThisHostIsTakenOver) {
+  Fixture f;
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);  // reaped: that pid is gone
+  f.PutLease(child, LocalHostName(), kNow);
+  auto live = LiveWriter(*f.store, f.id);
+  ASSERT_TRUE(live.ok());
+  EXPECT_FALSE(live->has_value());
+  auto lease = WriterLease::Acquire(*f.store, f.id);
+  ASSERT_TRUE(lease.ok()) << lease.status().ToString();
+  auto q = *f.store->database().Prepare("SELECT pid, token FROM writer_leases");
+  ASSERT_TRUE(*q->Step());
+  EXPECT_EQ(q->Int(0), ::getpid());
+  EXPECT_EQ(q->Text(1), (*lease)->token());
+  q->Reset();
+}
+
+TEST(WriterLeaseTest, ALiveLeaseElsewhereHoldsUntilItsHeartbeatIsStale) {
+  Fixture f;
+  // Another host's writer with a fresh heartbeat: we cannot see its pid, so it holds.
+  f.PutLease(4242, "another-host", kNow);
+  auto refused = WriterLease::Acquire(*f.store, f.id);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("is being run by process 4242 on another-host since "
+                                            "2026-01-01T00:00:00.000Z"),
+            std::string::npos)
+      << refused.status().message();
+  EXPECT_FALSE(f.store->DeleteExperiment(f.id).ok());
+  // Its heartbeat older than the timeout: a crashed writer, taken over.
+  f.PutLease(4242, "another-host", "'2026-01-01T00:00:00.000Z'");
+  ASSERT_TRUE(WriterLease::Acquire(*f.store, f.id).ok());
+  // A live pid on this host (ours) with an ancient heartbeat is stale too (pid reuse).
+  f.PutLease(::getpid(), LocalHostName(), "'2000-01-01T00:00:00Z'");
+  EXPECT_FALSE(LiveWriter(*f.store, f.id)->has_value());
+  // A stale lease does not stop a delete.
+  EXPECT_TRUE(f.store->DeleteExperiment(f.id).ok());
+}
+
+TEST(WriterLeaseTest, HeartbeatRenewsAndNoticesALostLease) {
+  Fixture f;
+  LeaseOptions options;
+  options.heartbeat_every_s = 0.02;
+  auto lease = std::move(WriterLease::Acquire(*f.store, f.id, options)).value();
+  auto heartbeat = [&] {
+    auto q = *f.store->database().Prepare("SELECT heartbeat_at FROM writer_leases");
+    std::string at = *q->Step() ? q->Text(0) : "";
+    q->Reset();
+    return at;
+  };
+  const std::string first = heartbeat();
+  ASSERT_FALSE(first.empty());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (heartbeat() == first && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GT(heartbeat(), first);
+  EXPECT_FALSE(lease->lost());
+  // Someone took it over (as after a stall longer than the timeout): the holder learns it.
+  f.PutLease(4242, "another-host", kNow);
+  while (!lease->lost() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(lease->lost());
+  lease.reset();  // does not release the other holder's lease
+  EXPECT_EQ(f.LeaseRows(), 1);
+}
+
+}  // namespace
+}  // namespace panic::store
