@@ -59,6 +59,11 @@ struct InvocationRecord {
   std::string output_image;                        // encoded bytes, when type == kImage
   std::string started_at;
   std::string completed_at;
+  // The model call that made it (all invocations of a batch share started_at/completed_at):
+  // how many items it had and this one's 0-based place. Absent = unknown (rows before
+  // schema version 2).
+  std::optional<int64_t> batch_size;
+  std::optional<int64_t> batch_position;
 };
 
 // How a run ended, written in the same transaction as its last invocation.
@@ -87,6 +92,11 @@ struct PersistenceDiagramRecord {
   std::optional<std::string> error;
   std::string started_at;
   std::string completed_at;
+  // What it was computed from: the number of points and the last step of the trajectory.
+  // Absent = unknown (rows before schema version 2): treated as stale.
+  std::optional<int64_t> point_count;
+  std::optional<int64_t> last_sequence_number;
+  std::optional<double> approximation_epsilon;  // absent = exact
 };
 
 // Counts for `experiment show`: what exists against what the experiment expects.

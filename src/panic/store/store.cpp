@@ -1,78 +1,115 @@
+// TRANSITIONAL forwarders of the Store facade onto Database and the per-table queries.
 #include "panic/store/store.h"
 
-#include <unistd.h>
-
-#include <filesystem>
-
-#include "panic/store/database_file.h"
-#include "panic/store/schema.h"
-#include "panic/store/sqlite_db.h"
+#include "panic/store/embeddings_table.h"
+#include "panic/store/experiments_table.h"
+#include "panic/store/runs_table.h"
 
 namespace panic::store {
 
-Store::Store(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+Store::Store(std::unique_ptr<Database> db) : db_(std::move(db)) {}
 Store::~Store() = default;
 
 const std::string& Store::path() const { return db_->path(); }
 
-namespace {
-
-// A file that is not ours is refused before anything is opened for writing, so it stays
-// byte-identical and gets no -wal/-shm.
-Status RefuseForeign(const std::string& path, const DatabaseInspection& inspection) {
-  return Status::InvalidArgument("database '" + path + "' is " + DescribeOrigin(inspection) +
-                                 ", not a database of this panic-tda; it was left unchanged");
-}
-
-// A reader in a directory it cannot write, with no -wal beside the file (so nobody is
-// writing it in WAL mode), opens it immutable: mode=ro would need to create -shm there.
-bool ReadImmutable(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::exists(path + "-wal", ec)) return false;
-  std::filesystem::path dir = std::filesystem::absolute(path, ec).parent_path();
-  return ::access(dir.c_str(), W_OK) != 0;
-}
-
-}  // namespace
-
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Mode mode, Durability durability) {
-  PANIC_ASSIGN_OR_RETURN(DatabaseInspection inspection, InspectDatabase(path));
-  switch (inspection.origin) {
-    case DatabaseOrigin::kMissing:
-      if (mode != Mode::kCreate) return Status::NotFound("no database at '" + path + "'");
-      break;
-    case DatabaseOrigin::kEmpty:
-      if (mode == Mode::kReadOnly) {
-        return Status::NotFound("database '" + path + "' is empty: it has no experiments yet");
-      }
-      break;
-    case DatabaseOrigin::kOurs:
-      if (inspection.schema_version > LatestSchemaVersion()) {
-        return Status::InvalidArgument("database '" + path + "' has schema version " +
-                                       std::to_string(inspection.schema_version) +
-                                       ", newer than this panic-tda knows (" +
-                                       std::to_string(LatestSchemaVersion()) + ")");
-      }
-      break;
-    case DatabaseOrigin::kPythonEra:
-    case DatabaseOrigin::kElixirEra:
-    case DatabaseOrigin::kUnknown:
-    case DatabaseOrigin::kNotSqlite:
-      return RefuseForeign(path, inspection);
-  }
-  SqliteDb::Options options;
-  options.create_if_missing = mode == Mode::kCreate;
-  options.read_only = mode == Mode::kReadOnly;
-  options.immutable = options.read_only && ReadImmutable(path);
-  options.sync_full = durability == Durability::kFull;
-  PANIC_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(path, options));
-  if (mode == Mode::kReadOnly) {
-    PANIC_RETURN_IF_ERROR(InstallReadCompatibility(*db, inspection.schema_version));
-    PANIC_RETURN_IF_ERROR(db->Exec("PRAGMA query_only = 1"));
-  } else {
-    PANIC_RETURN_IF_ERROR(MigrateToLatest(*db));
-  }
+  const OpenMode open_mode = mode == Mode::kReadOnly ? OpenMode::kReadOnly
+                             : mode == Mode::kCreate ? OpenMode::kCreate
+                                                     : OpenMode::kWrite;
+  PANIC_ASSIGN_OR_RETURN(auto db, Database::Open(path, open_mode, durability));
   return std::unique_ptr<Store>(new Store(std::move(db)));
+}
+
+// ---- experiments
+Status Store::CreateExperiment(const ExperimentRecord& e, const std::vector<RunRecord>& runs) {
+  return db_->Write([&](SqliteDb& c) { return experiments::Insert(c, e, runs); });
+}
+Result<ExperimentRecord> Store::GetExperiment(const std::string& id) { return experiments::Get(database(), id); }
+Result<std::vector<ExperimentRecord>> Store::ListExperiments() { return experiments::List(database()); }
+Result<std::string> Store::ResolveExperimentId(const std::string& id_or_prefix) {
+  return experiments::ResolveId(database(), id_or_prefix);
+}
+Status Store::SetExperimentStarted(const std::string& id, const std::string& when) {
+  return db_->Write([&](SqliteDb& c) { return experiments::SetStarted(c, id, when); });
+}
+Status Store::SetExperimentCompleted(const std::string& id, const std::string& when) {
+  return db_->Write([&](SqliteDb& c) { return experiments::SetCompleted(c, id, when); });
+}
+Status Store::DeleteExperiment(const std::string& id) {
+  return db_->Write([&](SqliteDb& c) { return experiments::Delete(c, id); });
+}
+Result<ExperimentCounts> Store::CountExperiment(const std::string& id) {
+  return db_->Read([&](SqliteDb& c) { return experiments::Count(c, id); });
+}
+
+// ---- runs
+Result<std::vector<RunRecord>> Store::ListRuns(const std::string& experiment_id) {
+  return runs::List(database(), experiment_id);
+}
+Result<std::vector<RunRecord>> Store::ListAllRuns() { return runs::ListAll(database()); }
+Result<RunRecord> Store::GetRun(const std::string& id) { return runs::Get(database(), id); }
+Result<std::string> Store::ResolveRunId(const std::string& id_or_prefix) {
+  return runs::ResolveId(database(), id_or_prefix);
+}
+Result<int64_t> Store::ReopenFailedRuns(const std::string& experiment_id) {
+  return db_->Write([&](SqliteDb& c) { return runs::ReopenFailed(c, experiment_id); });
+}
+Status Store::MarkRunsFailed(const std::vector<std::string>& run_ids, const std::string& error,
+                             const std::string& when) {
+  return db_->Write([&](SqliteDb& c) { return runs::MarkFailed(c, run_ids, error, when); });
+}
+
+// ---- invocations
+Status Store::CommitStep(const std::vector<InvocationRecord>& invocations,
+                         const std::vector<RunCompletion>& completions) {
+  return db_->Write([&](SqliteDb& c) { return invocations::InsertStep(c, invocations, completions); });
+}
+Result<std::vector<InvocationRecord>> Store::ListInvocations(const std::string& run_id, bool with_outputs) {
+  return db_->Read([&](SqliteDb& c) { return invocations::ListForRun(c, run_id, with_outputs); });
+}
+Result<InvocationRecord> Store::GetInvocation(const std::string& id) { return invocations::Get(database(), id); }
+Result<std::map<std::string, int64_t>> Store::InvocationCountsByRun(const std::string& experiment_id) {
+  return invocations::CountsByRun(database(), experiment_id);
+}
+
+// ---- embeddings
+Result<std::vector<InvocationRecord>> Store::ListUnembedded(const std::string& experiment_id, const std::string& model,
+                                                            OutputType type, int64_t limit, InvocationCursor* cursor) {
+  InvocationFilter filter;
+  filter.experiment_id = experiment_id;
+  filter.type = type;
+  filter.without_embedding = model;
+  return invocations::Scan(database(), filter, limit, cursor);
+}
+Status Store::InsertEmbeddings(const std::vector<EmbeddingRecord>& vectors) {
+  return db_->Write([&](SqliteDb& c) { return embeddings::Insert(c, vectors); });
+}
+Result<std::vector<std::vector<float>>> Store::LoadRunVectors(const std::string& run_id, const std::string& model) {
+  return embeddings::LoadRunVectors(database(), run_id, model);
+}
+Result<std::map<std::string, std::vector<std::string>>> Store::EmbeddingModelsByInvocation(const std::string& run_id) {
+  return embeddings::ModelsByInvocation(database(), run_id);
+}
+
+// ---- persistence diagrams
+Result<std::vector<std::pair<std::string, int64_t>>> Store::ListRunsNeedingDiagram(const std::string& experiment_id,
+                                                                                  const std::string& model) {
+  return diagrams::RunsNeedingDiagram(database(), experiment_id, model);
+}
+Result<int64_t> Store::CountRunsWithOutputs(const std::string& experiment_id, OutputType type, int64_t at_least) {
+  return diagrams::CountRunsWithOutputs(database(), experiment_id, type, at_least);
+}
+Result<int64_t> Store::CountRunsWithPoints(const std::string& experiment_id, const std::string& model) {
+  return diagrams::CountRunsWithPoints(database(), experiment_id, model);
+}
+Status Store::PutDiagram(const PersistenceDiagramRecord& record) {
+  return db_->Write([&](SqliteDb& c) { return diagrams::Put(c, record); });
+}
+Result<PersistenceDiagramRecord> Store::GetDiagram(const std::string& run_id, const std::string& model) {
+  return diagrams::Get(database(), run_id, model);
+}
+Result<std::vector<std::string>> Store::DiagramModels(const std::string& run_id) {
+  return diagrams::Models(database(), run_id);
 }
 
 }  // namespace panic::store

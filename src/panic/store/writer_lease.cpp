@@ -66,16 +66,29 @@ Result<std::optional<LeaseHolder>> LiveWriter(SqliteDb& db, const std::string& e
   return lease;
 }
 
+Result<std::optional<LeaseHolder>> LiveWriter(Database& db, const std::string& experiment_id,
+                                              const LeaseOptions& options) {
+  return LiveWriter(db.connection(), experiment_id, options);
+}
+
 Result<std::optional<LeaseHolder>> LiveWriter(Store& store, const std::string& experiment_id,
                                               const LeaseOptions& options) {
-  return LiveWriter(store.database(), experiment_id, options);
+  return LiveWriter(store.db(), experiment_id, options);
 }
 
 Result<std::unique_ptr<WriterLease>> WriterLease::Acquire(Store& store, const std::string& experiment_id,
                                                           const LeaseOptions& options) {
+  return Acquire(store.db(), experiment_id, options);
+}
+
+Result<std::unique_ptr<WriterLease>> WriterLease::Acquire(Database& database, const std::string& experiment_id,
+                                                          const LeaseOptions& options) {
+  if (database.mode() == OpenMode::kReadOnly) {
+    return Status::Internal("a writer lease needs a database opened for writing");
+  }
   SqliteDb::Options db_options;
   db_options.create_if_missing = false;
-  PANIC_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(store.path(), db_options));
+  PANIC_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(database.path(), db_options));
   const std::string token = NewUuidV7();
   {
     PANIC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(*db));

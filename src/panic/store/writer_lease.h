@@ -22,6 +22,7 @@
 
 namespace panic::store {
 
+class Database;
 class SqliteDb;
 class Store;
 
@@ -48,7 +49,9 @@ std::string LocalHostName();
 // The live (not stale) writer of the experiment, if any.
 Result<std::optional<LeaseHolder>> LiveWriter(SqliteDb& db, const std::string& experiment_id,
                                               const LeaseOptions& options = {});
-Result<std::optional<LeaseHolder>> LiveWriter(Store& store, const std::string& experiment_id,
+Result<std::optional<LeaseHolder>> LiveWriter(Database& db, const std::string& experiment_id,
+                                              const LeaseOptions& options = {});
+Result<std::optional<LeaseHolder>> LiveWriter(Store& store, const std::string& experiment_id,  // transitional
                                               const LeaseOptions& options = {});
 
 // The error of a writer that finds the experiment held (IOError, exit 1).
@@ -59,7 +62,9 @@ class WriterLease {
   // Takes the experiment's lease (taking over a stale one) and starts the heartbeat.
   // IOError "experiment X is being run by process PID on HOST since TIME" when a live writer
   // holds it.
-  static Result<std::unique_ptr<WriterLease>> Acquire(Store& store, const std::string& experiment_id,
+  static Result<std::unique_ptr<WriterLease>> Acquire(Database& db, const std::string& experiment_id,
+                                                      const LeaseOptions& options = {});
+  static Result<std::unique_ptr<WriterLease>> Acquire(Store& store, const std::string& experiment_id,  // transitional
                                                       const LeaseOptions& options = {});
   // Stops the heartbeat and releases the lease if it is still ours.
   ~WriterLease();

@@ -1,10 +1,11 @@
 #include <nlohmann/json.hpp>
 
+#include "panic/store/runs_table.h"
+
 #include "panic/store/id_prefix.h"
 #include "panic/store/sqlite_db.h"
-#include "panic/store/store.h"
 
-namespace panic::store {
+namespace panic::store::runs {
 namespace {
 
 constexpr const char* kRunColumns =
@@ -43,53 +44,49 @@ Result<std::vector<RunRecord>> ReadRuns(Statement* q) {
 
 }  // namespace
 
-Result<std::vector<RunRecord>> Store::ListRuns(const std::string& experiment_id) {
-  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare("SELECT " + std::string(kRunColumns) +
+Result<std::vector<RunRecord>> List(SqliteDb& db, const std::string& experiment_id) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare("SELECT " + std::string(kRunColumns) +
                                                      " FROM runs WHERE experiment_id = ? ORDER BY run_number"));
   q->Bind(1, experiment_id);
   return ReadRuns(q);
 }
 
-Result<std::vector<RunRecord>> Store::ListAllRuns() {
-  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare("SELECT " + std::string(kRunColumns) +
+Result<std::vector<RunRecord>> ListAll(SqliteDb& db) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare("SELECT " + std::string(kRunColumns) +
                                                      " FROM runs ORDER BY experiment_id, run_number"));
   return ReadRuns(q);
 }
 
-Result<RunRecord> Store::GetRun(const std::string& id) {
-  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare("SELECT " + std::string(kRunColumns) + " FROM runs WHERE id = ?"));
+Result<RunRecord> Get(SqliteDb& db, const std::string& id) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare("SELECT " + std::string(kRunColumns) + " FROM runs WHERE id = ?"));
   q->Bind(1, id);
   PANIC_ASSIGN_OR_RETURN(auto runs, ReadRuns(q));
   if (runs.empty()) return Status::NotFound("no run with id '" + id + "'");
   return runs[0];
 }
 
-Result<std::string> Store::ResolveRunId(const std::string& id_or_prefix) {
-  return ResolveIdPrefix(*db_, "runs", "run", id_or_prefix);
+Result<std::string> ResolveId(SqliteDb& db, const std::string& id_or_prefix) {
+  return ResolveIdPrefix(db, "runs", "run", id_or_prefix);
 }
 
-Result<int64_t> Store::ReopenFailedRuns(const std::string& experiment_id) {
-  PANIC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(*db_));
-  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare(
+Result<int64_t> ReopenFailed(SqliteDb& db, const std::string& experiment_id) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
       "UPDATE runs SET stop_reason = NULL, error = NULL, completed_at = NULL "
       "WHERE experiment_id = ? AND stop_reason = 'failed'"));
   q->Bind(1, experiment_id);
   PANIC_RETURN_IF_ERROR(q->Run());
-  const int64_t reopened = db_->Changes();
-  PANIC_RETURN_IF_ERROR(txn->Commit());
-  return reopened;
+  return db.Changes();
 }
 
-Status Store::MarkRunsFailed(const std::vector<std::string>& run_ids, const std::string& error,
-                             const std::string& when) {
-  PANIC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(*db_));
-  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare(
+Status MarkFailed(SqliteDb& db, const std::vector<std::string>& run_ids, const std::string& error,
+                  const std::string& when) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
       "UPDATE runs SET stop_reason = 'failed', error = ?, completed_at = ? WHERE id = ?"));
   for (const auto& id : run_ids) {
     q->Bind(1, error).Bind(2, when).Bind(3, id);
     PANIC_RETURN_IF_ERROR(q->Run());
   }
-  return txn->Commit();
+  return Status::Ok();
 }
 
-}  // namespace panic::store
+}  // namespace panic::store::runs

@@ -1,11 +1,12 @@
 #include <nlohmann/json.hpp>
 
+#include "panic/store/experiments_table.h"
+
 #include "panic/store/id_prefix.h"
 #include "panic/store/sqlite_db.h"
-#include "panic/store/store.h"
 #include "panic/store/writer_lease.h"
 
-namespace panic::store {
+namespace panic::store::experiments {
 namespace {
 
 constexpr const char* kExperimentColumns =
@@ -34,10 +35,9 @@ Result<ExperimentRecord> ReadExperiment(const Statement& q) {
 
 }  // namespace
 
-Status Store::CreateExperiment(const ExperimentRecord& e, const std::vector<RunRecord>& runs) {
-  PANIC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(*db_));
+Status Insert(SqliteDb& db, const ExperimentRecord& e, const std::vector<RunRecord>& runs) {
   PANIC_ASSIGN_OR_RETURN(Statement * ins,
-                         db_->Prepare("INSERT INTO experiments (" + std::string(kExperimentColumns) +
+                         db.Prepare("INSERT INTO experiments (" + std::string(kExperimentColumns) +
                                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
   ins->Bind(1, e.id)
       .Bind(2, nlohmann::json(e.networks).dump())
@@ -52,7 +52,7 @@ Status Store::CreateExperiment(const ExperimentRecord& e, const std::vector<RunR
       .Bind(11, e.updated_at);
   PANIC_RETURN_IF_ERROR(ins->Run());
   PANIC_ASSIGN_OR_RETURN(Statement * run_ins,
-                         db_->Prepare("INSERT INTO runs (id, experiment_id, run_number, network, seed, max_length, "
+                         db.Prepare("INSERT INTO runs (id, experiment_id, run_number, network, seed, max_length, "
                                       "initial_prompt) VALUES (?,?,?,?,?,?,?)"));
   for (const RunRecord& r : runs) {
     run_ins->Bind(1, r.id)
@@ -64,12 +64,12 @@ Status Store::CreateExperiment(const ExperimentRecord& e, const std::vector<RunR
         .Bind(7, r.initial_prompt);
     PANIC_RETURN_IF_ERROR(run_ins->Run());
   }
-  return txn->Commit();
+  return Status::Ok();
 }
 
-Result<ExperimentRecord> Store::GetExperiment(const std::string& id) {
+Result<ExperimentRecord> Get(SqliteDb& db, const std::string& id) {
   PANIC_ASSIGN_OR_RETURN(Statement * q,
-                         db_->Prepare("SELECT " + std::string(kExperimentColumns) + " FROM experiments WHERE id = ?"));
+                         db.Prepare("SELECT " + std::string(kExperimentColumns) + " FROM experiments WHERE id = ?"));
   q->Bind(1, id);
   PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
   if (!row) return Status::NotFound("no experiment with id '" + id + "'");
@@ -78,8 +78,8 @@ Result<ExperimentRecord> Store::GetExperiment(const std::string& id) {
   return e;
 }
 
-Result<std::vector<ExperimentRecord>> Store::ListExperiments() {
-  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare("SELECT " + std::string(kExperimentColumns) +
+Result<std::vector<ExperimentRecord>> List(SqliteDb& db) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare("SELECT " + std::string(kExperimentColumns) +
                                                      " FROM experiments ORDER BY created_at DESC, id DESC"));
   std::vector<ExperimentRecord> out;
   PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
@@ -90,55 +90,50 @@ Result<std::vector<ExperimentRecord>> Store::ListExperiments() {
   return out;
 }
 
-Result<std::string> Store::ResolveExperimentId(const std::string& id_or_prefix) {
+Result<std::string> ResolveId(SqliteDb& db, const std::string& id_or_prefix) {
   if (id_or_prefix == "latest") {
-    PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare("SELECT id FROM experiments ORDER BY created_at DESC, id DESC LIMIT 1"));
+    PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare("SELECT id FROM experiments ORDER BY created_at DESC, id DESC LIMIT 1"));
     PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
-    if (!row) return Status::NotFound("the database '" + path() + "' has no experiments");
+    if (!row) return Status::NotFound("the database '" + db.path() + "' has no experiments");
     std::string id = q->Text(0);
     q->Reset();
     return id;
   }
-  return ResolveIdPrefix(*db_, "experiments", "experiment", id_or_prefix);
+  return ResolveIdPrefix(db, "experiments", "experiment", id_or_prefix);
 }
 
-Status Store::SetExperimentStarted(const std::string& id, const std::string& when) {
-  PANIC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(*db_));
-  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare("UPDATE experiments SET started_at = coalesce(started_at, ?1), "
+Status SetStarted(SqliteDb& db, const std::string& id, const std::string& when) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare("UPDATE experiments SET started_at = coalesce(started_at, ?1), "
                                                      "updated_at = ?1 WHERE id = ?2"));
   q->Bind(1, when).Bind(2, id);
-  PANIC_RETURN_IF_ERROR(q->Run());
-  return txn->Commit();
+  return q->Run();
 }
 
-Status Store::SetExperimentCompleted(const std::string& id, const std::string& when) {
-  PANIC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(*db_));
-  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare("UPDATE experiments SET completed_at = ?1, "
+Status SetCompleted(SqliteDb& db, const std::string& id, const std::string& when) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare("UPDATE experiments SET completed_at = ?1, "
                                                      "updated_at = coalesce(?1, updated_at) WHERE id = ?2"));
   if (when.empty()) q->BindNull(1); else q->Bind(1, when);
   q->Bind(2, id);
-  PANIC_RETURN_IF_ERROR(q->Run());
-  return txn->Commit();
+  return q->Run();
 }
 
-Status Store::DeleteExperiment(const std::string& id) {
-  PANIC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(*db_));
+Status Delete(SqliteDb& db, const std::string& id) {
   // Never from under a live writer; a stale lease goes with the experiment.
-  PANIC_ASSIGN_OR_RETURN(auto writer, LiveWriter(*db_, id));
+  PANIC_ASSIGN_OR_RETURN(auto writer, LiveWriter(db, id));
   if (writer) return HeldBy(*writer).WithContext("not deleted");
   // Deletes go down the ownership tree by cascade (experiments → runs → invocations →
   // embeddings → embedding_clusters; runs → persistence_diagrams), every step through an
   // index; since migration 2 nothing cascades along a run's chain of invocations.
-  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare("DELETE FROM experiments WHERE id = ?"));
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare("DELETE FROM experiments WHERE id = ?"));
   q->Bind(1, id);
   PANIC_RETURN_IF_ERROR(q->Run());
-  if (db_->Changes() == 0) return Status::NotFound("no experiment with id '" + id + "'");
-  return txn->Commit();
+  if (db.Changes() == 0) return Status::NotFound("no experiment with id '" + id + "'");
+  return Status::Ok();
 }
 
-Result<ExperimentCounts> Store::CountExperiment(const std::string& id) {
+Result<ExperimentCounts> Count(SqliteDb& db, const std::string& id) {
   ExperimentCounts c;
-  PANIC_ASSIGN_OR_RETURN(Statement * runs, db_->Prepare(
+  PANIC_ASSIGN_OR_RETURN(Statement * runs, db.Prepare(
       "SELECT coalesce(stop_reason, 'running'), count(*) FROM runs WHERE experiment_id = ? GROUP BY 1"));
   runs->Bind(1, id);
   PANIC_RETURN_IF_ERROR(runs->ForEachRow([&](const Statement& row) -> Status {
@@ -150,7 +145,7 @@ Result<ExperimentCounts> Store::CountExperiment(const std::string& id) {
     else if (reason != "running") c.runs_finished += n;
     return Status::Ok();
   }));
-  PANIC_ASSIGN_OR_RETURN(Statement * inv, db_->Prepare(
+  PANIC_ASSIGN_OR_RETURN(Statement * inv, db.Prepare(
       "SELECT i.type, count(*) FROM invocations i JOIN runs r ON r.id = i.run_id WHERE r.experiment_id = ? "
       "GROUP BY i.type"));
   inv->Bind(1, id);
@@ -159,7 +154,7 @@ Result<ExperimentCounts> Store::CountExperiment(const std::string& id) {
     return Status::Ok();
   }));
   c.invocations = c.text_invocations + c.image_invocations;
-  PANIC_ASSIGN_OR_RETURN(Statement * emb, db_->Prepare(
+  PANIC_ASSIGN_OR_RETURN(Statement * emb, db.Prepare(
       "SELECT e.embedding_model, count(*) FROM embeddings e JOIN invocations i ON i.id = e.invocation_id "
       "JOIN runs r ON r.id = i.run_id WHERE r.experiment_id = ? GROUP BY 1"));
   emb->Bind(1, id);
@@ -167,7 +162,7 @@ Result<ExperimentCounts> Store::CountExperiment(const std::string& id) {
     c.embeddings[row.Text(0)] = row.Int(1);
     return Status::Ok();
   }));
-  PANIC_ASSIGN_OR_RETURN(Statement * pd, db_->Prepare(
+  PANIC_ASSIGN_OR_RETURN(Statement * pd, db.Prepare(
       "SELECT d.embedding_model, sum(d.diagram_data IS NOT NULL), sum(d.error IS NOT NULL) "
       "FROM persistence_diagrams d JOIN runs r ON r.id = d.run_id WHERE r.experiment_id = ? GROUP BY 1"));
   pd->Bind(1, id);
@@ -179,4 +174,4 @@ Result<ExperimentCounts> Store::CountExperiment(const std::string& id) {
   return c;
 }
 
-}  // namespace panic::store
+}  // namespace panic::store::experiments

@@ -1,12 +1,13 @@
-#include "panic/store/npz_codec.h"
+#include "panic/store/diagrams_table.h"
+
 #include "panic/store/sqlite_db.h"
-#include "panic/store/store.h"
 
 namespace panic::store {
+namespace diagrams {
 
-Result<std::vector<std::pair<std::string, int64_t>>> Store::ListRunsNeedingDiagram(const std::string& experiment_id,
-                                                                                  const std::string& model) {
-  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare(
+Result<std::vector<std::pair<std::string, int64_t>>> RunsNeedingDiagram(SqliteDb& db, const std::string& experiment_id,
+                                                                       const std::string& model) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
       "SELECT r.id, count(*) FROM runs r JOIN invocations i ON i.run_id = r.id "
       "JOIN embeddings e ON e.invocation_id = i.id AND e.embedding_model = ?2 "
       "WHERE r.experiment_id = ?1 AND r.stop_reason IN ('length', 'duplicate') "
@@ -22,8 +23,8 @@ Result<std::vector<std::pair<std::string, int64_t>>> Store::ListRunsNeedingDiagr
   return out;
 }
 
-Result<int64_t> Store::CountRunsWithPoints(const std::string& experiment_id, const std::string& model) {
-  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare(
+Result<int64_t> CountRunsWithPoints(SqliteDb& db, const std::string& experiment_id, const std::string& model) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
       "SELECT count(*) FROM (SELECT r.id FROM runs r JOIN invocations i ON i.run_id = r.id "
       "JOIN embeddings e ON e.invocation_id = i.id AND e.embedding_model = ?2 "
       "WHERE r.experiment_id = ?1 GROUP BY r.id HAVING count(*) >= 2)"));
@@ -31,34 +32,35 @@ Result<int64_t> Store::CountRunsWithPoints(const std::string& experiment_id, con
   return q->ScalarInt();
 }
 
-Result<int64_t> Store::CountRunsWithOutputs(const std::string& experiment_id, OutputType type, int64_t at_least) {
-  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare(
+Result<int64_t> CountRunsWithOutputs(SqliteDb& db, const std::string& experiment_id, OutputType type,
+                                     int64_t at_least) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
       "SELECT count(*) FROM (SELECT r.id FROM runs r JOIN invocations i ON i.run_id = r.id "
       "WHERE r.experiment_id = ?1 AND i.type = ?2 GROUP BY r.id HAVING count(*) >= ?3)"));
   q->Bind(1, experiment_id).Bind(2, type == OutputType::kText ? "text" : "image").Bind(3, at_least);
   return q->ScalarInt();
 }
 
-Status Store::PutDiagram(const PersistenceDiagramRecord& d) {
-  PANIC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(*db_));
+Status Put(SqliteDb& db, const PersistenceDiagramRecord& d) {
   // A failed attempt leaves a row with an error; a later attempt replaces it.
-  PANIC_ASSIGN_OR_RETURN(Statement * del, db_->Prepare(
+  PANIC_ASSIGN_OR_RETURN(Statement * del, db.Prepare(
       "DELETE FROM persistence_diagrams WHERE run_id = ? AND embedding_model = ? AND diagram_data IS NULL"));
   del->Bind(1, d.run_id).Bind(2, d.embedding_model);
   PANIC_RETURN_IF_ERROR(del->Run());
-  PANIC_ASSIGN_OR_RETURN(Statement * ins, db_->Prepare(
-      "INSERT INTO persistence_diagrams (id, run_id, embedding_model, diagram_data, error, started_at, completed_at) "
-      "VALUES (?,?,?,?,?,?,?)"));
+  PANIC_ASSIGN_OR_RETURN(Statement * ins, db.Prepare(
+      "INSERT INTO persistence_diagrams (id, run_id, embedding_model, diagram_data, error, started_at, completed_at, "
+      "point_count, last_sequence_number, approximation_epsilon) VALUES (?,?,?,?,?,?,?,?,?,?)"));
   ins->Bind(1, d.id).Bind(2, d.run_id).Bind(3, d.embedding_model);
   if (d.diagram_data) ins->BindBlob(4, *d.diagram_data); else ins->BindNull(4);
   ins->Bind(5, d.error).Bind(6, d.started_at).Bind(7, d.completed_at);
-  PANIC_RETURN_IF_ERROR(ins->Run().WithContext("diagram of run " + d.run_id + " under " + d.embedding_model));
-  return txn->Commit();
+  ins->Bind(8, d.point_count).Bind(9, d.last_sequence_number).Bind(10, d.approximation_epsilon);
+  return ins->Run().WithContext("diagram of run " + d.run_id + " under " + d.embedding_model);
 }
 
-Result<PersistenceDiagramRecord> Store::GetDiagram(const std::string& run_id, const std::string& model) {
-  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare(
-      "SELECT id, diagram_data, error, started_at, completed_at FROM persistence_diagrams "
+Result<PersistenceDiagramRecord> Get(SqliteDb& db, const std::string& run_id, const std::string& model) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "SELECT id, diagram_data, error, started_at, completed_at, point_count, last_sequence_number, "
+      "approximation_epsilon FROM persistence_diagrams "
       "WHERE run_id = ? AND embedding_model = ?"));
   q->Bind(1, run_id).Bind(2, model);
   PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
@@ -74,12 +76,15 @@ Result<PersistenceDiagramRecord> Store::GetDiagram(const std::string& run_id, co
   d.error = q->OptText(2);
   d.started_at = q->Text(3);
   d.completed_at = q->Text(4);
+  d.point_count = q->OptInt(5);
+  d.last_sequence_number = q->OptInt(6);
+  if (!q->IsNull(7)) d.approximation_epsilon = q->Double(7);
   q->Reset();
   return d;
 }
 
-Result<std::vector<std::string>> Store::DiagramModels(const std::string& run_id) {
-  PANIC_ASSIGN_OR_RETURN(Statement * q, db_->Prepare(
+Result<std::vector<std::string>> Models(SqliteDb& db, const std::string& run_id) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
       "SELECT embedding_model FROM persistence_diagrams WHERE run_id = ? ORDER BY embedding_model"));
   q->Bind(1, run_id);
   std::vector<std::string> out;
@@ -89,6 +94,8 @@ Result<std::vector<std::string>> Store::DiagramModels(const std::string& run_id)
   }));
   return out;
 }
+
+}  // namespace diagrams
 
 Result<DiagramWithEntropy> DecodeStoredDiagram(const PersistenceDiagramRecord& record) {
   const std::string row = "persistence_diagrams row " + record.id + " (run " + record.run_id + ", " +

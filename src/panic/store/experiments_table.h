@@ -1,0 +1,33 @@
+// Queries of the experiments table (and the counts of what an experiment owns). Free
+// functions over a connection (store/database.h): writes REQUIRE an open write transaction.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "panic/core/status.h"
+#include "panic/store/records.h"
+
+namespace panic::store {
+
+class SqliteDb;
+
+namespace experiments {
+
+// The experiment and all its runs. AlreadyExists when the id is taken.
+Status Insert(SqliteDb& db, const ExperimentRecord& experiment, const std::vector<RunRecord>& runs);
+Result<ExperimentRecord> Get(SqliteDb& db, const std::string& id);
+// Newest first.
+Result<std::vector<ExperimentRecord>> List(SqliteDb& db);
+// A full id, a unique prefix, or "latest". NotFound / InvalidArgument (ambiguous, listing matches).
+Result<std::string> ResolveId(SqliteDb& db, const std::string& id_or_prefix);
+Status SetStarted(SqliteDb& db, const std::string& id, const std::string& when);
+// `when` empty clears completed_at (a resumed experiment is not complete until it is).
+Status SetCompleted(SqliteDb& db, const std::string& id, const std::string& when);
+// The experiment and, by cascade, everything it owns. NotFound if absent; IOError naming the
+// holder while a writer's lease on it is live (store/writer_lease.h).
+Status Delete(SqliteDb& db, const std::string& id);
+Result<ExperimentCounts> Count(SqliteDb& db, const std::string& id);
+
+}  // namespace experiments
+}  // namespace panic::store
