@@ -6,5 +6,9 @@ start-up; numpy/PIL (dummy models) and torch/diffusers/transformers (real models
 imported when a model that needs them is loaded.
 """
 
-WORKER_VERSION = "0.1.0"
+import os
+
+# The version of the panic-tda that started this worker (one version string: CMake's
+# project VERSION, passed in the environment); "unknown" when started by hand.
+WORKER_VERSION = os.environ.get("PANIC_TDA_VERSION", "unknown")
 PROTOCOL_VERSION = 1

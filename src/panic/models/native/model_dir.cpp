@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <system_error>
 
+#include "panic/core/install_paths.h"
+
 namespace panic::models::native {
 namespace {
 
@@ -15,6 +17,8 @@ const char* NonEmptyEnv(const char* name) {
 
 std::filesystem::path NativeModelsRoot() {
   if (const char* root = NonEmptyEnv("PANIC_TDA_MODELS")) return root;
+  // A relocatable install may carry its weights: <prefix>/share/panic-tda/models.
+  if (auto installed = FindInstalledData("models")) return *installed;
   std::filesystem::path cache;
   if (const char* xdg = NonEmptyEnv("XDG_CACHE_HOME")) {
     cache = xdg;

@@ -2,6 +2,8 @@
 // scripts/fetch_models.sh fills, or the folder named by $PANIC_TDA_MODELS.
 //
 //   $PANIC_TDA_MODELS                         when set and not empty
+//   <prefix>/share/panic-tda/models           when it exists beside the executable
+//                                             (core/install_paths.h)
 //   ${XDG_CACHE_HOME:-$HOME/.cache}/panic-tda/models   otherwise
 //
 // Thread safety: reads the environment; safe from any thread that does not set it.

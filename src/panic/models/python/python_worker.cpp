@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "panic/core/log.h"
+#include "panic/core/version.h"
 
 namespace panic::models::python {
 namespace {
@@ -97,13 +98,15 @@ void PythonWorker::Shutdown() {
 Status PythonWorker::EnsureStartedLocked() {
   if (child_) return Status::Ok();
   if (settings_.package_dir.empty()) {
-    return Status::NotFound("the panic_worker Python package was not found (set $PANIC_TDA_WORKER_PATH to the "
-                            "python/ folder of the panic-tda sources)");
+    return Status::NotFound("the panic_worker Python package was not found beside the executable "
+                            "(<prefix>/share/panic-tda/python); set $PANIC_TDA_WORKER_PATH to the python/ "
+                            "folder of the panic-tda sources");
   }
   std::string pythonpath = settings_.package_dir;
   if (const char* old = std::getenv("PYTHONPATH"); old && *old) pythonpath += std::string(":") + old;
   std::vector<std::pair<std::string, std::string>> env = {
-      {"PYTHONPATH", pythonpath}, {"PYTHONDONTWRITEBYTECODE", "1"}, {"PYTHONUNBUFFERED", "1"}};
+      {"PYTHONPATH", pythonpath}, {"PYTHONDONTWRITEBYTECODE", "1"}, {"PYTHONUNBUFFERED", "1"},
+      {"PANIC_TDA_VERSION", kPanicVersion}};  // the worker reports it as its version
   for (const auto& kv : settings_.extra_env) env.push_back(kv);
   PANIC_ASSIGN_OR_RETURN(child_, ChildProcess::Start({settings_.python, "-m", "panic_worker"}, env, "python worker"));
   ++starts_;

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "panic/core/install_paths.h"
+
 namespace panic::models::python {
 namespace {
 
@@ -38,18 +40,9 @@ double WorkerSettings::CallTimeout(ModelKind kind) const {
 
 std::string FindWorkerPackageDir() {
   if (std::string env = Env("PANIC_TDA_WORKER_PATH"); !env.empty()) return env;
-  // This file is src/panic/models/python/worker_settings.cpp of the source tree.
-  std::error_code ec;
-  const fs::path source_root = fs::path(__FILE__).parent_path().parent_path().parent_path().parent_path().parent_path();
-  if (HasWorker(source_root / "python")) return (source_root / "python").string();
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
-      if (HasWorker(dir / "python")) return (dir / "python").string();
-    }
-    const fs::path share = exe.parent_path().parent_path() / "share" / "panic-tda" / "python";
-    if (HasWorker(share)) return share.string();
-  }
+  // <prefix>/share/panic-tda/python beside the executable (core/install_paths.h); the
+  // build tree links it to the sources' python/ folder.
+  if (auto dir = FindInstalledData("python"); dir && HasWorker(*dir)) return dir->string();
   return "";
 }
 

@@ -5,9 +5,9 @@
 // "python.interpreter"), $PANIC_TDA_PYTHON, the experiment's options.python,
 // /usr/bin/python3. (Debian's python3 has numpy and
 // PIL as packages; a python3 found on $PATH may be another build without them.)
-// The package folder (put on PYTHONPATH): $PANIC_TDA_WORKER_PATH, else <source tree>/python
-// of the tree this file was compiled from, else a python/ folder found walking up from
-// the executable, else <exe dir>/../share/panic-tda/python.
+// The package folder (put on PYTHONPATH): $PANIC_TDA_WORKER_PATH, else the nearest
+// share/panic-tda/python found from the executable's folder upward (core/install_paths.h:
+// <prefix>/share/panic-tda/python when installed; the build tree links it to the sources).
 //
 // Thread safety: values.
 #pragma once
