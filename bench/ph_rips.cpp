@@ -1,43 +1,38 @@
 // Times ComputeRips on a 768-D walk cloud (the shape of real trajectories: a random
 // walk on the unit sphere that now and then returns near an earlier point).
 //
-//   bench_ph_rips [N=1000] [MAXDIM=2] [THREADS=1] [DIM=768] [SEED=1]
+//   bench_ph_rips [N=1000] [MAXDIM=2] [THREADS=1] [DIM=768] [SEED=1] [PREFIX]
 //
-// Prints the wall time and the bar counts. scripts/bench_ph.sh compares the CLI with
+// Prints the wall time and the bar counts. With PREFIX it computes nothing and writes the
+// cloud instead: PREFIX.npy (float32, N × DIM) and PREFIX.txt (CSV, ripser's input). scripts/bench_ph.sh compares the CLI with
 // Debian's ripser and GUDHI's on the same clouds, input parsing included.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <random>
+#include <string>
 #include <vector>
 
+#include "panic/store/npy_codec.h"
 #include "panic/tda/rips.h"
+#include "support/walk_cloud.h"
+
 
 namespace {
 
-std::vector<float> WalkCloud(size_t n, size_t dim, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> g(0.0, 1.0);
-  std::uniform_real_distribution<double> u(0.0, 1.0);
-  std::vector<float> out;
-  std::vector<double> x(dim);
-  for (double& v : x) v = g(rng);
-  const double step = 0.25 / std::sqrt(static_cast<double>(dim));
-  for (size_t i = 0; i < n; ++i) {
-    if (i > 10 && u(rng) < 0.05) {
-      size_t j = static_cast<size_t>(u(rng) * static_cast<double>(i - 5));
-      for (size_t k = 0; k < dim; ++k) x[k] = out[j * dim + k] + 0.3 * step * g(rng);
-    } else {
-      for (size_t k = 0; k < dim; ++k) x[k] += step * g(rng);
-    }
-    double s = 0;
-    for (double v : x) s += v * v;
-    s = std::sqrt(s);
-    for (double& v : x) v /= s;
-    for (double v : x) out.push_back(static_cast<float>(v));
+int WriteCloud(const std::string& prefix, const std::vector<float>& points, size_t n, size_t dim) {
+  const std::string npy = panic::store::EncodeNpy(panic::store::MakeNpyFloat32(points, {n, dim}));
+  std::FILE* f = std::fopen((prefix + ".npy").c_str(), "wb");
+  std::FILE* t = std::fopen((prefix + ".txt").c_str(), "w");
+  bool ok = f && t && std::fwrite(npy.data(), 1, npy.size(), f) == npy.size();
+  for (size_t i = 0; ok && i < n; ++i) {
+    for (size_t k = 0; k < dim; ++k) std::fprintf(t, k ? ",%.9g" : "%.9g", static_cast<double>(points[i * dim + k]));
+    std::fputc('\n', t);
   }
-  return out;
+  if (f && std::fclose(f) != 0) ok = false;
+  if (t && std::fclose(t) != 0) ok = false;
+  if (!ok) std::fprintf(stderr, "cannot write %s.npy / %s.txt\n", prefix.c_str(), prefix.c_str());
+  return ok ? 0 : 1;
 }
 
 }  // namespace
@@ -48,7 +43,8 @@ int main(int argc, char** argv) {
   int threads = argc > 3 ? std::atoi(argv[3]) : 1;
   size_t dim = argc > 4 ? std::strtoul(argv[4], nullptr, 10) : 768;
   uint64_t seed = argc > 5 ? std::strtoull(argv[5], nullptr, 10) : 1;
-  std::vector<float> points = WalkCloud(n, dim, seed);
+  std::vector<float> points = panic::testing::WalkCloudPoints(n, dim, seed);
+  if (argc > 6) return WriteCloud(argv[6], points, n, dim);
   panic::tda::RipsOptions options;
   options.maxdim = maxdim;
   options.threads = threads;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Side-by-side persistent-homology benchmark on 768-D walk clouds (scripts/walk_cloud.py):
+# Side-by-side persistent-homology benchmark on 768-D walk clouds (written by bench_ph_rips,
+# tests/support/walk_cloud.h):
 # panic-tda's `tda ph` against Debian's ripser 1.2.1 and, when given, GUDHI's ripser
 # utility. Every program reads the same CSV point cloud, so input parsing is included.
 # Wall time and peak RSS come from /usr/bin/time -v. Prints a Markdown table.
@@ -25,7 +26,7 @@ CASES=${CASES:-"500:1 500:2 1000:1 1000:2 2000:1"}
 OURS_ONLY=${OURS_ONLY:-"2000:2 5000:1 5000:2"}
 THREADS=${THREADS:-"1 2"}
 REPEAT=${REPEAT:-3}
-HERE=$(cd "$(dirname "$0")" && pwd)
+BENCH_PH_RIPS=${BENCH_PH_RIPS:-$(dirname "$OURS")/../../bench/bench_ph_rips}
 mkdir -p "$WORK"
 
 # Runs a command under /usr/bin/time -v; prints "seconds peak_MiB".
@@ -55,7 +56,7 @@ measure_median() {
 
 cloud() {  # N → path of the CSV cloud
   local n=$1 f="$WORK/walk_$1"
-  [[ -f "$f.txt" ]] || /usr/bin/python3 "$HERE/walk_cloud.py" "$n" "$f" --seed 1
+  [[ -f "$f.txt" ]] || "$BENCH_PH_RIPS" "$n" 0 1 768 1 "$f" >&2
   echo "$f.txt"
 }
 

@@ -1,7 +1,7 @@
 // The dummy embedding models (issue 2 §4b): fixed vectors taken from Debian's numpy,
 // the recipes against /usr/bin/python3 running the reference's recipe
 // (tests/fixtures/dummy/oracle.py) for many texts — Unicode included — and images,
-// UTF-8 decoding to code points, and the batch interface.
+// and the batch interface (UTF-8 decoding: tests/core/utf8_test.cpp).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -11,7 +11,6 @@
 #include "fixtures/dummy/test_images.h"
 #include "panic/models/dummy/dummy_embeddings.h"
 #include "panic/models/dummy/recipe_common.h"
-#include "panic/models/dummy/utf8_code_points.h"
 
 namespace panic::models {
 namespace {
@@ -38,21 +37,6 @@ const std::vector<std::string>& Texts() {
       std::string(2000, 'q') + "\u4e00",       // a large code-point sum
   };
   return texts;
-}
-
-TEST(Utf8CodePointsTest, DecodesWellFormedUtf8) {
-  EXPECT_EQ(Utf8CodePoints(""), std::vector<char32_t>{});
-  EXPECT_EQ(Utf8CodePoints("hA~"), (std::vector<char32_t>{'h', 'A', '~'}));
-  EXPECT_EQ(Utf8CodePoints("h\u00e9\u65e5\U0001F427\U0010FFFF"),
-            (std::vector<char32_t>{'h', 0xE9, 0x65E5, 0x1F427, 0x10FFFF}));
-}
-
-TEST(Utf8CodePointsTest, EachMalformedByteBecomesOneReplacementCharacter) {
-  EXPECT_EQ(Utf8CodePoints("a\xFF" "b"), (std::vector<char32_t>{'a', 0xFFFD, 'b'}));
-  EXPECT_EQ(Utf8CodePoints("\xC3"), (std::vector<char32_t>{0xFFFD}));              // truncated
-  EXPECT_EQ(Utf8CodePoints("\xC0\xAF"), (std::vector<char32_t>{0xFFFD, 0xFFFD}));  // overlong
-  EXPECT_EQ(Utf8CodePoints("\xED\xA0\x80"), (std::vector<char32_t>{0xFFFD, 0xFFFD, 0xFFFD}));  // surrogate
-  EXPECT_EQ(Utf8CodePoints("\xF4\x90\x80\x80"), (std::vector<char32_t>(4, 0xFFFD)));          // > U+10FFFF
 }
 
 TEST(DummyTextTest, FixedVectorsFromNumpy) {

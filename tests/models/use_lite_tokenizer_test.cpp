@@ -1,5 +1,6 @@
-// The USELite tokenizer: UTF-8 decoding, NFKC, the unigram Viterbi with the JavaScript
-// reference's quirks, and token ids identical to the reference for every fixture text.
+// The USELite tokenizer: NFKC, the unigram Viterbi with the JavaScript reference's quirks,
+// and token ids identical to the reference for every fixture text (UTF-8 decoding is
+// tested in tests/core/utf8_test.cpp).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -16,20 +17,6 @@ namespace panic::models::native {
 namespace {
 
 std::u32string Nfkc(const std::u32string& s) { return NfkcNormalize(s); }
-
-TEST(Utf8, DecodesWellFormedText) {
-  EXPECT_EQ(DecodeUtf8("a\xC3\xA9\xE2\x96\x81\xF0\x9F\x98\x80"), U"aé▁😀");
-  EXPECT_EQ(DecodeUtf8(""), U"");
-}
-
-TEST(Utf8, ReplacesEachMaximalIllFormedSubpart) {
-  EXPECT_EQ(DecodeUtf8("a\x80z"), U"a\uFFFDz");             // stray continuation byte
-  EXPECT_EQ(DecodeUtf8("\xE2\x96z"), U"\uFFFDz");           // truncated 3-byte sequence: one U+FFFD
-  EXPECT_EQ(DecodeUtf8("\xED\xA0\x80"), U"\uFFFD\uFFFD\uFFFD");  // encoded surrogate
-  EXPECT_EQ(DecodeUtf8("\xC0\xAF"), U"\uFFFD\uFFFD");       // overlong
-  EXPECT_EQ(DecodeUtf8("\xF4\x90\x80\x80"), U"\uFFFD\uFFFD\uFFFD\uFFFD");  // above U+10FFFF
-  EXPECT_EQ(DecodeUtf8("\xF0\x9F\x98"), U"\uFFFD");         // cut at the end
-}
 
 TEST(Nfkc, AsciiIsUnchanged) { EXPECT_EQ(Nfkc(U"Hello, world! 123"), U"Hello, world! 123"); }
 

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "support/test_support.h"
+#include "support/walk_cloud.h"
 
 namespace panic::testing {
 namespace {
@@ -191,30 +192,6 @@ PointCloud GaussianCloud(size_t n, size_t dim, uint64_t seed) {
   return c;
 }
 
-PointCloud WalkCloud(size_t n, size_t dim, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> g(0.0, 1.0);
-  std::uniform_real_distribution<double> u(0.0, 1.0);
-  PointCloud c{n, dim, {}};
-  std::vector<double> x(dim);
-  auto first = UnitVector(rng, dim);
-  for (size_t k = 0; k < dim; ++k) x[k] = first[k];
-  // Step ≈ 0.25 per move: a few dozen steps wander to near-orthogonal directions.
-  const double step = 0.25 / std::sqrt(static_cast<double>(dim));
-  for (size_t i = 0; i < n; ++i) {
-    if (i > 10 && u(rng) < 0.05) {  // return near an earlier point: a loop
-      size_t j = static_cast<size_t>(u(rng) * static_cast<double>(i - 5));
-      for (size_t k = 0; k < dim; ++k) x[k] = c.values[j * dim + k] + 0.3 * step * g(rng);
-    } else {
-      for (size_t k = 0; k < dim; ++k) x[k] += step * g(rng);
-    }
-    double s = 0;
-    for (double v : x) s += v * v;
-    s = std::sqrt(s);
-    for (double& v : x) v /= s;
-    for (double v : x) c.values.push_back(static_cast<float>(v));
-  }
-  return c;
-}
+PointCloud WalkCloud(size_t n, size_t dim, uint64_t seed) { return {n, dim, WalkCloudPoints(n, dim, seed)}; }
 
 }  // namespace panic::testing

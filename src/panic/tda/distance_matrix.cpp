@@ -4,7 +4,7 @@
 #include <cmath>
 #include <mutex>
 
-#include "panic/tda/parallel_for.h"
+#include "panic/core/parallel.h"
 
 // OpenBLAS's C interface, declared here so that no include path depends on which
 // BLAS alternative Debian has selected.

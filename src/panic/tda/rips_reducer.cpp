@@ -6,9 +6,9 @@
 #include <numeric>
 #include <vector>
 
+#include "panic/core/parallel.h"
 #include "panic/tda/binomial_table.h"
 #include "panic/tda/cofacet_scan.h"
-#include "panic/tda/parallel_for.h"
 #include "panic/tda/pivot_map.h"
 
 namespace panic::tda::internal {

@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <string>
 
+#include "panic/core/utf8.h"
 #include "panic/models/dummy/numpy_random.h"
 #include "panic/models/dummy/recipe_common.h"
 #include "panic/models/dummy/recipe_model.h"
-#include "panic/models/dummy/utf8_code_points.h"
 
 namespace panic::models {
 
@@ -38,7 +38,7 @@ std::unique_ptr<EmbeddingModel> MakeImageModel(ModelInfo info, std::vector<float
 
 Result<std::vector<float>> DummyTextVector(std::string_view utf8_text) {
   uint64_t sum = 0;
-  for (char32_t cp : Utf8CodePoints(utf8_text)) sum += cp;
+  for (char32_t cp : DecodeUtf8(utf8_text)) sum += cp;
   if (sum > UINT32_MAX) {
     return Status::InvalidArgument("DummyText: the code points of this text sum to " + std::to_string(sum) +
                                    ", beyond numpy's seed range [0, 2^32)");
@@ -47,7 +47,7 @@ Result<std::vector<float>> DummyTextVector(std::string_view utf8_text) {
 }
 
 std::vector<float> DummyText2Vector(std::string_view utf8_text) {
-  const std::vector<char32_t> cps = Utf8CodePoints(utf8_text);
+  const std::u32string cps = DecodeUtf8(utf8_text);
   std::vector<float> v(kDummyEmbeddingDim, 0.0f);
   const size_t n = std::min(cps.size(), kText2Characters);
   for (size_t i = 0; i < n; ++i) v[i] = Scaled(cps[i]);

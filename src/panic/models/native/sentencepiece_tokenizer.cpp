@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "panic/core/utf8.h"
 #include "panic/models/native/unicode_nfkc.h"
 
 namespace panic::models::native {

@@ -117,56 +117,6 @@ std::u32string CanonicalCompose(const std::u32string& s) {
 
 }  // namespace
 
-std::u32string DecodeUtf8(std::string_view utf8) {
-  std::u32string out;
-  out.reserve(utf8.size());
-  const auto* p = reinterpret_cast<const unsigned char*>(utf8.data());
-  const size_t n = utf8.size();
-  size_t i = 0;
-  while (i < n) {
-    const unsigned char b = p[i];
-    if (b < 0x80) {
-      out.push_back(b);
-      ++i;
-      continue;
-    }
-    int need = 0;
-    char32_t cp = 0;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (b >= 0xC2 && b <= 0xDF) {
-      need = 1;
-      cp = b & 0x1F;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-      need = 2;
-      cp = b & 0x0F;
-      if (b == 0xE0) lo = 0xA0;
-      if (b == 0xED) hi = 0x9F;  // no surrogates
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      need = 3;
-      cp = b & 0x07;
-      if (b == 0xF0) lo = 0x90;
-      if (b == 0xF4) hi = 0x8F;
-    } else {
-      out.push_back(0xFFFD);
-      ++i;
-      continue;
-    }
-    size_t j = i + 1;
-    bool ok = true;
-    for (int k = 0; k < need; ++k, ++j) {
-      const unsigned char lo_k = k == 0 ? lo : 0x80, hi_k = k == 0 ? hi : 0xBF;
-      if (j >= n || p[j] < lo_k || p[j] > hi_k) {
-        ok = false;
-        break;
-      }
-      cp = (cp << 6) | (p[j] & 0x3F);
-    }
-    out.push_back(ok ? cp : 0xFFFD);
-    i = j;  // on failure: resume at the byte that broke the sequence
-  }
-  return out;
-}
-
 std::u32string NfkcNormalize(std::u32string_view text) {
   if (std::all_of(text.begin(), text.end(), [](char32_t c) { return c < 0xA0; })) {
     return std::u32string(text);  // below U+00A0 nothing decomposes or combines

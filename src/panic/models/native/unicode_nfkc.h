@@ -1,5 +1,6 @@
-// UTF-8 decoding and Unicode NFKC normalisation, as JavaScript's String.prototype.normalize
-// ("NFKC") does it, for the SentencePiece tokenizer (sentencepiece_tokenizer.h).
+// Unicode NFKC normalisation, as JavaScript's String.prototype.normalize
+// ("NFKC") does it, for the SentencePiece tokenizer (sentencepiece_tokenizer.h). UTF-8 decoding is
+// core/utf8.h.
 //
 // The character data (decompositions, combining classes, compositions) is generated into
 // unicode_nfkc_tables.inc by tools/use_lite_reference/gen_nfkc_tables.py; its Unicode
@@ -13,10 +14,6 @@
 #include <string_view>
 
 namespace panic::models::native {
-
-// The code points of `utf8`. Each ill-formed sequence (a maximal subpart, as the WHATWG
-// decoder and Node read it) becomes U+FFFD.
-std::u32string DecodeUtf8(std::string_view utf8);
 
 // Normalisation form KC of `text`: compatibility decomposition, canonical ordering,
 // canonical composition (Unicode Standard Annex #15).

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "panic/core/utf8.h"
 #include "panic/models/onnx/tokenizer_models.h"
 #include "panic/models/onnx/unicode_text.h"
 
@@ -31,7 +32,7 @@ Status Unsupported(const std::string& where, const std::string& what, const json
 }
 
 std::u32string U32(const json& j, const char* key, std::u32string fallback = U"") {
-  return j.contains(key) && j[key].is_string() ? Utf8ToUtf32(j[key].get<std::string>()) : fallback;
+  return j.contains(key) && j[key].is_string() ? DecodeUtf8(j[key].get<std::string>()) : fallback;
 }
 bool Flag(const json& j, const char* key, bool fallback) {
   return j.contains(key) && j[key].is_boolean() ? j[key].get<bool>() : fallback;
@@ -114,7 +115,7 @@ Result<Normalizer> MakeNormalizer(const json& j, const std::string& where) {
     const json& pattern = j.contains("pattern") ? j["pattern"] : json();
     const std::u32string content = U32(j, "content");
     if (pattern.contains("String") && pattern["String"].is_string()) {
-      const std::u32string from = Utf8ToUtf32(pattern["String"].get<std::string>());
+      const std::u32string from = DecodeUtf8(pattern["String"].get<std::string>());
       return Normalizer([from, content](std::u32string& s) { ReplaceAll(s, from, content); });
     }
     if (pattern.contains("Regex") && pattern["Regex"] == "\\s+") {  // CLIP's: whitespace runs
@@ -285,7 +286,7 @@ std::vector<std::u32string> SplitClip(const std::u32string& s) {
 }
 
 std::u32string ToByteLevel(const std::u32string& piece) {
-  std::string bytes = Utf32ToUtf8(piece);
+  std::string bytes = EncodeUtf8(piece);
   std::u32string out;
   out.reserve(bytes.size());
   for (unsigned char b : bytes) out += ByteToUnicode(b);
@@ -458,7 +459,7 @@ Result<Decoder> MakeDecoder(const json& j, const std::string& where) {
     return Decoder([](std::vector<std::string>& tokens) {
       std::string bytes;
       for (const auto& t : tokens) {
-        for (char32_t c : Utf8ToUtf32(t)) {
+        for (char32_t c : DecodeUtf8(t)) {
           const int b = UnicodeToByte(c);
           if (b >= 0) {
             bytes += static_cast<char>(b);
@@ -467,7 +468,7 @@ Result<Decoder> MakeDecoder(const json& j, const std::string& where) {
           }
         }
       }
-      tokens.assign(1, Utf32ToUtf8(Utf8ToUtf32(bytes)));  // ill-formed UTF-8 becomes U+FFFD
+      tokens.assign(1, EncodeUtf8(DecodeUtf8(bytes)));  // ill-formed UTF-8 becomes U+FFFD
     });
   }
   if (type == "Metaspace") {
@@ -626,7 +627,7 @@ Result<std::shared_ptr<const HfTokenizer>> HfTokenizer::FromJson(std::string_vie
         }
         const int64_t id = t["id"].get<int64_t>();
         const std::string content = t["content"].get<std::string>();
-        impl->added.emplace_back(Utf8ToUtf32(content), id);
+        impl->added.emplace_back(DecodeUtf8(content), id);
         impl->added_special[id] = Flag(t, "special", false);
         impl->added_text[id] = content;
       }
@@ -644,7 +645,7 @@ Result<std::shared_ptr<const HfTokenizer>> HfTokenizer::FromJson(std::string_vie
 
 std::vector<int64_t> HfTokenizer::Encode(std::string_view utf8, bool add_special_tokens, int max_tokens) const {
   const Impl& m = *impl_;
-  const std::u32string text = Utf8ToUtf32(utf8);
+  const std::u32string text = DecodeUtf8(utf8);
   std::vector<int64_t> ids;
   // Split out added tokens; the text between them goes through the pipeline.
   auto run = [&](std::u32string part) {
@@ -703,7 +704,7 @@ std::string HfTokenizer::Decode(std::span<const int64_t> ids) const {
 
 std::optional<int64_t> HfTokenizer::TokenId(std::string_view token) const {
   for (const auto& [content, id] : impl_->added) {
-    if (Utf32ToUtf8(content) == token) return id;
+    if (EncodeUtf8(content) == token) return id;
   }
   return impl_->model->TokenToId(std::string(token));
 }

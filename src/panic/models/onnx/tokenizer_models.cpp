@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "panic/core/utf8.h"
 #include "panic/models/onnx/unicode_text.h"
 
 namespace panic::models::onnx {
@@ -59,7 +60,7 @@ class WordPieceModel final : public TokenizerModel {
       size_t end = piece.size();
       std::optional<int64_t> found;
       while (start < end) {
-        std::string candidate = (start > 0 ? prefix_ : std::string()) + Utf32ToUtf8(piece.substr(start, end - start));
+        std::string candidate = (start > 0 ? prefix_ : std::string()) + EncodeUtf8(piece.substr(start, end - start));
         if ((found = vocab_.Find(candidate))) break;
         --end;
       }
@@ -103,7 +104,7 @@ class UnigramModel final : public TokenizerModel {
     // A piece listed twice resolves to its last id (and that id's score), as the library's
     // token-to-id map does.
     for (size_t id = 0; id < model->pieces_.size(); ++id) {
-      const std::u32string piece = Utf8ToUtf32(model->pieces_[id]);
+      const std::u32string piece = DecodeUtf8(model->pieces_[id]);
       if (piece.empty()) continue;
       int32_t node = 0;
       for (char32_t c : piece) node = model->ChildOrAdd(node, c);
@@ -241,7 +242,7 @@ class BpeModel final : public TokenizerModel {
 
   void Tokenize(const std::u32string& word, std::vector<int64_t>& ids) const override {
     if (ignore_merges_) {
-      if (auto whole = vocab_.Find(Utf32ToUtf8(word) + suffix_)) {
+      if (auto whole = vocab_.Find(EncodeUtf8(word) + suffix_)) {
         ids.push_back(*whole);
         return;
       }
@@ -249,7 +250,7 @@ class BpeModel final : public TokenizerModel {
     std::vector<int64_t> symbols;
     bool last_unknown = false;
     for (size_t i = 0; i < word.size(); ++i) {
-      std::string s = Utf32ToUtf8(word.substr(i, 1));
+      std::string s = EncodeUtf8(word.substr(i, 1));
       if (i > 0) s = prefix_ + s;
       if (i + 1 == word.size()) s += suffix_;
       if (auto id = vocab_.Find(s)) {

@@ -162,33 +162,6 @@ std::u32string Lowercase(std::u32string_view s) {
   return out;
 }
 
-std::u32string Utf8ToUtf32(std::string_view utf8) { return native::DecodeUtf8(utf8); }
-
-void AppendUtf8(char32_t c, std::string& out) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
-
-std::string Utf32ToUtf8(std::u32string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char32_t c : s) AppendUtf8(c, out);
-  return out;
-}
-
 char32_t ByteToUnicode(uint8_t b) { return ByteAlphabet()[b]; }
 
 int UnicodeToByte(char32_t c) {

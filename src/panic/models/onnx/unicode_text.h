@@ -1,7 +1,8 @@
 // The Unicode operations of Hugging Face tokenizer.json normalisers and pre-tokenizers:
 // NFC/NFD, lowercasing, coarse general categories, White_Space, and the byte-level
 // alphabet of GPT-2/CLIP BPE. Tables come from tools/onnx/gen_unicode_tables.py
-// (unicode_tables.inc); NFKC is the native layer's (native/unicode_nfkc.h).
+// (unicode_tables.inc); NFKC is the native layer's (native/unicode_nfkc.h), UTF-8 is
+// core/utf8.h.
 //
 // Thread safety: pure functions over constant tables.
 #pragma once
@@ -26,10 +27,6 @@ std::u32string Nfd(std::u32string_view s);
 std::u32string Nfc(std::u32string_view s);
 std::u32string Nfkc(std::u32string_view s);
 std::u32string Lowercase(std::u32string_view s);  // full mappings, as Rust's to_lowercase
-
-std::u32string Utf8ToUtf32(std::string_view utf8);  // ill-formed sequences become U+FFFD
-std::string Utf32ToUtf8(std::u32string_view s);
-void AppendUtf8(char32_t c, std::string& out);
 
 // GPT-2's bytes_to_unicode: each byte as a printable code point, and back (-1: not one).
 char32_t ByteToUnicode(uint8_t b);
