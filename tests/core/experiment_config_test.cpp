@@ -73,9 +73,27 @@ TEST(ExperimentConfigTest, RejectsEmptyListsAndBadRanges) {
   EXPECT_NE(Error(With("embedding_models", "[]")).find("embedding_models: the list is empty"), std::string::npos);
   std::string m = Error(With("max_length", "0"));
   EXPECT_NE(m.find("max_length: 0 is not allowed"), std::string::npos) << m;
-  EXPECT_NE(m.find("> 0"), std::string::npos);
+  EXPECT_NE(m.find("(an integer 1..100000000)"), std::string::npos) << m;
   EXPECT_NE(Error(With("max_length", "-5")).find("max_length: -5"), std::string::npos);
   EXPECT_NE(Error(With("seeds", "[-2]")).find("seeds[0]: -2 is not allowed"), std::string::npos);
+}
+
+// Messages state the whole rule, upper limit included, and numbers beyond what JSON or
+// int64 holds name their field instead of failing inside the parser.
+TEST(ExperimentConfigTest, OutOfRangeNumbersNameTheFieldAndTheLimit) {
+  EXPECT_EQ(Error(With("max_length", "1e400")),
+            "max_length: 1e400 is out of range (numbers must be finite doubles; integers fit in 64 bits)");
+  EXPECT_EQ(Error(With("seeds", "[1, -1e999]")).rfind("seeds[1]: -1e999 is out of range", 0), 0u);
+  EXPECT_NE(Error(With("max_length", "1000000000000")).find("an integer 1..100000000"), std::string::npos);
+  EXPECT_NE(Error(With("max_length", "1e30")).find("max_length: 1e+30 is not allowed"), std::string::npos);
+  EXPECT_NE(Error(With("seeds", "[9223372036854775808]")).find("an integer 0..9223372036854775807"), std::string::npos);
+  EXPECT_NE(Error(With("seeds", "[-9223372036854775809]")).find("seeds[0]"), std::string::npos);
+  EXPECT_NE(Error(R"({"networks": [["A"]], "seed_count": 1000001, "prompts": ["p"], "embedding_models": ["E"],
+                     "max_length": 1})").find("seed_count: 1000001 is not allowed (an integer 1..1000000"),
+            std::string::npos);
+  EXPECT_NE(Error(With("max_length", "{\"a\": [1, 2e999]}")).find("max_length.a[1]: 2e999 is out of range"),
+            std::string::npos);
+  EXPECT_EQ(Error(With("max_length", "3.0}")).find("out of range"), std::string::npos);  // plain bad JSON
 }
 
 TEST(ExperimentConfigTest, UnknownKeysGetHints) {
@@ -121,6 +139,13 @@ TEST(ExperimentConfigTest, MissingFileIsNotFound) {
   auto r = LoadExperimentConfig("/nonexistent/cfg.json");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
+}
+
+TEST(ExperimentConfigTest, DirectoryIsNamedNotParsed) {
+  auto r = LoadExperimentConfig("/tmp");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "config file '/tmp' is a directory; give a JSON file");
 }
 
 TEST(NearestNameTest, FindsTypos) {

@@ -1,6 +1,11 @@
 #include "panic/core/experiment_config.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -18,6 +23,9 @@ const std::vector<std::string> kOptionKeys = {"loop_detection", "webp_quality", 
                                               "worker_timeouts", "worker_retries", "worker_backoff", "onnx_provider"};
 const std::vector<std::string> kWorkerTimeoutKeys = {"handshake", "load", "T2I", "I2T", "text-embedding",
                                                      "image-embedding"};
+
+constexpr int64_t kMaxLength = 100000000;   // steps of one run
+constexpr int64_t kMaxSeedCount = 1000000;  // seed_count / num_runs
 
 std::string Show(const json& v) {
   std::string s = v.dump();
@@ -52,12 +60,16 @@ Status UnknownKey(const std::string& where, const std::string& key, const std::v
   return Status::InvalidArgument(msg + " (known keys: " + list + ")");
 }
 
+// `allowed` states the whole rule, upper limit included (callers use IntRange).
 Result<int64_t> GetInt(const json& v, const std::string& field, int64_t min, int64_t max, const std::string& allowed) {
   if (!v.is_number_integer() && !v.is_number_unsigned()) {
-    if (v.is_number_float() && v.get<double>() == static_cast<double>(static_cast<int64_t>(v.get<double>()))) {
-      // 3.0 is accepted as 3 only when exactly integral.
-      int64_t x = static_cast<int64_t>(v.get<double>());
-      if (x >= min && x <= max) return x;
+    // 3.0 is accepted as 3 only when exactly integral and in range (the range test comes
+    // first: casting a double outside int64 is undefined).
+    if (v.is_number_float()) {
+      const double d = v.get<double>();
+      if (d >= static_cast<double>(min) && d <= static_cast<double>(max) && d == std::trunc(d)) {
+        return static_cast<int64_t>(d);
+      }
     }
     return Invalid(field, v, allowed);
   }
@@ -67,6 +79,11 @@ Result<int64_t> GetInt(const json& v, const std::string& field, int64_t min, int
   int64_t x = v.get<int64_t>();
   if (x < min || x > max) return Invalid(field, v, allowed);
   return x;
+}
+
+// "an integer min..max", the rule as GetInt applies it.
+std::string IntRange(int64_t min, int64_t max) {
+  return "an integer " + std::to_string(min) + ".." + std::to_string(max);
 }
 
 Result<std::vector<std::string>> GetStringList(const json& v, const std::string& field, bool allow_empty_strings) {
@@ -105,7 +122,7 @@ Result<ExperimentOptions> ParseOptions(const json& o) {
       PANIC_ASSIGN_OR_RETURN(int64_t q, GetInt(v, f, 0, 100, "null for lossless, or an integer 0..100 for lossy"));
       opts.webp_quality = static_cast<int>(q);
     } else if (key == "maxdim") {
-      PANIC_ASSIGN_OR_RETURN(int64_t d, GetInt(v, f, 0, 3, "an integer 0..3"));
+      PANIC_ASSIGN_OR_RETURN(int64_t d, GetInt(v, f, 0, 3, IntRange(0, 3)));
       opts.maxdim = static_cast<int>(d);
     } else if (key == "metric") {
       std::string s = v.is_string() ? v.get<std::string>() : "";
@@ -118,18 +135,18 @@ Result<ExperimentOptions> ParseOptions(const json& o) {
       }
       opts.threshold = v.get<double>();
     } else if (key == "embedding_batch_size") {
-      PANIC_ASSIGN_OR_RETURN(int64_t b, GetInt(v, f, 1, 1 << 20, "an integer ≥ 1"));
+      PANIC_ASSIGN_OR_RETURN(int64_t b, GetInt(v, f, 1, 1 << 20, IntRange(1, 1 << 20)));
       opts.embedding_batch_size = static_cast<int>(b);
     } else if (key == "max_batch") {
       if (!v.is_object()) return Invalid(f, v, "an object {\"ModelName\": max batch size}");
       for (const auto& [model, n] : v.items()) {
-        PANIC_ASSIGN_OR_RETURN(int64_t b, GetInt(n, f + "." + model, 1, 1 << 20, "an integer ≥ 1"));
+        PANIC_ASSIGN_OR_RETURN(int64_t b, GetInt(n, f + "." + model, 1, 1 << 20, IntRange(1, 1 << 20)));
         opts.max_batch.emplace_back(model, static_cast<int>(b));
       }
     } else if (key == "image_size") {
       if (!v.is_object()) return Invalid(f, v, "an object {\"ModelName\": size in pixels}");
       for (const auto& [model, n] : v.items()) {
-        PANIC_ASSIGN_OR_RETURN(int64_t px, GetInt(n, f + "." + model, 1, 1 << 16, "an integer number of pixels"));
+        PANIC_ASSIGN_OR_RETURN(int64_t px, GetInt(n, f + "." + model, 1, 1 << 16, IntRange(1, 1 << 16) + " pixels"));
         opts.image_size.emplace_back(model, static_cast<int>(px));
       }
     } else if (key == "python") {
@@ -142,12 +159,12 @@ Result<ExperimentOptions> ParseOptions(const json& o) {
           return UnknownKey(f + ": ", kind, kWorkerTimeoutKeys);
         }
         if (!t.is_number() || !(t.get<double>() > 0) || t.get<double>() > 1e7) {
-          return Invalid(f + "." + kind, t, "a number of seconds > 0");
+          return Invalid(f + "." + kind, t, "a number of seconds > 0 and ≤ 10000000");
         }
         opts.worker_timeouts.emplace_back(kind, t.get<double>());
       }
     } else if (key == "worker_retries") {
-      PANIC_ASSIGN_OR_RETURN(int64_t r, GetInt(v, f, 0, 10, "an integer 0..10"));
+      PANIC_ASSIGN_OR_RETURN(int64_t r, GetInt(v, f, 0, 10, IntRange(0, 10)));
       opts.worker_retries = static_cast<int>(r);
     } else if (key == "worker_backoff") {
       if (!v.is_number() || !(v.get<double>() >= 0) || v.get<double>() > 3600) {
@@ -163,6 +180,79 @@ Result<ExperimentOptions> ParseOptions(const json& o) {
     }
   }
   return opts;
+}
+
+// Replays the parse as SAX events to learn which field the parser stopped in, so that
+// `"max_length": 1e400` says "max_length: 1e400 is out of range" rather than only the byte.
+class FieldTracker : public nlohmann::json_sax<json> {
+ public:
+  bool null() override { return Value(); }
+  bool boolean(bool) override { return Value(); }
+  bool number_integer(number_integer_t) override { return Value(); }
+  bool number_unsigned(number_unsigned_t) override { return Value(); }
+  bool number_float(number_float_t, const string_t&) override { return Value(); }
+  bool string(string_t&) override { return Value(); }
+  bool binary(binary_t&) override { return Value(); }
+  bool start_object(std::size_t) override {
+    path_.push_back({false, "", 0});
+    return true;
+  }
+  bool key(string_t& k) override {
+    path_.back().key = k;
+    return true;
+  }
+  bool end_object() override { return End(); }
+  bool start_array(std::size_t) override {
+    path_.push_back({true, "", 0});
+    return true;
+  }
+  bool end_array() override { return End(); }
+  bool parse_error(std::size_t, const std::string& last_token, const nlohmann::detail::exception& e) override {
+    token_ = last_token;
+    out_of_range_ = e.id == 406;  // "number overflow"
+    return false;
+  }
+  // "max_length", "networks[1][0]", "options.threshold"; empty at the top level.
+  std::string Field() const {
+    std::string f;
+    for (const auto& level : path_) {
+      if (level.array) f += "[" + std::to_string(level.index) + "]";
+      else f += (f.empty() ? "" : ".") + level.key;
+    }
+    return f;
+  }
+  const std::string& token() const { return token_; }
+  bool out_of_range() const { return out_of_range_; }
+
+ private:
+  struct Level {
+    bool array;
+    std::string key;
+    size_t index;
+  };
+  bool Value() {
+    if (!path_.empty() && path_.back().array) ++path_.back().index;
+    return true;
+  }
+  bool End() {
+    path_.pop_back();
+    return Value();
+  }
+  std::vector<Level> path_;
+  std::string token_;
+  bool out_of_range_ = false;
+};
+
+Status JsonErrorAt(std::string_view json_text, const std::string& source, const std::string& what) {
+  FieldTracker tracker;
+  json::sax_parse(json_text, &tracker);
+  const std::string field = tracker.Field();
+  if (tracker.out_of_range() && !field.empty()) {
+    return Status::InvalidArgument(field + ": " + tracker.token() +
+                                   " is out of range (numbers must be finite doubles; integers fit in 64 bits)");
+  }
+  return Status::InvalidArgument(source + ": not valid JSON" + (field.empty() ? "" : " (in " + field + ")") + ": " +
+                                 what);
 }
 
 }  // namespace
@@ -210,8 +300,8 @@ Result<ExperimentConfig> ParseExperimentConfig(std::string_view json_text, const
   json doc;
   try {
     doc = json::parse(json_text);
-  } catch (const json::parse_error& e) {
-    return Status::InvalidArgument(source + ": not valid JSON: " + e.what());
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
+    return JsonErrorAt(json_text, source, e.what());
   }
   if (!doc.is_object()) {
     return Status::InvalidArgument(source + ": expected a JSON object with keys networks, seeds, prompts, "
@@ -259,18 +349,19 @@ Result<ExperimentConfig> ParseExperimentConfig(std::string_view json_text, const
     for (size_t i = 0; i < s.size(); ++i) {
       PANIC_ASSIGN_OR_RETURN(int64_t seed, GetInt(s[i], "seeds[" + std::to_string(i) + "]", -1,
                                                   std::numeric_limits<int64_t>::max(),
-                                                  "-1 for non-deterministic, or an integer ≥ 0"));
+                                                  "-1 for non-deterministic, or " +
+                                                      IntRange(0, std::numeric_limits<int64_t>::max())));
       cfg.seeds.push_back(seed);
     }
   } else {
     const char* key = doc.contains("seed_count") ? "seed_count" : "num_runs";
-    PANIC_ASSIGN_OR_RETURN(int64_t n, GetInt(doc[key], key, 1, 1000000, "an integer ≥ 1: that many runs with seed -1"));
+    PANIC_ASSIGN_OR_RETURN(int64_t n, GetInt(doc[key], key, 1, kMaxSeedCount, IntRange(1, kMaxSeedCount) + ": that many runs with seed -1"));
     cfg.seeds.assign(static_cast<size_t>(n), -1);
   }
 
   PANIC_ASSIGN_OR_RETURN(cfg.prompts, GetStringList(doc["prompts"], "prompts", false));
   PANIC_ASSIGN_OR_RETURN(cfg.embedding_models, GetStringList(doc["embedding_models"], "embedding_models", false));
-  PANIC_ASSIGN_OR_RETURN(cfg.max_length, GetInt(doc["max_length"], "max_length", 1, 100000000, "must be an integer > 0"));
+  PANIC_ASSIGN_OR_RETURN(cfg.max_length, GetInt(doc["max_length"], "max_length", 1, kMaxLength, IntRange(1, kMaxLength)));
 
   if (doc.contains("options")) {
     PANIC_ASSIGN_OR_RETURN(cfg.options, ParseOptions(doc["options"]));
@@ -280,8 +371,20 @@ Result<ExperimentConfig> ParseExperimentConfig(std::string_view json_text, const
 }
 
 Result<ExperimentConfig> LoadExperimentConfig(const std::string& path) {
+  // stat first: opening a FIFO would block until a writer comes, and a directory opens.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    return Status::NotFound("config file '" + path + "' cannot be read: " + std::strerror(err));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    const char* what = S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO (named pipe)"
+                       : S_ISSOCK(st.st_mode) ? "a socket" : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                                                                         : "not a regular file";
+    return Status::InvalidArgument("config file '" + path + "' is " + what + "; give a JSON file");
+  }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("config file '" + path + "' cannot be read (does it exist?)");
+  if (!in) return Status::NotFound("config file '" + path + "' cannot be read: " + std::strerror(errno));
   std::ostringstream ss;
   ss << in.rdbuf();
   return ParseExperimentConfig(ss.str(), path);

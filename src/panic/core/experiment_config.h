@@ -3,7 +3,7 @@
 // engine (engine/config_validation.h), which knows the model registry.
 //
 // Every error is InvalidArgument and names the field, the offending value and what is
-// allowed, e.g. `max_length: 0 is not allowed (must be an integer > 0)`.
+// allowed, upper limits included, e.g. `max_length: 0 is not allowed (an integer 1..100000000)`.
 #pragma once
 
 #include <cstdint>
