@@ -37,7 +37,7 @@ TEST(TdaCliTest, PhFromCsvPrintsBarsAndEntropy) {
   CommandResult r = RunCli({"tda", "ph", dir.File("circle.csv"), "--maxdim", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("# H0: 12 bars"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("# H1: 1 bars"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("# H1: 1 bar,"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("0 0 inf\n"), std::string::npos) << r.out;
 }
 
@@ -48,11 +48,12 @@ TEST(TdaCliTest, PhFromNpyAsJsonAndNpz) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["points"], 12);
-  ASSERT_EQ(j["dgms"].size(), 2u);
-  EXPECT_EQ(j["dgms"][0].size(), 12u);
-  EXPECT_EQ(j["dgms"][1].size(), 1u);
-  EXPECT_TRUE(j["dgms"][0].back()[1].is_null());  // the essential H0 bar
-  ASSERT_EQ(j["entropy"].size(), 2u);
+  ASSERT_EQ(j["dimensions"].size(), 2u);
+  EXPECT_EQ(j["dimensions"][0]["bars"].size(), 12u);
+  EXPECT_EQ(j["dimensions"][1]["dim"], 1);
+  EXPECT_EQ(j["dimensions"][1]["bars"].size(), 1u);
+  EXPECT_TRUE(j["dimensions"][0]["bars"].back()[1].is_null());  // the essential H0 bar
+  EXPECT_TRUE(j["dimensions"][1]["entropy"].is_number());
 
   r = RunCli({"tda", "ph", dir.File("circle.npy"), "--format", "npz", "--output", dir.File("a.npz")});
   ASSERT_EQ(r.exit_code, 0) << r.err;

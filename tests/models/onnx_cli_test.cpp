@@ -73,7 +73,7 @@ TEST(OnnxCli, BadModelFoldersAreRejectedBeforeAnythingRuns) {
   auto list = testing::RunCli({"model", "list"}, env);
   ASSERT_EQ(list.exit_code, 0) << list.err;
   EXPECT_NE(list.out.find("NoGraph"), std::string::npos) << list.out;
-  EXPECT_NE(list.out.find("(unavailable here)"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("UNAVAILABLE: "), std::string::npos) << list.out;
 
   const std::string db = dir.File("x.db");
   auto missing = testing::RunCli({"--db", db, "experiment", "run", WriteConfig(dir, R"([["DummyT2I", "DummyI2T"]])", R"(["NoGraph"])")}, env);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ostream>
 
+#include "panic/cli/run_reference.h"
 #include "panic/store/database_file.h"
 
 namespace panic::cli {
@@ -49,7 +50,7 @@ Result<OpenedEntity> OpenExperiment(const Context& ctx, const std::string& id_or
 Result<OpenedEntity> OpenRun(const Context& ctx, const std::string& id_or_prefix) {
   // Every run command only reads.
   PANIC_ASSIGN_OR_RETURN(auto store, OpenStore(ctx, store::Store::Mode::kReadOnly));
-  PANIC_ASSIGN_OR_RETURN(std::string id, store->ResolveRunId(id_or_prefix));
+  PANIC_ASSIGN_OR_RETURN(std::string id, ResolveRunReference(*store, id_or_prefix));
   return OpenedEntity{std::move(store), id};
 }
 

@@ -17,8 +17,8 @@ namespace panic::cli {
 Result<std::unique_ptr<store::Store>> OpenStore(const Context& ctx, store::Store::Mode mode,
                                                store::Store::Durability durability = store::Store::Durability::kFull);
 
-// An open database and the full id an argument (id, unique prefix, or "latest" for
-// experiments) resolved to.
+// An open database and the full id an argument resolved to: an id, a unique prefix or
+// "latest"; for runs also EXP#N (cli/run_reference.h).
 struct OpenedEntity {
   std::unique_ptr<store::Store> store;
   std::string id;

@@ -66,6 +66,15 @@ std::vector<CommandSpec> AllCommands() {
     auto cmds = group();
     all.insert(all.end(), cmds.begin(), cmds.end());
   }
+  // One flag style: every command takes --format; those that print only text or JSON get
+  // it here.
+  for (auto& c : all) {
+    bool own = false;
+    for (const auto& o : c.options) own = own || o.name == "format";
+    if (own) continue;
+    c.options.push_back({"format", "FMT", "text (default) or json (--json is the same as --format json)"});
+    c.format_choice = true;
+  }
   return all;
 }
 

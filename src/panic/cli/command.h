@@ -18,6 +18,7 @@ namespace panic::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // runtime failure (I/O, model, corruption)
 inline constexpr int kExitUsage = 2;    // bad input: usage, config, arguments, unknown id
+inline constexpr int kExitInterrupted = 130;  // Ctrl-C / SIGTERM; what was committed is kept
 
 struct OptionSpec {
   std::string name;        // without the leading "--"
@@ -43,7 +44,7 @@ class ParsedArgs {
 
 struct Context {
   std::string db_path;
-  bool json = false;
+  bool json = false;  // --json or --format json
   bool stdout_is_tty = false;
   bool stderr_is_tty = false;  // progress goes to stderr: a bar only when it is a terminal
   std::ostream& out;
@@ -60,6 +61,9 @@ struct CommandSpec {
   std::vector<OptionSpec> options;
   std::string details;  // extra help text, may be empty
   std::function<int(const ParsedArgs&, Context&)> run;
+  // Set by AllCommands for commands without a --format of their own: they get
+  // `--format text|json`, which Main applies to Context::json (--json is --format json).
+  bool format_choice = false;
 };
 
 // Prints "error: <message>" and returns the exit code for the status:

@@ -5,6 +5,8 @@
 
 #include "panic/cli/cli_common.h"
 #include "panic/cli/command.h"
+#include "panic/cli/experiment_status.h"
+#include "panic/cli/output.h"
 #include "panic/cli/progress_printer.h"
 #include "panic/cli/signals.h"
 #include "panic/core/experiment_config.h"
@@ -18,33 +20,41 @@
 namespace panic::cli {
 namespace {
 
-constexpr int kExitInterrupted = 130;
 
 const std::vector<OptionSpec> kExecuteOptions = {
     {"stages", "LIST", "stages to run, comma-separated: runs,embeddings,diagrams (default: all)"},
-    {"threads", "N", "worker threads (default: all cores)"},
+    {"threads", "N", "worker threads, 1..1024 (default: all cores)"},
     {"sync", "MODE", "full (default; each step reaches the disk: power-loss safe) or normal (kill-safe, faster)"},
 };
 
-Result<store::Store::Durability> ParseSync(const ParsedArgs& args) {
+constexpr int kMaxThreads = 1024;
+
+// The options of `experiment run|resume`, all checked before the database is opened, so
+// that a bad one writes nothing.
+struct ExecuteSettings {
+  engine::PipelineOptions pipeline;
+  store::Store::Durability durability = store::Store::Durability::kFull;
+};
+
+Result<ExecuteSettings> ParseExecuteSettings(const ParsedArgs& args) {
+  ExecuteSettings settings;
+  if (auto stages = args.Get("stages")) {
+    PANIC_ASSIGN_OR_RETURN(settings.pipeline.stages, engine::ParseStages(*stages));
+  }
+  PANIC_ASSIGN_OR_RETURN(long long threads, args.GetInt("threads", DefaultThreads()));
+  if (threads < 1 || threads > kMaxThreads) {
+    return Status::InvalidArgument("--threads: " + std::to_string(threads) + " is not allowed (an integer 1.." +
+                                   std::to_string(kMaxThreads) + ")");
+  }
+  settings.pipeline.threads = static_cast<int>(threads);
   PANIC_ASSIGN_OR_RETURN(std::string mode, args.GetChoice("sync", {"full", "normal"}, "full"));
-  return mode == "full" ? store::Store::Durability::kFull : store::Store::Durability::kNormal;
+  settings.durability = mode == "full" ? store::Store::Durability::kFull : store::Store::Durability::kNormal;
+  return settings;
 }
 
 // Runs the pipeline with progress on stderr; prints the outcome.
-int Execute(store::Store& store, const std::string& experiment_id, const ParsedArgs& args, Context& ctx) {
-  engine::PipelineOptions options;
-  if (auto stages = args.Get("stages")) {
-    auto parsed = engine::ParseStages(*stages);
-    if (!parsed.ok()) return ReportError(parsed.status(), ctx);
-    options.stages = *parsed;
-  }
-  auto threads = args.GetInt("threads", DefaultThreads());
-  if (!threads.ok()) return ReportError(threads.status(), ctx);
-  if (*threads < 1 || *threads > 1024) {
-    return ReportError(Status::InvalidArgument("--threads: " + std::to_string(*threads) + " is not allowed (1..1024)"), ctx);
-  }
-  options.threads = static_cast<int>(*threads);
+int Execute(store::Store& store, const std::string& experiment_id, const ExecuteSettings& settings, Context& ctx) {
+  engine::PipelineOptions options = settings.pipeline;
   // One writer per experiment: a live one elsewhere makes this one exit 1 saying who.
   auto lease = store::WriterLease::Acquire(store, experiment_id);
   if (!lease.ok()) return ReportError(lease.status(), ctx);
@@ -77,8 +87,8 @@ int Execute(store::Store& store, const std::string& experiment_id, const ParsedA
             << "database: " << store.path() << "\n";
   }
   if (result->runs_failed > 0 || result->diagrams_failed > 0) {
-    ctx.err << "warning: " << result->runs_failed << " run(s) and " << result->diagrams_failed
-            << " diagram(s) failed; `panic-tda experiment show " << experiment_id
+    ctx.err << "warning: " << Count(result->runs_failed, "run") << " and " << Count(result->diagrams_failed, "diagram")
+            << " failed; `panic-tda experiment show " << experiment_id
             << "` lists them and `panic-tda experiment resume " << experiment_id << "` retries them\n";
     return kExitFailure;
   }
@@ -87,41 +97,41 @@ int Execute(store::Store& store, const std::string& experiment_id, const ParsedA
 
 int RunCommand(const ParsedArgs& args, Context& ctx) {
   const std::string& target = args.positional[0];
-  const bool is_file = std::filesystem::is_regular_file(target);
-  if (!is_file && std::filesystem::exists(ctx.db_path) && target.find_first_of("/.") == std::string::npos) {
-    // An existing experiment's id: continue it.
-    auto sync = ParseSync(args);
-    if (!sync.ok()) return ReportError(sync.status(), ctx);
-    auto store = OpenStore(ctx, store::Store::Mode::kExisting, *sync);
+  // Every option is checked before the database is opened for writing.
+  auto settings = ParseExecuteSettings(args);
+  if (!settings.ok()) return ReportError(settings.status(), ctx);
+  std::error_code ec;
+  const bool is_path = std::filesystem::exists(target, ec);
+  if (!is_path && std::filesystem::exists(ctx.db_path, ec) && target.find_first_of("/.") == std::string::npos) {
+    // An existing experiment's id (or latest): continue it.
+    auto store = OpenStore(ctx, store::Store::Mode::kExisting, settings->durability);
     if (!store.ok()) return ReportError(store.status(), ctx);
     auto id = (*store)->ResolveExperimentId(target);
-    if (id.ok()) return Execute(**store, *id, args, ctx);
+    if (id.ok()) return Execute(**store, *id, *settings, ctx);
   }
   // Everything is validated before the database is opened, so a bad config writes nothing.
   auto config = LoadExperimentConfig(target);
   if (!config.ok()) return ReportError(config.status(), ctx);
   Status valid = engine::ValidateConfigModels(*config, models::ModelRegistry::Default());
   if (!valid.ok()) return ReportError(valid.WithContext(target), ctx);
-  if (auto stages = args.Get("stages"); stages && !engine::ParseStages(*stages).ok()) {
-    return ReportError(engine::ParseStages(*stages).status(), ctx);
-  }
-  auto sync = ParseSync(args);
-  if (!sync.ok()) return ReportError(sync.status(), ctx);
-  auto store = OpenStore(ctx, store::Store::Mode::kCreate, *sync);
+  auto store = OpenStore(ctx, store::Store::Mode::kCreate, settings->durability);
   if (!store.ok()) return ReportError(store.status(), ctx);
   auto id = engine::CreateExperiment(**store, *config);
   if (!id.ok()) return ReportError(id.status(), ctx);
   const size_t runs = config->networks.size() * config->seeds.size() * config->prompts.size();
-  if (!ctx.json) ctx.out << "experiment " << *id << " created: " << runs << " runs, max_length " << config->max_length << "\n";
-  return Execute(**store, *id, args, ctx);
+  if (!ctx.json) {
+    ctx.out << "experiment " << *id << " created: " << Count(static_cast<int64_t>(runs), "run") << ", max_length "
+            << config->max_length << "\n";
+  }
+  return Execute(**store, *id, *settings, ctx);
 }
 
 int ResumeCommand(const ParsedArgs& args, Context& ctx) {
-  auto sync = ParseSync(args);
-  if (!sync.ok()) return ReportError(sync.status(), ctx);
-  auto opened = OpenExperiment(ctx, args.positional[0], *sync);
+  auto settings = ParseExecuteSettings(args);
+  if (!settings.ok()) return ReportError(settings.status(), ctx);
+  auto opened = OpenExperiment(ctx, args.positional[0], settings->durability);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
-  return Execute(*opened->store, opened->id, args, ctx);
+  return Execute(*opened->store, opened->id, *settings, ctx);
 }
 
 int ListCommand(const ParsedArgs&, Context& ctx) {
@@ -139,10 +149,14 @@ int ListCommand(const ParsedArgs&, Context& ctx) {
     j["runs_finished"] = counts->runs_finished;
     j["runs_failed"] = counts->runs_failed;
     j["invocations"] = counts->invocations;
+    auto status = DescribeExperimentStatus(**store, e, *counts);
+    if (!status.ok()) return ReportError(status.status(), ctx);
+    j["status"] = status->word;
+    if (status->writer) j["writer"] = {{"pid", status->writer->pid}, {"host", status->writer->host},
+                                       {"started_at", status->writer->started_at}};
     list.push_back(j);
     rows.push_back({e.id, e.created_at.substr(0, 19), std::to_string(counts->runs_finished) + "/" +
-                    std::to_string(counts->runs_total), std::to_string(counts->invocations),
-                    e.completed_at ? "completed" : (e.started_at ? "incomplete" : "not started")});
+                    std::to_string(counts->runs_total), std::to_string(counts->invocations), status->Text()});
   }
   if (ctx.json) {
     PrintJson(ctx, list);
@@ -219,10 +233,15 @@ void PrintSummary(const engine::ExperimentSummary& s, std::ostream& os) {
 }
 
 int ShowCommand(const ParsedArgs& args, Context& ctx) {
-  auto opened = OpenExperiment(ctx, args.positional[0], store::Store::Mode::kReadOnly);
+  auto opened = OpenExperiment(ctx, args.positional.empty() ? "latest" : args.positional[0],
+                               store::Store::Mode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
   auto summary = engine::SummarizeExperiment(*opened->store, models::ModelRegistry::Default(), opened->id);
   if (!summary.ok()) return ReportError(summary.status(), ctx);
+  // The same status words as `experiment list`.
+  auto status = DescribeExperimentStatus(*opened->store, summary->experiment, summary->counts);
+  if (!status.ok()) return ReportError(status.status(), ctx);
+  summary->status = ctx.json ? status->word : status->Text();
   if (ctx.json) PrintJson(ctx, SummaryToJson(*summary));
   else PrintSummary(*summary, ctx.out);
   return kExitOk;
@@ -236,8 +255,8 @@ int DeleteCommand(const ParsedArgs& args, Context& ctx) {
   if (!args.Has("yes")) {
     auto counts = store.CountExperiment(id);
     if (!counts.ok()) return ReportError(counts.status(), ctx);
-    ctx.err << "delete experiment " << id << " with " << counts->runs_total << " runs and " << counts->invocations
-            << " invocations? [y/N] " << std::flush;
+    ctx.err << "delete experiment " << id << " with " << Count(counts->runs_total, "run") << " and "
+            << Count(counts->invocations, "invocation") << "? [y/N] " << std::flush;
     std::string answer;
     if (!std::getline(std::cin, answer) || (answer != "y" && answer != "Y" && answer != "yes")) {
       // Declining is an answer, not an error.
@@ -263,11 +282,17 @@ std::vector<CommandSpec> ExperimentCommands() {
        "Ctrl-C stops after the current step; `experiment resume` continues.",
        RunCommand},
       {"experiment", "resume", "continue an experiment: compute whatever is missing, retry failed runs", "ID", 1, 1,
-       kExecuteOptions, "ID may be a unique prefix or 'latest'.", ResumeCommand},
-      {"experiment", "list", "list the experiments in the database", "", 0, 0, {}, "", ListCommand},
-      {"experiment", "show", "config, progress, stop reasons, timing and failures of one experiment", "ID|latest", 1, 1,
-       {}, "", ShowCommand},
-      {"experiment", "delete", "delete an experiment and everything it owns", "ID", 1, 1,
+       kExecuteOptions, "ID may be a unique prefix or 'latest'. Every option is checked before the database is written.",
+       ResumeCommand},
+      {"experiment", "list", "list the experiments in the database", "", 0, 0, {},
+       "STATUS: completed; running (a live process holds the experiment's writer lease); interrupted\n"
+       "(no live writer: stopped by Ctrl-C, a kill, a crash or a --stages subset; `experiment resume`\n"
+       "continues); incomplete (no live writer and runs or diagrams failed; resume retries them);\n"
+       "not started.",
+       ListCommand},
+      {"experiment", "show", "config, progress, stop reasons, timing and failures of one experiment", "[ID|latest]", 0,
+       1, {}, "Without ID: the latest experiment.", ShowCommand},
+      {"experiment", "delete", "delete an experiment and everything it owns", "ID|latest", 1, 1,
        {{"yes", "", "do not ask for confirmation"}}, "", DeleteCommand},
   };
 }

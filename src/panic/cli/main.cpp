@@ -1,5 +1,6 @@
 // Argument dispatch: global options, then <noun> <verb>, then the command's own
 // arguments. Every command answers --help.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -8,19 +9,32 @@
 #include <sstream>
 
 #include "panic/cli/command.h"
+#include "panic/cli/output.h"
+#include "panic/core/version.h"
 #include "panic/models/registry.h"
 
 namespace panic::cli {
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
 constexpr const char* kDefaultDb = "./panic_tda.db";
+
+constexpr const char* kExitCodes =
+    "exit codes: 0 ok, 1 runtime failure (I/O, a model, corrupt data, output that could not be\n"
+    "written), 2 bad input or usage, 130 interrupted by Ctrl-C (what was committed is kept)\n";
+
+// The plural nouns of the Python version (`panic-tda experiments list`).
+std::string SingularNoun(const std::string& noun) {
+  if (noun == "experiments") return "experiment";
+  if (noun == "runs") return "run";
+  if (noun == "models") return "model";
+  return noun;
+}
 
 std::string CommandHelp(const CommandSpec& c) {
   std::ostringstream os;
-  os << "usage: panic-tda [--db PATH] [--json] " << c.noun << " " << c.verb;
-  if (!c.arguments.empty()) os << " " << c.arguments;
+  os << "usage: panic-tda [--db PATH] " << c.noun << " " << c.verb;
   if (!c.options.empty()) os << " [options]";
+  if (!c.arguments.empty()) os << " [--] " << c.arguments;
   os << "\n\n" << c.summary << "\n";
   if (!c.details.empty()) os << "\n" << c.details << "\n";
   if (!c.options.empty()) {
@@ -33,16 +47,18 @@ std::string CommandHelp(const CommandSpec& c) {
   }
   os << "\nglobal options:\n"
      << "  --db PATH                   database file (default ./panic_tda.db, or $PANIC_TDA_DB)\n"
-     << "  --json                      machine-readable output\n"
+     << "  --json                      the same as --format json\n"
      << "  --python PATH               Python interpreter of the model worker (default $PANIC_TDA_PYTHON,\n"
-     << "                              options.python, /usr/bin/python3)\n";
+     << "                              options.python, /usr/bin/python3)\n"
+     << "  --                          ends the options: what follows is arguments, even '--help'\n"
+     << "\n" << kExitCodes;
   return os.str();
 }
 
 std::string MainHelp(const std::vector<CommandSpec>& cmds) {
   std::ostringstream os;
-  os << "panic-tda " << kVersion << " — generative-model feedback loops and their topology\n\n"
-     << "usage: panic-tda [--db PATH] [--json] <noun> <verb> [args] [options]\n\n"
+  os << "panic-tda " << kPanicVersion << " — generative-model feedback loops and their topology\n\n"
+     << "usage: panic-tda [--db PATH] <noun> <verb> [args] [options] [--] [args]\n\n"
      << "commands:\n";
   for (const auto& c : cmds) {
     std::string left = "  " + c.noun + " " + c.verb + (c.arguments.empty() ? "" : " " + c.arguments);
@@ -51,12 +67,18 @@ std::string MainHelp(const std::vector<CommandSpec>& cmds) {
   }
   os << "\nglobal options:\n"
      << "  --db PATH     database file (default ./panic_tda.db, or $PANIC_TDA_DB)\n"
-     << "  --json        machine-readable output for listings and shows\n"
+     << "  --format FMT  every command: text (default) or json; some also take binary formats\n"
+     << "  --json        the same as --format json\n"
      << "  --python PATH Python interpreter of the model worker (default $PANIC_TDA_PYTHON, options.python,\n"
      << "                /usr/bin/python3)\n"
      << "  --help        this text; `panic-tda <noun> <verb> --help` for one command\n"
-     << "  --version     print the version\n\n"
-     << "exit codes: 0 ok, 1 runtime failure, 2 bad input or usage\n";
+     << "  --version     print the version\n"
+     << "  --            ends the options: what follows is arguments, even '--help'\n\n"
+     << "nouns may be plural (experiments, runs, models). Runs are named by id, unique prefix,\n"
+     << "EXP#N (run number N of experiment EXP, e.g. latest#3) or latest; experiments by id,\n"
+     << "unique prefix or latest. $PANIC_TDA_LOG names a file that also gets the log lines\n"
+     << "(retries, restarts, failures).\n\n"
+     << kExitCodes;
   return os.str();
 }
 
@@ -116,6 +138,21 @@ Result<ParsedArgs> ParseCommandArgs(const CommandSpec& spec, const std::vector<s
   return parsed;
 }
 
+// The text/json choice of commands without binary formats: --format text|json, --json
+// being --format json.
+Status ApplyFormatOption(const ParsedArgs& args, Context& ctx) {
+  auto format = args.Get("format");
+  if (!format) return Status::Ok();
+  if (*format != "text" && *format != "json") {
+    return Status::InvalidArgument("--format: '" + *format + "' is not one of: text, json");
+  }
+  if (ctx.json && *format != "json") {
+    return Status::InvalidArgument("--json means --format json; it contradicts --format " + *format);
+  }
+  ctx.json = *format == "json";
+  return Status::Ok();
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -124,11 +161,22 @@ int Main(int argc, char** argv) {
               isatty(STDERR_FILENO) == 1, std::cout, std::cerr};
   const std::vector<CommandSpec> cmds = AllCommands();
 
-  // Global options may stand anywhere; the rest keeps its order.
+  // A closed standard output: refuse before anything is done (and before a file opened
+  // later could take descriptor 1).
+  if (fcntl(STDOUT_FILENO, F_GETFD) == -1) {
+    ctx.err << "error: standard output is closed; nothing was done\n";
+    return kExitFailure;
+  }
+
+  // Global options may stand anywhere before "--"; the rest keeps its order.
   std::vector<std::string> rest;
   bool help = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "--") {  // ends option parsing: the rest goes to the command's arguments
+      for (; i < argc; ++i) rest.push_back(argv[i]);
+      break;
+    }
     if (a == "--db" || a.rfind("--db=", 0) == 0) {
       if (a == "--db") {
         if (i + 1 >= argc) {
@@ -151,13 +199,15 @@ int Main(int argc, char** argv) {
     } else if (a == "--help" || a == "-h") {
       help = true;
     } else if (a == "--version") {
-      ctx.out << "panic-tda " << kVersion << "\n";
-      return kExitOk;
+      ctx.out << "panic-tda " << kPanicVersion << "\n";
+      Status flushed = FlushStandardOutput(ctx);
+      return flushed.ok() ? kExitOk : ReportError(flushed, ctx);
     } else {
       rest.push_back(a);
     }
   }
-  if (rest.empty()) {
+  if (!rest.empty()) rest[0] = SingularNoun(rest[0]);
+  if (rest.empty() || rest[0] == "--") {
     (help ? ctx.out : ctx.err) << MainHelp(cmds);
     return help ? kExitOk : kExitUsage;
   }
@@ -187,16 +237,28 @@ int Main(int argc, char** argv) {
     return kExitOk;
   }
   auto parsed = ParseCommandArgs(*spec, std::vector<std::string>(rest.begin() + 2, rest.end()));
+  if (parsed.ok() && spec->format_choice) {
+    Status format = ApplyFormatOption(*parsed, ctx);
+    if (!format.ok()) parsed = format;
+  }
   if (!parsed.ok()) {
     ctx.err << "error: " << parsed.status().message() << "\n\n" << CommandHelp(*spec);
     return kExitUsage;
   }
+  int code = kExitFailure;
   try {
-    return spec->run(*parsed, ctx);
+    code = spec->run(*parsed, ctx);
   } catch (const std::exception& e) {
     ctx.err << "error: internal: " << e.what() << "\n";
     return kExitFailure;
   }
+  // Writing the output is part of the command: a write that failed fails it.
+  Status flushed = FlushStandardOutput(ctx);
+  if (!flushed.ok()) {
+    ctx.err << "error: " << flushed.message() << "\n";
+    return code == kExitOk ? kExitFailure : code;
+  }
+  return code;
 }
 
 }  // namespace panic::cli

@@ -1,4 +1,5 @@
 // `model list|embed`.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <ostream>
@@ -6,6 +7,7 @@
 
 #include "panic/cli/cli_common.h"
 #include "panic/cli/command.h"
+#include "panic/cli/output.h"
 #include "panic/models/registry.h"
 #include "panic/store/npy_codec.h"
 
@@ -47,7 +49,7 @@ int ListCommand(const ParsedArgs&, Context& ctx) {
       if (m.kind != kind) continue;
       const std::string unavailable = registry.UnavailableReason(m.name);
       rows.push_back({m.name, m.backend, m.is_embedding() ? std::to_string(m.dimension) + "-d" : "",
-                      unavailable.empty() ? m.description : "(unavailable here) " + m.description});
+                      unavailable.empty() ? m.description : "UNAVAILABLE: " + unavailable});
     }
     if (rows.empty()) continue;
     ctx.out << models::ModelKindName(kind) << ":\n";
@@ -61,14 +63,32 @@ int ListCommand(const ParsedArgs&, Context& ctx) {
   return kExitOk;
 }
 
+// One text a line; blank lines (nothing but whitespace) are skipped, a trailing "\r" is
+// dropped.
+Status ReadTextLines(std::istream& in, const std::string& name, std::vector<std::string>& texts) {
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t\v\f") == std::string::npos) continue;
+    texts.push_back(line);
+  }
+  if (in.bad()) return Status::IOError("--file: error reading " + name);
+  return Status::Ok();
+}
+
 Result<std::vector<std::string>> GatherTexts(const ParsedArgs& args) {
   std::vector<std::string> texts = args.positional;
   texts.erase(texts.begin());  // the model name
   if (auto file = args.Get("file")) {
-    std::ifstream in(*file);
-    if (!in) return Status::NotFound("--file: cannot read '" + *file + "'");
-    std::string line;
-    while (std::getline(in, line)) texts.push_back(line);
+    if (*file == "-") {
+      PANIC_RETURN_IF_ERROR(ReadTextLines(std::cin, "standard input", texts));
+    } else {
+      std::error_code ec;
+      if (std::filesystem::is_directory(*file, ec)) return Status::InvalidArgument("--file: '" + *file + "' is a directory");
+      std::ifstream in(*file);
+      if (!in) return Status::NotFound("--file: cannot read '" + *file + "'");
+      PANIC_RETURN_IF_ERROR(ReadTextLines(in, "'" + *file + "'", texts));
+    }
   }
   if (texts.empty()) return Status::InvalidArgument("no texts to embed: give TEXT arguments or --file F (one text per line)");
   return texts;
@@ -85,6 +105,10 @@ int EmbedCommand(const ParsedArgs& args, Context& ctx) {
   }
   auto format = args.GetChoice("format", {"json", "npy"}, "json");
   if (!format.ok()) return ReportError(format.status(), ctx);
+  const auto output = args.Get("output");
+  if (*format == "npy" && !output && ctx.stdout_is_tty) {  // before the model is loaded
+    return ReportError(WriteCommandOutput(ctx, "", true, *format, output), ctx);
+  }
   auto texts = GatherTexts(args);
   if (!texts.ok()) return ReportError(texts.status(), ctx);
   auto model = registry.GetEmbedding(name);
@@ -105,17 +129,11 @@ int EmbedCommand(const ParsedArgs& args, Context& ctx) {
     for (size_t i = 0; i < vectors->size(); ++i) out.push_back({{"text", (*texts)[i]}, {"vector", (*vectors)[i]}});
     bytes = out.dump() + "\n";
   }
-  if (auto path = args.Get("output")) {
-    std::ofstream f(*path, std::ios::binary);
-    if (!f || !f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()))) {
-      return ReportError(Status::IOError("--output: cannot write '" + *path + "'"), ctx);
-    }
-    ctx.err << "wrote " << vectors->size() << " vectors of " << info->dimension << " floats to " << *path << "\n";
-  } else {
-    if (*format == "npy" && ctx.stdout_is_tty) {
-      return ReportError(Status::InvalidArgument("--format npy writes binary: give --output FILE or redirect stdout"), ctx);
-    }
-    ctx.out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  Status written = WriteCommandOutput(ctx, bytes, *format == "npy", *format, output);
+  if (!written.ok()) return ReportError(written, ctx);
+  if (output) {
+    ctx.err << "wrote " << Count(static_cast<int64_t>(vectors->size()), "vector") << " of " << info->dimension
+            << " floats to " << *output << "\n";
   }
   return kExitOk;
 }
@@ -126,10 +144,12 @@ std::vector<CommandSpec> ModelCommands() {
   return {
       {"model", "list", "the models this build knows, grouped by kind", "", 0, 0, {}, "", ListCommand},
       {"model", "embed", "embed texts with a text-embedding model", "MODEL [TEXT...]", 1, SIZE_MAX,
-       {{"file", "F", "read texts from F, one per line"},
-        {"format", "FMT", "json (default: [{text, vector}]) or npy (float32, shape (n, dim))"},
-        {"output", "FILE", "write to FILE instead of stdout"}},
-       "", EmbedCommand},
+       {{"file", "F", "read texts from F ('-': standard input), one a line; blank lines are skipped"},
+        {"format", "FMT", "json (default: [{text, vector}]) or npy (float32, n × dim)"},
+        {"output", "FILE", "write to FILE instead of standard output (npy: needed on a terminal)"}},
+       "TEXT arguments come first, then the lines of --file. After `--` every argument is a text, even\n"
+       "one that starts with '--'.",
+       EmbedCommand},
   };
 }
 

@@ -1,13 +1,21 @@
 // `run list|show`.
+#include <map>
+#include <optional>
 #include <ostream>
 
 #include "panic/cli/cli_common.h"
 #include "panic/cli/command.h"
+#include "panic/cli/diagram_output.h"
+#include "panic/cli/output.h"
 #include "panic/core/sha256.h"
 #include "panic/store/npz_codec.h"
 
 namespace panic::cli {
 namespace {
+
+constexpr const char* kRunArgumentHelp =
+    "RUN is a run id, a unique prefix of one, EXP#N (run number N of experiment EXP, as `run list`\n"
+    "shows it; EXP an id, prefix or latest: latest#3), or latest (the latest experiment's last run).";
 
 int ListCommand(const ParsedArgs& args, Context& ctx) {
   auto store = OpenStore(ctx, store::Store::Mode::kReadOnly);
@@ -21,9 +29,26 @@ int ListCommand(const ParsedArgs& args, Context& ctx) {
     runs = (*store)->ListAllRuns();
   }
   if (!runs.ok()) return ReportError(runs.status(), ctx);
+  // Each run's length: its number of invocations (steps), counted per experiment.
+  std::map<std::string, std::map<std::string, int64_t>> lengths;  // experiment → run → steps
+  for (const auto& r : *runs) {
+    if (lengths.count(r.experiment_id)) continue;
+    auto counts = (*store)->InvocationCountsByRun(r.experiment_id);
+    if (!counts.ok()) return ReportError(counts.status(), ctx);
+    lengths[r.experiment_id] = std::move(*counts);
+  }
+  auto length_of = [&](const store::RunRecord& r) {
+    const auto& by_run = lengths[r.experiment_id];
+    auto it = by_run.find(r.id);
+    return it == by_run.end() ? int64_t{0} : it->second;
+  };
   if (ctx.json) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& r : *runs) list.push_back(RunToJson(r));
+    for (const auto& r : *runs) {
+      auto j = RunToJson(r);
+      j["length"] = length_of(r);
+      list.push_back(std::move(j));
+    }
     PrintJson(ctx, list);
     return kExitOk;
   }
@@ -32,9 +57,10 @@ int ListCommand(const ParsedArgs& args, Context& ctx) {
     std::string stop = r.stop_reason.value_or("running");
     if (r.loop_length) stop += " (loop " + std::to_string(*r.loop_length) + ")";
     rows.push_back({r.id, std::to_string(r.run_number), nlohmann::json(r.network).dump(), std::to_string(r.seed),
+                    std::to_string(length_of(r)) + "/" + std::to_string(r.max_length),
                     r.initial_prompt.size() > 40 ? r.initial_prompt.substr(0, 37) + "..." : r.initial_prompt, stop});
   }
-  PrintTable(ctx.out, {"ID", "#", "NETWORK", "SEED", "PROMPT", "STOP"}, rows);
+  PrintTable(ctx.out, {"ID", "#", "NETWORK", "SEED", "LENGTH", "PROMPT", "STOP"}, rows);
   return kExitOk;
 }
 
@@ -70,8 +96,15 @@ int ShowCommand(const ParsedArgs& args, Context& ctx) {
     step["embedded_by"] = embedded->count(inv.id) ? embedded->at(inv.id) : std::vector<std::string>{};
     steps.push_back(step);
   }
+  // A duplicate stop repeats an earlier output: the last step repeats step − loop_length.
+  std::optional<int64_t> repeats_step;
+  if (run->stop_reason == store::kStopDuplicate && run->loop_length && !invocations->empty()) {
+    repeats_step = invocations->back().sequence_number - *run->loop_length;
+  }
   if (ctx.json) {
     auto j = RunToJson(*run);
+    j["length"] = invocations->size();
+    if (repeats_step) j["repeats_step"] = *repeats_step;
     j["invocations"] = steps;
     j["diagrams"] = *diagram_models;
     PrintJson(ctx, j);
@@ -82,8 +115,15 @@ int ShowCommand(const ParsedArgs& args, Context& ctx) {
           << "network      " << nlohmann::json(r.network).dump() << "\n"
           << "seed         " << r.seed << "\n"
           << "prompt       " << r.initial_prompt << "\n"
+          << "length       " << Count(static_cast<int64_t>(invocations->size()), "step") << " of " << r.max_length
+          << "\n"
           << "stop         " << r.stop_reason.value_or("running");
-  if (r.loop_length) ctx.out << " (loop length " << *r.loop_length << ")";
+  if (repeats_step) {
+    ctx.out << " (step " << invocations->back().sequence_number << " repeats step " << *repeats_step
+            << ": loop length " << *r.loop_length << ")";
+  } else if (r.loop_length) {
+    ctx.out << " (loop length " << *r.loop_length << ")";
+  }
   if (r.error) ctx.out << ": " << *r.error;
   ctx.out << "\ndiagrams     " << (diagram_models->empty() ? "-" : nlohmann::json(*diagram_models).dump()) << "\n\n";
   std::vector<std::vector<std::string>> rows;
@@ -100,19 +140,13 @@ int ShowCommand(const ParsedArgs& args, Context& ctx) {
   return kExitOk;
 }
 
-std::string FormatBars(const tda::Bars& bars) {
-  std::string out;
-  char buf[64];
-  for (const auto& b : bars) {
-    std::snprintf(buf, sizeof buf, "  %.6g %s\n", b.birth, b.IsEssential() ? "inf" : std::to_string(b.death).c_str());
-    out += buf;
-  }
-  return out;
-}
-
 int DiagramCommand(const ParsedArgs& args, Context& ctx) {
-  auto format = args.GetChoice("format", {"text", "json"}, ctx.json ? "json" : "text");
+  auto format = args.GetChoice("format", {"text", "json", "npz"}, ctx.json ? "json" : "text");
   if (!format.ok()) return ReportError(format.status(), ctx);
+  const auto output = args.Get("output");
+  if (*format == "npz" && !output && ctx.stdout_is_tty) {  // checked early: nothing is read in vain
+    return ReportError(WriteCommandOutput(ctx, "", true, *format, output), ctx);
+  }
   auto opened = OpenRun(ctx, args.positional[0]);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
   auto& store = opened->store;
@@ -138,23 +172,20 @@ int DiagramCommand(const ParsedArgs& args, Context& ctx) {
     return ReportError(s, ctx);
   }
   const auto& d = decoded->diagram;
-  if (*format == "json") {
-    nlohmann::json dims = nlohmann::json::array();
-    for (size_t k = 0; k < d.num_dimensions(); ++k) {
-      nlohmann::json bars = nlohmann::json::array();
-      for (const auto& b : d.bars(k)) bars.push_back({b.birth, b.IsEssential() ? nlohmann::json("inf") : nlohmann::json(b.death)});
-      dims.push_back(bars);
-    }
-    PrintJson(ctx, {{"run_id", id}, {"embedding_model", model}, {"diagram_id", record->id},
-                    {"dimensions", dims}, {"entropy", decoded->entropy}, {"computed_at", record->completed_at}});
-    return kExitOk;
+  std::string bytes;
+  if (*format == "npz") {
+    bytes = *record->diagram_data;  // the stored archive as it is: `tda distance` reads it
+  } else if (*format == "json") {
+    nlohmann::json j = {{"run_id", id}, {"embedding_model", model}, {"diagram_id", record->id},
+                        {"computed_at", record->completed_at}};
+    j.update(DiagramJson(d, decoded->entropy));
+    bytes = j.dump(2) + "\n";
+  } else {
+    bytes = "# run " + id + ", embedding model " + model + " (computed " + record->completed_at + ")\n" +
+            DiagramText(d, decoded->entropy);
   }
-  ctx.out << "run " << id << ", embedding model " << model << " (computed " << record->completed_at << ")\n";
-  for (size_t k = 0; k < d.num_dimensions(); ++k) {
-    ctx.out << "H" << k << ": " << d.bars(k).size() << " bars, persistent entropy "
-            << (k < decoded->entropy.size() ? decoded->entropy[k] : 0.0f) << "\n" << FormatBars(d.bars(k));
-  }
-  return kExitOk;
+  Status written = WriteCommandOutput(ctx, bytes, *format == "npz", *format, output);
+  return written.ok() ? kExitOk : ReportError(written, ctx);
 }
 
 }  // namespace
@@ -162,13 +193,19 @@ int DiagramCommand(const ParsedArgs& args, Context& ctx) {
 std::vector<CommandSpec> RunCommands() {
   return {
       {"run", "list", "list runs (of one experiment, or all)", "", 0, 0,
-       {{"experiment", "ID", "only the runs of this experiment (id, prefix or 'latest')"}}, "", ListCommand},
-      {"run", "show", "one run's chain of invocations: step, model, embeddings, text or image size and hash", "ID", 1,
-       1, {}, "", ShowCommand},
-      {"run", "diagram", "the stored persistence diagram and entropy of a run", "ID", 1, 1,
+       {{"experiment", "ID", "only the runs of this experiment (id, prefix or 'latest')"}},
+       "LENGTH is the steps a run has against its max_length.", ListCommand},
+      {"run", "show", "one run's chain of invocations: step, model, embeddings, text or image size and hash", "RUN", 1,
+       1, {}, kRunArgumentHelp, ShowCommand},
+      {"run", "diagram", "the stored persistence diagram and entropy of a run", "RUN", 1, 1,
        {{"model", "M", "the embedding model (needed when the run has diagrams under several)"},
-        {"format", "FMT", "text (default) or json"}},
-       "", DiagramCommand},
+        {"format", "FMT", "text (default), json or npz (the stored archive; `tda distance` reads it)"},
+        {"output", "FILE", "write to FILE instead of standard output (npz: needed on a terminal)"}},
+       std::string(kRunArgumentHelp) +
+           "\nText: '# H<d>: <n> bars, entropy <e>' per dimension, then '<d> <birth> <death>' per bar\n"
+           "(death 'inf' for an essential class), as `tda ph` prints. JSON: {\"dimensions\": [{\"dim\",\n"
+           "\"bars\": [[birth, death or null]], \"entropy\"}], ...}, as `tda ph` prints.",
+       DiagramCommand},
   };
 }
 

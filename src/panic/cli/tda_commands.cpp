@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "panic/cli/command.h"
+#include "panic/cli/diagram_output.h"
+#include "panic/cli/output.h"
 #include "panic/cli/tda_point_reader.h"
 #include "panic/store/npz_codec.h"
 #include "panic/tda/diagram_distance.h"
@@ -17,22 +19,6 @@
 
 namespace panic::cli {
 namespace {
-
-std::string FormatValue(double v) {
-  if (std::isinf(v)) return "inf";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
-  return buf;
-}
-
-Status WriteFileBytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return Status::IOError("--output: cannot write '" + path + "'");
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) return Status::IOError("--output: error writing '" + path + "'");
-  return Status::Ok();
-}
 
 Result<tda::RipsOptions> RipsOptionsFrom(const ParsedArgs& args) {
   tda::RipsOptions o;
@@ -58,55 +44,32 @@ Result<tda::RipsOptions> RipsOptionsFrom(const ParsedArgs& args) {
   return o;
 }
 
-std::string DiagramText(const tda::Diagram& d, const std::vector<float>& entropy) {
-  std::ostringstream os;
-  for (size_t dim = 0; dim < d.num_dimensions(); ++dim) {
-    os << "# H" << dim << ": " << d.bars(dim).size() << " bars, entropy " << FormatValue(entropy[dim]) << "\n";
-    for (const tda::Bar& b : d.bars(dim)) {
-      os << dim << " " << FormatValue(b.birth) << " " << FormatValue(b.death) << "\n";
-    }
-  }
-  return os.str();
-}
-
-std::string DiagramJson(const tda::Diagram& d, const std::vector<float>& entropy, size_t n, size_t dim) {
-  nlohmann::json dgms = nlohmann::json::array();
-  for (size_t k = 0; k < d.num_dimensions(); ++k) {
-    nlohmann::json bars = nlohmann::json::array();
-    for (const tda::Bar& b : d.bars(k)) {
-      // JSON has no infinity: an essential bar's death is null.
-      bars.push_back({b.birth, b.IsEssential() ? nlohmann::json(nullptr) : nlohmann::json(b.death)});
-    }
-    dgms.push_back(std::move(bars));
-  }
-  nlohmann::json out = {{"points", n}, {"dimension", dim}, {"dgms", dgms}, {"entropy", entropy}};
-  return out.dump() + "\n";
-}
-
 int PhCommand(const ParsedArgs& args, Context& ctx) {
   auto options = RipsOptionsFrom(args);
   if (!options.ok()) return ReportError(options.status(), ctx);
   auto format = args.GetChoice("format", {"text", "json", "npz"}, ctx.json ? "json" : "text");
   if (!format.ok()) return ReportError(format.status(), ctx);
   auto output = args.Get("output");
-  if (*format == "npz" && !output) {
-    return ReportError(Status::InvalidArgument("--format npz writes a binary archive: give --output FILE"), ctx);
+  if (*format == "npz" && !output && ctx.stdout_is_tty) {  // before the (maybe long) computation
+    return ReportError(WriteCommandOutput(ctx, "", true, *format, output), ctx);
   }
   auto points = ReadPointFile(args.positional[0]);
   if (!points.ok()) return ReportError(points.status(), ctx);
   auto diagram = tda::ComputeRips(points->values, points->n, points->dim, *options);
   if (!diagram.ok()) return ReportError(diagram.status().WithContext(args.positional[0]), ctx);
   std::vector<float> entropy = tda::PersistentEntropy(*diagram);
-  std::string bytes = *format == "npz"    ? store::EncodeDiagramNpz(*diagram, entropy)
-                      : *format == "json" ? DiagramJson(*diagram, entropy, points->n, points->dim)
-                                          : DiagramText(*diagram, entropy);
-  if (output) {
-    Status s = WriteFileBytes(*output, bytes);
-    if (!s.ok()) return ReportError(s, ctx);
-    return kExitOk;
+  std::string bytes;
+  if (*format == "npz") {
+    bytes = store::EncodeDiagramNpz(*diagram, entropy);
+  } else if (*format == "json") {
+    nlohmann::json j = {{"points", points->n}, {"dimension", points->dim}};
+    j.update(DiagramJson(*diagram, entropy));
+    bytes = j.dump() + "\n";
+  } else {
+    bytes = DiagramText(*diagram, entropy);
   }
-  ctx.out << bytes;
-  return kExitOk;
+  Status written = WriteCommandOutput(ctx, bytes, *format == "npz", *format, output);
+  return written.ok() ? kExitOk : ReportError(written, ctx);
 }
 
 Result<store::DiagramWithEntropy> ReadDiagram(const std::string& path) {
@@ -179,13 +142,15 @@ std::vector<CommandSpec> TdaCommands() {
       {"threads", "N", "worker threads (default 1); the result does not depend on it"},
       {"modulus", "P", "coefficients in Z/P, P a prime < 256 (default 2)"},
       {"format", "F", "text (default), json or npz"},
-      {"output", "FILE", "write to FILE instead of standard output (required for npz)"},
+      {"output", "FILE", "write to FILE instead of standard output (npz: needed on a terminal)"},
   };
   ph.details =
       "POINTS is a .npy array (float32 or float64, C order, shape points × coordinates) or a\n"
-      "text/CSV file with one point per line. Text output: one '# H<d>' line per dimension,\n"
-      "then '<d> <birth> <death>' per bar, death 'inf' for an essential class. The npz format\n"
-      "is the database's diagram blob (dgms_0.., dgms_count, entropy; numpy.load reads it).";
+      "text/CSV file with one point per line. Text output: '# H<d>: <n> bars, entropy <e>' per\n"
+      "dimension, then '<d> <birth> <death>' per bar, death 'inf' for an essential class (as\n"
+      "`run diagram` prints). JSON: {\"points\", \"dimension\", \"dimensions\": [{\"dim\", \"bars\":\n"
+      "[[birth, death or null]], \"entropy\"}]}. The npz format is the database's diagram blob\n"
+      "(dgms_0.., dgms_count, entropy; numpy.load reads it), also what `run diagram --format npz` writes.";
   ph.run = PhCommand;
 
   CommandSpec distance;
