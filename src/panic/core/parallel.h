@@ -25,8 +25,8 @@ void ParallelFor(size_t count, size_t grain, int threads, Body&& body) {
   grain = std::max<size_t>(grain, 1);
   const size_t chunks = (count + grain - 1) / grain;
   const size_t workers = std::min<size_t>(static_cast<size_t>(std::max(threads, 1)), chunks);
-  if (workers == 1) {
-    body(size_t{0}, count, 0);
+  if (workers == 1) {  // no threads, no atomics; the same chunks in order
+    for (size_t begin = 0; begin < count; begin += grain) body(begin, std::min(count, begin + grain), 0);
     return;
   }
   std::atomic<size_t> next{0};
