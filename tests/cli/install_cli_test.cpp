@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "support/test_support.h"
 
@@ -30,6 +31,7 @@ class InstallTest : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     ASSERT_TRUE(fs::is_regular_file(first / "bin" / "panic-tda"));
     ASSERT_TRUE(fs::is_regular_file(first / "share/panic-tda/python/panic_worker/__main__.py"));
+    fs::create_directories(prefix_.parent_path());
     fs::rename(first, prefix_);  // the tree moves after installation
     fs::create_directories(home_);
   }
@@ -47,9 +49,9 @@ TEST_F(InstallTest, MovedTreeReportsTheProjectVersion) {
   auto r = Run("--version");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string cmake = ReadFile(SourcePath("CMakeLists.txt"));
-  const size_t at = cmake.find("VERSION ");
-  ASSERT_NE(at, std::string::npos);
-  const std::string version = cmake.substr(at + 8, cmake.find(' ', at + 8) - at - 8);
+  std::smatch match;  // project(panic_tda VERSION x.y.z ...)
+  ASSERT_TRUE(std::regex_search(cmake, match, std::regex(R"(project\(\w+\s+VERSION\s+([0-9.]+))")));
+  const std::string version = match[1];
   EXPECT_EQ(r.out, "panic-tda " + version + "\n");
 }
 

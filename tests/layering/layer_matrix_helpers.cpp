@@ -44,7 +44,7 @@ Result<LayerMatrix> ReadLayerMatrix(const fs::path& cmake_lists) {
     allowed.insert(folder);
     for (const std::string& dep : direct[folder]) {
       auto f = folder_of.find(dep);
-      if (f == folder_of.end()) {
+      if (f == folder_of.end() || f->second == folder || !m.allowed.count(f->second)) {
         return Status::InvalidArgument(cmake_lists.string() + ": layer " + folder + " links " + dep +
                                        ", which is declared after it or not at all");
       }

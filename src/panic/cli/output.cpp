@@ -40,7 +40,7 @@ Status FlushStandardOutput(Context& ctx) {
   }
   if (!failed) return Status::Ok();
   return Status::IOError(std::string("cannot write to standard output: ") +
-                         (err != 0 ? std::strerror(err) : "the write failed"));
+                         (err != 0 ? std::strerror(err) : "a write failed"));
 }
 
 std::string Count(int64_t n, const std::string& singular, const std::string& plural) {
