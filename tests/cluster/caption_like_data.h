@@ -2,6 +2,7 @@
 // sphere plus uniform noise on the sphere. Shared by the cluster tests and benchmarks.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
