@@ -75,6 +75,7 @@ std::vector<CommandSpec> ExperimentCommands();
 std::vector<CommandSpec> RunCommands();
 std::vector<CommandSpec> ModelCommands();
 std::vector<CommandSpec> TdaCommands();
+std::vector<CommandSpec> ClusterCommands();
 
 std::vector<CommandSpec> AllCommands();
 

@@ -1,0 +1,273 @@
+// HDBSCAN*: R's dbscan::hdbscan as oracle, hand-built cases for what it lacks (epsilon,
+// single cluster, ties, duplicates, degenerate inputs), medoids against brute force,
+// determinism, and the approximate path against the exact one.
+#include "panic/cluster/hdbscan.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <set>
+
+#include "cluster/caption_like_data.h"
+#include "cluster/cluster_oracles.h"
+#include "panic/cluster/agreement.h"
+
+namespace panic::cluster {
+namespace {
+
+using testing::CaptionLikeCloud;
+
+HdbscanOptions Options(size_t mcs, size_t ms, HdbscanPath path = HdbscanPath::kExact) {
+  HdbscanOptions o;
+  o.min_cluster_size = mcs;
+  o.min_samples = ms;
+  o.path = path;
+  o.threads = 2;
+  return o;
+}
+
+Clustering Cluster(const std::vector<float>& v, size_t n, size_t dim, const HdbscanOptions& o) {
+  Result<Clustering> r = Hdbscan(v, n, dim, o);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? std::move(r).value() : Clustering{};
+}
+
+// Appends `count` copies of the unit vector along `axes` (weights) with a small
+// deterministic jitter of size `jitter`.
+void AddBlob(std::vector<float>& v, size_t dim, const std::vector<std::pair<size_t, float>>& axes,
+             size_t count, float jitter, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (size_t i = 0; i < count; ++i) {
+    std::vector<float> row(dim, 0.0f);
+    for (auto [axis, w] : axes) row[axis] = w;
+    for (float& x : row) x += jitter * u(rng);
+    v.insert(v.end(), row.begin(), row.end());
+  }
+}
+
+TEST(HdbscanOracleTest, SameAsRDbscanOnWellSeparatedClusters) {
+  if (!testing::HaveRDbscan()) GTEST_SKIP() << "R dbscan not installed";
+  auto cloud = CaptionLikeCloud(1500, 64, 10, 0.0, 0.3, 11);
+  Clustering ours = Cluster(cloud.values, cloud.n, cloud.dim, Options(10, 10));
+  auto r = testing::RHdbscanLabels(testing::Normalized(cloud.values, cloud.dim), cloud.n, cloud.dim, 10);
+  ASSERT_EQ(r.size(), cloud.n);
+  EXPECT_EQ(ours.clusters, 10u);
+  EXPECT_DOUBLE_EQ(AdjustedRandIndex(ours.labels, r), 1.0);
+}
+
+TEST(HdbscanOracleTest, AgreesWithRDbscanOnNoisyCaptionLikeData) {
+  if (!testing::HaveRDbscan()) GTEST_SKIP() << "R dbscan not installed";
+  for (uint64_t seed : {21u}) {
+    auto cloud = CaptionLikeCloud(2000, 768, 40, 0.45, 0.6, seed);
+    Clustering ours = Cluster(cloud.values, cloud.n, cloud.dim, Options(8, 8));
+    auto r = testing::RHdbscanLabels(testing::Normalized(cloud.values, cloud.dim), cloud.n, cloud.dim, 8);
+    ASSERT_EQ(r.size(), cloud.n);
+    const double ari = AdjustedRandIndex(ours.labels, r);
+    EXPECT_GE(ari, 0.99) << "seed " << seed << ": " << ours.clusters << " clusters";
+    EXPECT_GE(ours.clusters, 30u);  // 40 generated
+  }
+}
+
+// Three tight groups on S²: A and B 0.2 apart, C far. Epsilon 0.5 merges A and B.
+TEST(HdbscanHandBuiltTest, EpsilonMergesClustersCloserThanIt) {
+  std::vector<float> v;
+  AddBlob(v, 3, {{0, 1.0f}}, 30, 0.01f, 1);
+  AddBlob(v, 3, {{0, std::cos(0.2f)}, {1, std::sin(0.2f)}}, 30, 0.01f, 2);
+  AddBlob(v, 3, {{2, 1.0f}}, 30, 0.01f, 3);
+  HdbscanOptions o = Options(5, 5);
+  Clustering plain = Cluster(v, 90, 3, o);
+  ASSERT_EQ(plain.clusters, 3u);
+  EXPECT_NE(plain.labels[0], plain.labels[30]);
+  o.cluster_selection_epsilon = 0.5;
+  Clustering merged = Cluster(v, 90, 3, o);
+  ASSERT_EQ(merged.clusters, 2u);
+  for (size_t i = 0; i < 60; ++i) EXPECT_EQ(merged.labels[i], merged.labels[0]) << i;
+  for (size_t i = 60; i < 90; ++i) EXPECT_EQ(merged.labels[i], merged.labels[60]) << i;
+  EXPECT_NE(merged.labels[0], merged.labels[60]);
+  // Epsilon below the A–B gap changes nothing.
+  o.cluster_selection_epsilon = 0.1;
+  EXPECT_EQ(Cluster(v, 90, 3, o).labels, plain.labels);
+}
+
+// One blob and a few scattered points: only allow_single_cluster may return the blob.
+TEST(HdbscanHandBuiltTest, AllowSingleClusterKeepsTheOneBlob) {
+  std::vector<float> v;
+  AddBlob(v, 3, {{0, 1.0f}}, 60, 0.02f, 5);
+  AddBlob(v, 3, {{1, 1.0f}}, 1, 0.0f, 6);
+  AddBlob(v, 3, {{2, 1.0f}}, 1, 0.0f, 7);
+  AddBlob(v, 3, {{1, -1.0f}}, 1, 0.0f, 8);
+  HdbscanOptions o = Options(20, 5);
+  o.allow_single_cluster = true;
+  o.cluster_selection_epsilon = 0.4;
+  Clustering single = Cluster(v, 63, 3, o);
+  ASSERT_EQ(single.clusters, 1u);
+  for (size_t i = 0; i < 60; ++i) EXPECT_EQ(single.labels[i], 0) << i;
+  for (size_t i = 60; i < 63; ++i) EXPECT_EQ(single.labels[i], -1) << i;
+  o.allow_single_cluster = false;
+  Clustering none = Cluster(v, 63, 3, o);
+  std::set<int32_t> blob_labels(none.labels.begin(), none.labels.begin() + 60);
+  EXPECT_NE(blob_labels, std::set<int32_t>{0}) << "without it the blob is not one cluster";
+}
+
+// Two groups whose internal distances are all equal: every tree is a tie; the result
+// must not depend on how the ties are broken, nor on the thread count.
+TEST(HdbscanHandBuiltTest, ExactTiesGiveTheObviousClustersForAnyThreadCount) {
+  const size_t dim = 22;
+  std::vector<float> v;
+  for (size_t i = 0; i < 10; ++i) AddBlob(v, dim, {{0, 0.6f}, {1 + i, 0.8f}}, 1, 0.0f, 0);
+  for (size_t i = 0; i < 10; ++i) AddBlob(v, dim, {{11, 0.6f}, {12 + i, 0.8f}}, 1, 0.0f, 0);
+  HdbscanOptions o = Options(5, 5);
+  o.threads = 1;
+  Clustering one = Cluster(v, 20, dim, o);
+  ASSERT_EQ(one.clusters, 2u);
+  for (size_t i = 0; i < 20; ++i) {
+    EXPECT_EQ(one.labels[i], one.labels[i < 10 ? 0 : 10]);
+    EXPECT_FLOAT_EQ(one.probabilities[i], 1.0f);
+  }
+  EXPECT_NE(one.labels[0], one.labels[10]);
+  for (int threads : {2, 3, 8}) {
+    o.threads = threads;
+    Clustering many = Cluster(v, 20, dim, o);
+    EXPECT_EQ(many.labels, one.labels);
+    EXPECT_EQ(many.medoids, one.medoids);
+  }
+}
+
+// Three directions, each repeated 20 times, and a few other points.
+TEST(HdbscanHandBuiltTest, DuplicateVectorsFormTheirOwnClusters) {
+  std::vector<float> v;
+  AddBlob(v, 4, {{0, 1.0f}}, 20, 0.0f, 0);
+  AddBlob(v, 4, {{1, 1.0f}}, 20, 0.0f, 0);
+  AddBlob(v, 4, {{2, 2.0f}}, 20, 0.0f, 0);  // same direction at another length
+  AddBlob(v, 4, {{3, 1.0f}, {0, 0.5f}}, 3, 0.3f, 9);
+  Clustering c = Cluster(v, 63, 4, Options(5, 5));
+  ASSERT_EQ(c.clusters, 3u);
+  for (size_t g = 0; g < 3; ++g) {
+    for (size_t i = 20 * g; i < 20 * g + 20; ++i) {
+      EXPECT_EQ(c.labels[i], c.labels[20 * g]);
+      EXPECT_FLOAT_EQ(c.probabilities[i], 1.0f);
+    }
+    // Every member is a medoid (all sums 0): the smallest index wins.
+    EXPECT_EQ(c.medoids[static_cast<size_t>(c.labels[20 * g])], 20 * g);
+  }
+}
+
+TEST(HdbscanHandBuiltTest, AllIdenticalIsOneClusterOrNone) {
+  std::vector<float> v;
+  AddBlob(v, 5, {{0, 0.3f}, {4, -0.2f}}, 40, 0.0f, 0);
+  HdbscanOptions o = Options(5, 5);
+  o.allow_single_cluster = true;
+  Clustering single = Cluster(v, 40, 5, o);
+  ASSERT_EQ(single.clusters, 1u);
+  for (size_t i = 0; i < 40; ++i) {
+    EXPECT_EQ(single.labels[i], 0);
+    EXPECT_FLOAT_EQ(single.probabilities[i], 1.0f);
+  }
+  EXPECT_EQ(single.medoids, std::vector<uint32_t>{0});
+  o.allow_single_cluster = false;
+  Clustering none = Cluster(v, 40, 5, o);
+  EXPECT_EQ(none.clusters, 0u);
+  for (int32_t l : none.labels) EXPECT_EQ(l, -1);
+}
+
+TEST(HdbscanHandBuiltTest, FewerPointsThanMinClusterSizeIsRejected) {
+  std::vector<float> v;
+  AddBlob(v, 3, {{0, 1.0f}}, 4, 0.1f, 1);
+  Result<Clustering> r = Hdbscan(v, 4, 3, Options(5, 5));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("min_cluster_size = 5"), std::string::npos);
+  EXPECT_NE(r.status().message().find("4 points"), std::string::npos);
+}
+
+TEST(HdbscanInputTest, BadInputsNameTheField) {
+  std::vector<float> v(12, 1.0f);
+  EXPECT_EQ(Hdbscan(v, 4, 3, Options(1, 1)).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Hdbscan(v, 5, 3, Options(2, 2)).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Hdbscan({}, 0, 3, Options(2, 2)).status().code(), StatusCode::kInvalidArgument);
+  v[7] = std::numeric_limits<float>::quiet_NaN();
+  Status s = Hdbscan(v, 4, 3, Options(2, 2)).status();
+  EXPECT_NE(s.message().find("point 2 coordinate 1"), std::string::npos) << s.ToString();
+  v[7] = 0;
+  HdbscanOptions o = Options(2, 2);
+  o.cluster_selection_epsilon = -1;
+  EXPECT_NE(Hdbscan(v, 4, 3, o).status().message().find("cluster_selection_epsilon"), std::string::npos);
+  o = Options(2, 9);
+  EXPECT_NE(Hdbscan(v, 4, 3, o).status().message().find("min_samples = 9"), std::string::npos);
+}
+
+TEST(HdbscanMedoidTest, MedoidsHaveTheLeastSummedDistance) {
+  auto cloud = CaptionLikeCloud(1200, 96, 6, 0.3, 0.6, 31);
+  Clustering c = Cluster(cloud.values, cloud.n, cloud.dim, Options(10, 10));
+  ASSERT_GE(c.clusters, 3u);
+  ASSERT_EQ(c.medoids.size(), c.clusters);
+  std::vector<float> unit = testing::Normalized(cloud.values, cloud.dim);
+  auto dist = [&](size_t i, size_t j) {
+    double s = 0;
+    for (size_t k = 0; k < cloud.dim; ++k) {
+      double t = static_cast<double>(unit[i * cloud.dim + k]) - unit[j * cloud.dim + k];
+      s += t * t;
+    }
+    return std::sqrt(s);
+  };
+  for (size_t label = 0; label < c.clusters; ++label) {
+    std::vector<size_t> members;
+    for (size_t i = 0; i < cloud.n; ++i) {
+      if (c.labels[i] == static_cast<int32_t>(label)) members.push_back(i);
+    }
+    double best = std::numeric_limits<double>::infinity(), ours = 0;
+    for (size_t i : members) {
+      double s = 0;
+      for (size_t j : members) s += dist(i, j);
+      best = std::min(best, s);
+      if (i == c.medoids[label]) ours = s;
+    }
+    EXPECT_EQ(c.labels[c.medoids[label]], static_cast<int32_t>(label));
+    EXPECT_NEAR(ours, best, 1e-4 * best) << "cluster " << label;
+  }
+  EXPECT_TRUE(c.medoids_exact);
+}
+
+TEST(HdbscanDeterminismTest, SameLabelsForAnyThreadCount) {
+  auto cloud = CaptionLikeCloud(2000, 128, 12, 0.45, 0.6, 41);
+  for (HdbscanPath path : {HdbscanPath::kExact, HdbscanPath::kApproximate}) {
+    HdbscanOptions o = Options(10, 10, path);
+    o.threads = 1;
+    Clustering one = Cluster(cloud.values, cloud.n, cloud.dim, o);
+    for (int threads : {2, 3}) {
+      o.threads = threads;
+      Clustering many = Cluster(cloud.values, cloud.n, cloud.dim, o);
+      EXPECT_EQ(many.labels, one.labels);
+      EXPECT_EQ(many.probabilities, one.probabilities);
+      EXPECT_EQ(many.medoids, one.medoids);
+    }
+  }
+}
+
+TEST(HdbscanApproximateTest, AgreesWithExactAndSaysWhichPathRan) {
+  auto cloud = CaptionLikeCloud(4000, 256, 20, 0.45, 0.6, 51);
+  Clustering exact = Cluster(cloud.values, cloud.n, cloud.dim, Options(10, 10, HdbscanPath::kExact));
+  Clustering approx = Cluster(cloud.values, cloud.n, cloud.dim, Options(10, 10, HdbscanPath::kApproximate));
+  EXPECT_TRUE(exact.exact);
+  EXPECT_FALSE(approx.exact);
+  EXPECT_GE(approx.knn_neighbors, 10u);
+  EXPECT_GE(AdjustedRandIndex(exact.labels, approx.labels), 0.97);
+  HdbscanOptions o = Options(10, 10, HdbscanPath::kAuto);
+  o.exact_max_points = 3999;
+  EXPECT_FALSE(Cluster(cloud.values, cloud.n, cloud.dim, o).exact);
+}
+
+TEST(AgreementTest, AdjustedRandIndexKnownValues) {
+  std::vector<int32_t> a{0, 0, 1, 1, -1, -1}, b{5, 5, 7, 7, 2, 2}, c{0, 1, 0, 1, 0, 1};
+  EXPECT_DOUBLE_EQ(AdjustedRandIndex(a, b), 1.0);
+  EXPECT_LT(AdjustedRandIndex(a, c), 0.0);
+  // sklearn.metrics.adjusted_rand_score([0,0,1,1], [0,0,1,2]) = 0.5714285714285715
+  std::vector<int32_t> x{0, 0, 1, 1}, y{0, 0, 1, 2};
+  EXPECT_NEAR(AdjustedRandIndex(x, y), 0.5714285714285715, 1e-12);
+}
+
+}  // namespace
+}  // namespace panic::cluster
