@@ -258,7 +258,12 @@ int DeleteCommand(const ParsedArgs& args, Context& ctx) {
     ctx.err << "delete experiment " << id << " with " << Count(counts->runs_total, "run") << " and "
             << Count(counts->invocations, "invocation") << "? [y/N] " << std::flush;
     std::string answer;
-    if (!std::getline(std::cin, answer) || (answer != "y" && answer != "Y" && answer != "yes")) {
+    if (!std::getline(std::cin, answer)) {
+      // No answer at all (stdin closed, not a terminal): the question cannot be asked.
+      ctx.err << "\nnot deleted: no answer on standard input (pass --yes to skip this question)\n";
+      return kExitUsage;
+    }
+    if (answer != "y" && answer != "Y" && answer != "yes") {
       // Declining is an answer, not an error.
       ctx.err << "not deleted (pass --yes to skip this question)\n";
       return kExitOk;
