@@ -6,10 +6,17 @@
 // Prints the wall time and the bar counts. With PREFIX it computes nothing and writes the
 // cloud instead: PREFIX.npy (float32, N × DIM) and PREFIX.txt (CSV, ripser's input). scripts/bench_ph.sh compares the CLI with
 // Debian's ripser and GUDHI's on the same clouds, input parsing included.
+//
+// Environment: PH_FAMILY=sphere uses issue 18's cloud instead (a random walk renormalised
+// to the unit sphere, Gaussian step 0.01 per coordinate, no returns), for the computation
+// and for PREFIX; PH_EPS=ε > 0 computes the approximate (sparse Rips) diagram and prints
+// the share of edges the sparse filtration kept.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -35,6 +42,27 @@ int WriteCloud(const std::string& prefix, const std::vector<float>& points, size
   return ok ? 0 : 1;
 }
 
+// Issue 18's unit-sphere walk: step 0.01 per coordinate, renormalised, no returns.
+std::vector<float> UnitSphereWalkPoints(size_t n, size_t dim, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g(0.0, 1.0), step(0.0, 0.01);
+  std::vector<double> x(dim);
+  for (double& v : x) v = g(rng);
+  std::vector<float> out;
+  out.reserve(n * dim);
+  for (size_t i = 0; i < n; ++i) {
+    if (i > 0) {
+      for (double& v : x) v += step(rng);
+    }
+    double s = 0;
+    for (double v : x) s += v * v;
+    s = std::sqrt(s);
+    for (double& v : x) v /= s;
+    for (double v : x) out.push_back(static_cast<float>(v));
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -43,20 +71,38 @@ int main(int argc, char** argv) {
   int threads = argc > 3 ? std::atoi(argv[3]) : 1;
   size_t dim = argc > 4 ? std::strtoul(argv[4], nullptr, 10) : 768;
   uint64_t seed = argc > 5 ? std::strtoull(argv[5], nullptr, 10) : 1;
-  std::vector<float> points = panic::testing::WalkCloudPoints(n, dim, seed);
+  const char* family_env = std::getenv("PH_FAMILY");
+  const bool sphere = family_env && std::string(family_env) == "sphere";
+  const char* eps_env = std::getenv("PH_EPS");
+  const double eps = eps_env ? std::strtod(eps_env, nullptr) : 0.0;
+  std::vector<float> points = sphere ? UnitSphereWalkPoints(n, dim, seed)
+                                     : panic::testing::WalkCloudPoints(n, dim, seed);
   if (argc > 6) return WriteCloud(argv[6], points, n, dim);
   panic::tda::RipsOptions options;
   options.maxdim = maxdim;
   options.threads = threads;
+  options.memory_limit_bytes = size_t{64} << 30;
   auto start = std::chrono::steady_clock::now();
-  auto diagram = panic::tda::ComputeRips(points, n, dim, options);
+  panic::Result<panic::tda::Diagram> diagram = panic::Status::Internal("not run");
+  double kept = 1;
+  if (eps > 0) {
+    auto approx = panic::tda::ComputeApproximateRips(points, n, dim, options, eps);
+    if (approx.ok()) {
+      kept = double(approx->edges_kept) / double(std::max<size_t>(approx->edges_total, 1));
+      diagram = std::move(approx->diagram);
+    } else {
+      diagram = approx.status();
+    }
+  } else {
+    diagram = panic::tda::ComputeRips(points, n, dim, options);
+  }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!diagram.ok()) {
     std::fprintf(stderr, "%s\n", diagram.status().ToString().c_str());
     return 1;
   }
-  std::printf("n=%zu dim=%zu maxdim=%d threads=%d seconds=%.3f bars=", n, dim, maxdim, threads,
-              seconds);
+  std::printf("n=%zu dim=%zu family=%s maxdim=%d threads=%d eps=%g edges_kept=%.3f seconds=%.3f bars=",
+              n, dim, sphere ? "sphere" : "walk", maxdim, threads, eps, kept, seconds);
   for (size_t d = 0; d < diagram->num_dimensions(); ++d) {
     std::printf("%s%zu", d ? "/" : "", diagram->bars(d).size());
   }

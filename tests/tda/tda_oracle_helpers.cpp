@@ -153,6 +153,22 @@ tda::Diagram RipserOnLowerDistances(const std::vector<double>& full, size_t n, i
   return RunRipserOn(text, args, maxdim);
 }
 
+tda::Diagram RipserOnSparseEdges(const std::vector<float>& full, size_t n, int maxdim,
+                                 double threshold) {
+  std::string text;
+  for (size_t i = 1; i < n; ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      const float v = full[i * n + j];
+      if (std::isfinite(v) && v <= threshold) {
+        text += std::to_string(i) + " " + std::to_string(j) + " " + FormatFloat(v) + "\n";
+      }
+    }
+  }
+  // ripser sizes the vertex set by the largest index it reads: name the last vertex.
+  if (n > 1) text += std::to_string(n - 1) + " " + std::to_string(n - 1) + " 0\n";
+  return RunRipserOn(text, "--format sparse --threshold " + FormatFloat(threshold), maxdim);
+}
+
 std::string CompareDiagrams(const tda::Diagram& a, const tda::Diagram& b, double tol) {
   size_t dims = std::max(a.num_dimensions(), b.num_dimensions());
   for (size_t d = 0; d < dims; ++d) {
@@ -193,5 +209,24 @@ PointCloud GaussianCloud(size_t n, size_t dim, uint64_t seed) {
 }
 
 PointCloud WalkCloud(size_t n, size_t dim, uint64_t seed) { return {n, dim, WalkCloudPoints(n, dim, seed)}; }
+
+PointCloud UnitSphereWalk(size_t n, size_t dim, double step, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g(0.0, step);
+  PointCloud c{n, dim, {}};
+  auto first = UnitVector(rng, dim);
+  std::vector<double> x(first.begin(), first.end());
+  for (size_t i = 0; i < n; ++i) {
+    if (i > 0) {
+      for (double& v : x) v += g(rng);
+    }
+    double s = 0;
+    for (double v : x) s += v * v;
+    s = std::sqrt(s);
+    for (double& v : x) v /= s;
+    for (double v : x) c.values.push_back(static_cast<float>(v));
+  }
+  return c;
+}
 
 }  // namespace panic::testing

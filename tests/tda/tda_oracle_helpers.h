@@ -23,6 +23,10 @@ bool HaveRipser();  // /usr/bin/ripser is installed
 tda::Diagram RipserOnCloud(const PointCloud& cloud, int maxdim, double threshold = -1);
 tda::Diagram RipserOnLowerDistances(const std::vector<double>& full, size_t n, int maxdim,
                                     int modulus = 2);
+// Runs ripser on the edges of a full n × n matrix with finite entries ≤ threshold
+// (--format sparse, --threshold): a clique filtration that need not be a metric.
+tda::Diagram RipserOnSparseEdges(const std::vector<float>& full, size_t n, int maxdim,
+                                 double threshold);
 
 // Empty string when every dimension of a and b matches as multisets: each bar matched
 // to one of the other diagram with both coordinates within `tol`, or, when its
@@ -38,5 +42,8 @@ PointCloud GaussianCloud(size_t n, size_t dim, uint64_t seed);
 // A random walk on the unit sphere of R^dim that now and then jumps back near an
 // earlier point, like an embedding trajectory of a looping run.
 PointCloud WalkCloud(size_t n, size_t dim, uint64_t seed);
+// Issue 18's cloud: a random walk renormalised to the unit sphere after every step of
+// `step` per coordinate (Gaussian), with no jumps back.
+PointCloud UnitSphereWalk(size_t n, size_t dim, double step, uint64_t seed);
 
 }  // namespace panic::testing

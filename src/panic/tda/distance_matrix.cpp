@@ -36,10 +36,12 @@ void UseSingleThreadedBlas() {
 // Fills the symmetric matrix from the float rows of `points` (n × dim), each row
 // scaled by scale[i] and widened to double one tile at a time (so no double copy of the
 // whole cloud is held). `finish` maps the squared Euclidean distance of the scaled rows
-// to the stored value (sqrt for Euclidean, half for cosine).
-template <typename Finish>
+// to the stored value (sqrt for Euclidean, half for cosine). `exact_zero(i, j)` is asked
+// only where cancellation forces the direct sum: true means the distance is exactly 0
+// (the scaled rows, rounded, may still differ by an ulp although the inputs do not).
+template <typename Finish, typename ExactZero>
 DistanceMatrix FromRows(std::span<const float> points, const std::vector<double>& scale, size_t n,
-                        size_t dim, int threads, Finish finish) {
+                        size_t dim, int threads, Finish finish, ExactZero exact_zero) {
   UseSingleThreadedBlas();
   auto widen = [&](size_t i0, size_t rows, std::vector<double>& out) {
     out.resize(rows * dim);
@@ -92,9 +94,11 @@ DistanceMatrix FromRows(std::span<const float> points, const std::vector<double>
           double sq = sum - 2.0 * sc.gram[a * mj + b];
           if (sq < kCancellationRatio * sum) {
             sq = 0;
-            for (size_t k = 0; k < dim; ++k) {
-              double t = sc.xi[a * dim + k] - sc.xj[b * dim + k];
-              sq += t * t;
+            if (!exact_zero(i, j)) {
+              for (size_t k = 0; k < dim; ++k) {
+                double t = sc.xi[a * dim + k] - sc.xj[b * dim + k];
+                sq += t * t;
+              }
             }
           }
           float v = static_cast<float>(finish(std::max(sq, 0.0)));
@@ -107,12 +111,33 @@ DistanceMatrix FromRows(std::span<const float> points, const std::vector<double>
   return d;
 }
 
+// Whether rows i and j are positive multiples of each other, decided exactly: with k
+// the coordinate of row j of largest magnitude, x = c·y (c > 0) iff x_m·y_k = x_k·y_m for
+// every m and x_k·y_k > 0. Each product of two floats is exact in double (24 + 24 < 53
+// significant bits), so no rounding enters the comparison. Then 1 − cos = 0 exactly,
+// which the normalised rows (each rounded) cannot always show. REQUIRES: row j ≠ 0.
+bool PositivelyParallel(std::span<const float> points, size_t i, size_t j, size_t dim) {
+  const float* x = points.data() + i * dim;
+  const float* y = points.data() + j * dim;
+  size_t k = 0;
+  for (size_t m = 1; m < dim; ++m) {
+    if (std::fabs(y[m]) > std::fabs(y[k])) k = m;
+  }
+  const double xk = x[k], yk = y[k];
+  if (!(xk * yk > 0)) return false;
+  for (size_t m = 0; m < dim; ++m) {
+    if (static_cast<double>(x[m]) * yk != xk * static_cast<double>(y[m])) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 DistanceMatrix EuclideanDistances(std::span<const float> points, size_t n, size_t dim,
                                   int threads) {
+  // Equal points already give exactly 0 through the direct sum.
   return FromRows(points, std::vector<double>(n, 1.0), n, dim, threads,
-                  [](double sq) { return std::sqrt(sq); });
+                  [](double sq) { return std::sqrt(sq); }, [](size_t, size_t) { return false; });
 }
 
 DistanceMatrix CosineDistances(std::span<const float> points, size_t n, size_t dim,
@@ -127,7 +152,8 @@ DistanceMatrix CosineDistances(std::span<const float> points, size_t n, size_t d
     inverse_norm[i] = 1.0 / std::sqrt(s);
   }
   return FromRows(points, inverse_norm, n, dim, threads,
-                  [](double sq) { return std::min(0.5 * sq, 2.0); });
+                  [](double sq) { return std::min(0.5 * sq, 2.0); },
+                  [&](size_t i, size_t j) { return PositivelyParallel(points, i, j, dim); });
 }
 
 float EnclosingRadius(const DistanceMatrix& d) {

@@ -1,19 +1,21 @@
 #include "panic/tda/rips.h"
 
 #include <cmath>
+#include <cstdio>
+#include <limits>
 #include <string>
 
 #include "panic/tda/binomial_table.h"
 #include "panic/tda/distance_matrix.h"
+#include "panic/tda/rips_input.h"
 #include "panic/tda/rips_reducer.h"
 
 namespace panic::tda {
 namespace {
 
-// n² floats are held in memory; past this the matrix alone would be ≥ 16 GiB. The
-// reducer's per-edge table stores vertices in 16 bits.
-constexpr size_t kMaxPoints = 65535;
 constexpr int64_t kMaxSimplexIndex = int64_t{1} << 56;  // the packed index's width
+// Vertices are ints in the reducer and the edge table; n(n − 1)/2 must fit 63 bits.
+constexpr size_t kMaxIndexablePoints = size_t{1} << 31;
 
 bool IsPrime(int p) {
   if (p < 2) return false;
@@ -23,32 +25,10 @@ bool IsPrime(int p) {
   return true;
 }
 
-Status ValidateOptions(const RipsOptions& o, size_t n) {
-  if (n == 0) return Status::InvalidArgument("n: the point set is empty");
-  if (n > kMaxPoints) {
-    return Status::InvalidArgument("n: " + std::to_string(n) + " points, at most " +
-                                   std::to_string(kMaxPoints) + " allowed");
-  }
-  if (o.maxdim < 0 || o.maxdim > 3) {
-    return Status::InvalidArgument("maxdim: " + std::to_string(o.maxdim) + " is outside 0..3");
-  }
-  if (o.threads < 1) {
-    return Status::InvalidArgument("threads: " + std::to_string(o.threads) + " is less than 1");
-  }
-  if (o.modulus >= 256 || !IsPrime(o.modulus)) {
-    return Status::InvalidArgument("modulus: " + std::to_string(o.modulus) +
-                                   " is not a prime below 256");
-  }
-  if (!std::isnan(o.threshold) && o.threshold < 0) {
-    return Status::InvalidArgument("threshold: " + std::to_string(o.threshold) + " is negative");
-  }
-  internal::BinomialTable binomial(static_cast<int64_t>(n), o.maxdim + 2);
-  if (binomial(static_cast<int64_t>(n), o.maxdim + 2) >= kMaxSimplexIndex) {
-    return Status::InvalidArgument("n: " + std::to_string(n) +
-                                   " points are too many to index the simplices of maxdim " +
-                                   std::to_string(o.maxdim));
-  }
-  return Status::Ok();
+std::string GiB(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / double(size_t{1} << 30));
+  return buf;
 }
 
 Diagram Reduce(const internal::DistanceMatrix& d, const RipsOptions& o) {
@@ -62,20 +42,71 @@ Diagram Reduce(const internal::DistanceMatrix& d, const RipsOptions& o) {
 
 }  // namespace
 
-Result<Diagram> ComputeRips(std::span<const float> points, size_t n, size_t dim,
-                            const RipsOptions& options) {
-  PANIC_RETURN_IF_ERROR(ValidateOptions(options, n));
+size_t RipsMemoryLowerBound(size_t n, int maxdim) {
+  // In double, so that no product wraps for absurd n; saturates at SIZE_MAX.
+  const double nn = static_cast<double>(n);
+  double bytes = 4.0 * nn * nn;
+  if (maxdim >= 1) bytes += (n > 65535 ? 4.0 : 2.0) * nn * (nn - 1) / 2;
+  return bytes >= 1.8e19 ? std::numeric_limits<size_t>::max() : static_cast<size_t>(bytes);
+}
+
+namespace internal {
+
+Status ValidateRipsOptions(const RipsOptions& o, size_t n) {
+  if (n == 0) return Status::InvalidArgument("n: the point set is empty");
+  if (o.maxdim < 0 || o.maxdim > 3) {
+    return Status::InvalidArgument("maxdim: " + std::to_string(o.maxdim) + " is outside 0..3");
+  }
+  if (o.threads < 1) {
+    return Status::InvalidArgument("threads: " + std::to_string(o.threads) + " is less than 1");
+  }
+  if (o.modulus >= 256 || !IsPrime(o.modulus)) {
+    return Status::InvalidArgument("modulus: " + std::to_string(o.modulus) +
+                                   " is not a prime below 256");
+  }
+  if (!std::isnan(o.threshold) && o.threshold < 0) {
+    return Status::InvalidArgument("threshold: " + std::to_string(o.threshold) + " is negative");
+  }
+  // The memory check comes first, before anything of size n² (even the binomial table
+  // is only O(n)) is touched, so a too-large input fails at once.
+  const size_t need = RipsMemoryLowerBound(n, o.maxdim);
+  if (n > kMaxIndexablePoints || need > o.memory_limit_bytes) {
+    const double nn = static_cast<double>(n);
+    std::string parts = "the " + std::to_string(n) + " × " + std::to_string(n) +
+                        " distance matrix " + GiB(4.0 * nn * nn);
+    if (o.maxdim >= 1) {
+      parts += " and the edge table " + GiB((n > 65535 ? 4.0 : 2.0) * nn * (nn - 1) / 2);
+    }
+    return Status::InvalidArgument(
+        "n: " + std::to_string(n) + " points need at least " + GiB(static_cast<double>(need)) +
+        " for persistence up to H" + std::to_string(o.maxdim) + " (" + parts +
+        "), more than the memory limit of " + GiB(static_cast<double>(o.memory_limit_bytes)) +
+        "; subsample the cloud or raise the limit");
+  }
+  internal::BinomialTable binomial(static_cast<int64_t>(n), o.maxdim + 2);
+  if (binomial(static_cast<int64_t>(n), o.maxdim + 2) >= kMaxSimplexIndex) {
+    return Status::InvalidArgument("n: " + std::to_string(n) +
+                                   " points are too many to index the simplices of maxdim " +
+                                   std::to_string(o.maxdim));
+  }
+  return Status::Ok();
+}
+
+Result<DistanceMatrix> CloudDistances(std::span<const float> points, size_t n, size_t dim,
+                                      const RipsOptions& options) {
   if (dim == 0) return Status::InvalidArgument("dim: points have no coordinates");
   if (points.size() != n * dim) {
     return Status::InvalidArgument("points: " + std::to_string(points.size()) +
                                    " values given, n × dim = " + std::to_string(n * dim));
   }
+  float largest = 0;
   for (size_t i = 0; i < points.size(); ++i) {
     if (!std::isfinite(points[i])) {
       return Status::InvalidArgument("points: coordinate " + std::to_string(i % dim) +
                                      " of point " + std::to_string(i / dim) +
                                      " is not finite");
     }
+    largest = std::max(largest, std::fabs(points[i]));
   }
   if (options.metric == Metric::kCosine) {
     for (size_t i = 0; i < n; ++i) {
@@ -86,14 +117,46 @@ Result<Diagram> ComputeRips(std::span<const float> points, size_t n, size_t dim,
                                        " is the zero vector, which has no cosine distance");
       }
     }
-    return Reduce(internal::CosineDistances(points, n, dim, options.threads), options);
+    return CosineDistances(points, n, dim, options.threads);  // ≤ 2: cannot overflow
   }
-  return Reduce(internal::EuclideanDistances(points, n, dim, options.threads), options);
+  DistanceMatrix d = EuclideanDistances(points, n, dim, options.threads);
+  // A distance is at most 2 · largest · √dim; only past the float range can one round
+  // to +inf (it is computed in double), and then the first such pair is reported.
+  const double bound = 2.0 * largest * std::sqrt(static_cast<double>(dim));
+  if (bound > std::numeric_limits<float>::max()) {
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (std::isfinite(d(i, j))) continue;
+        double sq = 0;
+        for (size_t k = 0; k < dim; ++k) {
+          double t = static_cast<double>(points[i * dim + k]) - points[j * dim + k];
+          sq += t * t;
+        }
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.3g", std::sqrt(sq));
+        return Status::InvalidArgument(
+            "points: the distance between point " + std::to_string(j) + " and point " +
+            std::to_string(i) + " is " + buf +
+            ", beyond the float range of distances (3.4e+38); rescale the cloud");
+      }
+    }
+  }
+  return d;
+}
+
+}  // namespace internal
+
+Result<Diagram> ComputeRips(std::span<const float> points, size_t n, size_t dim,
+                            const RipsOptions& options) {
+  PANIC_RETURN_IF_ERROR(internal::ValidateRipsOptions(options, n));
+  PANIC_ASSIGN_OR_RETURN(internal::DistanceMatrix d,
+                         internal::CloudDistances(points, n, dim, options));
+  return Reduce(d, options);
 }
 
 Result<Diagram> ComputeRipsFromDistances(std::span<const float> distances, size_t n,
                                          const RipsOptions& options) {
-  PANIC_RETURN_IF_ERROR(ValidateOptions(options, n));
+  PANIC_RETURN_IF_ERROR(internal::ValidateRipsOptions(options, n));
   if (distances.size() != n * n) {
     return Status::InvalidArgument("distances: " + std::to_string(distances.size()) +
                                    " values given, n × n = " + std::to_string(n * n));

@@ -34,16 +34,27 @@ struct RipsOptions {
   float threshold = std::numeric_limits<float>::quiet_NaN();
   int threads = 1;   // worker threads, ≥ 1; the diagram does not depend on it
   int modulus = 2;   // coefficients in Z/modulus; a prime < 256
+  // A call whose fixed memory (RipsMemoryLowerBound) exceeds this is refused at once,
+  // before anything is allocated, with a message stating what it would need.
+  size_t memory_limit_bytes = size_t{16} << 30;
 };
+
+// Bytes a call needs at least for n points: the dense n × n float distance matrix and,
+// for maxdim ≥ 1, the per-edge cofacet-candidate table (2 bytes an edge up to 65 535
+// points, 4 past that). The columns of the reduction come on top (≈ 0.4 GiB at N = 5 000,
+// maxdim 2 on walk clouds).
+size_t RipsMemoryLowerBound(size_t n, int maxdim);
 
 // The diagram of dimensions 0..maxdim of the Rips filtration of `n` points of dimension
 // `dim`, stored row-major in `points` (points.size() == n * dim).
 // Every bar of H_0 is born at 0; death = +inf marks an essential class. Distances are
 // computed in double precision and rounded to float.
 // Errors: InvalidArgument naming the field for n == 0, dim == 0, a size mismatch, a
-// NaN or infinite coordinate, a zero vector under the cosine metric, maxdim outside
-// 0..3, threads < 1, a modulus that is not a prime < 256, a negative threshold, or a
-// complex too large to index in 56 bits.
+// NaN or infinite coordinate, a zero vector under the cosine metric, two points whose
+// distance exceeds the float range (≈ 3.4e38), maxdim outside 0..3, threads < 1, a
+// modulus that is not a prime < 256, a negative threshold, a complex too large to index
+// in 56 bits, or a memory need above options.memory_limit_bytes.
+// Cosine distances of positive multiples of one vector are exactly 0.
 // Thread safety: reentrant; all scratch lives in the call, so several calls may run at
 // once from different threads.
 Result<Diagram> ComputeRips(std::span<const float> points, size_t n, size_t dim,
@@ -53,5 +64,33 @@ Result<Diagram> ComputeRips(std::span<const float> points, size_t n, size_t dim,
 // is ignored; options.metric is ignored). Entries must be finite and ≥ 0.
 Result<Diagram> ComputeRipsFromDistances(std::span<const float> distances, size_t n,
                                          const RipsOptions& options);
+
+// ---- approximate persistence (rips_sparse.cpp) --------------------------------------
+
+// A diagram computed from a sparse Rips filtration, and the guarantee it comes with.
+struct ApproximateDiagram {
+  Diagram diagram;
+  // The approximation parameter: the diagram is (1 + ε)-interleaved with the exact one,
+  // so on a log scale (each bar (b, d) read as (ln b, ln d)) its bottleneck distance to
+  // the exact diagram is at most ln(1 + ε). docs/TDA.md states what this means.
+  double epsilon = 0;
+  size_t edges_kept = 0;   // edges of the sparse filtration (finite warped length)
+  size_t edges_total = 0;  // n (n − 1) / 2
+};
+
+// Sheehy's sparse Vietoris–Rips filtration, in the clique form of Cavanna, Jahanseir and
+// Sheehy ("A geometric perspective on sparse filtrations", CCCG 2015): the points in
+// greedy (farthest-point) order with insertion radii λ; the edge {p, q} with
+// μ = (1 + ε)/ε · min(λ_p, λ_q) keeps its length d when d ≤ 2μ, enters at 2(d − μ)
+// when 2μ < d ≤ (2 + ε)μ, and is left out past that; simplices are the cliques.
+// Default threshold: (1 + ε) × the enclosing radius; bars of dimension ≥ 1 still alive
+// there are born past the enclosing radius and shorter than a factor 1 + ε, and are
+// dropped (matching them to the diagonal keeps the bound; docs/TDA.md). A given
+// options.threshold is used as is: the bound then covers bars that die below
+// threshold / (1 + ε).
+// Errors: those of ComputeRips, and InvalidArgument naming `epsilon` unless 0 < ε ≤ 10.
+Result<ApproximateDiagram> ComputeApproximateRips(std::span<const float> points, size_t n,
+                                                  size_t dim, const RipsOptions& options,
+                                                  double epsilon);
 
 }  // namespace panic::tda

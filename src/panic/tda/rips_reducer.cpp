@@ -195,7 +195,7 @@ class RipsReducer {
   // ≥ lo are looked for (−1 when the candidate is smaller).
   int CofacetCandidate(const int* w, int m, float diam, int lo = 0) const {
     if (m == 2) {
-      int c = edge_candidate_[EdgeIndex(w[0], w[1])] - 1;
+      int c = EdgeCandidate(EdgeIndex(w[0], w[1])) - 1;
       return c >= lo ? c : -1;
     }
     // The candidate is at most that of an edge of σ with σ's diameter: it must pass
@@ -204,7 +204,7 @@ class RipsReducer {
     for (int a = 0; a < m && end < 0; ++a) {
       for (int b = a + 1; b < m; ++b) {
         if (d_(static_cast<size_t>(w[a]), static_cast<size_t>(w[b])) == diam) {
-          end = edge_candidate_[EdgeIndex(w[a], w[b])];  // the candidate + 1
+          end = EdgeCandidate(EdgeIndex(w[a], w[b]));  // the candidate + 1
           break;
         }
       }
@@ -410,18 +410,40 @@ class RipsReducer {
     std::sort(columns.begin(), columns.end(), ColumnOrder());
     return columns;
   }
-  // edge_candidate_[e] = CofacetCandidate of edge e, for every edge.
+  // 1 + the cofacet candidate of edge e (0: none), from the table that is in use.
+  int EdgeCandidate(int64_t e) const {
+    return wide_edges_ ? static_cast<int>(edge_candidate32_[static_cast<size_t>(e)])
+                       : static_cast<int>(edge_candidate16_[static_cast<size_t>(e)]);
+  }
+  template <typename T>
+  const T* EdgeCandidateRow(int a) const {
+    if constexpr (sizeof(T) == 2) {
+      return edge_candidate16_.data() + EdgeIndex(a, 0);
+    } else {
+      return edge_candidate32_.data() + EdgeIndex(a, 0);
+    }
+  }
+  // The candidate of every edge, 16 bits an edge when n ≤ 65 535 (1 + the vertex fits),
+  // 32 bits past that.
   void ComputeEdgeCandidates() {
-    std::vector<uint16_t> table(static_cast<size_t>(EdgeIndex(n_, 0)), 0);
+    if (wide_edges_) {
+      FillEdgeCandidates(edge_candidate32_);
+    } else {
+      FillEdgeCandidates(edge_candidate16_);
+    }
+  }
+  template <typename T>
+  void FillEdgeCandidates(std::vector<T>& table) {
+    table.assign(static_cast<size_t>(EdgeIndex(n_, 0)), 0);
     ParallelFor(static_cast<size_t>(n_), 8, opt_.threads, [&](size_t begin, size_t end, int) {
       for (size_t i = begin; i < end; ++i) {
         for (int j = 0; j < static_cast<int>(i); ++j) {
           int w[2] = {static_cast<int>(i), j};
-          table[EdgeIndex(w[0], j)] = static_cast<uint16_t>(CofacetCandidateFixed<2>(w, d_(i, j), n_) + 1);
+          table[static_cast<size_t>(EdgeIndex(w[0], j))] =
+              static_cast<T>(CofacetCandidateFixed<2>(w, d_(i, j), n_) + 1);
         }
       }
     });
-    edge_candidate_ = std::move(table);
   }
 
   // ---- dimensions ≥ 1 -----------------------------------------------------------
@@ -436,7 +458,11 @@ class RipsReducer {
       int w[kMaxVertices];
       for (size_t a = begin + first; a < end + first; ++a) {
         if (m == 3) {
-          AssembleTriangles(static_cast<int>(a), found[worker]);
+          if (wide_edges_) {
+            AssembleTriangles<uint32_t>(static_cast<int>(a), found[worker]);
+          } else {
+            AssembleTriangles<uint16_t>(static_cast<int>(a), found[worker]);
+          }
           continue;
         }
         w[0] = static_cast<int>(a);
@@ -448,17 +474,18 @@ class RipsReducer {
   // The triangles {a > b > c} that must be reduced: EnumerateSimplices for m = 3, with
   // the tests unrolled and ordered by cost. The inner loop runs over c, so rows a and b
   // of the distance matrix and of the edge-candidate table are read contiguously.
+  template <typename T>
   void AssembleTriangles(int a, ColumnChunks& out) const {
     const float threshold = opt_.threshold;
     const float* ra = d_.row(static_cast<size_t>(a));
-    const uint16_t* ca = edge_candidate_.data() + EdgeIndex(a, 0);
+    const T* ca = EdgeCandidateRow<T>(a);
     const index_t base_a = B(a, 3);
     for (int b = a - 1; b >= 1; --b) {
       const float dab = ra[b];
       if (dab > threshold) continue;
       const float* rb = d_.row(static_cast<size_t>(b));
-      const uint16_t* cb = edge_candidate_.data() + EdgeIndex(b, 0);
-      const int cab = ca[b] - 1;
+      const T* cb = EdgeCandidateRow<T>(b);
+      const int cab = static_cast<int>(ca[b]) - 1;
       const index_t base_ab = base_a + B(b, 2);
       for (int c = b - 1; c >= 0; --c) {
         const float dac = ra[c], dbc = rb[c];
@@ -467,9 +494,9 @@ class RipsReducer {
         // Apparent pair with a facet: the latest facet of diameter `diam` (the one
         // without the largest vertex first) must have this triangle as earliest cofacet.
         if (dbc == diam) {
-          if (cb[c] == a + 1) continue;
+          if (static_cast<int>(cb[c]) == a + 1) continue;
         } else if (dac == diam) {
-          if (ca[c] == b + 1) continue;
+          if (static_cast<int>(ca[c]) == b + 1) continue;
         } else if (cab == c) {
           continue;
         }
@@ -477,7 +504,7 @@ class RipsReducer {
         // at most the candidate of an edge of the triangle's diameter, and on these
         // clouds it is usually that vertex itself, so it is tried before the scan below it.
         int w[3] = {a, b, c};
-        const int end = dab == diam ? cab + 1 : dac == diam ? ca[c] : cb[c];  // candidate + 1
+        const int end = dab == diam ? cab + 1 : static_cast<int>(dac == diam ? ca[c] : cb[c]);  // candidate + 1
         int v = end - 1;
         if (v >= 0) {
           const float* rc = d_.row(static_cast<size_t>(c));
@@ -625,9 +652,11 @@ class RipsReducer {
   const BinomialTable binomial_;
   const SimdLevel simd_ = DetectSimdLevel();
   std::vector<uint32_t> inverse_;
-  // Per edge index, 1 + its cofacet candidate (0: none), 16 bits since n < 2^16; empty
-  // until computed.
-  std::vector<uint16_t> edge_candidate_;
+  // Per edge index, 1 + its cofacet candidate (0: none); empty until computed. One of
+  // the two is used: 16 bits an edge while n ≤ 65 535, else 32.
+  const bool wide_edges_ = n_ > 65535 || opt_.wide_edge_table;
+  std::vector<uint16_t> edge_candidate16_;
+  std::vector<uint32_t> edge_candidate32_;
   Diagram diagram_;
   // Workspace of the reduction of one dimension.
   PivotMap pivots_;  // pivot simplex → (column, pivot coefficient)

@@ -31,6 +31,9 @@ struct ReducerOptions {
   float threshold = 0;  // simplices of diameter > threshold are not in the complex
   int threads = 1;
   int modulus = 2;
+  // The edge-candidate table takes 32 bits an edge past 65 535 points (16 below); true
+  // forces 32 bits at any size, so that tests can check that path on small clouds.
+  bool wide_edge_table = false;
 };
 
 // The diagram of dimensions 0..maxdim. REQUIRES: options validated by the caller

@@ -1,0 +1,25 @@
+// Input checks and distance computation shared by the exact (rips.cpp) and the
+// approximate (rips_sparse.cpp) Rips front ends. Internal to panic::tda.
+#pragma once
+
+#include <cstddef>
+#include <span>
+
+#include "panic/core/status.h"
+#include "panic/tda/distance_matrix.h"
+#include "panic/tda/rips.h"
+
+namespace panic::tda::internal {
+
+// InvalidArgument naming the field for n == 0, maxdim outside 0..3, threads < 1, a bad
+// modulus, a negative threshold, a simplex count past 56 bits, or a memory need above
+// options.memory_limit_bytes (the message states the need).
+Status ValidateRipsOptions(const RipsOptions& options, size_t n);
+
+// The distance matrix of the cloud under options.metric, after checking the points
+// (size, finite coordinates, no zero vector under cosine) and that no distance
+// overflows float. REQUIRES: ValidateRipsOptions passed.
+Result<DistanceMatrix> CloudDistances(std::span<const float> points, size_t n, size_t dim,
+                                      const RipsOptions& options);
+
+}  // namespace panic::tda::internal

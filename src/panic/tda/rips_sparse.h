@@ -1,0 +1,22 @@
+// The pieces of ComputeApproximateRips (rips.h), exposed for tests. Internal.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "panic/tda/distance_matrix.h"
+
+namespace panic::tda::internal {
+
+// Insertion radii of the greedy (farthest-point) permutation: the first point is 0 with
+// radius +inf; each next point is the one farthest from those already chosen (ties to
+// the smallest index), and its radius is that distance. lambda[i] belongs to point i.
+// O(n²) over the dense matrix.
+std::vector<double> InsertionRadii(const DistanceMatrix& d);
+
+// Re-weights every edge in place (CJS 2015 with c = 1 + ε): μ = (1 + ε)/ε · min(λ_p, λ_q);
+// the length d stays when d ≤ 2μ, becomes 2(d − μ) when 2μ < d ≤ (2 + ε)μ, and +inf
+// (left out) past that. No length decreases. Returns the number of edges kept.
+size_t SparsifyDistances(DistanceMatrix& d, const std::vector<double>& lambda, double epsilon);
+
+}  // namespace panic::tda::internal

@@ -1,0 +1,297 @@
+// Issue 18: exact Rips at scale (memory limit, the 32-bit edge table), the two small
+// faults (exact zero cosine distance of parallel vectors, distances beyond float), and
+// the approximate (sparse Rips) diagram checked against the exact one on a log scale
+// and, for its reduction, against ripser on the same sparse filtration.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "panic/tda/diagram_distance.h"
+#include "panic/tda/distance_matrix.h"
+#include "panic/tda/rips.h"
+#include "panic/tda/rips_reducer.h"
+#include "panic/tda/rips_sparse.h"
+#include "tda/tda_oracle_helpers.h"
+
+namespace panic::tda {
+namespace {
+
+using testing::CompareDiagrams;
+using testing::PointCloud;
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+Diagram Exact(const PointCloud& c, int maxdim, Metric metric = Metric::kEuclidean,
+              float threshold = NAN) {
+  RipsOptions o;
+  o.maxdim = maxdim;
+  o.metric = metric;
+  o.threshold = threshold;
+  auto r = ComputeRips(c.values, c.n, c.dim, o);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : Diagram{};
+}
+
+ApproximateDiagram Approximate(const PointCloud& c, int maxdim, double epsilon, int threads = 1) {
+  RipsOptions o;
+  o.maxdim = maxdim;
+  o.threads = threads;
+  auto r = ComputeApproximateRips(c.values, c.n, c.dim, o, epsilon);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : ApproximateDiagram{};
+}
+
+// The bottleneck distance of two diagrams with every bar read as (ln birth, ln death),
+// the largest over dimensions. H0 bars are all born at 0 (ln = −inf, infinitely far from
+// the diagonal), so they must match one to one: sorted deaths, paired in order (optimal
+// for points on a line). Returns +inf when the H0 counts or essential counts differ.
+double LogBottleneck(const Diagram& a, const Diagram& b) {
+  double worst = 0;
+  std::vector<float> da, db;
+  for (const Bar& x : a.bars(0)) da.push_back(x.death);
+  for (const Bar& x : b.bars(0)) db.push_back(x.death);
+  if (da.size() != db.size()) return kInf;
+  std::sort(da.begin(), da.end());
+  std::sort(db.begin(), db.end());
+  for (size_t i = 0; i < da.size(); ++i) {
+    if (std::isinf(da[i]) != std::isinf(db[i])) return kInf;
+    if (!std::isinf(da[i])) worst = std::max(worst, std::fabs(std::log(double(da[i]) / db[i])));
+  }
+  auto log_bars = [](const Bars& bars) {
+    Bars out;
+    for (const Bar& x : bars) {
+      EXPECT_GT(x.birth, 0.0f);
+      out.push_back(Bar{std::log(x.birth), x.IsEssential() ? kInf : std::log(x.death)});
+    }
+    return out;
+  };
+  const size_t dims = std::max(a.num_dimensions(), b.num_dimensions());
+  for (size_t k = 1; k < dims; ++k) {
+    worst = std::max(worst, BottleneckDistance(log_bars(a.bars(k)), log_bars(b.bars(k))));
+  }
+  return worst;
+}
+
+size_t LongBars(const Bars& bars, float ratio) {
+  size_t k = 0;
+  for (const Bar& b : bars) k += b.death > ratio * b.birth;
+  return k;
+}
+
+// ---- the two small faults --------------------------------------------------------
+
+TEST(RipsScaleTest, CosineOfParallelVectorsIsExactlyZero) {
+  RipsOptions o;
+  o.metric = Metric::kCosine;
+  // The issue's case: 1.70 and 0.20 on a line.
+  std::vector<float> line = {1.70f, 0.20f};
+  for (float threshold : {NAN, 0.0f}) {
+    o.threshold = threshold;
+    auto d = ComputeRips(line, 2, 1, o);
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    ASSERT_EQ(d->bars(0).size(), 1u) << "threshold " << threshold;
+    EXPECT_TRUE(d->bars(0)[0].IsEssential());
+    EXPECT_TRUE(d->bars(1).empty());
+  }
+  // Opposite directions are at cosine distance 2.
+  o.threshold = NAN;
+  std::vector<float> opposite = {1.70f, -0.20f};
+  auto d = ComputeRips(opposite, 2, 1, o);
+  ASSERT_TRUE(d.ok());
+  ASSERT_EQ(d->bars(0).size(), 2u);
+  EXPECT_EQ(d->bars(0)[0], (Bar{0.0f, 2.0f}));
+  // 768-D: x, 4x and 0.5x are one direction (exact in float); a fourth vector is not.
+  PointCloud c = testing::GaussianCloud(2, 768, 7);
+  std::vector<float> pts;
+  for (size_t k = 0; k < 768; ++k) pts.push_back(c.values[k]);
+  for (size_t k = 0; k < 768; ++k) pts.push_back(4.0f * c.values[k]);
+  for (size_t k = 0; k < 768; ++k) pts.push_back(0.5f * c.values[k]);
+  for (size_t k = 0; k < 768; ++k) pts.push_back(c.values[768 + k]);
+  o.threshold = 0.0f;
+  d = ComputeRips(pts, 4, 768, o);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->bars(0).size(), 2u);  // {x, 4x, 0.5x} and the other vector, both essential
+  o.threshold = NAN;
+  d = ComputeRips(pts, 4, 768, o);
+  ASSERT_TRUE(d.ok());
+  ASSERT_EQ(d->bars(0).size(), 2u);
+  EXPECT_GT(d->bars(0)[0].death, 0.5f);  // two random directions in 768-D: cos ≈ 0
+  EXPECT_TRUE(d->bars(0)[1].IsEssential());
+}
+
+TEST(RipsScaleTest, DistancesBeyondFloatAreRejected) {
+  RipsOptions o;
+  std::vector<float> far = {3e38f, -3e38f};
+  auto d = ComputeRips(far, 2, 1, o);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(d.status().message().find("float range"), std::string::npos) << d.status().message();
+  EXPECT_NE(d.status().message().find("6e+38"), std::string::npos) << d.status().message();
+  // Large but representable: one finite bar of the exact length, one essential.
+  std::vector<float> big = {1e38f, -1e38f};
+  d = ComputeRips(big, 2, 1, o);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  ASSERT_EQ(d->bars(0).size(), 2u);
+  EXPECT_EQ(d->bars(0)[0].death, 2e38f);
+  EXPECT_TRUE(d->bars(0)[1].IsEssential());
+  // Cosine normalises first: no overflow.
+  o.metric = Metric::kCosine;
+  d = ComputeRips(far, 2, 1, o);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->bars(0)[0], (Bar{0.0f, 2.0f}));
+}
+
+// ---- size limits ------------------------------------------------------------------
+
+TEST(RipsScaleTest, MemoryNeedIsStatedBeforeAnythingLarge) {
+  EXPECT_EQ(RipsMemoryLowerBound(1000, 0), size_t{4'000'000});
+  EXPECT_EQ(RipsMemoryLowerBound(1000, 2), size_t{4'000'000 + 999'000});
+  EXPECT_EQ(RipsMemoryLowerBound(70000, 1), size_t{19'600'000'000} + size_t{9'799'860'000});
+  // 60 000 points, the issue's case: ≈ 16.8 GiB, over the default 16 GiB limit.
+  std::vector<float> line(60000);
+  for (size_t i = 0; i < line.size(); ++i) line[i] = static_cast<float>(i);
+  RipsOptions o;
+  auto d = ComputeRips(line, line.size(), 1, o);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument);
+  const std::string m = d.status().message();
+  EXPECT_NE(m.find("60000 points need at least 16.8 GiB"), std::string::npos) << m;
+  EXPECT_NE(m.find("distance matrix 13.4 GiB"), std::string::npos) << m;
+  EXPECT_NE(m.find("memory limit of 16.0 GiB"), std::string::npos) << m;
+  // The same check guards the approximate mode, and any limit can be set.
+  auto a = ComputeApproximateRips(line, line.size(), 1, o, 0.1);
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.status().message().find("GiB"), std::string::npos);
+  o.memory_limit_bytes = 10000;
+  d = ComputeRips(std::span<const float>(line).first(100), 100, 1, o);
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().message().find("memory limit"), std::string::npos);
+  o.memory_limit_bytes = 100000;
+  EXPECT_TRUE(ComputeRips(std::span<const float>(line).first(100), 100, 1, o).ok());
+}
+
+// Past 65 535 points the edge table takes 32 bits an edge; forced here on small clouds,
+// it must give the same diagram as the 16-bit table and as ripser.
+TEST(RipsScaleTest, WideEdgeTableGivesTheSameDiagram) {
+  for (const PointCloud& c : {testing::WalkCloud(150, 768, 3), testing::SphereSample(100, 4)}) {
+    internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
+    internal::ReducerOptions r;
+    r.maxdim = 2;
+    r.threshold = internal::EnclosingRadius(d);
+    Diagram narrow = internal::ReduceRips(d, r);
+    r.wide_edge_table = true;
+    r.threads = 2;
+    Diagram wide = internal::ReduceRips(d, r);
+    EXPECT_EQ(narrow, wide);
+    if (testing::HaveRipser()) {
+      EXPECT_EQ(CompareDiagrams(wide, testing::RipserOnCloud(c, 2), 1e-5), "");
+    }
+  }
+}
+
+// ---- approximate mode ----------------------------------------------------------------
+
+TEST(RipsScaleTest, ApproximateRejectsBadEpsilon) {
+  PointCloud c = testing::Circle(10, 0, 1);
+  RipsOptions o;
+  for (double eps : {0.0, -0.5, 11.0, std::numeric_limits<double>::quiet_NaN()}) {
+    auto r = ComputeApproximateRips(c.values, c.n, c.dim, o, eps);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("epsilon"), std::string::npos);
+  }
+}
+
+TEST(RipsScaleTest, InsertionRadiiAreTheGreedyPermutation) {
+  // Points on a line at 0, 1, 3, 7: greedy from 0 picks 7 (λ 7), then 3 (λ 3), then 1 (λ 1).
+  std::vector<float> line = {0, 1, 3, 7};
+  internal::DistanceMatrix d = internal::EuclideanDistances(line, 4, 1, 1);
+  std::vector<double> lambda = internal::InsertionRadii(d);
+  EXPECT_TRUE(std::isinf(lambda[0]));
+  EXPECT_EQ(lambda[3], 7.0);
+  EXPECT_EQ(lambda[2], 3.0);
+  EXPECT_EQ(lambda[1], 1.0);
+  // ε = 1: μ = 2 min λ. Edge {1, 0}: μ = 2, d = 1 ≤ 4: kept as is. Edge {3, 1}: μ = 2,
+  // d = 6 in (4, 6]: 2(6 − 2) = 8. Edge {2, 1}: μ = 2, d = 2: kept.
+  internal::SparsifyDistances(d, lambda, 1.0);
+  EXPECT_EQ(d(1, 0), 1.0f);
+  EXPECT_EQ(d(2, 1), 2.0f);
+  EXPECT_NEAR(d(3, 1), 8.0f, 1e-5);
+  EXPECT_GE(d(3, 1), 8.0f);
+  // ε = 0.25: μ = 5 min λ; {3, 1}: μ = 5, d = 6 ≤ 10: kept. Nothing is dropped on 4 points.
+  d = internal::EuclideanDistances(line, 4, 1, 1);
+  EXPECT_EQ(internal::SparsifyDistances(d, lambda, 0.25), 6u);
+}
+
+// The reduction of the sparse filtration against ripser on the same edges.
+TEST(RipsScaleTest, SparseFiltrationMatchesRipserOnItsEdges) {
+  if (!testing::HaveRipser()) GTEST_SKIP() << "/usr/bin/ripser is not installed";
+  struct Case {
+    PointCloud cloud;
+    double eps;
+  };
+  for (const Case& k : {Case{testing::Circle(200, 0.05, 2), 0.5}, Case{testing::SphereSample(150, 5), 0.3},
+                        Case{testing::WalkCloud(150, 768, 6), 0.1}}) {
+    const PointCloud& c = k.cloud;
+    internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
+    const float threshold = static_cast<float>((1 + k.eps) * internal::EnclosingRadius(d));
+    internal::SparsifyDistances(d, internal::InsertionRadii(d), k.eps);
+    internal::ReducerOptions r;
+    r.maxdim = 2;
+    r.threshold = threshold;
+    Diagram ours = internal::ReduceRips(d, r);
+    Diagram expected = testing::RipserOnSparseEdges(d.values, c.n, 2, threshold);
+    ASSERT_EQ(expected.num_dimensions(), 3u);
+    EXPECT_EQ(CompareDiagrams(ours, expected, 1e-5), "") << "n=" << c.n << " eps=" << k.eps;
+  }
+}
+
+// The guarantee: on a log scale the bottleneck distance to the exact diagram is at most
+// ln(1 + ε). Loopy clouds (a circle, a 2-sphere, 768-D walks with returns, the issue's
+// unit-sphere walk), several ε.
+TEST(RipsScaleTest, ApproximateIsWithinTheBoundOfExact) {
+  struct Case {
+    const char* name;
+    PointCloud cloud;
+    int maxdim;
+    double eps;
+  };
+  const Case cases[] = {
+      {"circle", testing::Circle(300, 0.05, 3), 1, 0.1},
+      {"circle", testing::Circle(300, 0.05, 3), 1, 0.5},
+      {"circle", testing::Circle(300, 0.05, 3), 1, 2.0},
+      {"sphere", testing::SphereSample(150, 6), 2, 0.3},
+      {"gauss3", testing::GaussianCloud(200, 3, 8), 2, 1.0},
+      {"walk", testing::WalkCloud(250, 768, 9), 2, 0.1},
+      {"walk", testing::WalkCloud(250, 768, 9), 2, 0.5},
+      {"unit-sphere walk", testing::UnitSphereWalk(250, 768, 0.01, 10), 2, 0.1},
+      {"unit-sphere walk", testing::UnitSphereWalk(250, 768, 0.01, 10), 2, 1.0},
+  };
+  for (const Case& k : cases) {
+    Diagram exact = Exact(k.cloud, k.maxdim);
+    ApproximateDiagram approx = Approximate(k.cloud, k.maxdim, k.eps, 2);
+    EXPECT_EQ(approx.epsilon, k.eps);
+    EXPECT_EQ(approx.edges_total, k.cloud.n * (k.cloud.n - 1) / 2);
+    EXPECT_LE(approx.edges_kept, approx.edges_total);
+    const double error = LogBottleneck(approx.diagram, exact);
+    const double bound = std::log1p(k.eps);
+    EXPECT_LE(error, bound + 1e-5) << k.name << " eps=" << k.eps;
+    std::printf("%-17s n=%zu eps=%.2f edges kept %5.1f%%  log-bottleneck %.4f  bound %.4f\n", k.name,
+                k.cloud.n, k.eps, 100.0 * double(approx.edges_kept) / double(approx.edges_total),
+                error, bound);
+  }
+  // On a low-dimensional cloud the filtration is sparse indeed, and the circle's loop
+  // survives.
+  ApproximateDiagram circle = Approximate(testing::Circle(300, 0.05, 3), 1, 0.5);
+  EXPECT_LT(circle.edges_kept, circle.edges_total / 2);
+  EXPECT_EQ(LongBars(circle.diagram.bars(1), 3.0f), 1u);
+}
+
+TEST(RipsScaleTest, ApproximateDoesNotDependOnThreads) {
+  PointCloud c = testing::UnitSphereWalk(200, 768, 0.01, 11);
+  EXPECT_EQ(Approximate(c, 2, 0.2, 1).diagram, Approximate(c, 2, 0.2, 2).diagram);
+}
+
+}  // namespace
+}  // namespace panic::tda
