@@ -13,6 +13,7 @@
 #include "panic/tda/rips.h"
 #include "panic/tda/rips_reducer.h"
 #include "panic/tda/rips_sparse.h"
+#include "support/test_support.h"
 #include "tda/tda_oracle_helpers.h"
 
 namespace panic::tda {
@@ -191,6 +192,23 @@ TEST(RipsScaleTest, WideEdgeTableGivesTheSameDiagram) {
   }
 }
 
+// The cloud family (the reduction is most of the work there: many columns go
+// past their own diameter), against ripser, with 1 and 2 threads.
+TEST(RipsScaleTest, UnitSphereWalkMatchesRipser) {
+  if (!testing::HaveRipser()) GTEST_SKIP() << "/usr/bin/ripser is not installed";
+  PointCloud c = testing::UnitSphereWalk(220, 768, 0.01, 12);
+  Diagram expected = testing::RipserOnCloud(c, 2);
+  ASSERT_EQ(expected.num_dimensions(), 3u);
+  EXPECT_GT(expected.bars(1).size(), 3u);  // loopy indeed
+  for (int threads : {1, 2}) {
+    RipsOptions o;
+    o.threads = threads;
+    auto ours = ComputeRips(c.values, c.n, c.dim, o);
+    ASSERT_TRUE(ours.ok());
+    EXPECT_EQ(CompareDiagrams(*ours, expected, 1e-5), "") << "threads=" << threads;
+  }
+}
+
 // ---- approximate mode ----------------------------------------------------------------
 
 TEST(RipsScaleTest, ApproximateRejectsBadEpsilon) {
@@ -291,6 +309,40 @@ TEST(RipsScaleTest, ApproximateIsWithinTheBoundOfExact) {
 TEST(RipsScaleTest, ApproximateDoesNotDependOnThreads) {
   PointCloud c = testing::UnitSphereWalk(200, 768, 0.01, 11);
   EXPECT_EQ(Approximate(c, 2, 0.2, 1).diagram, Approximate(c, 2, 0.2, 2).diagram);
+}
+
+// `tda ph --approximate EPS`: ε in the JSON and the text output, bad ε refused (exit 2).
+TEST(RipsScaleTest, CliApproximateFlag) {
+  testing::TempDir dir;
+  PointCloud c = testing::Circle(80, 0.05, 13);
+  std::string csv;
+  for (size_t i = 0; i < c.n; ++i) {
+    csv += std::to_string(c.values[2 * i]) + "," + std::to_string(c.values[2 * i + 1]) + "\n";
+  }
+  const std::string file = dir.File("circle.csv");
+  {
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(csv.c_str(), f);
+    std::fclose(f);
+  }
+  auto r = testing::RunCli({"tda", "ph", file, "--maxdim", "1", "--approximate", "0.25", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"approximation_epsilon\":0.25"), std::string::npos) << r.out;
+  r = testing::RunCli({"tda", "ph", file, "--maxdim", "1", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"approximation_epsilon\":null"), std::string::npos) << r.out;
+  r = testing::RunCli({"tda", "ph", file, "--approximate", "0.25"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("# approximate: sparse Rips, epsilon 0.25", 0), 0u) << r.out;
+  for (const char* bad : {"0", "-1", "11", "x"}) {
+    r = testing::RunCli({"tda", "ph", file, "--approximate", bad});
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.err.find("--approximate"), std::string::npos) << r.err;
+  }
+  r = testing::RunCli({"tda", "ph", file, "--memory-limit", "0.00001"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("80 points need at least"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -41,6 +41,13 @@ Result<tda::RipsOptions> RipsOptionsFrom(const ParsedArgs& args) {
   o.threads = static_cast<int>(threads);
   PANIC_ASSIGN_OR_RETURN(long long modulus, args.GetInt("modulus", 2));
   o.modulus = static_cast<int>(modulus);
+  if (args.Has("memory-limit")) {
+    PANIC_ASSIGN_OR_RETURN(double gib, args.GetDouble("memory-limit", 16));
+    if (!(gib > 0 && gib <= 1 << 20)) {
+      return Status::InvalidArgument("--memory-limit: must be a number of GiB in (0, 1048576]");
+    }
+    o.memory_limit_bytes = static_cast<size_t>(gib * double(size_t{1} << 30));
+  }
   return o;
 }
 
@@ -53,9 +60,25 @@ int PhCommand(const ParsedArgs& args, Context& ctx) {
   if (*format == "npz" && !output && ctx.stdout_is_tty) {  // before the (maybe long) computation
     return ReportError(WriteCommandOutput(ctx, "", true, *format, output), ctx);
   }
+  double epsilon = 0;
+  if (args.Has("approximate")) {
+    auto eps = args.GetDouble("approximate", 0);
+    if (!eps.ok()) return ReportError(eps.status(), ctx);
+    if (!(*eps > 0 && *eps <= 10)) {
+      return ReportError(Status::InvalidArgument("--approximate: must be a number in (0, 10]"), ctx);
+    }
+    epsilon = *eps;
+  }
   auto points = ReadPointFile(args.positional[0]);
   if (!points.ok()) return ReportError(points.status(), ctx);
-  auto diagram = tda::ComputeRips(points->values, points->n, points->dim, *options);
+  Result<tda::Diagram> diagram = Status::Internal("not computed");
+  if (epsilon > 0) {
+    auto approx = tda::ComputeApproximateRips(points->values, points->n, points->dim, *options, epsilon);
+    if (!approx.ok()) return ReportError(approx.status().WithContext(args.positional[0]), ctx);
+    diagram = std::move(approx->diagram);
+  } else {
+    diagram = tda::ComputeRips(points->values, points->n, points->dim, *options);
+  }
   if (!diagram.ok()) return ReportError(diagram.status().WithContext(args.positional[0]), ctx);
   std::vector<float> entropy = tda::PersistentEntropy(*diagram);
   std::string bytes;
@@ -64,9 +87,15 @@ int PhCommand(const ParsedArgs& args, Context& ctx) {
   } else if (*format == "json") {
     nlohmann::json j = {{"points", points->n}, {"dimension", points->dim}};
     j.update(DiagramJson(*diagram, entropy));
+    // null: exact; a number: the ε of an approximate diagram (--approximate).
+    j["approximation_epsilon"] = epsilon > 0 ? nlohmann::json(epsilon) : nlohmann::json(nullptr);
     bytes = j.dump() + "\n";
   } else {
     bytes = DiagramText(*diagram, entropy);
+    if (epsilon > 0) {
+      bytes = "# approximate: sparse Rips, epsilon " + FormatValue(static_cast<float>(epsilon)) +
+              " (each bar within a factor 1+epsilon of the exact diagram's)\n" + bytes;
+    }
   }
   Status written = WriteCommandOutput(ctx, bytes, *format == "npz", *format, output);
   return written.ok() ? kExitOk : ReportError(written, ctx);
@@ -141,6 +170,8 @@ std::vector<CommandSpec> TdaCommands() {
       {"threshold", "X", "largest simplex diameter (default: the enclosing radius)"},
       {"threads", "N", "worker threads (default 1); the result does not depend on it"},
       {"modulus", "P", "coefficients in Z/P, P a prime < 256 (default 2)"},
+      {"approximate", "EPS", "sparse Rips: every bar within a factor 1+EPS of the exact one, 0 < EPS ≤ 10"},
+      {"memory-limit", "GIB", "refuse inputs whose distance matrix and edge table need more (default 16)"},
       {"format", "F", "text (default), json or npz"},
       {"output", "FILE", "write to FILE instead of standard output (npz: needed on a terminal)"},
   };
@@ -150,7 +181,11 @@ std::vector<CommandSpec> TdaCommands() {
       "dimension, then '<d> <birth> <death>' per bar, death 'inf' for an essential class (as\n"
       "`run diagram` prints). JSON: {\"points\", \"dimension\", \"dimensions\": [{\"dim\", \"bars\":\n"
       "[[birth, death or null]], \"entropy\"}]}. The npz format is the database's diagram blob\n"
-      "(dgms_0.., dgms_count, entropy; numpy.load reads it), also what `run diagram --format npz` writes.";
+      "(dgms_0.., dgms_count, entropy; numpy.load reads it), also what `run diagram --format npz` writes.\n"
+      "--approximate EPS computes a sparse Rips filtration (Sheehy; Cavanna-Jahanseir-Sheehy):\n"
+      "on a log scale its diagram is within bottleneck distance ln(1+EPS) of the exact one\n"
+      "(docs/TDA.md). It saves time on clouds of low intrinsic dimension; the text output then\n"
+      "starts with a '# approximate' line and the JSON has approximation_epsilon.";
   ph.run = PhCommand;
 
   CommandSpec distance;

@@ -25,9 +25,16 @@ bool IsPrime(int p) {
   return true;
 }
 
-std::string GiB(double bytes) {
+// "16.8 GiB", "95.4 MiB" or "4000 bytes".
+std::string Bytes(double bytes) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / double(size_t{1} << 30));
+  if (bytes >= double(size_t{1} << 30)) {
+    std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / double(size_t{1} << 30));
+  } else if (bytes >= double(size_t{1} << 20)) {
+    std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / double(size_t{1} << 20));
+  } else {
+    std::snprintf(buf, sizeof buf, "%.0f bytes", bytes);
+  }
   return buf;
 }
 
@@ -73,14 +80,14 @@ Status ValidateRipsOptions(const RipsOptions& o, size_t n) {
   if (n > kMaxIndexablePoints || need > o.memory_limit_bytes) {
     const double nn = static_cast<double>(n);
     std::string parts = "the " + std::to_string(n) + " × " + std::to_string(n) +
-                        " distance matrix " + GiB(4.0 * nn * nn);
+                        " distance matrix " + Bytes(4.0 * nn * nn);
     if (o.maxdim >= 1) {
-      parts += " and the edge table " + GiB((n > 65535 ? 4.0 : 2.0) * nn * (nn - 1) / 2);
+      parts += " and the edge table " + Bytes((n > 65535 ? 4.0 : 2.0) * nn * (nn - 1) / 2);
     }
     return Status::InvalidArgument(
-        "n: " + std::to_string(n) + " points need at least " + GiB(static_cast<double>(need)) +
+        "n: " + std::to_string(n) + " points need at least " + Bytes(static_cast<double>(need)) +
         " for persistence up to H" + std::to_string(o.maxdim) + " (" + parts +
-        "), more than the memory limit of " + GiB(static_cast<double>(o.memory_limit_bytes)) +
+        "), more than the memory limit of " + Bytes(static_cast<double>(o.memory_limit_bytes)) +
         "; subsample the cloud or raise the limit");
   }
   internal::BinomialTable binomial(static_cast<int64_t>(n), o.maxdim + 2);
