@@ -97,9 +97,10 @@ void Encode(RunStepItemResult& r, const RunStepItem& item, const ExperimentOptio
 }  // namespace
 
 void InvokeWithBisection(models::GenAIModel& model, std::span<const RunStepItem> items,
-                         std::vector<std::optional<models::Payload>>& outputs, std::vector<std::string>& errors,
-                         std::atomic<int64_t>* model_ns) {
+                         std::vector<std::optional<models::Payload>>& outputs, std::vector<ItemCall>& calls,
+                         std::vector<std::string>& errors, std::atomic<int64_t>* model_ns) {
   outputs.assign(items.size(), std::nullopt);
+  calls.assign(items.size(), ItemCall{});
   errors.assign(items.size(), "");
   // Ranges still to try, each as [begin, end): a failing range of two or more is split.
   std::vector<std::pair<size_t, size_t>> todo{{0, items.size()}};
@@ -107,9 +108,14 @@ void InvokeWithBisection(models::GenAIModel& model, std::span<const RunStepItem>
     auto [begin, end] = todo.back();
     todo.pop_back();
     std::vector<models::Payload> out;
+    const std::string started = NowIso();
     Status s = InvokeOnce(model, items.subspan(begin, end - begin), out, model_ns);
+    const std::string completed = NowIso();
     if (s.ok()) {
-      for (size_t i = begin; i < end; ++i) outputs[i] = std::move(out[i - begin]);
+      for (size_t i = begin; i < end; ++i) {
+        outputs[i] = std::move(out[i - begin]);
+        calls[i] = {started, completed, static_cast<int64_t>(end - begin), static_cast<int64_t>(i - begin)};
+      }
       continue;
     }
     if (end - begin == 1) {
@@ -233,20 +239,19 @@ Result<RunStepOutput> RunsStage::Run(const RunStepUnit& unit, ExecuteContext& ct
   std::vector<const RunStepItem*> items;
   for (const auto& batch : unit.batches) {
     std::vector<std::optional<models::Payload>> outputs;
+    std::vector<ItemCall> calls;
     std::vector<std::string> errors;
     auto model = ctx.registry.GetGenAI(batch.model);
-    const std::string started = NowIso();
     if (model.ok()) {
       const RunStepItem& first = batch.items.front();
       // Backends that retry log each attempt; this says which step and runs it was for.
       LogScope scope("step " + std::to_string(first.sequence_number) + " " + batch.model + " batch of " +
                      std::to_string(batch.items.size()) + " runs from " + first.run_id);
-      InvokeWithBisection(**model, batch.items, outputs, errors, ctx.model_ns);
+      InvokeWithBisection(**model, batch.items, outputs, calls, errors, ctx.model_ns);
     } else {
       outputs.assign(batch.items.size(), std::nullopt);
       errors.assign(batch.items.size(), model.status().ToString());
     }
-    const std::string completed = NowIso();
     for (size_t i = 0; i < batch.items.size(); ++i) {
       const RunStepItem& item = batch.items[i];
       RunStepItemResult r;
@@ -262,8 +267,8 @@ Result<RunStepOutput> RunsStage::Run(const RunStepUnit& unit, ExecuteContext& ct
         rec.model = batch.model;
         rec.seed = item.seed;
         rec.input_invocation_id = item.input_invocation_id;
-        rec.started_at = started;
-        rec.completed_at = completed;
+        rec.started_at = calls[i].started_at;
+        rec.completed_at = calls[i].completed_at;
       }
       out.items.push_back(std::move(r));
       items.push_back(&item);

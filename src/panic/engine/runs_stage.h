@@ -74,11 +74,19 @@ struct RunStepOutput {
   bool release = false;
 };
 
+// The model call that produced an item: every item of one call shares its start and end;
+// batch_size and batch_position (0-based) let a per-item cost be derived from them.
+struct ItemCall {
+  std::string started_at, completed_at;
+  int64_t batch_size = 0;
+  int64_t batch_position = 0;
+};
+
 // Calls `model` on the items, splitting a failing batch in halves until the failing items
-// stand alone; fills one result per item (output or error). Pure: models only.
+// stand alone; fills one result per item (output and its call, or error). Pure: models only.
 void InvokeWithBisection(models::GenAIModel& model, std::span<const RunStepItem> items,
-                         std::vector<std::optional<models::Payload>>& outputs, std::vector<std::string>& errors,
-                         std::atomic<int64_t>* model_ns);
+                         std::vector<std::optional<models::Payload>>& outputs, std::vector<ItemCall>& calls,
+                         std::vector<std::string>& errors, std::atomic<int64_t>* model_ns);
 
 class RunsStage : public TypedStage<RunStepUnit, RunStepOutput> {
  public:
