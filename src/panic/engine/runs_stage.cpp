@@ -25,15 +25,12 @@ int BatchCap(const models::ModelInfo& info, const ExperimentOptions& options) {
 }
 
 // One model call on the items; the error that makes the whole call unusable, or OK.
-Status InvokeOnce(models::GenAIModel& model, std::span<const RunStepItem> items, std::vector<models::Payload>& out,
+Status InvokeOnce(models::GenAIModel& model, std::span<const RunStepItem> items,
+                  std::span<const models::Payload> inputs, std::vector<models::Payload>& out,
                   std::atomic<int64_t>* model_ns) {
   const models::ModelInfo& info = model.info();
-  std::vector<models::Payload> inputs;
   std::vector<int64_t> seeds;
-  for (const auto& item : items) {
-    inputs.push_back(item.input);
-    seeds.push_back(item.seed);
-  }
+  for (const auto& item : items) seeds.push_back(item.seed);
   Result<std::vector<models::Payload>> outputs = Status::Internal("not called");
   {
     const auto start = std::chrono::steady_clock::now();
@@ -97,7 +94,7 @@ void Encode(RunStepItemResult& r, const RunStepItem& item, const ExperimentOptio
 }  // namespace
 
 void InvokeWithBisection(models::GenAIModel& model, std::span<const RunStepItem> items,
-                         std::vector<std::optional<models::Payload>>& outputs, std::vector<ItemCall>& calls,
+                         std::span<const models::Payload> inputs, std::vector<std::optional<models::Payload>>& outputs, std::vector<ItemCall>& calls,
                          std::vector<std::string>& errors, std::atomic<int64_t>* model_ns) {
   outputs.assign(items.size(), std::nullopt);
   calls.assign(items.size(), ItemCall{});
@@ -109,7 +106,7 @@ void InvokeWithBisection(models::GenAIModel& model, std::span<const RunStepItem>
     todo.pop_back();
     std::vector<models::Payload> out;
     const std::string started = NowIso();
-    Status s = InvokeOnce(model, items.subspan(begin, end - begin), out, model_ns);
+    Status s = InvokeOnce(model, items.subspan(begin, end - begin), inputs.subspan(begin, end - begin), out, model_ns);
     const std::string completed = NowIso();
     if (s.ok()) {
       for (size_t i = begin; i < end; ++i) {
@@ -166,7 +163,12 @@ Result<StagePlan> RunsStage::Plan(StageContext& ctx) {
 
 Status RunsStage::LoadChunk(StageContext& ctx, std::vector<std::string>& complete_at_length) {
   Group& g = groups_.front();
-  const size_t end = std::min(g.runs.size(), g.next + kMaxActiveRuns);
+  size_t chunk = kChunkRuns;
+  for (const auto& name : g.network) {
+    const models::ModelInfo* info = ctx.registry.Find(name);
+    if (info && BatchCap(*info, ctx.options) > 0) chunk = std::max(chunk, static_cast<size_t>(BatchCap(*info, ctx.options)));
+  }
+  const size_t end = std::min(g.runs.size(), g.next + chunk);
   for (; g.next < end; ++g.next) {
     PANIC_ASSIGN_OR_RETURN(RunState s, LoadRunState(ctx.store, g.runs[g.next], ctx.options.loop_detection));
     // A run whose stored steps already reach max_length (a crash between its last step and
@@ -176,16 +178,19 @@ Status RunsStage::LoadChunk(StageContext& ctx, std::vector<std::string>& complet
       continue;
     }
     active_.push_back(std::move(s));
+    g.runs[g.next] = store::RunRecord{};  // active_ holds it now
   }
   index_.clear();
   for (size_t i = 0; i < active_.size(); ++i) index_[active_[i].run.id] = i;
   return Status::Ok();
 }
 
-RunStepUnit RunsStage::StepUnit(const StageContext& ctx) const {
+RunStepUnit RunsStage::StepUnit(const StageContext& ctx) {
   // Runs may stand at different steps after a crash, so group by the model each needs.
-  std::map<std::string, std::vector<const RunState*>> by_model;
-  for (const auto& s : active_) {
+  // Inputs are moved into the unit: a run's next input is replaced by its output when the
+  // unit commits, and a run whose item fails leaves active_.
+  std::map<std::string, std::vector<RunState*>> by_model;
+  for (auto& s : active_) {
     const auto& net = s.run.network;
     by_model[net[static_cast<size_t>(s.next_sequence) % net.size()]].push_back(&s);
   }
@@ -195,11 +200,12 @@ RunStepUnit RunsStage::StepUnit(const StageContext& ctx) const {
     const int cap = info ? BatchCap(*info, ctx.options) : 0;
     const size_t size = cap > 0 ? static_cast<size_t>(cap) : states.size();
     for (size_t begin = 0; begin < states.size(); begin += size) {
-      RunStepBatch batch{model, {}};
+      RunStepBatch batch{model, {}, {}};
       for (size_t i = begin; i < std::min(states.size(), begin + size); ++i) {
-        const RunState& s = *states[i];
-        batch.items.push_back(RunStepItem{s.run.id, s.run.seed, s.next_sequence, s.last_invocation_id, s.next_input,
+        RunState& s = *states[i];
+        batch.items.push_back(RunStepItem{s.run.id, s.run.seed, s.next_sequence, s.last_invocation_id,
                                           s.detects_loops(ctx.options.loop_detection)});
+        batch.inputs.push_back(std::move(s.next_input));
       }
       unit.batches.push_back(std::move(batch));
     }
@@ -247,7 +253,7 @@ Result<RunStepOutput> RunsStage::Run(const RunStepUnit& unit, ExecuteContext& ct
       // Backends that retry log each attempt; this says which step and runs it was for.
       LogScope scope("step " + std::to_string(first.sequence_number) + " " + batch.model + " batch of " +
                      std::to_string(batch.items.size()) + " runs from " + first.run_id);
-      InvokeWithBisection(**model, batch.items, outputs, calls, errors, ctx.model_ns);
+      InvokeWithBisection(**model, batch.items, batch.inputs, outputs, calls, errors, ctx.model_ns);
     } else {
       outputs.assign(batch.items.size(), std::nullopt);
       errors.assign(batch.items.size(), model.status().ToString());

@@ -7,8 +7,10 @@
 // group (models are released: a release point, where following stages may run for the
 // group's stopped runs).
 //
-// Memory is O(chunk), not O(runs): a group's runs are loaded kMaxActiveRuns at a time and
-// each chunk advances to its end before the next one is loaded.
+// Memory is O(chunk), not O(runs): a group's runs are loaded a chunk at a time (kChunkRuns,
+// or the largest batch cap of the network's models when that is larger) and each chunk
+// advances to its end before the next one is loaded. A chunk holds one input per run (a
+// 256×256 image is 192 KiB), moved into the unit rather than copied.
 //
 // Invariants that make kill -9 + resume exact:
 //  - a run's state is a pure function of its committed invocations (its last output
@@ -33,8 +35,8 @@
 
 namespace panic::engine {
 
-// Runs advanced together at most (a chunk of a network group).
-inline constexpr size_t kMaxActiveRuns = 1024;
+// Runs advanced together (a chunk of a network group), unless a model's batch cap is larger.
+inline constexpr size_t kChunkRuns = 256;
 
 // One run's next step, as the model call needs it (plain data).
 struct RunStepItem {
@@ -42,14 +44,14 @@ struct RunStepItem {
   int64_t seed = -1;
   int64_t sequence_number = 0;
   std::optional<std::string> input_invocation_id;
-  models::Payload input;
   bool detects_loops = false;
 };
 
-// One model call.
+// One model call: the items and their inputs (parallel, so a call takes a span of them).
 struct RunStepBatch {
   std::string model;
   std::vector<RunStepItem> items;
+  std::vector<models::Payload> inputs;
 };
 
 // A lockstep step (batches), or the completion of runs already at their length, or the
@@ -85,6 +87,7 @@ struct ItemCall {
 // Calls `model` on the items, splitting a failing batch in halves until the failing items
 // stand alone; fills one result per item (output and its call, or error). Pure: models only.
 void InvokeWithBisection(models::GenAIModel& model, std::span<const RunStepItem> items,
+                         std::span<const models::Payload> inputs,
                          std::vector<std::optional<models::Payload>>& outputs, std::vector<ItemCall>& calls,
                          std::vector<std::string>& errors, std::atomic<int64_t>* model_ns);
 
@@ -107,7 +110,7 @@ class RunsStage : public TypedStage<RunStepUnit, RunStepOutput> {
     size_t next = 0;                     // first run not loaded yet
   };
   Status LoadChunk(StageContext& ctx, std::vector<std::string>& complete_at_length);
-  RunStepUnit StepUnit(const StageContext& ctx) const;
+  RunStepUnit StepUnit(const StageContext& ctx);
 
   std::deque<Group> groups_;
   std::vector<RunState> active_;
