@@ -120,6 +120,13 @@ TEST(RunsStageTest, MaxBatchSplitsCalls) {
   std::string id = f.Create(Config("[-1, -1]", 2, R"({"loop_detection": "off", "max_batch": {"LengthT2I": 4}})"));
   ASSERT_TRUE(f.Execute(id).ok());
   EXPECT_EQ(f.t2i->batch_sizes, (std::vector<size_t>{4, 2}));
+  // Each invocation records its call: size and place; the items of a call share its times.
+  auto calls = panic::testing::RunShell(
+      "sqlite3 " + f.dir.File("t.db") +
+      " \"SELECT batch_size, group_concat(batch_position, ','), count(DISTINCT started_at || completed_at) FROM "
+      "(SELECT * FROM invocations WHERE sequence_number = 0 ORDER BY batch_position) GROUP BY started_at, "
+      "completed_at, batch_size ORDER BY batch_size DESC\"");
+  EXPECT_EQ(calls.out, "4|0,1,2,3|1\n2|0,1|1\n") << calls.err;
 }
 
 // The trajectory the models must produce, by iterating them in the test, stopping at

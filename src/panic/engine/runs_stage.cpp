@@ -275,6 +275,8 @@ Result<RunStepOutput> RunsStage::Run(const RunStepUnit& unit, ExecuteContext& ct
         rec.input_invocation_id = item.input_invocation_id;
         rec.started_at = calls[i].started_at;
         rec.completed_at = calls[i].completed_at;
+        rec.batch_size = calls[i].batch_size;
+        rec.batch_position = calls[i].batch_position;
       }
       out.items.push_back(std::move(r));
       items.push_back(&item);
