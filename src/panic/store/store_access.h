@@ -9,7 +9,7 @@ namespace panic::store {
 
 class StoreAccess {
  public:
-  static SqliteDb& Db(Store& store) { return *store.db_; }
+  static SqliteDb& Db(Store& store) { return store.database(); }
 };
 
 }  // namespace panic::store
