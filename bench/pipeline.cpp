@@ -72,8 +72,7 @@ int main(int argc, char** argv) {
   auto id = engine::CreateExperiment(**store, cfg);
   if (!id.ok()) return 1;
   engine::PipelineOptions options;
-  options.stages = {engine::Stage::kRuns};
-  if (stages == "all") options.stages = {engine::Stage::kRuns, engine::Stage::kEmbeddings, engine::Stage::kDiagrams};
+  if (stages != "all") options.stages = {"runs"};
   options.threads = threads;
   auto t0 = std::chrono::steady_clock::now();
   auto result = engine::ExecuteExperiment(**store, models::ModelRegistry::Default(), *id, options);
@@ -84,21 +83,14 @@ int main(int argc, char** argv) {
   }
   std::printf("runs stage: %d networks x %d seeds x %d prompts, max_length %d, loops %s, sync %s, %d threads\n",
               networks, seeds, prompts, max_length, loops.c_str(), sync.c_str(), threads);
-  auto outside = [](const engine::StageTiming& t) {
-    return t.wall_s > 0 ? 100.0 * (1.0 - (t.model_s + t.kernel_s) / t.wall_s) : 0.0;
-  };
-  const auto& r = *result;
-  std::printf("runs:       %lld invocations in %.3f s = %.0f/s; in models %.3f s, outside %.1f%%\n",
-              static_cast<long long>(r.invocations_written), r.runs_timing.wall_s,
-              r.invocations_written / r.runs_timing.wall_s, r.runs_timing.model_s, outside(r.runs_timing));
-  if (stages == "all") {
-    std::printf("embeddings: %lld in %.3f s = %.0f/s; in models %.3f s, outside %.1f%%\n",
-                static_cast<long long>(r.embeddings_written), r.embeddings_timing.wall_s,
-                r.embeddings_written / r.embeddings_timing.wall_s, r.embeddings_timing.model_s,
-                outside(r.embeddings_timing));
-    std::printf("diagrams:   %lld in %.3f s = %.2f/s; in kernel %.3f s, outside %.1f%%\n",
-                static_cast<long long>(r.diagrams_written), r.diagrams_timing.wall_s,
-                r.diagrams_written / r.diagrams_timing.wall_s, r.diagrams_timing.kernel_s, outside(r.diagrams_timing));
+  // Wall time of each stage excludes the passes of the stages that followed its runs.
+  for (const auto& r : result->stages) {
+    if (!r.ran) continue;
+    const auto& t = r.timing;
+    const double outside = t.wall_s > 0 ? 100.0 * (1.0 - (t.model_s + t.kernel_s) / t.wall_s) : 0.0;
+    std::printf("%-11s %lld %s in %.3f s = %.2f/s; in models %.3f s, in kernel %.3f s, outside %.1f%%\n",
+                (r.name + ":").c_str(), static_cast<long long>(r.written), r.unit.c_str(), t.wall_s,
+                t.wall_s > 0 ? r.written / t.wall_s : 0.0, t.model_s, t.kernel_s, outside);
   }
   std::printf("total %.3f s, db %.1f MiB\n", s, std::filesystem::file_size(db) / 1048576.0);
   return 0;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <thread>
 
@@ -253,6 +254,33 @@ bool WaitForInvocations(const std::string& db, int64_t n, int pid) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return false;
+}
+
+TEST(ExperimentCliTest, AConfigBeyondTheSizeLimitsIsRefusedBeforeAnythingIsWritten) {
+  TempDir dir;
+  std::vector<std::string> prompts;
+  for (int p = 0; p < 1000; ++p) prompts.push_back("prompt " + std::to_string(p));
+  // 1 network × 1001 seeds × 1000 prompts = 1 001 000 runs, over the 1 000 000 limit.
+  std::string cfg = WriteConfig(dir, "big.json", {{"networks", Nets({{"DummyT2I", "DummyI2T"}})},
+                                                  {"seed_count", 1001},
+                                                  {"prompts", prompts},
+                                                  {"embedding_models", {"DummyText"}},
+                                                  {"max_length", 2}});
+  auto r = RunCli({"--db", dir.File("big.db"), "experiment", "run", cfg});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("1 networks × 1001 seeds × 1000 prompts is more than 1000000 runs"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.File("big.db"))) << "nothing may be written";
+  // Prompts stored once per run: 10 seeds × 1 prompt of 30 MiB = 300 MiB > 256 MiB.
+  std::string huge = WriteConfig(dir, "huge.json", {{"networks", Nets({{"DummyT2I", "DummyI2T"}})},
+                                                    {"seed_count", 10},
+                                                    {"prompts", {std::string(30 << 20, 'a')}},
+                                                    {"embedding_models", {"DummyText"}},
+                                                    {"max_length", 2}});
+  r = RunCli({"--db", dir.File("big.db"), "experiment", "run", huge});
+  EXPECT_EQ(r.exit_code, 2) << r.err.substr(0, 300);
+  EXPECT_NE(r.err.find("exceed 256 MiB"), std::string::npos) << r.err.substr(0, 300);
+  EXPECT_FALSE(std::filesystem::exists(dir.File("big.db")));
 }
 
 TEST(ExperimentCliTest, KillNineAndResumeEqualsUninterrupted) {

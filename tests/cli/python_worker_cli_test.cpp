@@ -51,7 +51,7 @@ TEST(PythonWorkerCliTest, ExperimentRunsThroughTheWorkerAndSurvivesACrash) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto out = nlohmann::json::parse(r.out);
   EXPECT_TRUE(out["completed"].get<bool>());
-  EXPECT_EQ(out["runs_failed"], 0);
+  EXPECT_EQ(out["stages"]["runs"]["failed"], 0);
   EXPECT_NE(r.err.find("attempt 1/3 failed"), std::string::npos) << r.err;
   // One I2T batch per I2T step (both runs advance in lockstep), plus the one retried batch.
   auto steps = testing::RunShell("sqlite3 " + dir.File("x.db") +

@@ -63,4 +63,34 @@ class RedI2T : public models::GenAIModel {
   models::ModelInfo info_;
 };
 
+// Text → a 4-value vector of its length and bytes; a call fails (as a batch) while any of
+// its inputs is in `fail_texts` and `failing` is set.
+class FlakyTextEmbedding : public models::EmbeddingModel {
+ public:
+  FlakyTextEmbedding()
+      : info_{"FlakyText", models::ModelKind::kTextEmbedding, models::Modality::kText, models::Modality::kText, 4,
+              "test", "", 0} {}
+  const models::ModelInfo& info() const override { return info_; }
+  Result<std::vector<std::vector<float>>> EmbedBatch(std::span<const models::Payload> in) override {
+    ++calls;
+    std::vector<std::vector<float>> out;
+    for (const auto& p : in) {
+      const auto& text = std::get<std::string>(p);
+      if (failing && fail_texts.count(text)) return Status::ModelFailed("FlakyText: injected failure");
+      out.push_back(Apply(text));
+    }
+    return out;
+  }
+  static std::vector<float> Apply(const std::string& text) {
+    return {static_cast<float>(text.size()), static_cast<float>(text.empty() ? 0 : text[0]),
+            static_cast<float>(text.empty() ? 0 : text.back()), 1.0f};
+  }
+  std::atomic<bool> failing{false};
+  std::set<std::string> fail_texts;
+  std::atomic<int> calls{0};
+
+ private:
+  models::ModelInfo info_;
+};
+
 }  // namespace panic::engine::testing

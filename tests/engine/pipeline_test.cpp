@@ -3,11 +3,15 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "panic/core/uuid.h"
 #include "panic/core/time.h"
 #include "panic/engine/config_validation.h"
 #include "panic/engine/diagrams_stage.h"
 #include "panic/engine/experiment_setup.h"
+#include "panic/engine/experiment_summary.h"
+#include "panic/store/run_progress.h"
 #include "panic/models/dummy/dummy_embeddings.h"
 #include "panic/store/npz_codec.h"
 #include "panic/tda/persistent_entropy.h"
@@ -64,14 +68,14 @@ TEST(PipelineTest, CountsOfEmbeddingsAndDiagramsAreExact) {
   EXPECT_EQ(p.Scalar("SELECT count(*) FROM embeddings WHERE embedding_model = 'DummyVision'"), image);
   EXPECT_EQ(p.Scalar("SELECT count(*) FROM embeddings e JOIN invocations i ON i.id = e.invocation_id "
                      "WHERE (e.embedding_model LIKE 'DummyText%') != (i.type = 'text')"), 0);
-  EXPECT_EQ(r.embeddings_written, 2 * text + image);
+  EXPECT_EQ(r.written("embeddings"), 2 * text + image);
   EXPECT_EQ(p.Scalar("SELECT count(*) FROM embeddings WHERE length(vector) != 768 * 4"), 0);
   // Every run has ≥ 2 points per model here (max_length 40), so runs × models diagrams.
   EXPECT_EQ(p.Scalar("SELECT count(*) FROM persistence_diagrams WHERE diagram_data IS NOT NULL"), 8 * 3);
-  EXPECT_EQ(r.diagrams_written, 24);
+  EXPECT_EQ(r.written("diagrams"), 24);
   // Running again computes nothing.
   PipelineResult again = p.Execute(id);
-  EXPECT_EQ(again.invocations_written + again.embeddings_written + again.diagrams_written, 0);
+  EXPECT_EQ(again.written("runs") + again.written("embeddings") + again.written("diagrams"), 0);
   EXPECT_TRUE(again.completed);
 }
 
@@ -158,26 +162,26 @@ TEST(PipelineTest, OnePointGetsNoDiagramAndNoError) {
   EXPECT_TRUE(r.completed);
   EXPECT_EQ(p.Scalar("SELECT count(*) FROM embeddings"), 1);  // the single image
   EXPECT_EQ(p.Scalar("SELECT count(*) FROM persistence_diagrams"), 0);
-  EXPECT_EQ(r.diagrams_failed, 0);
+  EXPECT_EQ(r.failed("diagrams"), 0);
 }
 
 TEST(PipelineTest, StagesCanBeRunOneAtATime) {
   Pipeline p;
   std::string id = p.Create(kConfig);
   PipelineOptions runs_only;
-  runs_only.stages = {Stage::kRuns};
+  runs_only.stages = {"runs"};
   PipelineResult r = p.Execute(id, runs_only);
   EXPECT_FALSE(r.completed);
   EXPECT_EQ(p.Scalar("SELECT count(*) FROM embeddings"), 0);
   PipelineOptions embeddings_only;
-  embeddings_only.stages = {Stage::kEmbeddings};
+  embeddings_only.stages = {"embeddings"};
   r = p.Execute(id, embeddings_only);
-  EXPECT_GT(r.embeddings_written, 0);
+  EXPECT_GT(r.written("embeddings"), 0);
   EXPECT_EQ(p.Scalar("SELECT count(*) FROM persistence_diagrams"), 0);
   EXPECT_FALSE(r.completed);
   r = p.Execute(id);
-  EXPECT_EQ(r.embeddings_written, 0);
-  EXPECT_EQ(r.diagrams_written, 24);
+  EXPECT_EQ(r.written("embeddings"), 0);
+  EXPECT_EQ(r.written("diagrams"), 24);
   EXPECT_TRUE(r.completed);
 }
 
@@ -188,7 +192,7 @@ TEST(PipelineTest, FailedDiagramIsRecordedAndRetried) {
                                 "embedding_models": ["DummyText"], "max_length": 6,
                                 "options": {"metric": "cosine"}})");
   PipelineOptions runs_only;
-  runs_only.stages = {Stage::kRuns};
+  runs_only.stages = {"runs"};
   p.Execute(id, runs_only);
   auto runs = std::move(p.store->ListRuns(id)).value();
   std::vector<store::EmbeddingRecord> zeros;
@@ -200,8 +204,8 @@ TEST(PipelineTest, FailedDiagramIsRecordedAndRetried) {
   ASSERT_TRUE(p.store->InsertEmbeddings(zeros).ok());
   PipelineResult r = p.Execute(id);
   EXPECT_FALSE(r.completed);
-  EXPECT_EQ(r.diagrams_failed, 1);
-  EXPECT_EQ(r.diagrams_written, 1);
+  EXPECT_EQ(r.failed("diagrams"), 1);
+  EXPECT_EQ(r.written("diagrams"), 1);
   auto failed = p.store->GetDiagram(runs[0].id, "DummyText");
   ASSERT_TRUE(failed.ok());
   EXPECT_FALSE(failed->diagram_data.has_value());
@@ -210,7 +214,7 @@ TEST(PipelineTest, FailedDiagramIsRecordedAndRetried) {
   EXPECT_EQ(counts.diagram_failures.at("DummyText"), 1);
   // Resume retries it (still failing here) without duplicating rows.
   r = p.Execute(id);
-  EXPECT_EQ(r.diagrams_failed, 1);
+  EXPECT_EQ(r.failed("diagrams"), 1);
   EXPECT_EQ(p.Scalar("SELECT count(*) FROM persistence_diagrams"), 2);
 }
 
@@ -223,7 +227,7 @@ TEST(PipelineTest, NoDiagramForARunThatIsStillGrowing) {
   CancelFlag cancel{false};
   int events = 0;
   PipelineOptions runs_only;
-  runs_only.stages = {Stage::kRuns};
+  runs_only.stages = {"runs"};
   runs_only.cancel = &cancel;
   runs_only.progress = [&](const ProgressEvent&) {
     if (++events == 10) cancel = true;
@@ -231,14 +235,172 @@ TEST(PipelineTest, NoDiagramForARunThatIsStillGrowing) {
   auto first = ExecuteExperiment(*p.store, p.registry, id, runs_only);
   ASSERT_EQ(first.status().code(), StatusCode::kCancelled);
   PipelineOptions later;
-  later.stages = {Stage::kEmbeddings, Stage::kDiagrams};
+  later.stages = {"embeddings", "diagrams"};
   PipelineResult r = p.Execute(id, later);
-  EXPECT_GT(r.embeddings_written, 2);
+  EXPECT_GT(r.written("embeddings"), 2);
   EXPECT_EQ(p.Scalar("SELECT count(*) FROM persistence_diagrams"), 0) << "the run has not stopped yet";
   r = p.Execute(id);
   EXPECT_TRUE(r.completed);
   EXPECT_EQ(p.Scalar("SELECT count(*) FROM persistence_diagrams WHERE diagram_data IS NOT NULL"), 1);
   EXPECT_EQ(p.Scalar("SELECT count(*) FROM embeddings"), 20);
+}
+
+// §7 of issue 9: diagrams only from complete trajectories, however the stages are split.
+constexpr const char* kSeeded = R"({
+  "networks": [["DummyT2I", "DummyI2T"], ["DummyT2I2", "DummyI2T2"]],
+  "seeds": [1, 2, 3], "prompts": ["a red apple", "penguin"],
+  "embedding_models": ["DummyText", "DummyVision"], "max_length": 30,
+  "options": {"loop_detection": "off", "embedding_batch_size": 8}
+})";
+
+// (run_number, model) → the diagram's NPZ bytes, for the diagrams with data.
+std::map<std::pair<int64_t, std::string>, std::string> Diagrams(store::Store& store, const std::string& id) {
+  std::map<std::pair<int64_t, std::string>, std::string> out;
+  for (const auto& r : std::move(store.ListRuns(id)).value()) {
+    for (const char* m : {"DummyText", "DummyVision"}) {
+      auto d = store.GetDiagram(r.id, m);
+      if (d.ok() && d->diagram_data) out[{r.run_number, m}] = *d->diagram_data;
+    }
+  }
+  return out;
+}
+
+struct Reference {
+  Pipeline p;
+  std::string id = p.Create(kSeeded);
+  std::map<std::pair<int64_t, std::string>, std::string> diagrams;
+  Reference() {
+    EXPECT_TRUE(p.Execute(id).completed);
+    diagrams = Diagrams(*p.store, id);
+    EXPECT_EQ(diagrams.size(), 24u);
+  }
+};
+
+// Every diagram in `got` equals the reference's.
+void ExpectSubsetOfReference(const std::map<std::pair<int64_t, std::string>, std::string>& got,
+                             const Reference& ref) {
+  for (const auto& [key, blob] : got) {
+    auto it = ref.diagrams.find(key);
+    ASSERT_NE(it, ref.diagrams.end());
+    EXPECT_TRUE(it->second == blob) << "run " << key.first << " under " << key.second
+                                    << " differs from the uninterrupted reference";
+  }
+}
+
+PipelineOptions Only(std::set<std::string> stages) {
+  PipelineOptions o;
+  o.stages = std::move(stages);
+  return o;
+}
+
+TEST(PipelineTest, SeparateStagesWithAnInterruptedEmbeddingsStageGiveTheReferenceDiagrams) {
+  Reference ref;
+  Pipeline p;
+  std::string id = p.Create(kSeeded);
+  p.Execute(id, Only({"runs"}));
+  // The embeddings stage stopped part-way (Ctrl-C after a few rounds).
+  CancelFlag cancel{false};
+  int events = 0;
+  PipelineOptions embeddings = Only({"embeddings"});
+  embeddings.cancel = &cancel;
+  embeddings.progress = [&](const ProgressEvent&) {
+    if (++events == 6) cancel = true;
+  };
+  auto stopped = ExecuteExperiment(*p.store, p.registry, id, embeddings);
+  ASSERT_EQ(stopped.status().code(), StatusCode::kCancelled);
+  const int64_t partial = p.Scalar("SELECT count(*) FROM embeddings");
+  ASSERT_GT(partial, 0);
+  // The diagrams stage alone: only complete trajectories get a diagram.
+  PipelineResult r = p.Execute(id, Only({"diagrams"}));
+  EXPECT_FALSE(r.completed);
+  auto early = Diagrams(*p.store, id);
+  EXPECT_LT(early.size(), 24u);
+  ExpectSubsetOfReference(early, ref);
+  auto summary = SummarizeExperiment(*p.store, p.registry, id);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_NE(summary->status, "completed");
+  EXPECT_FALSE(summary->AllWorkDone());
+  // A full resume completes it, with the reference's diagrams.
+  r = p.Execute(id);
+  EXPECT_TRUE(r.completed);
+  EXPECT_EQ(Diagrams(*p.store, id), ref.diagrams);
+}
+
+TEST(PipelineTest, ASideProcessComputesNoDiagramFromAPartialTrajectory) {
+  Reference ref;
+  Pipeline p;
+  std::string id = p.Create(kSeeded);
+  // The main process runs part of the runs stage...
+  CancelFlag cancel{false};
+  int events = 0;
+  PipelineOptions runs = Only({"runs"});
+  runs.cancel = &cancel;
+  runs.progress = [&](const ProgressEvent&) {
+    if (++events == 12) cancel = true;
+  };
+  ASSERT_EQ(ExecuteExperiment(*p.store, p.registry, id, runs).status().code(), StatusCode::kCancelled);
+  // ...a side process (its own connection) embeds what exists...
+  auto side = std::move(store::Store::Open(p.db, store::Store::Mode::kExisting)).value();
+  ASSERT_TRUE(ExecuteExperiment(*side, p.registry, id, Only({"embeddings"})).ok());
+  // ...the runs finish...
+  p.Execute(id, Only({"runs"}));
+  // ...and the side process computes diagrams: the runs have stopped, but their later
+  // outputs have no vectors yet, so no diagram may come from what was embedded.
+  auto r = ExecuteExperiment(*side, p.registry, id, Only({"diagrams"}));
+  ASSERT_TRUE(r.ok());
+  ExpectSubsetOfReference(Diagrams(*p.store, id), ref);
+  EXPECT_FALSE(SummarizeExperiment(*p.store, p.registry, id)->AllWorkDone());
+  EXPECT_TRUE(p.Execute(id).completed);
+  EXPECT_EQ(Diagrams(*p.store, id), ref.diagrams);
+}
+
+TEST(PipelineTest, AStaleDiagramIsRecomputedAndTheExperimentIsNotCompletedMeanwhile) {
+  Pipeline p;
+  if (!store::DiagramsHaveProvenance(*p.store).value()) GTEST_SKIP() << "needs schema migration 2 (provenance)";
+  std::string id = p.Create(kSeeded);
+  ASSERT_TRUE(p.Execute(id).completed);
+  const auto reference = Diagrams(*p.store, id);
+  // As if the diagram had been computed from one point fewer (an older version's partial
+  // trajectory), and one row of an older version without provenance.
+  p.Scalar("UPDATE persistence_diagrams SET point_count = point_count - 1 WHERE rowid = (SELECT min(rowid) FROM "
+           "persistence_diagrams); SELECT 0");
+  p.Scalar("UPDATE persistence_diagrams SET point_count = NULL, last_sequence_number = NULL WHERE rowid = (SELECT "
+           "max(rowid) FROM persistence_diagrams); SELECT 0");
+  auto summary = SummarizeExperiment(*p.store, p.registry, id);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->status, "incomplete");
+  int64_t stale = 0;
+  for (const auto& s : summary->stages) {
+    for (const auto& c : s.counts) stale += c.stale;
+  }
+  EXPECT_EQ(stale, 2);
+  PipelineResult r = p.Execute(id);
+  EXPECT_EQ(r.written("diagrams"), 2);
+  EXPECT_TRUE(r.completed);
+  EXPECT_EQ(Diagrams(*p.store, id), reference);
+}
+
+TEST(PipelineTest, ExpectedDiagramsCountEveryRunNotOnlyTheStartedOnes) {
+  // "diagrams USELite: 0/8" for 16 runs after a Ctrl-C in the first network group.
+  Pipeline p;
+  std::string id = p.Create(kSeeded);  // 2 networks × 3 seeds × 2 prompts = 12 runs
+  CancelFlag cancel{false};
+  PipelineOptions runs = Only({"runs"});
+  runs.cancel = &cancel;
+  runs.progress = [&](const ProgressEvent& e) {
+    if (e.done_this_session > 0) cancel = true;
+  };
+  ASSERT_EQ(ExecuteExperiment(*p.store, p.registry, id, runs).status().code(), StatusCode::kCancelled);
+  auto summary = SummarizeExperiment(*p.store, p.registry, id);
+  ASSERT_TRUE(summary.ok());
+  ASSERT_EQ(summary->stages.size(), 3u);
+  EXPECT_EQ(summary->stages[0].counts[0].expected, 12);
+  EXPECT_EQ(summary->stages[0].counts[0].done, 0);
+  for (const auto& c : summary->stages[2].counts) {
+    EXPECT_EQ(c.expected, 12) << c.label;
+    EXPECT_EQ(c.done, 0) << c.label;
+  }
+  for (const auto& c : summary->stages[1].counts) EXPECT_EQ(c.expected, 12 * 15) << c.label;  // 15 of each type
 }
 
 }  // namespace

@@ -100,11 +100,11 @@ TEST(PythonWorkerPipelineTest, EqualsTheSameExperimentOnNativeDummies) {
   const PipelineResult ra = native.Execute(a), rb = python.Execute(b);
   EXPECT_TRUE(ra.completed);
   EXPECT_TRUE(rb.completed);
-  EXPECT_EQ(rb.invocations_written, ra.invocations_written);
-  EXPECT_EQ(rb.embeddings_written, ra.embeddings_written);
-  EXPECT_EQ(rb.diagrams_written, ra.diagrams_written);
-  EXPECT_EQ(rb.runs_failed, 0);
-  EXPECT_GT(rb.invocations_written, 0);
+  EXPECT_EQ(rb.written("runs"), ra.written("runs"));
+  EXPECT_EQ(rb.written("embeddings"), ra.written("embeddings"));
+  EXPECT_EQ(rb.written("diagrams"), ra.written("diagrams"));
+  EXPECT_EQ(rb.failed("runs"), 0);
+  EXPECT_GT(rb.written("runs"), 0);
   EXPECT_EQ(python.Sql(kRunEnds), native.Sql(kRunEnds));
   const std::string outputs = python.Sql(kSeededOutputs);
   EXPECT_FALSE(outputs.empty());
@@ -131,7 +131,7 @@ TEST(PythonWorkerPipelineTest, CompletesDespiteACrashAHangAMalformedFrameAndAnEx
   native.Execute(a);
   const PipelineResult r = python.Execute(b);
   EXPECT_TRUE(r.completed);
-  EXPECT_EQ(r.runs_failed, 0);
+  EXPECT_EQ(r.failed("runs"), 0);
   // Every fault fired once, and the worker was replaced for the crash, hang and malformed frame.
   for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(panic::testing::ReadFile(state.File("fault-" + std::to_string(i) + ".count")).empty(), false) << i;
@@ -154,7 +154,7 @@ TEST(PythonWorkerPipelineTest, BatchesThatRunOutOfMemoryAreHalvedWithTheSameOutp
   native.Execute(a);
   const PipelineResult r = python.Execute(b);
   EXPECT_TRUE(r.completed);
-  EXPECT_EQ(r.runs_failed, 0);
+  EXPECT_EQ(r.failed("runs"), 0);
   EXPECT_EQ(python.worker->FittedBatch("PyDummyT2I"), 1);
   EXPECT_EQ(python.worker->FittedBatch("PyDummyText"), 2);
   EXPECT_EQ(python.worker->starts(), 1) << "out of memory must not replace the worker";
@@ -171,7 +171,7 @@ TEST(PythonWorkerPipelineTest, EmptyCaptionsAreStoredEmbeddedAndDetectedAsALoop)
   const std::string id = python.Create(Config("PyDummyT2I", "PyDummyI2T", "PyDummyText", "PyDummyVision", "[5, -1]", 9));
   const PipelineResult r = python.Execute(id);
   EXPECT_TRUE(r.completed);
-  EXPECT_EQ(r.runs_failed, 0);
+  EXPECT_EQ(r.failed("runs"), 0);
   // Seeded: prompt → image → "" → image of "" → "" again: a loop of length 2 at step 3.
   EXPECT_EQ(python.Sql("SELECT DISTINCT stop_reason || ' ' || loop_length FROM runs WHERE seed = 5"), "duplicate 2\n");
   EXPECT_EQ(python.Scalar("SELECT max(sequence_number) FROM invocations i JOIN runs r ON r.id = i.run_id WHERE r.seed = 5"), 3);
@@ -243,7 +243,7 @@ TEST(PythonWorkerPipelineTest, PersistentErrorFailsOnlyItsRunsAndResumeFinishesT
       Config("PyDummyT2I", "PyDummyI2T", "PyDummyText", "PyDummyVision", "[7, 8, 9]", 8, R"({"max_batch": {"PyDummyI2T": 1}})"));
   const PipelineResult r = python.Execute(id);
   EXPECT_FALSE(r.completed);
-  EXPECT_EQ(r.runs_failed, 2);  // seed 7 with each of the two prompts
+  EXPECT_EQ(r.failed("runs"), 2);  // seed 7 with each of the two prompts
   EXPECT_EQ(python.Scalar("SELECT count(*) FROM runs WHERE stop_reason = 'failed' AND seed = 7"), 2);
   EXPECT_EQ(python.Scalar("SELECT count(*) FROM runs WHERE stop_reason = 'failed'"), 2);
   EXPECT_EQ(python.Scalar("SELECT count(*) FROM runs WHERE stop_reason IS NOT NULL AND stop_reason != 'failed'"), 4);
@@ -256,7 +256,7 @@ TEST(PythonWorkerPipelineTest, PersistentErrorFailsOnlyItsRunsAndResumeFinishesT
   python.SetSettings(healthy);
   const PipelineResult again = python.Execute(id);
   EXPECT_TRUE(again.completed);
-  EXPECT_EQ(again.runs_failed, 0);
+  EXPECT_EQ(again.failed("runs"), 0);
   EXPECT_EQ(python.Scalar("SELECT count(*) FROM runs WHERE stop_reason = 'failed'"), 0);
 }
 

@@ -25,6 +25,7 @@ struct Fixture {
   models::ModelRegistry registry;
   std::shared_ptr<LengthT2I> t2i = std::make_shared<LengthT2I>();
   std::shared_ptr<RedI2T> i2t = std::make_shared<RedI2T>();
+  std::shared_ptr<testing::FlakyTextEmbedding> flaky = std::make_shared<testing::FlakyTextEmbedding>();
 
   Fixture() {
     store = std::move(store::Store::Open(dir.File("t.db"), store::Store::Mode::kCreate)).value();
@@ -33,6 +34,10 @@ struct Fixture {
     auto i = i2t;
     registry.RegisterGenAI(t2i->info(), [t]() -> Result<std::shared_ptr<models::GenAIModel>> { return std::shared_ptr<models::GenAIModel>(t); });
     registry.RegisterGenAI(i2t->info(), [i]() -> Result<std::shared_ptr<models::GenAIModel>> { return std::shared_ptr<models::GenAIModel>(i); });
+    auto e = flaky;
+    registry.RegisterEmbedding(flaky->info(), [e]() -> Result<std::shared_ptr<models::EmbeddingModel>> {
+      return std::shared_ptr<models::EmbeddingModel>(e);
+    });
   }
 
   std::string Create(const std::string& json) {
@@ -87,7 +92,7 @@ TEST(RunsStageTest, LockstepOneBatchPerStepAndChains) {
   auto result = f.Execute(id);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   EXPECT_TRUE(result->completed);
-  EXPECT_EQ(result->invocations_written, 6 * 6);
+  EXPECT_EQ(result->written("runs"), 6 * 6);
   // 6 runs advance together: T2I is called at steps 0, 2, 4 with all 6 inputs.
   EXPECT_EQ(f.t2i->batch_sizes, (std::vector<size_t>{6, 6, 6}));
   for (const auto& r : f.Runs(id)) {
@@ -115,6 +120,13 @@ TEST(RunsStageTest, MaxBatchSplitsCalls) {
   std::string id = f.Create(Config("[-1, -1]", 2, R"({"loop_detection": "off", "max_batch": {"LengthT2I": 4}})"));
   ASSERT_TRUE(f.Execute(id).ok());
   EXPECT_EQ(f.t2i->batch_sizes, (std::vector<size_t>{4, 2}));
+  // Each invocation records its call: size and place; the items of a call share its times.
+  auto calls = panic::testing::RunShell(
+      "sqlite3 " + f.dir.File("t.db") +
+      " \"SELECT batch_size, group_concat(batch_position, ','), count(DISTINCT started_at || completed_at) FROM "
+      "(SELECT * FROM invocations WHERE sequence_number = 0 ORDER BY batch_position) GROUP BY started_at, "
+      "completed_at, batch_size ORDER BY batch_size DESC\"");
+  EXPECT_EQ(calls.out, "4|0,1,2,3|1\n2|0,1|1\n") << calls.err;
 }
 
 // The trajectory the models must produce, by iterating them in the test, stopping at
@@ -177,7 +189,7 @@ TEST(RunsStageTest, FailingModelFailsOnlyItsRunsAndResumeRetries) {
   auto result = f.Execute(id);
   ASSERT_TRUE(result.ok());
   EXPECT_FALSE(result->completed);
-  EXPECT_EQ(result->runs_failed, 3);
+  EXPECT_EQ(result->failed("runs"), 3);
   for (const auto& r : f.Runs(id)) {
     if (r.seed == 3) {
       EXPECT_EQ(*r.stop_reason, store::kStopFailed);
@@ -193,12 +205,109 @@ TEST(RunsStageTest, FailingModelFailsOnlyItsRunsAndResumeRetries) {
   auto resumed = f.Execute(id);
   ASSERT_TRUE(resumed.ok());
   EXPECT_TRUE(resumed->completed);
-  EXPECT_EQ(resumed->invocations_written, 3 * 7);
+  EXPECT_EQ(resumed->written("runs"), 3 * 7);
   for (const auto& r : f.Runs(id)) {
     EXPECT_EQ(*r.stop_reason, store::kStopLength);
     EXPECT_FALSE(r.error.has_value());
   }
   EXPECT_TRUE(f.store->GetExperiment(id)->completed_at.has_value());
+}
+
+TEST(RunsStageTest, BisectionFailsOnlyTheItemsThatFailOnTheirOwn) {
+  Fixture f;
+  f.i2t->fail_seeds = {3};
+  f.i2t->failing = true;
+  // No batch cap: seeds 3 and 4 share every RedI2T call, which fails as a whole.
+  std::string id = f.Create(Config("[3, 4]", 8, R"({"loop_detection": "off"})"));
+  auto result = f.Execute(id);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_FALSE(result->completed);
+  EXPECT_EQ(result->failed("runs"), 3);  // seed 3 × 3 prompts
+  for (const auto& r : f.Runs(id)) {
+    if (r.seed == 3) {
+      EXPECT_EQ(*r.stop_reason, store::kStopFailed) << r.run_number;
+      EXPECT_NE(r.error->find("injected failure"), std::string::npos);
+      EXPECT_EQ(f.Invocations(r.id).size(), 1u);
+    } else {
+      EXPECT_EQ(*r.stop_reason, store::kStopLength) << "batch-mates of a failing item complete";
+      EXPECT_EQ(f.Invocations(r.id).size(), 8u);
+    }
+  }
+  // The seed-4 outputs equal a run without any failure (bisection feeds the same inputs).
+  Fixture clean;
+  std::string clean_id = clean.Create(Config("[3, 4]", 8, R"({"loop_detection": "off"})"));
+  ASSERT_TRUE(clean.Execute(clean_id).ok());
+  auto got = f.Outputs(id), want = clean.Outputs(clean_id);
+  for (const auto& r : f.Runs(id)) {
+    if (r.seed == 4) {
+      EXPECT_EQ(got[r.run_number], want[r.run_number]) << r.run_number;
+    }
+  }
+  f.i2t->failing = false;
+  auto resumed = f.Execute(id);
+  ASSERT_TRUE(resumed.ok());
+  EXPECT_TRUE(resumed->completed);
+  EXPECT_EQ(f.Outputs(id), want);
+}
+
+TEST(RunsStageTest, EmbeddingBisectionLeavesOnlyTheFailingOutputsWithoutVectors) {
+  Fixture f;
+  const std::string cfg = R"({"networks": [["LengthT2I", "RedI2T"]], "seeds": [1, 2, 3], "prompts": ["a", "bb"],
+      "embedding_models": ["FlakyText"], "max_length": 6,
+      "options": {"loop_detection": "off", "embedding_batch_size": 16}})";
+  std::string id = f.Create(cfg);
+  // The caption the seed-2 run of prompt "a" gives at step 1 (and no other run gives).
+  const std::string bad = RedI2T::Apply(LengthT2I::Apply("a"), 2);
+  int64_t bad_count = 0, text_count = 0;
+  {
+    PipelineOptions runs_only;
+    runs_only.stages = {"runs"};
+    ASSERT_TRUE(f.Execute(id, runs_only).ok());
+    for (const auto& r : f.Runs(id)) {
+      for (const auto& inv : f.Invocations(r.id)) {
+        if (inv.type != store::OutputType::kText) continue;
+        ++text_count;
+        bad_count += inv.output_text == bad;
+      }
+    }
+  }
+  ASSERT_GT(bad_count, 0);
+  ASSERT_LT(bad_count, text_count / 2) << "pick a caption that few outputs share";
+  f.flaky->fail_texts = {bad};
+  f.flaky->failing = true;
+  auto result = f.Execute(id);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_FALSE(result->completed);
+  EXPECT_EQ(result->failed("embeddings"), bad_count);
+  EXPECT_EQ(result->written("embeddings"), text_count - bad_count);
+  // Every other output has its vector, equal to the model's; runs with a missing vector
+  // get no diagram (their trajectory is incomplete), the others do.
+  int64_t with_diagram = 0;
+  for (const auto& r : f.Runs(id)) {
+    bool complete = true;
+    auto vectors = std::move(f.store->LoadRunVectors(r.id, "FlakyText")).value();
+    size_t k = 0;
+    for (const auto& inv : f.Invocations(r.id)) {
+      if (inv.type != store::OutputType::kText) continue;
+      if (inv.output_text == bad) {
+        complete = false;
+        continue;
+      }
+      ASSERT_LT(k, vectors.size());
+      EXPECT_EQ(vectors[k++], testing::FlakyTextEmbedding::Apply(inv.output_text));
+    }
+    EXPECT_EQ(k, vectors.size());
+    auto diagram = f.store->GetDiagram(r.id, "FlakyText");
+    EXPECT_EQ(diagram.ok(), complete) << r.run_number;
+    with_diagram += diagram.ok();
+  }
+  EXPECT_EQ(result->written("diagrams"), with_diagram);
+  EXPECT_GT(with_diagram, 0);
+  f.flaky->failing = false;
+  auto resumed = f.Execute(id);
+  ASSERT_TRUE(resumed.ok());
+  EXPECT_TRUE(resumed->completed);
+  EXPECT_EQ(resumed->written("embeddings"), bad_count);
 }
 
 // Cancels after `stop_after` progress events, then resumes; the result must equal an

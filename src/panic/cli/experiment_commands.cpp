@@ -1,4 +1,5 @@
 // `experiment run|resume|list|show|delete`.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <ostream>
@@ -11,6 +12,7 @@
 #include "panic/cli/signals.h"
 #include "panic/core/experiment_config.h"
 #include "panic/core/parallel.h"
+#include "panic/engine/config_limits.h"
 #include "panic/engine/config_validation.h"
 #include "panic/engine/experiment_setup.h"
 #include "panic/engine/experiment_summary.h"
@@ -21,11 +23,26 @@ namespace panic::cli {
 namespace {
 
 
-const std::vector<OptionSpec> kExecuteOptions = {
-    {"stages", "LIST", "stages to run, comma-separated: runs,embeddings,diagrams (default: all)"},
-    {"threads", "N", "worker threads, 1..1024 (default: all cores)"},
-    {"sync", "MODE", "full (default; each step reaches the disk: power-loss safe) or normal (kill-safe, faster)"},
-};
+// The options of `run` and `resume`; the stage list comes from the stage registry.
+std::vector<OptionSpec> ExecuteOptions() {
+  const auto& stages = engine::StageRegistry::Default();
+  return {
+      {"stages", "LIST", "stages to run, comma-separated: " + stages.NameList(",") + " (default: all)"},
+      {"threads", "N", "worker threads, 1..1024 (default: all cores)"},
+      {"sync", "MODE", "full (default; each step reaches the disk: power-loss safe) or normal (kill-safe, faster)"},
+  };
+}
+
+// "  runs        advance every run ..." for the help text, from the stage registry.
+std::string StagesHelp() {
+  std::string out = "Stages, in order:\n";
+  for (const auto& info : engine::StageRegistry::Default().infos()) {
+    std::string name = info.name;
+    name.resize(std::max<size_t>(name.size() + 1, 12), ' ');
+    out += "  " + name + info.description + "\n";
+  }
+  return out;
+}
 
 constexpr int kMaxThreads = 1024;
 
@@ -39,7 +56,7 @@ struct ExecuteSettings {
 Result<ExecuteSettings> ParseExecuteSettings(const ParsedArgs& args) {
   ExecuteSettings settings;
   if (auto stages = args.Get("stages")) {
-    PANIC_ASSIGN_OR_RETURN(settings.pipeline.stages, engine::ParseStages(*stages));
+    PANIC_ASSIGN_OR_RETURN(settings.pipeline.stages, engine::StageRegistry::Default().Parse(*stages));
   }
   PANIC_ASSIGN_OR_RETURN(long long threads, args.GetInt("threads", DefaultThreads()));
   if (threads < 1 || threads > kMaxThreads) {
@@ -72,23 +89,34 @@ int Execute(store::Store& store, const std::string& experiment_id, const Execute
     return ReportError(result.status(), ctx);
   }
   if (ctx.json) {
-    PrintJson(ctx, {{"experiment_id", experiment_id},
-                    {"database", store.path()},
-                    {"invocations_written", result->invocations_written},
-                    {"runs_failed", result->runs_failed},
-                    {"embeddings_written", result->embeddings_written},
-                    {"diagrams_written", result->diagrams_written},
-                    {"diagrams_failed", result->diagrams_failed},
-                    {"completed", result->completed}});
+    nlohmann::json j = {{"experiment_id", experiment_id}, {"database", store.path()}, {"completed", result->completed}};
+    nlohmann::json stages = nlohmann::json::object();
+    for (const auto& r : result->stages) {
+      if (!r.ran) continue;
+      stages[r.name] = {{"unit", r.unit}, {"written", r.written}, {"failed", r.failed}, {"wall_s", r.timing.wall_s}};
+    }
+    j["stages"] = stages;
+    PrintJson(ctx, j);
   } else {
-    ctx.out << "experiment " << experiment_id << (result->completed ? " completed" : " stopped (incomplete)") << ": "
-            << result->invocations_written << " invocations, " << result->embeddings_written << " embeddings, "
-            << result->diagrams_written << " diagrams written\n"
+    ctx.out << "experiment " << experiment_id << (result->completed ? " completed" : " stopped (incomplete)") << ":";
+    const char* sep = " ";
+    for (const auto& r : result->stages) {
+      if (!r.ran) continue;
+      ctx.out << sep << r.written << " " << r.unit;
+      sep = ", ";
+    }
+    ctx.out << " written\n"
             << "database: " << store.path() << "\n";
   }
-  if (result->runs_failed > 0 || result->diagrams_failed > 0) {
-    ctx.err << "warning: " << Count(result->runs_failed, "run") << " and " << Count(result->diagrams_failed, "diagram")
-            << " failed; `panic-tda experiment show " << experiment_id
+  if (result->total_failed() > 0) {
+    ctx.err << "warning:";
+    const char* sep = " ";
+    for (const auto& r : result->stages) {
+      if (r.failed == 0) continue;
+      ctx.err << sep << r.failed << " " << r.name << " item(s)";
+      sep = ", ";
+    }
+    ctx.err << " failed; `panic-tda experiment show " << experiment_id
             << "` lists them and `panic-tda experiment resume " << experiment_id << "` retries them\n";
     return kExitFailure;
   }
@@ -112,7 +140,8 @@ int RunCommand(const ParsedArgs& args, Context& ctx) {
   // Everything is validated before the database is opened, so a bad config writes nothing.
   auto config = LoadExperimentConfig(target);
   if (!config.ok()) return ReportError(config.status(), ctx);
-  Status valid = engine::ValidateConfigModels(*config, models::ModelRegistry::Default());
+  Status valid = engine::ValidateConfigSize(*config);
+  if (valid.ok()) valid = engine::ValidateConfigModels(*config, models::ModelRegistry::Default());
   if (!valid.ok()) return ReportError(valid.WithContext(target), ctx);
   auto store = OpenStore(ctx, store::Store::Mode::kCreate, settings->durability);
   if (!store.ok()) return ReportError(store.status(), ctx);
@@ -176,12 +205,17 @@ nlohmann::json SummaryToJson(const engine::ExperimentSummary& s) {
                {"stop_reasons", c.stop_reasons}};
   j["invocations"] = {{"done", c.invocations}, {"expected", s.invocations_expected},
                       {"text", c.text_invocations}, {"image", c.image_invocations}};
+  // Per stage, and per embedding model for the stages that count per model.
+  nlohmann::json stages = nlohmann::json::object();
   nlohmann::json per_model = nlohmann::json::object();
-  for (const auto& m : s.models) {
-    per_model[m.model] = {{"embeddings", {{"done", m.embeddings}, {"expected", m.embeddings_expected}}},
-                          {"diagrams", {{"done", m.diagrams}, {"expected", m.diagrams_expected},
-                                        {"failed", m.diagram_failures}}}};
+  for (const auto& stage : s.stages) {
+    for (const auto& count_of : stage.counts) {
+      nlohmann::json count = {{"done", count_of.done}, {"expected", count_of.expected}, {"failed", count_of.failed}, {"stale", count_of.stale}};
+      if (count_of.label.empty()) stages[stage.info.name] = count;
+      else per_model[count_of.label][stage.info.name] = count;
+    }
   }
+  j["stages"] = stages;
   j["embedding_models_progress"] = per_model;
   j["elapsed_s"] = s.elapsed_s;
   j["eta_s"] = s.eta_s ? nlohmann::json(*s.eta_s) : nlohmann::json();
@@ -217,13 +251,16 @@ void PrintSummary(const engine::ExperimentSummary& s, std::ostream& os) {
   os << (first ? "-\n" : "\n");
   os << "invocations  " << c.invocations << "/" << s.invocations_expected << " (" << c.text_invocations << " text, "
      << c.image_invocations << " image)\n";
-  for (const auto& m : s.models) {
-    os << "embeddings   " << m.model << ": " << m.embeddings << "/" << m.embeddings_expected << "\n";
-  }
-  for (const auto& m : s.models) {
-    os << "diagrams     " << m.model << ": " << m.diagrams << "/" << m.diagrams_expected;
-    if (m.diagram_failures) os << " (" << m.diagram_failures << " failed; resume retries)";
-    os << "\n";
+  for (const auto& stage : s.stages) {
+    for (const auto& sc : stage.counts) {
+      if (sc.label.empty()) continue;  // the runs line above says it
+      std::string name = stage.info.name;
+      name.resize(std::max<size_t>(name.size() + 1, 13), ' ');
+      os << name << sc.label << ": " << sc.done << "/" << sc.expected;
+      if (sc.failed) os << " (" << sc.failed << " failed; resume retries)";
+      if (sc.stale) os << " (" << sc.stale << " stale; resume recomputes)";
+      os << "\n";
+    }
   }
   os << "elapsed      " << FormatDuration(s.elapsed_s) << "\n";
   if (s.eta_s) os << "ETA          " << FormatDuration(*s.eta_s) << "\n";
@@ -241,6 +278,9 @@ int ShowCommand(const ParsedArgs& args, Context& ctx) {
   // The same status words as `experiment list`.
   auto status = DescribeExperimentStatus(*opened->store, summary->experiment, summary->counts);
   if (!status.ok()) return ReportError(status.status(), ctx);
+  // The engine's one definition of done decides "completed": completed_at of an older
+  // version, or a diagram gone stale since, does not make it so.
+  if (status->word == "completed" && !summary->AllWorkDone()) status->word = "incomplete";
   summary->status = ctx.json ? status->word : status->Text();
   if (ctx.json) PrintJson(ctx, SummaryToJson(*summary));
   else PrintSummary(*summary, ctx.out);
@@ -281,13 +321,15 @@ int DeleteCommand(const ParsedArgs& args, Context& ctx) {
 std::vector<CommandSpec> ExperimentCommands() {
   return {
       {"experiment", "run", "create an experiment from a config file and run it (or continue an existing id)",
-       "CONFIG|ID", 1, 1, kExecuteOptions,
+       "CONFIG|ID", 1, 1, ExecuteOptions(),
        "CONFIG is a JSON file: networks, seeds (or seed_count / num_runs), prompts, embedding_models,\n"
        "max_length, options. It is validated completely before anything is written (exit 2 on error).\n"
-       "Ctrl-C stops after the current step; `experiment resume` continues.",
+       "Ctrl-C stops after the current step; `experiment resume` continues.\n" + StagesHelp(),
        RunCommand},
       {"experiment", "resume", "continue an experiment: compute whatever is missing, retry failed runs", "ID", 1, 1,
-       kExecuteOptions, "ID may be a unique prefix or 'latest'. Every option is checked before the database is written.",
+       ExecuteOptions(),
+       "ID may be a unique prefix or 'latest'. Every option is checked before the database is written.\n" +
+           StagesHelp(),
        ResumeCommand},
       {"experiment", "list", "list the experiments in the database", "", 0, 0, {},
        "STATUS: completed; running (a live process holds the experiment's writer lease); interrupted\n"

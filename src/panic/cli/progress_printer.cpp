@@ -17,8 +17,12 @@ std::string FormatDuration(double seconds) {
 }
 
 std::string ProgressPrinter::Line(const engine::ProgressEvent& e, double elapsed) const {
-  const double rate = elapsed > 0 ? e.done_this_session / elapsed : 0;
-  const int64_t left = std::max<int64_t>(0, e.total - e.done);
+  // The pipeline's rate and ETA (which covers every remaining stage); "≥" when a later
+  // stage has no measured rate yet.
+  const double rate = e.rate > 0 ? e.rate : (elapsed > 0 ? e.done_this_session / elapsed : 0);
+  const std::string eta = e.finished && !e.eta_partial && e.eta_s <= 0
+                              ? "0s"
+                              : (e.eta_s >= 0 ? (e.eta_partial ? ">" : "") + FormatDuration(e.eta_s) : "?");
   const double frac = e.total > 0 ? static_cast<double>(e.done) / e.total : 1.0;
   char buf[256];
   if (terminal_) {
@@ -28,13 +32,11 @@ std::string ProgressPrinter::Line(const engine::ProgressEvent& e, double elapsed
     bar.resize(kWidth, '-');
     std::snprintf(buf, sizeof buf, "%-10s [%s] %5.1f%% %lld/%lld %s  %.*f/s  ETA %s", e.stage.c_str(), bar.c_str(),
                   100 * frac, static_cast<long long>(e.done), static_cast<long long>(e.total), e.unit.c_str(),
-                  rate < 10 ? 2 : 0, rate,
-                  e.finished ? "0s" : (rate > 0 ? FormatDuration(left / rate).c_str() : "?"));
+                  rate < 10 ? 2 : 0, rate, eta.c_str());
   } else {
     std::snprintf(buf, sizeof buf, "%s: %lld/%lld %s (%.1f%%), %.*f/s, ETA %s", e.stage.c_str(),
                   static_cast<long long>(e.done), static_cast<long long>(e.total), e.unit.c_str(), 100 * frac,
-                  rate < 10 ? 2 : 0, rate,
-                  e.finished ? "0s" : (rate > 0 ? FormatDuration(left / rate).c_str() : "?"));
+                  rate < 10 ? 2 : 0, rate, eta.c_str());
   }
   return buf;
 }

@@ -2,31 +2,27 @@
 
 #include <algorithm>
 #include <new>
+#include <set>
 
 #include "panic/core/parallel.h"
 #include "panic/core/time.h"
 #include "panic/core/uuid.h"
+#include "panic/engine/completion.h"
 #include "panic/engine/stage_timing.h"
 #include "panic/store/npz_codec.h"
+#include "panic/store/run_progress.h"
 #include "panic/tda/persistent_entropy.h"
 
 namespace panic::engine {
 namespace {
 
-struct DiagramTask {
-  std::string run_id;
-  int64_t points = 0;
-  std::vector<std::vector<float>> vectors;
-  store::PersistenceDiagramRecord record;
-};
-
-// Computes one diagram into task.record (data or error). Never throws.
-void Compute(DiagramTask& task, const std::string& model, tda::RipsOptions rips, int threads,
-             std::atomic<int64_t>& kernel_ns) {
-  store::PersistenceDiagramRecord& r = task.record;
+// Computes one diagram (data or error). Never throws.
+store::PersistenceDiagramRecord Compute(const DiagramTask& task, tda::RipsOptions rips, int threads,
+                                        std::atomic<int64_t>* kernel_ns) {
+  store::PersistenceDiagramRecord r;
   r.id = NewUuidV7();
   r.run_id = task.run_id;
-  r.embedding_model = model;
+  r.embedding_model = task.model;
   r.started_at = NowIso();
   rips.threads = threads;
   try {
@@ -39,10 +35,10 @@ void Compute(DiagramTask& task, const std::string& model, tda::RipsOptions rips,
                                                     std::to_string(v.size()) + ")");
       points.insert(points.end(), v.begin(), v.end());
     }
-    task.vectors.clear();
     Result<tda::Diagram> diagram = Status::Internal("not computed");
     {
-      ScopedTimer timer(kernel_ns);
+      std::atomic<int64_t> unused{0};
+      ScopedTimer timer(kernel_ns ? *kernel_ns : unused);
       diagram = tda::ComputeRips(points, n, dim, rips);
     }
     if (!diagram.ok()) {
@@ -51,11 +47,12 @@ void Compute(DiagramTask& task, const std::string& model, tda::RipsOptions rips,
       r.diagram_data = store::EncodeDiagramNpz(*diagram, tda::PersistentEntropy(*diagram));
     }
   } catch (const std::bad_alloc&) {
-    r.error = "out of memory computing the diagram of " + std::to_string(task.points) + " points";
+    r.error = "out of memory computing the diagram of " + std::to_string(task.vectors.size()) + " points";
   } catch (const std::exception& e) {
     r.error = std::string("diagram failed: ") + e.what();
   }
   r.completed_at = NowIso();
+  return r;
 }
 
 }  // namespace
@@ -68,61 +65,107 @@ tda::RipsOptions RipsOptionsFor(const ExperimentOptions& options) {
   return rips;
 }
 
-Result<DiagramsStageResult> ExecuteDiagramsStage(store::Store& store, const store::ExperimentRecord& experiment,
-                                                 const ExperimentOptions& options,
-                                                 const StageOptions& stage_options) {
-  const tda::RipsOptions rips = RipsOptionsFor(options);
-  const int threads = std::max(1, stage_options.threads);
-  ProgressEvent progress{"diagrams", "diagrams", 0, 0, 0, false};
-  std::vector<std::pair<std::string, std::vector<std::pair<std::string, int64_t>>>> work;
-  for (const auto& model : experiment.embedding_models) {
-    PANIC_ASSIGN_OR_RETURN(int64_t expected, store.CountRunsWithPoints(experiment.id, model));
-    PANIC_ASSIGN_OR_RETURN(auto todo, store.ListRunsNeedingDiagram(experiment.id, model));
-    progress.total += expected;
-    progress.done += expected - static_cast<int64_t>(todo.size());
-    // Largest first, so that the big single-run batches run before the parallel tail.
-    std::stable_sort(todo.begin(), todo.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-    work.emplace_back(model, std::move(todo));
-  }
-  if (stage_options.progress) stage_options.progress(progress);
+const StageInfo& DiagramsStage::info() const {
+  static const StageInfo kInfo{"diagrams", "diagrams",
+                               "persistence diagram of each run's complete trajectory under each embedding model",
+                               true};
+  return kInfo;
+}
 
-  DiagramsStageResult result;
-  std::atomic<int64_t> kernel_ns{0};
-  for (auto& [model, todo] : work) {
-    size_t next = 0;
-    while (next < todo.size()) {
-      if (stage_options.cancel && stage_options.cancel->load()) return Status::Cancelled("interrupted");
-      const bool large = todo[next].second >= kLargeRunPoints;
-      // A round: one large run with every thread, or up to `threads` small runs.
-      std::vector<DiagramTask> round;
-      while (next < todo.size() && (round.empty() || (!large && static_cast<int>(round.size()) < threads &&
-                                                      todo[next].second < kLargeRunPoints))) {
-        DiagramTask t;
-        t.run_id = todo[next].first;
-        t.points = todo[next].second;
-        PANIC_ASSIGN_OR_RETURN(t.vectors, store.LoadRunVectors(t.run_id, model));
-        round.push_back(std::move(t));
-        ++next;
+Result<StagePlan> DiagramsStage::Plan(StageContext& ctx) {
+  todo_.clear();
+  next_ = 0;
+  PANIC_ASSIGN_OR_RETURN(ExperimentFacts facts, LoadExperimentFacts(ctx.store, ctx.registry, ctx.experiment.id));
+  std::set<std::string> only;
+  if (ctx.only_runs) only.insert(ctx.only_runs->begin(), ctx.only_runs->end());
+  StagePlan plan;
+  for (const auto& m : facts.models) {
+    std::vector<Todo> todo;
+    for (size_t i = 0; i < facts.runs.size(); ++i) {
+      const RunFacts& run = facts.runs[i];
+      if (!TrajectoryComplete(run, m, i) || run.outputs(m.type) < 2) continue;
+      ++plan.total;
+      if (DiagramFresh(run, m, i)) {
+        ++plan.done;
+        continue;
       }
-      if (large) {
-        Compute(round[0], model, rips, threads, kernel_ns);
-      } else {
-        ParallelFor(round.size(), threads, [&](size_t i) { Compute(round[i], model, rips, 1, kernel_ns); });
-      }
-      for (auto& t : round) {
-        PANIC_RETURN_IF_ERROR(store.PutDiagram(t.record));
-        if (t.record.error) ++result.failed;
-        else ++result.written;
-        progress.done += t.record.error ? 0 : 1;
-        progress.done_this_session += 1;
-      }
-      if (stage_options.progress) stage_options.progress(progress);
+      if (!only.empty() && !only.count(run.id)) continue;
+      todo.push_back({run.id, m.model, m.per_run[i].embeddings});
     }
+    // Largest first, so that the big single-run units run before the parallel tail.
+    std::stable_sort(todo.begin(), todo.end(), [](const Todo& a, const Todo& b) { return a.points > b.points; });
+    todo_.insert(todo_.end(), todo.begin(), todo.end());
   }
-  progress.finished = true;
-  if (stage_options.progress) stage_options.progress(progress);
-  result.kernel_s = Seconds(kernel_ns);
-  return result;
+  return plan;
+}
+
+Result<std::optional<DiagramUnit>> DiagramsStage::Next(StageContext& ctx) {
+  if (next_ >= todo_.size()) return std::optional<DiagramUnit>();
+  const int threads = std::max(1, ctx.stage_options.threads);
+  DiagramUnit unit;
+  unit.large = todo_[next_].points >= kLargeRunPoints;
+  // A unit: one large run with every thread, or up to `threads` small runs of one model.
+  while (next_ < todo_.size() &&
+         (unit.tasks.empty() || (!unit.large && static_cast<int>(unit.tasks.size()) < threads &&
+                                 todo_[next_].points < kLargeRunPoints && todo_[next_].model == unit.tasks[0].model))) {
+    const Todo& t = todo_[next_++];
+    PANIC_ASSIGN_OR_RETURN(store::RunTrajectory trajectory, store::LoadRunTrajectory(ctx.store, t.run_id, t.model));
+    if (trajectory.vectors.size() < 2) continue;  // cannot happen for a complete trajectory; nothing to compute
+    DiagramTask task{t.run_id, t.model, std::move(trajectory.vectors), {}};
+    task.provenance = {static_cast<int64_t>(task.vectors.size()), trajectory.last_sequence};
+    unit.tasks.push_back(std::move(task));
+  }
+  if (unit.tasks.empty()) return Next(ctx);
+  return std::optional<DiagramUnit>(std::move(unit));
+}
+
+Result<DiagramOutput> DiagramsStage::Run(const DiagramUnit& unit, ExecuteContext& ctx) {
+  const tda::RipsOptions rips = RipsOptionsFor(ctx.options);
+  DiagramOutput out;
+  out.diagrams.resize(unit.tasks.size());
+  auto one = [&](size_t i, int threads) {
+    out.diagrams[i] = {Compute(unit.tasks[i], rips, threads, ctx.kernel_ns), unit.tasks[i].provenance};
+  };
+  if (unit.large) {
+    one(0, ctx.threads);
+  } else {
+    ParallelFor(unit.tasks.size(), ctx.threads, [&](size_t i) { one(i, 1); });
+  }
+  return out;
+}
+
+Result<UnitOutcome> DiagramsStage::Write(StageContext& ctx, DiagramOutput& output) {
+  PANIC_RETURN_IF_ERROR(store::ReplaceDiagrams(ctx.store, output.diagrams));
+  UnitOutcome outcome;
+  for (const auto& d : output.diagrams) {
+    if (d.record.error) ++outcome.failed;
+    else ++outcome.written;
+  }
+  return outcome;
+}
+
+std::vector<StageCount> DiagramsStage::Count(const ExperimentFacts& facts) const {
+  std::vector<StageCount> out;
+  for (const auto& m : facts.models) {
+    StageCount c{m.model};
+    for (size_t i = 0; i < facts.runs.size(); ++i) {
+      const RunFacts& run = facts.runs[i];
+      const store::RunModelStats& s = m.per_run[i];
+      if (run.expected_outputs(m.type) >= 2) ++c.expected;
+      if (!s.has_diagram) continue;
+      if (s.diagram_failed) ++c.failed;
+      else if (DiagramFresh(run, m, i)) ++c.done;
+      else ++c.stale;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+int64_t DiagramsStage::Remaining(const ExperimentFacts& facts) const {
+  int64_t left = 0;
+  for (const auto& c : Count(facts)) left += std::max<int64_t>(0, c.expected - c.done);
+  return left;
 }
 
 }  // namespace panic::engine

@@ -1,35 +1,68 @@
-// The persistence-diagram stage: for each (run, embedding model) with ≥ 2 vectors and no
-// diagram, Vietoris–Rips persistence of the vectors in step order, stored with the
-// persistent entropy as the NPZ blob of DESIGN.md §5.
+// The persistence-diagram stage: for each (run, embedding model) whose trajectory is
+// complete (completion.h: the run stopped and every output of the model's modality has
+// its vector) with ≥ 2 points and no fresh diagram, Vietoris–Rips persistence of the
+// vectors in step order, stored with the persistent entropy as the NPZ blob of DESIGN.md
+// §5 and with what it was computed from (point count, last step). A diagram whose
+// trajectory has changed since is stale and is recomputed; a partial trajectory gets none.
 //
 // Scheduling and memory: runs are independent. Small runs (< kLargeRunPoints points) are
-// computed several at a time, one thread each, `threads` at once; large runs one at a
-// time with all threads inside the kernel. So at most `threads` small diagrams, or one
+// computed several at a time, one thread each, `threads` at once (one unit); large runs one
+// at a time with all threads inside the kernel. So at most `threads` small diagrams, or one
 // large one, are in memory at once: peak memory is that of the largest single run.
 // A failure (bad vectors, out of memory) is stored as the run's diagram error, does not
 // stop the stage, and is retried on resume.
 #pragma once
 
-#include "panic/core/experiment_config.h"
-#include "panic/engine/progress.h"
-#include "panic/store/store.h"
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "panic/engine/stage.h"
+#include "panic/store/diagram_writes.h"
 #include "panic/tda/rips.h"
 
 namespace panic::engine {
 
 inline constexpr int64_t kLargeRunPoints = 1500;
 
-struct DiagramsStageResult {
-  int64_t written = 0;
-  int64_t failed = 0;
-  double kernel_s = 0;  // inside the persistence kernel, summed over threads
-};
-
 // The kernel options an experiment's options ask for.
 tda::RipsOptions RipsOptionsFor(const ExperimentOptions& options);
 
-Result<DiagramsStageResult> ExecuteDiagramsStage(store::Store& store, const store::ExperimentRecord& experiment,
-                                                 const ExperimentOptions& options,
-                                                 const StageOptions& stage_options);
+// One diagram to compute (plain data).
+struct DiagramTask {
+  std::string run_id;
+  std::string model;
+  std::vector<std::vector<float>> vectors;
+  store::DiagramProvenance provenance;
+};
+struct DiagramUnit {
+  std::vector<DiagramTask> tasks;
+  bool large = false;  // one task, all threads inside the kernel
+};
+struct DiagramOutput {
+  std::vector<store::DiagramWrite> diagrams;
+};
+
+class DiagramsStage : public TypedStage<DiagramUnit, DiagramOutput> {
+ public:
+  const StageInfo& info() const override;
+  Result<StagePlan> Plan(StageContext& ctx) override;
+  std::vector<StageCount> Count(const ExperimentFacts& facts) const override;
+  int64_t Remaining(const ExperimentFacts& facts) const override;
+
+ protected:
+  Result<std::optional<DiagramUnit>> Next(StageContext& ctx) override;
+  Result<DiagramOutput> Run(const DiagramUnit& unit, ExecuteContext& ctx) override;
+  Result<UnitOutcome> Write(StageContext& ctx, DiagramOutput& output) override;
+
+ private:
+  struct Todo {
+    std::string run_id;
+    std::string model;
+    int64_t points = 0;
+  };
+  std::vector<Todo> todo_;
+  size_t next_ = 0;
+};
 
 }  // namespace panic::engine

@@ -1,26 +1,58 @@
 // The embeddings stage: for every embedding model of the experiment, the invocations of
-// its modality that have no vector for it yet, in batches. Each round loads
-// `batch_size × threads` outputs, embeds them as `threads` batches in parallel (the
-// models are thread-safe), and writes the round in one transaction. Idempotent: it
-// only ever asks the store for what is missing.
+// its modality that have no vector for it yet. A unit is a round of `batch_size × threads`
+// outputs read in keyset order; execute embeds it as `threads` batches in parallel (the
+// models are thread-safe); commit writes the round's vectors in one transaction.
+// Idempotent: it only ever asks the store for what is missing.
+//
+// A failing batch is split in halves (bisection) until the failing outputs stand alone;
+// an output that fails on its own (or gives a vector of the wrong length or with a
+// non-finite value) is counted failed and left without a vector: its run's trajectory is
+// incomplete, so it gets no diagram, and resume retries it. The models are released when
+// the stage ends (GPU memory for whatever runs next).
 #pragma once
 
-#include "panic/core/experiment_config.h"
-#include "panic/engine/progress.h"
-#include "panic/models/registry.h"
-#include "panic/store/store.h"
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "panic/engine/stage.h"
 
 namespace panic::engine {
 
-struct EmbeddingsStageResult {
-  int64_t written = 0;
-  double model_s = 0;  // inside EmbedBatch, summed over threads
+// A round: outputs of one modality to embed under one model (plain data).
+struct EmbeddingItem {
+  std::string invocation_id;
+  store::OutputType type = store::OutputType::kText;
+  std::string output_text;   // when text
+  std::string output_image;  // encoded, when image
+};
+struct EmbeddingUnit {
+  std::string model;
+  std::vector<EmbeddingItem> items;
+  size_t batch_size = 1;
+};
+struct EmbeddingOutput {
+  std::vector<store::EmbeddingRecord> records;
+  std::vector<std::string> errors;  // "invocation ID: why", one per failed output
 };
 
-// A model error or a vector of the wrong size or with a non-finite value stops the
-// stage with ModelFailed; what was written stays, and resume continues.
-Result<EmbeddingsStageResult> ExecuteEmbeddingsStage(store::Store& store, models::ModelRegistry& registry,
-                                       const store::ExperimentRecord& experiment, const ExperimentOptions& options,
-                                       const StageOptions& stage_options);
+class EmbeddingsStage : public TypedStage<EmbeddingUnit, EmbeddingOutput> {
+ public:
+  const StageInfo& info() const override;
+  Result<StagePlan> Plan(StageContext& ctx) override;
+  Status Finish(StageContext& ctx) override;
+  std::vector<StageCount> Count(const ExperimentFacts& facts) const override;
+  int64_t Remaining(const ExperimentFacts& facts) const override;
+
+ protected:
+  Result<std::optional<EmbeddingUnit>> Next(StageContext& ctx) override;
+  Result<EmbeddingOutput> Run(const EmbeddingUnit& unit, ExecuteContext& ctx) override;
+  Result<UnitOutcome> Write(StageContext& ctx, EmbeddingOutput& output) override;
+
+ private:
+  size_t model_index_ = 0;
+  store::Store::InvocationCursor cursor_;
+};
 
 }  // namespace panic::engine

@@ -2,10 +2,12 @@
 
 #include "panic/core/time.h"
 #include "panic/core/uuid.h"
+#include "panic/engine/config_limits.h"
 
 namespace panic::engine {
 
 Result<std::string> CreateExperiment(store::Store& store, const ExperimentConfig& config) {
+  PANIC_RETURN_IF_ERROR(ValidateConfigSize(config));
   store::ExperimentRecord e;
   e.id = NewUuidV7();
   e.networks = config.networks;

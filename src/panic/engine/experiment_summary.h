@@ -1,11 +1,14 @@
-// What `experiment show` reports, computed from the database: progress against what the
-// experiment expects, timing and failures.
+// What `experiment show` reports, computed from the database: progress of every stage of
+// the StageRegistry against what the experiment expects (the one definition of "done",
+// completion.h), timing and failures.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "panic/engine/stage.h"
+#include "panic/engine/stage_registry.h"
 #include "panic/models/registry.h"
 #include "panic/store/store.h"
 
@@ -17,14 +20,10 @@ struct FailedRun {
   std::string error;
 };
 
-// Progress of one embedding model: vectors and diagrams, done against expected.
-struct EmbeddingModelProgress {
-  std::string model;
-  int64_t embeddings = 0;
-  int64_t embeddings_expected = 0;  // the invocations of the model's modality
-  int64_t diagrams = 0;
-  int64_t diagrams_expected = 0;    // runs with ≥ 2 outputs of the model's modality
-  int64_t diagram_failures = 0;
+// One stage's share of "done": one count overall, or one per embedding model.
+struct StageSummary {
+  StageInfo info;
+  std::vector<StageCount> counts;
 };
 
 struct ExperimentSummary {
@@ -35,16 +34,16 @@ struct ExperimentSummary {
   double elapsed_s = 0;           // started → completed (or now)
   std::optional<double> eta_s;    // from the invocation rate so far; absent when unknown or done
   std::vector<FailedRun> failed_runs;
-  std::vector<EmbeddingModelProgress> models;
-  std::string status;             // "not started", "running", "incomplete", "completed"
+  std::vector<StageSummary> stages;  // in pipeline order
+  std::string status;  // "not started", "running or interrupted", "incomplete", "completed"
 
-  // Every run stopped without failing, every output has its vector under every model of
-  // its modality, and every run with ≥ 2 outputs has its diagrams: the experiment is complete.
+  // Every stage's every count is complete: the experiment is complete.
   bool AllWorkDone() const;
 };
 
-// `registry` tells each embedding model's modality; a model it does not know counts as text.
+// `registry` tells each model's modality (a model it does not know counts as text).
 Result<ExperimentSummary> SummarizeExperiment(store::Store& store, const models::ModelRegistry& registry,
-                                              const std::string& experiment_id);
+                                              const std::string& experiment_id,
+                                              const StageRegistry& stages = StageRegistry::Default());
 
 }  // namespace panic::engine

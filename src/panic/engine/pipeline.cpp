@@ -1,99 +1,207 @@
 #include "panic/engine/pipeline.h"
 
+#include <algorithm>
 #include <chrono>
-#include <sstream>
 
 #include "panic/core/experiment_config.h"
 #include "panic/core/time.h"
-#include "panic/engine/diagrams_stage.h"
-#include "panic/engine/embeddings_stage.h"
-#include "panic/engine/experiment_summary.h"
-#include "panic/engine/runs_stage.h"
+#include "panic/engine/completion.h"
 
 namespace panic::engine {
 
-const std::vector<Stage>& AllStages() {
-  static const std::vector<Stage> kStages = {Stage::kRuns, Stage::kEmbeddings, Stage::kDiagrams};
-  return kStages;
+const StageReport& PipelineResult::stage(const std::string& name) const {
+  static const StageReport kNone;
+  for (const auto& s : stages) {
+    if (s.name == name) return s;
+  }
+  return kNone;
 }
 
-const char* StageName(Stage stage) {
-  switch (stage) {
-    case Stage::kRuns: return "runs";
-    case Stage::kEmbeddings: return "embeddings";
-    case Stage::kDiagrams: return "diagrams";
-  }
-  return "?";
-}
-
-Result<std::set<Stage>> ParseStages(const std::string& list) {
-  std::set<Stage> out;
-  std::stringstream ss(list);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    bool found = false;
-    for (Stage s : AllStages()) {
-      if (item == StageName(s)) {
-        out.insert(s);
-        found = true;
-      }
-    }
-    if (!found) {
-      return Status::InvalidArgument("--stages: unknown stage '" + item + "' (allowed: runs, embeddings, diagrams)");
-    }
-  }
-  if (out.empty()) return Status::InvalidArgument("--stages: empty (allowed: runs, embeddings, diagrams)");
-  return out;
+int64_t PipelineResult::total_failed() const {
+  int64_t n = 0;
+  for (const auto& s : stages) n += s.failed;
+  return n;
 }
 
 namespace {
 
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// One registered stage during a pipeline execution.
+struct StageSlot {
+  std::unique_ptr<Stage> stage;
+  bool selected = false;
+  int64_t remaining_at_start = 0;  // from the facts before the first pass
+  int64_t done_this_session = 0;   // units committed by this process (all passes)
+  double busy_s = 0;               // time spent in its own units (all passes)
+  std::atomic<int64_t> model_ns{0};
+  std::atomic<int64_t> kernel_ns{0};
+
+  double rate() const { return busy_s > 0 && done_this_session > 0 ? done_this_session / busy_s : 0; }
+  int64_t left() const { return std::max<int64_t>(0, remaining_at_start - done_this_session); }
+};
+
+class Driver {
+ public:
+  Driver(store::Store& store, models::ModelRegistry& registry, const store::ExperimentRecord& experiment,
+         const ExperimentOptions& exp_options, const PipelineOptions& options, std::vector<StageSlot>& slots,
+         PipelineResult& result)
+      : store_(store), registry_(registry), experiment_(experiment), exp_options_(exp_options), options_(options),
+        slots_(slots), result_(result) {}
+
+  // One pass of stage k over everything it finds missing, or (a follower) over `only`.
+  // Followers emit no progress of their own: the pass they interrupt goes on after them.
+  Status Pass(size_t k, const std::vector<std::string>* only) {
+    StageSlot& slot = slots_[k];
+    Stage& stage = *slot.stage;
+    StageReport& report = result_.stages[k];
+    report.ran = true;
+    const auto pass_start = Clock::now();
+    StageContext ctx{store_, registry_, experiment_, exp_options_, options_, only};
+    ExecuteContext exec{registry_, exp_options_, std::max(1, options_.threads), &slot.model_ns, &slot.kernel_ns};
+    const bool emit = only == nullptr && options_.progress;
+
+    auto busy_start = Clock::now();
+    PANIC_ASSIGN_OR_RETURN(StagePlan plan, stage.Plan(ctx));
+    ProgressEvent event{stage.info().name, stage.info().unit, plan.done, plan.total, 0, false};
+    if (only == nullptr) slot.remaining_at_start = slot.done_this_session + std::max<int64_t>(0, plan.total - plan.done);
+    slot.busy_s += SecondsSince(busy_start);
+    if (emit) Emit(k, event);
+
+    std::vector<std::string> stopped;
+    double followers_s = 0;  // passes of followers inside this pass: their time, not ours
+    while (true) {
+      if (options_.cancel && options_.cancel->load()) return Status::Cancelled("interrupted");
+      busy_start = Clock::now();
+      PANIC_ASSIGN_OR_RETURN(std::any unit, stage.NextUnit(ctx));
+      if (!unit.has_value()) {
+        slot.busy_s += SecondsSince(busy_start);
+        break;
+      }
+      PANIC_ASSIGN_OR_RETURN(std::any output, stage.Execute(unit, exec));
+      unit.reset();
+      PANIC_ASSIGN_OR_RETURN(UnitOutcome outcome, stage.Commit(ctx, output));
+      slot.busy_s += SecondsSince(busy_start);
+      report.written += outcome.written;
+      report.failed += outcome.failed;
+      slot.done_this_session += outcome.written;
+      event.done += outcome.written;
+      event.done_this_session += outcome.written;
+      event.total += outcome.total_delta;
+      slot.remaining_at_start += outcome.total_delta;
+      if (emit) Emit(k, event);
+      if (options_.follow_runs && only == nullptr) {
+        stopped.insert(stopped.end(), outcome.stopped_runs.begin(), outcome.stopped_runs.end());
+        if (outcome.release_point && !stopped.empty()) {
+          const auto followers_start = Clock::now();
+          PANIC_RETURN_IF_ERROR(RunFollowers(k, stopped));
+          followers_s += SecondsSince(followers_start);
+          stopped.clear();
+        }
+      }
+    }
+    busy_start = Clock::now();
+    PANIC_RETURN_IF_ERROR(stage.Finish(ctx));
+    slot.busy_s += SecondsSince(busy_start);
+    report.timing.wall_s += SecondsSince(pass_start) - followers_s;
+    report.timing.model_s = Seconds(slot.model_ns);
+    report.timing.kernel_s = Seconds(slot.kernel_ns);
+    if (emit) {
+      event.finished = true;
+      Emit(k, event);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  // The selected stages after k that follow runs, for the runs that stopped.
+  Status RunFollowers(size_t k, const std::vector<std::string>& stopped) {
+    for (size_t j = k + 1; j < slots_.size(); ++j) {
+      if (!slots_[j].selected || !slots_[j].stage->info().follows_runs) continue;
+      // Its time is its own: stage k's busy time is measured per unit, around it.
+      PANIC_RETURN_IF_ERROR(Pass(j, &stopped));
+    }
+    return Status::Ok();
+  }
+
+  // Fills rate and ETA: the stage's own left work at its rate, plus every later selected
+  // stage's left work at its rate (partial when one has none yet).
+  void Emit(size_t k, ProgressEvent& event) {
+    const StageSlot& slot = slots_[k];
+    event.rate = slot.rate();
+    event.eta_partial = false;
+    double eta = 0;
+    bool known = false;
+    const int64_t own_left = std::max<int64_t>(0, event.total - event.done);
+    if (own_left == 0) {
+      known = true;
+    } else if (event.rate > 0) {
+      eta += own_left / event.rate;
+      known = true;
+    }
+    for (size_t j = k + 1; j < slots_.size(); ++j) {
+      if (!slots_[j].selected || slots_[j].left() == 0) continue;
+      if (slots_[j].rate() > 0) eta += slots_[j].left() / slots_[j].rate();
+      else event.eta_partial = true;
+    }
+    event.eta_s = known ? eta : -1;
+    options_.progress(event);
+  }
+
+  store::Store& store_;
+  models::ModelRegistry& registry_;
+  const store::ExperimentRecord& experiment_;
+  const ExperimentOptions& exp_options_;
+  const PipelineOptions& options_;
+  std::vector<StageSlot>& slots_;
+  PipelineResult& result_;
+};
 
 }  // namespace
 
 Result<PipelineResult> ExecuteExperiment(store::Store& store, models::ModelRegistry& registry,
                                          const std::string& experiment_id, const PipelineOptions& options) {
+  const StageRegistry& stages = options.registry ? *options.registry : StageRegistry::Default();
   PANIC_ASSIGN_OR_RETURN(store::ExperimentRecord experiment, store.GetExperiment(experiment_id));
   PANIC_ASSIGN_OR_RETURN(ExperimentOptions exp_options, ParseExperimentOptions(experiment.options_json));
   // Backends configured per experiment (the Python worker's interpreter, timeouts) see the
   // stored options, so that a resume runs them as the first run did.
   PANIC_RETURN_IF_ERROR(registry.ApplyExperimentOptions(exp_options));
+  for (const auto& name : options.stages) {
+    const auto names = stages.Names();
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      return Status::InvalidArgument("stage '" + name + "' is not registered (allowed: " + stages.NameList() + ")");
+    }
+  }
+
   PipelineResult result;
+  std::vector<StageSlot> slots(stages.infos().size());
+  auto instances = stages.Instantiate();
+  PANIC_ASSIGN_OR_RETURN(ExperimentFacts before, LoadExperimentFacts(store, registry, experiment_id));
+  for (size_t k = 0; k < slots.size(); ++k) {
+    slots[k].stage = std::move(instances[k]);
+    const StageInfo& info = slots[k].stage->info();
+    slots[k].selected = options.stages.empty() || options.stages.count(info.name) > 0;
+    slots[k].remaining_at_start = slots[k].selected ? slots[k].stage->Remaining(before) : 0;
+    result.stages.push_back(StageReport{info.name, info.unit, false, 0, 0, {}});
+  }
 
   PANIC_RETURN_IF_ERROR(store.SetExperimentStarted(experiment.id, NowIso()));
-  const StageOptions& stage_options = options;
-  if (options.stages.count(Stage::kRuns)) {
-    PANIC_ASSIGN_OR_RETURN(int64_t reopened, store.ReopenFailedRuns(experiment.id));
-    (void)reopened;
-    const auto start = std::chrono::steady_clock::now();
-    PANIC_ASSIGN_OR_RETURN(RunsStageResult runs, ExecuteRunsStage(store, registry, experiment, exp_options, stage_options));
-    result.runs_timing = {SecondsSince(start), runs.model_s, 0};
-    result.invocations_written = runs.invocations_written;
-    result.runs_failed = runs.runs_failed;
-  }
-  if (options.stages.count(Stage::kEmbeddings)) {
-    const auto start = std::chrono::steady_clock::now();
-    PANIC_ASSIGN_OR_RETURN(EmbeddingsStageResult emb,
-                           ExecuteEmbeddingsStage(store, registry, experiment, exp_options, stage_options));
-    result.embeddings_timing = {SecondsSince(start), emb.model_s, 0};
-    result.embeddings_written = emb.written;
-  }
-  if (options.stages.count(Stage::kDiagrams)) {
-    const auto start = std::chrono::steady_clock::now();
-    PANIC_ASSIGN_OR_RETURN(DiagramsStageResult pd, ExecuteDiagramsStage(store, experiment, exp_options, stage_options));
-    result.diagrams_timing = {SecondsSince(start), 0, pd.kernel_s};
-    result.diagrams_written = pd.written;
-    result.diagrams_failed = pd.failed;
+  Driver driver(store, registry, experiment, exp_options, options, slots, result);
+  for (size_t k = 0; k < slots.size(); ++k) {
+    if (slots[k].selected) PANIC_RETURN_IF_ERROR(driver.Pass(k, nullptr));
   }
 
   for (const auto& model : experiment.embedding_models) {
     if (!registry.Find(model)) return Status::NotFound("embedding model '" + model + "' is not available in this build");
   }
-  PANIC_ASSIGN_OR_RETURN(ExperimentSummary summary, SummarizeExperiment(store, registry, experiment.id));
-  result.completed = summary.AllWorkDone();
+  PANIC_ASSIGN_OR_RETURN(ExperimentFacts after, LoadExperimentFacts(store, registry, experiment_id));
+  result.completed = true;
+  for (const auto& slot : slots) {
+    for (const StageCount& c : slot.stage->Count(after)) result.completed = result.completed && c.complete();
+  }
   PANIC_RETURN_IF_ERROR(store.SetExperimentCompleted(experiment.id, result.completed ? NowIso() : ""));
   return result;
 }

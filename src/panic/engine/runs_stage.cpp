@@ -9,24 +9,13 @@
 #include "panic/core/parallel.h"
 #include "panic/core/time.h"
 #include "panic/core/uuid.h"
+#include "panic/engine/completion.h"
 #include "panic/engine/loop_key.h"
-#include "panic/engine/run_state.h"
+#include "panic/engine/stage_timing.h"
 #include "panic/store/image_codec.h"
 
 namespace panic::engine {
 namespace {
-
-// One output of a step, on its way to the database.
-struct PendingOutput {
-  RunState* state;
-  models::Payload output;
-  std::string model;
-  std::string started_at;
-  std::string completed_at;
-  store::InvocationRecord record;  // filled by Encode
-  std::string loop_key;            // filled by Encode when the run detects loops
-  Status status;
-};
 
 int BatchCap(const models::ModelInfo& info, const ExperimentOptions& options) {
   for (const auto& [name, cap] : options.max_batch) {
@@ -35,254 +24,353 @@ int BatchCap(const models::ModelInfo& info, const ExperimentOptions& options) {
   return info.max_batch;  // 0: unlimited
 }
 
-// Encodes the output for storage and computes its loop key. When images are stored
-// lossy, the output is replaced by its decoded form so the next step sees what resume
-// would see.
-void Encode(PendingOutput& p, const ExperimentOptions& options) {
-  store::InvocationRecord& r = p.record;
-  r.id = NewUuidV7();
-  r.run_id = p.state->run.id;
-  r.sequence_number = p.state->next_sequence;
-  r.model = p.model;
-  r.seed = p.state->run.seed;
-  r.input_invocation_id = p.state->last_invocation_id;
-  r.started_at = p.started_at;
-  r.completed_at = p.completed_at;
-  if (auto* text = std::get_if<std::string>(&p.output)) {
-    r.type = store::OutputType::kText;
-    r.output_text = *text;
+// One model call on the items; the error that makes the whole call unusable, or OK.
+Status InvokeOnce(models::GenAIModel& model, std::span<const RunStepItem> items,
+                  std::span<const models::Payload> inputs, std::vector<models::Payload>& out,
+                  std::atomic<int64_t>* model_ns) {
+  const models::ModelInfo& info = model.info();
+  std::vector<int64_t> seeds;
+  for (const auto& item : items) seeds.push_back(item.seed);
+  Result<std::vector<models::Payload>> outputs = Status::Internal("not called");
+  {
+    const auto start = std::chrono::steady_clock::now();
+    outputs = model.InvokeBatch(inputs, seeds);
+    if (model_ns) {
+      *model_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+                       .count();
+    }
+  }
+  if (!outputs.ok()) return outputs.status();
+  if (outputs->size() != inputs.size()) {
+    return Status::ModelFailed(info.name + " returned " + std::to_string(outputs->size()) + " outputs for " +
+                               std::to_string(inputs.size()) + " inputs");
+  }
+  for (const auto& o : *outputs) {
+    if (models::PayloadModality(o) != info.output) {
+      return Status::ModelFailed(info.name + " returned " + models::ModalityName(models::PayloadModality(o)) +
+                                 " where " + models::ModalityName(info.output) + " was expected");
+    }
+  }
+  out = std::move(outputs).value();
+  return Status::Ok();
+}
+
+// Encodes an output for storage and computes its loop key. When images are stored lossy,
+// the output is replaced by its decoded form so the next step sees what resume would see.
+void Encode(RunStepItemResult& r, const RunStepItem& item, const ExperimentOptions& options) {
+  store::InvocationRecord& rec = r.record;
+  if (auto* text = std::get_if<std::string>(&r.output)) {
+    rec.type = store::OutputType::kText;
+    rec.output_text = *text;
   } else {
-    r.type = store::OutputType::kImage;
-    const RgbImage& img = std::get<RgbImage>(p.output);
+    rec.type = store::OutputType::kImage;
+    const RgbImage& img = std::get<RgbImage>(r.output);
     auto bytes = options.webp_quality ? store::EncodeWebp(img, false, *options.webp_quality)
                                       : store::EncodeWebp(img, true);
     if (!bytes.ok()) {
-      p.status = bytes.status();
+      r.error = bytes.status().ToString();
       return;
     }
-    r.output_image = std::move(bytes).value();
+    rec.output_image = std::move(bytes).value();
     if (options.webp_quality) {
-      auto decoded = store::DecodeImage(r.output_image);
+      auto decoded = store::DecodeImage(rec.output_image);
       if (!decoded.ok()) {
-        p.status = decoded.status();
+        r.error = decoded.status().ToString();
         return;
       }
-      p.output = std::move(decoded).value();
+      r.output = std::move(decoded).value();
     }
   }
-  if (p.state->detects_loops(options.loop_detection)) {
-    auto key = LoopKey(p.output, options.loop_detection);
+  if (item.detects_loops) {
+    auto key = LoopKey(r.output, options.loop_detection);
     if (!key.ok()) {
-      p.status = key.status();
+      r.error = key.status().ToString();
       return;
     }
-    p.loop_key = std::move(key).value();
+    r.loop_key = std::move(key).value();
   }
 }
 
-class GroupRunner {
- public:
-  GroupRunner(store::Store& store, models::ModelRegistry& registry, const ExperimentOptions& options,
-              const StageOptions& stage_options, RunsStageResult& result, ProgressEvent& progress)
-      : store_(store), registry_(registry), options_(options), stage_(stage_options), result_(result),
-        progress_(progress) {}
-
-  // Advances the group's runs until each has stopped or failed.
-  Status Run(std::vector<RunState> active) {
-    PANIC_RETURN_IF_ERROR(CompleteFinishedOnLoad(active));
-    while (!active.empty()) {
-      if (stage_.cancel && stage_.cancel->load()) return Status::Cancelled("interrupted");
-      PANIC_RETURN_IF_ERROR(Step(active));
-    }
-    return Status::Ok();
-  }
-
- private:
-  // A run whose stored steps already reach max_length (only possible if a crash hit
-  // between rows and completion in an older version) is completed without new steps.
-  Status CompleteFinishedOnLoad(std::vector<RunState>& active) {
-    std::vector<store::RunCompletion> done;
-    for (const auto& s : active) {
-      if (s.next_sequence >= s.run.max_length) {
-        done.push_back({s.run.id, store::kStopLength, std::nullopt, std::nullopt, NowIso()});
-      }
-    }
-    if (done.empty()) return Status::Ok();
-    PANIC_RETURN_IF_ERROR(store_.CommitStep({}, done));
-    std::erase_if(active, [](const RunState& s) { return s.next_sequence >= s.run.max_length; });
-    return Status::Ok();
-  }
-
-  // One lockstep step: every active run produces its next invocation.
-  Status Step(std::vector<RunState>& active) {
-    // Runs may stand at different steps after a crash, so group by the model each needs.
-    std::map<std::string, std::vector<RunState*>> by_model;
-    for (auto& s : active) {
-      const auto& net = s.run.network;
-      by_model[net[static_cast<size_t>(s.next_sequence) % net.size()]].push_back(&s);
-    }
-    std::vector<PendingOutput> pending;
-    std::map<std::string, std::string> failed;  // run id → error
-    for (auto& [model_name, states] : by_model) {
-      InvokeModel(model_name, states, pending, failed);
-    }
-
-    ParallelFor(pending.size(), stage_.threads, [&](size_t i) { Encode(pending[i], options_); });
-
-    std::vector<store::InvocationRecord> records;
-    std::vector<store::RunCompletion> completions;
-    const std::string now = NowIso();
-    for (auto& p : pending) {
-      if (!p.status.ok()) {
-        failed[p.state->run.id] = p.status.ToString();
-        continue;
-      }
-      RunState& s = *p.state;
-      const int64_t seq = s.next_sequence;
-      std::optional<store::RunCompletion> completion;
-      if (!p.loop_key.empty()) {
-        auto [it, inserted] = s.seen.emplace(p.loop_key, seq);
-        if (!inserted) {
-          completion = store::RunCompletion{s.run.id, store::kStopDuplicate, seq - it->second, std::nullopt, now};
-        }
-      }
-      if (!completion && seq + 1 >= s.run.max_length) {
-        completion = store::RunCompletion{s.run.id, store::kStopLength, std::nullopt, std::nullopt, now};
-      }
-      if (completion) completions.push_back(*completion);
-      records.push_back(p.record);
-    }
-    PANIC_RETURN_IF_ERROR(store_.CommitStep(records, completions));
-
-    if (!failed.empty()) {
-      // Group identical errors so each gets one UPDATE transaction.
-      std::map<std::string, std::vector<std::string>> by_error;
-      for (const auto& [run_id, error] : failed) by_error[error].push_back(run_id);
-      for (const auto& [error, ids] : by_error) PANIC_RETURN_IF_ERROR(store_.MarkRunsFailed(ids, error, now));
-      result_.runs_failed += static_cast<int64_t>(failed.size());
-    }
-
-    // Advance the survivors.
-    for (auto& p : pending) {
-      if (!p.status.ok()) continue;
-      RunState& s = *p.state;
-      s.last_invocation_id = p.record.id;
-      s.next_input = std::move(p.output);
-      ++s.next_sequence;
-    }
-    std::set<std::string> ended;
-    for (const auto& c : completions) ended.insert(c.run_id);
-    for (const auto& [id, e] : failed) ended.insert(id);
-    for (const auto& s : active) {
-      // A run that stopped early or failed will not produce its remaining steps.
-      if (ended.count(s.run.id)) progress_.total -= s.run.max_length - s.next_sequence;
-    }
-    std::erase_if(active, [&](const RunState& s) { return ended.count(s.run.id) > 0; });
-
-    result_.invocations_written += static_cast<int64_t>(records.size());
-    progress_.done += static_cast<int64_t>(records.size());
-    progress_.done_this_session += static_cast<int64_t>(records.size());
-    if (stage_.progress) stage_.progress(progress_);
-    return Status::Ok();
-  }
-
-  // Calls the model on the runs' inputs in batches no larger than its cap.
-  void InvokeModel(const std::string& model_name, const std::vector<RunState*>& states,
-                   std::vector<PendingOutput>& pending, std::map<std::string, std::string>& failed) {
-    auto model = registry_.GetGenAI(model_name);
-    if (!model.ok()) {
-      for (auto* s : states) failed[s->run.id] = model.status().ToString();
-      return;
-    }
-    const models::ModelInfo& info = (*model)->info();
-    const size_t cap = BatchCap(info, options_) > 0 ? static_cast<size_t>(BatchCap(info, options_)) : states.size();
-    for (size_t begin = 0; begin < states.size(); begin += cap) {
-      const size_t end = std::min(states.size(), begin + cap);
-      std::vector<models::Payload> inputs;
-      std::vector<int64_t> seeds;
-      for (size_t i = begin; i < end; ++i) {
-        inputs.push_back(states[i]->next_input);
-        seeds.push_back(states[i]->run.seed);
-      }
-      // Backends that retry log each attempt; this says which step and runs it was for.
-      LogScope scope("experiment " + states[begin]->run.experiment_id + " step " +
-                     std::to_string(states[begin]->next_sequence) + " " + model_name + " batch of " +
-                     std::to_string(inputs.size()) + " runs from #" + std::to_string(states[begin]->run.run_number));
-      const std::string started = NowIso();
-      auto call_start = std::chrono::steady_clock::now();
-      auto outputs = (*model)->InvokeBatch(inputs, seeds);
-      result_.model_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - call_start).count();
-      const std::string completed = NowIso();
-      Status bad = outputs.status();
-      if (bad.ok() && outputs->size() != inputs.size()) {
-        bad = Status::ModelFailed(model_name + " returned " + std::to_string(outputs->size()) + " outputs for " +
-                                  std::to_string(inputs.size()) + " inputs");
-      }
-      for (size_t i = 0; bad.ok() && i < outputs->size(); ++i) {
-        if (models::PayloadModality((*outputs)[i]) != info.output) {
-          bad = Status::ModelFailed(model_name + " returned " + models::ModalityName(models::PayloadModality((*outputs)[i])) +
-                                    " where " + models::ModalityName(info.output) + " was expected");
-        }
-      }
-      if (!bad.ok()) {
-        Log(LogLevel::kError, "marking " + std::to_string(end - begin) + " run(s) failed: " + bad.ToString());
-        for (size_t i = begin; i < end; ++i) failed[states[i]->run.id] = bad.ToString();
-        continue;
-      }
-      for (size_t i = begin; i < end; ++i) {
-        pending.push_back(PendingOutput{states[i], std::move((*outputs)[i - begin]), model_name, started, completed,
-                                        {}, {}, Status::Ok()});
-      }
-    }
-  }
-
-  store::Store& store_;
-  models::ModelRegistry& registry_;
-  const ExperimentOptions& options_;
-  const StageOptions& stage_;
-  RunsStageResult& result_;
-  ProgressEvent& progress_;
-};
-
 }  // namespace
 
-Result<RunsStageResult> ExecuteRunsStage(store::Store& store, models::ModelRegistry& registry,
-                                         const store::ExperimentRecord& experiment, const ExperimentOptions& options,
-                                         const StageOptions& stage_options) {
-  PANIC_ASSIGN_OR_RETURN(auto runs, store.ListRuns(experiment.id));
-  PANIC_ASSIGN_OR_RETURN(auto counts, store.InvocationCountsByRun(experiment.id));
+void InvokeWithBisection(models::GenAIModel& model, std::span<const RunStepItem> items,
+                         std::span<const models::Payload> inputs, std::vector<std::optional<models::Payload>>& outputs, std::vector<ItemCall>& calls,
+                         std::vector<std::string>& errors, std::atomic<int64_t>* model_ns) {
+  outputs.assign(items.size(), std::nullopt);
+  calls.assign(items.size(), ItemCall{});
+  errors.assign(items.size(), "");
+  // Ranges still to try, each as [begin, end): a failing range of two or more is split.
+  std::vector<std::pair<size_t, size_t>> todo{{0, items.size()}};
+  while (!todo.empty()) {
+    auto [begin, end] = todo.back();
+    todo.pop_back();
+    std::vector<models::Payload> out;
+    const std::string started = NowIso();
+    Status s = InvokeOnce(model, items.subspan(begin, end - begin), inputs.subspan(begin, end - begin), out, model_ns);
+    const std::string completed = NowIso();
+    if (s.ok()) {
+      for (size_t i = begin; i < end; ++i) {
+        outputs[i] = std::move(out[i - begin]);
+        calls[i] = {started, completed, static_cast<int64_t>(end - begin), static_cast<int64_t>(i - begin)};
+      }
+      continue;
+    }
+    if (end - begin == 1) {
+      Log(LogLevel::kError, "run " + items[begin].run_id + " step " + std::to_string(items[begin].sequence_number) +
+                                " failed on its own: " + s.ToString());
+      errors[begin] = s.ToString();
+      continue;
+    }
+    Log(LogLevel::kWarning, model.info().name + " failed on a batch of " + std::to_string(end - begin) +
+                                "; retrying its halves to find the failing item(s): " + s.ToString());
+    const size_t mid = begin + (end - begin) / 2;
+    todo.push_back({mid, end});
+    todo.push_back({begin, mid});  // the first half is tried first
+  }
+}
 
-  ProgressEvent progress{"runs", "invocations", 0, 0, 0, false};
+const StageInfo& RunsStage::info() const {
+  static const StageInfo kInfo{"runs", "invocations", "advance every run to its end (batched model calls)", false};
+  return kInfo;
+}
+
+Result<StagePlan> RunsStage::Plan(StageContext& ctx) {
+  // Failed runs are reopened so that this pass retries them.
+  PANIC_ASSIGN_OR_RETURN(int64_t reopened, ctx.store.ReopenFailedRuns(ctx.experiment.id));
+  (void)reopened;
+  PANIC_ASSIGN_OR_RETURN(auto runs, ctx.store.ListRuns(ctx.experiment.id));
+  PANIC_ASSIGN_OR_RETURN(auto counts, ctx.store.InvocationCountsByRun(ctx.experiment.id));
+  StagePlan plan;
+  groups_.clear();
+  active_.clear();
+  index_.clear();
+  group_open_ = false;
   // Groups by network, in the order networks appear in the experiment.
-  std::vector<std::pair<std::vector<std::string>, std::vector<const store::RunRecord*>>> groups;
-  for (const auto& r : runs) {
-    int64_t have = counts.count(r.id) ? counts[r.id] : 0;
-    progress.done += have;
-    progress.total += r.stop_reason ? have : r.max_length;
-    if (r.stop_reason) continue;  // finished, or failed and not reopened
-    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == r.network; });
-    if (it == groups.end()) {
-      groups.push_back({r.network, {}});
-      it = groups.end() - 1;
+  for (auto& r : runs) {
+    const int64_t have = counts.count(r.id) ? counts[r.id] : 0;
+    plan.done += have;
+    plan.total += r.stop_reason ? have : r.max_length;
+    if (r.stop_reason) continue;
+    auto it = std::find_if(groups_.begin(), groups_.end(), [&](const Group& g) { return g.network == r.network; });
+    if (it == groups_.end()) {
+      groups_.push_back(Group{r.network, {}, 0});
+      it = groups_.end() - 1;
     }
-    it->second.push_back(&r);
+    it->runs.push_back(std::move(r));
   }
-  if (stage_options.progress) stage_options.progress(progress);
+  return plan;
+}
 
-  RunsStageResult result;
-  GroupRunner runner(store, registry, options, stage_options, result, progress);
-  for (const auto& [network, group_runs] : groups) {
-    std::vector<RunState> states;
-    for (const auto* r : group_runs) {
-      PANIC_ASSIGN_OR_RETURN(RunState s, LoadRunState(store, *r, options.loop_detection));
-      states.push_back(std::move(s));
-    }
-    PANIC_RETURN_IF_ERROR(runner.Run(std::move(states)));
-    registry.ReleaseAll();  // GPU-heavy models make room for the next group's
+Status RunsStage::LoadChunk(StageContext& ctx, std::vector<std::string>& complete_at_length) {
+  Group& g = groups_.front();
+  size_t chunk = kChunkRuns;
+  for (const auto& name : g.network) {
+    const models::ModelInfo* info = ctx.registry.Find(name);
+    if (info && BatchCap(*info, ctx.options) > 0) chunk = std::max(chunk, static_cast<size_t>(BatchCap(*info, ctx.options)));
   }
-  progress.finished = true;
-  if (stage_options.progress) stage_options.progress(progress);
-  return result;
+  const size_t end = std::min(g.runs.size(), g.next + chunk);
+  for (; g.next < end; ++g.next) {
+    PANIC_ASSIGN_OR_RETURN(RunState s, LoadRunState(ctx.store, g.runs[g.next], ctx.options.loop_detection));
+    // A run whose stored steps already reach max_length (a crash between its last step and
+    // its completion in an older version) is completed without new steps.
+    if (s.next_sequence >= s.run.max_length) {
+      complete_at_length.push_back(s.run.id);
+      continue;
+    }
+    active_.push_back(std::move(s));
+    g.runs[g.next] = store::RunRecord{};  // active_ holds it now
+  }
+  index_.clear();
+  for (size_t i = 0; i < active_.size(); ++i) index_[active_[i].run.id] = i;
+  return Status::Ok();
+}
+
+RunStepUnit RunsStage::StepUnit(const StageContext& ctx) {
+  // Runs may stand at different steps after a crash, so group by the model each needs.
+  // Inputs are moved into the unit: a run's next input is replaced by its output when the
+  // unit commits, and a run whose item fails leaves active_.
+  std::map<std::string, std::vector<RunState*>> by_model;
+  for (auto& s : active_) {
+    const auto& net = s.run.network;
+    by_model[net[static_cast<size_t>(s.next_sequence) % net.size()]].push_back(&s);
+  }
+  RunStepUnit unit;
+  for (const auto& [model, states] : by_model) {
+    const models::ModelInfo* info = ctx.registry.Find(model);
+    const int cap = info ? BatchCap(*info, ctx.options) : 0;
+    const size_t size = cap > 0 ? static_cast<size_t>(cap) : states.size();
+    for (size_t begin = 0; begin < states.size(); begin += size) {
+      RunStepBatch batch{model, {}, {}};
+      for (size_t i = begin; i < std::min(states.size(), begin + size); ++i) {
+        RunState& s = *states[i];
+        batch.items.push_back(RunStepItem{s.run.id, s.run.seed, s.next_sequence, s.last_invocation_id,
+                                          s.detects_loops(ctx.options.loop_detection)});
+        batch.inputs.push_back(std::move(s.next_input));
+      }
+      unit.batches.push_back(std::move(batch));
+    }
+  }
+  return unit;
+}
+
+Result<std::optional<RunStepUnit>> RunsStage::Next(StageContext& ctx) {
+  while (true) {
+    if (!active_.empty()) return std::optional<RunStepUnit>(StepUnit(ctx));
+    if (groups_.empty()) return std::optional<RunStepUnit>();
+    Group& g = groups_.front();
+    if (g.next < g.runs.size()) {
+      group_open_ = true;
+      RunStepUnit unit;
+      PANIC_RETURN_IF_ERROR(LoadChunk(ctx, unit.complete_at_length));
+      if (!unit.complete_at_length.empty()) return std::optional<RunStepUnit>(std::move(unit));
+      continue;
+    }
+    // The group is done: release its models (GPU-heavy models make room for the next
+    // group's, or for the embedding models of the stages that follow runs).
+    groups_.pop_front();
+    if (group_open_) {
+      group_open_ = false;
+      RunStepUnit release;
+      release.release = true;
+      return std::optional<RunStepUnit>(std::move(release));
+    }
+  }
+}
+
+Result<RunStepOutput> RunsStage::Run(const RunStepUnit& unit, ExecuteContext& ctx) {
+  RunStepOutput out;
+  out.complete_at_length = unit.complete_at_length;
+  out.release = unit.release;
+  if (unit.release) ctx.registry.ReleaseAll();
+  std::vector<const RunStepItem*> items;
+  for (const auto& batch : unit.batches) {
+    std::vector<std::optional<models::Payload>> outputs;
+    std::vector<ItemCall> calls;
+    std::vector<std::string> errors;
+    auto model = ctx.registry.GetGenAI(batch.model);
+    if (model.ok()) {
+      const RunStepItem& first = batch.items.front();
+      // Backends that retry log each attempt; this says which step and runs it was for.
+      LogScope scope("step " + std::to_string(first.sequence_number) + " " + batch.model + " batch of " +
+                     std::to_string(batch.items.size()) + " runs from " + first.run_id);
+      InvokeWithBisection(**model, batch.items, batch.inputs, outputs, calls, errors, ctx.model_ns);
+    } else {
+      outputs.assign(batch.items.size(), std::nullopt);
+      errors.assign(batch.items.size(), model.status().ToString());
+    }
+    for (size_t i = 0; i < batch.items.size(); ++i) {
+      const RunStepItem& item = batch.items[i];
+      RunStepItemResult r;
+      r.run_id = item.run_id;
+      if (!outputs[i]) {
+        r.error = errors[i];
+      } else {
+        r.output = std::move(*outputs[i]);
+        store::InvocationRecord& rec = r.record;
+        rec.id = NewUuidV7();
+        rec.run_id = item.run_id;
+        rec.sequence_number = item.sequence_number;
+        rec.model = batch.model;
+        rec.seed = item.seed;
+        rec.input_invocation_id = item.input_invocation_id;
+        rec.started_at = calls[i].started_at;
+        rec.completed_at = calls[i].completed_at;
+        rec.batch_size = calls[i].batch_size;
+        rec.batch_position = calls[i].batch_position;
+      }
+      out.items.push_back(std::move(r));
+      items.push_back(&item);
+    }
+  }
+  ParallelFor(out.items.size(), ctx.threads, [&](size_t i) {
+    if (!out.items[i].error) Encode(out.items[i], *items[i], ctx.options);
+  });
+  return out;
+}
+
+Result<UnitOutcome> RunsStage::Write(StageContext& ctx, RunStepOutput& output) {
+  UnitOutcome outcome;
+  outcome.release_point = output.release;
+  const std::string now = NowIso();
+  std::vector<store::InvocationRecord> records;
+  std::vector<store::RunCompletion> completions;
+  for (const auto& id : output.complete_at_length) {
+    completions.push_back({id, store::kStopLength, std::nullopt, std::nullopt, now});
+  }
+  std::map<std::string, std::string> failed;  // run id → error
+  for (auto& r : output.items) {
+    if (r.error) {
+      failed[r.run_id] = *r.error;
+      continue;
+    }
+    RunState& s = active_[index_.at(r.run_id)];
+    const int64_t seq = s.next_sequence;
+    std::optional<store::RunCompletion> completion;
+    if (!r.loop_key.empty()) {
+      auto [it, inserted] = s.seen.emplace(r.loop_key, seq);
+      if (!inserted) {
+        completion = store::RunCompletion{s.run.id, store::kStopDuplicate, seq - it->second, std::nullopt, now};
+      }
+    }
+    if (!completion && seq + 1 >= s.run.max_length) {
+      completion = store::RunCompletion{s.run.id, store::kStopLength, std::nullopt, std::nullopt, now};
+    }
+    if (completion) completions.push_back(*completion);
+    records.push_back(r.record);
+  }
+  if (!records.empty() || !completions.empty()) PANIC_RETURN_IF_ERROR(ctx.store.CommitStep(records, completions));
+  if (!failed.empty()) {
+    // Identical errors share one UPDATE transaction. A crash before it leaves the runs
+    // running: resume retries them, as it would retry failed runs.
+    std::map<std::string, std::vector<std::string>> by_error;
+    for (const auto& [run_id, error] : failed) by_error[error].push_back(run_id);
+    for (const auto& [error, ids] : by_error) PANIC_RETURN_IF_ERROR(ctx.store.MarkRunsFailed(ids, error, now));
+    outcome.failed = static_cast<int64_t>(failed.size());
+  }
+
+  // Advance the survivors.
+  for (auto& r : output.items) {
+    if (r.error) continue;
+    RunState& s = active_[index_.at(r.run_id)];
+    s.last_invocation_id = r.record.id;
+    s.next_input = std::move(r.output);
+    ++s.next_sequence;
+  }
+  std::set<std::string> ended;
+  for (const auto& c : completions) {
+    ended.insert(c.run_id);
+    outcome.stopped_runs.push_back(c.run_id);
+  }
+  for (const auto& [id, e] : failed) ended.insert(id);
+  for (const auto& s : active_) {
+    // A run that stopped early or failed will not produce its remaining steps.
+    if (ended.count(s.run.id)) outcome.total_delta -= s.run.max_length - s.next_sequence;
+  }
+  if (!ended.empty()) {
+    std::erase_if(active_, [&](const RunState& s) { return ended.count(s.run.id) > 0; });
+    index_.clear();
+    for (size_t i = 0; i < active_.size(); ++i) index_[active_[i].run.id] = i;
+  }
+  outcome.written = static_cast<int64_t>(records.size());
+  return outcome;
+}
+
+std::vector<StageCount> RunsStage::Count(const ExperimentFacts& facts) const {
+  StageCount c;
+  for (const auto& r : facts.runs) {
+    ++c.expected;
+    c.done += r.done() ? 1 : 0;
+    c.failed += r.failed() ? 1 : 0;
+  }
+  return {c};
+}
+
+int64_t RunsStage::Remaining(const ExperimentFacts& facts) const {
+  int64_t left = 0;
+  for (const auto& r : facts.runs) {
+    if (!r.done()) left += std::max<int64_t>(0, r.max_length - r.invocations());
+  }
+  return left;
 }
 
 }  // namespace panic::engine

@@ -1,7 +1,16 @@
 // The runs stage (DESIGN.md §3): every run advances from its own last committed
 // invocation to its end. Runs of one network advance in lockstep — one batched model
-// call per step for all still-active runs of the group — and each step's invocations
-// are committed in one transaction together with the completions of the runs they end.
+// call per step for all still-active runs of a chunk — and each step's invocations are
+// committed in one transaction together with the completions of the runs they end.
+//
+// Units: one lockstep step of the active chunk (its model batches); the end of a network
+// group (models are released: a release point, where following stages may run for the
+// group's stopped runs).
+//
+// Memory is O(chunk), not O(runs): a group's runs are loaded a chunk at a time (kChunkRuns,
+// or the largest batch cap of the network's models when that is larger) and each chunk
+// advances to its end before the next one is loaded. A chunk holds one input per run (a
+// 256×256 image is 192 KiB), moved into the unit rather than copied.
 //
 // Invariants that make kill -9 + resume exact:
 //  - a run's state is a pure function of its committed invocations (its last output
@@ -10,26 +19,103 @@
 //    uninterrupted run and a resumed one feed identical inputs to the next step;
 //  - a run that stops (length or duplicate) is marked in the same transaction as its
 //    last invocation.
-// A failing model call marks the runs of that batch failed (with the error) and the
-// rest of the experiment goes on; resume reopens failed runs.
+// A failing batched model call is split in halves (bisection) until only the items that
+// fail on their own are left; only their runs are marked failed (with the error) and the
+// rest of the experiment goes on. Resume reopens failed runs.
 #pragma once
 
-#include "panic/core/experiment_config.h"
-#include "panic/engine/progress.h"
-#include "panic/models/registry.h"
-#include "panic/store/store.h"
+#include <deque>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "panic/engine/run_state.h"
+#include "panic/engine/stage.h"
 
 namespace panic::engine {
 
-struct RunsStageResult {
-  int64_t invocations_written = 0;
-  int64_t runs_failed = 0;
-  double model_s = 0;  // inside InvokeBatch
+// Runs advanced together (a chunk of a network group), unless a model's batch cap is larger.
+inline constexpr size_t kChunkRuns = 256;
+
+// One run's next step, as the model call needs it (plain data).
+struct RunStepItem {
+  std::string run_id;
+  int64_t seed = -1;
+  int64_t sequence_number = 0;
+  std::optional<std::string> input_invocation_id;
+  bool detects_loops = false;
 };
 
-// Cancelled when `cancel` was set (everything committed so far stays).
-Result<RunsStageResult> ExecuteRunsStage(store::Store& store, models::ModelRegistry& registry,
-                                         const store::ExperimentRecord& experiment, const ExperimentOptions& options,
-                                         const StageOptions& stage_options);
+// One model call: the items and their inputs (parallel, so a call takes a span of them).
+struct RunStepBatch {
+  std::string model;
+  std::vector<RunStepItem> items;
+  std::vector<models::Payload> inputs;
+};
+
+// A lockstep step (batches), or the completion of runs already at their length, or the
+// end of a network group (release).
+struct RunStepUnit {
+  std::vector<RunStepBatch> batches;
+  std::vector<std::string> complete_at_length;
+  bool release = false;
+};
+
+struct RunStepItemResult {
+  std::string run_id;
+  std::optional<std::string> error;  // the item failed (on its own)
+  store::InvocationRecord record;    // the invocation to store
+  std::string loop_key;              // when the run detects loops
+  models::Payload output;            // as the next step will see it
+};
+
+struct RunStepOutput {
+  std::vector<RunStepItemResult> items;
+  std::vector<std::string> complete_at_length;
+  bool release = false;
+};
+
+// The model call that produced an item: every item of one call shares its start and end;
+// batch_size and batch_position (0-based) let a per-item cost be derived from them.
+struct ItemCall {
+  std::string started_at, completed_at;
+  int64_t batch_size = 0;
+  int64_t batch_position = 0;
+};
+
+// Calls `model` on the items, splitting a failing batch in halves until the failing items
+// stand alone; fills one result per item (output and its call, or error). Pure: models only.
+void InvokeWithBisection(models::GenAIModel& model, std::span<const RunStepItem> items,
+                         std::span<const models::Payload> inputs,
+                         std::vector<std::optional<models::Payload>>& outputs, std::vector<ItemCall>& calls,
+                         std::vector<std::string>& errors, std::atomic<int64_t>* model_ns);
+
+class RunsStage : public TypedStage<RunStepUnit, RunStepOutput> {
+ public:
+  const StageInfo& info() const override;
+  Result<StagePlan> Plan(StageContext& ctx) override;
+  std::vector<StageCount> Count(const ExperimentFacts& facts) const override;
+  int64_t Remaining(const ExperimentFacts& facts) const override;
+
+ protected:
+  Result<std::optional<RunStepUnit>> Next(StageContext& ctx) override;
+  Result<RunStepOutput> Run(const RunStepUnit& unit, ExecuteContext& ctx) override;
+  Result<UnitOutcome> Write(StageContext& ctx, RunStepOutput& output) override;
+
+ private:
+  struct Group {
+    std::vector<std::string> network;
+    std::vector<store::RunRecord> runs;  // not stopped when planned
+    size_t next = 0;                     // first run not loaded yet
+  };
+  Status LoadChunk(StageContext& ctx, std::vector<std::string>& complete_at_length);
+  RunStepUnit StepUnit(const StageContext& ctx);
+
+  std::deque<Group> groups_;
+  std::vector<RunState> active_;
+  std::unordered_map<std::string, size_t> index_;  // run id → position in active_
+  bool group_open_ = false;
+};
 
 }  // namespace panic::engine

@@ -1,0 +1,81 @@
+#include "panic/store/run_progress.h"
+
+#include "panic/store/store_access.h"
+#include "panic/store/vector_codec.h"
+
+namespace panic::store {
+
+Result<std::map<std::string, RunOutputStats>> RunOutputStatsByRun(Store& store, const std::string& experiment_id) {
+  SqliteDb& db = StoreAccess::Db(store);
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "SELECT i.run_id, sum(i.type = 'text'), sum(i.type = 'image'), max(i.sequence_number) "
+      "FROM invocations i JOIN runs r ON r.id = i.run_id WHERE r.experiment_id = ? GROUP BY i.run_id"));
+  q->Bind(1, experiment_id);
+  std::map<std::string, RunOutputStats> out;
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    RunOutputStats s{row.Text(0), row.Int(1), row.Int(2), row.Int(3)};
+    out.emplace(s.run_id, s);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<RunTrajectory> LoadRunTrajectory(Store& store, const std::string& run_id, const std::string& model) {
+  SqliteDb& db = StoreAccess::Db(store);
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "SELECT e.vector, i.id, i.sequence_number FROM embeddings e JOIN invocations i ON i.id = e.invocation_id "
+      "WHERE i.run_id = ? AND e.embedding_model = ? ORDER BY i.sequence_number"));
+  q->Bind(1, run_id).Bind(2, model);
+  RunTrajectory out;
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    auto v = DecodeVector(row.Blob(0));
+    if (!v.ok()) return v.status().WithContext("embedding of invocation " + row.Text(1) + " under " + model);
+    out.vectors.push_back(std::move(v).value());
+    out.last_sequence = row.Int(2);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<bool> DiagramsHaveProvenance(Store& store) {
+  SqliteDb& db = StoreAccess::Db(store);
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "SELECT count(*) FROM pragma_table_info('persistence_diagrams') WHERE name IN ('point_count', "
+      "'last_sequence_number')"));
+  PANIC_ASSIGN_OR_RETURN(int64_t n, q->ScalarInt());
+  return n == 2;
+}
+
+Result<std::map<std::string, RunModelStats>> RunModelStatsByRun(Store& store, const std::string& experiment_id,
+                                                                const std::string& model) {
+  SqliteDb& db = StoreAccess::Db(store);
+  std::map<std::string, RunModelStats> out;
+  PANIC_ASSIGN_OR_RETURN(Statement * e, db.Prepare(
+      "SELECT i.run_id, count(*), max(i.sequence_number) FROM runs r JOIN invocations i ON i.run_id = r.id "
+      "JOIN embeddings e ON e.invocation_id = i.id AND e.embedding_model = ?2 "
+      "WHERE r.experiment_id = ?1 GROUP BY i.run_id"));
+  e->Bind(1, experiment_id).Bind(2, model);
+  PANIC_RETURN_IF_ERROR(e->ForEachRow([&](const Statement& row) -> Status {
+    RunModelStats& s = out[row.Text(0)];
+    s.embeddings = row.Int(1);
+    s.last_embedded_sequence = row.Int(2);
+    return Status::Ok();
+  }));
+  PANIC_ASSIGN_OR_RETURN(bool provenance, DiagramsHaveProvenance(store));
+  const std::string columns = provenance ? "d.point_count, d.last_sequence_number" : "NULL, NULL";
+  PANIC_ASSIGN_OR_RETURN(Statement * d, db.Prepare(
+      "SELECT d.run_id, d.diagram_data IS NULL, " + columns + " FROM persistence_diagrams d "
+      "JOIN runs r ON r.id = d.run_id WHERE r.experiment_id = ?1 AND d.embedding_model = ?2"));
+  d->Bind(1, experiment_id).Bind(2, model);
+  PANIC_RETURN_IF_ERROR(d->ForEachRow([&](const Statement& row) -> Status {
+    RunModelStats& s = out[row.Text(0)];
+    s.has_diagram = true;
+    s.diagram_failed = row.Int(1) != 0;
+    s.diagram_point_count = row.OptInt(2);
+    s.diagram_last_sequence = row.OptInt(3);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+}  // namespace panic::store
