@@ -19,7 +19,7 @@ namespace {
 constexpr int kWebpMaxDimension = 16383;  // WEBP_MAX_DIMENSION
 constexpr int kJpegMaxDimension = 65500;  // JPEG_MAX_DIMENSION
 // A damaged header can claim any size; refuse to allocate more than this many pixels
-// (16383², WEBP's largest image, fits).
+// (16383², WEBP's largest image, fits), checked from the header before any allocation.
 constexpr uint64_t kMaxDecodedPixels = uint64_t{1} << 28;
 
 Status CheckEncodable(const RgbImage& image, int max_dimension) {
@@ -125,12 +125,21 @@ bool DecompressJpeg(std::string_view bytes, JpegErrorManager* err, RgbImage* ima
   jpeg_create_decompress(&cinfo);
   jpeg_mem_src(&cinfo, reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<unsigned long>(bytes.size()));
   jpeg_read_header(&cinfo, TRUE);
+  // The size the header claims is checked before libjpeg allocates anything for it.
+  if (uint64_t{cinfo.image_width} * cinfo.image_height > kMaxDecodedPixels) {
+    std::snprintf(err->message, sizeof err->message, "%ux%u is larger than any image we store",
+                  cinfo.image_width, cinfo.image_height);
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
   cinfo.out_color_space = JCS_RGB;
   cinfo.dct_method = JDCT_ISLOW;
   jpeg_start_decompress(&cinfo);
-  if (uint64_t{cinfo.output_width} * cinfo.output_height > kMaxDecodedPixels) {
-    std::snprintf(err->message, sizeof err->message, "%ux%u is larger than any image we store",
-                  cinfo.output_width, cinfo.output_height);
+  if (err->warned || uint64_t{cinfo.output_width} * cinfo.output_height > kMaxDecodedPixels) {
+    if (!err->warned) {
+      std::snprintf(err->message, sizeof err->message, "%ux%u is larger than any image we store",
+                    cinfo.output_width, cinfo.output_height);
+    }
     jpeg_destroy_decompress(&cinfo);
     return false;
   }
@@ -141,6 +150,10 @@ bool DecompressJpeg(std::string_view bytes, JpegErrorManager* err, RgbImage* ima
   while (cinfo.output_scanline < cinfo.output_height) {
     JSAMPROW row = image->pixels.data() + cinfo.output_scanline * stride;
     jpeg_read_scanlines(&cinfo, &row, 1);
+    if (err->warned) {  // damaged data: stop now rather than decode the rest as grey
+      jpeg_destroy_decompress(&cinfo);
+      return false;
+    }
   }
   jpeg_finish_decompress(&cinfo);
   jpeg_destroy_decompress(&cinfo);
