@@ -69,14 +69,16 @@ Result<ZipPtr> OpenZip(std::string_view b) {
   return ZipPtr(archive);
 }
 
-// Reads member `index` (stat'ed as `st`) whole, streaming: never more than `cap` bytes
-// are inflated, whatever its headers claim. libzip checks the CRC-32 at the end.
-Result<std::string> ReadMember(zip_t* archive, zip_uint64_t index, const zip_stat_t& st, uint64_t cap) {
+// Reads member `index` (stat'ed as `st`, st.size already checked against the caps)
+// whole, streaming: never more than st.size + one chunk is inflated, whatever the deflate
+// stream holds, so a member that lies about its size costs at most its declared size.
+// libzip checks the CRC-32 at the end.
+Result<std::string> ReadMember(zip_t* archive, zip_uint64_t index, const zip_stat_t& st) {
   const std::string name = st.name;
   ZipFilePtr file(zip_fopen_index(archive, index, 0));
   if (!file) return Status::Corruption("npz: member " + name + ": cannot open (" + zip_strerror(archive) + ")");
   std::string data;
-  data.reserve(static_cast<size_t>(std::min<uint64_t>(st.size, cap)));  // st.size ≤ cap was checked
+  data.reserve(static_cast<size_t>(st.size));
   char chunk[1 << 16];
   for (;;) {
     zip_int64_t got = zip_fread(file.get(), chunk, sizeof chunk);
@@ -84,9 +86,9 @@ Result<std::string> ReadMember(zip_t* archive, zip_uint64_t index, const zip_sta
       return Status::Corruption("npz: member " + name + ": " + zip_file_strerror(file.get()));
     }
     if (got == 0) break;
-    if (static_cast<uint64_t>(got) > cap - data.size()) {
-      return Status::Corruption("npz: member " + name + " inflates to more than " + std::to_string(cap) +
-                                " bytes (the limit; see docs/DECODERS.md)");
+    if (static_cast<uint64_t>(got) > st.size - data.size()) {  // data.size() ≤ st.size: no wrap
+      return Status::Corruption("npz: member " + name + " inflates to more than the " + std::to_string(st.size) +
+                                " bytes its directory declares");
     }
     data.append(chunk, static_cast<size_t>(got));
   }
@@ -184,7 +186,7 @@ Result<NpzArchive> DecodeNpz(std::string_view b) {
                                 " bytes, more than the " + std::to_string(cap) +
                                 " allowed (see docs/DECODERS.md)");
     }
-    PANIC_ASSIGN_OR_RETURN(std::string data, ReadMember(archive.get(), i, st, cap));
+    PANIC_ASSIGN_OR_RETURN(std::string data, ReadMember(archive.get(), i, st));
     spent += data.size();
     auto array = DecodeNpy(data);
     if (!array.ok()) return array.status().WithContext("npz: member " + name);
