@@ -3,8 +3,9 @@
 # includes each fuzz target's corpus replay, tests/fuzz).
 #
 # PANIC_CI_EXTRA=1 (.ci/run sets it) adds, after the suite:
-#   1. the unit tests built with AddressSanitizer + UBSan (-DPANIC_SANITIZE=ON) in
-#      build-asan/, run with CTest (PANIC_SANITIZE_TESTS: a CTest -R regex, default all);
+#   1. unit tests built with AddressSanitizer + UBSan (-DPANIC_SANITIZE=ON) in build-asan/,
+#      run with CTest: by default the decoder and pure-algorithm tests and every corpus
+#      replay; PANIC_SANITIZE_TESTS=REGEX picks others, PANIC_SANITIZE_TESTS=all runs all;
 #   2. each fuzz target built with clang-14 -fsanitize=fuzzer,address,undefined in
 #      build-fuzz/ and run for PANIC_FUZZ_SECONDS (default 8) on a copy of its corpus.
 # docs/DECODERS.md describes the decoders, their limits and their fuzz targets.
@@ -17,11 +18,22 @@ scripts/setup.sh build
 
 echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPANIC_SANITIZE=ON -DPANIC_BUILD_BENCH=OFF >/dev/null
-ninja -C build-asan
+# By default the layers whose code decodes outside bytes or is pure arithmetic, and every
+# corpus replay; PANIC_SANITIZE_TESTS=all builds and runs the whole suite (slower: the
+# pipeline tests run models under ASan).
+default_tests='^(fuzz_replay[.]|Npy|Npz|ImageCodec|Store|ExperimentConfig|Status|TdaPointReader|TdaCli|Rips|DiagramDistance|PersistentEntropy|CompareDiagrams)'
+if [ "${PANIC_SANITIZE_TESTS:-}" = all ]; then
+  ninja -C build-asan
+  filter=()
+else
+  ninja -C build-asan panic_core_tests panic_store_tests panic_tda_tests panic_cli_tests \
+        $(ninja -C build-asan -t targets all | grep -o '^fuzz_replay_[a-z_]*' | sort -u)
+  filter=(-R "${PANIC_SANITIZE_TESTS:-$default_tests}")
+fi
 # detect_leaks stays on; UBSan stops at the first report (also -fno-sanitize-recover).
-export ASAN_OPTIONS=abort_on_error=0:detect_stack_use_after_return=0
+export ASAN_OPTIONS=detect_stack_use_after_return=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-(cd build-asan && ctest --output-on-failure -j "$(nproc)" --timeout 1800 ${PANIC_SANITIZE_TESTS:+-R "$PANIC_SANITIZE_TESTS"})
+(cd build-asan && ctest --output-on-failure -j "$(nproc)" --timeout 1800 "${filter[@]}")
 
 echo "== fuzz targets, ${PANIC_FUZZ_SECONDS:-8} s each (build-fuzz/, clang-14, libFuzzer + ASan + UBSan)"
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
