@@ -26,6 +26,9 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(WEBP QUIET IMPORTED_TARGET libwebp)
 panic_require(WEBP_FOUND "libwebp (image storage)" libwebp-dev)
 
+pkg_check_modules(LIBZIP QUIET IMPORTED_TARGET libzip)
+panic_require(LIBZIP_FOUND "libzip (reading NPZ archives: zip structures, zip64)" libzip-dev)
+
 find_library(PANIC_OPENBLAS NAMES openblas)
 panic_require(PANIC_OPENBLAS "OpenBLAS (GEMMs for distances and native models)" libopenblas-dev)
 add_library(openblas UNKNOWN IMPORTED)

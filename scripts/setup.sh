@@ -15,6 +15,8 @@ PACKAGES=(
   libwebp-dev                       # images stored as WEBP
   libjpeg62-turbo-dev               # JPEG-q30 loop detection, as the Python reference compared images
   zlib1g-dev                        # NPZ archives (CRC-32, deflate)
+  libzip-dev                        # reading NPZ archives: a fuzzed, well-kept zip parser (docs/DECODERS.md)
+  clang-14 libfuzzer-14-dev         # the fuzz targets of tests/fuzz (CI builds them with -fsanitize=fuzzer)
   nlohmann-json3-dev                # configs and --json output
   libeigen3-dev libopenblas-dev     # native model inference and distance GEMMs
   libgtest-dev libgmock-dev         # tests

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "panic/store/npy_codec.h"
@@ -111,6 +112,45 @@ TEST(TdaCliTest, BadInputExitsWithCode2AndSaysWhy) {
   expect_usage_error({"tda", "ph", dir.File("ok.csv"), "--metric", "manhattan"}, "--metric");
   // (--format npz into a pipe is written; on a terminal it is refused: cli_points_test.cpp.)
   expect_usage_error({"tda", "distance", dir.File("ok.csv"), dir.File("ok.csv")}, "npz");
+}
+
+// Issue 9 §3: a directory given to `tda distance` exited 1 with an internal message, and
+// diagrams with NaN bars, a −inf birth or death < birth gave numbers.
+TEST(TdaCliTest, DistanceRefusesDirectoriesAndInvalidDiagrams) {
+  TempDir dir;
+  WriteFile(dir.File("a.npz"), store::EncodeDiagramNpz(tda::Diagram{{{}, {tda::Bar{0, 4}}}}, {}));
+  CommandResult r = RunCli({"tda", "distance", dir.path().string(), dir.File("a.npz")});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("is a directory"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("internal"), std::string::npos) << r.err;
+  r = RunCli({"tda", "ph", dir.path().string()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("is a directory"), std::string::npos) << r.err;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  struct Case {
+    const char* file;
+    tda::Bar bar;
+    const char* what;
+  };
+  for (const Case& c : {Case{"nan.npz", tda::Bar{0, nan}, "death must be a number"},
+                        Case{"nan_birth.npz", tda::Bar{nan, 1}, "birth must be finite"},
+                        Case{"neg_inf.npz", tda::Bar{-INFINITY, 1}, "birth must be finite"},
+                        Case{"reversed.npz", tda::Bar{3, 2}, "death must not precede the birth"}}) {
+    WriteFile(dir.File(c.file), store::EncodeDiagramNpz(tda::Diagram{{{}, {c.bar}}}, {}));
+    r = RunCli({"tda", "distance", dir.File("a.npz"), dir.File(c.file)});
+    EXPECT_EQ(r.exit_code, 2) << c.file << ": " << r.out << r.err;
+    EXPECT_TRUE(r.out.empty()) << c.file << " gave " << r.out;
+    EXPECT_NE(r.err.find(c.what), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(c.file), std::string::npos) << r.err;
+  }
+}
+
+TEST(TdaCliTest, NonFiniteTextValuesAreReportedWithLineAndColumn) {
+  TempDir dir;
+  WriteFile(dir.File("inf.csv"), "0,0\n# comment\n1, 1e39\n");
+  CommandResult r = RunCli({"tda", "ph", dir.File("inf.csv")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("line 3, column 4: 1e39 is not a finite number"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -153,5 +153,20 @@ TEST(NearestNameTest, FindsTypos) {
   EXPECT_EQ(NearestName("zzzzzz", {"DummyT2I"}), "");
 }
 
+// Issue 9 §3: a config is outside bytes; its size and nesting are capped before parsing.
+TEST(ExperimentConfigTest, SizeAndNestingAreCapped) {
+  EXPECT_TRUE(ParseExperimentConfig(kValid, "cfg.json").ok());
+  std::string deep = With("max_length", std::string(kMaxConfigNesting, '[') + "1" + std::string(kMaxConfigNesting, ']'));
+  EXPECT_NE(Error(deep).find("nested more than 32 deep"), std::string::npos);
+  // Brackets inside strings do not count.
+  std::string quoted = With("prompts", "[\"" + std::string(100, '[') + "\"]");
+  EXPECT_TRUE(ParseExperimentConfig(quoted, "cfg.json").ok());
+  std::string big = kValid;
+  big.insert(1, std::string(kMaxConfigBytes, ' '));
+  EXPECT_NE(Error(big).find("a config may have at most 67108864 bytes"), std::string::npos);
+  auto stored = ParseExperimentOptions(std::string(100, '[') + std::string(100, ']'));
+  EXPECT_EQ(stored.status().code(), StatusCode::kCorruption);
+}
+
 }  // namespace
 }  // namespace panic

@@ -62,6 +62,35 @@ TEST(FrameCodecTest, RejectsMalformedFrames) {
   EXPECT_EQ(DecodeFrameParts("[1]", "").status().code(), StatusCode::kCorruption);
 }
 
+// Issue 9 §3: worker frames are outside bytes; their lengths, blob counts and header
+// nesting are capped, and blob sizes are checked without overflow.
+TEST(FrameCodecTest, EnforcesTheLimits) {
+  auto prefix = [](uint32_t header_len, uint64_t body_len) {
+    std::string p("PNKW", 4);
+    for (int i = 0; i < 4; ++i) p.push_back(static_cast<char>((header_len >> (8 * i)) & 0xff));
+    for (int i = 0; i < 8; ++i) p.push_back(static_cast<char>((body_len >> (8 * i)) & 0xff));
+    return p;
+  };
+  EXPECT_TRUE(DecodeFramePrefix(prefix(kMaxHeaderBytes, kMaxBodyBytes)).ok());
+  EXPECT_EQ(DecodeFramePrefix(prefix(kMaxHeaderBytes + 1, 0)).status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(DecodeFramePrefix(prefix(2, kMaxBodyBytes + 1)).status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(DecodeFramePrefix(prefix(2, ~uint64_t{0})).status().code(), StatusCode::kCorruption);
+  // Blob sizes near 2^64 must not wrap the running sum.
+  auto wrap = DecodeFrameParts(R"({"blobs":[2, 18446744073709551615]})", "abc");
+  EXPECT_EQ(wrap.status().code(), StatusCode::kCorruption);
+  wrap = DecodeFrameParts(R"({"blobs":[2, 9223372036854775807, 9223372036854775807]})", "abc");
+  EXPECT_EQ(wrap.status().code(), StatusCode::kCorruption);
+  std::string deep = R"({"blobs":[], "x":)" + std::string(kMaxHeaderNesting, '[') + std::string(kMaxHeaderNesting, ']') + "}";
+  auto r = DecodeFrameParts(deep, "");
+  EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(r.status().message().find("nested"), std::string::npos) << r.status().message();
+  std::string many = R"({"blobs":[0)";
+  for (size_t i = 0; i < kMaxBlobs; ++i) many += ",0";
+  r = DecodeFrameParts(many + "]}", "");
+  EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(r.status().message().find("blobs, at most"), std::string::npos) << r.status().message();
+}
+
 TEST(PythonWorkerProtocolTest, EchoReturnsTextsAndImagesByteForByte) {
   if (!HavePythonWorkerDeps()) GTEST_SKIP() << "needs /usr/bin/python3 with numpy and PIL";
   PythonWorker worker(TestWorkerSettings());

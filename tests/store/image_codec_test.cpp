@@ -104,6 +104,30 @@ TEST(ImageCodecTest, TruncatedOrDamagedStreamsAreCorruption) {
   EXPECT_EQ(DecodeImage(damaged).status().code(), StatusCode::kCorruption);
 }
 
+// Issue 9 §3: the dimensions a header claims are checked before any allocation. A
+// 64×64 JPEG whose SOF0 claims 60000×60000 (3.6 Gpx, 10.8 GB of RGB) is refused from
+// its header; a truncated large JPEG stops at the first damaged scanline.
+TEST(ImageCodecTest, ClaimedSizesBeyondTheCapAreRefusedFromTheHeader) {
+  auto jpeg = EncodeJpeg(panic::testing::NoiseImage(64, 64, 3), 75);
+  ASSERT_TRUE(jpeg.ok());
+  size_t sof = jpeg->find("\xFF\xC0");
+  ASSERT_NE(sof, std::string::npos);
+  std::string huge = *jpeg;
+  huge[sof + 5] = static_cast<char>(60000 >> 8);  // height
+  huge[sof + 6] = static_cast<char>(60000 & 0xff);
+  huge[sof + 7] = static_cast<char>(60000 >> 8);  // width
+  huge[sof + 8] = static_cast<char>(60000 & 0xff);
+  auto decoded = DecodeImage(huge);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(decoded.status().message().find("60000x60000 is larger than any image we store"), std::string::npos)
+      << decoded.status().message();
+  std::string tall = *jpeg;  // 64 wide, 4000 high: 256 000 px, allowed, but the data ends after 64 rows
+  tall[sof + 5] = static_cast<char>(4000 >> 8);
+  tall[sof + 6] = static_cast<char>(4000 & 0xff);
+  EXPECT_EQ(DecodeImage(tall).status().code(), StatusCode::kCorruption);
+}
+
 TEST(ImageCodecTest, EncodersRejectMalformedImagesAndQualities) {
   RgbImage malformed = RgbImage::Solid(8, 8, 1, 2, 3);
   malformed.pixels.resize(10);

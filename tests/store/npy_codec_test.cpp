@@ -53,6 +53,66 @@ TEST(NpyCodecTest, NumpyReadsOursAndWeReadNumpys) {
   EXPECT_EQ(NpyToFloats(*a)[5], 1.25f);
 }
 
+// An NPY file with the given header dict text and data bytes (version 1.0).
+std::string CraftNpy(const std::string& dict, const std::string& data) {
+  std::string header = dict;
+  header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
+  header += '\n';
+  std::string out("\x93NUMPY\x01\x00", 8);
+  out += static_cast<char>(header.size() & 0xff);
+  out += static_cast<char>(header.size() >> 8);
+  return out + header + data;
+}
+
+void ExpectInvalid(const std::string& bytes, const std::string& what) {
+  auto r = DecodeNpy(bytes);
+  ASSERT_FALSE(r.ok()) << "accepted " << what;
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find(what), std::string::npos) << r.status().message();
+}
+
+// Issue 9 §3: shapes whose element count wraps to 0 (32 · 2^59 = 2^64) or overflows
+// (2^32 · 2^32) were accepted with no data; `tda ph` then read past the buffer.
+TEST(NpyCodecTest, RejectsShapesWhoseSizeOverflows) {
+  ExpectInvalid(CraftNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (32, 576460752303423488), }", ""),
+                "more");
+  ExpectInvalid(CraftNpy("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", ""),
+                "more elements than memory can hold");
+  // 2^61 float64 elements: the element count fits, the byte size does not.
+  ExpectInvalid(CraftNpy("{'descr': '<f8', 'fortran_order': False, 'shape': (2305843009213693952,), }", ""),
+                "more bytes than memory can hold");
+  // A zero dimension makes the array empty, whatever the others say.
+  auto empty = DecodeNpy(CraftNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4294967296), }", ""));
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_EQ(empty->num_elements(), 0u);
+}
+
+TEST(NpyCodecTest, DataLengthMustMatchTheShape) {
+  const std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }";
+  ASSERT_TRUE(DecodeNpy(CraftNpy(dict, std::string(16, '\0'))).ok());
+  ExpectInvalid(CraftNpy(dict, std::string(15, '\0')), "truncated");
+  ExpectInvalid(CraftNpy(dict, std::string(17, '\0')), "trailing bytes");
+}
+
+TEST(NpyCodecTest, RejectsMalformedHeaders) {
+  ExpectInvalid(CraftNpy("{'descr': '<f4', 'fortran_order': 0, 'shape': (2,), }", std::string(8, '\0')),
+                "fortran_order");
+  ExpectInvalid(CraftNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -1), }", ""), "malformed shape");
+  ExpectInvalid(CraftNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,,), }", ""), "malformed shape");
+  ExpectInvalid(CraftNpy("{'descr': '<f4', 'fortran_order': False, 'shape': 2, }", ""), "malformed shape");
+  ExpectInvalid(CraftNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }", ""),
+                "malformed shape");
+  std::string many = "(";
+  for (int i = 0; i < 65; ++i) many += "1,";
+  ExpectInvalid(CraftNpy("{'descr': '<f4', 'fortran_order': False, 'shape': " + many + "), }", ""),
+                "more than 64 dimensions");
+  // A version 2.0 header claiming 4 GiB in a short file.
+  std::string v2("\x93NUMPY\x02\x00\xff\xff\xff\xff{}", 14);
+  ExpectInvalid(v2, "header of 4294967295 bytes");
+  std::string v2_short("\x93NUMPY\x02\x00\x00\x01\x00\x00{}", 14);
+  ExpectInvalid(v2_short, "truncated header");
+}
+
 TEST(NpyCodecTest, RejectsBadInput) {
   auto invalid = [](const std::string& bytes, const std::string& what) {
     auto r = DecodeNpy(bytes);

@@ -101,10 +101,12 @@ int PhCommand(const ParsedArgs& args, Context& ctx) {
   return written.ok() ? kExitOk : ReportError(written, ctx);
 }
 
+// A diagram file larger than this is refused unread (store::DecodeNpz caps the inflated
+// size as well; docs/DECODERS.md).
+constexpr uint64_t kMaxDiagramFileBytes = uint64_t{1} << 30;
+
 Result<store::DiagramWithEntropy> ReadDiagram(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + ": cannot open the file");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  PANIC_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path, kMaxDiagramFileBytes));
   auto d = store::DecodeDiagramNpz(bytes);
   if (!d.ok()) return Status::InvalidArgument(path + ": " + d.status().message());
   return d;

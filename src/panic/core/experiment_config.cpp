@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "panic/core/json_limits.h"
+
 namespace panic {
 namespace {
 
@@ -287,6 +289,10 @@ std::string NearestName(const std::string& word, const std::vector<std::string>&
 }
 
 Result<ExperimentOptions> ParseExperimentOptions(std::string_view options_json) {
+  if (options_json.size() > kMaxConfigBytes || JsonNestingDepth(options_json, kMaxConfigNesting) > kMaxConfigNesting) {
+    return Status::Corruption("stored options: " + std::to_string(options_json.size()) +
+                              " bytes, beyond the limits on a config (docs/DECODERS.md)");
+  }
   json o;
   try {
     o = json::parse(options_json);
@@ -297,6 +303,14 @@ Result<ExperimentOptions> ParseExperimentOptions(std::string_view options_json) 
 }
 
 Result<ExperimentConfig> ParseExperimentConfig(std::string_view json_text, const std::string& source) {
+  if (json_text.size() > kMaxConfigBytes) {
+    return Status::InvalidArgument(source + ": " + std::to_string(json_text.size()) + " bytes; a config may have at most " +
+                                   std::to_string(kMaxConfigBytes) + " bytes");
+  }
+  if (JsonNestingDepth(json_text, kMaxConfigNesting) > kMaxConfigNesting) {
+    return Status::InvalidArgument(source + ": lists and objects nested more than " +
+                                   std::to_string(kMaxConfigNesting) + " deep (a config needs 3)");
+  }
   json doc;
   try {
     doc = json::parse(json_text);

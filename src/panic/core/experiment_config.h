@@ -55,6 +55,11 @@ struct ExperimentConfig {
   std::string options_json = "{}";  // the options object as given (normalised JSON)
 };
 
+// Limits on a config's text (docs/DECODERS.md), checked before it is parsed: its size,
+// and the nesting of lists and objects (a config needs 3: networks → network → name).
+inline constexpr size_t kMaxConfigBytes = size_t{64} << 20;
+inline constexpr size_t kMaxConfigNesting = 32;
+
 // `source` names the input in messages (a file path or "config").
 Result<ExperimentConfig> ParseExperimentConfig(std::string_view json_text, const std::string& source);
 // Reads and parses a file; NotFound when it does not exist.

@@ -46,8 +46,10 @@ Result<std::string> EncodeWebp(const RgbImage& image, bool lossless = true, int 
 Result<std::string> EncodeJpeg(const RgbImage& image, int quality);
 
 // Decodes a WEBP or JPEG blob (grayscale JPEGs are expanded to RGB; a WEBP's alpha is
-// dropped). Corruption when the bytes are neither, are another format (PNG), or do not
-// decode cleanly — a truncated or damaged stream is an error, not a partial image.
+// dropped). Corruption when the bytes are neither, are another format (PNG), claim more
+// than 2^28 pixels (checked from the header, before anything is allocated; 16383², WEBP's
+// largest, fits), or do not decode cleanly — a truncated or damaged stream is an error,
+// not a partial image, and JPEG decoding stops at the first damaged scanline.
 Result<RgbImage> DecodeImage(std::string_view bytes);
 
 }  // namespace panic::store

@@ -1,6 +1,8 @@
 #include "panic/store/npy_codec.h"
 
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace panic::store {
 namespace {
@@ -71,6 +73,51 @@ std::string EncodeNpy(const NpyArray& array) {
   return out;
 }
 
+namespace {
+
+std::string Shown(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, 80)) out += (c >= 32 && c < 127) ? c : '?';
+  if (text.size() > 80) out += "...";
+  return out;
+}
+
+// The shape tuple's text "(a, b, …)" — "()" for a scalar, "(a,)" for one dimension —
+// parsed strictly: decimal integers separated by commas, an optional trailing comma.
+Result<std::vector<size_t>> ParseShape(const std::string& text) {
+  auto malformed = [&](const std::string& why) {
+    return Status::InvalidArgument("npy: malformed shape " + Shown(text) + ": " + why);
+  };
+  if (text.size() < 2 || text.front() != '(' || text.back() != ')') return malformed("not a tuple");
+  std::vector<size_t> shape;
+  std::string_view inner(text.data() + 1, text.size() - 2);
+  size_t pos = 0;
+  while (pos < inner.size()) {
+    size_t comma = inner.find(',', pos);
+    std::string_view item = inner.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+    size_t a = item.find_first_not_of(' '), b = item.find_last_not_of(' ');
+    if (a == std::string_view::npos) {
+      // Only "(n,)"'s trailing comma may be followed by nothing.
+      if (comma != std::string_view::npos || shape.empty()) return malformed("an empty dimension");
+      break;
+    }
+    item = item.substr(a, b - a + 1);
+    if (item.find_first_not_of("0123456789") != std::string_view::npos) return malformed("a dimension is not a natural number");
+    if (item.size() > 19) return malformed("a dimension above 10^19");  // 19 digits fit in 64 bits
+    size_t v = 0;
+    for (char c : item) v = v * 10 + static_cast<size_t>(c - '0');
+    if (shape.size() == kMaxNpyDimensions) {
+      return malformed("more than " + std::to_string(kMaxNpyDimensions) + " dimensions");
+    }
+    shape.push_back(v);
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  return shape;
+}
+
+}  // namespace
+
 Result<NpyArray> DecodeNpy(std::string_view bytes) {
   if (bytes.size() < 10 || bytes.substr(0, kNpyMagic.size()) != kNpyMagic) {
     return Status::InvalidArgument("npy: not an NPY array (bad magic)");
@@ -89,8 +136,14 @@ Result<NpyArray> DecodeNpy(std::string_view bytes) {
   } else {
     return Status::InvalidArgument("npy: unsupported format version " + std::to_string(major));
   }
-  if (bytes.size() < header_start + header_len) {
-    return Status::InvalidArgument("npy: truncated header");
+  if (header_len > kMaxNpyHeaderBytes) {
+    return Status::InvalidArgument("npy: header of " + std::to_string(header_len) + " bytes, at most " +
+                                   std::to_string(kMaxNpyHeaderBytes) + " allowed");
+  }
+  // header_start ≤ 12 ≤ bytes.size() here, so the subtraction cannot wrap.
+  if (header_len > bytes.size() - header_start) {
+    return Status::InvalidArgument("npy: truncated header: " + std::to_string(bytes.size() - header_start) +
+                                   " bytes for a header of " + std::to_string(header_len));
   }
   std::string_view header = bytes.substr(header_start, header_len);
   std::string descr, fortran, shape_text;
@@ -106,37 +159,40 @@ Result<NpyArray> DecodeNpy(std::string_view bytes) {
   } else if (descr == "'<i8'" || descr == "'=i8'") {
     array.dtype = NpyDtype::kInt64;
   } else {
-    return Status::InvalidArgument("npy: dtype " + descr +
+    return Status::InvalidArgument("npy: dtype " + Shown(descr) +
                                    " is not supported (float32, float64 or int64, little-endian)");
   }
-  if (fortran != "False") {
+  if (fortran == "True") {
     return Status::InvalidArgument("npy: array is in Fortran order, C order is required");
   }
-  if (shape_text.size() < 2 || shape_text.front() != '(' || shape_text.back() != ')') {
-    return Status::InvalidArgument("npy: malformed shape " + shape_text);
+  if (fortran != "False") {
+    return Status::InvalidArgument("npy: fortran_order is " + Shown(fortran) + ", must be False or True");
   }
-  std::string inner = shape_text.substr(1, shape_text.size() - 2);
-  size_t pos = 0;
-  while (pos < inner.size()) {
-    size_t comma = inner.find(',', pos);
-    std::string item = inner.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    size_t a = item.find_first_not_of(' '), b = item.find_last_not_of(' ');
-    if (a != std::string::npos) {
-      item = item.substr(a, b - a + 1);
-      if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos ||
-          item.size() > 18) {
-        return Status::InvalidArgument("npy: malformed shape " + shape_text);
+  PANIC_ASSIGN_OR_RETURN(array.shape, ParseShape(shape_text));
+  // The element count and byte size, refusing a product that overflows: a shape such as
+  // (2^32, 2^32) must not wrap to a small size that some data would then match.
+  size_t elements = 1;
+  bool has_zero = false;
+  for (size_t s : array.shape) has_zero = has_zero || s == 0;
+  if (has_zero) {
+    elements = 0;
+  } else {
+    for (size_t s : array.shape) {
+      if (__builtin_mul_overflow(elements, s, &elements)) {
+        return Status::InvalidArgument("npy: shape " + Shown(shape_text) + " has more elements than memory can hold");
       }
-      array.shape.push_back(std::stoull(item));
     }
-    if (comma == std::string::npos) break;
-    pos = comma + 1;
   }
-  size_t need = array.num_elements() * ElementSize(array.dtype);
-  size_t data_start = header_start + header_len;
-  if (bytes.size() - data_start < need) {
-    return Status::InvalidArgument("npy: data truncated: " + std::to_string(bytes.size() - data_start) +
-                                   " bytes for " + std::to_string(need));
+  size_t need = 0;
+  if (__builtin_mul_overflow(elements, ElementSize(array.dtype), &need)) {
+    return Status::InvalidArgument("npy: shape " + Shown(shape_text) + " has more bytes than memory can hold");
+  }
+  size_t data_start = header_start + header_len;  // ≤ bytes.size(), checked above
+  size_t have = bytes.size() - data_start;
+  if (have != need) {
+    return Status::InvalidArgument(std::string("npy: data ") + (have < need ? "truncated" : "has trailing bytes") +
+                                   ": " + std::to_string(have) + " bytes for shape " + Shown(shape_text) + " of " +
+                                   Descr(array.dtype) + ", which needs " + std::to_string(need));
   }
   array.data = std::string(bytes.substr(data_start, need));
   return array;
@@ -186,8 +242,23 @@ std::vector<int64_t> NpyToInt64s(const NpyArray& array) {
     if (!out.empty()) std::memcpy(out.data(), array.data.data(), array.data.size());
     return out;
   }
+  // Float to int64 is undefined behaviour outside int64's range: NaN becomes 0, and
+  // values beyond the range saturate (found by the npy fuzzer).
   std::vector<float> f = NpyToFloats(array);
-  return std::vector<int64_t>(f.begin(), f.end());
+  std::vector<int64_t> out(f.size());
+  constexpr float kTwo63 = 9223372036854775808.0f;  // 2^63, exact in float
+  for (size_t i = 0; i < f.size(); ++i) {
+    if (std::isnan(f[i])) {
+      out[i] = 0;
+    } else if (f[i] >= kTwo63) {
+      out[i] = std::numeric_limits<int64_t>::max();
+    } else if (f[i] < -kTwo63) {
+      out[i] = std::numeric_limits<int64_t>::min();
+    } else {
+      out[i] = static_cast<int64_t>(f[i]);
+    }
+  }
+  return out;
 }
 
 }  // namespace panic::store

@@ -1,10 +1,12 @@
 #include "panic/store/npz_codec.h"
 
+#include <zip.h>
 #include <zlib.h>
 
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <memory>
 
 namespace panic::store {
 namespace {
@@ -12,16 +14,10 @@ namespace {
 constexpr uint32_t kLocalHeaderSig = 0x04034b50;
 constexpr uint32_t kCentralHeaderSig = 0x02014b50;
 constexpr uint32_t kEndRecordSig = 0x06054b50;
-constexpr uint32_t kZip64EndRecordSig = 0x06064b50;
-constexpr uint32_t kZip64LocatorSig = 0x07064b50;
-constexpr size_t kLocalHeaderSize = 30;
-constexpr size_t kCentralHeaderSize = 46;
 constexpr size_t kEndRecordSize = 22;
 constexpr uint16_t kMethodStored = 0;
-constexpr uint16_t kMethodDeflate = 8;
 constexpr uint16_t kVersionNeeded = 20;  // 2.0: what numpy's stored members declare
 constexpr uint16_t kDosDate1980 = (0 << 9) | (1 << 5) | 1;  // 1980-01-01, fixed for determinism
-constexpr uint16_t kZip64ExtraId = 0x0001;
 
 void Put16(std::string& out, uint16_t v) {
   out += static_cast<char>(v & 0xff);
@@ -29,11 +25,6 @@ void Put16(std::string& out, uint16_t v) {
 }
 void Put32(std::string& out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
-}
-uint64_t Get(std::string_view b, size_t pos, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(b[pos + i])) << (8 * i);
-  return v;
 }
 
 uint32_t Crc32(std::string_view data) {
@@ -47,42 +38,65 @@ uint32_t Crc32(std::string_view data) {
   return static_cast<uint32_t>(crc);
 }
 
-Result<std::string> Inflate(std::string_view compressed, size_t expected_size, const std::string& name) {
-  std::string out(expected_size, '\0');
-  z_stream zs{};
-  if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) return Status::Internal("npz: inflateInit2 failed");
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-  zs.avail_in = static_cast<uInt>(compressed.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  int rc = inflate(&zs, Z_FINISH);
-  size_t produced = zs.total_out;
-  inflateEnd(&zs);
-  if (rc != Z_STREAM_END || produced != expected_size) {
-    return Status::Corruption("npz: member " + name + ": deflate stream does not decode to " +
-                              std::to_string(expected_size) + " bytes");
+// Owns a libzip archive opened over caller-owned bytes (read-only: zip_discard).
+struct ZipCloser {
+  void operator()(zip_t* z) const { zip_discard(z); }
+};
+struct ZipFileCloser {
+  void operator()(zip_file_t* f) const { zip_fclose(f); }
+};
+using ZipPtr = std::unique_ptr<zip_t, ZipCloser>;
+using ZipFilePtr = std::unique_ptr<zip_file_t, ZipFileCloser>;
+
+Result<ZipPtr> OpenZip(std::string_view b) {
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* source = zip_source_buffer_create(b.data(), b.size(), 0, &error);
+  if (source == nullptr) {
+    std::string message = zip_error_strerror(&error);
+    zip_error_fini(&error);
+    return Status::Internal("npz: libzip cannot make a buffer source: " + message);
   }
-  return out;
+  // ZIP_CHECKCONS: also compare each local header with its central-directory record.
+  zip_t* archive = zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS, &error);
+  if (archive == nullptr) {
+    std::string message = zip_error_strerror(&error);
+    zip_error_fini(&error);
+    zip_source_free(source);  // not taken over when the open fails
+    return Status::Corruption("npz: not a valid zip archive (" + message + ")");
+  }
+  zip_error_fini(&error);
+  return ZipPtr(archive);
 }
 
-// Reads the zip64 extended-information extra field, replacing each 32-bit field that
-// is saturated (0xffffffff), in the order the spec gives: size, compressed size, offset.
-void ApplyZip64Extra(std::string_view extra, uint64_t& usize, uint64_t& csize, uint64_t& offset) {
-  size_t pos = 0;
-  while (pos + 4 <= extra.size()) {
-    uint16_t id = static_cast<uint16_t>(Get(extra, pos, 2));
-    uint16_t len = static_cast<uint16_t>(Get(extra, pos + 2, 2));
-    size_t p = pos + 4, end = std::min(extra.size(), p + len);
-    if (id == kZip64ExtraId) {
-      for (uint64_t* field : {&usize, &csize, &offset}) {
-        if (*field == 0xffffffffu && p + 8 <= end) {
-          *field = Get(extra, p, 8);
-          p += 8;
-        }
-      }
+// Reads member `index` (stat'ed as `st`, st.size already checked against the caps)
+// whole, streaming: never more than st.size + one chunk is inflated, whatever the deflate
+// stream holds, so a member that lies about its size costs at most its declared size.
+// libzip checks the CRC-32 at the end.
+Result<std::string> ReadMember(zip_t* archive, zip_uint64_t index, const zip_stat_t& st) {
+  const std::string name = st.name;
+  ZipFilePtr file(zip_fopen_index(archive, index, 0));
+  if (!file) return Status::Corruption("npz: member " + name + ": cannot open (" + zip_strerror(archive) + ")");
+  std::string data;
+  data.reserve(static_cast<size_t>(st.size));
+  char chunk[1 << 16];
+  for (;;) {
+    zip_int64_t got = zip_fread(file.get(), chunk, sizeof chunk);
+    if (got < 0) {
+      return Status::Corruption("npz: member " + name + ": " + zip_file_strerror(file.get()));
     }
-    pos += 4 + len;
+    if (got == 0) break;
+    if (static_cast<uint64_t>(got) > st.size - data.size()) {  // data.size() ≤ st.size: no wrap
+      return Status::Corruption("npz: member " + name + " inflates to more than the " + std::to_string(st.size) +
+                                " bytes its directory declares");
+    }
+    data.append(chunk, static_cast<size_t>(got));
   }
+  if (data.size() != st.size) {
+    return Status::Corruption("npz: member " + name + ": " + std::to_string(data.size()) +
+                              " bytes where the directory says " + std::to_string(st.size));
+  }
+  return data;
 }
 
 }  // namespace
@@ -136,67 +150,51 @@ std::string EncodeNpz(const NpzArchive& archive) {
 }
 
 Result<NpzArchive> DecodeNpz(std::string_view b) {
+  // libzip would take an empty buffer for a new, empty archive.
   if (b.size() < kEndRecordSize) return Status::Corruption("npz: too short to be a zip archive");
-  size_t end = std::string_view::npos;
-  size_t lowest = b.size() > kEndRecordSize + 65535 ? b.size() - kEndRecordSize - 65535 : 0;
-  for (size_t p = b.size() - kEndRecordSize + 1; p-- > lowest;) {
-    if (Get(b, p, 4) == kEndRecordSig) {
-      end = p;
-      break;
-    }
+  PANIC_ASSIGN_OR_RETURN(ZipPtr archive, OpenZip(b));
+  zip_int64_t entries = zip_get_num_entries(archive.get(), 0);
+  if (entries < 0 || static_cast<uint64_t>(entries) > kMaxNpzEntries) {
+    return Status::Corruption("npz: " + std::to_string(entries) + " members, at most " +
+                              std::to_string(kMaxNpzEntries) + " allowed");
   }
-  if (end == std::string_view::npos) return Status::Corruption("npz: no zip end-of-central-directory record");
-  uint64_t entries = Get(b, end + 10, 2);
-  uint64_t cd_offset = Get(b, end + 16, 4);
-  if ((entries == 0xffff || cd_offset == 0xffffffffu) && end >= 20 && Get(b, end - 20, 4) == kZip64LocatorSig) {
-    uint64_t rec = Get(b, end - 20 + 8, 8);
-    if (rec + 56 > b.size() || Get(b, rec, 4) != kZip64EndRecordSig) {
-      return Status::Corruption("npz: bad zip64 end record");
+  // The budget for all members together: kNpzInflateAllowance plus kMaxNpzInflateRatio
+  // times the archive's size. b.size() < 2^63 on any real machine, so no overflow.
+  const uint64_t budget = kNpzInflateAllowance + kMaxNpzInflateRatio * static_cast<uint64_t>(b.size());
+  uint64_t spent = 0;
+  NpzArchive out;
+  for (zip_uint64_t i = 0; i < static_cast<zip_uint64_t>(entries); ++i) {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat_index(archive.get(), i, 0, &st) != 0 || !(st.valid & ZIP_STAT_NAME) || !(st.valid & ZIP_STAT_SIZE)) {
+      return Status::Corruption("npz: member " + std::to_string(i) + ": bad directory record (" +
+                                zip_strerror(archive.get()) + ")");
     }
-    entries = Get(b, rec + 32, 8);
-    cd_offset = Get(b, rec + 48, 8);
-  }
-  NpzArchive archive;
-  size_t pos = cd_offset;
-  for (uint64_t e = 0; e < entries; ++e) {
-    if (pos + kCentralHeaderSize > b.size() || Get(b, pos, 4) != kCentralHeaderSig) {
-      return Status::Corruption("npz: bad central directory record " + std::to_string(e));
+    const std::string name = st.name;
+    if (name.size() < 4 || name.compare(name.size() - 4, 4, ".npy") != 0) continue;  // not an array: not read
+    if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE) {
+      return Status::InvalidArgument("npz: member " + name + " is encrypted");
     }
-    uint16_t method = static_cast<uint16_t>(Get(b, pos + 10, 2));
-    uint32_t crc = static_cast<uint32_t>(Get(b, pos + 16, 4));
-    uint64_t csize = Get(b, pos + 20, 4), usize = Get(b, pos + 24, 4);
-    size_t name_len = Get(b, pos + 28, 2), extra_len = Get(b, pos + 30, 2), comment_len = Get(b, pos + 32, 2);
-    uint64_t local = Get(b, pos + 42, 4);
-    if (pos + kCentralHeaderSize + name_len + extra_len > b.size()) {
-      return Status::Corruption("npz: truncated central directory");
-    }
-    std::string name(b.substr(pos + kCentralHeaderSize, name_len));
-    ApplyZip64Extra(b.substr(pos + kCentralHeaderSize + name_len, extra_len), usize, csize, local);
-    pos += kCentralHeaderSize + name_len + extra_len + comment_len;
-    if (local + kLocalHeaderSize > b.size() || Get(b, local, 4) != kLocalHeaderSig) {
-      return Status::Corruption("npz: member " + name + ": bad local header");
-    }
-    size_t data_start = local + kLocalHeaderSize + Get(b, local + 26, 2) + Get(b, local + 28, 2);
-    if (data_start > b.size() || b.size() - data_start < csize) {
-      return Status::Corruption("npz: member " + name + ": data truncated");
-    }
-    std::string_view raw = b.substr(data_start, csize);
-    std::string data;
-    if (method == kMethodStored) {
-      data = std::string(raw);
-    } else if (method == kMethodDeflate) {
-      PANIC_ASSIGN_OR_RETURN(data, Inflate(raw, usize, name));
-    } else {
+    if ((st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method != ZIP_CM_STORE && st.comp_method != ZIP_CM_DEFLATE) {
       return Status::InvalidArgument("npz: member " + name + ": compression method " +
-                                     std::to_string(method) + " is not supported (stored or deflate)");
+                                     std::to_string(st.comp_method) + " is not supported (stored or deflate)");
     }
-    if (Crc32(data) != crc) return Status::Corruption("npz: member " + name + ": CRC-32 mismatch");
-    if (name.size() < 4 || name.substr(name.size() - 4) != ".npy") continue;  // not an array
+    // Refuse a declared size beyond the caps before reading anything.
+    const uint64_t cap = std::min(kMaxNpzMemberBytes, budget - spent);
+    if (st.size > cap) {
+      return Status::Corruption("npz: member " + name + " declares " + std::to_string(st.size) +
+                                " bytes, more than the " + std::to_string(cap) +
+                                " allowed (see docs/DECODERS.md)");
+    }
+    PANIC_ASSIGN_OR_RETURN(std::string data, ReadMember(archive.get(), i, st));
+    spent += data.size();
     auto array = DecodeNpy(data);
     if (!array.ok()) return array.status().WithContext("npz: member " + name);
-    archive.emplace(name.substr(0, name.size() - 4), std::move(array).value());
+    if (!out.emplace(name.substr(0, name.size() - 4), std::move(array).value()).second) {
+      return Status::Corruption("npz: member " + name + " appears twice");
+    }
   }
-  return archive;
+  return out;
 }
 
 std::string EncodeDiagramNpz(const tda::Diagram& diagram, const std::vector<float>& entropy) {
@@ -223,8 +221,8 @@ Result<DiagramWithEntropy> DecodeDiagramNpz(std::string_view bytes) {
   auto count = archive.find("dgms_count");
   if (count != archive.end()) {
     std::vector<int64_t> c = NpyToInt64s(count->second);
-    if (c.size() != 1 || c[0] < 0 || c[0] > 64) {
-      return Status::Corruption("npz: dgms_count must hold one count in 0..64");
+    if (count->second.dtype != NpyDtype::kInt64 || c.size() != 1 || c[0] < 0 || c[0] > 64) {
+      return Status::Corruption("npz: dgms_count must hold one int64 count in 0..64");
     }
     k = static_cast<size_t>(c[0]);
   } else {
@@ -243,6 +241,9 @@ Result<DiagramWithEntropy> DecodeDiagramNpz(std::string_view bytes) {
     }
     std::vector<float> v = NpyToFloats(a);
     for (size_t i = 0; i + 1 < v.size(); i += 2) out.diagram.dimensions[d].push_back(tda::Bar{v[i], v[i + 1]});
+  }
+  if (Status valid = tda::ValidateDiagram(out.diagram); !valid.ok()) {
+    return Status::Corruption("npz: invalid diagram: " + valid.message());
   }
   auto entropy = archive.find("entropy");
   if (entropy != archive.end()) out.entropy = NpyToFloats(entropy->second);

@@ -6,6 +6,9 @@
 // We write an uncompressed zip (every member "stored", no data descriptors, no zip64).
 // We read stored and deflate members (numpy.savez_compressed, the reference's writer),
 // zip64 records, float64 diagrams, and ignore other keys (legacy gens_*, …).
+// Reading goes through libzip (Debian's libzip-dev), which parses the zip structures;
+// we stream each member out of it under the caps below (docs/DECODERS.md), so a header
+// that claims 4 GB or a member that inflates 1000-fold costs nothing but an error.
 //
 // Zip layout written, per member: local header (30 bytes + name) + data; then one
 // central-directory record per member (46 bytes + name); then the end record (22 bytes).
@@ -13,6 +16,7 @@
 // Thread safety: pure functions.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -24,13 +28,24 @@
 
 namespace panic::store {
 
+// Decoding limits. A member (a .npy) inflates to at most kMaxNpzMemberBytes; all members
+// together to at most kNpzInflateAllowance + kMaxNpzInflateRatio × the archive's size
+// (deflate can reach ~1030:1; numpy's float arrays compress about 1.1–3:1); an archive
+// has at most kMaxNpzEntries members. Members whose names do not end in .npy are skipped
+// unread.
+inline constexpr uint64_t kMaxNpzMemberBytes = uint64_t{1} << 30;   // 1 GiB
+inline constexpr uint64_t kMaxNpzInflateRatio = 100;
+inline constexpr uint64_t kNpzInflateAllowance = uint64_t{1} << 20;  // 1 MiB
+inline constexpr uint64_t kMaxNpzEntries = 65535;
+
 // A generic NPZ: member name without ".npy" → array. Members are written in key order.
 using NpzArchive = std::map<std::string, NpyArray>;
 
 std::string EncodeNpz(const NpzArchive& archive);
 // Errors: Corruption for a damaged zip (no end record, bad offsets, CRC mismatch,
-// undecodable deflate stream), InvalidArgument for an unsupported compression method
-// or a member that is not a valid .npy.
+// undecodable deflate stream, sizes that disagree), a member or archive beyond the
+// limits above, or a name that appears twice; InvalidArgument for an unsupported
+// compression method, an encrypted member, or a member that is not a valid .npy.
 Result<NpzArchive> DecodeNpz(std::string_view bytes);
 
 struct DiagramWithEntropy {

@@ -1,6 +1,9 @@
 #include "panic/tda/diagram.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
 
 namespace panic::tda {
 
@@ -15,6 +18,36 @@ void SortBars(Diagram& diagram) {
       return a.birth < b.birth || (a.birth == b.birth && a.death < b.death);
     });
   }
+}
+
+namespace {
+std::string FormatFloat(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
+  return buf;
+}
+}  // namespace
+
+Status ValidateDiagram(const Diagram& diagram) {
+  for (size_t d = 0; d < diagram.dimensions.size(); ++d) {
+    const Bars& bars = diagram.dimensions[d];
+    for (size_t i = 0; i < bars.size(); ++i) {
+      const Bar& b = bars[i];
+      const char* problem = nullptr;
+      if (!std::isfinite(b.birth)) {
+        problem = "the birth must be finite";
+      } else if (std::isnan(b.death)) {
+        problem = "the death must be a number (+inf for an essential class)";
+      } else if (b.death < b.birth) {
+        problem = "the death must not precede the birth";
+      }
+      if (problem != nullptr) {
+        return Status::InvalidArgument("H" + std::to_string(d) + " bar " + std::to_string(i) + " (" +
+                                       FormatFloat(b.birth) + ", " + FormatFloat(b.death) + "): " + problem);
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace panic::tda

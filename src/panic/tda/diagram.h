@@ -12,6 +12,8 @@
 #include <limits>
 #include <vector>
 
+#include "panic/core/status.h"
+
 namespace panic::tda {
 
 struct Bar {
@@ -37,5 +39,11 @@ struct Diagram {
 
 // Sorts the bars of every dimension by (birth, death) ascending.
 void SortBars(Diagram& diagram);
+
+// Checks a diagram that came from outside (a file, a stored blob) before any distance
+// or statistic sees it: every birth is finite, every death is not NaN and ≥ its birth
+// (+inf for an essential bar). Zero-length bars are allowed (other tools write them).
+// Sorting is not required. InvalidArgument naming the dimension, the bar and the values.
+Status ValidateDiagram(const Diagram& diagram);
 
 }  // namespace panic::tda

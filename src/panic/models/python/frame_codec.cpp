@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "panic/core/json_limits.h"
+
 namespace panic::models::python {
 namespace {
 
@@ -59,6 +61,12 @@ Result<FramePrefix> DecodeFramePrefix(std::string_view prefix) {
 }
 
 Result<Frame> DecodeFrameParts(std::string_view header, std::string body) {
+  if (header.size() > kMaxHeaderBytes) {
+    return Status::Corruption("malformed frame: header of " + std::to_string(header.size()) + " bytes");
+  }
+  if (JsonNestingDepth(header, kMaxHeaderNesting) > kMaxHeaderNesting) {
+    return Status::Corruption("malformed frame: header nested more than " + std::to_string(kMaxHeaderNesting) + " deep");
+  }
   Frame f;
   try {
     f.header = nlohmann::json::parse(header);
@@ -71,13 +79,17 @@ Result<Frame> DecodeFrameParts(std::string_view header, std::string body) {
     if (!body.empty()) return Status::Corruption("malformed frame: a body without \"blobs\" sizes");
     return f;
   }
-  uint64_t at = 0;
+  if (it->size() > kMaxBlobs) {
+    return Status::Corruption("malformed frame: " + std::to_string(it->size()) + " blobs, at most " +
+                              std::to_string(kMaxBlobs) + " allowed");
+  }
+  uint64_t at = 0;  // ≤ body.size() throughout
   for (const auto& size : *it) {
     if (!size.is_number_unsigned() && !size.is_number_integer()) {
       return Status::Corruption("malformed frame: a blob size is not an integer");
     }
     const int64_t n = size.get<int64_t>();
-    if (n < 0 || at + static_cast<uint64_t>(n) > body.size()) {
+    if (n < 0 || static_cast<uint64_t>(n) > body.size() - at) {
       return Status::Corruption("malformed frame: blob sizes exceed the body of " + std::to_string(body.size()) + " bytes");
     }
     at += static_cast<uint64_t>(n);

@@ -28,8 +28,13 @@ namespace panic::models::python {
 
 inline constexpr char kFrameMagic[4] = {'P', 'N', 'K', 'W'};
 inline constexpr size_t kFramePrefixSize = 16;  // magic + header_len (u32) + body_len (u64)
+// Limits (docs/DECODERS.md): a header of at most 64 MiB nested at most kMaxHeaderNesting
+// deep, a body of at most 4 GiB (a batch of ~340 RGB images of 2048²), at most
+// kMaxBlobs blobs.
 inline constexpr uint32_t kMaxHeaderBytes = 64u << 20;
-inline constexpr uint64_t kMaxBodyBytes = uint64_t{16} << 30;
+inline constexpr uint64_t kMaxBodyBytes = uint64_t{4} << 30;
+inline constexpr size_t kMaxHeaderNesting = 32;
+inline constexpr size_t kMaxBlobs = size_t{1} << 16;
 
 struct Frame {
   nlohmann::json header = nlohmann::json::object();
@@ -51,7 +56,8 @@ struct FramePrefix {
 Result<FramePrefix> DecodeFramePrefix(std::string_view prefix);
 
 // Builds a frame from its header bytes and body. Corruption when the header is not a
-// JSON object or its "blobs" do not add up to the body.
+// JSON object, is nested too deep, lists more than kMaxBlobs blobs, or its "blobs" do
+// not add up to the body.
 Result<Frame> DecodeFrameParts(std::string_view header, std::string body);
 
 // A whole frame from contiguous bytes (tests, tools): the prefix, header and body.
