@@ -28,6 +28,10 @@ panic_require(WEBP_FOUND "libwebp (image storage)" libwebp-dev)
 
 pkg_check_modules(LIBZIP QUIET IMPORTED_TARGET libzip)
 panic_require(LIBZIP_FOUND "libzip (reading NPZ archives: zip structures, zip64)" libzip-dev)
+pkg_check_modules(PANGOCAIRO QUIET IMPORTED_TARGET pangocairo cairo cairo-svg cairo-pdf cairo-png)
+panic_require(PANGOCAIRO_FOUND "cairo + pango (frames, charts and text of export/)" "libcairo2-dev libpango1.0-dev")
+pkg_check_modules(PNG QUIET IMPORTED_TARGET libpng)
+panic_require(PNG_FOUND "libpng (PNG export with text metadata)" libpng-dev)
 
 find_library(PANIC_OPENBLAS NAMES openblas)
 panic_require(PANIC_OPENBLAS "OpenBLAS (GEMMs for distances and native models)" libopenblas-dev)

@@ -28,6 +28,10 @@ PACKAGES=(
   python3-torch                     # the Python worker's adapter tests (python/tests: CPU torch + stand-ins)
   python3-onnx                      # the ONNX backend's tests build their graphs (tools/onnx/); the USELite export
   openssl                           # checks the sha512 of fetched model packages
+  libcairo2-dev libpango1.0-dev libpng-dev  # export/: frames, charts (PNG/SVG/PDF), text, PNG with metadata
+  fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji  # prompts in any script
+  ffmpeg                            # export video: frames piped to its libx264/libx265/libsvtav1 encoders
+  libimage-exiftool-perl poppler-utils chromium  # export tests: metadata, PDF text, the report in a browser
 )
 
 SUDO=""

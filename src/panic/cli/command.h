@@ -76,6 +76,7 @@ std::vector<CommandSpec> RunCommands();
 std::vector<CommandSpec> ModelCommands();
 std::vector<CommandSpec> TdaCommands();
 std::vector<CommandSpec> ClusterCommands();
+std::vector<CommandSpec> ExportCommands();  // export_commands.cpp
 
 std::vector<CommandSpec> AllCommands();
 

@@ -1,0 +1,209 @@
+// Export speed (issue 14, "Speed"): composing an HD frame of 48 runs, video frames per
+// second of each codec, and all charts of a many-run experiment. A small main, not Google
+// Benchmark, because each case needs a database built first.
+//
+//   bench_export_mosaic [--steps N] [--chart-runs N] [--chart-steps N] [--codecs h264,h265,av1]
+//
+// Builds a temporary database of 4 prompts × 2 networks × 6 seeds (48 runs) of 256 px
+// images (WEBP, as the dummy models store them) and captions, then measures.
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <unistd.h>
+
+#include "panic/core/time.h"
+#include "panic/core/uuid.h"
+#include "panic/export/experiment_charts.h"
+#include "panic/export/mosaic_frame.h"
+#include "panic/export/mosaic_video.h"
+#include "panic/store/image_codec.h"
+#include "panic/store/npz_codec.h"
+#include "panic/tda/diagram.h"
+
+using namespace panic;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+
+// An experiment of prompts × networks × seeds, `steps` long, images at even steps.
+std::string Build(store::Store& store, int prompts, int seeds, int steps, int image_size, int vector_dim) {
+  store::ExperimentRecord e;
+  e.id = NewUuidV7();
+  e.networks = {{"DummyT2I", "DummyI2T"}, {"DummyT2I2", "DummyI2T2"}};
+  for (int s = 0; s < seeds; ++s) e.seeds.push_back(s + 1);
+  for (int p = 0; p < prompts; ++p) e.prompts.push_back("prompt number " + std::to_string(p) + " — 富士山 🌋");
+  e.embedding_models = vector_dim > 0 ? std::vector<std::string>{"DummyText"} : std::vector<std::string>{};
+  e.max_length = steps;
+  e.created_at = e.updated_at = NowIso();
+  std::vector<store::RunRecord> runs;
+  for (const auto& n : e.networks) {
+    for (auto seed : e.seeds) {
+      for (const auto& p : e.prompts) {
+        store::RunRecord r;
+        r.id = NewUuidV7();
+        r.experiment_id = e.id;
+        r.run_number = static_cast<int64_t>(runs.size());
+        r.network = n;
+        r.seed = seed;
+        r.max_length = steps;
+        r.initial_prompt = p;
+        runs.push_back(r);
+      }
+    }
+  }
+  if (!store.CreateExperiment(e, runs).ok()) std::abort();
+  std::mt19937 rng(1);
+  std::vector<std::string> images;  // a few distinct encoded images, reused
+  for (int k = 0; k < 16; ++k) {
+    images.push_back(*store::EncodeWebp(RgbImage::Solid(image_size, image_size, rng() % 256, rng() % 256, rng() % 256)));
+  }
+  for (int step = 0; step < steps; ++step) {
+    std::vector<store::InvocationRecord> invs;
+    std::vector<store::RunCompletion> done;
+    for (const auto& r : runs) {
+      store::InvocationRecord inv;
+      inv.id = NewUuidV7();
+      inv.run_id = r.id;
+      inv.sequence_number = step;
+      inv.model = r.network[step % 2];
+      inv.seed = r.seed;
+      inv.type = step % 2 == 0 ? store::OutputType::kImage : store::OutputType::kText;
+      if (step % 2 == 0) {
+        inv.output_image = images[(r.run_number + step) % images.size()];
+      } else {
+        inv.output_text = "a caption of step " + std::to_string(step) + " for run " + std::to_string(r.run_number);
+      }
+      inv.started_at = inv.completed_at = NowIso();
+      invs.push_back(std::move(inv));
+      if (step == steps - 1) done.push_back({r.id, store::kStopLength, std::nullopt, std::nullopt, NowIso()});
+    }
+    if (!store.CommitStep(invs, done).ok()) std::abort();
+  }
+  if (vector_dim > 0) {
+    std::normal_distribution<float> noise(0, 0.2f);
+    for (const auto& r : runs) {
+      auto steps_of = *store.ListInvocations(r.id, false);
+      std::vector<store::EmbeddingRecord> recs;
+      std::vector<float> v(vector_dim, 1.0f);
+      for (const auto& inv : steps_of) {
+        if (inv.type != store::OutputType::kText) continue;
+        for (auto& x : v) x += noise(rng);
+        recs.push_back({NewUuidV7(), inv.id, "DummyText", v, NowIso(), NowIso()});
+      }
+      if (!store.InsertEmbeddings(recs).ok()) std::abort();
+      tda::Diagram d;
+      d.dimensions.resize(3);
+      std::uniform_real_distribution<float> u(0, 1);
+      for (int i = 0; i < steps / 2; ++i) {
+        d.dimensions[0].push_back({0, u(rng)});
+        if (i % 3 == 0) d.dimensions[1].push_back({0.5f + u(rng), 1.6f + u(rng)});
+        if (i % 9 == 0) d.dimensions[2].push_back({1.0f + u(rng), 1.8f + u(rng)});
+      }
+      store::PersistenceDiagramRecord rec{NewUuidV7(), r.id, "DummyText",
+                                          store::EncodeDiagramNpz(d, {2.0f + u(rng), 1.0f + u(rng), 0.5f * u(rng)}),
+                                          std::nullopt, NowIso(), NowIso()};
+      if (!store.PutDiagram(rec).ok()) std::abort();
+    }
+  }
+  return e.id;
+}
+
+void BenchCompose() {
+  auto layout = exporting::ComputeMosaicLayout({4, 2, 6}, 1920, 1080).value();
+  exporting::MosaicLabels labels;
+  for (int p = 0; p < 4; ++p) labels.prompts.push_back("prompt number " + std::to_string(p));
+  labels.networks = {"DummyT2I → DummyI2T", "DummyT2I2 → DummyI2T2"};
+  auto composer = exporting::MosaicComposer::Create(layout, labels).value();
+  std::vector<exporting::SurfacePtr> scaled;
+  for (int k = 0; k < 2; ++k) scaled.push_back(composer->ScaleForCell(RgbImage::Solid(256, 256, 40 * k, 90, 200)).value());
+  const int frames = 200;
+  // Every cell changes both image and caption each frame: the worst case.
+  double all = 0, steady = 0;
+  for (int f = 0; f < frames; ++f) {
+    for (size_t c = 0; c < 48; ++c) {
+      composer->SetScaledImage(c, composer->ScaleForCell(RgbImage::Solid(4, 4, f % 256, c, 100)).value());
+      composer->SetCaption(c, "caption of frame " + std::to_string(f) + " cell " + std::to_string(c));
+    }
+    auto t = Clock::now();
+    composer->Compose(f / double(frames), "step " + std::to_string(f));
+    all += Seconds(t);
+  }
+  // The mosaic's usual frame: half the cells get a new caption (text steps alternate).
+  for (int f = 0; f < frames; ++f) {
+    for (size_t c = f % 2; c < 48; c += 2) composer->SetCaption(c, "caption " + std::to_string(f) + "/" + std::to_string(c));
+    auto t = Clock::now();
+    composer->Compose(f / double(frames), "step " + std::to_string(f));
+    steady += Seconds(t);
+  }
+  std::printf("compose HD frame, 48 runs, every cell new image + caption: %.2f ms/frame\n", all / frames * 1e3);
+  std::printf("compose HD frame, 48 runs, 24 new captions:               %.2f ms/frame\n", steady / frames * 1e3);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int steps = 60, chart_runs = 1200, chart_steps = 40;
+  std::string codecs = "h264,h265,av1";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--steps")) steps = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--chart-runs")) chart_runs = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--chart-steps")) chart_steps = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--codecs")) codecs = argv[i + 1];
+  }
+  BenchCompose();
+  auto dir = std::filesystem::temp_directory_path() / ("panic-bench-export-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    auto store = store::Store::Open((dir / "v.db").string(), store::Store::Mode::kCreate,
+                                               store::Store::Durability::kNormal).value();
+    auto t = Clock::now();
+    std::string id = Build(*store, 4, 6, steps, 256, 0);
+    std::printf("built 48 runs × %d steps in %.1f s\n", steps, Seconds(t));
+    {
+      auto frames = exporting::MosaicFrames::Open(*store, {id}, 1920, 1080, 2).value();
+      auto t0 = Clock::now();
+      for (int64_t f = 0; f < frames->frame_count(); ++f) {
+        if (!frames->Next().ok()) std::abort();
+      }
+      std::printf("read + decode + compose (no encoder): %.2f ms/frame\n", Seconds(t0) / frames->frame_count() * 1e3);
+    }
+    size_t start = 0;
+    while (start < codecs.size()) {
+      size_t end = std::min(codecs.find(',', start), codecs.size());
+      exporting::VideoOptions o;
+      o.codec = codecs.substr(start, end - start);
+      o.output = (dir / ("m_" + o.codec + ".mp4")).string();
+      o.threads = 2;
+      auto t1 = Clock::now();
+      auto s = exporting::ExportMosaicVideo(*store, {id}, o);
+      const double secs = Seconds(t1);
+      if (!s.ok()) {
+        std::printf("%s: %s\n", o.codec.c_str(), s.status().message().c_str());
+      } else {
+        std::printf("video %-5s (%s): %lld frames in %.1f s = %.1f fps; 1000 steps ≈ %.0f s\n", o.codec.c_str(),
+                    s->encoder.c_str(), static_cast<long long>(s->frames), secs, s->frames / secs,
+                    1000.0 * secs / s->frames);
+      }
+      start = end + 1;
+    }
+  }
+  if (chart_runs > 0) {
+    auto store = store::Store::Open((dir / "c.db").string(), store::Store::Mode::kCreate,
+                                               store::Store::Durability::kNormal).value();
+    const int seeds = std::max(1, chart_runs / 8);
+    auto t = Clock::now();
+    std::string id = Build(*store, 4, seeds, chart_steps, 8, 64);
+    std::printf("built %d runs × %d steps (64-d vectors, diagrams) in %.1f s\n", 8 * seeds, chart_steps, Seconds(t));
+    auto t2 = Clock::now();
+    auto s = exporting::ExportCharts(*store, {id}, (dir / "charts").string(), exporting::DrawingFormat::kPdf);
+    if (!s.ok()) std::printf("charts: %s\n", s.status().message().c_str());
+    else std::printf("all charts (PDF) of %d runs: %.1f s, %zu files\n", 8 * seeds, Seconds(t2), s->written.size());
+  }
+  std::filesystem::remove_all(dir);
+  return 0;
+}

@@ -1,0 +1,237 @@
+// `export …`: pictures, videos, charts and reports of stored experiments. Each command
+// parses, resolves ids, calls export/ and prints where the files went.
+#include <iostream>
+
+#include "panic/cli/cli_common.h"
+#include "panic/cli/command.h"
+#include "panic/cli/progress_printer.h"
+#include "panic/cli/signals.h"
+#include "panic/core/parallel.h"
+#include "panic/export/experiment_charts.h"
+#include "panic/export/html_report.h"
+#include "panic/export/image_export.h"
+#include "panic/export/mosaic_video.h"
+
+namespace panic::cli {
+namespace {
+
+constexpr int kExitInterrupted = 130;
+
+// The experiments named by the arguments (ids, prefixes or "latest"), in one store.
+Result<std::vector<std::string>> ResolveExperiments(store::Store& store, const std::vector<std::string>& args) {
+  std::vector<std::string> ids;
+  for (const auto& a : args) {
+    PANIC_ASSIGN_OR_RETURN(std::string id, store.ResolveExperimentId(a));
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+Result<int> ThreadsOption(const ParsedArgs& args) {
+  PANIC_ASSIGN_OR_RETURN(long long threads, args.GetInt("threads", DefaultThreads()));
+  if (threads < 1 || threads > 1024) {
+    return Status::InvalidArgument("--threads: " + std::to_string(threads) + " is not allowed (1..1024)");
+  }
+  return static_cast<int>(threads);
+}
+
+// Progress of an export on stderr, through the engine's printer (a bar on a terminal).
+exporting::ExportProgressFn ProgressTo(ProgressPrinter& printer, const std::string& stage, const std::string& unit) {
+  return [&printer, stage, unit](int64_t done, int64_t total) {
+    engine::ProgressEvent e{stage, unit, done, total, done, done == total};
+    printer(e);
+  };
+}
+
+int ExportVideo(const ParsedArgs& args, Context& ctx) {
+  exporting::VideoOptions options;
+  auto fps = args.GetDouble("fps", 2);
+  if (!fps.ok()) return ReportError(fps.status(), ctx);
+  options.fps = *fps;
+  auto resolution = args.GetChoice("resolution", {"hd", "4k", "8k"}, "hd");
+  if (!resolution.ok()) return ReportError(resolution.status(), ctx);
+  options.resolution = *resolution;
+  auto codec = args.GetChoice("codec", {"h264", "h265", "av1"}, "h264");
+  if (!codec.ok()) return ReportError(codec.status(), ctx);
+  options.codec = *codec;
+  options.output = args.Get("output").value_or("mosaic.mp4");
+  auto threads = ThreadsOption(args);
+  if (!threads.ok()) return ReportError(threads.status(), ctx);
+  options.threads = *threads;
+
+  auto store = OpenStore(ctx, store::Store::Mode::kExisting);
+  if (!store.ok()) return ReportError(store.status(), ctx);
+  auto ids = ResolveExperiments(**store, args.positional);
+  if (!ids.ok()) return ReportError(ids.status(), ctx);
+  ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
+  auto summary = exporting::ExportMosaicVideo(**store, *ids, options, ProgressTo(printer, "video", "frames"),
+                                              &InstallCancelHandlers());
+  if (!summary.ok()) {
+    if (summary.status().code() == StatusCode::kCancelled) {
+      ctx.err << "\ninterrupted; no video written\n";
+      return kExitInterrupted;
+    }
+    return ReportError(summary.status(), ctx);
+  }
+  if (ctx.json) {
+    PrintJson(ctx, {{"output", options.output},
+                    {"frames", summary->frames},
+                    {"runs", summary->runs},
+                    {"width", summary->width},
+                    {"height", summary->height},
+                    {"cell", summary->cell},
+                    {"encoder", summary->encoder}});
+  } else {
+    ctx.out << "wrote " << options.output << ": " << summary->frames << " frames of " << summary->runs << " runs, "
+            << summary->width << "×" << summary->height << " (cells " << summary->cell << " px), " << summary->encoder
+            << "\n";
+  }
+  return kExitOk;
+}
+
+int ExportImages(const ParsedArgs& args, Context& ctx) {
+  auto format = exporting::ParseImageFileFormat(args.Get("format").value_or("png"));
+  if (!format.ok()) return ReportError(format.status(), ctx);
+  auto opened = OpenExperiment(ctx, args.positional[0]);
+  if (!opened.ok()) return ReportError(opened.status(), ctx);
+  const std::string dir = args.Get("output").value_or("images");
+  ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
+  auto summary = exporting::ExportExperimentImages(*opened->store, opened->id, dir, *format,
+                                                   ProgressTo(printer, "images", "runs"));
+  if (!summary.ok()) return ReportError(summary.status(), ctx);
+  if (ctx.json) {
+    PrintJson(ctx, {{"output", dir}, {"files", summary->files}, {"runs", summary->runs}});
+  } else {
+    ctx.out << "wrote " << summary->files << " images of " << summary->runs << " runs under " << dir << "\n";
+  }
+  return kExitOk;
+}
+
+int ExportImage(const ParsedArgs& args, Context& ctx) {
+  auto store = OpenStore(ctx, store::Store::Mode::kExisting);
+  if (!store.ok()) return ReportError(store.status(), ctx);
+  const std::string output = args.Get("output").value_or(args.positional[0] + ".png");
+  Status st = exporting::ExportInvocationImage(**store, args.positional[0], output);
+  if (!st.ok()) return ReportError(st, ctx);
+  ctx.out << "wrote " << output << "\n";
+  return kExitOk;
+}
+
+// Resolves run ids or prefixes.
+Result<std::vector<std::string>> ResolveRuns(store::Store& store, const std::vector<std::string>& args) {
+  std::vector<std::string> ids;
+  for (const auto& a : args) {
+    PANIC_ASSIGN_OR_RETURN(std::string id, store.ResolveRunId(a));
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+int ExportTimeline(const ParsedArgs& args, Context& ctx) {
+  auto steps = args.GetInt("steps", 8);
+  if (!steps.ok()) return ReportError(steps.status(), ctx);
+  auto store = OpenStore(ctx, store::Store::Mode::kExisting);
+  if (!store.ok()) return ReportError(store.status(), ctx);
+  auto ids = ResolveRuns(**store, args.positional);
+  if (!ids.ok()) return ReportError(ids.status(), ctx);
+  const std::string output = args.Get("output").value_or("timeline.png");
+  Status st = exporting::RenderTimeline(**store, *ids, static_cast<int>(*steps), output);
+  if (!st.ok()) return ReportError(st, ctx);
+  ctx.out << "wrote " << output << "\n";
+  return kExitOk;
+}
+
+int ExportGrid(const ParsedArgs& args, Context& ctx) {
+  auto max_images = args.GetInt("max-images", 64);
+  if (!max_images.ok()) return ReportError(max_images.status(), ctx);
+  auto opened = OpenRun(ctx, args.positional[0]);
+  if (!opened.ok()) return ReportError(opened.status(), ctx);
+  const std::string output = args.Get("output").value_or("grid.png");
+  Status st = exporting::RenderImageGrid(*opened->store, opened->id, static_cast<int>(*max_images), output);
+  if (!st.ok()) return ReportError(st, ctx);
+  ctx.out << "wrote " << output << "\n";
+  return kExitOk;
+}
+
+int ExportCharts(const ParsedArgs& args, Context& ctx) {
+  auto format = exporting::ParseDrawingFormat(args.Get("format").value_or("pdf"));
+  if (!format.ok()) return ReportError(format.status(), ctx);
+  auto store = OpenStore(ctx, store::Store::Mode::kExisting);
+  if (!store.ok()) return ReportError(store.status(), ctx);
+  auto ids = ResolveExperiments(**store, args.positional);
+  if (!ids.ok()) return ReportError(ids.status(), ctx);
+  const std::string dir = args.Get("output").value_or("charts");
+  ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
+  auto summary = exporting::ExportCharts(**store, *ids, dir, *format, ProgressTo(printer, "charts", "runs"));
+  if (!summary.ok()) return ReportError(summary.status(), ctx);
+  if (ctx.json) {
+    nlohmann::json skipped = nlohmann::json::object();
+    for (const auto& [name, why] : summary->skipped) skipped[name] = why;
+    PrintJson(ctx, {{"written", summary->written}, {"skipped", skipped}});
+  } else {
+    for (const auto& f : summary->written) ctx.out << "wrote " << f << "\n";
+    for (const auto& [name, why] : summary->skipped) ctx.out << "skipped " << name << ": " << why << "\n";
+  }
+  return kExitOk;
+}
+
+int ExportReport(const ParsedArgs& args, Context& ctx) {
+  auto opened = OpenExperiment(ctx, args.positional[0]);
+  if (!opened.ok()) return ReportError(opened.status(), ctx);
+  const std::string output = args.Get("output").value_or("report.html");
+  Status st = exporting::WriteHtmlReport(*opened->store, opened->id, output);
+  if (!st.ok()) return ReportError(st, ctx);
+  ctx.out << "wrote " << output << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+std::vector<CommandSpec> ExportCommands() {
+  std::vector<CommandSpec> cmds;
+  cmds.push_back(
+      {"export", "video", "a mosaic video of every run of the experiments evolving side by side", "EXPERIMENT…", 1,
+       SIZE_MAX,
+       {{"fps", "N", "frames (steps) per second (default 2)"},
+        {"resolution", "R", "hd (1920×1080, default), 4k (3840×2160) or 8k (7680×4320)"},
+        {"codec", "C", "h264 (default), h265 or av1 (libx264 / libx265 / libsvtav1 through ffmpeg)"},
+        {"output", "FILE", "the .mp4 to write (default mosaic.mp4)"},
+        {"threads", "N", "threads decoding and scaling images (default: all cores)"}},
+       "Runs are laid out as prompts × networks × runs, square cells with equal gutters, filling the 16:9 frame.\n"
+       "Frame n shows each run's latest image at step n with its latest caption beneath; a run that stopped\n"
+       "holds its last frame, marked stopped. Frames are piped raw to Debian's ffmpeg (yuv420p, BT.709,\n"
+       "faststart). Cells under 40 px are refused with the number of runs that fit.",
+       ExportVideo});
+  cmds.push_back({"export", "images", "every image of an experiment as files with their provenance", "EXPERIMENT", 1, 1,
+                  {{"output", "DIR", "the folder to write (default images)"},
+                   {"format", "F", "png (default), jpg or webp"}},
+                  "Writes <network>/<prompt-slug>/run_<n>/<step>.<ext>. Each file carries the prompt, the input text,\n"
+                  "the model, the seed, the step and the run and experiment ids as metadata that exiftool reads\n"
+                  "(PNG iTXt chunks and XMP; XMP in JPEG and WEBP).",
+                  ExportImages});
+  cmds.push_back({"export", "image", "one invocation's image as a file with its provenance", "INVOCATION", 1, 1,
+                  {{"output", "FILE", "x.png, x.jpg or x.webp (default INVOCATION.png)"}}, "", ExportImage});
+  cmds.push_back({"export", "timeline", "one strip per run: evenly chosen steps with images and captions", "RUN…", 1,
+                  SIZE_MAX,
+                  {{"output", "FILE", "timeline.png (default), .svg or .pdf"},
+                   {"steps", "N", "image steps per run (default 8)"}},
+                  "", ExportTimeline});
+  cmds.push_back({"export", "grid", "a run's images in a grid shaped for their aspect", "RUN", 1, 1,
+                  {{"output", "FILE", "grid.png (default), .svg or .pdf"},
+                   {"max-images", "N", "at most this many images, evenly chosen (default 64)"}},
+                  "", ExportGrid});
+  cmds.push_back({"export", "charts", "publication charts: persistence diagrams, entropy, drift, run lengths",
+                  "EXPERIMENT…", 1, SIZE_MAX,
+                  {{"output", "DIR", "the folder to write (default charts)"},
+                   {"format", "F", "pdf (default), svg or png"}},
+                  "Charts that need results not stored yet (clusters, Lyapunov) are listed as skipped.\n"
+                  "Drift is computed from the stored vectors against each run's first vector.",
+                  ExportCharts});
+  cmds.push_back({"export", "report", "a self-contained HTML report of an experiment", "EXPERIMENT", 1, 1,
+                  {{"output", "FILE", "the .html to write (default report.html)"}},
+                  "One file that works offline: config, progress and stop reasons, sample timelines, charts.",
+                  ExportReport});
+  return cmds;
+}
+
+}  // namespace panic::cli

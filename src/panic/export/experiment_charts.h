@@ -1,0 +1,38 @@
+// The publication charts of one or more experiments (issue 14, "Charts"), each a PNG, SVG
+// or PDF file in an output folder:
+//   persistence_diagrams   birth vs persistence, a facet per embedding model, colour per
+//                          homology dimension (essential bars, of infinite persistence, left out);
+//   persistent_entropy     violins with boxes: embedding model (facet) × network (x) × dimension (colour);
+//   semantic_drift         ridgelines of drift per network over time deciles, a panel per
+//                          (embedding model, network); drift computed here from the stored
+//                          vectors with analysis::SemanticDrift, against each run's first vector;
+//   run_lengths            runs per network by stop reason, and the run-length histogram.
+// Cluster timelines, the cluster bubble grid, the transition heat map and the Lyapunov /
+// FTLE charts need stored clustering and Lyapunov results, which the store does not offer
+// yet: they are listed as skipped with the reason.
+//
+// Thread safety: uses its Store from the calling thread only.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "panic/export/drawing_file.h"
+#include "panic/store/store.h"
+
+namespace panic::exporting {
+
+struct ChartsSummary {
+  std::vector<std::string> written;                          // file paths
+  std::vector<std::pair<std::string, std::string>> skipped;  // chart → why
+};
+
+// Writes the charts into `dir` (created). NotFound for an unknown experiment. A chart
+// without data (no diagrams yet, no vectors) is skipped with the reason, not an error.
+// `progress` gets (runs read, runs) while the data is gathered.
+Result<ChartsSummary> ExportCharts(store::Store& store, const std::vector<std::string>& experiment_ids,
+                                   const std::string& dir, DrawingFormat format,
+                                   const std::function<void(int64_t, int64_t)>& progress = {});
+
+}  // namespace panic::exporting

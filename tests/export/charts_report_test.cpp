@@ -1,0 +1,150 @@
+// Charts (axis and legend text through pdftotext, a non-empty plot area in the PNG) and
+// the HTML report (escaping, self-contained, opened in headless Chromium: a screenshot
+// and no console errors).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "export/export_fixture_helpers.h"
+#include "panic/export/cairo_image.h"
+#include "panic/export/experiment_charts.h"
+#include "panic/export/html_report.h"
+#include "support/test_support.h"
+
+namespace panic::exporting {
+namespace {
+
+namespace fs = std::filesystem;
+using panic::testing::ShellQuote;
+
+class ChartsReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = store::Store::Open(dir_.File("c.db"), store::Store::Mode::kCreate).value();
+    panic::testing::FixtureSpec spec;
+    spec.prompts = {panic::testing::HostilePrompts()[0], panic::testing::HostilePrompts()[1]};
+    spec.networks = {{"DummyT2I", "DummyI2T"}, {"DummyT2I2", "DummyI2T2"}};
+    spec.seeds = {1, 2, 3};
+    spec.steps = 12;
+    spec.stop_after = {{0, 5}, {7, 9}};
+    spec.embedding_models = {"DummyText", "DummyVision"};
+    fx_ = panic::testing::BuildExperiment(*store_, spec);
+    panic::testing::AddEmbeddingsAndDiagrams(*store_, fx_);
+  }
+  std::string PdfText(const std::string& pdf) {
+    auto r = panic::testing::RunShell("pdftotext -enc UTF-8 " + ShellQuote(pdf) + " -");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  }
+  panic::testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  panic::testing::Fixture fx_;
+};
+
+// Pixels that are clearly coloured (not white, grey or black): the data marks.
+int64_t ColouredPixels(const std::string& png) {
+  SurfacePtr s(cairo_image_surface_create_from_png(png.c_str()));
+  EXPECT_EQ(cairo_surface_status(s.get()), CAIRO_STATUS_SUCCESS);
+  RgbImage img = RgbFromSurface(s.get());
+  int64_t n = 0;
+  for (size_t i = 0; i < img.pixels.size(); i += 3) {
+    const int mx = std::max({img.pixels[i], img.pixels[i + 1], img.pixels[i + 2]});
+    const int mn = std::min({img.pixels[i], img.pixels[i + 1], img.pixels[i + 2]});
+    n += mx - mn > 60;
+  }
+  return n;
+}
+
+TEST_F(ChartsReportTest, ChartsCarryAxesLegendsAndData) {
+  const std::string pdf_dir = dir_.File("pdf");
+  auto summary = ExportCharts(*store_, {fx_.experiment.id}, pdf_dir, DrawingFormat::kPdf);
+  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  ASSERT_EQ(summary->written.size(), 4u);
+  std::map<std::string, std::vector<std::string>> expected = {
+      {"persistence_diagrams", {"Persistence diagrams", "birth", "persistence (death − birth)", "homology", "H0", "H1",
+                                "DummyText", "DummyVision"}},
+      {"persistent_entropy", {"persistent entropy", "network", "DummyT2I → DummyI2T", "DummyT2I2 → DummyI2T2", "H0",
+                              "H1", "homology"}},
+      {"semantic_drift", {"semantic drift", "time decile", "DummyT2I → DummyI2T · DummyVision", "density of drift"}},
+      {"run_lengths", {"stop reasons", "invocations per run", "runs", "stop reason", "duplicate", "length"}},
+  };
+  for (const auto& [name, words] : expected) {
+    const std::string text = PdfText(pdf_dir + "/" + name + ".pdf");
+    for (const auto& w : words) EXPECT_NE(text.find(w), std::string::npos) << name << ": '" << w << "' missing in\n" << text;
+  }
+  // Skipped charts say why.
+  std::set<std::string> skipped;
+  for (const auto& [name, why] : summary->skipped) {
+    skipped.insert(name);
+    EXPECT_FALSE(why.empty());
+  }
+  EXPECT_TRUE(skipped.count("cluster_timelines"));
+  EXPECT_TRUE(skipped.count("lyapunov"));
+
+  const std::string png_dir = dir_.File("png");
+  ASSERT_TRUE(ExportCharts(*store_, {fx_.experiment.id}, png_dir, DrawingFormat::kPng).ok());
+  for (const auto& [name, words] : expected) {
+    EXPECT_GT(ColouredPixels(png_dir + "/" + name + ".png"), 400) << name << " has an empty plot area";
+  }
+  const std::string svg_dir = dir_.File("svg");
+  ASSERT_TRUE(ExportCharts(*store_, {fx_.experiment.id}, svg_dir, DrawingFormat::kSvg).ok());
+  const std::string svg = panic::testing::ReadFile(svg_dir + "/persistence_diagrams.svg");
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+}
+
+TEST_F(ChartsReportTest, ChartsWithoutDiagramsSkipThemWithTheReason) {
+  panic::testing::FixtureSpec spec;
+  spec.prompts = {"bare"};
+  auto bare = panic::testing::BuildExperiment(*store_, spec);
+  auto summary = ExportCharts(*store_, {bare.experiment.id}, dir_.File("bare"), DrawingFormat::kPdf);
+  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  ASSERT_EQ(summary->written.size(), 1u);  // run lengths only
+  EXPECT_NE(summary->written[0].find("run_lengths.pdf"), std::string::npos);
+}
+
+TEST(HtmlEscapeTest, EscapesMarkupAndRepairsBytes) {
+  EXPECT_EQ(HtmlEscape("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;");
+  EXPECT_EQ(HtmlEscape(std::string("a\xff" "b\x01" "c", 5)), "a\xEF\xBF\xBD" "bc");
+  EXPECT_EQ(Base64("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(Base64("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(Base64("foob"), "Zm9vYg==");
+}
+
+TEST_F(ChartsReportTest, ReportIsSelfContainedEscapedAndOpensInChromium) {
+  const std::string html = dir_.File("report.html");
+  ASSERT_TRUE(WriteHtmlReport(*store_, fx_.experiment.id, html).ok());
+  const std::string page = panic::testing::ReadFile(html);
+  EXPECT_EQ(page.find("<script"), std::string::npos) << "a prompt became markup";
+  EXPECT_NE(page.find("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"), std::string::npos);
+  EXPECT_NE(page.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);  // from options
+  EXPECT_EQ(page.find("src=\"http"), std::string::npos) << "the report must not fetch anything";
+  EXPECT_NE(page.find("data:image/png;base64,"), std::string::npos);
+  EXPECT_NE(page.find("data:image/svg+xml;base64,"), std::string::npos);
+  EXPECT_NE(page.find("富士山の夕焼け"), std::string::npos);
+  EXPECT_NE(page.find("duplicate"), std::string::npos);
+
+  if (panic::testing::RunShell("command -v chromium").exit_code != 0) GTEST_SKIP() << "no chromium";
+  const std::string shot = dir_.File("shot.png");
+  const std::string profile = dir_.File("profile");
+  const std::string flags = "--headless --no-sandbox --disable-gpu --no-first-run --user-data-dir=" + ShellQuote(profile) +
+                            " --enable-logging=stderr --v=0 --window-size=1280,2400 ";
+  auto r = panic::testing::RunShell("timeout 120 chromium " + flags + "--screenshot=" + ShellQuote(shot) + " " +
+                                    ShellQuote("file://" + html));
+  ASSERT_TRUE(fs::exists(shot)) << r.err;
+  EXPECT_GT(fs::file_size(shot), 20000u);
+  EXPECT_EQ(r.err.find("CONSOLE"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("Uncaught"), std::string::npos) << r.err;
+  // The DOM as Chromium built it: the hostile prompt is text, no script element exists.
+  auto dom = panic::testing::RunShell("timeout 120 chromium " + flags + "--dump-dom " + ShellQuote("file://" + html));
+  EXPECT_NE(dom.out.find("&lt;script&gt;alert"), std::string::npos) << dom.err;
+  EXPECT_EQ(dom.out.find("<script"), std::string::npos);
+  // The screenshot is not blank: it holds the charts' colours.
+  EXPECT_GT(ColouredPixels(shot), 1000);
+}
+
+}  // namespace
+}  // namespace panic::exporting

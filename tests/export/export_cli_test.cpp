@@ -1,0 +1,84 @@
+// The export commands end to end through the built CLI, on an experiment the dummy models
+// ran: files appear, exit codes follow the house rules (2 for bad input, 1 for runtime).
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+#include "support/test_support.h"
+
+namespace panic {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::RunCli;
+
+constexpr const char* kConfig = R"({
+  "networks": [["DummyT2I", "DummyI2T"]], "seeds": [1, 2, 3], "prompts": ["<script>alert(1)</script>", "夕焼け 🌅"],
+  "embedding_models": ["DummyText", "DummyVision"], "max_length": 10,
+  "options": {"loop_detection": "off", "maxdim": 1}
+})";
+
+class ExportCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::WriteFile(dir_.File("c.json"), kConfig);
+    db_ = dir_.File("e.db");
+    auto r = RunCli({"--db", db_, "experiment", "run", dir_.File("c.json")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  testing::TempDir dir_;
+  std::string db_;
+};
+
+TEST_F(ExportCliTest, EveryCommandWritesItsFiles) {
+  auto video = RunCli({"--db", db_, "--json", "export", "video", "latest", "--output", dir_.File("m.mp4"), "--fps", "5"});
+  ASSERT_EQ(video.exit_code, 0) << video.err;
+  auto j = nlohmann::json::parse(video.out);
+  EXPECT_EQ(j["frames"], 10);
+  EXPECT_EQ(j["runs"], 6);
+  auto probe = testing::RunShell("ffprobe -v error -count_frames -show_entries stream=codec_name,nb_read_frames -of csv=p=0 " +
+                                 testing::ShellQuote(dir_.File("m.mp4")));
+  EXPECT_EQ(probe.out, "h264,10\n");
+
+  auto images = RunCli({"--db", db_, "export", "images", "latest", "--output", dir_.File("img"), "--format", "webp"});
+  ASSERT_EQ(images.exit_code, 0) << images.err;
+  EXPECT_NE(images.out.find("wrote 30 images of 6 runs"), std::string::npos) << images.out;
+  EXPECT_TRUE(fs::exists(dir_.File("img") + "/dummyt2i-dummyi2t/script-alert-1-script/run_0/0000.webp"));
+
+  auto ids = testing::RunShell("sqlite3 " + testing::ShellQuote(db_) + " 'SELECT id FROM runs ORDER BY run_number'");
+  ASSERT_EQ(ids.exit_code, 0) << ids.err;
+  const std::string run0 = ids.out.substr(0, 36), run1 = ids.out.substr(37, 36);
+  ASSERT_EQ(RunCli({"--db", db_, "export", "timeline", run0, run1, "--output", dir_.File("t.pdf")}).exit_code, 0);
+  ASSERT_EQ(RunCli({"--db", db_, "export", "grid", run0, "--output", dir_.File("g.png")}).exit_code, 0);
+  EXPECT_GT(fs::file_size(dir_.File("g.png")), 500u);
+
+  auto charts = RunCli({"--db", db_, "--json", "export", "charts", "latest", "--output", dir_.File("charts"), "--format", "svg"});
+  ASSERT_EQ(charts.exit_code, 0) << charts.err;
+  auto cj = nlohmann::json::parse(charts.out);
+  EXPECT_EQ(cj["written"].size(), 4u) << charts.out;
+  EXPECT_TRUE(cj["skipped"].contains("lyapunov"));
+
+  auto report = RunCli({"--db", db_, "export", "report", "latest", "--output", dir_.File("r.html")});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  const std::string html = testing::ReadFile(dir_.File("r.html"));
+  EXPECT_EQ(html.find("<script>alert"), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+}
+
+TEST_F(ExportCliTest, BadInputExitsTwoAndRuntimeFailuresOne) {
+  auto codec = RunCli({"--db", db_, "export", "video", "latest", "--codec", "vp9"});
+  EXPECT_EQ(codec.exit_code, 2);
+  EXPECT_NE(codec.err.find("vp9"), std::string::npos) << codec.err;
+  EXPECT_EQ(RunCli({"--db", db_, "export", "video", "nope"}).exit_code, 2);
+  EXPECT_EQ(RunCli({"--db", db_, "export", "charts", "latest", "--format", "gif"}).exit_code, 2);
+  EXPECT_EQ(RunCli({"--db", db_, "export", "images", "latest", "--format", "bmp"}).exit_code, 2);
+  auto unwritable = RunCli({"--db", db_, "export", "video", "latest", "--output", dir_.File("no/such/dir/v.mp4")});
+  EXPECT_EQ(unwritable.exit_code, 1) << unwritable.err;
+  auto help = RunCli({"export", "video", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--resolution"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace panic

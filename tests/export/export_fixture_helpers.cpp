@@ -1,0 +1,133 @@
+#include "export/export_fixture_helpers.h"
+
+#include <gtest/gtest.h>
+
+#include "panic/core/time.h"
+#include "panic/core/uuid.h"
+#include <random>
+
+#include "panic/store/image_codec.h"
+#include "panic/store/npz_codec.h"
+#include "panic/tda/diagram.h"
+
+namespace panic::testing {
+
+std::vector<std::string> HostilePrompts() {
+  return {"<script>alert('x')</script> & \"quotes\"",
+          "富士山の夕焼け、水彩画 🌋🎨",
+          "a cat; rm -rf / $(echo pwned) `id` | tee /tmp/x",
+          "مرحبا بالعالم — שלום עולם",
+          "a very long prompt that goes on and on about a lighthouse on a cliff above a stormy sea at dusk, "
+          "painted in oils with heavy impasto, gulls circling, a lone figure on the rocks, and more words still"};
+}
+
+RgbImage FixtureImage(int64_t run_number, int64_t step, int size) {
+  return RgbImage::Solid(size, size, static_cast<uint8_t>((run_number * 37 + 20) % 256),
+                         static_cast<uint8_t>((step * 23 + 40) % 256), static_cast<uint8_t>(run_number % 2 ? 60 : 190));
+}
+
+std::string FixtureCaption(int64_t run_number, int64_t step) {
+  return "caption " + std::to_string(run_number) + "/" + std::to_string(step) + " <b>&amp;</b> 夕焼け 🌅";
+}
+
+Fixture BuildExperiment(store::Store& store, const FixtureSpec& spec) {
+  Fixture f;
+  store::ExperimentRecord& e = f.experiment;
+  e.id = NewUuidV7();
+  e.networks = spec.networks;
+  e.seeds = spec.seeds;
+  e.prompts = spec.prompts;
+  e.embedding_models = spec.embedding_models;
+  e.max_length = spec.steps;
+  e.options_json = R"({"note": "<img src=x onerror=alert(1)>"})";
+  e.created_at = e.updated_at = NowIso();
+  int64_t number = 0;
+  for (const auto& network : spec.networks) {
+    for (int64_t seed : spec.seeds) {
+      for (const auto& prompt : spec.prompts) {
+        store::RunRecord r;
+        r.id = NewUuidV7();
+        r.experiment_id = e.id;
+        r.run_number = number++;
+        r.network = network;
+        r.seed = seed;
+        r.max_length = spec.steps;
+        r.initial_prompt = prompt;
+        f.runs.push_back(r);
+      }
+    }
+  }
+  EXPECT_TRUE(store.CreateExperiment(e, f.runs).ok());
+  std::map<std::string, std::string> previous;  // run id → last invocation id
+  for (int step = 0; step < spec.steps; ++step) {
+    std::vector<store::InvocationRecord> invocations;
+    std::vector<store::RunCompletion> completions;
+    for (auto& run : f.runs) {
+      auto stop = spec.stop_after.find(run.run_number);
+      const int length = stop == spec.stop_after.end() ? spec.steps : stop->second;
+      if (step >= length) continue;
+      store::InvocationRecord inv;
+      inv.id = NewUuidV7();
+      inv.run_id = run.id;
+      inv.sequence_number = step;
+      inv.model = run.network[step % run.network.size()];
+      inv.seed = run.seed;
+      if (previous.count(run.id)) inv.input_invocation_id = previous[run.id];
+      if (step % run.network.size() == 0 && run.network.size() > 1) {
+        inv.type = store::OutputType::kImage;
+        inv.output_image = *store::EncodeWebp(FixtureImage(run.run_number, step, spec.image_size));
+      } else {
+        inv.type = store::OutputType::kText;
+        inv.output_text = FixtureCaption(run.run_number, step);
+      }
+      inv.started_at = inv.completed_at = NowIso();
+      previous[run.id] = inv.id;
+      invocations.push_back(inv);
+      const bool last = step == length - 1;
+      if (last && (stop != spec.stop_after.end() || spec.finish)) {
+        const bool duplicate = stop != spec.stop_after.end();
+        completions.push_back({run.id, duplicate ? store::kStopDuplicate : store::kStopLength,
+                               duplicate ? std::optional<int64_t>(2) : std::nullopt, std::nullopt, NowIso()});
+        run.stop_reason = completions.back().stop_reason;
+      }
+    }
+    if (!invocations.empty()) {
+      EXPECT_TRUE(store.CommitStep(invocations, completions).ok());
+    }
+  }
+  return f;
+}
+
+void AddEmbeddingsAndDiagrams(store::Store& store, const Fixture& fixture, int dim) {
+  for (const auto& run : fixture.runs) {
+    auto steps = store.ListInvocations(run.id, false);
+    ASSERT_TRUE(steps.ok());
+    for (size_t m = 0; m < fixture.experiment.embedding_models.size(); ++m) {
+      const std::string& model = fixture.experiment.embedding_models[m];
+      std::mt19937 rng(static_cast<uint32_t>(run.run_number * 131 + m));
+      std::normal_distribution<float> noise(0.0f, 0.3f);
+      std::vector<float> v(dim, 1.0f);
+      std::vector<store::EmbeddingRecord> records;
+      for (const auto& inv : *steps) {
+        for (auto& x : v) x += noise(rng);
+        records.push_back({NewUuidV7(), inv.id, model, v, NowIso(), NowIso()});
+      }
+      ASSERT_TRUE(store.InsertEmbeddings(records).ok());
+      tda::Diagram d;
+      d.dimensions.resize(2);
+      std::uniform_real_distribution<float> u(0.0f, 1.0f);
+      for (int i = 0; i < 12; ++i) {
+        float b = u(rng) * 0.2f;
+        d.dimensions[0].push_back({0.0f, b + 0.1f});
+        d.dimensions[1].push_back({0.3f + b, 0.5f + b + u(rng) * 0.3f});
+      }
+      d.dimensions[0].push_back({0.0f, std::numeric_limits<float>::infinity()});
+      std::vector<float> entropy = {1.5f + 0.1f * static_cast<float>(run.run_number % 5), 0.8f + u(rng) * 0.3f};
+      store::PersistenceDiagramRecord rec{NewUuidV7(), run.id, model, store::EncodeDiagramNpz(d, entropy),
+                                          std::nullopt, NowIso(), NowIso()};
+      ASSERT_TRUE(store.PutDiagram(rec).ok());
+    }
+  }
+}
+
+}  // namespace panic::testing

@@ -1,0 +1,46 @@
+// Test data for the export tests: experiments written straight through the Store, with
+// hostile and non-Latin prompts and captions, and images whose colour says which run and
+// step made them (so that a frame's pixels can be checked against what it must show).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "panic/core/image.h"
+#include "panic/store/store.h"
+
+namespace panic::testing {
+
+// Prompts that break naive HTML, shells, fonts and UTF-8 handling.
+std::vector<std::string> HostilePrompts();
+
+struct FixtureSpec {
+  std::vector<std::string> prompts;
+  // The first model of each network draws images (its steps are images), the others caption.
+  std::vector<std::vector<std::string>> networks = {{"DummyT2I", "DummyI2T"}};
+  std::vector<int64_t> seeds = {1, 2};
+  int steps = 6;
+  std::map<int64_t, int> stop_after;  // run_number → its number of steps (stopped by duplicate)
+  bool finish = true;                 // the other runs stop by length (false: left running)
+  int image_size = 32;
+  std::vector<std::string> embedding_models = {"DummyText"};
+};
+
+struct Fixture {
+  store::ExperimentRecord experiment;
+  std::vector<store::RunRecord> runs;  // by run_number
+};
+
+// The colour of the image of (run_number, step): distinct for the first 256 runs.
+RgbImage FixtureImage(int64_t run_number, int64_t step, int size);
+std::string FixtureCaption(int64_t run_number, int64_t step);
+
+Fixture BuildExperiment(store::Store& store, const FixtureSpec& spec);
+
+// Adds, for every run and embedding model of the fixture, a vector per invocation (a
+// seeded random walk of `dim` values) and a synthetic persistence diagram (H0, H1 with
+// finite bars and one essential H0 bar) with its entropies.
+void AddEmbeddingsAndDiagrams(store::Store& store, const Fixture& fixture, int dim = 16);
+
+}  // namespace panic::testing
