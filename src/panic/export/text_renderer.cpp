@@ -52,6 +52,9 @@ PangoLayout* TextRenderer::Layout(std::string_view text, const TextStyle& style,
     pango_layout_set_width(layout, width_px * PANGO_SCALE);
     pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
   }
+  // Alignment means the box's left/right whatever the script: without this, pango flips it
+  // for a right-to-left paragraph (an Arabic prompt would hug the wrong side).
+  pango_layout_set_auto_dir(layout, FALSE);
   pango_layout_set_alignment(layout, style.halign == HAlign::kCenter  ? PANGO_ALIGN_CENTER
                                      : style.halign == HAlign::kRight ? PANGO_ALIGN_RIGHT
                                                                       : PANGO_ALIGN_LEFT);
