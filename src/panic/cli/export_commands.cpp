@@ -1,5 +1,6 @@
 // `export …`: pictures, videos, charts and reports of stored experiments. Each command
-// parses, resolves ids, calls export/ and prints where the files went.
+// parses, opens the database read-only, resolves ids, calls export/ and prints where the
+// files went.
 #include <iostream>
 
 #include "panic/cli/cli_common.h"
@@ -59,7 +60,7 @@ int ExportVideo(const ParsedArgs& args, Context& ctx) {
   if (!threads.ok()) return ReportError(threads.status(), ctx);
   options.threads = *threads;
 
-  auto store = OpenStore(ctx, store::Store::Mode::kExisting);
+  auto store = OpenStore(ctx, store::Store::Mode::kReadOnly);
   if (!store.ok()) return ReportError(store.status(), ctx);
   auto ids = ResolveExperiments(**store, args.positional);
   if (!ids.ok()) return ReportError(ids.status(), ctx);
@@ -92,7 +93,7 @@ int ExportVideo(const ParsedArgs& args, Context& ctx) {
 int ExportImages(const ParsedArgs& args, Context& ctx) {
   auto format = exporting::ParseImageFileFormat(args.Get("format").value_or("png"));
   if (!format.ok()) return ReportError(format.status(), ctx);
-  auto opened = OpenExperiment(ctx, args.positional[0]);
+  auto opened = OpenExperiment(ctx, args.positional[0], store::Store::Mode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
   const std::string dir = args.Get("output").value_or("images");
   ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
@@ -108,7 +109,7 @@ int ExportImages(const ParsedArgs& args, Context& ctx) {
 }
 
 int ExportImage(const ParsedArgs& args, Context& ctx) {
-  auto store = OpenStore(ctx, store::Store::Mode::kExisting);
+  auto store = OpenStore(ctx, store::Store::Mode::kReadOnly);
   if (!store.ok()) return ReportError(store.status(), ctx);
   const std::string output = args.Get("output").value_or(args.positional[0] + ".png");
   Status st = exporting::ExportInvocationImage(**store, args.positional[0], output);
@@ -130,7 +131,7 @@ Result<std::vector<std::string>> ResolveRuns(store::Store& store, const std::vec
 int ExportTimeline(const ParsedArgs& args, Context& ctx) {
   auto steps = args.GetInt("steps", 8);
   if (!steps.ok()) return ReportError(steps.status(), ctx);
-  auto store = OpenStore(ctx, store::Store::Mode::kExisting);
+  auto store = OpenStore(ctx, store::Store::Mode::kReadOnly);
   if (!store.ok()) return ReportError(store.status(), ctx);
   auto ids = ResolveRuns(**store, args.positional);
   if (!ids.ok()) return ReportError(ids.status(), ctx);
@@ -144,10 +145,12 @@ int ExportTimeline(const ParsedArgs& args, Context& ctx) {
 int ExportGrid(const ParsedArgs& args, Context& ctx) {
   auto max_images = args.GetInt("max-images", 64);
   if (!max_images.ok()) return ReportError(max_images.status(), ctx);
-  auto opened = OpenRun(ctx, args.positional[0]);
-  if (!opened.ok()) return ReportError(opened.status(), ctx);
+  auto store = OpenStore(ctx, store::Store::Mode::kReadOnly);
+  if (!store.ok()) return ReportError(store.status(), ctx);
+  auto id = (*store)->ResolveRunId(args.positional[0]);
+  if (!id.ok()) return ReportError(id.status(), ctx);
   const std::string output = args.Get("output").value_or("grid.png");
-  Status st = exporting::RenderImageGrid(*opened->store, opened->id, static_cast<int>(*max_images), output);
+  Status st = exporting::RenderImageGrid(**store, *id, static_cast<int>(*max_images), output);
   if (!st.ok()) return ReportError(st, ctx);
   ctx.out << "wrote " << output << "\n";
   return kExitOk;
@@ -156,7 +159,7 @@ int ExportGrid(const ParsedArgs& args, Context& ctx) {
 int ExportCharts(const ParsedArgs& args, Context& ctx) {
   auto format = exporting::ParseDrawingFormat(args.Get("format").value_or("pdf"));
   if (!format.ok()) return ReportError(format.status(), ctx);
-  auto store = OpenStore(ctx, store::Store::Mode::kExisting);
+  auto store = OpenStore(ctx, store::Store::Mode::kReadOnly);
   if (!store.ok()) return ReportError(store.status(), ctx);
   auto ids = ResolveExperiments(**store, args.positional);
   if (!ids.ok()) return ReportError(ids.status(), ctx);
@@ -176,7 +179,7 @@ int ExportCharts(const ParsedArgs& args, Context& ctx) {
 }
 
 int ExportReport(const ParsedArgs& args, Context& ctx) {
-  auto opened = OpenExperiment(ctx, args.positional[0]);
+  auto opened = OpenExperiment(ctx, args.positional[0], store::Store::Mode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
   const std::string output = args.Get("output").value_or("report.html");
   Status st = exporting::WriteHtmlReport(*opened->store, opened->id, output);
