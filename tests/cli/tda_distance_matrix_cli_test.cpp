@@ -180,6 +180,12 @@ TEST(TdaDistanceMatrixCliTest, DistanceTakesOrderAndDelta) {
   EXPECT_NEAR(j["distance"].get<double>(), std::sqrt(1.3125), 1e-9);
   EXPECT_EQ(j["order"], 2.0);
   EXPECT_EQ(j["delta"], 1e-9);
+  // The default order is 1 (GUDHI's and Hera's): 1 + 0.25 + 0.5.
+  r = RunCli({"--json", "tda", "distance", a, b, "--metric", "wasserstein", "--delta", "1e-9"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["order"], 1.0);
+  EXPECT_NEAR(j["distance"].get<double>(), 1.75, 1e-9);
   r = RunCli({"tda", "distance", a, b, "--metric", "wasserstein", "--order", "2", "--p", "2"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--order"), std::string::npos) << r.err;

@@ -139,7 +139,7 @@ int DistanceCommand(const ParsedArgs& args, Context& ctx) {
   if (*dim < 0) return ReportError(Status::InvalidArgument("--dim: must be ≥ 0"), ctx);
   auto metric = args.GetChoice("metric", {"bottleneck", "wasserstein", "sorted-l1"}, "bottleneck");
   if (!metric.ok()) return ReportError(metric.status(), ctx);
-  auto p = WassersteinOrder(args, 2.0);
+  auto p = WassersteinOrder(args, 1.0);
   if (!p.ok()) return ReportError(p.status(), ctx);
   auto delta = args.GetDouble("delta", tda::kDefaultWassersteinDelta);
   if (!delta.ok()) return ReportError(delta.status(), ctx);
@@ -362,7 +362,7 @@ std::vector<CommandSpec> TdaCommands() {
   distance.options = {
       {"dim", "D", "homology dimension (default 1)"},
       {"metric", "M", "bottleneck (default), wasserstein or sorted-l1"},
-      {"order", "P", "order of the Wasserstein distance, ≥ 1 (default 2); --p is an alias"},
+      {"order", "P", "order of the Wasserstein distance, ≥ 1 (default 1, as GUDHI and Hera); --p is an alias"},
       {"p", "P", "the older name of --order"},
       {"delta", "D", "Wasserstein's relative error bound, in (0, 1] (default 0.01)"},
   };
@@ -384,7 +384,7 @@ std::vector<CommandSpec> TdaCommands() {
   matrix.options = {
       {"dim", "D", "homology dimension (default 1)"},
       {"metric", "M", "wasserstein (default), bottleneck or sorted-l1"},
-      {"order", "P", "order of the Wasserstein distance, ≥ 1 (default 1); --p is an alias"},
+      {"order", "P", "order of the Wasserstein distance, ≥ 1 (default 1, as GUDHI and Hera); --p is an alias"},
       {"p", "P", "the older name of --order"},
       {"delta", "D", "Wasserstein's relative error bound, in (0, 1] (default 0.01)"},
       {"threads", "N", "worker threads (default 1); the matrix does not depend on it"},
