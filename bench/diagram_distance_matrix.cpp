@@ -55,9 +55,9 @@ double ProcessCpuSeconds() {
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
-// Shaped like the H1 diagram of a Rips filtration on a 768-D walk cloud of ~1 000 points
-// (the fit in docs/ANALYSIS.md §4): births spread over the middle of the distance range,
-// persistence heavy-tailed — most bars short, a few long.
+// A guess at the shape of a Rips H1 diagram of an embedding trajectory, not a fit to one:
+// births spread over the middle of the distance range, persistence heavy-tailed (most bars
+// short, a few long). Give NPZ files of real diagrams to resample those instead.
 Bars RipsLikeDiagram(std::mt19937_64& rng, size_t mean_bars) {
   std::poisson_distribution<size_t> count(static_cast<double>(mean_bars));
   std::normal_distribution<double> birth(0.55, 0.08);
