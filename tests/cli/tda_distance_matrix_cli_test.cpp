@@ -123,6 +123,14 @@ TEST(TdaDistanceMatrixCliTest, CsvJsonAndNpyAgree) {
     }
   }
 
+  // Into a pipe, npy goes to standard output; --format text is the CSV.
+  r = RunCli(args({"--metric", "bottleneck", "--format", "npy"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, ReadFile(dir.File("m.npy")));
+  r = RunCli(args({"--metric", "bottleneck", "--format", "text"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ParseCsv(r.out), rows);
+
   // H0: c has two essential bars, the others one → inf in CSV, null in JSON.
   r = RunCli(args({"--metric", "wasserstein", "--order", "2", "--dim", "0"}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -154,7 +162,6 @@ TEST(TdaDistanceMatrixCliTest, BadInputExitsWithCode2AndSaysWhy) {
     EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
   };
   std::string a = dir.File("a.npz"), b = dir.File("b.npz");
-  expect_usage_error({"tda", "distance-matrix", a, b, "--format", "npy"}, "--output");
   expect_usage_error({"tda", "distance-matrix", a, b, "--metric", "bottleneck", "--order", "2"}, "--order");
   expect_usage_error({"tda", "distance-matrix", a, b, "--order", "0.5"}, "--order");
   expect_usage_error({"tda", "distance-matrix", a, b, "--delta", "0"}, "--delta");

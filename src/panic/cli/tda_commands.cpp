@@ -275,7 +275,8 @@ int DistanceMatrixCommand(const ParsedArgs& args, Context& ctx) {
       options.metric == analysis::DiagramMetric::kWasserstein && !s.ok()) {
     return ReportError(Status::InvalidArgument("--" + s.message()), ctx);
   }
-  auto format = args.GetChoice("format", {"csv", "json", "npy"}, ctx.json ? "json" : "csv");
+  // "text" is the CSV: every command takes --format text|json.
+  auto format = args.GetChoice("format", {"csv", "text", "json", "npy"}, ctx.json ? "json" : "csv");
   if (!format.ok()) return ReportError(format.status(), ctx);
   auto output = args.Get("output");
   if (*format == "npy" && !output && ctx.stdout_is_tty) {  // before the (maybe long) computation
@@ -388,7 +389,7 @@ std::vector<CommandSpec> TdaCommands() {
       {"p", "P", "the older name of --order"},
       {"delta", "D", "Wasserstein's relative error bound, in (0, 1] (default 0.01)"},
       {"threads", "N", "worker threads (default 1); the matrix does not depend on it"},
-      {"format", "F", "csv (default), json or npy"},
+      {"format", "F", "csv (default; text is the same), json or npy"},
       {"output", "FILE", "write to FILE instead of standard output (npy: needed on a terminal)"},
   };
   matrix.details =
