@@ -42,6 +42,16 @@ if(PANIC_CBLAS_INCLUDE)
   set_target_properties(openblas PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${PANIC_CBLAS_INCLUDE})
 endif()
 
+# Hera: exact bottleneck and auction Wasserstein distances between persistence diagrams
+# (header-only, BSD-3-Clause; its headers need Boost's, which the package depends on).
+find_path(PANIC_HERA_INCLUDE hera/wasserstein/wasserstein.h)
+panic_require(PANIC_HERA_INCLUDE "Hera (persistence diagram distances)" libhera-dev)
+add_library(hera INTERFACE IMPORTED)
+# Hera's Wasserstein headers include their siblings by bare name ("hera_infinity.h");
+# an imported target's include directories are passed as -isystem (no warnings from them).
+set_target_properties(hera PROPERTIES INTERFACE_INCLUDE_DIRECTORIES
+                      "${PANIC_HERA_INCLUDE};${PANIC_HERA_INCLUDE}/hera/wasserstein")
+
 find_package(Eigen3 3.3 QUIET NO_MODULE)
 panic_require(Eigen3_FOUND "Eigen 3 (native model inference)" libeigen3-dev)
 

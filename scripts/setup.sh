@@ -21,10 +21,12 @@ PACKAGES=(
   libeigen3-dev libopenblas-dev     # native model inference and distance GEMMs
   libgtest-dev libgmock-dev         # tests
   libbenchmark-dev                  # bench/
-  ripser libhera-dev                # oracles for the persistence kernel and diagram distances
+  libhera-dev                       # diagram distances (Hera, header-only; built in)
+  ripser                            # oracle for the persistence kernel
   librapidcheck-dev                 # property tests
   python3 python3-numpy python3-pil python3-gudhi  # oracles: numpy reads our blobs, PIL/numpy run the reference recipes;
                                                    # also the Python model worker's dummy models
+  python3-scipy                     # oracle: exact Wasserstein (linear_sum_assignment) for diagram distances
   python3-torch                     # the Python worker's adapter tests (python/tests: CPU torch + stand-ins)
   python3-onnx                      # the ONNX backend's tests build their graphs (tools/onnx/); the USELite export
   openssl                           # checks the sha512 of fetched model packages

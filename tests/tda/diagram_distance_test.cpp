@@ -1,5 +1,10 @@
-// Persistent entropy and diagram distances: hand-checked cases, and GUDHI (Debian's
-// python3-gudhi, whose Wasserstein is Hera's) as the oracle on random diagrams.
+// Persistent entropy and diagram distances: hand-checked cases, then three independent
+// oracles on random and hand-built diagrams (diagonal points, ties, duplicates, essential
+// bars), all in one python3 process per test:
+//   - GUDHI's own bottleneck distance (gudhi.bottleneck_distance, not Hera's code);
+//   - the exact p-Wasserstein distance from scipy's linear_sum_assignment on the
+//     (n + m) × (n + m) matrix with the diagonal copies (not Hera's auction);
+//   - Hera through GUDHI (gudhi.hera.wasserstein_distance) at delta 1e-9.
 #include "panic/tda/diagram_distance.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +13,7 @@
 #include <cstdio>
 #include <limits>
 #include <random>
+#include <sstream>
 
 #include "panic/tda/persistent_entropy.h"
 #include "support/test_support.h"
@@ -16,6 +22,22 @@ namespace panic::tda {
 namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
+
+double Bottleneck(const Bars& a, const Bars& b) {
+  auto r = BottleneckDistance(a, b);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : std::nan("");
+}
+double Wasserstein(const Bars& a, const Bars& b, double p, double delta = kDefaultWassersteinDelta) {
+  auto r = WassersteinDistance(a, b, p, delta);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : std::nan("");
+}
+double SortedL1(const Bars& a, const Bars& b) {
+  auto r = SortedPersistenceL1(a, b);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : std::nan("");
+}
 
 TEST(PersistentEntropyTest, HandChecked) {
   // Two equal bars: p = 1/2 each, E = ln 2. The essential bar is dropped.
@@ -33,30 +55,97 @@ TEST(PersistentEntropyTest, HandChecked) {
 
 TEST(DiagramDistanceTest, HandChecked) {
   Bars a{Bar{0, 4}}, b{Bar{1, 4}};
-  EXPECT_DOUBLE_EQ(BottleneckDistance(a, b), 1.0);  // match: max(|0-1|, 0)
-  EXPECT_DOUBLE_EQ(BottleneckDistance(a, {}), 2.0);  // to the diagonal: 4/2
-  EXPECT_DOUBLE_EQ(BottleneckDistance({}, {}), 0.0);
+  EXPECT_DOUBLE_EQ(Bottleneck(a, b), 1.0);   // match: max(|0-1|, 0)
+  EXPECT_DOUBLE_EQ(Bottleneck(a, {}), 2.0);  // to the diagonal: 4/2
+  EXPECT_DOUBLE_EQ(Bottleneck({}, a), 2.0);
+  EXPECT_DOUBLE_EQ(Bottleneck({}, {}), 0.0);
   // Two bars against one: the short one (persistence 1) goes to the diagonal at 0.5.
   Bars c{Bar{0, 4}, Bar{2, 3}};
-  EXPECT_DOUBLE_EQ(BottleneckDistance(c, a), 0.5);
-  EXPECT_DOUBLE_EQ(*WassersteinDistance(c, a, 1), 0.5);
-  EXPECT_DOUBLE_EQ(*WassersteinDistance(c, b, 2), std::sqrt(1.0 + 0.25));
-  // Essential bars match essential bars only.
-  EXPECT_DOUBLE_EQ(BottleneckDistance({Bar{0, kInf}}, {Bar{0.5f, kInf}}), 0.5);
-  EXPECT_TRUE(std::isinf(BottleneckDistance({Bar{0, kInf}}, {})));
-  EXPECT_FALSE(WassersteinDistance(a, b, 0.5).ok());
+  EXPECT_DOUBLE_EQ(Bottleneck(c, a), 0.5);
+  EXPECT_NEAR(Wasserstein(c, a, 1), 0.5, 0.5 * kDefaultWassersteinDelta);
+  EXPECT_NEAR(Wasserstein(c, b, 2), std::sqrt(1.0 + 0.25), 1.25 * kDefaultWassersteinDelta);
+  EXPECT_DOUBLE_EQ(Wasserstein(a, {}, 1), 2.0);  // one side empty: every bar to the diagonal
+  EXPECT_DOUBLE_EQ(Wasserstein({}, c, 2), std::sqrt(4.0 + 0.25));
+  EXPECT_DOUBLE_EQ(Wasserstein(c, c, 1), 0.0);
   // Sorted persistence L1: [4, 1] vs [3] + [0] → 1 + 1.
-  EXPECT_DOUBLE_EQ(SortedPersistenceL1(c, b), 2.0);
-  EXPECT_DOUBLE_EQ(SortedPersistenceL1({}, {}), 0.0);
-  EXPECT_DOUBLE_EQ(SortedPersistenceL1({Bar{0, kInf}}, {}), 0.0);
+  EXPECT_DOUBLE_EQ(SortedL1(c, b), 2.0);
+  EXPECT_DOUBLE_EQ(SortedL1({}, {}), 0.0);
+  EXPECT_DOUBLE_EQ(SortedL1(c, {}), 5.0);
 }
 
-Bars RandomBars(std::mt19937_64& rng, size_t n) {
-  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+TEST(DiagramDistanceTest, EssentialBarsMatchOnlyEssentialBars) {
+  Bars a{Bar{0, kInf}, Bar{3, kInf}, Bar{0, 1}}, b{Bar{0.5f, kInf}, Bar{1, kInf}, Bar{0, 1}};
+  // Births sorted and paired in order: |0 − 0.5|, |3 − 1|.
+  EXPECT_DOUBLE_EQ(Bottleneck(a, b), 2.0);
+  EXPECT_NEAR(Wasserstein(a, b, 1), 2.5, 1e-12);
+  EXPECT_NEAR(Wasserstein(a, b, 2), std::sqrt(0.25 + 4.0), 1e-12);
+  EXPECT_TRUE(std::isinf(Bottleneck({Bar{0, kInf}}, {})));
+  EXPECT_TRUE(std::isinf(Wasserstein({Bar{0, kInf}}, {Bar{0, 1}}, 1)));
+  EXPECT_TRUE(std::isinf(Bottleneck(a, {Bar{0, kInf}})));
+  // The Python reference's sorted L1 leaves essential bars out.
+  EXPECT_DOUBLE_EQ(SortedL1({Bar{0, kInf}}, {}), 0.0);
+  EXPECT_DOUBLE_EQ(SortedL1(a, {}), 1.0);
+}
+
+TEST(DiagramDistanceTest, DiagonalPointsDuplicatesAndTies) {
+  // Zero-length bars lie on the diagonal and change nothing.
+  Bars a{Bar{0, 2}, Bar{1, 1}, Bar{3, 3}}, b{Bar{0, 2}};
+  EXPECT_DOUBLE_EQ(Bottleneck(a, b), 0.0);
+  EXPECT_DOUBLE_EQ(Wasserstein(a, b, 1), 0.0);
+  EXPECT_DOUBLE_EQ(SortedL1(a, b), 0.0);
+  // Duplicates count with their multiplicity: the second copy goes to the diagonal.
+  Bars twice{Bar{0, 2}, Bar{0, 2}};
+  EXPECT_DOUBLE_EQ(Bottleneck(twice, b), 1.0);
+  EXPECT_NEAR(Wasserstein(twice, b, 1), 1.0, 1e-12);
+  EXPECT_DOUBLE_EQ(SortedL1(twice, b), 2.0);
+  // Order of the bars does not matter.
+  Bars shuffled{Bar{5, 9}, Bar{0, 2}, Bar{1, 6}}, sorted{Bar{0, 2}, Bar{1, 6}, Bar{5, 9}};
+  EXPECT_EQ(Bottleneck(shuffled, sorted), 0.0);
+  EXPECT_EQ(Wasserstein(shuffled, sorted, 2), 0.0);
+  // A tie: (0,2) is 1 from (1,2) and 1 from the diagonal; either way the answer is 1.
+  EXPECT_DOUBLE_EQ(Bottleneck({Bar{0, 2}}, {Bar{1, 2}}), 1.0);
+}
+
+TEST(DiagramDistanceTest, MalformedBarsAndParametersAreErrors) {
+  auto expect_error = [](const Result<double>& r, const std::string& what) {
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find(what), std::string::npos) << r.status().message();
+  };
+  Bars ok{Bar{0, 1}};
+  expect_error(BottleneckDistance(ok, {Bar{0, 1}, Bar{2, 1}}), "bar 1");
+  expect_error(BottleneckDistance({Bar{std::nanf(""), 1}}, ok), "bar 0");
+  expect_error(SortedPersistenceL1({Bar{-kInf, 1}}, ok), "finite birth");
+  expect_error(WassersteinDistance(ok, {Bar{0, -kInf}}, 1), "bar 0");
+  expect_error(WassersteinDistance(ok, ok, 0.5), "order");
+  expect_error(WassersteinDistance(ok, ok, std::numeric_limits<double>::infinity()), "order");
+  expect_error(WassersteinDistance(ok, ok, 1, 0.0), "delta");
+  expect_error(WassersteinDistance(ok, ok, 1, 2.0), "delta");
+}
+
+// --- the oracles --------------------------------------------------------------------
+
+// Random bars on a coarse grid (so that ties and duplicates occur), some on the diagonal.
+Bars RandomBars(std::mt19937_64& rng, size_t n, int grid, size_t essential) {
+  std::uniform_int_distribution<int> u(0, grid);
   Bars bars;
   for (size_t i = 0; i < n; ++i) {
-    float b = u(rng), d = b + u(rng) * 0.5f + 1e-3f;
+    float b = static_cast<float>(u(rng)) / static_cast<float>(grid);
+    float d = b + static_cast<float>(u(rng) / 2) / static_cast<float>(grid);  // may equal b
     bars.push_back(Bar{b, d});
+  }
+  for (size_t i = 0; i < essential; ++i) bars.push_back(Bar{static_cast<float>(u(rng)) / grid, kInf});
+  return bars;
+}
+
+// Continuous bars, the shape of a Rips H1 diagram: many short bars, a few long ones.
+Bars RipsLikeBars(std::mt19937_64& rng, size_t n) {
+  std::uniform_real_distribution<float> birth(0.2f, 0.8f);
+  std::exponential_distribution<float> persistence(25.0f);
+  Bars bars;
+  for (size_t i = 0; i < n; ++i) {
+    float b = birth(rng);
+    bars.push_back(Bar{b, b + persistence(rng) + 1e-4f});
   }
   return bars;
 }
@@ -65,33 +154,145 @@ std::string PyList(const Bars& bars) {
   std::string s = "[";
   for (const Bar& b : bars) {
     char buf[80];
-    std::snprintf(buf, sizeof buf, "[%.9g,%.9g],", b.birth, b.death);
+    if (b.IsEssential()) {
+      std::snprintf(buf, sizeof buf, "[%.17g,float('inf')],", static_cast<double>(b.birth));
+    } else {
+      std::snprintf(buf, sizeof buf, "[%.17g,%.17g],", static_cast<double>(b.birth), static_cast<double>(b.death));
+    }
     s += buf;
   }
   return s + "]";
 }
 
-TEST(DiagramDistanceTest, AgreesWithGudhi) {
-  auto probe = testing::RunShell("/usr/bin/python3 -c 'import gudhi.hera, gudhi'");
-  if (probe.exit_code != 0) GTEST_SKIP() << "needs python3-gudhi";
-  std::mt19937_64 rng(42);
-  for (int trial = 0; trial < 6; ++trial) {
-    Bars a = RandomBars(rng, 5 + 7 * trial), b = RandomBars(rng, 3 + 9 * trial);
-    auto r = testing::RunShell(
-        "/usr/bin/python3 -c \"import gudhi, gudhi.hera, numpy as np\n"
-        "a = np.array(" + PyList(a) + ", dtype=float).reshape(-1, 2)\n"
-        "b = np.array(" + PyList(b) + ", dtype=float).reshape(-1, 2)\n"
-        "print('%.12g' % gudhi.bottleneck_distance(a, b))\n"
-        "print('%.12g' % gudhi.hera.wasserstein_distance(a, b, order=1, internal_p=np.inf, delta=1e-9))\n"
-        "print('%.12g' % gudhi.hera.wasserstein_distance(a, b, order=2, internal_p=np.inf, delta=1e-9))\"");
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    double bottleneck = 0, w1 = 0, w2 = 0;
-    ASSERT_EQ(std::sscanf(r.out.c_str(), "%lf %lf %lf", &bottleneck, &w1, &w2), 3) << r.out;
-    SCOPED_TRACE("trial " + std::to_string(trial));
-    EXPECT_NEAR(BottleneckDistance(a, b), bottleneck, 1e-6);
-    EXPECT_NEAR(*WassersteinDistance(a, b, 1), w1, 1e-6 * std::max(1.0, w1));
-    EXPECT_NEAR(*WassersteinDistance(a, b, 2), w2, 1e-6 * std::max(1.0, w2));
+// For each pair: GUDHI bottleneck, exact W1 and W2 (scipy), Hera W1 and W2 (delta 1e-9).
+constexpr const char* kOracleScript = R"PY(
+import sys, math, numpy as np, gudhi, gudhi.hera
+from scipy.optimize import linear_sum_assignment
+
+def exact_wasserstein(a, b, p):
+    fa = a[np.isfinite(a[:, 1])]; fb = b[np.isfinite(b[:, 1])]
+    ea = np.sort(a[~np.isfinite(a[:, 1])][:, 0]); eb = np.sort(b[~np.isfinite(b[:, 1])][:, 0])
+    if len(ea) != len(eb): return math.inf
+    fa = fa[fa[:, 1] > fa[:, 0]]; fb = fb[fb[:, 1] > fb[:, 0]]
+    n, m = len(fa), len(fb)
+    cost = np.zeros((n + m, n + m))
+    if n and m:
+        cost[:n, :m] = np.maximum(np.abs(fa[:, None, 0] - fb[None, :, 0]), np.abs(fa[:, None, 1] - fb[None, :, 1])) ** p
+    if n: cost[:n, m:] = (((fa[:, 1] - fa[:, 0]) / 2) ** p)[:, None]
+    if m: cost[n:, :m] = (((fb[:, 1] - fb[:, 0]) / 2) ** p)[None, :]
+    rows, cols = linear_sum_assignment(cost)
+    return (cost[rows, cols].sum() + (np.abs(ea - eb) ** p).sum()) ** (1.0 / p)
+
+for line in sys.stdin:
+    a, b = eval(line)
+    a = np.array(a, dtype=float).reshape(-1, 2); b = np.array(b, dtype=float).reshape(-1, 2)
+    print('%.17g %.17g %.17g %.17g %.17g' % (
+        gudhi.bottleneck_distance(a, b),
+        exact_wasserstein(a, b, 1), exact_wasserstein(a, b, 2),
+        gudhi.hera.wasserstein_distance(a, b, order=1, internal_p=np.inf, delta=1e-9),
+        gudhi.hera.wasserstein_distance(a, b, order=2, internal_p=np.inf, delta=1e-9)))
+)PY";
+
+struct OracleValues {
+  double bottleneck, w1, w2, hera_w1, hera_w2;
+};
+
+std::vector<OracleValues> RunOracle(const std::vector<std::pair<Bars, Bars>>& pairs) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("oracle.py"), kOracleScript);
+  std::string input;
+  for (const auto& [a, b] : pairs) input += "(" + PyList(a) + "," + PyList(b) + ")\n";
+  testing::WriteFile(dir.File("pairs.txt"), input);
+  auto r = testing::RunShell("/usr/bin/python3 " + dir.File("oracle.py") + " < " + dir.File("pairs.txt"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<OracleValues> out;
+  std::istringstream in(r.out);
+  std::string line;
+  while (std::getline(in, line)) {
+    OracleValues v{};
+    // %lf reads "inf" as well.
+    if (std::sscanf(line.c_str(), "%lf %lf %lf %lf %lf", &v.bottleneck, &v.w1, &v.w2, &v.hera_w1, &v.hera_w2) == 5) {
+      out.push_back(v);
+    }
   }
+  EXPECT_EQ(out.size(), pairs.size()) << r.out;
+  return out;
+}
+
+bool HaveOracles() {
+  return testing::RunShell("/usr/bin/python3 -c 'import gudhi, gudhi.hera, scipy.optimize'").exit_code == 0;
+}
+
+// Equal when both are inf, else within `rel` relative error (and 1e-12 absolute).
+void ExpectClose(double ours, double oracle, double rel, const std::string& what) {
+  if (std::isinf(oracle)) {
+    EXPECT_TRUE(std::isinf(ours)) << what << ": ours " << ours;
+    return;
+  }
+  EXPECT_NEAR(ours, oracle, rel * oracle + 1e-12) << what;
+}
+
+TEST(DiagramDistanceTest, AgreesWithGudhiScipyAndHera) {
+  if (!HaveOracles()) GTEST_SKIP() << "needs python3-gudhi and python3-scipy";
+  std::mt19937_64 rng(42);
+  std::vector<std::pair<Bars, Bars>> pairs;
+  // Hand-built: diagonal points, duplicates, ties, essential bars, empty sides.
+  pairs.push_back({{Bar{0, 2}, Bar{0, 2}, Bar{1, 1}}, {Bar{0, 2}, Bar{0.5f, 2}}});
+  pairs.push_back({{Bar{0, 1}, Bar{0, 1}, Bar{0, 1}}, {Bar{0, 1}}});
+  pairs.push_back({{Bar{0, 4}, Bar{2, 3}, Bar{0, kInf}}, {Bar{1, 4}, Bar{0.25f, kInf}}});
+  pairs.push_back({{}, {Bar{0, 3}, Bar{1, 2}}});
+  pairs.push_back({{Bar{0, kInf}, Bar{0, 1}}, {Bar{0, 1}}});  // essential counts differ → inf
+  // Grid diagrams (ties and duplicates everywhere), some with essential bars.
+  for (int t = 0; t < 8; ++t) {
+    size_t essential = t % 3 == 0 ? 2 : 0;
+    pairs.push_back({RandomBars(rng, 5 + 9 * t, 8, essential), RandomBars(rng, 3 + 11 * t, 8, essential)});
+  }
+  // Rips-like diagrams of realistic size.
+  for (size_t n : {50, 150, 300}) pairs.push_back({RipsLikeBars(rng, n), RipsLikeBars(rng, n + 17)});
+  std::vector<OracleValues> oracle = RunOracle(pairs);
+  ASSERT_EQ(oracle.size(), pairs.size());
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    const auto& [a, b] = pairs[i];
+    const OracleValues& o = oracle[i];
+    std::string what = "pair " + std::to_string(i);
+    // Bottleneck: exact; GUDHI's default mode may miss the last 2–3 mantissa bits.
+    ExpectClose(Bottleneck(a, b), o.bottleneck, 1e-13, what + " bottleneck");
+    // Hera through GUDHI at delta 1e-9 and the exact assignment agree.
+    ExpectClose(o.hera_w1, o.w1, 1e-8, what + " oracles W1");
+    ExpectClose(o.hera_w2, o.w2, 1e-8, what + " oracles W2");
+    // Ours at a tight delta is the exact value; at the default delta it is within the
+    // documented bound W ≤ ours ≤ (1 + delta)·W.
+    ExpectClose(Wasserstein(a, b, 1, 1e-9), o.w1, 1e-8, what + " W1 tight");
+    ExpectClose(Wasserstein(a, b, 2, 1e-9), o.w2, 1e-8, what + " W2 tight");
+    for (double p : {1.0, 2.0}) {
+      double exact = p == 1 ? o.w1 : o.w2, ours = Wasserstein(a, b, p);
+      if (std::isinf(exact)) {
+        EXPECT_TRUE(std::isinf(ours)) << what;
+        continue;
+      }
+      EXPECT_GE(ours, exact * (1 - 1e-12)) << what << " W" << p;
+      EXPECT_LE(ours, exact * (1 + kDefaultWassersteinDelta) + 1e-12) << what << " W" << p;
+    }
+  }
+}
+
+TEST(DiagramDistanceTest, SortedPersistenceL1MatchesTheDefinitionInNumpy) {
+  if (!testing::HaveSystemNumpy()) GTEST_SKIP() << "needs python3-numpy";
+  std::mt19937_64 rng(7);
+  Bars a = RipsLikeBars(rng, 120), b = RipsLikeBars(rng, 75);
+  a.push_back(Bar{0, kInf});
+  // The Python reference: drop rows with an infinite coordinate, persistences, pad the
+  // shorter with zeros, sort descending, L1.
+  auto r = testing::RunShell(
+      "/usr/bin/python3 -c \"import numpy as np\n"
+      "a = np.array(" + PyList(a) + ", dtype=float).reshape(-1, 2)\n"
+      "b = np.array(" + PyList(b) + ", dtype=float).reshape(-1, 2)\n"
+      "a = a[~np.isinf(a).any(axis=1)]; b = b[~np.isinf(b).any(axis=1)]\n"
+      "p, q = a[:, 1] - a[:, 0], b[:, 1] - b[:, 0]\n"
+      "n = max(len(p), len(q)); p = np.pad(p, (0, n - len(p))); q = np.pad(q, (0, n - len(q)))\n"
+      "print('%.17g' % np.sum(np.abs(np.sort(p)[::-1] - np.sort(q)[::-1])))\"");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NEAR(SortedL1(a, b), std::stod(r.out), 1e-12);
 }
 
 }  // namespace

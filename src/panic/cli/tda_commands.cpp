@@ -1,6 +1,8 @@
 // `tda ph` (persistence diagram of a point cloud) and `tda distance` (between two
 // diagrams stored as NPZ).
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <limits>
@@ -8,9 +10,11 @@
 #include <ostream>
 #include <sstream>
 
+#include "panic/analysis/diagram_distance_matrix.h"
 #include "panic/cli/command.h"
 #include "panic/cli/diagram_output.h"
 #include "panic/cli/output.h"
+#include "panic/cli/signals.h"
 #include "panic/cli/tda_point_reader.h"
 #include "panic/store/npz_codec.h"
 #include "panic/tda/diagram_distance.h"
@@ -19,6 +23,15 @@
 
 namespace panic::cli {
 namespace {
+
+// A distance for CSV: "inf" when infinite (pandas and numpy read it), else %.17g so that
+// the double reads back exactly.
+std::string FormatDistance(double v) {
+  if (std::isinf(v)) return "inf";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
 
 Result<tda::RipsOptions> RipsOptionsFrom(const ParsedArgs& args) {
   tda::RipsOptions o;
@@ -112,16 +125,29 @@ Result<store::DiagramWithEntropy> ReadDiagram(const std::string& path) {
   return d;
 }
 
+// The Wasserstein order: --order, or its older spelling --p (not both).
+Result<double> WassersteinOrder(const ParsedArgs& args, double default_order) {
+  if (args.Has("order") && args.Has("p")) {
+    return Status::InvalidArgument("--p is the older name of --order: give one of them");
+  }
+  return args.GetDouble(args.Has("p") ? "p" : "order", default_order);
+}
+
 int DistanceCommand(const ParsedArgs& args, Context& ctx) {
   auto dim = args.GetInt("dim", 1);
   if (!dim.ok()) return ReportError(dim.status(), ctx);
   if (*dim < 0) return ReportError(Status::InvalidArgument("--dim: must be ≥ 0"), ctx);
   auto metric = args.GetChoice("metric", {"bottleneck", "wasserstein", "sorted-l1"}, "bottleneck");
   if (!metric.ok()) return ReportError(metric.status(), ctx);
-  auto p = args.GetDouble("p", 2.0);
+  auto p = WassersteinOrder(args, 1.0);
   if (!p.ok()) return ReportError(p.status(), ctx);
-  if (args.Has("p") && *metric != "wasserstein") {
-    return ReportError(Status::InvalidArgument("--p applies only to --metric wasserstein"), ctx);
+  auto delta = args.GetDouble("delta", tda::kDefaultWassersteinDelta);
+  if (!delta.ok()) return ReportError(delta.status(), ctx);
+  if ((args.Has("order") || args.Has("p") || args.Has("delta")) && *metric != "wasserstein") {
+    return ReportError(Status::InvalidArgument("--order and --delta apply only to --metric wasserstein"), ctx);
+  }
+  if (Status s = tda::CheckWassersteinParameters(*p, *delta); !s.ok()) {
+    return ReportError(Status::InvalidArgument("--" + s.message()), ctx);
   }
   auto a = ReadDiagram(args.positional[0]);
   if (!a.ok()) return ReportError(a.status(), ctx);
@@ -136,24 +162,162 @@ int DistanceCommand(const ParsedArgs& args, Context& ctx) {
                          ctx);
     }
   }
+  // A malformed bar is the file's fault: name the file.
+  auto prepare = [&](const store::DiagramWithEntropy& x, const std::string& path) -> Result<tda::PreparedBars> {
+    auto prepared = tda::PrepareBars(x.diagram.bars(d));
+    if (!prepared.ok()) return Status::InvalidArgument(path + ": H" + std::to_string(d) + " " + prepared.status().message());
+    return prepared;
+  };
+  auto pa = prepare(*a, args.positional[0]);
+  if (!pa.ok()) return ReportError(pa.status(), ctx);
+  auto pb = prepare(*b, args.positional[1]);
+  if (!pb.ok()) return ReportError(pb.status(), ctx);
   double value = 0;
   if (*metric == "bottleneck") {
-    value = tda::BottleneckDistance(a->diagram.bars(d), b->diagram.bars(d));
+    value = tda::BottleneckDistance(*pa, *pb);
   } else if (*metric == "wasserstein") {
-    auto w = tda::WassersteinDistance(a->diagram.bars(d), b->diagram.bars(d), *p);
-    if (!w.ok()) return ReportError(Status::InvalidArgument("--" + w.status().message()), ctx);
+    auto w = tda::WassersteinDistance(*pa, *pb, *p, *delta);
+    if (!w.ok()) return ReportError(w.status(), ctx);
     value = *w;
   } else {
-    value = tda::SortedPersistenceL1(a->diagram.bars(d), b->diagram.bars(d));
+    value = tda::SortedPersistenceL1(*pa, *pb);
   }
   if (ctx.json) {
     nlohmann::json out = {{"metric", *metric}, {"dim", d},
                           {"distance", std::isinf(value) ? nlohmann::json(nullptr) : nlohmann::json(value)}};
-    if (*metric == "wasserstein") out["p"] = *p;
+    if (*metric == "wasserstein") {
+      out["order"] = *p;
+      out["delta"] = *delta;
+    }
     ctx.out << out.dump() << "\n";
   } else {
     ctx.out << FormatValue(value) << "\n";
   }
+  return kExitOk;
+}
+
+// A CSV field, quoted (RFC 4180) when it holds a comma, quote or line break.
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string MatrixCsv(const analysis::DiagramDistanceMatrix& m, const std::vector<std::string>& names) {
+  std::ostringstream os;
+  os << "diagram";
+  for (const std::string& name : names) os << "," << CsvField(name);
+  os << "\n";
+  for (size_t i = 0; i < m.n; ++i) {
+    os << CsvField(names[i]);
+    for (size_t j = 0; j < m.n; ++j) os << "," << FormatDistance(m(i, j));
+    os << "\n";
+  }
+  return os.str();
+}
+
+std::string MatrixNpy(const analysis::DiagramDistanceMatrix& m) {
+  store::NpyArray a;
+  a.dtype = store::NpyDtype::kFloat64;
+  a.shape = {m.n, m.n};
+  a.data.resize(m.values.size() * sizeof(double));
+  static_assert(sizeof(double) == 8);
+  std::memcpy(a.data.data(), m.values.data(), a.data.size());  // x86-64 and aarch64: little-endian
+  return store::EncodeNpy(a);
+}
+
+std::string MatrixJson(const analysis::DiagramDistanceMatrix& m, const std::vector<std::string>& names,
+                       const analysis::DiagramDistanceOptions& options, size_t dim) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (size_t i = 0; i < m.n; ++i) {
+    nlohmann::json row = nlohmann::json::array();
+    for (size_t j = 0; j < m.n; ++j) {
+      row.push_back(std::isinf(m(i, j)) ? nlohmann::json(nullptr) : nlohmann::json(m(i, j)));
+    }
+    rows.push_back(std::move(row));
+  }
+  nlohmann::json out = {{"metric", analysis::DiagramMetricName(options)}, {"dim", dim},
+                        {"diagrams", names}, {"distances", rows}};
+  if (options.metric == analysis::DiagramMetric::kWasserstein) {
+    out["order"] = options.order;
+    out["delta"] = options.delta;
+  }
+  return out.dump() + "\n";
+}
+
+int DistanceMatrixCommand(const ParsedArgs& args, Context& ctx) {
+  auto dim = args.GetInt("dim", 1);
+  if (!dim.ok()) return ReportError(dim.status(), ctx);
+  if (*dim < 0) return ReportError(Status::InvalidArgument("--dim: must be ≥ 0"), ctx);
+  auto metric = args.GetChoice("metric", {"bottleneck", "wasserstein", "sorted-l1"}, "wasserstein");
+  if (!metric.ok()) return ReportError(metric.status(), ctx);
+  analysis::DiagramDistanceOptions options;
+  options.metric = *metric == "bottleneck"    ? analysis::DiagramMetric::kBottleneck
+                   : *metric == "wasserstein" ? analysis::DiagramMetric::kWasserstein
+                                              : analysis::DiagramMetric::kSortedPersistenceL1;
+  auto order = WassersteinOrder(args, 1.0);
+  if (!order.ok()) return ReportError(order.status(), ctx);
+  auto delta = args.GetDouble("delta", tda::kDefaultWassersteinDelta);
+  if (!delta.ok()) return ReportError(delta.status(), ctx);
+  if ((args.Has("order") || args.Has("p") || args.Has("delta")) && *metric != "wasserstein") {
+    return ReportError(Status::InvalidArgument("--order and --delta apply only to --metric wasserstein"), ctx);
+  }
+  options.order = *order;
+  options.delta = *delta;
+  auto threads = args.GetInt("threads", 1);
+  if (!threads.ok()) return ReportError(threads.status(), ctx);
+  if (*threads < 1 || *threads > 1024) {
+    return ReportError(Status::InvalidArgument("--threads: " + std::to_string(*threads) + " is outside 1..1024"), ctx);
+  }
+  options.threads = static_cast<int>(*threads);
+  if (Status s = tda::CheckWassersteinParameters(options.order, options.delta);
+      options.metric == analysis::DiagramMetric::kWasserstein && !s.ok()) {
+    return ReportError(Status::InvalidArgument("--" + s.message()), ctx);
+  }
+  // "text" is the CSV: every command takes --format text|json.
+  auto format = args.GetChoice("format", {"csv", "text", "json", "npy"}, ctx.json ? "json" : "csv");
+  if (!format.ok()) return ReportError(format.status(), ctx);
+  auto output = args.Get("output");
+  if (*format == "npy" && !output && ctx.stdout_is_tty) {  // before the (maybe long) computation
+    return ReportError(WriteCommandOutput(ctx, "", true, *format, output), ctx);
+  }
+  if (args.positional.size() > analysis::kMaxDiagramsPerMatrix) {
+    return ReportError(Status::InvalidArgument(std::to_string(args.positional.size()) + " diagrams: at most " +
+                                               std::to_string(analysis::kMaxDiagramsPerMatrix) + " fit one matrix"),
+                       ctx);
+  }
+  size_t d = static_cast<size_t>(*dim);
+  std::vector<tda::Bars> bars;
+  bars.reserve(args.positional.size());
+  for (const std::string& path : args.positional) {
+    auto diagram = ReadDiagram(path);
+    if (!diagram.ok()) return ReportError(diagram.status(), ctx);
+    if (d >= diagram->diagram.num_dimensions()) {
+      return ReportError(Status::InvalidArgument("--dim: " + path + " has dimensions 0.." +
+                                                 std::to_string(static_cast<long>(diagram->diagram.num_dimensions()) - 1)),
+                         ctx);
+    }
+    // Checked here as well so that a malformed bar names its file.
+    if (auto ok = tda::PrepareBars(diagram->diagram.bars(d)); !ok.ok()) {
+      return ReportError(Status::InvalidArgument(path + ": H" + std::to_string(d) + " " + ok.status().message()), ctx);
+    }
+    bars.push_back(diagram->diagram.bars(d));
+  }
+  options.cancel = &InstallCancelHandlers();
+  auto matrix = analysis::ComputeDiagramDistanceMatrix(bars, options);
+  if (!matrix.ok()) {
+    if (matrix.status().code() == StatusCode::kCancelled) {
+      ctx.err << "interrupted\n";
+      return kExitInterrupted;
+    }
+    return ReportError(matrix.status(), ctx);
+  }
+  std::string bytes = *format == "npy"    ? MatrixNpy(*matrix)
+                      : *format == "json" ? MatrixJson(*matrix, args.positional, options, d)
+                                          : MatrixCsv(*matrix, args.positional);
+  Status written = WriteCommandOutput(ctx, bytes, *format == "npy", *format, output);
+  if (!written.ok()) return ReportError(written, ctx);
   return kExitOk;
 }
 
@@ -199,14 +363,42 @@ std::vector<CommandSpec> TdaCommands() {
   distance.options = {
       {"dim", "D", "homology dimension (default 1)"},
       {"metric", "M", "bottleneck (default), wasserstein or sorted-l1"},
-      {"p", "P", "order of the Wasserstein distance, ≥ 1 (default 2)"},
+      {"order", "P", "order of the Wasserstein distance, ≥ 1 (default 1, as GUDHI and Hera); --p is an alias"},
+      {"p", "P", "the older name of --order"},
+      {"delta", "D", "Wasserstein's relative error bound, in (0, 1] (default 0.01)"},
   };
   distance.details =
-      "Bottleneck and Wasserstein use the L∞ ground metric with diagonal matching, computed\n"
-      "exactly; sorted-l1 is the Python reference's L1 distance of the descending sorted\n"
-      "persistences (zero-padded). Essential bars match only essential bars.";
+      "Bottleneck and Wasserstein use the L∞ ground metric with diagonal matching (Hera):\n"
+      "the bottleneck distance is exact; the Wasserstein distance W is within a relative\n"
+      "error of --delta (W ≤ result ≤ (1 + delta)·W). sorted-l1 is the Python reference's L1\n"
+      "distance of the descending sorted finite persistences (zero-padded). Essential bars\n"
+      "match only essential bars (different counts: the distance is inf, null in JSON).";
   distance.run = DistanceCommand;
-  return {ph, distance};
+
+  CommandSpec matrix;
+  matrix.noun = "tda";
+  matrix.verb = "distance-matrix";
+  matrix.summary = "all pairwise distances between one dimension of persistence diagrams (NPZ files)";
+  matrix.arguments = "A.npz B.npz ...";
+  matrix.min_positional = 1;
+  matrix.max_positional = SIZE_MAX;
+  matrix.options = {
+      {"dim", "D", "homology dimension (default 1)"},
+      {"metric", "M", "wasserstein (default), bottleneck or sorted-l1"},
+      {"order", "P", "order of the Wasserstein distance, ≥ 1 (default 1, as GUDHI and Hera); --p is an alias"},
+      {"p", "P", "the older name of --order"},
+      {"delta", "D", "Wasserstein's relative error bound, in (0, 1] (default 0.01)"},
+      {"threads", "N", "worker threads (default 1); the matrix does not depend on it"},
+      {"format", "F", "csv (default; text is the same), json or npy"},
+      {"output", "FILE", "write to FILE instead of standard output (npy: needed on a terminal)"},
+  };
+  matrix.details =
+      "The metrics are those of `tda distance`. csv: a header 'diagram,<file>,...' then one row\n"
+      "per file, infinite distances written inf (pandas: read_csv(F, index_col=0)). npy: an\n"
+      "n × n float64 array in the order of the files. json: {metric, dim, diagrams, distances}\n"
+      "with null for an infinite distance. Each pair is computed once; Ctrl-C stops (exit 130).";
+  matrix.run = DistanceMatrixCommand;
+  return {ph, distance, matrix};
 }
 
 }  // namespace panic::cli
