@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <string>
 
+#include <sys/resource.h>
+
 #include "panic/core/time.h"
 #include "panic/core/uuid.h"
 #include "panic/store/npz_codec.h"
@@ -23,6 +25,15 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+
+// CPU seconds (user + system) this process has used: on a shared machine under load the
+// wall time mostly measures waiting for a core, so both are printed.
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
 
 int Fail(const Status& s) {
   std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
@@ -122,16 +133,19 @@ int main(int argc, char** argv) {
                      (std::filesystem::exists(db + "-wal") ? std::filesystem::file_size(db + "-wal") : 0);
 
   const auto delete_start = Clock::now();
+  const double delete_cpu_start = CpuSeconds();
   {
     auto opened = store::Store::Open(db, store::Store::Mode::kWrite);
     if (!opened.ok()) return Fail(opened.status());
     if (Status s = (*opened)->DeleteExperiment(experiment_id); !s.ok()) return Fail(s);
   }
   const double delete_s = Seconds(delete_start);
+  const double delete_cpu_s = CpuSeconds() - delete_cpu_start;
   std::printf("runs %d x steps %d = %lld invocations, %lld embeddings of %d floats, %d diagrams\n", runs, steps,
               static_cast<long long>(runs) * steps, static_cast<long long>(runs) * steps, dim, runs);
   std::printf("database %.1f MB, built in %.1f s\n", static_cast<double>(bytes) / 1e6, build_s);
-  std::printf("delete (open + DeleteExperiment + close, synchronous=FULL): %.2f s\n", delete_s);
+  std::printf("delete (open + DeleteExperiment + close, synchronous=FULL): %.2f s wall, %.2f s CPU\n", delete_s,
+              delete_cpu_s);
   if (!keep) {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
   }

@@ -121,12 +121,28 @@ Status Delete(SqliteDb& db, const std::string& id) {
   // Never from under a live writer; a stale lease goes with the experiment.
   PANIC_ASSIGN_OR_RETURN(auto writer, LiveWriter(db, id));
   if (writer) return HeldBy(*writer).WithContext("not deleted");
-  // Deletes go down the ownership tree by cascade (experiments → runs → invocations →
-  // embeddings → embedding_clusters; runs → persistence_diagrams), every step through an
-  // index; since migration 2 nothing cascades along a run's chain of invocations.
-  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare("DELETE FROM experiments WHERE id = ?"));
-  q->Bind(1, id);
-  PANIC_RETURN_IF_ERROR(q->Run());
+  // Explicit bulk deletes, leaves first, in one transaction (the caller's Write): each
+  // statement walks an index once instead of firing a cascade sub-program per parent row,
+  // and by the time a parent goes its children are gone, so the remaining per-row foreign-key
+  // checks find empty index ranges. Order: clustering results of this experiment (their
+  // embedding_clusters cascade by index), embeddings of its invocations (cross-experiment
+  // embedding_clusters rows cascade, medoids are set NULL, both by index), diagrams,
+  // invocations (the input_invocation_id chain stays inside this one statement, and migration 2
+  // took its cascade away), then the experiment itself (runs and the stale lease cascade, now
+  // childless). A crash anywhere rolls the whole delete back: never a partial experiment.
+  static const char* const kSteps[] = {
+      "DELETE FROM clustering_results WHERE experiment_id = ?1",
+      "DELETE FROM embeddings WHERE invocation_id IN (SELECT i.id FROM runs r JOIN invocations i ON i.run_id = r.id "
+      "WHERE r.experiment_id = ?1)",
+      "DELETE FROM persistence_diagrams WHERE run_id IN (SELECT id FROM runs WHERE experiment_id = ?1)",
+      "DELETE FROM invocations WHERE run_id IN (SELECT id FROM runs WHERE experiment_id = ?1)",
+      "DELETE FROM experiments WHERE id = ?1",
+  };
+  for (const char* sql : kSteps) {
+    PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(sql));
+    q->Bind(1, id);
+    PANIC_RETURN_IF_ERROR(q->Run());
+  }
   if (db.Changes() == 0) return Status::NotFound("no experiment with id '" + id + "'");
   return Status::Ok();
 }
