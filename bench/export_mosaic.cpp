@@ -106,7 +106,8 @@ std::string Build(store::Store& store, int prompts, int seeds, int steps, int im
       }
       store::PersistenceDiagramRecord rec{NewUuidV7(), r.id, "DummyText",
                                           store::EncodeDiagramNpz(d, {2.0f + u(rng), 1.0f + u(rng), 0.5f * u(rng)}),
-                                          std::nullopt, NowIso(), NowIso()};
+                                          std::nullopt, NowIso(), NowIso(), std::nullopt, std::nullopt,
+                                          std::nullopt};  // no provenance: the charts read diagrams as stored
       if (!store.PutDiagram(rec).ok()) std::abort();
     }
   }

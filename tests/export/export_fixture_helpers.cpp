@@ -123,8 +123,10 @@ void AddEmbeddingsAndDiagrams(store::Store& store, const Fixture& fixture, int d
       }
       d.dimensions[0].push_back({0.0f, std::numeric_limits<float>::infinity()});
       std::vector<float> entropy = {1.5f + 0.1f * static_cast<float>(run.run_number % 5), 0.8f + u(rng) * 0.3f};
-      store::PersistenceDiagramRecord rec{NewUuidV7(), run.id, model, store::EncodeDiagramNpz(d, entropy),
-                                          std::nullopt, NowIso(), NowIso()};
+      // No provenance (point count, last step): the exports read diagrams as stored.
+      store::PersistenceDiagramRecord rec{NewUuidV7(), run.id,   model,        store::EncodeDiagramNpz(d, entropy),
+                                          std::nullopt, NowIso(), NowIso(),     std::nullopt,
+                                          std::nullopt, std::nullopt};
       ASSERT_TRUE(store.PutDiagram(rec).ok());
     }
   }

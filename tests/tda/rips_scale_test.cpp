@@ -70,7 +70,9 @@ double LogBottleneck(const Diagram& a, const Diagram& b) {
   };
   const size_t dims = std::max(a.num_dimensions(), b.num_dimensions());
   for (size_t k = 1; k < dims; ++k) {
-    worst = std::max(worst, BottleneckDistance(log_bars(a.bars(k)), log_bars(b.bars(k))));
+    auto d = BottleneckDistance(log_bars(a.bars(k)), log_bars(b.bars(k)));
+    EXPECT_TRUE(d.ok()) << d.status().ToString();
+    if (d.ok()) worst = std::max(worst, *d);
   }
   return worst;
 }
