@@ -4,12 +4,12 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
 
 #include "panic/cli/command.h"
+#include "panic/cli/output.h"
 #include "panic/cli/tda_point_reader.h"
 #include "panic/cluster/hdbscan.h"
 #include "panic/cluster/optics.h"
@@ -36,15 +36,6 @@ std::string Format(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6g", v);
   return buf;
-}
-
-Status WriteBytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return Status::IOError("--output: cannot write '" + path + "'");
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) return Status::IOError("--output: error writing '" + path + "'");
-  return Status::Ok();
 }
 
 Result<size_t> PositiveSize(const ParsedArgs& args, const std::string& name, size_t fallback) {
@@ -230,12 +221,8 @@ int PointsCommand(const ParsedArgs& args, Context& ctx) {
                       : *format == "json" ? AsJson(*result, points->dim)
                       : *format == "csv"  ? AsCsv(*result)
                                           : AsText(*result, points->dim);
-  if (output) {
-    Status s = WriteBytes(*output, bytes);
-    if (!s.ok()) return ReportError(s, ctx);
-    return kExitOk;
-  }
-  ctx.out << bytes;
+  Status written = WriteCommandOutput(ctx, bytes, *format == "npy", *format, output);
+  if (!written.ok()) return ReportError(written, ctx);
   return kExitOk;
 }
 
