@@ -5,53 +5,13 @@
 #include "panic/core/time.h"
 #include "panic/core/uuid.h"
 #include "panic/store/schema.h"
+#include "store/store_test_fixtures.h"
 #include "support/test_support.h"
 
 namespace panic::store {
 namespace {
 
 using testing::TempDir;
-
-ExperimentRecord MakeExperiment() {
-  ExperimentRecord e;
-  e.id = NewUuidV7();
-  e.networks = {{"DummyT2I", "DummyI2T"}};
-  e.seeds = {1, 2};
-  e.prompts = {"p"};
-  e.embedding_models = {"DummyText"};
-  e.max_length = 5;
-  e.created_at = e.updated_at = NowIso();
-  return e;
-}
-
-std::vector<RunRecord> MakeRuns(const ExperimentRecord& e, int n) {
-  std::vector<RunRecord> runs;
-  for (int i = 0; i < n; ++i) {
-    RunRecord r;
-    r.id = NewUuidV7();
-    r.experiment_id = e.id;
-    r.run_number = i;
-    r.network = e.networks[0];
-    r.seed = i;
-    r.max_length = e.max_length;
-    r.initial_prompt = "p";
-    runs.push_back(r);
-  }
-  return runs;
-}
-
-InvocationRecord MakeInvocation(const std::string& run_id, int64_t seq, const std::string& text) {
-  InvocationRecord inv;
-  inv.id = NewUuidV7();
-  inv.run_id = run_id;
-  inv.sequence_number = seq;
-  inv.model = "DummyI2T";
-  inv.type = OutputType::kText;
-  inv.seed = 1;
-  inv.output_text = text;
-  inv.started_at = inv.completed_at = NowIso();
-  return inv;
-}
 
 TEST(StoreTest, CreatesSchemaAtLatestVersionWithWal) {
   TempDir dir;
@@ -84,8 +44,8 @@ TEST(StoreTest, RefusesNewerSchema) {
 TEST(StoreTest, ExperimentRoundTripAndCascadeDelete) {
   TempDir dir;
   auto store = std::move(Store::Open(dir.File("a.db"), Store::Mode::kCreate)).value();
-  ExperimentRecord e = MakeExperiment();
-  auto runs = MakeRuns(e, 3);
+  ExperimentRecord e = MakeTestExperiment();
+  auto runs = MakeTestRuns(e, 3);
   ASSERT_TRUE(store->CreateExperiment(e, runs).ok());
   auto back = store->GetExperiment(e.id);
   ASSERT_TRUE(back.ok());
@@ -95,7 +55,7 @@ TEST(StoreTest, ExperimentRoundTripAndCascadeDelete) {
   ASSERT_TRUE(listed.ok());
   ASSERT_EQ(listed->size(), 3u);
   EXPECT_EQ((*listed)[2].run_number, 2);
-  ASSERT_TRUE(store->CommitStep({MakeInvocation(runs[0].id, 0, "a")}, {}).ok());
+  ASSERT_TRUE(store->CommitStep({MakeTestInvocation(runs[0].id, 0, "a")}, {}).ok());
 
   ASSERT_TRUE(store->DeleteExperiment(e.id).ok());
   auto r = testing::RunShell("sqlite3 " + dir.File("a.db") +
@@ -107,18 +67,18 @@ TEST(StoreTest, ExperimentRoundTripAndCascadeDelete) {
 TEST(StoreTest, CommitStepIsAllOrNothing) {
   TempDir dir;
   auto store = std::move(Store::Open(dir.File("a.db"), Store::Mode::kCreate)).value();
-  ExperimentRecord e = MakeExperiment();
-  auto runs = MakeRuns(e, 2);
+  ExperimentRecord e = MakeTestExperiment();
+  auto runs = MakeTestRuns(e, 2);
   ASSERT_TRUE(store->CreateExperiment(e, runs).ok());
-  ASSERT_TRUE(store->CommitStep({MakeInvocation(runs[0].id, 0, "a")}, {}).ok());
+  ASSERT_TRUE(store->CommitStep({MakeTestInvocation(runs[0].id, 0, "a")}, {}).ok());
   // The second row repeats (run 0, step 0): nothing of this step may stay.
-  Status s = store->CommitStep({MakeInvocation(runs[1].id, 0, "b"), MakeInvocation(runs[0].id, 0, "dup")},
+  Status s = store->CommitStep({MakeTestInvocation(runs[1].id, 0, "b"), MakeTestInvocation(runs[0].id, 0, "dup")},
                                {{runs[1].id, kStopLength, std::nullopt, std::nullopt, NowIso()}});
   EXPECT_EQ(s.code(), StatusCode::kAlreadyExists);
   EXPECT_TRUE(store->ListInvocations(runs[1].id, false)->empty());
   EXPECT_FALSE(store->GetRun(runs[1].id)->stop_reason.has_value());
   // The store stays usable after the rollback.
-  ASSERT_TRUE(store->CommitStep({MakeInvocation(runs[1].id, 0, "b")},
+  ASSERT_TRUE(store->CommitStep({MakeTestInvocation(runs[1].id, 0, "b")},
                                 {{runs[1].id, kStopDuplicate, 3, std::nullopt, NowIso()}}).ok());
   auto run = store->GetRun(runs[1].id);
   EXPECT_EQ(*run->stop_reason, kStopDuplicate);
@@ -131,13 +91,13 @@ TEST(StoreTest, CommitStepIsAllOrNothing) {
 TEST(StoreTest, ImagesAreBlobsAndCountsAreRight) {
   TempDir dir;
   auto store = std::move(Store::Open(dir.File("a.db"), Store::Mode::kCreate)).value();
-  ExperimentRecord e = MakeExperiment();
-  auto runs = MakeRuns(e, 1);
+  ExperimentRecord e = MakeTestExperiment();
+  auto runs = MakeTestRuns(e, 1);
   ASSERT_TRUE(store->CreateExperiment(e, runs).ok());
-  InvocationRecord img = MakeInvocation(runs[0].id, 0, "");
+  InvocationRecord img = MakeTestInvocation(runs[0].id, 0, "");
   img.type = OutputType::kImage;
   img.output_image = std::string("\0\x01\x02RIFF", 7);
-  InvocationRecord txt = MakeInvocation(runs[0].id, 1, "caption");
+  InvocationRecord txt = MakeTestInvocation(runs[0].id, 1, "caption");
   txt.input_invocation_id = img.id;
   ASSERT_TRUE(store->CommitStep({img, txt}, {}).ok());
   auto back = store->GetInvocation(img.id);
@@ -155,8 +115,8 @@ TEST(StoreTest, ImagesAreBlobsAndCountsAreRight) {
 TEST(StoreTest, FailedRunsReopen) {
   TempDir dir;
   auto store = std::move(Store::Open(dir.File("a.db"), Store::Mode::kCreate)).value();
-  ExperimentRecord e = MakeExperiment();
-  auto runs = MakeRuns(e, 3);
+  ExperimentRecord e = MakeTestExperiment();
+  auto runs = MakeTestRuns(e, 3);
   ASSERT_TRUE(store->CreateExperiment(e, runs).ok());
   ASSERT_TRUE(store->MarkRunsFailed({runs[0].id, runs[2].id}, "ModelFailed: boom", NowIso()).ok());
   EXPECT_EQ(store->CountExperiment(e.id)->runs_failed, 2);
@@ -169,9 +129,9 @@ TEST(StoreTest, FailedRunsReopen) {
 TEST(StoreTest, ResolvesPrefixesAndLatest) {
   TempDir dir;
   auto store = std::move(Store::Open(dir.File("a.db"), Store::Mode::kCreate)).value();
-  ExperimentRecord a = MakeExperiment();
+  ExperimentRecord a = MakeTestExperiment();
   ASSERT_TRUE(store->CreateExperiment(a, {}).ok());
-  ExperimentRecord b = MakeExperiment();
+  ExperimentRecord b = MakeTestExperiment();
   b.created_at = b.updated_at = NowIso();
   ASSERT_TRUE(store->CreateExperiment(b, {}).ok());
   EXPECT_EQ(*store->ResolveExperimentId("latest"), b.id);
