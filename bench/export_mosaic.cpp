@@ -19,7 +19,11 @@
 #include "panic/export/experiment_charts.h"
 #include "panic/export/mosaic_frame.h"
 #include "panic/export/mosaic_video.h"
+#include "panic/store/diagrams_table.h"
+#include "panic/store/embeddings_table.h"
+#include "panic/store/experiments_table.h"
 #include "panic/store/image_codec.h"
+#include "panic/store/invocations_table.h"
 #include "panic/store/npz_codec.h"
 #include "panic/tda/diagram.h"
 
@@ -31,7 +35,7 @@ namespace {
 double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
 // An experiment of prompts × networks × seeds, `steps` long, images at even steps.
-std::string Build(store::Store& store, int prompts, int seeds, int steps, int image_size, int vector_dim) {
+std::string Build(store::Database& db, int prompts, int seeds, int steps, int image_size, int vector_dim) {
   store::ExperimentRecord e;
   e.id = NewUuidV7();
   e.networks = {{"DummyT2I", "DummyI2T"}, {"DummyT2I2", "DummyI2T2"}};
@@ -56,7 +60,7 @@ std::string Build(store::Store& store, int prompts, int seeds, int steps, int im
       }
     }
   }
-  if (!store.CreateExperiment(e, runs).ok()) std::abort();
+  if (!db.Write([&](store::SqliteDb& c) { return store::experiments::Insert(c, e, runs); }).ok()) std::abort();
   std::mt19937 rng(1);
   std::vector<std::string> images;  // a few distinct encoded images, reused
   for (int k = 0; k < 16; ++k) {
@@ -82,12 +86,12 @@ std::string Build(store::Store& store, int prompts, int seeds, int steps, int im
       invs.push_back(std::move(inv));
       if (step == steps - 1) done.push_back({r.id, store::kStopLength, std::nullopt, std::nullopt, NowIso()});
     }
-    if (!store.CommitStep(invs, done).ok()) std::abort();
+    if (!db.Write([&](store::SqliteDb& c) { return store::invocations::InsertStep(c, invs, done); }).ok()) std::abort();
   }
   if (vector_dim > 0) {
     std::normal_distribution<float> noise(0, 0.2f);
     for (const auto& r : runs) {
-      auto steps_of = *store.ListInvocations(r.id, false);
+      auto steps_of = *db.Read([&](store::SqliteDb& c) { return store::invocations::ListForRun(c, r.id, false); });
       std::vector<store::EmbeddingRecord> recs;
       std::vector<float> v(vector_dim, 1.0f);
       for (const auto& inv : steps_of) {
@@ -95,7 +99,7 @@ std::string Build(store::Store& store, int prompts, int seeds, int steps, int im
         for (auto& x : v) x += noise(rng);
         recs.push_back({NewUuidV7(), inv.id, "DummyText", v, NowIso(), NowIso()});
       }
-      if (!store.InsertEmbeddings(recs).ok()) std::abort();
+      if (!db.Write([&](store::SqliteDb& c) { return store::embeddings::Insert(c, recs); }).ok()) std::abort();
       tda::Diagram d;
       d.dimensions.resize(3);
       std::uniform_real_distribution<float> u(0, 1);
@@ -108,7 +112,7 @@ std::string Build(store::Store& store, int prompts, int seeds, int steps, int im
                                           store::EncodeDiagramNpz(d, {2.0f + u(rng), 1.0f + u(rng), 0.5f * u(rng)}),
                                           std::nullopt, NowIso(), NowIso(), std::nullopt, std::nullopt,
                                           std::nullopt};  // no provenance: the charts read diagrams as stored
-      if (!store.PutDiagram(rec).ok()) std::abort();
+      if (!db.Write([&](store::SqliteDb& c) { return store::diagrams::Put(c, rec); }).ok()) std::abort();
     }
   }
   return e.id;
@@ -160,13 +164,13 @@ int main(int argc, char** argv) {
   auto dir = std::filesystem::temp_directory_path() / ("panic-bench-export-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   {
-    auto store = store::Store::Open((dir / "v.db").string(), store::Store::Mode::kCreate,
-                                               store::Store::Durability::kNormal).value();
+    auto db =
+        store::Database::Open((dir / "v.db").string(), store::OpenMode::kCreate, store::Durability::kNormal).value();
     auto t = Clock::now();
-    std::string id = Build(*store, 4, 6, steps, 256, 0);
+    std::string id = Build(*db, 4, 6, steps, 256, 0);
     std::printf("built 48 runs × %d steps in %.1f s\n", steps, Seconds(t));
     {
-      auto frames = exporting::MosaicFrames::Open(*store, {id}, 1920, 1080, 2).value();
+      auto frames = exporting::MosaicFrames::Open(*db, {id}, 1920, 1080, 2).value();
       auto t0 = Clock::now();
       for (int64_t f = 0; f < frames->frame_count(); ++f) {
         if (!frames->Next().ok()) std::abort();
@@ -181,7 +185,7 @@ int main(int argc, char** argv) {
       o.output = (dir / ("m_" + o.codec + ".mp4")).string();
       o.threads = 2;
       auto t1 = Clock::now();
-      auto s = exporting::ExportMosaicVideo(*store, {id}, o);
+      auto s = exporting::ExportMosaicVideo(*db, {id}, o);
       const double secs = Seconds(t1);
       if (!s.ok()) {
         std::printf("%s: %s\n", o.codec.c_str(), s.status().message().c_str());
@@ -194,14 +198,14 @@ int main(int argc, char** argv) {
     }
   }
   if (chart_runs > 0) {
-    auto store = store::Store::Open((dir / "c.db").string(), store::Store::Mode::kCreate,
-                                               store::Store::Durability::kNormal).value();
+    auto db =
+        store::Database::Open((dir / "c.db").string(), store::OpenMode::kCreate, store::Durability::kNormal).value();
     const int seeds = std::max(1, chart_runs / 8);
     auto t = Clock::now();
-    std::string id = Build(*store, 4, seeds, chart_steps, 8, 64);
+    std::string id = Build(*db, 4, seeds, chart_steps, 8, 64);
     std::printf("built %d runs × %d steps (64-d vectors, diagrams) in %.1f s\n", 8 * seeds, chart_steps, Seconds(t));
     auto t2 = Clock::now();
-    auto s = exporting::ExportCharts(*store, {id}, (dir / "charts").string(), exporting::DrawingFormat::kPdf);
+    auto s = exporting::ExportCharts(*db, {id}, (dir / "charts").string(), exporting::DrawingFormat::kPdf);
     if (!s.ok()) std::printf("charts: %s\n", s.status().message().c_str());
     else std::printf("all charts (PDF) of %d runs: %.1f s, %zu files\n", 8 * seeds, Seconds(t2), s->written.size());
   }

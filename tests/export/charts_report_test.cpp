@@ -22,7 +22,7 @@ using panic::testing::ShellQuote;
 class ChartsReportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = store::Store::Open(dir_.File("c.db"), store::Store::Mode::kCreate).value();
+    db_ = store::Database::Open(dir_.File("c.db"), store::OpenMode::kCreate).value();
     panic::testing::FixtureSpec spec;
     spec.prompts = {panic::testing::HostilePrompts()[0], panic::testing::HostilePrompts()[1]};
     spec.networks = {{"DummyT2I", "DummyI2T"}, {"DummyT2I2", "DummyI2T2"}};
@@ -30,8 +30,8 @@ class ChartsReportTest : public ::testing::Test {
     spec.steps = 12;
     spec.stop_after = {{0, 5}, {7, 9}};
     spec.embedding_models = {"DummyText", "DummyVision"};
-    fx_ = panic::testing::BuildExperiment(*store_, spec);
-    panic::testing::AddEmbeddingsAndDiagrams(*store_, fx_);
+    fx_ = panic::testing::BuildExperiment(*db_, spec);
+    panic::testing::AddEmbeddingsAndDiagrams(*db_, fx_);
   }
   std::string PdfText(const std::string& pdf) {
     auto r = panic::testing::RunShell("pdftotext -enc UTF-8 " + ShellQuote(pdf) + " -");
@@ -39,7 +39,7 @@ class ChartsReportTest : public ::testing::Test {
     return r.out;
   }
   panic::testing::TempDir dir_;
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::Database> db_;
   panic::testing::Fixture fx_;
 };
 
@@ -59,7 +59,7 @@ int64_t ColouredPixels(const std::string& png) {
 
 TEST_F(ChartsReportTest, ChartsCarryAxesLegendsAndData) {
   const std::string pdf_dir = dir_.File("pdf");
-  auto summary = ExportCharts(*store_, {fx_.experiment.id}, pdf_dir, DrawingFormat::kPdf);
+  auto summary = ExportCharts(*db_, {fx_.experiment.id}, pdf_dir, DrawingFormat::kPdf);
   ASSERT_TRUE(summary.ok()) << summary.status().message();
   ASSERT_EQ(summary->written.size(), 4u);
   std::map<std::string, std::vector<std::string>> expected = {
@@ -84,12 +84,12 @@ TEST_F(ChartsReportTest, ChartsCarryAxesLegendsAndData) {
   EXPECT_TRUE(skipped.count("lyapunov"));
 
   const std::string png_dir = dir_.File("png");
-  ASSERT_TRUE(ExportCharts(*store_, {fx_.experiment.id}, png_dir, DrawingFormat::kPng).ok());
+  ASSERT_TRUE(ExportCharts(*db_, {fx_.experiment.id}, png_dir, DrawingFormat::kPng).ok());
   for (const auto& [name, words] : expected) {
     EXPECT_GT(ColouredPixels(png_dir + "/" + name + ".png"), 400) << name << " has an empty plot area";
   }
   const std::string svg_dir = dir_.File("svg");
-  ASSERT_TRUE(ExportCharts(*store_, {fx_.experiment.id}, svg_dir, DrawingFormat::kSvg).ok());
+  ASSERT_TRUE(ExportCharts(*db_, {fx_.experiment.id}, svg_dir, DrawingFormat::kSvg).ok());
   const std::string svg = panic::testing::ReadFile(svg_dir + "/persistence_diagrams.svg");
   EXPECT_NE(svg.find("<svg"), std::string::npos);
   EXPECT_NE(svg.find("</svg>"), std::string::npos);
@@ -98,8 +98,8 @@ TEST_F(ChartsReportTest, ChartsCarryAxesLegendsAndData) {
 TEST_F(ChartsReportTest, ChartsWithoutDiagramsSkipThemWithTheReason) {
   panic::testing::FixtureSpec spec;
   spec.prompts = {"bare"};
-  auto bare = panic::testing::BuildExperiment(*store_, spec);
-  auto summary = ExportCharts(*store_, {bare.experiment.id}, dir_.File("bare"), DrawingFormat::kPdf);
+  auto bare = panic::testing::BuildExperiment(*db_, spec);
+  auto summary = ExportCharts(*db_, {bare.experiment.id}, dir_.File("bare"), DrawingFormat::kPdf);
   ASSERT_TRUE(summary.ok()) << summary.status().message();
   ASSERT_EQ(summary->written.size(), 1u);  // run lengths only
   EXPECT_NE(summary->written[0].find("run_lengths.pdf"), std::string::npos);
@@ -116,7 +116,7 @@ TEST(HtmlEscapeTest, EscapesMarkupAndRepairsBytes) {
 
 TEST_F(ChartsReportTest, ReportIsSelfContainedEscapedAndOpensInChromium) {
   const std::string html = dir_.File("report.html");
-  ASSERT_TRUE(WriteHtmlReport(*store_, fx_.experiment.id, html).ok());
+  ASSERT_TRUE(WriteHtmlReport(*db_, fx_.experiment.id, html).ok());
   const std::string page = panic::testing::ReadFile(html);
   EXPECT_EQ(page.find("<script"), std::string::npos) << "a prompt became markup";
   EXPECT_NE(page.find("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"), std::string::npos);

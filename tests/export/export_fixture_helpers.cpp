@@ -6,7 +6,11 @@
 #include "panic/core/uuid.h"
 #include <random>
 
+#include "panic/store/diagrams_table.h"
+#include "panic/store/embeddings_table.h"
+#include "panic/store/experiments_table.h"
 #include "panic/store/image_codec.h"
+#include "panic/store/invocations_table.h"
 #include "panic/store/npz_codec.h"
 #include "panic/tda/diagram.h"
 
@@ -30,7 +34,7 @@ std::string FixtureCaption(int64_t run_number, int64_t step) {
   return "caption " + std::to_string(run_number) + "/" + std::to_string(step) + " <b>&amp;</b> 夕焼け 🌅";
 }
 
-Fixture BuildExperiment(store::Store& store, const FixtureSpec& spec) {
+Fixture BuildExperiment(store::Database& db, const FixtureSpec& spec) {
   Fixture f;
   store::ExperimentRecord& e = f.experiment;
   e.id = NewUuidV7();
@@ -57,7 +61,7 @@ Fixture BuildExperiment(store::Store& store, const FixtureSpec& spec) {
       }
     }
   }
-  EXPECT_TRUE(store.CreateExperiment(e, f.runs).ok());
+  EXPECT_TRUE(db.Write([&](store::SqliteDb& c) { return store::experiments::Insert(c, e, f.runs); }).ok());
   std::map<std::string, std::string> previous;  // run id → last invocation id
   for (int step = 0; step < spec.steps; ++step) {
     std::vector<store::InvocationRecord> invocations;
@@ -92,15 +96,17 @@ Fixture BuildExperiment(store::Store& store, const FixtureSpec& spec) {
       }
     }
     if (!invocations.empty()) {
-      EXPECT_TRUE(store.CommitStep(invocations, completions).ok());
+      EXPECT_TRUE(db.Write([&](store::SqliteDb& c) {
+                      return store::invocations::InsertStep(c, invocations, completions);
+                    }).ok());
     }
   }
   return f;
 }
 
-void AddEmbeddingsAndDiagrams(store::Store& store, const Fixture& fixture, int dim) {
+void AddEmbeddingsAndDiagrams(store::Database& db, const Fixture& fixture, int dim) {
   for (const auto& run : fixture.runs) {
-    auto steps = store.ListInvocations(run.id, false);
+    auto steps = db.Read([&](store::SqliteDb& c) { return store::invocations::ListForRun(c, run.id, false); });
     ASSERT_TRUE(steps.ok());
     for (size_t m = 0; m < fixture.experiment.embedding_models.size(); ++m) {
       const std::string& model = fixture.experiment.embedding_models[m];
@@ -112,7 +118,7 @@ void AddEmbeddingsAndDiagrams(store::Store& store, const Fixture& fixture, int d
         for (auto& x : v) x += noise(rng);
         records.push_back({NewUuidV7(), inv.id, model, v, NowIso(), NowIso()});
       }
-      ASSERT_TRUE(store.InsertEmbeddings(records).ok());
+      ASSERT_TRUE(db.Write([&](store::SqliteDb& c) { return store::embeddings::Insert(c, records); }).ok());
       tda::Diagram d;
       d.dimensions.resize(2);
       std::uniform_real_distribution<float> u(0.0f, 1.0f);
@@ -127,7 +133,7 @@ void AddEmbeddingsAndDiagrams(store::Store& store, const Fixture& fixture, int d
       store::PersistenceDiagramRecord rec{NewUuidV7(), run.id,   model,        store::EncodeDiagramNpz(d, entropy),
                                           std::nullopt, NowIso(), NowIso(),     std::nullopt,
                                           std::nullopt, std::nullopt};
-      ASSERT_TRUE(store.PutDiagram(rec).ok());
+      ASSERT_TRUE(db.Write([&](store::SqliteDb& c) { return store::diagrams::Put(c, rec); }).ok());
     }
   }
 }

@@ -1,6 +1,6 @@
-// Test data for the export tests: experiments written straight through the Store, with
-// hostile and non-Latin prompts and captions, and images whose colour says which run and
-// step made them (so that a frame's pixels can be checked against what it must show).
+// Test data for the export tests: experiments written straight through the per-table store
+// functions, with hostile and non-Latin prompts and captions, and images whose colour says
+// which run and step made them (so that a frame's pixels can be checked against what it must show).
 #pragma once
 
 #include <map>
@@ -8,7 +8,8 @@
 #include <vector>
 
 #include "panic/core/image.h"
-#include "panic/store/store.h"
+#include "panic/store/database.h"
+#include "panic/store/records.h"
 
 namespace panic::testing {
 
@@ -36,11 +37,11 @@ struct Fixture {
 RgbImage FixtureImage(int64_t run_number, int64_t step, int size);
 std::string FixtureCaption(int64_t run_number, int64_t step);
 
-Fixture BuildExperiment(store::Store& store, const FixtureSpec& spec);
+Fixture BuildExperiment(store::Database& db, const FixtureSpec& spec);
 
 // Adds, for every run and embedding model of the fixture, a vector per invocation (a
 // seeded random walk of `dim` values) and a synthetic persistence diagram (H0, H1 with
 // finite bars and one essential H0 bar) with its entropies.
-void AddEmbeddingsAndDiagrams(store::Store& store, const Fixture& fixture, int dim = 16);
+void AddEmbeddingsAndDiagrams(store::Database& db, const Fixture& fixture, int dim = 16);
 
 }  // namespace panic::testing

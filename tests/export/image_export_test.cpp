@@ -9,6 +9,7 @@
 
 #include "export/export_fixture_helpers.h"
 #include "panic/store/image_codec.h"
+#include "panic/store/invocations_table.h"
 #include "support/test_support.h"
 
 namespace panic::exporting {
@@ -29,15 +30,15 @@ std::string AsText(const nlohmann::json& v) { return v.is_string() ? v.get<std::
 class ImageExportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = store::Store::Open(dir_.File("i.db"), store::Store::Mode::kCreate).value();
+    db_ = store::Database::Open(dir_.File("i.db"), store::OpenMode::kCreate).value();
     panic::testing::FixtureSpec spec;
     spec.prompts = panic::testing::HostilePrompts();
     spec.seeds = {42};
     spec.steps = 5;
-    fx_ = panic::testing::BuildExperiment(*store_, spec);
+    fx_ = panic::testing::BuildExperiment(*db_, spec);
   }
   panic::testing::TempDir dir_;
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::Database> db_;
   panic::testing::Fixture fx_;
 };
 
@@ -46,7 +47,7 @@ TEST_F(ImageExportTest, TreeOfFilesWhoseMetadataExiftoolReads) {
     const std::string ext = ImageFileExtension(format);
     SCOPED_TRACE(ext);
     const std::string out = dir_.File("tree-" + ext);
-    auto summary = ExportExperimentImages(*store_, fx_.experiment.id, out, format);
+    auto summary = ExportExperimentImages(*db_, fx_.experiment.id, out, format);
     ASSERT_TRUE(summary.ok()) << summary.status().message();
     EXPECT_EQ(summary->runs, 5);
     EXPECT_EQ(summary->files, 15);  // images at steps 0, 2, 4 of 5 runs
@@ -85,9 +86,9 @@ TEST_F(ImageExportTest, TreeOfFilesWhoseMetadataExiftoolReads) {
 
 TEST_F(ImageExportTest, LosslessFormatsKeepThePixels) {
   const auto& run = fx_.runs[0];
-  auto steps = *store_->ListInvocations(run.id, false);
+  auto steps = *db_->Read([&](store::SqliteDb& c) { return store::invocations::ListForRun(c, run.id, false); });
   const std::string png = dir_.File("one.png");
-  ASSERT_TRUE(ExportInvocationImage(*store_, steps[2].id, png).ok());
+  ASSERT_TRUE(ExportInvocationImage(*db_, steps[2].id, png).ok());
   if (panic::testing::HaveSystemNumpy()) {
     auto r = panic::testing::RunShell("/usr/bin/python3 -c \"from PIL import Image; im = Image.open('" + png +
                                       "'); print(im.size, im.getpixel((5, 5)), im.text['Model'])\"");
@@ -97,24 +98,24 @@ TEST_F(ImageExportTest, LosslessFormatsKeepThePixels) {
                          ", " + std::to_string(expected.pixels[2]) + ") DummyT2I\n");
   }
   const std::string webp = dir_.File("one.webp");
-  ASSERT_TRUE(ExportInvocationImage(*store_, steps[2].id, webp).ok());
+  ASSERT_TRUE(ExportInvocationImage(*db_, steps[2].id, webp).ok());
   auto decoded = store::DecodeImage(panic::testing::ReadFile(webp));
   ASSERT_TRUE(decoded.ok()) << decoded.status().message();
   EXPECT_EQ(*decoded, panic::testing::FixtureImage(0, 2, 32));
 }
 
 TEST_F(ImageExportTest, SingleImageErrors) {
-  auto steps = *store_->ListInvocations(fx_.runs[0].id, false);
-  EXPECT_EQ(ExportInvocationImage(*store_, steps[1].id, dir_.File("t.png")).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(ExportInvocationImage(*store_, steps[0].id, dir_.File("t.gif")).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(ExportInvocationImage(*store_, "0190c0de-0000-7000-8000-000000000000", dir_.File("t.png")).code(),
+  auto steps = *db_->Read([&](store::SqliteDb& c) { return store::invocations::ListForRun(c, fx_.runs[0].id, false); });
+  EXPECT_EQ(ExportInvocationImage(*db_, steps[1].id, dir_.File("t.png")).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ExportInvocationImage(*db_, steps[0].id, dir_.File("t.gif")).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ExportInvocationImage(*db_, "0190c0de-0000-7000-8000-000000000000", dir_.File("t.png")).code(),
             StatusCode::kNotFound);
-  EXPECT_EQ(ExportInvocationImage(*store_, steps[0].id, dir_.File("no/dir/t.png")).code(), StatusCode::kIOError);
+  EXPECT_EQ(ExportInvocationImage(*db_, steps[0].id, dir_.File("no/dir/t.png")).code(), StatusCode::kIOError);
 }
 
 TEST_F(ImageExportTest, TimelineShowsStepsCaptionsAndPromptsAsText) {
   const std::string pdf = dir_.File("timeline.pdf");
-  ASSERT_TRUE(RenderTimeline(*store_, {fx_.runs[0].id, fx_.runs[1].id}, 3, pdf).ok());
+  ASSERT_TRUE(RenderTimeline(*db_, {fx_.runs[0].id, fx_.runs[1].id}, 3, pdf).ok());
   auto r = panic::testing::RunShell("pdftotext -enc UTF-8 " + ShellQuote(pdf) + " -");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* s : {"step 0", "step 2", "step 4", "seed 42", "DummyT2I → DummyI2T", "<script>", "富士山"}) {
@@ -122,9 +123,9 @@ TEST_F(ImageExportTest, TimelineShowsStepsCaptionsAndPromptsAsText) {
   }
   EXPECT_NE(r.out.find("caption 0/1"), std::string::npos) << r.out;  // the caption made from step 0's image
   const std::string png = dir_.File("timeline.png");
-  ASSERT_TRUE(RenderTimeline(*store_, {fx_.runs[0].id}, 8, png).ok());
+  ASSERT_TRUE(RenderTimeline(*db_, {fx_.runs[0].id}, 8, png).ok());
   EXPECT_GT(fs::file_size(png), 1000u);
-  EXPECT_EQ(RenderTimeline(*store_, {fx_.runs[0].id}, 0, png).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(RenderTimeline(*db_, {fx_.runs[0].id}, 0, png).code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(ImageExportTest, GridIsShapedForTheImages) {
@@ -135,7 +136,7 @@ TEST_F(ImageExportTest, GridIsShapedForTheImages) {
   EXPECT_EQ(EvenlyChosen(10, 4), (std::vector<size_t>{0, 3, 6, 9}));
   EXPECT_EQ(EvenlyChosen(3, 8), (std::vector<size_t>{0, 1, 2}));
   const std::string pdf = dir_.File("grid.pdf");
-  ASSERT_TRUE(RenderImageGrid(*store_, fx_.runs[3].id, 64, pdf).ok());
+  ASSERT_TRUE(RenderImageGrid(*db_, fx_.runs[3].id, 64, pdf).ok());
   auto r = panic::testing::RunShell("pdftotext -enc UTF-8 " + ShellQuote(pdf) + " -");
   EXPECT_NE(r.out.find("step 4"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("שלום"), std::string::npos) << r.out;

@@ -38,12 +38,12 @@ int Varied(cairo_surface_t* s, const Rect& r) {
 class MosaicFramesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::Store::Open(dir_.File("m.db"), store::Store::Mode::kCreate);
+    auto opened = store::Database::Open(dir_.File("m.db"), store::OpenMode::kCreate);
     ASSERT_TRUE(opened.ok()) << opened.status().message();
-    store_ = std::move(*opened);
+    db_ = std::move(*opened);
   }
   panic::testing::TempDir dir_;
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::Database> db_;
 };
 
 TEST_F(MosaicFramesTest, EveryFrameShowsTheLatestImageAndTextAndStoppedRunsHold) {
@@ -52,8 +52,8 @@ TEST_F(MosaicFramesTest, EveryFrameShowsTheLatestImageAndTextAndStoppedRunsHold)
   spec.seeds = {7, 8, 9};
   spec.steps = 6;
   spec.stop_after = {{1, 3}};  // run 1 stops after steps 0..2 (duplicate)
-  auto fx = panic::testing::BuildExperiment(*store_, spec);
-  auto frames = MosaicFrames::Open(*store_, {fx.experiment.id}, 1920, 1080, 2);
+  auto fx = panic::testing::BuildExperiment(*db_, spec);
+  auto frames = MosaicFrames::Open(*db_, {fx.experiment.id}, 1920, 1080, 2);
   ASSERT_TRUE(frames.ok()) << frames.status().message();
   ASSERT_EQ((*frames)->frame_count(), 6);
   const MosaicLayout& layout = (*frames)->layout();
@@ -108,8 +108,8 @@ TEST_F(MosaicFramesTest, CaptionChangesOnTextSteps) {
   spec.prompts = {"one"};
   spec.seeds = {1};
   spec.steps = 4;
-  auto fx = panic::testing::BuildExperiment(*store_, spec);
-  auto frames = MosaicFrames::Open(*store_, {fx.experiment.id}, 1920, 1080);
+  auto fx = panic::testing::BuildExperiment(*db_, spec);
+  auto frames = MosaicFrames::Open(*db_, {fx.experiment.id}, 1920, 1080);
   ASSERT_TRUE(frames.ok());
   const Rect cap = (*frames)->layout().captions[0];
   std::vector<RgbImage> captions;
@@ -132,15 +132,15 @@ TEST_F(MosaicFramesTest, NoImagesIsAClearError) {
   panic::testing::FixtureSpec spec;
   spec.prompts = {"text only"};
   spec.networks = {{"TextModel"}};
-  auto fx = panic::testing::BuildExperiment(*store_, spec);
-  auto frames = MosaicFrames::Open(*store_, {fx.experiment.id}, 1920, 1080);
+  auto fx = panic::testing::BuildExperiment(*db_, spec);
+  auto frames = MosaicFrames::Open(*db_, {fx.experiment.id}, 1920, 1080);
   ASSERT_FALSE(frames.ok());
   EXPECT_EQ(frames.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(frames.status().message().find("no images"), std::string::npos) << frames.status().message();
 }
 
 TEST_F(MosaicFramesTest, UnknownExperimentIsNotFound) {
-  auto frames = MosaicFrames::Open(*store_, {"0190c0de-0000-7000-8000-000000000000"}, 1920, 1080);
+  auto frames = MosaicFrames::Open(*db_, {"0190c0de-0000-7000-8000-000000000000"}, 1920, 1080);
   ASSERT_FALSE(frames.ok());
   EXPECT_EQ(frames.status().code(), StatusCode::kNotFound);
 }

@@ -27,15 +27,15 @@ nlohmann::json Probe(const std::string& file) {
 class MosaicVideoTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = store::Store::Open(dir_.File("v.db"), store::Store::Mode::kCreate).value();
+    db_ = store::Database::Open(dir_.File("v.db"), store::OpenMode::kCreate).value();
     panic::testing::FixtureSpec spec;
     spec.prompts = {panic::testing::HostilePrompts()[2], panic::testing::HostilePrompts()[3]};
     spec.steps = 8;
     spec.stop_after = {{0, 5}};
-    fx_ = panic::testing::BuildExperiment(*store_, spec);
+    fx_ = panic::testing::BuildExperiment(*db_, spec);
   }
   panic::testing::TempDir dir_;
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::Database> db_;
   panic::testing::Fixture fx_;
 };
 
@@ -47,12 +47,11 @@ TEST_F(MosaicVideoTest, EachCodecGivesABrowserReadyMp4) {
     options.fps = 4;
     options.output = dir_.File(std::string("a video: ") + codec + ".mp4");
     int64_t last_done = 0;
-    auto summary = ExportMosaicVideo(*store_, {fx_.experiment.id}, options,
-                                     [&](int64_t done, int64_t total) {
-                                       EXPECT_EQ(total, 8);
-                                       EXPECT_EQ(done, last_done + 1);
-                                       last_done = done;
-                                     });
+    auto summary = ExportMosaicVideo(*db_, {fx_.experiment.id}, options, [&](int64_t done, int64_t total) {
+      EXPECT_EQ(total, 8);
+      EXPECT_EQ(done, last_done + 1);
+      last_done = done;
+    });
     ASSERT_TRUE(summary.ok()) << summary.status().message();
     EXPECT_EQ(summary->frames, 8);
     EXPECT_EQ(last_done, 8);
@@ -78,13 +77,13 @@ TEST_F(MosaicVideoTest, BadOptionsAreRejectedBeforeFfmpegStarts) {
   VideoOptions options;
   options.output = dir_.File("x.mp4");
   options.codec = "vp9";
-  EXPECT_EQ(ExportMosaicVideo(*store_, {fx_.experiment.id}, options).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ExportMosaicVideo(*db_, {fx_.experiment.id}, options).status().code(), StatusCode::kInvalidArgument);
   options.codec = "h264";
   options.resolution = "720p";
-  EXPECT_EQ(ExportMosaicVideo(*store_, {fx_.experiment.id}, options).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ExportMosaicVideo(*db_, {fx_.experiment.id}, options).status().code(), StatusCode::kInvalidArgument);
   options.resolution = "hd";
   options.fps = 0;
-  EXPECT_EQ(ExportMosaicVideo(*store_, {fx_.experiment.id}, options).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ExportMosaicVideo(*db_, {fx_.experiment.id}, options).status().code(), StatusCode::kInvalidArgument);
   EXPECT_FALSE(std::filesystem::exists(options.output));
 }
 
@@ -92,7 +91,7 @@ TEST_F(MosaicVideoTest, MissingFfmpegIsAnIoErrorAndLeavesNoFile) {
   VideoOptions options;
   options.output = dir_.File("y.mp4");
   options.ffmpeg = "/nonexistent/ffmpeg";
-  auto r = ExportMosaicVideo(*store_, {fx_.experiment.id}, options);
+  auto r = ExportMosaicVideo(*db_, {fx_.experiment.id}, options);
   EXPECT_EQ(r.status().code(), StatusCode::kIOError);
   EXPECT_NE(r.status().message().find("ffmpeg"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(options.output));
@@ -101,7 +100,7 @@ TEST_F(MosaicVideoTest, MissingFfmpegIsAnIoErrorAndLeavesNoFile) {
 TEST_F(MosaicVideoTest, AnUnwritableOutputReportsFfmpegsMessage) {
   VideoOptions options;
   options.output = dir_.File("no/such/folder/z.mp4");
-  auto r = ExportMosaicVideo(*store_, {fx_.experiment.id}, options);
+  auto r = ExportMosaicVideo(*db_, {fx_.experiment.id}, options);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kIOError);
   EXPECT_NE(r.status().message().find("No such file"), std::string::npos) << r.status().message();
@@ -111,8 +110,8 @@ TEST_F(MosaicVideoTest, CancelRemovesThePartialFile) {
   VideoOptions options;
   options.output = dir_.File("c.mp4");
   std::atomic<bool> cancel{false};
-  auto r = ExportMosaicVideo(*store_, {fx_.experiment.id}, options,
-                             [&](int64_t done, int64_t) { cancel = done >= 3; }, &cancel);
+  auto r = ExportMosaicVideo(
+      *db_, {fx_.experiment.id}, options, [&](int64_t done, int64_t) { cancel = done >= 3; }, &cancel);
   EXPECT_EQ(r.status().code(), StatusCode::kCancelled);
   EXPECT_FALSE(std::filesystem::exists(options.output));
 }

@@ -8,30 +8,44 @@
 
 namespace panic::cli {
 
+namespace {
+
+// The store says what is wrong with the file; the advice on what to do is the CLI's.
+Status WithAdvice(const Context& ctx, const Status& error) {
+  auto inspection = store::InspectDatabase(ctx.db_path);
+  if (!inspection.ok()) return error;
+  switch (inspection->origin) {
+    case store::DatabaseOrigin::kMissing:
+      if (error.code() != StatusCode::kNotFound) break;
+      return Status::NotFound(error.message() + " (use --db PATH or set PANIC_TDA_DB)");
+    case store::DatabaseOrigin::kPythonEra:
+      return Status::InvalidArgument(error.message() + "; to use its data, import it with `panic-tda import python " +
+                                     ctx.db_path + "`");
+    case store::DatabaseOrigin::kElixirEra:
+      return Status::InvalidArgument(error.message() + "; to use its data, import it with `panic-tda import elixir " +
+                                     ctx.db_path + "`");
+    case store::DatabaseOrigin::kUnknown:
+    case store::DatabaseOrigin::kNotSqlite:
+      return Status::InvalidArgument(error.message() + "; give panic-tda its own file with --db PATH");
+    default:
+      break;
+  }
+  return error;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<store::Database>> OpenDatabase(const Context& ctx, store::OpenMode mode,
+                                                      store::Durability durability) {
+  auto opened = store::Database::Open(ctx.db_path, mode, durability);
+  if (!opened.ok()) return WithAdvice(ctx, opened.status());
+  return opened;
+}
+
 Result<std::unique_ptr<store::Store>> OpenStore(const Context& ctx, store::Store::Mode mode,
                                                store::Store::Durability durability) {
   auto opened = store::Store::Open(ctx.db_path, mode, durability);
-  if (opened.ok()) return opened;
-  // The store says what is wrong; the advice on what to do is the CLI's.
-  auto inspection = store::InspectDatabase(ctx.db_path);
-  if (inspection.ok()) {
-    switch (inspection->origin) {
-      case store::DatabaseOrigin::kMissing:
-        if (opened.status().code() != StatusCode::kNotFound) break;
-        return Status::NotFound(opened.status().message() + " (use --db PATH or set PANIC_TDA_DB)");
-      case store::DatabaseOrigin::kPythonEra:
-        return Status::InvalidArgument(opened.status().message() + "; to use its data, import it with "
-                                       "`panic-tda import python " + ctx.db_path + "`");
-      case store::DatabaseOrigin::kElixirEra:
-        return Status::InvalidArgument(opened.status().message() + "; to use its data, import it with "
-                                       "`panic-tda import elixir " + ctx.db_path + "`");
-      case store::DatabaseOrigin::kUnknown:
-      case store::DatabaseOrigin::kNotSqlite:
-        return Status::InvalidArgument(opened.status().message() + "; give panic-tda its own file with --db PATH");
-      default:
-        break;
-    }
-  }
+  if (!opened.ok()) return WithAdvice(ctx, opened.status());
   return opened;
 }
 

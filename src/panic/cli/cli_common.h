@@ -14,6 +14,8 @@ namespace panic::cli {
 
 // Opens the database of ctx.db_path (kWrite / kReadOnly: NotFound when there is none), adding
 // to the store's errors what the user can do about them.
+Result<std::unique_ptr<store::Database>> OpenDatabase(const Context& ctx, store::OpenMode mode,
+                                                      store::Durability durability = store::Durability::kFull);
 Result<std::unique_ptr<store::Store>> OpenStore(const Context& ctx, store::Store::Mode mode,
                                                store::Store::Durability durability = store::Store::Durability::kFull);
 

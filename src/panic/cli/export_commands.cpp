@@ -12,6 +12,8 @@
 #include "panic/export/html_report.h"
 #include "panic/export/image_export.h"
 #include "panic/export/mosaic_video.h"
+#include "panic/store/experiments_table.h"
+#include "panic/store/runs_table.h"
 
 namespace panic::cli {
 namespace {
@@ -19,10 +21,10 @@ namespace {
 constexpr int kExitInterrupted = 130;
 
 // The experiments named by the arguments (ids, prefixes or "latest"), in one store.
-Result<std::vector<std::string>> ResolveExperiments(store::Store& store, const std::vector<std::string>& args) {
+Result<std::vector<std::string>> ResolveExperiments(store::Database& db, const std::vector<std::string>& args) {
   std::vector<std::string> ids;
   for (const auto& a : args) {
-    PANIC_ASSIGN_OR_RETURN(std::string id, store.ResolveExperimentId(a));
+    PANIC_ASSIGN_OR_RETURN(std::string id, store::experiments::ResolveId(db.connection(), a));
     ids.push_back(id);
   }
   return ids;
@@ -60,12 +62,12 @@ int ExportVideo(const ParsedArgs& args, Context& ctx) {
   if (!threads.ok()) return ReportError(threads.status(), ctx);
   options.threads = *threads;
 
-  auto store = OpenStore(ctx, store::Store::Mode::kReadOnly);
-  if (!store.ok()) return ReportError(store.status(), ctx);
-  auto ids = ResolveExperiments(**store, args.positional);
+  auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
+  if (!db.ok()) return ReportError(db.status(), ctx);
+  auto ids = ResolveExperiments(**db, args.positional);
   if (!ids.ok()) return ReportError(ids.status(), ctx);
   ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
-  auto summary = exporting::ExportMosaicVideo(**store, *ids, options, ProgressTo(printer, "video", "frames"),
+  auto summary = exporting::ExportMosaicVideo(**db, *ids, options, ProgressTo(printer, "video", "frames"),
                                               &InstallCancelHandlers());
   if (!summary.ok()) {
     if (summary.status().code() == StatusCode::kCancelled) {
@@ -97,7 +99,7 @@ int ExportImages(const ParsedArgs& args, Context& ctx) {
   if (!opened.ok()) return ReportError(opened.status(), ctx);
   const std::string dir = args.Get("output").value_or("images");
   ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
-  auto summary = exporting::ExportExperimentImages(*opened->store, opened->id, dir, *format,
+  auto summary = exporting::ExportExperimentImages(opened->store->db(), opened->id, dir, *format,
                                                    ProgressTo(printer, "images", "runs"));
   if (!summary.ok()) return ReportError(summary.status(), ctx);
   if (ctx.json) {
@@ -109,20 +111,20 @@ int ExportImages(const ParsedArgs& args, Context& ctx) {
 }
 
 int ExportImage(const ParsedArgs& args, Context& ctx) {
-  auto store = OpenStore(ctx, store::Store::Mode::kReadOnly);
-  if (!store.ok()) return ReportError(store.status(), ctx);
+  auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
+  if (!db.ok()) return ReportError(db.status(), ctx);
   const std::string output = args.Get("output").value_or(args.positional[0] + ".png");
-  Status st = exporting::ExportInvocationImage(**store, args.positional[0], output);
+  Status st = exporting::ExportInvocationImage(**db, args.positional[0], output);
   if (!st.ok()) return ReportError(st, ctx);
   ctx.out << "wrote " << output << "\n";
   return kExitOk;
 }
 
 // Resolves run ids or prefixes.
-Result<std::vector<std::string>> ResolveRuns(store::Store& store, const std::vector<std::string>& args) {
+Result<std::vector<std::string>> ResolveRuns(store::Database& db, const std::vector<std::string>& args) {
   std::vector<std::string> ids;
   for (const auto& a : args) {
-    PANIC_ASSIGN_OR_RETURN(std::string id, store.ResolveRunId(a));
+    PANIC_ASSIGN_OR_RETURN(std::string id, store::runs::ResolveId(db.connection(), a));
     ids.push_back(id);
   }
   return ids;
@@ -131,12 +133,12 @@ Result<std::vector<std::string>> ResolveRuns(store::Store& store, const std::vec
 int ExportTimeline(const ParsedArgs& args, Context& ctx) {
   auto steps = args.GetInt("steps", 8);
   if (!steps.ok()) return ReportError(steps.status(), ctx);
-  auto store = OpenStore(ctx, store::Store::Mode::kReadOnly);
-  if (!store.ok()) return ReportError(store.status(), ctx);
-  auto ids = ResolveRuns(**store, args.positional);
+  auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
+  if (!db.ok()) return ReportError(db.status(), ctx);
+  auto ids = ResolveRuns(**db, args.positional);
   if (!ids.ok()) return ReportError(ids.status(), ctx);
   const std::string output = args.Get("output").value_or("timeline.png");
-  Status st = exporting::RenderTimeline(**store, *ids, static_cast<int>(*steps), output);
+  Status st = exporting::RenderTimeline(**db, *ids, static_cast<int>(*steps), output);
   if (!st.ok()) return ReportError(st, ctx);
   ctx.out << "wrote " << output << "\n";
   return kExitOk;
@@ -145,12 +147,12 @@ int ExportTimeline(const ParsedArgs& args, Context& ctx) {
 int ExportGrid(const ParsedArgs& args, Context& ctx) {
   auto max_images = args.GetInt("max-images", 64);
   if (!max_images.ok()) return ReportError(max_images.status(), ctx);
-  auto store = OpenStore(ctx, store::Store::Mode::kReadOnly);
-  if (!store.ok()) return ReportError(store.status(), ctx);
-  auto id = (*store)->ResolveRunId(args.positional[0]);
+  auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
+  if (!db.ok()) return ReportError(db.status(), ctx);
+  auto id = store::runs::ResolveId((*db)->connection(), args.positional[0]);
   if (!id.ok()) return ReportError(id.status(), ctx);
   const std::string output = args.Get("output").value_or("grid.png");
-  Status st = exporting::RenderImageGrid(**store, *id, static_cast<int>(*max_images), output);
+  Status st = exporting::RenderImageGrid(**db, *id, static_cast<int>(*max_images), output);
   if (!st.ok()) return ReportError(st, ctx);
   ctx.out << "wrote " << output << "\n";
   return kExitOk;
@@ -159,13 +161,13 @@ int ExportGrid(const ParsedArgs& args, Context& ctx) {
 int ExportCharts(const ParsedArgs& args, Context& ctx) {
   auto format = exporting::ParseDrawingFormat(args.Get("format").value_or("pdf"));
   if (!format.ok()) return ReportError(format.status(), ctx);
-  auto store = OpenStore(ctx, store::Store::Mode::kReadOnly);
-  if (!store.ok()) return ReportError(store.status(), ctx);
-  auto ids = ResolveExperiments(**store, args.positional);
+  auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
+  if (!db.ok()) return ReportError(db.status(), ctx);
+  auto ids = ResolveExperiments(**db, args.positional);
   if (!ids.ok()) return ReportError(ids.status(), ctx);
   const std::string dir = args.Get("output").value_or("charts");
   ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
-  auto summary = exporting::ExportCharts(**store, *ids, dir, *format, ProgressTo(printer, "charts", "runs"));
+  auto summary = exporting::ExportCharts(**db, *ids, dir, *format, ProgressTo(printer, "charts", "runs"));
   if (!summary.ok()) return ReportError(summary.status(), ctx);
   if (ctx.json) {
     nlohmann::json skipped = nlohmann::json::object();
@@ -182,7 +184,7 @@ int ExportReport(const ParsedArgs& args, Context& ctx) {
   auto opened = OpenExperiment(ctx, args.positional[0], store::Store::Mode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
   const std::string output = args.Get("output").value_or("report.html");
-  Status st = exporting::WriteHtmlReport(*opened->store, opened->id, output);
+  Status st = exporting::WriteHtmlReport(opened->store->db(), opened->id, output);
   if (!st.ok()) return ReportError(st, ctx);
   ctx.out << "wrote " << output << "\n";
   return kExitOk;

@@ -8,7 +8,12 @@
 
 #include "panic/analysis/semantic_drift.h"
 #include "panic/export/chart_primitives.h"
+#include "panic/store/diagrams_table.h"
+#include "panic/store/embeddings_table.h"
+#include "panic/store/experiments_table.h"
+#include "panic/store/invocations_table.h"
 #include "panic/store/npz_codec.h"
+#include "panic/store/runs_table.h"
 
 namespace panic::exporting {
 namespace {
@@ -64,17 +69,17 @@ struct ChartData {
   int64_t diagrams = 0;
 };
 
-Result<ChartData> Gather(store::Store& store, const std::vector<std::string>& experiment_ids,
+Result<ChartData> Gather(store::Database& db, const std::vector<std::string>& experiment_ids,
                          const std::function<void(int64_t, int64_t)>& progress) {
   ChartData d;
   std::vector<std::pair<store::RunRecord, std::vector<std::string>>> runs;  // with the experiment's models
   std::map<std::string, int64_t> lengths;
   for (const auto& id : experiment_ids) {
-    PANIC_ASSIGN_OR_RETURN(auto e, store.GetExperiment(id));
+    PANIC_ASSIGN_OR_RETURN(auto e, store::experiments::Get(db.connection(), id));
     d.experiments.push_back(e.id);
     for (const auto& m : e.embedding_models) IndexOf(d.models, m);
-    PANIC_ASSIGN_OR_RETURN(auto rs, store.ListRuns(e.id));
-    PANIC_ASSIGN_OR_RETURN(auto counts, store.InvocationCountsByRun(e.id));
+    PANIC_ASSIGN_OR_RETURN(auto rs, store::runs::List(db.connection(), e.id));
+    PANIC_ASSIGN_OR_RETURN(auto counts, store::invocations::CountsByRun(db.connection(), e.id));
     lengths.insert(counts.begin(), counts.end());
     for (auto& r : rs) runs.emplace_back(std::move(r), e.embedding_models);
   }
@@ -84,7 +89,7 @@ Result<ChartData> Gather(store::Store& store, const std::vector<std::string>& ex
     d.runs.push_back({net, run.stop_reason.value_or("running"), lengths.count(run.id) ? lengths[run.id] : 0});
     for (const auto& model : models) {
       const size_t m = IndexOf(d.models, model);
-      auto diagram = store.GetDiagram(run.id, model);
+      auto diagram = store::diagrams::Get(db.connection(), run.id, model);
       if (diagram.ok() && diagram->diagram_data) {
         auto decoded = store::DecodeDiagramNpz(*diagram->diagram_data);
         if (!decoded.ok()) {
@@ -105,7 +110,7 @@ Result<ChartData> Gather(store::Store& store, const std::vector<std::string>& ex
         return diagram.status();
       }
       // Drift against the run's first vector, binned by decile of the run's length.
-      PANIC_ASSIGN_OR_RETURN(auto vectors, store.LoadRunVectors(run.id, model));
+      PANIC_ASSIGN_OR_RETURN(auto vectors, store::embeddings::LoadRunVectors(db.connection(), run.id, model));
       if (vectors.size() >= 2) {
         const size_t dim = vectors[0].size();
         std::vector<float> flat;
@@ -387,11 +392,11 @@ Status RunLengths(const ChartData& d, const std::string& path, DrawingFormat for
 
 }  // namespace
 
-Result<ChartsSummary> ExportCharts(store::Store& store, const std::vector<std::string>& experiment_ids,
+Result<ChartsSummary> ExportCharts(store::Database& db, const std::vector<std::string>& experiment_ids,
                                    const std::string& dir, DrawingFormat format,
                                    const std::function<void(int64_t, int64_t)>& progress) {
   if (experiment_ids.empty()) return Status::InvalidArgument("no experiment given for the charts");
-  PANIC_ASSIGN_OR_RETURN(ChartData d, Gather(store, experiment_ids, progress));
+  PANIC_ASSIGN_OR_RETURN(ChartData d, Gather(db, experiment_ids, progress));
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Status::IOError("cannot create '" + dir + "': " + ec.message());

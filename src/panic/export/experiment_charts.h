@@ -11,7 +11,7 @@
 // FTLE charts need stored clustering and Lyapunov results, which the store does not offer
 // yet: they are listed as skipped with the reason.
 //
-// Thread safety: uses its Store from the calling thread only.
+// Thread safety: uses its Database from the calling thread only.
 #pragma once
 
 #include <functional>
@@ -19,7 +19,8 @@
 #include <vector>
 
 #include "panic/export/drawing_file.h"
-#include "panic/store/store.h"
+#include "panic/store/database.h"
+#include "panic/store/records.h"
 
 namespace panic::exporting {
 
@@ -31,7 +32,7 @@ struct ChartsSummary {
 // Writes the charts into `dir` (created). NotFound for an unknown experiment. A chart
 // without data (no diagrams yet, no vectors) is skipped with the reason, not an error.
 // `progress` gets (runs read, runs) while the data is gathered.
-Result<ChartsSummary> ExportCharts(store::Store& store, const std::vector<std::string>& experiment_ids,
+Result<ChartsSummary> ExportCharts(store::Database& db, const std::vector<std::string>& experiment_ids,
                                    const std::string& dir, DrawingFormat format,
                                    const std::function<void(int64_t, int64_t)>& progress = {});
 

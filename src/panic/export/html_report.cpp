@@ -12,6 +12,8 @@
 #include "panic/export/image_export.h"
 #include "panic/export/image_metadata.h"
 #include "panic/export/text_renderer.h"
+#include "panic/store/experiments_table.h"
+#include "panic/store/runs_table.h"
 
 namespace panic::exporting {
 namespace {
@@ -94,11 +96,11 @@ std::string Base64(std::string_view bytes) {
   return out;
 }
 
-Status WriteHtmlReport(store::Store& store, const std::string& experiment_id, const std::string& output,
+Status WriteHtmlReport(store::Database& db, const std::string& experiment_id, const std::string& output,
                        const ReportOptions& options) {
-  PANIC_ASSIGN_OR_RETURN(auto e, store.GetExperiment(experiment_id));
-  PANIC_ASSIGN_OR_RETURN(auto counts, store.CountExperiment(e.id));
-  PANIC_ASSIGN_OR_RETURN(auto runs, store.ListRuns(e.id));
+  PANIC_ASSIGN_OR_RETURN(auto e, store::experiments::Get(db.connection(), experiment_id));
+  PANIC_ASSIGN_OR_RETURN(auto counts, db.Read([&](store::SqliteDb& c) { return store::experiments::Count(c, e.id); }));
+  PANIC_ASSIGN_OR_RETURN(auto runs, store::runs::List(db.connection(), e.id));
   ScratchDir scratch;
   if (scratch.path().empty()) return Status::IOError("cannot create a temporary folder for the report");
 
@@ -164,11 +166,11 @@ Status WriteHtmlReport(store::Store& store, const std::string& experiment_id, co
   int shown = 0;
   for (const auto& id : sample) {
     const std::string png = scratch.path() + "/timeline_" + std::to_string(shown) + ".png";
-    Status st = RenderTimeline(store, {id}, options.timeline_steps, png);
+    Status st = RenderTimeline(db, {id}, options.timeline_steps, png);
     if (st.code() == StatusCode::kInvalidArgument) continue;  // a run without images
     PANIC_RETURN_IF_ERROR(st);
     PANIC_ASSIGN_OR_RETURN(std::string bytes, ReadAll(png));
-    PANIC_ASSIGN_OR_RETURN(auto run, store.GetRun(id));
+    PANIC_ASSIGN_OR_RETURN(auto run, store::runs::Get(db.connection(), id));
     h << "<figure><img alt=\"timeline of run " << run.run_number << "\" src=\"data:image/png;base64," << Base64(bytes)
       << "\"><figcaption>run " << run.run_number << " · seed " << run.seed << " · "
       << HtmlEscape(run.initial_prompt) << "</figcaption></figure>\n";
@@ -178,7 +180,8 @@ Status WriteHtmlReport(store::Store& store, const std::string& experiment_id, co
 
   // Charts.
   h << "<h2>Charts</h2>\n";
-  PANIC_ASSIGN_OR_RETURN(ChartsSummary charts, ExportCharts(store, {e.id}, scratch.path() + "/charts", DrawingFormat::kSvg));
+  PANIC_ASSIGN_OR_RETURN(ChartsSummary charts,
+                         ExportCharts(db, {e.id}, scratch.path() + "/charts", DrawingFormat::kSvg));
   for (const auto& path : charts.written) {
     PANIC_ASSIGN_OR_RETURN(std::string svg, ReadAll(path));
     const std::string name = fs::path(path).stem().string();

@@ -5,13 +5,14 @@
 //
 // Every string from the database goes through HtmlEscape (a prompt can hold `<script>`).
 //
-// Thread safety: uses its Store from the calling thread only.
+// Thread safety: uses its Database from the calling thread only.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-#include "panic/store/store.h"
+#include "panic/store/database.h"
+#include "panic/store/records.h"
 
 namespace panic::exporting {
 
@@ -28,7 +29,7 @@ struct ReportOptions {
 
 // Writes the report to `output`. NotFound for an unknown experiment; IOError when a file
 // cannot be written.
-Status WriteHtmlReport(store::Store& store, const std::string& experiment_id, const std::string& output,
+Status WriteHtmlReport(store::Database& db, const std::string& experiment_id, const std::string& output,
                        const ReportOptions& options = {});
 
 }  // namespace panic::exporting

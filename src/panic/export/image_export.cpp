@@ -8,7 +8,10 @@
 
 #include "panic/core/sha256.h"
 #include "panic/export/text_renderer.h"
+#include "panic/store/experiments_table.h"
 #include "panic/store/image_codec.h"
+#include "panic/store/invocations_table.h"
+#include "panic/store/runs_table.h"
 
 namespace panic::exporting {
 namespace {
@@ -20,16 +23,16 @@ std::string ShortHash(const std::string& text) {
 }
 
 // For the image at index i of `steps`: the caption made from it (the next step's text).
-Result<std::string> CaptionAfter(store::Store& store, const std::vector<store::InvocationRecord>& steps, size_t i) {
+Result<std::string> CaptionAfter(store::Database& db, const std::vector<store::InvocationRecord>& steps, size_t i) {
   if (i + 1 < steps.size() && steps[i + 1].type == store::OutputType::kText) {
-    PANIC_ASSIGN_OR_RETURN(auto next, store.GetInvocation(steps[i + 1].id));
+    PANIC_ASSIGN_OR_RETURN(auto next, store::invocations::Get(db.connection(), steps[i + 1].id));
     return next.output_text;
   }
   return std::string();
 }
 
-Result<RgbImage> LoadImage(store::Store& store, const std::string& invocation_id) {
-  PANIC_ASSIGN_OR_RETURN(auto inv, store.GetInvocation(invocation_id));
+Result<RgbImage> LoadImage(store::Database& db, const std::string& invocation_id) {
+  PANIC_ASSIGN_OR_RETURN(auto inv, store::invocations::Get(db.connection(), invocation_id));
   if (inv.type != store::OutputType::kImage) {
     return Status::InvalidArgument("invocation " + invocation_id + " (" + inv.model + ", step " +
                                    std::to_string(inv.sequence_number) + ") is text, not an image");
@@ -117,11 +120,11 @@ ImageMetadata InvocationMetadata(const store::ExperimentRecord& experiment, cons
           {"CreatedAt", invocation.completed_at}};
 }
 
-Result<ImagesSummary> ExportExperimentImages(store::Store& store, const std::string& experiment_id,
+Result<ImagesSummary> ExportExperimentImages(store::Database& db, const std::string& experiment_id,
                                              const std::string& dir, ImageFileFormat format,
                                              const std::function<void(int64_t, int64_t)>& progress) {
-  PANIC_ASSIGN_OR_RETURN(auto experiment, store.GetExperiment(experiment_id));
-  PANIC_ASSIGN_OR_RETURN(auto runs, store.ListRuns(experiment.id));
+  PANIC_ASSIGN_OR_RETURN(auto experiment, store::experiments::Get(db.connection(), experiment_id));
+  PANIC_ASSIGN_OR_RETURN(auto runs, store::runs::List(db.connection(), experiment.id));
   // Slugs, made unique per experiment.
   std::map<std::string, std::vector<std::string>> by_slug;
   for (const auto& p : experiment.prompts) {
@@ -140,7 +143,8 @@ Result<ImagesSummary> ExportExperimentImages(store::Store& store, const std::str
   if (ec) return Status::IOError("cannot create '" + dir + "': " + ec.message());
   for (size_t r = 0; r < runs.size(); ++r) {
     const auto& run = runs[r];
-    PANIC_ASSIGN_OR_RETURN(auto steps, store.ListInvocations(run.id, false));
+    PANIC_ASSIGN_OR_RETURN(
+        auto steps, db.Read([&](store::SqliteDb& c) { return store::invocations::ListForRun(c, run.id, false); }));
     std::string network_dir;
     for (const auto& m : run.network) network_dir += (network_dir.empty() ? "" : "-") + Slug(m);
     const fs::path run_dir = fs::path(dir) / network_dir / prompt_dir(run.initial_prompt) /
@@ -148,7 +152,7 @@ Result<ImagesSummary> ExportExperimentImages(store::Store& store, const std::str
     std::string input = run.initial_prompt;  // the text the next image is drawn from
     bool made_dir = false;
     for (const auto& step : steps) {
-      PANIC_ASSIGN_OR_RETURN(auto inv, store.GetInvocation(step.id));
+      PANIC_ASSIGN_OR_RETURN(auto inv, store::invocations::Get(db.connection(), step.id));
       if (inv.type == store::OutputType::kText) {
         input = inv.output_text;
         continue;
@@ -174,22 +178,22 @@ Result<ImagesSummary> ExportExperimentImages(store::Store& store, const std::str
   return summary;
 }
 
-Status ExportInvocationImage(store::Store& store, const std::string& invocation_id, const std::string& output) {
+Status ExportInvocationImage(store::Database& db, const std::string& invocation_id, const std::string& output) {
   PANIC_ASSIGN_OR_RETURN(ImageFileFormat format, ParseImageFileFormat(fs::path(output).extension().string()));
-  PANIC_ASSIGN_OR_RETURN(auto inv, store.GetInvocation(invocation_id));
-  PANIC_ASSIGN_OR_RETURN(RgbImage image, LoadImage(store, inv.id));
-  PANIC_ASSIGN_OR_RETURN(auto run, store.GetRun(inv.run_id));
-  PANIC_ASSIGN_OR_RETURN(auto experiment, store.GetExperiment(run.experiment_id));
+  PANIC_ASSIGN_OR_RETURN(auto inv, store::invocations::Get(db.connection(), invocation_id));
+  PANIC_ASSIGN_OR_RETURN(RgbImage image, LoadImage(db, inv.id));
+  PANIC_ASSIGN_OR_RETURN(auto run, store::runs::Get(db.connection(), inv.run_id));
+  PANIC_ASSIGN_OR_RETURN(auto experiment, store::experiments::Get(db.connection(), run.experiment_id));
   std::string input = run.initial_prompt;
   if (inv.input_invocation_id) {
-    PANIC_ASSIGN_OR_RETURN(auto in, store.GetInvocation(*inv.input_invocation_id));
+    PANIC_ASSIGN_OR_RETURN(auto in, store::invocations::Get(db.connection(), *inv.input_invocation_id));
     if (in.type == store::OutputType::kText) input = in.output_text;
   }
   PANIC_ASSIGN_OR_RETURN(std::string bytes, EncodeImageFile(image, format, InvocationMetadata(experiment, run, inv, input)));
   return WriteFileBytes(output, bytes);
 }
 
-Status RenderTimeline(store::Store& store, const std::vector<std::string>& run_ids, int steps,
+Status RenderTimeline(store::Database& db, const std::vector<std::string>& run_ids, int steps,
                       const std::string& output) {
   if (run_ids.empty()) return Status::InvalidArgument("no run given for the timeline");
   if (steps < 1 || steps > 64) return Status::InvalidArgument("--steps " + std::to_string(steps) + " is not in 1..64");
@@ -203,8 +207,9 @@ Status RenderTimeline(store::Store& store, const std::vector<std::string>& run_i
   size_t columns = 1;
   for (const auto& id : run_ids) {
     Strip s;
-    PANIC_ASSIGN_OR_RETURN(s.run, store.GetRun(id));
-    PANIC_ASSIGN_OR_RETURN(s.steps, store.ListInvocations(id, false));
+    PANIC_ASSIGN_OR_RETURN(s.run, store::runs::Get(db.connection(), id));
+    PANIC_ASSIGN_OR_RETURN(s.steps,
+                           db.Read([&](store::SqliteDb& c) { return store::invocations::ListForRun(c, id, false); }));
     auto images = ImageIndices(s.steps);
     for (size_t k : EvenlyChosen(images.size(), static_cast<size_t>(steps))) s.chosen.push_back(images[k]);
     if (s.chosen.empty()) {
@@ -234,10 +239,10 @@ Status RenderTimeline(store::Store& store, const std::vector<std::string>& run_i
     for (size_t c = 0; c < s.chosen.size(); ++c) {
       const size_t i = s.chosen[c];
       const int x = kMargin + kLabelW + static_cast<int>(c) * (kTile + kGap);
-      PANIC_ASSIGN_OR_RETURN(RgbImage image, LoadImage(store, s.steps[i].id));
+      PANIC_ASSIGN_OR_RETURN(RgbImage image, LoadImage(db, s.steps[i].id));
       PANIC_ASSIGN_OR_RETURN(SurfacePtr surface, SurfaceFromRgb(image));
       DrawImageFit(cr, surface.get(), {x, y, kTile, kTile});
-      PANIC_ASSIGN_OR_RETURN(std::string caption, CaptionAfter(store, s.steps, i));
+      PANIC_ASSIGN_OR_RETURN(std::string caption, CaptionAfter(db, s.steps, i));
       text.Draw(cr, "step " + std::to_string(s.steps[i].sequence_number), {x, y + kTile + 2, kTile, 14},
                 {11, kMuted, true, HAlign::kLeft, VAlign::kTop});
       text.Draw(cr, caption, {x, y + kTile + 16, kTile, kCaptionH - 18}, {11, kInk, false, HAlign::kLeft, VAlign::kTop, 3});
@@ -246,18 +251,19 @@ Status RenderTimeline(store::Store& store, const std::vector<std::string>& run_i
   return file->Finish();
 }
 
-Status RenderImageGrid(store::Store& store, const std::string& run_id, int max_images, const std::string& output) {
+Status RenderImageGrid(store::Database& db, const std::string& run_id, int max_images, const std::string& output) {
   if (max_images < 1 || max_images > 4096) {
     return Status::InvalidArgument("--max-images " + std::to_string(max_images) + " is not in 1..4096");
   }
   PANIC_ASSIGN_OR_RETURN(DrawingFormat format, DrawingFormatOfPath(output));
-  PANIC_ASSIGN_OR_RETURN(auto run, store.GetRun(run_id));
-  PANIC_ASSIGN_OR_RETURN(auto steps, store.ListInvocations(run.id, false));
+  PANIC_ASSIGN_OR_RETURN(auto run, store::runs::Get(db.connection(), run_id));
+  PANIC_ASSIGN_OR_RETURN(auto steps,
+                         db.Read([&](store::SqliteDb& c) { return store::invocations::ListForRun(c, run.id, false); }));
   auto images = ImageIndices(steps);
   std::vector<size_t> chosen;
   for (size_t k : EvenlyChosen(images.size(), static_cast<size_t>(max_images))) chosen.push_back(images[k]);
   if (chosen.empty()) return Status::InvalidArgument("run " + run.id + " has no images for a grid");
-  PANIC_ASSIGN_OR_RETURN(RgbImage first, LoadImage(store, steps[chosen[0]].id));
+  PANIC_ASSIGN_OR_RETURN(RgbImage first, LoadImage(db, steps[chosen[0]].id));
   const double aspect = static_cast<double>(first.width) / first.height;
   const int n = static_cast<int>(chosen.size());
   const int cols = GridColumns(n, aspect, 16.0 / 9.0);
@@ -275,7 +281,7 @@ Status RenderImageGrid(store::Store& store, const std::string& run_id, int max_i
   for (int k = 0; k < n; ++k) {
     const int x = kMargin + (k % cols) * (tile_w + kGap);
     const int y = kMargin + kTitleH + (k / cols) * (tile_h + kLabelH + kGap);
-    PANIC_ASSIGN_OR_RETURN(RgbImage image, LoadImage(store, steps[chosen[k]].id));
+    PANIC_ASSIGN_OR_RETURN(RgbImage image, LoadImage(db, steps[chosen[k]].id));
     PANIC_ASSIGN_OR_RETURN(SurfacePtr surface, SurfaceFromRgb(image));
     DrawImageFit(cr, surface.get(), {x, y, tile_w, tile_h});
     text.Draw(cr, "step " + std::to_string(steps[chosen[k]].sequence_number), {x, y + tile_h + 1, tile_w, kLabelH - 1},

@@ -6,7 +6,7 @@
 //   RenderImageGrid         a run's images in a grid whose shape suits their aspect.
 // Timelines and grids are drawn on cairo and written as PNG, SVG or PDF (by extension).
 //
-// Thread safety: each call uses its Store from the calling thread only.
+// Thread safety: each call uses its Database from the calling thread only.
 #pragma once
 
 #include <functional>
@@ -15,7 +15,8 @@
 
 #include "panic/export/drawing_file.h"
 #include "panic/export/image_metadata.h"
-#include "panic/store/store.h"
+#include "panic/store/database.h"
+#include "panic/store/records.h"
 
 namespace panic::exporting {
 
@@ -34,22 +35,22 @@ struct ImagesSummary {
 };
 // Writes every image of the experiment under `dir` (created). Prompts whose slugs collide
 // get a short hash of the prompt appended. `progress` gets (runs done, runs).
-Result<ImagesSummary> ExportExperimentImages(store::Store& store, const std::string& experiment_id,
+Result<ImagesSummary> ExportExperimentImages(store::Database& db, const std::string& experiment_id,
                                              const std::string& dir, ImageFileFormat format,
                                              const std::function<void(int64_t, int64_t)>& progress = {});
 
 // Writes one invocation's image, the format from the output's extension. InvalidArgument
 // when the invocation is text or the extension is not png/jpg/jpeg/webp.
-Status ExportInvocationImage(store::Store& store, const std::string& invocation_id, const std::string& output);
+Status ExportInvocationImage(store::Database& db, const std::string& invocation_id, const std::string& output);
 
 // One strip per run: `steps` image steps chosen evenly from first to last (all when the
 // run has fewer), each with its step number and the caption made from it.
-Status RenderTimeline(store::Store& store, const std::vector<std::string>& run_ids, int steps,
+Status RenderTimeline(store::Database& db, const std::vector<std::string>& run_ids, int steps,
                       const std::string& output);
 
 // The run's images (at most `max_images`, evenly chosen) in a grid: the column count is
 // the one that brings the whole grid closest to 16:9 given the images' aspect.
-Status RenderImageGrid(store::Store& store, const std::string& run_id, int max_images, const std::string& output);
+Status RenderImageGrid(store::Database& db, const std::string& run_id, int max_images, const std::string& output);
 
 // The column count for n tiles of aspect (width / height) `tile_aspect`, with gutters
 // ignored, whose grid is closest to `target_aspect` (ratios compared in log space).

@@ -5,7 +5,10 @@
 #include <map>
 
 #include "panic/core/parallel.h"
+#include "panic/store/experiments_table.h"
 #include "panic/store/image_codec.h"
+#include "panic/store/invocations_table.h"
+#include "panic/store/runs_table.h"
 
 namespace panic::exporting {
 
@@ -15,7 +18,7 @@ std::string NetworkLabel(const std::vector<std::string>& network) {
   return out;
 }
 
-Result<std::unique_ptr<MosaicFrames>> MosaicFrames::Open(store::Store& store,
+Result<std::unique_ptr<MosaicFrames>> MosaicFrames::Open(store::Database& db,
                                                          const std::vector<std::string>& experiment_ids, int width,
                                                          int height, int threads) {
   if (experiment_ids.empty()) return Status::InvalidArgument("no experiment given for the mosaic");
@@ -24,8 +27,8 @@ Result<std::unique_ptr<MosaicFrames>> MosaicFrames::Open(store::Store& store,
   std::vector<std::vector<std::string>> networks;
   std::map<std::pair<size_t, size_t>, std::vector<store::RunRecord>> groups;
   for (const auto& id : experiment_ids) {
-    PANIC_ASSIGN_OR_RETURN(store::ExperimentRecord experiment, store.GetExperiment(id));
-    PANIC_ASSIGN_OR_RETURN(std::vector<store::RunRecord> runs, store.ListRuns(experiment.id));
+    PANIC_ASSIGN_OR_RETURN(store::ExperimentRecord experiment, store::experiments::Get(db.connection(), id));
+    PANIC_ASSIGN_OR_RETURN(std::vector<store::RunRecord> runs, store::runs::List(db.connection(), experiment.id));
     for (auto& run : runs) {
       auto p = std::find(prompts.begin(), prompts.end(), run.initial_prompt);
       if (p == prompts.end()) p = prompts.insert(prompts.end(), run.initial_prompt);
@@ -45,7 +48,7 @@ Result<std::unique_ptr<MosaicFrames>> MosaicFrames::Open(store::Store& store,
   PANIC_ASSIGN_OR_RETURN(auto composer, MosaicComposer::Create(layout, labels));
 
   std::unique_ptr<MosaicFrames> out(new MosaicFrames());
-  out->store_ = &store;
+  out->db_ = &db;
   out->threads_ = std::max(1, threads);
   out->composer_ = std::move(composer);
   bool any_image = false;
@@ -60,7 +63,9 @@ Result<std::unique_ptr<MosaicFrames>> MosaicFrames::Open(store::Store& store,
         track.stop_reason = *run.stop_reason;
         if (run.loop_length) track.stop_reason += " (loop " + std::to_string(*run.loop_length) + ")";
       }
-      PANIC_ASSIGN_OR_RETURN(auto invocations, store.ListInvocations(run.id, false));
+      PANIC_ASSIGN_OR_RETURN(auto invocations, db.Read([&](store::SqliteDb& c) {
+        return store::invocations::ListForRun(c, run.id, false);
+      }));
       for (auto& inv : invocations) {
         const bool image = inv.type == store::OutputType::kImage;
         any_image = any_image || image;
@@ -98,11 +103,13 @@ Status MosaicFrames::Next() {
       (run.steps[run.next].image ? image : text) = &run.steps[run.next];
     }
     if (image) {
-      PANIC_ASSIGN_OR_RETURN(store::InvocationRecord inv, store_->GetInvocation(image->invocation_id));
+      PANIC_ASSIGN_OR_RETURN(store::InvocationRecord inv,
+                             store::invocations::Get(db_->connection(), image->invocation_id));
       jobs.push_back({run.cell, std::move(inv.output_image), inv.id, nullptr, Status::Ok()});
     }
     if (text) {
-      PANIC_ASSIGN_OR_RETURN(store::InvocationRecord inv, store_->GetInvocation(text->invocation_id));
+      PANIC_ASSIGN_OR_RETURN(store::InvocationRecord inv,
+                             store::invocations::Get(db_->connection(), text->invocation_id));
       composer_->SetCaption(run.cell, std::move(inv.output_text));
     }
     const int64_t last = run.steps.empty() ? -1 : run.steps.back().sequence_number;
@@ -130,7 +137,7 @@ Status MosaicFrames::Next() {
   return Status::Ok();
 }
 
-Result<VideoSummary> ExportMosaicVideo(store::Store& store, const std::vector<std::string>& experiment_ids,
+Result<VideoSummary> ExportMosaicVideo(store::Database& db, const std::vector<std::string>& experiment_ids,
                                        const VideoOptions& options, const ExportProgressFn& progress,
                                        const std::atomic<bool>* cancel) {
   PANIC_ASSIGN_OR_RETURN(Resolution res, ParseResolution(options.resolution));
@@ -138,7 +145,7 @@ Result<VideoSummary> ExportMosaicVideo(store::Store& store, const std::vector<st
   if (!(options.fps > 0 && options.fps <= 240)) {
     return Status::InvalidArgument("--fps " + std::to_string(options.fps) + " is not in (0, 240]");
   }
-  PANIC_ASSIGN_OR_RETURN(auto frames, MosaicFrames::Open(store, experiment_ids, res.width, res.height, options.threads));
+  PANIC_ASSIGN_OR_RETURN(auto frames, MosaicFrames::Open(db, experiment_ids, res.width, res.height, options.threads));
   EncoderSettings settings{options.codec, res.width, res.height, options.fps, options.output, options.ffmpeg};
   PANIC_ASSIGN_OR_RETURN(auto encoder, FfmpegEncoder::Start(settings));
   auto remove_partial = [&] {

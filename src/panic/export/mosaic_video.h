@@ -5,9 +5,9 @@
 // under a "stopped" mark.
 //
 // Streaming: only the step metadata of each run is read up front; each frame reads just
-// the invocations of that step (Store::GetInvocation) and keeps one scaled image per run.
+// the invocations of that step (invocations::Get) and keeps one scaled image per run.
 //
-// Thread safety: a MosaicFrames uses its Store from the calling thread only; decoding and
+// Thread safety: a MosaicFrames uses its Database from the calling thread only; decoding and
 // scaling run on `threads` helper threads.
 #pragma once
 
@@ -19,7 +19,8 @@
 
 #include "panic/export/ffmpeg_encoder.h"
 #include "panic/export/mosaic_frame.h"
-#include "panic/store/store.h"
+#include "panic/store/database.h"
+#include "panic/store/records.h"
 
 namespace panic::exporting {
 
@@ -34,7 +35,7 @@ class MosaicFrames {
   // Plans the mosaic of the experiments' runs in a width × height frame. NotFound for an
   // unknown experiment; InvalidArgument when the runs have no image at all, or when the
   // grid cannot give a readable cell (the message says how many runs fit).
-  static Result<std::unique_ptr<MosaicFrames>> Open(store::Store& store, const std::vector<std::string>& experiment_ids,
+  static Result<std::unique_ptr<MosaicFrames>> Open(store::Database& db, const std::vector<std::string>& experiment_ids,
                                                     int width, int height, int threads = 1);
 
   int64_t frame_count() const { return frames_; }
@@ -61,7 +62,7 @@ class MosaicFrames {
   };
   MosaicFrames() = default;
 
-  store::Store* store_ = nullptr;
+  store::Database* db_ = nullptr;
   int threads_ = 1;
   std::unique_ptr<MosaicComposer> composer_;
   std::vector<RunTrack> runs_;
@@ -90,7 +91,7 @@ struct VideoSummary {
 // Writes the mosaic video. Validation errors (codec, resolution, fps, no images, cells too
 // small) come before ffmpeg starts; Cancelled when *cancel turns true (the partial file is
 // removed). `progress` gets (frames written, frames).
-Result<VideoSummary> ExportMosaicVideo(store::Store& store, const std::vector<std::string>& experiment_ids,
+Result<VideoSummary> ExportMosaicVideo(store::Database& db, const std::vector<std::string>& experiment_ids,
                                        const VideoOptions& options, const ExportProgressFn& progress = {},
                                        const std::atomic<bool>* cancel = nullptr);
 
