@@ -181,6 +181,21 @@ Status ForEachEmbedding(SqliteDb& db, const std::string& experiment_id, const st
   });
 }
 
+Result<std::map<std::string, int64_t>> EmbeddingCountsByRun(SqliteDb& db, const std::string& experiment_id,
+                                                            const std::string& model) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "SELECT r.id, count(*) FROM runs r JOIN invocations i ON i.run_id = r.id "
+      "JOIN embeddings e ON e.invocation_id = i.id AND e.embedding_model = ?2 "
+      "WHERE r.experiment_id = ?1 GROUP BY r.id"));
+  q->Bind(1, experiment_id).Bind(2, model);
+  std::map<std::string, int64_t> out;
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    out[row.Text(0)] = row.Int(1);
+    return Status::Ok();
+  }));
+  return out;
+}
+
 Result<ClusteringInfo> GetClustering(SqliteDb& db, const std::string& id_or_prefix) {
   std::string id;
   if (id_or_prefix == "latest") {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -86,6 +87,10 @@ namespace analysis_reads {
 // A non-OK status from fn stops the scan and is returned.
 Status ForEachEmbedding(SqliteDb& db, const std::string& experiment_id, const std::optional<std::string>& model,
                         const std::function<Status(const TrajectoryPoint&)>& fn);
+
+// run id → number of embeddings under `model`, for the runs of the experiment that have any.
+Result<std::map<std::string, int64_t>> EmbeddingCountsByRun(SqliteDb& db, const std::string& experiment_id,
+                                                            const std::string& model);
 
 struct ClusteringInfo {
   std::string id;
