@@ -9,9 +9,22 @@ from .errors import PermanentError
 
 _cuda_visible = None
 
+# The worker's defaults for torch's environment, set before torch is imported (a value
+# the user set wins). A long experiment loads, moves and unloads models of many sizes and
+# runs batches of changing shapes; expandable segments let the caching allocator grow and
+# shrink its blocks instead of fragmenting into ones no later request fits (an
+# out-of-memory error with gigabytes free, the failure the OOM halving cannot heal).
+TORCH_ENVIRONMENT = {"PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True"}
+
 
 class NoCudaError(PermanentError):
     pass
+
+
+def configure_environment(environ):
+    """Puts TORCH_ENVIRONMENT's defaults into `environ` (os.environ at start-up)."""
+    for key, value in TORCH_ENVIRONMENT.items():
+        environ.setdefault(key, value)
 
 
 def cuda_visible():

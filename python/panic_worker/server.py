@@ -118,6 +118,12 @@ class Server:
         self.pool.release(names, mode)
         return {"released": names, "resident": self.pool.resident()}, []
 
+    def op_status(self, header, blobs):
+        """What the worker holds: `loaded` (weights anywhere), `resident` (on the GPU),
+        and the allocator settings torch starts with (tests, `--log` diagnostics)."""
+        return {"loaded": self.pool.loaded(), "resident": self.pool.resident(),
+                "cuda_alloc_conf": os.environ.get("PYTORCH_CUDA_ALLOC_CONF", "")}, []
+
     def op_echo(self, header, blobs):
         """The inputs back, untouched: the transport's own round trip (tests, benchmark)."""
         return {"outputs": header.get("inputs", [])}, blobs

@@ -130,6 +130,32 @@ class ServerTest(unittest.TestCase):
         self.assertEqual(srv.pool.slots, {})
         self.assertFalse(replies[4].header["ok"])
 
+    def test_status_names_what_the_worker_holds_and_where(self):
+        srv = cpu_server()
+        srv.pool._device = lambda: "cuda-standin"
+        status = {"id": 0, "op": "status"}
+        replies = exchange(
+            srv,
+            (status, []),
+            ({"id": 1, "op": "load", "model": "Nomic", "options": {}}, []),
+            ({"id": 2, "op": "load", "model": "PyDummyText", "options": {}}, []),
+            (status, []),
+            ({"id": 3, "op": "release", "model": "Nomic", "mode": "cpu"}, []),
+            (status, []),
+            ({"id": 4, "op": "release", "mode": "unload"}, []),
+            (status, []))
+        held = [(r.header["loaded"], r.header["resident"]) for r in replies if "loaded" in r.header]
+        self.assertEqual(held, [([], []), (["Nomic", "PyDummyText"], ["Nomic"]), (["Nomic", "PyDummyText"], []),
+                                ([], [])])
+
+    def test_torch_allocator_defaults_are_set_unless_the_user_set_them(self):
+        environ = {}
+        gpu.configure_environment(environ)
+        self.assertEqual(environ, {"PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True"})
+        environ = {"PYTORCH_CUDA_ALLOC_CONF": "backend:cudaMallocAsync"}
+        gpu.configure_environment(environ)
+        self.assertEqual(environ, {"PYTORCH_CUDA_ALLOC_CONF": "backend:cudaMallocAsync"})
+
     def test_an_out_of_memory_answer_is_flagged_and_frees_the_cache(self):
         srv = cpu_server()
         srv.faults.faults = [{"fault": "oom", "op": "invoke", "above": 1}]

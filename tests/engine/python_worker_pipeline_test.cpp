@@ -115,6 +115,42 @@ TEST(PythonWorkerPipelineTest, EqualsTheSameExperimentOnNativeDummies) {
   EXPECT_EQ(python.worker->starts(), 1);
 }
 
+// The worker's own account (the `status` op) of the models whose weights it holds.
+json WorkerStatus(models::python::PythonWorker& worker) {
+  models::python::Frame request;
+  request.header = {{"op", "status"}};
+  auto reply = worker.Call(std::move(request), 10);
+  EXPECT_TRUE(reply.ok()) << reply.status().ToString();
+  return reply.ok() ? reply->header : json::object();
+}
+
+TEST(PythonWorkerPipelineTest, EveryModelLeavesTheWorkerAfterItsStage) {
+  if (!HavePythonWorkerDeps()) GTEST_SKIP() << "needs /usr/bin/python3 with numpy and PIL";
+  TempDir state;
+  // Counters only (an `at` never reached): the release requests for each model.
+  json counters = json::array();
+  for (const char* model : {"PyDummyT2I", "PyDummyI2T", "PyDummyText", "PyDummyVision"}) {
+    counters.push_back({{"fault", "raise"}, {"op", "release"}, {"model", model}, {"at", 1000000}});
+  }
+  WorkerExperiment python(WithFaults(TestWorkerSettings(), counters, state.path()));
+  const std::string id = python.Create(Config("PyDummyT2I", "PyDummyI2T", "PyDummyText", "PyDummyVision", "[3, 4]", 6));
+  const PipelineResult r = python.Execute(id);
+  EXPECT_TRUE(r.completed);
+  EXPECT_GT(r.written("embeddings"), 0);
+  // The same worker process served the whole experiment and holds nothing now: the runs
+  // stage released the genAI models after their group, the embeddings stage released the
+  // embedding models when it finished (nothing else releases them: the registry and its
+  // instances outlive the pipeline here).
+  EXPECT_EQ(python.worker->starts(), 1);
+  const json status = WorkerStatus(*python.worker);
+  EXPECT_EQ(status.value("loaded", json()), json::array()) << status.dump();
+  EXPECT_EQ(status.value("cuda_alloc_conf", std::string()), "expandable_segments:True");
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(panic::testing::ReadFile(state.File("fault-" + std::to_string(i) + ".count")), "1")
+        << counters[i]["model"] << " must be released exactly once";
+  }
+}
+
 TEST(PythonWorkerPipelineTest, CompletesDespiteACrashAHangAMalformedFrameAndAnException) {
   if (!HavePythonWorkerDeps()) GTEST_SKIP() << "needs /usr/bin/python3 with numpy and PIL";
   TempDir state;
