@@ -53,6 +53,16 @@ def cuda_device():
     return "cuda"
 
 
+def autocast(device, dtype):
+    """torch.autocast(dtype) on a CUDA device: matmuls in `dtype`, norms and softmaxes in
+    float32. A no-op elsewhere (the stand-in tests run on the CPU)."""
+    import contextlib
+    import torch
+    if torch.device(device).type != "cuda":
+        return contextlib.nullcontext()
+    return torch.autocast("cuda", dtype=dtype)
+
+
 def no_options(name, options):
     if options:
         raise PermanentError("%s takes no load options (got %s)" % (name, ", ".join(sorted(options))))

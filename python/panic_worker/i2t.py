@@ -55,7 +55,10 @@ class BLIP2(gpu.TorchModel):
     """As the Python reference: float16, max_length 50, 5 beams; a seeded run samples
     (beam sampling with top_p 0.9), an unseeded one searches the beams deterministically
     (the reference's do_sample = seed != -1). top_p is passed only when sampling, where
-    it acts; the reference passed it always, and without sampling it is ignored."""
+    it acts; the reference passed it always, and without sampling it is ignored.
+    generate() runs under float16 autocast, as the reference's did: its layer norms and
+    softmaxes then compute in float32 around the float16 weights, and captions follow
+    those numerics."""
 
     weight_attrs = ("model",)
     name = "BLIP2"
@@ -88,7 +91,7 @@ class BLIP2(gpu.TorchModel):
         for image, seed in zip(inputs, seeds):
             seed_torch(seed)
             batch = self.processor(images=image, return_tensors="pt").to(self.device, self.dtype)
-            with torch.inference_mode():
+            with torch.inference_mode(), gpu.autocast(self.device, self.dtype):
                 ids = self.model.generate(**batch, **self.decoding(seed))
             out.append(caption(self.processor.batch_decode(ids, skip_special_tokens=True)[0]))
         return out

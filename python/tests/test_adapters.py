@@ -4,6 +4,7 @@ per-item seeding, decoding parameters, prefix, pooling, normalisation and trunca
 that decide its results, as docs/PYTHON_WORKER.md lists them beside the references'.
 Runs on Debian's CPU torch; the models are placed on "cpu" instead of "cuda"."""
 import unittest
+from unittest import mock
 
 import numpy as np
 import torch
@@ -127,9 +128,20 @@ class ImageToTextTest(unittest.TestCase):
         self.assertEqual(calls("Blip2Processor.from_pretrained")[0], {"repo": "Salesforce/blip2-opt-2.7b"})
         model.invoke([image(30), image(30)], [9, -1])
         seeded, unseeded = calls("Blip2.generate")
-        self.assertEqual(seeded, {"pixel_dtype": torch.float16, "max_length": 50, "num_beams": 5, "do_sample": True,
-                                  "top_p": 0.9})
-        self.assertEqual(unseeded, {"pixel_dtype": torch.float16, "max_length": 50, "num_beams": 5, "do_sample": False})
+        self.assertEqual(seeded, {"pixel_dtype": torch.float16, "autocast": [], "max_length": 50, "num_beams": 5,
+                                  "do_sample": True, "top_p": 0.9})
+        self.assertEqual(unseeded, {"pixel_dtype": torch.float16, "autocast": [], "max_length": 50, "num_beams": 5,
+                                    "do_sample": False})
+
+    def test_blip2_generates_under_float16_autocast_on_cuda(self):
+        # As the Python reference: generate() inside torch.autocast("cuda", float16).
+        model = loaded(i2t.BLIP2)
+        model.place("cuda")  # the stand-ins only record the device
+        with mock.patch.object(torch, "autocast", stand_ins.Autocast):
+            model.invoke([image(30)], [9])
+        (gen,) = calls("Blip2.generate")
+        self.assertEqual(gen["autocast"], [("cuda", torch.float16)])
+        self.assertEqual(stand_ins.AUTOCAST, [], "the context is left after the call")
 
     def test_blip2_seeded_captions_repeat_and_do_not_depend_on_the_batch(self):
         model = loaded(i2t.BLIP2)
