@@ -10,8 +10,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from tests import stand_ins
-from tests.stand_ins import calls
+import stand_ins
+from stand_ins import calls
 
 stand_ins.install()
 

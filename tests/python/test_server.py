@@ -5,12 +5,12 @@ import io
 import unittest
 from unittest import mock
 
-from tests import stand_ins
+import stand_ins
 
 stand_ins.install()
 
 from panic_worker import errors, gpu, protocol, residency, server  # noqa: E402
-from tests.test_residency import FakeCard  # noqa: E402
+from test_residency import FakeCard  # noqa: E402
 
 
 class FakeTorchError(RuntimeError):
