@@ -232,5 +232,28 @@ class EmbeddingTest(unittest.TestCase):
         np.testing.assert_allclose(vectors, cls_token / np.linalg.norm(cls_token, axis=1, keepdims=True), rtol=1e-5)
 
 
+class PlacementTest(unittest.TestCase):
+    """The residency pool moves a model by place(device) and drops it by unload(), both
+    through `weight_attrs`: an attribute holding weights that is not listed there would
+    stay on the GPU through every swap."""
+
+    def setUp(self):
+        stand_ins.install()
+
+    def test_place_and_unload_reach_every_weight_holder(self):
+        for cls in t2i.MODELS + i2t.MODELS + embed.MODELS:
+            with self.subTest(cls.name):
+                model = loaded(cls)
+                holders = {k for k, v in vars(model).items() if isinstance(v, stand_ins.Weights)}
+                self.assertEqual(holders, set(cls.weight_attrs))
+                model.place("cuda")
+                self.assertEqual({getattr(model, k).device for k in holders}, {"cuda"})
+                self.assertEqual(model.device, "cuda")
+                model.place("cpu")
+                self.assertEqual({getattr(model, k).device for k in holders}, {"cpu"})
+                model.unload()
+                self.assertEqual({k for k, v in vars(model).items() if isinstance(v, stand_ins.Weights)}, set())
+
+
 if __name__ == "__main__":
     unittest.main()
