@@ -33,6 +33,7 @@ class Moondream(gpu.TorchModel):
     repo = "vikhyatk/moondream2"
     revision = "2025-01-09"
     requires = ("torch", "transformers", "einops", "pyvips")
+    versions = {"transformers": (None, "5")}  # its remote code needs patches under 5 (the Elixir version's)
     max_batch = 16
     estimate_gib = 4.0
     description = "moondream2 (vikhyatk) revision 2025-01-09, float16 as its code builds it, short caption"
@@ -108,6 +109,7 @@ class Florence2(gpu.TorchModel):
     repo = "florence-community/Florence-2-large-ft"
     task = "<MORE_DETAILED_CAPTION>"
     requires = ("torch", "transformers")
+    versions = {"transformers": ("4.56", None)}  # the first with Florence2ForConditionalGeneration
     max_batch = 16
     estimate_gib = 2.0
     description = "Florence-2-large-ft (florence-community), bf16, <MORE_DETAILED_CAPTION>, 3 beams"

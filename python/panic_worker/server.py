@@ -64,6 +64,9 @@ class Server:
         if missing:
             raise ModuleNotFoundError("%s needs the Python package(s) %s, not importable by %s"
                                       % (name, ", ".join(missing), sys.executable))
+        problems = cls.version_problems()
+        if problems:
+            raise errors.PermanentError("; ".join(problems) + " (in %s)" % sys.executable)
         return cls
 
     # -- ops ------------------------------------------------------------------------
