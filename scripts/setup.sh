@@ -27,7 +27,7 @@ PACKAGES=(
   python3 python3-numpy python3-pil python3-gudhi  # oracles: numpy reads our blobs, PIL/numpy run the reference recipes;
                                                    # also the Python model worker's dummy models
   python3-scipy                     # oracle: exact Wasserstein (linear_sum_assignment) for diagram distances
-  python3-torch                     # the Python worker's adapter tests (python/tests: CPU torch + stand-ins)
+  python3-torch                     # the Python worker's adapter tests (tests/python: CPU torch + stand-ins)
   python3-onnx                      # the ONNX backend's tests build their graphs (tools/onnx/); the USELite export
   openssl                           # checks the sha512 of fetched model packages
   libcairo2-dev libpango1.0-dev libpng-dev  # export/: frames, charts (PNG/SVG/PDF), text, PNG with metadata

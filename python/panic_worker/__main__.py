@@ -21,6 +21,8 @@ def main():
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     protocol_in = os.fdopen(os.dup(0), "rb", buffering=1 << 16)
+    from .gpu import configure_environment
+    configure_environment(os.environ)  # before any model imports torch
     from .server import Server
     return Server(protocol_in, protocol_out, os.environ).serve()
 

@@ -72,6 +72,7 @@ class Nomic(SentenceTransformerModel):
     prefix = "search_document: "
     trust_remote_code = True
     requires = ("torch", "sentence_transformers", "numpy", "einops")
+    versions = {"transformers": (None, "5")}  # remote code (nomic-bert), as for JinaClip
     estimate_gib = 1.5
     description = "nomic-embed-text-v2-moe with the 'search_document: ' prefix, normalised, 768-d"
 
@@ -86,6 +87,9 @@ class JinaClip(gpu.TorchModel):
     dimension = DIMENSION
     repo = "jinaai/jina-clip-v2"
     requires = ("torch", "transformers", "numpy", "einops", "timm")
+    # Its remote code, like moondream2's and nomic-bert's, needed patches under transformers 5
+    # (the Elixir version's setup()).
+    versions = {"transformers": (None, "5")}
     max_batch = 64
     estimate_gib = 2.0
     description = "jina-clip-v2 text tower (retrieval.query), truncated to 768-d, normalised"
@@ -126,6 +130,7 @@ class NomicVision(gpu.TorchModel):
     dimension = DIMENSION
     repo = "nomic-ai/nomic-embed-vision-v1.5"
     requires = ("torch", "transformers", "numpy", "einops")
+    versions = {"transformers": (None, "5")}  # remote code, as for JinaClip
     max_batch = 64
     estimate_gib = 0.5
     description = "nomic-embed-vision-v1.5, CLS token, normalised, 768-d"

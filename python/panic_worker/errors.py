@@ -6,8 +6,9 @@
            access, a device-side assert, a failed kernel launch): the engine replaces it.
   None     an ordinary Python error: retried in the same process.
 
-PermanentError marks errors that no retry can heal (no CUDA device, a bad load option);
-the engine gives up on them at once.
+PermanentError marks errors that no retry can heal (no CUDA device, a bad load option,
+a package version the adapter cannot work with); so does a failed import. The engine
+gives up on them at once.
 """
 
 # Texts that name an allocation failure. Checked before FATAL_MARKERS: "CUDA error: out
@@ -35,4 +36,6 @@ def classify(exc):
 
 
 def is_permanent(exc):
-    return isinstance(exc, (PermanentError, ModuleNotFoundError))
+    # An import that failed (a missing module, or a name an installed version lacks)
+    # fails the same way on every retry.
+    return isinstance(exc, (PermanentError, ImportError))

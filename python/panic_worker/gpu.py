@@ -9,9 +9,22 @@ from .errors import PermanentError
 
 _cuda_visible = None
 
+# The worker's defaults for torch's environment, set before torch is imported (a value
+# the user set wins). A long experiment loads, moves and unloads models of many sizes and
+# runs batches of changing shapes; expandable segments let the caching allocator grow and
+# shrink its blocks instead of fragmenting into ones no later request fits (an
+# out-of-memory error with gigabytes free, the failure the OOM halving cannot heal).
+TORCH_ENVIRONMENT = {"PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True"}
+
 
 class NoCudaError(PermanentError):
     pass
+
+
+def configure_environment(environ):
+    """Puts TORCH_ENVIRONMENT's defaults into `environ` (os.environ at start-up)."""
+    for key, value in TORCH_ENVIRONMENT.items():
+        environ.setdefault(key, value)
 
 
 def cuda_visible():
@@ -38,6 +51,16 @@ def cuda_device():
         raise NoCudaError("no CUDA GPU: torch %s in %s reports torch.cuda.is_available() = False (built for CUDA %s); "
                           "the real models need an NVIDIA GPU" % (torch.__version__, sys.executable, torch.version.cuda))
     return "cuda"
+
+
+def autocast(device, dtype):
+    """torch.autocast(dtype) on a CUDA device: matmuls in `dtype`, norms and softmaxes in
+    float32. A no-op elsewhere (the stand-in tests run on the CPU)."""
+    import contextlib
+    import torch
+    if torch.device(device).type != "cuda":
+        return contextlib.nullcontext()
+    return torch.autocast("cuda", dtype=dtype)
 
 
 def no_options(name, options):

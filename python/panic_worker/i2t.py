@@ -33,6 +33,7 @@ class Moondream(gpu.TorchModel):
     repo = "vikhyatk/moondream2"
     revision = "2025-01-09"
     requires = ("torch", "transformers", "einops", "pyvips")
+    versions = {"transformers": (None, "5")}  # its remote code needs patches under 5 (the Elixir version's)
     max_batch = 16
     estimate_gib = 4.0
     description = "moondream2 (vikhyatk) revision 2025-01-09, float16 as its code builds it, short caption"
@@ -55,7 +56,10 @@ class BLIP2(gpu.TorchModel):
     """As the Python reference: float16, max_length 50, 5 beams; a seeded run samples
     (beam sampling with top_p 0.9), an unseeded one searches the beams deterministically
     (the reference's do_sample = seed != -1). top_p is passed only when sampling, where
-    it acts; the reference passed it always, and without sampling it is ignored."""
+    it acts; the reference passed it always, and without sampling it is ignored.
+    generate() runs under float16 autocast, as the reference's did: its layer norms and
+    softmaxes then compute in float32 around the float16 weights, and captions follow
+    those numerics."""
 
     weight_attrs = ("model",)
     name = "BLIP2"
@@ -88,7 +92,7 @@ class BLIP2(gpu.TorchModel):
         for image, seed in zip(inputs, seeds):
             seed_torch(seed)
             batch = self.processor(images=image, return_tensors="pt").to(self.device, self.dtype)
-            with torch.inference_mode():
+            with torch.inference_mode(), gpu.autocast(self.device, self.dtype):
                 ids = self.model.generate(**batch, **self.decoding(seed))
             out.append(caption(self.processor.batch_decode(ids, skip_special_tokens=True)[0]))
         return out
@@ -105,6 +109,7 @@ class Florence2(gpu.TorchModel):
     repo = "florence-community/Florence-2-large-ft"
     task = "<MORE_DETAILED_CAPTION>"
     requires = ("torch", "transformers")
+    versions = {"transformers": ("4.56", None)}  # the first with Florence2ForConditionalGeneration
     max_batch = 16
     estimate_gib = 2.0
     description = "Florence-2-large-ft (florence-community), bf16, <MORE_DETAILED_CAPTION>, 3 beams"

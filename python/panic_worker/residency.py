@@ -176,6 +176,10 @@ class ModelPool:
         """Names of the models whose weights are on the GPU (tests, logs)."""
         return sorted(n for n, s in self.slots.items() if s.model is not None and s.on_gpu)
 
+    def loaded(self):
+        """Names of the models whose weights are held anywhere (GPU or host memory)."""
+        return sorted(n for n, s in self.slots.items() if s.model is not None)
+
     # -- loading and moving -----------------------------------------------------------
 
     def _load(self, slot):

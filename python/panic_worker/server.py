@@ -64,6 +64,9 @@ class Server:
         if missing:
             raise ModuleNotFoundError("%s needs the Python package(s) %s, not importable by %s"
                                       % (name, ", ".join(missing), sys.executable))
+        problems = cls.version_problems()
+        if problems:
+            raise errors.PermanentError("; ".join(problems) + " (in %s)" % sys.executable)
         return cls
 
     # -- ops ------------------------------------------------------------------------
@@ -117,6 +120,12 @@ class Server:
         names = [header["model"]] if header.get("model") else sorted(self.pool.slots)
         self.pool.release(names, mode)
         return {"released": names, "resident": self.pool.resident()}, []
+
+    def op_status(self, header, blobs):
+        """What the worker holds: `loaded` (weights anywhere), `resident` (on the GPU),
+        and the allocator settings torch starts with (tests, `--log` diagnostics)."""
+        return {"loaded": self.pool.loaded(), "resident": self.pool.resident(),
+                "cuda_alloc_conf": os.environ.get("PYTORCH_CUDA_ALLOC_CONF", "")}, []
 
     def op_echo(self, header, blobs):
         """The inputs back, untouched: the transport's own round trip (tests, benchmark)."""

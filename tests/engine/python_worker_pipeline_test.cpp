@@ -9,6 +9,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <map>
+#include <sstream>
+#include <tuple>
 
 #include "models/python_worker_test_support.h"
 #include "panic/models/dummy/dummy_embeddings.h"
@@ -113,6 +116,128 @@ TEST(PythonWorkerPipelineTest, EqualsTheSameExperimentOnNativeDummies) {
   EXPECT_EQ(python.Scalar("SELECT count(*) FROM invocations WHERE model = 'PyDummyI2T'"),
             native.Scalar("SELECT count(*) FROM invocations WHERE model = 'DummyI2T'"));
   EXPECT_EQ(python.worker->starts(), 1);
+}
+
+// The worker's own account (the `status` op) of the models whose weights it holds.
+json WorkerStatus(models::python::PythonWorker& worker) {
+  models::python::Frame request;
+  request.header = {{"op", "status"}};
+  auto reply = worker.Call(std::move(request), 10);
+  EXPECT_TRUE(reply.ok()) << reply.status().ToString();
+  return reply.ok() ? reply->header : json::object();
+}
+
+TEST(PythonWorkerPipelineTest, EveryModelLeavesTheWorkerAfterItsStage) {
+  if (!HavePythonWorkerDeps()) GTEST_SKIP() << "needs /usr/bin/python3 with numpy and PIL";
+  TempDir state;
+  // Counters only (an `at` never reached): the release requests for each model.
+  json counters = json::array();
+  for (const char* model : {"PyDummyT2I", "PyDummyI2T", "PyDummyText", "PyDummyVision"}) {
+    counters.push_back({{"fault", "raise"}, {"op", "release"}, {"model", model}, {"at", 1000000}});
+  }
+  WorkerExperiment python(WithFaults(TestWorkerSettings(), counters, state.path()));
+  const std::string id = python.Create(Config("PyDummyT2I", "PyDummyI2T", "PyDummyText", "PyDummyVision", "[3, 4]", 6));
+  const PipelineResult r = python.Execute(id);
+  EXPECT_TRUE(r.completed);
+  EXPECT_GT(r.written("embeddings"), 0);
+  // The same worker process served the whole experiment and holds nothing now: the runs
+  // stage released the genAI models after their group, the embeddings stage released the
+  // embedding models when it finished (nothing else releases them: the registry and its
+  // instances outlive the pipeline here).
+  EXPECT_EQ(python.worker->starts(), 1);
+  const json status = WorkerStatus(*python.worker);
+  EXPECT_EQ(status.value("loaded", json()), json::array()) << status.dump();
+  EXPECT_EQ(status.value("cuda_alloc_conf", std::string()), "expandable_segments:True");
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(panic::testing::ReadFile(state.File("fault-" + std::to_string(i) + ".count")), "1")
+        << counters[i]["model"] << " must be released exactly once";
+  }
+}
+
+// The stand-in calls the worker recorded (tests/python/stand_in_site), by name.
+std::map<std::string, std::vector<json>> StandInCalls(const std::string& path) {
+  std::map<std::string, std::vector<json>> out;
+  std::istringstream lines(panic::testing::ReadFile(path));
+  for (std::string line; std::getline(lines, line);) {
+    json call = json::parse(line);
+    out[call["what"].get<std::string>()].push_back(call);
+  }
+  return out;
+}
+
+// The real adapters (not the PyDummy twins) through the C++ supervisor and the whole
+// pipeline, on the stand-in libraries (tests/python/stand_in_site puts them under the
+// worker): the experiment's image size reaches the adapter through `load`, the default
+// size applies elsewhere, seeded runs repeat exactly, BLIP-2 samples with top_p 0.9, Nomic
+// embeds with its prefix, and every model leaves the worker after its stage.
+TEST(PythonWorkerPipelineTest, RealAdaptersOnStandInsThroughTheWholePipeline) {
+  if (!HavePythonWorkerDeps()) GTEST_SKIP() << "needs /usr/bin/python3 with numpy and PIL";
+  if (panic::testing::RunShell("/usr/bin/python3 -c 'import torch'").exit_code != 0) {
+    GTEST_SKIP() << "needs Debian's python3-torch";
+  }
+  const std::string config = json::parse(R"({
+      "networks": [["FluxSchnell", "BLIP2"], ["SD35Medium", "Florence2"]], "seeds": [5, -1],
+      "prompts": ["a red apple"], "embedding_models": ["Nomic", "NomicVision"], "max_length": 4,
+      "options": {"image_size": {"FluxSchnell": 320}}})").dump();
+  std::string outputs[2];
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    TempDir calls_dir;
+    auto settings = TestWorkerSettings();
+    settings.package_dir += ":" + panic::testing::SourcePath("tests/python/stand_in_site");
+    settings.extra_env = {{"PANIC_STANDIN_CALLS", calls_dir.File("calls.jsonl")}};
+    WorkerExperiment python(settings);
+    const PipelineResult r = python.Execute(python.Create(config));
+    EXPECT_TRUE(r.completed);
+    EXPECT_EQ(r.failed("runs"), 0);
+    EXPECT_EQ(r.failed("embeddings"), 0);
+    EXPECT_EQ(python.Scalar("SELECT count(*) FROM invocations"), 2 * 2 * 4);
+    outputs[round] = python.Sql(kSeededOutputs);
+    EXPECT_EQ(WorkerStatus(*python.worker).value("loaded", json()), json::array());
+    EXPECT_EQ(python.worker->starts(), 1);
+
+    auto calls = StandInCalls(calls_dir.File("calls.jsonl"));
+    ASSERT_EQ(calls["FluxPipeline.from_pretrained"].size(), 1u);
+    EXPECT_EQ(calls["FluxPipeline.from_pretrained"][0]["repo"], "black-forest-labs/FLUX.1-schnell");
+    EXPECT_EQ(calls["FluxPipeline.from_pretrained"][0]["torch_dtype"], "torch.bfloat16");
+    ASSERT_EQ(calls["StableDiffusion3Pipeline.from_pretrained"].size(), 1u);
+    EXPECT_EQ(calls["StableDiffusion3Pipeline.from_pretrained"][0]["text_encoder_3"], nullptr);
+    for (const auto& [pipe, steps, guidance, size] :
+         {std::tuple{"FluxPipeline()", 6, 3.5, 320}, std::tuple{"StableDiffusion3Pipeline()", 20, 5.0, 1024}}) {
+      ASSERT_FALSE(calls[pipe].empty()) << pipe;
+      for (const json& call : calls[pipe]) {
+        EXPECT_EQ(call["height"], size) << pipe;
+        EXPECT_EQ(call["width"], size) << pipe;
+        EXPECT_EQ(call["num_inference_steps"], steps) << pipe;
+        EXPECT_EQ(call["guidance_scale"], guidance) << pipe;
+        EXPECT_EQ(call["generator"].size(), call["prompt"].size()) << "one generator per item";
+      }
+    }
+    int sampled = 0;
+    for (const json& call : calls["Blip2.generate"]) {
+      EXPECT_EQ(call["max_length"], 50);
+      EXPECT_EQ(call["num_beams"], 5);
+      if (call["do_sample"] == true) {
+        ++sampled;
+        EXPECT_EQ(call["top_p"], 0.9);
+      } else {
+        EXPECT_FALSE(call.contains("top_p"));
+      }
+    }
+    EXPECT_EQ(sampled, 2) << "the seeded run's two captions sample, the unseeded run's search";
+    EXPECT_EQ(calls["Florence2.generate"].size(), 4u);
+    ASSERT_FALSE(calls["SentenceTransformer.encode"].empty());
+    for (const json& call : calls["SentenceTransformer.encode"]) {
+      for (const json& sentence : call["sentences"]) {
+        EXPECT_EQ(sentence.get<std::string>().rfind("search_document: ", 0), 0u) << sentence;
+      }
+      EXPECT_EQ(call["normalize_embeddings"], true);
+    }
+    EXPECT_EQ(python.Scalar("SELECT count(*) FROM embeddings WHERE embedding_model = 'Nomic'"), 2 * 2 * 2);
+    EXPECT_EQ(python.Scalar("SELECT count(*) FROM embeddings WHERE embedding_model = 'NomicVision'"), 2 * 2 * 2);
+  }
+  EXPECT_FALSE(outputs[0].empty());
+  EXPECT_EQ(outputs[0], outputs[1]) << "seeded runs through the real adapters repeat exactly";
 }
 
 TEST(PythonWorkerPipelineTest, CompletesDespiteACrashAHangAMalformedFrameAndAnException) {

@@ -118,12 +118,13 @@ constexpr const char* kTwoGroups = R"({"networks": [["DummyT2I", "DummyI2T"], ["
 
 TEST(StageRegistryTest, DefaultOrderAndParsingComeFromTheRegistry) {
   const StageRegistry& r = StageRegistry::Default();
-  EXPECT_EQ(r.Names(), (std::vector<std::string>{"runs", "embeddings", "diagrams"}));
+  EXPECT_EQ(r.Names(),
+            (std::vector<std::string>{"runs", "embeddings", "diagrams", "prompt_embeddings", "lyapunov"}));
   EXPECT_EQ(*r.Parse("diagrams,runs"), (std::set<std::string>{"runs", "diagrams"}));
   auto bad = r.Parse("runs,plots");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(bad.status().message().find("unknown stage 'plots' (allowed: runs, embeddings, diagrams)"),
+  EXPECT_NE(bad.status().message().find("unknown stage 'plots' (allowed: runs, embeddings, diagrams, prompt_embeddings, lyapunov)"),
             std::string::npos)
       << bad.status().message();
   EXPECT_FALSE(r.Parse("").ok());
@@ -131,7 +132,7 @@ TEST(StageRegistryTest, DefaultOrderAndParsingComeFromTheRegistry) {
 
 TEST(StageRegistryTest, ANewStageIsOneClassAndOneRegistration) {
   Fixture f;
-  EXPECT_EQ(f.stages.NameList(), "runs, embeddings, diagrams, lengths");
+  EXPECT_EQ(f.stages.NameList(), "runs, embeddings, diagrams, prompt_embeddings, lyapunov, lengths");
   EXPECT_TRUE(f.stages.Parse("runs,lengths").ok());
   std::string id = f.Create(kTwoGroups);
   PipelineOptions options;
@@ -144,7 +145,8 @@ TEST(StageRegistryTest, ANewStageIsOneClassAndOneRegistration) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_TRUE(r->completed);
   EXPECT_EQ(r->written("lengths"), 4);
-  EXPECT_EQ(stages_seen, (std::vector<std::string>{"runs", "embeddings", "diagrams", "lengths"}));
+  EXPECT_EQ(stages_seen,
+            (std::vector<std::string>{"runs", "embeddings", "diagrams", "prompt_embeddings", "lyapunov", "lengths"}));
   // It follows runs: one pass at the end of each network group (2 runs each), then its own
   // full pass finds nothing left.
   EXPECT_EQ(f.book.pass_sizes, (std::vector<size_t>{2, 2, 0}));
@@ -152,9 +154,9 @@ TEST(StageRegistryTest, ANewStageIsOneClassAndOneRegistration) {
   // Its share of "done" is part of the summary.
   auto summary = SummarizeExperiment(*f.store, f.models, id, f.stages);
   ASSERT_TRUE(summary.ok());
-  ASSERT_EQ(summary->stages.size(), 4u);
-  EXPECT_EQ(summary->stages[3].info.name, "lengths");
-  EXPECT_EQ(summary->stages[3].counts[0].done, 4);
+  ASSERT_EQ(summary->stages.size(), 6u);
+  EXPECT_EQ(summary->stages[5].info.name, "lengths");
+  EXPECT_EQ(summary->stages[5].counts[0].done, 4);
   EXPECT_TRUE(summary->AllWorkDone());
 }
 

@@ -1,4 +1,4 @@
-// The Python worker's own unit tests (python/tests), run by Debian's /usr/bin/python3
+// The Python worker's own unit tests (tests/python), run by Debian's /usr/bin/python3
 // with its CPU torch: every real model's adapter against stand-ins of the diffusers,
 // transformers and sentence-transformers API it calls (repository, revision, dtype,
 // steps, guidance, size, per-item seeding, decoding, prefix, pooling, normalisation,
@@ -16,9 +16,10 @@ TEST(PythonWorkerAdaptersTest, PythonUnitTestsPass) {
   if (panic::testing::RunShell("/usr/bin/python3 -c 'import torch'").exit_code != 0) {
     GTEST_SKIP() << "needs Debian's python3-torch";
   }
-  const auto r = panic::testing::RunShell("cd " + panic::testing::ShellQuote(panic::testing::SourcePath("python")) +
-                                          " && PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -m unittest discover -v"
-                                          " -s tests -t . 2>&1");
+  // The tests import the worker from python/ and their stand-ins from their own folder.
+  const auto r = panic::testing::RunShell("cd " + panic::testing::ShellQuote(panic::testing::SourcePath("")) +
+                                          " && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=python /usr/bin/python3 -m unittest"
+                                          " discover -v -s tests/python -t tests/python 2>&1");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("\nOK"), std::string::npos) << r.out;
 }

@@ -4,7 +4,7 @@
 // memory halves the batch in the same process and the model keeps the size that fitted;
 // options.max_batch replaces the worker's cap, bounded by what fits; an error that
 // persists ends in ModelFailed after the bounded attempts, one the worker marks
-// permanent at once; a missing interpreter or Python package gives a message that
+// permanent at once; the same classes hold while loading and for embedding calls; a missing interpreter or Python package gives a message that
 // names it; release to the CPU keeps the model loaded, ReleaseAll unloads it.
 #include <gtest/gtest.h>
 
@@ -149,6 +149,56 @@ TEST(PythonWorkerSupervisionTest, MaxBatchOptionReplacesTheWorkersCapBoundedByWh
   EXPECT_EQ(FaultCount(state, 0), 1) << "the option's batch of 6 was tried and did not fit";
   EXPECT_EQ(worker->FittedBatch("PyDummyT2I"), 3);
   EXPECT_GT(FaultCount(state, 1), 0) << "batches above the worker's own cap of 2 were sent";
+}
+
+// A fault while loading: a device fault replaces the worker, out of memory (which
+// leaves the context intact) is retried in the same one; either way the batch comes out
+// as the native model makes it, at the size it was sent.
+TEST(PythonWorkerSupervisionTest, FaultsWhileLoadingTellADeviceFaultFromOutOfMemory) {
+  if (!HavePythonWorkerDeps()) GTEST_SKIP() << "needs /usr/bin/python3 with numpy and PIL";
+  for (const auto& [fault, starts] : {std::pair<std::string, int>{"cuda", 2}, {"oom", 1}}) {
+    SCOPED_TRACE(fault);
+    TempDir state;
+    auto worker = std::make_shared<PythonWorker>(
+        WithFaults(TestWorkerSettings(), json::array({{{"fault", fault}, {"op", "load"}}}), state.path()));
+    PythonGenAIModel t2i(PyInfo("PyDummyT2I", 8), worker);
+    auto images = t2i.InvokeBatch(Prompts(5), Seeds(5));
+    ASSERT_TRUE(images.ok()) << images.status().ToString();
+    EXPECT_EQ(*images, *MakeDummyT2I()->InvokeBatch(Prompts(5), Seeds(5)));
+    EXPECT_EQ(FaultCount(state, 0), 2) << "the failed load and the one that worked";
+    EXPECT_EQ(worker->starts(), starts);
+    EXPECT_EQ(worker->FittedBatch("PyDummyT2I"), 0) << "a load that failed says nothing about batch sizes";
+  }
+}
+
+// The embeddings stage's calls take the same paths as the runs stage's: a device fault
+// replaces the worker and resends the same batch; out of memory halves it in the same
+// process. The vectors are the native model's either way.
+TEST(PythonWorkerSupervisionTest, EmbeddingCallsTellADeviceFaultFromOutOfMemory) {
+  if (!HavePythonWorkerDeps()) GTEST_SKIP() << "needs /usr/bin/python3 with numpy and PIL";
+  std::vector<Payload> texts;
+  for (int i = 0; i < 6; ++i) texts.emplace_back("caption " + std::to_string(i));
+  auto expected = MakeDummyText()->EmbedBatch(texts);
+  ASSERT_TRUE(expected.ok());
+  struct Case {
+    json fault;
+    int starts, fitted;
+  };
+  // Each fault matches two requests: the device fault the batch of 6 and its resend in a
+  // fresh worker; out of memory the batches of 6 and 3 (batches of 2 fit).
+  for (const Case& c : {Case{{{"fault", "cuda"}, {"op", "embed"}}, 2, 0},
+                        Case{{{"fault", "oom"}, {"op", "embed"}, {"above", 2}, {"times", 0}}, 1, 2}}) {
+    SCOPED_TRACE(c.fault.dump());
+    TempDir state;
+    auto worker = std::make_shared<PythonWorker>(WithFaults(TestWorkerSettings(), json::array({c.fault}), state.path()));
+    PythonEmbeddingModel text(PyInfo("PyDummyText", 64), worker);
+    auto vectors = text.EmbedBatch(texts);
+    ASSERT_TRUE(vectors.ok()) << vectors.status().ToString();
+    EXPECT_EQ(*vectors, *expected);
+    EXPECT_EQ(worker->starts(), c.starts);
+    EXPECT_EQ(worker->FittedBatch("PyDummyText"), c.fitted);
+    EXPECT_EQ(FaultCount(state, 0), 2);
+  }
 }
 
 TEST(PythonWorkerSupervisionTest, PermanentErrorsAreNotRetried) {

@@ -107,7 +107,9 @@ TEST(MigrationTest, MigrationIsIdempotentAcrossOpens) {
   auto db = OpenRaw(dir.File("v1.db"));
   auto q = *db->Prepare("SELECT group_concat(version) FROM schema_version");
   ASSERT_TRUE(*q->Step());
-  EXPECT_EQ(q->Text(0), "1,2");
+  std::string all = "1";
+  for (int v = 2; v <= LatestSchemaVersion(); ++v) all += "," + std::to_string(v);
+  EXPECT_EQ(q->Text(0), all);
   q->Reset();
 }
 

@@ -77,6 +77,7 @@ std::vector<CommandSpec> ModelCommands();
 std::vector<CommandSpec> TdaCommands();
 std::vector<CommandSpec> ClusterCommands();
 std::vector<CommandSpec> ExportCommands();  // export_commands.cpp
+std::vector<CommandSpec> LegacyCommands();  // doctor_commands.cpp, import_commands.cpp
 
 std::vector<CommandSpec> AllCommands();
 

@@ -218,7 +218,11 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
   const CommandSpec* spec = nullptr;
-  if (rest.size() >= 2) {
+  for (const auto& c : cmds) {
+    if (c.noun == rest[0] && c.verb.empty()) spec = &c;  // a command without verbs (`doctor`)
+  }
+  const size_t words = spec ? 1 : 2;
+  if (!spec && rest.size() >= 2) {
     for (const auto& c : cmds) {
       if (c.noun == rest[0] && c.verb == rest[1]) spec = &c;
     }
@@ -236,7 +240,7 @@ int Main(int argc, char** argv) {
     ctx.out << CommandHelp(*spec);
     return kExitOk;
   }
-  auto parsed = ParseCommandArgs(*spec, std::vector<std::string>(rest.begin() + 2, rest.end()));
+  auto parsed = ParseCommandArgs(*spec, std::vector<std::string>(rest.begin() + words, rest.end()));
   if (parsed.ok() && spec->format_choice) {
     Status format = ApplyFormatOption(*parsed, ctx);
     if (!format.ok()) parsed = format;

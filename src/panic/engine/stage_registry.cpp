@@ -4,6 +4,8 @@
 
 #include "panic/engine/diagrams_stage.h"
 #include "panic/engine/embeddings_stage.h"
+#include "panic/engine/lyapunov_stage.h"
+#include "panic/engine/prompt_embeddings_stage.h"
 #include "panic/engine/runs_stage.h"
 
 namespace panic::engine {
@@ -15,6 +17,8 @@ const StageRegistry& StageRegistry::Default() {
     r.Add([] { return std::make_unique<RunsStage>(); });
     r.Add([] { return std::make_unique<EmbeddingsStage>(); });
     r.Add([] { return std::make_unique<DiagramsStage>(); });
+    r.Add([] { return std::make_unique<PromptEmbeddingsStage>(); });
+    r.Add([] { return std::make_unique<LyapunovStage>(); });
     return r;
   }();
   return kRegistry;

@@ -18,7 +18,7 @@ class StageRegistry {
  public:
   using Factory = std::function<std::unique_ptr<Stage>()>;
 
-  // The built-in pipeline: runs → embeddings → diagrams (stage_registry.cpp).
+  // The built-in pipeline: runs → embeddings → diagrams → prompt_embeddings → lyapunov.
   static const StageRegistry& Default();
 
   // Appends a stage (it runs after the ones added before it).

@@ -136,6 +136,46 @@ CREATE TABLE writer_leases (
   heartbeat_at  TEXT NOT NULL
 );
 )sql",
+      // Migration 3 (issue 12; the lead renumbers at merge if the cluster migration is
+      // taken first). Analysis results that are stored rather than computed on demand:
+      // prompt embeddings (the reference point of semantic drift) and the divergence
+      // ("Lyapunov") of run groups. Both belong to an experiment and cascade with it; every
+      // foreign key has an index (the unique keys lead with experiment_id).
+      R"sql(
+CREATE TABLE prompt_embeddings (
+  id              TEXT PRIMARY KEY,
+  experiment_id   TEXT NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+  initial_prompt  TEXT NOT NULL,
+  embedding_model TEXT NOT NULL,
+  vector          BLOB NOT NULL,             -- raw little-endian float32, no header (as embeddings)
+  started_at      TEXT NOT NULL,
+  completed_at    TEXT NOT NULL,
+  UNIQUE (experiment_id, initial_prompt, embedding_model)
+);
+CREATE TABLE lyapunov_results (
+  id                 TEXT PRIMARY KEY,
+  experiment_id      TEXT NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+  network            TEXT NOT NULL,          -- JSON list of model names
+  initial_prompt     TEXT NOT NULL,
+  other_prompt       TEXT NOT NULL DEFAULT '',  -- '' within one prompt's runs; else the cross-prompt partner
+  embedding_model    TEXT NOT NULL,
+  num_runs           INTEGER NOT NULL CHECK (num_runs >= 1),  -- runs in the group(s) (both groups when cross)
+  num_pairs          INTEGER NOT NULL CHECK (num_pairs >= 1),
+  num_timesteps      INTEGER NOT NULL CHECK (num_timesteps >= 2),
+  exponent           REAL,                   -- NULL: not defined (NaN)
+  intercept          REAL,
+  r_squared          REAL,
+  bounded_status     TEXT NOT NULL CHECK (bounded_status IN ('ok', 'below_range', 'above_range', 'degenerate')),
+  d_inf              REAL,                   -- NULL: NaN; 'above_range' leaves it NULL
+  d0                 REAL,
+  tau                REAL,                   -- steps; 9e999 (+inf) when above_range
+  bounded_r_squared  REAL,
+  curve              BLOB NOT NULL,          -- d(t), raw little-endian float64, num_timesteps values
+  runs_fingerprint   TEXT NOT NULL,          -- what it was computed from (analysis_tables.h)
+  computed_at        TEXT NOT NULL,
+  UNIQUE (experiment_id, network, initial_prompt, other_prompt, embedding_model)
+);
+)sql",
       // The next migration goes here (append; never edit a released one).
   };
   return kMigrations;
@@ -195,15 +235,35 @@ Result<int64_t> CountTables(SqliteDb& db) {
   return q->ScalarInt();
 }
 
+// The migration that adds the analysis tables (prompt_embeddings, lyapunov_results).
+constexpr int kAnalysisTablesVersion = 3;
+
 Status InstallReadCompatibility(SqliteDb& db, int version) {
   // Temp objects shadow the main schema's tables of the same name (SQLite resolves an
   // unqualified name in temp first) and live only in this connection, so the file is not
   // touched. Each older version maps onto the latest: columns it lacks read as NULL (their
   // documented "unknown"), tables it lacks read as empty.
   if (version == LatestSchemaVersion()) return Status::Ok();
+  if (version < 1 || version > kAnalysisTablesVersion) {
+    return Status::InvalidArgument("database '" + db.path() + "' has schema version " + std::to_string(version) +
+                                   ", which this panic-tda reads only after migrating it to version " +
+                                   std::to_string(LatestSchemaVersion()));
+  }
+  PANIC_RETURN_IF_ERROR(db.Exec("PRAGMA temp_store = MEMORY"));
+  if (version < kAnalysisTablesVersion) {  // its analysis tables read as empty
+    PANIC_RETURN_IF_ERROR(db.Exec(R"sql(
+CREATE TEMP TABLE prompt_embeddings (id TEXT PRIMARY KEY, experiment_id TEXT NOT NULL, initial_prompt TEXT NOT NULL,
+                                     embedding_model TEXT NOT NULL, vector BLOB NOT NULL, started_at TEXT NOT NULL,
+                                     completed_at TEXT NOT NULL);
+CREATE TEMP TABLE lyapunov_results (id TEXT PRIMARY KEY, experiment_id TEXT NOT NULL, network TEXT NOT NULL,
+  initial_prompt TEXT NOT NULL, other_prompt TEXT NOT NULL, embedding_model TEXT NOT NULL, num_runs INTEGER NOT NULL,
+  num_pairs INTEGER NOT NULL, num_timesteps INTEGER NOT NULL, exponent REAL, intercept REAL, r_squared REAL,
+  bounded_status TEXT NOT NULL, d_inf REAL, d0 REAL, tau REAL, bounded_r_squared REAL, curve BLOB NOT NULL,
+  runs_fingerprint TEXT NOT NULL, computed_at TEXT NOT NULL);
+)sql"));
+  }
   if (version == 1) {
     return db.Exec(R"sql(
-PRAGMA temp_store = MEMORY;
 CREATE TEMP VIEW invocations AS
   SELECT *, NULL AS batch_size, NULL AS batch_position FROM main.invocations;
 CREATE TEMP VIEW persistence_diagrams AS
@@ -213,9 +273,7 @@ CREATE TEMP TABLE writer_leases (experiment_id TEXT PRIMARY KEY, token TEXT NOT 
                                  host TEXT NOT NULL, started_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL);
 )sql");
   }
-  return Status::InvalidArgument("database '" + db.path() + "' has schema version " + std::to_string(version) +
-                                 ", which this panic-tda reads only after migrating it to version " +
-                                 std::to_string(LatestSchemaVersion()));
+  return Status::Ok();
 }
 
 Status MigrateToLatest(SqliteDb& db) {

@@ -18,6 +18,23 @@ import torch
 from PIL import Image
 
 CALLS = []  # (what, args): "Pipeline.from_pretrained", "pipe()", "generate", ...
+AUTOCAST = []  # the (device_type, dtype) of each Autocast context being entered, innermost last
+
+
+class Autocast:
+    """Replaces torch.autocast in tests that place a model on "cuda" (CPU torch cannot
+    autocast to float16): records the contexts that generate() runs inside."""
+
+    def __init__(self, device_type, dtype=None, enabled=True, cache_enabled=None):
+        self.state = (device_type, dtype)
+
+    def __enter__(self):
+        AUTOCAST.append(self.state)
+        return self
+
+    def __exit__(self, *exc):
+        AUTOCAST.pop()
+        return False
 
 
 def record(what, **kwargs):
@@ -192,7 +209,7 @@ class Blip2ForConditionalGeneration(Weights):
             raise TypeError("generate() got unexpected %s" % sorted(unknown))
         if pixel_values.dtype != self.dtype:
             raise RuntimeError("Input type (%s) and weight type (%s) should be the same" % (pixel_values.dtype, self.dtype))
-        record("Blip2.generate", pixel_dtype=pixel_values.dtype, **generate_kwargs)
+        record("Blip2.generate", pixel_dtype=pixel_values.dtype, autocast=list(AUTOCAST), **generate_kwargs)
         base = int(pixel_values.float().sum().item() * 1000) % 26
         if generate_kwargs.get("do_sample"):
             picks = torch.randint(0, 26, (6,))  # sampling draws from torch's global generator
@@ -324,6 +341,7 @@ def install():
     """Puts the stand-in packages into sys.modules (and the ones the adapters' `requires`
     name) and clears CALLS."""
     CALLS.clear()
+    AUTOCAST.clear()
     sys.modules["diffusers"] = module("diffusers", FluxPipeline=FluxPipeline, AutoPipelineForText2Image=AutoPipelineForText2Image,
                                       StableDiffusion3Pipeline=StableDiffusion3Pipeline)
     sys.modules["transformers"] = module(

@@ -199,5 +199,42 @@ class ResidencyTest(unittest.TestCase):
         self.assertEqual(p.slots, {})
 
 
+class FakeTorchCuda:
+    """torch.cuda's memory calls, as TorchMemory uses them."""
+
+    def __init__(self):
+        self.calls = []
+
+    def empty_cache(self):
+        self.calls.append("empty_cache")
+
+    def mem_get_info(self):
+        return (7 * GIB, 48 * GIB)  # (free, total), as the driver reports them
+
+    def memory_allocated(self):
+        return 3 * GIB
+
+    def reset_peak_memory_stats(self):
+        self.calls.append("reset_peak_memory_stats")
+
+    def max_memory_allocated(self):
+        return 5 * GIB
+
+
+class TorchMemoryTest(unittest.TestCase):
+    def test_reads_the_driver_and_the_caching_allocator(self):
+        memory = residency.TorchMemory()
+        cuda = FakeTorchCuda()
+        memory.torch = type("FakeTorch", (), {"cuda": cuda})
+        memory.free_cache()
+        self.assertEqual(cuda.calls, ["empty_cache"])
+        self.assertEqual(memory.device_free(), 7 * GIB)
+        self.assertEqual(memory.allocated(), 3 * GIB)
+        memory.start_peak()
+        self.assertEqual(memory.peak(), 5 * GIB)
+        self.assertEqual(cuda.calls[-1], "reset_peak_memory_stats")
+        self.assertGreater(memory.host_available(), 0)
+
+
 if __name__ == "__main__":
     unittest.main()

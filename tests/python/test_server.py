@@ -5,12 +5,12 @@ import io
 import unittest
 from unittest import mock
 
-from tests import stand_ins
+import stand_ins
 
 stand_ins.install()
 
-from panic_worker import errors, gpu, protocol, residency, server  # noqa: E402
-from tests.test_residency import FakeCard  # noqa: E402
+from panic_worker import base, errors, gpu, protocol, residency, server  # noqa: E402
+from test_residency import FakeCard  # noqa: E402
 
 
 class FakeTorchError(RuntimeError):
@@ -63,6 +63,7 @@ class ClassificationTest(unittest.TestCase):
         self.assertIsNone(errors.classify(ValueError("bad")))
         self.assertTrue(errors.is_permanent(gpu.NoCudaError("x")))
         self.assertTrue(errors.is_permanent(ModuleNotFoundError("x")))
+        self.assertTrue(errors.is_permanent(ImportError("cannot import name 'Florence2ForConditionalGeneration'")))
         self.assertFalse(errors.is_permanent(RuntimeError("CUDA error: device-side assert triggered")))
 
 
@@ -83,6 +84,41 @@ class ServerTest(unittest.TestCase):
         with mock.patch.object(gpu, "cuda_visible", lambda: True):
             (reply,) = exchange(server.Server(None, None, {}), ({"id": 1, "op": "list"}, []))
         self.assertTrue({m["name"]: m for m in reply.header["models"]}["FluxDev"]["available"])
+
+    def test_list_marks_package_versions_the_adapters_cannot_work_with(self):
+        def listed(transformers):
+            versions = {"transformers": transformers}
+            with mock.patch.object(gpu, "cuda_visible", lambda: True), \
+                    mock.patch.object(base, "installed_version", versions.get):
+                (reply,) = exchange(server.Server(None, None, {}), ({"id": 1, "op": "list"}, []))
+            return {m["name"]: m for m in reply.header["models"]}
+
+        old = listed("4.50.0")  # before the native Florence-2 class
+        self.assertFalse(old["Florence2"]["available"])
+        self.assertEqual(old["Florence2"]["missing"], [])
+        self.assertIn("Florence2 needs transformers >= 4.56, and 4.50.0 is installed", old["Florence2"]["reason"])
+        self.assertTrue(old["Moondream"]["available"])
+        new = listed("5.0.0rc1")  # the remote-code models' break
+        remote_code = {"Moondream", "Nomic", "JinaClip", "JinaClipVision", "NomicVision"}
+        self.assertEqual({n for n, m in new.items() if not m["available"]}, remote_code)
+        self.assertIn("Nomic needs transformers < 5, and 5.0.0rc1 is installed", new["Nomic"]["reason"])
+        pinned = listed("4.57.1")
+        self.assertEqual({n for n, m in pinned.items() if not m["available"]}, set())
+
+    def test_a_version_the_adapter_cannot_work_with_fails_its_load_permanently(self):
+        with mock.patch.object(base, "installed_version", {"transformers": "4.55.2"}.get):
+            (reply,) = exchange(cpu_server(), ({"id": 1, "op": "load", "model": "Florence2", "options": {}}, []))
+        self.assertFalse(reply.header["ok"])
+        self.assertTrue(reply.header["error"]["permanent"])
+        self.assertIn("Florence2 needs transformers >= 4.56, and 4.55.2 is installed", reply.header["error"]["message"])
+        self.assertEqual(stand_ins.calls("Florence2ForConditionalGeneration.from_pretrained"), [])
+
+    def test_version_numbers(self):
+        self.assertEqual(base.version_tuple("4.57.1"), (4, 57, 1))
+        self.assertEqual(base.version_tuple("5.0.0rc1"), (5, 0, 0))
+        self.assertEqual(base.version_tuple("2.8.0+cu128"), (2, 8, 0))
+        self.assertEqual(base.version_tuple("4.56.dev0"), (4, 56))
+        self.assertLess(base.version_tuple("4.9"), base.version_tuple("4.56"))
 
     def test_load_without_cuda_is_a_permanent_error(self):
         def no_cuda():
@@ -129,6 +165,32 @@ class ServerTest(unittest.TestCase):
         self.assertEqual(replies[3].header["released"], ["Nomic"])
         self.assertEqual(srv.pool.slots, {})
         self.assertFalse(replies[4].header["ok"])
+
+    def test_status_names_what_the_worker_holds_and_where(self):
+        srv = cpu_server()
+        srv.pool._device = lambda: "cuda-standin"
+        status = {"id": 0, "op": "status"}
+        replies = exchange(
+            srv,
+            (status, []),
+            ({"id": 1, "op": "load", "model": "Nomic", "options": {}}, []),
+            ({"id": 2, "op": "load", "model": "PyDummyText", "options": {}}, []),
+            (status, []),
+            ({"id": 3, "op": "release", "model": "Nomic", "mode": "cpu"}, []),
+            (status, []),
+            ({"id": 4, "op": "release", "mode": "unload"}, []),
+            (status, []))
+        held = [(r.header["loaded"], r.header["resident"]) for r in replies if "loaded" in r.header]
+        self.assertEqual(held, [([], []), (["Nomic", "PyDummyText"], ["Nomic"]), (["Nomic", "PyDummyText"], []),
+                                ([], [])])
+
+    def test_torch_allocator_defaults_are_set_unless_the_user_set_them(self):
+        environ = {}
+        gpu.configure_environment(environ)
+        self.assertEqual(environ, {"PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True"})
+        environ = {"PYTORCH_CUDA_ALLOC_CONF": "backend:cudaMallocAsync"}
+        gpu.configure_environment(environ)
+        self.assertEqual(environ, {"PYTORCH_CUDA_ALLOC_CONF": "backend:cudaMallocAsync"})
 
     def test_an_out_of_memory_answer_is_flagged_and_frees_the_cache(self):
         srv = cpu_server()

@@ -4,13 +4,14 @@ per-item seeding, decoding parameters, prefix, pooling, normalisation and trunca
 that decide its results, as docs/PYTHON_WORKER.md lists them beside the references'.
 Runs on Debian's CPU torch; the models are placed on "cpu" instead of "cuda"."""
 import unittest
+from unittest import mock
 
 import numpy as np
 import torch
 from PIL import Image
 
-from tests import stand_ins
-from tests.stand_ins import calls
+import stand_ins
+from stand_ins import calls
 
 stand_ins.install()
 
@@ -127,9 +128,20 @@ class ImageToTextTest(unittest.TestCase):
         self.assertEqual(calls("Blip2Processor.from_pretrained")[0], {"repo": "Salesforce/blip2-opt-2.7b"})
         model.invoke([image(30), image(30)], [9, -1])
         seeded, unseeded = calls("Blip2.generate")
-        self.assertEqual(seeded, {"pixel_dtype": torch.float16, "max_length": 50, "num_beams": 5, "do_sample": True,
-                                  "top_p": 0.9})
-        self.assertEqual(unseeded, {"pixel_dtype": torch.float16, "max_length": 50, "num_beams": 5, "do_sample": False})
+        self.assertEqual(seeded, {"pixel_dtype": torch.float16, "autocast": [], "max_length": 50, "num_beams": 5,
+                                  "do_sample": True, "top_p": 0.9})
+        self.assertEqual(unseeded, {"pixel_dtype": torch.float16, "autocast": [], "max_length": 50, "num_beams": 5,
+                                    "do_sample": False})
+
+    def test_blip2_generates_under_float16_autocast_on_cuda(self):
+        # As the Python reference: generate() inside torch.autocast("cuda", float16).
+        model = loaded(i2t.BLIP2)
+        model.place("cuda")  # the stand-ins only record the device
+        with mock.patch.object(torch, "autocast", stand_ins.Autocast):
+            model.invoke([image(30)], [9])
+        (gen,) = calls("Blip2.generate")
+        self.assertEqual(gen["autocast"], [("cuda", torch.float16)])
+        self.assertEqual(stand_ins.AUTOCAST, [], "the context is left after the call")
 
     def test_blip2_seeded_captions_repeat_and_do_not_depend_on_the_batch(self):
         model = loaded(i2t.BLIP2)
@@ -218,6 +230,29 @@ class EmbeddingTest(unittest.TestCase):
         hidden = model.model(**model.processor(images, return_tensors="pt")).last_hidden_state
         cls_token = hidden[:, 0].numpy()
         np.testing.assert_allclose(vectors, cls_token / np.linalg.norm(cls_token, axis=1, keepdims=True), rtol=1e-5)
+
+
+class PlacementTest(unittest.TestCase):
+    """The residency pool moves a model by place(device) and drops it by unload(), both
+    through `weight_attrs`: an attribute holding weights that is not listed there would
+    stay on the GPU through every swap."""
+
+    def setUp(self):
+        stand_ins.install()
+
+    def test_place_and_unload_reach_every_weight_holder(self):
+        for cls in t2i.MODELS + i2t.MODELS + embed.MODELS:
+            with self.subTest(cls.name):
+                model = loaded(cls)
+                holders = {k for k, v in vars(model).items() if isinstance(v, stand_ins.Weights)}
+                self.assertEqual(holders, set(cls.weight_attrs))
+                model.place("cuda")
+                self.assertEqual({getattr(model, k).device for k in holders}, {"cuda"})
+                self.assertEqual(model.device, "cuda")
+                model.place("cpu")
+                self.assertEqual({getattr(model, k).device for k in holders}, {"cpu"})
+                model.unload()
+                self.assertEqual({k for k, v in vars(model).items() if isinstance(v, stand_ins.Weights)}, set())
 
 
 if __name__ == "__main__":

@@ -1,0 +1,13 @@
+// The commands of issue 13: `doctor` (doctor_commands.cpp) and `import python|elixir`
+// (import_commands.cpp); LegacyCommands (command.h) lists them all.
+#pragma once
+
+#include <vector>
+
+#include "panic/cli/command.h"
+
+namespace panic::cli {
+
+CommandSpec DoctorSpec();
+
+}  // namespace panic::cli

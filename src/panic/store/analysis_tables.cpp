@@ -1,0 +1,238 @@
+#include "panic/store/analysis_tables.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "panic/store/id_prefix.h"
+#include "panic/store/sqlite_db.h"
+#include "panic/store/vector_codec.h"
+
+namespace panic::store {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// A double column: NULL stands for NaN (SQLite has no NaN: it stores NaN as NULL anyway).
+void BindReal(Statement& q, int i, double v) {
+  if (std::isnan(v)) q.BindNull(i); else q.Bind(i, v);
+}
+double ReadReal(const Statement& row, int col) { return row.IsNull(col) ? kNaN : row.Double(col); }
+
+// The curve as raw little-endian float64 (numpy.frombuffer(blob, "<f8")). The build
+// targets little-endian machines only (as vector_codec.h).
+std::string EncodeCurve(const std::vector<double>& curve) {
+  std::string out(curve.size() * sizeof(double), '\0');
+  if (!curve.empty()) std::memcpy(out.data(), curve.data(), out.size());
+  return out;
+}
+Result<std::vector<double>> DecodeCurve(const std::string& bytes, int64_t expected) {
+  if (bytes.size() % sizeof(double) != 0 || static_cast<int64_t>(bytes.size() / sizeof(double)) != expected) {
+    return Status::Corruption("curve of " + std::to_string(bytes.size()) + " bytes, expected " +
+                              std::to_string(expected) + " float64 values");
+  }
+  std::vector<double> out(bytes.size() / sizeof(double));
+  if (!out.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
+  return out;
+}
+
+Result<std::vector<std::string>> ParseNetwork(const std::string& json, const std::string& where) {
+  auto j = nlohmann::json::parse(json, nullptr, false);
+  if (j.is_discarded() || !j.is_array()) return Status::Corruption(where + ": network is not a JSON list");
+  std::vector<std::string> out;
+  for (const auto& m : j) {
+    if (!m.is_string()) return Status::Corruption(where + ": network holds a non-string");
+    out.push_back(m.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace prompt_embeddings {
+
+Status Insert(SqliteDb& db, const std::vector<PromptEmbeddingRecord>& records) {
+  PANIC_ASSIGN_OR_RETURN(Statement * ins, db.Prepare(
+      "INSERT INTO prompt_embeddings (id, experiment_id, initial_prompt, embedding_model, vector, started_at, "
+      "completed_at) VALUES (?,?,?,?,?,?,?)"));
+  for (const auto& r : records) {
+    ins->Bind(1, r.id).Bind(2, r.experiment_id).Bind(3, r.initial_prompt).Bind(4, r.embedding_model);
+    ins->BindBlob(5, EncodeVector(r.vector)).Bind(6, r.started_at).Bind(7, r.completed_at);
+    Status s = ins->Run();
+    if (!s.ok()) return s.WithContext("prompt embedding of '" + r.initial_prompt + "' under " + r.embedding_model);
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<PromptEmbeddingRecord>> List(SqliteDb& db, const std::string& experiment_id) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "SELECT id, initial_prompt, embedding_model, vector, started_at, completed_at FROM prompt_embeddings "
+      "WHERE experiment_id = ? ORDER BY embedding_model, initial_prompt"));
+  q->Bind(1, experiment_id);
+  std::vector<PromptEmbeddingRecord> out;
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    auto v = DecodeVector(row.Blob(3));
+    if (!v.ok()) {
+      return Status::Corruption("prompt_embeddings row " + row.Text(0) + ": damaged vector: " + v.status().message());
+    }
+    out.push_back({row.Text(0), experiment_id, row.Text(1), row.Text(2), std::move(v).value(), row.Text(4),
+                   row.Text(5)});
+    return Status::Ok();
+  }));
+  return out;
+}
+
+}  // namespace prompt_embeddings
+
+namespace lyapunov {
+
+Status Put(SqliteDb& db, const LyapunovRecord& r) {
+  if (static_cast<int64_t>(r.curve.size()) != r.num_timesteps) {
+    return Status::InvalidArgument("lyapunov result: curve of " + std::to_string(r.curve.size()) +
+                                   " values for num_timesteps " + std::to_string(r.num_timesteps));
+  }
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "INSERT OR REPLACE INTO lyapunov_results (id, experiment_id, network, initial_prompt, other_prompt, "
+      "embedding_model, num_runs, num_pairs, num_timesteps, exponent, intercept, r_squared, bounded_status, d_inf, "
+      "d0, tau, bounded_r_squared, curve, runs_fingerprint, computed_at) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+  q->Bind(1, r.id).Bind(2, r.experiment_id).Bind(3, nlohmann::json(r.network).dump());
+  q->Bind(4, r.initial_prompt).Bind(5, r.other_prompt).Bind(6, r.embedding_model);
+  q->Bind(7, r.num_runs).Bind(8, r.num_pairs).Bind(9, r.num_timesteps);
+  BindReal(*q, 10, r.exponent);
+  BindReal(*q, 11, r.intercept);
+  BindReal(*q, 12, r.r_squared);
+  q->Bind(13, r.bounded_status);
+  BindReal(*q, 14, r.d_inf);
+  BindReal(*q, 15, r.d0);
+  BindReal(*q, 16, r.tau);
+  BindReal(*q, 17, r.bounded_r_squared);
+  q->BindBlob(18, EncodeCurve(r.curve)).Bind(19, r.runs_fingerprint).Bind(20, r.computed_at);
+  Status s = q->Run();
+  if (!s.ok()) return s.WithContext("lyapunov result of '" + r.initial_prompt + "' under " + r.embedding_model);
+  return Status::Ok();
+}
+
+Result<std::vector<LyapunovRecord>> List(SqliteDb& db, const std::string& experiment_id) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "SELECT id, network, initial_prompt, other_prompt, embedding_model, num_runs, num_pairs, num_timesteps, "
+      "exponent, intercept, r_squared, bounded_status, d_inf, d0, tau, bounded_r_squared, curve, runs_fingerprint, "
+      "computed_at FROM lyapunov_results WHERE experiment_id = ? "
+      "ORDER BY embedding_model, network, initial_prompt, other_prompt"));
+  q->Bind(1, experiment_id);
+  std::vector<LyapunovRecord> out;
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    const std::string where = "lyapunov_results row " + row.Text(0);
+    LyapunovRecord r;
+    r.id = row.Text(0);
+    r.experiment_id = experiment_id;
+    PANIC_ASSIGN_OR_RETURN(r.network, ParseNetwork(row.Text(1), where));
+    r.initial_prompt = row.Text(2);
+    r.other_prompt = row.Text(3);
+    r.embedding_model = row.Text(4);
+    r.num_runs = row.Int(5);
+    r.num_pairs = row.Int(6);
+    r.num_timesteps = row.Int(7);
+    r.exponent = ReadReal(row, 8);
+    r.intercept = ReadReal(row, 9);
+    r.r_squared = ReadReal(row, 10);
+    r.bounded_status = row.Text(11);
+    r.d_inf = ReadReal(row, 12);
+    r.d0 = ReadReal(row, 13);
+    r.tau = ReadReal(row, 14);
+    r.bounded_r_squared = ReadReal(row, 15);
+    auto curve = DecodeCurve(row.Blob(16), r.num_timesteps);
+    if (!curve.ok()) return curve.status().WithContext(where);
+    r.curve = std::move(curve).value();
+    r.runs_fingerprint = row.Text(17);
+    r.computed_at = row.Text(18);
+    out.push_back(std::move(r));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+}  // namespace lyapunov
+
+namespace analysis_reads {
+
+Status ForEachEmbedding(SqliteDb& db, const std::string& experiment_id, const std::optional<std::string>& model,
+                        const std::function<Status(const TrajectoryPoint&)>& fn) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "SELECT r.id, i.id, e.id, i.sequence_number, e.embedding_model, e.vector "
+      "FROM runs r JOIN invocations i ON i.run_id = r.id JOIN embeddings e ON e.invocation_id = i.id "
+      "WHERE r.experiment_id = ?1 AND (?2 IS NULL OR e.embedding_model = ?2) "
+      "ORDER BY r.run_number, e.embedding_model, i.sequence_number"));
+  q->Bind(1, experiment_id).Bind(2, model);
+  TrajectoryPoint p;
+  return q->ForEachRow([&](const Statement& row) -> Status {
+    auto v = DecodeVector(row.Blob(5));
+    if (!v.ok()) {
+      return Status::Corruption("embeddings row " + row.Text(2) + ": damaged vector: " + v.status().message());
+    }
+    p.run_id = row.Text(0);
+    p.invocation_id = row.Text(1);
+    p.embedding_id = row.Text(2);
+    p.sequence_number = row.Int(3);
+    p.embedding_model = row.Text(4);
+    p.vector = std::move(v).value();
+    return fn(p);
+  });
+}
+
+Result<std::map<std::string, int64_t>> EmbeddingCountsByRun(SqliteDb& db, const std::string& experiment_id,
+                                                            const std::string& model) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "SELECT r.id, count(*) FROM runs r JOIN invocations i ON i.run_id = r.id "
+      "JOIN embeddings e ON e.invocation_id = i.id AND e.embedding_model = ?2 "
+      "WHERE r.experiment_id = ?1 GROUP BY r.id"));
+  q->Bind(1, experiment_id).Bind(2, model);
+  std::map<std::string, int64_t> out;
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    out[row.Text(0)] = row.Int(1);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<ClusteringInfo> GetClustering(SqliteDb& db, const std::string& id_or_prefix) {
+  std::string id;
+  if (id_or_prefix == "latest") {
+    PANIC_ASSIGN_OR_RETURN(Statement * q,
+                           db.Prepare("SELECT id FROM clustering_results ORDER BY started_at DESC, id DESC LIMIT 1"));
+    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) return Status::NotFound("the database '" + db.path() + "' has no clustering results");
+    id = q->Text(0);
+    q->Reset();
+  } else {
+    PANIC_ASSIGN_OR_RETURN(id, ResolveIdPrefix(db, "clustering_results", "clustering result", id_or_prefix));
+  }
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "SELECT id, experiment_id, embedding_model, algorithm, parameters, completed_at FROM clustering_results "
+      "WHERE id = ?"));
+  q->Bind(1, id);
+  PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
+  if (!row) return Status::NotFound("no clustering result with id '" + id + "'");
+  ClusteringInfo c{q->Text(0), q->OptText(1), q->Text(2), q->Text(3), q->Text(4), q->OptText(5)};
+  q->Reset();
+  return c;
+}
+
+Result<std::vector<LabelPoint>> ListLabels(SqliteDb& db, const std::string& clustering_id) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "SELECT r.id, r.experiment_id, i.sequence_number, e.id, c.cluster_label "
+      "FROM embedding_clusters c JOIN embeddings e ON e.id = c.embedding_id "
+      "JOIN invocations i ON i.id = e.invocation_id JOIN runs r ON r.id = i.run_id "
+      "WHERE c.clustering_result_id = ? ORDER BY r.experiment_id, r.run_number, i.sequence_number"));
+  q->Bind(1, clustering_id);
+  std::vector<LabelPoint> out;
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    out.push_back({row.Text(0), row.Text(1), row.Int(2), row.Text(3), row.Int(4)});
+    return Status::Ok();
+  }));
+  return out;
+}
+
+}  // namespace analysis_reads
+}  // namespace panic::store

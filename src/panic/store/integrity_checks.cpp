@@ -1,0 +1,449 @@
+#include "panic/store/integrity_checks.h"
+
+#include <webp/decode.h>
+
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <string_view>
+
+#include "panic/store/npz_codec.h"
+#include "panic/store/sqlite_db.h"
+
+namespace panic::store::integrity {
+namespace {
+
+// ?1 is the experiment id, '' for every experiment. These restrict a row to the scope
+// through its run (the IN subquery is evaluated once per statement).
+#define IN_SCOPE_RUN(col) "(?1 = '' OR " col " IN (SELECT id FROM runs WHERE experiment_id = ?1))"
+#define IN_SCOPE_INVOCATION(col) \
+  "(?1 = '' OR " col " IN (SELECT i.id FROM invocations i JOIN runs r ON r.id = i.run_id WHERE r.experiment_id = ?1))"
+
+// The bad steps of damaged runs as (run_id, seq): the first missing step of a run with a
+// gap, a step whose input is not the run's previous step, a NULL output, an image that is
+// not whole, an output type other than its model's.
+#define BAD_STEPS_SQL                                                                                              \
+  "SELECT g.run_id AS run_id, CASE WHEN NOT EXISTS (SELECT 1 FROM invocations z WHERE z.run_id = g.run_id AND "    \
+  "z.sequence_number = 0) THEN 0 ELSE (SELECT min(a.sequence_number) + 1 FROM invocations a WHERE a.run_id = "      \
+  "g.run_id AND NOT EXISTS (SELECT 1 FROM invocations b WHERE b.run_id = a.run_id AND b.sequence_number = "        \
+  "a.sequence_number + 1)) END AS seq, 'gap' AS why FROM (" GAP_RUNS_SQL ") g "                                     \
+  "UNION ALL " BROKEN_CHAIN_SQL " UNION ALL " NULL_OUTPUT_SQL " UNION ALL " BAD_IMAGE_SQL                         \
+  " UNION ALL " TYPE_MISMATCH_SQL
+
+#define GAP_RUNS_SQL                                                                                 \
+  "SELECT run_id FROM invocations WHERE " IN_SCOPE_RUN("run_id") " GROUP BY run_id HAVING count(*) " \
+  "!= max(sequence_number) + 1"
+#define BROKEN_CHAIN_SQL                                                                                         \
+  "SELECT i.run_id, i.sequence_number, 'broken input chain' FROM invocations i LEFT JOIN invocations p ON p.id " \
+  "= i.input_invocation_id WHERE " IN_SCOPE_RUN("i.run_id") " AND ((i.sequence_number = 0 AND "                 \
+  "i.input_invocation_id IS NOT NULL) OR (i.sequence_number > 0 AND (p.id IS NULL OR p.run_id != i.run_id OR "  \
+  "p.sequence_number != i.sequence_number - 1)))"
+#define NULL_OUTPUT_SQL                                                                                        \
+  "SELECT run_id, sequence_number, 'NULL output' FROM invocations WHERE " IN_SCOPE_RUN("run_id") " AND "      \
+  "((type = 'text' AND output_text IS NULL) OR (type = 'image' AND output_image IS NULL))"
+#define BAD_IMAGE_SQL                                                                                            \
+  "SELECT run_id, sequence_number, 'image does not decode' FROM invocations WHERE " IN_SCOPE_RUN("run_id") " " \
+  "AND type = 'image' AND output_image IS NOT NULL AND NOT panic_image_whole(output_image)"
+#define TYPE_MISMATCH_SQL                                                                                          \
+  "SELECT i.run_id, i.sequence_number, 'output type differs from the model''s' FROM invocations i JOIN "          \
+  "doctor_models m ON m.name = i.model WHERE " IN_SCOPE_RUN("i.run_id") " AND (m.embedding = 1 OR m.output_type " \
+  "!= i.type)"
+
+// Invocations of done-or-stopped runs (no live writer) that lack the vector of an
+// embedding model of their experiment's config, for that model's modality.
+#define MISSING_EMBEDDINGS_SQL                                                                                   \
+  "SELECT i.id AS invocation_id, cfg.value AS model, e.id AS experiment_id FROM experiments e "                  \
+  "JOIN json_each(e.embedding_models) cfg JOIN doctor_models m ON m.name = cfg.value AND m.embedding = 1 "       \
+  "JOIN runs r ON r.experiment_id = e.id JOIN invocations i ON i.run_id = r.id AND i.type = m.output_type "      \
+  "WHERE (?1 = '' OR e.id = ?1) AND e.id NOT IN (SELECT experiment_id FROM doctor_live) AND NOT EXISTS "         \
+  "(SELECT 1 FROM embeddings x WHERE x.invocation_id = i.id AND x.embedding_model = cfg.value)"
+
+// Runs stopped by length or duplicate, with ≥ 2 outputs of a config model's modality and
+// no diagram row for it.
+#define MISSING_DIAGRAMS_SQL                                                                                    \
+  "SELECT r.id AS run_id, cfg.value AS model, e.id AS experiment_id FROM experiments e "                        \
+  "JOIN json_each(e.embedding_models) cfg JOIN doctor_models m ON m.name = cfg.value AND m.embedding = 1 "      \
+  "JOIN runs r ON r.experiment_id = e.id WHERE (?1 = '' OR e.id = ?1) AND e.id NOT IN (SELECT experiment_id "   \
+  "FROM doctor_live) AND r.stop_reason IN ('length', 'duplicate') AND (SELECT count(*) FROM invocations i "      \
+  "WHERE i.run_id = r.id AND i.type = m.output_type) >= 2 AND NOT EXISTS (SELECT 1 FROM persistence_diagrams d " \
+  "WHERE d.run_id = r.id AND d.embedding_model = cfg.value)"
+
+#define BAD_EMBEDDING_MODALITY_WHERE                                                                        \
+  "x.id IN (SELECT x.id FROM embeddings x JOIN invocations i ON i.id = x.invocation_id JOIN doctor_models m " \
+  "ON m.name = x.embedding_model WHERE (m.embedding = 0 OR m.output_type != i.type))"
+#define BAD_EMBEDDING_LENGTH_WHERE                                                                             \
+  "(length(x.vector) = 0 OR length(x.vector) % 4 != 0 OR length(x.vector) != 4 * coalesce((SELECT m.dim FROM " \
+  "doctor_models m WHERE m.name = x.embedding_model AND m.embedding = 1), length(x.vector) / 4))"
+
+#define DIAGRAM_NOT_IN_CONFIG_WHERE                                                                              \
+  "NOT EXISTS (SELECT 1 FROM runs r JOIN experiments e ON e.id = r.experiment_id JOIN json_each(e.embedding_models) " \
+  "cfg WHERE r.id = d.run_id AND cfg.value = d.embedding_model) AND d.run_id IN (SELECT id FROM runs)"
+
+struct CheckDef {
+  const char* name;
+  const char* description;
+  bool fixable;
+  bool global;
+  const char* count_sql;
+  const char* examples_sql;  // one text column per example, LIMIT ?2
+};
+
+const std::vector<CheckDef>& Checks() {
+  static const std::vector<CheckDef> kChecks = {
+      {"integrity_check", "SQLite PRAGMA integrity_check reports damage", false, true, nullptr, nullptr},
+      {"foreign_key_check", "SQLite PRAGMA foreign_key_check: rows referring to a missing row", true, true, nullptr,
+       nullptr},
+      {"orphan_runs", "runs whose experiment is missing", true, true,
+       "SELECT count(*) FROM runs WHERE experiment_id NOT IN (SELECT id FROM experiments)",
+       "SELECT id || ' (experiment ' || experiment_id || ')' FROM runs WHERE experiment_id NOT IN (SELECT id FROM "
+       "experiments) LIMIT ?2"},
+      {"orphan_invocations", "invocations whose run is missing", true, true,
+       "SELECT count(*) FROM invocations WHERE run_id NOT IN (SELECT id FROM runs)",
+       "SELECT id || ' (run ' || run_id || ')' FROM invocations WHERE run_id NOT IN (SELECT id FROM runs) LIMIT ?2"},
+      {"orphan_embeddings", "embeddings whose invocation is missing", true, true,
+       "SELECT count(*) FROM embeddings WHERE invocation_id NOT IN (SELECT id FROM invocations)",
+       "SELECT id || ' (invocation ' || invocation_id || ')' FROM embeddings WHERE invocation_id NOT IN (SELECT id "
+       "FROM invocations) LIMIT ?2"},
+      {"orphan_diagrams", "persistence diagrams whose run is missing", true, true,
+       "SELECT count(*) FROM persistence_diagrams WHERE run_id NOT IN (SELECT id FROM runs)",
+       "SELECT id || ' (run ' || run_id || ')' FROM persistence_diagrams WHERE run_id NOT IN (SELECT id FROM runs) "
+       "LIMIT ?2"},
+      {"orphan_clustering_results", "clustering results whose experiment is missing", true, true,
+       "SELECT count(*) FROM clustering_results WHERE experiment_id IS NOT NULL AND experiment_id NOT IN (SELECT id "
+       "FROM experiments)",
+       "SELECT id || ' (experiment ' || experiment_id || ')' FROM clustering_results WHERE experiment_id IS NOT "
+       "NULL AND experiment_id NOT IN (SELECT id FROM experiments) LIMIT ?2"},
+      {"orphan_cluster_assignments", "cluster assignments whose clustering result is missing", true, true,
+       "SELECT count(*) FROM embedding_clusters WHERE clustering_result_id NOT IN (SELECT id FROM clustering_results)",
+       "SELECT id || ' (clustering result ' || clustering_result_id || ')' FROM embedding_clusters WHERE "
+       "clustering_result_id NOT IN (SELECT id FROM clustering_results) LIMIT ?2"},
+      {"cluster_assignment_missing_embedding", "cluster assignments that point at a missing embedding (or medoid)",
+       true, true,
+       "SELECT count(*) FROM embedding_clusters WHERE embedding_id NOT IN (SELECT id FROM embeddings) OR "
+       "(medoid_embedding_id IS NOT NULL AND medoid_embedding_id NOT IN (SELECT id FROM embeddings))",
+       "SELECT id || ' (embedding ' || embedding_id || ', medoid ' || coalesce(medoid_embedding_id, 'none') || ')' "
+       "FROM embedding_clusters WHERE embedding_id NOT IN (SELECT id FROM embeddings) OR (medoid_embedding_id IS NOT "
+       "NULL AND medoid_embedding_id NOT IN (SELECT id FROM embeddings)) LIMIT ?2"},
+      {"run_not_stopped", "runs without a stop reason and no live writer (interrupted)", true, false,
+       "SELECT count(*) FROM runs WHERE stop_reason IS NULL AND (?1 = '' OR experiment_id = ?1) AND experiment_id "
+       "NOT IN (SELECT experiment_id FROM doctor_live)",
+       "SELECT id || ' (experiment ' || experiment_id || ' run ' || run_number || ')' FROM runs WHERE stop_reason IS "
+       "NULL AND (?1 = '' OR experiment_id = ?1) AND experiment_id NOT IN (SELECT experiment_id FROM doctor_live) "
+       "ORDER BY experiment_id, run_number LIMIT ?2"},
+      {"sequence_gap", "runs whose sequence numbers are not 0, 1, 2, … without gaps", true, false,
+       "SELECT count(*) FROM (" GAP_RUNS_SQL ")",
+       "SELECT run_id || ' (first missing step ' || seq || ')' FROM (" BAD_STEPS_SQL ") WHERE why = 'gap' LIMIT ?2"},
+      {"broken_input_chain", "invocations whose input_invocation_id is not the run's previous step", true, false,
+       "SELECT count(*) FROM (" BROKEN_CHAIN_SQL ")",
+       "SELECT run_id || ' step ' || sequence_number FROM (" BROKEN_CHAIN_SQL ") LIMIT ?2"},
+      {"null_output", "invocations without their output", true, false, "SELECT count(*) FROM (" NULL_OUTPUT_SQL ")",
+       "SELECT run_id || ' step ' || sequence_number FROM (" NULL_OUTPUT_SQL ") LIMIT ?2"},
+      {"undecodable_image", "image outputs that are not a whole WEBP or JPEG", true, false,
+       "SELECT count(*) FROM (" BAD_IMAGE_SQL ")",
+       "SELECT run_id || ' step ' || sequence_number FROM (" BAD_IMAGE_SQL ") LIMIT ?2"},
+      {"output_type_mismatch", "invocations whose output type is not their model's", true, false,
+       "SELECT count(*) FROM (" TYPE_MISMATCH_SQL ")",
+       "SELECT i.run_id || ' step ' || i.sequence_number || ' (' || i.model || ' gave ' || i.type || ')' FROM "
+       "invocations i JOIN doctor_models m ON m.name = i.model WHERE " IN_SCOPE_RUN("i.run_id") " AND (m.embedding "
+       "= 1 OR m.output_type != i.type) LIMIT ?2"},
+      {"embedding_missing", "outputs without the vector of an embedding model of their experiment", true, false,
+       "SELECT count(*) FROM (" MISSING_EMBEDDINGS_SQL ")",
+       "SELECT 'invocation ' || invocation_id || ' under ' || model FROM (" MISSING_EMBEDDINGS_SQL ") LIMIT ?2"},
+      {"embedding_wrong_modality", "embeddings of an output the model does not embed (text vs image)", true, false,
+       "SELECT count(*) FROM embeddings x WHERE " IN_SCOPE_INVOCATION("x.invocation_id") " AND "
+       BAD_EMBEDDING_MODALITY_WHERE,
+       "SELECT x.id || ' (' || x.embedding_model || ')' FROM embeddings x WHERE " IN_SCOPE_INVOCATION(
+           "x.invocation_id") " AND " BAD_EMBEDDING_MODALITY_WHERE " LIMIT ?2"},
+      {"embedding_wrong_length", "embeddings whose vector length is not the model's dimension", true, false,
+       "SELECT count(*) FROM embeddings x WHERE " IN_SCOPE_INVOCATION("x.invocation_id") " AND "
+       BAD_EMBEDDING_LENGTH_WHERE,
+       "SELECT x.id || ' (' || x.embedding_model || ', ' || length(x.vector) || ' bytes)' FROM embeddings x WHERE "
+       IN_SCOPE_INVOCATION("x.invocation_id") " AND " BAD_EMBEDDING_LENGTH_WHERE " LIMIT ?2"},
+      {"embedding_non_finite", "embeddings with a NaN or infinite value", true, false,
+       "SELECT count(*) FROM embeddings x WHERE " IN_SCOPE_INVOCATION("x.invocation_id") " AND "
+       "panic_nonfinite_f32(x.vector)",
+       "SELECT x.id || ' (' || x.embedding_model || ')' FROM embeddings x WHERE " IN_SCOPE_INVOCATION(
+           "x.invocation_id") " AND panic_nonfinite_f32(x.vector) LIMIT ?2"},
+      {"diagram_missing", "finished runs without the diagram of an embedding model of their experiment", true, false,
+       "SELECT count(*) FROM (" MISSING_DIAGRAMS_SQL ")",
+       "SELECT 'run ' || run_id || ' under ' || model FROM (" MISSING_DIAGRAMS_SQL ") LIMIT ?2"},
+      {"diagram_failed", "diagrams whose computation failed (no data)", true, false,
+       "SELECT count(*) FROM persistence_diagrams d WHERE " IN_SCOPE_RUN("d.run_id") " AND d.diagram_data IS NULL",
+       "SELECT d.id || ' (run ' || d.run_id || ' under ' || d.embedding_model || ': ' || coalesce(d.error, 'no "
+       "error recorded') || ')' FROM persistence_diagrams d WHERE " IN_SCOPE_RUN("d.run_id") " AND d.diagram_data "
+       "IS NULL LIMIT ?2"},
+      {"diagram_undecodable", "diagrams whose NPZ data does not decode", true, false,
+       "SELECT count(*) FROM persistence_diagrams d WHERE " IN_SCOPE_RUN("d.run_id") " AND d.diagram_data IS NOT "
+       "NULL AND NOT panic_diagram_decodes(d.diagram_data)",
+       "SELECT d.id || ' (run ' || d.run_id || ' under ' || d.embedding_model || ')' FROM persistence_diagrams d "
+       "WHERE " IN_SCOPE_RUN("d.run_id") " AND d.diagram_data IS NOT NULL AND NOT "
+       "panic_diagram_decodes(d.diagram_data) LIMIT ?2"},
+      {"diagram_model_not_in_config", "diagrams under an embedding model that is not in the experiment's config",
+       true, false,
+       "SELECT count(*) FROM persistence_diagrams d WHERE " IN_SCOPE_RUN("d.run_id") " AND "
+       DIAGRAM_NOT_IN_CONFIG_WHERE,
+       "SELECT d.id || ' (run ' || d.run_id || ' under ' || d.embedding_model || ')' FROM persistence_diagrams d "
+       "WHERE " IN_SCOPE_RUN("d.run_id") " AND " DIAGRAM_NOT_IN_CONFIG_WHERE " LIMIT ?2"},
+      {"completed_but_unfinished", "experiments with completed_at set and a run not finished", true, false,
+       "SELECT count(*) FROM experiments e WHERE (?1 = '' OR e.id = ?1) AND e.completed_at IS NOT NULL AND EXISTS "
+       "(SELECT 1 FROM runs r WHERE r.experiment_id = e.id AND (r.stop_reason IS NULL OR r.stop_reason = 'failed'))",
+       "SELECT e.id FROM experiments e WHERE (?1 = '' OR e.id = ?1) AND e.completed_at IS NOT NULL AND EXISTS "
+       "(SELECT 1 FROM runs r WHERE r.experiment_id = e.id AND (r.stop_reason IS NULL OR r.stop_reason = 'failed')) "
+       "LIMIT ?2"},
+  };
+  return kChecks;
+}
+
+// panic_nonfinite_f32(blob): 1 when the raw little-endian float32 vector holds a NaN or an
+// infinity. A float is non-finite exactly when its 8 exponent bits are all ones, so the
+// bytes are tested without conversion (and without alignment assumptions).
+void NonFiniteF32(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const auto* p = static_cast<const unsigned char*>(sqlite3_value_blob(argv[0]));
+  const int n = sqlite3_value_bytes(argv[0]);
+  int bad = 0;
+  for (int i = 0; p != nullptr && i + 3 < n && !bad; i += 4) {
+    // little endian: byte 3 holds the sign and 7 exponent bits, byte 2's top bit the 8th
+    bad = (p[i + 3] & 0x7F) == 0x7F && (p[i + 2] & 0x80) == 0x80;
+  }
+  sqlite3_result_int(ctx, bad);
+}
+
+void ImageWhole(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const void* p = sqlite3_value_blob(argv[0]);
+  const int n = sqlite3_value_bytes(argv[0]);
+  sqlite3_result_int(ctx, p != nullptr && ImageLooksWhole(p, static_cast<size_t>(n)) ? 1 : 0);
+}
+
+void DiagramDecodes(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const char* p = static_cast<const char*>(sqlite3_value_blob(argv[0]));
+  const int n = sqlite3_value_bytes(argv[0]);
+  sqlite3_result_int(ctx, p != nullptr && DecodeDiagramNpz(std::string_view(p, static_cast<size_t>(n))).ok() ? 1 : 0);
+}
+
+Result<int64_t> Scalar(SqliteDb& db, const std::string& sql, const std::string& experiment_id) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(sql));
+  q->Bind(1, experiment_id);
+  return q->ScalarInt();
+}
+
+Status RunExamples(SqliteDb& db, const char* sql, const std::string& experiment_id, Finding* f) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(sql));
+  q->Bind(1, experiment_id);
+  q->Bind(2, kExamples);
+  return q->ForEachRow([&](const Statement& row) {
+    f->examples.push_back(row.Text(0));
+    return Status::Ok();
+  });
+}
+
+// PRAGMA checks: every row is one problem (integrity_check says a single 'ok' when clean).
+Status RunPragma(SqliteDb& db, const std::string& check, Finding* f) {
+  const bool integrity = check == "integrity_check";
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(integrity ? "PRAGMA integrity_check" : "PRAGMA foreign_key_check"));
+  return q->ForEachRow([&](const Statement& row) {
+    std::string text;
+    if (integrity) {
+      text = row.Text(0);
+      if (text == "ok") return Status::Ok();
+    } else {
+      text = row.Text(0) + " rowid " + row.Text(1) + " refers to a missing row of " + row.Text(2);
+    }
+    ++f->count;
+    if (f->examples.size() < static_cast<size_t>(kExamples)) f->examples.push_back(text);
+    return Status::Ok();
+  });
+}
+
+Result<int64_t> ExecCounting(SqliteDb& db, const std::string& sql, const std::string& experiment_id) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(sql));
+  q->Bind(1, experiment_id);
+  PANIC_RETURN_IF_ERROR(q->Run());
+  return db.Changes();
+}
+
+}  // namespace
+
+bool ImageLooksWhole(const void* data, size_t size) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  if (size >= 12 && std::memcmp(p, "RIFF", 4) == 0 && std::memcmp(p + 8, "WEBP", 4) == 0) {
+    // RIFF size = bytes after the 8-byte header (a chunk may be padded by one byte).
+    const uint64_t riff = uint64_t{p[4]} | uint64_t{p[5]} << 8 | uint64_t{p[6]} << 16 | uint64_t{p[7]} << 24;
+    if (riff + 8 != size && riff + 9 != size) return false;
+    int w = 0, h = 0;
+    return WebPGetInfo(p, size, &w, &h) != 0 && w > 0 && h > 0;
+  }
+  if (size >= 4 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF) {
+    return p[size - 2] == 0xFF && p[size - 1] == 0xD9;
+  }
+  return false;
+}
+
+static Status FillTempTables(SqliteDb& db, const std::vector<ModelRow>& models,
+                             const std::vector<std::string>& live_experiments);
+
+Status Prepare(SqliteDb& db, const std::vector<ModelRow>& models, const std::vector<std::string>& live_experiments) {
+  const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
+  struct Fn {
+    const char* name;
+    void (*fn)(sqlite3_context*, int, sqlite3_value**);
+  };
+  for (const Fn& f : {Fn{"panic_nonfinite_f32", NonFiniteF32}, Fn{"panic_image_whole", ImageWhole},
+                      Fn{"panic_diagram_decodes", DiagramDecodes}}) {
+    if (sqlite3_create_function_v2(db.raw(), f.name, 1, flags, nullptr, f.fn, nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return db.Error(std::string("registering ") + f.name);
+    }
+  }
+  // A reader's connection has query_only on, which also refuses temporary tables; its
+  // file is open read-only (mode=ro) as well, so lifting query_only while the temporary
+  // tables are filled cannot write the file.
+  PANIC_ASSIGN_OR_RETURN(Statement * qo, db.Prepare("PRAGMA query_only"));
+  PANIC_ASSIGN_OR_RETURN(int64_t query_only, qo->ScalarInt());
+  PANIC_RETURN_IF_ERROR(db.Exec("PRAGMA query_only = 0"));
+  Status filled = FillTempTables(db, models, live_experiments);
+  Status restored = db.Exec(query_only ? "PRAGMA query_only = 1" : "PRAGMA query_only = 0");
+  PANIC_RETURN_IF_ERROR(filled);
+  return restored;
+}
+
+static Status FillTempTables(SqliteDb& db, const std::vector<ModelRow>& models,
+                             const std::vector<std::string>& live_experiments) {
+  PANIC_RETURN_IF_ERROR(db.Exec(
+      "CREATE TEMP TABLE IF NOT EXISTS doctor_models (name TEXT PRIMARY KEY, embedding INTEGER NOT NULL, "
+      "output_type TEXT NOT NULL, dim INTEGER NOT NULL);"
+      "CREATE TEMP TABLE IF NOT EXISTS doctor_live (experiment_id TEXT PRIMARY KEY);"
+      "DELETE FROM temp.doctor_models; DELETE FROM temp.doctor_live;"));
+  PANIC_ASSIGN_OR_RETURN(Statement * m, db.Prepare("INSERT OR REPLACE INTO temp.doctor_models VALUES (?, ?, ?, ?)"));
+  for (const ModelRow& row : models) {
+    m->Bind(1, row.name).Bind(2, row.embedding ? 1 : 0).Bind(3, row.output_type).Bind(4, row.dim);
+    PANIC_RETURN_IF_ERROR(m->Run());
+  }
+  PANIC_ASSIGN_OR_RETURN(Statement * l, db.Prepare("INSERT OR IGNORE INTO temp.doctor_live VALUES (?)"));
+  for (const std::string& id : live_experiments) {
+    l->Bind(1, id);
+    PANIC_RETURN_IF_ERROR(l->Run());
+  }
+  return Status::Ok();
+}
+
+const std::vector<std::string>& CheckNames() {
+  static const std::vector<std::string> kNames = [] {
+    std::vector<std::string> names;
+    for (const CheckDef& c : Checks()) names.emplace_back(c.name);
+    return names;
+  }();
+  return kNames;
+}
+
+Result<Finding> RunCheck(SqliteDb& db, const std::string& check, const std::string& experiment_id) {
+  for (const CheckDef& c : Checks()) {
+    if (check != c.name) continue;
+    Finding f{c.name, c.description, c.fixable, c.global, 0, {}};
+    if (c.count_sql == nullptr) {
+      PANIC_RETURN_IF_ERROR(RunPragma(db, check, &f).WithContext("check " + check));
+      return f;
+    }
+    const std::string scope = c.global ? std::string() : experiment_id;
+    PANIC_ASSIGN_OR_RETURN(f.count, Scalar(db, c.count_sql, scope));
+    if (f.count > 0) PANIC_RETURN_IF_ERROR(RunExamples(db, c.examples_sql, scope, &f).WithContext("check " + check));
+    return f;
+  }
+  return Status::InvalidArgument("unknown doctor check '" + check + "'");
+}
+
+Result<int64_t> DeleteOrphans(SqliteDb& db) {
+  // Parents first: each statement also removes what the previous ones orphaned (the
+  // foreign keys' cascades remove the rest of a deleted row's subtree).
+  static const char* kDeletes[] = {
+      "DELETE FROM runs WHERE experiment_id NOT IN (SELECT id FROM experiments)",
+      "DELETE FROM invocations WHERE run_id NOT IN (SELECT id FROM runs)",
+      "DELETE FROM embeddings WHERE invocation_id NOT IN (SELECT id FROM invocations)",
+      "DELETE FROM persistence_diagrams WHERE run_id NOT IN (SELECT id FROM runs)",
+      "DELETE FROM clustering_results WHERE experiment_id IS NOT NULL AND experiment_id NOT IN (SELECT id FROM "
+      "experiments)",
+      "DELETE FROM embedding_clusters WHERE clustering_result_id NOT IN (SELECT id FROM clustering_results) OR "
+      "embedding_id NOT IN (SELECT id FROM embeddings) OR (medoid_embedding_id IS NOT NULL AND medoid_embedding_id "
+      "NOT IN (SELECT id FROM embeddings))",
+      "DELETE FROM writer_leases WHERE experiment_id NOT IN (SELECT id FROM experiments)",
+  };
+  int64_t total = 0;
+  for (const char* sql : kDeletes) {
+    PANIC_ASSIGN_OR_RETURN(int64_t n, ExecCounting(db, sql, ""));
+    total += n;
+  }
+  return total;
+}
+
+Result<int64_t> ClearFalseCompletion(SqliteDb& db, const std::string& experiment_id) {
+  return ExecCounting(db,
+                      "UPDATE experiments SET completed_at = NULL WHERE (?1 = '' OR id = ?1) AND completed_at IS NOT "
+                      "NULL AND EXISTS (SELECT 1 FROM runs r WHERE r.experiment_id = experiments.id AND "
+                      "(r.stop_reason IS NULL OR r.stop_reason = 'failed'))",
+                      experiment_id);
+}
+
+Result<int64_t> TruncateDamagedRuns(SqliteDb& db, const std::string& experiment_id) {
+  PANIC_RETURN_IF_ERROR(db.Exec("DROP TABLE IF EXISTS temp.doctor_cut"));
+  PANIC_ASSIGN_OR_RETURN(Statement * cut, db.Prepare("CREATE TEMP TABLE doctor_cut AS SELECT run_id, min(seq) AS "
+                                                     "first_bad FROM (" BAD_STEPS_SQL ") GROUP BY run_id"));
+  cut->Bind(1, experiment_id);
+  PANIC_RETURN_IF_ERROR(cut->Run());
+  PANIC_ASSIGN_OR_RETURN(int64_t runs, Scalar(db, "SELECT count(*) FROM temp.doctor_cut", ""));
+  // Diagrams were computed from the damaged trajectory. The steps at and after the cut go in
+  // one statement, so their input chain is deleted with them; their embeddings (and those
+  // embeddings' cluster assignments) go through the foreign keys' cascades.
+  PANIC_RETURN_IF_ERROR(db.Exec(
+      "DELETE FROM persistence_diagrams WHERE run_id IN (SELECT run_id FROM temp.doctor_cut);"
+      "DELETE FROM invocations WHERE rowid IN (SELECT i.rowid FROM invocations i JOIN temp.doctor_cut c ON "
+      "c.run_id = i.run_id AND i.sequence_number >= c.first_bad);"
+      "UPDATE runs SET stop_reason = NULL, loop_length = NULL, error = NULL, completed_at = NULL WHERE id IN "
+      "(SELECT run_id FROM temp.doctor_cut);"
+      "UPDATE experiments SET completed_at = NULL WHERE id IN (SELECT r.experiment_id FROM runs r JOIN "
+      "temp.doctor_cut c ON c.run_id = r.id);"
+      "DROP TABLE temp.doctor_cut;"));
+  return runs;
+}
+
+Result<int64_t> DeleteBadEmbeddings(SqliteDb& db, const std::string& experiment_id) {
+  return ExecCounting(db,
+                      "DELETE FROM embeddings WHERE id IN (SELECT x.id FROM embeddings x WHERE " IN_SCOPE_INVOCATION(
+                          "x.invocation_id") " AND (" BAD_EMBEDDING_MODALITY_WHERE " OR " BAD_EMBEDDING_LENGTH_WHERE
+                                             " OR panic_nonfinite_f32(x.vector)))",
+                      experiment_id);
+}
+
+Result<int64_t> DeleteBadDiagrams(SqliteDb& db, const std::string& experiment_id) {
+  return ExecCounting(db,
+                      "DELETE FROM persistence_diagrams WHERE id IN (SELECT d.id FROM persistence_diagrams d WHERE "
+                      IN_SCOPE_RUN("d.run_id") " AND (d.diagram_data IS NULL OR NOT "
+                      "panic_diagram_decodes(d.diagram_data) OR (" DIAGRAM_NOT_IN_CONFIG_WHERE ")))",
+                      experiment_id);
+}
+
+Result<std::vector<std::string>> ExperimentsToResume(SqliteDb& db, const std::string& experiment_id) {
+  PANIC_ASSIGN_OR_RETURN(
+      Statement * q,
+      db.Prepare("SELECT id FROM experiments e WHERE (?1 = '' OR e.id = ?1) AND e.id NOT IN (SELECT experiment_id "
+                 "FROM doctor_live) AND (e.completed_at IS NULL OR EXISTS (SELECT 1 FROM runs r WHERE r.experiment_id "
+                 "= e.id AND (r.stop_reason IS NULL OR r.stop_reason = 'failed'))) "
+                 "UNION SELECT experiment_id FROM (" MISSING_EMBEDDINGS_SQL ") "
+                 "UNION SELECT experiment_id FROM (" MISSING_DIAGRAMS_SQL ")"));
+  q->Bind(1, experiment_id);
+  std::vector<std::string> ids;
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) {
+    ids.push_back(row.Text(0));
+    return Status::Ok();
+  }));
+  return ids;
+}
+
+Result<std::vector<std::string>> ExperimentIds(SqliteDb& db) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare("SELECT id FROM experiments ORDER BY id"));
+  std::vector<std::string> ids;
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) {
+    ids.push_back(row.Text(0));
+    return Status::Ok();
+  }));
+  return ids;
+}
+
+}  // namespace panic::store::integrity

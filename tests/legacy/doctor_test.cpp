@@ -1,0 +1,277 @@
+// `panic-tda doctor`: each kind of damage, injected into a healthy database made by a small
+// dummy-model experiment, is found; each fixable one is repaired, the re-check is clean, and
+// the repaired database holds what the healthy one held (the dummy models are
+// deterministic for a seeded run, so the recomputed steps equal the originals).
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "support/test_support.h"
+
+namespace panic {
+namespace {
+
+using testing::RunCli;
+using testing::RunShell;
+using testing::ShellQuote;
+using testing::TempDir;
+
+// Rows of the first experiment's runs in one text, for comparing databases.
+std::string Content(const std::string& db) {
+  auto r = RunShell("sqlite3 " + ShellQuote(db) +
+                    " \"SELECT r.run_number, r.stop_reason, i.sequence_number, i.model, i.type, "
+                    "coalesce(i.output_text, ''), hex(i.output_image) FROM runs r JOIN invocations i ON i.run_id = r.id "
+                    "ORDER BY 1, 3; SELECT r.run_number, i.sequence_number, e.embedding_model, hex(e.vector) FROM "
+                    "embeddings e JOIN invocations i ON i.id = e.invocation_id JOIN runs r ON r.id = i.run_id ORDER BY "
+                    "1, 2, 3; SELECT r.run_number, d.embedding_model, hex(d.diagram_data) FROM persistence_diagrams d "
+                    "JOIN runs r ON r.id = d.run_id ORDER BY 1, 2; SELECT count(*), count(completed_at) FROM "
+                    "experiments;\"");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return r.out;
+}
+
+std::string Sql(const std::string& db, const std::string& sql) {
+  auto r = RunShell("sqlite3 " + ShellQuote(db) + " " + ShellQuote(sql));
+  EXPECT_EQ(r.exit_code, 0) << sql << "\n" << r.err;
+  return r.out;
+}
+
+nlohmann::json Doctor(const std::string& db, const std::vector<std::string>& extra, int* exit_code) {
+  std::vector<std::string> args = {"--db", db, "doctor", "--format", "json", "--threads", "2"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto r = RunCli(args);
+  *exit_code = r.exit_code;
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
+  return j;
+}
+
+int64_t Count(const nlohmann::json& findings, const std::string& check) {
+  for (const auto& f : findings) {
+    if (f["check"] == check) return f["count"].get<int64_t>();
+  }
+  ADD_FAILURE() << "no check " << check;
+  return -1;
+}
+
+class DoctorTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = std::make_unique<TempDir>();
+    testing::WriteFile(dir_->File("cfg.json"),
+                       R"({"networks": [["DummyT2I", "DummyI2T"]], "seeds": [42], "prompts": ["a red apple", )"
+                       R"("a penguin", "a city"], "embedding_models": ["DummyText", "DummyVision"], "max_length": 10})");
+    auto r = RunCli({"--db", Healthy(), "experiment", "run", dir_->File("cfg.json"), "--threads", "2"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  static void TearDownTestSuite() { dir_.reset(); }
+  static std::string Healthy() { return dir_->File("healthy.db"); }
+
+  // A copy of the healthy database (after a checkpoint, so the file holds everything).
+  std::string Copy() {
+    Sql(Healthy(), "PRAGMA wal_checkpoint(TRUNCATE);");
+    std::string path = local_.File("damaged.db");
+    std::filesystem::copy_file(Healthy(), path, std::filesystem::copy_options::overwrite_existing);
+    return path;
+  }
+
+  // Injects the damage (with foreign keys off, as a manual edit or an old importer
+  // would), checks that the doctor finds it, repairs it and leaves it clean.
+  void FindAndFix(const std::string& damage, const std::string& check, bool same_content = true) {
+    const std::string db = Copy();
+    const std::string before = Content(db);
+    Sql(db, "PRAGMA foreign_keys = OFF; " + damage);
+    int rc = -1;
+    nlohmann::json found = Doctor(db, {}, &rc);
+    EXPECT_EQ(rc, 1);
+    EXPECT_GT(Count(found["findings"], check), 0) << found.dump(1);
+    EXPECT_FALSE(found["clean"].get<bool>());
+    EXPECT_TRUE(found["remaining"].is_null());
+    // Read-only without --fix: the same damage is still there.
+    nlohmann::json again = Doctor(db, {}, &rc);
+    EXPECT_EQ(Count(again["findings"], check), Count(found["findings"], check));
+
+    nlohmann::json fixed = Doctor(db, {"--fix"}, &rc);
+    EXPECT_EQ(rc, 0) << fixed.dump(1);
+    EXPECT_TRUE(fixed["clean"].get<bool>());
+    EXPECT_EQ(Count(fixed["remaining"], check), 0);
+    nlohmann::json recheck = Doctor(db, {}, &rc);
+    EXPECT_EQ(rc, 0) << recheck.dump(1);
+    if (same_content) {
+      EXPECT_EQ(Content(db), before);
+    }
+  }
+
+  static std::unique_ptr<TempDir> dir_;
+  TempDir local_;
+};
+std::unique_ptr<TempDir> DoctorTest::dir_;
+
+#define RUN0 "(SELECT id FROM runs WHERE run_number = 0)"
+#define RUN1 "(SELECT id FROM runs WHERE run_number = 1)"
+
+TEST_F(DoctorTest, HealthyDatabaseIsCleanAndExitsZero) {
+  int rc = -1;
+  nlohmann::json j = Doctor(Healthy(), {}, &rc);
+  EXPECT_EQ(rc, 0) << j.dump(1);
+  EXPECT_TRUE(j["clean"].get<bool>());
+  EXPECT_EQ(j["issues"], 0);
+  EXPECT_EQ(j["findings"].size(), 24u);
+  auto text = RunCli({"--db", Healthy(), "doctor"});
+  EXPECT_EQ(text.exit_code, 0);
+  EXPECT_NE(text.out.find("no issues"), std::string::npos) << text.out;
+}
+
+TEST_F(DoctorTest, InterruptedRunIsResumed) {
+  FindAndFix("UPDATE runs SET stop_reason = NULL, completed_at = NULL WHERE run_number = 0; "
+             "DELETE FROM invocations WHERE run_id = " RUN0 " AND sequence_number >= 6;",
+             "run_not_stopped");
+}
+
+TEST_F(DoctorTest, SequenceGapIsTruncatedAndRecomputed) {
+  FindAndFix("DELETE FROM invocations WHERE run_id = " RUN0 " AND sequence_number = 5;", "sequence_gap");
+}
+
+TEST_F(DoctorTest, BrokenInputChainIsTruncated) {
+  FindAndFix("UPDATE invocations SET input_invocation_id = (SELECT id FROM invocations WHERE run_id = " RUN0
+             " AND sequence_number = 1) WHERE run_id = " RUN0 " AND sequence_number = 4;",
+             "broken_input_chain");
+}
+
+TEST_F(DoctorTest, NullOutputIsTruncated) {
+  FindAndFix("UPDATE invocations SET output_text = NULL WHERE run_id = " RUN1 " AND type = 'text' AND "
+             "sequence_number = 3;",
+             "null_output");
+}
+
+TEST_F(DoctorTest, TruncatedImageIsFound) {
+  FindAndFix("UPDATE invocations SET output_image = substr(output_image, 1, length(output_image) / 2) WHERE run_id = " RUN1
+             " AND sequence_number = 2;",
+             "undecodable_image");
+}
+
+TEST_F(DoctorTest, OutputTypeMismatchIsTruncated) {
+  FindAndFix("UPDATE invocations SET model = 'DummyI2T' WHERE run_id = " RUN0 " AND sequence_number = 0;",
+             "output_type_mismatch");
+}
+
+TEST_F(DoctorTest, MissingEmbeddingIsComputed) {
+  FindAndFix("DELETE FROM embeddings WHERE rowid = (SELECT min(rowid) FROM embeddings);", "embedding_missing");
+}
+
+TEST_F(DoctorTest, EmbeddingOfWrongModalityIsReplaced) {
+  FindAndFix("UPDATE embeddings SET embedding_model = 'DummyVision' WHERE rowid = (SELECT min(e.rowid) FROM embeddings "
+             "e JOIN invocations i ON i.id = e.invocation_id WHERE i.type = 'text');",
+             "embedding_wrong_modality");
+}
+
+TEST_F(DoctorTest, EmbeddingOfWrongLengthIsRecomputed) {
+  FindAndFix("UPDATE embeddings SET vector = substr(vector, 1, 8) WHERE rowid = (SELECT max(rowid) FROM embeddings);",
+             "embedding_wrong_length");
+}
+
+TEST_F(DoctorTest, NonFiniteEmbeddingIsRecomputed) {
+  const std::string db = Copy();
+  // A NaN (0x7FC00000) in every place of one vector of the right length.
+  const int64_t bytes = std::stoll(Sql(db, "SELECT length(vector) FROM embeddings WHERE rowid = 1;"));
+  std::string hex;
+  for (int64_t i = 0; i < bytes / 4; ++i) hex += "0000C07F";
+  FindAndFix("UPDATE embeddings SET vector = X'" + hex + "' WHERE rowid = 1;", "embedding_non_finite");
+}
+
+TEST_F(DoctorTest, MissingDiagramIsComputed) {
+  FindAndFix("DELETE FROM persistence_diagrams WHERE rowid = (SELECT min(rowid) FROM persistence_diagrams);",
+             "diagram_missing");
+}
+
+TEST_F(DoctorTest, FailedDiagramIsRecomputed) {
+  FindAndFix("UPDATE persistence_diagrams SET diagram_data = NULL, error = 'out of memory' WHERE rowid = (SELECT "
+             "min(rowid) FROM persistence_diagrams);",
+             "diagram_failed");
+}
+
+TEST_F(DoctorTest, UndecodableDiagramIsRecomputed) {
+  FindAndFix("UPDATE persistence_diagrams SET diagram_data = X'504B0304DEADBEEF' WHERE rowid = (SELECT max(rowid) FROM "
+             "persistence_diagrams);",
+             "diagram_undecodable");
+}
+
+TEST_F(DoctorTest, DiagramOfModelNotInConfigIsDeleted) {
+  FindAndFix("UPDATE persistence_diagrams SET embedding_model = 'DummyText2' WHERE rowid = (SELECT min(rowid) FROM "
+             "persistence_diagrams);",
+             "diagram_model_not_in_config");
+}
+
+TEST_F(DoctorTest, OrphansAreDeleted) {
+  FindAndFix("INSERT INTO runs (id, experiment_id, run_number, network, seed, max_length, initial_prompt) VALUES "
+             "('orphan-run', 'no-such-experiment', 0, '[\"DummyT2I\"]', 1, 2, 'x');",
+             "orphan_runs");
+  FindAndFix("INSERT INTO invocations (id, run_id, sequence_number, model, type, seed, output_text, started_at, "
+             "completed_at) VALUES ('orphan-inv', 'no-such-run', 0, 'DummyI2T', 'text', 1, 'x', 't', 't');",
+             "orphan_invocations");
+  FindAndFix("INSERT INTO embeddings VALUES ('orphan-emb', 'no-such-invocation', 'DummyText', X'00000000', 't', 't');",
+             "orphan_embeddings");
+  FindAndFix("INSERT INTO persistence_diagrams (id, run_id, embedding_model, started_at, completed_at) VALUES "
+             "('orphan-dgm', 'no-such-run', 'DummyText', 't', 't');",
+             "orphan_diagrams");
+  FindAndFix("INSERT INTO clustering_results VALUES ('orphan-cr', 'no-such-experiment', 'DummyText', 'hdbscan', '{}', "
+             "'t', 't');",
+             "orphan_clustering_results");
+  FindAndFix("INSERT INTO embedding_clusters VALUES ('orphan-ec', (SELECT min(id) FROM embeddings), 'no-such-result', "
+             "0, NULL);",
+             "orphan_cluster_assignments");
+}
+
+TEST_F(DoctorTest, ClusterAssignmentToMissingEmbeddingIsDeleted) {
+  FindAndFix("INSERT INTO clustering_results VALUES ('cr', NULL, 'DummyText', 'hdbscan', '{}', 't', 't'); "
+             "INSERT INTO embedding_clusters VALUES ('ec', 'no-such-embedding', 'cr', 0, NULL);",
+             "cluster_assignment_missing_embedding");
+}
+
+TEST_F(DoctorTest, FalseCompletionIsCleared) {
+  FindAndFix("UPDATE runs SET stop_reason = 'failed', error = 'OOM' WHERE run_number = 2;", "completed_but_unfinished");
+}
+
+TEST_F(DoctorTest, ExperimentScopeLimitsTheRunChecks) {
+  const std::string db = Copy();
+  Sql(db, "DELETE FROM invocations WHERE run_id = " RUN0 " AND sequence_number = 5;");
+  const std::string id = Sql(db, "SELECT id FROM experiments;").substr(0, 36);
+  int rc = -1;
+  nlohmann::json j = Doctor(db, {"--experiment", id}, &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_EQ(j["experiment_id"], id);
+  EXPECT_EQ(Count(j["findings"], "sequence_gap"), 1);
+  auto missing = RunCli({"--db", db, "doctor", "--experiment", "ffffffff"});
+  EXPECT_EQ(missing.exit_code, 2) << missing.err;
+}
+
+TEST_F(DoctorTest, DamageSqliteCannotRepairRemainsAndExitsOne) {
+  const std::string db = Copy();
+  // An index whose definition no longer matches its content: integrity_check reports the
+  // rows missing from it.
+  Sql(db, "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = 'CREATE INDEX embeddings_by_model ON "
+          "embeddings(started_at)' WHERE name = 'embeddings_by_model';");
+  int rc = -1;
+  nlohmann::json j = Doctor(db, {}, &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_GT(Count(j["findings"], "integrity_check"), 0) << j.dump(1);
+  nlohmann::json fixed = Doctor(db, {"--fix"}, &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_GT(Count(fixed["remaining"], "integrity_check"), 0);
+}
+
+TEST_F(DoctorTest, RefusesMissingAndLegacyFiles) {
+  auto missing = RunCli({"--db", local_.File("none.db"), "doctor"});
+  EXPECT_EQ(missing.exit_code, 2) << missing.err;
+  const std::string legacy = local_.File("python.db");
+  Sql(legacy, "CREATE TABLE experimentconfig (id CHAR(32)); CREATE TABLE run (id CHAR(32)); CREATE TABLE invocation "
+              "(id CHAR(32)); CREATE TABLE embedding (id CHAR(32)); CREATE TABLE persistencediagram (id CHAR(32));");
+  auto r = RunCli({"--db", legacy, "doctor"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+}
+
+}  // namespace
+}  // namespace panic
