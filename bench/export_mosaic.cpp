@@ -91,7 +91,7 @@ std::string Build(store::Database& db, int prompts, int seeds, int steps, int im
   if (vector_dim > 0) {
     std::normal_distribution<float> noise(0, 0.2f);
     for (const auto& r : runs) {
-      auto steps_of = *db.Read([&](store::SqliteDb& c) { return store::invocations::ListForRun(c, r.id, false); });
+      auto steps_of = *store::invocations::ListForRun(db.connection(), r.id, false);
       std::vector<store::EmbeddingRecord> recs;
       std::vector<float> v(vector_dim, 1.0f);
       for (const auto& inv : steps_of) {

@@ -19,7 +19,7 @@
 #include "panic/engine/experiment_setup.h"
 #include "panic/engine/pipeline.h"
 #include "panic/models/registry.h"
-#include "panic/store/store.h"
+#include "panic/store/database.h"
 
 using namespace panic;
 
@@ -63,8 +63,8 @@ int main(int argc, char** argv) {
                      (loops == "on" ? "}" : ", \"loop_detection\": \"off\"}");
 
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
-  auto store = store::Store::Open(db, store::Store::Mode::kCreate,
-                                  sync == "full" ? store::Store::Durability::kFull : store::Store::Durability::kNormal);
+  auto store = store::Database::Open(db, store::OpenMode::kCreate,
+                                     sync == "full" ? store::Durability::kFull : store::Durability::kNormal);
   if (!store.ok()) {
     std::fprintf(stderr, "%s\n", store.status().ToString().c_str());
     return 1;

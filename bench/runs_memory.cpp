@@ -19,7 +19,8 @@
 #include "panic/engine/experiment_setup.h"
 #include "panic/engine/pipeline.h"
 #include "panic/models/registry.h"
-#include "panic/store/store.h"
+#include "panic/store/database.h"
+#include "panic/store/experiments_table.h"
 
 using namespace panic;
 
@@ -54,11 +55,11 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  const auto durability = sync == "full" ? store::Store::Durability::kFull : store::Store::Durability::kNormal;
+  const auto durability = sync == "full" ? store::Durability::kFull : store::Durability::kNormal;
   if (phase == "runs") {
-    auto store = store::Store::Open(db, store::Store::Mode::kExisting, durability);
+    auto store = store::Database::Open(db, store::OpenMode::kWrite, durability);
     if (!store.ok()) return 1;
-    auto id = (*store)->ResolveExperimentId("latest");
+    auto id = store::experiments::ResolveId((*store)->connection(), "latest");
     if (!id.ok()) return 1;
     engine::PipelineOptions options;
     options.stages = {"runs"};
@@ -82,7 +83,7 @@ int main(int argc, char** argv) {
   cfg.options_json = R"({"loop_detection": "off"})";
 
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
-  auto store = store::Store::Open(db, store::Store::Mode::kCreate, durability);
+  auto store = store::Database::Open(db, store::OpenMode::kCreate, durability);
   if (!store.ok()) {
     std::fprintf(stderr, "%s\n", store.status().ToString().c_str());
     return 1;

@@ -11,9 +11,14 @@
 #include "panic/engine/diagrams_stage.h"
 #include "panic/engine/experiment_setup.h"
 #include "panic/engine/experiment_summary.h"
+#include "panic/store/diagrams_table.h"
+#include "panic/store/embeddings_table.h"
+#include "panic/store/experiments_table.h"
+#include "panic/store/invocations_table.h"
 #include "panic/store/run_progress.h"
 #include "panic/models/dummy/dummy_embeddings.h"
 #include "panic/store/npz_codec.h"
+#include "panic/store/runs_table.h"
 #include "panic/tda/persistent_entropy.h"
 #include "support/test_support.h"
 
@@ -25,7 +30,7 @@ using panic::testing::TempDir;
 struct Pipeline {
   TempDir dir;
   std::string db = dir.File("p.db");
-  std::unique_ptr<store::Store> store = std::move(store::Store::Open(db, store::Store::Mode::kCreate)).value();
+  std::unique_ptr<store::Database> store = std::move(store::Database::Open(db, store::OpenMode::kCreate)).value();
   models::ModelRegistry& registry = models::ModelRegistry::Default();
 
   std::string Create(const std::string& json) {
@@ -84,9 +89,10 @@ TEST(PipelineTest, StoredVectorsEqualTheRecipes) {
   std::string id = p.Create(kConfig);
   p.Execute(id);
   int checked = 0;
-  for (const auto& run : std::move(p.store->ListRuns(id)).value()) {
-    auto invocations = std::move(p.store->ListInvocations(run.id, true)).value();
-    auto text_vectors = std::move(p.store->LoadRunVectors(run.id, "DummyText")).value();
+  for (const auto& run : std::move(store::runs::List(p.store->connection(), id)).value()) {
+    auto invocations = std::move(store::invocations::ListForRun(p.store->connection(), run.id, true)).value();
+    auto text_vectors =
+        std::move(store::embeddings::LoadRunVectors(p.store->connection(), run.id, "DummyText")).value();
     size_t t = 0;
     for (const auto& inv : invocations) {
       if (inv.type != store::OutputType::kText) continue;
@@ -104,7 +110,7 @@ TEST(PipelineTest, NumpyReadsVectorsAndDiagramsAsTheKernelComputesThem) {
   Pipeline p;
   std::string id = p.Create(kConfig);
   p.Execute(id);
-  auto run = std::move(p.store->ListRuns(id)).value()[0];
+  auto run = std::move(store::runs::List(p.store->connection(), id)).value()[0];
   // numpy: the DummyText recipe on each stored caption equals the stored blob.
   std::string script = R"(
 import sqlite3, sys, io, numpy as np
@@ -129,7 +135,7 @@ print(" ".join("%.9g" % x for x in z["entropy"]))
   ASSERT_EQ(py.exit_code, 0) << py.err;
 
   // The kernel on the same vectors, formatted the same way.
-  auto vectors = std::move(p.store->LoadRunVectors(run.id, "DummyText")).value();
+  auto vectors = std::move(store::embeddings::LoadRunVectors(p.store->connection(), run.id, "DummyText")).value();
   std::vector<float> points;
   for (const auto& v : vectors) points.insert(points.end(), v.begin(), v.end());
   auto diagram = tda::ComputeRips(points, vectors.size(), 768, RipsOptionsFor(ExperimentOptions{}));
@@ -194,23 +200,23 @@ TEST(PipelineTest, FailedDiagramIsRecordedAndRetried) {
   PipelineOptions runs_only;
   runs_only.stages = {"runs"};
   p.Execute(id, runs_only);
-  auto runs = std::move(p.store->ListRuns(id)).value();
+  auto runs = std::move(store::runs::List(p.store->connection(), id)).value();
   std::vector<store::EmbeddingRecord> zeros;
-  for (const auto& inv : std::move(p.store->ListInvocations(runs[0].id, false)).value()) {
+  for (const auto& inv : std::move(store::invocations::ListForRun(p.store->connection(), runs[0].id, false)).value()) {
     if (inv.type == store::OutputType::kText) {
       zeros.push_back({NewUuidV7(), inv.id, "DummyText", std::vector<float>(768, 0.0f), NowIso(), NowIso()});
     }
   }
-  ASSERT_TRUE(p.store->InsertEmbeddings(zeros).ok());
+  ASSERT_TRUE(p.store->Write([&](store::SqliteDb& c) { return store::embeddings::Insert(c, zeros); }).ok());
   PipelineResult r = p.Execute(id);
   EXPECT_FALSE(r.completed);
   EXPECT_EQ(r.failed("diagrams"), 1);
   EXPECT_EQ(r.written("diagrams"), 1);
-  auto failed = p.store->GetDiagram(runs[0].id, "DummyText");
+  auto failed = store::diagrams::Get(p.store->connection(), runs[0].id, "DummyText");
   ASSERT_TRUE(failed.ok());
   EXPECT_FALSE(failed->diagram_data.has_value());
   ASSERT_TRUE(failed->error.has_value());
-  auto counts = std::move(p.store->CountExperiment(id)).value();
+  auto counts = std::move(store::experiments::Count(p.store->connection(), id)).value();
   EXPECT_EQ(counts.diagram_failures.at("DummyText"), 1);
   // Resume retries it (still failing here) without duplicating rows.
   r = p.Execute(id);
@@ -254,11 +260,11 @@ constexpr const char* kSeeded = R"({
 })";
 
 // (run_number, model) → the diagram's NPZ bytes, for the diagrams with data.
-std::map<std::pair<int64_t, std::string>, std::string> Diagrams(store::Store& store, const std::string& id) {
+std::map<std::pair<int64_t, std::string>, std::string> Diagrams(store::Database& store, const std::string& id) {
   std::map<std::pair<int64_t, std::string>, std::string> out;
-  for (const auto& r : std::move(store.ListRuns(id)).value()) {
+  for (const auto& r : std::move(store::runs::List(store.connection(), id)).value()) {
     for (const char* m : {"DummyText", "DummyVision"}) {
-      auto d = store.GetDiagram(r.id, m);
+      auto d = store::diagrams::Get(store.connection(), r.id, m);
       if (d.ok() && d->diagram_data) out[{r.run_number, m}] = *d->diagram_data;
     }
   }
@@ -340,7 +346,7 @@ TEST(PipelineTest, ASideProcessComputesNoDiagramFromAPartialTrajectory) {
   };
   ASSERT_EQ(ExecuteExperiment(*p.store, p.registry, id, runs).status().code(), StatusCode::kCancelled);
   // ...a side process (its own connection) embeds what exists...
-  auto side = std::move(store::Store::Open(p.db, store::Store::Mode::kExisting)).value();
+  auto side = std::move(store::Database::Open(p.db, store::OpenMode::kWrite)).value();
   ASSERT_TRUE(ExecuteExperiment(*side, p.registry, id, Only({"embeddings"})).ok());
   // ...the runs finish...
   p.Execute(id, Only({"runs"}));
@@ -356,7 +362,8 @@ TEST(PipelineTest, ASideProcessComputesNoDiagramFromAPartialTrajectory) {
 
 TEST(PipelineTest, AStaleDiagramIsRecomputedAndTheExperimentIsNotCompletedMeanwhile) {
   Pipeline p;
-  if (!store::DiagramsHaveProvenance(*p.store).value()) GTEST_SKIP() << "needs schema migration 2 (provenance)";
+  if (!store::DiagramsHaveProvenance(p.store->connection()).value())
+    GTEST_SKIP() << "needs schema migration 2 (provenance)";
   std::string id = p.Create(kSeeded);
   ASSERT_TRUE(p.Execute(id).completed);
   const auto reference = Diagrams(*p.store, id);

@@ -51,7 +51,7 @@ struct WorkerExperiment {
 
   TempDir dir;
   std::string db = dir.File("p.db");
-  std::unique_ptr<store::Store> store = std::move(store::Store::Open(db, store::Store::Mode::kCreate)).value();
+  std::unique_ptr<store::Database> store = std::move(store::Database::Open(db, store::OpenMode::kCreate)).value();
   models::ModelRegistry registry;
   std::shared_ptr<models::python::PythonWorker> worker;
   std::shared_ptr<models::python::WorkerSettings> base;

@@ -9,7 +9,12 @@
 #include "panic/engine/config_validation.h"
 #include "panic/engine/experiment_setup.h"
 #include "panic/engine/pipeline.h"
+#include "panic/store/diagrams_table.h"
+#include "panic/store/embeddings_table.h"
+#include "panic/store/experiments_table.h"
 #include "panic/store/image_codec.h"
+#include "panic/store/invocations_table.h"
+#include "panic/store/runs_table.h"
 #include "support/test_support.h"
 
 namespace panic::engine {
@@ -21,14 +26,14 @@ using testing::RedI2T;
 
 struct Fixture {
   TempDir dir;
-  std::unique_ptr<store::Store> store;
+  std::unique_ptr<store::Database> store;
   models::ModelRegistry registry;
   std::shared_ptr<LengthT2I> t2i = std::make_shared<LengthT2I>();
   std::shared_ptr<RedI2T> i2t = std::make_shared<RedI2T>();
   std::shared_ptr<testing::FlakyTextEmbedding> flaky = std::make_shared<testing::FlakyTextEmbedding>();
 
   Fixture() {
-    store = std::move(store::Store::Open(dir.File("t.db"), store::Store::Mode::kCreate)).value();
+    store = std::move(store::Database::Open(dir.File("t.db"), store::OpenMode::kCreate)).value();
     models::RegisterDummyModels(registry);
     auto t = t2i;
     auto i = i2t;
@@ -52,12 +57,14 @@ struct Fixture {
   }
 
   std::vector<store::RunRecord> Runs(const std::string& experiment_id) {
-    return std::move(store->ListRuns(experiment_id)).value();
+    return std::move(store::runs::List(store->connection(), experiment_id)).value();
   }
   std::vector<store::InvocationRecord> Invocations(const std::string& run_id) {
-    return std::move(store->ListInvocations(run_id, true)).value();
+    return std::move(store::invocations::ListForRun(store->connection(), run_id, true)).value();
   }
-  store::RunRecord Run(const std::string& run_id) { return std::move(store->GetRun(run_id)).value(); }
+  store::RunRecord Run(const std::string& run_id) {
+    return std::move(store::runs::Get(store->connection(), run_id)).value();
+  }
 
   // run_number → (outputs as text or image-pixel digests, stop reason, loop length)
   std::map<int64_t, std::tuple<std::vector<std::string>, std::string, int64_t>> Outputs(const std::string& id) {
@@ -200,7 +207,7 @@ TEST(RunsStageTest, FailingModelFailsOnlyItsRunsAndResumeRetries) {
       EXPECT_EQ(f.Invocations(r.id).size(), 8u);
     }
   }
-  EXPECT_FALSE(f.store->GetExperiment(id)->completed_at.has_value());
+  EXPECT_FALSE(store::experiments::Get(f.store->connection(), id)->completed_at.has_value());
   f.i2t->failing = false;
   auto resumed = f.Execute(id);
   ASSERT_TRUE(resumed.ok());
@@ -210,7 +217,7 @@ TEST(RunsStageTest, FailingModelFailsOnlyItsRunsAndResumeRetries) {
     EXPECT_EQ(*r.stop_reason, store::kStopLength);
     EXPECT_FALSE(r.error.has_value());
   }
-  EXPECT_TRUE(f.store->GetExperiment(id)->completed_at.has_value());
+  EXPECT_TRUE(store::experiments::Get(f.store->connection(), id)->completed_at.has_value());
 }
 
 TEST(RunsStageTest, BisectionFailsOnlyTheItemsThatFailOnTheirOwn) {
@@ -285,7 +292,7 @@ TEST(RunsStageTest, EmbeddingBisectionLeavesOnlyTheFailingOutputsWithoutVectors)
   int64_t with_diagram = 0;
   for (const auto& r : f.Runs(id)) {
     bool complete = true;
-    auto vectors = std::move(f.store->LoadRunVectors(r.id, "FlakyText")).value();
+    auto vectors = std::move(store::embeddings::LoadRunVectors(f.store->connection(), r.id, "FlakyText")).value();
     size_t k = 0;
     for (const auto& inv : f.Invocations(r.id)) {
       if (inv.type != store::OutputType::kText) continue;
@@ -297,7 +304,7 @@ TEST(RunsStageTest, EmbeddingBisectionLeavesOnlyTheFailingOutputsWithoutVectors)
       EXPECT_EQ(vectors[k++], testing::FlakyTextEmbedding::Apply(inv.output_text));
     }
     EXPECT_EQ(k, vectors.size());
-    auto diagram = f.store->GetDiagram(r.id, "FlakyText");
+    auto diagram = store::diagrams::Get(f.store->connection(), r.id, "FlakyText");
     EXPECT_EQ(diagram.ok(), complete) << r.run_number;
     with_diagram += diagram.ok();
   }

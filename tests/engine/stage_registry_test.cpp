@@ -13,6 +13,7 @@
 #include "panic/engine/experiment_setup.h"
 #include "panic/engine/experiment_summary.h"
 #include "panic/engine/pipeline.h"
+#include "panic/store/experiments_table.h"
 #include "support/test_support.h"
 
 namespace panic::engine {
@@ -40,7 +41,7 @@ class RunLengthStage : public TypedStage<LengthUnit, LengthUnit> {
     return kInfo;
   }
   Result<StagePlan> Plan(StageContext& ctx) override {
-    PANIC_ASSIGN_OR_RETURN(facts_, LoadExperimentFacts(ctx.store, ctx.registry, ctx.experiment.id));
+    PANIC_ASSIGN_OR_RETURN(facts_, LoadExperimentFacts(ctx.db, ctx.registry, ctx.experiment.id));
     next_ = 0;
     StagePlan plan;
     plan.total = static_cast<int64_t>(facts_.runs.size());
@@ -94,8 +95,8 @@ class RunLengthStage : public TypedStage<LengthUnit, LengthUnit> {
 
 struct Fixture {
   TempDir dir;
-  std::unique_ptr<store::Store> store =
-      std::move(store::Store::Open(dir.File("s.db"), store::Store::Mode::kCreate)).value();
+  std::unique_ptr<store::Database> store =
+      std::move(store::Database::Open(dir.File("s.db"), store::OpenMode::kCreate)).value();
   models::ModelRegistry& models = models::ModelRegistry::Default();
   LengthBook book;
   StageRegistry stages = [this] {
@@ -169,7 +170,7 @@ TEST(StageRegistryTest, ANewStageNotYetRunKeepsTheExperimentIncomplete) {
   auto r = ExecuteExperiment(*f.store, f.models, id, options);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_FALSE(r->completed) << "the lengths stage has not run";
-  EXPECT_FALSE(f.store->GetExperiment(id)->completed_at.has_value());
+  EXPECT_FALSE(store::experiments::Get(f.store->connection(), id)->completed_at.has_value());
   options.stages = {"lengths"};
   r = ExecuteExperiment(*f.store, f.models, id, options);
   ASSERT_TRUE(r.ok());

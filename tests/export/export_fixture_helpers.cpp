@@ -106,7 +106,7 @@ Fixture BuildExperiment(store::Database& db, const FixtureSpec& spec) {
 
 void AddEmbeddingsAndDiagrams(store::Database& db, const Fixture& fixture, int dim) {
   for (const auto& run : fixture.runs) {
-    auto steps = db.Read([&](store::SqliteDb& c) { return store::invocations::ListForRun(c, run.id, false); });
+    auto steps = store::invocations::ListForRun(db.connection(), run.id, false);
     ASSERT_TRUE(steps.ok());
     for (size_t m = 0; m < fixture.experiment.embedding_models.size(); ++m) {
       const std::string& model = fixture.experiment.embedding_models[m];

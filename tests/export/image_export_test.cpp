@@ -86,7 +86,7 @@ TEST_F(ImageExportTest, TreeOfFilesWhoseMetadataExiftoolReads) {
 
 TEST_F(ImageExportTest, LosslessFormatsKeepThePixels) {
   const auto& run = fx_.runs[0];
-  auto steps = *db_->Read([&](store::SqliteDb& c) { return store::invocations::ListForRun(c, run.id, false); });
+  auto steps = *store::invocations::ListForRun(db_->connection(), run.id, false);
   const std::string png = dir_.File("one.png");
   ASSERT_TRUE(ExportInvocationImage(*db_, steps[2].id, png).ok());
   if (panic::testing::HaveSystemNumpy()) {
@@ -105,7 +105,7 @@ TEST_F(ImageExportTest, LosslessFormatsKeepThePixels) {
 }
 
 TEST_F(ImageExportTest, SingleImageErrors) {
-  auto steps = *db_->Read([&](store::SqliteDb& c) { return store::invocations::ListForRun(c, fx_.runs[0].id, false); });
+  auto steps = *store::invocations::ListForRun(db_->connection(), fx_.runs[0].id, false);
   EXPECT_EQ(ExportInvocationImage(*db_, steps[1].id, dir_.File("t.png")).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ExportInvocationImage(*db_, steps[0].id, dir_.File("t.gif")).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ExportInvocationImage(*db_, "0190c0de-0000-7000-8000-000000000000", dir_.File("t.png")).code(),

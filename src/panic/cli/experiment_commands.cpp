@@ -79,7 +79,7 @@ int Execute(store::Store& store, const std::string& experiment_id, const Execute
   options.progress = [&printer](const engine::ProgressEvent& e) { printer(e); };
   options.cancel = &InstallCancelHandlers();
 
-  auto result = engine::ExecuteExperiment(store, models::ModelRegistry::Default(), experiment_id, options);
+  auto result = engine::ExecuteExperiment(store.db(), models::ModelRegistry::Default(), experiment_id, options);
   if (!result.ok()) {
     if (result.status().code() == StatusCode::kCancelled) {
       ctx.err << "\ninterrupted; everything committed is kept. Continue with:\n  panic-tda --db " << store.path()
@@ -145,7 +145,7 @@ int RunCommand(const ParsedArgs& args, Context& ctx) {
   if (!valid.ok()) return ReportError(valid.WithContext(target), ctx);
   auto store = OpenStore(ctx, store::Store::Mode::kCreate, settings->durability);
   if (!store.ok()) return ReportError(store.status(), ctx);
-  auto id = engine::CreateExperiment(**store, *config);
+  auto id = engine::CreateExperiment((*store)->db(), *config);
   if (!id.ok()) return ReportError(id.status(), ctx);
   const size_t runs = config->networks.size() * config->seeds.size() * config->prompts.size();
   if (!ctx.json) {
@@ -273,7 +273,7 @@ int ShowCommand(const ParsedArgs& args, Context& ctx) {
   auto opened = OpenExperiment(ctx, args.positional.empty() ? "latest" : args.positional[0],
                                store::Store::Mode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
-  auto summary = engine::SummarizeExperiment(*opened->store, models::ModelRegistry::Default(), opened->id);
+  auto summary = engine::SummarizeExperiment(opened->store->db(), models::ModelRegistry::Default(), opened->id);
   if (!summary.ok()) return ReportError(summary.status(), ctx);
   // The same status words as `experiment list`.
   auto status = DescribeExperimentStatus(*opened->store, summary->experiment, summary->counts);

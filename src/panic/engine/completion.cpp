@@ -1,4 +1,6 @@
 #include "panic/engine/completion.h"
+#include "panic/store/experiments_table.h"
+#include "panic/store/runs_table.h"
 
 namespace panic::engine {
 namespace {
@@ -29,12 +31,12 @@ store::OutputType EmbeddingInputType(const models::ModelRegistry& registry, cons
                                                                   : store::OutputType::kText;
 }
 
-Result<ExperimentFacts> LoadExperimentFacts(store::Store& store, const models::ModelRegistry& registry,
+Result<ExperimentFacts> LoadExperimentFacts(store::Database& db, const models::ModelRegistry& registry,
                                             const std::string& experiment_id) {
   ExperimentFacts facts;
-  PANIC_ASSIGN_OR_RETURN(facts.experiment, store.GetExperiment(experiment_id));
-  PANIC_ASSIGN_OR_RETURN(auto runs, store.ListRuns(experiment_id));
-  PANIC_ASSIGN_OR_RETURN(auto outputs, store::RunOutputStatsByRun(store, experiment_id));
+  PANIC_ASSIGN_OR_RETURN(facts.experiment, store::experiments::Get(db.connection(), experiment_id));
+  PANIC_ASSIGN_OR_RETURN(auto runs, store::runs::List(db.connection(), experiment_id));
+  PANIC_ASSIGN_OR_RETURN(auto outputs, store::RunOutputStatsByRun(db.connection(), experiment_id));
   facts.runs.reserve(runs.size());
   for (const auto& r : runs) {
     RunFacts f;
@@ -55,8 +57,8 @@ Result<ExperimentFacts> LoadExperimentFacts(store::Store& store, const models::M
     ModelFacts m;
     m.model = model;
     m.type = EmbeddingInputType(registry, model);
-    PANIC_ASSIGN_OR_RETURN(m.provenance, store::DiagramsHaveProvenance(store));
-    PANIC_ASSIGN_OR_RETURN(auto stats, store::RunModelStatsByRun(store, experiment_id, model));
+    PANIC_ASSIGN_OR_RETURN(m.provenance, store::DiagramsHaveProvenance(db.connection()));
+    PANIC_ASSIGN_OR_RETURN(auto stats, store::RunModelStatsByRun(db.connection(), experiment_id, model));
     m.per_run.resize(facts.runs.size());
     for (size_t i = 0; i < facts.runs.size(); ++i) {
       if (auto it = stats.find(facts.runs[i].id); it != stats.end()) m.per_run[i] = it->second;

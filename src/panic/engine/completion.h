@@ -18,9 +18,9 @@
 
 #include "panic/engine/stage.h"
 #include "panic/models/registry.h"
+#include "panic/store/database.h"
 #include "panic/store/records.h"
 #include "panic/store/run_progress.h"
-#include "panic/store/store.h"
 
 namespace panic::engine {
 
@@ -63,7 +63,7 @@ struct ExperimentFacts {
 // The output type of an embedding model (text unless the registry knows it as an image model).
 store::OutputType EmbeddingInputType(const models::ModelRegistry& registry, const std::string& model);
 
-Result<ExperimentFacts> LoadExperimentFacts(store::Store& store, const models::ModelRegistry& registry,
+Result<ExperimentFacts> LoadExperimentFacts(store::Database& db, const models::ModelRegistry& registry,
                                             const std::string& experiment_id);
 
 // Whether the run's trajectory under the model is complete (run done, every output of

@@ -75,7 +75,7 @@ const StageInfo& DiagramsStage::info() const {
 Result<StagePlan> DiagramsStage::Plan(StageContext& ctx) {
   todo_.clear();
   next_ = 0;
-  PANIC_ASSIGN_OR_RETURN(ExperimentFacts facts, LoadExperimentFacts(ctx.store, ctx.registry, ctx.experiment.id));
+  PANIC_ASSIGN_OR_RETURN(ExperimentFacts facts, LoadExperimentFacts(ctx.db, ctx.registry, ctx.experiment.id));
   std::set<std::string> only;
   if (ctx.only_runs) only.insert(ctx.only_runs->begin(), ctx.only_runs->end());
   StagePlan plan;
@@ -109,7 +109,8 @@ Result<std::optional<DiagramUnit>> DiagramsStage::Next(StageContext& ctx) {
          (unit.tasks.empty() || (!unit.large && static_cast<int>(unit.tasks.size()) < threads &&
                                  todo_[next_].points < kLargeRunPoints && todo_[next_].model == unit.tasks[0].model))) {
     const Todo& t = todo_[next_++];
-    PANIC_ASSIGN_OR_RETURN(store::RunTrajectory trajectory, store::LoadRunTrajectory(ctx.store, t.run_id, t.model));
+    PANIC_ASSIGN_OR_RETURN(store::RunTrajectory trajectory,
+                           store::LoadRunTrajectory(ctx.db.connection(), t.run_id, t.model));
     if (trajectory.vectors.size() < 2) continue;  // cannot happen for a complete trajectory; nothing to compute
     DiagramTask task{t.run_id, t.model, std::move(trajectory.vectors), {}};
     task.provenance = {static_cast<int64_t>(task.vectors.size()), trajectory.last_sequence};
@@ -135,7 +136,7 @@ Result<DiagramOutput> DiagramsStage::Run(const DiagramUnit& unit, ExecuteContext
 }
 
 Result<UnitOutcome> DiagramsStage::Write(StageContext& ctx, DiagramOutput& output) {
-  PANIC_RETURN_IF_ERROR(store::ReplaceDiagrams(ctx.store, output.diagrams));
+  PANIC_RETURN_IF_ERROR(store::ReplaceDiagrams(ctx.db, output.diagrams));
   UnitOutcome outcome;
   for (const auto& d : output.diagrams) {
     if (d.record.error) ++outcome.failed;

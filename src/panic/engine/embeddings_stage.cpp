@@ -10,7 +10,10 @@
 #include "panic/core/uuid.h"
 #include "panic/engine/completion.h"
 #include "panic/engine/stage_timing.h"
+#include "panic/store/embeddings_table.h"
+#include "panic/store/experiments_table.h"
 #include "panic/store/image_codec.h"
+#include "panic/store/invocations_table.h"
 
 namespace panic::engine {
 namespace {
@@ -107,7 +110,9 @@ const StageInfo& EmbeddingsStage::info() const {
 Result<StagePlan> EmbeddingsStage::Plan(StageContext& ctx) {
   model_index_ = 0;
   cursor_ = {};
-  PANIC_ASSIGN_OR_RETURN(store::ExperimentCounts counts, ctx.store.CountExperiment(ctx.experiment.id));
+  PANIC_ASSIGN_OR_RETURN(store::ExperimentCounts counts, ctx.db.Read([&](store::SqliteDb& c) {
+    return store::experiments::Count(c, ctx.experiment.id);
+  }));
   StagePlan plan;
   for (const auto& name : ctx.experiment.embedding_models) {
     const models::ModelInfo* info = ctx.registry.Find(name);
@@ -125,7 +130,11 @@ Result<std::optional<EmbeddingUnit>> EmbeddingsStage::Next(StageContext& ctx) {
   while (model_index_ < ctx.experiment.embedding_models.size()) {
     const std::string& name = ctx.experiment.embedding_models[model_index_];
     const store::OutputType type = EmbeddingInputType(ctx.registry, name);
-    PANIC_ASSIGN_OR_RETURN(auto todo, ctx.store.ListUnembedded(ctx.experiment.id, name, type,
+    store::InvocationFilter filter;
+    filter.experiment_id = ctx.experiment.id;
+    filter.type = type;
+    filter.without_embedding = name;
+    PANIC_ASSIGN_OR_RETURN(auto todo, store::invocations::Scan(ctx.db.connection(), filter,
                                                                static_cast<int64_t>(batch * threads), &cursor_));
     if (todo.empty()) {
       ++model_index_;
@@ -170,7 +179,10 @@ Result<EmbeddingOutput> EmbeddingsStage::Run(const EmbeddingUnit& unit, ExecuteC
 }
 
 Result<UnitOutcome> EmbeddingsStage::Write(StageContext& ctx, EmbeddingOutput& output) {
-  if (!output.records.empty()) PANIC_RETURN_IF_ERROR(ctx.store.InsertEmbeddings(output.records));
+  if (!output.records.empty()) {
+    PANIC_RETURN_IF_ERROR(
+        ctx.db.Write([&](store::SqliteDb& c) { return store::embeddings::Insert(c, output.records); }));
+  }
   for (const auto& e : output.errors) Log(LogLevel::kError, "embeddings stage: " + e + " (resume retries it)");
   UnitOutcome outcome;
   outcome.written = static_cast<int64_t>(output.records.size());

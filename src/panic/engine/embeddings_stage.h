@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "panic/engine/stage.h"
+#include "panic/store/invocations_table.h"
 
 namespace panic::engine {
 
@@ -52,7 +53,7 @@ class EmbeddingsStage : public TypedStage<EmbeddingUnit, EmbeddingOutput> {
 
  private:
   size_t model_index_ = 0;
-  store::Store::InvocationCursor cursor_;
+  store::InvocationCursor cursor_;
 };
 
 }  // namespace panic::engine

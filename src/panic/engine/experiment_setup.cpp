@@ -3,10 +3,11 @@
 #include "panic/core/time.h"
 #include "panic/core/uuid.h"
 #include "panic/engine/config_limits.h"
+#include "panic/store/experiments_table.h"
 
 namespace panic::engine {
 
-Result<std::string> CreateExperiment(store::Store& store, const ExperimentConfig& config) {
+Result<std::string> CreateExperiment(store::Database& db, const ExperimentConfig& config) {
   PANIC_RETURN_IF_ERROR(ValidateConfigSize(config));
   store::ExperimentRecord e;
   e.id = NewUuidV7();
@@ -37,7 +38,7 @@ Result<std::string> CreateExperiment(store::Store& store, const ExperimentConfig
       }
     }
   }
-  PANIC_RETURN_IF_ERROR(store.CreateExperiment(e, runs));
+  PANIC_RETURN_IF_ERROR(db.Write([&](store::SqliteDb& c) { return store::experiments::Insert(c, e, runs); }));
   return e.id;
 }
 

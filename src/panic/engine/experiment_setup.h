@@ -4,7 +4,7 @@
 #include <string>
 
 #include "panic/core/experiment_config.h"
-#include "panic/store/store.h"
+#include "panic/store/database.h"
 
 namespace panic::engine {
 
@@ -12,6 +12,6 @@ namespace panic::engine {
 // from 0 in that order (so repeated seeds still give distinct runs). Writes the
 // experiment and every run in one transaction; returns the new experiment id.
 // REQUIRES: `config` passed ValidateConfigModels.
-Result<std::string> CreateExperiment(store::Store& store, const ExperimentConfig& config);
+Result<std::string> CreateExperiment(store::Database& db, const ExperimentConfig& config);
 
 }  // namespace panic::engine

@@ -2,6 +2,8 @@
 
 #include "panic/core/time.h"
 #include "panic/engine/completion.h"
+#include "panic/store/experiments_table.h"
+#include "panic/store/runs_table.h"
 
 namespace panic::engine {
 
@@ -14,13 +16,14 @@ bool ExperimentSummary::AllWorkDone() const {
   return true;
 }
 
-Result<ExperimentSummary> SummarizeExperiment(store::Store& store, const models::ModelRegistry& registry,
+Result<ExperimentSummary> SummarizeExperiment(store::Database& db, const models::ModelRegistry& registry,
                                               const std::string& experiment_id, const StageRegistry& stages) {
   ExperimentSummary s;
-  PANIC_ASSIGN_OR_RETURN(ExperimentFacts facts, LoadExperimentFacts(store, registry, experiment_id));
+  PANIC_ASSIGN_OR_RETURN(ExperimentFacts facts, LoadExperimentFacts(db, registry, experiment_id));
   s.experiment = facts.experiment;
-  PANIC_ASSIGN_OR_RETURN(s.counts, store.CountExperiment(experiment_id));
-  PANIC_ASSIGN_OR_RETURN(auto runs, store.ListRuns(experiment_id));
+  PANIC_ASSIGN_OR_RETURN(s.counts,
+                         db.Read([&](store::SqliteDb& c) { return store::experiments::Count(c, experiment_id); }));
+  PANIC_ASSIGN_OR_RETURN(auto runs, store::runs::List(db.connection(), experiment_id));
   for (size_t i = 0; i < runs.size(); ++i) {
     const auto& r = runs[i];
     s.invocations_expected += r.finished() ? facts.runs[i].invocations() : r.max_length;

@@ -10,7 +10,7 @@
 #include "panic/engine/stage.h"
 #include "panic/engine/stage_registry.h"
 #include "panic/models/registry.h"
-#include "panic/store/store.h"
+#include "panic/store/database.h"
 
 namespace panic::engine {
 
@@ -42,7 +42,7 @@ struct ExperimentSummary {
 };
 
 // `registry` tells each model's modality (a model it does not know counts as text).
-Result<ExperimentSummary> SummarizeExperiment(store::Store& store, const models::ModelRegistry& registry,
+Result<ExperimentSummary> SummarizeExperiment(store::Database& db, const models::ModelRegistry& registry,
                                               const std::string& experiment_id,
                                               const StageRegistry& stages = StageRegistry::Default());
 

@@ -6,6 +6,7 @@
 #include "panic/core/experiment_config.h"
 #include "panic/core/time.h"
 #include "panic/engine/completion.h"
+#include "panic/store/experiments_table.h"
 
 namespace panic::engine {
 
@@ -45,10 +46,10 @@ struct StageSlot {
 
 class Driver {
  public:
-  Driver(store::Store& store, models::ModelRegistry& registry, const store::ExperimentRecord& experiment,
+  Driver(store::Database& db, models::ModelRegistry& registry, const store::ExperimentRecord& experiment,
          const ExperimentOptions& exp_options, const PipelineOptions& options, std::vector<StageSlot>& slots,
          PipelineResult& result)
-      : store_(store), registry_(registry), experiment_(experiment), exp_options_(exp_options), options_(options),
+      : db_(db), registry_(registry), experiment_(experiment), exp_options_(exp_options), options_(options),
         slots_(slots), result_(result) {}
 
   // One pass of stage k over everything it finds missing, or (a follower) over `only`.
@@ -59,7 +60,7 @@ class Driver {
     StageReport& report = result_.stages[k];
     report.ran = true;
     const auto pass_start = Clock::now();
-    StageContext ctx{store_, registry_, experiment_, exp_options_, options_, only};
+    StageContext ctx{db_, registry_, experiment_, exp_options_, options_, only};
     ExecuteContext exec{registry_, exp_options_, std::max(1, options_.threads), &slot.model_ns, &slot.kernel_ns};
     const bool emit = only == nullptr && options_.progress;
 
@@ -150,7 +151,7 @@ class Driver {
     options_.progress(event);
   }
 
-  store::Store& store_;
+  store::Database& db_;
   models::ModelRegistry& registry_;
   const store::ExperimentRecord& experiment_;
   const ExperimentOptions& exp_options_;
@@ -161,10 +162,10 @@ class Driver {
 
 }  // namespace
 
-Result<PipelineResult> ExecuteExperiment(store::Store& store, models::ModelRegistry& registry,
+Result<PipelineResult> ExecuteExperiment(store::Database& db, models::ModelRegistry& registry,
                                          const std::string& experiment_id, const PipelineOptions& options) {
   const StageRegistry& stages = options.registry ? *options.registry : StageRegistry::Default();
-  PANIC_ASSIGN_OR_RETURN(store::ExperimentRecord experiment, store.GetExperiment(experiment_id));
+  PANIC_ASSIGN_OR_RETURN(store::ExperimentRecord experiment, store::experiments::Get(db.connection(), experiment_id));
   PANIC_ASSIGN_OR_RETURN(ExperimentOptions exp_options, ParseExperimentOptions(experiment.options_json));
   // Backends configured per experiment (the Python worker's interpreter, timeouts) see the
   // stored options, so that a resume runs them as the first run did.
@@ -179,7 +180,7 @@ Result<PipelineResult> ExecuteExperiment(store::Store& store, models::ModelRegis
   PipelineResult result;
   std::vector<StageSlot> slots(stages.infos().size());
   auto instances = stages.Instantiate();
-  PANIC_ASSIGN_OR_RETURN(ExperimentFacts before, LoadExperimentFacts(store, registry, experiment_id));
+  PANIC_ASSIGN_OR_RETURN(ExperimentFacts before, LoadExperimentFacts(db, registry, experiment_id));
   for (size_t k = 0; k < slots.size(); ++k) {
     slots[k].stage = std::move(instances[k]);
     const StageInfo& info = slots[k].stage->info();
@@ -188,8 +189,9 @@ Result<PipelineResult> ExecuteExperiment(store::Store& store, models::ModelRegis
     result.stages.push_back(StageReport{info.name, info.unit, false, 0, 0, {}});
   }
 
-  PANIC_RETURN_IF_ERROR(store.SetExperimentStarted(experiment.id, NowIso()));
-  Driver driver(store, registry, experiment, exp_options, options, slots, result);
+  PANIC_RETURN_IF_ERROR(
+      db.Write([&](store::SqliteDb& c) { return store::experiments::SetStarted(c, experiment.id, NowIso()); }));
+  Driver driver(db, registry, experiment, exp_options, options, slots, result);
   for (size_t k = 0; k < slots.size(); ++k) {
     if (slots[k].selected) PANIC_RETURN_IF_ERROR(driver.Pass(k, nullptr));
   }
@@ -197,12 +199,14 @@ Result<PipelineResult> ExecuteExperiment(store::Store& store, models::ModelRegis
   for (const auto& model : experiment.embedding_models) {
     if (!registry.Find(model)) return Status::NotFound("embedding model '" + model + "' is not available in this build");
   }
-  PANIC_ASSIGN_OR_RETURN(ExperimentFacts after, LoadExperimentFacts(store, registry, experiment_id));
+  PANIC_ASSIGN_OR_RETURN(ExperimentFacts after, LoadExperimentFacts(db, registry, experiment_id));
   result.completed = true;
   for (const auto& slot : slots) {
     for (const StageCount& c : slot.stage->Count(after)) result.completed = result.completed && c.complete();
   }
-  PANIC_RETURN_IF_ERROR(store.SetExperimentCompleted(experiment.id, result.completed ? NowIso() : ""));
+  PANIC_RETURN_IF_ERROR(db.Write([&](store::SqliteDb& c) {
+    return store::experiments::SetCompleted(c, experiment.id, result.completed ? NowIso() : "");
+  }));
   return result;
 }
 

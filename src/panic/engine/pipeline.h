@@ -13,7 +13,7 @@
 #include "panic/engine/stage_registry.h"
 #include "panic/engine/stage_timing.h"
 #include "panic/models/registry.h"
-#include "panic/store/store.h"
+#include "panic/store/database.h"
 
 namespace panic::engine {
 
@@ -49,7 +49,7 @@ struct PipelineResult {
 
 // Runs the chosen stages of the experiment. Cancelled when `cancel` was set; what was
 // committed stays.
-Result<PipelineResult> ExecuteExperiment(store::Store& store, models::ModelRegistry& registry,
+Result<PipelineResult> ExecuteExperiment(store::Database& db, models::ModelRegistry& registry,
                                          const std::string& experiment_id, const PipelineOptions& options);
 
 }  // namespace panic::engine

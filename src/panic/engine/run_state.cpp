@@ -2,6 +2,7 @@
 
 #include "panic/engine/loop_key.h"
 #include "panic/store/image_codec.h"
+#include "panic/store/invocations_table.h"
 
 namespace panic::engine {
 
@@ -13,11 +14,13 @@ Result<models::Payload> DecodeOutput(const store::InvocationRecord& inv) {
   return models::Payload(std::move(img).value());
 }
 
-Result<RunState> LoadRunState(store::Store& store, const store::RunRecord& run, LoopDetection mode) {
+Result<RunState> LoadRunState(store::Database& db, const store::RunRecord& run, LoopDetection mode) {
   RunState state;
   state.run = run;
   state.next_input = run.initial_prompt;
-  PANIC_ASSIGN_OR_RETURN(auto invocations, store.ListInvocations(run.id, /*with_outputs=*/true));
+  PANIC_ASSIGN_OR_RETURN(auto invocations, db.Read([&](store::SqliteDb& c) {
+    return store::invocations::ListForRun(c, run.id, /*with_outputs=*/true);
+  }));
   for (size_t i = 0; i < invocations.size(); ++i) {
     const auto& inv = invocations[i];
     if (inv.sequence_number != static_cast<int64_t>(i)) {

@@ -7,8 +7,8 @@
 
 #include "panic/core/experiment_config.h"
 #include "panic/models/model.h"
+#include "panic/store/database.h"
 #include "panic/store/records.h"
-#include "panic/store/store.h"
 
 namespace panic::engine {
 
@@ -24,7 +24,7 @@ struct RunState {
 
 // Rebuilds the state of `run` from its invocations. Corruption when its steps are not
 // 0..k-1 or an output cannot be decoded.
-Result<RunState> LoadRunState(store::Store& store, const store::RunRecord& run, LoopDetection mode);
+Result<RunState> LoadRunState(store::Database& db, const store::RunRecord& run, LoopDetection mode);
 
 // The payload an invocation record holds (images decoded).
 Result<models::Payload> DecodeOutput(const store::InvocationRecord& invocation);

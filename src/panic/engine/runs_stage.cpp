@@ -13,6 +13,8 @@
 #include "panic/engine/loop_key.h"
 #include "panic/engine/stage_timing.h"
 #include "panic/store/image_codec.h"
+#include "panic/store/invocations_table.h"
+#include "panic/store/runs_table.h"
 
 namespace panic::engine {
 namespace {
@@ -136,10 +138,12 @@ const StageInfo& RunsStage::info() const {
 
 Result<StagePlan> RunsStage::Plan(StageContext& ctx) {
   // Failed runs are reopened so that this pass retries them.
-  PANIC_ASSIGN_OR_RETURN(int64_t reopened, ctx.store.ReopenFailedRuns(ctx.experiment.id));
+  PANIC_ASSIGN_OR_RETURN(int64_t reopened, ctx.db.Write([&](store::SqliteDb& c) {
+    return store::runs::ReopenFailed(c, ctx.experiment.id);
+  }));
   (void)reopened;
-  PANIC_ASSIGN_OR_RETURN(auto runs, ctx.store.ListRuns(ctx.experiment.id));
-  PANIC_ASSIGN_OR_RETURN(auto counts, ctx.store.InvocationCountsByRun(ctx.experiment.id));
+  PANIC_ASSIGN_OR_RETURN(auto runs, store::runs::List(ctx.db.connection(), ctx.experiment.id));
+  PANIC_ASSIGN_OR_RETURN(auto counts, store::invocations::CountsByRun(ctx.db.connection(), ctx.experiment.id));
   StagePlan plan;
   groups_.clear();
   active_.clear();
@@ -170,7 +174,7 @@ Status RunsStage::LoadChunk(StageContext& ctx, std::vector<std::string>& complet
   }
   const size_t end = std::min(g.runs.size(), g.next + chunk);
   for (; g.next < end; ++g.next) {
-    PANIC_ASSIGN_OR_RETURN(RunState s, LoadRunState(ctx.store, g.runs[g.next], ctx.options.loop_detection));
+    PANIC_ASSIGN_OR_RETURN(RunState s, LoadRunState(ctx.db, g.runs[g.next], ctx.options.loop_detection));
     // A run whose stored steps already reach max_length (a crash between its last step and
     // its completion in an older version) is completed without new steps.
     if (s.next_sequence >= s.run.max_length) {
@@ -318,13 +322,19 @@ Result<UnitOutcome> RunsStage::Write(StageContext& ctx, RunStepOutput& output) {
     if (completion) completions.push_back(*completion);
     records.push_back(r.record);
   }
-  if (!records.empty() || !completions.empty()) PANIC_RETURN_IF_ERROR(ctx.store.CommitStep(records, completions));
+  if (!records.empty() || !completions.empty()) {
+    PANIC_RETURN_IF_ERROR(
+        ctx.db.Write([&](store::SqliteDb& c) { return store::invocations::InsertStep(c, records, completions); }));
+  }
   if (!failed.empty()) {
     // Identical errors share one UPDATE transaction. A crash before it leaves the runs
     // running: resume retries them, as it would retry failed runs.
     std::map<std::string, std::vector<std::string>> by_error;
     for (const auto& [run_id, error] : failed) by_error[error].push_back(run_id);
-    for (const auto& [error, ids] : by_error) PANIC_RETURN_IF_ERROR(ctx.store.MarkRunsFailed(ids, error, now));
+    for (const auto& [error, ids] : by_error) {
+      PANIC_RETURN_IF_ERROR(
+          ctx.db.Write([&](store::SqliteDb& c) { return store::runs::MarkFailed(c, ids, error, now); }));
+    }
     outcome.failed = static_cast<int64_t>(failed.size());
   }
 

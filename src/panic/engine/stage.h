@@ -26,8 +26,8 @@
 #include "panic/core/status.h"
 #include "panic/engine/progress.h"
 #include "panic/models/registry.h"
+#include "panic/store/database.h"
 #include "panic/store/records.h"
-#include "panic/store/store.h"
 
 namespace panic::engine {
 
@@ -46,7 +46,7 @@ struct StageInfo {
 
 // The plan side's view (plan, commit): the store and the experiment.
 struct StageContext {
-  store::Store& store;
+  store::Database& db;
   models::ModelRegistry& registry;
   const store::ExperimentRecord& experiment;
   const ExperimentOptions& options;

@@ -2,8 +2,8 @@
 #pragma once
 
 #include "panic/core/status.h"
+#include "panic/store/database.h"
 #include "panic/store/records.h"
-#include "panic/store/store.h"
 
 namespace panic::store {
 
@@ -21,6 +21,6 @@ struct DiagramWrite {
 
 // One transaction: each diagram replaces any earlier row of the same run and model
 // (failed or stale). The provenance is stored where the schema has its columns (migration 2).
-Status ReplaceDiagrams(Store& store, const std::vector<DiagramWrite>& diagrams);
+Status ReplaceDiagrams(Database& db, const std::vector<DiagramWrite>& diagrams);
 
 }  // namespace panic::store

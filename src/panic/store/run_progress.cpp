@@ -1,12 +1,11 @@
 #include "panic/store/run_progress.h"
 
-#include "panic/store/store_access.h"
+#include "panic/store/sqlite_db.h"
 #include "panic/store/vector_codec.h"
 
 namespace panic::store {
 
-Result<std::map<std::string, RunOutputStats>> RunOutputStatsByRun(Store& store, const std::string& experiment_id) {
-  SqliteDb& db = StoreAccess::Db(store);
+Result<std::map<std::string, RunOutputStats>> RunOutputStatsByRun(SqliteDb& db, const std::string& experiment_id) {
   PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
       "SELECT i.run_id, sum(i.type = 'text'), sum(i.type = 'image'), max(i.sequence_number) "
       "FROM invocations i JOIN runs r ON r.id = i.run_id WHERE r.experiment_id = ? GROUP BY i.run_id"));
@@ -20,8 +19,7 @@ Result<std::map<std::string, RunOutputStats>> RunOutputStatsByRun(Store& store, 
   return out;
 }
 
-Result<RunTrajectory> LoadRunTrajectory(Store& store, const std::string& run_id, const std::string& model) {
-  SqliteDb& db = StoreAccess::Db(store);
+Result<RunTrajectory> LoadRunTrajectory(SqliteDb& db, const std::string& run_id, const std::string& model) {
   PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
       "SELECT e.vector, i.id, i.sequence_number FROM embeddings e JOIN invocations i ON i.id = e.invocation_id "
       "WHERE i.run_id = ? AND e.embedding_model = ? ORDER BY i.sequence_number"));
@@ -37,8 +35,7 @@ Result<RunTrajectory> LoadRunTrajectory(Store& store, const std::string& run_id,
   return out;
 }
 
-Result<bool> DiagramsHaveProvenance(Store& store) {
-  SqliteDb& db = StoreAccess::Db(store);
+Result<bool> DiagramsHaveProvenance(SqliteDb& db) {
   PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
       "SELECT count(*) FROM pragma_table_info('persistence_diagrams') WHERE name IN ('point_count', "
       "'last_sequence_number')"));
@@ -46,9 +43,8 @@ Result<bool> DiagramsHaveProvenance(Store& store) {
   return n == 2;
 }
 
-Result<std::map<std::string, RunModelStats>> RunModelStatsByRun(Store& store, const std::string& experiment_id,
+Result<std::map<std::string, RunModelStats>> RunModelStatsByRun(SqliteDb& db, const std::string& experiment_id,
                                                                 const std::string& model) {
-  SqliteDb& db = StoreAccess::Db(store);
   std::map<std::string, RunModelStats> out;
   PANIC_ASSIGN_OR_RETURN(Statement * e, db.Prepare(
       "SELECT i.run_id, count(*), max(i.sequence_number) FROM runs r JOIN invocations i ON i.run_id = r.id "
@@ -61,7 +57,7 @@ Result<std::map<std::string, RunModelStats>> RunModelStatsByRun(Store& store, co
     s.last_embedded_sequence = row.Int(2);
     return Status::Ok();
   }));
-  PANIC_ASSIGN_OR_RETURN(bool provenance, DiagramsHaveProvenance(store));
+  PANIC_ASSIGN_OR_RETURN(bool provenance, DiagramsHaveProvenance(db));
   const std::string columns = provenance ? "d.point_count, d.last_sequence_number" : "NULL, NULL";
   PANIC_ASSIGN_OR_RETURN(Statement * d, db.Prepare(
       "SELECT d.run_id, d.diagram_data IS NULL, " + columns + " FROM persistence_diagrams d "

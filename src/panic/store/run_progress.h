@@ -9,9 +9,11 @@
 #include <vector>
 
 #include "panic/core/status.h"
-#include "panic/store/store.h"
+#include "panic/store/records.h"
 
 namespace panic::store {
+
+class SqliteDb;
 
 struct RunOutputStats {
   std::string run_id;
@@ -21,7 +23,7 @@ struct RunOutputStats {
 };
 
 // Every run of the experiment that has invocations, by run id.
-Result<std::map<std::string, RunOutputStats>> RunOutputStatsByRun(Store& store, const std::string& experiment_id);
+Result<std::map<std::string, RunOutputStats>> RunOutputStatsByRun(SqliteDb& db, const std::string& experiment_id);
 
 struct RunModelStats {
   int64_t embeddings = 0;               // vectors of the run under the model
@@ -33,7 +35,7 @@ struct RunModelStats {
 };
 
 // run id → stats under `model`, for the runs of the experiment with vectors or a diagram.
-Result<std::map<std::string, RunModelStats>> RunModelStatsByRun(Store& store, const std::string& experiment_id,
+Result<std::map<std::string, RunModelStats>> RunModelStatsByRun(SqliteDb& db, const std::string& experiment_id,
                                                                 const std::string& model);
 
 // A run's vectors under a model in step order, with the step of the last one: the points
@@ -42,10 +44,10 @@ struct RunTrajectory {
   std::vector<std::vector<float>> vectors;
   int64_t last_sequence = -1;
 };
-Result<RunTrajectory> LoadRunTrajectory(Store& store, const std::string& run_id, const std::string& model);
+Result<RunTrajectory> LoadRunTrajectory(SqliteDb& db, const std::string& run_id, const std::string& model);
 
 // Whether persistence_diagrams has the provenance columns (point_count,
 // last_sequence_number) of schema migration 2.
-Result<bool> DiagramsHaveProvenance(Store& store);
+Result<bool> DiagramsHaveProvenance(SqliteDb& db);
 
 }  // namespace panic::store
