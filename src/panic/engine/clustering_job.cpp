@@ -178,7 +178,7 @@ Status WriteResult(store::Database& db, const ClusteringJob& job, clustering::Re
     }
     const size_t end = std::min(set.n, begin + chunk);
     written = db.Write([&](store::SqliteDb& w) { return clustering::AppendAssignments(w, record.id, a, begin, end); });
-    Report(job, "write", "rows", static_cast<int64_t>(end), static_cast<int64_t>(set.n), false, Since(t0));
+    if (end < set.n) Report(job, "write", "rows", static_cast<int64_t>(end), static_cast<int64_t>(set.n), false, Since(t0));
   }
   if (written.ok()) {
     record.completed_at = NowIso();

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <ctime>
 
@@ -244,41 +245,50 @@ Result<int64_t> DeleteAbandoned(SqliteDb& db) {
 
 Result<std::vector<ModelCount>> CountSelection(SqliteDb& db, const Selection& selection) {
   // Outputs are numbered per run in step order (k from 0) before the join with embeddings,
-  // exactly as ScanSelection counts them, so both keep the same rows.
+  // exactly as ScanSelection counts them, so both keep the same rows. The join reads only
+  // the covering index of embeddings (invocation_id, embedding_model), never the vectors:
+  // the dimension comes from one vector per model and experiment, and ScanSelection checks
+  // every vector against it.
   PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
       std::string("WITH o AS (SELECT i.id, i.run_id, row_number() OVER (PARTITION BY i.run_id ORDER BY "
                   "i.sequence_number) - 1 AS k FROM runs r JOIN invocations i ON i.run_id = r.id "
                   "WHERE r.experiment_id = ?1") + TypeFilter(selection.include_images) +
-      ") SELECT e.embedding_model, count(*), count(DISTINCT o.run_id), min(length(e.vector)), max(length(e.vector)) "
+      ") SELECT e.embedding_model, count(*), count(DISTINCT o.run_id) "
       "FROM o JOIN embeddings e ON e.invocation_id = o.id WHERE o.k % ?2 = 0 GROUP BY e.embedding_model"));
+  PANIC_ASSIGN_OR_RETURN(Statement * sample, db.Prepare(
+      std::string("SELECT length(e.vector) FROM runs r JOIN invocations i ON i.run_id = r.id "
+                  "JOIN embeddings e ON e.invocation_id = i.id AND e.embedding_model = ?2 "
+                  "WHERE r.experiment_id = ?1") + TypeFilter(selection.include_images) + " LIMIT 1"));
   std::vector<ModelCount> out;
   for (const std::string& experiment : selection.experiment_ids) {
-    q->Bind(1, experiment).Bind(2, selection.downsample);
+    std::vector<ModelCount> here;
+    q->Bind(1, experiment).Bind(2, selection.downsample < 1 ? 1 : selection.downsample);
     PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
-      const std::string model = row.Text(0);
-      const int64_t min_bytes = row.Int(3), max_bytes = row.Int(4);
-      if (min_bytes != max_bytes || min_bytes % 4 != 0) {
-        return Status::Corruption("embeddings under " + model + " in experiment " + experiment +
-                                  " have vectors of different or non-float32 lengths (" + std::to_string(min_bytes) +
-                                  ".." + std::to_string(max_bytes) + " bytes)");
-      }
-      ModelCount* c = nullptr;
-      for (auto& m : out) {
-        if (m.model == model) c = &m;
-      }
-      if (!c) {
-        out.push_back({model, 0, 0, {}, min_bytes / 4});
-        c = &out.back();
-      } else if (c->dimension != min_bytes / 4) {
-        return Status::Corruption("embeddings under " + model + " have dimension " + std::to_string(c->dimension) +
-                                  " in one experiment and " + std::to_string(min_bytes / 4) + " in experiment " +
-                                  experiment);
-      }
-      c->points += row.Int(1);
-      c->runs += row.Int(2);
-      c->experiment_ids.push_back(experiment);
+      here.push_back({row.Text(0), row.Int(1), row.Int(2), {experiment}, 0});
       return Status::Ok();
     }));
+    for (ModelCount& m : here) {
+      sample->Bind(1, experiment).Bind(2, m.model);
+      PANIC_ASSIGN_OR_RETURN(int64_t bytes, sample->ScalarInt());
+      if (bytes <= 0 || bytes % 4 != 0) {
+        return Status::Corruption("embeddings under " + m.model + " in experiment " + experiment + " have vectors of " +
+                                  std::to_string(bytes) + " bytes, not float32");
+      }
+      m.dimension = bytes / 4;
+      auto it = std::find_if(out.begin(), out.end(), [&](const ModelCount& c) { return c.model == m.model; });
+      if (it == out.end()) {
+        out.push_back(std::move(m));
+        continue;
+      }
+      if (it->dimension != m.dimension) {
+        return Status::Corruption("embeddings under " + m.model + " have dimension " + std::to_string(it->dimension) +
+                                  " in experiment " + it->experiment_ids.front() + " and " +
+                                  std::to_string(m.dimension) + " in experiment " + experiment);
+      }
+      it->points += m.points;
+      it->runs += m.runs;
+      it->experiment_ids.push_back(experiment);
+    }
   }
   return out;
 }
