@@ -1,5 +1,5 @@
-// The clustering-snapshot migration (4; migration 3 is the analysis tables) on a database at schema version 2, the clustering
-// table's write/read/delete cycle, the selection scan, and what `experiment delete` does to
+// The clustering-snapshot migration (4) on a database at schema version 2 (so 3, the analysis
+// tables, runs too), the clustering table's write/read/delete cycle, the selection scan, and what `experiment delete` does to
 // the results that include the experiment.
 #include <gtest/gtest.h>
 

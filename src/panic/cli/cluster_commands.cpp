@@ -202,14 +202,6 @@ int PointsCommand(const ParsedArgs& args, Context& ctx) {
 
 // ---- the database commands: cluster run | list | show | delete
 
-Result<std::unique_ptr<store::Database>> OpenDatabase(const Context& ctx, store::OpenMode mode) {
-  auto opened = store::Database::Open(ctx.db_path, mode);
-  if (!opened.ok() && opened.status().code() == StatusCode::kNotFound) {
-    return Status::NotFound(opened.status().message() + " (use --db PATH or set PANIC_TDA_DB)");
-  }
-  return opened;
-}
-
 std::string Seconds(const std::optional<double>& s) {
   if (!s) return "?";
   char buf[32];

@@ -1,4 +1,4 @@
-// Queries of the clustering tables (migration 3): clustering_results (one frozen snapshot
+// Queries of the clustering tables (migration 4): clustering_results (one frozen snapshot
 // per `cluster run`), clustering_result_experiments (its scope), embedding_clusters (one
 // row per clustered embedding) and cluster_summaries (one row per cluster); and the scan
 // that reads the vectors to cluster. Free functions over a connection (store/database.h):
