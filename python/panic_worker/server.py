@@ -123,7 +123,7 @@ class Server:
 
     def op_status(self, header, blobs):
         """What the worker holds: `loaded` (weights anywhere), `resident` (on the GPU),
-        and the allocator settings torch starts with (tests, `--log` diagnostics)."""
+        and the allocator settings torch starts with (tests, diagnostics)."""
         return {"loaded": self.pool.loaded(), "resident": self.pool.resident(),
                 "cuda_alloc_conf": os.environ.get("PYTORCH_CUDA_ALLOC_CONF", "")}, []
 

@@ -240,6 +240,44 @@ TEST(PythonWorkerPipelineTest, RealAdaptersOnStandInsThroughTheWholePipeline) {
   EXPECT_EQ(outputs[0], outputs[1]) << "seeded runs through the real adapters repeat exactly";
 }
 
+// FluxDev + Moondream + SD35Medium + BLIP2 (51 GiB of weights) in one network on a
+// simulated 48 GiB card: the worker's residency pool swaps them through host memory at
+// each step, never holding more than the card, and never loads a model twice.
+TEST(PythonWorkerPipelineTest, ANetworkLargerThanTheGpuIsSwappedThroughHostMemory) {
+  if (!HavePythonWorkerDeps()) GTEST_SKIP() << "needs /usr/bin/python3 with numpy and PIL";
+  if (panic::testing::RunShell("/usr/bin/python3 -c 'import torch'").exit_code != 0) {
+    GTEST_SKIP() << "needs Debian's python3-torch";
+  }
+  TempDir calls_dir;
+  auto settings = TestWorkerSettings();
+  settings.package_dir += ":" + panic::testing::SourcePath("tests/python/stand_in_site");
+  settings.extra_env = {{"PANIC_STANDIN_CALLS", calls_dir.File("calls.jsonl")}, {"PANIC_STANDIN_GPU_GIB", "48"}};
+  WorkerExperiment python(settings);
+  const PipelineResult r = python.Execute(python.Create(json::parse(R"({
+      "networks": [["FluxDev", "Moondream", "SD35Medium", "BLIP2"]], "seeds": [5], "prompts": ["a red apple"],
+      "embedding_models": ["Nomic"], "max_length": 8})").dump()));
+  EXPECT_TRUE(r.completed);
+  EXPECT_EQ(r.failed("runs"), 0);
+  EXPECT_EQ(python.Scalar("SELECT count(*) FROM invocations"), 8);
+  EXPECT_EQ(python.worker->starts(), 1);
+  EXPECT_EQ(WorkerStatus(*python.worker).value("loaded", json()), json::array());
+
+  auto calls = StandInCalls(calls_dir.File("calls.jsonl"));
+  double peak = 0;
+  for (const auto& [what, list] : calls) {
+    for (const json& call : list) peak = std::max(peak, call["gpu_gib"].get<double>());
+  }
+  EXPECT_LE(peak, 48.0) << "the card was never asked for more than it has";
+  EXPECT_GE(peak, 33.0) << "FluxDev ran on the card";
+  int to_host = 0;
+  for (const json& move : calls["moved"]) to_host += move["device"] == "cpu";
+  EXPECT_GE(to_host, 4) << "each of the two cycles swaps models out";
+  for (const char* load : {"FluxPipeline.from_pretrained", "AutoModelForCausalLM.from_pretrained",
+                           "StableDiffusion3Pipeline.from_pretrained", "Blip2ForConditionalGeneration.from_pretrained"}) {
+    EXPECT_EQ(calls[load].size(), 1u) << load << ": swapped through host memory, not loaded again";
+  }
+}
+
 TEST(PythonWorkerPipelineTest, CompletesDespiteACrashAHangAMalformedFrameAndAnException) {
   if (!HavePythonWorkerDeps()) GTEST_SKIP() << "needs /usr/bin/python3 with numpy and PIL";
   TempDir state;

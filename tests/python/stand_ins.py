@@ -12,6 +12,7 @@ import hashlib
 import importlib.machinery
 import sys
 import types
+import weakref
 
 import numpy as np
 import torch
@@ -63,19 +64,25 @@ class BatchFeature(dict):
         return self
 
 
+LIVE = weakref.WeakSet()  # every Weights alive (stand_in_site's simulated card counts them)
+
+
 class Weights:
-    """A module-like holder of float weights: .to(device) / .to(dtype), .eval()."""
+    """A module-like holder of float weights: .to(device) / .to(dtype), .eval(). A move
+    to another device is recorded ("moved")."""
 
     def __init__(self, dtype=torch.float32):
         self.dtype = dtype
         self.device = "cpu"
+        LIVE.add(self)
 
     def to(self, *args, **kwargs):
         for a in args:
             if isinstance(a, torch.dtype):
                 self.dtype = a
-            else:
+            elif str(a) != self.device:
                 self.device = str(a)
+                record("moved", model=type(self).__name__, device=self.device)
         return self
 
     def eval(self):

@@ -20,8 +20,9 @@ TEST(StoreTest, CreatesSchemaAtLatestVersionWithWal) {
   auto r = testing::RunShell("sqlite3 " + dir.File("a.db") + " 'PRAGMA journal_mode; SELECT max(version) FROM schema_version; "
                              "SELECT count(*) FROM sqlite_master WHERE type=\"table\"'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  // 9 tables up to migration 2, then prompt_embeddings and lyapunov_results (analysis).
-  EXPECT_EQ(r.out, "wal\n" + std::to_string(LatestSchemaVersion()) + "\n11\n");
+  // 9 tables up to migration 2, then prompt_embeddings and lyapunov_results (analysis), then
+  // clustering_result_experiments and cluster_summaries (the clustering snapshot).
+  EXPECT_EQ(r.out, "wal\n" + std::to_string(LatestSchemaVersion()) + "\n13\n");
 }
 
 TEST(StoreTest, ExistingModeDoesNotCreate) {

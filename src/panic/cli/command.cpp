@@ -62,7 +62,8 @@ int ReportError(const Status& status, Context& ctx) {
 
 std::vector<CommandSpec> AllCommands() {
   std::vector<CommandSpec> all;
-  for (auto group : {ExperimentCommands, RunCommands, ModelCommands, TdaCommands, ClusterCommands, ExportCommands, LegacyCommands}) {
+  for (auto group : {ExperimentCommands, RunCommands, ModelCommands, TdaCommands, ClusterCommands, ExportCommands, LegacyCommands,
+                     AnalyseCommands}) {
     auto cmds = group();
     all.insert(all.end(), cmds.begin(), cmds.end());
   }

@@ -1,5 +1,6 @@
 #include "panic/store/analysis_tables.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -160,7 +161,7 @@ namespace analysis_reads {
 Status ForEachEmbedding(SqliteDb& db, const std::string& experiment_id, const std::optional<std::string>& model,
                         const std::function<Status(const TrajectoryPoint&)>& fn) {
   PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
-      "SELECT r.id, i.id, e.id, i.sequence_number, e.embedding_model, e.vector "
+      "SELECT r.id, i.id, e.id, i.sequence_number, e.embedding_model, e.vector, i.type "
       "FROM runs r JOIN invocations i ON i.run_id = r.id JOIN embeddings e ON e.invocation_id = i.id "
       "WHERE r.experiment_id = ?1 AND (?2 IS NULL OR e.embedding_model = ?2) "
       "ORDER BY r.run_number, e.embedding_model, i.sequence_number"));
@@ -176,6 +177,7 @@ Status ForEachEmbedding(SqliteDb& db, const std::string& experiment_id, const st
     p.embedding_id = row.Text(2);
     p.sequence_number = row.Int(3);
     p.embedding_model = row.Text(4);
+    p.type = row.Text(6) == "image" ? OutputType::kImage : OutputType::kText;
     p.vector = std::move(v).value();
     return fn(p);
   });
@@ -191,6 +193,46 @@ Result<std::map<std::string, int64_t>> EmbeddingCountsByRun(SqliteDb& db, const 
   std::map<std::string, int64_t> out;
   PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
     out[row.Text(0)] = row.Int(1);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status ForEachInvocation(SqliteDb& db, const std::string& experiment_id,
+                         const std::function<Status(const InvocationRecord&)>& fn) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "SELECT i.id, i.run_id, i.sequence_number, i.model, i.type, i.seed, i.input_invocation_id, i.output_text, "
+      "i.started_at, i.completed_at, i.batch_size, i.batch_position "
+      "FROM runs r JOIN invocations i ON i.run_id = r.id WHERE r.experiment_id = ? "
+      "ORDER BY r.run_number, i.sequence_number"));
+  q->Bind(1, experiment_id);
+  InvocationRecord inv;
+  return q->ForEachRow([&](const Statement& row) -> Status {
+    inv.id = row.Text(0);
+    inv.run_id = row.Text(1);
+    inv.sequence_number = row.Int(2);
+    inv.model = row.Text(3);
+    inv.type = row.Text(4) == "image" ? OutputType::kImage : OutputType::kText;
+    inv.seed = row.Int(5);
+    inv.input_invocation_id = row.OptText(6);
+    inv.output_text = row.Text(7);
+    inv.started_at = row.Text(8);
+    inv.completed_at = row.Text(9);
+    inv.batch_size = row.OptInt(10);
+    inv.batch_position = row.OptInt(11);
+    return fn(inv);
+  });
+}
+
+Result<std::map<std::string, OutputType>> ModelOutputTypes(SqliteDb& db, const std::string& experiment_id) {
+  // One run per network is enough (every run of a network has the same models), but the
+  // distinct scan over the experiment's invocations is cheap next to any analysis.
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "SELECT DISTINCT i.model, i.type FROM runs r JOIN invocations i ON i.run_id = r.id WHERE r.experiment_id = ?"));
+  q->Bind(1, experiment_id);
+  std::map<std::string, OutputType> out;
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    out[row.Text(0)] = row.Text(1) == "image" ? OutputType::kImage : OutputType::kText;
     return Status::Ok();
   }));
   return out;
@@ -217,6 +259,23 @@ Result<ClusteringInfo> GetClustering(SqliteDb& db, const std::string& id_or_pref
   ClusteringInfo c{q->Text(0), q->OptText(1), q->Text(2), q->Text(3), q->Text(4), q->OptText(5)};
   q->Reset();
   return c;
+}
+
+Result<std::vector<std::string>> ClusteringsOf(SqliteDb& db, const std::vector<std::string>& experiment_ids) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "SELECT cr.id FROM clustering_results cr WHERE cr.experiment_id = ?1 OR (cr.experiment_id IS NULL AND EXISTS ("
+      "SELECT 1 FROM embedding_clusters c JOIN embeddings e ON e.id = c.embedding_id "
+      "JOIN invocations i ON i.id = e.invocation_id JOIN runs r ON r.id = i.run_id "
+      "WHERE c.clustering_result_id = cr.id AND r.experiment_id = ?1)) ORDER BY cr.started_at, cr.id"));
+  std::vector<std::string> out;
+  for (const auto& exp : experiment_ids) {
+    q->Bind(1, exp);
+    PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+      if (std::find(out.begin(), out.end(), row.Text(0)) == out.end()) out.push_back(row.Text(0));
+      return Status::Ok();
+    }));
+  }
+  return out;
 }
 
 Result<std::vector<LabelPoint>> ListLabels(SqliteDb& db, const std::string& clustering_id) {

@@ -76,6 +76,7 @@ struct TrajectoryPoint {
   std::string invocation_id;
   std::string embedding_id;
   int64_t sequence_number = 0;
+  OutputType type = OutputType::kText;  // of the embedded output
   std::string embedding_model;
   std::vector<float> vector;
 };
@@ -92,6 +93,14 @@ Status ForEachEmbedding(SqliteDb& db, const std::string& experiment_id, const st
 Result<std::map<std::string, int64_t>> EmbeddingCountsByRun(SqliteDb& db, const std::string& experiment_id,
                                                             const std::string& model);
 
+// Calls fn for each invocation of the experiment, by run number and sequence number, with
+// output_text but without the image bytes (output_image stays empty).
+Status ForEachInvocation(SqliteDb& db, const std::string& experiment_id,
+                         const std::function<Status(const InvocationRecord&)>& fn);
+
+// model name → the type of its outputs, for the models that made invocations of the experiment.
+Result<std::map<std::string, OutputType>> ModelOutputTypes(SqliteDb& db, const std::string& experiment_id);
+
 struct ClusteringInfo {
   std::string id;
   std::optional<std::string> experiment_id;  // none: across experiments
@@ -103,6 +112,10 @@ struct ClusteringInfo {
 // A clustering result by id, unique prefix or "latest" (the most recently started one).
 // NotFound when there is none.
 Result<ClusteringInfo> GetClustering(SqliteDb& db, const std::string& id_or_prefix);
+
+// The clustering results that label embeddings of any of the experiments (their own and
+// the cross-experiment ones), by start time.
+Result<std::vector<std::string>> ClusteringsOf(SqliteDb& db, const std::vector<std::string>& experiment_ids);
 
 // A cluster label with where it sits.
 struct LabelPoint {

@@ -124,14 +124,16 @@ Status Delete(SqliteDb& db, const std::string& id) {
   // Explicit bulk deletes, leaves first, in one transaction (the caller's Write): each
   // statement walks an index once instead of firing a cascade sub-program per parent row,
   // and by the time a parent goes its children are gone, so the remaining per-row foreign-key
-  // checks find empty index ranges. Order: clustering results of this experiment (their
-  // embedding_clusters cascade by index), embeddings of its invocations (cross-experiment
+  // checks find empty index ranges. Order: clustering results whose scope includes this
+  // experiment, also those spanning several (they would no longer be the snapshot they claim;
+  // their embedding_clusters cascade by index), embeddings of its invocations (cross-experiment
   // embedding_clusters rows cascade, medoids are set NULL, both by index), diagrams,
   // invocations (the input_invocation_id chain stays inside this one statement, and migration 2
   // took its cascade away), then the experiment itself (runs and the stale lease cascade, now
   // childless). A crash anywhere rolls the whole delete back: never a partial experiment.
   static const char* const kSteps[] = {
-      "DELETE FROM clustering_results WHERE experiment_id = ?1",
+      "DELETE FROM clustering_results WHERE experiment_id = ?1 OR id IN (SELECT clustering_result_id FROM "
+      "clustering_result_experiments WHERE experiment_id = ?1)",  // every result whose scope includes it
       "DELETE FROM embeddings WHERE invocation_id IN (SELECT i.id FROM runs r JOIN invocations i ON i.run_id = r.id "
       "WHERE r.experiment_id = ?1)",
       "DELETE FROM persistence_diagrams WHERE run_id IN (SELECT id FROM runs WHERE experiment_id = ?1)",

@@ -175,6 +175,63 @@ CREATE TABLE lyapunov_results (
   computed_at        TEXT NOT NULL,
   UNIQUE (experiment_id, network, initial_prompt, other_prompt, embedding_model)
 );
+      // Migration 4 (issue 11). A clustering result is a frozen snapshot: its scope (the
+      // experiments clustered, listed in clustering_result_experiments; 'all' when every
+      // experiment was asked for), the path taken, the counts and the time spent reading,
+      // clustering and writing; each embedding's probability; and a per-cluster summary
+      // (size, runs, medoid) so `cluster show` never scans the assignments. A result is
+      // written in chunks and becomes visible when completed_at is set; until then
+      // writer_pid/writer_host say who writes it, so an abandoned one (its writer killed) is
+      // found and removed (store/clustering_table.h). Deleting an experiment deletes every
+      // result whose scope includes it (experiments_table.cpp), through the index on
+      // clustering_result_experiments(experiment_id). Rows written before this migration get
+      // their scope (the experiments of their members), counts and summaries from their
+      // assignments.
+      R"sql(
+ALTER TABLE clustering_results ADD COLUMN scope TEXT CHECK (scope IN ('experiments', 'all'));
+ALTER TABLE clustering_results ADD COLUMN path TEXT CHECK (path IN ('exact', 'approximate'));
+ALTER TABLE clustering_results ADD COLUMN point_count INTEGER;
+ALTER TABLE clustering_results ADD COLUMN dimension INTEGER;
+ALTER TABLE clustering_results ADD COLUMN cluster_count INTEGER;
+ALTER TABLE clustering_results ADD COLUMN outlier_count INTEGER;
+ALTER TABLE clustering_results ADD COLUMN read_seconds REAL;
+ALTER TABLE clustering_results ADD COLUMN cluster_seconds REAL;
+ALTER TABLE clustering_results ADD COLUMN write_seconds REAL;
+ALTER TABLE clustering_results ADD COLUMN writer_pid INTEGER;   -- while completed_at IS NULL
+ALTER TABLE clustering_results ADD COLUMN writer_host TEXT;
+ALTER TABLE embedding_clusters ADD COLUMN probability REAL;    -- NULL: unknown (older rows)
+CREATE TABLE clustering_result_experiments (
+  clustering_result_id TEXT NOT NULL REFERENCES clustering_results(id) ON DELETE CASCADE,
+  experiment_id        TEXT NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+  PRIMARY KEY (clustering_result_id, experiment_id)
+) WITHOUT ROWID;
+CREATE INDEX clustering_result_experiments_by_experiment ON clustering_result_experiments(experiment_id);
+CREATE TABLE cluster_summaries (
+  clustering_result_id TEXT NOT NULL REFERENCES clustering_results(id) ON DELETE CASCADE,
+  cluster_label        INTEGER NOT NULL CHECK (cluster_label >= 0),
+  size                 INTEGER NOT NULL,
+  run_count            INTEGER NOT NULL,
+  medoid_embedding_id  TEXT REFERENCES embeddings(id) ON DELETE SET NULL,
+  PRIMARY KEY (clustering_result_id, cluster_label)
+) WITHOUT ROWID;
+CREATE INDEX cluster_summaries_by_medoid ON cluster_summaries(medoid_embedding_id);
+INSERT OR IGNORE INTO clustering_result_experiments (clustering_result_id, experiment_id)
+  SELECT id, experiment_id FROM clustering_results WHERE experiment_id IS NOT NULL;
+INSERT OR IGNORE INTO clustering_result_experiments (clustering_result_id, experiment_id)
+  SELECT DISTINCT ec.clustering_result_id, r.experiment_id
+  FROM embedding_clusters ec JOIN embeddings e ON e.id = ec.embedding_id
+  JOIN invocations i ON i.id = e.invocation_id JOIN runs r ON r.id = i.run_id;
+INSERT INTO cluster_summaries (clustering_result_id, cluster_label, size, run_count, medoid_embedding_id)
+  SELECT ec.clustering_result_id, ec.cluster_label, count(*), count(DISTINCT i.run_id), max(ec.medoid_embedding_id)
+  FROM embedding_clusters ec JOIN embeddings e ON e.id = ec.embedding_id
+  JOIN invocations i ON i.id = e.invocation_id
+  WHERE ec.cluster_label >= 0 GROUP BY ec.clustering_result_id, ec.cluster_label;
+UPDATE clustering_results SET
+  scope = CASE WHEN experiment_id IS NULL THEN 'all' ELSE 'experiments' END,
+  point_count = (SELECT count(*) FROM embedding_clusters ec WHERE ec.clustering_result_id = clustering_results.id),
+  cluster_count = (SELECT count(*) FROM cluster_summaries s WHERE s.clustering_result_id = clustering_results.id),
+  outlier_count = (SELECT count(*) FROM embedding_clusters ec
+                   WHERE ec.clustering_result_id = clustering_results.id AND ec.cluster_label < 0);
 )sql",
       // The next migration goes here (append; never edit a released one).
   };
@@ -237,6 +294,8 @@ Result<int64_t> CountTables(SqliteDb& db) {
 
 // The migration that adds the analysis tables (prompt_embeddings, lyapunov_results).
 constexpr int kAnalysisTablesVersion = 3;
+// The migration that makes a clustering result a snapshot (scope, summaries, probabilities).
+constexpr int kClusteringSnapshotVersion = 4;
 
 Status InstallReadCompatibility(SqliteDb& db, int version) {
   // Temp objects shadow the main schema's tables of the same name (SQLite resolves an
@@ -244,7 +303,7 @@ Status InstallReadCompatibility(SqliteDb& db, int version) {
   // touched. Each older version maps onto the latest: columns it lacks read as NULL (their
   // documented "unknown"), tables it lacks read as empty.
   if (version == LatestSchemaVersion()) return Status::Ok();
-  if (version < 1 || version > kAnalysisTablesVersion) {
+  if (version < 1 || version > LatestSchemaVersion()) {
     return Status::InvalidArgument("database '" + db.path() + "' has schema version " + std::to_string(version) +
                                    ", which this panic-tda reads only after migrating it to version " +
                                    std::to_string(LatestSchemaVersion()));
@@ -262,8 +321,8 @@ CREATE TEMP TABLE lyapunov_results (id TEXT PRIMARY KEY, experiment_id TEXT NOT 
   runs_fingerprint TEXT NOT NULL, computed_at TEXT NOT NULL);
 )sql"));
   }
-  if (version == 1) {
-    return db.Exec(R"sql(
+  if (version < 2) {
+    PANIC_RETURN_IF_ERROR(db.Exec(R"sql(
 CREATE TEMP VIEW invocations AS
   SELECT *, NULL AS batch_size, NULL AS batch_position FROM main.invocations;
 CREATE TEMP VIEW persistence_diagrams AS
@@ -271,7 +330,36 @@ CREATE TEMP VIEW persistence_diagrams AS
   FROM main.persistence_diagrams;
 CREATE TEMP TABLE writer_leases (experiment_id TEXT PRIMARY KEY, token TEXT NOT NULL, pid INTEGER NOT NULL,
                                  host TEXT NOT NULL, started_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL);
-)sql");
+)sql"));
+  }
+  if (version < kClusteringSnapshotVersion) {
+    // Migration 4's clustering snapshot, derived from the assignments as the migration does.
+    // The source tables are named main.* because the views above may shadow them.
+    PANIC_RETURN_IF_ERROR(db.Exec(R"sql(
+CREATE TEMP VIEW clustering_result_experiments AS
+  SELECT id AS clustering_result_id, experiment_id FROM main.clustering_results WHERE experiment_id IS NOT NULL
+  UNION
+  SELECT ec.clustering_result_id, r.experiment_id
+  FROM main.embedding_clusters ec JOIN main.embeddings e ON e.id = ec.embedding_id
+  JOIN main.invocations i ON i.id = e.invocation_id JOIN main.runs r ON r.id = i.run_id;
+CREATE TEMP VIEW cluster_summaries AS
+  SELECT ec.clustering_result_id, ec.cluster_label, count(*) AS size, count(DISTINCT i.run_id) AS run_count,
+         max(ec.medoid_embedding_id) AS medoid_embedding_id
+  FROM main.embedding_clusters ec JOIN main.embeddings e ON e.id = ec.embedding_id
+  JOIN main.invocations i ON i.id = e.invocation_id
+  WHERE ec.cluster_label >= 0 GROUP BY ec.clustering_result_id, ec.cluster_label;
+CREATE TEMP VIEW embedding_clusters AS SELECT *, NULL AS probability FROM main.embedding_clusters;
+CREATE TEMP VIEW clustering_results AS
+  SELECT c.*, CASE WHEN c.experiment_id IS NULL THEN 'all' ELSE 'experiments' END AS scope, NULL AS path,
+         (SELECT count(*) FROM main.embedding_clusters ec WHERE ec.clustering_result_id = c.id) AS point_count,
+         NULL AS dimension,
+         (SELECT count(DISTINCT ec.cluster_label) FROM main.embedding_clusters ec
+          WHERE ec.clustering_result_id = c.id AND ec.cluster_label >= 0) AS cluster_count,
+         (SELECT count(*) FROM main.embedding_clusters ec
+          WHERE ec.clustering_result_id = c.id AND ec.cluster_label < 0) AS outlier_count,
+         NULL AS read_seconds, NULL AS cluster_seconds, NULL AS write_seconds, NULL AS writer_pid, NULL AS writer_host
+  FROM main.clustering_results c;
+)sql"));
   }
   return Status::Ok();
 }

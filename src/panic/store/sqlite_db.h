@@ -76,6 +76,9 @@ class Statement {
   std::optional<std::string> OptText(int col) const;
   std::optional<int64_t> OptInt(int col) const;
   std::string Blob(int col) const;  // raw bytes
+  // Text or blob bytes without a copy: valid until the next Step, Reset or column read of
+  // another type on this statement.
+  std::string_view View(int col) const;
 
  private:
   sqlite3* db_;

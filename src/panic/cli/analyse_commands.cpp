@@ -1,0 +1,185 @@
+// `analyse drift|lyapunov|transitions|runlengths|distances|changepoints|runs`: the tidy
+// tables of issue 12 (export/tidy_tables.h) printed as text, CSV or JSON, or written to
+// --output. The command only parses, opens the database read-only and writes the table.
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "panic/cli/cli_common.h"
+#include "panic/cli/command.h"
+#include "panic/cli/output.h"
+#include "panic/cli/signals.h"
+#include "panic/core/parallel.h"
+#include "panic/export/tidy_tables.h"
+#include "panic/store/analysis_tables.h"
+#include "panic/store/experiments_table.h"
+
+namespace panic::cli {
+namespace {
+
+using exporting::TidyOptions;
+using Builder = std::function<Status(store::Database&, const std::vector<std::string>&, const TidyOptions&,
+                                     exporting::TableSink&)>;
+
+// The experiments: the arguments and --experiment values (ids, prefixes, "latest"), in
+// order and once each; none given means every experiment of the database.
+Result<std::vector<std::string>> ResolveExperiments(store::Database& db, const ParsedArgs& args) {
+  std::vector<std::string> given = args.positional;
+  if (auto it = args.values.find("experiment"); it != args.values.end()) {
+    given.insert(given.end(), it->second.begin(), it->second.end());
+  }
+  std::vector<std::string> ids;
+  if (given.empty()) {
+    PANIC_ASSIGN_OR_RETURN(auto all, store::experiments::List(db.connection()));
+    for (const auto& e : all) ids.push_back(e.id);
+    if (ids.empty()) return Status::NotFound("the database '" + db.path() + "' has no experiments");
+    return ids;
+  }
+  for (const auto& g : given) {
+    PANIC_ASSIGN_OR_RETURN(std::string id, store::experiments::ResolveId(db.connection(), g));
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  }
+  return ids;
+}
+
+Result<analysis::OutlierHandling> Outliers(const ParsedArgs& args) {
+  PANIC_ASSIGN_OR_RETURN(std::string o, args.GetChoice("outliers", {"skip", "include", "break"}, "skip"));
+  if (o == "include") return analysis::OutlierHandling::kInclude;
+  if (o == "break") return analysis::OutlierHandling::kBreak;
+  return analysis::OutlierHandling::kSkip;
+}
+
+Status DistanceOptions(const ParsedArgs& args, TidyOptions& o) {
+  PANIC_ASSIGN_OR_RETURN(std::string metric,
+                         args.GetChoice("metric", {"wasserstein", "bottleneck", "sorted-l1"}, "wasserstein"));
+  o.distance.metric = metric == "bottleneck" ? analysis::DiagramMetric::kBottleneck
+                      : metric == "sorted-l1" ? analysis::DiagramMetric::kSortedPersistenceL1
+                                              : analysis::DiagramMetric::kWasserstein;
+  PANIC_ASSIGN_OR_RETURN(o.distance.order, args.GetDouble("order", 1.0));
+  PANIC_ASSIGN_OR_RETURN(o.distance.delta, args.GetDouble("delta", o.distance.delta));
+  if (metric != "wasserstein" && (args.Has("order") || args.Has("delta"))) {
+    return Status::InvalidArgument("--order and --delta apply only to --metric wasserstein");
+  }
+  PANIC_ASSIGN_OR_RETURN(long long dim, args.GetInt("dim", 1));
+  if (dim < 0 || dim > 64) return Status::InvalidArgument("--dim: " + std::to_string(dim) + " is outside 0..64");
+  o.homology_dimension = static_cast<int>(dim);
+  return Status::Ok();
+}
+
+Result<TidyOptions> Options(const ParsedArgs& args, const std::string& verb, store::Database& db) {
+  TidyOptions o;
+  o.model = args.Get("model");
+  PANIC_ASSIGN_OR_RETURN(long long threads, args.GetInt("threads", DefaultThreads()));
+  if (threads < 1 || threads > 1024) {
+    return Status::InvalidArgument("--threads: " + std::to_string(threads) + " is outside 1..1024");
+  }
+  o.threads = static_cast<int>(threads);
+  if (verb == "transitions" || verb == "runlengths") {
+    PANIC_ASSIGN_OR_RETURN(auto info, store::analysis_reads::GetClustering(db.connection(),
+                                                                           args.Get("clustering").value_or("latest")));
+    o.clustering_id = info.id;
+    PANIC_ASSIGN_OR_RETURN(o.outliers, Outliers(args));
+    o.self_transitions = !args.Has("no-self-transitions");
+  }
+  if (verb == "distances") PANIC_RETURN_IF_ERROR(DistanceOptions(args, o));
+  if (verb == "changepoints" && args.Has("penalty")) {
+    PANIC_ASSIGN_OR_RETURN(o.penalty, args.GetDouble("penalty", 0));
+    if (!(o.penalty > 0) || !std::isfinite(o.penalty)) {
+      return Status::InvalidArgument("--penalty: " + *args.Get("penalty") + " must be a positive number");
+    }
+  }
+  return o;
+}
+
+Builder BuilderFor(const std::string& verb, const ParsedArgs& args) {
+  if (verb == "drift") return exporting::WriteDriftTable;
+  if (verb == "lyapunov") return args.Has("curves") ? exporting::WriteLyapunovCurveTable : exporting::WriteLyapunovTable;
+  if (verb == "transitions") return args.Has("chain") ? exporting::WriteChainTable : exporting::WriteTransitionsTable;
+  if (verb == "runlengths") return exporting::WriteRunLengthsTable;
+  if (verb == "distances") return exporting::WriteDistancesTable;
+  if (verb == "changepoints") return exporting::WriteChangePointsTable;
+  return args.Has("durations") ? exporting::WriteDurationsTable : exporting::WriteRunsTable;
+}
+
+int RunAnalyse(const std::string& verb, const ParsedArgs& args, Context& ctx) {
+  auto format = args.GetChoice("format", {"text", "csv", "json"}, ctx.json ? "json" : "text");
+  if (!format.ok()) return ReportError(format.status(), ctx);
+  if (ctx.json && *format != "json") {
+    return ReportError(Status::InvalidArgument("--json means --format json; it contradicts --format " + *format), ctx);
+  }
+  auto store = OpenStore(ctx, store::Store::Mode::kReadOnly);
+  if (!store.ok()) return ReportError(store.status(), ctx);
+  store::Database& db = (*store)->db();
+  auto ids = ResolveExperiments(db, args);
+  if (!ids.ok()) return ReportError(ids.status(), ctx);
+  auto options = Options(args, verb, db);
+  if (!options.ok()) return ReportError(options.status(), ctx);
+  std::vector<std::string> notes;
+  options->notes = &notes;
+  options->cancel = &InstallCancelHandlers();
+
+  const auto output = args.Get("output");
+  std::ostringstream os;
+  const std::string what = output ? "'" + *output + "'" : "standard output";
+  auto sink = *format == "csv" ? exporting::MakeCsvSink(os, what)
+              : *format == "json" ? exporting::MakeJsonSink(os, what)
+                                  : exporting::MakeTextSink(os, what);
+  Status built = BuilderFor(verb, args)(db, *ids, *options, *sink);
+  for (const auto& n : notes) ctx.err << "note: " << n << "\n";
+  if (built.code() == StatusCode::kCancelled) {
+    ctx.err << "interrupted; nothing written\n";
+    return kExitInterrupted;
+  }
+  if (!built.ok()) return ReportError(built, ctx);
+  Status written = WriteCommandOutput(ctx, os.str(), false, *format, output);
+  if (!written.ok()) return ReportError(written, ctx);
+  return kExitOk;
+}
+
+CommandSpec Analyse(const std::string& verb, const std::string& summary, std::vector<OptionSpec> extra,
+                    const std::string& details) {
+  std::vector<OptionSpec> options = {
+      {"experiment", "ID", "an experiment (id, prefix or latest); repeatable; default: every experiment", true},
+      {"model", "M", "only this embedding model"},
+      {"format", "FMT", "text (default), csv or json"},
+      {"output", "FILE", "write the table to FILE instead of standard output"},
+      {"threads", "N", "worker threads (default: the machine's cores)"},
+  };
+  options.insert(options.end(), extra.begin(), extra.end());
+  return {"analyse", verb, summary, "[EXPERIMENT...]", 0, SIZE_MAX, options,
+          details + (details.empty() ? "" : "\n") +
+              "Columns and definitions: docs/ANALYSIS.md. Reads the database only.",
+          [verb](const ParsedArgs& a, Context& c) { return RunAnalyse(verb, a, c); }};
+}
+
+}  // namespace
+
+std::vector<CommandSpec> AnalyseCommands() {
+  const std::vector<OptionSpec> clustering = {
+      {"clustering", "ID", "the clustering result (id, prefix or latest; default latest)"},
+      {"outliers", "HOW", "skip (default: outlier steps removed), include (a state of their own) or break"},
+  };
+  std::vector<OptionSpec> transitions = clustering;
+  transitions.push_back({"no-self-transitions", "", "count only moves between different clusters"});
+  transitions.push_back({"chain", "", "per cluster: the Markov chain's stationary distribution, classes, spectral gap"});
+  return {
+      Analyse("drift", "semantic drift of every embedding from its run's prompt (or first image)", {},
+              "One row per (invocation, embedding model). Text models are measured from the stored prompt\n"
+              "embedding (the prompt_embeddings stage), image models from the run's first image."),
+      Analyse("lyapunov", "divergence of run groups: exponent, R², bounded fit (τ) from the lyapunov stage",
+              {{"curves", "", "the curves d(t) in long form instead of the fits"}}, ""),
+      Analyse("transitions", "cluster transition counts and probabilities per network", transitions, ""),
+      Analyse("runlengths", "stretches of one cluster in each run (run-length encoding)", clustering, ""),
+      Analyse("distances", "pairwise distances of stored persistence diagrams",
+              {{"metric", "M", "wasserstein (default), bottleneck or sorted-l1 (the Python reference's)"},
+               {"order", "P", "Wasserstein order (default 1)"},
+               {"delta", "D", "Wasserstein relative error bound (default 0.01)"},
+               {"dim", "K", "homology dimension (default 1)"}},
+              "One row per pair of diagrams (a before b); give --model when several embedding models have diagrams."),
+      Analyse("changepoints", "kernel change points of each run's trajectory (RBF, γ = 0.01, min segment 5)",
+              {{"penalty", "B", "the penalty β (default: the Python reference's dim·ln n)"}}, ""),
+      Analyse("runs", "per run: network, prompt, seed, length, stop reason, loop length",
+              {{"durations", "", "per model: invocation durations instead"}}, ""),
+  };
+}
+
+}  // namespace panic::cli

@@ -1,0 +1,250 @@
+// `panic-tda analyse …` through the built executable on a dummy-model experiment. The
+// tables are read back by pandas (Debian's /usr/bin/python3), and the values checked against
+// numpy computing the definitions from the database's own rows (sqlite3 + frombuffer):
+// drift from the stored prompt embeddings and first images, transition counts and run
+// lengths from labels planted in embedding_clusters, the sorted-persistence L1 from the
+// stored NPZ diagrams.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "support/test_support.h"
+
+namespace panic::testing {
+namespace {
+
+constexpr const char* kConfig = R"({"networks": [["DummyT2I", "DummyI2T"]], "seeds": [1, 2, 3],
+  "prompts": ["a red fox", "a blue whale"], "embedding_models": ["DummyText", "DummyVision"], "max_length": 20,
+  "options": {"loop_detection": "off"}})";
+
+// A clustering of the DummyText embeddings with labels planted from the step:
+// (seq / 4) % 3, and -1 (outlier) at steps 9 and 17.
+constexpr const char* kPlantClustering = R"PY(
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+con.execute("INSERT INTO clustering_results (id, experiment_id, embedding_model, algorithm, parameters, started_at, completed_at) "
+            "SELECT 'c0ffee00-0000-7000-8000-000000000001', id, 'DummyText', 'planted', '{}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z' FROM experiments")
+rows = con.execute("SELECT e.id, i.sequence_number FROM embeddings e JOIN invocations i ON i.id = e.invocation_id "
+                   "WHERE e.embedding_model = 'DummyText'").fetchall()
+for n, (eid, seq) in enumerate(rows):
+    label = -1 if seq in (9, 17) else (seq // 4) % 3
+    con.execute("INSERT INTO embedding_clusters (id, embedding_id, clustering_result_id, cluster_label) VALUES (?, ?, ?, ?)",
+                ('c0ffee00-0000-7000-8000-%012d' % (n + 10), eid, 'c0ffee00-0000-7000-8000-000000000001', label))
+con.commit()
+)PY";
+
+class AnalyseCliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    WriteFile(dir_->File("cfg.json"), kConfig);
+    auto r = RunCli({"--db", Db(), "experiment", "run", dir_->File("cfg.json")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    WriteFile(dir_->File("plant.py"), kPlantClustering);
+    auto p = RunShell("/usr/bin/python3 " + ShellQuote(dir_->File("plant.py")) + " " + ShellQuote(Db()));
+    ASSERT_EQ(p.exit_code, 0) << p.err;
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static std::string Db() { return dir_->File("a.db"); }
+  // Runs a python check with argv[1] = the database, argv[2] = `file`; asserts it prints "ok".
+  static void Check(const std::string& script, const std::string& file) {
+    WriteFile(dir_->File("check.py"), script);
+    auto r = RunShell("/usr/bin/python3 " + ShellQuote(dir_->File("check.py")) + " " + ShellQuote(Db()) + " " +
+                      ShellQuote(file));
+    EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_EQ(r.out.substr(0, 2), "ok") << r.out << r.err;
+  }
+  static TempDir* dir_;
+};
+TempDir* AnalyseCliTest::dir_ = nullptr;
+
+TEST_F(AnalyseCliTest, DriftIsTheDistanceOfUnitVectorsFromThePromptOrFirstImage) {
+  const std::string csv = dir_->File("drift.csv");
+  auto r = RunCli({"--db", Db(), "analyse", "drift", "latest", "--format", "csv", "--output", csv});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Check(R"PY(
+import sys, sqlite3, numpy as np, pandas as pd
+con = sqlite3.connect(sys.argv[1]); df = pd.read_csv(sys.argv[2])
+assert list(df.columns) == ["experiment_id", "run_id", "invocation_id", "sequence_number", "embedding_model", "network",
+                            "image_model", "text_model", "initial_prompt", "reference", "semantic_drift"], list(df.columns)
+prompts = {(m, p): np.frombuffer(v, "<f4").astype(float) for p, m, v in
+           con.execute("SELECT initial_prompt, embedding_model, vector FROM prompt_embeddings")}
+assert len(prompts) == 2, prompts.keys()
+first, want = {}, {}
+for rid, prompt, seq, typ, model, vec in con.execute(
+    "SELECT r.id, r.initial_prompt, i.sequence_number, i.type, e.embedding_model, e.vector FROM embeddings e "
+    "JOIN invocations i ON i.id = e.invocation_id JOIN runs r ON r.id = i.run_id ORDER BY r.run_number, i.sequence_number"):
+    v = np.frombuffer(vec, "<f4").astype(float)
+    ref = first.setdefault((rid, model), v) if typ == "image" else prompts[(model, prompt)]
+    want[(rid, model, seq)] = np.linalg.norm(v / np.linalg.norm(v) - ref / np.linalg.norm(ref))
+assert len(df) == len(want) == 120, (len(df), len(want))
+for t in df.itertuples():
+    w = want[(t.run_id, t.embedding_model, t.sequence_number)]
+    assert abs(t.semantic_drift - w) < 1e-9, (t, w)
+    assert t.network == "DummyT2I\u2192DummyI2T" and t.image_model == "DummyT2I" and t.text_model == "DummyI2T"
+    assert t.reference == ("prompt" if t.embedding_model == "DummyText" else "first_image")
+assert (df[df.reference == "first_image"].groupby("run_id").semantic_drift.min() == 0).all()
+print("ok")
+)PY", csv);
+}
+
+TEST_F(AnalyseCliTest, LyapunovTablesLoadInPandasAndJsonAgrees) {
+  const std::string csv = dir_->File("lyapunov.csv");
+  ASSERT_EQ(RunCli({"--db", Db(), "analyse", "lyapunov", "--format", "csv", "--output", csv}).exit_code, 0);
+  Check(R"PY(
+import sys, sqlite3, numpy as np, pandas as pd
+con = sqlite3.connect(sys.argv[1]); df = pd.read_csv(sys.argv[2])
+assert len(df) == 6, df
+assert sorted(df.num_pairs.tolist()) == [3, 3, 3, 3, 9, 9]
+for t in df.itertuples():
+    curve, = con.execute("SELECT curve FROM lyapunov_results WHERE embedding_model = ? AND initial_prompt = ? AND "
+                         "other_prompt = ?", (t.embedding_model, t.initial_prompt,
+                                              "" if pd.isna(t.other_prompt) else t.other_prompt)).fetchone()
+    d = np.frombuffer(curve, "<f8")
+    assert len(d) == t.num_timesteps == 10
+    slope = np.polyfit(np.arange(len(d)), np.log(np.maximum(d, 1e-10)), 1)[0]
+    assert abs(slope - t.exponent) < 1e-12, (slope, t.exponent)
+    assert t.bounded_status in ("ok", "below_range", "above_range", "degenerate")
+    if t.bounded_status == "above_range": assert np.isinf(t.tau) and pd.isna(t.d_inf)
+print("ok")
+)PY", csv);
+  auto j = RunCli({"--db", Db(), "analyse", "lyapunov", "--curves", "--format", "json"});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  auto rows = nlohmann::json::parse(j.out);
+  ASSERT_EQ(rows.size(), 60u);
+  EXPECT_EQ(rows[0]["timestep"], 0);
+  EXPECT_TRUE(rows[0]["divergence"].is_number());
+}
+
+TEST_F(AnalyseCliTest, TransitionsAndRunLengthsMatchThePlantedLabels) {
+  const std::string t_csv = dir_->File("transitions.csv"), r_csv = dir_->File("runlengths.csv");
+  auto t = RunCli({"--db", Db(), "analyse", "transitions", "--clustering", "latest", "--format", "csv", "--output",
+                   t_csv});
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  ASSERT_EQ(RunCli({"--db", Db(), "analyse", "runlengths", "--format", "csv", "--output", r_csv}).exit_code, 0);
+  // Outliers skipped (the default, as the Python reference): pandas' own shift-and-count.
+  Check(R"PY(
+import sys, sqlite3, pandas as pd
+con = sqlite3.connect(sys.argv[1])
+labels = pd.read_sql("SELECT r.id AS run_id, i.sequence_number AS seq, c.cluster_label AS label FROM embedding_clusters c "
+                     "JOIN embeddings e ON e.id = c.embedding_id JOIN invocations i ON i.id = e.invocation_id "
+                     "JOIN runs r ON r.id = i.run_id ORDER BY r.run_number, i.sequence_number", con)
+kept = labels[labels.label != -1].copy()
+kept["next"] = kept.groupby("run_id").label.shift(-1)
+pairs = kept.dropna().astype({"next": int}).groupby(["label", "next"]).size()
+got = pd.read_csv(sys.argv[2])
+assert len(got) == len(pairs), (got, pairs)
+for row in got.itertuples():
+    assert pairs[(row.from_cluster, row.to_cluster)] == row.count, row
+    total = pairs[row.from_cluster].sum()
+    assert abs(row.probability - row.count / total) < 1e-12
+print("ok")
+)PY", t_csv);
+  Check(R"PY(
+import sys, sqlite3, pandas as pd
+con = sqlite3.connect(sys.argv[1])
+labels = pd.read_sql("SELECT r.id AS run_id, i.sequence_number AS seq, c.cluster_label AS label FROM embedding_clusters c "
+                     "JOIN embeddings e ON e.id = c.embedding_id JOIN invocations i ON i.id = e.invocation_id "
+                     "JOIN runs r ON r.id = i.run_id ORDER BY r.run_number, i.sequence_number", con)
+kept = labels[labels.label != -1].copy()
+kept["block"] = (kept.label != kept.groupby("run_id").label.shift()).cumsum()
+want = kept.groupby(["run_id", "block"]).agg(label=("label", "first"), start=("seq", "first"), n=("seq", "size"))
+got = pd.read_csv(sys.argv[2])
+assert len(got) == len(want), (len(got), len(want))
+assert got.cluster_label.tolist() == want.label.tolist()
+assert got.start_sequence_number.tolist() == want.start.tolist()
+assert got.run_length.tolist() == want.n.tolist()
+print("ok")
+)PY", r_csv);
+  auto chain = RunCli({"--db", Db(), "analyse", "transitions", "--chain", "--format", "json"});
+  ASSERT_EQ(chain.exit_code, 0) << chain.err;
+  auto rows = nlohmann::json::parse(chain.out);
+  ASSERT_EQ(rows.size(), 3u);
+  double total = 0;
+  for (const auto& r : rows) total += r["stationary"].get<double>();
+  EXPECT_NEAR(total, 1.0, 1e-12);
+}
+
+TEST_F(AnalyseCliTest, SortedL1DistancesAreTheReferencesFromTheStoredDiagrams) {
+  const std::string csv = dir_->File("distances.csv");
+  auto r = RunCli({"--db", Db(), "analyse", "distances", "--model", "DummyVision", "--metric", "sorted-l1", "--dim",
+                   "1", "--format", "csv", "--output", csv});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Check(R"PY(
+import io, sys, sqlite3, numpy as np, pandas as pd
+con = sqlite3.connect(sys.argv[1])
+bars = {rid: np.load(io.BytesIO(blob))["dgms_1"] for rid, blob in con.execute(
+    "SELECT run_id, diagram_data FROM persistence_diagrams WHERE embedding_model = 'DummyVision'")}
+def l1(a, b):
+    pa = np.sort((a[:, 1] - a[:, 0])[np.isfinite(a).all(axis=1)].astype(float))[::-1]
+    pb = np.sort((b[:, 1] - b[:, 0])[np.isfinite(b).all(axis=1)].astype(float))[::-1]
+    n = max(len(pa), len(pb)); pa = np.pad(pa, (0, n - len(pa))); pb = np.pad(pb, (0, n - len(pb)))
+    return np.abs(pa - pb).sum()
+got = pd.read_csv(sys.argv[2])
+assert len(got) == 6 * 5 // 2, len(got)
+for t in got.itertuples():
+    assert abs(t.distance - l1(bars[t.run_id_a], bars[t.run_id_b])) < 1e-6, t
+print("ok")
+)PY", csv);
+}
+
+TEST_F(AnalyseCliTest, RunsAndChangePointsAndTextOutput) {
+  auto runs = RunCli({"--db", Db(), "analyse", "runs", "--format", "json"});
+  ASSERT_EQ(runs.exit_code, 0) << runs.err;
+  auto rows = nlohmann::json::parse(runs.out);
+  ASSERT_EQ(rows.size(), 6u);
+  for (const auto& r : rows) {
+    EXPECT_EQ(r["length"], 20);
+    EXPECT_EQ(r["stop_reason"], "length");
+    EXPECT_TRUE(r["loop_length"].is_null());
+  }
+  auto text = RunCli({"--db", Db(), "analyse", "runs", "--durations"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("DummyT2I"), std::string::npos) << text.out;
+  // At the reference penalty 10-step runs have no change point; a small penalty finds some,
+  // each at least min_size = 5 points from either end.
+  auto none = RunCli({"--db", Db(), "analyse", "changepoints", "--format", "json"});
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_EQ(nlohmann::json::parse(none.out).size(), 0u);
+  auto some = RunCli({"--db", Db(), "analyse", "changepoints", "--penalty", "0.01", "--format", "json"});
+  ASSERT_EQ(some.exit_code, 0) << some.err;
+  auto cps = nlohmann::json::parse(some.out);
+  EXPECT_FALSE(cps.empty());
+  for (const auto& c : cps) {
+    EXPECT_GE(c["change_point"].get<int>(), 5);
+    EXPECT_LE(c["change_point"].get<int>(), c["num_points"].get<int>() - 5);
+  }
+}
+
+TEST_F(AnalyseCliTest, BadInputIsExitTwoAndNamesTheValue) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"drift", "--format", "xml"}, "--format: 'xml' is not one of: text, csv, json"},
+      {{"drift", "--experiment", "zzz"}, "'zzz'"},
+      {{"transitions", "--clustering", "fff"}, "'fff'"},
+      {{"transitions", "--outliers", "drop"}, "--outliers: 'drop'"},
+      {{"distances", "--dim", "-1"}, "--dim: -1"},
+      {{"distances", "--metric", "bottleneck", "--order", "2"}, "--order and --delta apply only"},
+      {{"changepoints", "--penalty", "0"}, "--penalty: 0"},
+      {{"transitions", "--model", "DummyVision"}, "is of DummyText"},
+      {{"lyapunov", "--threads", "0"}, "--threads: 0"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {"--db", Db(), "analyse"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    auto r = RunCli(args);
+    EXPECT_EQ(r.exit_code, 2) << c.args[0] << " " << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+  }
+  auto missing = RunCli({"--db", dir_->File("none.db"), "analyse", "drift"});
+  EXPECT_EQ(missing.exit_code, 2) << missing.err;
+}
+
+}  // namespace
+}  // namespace panic::testing
