@@ -12,6 +12,7 @@
 #include "panic/engine/experiment_setup.h"
 #include "panic/engine/pipeline.h"
 #include "panic/store/analysis_tables.h"
+#include "panic/store/database.h"
 #include "panic/store/embeddings_table.h"
 #include "panic/store/runs_table.h"
 #include "panic/store/sqlite_db.h"
@@ -28,8 +29,8 @@ constexpr const char* kConfig = R"({"networks": [["DummyT2I", "DummyI2T"]], "see
 
 struct Fixture {
   TempDir dir;
-  std::unique_ptr<store::Store> store =
-      std::move(store::Store::Open(dir.File("s.db"), store::Store::Mode::kCreate)).value();
+  std::unique_ptr<store::Database> store =
+      std::move(store::Database::Open(dir.File("s.db"), store::OpenMode::kCreate)).value();
   models::ModelRegistry& models = models::ModelRegistry::Default();
   std::string id;
 
@@ -38,7 +39,7 @@ struct Fixture {
     EXPECT_TRUE(cfg.ok()) << cfg.status().ToString();
     id = std::move(CreateExperiment(*store, *cfg)).value();
   }
-  store::SqliteDb& db() { return store->db().connection(); }
+  store::SqliteDb& db() { return store->connection(); }
   std::vector<store::LyapunovRecord> Results() { return std::move(store::lyapunov::List(db(), id)).value(); }
 };
 
@@ -171,7 +172,7 @@ TEST(AnalysisStagesTest, AKilledPassResumesToTheSameRowsAndStaleResultsAreRecomp
 
   // A result whose inputs changed (here: its fingerprint no longer matches) is recomputed,
   // and only that one.
-  ASSERT_TRUE(f.store->db().Write([&](store::SqliteDb& c) {
+  ASSERT_TRUE(f.store->Write([&](store::SqliteDb& c) {
     return c.Exec("UPDATE lyapunov_results SET runs_fingerprint = 'old', exponent = 99 WHERE rowid = "
                   "(SELECT min(rowid) FROM lyapunov_results)");
   }).ok());

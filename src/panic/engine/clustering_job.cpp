@@ -165,7 +165,8 @@ Status WriteResult(store::Database& db, const ClusteringJob& job, clustering::Re
   const auto t0 = Clock::now();
   const std::string host = store::LocalHostName();
   PANIC_RETURN_IF_ERROR(db.Write([&](store::SqliteDb& w) -> Status {
-    PANIC_RETURN_IF_ERROR(clustering::DeleteAbandoned(w).status());
+    const Status abandoned_deleted = clustering::DeleteAbandoned(w).status();
+    if (!abandoned_deleted.ok()) return abandoned_deleted;
     return clustering::Begin(w, record, ::getpid(), host);
   }));
   clustering::Assignments a{set.embedding_ids, c.labels, c.probabilities, c.medoids};

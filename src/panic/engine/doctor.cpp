@@ -5,7 +5,6 @@
 #include "panic/engine/pipeline.h"
 #include "panic/store/database.h"
 #include "panic/store/experiments_table.h"
-#include "panic/store/store.h"
 #include "panic/store/writer_lease.h"
 
 namespace panic::engine {
@@ -62,7 +61,7 @@ Status Repair(store::Database& db, const std::string& name, Fn&& fn, DoctorRepor
 DoctorRepair Resume(const std::string& db_path, models::ModelRegistry& registry, const std::string& experiment_id,
                     const StageOptions& stage_options, Status* cancelled) {
   DoctorRepair repair{"resume " + experiment_id, 0, ""};
-  auto store = store::Store::Open(db_path, store::Store::Mode::kWrite);
+  auto store = store::Database::Open(db_path, store::OpenMode::kWrite);
   if (!store.ok()) {
     repair.error = store.status().ToString();
     return repair;

@@ -97,7 +97,7 @@ Result<std::vector<LyapunovGroup>> LyapunovStage::ListGroups(store::SqliteDb& db
 Result<StagePlan> LyapunovStage::Plan(StageContext& ctx) {
   todo_.clear();
   next_ = 0;
-  store::Database& db = ctx.store.db();
+  store::Database& db = ctx.db;
   std::vector<LyapunovGroup> groups;
   std::map<std::string, std::string> stored;  // group key → fingerprint
   PANIC_RETURN_IF_ERROR(db.Read([&](store::SqliteDb& c) -> Status {
@@ -121,7 +121,7 @@ Result<StagePlan> LyapunovStage::Plan(StageContext& ctx) {
 Result<std::optional<LyapunovUnit>> LyapunovStage::Next(StageContext& ctx) {
   if (next_ >= todo_.size()) return std::optional<LyapunovUnit>();
   LyapunovUnit unit{ctx.experiment.id, std::move(todo_[next_++]), {}, {}, 0};
-  PANIC_RETURN_IF_ERROR(ctx.store.db().Read([&](store::SqliteDb& c) -> Status {
+  PANIC_RETURN_IF_ERROR(ctx.db.Read([&](store::SqliteDb& c) -> Status {
     for (const auto& r : unit.group.runs) {
       PANIC_ASSIGN_OR_RETURN(auto t, LoadTrajectory(c, r, unit.group.model, unit.dim));
       unit.runs.push_back(std::move(t));
@@ -180,7 +180,7 @@ Result<UnitOutcome> LyapunovStage::Write(StageContext& ctx, LyapunovOutput& outp
   UnitOutcome outcome;
   if (output.record) {
     PANIC_RETURN_IF_ERROR(
-        ctx.store.db().Write([&](store::SqliteDb& c) { return store::lyapunov::Put(c, *output.record); }));
+        ctx.db.Write([&](store::SqliteDb& c) { return store::lyapunov::Put(c, *output.record); }));
     outcome.written = 1;
   } else {
     Log(LogLevel::kWarning, "lyapunov stage: no result for " + output.error + " (tried again on the next pass)");

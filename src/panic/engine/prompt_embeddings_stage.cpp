@@ -21,7 +21,7 @@ const StageInfo& PromptEmbeddingsStage::info() const {
 Result<StagePlan> PromptEmbeddingsStage::Plan(StageContext& ctx) {
   units_.clear();
   next_ = 0;
-  store::Database& db = ctx.store.db();
+  store::Database& db = ctx.db;
   PANIC_ASSIGN_OR_RETURN(auto stored, db.Read([&](store::SqliteDb& c) {
     return store::prompt_embeddings::List(c, ctx.experiment.id);
   }));
@@ -100,7 +100,7 @@ Result<PromptEmbeddingOutput> PromptEmbeddingsStage::Run(const PromptEmbeddingUn
 
 Result<UnitOutcome> PromptEmbeddingsStage::Write(StageContext& ctx, PromptEmbeddingOutput& output) {
   if (!output.records.empty()) {
-    PANIC_RETURN_IF_ERROR(ctx.store.db().Write([&](store::SqliteDb& c) {
+    PANIC_RETURN_IF_ERROR(ctx.db.Write([&](store::SqliteDb& c) {
       return store::prompt_embeddings::Insert(c, output.records);
     }));
   }
