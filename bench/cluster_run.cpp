@@ -147,11 +147,21 @@ int main(int argc, char** argv) {
   const std::string load = LoadAverage();
   auto db = std::move(panic::store::Database::Open(path, panic::store::OpenMode::kWrite)).value();
   double cpu_start = CpuSeconds(), cpu_cluster_start = 0, cpu_cluster_end = 0;
-  job.progress = [&](const panic::engine::ProgressEvent& e) {
-    if (e.stage == "cluster" && !e.finished) cpu_cluster_start = CpuSeconds();
-    if (e.stage == "cluster" && e.finished) cpu_cluster_end = CpuSeconds();
-  };
   const auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  // Each phase's end as it happens (stderr), so a run stopped early still tells its split.
+  job.progress = [&](const panic::engine::ProgressEvent& e) {
+    if (e.stage == "read" && e.finished) {
+      std::fprintf(stderr, "read %lld vectors: %.1f s wall, %.1f s CPU (load %s)\n", static_cast<long long>(e.done),
+                   elapsed(), CpuSeconds() - cpu_start, LoadAverage().c_str());
+    }
+    if (e.stage == "cluster" && !e.finished) cpu_cluster_start = CpuSeconds();
+    if (e.stage == "cluster" && e.finished) {
+      cpu_cluster_end = CpuSeconds();
+      std::fprintf(stderr, "clustered: %.1f s wall since start, %.1f s CPU in the algorithm (load %s)\n", elapsed(),
+                   cpu_cluster_end - cpu_cluster_start, LoadAverage().c_str());
+    }
+  };
   auto results = panic::engine::RunClusteringJob(*db, job);
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double cpu_end = CpuSeconds();

@@ -50,10 +50,10 @@ TEST(ClusterRunCliTest, StoredResultEqualsClusterPointsAndShowListsItsClusters) 
   auto results = nlohmann::json::parse(run.out);
   ASSERT_EQ(results.size(), 1u);
   const std::string id = results[0]["id"];
-  EXPECT_EQ(results[0]["points"], 800);
+  EXPECT_EQ(results[0]["point_count"], 800);
   EXPECT_EQ(results[0]["path"], "exact");
-  EXPECT_EQ(results[0]["clusters"], expected["clusters"].size());
-  EXPECT_EQ(results[0]["outliers"], expected["noise"]);
+  EXPECT_EQ(results[0]["cluster_count"], expected["clusters"].size());
+  EXPECT_EQ(results[0]["outlier_count"], expected["noise"]);
   // Label, probability and medoid of every embedding, as `cluster points` gave them per row.
   auto dump = testing::RunShell("sqlite3 -separator ' ' " + db + " " + testing::ShellQuote(
       "SELECT ec.embedding_id, ec.cluster_label, ec.probability, coalesce(ec.medoid_embedding_id, '-') "
@@ -86,9 +86,9 @@ TEST(ClusterRunCliTest, StoredResultEqualsClusterPointsAndShowListsItsClusters) 
   auto show_json = RunCli({"--db", db, "--json", "cluster", "show", id.substr(0, 32), "--limit", "0"});
   ASSERT_EQ(show_json.exit_code, 0) << show_json.err;
   auto j = nlohmann::json::parse(show_json.out);
-  ASSERT_EQ(j["cluster_list"].size(), expected["clusters"].size());
+  ASSERT_EQ(j["clusters"].size(), expected["clusters"].size());
   int64_t previous = INT64_MAX, total = 0;
-  for (const auto& c : j["cluster_list"]) {
+  for (const auto& c : j["clusters"]) {
     EXPECT_LE(c["size"].get<int64_t>(), previous);
     previous = c["size"];
     total += previous;
@@ -97,7 +97,7 @@ TEST(ClusterRunCliTest, StoredResultEqualsClusterPointsAndShowListsItsClusters) 
     EXPECT_GE(c["run_count"].get<int>(), 1);
     EXPECT_NEAR(c["share"].get<double>(), c["size"].get<double>() / 800.0, 1e-12);
   }
-  EXPECT_EQ(total + j["outliers"].get<int64_t>(), 800);
+  EXPECT_EQ(total + j["outlier_count"].get<int64_t>(), 800);
   EXPECT_EQ(j["parameters"]["min_cluster_size"], 8);
 
   auto list = RunCli({"--db", db, "--json", "cluster", "list"});

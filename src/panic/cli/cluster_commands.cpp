@@ -239,10 +239,10 @@ nlohmann::json ResultToJson(const store::clustering::ResultRecord& r) {
                       {"path", opt(r.path)},
                       {"scope", r.scope},
                       {"experiment_ids", r.experiment_ids},
-                      {"points", opt(r.point_count)},
+                      {"point_count", opt(r.point_count)},
                       {"dimension", opt(r.dimension)},
-                      {"clusters", opt(r.cluster_count)},
-                      {"outliers", opt(r.outlier_count)},
+                      {"cluster_count", opt(r.cluster_count)},
+                      {"outlier_count", opt(r.outlier_count)},
                       {"parameters", parameters},
                       {"read_s", opt(r.read_seconds)},
                       {"cluster_s", opt(r.cluster_seconds)},
@@ -427,7 +427,7 @@ int ShowClusterCommand(const ParsedArgs& args, Context& ctx) {
                           {"medoid_type", c.medoid_type ? nlohmann::json(*c.medoid_type) : nlohmann::json(nullptr)},
                           {"medoid_text", c.medoid_type && *c.medoid_type == "text" ? nlohmann::json(c.medoid_text) : nlohmann::json(nullptr)}});
     }
-    j["cluster_list"] = clusters;
+    j["clusters"] = clusters;
     PrintJson(ctx, j);
     return kExitOk;
   }

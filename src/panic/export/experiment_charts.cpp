@@ -8,6 +8,7 @@
 
 #include "panic/analysis/semantic_drift.h"
 #include "panic/export/chart_primitives.h"
+#include "panic/export/cluster_charts.h"
 #include "panic/store/diagrams_table.h"
 #include "panic/store/embeddings_table.h"
 #include "panic/store/experiments_table.h"
@@ -416,8 +417,7 @@ Result<ChartsSummary> ExportCharts(store::Database& db, const std::vector<std::s
   PANIC_RETURN_IF_ERROR(emit("persistent_entropy", !d.entropy.empty(), "no persistence diagrams stored yet", EntropyViolins));
   PANIC_RETURN_IF_ERROR(emit("semantic_drift", !d.drift.empty(), "no run has two or more embeddings yet", DriftRidgelines));
   PANIC_RETURN_IF_ERROR(emit("run_lengths", !d.runs.empty(), "no runs", RunLengths));
-  const std::string no_clusters = "needs stored clustering results, which the store does not offer yet";
-  for (const char* name : {"cluster_timelines", "cluster_bubbles", "cluster_transitions"}) out.skipped.emplace_back(name, no_clusters);
+  PANIC_RETURN_IF_ERROR(ExportClusterCharts(db, experiment_ids, dir, format, &out));
   out.skipped.emplace_back("lyapunov", "needs stored Lyapunov/FTLE results (issue 12's analysis tables), not stored yet");
   return out;
 }

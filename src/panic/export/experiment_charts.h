@@ -7,9 +7,10 @@
 //                          (embedding model, network); drift computed here from the stored
 //                          vectors with analysis::SemanticDrift, against each run's first vector;
 //   run_lengths            runs per network by stop reason, and the run-length histogram.
-// Cluster timelines, the cluster bubble grid, the transition heat map and the Lyapunov /
-// FTLE charts need stored clustering and Lyapunov results, which the store does not offer
-// yet: they are listed as skipped with the reason.
+//   cluster_timelines, cluster_bubbles, cluster_transitions: from the newest stored
+//                          clustering result covering the experiments (cluster_charts.h).
+// The Lyapunov / FTLE charts need stored Lyapunov results, which the store does not offer
+// yet: they are listed as skipped with the reason, as is any chart without data.
 //
 // Thread safety: uses its Database from the calling thread only.
 #pragma once

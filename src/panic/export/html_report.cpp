@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "panic/export/cluster_report.h"
 #include "panic/export/experiment_charts.h"
 #include "panic/export/image_export.h"
 #include "panic/export/image_metadata.h"
@@ -195,8 +196,9 @@ Status WriteHtmlReport(store::Database& db, const std::string& experiment_id, co
   }
 
   // Clusters.
-  h << "<h2>Clusters</h2>\n<p class=\"muted\">No clustering results are available to this report yet "
-       "(the store offers no clustering API); run the clustering and export again once it does.</p>\n";
+  h << "<h2>Clusters</h2>\n";
+  PANIC_ASSIGN_OR_RETURN(std::string clusters, ClusterSectionHtml(db, e.id));
+  h << clusters;
   h << "<footer class=\"muted\"><p>panic-tda export report</p></footer>\n</body>\n</html>\n";
   return WriteFileBytes(output, h.str());
 }

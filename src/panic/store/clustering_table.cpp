@@ -215,6 +215,34 @@ Result<std::vector<AssignmentRow>> ListAssignments(SqliteDb& db, const std::stri
   return out;
 }
 
+Result<std::string> NewestCovering(SqliteDb& db, const std::vector<std::string>& experiment_ids) {
+  PANIC_ASSIGN_OR_RETURN(std::vector<ResultRecord> results, List(db));  // newest first
+  for (const ResultRecord& r : results) {
+    bool covers = true;
+    for (const std::string& e : experiment_ids) {
+      covers = covers && std::binary_search(r.experiment_ids.begin(), r.experiment_ids.end(), e);
+    }
+    if (covers) return r.id;
+  }
+  return Status::NotFound("no clustering result covers these experiments");
+}
+
+Result<std::vector<LabelledStep>> LabelledSteps(SqliteDb& db, const std::string& result_id,
+                                                const std::string& experiment_id) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "SELECT r.id, r.run_number, r.initial_prompt, r.network, i.sequence_number, ec.cluster_label "
+      "FROM runs r JOIN invocations i ON i.run_id = r.id JOIN embeddings e ON e.invocation_id = i.id "
+      "JOIN embedding_clusters ec ON ec.embedding_id = e.id AND ec.clustering_result_id = ?2 "
+      "WHERE r.experiment_id = ?1 ORDER BY r.run_number, i.sequence_number"));
+  q->Bind(1, experiment_id).Bind(2, result_id);
+  std::vector<LabelledStep> out;
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    out.push_back({row.Text(0), row.Int(1), row.Text(2), row.Text(3), row.Int(4), row.Int(5)});
+    return Status::Ok();
+  }));
+  return out;
+}
+
 Status Delete(SqliteDb& db, const std::string& id) {
   PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare("DELETE FROM clustering_results WHERE id = ?"));
   q->Bind(1, id);

@@ -101,6 +101,23 @@ struct AssignmentRow {
 };
 Result<std::vector<AssignmentRow>> ListAssignments(SqliteDb& db, const std::string& id);
 
+// The newest completed result whose scope includes every one of `experiment_ids`;
+// NotFound when there is none.
+Result<std::string> NewestCovering(SqliteDb& db, const std::vector<std::string>& experiment_ids);
+
+// One clustered output of an experiment, for charts: where it stands and its label.
+struct LabelledStep {
+  std::string run_id;
+  int64_t run_number = 0;
+  std::string initial_prompt;
+  std::string network_json;  // JSON list of model names
+  int64_t sequence_number = 0;
+  int64_t label = 0;  // −1 outlier
+};
+// The result's labelled outputs that belong to `experiment_id`, by run number and step.
+Result<std::vector<LabelledStep>> LabelledSteps(SqliteDb& db, const std::string& result_id,
+                                                const std::string& experiment_id);
+
 // ---- deleting
 
 // The result and its rows (cascade). NotFound if absent.
