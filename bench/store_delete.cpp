@@ -16,8 +16,13 @@
 
 #include "panic/core/time.h"
 #include "panic/core/uuid.h"
+#include "panic/store/database.h"
+#include "panic/store/diagrams_table.h"
+#include "panic/store/embeddings_table.h"
+#include "panic/store/experiment_delete.h"
+#include "panic/store/experiments_table.h"
+#include "panic/store/invocations_table.h"
 #include "panic/store/npz_codec.h"
-#include "panic/store/store.h"
 
 using namespace panic;
 using Clock = std::chrono::steady_clock;
@@ -62,9 +67,9 @@ int main(int argc, char** argv) {
   const auto build_start = Clock::now();
   std::string experiment_id;
   {
-    auto opened = store::Store::Open(db, store::Store::Mode::kCreate, store::Store::Durability::kNormal);
+    auto opened = store::Database::Open(db, store::OpenMode::kCreate, store::Durability::kNormal);
     if (!opened.ok()) return Fail(opened.status());
-    store::Store& st = **opened;
+    store::Database& st = **opened;
     store::ExperimentRecord e;
     e.id = experiment_id = NewUuidV7();
     e.networks = {{"DummyI2T"}};
@@ -85,7 +90,8 @@ int main(int argc, char** argv) {
       run.initial_prompt = "p";
       run_records.push_back(run);
     }
-    if (Status s = st.CreateExperiment(e, run_records); !s.ok()) return Fail(s);
+    if (Status s = st.Write([&](store::SqliteDb& c) { return store::experiments::Insert(c, e, run_records); }); !s.ok())
+      return Fail(s);
     tda::Diagram diagram;
     diagram.dimensions.resize(2);
     for (int b = 0; b < 200; ++b) diagram.dimensions[0].push_back({0.0f, 0.01f * b});
@@ -117,15 +123,19 @@ int main(int argc, char** argv) {
         embeddings.push_back(std::move(emb));
       }
       store::RunCompletion done{run.id, "length", std::nullopt, std::nullopt, now};
-      if (Status s = st.CommitStep(invocations, {done}); !s.ok()) return Fail(s);
-      if (Status s = st.InsertEmbeddings(embeddings); !s.ok()) return Fail(s);
+      if (Status s =
+              st.Write([&](store::SqliteDb& c) { return store::invocations::InsertStep(c, invocations, {done}); });
+          !s.ok())
+        return Fail(s);
+      if (Status s = st.Write([&](store::SqliteDb& c) { return store::embeddings::Insert(c, embeddings); }); !s.ok())
+        return Fail(s);
       store::PersistenceDiagramRecord d;
       d.id = NewUuidV7();
       d.run_id = run.id;
       d.embedding_model = "DummyText";
       d.diagram_data = npz;
       d.started_at = d.completed_at = now;
-      if (Status s = st.PutDiagram(d); !s.ok()) return Fail(s);
+      if (Status s = st.Write([&](store::SqliteDb& c) { return store::diagrams::Put(c, d); }); !s.ok()) return Fail(s);
     }
   }
   const double build_s = Seconds(build_start);
@@ -135,9 +145,9 @@ int main(int argc, char** argv) {
   const auto delete_start = Clock::now();
   const double delete_cpu_start = CpuSeconds();
   {
-    auto opened = store::Store::Open(db, store::Store::Mode::kWrite);
+    auto opened = store::Database::Open(db, store::OpenMode::kWrite);
     if (!opened.ok()) return Fail(opened.status());
-    if (Status s = (*opened)->DeleteExperiment(experiment_id); !s.ok()) return Fail(s);
+    if (Status s = store::DeleteExperiment(*(*opened), experiment_id); !s.ok()) return Fail(s);
   }
   const double delete_s = Seconds(delete_start);
   const double delete_cpu_s = CpuSeconds() - delete_cpu_start;

@@ -12,7 +12,10 @@
 #include <thread>
 
 #include "panic/core/sha256.h"
-#include "panic/store/store.h"
+#include "panic/store/database.h"
+#include "panic/store/experiments_table.h"
+#include "panic/store/invocations_table.h"
+#include "panic/store/runs_table.h"
 #include "support/test_support.h"
 
 namespace panic {
@@ -26,12 +29,12 @@ using testing::TempDir;
 using RunOutputs = std::map<int64_t, std::vector<std::string>>;
 
 RunOutputs ReadOutputs(const std::string& db) {
-  auto store = std::move(store::Store::Open(db, store::Store::Mode::kExisting)).value();
-  auto id = std::move(store->ResolveExperimentId("latest")).value();
+  auto store = std::move(store::Database::Open(db, store::OpenMode::kWrite)).value();
+  auto id = std::move(store::experiments::ResolveId(store->connection(), "latest")).value();
   RunOutputs out;
-  for (const auto& r : std::move(store->ListRuns(id)).value()) {
+  for (const auto& r : std::move(store::runs::List(store->connection(), id)).value()) {
     auto& v = out[r.run_number];
-    for (const auto& inv : std::move(store->ListInvocations(r.id, true)).value()) {
+    for (const auto& inv : std::move(store::invocations::ListForRun(store->connection(), r.id, true)).value()) {
       v.push_back(std::to_string(inv.sequence_number) + " " + inv.model + " " +
                   (inv.type == store::OutputType::kText ? inv.output_text : Sha256Hex(inv.output_image)));
     }

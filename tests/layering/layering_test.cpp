@@ -55,7 +55,7 @@ TEST(LayeringTest, PlantedUpwardIncludeIsReportedWithFileAndLine) {
   fs::create_directories(src);
   fs::copy(SourcePath("src/panic"), src, fs::copy_options::recursive);
   const fs::path planted = src / "tda" / "planted.cpp";
-  WriteFile(planted.string(), "// planted\n#include <vector>\n#include \"panic/store/store.h\"\n");
+  WriteFile(planted.string(), "// planted\n#include <vector>\n#include \"panic/store/database.h\"\n");
   fs::create_directories(src / "rogue");
   WriteFile((src / "rogue" / "x.cpp").string(), "#include \"panic/core/status.h\"\n");
   const LayerMatrix m = SourceMatrix();

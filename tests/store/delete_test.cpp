@@ -4,8 +4,13 @@
 
 #include "panic/core/time.h"
 #include "panic/core/uuid.h"
+#include "panic/store/database.h"
+#include "panic/store/diagrams_table.h"
+#include "panic/store/embeddings_table.h"
+#include "panic/store/experiment_delete.h"
+#include "panic/store/experiments_table.h"
+#include "panic/store/invocations_table.h"
 #include "panic/store/sqlite_db.h"
-#include "panic/store/store.h"
 #include "store/store_test_fixtures.h"
 #include "support/test_support.h"
 
@@ -19,10 +24,10 @@ const std::vector<std::string> kOwnedTables = {"experiments", "runs", "invocatio
 
 // An experiment of `runs` runs of `steps` chained text invocations, one embedding each and one
 // diagram per run.
-std::string Populate(Store& store, int runs, int steps) {
+std::string Populate(Database& store, int runs, int steps) {
   ExperimentRecord e = MakeTestExperiment(steps);
   auto run_records = MakeTestRuns(e, runs);
-  EXPECT_TRUE(store.CreateExperiment(e, run_records).ok());
+  EXPECT_TRUE(store.Write([&](store::SqliteDb& c) { return store::experiments::Insert(c, e, run_records); }).ok());
   const std::string now = NowIso();
   for (const auto& run : run_records) {
     std::vector<InvocationRecord> invocations;
@@ -41,15 +46,16 @@ std::string Populate(Store& store, int runs, int steps) {
       invocations.push_back(std::move(inv));
       embeddings.push_back(std::move(emb));
     }
-    EXPECT_TRUE(store.CommitStep(invocations, {}).ok());
-    EXPECT_TRUE(store.InsertEmbeddings(embeddings).ok());
+    EXPECT_TRUE(
+        store.Write([&](store::SqliteDb& c) { return store::invocations::InsertStep(c, invocations, {}); }).ok());
+    EXPECT_TRUE(store.Write([&](store::SqliteDb& c) { return store::embeddings::Insert(c, embeddings); }).ok());
     PersistenceDiagramRecord d;
     d.id = NewUuidV7();
     d.run_id = run.id;
     d.embedding_model = "DummyText";
     d.error = "not computed in this test";
     d.started_at = d.completed_at = now;
-    EXPECT_TRUE(store.PutDiagram(d).ok());
+    EXPECT_TRUE(store.Write([&](store::SqliteDb& c) { return store::diagrams::Put(c, d); }).ok());
   }
   return e.id;
 }
@@ -77,7 +83,7 @@ TEST(DeleteTest, LeavesNoOrphansAndKeepsOtherExperimentsIntact) {
   const std::string path = dir.File("a.db");
   std::string doomed, kept_before, kept_after;
   {
-    auto store = std::move(Store::Open(path, Store::Mode::kCreate, Store::Durability::kNormal)).value();
+    auto store = std::move(Database::Open(path, OpenMode::kCreate, Durability::kNormal)).value();
     kept_before = Populate(*store, 2, 40);
     doomed = Populate(*store, 3, 1500);  // a chain longer than SQLite's 1000-deep recursion
     kept_after = Populate(*store, 2, 40);
@@ -93,10 +99,10 @@ TEST(DeleteTest, LeavesNoOrphansAndKeepsOtherExperimentsIntact) {
     EXPECT_EQ(kept_before_counts, (std::vector<int64_t>{1, 2, 80, 80, 2}));
   }
   {
-    auto store = std::move(Store::Open(path, Store::Mode::kWrite)).value();
-    Status s = store->DeleteExperiment(doomed);
+    auto store = std::move(Database::Open(path, OpenMode::kWrite)).value();
+    Status s = store::DeleteExperiment(*store, doomed);
     ASSERT_TRUE(s.ok()) << s.ToString();
-    EXPECT_EQ(store->DeleteExperiment(doomed).code(), StatusCode::kNotFound);
+    EXPECT_EQ(store::DeleteExperiment(*store, doomed).code(), StatusCode::kNotFound);
   }
   auto db = std::move(SqliteDb::Open(path, options)).value();
   EXPECT_EQ(OwnedCounts(*db, doomed), (std::vector<int64_t>{0, 0, 0, 0, 0}));
@@ -114,12 +120,12 @@ TEST(DeleteTest, LeavesNoOrphansAndKeepsOtherExperimentsIntact) {
 
 TEST(DeleteTest, RestoresTheConnectionsSecureDeleteSetting) {
   TempDir dir;
-  auto store = std::move(Store::Open(dir.File("a.db"), Store::Mode::kCreate)).value();
+  auto store = std::move(Database::Open(dir.File("a.db"), OpenMode::kCreate)).value();
   const std::string id = Populate(*store, 1, 3);
-  auto before = *store->database().Prepare("PRAGMA secure_delete");
+  auto before = *store->connection().Prepare("PRAGMA secure_delete");
   const int64_t setting = *before->ScalarInt();
-  ASSERT_TRUE(store->DeleteExperiment(id).ok());
-  auto after = *store->database().Prepare("PRAGMA secure_delete");
+  ASSERT_TRUE(store::DeleteExperiment(*store, id).ok());
+  auto after = *store->connection().Prepare("PRAGMA secure_delete");
   EXPECT_EQ(*after->ScalarInt(), setting);
 }
 

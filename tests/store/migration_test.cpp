@@ -1,9 +1,13 @@
 // Migration 2 on a database that the schema-1 release wrote, and deletes at any size.
 #include <gtest/gtest.h>
 
+#include "panic/store/database.h"
+#include "panic/store/experiment_delete.h"
+#include "panic/store/experiments_table.h"
+#include "panic/store/invocations_table.h"
+#include "panic/store/runs_table.h"
 #include "panic/store/schema.h"
 #include "panic/store/sqlite_db.h"
-#include "panic/store/store.h"
 #include "store/store_test_fixtures.h"
 #include "support/test_support.h"
 
@@ -37,7 +41,7 @@ TEST(MigrationTest, V1DatabaseKeepsEveryRowAndBlobByteForByte) {
       ASSERT_FALSE(before[t].empty()) << t << " has no rows: the fixture would prove nothing";
     }
   }
-  auto store = Store::Open(path, Store::Mode::kWrite);
+  auto store = Database::Open(path, OpenMode::kWrite);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   store->reset();
   auto db = OpenRaw(path);
@@ -56,8 +60,8 @@ TEST(MigrationTest, V1DatabaseKeepsEveryRowAndBlobByteForByte) {
   EXPECT_EQ(*(*q)->ScalarInt(), 6);
   // And the migrated database deletes its experiment with everything it owns.
   db.reset();
-  auto reopened = std::move(Store::Open(path, Store::Mode::kWrite)).value();
-  ASSERT_TRUE(reopened->DeleteExperiment(experiment_id).ok());
+  auto reopened = std::move(Database::Open(path, OpenMode::kWrite)).value();
+  ASSERT_TRUE(store::DeleteExperiment(*reopened, experiment_id).ok());
   db = OpenRaw(path);
   for (const auto& t : kV1Tables) {
     if (t == "schema_version") continue;
@@ -68,7 +72,7 @@ TEST(MigrationTest, V1DatabaseKeepsEveryRowAndBlobByteForByte) {
 
 TEST(MigrationTest, InputInvocationNoLongerCascades) {
   TempDir dir;
-  ASSERT_TRUE(Store::Open(dir.File("a.db"), Store::Mode::kCreate).ok());
+  ASSERT_TRUE(Database::Open(dir.File("a.db"), OpenMode::kCreate).ok());
   auto db = OpenRaw(dir.File("a.db"));
   auto q = *db->Prepare("SELECT \"table\", on_delete FROM pragma_foreign_key_list('invocations') WHERE \"from\" = "
                         "'input_invocation_id'");
@@ -80,7 +84,7 @@ TEST(MigrationTest, InputInvocationNoLongerCascades) {
 
 TEST(MigrationTest, EveryForeignKeyColumnIsIndexed) {
   TempDir dir;
-  ASSERT_TRUE(Store::Open(dir.File("a.db"), Store::Mode::kCreate).ok());
+  ASSERT_TRUE(Database::Open(dir.File("a.db"), OpenMode::kCreate).ok());
   auto db = OpenRaw(dir.File("a.db"));
   // (table, column) of every foreign key, and the first column of every index.
   auto fks = *db->Prepare("SELECT m.name, f.\"from\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f "
@@ -102,8 +106,8 @@ TEST(MigrationTest, EveryForeignKeyColumnIsIndexed) {
 TEST(MigrationTest, MigrationIsIdempotentAcrossOpens) {
   TempDir dir;
   MakeV1Database(dir.File("v1.db"));
-  ASSERT_TRUE(Store::Open(dir.File("v1.db"), Store::Mode::kWrite).ok());
-  ASSERT_TRUE(Store::Open(dir.File("v1.db"), Store::Mode::kWrite).ok());
+  ASSERT_TRUE(Database::Open(dir.File("v1.db"), OpenMode::kWrite).ok());
+  ASSERT_TRUE(Database::Open(dir.File("v1.db"), OpenMode::kWrite).ok());
   auto db = OpenRaw(dir.File("v1.db"));
   auto q = *db->Prepare("SELECT group_concat(version) FROM schema_version");
   ASSERT_TRUE(*q->Step());
@@ -115,10 +119,10 @@ TEST(MigrationTest, MigrationIsIdempotentAcrossOpens) {
 
 TEST(DeleteTest, RunOfHundredThousandStepsDeletes) {
   TempDir dir;
-  auto store = std::move(Store::Open(dir.File("a.db"), Store::Mode::kCreate, Store::Durability::kNormal)).value();
+  auto store = std::move(Database::Open(dir.File("a.db"), OpenMode::kCreate, Durability::kNormal)).value();
   ExperimentRecord e = MakeTestExperiment(100000);
   auto runs = MakeTestRuns(e, 1);
-  ASSERT_TRUE(store->CreateExperiment(e, runs).ok());
+  ASSERT_TRUE(store->Write([&](store::SqliteDb& c) { return store::experiments::Insert(c, e, runs); }).ok());
   constexpr int kSteps = 100000;
   std::optional<std::string> previous;
   std::vector<InvocationRecord> chunk;
@@ -128,17 +132,17 @@ TEST(DeleteTest, RunOfHundredThousandStepsDeletes) {
     previous = inv.id;
     chunk.push_back(std::move(inv));
     if (chunk.size() == 10000) {
-      ASSERT_TRUE(store->CommitStep(chunk, {}).ok());
+      ASSERT_TRUE(store->Write([&](store::SqliteDb& c) { return store::invocations::InsertStep(c, chunk, {}); }).ok());
       chunk.clear();
     }
   }
-  ASSERT_TRUE(store->InvocationCountsByRun(e.id).ok());
-  EXPECT_EQ(store->InvocationCountsByRun(e.id)->at(runs[0].id), kSteps);
-  Status s = store->DeleteExperiment(e.id);
+  ASSERT_TRUE(store::invocations::CountsByRun(store->connection(), e.id).ok());
+  EXPECT_EQ(store::invocations::CountsByRun(store->connection(), e.id)->at(runs[0].id), kSteps);
+  Status s = store::DeleteExperiment(*store, e.id);
   ASSERT_TRUE(s.ok()) << s.ToString();
-  EXPECT_EQ(store->GetExperiment(e.id).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(store->GetRun(runs[0].id).status().code(), StatusCode::kNotFound);
-  EXPECT_TRUE(store->InvocationCountsByRun(e.id)->empty());
+  EXPECT_EQ(store::experiments::Get(store->connection(), e.id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store::runs::Get(store->connection(), runs[0].id).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store::invocations::CountsByRun(store->connection(), e.id)->empty());
 }
 
 TEST(DeleteTest, DecliningTheConfirmationExitsZeroAndKeepsTheExperiment) {
@@ -146,23 +150,24 @@ TEST(DeleteTest, DecliningTheConfirmationExitsZeroAndKeepsTheExperiment) {
   const std::string db = dir.File("a.db");
   std::string id;
   {
-    auto store = std::move(Store::Open(db, Store::Mode::kCreate)).value();
+    auto store = std::move(Database::Open(db, OpenMode::kCreate)).value();
     ExperimentRecord e = MakeTestExperiment();
-    ASSERT_TRUE(store->CreateExperiment(e, MakeTestRuns(e, 2)).ok());
+    ASSERT_TRUE(
+        store->Write([&](store::SqliteDb& c) { return store::experiments::Insert(c, e, MakeTestRuns(e, 2)); }).ok());
     id = e.id;
   }
   auto r = testing::RunShell("echo n | " + testing::ShellQuote(testing::CliPath()) + " --db " +
                              testing::ShellQuote(db) + " experiment delete " + id);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("not deleted"), std::string::npos) << r.err;
-  auto store = std::move(Store::Open(db, Store::Mode::kWrite)).value();
-  EXPECT_TRUE(store->GetExperiment(id).ok());
+  auto store = std::move(Database::Open(db, OpenMode::kWrite)).value();
+  EXPECT_TRUE(store::experiments::Get(store->connection(), id).ok());
   // And --yes deletes it.
   store.reset();
   r = testing::RunCli({"--db", db, "experiment", "delete", id, "--yes"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  store = std::move(Store::Open(db, Store::Mode::kWrite)).value();
-  EXPECT_EQ(store->GetExperiment(id).status().code(), StatusCode::kNotFound);
+  store = std::move(Database::Open(db, OpenMode::kWrite)).value();
+  EXPECT_EQ(store::experiments::Get(store->connection(), id).status().code(), StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -7,10 +7,15 @@
 
 #include <filesystem>
 
+#include "panic/store/database.h"
 #include "panic/store/database_file.h"
+#include "panic/store/diagrams_table.h"
+#include "panic/store/experiment_delete.h"
+#include "panic/store/experiments_table.h"
+#include "panic/store/invocations_table.h"
+#include "panic/store/runs_table.h"
 #include "panic/store/schema.h"
 #include "panic/store/sqlite_db.h"
-#include "panic/store/store.h"
 #include "store/store_test_fixtures.h"
 #include "support/test_support.h"
 
@@ -84,8 +89,8 @@ TEST_P(ForeignDatabaseTest, IsRefusedByEveryModeAndLeftByteIdentical) {
   auto inspection = InspectDatabase(db);
   ASSERT_TRUE(inspection.ok()) << inspection.status().ToString();
   EXPECT_EQ(inspection->origin, c.origin);
-  for (auto mode : {Store::Mode::kReadOnly, Store::Mode::kWrite, Store::Mode::kCreate}) {
-    auto store = Store::Open(db, mode);
+  for (auto mode : {OpenMode::kReadOnly, OpenMode::kWrite, OpenMode::kCreate}) {
+    auto store = Database::Open(db, mode);
     ASSERT_FALSE(store.ok());
     EXPECT_EQ(store.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(store.status().message().find(c.looks_like), std::string::npos) << store.status().message();
@@ -132,7 +137,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(OpenModesTest, ReadOnlyOfMissingFileCreatesNothing) {
   TempDir dir;
-  auto store = Store::Open(dir.File("none.db"), Store::Mode::kReadOnly);
+  auto store = Database::Open(dir.File("none.db"), OpenMode::kReadOnly);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), StatusCode::kNotFound);
   EXPECT_FALSE(Exists(dir.File("none.db")));
@@ -143,17 +148,19 @@ TEST(OpenModesTest, ReadOnlyNeverWrites) {
   const std::string db = dir.File("a.db");
   std::string id;
   {
-    auto store = std::move(Store::Open(db, Store::Mode::kCreate)).value();
+    auto store = std::move(Database::Open(db, OpenMode::kCreate)).value();
     ExperimentRecord e = MakeTestExperiment();
-    ASSERT_TRUE(store->CreateExperiment(e, MakeTestRuns(e, 2)).ok());
+    ASSERT_TRUE(
+        store->Write([&](store::SqliteDb& c) { return store::experiments::Insert(c, e, MakeTestRuns(e, 2)); }).ok());
     id = e.id;
   }
-  auto reader = std::move(Store::Open(db, Store::Mode::kReadOnly)).value();
-  EXPECT_EQ(reader->ListExperiments()->size(), 1u);
-  Status s = reader->SetExperimentStarted(id, "2026-01-01T00:00:00Z");
+  auto reader = std::move(Database::Open(db, OpenMode::kReadOnly)).value();
+  EXPECT_EQ(store::experiments::List(reader->connection())->size(), 1u);
+  Status s =
+      reader->Write([&](store::SqliteDb& c) { return store::experiments::SetStarted(c, id, "2026-01-01T00:00:00Z"); });
   EXPECT_FALSE(s.ok());
-  EXPECT_FALSE(reader->DeleteExperiment(id).ok());
-  EXPECT_TRUE(reader->GetExperiment(id)->started_at == std::nullopt);
+  EXPECT_FALSE(store::DeleteExperiment(*reader, id).ok());
+  EXPECT_TRUE(store::experiments::Get(reader->connection(), id)->started_at == std::nullopt);
 }
 
 TEST(OpenModesTest, ReaderReadsAnOlderSchemaWithoutMigratingIt) {
@@ -162,21 +169,22 @@ TEST(OpenModesTest, ReaderReadsAnOlderSchemaWithoutMigratingIt) {
   const std::string id = MakeV1Database(db);
   const std::string before = ReadFile(db);
   {
-    auto reader = Store::Open(db, Store::Mode::kReadOnly);
+    auto reader = Database::Open(db, OpenMode::kReadOnly);
     ASSERT_TRUE(reader.ok()) << reader.status().ToString();
-    auto experiments = (*reader)->ListExperiments();
+    auto experiments = store::experiments::List((*reader)->connection());
     ASSERT_TRUE(experiments.ok()) << experiments.status().ToString();
     ASSERT_EQ(experiments->size(), 1u);
-    auto counts = (*reader)->CountExperiment(id);
+    auto counts = (*reader)->Read([&](store::SqliteDb& c) { return store::experiments::Count(c, id); });
     ASSERT_TRUE(counts.ok()) << counts.status().ToString();
     EXPECT_EQ(counts->invocations, 6);
     EXPECT_EQ(counts->diagrams.at("DummyText"), 1);
-    auto runs = (*reader)->ListRuns(id);
+    auto runs = store::runs::List((*reader)->connection(), id);
     ASSERT_TRUE(runs.ok());
-    auto invocations = (*reader)->ListInvocations((*runs)[0].id, true);
+    auto invocations =
+        (*reader)->Read([&](store::SqliteDb& c) { return store::invocations::ListForRun(c, (*runs)[0].id, true); });
     ASSERT_TRUE(invocations.ok()) << invocations.status().ToString();
     EXPECT_EQ(invocations->size(), 6u);
-    auto diagram = (*reader)->GetDiagram((*runs)[0].id, "DummyText");
+    auto diagram = store::diagrams::Get((*reader)->connection(), (*runs)[0].id, "DummyText");
     ASSERT_TRUE(diagram.ok()) << diagram.status().ToString();
   }
   // Through the CLI too.
@@ -206,11 +214,15 @@ TEST(OpenModesTest, ReadersWorkOnAReadOnlyFileInAReadOnlyDirectory) {
   const std::string db = ro_dir + "/a.db";
   std::string id;
   {
-    auto store = std::move(Store::Open(db, Store::Mode::kCreate)).value();
+    auto store = std::move(Database::Open(db, OpenMode::kCreate)).value();
     ExperimentRecord e = MakeTestExperiment();
     auto runs = MakeTestRuns(e, 2);
-    ASSERT_TRUE(store->CreateExperiment(e, runs).ok());
-    ASSERT_TRUE(store->CommitStep({MakeTestInvocation(runs[0].id, 0, "hello")}, {}).ok());
+    ASSERT_TRUE(store->Write([&](store::SqliteDb& c) { return store::experiments::Insert(c, e, runs); }).ok());
+    ASSERT_TRUE(store
+                    ->Write([&](store::SqliteDb& c) {
+                      return store::invocations::InsertStep(c, {MakeTestInvocation(runs[0].id, 0, "hello")}, {});
+                    })
+                    .ok());
     id = e.id;
   }
   ASSERT_FALSE(Exists(db + "-wal"));
@@ -240,11 +252,11 @@ TEST(OpenModesTest, EmptyFileBecomesOursOnlyForWriters) {
   TempDir dir;
   const std::string db = dir.File("empty.db");
   testing::WriteFile(db, "");
-  auto reader = Store::Open(db, Store::Mode::kReadOnly);
+  auto reader = Database::Open(db, OpenMode::kReadOnly);
   ASSERT_FALSE(reader.ok());
   EXPECT_EQ(reader.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(std::filesystem::file_size(db), 0u);
-  auto writer = Store::Open(db, Store::Mode::kWrite);
+  auto writer = Database::Open(db, OpenMode::kWrite);
   ASSERT_TRUE(writer.ok()) << writer.status().ToString();
   auto inspection = InspectDatabase(db);
   EXPECT_EQ(inspection->origin, DatabaseOrigin::kOurs);

@@ -9,8 +9,11 @@
 #include <chrono>
 #include <thread>
 
+#include "panic/store/database.h"
+#include "panic/store/experiment_delete.h"
+#include "panic/store/experiments_table.h"
+#include "panic/store/invocations_table.h"
 #include "panic/store/sqlite_db.h"
-#include "panic/store/store.h"
 #include "store/store_test_fixtures.h"
 #include "support/test_support.h"
 
@@ -23,11 +26,11 @@ using testing::TempDir;
 struct Fixture {
   TempDir dir;
   std::string db = dir.File("a.db");
-  std::unique_ptr<Store> store;
+  std::unique_ptr<Database> store;
   std::string id;
 
   Fixture() {
-    store = std::move(Store::Open(db, Store::Mode::kCreate)).value();
+    store = std::move(Database::Open(db, OpenMode::kCreate)).value();
     ExperimentRecord e = MakeTestExperiment(3);
     e.networks = {{"DummyT2I", "DummyI2T"}};
     e.seeds = {1};
@@ -35,19 +38,19 @@ struct Fixture {
     e.embedding_models = {"DummyText"};
     auto runs = MakeTestRuns(e, 1);
     runs[0].initial_prompt = "a red balloon";
-    EXPECT_TRUE(store->CreateExperiment(e, runs).ok());
+    EXPECT_TRUE(store->Write([&](store::SqliteDb& c) { return store::experiments::Insert(c, e, runs); }).ok());
     id = e.id;
   }
 
   void PutLease(int64_t pid, const std::string& host, const std::string& heartbeat) {
-    auto q = store->database().Prepare(
+    auto q = store->connection().Prepare(
         "INSERT OR REPLACE INTO writer_leases VALUES (?, 'someone-else', ?, ?, '2026-01-01T00:00:00.000Z', " +
         heartbeat + ")");
     ASSERT_TRUE(q.ok());
     (*q)->Bind(1, id).Bind(2, pid).Bind(3, host);
     ASSERT_TRUE((*q)->Run().ok());
   }
-  int64_t LeaseRows() { return *(*store->database().Prepare("SELECT count(*) FROM writer_leases"))->ScalarInt(); }
+  int64_t LeaseRows() { return *(*store->connection().Prepare("SELECT count(*) FROM writer_leases"))->ScalarInt(); }
 };
 
 const std::string kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
@@ -65,8 +68,8 @@ TEST(WriterLeaseTest, SecondWriterProcessIsRefusedReadersAreNot) {
   auto del = RunCli({"--db", f.db, "experiment", "delete", f.id, "--yes"});
   EXPECT_EQ(del.exit_code, 1) << del.err;
   EXPECT_NE(del.err.find(holder), std::string::npos) << del.err;
-  EXPECT_TRUE(f.store->GetExperiment(f.id).ok());
-  EXPECT_TRUE(f.store->InvocationCountsByRun(f.id)->empty());
+  EXPECT_TRUE(store::experiments::Get(f.store->connection(), f.id).ok());
+  EXPECT_TRUE(store::invocations::CountsByRun(f.store->connection(), f.id)->empty());
   // Readers go on.
   auto show = RunCli({"--db", f.db, "experiment", "show", f.id});
   EXPECT_EQ(show.exit_code, 0) << show.err;
@@ -81,7 +84,7 @@ TEST(WriterLeaseTest, SecondWriterProcessIsRefusedReadersAreNot) {
   EXPECT_EQ(f.LeaseRows(), 0);
   resume = RunCli({"--db", f.db, "experiment", "resume", f.id, "--stages", "runs"});
   EXPECT_EQ(resume.exit_code, 0) << resume.err;
-  EXPECT_EQ(f.store->InvocationCountsByRun(f.id)->size(), 1u);
+  EXPECT_EQ(store::invocations::CountsByRun(f.store->connection(), f.id)->size(), 1u);
   EXPECT_EQ(f.LeaseRows(), 0);  // released at exit
 }
 
@@ -97,7 +100,7 @@ TEST(WriterLeaseTest, LeaseOfADeadProcessOnThisHostIsTakenOver) {
   EXPECT_FALSE(live->has_value());
   auto lease = WriterLease::Acquire(*f.store, f.id);
   ASSERT_TRUE(lease.ok()) << lease.status().ToString();
-  auto q = *f.store->database().Prepare("SELECT pid, token FROM writer_leases");
+  auto q = *f.store->connection().Prepare("SELECT pid, token FROM writer_leases");
   ASSERT_TRUE(*q->Step());
   EXPECT_EQ(q->Int(0), ::getpid());
   EXPECT_EQ(q->Text(1), (*lease)->token());
@@ -114,7 +117,7 @@ TEST(WriterLeaseTest, ALiveLeaseElsewhereHoldsUntilItsHeartbeatIsStale) {
                                             "2026-01-01T00:00:00.000Z"),
             std::string::npos)
       << refused.status().message();
-  EXPECT_FALSE(f.store->DeleteExperiment(f.id).ok());
+  EXPECT_FALSE(store::DeleteExperiment(*f.store, f.id).ok());
   // Its heartbeat older than the timeout: a crashed writer, taken over.
   f.PutLease(4242, "another-host", "'2026-01-01T00:00:00.000Z'");
   ASSERT_TRUE(WriterLease::Acquire(*f.store, f.id).ok());
@@ -122,7 +125,7 @@ TEST(WriterLeaseTest, ALiveLeaseElsewhereHoldsUntilItsHeartbeatIsStale) {
   f.PutLease(::getpid(), LocalHostName(), "'2000-01-01T00:00:00Z'");
   EXPECT_FALSE(LiveWriter(*f.store, f.id)->has_value());
   // A stale lease does not stop a delete.
-  EXPECT_TRUE(f.store->DeleteExperiment(f.id).ok());
+  EXPECT_TRUE(store::DeleteExperiment(*f.store, f.id).ok());
 }
 
 TEST(WriterLeaseTest, HeartbeatRenewsAndNoticesALostLease) {
@@ -131,7 +134,7 @@ TEST(WriterLeaseTest, HeartbeatRenewsAndNoticesALostLease) {
   options.heartbeat_every_s = 0.02;
   auto lease = std::move(WriterLease::Acquire(*f.store, f.id, options)).value();
   auto heartbeat = [&] {
-    auto q = *f.store->database().Prepare("SELECT heartbeat_at FROM writer_leases");
+    auto q = *f.store->connection().Prepare("SELECT heartbeat_at FROM writer_leases");
     std::string at = *q->Step() ? q->Text(0) : "";
     q->Reset();
     return at;

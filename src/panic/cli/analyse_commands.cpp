@@ -106,9 +106,9 @@ int RunAnalyse(const std::string& verb, const ParsedArgs& args, Context& ctx) {
   if (ctx.json && *format != "json") {
     return ReportError(Status::InvalidArgument("--json means --format json; it contradicts --format " + *format), ctx);
   }
-  auto store = OpenStore(ctx, store::Store::Mode::kReadOnly);
-  if (!store.ok()) return ReportError(store.status(), ctx);
-  store::Database& db = (*store)->db();
+  auto opened = OpenDatabase(ctx, store::OpenMode::kReadOnly);
+  if (!opened.ok()) return ReportError(opened.status(), ctx);
+  store::Database& db = **opened;
   auto ids = ResolveExperiments(db, args);
   if (!ids.ok()) return ReportError(ids.status(), ctx);
   auto options = Options(args, verb, db);

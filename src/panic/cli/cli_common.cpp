@@ -5,6 +5,7 @@
 
 #include "panic/cli/run_reference.h"
 #include "panic/store/database_file.h"
+#include "panic/store/experiments_table.h"
 
 namespace panic::cli {
 
@@ -42,30 +43,23 @@ Result<std::unique_ptr<store::Database>> OpenDatabase(const Context& ctx, store:
   return opened;
 }
 
-Result<std::unique_ptr<store::Store>> OpenStore(const Context& ctx, store::Store::Mode mode,
-                                               store::Store::Durability durability) {
-  auto opened = store::Store::Open(ctx.db_path, mode, durability);
-  if (!opened.ok()) return WithAdvice(ctx, opened.status());
-  return opened;
-}
-
 Result<OpenedEntity> OpenExperiment(const Context& ctx, const std::string& id_or_prefix,
-                                    store::Store::Durability durability) {
-  return OpenExperiment(ctx, id_or_prefix, store::Store::Mode::kWrite, durability);
+                                    store::Durability durability) {
+  return OpenExperiment(ctx, id_or_prefix, store::OpenMode::kWrite, durability);
 }
 
-Result<OpenedEntity> OpenExperiment(const Context& ctx, const std::string& id_or_prefix, store::Store::Mode mode,
-                                    store::Store::Durability durability) {
-  PANIC_ASSIGN_OR_RETURN(auto store, OpenStore(ctx, mode, durability));
-  PANIC_ASSIGN_OR_RETURN(std::string id, store->ResolveExperimentId(id_or_prefix));
-  return OpenedEntity{std::move(store), id};
+Result<OpenedEntity> OpenExperiment(const Context& ctx, const std::string& id_or_prefix, store::OpenMode mode,
+                                    store::Durability durability) {
+  PANIC_ASSIGN_OR_RETURN(auto db, OpenDatabase(ctx, mode, durability));
+  PANIC_ASSIGN_OR_RETURN(std::string id, store::experiments::ResolveId(db->connection(), id_or_prefix));
+  return OpenedEntity{std::move(db), id};
 }
 
 Result<OpenedEntity> OpenRun(const Context& ctx, const std::string& id_or_prefix) {
   // Every run command only reads.
-  PANIC_ASSIGN_OR_RETURN(auto store, OpenStore(ctx, store::Store::Mode::kReadOnly));
-  PANIC_ASSIGN_OR_RETURN(std::string id, ResolveRunReference(*store, id_or_prefix));
-  return OpenedEntity{std::move(store), id};
+  PANIC_ASSIGN_OR_RETURN(auto db, OpenDatabase(ctx, store::OpenMode::kReadOnly));
+  PANIC_ASSIGN_OR_RETURN(std::string id, ResolveRunReference(*db, id_or_prefix));
+  return OpenedEntity{std::move(db), id};
 }
 
 void PrintTable(std::ostream& os, const std::vector<std::string>& header,

@@ -8,7 +8,8 @@
 #include <vector>
 
 #include "panic/cli/command.h"
-#include "panic/store/store.h"
+#include "panic/store/database.h"
+#include "panic/store/records.h"
 
 namespace panic::cli {
 
@@ -16,20 +17,18 @@ namespace panic::cli {
 // to the store's errors what the user can do about them.
 Result<std::unique_ptr<store::Database>> OpenDatabase(const Context& ctx, store::OpenMode mode,
                                                       store::Durability durability = store::Durability::kFull);
-Result<std::unique_ptr<store::Store>> OpenStore(const Context& ctx, store::Store::Mode mode,
-                                               store::Store::Durability durability = store::Store::Durability::kFull);
 
 // An open database and the full id an argument resolved to: an id, a unique prefix or
 // "latest"; for runs also EXP#N (cli/run_reference.h).
 struct OpenedEntity {
-  std::unique_ptr<store::Store> store;
+  std::unique_ptr<store::Database> db;
   std::string id;
 };
 // For writing (the database is migrated), or with the mode given (readers: kReadOnly).
 Result<OpenedEntity> OpenExperiment(const Context& ctx, const std::string& id_or_prefix,
-                                    store::Store::Durability durability = store::Store::Durability::kFull);
-Result<OpenedEntity> OpenExperiment(const Context& ctx, const std::string& id_or_prefix, store::Store::Mode mode,
-                                    store::Store::Durability durability = store::Store::Durability::kFull);
+                                    store::Durability durability = store::Durability::kFull);
+Result<OpenedEntity> OpenExperiment(const Context& ctx, const std::string& id_or_prefix, store::OpenMode mode,
+                                    store::Durability durability = store::Durability::kFull);
 Result<OpenedEntity> OpenRun(const Context& ctx, const std::string& id_or_prefix);
 
 // Prints rows as aligned columns under a header.

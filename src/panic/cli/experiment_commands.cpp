@@ -17,6 +17,8 @@
 #include "panic/engine/experiment_setup.h"
 #include "panic/engine/experiment_summary.h"
 #include "panic/engine/pipeline.h"
+#include "panic/store/experiment_delete.h"
+#include "panic/store/experiments_table.h"
 #include "panic/store/writer_lease.h"
 
 namespace panic::cli {
@@ -50,7 +52,7 @@ constexpr int kMaxThreads = 1024;
 // that a bad one writes nothing.
 struct ExecuteSettings {
   engine::PipelineOptions pipeline;
-  store::Store::Durability durability = store::Store::Durability::kFull;
+  store::Durability durability = store::Durability::kFull;
 };
 
 Result<ExecuteSettings> ParseExecuteSettings(const ParsedArgs& args) {
@@ -65,31 +67,31 @@ Result<ExecuteSettings> ParseExecuteSettings(const ParsedArgs& args) {
   }
   settings.pipeline.threads = static_cast<int>(threads);
   PANIC_ASSIGN_OR_RETURN(std::string mode, args.GetChoice("sync", {"full", "normal"}, "full"));
-  settings.durability = mode == "full" ? store::Store::Durability::kFull : store::Store::Durability::kNormal;
+  settings.durability = mode == "full" ? store::Durability::kFull : store::Durability::kNormal;
   return settings;
 }
 
 // Runs the pipeline with progress on stderr; prints the outcome.
-int Execute(store::Store& store, const std::string& experiment_id, const ExecuteSettings& settings, Context& ctx) {
+int Execute(store::Database& db, const std::string& experiment_id, const ExecuteSettings& settings, Context& ctx) {
   engine::PipelineOptions options = settings.pipeline;
   // One writer per experiment: a live one elsewhere makes this one exit 1 saying who.
-  auto lease = store::WriterLease::Acquire(store, experiment_id);
+  auto lease = store::WriterLease::Acquire(db, experiment_id);
   if (!lease.ok()) return ReportError(lease.status(), ctx);
   ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
   options.progress = [&printer](const engine::ProgressEvent& e) { printer(e); };
   options.cancel = &InstallCancelHandlers();
 
-  auto result = engine::ExecuteExperiment(store.db(), models::ModelRegistry::Default(), experiment_id, options);
+  auto result = engine::ExecuteExperiment(db, models::ModelRegistry::Default(), experiment_id, options);
   if (!result.ok()) {
     if (result.status().code() == StatusCode::kCancelled) {
-      ctx.err << "\ninterrupted; everything committed is kept. Continue with:\n  panic-tda --db " << store.path()
+      ctx.err << "\ninterrupted; everything committed is kept. Continue with:\n  panic-tda --db " << db.path()
               << " experiment resume " << experiment_id << "\n";
       return kExitInterrupted;
     }
     return ReportError(result.status(), ctx);
   }
   if (ctx.json) {
-    nlohmann::json j = {{"experiment_id", experiment_id}, {"database", store.path()}, {"completed", result->completed}};
+    nlohmann::json j = {{"experiment_id", experiment_id}, {"database", db.path()}, {"completed", result->completed}};
     nlohmann::json stages = nlohmann::json::object();
     for (const auto& r : result->stages) {
       if (!r.ran) continue;
@@ -106,7 +108,7 @@ int Execute(store::Store& store, const std::string& experiment_id, const Execute
       sep = ", ";
     }
     ctx.out << " written\n"
-            << "database: " << store.path() << "\n";
+            << "database: " << db.path() << "\n";
   }
   if (result->total_failed() > 0) {
     ctx.err << "warning:";
@@ -132,10 +134,10 @@ int RunCommand(const ParsedArgs& args, Context& ctx) {
   const bool is_path = std::filesystem::exists(target, ec);
   if (!is_path && std::filesystem::exists(ctx.db_path, ec) && target.find_first_of("/.") == std::string::npos) {
     // An existing experiment's id (or latest): continue it.
-    auto store = OpenStore(ctx, store::Store::Mode::kExisting, settings->durability);
-    if (!store.ok()) return ReportError(store.status(), ctx);
-    auto id = (*store)->ResolveExperimentId(target);
-    if (id.ok()) return Execute(**store, *id, *settings, ctx);
+    auto db = OpenDatabase(ctx, store::OpenMode::kWrite, settings->durability);
+    if (!db.ok()) return ReportError(db.status(), ctx);
+    auto id = store::experiments::ResolveId((*db)->connection(), target);
+    if (id.ok()) return Execute(**db, *id, *settings, ctx);
   }
   // Everything is validated before the database is opened, so a bad config writes nothing.
   auto config = LoadExperimentConfig(target);
@@ -143,16 +145,16 @@ int RunCommand(const ParsedArgs& args, Context& ctx) {
   Status valid = engine::ValidateConfigSize(*config);
   if (valid.ok()) valid = engine::ValidateConfigModels(*config, models::ModelRegistry::Default());
   if (!valid.ok()) return ReportError(valid.WithContext(target), ctx);
-  auto store = OpenStore(ctx, store::Store::Mode::kCreate, settings->durability);
-  if (!store.ok()) return ReportError(store.status(), ctx);
-  auto id = engine::CreateExperiment((*store)->db(), *config);
+  auto db = OpenDatabase(ctx, store::OpenMode::kCreate, settings->durability);
+  if (!db.ok()) return ReportError(db.status(), ctx);
+  auto id = engine::CreateExperiment(**db, *config);
   if (!id.ok()) return ReportError(id.status(), ctx);
   const size_t runs = config->networks.size() * config->seeds.size() * config->prompts.size();
   if (!ctx.json) {
     ctx.out << "experiment " << *id << " created: " << Count(static_cast<int64_t>(runs), "run") << ", max_length "
             << config->max_length << "\n";
   }
-  return Execute(**store, *id, *settings, ctx);
+  return Execute(**db, *id, *settings, ctx);
 }
 
 int ResumeCommand(const ParsedArgs& args, Context& ctx) {
@@ -160,25 +162,25 @@ int ResumeCommand(const ParsedArgs& args, Context& ctx) {
   if (!settings.ok()) return ReportError(settings.status(), ctx);
   auto opened = OpenExperiment(ctx, args.positional[0], settings->durability);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
-  return Execute(*opened->store, opened->id, *settings, ctx);
+  return Execute(*opened->db, opened->id, *settings, ctx);
 }
 
 int ListCommand(const ParsedArgs&, Context& ctx) {
-  auto store = OpenStore(ctx, store::Store::Mode::kReadOnly);
-  if (!store.ok()) return ReportError(store.status(), ctx);
-  auto experiments = (*store)->ListExperiments();
+  auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
+  if (!db.ok()) return ReportError(db.status(), ctx);
+  auto experiments = store::experiments::List((*db)->connection());
   if (!experiments.ok()) return ReportError(experiments.status(), ctx);
   nlohmann::json list = nlohmann::json::array();
   std::vector<std::vector<std::string>> rows;
   for (const auto& e : *experiments) {
-    auto counts = (*store)->CountExperiment(e.id);
+    auto counts = (*db)->Read([&](store::SqliteDb& c) { return store::experiments::Count(c, e.id); });
     if (!counts.ok()) return ReportError(counts.status(), ctx);
     auto j = ExperimentToJson(e);
     j["runs_total"] = counts->runs_total;
     j["runs_finished"] = counts->runs_finished;
     j["runs_failed"] = counts->runs_failed;
     j["invocations"] = counts->invocations;
-    auto status = DescribeExperimentStatus(**store, e, *counts);
+    auto status = DescribeExperimentStatus(**db, e, *counts);
     if (!status.ok()) return ReportError(status.status(), ctx);
     j["status"] = status->word;
     if (status->writer) j["writer"] = {{"pid", status->writer->pid}, {"host", status->writer->host},
@@ -271,12 +273,12 @@ void PrintSummary(const engine::ExperimentSummary& s, std::ostream& os) {
 
 int ShowCommand(const ParsedArgs& args, Context& ctx) {
   auto opened = OpenExperiment(ctx, args.positional.empty() ? "latest" : args.positional[0],
-                               store::Store::Mode::kReadOnly);
+                               store::OpenMode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
-  auto summary = engine::SummarizeExperiment(opened->store->db(), models::ModelRegistry::Default(), opened->id);
+  auto summary = engine::SummarizeExperiment(*opened->db, models::ModelRegistry::Default(), opened->id);
   if (!summary.ok()) return ReportError(summary.status(), ctx);
   // The same status words as `experiment list`.
-  auto status = DescribeExperimentStatus(*opened->store, summary->experiment, summary->counts);
+  auto status = DescribeExperimentStatus(*opened->db, summary->experiment, summary->counts);
   if (!status.ok()) return ReportError(status.status(), ctx);
   // The engine's one definition of done decides "completed": completed_at of an older
   // version, or a diagram gone stale since, does not make it so.
@@ -290,10 +292,10 @@ int ShowCommand(const ParsedArgs& args, Context& ctx) {
 int DeleteCommand(const ParsedArgs& args, Context& ctx) {
   auto opened = OpenExperiment(ctx, args.positional[0]);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
-  store::Store& store = *opened->store;
+  store::Database& db = *opened->db;
   const std::string& id = opened->id;
   if (!args.Has("yes")) {
-    auto counts = store.CountExperiment(id);
+    auto counts = db.Read([&](store::SqliteDb& c) { return store::experiments::Count(c, id); });
     if (!counts.ok()) return ReportError(counts.status(), ctx);
     ctx.err << "delete experiment " << id << " with " << Count(counts->runs_total, "run") << " and "
             << Count(counts->invocations, "invocation") << "? [y/N] " << std::flush;
@@ -309,7 +311,7 @@ int DeleteCommand(const ParsedArgs& args, Context& ctx) {
       return kExitOk;
     }
   }
-  Status s = store.DeleteExperiment(id);
+  Status s = store::DeleteExperiment(db, id);
   if (!s.ok()) return ReportError(s, ctx);
   if (ctx.json) PrintJson(ctx, {{"deleted", id}});
   else ctx.out << "deleted experiment " << id << "\n";

@@ -12,7 +12,7 @@ std::string ExperimentStatus::Text() const {
   return word;
 }
 
-Result<ExperimentStatus> DescribeExperimentStatus(store::Store& store, const store::ExperimentRecord& experiment,
+Result<ExperimentStatus> DescribeExperimentStatus(store::Database& db, const store::ExperimentRecord& experiment,
                                                   const store::ExperimentCounts& counts) {
   ExperimentStatus status;
   int64_t diagram_failures = 0;
@@ -22,7 +22,7 @@ Result<ExperimentStatus> DescribeExperimentStatus(store::Store& store, const sto
     status.word = "completed";
     return status;
   }
-  PANIC_ASSIGN_OR_RETURN(status.writer, store::LiveWriter(store, experiment.id));
+  PANIC_ASSIGN_OR_RETURN(status.writer, store::LiveWriter(db, experiment.id));
   if (status.writer) status.word = "running";
   else if (!experiment.started_at) status.word = "not started";
   else status.word = status.failures > 0 ? "incomplete" : "interrupted";

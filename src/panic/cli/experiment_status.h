@@ -12,8 +12,8 @@
 #include <optional>
 #include <string>
 
+#include "panic/store/database.h"
 #include "panic/store/records.h"
-#include "panic/store/store.h"
 #include "panic/store/writer_lease.h"
 
 namespace panic::cli {
@@ -27,7 +27,7 @@ struct ExperimentStatus {
   std::string Text() const;
 };
 
-Result<ExperimentStatus> DescribeExperimentStatus(store::Store& store, const store::ExperimentRecord& experiment,
+Result<ExperimentStatus> DescribeExperimentStatus(store::Database& db, const store::ExperimentRecord& experiment,
                                                   const store::ExperimentCounts& counts);
 
 }  // namespace panic::cli

@@ -95,11 +95,11 @@ int ExportVideo(const ParsedArgs& args, Context& ctx) {
 int ExportImages(const ParsedArgs& args, Context& ctx) {
   auto format = exporting::ParseImageFileFormat(args.Get("format").value_or("png"));
   if (!format.ok()) return ReportError(format.status(), ctx);
-  auto opened = OpenExperiment(ctx, args.positional[0], store::Store::Mode::kReadOnly);
+  auto opened = OpenExperiment(ctx, args.positional[0], store::OpenMode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
   const std::string dir = args.Get("output").value_or("images");
   ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
-  auto summary = exporting::ExportExperimentImages(opened->store->db(), opened->id, dir, *format,
+  auto summary = exporting::ExportExperimentImages(*opened->db, opened->id, dir, *format,
                                                    ProgressTo(printer, "images", "runs"));
   if (!summary.ok()) return ReportError(summary.status(), ctx);
   if (ctx.json) {
@@ -181,10 +181,10 @@ int ExportCharts(const ParsedArgs& args, Context& ctx) {
 }
 
 int ExportReport(const ParsedArgs& args, Context& ctx) {
-  auto opened = OpenExperiment(ctx, args.positional[0], store::Store::Mode::kReadOnly);
+  auto opened = OpenExperiment(ctx, args.positional[0], store::OpenMode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
   const std::string output = args.Get("output").value_or("report.html");
-  Status st = exporting::WriteHtmlReport(opened->store->db(), opened->id, output);
+  Status st = exporting::WriteHtmlReport(*opened->db, opened->id, output);
   if (!st.ok()) return ReportError(st, ctx);
   ctx.out << "wrote " << output << "\n";
   return kExitOk;

@@ -8,7 +8,12 @@
 #include "panic/cli/diagram_output.h"
 #include "panic/cli/output.h"
 #include "panic/core/sha256.h"
+#include "panic/store/diagrams_table.h"
+#include "panic/store/embeddings_table.h"
+#include "panic/store/experiments_table.h"
+#include "panic/store/invocations_table.h"
 #include "panic/store/npz_codec.h"
+#include "panic/store/runs_table.h"
 
 namespace panic::cli {
 namespace {
@@ -18,22 +23,22 @@ constexpr const char* kRunArgumentHelp =
     "shows it; EXP an id, prefix or latest: latest#3), or latest (the latest experiment's last run).";
 
 int ListCommand(const ParsedArgs& args, Context& ctx) {
-  auto store = OpenStore(ctx, store::Store::Mode::kReadOnly);
-  if (!store.ok()) return ReportError(store.status(), ctx);
+  auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
+  if (!db.ok()) return ReportError(db.status(), ctx);
   Result<std::vector<store::RunRecord>> runs = std::vector<store::RunRecord>{};
   if (auto exp = args.Get("experiment")) {
-    auto id = (*store)->ResolveExperimentId(*exp);
+    auto id = store::experiments::ResolveId((*db)->connection(), *exp);
     if (!id.ok()) return ReportError(id.status(), ctx);
-    runs = (*store)->ListRuns(*id);
+    runs = store::runs::List((*db)->connection(), *id);
   } else {
-    runs = (*store)->ListAllRuns();
+    runs = store::runs::ListAll((*db)->connection());
   }
   if (!runs.ok()) return ReportError(runs.status(), ctx);
   // Each run's length: its number of invocations (steps), counted per experiment.
   std::map<std::string, std::map<std::string, int64_t>> lengths;  // experiment → run → steps
   for (const auto& r : *runs) {
     if (lengths.count(r.experiment_id)) continue;
-    auto counts = (*store)->InvocationCountsByRun(r.experiment_id);
+    auto counts = store::invocations::CountsByRun((*db)->connection(), r.experiment_id);
     if (!counts.ok()) return ReportError(counts.status(), ctx);
     lengths[r.experiment_id] = std::move(*counts);
   }
@@ -67,15 +72,16 @@ int ListCommand(const ParsedArgs& args, Context& ctx) {
 int ShowCommand(const ParsedArgs& args, Context& ctx) {
   auto opened = OpenRun(ctx, args.positional[0]);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
-  auto& store = opened->store;
+  store::Database& db = *opened->db;
   const std::string& id = opened->id;
-  auto run = store->GetRun(id);
+  auto run = store::runs::Get(db.connection(), id);
   if (!run.ok()) return ReportError(run.status(), ctx);
-  auto invocations = store->ListInvocations(id, /*with_outputs=*/true);
+  auto invocations =
+      db.Read([&](store::SqliteDb& c) { return store::invocations::ListForRun(c, id, /*with_outputs=*/true); });
   if (!invocations.ok()) return ReportError(invocations.status(), ctx);
-  auto embedded = store->EmbeddingModelsByInvocation(id);
+  auto embedded = store::embeddings::ModelsByInvocation(db.connection(), id);
   if (!embedded.ok()) return ReportError(embedded.status(), ctx);
-  auto diagram_models = store->DiagramModels(id);
+  auto diagram_models = store::diagrams::Models(db.connection(), id);
   if (!diagram_models.ok()) return ReportError(diagram_models.status(), ctx);
 
   nlohmann::json steps = nlohmann::json::array();
@@ -149,9 +155,9 @@ int DiagramCommand(const ParsedArgs& args, Context& ctx) {
   }
   auto opened = OpenRun(ctx, args.positional[0]);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
-  auto& store = opened->store;
+  store::Database& db = *opened->db;
   const std::string& id = opened->id;
-  auto available = store->DiagramModels(id);
+  auto available = store::diagrams::Models(db.connection(), id);
   if (!available.ok()) return ReportError(available.status(), ctx);
   std::string model;
   if (auto m = args.Get("model")) {
@@ -163,7 +169,7 @@ int DiagramCommand(const ParsedArgs& args, Context& ctx) {
     return ReportError(Status::InvalidArgument("--model: choose the embedding model (diagrams of this run: " + list + ")"),
                        ctx);
   }
-  auto record = store->GetDiagram(id, model);
+  auto record = store::diagrams::Get(db.connection(), id, model);
   if (!record.ok()) return ReportError(record.status(), ctx);
   auto decoded = store::DecodeStoredDiagram(*record);
   if (!decoded.ok()) {

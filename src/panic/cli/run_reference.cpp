@@ -2,16 +2,19 @@
 
 #include <charconv>
 
+#include "panic/store/experiments_table.h"
+#include "panic/store/runs_table.h"
+
 namespace panic::cli {
 
-Result<std::string> ResolveRunReference(store::Store& store, const std::string& reference) {
+Result<std::string> ResolveRunReference(store::Database& db, const std::string& reference) {
   const size_t hash = reference.find('#');
-  if (hash == std::string::npos && reference != "latest") return store.ResolveRunId(reference);
+  if (hash == std::string::npos && reference != "latest") return store::runs::ResolveId(db.connection(), reference);
   const std::string experiment = hash == std::string::npos ? reference : reference.substr(0, hash);
-  PANIC_ASSIGN_OR_RETURN(std::string experiment_id, store.ResolveExperimentId(experiment));
-  PANIC_ASSIGN_OR_RETURN(auto runs, store.ListRuns(experiment_id));
+  PANIC_ASSIGN_OR_RETURN(std::string experiment_id, store::experiments::ResolveId(db.connection(), experiment));
+  PANIC_ASSIGN_OR_RETURN(auto runs, store::runs::List(db.connection(), experiment_id));
   if (runs.empty()) return Status::NotFound("experiment " + experiment_id + " has no runs");
-  if (hash == std::string::npos) return runs.back().id;  // ListRuns orders by run number
+  if (hash == std::string::npos) return runs.back().id;  // runs::List orders by run number
   const std::string number = reference.substr(hash + 1);
   int64_t n = -1;
   auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), n);

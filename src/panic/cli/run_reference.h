@@ -12,11 +12,11 @@
 #include <string>
 
 #include "panic/core/status.h"
-#include "panic/store/store.h"
+#include "panic/store/database.h"
 
 namespace panic::cli {
 
 // The full run id; NotFound / InvalidArgument (ambiguous prefix, bad number) naming the argument.
-Result<std::string> ResolveRunReference(store::Store& store, const std::string& reference);
+Result<std::string> ResolveRunReference(store::Database& db, const std::string& reference);
 
 }  // namespace panic::cli

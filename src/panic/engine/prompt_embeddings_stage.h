@@ -36,6 +36,7 @@ class PromptEmbeddingsStage : public TypedStage<PromptEmbeddingUnit, PromptEmbed
  public:
   const StageInfo& info() const override;
   Result<StagePlan> Plan(StageContext& ctx) override;
+  Status Finish(StageContext& ctx) override;
   std::vector<StageCount> Count(const ExperimentFacts&) const override { return {}; }
   int64_t Remaining(const ExperimentFacts&) const override { return 0; }
 

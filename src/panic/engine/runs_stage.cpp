@@ -322,21 +322,24 @@ Result<UnitOutcome> RunsStage::Write(StageContext& ctx, RunStepOutput& output) {
     if (completion) completions.push_back(*completion);
     records.push_back(r.record);
   }
-  if (!records.empty() || !completions.empty()) {
-    PANIC_RETURN_IF_ERROR(
-        ctx.db.Write([&](store::SqliteDb& c) { return store::invocations::InsertStep(c, records, completions); }));
+  // One transaction per step: its invocations, the completions of the runs it ended and the
+  // runs that failed in it (identical errors share one UPDATE). A crash leaves the step
+  // either whole or absent; resume retries absent steps as it retries failed runs.
+  std::map<std::string, std::vector<std::string>> failed_by_error;
+  for (const auto& [run_id, error] : failed) failed_by_error[error].push_back(run_id);
+  if (!records.empty() || !completions.empty() || !failed.empty()) {
+    Status written = ctx.db.Write([&](store::SqliteDb& c) -> Status {
+      if (!records.empty() || !completions.empty()) {
+        PANIC_RETURN_IF_ERROR(store::invocations::InsertStep(c, records, completions));
+      }
+      for (const auto& [error, ids] : failed_by_error) {
+        PANIC_RETURN_IF_ERROR(store::runs::MarkFailed(c, ids, error, now));
+      }
+      return Status::Ok();
+    });
+    if (!written.ok()) return written;
   }
-  if (!failed.empty()) {
-    // Identical errors share one UPDATE transaction. A crash before it leaves the runs
-    // running: resume retries them, as it would retry failed runs.
-    std::map<std::string, std::vector<std::string>> by_error;
-    for (const auto& [run_id, error] : failed) by_error[error].push_back(run_id);
-    for (const auto& [error, ids] : by_error) {
-      PANIC_RETURN_IF_ERROR(
-          ctx.db.Write([&](store::SqliteDb& c) { return store::runs::MarkFailed(c, ids, error, now); }));
-    }
-    outcome.failed = static_cast<int64_t>(failed.size());
-  }
+  outcome.failed = static_cast<int64_t>(failed.size());
 
   // Advance the survivors.
   for (auto& r : output.items) {

@@ -9,8 +9,8 @@
 #include <cstdio>
 
 #include "panic/core/uuid.h"
+#include "panic/store/database.h"
 #include "panic/store/sqlite_db.h"
-#include "panic/store/store.h"
 
 namespace panic::store {
 namespace {
@@ -69,16 +69,6 @@ Result<std::optional<LeaseHolder>> LiveWriter(SqliteDb& db, const std::string& e
 Result<std::optional<LeaseHolder>> LiveWriter(Database& db, const std::string& experiment_id,
                                               const LeaseOptions& options) {
   return LiveWriter(db.connection(), experiment_id, options);
-}
-
-Result<std::optional<LeaseHolder>> LiveWriter(Store& store, const std::string& experiment_id,
-                                              const LeaseOptions& options) {
-  return LiveWriter(store.db(), experiment_id, options);
-}
-
-Result<std::unique_ptr<WriterLease>> WriterLease::Acquire(Store& store, const std::string& experiment_id,
-                                                          const LeaseOptions& options) {
-  return Acquire(store.db(), experiment_id, options);
 }
 
 Result<std::unique_ptr<WriterLease>> WriterLease::Acquire(Database& database, const std::string& experiment_id,

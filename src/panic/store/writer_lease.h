@@ -24,7 +24,6 @@ namespace panic::store {
 
 class Database;
 class SqliteDb;
-class Store;
 
 inline constexpr double kLeaseHeartbeatSeconds = 15;
 inline constexpr double kLeaseStaleAfterSeconds = 120;
@@ -51,8 +50,6 @@ Result<std::optional<LeaseHolder>> LiveWriter(SqliteDb& db, const std::string& e
                                               const LeaseOptions& options = {});
 Result<std::optional<LeaseHolder>> LiveWriter(Database& db, const std::string& experiment_id,
                                               const LeaseOptions& options = {});
-Result<std::optional<LeaseHolder>> LiveWriter(Store& store, const std::string& experiment_id,  // transitional
-                                              const LeaseOptions& options = {});
 
 // The error of a writer that finds the experiment held (IOError, exit 1).
 Status HeldBy(const LeaseHolder& holder);
@@ -63,8 +60,6 @@ class WriterLease {
   // IOError "experiment X is being run by process PID on HOST since TIME" when a live writer
   // holds it.
   static Result<std::unique_ptr<WriterLease>> Acquire(Database& db, const std::string& experiment_id,
-                                                      const LeaseOptions& options = {});
-  static Result<std::unique_ptr<WriterLease>> Acquire(Store& store, const std::string& experiment_id,  // transitional
                                                       const LeaseOptions& options = {});
   // Stops the heartbeat and releases the lease if it is still ours.
   ~WriterLease();
