@@ -73,6 +73,11 @@ fi
 if [ -x scripts/fetch_onnxruntime.sh ]; then
   scripts/fetch_onnxruntime.sh
 fi
+# DuckDB for `export data --format parquet` (npm @duckdb/node-bindings-linux-x64 and duckdb,
+# checksummed); CMake's PANIC_WITH_DUCKDB=AUTO uses it when it is there.
+if [ -x scripts/fetch_duckdb.sh ]; then
+  scripts/fetch_duckdb.sh
+fi
 
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo

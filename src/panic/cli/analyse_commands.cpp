@@ -9,6 +9,9 @@
 #include "panic/cli/output.h"
 #include "panic/cli/signals.h"
 #include "panic/core/parallel.h"
+#include "panic/cli/progress_printer.h"
+#include "panic/export/data_export.h"
+#include "panic/export/parquet_sink.h"
 #include "panic/export/tidy_tables.h"
 #include "panic/store/analysis_tables.h"
 #include "panic/store/experiments_table.h"
@@ -106,9 +109,9 @@ int RunAnalyse(const std::string& verb, const ParsedArgs& args, Context& ctx) {
   if (ctx.json && *format != "json") {
     return ReportError(Status::InvalidArgument("--json means --format json; it contradicts --format " + *format), ctx);
   }
-  auto store = OpenStore(ctx, store::Store::Mode::kReadOnly);
-  if (!store.ok()) return ReportError(store.status(), ctx);
-  store::Database& db = (*store)->db();
+  auto opened = OpenDatabase(ctx, store::OpenMode::kReadOnly);
+  if (!opened.ok()) return ReportError(opened.status(), ctx);
+  store::Database& db = **opened;
   auto ids = ResolveExperiments(db, args);
   if (!ids.ok()) return ReportError(ids.status(), ctx);
   auto options = Options(args, verb, db);
@@ -151,6 +154,53 @@ CommandSpec Analyse(const std::string& verb, const std::string& summary, std::ve
           [verb](const ParsedArgs& a, Context& c) { return RunAnalyse(verb, a, c); }};
 }
 
+int RunExportData(const ParsedArgs& args, Context& ctx) {
+  exporting::DataExportOptions options;
+  auto format = args.GetChoice("format", {"csv", "parquet"}, "csv");
+  if (!format.ok()) return ReportError(format.status(), ctx);
+  options.format = *format;
+  auto output = args.Get("output");
+  if (!output) return ReportError(Status::InvalidArgument("--output DIR is needed (the folder for the files)"), ctx);
+  options.directory = *output;
+  options.model = args.Get("model");
+  auto threads = args.GetInt("threads", DefaultThreads());
+  if (!threads.ok()) return ReportError(threads.status(), ctx);
+  if (*threads < 1 || *threads > 1024) {
+    return ReportError(Status::InvalidArgument("--threads: " + std::to_string(*threads) + " is outside 1..1024"), ctx);
+  }
+  options.threads = static_cast<int>(*threads);
+  std::string why;
+  if (options.format == "parquet" && !exporting::ParquetAvailable(&why)) {
+    ctx.err << "error: --format parquet: " << why << "\n";
+    return kExitFailure;
+  }
+  auto opened = OpenDatabase(ctx, store::OpenMode::kReadOnly);
+  if (!opened.ok()) return ReportError(opened.status(), ctx);
+  auto ids = ResolveExperiments(**opened, args);
+  if (!ids.ok()) return ReportError(ids.status(), ctx);
+  ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
+  options.progress = [&](int64_t done, int64_t total, const std::string&) {
+    printer(engine::ProgressEvent{"export data", "tables", done, total, done, done == total});
+  };
+  options.cancel = &InstallCancelHandlers();
+  auto written = exporting::ExportData(**opened, *ids, options);
+  if (!written.ok()) {
+    if (written.status().code() == StatusCode::kCancelled) {
+      ctx.err << "\ninterrupted; the files already complete are kept\n";
+      return kExitInterrupted;
+    }
+    return ReportError(written.status(), ctx);
+  }
+  if (ctx.json) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& t : *written) j.push_back({{"table", t.name}, {"path", t.path}, {"rows", t.rows}});
+    PrintJson(ctx, j);
+  } else {
+    for (const auto& t : *written) ctx.out << t.path << "  " << Count(t.rows, "row") << "\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 std::vector<CommandSpec> AnalyseCommands() {
@@ -179,6 +229,16 @@ std::vector<CommandSpec> AnalyseCommands() {
               {{"penalty", "B", "the penalty β (default: the Python reference's dim·ln n)"}}, ""),
       Analyse("runs", "per run: network, prompt, seed, length, stop reason, loop length",
               {{"durations", "", "per model: invocation durations instead"}}, ""),
+      {"export", "data", "the experiments' tables as CSV or Parquet files in a folder", "EXPERIMENT...", 1, SIZE_MAX,
+       {{"format", "FMT", "csv (default) or parquet (needs DuckDB: scripts/fetch_duckdb.sh)"},
+        {"output", "DIR", "the folder for the files (created when missing)"},
+        {"model", "M", "only this embedding model"},
+        {"threads", "N", "worker threads (default: the machine's cores)"},
+        {"experiment", "ID", "another experiment; repeatable", true}},
+       "Writes experiments, runs, invocations (no image bytes), embeddings (vector: list of float32),\n"
+       "diagrams (one row per bar), entropy, clusters, drift, lyapunov and lyapunov_curves, one file\n"
+       "each (<table>.csv or <table>.parquet), each complete or absent. Columns: docs/ANALYSIS.md.",
+       RunExportData},
   };
 }
 
