@@ -78,6 +78,13 @@ fi
 if [ -x scripts/fetch_duckdb.sh ]; then
   scripts/fetch_duckdb.sh
 fi
+# hyparquet (npm, MIT): the Parquet reader the export tests check our files with, independent
+# of DuckDB (tests/cli/export_data_cli_test.cpp; npm checks it against its lockfile entry).
+hyparquet_dir="${XDG_CACHE_HOME:-$HOME/.cache}/panic-tda/hyparquet-1.33.0"
+if command -v npm >/dev/null && [ ! -f "$hyparquet_dir/node_modules/hyparquet/package.json" ]; then
+  mkdir -p "$hyparquet_dir"
+  npm install --prefix "$hyparquet_dir" --no-audit --no-fund --silent hyparquet@1.33.0
+fi
 
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -125,7 +125,7 @@ class DuckDbParquetSink : public TableSink {
     duckdb_appender_destroy(&appender_);
     appender_ = nullptr;
     Remove(tmp_);
-    PANIC_RETURN_IF_ERROR(Query("COPY t TO " + SqlString(tmp_) + " (FORMAT parquet, COMPRESSION zstd)"));
+    PANIC_RETURN_IF_ERROR(Query("COPY t TO " + SqlString(tmp_) + " (FORMAT parquet, COMPRESSION snappy)"));
     Close();
     std::error_code ec;
     std::filesystem::rename(tmp_, path_, ec);
