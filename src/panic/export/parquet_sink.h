@@ -2,9 +2,10 @@
 // libduckdb.so and duckdb.h fetched by scripts/fetch_duckdb.sh). No Debian 12 package
 // writes Parquet from C++.
 //
-// The rows go into a table of a temporary DuckDB database file beside the output (in
-// chunks of duckdb_vector_size() rows, with a memory limit, so a table larger than memory
-// spills to disk), then `COPY … TO … (FORMAT parquet)` writes the file. Column types:
+// The rows go into a table of an in-memory DuckDB database (in chunks of
+// duckdb_vector_size() rows; beyond a 1 GB memory limit it spills into a temporary folder
+// beside the output), then `COPY … TO … (FORMAT parquet, COMPRESSION snappy)` writes the
+// file. Column types:
 // string → VARCHAR, int64 → BIGINT, double → DOUBLE, float list → FLOAT[]; NULL stays
 // NULL; NaN and ±∞ are stored as such (Parquet doubles hold them).
 #pragma once
