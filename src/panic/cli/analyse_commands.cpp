@@ -1,6 +1,7 @@
 // `analyse drift|lyapunov|transitions|runlengths|distances|changepoints|runs`: the tidy
 // tables of issue 12 (export/tidy_tables.h) printed as text, CSV or JSON, or written to
 // --output. The command only parses, opens the database read-only and writes the table.
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -15,6 +16,7 @@
 #include "panic/export/tidy_tables.h"
 #include "panic/store/analysis_tables.h"
 #include "panic/store/experiments_table.h"
+#include "panic/store/subset_copy.h"
 
 namespace panic::cli {
 namespace {
@@ -201,6 +203,37 @@ int RunExportData(const ParsedArgs& args, Context& ctx) {
   return kExitOk;
 }
 
+int RunExportDb(const ParsedArgs& args, Context& ctx) {
+  const std::string target_path = args.positional.back();
+  std::vector<std::string> ids;
+  {
+    auto source = OpenDatabase(ctx, store::OpenMode::kReadOnly);
+    if (!source.ok()) return ReportError(source.status(), ctx);
+    for (size_t i = 0; i + 1 < args.positional.size(); ++i) {
+      auto id = store::experiments::ResolveId((*source)->connection(), args.positional[i]);
+      if (!id.ok()) return ReportError(id.status(), ctx);
+      if (std::find(ids.begin(), ids.end(), *id) == ids.end()) ids.push_back(*id);
+    }
+  }
+  std::error_code ec;
+  if (std::filesystem::exists(target_path, ec) &&
+      std::filesystem::equivalent(target_path, ctx.db_path, ec)) {
+    return ReportError(Status::InvalidArgument("TARGET '" + target_path + "' is the source database itself"), ctx);
+  }
+  auto target = store::Database::Open(target_path, store::OpenMode::kCreate);
+  if (!target.ok()) return ReportError(target.status().WithContext("TARGET"), ctx);
+  auto counts = store::CopyExperiments(**target, ctx.db_path, ids);
+  if (!counts.ok()) return ReportError(counts.status(), ctx);
+  if (ctx.json) {
+    PrintJson(ctx, {{"target", target_path}, {"experiments", ids}, {"rows", *counts}});
+  } else {
+    ctx.out << "copied " << Count(static_cast<int64_t>(ids.size()), "experiment") << " into " << target_path << ":";
+    for (const auto& [table, n] : *counts) ctx.out << " " << table << " " << n << ";";
+    ctx.out << "\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 std::vector<CommandSpec> AnalyseCommands() {
@@ -239,6 +272,11 @@ std::vector<CommandSpec> AnalyseCommands() {
        "diagrams (one row per bar), entropy, clusters, drift, lyapunov and lyapunov_curves, one file\n"
        "each (<table>.csv or <table>.parquet), each complete or absent. Columns: docs/ANALYSIS.md.",
        RunExportData},
+      {"export", "db", "copy experiments with everything they own into another database (ids kept)",
+       "EXPERIMENT... TARGET.db", 2, SIZE_MAX, {},
+       "TARGET.db is created when missing, or appended to (it may hold other experiments; one it already\n"
+       "holds is refused). Clustering results are scoped to the experiments' embeddings. One transaction.",
+       RunExportDb},
   };
 }
 
