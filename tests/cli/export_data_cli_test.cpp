@@ -24,8 +24,9 @@ constexpr const char* kConfig = R"({"networks": [["DummyT2I", "DummyI2T"]], "see
 constexpr const char* kPlantClustering = R"PY(
 import sqlite3, sys
 con = sqlite3.connect(sys.argv[1])
-con.execute("INSERT INTO clustering_results (id, experiment_id, embedding_model, algorithm, parameters, started_at) "
-            "SELECT 'c0ffee00-0000-7000-8000-000000000001', id, 'DummyText', 'planted', '{}', '2026-01-01T00:00:00Z' FROM experiments")
+con.execute("INSERT INTO clustering_results (id, experiment_id, embedding_model, algorithm, parameters, started_at, completed_at) "
+            "SELECT 'c0ffee00-0000-7000-8000-000000000001', id, 'DummyText', 'planted', '{}', '2026-01-01T00:00:00Z', "
+            "'2026-01-01T00:00:01Z' FROM experiments")
 for n, (eid, seq) in enumerate(con.execute("SELECT e.id, i.sequence_number FROM embeddings e JOIN invocations i ON "
                                            "i.id = e.invocation_id WHERE e.embedding_model = 'DummyText'").fetchall()):
     con.execute("INSERT INTO embedding_clusters (id, embedding_id, clustering_result_id, cluster_label) VALUES (?, ?, ?, ?)",

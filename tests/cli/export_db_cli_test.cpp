@@ -20,16 +20,21 @@ con = sqlite3.connect(sys.argv[1])
 (a,), (b,) = con.execute("SELECT id FROM experiments ORDER BY created_at").fetchall()
 emb = lambda exp: [r[0] for r in con.execute("SELECT e.id FROM embeddings e JOIN invocations i ON i.id = e.invocation_id "
                                              "JOIN runs r ON r.id = i.run_id WHERE r.experiment_id = ? ORDER BY e.id", (exp,))]
-con.execute("INSERT INTO clustering_results VALUES ('c0ffee00-0000-7000-8000-00000000000c', NULL, 'DummyText', 'planted', '{}', 't', 't')")
-con.execute("INSERT INTO clustering_results VALUES ('c0ffee00-0000-7000-8000-00000000000a', ?, 'DummyText', 'planted', '{}', 't', 't')", (a,))
+cr = "INSERT INTO clustering_results (id, experiment_id, embedding_model, algorithm, parameters, started_at, completed_at) "
+con.execute(cr + "VALUES ('c0ffee00-0000-7000-8000-00000000000c', NULL, 'DummyText', 'planted', '{}', 't', 't')")
+con.execute(cr + "VALUES ('c0ffee00-0000-7000-8000-00000000000a', ?, 'DummyText', 'planted', '{}', 't', 't')", (a,))
+for result, exp in (("c", a), ("c", b), ("a", a)):
+    con.execute("INSERT INTO clustering_result_experiments VALUES (?, ?)", ("c0ffee00-0000-7000-8000-00000000000" + result, exp))
 medoid = emb(b)[0]
 n = 0
 for e in emb(a) + emb(b):
     n += 1
-    con.execute("INSERT INTO embedding_clusters VALUES (?, ?, 'c0ffee00-0000-7000-8000-00000000000c', 0, ?)", ("x%d" % n, e, medoid))
+    con.execute("INSERT INTO embedding_clusters (id, embedding_id, clustering_result_id, cluster_label, medoid_embedding_id) "
+                "VALUES (?, ?, 'c0ffee00-0000-7000-8000-00000000000c', 0, ?)", ("x%d" % n, e, medoid))
 for e in emb(a):
     n += 1
-    con.execute("INSERT INTO embedding_clusters VALUES (?, ?, 'c0ffee00-0000-7000-8000-00000000000a', 1, ?)", ("x%d" % n, e, emb(a)[0]))
+    con.execute("INSERT INTO embedding_clusters (id, embedding_id, clustering_result_id, cluster_label, medoid_embedding_id) "
+                "VALUES (?, ?, 'c0ffee00-0000-7000-8000-00000000000a', 1, ?)", ("x%d" % n, e, emb(a)[0]))
 con.commit()
 print(a, b)
 )PY";
@@ -60,6 +65,9 @@ assert labels and all(e in copied for e, _, _ in labels)
 assert all(m is None or m in copied for _, _, m in labels)
 want = s.execute(f"SELECT count(*) FROM embedding_clusters c JOIN embeddings e ON e.id = c.embedding_id JOIN invocations i ON i.id = e.invocation_id JOIN runs r ON r.id = i.run_id WHERE r.experiment_id IN ({q})", exps).fetchone()[0]
 assert len(labels) == want, (len(labels), want)
+scope = sorted(d.execute("SELECT clustering_result_id, experiment_id FROM clustering_result_experiments").fetchall())
+assert scope == sorted(r for r in s.execute("SELECT clustering_result_id, experiment_id FROM clustering_result_experiments")
+                       if r[1] in exps), scope
 print("ok", len(labels))
 )PY";
 

@@ -175,6 +175,7 @@ CREATE TABLE lyapunov_results (
   computed_at        TEXT NOT NULL,
   UNIQUE (experiment_id, network, initial_prompt, other_prompt, embedding_model)
 );
+)sql",
       // Migration 4 (issue 11). A clustering result is a frozen snapshot: its scope (the
       // experiments clustered, listed in clustering_result_experiments; 'all' when every
       // experiment was asked for), the path taken, the counts and the time spent reading,

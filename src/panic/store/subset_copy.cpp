@@ -58,6 +58,12 @@ const Step kSteps[] = {
     {"embedding_clusters",
      "clustering_result_id IN (SELECT id FROM main.clustering_results) AND embedding_id IN (SELECT e.id FROM "
      "src.embeddings e JOIN src.invocations i ON i.id = e.invocation_id WHERE i.run_id IN "},
+    // The scope of the copied results, as far as it lies in the copy; the per-cluster
+    // summaries of a copied result as the source holds them (of the whole result).
+    {"clustering_result_experiments",
+     "experiment_id IN (SELECT id FROM temp.copy_ids) AND clustering_result_id IN (SELECT id FROM main.clustering_results)",
+     true},
+    {"cluster_summaries", "clustering_result_id IN (SELECT id FROM main.clustering_results)", true},
     {"prompt_embeddings", "experiment_id IN (SELECT id FROM temp.copy_ids)"},
     {"lyapunov_results", "experiment_id IN (SELECT id FROM temp.copy_ids)"},
 };
