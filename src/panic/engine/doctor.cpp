@@ -73,7 +73,7 @@ DoctorRepair Resume(const std::string& db_path, models::ModelRegistry& registry,
   }
   PipelineOptions options;
   static_cast<StageOptions&>(options) = stage_options;
-  auto result = ExecuteExperiment((*store)->db(), registry, experiment_id, options);
+  auto result = ExecuteExperiment(**store, registry, experiment_id, options);
   if (!result.ok()) {
     if (result.status().code() == StatusCode::kCancelled) *cancelled = result.status();
     repair.error = result.status().ToString();
