@@ -73,6 +73,18 @@ fi
 if [ -x scripts/fetch_onnxruntime.sh ]; then
   scripts/fetch_onnxruntime.sh
 fi
+# DuckDB for `export data --format parquet` (npm @duckdb/node-bindings-linux-x64 and duckdb,
+# checksummed); CMake's PANIC_WITH_DUCKDB=AUTO uses it when it is there.
+if [ -x scripts/fetch_duckdb.sh ]; then
+  scripts/fetch_duckdb.sh
+fi
+# hyparquet (npm, MIT): the Parquet reader the export tests check our files with, independent
+# of DuckDB (tests/cli/export_data_cli_test.cpp; npm checks it against its lockfile entry).
+hyparquet_dir="${XDG_CACHE_HOME:-$HOME/.cache}/panic-tda/hyparquet-1.33.0"
+if command -v npm >/dev/null && [ ! -f "$hyparquet_dir/node_modules/hyparquet/package.json" ]; then
+  mkdir -p "$hyparquet_dir"
+  npm install --prefix "$hyparquet_dir" --no-audit --no-fund --silent hyparquet@1.33.0
+fi
 
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -1,6 +1,7 @@
 // `analyse drift|lyapunov|transitions|runlengths|distances|changepoints|runs`: the tidy
 // tables of issue 12 (export/tidy_tables.h) printed as text, CSV or JSON, or written to
 // --output. The command only parses, opens the database read-only and writes the table.
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -9,9 +10,13 @@
 #include "panic/cli/output.h"
 #include "panic/cli/signals.h"
 #include "panic/core/parallel.h"
+#include "panic/cli/progress_printer.h"
+#include "panic/export/data_export.h"
+#include "panic/export/parquet_sink.h"
 #include "panic/export/tidy_tables.h"
 #include "panic/store/analysis_tables.h"
 #include "panic/store/experiments_table.h"
+#include "panic/store/subset_copy.h"
 
 namespace panic::cli {
 namespace {
@@ -151,6 +156,84 @@ CommandSpec Analyse(const std::string& verb, const std::string& summary, std::ve
           [verb](const ParsedArgs& a, Context& c) { return RunAnalyse(verb, a, c); }};
 }
 
+int RunExportData(const ParsedArgs& args, Context& ctx) {
+  exporting::DataExportOptions options;
+  auto format = args.GetChoice("format", {"csv", "parquet"}, "csv");
+  if (!format.ok()) return ReportError(format.status(), ctx);
+  options.format = *format;
+  auto output = args.Get("output");
+  if (!output) return ReportError(Status::InvalidArgument("--output DIR is needed (the folder for the files)"), ctx);
+  options.directory = *output;
+  options.model = args.Get("model");
+  auto threads = args.GetInt("threads", DefaultThreads());
+  if (!threads.ok()) return ReportError(threads.status(), ctx);
+  if (*threads < 1 || *threads > 1024) {
+    return ReportError(Status::InvalidArgument("--threads: " + std::to_string(*threads) + " is outside 1..1024"), ctx);
+  }
+  options.threads = static_cast<int>(*threads);
+  std::string why;
+  if (options.format == "parquet" && !exporting::ParquetAvailable(&why)) {
+    ctx.err << "error: --format parquet: " << why << "\n";
+    return kExitFailure;
+  }
+  auto opened = OpenDatabase(ctx, store::OpenMode::kReadOnly);
+  if (!opened.ok()) return ReportError(opened.status(), ctx);
+  auto ids = ResolveExperiments(**opened, args);
+  if (!ids.ok()) return ReportError(ids.status(), ctx);
+  ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
+  options.progress = [&](int64_t done, int64_t total, const std::string&) {
+    printer(engine::ProgressEvent{"export data", "tables", done, total, done, done == total});
+  };
+  options.cancel = &InstallCancelHandlers();
+  auto written = exporting::ExportData(**opened, *ids, options);
+  if (!written.ok()) {
+    if (written.status().code() == StatusCode::kCancelled) {
+      ctx.err << "\ninterrupted; the files already complete are kept\n";
+      return kExitInterrupted;
+    }
+    return ReportError(written.status(), ctx);
+  }
+  if (ctx.json) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& t : *written) j.push_back({{"table", t.name}, {"path", t.path}, {"rows", t.rows}});
+    PrintJson(ctx, j);
+  } else {
+    for (const auto& t : *written) ctx.out << t.path << "  " << Count(t.rows, "row") << "\n";
+  }
+  return kExitOk;
+}
+
+int RunExportDb(const ParsedArgs& args, Context& ctx) {
+  const std::string target_path = args.positional.back();
+  std::vector<std::string> ids;
+  {
+    auto source = OpenDatabase(ctx, store::OpenMode::kReadOnly);
+    if (!source.ok()) return ReportError(source.status(), ctx);
+    for (size_t i = 0; i + 1 < args.positional.size(); ++i) {
+      auto id = store::experiments::ResolveId((*source)->connection(), args.positional[i]);
+      if (!id.ok()) return ReportError(id.status(), ctx);
+      if (std::find(ids.begin(), ids.end(), *id) == ids.end()) ids.push_back(*id);
+    }
+  }
+  std::error_code ec;
+  if (std::filesystem::exists(target_path, ec) &&
+      std::filesystem::equivalent(target_path, ctx.db_path, ec)) {
+    return ReportError(Status::InvalidArgument("TARGET '" + target_path + "' is the source database itself"), ctx);
+  }
+  auto target = store::Database::Open(target_path, store::OpenMode::kCreate);
+  if (!target.ok()) return ReportError(target.status().WithContext("TARGET"), ctx);
+  auto counts = store::CopyExperiments(**target, ctx.db_path, ids);
+  if (!counts.ok()) return ReportError(counts.status(), ctx);
+  if (ctx.json) {
+    PrintJson(ctx, {{"target", target_path}, {"experiments", ids}, {"rows", *counts}});
+  } else {
+    ctx.out << "copied " << Count(static_cast<int64_t>(ids.size()), "experiment") << " into " << target_path << ":";
+    for (const auto& [table, n] : *counts) ctx.out << " " << table << " " << n << ";";
+    ctx.out << "\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 std::vector<CommandSpec> AnalyseCommands() {
@@ -179,6 +262,21 @@ std::vector<CommandSpec> AnalyseCommands() {
               {{"penalty", "B", "the penalty β (default: the Python reference's dim·ln n)"}}, ""),
       Analyse("runs", "per run: network, prompt, seed, length, stop reason, loop length",
               {{"durations", "", "per model: invocation durations instead"}}, ""),
+      {"export", "data", "the experiments' tables as CSV or Parquet files in a folder", "EXPERIMENT...", 1, SIZE_MAX,
+       {{"format", "FMT", "csv (default) or parquet (needs DuckDB: scripts/fetch_duckdb.sh)"},
+        {"output", "DIR", "the folder for the files (created when missing)"},
+        {"model", "M", "only this embedding model"},
+        {"threads", "N", "worker threads (default: the machine's cores)"},
+        {"experiment", "ID", "another experiment; repeatable", true}},
+       "Writes experiments, runs, invocations (no image bytes), embeddings (vector: list of float32),\n"
+       "diagrams (one row per bar), entropy, clusters, drift, lyapunov and lyapunov_curves, one file\n"
+       "each (<table>.csv or <table>.parquet), each complete or absent. Columns: docs/ANALYSIS.md.",
+       RunExportData},
+      {"export", "db", "copy experiments with everything they own into another database (ids kept)",
+       "EXPERIMENT... TARGET.db", 2, SIZE_MAX, {},
+       "TARGET.db is created when missing, or appended to (it may hold other experiments; one it already\n"
+       "holds is refused). Clustering results are scoped to the experiments' embeddings. One transaction.",
+       RunExportDb},
   };
 }
 

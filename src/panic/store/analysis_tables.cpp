@@ -242,7 +242,8 @@ Result<ClusteringInfo> GetClustering(SqliteDb& db, const std::string& id_or_pref
   std::string id;
   if (id_or_prefix == "latest") {
     PANIC_ASSIGN_OR_RETURN(Statement * q,
-                           db.Prepare("SELECT id FROM clustering_results ORDER BY started_at DESC, id DESC LIMIT 1"));
+                           db.Prepare("SELECT id FROM clustering_results WHERE completed_at IS NOT NULL "
+                                      "ORDER BY started_at DESC, id DESC LIMIT 1"));
     PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
     if (!row) return Status::NotFound("the database '" + db.path() + "' has no clustering results");
     id = q->Text(0);
@@ -263,10 +264,11 @@ Result<ClusteringInfo> GetClustering(SqliteDb& db, const std::string& id_or_pref
 
 Result<std::vector<std::string>> ClusteringsOf(SqliteDb& db, const std::vector<std::string>& experiment_ids) {
   PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
-      "SELECT cr.id FROM clustering_results cr WHERE cr.experiment_id = ?1 OR (cr.experiment_id IS NULL AND EXISTS ("
+      "SELECT cr.id FROM clustering_results cr WHERE cr.completed_at IS NOT NULL AND (cr.experiment_id = ?1 OR "
+      "(cr.experiment_id IS NULL AND EXISTS ("
       "SELECT 1 FROM embedding_clusters c JOIN embeddings e ON e.id = c.embedding_id "
       "JOIN invocations i ON i.id = e.invocation_id JOIN runs r ON r.id = i.run_id "
-      "WHERE c.clustering_result_id = cr.id AND r.experiment_id = ?1)) ORDER BY cr.started_at, cr.id"));
+      "WHERE c.clustering_result_id = cr.id AND r.experiment_id = ?1))) ORDER BY cr.started_at, cr.id"));
   std::vector<std::string> out;
   for (const auto& exp : experiment_ids) {
     q->Bind(1, exp);

@@ -109,12 +109,13 @@ struct ClusteringInfo {
   std::string parameters;  // JSON
   std::optional<std::string> completed_at;
 };
-// A clustering result by id, unique prefix or "latest" (the most recently started one).
+// A clustering result by id, unique prefix or "latest" (the most recently started of the
+// completed ones: a result being written is not visible).
 // NotFound when there is none.
 Result<ClusteringInfo> GetClustering(SqliteDb& db, const std::string& id_or_prefix);
 
-// The clustering results that label embeddings of any of the experiments (their own and
-// the cross-experiment ones), by start time.
+// The completed clustering results that label embeddings of any of the experiments (their
+// own and the cross-experiment ones), by start time.
 Result<std::vector<std::string>> ClusteringsOf(SqliteDb& db, const std::vector<std::string>& experiment_ids);
 
 // A cluster label with where it sits.

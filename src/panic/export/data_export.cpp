@@ -1,0 +1,134 @@
+#include "panic/export/data_export.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "panic/export/parquet_sink.h"
+#include "panic/export/tidy_tables.h"
+
+namespace panic::exporting {
+namespace {
+
+// Counts rows and hands them on; owns the inner sink.
+class CountingSink : public TableSink {
+ public:
+  explicit CountingSink(std::unique_ptr<TableSink> inner) : inner_(std::move(inner)) {}
+  Status Begin(const std::string& t, const std::vector<Column>& c) override { return inner_->Begin(t, c); }
+  Status Add(const Row& row) override {
+    ++rows_;
+    return inner_->Add(row);
+  }
+  Status End() override { return inner_->End(); }
+  int64_t rows() const { return rows_; }
+
+ private:
+  std::unique_ptr<TableSink> inner_;
+  int64_t rows_ = 0;
+};
+
+// CSV into `path`.tmp, renamed to `path` by End.
+class CsvFileSink : public TableSink {
+ public:
+  explicit CsvFileSink(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {}
+  ~CsvFileSink() override {
+    if (!done_) {
+      std::error_code ec;
+      std::filesystem::remove(tmp_, ec);
+    }
+  }
+  Status Begin(const std::string& t, const std::vector<Column>& c) override {
+    file_.open(tmp_, std::ios::binary | std::ios::trunc);
+    if (!file_) return Status::IOError("cannot write '" + tmp_ + "': " + std::strerror(errno));
+    csv_ = MakeCsvSink(file_, "'" + tmp_ + "'");
+    return csv_->Begin(t, c);
+  }
+  Status Add(const Row& row) override { return csv_->Add(row); }
+  Status End() override {
+    PANIC_RETURN_IF_ERROR(csv_->End());
+    file_.close();
+    if (!file_) return Status::IOError("error writing '" + tmp_ + "'");
+    std::error_code ec;
+    std::filesystem::rename(tmp_, path_, ec);
+    if (ec) return Status::IOError("cannot rename '" + tmp_ + "' to '" + path_ + "': " + ec.message());
+    done_ = true;
+    return Status::Ok();
+  }
+
+ private:
+  std::string path_, tmp_;
+  std::ofstream file_;
+  std::unique_ptr<TableSink> csv_;
+  bool done_ = false;
+};
+
+using Writer = std::function<Status(store::Database&, const std::vector<std::string>&, const TidyOptions&, TableSink&)>;
+
+Writer WriterFor(const std::string& table) {
+  if (table == "experiments") {
+    return [](store::Database& db, const std::vector<std::string>& e, const TidyOptions&, TableSink& s) {
+      return WriteExperimentsTable(db, e, s);
+    };
+  }
+  if (table == "runs") return WriteRunsTable;
+  if (table == "invocations") {
+    return [](store::Database& db, const std::vector<std::string>& e, const TidyOptions&, TableSink& s) {
+      return WriteInvocationsTable(db, e, s);
+    };
+  }
+  if (table == "embeddings") return WriteEmbeddingsTable;
+  if (table == "diagrams") return WriteDiagramsTable;
+  if (table == "entropy") return WriteEntropyTable;
+  if (table == "clusters") return WriteClustersTable;
+  if (table == "drift") return WriteDriftTable;
+  if (table == "lyapunov") return WriteLyapunovTable;
+  return WriteLyapunovCurveTable;
+}
+
+}  // namespace
+
+const std::vector<std::string>& DataExportTables() {
+  static const std::vector<std::string> kTables = {"experiments", "runs",     "invocations", "embeddings",
+                                                   "diagrams",    "entropy",  "clusters",    "drift",
+                                                   "lyapunov",    "lyapunov_curves"};
+  return kTables;
+}
+
+Result<std::vector<ExportedTable>> ExportData(store::Database& db, const std::vector<std::string>& experiments,
+                                              const DataExportOptions& options) {
+  if (options.format != "csv" && options.format != "parquet") {
+    return Status::InvalidArgument("--format: '" + options.format + "' is not one of: csv, parquet");
+  }
+  if (options.format == "parquet") {
+    std::string why;
+    if (!ParquetAvailable(&why)) return Status::IOError("--format parquet: " + why);
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.directory, ec);
+  if (ec) return Status::IOError("--output: cannot create '" + options.directory + "': " + ec.message());
+  TidyOptions tidy;
+  tidy.model = options.model;
+  tidy.threads = options.threads;
+  tidy.cancel = options.cancel;
+  std::vector<ExportedTable> out;
+  const auto& tables = DataExportTables();
+  for (size_t k = 0; k < tables.size(); ++k) {
+    if (options.cancel && options.cancel->load()) return Status::Cancelled("interrupted");
+    const std::string path = (std::filesystem::path(options.directory) / (tables[k] + "." + options.format)).string();
+    std::unique_ptr<TableSink> file;
+    if (options.format == "csv") {
+      file = std::make_unique<CsvFileSink>(path);
+    } else {
+      PANIC_ASSIGN_OR_RETURN(file, MakeParquetSink(path));
+    }
+    CountingSink sink(std::move(file));
+    Status s = WriterFor(tables[k])(db, experiments, tidy, sink);
+    if (!s.ok()) return s.WithContext("table " + tables[k]);
+    out.push_back({tables[k], path, sink.rows()});
+    if (options.progress) options.progress(static_cast<int64_t>(k + 1), static_cast<int64_t>(tables.size()), tables[k]);
+  }
+  return out;
+}
+
+}  // namespace panic::exporting

@@ -1,0 +1,34 @@
+// `export db`: a copy of some experiments of one database into another, with every row
+// they own and ids kept, so that the copy is a panic-tda database of its own (it may
+// already hold other experiments: the copy is appended).
+//
+// What is copied for each experiment: its row, runs, invocations, embeddings, persistence
+// diagrams, prompt embeddings and Lyapunov results; its own clustering results with their
+// labels; and the cross-experiment clustering results (experiment_id NULL) that label any of
+// its embeddings, with only the labels of the copied embeddings (scoped to the subset; a
+// medoid outside the subset becomes NULL, as a deleted medoid does). Writer leases are not
+// copied.
+//
+// One transaction: the target gets all of it or nothing. Foreign keys are checked before
+// commit. An experiment the target already holds is AlreadyExists (nothing copied).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "panic/core/status.h"
+#include "panic/store/database.h"
+
+namespace panic::store {
+
+// table → rows copied.
+using CopyCounts = std::map<std::string, int64_t>;
+
+// REQUIRES: `target` open for writing (it is migrated to the latest schema); the source,
+// at `source_path`, is ours at the latest schema (InvalidArgument otherwise, naming what to
+// do) and is only read. `experiment_ids` are full ids of the source.
+Result<CopyCounts> CopyExperiments(Database& target, const std::string& source_path,
+                                   const std::vector<std::string>& experiment_ids);
+
+}  // namespace panic::store
