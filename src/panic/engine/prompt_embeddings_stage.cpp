@@ -111,4 +111,9 @@ Result<UnitOutcome> PromptEmbeddingsStage::Write(StageContext& ctx, PromptEmbedd
   return outcome;
 }
 
+Status PromptEmbeddingsStage::Finish(StageContext& ctx) {
+  ctx.registry.ReleaseAll();  // as the embeddings stage: the text models leave the GPU (and the worker)
+  return Status::Ok();
+}
+
 }  // namespace panic::engine
