@@ -161,6 +161,19 @@ TEST(PythonWorkerPipelineTest, EveryModelLeavesTheWorkerAfterItsStage) {
   }
 }
 
+// Settings for a worker on the stand-ins (tests/python/stand_in_site) that records their
+// calls to `calls_file`. Its start imports torch and a call may move a 1024 px image, so the
+// timeouts are generous: a timeout would replace the worker, which these tests rule out.
+models::python::WorkerSettings StandInSettings(const std::string& calls_file) {
+  auto settings = TestWorkerSettings();
+  settings.package_dir += ":" + panic::testing::SourcePath("tests/python/stand_in_site");
+  settings.extra_env = {{"PANIC_STANDIN_CALLS", calls_file}};
+  settings.handshake_timeout_s = settings.load_timeout_s = 120;
+  settings.t2i_timeout_s = settings.i2t_timeout_s = settings.text_embedding_timeout_s =
+      settings.image_embedding_timeout_s = 120;
+  return settings;
+}
+
 // The stand-in calls the worker recorded (tests/python/stand_in_site), by name.
 std::map<std::string, std::vector<json>> StandInCalls(const std::string& path) {
   std::map<std::string, std::vector<json>> out;
@@ -190,10 +203,7 @@ TEST(PythonWorkerPipelineTest, RealAdaptersOnStandInsThroughTheWholePipeline) {
   for (int round = 0; round < 2; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
     TempDir calls_dir;
-    auto settings = TestWorkerSettings();
-    settings.package_dir += ":" + panic::testing::SourcePath("tests/python/stand_in_site");
-    settings.extra_env = {{"PANIC_STANDIN_CALLS", calls_dir.File("calls.jsonl")}};
-    WorkerExperiment python(settings);
+    WorkerExperiment python(StandInSettings(calls_dir.File("calls.jsonl")));
     const PipelineResult r = python.Execute(python.Create(config));
     EXPECT_TRUE(r.completed);
     EXPECT_EQ(r.failed("runs"), 0);
@@ -256,9 +266,8 @@ TEST(PythonWorkerPipelineTest, ANetworkLargerThanTheGpuIsSwappedThroughHostMemor
     GTEST_SKIP() << "needs Debian's python3-torch";
   }
   TempDir calls_dir;
-  auto settings = TestWorkerSettings();
-  settings.package_dir += ":" + panic::testing::SourcePath("tests/python/stand_in_site");
-  settings.extra_env = {{"PANIC_STANDIN_CALLS", calls_dir.File("calls.jsonl")}, {"PANIC_STANDIN_GPU_GIB", "48"}};
+  auto settings = StandInSettings(calls_dir.File("calls.jsonl"));
+  settings.extra_env.push_back({"PANIC_STANDIN_GPU_GIB", "48"});
   WorkerExperiment python(settings);
   const PipelineResult r = python.Execute(python.Create(json::parse(R"({
       "networks": [["FluxDev", "Moondream", "SD35Medium", "BLIP2"]], "seeds": [5], "prompts": ["a red apple"],
