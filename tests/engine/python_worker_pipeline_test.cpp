@@ -130,10 +130,13 @@ json WorkerStatus(models::python::PythonWorker& worker) {
 TEST(PythonWorkerPipelineTest, EveryModelLeavesTheWorkerAfterItsStage) {
   if (!HavePythonWorkerDeps()) GTEST_SKIP() << "needs /usr/bin/python3 with numpy and PIL";
   TempDir state;
-  // Counters only (an `at` never reached): the release requests for each model.
+  // Counters only (an `at` never reached): the load and the release requests of each model.
+  const std::vector<std::string> models = {"PyDummyT2I", "PyDummyI2T", "PyDummyText", "PyDummyVision"};
   json counters = json::array();
-  for (const char* model : {"PyDummyT2I", "PyDummyI2T", "PyDummyText", "PyDummyVision"}) {
-    counters.push_back({{"fault", "raise"}, {"op", "release"}, {"model", model}, {"at", 1000000}});
+  for (const auto& model : models) {
+    for (const char* op : {"load", "release"}) {
+      counters.push_back({{"fault", "raise"}, {"op", op}, {"model", model}, {"at", 1000000}});
+    }
   }
   WorkerExperiment python(WithFaults(TestWorkerSettings(), counters, state.path()));
   const std::string id = python.Create(Config("PyDummyT2I", "PyDummyI2T", "PyDummyText", "PyDummyVision", "[3, 4]", 6));
@@ -141,17 +144,34 @@ TEST(PythonWorkerPipelineTest, EveryModelLeavesTheWorkerAfterItsStage) {
   EXPECT_TRUE(r.completed);
   EXPECT_GT(r.written("embeddings"), 0);
   // The same worker process served the whole experiment and holds nothing now: the runs
-  // stage released the genAI models after their group, the embeddings stage released the
-  // embedding models when it finished (nothing else releases them: the registry and its
-  // instances outlive the pipeline here).
+  // stage released the genAI models after their group, the embeddings and prompt
+  // embeddings stages released the embedding models when they finished (nothing else
+  // releases them: the registry and its instances outlive the pipeline here).
   EXPECT_EQ(python.worker->starts(), 1);
   const json status = WorkerStatus(*python.worker);
   EXPECT_EQ(status.value("loaded", json()), json::array()) << status.dump();
   EXPECT_EQ(status.value("cuda_alloc_conf", std::string()), "expandable_segments:True");
-  for (int i = 0; i < 4; ++i) {
-    EXPECT_EQ(panic::testing::ReadFile(state.File("fault-" + std::to_string(i) + ".count")), "1")
-        << counters[i]["model"] << " must be released exactly once";
+  auto count = [&](size_t index) {
+    const std::string text = panic::testing::ReadFile(state.File("fault-" + std::to_string(index) + ".count"));
+    return text.empty() ? 0 : std::stoi(text);
+  };
+  for (size_t m = 0; m < models.size(); ++m) {
+    EXPECT_GE(count(2 * m), 1) << models[m] << " was loaded";
+    EXPECT_EQ(count(2 * m + 1), count(2 * m)) << models[m] << ": one release after each load";
   }
+}
+
+// Settings for a worker on the stand-ins (tests/python/stand_in_site) that records their
+// calls to `calls_file`. Its start imports torch and a call may move a 1024 px image, so the
+// timeouts are generous: a timeout would replace the worker, which these tests rule out.
+models::python::WorkerSettings StandInSettings(const std::string& calls_file) {
+  auto settings = TestWorkerSettings();
+  settings.package_dir += ":" + panic::testing::SourcePath("tests/python/stand_in_site");
+  settings.extra_env = {{"PANIC_STANDIN_CALLS", calls_file}};
+  settings.handshake_timeout_s = settings.load_timeout_s = 120;
+  settings.t2i_timeout_s = settings.i2t_timeout_s = settings.text_embedding_timeout_s =
+      settings.image_embedding_timeout_s = 120;
+  return settings;
 }
 
 // The stand-in calls the worker recorded (tests/python/stand_in_site), by name.
@@ -183,10 +203,7 @@ TEST(PythonWorkerPipelineTest, RealAdaptersOnStandInsThroughTheWholePipeline) {
   for (int round = 0; round < 2; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
     TempDir calls_dir;
-    auto settings = TestWorkerSettings();
-    settings.package_dir += ":" + panic::testing::SourcePath("tests/python/stand_in_site");
-    settings.extra_env = {{"PANIC_STANDIN_CALLS", calls_dir.File("calls.jsonl")}};
-    WorkerExperiment python(settings);
+    WorkerExperiment python(StandInSettings(calls_dir.File("calls.jsonl")));
     const PipelineResult r = python.Execute(python.Create(config));
     EXPECT_TRUE(r.completed);
     EXPECT_EQ(r.failed("runs"), 0);
@@ -249,9 +266,8 @@ TEST(PythonWorkerPipelineTest, ANetworkLargerThanTheGpuIsSwappedThroughHostMemor
     GTEST_SKIP() << "needs Debian's python3-torch";
   }
   TempDir calls_dir;
-  auto settings = TestWorkerSettings();
-  settings.package_dir += ":" + panic::testing::SourcePath("tests/python/stand_in_site");
-  settings.extra_env = {{"PANIC_STANDIN_CALLS", calls_dir.File("calls.jsonl")}, {"PANIC_STANDIN_GPU_GIB", "48"}};
+  auto settings = StandInSettings(calls_dir.File("calls.jsonl"));
+  settings.extra_env.push_back({"PANIC_STANDIN_GPU_GIB", "48"});
   WorkerExperiment python(settings);
   const PipelineResult r = python.Execute(python.Create(json::parse(R"({
       "networks": [["FluxDev", "Moondream", "SD35Medium", "BLIP2"]], "seeds": [5], "prompts": ["a red apple"],
