@@ -44,7 +44,6 @@ class PromptEmbeddingsStage : public TypedStage<PromptEmbeddingUnit, PromptEmbed
   Result<std::optional<PromptEmbeddingUnit>> Next(StageContext& ctx) override;
   Result<PromptEmbeddingOutput> Run(const PromptEmbeddingUnit& unit, ExecuteContext& ctx) override;
   Result<UnitOutcome> Write(StageContext& ctx, PromptEmbeddingOutput& output) override;
-  Status Finish(StageContext& ctx) override;
 
  private:
   std::vector<PromptEmbeddingUnit> units_;  // planned, handed out in order
