@@ -67,7 +67,9 @@ TEST_F(ClusterChartsTest, WithoutAResultTheClusterChartsAreSkippedWithTheReason)
   ASSERT_TRUE(summary.ok()) << summary.status().message();
   std::set<std::string> skipped;
   for (const auto& [name, why] : summary->skipped) {
-    if (name.rfind("cluster_", 0) == 0) EXPECT_NE(why.find("cluster run"), std::string::npos) << why;
+    if (name.rfind("cluster_", 0) == 0) {
+      EXPECT_NE(why.find("cluster run"), std::string::npos) << why;
+    }
     skipped.insert(name);
   }
   EXPECT_TRUE(skipped.count("cluster_timelines") && skipped.count("cluster_bubbles") &&
