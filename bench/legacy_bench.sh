@@ -16,14 +16,15 @@ mkdir -p "$work"
 db=$work/doctor_bench.db
 rm -f "$db" "$db-wal" "$db-shm"
 cat > "$work/cfg.json" <<CFG
-{"networks": [["DummyI2T"]], "seeds": [-1], "prompts": ["x"], "embedding_models": ["DummyText"], "max_length": 1000}
+{"networks": [["DummyT2I", "DummyI2T"]], "seeds": [-1], "prompts": ["x"], "embedding_models": ["DummyText"], "max_length": 1}
 CFG
-"$cli" --db "$db" experiment run "$work/cfg.json" --stages runs > /dev/null 2>&1 || true
+"$cli" --db "$db" experiment run "$work/cfg.json" --stages runs > /dev/null
 # Grow it: runs of 1000 text steps each, chained inputs, one DummyText vector per step.
 sqlite3 "$db" <<SQL
 PRAGMA foreign_keys = OFF;
 PRAGMA synchronous = OFF;
 DELETE FROM runs;
+UPDATE experiments SET max_length = 1000;
 DELETE FROM invocations;
 WITH RECURSIVE r(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM r WHERE k + 1 < $n / 1000)
 INSERT INTO runs (id, experiment_id, run_number, network, seed, max_length, initial_prompt, stop_reason, completed_at)

@@ -115,6 +115,8 @@ CommandSpec ImportSpec(store::LegacyEra era) {
 
 }  // namespace
 
-std::vector<CommandSpec> ImportCommands() { return {ImportSpec(store::LegacyEra::kPython)}; }
+std::vector<CommandSpec> ImportCommands() {
+  return {ImportSpec(store::LegacyEra::kPython), ImportSpec(store::LegacyEra::kElixir)};
+}
 
 }  // namespace panic::cli

@@ -114,6 +114,69 @@ std::map<std::string, RowWriter> PythonWriters(const std::string& key, const std
   return w;
 }
 
+// The Elixir era's tables: the same writes, its own mapping.
+std::map<std::string, RowWriter> ElixirWriters(const std::string& key, const std::string& time_zone,
+                                               const ClusterLabels* labels) {
+  std::map<std::string, RowWriter> w;
+  w["experiments"] = [key, time_zone](SqliteDb& db, const lg::SourceRow& row) {
+    return Write<store::ExperimentRecord>(
+        lg::ElixirExperiment(row), "experiment",
+        [&](const store::ExperimentRecord& e) { return li::PutExperiment(db, e, key, time_zone); }, "", "id");
+  };
+  // Runs are numbered in source order per experiment (Elixir's run_number counts within a
+  // network and prompt, ours within the experiment).
+  w["runs"] = [](SqliteDb& db, const lg::SourceRow& row) {
+    return Write<store::RunRecord>(
+        lg::ElixirRun(row), "run", [&](const store::RunRecord& r) { return li::PutRun(db, r, true); }, "experiment",
+        "id");
+  };
+  w["invocations"] = [](SqliteDb& db, const lg::SourceRow& row) {
+    return Write<lg::InvocationRow>(
+        lg::ElixirInvocation(row), "invocation",
+        [&](const lg::InvocationRow& i) { return li::PutInvocation(db, i.record, i.output_missing); }, "run",
+        "run and sequence_number");
+  };
+  w["embeddings"] = [](SqliteDb& db, const lg::SourceRow& row) {
+    return Write<lg::EmbeddingRow>(
+        lg::ElixirEmbedding(row), "embedding", [&](const lg::EmbeddingRow& e) { return li::PutEmbedding(db, e); },
+        "invocation", "invocation and embedding_model");
+  };
+  w["persistence_diagrams"] = [](SqliteDb& db, const lg::SourceRow& row) {
+    return Write<store::PersistenceDiagramRecord>(
+        lg::ElixirDiagramRow(row), "diagram",
+        [&](const store::PersistenceDiagramRecord& d) { return li::PutDiagram(db, d); }, "run",
+        "run and embedding_model");
+  };
+  w["clustering_results"] = [](SqliteDb& db, const lg::SourceRow& row) {
+    return Write<lg::ClusteringRow>(
+        lg::ElixirClustering(row), "clustering result",
+        [&](const lg::ClusteringRow& r) { return li::PutClustering(db, r); }, "", "id");
+  };
+  w["embedding_clusters"] = [labels](SqliteDb& db, const lg::SourceRow& row) {
+    return Write<lg::AssignmentRow>(
+        lg::PythonAssignment(row), "cluster assignment",
+        [&](const lg::AssignmentRow& a) {
+          int64_t label = -1;
+          if (a.medoid_embedding_id) {
+            auto it = labels->find({a.clustering_result_id, *a.medoid_embedding_id});
+            label = it == labels->end() ? -1 : it->second;
+          }
+          return li::PutAssignment(db, a, label);
+        },
+        "embedding, medoid or clustering result", "id");
+  };
+  // Decoded and checked, then reported: our lyapunov_results rows carry a bounded fit and
+  // the run groups they were computed from, which the Elixir era did not record.
+  w["lyapunov_results"] = [](SqliteDb&, const lg::SourceRow& row) -> Result<RowResult> {
+    auto summary = lg::ElixirLyapunovSummary(row);
+    if (!summary.ok()) return RowResult{Outcome::kDuplicate, "undecodable: " + summary.status().message()};
+    return RowResult{Outcome::kDuplicate, "Lyapunov result decoded but not stored: our lyapunov_results needs the "
+                                          "bounded fit and run groups the Elixir era did not record (`analyse` "
+                                          "recomputes it)"};
+  };
+  return w;
+}
+
 std::string SourceIdOf(const lg::SourceRow& row) {
   if (!row.values.empty() && row.values[0] && row.values[0]->size() <= 64) return *row.values[0];
   return "rowid " + std::to_string(row.rowid);
@@ -282,8 +345,8 @@ Result<ImportReport> ImportLegacy(const ImportOptions& options) {
     }
   }
   std::map<std::string, RowWriter> writers;
-  if (options.era == store::LegacyEra::kPython) writers = PythonWriters(key, report.time_zone, &labels);
-  if (writers.empty()) return Status::InvalidArgument("this panic-tda cannot import the Elixir era yet");
+  writers = options.era == store::LegacyEra::kPython ? PythonWriters(key, report.time_zone, &labels)
+                                                     : ElixirWriters(key, report.time_zone, &labels);
 
   for (const store::LegacyTable& table : tables) {
     const bool invocations = table.name == "invocation" || table.name == "invocations";

@@ -94,4 +94,17 @@ struct AssignmentRow {
 };
 Result<AssignmentRow> PythonAssignment(const SourceRow& row);      // id embedding_id clustering_result_id medoid_embedding_id
 
+// The Elixir era's rows (ids already hyphenated, ISO times with 'Z', every run unseeded):
+// num_runs becomes that many seeds of -1; an AVIF output is decoded and stored as lossless
+// WEBP of its pixels; an ETF diagram is decoded into our NPZ layout; a clustering's layer
+// joins its parameters.
+Result<ExperimentRecord> ElixirExperiment(const SourceRow& row);  // id networks num_runs prompts embedding_models max_length started_at completed_at
+Result<RunRecord> ElixirRun(const SourceRow& row);                // id network run_number max_length initial_prompt experiment_id
+Result<InvocationRow> ElixirInvocation(const SourceRow& row);     // id started_at completed_at model type run_id sequence_number input_invocation_id output_text output_image
+Result<EmbeddingRow> ElixirEmbedding(const SourceRow& row);       // id started_at completed_at invocation_id embedding_model vector
+Result<PersistenceDiagramRecord> ElixirDiagramRow(const SourceRow& row);  // id started_at completed_at diagram_data run_id embedding_model
+Result<ClusteringRow> ElixirClustering(const SourceRow& row);     // id started_at completed_at embedding_model algorithm parameters layer
+// A Lyapunov row, decoded and checked; what our schema cannot hold is described.
+Result<std::string> ElixirLyapunovSummary(const SourceRow& row);  // id experiment_id embedding_model network prompt lyapunov_data started_at completed_at
+
 }  // namespace panic::store::legacy
