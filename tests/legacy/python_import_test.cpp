@@ -121,6 +121,10 @@ TEST_F(PythonImportTest, ImportsEveryTableLosslesslyAndLeavesTheSourceUnchanged)
   // Clustering: medoids numbered per result, outliers -1, parameters kept.
   EXPECT_EQ(Sql(target, "SELECT cluster_label, count(*) FROM embedding_clusters GROUP BY 1 ORDER BY 1"),
             "-1|10\n0|10\n1|10");
+  // A snapshot of migration 4's shape, scoped to the imported experiments.
+  EXPECT_EQ(Sql(target, "SELECT scope, point_count, cluster_count, outlier_count, dimension FROM clustering_results; "
+                        "SELECT count(*) FROM clustering_result_experiments; SELECT sum(size) FROM cluster_summaries"),
+            "experiments|30|2|10|768\n2\n20");
   EXPECT_EQ(Sql(target, "SELECT parameters FROM clustering_results"),
             Sql(source, "SELECT parameters FROM clusteringresult"));
 

@@ -371,7 +371,10 @@ Result<ImportReport> ImportLegacy(const ImportOptions& options) {
     report.tables.push_back(tr);
   }
 
-  PANIC_RETURN_IF_ERROR(target->Write([&](SqliteDb& db) { return li::SetDiagramProvenance(db, key); }));
+  PANIC_RETURN_IF_ERROR(target->Write([&](SqliteDb& db) -> Status {
+    Status provenance = li::SetDiagramProvenance(db, key);
+    return provenance.ok() ? li::FinalizeClusterings(db, key) : provenance;
+  }));
   PANIC_RETURN_IF_ERROR(target->Write([&](SqliteDb& db) {
     return li::ForEachImportedRun(db, key, [&](const li::ImportedRun& run) {
       return RecomputeStop(db, run, options.era == store::LegacyEra::kPython, &report);

@@ -166,7 +166,7 @@ Result<Outcome> PutClustering(SqliteDb& db, const legacy::ClusteringRow& r) {
                                                    "embedding_model, algorithm, parameters, started_at, completed_at) "
                                                    "VALUES (?, NULL, ?, ?, ?, ?, ?)"));
   q->Bind(1, r.id).Bind(2, r.embedding_model).Bind(3, r.algorithm).Bind(4, r.parameters).Bind(5, r.started_at);
-  q->Bind(6, r.completed_at);
+  q->Bind(6, r.completed_at.value_or(r.started_at));
   return RunInsert(db, q, "clustering_results", r.id);
 }
 
@@ -187,6 +187,31 @@ Result<Outcome> PutAssignment(SqliteDb& db, const legacy::AssignmentRow& a, int6
   q->Bind(1, a.id).Bind(2, a.embedding_id).Bind(3, a.clustering_result_id).Bind(4, cluster_label);
   q->Bind(5, a.medoid_embedding_id);
   return RunInsert(db, q, "embedding_clusters", a.id);
+}
+
+Status FinalizeClusterings(SqliteDb& db, const std::string& key) {
+  PANIC_ASSIGN_OR_RETURN(Statement * scope, db.Prepare(
+      "INSERT OR IGNORE INTO clustering_result_experiments (clustering_result_id, experiment_id) SELECT cr.id, "
+      "x.experiment_id FROM clustering_results cr JOIN legacy_import_experiments x ON x.source_key = ?1 WHERE cr.scope "
+      "IS NULL"));
+  scope->Bind(1, key);
+  PANIC_RETURN_IF_ERROR(scope->Run());
+  return db.Exec(R"sql(
+INSERT OR IGNORE INTO cluster_summaries (clustering_result_id, cluster_label, size, run_count, medoid_embedding_id)
+  SELECT ec.clustering_result_id, ec.cluster_label, count(*), count(DISTINCT i.run_id), max(ec.medoid_embedding_id)
+  FROM embedding_clusters ec JOIN embeddings e ON e.id = ec.embedding_id JOIN invocations i ON i.id = e.invocation_id
+  WHERE ec.cluster_label >= 0 AND ec.clustering_result_id IN (SELECT id FROM clustering_results WHERE scope IS NULL)
+  GROUP BY ec.clustering_result_id, ec.cluster_label;
+UPDATE clustering_results SET
+  scope = 'experiments',
+  point_count = (SELECT count(*) FROM embedding_clusters ec WHERE ec.clustering_result_id = clustering_results.id),
+  cluster_count = (SELECT count(*) FROM cluster_summaries s WHERE s.clustering_result_id = clustering_results.id),
+  outlier_count = (SELECT count(*) FROM embedding_clusters ec
+                   WHERE ec.clustering_result_id = clustering_results.id AND ec.cluster_label < 0),
+  dimension = (SELECT length(e.vector) / 4 FROM embedding_clusters ec JOIN embeddings e ON e.id = ec.embedding_id
+               WHERE ec.clustering_result_id = clustering_results.id LIMIT 1)
+WHERE scope IS NULL;
+)sql");
 }
 
 Status Skip(SqliteDb& db, const std::string& key, const std::string& table, const std::string& source_id,

@@ -1,5 +1,5 @@
 // The target side of `panic-tda import`: writing mapped legacy rows (legacy_mapping.h) into
-// our tables, and the provenance tables of migration 4 (legacy_imports, their experiments,
+// our tables, and the provenance tables of migration 5 (legacy_imports, their experiments,
 // the rows skipped and why). Every write REQUIRES an open write transaction.
 //
 // Idempotence: ids are kept, so a row already imported is found by its id and counted as
@@ -50,9 +50,16 @@ Result<Outcome> PutRun(SqliteDb& db, const RunRecord& run, bool number_runs);
 Result<Outcome> PutInvocation(SqliteDb& db, const InvocationRecord& invocation, bool output_missing);
 Result<Outcome> PutEmbedding(SqliteDb& db, const legacy::EmbeddingRow& embedding);
 Result<Outcome> PutDiagram(SqliteDb& db, const PersistenceDiagramRecord& diagram);
-// A clustering result across experiments (experiment_id NULL), its parameters as they were.
+// A clustering result across experiments (experiment_id NULL), its parameters as they were;
+// completed (visible) at once: its completed_at, else its started_at.
 Result<Outcome> PutClustering(SqliteDb& db, const legacy::ClusteringRow& result);
 Result<Outcome> PutAssignment(SqliteDb& db, const legacy::AssignmentRow& row, int64_t cluster_label);
+
+// After the assignments: every imported clustering result (scope still NULL) becomes a
+// snapshot of migration 4's shape, scoped to this import's experiments, with its counts,
+// dimension and per-cluster summaries derived from its assignments (as migration 4 derives
+// them for older rows).
+Status FinalizeClusterings(SqliteDb& db, const std::string& key);
 
 // Records a skipped source row (idempotent).
 Status Skip(SqliteDb& db, const std::string& key, const std::string& table, const std::string& source_id,

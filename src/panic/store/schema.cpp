@@ -234,7 +234,7 @@ UPDATE clustering_results SET
   outlier_count = (SELECT count(*) FROM embedding_clusters ec
                    WHERE ec.clustering_result_id = clustering_results.id AND ec.cluster_label < 0);
 )sql",
-      // Migration 4 (issue 13, `import`; the lead renumbers at merge). Where imported data
+      // Migration 5 (issue 13, `import`). Where imported data
       // came from: each source file (its era, and the time zone of its timestamps: 'unknown'
       // for the Python era, whose engine wrote local and UTC times alike, 'UTC' for the
       // Elixir era), which experiments it brought, and every source row it skipped and why.
