@@ -26,6 +26,8 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(WEBP QUIET IMPORTED_TARGET libwebp)
 panic_require(WEBP_FOUND "libwebp (image storage)" libwebp-dev)
 
+pkg_check_modules(AVIF QUIET IMPORTED_TARGET libavif)
+panic_require(AVIF_FOUND "libavif (importing the Elixir era's AVIF images)" libavif-dev)
 pkg_check_modules(LIBZIP QUIET IMPORTED_TARGET libzip)
 panic_require(LIBZIP_FOUND "libzip (reading NPZ archives: zip structures, zip64)" libzip-dev)
 pkg_check_modules(PANGOCAIRO QUIET IMPORTED_TARGET pangocairo cairo cairo-svg cairo-pdf cairo-png)

@@ -12,6 +12,7 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config  # the toolchain
   ccache mold                       # faster rebuilds and links on 2 cores
   libsqlite3-dev sqlite3            # the embedded database (and its shell, for users)
+  libavif-dev erlang-nox            # import elixir: AVIF images (libavif); erl writes the ETF test fixtures
   libwebp-dev                       # images stored as WEBP
   libjpeg62-turbo-dev               # JPEG-q30 loop detection, as the Python reference compared images
   zlib1g-dev                        # NPZ archives (CRC-32, deflate)

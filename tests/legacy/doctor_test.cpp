@@ -217,17 +217,17 @@ TEST_F(DoctorTest, OrphansAreDeleted) {
   FindAndFix("INSERT INTO persistence_diagrams (id, run_id, embedding_model, started_at, completed_at) VALUES "
              "('orphan-dgm', 'no-such-run', 'DummyText', 't', 't');",
              "orphan_diagrams");
-  FindAndFix("INSERT INTO clustering_results VALUES ('orphan-cr', 'no-such-experiment', 'DummyText', 'hdbscan', '{}', "
+  FindAndFix("INSERT INTO clustering_results (id, experiment_id, embedding_model, algorithm, parameters, started_at, completed_at) VALUES ('orphan-cr', 'no-such-experiment', 'DummyText', 'hdbscan', '{}', "
              "'t', 't');",
              "orphan_clustering_results");
-  FindAndFix("INSERT INTO embedding_clusters VALUES ('orphan-ec', (SELECT min(id) FROM embeddings), 'no-such-result', "
+  FindAndFix("INSERT INTO embedding_clusters (id, embedding_id, clustering_result_id, cluster_label, medoid_embedding_id) VALUES ('orphan-ec', (SELECT min(id) FROM embeddings), 'no-such-result', "
              "0, NULL);",
              "orphan_cluster_assignments");
 }
 
 TEST_F(DoctorTest, ClusterAssignmentToMissingEmbeddingIsDeleted) {
-  FindAndFix("INSERT INTO clustering_results VALUES ('cr', NULL, 'DummyText', 'hdbscan', '{}', 't', 't'); "
-             "INSERT INTO embedding_clusters VALUES ('ec', 'no-such-embedding', 'cr', 0, NULL);",
+  FindAndFix("INSERT INTO clustering_results (id, experiment_id, embedding_model, algorithm, parameters, started_at, completed_at) VALUES ('cr', NULL, 'DummyText', 'hdbscan', '{}', 't', 't'); "
+             "INSERT INTO embedding_clusters (id, embedding_id, clustering_result_id, cluster_label, medoid_embedding_id) VALUES ('ec', 'no-such-embedding', 'cr', 0, NULL);",
              "cluster_assignment_missing_embedding");
 }
 

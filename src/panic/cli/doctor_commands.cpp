@@ -116,7 +116,9 @@ CommandSpec DoctorSpec() {
 }
 
 std::vector<CommandSpec> LegacyCommands() {
-  return {DoctorSpec()};
+  std::vector<CommandSpec> all = {DoctorSpec()};
+  for (auto& c : ImportCommands()) all.push_back(std::move(c));
+  return all;
 }
 
 }  // namespace panic::cli

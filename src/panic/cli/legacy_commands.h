@@ -9,5 +9,6 @@
 namespace panic::cli {
 
 CommandSpec DoctorSpec();
+std::vector<CommandSpec> ImportCommands();
 
 }  // namespace panic::cli

@@ -149,7 +149,7 @@ std::string EncodeNpz(const NpzArchive& archive) {
   return out;
 }
 
-Result<NpzArchive> DecodeNpz(std::string_view b) {
+Result<NpzArchive> DecodeNpz(std::string_view b, const std::function<bool(std::string_view key)>& wanted) {
   // libzip would take an empty buffer for a new, empty archive.
   if (b.size() < kEndRecordSize) return Status::Corruption("npz: too short to be a zip archive");
   PANIC_ASSIGN_OR_RETURN(ZipPtr archive, OpenZip(b));
@@ -172,6 +172,7 @@ Result<NpzArchive> DecodeNpz(std::string_view b) {
     }
     const std::string name = st.name;
     if (name.size() < 4 || name.compare(name.size() - 4, 4, ".npy") != 0) continue;  // not an array: not read
+    if (wanted && !wanted(std::string_view(name).substr(0, name.size() - 4))) continue;  // not asked for: not read
     if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE) {
       return Status::InvalidArgument("npz: member " + name + " is encrypted");
     }
@@ -216,7 +217,14 @@ std::string EncodeDiagramNpz(const tda::Diagram& diagram, const std::vector<floa
 }
 
 Result<DiagramWithEntropy> DecodeDiagramNpz(std::string_view bytes) {
-  PANIC_ASSIGN_OR_RETURN(NpzArchive archive, DecodeNpz(bytes));
+  // Only the diagram's keys are decoded: legacy generator arrays (gens_*) and their unicode
+  // metadata (*_meta) are skipped unread.
+  auto diagram_key = [](std::string_view key) {
+    if (key == "dgms_count" || key == "entropy") return true;
+    if (key.substr(0, 5) != "dgms_" || key.size() == 5) return false;
+    return key.find_first_not_of("0123456789", 5) == std::string_view::npos;
+  };
+  PANIC_ASSIGN_OR_RETURN(NpzArchive archive, DecodeNpz(bytes, diagram_key));
   size_t k = 0;
   auto count = archive.find("dgms_count");
   if (count != archive.end()) {

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -46,7 +47,8 @@ std::string EncodeNpz(const NpzArchive& archive);
 // undecodable deflate stream, sizes that disagree), a member or archive beyond the
 // limits above, or a name that appears twice; InvalidArgument for an unsupported
 // compression method, an encrypted member, or a member that is not a valid .npy.
-Result<NpzArchive> DecodeNpz(std::string_view bytes);
+// `wanted` (when set) names the keys to decode; other members are skipped unread.
+Result<NpzArchive> DecodeNpz(std::string_view bytes, const std::function<bool(std::string_view key)>& wanted = {});
 
 struct DiagramWithEntropy {
   tda::Diagram diagram;

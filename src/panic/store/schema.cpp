@@ -234,6 +234,34 @@ UPDATE clustering_results SET
   outlier_count = (SELECT count(*) FROM embedding_clusters ec
                    WHERE ec.clustering_result_id = clustering_results.id AND ec.cluster_label < 0);
 )sql",
+      // Migration 5 (issue 13, `import`). Where imported data
+      // came from: each source file (its era, and the time zone of its timestamps: 'unknown'
+      // for the Python era, whose engine wrote local and UTC times alike, 'UTC' for the
+      // Elixir era), which experiments it brought, and every source row it skipped and why.
+      // Only the importer reads and writes them; a reader of an older file never needs them.
+      R"sql(
+CREATE TABLE legacy_imports (
+  source_key   TEXT PRIMARY KEY,              -- '<era>:<absolute path of the source file>'
+  era          TEXT NOT NULL CHECK (era IN ('python', 'elixir')),
+  source_path  TEXT NOT NULL,
+  time_zone    TEXT NOT NULL,                 -- 'unknown' or 'UTC'
+  started_at   TEXT NOT NULL,
+  completed_at TEXT                           -- NULL until the import has finished
+);
+CREATE TABLE legacy_import_experiments (
+  experiment_id TEXT PRIMARY KEY REFERENCES experiments(id) ON DELETE CASCADE,
+  source_key    TEXT NOT NULL REFERENCES legacy_imports(source_key) ON DELETE CASCADE,
+  time_zone     TEXT NOT NULL                 -- of every timestamp of the experiment's rows
+);
+CREATE INDEX legacy_import_experiments_by_source ON legacy_import_experiments(source_key);
+CREATE TABLE legacy_import_skips (
+  source_key   TEXT NOT NULL REFERENCES legacy_imports(source_key) ON DELETE CASCADE,
+  source_table TEXT NOT NULL,
+  source_id    TEXT NOT NULL,                 -- the id as the source spells it ('rowid N' when unreadable)
+  reason       TEXT NOT NULL,
+  PRIMARY KEY (source_key, source_table, source_id, reason)
+);
+)sql",
       // The next migration goes here (append; never edit a released one).
   };
   return kMigrations;
