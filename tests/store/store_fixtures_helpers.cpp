@@ -188,9 +188,21 @@ std::vector<std::string> TableColumns(SqliteDb& db, const std::string& table) {
 }
 
 std::string DumpTable(SqliteDb& db, const std::string& table, const std::vector<std::string>& columns) {
-  std::string select = "SELECT rowid";
-  for (const auto& c : columns) select += ", quote(" + c + ")";
-  select += " FROM " + table + " ORDER BY rowid";
+  // A WITHOUT ROWID table has no rowid: its rows print "-" there and come in column order.
+  bool without_rowid = false;
+  if (auto wr = db.Prepare("SELECT count(*) FROM pragma_table_list WHERE schema = 'main' AND name = ?1 AND wr");
+      wr.ok()) {
+    (*wr)->Bind(1, table);
+    auto n = (*wr)->ScalarInt();
+    without_rowid = n.ok() && *n > 0;
+  }
+  std::string select = without_rowid ? "SELECT '-'" : "SELECT rowid";
+  std::string order;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    select += ", quote(" + columns[i] + ")";
+    order += (i ? ", " : "") + std::to_string(i + 2);
+  }
+  select += " FROM " + table + " ORDER BY " + (without_rowid ? order : std::string("rowid"));
   auto q = db.Prepare(select);
   EXPECT_TRUE(q.ok()) << q.status().ToString();
   if (!q.ok()) return "";

@@ -31,6 +31,11 @@ Statement& Statement::BindNull(int i) {
   return *this;
 }
 
+Statement& Statement::BindColumn(int i, const Statement& row, int col) {
+  sqlite3_bind_value(stmt_, i, sqlite3_column_value(row.stmt_, col));
+  return *this;
+}
+
 Status SqliteError(sqlite3* db, int rc, const std::string& what) {
   const char* file = db ? sqlite3_db_filename(db, "main") : nullptr;
   const std::string where = std::string("database '") + (file && *file ? file : "?") + "'";

@@ -41,6 +41,8 @@ class Statement {
   Statement& Bind(int i, double v);
   Statement& BindBlob(int i, std::string_view bytes);
   Statement& BindNull(int i);
+  // Binds column `col` of `row`'s current row as it is (any type; copied).
+  Statement& BindColumn(int i, const Statement& row, int col);
   template <typename T>
   Statement& Bind(int i, const std::optional<T>& v) {
     return v ? Bind(i, *v) : BindNull(i);
