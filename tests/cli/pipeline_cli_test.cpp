@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "panic/store/schema.h"
 #include "support/test_support.h"
 
 namespace panic {
@@ -72,13 +73,16 @@ TEST(PipelineCliTest, DieAfterNCommitsInEveryStageThenResumeEqualsUninterrupted)
   ASSERT_EQ(full, (Progress{6 * 40, 6 * 40, 12}));
 
   // Stage by stage (--stages), crashing before and after commits inside each stage; every
-  // process counts its own commits from 1 (the first one's first four are the schema migrations).
+  // process counts its own commits from 1, and the first process's first commits are the
+  // schema migrations (one each), so its crash points are counted after them.
+  const int migrations = store::LatestSchemaVersion();
+  auto after_migrations = [&](const char* kind, int n) { return std::string(kind) + std::to_string(migrations + n); };
   const std::string db = dir.File("k.db");
   struct Crash {
     std::string stages, fault;
   };
   const std::vector<Crash> crashes = {
-      {"runs", "after_commit:6"},        {"runs", "before_commit:9"},       {"runs", "after_commit:25"},
+      {"runs", after_migrations("after_commit:", 2)}, {"runs", "before_commit:9"},       {"runs", "after_commit:25"},
       {"runs", ""},                      {"embeddings", "after_commit:3"}, {"embeddings", "before_commit:10"},
       {"embeddings", "after_commit:8"},  {"embeddings", ""},               {"diagrams", "after_commit:4"},
       {"diagrams", "before_commit:6"},
@@ -120,8 +124,10 @@ TEST(PipelineCliTest, DieAfterNCommitsInEveryStageThenResumeEqualsUninterrupted)
   const std::string db2 = dir.File("k2.db");
   first = true;
   std::vector<Progress> seen;
-  for (const char* fault : {"after_commit:5", "after_commit:20", "before_commit:20", "after_commit:40",
-                            "after_commit:60"}) {
+  for (const std::string& fault :
+       {after_migrations("after_commit:", 3), after_migrations("after_commit:", 18),
+        after_migrations("before_commit:", 18), after_migrations("after_commit:", 38),
+        after_migrations("after_commit:", 58)}) {
     std::vector<std::string> args = {"--db", db2, "experiment"};
     if (first) args.insert(args.end(), {"run", dir.File("c.json")});
     else args.insert(args.end(), {"resume", "latest"});

@@ -25,8 +25,9 @@ TEST(StoreTest, CreatesSchemaAtLatestVersionWithWal) {
                              "SELECT count(*) FROM sqlite_master WHERE type=\"table\"'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // 9 tables up to migration 2, then prompt_embeddings and lyapunov_results (analysis), then
-  // clustering_result_experiments and cluster_summaries (the clustering snapshot).
-  EXPECT_EQ(r.out, "wal\n" + std::to_string(LatestSchemaVersion()) + "\n13\n");
+  // clustering_result_experiments and cluster_summaries (the clustering snapshot), then
+  // legacy_imports, legacy_import_experiments and legacy_import_skips (the import's record).
+  EXPECT_EQ(r.out, "wal\n" + std::to_string(LatestSchemaVersion()) + "\n16\n");
 }
 
 TEST(StoreTest, ExistingModeDoesNotCreate) {

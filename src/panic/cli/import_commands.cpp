@@ -104,7 +104,8 @@ int ImportCommand(store::LegacyEra era, const ParsedArgs& args, Context& ctx) {
 
 CommandSpec ImportSpec(store::LegacyEra era) {
   const std::string name = store::LegacyEraName(era);
-  return {"import", name, "import a " + name + "-era panic-tda database into --db (read-only source)", "OLD.sqlite", 1, 1,
+  const char* article = era == store::LegacyEra::kElixir ? "an " : "a ";
+  return {"import", name, "import " + std::string(article) + name + "-era panic-tda database into --db (read-only source)", "OLD.sqlite", 1, 1,
           {{"batch", "N", "source rows per target transaction, 1.." + std::to_string(kMaxBatchRows) + " (default 2000)"}},
           "The source is opened read-only and never changes. Ids are kept (Python hex ids gain hyphens), so a\n"
           "second import adds nothing and a killed one continues when run again. Every row not imported is\n"
