@@ -106,7 +106,10 @@ std::string Build(store::Database& db, int prompts, int seeds, int steps, int im
       for (int i = 0; i < steps / 2; ++i) {
         d.dimensions[0].push_back({0, u(rng)});
         if (i % 3 == 0) d.dimensions[1].push_back({0.5f + u(rng), 1.6f + u(rng)});
-        if (i % 9 == 0) d.dimensions[2].push_back({1.0f + u(rng), 1.8f + u(rng)});
+        if (i % 9 == 0) {  // death after birth: the NPZ reader refuses a bar that dies before it is born
+          const float birth = 1.0f + u(rng);
+          d.dimensions[2].push_back({birth, birth + 0.2f + 0.8f * u(rng)});
+        }
       }
       store::PersistenceDiagramRecord rec{NewUuidV7(), r.id, "DummyText",
                                           store::EncodeDiagramNpz(d, {2.0f + u(rng), 1.0f + u(rng), 0.5f * u(rng)}),
