@@ -63,44 +63,66 @@ Result<ClusterLabels> LabelsOf(store::LegacySource& source, const std::string& t
   return labels;
 }
 
-std::map<std::string, RowWriter> PythonWriters(const std::string& key, const std::string& time_zone,
-                                               const ClusterLabels* labels) {
+// One era's source tables and row mappings. The writes are the same for both eras; only
+// the table names and the mapping of a source row differ.
+struct EraTables {
+  const char *experiments, *runs, *invocations, *embeddings, *diagrams, *clusterings, *assignments;
+  Result<store::ExperimentRecord> (*experiment)(const lg::SourceRow&);
+  Result<store::RunRecord> (*run)(const lg::SourceRow&);
+  Result<lg::InvocationRow> (*invocation)(const lg::SourceRow&);
+  Result<lg::EmbeddingRow> (*embedding)(const lg::SourceRow&);
+  Result<store::PersistenceDiagramRecord> (*diagram)(const lg::SourceRow&);
+  Result<lg::ClusteringRow> (*clustering)(const lg::SourceRow&);
+  Result<lg::AssignmentRow> (*assignment)(const lg::SourceRow&);
+};
+
+// Elixir's runs are numbered in source order per experiment (its run_number counts within a
+// network and prompt, ours within the experiment); its assignments have the Python shape.
+constexpr EraTables kPythonTables{"experimentconfig", "run", "invocation", "embedding", "persistencediagram",
+                                  "clusteringresult", "embeddingcluster", lg::PythonExperiment, lg::PythonRun,
+                                  lg::PythonInvocation, lg::PythonEmbedding, lg::PythonDiagramRow,
+                                  lg::PythonClustering, lg::PythonAssignment};
+constexpr EraTables kElixirTables{"experiments", "runs", "invocations", "embeddings", "persistence_diagrams",
+                                  "clustering_results", "embedding_clusters", lg::ElixirExperiment, lg::ElixirRun,
+                                  lg::ElixirInvocation, lg::ElixirEmbedding, lg::ElixirDiagramRow,
+                                  lg::ElixirClustering, lg::PythonAssignment};
+
+std::map<std::string, RowWriter> EraWriters(const EraTables& t, const std::string& key, const std::string& time_zone,
+                                            const ClusterLabels* labels) {
   std::map<std::string, RowWriter> w;
-  w["experimentconfig"] = [key, time_zone](SqliteDb& db, const lg::SourceRow& row) {
+  w[t.experiments] = [&t, key, time_zone](SqliteDb& db, const lg::SourceRow& row) {
     return Write<store::ExperimentRecord>(
-        lg::PythonExperiment(row), "experiment",
+        t.experiment(row), "experiment",
         [&](const store::ExperimentRecord& e) { return li::PutExperiment(db, e, key, time_zone); }, "", "id");
   };
-  w["run"] = [](SqliteDb& db, const lg::SourceRow& row) {
+  w[t.runs] = [&t](SqliteDb& db, const lg::SourceRow& row) {
     return Write<store::RunRecord>(
-        lg::PythonRun(row), "run", [&](const store::RunRecord& r) { return li::PutRun(db, r, true); }, "experiment",
-        "id");
+        t.run(row), "run", [&](const store::RunRecord& r) { return li::PutRun(db, r, true); }, "experiment", "id");
   };
-  w["invocation"] = [](SqliteDb& db, const lg::SourceRow& row) {
+  w[t.invocations] = [&t](SqliteDb& db, const lg::SourceRow& row) {
     return Write<lg::InvocationRow>(
-        lg::PythonInvocation(row), "invocation",
+        t.invocation(row), "invocation",
         [&](const lg::InvocationRow& i) { return li::PutInvocation(db, i.record, i.output_missing); }, "run",
         "run and sequence_number");
   };
-  w["embedding"] = [](SqliteDb& db, const lg::SourceRow& row) {
+  w[t.embeddings] = [&t](SqliteDb& db, const lg::SourceRow& row) {
     return Write<lg::EmbeddingRow>(
-        lg::PythonEmbedding(row), "embedding", [&](const lg::EmbeddingRow& e) { return li::PutEmbedding(db, e); },
+        t.embedding(row), "embedding", [&](const lg::EmbeddingRow& e) { return li::PutEmbedding(db, e); },
         "invocation", "invocation and embedding_model");
   };
-  w["persistencediagram"] = [](SqliteDb& db, const lg::SourceRow& row) {
+  w[t.diagrams] = [&t](SqliteDb& db, const lg::SourceRow& row) {
     return Write<store::PersistenceDiagramRecord>(
-        lg::PythonDiagramRow(row), "diagram",
-        [&](const store::PersistenceDiagramRecord& d) { return li::PutDiagram(db, d); }, "run",
-        "run and embedding_model");
+        t.diagram(row), "diagram", [&](const store::PersistenceDiagramRecord& d) { return li::PutDiagram(db, d); },
+        "run", "run and embedding_model");
   };
-  w["clusteringresult"] = [](SqliteDb& db, const lg::SourceRow& row) {
+  w[t.clusterings] = [&t](SqliteDb& db, const lg::SourceRow& row) {
     return Write<lg::ClusteringRow>(
-        lg::PythonClustering(row), "clustering result",
-        [&](const lg::ClusteringRow& r) { return li::PutClustering(db, r); }, "", "id");
+        t.clustering(row), "clustering result", [&](const lg::ClusteringRow& r) { return li::PutClustering(db, r); },
+        "", "id");
   };
-  w["embeddingcluster"] = [labels](SqliteDb& db, const lg::SourceRow& row) {
+  w[t.assignments] = [&t, labels](SqliteDb& db, const lg::SourceRow& row) {
     return Write<lg::AssignmentRow>(
-        lg::PythonAssignment(row), "cluster assignment",
+        t.assignment(row), "cluster assignment",
         [&](const lg::AssignmentRow& a) {
           int64_t label = -1;
           if (a.medoid_embedding_id) {
@@ -114,57 +136,15 @@ std::map<std::string, RowWriter> PythonWriters(const std::string& key, const std
   return w;
 }
 
-// The Elixir era's tables: the same writes, its own mapping.
+std::map<std::string, RowWriter> PythonWriters(const std::string& key, const std::string& time_zone,
+                                               const ClusterLabels* labels) {
+  return EraWriters(kPythonTables, key, time_zone, labels);
+}
+
+// The Elixir era's tables: the same writes, its own mapping, and its Lyapunov rows.
 std::map<std::string, RowWriter> ElixirWriters(const std::string& key, const std::string& time_zone,
                                                const ClusterLabels* labels) {
-  std::map<std::string, RowWriter> w;
-  w["experiments"] = [key, time_zone](SqliteDb& db, const lg::SourceRow& row) {
-    return Write<store::ExperimentRecord>(
-        lg::ElixirExperiment(row), "experiment",
-        [&](const store::ExperimentRecord& e) { return li::PutExperiment(db, e, key, time_zone); }, "", "id");
-  };
-  // Runs are numbered in source order per experiment (Elixir's run_number counts within a
-  // network and prompt, ours within the experiment).
-  w["runs"] = [](SqliteDb& db, const lg::SourceRow& row) {
-    return Write<store::RunRecord>(
-        lg::ElixirRun(row), "run", [&](const store::RunRecord& r) { return li::PutRun(db, r, true); }, "experiment",
-        "id");
-  };
-  w["invocations"] = [](SqliteDb& db, const lg::SourceRow& row) {
-    return Write<lg::InvocationRow>(
-        lg::ElixirInvocation(row), "invocation",
-        [&](const lg::InvocationRow& i) { return li::PutInvocation(db, i.record, i.output_missing); }, "run",
-        "run and sequence_number");
-  };
-  w["embeddings"] = [](SqliteDb& db, const lg::SourceRow& row) {
-    return Write<lg::EmbeddingRow>(
-        lg::ElixirEmbedding(row), "embedding", [&](const lg::EmbeddingRow& e) { return li::PutEmbedding(db, e); },
-        "invocation", "invocation and embedding_model");
-  };
-  w["persistence_diagrams"] = [](SqliteDb& db, const lg::SourceRow& row) {
-    return Write<store::PersistenceDiagramRecord>(
-        lg::ElixirDiagramRow(row), "diagram",
-        [&](const store::PersistenceDiagramRecord& d) { return li::PutDiagram(db, d); }, "run",
-        "run and embedding_model");
-  };
-  w["clustering_results"] = [](SqliteDb& db, const lg::SourceRow& row) {
-    return Write<lg::ClusteringRow>(
-        lg::ElixirClustering(row), "clustering result",
-        [&](const lg::ClusteringRow& r) { return li::PutClustering(db, r); }, "", "id");
-  };
-  w["embedding_clusters"] = [labels](SqliteDb& db, const lg::SourceRow& row) {
-    return Write<lg::AssignmentRow>(
-        lg::PythonAssignment(row), "cluster assignment",
-        [&](const lg::AssignmentRow& a) {
-          int64_t label = -1;
-          if (a.medoid_embedding_id) {
-            auto it = labels->find({a.clustering_result_id, *a.medoid_embedding_id});
-            label = it == labels->end() ? -1 : it->second;
-          }
-          return li::PutAssignment(db, a, label);
-        },
-        "embedding, medoid or clustering result", "id");
-  };
+  std::map<std::string, RowWriter> w = EraWriters(kElixirTables, key, time_zone, labels);
   // Decoded and checked, then reported: our lyapunov_results rows carry a bounded fit and
   // the run groups they were computed from, which the Elixir era did not record.
   w["lyapunov_results"] = [](SqliteDb&, const lg::SourceRow& row) -> Result<RowResult> {
