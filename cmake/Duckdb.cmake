@@ -9,51 +9,19 @@
 #
 # Without it only export/parquet_sink_duckdb.cpp is replaced, by
 # parquet_sink_without_duckdb.cpp, which reports the reason; CSV export is unaffected.
-set(PANIC_WITH_DUCKDB AUTO CACHE STRING "Build Parquet export through DuckDB: AUTO, ON or OFF")
-set_property(CACHE PANIC_WITH_DUCKDB PROPERTY STRINGS AUTO ON OFF)
-
-if(DEFINED ENV{PANIC_TDA_DUCKDB} AND NOT "$ENV{PANIC_TDA_DUCKDB}" STREQUAL "")
-  set(_panic_duckdb_default "$ENV{PANIC_TDA_DUCKDB}")
-elseif(DEFINED ENV{XDG_CACHE_HOME} AND NOT "$ENV{XDG_CACHE_HOME}" STREQUAL "")
-  set(_panic_duckdb_default "$ENV{XDG_CACHE_HOME}/panic-tda/duckdb-1.5.6")
-else()
-  set(_panic_duckdb_default "$ENV{HOME}/.cache/panic-tda/duckdb-1.5.6")
-endif()
-set(PANIC_DUCKDB_ROOT "${_panic_duckdb_default}" CACHE PATH "DuckDB folder (include/duckdb.h, lib/libduckdb.so)")
+include(${CMAKE_CURRENT_LIST_DIR}/OptionalPrebuilt.cmake)
+panic_optional_prebuilt_options(OPTION PANIC_WITH_DUCKDB ROOT_VAR PANIC_DUCKDB_ROOT
+  ENV_VAR PANIC_TDA_DUCKDB CACHE_DIR duckdb-1.5.6 LABEL "DuckDB")
 
 function(panic_configure_duckdb target)
-  set(header "${PANIC_DUCKDB_ROOT}/include/duckdb.h")
-  set(library "${PANIC_DUCKDB_ROOT}/lib/libduckdb.so")
-  set(found OFF)
-  if(EXISTS "${header}" AND EXISTS "${library}")
-    set(found ON)
-  endif()
-  if(PANIC_WITH_DUCKDB STREQUAL "ON" AND NOT found)
-    message(FATAL_ERROR "PANIC_WITH_DUCKDB=ON but DuckDB is not in ${PANIC_DUCKDB_ROOT}: "
-                        "run scripts/fetch_duckdb.sh or set PANIC_DUCKDB_ROOT")
-  endif()
-  get_target_property(srcs ${target} SOURCES)
-  if(found AND NOT PANIC_WITH_DUCKDB STREQUAL "OFF")
-    message(STATUS "Parquet export (DuckDB): on (${PANIC_DUCKDB_ROOT})")
-    list(FILTER srcs EXCLUDE REGEX "export/parquet_sink_without_duckdb\\.cpp$")
-    add_library(panic_duckdb SHARED IMPORTED GLOBAL)
-    set_target_properties(panic_duckdb PROPERTIES
-      IMPORTED_LOCATION "${library}"
-      IMPORTED_SONAME "libduckdb.so"
-      INTERFACE_INCLUDE_DIRECTORIES "${PANIC_DUCKDB_ROOT}/include")
-    target_link_libraries(${target} PUBLIC panic_duckdb)
-    # The installed tree carries the library in P/lib (found through $ORIGIN/../lib).
-    install(FILES "${library}" DESTINATION lib)
-  else()
-    if(PANIC_WITH_DUCKDB STREQUAL "OFF")
-      set(reason "panic-tda was built without DuckDB (-DPANIC_WITH_DUCKDB=OFF); use --format csv")
-    else()
-      set(reason "panic-tda was built without DuckDB (not found in ${PANIC_DUCKDB_ROOT}: run scripts/fetch_duckdb.sh, then reconfigure); use --format csv")
-    endif()
-    message(STATUS "Parquet export (DuckDB): off — ${reason}")
-    list(FILTER srcs EXCLUDE REGEX "export/parquet_sink_duckdb\\.cpp$")
-    set_source_files_properties(${PROJECT_SOURCE_DIR}/src/panic/export/parquet_sink_without_duckdb.cpp
-                                PROPERTIES COMPILE_DEFINITIONS "PANIC_DUCKDB_UNAVAILABLE_REASON=\"${reason}\"")
-  endif()
-  set_property(TARGET ${target} PROPERTY SOURCES ${srcs})
+  panic_optional_prebuilt(${target}
+    OPTION PANIC_WITH_DUCKDB ROOT_VAR PANIC_DUCKDB_ROOT LABEL "DuckDB"
+    HEADER include/duckdb.h LIBRARY lib/libduckdb.so
+    SONAME libduckdb.so IMPORTED panic_duckdb
+    FETCH_SCRIPT scripts/fetch_duckdb.sh
+    WITH_SOURCE export/parquet_sink_duckdb.cpp
+    WITHOUT_SOURCE export/parquet_sink_without_duckdb.cpp
+    REASON_DEFINE PANIC_DUCKDB_UNAVAILABLE_REASON
+    REASON_ADVICE "Use --format csv"
+    INSTALL_LIBRARY)
 endfunction()

@@ -11,7 +11,8 @@
 # duckdb@1.4.4 (MIT; src/duckdb/src/include/duckdb.h): the C API is stable across these
 # versions, and panic-tda uses only functions both have. Both tarballs' sha512 are checked
 # against what the npm registry records, and the library's own sha256 against the one below.
-# CMake finds the folder by default (cmake/Duckdb.cmake). A folder already complete is left
+# CMake finds the folder by default (cmake/Duckdb.cmake). The steps shared with
+# fetch_onnxruntime.sh are in scripts/lib/npm_prebuilt.sh. A folder already complete is left
 # alone. Linux x64 only: elsewhere it says so and exits 0 (Parquet export is optional; CSV
 # always works).
 set -euo pipefail
@@ -23,50 +24,19 @@ header_spec="duckdb@1.4.4"
 header_integrity="sha512-hEJJ5hyVF0VLj3dmOLpsWrQR0b3d4Ykqtygm6iUXjHJDDnSqg/USKxcb5qvNrOhFYPgktayU6dXCtgPqcmmpog=="
 dest="${PANIC_TDA_DUCKDB:-${XDG_CACHE_HOME:-$HOME/.cache}/panic-tda/duckdb-1.5.6}"
 
-if [[ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]]; then
-  echo "duckdb: $lib_spec ships no library for $(uname -s)-$(uname -m); Parquet export stays off"
-  exit 0
-fi
-if [[ -f "$dest/.complete" ]]; then
-  echo "duckdb: already in $dest"
-  exit 0
-fi
-command -v npm >/dev/null || { echo "duckdb: npm is needed to fetch $lib_spec" >&2; exit 1; }
-mkdir -p "$(dirname "$dest")"
-tmp="$(mktemp -d "$(dirname "$dest")/.fetch-duckdb.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
-
-fetch() {  # spec integrity → prints the tarball's path
-  local spec="$1" integrity="$2" dir
-  dir="$(mktemp -d "$tmp/pack.XXXXXX")"
-  (cd "$dir" && npm pack "$spec" --silent --loglevel=error >/dev/null)
-  local tarball actual
-  tarball="$(ls "$dir"/*.tgz)"
-  actual="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"
-  if [[ "$actual" != "$integrity" ]]; then
-    echo "duckdb: $spec has integrity $actual, expected $integrity" >&2
-    exit 1
-  fi
-  echo "$tarball"
-}
-
+source "$(dirname "$0")/lib/npm_prebuilt.sh"
+prebuilt_begin duckdb "$dest"
 echo "duckdb: fetching $lib_spec (24 MB) and $header_spec (11 MB) into $dest" >&2
-lib_tarball="$(fetch "$lib_spec" "$lib_integrity")"
-header_tarball="$(fetch "$header_spec" "$header_integrity")"
+lib_tarball="$(prebuilt_pack "$lib_spec" "$lib_integrity")"
+header_tarball="$(prebuilt_pack "$header_spec" "$header_integrity")"
+tmp="$PREBUILT_TMP"
 mkdir -p "$tmp/lib" "$tmp/header"
 tar -xzf "$lib_tarball" -C "$tmp/lib" package/libduckdb.so package/LICENSE
 tar -xzf "$header_tarball" -C "$tmp/header" package/src/duckdb/src/include/duckdb.h
-actual_lib="$(sha256sum "$tmp/lib/package/libduckdb.so" | cut -d' ' -f1)"
-if [[ "$actual_lib" != "$lib_sha256" ]]; then
-  echo "duckdb: libduckdb.so has sha256 $actual_lib, expected $lib_sha256" >&2
-  exit 1
-fi
+prebuilt_check_sha256 "$tmp/lib/package/libduckdb.so" "$lib_sha256"
 out="$tmp/out"
 mkdir -p "$out/lib" "$out/include"
 cp "$tmp/lib/package/libduckdb.so" "$out/lib/"
 cp "$tmp/header/package/src/duckdb/src/include/duckdb.h" "$out/include/"
 cp "$tmp/lib/package/LICENSE" "$out/LICENSE"
-touch "$out/.complete"
-rm -rf "$dest"
-mv "$out" "$dest"
-echo "duckdb: ready in $dest"
+prebuilt_finish "$out"
