@@ -1,5 +1,5 @@
 // Writing the embeddings table of `export data` (issue 12's target: 1 000 000 embeddings to
-// Parquet in ≤ 30 s). The Parquet sink (DuckDB) alone is measured here, fed rows of the
+// Parquet in ≤ 30 s). The Parquet sink (export/parquet_writer.*) alone is measured here, fed rows of the
 // embeddings table's shape — four UUID strings, a sequence number, a model name, a 768-d
 // float32 vector — from 65 536 distinct random vectors cycled (so compression sees no
 // repeated pages); reading the rows from SQLite is measured by `export data` itself.

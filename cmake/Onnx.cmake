@@ -9,18 +9,51 @@
 # Without the runtime only models/onnx/onnx_session.cpp changes: it is replaced by
 # onnx_session_without_runtime.cpp, which reports the reason; the tokenizers, manifests and
 # schedulers still build and are tested.
-include(${CMAKE_CURRENT_LIST_DIR}/OptionalPrebuilt.cmake)
-panic_optional_prebuilt_options(OPTION PANIC_WITH_ONNX ROOT_VAR PANIC_ONNXRUNTIME_ROOT
-  ENV_VAR PANIC_TDA_ONNXRUNTIME CACHE_DIR onnxruntime-1.29-asus4-0.4.9 LABEL "ONNX Runtime")
+set(PANIC_WITH_ONNX AUTO CACHE STRING "Build the ONNX Runtime backend: AUTO, ON or OFF")
+set_property(CACHE PANIC_WITH_ONNX PROPERTY STRINGS AUTO ON OFF)
+
+if(DEFINED ENV{PANIC_TDA_ONNXRUNTIME} AND NOT "$ENV{PANIC_TDA_ONNXRUNTIME}" STREQUAL "")
+  set(_panic_ort_default "$ENV{PANIC_TDA_ONNXRUNTIME}")
+elseif(DEFINED ENV{XDG_CACHE_HOME} AND NOT "$ENV{XDG_CACHE_HOME}" STREQUAL "")
+  set(_panic_ort_default "$ENV{XDG_CACHE_HOME}/panic-tda/onnxruntime-1.29-asus4-0.4.9")
+else()
+  set(_panic_ort_default "$ENV{HOME}/.cache/panic-tda/onnxruntime-1.29-asus4-0.4.9")
+endif()
+set(PANIC_ONNXRUNTIME_ROOT "${_panic_ort_default}" CACHE PATH "ONNX Runtime folder (include/, lib/)")
 
 function(panic_configure_onnx target)
-  panic_optional_prebuilt(${target}
-    OPTION PANIC_WITH_ONNX ROOT_VAR PANIC_ONNXRUNTIME_ROOT LABEL "ONNX Runtime"
-    HEADER include/onnxruntime_cxx_api.h LIBRARY lib/libonnxruntime.so
-    SONAME libonnxruntime.so.1 IMPORTED panic_onnxruntime
-    FETCH_SCRIPT scripts/fetch_onnxruntime.sh
-    WITH_SOURCE models/onnx/onnx_session.cpp
-    WITHOUT_SOURCE models/onnx/onnx_session_without_runtime.cpp
-    REASON_DEFINE PANIC_ONNX_UNAVAILABLE_REASON
-    FOUND_DEFINE PANIC_WITH_ONNXRUNTIME)
+  set(header "${PANIC_ONNXRUNTIME_ROOT}/include/onnxruntime_cxx_api.h")
+  set(library "${PANIC_ONNXRUNTIME_ROOT}/lib/libonnxruntime.so")
+  set(found OFF)
+  if(EXISTS "${header}" AND EXISTS "${library}")
+    set(found ON)
+  endif()
+  if(PANIC_WITH_ONNX STREQUAL "ON" AND NOT found)
+    message(FATAL_ERROR "PANIC_WITH_ONNX=ON but ONNX Runtime is not in ${PANIC_ONNXRUNTIME_ROOT}: "
+                        "run scripts/fetch_onnxruntime.sh or set PANIC_ONNXRUNTIME_ROOT")
+  endif()
+  get_target_property(srcs ${target} SOURCES)
+  if(found AND NOT PANIC_WITH_ONNX STREQUAL "OFF")
+    message(STATUS "ONNX backend: on (${PANIC_ONNXRUNTIME_ROOT})")
+    list(FILTER srcs EXCLUDE REGEX "models/onnx/onnx_session_without_runtime\\.cpp$")
+    add_library(panic_onnxruntime SHARED IMPORTED GLOBAL)
+    set_target_properties(panic_onnxruntime PROPERTIES
+      IMPORTED_LOCATION "${library}"
+      IMPORTED_SONAME "libonnxruntime.so.1"
+      INTERFACE_INCLUDE_DIRECTORIES "${PANIC_ONNXRUNTIME_ROOT}/include")
+    target_link_libraries(${target} PUBLIC panic_onnxruntime)
+    target_compile_definitions(${target} PUBLIC PANIC_WITH_ONNXRUNTIME=1)
+  else()
+    if(PANIC_WITH_ONNX STREQUAL "OFF")
+      set(reason "panic-tda was built without ONNX Runtime (-DPANIC_WITH_ONNX=OFF)")
+    else()
+      set(reason "panic-tda was built without ONNX Runtime (not found in ${PANIC_ONNXRUNTIME_ROOT}: run scripts/fetch_onnxruntime.sh, then reconfigure)")
+    endif()
+    message(STATUS "ONNX backend: off — ${reason}")
+    list(FILTER srcs EXCLUDE REGEX "models/onnx/onnx_session\\.cpp$")
+    set_source_files_properties(${PROJECT_SOURCE_DIR}/src/panic/models/onnx/onnx_session_without_runtime.cpp
+                                PROPERTIES COMPILE_DEFINITIONS "PANIC_ONNX_UNAVAILABLE_REASON=\"${reason}\"")
+    target_compile_definitions(${target} PUBLIC PANIC_WITH_ONNXRUNTIME=0)
+  endif()
+  set_property(TARGET ${target} PROPERTY SOURCES ${srcs})
 endfunction()

@@ -74,18 +74,21 @@ fi
 if [ -x scripts/fetch_onnxruntime.sh ]; then
   scripts/fetch_onnxruntime.sh
 fi
-# DuckDB for `export data --format parquet` (npm @duckdb/node-bindings-linux-x64 and duckdb,
-# checksummed); CMake's PANIC_WITH_DUCKDB=AUTO uses it when it is there.
-if [ -x scripts/fetch_duckdb.sh ]; then
-  scripts/fetch_duckdb.sh
-fi
-# hyparquet (npm, MIT): the Parquet reader the export tests check our files with, independent
-# of DuckDB (tests/cli/export_data_cli_test.cpp; npm checks it against its lockfile entry).
-hyparquet_dir="${XDG_CACHE_HOME:-$HOME/.cache}/panic-tda/hyparquet-1.33.0"
-if command -v npm >/dev/null && [ ! -f "$hyparquet_dir/node_modules/hyparquet/package.json" ]; then
-  mkdir -p "$hyparquet_dir"
-  npm install --prefix "$hyparquet_dir" --no-audit --no-fund --silent hyparquet@1.33.0
-fi
+# Two Parquet readers independent of panic-tda, the oracles of the Parquet tests
+# (tests/export/parquet_writer_test.cpp, tests/cli/export_data_cli_test.cpp): hyparquet
+# (npm, MIT; JavaScript) and parquet-wasm (npm, MIT/Apache-2.0; the Rust arrow-rs reader as
+# WebAssembly) with apache-arrow (Apache-2.0) for its tables. npm checks each tarball
+# against its lockfile entry.
+npm_oracle() {  # folder-name package@version…
+  local dir="${XDG_CACHE_HOME:-$HOME/.cache}/panic-tda/$1" probe="${2%@*}"
+  shift
+  if command -v npm >/dev/null && [ ! -f "$dir/node_modules/$probe/package.json" ]; then
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --no-audit --no-fund --silent "$@"
+  fi
+}
+npm_oracle hyparquet-1.33.0 hyparquet@1.33.0
+npm_oracle parquet-wasm-0.7.1 parquet-wasm@0.7.1 apache-arrow@21.2.0
 
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -1,11 +1,10 @@
 // `panic-tda export data` through the built executable. Every table is read back by
-// readers independent of panic-tda and of DuckDB: pandas (Debian's python3-pandas) for the
+// readers independent of panic-tda: pandas (Debian's python3-pandas) for the
 // CSV files, hyparquet under Node for the Parquet files. The CSV values are checked against
 // the database itself (sqlite3 + numpy: vectors, diagram bars), and each Parquet table
 // against its CSV twin, value for value (float32 and double exactly).
 //
-// The Parquet test needs a build with DuckDB (scripts/fetch_duckdb.sh) and hyparquet
-// (scripts/setup.sh installs it into ~/.cache/panic-tda/hyparquet-1.33.0, or set
+// The Parquet test needs hyparquet (scripts/setup.sh installs it into ~/.cache/panic-tda/hyparquet-1.33.0, or set
 // $PANIC_TDA_HYPARQUET to a folder with node_modules/hyparquet); without them it is skipped.
 #include <gtest/gtest.h>
 
@@ -151,9 +150,6 @@ TEST_F(ExportDataCliTest, ParquetTablesReadByHyparquetEqualTheCsvTables) {
     GTEST_SKIP() << "hyparquet is not installed in " << root << " (scripts/setup.sh installs it)";
   }
   auto r = RunCli({"--db", Db(), "export", "data", "latest", "--format", "parquet", "--output", dir_.File("pq")});
-  if (r.exit_code == 1 && r.err.find("built without DuckDB") != std::string::npos) {
-    GTEST_SKIP() << "this build has no DuckDB: " << r.err;
-  }
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(RunCli({"--db", Db(), "export", "data", "latest", "--output", dir_.File("csv")}).exit_code, 0);
   WriteFile(dir_.File("to_json.mjs"), kToJson);

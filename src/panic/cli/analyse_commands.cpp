@@ -171,11 +171,6 @@ int RunExportData(const ParsedArgs& args, Context& ctx) {
     return ReportError(Status::InvalidArgument("--threads: " + std::to_string(*threads) + " is outside 1..1024"), ctx);
   }
   options.threads = static_cast<int>(*threads);
-  std::string why;
-  if (options.format == "parquet" && !exporting::ParquetAvailable(&why)) {
-    ctx.err << "error: --format parquet: " << why << "\n";
-    return kExitFailure;
-  }
   auto opened = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
   auto ids = ResolveExperiments(**opened, args);
@@ -263,7 +258,7 @@ std::vector<CommandSpec> AnalyseCommands() {
       Analyse("runs", "per run: network, prompt, seed, length, stop reason, loop length",
               {{"durations", "", "per model: invocation durations instead"}}, ""),
       {"export", "data", "the experiments' tables as CSV or Parquet files in a folder", "EXPERIMENT...", 1, SIZE_MAX,
-       {{"format", "FMT", "csv (default) or parquet (needs DuckDB: scripts/fetch_duckdb.sh)"},
+       {{"format", "FMT", "csv (default) or parquet"},
         {"output", "DIR", "the folder for the files (created when missing)"},
         {"model", "M", "only this embedding model"},
         {"threads", "N", "worker threads (default: the machine's cores)"},

@@ -100,10 +100,6 @@ Result<std::vector<ExportedTable>> ExportData(store::Database& db, const std::ve
   if (options.format != "csv" && options.format != "parquet") {
     return Status::InvalidArgument("--format: '" + options.format + "' is not one of: csv, parquet");
   }
-  if (options.format == "parquet") {
-    std::string why;
-    if (!ParquetAvailable(&why)) return Status::IOError("--format parquet: " + why);
-  }
   std::error_code ec;
   std::filesystem::create_directories(options.directory, ec);
   if (ec) return Status::IOError("--output: cannot create '" + options.directory + "': " + ec.message());

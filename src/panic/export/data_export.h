@@ -6,8 +6,7 @@
 //   lyapunov_curves
 //
 // with the columns of tidy_tables.h. Each file is written under a temporary name and
-// renamed when complete, so a file that exists is whole. Parquet needs DuckDB
-// (parquet_sink.h); CSV always works.
+// renamed when complete, so a file that exists is whole (Parquet: parquet_sink.h).
 #pragma once
 
 #include <atomic>
