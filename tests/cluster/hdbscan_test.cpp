@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -13,6 +14,7 @@
 #include "cluster/caption_like_data.h"
 #include "cluster/cluster_oracles.h"
 #include "panic/cluster/agreement.h"
+#include "panic/cluster/condensed_tree.h"
 
 namespace panic::cluster {
 namespace {
@@ -46,6 +48,24 @@ void AddBlob(std::vector<float>& v, size_t dim, const std::vector<std::pair<size
     for (float& x : row) x += jitter * u(rng);
     v.insert(v.end(), row.begin(), row.end());
   }
+}
+
+// The labelling's invariants: labels in −1..clusters−1, every cluster has a member,
+// one medoid per cluster that is a member of it, probability 0 exactly for noise.
+void ExpectConsistent(const Clustering& c) {
+  std::vector<size_t> members(c.clusters, 0);
+  for (size_t i = 0; i < c.labels.size(); ++i) {
+    ASSERT_GE(c.labels[i], -1) << i;
+    ASSERT_LT(c.labels[i], static_cast<int32_t>(c.clusters)) << i;
+    if (c.labels[i] >= 0) {
+      ++members[static_cast<size_t>(c.labels[i])];
+    } else {
+      EXPECT_EQ(c.probabilities[i], 0.0f) << i;
+    }
+  }
+  for (size_t k = 0; k < c.clusters; ++k) EXPECT_GT(members[k], 0u) << "cluster " << k;
+  ASSERT_EQ(c.medoids.size(), c.clusters);
+  for (size_t k = 0; k < c.clusters; ++k) EXPECT_EQ(c.labels[c.medoids[k]], static_cast<int32_t>(k));
 }
 
 TEST(HdbscanOracleTest, SameAsRDbscanOnWellSeparatedClusters) {
@@ -258,6 +278,59 @@ TEST(HdbscanApproximateTest, AgreesWithExactAndSaysWhichPathRan) {
   HdbscanOptions o = Options(10, 10, HdbscanPath::kAuto);
   o.exact_max_points = 3999;
   EXPECT_FALSE(Cluster(cloud.values, cloud.n, cloud.dim, o).exact);
+}
+
+// The crash of `cluster run` above 60 000 points (issue 11): with the reference defaults
+// (ε = 0.4, allow_single_cluster) on diffuse caption-like data, excess of mass selects the
+// root — its stability, Σ λ·size over the whole cloud, beats its 40 children's, which
+// split off at almost the λ of the noise — and the single root cluster admits only points
+// that stayed past 1/ε, while every mutual reachability distance here is above ε. The
+// hdbscan library labels every point noise and reports no cluster; the selection used to
+// report one cluster with no member, and the medoid step read an empty list. Both paths.
+TEST(HdbscanSelectionTest, DiffuseDataWithReferenceDefaultsIsAllNoiseOnBothPaths) {
+  auto cloud = CaptionLikeCloud(2000, 64, 40, 0.45, 0.6, 1);
+  for (HdbscanPath path : {HdbscanPath::kExact, HdbscanPath::kApproximate}) {
+    SCOPED_TRACE(path == HdbscanPath::kExact ? "exact" : "approximate");
+    HdbscanOptions o = ReferenceDefaults(cloud.n);
+    o.min_cluster_size = o.min_samples = 5;
+    o.path = path;
+    o.threads = 2;
+    Clustering single = Cluster(cloud.values, cloud.n, cloud.dim, o);
+    ExpectConsistent(single);
+    EXPECT_EQ(single.clusters, 0u);
+    EXPECT_EQ(std::count(single.labels.begin(), single.labels.end(), -1), 2000);
+    // ε = 0: the root's rule admits the points that stayed to its last split-off.
+    o.cluster_selection_epsilon = 0.0;
+    Clustering root = Cluster(cloud.values, cloud.n, cloud.dim, o);
+    ExpectConsistent(root);
+    EXPECT_EQ(root.clusters, 1u);
+    // Without allow_single_cluster the children are selected: the planted clusters.
+    o.cluster_selection_epsilon = 0.4;
+    o.allow_single_cluster = false;
+    Clustering many = Cluster(cloud.values, cloud.n, cloud.dim, o);
+    ExpectConsistent(many);
+    EXPECT_GE(many.clusters, 30u);
+  }
+}
+
+// The single-root rule on a hand-built condensed tree (root = 6, no child cluster):
+// points leaving at λ = 3 (distance 1/3) stay past 1/ε for ε = 0.4; those at λ = 1 do not.
+TEST(HdbscanSelectionTest, SingleRootClusterKeepsOnlyPointsPastOneOverEpsilon) {
+  SelectionOptions s;
+  s.min_cluster_size = 3;
+  s.allow_single_cluster = true;
+  s.cluster_selection_epsilon = 0.4;
+  std::vector<internal::CondensedRow> tree;
+  for (uint32_t p = 0; p < 6; ++p) tree.push_back({6, p, p < 3 ? 3.0 : 1.0, 1});
+  internal::Labelling some = internal::SelectClusters(6, tree, s);
+  EXPECT_EQ(some.clusters, 1u);
+  EXPECT_EQ(some.labels, (std::vector<int32_t>{0, 0, 0, -1, -1, -1}));
+  // Nobody past 1/ε: no cluster at all (the library's labelling), not an empty one.
+  for (auto& r : tree) r.lambda = 1.0;
+  internal::Labelling none = internal::SelectClusters(6, tree, s);
+  EXPECT_EQ(none.clusters, 0u);
+  EXPECT_EQ(none.labels, std::vector<int32_t>(6, -1));
+  EXPECT_EQ(none.probabilities, std::vector<float>(6, 0.0f));
 }
 
 TEST(AgreementTest, AdjustedRandIndexKnownValues) {

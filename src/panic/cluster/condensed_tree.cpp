@@ -227,17 +227,23 @@ Labelling SelectClusters(size_t n, std::span<const CondensedRow> tree,
     }
   }
 
-  // Labels in cluster-id order; a point belongs to its nearest selected ancestor.
-  std::vector<int32_t> label_of(clusters, -1);
-  int32_t next = 0;
-  for (size_t i = 0; i < clusters; ++i) {
-    if (selected[i]) label_of[i] = next++;
-  }
-  out.clusters = static_cast<size_t>(next);
-  const bool root_only = selected[0] && next == 1;
+  // A point belongs to its nearest selected ancestor. A selected cluster other than the
+  // root always keeps members (its ≥ min_cluster_size points have no selected
+  // descendant: selections are antichains). The root alone may keep none: chosen as the
+  // single cluster (by excess of mass, as leaf fallback, or by the epsilon search), it
+  // admits only the points that stayed past 1/ε (or its last split-off), and on diffuse
+  // data — every mutual reachability distance above ε — no point does. The hdbscan
+  // library then labels every point noise and reports no cluster, and so do we: labels
+  // are given only to clusters with members, so `clusters` always equals the number of
+  // distinct labels and every label 0..clusters−1 has a member.
+  const bool root_only = selected[0] && std::count(selected.begin(), selected.end(), 1) == 1;
+  std::vector<uint32_t> home(n, root);  // the point's cluster, or root + clusters for noise
+  const uint32_t none = static_cast<uint32_t>(root + clusters);
+  std::vector<size_t> members(clusters, 0);
   for (size_t p = 0; p < n; ++p) {
     uint32_t c = point_parent[p];
     while (!selected[ix(c)] && c != root) c = cluster_parent[ix(c)];
+    home[p] = none;
     if (!selected[ix(c)]) continue;
     if (c == root) {
       if (!root_only) continue;
@@ -246,6 +252,19 @@ Labelling SelectClusters(size_t n, std::span<const CondensedRow> tree,
       const double threshold = eps != 0.0 ? 1.0 / eps : death[0];
       if (point_lambda[p] < threshold) continue;
     }
+    home[p] = c;
+    ++members[ix(c)];
+  }
+  // Labels in cluster-id order, over the clusters that kept members.
+  std::vector<int32_t> label_of(clusters, -1);
+  int32_t next = 0;
+  for (size_t i = 0; i < clusters; ++i) {
+    if (selected[i] && members[i] > 0) label_of[i] = next++;
+  }
+  out.clusters = static_cast<size_t>(next);
+  for (size_t p = 0; p < n; ++p) {
+    const uint32_t c = home[p];
+    if (c == none) continue;
     out.labels[p] = label_of[ix(c)];
     const double max_lambda = death[ix(c)];
     const double lambda = point_lambda[p];

@@ -121,7 +121,8 @@ Result<Clustering> Hdbscan(std::span<const float> points, size_t n, size_t dim,
   out.selection_seconds = SecondsSince(t0);
 
   t0 = std::chrono::steady_clock::now();
-  internal::MedoidSet medoids = internal::Medoids(rows, out.labels, out.clusters, threads);
+  PANIC_ASSIGN_OR_RETURN(internal::MedoidSet medoids,
+                         internal::Medoids(rows, out.labels, out.clusters, threads));
   out.medoids = std::move(medoids.medoids);
   out.medoids_exact = medoids.exact;
   out.medoid_seconds = SecondsSince(t0);

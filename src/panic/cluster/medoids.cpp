@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "panic/cluster/parallel_blocks.h"
 
@@ -83,12 +84,23 @@ ClusterMedoid MedoidOf(const UnitRows& rows, const std::vector<uint32_t>& member
 
 }  // namespace
 
-MedoidSet Medoids(const UnitRows& rows, std::span<const int32_t> labels, size_t clusters,
-                  int threads) {
+Result<MedoidSet> Medoids(const UnitRows& rows, std::span<const int32_t> labels, size_t clusters,
+                          int threads) {
   UseSingleThreadedBlas();
   std::vector<std::vector<uint32_t>> members(clusters);
   for (size_t i = 0; i < labels.size(); ++i) {
-    if (labels[i] >= 0) members[static_cast<size_t>(labels[i])].push_back(static_cast<uint32_t>(i));
+    if (labels[i] < 0) continue;
+    if (static_cast<size_t>(labels[i]) >= clusters) {
+      return Status::Internal("point " + std::to_string(i) + " has label " + std::to_string(labels[i]) +
+                              " but there are only " + std::to_string(clusters) + " clusters");
+    }
+    members[static_cast<size_t>(labels[i])].push_back(static_cast<uint32_t>(i));
+  }
+  for (size_t c = 0; c < clusters; ++c) {
+    if (members[c].empty()) {
+      return Status::Internal("cluster " + std::to_string(c) + " of " + std::to_string(clusters) +
+                              " has no member: no medoid");
+    }
   }
   std::vector<ClusterMedoid> found(clusters);
   ParallelItems(clusters, threads, [&](size_t c, size_t) { found[c] = MedoidOf(rows, members[c]); });

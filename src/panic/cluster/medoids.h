@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "panic/cluster/unit_rows.h"
+#include "panic/core/status.h"
 
 namespace panic::cluster::internal {
 
@@ -25,8 +26,9 @@ inline constexpr size_t kExactMedoidMembers = 20000;
 //   Σ_j d(i, j) ≥ |Σ_j d(b, j) − s · d(b, i)|   (triangle inequality; s members),
 // so candidates whose bound exceeds the best sum are never summed (Newling & Fleuret's
 // trimed, in blocks). Candidates go in order of closeness to the mean direction.
-// Every cluster needs at least one member.
-MedoidSet Medoids(const UnitRows& rows, std::span<const int32_t> labels, size_t clusters,
+// Every label must be below `clusters` and every cluster needs at least one member;
+// otherwise an Internal error naming the label (the caller's labelling is inconsistent).
+Result<MedoidSet> Medoids(const UnitRows& rows, std::span<const int32_t> labels, size_t clusters,
                   int threads);
 
 }  // namespace panic::cluster::internal

@@ -209,7 +209,9 @@ Result<OpticsResult> Optics(std::span<const float> points, size_t n, size_t dim,
   out.clusters = internal::XiClusters(plot, pred_plot, out.ordering, options.xi, options.min_samples,
                                       mcs, options.predecessor_correction);
   out.labels = internal::XiLabels(out.ordering, out.clusters, &out.cluster_count);
-  out.medoids = internal::Medoids(rows, out.labels, out.cluster_count, threads).medoids;
+  PANIC_ASSIGN_OR_RETURN(internal::MedoidSet medoids,
+                         internal::Medoids(rows, out.labels, out.cluster_count, threads));
+  out.medoids = std::move(medoids.medoids);
   return out;
 }
 
