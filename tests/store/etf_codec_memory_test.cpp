@@ -43,6 +43,7 @@ std::string NestedLists(int depth, uint32_t count) {
   return b;
 }
 
+#ifndef PANIC_TEST_UNDER_ASAN
 // The process's address space now, in bytes (/proc/self/statm: pages).
 uint64_t AddressSpaceBytes() {
   std::ifstream statm("/proc/self/statm");
@@ -50,6 +51,7 @@ uint64_t AddressSpaceBytes() {
   statm >> pages;
   return pages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
+#endif
 
 TEST(EtfMemoryTest, AListDeclaringMoreThanTheTermLimitIsRefusedByName) {
   const uint32_t count = static_cast<uint32_t>(kMaxEtfTerms) + 1;
