@@ -12,8 +12,12 @@ endif()
 function(panic_add_warnings target)
   # -Wmaybe-uninitialized is off: GCC 12 reports std::variant members (our Result<T> and
   # Payload) as uninitialized at -O2 where they are not (GCC bug 105562 and relatives).
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor
-                                           -Wno-maybe-uninitialized)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor
+                                             -Wno-maybe-uninitialized)
+  else()  # clang (the fuzz build) has neither GCC-only option
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wnon-virtual-dtor)
+  endif()
 endfunction()
 
 set(THREADS_PREFER_PTHREAD_FLAG ON)

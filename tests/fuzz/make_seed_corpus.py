@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes the seed corpora of tests/fuzz/corpus/<target>/ (except onnx_tokenizer's, and
 the regression seeds the fuzzers found, which are committed as found: crash-*, oom-*,
-timeout-*, leak-*). Needs Debian's /usr/bin/python3 with numpy and PIL.
+timeout-*, leak-*). Needs Debian's /usr/bin/python3 with numpy and PIL, and ffmpeg (AVIF).
 
 Run from the repository root: /usr/bin/python3 tests/fuzz/make_seed_corpus.py
 """
@@ -9,6 +9,7 @@ import io
 import json
 import os
 import struct
+import subprocess
 import zipfile
 import zlib
 
@@ -108,6 +109,20 @@ b = io.BytesIO(); noise.convert("L").save(b, "JPEG", quality=75); put("image", "
 b = io.BytesIO(); noise.save(b, "JPEG", quality=75, progressive=True); put("image", "progressive.jpg", b.getvalue())
 b = io.BytesIO(); Image.new("RGBA", (5, 5), (1, 2, 3, 4)).save(b, "WEBP", lossless=True); put("image", "alpha.webp", b.getvalue())
 b = io.BytesIO(); solid.save(b, "PNG"); put("image", "solid.png", b.getvalue())
+
+# ---- avif (ffmpeg with libaom, Debian's ffmpeg) ----------------------------------------
+def avif(name, source, pix_fmt, crf):
+    out = os.path.join(ROOT, "avif", name)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    subprocess.run(["ffmpeg", "-y", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", source,
+                    "-frames:v", "1", "-c:v", "libaom-av1", "-still-picture", "1", "-pix_fmt", pix_fmt,
+                    "-crf", str(crf), "-cpu-used", "8", out], check=True)
+
+
+avif("testsrc_64x48_420.avif", "testsrc=size=64x48", "yuv420p", 40)
+avif("red_17x9_444.avif", "color=c=red:size=17x9", "yuv444p", 50)
+avif("gray_32x32.avif", "testsrc=size=32x32", "gray", 30)
+avif("testsrc_24x16_10bit.avif", "testsrc=size=24x16", "yuv420p10le", 40)
 
 # ---- vector -------------------------------------------------------------------------
 put("vector", "three_floats", np.array([0.5, -1, 3], dtype="<f4").tobytes())

@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -46,6 +47,14 @@ class Reader {
 };
 
 Result<EtfTerm> Term(Reader& r, int depth);
+
+// Room reserved for a list's or map's declared count. A count is only checked against the
+// bytes left (≥ 1 byte per element) and kMaxEtfTerms, but an element takes ~100 bytes of
+// memory: reserving the declared count would let a 64 MiB blob claim gigabytes, once per
+// nesting level, before any element is read. Beyond this, the vector grows as elements
+// actually decode (they are counted against kMaxEtfTerms).
+constexpr uint64_t kMaxEtfReserve = 4096;
+size_t ReserveFor(uint64_t declared) { return static_cast<size_t>(std::min(declared, kMaxEtfReserve)); }
 
 Result<EtfTerm> Atom(Reader& r, size_t length_bytes, bool latin1) {
   PANIC_ASSIGN_OR_RETURN(uint64_t n, r.Be(length_bytes));
@@ -113,8 +122,10 @@ Result<EtfTerm> Term(Reader& r, int depth) {
       // Each element takes at least one byte, and the tail one more.
       if (n + 1 > r.remaining()) return Bad("list at byte " + std::to_string(at) + " declares " + std::to_string(n) +
                                             " elements, more than the bytes left");
+      if (n > kMaxEtfTerms) return Bad("list at byte " + std::to_string(at) + " declares " + std::to_string(n) +
+                                       " elements, more than the limit of " + std::to_string(kMaxEtfTerms) + " terms");
       t.kind = EtfTerm::Kind::kList;
-      t.items.reserve(n);
+      t.items.reserve(ReserveFor(n));
       for (uint64_t i = 0; i < n; ++i) {
         PANIC_ASSIGN_OR_RETURN(EtfTerm e, Term(r, depth + 1));
         t.items.push_back(std::move(e));
@@ -129,12 +140,14 @@ Result<EtfTerm> Term(Reader& r, int depth) {
       PANIC_ASSIGN_OR_RETURN(uint64_t n, r.Be(4));
       if (n > r.remaining() / 2) return Bad("map at byte " + std::to_string(at) + " declares " + std::to_string(n) +
                                             " pairs, more than the bytes left");
+      if (n > kMaxEtfTerms / 2) return Bad("map at byte " + std::to_string(at) + " declares " + std::to_string(n) +
+                                           " pairs, more than the limit of " + std::to_string(kMaxEtfTerms) + " terms");
       t.kind = EtfTerm::Kind::kMap;
-      t.entries.reserve(n);
+      t.entries.reserve(ReserveFor(n));
       for (uint64_t i = 0; i < n; ++i) {
         PANIC_ASSIGN_OR_RETURN(EtfTerm k, Term(r, depth + 1));
         PANIC_ASSIGN_OR_RETURN(EtfTerm v, Term(r, depth + 1));
-        t.entries.emplace_back(std::move(k), std::move(v));
+        t.entries.push_back({std::move(k), std::move(v)});
       }
       return t;
     }

@@ -16,9 +16,10 @@
 //   116 MAP_EXT              4-byte arity, then key, value pairs
 // Limits (docs/DECODERS.md): the term inflates to at most kMaxEtfBytes (and at most
 // kMaxEtfInflateRatio × the blob) and to at most kMaxEtfTerms terms, nesting is at most
-// kMaxEtfDepth, a list or map declares
-// at most as many elements as bytes remain (each takes ≥ 1 byte), so no count allocates
-// more than the input can fill.
+// kMaxEtfDepth, a list or map declares at most as many elements as bytes remain (each
+// takes ≥ 1 byte) and at most kMaxEtfTerms; room is reserved for at most 4096 elements per
+// list or map, more only as elements actually decode, so memory follows the terms read,
+// not the counts declared.
 //
 // Thread safety: pure functions.
 #pragma once
@@ -43,6 +44,8 @@ inline constexpr uint64_t kMaxEtfTerms = uint64_t{2} << 20;
 inline constexpr uint64_t kMaxEtfInflateRatio = 1100;         // zlib's ceiling is ~1032:1
 inline constexpr int kMaxEtfDepth = 64;
 
+struct EtfMapEntry;
+
 struct EtfTerm {
   enum class Kind { kInteger, kFloat, kAtom, kList, kMap };
   Kind kind = Kind::kInteger;
@@ -50,12 +53,19 @@ struct EtfTerm {
   double real = 0;
   std::string atom;                                        // kAtom (UTF-8)
   std::vector<EtfTerm> items;                              // kList (proper lists only)
-  std::vector<std::pair<EtfTerm, EtfTerm>> entries;        // kMap, in encoded order
+  std::vector<EtfMapEntry> entries;                        // kMap, in encoded order
 
   // The value of the map entry whose key is the atom `key`, or null.
   const EtfTerm* Get(std::string_view key) const;
   // A number: an integer, a float, or the atoms inf/infinity (+∞), neg_inf (−∞), nan.
   std::optional<double> Number() const;
+};
+
+// A named struct, not std::pair<EtfTerm, EtfTerm>: a pair of a still-incomplete type cannot
+// be a member (clang with libstdc++ rejects it; a vector of an incomplete struct is fine).
+struct EtfMapEntry {
+  EtfTerm key;
+  EtfTerm value;
 };
 
 // Corruption for anything malformed, truncated, beyond the limits, a tag outside the subset

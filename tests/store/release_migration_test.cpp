@@ -1,12 +1,14 @@
-// Migration 2 and everything after it on a database that the schema-1 release itself wrote
-// (tests/fixtures/v1_release: made by the CLI of commit 0fba878). Every row and blob must
-// come through byte for byte. The expected values are read from a copy by the sqlite3
-// shell, not by our code; the committed fixture is only ever copied and must stay
-// byte-identical.
+// Every migration since a release's schema on a database that the release itself wrote:
+// tests/fixtures/v1_release (schema 1, the CLI of commit 0fba878: migrations 2 and later)
+// and tests/fixtures/v2_release (schema 2, the CLI of commit cfcf4b6: migrations 3 and
+// later). Every row and blob must come through byte for byte. The expected values are read
+// from a copy by the sqlite3 shell, not by our code; the committed fixture is only ever
+// copied and must stay byte-identical.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "panic/store/database.h"
@@ -42,11 +44,21 @@ std::vector<std::string> Lines(const std::string& text) {
   return lines;
 }
 
-TEST(V1ReleaseMigrationTest, EveryRowAndBlobComesThroughByteForByteAndTheFixtureIsUntouched) {
-  if (testing::RunShell("command -v sqlite3").exit_code != 0) GTEST_SKIP() << "no sqlite3 shell (Debian sqlite3)";
-  const std::string fixture = testing::SourcePath("tests/fixtures/v1_release/panic_tda_v1.db");
+// A database written by a release, as committed under tests/fixtures/.
+struct ReleaseFixture {
+  std::string path;       // relative to the source tree
+  size_t bytes;           // its size, so a rewritten fixture is noticed
+  int schema_version;     // the schema that release wrote
+  size_t tables;          // its tables (ours, sqlite_* excluded)
+};
+
+// Migrates a copy of `release` with a writer's open and compares every value of every
+// table's original columns with what the sqlite3 shell read from another copy; then deletes
+// the experiment from the migrated file, and checks the fixture kept its bytes.
+void ExpectMigratesByteForByte(const ReleaseFixture& release) {
+  const std::string fixture = testing::SourcePath(release.path);
   const std::string fixture_bytes = FileBytes(fixture);
-  ASSERT_EQ(fixture_bytes.size(), 159744u);
+  ASSERT_EQ(fixture_bytes.size(), release.bytes);
   TempDir dir;
   const std::string original = dir.File("original.db"), migrated = dir.File("migrated.db");
   std::filesystem::copy_file(fixture, original);
@@ -54,7 +66,10 @@ TEST(V1ReleaseMigrationTest, EveryRowAndBlobComesThroughByteForByteAndTheFixture
 
   // What the release wrote, as the sqlite3 shell reads it: per table, its columns and every
   // row (rowid, then quote() of each value: blobs as X'hex', reals to full precision).
-  ASSERT_EQ(Shell(original, "SELECT group_concat(version) FROM schema_version"), "1\n");
+  std::string versions;
+  for (int v = 1; v <= release.schema_version; ++v) versions += (v > 1 ? "," : "") + std::to_string(v);
+  ASSERT_EQ(Shell(original, "SELECT group_concat(version) FROM (SELECT version FROM schema_version ORDER BY version)"),
+            versions + "\n");
   std::map<std::string, std::vector<std::string>> columns;
   std::map<std::string, std::string> expected;
   for (const auto& table : Lines(Shell(original, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT "
@@ -64,7 +79,7 @@ TEST(V1ReleaseMigrationTest, EveryRowAndBlobComesThroughByteForByteAndTheFixture
     for (const auto& c : columns[table]) select += " || '|' || quote(" + c + ")";
     expected[table] = Shell(original, select + " FROM " + table + " ORDER BY rowid");
   }
-  ASSERT_EQ(columns.size(), 8u);
+  ASSERT_EQ(columns.size(), release.tables);
   // The fixture holds what the test is about: rows in every owned table, and real blobs.
   for (const char* t : {"experiments", "runs", "invocations", "embeddings", "persistence_diagrams"}) {
     EXPECT_FALSE(expected[t].empty()) << t;
@@ -74,7 +89,7 @@ TEST(V1ReleaseMigrationTest, EveryRowAndBlobComesThroughByteForByteAndTheFixture
   EXPECT_NE(expected["persistence_diagrams"].find("X'504B0304"), std::string::npos) << "no NPZ (zip) diagram";
   EXPECT_EQ(Lines(expected["embeddings"]).size(), 12u);
 
-  // A writer opens it: every migration since 1 runs.
+  // A writer opens it: every migration since the release's runs.
   {
     auto db = Database::Open(migrated, OpenMode::kWrite);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
@@ -84,7 +99,7 @@ TEST(V1ReleaseMigrationTest, EveryRowAndBlobComesThroughByteForByteAndTheFixture
   auto db = std::move(SqliteDb::Open(migrated, options)).value();
   EXPECT_EQ(*CurrentSchemaVersion(*db), LatestSchemaVersion());
   for (const auto& [table, cols] : columns) {
-    if (table == "schema_version") {  // keeps its row and gains one per migration
+    if (table == "schema_version") {  // keeps its rows and gains one per migration
       EXPECT_EQ(DumpTable(*db, table, cols).substr(0, expected[table].size()), expected[table]);
       continue;
     }
@@ -113,6 +128,20 @@ TEST(V1ReleaseMigrationTest, EveryRowAndBlobComesThroughByteForByteAndTheFixture
   EXPECT_EQ(FileBytes(fixture), fixture_bytes);
   EXPECT_FALSE(std::filesystem::exists(fixture + "-wal"));
   EXPECT_FALSE(std::filesystem::exists(fixture + "-shm"));
+}
+
+bool HaveSqliteShell() { return testing::RunShell("command -v sqlite3").exit_code == 0; }
+
+// Schema 1, 8 tables: migrations 2 and later.
+TEST(V1ReleaseMigrationTest, EveryRowAndBlobComesThroughByteForByteAndTheFixtureIsUntouched) {
+  if (!HaveSqliteShell()) GTEST_SKIP() << "no sqlite3 shell (Debian sqlite3)";
+  ExpectMigratesByteForByte({"tests/fixtures/v1_release/panic_tda_v1.db", 159744, 1, 8});
+}
+
+// Schema 2, 9 tables (migration 2 added writer_leases): migrations 3 and later.
+TEST(V2ReleaseMigrationTest, EveryRowAndBlobComesThroughByteForByteAndTheFixtureIsUntouched) {
+  if (!HaveSqliteShell()) GTEST_SKIP() << "no sqlite3 shell (Debian sqlite3)";
+  ExpectMigratesByteForByte({"tests/fixtures/v2_release/panic_tda_v2.db", 180224, 2, 9});
 }
 
 }  // namespace
