@@ -2,6 +2,7 @@
 
 #include <webp/decode.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -335,16 +336,20 @@ const std::vector<std::string>& CheckNames() {
 }
 
 Result<Finding> RunCheck(SqliteDb& db, const std::string& check, const std::string& experiment_id) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   for (const CheckDef& c : Checks()) {
     if (check != c.name) continue;
     Finding f{c.name, c.description, c.fixable, c.global, 0, {}};
     if (c.count_sql == nullptr) {
       PANIC_RETURN_IF_ERROR(RunPragma(db, check, &f).WithContext("check " + check));
+      f.seconds = elapsed();
       return f;
     }
     const std::string scope = c.global ? std::string() : experiment_id;
     PANIC_ASSIGN_OR_RETURN(f.count, Scalar(db, c.count_sql, scope));
     if (f.count > 0) PANIC_RETURN_IF_ERROR(RunExamples(db, c.examples_sql, scope, &f).WithContext("check " + check));
+    f.seconds = elapsed();
     return f;
   }
   return Status::InvalidArgument("unknown doctor check '" + check + "'");

@@ -45,6 +45,7 @@ struct Finding {
   bool global = false;  // ignores --experiment (file-wide: pragmas, orphans)
   int64_t count = 0;
   std::vector<std::string> examples;
+  double seconds = 0;  // wall time of the check (its count and examples)
 };
 
 // Registers the SQL functions and fills the temporary tables. Call once per connection
