@@ -2,7 +2,8 @@
 # Speed of issue 13's targets on this machine (docs/DOCTOR.md, docs/IMPORT.md):
 #   doctor: every check on a database of N embeddings (target: 1 000 000 in ≤ 30 s);
 #   import: embeddings per second of `import python` (target: ≥ 20 000/s).
-# usage: bench/legacy_bench.sh BUILD_DIR WORK_DIR [N]
+# usage: bench/legacy_bench.sh BUILD_DIR WORK_DIR [N] [doctor|import|both]
+# The doctor's database is kept in WORK_DIR and reused when it already holds N embeddings.
 # The doctor's database is a small dummy-model experiment grown by SQL to N embeddings of
 # DummyText's 768 floats (N/1000 runs of 1000 text steps); the import's source is
 # tests/legacy/make_python_era_db.py --embeddings N. Prints `uptime` beside each timing.
@@ -10,10 +11,13 @@ set -eu
 build=$1
 work=$2
 n=${3:-1000000}
+what=${4:-both}
 cli=$build/apps/panic-tda/panic-tda
 here=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$work"
 db=$work/doctor_bench.db
+if [ "$what" != import ]; then
+if [ "$(sqlite3 "$db" 'SELECT count(*) FROM embeddings' 2>/dev/null)" != "$n" ]; then
 rm -f "$db" "$db-wal" "$db-shm"
 cat > "$work/cfg.json" <<CFG
 {"networks": [["DummyT2I", "DummyI2T"]], "seeds": [-1], "prompts": ["x"], "embedding_models": ["DummyText"], "max_length": 1}
@@ -38,12 +42,22 @@ INSERT INTO invocations (id, run_id, sequence_number, model, type, seed, input_i
 INSERT INTO embeddings (id, invocation_id, embedding_model, vector, started_at, completed_at)
   SELECT 'e' || substr(id, 2), id, 'DummyText', zeroblob(3072), started_at, completed_at FROM invocations;
 UPDATE experiments SET completed_at = NULL;
+PRAGMA wal_checkpoint(TRUNCATE);
 SQL
+fi
 echo "doctor on $(sqlite3 "$db" 'SELECT count(*) FROM embeddings') embeddings ($(du -h "$db" | cut -f1)):"
 uptime
-/usr/bin/time -f "doctor: %e s wall, %M KiB max RSS" "$cli" --db "$db" doctor > "$work/doctor.txt" || true
-tail -3 "$work/doctor.txt"
+/usr/bin/time -f "doctor: %e s wall, %M KiB max RSS" "$cli" --db "$db" doctor --format json > "$work/doctor.json" || true
+# Per-check wall times (the findings' "seconds"), then the total of the checks.
+/usr/bin/python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+for f in r["findings"]:
+    print("  %-38s %8.3f s  %d found" % (f["check"], f["seconds"], f["count"]))
+print("  %-38s %8.3f s" % ("checks in all", r["check_seconds"]))' "$work/doctor.json"
 uptime
+fi
+[ "$what" = doctor ] && exit 0
 
 src=$work/import_bench.sqlite
 rm -f "$src" "$work/import_bench.db"*

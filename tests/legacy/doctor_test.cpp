@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -180,6 +181,64 @@ TEST_F(DoctorTest, NonFiniteEmbeddingIsRecomputed) {
   std::string hex;
   for (int64_t i = 0; i < bytes / 4; ++i) hex += "0000C07F";
   FindAndFix("UPDATE embeddings SET vector = X'" + hex + "' WHERE rowid = 1;", "embedding_non_finite");
+}
+
+// Non-finite values at the edges of the 16-float blocks the check reads at once, and the
+// largest finite float (exponent 0xFE) beside them; numpy's isfinite over every stored vector
+// is the oracle of the count.
+TEST_F(DoctorTest, NonFiniteValuesAnywhereInAVectorAreCountedAsNumpyDoes) {
+  const std::string db = Copy();
+  // (|| makes text of blobs: each new value is cast back to a blob, as a vector is stored)
+  Sql(db, "UPDATE embeddings SET vector = CAST(substr(vector, 1, length(vector) - 4) || X'0000C07F' AS BLOB) WHERE "
+          "rowid = 1; "
+          "UPDATE embeddings SET vector = CAST(X'000080FF' || substr(vector, 5) AS BLOB) WHERE rowid = 2; "
+          "UPDATE embeddings SET vector = CAST(substr(vector, 1, 60) || X'0000807F' || substr(vector, 65) AS BLOB) "
+          "WHERE rowid = 3; "
+          "UPDATE embeddings SET vector = CAST(substr(vector, 1, 64) || X'FFFF7F7F' || substr(vector, 69) AS BLOB) "
+          "WHERE rowid = 4; "
+          "UPDATE embeddings SET vector = CAST(X'FFFF7FFF' || substr(vector, 5) AS BLOB) WHERE rowid = 5;");
+  auto oracle = RunShell("/usr/bin/python3 -c " +
+                         ShellQuote("import sqlite3, sys, numpy as np\n"
+                                    "rows = sqlite3.connect(sys.argv[1]).execute('SELECT vector FROM embeddings')\n"
+                                    "print(sum(not np.isfinite(np.frombuffer(v, '<f4')).all() for (v,) in rows))") +
+                         " " + ShellQuote(db));
+  ASSERT_EQ(oracle.exit_code, 0) << oracle.err;
+  EXPECT_EQ(std::stoll(oracle.out), 3);
+  int rc = -1;
+  nlohmann::json j = Doctor(db, {}, &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_EQ(Count(j["findings"], "embedding_non_finite"), std::stoll(oracle.out)) << j.dump(1);
+  EXPECT_EQ(Count(j["findings"], "embedding_wrong_length"), 0);
+  EXPECT_EQ(Count(j["findings"], "embedding_wrong_modality"), 0);
+}
+
+// foreign_key_check reads the big tables through their indexes (and WITHOUT ROWID tables
+// through the PRAGMA); SQLite's own PRAGMA foreign_key_check is the oracle of what it finds.
+TEST_F(DoctorTest, ForeignKeyCheckFindsWhatSqlitesPragmaFinds) {
+  const std::string db = Copy();
+  Sql(db, "PRAGMA foreign_keys = OFF; "
+          "INSERT INTO embeddings VALUES ('orphan-emb', 'no-such-invocation', 'DummyText', X'00000000', 't', 't'); "
+          "UPDATE invocations SET input_invocation_id = 'no-such-input' WHERE rowid = (SELECT max(rowid) FROM "
+          "invocations); "
+          "INSERT INTO clustering_results (id, experiment_id, embedding_model, algorithm, parameters, started_at, "
+          "completed_at) VALUES ('cr', NULL, 'DummyText', 'hdbscan', '{}', 't', 't'); "
+          "INSERT INTO embedding_clusters (id, embedding_id, clustering_result_id, cluster_label, "
+          "medoid_embedding_id) VALUES ('ec', (SELECT min(id) FROM embeddings), 'cr', 0, 'no-such-medoid'); "
+          "INSERT INTO cluster_summaries VALUES ('no-such-result', 0, 1, 1, NULL);");
+  const std::string pragma = Sql(db, "PRAGMA foreign_key_check;");
+  const int64_t expected = std::count(pragma.begin(), pragma.end(), '\n');
+  EXPECT_EQ(expected, 4) << pragma;
+  int rc = -1;
+  nlohmann::json j = Doctor(db, {}, &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_EQ(Count(j["findings"], "foreign_key_check"), expected) << j.dump(1) << pragma;
+  std::string examples;
+  for (const auto& f : j["findings"]) {
+    if (f["check"] == "foreign_key_check") examples = f["examples"].dump();
+  }
+  for (const char* table : {"embeddings rowid", "invocations rowid", "embedding_clusters rowid", "cluster_summaries"}) {
+    EXPECT_NE(examples.find(table), std::string::npos) << table << " in " << examples;
+  }
 }
 
 TEST_F(DoctorTest, MissingDiagramIsComputed) {

@@ -22,7 +22,8 @@ nlohmann::json FindingsJson(const std::vector<store::integrity::Finding>& findin
                    {"fixable", f.fixable},
                    {"scope", f.global ? "database" : "experiment"},
                    {"count", f.count},
-                   {"examples", f.examples}});
+                   {"examples", f.examples},
+                   {"seconds", f.seconds}});
   }
   return out;
 }

@@ -38,15 +38,6 @@ Status PrepareChecks(store::SqliteDb& db, const models::ModelRegistry& registry)
   return integrity::Prepare(db, ModelRows(registry), live);
 }
 
-Result<std::vector<integrity::Finding>> RunChecks(store::SqliteDb& db, const std::string& experiment_id) {
-  std::vector<integrity::Finding> findings;
-  for (const std::string& name : integrity::CheckNames()) {
-    PANIC_ASSIGN_OR_RETURN(integrity::Finding f, integrity::RunCheck(db, name, experiment_id));
-    findings.push_back(std::move(f));
-  }
-  return findings;
-}
-
 // Runs one repair in its own write transaction and records it.
 template <typename Fn>
 Status Repair(store::Database& db, const std::string& name, Fn&& fn, DoctorReport* report) {
@@ -108,7 +99,7 @@ Result<DoctorReport> RunDoctor(const std::string& db_path, models::ModelRegistry
   auto t0 = std::chrono::steady_clock::now();
   PANIC_RETURN_IF_ERROR(PrepareChecks(db->connection(), registry));
   // One snapshot for every check, so that counts agree with each other.
-  PANIC_ASSIGN_OR_RETURN(report.findings, db->Read([&](store::SqliteDb& c) { return RunChecks(c, scope); }));
+  PANIC_ASSIGN_OR_RETURN(report.findings, db->Read([&](store::SqliteDb& c) { return integrity::RunChecks(c, scope, options.sqlite_check); }));
   report.check_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!options.fix || report.clean()) return report;
 
@@ -136,7 +127,7 @@ Result<DoctorReport> RunDoctor(const std::string& db_path, models::ModelRegistry
   }
 
   PANIC_RETURN_IF_ERROR(PrepareChecks(db->connection(), registry));
-  PANIC_ASSIGN_OR_RETURN(report.remaining, db->Read([&](store::SqliteDb& c) { return RunChecks(c, scope); }));
+  PANIC_ASSIGN_OR_RETURN(report.remaining, db->Read([&](store::SqliteDb& c) { return integrity::RunChecks(c, scope, options.sqlite_check); }));
   report.rechecked = true;
   return report;
 }

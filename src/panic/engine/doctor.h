@@ -25,6 +25,8 @@ namespace panic::engine {
 struct DoctorOptions {
   std::string experiment_id;  // empty: the whole database; else an id or unique prefix
   bool fix = false;
+  // SQLite's own check: quick_check, or the full integrity_check (store/integrity_checks.h).
+  store::integrity::SqliteCheck sqlite_check = store::integrity::SqliteCheck::kFull;
   StageOptions pipeline;  // threads, progress and cancellation of the resumed pipelines
 };
 

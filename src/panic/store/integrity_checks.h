@@ -45,6 +45,7 @@ struct Finding {
   bool global = false;  // ignores --experiment (file-wide: pragmas, orphans)
   int64_t count = 0;
   std::vector<std::string> examples;
+  double seconds = 0;  // wall time of the check (its count and examples)
 };
 
 // Registers the SQL functions and fills the temporary tables. Call once per connection
@@ -54,8 +55,16 @@ Status Prepare(SqliteDb& db, const std::vector<ModelRow>& models, const std::vec
 // The names of the checks, in the order they run.
 const std::vector<std::string>& CheckNames();
 
-// Runs one check by name; `experiment_id` empty = every experiment. REQUIRES: Prepare.
-Result<Finding> RunCheck(SqliteDb& db, const std::string& check, const std::string& experiment_id);
+// How SQLite's own check is run: kQuick is PRAGMA quick_check (every page and record is read
+// and its structure verified: O(file size)); kFull is PRAGMA integrity_check, which also
+// verifies that every index holds exactly its table's rows and that UNIQUE keys are unique
+// (one index lookup per row and index: several times slower on a large file).
+enum class SqliteCheck { kQuick, kFull };
+
+// Runs every check, in CheckNames() order; `experiment_id` empty = every experiment.
+// The three embedding checks share one read of the embeddings (the first of them carries its
+// time). REQUIRES: Prepare; run inside one read transaction so that the counts agree.
+Result<std::vector<Finding>> RunChecks(SqliteDb& db, const std::string& experiment_id, SqliteCheck sqlite_check);
 
 // Repairs. Each REQUIRES an open write transaction (the engine runs each in its own) and
 // returns the number of rows it changed. `experiment_id` empty = every experiment.
