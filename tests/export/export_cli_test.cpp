@@ -56,8 +56,11 @@ TEST_F(ExportCliTest, EveryCommandWritesItsFiles) {
   auto charts = RunCli({"--db", db_, "--json", "export", "charts", "latest", "--output", dir_.File("charts"), "--format", "svg"});
   ASSERT_EQ(charts.exit_code, 0) << charts.err;
   auto cj = nlohmann::json::parse(charts.out);
-  EXPECT_EQ(cj["written"].size(), 4u) << charts.out;
-  EXPECT_TRUE(cj["skipped"].contains("lyapunov"));
+  // The pipeline's lyapunov stage stored results (3 runs per prompt), so both charts are drawn.
+  EXPECT_EQ(cj["written"].size(), 6u) << charts.out;
+  EXPECT_TRUE(fs::exists(dir_.File("charts") + "/lyapunov_divergence.svg"));
+  EXPECT_TRUE(fs::exists(dir_.File("charts") + "/lyapunov_ftle.svg"));
+  EXPECT_FALSE(cj["skipped"].contains("lyapunov_ftle")) << charts.out;
 
   auto report = RunCli({"--db", db_, "export", "report", "latest", "--output", dir_.File("r.html")});
   ASSERT_EQ(report.exit_code, 0) << report.err;

@@ -225,12 +225,15 @@ std::vector<CommandSpec> ExportCommands() {
                   {{"output", "FILE", "grid.png (default), .svg or .pdf"},
                    {"max-images", "N", "at most this many images, evenly chosen (default 64)"}},
                   "", ExportGrid});
-  cmds.push_back({"export", "charts", "publication charts: persistence diagrams, entropy, drift, run lengths",
+  cmds.push_back({"export", "charts",
+                  "publication charts: persistence diagrams, entropy, drift, run lengths, clusters, Lyapunov",
                   "EXPERIMENT…", 1, SIZE_MAX,
                   {{"output", "DIR", "the folder to write (default charts)"},
                    {"format", "F", "pdf (default), svg or png"}},
-                  "Charts that need results not stored yet (clusters, Lyapunov) are listed as skipped.\n"
-                  "Drift is computed from the stored vectors against each run's first vector.",
+                  "The cluster charts read the newest `cluster run` result covering the experiments; the Lyapunov\n"
+                  "divergence curves and FTLE heat map read the lyapunov stage's results. A chart without its data\n"
+                  "is listed as skipped, saying how to make it. Drift is computed from the stored vectors against\n"
+                  "each run's first vector.",
                   ExportCharts});
   cmds.push_back({"export", "report", "a self-contained HTML report of an experiment", "EXPERIMENT", 1, 1,
                   {{"output", "FILE", "the .html to write (default report.html)"}},
