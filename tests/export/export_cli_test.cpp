@@ -83,5 +83,38 @@ TEST_F(ExportCliTest, BadInputExitsTwoAndRuntimeFailuresOne) {
   EXPECT_NE(help.out.find("--resolution"), std::string::npos);
 }
 
+TEST_F(ExportCliTest, GridOfAClustersMembers) {
+  // Image embeddings: each member is an image itself (the text case is cluster_grid_test.cpp).
+  ASSERT_EQ(RunCli({"--db", db_, "cluster", "run", "--model", "DummyVision", "--include-images", "--min-cluster-size", "2"})
+                .exit_code,
+            0);
+  auto grid = RunCli({"--db", db_, "--json", "export", "grid", "--cluster", "latest:-1", "--max-images", "4", "--output",
+                      dir_.File("c.png")});
+  ASSERT_EQ(grid.exit_code, 0) << grid.err;
+  auto j = nlohmann::json::parse(grid.out);
+  EXPECT_EQ(j["cluster"], -1);
+  EXPECT_GT(j["members"].get<int64_t>(), 0);
+  EXPECT_EQ(j["shown"].get<int64_t>(), std::min<int64_t>(4, j["with_image"].get<int64_t>()));
+  EXPECT_GT(fs::file_size(dir_.File("c.png")), 500u);
+  // Bad input: exit 2, naming the field, the value and what is allowed.
+  auto malformed = RunCli({"--db", db_, "export", "grid", "--cluster", "latest:x"});
+  EXPECT_EQ(malformed.exit_code, 2);
+  EXPECT_NE(malformed.err.find("--cluster: 'latest:x' is not RESULT:LABEL"), std::string::npos) << malformed.err;
+  auto unknown = RunCli({"--db", db_, "export", "grid", "--cluster", "latest:999"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("--cluster: 999 is not a cluster"), std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("or -1 for the outliers"), std::string::npos) << unknown.err;
+  EXPECT_EQ(RunCli({"--db", db_, "export", "grid", "--cluster", "nosuch:1"}).exit_code, 2);
+  auto both = RunCli({"--db", db_, "export", "grid", "latest", "--cluster", "latest:0"});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("not both"), std::string::npos) << both.err;
+  EXPECT_EQ(RunCli({"--db", db_, "export", "grid"}).exit_code, 2);
+  auto max = RunCli({"--db", db_, "export", "grid", "--cluster", "latest:0", "--max-images", "0"});
+  EXPECT_EQ(max.exit_code, 2);
+  EXPECT_NE(max.err.find("--max-images: 0"), std::string::npos) << max.err;
+  auto help = RunCli({"export", "grid", "--help"});
+  EXPECT_NE(help.out.find("--cluster"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace panic
