@@ -2,29 +2,39 @@
 // second of each codec, and all charts of a many-run experiment. A small main, not Google
 // Benchmark, because each case needs a database built first.
 //
-//   bench_export_mosaic [--steps N] [--chart-runs N] [--chart-steps N] [--codecs h264,h265,av1]
+//   bench_export_mosaic [--steps N] [--chart-runs N] [--chart-steps N] [--codecs h264,h265,av1|none]
 //
 // Builds a temporary database of 4 prompts × 2 networks × 6 seeds (48 runs) of 256 px
-// images (WEBP, as the dummy models store them) and captions, then measures.
+// images (WEBP, as the dummy models store them) and captions, then measures. The charts
+// case (`--chart-runs` runs × `--chart-steps` steps) also stores a synthetic clustering
+// result of every text output (20 clusters, labels drifting along each run, 10 % outliers)
+// and the Lyapunov results of every prompt and prompt pair, so that every chart is drawn.
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <random>
+#include <set>
 #include <string>
 #include <unistd.h>
 
 #include "panic/core/time.h"
 #include "panic/core/uuid.h"
+#include "panic/export/cluster_charts.h"
 #include "panic/export/experiment_charts.h"
+#include "panic/export/lyapunov_charts.h"
 #include "panic/export/mosaic_frame.h"
 #include "panic/export/mosaic_video.h"
+#include "panic/store/analysis_tables.h"
+#include "panic/store/clustering_table.h"
 #include "panic/store/diagrams_table.h"
 #include "panic/store/embeddings_table.h"
 #include "panic/store/experiments_table.h"
 #include "panic/store/image_codec.h"
 #include "panic/store/invocations_table.h"
 #include "panic/store/npz_codec.h"
+#include "panic/store/sqlite_db.h"
 #include "panic/tda/diagram.h"
 
 using namespace panic;
@@ -121,6 +131,109 @@ std::string Build(store::Database& db, int prompts, int seeds, int steps, int im
   return e.id;
 }
 
+// A clustering result of every DummyText embedding of the experiment, written as `cluster
+// run` writes one (Begin, chunks, Complete): each run's label drifts (stays with p = 0.8),
+// one output in ten is an outlier; the medoid of a cluster is its first member.
+void AddClustering(store::Database& db, const std::string& experiment_id, int clusters) {
+  std::vector<std::string> ids;
+  std::vector<std::string> run_of;
+  auto scan = db.Read([&](store::SqliteDb& c) {
+    return store::analysis_reads::ForEachEmbedding(c, experiment_id, std::string("DummyText"),
+                                                   [&](const store::TrajectoryPoint& p) {
+                                                     ids.push_back(p.embedding_id);
+                                                     run_of.push_back(p.run_id);
+                                                     return Status::Ok();
+                                                   });
+  });
+  if (!scan.ok()) std::abort();
+  std::mt19937 rng(7);
+  std::vector<int32_t> labels(ids.size());
+  std::vector<float> probabilities(ids.size(), 1.0f);
+  int32_t current = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i == 0 || run_of[i] != run_of[i - 1] || rng() % 5 == 0) current = static_cast<int32_t>(rng() % clusters);
+    labels[i] = rng() % 10 == 0 ? -1 : current;
+  }
+  std::vector<uint32_t> medoids(clusters, 0);
+  std::vector<store::clustering::ClusterSummary> summaries(clusters);
+  std::vector<std::set<std::string>> runs(clusters);
+  for (size_t i = ids.size(); i-- > 0;) {
+    if (labels[i] < 0) continue;
+    medoids[labels[i]] = static_cast<uint32_t>(i);
+    ++summaries[labels[i]].size;
+    runs[labels[i]].insert(run_of[i]);
+  }
+  int64_t outliers = 0;
+  for (int32_t l : labels) outliers += l < 0;
+  for (int l = 0; l < clusters; ++l) {
+    summaries[l].label = l;
+    summaries[l].run_count = static_cast<int64_t>(runs[l].size());
+    summaries[l].medoid_embedding_id = ids[medoids[l]];
+  }
+  store::clustering::ResultRecord r;
+  r.id = NewUuidV7();
+  r.embedding_model = "DummyText";
+  r.algorithm = "hdbscan";
+  r.experiment_ids = {experiment_id};
+  r.path = "exact";
+  r.point_count = static_cast<int64_t>(ids.size());
+  r.dimension = 64;
+  r.cluster_count = clusters;
+  r.outlier_count = outliers;
+  r.started_at = NowIso();
+  if (!db.Write([&](store::SqliteDb& c) { return store::clustering::Begin(c, r, ::getpid(), "bench"); }).ok()) std::abort();
+  store::clustering::Assignments a{ids, labels, probabilities, medoids};
+  for (size_t begin = 0; begin < ids.size(); begin += 20000) {
+    const size_t end = std::min(ids.size(), begin + 20000);
+    if (!db.Write([&](store::SqliteDb& c) { return store::clustering::AppendAssignments(c, r.id, a, begin, end); }).ok()) {
+      std::abort();
+    }
+  }
+  r.completed_at = NowIso();
+  if (!db.Write([&](store::SqliteDb& c) { return store::clustering::Complete(c, r, summaries); }).ok()) std::abort();
+}
+
+// Lyapunov results as the stage stores them: each (network, prompt) group and each
+// (network, prompt pair), a curve of `timesteps` values rising toward a plateau.
+void AddLyapunov(store::Database& db, const std::string& experiment_id, int timesteps) {
+  auto e = store::experiments::Get(db.connection(), experiment_id);
+  if (!e.ok()) std::abort();
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<double> u(0, 1);
+  auto status = db.Write([&](store::SqliteDb& c) -> Status {
+    for (const auto& network : e->networks) {
+      for (size_t a = 0; a < e->prompts.size(); ++a) {
+        for (size_t b = a; b < e->prompts.size(); ++b) {
+          store::LyapunovRecord r;
+          r.id = NewUuidV7();
+          r.experiment_id = experiment_id;
+          r.network = network;
+          r.initial_prompt = e->prompts[a];
+          r.other_prompt = a == b ? "" : e->prompts[b];
+          r.embedding_model = "DummyText";
+          const auto m = static_cast<int64_t>(e->seeds.size());
+          r.num_runs = a == b ? m : 2 * m;
+          r.num_pairs = a == b ? m * (m - 1) / 2 : m * m;
+          r.num_timesteps = timesteps;
+          r.exponent = 0.02 * (u(rng) - 0.3);
+          r.intercept = std::log(0.3);
+          r.bounded_status = "ok";
+          r.d_inf = 1.2, r.d0 = 0.3, r.tau = 40 * u(rng) + 5;
+          for (int t = 0; t < timesteps; ++t) r.curve.push_back(r.d_inf - (r.d_inf - r.d0) * std::exp(-t / r.tau));
+          r.runs_fingerprint = "bench";
+          r.computed_at = NowIso();
+          PANIC_RETURN_IF_ERROR(store::lyapunov::Put(c, r));
+        }
+      }
+    }
+    return Status::Ok();
+  });
+  if (!status.ok()) {
+    std::fprintf(stderr, "lyapunov results: %s\n", status.message().c_str());
+    std::abort();
+  }
+}
+
 void BenchCompose() {
   auto layout = exporting::ComputeMosaicLayout({4, 2, 6}, 1920, 1080).value();
   exporting::MosaicLabels labels;
@@ -185,6 +298,10 @@ int main(int argc, char** argv) {
       size_t end = std::min(codecs.find(',', start), codecs.size());
       exporting::VideoOptions o;
       o.codec = codecs.substr(start, end - start);
+      if (o.codec == "none") {  // only the charts case
+        start = end + 1;
+        continue;
+      }
       o.output = (dir / ("m_" + o.codec + ".mp4")).string();
       o.threads = 2;
       auto t1 = Clock::now();
@@ -206,11 +323,26 @@ int main(int argc, char** argv) {
     const int seeds = std::max(1, chart_runs / 8);
     auto t = Clock::now();
     std::string id = Build(*db, 4, seeds, chart_steps, 8, 64);
-    std::printf("built %d runs × %d steps (64-d vectors, diagrams) in %.1f s\n", 8 * seeds, chart_steps, Seconds(t));
+    AddClustering(*db, id, 20);
+    AddLyapunov(*db, id, chart_steps / 2);
+    std::printf("built %d runs × %d steps (64-d vectors, diagrams, a clustering, Lyapunov results) in %.1f s\n",
+                8 * seeds, chart_steps, Seconds(t));
     auto t2 = Clock::now();
     auto s = exporting::ExportCharts(*db, {id}, (dir / "charts").string(), exporting::DrawingFormat::kPdf);
-    if (!s.ok()) std::printf("charts: %s\n", s.status().message().c_str());
-    else std::printf("all charts (PDF) of %d runs: %.1f s, %zu files\n", 8 * seeds, Seconds(t2), s->written.size());
+    if (!s.ok()) {
+      std::printf("charts: %s\n", s.status().message().c_str());
+    } else {
+      std::printf("all charts (PDF) of %d runs: %.1f s, %zu files\n", 8 * seeds, Seconds(t2), s->written.size());
+      for (const auto& [name, why] : s->skipped) std::printf("  skipped %s: %s\n", name.c_str(), why.c_str());
+    }
+    // The parts, each alone: the cluster charts and the Lyapunov charts.
+    exporting::ChartsSummary parts;
+    auto t3 = Clock::now();
+    if (!exporting::ExportClusterCharts(*db, {id}, dir.string(), exporting::DrawingFormat::kPdf, &parts).ok()) std::abort();
+    const double cluster_s = Seconds(t3);
+    auto t4 = Clock::now();
+    if (!exporting::ExportLyapunovCharts(*db, {id}, dir.string(), exporting::DrawingFormat::kPdf, &parts).ok()) std::abort();
+    std::printf("  of which cluster charts %.1f s, Lyapunov charts %.2f s\n", cluster_s, Seconds(t4));
   }
   std::filesystem::remove_all(dir);
   return 0;

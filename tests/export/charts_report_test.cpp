@@ -81,7 +81,7 @@ TEST_F(ChartsReportTest, ChartsCarryAxesLegendsAndData) {
     EXPECT_FALSE(why.empty());
   }
   EXPECT_TRUE(skipped.count("cluster_timelines"));
-  EXPECT_TRUE(skipped.count("lyapunov"));
+  EXPECT_TRUE(skipped.count("lyapunov_divergence") && skipped.count("lyapunov_ftle"));  // none stored
 
   const std::string png_dir = dir_.File("png");
   ASSERT_TRUE(ExportCharts(*db_, {fx_.experiment.id}, png_dir, DrawingFormat::kPng).ok());

@@ -99,6 +99,60 @@ TEST_F(ClusterChartsTest, ChartsCarryAxesLegendsAndData) {
   }
 }
 
+// The transition matrix names its states on both axes: rows ("from", top to bottom) and
+// columns ("to", left to right) in the same order, and no numeric tick stands in for a name.
+TEST_F(ClusterChartsTest, TransitionsNameTheStatesOnBothAxes) {
+  const std::string id = Cluster();
+  auto clusters = db_->Read([&](store::SqliteDb& c) { return store::clustering::Clusters(c, id, 7); });
+  ASSERT_TRUE(clusters.ok());
+  ASSERT_FALSE(clusters->empty());
+  std::vector<std::string> states;
+  for (size_t i = 0; i < clusters->size(); ++i) states.push_back("#" + std::to_string(i + 1));
+  states.push_back("other");
+  states.push_back("outlier");
+  ASSERT_TRUE(ExportCharts(*db_, {fx_.experiment.id}, dir_.File("t"), DrawingFormat::kPdf).ok());
+  const auto words = panic::testing::PdfWords(dir_.File("t") + "/cluster_transitions.pdf");
+  // Each name: leftmost on the y axis, then on the x axis (the legend, right of both, may
+  // name it again).
+  std::vector<panic::testing::PdfWord> row_names, column_names;
+  for (const auto& s : states) {
+    auto found = panic::testing::WordsNamed(words, s);
+    ASSERT_GE(found.size(), 2u) << "'" << s << "' is not on both axes";
+    row_names.push_back(found[0]);
+    column_names.push_back(found[1]);
+  }
+  // The cell values ("0.25"): the plot lies between the row names and the legend, which
+  // starts right of the last column's name.
+  double plot_left = 1e9;
+  int cells = 0;
+  for (const auto& w : words) {
+    if (w.text.size() == 4 && w.text[1] == '.' && std::isdigit(static_cast<unsigned char>(w.text[0])) &&
+        w.x_max < column_names.back().x_max + 20) {
+      plot_left = std::min(plot_left, w.x_min);
+      ++cells;
+    }
+  }
+  EXPECT_EQ(cells, static_cast<int>(states.size() * states.size())) << "one value per cell";
+  for (size_t i = 0; i < states.size(); ++i) {
+    SCOPED_TRACE(states[i]);
+    EXPECT_LT(row_names[i].x_max, plot_left) << "row name inside the plot";
+    EXPECT_NEAR(row_names[i].x_max, row_names[0].x_max, 1.5) << "row names are right-aligned";
+    EXPECT_NEAR(column_names[i].cy(), column_names[0].cy(), 1.0) << "column names share a baseline";
+    EXPECT_GT(column_names[i].y_min, row_names.back().y_max) << "column names lie below the rows";
+    if (i > 0) {
+      EXPECT_GT(row_names[i].cy(), row_names[i - 1].cy() + 10) << "rows go top to bottom in state order";
+      EXPECT_GT(column_names[i].cx(), column_names[i - 1].cx() + 10) << "columns go left to right in state order";
+    }
+  }
+  // Nothing numeric to the left of the plot: the old axis showed 0, 1, 2… there.
+  for (const auto& w : words) {
+    if (w.x_max < plot_left && !w.text.empty() &&
+        std::all_of(w.text.begin(), w.text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; })) {
+      ADD_FAILURE() << "numeric label '" << w.text << "' beside the rows";
+    }
+  }
+}
+
 TEST_F(ClusterChartsTest, ReportListsTheClustersWithMedoidCaptionsAndExampleImages) {
   const std::string html = dir_.File("before.html");
   ASSERT_TRUE(WriteHtmlReport(*db_, fx_.experiment.id, html).ok());

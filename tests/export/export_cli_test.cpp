@@ -56,8 +56,11 @@ TEST_F(ExportCliTest, EveryCommandWritesItsFiles) {
   auto charts = RunCli({"--db", db_, "--json", "export", "charts", "latest", "--output", dir_.File("charts"), "--format", "svg"});
   ASSERT_EQ(charts.exit_code, 0) << charts.err;
   auto cj = nlohmann::json::parse(charts.out);
-  EXPECT_EQ(cj["written"].size(), 4u) << charts.out;
-  EXPECT_TRUE(cj["skipped"].contains("lyapunov"));
+  // The pipeline's lyapunov stage stored results (3 runs per prompt), so both charts are drawn.
+  EXPECT_EQ(cj["written"].size(), 6u) << charts.out;
+  EXPECT_TRUE(fs::exists(dir_.File("charts") + "/lyapunov_divergence.svg"));
+  EXPECT_TRUE(fs::exists(dir_.File("charts") + "/lyapunov_ftle.svg"));
+  EXPECT_FALSE(cj["skipped"].contains("lyapunov_ftle")) << charts.out;
 
   auto report = RunCli({"--db", db_, "export", "report", "latest", "--output", dir_.File("r.html")});
   ASSERT_EQ(report.exit_code, 0) << report.err;
@@ -78,6 +81,39 @@ TEST_F(ExportCliTest, BadInputExitsTwoAndRuntimeFailuresOne) {
   auto help = RunCli({"export", "video", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("--resolution"), std::string::npos);
+}
+
+TEST_F(ExportCliTest, GridOfAClustersMembers) {
+  // Image embeddings: each member is an image itself (the text case is cluster_grid_test.cpp).
+  ASSERT_EQ(RunCli({"--db", db_, "cluster", "run", "--model", "DummyVision", "--include-images", "--min-cluster-size", "2"})
+                .exit_code,
+            0);
+  auto grid = RunCli({"--db", db_, "--json", "export", "grid", "--cluster", "latest:-1", "--max-images", "4", "--output",
+                      dir_.File("c.png")});
+  ASSERT_EQ(grid.exit_code, 0) << grid.err;
+  auto j = nlohmann::json::parse(grid.out);
+  EXPECT_EQ(j["cluster"], -1);
+  EXPECT_GT(j["members"].get<int64_t>(), 0);
+  EXPECT_EQ(j["shown"].get<int64_t>(), std::min<int64_t>(4, j["with_image"].get<int64_t>()));
+  EXPECT_GT(fs::file_size(dir_.File("c.png")), 500u);
+  // Bad input: exit 2, naming the field, the value and what is allowed.
+  auto malformed = RunCli({"--db", db_, "export", "grid", "--cluster", "latest:x"});
+  EXPECT_EQ(malformed.exit_code, 2);
+  EXPECT_NE(malformed.err.find("--cluster: 'latest:x' is not RESULT:LABEL"), std::string::npos) << malformed.err;
+  auto unknown = RunCli({"--db", db_, "export", "grid", "--cluster", "latest:999"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("--cluster: 999 is not a cluster"), std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("or -1 for the outliers"), std::string::npos) << unknown.err;
+  EXPECT_EQ(RunCli({"--db", db_, "export", "grid", "--cluster", "nosuch:1"}).exit_code, 2);
+  auto both = RunCli({"--db", db_, "export", "grid", "latest", "--cluster", "latest:0"});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("not both"), std::string::npos) << both.err;
+  EXPECT_EQ(RunCli({"--db", db_, "export", "grid"}).exit_code, 2);
+  auto max = RunCli({"--db", db_, "export", "grid", "--cluster", "latest:0", "--max-images", "0"});
+  EXPECT_EQ(max.exit_code, 2);
+  EXPECT_NE(max.err.find("--max-images: 0"), std::string::npos) << max.err;
+  auto help = RunCli({"export", "grid", "--help"});
+  EXPECT_NE(help.out.find("--cluster"), std::string::npos);
 }
 
 }  // namespace

@@ -4,7 +4,9 @@
 
 #include "panic/core/time.h"
 #include "panic/core/uuid.h"
+#include <algorithm>
 #include <random>
+#include <regex>
 
 #include "panic/store/diagrams_table.h"
 #include "panic/store/embeddings_table.h"
@@ -13,6 +15,7 @@
 #include "panic/store/invocations_table.h"
 #include "panic/store/npz_codec.h"
 #include "panic/tda/diagram.h"
+#include "support/test_support.h"
 
 namespace panic::testing {
 
@@ -23,6 +26,34 @@ std::vector<std::string> HostilePrompts() {
           "مرحبا بالعالم — שלום עולם",
           "a very long prompt that goes on and on about a lighthouse on a cliff above a stormy sea at dusk, "
           "painted in oils with heavy impasto, gulls circling, a lone figure on the rocks, and more words still"};
+}
+
+std::vector<PdfWord> PdfWords(const std::string& pdf) {
+  auto r = RunShell("pdftotext -bbox -enc UTF-8 " + ShellQuote(pdf) + " -");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  static const std::regex kWord(
+      R"re(<word xMin="([-0-9.]+)" yMin="([-0-9.]+)" xMax="([-0-9.]+)" yMax="([-0-9.]+)">([^<]*)</word>)re");
+  std::vector<PdfWord> out;
+  for (std::sregex_iterator it(r.out.begin(), r.out.end(), kWord), end; it != end; ++it) {
+    std::string text = (*it)[5];
+    for (const auto& [entity, c] : std::vector<std::pair<std::string, std::string>>{
+             {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&#39;", "'"}, {"&amp;", "&"}}) {
+      for (size_t at; (at = text.find(entity)) != std::string::npos;) text.replace(at, entity.size(), c);
+    }
+    out.push_back({text, std::stod((*it)[1]), std::stod((*it)[2]), std::stod((*it)[3]), std::stod((*it)[4])});
+  }
+  return out;
+}
+
+std::vector<PdfWord> WordsNamed(const std::vector<PdfWord>& words, const std::string& text) {
+  std::vector<PdfWord> out;
+  for (const auto& w : words) {
+    if (w.text == text) out.push_back(w);
+  }
+  std::sort(out.begin(), out.end(), [](const PdfWord& a, const PdfWord& b) {
+    return a.x_min != b.x_min ? a.x_min < b.x_min : a.y_min < b.y_min;
+  });
+  return out;
 }
 
 RgbImage FixtureImage(int64_t run_number, int64_t step, int size) {

@@ -39,6 +39,18 @@ std::string FixtureCaption(int64_t run_number, int64_t step);
 
 Fixture BuildExperiment(store::Database& db, const FixtureSpec& spec);
 
+// A word of a PDF page as `pdftotext -bbox` reports it (points, origin top-left; the
+// drawings' points are the PNG's pixels).
+struct PdfWord {
+  std::string text;
+  double x_min = 0, y_min = 0, x_max = 0, y_max = 0;
+  double cx() const { return (x_min + x_max) / 2; }
+  double cy() const { return (y_min + y_max) / 2; }
+};
+std::vector<PdfWord> PdfWords(const std::string& pdf);
+// The words whose text is exactly `text`, left to right (then top to bottom).
+std::vector<PdfWord> WordsNamed(const std::vector<PdfWord>& words, const std::string& text);
+
 // Adds, for every run and embedding model of the fixture, a vector per invocation (a
 // seeded random walk of `dim` values) and a synthetic persistence diagram (H0, H1 with
 // finite bars and one essential H0 bar) with its entropies.

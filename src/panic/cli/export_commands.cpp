@@ -8,6 +8,7 @@
 #include "panic/cli/progress_printer.h"
 #include "panic/cli/signals.h"
 #include "panic/core/parallel.h"
+#include "panic/export/cluster_grid.h"
 #include "panic/export/experiment_charts.h"
 #include "panic/export/html_report.h"
 #include "panic/export/image_export.h"
@@ -144,14 +145,72 @@ int ExportTimeline(const ParsedArgs& args, Context& ctx) {
   return kExitOk;
 }
 
+// "RESULT:LABEL" of --cluster: a clustering result (id, prefix or latest) and a cluster label
+// (−1: the outliers). The label is split off at the last ':'.
+Result<std::pair<std::string, int64_t>> ParseClusterSelector(const std::string& text) {
+  const auto bad = [&] {
+    return Status::InvalidArgument("--cluster: '" + text +
+                                   "' is not RESULT:LABEL (a clustering result id, prefix or latest, a colon, and a "
+                                   "cluster label as `cluster show` lists it, or -1 for the outliers; e.g. latest:3)");
+  };
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return bad();
+  const std::string number = text.substr(colon + 1);
+  size_t used = 0;
+  long long label = 0;
+  try {
+    label = std::stoll(number, &used);
+  } catch (const std::exception&) {
+    return bad();
+  }
+  if (used != number.size() || label < -1) return bad();
+  return std::pair<std::string, int64_t>{text.substr(0, colon), static_cast<int64_t>(label)};
+}
+
 int ExportGrid(const ParsedArgs& args, Context& ctx) {
   auto max_images = args.GetInt("max-images", 64);
   if (!max_images.ok()) return ReportError(max_images.status(), ctx);
+  if (*max_images < 1 || *max_images > 4096) {
+    return ReportError(Status::InvalidArgument("--max-images: " + std::to_string(*max_images) +
+                                               " is not allowed (1..4096)"),
+                       ctx);
+  }
+  const auto cluster = args.Get("cluster");
+  if (cluster.has_value() == !args.positional.empty()) {
+    return ReportError(Status::InvalidArgument(cluster ? "export grid: give a RUN or --cluster RESULT:LABEL, not both"
+                                                       : "export grid: give a RUN or --cluster RESULT:LABEL"),
+                       ctx);
+  }
+  std::pair<std::string, int64_t> selector;
+  if (cluster) {
+    auto parsed = ParseClusterSelector(*cluster);
+    if (!parsed.ok()) return ReportError(parsed.status(), ctx);
+    selector = *parsed;
+  }
   auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!db.ok()) return ReportError(db.status(), ctx);
+  const std::string output = args.Get("output").value_or("grid.png");
+  if (cluster) {
+    auto summary = exporting::RenderClusterGrid(**db, selector.first, selector.second, static_cast<int>(*max_images),
+                                                output);
+    if (!summary.ok()) return ReportError(summary.status(), ctx);
+    if (ctx.json) {
+      PrintJson(ctx, {{"output", output},
+                      {"clustering", summary->result_id},
+                      {"cluster", summary->label},
+                      {"members", summary->members},
+                      {"with_image", summary->with_image},
+                      {"shown", summary->shown}});
+    } else {
+      ctx.out << "wrote " << output << ": " << summary->shown << " of " << summary->members << " members of cluster "
+              << summary->label << " (clustering " << summary->result_id << ")";
+      if (summary->without_image > 0) ctx.out << "; " << summary->without_image << " captions made from text have no image";
+      ctx.out << "\n";
+    }
+    return kExitOk;
+  }
   auto id = store::runs::ResolveId((*db)->connection(), args.positional[0]);
   if (!id.ok()) return ReportError(id.status(), ctx);
-  const std::string output = args.Get("output").value_or("grid.png");
   Status st = exporting::RenderImageGrid(**db, *id, static_cast<int>(*max_images), output);
   if (!st.ok()) return ReportError(st, ctx);
   ctx.out << "wrote " << output << "\n";
@@ -221,16 +280,26 @@ std::vector<CommandSpec> ExportCommands() {
                   {{"output", "FILE", "timeline.png (default), .svg or .pdf"},
                    {"steps", "N", "image steps per run (default 8)"}},
                   "", ExportTimeline});
-  cmds.push_back({"export", "grid", "a run's images in a grid shaped for their aspect", "RUN", 1, 1,
-                  {{"output", "FILE", "grid.png (default), .svg or .pdf"},
-                   {"max-images", "N", "at most this many images, evenly chosen (default 64)"}},
-                  "", ExportGrid});
-  cmds.push_back({"export", "charts", "publication charts: persistence diagrams, entropy, drift, run lengths",
+  cmds.push_back({"export", "grid", "the images of a run or of a cluster's members in a grid shaped for their aspect",
+                  "[RUN]", 0, 1,
+                  {{"cluster", "RESULT:LABEL",
+                    "instead of a RUN: the members of cluster LABEL (-1: the outliers) of a clustering result "
+                    "(id, prefix or latest), e.g. latest:3"},
+                   {"output", "FILE", "grid.png (default), .svg or .pdf"},
+                   {"max-images", "N", "at most this many images, evenly chosen, 1..4096 (default 64)"}},
+                  "A run's grid shows its images with their steps. A cluster's grid shows each member's image: an\n"
+                  "image output itself, or for a caption the image it was made from, with the caption beneath;\n"
+                  "the medoid comes first. Labels are those of `cluster show` (the charts' \"c\" numbers).",
+                  ExportGrid});
+  cmds.push_back({"export", "charts",
+                  "publication charts: persistence diagrams, entropy, drift, run lengths, clusters, Lyapunov",
                   "EXPERIMENT…", 1, SIZE_MAX,
                   {{"output", "DIR", "the folder to write (default charts)"},
                    {"format", "F", "pdf (default), svg or png"}},
-                  "Charts that need results not stored yet (clusters, Lyapunov) are listed as skipped.\n"
-                  "Drift is computed from the stored vectors against each run's first vector.",
+                  "The cluster charts read the newest `cluster run` result covering the experiments; the Lyapunov\n"
+                  "divergence curves and FTLE heat map read the lyapunov stage's results. A chart without its data\n"
+                  "is listed as skipped, saying how to make it. Drift is computed from the stored vectors against\n"
+                  "each run's first vector.",
                   ExportCharts});
   cmds.push_back({"export", "report", "a self-contained HTML report of an experiment", "EXPERIMENT", 1, 1,
                   {{"output", "FILE", "the .html to write (default report.html)"}},

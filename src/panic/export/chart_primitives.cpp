@@ -59,9 +59,13 @@ Panel::Panel(cairo_t* cr, TextRenderer& text, const Rect& outer, const std::stri
     x_.lo = 0;
     x_.hi = static_cast<double>(x_.categories.size());
   }
+  if (!y_.categories.empty()) {
+    y_.lo = 0;
+    y_.hi = static_cast<double>(y_.categories.size());
+  }
   if (!(x_.hi > x_.lo)) x_.hi = x_.lo + 1;
   if (!(y_.hi > y_.lo)) y_.hi = y_.lo + 1;
-  const int left = 64, bottom = x_.categories.empty() ? 44 : 58, top = title.empty() ? 8 : 28, right = 10;
+  const int left = y_.categories.empty() ? 64 : 20 + kYCategoryLabelWidth, bottom = x_.categories.empty() ? 44 : 58, top = title.empty() ? 8 : 28, right = 10;
   plot_ = {outer.x + left, outer.y + top, std::max(10, outer.w - left - right), std::max(10, outer.h - top - bottom)};
 }
 
@@ -69,13 +73,30 @@ double Panel::X(double v) const { return plot_.x + (v - x_.lo) / (x_.hi - x_.lo)
 double Panel::Y(double v) const { return plot_.y + plot_.h - (v - y_.lo) / (y_.hi - y_.lo) * plot_.h; }
 double Panel::CategoryX(size_t i) const { return X(i + 0.5); }
 double Panel::CategoryWidth() const { return plot_.w / std::max(1.0, x_.hi - x_.lo); }
+// Slot i spans [n − i − 1, n − i] in data units: slot 0 is the top one.
+double Panel::CategoryY(size_t i) const { return Y(y_.hi - static_cast<double>(i) - 0.5); }
+double Panel::CategoryHeight() const { return plot_.h / std::max(1.0, y_.hi - y_.lo); }
 
 void Panel::DrawFrame() {
   cairo_t* cr = cr_;
   cairo_save(cr);
   cairo_set_line_width(cr, 0.8);
-  // Horizontal grid and y ticks.
-  for (double t : NiceTicks(y_.lo, y_.hi)) {
+  if (!y_.categories.empty()) {
+    // One name per slot, right-aligned against the plot; two lines when the slot has room.
+    const double h = CategoryHeight();
+    const double size = std::min(kTickFont, std::max(6.0, h * 0.7));
+    const int lines = h >= 2.6 * size ? 2 : 1;
+    if (h >= 6) {
+      for (size_t i = 0; i < y_.categories.size(); ++i) {
+        const int box_h = static_cast<int>(std::max(h, size * 1.4));
+        text_.Draw(cr, y_.categories[i],
+                   {plot_.x - kYCategoryLabelWidth - 4, static_cast<int>(CategoryY(i)) - box_h / 2, kYCategoryLabelWidth, box_h},
+                   {size, kAxisInk, false, HAlign::kRight, VAlign::kMiddle, lines});
+      }
+    }
+  }
+  // Horizontal grid and y ticks (a numeric y axis).
+  for (double t : y_.categories.empty() ? NiceTicks(y_.lo, y_.hi) : std::vector<double>{}) {
     const double y = std::round(Y(t)) + 0.5;
     cairo_set_source_rgba(cr, kGrid.r, kGrid.g, kGrid.b, 1);
     cairo_move_to(cr, plot_.x, y);
@@ -126,6 +147,12 @@ void Panel::Clip() {
 }
 void Panel::Unclip() { cairo_restore(cr_); }
 
+void DrawChartHeader(cairo_t* cr, TextRenderer& text, int width, const std::string& title, const std::string& subtitle) {
+  constexpr int kMargin = 16;
+  text.Draw(cr, title, {kMargin, 6, width - 2 * kMargin, 20}, {16, {0.1, 0.1, 0.1, 1}, true, HAlign::kLeft, VAlign::kTop, 1});
+  text.Draw(cr, subtitle, {kMargin, 24, width - 2 * kMargin, 16}, {11, {0.35, 0.35, 0.35, 1}, false, HAlign::kLeft, VAlign::kTop, 1});
+}
+
 int DrawLegend(cairo_t* cr, TextRenderer& text, int x, int y, int width, const std::string& title,
                const std::vector<std::pair<std::string, Rgba>>& entries) {
   int row = y;
@@ -136,7 +163,11 @@ int DrawLegend(cairo_t* cr, TextRenderer& text, int x, int y, int width, const s
   for (const auto& [name, color] : entries) {
     cairo_set_source_rgba(cr, color.r, color.g, color.b, color.a);
     cairo_rectangle(cr, x, row + 3, 12, 12);
-    cairo_fill(cr);
+    cairo_fill_preserve(cr);
+    // A thin outline, so that a swatch as pale as the page (P = 0, λ = 0) still shows.
+    cairo_set_source_rgba(cr, 0.55, 0.55, 0.55, 1);
+    cairo_set_line_width(cr, 0.5);
+    cairo_stroke(cr);
     text.Draw(cr, name, {x + 18, row, width - 18, 18}, {11, kAxisInk, false, HAlign::kLeft, VAlign::kTop, 1});
     row += 18;
   }

@@ -29,13 +29,17 @@ std::string TickLabel(double v);
 struct Axis {
   double lo = 0, hi = 1;
   std::string label;
-  std::vector<std::string> categories = {};  // when set: a category axis, one slot per name
+  // When set: a category axis, one slot per name (x: left to right; y: top to bottom, so
+  // that a heat map reads like its matrix), each slot labelled with its name.
+  std::vector<std::string> categories = {};
 };
 
 // A plot panel: `outer` is the whole panel box; the plot area leaves room for tick labels,
-// axis labels and the title.
+// axis labels and the title (a y category axis gets kYCategoryLabelWidth for its names).
 class Panel {
  public:
+  static constexpr int kYCategoryLabelWidth = 150;
+
   Panel(cairo_t* cr, TextRenderer& text, const Rect& outer, const std::string& title, Axis x, Axis y);
   // Data → page coordinates.
   double X(double v) const;
@@ -43,6 +47,9 @@ class Panel {
   // The centre of category slot i and the slot width (category axes).
   double CategoryX(size_t i) const;
   double CategoryWidth() const;
+  // The centre of y category slot i (0 = top) and the slot height.
+  double CategoryY(size_t i) const;
+  double CategoryHeight() const;
   const Rect& plot() const { return plot_; }
   // Axes, ticks, grid lines, labels and title. Call before the data.
   void DrawFrame();
@@ -57,6 +64,10 @@ class Panel {
   std::string title_;
   Axis x_, y_;
 };
+
+// The chart's title (bold, 16 px) and a grey subtitle across the top 40 px of the page.
+inline constexpr int kChartHeaderHeight = 40;
+void DrawChartHeader(cairo_t* cr, TextRenderer& text, int width, const std::string& title, const std::string& subtitle);
 
 // A legend box of coloured swatches with names, top-left at (x, y); returns its height.
 int DrawLegend(cairo_t* cr, TextRenderer& text, int x, int y, int width, const std::string& title,

@@ -59,11 +59,6 @@ std::vector<std::pair<std::string, Rgba>> Legend(const ClusterChartData& d, bool
   return out;
 }
 
-void Header(cairo_t* cr, TextRenderer& text, int width, const std::string& title, const std::string& subtitle) {
-  text.Draw(cr, title, {kMargin, 6, width - 2 * kMargin, 20}, {16, {0.1, 0.1, 0.1, 1}, true, HAlign::kLeft, VAlign::kTop, 1});
-  text.Draw(cr, subtitle, {kMargin, 24, width - 2 * kMargin, 16}, {11, {0.35, 0.35, 0.35, 1}, false, HAlign::kLeft, VAlign::kTop, 1});
-}
-
 std::string Subtitle(const ClusterChartData& d) {
   return "clustering " + d.result.id.substr(0, 8) + " · " + d.result.embedding_model + " · " + d.result.algorithm + " (" +
          d.result.path.value_or("?") + ") · " + std::to_string(d.result.point_count.value_or(0)) + " outputs, " +
@@ -105,7 +100,7 @@ Status Timelines(const ClusterChartData& d, const std::string& path, DrawingForm
   PANIC_ASSIGN_OR_RETURN(auto file, DrawingFile::Create(path, format, width, height));
   cairo_t* cr = file->cr();
   TextRenderer text;
-  Header(cr, text, width, "Cluster timelines",
+  DrawChartHeader(cr, text, width, "Cluster timelines",
          Subtitle(d) + (rows.size() < n ? " · " + std::to_string(rows.size()) + " of " + std::to_string(n) + " runs" : ""));
   Panel panel(cr, text, {kMargin, kHeaderH, 760, plot_h + 80}, "",
               {0, static_cast<double>(d.max_step + 1), "step"}, {0, static_cast<double>(rows.size()), "run"});
@@ -148,7 +143,7 @@ Status Bubbles(const ClusterChartData& d, const std::string& path, DrawingFormat
   PANIC_ASSIGN_OR_RETURN(auto file, DrawingFile::Create(path, format, width, height));
   cairo_t* cr = file->cr();
   TextRenderer text;
-  Header(cr, text, width, "Clusters by prompt", Subtitle(d) + " · bubble area ∝ outputs");
+  DrawChartHeader(cr, text, width, "Clusters by prompt", Subtitle(d) + " · bubble area ∝ outputs");
   Axis x{0, 1, "prompt", names};
   Panel panel(cr, text, {kMargin, kHeaderH, plot_w, height - kHeaderH - 10}, "", x,
               {0.5, static_cast<double>(slots) + 0.5, "cluster rank (1 = largest; last = other clusters)"});
@@ -180,15 +175,18 @@ Status Transitions(const ClusterChartData& d, const std::string& path, DrawingFo
     if (total > 0) for (double& v : row) v /= total;
   }
   const int side = 80 * static_cast<int>(states);
-  const int width = 2 * kMargin + side + 90 + kLegendW, height = kHeaderH + side + 100;
+  // The panel: the y names' column, the square matrix, a small right margin.
+  const int panel_w = 20 + Panel::kYCategoryLabelWidth + side + 10;
+  const int width = 2 * kMargin + panel_w + 16 + kLegendW, height = kHeaderH + side + 100;
   PANIC_ASSIGN_OR_RETURN(auto file, DrawingFile::Create(path, format, width, height));
   cairo_t* cr = file->cr();
   TextRenderer text;
-  Header(cr, text, width, "Cluster transitions", Subtitle(d) + " · P(next output's cluster | this one's), within runs");
+  DrawChartHeader(cr, text, width, "Cluster transitions", Subtitle(d) + " · P(next output's cluster | this one's), within runs");
   std::vector<std::string> names;
   for (size_t s = 0; s < states; ++s) names.push_back(s < d.named.size() ? "#" + std::to_string(s + 1) : (s == d.named.size() ? "other" : "outlier"));
-  Panel panel(cr, text, {kMargin, kHeaderH, side + 74, side + 80}, "", {0, 1, "to", names},
-              {0, static_cast<double>(states), "from (row k from the top = the k-th state on the x axis)"});
+  // Rows are the "from" state (top to bottom), columns the "to" state, in the same order.
+  Panel panel(cr, text, {kMargin, kHeaderH, panel_w, side + 66}, "", {0, 1, "to (next output's cluster)", names},
+              {0, 1, "from (this output's cluster)", names});
   panel.DrawFrame();
   const Rgba hot = PaletteColor(4);  // blue
   for (size_t a = 0; a < states; ++a) {
@@ -196,7 +194,7 @@ Status Transitions(const ClusterChartData& d, const std::string& path, DrawingFo
       const double v = p[a][b];
       cairo_set_source_rgba(cr, 1 - v * (1 - hot.r), 1 - v * (1 - hot.g), 1 - v * (1 - hot.b), 1);
       const double x0 = panel.X(static_cast<double>(b)), x1 = panel.X(static_cast<double>(b + 1));
-      const double y0 = panel.Y(static_cast<double>(states - a)), y1 = panel.Y(static_cast<double>(states - a - 1));
+      const double y0 = panel.CategoryY(a) - panel.CategoryHeight() / 2, y1 = y0 + panel.CategoryHeight();
       cairo_rectangle(cr, x0 + 1, y0 + 1, x1 - x0 - 2, y1 - y0 - 2);
       cairo_fill(cr);
       char buf[16];
@@ -209,7 +207,7 @@ Status Transitions(const ClusterChartData& d, const std::string& path, DrawingFo
   for (double v : {0.0, 0.25, 0.5, 0.75, 1.0}) {
     legend.emplace_back("P = " + TickLabel(v), Rgba{1 - v * (1 - hot.r), 1 - v * (1 - hot.g), 1 - v * (1 - hot.b), 1});
   }
-  DrawLegend(cr, text, kMargin + side + 90, kHeaderH + 10, kLegendW - 16, "states and probability", legend);
+  DrawLegend(cr, text, kMargin + panel_w + 16, kHeaderH + 10, kLegendW - 16, "states and probability", legend);
   return file->Finish();
 }
 

@@ -9,6 +9,7 @@
 #include "panic/analysis/semantic_drift.h"
 #include "panic/export/chart_primitives.h"
 #include "panic/export/cluster_charts.h"
+#include "panic/export/lyapunov_charts.h"
 #include "panic/store/diagrams_table.h"
 #include "panic/store/embeddings_table.h"
 #include "panic/store/experiments_table.h"
@@ -153,11 +154,6 @@ Facets FacetsFor(int n, int max_cols = 3) {
   return {cols, rows, 2 * kMargin + cols * kPanelW + kLegendW, kHeaderH + rows * kPanelH + kMargin};
 }
 
-void Header(cairo_t* cr, TextRenderer& text, int width, const std::string& title, const std::string& subtitle) {
-  text.Draw(cr, title, {kMargin, 6, width - 2 * kMargin, 20}, {16, {0.1, 0.1, 0.1, 1}, true, HAlign::kLeft, VAlign::kTop, 1});
-  text.Draw(cr, subtitle, {kMargin, 24, width - 2 * kMargin, 16}, {11, {0.35, 0.35, 0.35, 1}, false, HAlign::kLeft, VAlign::kTop, 1});
-}
-
 Status PersistenceDiagrams(const ChartData& d, const std::string& path, DrawingFormat format) {
   std::vector<size_t> models;
   for (const auto& [m, dims] : d.bars) models.push_back(m);
@@ -165,7 +161,7 @@ Status PersistenceDiagrams(const ChartData& d, const std::string& path, DrawingF
   PANIC_ASSIGN_OR_RETURN(auto file, DrawingFile::Create(path, format, f.width, f.height));
   cairo_t* cr = file->cr();
   TextRenderer text;
-  Header(cr, text, f.width, "Persistence diagrams",
+  DrawChartHeader(cr, text, f.width, "Persistence diagrams",
          std::to_string(d.diagrams) + " diagrams; finite bars only; at most " + std::to_string(kMaxPointsPerSeries) +
              " points per dimension drawn");
   for (size_t i = 0; i < models.size(); ++i) {
@@ -202,7 +198,7 @@ Status EntropyViolins(const ChartData& d, const std::string& path, DrawingFormat
   PANIC_ASSIGN_OR_RETURN(auto file, DrawingFile::Create(path, format, f.width, f.height));
   cairo_t* cr = file->cr();
   TextRenderer text;
-  Header(cr, text, f.width, "Persistent entropy by network and dimension",
+  DrawChartHeader(cr, text, f.width, "Persistent entropy by network and dimension",
          "violins: kernel density (Silverman bandwidth); boxes: quartiles, whiskers 1.5 IQR");
   const size_t dims = std::max<size_t>(1, d.max_dim);
   for (size_t i = 0; i < models.size(); ++i) {
@@ -273,7 +269,7 @@ Status DriftRidgelines(const ChartData& d, const std::string& path, DrawingForma
   PANIC_ASSIGN_OR_RETURN(auto file, DrawingFile::Create(path, format, f.width, f.height));
   cairo_t* cr = file->cr();
   TextRenderer text;
-  Header(cr, text, f.width, "Semantic drift over time",
+  DrawChartHeader(cr, text, f.width, "Semantic drift over time",
          "drift = ‖v/‖v‖ − r/‖r‖‖ from each run's first vector; one ridge per decile of the run");
   double hi = 0;
   for (const auto& [m, n] : panels) {
@@ -323,7 +319,7 @@ Status RunLengths(const ChartData& d, const std::string& path, DrawingFormat for
   PANIC_ASSIGN_OR_RETURN(auto file, DrawingFile::Create(path, format, f.width, f.height));
   cairo_t* cr = file->cr();
   TextRenderer text;
-  Header(cr, text, f.width, "Run lengths and stop reasons", std::to_string(d.runs.size()) + " runs");
+  DrawChartHeader(cr, text, f.width, "Run lengths and stop reasons", std::to_string(d.runs.size()) + " runs");
   // Left: runs per network stacked by stop reason.
   std::vector<std::vector<int64_t>> counts(d.networks.size(), std::vector<int64_t>(reasons.size(), 0));
   int64_t max_total = 1, max_len = 1;
@@ -418,7 +414,7 @@ Result<ChartsSummary> ExportCharts(store::Database& db, const std::vector<std::s
   PANIC_RETURN_IF_ERROR(emit("semantic_drift", !d.drift.empty(), "no run has two or more embeddings yet", DriftRidgelines));
   PANIC_RETURN_IF_ERROR(emit("run_lengths", !d.runs.empty(), "no runs", RunLengths));
   PANIC_RETURN_IF_ERROR(ExportClusterCharts(db, experiment_ids, dir, format, &out));
-  out.skipped.emplace_back("lyapunov", "needs stored Lyapunov/FTLE results (issue 12's analysis tables), not stored yet");
+  PANIC_RETURN_IF_ERROR(ExportLyapunovCharts(db, experiment_ids, dir, format, &out));
   return out;
 }
 

@@ -9,8 +9,9 @@
 //   run_lengths            runs per network by stop reason, and the run-length histogram.
 //   cluster_timelines, cluster_bubbles, cluster_transitions: from the newest stored
 //                          clustering result covering the experiments (cluster_charts.h).
-// The Lyapunov / FTLE charts need stored Lyapunov results, which the store does not offer
-// yet: they are listed as skipped with the reason, as is any chart without data.
+//   lyapunov_divergence, lyapunov_ftle: from the lyapunov stage's stored results
+//                          (lyapunov_charts.h).
+// A chart without data is listed as skipped with the reason.
 //
 // Thread safety: uses its Database from the calling thread only.
 #pragma once

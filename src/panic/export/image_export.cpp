@@ -251,43 +251,72 @@ Status RenderTimeline(store::Database& db, const std::vector<std::string>& run_i
   return file->Finish();
 }
 
+GridLayout ComputeGridLayout(int n, double tile_aspect, int text_lines) {
+  GridLayout g;
+  g.n = std::max(1, n);
+  g.cols = GridColumns(g.n, tile_aspect, 16.0 / 9.0);
+  g.rows = (g.n + g.cols - 1) / g.cols;
+  g.tile_w = std::clamp(2048 / g.cols, 96, 320);
+  g.tile_h = std::max(1, static_cast<int>(std::lround(g.tile_w / tile_aspect)));
+  g.label_h = 2 + GridLayout::kLineH * std::max(1, text_lines);
+  g.width = 2 * GridLayout::kMargin + g.cols * g.tile_w + (g.cols - 1) * GridLayout::kGap;
+  g.height = 2 * GridLayout::kMargin + GridLayout::kTitleH + g.rows * (g.tile_h + g.label_h + GridLayout::kGap) - GridLayout::kGap;
+  return g;
+}
+
+Rect GridLayout::Image(int k) const {
+  return {kMargin + (k % cols) * (tile_w + kGap), kMargin + kTitleH + (k / cols) * (tile_h + label_h + kGap), tile_w, tile_h};
+}
+
+Rect GridLayout::Label(int k) const {
+  const Rect image = Image(k);
+  return {image.x, image.y + image.h + 1, image.w, label_h - 1};
+}
+
+Status RenderTileGrid(store::Database& db, const std::string& title, const std::vector<GridTile>& tiles,
+                      const std::string& output) {
+  if (tiles.empty()) return Status::InvalidArgument("no images for a grid");
+  PANIC_ASSIGN_OR_RETURN(DrawingFormat format, DrawingFormatOfPath(output));
+  PANIC_ASSIGN_OR_RETURN(RgbImage first, LoadImage(db, tiles[0].image_invocation_id));
+  const bool captions = std::any_of(tiles.begin(), tiles.end(), [](const GridTile& t) { return !t.caption.empty(); });
+  const GridLayout g = ComputeGridLayout(static_cast<int>(tiles.size()), static_cast<double>(first.width) / first.height,
+                                         captions ? 3 : 1);
+  PANIC_ASSIGN_OR_RETURN(auto file, DrawingFile::Create(output, format, g.width, g.height));
+  cairo_t* cr = file->cr();
+  TextRenderer text;
+  text.Draw(cr, title, {GridLayout::kMargin, GridLayout::kMargin, g.width - 2 * GridLayout::kMargin, GridLayout::kTitleH - 4},
+            {14, kInk, true, HAlign::kLeft, VAlign::kTop, 1});
+  for (int k = 0; k < static_cast<int>(tiles.size()); ++k) {
+    PANIC_ASSIGN_OR_RETURN(RgbImage image, LoadImage(db, tiles[k].image_invocation_id));
+    PANIC_ASSIGN_OR_RETURN(SurfacePtr surface, SurfaceFromRgb(image));
+    DrawImageFit(cr, surface.get(), g.Image(k));
+    const Rect band = g.Label(k);
+    text.Draw(cr, tiles[k].label, {band.x, band.y, band.w, GridLayout::kLineH},
+              {11, kMuted, !tiles[k].caption.empty(), HAlign::kLeft, VAlign::kTop, 1});
+    if (!tiles[k].caption.empty()) {
+      text.Draw(cr, tiles[k].caption, {band.x, band.y + GridLayout::kLineH, band.w, band.h - GridLayout::kLineH},
+                {11, kInk, false, HAlign::kLeft, VAlign::kTop, 2});
+    }
+  }
+  return file->Finish();
+}
+
 Status RenderImageGrid(store::Database& db, const std::string& run_id, int max_images, const std::string& output) {
   if (max_images < 1 || max_images > 4096) {
     return Status::InvalidArgument("--max-images " + std::to_string(max_images) + " is not in 1..4096");
   }
-  PANIC_ASSIGN_OR_RETURN(DrawingFormat format, DrawingFormatOfPath(output));
   PANIC_ASSIGN_OR_RETURN(auto run, store::runs::Get(db.connection(), run_id));
   PANIC_ASSIGN_OR_RETURN(auto steps,
                          db.Read([&](store::SqliteDb& c) { return store::invocations::ListForRun(c, run.id, false); }));
   auto images = ImageIndices(steps);
-  std::vector<size_t> chosen;
-  for (size_t k : EvenlyChosen(images.size(), static_cast<size_t>(max_images))) chosen.push_back(images[k]);
-  if (chosen.empty()) return Status::InvalidArgument("run " + run.id + " has no images for a grid");
-  PANIC_ASSIGN_OR_RETURN(RgbImage first, LoadImage(db, steps[chosen[0]].id));
-  const double aspect = static_cast<double>(first.width) / first.height;
-  const int n = static_cast<int>(chosen.size());
-  const int cols = GridColumns(n, aspect, 16.0 / 9.0);
-  const int rows = (n + cols - 1) / cols;
-  const int tile_w = std::clamp(2048 / cols, 96, 320);
-  const int tile_h = std::max(1, static_cast<int>(std::lround(tile_w / aspect)));
-  constexpr int kGap = 8, kLabelH = 16, kMargin = 12, kTitleH = 28;
-  const int width = 2 * kMargin + cols * tile_w + (cols - 1) * kGap;
-  const int height = 2 * kMargin + kTitleH + rows * (tile_h + kLabelH + kGap) - kGap;
-  PANIC_ASSIGN_OR_RETURN(auto file, DrawingFile::Create(output, format, width, height));
-  cairo_t* cr = file->cr();
-  TextRenderer text;
-  text.Draw(cr, run.initial_prompt + "  ·  " + NetworkText(run.network) + "  ·  seed " + std::to_string(run.seed),
-            {kMargin, kMargin, width - 2 * kMargin, kTitleH - 4}, {14, kInk, true, HAlign::kLeft, VAlign::kTop, 1});
-  for (int k = 0; k < n; ++k) {
-    const int x = kMargin + (k % cols) * (tile_w + kGap);
-    const int y = kMargin + kTitleH + (k / cols) * (tile_h + kLabelH + kGap);
-    PANIC_ASSIGN_OR_RETURN(RgbImage image, LoadImage(db, steps[chosen[k]].id));
-    PANIC_ASSIGN_OR_RETURN(SurfacePtr surface, SurfaceFromRgb(image));
-    DrawImageFit(cr, surface.get(), {x, y, tile_w, tile_h});
-    text.Draw(cr, "step " + std::to_string(steps[chosen[k]].sequence_number), {x, y + tile_h + 1, tile_w, kLabelH - 1},
-              {11, kMuted, false, HAlign::kLeft, VAlign::kTop, 1});
+  std::vector<GridTile> tiles;
+  for (size_t k : EvenlyChosen(images.size(), static_cast<size_t>(max_images))) {
+    const auto& inv = steps[images[k]];
+    tiles.push_back({inv.id, "step " + std::to_string(inv.sequence_number), ""});
   }
-  return file->Finish();
+  if (tiles.empty()) return Status::InvalidArgument("run " + run.id + " has no images for a grid");
+  return RenderTileGrid(db, run.initial_prompt + "  ·  " + NetworkText(run.network) + "  ·  seed " + std::to_string(run.seed),
+                        tiles, output);
 }
 
 }  // namespace panic::exporting

@@ -3,7 +3,9 @@
 //                           with its provenance (image_metadata.h);
 //   ExportInvocationImage   one invocation's image;
 //   RenderTimeline          one strip per run: evenly chosen image steps with their captions;
-//   RenderImageGrid         a run's images in a grid whose shape suits their aspect.
+//   RenderImageGrid         a run's images in a grid whose shape suits their aspect
+//                           (RenderTileGrid: any images; export/cluster_grid.h uses it
+//                           for a cluster's members).
 // Timelines and grids are drawn on cairo and written as PNG, SVG or PDF (by extension).
 //
 // Thread safety: each call uses its Database from the calling thread only.
@@ -15,6 +17,7 @@
 
 #include "panic/export/drawing_file.h"
 #include "panic/export/image_metadata.h"
+#include "panic/export/mosaic_layout.h"
 #include "panic/store/database.h"
 #include "panic/store/records.h"
 
@@ -51,6 +54,31 @@ Status RenderTimeline(store::Database& db, const std::vector<std::string>& run_i
 // The run's images (at most `max_images`, evenly chosen) in a grid: the column count is
 // the one that brings the whole grid closest to 16:9 given the images' aspect.
 Status RenderImageGrid(store::Database& db, const std::string& run_id, int max_images, const std::string& output);
+
+// The geometry of an image grid (pure): a title band, then `rows` × `cols` tiles, each an
+// image box of tile_w × tile_h with a text band of label_h beneath, all gutters kGap.
+struct GridLayout {
+  static constexpr int kGap = 8, kMargin = 12, kTitleH = 28, kLineH = 14;
+  int n = 0, cols = 1, rows = 1, tile_w = 0, tile_h = 0, label_h = 0, width = 0, height = 0;
+  Rect Image(int k) const;  // the image box of tile k (row-major)
+  Rect Label(int k) const;  // the text band beneath it
+};
+// n ≥ 1 tiles of aspect (width / height) `tile_aspect`, columns by GridColumns toward 16:9,
+// tile width 2048 / cols clamped to 96..320, `text_lines` lines of text under each image.
+GridLayout ComputeGridLayout(int n, double tile_aspect, int text_lines);
+
+// One tile of a grid: the image of `image_invocation_id`, a bold label and a caption
+// (empty: none) beneath it.
+struct GridTile {
+  std::string image_invocation_id;
+  std::string label;
+  std::string caption;
+};
+// Draws the tiles under `title` into `output` (PNG, SVG or PDF by extension), laid out by
+// ComputeGridLayout with the first image's aspect; one text line under each image, three
+// when any tile has a caption. REQUIRES: !tiles.empty().
+Status RenderTileGrid(store::Database& db, const std::string& title, const std::vector<GridTile>& tiles,
+                      const std::string& output);
 
 // The column count for n tiles of aspect (width / height) `tile_aspect`, with gutters
 // ignored, whose grid is closest to `target_aspect` (ratios compared in log space).
