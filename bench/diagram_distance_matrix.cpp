@@ -2,21 +2,24 @@
 // matrix of the Python reference's example experiment (1 200 H1 diagrams of ~300 bars).
 //
 //   bench_diagram_distance_matrix [--diagrams N] [--bars B] [--threads T] [--delta D]
-//                                 [--pairs P] [--matrix w1|w2|bottleneck|sorted-l1|none]
-//                                 [--seed S] [NPZ...]
+//                                 [--pairs P] [--tight-delta D2] [--tight-pairs P2]
+//                                 [--matrix w1|w2|bottleneck|sorted-l1|none]
+//                                 [--solver exact|auction] [--seed S] [NPZ...]
 //
 // Diagrams: without NPZ files, synthetic H1 diagrams shaped like Rips H1 diagrams of
 // embedding trajectories (see RipsLikeDiagram); with NPZ files (e.g. from `panic-tda tda
 // ph --format npz`), each diagram is a resample of the pooled H1 bars of those files.
 //
-// Side by side (one thread, the same P random pairs, each metric): panic-tda's
-// BottleneckDistance / WassersteinDistance on prepared diagrams, against Hera's own entry
-// points on std::vector<std::pair<double, double>> (hera::wasserstein_dist, as GUDHI calls
-// it, with the same delta; for the bottleneck, Hera's exact algorithm through our bridge,
-// the only TU that can include Hera's bottleneck header beside its Wasserstein one).
-// Prints CPU and wall µs per pair (interleaved calls), the ratio, and the largest relative
-// difference of the values.
-// Then the full matrix (default W1) on T threads: wall time and pairs per second.
+// Side by side (one thread, the same P random pairs, each metric): panic-tda's exact
+// Wasserstein solver (tda/exact_wasserstein.h) and BottleneckDistance on prepared
+// diagrams, against Hera's own entry points on std::vector<std::pair<double, double>>
+// (hera::wasserstein_dist, as GUDHI calls it, at delta D — less accurate than ours —
+// and, on the first P2 pairs, at delta D2, nearer our accuracy; for the bottleneck,
+// Hera's exact algorithm through our bridge, the only TU that can include Hera's
+// bottleneck header beside its Wasserstein one). Prints CPU and wall µs per pair
+// (interleaved calls), the ratio, and the largest relative difference of the values
+// (for Hera's auction it lies within its delta, above ours).
+// Then the full matrix (default W1, exact) on T threads: wall time and pairs per second.
 #include <hera/wasserstein/wasserstein.h>
 
 #include <algorithm>
@@ -35,6 +38,7 @@
 #include "panic/analysis/diagram_distance_matrix.h"
 #include "panic/store/npz_codec.h"
 #include "panic/tda/diagram_distance.h"
+#include "panic/tda/exact_wasserstein.h"
 #include "panic/tda/hera_distances.h"
 
 namespace {
@@ -130,8 +134,16 @@ SideBySide Compare(const std::vector<std::pair<size_t, size_t>>& pairs, Ours our
   return r;
 }
 
+// The 1-, 5- and 15-minute load averages, printed beside the timings (shared machine).
+std::string LoadAverages() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return one + " " + five + " " + fifteen;
+}
+
 void Print(const char* metric, const SideBySide& r) {
-  std::printf("%-11s CPU ours %8.1f us/pair, hera %8.1f us/pair (ours/hera %.3f); wall %8.1f vs %8.1f us; "
+  std::printf("%-34s CPU ours %8.1f us/pair, hera %8.1f us/pair (ours/hera %.3f); wall %8.1f vs %8.1f us; "
               "max rel diff %.2e\n",
               metric, r.ours_cpu_us, r.hera_cpu_us, r.ours_cpu_us / r.hera_cpu_us, r.ours_us, r.hera_us,
               r.max_rel_diff);
@@ -140,10 +152,10 @@ void Print(const char* metric, const SideBySide& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  size_t n = 1200, mean_bars = 300, sample_pairs = 2000;
+  size_t n = 1200, mean_bars = 300, sample_pairs = 2000, tight_pairs = 20;
   int threads = 2;
-  double delta = panic::tda::kDefaultWassersteinDelta;
-  std::string matrix = "w1";
+  double delta = panic::tda::kDefaultWassersteinDelta, tight_delta = 1e-6;
+  std::string matrix = "w1", solver = "exact";
   uint64_t seed = 1;
   std::vector<std::string> npz_files;
   for (int i = 1; i < argc; ++i) {
@@ -160,6 +172,9 @@ int main(int argc, char** argv) {
     else if (arg == "--threads") threads = std::atoi(next());
     else if (arg == "--delta") delta = std::strtod(next(), nullptr);
     else if (arg == "--pairs") sample_pairs = std::strtoul(next(), nullptr, 10);
+    else if (arg == "--tight-delta") tight_delta = std::strtod(next(), nullptr);
+    else if (arg == "--tight-pairs") tight_pairs = std::strtoul(next(), nullptr, 10);
+    else if (arg == "--solver") solver = next();
     else if (arg == "--matrix") matrix = next();
     else if (arg == "--seed") seed = std::strtoull(next(), nullptr, 10);
     else if (arg.rfind("--", 0) == 0) {
@@ -199,6 +214,7 @@ int main(int argc, char** argv) {
   }
   size_t total_bars = 0;
   for (const Bars& d : diagrams) total_bars += d.size();
+  std::printf("load average %s\n", LoadAverages().c_str());
   std::printf("%zu diagrams (%s), %.1f bars on average\n", n,
               pool.empty() ? "synthetic Rips-like H1" : "resampled from the NPZ files' H1 bars",
               static_cast<double>(total_bars) / static_cast<double>(n));
@@ -216,19 +232,26 @@ int main(int argc, char** argv) {
     size_t i = pick(rng), j = pick(rng);
     if (i != j) pairs.emplace_back(i, j);
   }
-  std::printf("side by side, 1 thread, %zu pairs, delta %g:\n", pairs.size(), delta);
+  std::printf("side by side, 1 thread, %zu pairs; Hera's auction at delta %g (and %g on %zu pairs):\n",
+              pairs.size(), delta, tight_delta, std::min(tight_pairs, pairs.size()));
+  const std::vector<std::pair<size_t, size_t>> tight(pairs.begin(),
+                                                     pairs.begin() + static_cast<std::ptrdiff_t>(std::min(tight_pairs, pairs.size())));
   for (double p : {1.0, 2.0}) {
-    SideBySide r = Compare(
-        pairs,
-        [&](size_t i, size_t j) { return panic::tda::WassersteinDistance(prepared[i], prepared[j], p, delta).value(); },
-        [&](size_t i, size_t j) {
-          hera::AuctionParams<double> params;
-          params.wasserstein_power = p;
-          params.delta = delta;
-          params.internal_p = hera::get_infinity<double>();
-          return hera::wasserstein_dist(hera_input[i], hera_input[j], params);
-        });
-    Print(p == 1 ? "W1" : "W2", r);
+    auto ours = [&](size_t i, size_t j) { return panic::tda::ExactWassersteinDistance(prepared[i], prepared[j], p).value(); };
+    auto hera_at = [&](double d) {
+      return [&, d](size_t i, size_t j) {
+        hera::AuctionParams<double> params;
+        params.wasserstein_power = p;
+        params.delta = d;
+        params.internal_p = hera::get_infinity<double>();
+        return hera::wasserstein_dist(hera_input[i], hera_input[j], params);
+      };
+    };
+    std::string name = p == 1 ? "W1" : "W2";
+    Print((name + " exact vs Hera delta " + std::to_string(delta)).c_str(), Compare(pairs, ours, hera_at(delta)));
+    if (!tight.empty()) {
+      Print((name + " exact vs Hera delta " + std::to_string(tight_delta)).c_str(), Compare(tight, ours, hera_at(tight_delta)));
+    }
   }
   Print("bottleneck",
         Compare(
@@ -240,6 +263,12 @@ int main(int argc, char** argv) {
   panic::analysis::DiagramDistanceOptions options;
   options.threads = threads;
   options.delta = delta;
+  if (solver == "auction") {
+    options.solver = panic::analysis::WassersteinSolver::kAuction;
+  } else if (solver != "exact") {
+    std::fprintf(stderr, "--solver: %s is not exact or auction\n", solver.c_str());
+    return 2;
+  }
   if (matrix == "w1" || matrix == "w2") {
     options.metric = panic::analysis::DiagramMetric::kWasserstein;
     options.order = matrix == "w1" ? 1.0 : 2.0;
@@ -263,9 +292,11 @@ int main(int argc, char** argv) {
   double pair_count = static_cast<double>(n) * static_cast<double>(n - 1) / 2;
   double checksum = 0;
   for (double v : m->values) checksum += v;
-  std::printf("matrix %s: %zu diagrams, %.0f pairs, %d threads: wall %.1f s (%.0f pairs/s), CPU %.1f s "
+  std::printf("matrix %s (%s): %zu diagrams, %.0f pairs, %d threads: wall %.1f s (%.0f pairs/s), CPU %.1f s "
               "(%.1f us/pair), checksum %.6g\n",
-              panic::analysis::DiagramMetricName(options).c_str(), n, pair_count, threads, seconds,
+              panic::analysis::DiagramMetricName(options).c_str(),
+              options.metric == panic::analysis::DiagramMetric::kWasserstein ? solver.c_str() : "-", n, pair_count, threads, seconds,
               pair_count / seconds, cpu_seconds, cpu_seconds * 1e6 / pair_count, checksum);
+  std::printf("load average %s\n", LoadAverages().c_str());
   return 0;
 }

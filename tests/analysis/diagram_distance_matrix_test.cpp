@@ -12,6 +12,7 @@
 #include <random>
 #include <sstream>
 
+#include "panic/tda/exact_wasserstein.h"
 #include "support/test_support.h"
 
 namespace panic::analysis {
@@ -65,7 +66,7 @@ TEST(DiagramDistanceMatrixTest, EqualsThePairFunctionsAndIsSymmetric) {
           if (metric == DiagramMetric::kBottleneck) {
             expected = *tda::BottleneckDistance(diagrams[i], diagrams[j]);
           } else if (metric == DiagramMetric::kWasserstein) {
-            expected = *tda::WassersteinDistance(diagrams[i], diagrams[j], order);
+            expected = *tda::ExactWassersteinDistance(diagrams[i], diagrams[j], order);
           } else {
             expected = *tda::SortedPersistenceL1(diagrams[i], diagrams[j]);
           }
@@ -74,6 +75,26 @@ TEST(DiagramDistanceMatrixTest, EqualsThePairFunctionsAndIsSymmetric) {
             EXPECT_GT((*m)(i, j), 0.0);
           }
         }
+      }
+    }
+  }
+}
+
+TEST(DiagramDistanceMatrixTest, AuctionSolverIsHeraWithinItsDeltaOfTheExactMatrix) {
+  std::vector<Bars> diagrams = RandomDiagrams(12, 5);
+  for (double order : {1.0, 2.0}) {
+    DiagramDistanceOptions auction = Options(DiagramMetric::kWasserstein, order, 2);
+    auction.solver = WassersteinSolver::kAuction;
+    auto hera = ComputeDiagramDistanceMatrix(diagrams, auction);
+    auto exact = ComputeDiagramDistanceMatrix(diagrams, Options(DiagramMetric::kWasserstein, order, 2));
+    ASSERT_TRUE(hera.ok() && exact.ok());
+    EXPECT_EQ(DiagramMetricName(auction), DiagramMetricName(Options(DiagramMetric::kWasserstein, order)));
+    for (size_t i = 0; i < diagrams.size(); ++i) {
+      for (size_t j = i + 1; j < diagrams.size(); ++j) {
+        EXPECT_EQ((*hera)(i, j), *tda::WassersteinDistance(diagrams[i], diagrams[j], order)) << i << "," << j;
+        // Hera's certificate: W ≤ auction ≤ (1 + delta)·W, with the exact value as W.
+        EXPECT_LE((*exact)(i, j), (*hera)(i, j) * (1 + 1e-12)) << i << "," << j;
+        EXPECT_LE((*hera)(i, j), (*exact)(i, j) * (1 + auction.delta) + 1e-12) << i << "," << j;
       }
     }
   }
@@ -91,6 +112,15 @@ TEST(DiagramDistanceMatrixTest, BitIdenticalForAnyThreadCountAndCountsProgress) 
     auto b = ComputeDiagramDistanceMatrix(diagrams, Options(DiagramMetric::kWasserstein, 2, threads));
     ASSERT_TRUE(b.ok());
     EXPECT_EQ(a->values, b->values) << threads << " threads";
+  }
+  // The exact solver's per-thread scratch space does not leak between pairs: W1 on 3
+  // threads equals W1 pair by pair.
+  auto w1 = ComputeDiagramDistanceMatrix(diagrams, Options(DiagramMetric::kWasserstein, 1, 3));
+  ASSERT_TRUE(w1.ok());
+  for (size_t i = 0; i < diagrams.size(); ++i) {
+    for (size_t j = i + 1; j < diagrams.size(); ++j) {
+      EXPECT_EQ((*w1)(i, j), *tda::ExactWassersteinDistance(diagrams[i], diagrams[j], 1)) << i << "," << j;
+    }
   }
 }
 

@@ -6,6 +6,8 @@
 // stored NPZ diagrams.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "support/test_support.h"
@@ -191,6 +193,102 @@ print("ok")
 )PY", csv);
 }
 
+TEST_F(AnalyseCliTest, WassersteinDistancesAreExactOnTheStoredDiagrams) {
+  // The default solver is exact: W1 equals scipy's dense assignment on the stored NPZ
+  // diagrams; Hera's auction (--solver auction) lies within its delta above it.
+  const std::string exact = dir_->File("w1.csv"), auction = dir_->File("w1_auction.csv");
+  auto r = RunCli({"--db", Db(), "analyse", "distances", "--model", "DummyVision", "--format", "csv", "--output", exact});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto a = RunCli({"--db", Db(), "analyse", "distances", "--model", "DummyVision", "--solver", "auction", "--delta",
+                   "0.01", "--format", "csv", "--output", auction});
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  Check(R"PY(
+import io, sys, sqlite3, numpy as np, pandas as pd
+from scipy.optimize import linear_sum_assignment
+con = sqlite3.connect(sys.argv[1])
+bars = {rid: np.load(io.BytesIO(blob))["dgms_1"].astype(float) for rid, blob in con.execute(
+    "SELECT run_id, diagram_data FROM persistence_diagrams WHERE embedding_model = 'DummyVision'")}
+def w1(a, b):
+    a = a[a[:, 1] > a[:, 0]]; b = b[b[:, 1] > b[:, 0]]
+    n, m = len(a), len(b)
+    c = np.zeros((n + m, n + m))
+    if n and m: c[:n, :m] = np.maximum(np.abs(a[:, None, 0] - b[None, :, 0]), np.abs(a[:, None, 1] - b[None, :, 1]))
+    if n: c[:n, m:] = ((a[:, 1] - a[:, 0]) / 2)[:, None]
+    if m: c[n:, :m] = ((b[:, 1] - b[:, 0]) / 2)[None, :]
+    r, k = linear_sum_assignment(c)
+    return c[r, k].sum()
+got = pd.read_csv(sys.argv[2], float_precision="round_trip")
+auction = pd.read_csv(sys.argv[2].replace("w1.csv", "w1_auction.csv"), float_precision="round_trip")
+assert len(got) == 15 and (got.metric == "wasserstein-1").all(), got
+assert sum(len(b) for b in bars.values()) > 0
+for t, u in zip(got.itertuples(), auction.itertuples()):
+    want = w1(bars[t.run_id_a], bars[t.run_id_b])
+    assert abs(t.distance - want) <= 1e-12 * want + 1e-15, (t, want)
+    assert (u.run_id_a, u.run_id_b) == (t.run_id_a, t.run_id_b)
+    assert t.distance * (1 - 1e-12) <= u.distance <= t.distance * 1.01 + 1e-15, (t.distance, u.distance)
+print("ok")
+)PY", exact);
+}
+
+TEST_F(AnalyseCliTest, ParquetOutputReadByHyparquetEqualsTheCsv) {
+  const char* env = std::getenv("PANIC_TDA_HYPARQUET");
+  const char* home = std::getenv("HOME");
+  const std::string root = env && *env ? env : std::string(home ? home : "") + "/.cache/panic-tda/hyparquet-1.33.0";
+  const std::string lib = root + "/node_modules/hyparquet/src/node.js";
+  if (!std::filesystem::exists(lib) || RunShell("command -v node").exit_code != 0) {
+    GTEST_SKIP() << "hyparquet is not installed in " << root << " (scripts/setup.sh installs it)";
+  }
+  WriteFile(dir_->File("to_json.mjs"), R"JS(
+const [, , lib, input, output] = process.argv;
+const { asyncBufferFromFile, parquetReadObjects } = await import(lib);
+const rows = await parquetReadObjects({ file: await asyncBufferFromFile(input) });
+const fs = await import('node:fs');
+fs.writeFileSync(output, JSON.stringify(rows, (k, v) =>
+  typeof v === 'bigint' ? Number(v) : (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
+)JS");
+  // Three tables with strings, integers, doubles and NULLs: drift, W1 distances, runs.
+  const std::vector<std::vector<std::string>> tables = {
+      {"drift"}, {"distances", "--model", "DummyVision"}, {"runs"}};
+  for (const auto& t : tables) {
+    const std::string name = t[0], pq = dir_->File(name + ".parquet"), csv = dir_->File(name + "_twin.csv");
+    std::vector<std::string> args = {"--db", Db(), "analyse"};
+    args.insert(args.end(), t.begin(), t.end());
+    std::vector<std::string> as_csv = args;
+    args.insert(args.end(), {"--format", "parquet", "--output", pq});
+    auto r = RunCli(args);
+    if (r.exit_code == 1 && r.err.find("built without DuckDB") != std::string::npos) {
+      GTEST_SKIP() << "this build has no DuckDB: " << r.err;
+    }
+    ASSERT_EQ(r.exit_code, 0) << name << ": " << r.err;
+    EXPECT_EQ(r.out, "") << name;
+    as_csv.insert(as_csv.end(), {"--format", "csv", "--output", csv});
+    ASSERT_EQ(RunCli(as_csv).exit_code, 0) << name;
+    const std::string json = dir_->File(name + ".json");
+    auto n = RunShell("node " + ShellQuote(dir_->File("to_json.mjs")) + " " + ShellQuote(lib) + " " + ShellQuote(pq) +
+                      " " + ShellQuote(json));
+    ASSERT_EQ(n.exit_code, 0) << name << ": " << n.err;
+    Check(R"PY(
+import json, math, sys, pandas as pd
+csv_path = sys.argv[2]
+csv = pd.read_csv(csv_path, keep_default_na=False, na_values=[""], float_precision="round_trip")
+pq = json.load(open(csv_path.replace("_twin.csv", ".json")))
+assert len(pq) == len(csv) and len(csv) > 0, (len(pq), len(csv))
+for i, row in enumerate(csv.to_dict("records")):
+    got = pq[i]
+    assert list(got.keys()) == list(csv.columns), list(got.keys())
+    for k, want in row.items():
+        g = got[k]
+        if isinstance(want, float) and math.isnan(want):
+            assert g is None or g == "NaN", (i, k, g)
+        elif isinstance(want, float):
+            assert float(g) == want, (i, k, g, want)
+        else:
+            assert g == want, (i, k, g, want)
+print("ok")
+)PY", csv);
+  }
+}
+
 TEST_F(AnalyseCliTest, RunsAndChangePointsAndTextOutput) {
   auto runs = RunCli({"--db", Db(), "analyse", "runs", "--format", "json"});
   ASSERT_EQ(runs.exit_code, 0) << runs.err;
@@ -204,6 +302,14 @@ TEST_F(AnalyseCliTest, RunsAndChangePointsAndTextOutput) {
   auto text = RunCli({"--db", Db(), "analyse", "runs", "--durations"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("DummyT2I"), std::string::npos) << text.out;
+  // "table" is the default format; "text" is its old name.
+  auto runs_table = RunCli({"--db", Db(), "analyse", "runs", "--format", "table"});
+  auto runs_text = RunCli({"--db", Db(), "analyse", "runs", "--format", "text"});
+  auto runs_default = RunCli({"--db", Db(), "analyse", "runs"});
+  ASSERT_EQ(runs_table.exit_code, 0) << runs_table.err;
+  EXPECT_EQ(runs_table.out, runs_text.out);
+  EXPECT_EQ(runs_table.out, runs_default.out);
+  EXPECT_NE(runs_table.out.find("stop_reason"), std::string::npos) << runs_table.out;
   // At the reference penalty 10-step runs have no change point; a small penalty finds some,
   // each at least min_size = 5 points from either end.
   auto none = RunCli({"--db", Db(), "analyse", "changepoints", "--format", "json"});
@@ -225,12 +331,15 @@ TEST_F(AnalyseCliTest, BadInputIsExitTwoAndNamesTheValue) {
     std::string message;
   };
   const std::vector<Case> cases = {
-      {{"drift", "--format", "xml"}, "--format: 'xml' is not one of: text, csv, json"},
+      {{"drift", "--format", "xml"}, "--format: 'xml' is not one of: table, text, csv, json, parquet"},
+      {{"drift", "--format", "parquet"}, "--output: --format parquet needs --output FILE"},
+      {{"distances", "--delta", "0.1"}, "--delta applies only to --solver auction"},
+      {{"distances", "--solver", "hungarian"}, "--solver: 'hungarian'"},
       {{"drift", "--experiment", "zzz"}, "'zzz'"},
       {{"transitions", "--clustering", "fff"}, "'fff'"},
       {{"transitions", "--outliers", "drop"}, "--outliers: 'drop'"},
       {{"distances", "--dim", "-1"}, "--dim: -1"},
-      {{"distances", "--metric", "bottleneck", "--order", "2"}, "--order and --delta apply only"},
+      {{"distances", "--metric", "bottleneck", "--order", "2"}, "--order, --solver and --delta apply only"},
       {{"changepoints", "--penalty", "0"}, "--penalty: 0"},
       {{"transitions", "--model", "DummyVision"}, "is of DummyText"},
       {{"lyapunov", "--threads", "0"}, "--threads: 0"},

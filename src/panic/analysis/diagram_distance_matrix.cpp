@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "panic/core/parallel.h"
+#include "panic/tda/exact_wasserstein.h"
 
 namespace panic::analysis {
 namespace {
@@ -96,7 +97,9 @@ Result<DiagramDistanceMatrix> ComputeDiagramDistanceMatrix(std::span<const tda::
           value = tda::SortedPersistenceL1(prepared[i], prepared[j]);
           break;
         case DiagramMetric::kWasserstein: {
-          auto w = tda::WassersteinDistance(prepared[i], prepared[j], options.order, options.delta);
+          auto w = options.solver == WassersteinSolver::kExact
+                       ? tda::ExactWassersteinDistance(prepared[i], prepared[j], options.order)
+                       : tda::WassersteinDistance(prepared[i], prepared[j], options.order, options.delta);
           if (!w.ok()) {
             std::lock_guard<std::mutex> lock(error_mutex);
             if (k < error_pair) {

@@ -8,11 +8,15 @@
 //
 // Metrics (definitions and the handling of essential bars in tda/diagram_distance.h):
 //   kBottleneck            exact;
-//   kWasserstein           W_order (order ≥ 1: 1 and 2 are the usual), relative error ≤ delta;
+//   kWasserstein           W_order (order ≥ 1: 1 and 2 are the usual): exact by default
+//                          (tda/exact_wasserstein.h), or Hera's auction with relative
+//                          error ≤ delta (`solver` kAuction);
 //   kSortedPersistenceL1   the Python reference's sorted-persistence L1 (exact).
 // A pair whose essential-bar counts differ gets +inf under bottleneck and Wasserstein.
 //
 // Thread safety: pure; runs its own workers and returns when they are done.
+// Speed: see docs/ANALYSIS.md §4 (the exact W1 solver is ~100× Hera's auction on
+// Rips-like H1 diagrams of ~300 bars).
 #pragma once
 
 #include <atomic>
@@ -29,10 +33,16 @@ namespace panic::analysis {
 
 enum class DiagramMetric { kBottleneck, kWasserstein, kSortedPersistenceL1 };
 
+// How Wasserstein pairs are computed: kExact, the sparse exact solver
+// (tda::ExactWassersteinDistance, the value to rounding); kAuction, Hera's auction
+// (tda::WassersteinDistance, W ≤ value ≤ (1 + delta)·W), kept for comparison.
+enum class WassersteinSolver { kExact, kAuction };
+
 struct DiagramDistanceOptions {
   DiagramMetric metric = DiagramMetric::kWasserstein;
   double order = 1.0;                            // Wasserstein only
-  double delta = tda::kDefaultWassersteinDelta;  // Wasserstein only: relative error bound
+  WassersteinSolver solver = WassersteinSolver::kExact;  // Wasserstein only
+  double delta = tda::kDefaultWassersteinDelta;  // Wasserstein with kAuction only: relative error bound
   int threads = 1;                               // 1..1024
   // Optional: set to true (from any thread) to stop early with Cancelled.
   const std::atomic<bool>* cancel = nullptr;

@@ -1,6 +1,8 @@
 // `analyse drift|lyapunov|transitions|runlengths|distances|changepoints|runs`: the tidy
-// tables of issue 12 (export/tidy_tables.h) printed as text, CSV or JSON, or written to
-// --output. The command only parses, opens the database read-only and writes the table.
+// tables of issue 12 (export/tidy_tables.h) printed as an aligned table ("table", alias
+// "text"), CSV or JSON, or written to --output; Parquet (through export/parquet_sink.h)
+// only to --output. The command only parses, opens the database read-only and writes
+// the table.
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -61,8 +63,13 @@ Status DistanceOptions(const ParsedArgs& args, TidyOptions& o) {
                                               : analysis::DiagramMetric::kWasserstein;
   PANIC_ASSIGN_OR_RETURN(o.distance.order, args.GetDouble("order", 1.0));
   PANIC_ASSIGN_OR_RETURN(o.distance.delta, args.GetDouble("delta", o.distance.delta));
-  if (metric != "wasserstein" && (args.Has("order") || args.Has("delta"))) {
-    return Status::InvalidArgument("--order and --delta apply only to --metric wasserstein");
+  PANIC_ASSIGN_OR_RETURN(std::string solver, args.GetChoice("solver", {"exact", "auction"}, "exact"));
+  if (metric != "wasserstein" && (args.Has("order") || args.Has("delta") || args.Has("solver"))) {
+    return Status::InvalidArgument("--order, --solver and --delta apply only to --metric wasserstein");
+  }
+  o.distance.solver = solver == "auction" ? analysis::WassersteinSolver::kAuction : analysis::WassersteinSolver::kExact;
+  if (solver == "exact" && args.Has("delta")) {
+    return Status::InvalidArgument("--delta applies only to --solver auction (the exact solver has no error bound)");
   }
   PANIC_ASSIGN_OR_RETURN(long long dim, args.GetInt("dim", 1));
   if (dim < 0 || dim > 64) return Status::InvalidArgument("--dim: " + std::to_string(dim) + " is outside 0..64");
@@ -106,10 +113,23 @@ Builder BuilderFor(const std::string& verb, const ParsedArgs& args) {
 }
 
 int RunAnalyse(const std::string& verb, const ParsedArgs& args, Context& ctx) {
-  auto format = args.GetChoice("format", {"text", "csv", "json"}, ctx.json ? "json" : "text");
+  auto format =
+      args.GetChoice("format", {"table", "text", "csv", "json", "parquet"}, ctx.json ? "json" : "table");
   if (!format.ok()) return ReportError(format.status(), ctx);
+  if (*format == "text") *format = "table";  // the name before "table"
   if (ctx.json && *format != "json") {
     return ReportError(Status::InvalidArgument("--json means --format json; it contradicts --format " + *format), ctx);
+  }
+  const auto output = args.Get("output");
+  const bool parquet = *format == "parquet";
+  if (parquet) {
+    // A Parquet file is binary and written whole by DuckDB: a file, never standard output.
+    if (!output) return ReportError(Status::InvalidArgument("--output: --format parquet needs --output FILE"), ctx);
+    std::string why;
+    if (!exporting::ParquetAvailable(&why)) {
+      ctx.err << "error: --format parquet: " << why << "\n";
+      return kExitFailure;
+    }
   }
   auto opened = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
@@ -122,12 +142,18 @@ int RunAnalyse(const std::string& verb, const ParsedArgs& args, Context& ctx) {
   options->notes = &notes;
   options->cancel = &InstallCancelHandlers();
 
-  const auto output = args.Get("output");
   std::ostringstream os;
   const std::string what = output ? "'" + *output + "'" : "standard output";
-  auto sink = *format == "csv" ? exporting::MakeCsvSink(os, what)
-              : *format == "json" ? exporting::MakeJsonSink(os, what)
-                                  : exporting::MakeTextSink(os, what);
+  std::unique_ptr<exporting::TableSink> sink;
+  if (parquet) {
+    auto made = exporting::MakeParquetSink(*output);
+    if (!made.ok()) return ReportError(made.status().WithContext("--output"), ctx);
+    sink = std::move(made).value();
+  } else {
+    sink = *format == "csv"    ? exporting::MakeCsvSink(os, what)
+           : *format == "json" ? exporting::MakeJsonSink(os, what)
+                               : exporting::MakeTextSink(os, what);
+  }
   Status built = BuilderFor(verb, args)(db, *ids, *options, *sink);
   for (const auto& n : notes) ctx.err << "note: " << n << "\n";
   if (built.code() == StatusCode::kCancelled) {
@@ -135,6 +161,7 @@ int RunAnalyse(const std::string& verb, const ParsedArgs& args, Context& ctx) {
     return kExitInterrupted;
   }
   if (!built.ok()) return ReportError(built, ctx);
+  if (parquet) return kExitOk;  // the sink wrote the file at End
   Status written = WriteCommandOutput(ctx, os.str(), false, *format, output);
   if (!written.ok()) return ReportError(written, ctx);
   return kExitOk;
@@ -145,7 +172,7 @@ CommandSpec Analyse(const std::string& verb, const std::string& summary, std::ve
   std::vector<OptionSpec> options = {
       {"experiment", "ID", "an experiment (id, prefix or latest); repeatable; default: every experiment", true},
       {"model", "M", "only this embedding model"},
-      {"format", "FMT", "text (default), csv or json"},
+      {"format", "FMT", "table (default; 'text' is the same), csv, json or parquet (needs --output and DuckDB)"},
       {"output", "FILE", "write the table to FILE instead of standard output"},
       {"threads", "N", "worker threads (default: the machine's cores)"},
   };
@@ -250,7 +277,8 @@ std::vector<CommandSpec> AnalyseCommands() {
       Analyse("distances", "pairwise distances of stored persistence diagrams",
               {{"metric", "M", "wasserstein (default), bottleneck or sorted-l1 (the Python reference's)"},
                {"order", "P", "Wasserstein order (default 1)"},
-               {"delta", "D", "Wasserstein relative error bound (default 0.01)"},
+               {"solver", "S", "exact (default: the sparse exact solver) or auction (Hera's, within --delta)"},
+               {"delta", "D", "with --solver auction: its relative error bound (default 0.01)"},
                {"dim", "K", "homology dimension (default 1)"}},
               "One row per pair of diagrams (a before b); give --model when several embedding models have diagrams."),
       Analyse("changepoints", "kernel change points of each run's trajectory (RBF, γ = 0.01, min segment 5)",
