@@ -202,4 +202,8 @@ int64_t DiagramsStage::Remaining(const ExperimentFacts& facts) const {
   return left;
 }
 
+Result<std::vector<store::WorkInterval>> DiagramsStage::WorkHistory(store::Database& db, const std::string& experiment_id) const {
+  return db.Read([&](store::SqliteDb& c) { return store::WorkIntervals(c, experiment_id, store::WorkTable::kDiagrams); });
+}
+
 }  // namespace panic::engine

@@ -61,6 +61,7 @@ class DiagramsStage : public TypedStage<DiagramUnit, DiagramOutput> {
   Result<StagePlan> Plan(StageContext& ctx) override;
   std::vector<StageCount> Count(const ExperimentFacts& facts) const override;
   int64_t Remaining(const ExperimentFacts& facts) const override;
+  Result<std::vector<store::WorkInterval>> WorkHistory(store::Database& db, const std::string& experiment_id) const override;
 
  protected:
   Result<std::optional<DiagramUnit>> Next(StageContext& ctx) override;

@@ -228,4 +228,8 @@ int64_t EmbeddingsStage::Remaining(const ExperimentFacts& facts) const {
   return left;
 }
 
+Result<std::vector<store::WorkInterval>> EmbeddingsStage::WorkHistory(store::Database& db, const std::string& experiment_id) const {
+  return db.Read([&](store::SqliteDb& c) { return store::WorkIntervals(c, experiment_id, store::WorkTable::kEmbeddings); });
+}
+
 }  // namespace panic::engine

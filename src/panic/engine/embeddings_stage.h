@@ -53,6 +53,7 @@ class EmbeddingsStage : public TypedStage<EmbeddingUnit, EmbeddingOutput> {
   Status Finish(StageContext& ctx) override;
   std::vector<StageCount> Count(const ExperimentFacts& facts) const override;
   int64_t Remaining(const ExperimentFacts& facts) const override;
+  Result<std::vector<store::WorkInterval>> WorkHistory(store::Database& db, const std::string& experiment_id) const override;
 
  protected:
   Result<std::optional<EmbeddingUnit>> Next(StageContext& ctx) override;

@@ -411,4 +411,8 @@ int64_t RunsStage::Remaining(const ExperimentFacts& facts) const {
   return left;
 }
 
+Result<std::vector<store::WorkInterval>> RunsStage::WorkHistory(store::Database& db, const std::string& experiment_id) const {
+  return db.Read([&](store::SqliteDb& c) { return store::WorkIntervals(c, experiment_id, store::WorkTable::kInvocations); });
+}
+
 }  // namespace panic::engine

@@ -108,6 +108,7 @@ class RunsStage : public TypedStage<RunStepUnit, RunStepOutput> {
   Result<StagePlan> Plan(StageContext& ctx) override;
   std::vector<StageCount> Count(const ExperimentFacts& facts) const override;
   int64_t Remaining(const ExperimentFacts& facts) const override;
+  Result<std::vector<store::WorkInterval>> WorkHistory(store::Database& db, const std::string& experiment_id) const override;
 
  protected:
   Result<std::optional<RunStepUnit>> Next(StageContext& ctx) override;

@@ -30,6 +30,7 @@
 #include "panic/models/registry.h"
 #include "panic/store/database.h"
 #include "panic/store/records.h"
+#include "panic/store/work_intervals.h"
 
 namespace panic::engine {
 
@@ -118,6 +119,12 @@ class Stage {
   virtual std::vector<StageCount> Count(const ExperimentFacts& facts) const = 0;
   // Work left, in the unit of info().unit (what progress counts), for the ETA.
   virtual int64_t Remaining(const ExperimentFacts& facts) const = 0;
+  // When the stage's stored results were computed, in the same unit, for its measured
+  // rate (stage_rate.h: `experiment show`'s ETA). Empty when its rows carry no interval:
+  // its rate is then unknown.
+  virtual Result<std::vector<store::WorkInterval>> WorkHistory(store::Database&, const std::string&) const {
+    return std::vector<store::WorkInterval>{};
+  }
 };
 
 // Binds the type-erased interface to a stage's own plain-data Unit and Output types.
