@@ -17,6 +17,7 @@ set(_dec ${PROJECT_SOURCE_DIR}/src/panic)
 set(PANIC_DECODER_SOURCES
   # core: statuses, JSON limits, the experiment config, and what the decoders call
   ${_dec}/core/status.cpp ${_dec}/core/json_limits.cpp ${_dec}/core/experiment_config.cpp
+  ${_dec}/core/option_schema.cpp  # the value checks and NearestName the config parser uses
   ${_dec}/core/uuid.cpp ${_dec}/core/utf8.cpp ${_dec}/core/sha256.cpp ${_dec}/core/time.cpp
   # diagrams checked after decoding
   ${_dec}/tda/diagram.cpp

@@ -152,6 +152,15 @@ TEST(ExperimentCliTest, BadConfigsExitTwoAndWriteNothing) {
       {"cannot chain", with("networks", Nets({{"DummyT2I", "DummyT2I2"}})), "networks[0]: cannot chain"},
       {"cannot cycle", with("networks", Nets({{"DummyT2I"}})), "networks[0]: cannot chain"},
       {"bad option", with("options", {{"loop_detection", "fuzzy"}}), "options.loop_detection"},
+      // Each option is checked by the layer that declares it (engine/option_schema.h).
+      {"bad stage option", with("options", {{"maxdim", 4}}), "options.maxdim: 4 is not allowed (an integer 0..3)"},
+      {"bad backend option", with("options", {{"worker_retries", 11}}),
+       "options.worker_retries: 11 is not allowed (an integer 0..10)"},
+      {"bad registry option", with("options", {{"max_batch", {{"DummyT2I", 0}}}}),
+       "options.max_batch.DummyT2I: 0 is not allowed (an integer 1..1048576)"},
+      {"unknown option", with("options", {{"maxdims", 2}}),
+       "options: unknown key 'maxdims' — did you mean 'maxdim'? (known keys: loop_detection, webp_quality (runs stage)"},
+      {"options not an object", with("options", 3), "options: expected an object, got an integer 3"},
   };
   TempDir dir;
   for (const auto& c : cases) {

@@ -138,7 +138,7 @@ print(" ".join("%.9g" % x for x in z["entropy"]))
   auto vectors = std::move(store::embeddings::LoadRunVectors(p.store->connection(), run.id, "DummyText")).value();
   std::vector<float> points;
   for (const auto& v : vectors) points.insert(points.end(), v.begin(), v.end());
-  auto diagram = tda::ComputeRips(points, vectors.size(), 768, RipsOptionsFor(ExperimentOptions{}));
+  auto diagram = tda::ComputeRips(points, vectors.size(), 768, RipsOptionsFor(DiagramsOptions{}));
   ASSERT_TRUE(diagram.ok());
   auto entropy = tda::PersistentEntropy(*diagram);
   std::string want = std::to_string(vectors.size()) + " 3\n";

@@ -17,6 +17,7 @@
 #include "panic/models/dummy/dummy_embeddings.h"
 #include "panic/engine/config_validation.h"
 #include "panic/engine/experiment_setup.h"
+#include "panic/engine/option_schema.h"
 #include "panic/engine/pipeline.h"
 #include "panic/models/python/python_models.h"
 
@@ -34,12 +35,15 @@ struct WorkerExperiment {
       : worker(std::make_shared<models::python::PythonWorker>(settings)),
         base(std::make_shared<models::python::WorkerSettings>(settings)) {
     models::RegisterDummyModels(registry);
+    EXPECT_TRUE(registry.DeclareOptions(models::python::PythonOptionSpecs()).ok());
     registry.SetDiscoverer([w = worker](models::ModelRegistry& r) { return models::python::DiscoverPythonModels(r, w); });
     // The engine applies each experiment's options on top of the test's settings, as the
     // default registry does on top of DefaultWorkerSettings().
-    registry.AddOptionsHook([w = worker, b = base, r = &registry](const ExperimentOptions& o) {
-      w->UpdateSettings(models::python::ApplyExperimentOptions(*b, o));
-      return models::python::ValidatePythonModelOptions(o, *r, *w);
+    registry.AddOptionsHook([w = worker, b = base, r = &registry](const json& o) -> Status {
+      PANIC_ASSIGN_OR_RETURN(models::python::WorkerSettings s, models::python::ApplyExperimentOptions(*b, o));
+      w->UpdateSettings(std::move(s));
+      PANIC_ASSIGN_OR_RETURN(models::python::PythonOptions python, models::python::ReadPythonOptions(o));
+      return models::python::ValidatePythonModelOptions(python, *r, *w);
     });
   }
 
@@ -473,13 +477,25 @@ TEST(PythonWorkerPipelineTest, MissingInterpreterFromTheOptionsIsNamed) {
 namespace panic::engine {
 namespace {
 
+// The Python backend's options are declared by it and checked against the joined schema
+// (engine/option_schema.h); the backend reads its own keys.
+Status CheckOptions(const std::string& text) {
+  auto schema = JoinOptionSchema(StageRegistry::Default(), models::ModelRegistry::Default());
+  if (!schema.ok()) return schema.status();
+  return schema->Validate(json::parse(text));
+}
+
 TEST(PythonWorkerOptionsTest, WorkerOptionsAreParsedAndBadOnesNamed) {
-  auto ok = ParseExperimentOptions(
+  const json ok = json::parse(
       R"({"python": "/opt/venv/bin/python", "worker_timeouts": {"T2I": 900, "load": 7200}, "worker_retries": 3,
           "worker_backoff": 1.5, "max_batch": {"FluxDev": 16}, "image_size": {"SD35Medium": 768}})");
-  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
-  EXPECT_EQ(ok->python, "/opt/venv/bin/python");
-  auto settings = models::python::ApplyExperimentOptions(models::python::WorkerSettings{}, *ok);
+  ASSERT_TRUE(CheckOptions(ok.dump()).ok()) << CheckOptions(ok.dump()).ToString();
+  auto python = models::python::ReadPythonOptions(ok);
+  ASSERT_TRUE(python.ok());
+  EXPECT_EQ(python->python, "/opt/venv/bin/python");
+  auto applied = models::python::ApplyExperimentOptions(models::python::WorkerSettings{}, ok);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  const models::python::WorkerSettings& settings = *applied;
   EXPECT_EQ(settings.t2i_timeout_s, 900);
   EXPECT_EQ(settings.load_timeout_s, 7200);
   EXPECT_EQ(settings.retries, 3);
@@ -490,21 +506,21 @@ TEST(PythonWorkerOptionsTest, WorkerOptionsAreParsedAndBadOnesNamed) {
     EXPECT_EQ(settings.python, "/opt/venv/bin/python");
   }
   // --python (a registry backend option) beats options.python.
-  EXPECT_EQ(models::python::ApplyExperimentOptions(models::python::DefaultWorkerSettings("/flag/python"), *ok,
+  EXPECT_EQ(models::python::ApplyExperimentOptions(models::python::DefaultWorkerSettings("/flag/python"), ok,
                                                    "/flag/python")
-                .python,
+                ->python,
             "/flag/python");
   EXPECT_EQ(models::python::DefaultWorkerSettings("/flag/python").python, "/flag/python");
-  EXPECT_FALSE(ParseExperimentOptions(R"({"image_size": {"FluxDev": "big"}})").ok());
-  EXPECT_FALSE(ParseExperimentOptions(R"({"image_size": 512})").ok());
-  auto bad_kind = ParseExperimentOptions(R"({"worker_timeouts": {"T2l": 5}})");
-  ASSERT_EQ(bad_kind.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(bad_kind.status().message().find("did you mean 'T2I'"), std::string::npos) << bad_kind.status().message();
-  auto bad_value = ParseExperimentOptions(R"({"worker_timeouts": {"I2T": 0}})");
-  EXPECT_NE(bad_value.status().message().find("options.worker_timeouts.I2T: 0 is not allowed"), std::string::npos)
-      << bad_value.status().message();
-  EXPECT_FALSE(ParseExperimentOptions(R"({"worker_retries": 11})").ok());
-  EXPECT_FALSE(ParseExperimentOptions(R"({"python": ""})").ok());
+  EXPECT_FALSE(CheckOptions(R"({"image_size": {"FluxDev": "big"}})").ok());
+  EXPECT_FALSE(CheckOptions(R"({"image_size": 512})").ok());
+  Status bad_kind = CheckOptions(R"({"worker_timeouts": {"T2l": 5}})");
+  ASSERT_EQ(bad_kind.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad_kind.message().find("did you mean 'T2I'"), std::string::npos) << bad_kind.message();
+  Status bad_value = CheckOptions(R"({"worker_timeouts": {"I2T": 0}})");
+  EXPECT_NE(bad_value.message().find("options.worker_timeouts.I2T: 0 is not allowed"), std::string::npos)
+      << bad_value.message();
+  EXPECT_FALSE(CheckOptions(R"({"worker_retries": 11})").ok());
+  EXPECT_FALSE(CheckOptions(R"({"python": ""})").ok());
 }
 
 }  // namespace

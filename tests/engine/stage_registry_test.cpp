@@ -37,7 +37,7 @@ class RunLengthStage : public TypedStage<LengthUnit, LengthUnit> {
  public:
   explicit RunLengthStage(LengthBook& book) : book_(book) {}
   const StageInfo& info() const override {
-    static const StageInfo kInfo{"lengths", "runs", "record each stopped run's length (test stage)", true};
+    static const StageInfo kInfo{"lengths", "runs", "record each stopped run's length (test stage)", true, {}};
     return kInfo;
   }
   Result<StagePlan> Plan(StageContext& ctx) override {
@@ -101,7 +101,7 @@ struct Fixture {
   LengthBook book;
   StageRegistry stages = [this] {
     StageRegistry r = StageRegistry::Default();
-    r.Add([this] { return std::make_unique<RunLengthStage>(book); });  // the registration line
+    EXPECT_TRUE(r.Add([this] { return std::make_unique<RunLengthStage>(book); }).ok());  // the registration line
     return r;
   }();
 

@@ -1,5 +1,6 @@
 // `experiment run|resume|list|show|delete`.
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <ostream>
@@ -221,10 +222,44 @@ nlohmann::json SummaryToJson(const engine::ExperimentSummary& s) {
   j["embedding_models_progress"] = per_model;
   j["elapsed_s"] = s.elapsed_s;
   j["eta_s"] = s.eta_s ? nlohmann::json(*s.eta_s) : nlohmann::json();
+  // Per stage: its remaining work at its own measured rate (null: no rate yet).
+  auto number_or_null = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+  nlohmann::json eta_stages = nlohmann::json::object();
+  for (const auto& st : s.eta.stages) {
+    eta_stages[st.stage] = {{"unit", st.unit},         {"remaining", st.remaining},
+                            {"measured", st.measured}, {"busy_s", st.busy_s},
+                            {"rate_per_s", number_or_null(st.rate)}, {"eta_s", number_or_null(st.eta_s)}};
+  }
+  j["eta"] = {{"total_s", number_or_null(s.eta.total_s)}, {"known_s", s.eta.known_s},
+              {"unknown", s.eta.unknown}, {"stages", eta_stages}};
   nlohmann::json failed = nlohmann::json::array();
   for (const auto& f : s.failed_runs) failed.push_back({{"run_id", f.run_id}, {"run_number", f.run_number}, {"error", f.error}});
   j["failed_runs"] = failed;
   return j;
+}
+
+// "ETA" and a line per stage with work left: its remaining work at its own measured rate.
+void PrintEta(const engine::EtaEstimate& eta, std::ostream& os) {
+  if (!eta.work_left()) return;
+  std::string unknown;
+  for (const auto& name : eta.unknown) unknown += (unknown.empty() ? "" : ", ") + name;
+  os << "ETA          ";
+  if (eta.total_s) os << FormatDuration(*eta.total_s) << "\n";
+  else if (eta.known_s > 0) os << "unknown: at least " << FormatDuration(eta.known_s) << " (no rate yet: " << unknown << ")\n";
+  else os << "unknown (no rate yet: " << unknown << ")\n";
+  for (const auto& st : eta.stages) {
+    if (st.remaining == 0) continue;
+    std::string name = st.stage;
+    name.resize(std::max<size_t>(name.size() + 1, 13), ' ');
+    os << "  " << name << st.remaining << " " << st.unit << " left";
+    if (st.rate && st.eta_s) {
+      char rate[32];
+      std::snprintf(rate, sizeof rate, "%.3g", *st.rate);
+      os << " at " << rate << "/s: " << FormatDuration(*st.eta_s) << "\n";
+    } else {
+      os << ": unknown (no rate yet)\n";
+    }
+  }
 }
 
 void PrintSummary(const engine::ExperimentSummary& s, std::ostream& os) {
@@ -265,7 +300,7 @@ void PrintSummary(const engine::ExperimentSummary& s, std::ostream& os) {
     }
   }
   os << "elapsed      " << FormatDuration(s.elapsed_s) << "\n";
-  if (s.eta_s) os << "ETA          " << FormatDuration(*s.eta_s) << "\n";
+  PrintEta(s.eta, os);
   for (const auto& f : s.failed_runs) {
     os << "failed run   #" << f.run_number << " " << f.run_id << ": " << f.error << "\n";
   }

@@ -20,72 +20,20 @@ using nlohmann::json;
 
 const std::vector<std::string> kTopLevelKeys = {"networks", "seeds", "seed_count", "num_runs", "prompts",
                                                 "embedding_models", "max_length", "options"};
-const std::vector<std::string> kOptionKeys = {"loop_detection", "webp_quality", "maxdim", "metric",
-                                              "threshold", "embedding_batch_size", "max_batch", "image_size", "python",
-                                              "worker_timeouts", "worker_retries", "worker_backoff", "onnx_provider"};
-const std::vector<std::string> kWorkerTimeoutKeys = {"handshake", "load", "T2I", "I2T", "text-embedding",
-                                                     "image-embedding"};
-
 constexpr int64_t kMaxLength = 100000000;   // steps of one run
 constexpr int64_t kMaxSeedCount = 1000000;  // seed_count / num_runs
 
-std::string Show(const json& v) {
-  std::string s = v.dump();
-  if (s.size() > 80) s = s.substr(0, 77) + "...";
-  return s;
-}
+using option_values::Invalid;
+using option_values::IntRange;
+using option_values::KindOf;
+using option_values::Show;
 
-Status Invalid(const std::string& field, const json& value, const std::string& allowed) {
-  return Status::InvalidArgument(field + ": " + Show(value) + " is not allowed (" + allowed + ")");
-}
-
-std::string KindOf(const json& v) {
-  switch (v.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "an integer";
-    case json::value_t::number_float: return "a number";
-    case json::value_t::string: return "a string";
-    case json::value_t::array: return "a list";
-    case json::value_t::object: return "an object";
-    default: return "a value";
-  }
+Result<int64_t> GetInt(const json& v, const std::string& field, int64_t min, int64_t max, const std::string& allowed) {
+  return option_values::Int(v, field, min, max, allowed);
 }
 
 Status UnknownKey(const std::string& where, const std::string& key, const std::vector<std::string>& known) {
-  std::string list;
-  for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-  std::string msg = where + "unknown key '" + key + "'";
-  std::string near = NearestName(key, known);
-  if (!near.empty()) msg += " — did you mean '" + near + "'?";
-  return Status::InvalidArgument(msg + " (known keys: " + list + ")");
-}
-
-// `allowed` states the whole rule, upper limit included (callers use IntRange).
-Result<int64_t> GetInt(const json& v, const std::string& field, int64_t min, int64_t max, const std::string& allowed) {
-  if (!v.is_number_integer() && !v.is_number_unsigned()) {
-    // 3.0 is accepted as 3 only when exactly integral and in range (the range test comes
-    // first: casting a double outside int64 is undefined).
-    if (v.is_number_float()) {
-      const double d = v.get<double>();
-      if (d >= static_cast<double>(min) && d <= static_cast<double>(max) && d == std::trunc(d)) {
-        return static_cast<int64_t>(d);
-      }
-    }
-    return Invalid(field, v, allowed);
-  }
-  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-    return Invalid(field, v, allowed);
-  }
-  int64_t x = v.get<int64_t>();
-  if (x < min || x > max) return Invalid(field, v, allowed);
-  return x;
-}
-
-// "an integer min..max", the rule as GetInt applies it.
-std::string IntRange(int64_t min, int64_t max) {
-  return "an integer " + std::to_string(min) + ".." + std::to_string(max);
+  return option_values::UnknownKey(where, key, known, option_values::JoinNames(known));
 }
 
 Result<std::vector<std::string>> GetStringList(const json& v, const std::string& field, bool allow_empty_strings) {
@@ -106,82 +54,6 @@ Result<std::vector<std::string>> GetStringList(const json& v, const std::string&
     out.push_back(std::move(s));
   }
   return out;
-}
-
-Result<ExperimentOptions> ParseOptions(const json& o) {
-  ExperimentOptions opts;
-  if (!o.is_object()) return Status::InvalidArgument("options: expected an object, got " + KindOf(o) + " " + Show(o));
-  for (const auto& [key, v] : o.items()) {
-    const std::string f = "options." + key;
-    if (key == "loop_detection") {
-      std::string s = v.is_string() ? v.get<std::string>() : "";
-      if (s == "jpeg-q30") opts.loop_detection = LoopDetection::kJpegQ30;
-      else if (s == "exact") opts.loop_detection = LoopDetection::kExact;
-      else if (s == "off") opts.loop_detection = LoopDetection::kOff;
-      else return Invalid(f, v, "one of \"jpeg-q30\", \"exact\", \"off\"");
-    } else if (key == "webp_quality") {
-      if (v.is_null()) continue;
-      PANIC_ASSIGN_OR_RETURN(int64_t q, GetInt(v, f, 0, 100, "null for lossless, or an integer 0..100 for lossy"));
-      opts.webp_quality = static_cast<int>(q);
-    } else if (key == "maxdim") {
-      PANIC_ASSIGN_OR_RETURN(int64_t d, GetInt(v, f, 0, 3, IntRange(0, 3)));
-      opts.maxdim = static_cast<int>(d);
-    } else if (key == "metric") {
-      std::string s = v.is_string() ? v.get<std::string>() : "";
-      if (s != "euclidean" && s != "cosine") return Invalid(f, v, "\"euclidean\" or \"cosine\"");
-      opts.metric = s;
-    } else if (key == "threshold") {
-      if (v.is_null()) continue;
-      if (!v.is_number() || !(v.get<double>() > 0) || v.get<double>() == std::numeric_limits<double>::infinity()) {
-        return Invalid(f, v, "a number > 0, or null for the enclosing radius");
-      }
-      opts.threshold = v.get<double>();
-    } else if (key == "embedding_batch_size") {
-      PANIC_ASSIGN_OR_RETURN(int64_t b, GetInt(v, f, 1, 1 << 20, IntRange(1, 1 << 20)));
-      opts.embedding_batch_size = static_cast<int>(b);
-    } else if (key == "max_batch") {
-      if (!v.is_object()) return Invalid(f, v, "an object {\"ModelName\": max batch size}");
-      for (const auto& [model, n] : v.items()) {
-        PANIC_ASSIGN_OR_RETURN(int64_t b, GetInt(n, f + "." + model, 1, 1 << 20, IntRange(1, 1 << 20)));
-        opts.max_batch.emplace_back(model, static_cast<int>(b));
-      }
-    } else if (key == "image_size") {
-      if (!v.is_object()) return Invalid(f, v, "an object {\"ModelName\": size in pixels}");
-      for (const auto& [model, n] : v.items()) {
-        PANIC_ASSIGN_OR_RETURN(int64_t px, GetInt(n, f + "." + model, 1, 1 << 16, IntRange(1, 1 << 16) + " pixels"));
-        opts.image_size.emplace_back(model, static_cast<int>(px));
-      }
-    } else if (key == "python") {
-      if (!v.is_string() || v.get<std::string>().empty()) return Invalid(f, v, "the path of a Python interpreter");
-      opts.python = v.get<std::string>();
-    } else if (key == "worker_timeouts") {
-      if (!v.is_object()) return Invalid(f, v, "an object {\"T2I\": seconds, ...}");
-      for (const auto& [kind, t] : v.items()) {
-        if (std::find(kWorkerTimeoutKeys.begin(), kWorkerTimeoutKeys.end(), kind) == kWorkerTimeoutKeys.end()) {
-          return UnknownKey(f + ": ", kind, kWorkerTimeoutKeys);
-        }
-        if (!t.is_number() || !(t.get<double>() > 0) || t.get<double>() > 1e7) {
-          return Invalid(f + "." + kind, t, "a number of seconds > 0 and ≤ 10000000");
-        }
-        opts.worker_timeouts.emplace_back(kind, t.get<double>());
-      }
-    } else if (key == "worker_retries") {
-      PANIC_ASSIGN_OR_RETURN(int64_t r, GetInt(v, f, 0, 10, IntRange(0, 10)));
-      opts.worker_retries = static_cast<int>(r);
-    } else if (key == "worker_backoff") {
-      if (!v.is_number() || !(v.get<double>() >= 0) || v.get<double>() > 3600) {
-        return Invalid(f, v, "a number of seconds 0..3600");
-      }
-      opts.worker_backoff = v.get<double>();
-    } else if (key == "onnx_provider") {
-      const std::string p = v.is_string() ? v.get<std::string>() : "";
-      if (p != "cpu" && p != "cuda" && p != "auto") return Invalid(f, v, "one of \"cpu\", \"cuda\", \"auto\"");
-      opts.onnx_provider = p;
-    } else {
-      return UnknownKey("options: ", key, kOptionKeys);
-    }
-  }
-  return opts;
 }
 
 // Replays the parse as SAX events to learn which field the parser stopped in, so that
@@ -259,36 +131,7 @@ Status JsonErrorAt(std::string_view json_text, const std::string& source, const 
 
 }  // namespace
 
-std::string NearestName(const std::string& word, const std::vector<std::string>& candidates) {
-  auto lower = [](std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-  };
-  const std::string w = lower(word);
-  std::string best;
-  size_t best_d = 3;
-  for (const auto& c : candidates) {
-    const std::string lc = lower(c);
-    if (!w.empty() && (lc.rfind(w, 0) == 0 || w.rfind(lc, 0) == 0)) return c;
-    // Levenshtein distance, two rows.
-    std::vector<size_t> prev(lc.size() + 1), cur(lc.size() + 1);
-    for (size_t j = 0; j <= lc.size(); ++j) prev[j] = j;
-    for (size_t i = 1; i <= w.size(); ++i) {
-      cur[0] = i;
-      for (size_t j = 1; j <= lc.size(); ++j) {
-        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (w[i - 1] == lc[j - 1] ? 0 : 1)});
-      }
-      std::swap(prev, cur);
-    }
-    if (prev[lc.size()] < best_d) {
-      best_d = prev[lc.size()];
-      best = c;
-    }
-  }
-  return best;
-}
-
-Result<ExperimentOptions> ParseExperimentOptions(std::string_view options_json) {
+Result<json> ParseExperimentOptions(std::string_view options_json) {
   if (options_json.size() > kMaxConfigBytes || JsonNestingDepth(options_json, kMaxConfigNesting) > kMaxConfigNesting) {
     return Status::Corruption("stored options: " + std::to_string(options_json.size()) +
                               " bytes, beyond the limits on a config (docs/DECODERS.md)");
@@ -299,7 +142,8 @@ Result<ExperimentOptions> ParseExperimentOptions(std::string_view options_json) 
   } catch (const json::exception& e) {
     return Status::Corruption(std::string("stored options are not JSON: ") + e.what());
   }
-  return ParseOptions(o);
+  if (!o.is_object()) return Status::Corruption("stored options: expected an object, got " + KindOf(o) + " " + Show(o));
+  return o;
 }
 
 Result<ExperimentConfig> ParseExperimentConfig(std::string_view json_text, const std::string& source) {
@@ -378,8 +222,10 @@ Result<ExperimentConfig> ParseExperimentConfig(std::string_view json_text, const
   PANIC_ASSIGN_OR_RETURN(cfg.max_length, GetInt(doc["max_length"], "max_length", 1, kMaxLength, IntRange(1, kMaxLength)));
 
   if (doc.contains("options")) {
-    PANIC_ASSIGN_OR_RETURN(cfg.options, ParseOptions(doc["options"]));
-    cfg.options_json = doc["options"].dump();
+    const json& o = doc["options"];
+    if (!o.is_object()) return Status::InvalidArgument("options: expected an object, got " + KindOf(o) + " " + Show(o));
+    cfg.options = o;
+    cfg.options_json = o.dump();
   }
   return cfg;
 }

@@ -1,5 +1,8 @@
 #include "panic/engine/config_validation.h"
 
+#include "panic/engine/option_schema.h"
+#include "panic/models/model_options.h"
+
 namespace panic::engine {
 namespace {
 
@@ -32,7 +35,11 @@ Status CheckAvailable(const std::string& field, const std::string& name, const m
 
 }  // namespace
 
-Status ValidateConfigModels(const ExperimentConfig& config, const models::ModelRegistry& registry) {
+Status ValidateConfigModels(const ExperimentConfig& config, const models::ModelRegistry& registry,
+                            const StageRegistry& stages) {
+  // Each key by its owner (a stage or a backend); an unknown key names every owner's keys.
+  PANIC_ASSIGN_OR_RETURN(OptionSchema schema, JoinOptionSchema(stages, registry));
+  PANIC_RETURN_IF_ERROR(schema.Validate(config.options));
   // The options choose the Python worker's interpreter, which decides its models.
   PANIC_RETURN_IF_ERROR(registry.ApplyExperimentOptions(config.options));
   // Looking every name up first lets discovery add late models to the lists below.
@@ -93,7 +100,8 @@ Status ValidateConfigModels(const ExperimentConfig& config, const models::ModelR
       }
     }
   }
-  for (const auto& [model, cap] : config.options.max_batch) {
+  PANIC_ASSIGN_OR_RETURN(models::ModelOptions model_options, models::ReadModelOptions(config.options));
+  for (const auto& [model, cap] : model_options.max_batch) {
     if (!registry.Find(model)) {
       return Status::InvalidArgument("options.max_batch." + model + ": unknown model '" + model + "'");
     }

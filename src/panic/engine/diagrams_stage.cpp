@@ -1,6 +1,7 @@
 #include "panic/engine/diagrams_stage.h"
 
 #include <algorithm>
+#include <limits>
 #include <new>
 #include <set>
 
@@ -57,7 +58,36 @@ store::PersistenceDiagramRecord Compute(const DiagramTask& task, tda::RipsOption
 
 }  // namespace
 
-tda::RipsOptions RipsOptionsFor(const ExperimentOptions& options) {
+const std::vector<OptionField<DiagramsOptions>>& DiagramsOptionFields() {
+  using nlohmann::json;
+  static const std::vector<OptionField<DiagramsOptions>> kFields = {
+      {"maxdim",
+       [](const json& v, const std::string& field, DiagramsOptions& out) -> Status {
+         PANIC_ASSIGN_OR_RETURN(int64_t d, option_values::Int(v, field, 0, 3, option_values::IntRange(0, 3)));
+         out.maxdim = static_cast<int>(d);
+         return Status::Ok();
+       }},
+      {"metric",
+       [](const json& v, const std::string& field, DiagramsOptions& out) -> Status {
+         const std::string s = v.is_string() ? v.get<std::string>() : "";
+         if (s != "euclidean" && s != "cosine") return option_values::Invalid(field, v, "\"euclidean\" or \"cosine\"");
+         out.metric = s;
+         return Status::Ok();
+       }},
+      {"threshold",
+       [](const json& v, const std::string& field, DiagramsOptions& out) -> Status {
+         if (v.is_null()) return Status::Ok();
+         if (!v.is_number() || !(v.get<double>() > 0) || v.get<double>() == std::numeric_limits<double>::infinity()) {
+           return option_values::Invalid(field, v, "a number > 0, or null for the enclosing radius");
+         }
+         out.threshold = v.get<double>();
+         return Status::Ok();
+       }},
+  };
+  return kFields;
+}
+
+tda::RipsOptions RipsOptionsFor(const DiagramsOptions& options) {
   tda::RipsOptions rips;
   rips.maxdim = options.maxdim;
   rips.metric = options.metric == "cosine" ? tda::Metric::kCosine : tda::Metric::kEuclidean;
@@ -68,13 +98,15 @@ tda::RipsOptions RipsOptionsFor(const ExperimentOptions& options) {
 const StageInfo& DiagramsStage::info() const {
   static const StageInfo kInfo{"diagrams", "diagrams",
                                "persistence diagram of each run's complete trajectory under each embedding model",
-                               true};
+                               true, DeclareOptions("diagrams stage", DiagramsOptionFields())};
   return kInfo;
 }
 
 Result<StagePlan> DiagramsStage::Plan(StageContext& ctx) {
   todo_.clear();
   next_ = 0;
+  PANIC_ASSIGN_OR_RETURN(DiagramsOptions options, ReadOptions(ctx.options, DiagramsOptionFields()));
+  rips_ = RipsOptionsFor(options);
   PANIC_ASSIGN_OR_RETURN(ExperimentFacts facts, LoadExperimentFacts(ctx.db, ctx.registry, ctx.experiment.id));
   std::set<std::string> only;
   if (ctx.only_runs) only.insert(ctx.only_runs->begin(), ctx.only_runs->end());
@@ -104,6 +136,7 @@ Result<std::optional<DiagramUnit>> DiagramsStage::Next(StageContext& ctx) {
   const int threads = std::max(1, ctx.stage_options.threads);
   DiagramUnit unit;
   unit.large = todo_[next_].points >= kLargeRunPoints;
+  unit.rips = rips_;
   // A unit: one large run with every thread, or up to `threads` small runs of one model.
   while (next_ < todo_.size() &&
          (unit.tasks.empty() || (!unit.large && static_cast<int>(unit.tasks.size()) < threads &&
@@ -121,7 +154,7 @@ Result<std::optional<DiagramUnit>> DiagramsStage::Next(StageContext& ctx) {
 }
 
 Result<DiagramOutput> DiagramsStage::Run(const DiagramUnit& unit, ExecuteContext& ctx) {
-  const tda::RipsOptions rips = RipsOptionsFor(ctx.options);
+  const tda::RipsOptions& rips = unit.rips;
   DiagramOutput out;
   out.diagrams.resize(unit.tasks.size());
   auto one = [&](size_t i, int threads) {
@@ -167,6 +200,10 @@ int64_t DiagramsStage::Remaining(const ExperimentFacts& facts) const {
   int64_t left = 0;
   for (const auto& c : Count(facts)) left += std::max<int64_t>(0, c.expected - c.done);
   return left;
+}
+
+Result<std::vector<store::WorkInterval>> DiagramsStage::WorkHistory(store::Database& db, const std::string& experiment_id) const {
+  return db.Read([&](store::SqliteDb& c) { return store::WorkIntervals(c, experiment_id, store::WorkTable::kDiagrams); });
 }
 
 }  // namespace panic::engine

@@ -25,8 +25,19 @@ namespace panic::engine {
 
 inline constexpr int64_t kLargeRunPoints = 1500;
 
-// The kernel options an experiment's options ask for.
-tda::RipsOptions RipsOptionsFor(const ExperimentOptions& options);
+// The experiment options the diagrams stage owns (declared in its StageInfo):
+//   maxdim     homology dimensions 0..maxdim, 0..3 (default 2)
+//   metric     "euclidean" (default) or "cosine"
+//   threshold  the Rips threshold, a number > 0; null or absent: the enclosing radius
+struct DiagramsOptions {
+  int maxdim = 2;
+  std::string metric = "euclidean";
+  std::optional<double> threshold;
+};
+const std::vector<OptionField<DiagramsOptions>>& DiagramsOptionFields();
+
+// The kernel options the stage's options ask for.
+tda::RipsOptions RipsOptionsFor(const DiagramsOptions& options);
 
 // One diagram to compute (plain data).
 struct DiagramTask {
@@ -38,6 +49,7 @@ struct DiagramTask {
 struct DiagramUnit {
   std::vector<DiagramTask> tasks;
   bool large = false;  // one task, all threads inside the kernel
+  tda::RipsOptions rips;
 };
 struct DiagramOutput {
   std::vector<store::DiagramWrite> diagrams;
@@ -49,6 +61,7 @@ class DiagramsStage : public TypedStage<DiagramUnit, DiagramOutput> {
   Result<StagePlan> Plan(StageContext& ctx) override;
   std::vector<StageCount> Count(const ExperimentFacts& facts) const override;
   int64_t Remaining(const ExperimentFacts& facts) const override;
+  Result<std::vector<store::WorkInterval>> WorkHistory(store::Database& db, const std::string& experiment_id) const override;
 
  protected:
   Result<std::optional<DiagramUnit>> Next(StageContext& ctx) override;
@@ -63,6 +76,7 @@ class DiagramsStage : public TypedStage<DiagramUnit, DiagramOutput> {
   };
   std::vector<Todo> todo_;
   size_t next_ = 0;
+  tda::RipsOptions rips_;  // from the options, read in Plan
 };
 
 }  // namespace panic::engine

@@ -101,13 +101,27 @@ void EmbedSlice(models::EmbeddingModel& model, std::span<const EmbeddingItem> it
 
 }  // namespace
 
+const std::vector<OptionField<EmbeddingOptions>>& EmbeddingOptionFields() {
+  static const std::vector<OptionField<EmbeddingOptions>> kFields = {
+      {"embedding_batch_size",
+       [](const nlohmann::json& v, const std::string& field, EmbeddingOptions& out) -> Status {
+         PANIC_ASSIGN_OR_RETURN(int64_t b, option_values::Int(v, field, 1, 1 << 20, option_values::IntRange(1, 1 << 20)));
+         out.embedding_batch_size = static_cast<int>(b);
+         return Status::Ok();
+       }},
+  };
+  return kFields;
+}
+
 const StageInfo& EmbeddingsStage::info() const {
   static const StageInfo kInfo{"embeddings", "embeddings",
-                               "embed every output under each embedding model of its modality", true};
+                               "embed every output under each embedding model of its modality", true,
+                               DeclareOptions("embeddings stage", EmbeddingOptionFields())};
   return kInfo;
 }
 
 Result<StagePlan> EmbeddingsStage::Plan(StageContext& ctx) {
+  PANIC_ASSIGN_OR_RETURN(options_, ReadOptions(ctx.options, EmbeddingOptionFields()));
   model_index_ = 0;
   cursor_ = {};
   PANIC_ASSIGN_OR_RETURN(store::ExperimentCounts counts, ctx.db.Read([&](store::SqliteDb& c) {
@@ -126,7 +140,7 @@ Result<StagePlan> EmbeddingsStage::Plan(StageContext& ctx) {
 
 Result<std::optional<EmbeddingUnit>> EmbeddingsStage::Next(StageContext& ctx) {
   const size_t threads = static_cast<size_t>(std::max(1, ctx.stage_options.threads));
-  const size_t batch = static_cast<size_t>(std::max(1, ctx.options.embedding_batch_size));
+  const size_t batch = static_cast<size_t>(std::max(1, options_.embedding_batch_size));
   while (model_index_ < ctx.experiment.embedding_models.size()) {
     const std::string& name = ctx.experiment.embedding_models[model_index_];
     const store::OutputType type = EmbeddingInputType(ctx.registry, name);
@@ -212,6 +226,10 @@ int64_t EmbeddingsStage::Remaining(const ExperimentFacts& facts) const {
   int64_t left = 0;
   for (const auto& c : Count(facts)) left += std::max<int64_t>(0, c.expected - c.done);
   return left;
+}
+
+Result<std::vector<store::WorkInterval>> EmbeddingsStage::WorkHistory(store::Database& db, const std::string& experiment_id) const {
+  return db.Read([&](store::SqliteDb& c) { return store::WorkIntervals(c, experiment_id, store::WorkTable::kEmbeddings); });
 }
 
 }  // namespace panic::engine

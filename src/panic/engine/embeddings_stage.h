@@ -22,6 +22,14 @@
 namespace panic::engine {
 
 // A round: outputs of one modality to embed under one model (plain data).
+// The experiment option the embeddings stage owns (declared in its StageInfo), also read
+// by the prompt_embeddings stage:
+//   embedding_batch_size  inputs per embedding call, 1..1048576 (default 64)
+struct EmbeddingOptions {
+  int embedding_batch_size = 64;
+};
+const std::vector<OptionField<EmbeddingOptions>>& EmbeddingOptionFields();
+
 struct EmbeddingItem {
   std::string invocation_id;
   store::OutputType type = store::OutputType::kText;
@@ -45,6 +53,7 @@ class EmbeddingsStage : public TypedStage<EmbeddingUnit, EmbeddingOutput> {
   Status Finish(StageContext& ctx) override;
   std::vector<StageCount> Count(const ExperimentFacts& facts) const override;
   int64_t Remaining(const ExperimentFacts& facts) const override;
+  Result<std::vector<store::WorkInterval>> WorkHistory(store::Database& db, const std::string& experiment_id) const override;
 
  protected:
   Result<std::optional<EmbeddingUnit>> Next(StageContext& ctx) override;
@@ -52,6 +61,7 @@ class EmbeddingsStage : public TypedStage<EmbeddingUnit, EmbeddingOutput> {
   Result<UnitOutcome> Write(StageContext& ctx, EmbeddingOutput& output) override;
 
  private:
+  EmbeddingOptions options_;  // read in Plan
   size_t model_index_ = 0;
   store::InvocationCursor cursor_;
 };

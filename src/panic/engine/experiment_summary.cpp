@@ -31,7 +31,14 @@ Result<ExperimentSummary> SummarizeExperiment(store::Database& db, const models:
       s.failed_runs.push_back({r.id, r.run_number, r.error.value_or("")});
     }
   }
-  for (const auto& stage : stages.Instantiate()) s.stages.push_back({stage->info(), stage->Count(facts)});
+  std::vector<StageEta> etas;
+  for (const auto& stage : stages.Instantiate()) {
+    s.stages.push_back({stage->info(), stage->Count(facts)});
+    PANIC_ASSIGN_OR_RETURN(std::vector<store::WorkInterval> history, stage->WorkHistory(db, experiment_id));
+    etas.push_back(EstimateStage(stage->info().name, stage->info().unit, stage->Remaining(facts), history));
+  }
+  s.eta = CombineEtas(std::move(etas));
+  if (s.eta.work_left()) s.eta_s = s.eta.total_s;
 
   const auto& e = s.experiment;
   if (!e.started_at) {
@@ -54,10 +61,6 @@ Result<ExperimentSummary> SummarizeExperiment(store::Database& db, const models:
     s.status = "running or interrupted";
   }
   s.elapsed_s = static_cast<double>(end - start) / 1e6;
-  const int64_t left = s.invocations_expected - s.counts.invocations;
-  if (s.status != "completed" && left > 0 && s.counts.invocations > 0 && s.elapsed_s > 0) {
-    s.eta_s = left / (s.counts.invocations / s.elapsed_s);
-  }
   return s;
 }
 

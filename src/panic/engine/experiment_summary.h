@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "panic/engine/stage.h"
+#include "panic/engine/stage_rate.h"
 #include "panic/engine/stage_registry.h"
 #include "panic/models/registry.h"
 #include "panic/store/database.h"
@@ -32,7 +33,9 @@ struct ExperimentSummary {
   // Σ over runs: the steps it has when stopped, max_length while running.
   int64_t invocations_expected = 0;
   double elapsed_s = 0;           // started → completed (or now)
-  std::optional<double> eta_s;    // from the invocation rate so far; absent when unknown or done
+  // Each stage's remaining work at its own measured rate (stage_rate.h), for every stage.
+  EtaEstimate eta;
+  std::optional<double> eta_s;    // eta.total_s while work is left; absent when unknown or done
   std::vector<FailedRun> failed_runs;
   std::vector<StageSummary> stages;  // in pipeline order
   std::string status;  // "not started", "running or interrupted", "incomplete", "completed"

@@ -9,10 +9,18 @@
 
 #include <string>
 
-#include "panic/core/experiment_config.h"
+#include "panic/core/status.h"
 #include "panic/models/model.h"
 
 namespace panic::engine {
+
+// How two outputs of one run are compared to detect a loop (seeded runs only); the runs
+// stage's option loop_detection (runs_stage.h).
+enum class LoopDetection {
+  kJpegQ30,  // images equal when their JPEG-q30 encodings are byte-identical (the reference's rule)
+  kExact,    // images equal when their pixels are
+  kOff,      // never stop early
+};
 
 // REQUIRES: mode != LoopDetection::kOff.
 Result<std::string> LoopKey(const models::Payload& output, LoopDetection mode);

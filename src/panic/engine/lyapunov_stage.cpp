@@ -50,7 +50,7 @@ Result<std::vector<float>> LoadTrajectory(store::SqliteDb& db, const std::string
 const StageInfo& LyapunovStage::info() const {
   static const StageInfo kInfo{"lyapunov", "groups",
                                "divergence of each (network, prompt) group of runs and across prompts (Lyapunov, τ)",
-                               false};
+                               false, {}};
   return kInfo;
 }
 

@@ -6,6 +6,7 @@
 #include "panic/core/experiment_config.h"
 #include "panic/core/time.h"
 #include "panic/engine/completion.h"
+#include "panic/engine/option_schema.h"
 #include "panic/store/experiments_table.h"
 
 namespace panic::engine {
@@ -47,7 +48,7 @@ struct StageSlot {
 class Driver {
  public:
   Driver(store::Database& db, models::ModelRegistry& registry, const store::ExperimentRecord& experiment,
-         const ExperimentOptions& exp_options, const PipelineOptions& options, std::vector<StageSlot>& slots,
+         const nlohmann::json& exp_options, const PipelineOptions& options, std::vector<StageSlot>& slots,
          PipelineResult& result)
       : db_(db), registry_(registry), experiment_(experiment), exp_options_(exp_options), options_(options),
         slots_(slots), result_(result) {}
@@ -61,7 +62,7 @@ class Driver {
     report.ran = true;
     const auto pass_start = Clock::now();
     StageContext ctx{db_, registry_, experiment_, exp_options_, options_, only};
-    ExecuteContext exec{registry_, exp_options_, std::max(1, options_.threads), &slot.model_ns, &slot.kernel_ns};
+    ExecuteContext exec{registry_, std::max(1, options_.threads), &slot.model_ns, &slot.kernel_ns};
     const bool emit = only == nullptr && options_.progress;
 
     auto busy_start = Clock::now();
@@ -154,7 +155,7 @@ class Driver {
   store::Database& db_;
   models::ModelRegistry& registry_;
   const store::ExperimentRecord& experiment_;
-  const ExperimentOptions& exp_options_;
+  const nlohmann::json& exp_options_;
   const PipelineOptions& options_;
   std::vector<StageSlot>& slots_;
   PipelineResult& result_;
@@ -166,7 +167,13 @@ Result<PipelineResult> ExecuteExperiment(store::Database& db, models::ModelRegis
                                          const std::string& experiment_id, const PipelineOptions& options) {
   const StageRegistry& stages = options.registry ? *options.registry : StageRegistry::Default();
   PANIC_ASSIGN_OR_RETURN(store::ExperimentRecord experiment, store::experiments::Get(db.connection(), experiment_id));
-  PANIC_ASSIGN_OR_RETURN(ExperimentOptions exp_options, ParseExperimentOptions(experiment.options_json));
+  PANIC_ASSIGN_OR_RETURN(nlohmann::json exp_options, ParseExperimentOptions(experiment.options_json));
+  // The stored options were checked when the experiment was created; checking them again
+  // against this build's stages and backends catches options from elsewhere (an import).
+  PANIC_ASSIGN_OR_RETURN(OptionSchema schema, JoinOptionSchema(stages, registry));
+  if (Status valid = schema.Validate(exp_options); !valid.ok()) {
+    return valid.WithContext("the stored options of experiment " + experiment.id);
+  }
   // Backends configured per experiment (the Python worker's interpreter, timeouts) see the
   // stored options, so that a resume runs them as the first run did.
   PANIC_RETURN_IF_ERROR(registry.ApplyExperimentOptions(exp_options));

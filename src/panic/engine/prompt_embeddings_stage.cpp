@@ -8,19 +8,22 @@
 #include "panic/core/log.h"
 #include "panic/core/time.h"
 #include "panic/core/uuid.h"
+#include "panic/engine/embeddings_stage.h"
 
 namespace panic::engine {
 
 const StageInfo& PromptEmbeddingsStage::info() const {
   static const StageInfo kInfo{"prompt_embeddings", "prompts",
                                "embed each initial prompt under each text embedding model (drift references)",
-                               false};
+                               false, {}};
   return kInfo;
 }
 
 Result<StagePlan> PromptEmbeddingsStage::Plan(StageContext& ctx) {
   units_.clear();
   next_ = 0;
+  // The batch size is the embeddings stage's option (it declares embedding_batch_size).
+  PANIC_ASSIGN_OR_RETURN(EmbeddingOptions options, ReadOptions(ctx.options, EmbeddingOptionFields()));
   store::Database& db = ctx.db;
   PANIC_ASSIGN_OR_RETURN(auto stored, db.Read([&](store::SqliteDb& c) {
     return store::prompt_embeddings::List(c, ctx.experiment.id);
@@ -38,7 +41,7 @@ Result<StagePlan> PromptEmbeddingsStage::Plan(StageContext& ctx) {
     if (!info) return Status::NotFound("embedding model '" + model + "' is not available in this build");
     if (info->kind != models::ModelKind::kTextEmbedding) continue;
     PromptEmbeddingUnit unit{ctx.experiment.id, model, {},
-                             static_cast<size_t>(std::max(1, ctx.options.embedding_batch_size))};
+                             static_cast<size_t>(std::max(1, options.embedding_batch_size))};
     for (const auto& p : prompts) {
       ++plan.total;
       if (have.count({model, p})) ++plan.done;

@@ -5,7 +5,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "panic/core/experiment_config.h"
+#include "panic/engine/loop_key.h"
 #include "panic/models/model.h"
 #include "panic/store/database.h"
 #include "panic/store/records.h"

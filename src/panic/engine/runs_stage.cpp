@@ -19,11 +19,9 @@
 namespace panic::engine {
 namespace {
 
-int BatchCap(const models::ModelInfo& info, const ExperimentOptions& options) {
-  for (const auto& [name, cap] : options.max_batch) {
-    if (name == info.name) return cap;
-  }
-  return info.max_batch;  // 0: unlimited
+int BatchCap(const models::ModelInfo& info, const models::ModelOptions& options) {
+  auto it = options.max_batch.find(info.name);
+  return it != options.max_batch.end() ? it->second : info.max_batch;  // 0: unlimited
 }
 
 // One model call on the items; the error that makes the whole call unusable, or OK.
@@ -59,7 +57,7 @@ Status InvokeOnce(models::GenAIModel& model, std::span<const RunStepItem> items,
 
 // Encodes an output for storage and computes its loop key. When images are stored lossy,
 // the output is replaced by its decoded form so the next step sees what resume would see.
-void Encode(RunStepItemResult& r, const RunStepItem& item, const ExperimentOptions& options) {
+void Encode(RunStepItemResult& r, const RunStepItem& item, const RunsOptions& options) {
   store::InvocationRecord& rec = r.record;
   if (auto* text = std::get_if<std::string>(&r.output)) {
     rec.type = store::OutputType::kText;
@@ -131,12 +129,39 @@ void InvokeWithBisection(models::GenAIModel& model, std::span<const RunStepItem>
   }
 }
 
+const std::vector<OptionField<RunsOptions>>& RunsOptionFields() {
+  using nlohmann::json;
+  static const std::vector<OptionField<RunsOptions>> kFields = {
+      {"loop_detection",
+       [](const json& v, const std::string& field, RunsOptions& out) -> Status {
+         const std::string s = v.is_string() ? v.get<std::string>() : "";
+         if (s == "jpeg-q30") out.loop_detection = LoopDetection::kJpegQ30;
+         else if (s == "exact") out.loop_detection = LoopDetection::kExact;
+         else if (s == "off") out.loop_detection = LoopDetection::kOff;
+         else return option_values::Invalid(field, v, "one of \"jpeg-q30\", \"exact\", \"off\"");
+         return Status::Ok();
+       }},
+      {"webp_quality",
+       [](const json& v, const std::string& field, RunsOptions& out) -> Status {
+         if (v.is_null()) return Status::Ok();
+         PANIC_ASSIGN_OR_RETURN(int64_t q, option_values::Int(v, field, 0, 100,
+                                                              "null for lossless, or an integer 0..100 for lossy"));
+         out.webp_quality = static_cast<int>(q);
+         return Status::Ok();
+       }},
+  };
+  return kFields;
+}
+
 const StageInfo& RunsStage::info() const {
-  static const StageInfo kInfo{"runs", "invocations", "advance every run to its end (batched model calls)", false};
+  static const StageInfo kInfo{"runs", "invocations", "advance every run to its end (batched model calls)", false,
+                               DeclareOptions("runs stage", RunsOptionFields())};
   return kInfo;
 }
 
 Result<StagePlan> RunsStage::Plan(StageContext& ctx) {
+  PANIC_ASSIGN_OR_RETURN(options_, ReadOptions(ctx.options, RunsOptionFields()));
+  PANIC_ASSIGN_OR_RETURN(model_options_, models::ReadModelOptions(ctx.options));
   // Failed runs are reopened so that this pass retries them.
   PANIC_ASSIGN_OR_RETURN(int64_t reopened, ctx.db.Write([&](store::SqliteDb& c) {
     return store::runs::ReopenFailed(c, ctx.experiment.id);
@@ -170,11 +195,11 @@ Status RunsStage::LoadChunk(StageContext& ctx, std::vector<std::string>& complet
   size_t chunk = kChunkRuns;
   for (const auto& name : g.network) {
     const models::ModelInfo* info = ctx.registry.Find(name);
-    if (info && BatchCap(*info, ctx.options) > 0) chunk = std::max(chunk, static_cast<size_t>(BatchCap(*info, ctx.options)));
+    if (info && BatchCap(*info, model_options_) > 0) chunk = std::max(chunk, static_cast<size_t>(BatchCap(*info, model_options_)));
   }
   const size_t end = std::min(g.runs.size(), g.next + chunk);
   for (; g.next < end; ++g.next) {
-    PANIC_ASSIGN_OR_RETURN(RunState s, LoadRunState(ctx.db, g.runs[g.next], ctx.options.loop_detection));
+    PANIC_ASSIGN_OR_RETURN(RunState s, LoadRunState(ctx.db, g.runs[g.next], options_.loop_detection));
     // A run whose stored steps already reach max_length (a crash between its last step and
     // its completion in an older version) is completed without new steps.
     if (s.next_sequence >= s.run.max_length) {
@@ -201,14 +226,14 @@ RunStepUnit RunsStage::StepUnit(const StageContext& ctx) {
   RunStepUnit unit;
   for (const auto& [model, states] : by_model) {
     const models::ModelInfo* info = ctx.registry.Find(model);
-    const int cap = info ? BatchCap(*info, ctx.options) : 0;
+    const int cap = info ? BatchCap(*info, model_options_) : 0;
     const size_t size = cap > 0 ? static_cast<size_t>(cap) : states.size();
     for (size_t begin = 0; begin < states.size(); begin += size) {
       RunStepBatch batch{model, {}, {}};
       for (size_t i = begin; i < std::min(states.size(), begin + size); ++i) {
         RunState& s = *states[i];
         batch.items.push_back(RunStepItem{s.run.id, s.run.seed, s.next_sequence, s.last_invocation_id,
-                                          s.detects_loops(ctx.options.loop_detection)});
+                                          s.detects_loops(options_.loop_detection)});
         batch.inputs.push_back(std::move(s.next_input));
       }
       unit.batches.push_back(std::move(batch));
@@ -287,7 +312,7 @@ Result<RunStepOutput> RunsStage::Run(const RunStepUnit& unit, ExecuteContext& ct
     }
   }
   ParallelFor(out.items.size(), ctx.threads, [&](size_t i) {
-    if (!out.items[i].error) Encode(out.items[i], *items[i], ctx.options);
+    if (!out.items[i].error) Encode(out.items[i], *items[i], options_);
   });
   return out;
 }
@@ -384,6 +409,10 @@ int64_t RunsStage::Remaining(const ExperimentFacts& facts) const {
     if (!r.done()) left += std::max<int64_t>(0, r.max_length - r.invocations());
   }
   return left;
+}
+
+Result<std::vector<store::WorkInterval>> RunsStage::WorkHistory(store::Database& db, const std::string& experiment_id) const {
+  return db.Read([&](store::SqliteDb& c) { return store::WorkIntervals(c, experiment_id, store::WorkTable::kInvocations); });
 }
 
 }  // namespace panic::engine

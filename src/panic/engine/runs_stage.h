@@ -32,8 +32,19 @@
 
 #include "panic/engine/run_state.h"
 #include "panic/engine/stage.h"
+#include "panic/models/model_options.h"
 
 namespace panic::engine {
+
+// The experiment options the runs stage owns (declared in its StageInfo):
+//   loop_detection  "jpeg-q30" (default), "exact" or "off" (loop_key.h)
+//   webp_quality    null: lossless WEBP (default); 0..100: lossy at that quality
+// It also reads the model registry's max_batch (models/model_options.h) to size its calls.
+struct RunsOptions {
+  LoopDetection loop_detection = LoopDetection::kJpegQ30;
+  std::optional<int> webp_quality;
+};
+const std::vector<OptionField<RunsOptions>>& RunsOptionFields();
 
 // Runs advanced together (a chunk of a network group), unless a model's batch cap is larger.
 inline constexpr size_t kChunkRuns = 256;
@@ -97,6 +108,7 @@ class RunsStage : public TypedStage<RunStepUnit, RunStepOutput> {
   Result<StagePlan> Plan(StageContext& ctx) override;
   std::vector<StageCount> Count(const ExperimentFacts& facts) const override;
   int64_t Remaining(const ExperimentFacts& facts) const override;
+  Result<std::vector<store::WorkInterval>> WorkHistory(store::Database& db, const std::string& experiment_id) const override;
 
  protected:
   Result<std::optional<RunStepUnit>> Next(StageContext& ctx) override;
@@ -112,6 +124,8 @@ class RunsStage : public TypedStage<RunStepUnit, RunStepOutput> {
   Status LoadChunk(StageContext& ctx, std::vector<std::string>& complete_at_length);
   RunStepUnit StepUnit(const StageContext& ctx);
 
+  RunsOptions options_;               // read in Plan
+  models::ModelOptions model_options_;  // read in Plan
   std::deque<Group> groups_;
   std::vector<RunState> active_;
   std::unordered_map<std::string, size_t> index_;  // run id → position in active_

@@ -22,12 +22,15 @@
 #include <string>
 #include <vector>
 
-#include "panic/core/experiment_config.h"
+#include <nlohmann/json.hpp>
+
+#include "panic/core/option_schema.h"
 #include "panic/core/status.h"
 #include "panic/engine/progress.h"
 #include "panic/models/registry.h"
 #include "panic/store/database.h"
 #include "panic/store/records.h"
+#include "panic/store/work_intervals.h"
 
 namespace panic::engine {
 
@@ -42,6 +45,10 @@ struct StageInfo {
   // for the runs that stopped at each of the runs stage's release points (the end of a
   // network group), instead of waiting for every run of the experiment.
   bool follows_runs = false;
+  // The keys of the experiment's `options` this stage reads (core/option_schema.h). The
+  // engine joins them with the other stages' and the model backends' keys; no other code
+  // checks or reads them.
+  std::vector<OptionSpec> options;
 };
 
 // The plan side's view (plan, commit): the store and the experiment.
@@ -49,7 +56,9 @@ struct StageContext {
   store::Database& db;
   models::ModelRegistry& registry;
   const store::ExperimentRecord& experiment;
-  const ExperimentOptions& options;
+  // The experiment's options object, checked against the joined schema; a stage reads its
+  // own keys (ReadOptions with the fields it declared) in Plan.
+  const nlohmann::json& options;
   const StageOptions& stage_options;
   // When set, plan only these runs (a follows_runs stage called at a release point).
   const std::vector<std::string>* only_runs = nullptr;
@@ -58,7 +67,6 @@ struct StageContext {
 // The execute side's view: models and threads, never the store.
 struct ExecuteContext {
   models::ModelRegistry& registry;
-  const ExperimentOptions& options;
   int threads = 1;
   std::atomic<int64_t>* model_ns = nullptr;   // time inside model calls (and loading)
   std::atomic<int64_t>* kernel_ns = nullptr;  // time inside the persistence kernel
@@ -111,6 +119,12 @@ class Stage {
   virtual std::vector<StageCount> Count(const ExperimentFacts& facts) const = 0;
   // Work left, in the unit of info().unit (what progress counts), for the ETA.
   virtual int64_t Remaining(const ExperimentFacts& facts) const = 0;
+  // When the stage's stored results were computed, in the same unit, for its measured
+  // rate (stage_rate.h: `experiment show`'s ETA). Empty when its rows carry no interval:
+  // its rate is then unknown.
+  virtual Result<std::vector<store::WorkInterval>> WorkHistory(store::Database&, const std::string&) const {
+    return std::vector<store::WorkInterval>{};
+  }
 };
 
 // Binds the type-erased interface to a stage's own plain-data Unit and Output types.

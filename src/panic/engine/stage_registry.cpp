@@ -1,5 +1,7 @@
 #include "panic/engine/stage_registry.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include "panic/engine/diagrams_stage.h"
@@ -14,19 +16,35 @@ const StageRegistry& StageRegistry::Default() {
   static const StageRegistry kRegistry = [] {
     StageRegistry r;
     // The registration lines: one per stage, in pipeline order.
-    r.Add([] { return std::make_unique<RunsStage>(); });
-    r.Add([] { return std::make_unique<EmbeddingsStage>(); });
-    r.Add([] { return std::make_unique<DiagramsStage>(); });
-    r.Add([] { return std::make_unique<PromptEmbeddingsStage>(); });
-    r.Add([] { return std::make_unique<LyapunovStage>(); });
+    Status added = r.Add([] { return std::make_unique<RunsStage>(); });
+    if (added.ok()) added = r.Add([] { return std::make_unique<EmbeddingsStage>(); });
+    if (added.ok()) added = r.Add([] { return std::make_unique<DiagramsStage>(); });
+    if (added.ok()) added = r.Add([] { return std::make_unique<PromptEmbeddingsStage>(); });
+    if (added.ok()) added = r.Add([] { return std::make_unique<LyapunovStage>(); });
+    if (!added.ok()) {  // a programming error (tests/engine/option_schema_test.cpp guards it)
+      std::fprintf(stderr, "panic-tda: %s\n", added.ToString().c_str());
+      std::abort();
+    }
     return r;
   }();
   return kRegistry;
 }
 
-void StageRegistry::Add(Factory factory) {
-  infos_.push_back(factory()->info());
+Status StageRegistry::Add(Factory factory) {
+  StageInfo info = factory()->info();
+  for (const auto& key : info.options) {
+    for (const auto& other : infos_) {
+      for (const auto& taken : other.options) {
+        if (taken.name == key.name) {
+          return Status::Internal("stage '" + info.name + "': option '" + key.name + "' is declared by the " +
+                                  taken.owner + " already (an option has one owner)");
+        }
+      }
+    }
+  }
+  infos_.push_back(std::move(info));
   factories_.push_back(std::move(factory));
+  return Status::Ok();
 }
 
 std::vector<std::unique_ptr<Stage>> StageRegistry::Instantiate() const {

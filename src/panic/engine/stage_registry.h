@@ -21,8 +21,9 @@ class StageRegistry {
   // The built-in pipeline: runs → embeddings → diagrams → prompt_embeddings → lyapunov.
   static const StageRegistry& Default();
 
-  // Appends a stage (it runs after the ones added before it).
-  void Add(Factory factory);
+  // Appends a stage (it runs after the ones added before it). Internal error, and the
+  // stage is not added, when it declares an option key another stage declared already.
+  Status Add(Factory factory);
 
   // Fresh instances of every stage, in pipeline order (a stage keeps per-pass state).
   std::vector<std::unique_ptr<Stage>> Instantiate() const;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "panic/models/model_options.h"
+
 namespace panic::models {
 namespace {
 // Set while this thread runs a discoverer, whose own lookups must not discover again.
@@ -105,7 +107,33 @@ void ModelRegistry::AddOptionsHook(OptionsHook hook) {
   options_hooks_.push_back(std::move(hook));
 }
 
-Status ModelRegistry::ApplyExperimentOptions(const ExperimentOptions& options) const {
+ModelRegistry::ModelRegistry() {
+  Status declared = DeclareOptions(ModelOptionSpecs());
+  assert(declared.ok());
+  (void)declared;
+}
+
+Status ModelRegistry::DeclareOptions(std::vector<OptionSpec> specs) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (size_t i = 0; i < specs.size(); ++i) {
+    for (size_t j = 0; j < option_specs_.size() + i; ++j) {
+      const OptionSpec& taken = j < option_specs_.size() ? option_specs_[j] : specs[j - option_specs_.size()];
+      if (taken.name == specs[i].name) {
+        return Status::Internal("the " + specs[i].owner + " declares option '" + specs[i].name + "', declared by the " +
+                                taken.owner + " already (an option has one owner)");
+      }
+    }
+  }
+  for (auto& s : specs) option_specs_.push_back(std::move(s));
+  return Status::Ok();
+}
+
+std::vector<OptionSpec> ModelRegistry::DeclaredOptions() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return option_specs_;
+}
+
+Status ModelRegistry::ApplyExperimentOptions(const nlohmann::json& options) const {
   std::vector<OptionsHook> hooks;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "panic/core/experiment_config.h"
+#include <nlohmann/json.hpp>
+
+#include "panic/core/option_schema.h"
 #include "panic/models/model.h"
 
 namespace panic::models {
@@ -25,15 +27,20 @@ class ModelRegistry {
   using EmbeddingFactory = std::function<Result<std::shared_ptr<EmbeddingModel>>()>;
   // Registers models that are known only late (the Python worker's, from its `list`).
   using Discoverer = std::function<Status(ModelRegistry&)>;
-  // Passes an experiment's options to the backends that read them (the Python worker's
-  // interpreter, timeouts, batch caps and image sizes); InvalidArgument, naming the
-  // option, for a value the backend cannot take.
-  using OptionsHook = std::function<Status(const ExperimentOptions&)>;
+  // Passes an experiment's options object (checked against the joined schema,
+  // engine/option_schema.h) to a backend, which reads its own keys (ReadOptions with the
+  // fields it declared): the Python worker's interpreter, timeouts and image sizes, the
+  // ONNX provider. InvalidArgument, naming the option, for a value the backend cannot
+  // take here (a model that takes no image size).
+  using OptionsHook = std::function<Status(const nlohmann::json& options)>;
   // Frees a backend's resources once the registry has dropped its instances.
   using ReleaseHook = std::function<void()>;
 
   // The process-wide registry with every built-in model registered.
   static ModelRegistry& Default();
+
+  // Declares the registry's own option, max_batch (models/model_options.h).
+  ModelRegistry();
 
   // REQUIRES: info.kind is T2I or I2T; the name is not registered yet.
   void RegisterGenAI(ModelInfo info, GenAIFactory factory);
@@ -71,10 +78,15 @@ class ModelRegistry {
   // Empty when the model is available (or unknown).
   std::string UnavailableReason(const std::string& name) const;
 
+  // Declares a backend's option keys (core/option_schema.h); Internal error, declaring
+  // none of them, when a key is declared already (by this registry or another backend).
+  // The engine joins them with the stages' keys (engine/option_schema.h).
+  Status DeclareOptions(std::vector<OptionSpec> specs);
+  std::vector<OptionSpec> DeclaredOptions() const;
   void AddOptionsHook(OptionsHook hook);
-  // Calls every options hook (config validation and the pipeline do, before models run);
-  // the first error.
-  Status ApplyExperimentOptions(const ExperimentOptions& options) const;
+  // Calls every options hook (config validation and the pipeline do, before models run,
+  // after checking `options` against the joined schema); the first error.
+  Status ApplyExperimentOptions(const nlohmann::json& options) const;
   void AddReleaseHook(ReleaseHook hook);
 
   // Settings for backends that come from the process rather than an experiment (the
@@ -93,6 +105,7 @@ class ModelRegistry {
   };
   mutable std::mutex mu_;
   std::map<std::string, Entry> entries_;  // GUARDED_BY(mu_)
+  std::vector<OptionSpec> option_specs_;    // GUARDED_BY(mu_)
   std::vector<OptionsHook> options_hooks_;  // GUARDED_BY(mu_)
   std::vector<ReleaseHook> release_hooks_;  // GUARDED_BY(mu_)
   std::map<std::string, std::string> backend_options_;  // GUARDED_BY(mu_)

@@ -4,6 +4,8 @@
 // with the reason, so that config validation rejects it naming the problem (exit 2) and
 // `model list` shows it.
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -91,9 +93,31 @@ void RegisterBroken(ModelRegistry& registry, const onnx::FoundModel& found, cons
   registry.SetUnavailable(found.name, reason);
 }
 
+// The experiment option the ONNX backend owns: onnx_provider, "cpu" (default), "cuda" or "auto".
+struct OnnxOptions {
+  onnx::Provider provider = onnx::Provider::kCpu;
+};
+
+const std::vector<OptionField<OnnxOptions>>& OnnxOptionFields() {
+  static const std::vector<OptionField<OnnxOptions>> kFields = {
+      {"onnx_provider",
+       [](const nlohmann::json& v, const std::string& field, OnnxOptions& out) -> Status {
+         auto provider = onnx::ParseProvider(v.is_string() ? v.get<std::string>() : "", field);
+         if (!provider.ok()) return option_values::Invalid(field, v, "one of \"cpu\", \"cuda\", \"auto\"");
+         out.provider = *provider;
+         return Status::Ok();
+       }},
+  };
+  return kFields;
+}
+
 }  // namespace
 
 void RegisterOnnxModels(ModelRegistry& registry) {
+  if (Status declared = registry.DeclareOptions(DeclareOptions("onnx backend", OnnxOptionFields())); !declared.ok()) {
+    std::fprintf(stderr, "panic-tda: %s\n", declared.ToString().c_str());  // two owners of a key: a bug
+    std::abort();
+  }
   std::set<std::string> taken;
   for (const auto& m : registry.List()) taken.insert(m.name);
   const std::string missing_runtime = onnx::OnnxRuntimeUnavailableReason();
@@ -114,15 +138,15 @@ void RegisterOnnxModels(ModelRegistry& registry) {
   // options.onnx_provider: later loads use it; "cuda" on a runtime without CUDA makes every
   // ONNX model unavailable with the reason, so that validation rejects the config up front.
   // A config that does not use ONNX models is not refused for it.
-  registry.AddOptionsHook([&registry, base_reasons](const ExperimentOptions& options) -> Status {
-    auto provider = onnx::ParseProvider(options.onnx_provider.value_or("cpu"), "options.onnx_provider");
-    if (!provider.ok()) return provider.status();
+  registry.AddOptionsHook([&registry, base_reasons](const nlohmann::json& options) -> Status {
+    PANIC_ASSIGN_OR_RETURN(OnnxOptions onnx_options, ReadOptions(options, OnnxOptionFields()));
+    const onnx::Provider provider = onnx_options.provider;
     {
       std::lock_guard<std::mutex> lock(g_provider_mu);
-      g_provider = *provider;
+      g_provider = provider;
     }
     std::string no_cuda;
-    if (*provider == onnx::Provider::kCuda && onnx::OnnxRuntimeBuiltIn()) {
+    if (provider == onnx::Provider::kCuda && onnx::OnnxRuntimeBuiltIn()) {
       const auto providers = onnx::OnnxRuntimeProviders();
       if (std::find(providers.begin(), providers.end(), "CUDAExecutionProvider") == providers.end()) {
         no_cuda = "options.onnx_provider is \"cuda\" but this ONNX Runtime (" + onnx::OnnxRuntimeVersion() +

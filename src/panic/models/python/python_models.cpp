@@ -147,7 +147,7 @@ std::shared_ptr<PythonWorker> SharedPythonWorker() {
   return *worker;
 }
 
-Status ValidatePythonModelOptions(const ExperimentOptions& options, const ModelRegistry& registry,
+Status ValidatePythonModelOptions(const PythonOptions& options, const ModelRegistry& registry,
                                   const PythonWorker& worker) {
   constexpr int kMin = 256, kMax = 2048, kStep = 16;  // as python/panic_worker/t2i.py checks
   for (const auto& [model, px] : options.image_size) {

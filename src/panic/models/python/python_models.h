@@ -56,7 +56,7 @@ std::shared_ptr<PythonWorker> SharedPythonWorker();
 // Checks the experiment options that concern Python models: options.image_size.<M>
 // only for a model whose `list` entry takes "image_size", a multiple of 16 from 256 to
 // 2048. InvalidArgument naming the option otherwise. May discover the worker's models.
-Status ValidatePythonModelOptions(const ExperimentOptions& options, const ModelRegistry& registry,
+Status ValidatePythonModelOptions(const PythonOptions& options, const ModelRegistry& registry,
                                   const PythonWorker& worker);
 
 // Registers every model `worker` lists that `registry` does not know yet; models whose

@@ -3,6 +3,7 @@
 // experiment on native models never starts Python. The worker's settings come from the
 // registry's backend option kPythonInterpreterOption (--python), the environment and
 // the last experiment options applied; the registry's ReleaseAll unloads its models.
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 
@@ -26,35 +27,43 @@ class PythonBackend {
     const std::string flag = registry_.BackendOption(kPythonInterpreterOption);
     std::lock_guard<std::mutex> lock(mu_);
     python::WorkerSettings s = python::DefaultWorkerSettings(flag);
-    if (options_) s = python::ApplyExperimentOptions(std::move(s), *options_, flag);
+    if (options_) s = python::ApplyExperimentOptions(std::move(s), options_->first, options_->second, flag);
     worker_->UpdateSettings(std::move(s));
   }
 
-  Status SetOptions(const ExperimentOptions& options) {
+  // `options`: a checked options object, of which this backend reads its own keys and
+  // the registry's max_batch.
+  Status SetOptions(const nlohmann::json& options) {
+    PANIC_ASSIGN_OR_RETURN(python::PythonOptions python, python::ReadPythonOptions(options));
+    PANIC_ASSIGN_OR_RETURN(ModelOptions models, ReadModelOptions(options));
     {
       std::lock_guard<std::mutex> lock(mu_);
-      options_ = options;
+      options_.emplace(python, std::move(models));
     }
     Refresh();
-    return python::ValidatePythonModelOptions(options, registry_, *worker_);
+    return python::ValidatePythonModelOptions(python, registry_, *worker_);
   }
 
  private:
   const ModelRegistry& registry_;
   const std::shared_ptr<python::PythonWorker> worker_;
   std::mutex mu_;
-  std::optional<ExperimentOptions> options_;  // GUARDED_BY(mu_)
+  std::optional<std::pair<python::PythonOptions, ModelOptions>> options_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace
 
 void RegisterPythonModels(ModelRegistry& registry) {
+  if (Status declared = registry.DeclareOptions(python::PythonOptionSpecs()); !declared.ok()) {
+    Log(LogLevel::kError, declared.ToString());  // a programming error: two owners of a key
+    std::abort();
+  }
   auto backend = std::make_shared<PythonBackend>(registry, python::SharedPythonWorker());
   registry.SetDiscoverer([backend](ModelRegistry& r) {
     backend->Refresh();
     return python::DiscoverPythonModels(r, backend->worker());
   });
-  registry.AddOptionsHook([backend](const ExperimentOptions& options) { return backend->SetOptions(options); });
+  registry.AddOptionsHook([backend](const nlohmann::json& options) { return backend->SetOptions(options); });
   registry.AddReleaseHook([backend] {
     if (Status s = backend->worker()->ReleaseAll(); !s.ok()) Log(LogLevel::kWarning, s.ToString());
   });

@@ -13,13 +13,15 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "panic/core/experiment_config.h"
+#include "panic/core/option_schema.h"
+#include "panic/models/model_options.h"
 #include "panic/models/model.h"
 
 namespace panic::models::python {
@@ -48,6 +50,29 @@ struct WorkerSettings {
   double CallTimeout(ModelKind kind) const;
 };
 
+// The experiment options the Python backend owns (declared through the registry by
+// RegisterPythonModels; core/option_schema.h):
+//   python           the interpreter's path
+//   worker_timeouts  {"T2I": seconds, ...}, kinds: handshake, load, T2I, I2T,
+//                    text-embedding, image-embedding
+//   worker_retries   0..10 further attempts after a failed call
+//   worker_backoff   0..3600 seconds before the first retry
+//   image_size       {"ModelName": pixels}: which models take it and which sizes is
+//                    checked against the worker's list (ValidatePythonModelOptions)
+inline constexpr const char* kPythonBackendOwner = "python backend";
+
+struct PythonOptions {
+  std::optional<std::string> python;
+  std::vector<std::pair<std::string, double>> worker_timeouts;
+  std::optional<int> worker_retries;
+  std::optional<double> worker_backoff;
+  std::vector<std::pair<std::string, int>> image_size;
+};
+
+const std::vector<OptionField<PythonOptions>>& PythonOptionFields();
+std::vector<OptionSpec> PythonOptionSpecs();
+Result<PythonOptions> ReadPythonOptions(const nlohmann::json& options);
+
 // Settings from `python_override` (the --python flag; empty: none), the environment
 // and defaults (no experiment options).
 WorkerSettings DefaultWorkerSettings(const std::string& python_override = "");
@@ -55,8 +80,11 @@ WorkerSettings DefaultWorkerSettings(const std::string& python_override = "");
 // worker_backoff, max_batch, image_size), keeping the precedence above for the
 // interpreter: options.python applies only when `python_override` and
 // $PANIC_TDA_PYTHON are empty.
-WorkerSettings ApplyExperimentOptions(WorkerSettings base, const ExperimentOptions& options,
-                                      const std::string& python_override = "");
+WorkerSettings ApplyExperimentOptions(WorkerSettings base, const PythonOptions& options,
+                                      const ModelOptions& model_options, const std::string& python_override = "");
+// The same from a checked options object (its Python and registry keys).
+Result<WorkerSettings> ApplyExperimentOptions(WorkerSettings base, const nlohmann::json& options,
+                                              const std::string& python_override = "");
 
 // The panic_worker package folder as described above; empty when none is found.
 std::string FindWorkerPackageDir();
