@@ -232,31 +232,33 @@ int main(int argc, char** argv) {
     size_t i = pick(rng), j = pick(rng);
     if (i != j) pairs.emplace_back(i, j);
   }
-  std::printf("side by side, 1 thread, %zu pairs; Hera's auction at delta %g (and %g on %zu pairs):\n",
-              pairs.size(), delta, tight_delta, std::min(tight_pairs, pairs.size()));
-  const std::vector<std::pair<size_t, size_t>> tight(pairs.begin(),
-                                                     pairs.begin() + static_cast<std::ptrdiff_t>(std::min(tight_pairs, pairs.size())));
-  for (double p : {1.0, 2.0}) {
-    auto ours = [&](size_t i, size_t j) { return panic::tda::ExactWassersteinDistance(prepared[i], prepared[j], p).value(); };
-    auto hera_at = [&](double d) {
-      return [&, d](size_t i, size_t j) {
-        hera::AuctionParams<double> params;
-        params.wasserstein_power = p;
-        params.delta = d;
-        params.internal_p = hera::get_infinity<double>();
-        return hera::wasserstein_dist(hera_input[i], hera_input[j], params);
+  if (!pairs.empty()) {  // --pairs 0: the matrix alone
+    std::printf("side by side, 1 thread, %zu pairs; Hera's auction at delta %g (and %g on %zu pairs):\n",
+                pairs.size(), delta, tight_delta, std::min(tight_pairs, pairs.size()));
+    const std::vector<std::pair<size_t, size_t>> tight(pairs.begin(),
+                                                       pairs.begin() + static_cast<std::ptrdiff_t>(std::min(tight_pairs, pairs.size())));
+    for (double p : {1.0, 2.0}) {
+      auto ours = [&](size_t i, size_t j) { return panic::tda::ExactWassersteinDistance(prepared[i], prepared[j], p).value(); };
+      auto hera_at = [&](double d) {
+        return [&, d](size_t i, size_t j) {
+          hera::AuctionParams<double> params;
+          params.wasserstein_power = p;
+          params.delta = d;
+          params.internal_p = hera::get_infinity<double>();
+          return hera::wasserstein_dist(hera_input[i], hera_input[j], params);
+        };
       };
-    };
-    std::string name = p == 1 ? "W1" : "W2";
-    Print((name + " exact vs Hera delta " + std::to_string(delta)).c_str(), Compare(pairs, ours, hera_at(delta)));
-    if (!tight.empty()) {
-      Print((name + " exact vs Hera delta " + std::to_string(tight_delta)).c_str(), Compare(tight, ours, hera_at(tight_delta)));
+      std::string name = p == 1 ? "W1" : "W2";
+      Print((name + " exact vs Hera delta " + std::to_string(delta)).c_str(), Compare(pairs, ours, hera_at(delta)));
+      if (!tight.empty()) {
+        Print((name + " exact vs Hera delta " + std::to_string(tight_delta)).c_str(), Compare(tight, ours, hera_at(tight_delta)));
+      }
     }
+    Print("bottleneck",
+          Compare(
+              pairs, [&](size_t i, size_t j) { return panic::tda::BottleneckDistance(prepared[i], prepared[j]); },
+              [&](size_t i, size_t j) { return panic::tda::internal::HeraBottleneckExact(hera_input[i], hera_input[j]); }));
   }
-  Print("bottleneck",
-        Compare(
-            pairs, [&](size_t i, size_t j) { return panic::tda::BottleneckDistance(prepared[i], prepared[j]); },
-            [&](size_t i, size_t j) { return panic::tda::internal::HeraBottleneckExact(hera_input[i], hera_input[j]); }));
 
   // The whole matrix.
   if (matrix == "none") return 0;

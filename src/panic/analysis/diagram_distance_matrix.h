@@ -15,8 +15,8 @@
 // A pair whose essential-bar counts differ gets +inf under bottleneck and Wasserstein.
 //
 // Thread safety: pure; runs its own workers and returns when they are done.
-// Speed: see docs/ANALYSIS.md §4 (the exact W1 solver is ~100× Hera's auction on
-// Rips-like H1 diagrams of ~300 bars).
+// Speed: see docs/ANALYSIS.md §4 (on Rips-like H1 diagrams of ~300 bars the exact W1
+// solver takes ~1/15 of the CPU time of Hera's auction at delta 0.01).
 #pragma once
 
 #include <atomic>

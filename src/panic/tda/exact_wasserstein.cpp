@@ -127,7 +127,7 @@ void Augment(Workspace& ws, uint32_t cur, uint32_t diag0) {
   double min_val = 0, bound = kInf;
   uint32_t i = cur, sink = kNone;
   auto relax = [&](uint32_t col, double r) {
-    if (r < ws.shortest[col] && r < bound) {  // a scanned column has shortest = −inf
+    if (r < bound && r < ws.shortest[col]) {  // a scanned column has shortest = −inf
       if (ws.shortest[col] == kInf) ws.touched.push_back(col);
       ws.shortest[col] = r;
       ws.path[col] = i;
