@@ -144,6 +144,12 @@ TEST(TdaDistanceMatrixCliTest, CsvJsonAndNpyAgree) {
   j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["metric"], "wasserstein-1");
   EXPECT_TRUE(j["distances"][0][2].is_null());
+  EXPECT_EQ(j["solver"], "exact");
+  EXPECT_FALSE(j.contains("delta")) << "the exact solver has no error bound";
+  r = RunCli(args({"--dim", "0", "--format", "json", "--solver", "auction"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["solver"], "auction");
   EXPECT_EQ(j["delta"], 0.01);
 
   // Sorted-persistence L1 in H1: [4, 0.5] vs [3, 1] → 1 + 0.5.
@@ -164,7 +170,9 @@ TEST(TdaDistanceMatrixCliTest, BadInputExitsWithCode2AndSaysWhy) {
   std::string a = dir.File("a.npz"), b = dir.File("b.npz");
   expect_usage_error({"tda", "distance-matrix", a, b, "--metric", "bottleneck", "--order", "2"}, "--order");
   expect_usage_error({"tda", "distance-matrix", a, b, "--order", "0.5"}, "--order");
-  expect_usage_error({"tda", "distance-matrix", a, b, "--delta", "0"}, "--delta");
+  expect_usage_error({"tda", "distance-matrix", a, b, "--solver", "auction", "--delta", "0"}, "--delta");
+  expect_usage_error({"tda", "distance-matrix", a, b, "--delta", "0.1"}, "--solver auction");
+  expect_usage_error({"tda", "distance-matrix", a, b, "--solver", "hungarian"}, "--solver");
   expect_usage_error({"tda", "distance-matrix", a, b, "--threads", "0"}, "--threads");
   expect_usage_error({"tda", "distance-matrix", a, b, "--dim", "2"}, "--dim");
   expect_usage_error({"tda", "distance-matrix", a, b, "--metric", "l2"}, "--metric");
@@ -186,18 +194,25 @@ TEST(TdaDistanceMatrixCliTest, DistanceTakesOrderAndDelta) {
   // W2 between a and b in H1, exactly: (0,4)–(1,4) costs 1, (2,3) and (1,1.5) go to the
   // diagonal at 0.5 and 0.25 (cheaper than matching them, at 1.5): √(1 + 0.25 + 0.0625).
   CommandResult r = RunCli({"--json", "tda", "distance", a, b, "--metric", "wasserstein", "--order", "2",
-                            "--delta", "1e-9"});
+                            "--solver", "auction", "--delta", "1e-9"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_NEAR(j["distance"].get<double>(), std::sqrt(1.3125), 1e-9);
   EXPECT_EQ(j["order"], 2.0);
   EXPECT_EQ(j["delta"], 1e-9);
+  // The exact solver (the default) gives the same value with no error bound to state.
+  r = RunCli({"--json", "tda", "distance", a, b, "--metric", "wasserstein", "--order", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_NEAR(j["distance"].get<double>(), std::sqrt(1.3125), 1e-12);
+  EXPECT_EQ(j["solver"], "exact");
+  EXPECT_FALSE(j.contains("delta"));
   // The default order is 1 (GUDHI's and Hera's): 1 + 0.25 + 0.5.
-  r = RunCli({"--json", "tda", "distance", a, b, "--metric", "wasserstein", "--delta", "1e-9"});
+  r = RunCli({"--json", "tda", "distance", a, b, "--metric", "wasserstein"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["order"], 1.0);
-  EXPECT_NEAR(j["distance"].get<double>(), 1.75, 1e-9);
+  EXPECT_NEAR(j["distance"].get<double>(), 1.75, 1e-12);
   r = RunCli({"tda", "distance", a, b, "--metric", "wasserstein", "--order", "2", "--p", "2"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--order"), std::string::npos) << r.err;

@@ -18,6 +18,7 @@
 #include "panic/cli/tda_point_reader.h"
 #include "panic/store/npz_codec.h"
 #include "panic/tda/diagram_distance.h"
+#include "panic/tda/exact_wasserstein.h"
 #include "panic/tda/persistent_entropy.h"
 #include "panic/tda/rips.h"
 
@@ -133,22 +134,40 @@ Result<double> WassersteinOrder(const ParsedArgs& args, double default_order) {
   return args.GetDouble(args.Has("p") ? "p" : "order", default_order);
 }
 
+// The Wasserstein options shared by `tda distance` and `tda distance-matrix` (and, in the same
+// words, `analyse distances`): --order (alias --p), --solver exact|auction, and --delta,
+// which only the auction has. Any of them with another metric is an error.
+struct WassersteinChoice {
+  double order = 1.0;
+  bool exact = true;
+  double delta = tda::kDefaultWassersteinDelta;
+};
+Result<WassersteinChoice> ParseWasserstein(const ParsedArgs& args, const std::string& metric) {
+  WassersteinChoice w;
+  if (metric != "wasserstein" && (args.Has("order") || args.Has("p") || args.Has("delta") || args.Has("solver"))) {
+    return Status::InvalidArgument("--order, --solver and --delta apply only to --metric wasserstein");
+  }
+  PANIC_ASSIGN_OR_RETURN(w.order, WassersteinOrder(args, 1.0));
+  PANIC_ASSIGN_OR_RETURN(std::string solver, args.GetChoice("solver", {"exact", "auction"}, "exact"));
+  w.exact = solver == "exact";
+  if (w.exact && args.Has("delta")) {
+    return Status::InvalidArgument("--delta applies only to --solver auction (the exact solver has no error bound)");
+  }
+  PANIC_ASSIGN_OR_RETURN(w.delta, args.GetDouble("delta", tda::kDefaultWassersteinDelta));
+  if (Status s = tda::CheckWassersteinParameters(w.order, w.delta); !s.ok()) {
+    return Status::InvalidArgument("--" + s.message());
+  }
+  return w;
+}
+
 int DistanceCommand(const ParsedArgs& args, Context& ctx) {
   auto dim = args.GetInt("dim", 1);
   if (!dim.ok()) return ReportError(dim.status(), ctx);
   if (*dim < 0) return ReportError(Status::InvalidArgument("--dim: must be ≥ 0"), ctx);
   auto metric = args.GetChoice("metric", {"bottleneck", "wasserstein", "sorted-l1"}, "bottleneck");
   if (!metric.ok()) return ReportError(metric.status(), ctx);
-  auto p = WassersteinOrder(args, 1.0);
-  if (!p.ok()) return ReportError(p.status(), ctx);
-  auto delta = args.GetDouble("delta", tda::kDefaultWassersteinDelta);
-  if (!delta.ok()) return ReportError(delta.status(), ctx);
-  if ((args.Has("order") || args.Has("p") || args.Has("delta")) && *metric != "wasserstein") {
-    return ReportError(Status::InvalidArgument("--order and --delta apply only to --metric wasserstein"), ctx);
-  }
-  if (Status s = tda::CheckWassersteinParameters(*p, *delta); !s.ok()) {
-    return ReportError(Status::InvalidArgument("--" + s.message()), ctx);
-  }
+  auto w = ParseWasserstein(args, *metric);
+  if (!w.ok()) return ReportError(w.status(), ctx);
   auto a = ReadDiagram(args.positional[0]);
   if (!a.ok()) return ReportError(a.status(), ctx);
   auto b = ReadDiagram(args.positional[1]);
@@ -176,9 +195,10 @@ int DistanceCommand(const ParsedArgs& args, Context& ctx) {
   if (*metric == "bottleneck") {
     value = tda::BottleneckDistance(*pa, *pb);
   } else if (*metric == "wasserstein") {
-    auto w = tda::WassersteinDistance(*pa, *pb, *p, *delta);
-    if (!w.ok()) return ReportError(w.status(), ctx);
-    value = *w;
+    auto d_w = w->exact ? tda::ExactWassersteinDistance(*pa, *pb, w->order)
+                        : tda::WassersteinDistance(*pa, *pb, w->order, w->delta);
+    if (!d_w.ok()) return ReportError(d_w.status(), ctx);
+    value = *d_w;
   } else {
     value = tda::SortedPersistenceL1(*pa, *pb);
   }
@@ -186,8 +206,9 @@ int DistanceCommand(const ParsedArgs& args, Context& ctx) {
     nlohmann::json out = {{"metric", *metric}, {"dim", d},
                           {"distance", std::isinf(value) ? nlohmann::json(nullptr) : nlohmann::json(value)}};
     if (*metric == "wasserstein") {
-      out["order"] = *p;
-      out["delta"] = *delta;
+      out["order"] = w->order;
+      out["solver"] = w->exact ? "exact" : "auction";
+      if (!w->exact) out["delta"] = w->delta;
     }
     ctx.out << out.dump() << "\n";
   } else {
@@ -241,7 +262,9 @@ std::string MatrixJson(const analysis::DiagramDistanceMatrix& m, const std::vect
                         {"diagrams", names}, {"distances", rows}};
   if (options.metric == analysis::DiagramMetric::kWasserstein) {
     out["order"] = options.order;
-    out["delta"] = options.delta;
+    const bool exact = options.solver == analysis::WassersteinSolver::kExact;
+    out["solver"] = exact ? "exact" : "auction";
+    if (!exact) out["delta"] = options.delta;
   }
   return out.dump() + "\n";
 }
@@ -256,25 +279,17 @@ int DistanceMatrixCommand(const ParsedArgs& args, Context& ctx) {
   options.metric = *metric == "bottleneck"    ? analysis::DiagramMetric::kBottleneck
                    : *metric == "wasserstein" ? analysis::DiagramMetric::kWasserstein
                                               : analysis::DiagramMetric::kSortedPersistenceL1;
-  auto order = WassersteinOrder(args, 1.0);
-  if (!order.ok()) return ReportError(order.status(), ctx);
-  auto delta = args.GetDouble("delta", tda::kDefaultWassersteinDelta);
-  if (!delta.ok()) return ReportError(delta.status(), ctx);
-  if ((args.Has("order") || args.Has("p") || args.Has("delta")) && *metric != "wasserstein") {
-    return ReportError(Status::InvalidArgument("--order and --delta apply only to --metric wasserstein"), ctx);
-  }
-  options.order = *order;
-  options.delta = *delta;
+  auto w = ParseWasserstein(args, *metric);
+  if (!w.ok()) return ReportError(w.status(), ctx);
+  options.order = w->order;
+  options.delta = w->delta;
+  options.solver = w->exact ? analysis::WassersteinSolver::kExact : analysis::WassersteinSolver::kAuction;
   auto threads = args.GetInt("threads", 1);
   if (!threads.ok()) return ReportError(threads.status(), ctx);
   if (*threads < 1 || *threads > 1024) {
     return ReportError(Status::InvalidArgument("--threads: " + std::to_string(*threads) + " is outside 1..1024"), ctx);
   }
   options.threads = static_cast<int>(*threads);
-  if (Status s = tda::CheckWassersteinParameters(options.order, options.delta);
-      options.metric == analysis::DiagramMetric::kWasserstein && !s.ok()) {
-    return ReportError(Status::InvalidArgument("--" + s.message()), ctx);
-  }
   // "text" is the CSV: every command takes --format text|json.
   auto format = args.GetChoice("format", {"csv", "text", "json", "npy"}, ctx.json ? "json" : "csv");
   if (!format.ok()) return ReportError(format.status(), ctx);
@@ -365,12 +380,15 @@ std::vector<CommandSpec> TdaCommands() {
       {"metric", "M", "bottleneck (default), wasserstein or sorted-l1"},
       {"order", "P", "order of the Wasserstein distance, ≥ 1 (default 1, as GUDHI and Hera); --p is an alias"},
       {"p", "P", "the older name of --order"},
-      {"delta", "D", "Wasserstein's relative error bound, in (0, 1] (default 0.01)"},
+      {"solver", "S", "Wasserstein's solver: exact (default; sparse, exact) or auction (Hera's, within --delta)"},
+      {"delta", "D", "with --solver auction: its relative error bound, in (0, 1] (default 0.01)"},
   };
   distance.details =
-      "Bottleneck and Wasserstein use the L∞ ground metric with diagonal matching (Hera):\n"
-      "the bottleneck distance is exact; the Wasserstein distance W is within a relative\n"
-      "error of --delta (W ≤ result ≤ (1 + delta)·W). sorted-l1 is the Python reference's L1\n"
+      "Bottleneck and Wasserstein use the L∞ ground metric with diagonal matching. The\n"
+      "bottleneck distance is exact (Hera's). The Wasserstein distance is exact by default (a\n"
+      "sparse assignment: pairs costlier than sending both bars to the diagonal are never\n"
+      "edges); --solver auction uses Hera's auction, within --delta (W ≤ result ≤ (1 + delta)·W).\n"
+      "sorted-l1 is the Python reference's L1\n"
       "distance of the descending sorted finite persistences (zero-padded). Essential bars\n"
       "match only essential bars (different counts: the distance is inf, null in JSON).";
   distance.run = DistanceCommand;
@@ -387,7 +405,8 @@ std::vector<CommandSpec> TdaCommands() {
       {"metric", "M", "wasserstein (default), bottleneck or sorted-l1"},
       {"order", "P", "order of the Wasserstein distance, ≥ 1 (default 1, as GUDHI and Hera); --p is an alias"},
       {"p", "P", "the older name of --order"},
-      {"delta", "D", "Wasserstein's relative error bound, in (0, 1] (default 0.01)"},
+      {"solver", "S", "Wasserstein's solver: exact (default; sparse, exact) or auction (Hera's, within --delta)"},
+      {"delta", "D", "with --solver auction: its relative error bound, in (0, 1] (default 0.01)"},
       {"threads", "N", "worker threads (default 1); the matrix does not depend on it"},
       {"format", "F", "csv (default; text is the same), json or npy"},
       {"output", "FILE", "write to FILE instead of standard output (npy: needed on a terminal)"},
