@@ -14,6 +14,7 @@
 #include "cluster/caption_like_data.h"
 #include "cluster/cluster_oracles.h"
 #include "panic/cluster/agreement.h"
+#include "panic/cluster/approximate_neighbors.h"
 #include "panic/cluster/condensed_tree.h"
 
 namespace panic::cluster {
@@ -265,6 +266,18 @@ TEST(HdbscanDeterminismTest, SameLabelsForAnyThreadCount) {
       EXPECT_EQ(many.medoids, one.medoids);
     }
   }
+  // The approximate path with core distances from the subsample (min_samples past the lists).
+  HdbscanOptions o = Options(40, 40, HdbscanPath::kApproximate);
+  o.knn_neighbors = 16;
+  o.threads = 1;
+  Clustering one = Cluster(cloud.values, cloud.n, cloud.dim, o);
+  EXPECT_GT(one.core_sample_stride, 1u);
+  for (int threads : {2, 3}) {
+    o.threads = threads;
+    Clustering many = Cluster(cloud.values, cloud.n, cloud.dim, o);
+    EXPECT_EQ(many.labels, one.labels);
+    EXPECT_EQ(many.probabilities, one.probabilities);
+  }
 }
 
 TEST(HdbscanApproximateTest, AgreesWithExactAndSaysWhichPathRan) {
@@ -331,6 +344,35 @@ TEST(HdbscanSelectionTest, SingleRootClusterKeepsOnlyPointsPastOneOverEpsilon) {
   EXPECT_EQ(none.clusters, 0u);
   EXPECT_EQ(none.labels, std::vector<int32_t>(6, -1));
   EXPECT_EQ(none.probabilities, std::vector<float>(6, 0.0f));
+}
+
+// Past the lists, core distances come from every s-th row: against the exact core
+// distances (the 99th neighbour), the estimate from a quarter of the rows (s = 4,
+// the 25th sampled neighbour) stays within a few per cent, and the labels agree. The
+// clusters (≈ 440 members) are several times min_samples, as at scale (n = 10⁶:
+// ≈ 14 000 members, min_samples 1 000); where min_samples nears a cluster's size the
+// core distance jumps at the cluster's edge and a subsample cannot place the jump.
+TEST(HdbscanApproximateTest, SampledCoreDistancesTrackTheExactOnes) {
+  auto cloud = CaptionLikeCloud(4000, 256, 5, 0.45, 0.6, 61);
+  const internal::UnitRows rows = internal::NormalizeRows(cloud.values, cloud.n, cloud.dim);
+  const size_t min_samples = 100;
+  const std::vector<float> exact =
+      internal::CoreDistances(internal::ExactNeighbors(rows, min_samples - 1, 2), min_samples);
+  internal::ApproximateNeighbors approx = internal::FindApproximateNeighbors(rows, 16, min_samples, 42, 2);
+  EXPECT_EQ(approx.core_sample_stride, 4u);
+  ASSERT_EQ(approx.core.size(), exact.size());
+  std::vector<double> error(exact.size());
+  for (size_t i = 0; i < exact.size(); ++i) error[i] = std::fabs(approx.core[i] - exact[i]) / exact[i];
+  std::sort(error.begin(), error.end());
+  EXPECT_LT(error[error.size() / 2], 0.02) << "median relative error";
+  EXPECT_LT(error[error.size() * 95 / 100], 0.06) << "95th percentile";
+  HdbscanOptions o = Options(min_samples, min_samples, HdbscanPath::kApproximate);
+  o.knn_neighbors = 16;
+  Clustering a = Cluster(cloud.values, cloud.n, cloud.dim, o);
+  o.path = HdbscanPath::kExact;
+  Clustering e = Cluster(cloud.values, cloud.n, cloud.dim, o);
+  ExpectConsistent(a);
+  EXPECT_GE(AdjustedRandIndex(e.labels, a.labels), 0.95);
 }
 
 TEST(AgreementTest, AdjustedRandIndexKnownValues) {

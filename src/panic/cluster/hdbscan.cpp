@@ -17,6 +17,10 @@ namespace {
 // The exact path's neighbour lists: longer than min_samples − 1 so that more of the
 // Borůvka edges are proven minimal from the lists alone (spanning_tree.h).
 constexpr size_t kExactListLength = 32;
+// The approximate path's default list length: min_samples − 1 within these bounds (past
+// the upper one, core distances come from a subsample: approximate_neighbors.h).
+constexpr size_t kMinKnnNeighbors = 16;
+constexpr size_t kMaxKnnNeighbors = 64;
 
 double SecondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -86,14 +90,20 @@ Result<Clustering> Hdbscan(std::span<const float> points, size_t n, size_t dim,
   auto t0 = std::chrono::steady_clock::now();
   const internal::UnitRows rows = internal::NormalizeRows(points, n, dim);
   internal::Neighbors nb;
+  std::vector<float> core;
   if (out.exact) {
     nb = internal::ExactNeighbors(rows, std::max(min_samples - 1, kExactListLength), threads);
+    core = internal::CoreDistances(nb, min_samples);
   } else {
-    out.knn_neighbors = options.knn_neighbors == 0 ? std::max<size_t>(min_samples, 16)
-                                                   : std::max(options.knn_neighbors, min_samples - 1);
-    nb = internal::ApproximateNeighbors(rows, out.knn_neighbors, options.seed, threads);
+    out.knn_neighbors = options.knn_neighbors != 0
+                            ? options.knn_neighbors
+                            : std::clamp<size_t>(min_samples - 1, kMinKnnNeighbors, kMaxKnnNeighbors);
+    internal::ApproximateNeighbors approx = internal::FindApproximateNeighbors(
+        rows, out.knn_neighbors, min_samples, options.seed, threads);
+    nb = std::move(approx.neighbors);
+    core = std::move(approx.core);
+    out.core_sample_stride = approx.core_sample_stride;
   }
-  const std::vector<float> core = internal::CoreDistances(nb, min_samples);
   out.neighbors_seconds = SecondsSince(t0);
 
   t0 = std::chrono::steady_clock::now();

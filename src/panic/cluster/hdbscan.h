@@ -6,9 +6,11 @@
 // reachability; both feed the same condensed tree and selection:
 //  - exact: all-pairs distances in OpenBLAS tiles, never the n × n matrix
 //    (spanning_tree.h says how the tree is proven minimal); O(n · dim) memory.
-//  - approximate: a kNN graph from HNSW, core distances from it, Borůvka on the
-//    mutual-reachability kNN graph, its components joined by exact cross edges
-//    between their densest members.
+//  - approximate: a kNN graph from HNSW graphs on the rows quantised to int8,
+//    re-ranked by exact distance; core distances from it (or, when min_samples reaches
+//    past the lists, from a subsample: approximate_neighbors.h); Borůvka on the
+//    mutual-reachability kNN graph, its components joined by exact cross edges between
+//    their densest members.
 // The result is the same for any thread count.
 #pragma once
 
@@ -33,7 +35,8 @@ struct HdbscanOptions {
   bool allow_single_cluster = false;
   HdbscanPath path = HdbscanPath::kAuto;
   size_t exact_max_points = 60000;  // kAuto takes the exact path up to this n
-  size_t knn_neighbors = 0;         // approximate path's k; 0 means max(min_samples, 16)
+  size_t knn_neighbors = 0;         // approximate path's list length; 0 means
+                                    // min_samples − 1 clamped to [16, 64]
   uint64_t seed = 42;               // approximate path's graph seed
   int threads = 1;
 };
@@ -55,6 +58,8 @@ struct Clustering {
   size_t min_cluster_size = 0;
   size_t min_samples = 0;
   size_t knn_neighbors = 0;           // 0 on the exact path
+  size_t core_sample_stride = 0;      // approximate: 1 = cores from the lists, s = from
+                                      // every s-th row; 0 on the exact path
   double neighbors_seconds = 0, tree_seconds = 0, selection_seconds = 0, medoid_seconds = 0;
 };
 

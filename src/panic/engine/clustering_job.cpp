@@ -264,6 +264,7 @@ Result<PointClustering> ClusterPoints(std::span<const float> points, size_t n, s
                     {"medoids_exact", c.medoids_exact}};
   if (!c.exact) {
     out.parameters["knn_neighbors"] = c.knn_neighbors;
+    out.parameters["core_sample_stride"] = c.core_sample_stride;
     out.parameters["seed"] = o.seed;
   }
   out.labels = std::move(c.labels);
