@@ -8,9 +8,12 @@
 #include <set>
 
 #include "export/export_fixture_helpers.h"
+#include "panic/core/time.h"
+#include "panic/core/uuid.h"
 #include "panic/export/cairo_image.h"
 #include "panic/export/experiment_charts.h"
 #include "panic/export/html_report.h"
+#include "panic/store/analysis_tables.h"
 #include "support/test_support.h"
 
 namespace panic::exporting {
@@ -93,6 +96,41 @@ TEST_F(ChartsReportTest, ChartsCarryAxesLegendsAndData) {
   const std::string svg = panic::testing::ReadFile(svg_dir + "/persistence_diagrams.svg");
   EXPECT_NE(svg.find("<svg"), std::string::npos);
   EXPECT_NE(svg.find("</svg>"), std::string::npos);
+}
+
+// Drift is measured as docs/ANALYSIS.md §1 defines it: from the stored prompt embedding for
+// a text model, from the first vector otherwise (an image model, or no prompt embedding).
+TEST_F(ChartsReportTest, DriftIsMeasuredFromThePromptEmbeddingWhenStored) {
+  auto drift_chart = [&](const std::string& dir) {
+    EXPECT_TRUE(ExportCharts(*db_, {fx_.experiment.id}, dir, DrawingFormat::kPdf).ok());
+    std::string text = PdfText(dir + "/semantic_drift.pdf");  // the legend's lines wrap: one space for any run
+    std::string flat;
+    for (char c : text) {
+      if (std::isspace(static_cast<unsigned char>(c))) {
+        if (!flat.empty() && flat.back() != ' ') flat.push_back(' ');
+      } else {
+        flat.push_back(c);
+      }
+    }
+    return std::pair{flat, panic::testing::PdfWords(dir + "/semantic_drift.pdf")};
+  };
+  // 12 runs × 2 models; no prompt embedding stored: every trajectory from its first vector.
+  const auto [before, before_words] = drift_chart(dir_.File("before"));
+  EXPECT_NE(before.find("r = the prompt's embedding: 0 trajectories"), std::string::npos) << before;
+  EXPECT_NE(before.find("first image): 24"), std::string::npos) << before;
+  // The walks stay near (1, …, 1): drift from their start stays well under 2, so the drift
+  // axis (ticks 0.5 apart at most) never reaches a "2" tick (the decile axis ticks by 2.5).
+  EXPECT_TRUE(panic::testing::WordsNamed(before_words, "2").empty()) << before;
+  // The text model's prompt embeddings, pointing away from every walk: drift near 2.
+  std::vector<store::PromptEmbeddingRecord> rows;
+  for (const auto& prompt : fx_.experiment.prompts) {
+    rows.push_back({NewUuidV7(), fx_.experiment.id, prompt, "DummyText", std::vector<float>(16, -1.0f), NowIso(), NowIso()});
+  }
+  ASSERT_TRUE(db_->Write([&](store::SqliteDb& c) { return store::prompt_embeddings::Insert(c, rows); }).ok());
+  const auto [after, after_words] = drift_chart(dir_.File("after"));
+  EXPECT_NE(after.find("r = the prompt's embedding: 12 trajectories"), std::string::npos) << after;
+  EXPECT_NE(after.find("first image): 12"), std::string::npos) << after;
+  EXPECT_FALSE(panic::testing::WordsNamed(after_words, "2").empty()) << "the drift axis reaches 2\n" << after;
 }
 
 TEST_F(ChartsReportTest, ChartsWithoutDiagramsSkipThemWithTheReason) {

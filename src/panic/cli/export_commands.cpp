@@ -298,8 +298,8 @@ std::vector<CommandSpec> ExportCommands() {
                    {"format", "F", "pdf (default), svg or png"}},
                   "The cluster charts read the newest `cluster run` result covering the experiments; the Lyapunov\n"
                   "divergence curves and FTLE heat map read the lyapunov stage's results. A chart without its data\n"
-                  "is listed as skipped, saying how to make it. Drift is computed from the stored vectors against\n"
-                  "each run's first vector.",
+                  "is listed as skipped, saying how to make it. Drift is measured from the stored prompt embedding\n"
+                  "(text models) or the run's first vector (image models: its first image).",
                   ExportCharts});
   cmds.push_back({"export", "report", "a self-contained HTML report of an experiment", "EXPERIMENT", 1, 1,
                   {{"output", "FILE", "the .html to write (default report.html)"}},

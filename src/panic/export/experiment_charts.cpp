@@ -5,11 +5,13 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "panic/analysis/semantic_drift.h"
 #include "panic/export/chart_primitives.h"
 #include "panic/export/cluster_charts.h"
 #include "panic/export/lyapunov_charts.h"
+#include "panic/store/analysis_tables.h"
 #include "panic/store/diagrams_table.h"
 #include "panic/store/embeddings_table.h"
 #include "panic/store/experiments_table.h"
@@ -69,6 +71,9 @@ struct ChartData {
   // [model][network][decile] → drift values
   std::map<size_t, std::map<size_t, std::vector<std::vector<double>>>> drift;
   int64_t diagrams = 0;
+  // Drift trajectories (run × model) measured from the stored prompt embedding, and from the
+  // run's first vector (image models, or a text model whose prompt embedding is missing).
+  int64_t drift_from_prompt = 0, drift_from_first = 0;
 };
 
 Result<ChartData> Gather(store::Database& db, const std::vector<std::string>& experiment_ids,
@@ -76,8 +81,12 @@ Result<ChartData> Gather(store::Database& db, const std::vector<std::string>& ex
   ChartData d;
   std::vector<std::pair<store::RunRecord, std::vector<std::string>>> runs;  // with the experiment's models
   std::map<std::string, int64_t> lengths;
+  // (experiment, model, prompt) → the prompt's embedding: the drift reference of text models.
+  std::map<std::tuple<std::string, std::string, std::string>, std::vector<float>> prompt_vectors;
   for (const auto& id : experiment_ids) {
     PANIC_ASSIGN_OR_RETURN(auto e, store::experiments::Get(db.connection(), id));
+    PANIC_ASSIGN_OR_RETURN(auto prompt_rows, store::prompt_embeddings::List(db.connection(), e.id));
+    for (auto& p : prompt_rows) prompt_vectors[{e.id, p.embedding_model, p.initial_prompt}] = std::move(p.vector);
     d.experiments.push_back(e.id);
     for (const auto& m : e.embedding_models) IndexOf(d.models, m);
     PANIC_ASSIGN_OR_RETURN(auto rs, store::runs::List(db.connection(), e.id));
@@ -123,7 +132,18 @@ Result<ChartData> Gather(store::Database& db, const std::vector<std::string>& ex
           flat.insert(flat.end(), v.begin(), v.end());
         }
         if (!same) return Status::Corruption("run " + run.id + " has vectors of different lengths under " + model);
-        PANIC_ASSIGN_OR_RETURN(auto drift, analysis::SemanticDrift(flat, dim, std::span<const float>(vectors[0])));
+        // The reference of docs/ANALYSIS.md §1: a text model's embedding of the prompt (stored
+        // by the prompt_embeddings stage; only text models have one), else the first vector —
+        // an image model's first image.
+        auto prompt = prompt_vectors.find({run.experiment_id, model, run.initial_prompt});
+        const bool from_prompt = prompt != prompt_vectors.end();
+        if (from_prompt && prompt->second.size() != dim) {
+          return Status::Corruption("the " + model + " embedding of the prompt of run " + run.id + " has " +
+                                    std::to_string(prompt->second.size()) + " values, its vectors " + std::to_string(dim));
+        }
+        ++(from_prompt ? d.drift_from_prompt : d.drift_from_first);
+        PANIC_ASSIGN_OR_RETURN(auto drift, analysis::SemanticDrift(flat, dim, from_prompt ? std::span<const float>(prompt->second)
+                                                                                        : std::span<const float>(vectors[0])));
         auto& deciles = d.drift[m][net];
         deciles.resize(kDeciles);
         for (size_t s = 0; s < drift.size(); ++s) {
@@ -270,7 +290,7 @@ Status DriftRidgelines(const ChartData& d, const std::string& path, DrawingForma
   cairo_t* cr = file->cr();
   TextRenderer text;
   DrawChartHeader(cr, text, f.width, "Semantic drift over time",
-         "drift = ‖v/‖v‖ − r/‖r‖‖ from each run's first vector; one ridge per decile of the run");
+         "drift = ‖v/‖v‖ − r/‖r‖‖ from a reference r (see the legend); one ridge per decile of the run");
   double hi = 0;
   for (const auto& [m, n] : panels) {
     for (const auto& dec : d.drift.at(m).at(n)) {
@@ -307,7 +327,12 @@ Status DriftRidgelines(const ChartData& d, const std::string& path, DrawingForma
     }
     panel.Unclip();
   }
-  DrawLegend(cr, text, f.legend_x(), kHeaderH + 30, kLegendW - 16, "ridges", {{"density of drift", PaletteColor(4)}});
+  const int h = DrawLegend(cr, text, f.legend_x(), kHeaderH + 30, kLegendW - 16, "ridges", {{"density of drift", PaletteColor(4)}});
+  // Which reference each trajectory (run × embedding model) was measured from.
+  text.Draw(cr,
+            "r = the prompt's embedding: " + std::to_string(d.drift_from_prompt) +
+                " trajectories\nr = the run's first vector (image models: first image): " + std::to_string(d.drift_from_first),
+            {f.legend_x(), kHeaderH + 40 + h, kLegendW - 16, 120}, {11, {0.15, 0.15, 0.15, 1}, false, HAlign::kLeft, VAlign::kTop});
   return file->Finish();
 }
 

@@ -5,7 +5,8 @@
 //   persistent_entropy     violins with boxes: embedding model (facet) × network (x) × dimension (colour);
 //   semantic_drift         ridgelines of drift per network over time deciles, a panel per
 //                          (embedding model, network); drift computed here from the stored
-//                          vectors with analysis::SemanticDrift, against each run's first vector;
+//                          vectors with analysis::SemanticDrift, against the stored prompt
+//                          embedding (text models) or else the run's first vector;
 //   run_lengths            runs per network by stop reason, and the run-length histogram.
 //   cluster_timelines, cluster_bubbles, cluster_transitions: from the newest stored
 //                          clustering result covering the experiments (cluster_charts.h).
