@@ -120,12 +120,13 @@ std::unique_ptr<TempDir> DoctorKillTest::dir_;
 std::string* DoctorKillTest::healthy_content_ = nullptr;
 
 TEST_F(DoctorKillTest, CrashAtEachRepairCommitAndInTheResumeThenASecondFixFinishes) {
-  // The five repairs are commits 1–5 (delete_orphans, truncate_damaged_runs,
-  // delete_bad_embeddings, delete_bad_diagrams, clear_false_completion); the resumed
-  // pipeline's commits follow (its writer lease first, then steps, vectors, diagrams).
+  // The seven repairs are commits 1–7 (delete_orphans, truncate_damaged_runs,
+  // delete_bad_embeddings, delete_bad_diagrams, delete_abandoned_clusterings,
+  // repair_cluster_snapshots, clear_false_completion); the resumed pipeline's commits follow
+  // (its writer lease first, then steps, vectors, diagrams).
   std::vector<std::string> faults = {"before_commit:1", "before_commit:2", "before_commit:3", "before_commit:4",
                                      "before_commit:5", "after_commit:2",  "after_commit:5",  "after_commit:7",
-                                     "after_commit:12"};
+                                     "after_commit:9", "after_commit:14"};
   for (const std::string& fault : faults) {
     const std::string db = Damaged("crash.db");
     const std::string damaged_fk = Sql(db, "PRAGMA foreign_key_check;");

@@ -23,7 +23,8 @@ nlohmann::json FindingsJson(const std::vector<store::integrity::Finding>& findin
                    {"scope", f.global ? "database" : "experiment"},
                    {"count", f.count},
                    {"examples", f.examples},
-                   {"seconds", f.seconds}});
+                   {"seconds", f.seconds},
+                   {"cpu_seconds", f.cpu_seconds}});
   }
   return out;
 }
@@ -44,6 +45,7 @@ int DoctorCommand(const ParsedArgs& args, Context& ctx) {
   engine::DoctorOptions options;
   options.experiment_id = args.Get("experiment").value_or("");
   options.fix = args.Has("fix");
+  options.sqlite_check = args.Has("full") ? store::integrity::SqliteCheck::kFull : store::integrity::SqliteCheck::kQuick;
   auto threads = args.GetInt("threads", DefaultThreads());
   if (!threads.ok()) return ReportError(threads.status(), ctx);
   if (*threads < 1 || *threads > 1024) {
@@ -109,6 +111,8 @@ CommandSpec DoctorSpec() {
           {{"experiment", "ID", "check only this experiment (an id, a unique prefix or 'latest'); the SQLite and "
                                 "orphan checks always cover the whole file"},
            {"fix", "", "repair: delete orphans and bad rows, truncate damaged runs and resume them, then check again"},
+           {"full", "", "SQLite's full integrity_check instead of quick_check: also verifies that every index "
+                        "matches its table (slower on a large file)"},
            {"threads", "N", "worker threads of the resumed pipelines with --fix, 1..1024 (default: all cores)"}},
           "Read-only unless --fix. Each kind of repair is one transaction; a kill during --fix leaves a\n"
           "consistent database. Exit 0 when clean (or clean after --fix), 1 when issues remain.\n"

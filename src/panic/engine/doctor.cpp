@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "panic/engine/pipeline.h"
+#include "panic/store/clustering_table.h"
 #include "panic/store/database.h"
 #include "panic/store/experiments_table.h"
 #include "panic/store/writer_lease.h"
@@ -35,7 +36,8 @@ Status PrepareChecks(store::SqliteDb& db, const models::ModelRegistry& registry)
     PANIC_ASSIGN_OR_RETURN(auto holder, store::LiveWriter(db, id));
     if (holder) live.push_back(id);
   }
-  return integrity::Prepare(db, ModelRows(registry), live);
+  PANIC_ASSIGN_OR_RETURN(std::vector<std::string> abandoned, store::clustering::AbandonedIds(db));
+  return integrity::Prepare(db, ModelRows(registry), live, abandoned);
 }
 
 // Runs one repair in its own write transaction and records it.
@@ -114,6 +116,8 @@ Result<DoctorReport> RunDoctor(const std::string& db_path, models::ModelRegistry
   PANIC_RETURN_IF_ERROR(Repair(
       *db, "delete_bad_diagrams", [&](store::SqliteDb& c) { return integrity::DeleteBadDiagrams(c, scope); },
       &report));
+  PANIC_RETURN_IF_ERROR(Repair(*db, "delete_abandoned_clusterings", store::clustering::DeleteAbandoned, &report));
+  PANIC_RETURN_IF_ERROR(Repair(*db, "repair_cluster_snapshots", integrity::RepairClusterSnapshots, &report));
   PANIC_RETURN_IF_ERROR(Repair(
       *db, "clear_false_completion",
       [&](store::SqliteDb& c) { return integrity::ClearFalseCompletion(c, scope); }, &report));

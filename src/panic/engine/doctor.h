@@ -26,7 +26,7 @@ struct DoctorOptions {
   std::string experiment_id;  // empty: the whole database; else an id or unique prefix
   bool fix = false;
   // SQLite's own check: quick_check, or the full integrity_check (store/integrity_checks.h).
-  store::integrity::SqliteCheck sqlite_check = store::integrity::SqliteCheck::kFull;
+  store::integrity::SqliteCheck sqlite_check = store::integrity::SqliteCheck::kQuick;
   StageOptions pipeline;  // threads, progress and cancellation of the resumed pipelines
 };
 

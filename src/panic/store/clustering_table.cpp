@@ -259,7 +259,7 @@ Result<int64_t> DeleteAll(SqliteDb& db) {
   return completed + abandoned;
 }
 
-Result<int64_t> DeleteAbandoned(SqliteDb& db) {
+Result<std::vector<std::string>> AbandonedIds(SqliteDb& db) {
   PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
       "SELECT id, writer_pid, coalesce(writer_host, ''), started_at FROM clustering_results WHERE completed_at IS NULL"));
   std::vector<std::string> gone;
@@ -267,6 +267,11 @@ Result<int64_t> DeleteAbandoned(SqliteDb& db) {
     if (WriterGone(row.OptInt(1), row.Text(2), row.Text(3))) gone.push_back(row.Text(0));
     return Status::Ok();
   }));
+  return gone;
+}
+
+Result<int64_t> DeleteAbandoned(SqliteDb& db) {
+  PANIC_ASSIGN_OR_RETURN(std::vector<std::string> gone, AbandonedIds(db));
   for (const std::string& id : gone) PANIC_RETURN_IF_ERROR(Delete(db, id));
   return static_cast<int64_t>(gone.size());
 }

@@ -128,6 +128,8 @@ Result<int64_t> DeleteAll(SqliteDb& db);
 // writer is recorded. A result being written on another host is left alone (it is invisible
 // anyway). Returns how many were removed.
 Result<int64_t> DeleteAbandoned(SqliteDb& db);
+// The ids of those results (what DeleteAbandoned would remove), for the doctor.
+Result<std::vector<std::string>> AbandonedIds(SqliteDb& db);
 
 // ---- the clustered set
 

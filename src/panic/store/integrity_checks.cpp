@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <string_view>
 
@@ -94,6 +95,52 @@ namespace {
 #define DIAGRAM_NOT_IN_CONFIG_WHERE                                                                              \
   "NOT EXISTS (SELECT 1 FROM runs r JOIN experiments e ON e.id = r.experiment_id JOIN json_each(e.embedding_models) " \
   "cfg WHERE r.id = d.run_id AND cfg.value = d.embedding_model) AND d.run_id IN (SELECT id FROM runs)"
+
+// ---- the clustering snapshot of migration 4 (docs/DOCTOR.md). Only completed results are
+// checked; an incomplete one is either being written (left alone) or abandoned by a writer
+// that is gone (temp.doctor_abandoned, filled from store/clustering_table.h).
+
+// Each member's cluster as its assignments say: size and distinct runs per (result, label).
+#define CLUSTER_MEMBERS_SQL                                                                                       \
+  "SELECT ec.clustering_result_id AS rid, ec.cluster_label AS label, count(*) AS size, count(DISTINCT i.run_id) " \
+  "AS runs FROM embedding_clusters ec JOIN embeddings e ON e.id = ec.embedding_id JOIN invocations i ON i.id = "   \
+  "e.invocation_id WHERE ec.cluster_label >= 0 GROUP BY 1, 2"
+// Completed results whose summaries (size, runs, one row per cluster) or counts (points,
+// clusters, outliers) differ from their assignments.
+#define SUMMARY_MISMATCH_SQL                                                                                       \
+  "WITH a AS (" CLUSTER_MEMBERS_SQL "), bad AS (SELECT s.clustering_result_id AS rid FROM cluster_summaries s "    \
+  "LEFT JOIN a ON a.rid = s.clustering_result_id AND a.label = s.cluster_label WHERE a.rid IS NULL OR a.size != " \
+  "s.size OR a.runs != s.run_count UNION SELECT a.rid FROM a WHERE NOT EXISTS (SELECT 1 FROM cluster_summaries s " \
+  "WHERE s.clustering_result_id = a.rid AND s.cluster_label = a.label) UNION SELECT c.id FROM clustering_results " \
+  "c WHERE c.point_count IS NOT (SELECT count(*) FROM embedding_clusters ec WHERE ec.clustering_result_id = c.id) " \
+  "OR c.outlier_count IS NOT (SELECT count(*) FROM embedding_clusters ec WHERE ec.clustering_result_id = c.id "    \
+  "AND ec.cluster_label < 0) OR c.cluster_count IS NOT (SELECT count(*) FROM cluster_summaries s WHERE "           \
+  "s.clustering_result_id = c.id)) SELECT c.id AS id FROM clustering_results c WHERE c.completed_at IS NOT NULL " \
+  "AND c.id IN (SELECT rid FROM bad)"
+// Clusters (result, label) of completed results whose medoid is not one of its own members:
+// the summary names none (its embedding was deleted) or a non-member, or a member's
+// assignment names another medoid; and outliers that name a medoid.
+#define MEDOID_NOT_MEMBER_SQL                                                                                      \
+  "SELECT s.clustering_result_id AS rid, s.cluster_label AS label FROM cluster_summaries s JOIN clustering_results " \
+  "c ON c.id = s.clustering_result_id AND c.completed_at IS NOT NULL WHERE s.medoid_embedding_id IS NULL OR NOT "  \
+  "EXISTS (SELECT 1 FROM embedding_clusters ec WHERE ec.embedding_id = s.medoid_embedding_id AND "                 \
+  "ec.clustering_result_id = s.clustering_result_id AND ec.cluster_label = s.cluster_label) UNION SELECT "        \
+  "ec.clustering_result_id, ec.cluster_label FROM embedding_clusters ec JOIN clustering_results c ON c.id = "      \
+  "ec.clustering_result_id AND c.completed_at IS NOT NULL LEFT JOIN cluster_summaries s ON "                      \
+  "s.clustering_result_id = ec.clustering_result_id AND s.cluster_label = ec.cluster_label WHERE "               \
+  "(ec.cluster_label >= 0 AND s.clustering_result_id IS NOT NULL AND ec.medoid_embedding_id IS NOT "              \
+  "s.medoid_embedding_id) OR (ec.cluster_label < 0 AND ec.medoid_embedding_id IS NOT NULL)"
+// (result, experiment) pairs of completed results: a member's experiment missing from the
+// result's scope.
+#define SCOPE_MISSING_SQL                                                                                          \
+  "SELECT DISTINCT ec.clustering_result_id AS rid, r.experiment_id AS experiment_id FROM embedding_clusters ec "   \
+  "JOIN clustering_results c ON c.id = ec.clustering_result_id AND c.completed_at IS NOT NULL JOIN embeddings e "  \
+  "ON e.id = ec.embedding_id JOIN invocations i ON i.id = e.invocation_id JOIN runs r ON r.id = i.run_id WHERE "   \
+  "NOT EXISTS (SELECT 1 FROM clustering_result_experiments x WHERE x.clustering_result_id = "                      \
+  "ec.clustering_result_id AND x.experiment_id = r.experiment_id)"
+#define SNAPSHOT_ORPHANS_WHERE                                                                                     \
+  "clustering_result_id NOT IN (SELECT id FROM clustering_results)"
+#define BAD_PROBABILITY_WHERE "probability IS NOT NULL AND NOT (probability BETWEEN 0 AND 1)"
 
 struct CheckDef {
   const char* name;
@@ -204,6 +251,37 @@ const std::vector<CheckDef>& Checks() {
        "SELECT e.id FROM experiments e WHERE (?1 = '' OR e.id = ?1) AND e.completed_at IS NOT NULL AND EXISTS "
        "(SELECT 1 FROM runs r WHERE r.experiment_id = e.id AND (r.stop_reason IS NULL OR r.stop_reason = 'failed')) "
        "LIMIT ?2"},
+      {"clustering_incomplete", "clustering results left incomplete by a writer that is gone (a killed `cluster run`)",
+       true, true,
+       "SELECT count(*) FROM clustering_results WHERE completed_at IS NULL AND id IN (SELECT id FROM "
+       "temp.doctor_abandoned)",
+       "SELECT id || ' (started ' || started_at || ', writer pid ' || coalesce(writer_pid, 'none') || ')' FROM "
+       "clustering_results WHERE completed_at IS NULL AND id IN (SELECT id FROM temp.doctor_abandoned) LIMIT ?2"},
+      {"clustering_snapshot_orphans",
+       "clustering scope and summary rows whose result is missing, or whose scope names a missing experiment", true,
+       true,
+       "SELECT (SELECT count(*) FROM clustering_result_experiments WHERE " SNAPSHOT_ORPHANS_WHERE " OR experiment_id "
+       "NOT IN (SELECT id FROM experiments)) + (SELECT count(*) FROM cluster_summaries WHERE " SNAPSHOT_ORPHANS_WHERE
+       ")",
+       "SELECT 'scope of ' || clustering_result_id || ': experiment ' || experiment_id FROM "
+       "clustering_result_experiments WHERE " SNAPSHOT_ORPHANS_WHERE " OR experiment_id NOT IN (SELECT id FROM "
+       "experiments) UNION ALL SELECT 'summary of ' || clustering_result_id || ' cluster ' || cluster_label FROM "
+       "cluster_summaries WHERE " SNAPSHOT_ORPHANS_WHERE " LIMIT ?2"},
+      {"clustering_scope_mismatch", "clustering results with members of an experiment that is not in their scope",
+       true, true, "SELECT count(*) FROM (" SCOPE_MISSING_SQL ")",
+       "SELECT rid || ' (experiment ' || experiment_id || ')' FROM (" SCOPE_MISSING_SQL ") LIMIT ?2"},
+      {"cluster_summary_mismatch",
+       "clustering results whose cluster summaries or counts disagree with their assignments", true, true,
+       "SELECT count(*) FROM (" SUMMARY_MISMATCH_SQL ")", "SELECT id FROM (" SUMMARY_MISMATCH_SQL ") LIMIT ?2"},
+      {"cluster_medoid_not_member",
+       "clusters whose medoid is missing or not one of their members (`cluster delete` the result and `cluster run` "
+       "again)",
+       false, true, "SELECT count(*) FROM (" MEDOID_NOT_MEMBER_SQL ")",
+       "SELECT rid || ' cluster ' || label FROM (" MEDOID_NOT_MEMBER_SQL ") LIMIT ?2"},
+      {"cluster_probability_invalid", "cluster assignments whose probability is outside 0..1", true, true,
+       "SELECT count(*) FROM embedding_clusters WHERE " BAD_PROBABILITY_WHERE,
+       "SELECT id || ' (result ' || clustering_result_id || ', probability ' || probability || ')' FROM "
+       "embedding_clusters WHERE " BAD_PROBABILITY_WHERE " LIMIT ?2"},
   };
   return kChecks;
 }
@@ -381,9 +459,11 @@ bool ImageLooksWhole(const void* data, size_t size) {
 }
 
 static Status FillTempTables(SqliteDb& db, const std::vector<ModelRow>& models,
-                             const std::vector<std::string>& live_experiments);
+                             const std::vector<std::string>& live_experiments,
+                             const std::vector<std::string>& abandoned_clusterings);
 
-Status Prepare(SqliteDb& db, const std::vector<ModelRow>& models, const std::vector<std::string>& live_experiments) {
+Status Prepare(SqliteDb& db, const std::vector<ModelRow>& models, const std::vector<std::string>& live_experiments,
+               const std::vector<std::string>& abandoned_clusterings) {
   const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
   struct Fn {
     const char* name;
@@ -401,19 +481,21 @@ Status Prepare(SqliteDb& db, const std::vector<ModelRow>& models, const std::vec
   PANIC_ASSIGN_OR_RETURN(Statement * qo, db.Prepare("PRAGMA query_only"));
   PANIC_ASSIGN_OR_RETURN(int64_t query_only, qo->ScalarInt());
   PANIC_RETURN_IF_ERROR(db.Exec("PRAGMA query_only = 0"));
-  Status filled = FillTempTables(db, models, live_experiments);
+  Status filled = FillTempTables(db, models, live_experiments, abandoned_clusterings);
   Status restored = db.Exec(query_only ? "PRAGMA query_only = 1" : "PRAGMA query_only = 0");
   PANIC_RETURN_IF_ERROR(filled);
   return restored;
 }
 
 static Status FillTempTables(SqliteDb& db, const std::vector<ModelRow>& models,
-                             const std::vector<std::string>& live_experiments) {
+                             const std::vector<std::string>& live_experiments,
+                             const std::vector<std::string>& abandoned_clusterings) {
   PANIC_RETURN_IF_ERROR(db.Exec(
       "CREATE TEMP TABLE IF NOT EXISTS doctor_models (name TEXT PRIMARY KEY, embedding INTEGER NOT NULL, "
       "output_type TEXT NOT NULL, dim INTEGER NOT NULL);"
       "CREATE TEMP TABLE IF NOT EXISTS doctor_live (experiment_id TEXT PRIMARY KEY);"
-      "DELETE FROM temp.doctor_models; DELETE FROM temp.doctor_live;"));
+      "CREATE TEMP TABLE IF NOT EXISTS doctor_abandoned (id TEXT PRIMARY KEY);"
+      "DELETE FROM temp.doctor_models; DELETE FROM temp.doctor_live; DELETE FROM temp.doctor_abandoned;"));
   PANIC_ASSIGN_OR_RETURN(Statement * m, db.Prepare("INSERT OR REPLACE INTO temp.doctor_models VALUES (?, ?, ?, ?)"));
   for (const ModelRow& row : models) {
     m->Bind(1, row.name).Bind(2, row.embedding ? 1 : 0).Bind(3, row.output_type).Bind(4, row.dim);
@@ -423,6 +505,11 @@ static Status FillTempTables(SqliteDb& db, const std::vector<ModelRow>& models,
   for (const std::string& id : live_experiments) {
     l->Bind(1, id);
     PANIC_RETURN_IF_ERROR(l->Run());
+  }
+  PANIC_ASSIGN_OR_RETURN(Statement * a, db.Prepare("INSERT OR IGNORE INTO temp.doctor_abandoned VALUES (?)"));
+  for (const std::string& id : abandoned_clusterings) {
+    a->Bind(1, id);
+    PANIC_RETURN_IF_ERROR(a->Run());
   }
   return Status::Ok();
 }
@@ -436,14 +523,27 @@ const std::vector<std::string>& CheckNames() {
   return kNames;
 }
 
+static bool name_is(const CheckDef& c, const char* name) { return std::strcmp(c.name, name) == 0; }
+
 Result<std::vector<Finding>> RunChecks(SqliteDb& db, const std::string& experiment_id, SqliteCheck sqlite_check) {
   using Clock = std::chrono::steady_clock;
   const auto since = [](Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+  const auto cpu_now = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  };
   std::vector<Finding> findings;
   std::vector<int64_t> scan;  // the embedding scan's counts, once read
   for (const CheckDef& c : Checks()) {
     const auto t0 = Clock::now();
-    Finding f{c.name, c.description, c.fixable, c.global, 0, {}, 0};
+    const double cpu0 = cpu_now();
+    Finding f{c.name, c.description, c.fixable, c.global, 0, {}, 0, 0};
+    if (name_is(c, "integrity_check")) {
+      f.description = sqlite_check == SqliteCheck::kFull ? "SQLite PRAGMA integrity_check reports damage"
+                                                         : "SQLite PRAGMA quick_check reports damage (--full: "
+                                                           "integrity_check, which also checks every index)";
+    }
     const std::string scope = c.global ? std::string() : experiment_id;
     const std::string name = c.name;
     if (name == "integrity_check") {
@@ -468,6 +568,7 @@ Result<std::vector<Finding>> RunChecks(SqliteDb& db, const std::string& experime
       if (f.count > 0) PANIC_RETURN_IF_ERROR(RunExamples(db, c.examples_sql, scope, &f).WithContext("check " + name));
     }
     f.seconds = since(t0);
+    f.cpu_seconds = cpu_now() - cpu0;
     findings.push_back(std::move(f));
   }
   return findings;
@@ -487,6 +588,12 @@ Result<int64_t> DeleteOrphans(SqliteDb& db) {
       "embedding_id NOT IN (SELECT id FROM embeddings) OR (medoid_embedding_id IS NOT NULL AND medoid_embedding_id "
       "NOT IN (SELECT id FROM embeddings))",
       "DELETE FROM writer_leases WHERE experiment_id NOT IN (SELECT id FROM experiments)",
+      // A result whose scope names a missing experiment goes, as deleting that experiment
+      // would have removed it (store/experiments_table.h); then rows without their result.
+      "DELETE FROM clustering_results WHERE id IN (SELECT clustering_result_id FROM clustering_result_experiments "
+      "WHERE experiment_id NOT IN (SELECT id FROM experiments))",
+      "DELETE FROM clustering_result_experiments WHERE " SNAPSHOT_ORPHANS_WHERE,
+      "DELETE FROM cluster_summaries WHERE " SNAPSHOT_ORPHANS_WHERE,
   };
   int64_t total = 0;
   for (const char* sql : kDeletes) {
@@ -540,6 +647,39 @@ Result<int64_t> DeleteBadDiagrams(SqliteDb& db, const std::string& experiment_id
                       IN_SCOPE_RUN("d.run_id") " AND (d.diagram_data IS NULL OR NOT "
                       "panic_diagram_decodes(d.diagram_data) OR (" DIAGRAM_NOT_IN_CONFIG_WHERE ")))",
                       experiment_id);
+}
+
+Result<int64_t> RepairClusterSnapshots(SqliteDb& db) {
+  // The assignments are the snapshot's ground truth (one row per clustered embedding); its
+  // scope, summaries and counts are derived from them, as migration 4 derives them.
+  PANIC_ASSIGN_OR_RETURN(int64_t scope, ExecCounting(db, "INSERT OR IGNORE INTO clustering_result_experiments "
+                                                         "(clustering_result_id, experiment_id) SELECT rid, "
+                                                         "experiment_id FROM (" SCOPE_MISSING_SQL ")", ""));
+  PANIC_ASSIGN_OR_RETURN(int64_t probabilities,
+                         ExecCounting(db, "UPDATE embedding_clusters SET probability = NULL WHERE " BAD_PROBABILITY_WHERE,
+                                      ""));
+  PANIC_RETURN_IF_ERROR(db.Exec("DROP TABLE IF EXISTS temp.doctor_resummarise"));
+  PANIC_RETURN_IF_ERROR(db.Exec("CREATE TEMP TABLE doctor_resummarise AS " SUMMARY_MISMATCH_SQL));
+  PANIC_ASSIGN_OR_RETURN(int64_t results, Scalar(db, "SELECT count(*) FROM temp.doctor_resummarise", ""));
+  // A cluster keeps its medoid when its summary named one, else its members' medoid.
+  PANIC_RETURN_IF_ERROR(db.Exec(
+      "CREATE TEMP TABLE doctor_members AS " CLUSTER_MEMBERS_SQL ";"
+      "DELETE FROM temp.doctor_members WHERE rid NOT IN (SELECT id FROM temp.doctor_resummarise);"
+      "DELETE FROM cluster_summaries WHERE clustering_result_id IN (SELECT id FROM temp.doctor_resummarise) AND NOT "
+      "EXISTS (SELECT 1 FROM temp.doctor_members m WHERE m.rid = cluster_summaries.clustering_result_id AND m.label = "
+      "cluster_summaries.cluster_label);"
+      "INSERT OR REPLACE INTO cluster_summaries (clustering_result_id, cluster_label, size, run_count, "
+      "medoid_embedding_id) SELECT m.rid, m.label, m.size, m.runs, coalesce((SELECT s.medoid_embedding_id FROM "
+      "cluster_summaries s WHERE s.clustering_result_id = m.rid AND s.cluster_label = m.label), (SELECT "
+      "max(ec.medoid_embedding_id) FROM embedding_clusters ec WHERE ec.clustering_result_id = m.rid AND "
+      "ec.cluster_label = m.label)) FROM temp.doctor_members m;"
+      "UPDATE clustering_results SET point_count = (SELECT count(*) FROM embedding_clusters ec WHERE "
+      "ec.clustering_result_id = clustering_results.id), outlier_count = (SELECT count(*) FROM embedding_clusters ec "
+      "WHERE ec.clustering_result_id = clustering_results.id AND ec.cluster_label < 0), cluster_count = (SELECT "
+      "count(*) FROM cluster_summaries s WHERE s.clustering_result_id = clustering_results.id) WHERE id IN (SELECT "
+      "id FROM temp.doctor_resummarise);"
+      "DROP TABLE temp.doctor_members; DROP TABLE temp.doctor_resummarise;"));
+  return scope + probabilities + results;
 }
 
 Result<std::vector<std::string>> ExperimentsToResume(SqliteDb& db, const std::string& experiment_id) {

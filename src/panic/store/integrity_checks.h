@@ -10,6 +10,8 @@
 //     modality it embeds); dim is the vector length of an embedding model.
 //   doctor_live(experiment_id): experiments with a live writer (their runs may be running,
 //     their embeddings and diagrams may still be coming).
+//   doctor_abandoned(id): incomplete clustering results whose writer is gone
+//     (store/clustering_table.h AbandonedIds).
 // and as SQL functions registered on the connection: panic_nonfinite_f32(blob),
 // panic_image_whole(blob), panic_diagram_decodes(blob).
 #pragma once
@@ -45,12 +47,14 @@ struct Finding {
   bool global = false;  // ignores --experiment (file-wide: pragmas, orphans)
   int64_t count = 0;
   std::vector<std::string> examples;
-  double seconds = 0;  // wall time of the check (its count and examples)
+  double seconds = 0;      // wall time of the check (its count and examples)
+  double cpu_seconds = 0;  // CPU time of this thread during it (what a busy machine does not stretch)
 };
 
 // Registers the SQL functions and fills the temporary tables. Call once per connection
 // before Check*; again to refresh doctor_live.
-Status Prepare(SqliteDb& db, const std::vector<ModelRow>& models, const std::vector<std::string>& live_experiments);
+Status Prepare(SqliteDb& db, const std::vector<ModelRow>& models, const std::vector<std::string>& live_experiments,
+               const std::vector<std::string>& abandoned_clusterings);
 
 // The names of the checks, in the order they run.
 const std::vector<std::string>& CheckNames();
@@ -69,8 +73,9 @@ Result<std::vector<Finding>> RunChecks(SqliteDb& db, const std::string& experime
 // Repairs. Each REQUIRES an open write transaction (the engine runs each in its own) and
 // returns the number of rows it changed. `experiment_id` empty = every experiment.
 //
-// Deletes orphans (rows whose parent is missing, with everything they own) and cluster
-// assignments that point at missing embeddings.
+// Deletes orphans (rows whose parent is missing, with everything they own), cluster
+// assignments that point at missing embeddings, clustering results whose scope names a
+// missing experiment, and scope and summary rows without their result.
 Result<int64_t> DeleteOrphans(SqliteDb& db);
 // Clears completed_at of experiments that have an unfinished run.
 Result<int64_t> ClearFalseCompletion(SqliteDb& db, const std::string& experiment_id);
@@ -80,6 +85,11 @@ Result<int64_t> ClearFalseCompletion(SqliteDb& db, const std::string& experiment
 // run's diagrams, and its stop reason, so that resuming recomputes the rest.
 // Returns the number of runs truncated; their experiments lose completed_at.
 Result<int64_t> TruncateDamagedRuns(SqliteDb& db, const std::string& experiment_id);
+// Repairs the clustering snapshots of completed results from their assignments: adds the
+// experiments of members missing from a scope, clears probabilities outside 0..1 (NULL is
+// "unknown"), and rewrites the summaries and counts that disagree with the assignments (a
+// cluster keeps its medoid). Abandoned results are removed by clustering::DeleteAbandoned.
+Result<int64_t> RepairClusterSnapshots(SqliteDb& db);
 // Deletes embeddings of the wrong modality or length, or with a non-finite value.
 Result<int64_t> DeleteBadEmbeddings(SqliteDb& db, const std::string& experiment_id);
 // Deletes diagrams that failed, do not decode, or are for a model not in the config.
