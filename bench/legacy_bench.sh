@@ -53,7 +53,7 @@ uptime
 import json, sys
 r = json.load(open(sys.argv[1]))
 for f in r["findings"]:
-    print("  %-38s %8.3f s  %d found" % (f["check"], f["seconds"], f["count"]))
+    print("  %-38s %8.3f s wall %8.3f s CPU  %d found" % (f["check"], f["seconds"], f["cpu_seconds"], f["count"]))
 print("  %-38s %8.3f s" % ("checks in all", r["check_seconds"]))' "$work/doctor.json"
 uptime
 fi
