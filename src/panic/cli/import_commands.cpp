@@ -26,7 +26,11 @@ void PrintText(std::ostream& os, const engine::ImportReport& r) {
   for (const auto& t : r.tables) {
     if (t.table.rfind("embedding", 0) == 0 && r.embedding_seconds > 0 && t.table != "embeddingcluster" &&
         t.table != "embedding_clusters") {
-      os << "embeddings: " << static_cast<int64_t>(t.read / r.embedding_seconds) << " rows/s\n";
+      os << "embeddings: " << static_cast<int64_t>(t.read / r.embedding_seconds) << " rows/s";
+      if (r.embedding_cpu_seconds > 0) {
+        os << " (" << static_cast<int64_t>(t.read / r.embedding_cpu_seconds) << " rows per CPU second)";
+      }
+      os << "\n";
     }
   }
   os << "runs: " << r.runs_length << " stopped by length, " << r.runs_duplicate << " by a repeated output, "
@@ -64,6 +68,7 @@ nlohmann::json ToJson(const engine::ImportReport& r) {
           {"time_zone", r.time_zone},
           {"seconds", r.seconds},
           {"embedding_seconds", r.embedding_seconds},
+          {"embedding_cpu_seconds", r.embedding_cpu_seconds},
           {"tables", tables},
           {"skip_counts", r.skip_counts},
           {"skipped", skips},

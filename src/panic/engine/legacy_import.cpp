@@ -1,6 +1,7 @@
 #include "panic/engine/legacy_import.h"
 
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -155,6 +156,12 @@ std::map<std::string, RowWriter> ElixirWriters(const std::string& key, const std
                                           "recomputes it)"};
   };
   return w;
+}
+
+double ProcessCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 std::string SourceIdOf(const lg::SourceRow& row) {
@@ -333,21 +340,29 @@ Result<ImportReport> ImportLegacy(const ImportOptions& options) {
     const bool embeddings = table.name == "embedding" || table.name == "embeddings";
     ImportTableReport tr;
     const auto ts = std::chrono::steady_clock::now();
+    const double cpu0 = ProcessCpuSeconds();
     // A step may precede (by rowid) the step it names as input: foreign keys are off for
     // the invocations' pass, the run is checked explicitly, and dangling inputs are
-    // cleared (and reported) right after.
-    if (invocations) PANIC_RETURN_IF_ERROR(li::SetForeignKeys(target->connection(), false));
+    // cleared (and reported) right after. The embeddings' pass checks each vector's
+    // invocation itself (PutEmbedding), so SQLite need not look it up a second time.
+    const bool keys_off = invocations || embeddings;
+    if (keys_off) PANIC_RETURN_IF_ERROR(li::SetForeignKeys(target->connection(), false));
     Status copied = CopyTable(*source, *target, table, writers.at(table.name), key, options, &tr);
-    if (invocations) {
+    if (keys_off) {
       Status on = li::SetForeignKeys(target->connection(), true);
       PANIC_RETURN_IF_ERROR(copied);
       PANIC_RETURN_IF_ERROR(on);
+    }
+    if (invocations) {
       PANIC_RETURN_IF_ERROR(target->Write([&](SqliteDb& db) -> Status {
         return li::ClearDanglingInputs(db, key, table.name).status();
       }));
     }
     PANIC_RETURN_IF_ERROR(copied);
-    if (embeddings) report.embedding_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - ts).count();
+    if (embeddings) {
+      report.embedding_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - ts).count();
+      report.embedding_cpu_seconds = ProcessCpuSeconds() - cpu0;
+    }
     report.tables.push_back(tr);
   }
 

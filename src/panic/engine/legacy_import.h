@@ -54,7 +54,8 @@ struct ImportReport {
   std::vector<std::string> stop_notes;  // runs whose recomputed stop disagrees with their length
   int64_t runs_length = 0, runs_duplicate = 0, runs_unstopped = 0;
   double seconds = 0;
-  double embedding_seconds = 0;  // time of the embedding table's pass
+  double embedding_seconds = 0;      // time of the embedding table's pass
+  double embedding_cpu_seconds = 0;  // CPU time of this process during it (what a busy machine does not stretch)
   int64_t inserted() const;
 };
 

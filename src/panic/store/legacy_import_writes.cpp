@@ -131,8 +131,11 @@ Result<Outcome> PutInvocation(SqliteDb& db, const InvocationRecord& i, bool outp
 }
 
 Result<Outcome> PutEmbedding(SqliteDb& db, const legacy::EmbeddingRow& e) {
-  PANIC_ASSIGN_OR_RETURN(bool present, Exists(db, "SELECT count(*) FROM embeddings WHERE id = ?1", e.id));
-  if (present) return Outcome::kPresent;
+  // The hot path of an import (one row per output and model): one lookup (the invocation)
+  // and the insert; the id is looked up only when the insert wrote nothing. A row already
+  // there has its invocation (deleting that would have deleted it), so checking the parent
+  // first answers the same. Foreign keys may be off (the importer turns them off for this
+  // pass: the parent is checked here).
   PANIC_ASSIGN_OR_RETURN(bool parent, Exists(db, "SELECT count(*) FROM invocations WHERE id = ?1", e.invocation_id));
   if (!parent) return Outcome::kOrphan;
   PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare("INSERT OR IGNORE INTO embeddings (id, invocation_id, "

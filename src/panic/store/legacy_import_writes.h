@@ -32,7 +32,8 @@ enum class Outcome {
 };
 
 // Foreign keys are switched off while invocations are written (a step may come before the
-// step it names as input) and on again after; REQUIRES: no open transaction.
+// step it names as input) and while embeddings are written (PutEmbedding checks the parent
+// itself), and on again after; REQUIRES: no open transaction.
 Status SetForeignKeys(SqliteDb& db, bool on);
 
 Status BeginImport(SqliteDb& db, const std::string& key, const std::string& era, const std::string& path,
@@ -48,6 +49,7 @@ Result<Outcome> PutExperiment(SqliteDb& db, const ExperimentRecord& e, const std
 Result<Outcome> PutRun(SqliteDb& db, const RunRecord& run, bool number_runs);
 // The run must exist; its step's input need not yet (see SetForeignKeys).
 Result<Outcome> PutInvocation(SqliteDb& db, const InvocationRecord& invocation, bool output_missing);
+// Checks the vector's invocation itself: safe with foreign keys off (SetForeignKeys).
 Result<Outcome> PutEmbedding(SqliteDb& db, const legacy::EmbeddingRow& embedding);
 Result<Outcome> PutDiagram(SqliteDb& db, const PersistenceDiagramRecord& diagram);
 // A clustering result across experiments (experiment_id NULL), its parameters as they were;
