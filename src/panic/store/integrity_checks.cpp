@@ -475,6 +475,10 @@ Status Prepare(SqliteDb& db, const std::vector<ModelRow>& models, const std::vec
       return db.Error(std::string("registering ") + f.name);
     }
   }
+  // The checks read the whole file (quick_check, the embedding scan): memory-mapped pages
+  // are read without a copy per page (SQLite caps the size at its build's maximum, 2 GiB in
+  // Debian's; the mapping is the OS page cache, not this process's heap).
+  PANIC_RETURN_IF_ERROR(db.Exec("PRAGMA mmap_size = 4294967296"));
   // A reader's connection has query_only on, which also refuses temporary tables; its
   // file is open read-only (mode=ro) as well, so lifting query_only while the temporary
   // tables are filled cannot write the file.
