@@ -154,6 +154,27 @@ TEST_F(DoctorTest, TruncatedImageIsFound) {
              "undecodable_image");
 }
 
+// Damage inside the compressed data: the RIFF size and the header stay right, so the
+// structural check passes it; --decode-images decodes it and finds it, and --fix with it
+// truncates the run there and recomputes the rest.
+TEST_F(DoctorTest, ImageDamagedInsideItsDataIsFoundOnlyByDecoding) {
+  const std::string db = Copy();
+  const std::string before = Content(db);
+  // The 25 bytes of the RIFF, VP8L chunk and image headers stay; the bitstream after them
+  // becomes zeros (the same length).
+  Sql(db, "UPDATE invocations SET output_image = CAST(substr(output_image, 1, 25) || zeroblob(length(output_image) - "
+          "25) AS BLOB) WHERE run_id = " RUN1 " AND sequence_number = 2;");
+  int rc = -1;
+  nlohmann::json structural = Doctor(db, {}, &rc);
+  EXPECT_EQ(Count(structural["findings"], "undecodable_image"), 0) << structural.dump(1);
+  nlohmann::json decoded = Doctor(db, {"--decode-images"}, &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_EQ(Count(decoded["findings"], "undecodable_image"), 1) << decoded.dump(1);
+  nlohmann::json fixed = Doctor(db, {"--fix", "--decode-images"}, &rc);
+  EXPECT_EQ(rc, 0) << fixed.dump(1);
+  EXPECT_EQ(Content(db), before);
+}
+
 TEST_F(DoctorTest, OutputTypeMismatchIsTruncated) {
   FindAndFix("UPDATE invocations SET model = 'DummyI2T' WHERE run_id = " RUN0 " AND sequence_number = 0;",
              "output_type_mismatch");

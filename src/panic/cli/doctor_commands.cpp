@@ -45,6 +45,7 @@ int DoctorCommand(const ParsedArgs& args, Context& ctx) {
   engine::DoctorOptions options;
   options.experiment_id = args.Get("experiment").value_or("");
   options.fix = args.Has("fix");
+  options.decode_images = args.Has("decode-images");
   options.sqlite_check = args.Has("full") ? store::integrity::SqliteCheck::kFull : store::integrity::SqliteCheck::kQuick;
   auto threads = args.GetInt("threads", DefaultThreads());
   if (!threads.ok()) return ReportError(threads.status(), ctx);
@@ -113,6 +114,8 @@ CommandSpec DoctorSpec() {
            {"fix", "", "repair: delete orphans and bad rows, truncate damaged runs and resume them, then check again"},
            {"full", "", "SQLite's full integrity_check instead of quick_check: also verifies that every index "
                         "matches its table (slower on a large file)"},
+           {"decode-images", "", "decode every image (WEBP, JPEG) instead of checking its structure: finds damage "
+                                 "inside the compressed data (slow: milliseconds per image)"},
            {"threads", "N", "worker threads of the resumed pipelines with --fix, 1..1024 (default: all cores)"}},
           "Read-only unless --fix. Each kind of repair is one transaction; a kill during --fix leaves a\n"
           "consistent database. Exit 0 when clean (or clean after --fix), 1 when issues remain.\n"

@@ -29,7 +29,7 @@ std::vector<integrity::ModelRow> ModelRows(const models::ModelRegistry& registry
 
 // Registers what the checks need on the connection, with the experiments whose writer is
 // live now.
-Status PrepareChecks(store::SqliteDb& db, const models::ModelRegistry& registry) {
+Status PrepareChecks(store::SqliteDb& db, const models::ModelRegistry& registry, bool decode_images) {
   PANIC_ASSIGN_OR_RETURN(std::vector<std::string> ids, integrity::ExperimentIds(db));
   std::vector<std::string> live;
   for (const std::string& id : ids) {
@@ -37,7 +37,7 @@ Status PrepareChecks(store::SqliteDb& db, const models::ModelRegistry& registry)
     if (holder) live.push_back(id);
   }
   PANIC_ASSIGN_OR_RETURN(std::vector<std::string> abandoned, store::clustering::AbandonedIds(db));
-  return integrity::Prepare(db, ModelRows(registry), live, abandoned);
+  return integrity::Prepare(db, ModelRows(registry), live, abandoned, decode_images);
 }
 
 // Runs one repair in its own write transaction and records it.
@@ -99,7 +99,7 @@ Result<DoctorReport> RunDoctor(const std::string& db_path, models::ModelRegistry
   const std::string& scope = report.experiment_id;
 
   auto t0 = std::chrono::steady_clock::now();
-  PANIC_RETURN_IF_ERROR(PrepareChecks(db->connection(), registry));
+  PANIC_RETURN_IF_ERROR(PrepareChecks(db->connection(), registry, options.decode_images));
   // One snapshot for every check, so that counts agree with each other.
   PANIC_ASSIGN_OR_RETURN(report.findings, db->Read([&](store::SqliteDb& c) { return integrity::RunChecks(c, scope, options.sqlite_check); }));
   report.check_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -130,7 +130,7 @@ Result<DoctorReport> RunDoctor(const std::string& db_path, models::ModelRegistry
     if (!cancelled.ok()) return cancelled;
   }
 
-  PANIC_RETURN_IF_ERROR(PrepareChecks(db->connection(), registry));
+  PANIC_RETURN_IF_ERROR(PrepareChecks(db->connection(), registry, options.decode_images));
   PANIC_ASSIGN_OR_RETURN(report.remaining, db->Read([&](store::SqliteDb& c) { return integrity::RunChecks(c, scope, options.sqlite_check); }));
   report.rechecked = true;
   return report;

@@ -27,6 +27,8 @@ struct DoctorOptions {
   bool fix = false;
   // SQLite's own check: quick_check, or the full integrity_check (store/integrity_checks.h).
   store::integrity::SqliteCheck sqlite_check = store::integrity::SqliteCheck::kQuick;
+  // The image check decodes every image instead of checking its structure only.
+  bool decode_images = false;
   StageOptions pipeline;  // threads, progress and cancellation of the resumed pipelines
 };
 

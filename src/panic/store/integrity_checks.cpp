@@ -11,6 +11,7 @@
 #include <map>
 #include <string_view>
 
+#include "panic/store/image_codec.h"
 #include "panic/store/npz_codec.h"
 #include "panic/store/sqlite_db.h"
 
@@ -317,10 +318,19 @@ void NonFiniteF32(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_int(ctx, p != nullptr && n > 0 && HasNonFiniteF32(p, static_cast<size_t>(n)) ? 1 : 0);
 }
 
+// panic_image_whole(blob): the structural check, and with the function's user data true
+// (--decode-images) a full decode as well (store/image_codec.h: a damaged stream is an
+// error, not a partial image).
+constexpr bool kStructuralOnly = false;
+constexpr bool kFullDecode = true;
 void ImageWhole(sqlite3_context* ctx, int, sqlite3_value** argv) {
   const void* p = sqlite3_value_blob(argv[0]);
   const int n = sqlite3_value_bytes(argv[0]);
-  sqlite3_result_int(ctx, p != nullptr && ImageLooksWhole(p, static_cast<size_t>(n)) ? 1 : 0);
+  bool whole = p != nullptr && ImageLooksWhole(p, static_cast<size_t>(n));
+  if (whole && *static_cast<const bool*>(sqlite3_user_data(ctx))) {
+    whole = DecodeImage(std::string_view(static_cast<const char*>(p), static_cast<size_t>(n))).ok();
+  }
+  sqlite3_result_int(ctx, whole ? 1 : 0);
 }
 
 void DiagramDecodes(sqlite3_context* ctx, int, sqlite3_value** argv) {
@@ -463,15 +473,18 @@ static Status FillTempTables(SqliteDb& db, const std::vector<ModelRow>& models,
                              const std::vector<std::string>& abandoned_clusterings);
 
 Status Prepare(SqliteDb& db, const std::vector<ModelRow>& models, const std::vector<std::string>& live_experiments,
-               const std::vector<std::string>& abandoned_clusterings) {
+               const std::vector<std::string>& abandoned_clusterings, bool decode_images) {
   const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
   struct Fn {
     const char* name;
     void (*fn)(sqlite3_context*, int, sqlite3_value**);
+    const bool* data;
   };
-  for (const Fn& f : {Fn{"panic_nonfinite_f32", NonFiniteF32}, Fn{"panic_image_whole", ImageWhole},
-                      Fn{"panic_diagram_decodes", DiagramDecodes}}) {
-    if (sqlite3_create_function_v2(db.raw(), f.name, 1, flags, nullptr, f.fn, nullptr, nullptr, nullptr) != SQLITE_OK) {
+  const bool* decode = decode_images ? &kFullDecode : &kStructuralOnly;
+  for (const Fn& f : {Fn{"panic_nonfinite_f32", NonFiniteF32, nullptr}, Fn{"panic_image_whole", ImageWhole, decode},
+                      Fn{"panic_diagram_decodes", DiagramDecodes, nullptr}}) {
+    if (sqlite3_create_function_v2(db.raw(), f.name, 1, flags, const_cast<bool*>(f.data), f.fn, nullptr, nullptr,
+                                   nullptr) != SQLITE_OK) {
       return db.Error(std::string("registering ") + f.name);
     }
   }

@@ -53,8 +53,9 @@ struct Finding {
 
 // Registers the SQL functions and fills the temporary tables. Call once per connection
 // before Check*; again to refresh doctor_live.
+// `decode_images`: the image check also decodes every image (slow: see docs/DOCTOR.md).
 Status Prepare(SqliteDb& db, const std::vector<ModelRow>& models, const std::vector<std::string>& live_experiments,
-               const std::vector<std::string>& abandoned_clusterings);
+               const std::vector<std::string>& abandoned_clusterings, bool decode_images = false);
 
 // The names of the checks, in the order they run.
 const std::vector<std::string>& CheckNames();
