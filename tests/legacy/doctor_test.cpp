@@ -330,8 +330,8 @@ class DoctorClusteringTest : public DoctorTest {
   // A copy of the healthy database with one clustering result of its text outputs.
   std::string Clustered() {
     const std::string db = Copy();
-    // OPTICS: HDBSCAN* crashes on this small set at this commit (cluster/medoids.cpp MedoidOf; the cluster
-    // work of issue 11 owns it); the snapshot tables are the same for both algorithms.
+    // OPTICS: HDBSCAN* with the reference defaults labels this small, diffuse set all noise (no
+    // cluster, so no summaries to damage); the snapshot tables are the same for both algorithms.
     auto r = RunCli({"--db", db, "cluster", "run", "--model", "DummyText", "--algorithm", "optics"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(Sql(db, "SELECT count(*) FROM clustering_results WHERE completed_at IS NOT NULL;"), "1\n");
