@@ -142,9 +142,7 @@ TEST_F(ExportDataCliTest, CsvTablesLoadInPandasAndEqualTheDatabase) {
 }
 
 TEST_F(ExportDataCliTest, ParquetTablesReadByHyparquetEqualTheCsvTables) {
-  const char* env = std::getenv("PANIC_TDA_HYPARQUET");
-  const char* home = std::getenv("HOME");
-  const std::string root = env && *env ? env : std::string(home ? home : "") + "/.cache/panic-tda/hyparquet-1.33.0";
+  const std::string root = HyparquetRoot();
   const std::string lib = root + "/node_modules/hyparquet/src/node.js";
   if (!std::filesystem::exists(lib) || RunShell("command -v node").exit_code != 0) {
     GTEST_SKIP() << "hyparquet is not installed in " << root << " (scripts/setup.sh installs it)";

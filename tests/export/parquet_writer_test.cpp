@@ -20,6 +20,8 @@
 namespace panic::exporting {
 namespace {
 
+using panic::testing::HyparquetRoot;
+using panic::testing::NpmOracleRoot;
 using panic::testing::ReadFile;
 using panic::testing::RunShell;
 using panic::testing::ShellQuote;
@@ -56,12 +58,6 @@ for (let i = 0; i < table.numRows; ++i) {
 process.stdout.write(JSON.stringify({ types: table.schema.fields.map(f => String(f.type)), rows }, (k, v) =>
   typeof v === 'bigint' ? String(v) : (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
 )JS";
-
-std::string ReaderRoot(const char* env_var, const std::string& cache_dir) {
-  const char* env = std::getenv(env_var);
-  const char* home = std::getenv("HOME");
-  return env && *env ? env : std::string(home ? home : "") + "/.cache/panic-tda/" + cache_dir;
-}
 
 const std::vector<Column> kColumns = {
     {"name", ColumnType::kString}, {"count", ColumnType::kInt64}, {"value", ColumnType::kDouble},
@@ -160,10 +156,10 @@ class ParquetReaders : public ::testing::Test {
     return json::parse(r.out);
   }
   json Hyparquet(const std::string& file) {
-    return Read(kHyparquet, ReaderRoot("PANIC_TDA_HYPARQUET", "hyparquet-1.33.0"), "hyparquet/package.json", file);
+    return Read(kHyparquet, HyparquetRoot(), "hyparquet/package.json", file);
   }
   json ParquetWasm(const std::string& file) {
-    return Read(kParquetWasm, ReaderRoot("PANIC_TDA_PARQUET_WASM", "parquet-wasm-0.7.1"), "parquet-wasm/package.json",
+    return Read(kParquetWasm, NpmOracleRoot("PANIC_TDA_PARQUET_WASM", "parquet-wasm-0.7.1"), "parquet-wasm/package.json",
                 file);
   }
   TempDir dir_;

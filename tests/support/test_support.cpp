@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -63,6 +64,14 @@ CommandResult RunShell(const std::string& command) {
 }
 
 std::string CliPath() { return PANIC_CLI_PATH; }
+std::string NpmOracleRoot(const char* env_var, const std::string& cache_dir) {
+  const char* env = std::getenv(env_var);
+  const char* home = std::getenv("HOME");
+  return env && *env ? env : std::string(home ? home : "") + "/.cache/panic-tda/" + cache_dir;
+}
+
+std::string HyparquetRoot() { return NpmOracleRoot("PANIC_TDA_HYPARQUET", "hyparquet-1.33.0"); }
+
 std::string SourcePath(const std::string& relative) { return std::string(PANIC_SOURCE_DIR) + "/" + relative; }
 
 CommandResult RunCli(const std::vector<std::string>& args, const std::string& env) {

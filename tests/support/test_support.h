@@ -44,6 +44,12 @@ int WaitChild(int pid);
 std::string SourcePath(const std::string& relative);  // inside the source tree
 std::string CliPath();
 
+// The folder of an npm test oracle that scripts/setup.sh installs (e.g. "hyparquet-1.33.0"
+// under ~/.cache/panic-tda/), or $`env_var` when set; it holds node_modules/.
+std::string NpmOracleRoot(const char* env_var, const std::string& cache_dir);
+// The hyparquet folder (NpmOracleRoot("PANIC_TDA_HYPARQUET", "hyparquet-1.33.0")).
+std::string HyparquetRoot();
+
 // Debian's /usr/bin/python3 with numpy importable (the oracle for blobs and recipes).
 bool HaveSystemNumpy();
 std::string ReadFile(const std::string& path);
