@@ -35,6 +35,8 @@ set(PANIC_DECODER_SOURCES
   ${_dec}/models/onnx/hf_decoders.cpp ${_dec}/models/onnx/hf_post_processors.cpp
   ${_dec}/models/onnx/tokenizer_models.cpp
   ${_dec}/models/onnx/unicode_text.cpp ${_dec}/models/native/unicode_nfkc.cpp
+  # USE Lite's SentencePiece vocabulary (vocab.json)
+  ${_dec}/models/native/sentencepiece_tokenizer.cpp
   ${_dec}/models/onnx/manifest.cpp ${_dec}/models/onnx/onnx_session_without_runtime.cpp)
 
 set(_tests ${PROJECT_SOURCE_DIR}/tests)
