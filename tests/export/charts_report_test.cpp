@@ -20,6 +20,8 @@ namespace panic::exporting {
 namespace {
 
 namespace fs = std::filesystem;
+using panic::testing::ColouredPixels;
+using panic::testing::PdfText;
 using panic::testing::ShellQuote;
 
 class ChartsReportTest : public ::testing::Test {
@@ -36,29 +38,10 @@ class ChartsReportTest : public ::testing::Test {
     fx_ = panic::testing::BuildExperiment(*db_, spec);
     panic::testing::AddEmbeddingsAndDiagrams(*db_, fx_);
   }
-  std::string PdfText(const std::string& pdf) {
-    auto r = panic::testing::RunShell("pdftotext -enc UTF-8 " + ShellQuote(pdf) + " -");
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return r.out;
-  }
   panic::testing::TempDir dir_;
   std::unique_ptr<store::Database> db_;
   panic::testing::Fixture fx_;
 };
-
-// Pixels that are clearly coloured (not white, grey or black): the data marks.
-int64_t ColouredPixels(const std::string& png) {
-  SurfacePtr s(cairo_image_surface_create_from_png(png.c_str()));
-  EXPECT_EQ(cairo_surface_status(s.get()), CAIRO_STATUS_SUCCESS);
-  RgbImage img = RgbFromSurface(s.get());
-  int64_t n = 0;
-  for (size_t i = 0; i < img.pixels.size(); i += 3) {
-    const int mx = std::max({img.pixels[i], img.pixels[i + 1], img.pixels[i + 2]});
-    const int mn = std::min({img.pixels[i], img.pixels[i + 1], img.pixels[i + 2]});
-    n += mx - mn > 60;
-  }
-  return n;
-}
 
 TEST_F(ChartsReportTest, ChartsCarryAxesLegendsAndData) {
   const std::string pdf_dir = dir_.File("pdf");

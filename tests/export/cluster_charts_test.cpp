@@ -18,7 +18,8 @@
 namespace panic::exporting {
 namespace {
 
-using panic::testing::ShellQuote;
+using panic::testing::ColouredPixels;
+using panic::testing::PdfText;
 
 class ClusterChartsTest : public ::testing::Test {
  protected:
@@ -30,11 +31,6 @@ class ClusterChartsTest : public ::testing::Test {
     spec.steps = 12;
     fx_ = panic::testing::BuildExperiment(*db_, spec);
     panic::testing::AddEmbeddingsAndDiagrams(*db_, fx_);
-  }
-  std::string PdfText(const std::string& pdf) {
-    auto r = panic::testing::RunShell("pdftotext -enc UTF-8 " + ShellQuote(pdf) + " -");
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return r.out;
   }
   std::string Cluster() {
     engine::ClusteringJob job;
@@ -48,19 +44,6 @@ class ClusterChartsTest : public ::testing::Test {
   std::unique_ptr<store::Database> db_;
   panic::testing::Fixture fx_;
 };
-
-int64_t ColouredPixels(const std::string& png) {
-  SurfacePtr s(cairo_image_surface_create_from_png(png.c_str()));
-  EXPECT_EQ(cairo_surface_status(s.get()), CAIRO_STATUS_SUCCESS);
-  RgbImage img = RgbFromSurface(s.get());
-  int64_t n = 0;
-  for (size_t i = 0; i < img.pixels.size(); i += 3) {
-    const int mx = std::max({img.pixels[i], img.pixels[i + 1], img.pixels[i + 2]});
-    const int mn = std::min({img.pixels[i], img.pixels[i + 1], img.pixels[i + 2]});
-    n += mx - mn > 60;
-  }
-  return n;
-}
 
 TEST_F(ClusterChartsTest, WithoutAResultTheClusterChartsAreSkippedWithTheReason) {
   auto summary = ExportCharts(*db_, {fx_.experiment.id}, dir_.File("none"), DrawingFormat::kPdf);

@@ -22,7 +22,7 @@
 namespace panic::exporting {
 namespace {
 
-using panic::testing::ShellQuote;
+using panic::testing::LoadPng;
 
 TEST(GridLayoutTest, GoldenPositionsAndSizes) {
   // 7 square tiles: 4 columns (aspect 2.0 is nearest 16:9 in log terms), 2 rows; 320 px
@@ -138,12 +138,6 @@ class ClusterGridTest : public ::testing::Test {
   panic::testing::Fixture fx_;
 };
 
-RgbImage LoadPng(const std::string& png) {
-  SurfacePtr s(cairo_image_surface_create_from_png(png.c_str()));
-  EXPECT_EQ(cairo_surface_status(s.get()), CAIRO_STATUS_SUCCESS);
-  return RgbFromSurface(s.get());
-}
-
 // Checks the grid of `label` drawn with at most `max` tiles: counts, order, labels, pixels.
 void CheckGrid(store::Database& db, const std::string& id, int64_t label, int max, const Tiles& want,
                const std::string& dir) {
@@ -155,7 +149,7 @@ void CheckGrid(store::Database& db, const std::string& id, int64_t label, int ma
   EXPECT_EQ(summary->with_image, want.with_image);
   EXPECT_EQ(summary->without_image, want.without_image);
   EXPECT_EQ(summary->shown, static_cast<int64_t>(want.shown.size()));
-  const std::string text = panic::testing::RunShell("pdftotext -enc UTF-8 " + ShellQuote(pdf) + " -").out;
+  const std::string text = panic::testing::PdfText(pdf);
   const std::string what = label < 0 ? "outliers" : "cluster " + std::to_string(label);
   EXPECT_NE(text.find(what + " of clustering " + id.substr(0, 8)), std::string::npos) << text;
   EXPECT_NE(text.find(std::to_string(want.members) + " members"), std::string::npos) << text;

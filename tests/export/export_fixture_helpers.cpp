@@ -8,6 +8,7 @@
 #include <random>
 #include <regex>
 
+#include "panic/export/cairo_image.h"
 #include "panic/store/diagrams_table.h"
 #include "panic/store/embeddings_table.h"
 #include "panic/store/experiments_table.h"
@@ -27,6 +28,30 @@ std::vector<std::string> HostilePrompts() {
           "a very long prompt that goes on and on about a lighthouse on a cliff above a stormy sea at dusk, "
           "painted in oils with heavy impasto, gulls circling, a lone figure on the rocks, and more words still"};
 }
+
+std::string PdfText(const std::string& pdf) {
+  auto r = RunShell("pdftotext -enc UTF-8 " + ShellQuote(pdf) + " -");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return r.out;
+}
+
+RgbImage LoadPng(const std::string& png) {
+  exporting::SurfacePtr s(cairo_image_surface_create_from_png(png.c_str()));
+  EXPECT_EQ(cairo_surface_status(s.get()), CAIRO_STATUS_SUCCESS) << png;
+  return exporting::RgbFromSurface(s.get());
+}
+
+int64_t ColouredPixels(const RgbImage& img) {
+  int64_t n = 0;
+  for (size_t i = 0; i + 2 < img.pixels.size(); i += 3) {
+    const int mx = std::max({img.pixels[i], img.pixels[i + 1], img.pixels[i + 2]});
+    const int mn = std::min({img.pixels[i], img.pixels[i + 1], img.pixels[i + 2]});
+    n += mx - mn > 60;
+  }
+  return n;
+}
+
+int64_t ColouredPixels(const std::string& png) { return ColouredPixels(LoadPng(png)); }
 
 std::vector<PdfWord> PdfWords(const std::string& pdf) {
   auto r = RunShell("pdftotext -bbox -enc UTF-8 " + ShellQuote(pdf) + " -");

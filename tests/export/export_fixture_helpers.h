@@ -48,8 +48,17 @@ struct PdfWord {
   double cy() const { return (y_min + y_max) / 2; }
 };
 std::vector<PdfWord> PdfWords(const std::string& pdf);
+// The text of a PDF as `pdftotext -enc UTF-8` prints it (a failure of pdftotext fails the test).
+std::string PdfText(const std::string& pdf);
 // The words whose text is exactly `text`, left to right (then top to bottom).
 std::vector<PdfWord> WordsNamed(const std::vector<PdfWord>& words, const std::string& text);
+
+// A PNG read back through cairo (a failure to read it fails the test).
+RgbImage LoadPng(const std::string& png);
+// Pixels that are clearly coloured (channels more than 60 apart: not white, grey or black),
+// i.e. a chart's data marks rather than its paper, axes and text.
+int64_t ColouredPixels(const RgbImage& img);
+int64_t ColouredPixels(const std::string& png);
 
 // Adds, for every run and embedding model of the fixture, a vector per invocation (a
 // seeded random walk of `dim` values) and a synthetic persistence diagram (H0, H1 with

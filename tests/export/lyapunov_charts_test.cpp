@@ -22,7 +22,9 @@ namespace panic::exporting {
 namespace {
 
 using panic::testing::PdfWord;
-using panic::testing::ShellQuote;
+using panic::testing::ColouredPixels;
+using panic::testing::LoadPng;
+using panic::testing::PdfText;
 
 class LyapunovChartsTest : public ::testing::Test {
  protected:
@@ -78,28 +80,6 @@ class LyapunovChartsTest : public ::testing::Test {
   std::unique_ptr<store::Database> db_;
   panic::testing::Fixture fx_;
 };
-
-std::string PdfText(const std::string& pdf) {
-  auto r = panic::testing::RunShell("pdftotext -enc UTF-8 " + ShellQuote(pdf) + " -");
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  return r.out;
-}
-
-RgbImage LoadPng(const std::string& png) {
-  SurfacePtr s(cairo_image_surface_create_from_png(png.c_str()));
-  EXPECT_EQ(cairo_surface_status(s.get()), CAIRO_STATUS_SUCCESS);
-  return RgbFromSurface(s.get());
-}
-
-int64_t ColouredPixels(const RgbImage& img) {
-  int64_t n = 0;
-  for (size_t i = 0; i < img.pixels.size(); i += 3) {
-    const int mx = std::max({img.pixels[i], img.pixels[i + 1], img.pixels[i + 2]});
-    const int mn = std::min({img.pixels[i], img.pixels[i + 1], img.pixels[i + 2]});
-    n += mx - mn > 60;
-  }
-  return n;
-}
 
 // The PNG pixel at (x, y) against a colour, each channel within 3 of 255 × the component.
 void ExpectPixel(const RgbImage& img, double x, double y, const Rgba& c, const std::string& what) {
