@@ -52,6 +52,9 @@ Result<Outcome> PutInvocation(SqliteDb& db, const InvocationRecord& invocation, 
 // Checks the vector's invocation itself: safe with foreign keys off (SetForeignKeys).
 Result<Outcome> PutEmbedding(SqliteDb& db, const legacy::EmbeddingRow& embedding);
 Result<Outcome> PutDiagram(SqliteDb& db, const PersistenceDiagramRecord& diagram);
+// An Elixir Lyapunov result: its experiment must exist; another result of the same group
+// (experiment, network, prompt, other_prompt, model) makes it a duplicate.
+Result<Outcome> PutLyapunov(SqliteDb& db, const LyapunovRecord& result);
 // A clustering result across experiments (experiment_id NULL), its parameters as they were;
 // completed (visible) at once: its completed_at, else its started_at.
 Result<Outcome> PutClustering(SqliteDb& db, const legacy::ClusteringRow& result);
@@ -75,6 +78,12 @@ Result<int64_t> ClearDanglingInputs(SqliteDb& db, const std::string& key, const 
 // (point_count, last_sequence_number: the run's outputs of the modality its embedding
 // model embedded), so that the pipeline treats it as fresh rather than recomputing it.
 Status SetDiagramProvenance(SqliteDb& db, const std::string& key);
+
+// The ids of this import's experiments, in id order.
+Result<std::vector<std::string>> ImportedExperiments(SqliteDb& db, const std::string& key);
+// After the runs' stop reasons: an imported Lyapunov result matched to our lyapunov stage's
+// group takes the stage's fingerprint (engine/legacy_import.cpp).
+Status SetLyapunovFingerprint(SqliteDb& db, const std::string& id, const std::string& fingerprint);
 
 // The runs of this import's experiments: id, seed, max_length, number of steps.
 struct ImportedRun {
