@@ -380,20 +380,12 @@ Result<ImportReport> ImportLegacy(const ImportOptions& options) {
   }
   // kNormal: a killed import keeps every committed batch (and resumes); a power loss may
   // roll back the latest batches, which the same command then writes again. A target this
-  // command creates is bulk-loaded through a rollback journal (BeginBulkLoad) until the end.
+  // command creates gets 16 KiB pages (CreateBulkTarget).
   const bool new_target = !std::filesystem::exists(options.target, ec);
   if (new_target) PANIC_RETURN_IF_ERROR(li::CreateBulkTarget(options.target));
   PANIC_ASSIGN_OR_RETURN(auto target,
                          store::Database::Open(options.target, store::OpenMode::kCreate, store::Durability::kNormal));
   PANIC_RETURN_IF_ERROR(li::SetImportCache(target->connection()));
-  if (new_target) PANIC_RETURN_IF_ERROR(li::BeginBulkLoad(target->connection()));
-  // Any return (an error, Ctrl-C) leaves the file in WAL, as every other open expects.
-  struct EndBulkLoadOnReturn {
-    SqliteDb* db;
-    ~EndBulkLoadOnReturn() {
-      if (db != nullptr) (void)li::EndBulkLoad(*db, /*full_sync=*/false);
-    }
-  } end_bulk_load{new_target ? &target->connection() : nullptr};
 
   ImportReport report;
   report.source = options.source;
@@ -462,10 +454,6 @@ Result<ImportReport> ImportLegacy(const ImportOptions& options) {
     PANIC_ASSIGN_OR_RETURN(report.skips, li::Skips(db, key, kReportedSkips));
     return li::FinishImport(db, key, NowIso());
   }));
-  if (new_target) {
-    end_bulk_load.db = nullptr;
-    PANIC_RETURN_IF_ERROR(li::EndBulkLoad(target->connection(), /*full_sync=*/false));
-  }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
 }

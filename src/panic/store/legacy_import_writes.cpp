@@ -47,22 +47,6 @@ constexpr const char* kImportExperiments =
 
 Status SetForeignKeys(SqliteDb& db, bool on) { return db.Exec(on ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF"); }
 
-namespace {
-
-Status SetJournalMode(SqliteDb& db, const char* mode) {
-  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(std::string("PRAGMA journal_mode=") + mode));
-  PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
-  const std::string now = row ? q->Text(0) : "";
-  q->Reset();
-  if (now != mode) {
-    return Status::IOError("database '" + db.path() + "': journal_mode stayed '" + now + "' (wanted '" + mode +
-                           "'; another connection has the file open?)");
-  }
-  return Status::Ok();
-}
-
-}  // namespace
-
 Status CreateBulkTarget(const std::string& path) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
@@ -77,16 +61,6 @@ Status CreateBulkTarget(const std::string& path) {
 }
 
 Status SetImportCache(SqliteDb& db) { return db.Exec("PRAGMA cache_size=-262144"); }
-
-Status BeginBulkLoad(SqliteDb& db) {
-  PANIC_RETURN_IF_ERROR(SetJournalMode(db, "delete"));
-  return db.Exec("PRAGMA synchronous=FULL");
-}
-
-Status EndBulkLoad(SqliteDb& db, bool full_sync) {
-  PANIC_RETURN_IF_ERROR(SetJournalMode(db, "wal"));
-  return db.Exec(full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-}
 
 Status BeginImport(SqliteDb& db, const std::string& key, const std::string& era, const std::string& path,
                    const std::string& time_zone, const std::string& now) {

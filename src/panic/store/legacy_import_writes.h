@@ -45,19 +45,6 @@ Status CreateBulkTarget(const std::string& path);
 // A 256 MiB page cache for the import's connection (the default is 2 MiB): the parents the
 // hot passes look up, and the indexes' upper levels, stay in memory. Memory stays constant.
 Status SetImportCache(SqliteDb& db);
-// Bulk loading of a target this import created (it did not exist before the command): a
-// rollback journal instead of WAL, with synchronous=FULL. Rows appended to a table are
-// written once, into the database file: a rollback journal keeps only the original content
-// of pages that existed before the transaction (new pages at the end are undone by
-// truncating the file), where WAL writes every page twice (the log, then the checkpoint).
-// Crash safety stays per batch: a killed process or a power loss leaves a hot journal,
-// which the next open (any SQLite connection) plays back, restoring the last committed
-// batch; the same command then resumes (in WAL, the file now existing). REQUIRES: no open
-// transaction, and no other connection (a new file has none): IOError otherwise.
-Status BeginBulkLoad(SqliteDb& db);
-// Back to WAL (what every other user of the file expects) and the store's synchronous mode.
-Status EndBulkLoad(SqliteDb& db, bool full_sync);
-
 Status BeginImport(SqliteDb& db, const std::string& key, const std::string& era, const std::string& path,
                    const std::string& time_zone, const std::string& now);
 Status FinishImport(SqliteDb& db, const std::string& key, const std::string& now);
