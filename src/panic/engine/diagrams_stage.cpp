@@ -180,7 +180,7 @@ Result<std::optional<DiagramUnit>> DiagramsStage::Next(StageContext& ctx) {
     PANIC_ASSIGN_OR_RETURN(store::RunTrajectory trajectory,
                            store::LoadRunTrajectory(ctx.db.connection(), t.run_id, t.model));
     if (trajectory.vectors.size() < 2) continue;  // cannot happen for a complete trajectory; nothing to compute
-    DiagramTask task{t.run_id, t.model, std::move(trajectory.vectors), {}};
+    DiagramTask task{t.run_id, t.model, std::move(trajectory.vectors), {}, std::nullopt};
     task.provenance = {static_cast<int64_t>(task.vectors.size()), trajectory.last_sequence};
     task.epsilon = ApproximationFor(options_, task.provenance.point_count);
     unit.tasks.push_back(std::move(task));
