@@ -6,7 +6,8 @@
 # The doctor's database is kept in WORK_DIR and reused when it already holds N embeddings.
 # The doctor's database is a small dummy-model experiment grown by SQL to N embeddings of
 # DummyText's 768 floats (N/1000 runs of 1000 text steps); the import's source is
-# tests/legacy/make_python_era_db.py --embeddings N. Prints `uptime` beside each timing.
+# tests/legacy/make_python_era_db.py --embeddings N (built outside any lock: run the script
+# once with `import` to build it, then measure). Prints `uptime` beside each timing.
 set -eu
 build=$1
 work=$2
@@ -59,9 +60,15 @@ uptime
 fi
 [ "$what" = doctor ] && exit 0
 
+# The source is kept in WORK_DIR (it may be a link to one made before) and reused when its
+# synthetic experiment holds N embeddings; the target is always new.
 src=$work/import_bench.sqlite
-rm -f "$src" "$work/import_bench.db"*
+rm -f "$work/import_bench.db"*
+if [ "$(sqlite3 "file:$src?immutable=1" "SELECT count(*) FROM embedding WHERE invocation_id IN (SELECT id FROM invocation WHERE model = 'DummyI2T' AND run_id IN (SELECT id FROM run WHERE max_length = 1000))" 2>/dev/null)" != "$n" ]; then
+rm -f "$src"
 /usr/bin/python3 "$here/tests/legacy/make_python_era_db.py" "$src" --embeddings "$n"
+fi
 uptime
-/usr/bin/time -f "import: %e s wall, %M KiB max RSS" "$cli" --db "$work/import_bench.db" import python "$src" 2>/dev/null | grep -E "^embedding |rows/s|in [0-9.]+ s"
+/usr/bin/time -o "$work/import_time.txt" -f "import: %e s wall, %U s user, %S s sys, %O file-system outputs (512 B), %M KiB max RSS" "$cli" --db "$work/import_bench.db" import python "$src" 2>/dev/null | grep -E "^embedding |rows/s|in [0-9.]+ s"
+cat "$work/import_time.txt"
 uptime

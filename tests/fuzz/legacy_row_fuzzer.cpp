@@ -62,6 +62,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   (void)lg::PythonClustering(Row(values, 7));
   (void)lg::PythonAssignment(Row(values, 4));
+  if (auto l = lg::ElixirLyapunovRow(Row(values, 8)); l.ok()) {
+    const auto& r = l->record;
+    // What lyapunov_results' checks and lyapunov::Put require, and num_pairs = m(m−1)/2.
+    if (!CanonicalId(r.id) || !CanonicalId(r.experiment_id) || r.num_timesteps < 2 ||
+        static_cast<size_t>(r.num_timesteps) != r.curve.size() || r.num_runs < 2 ||
+        r.num_runs * (r.num_runs - 1) / 2 != r.num_pairs || !OurTime(r.computed_at) || !OurTime(l->started_at)) {
+      __builtin_trap();
+    }
+  }
   for (const auto& v : values) {
     if (v) {
       (void)lg::PythonTime(*v, "t");

@@ -15,34 +15,18 @@
 #include <thread>
 #include <vector>
 
+#include "legacy/doctor_fixture_helpers.h"
 #include "support/test_support.h"
 
 namespace panic {
 namespace {
 
 using testing::RunCli;
-using testing::RunShell;
-using testing::ShellQuote;
 using testing::TempDir;
+using testing::doctor::Content;
+using testing::doctor::Sql;
 
 constexpr int kFaultExit = 86;  // store/fault_injection.h
-
-std::string Sql(const std::string& db, const std::string& sql) {
-  auto r = RunShell("sqlite3 " + ShellQuote(db) + " " + ShellQuote(sql));
-  EXPECT_EQ(r.exit_code, 0) << sql << "\n" << r.err;
-  return r.out;
-}
-
-// What a healthy and a repaired database must agree on: every step, vector and diagram.
-std::string Content(const std::string& db) {
-  return Sql(db,
-             "SELECT r.run_number, r.stop_reason, i.sequence_number, i.model, i.type, coalesce(i.output_text, ''), "
-             "hex(i.output_image) FROM runs r JOIN invocations i ON i.run_id = r.id ORDER BY 1, 3; "
-             "SELECT r.run_number, i.sequence_number, e.embedding_model, hex(e.vector) FROM embeddings e JOIN "
-             "invocations i ON i.id = e.invocation_id JOIN runs r ON r.id = i.run_id ORDER BY 1, 2, 3; "
-             "SELECT r.run_number, d.embedding_model, hex(d.diagram_data) FROM persistence_diagrams d JOIN runs r ON "
-             "r.id = d.run_id ORDER BY 1, 2; SELECT count(*), count(completed_at) FROM experiments;");
-}
 
 // The damage: an orphan vector, a gap in run 0 (step 5 missing), a vector of the wrong
 // length in run 1, a failed diagram of run 2. Four repair kinds and a resume.
@@ -59,12 +43,7 @@ class DoctorKillTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = std::make_unique<TempDir>();
-    testing::WriteFile(dir_->File("cfg.json"),
-                       R"({"networks": [["DummyT2I", "DummyI2T"]], "seeds": [42], "prompts": ["a red apple", )"
-                       R"("a penguin", "a city"], "embedding_models": ["DummyText", "DummyVision"], "max_length": 10})");
-    auto r = RunCli({"--db", Healthy(), "experiment", "run", dir_->File("cfg.json"), "--threads", "2"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    Sql(Healthy(), "PRAGMA wal_checkpoint(TRUNCATE);");
+    ASSERT_EQ(testing::doctor::MakeHealthyDatabase(dir_->path().string(), Healthy()), "");
     healthy_content_ = new std::string(Content(Healthy()));
   }
   static void TearDownTestSuite() {

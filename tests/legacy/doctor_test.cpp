@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "legacy/doctor_fixture_helpers.h"
 #include "support/test_support.h"
 
 namespace panic {
@@ -19,26 +20,8 @@ using testing::RunCli;
 using testing::RunShell;
 using testing::ShellQuote;
 using testing::TempDir;
-
-// Rows of the first experiment's runs in one text, for comparing databases.
-std::string Content(const std::string& db) {
-  auto r = RunShell("sqlite3 " + ShellQuote(db) +
-                    " \"SELECT r.run_number, r.stop_reason, i.sequence_number, i.model, i.type, "
-                    "coalesce(i.output_text, ''), hex(i.output_image) FROM runs r JOIN invocations i ON i.run_id = r.id "
-                    "ORDER BY 1, 3; SELECT r.run_number, i.sequence_number, e.embedding_model, hex(e.vector) FROM "
-                    "embeddings e JOIN invocations i ON i.id = e.invocation_id JOIN runs r ON r.id = i.run_id ORDER BY "
-                    "1, 2, 3; SELECT r.run_number, d.embedding_model, hex(d.diagram_data) FROM persistence_diagrams d "
-                    "JOIN runs r ON r.id = d.run_id ORDER BY 1, 2; SELECT count(*), count(completed_at) FROM "
-                    "experiments;\"");
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  return r.out;
-}
-
-std::string Sql(const std::string& db, const std::string& sql) {
-  auto r = RunShell("sqlite3 " + ShellQuote(db) + " " + ShellQuote(sql));
-  EXPECT_EQ(r.exit_code, 0) << sql << "\n" << r.err;
-  return r.out;
-}
+using testing::doctor::Content;
+using testing::doctor::Sql;
 
 nlohmann::json Doctor(const std::string& db, const std::vector<std::string>& extra, int* exit_code) {
   std::vector<std::string> args = {"--db", db, "doctor", "--format", "json", "--threads", "2"};
@@ -62,11 +45,7 @@ class DoctorTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = std::make_unique<TempDir>();
-    testing::WriteFile(dir_->File("cfg.json"),
-                       R"({"networks": [["DummyT2I", "DummyI2T"]], "seeds": [42], "prompts": ["a red apple", )"
-                       R"("a penguin", "a city"], "embedding_models": ["DummyText", "DummyVision"], "max_length": 10})");
-    auto r = RunCli({"--db", Healthy(), "experiment", "run", dir_->File("cfg.json"), "--threads", "2"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_EQ(testing::doctor::MakeHealthyDatabase(dir_->path().string(), Healthy()), "");
   }
   static void TearDownTestSuite() { dir_.reset(); }
   static std::string Healthy() { return dir_->File("healthy.db"); }

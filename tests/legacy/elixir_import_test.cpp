@@ -2,11 +2,15 @@
 // tables, hyphenated ids, ISO times with 'Z', AVIF images made with libavif, ETF blobs made
 // by erl's term_to_binary, compressed or not) is imported: seeds become -1, AVIF images
 // become lossless WEBP of the same pixels, diagrams are decoded into our layout, the
-// Lyapunov rows are decoded and reported, and the doctor finds nothing afterwards.
+// Lyapunov rows become lyapunov_results rows (values compared exactly; a duplicate and an
+// impossible num_pairs are reported), and the doctor finds nothing afterwards.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <limits>
+#include <tuple>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -15,7 +19,9 @@
 #include <vector>
 
 #include "panic/core/sha256.h"
+#include "panic/engine/lyapunov_stage.h"
 #include "panic/store/avif_codec.h"
+#include "panic/store/experiments_table.h"
 #include "panic/store/image_codec.h"
 #include "panic/store/npz_codec.h"
 #include "panic/store/sqlite_db.h"
@@ -94,9 +100,17 @@ CREATE TABLE lyapunov_results (id TEXT PRIMARY KEY, experiment_id TEXT, embeddin
       "{#{dgms => [[[0.0, 1.5], [0.25, inf]], [[0.125, 3]], []], entropy => [0.5, 0.25, 0.0], num_edges => 0}, []}, "
       "{#{dgms => [[[float(I), float(I) + 0.5] || I <- lists:seq(1, 300)], [], []], entropy => [1.0, 0.0, 0.0], "
       "num_edges => 0}, [compressed]}, "
-      "{#{exponent => 0.125, r_squared => nil, divergence_curve => [0.5, 1, 2.25], num_pairs => 3, num_timesteps => "
-      "3}, [compressed]}");
-  EXPECT_EQ(blobs.size(), 3u);
+      // Lyapunov: A plain (2 runs × 2 steps, as the fixture's DummyText groups), B compressed
+      // (3 runs × 201 steps, an `inf` atom in its curve), C a num_pairs no group of runs has.
+      "{#{exponent => 1.5040773967762742, r_squared => nil, divergence_curve => [0.1, 0.45], num_pairs => 1, "
+      "num_timesteps => 2}, []}, "
+      "{#{exponent => -0.25, r_squared => 0.875, divergence_curve => [1/3 | lists:duplicate(199, 0.5)] ++ [inf], "
+      "num_pairs => 3, num_timesteps => 201}, [compressed]}, "
+      "{#{exponent => 0.5, r_squared => 0.5, divergence_curve => [0.5, 1.0], num_pairs => 2, num_timesteps => 2}, "
+      "[compressed]}");
+  EXPECT_EQ(blobs.size(), 5u);
+  EXPECT_EQ(blobs[2][1], 't');  // MAP_EXT at once: not compressed
+  EXPECT_EQ(blobs[3][1], 'P');  // compressed (tag 80)
   std::map<std::string, std::string> avifs;
   int next = 100;
   for (int run = 0; run < 2; ++run) {
@@ -143,11 +157,68 @@ CREATE TABLE lyapunov_results (id TEXT PRIMARY KEY, experiment_id TEXT, embeddin
   }
   EXPECT_TRUE(db->Exec("INSERT INTO clustering_results VALUES ('" + Id(900) + "', 'DummyText', 'evoc', "
                        "'{\"noise_level\": 0.5}', 1, '" + t + "', '" + t + "', '" + t + "', '" + t + "')").ok());
-  auto l = db->Prepare("INSERT INTO lyapunov_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").value();
-  l->Bind(1, Id(901)).Bind(2, Id(1)).Bind(3, "DummyText").Bind(4, "[\"DummyT2I\",\"DummyI2T\"]").Bind(5, "a lighthouse");
-  l->BindBlob(6, blobs[2]).Bind(7, t).Bind(8, t).Bind(9, t).Bind(10, t);
-  EXPECT_TRUE(l->Run().ok());
+  // 901 (A) and 902 (B) are imported; 903 repeats A's group (a duplicate), 904 is C.
+  const std::vector<std::tuple<int, std::string, int>> lyapunov = {
+      {901, "DummyText", 2}, {902, "DummyVision", 3}, {903, "DummyText", 2}, {904, "DummyVision", 4}};
+  for (const auto& [id, model, blob] : lyapunov) {
+    auto l = db->Prepare("INSERT INTO lyapunov_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").value();
+    l->Bind(1, Id(id)).Bind(2, Id(1)).Bind(3, model).Bind(4, "[\"DummyT2I\",\"DummyI2T\"]").Bind(5, "a lighthouse");
+    l->BindBlob(6, blobs[blob]).Bind(7, t).Bind(8, "2026-06-10T01:02:07.25Z").Bind(9, t).Bind(10, t);
+    EXPECT_TRUE(l->Run().ok());
+  }
   return avifs;
+}
+
+// Reads a REAL column as SQLite holds it (NULL → NaN).
+double Real(store::SqliteDb& db, const std::string& id, const std::string& column) {
+  auto q = db.Prepare("SELECT " + column + " FROM lyapunov_results WHERE id = ?").value();
+  q->Bind(1, id);
+  EXPECT_TRUE(q->Step().value()) << id;
+  const double v = q->IsNull(0) ? std::nan("") : q->Double(0);
+  q->Reset();
+  return v;
+}
+
+// The curve blob: raw little-endian float64.
+std::vector<double> Curve(const std::string& target, const std::string& id) {
+  const std::string bytes = Unhex(Sql(target, "SELECT hex(curve) FROM lyapunov_results WHERE id = '" + id + "'"));
+  std::vector<double> out(bytes.size() / 8);
+  std::memcpy(out.data(), bytes.data(), out.size() * 8);
+  return out;
+}
+
+// A and B as the fixture wrote them, every value compared exactly (doubles bit for bit).
+void ExpectLyapunovImported(const std::string& target) {
+  EXPECT_EQ(Sql(target, "SELECT id, experiment_id, network, initial_prompt, other_prompt, embedding_model, num_runs, "
+                        "num_pairs, num_timesteps, computed_at FROM lyapunov_results ORDER BY id"),
+            Id(901) + "|" + Id(1) + "|[\"DummyT2I\",\"DummyI2T\"]|a lighthouse||DummyText|2|1|2|"
+            "2026-06-10T01:02:07.250000Z\n" +
+            Id(902) + "|" + Id(1) + "|[\"DummyT2I\",\"DummyI2T\"]|a lighthouse||DummyVision|3|3|201|"
+            "2026-06-10T01:02:07.250000Z");
+  auto db = store::SqliteDb::Open(target, {}).value();
+  EXPECT_EQ(Real(*db, Id(901), "exponent"), 1.5040773967762742);
+  EXPECT_TRUE(std::isnan(Real(*db, Id(901), "r_squared")));  // nil
+  EXPECT_EQ(Curve(target, Id(901)), (std::vector<double>{0.1, 0.45}));
+  // Derived from the curve: a line through two points meets ln d(0) at t = 0; a bounded fit
+  // needs four points.
+  EXPECT_NEAR(Real(*db, Id(901), "intercept"), std::log(0.1), 1e-12);
+  EXPECT_EQ(Sql(target, "SELECT bounded_status FROM lyapunov_results WHERE id = '" + Id(901) + "'"), "degenerate");
+  EXPECT_EQ(Real(*db, Id(902), "exponent"), -0.25);
+  EXPECT_EQ(Real(*db, Id(902), "r_squared"), 0.875);
+  std::vector<double> b(201, 0.5);
+  b.front() = 1.0 / 3.0;
+  b.back() = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(Curve(target, Id(902)), b);
+  // A matches the group our lyapunov stage forms (2 finished runs × 2 DummyText vectors), so
+  // it carries the stage's fingerprint and the stage keeps it; B (3 runs) does not.
+  auto experiment = store::experiments::Get(*db, Id(1)).value();
+  auto groups = engine::LyapunovStage::ListGroups(*db, experiment).value();
+  std::string fingerprint;
+  for (const auto& g : groups) {
+    if (g.model == "DummyText" && g.other_prompt.empty()) fingerprint = g.fingerprint;
+  }
+  ASSERT_FALSE(fingerprint.empty());
+  EXPECT_EQ(Sql(target, "SELECT runs_fingerprint FROM lyapunov_results ORDER BY id"), fingerprint + "\nelixir-import");
 }
 
 bool HaveErlang() { return RunShell("command -v erl").exit_code == 0; }
@@ -190,15 +261,32 @@ TEST(ElixirImportTest, ImportsTheElixirEra) {
                                                        "embedding_model = 'DummyVision' LIMIT 1")));
   ASSERT_TRUE(big.ok());
   EXPECT_EQ(big->diagram.dimensions[0].size(), 300u);
-  // The Lyapunov row is decoded and reported, not dropped silently.
-  ASSERT_EQ(report["skipped"].size(), 1u) << report.dump(1);
-  EXPECT_EQ(report["skipped"][0]["table"], "lyapunov_results");
-  EXPECT_NE(report["skipped"][0]["reason"].get<std::string>().find("decoded but not stored"), std::string::npos);
+  // The Lyapunov rows: two imported, a second result of A's group and C skipped with reasons.
+  ASSERT_EQ(report["skipped"].size(), 2u) << report.dump(1);
+  std::map<std::string, std::string> skipped;
+  for (const auto& k : report["skipped"]) {
+    EXPECT_EQ(k["table"], "lyapunov_results");
+    skipped[k["source_id"]] = k["reason"];
+  }
+  EXPECT_EQ(skipped[Id(903)], "duplicate: another Lyapunov result has the same experiment, network, prompt and "
+                              "embedding_model");
+  EXPECT_NE(skipped[Id(904)].find("num_pairs 2 is not m(m−1)/2"), std::string::npos) << skipped[Id(904)];
+  EXPECT_EQ(report["lyapunov"]["current"], 1);
+  EXPECT_EQ(report["lyapunov"]["stale"], 1);
+  ExpectLyapunovImported(target);
+
+  // The analyses read them (the stage's table, exponents as Elixir stored them).
+  auto analysed = RunCli({"--db", target, "analyse", "lyapunov", "--format", "json"});
+  ASSERT_EQ(analysed.exit_code, 0) << analysed.err;
+  EXPECT_NE(analysed.out.find("1.5040773967762742"), std::string::npos) << analysed.out;
+  EXPECT_NE(analysed.out.find("-0.25"), std::string::npos) << analysed.out;
 
   auto doctor = RunCli({"--db", target, "doctor"});
   EXPECT_EQ(doctor.exit_code, 0) << doctor.out << doctor.err;
   auto again = nlohmann::json::parse(RunCli({"--db", target, "import", "elixir", source, "--format", "json"}).out);
   for (const auto& t : again["tables"]) EXPECT_EQ(t["imported"], 0) << t.dump();
+  EXPECT_EQ(again["lyapunov"]["current"], 0);  // already matched: left as it is
+  ExpectLyapunovImported(target);
 }
 
 TEST(ElixirImportTest, NewerMigrationsExitTwo) {

@@ -91,6 +91,11 @@ TEST_F(PythonImportTest, ImportsEveryTableLosslesslyAndLeavesTheSourceUnchanged)
   EXPECT_FALSE(std::filesystem::exists(source + "-shm"));
   EXPECT_EQ(report["time_zone"], "unknown");
   EXPECT_TRUE(report["skipped"].empty()) << report.dump(1);
+  // A target the import created: 16 KiB pages, bulk-loaded through a rollback journal and
+  // left in WAL as every other open expects (no journal left behind).
+  EXPECT_EQ(Sql(target, "PRAGMA page_size"), "16384");
+  EXPECT_EQ(Sql(target, "PRAGMA journal_mode"), "wal");
+  EXPECT_FALSE(std::filesystem::exists(target + "-journal"));
 
   EXPECT_EQ(Sql(target, "SELECT count(*) FROM experiments; SELECT count(*) FROM runs; SELECT count(*) FROM "
                         "invocations; SELECT count(*) FROM embeddings; SELECT count(*) FROM persistence_diagrams; "

@@ -48,6 +48,11 @@ void PrintText(std::ostream& os, const engine::ImportReport& r) {
     }
     if (total > static_cast<int64_t>(r.skips.size())) os << "  … and " << total - r.skips.size() << " more\n";
   }
+  if (r.lyapunov_current + r.lyapunov_stale > 0) {
+    os << "Lyapunov results: " << r.lyapunov_current << " matched to our lyapunov stage's groups (kept), "
+       << r.lyapunov_stale << " not (recomputed when the pipeline next runs on the experiment)\n";
+    for (const auto& n : r.lyapunov_notes) os << "  " << n << "\n";
+  }
   if (!r.stop_notes.empty()) {
     os << "stop reasons recomputed by our loop detection that disagree with the run's length:\n";
     for (const auto& n : r.stop_notes) os << "  " << n << "\n";
@@ -73,7 +78,9 @@ nlohmann::json ToJson(const engine::ImportReport& r) {
           {"skip_counts", r.skip_counts},
           {"skipped", skips},
           {"runs", {{"length", r.runs_length}, {"duplicate", r.runs_duplicate}, {"unstopped", r.runs_unstopped}}},
-          {"stop_notes", r.stop_notes}};
+          {"stop_notes", r.stop_notes},
+          {"lyapunov", {{"current", r.lyapunov_current}, {"stale", r.lyapunov_stale}}},
+          {"lyapunov_notes", r.lyapunov_notes}};
 }
 
 int ImportCommand(store::LegacyEra era, const ParsedArgs& args, Context& ctx) {

@@ -7,9 +7,14 @@
 #include <map>
 #include <unordered_map>
 
+#include "panic/analysis/bounded_fit.h"
+#include "panic/analysis/divergence.h"
 #include "panic/core/time.h"
 #include "panic/engine/loop_key.h"
+#include "panic/engine/lyapunov_stage.h"
+#include "panic/store/analysis_tables.h"
 #include "panic/store/database.h"
+#include "panic/store/experiments_table.h"
 #include "panic/store/image_codec.h"
 #include "panic/store/legacy_mapping.h"
 
@@ -146,14 +151,24 @@ std::map<std::string, RowWriter> PythonWriters(const std::string& key, const std
 std::map<std::string, RowWriter> ElixirWriters(const std::string& key, const std::string& time_zone,
                                                const ClusterLabels* labels) {
   std::map<std::string, RowWriter> w = EraWriters(kElixirTables, key, time_zone, labels);
-  // Decoded and checked, then reported: our lyapunov_results rows carry a bounded fit and
-  // the run groups they were computed from, which the Elixir era did not record.
-  w["lyapunov_results"] = [](SqliteDb&, const lg::SourceRow& row) -> Result<RowResult> {
-    auto summary = lg::ElixirLyapunovSummary(row);
-    if (!summary.ok()) return RowResult{Outcome::kDuplicate, "undecodable: " + summary.status().message()};
-    return RowResult{Outcome::kDuplicate, "Lyapunov result decoded but not stored: our lyapunov_results needs the "
-                                          "bounded fit and run groups the Elixir era did not record (`analyse` "
-                                          "recomputes it)"};
+  // Mapped (store/legacy_mapping.h) and completed by our analysis of its curve: the
+  // log-linear intercept (Elixir kept the slope and R² of the same least squares, not the
+  // intercept) and the bounded fit. Elixir's own exponent and R² are kept as it stored them.
+  w["lyapunov_results"] = [](SqliteDb& db, const lg::SourceRow& row) {
+    return Write<lg::LyapunovRow>(
+        lg::ElixirLyapunovRow(row), "Lyapunov result",
+        [&](const lg::LyapunovRow& l) {
+          store::LyapunovRecord r = l.record;
+          r.intercept = analysis::FitLogLinear(r.curve).intercept;
+          const analysis::BoundedFit b = analysis::FitBoundedApproach(r.curve);
+          r.bounded_status = analysis::BoundedFitStatusName(b.status);
+          r.d_inf = b.d_inf;
+          r.d0 = b.d0;
+          r.tau = b.tau;
+          r.bounded_r_squared = b.r_squared;
+          return li::PutLyapunov(db, r);
+        },
+        "experiment", "experiment, network, prompt and embedding_model");
   };
   return w;
 }
@@ -291,6 +306,60 @@ Status RecomputeStop(SqliteDb& db, const li::ImportedRun& run, bool loop_detecti
   return li::SetRunStop(db, run.id, stop, loop_length, stop ? run.last_completed_at : std::nullopt);
 }
 
+// After the runs' stop reasons: each imported Lyapunov result (fingerprint
+// kElixirLyapunovFingerprint) whose group our lyapunov stage would compute from as many
+// runs as Elixir compared (num_runs, from its num_pairs) truncated to as many steps
+// (num_timesteps) takes the stage's fingerprint: the stage then keeps it, as it keeps a
+// result of its own (Elixir computed the same mean pairwise distance and log-linear fit on
+// the same, imported, vectors). Any other keeps the import's fingerprint, which the stage
+// reads as stale: the pipeline recomputes and replaces it when it next runs on the
+// experiment; the report names those.
+Status MatchLyapunovResults(SqliteDb& db, const std::string& key, ImportReport* report) {
+  PANIC_ASSIGN_OR_RETURN(auto experiments, li::ImportedExperiments(db, key));
+  for (const std::string& id : experiments) {
+    PANIC_ASSIGN_OR_RETURN(auto results, store::lyapunov::List(db, id));
+    bool any = false;
+    for (const auto& r : results) any = any || r.runs_fingerprint == lg::kElixirLyapunovFingerprint;
+    if (!any) continue;
+    PANIC_ASSIGN_OR_RETURN(store::ExperimentRecord experiment, store::experiments::Get(db, id));
+    PANIC_ASSIGN_OR_RETURN(auto groups, LyapunovStage::ListGroups(db, experiment));
+    std::map<std::string, std::map<std::string, int64_t>> counts;  // model → run → vectors
+    for (const auto& r : results) {
+      if (r.runs_fingerprint != lg::kElixirLyapunovFingerprint) continue;
+      if (!counts.count(r.embedding_model)) {
+        PANIC_ASSIGN_OR_RETURN(counts[r.embedding_model],
+                               store::analysis_reads::EmbeddingCountsByRun(db, id, r.embedding_model));
+      }
+      const auto& by_run = counts[r.embedding_model];
+      const LyapunovGroup* match = nullptr;
+      for (const auto& g : groups) {
+        if (g.model != r.embedding_model || g.network != r.network || g.prompt != r.initial_prompt ||
+            !g.other_prompt.empty() || static_cast<int64_t>(g.runs.size()) != r.num_runs) {
+          continue;
+        }
+        int64_t steps = INT64_MAX;
+        for (const auto& run : g.runs) {
+          auto c = by_run.find(run);
+          steps = std::min(steps, c == by_run.end() ? 0 : c->second);
+        }
+        if (steps == r.num_timesteps) match = &g;
+      }
+      if (match != nullptr) {
+        PANIC_RETURN_IF_ERROR(li::SetLyapunovFingerprint(db, r.id, match->fingerprint));
+        ++report->lyapunov_current;
+      } else {
+        ++report->lyapunov_stale;
+        report->lyapunov_notes.push_back(
+            "Lyapunov result " + r.id + " (" + r.embedding_model + ", prompt '" + r.initial_prompt +
+            "'): our lyapunov stage's group differs (Elixir: " + std::to_string(r.num_runs) + " runs × " +
+            std::to_string(r.num_timesteps) + " steps); kept as imported, and recomputed by the pipeline's "
+            "lyapunov stage when it next runs on this experiment");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 int64_t ImportReport::inserted() const {
@@ -310,9 +379,21 @@ Result<ImportReport> ImportLegacy(const ImportOptions& options) {
     return Status::InvalidArgument("the target database is the source file '" + options.source + "'");
   }
   // kNormal: a killed import keeps every committed batch (and resumes); a power loss may
-  // roll back the latest batches, which the same command then writes again.
+  // roll back the latest batches, which the same command then writes again. A target this
+  // command creates is bulk-loaded through a rollback journal (BeginBulkLoad) until the end.
+  const bool new_target = !std::filesystem::exists(options.target, ec);
+  if (new_target) PANIC_RETURN_IF_ERROR(li::CreateBulkTarget(options.target));
   PANIC_ASSIGN_OR_RETURN(auto target,
                          store::Database::Open(options.target, store::OpenMode::kCreate, store::Durability::kNormal));
+  PANIC_RETURN_IF_ERROR(li::SetImportCache(target->connection()));
+  if (new_target) PANIC_RETURN_IF_ERROR(li::BeginBulkLoad(target->connection()));
+  // Any return (an error, Ctrl-C) leaves the file in WAL, as every other open expects.
+  struct EndBulkLoadOnReturn {
+    SqliteDb* db;
+    ~EndBulkLoadOnReturn() {
+      if (db != nullptr) (void)li::EndBulkLoad(*db, /*full_sync=*/false);
+    }
+  } end_bulk_load{new_target ? &target->connection() : nullptr};
 
   ImportReport report;
   report.source = options.source;
@@ -375,11 +456,16 @@ Result<ImportReport> ImportLegacy(const ImportOptions& options) {
       return RecomputeStop(db, run, options.era == store::LegacyEra::kPython, &report);
     });
   }));
+  PANIC_RETURN_IF_ERROR(target->Write([&](SqliteDb& db) { return MatchLyapunovResults(db, key, &report); }));
   PANIC_RETURN_IF_ERROR(target->Write([&](SqliteDb& db) -> Status {
     PANIC_ASSIGN_OR_RETURN(report.skip_counts, li::SkipCounts(db, key));
     PANIC_ASSIGN_OR_RETURN(report.skips, li::Skips(db, key, kReportedSkips));
     return li::FinishImport(db, key, NowIso());
   }));
+  if (new_target) {
+    end_bulk_load.db = nullptr;
+    PANIC_RETURN_IF_ERROR(li::EndBulkLoad(target->connection(), /*full_sync=*/false));
+  }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
 }

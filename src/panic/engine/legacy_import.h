@@ -15,7 +15,8 @@
 //      imported diagrams record the trajectory they were computed from; each run gets its
 //      stop reason from our own rules (a seeded run: the first repeated output by our loop
 //      keys, reported where it disagrees with the run's length; otherwise `length` when it
-//      has max_length steps, none when it is shorter).
+//      has max_length steps, none when it is shorter); imported Lyapunov results matched to
+//      our lyapunov stage's groups take its fingerprint (MatchLyapunovResults).
 #pragma once
 
 #include <map>
@@ -53,6 +54,10 @@ struct ImportReport {
   std::vector<store::legacy_import::SkipRow> skips;                   // the first kReportedSkips
   std::vector<std::string> stop_notes;  // runs whose recomputed stop disagrees with their length
   int64_t runs_length = 0, runs_duplicate = 0, runs_unstopped = 0;
+  // Imported Lyapunov results: matched to our lyapunov stage's group (kept by it), or not
+  // (recomputed by the pipeline when it next runs on the experiment; one note each).
+  int64_t lyapunov_current = 0, lyapunov_stale = 0;
+  std::vector<std::string> lyapunov_notes;
   double seconds = 0;
   double embedding_seconds = 0;      // time of the embedding table's pass
   double embedding_cpu_seconds = 0;  // CPU time of this process during it (what a busy machine does not stretch)

@@ -1,7 +1,10 @@
 #include "panic/store/legacy_import_writes.h"
 
+#include <sqlite3.h>
+
 #include <nlohmann/json.hpp>
 
+#include "panic/store/analysis_tables.h"
 #include "panic/store/sqlite_db.h"
 
 namespace panic::store::legacy_import {
@@ -43,6 +46,47 @@ constexpr const char* kImportExperiments =
 }  // namespace
 
 Status SetForeignKeys(SqliteDb& db, bool on) { return db.Exec(on ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF"); }
+
+namespace {
+
+Status SetJournalMode(SqliteDb& db, const char* mode) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(std::string("PRAGMA journal_mode=") + mode));
+  PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
+  const std::string now = row ? q->Text(0) : "";
+  q->Reset();
+  if (now != mode) {
+    return Status::IOError("database '" + db.path() + "': journal_mode stayed '" + now + "' (wanted '" + mode +
+                           "'; another connection has the file open?)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status CreateBulkTarget(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  char* error = nullptr;
+  // VACUUM of an empty database writes its header, with the page size asked for.
+  if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA page_size=16384; VACUUM;", nullptr, nullptr, &error);
+  const std::string message = error != nullptr ? error : (db != nullptr ? sqlite3_errmsg(db) : "out of memory");
+  sqlite3_free(error);
+  sqlite3_close(db);
+  if (rc != SQLITE_OK) return Status::IOError("cannot create the target database '" + path + "': " + message);
+  return Status::Ok();
+}
+
+Status SetImportCache(SqliteDb& db) { return db.Exec("PRAGMA cache_size=-262144"); }
+
+Status BeginBulkLoad(SqliteDb& db) {
+  PANIC_RETURN_IF_ERROR(SetJournalMode(db, "delete"));
+  return db.Exec("PRAGMA synchronous=FULL");
+}
+
+Status EndBulkLoad(SqliteDb& db, bool full_sync) {
+  PANIC_RETURN_IF_ERROR(SetJournalMode(db, "wal"));
+  return db.Exec(full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+}
 
 Status BeginImport(SqliteDb& db, const std::string& key, const std::string& era, const std::string& path,
                    const std::string& time_zone, const std::string& now) {
@@ -162,6 +206,42 @@ Result<Outcome> PutDiagram(SqliteDb& db, const PersistenceDiagramRecord& d) {
   }
   q->Bind(5, d.error).Bind(6, d.started_at).Bind(7, d.completed_at);
   return RunInsert(db, q, "persistence_diagrams", d.id);
+}
+
+Result<Outcome> PutLyapunov(SqliteDb& db, const LyapunovRecord& r) {
+  PANIC_ASSIGN_OR_RETURN(bool present, Exists(db, "SELECT count(*) FROM lyapunov_results WHERE id = ?1", r.id));
+  if (present) return Outcome::kPresent;
+  PANIC_ASSIGN_OR_RETURN(bool parent, Exists(db, "SELECT count(*) FROM experiments WHERE id = ?1", r.experiment_id));
+  if (!parent) return Outcome::kOrphan;
+  // lyapunov::Put replaces a row of the same group: another result of the group is a
+  // duplicate here (the first by rowid is kept), never overwritten.
+  PANIC_ASSIGN_OR_RETURN(Statement * taken, db.Prepare(
+      "SELECT count(*) FROM lyapunov_results WHERE experiment_id = ? AND network = ? AND initial_prompt = ? AND "
+      "other_prompt = ? AND embedding_model = ?"));
+  taken->Bind(1, r.experiment_id).Bind(2, JsonText(r.network)).Bind(3, r.initial_prompt).Bind(4, r.other_prompt);
+  taken->Bind(5, r.embedding_model);
+  PANIC_ASSIGN_OR_RETURN(int64_t n, taken->ScalarInt());
+  if (n > 0) return Outcome::kDuplicate;
+  PANIC_RETURN_IF_ERROR(lyapunov::Put(db, r));
+  return Outcome::kInserted;
+}
+
+Result<std::vector<std::string>> ImportedExperiments(SqliteDb& db, const std::string& key) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(std::string("SELECT id FROM experiments WHERE id IN (") +
+                                                   kImportExperiments + ") ORDER BY id"));
+  q->Bind(1, key);
+  std::vector<std::string> out;
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) {
+    out.push_back(row.Text(0));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status SetLyapunovFingerprint(SqliteDb& db, const std::string& id, const std::string& fingerprint) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare("UPDATE lyapunov_results SET runs_fingerprint = ? WHERE id = ?"));
+  q->Bind(1, fingerprint).Bind(2, id);
+  return q->Run();
 }
 
 Result<Outcome> PutClustering(SqliteDb& db, const legacy::ClusteringRow& r) {

@@ -36,6 +36,28 @@ enum class Outcome {
 // itself), and on again after; REQUIRES: no open transaction.
 Status SetForeignKeys(SqliteDb& db, bool on);
 
+// Creates a new target as an empty SQLite file of 16 KiB pages (Database::Open then makes
+// it ours). An embedding row is ~3.2 KB (768 float32 and its keys): a 4 KiB page holds one
+// (78 % used), a 16 KiB page five (98 %), so the file, and what the import writes, is ~28 %
+// smaller, with fewer pages to allocate and link. Only for a file this command creates:
+// the page size of an existing file is never changed.
+Status CreateBulkTarget(const std::string& path);
+// A 256 MiB page cache for the import's connection (the default is 2 MiB): the parents the
+// hot passes look up, and the indexes' upper levels, stay in memory. Memory stays constant.
+Status SetImportCache(SqliteDb& db);
+// Bulk loading of a target this import created (it did not exist before the command): a
+// rollback journal instead of WAL, with synchronous=FULL. Rows appended to a table are
+// written once, into the database file: a rollback journal keeps only the original content
+// of pages that existed before the transaction (new pages at the end are undone by
+// truncating the file), where WAL writes every page twice (the log, then the checkpoint).
+// Crash safety stays per batch: a killed process or a power loss leaves a hot journal,
+// which the next open (any SQLite connection) plays back, restoring the last committed
+// batch; the same command then resumes (in WAL, the file now existing). REQUIRES: no open
+// transaction, and no other connection (a new file has none): IOError otherwise.
+Status BeginBulkLoad(SqliteDb& db);
+// Back to WAL (what every other user of the file expects) and the store's synchronous mode.
+Status EndBulkLoad(SqliteDb& db, bool full_sync);
+
 Status BeginImport(SqliteDb& db, const std::string& key, const std::string& era, const std::string& path,
                    const std::string& time_zone, const std::string& now);
 Status FinishImport(SqliteDb& db, const std::string& key, const std::string& now);
@@ -52,6 +74,9 @@ Result<Outcome> PutInvocation(SqliteDb& db, const InvocationRecord& invocation, 
 // Checks the vector's invocation itself: safe with foreign keys off (SetForeignKeys).
 Result<Outcome> PutEmbedding(SqliteDb& db, const legacy::EmbeddingRow& embedding);
 Result<Outcome> PutDiagram(SqliteDb& db, const PersistenceDiagramRecord& diagram);
+// An Elixir Lyapunov result: its experiment must exist; another result of the same group
+// (experiment, network, prompt, other_prompt, model) makes it a duplicate.
+Result<Outcome> PutLyapunov(SqliteDb& db, const LyapunovRecord& result);
 // A clustering result across experiments (experiment_id NULL), its parameters as they were;
 // completed (visible) at once: its completed_at, else its started_at.
 Result<Outcome> PutClustering(SqliteDb& db, const legacy::ClusteringRow& result);
@@ -75,6 +100,12 @@ Result<int64_t> ClearDanglingInputs(SqliteDb& db, const std::string& key, const 
 // (point_count, last_sequence_number: the run's outputs of the modality its embedding
 // model embedded), so that the pipeline treats it as fresh rather than recomputing it.
 Status SetDiagramProvenance(SqliteDb& db, const std::string& key);
+
+// The ids of this import's experiments, in id order.
+Result<std::vector<std::string>> ImportedExperiments(SqliteDb& db, const std::string& key);
+// After the runs' stop reasons: an imported Lyapunov result matched to our lyapunov stage's
+// group takes the stage's fingerprint (engine/legacy_import.cpp).
+Status SetLyapunovFingerprint(SqliteDb& db, const std::string& id, const std::string& fingerprint);
 
 // The runs of this import's experiments: id, seed, max_length, number of steps.
 struct ImportedRun {

@@ -1,5 +1,7 @@
 #include "panic/store/legacy_mapping.h"
 
+#include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "panic/core/json_limits.h"
@@ -466,15 +468,52 @@ Result<ClusteringRow> ElixirClustering(const SourceRow& row) {
   return r;
 }
 
-Result<std::string> ElixirLyapunovSummary(const SourceRow& row) {
+Result<LyapunovRow> ElixirLyapunovRow(const SourceRow& row) {
   PANIC_RETURN_IF_ERROR(Columns(row, 8));
   const auto& c = row.values;
+  LyapunovRow out;
+  LyapunovRecord& r = out.record;
+  PANIC_ASSIGN_OR_RETURN(r.id, CanonicalId(c[0], "id"));
+  PANIC_ASSIGN_OR_RETURN(r.experiment_id, CanonicalId(c[1], "experiment_id"));
+  PANIC_ASSIGN_OR_RETURN(r.embedding_model, TextOf(c[2], "embedding_model", 1024));
+  PANIC_ASSIGN_OR_RETURN(r.network, StringsOf(c[3], "network"));
+  if (r.network.empty()) return Bad("network", "is an empty list");
+  PANIC_ASSIGN_OR_RETURN(r.initial_prompt, TextOf(c[4], "prompt", kMaxTextBytes));
   if (!c[5]) return Bad("lyapunov_data", "is NULL");
   if (c[5]->size() > kMaxBlobBytes) return Bad("lyapunov_data", "larger than the cap");
   auto l = DecodeElixirLyapunov(*c[5]);
-  if (!l.ok()) return Status::Corruption("lyapunov_data does not decode: " + l.status().message());
-  return "exponent " + std::to_string(l->exponent) + " over " + std::to_string(l->num_timesteps) + " steps and " +
-         std::to_string(l->num_pairs) + " pairs";
+  if (!l.ok()) return Bad("lyapunov_data", "does not decode: " + l.status().message());
+  PANIC_ASSIGN_OR_RETURN(out.started_at, ElixirTimeOr(c[6], c[7], "started_at"));
+  PANIC_ASSIGN_OR_RETURN(r.computed_at, ElixirTimeOr(c[7], c[6], "completed_at"));
+  // Our table's checks (num_timesteps ≥ 2, one curve value a step, num_pairs ≥ 1), and
+  // num_pairs = m(m−1)/2 for the m runs Elixir compared (models/lyapunov.ex: pdist of all).
+  if (l->num_timesteps < 2) return Bad("lyapunov_data", "num_timesteps " + std::to_string(l->num_timesteps) + " is below 2");
+  if (static_cast<uint64_t>(l->num_timesteps) != l->divergence_curve.size()) {
+    return Bad("lyapunov_data", "divergence_curve has " + std::to_string(l->divergence_curve.size()) +
+                                    " values for num_timesteps " + std::to_string(l->num_timesteps));
+  }
+  if (l->num_pairs < 1 || l->num_pairs > kMaxLyapunovPairs) {
+    return Bad("lyapunov_data", "num_pairs " + std::to_string(l->num_pairs) + " is outside 1..2^40");
+  }
+  // m = (1 + √(1 + 8p)) / 2, checked exactly in integers (8p + 1 < 2^44: no overflow).
+  int64_t m = static_cast<int64_t>((1.0 + std::sqrt(1.0 + 8.0 * static_cast<double>(l->num_pairs))) / 2.0);
+  while (m * (m - 1) / 2 > l->num_pairs) --m;
+  while ((m + 1) * m / 2 <= l->num_pairs) ++m;
+  if (m * (m - 1) / 2 != l->num_pairs) {
+    return Bad("lyapunov_data", "num_pairs " + std::to_string(l->num_pairs) +
+                                    " is not m(m−1)/2 for a whole number m of runs");
+  }
+  r.num_runs = m;
+  r.num_pairs = l->num_pairs;
+  r.num_timesteps = l->num_timesteps;
+  r.exponent = l->exponent;
+  r.r_squared = l->r_squared.value_or(std::numeric_limits<double>::quiet_NaN());
+  r.curve = std::move(l->divergence_curve);
+  r.intercept = std::numeric_limits<double>::quiet_NaN();
+  r.bounded_status = "degenerate";
+  r.d_inf = r.d0 = r.tau = r.bounded_r_squared = std::numeric_limits<double>::quiet_NaN();
+  r.runs_fingerprint = kElixirLyapunovFingerprint;
+  return out;
 }
 
 }  // namespace panic::store::legacy

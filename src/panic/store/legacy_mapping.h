@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "panic/core/status.h"
+#include "panic/store/analysis_tables.h"
 #include "panic/store/records.h"
 
 namespace panic::store::legacy {
@@ -104,7 +105,22 @@ Result<InvocationRow> ElixirInvocation(const SourceRow& row);     // id started_
 Result<EmbeddingRow> ElixirEmbedding(const SourceRow& row);       // id started_at completed_at invocation_id embedding_model vector
 Result<PersistenceDiagramRecord> ElixirDiagramRow(const SourceRow& row);  // id started_at completed_at diagram_data run_id embedding_model
 Result<ClusteringRow> ElixirClustering(const SourceRow& row);     // id started_at completed_at embedding_model algorithm parameters layer
-// A Lyapunov row, decoded and checked; what our schema cannot hold is described.
-Result<std::string> ElixirLyapunovSummary(const SourceRow& row);  // id experiment_id embedding_model network prompt lyapunov_data started_at completed_at
+// An Elixir Lyapunov row (its `lyapunov_data` ETF decoded, `:inf` atoms, compressed or not)
+// as our lyapunov_results record. Kept exactly: the id, experiment, network, prompt
+// (initial_prompt; other_prompt ''), embedding model, num_pairs, num_timesteps, exponent,
+// r_squared (nil → NaN, stored NULL), the curve (float64, as Erlang held it) and
+// completed_at (computed_at; else started_at). Derived: num_runs m from num_pairs =
+// m(m−1)/2 (Elixir paired every two runs of its group; a num_pairs that is no such number
+// is undecodable). Left for the importer: intercept and the bounded fit (our analysis of the
+// curve; NaN/"degenerate" here) and runs_fingerprint (kElixirLyapunovFingerprint until
+// the import matches the result to our lyapunov stage's group). `started_at` has no column
+// in our table: returned beside the record (docs/IMPORT.md says what is lost).
+struct LyapunovRow {
+  LyapunovRecord record;
+  std::string started_at;
+};
+inline constexpr const char* kElixirLyapunovFingerprint = "elixir-import";
+inline constexpr int64_t kMaxLyapunovPairs = int64_t{1} << 40;  // 2^40 pairs: m ≤ 1.5 M runs
+Result<LyapunovRow> ElixirLyapunovRow(const SourceRow& row);  // id experiment_id embedding_model network prompt lyapunov_data started_at completed_at
 
 }  // namespace panic::store::legacy
