@@ -21,9 +21,13 @@ namespace {
 
 
 constexpr size_t kShards = 2;          // fixed, so that graphs do not depend on threads
+// Measured at n = 30 000–50 000 (bench_cluster knn-recall / --compare-exact): ef_construction
+// 100 → 64 and query ef 64 → 32 halve the kNN time; the core distances' 99th-percentile
+// error goes from 0.9 % to 1.3 %, and the labels' ARI against the exact path at 50 000
+// from 0.986 to 0.984. The recorded candidates (below) make a small ef enough.
 constexpr size_t kGraphDegree = 16;    // hnswlib's M
-constexpr size_t kBuildBeam = 100;     // ef_construction
-constexpr size_t kMinSearchBeam = 64;  // ef at query time (at least the candidates asked)
+constexpr size_t kBuildBeam = 64;      // ef_construction
+constexpr size_t kMinSearchBeam = 32;  // ef at query time (at least the candidates asked)
 constexpr size_t kExtraCandidates = 16;  // list capacity beyond k (int8 order)
 constexpr size_t kRerankExtra = 8;       // re-ranked by exact distance beyond k
 
@@ -298,6 +302,20 @@ void SortUnique(std::vector<std::pair<uint32_t, uint32_t>>& c) {
 }
 
 }  // namespace
+
+std::vector<int32_t> Int8DotByEveryKernel(const int8_t* x, const int8_t* y, size_t dim) {
+  int32_t y_sum = 0;
+  for (size_t k = 0; k < dim; ++k) y_sum += y[k];
+  std::vector<int32_t> out{DotInt8Portable(x, y, dim, y_sum)};
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2")) out.push_back(DotInt8Avx2(x, y, dim, y_sum));
+  if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni")) {
+    out.push_back(DotInt8Vnni(x, y, dim, y_sum));
+  }
+#endif
+  return out;
+}
 
 ApproximateNeighbors FindApproximateNeighbors(const UnitRows& rows, size_t k, size_t min_samples,
                                               uint64_t seed, int threads) {
