@@ -5,10 +5,12 @@
 function(panic_embed_assets target dir)
   file(GLOB assets CONFIGURE_DEPENDS ${dir}/*.html ${dir}/*.js ${dir}/*.css ${dir}/*.svg)
   set(out ${PROJECT_BINARY_DIR}/generated/panic/serve/embedded_assets.cpp)
+  string(REPLACE ";" "|" asset_list "${assets}")  # one argument through the shell
   add_custom_command(
     OUTPUT ${out}
-    COMMAND ${CMAKE_COMMAND} -DOUT=${out} "-DASSETS=${assets}" -P ${dir}/EmbedAssetsScript.cmake
+    COMMAND ${CMAKE_COMMAND} -DOUT=${out} "-DASSETS=${asset_list}" -P ${dir}/EmbedAssetsScript.cmake
     DEPENDS ${assets} ${dir}/EmbedAssetsScript.cmake
-    COMMENT "Embedding the dashboard's assets")
+    COMMENT "Embedding the dashboard's assets"
+    VERBATIM)
   target_sources(${target} PRIVATE ${out})
 endfunction()
