@@ -263,6 +263,7 @@ TEST(RequestParsingTest, RoutesAndIds) {
   EXPECT_EQ(serve::ParseRoute("/api/runs/x/y/z").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(serve::ParseRoute("/api//runs").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(serve::ParseRoute("/static/a/b").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(serve::ParseRoute("static//").status().code(), StatusCode::kNotFound);  // found by the fuzzer
   EXPECT_EQ(serve::ParseRoute("/api/runs/abc").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(serve::ParseRoute(std::string("/a\0b", 4)).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(serve::ParseRoute(std::string(serve::kMaxPathBytes + 1, 'a')).status().code(), StatusCode::kInvalidArgument);

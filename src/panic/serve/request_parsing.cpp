@@ -78,6 +78,10 @@ Result<Route> ParseRoute(std::string_view path) {
     if (c < 0x21 || c > 0x7e) return Status::InvalidArgument("path '" + Shown(path) + "' holds a byte outside printable ASCII");
   }
   const std::vector<std::string_view> s = Segments(path);
+  for (std::string_view segment : s) {
+    // "a//b", "static//": an empty segment is no route (and no empty asset name).
+    if (segment.empty()) return Status::NotFound("no such page: '" + Shown(path) + "'");
+  }
   Route route;
   if (s.size() <= 1) {
     const std::string_view page = s.empty() ? std::string_view() : s[0];
