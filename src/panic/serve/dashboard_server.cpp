@@ -102,6 +102,7 @@ void DashboardServer::Install() {
   s.set_keep_alive_timeout(options_.timeout_seconds);
   s.set_keep_alive_max_count(100);
   s.set_payload_max_length(kMaxBodyBytes);
+  s.set_tcp_nodelay(true);  // small answers go out at once (no 40 ms delayed-ACK stalls)
   s.set_socket_options([this](int sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
