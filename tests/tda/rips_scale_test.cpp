@@ -180,6 +180,37 @@ TEST(RipsScaleTest, UnitSphereWalkMatchesRipser) {
   }
 }
 
+// The parallel pre-reduction (chunks reduced against themselves, then a serial pass),
+// forced onto small clouds by tiny chunks: the same bars as the serial reduction and as
+// ripser, for 2 and 3 threads and several chunk sizes, Z/2 and Z/3.
+TEST(RipsScaleTest, ChunkedParallelReductionGivesTheSameDiagram) {
+  for (const PointCloud& c : {testing::UnitSphereWalk(160, 768, 0.01, 5), testing::WalkCloud(150, 768, 3),
+                              testing::SphereSample(90, 4)}) {
+    internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
+    for (int modulus : {2, 3}) {
+      internal::ReducerOptions r;
+      r.maxdim = 2;
+      r.modulus = modulus;
+      r.threshold = internal::EnclosingRadius(d);
+      const Diagram serial = internal::ReduceRips(d, r);
+      ASSERT_EQ(serial.num_dimensions(), 3u);
+      for (size_t chunk : {size_t{1}, size_t{7}, size_t{64}, size_t{1000}}) {
+        for (int threads : {2, 3}) {
+          r.threads = threads;
+          r.reduction_chunk = chunk;
+          EXPECT_EQ(internal::ReduceRips(d, r), serial) << "n=" << c.n << " chunk=" << chunk << " threads=" << threads
+                                                        << " modulus=" << modulus;
+        }
+      }
+      if (modulus == 2 && testing::HaveRipser()) {
+        r.threads = 2;
+        r.reduction_chunk = 16;
+        EXPECT_EQ(CompareDiagrams(internal::ReduceRips(d, r), testing::RipserOnCloud(c, 2), 1e-5), "") << c.n;
+      }
+    }
+  }
+}
+
 // ---- approximate mode ----------------------------------------------------------------
 
 TEST(RipsScaleTest, ApproximateRejectsBadEpsilon) {
