@@ -196,10 +196,13 @@ TEST(RipsScaleTest, ChunkedParallelReductionGivesTheSameDiagram) {
       ASSERT_EQ(serial.num_dimensions(), 3u);
       for (size_t chunk : {size_t{1}, size_t{7}, size_t{64}, size_t{1000}}) {
         for (int threads : {2, 3}) {
-          r.threads = threads;
-          r.reduction_chunk = chunk;
-          EXPECT_EQ(internal::ReduceRips(d, r), serial) << "n=" << c.n << " chunk=" << chunk << " threads=" << threads
-                                                        << " modulus=" << modulus;
+          for (size_t save : {size_t{0}, size_t{1}}) {  // resume from a saved heap, or rebuild it
+            r.threads = threads;
+            r.reduction_chunk = chunk;
+            r.save_cursors = save;
+            EXPECT_EQ(internal::ReduceRips(d, r), serial) << "n=" << c.n << " chunk=" << chunk << " threads=" << threads
+                                                          << " modulus=" << modulus << " save=" << save;
+          }
         }
       }
       if (modulus == 2 && testing::HaveRipser()) {

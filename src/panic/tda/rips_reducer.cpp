@@ -99,10 +99,15 @@ struct LocalReduction {
   std::vector<entry_t> entries;  // V of the chunk's columns, one after the other
   std::vector<size_t> offsets;   // column a + k's V is entries[offsets[k], offsets[k + 1])
   std::vector<DiamEntry> pivots; // kNoPivot entry: reduced to zero
+  // The whole scratch (heap and cursors) of the columns that took much work, by position
+  // in the chunk, ascending: if an earlier chunk owns such a column's pivot, the serial
+  // pass resumes from it instead of re-enumerating δ(σ + V) from scratch.
+  std::vector<std::pair<size_t, Workspace>> saved;
   void Swap(LocalReduction& o) {
     entries.swap(o.entries);
     offsets.swap(o.offsets);
     pivots.swap(o.pivots);
+    saved.swap(o.saved);
   }
 };
 constexpr entry_t kNoPivot = ~entry_t{0};
@@ -610,6 +615,8 @@ class RipsReducer {
   // lock-free sharing). The chunks are fixed, independent of the thread count and of which
   // worker runs them, so the reduction matrix is too; the bars never depend on it.
   static constexpr size_t kDefaultReductionChunk = size_t{1} << 14;
+  // A pre-reduced column with this many cursors keeps its scratch (LocalReduction::saved).
+  static constexpr size_t kDefaultSaveCursors = 256;
   std::vector<LocalReduction> PreReduce(const std::vector<Column>& columns, int m) const {
     const size_t chunks = (columns.size() + reduction_chunk_ - 1) / reduction_chunk_;
     std::vector<LocalReduction> out(chunks);
@@ -637,7 +644,11 @@ class RipsReducer {
             local.Insert(static_cast<uint64_t>(IndexOf(pivot.entry)),
                          MakeEntry(static_cast<index_t>(i - a), CoefOf(pivot.entry)));
             lr.pivots.push_back(pivot);
-            AppendSummed(ws.working, lr.entries);
+            AppendSummed(ws.working, lr.entries);  // reorders ws.working, which stays the same chain
+            if (ws.cursors.size() >= save_cursors_) {
+              lr.saved.emplace_back(i - a, std::move(ws));
+              ws = Workspace();
+            }
           } else {
             lr.pivots.push_back(DiamEntry{0, kNoPivot});  // zero: final, never added
           }
@@ -676,19 +687,34 @@ class RipsReducer {
         const size_t k = i % reduction_chunk_;
         const DiamEntry& lp = lr.pivots[k];
         if (lp.entry != kNoPivot) {
-          ws.working.assign(lr.entries.begin() + static_cast<std::ptrdiff_t>(lr.offsets[k]),
-                            lr.entries.begin() + static_cast<std::ptrdiff_t>(lr.offsets[k + 1]));
           pivot = lp;
           has_pivot = true;
-          if (pivots_.Find(static_cast<uint64_t>(IndexOf(lp.entry))) != PivotMap::kEmpty) {
-            // An earlier chunk owns the local pivot: rebuild δ(σ + V) and go on.
+          const auto v_begin = lr.entries.begin() + static_cast<std::ptrdiff_t>(lr.offsets[k]);
+          const auto v_end = lr.entries.begin() + static_cast<std::ptrdiff_t>(lr.offsets[k + 1]);
+          if (pivots_.Find(static_cast<uint64_t>(IndexOf(lp.entry))) == PivotMap::kEmpty) {
+            // Free here too: the local reduction is final, and its V already summed and sorted.
+            pivots_.Insert(static_cast<uint64_t>(IndexOf(pivot.entry)), MakeEntry(static_cast<index_t>(i), CoefOf(pivot.entry)));
+            if (pivot.diam > column.diam) bars.push_back(Bar{column.diam, pivot.diam});
+            reduction_entries_.insert(reduction_entries_.end(), v_begin, v_end);
+            reduction_offsets_.push_back(reduction_entries_.size());
+            if (k + 1 == reduction_chunk_ || i + 1 == columns.size()) LocalReduction().Swap(lr);  // done with the chunk
+            continue;
+          }
+          // An earlier chunk owns the local pivot: go on from the local state, saved or
+          // rebuilt (δ(σ + V) enumerated again).
+          auto saved = std::lower_bound(lr.saved.begin(), lr.saved.end(), k,
+                                        [](const auto& e, size_t key) { return e.first < key; });
+          if (saved != lr.saved.end() && saved->first == k) {
+            ws = std::move(saved->second);  // its heap holds the pivot, as after GetPivot
+          } else {
+            ws.working.assign(v_begin, v_end);
             PushCoboundary(ws, column.index, 1, m);
             for (size_t q = 0, e = ws.working.size(); q < e; ++q) {
               PushCoboundary(ws, IndexOf(ws.working[q]), CoefOf(ws.working[q]), m);
             }
             has_pivot = GetPivot(ws, pivot, m);
-            has_pivot = ReduceWorking(ws, m, pivot, has_pivot, find, add);
           }
+          has_pivot = ReduceWorking(ws, m, pivot, has_pivot, find, add);
         }
         if (k + 1 == reduction_chunk_ || i + 1 == columns.size()) LocalReduction().Swap(lr);  // done with the chunk
       } else {
@@ -761,6 +787,7 @@ class RipsReducer {
   const int n_;
   const ReducerOptions opt_;
   const size_t reduction_chunk_ = opt_.reduction_chunk ? opt_.reduction_chunk : kDefaultReductionChunk;
+  const size_t save_cursors_ = opt_.save_cursors ? opt_.save_cursors : kDefaultSaveCursors;
   const BinomialTable binomial_;
   const SimdLevel simd_ = DetectSimdLevel();
   std::vector<uint32_t> inverse_;

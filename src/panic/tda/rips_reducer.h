@@ -39,6 +39,9 @@ struct ReducerOptions {
   // Columns per chunk of the parallel pre-reduction (threads > 1 and at least two chunks
   // of columns); 0: the default (2^14). Small values let tests reach that path on small clouds.
   size_t reduction_chunk = 0;
+  // A pre-reduced column with at least this many cursors keeps its heap for the serial
+  // pass; 0: the default (256). 1 lets tests reach that path.
+  size_t save_cursors = 0;
 };
 
 // The diagram of dimensions 0..maxdim. REQUIRES: options validated by the caller
