@@ -7,6 +7,7 @@
 //   ./build/bench/bench_cluster exact 50000                      # ≤ 60 s, O(n·D) memory
 //   ./build/bench/bench_cluster approximate 200000 [--compare-exact]
 //   ./build/bench/bench_cluster optics 10000 [--compare-sklearn]
+//   ./build/bench/bench_cluster knn-recall 50000   # approximate lists and cores vs exact
 //   options: --threads T (default: all cores), --dim D, --noise F, --seed S
 //
 // Output: one line per measurement, "case n path seconds peak_rss_mib clusters noise
@@ -17,7 +18,9 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -26,6 +29,9 @@
 
 #include "../tests/cluster/caption_like_data.h"
 #include "panic/cluster/agreement.h"
+#include "panic/cluster/approximate_neighbors.h"
+#include "panic/cluster/exact_neighbors.h"
+#include "panic/cluster/unit_rows.h"
 #include "panic/cluster/hdbscan.h"
 #include "panic/cluster/optics.h"
 #include "panic/core/parallel.h"
@@ -164,6 +170,39 @@ int main(int argc, char** argv) {
                   ours_seconds, ours.clusters, CountNoise(ours.labels), AdjustedRandIndex(ours.labels, small.truth),
                   r_seconds, r_labels.size() == compare_r ? AdjustedRandIndex(ours.labels, r_labels) : -1.0);
     }
+    return 0;
+  }
+  if (mode == "knn-recall") {
+    // The approximate path's kNN lists and core distances against the exact ones (the
+    // same k and min_samples as `approximate N` uses): recall@k, and the core distances'
+    // median and 99th-percentile relative error.
+    namespace ci = panic::cluster::internal;
+    const auto defaults = panic::cluster::ReferenceDefaults(n);
+    const size_t k = std::clamp<size_t>(defaults.min_samples - 1, 16, 64);
+    const ci::UnitRows rows = ci::NormalizeRows(cloud.values, n, dim);
+    auto t1 = std::chrono::steady_clock::now();
+    double cpu0 = CpuSeconds();
+    const ci::ApproximateNeighbors approx = ci::FindApproximateNeighbors(rows, k, defaults.min_samples, 0, threads);
+    std::fprintf(stderr, "  approximate lists: wall %.2f s, cpu %.2f s\n", Seconds(t1), CpuSeconds() - cpu0);
+    t1 = std::chrono::steady_clock::now();
+    cpu0 = CpuSeconds();
+    const ci::Neighbors exact = ci::ExactNeighbors(rows, std::max(k, defaults.min_samples - 1), threads);
+    std::fprintf(stderr, "  exact lists: wall %.2f s, cpu %.2f s\n", Seconds(t1), CpuSeconds() - cpu0);
+    size_t hits = 0;
+    std::vector<double> core_error(n);
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t* a = approx.neighbors.indices(i);
+      const uint32_t* e = exact.indices(i);
+      std::vector<uint32_t> truth(e, e + approx.neighbors.k);
+      std::sort(truth.begin(), truth.end());
+      for (size_t t = 0; t < approx.neighbors.k; ++t) hits += std::binary_search(truth.begin(), truth.end(), a[t]);
+      const double core = exact.distances(i)[defaults.min_samples - 2];
+      core_error[i] = core > 0 ? std::abs(approx.core[i] - core) / core : 0.0;
+    }
+    std::sort(core_error.begin(), core_error.end());
+    std::printf("knn-recall %zu k=%zu recall=%.4f core_stride=%zu core_error_median=%.4f core_error_p99=%.4f\n", n,
+                approx.neighbors.k, static_cast<double>(hits) / static_cast<double>(n * approx.neighbors.k),
+                approx.core_sample_stride, core_error[n / 2], core_error[n * 99 / 100]);
     return 0;
   }
   if (mode == "optics") {

@@ -27,6 +27,7 @@ set(PANIC_DECODER_SOURCES
   ${_dec}/store/legacy_mapping.cpp
   # point clouds of `tda ph`
   ${_dec}/cli/tda_point_reader.cpp
+  ${_dec}/serve/request_parsing.cpp  # the dashboard's request paths
   # the Python worker's frames
   ${_dec}/models/python/frame_codec.cpp
   # ONNX model packages: tokenizer.json, manifest.json (no runtime: the session stub)

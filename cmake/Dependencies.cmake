@@ -34,6 +34,10 @@ pkg_check_modules(PANGOCAIRO QUIET IMPORTED_TARGET pangocairo cairo cairo-svg ca
 panic_require(PANGOCAIRO_FOUND "cairo + pango (frames, charts and text of export/)" "libcairo2-dev libpango1.0-dev")
 pkg_check_modules(PNG QUIET IMPORTED_TARGET libpng)
 panic_require(PNG_FOUND "libpng (PNG export with text metadata)" libpng-dev)
+# The dashboard's HTTP server (`panic-tda serve`, src/panic/serve/): Debian's cpp-httplib is a
+# compiled library (libcpp-httplib.so), not the single header.
+pkg_check_modules(HTTPLIB QUIET IMPORTED_TARGET cpp-httplib)
+panic_require(HTTPLIB_FOUND "cpp-httplib (the dashboard's HTTP server)" libcpp-httplib-dev)
 
 find_library(PANIC_OPENBLAS NAMES openblas)
 panic_require(PANIC_OPENBLAS "OpenBLAS (GEMMs for distances and native models)" libopenblas-dev)

@@ -37,6 +37,7 @@ PACKAGES=(
   fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji  # prompts in any script
   ffmpeg                            # export video: frames piped to its libx264/libx265/libsvtav1 encoders
   libimage-exiftool-perl poppler-utils chromium  # export tests: metadata, PDF text, the report in a browser
+  libcpp-httplib-dev                # `serve`: the dashboard's HTTP server (chromium + npm playwright-core test it)
 )
 
 SUDO=""
@@ -91,6 +92,9 @@ npm_oracle() {  # folder-name package@version…
 }
 npm_oracle hyparquet-1.33.0 hyparquet@1.33.0
 npm_oracle parquet-wasm-0.7.1 parquet-wasm@0.7.1 apache-arrow@21.2.0
+# The dashboard's browser test (tests/serve/browser_test.cpp) drives Debian's chromium through
+# playwright-core (npm, Apache-2.0), which downloads no browser.
+npm_oracle playwright-core-1.65.1 playwright-core@1.65.1
 
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${CMAKE_OPTIONS[@]}"

@@ -114,6 +114,37 @@ TEST(ClusterRunCliTest, StoredResultEqualsClusterPointsAndShowListsItsClusters) 
   }
 }
 
+// The reference defaults (epsilon 0.4, a single cluster allowed) find no cluster in
+// diffuse data (hdbscan_test.cpp, DiffuseDataWithReferenceDefaultsIsAllNoiseOnBothPaths):
+// `cluster run` says so and what to try, in text and in JSON, and says nothing when
+// there are clusters.
+TEST(ClusterRunCliTest, NoClusterResultPrintsANoteNamingTheParametersAndWhatToTry) {
+  TempDir dir;
+  const auto cloud = testing::CaptionLikeCloud(2000, 64, 40, 0.45, 0.6, 1);
+  testing::StoreCloud(dir.File("a.db"), cloud.values, cloud.n, cloud.dim, 2, 4, "M");
+  const std::string db = dir.File("a.db");
+  auto r = RunCli({"--db", db, "cluster", "run", "--all", "--min-cluster-size", "5", "--threads", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("0 clusters"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("note: all 2000 points are outliers (no cluster) under epsilon 0.4, min_cluster_size 5, "
+                       "min_samples 5"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("try --epsilon 0, or a smaller --min-cluster-size"), std::string::npos) << r.out;
+  auto json = RunCli({"--db", db, "--json", "cluster", "run", "--all", "--min-cluster-size", "5", "--threads", "2"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto results = nlohmann::json::parse(json.out);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0]["cluster_count"], 0);
+  ASSERT_TRUE(results[0].contains("note")) << json.out;
+  EXPECT_NE(results[0]["note"].get<std::string>().find("--epsilon 0"), std::string::npos);
+  // With epsilon 0 the same points form a cluster, and there is no note.
+  auto found = RunCli({"--db", db, "cluster", "run", "--all", "--min-cluster-size", "5", "--epsilon", "0", "--threads", "2"});
+  ASSERT_EQ(found.exit_code, 0) << found.err;
+  EXPECT_EQ(found.out.find("0 clusters"), std::string::npos) << found.out;
+  EXPECT_EQ(found.out.find("note:"), std::string::npos) << found.out;
+}
+
 TEST(ClusterRunCliTest, BadInputExitsTwoNamingTheSelectionAndTheModelsPresent) {
   TempDir dir;
   const auto cloud = testing::CaptionLikeCloud(30, 8, 2, 0.0, 0.2, 3);

@@ -280,6 +280,29 @@ TEST(HdbscanDeterminismTest, SameLabelsForAnyThreadCount) {
   }
 }
 
+// The int8 kernels (portable, AVX2, VNNI with the +128 bias) give the same integer for
+// every length (full 128-byte steps, a masked tail, shorter than one step) and at the
+// extremes of the range, so the approximate path's graphs are the same on every CPU.
+TEST(HdbscanApproximateTest, Int8DotKernelsGiveTheSameInteger) {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> value(-127, 127);
+  for (size_t dim : {1u, 31u, 32u, 63u, 64u, 65u, 127u, 128u, 200u, 256u, 768u, 1000u}) {
+    std::vector<int8_t> x(dim), y(dim), low(dim, -127), high(dim, 127);
+    for (size_t k = 0; k < dim; ++k) {
+      x[k] = static_cast<int8_t>(value(rng));
+      y[k] = static_cast<int8_t>(value(rng));
+    }
+    for (auto [a, b] : {std::pair{&x, &y}, std::pair{&low, &high}, std::pair{&low, &low}, std::pair{&high, &y}}) {
+      const std::vector<int32_t> dots = internal::Int8DotByEveryKernel(a->data(), b->data(), dim);
+      int64_t expected = 0;
+      for (size_t k = 0; k < dim; ++k) expected += int64_t{(*a)[k]} * int64_t{(*b)[k]};
+      for (size_t kernel = 0; kernel < dots.size(); ++kernel) {
+        EXPECT_EQ(dots[kernel], expected) << "dim " << dim << ", kernel " << kernel;
+      }
+    }
+  }
+}
+
 TEST(HdbscanApproximateTest, AgreesWithExactAndSaysWhichPathRan) {
   auto cloud = CaptionLikeCloud(4000, 256, 20, 0.45, 0.6, 51);
   Clustering exact = Cluster(cloud.values, cloud.n, cloud.dim, Options(10, 10, HdbscanPath::kExact));

@@ -222,7 +222,7 @@ TEST(OptionSchemaTest, AnUnknownKeyNamesTheKnownKeysOfEveryOwner) {
   const std::string m = Message({{"maxdim", 1}, {"loop_detect", "off"}});
   EXPECT_EQ(m.rfind("options: unknown key 'loop_detect' — did you mean 'loop_detection'? (known keys: ", 0), 0u) << m;
   for (const char* part : {"loop_detection, webp_quality (runs stage)", "embedding_batch_size (embeddings stage)",
-                           "maxdim, metric, threshold (diagrams stage)", "max_batch (model registry)",
+                           "maxdim, metric, threshold, approximate, exact_up_to (diagrams stage)", "max_batch (model registry)",
                            "onnx_provider (onnx backend)",
                            "python, worker_timeouts, worker_retries, worker_backoff, image_size (python backend)"}) {
     EXPECT_NE(m.find(part), std::string::npos) << part << " in " << m;

@@ -66,6 +66,8 @@ d0 = np.array([[0, 0.5], [0, np.inf]], dtype=np.float32)
 d1 = np.array([[0.25, 0.75]], dtype=np.float32)
 put("npz", "diagram_stored", npz(False, dgms_0=d0, dgms_1=d1, dgms_count=np.array([2]),
                                  entropy=np.array([0.1, 0.2], dtype=np.float32)))
+put("npz", "diagram_approximate", npz(False, dgms_0=d0, dgms_1=d1, dgms_count=np.array([2]),
+                                      approximation_epsilon=np.array([0.1])))
 put("npz", "diagram_deflated_gens", npz(True, dgms_0=d0, dgms_1=d1.astype(np.float64), dgms_count=np.array([2]),
                                         gens_0=np.zeros((1, 3), dtype=np.int64)))
 put("npz", "diagram_no_count", npz(False, dgms_0=d0, dgms_1=np.zeros((0, 2), dtype=np.float32)))

@@ -14,7 +14,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto d = DecodeDiagramNpz(bytes);
   if (!d.ok()) return 0;
   if (!panic::tda::ValidateDiagram(d->diagram).ok()) __builtin_trap();
-  auto again = DecodeDiagramNpz(EncodeDiagramNpz(d->diagram, d->entropy));
-  if (!again.ok() || !(again->diagram == d->diagram)) __builtin_trap();
+  if (d->approximation_epsilon && !(*d->approximation_epsilon > 0)) __builtin_trap();
+  auto again = DecodeDiagramNpz(EncodeDiagramNpz(d->diagram, d->entropy, d->approximation_epsilon));
+  if (!again.ok() || !(again->diagram == d->diagram) || again->approximation_epsilon != d->approximation_epsilon) {
+    __builtin_trap();
+  }
   return 0;
 }

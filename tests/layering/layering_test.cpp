@@ -30,7 +30,7 @@ TEST(LayeringTest, MatrixIsTheDesignsOrder) {
   EXPECT_EQ(m.allowed.at("core"), (std::set<std::string>{"core"}));
   EXPECT_EQ(m.allowed.at("tda"), (std::set<std::string>{"core", "tda"}));
   for (const char* pure : {"tda", "cluster", "analysis"}) {
-    for (const char* above : {"store", "models", "engine", "export", "cli", "web"}) {
+    for (const char* above : {"store", "models", "engine", "export", "cli", "serve"}) {
       EXPECT_FALSE(m.allowed.at(pure).count(above)) << pure << " may include " << above;
     }
   }

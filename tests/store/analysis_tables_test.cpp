@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 #include "panic/core/time.h"
 #include "panic/core/uuid.h"
@@ -141,6 +142,58 @@ TEST(AnalysisTablesTest, EmbeddingsAreScannedInTrajectoryOrder) {
     return Status::Ok();
   }).ok());
   EXPECT_EQ(none, 0);
+}
+
+// Without a model filter every model is read, each run's trajectory under a model
+// contiguous: by run number, then model name, then step. Models of another experiment
+// only ("Z") and a run without a model's vectors are no trouble; a damaged blob is
+// Corruption naming its row.
+TEST(AnalysisTablesTest, EmbeddingsOfEveryModelComeByRunThenModelThenStep) {
+  Fixture f;
+  std::vector<EmbeddingRecord> more;
+  std::string damaged_id;
+  ASSERT_TRUE(f.db->Write([&](SqliteDb& c) -> Status {
+    for (const auto& run : f.runs) {
+      PANIC_ASSIGN_OR_RETURN(auto invs, invocations::ListForRun(c, run.id, false));
+      for (const auto& inv : invs) {
+        // "A" sorts before "M"; only the first run has "A" vectors.
+        if (run.run_number == f.runs[0].run_number) {
+          more.push_back({NewUuidV7(), inv.id, "A", {float(inv.sequence_number), float(run.run_number), 2.0f},
+                          NowIso(), NowIso()});
+        }
+      }
+    }
+    PANIC_RETURN_IF_ERROR(embeddings::Insert(c, more));
+    return Status::Ok();
+  }).ok());
+  std::vector<std::tuple<int64_t, std::string, int64_t>> seen;  // (run number, model, step)
+  Status s = analysis_reads::ForEachEmbedding(f.db->connection(), f.e.id, std::nullopt, [&](const TrajectoryPoint& p) {
+    seen.emplace_back(static_cast<int64_t>(p.vector[1]), p.embedding_model, p.sequence_number);
+    EXPECT_EQ(p.vector[0], static_cast<float>(p.sequence_number));
+    EXPECT_EQ(p.vector[2], p.embedding_model == "A" ? 2.0f : 1.0f);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  const int64_t r0 = f.runs[0].run_number, r1 = f.runs[1].run_number;
+  const std::vector<std::tuple<int64_t, std::string, int64_t>> want = {
+      {r0, "A", 0}, {r0, "A", 1}, {r0, "A", 2}, {r0, "M", 0}, {r0, "M", 1},
+      {r0, "M", 2}, {r1, "M", 0}, {r1, "M", 1}, {r1, "M", 2}};
+  EXPECT_EQ(seen, want);
+
+  // A blob whose length is not a multiple of 4 stops the scan with Corruption.
+  ASSERT_TRUE(f.db->Write([&](SqliteDb& c) -> Status {
+    PANIC_ASSIGN_OR_RETURN(Statement * q, c.Prepare("UPDATE embeddings SET vector = x'0102' WHERE id = ?"));
+    q->Bind(1, more[1].id);
+    return q->Run();
+  }).ok());
+  int before = 0;
+  s = analysis_reads::ForEachEmbedding(f.db->connection(), f.e.id, std::nullopt, [&](const TrajectoryPoint&) {
+    ++before;
+    return Status::Ok();
+  });
+  EXPECT_EQ(s.code(), StatusCode::kCorruption) << s.ToString();
+  EXPECT_NE(s.message().find(more[1].id), std::string::npos) << s.ToString();
+  EXPECT_EQ(before, 1);
 }
 
 TEST(AnalysisTablesTest, ResultsGoWithTheirExperimentAndNoReferenceBreaks) {

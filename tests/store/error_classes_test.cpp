@@ -56,12 +56,7 @@ TEST(ErrorClassesTest, OnlyIdentityCollisionsAreAlreadyExists) {
 TEST(ErrorClassesTest, CorruptFileIsCorruptionExitOne) {
   TempDir dir;
   const std::string db = dir.File("a.db");
-  {
-    auto store = std::move(Database::Open(db, OpenMode::kCreate)).value();
-    ExperimentRecord e = MakeTestExperiment();
-    ASSERT_TRUE(
-        store->Write([&](store::SqliteDb& c) { return store::experiments::Insert(c, e, MakeTestRuns(e, 50)); }).ok());
-  }
+  ASSERT_FALSE(CreateTestDatabase(db, 50).empty());
   // Keep page 1 (header and schema); overwrite every later page with garbage.
   const std::string bytes = testing::ReadFile(db);
   ASSERT_GT(bytes.size(), 8192u);

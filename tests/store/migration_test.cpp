@@ -148,14 +148,8 @@ TEST(DeleteTest, RunOfHundredThousandStepsDeletes) {
 TEST(DeleteTest, DecliningTheConfirmationExitsZeroAndKeepsTheExperiment) {
   TempDir dir;
   const std::string db = dir.File("a.db");
-  std::string id;
-  {
-    auto store = std::move(Database::Open(db, OpenMode::kCreate)).value();
-    ExperimentRecord e = MakeTestExperiment();
-    ASSERT_TRUE(
-        store->Write([&](store::SqliteDb& c) { return store::experiments::Insert(c, e, MakeTestRuns(e, 2)); }).ok());
-    id = e.id;
-  }
+  const std::string id = CreateTestDatabase(db, 2);
+  ASSERT_FALSE(id.empty());
   auto r = testing::RunShell("echo n | " + testing::ShellQuote(testing::CliPath()) + " --db " +
                              testing::ShellQuote(db) + " experiment delete " + id);
   EXPECT_EQ(r.exit_code, 0) << r.err;

@@ -146,14 +146,8 @@ TEST(OpenModesTest, ReadOnlyOfMissingFileCreatesNothing) {
 TEST(OpenModesTest, ReadOnlyNeverWrites) {
   TempDir dir;
   const std::string db = dir.File("a.db");
-  std::string id;
-  {
-    auto store = std::move(Database::Open(db, OpenMode::kCreate)).value();
-    ExperimentRecord e = MakeTestExperiment();
-    ASSERT_TRUE(
-        store->Write([&](store::SqliteDb& c) { return store::experiments::Insert(c, e, MakeTestRuns(e, 2)); }).ok());
-    id = e.id;
-  }
+  const std::string id = CreateTestDatabase(db, 2);
+  ASSERT_FALSE(id.empty());
   auto reader = std::move(Database::Open(db, OpenMode::kReadOnly)).value();
   EXPECT_EQ(store::experiments::List(reader->connection())->size(), 1u);
   Status s =

@@ -7,6 +7,8 @@
 #include "panic/core/uuid.h"
 #include "panic/store/image_codec.h"
 #include "panic/store/npz_codec.h"
+#include "panic/store/database.h"
+#include "panic/store/experiments_table.h"
 #include "panic/store/schema.h"
 #include "panic/store/sqlite_db.h"
 #include "panic/store/vector_codec.h"
@@ -40,6 +42,16 @@ std::vector<RunRecord> MakeTestRuns(const ExperimentRecord& e, int n) {
     runs.push_back(r);
   }
   return runs;
+}
+
+std::string CreateTestDatabase(const std::string& path, int runs) {
+  auto store = Database::Open(path, OpenMode::kCreate);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return "";
+  const ExperimentRecord e = MakeTestExperiment();
+  const Status written = (*store)->Write([&](SqliteDb& c) { return experiments::Insert(c, e, MakeTestRuns(e, runs)); });
+  EXPECT_TRUE(written.ok()) << written.ToString();
+  return e.id;
 }
 
 InvocationRecord MakeTestInvocation(const std::string& run_id, int64_t seq, const std::string& text) {

@@ -16,6 +16,10 @@ ExperimentRecord MakeTestExperiment(int64_t max_length = 5);
 std::vector<RunRecord> MakeTestRuns(const ExperimentRecord& e, int n);
 InvocationRecord MakeTestInvocation(const std::string& run_id, int64_t seq, const std::string& text);
 
+// Creates a database at `path` holding one test experiment with `runs` runs and closes it;
+// returns the experiment's id (a failure to write fails the test).
+std::string CreateTestDatabase(const std::string& path, int runs);
+
 // Writes a schema-version-1 database at `path`, as the release before migration 2 made it:
 // migration 1's SQL verbatim, then rows of every table with real blobs (WEBP images, float32
 // vectors, NPZ diagrams, a failed diagram, a clustering with a medoid). Returns its

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 
+#include "panic/store/npz_codec.h"
 #include "panic/tda/diagram_distance.h"
 #include "panic/tda/distance_matrix.h"
 #include "panic/tda/rips.h"
@@ -20,6 +21,7 @@ namespace panic::tda {
 namespace {
 
 using testing::CompareDiagrams;
+using testing::LogBottleneck;
 using testing::PointCloud;
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
@@ -42,39 +44,6 @@ ApproximateDiagram Approximate(const PointCloud& c, int maxdim, double epsilon, 
   auto r = ComputeApproximateRips(c.values, c.n, c.dim, o, epsilon);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   return r.ok() ? *r : ApproximateDiagram{};
-}
-
-// The bottleneck distance of two diagrams with every bar read as (ln birth, ln death),
-// the largest over dimensions. H0 bars are all born at 0 (ln = −inf, infinitely far from
-// the diagonal), so they must match one to one: sorted deaths, paired in order (optimal
-// for points on a line). Returns +inf when the H0 counts or essential counts differ.
-double LogBottleneck(const Diagram& a, const Diagram& b) {
-  double worst = 0;
-  std::vector<float> da, db;
-  for (const Bar& x : a.bars(0)) da.push_back(x.death);
-  for (const Bar& x : b.bars(0)) db.push_back(x.death);
-  if (da.size() != db.size()) return kInf;
-  std::sort(da.begin(), da.end());
-  std::sort(db.begin(), db.end());
-  for (size_t i = 0; i < da.size(); ++i) {
-    if (std::isinf(da[i]) != std::isinf(db[i])) return kInf;
-    if (!std::isinf(da[i])) worst = std::max(worst, std::fabs(std::log(double(da[i]) / db[i])));
-  }
-  auto log_bars = [](const Bars& bars) {
-    Bars out;
-    for (const Bar& x : bars) {
-      EXPECT_GT(x.birth, 0.0f);
-      out.push_back(Bar{std::log(x.birth), x.IsEssential() ? kInf : std::log(x.death)});
-    }
-    return out;
-  };
-  const size_t dims = std::max(a.num_dimensions(), b.num_dimensions());
-  for (size_t k = 1; k < dims; ++k) {
-    auto d = BottleneckDistance(log_bars(a.bars(k)), log_bars(b.bars(k)));
-    EXPECT_TRUE(d.ok()) << d.status().ToString();
-    if (d.ok()) worst = std::max(worst, *d);
-  }
-  return worst;
 }
 
 size_t LongBars(const Bars& bars, float ratio) {
@@ -211,6 +180,40 @@ TEST(RipsScaleTest, UnitSphereWalkMatchesRipser) {
   }
 }
 
+// The parallel pre-reduction (chunks reduced against themselves, then a serial pass),
+// forced onto small clouds by tiny chunks: the same bars as the serial reduction and as
+// ripser, for 2 and 3 threads and several chunk sizes, Z/2 and Z/3.
+TEST(RipsScaleTest, ChunkedParallelReductionGivesTheSameDiagram) {
+  for (const PointCloud& c : {testing::UnitSphereWalk(160, 768, 0.01, 5), testing::WalkCloud(150, 768, 3),
+                              testing::SphereSample(90, 4)}) {
+    internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
+    for (int modulus : {2, 3}) {
+      internal::ReducerOptions r;
+      r.maxdim = 2;
+      r.modulus = modulus;
+      r.threshold = internal::EnclosingRadius(d);
+      const Diagram serial = internal::ReduceRips(d, r);
+      ASSERT_EQ(serial.num_dimensions(), 3u);
+      for (size_t chunk : {size_t{1}, size_t{7}, size_t{64}, size_t{1000}}) {
+        for (int threads : {2, 3}) {
+          for (size_t save : {size_t{0}, size_t{1}}) {  // resume from a saved heap, or rebuild it
+            r.threads = threads;
+            r.reduction_chunk = chunk;
+            r.save_cursors = save;
+            EXPECT_EQ(internal::ReduceRips(d, r), serial) << "n=" << c.n << " chunk=" << chunk << " threads=" << threads
+                                                          << " modulus=" << modulus << " save=" << save;
+          }
+        }
+      }
+      if (modulus == 2 && testing::HaveRipser()) {
+        r.threads = 2;
+        r.reduction_chunk = 16;
+        EXPECT_EQ(CompareDiagrams(internal::ReduceRips(d, r), testing::RipserOnCloud(c, 2), 1e-5), "") << c.n;
+      }
+    }
+  }
+}
+
 // ---- approximate mode ----------------------------------------------------------------
 
 TEST(RipsScaleTest, ApproximateRejectsBadEpsilon) {
@@ -337,6 +340,12 @@ TEST(RipsScaleTest, CliApproximateFlag) {
   r = testing::RunCli({"tda", "ph", file, "--approximate", "0.25"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("# approximate: sparse Rips, epsilon 0.25", 0), 0u) << r.out;
+  // The NPZ carries ε as its approximation_epsilon key (docs/TDA.md).
+  r = testing::RunCli({"tda", "ph", file, "--approximate", "0.25", "--format", "npz", "--output", dir.File("c.npz")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto npz = store::DecodeDiagramNpz(testing::ReadFile(dir.File("c.npz")));
+  ASSERT_TRUE(npz.ok()) << npz.status().ToString();
+  EXPECT_EQ(npz->approximation_epsilon, 0.25);
   for (const char* bad : {"0", "-1", "11", "x"}) {
     r = testing::RunCli({"tda", "ph", file, "--approximate", bad});
     EXPECT_EQ(r.exit_code, 2) << bad;

@@ -1,5 +1,7 @@
 #include "tda/tda_oracle_helpers.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -9,6 +11,7 @@
 #include <random>
 #include <sstream>
 
+#include "panic/tda/diagram_distance.h"
 #include "support/test_support.h"
 #include "support/walk_cloud.h"
 
@@ -227,6 +230,39 @@ PointCloud UnitSphereWalk(size_t n, size_t dim, double step, uint64_t seed) {
     for (double v : x) c.values.push_back(static_cast<float>(v));
   }
   return c;
+}
+
+// The bottleneck distance of two diagrams with every bar read as (ln birth, ln death),
+// the largest over dimensions. H0 bars are all born at 0 (ln = −inf, infinitely far from
+// the diagonal), so they must match one to one: sorted deaths, paired in order (optimal
+// for points on a line). Returns +inf when the H0 counts or essential counts differ.
+double LogBottleneck(const tda::Diagram& a, const tda::Diagram& b) {
+  double worst = 0;
+  std::vector<float> da, db;
+  for (const tda::Bar& x : a.bars(0)) da.push_back(x.death);
+  for (const tda::Bar& x : b.bars(0)) db.push_back(x.death);
+  if (da.size() != db.size()) return std::numeric_limits<double>::infinity();
+  std::sort(da.begin(), da.end());
+  std::sort(db.begin(), db.end());
+  for (size_t i = 0; i < da.size(); ++i) {
+    if (std::isinf(da[i]) != std::isinf(db[i])) return std::numeric_limits<double>::infinity();
+    if (!std::isinf(da[i])) worst = std::max(worst, std::fabs(std::log(double(da[i]) / db[i])));
+  }
+  auto log_bars = [](const tda::Bars& bars) {
+    tda::Bars out;
+    for (const tda::Bar& x : bars) {
+      EXPECT_GT(x.birth, 0.0f);
+      out.push_back(tda::Bar{std::log(x.birth), x.IsEssential() ? std::numeric_limits<float>::infinity() : std::log(x.death)});
+    }
+    return out;
+  };
+  const size_t dims = std::max(a.num_dimensions(), b.num_dimensions());
+  for (size_t k = 1; k < dims; ++k) {
+    auto d = tda::BottleneckDistance(log_bars(a.bars(k)), log_bars(b.bars(k)));
+    EXPECT_TRUE(d.ok()) << d.status().ToString();
+    if (d.ok()) worst = std::max(worst, *d);
+  }
+  return worst;
 }
 
 }  // namespace panic::testing

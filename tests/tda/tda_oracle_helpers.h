@@ -34,6 +34,11 @@ tda::Diagram RipserOnSparseEdges(const std::vector<float>& full, size_t n, int m
 // remove). Otherwise a description of the first mismatch.
 std::string CompareDiagrams(const tda::Diagram& a, const tda::Diagram& b, double tol);
 
+// The bottleneck distance of two diagrams with every bar read as (ln birth, ln death),
+// the largest over dimensions; H0 deaths matched in sorted order. +inf when the H0 or
+// essential counts differ. A (1 + ε)-approximate diagram is within ln(1 + ε) of the exact one.
+double LogBottleneck(const tda::Diagram& a, const tda::Diagram& b);
+
 // Clouds. All seeded; unit-scale coordinates so that ripser's 6-digit output is exact
 // to the tolerance.
 PointCloud Circle(size_t n, double noise, uint64_t seed);

@@ -283,6 +283,32 @@ void FollowSignals(const engine::ProgressEvent& e) {
   }
 }
 
+// For a result with no cluster, a hint at what to change: HDBSCAN*'s reference defaults
+// (epsilon 0.4 with allow_single_cluster) find no cluster in diffuse data, which
+// otherwise looks like a failure. Empty when the result has clusters.
+std::string NoClusterNote(const store::clustering::ResultRecord& r) {
+  if (r.cluster_count.value_or(0) != 0) return "";
+  const int64_t n = r.point_count.value_or(0);
+  const nlohmann::json p = nlohmann::json::parse(r.parameters_json, nullptr, false);
+  auto number = [&p](const char* key) -> std::string {
+    if (p.is_discarded() || !p.is_object() || !p.contains(key) || !p[key].is_number()) return "?";
+    std::ostringstream os;
+    os << p[key].get<double>();
+    return os.str();
+  };
+  std::string note = "all " + std::to_string(n) + " points are outliers (no cluster) under ";
+  if (r.algorithm == "hdbscan") {
+    note += "epsilon " + number("cluster_selection_epsilon") + ", min_cluster_size " + number("min_cluster_size") +
+            ", min_samples " + number("min_samples") +
+            "; diffuse data gives this with the reference defaults (epsilon 0.4, a single cluster "
+            "allowed): try --epsilon 0, or a smaller --min-cluster-size / --min-samples";
+  } else {
+    note += "min_samples " + number("min_samples") + ", xi " + number("xi") +
+            "; try a smaller --min-samples or --xi";
+  }
+  return note;
+}
+
 int RunClusterCommand(const ParsedArgs& args, Context& ctx) {
   // Every option is checked before the database is opened.
   auto parameters = ParseClusterParameters(args);
@@ -326,7 +352,10 @@ int RunClusterCommand(const ParsedArgs& args, Context& ctx) {
   }
   if (ctx.json) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& r : *results) list.push_back(ResultToJson(r));
+    for (const auto& r : *results) {
+      list.push_back(ResultToJson(r));
+      if (std::string note = NoClusterNote(r); !note.empty()) list.back()["note"] = note;
+    }
     PrintJson(ctx, list);
     return kExitOk;
   }
@@ -339,6 +368,7 @@ int RunClusterCommand(const ParsedArgs& args, Context& ctx) {
             << Seconds(r.cluster_seconds) << ", write " << Seconds(r.write_seconds);
     if (auto outside = OutsideShare(r)) ctx.out << " (" << Percent(std::llround(*outside * 1000), 1000) << " outside the algorithm)";
     ctx.out << "\n";
+    if (std::string note = NoClusterNote(r); !note.empty()) ctx.out << "  note: " << note << "\n";
   }
   ctx.out << "show with: panic-tda --db " << ctx.db_path << " cluster show " << results->back().id << "\n";
   return kExitOk;

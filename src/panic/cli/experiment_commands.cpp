@@ -200,6 +200,30 @@ int ListCommand(const ParsedArgs&, Context& ctx) {
   return kExitOk;
 }
 
+// The stored approximate diagrams of one model: (total, "with ε = 0.1" parts).
+struct ApproximateOfModel {
+  int64_t total = 0;
+  nlohmann::json by_epsilon = nlohmann::json::array();  // [{"epsilon": 0.1, "diagrams": 2}, ...]
+  std::string text;  // "2 approximate, ε = 0.1" or "3 approximate: 2 with ε = 0.1, 1 with ε = 0.5"
+};
+ApproximateOfModel ApproximateDiagramsOf(const engine::ExperimentSummary& s, const std::string& model) {
+  ApproximateOfModel out;
+  std::string parts;
+  int kinds = 0;
+  for (const auto& a : s.approximate_diagrams) {
+    if (a.model != model) continue;
+    out.total += a.diagrams;
+    out.by_epsilon.push_back({{"epsilon", a.epsilon}, {"diagrams", a.diagrams}});
+    char eps[32];
+    std::snprintf(eps, sizeof eps, "%g", a.epsilon);
+    parts += std::string(kinds++ ? ", " : "") + std::to_string(a.diagrams) + " with ε = " + eps;
+    if (kinds == 1) out.text = std::string("ε = ") + eps;
+  }
+  if (kinds == 0) return out;
+  out.text = std::to_string(out.total) + " approximate" + (kinds == 1 ? ", " + out.text : ": " + parts);
+  return out;
+}
+
 nlohmann::json SummaryToJson(const engine::ExperimentSummary& s) {
   nlohmann::json j = ExperimentToJson(s.experiment);
   const auto& c = s.counts;
@@ -214,6 +238,12 @@ nlohmann::json SummaryToJson(const engine::ExperimentSummary& s) {
   for (const auto& stage : s.stages) {
     for (const auto& count_of : stage.counts) {
       nlohmann::json count = {{"done", count_of.done}, {"expected", count_of.expected}, {"failed", count_of.failed}, {"stale", count_of.stale}};
+      if (stage.info.name == "diagrams" && !count_of.label.empty()) {
+        // Stored diagrams of the (1 + ε) sparse filtration (options.approximate / exact_up_to).
+        ApproximateOfModel approximate = ApproximateDiagramsOf(s, count_of.label);
+        count["approximate"] = approximate.total;
+        count["approximate_by_epsilon"] = approximate.by_epsilon;
+      }
       if (count_of.label.empty()) stages[stage.info.name] = count;
       else per_model[count_of.label][stage.info.name] = count;
     }
@@ -296,6 +326,9 @@ void PrintSummary(const engine::ExperimentSummary& s, std::ostream& os) {
       os << name << sc.label << ": " << sc.done << "/" << sc.expected;
       if (sc.failed) os << " (" << sc.failed << " failed; resume retries)";
       if (sc.stale) os << " (" << sc.stale << " stale; resume recomputes)";
+      if (stage.info.name == "diagrams") {
+        if (std::string note = ApproximateDiagramsOf(s, sc.label).text; !note.empty()) os << " (" << note << ")";
+      }
       os << "\n";
     }
   }

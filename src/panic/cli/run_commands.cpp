@@ -178,6 +178,9 @@ int DiagramCommand(const ParsedArgs& args, Context& ctx) {
     return ReportError(s, ctx);
   }
   const auto& d = decoded->diagram;
+  // The ε of an approximate diagram (options.approximate / exact_up_to); absent: exact.
+  const std::optional<double> epsilon =
+      record->approximation_epsilon ? record->approximation_epsilon : decoded->approximation_epsilon;
   std::string bytes;
   if (*format == "npz") {
     bytes = *record->diagram_data;  // the stored archive as it is: `tda distance` reads it
@@ -185,9 +188,13 @@ int DiagramCommand(const ParsedArgs& args, Context& ctx) {
     nlohmann::json j = {{"run_id", id}, {"embedding_model", model}, {"diagram_id", record->id},
                         {"computed_at", record->completed_at}};
     j.update(DiagramJson(d, decoded->entropy));
+    j["approximation_epsilon"] = epsilon ? nlohmann::json(*epsilon) : nlohmann::json(nullptr);  // null: exact
     bytes = j.dump(2) + "\n";
   } else {
     bytes = "# run " + id + ", embedding model " + model + " (computed " + record->completed_at + ")\n" +
+            (epsilon ? "# approximate: sparse Rips, epsilon " + FormatValue(*epsilon) +
+                           " (each bar within a factor 1+epsilon of the exact diagram's)\n"
+                     : "") +
             DiagramText(d, decoded->entropy);
   }
   Status written = WriteCommandOutput(ctx, bytes, *format == "npz", *format, output);
@@ -210,7 +217,8 @@ std::vector<CommandSpec> RunCommands() {
        std::string(kRunArgumentHelp) +
            "\nText: '# H<d>: <n> bars, entropy <e>' per dimension, then '<d> <birth> <death>' per bar\n"
            "(death 'inf' for an essential class), as `tda ph` prints. JSON: {\"dimensions\": [{\"dim\",\n"
-           "\"bars\": [[birth, death or null]], \"entropy\"}], ...}, as `tda ph` prints.",
+           "\"bars\": [[birth, death or null]], \"entropy\"}], \"approximation_epsilon\": null or ε, ...}, as `tda ph`\n"
+           "prints. An approximate diagram (options.approximate) has a '# approximate' line in text.",
        DiagramCommand},
   };
 }

@@ -97,7 +97,7 @@ int PhCommand(const ParsedArgs& args, Context& ctx) {
   std::vector<float> entropy = tda::PersistentEntropy(*diagram);
   std::string bytes;
   if (*format == "npz") {
-    bytes = store::EncodeDiagramNpz(*diagram, entropy);
+    bytes = store::EncodeDiagramNpz(*diagram, entropy, epsilon > 0 ? std::optional<double>(epsilon) : std::nullopt);
   } else if (*format == "json") {
     nlohmann::json j = {{"points", points->n}, {"dimension", points->dim}};
     j.update(DiagramJson(*diagram, entropy));

@@ -47,4 +47,9 @@ struct ApproximateNeighbors {
 ApproximateNeighbors FindApproximateNeighbors(const UnitRows& rows, size_t k, size_t min_samples,
                                               uint64_t seed, int threads);
 
+// x·y of int8 vectors (values in [−127, 127]) by every kernel this CPU runs — portable,
+// then AVX2 and AVX-512 VNNI where supported — for the test that they agree: the graphs
+// are the same on every CPU only because these integers are.
+std::vector<int32_t> Int8DotByEveryKernel(const int8_t* x, const int8_t* y, size_t dim);
+
 }  // namespace panic::cluster::internal

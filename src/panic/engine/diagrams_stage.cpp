@@ -40,12 +40,20 @@ store::PersistenceDiagramRecord Compute(const DiagramTask& task, tda::RipsOption
     {
       std::atomic<int64_t> unused{0};
       ScopedTimer timer(kernel_ns ? *kernel_ns : unused);
-      diagram = tda::ComputeRips(points, n, dim, rips);
+      if (task.epsilon) {
+        Result<tda::ApproximateDiagram> approximate = tda::ComputeApproximateRips(points, n, dim, rips, *task.epsilon);
+        if (approximate.ok()) diagram = std::move(approximate->diagram);
+        else diagram = approximate.status();
+      } else {
+        diagram = tda::ComputeRips(points, n, dim, rips);
+      }
     }
+    // The row says which mode was tried, failed or not (NULL: exact).
+    r.approximation_epsilon = task.epsilon;
     if (!diagram.ok()) {
       r.error = diagram.status().ToString();
     } else {
-      r.diagram_data = store::EncodeDiagramNpz(*diagram, tda::PersistentEntropy(*diagram));
+      r.diagram_data = store::EncodeDiagramNpz(*diagram, tda::PersistentEntropy(*diagram), task.epsilon);
     }
   } catch (const std::bad_alloc&) {
     r.error = "out of memory computing the diagram of " + std::to_string(task.vectors.size()) + " points";
@@ -83,6 +91,25 @@ const std::vector<OptionField<DiagramsOptions>>& DiagramsOptionFields() {
          out.threshold = v.get<double>();
          return Status::Ok();
        }},
+      {"approximate",
+       [](const json& v, const std::string& field, DiagramsOptions& out) -> Status {
+         if (v.is_null()) return Status::Ok();
+         // The kernel's range (ComputeApproximateRips): ε > 10 would keep almost nothing.
+         if (!v.is_number() || !(v.get<double>() > 0) || !(v.get<double>() <= 10)) {
+           return option_values::Invalid(field, v, "a number ε with 0 < ε ≤ 10, or null for exact diagrams");
+         }
+         out.approximate = v.get<double>();
+         return Status::Ok();
+       }},
+      {"exact_up_to",
+       [](const json& v, const std::string& field, DiagramsOptions& out) -> Status {
+         if (v.is_null()) return Status::Ok();
+         PANIC_ASSIGN_OR_RETURN(out.exact_up_to,
+                                option_values::Int(v, field, 0, 1'000'000'000,
+                                                   "an integer 0..1000000000 (the longest run, in points, whose "
+                                                   "diagram is exact), or null"));
+         return Status::Ok();
+       }},
   };
   return kFields;
 }
@@ -95,6 +122,14 @@ tda::RipsOptions RipsOptionsFor(const DiagramsOptions& options) {
   return rips;
 }
 
+std::optional<double> ApproximationFor(const DiagramsOptions& options, int64_t points) {
+  if (options.exact_up_to) {
+    if (points <= *options.exact_up_to) return std::nullopt;
+    return options.approximate.value_or(kDefaultApproximation);
+  }
+  return options.approximate;
+}
+
 const StageInfo& DiagramsStage::info() const {
   static const StageInfo kInfo{"diagrams", "diagrams",
                                "persistence diagram of each run's complete trajectory under each embedding model",
@@ -105,8 +140,8 @@ const StageInfo& DiagramsStage::info() const {
 Result<StagePlan> DiagramsStage::Plan(StageContext& ctx) {
   todo_.clear();
   next_ = 0;
-  PANIC_ASSIGN_OR_RETURN(DiagramsOptions options, ReadOptions(ctx.options, DiagramsOptionFields()));
-  rips_ = RipsOptionsFor(options);
+  PANIC_ASSIGN_OR_RETURN(options_, ReadOptions(ctx.options, DiagramsOptionFields()));
+  rips_ = RipsOptionsFor(options_);
   PANIC_ASSIGN_OR_RETURN(ExperimentFacts facts, LoadExperimentFacts(ctx.db, ctx.registry, ctx.experiment.id));
   std::set<std::string> only;
   if (ctx.only_runs) only.insert(ctx.only_runs->begin(), ctx.only_runs->end());
@@ -145,8 +180,9 @@ Result<std::optional<DiagramUnit>> DiagramsStage::Next(StageContext& ctx) {
     PANIC_ASSIGN_OR_RETURN(store::RunTrajectory trajectory,
                            store::LoadRunTrajectory(ctx.db.connection(), t.run_id, t.model));
     if (trajectory.vectors.size() < 2) continue;  // cannot happen for a complete trajectory; nothing to compute
-    DiagramTask task{t.run_id, t.model, std::move(trajectory.vectors), {}};
+    DiagramTask task{t.run_id, t.model, std::move(trajectory.vectors), {}, std::nullopt};
     task.provenance = {static_cast<int64_t>(task.vectors.size()), trajectory.last_sequence};
+    task.epsilon = ApproximationFor(options_, task.provenance.point_count);
     unit.tasks.push_back(std::move(task));
   }
   if (unit.tasks.empty()) return Next(ctx);

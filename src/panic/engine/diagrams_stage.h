@@ -29,12 +29,25 @@ inline constexpr int64_t kLargeRunPoints = 1500;
 //   maxdim     homology dimensions 0..maxdim, 0..3 (default 2)
 //   metric     "euclidean" (default) or "cosine"
 //   threshold  the Rips threshold, a number > 0; null or absent: the enclosing radius
+//   approximate   ε, 0 < ε ≤ 10: diagrams of Sheehy's sparse Rips filtration, within a
+//                 factor (1 + ε) of the exact ones (docs/TDA.md); null or absent: exact
+//   exact_up_to   an integer 0..10⁹: runs of at most this many points get exact diagrams,
+//                 longer ones approximate ones with `approximate` (kDefaultApproximation
+//                 when it is absent); null or absent: `approximate` decides for every run
 struct DiagramsOptions {
   int maxdim = 2;
   std::string metric = "euclidean";
   std::optional<double> threshold;
+  std::optional<double> approximate;
+  std::optional<int64_t> exact_up_to;
 };
 const std::vector<OptionField<DiagramsOptions>>& DiagramsOptionFields();
+
+// The ε used for runs longer than `exact_up_to` when `approximate` is not given.
+inline constexpr double kDefaultApproximation = 0.1;
+
+// The ε of the diagram of a run of `points` points under these options; absent: exact.
+std::optional<double> ApproximationFor(const DiagramsOptions& options, int64_t points);
 
 // The kernel options the stage's options ask for.
 tda::RipsOptions RipsOptionsFor(const DiagramsOptions& options);
@@ -45,6 +58,7 @@ struct DiagramTask {
   std::string model;
   std::vector<std::vector<float>> vectors;
   store::DiagramProvenance provenance;
+  std::optional<double> epsilon;  // absent: the exact diagram
 };
 struct DiagramUnit {
   std::vector<DiagramTask> tasks;
@@ -76,7 +90,8 @@ class DiagramsStage : public TypedStage<DiagramUnit, DiagramOutput> {
   };
   std::vector<Todo> todo_;
   size_t next_ = 0;
-  tda::RipsOptions rips_;  // from the options, read in Plan
+  DiagramsOptions options_;  // read in Plan
+  tda::RipsOptions rips_;    // from options_
 };
 
 }  // namespace panic::engine

@@ -38,6 +38,9 @@ Result<ExperimentSummary> SummarizeExperiment(store::Database& db, const models:
     etas.push_back(EstimateStage(stage->info().name, stage->info().unit, stage->Remaining(facts), history));
   }
   s.eta = CombineEtas(std::move(etas));
+  PANIC_ASSIGN_OR_RETURN(s.approximate_diagrams, db.Read([&](store::SqliteDb& c) {
+    return store::diagrams::ApproximateCounts(c, experiment_id);
+  }));
   if (s.eta.work_left()) s.eta_s = s.eta.total_s;
 
   const auto& e = s.experiment;

@@ -12,6 +12,7 @@
 #include "panic/engine/stage_registry.h"
 #include "panic/models/registry.h"
 #include "panic/store/database.h"
+#include "panic/store/diagrams_table.h"
 
 namespace panic::engine {
 
@@ -38,6 +39,8 @@ struct ExperimentSummary {
   std::optional<double> eta_s;    // eta.total_s while work is left; absent when unknown or done
   std::vector<FailedRun> failed_runs;
   std::vector<StageSummary> stages;  // in pipeline order
+  // Stored diagrams computed with `options.approximate` / `exact_up_to`, per model and ε.
+  std::vector<store::diagrams::ApproximateDiagramCount> approximate_diagrams;
   std::string status;  // "not started", "running or interrupted", "incomplete", "completed"
 
   // Every stage's every count is complete: the experiment is complete.

@@ -1,7 +1,16 @@
 // The Parquet sink (parquet_sink.h): a ParquetWriter into `path`.tmp, renamed over `path`
 // once the footer is written and the file synced, so a reader never sees a partial file.
+//
+// A large file is written back while it is being written: each time kSyncWindow more
+// bytes have been written, the writeback of the new bytes is started (sync_file_range,
+// asynchronous), and the range started the time before, whose writeback has had that long
+// to finish, is waited for and dropped from the page cache (posix_fadvise DONTNEED). So
+// the final fsync finds little dirty instead of gigabytes, and a 3 GB export does not push
+// the database it reads out of the page cache. Both calls are advice: their failure is
+// ignored (fflush and fsync in End still decide).
 #include "panic/export/parquet_sink.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,7 +43,11 @@ class ParquetFileSink : public TableSink {
     return Status::Ok();
   }
 
-  Status Add(const Row& row) override { return writer_->Add(row); }
+  Status Add(const Row& row) override {
+    PANIC_RETURN_IF_ERROR(writer_->Add(row));
+    if (static_cast<off_t>(writer_->bytes_written()) >= started_ + kSyncWindow) WriteBack();
+    return Status::Ok();
+  }
 
   Status End() override {
     PANIC_RETURN_IF_ERROR(writer_->Finish());
@@ -52,8 +65,28 @@ class ParquetFileSink : public TableSink {
   }
 
  private:
+  static constexpr off_t kSyncWindow = off_t{64} << 20;
+
+  // Starts the writeback of [started_, written), then waits for [waited_, started_), whose
+  // writeback an earlier call started, and drops it from the cache.
+  void WriteBack() {
+    if (std::fflush(file_) != 0) return;  // the error stays on the stream for End
+    const int fd = fileno(file_);
+    const auto written = static_cast<off_t>(writer_->bytes_written());
+    (void)::sync_file_range(fd, started_, written - started_, SYNC_FILE_RANGE_WRITE);
+    if (started_ > waited_) {
+      (void)::sync_file_range(fd, waited_, started_ - waited_,
+                              SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+      (void)::posix_fadvise(fd, waited_, started_ - waited_, POSIX_FADV_DONTNEED);
+    }
+    waited_ = started_;
+    started_ = written;
+  }
+
   std::string path_, tmp_;
   std::FILE* file_ = nullptr;
+  off_t started_ = 0;  // writeback has been started for [0, started_)
+  off_t waited_ = 0;   // ... and is complete, the pages dropped, for [0, waited_)
   std::unique_ptr<ParquetWriter> writer_;
   bool done_ = false;
 };

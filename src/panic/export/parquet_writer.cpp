@@ -5,6 +5,7 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <span>
 #include <type_traits>
 #include <utility>
 
@@ -134,49 +135,67 @@ class ParquetWriter::ColumnChunk {
   }
 
   // Bytes buffered so far (closed pages and the open one).
-  size_t bytes() const { return pages_.size() + values_.size(); }
+  size_t bytes() const { return closed_bytes_ + values_.size(); }
 
-  // Closes the open page; the chunk's bytes are then `pages()`.
+  // Closes the open page. A closed page is two pieces: its header with the level blocks,
+  // then its values, handed over by swapping buffers rather than copied; the pieces'
+  // buffers are kept from row group to row group, so a steady export allocates nothing.
   void ClosePage() {
     if (page_rows_ == 0) return;
-    std::string body;
-    if (list_) rep_.EncodeTo(&body);
-    def_.EncodeTo(&body);
-    body.append(values_);
+    std::string levels;
+    if (list_) rep_.EncodeTo(&levels);
+    def_.EncodeTo(&levels);
+    const size_t body = levels.size() + values_.size();
     ThriftCompactWriter header;  // PageHeader
     header.I32(1, kPageData);                            // type
-    header.I32(2, static_cast<int32_t>(body.size()));    // uncompressed_page_size
-    header.I32(3, static_cast<int32_t>(body.size()));    // compressed_page_size
+    header.I32(2, static_cast<int32_t>(body));           // uncompressed_page_size
+    header.I32(3, static_cast<int32_t>(body));           // compressed_page_size
     header.BeginStruct(5);                               // data_page_header
     header.I32(1, static_cast<int32_t>(page_values_));   //   num_values (level entries)
     header.I32(2, kEncodingPlain);                       //   encoding
     header.I32(3, kEncodingRle);                         //   definition_level_encoding
     header.I32(4, kEncodingRle);                         //   repetition_level_encoding
     header.EndStruct();
-    pages_.append(header.End());
-    pages_.append(body);
+    const std::string& header_bytes = header.End();  // (End appends the stop byte: call it once)
+    closed_bytes_ += header_bytes.size() + body;
+    {
+      std::string& head = NextPiece();
+      head.append(header_bytes);
+      head.append(levels);
+    }  // (NextPiece may move the pieces: no reference to one is kept across it)
+    NextPiece().swap(values_);  // values_ takes the cleared buffer
     chunk_values_ += page_values_;
-    values_.clear();
     def_.Clear();
     rep_.Clear();
     page_values_ = page_rows_ = 0;
   }
 
-  const std::string& pages() const { return pages_; }
+  // The closed pages' pieces, in file order (their sizes add up to bytes() after ClosePage).
+  std::span<const std::string> pieces() const { return {pieces_.data(), pieces_used_}; }
   uint64_t values() const { return chunk_values_; }
   void Reset() {
-    pages_.clear();
+    pieces_used_ = 0;
+    closed_bytes_ = 0;
     chunk_values_ = 0;
   }
 
  private:
+  std::string& NextPiece() {
+    if (pieces_used_ == pieces_.size()) pieces_.emplace_back();
+    std::string& piece = pieces_[pieces_used_++];
+    piece.clear();
+    return piece;
+  }
+
   ColumnType type_;
   bool list_;
   size_t page_bytes_;
   std::string values_;  // PLAIN values of the open page
   LevelRuns def_, rep_;
   uint64_t page_values_ = 0, page_rows_ = 0;
-  std::string pages_;  // closed pages (header + body each) of this row group
+  std::vector<std::string> pieces_;  // [0, pieces_used_): the closed pages of this row group
+  size_t pieces_used_ = 0;
+  size_t closed_bytes_ = 0;
   uint64_t chunk_values_ = 0;
 };
 
@@ -236,9 +255,9 @@ Status ParquetWriter::FlushRowGroup() {
   RowGroupInfo group{{}, group_rows_, 0, offset_};
   for (auto& chunk : chunks_) {
     chunk->ClosePage();
-    group.chunks.push_back({offset_, chunk->pages().size(), chunk->values()});
-    group.bytes += chunk->pages().size();
-    PANIC_RETURN_IF_ERROR(Write(chunk->pages().data(), chunk->pages().size()));
+    group.chunks.push_back({offset_, chunk->bytes(), chunk->values()});
+    group.bytes += chunk->bytes();
+    for (const std::string& piece : chunk->pieces()) PANIC_RETURN_IF_ERROR(Write(piece.data(), piece.size()));
     chunk->Reset();
   }
   row_groups_.push_back(std::move(group));

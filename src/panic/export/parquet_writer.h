@@ -43,6 +43,8 @@ class ParquetWriter {
   Status Finish();
 
   uint64_t rows() const { return total_rows_; }
+  // Bytes handed to the FILE so far (the sink syncs behind this mark).
+  uint64_t bytes_written() const { return offset_; }
 
  private:
   class ColumnChunk;

@@ -571,11 +571,20 @@ Status WriteEmbeddingsTable(store::Database& db, const std::vector<std::string>&
   PANIC_RETURN_IF_ERROR(sink.Begin("embeddings", {{"embedding_id", S}, {"experiment_id", S}, {"run_id", S},
                                                   {"invocation_id", S}, {"sequence_number", I},
                                                   {"embedding_model", S}, {"vector", F}}));
+  // One row reused from embedding to embedding: assigning a cell of the same kind reuses
+  // its string or vector buffer, so the scan allocates nothing per row.
+  Row row(7);
   if (Status scan = InRead(db, [&](SqliteDb& c) -> Status {
     for (const auto& exp : experiments) {
+      row[1] = exp;
       if (Status trajectories = store::analysis_reads::ForEachEmbedding(c, exp, o.model, [&](const store::TrajectoryPoint& p) {
-        return sink.Add({p.embedding_id, exp, p.run_id, p.invocation_id, p.sequence_number, p.embedding_model,
-                         p.vector});
+        row[0] = p.embedding_id;
+        row[2] = p.run_id;
+        row[3] = p.invocation_id;
+        row[4] = p.sequence_number;
+        row[5] = p.embedding_model;
+        row[6] = p.vector;
+        return sink.Add(row);
       }); !trajectories.ok()) return trajectories;
     }
     return Status::Ok();

@@ -158,29 +158,61 @@ Result<std::vector<LyapunovRecord>> List(SqliteDb& db, const std::string& experi
 
 namespace analysis_reads {
 
+// One statement per (run, model), each walking the (run_id, sequence_number) index of
+// invocations and the (invocation_id, embedding_model) index of embeddings: rows come out
+// in the wanted order without a sort. (A single ORDER BY over the experiment made SQLite
+// sort every vector through a temporary B-tree, spilled to temporary files: at 1M × 768-d
+// that was gigabytes written and read back.) The vector is decoded from the blob in place,
+// into a buffer reused from row to row.
 Status ForEachEmbedding(SqliteDb& db, const std::string& experiment_id, const std::optional<std::string>& model,
                         const std::function<Status(const TrajectoryPoint&)>& fn) {
+  std::vector<std::string> run_ids;
+  {
+    PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare("SELECT id FROM runs WHERE experiment_id = ? ORDER BY run_number"));
+    q->Bind(1, experiment_id);
+    PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+      run_ids.push_back(row.Text(0));
+      return Status::Ok();
+    }));
+  }
+  std::vector<std::string> models;
+  if (model) {
+    models.push_back(*model);
+  } else {
+    // The distinct models by a skip scan of embeddings_by_model (one index seek per model),
+    // in the order ORDER BY embedding_model gives.
+    PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+        "WITH RECURSIVE m(x) AS (SELECT min(embedding_model) FROM embeddings UNION ALL "
+        "SELECT (SELECT min(embedding_model) FROM embeddings WHERE embedding_model > x) FROM m WHERE x IS NOT NULL) "
+        "SELECT x FROM m WHERE x IS NOT NULL"));
+    PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+      models.push_back(row.Text(0));
+      return Status::Ok();
+    }));
+  }
   PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
-      "SELECT r.id, i.id, e.id, i.sequence_number, e.embedding_model, e.vector, i.type "
-      "FROM runs r JOIN invocations i ON i.run_id = r.id JOIN embeddings e ON e.invocation_id = i.id "
-      "WHERE r.experiment_id = ?1 AND (?2 IS NULL OR e.embedding_model = ?2) "
-      "ORDER BY r.run_number, e.embedding_model, i.sequence_number"));
-  q->Bind(1, experiment_id).Bind(2, model);
+      "SELECT i.id, e.id, i.sequence_number, e.vector, i.type "
+      "FROM invocations i JOIN embeddings e ON e.invocation_id = i.id AND e.embedding_model = ?2 "
+      "WHERE i.run_id = ?1 ORDER BY i.sequence_number"));
   TrajectoryPoint p;
-  return q->ForEachRow([&](const Statement& row) -> Status {
-    auto v = DecodeVector(row.Blob(5));
-    if (!v.ok()) {
-      return Status::Corruption("embeddings row " + row.Text(2) + ": damaged vector: " + v.status().message());
+  for (const auto& run_id : run_ids) {
+    for (const auto& m : models) {
+      q->Bind(1, run_id).Bind(2, m);
+      p.run_id = run_id;
+      p.embedding_model = m;
+      PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+        if (Status decoded = DecodeVectorInto(row.View(3), p.vector); !decoded.ok()) {
+          return Status::Corruption("embeddings row " + row.Text(1) + ": damaged vector: " + decoded.message());
+        }
+        p.invocation_id = row.View(0);
+        p.embedding_id = row.View(1);
+        p.sequence_number = row.Int(2);
+        p.type = row.View(4) == "image" ? OutputType::kImage : OutputType::kText;
+        return fn(p);
+      }));
     }
-    p.run_id = row.Text(0);
-    p.invocation_id = row.Text(1);
-    p.embedding_id = row.Text(2);
-    p.sequence_number = row.Int(3);
-    p.embedding_model = row.Text(4);
-    p.type = row.Text(6) == "image" ? OutputType::kImage : OutputType::kText;
-    p.vector = std::move(v).value();
-    return fn(p);
-  });
+  }
+  return Status::Ok();
 }
 
 Result<std::map<std::string, int64_t>> EmbeddingCountsByRun(SqliteDb& db, const std::string& experiment_id,
@@ -225,16 +257,38 @@ Status ForEachInvocation(SqliteDb& db, const std::string& experiment_id,
 }
 
 Result<std::map<std::string, OutputType>> ModelOutputTypes(SqliteDb& db, const std::string& experiment_id) {
-  // One run per network is enough (every run of a network has the same models), but the
-  // distinct scan over the experiment's invocations is cheap next to any analysis.
-  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
-      "SELECT DISTINCT i.model, i.type FROM runs r JOIN invocations i ON i.run_id = r.id WHERE r.experiment_id = ?"));
-  q->Bind(1, experiment_id);
-  std::map<std::string, OutputType> out;
-  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
-    out[row.Text(0)] = row.Text(1) == "image" ? OutputType::kImage : OutputType::kText;
+  // Invocation k of a run is made by model k mod n of its n-model network, so a run's first
+  // n invocations name every model it ever invoked. Runs are read (by the (run_id,
+  // sequence_number) index, n rows each) only while their network still has a model not
+  // seen: a few runs in practice, instead of a scan of every invocation (1M rows: seconds).
+  PANIC_ASSIGN_OR_RETURN(Statement * runs, db.Prepare("SELECT id, network FROM runs WHERE experiment_id = ? ORDER BY run_number"));
+  runs->Bind(1, experiment_id);
+  std::vector<std::pair<std::string, std::vector<std::string>>> todo;  // (run id, network)
+  PANIC_RETURN_IF_ERROR(runs->ForEachRow([&](const Statement& row) -> Status {
+    auto network = nlohmann::json::parse(row.View(1), nullptr, /*allow_exceptions=*/false);
+    std::vector<std::string> models;
+    if (network.is_array()) {
+      for (const auto& m : network) {
+        if (m.is_string()) models.push_back(m.get<std::string>());
+      }
+    }
+    todo.emplace_back(row.Text(0), std::move(models));
     return Status::Ok();
   }));
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "SELECT model, type FROM invocations WHERE run_id = ?1 AND sequence_number < ?2"));
+  std::map<std::string, OutputType> out;
+  for (const auto& [run_id, network] : todo) {
+    // A network that is not a list of names (damaged) gets its run read in full.
+    bool missing = network.empty();
+    for (const auto& m : network) missing = missing || !out.count(m);
+    if (!missing) continue;
+    q->Bind(1, run_id).Bind(2, network.empty() ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(network.size()));
+    PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+      out[row.Text(0)] = row.Text(1) == "image" ? OutputType::kImage : OutputType::kText;
+      return Status::Ok();
+    }));
+  }
   return out;
 }
 

@@ -20,7 +20,8 @@ struct DiagramWrite {
 };
 
 // One transaction: each diagram replaces any earlier row of the same run and model
-// (failed or stale). The provenance is stored where the schema has its columns (migration 2).
+// (failed or stale). The provenance and record.approximation_epsilon are stored where the
+// schema has their columns (migration 2); before it every diagram is exact.
 Status ReplaceDiagrams(Database& db, const std::vector<DiagramWrite>& diagrams);
 
 }  // namespace panic::store

@@ -95,6 +95,20 @@ Result<std::vector<std::string>> Models(SqliteDb& db, const std::string& run_id)
   return out;
 }
 
+Result<std::vector<ApproximateDiagramCount>> ApproximateCounts(SqliteDb& db, const std::string& experiment_id) {
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "SELECT d.embedding_model, d.approximation_epsilon, count(*) FROM persistence_diagrams d "
+      "JOIN runs r ON r.id = d.run_id WHERE r.experiment_id = ? AND d.diagram_data IS NOT NULL "
+      "AND d.approximation_epsilon IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"));
+  q->Bind(1, experiment_id);
+  std::vector<ApproximateDiagramCount> out;
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    out.push_back({row.Text(0), row.Double(1), row.Int(2)});
+    return Status::Ok();
+  }));
+  return out;
+}
+
 }  // namespace diagrams
 
 Result<DiagramWithEntropy> DecodeStoredDiagram(const PersistenceDiagramRecord& record) {

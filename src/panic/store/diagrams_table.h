@@ -32,6 +32,15 @@ Result<PersistenceDiagramRecord> Get(SqliteDb& db, const std::string& run_id, co
 // Embedding models with a diagram row for the run.
 Result<std::vector<std::string>> Models(SqliteDb& db, const std::string& run_id);
 
+// How many stored (not failed) diagrams of the experiment are approximate, per model and ε.
+struct ApproximateDiagramCount {
+  std::string model;
+  double epsilon = 0;
+  int64_t diagrams = 0;
+};
+// Ordered by model, then ε. Exact diagrams (approximation_epsilon NULL) are not listed.
+Result<std::vector<ApproximateDiagramCount>> ApproximateCounts(SqliteDb& db, const std::string& experiment_id);
+
 }  // namespace diagrams
 
 // The bars and entropy of a stored diagram. A diagram whose computation failed is

@@ -3,6 +3,7 @@
 #include <zip.h>
 #include <zlib.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -198,7 +199,8 @@ Result<NpzArchive> DecodeNpz(std::string_view b, const std::function<bool(std::s
   return out;
 }
 
-std::string EncodeDiagramNpz(const tda::Diagram& diagram, const std::vector<float>& entropy) {
+std::string EncodeDiagramNpz(const tda::Diagram& diagram, const std::vector<float>& entropy,
+                             std::optional<double> approximation_epsilon) {
   NpzArchive archive;
   size_t k = diagram.num_dimensions();
   for (size_t d = 0; d < k; ++d) {
@@ -213,6 +215,11 @@ std::string EncodeDiagramNpz(const tda::Diagram& diagram, const std::vector<floa
   std::vector<float> e(k, 0.0f);
   for (size_t d = 0; d < k && d < entropy.size(); ++d) e[d] = entropy[d];
   archive["entropy"] = MakeNpyFloat32(e, {k});
+  if (approximation_epsilon) {
+    NpyArray eps{NpyDtype::kFloat64, {1}, std::string(sizeof(double), '\0')};
+    std::memcpy(eps.data.data(), &*approximation_epsilon, sizeof(double));  // little-endian host (npy_codec)
+    archive["approximation_epsilon"] = std::move(eps);
+  }
   return EncodeNpz(archive);
 }
 
@@ -220,7 +227,7 @@ Result<DiagramWithEntropy> DecodeDiagramNpz(std::string_view bytes) {
   // Only the diagram's keys are decoded: legacy generator arrays (gens_*) and their unicode
   // metadata (*_meta) are skipped unread.
   auto diagram_key = [](std::string_view key) {
-    if (key == "dgms_count" || key == "entropy") return true;
+    if (key == "dgms_count" || key == "entropy" || key == "approximation_epsilon") return true;
     if (key.substr(0, 5) != "dgms_" || key.size() == 5) return false;
     return key.find_first_not_of("0123456789", 5) == std::string_view::npos;
   };
@@ -255,6 +262,20 @@ Result<DiagramWithEntropy> DecodeDiagramNpz(std::string_view bytes) {
   }
   auto entropy = archive.find("entropy");
   if (entropy != archive.end()) out.entropy = NpyToFloats(entropy->second);
+  auto eps = archive.find("approximation_epsilon");
+  if (eps != archive.end()) {
+    const NpyArray& a = eps->second;
+    double value = 0;
+    if (a.num_elements() != 1 || a.dtype == NpyDtype::kInt64) {
+      return Status::Corruption("npz: approximation_epsilon must hold one float");
+    }
+    if (a.dtype == NpyDtype::kFloat64) std::memcpy(&value, a.data.data(), sizeof(double));
+    else value = NpyToFloats(a)[0];
+    if (!std::isfinite(value) || !(value > 0)) {
+      return Status::Corruption("npz: approximation_epsilon must be a finite number > 0, not " + std::to_string(value));
+    }
+    out.approximation_epsilon = value;
+  }
   return out;
 }
 

@@ -3,6 +3,8 @@
 //   dgms_0.npy … dgms_{k-1}.npy  float32 (n_d, 2): (birth, death), death = +inf if essential
 //   dgms_count.npy               int64 (1,): k
 //   entropy.npy                  float32 (k,): persistent entropy per dimension
+//   approximation_epsilon.npy    float64 (1,): ε of a (1 + ε)-approximate diagram
+//                                (docs/TDA.md); absent for an exact diagram
 // We write an uncompressed zip (every member "stored", no data descriptors, no zip64).
 // We read stored and deflate members (numpy.savez_compressed, the reference's writer),
 // zip64 records, float64 diagrams, and ignore other keys (legacy gens_*, …).
@@ -19,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,14 +56,18 @@ Result<NpzArchive> DecodeNpz(std::string_view bytes, const std::function<bool(st
 struct DiagramWithEntropy {
   tda::Diagram diagram;
   std::vector<float> entropy;  // one value per dimension
+  std::optional<double> approximation_epsilon;  // absent: exact
 };
 
 // REQUIRES: entropy is empty or has one value per dimension of the diagram (missing
-// values are written as 0).
-std::string EncodeDiagramNpz(const tda::Diagram& diagram, const std::vector<float>& entropy);
+// values are written as 0). `approximation_epsilon`, when set, is written as the
+// approximation_epsilon key (REQUIRES a finite value > 0).
+std::string EncodeDiagramNpz(const tda::Diagram& diagram, const std::vector<float>& entropy,
+                             std::optional<double> approximation_epsilon = std::nullopt);
 // The diagram (dgms_count dimensions, or as many consecutive dgms_i as exist when the
-// count is absent) and entropy (empty if absent). Errors: Corruption naming the key for
-// a missing dgms_i, a shape other than (n, 2), or an archive error.
+// count is absent), entropy (empty if absent) and ε (absent: exact). Errors: Corruption
+// naming the key for a missing dgms_i, a shape other than (n, 2), an
+// approximation_epsilon that is not one finite float > 0, or an archive error.
 Result<DiagramWithEntropy> DecodeDiagramNpz(std::string_view bytes);
 
 }  // namespace panic::store

@@ -14,12 +14,18 @@ std::string EncodeVector(const std::vector<float>& vector) {
   return out;
 }
 
-Result<std::vector<float>> DecodeVector(std::string_view bytes) {
+Status DecodeVectorInto(std::string_view bytes, std::vector<float>& out) {
   if (bytes.size() % 4 != 0) {
     return Status::Corruption("vector blob of " + std::to_string(bytes.size()) + " bytes is not float32 (size % 4 != 0)");
   }
-  std::vector<float> out(bytes.size() / 4);
+  out.resize(bytes.size() / 4);
   if (!out.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
+  return Status::Ok();
+}
+
+Result<std::vector<float>> DecodeVector(std::string_view bytes) {
+  std::vector<float> out;
+  PANIC_RETURN_IF_ERROR(DecodeVectorInto(bytes, out));
   return out;
 }
 

@@ -6,8 +6,9 @@
 // simplex index, apparent and emergent pairs, and the enclosing radius as default
 // threshold. Distances come from a BLAS Gram matrix, the apparent-pair tests are
 // vectorised scans, and the distance matrix, the edge table and the columns of each
-// dimension are computed by `threads` workers; the column reduction itself is serial
-// (its output is the same for any thread count). docs/TDA.md has the measurements
+// dimension are computed by `threads` workers; the column reduction is pre-reduced in
+// fixed chunks in parallel and finished serially (its output is the same for any thread
+// count). docs/TDA.md has the measurements
 // behind these choices.
 #pragma once
 

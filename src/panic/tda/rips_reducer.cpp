@@ -1,6 +1,7 @@
 #include "panic/tda/rips_reducer.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <numeric>
@@ -80,6 +81,36 @@ struct HeapItem {
   uint32_t cursor;
   entry_t entry;
 };
+
+// The scratch of reducing one column; one per worker in the parallel pre-reduction.
+struct Workspace {
+  std::vector<entry_t> working;  // simplices added to the current column
+  std::vector<HeapItem> heap;    // its coboundary: one entry per cursor, lazy cancellation
+  std::vector<Cursor> cursors;   // the simplices added to the current column
+  void Clear() {
+    working.clear();
+    heap.clear();
+    cursors.clear();
+  }
+};
+// Columns reduced against the earlier columns of their own chunk only (the parallel
+// pre-reduction): per column its V (the simplices added, summed, sorted) and its pivot.
+struct LocalReduction {
+  std::vector<entry_t> entries;  // V of the chunk's columns, one after the other
+  std::vector<size_t> offsets;   // column a + k's V is entries[offsets[k], offsets[k + 1])
+  std::vector<DiamEntry> pivots; // kNoPivot entry: reduced to zero
+  // The whole scratch (heap and cursors) of the columns that took much work, by position
+  // in the chunk, ascending: if an earlier chunk owns such a column's pivot, the serial
+  // pass resumes from it instead of re-enumerating δ(σ + V) from scratch.
+  std::vector<std::pair<size_t, Workspace>> saved;
+  void Swap(LocalReduction& o) {
+    entries.swap(o.entries);
+    offsets.swap(o.offsets);
+    pivots.swap(o.pivots);
+    saved.swap(o.saved);
+  }
+};
+constexpr entry_t kNoPivot = ~entry_t{0};
 
 // Whether (da, ia) comes before (db, ib) in the filtration order.
 inline bool Earlier(float da, index_t ia, float db, index_t ib) {
@@ -284,16 +315,16 @@ class RipsReducer {
     }
   }
   // Pushes the current cofacet of cursor k onto the heap.
-  void PushCursor(uint32_t k, int m) {
-    const Cursor& c = cursors_[k];
+  void PushCursor(Workspace& ws, uint32_t k, int m) const {
+    const Cursor& c = ws.cursors[k];
     int p = 0;
     while (p < m && c.w[p] > c.v) ++p;
     index_t idx = c.above[p] + B(c.v, m + 1 - p) + c.below[p];
-    heap_.push_back(HeapItem{c.cd, k, MakeEntry(idx, SignedCoef(c.coef, p))});
-    std::push_heap(heap_.begin(), heap_.end(), HeapOrder());
+    ws.heap.push_back(HeapItem{c.cd, k, MakeEntry(idx, SignedCoef(c.coef, p))});
+    std::push_heap(ws.heap.begin(), ws.heap.end(), HeapOrder());
   }
   // Adds coef · δ(simplex) to the working coboundary.
-  void PushCoboundary(index_t idx, uint32_t coef, int m) {
+  void PushCoboundary(Workspace& ws, index_t idx, uint32_t coef, int m) const {
     Cursor c;
     Vertices(idx, m, c.w);
     c.diam = Diameter(c.w, m);
@@ -306,26 +337,26 @@ class RipsReducer {
     c.cd = c.diam;
     c.v = n_;
     if (!Advance(c, m)) return;
-    cursors_.push_back(c);
-    PushCursor(static_cast<uint32_t>(cursors_.size() - 1), m);
+    ws.cursors.push_back(c);
+    PushCursor(ws, static_cast<uint32_t>(ws.cursors.size() - 1), m);
   }
   // Removes the heap's top; its cursor, if any, moves on to its next cofacet.
-  void PopTop(int m) {
-    uint32_t k = heap_.front().cursor;
-    std::pop_heap(heap_.begin(), heap_.end(), HeapOrder());
-    heap_.pop_back();
-    if (k != kNoCursor && Advance(cursors_[k], m)) PushCursor(k, m);
+  void PopTop(Workspace& ws, int m) const {
+    uint32_t k = ws.heap.front().cursor;
+    std::pop_heap(ws.heap.begin(), ws.heap.end(), HeapOrder());
+    ws.heap.pop_back();
+    if (k != kNoCursor && Advance(ws.cursors[k], m)) PushCursor(ws, k, m);
   }
   // Removes and returns the earliest entry with a non-zero summed coefficient; false
   // when the coboundary is zero.
-  bool PopPivot(DiamEntry& out, int m) {
-    while (!heap_.empty()) {
-      HeapItem pivot = heap_.front();
-      PopTop(m);
+  bool PopPivot(Workspace& ws, DiamEntry& out, int m) const {
+    while (!ws.heap.empty()) {
+      HeapItem pivot = ws.heap.front();
+      PopTop(ws, m);
       uint32_t coef = CoefOf(pivot.entry);
-      while (!heap_.empty() && IndexOf(heap_.front().entry) == IndexOf(pivot.entry)) {
-        coef = (coef + CoefOf(heap_.front().entry)) % opt_.modulus;
-        PopTop(m);
+      while (!ws.heap.empty() && IndexOf(ws.heap.front().entry) == IndexOf(pivot.entry)) {
+        coef = (coef + CoefOf(ws.heap.front().entry)) % opt_.modulus;
+        PopTop(ws, m);
       }
       if (coef != 0) {
         out = DiamEntry{pivot.diam, MakeEntry(IndexOf(pivot.entry), coef)};
@@ -334,10 +365,10 @@ class RipsReducer {
     }
     return false;
   }
-  bool GetPivot(DiamEntry& out, int m) {
-    if (!PopPivot(out, m)) return false;
-    heap_.push_back(HeapItem{out.diam, kNoCursor, out.entry});  // the pivot stays in the column
-    std::push_heap(heap_.begin(), heap_.end(), HeapOrder());
+  bool GetPivot(Workspace& ws, DiamEntry& out, int m) const {
+    if (!PopPivot(ws, out, m)) return false;
+    ws.heap.push_back(HeapItem{out.diam, kNoCursor, out.entry});  // the pivot stays in the column
+    std::push_heap(ws.heap.begin(), ws.heap.end(), HeapOrder());
     return true;
   }
 
@@ -539,6 +570,95 @@ class RipsReducer {
     }
   }
 
+  // Reduces the working column of `ws`, whose pivot is `pivot` (when has_pivot), until
+  // its pivot is free: a pivot owned by an earlier column j (find(pivot) ≠ kEmpty) is
+  // cancelled by add(j, factor); one in an apparent pair (σ', pivot), whose column was
+  // never stored, by adding δσ'. Returns false when the column became zero.
+  template <typename Find, typename Add>
+  bool ReduceWorking(Workspace& ws, int m, DiamEntry& pivot, bool has_pivot, Find&& find, Add&& add) const {
+    while (has_pivot) {
+      uint64_t other = find(IndexOf(pivot.entry));
+      if (other != PivotMap::kEmpty) {
+        uint32_t factor = (opt_.modulus - Mul(CoefOf(pivot.entry), inverse_[CoefOf(other)])) % opt_.modulus;
+        add(static_cast<size_t>(IndexOf(other)), factor);
+        has_pivot = GetPivot(ws, pivot, m);
+        continue;
+      }
+      int t[kMaxVertices];
+      Vertices(IndexOf(pivot.entry), m + 1, t);
+      int j = ZeroApparentFacet(t, m + 1, pivot.diam);
+      if (j >= 0) {
+        // [δσ' : pivot] = (−1)^j.
+        int f[kMaxVertices];
+        for (int q = 0, k = 0; q <= m; ++q) {
+          if (q != j) f[k++] = t[q];
+        }
+        uint32_t s = SignedCoef(1, j);
+        uint32_t factor = (opt_.modulus - Mul(CoefOf(pivot.entry), s)) % opt_.modulus;
+        index_t fi = IndexOfVertices(f, m);
+        ws.working.push_back(MakeEntry(fi, factor));
+        PushCoboundary(ws, fi, factor, m);
+        has_pivot = GetPivot(ws, pivot, m);
+        continue;
+      }
+      break;
+    }
+    return has_pivot;
+  }
+
+  // The parallel pre-reduction (threads > 1): the columns are cut into chunks of
+  // reduction_chunk_, and each chunk is reduced on a worker against the earlier columns of
+  // the same chunk only (a local pivot map). Adding an earlier column of one's own chunk is
+  // a valid column operation of the left-to-right reduction, so each result σ + V is a
+  // valid partial reduction; the serial pass then only has to finish the columns whose
+  // local pivot an earlier chunk owns (Morozov & Nigmetov's chunk idea, without their
+  // lock-free sharing). The chunks are fixed, independent of the thread count and of which
+  // worker runs them, so the reduction matrix is too; the bars never depend on it.
+  static constexpr size_t kDefaultReductionChunk = size_t{1} << 14;
+  // A pre-reduced column with this many cursors keeps its scratch (LocalReduction::saved).
+  static constexpr size_t kDefaultSaveCursors = 256;
+  std::vector<LocalReduction> PreReduce(const std::vector<Column>& columns, int m) const {
+    const size_t chunks = (columns.size() + reduction_chunk_ - 1) / reduction_chunk_;
+    std::vector<LocalReduction> out(chunks);
+    ParallelFor(chunks, 1, opt_.threads, [&](size_t begin, size_t end, int) {
+      Workspace ws;
+      PivotMap local;
+      for (size_t c = begin; c < end; ++c) {
+        const size_t a = c * reduction_chunk_, b = std::min(columns.size(), a + reduction_chunk_);
+        LocalReduction& lr = out[c];
+        lr.offsets.assign(1, 0);
+        lr.pivots.reserve(b - a);
+        local.Clear();
+        local.Reserve(b - a);
+        auto find = [&](index_t idx) { return local.Find(static_cast<uint64_t>(idx)); };
+        auto add = [&](size_t k, uint32_t factor) {
+          AddReduced(ws, columns[a + k].index, lr.entries.data() + lr.offsets[k],
+                     lr.entries.data() + lr.offsets[k + 1], factor, m);
+        };
+        for (size_t i = a; i < b; ++i) {
+          ws.Clear();
+          DiamEntry pivot;
+          bool has_pivot = InitCoboundaryAndGetPivot(ws, columns[i], m, pivot, local);
+          has_pivot = ReduceWorking(ws, m, pivot, has_pivot, find, add);
+          if (has_pivot) {
+            local.Insert(static_cast<uint64_t>(IndexOf(pivot.entry)),
+                         MakeEntry(static_cast<index_t>(i - a), CoefOf(pivot.entry)));
+            lr.pivots.push_back(pivot);
+            AppendSummed(ws.working, lr.entries);  // reorders ws.working, which stays the same chain
+            if (ws.cursors.size() >= save_cursors_) {
+              lr.saved.emplace_back(i - a, std::move(ws));
+              ws = Workspace();
+            }
+          } else {
+            lr.pivots.push_back(DiamEntry{0, kNoPivot});  // zero: final, never added
+          }
+          lr.offsets.push_back(lr.entries.size());
+        }
+      }
+    });
+    return out;
+  }
+
   // Reduces the coboundary matrix of dimension `dim` and records its bars; leaves the
   // pivots in pivots_ for the clearing of dimension dim + 1.
   void ComputePairs(const std::vector<Column>& columns, int dim) {
@@ -548,55 +668,74 @@ class RipsReducer {
     reduction_entries_.clear();
     reduction_offsets_.assign(1, 0);
     Bars& bars = diagram_.dimensions[static_cast<size_t>(dim)];
+    const bool chunked = opt_.threads > 1 && columns.size() >= 2 * reduction_chunk_;
+    std::vector<LocalReduction> local;
+    if (chunked) local = PreReduce(columns, m);
+    Workspace& ws = ws_;
+    auto find = [&](index_t idx) { return pivots_.Find(static_cast<uint64_t>(idx)); };
+    auto add = [&](size_t j, uint32_t factor) {
+      AddReduced(ws, columns[j].index, reduction_entries_.data() + reduction_offsets_[j],
+                 reduction_entries_.data() + reduction_offsets_[j + 1], factor, m);
+    };
     for (size_t i = 0; i < columns.size(); ++i) {
       const Column& column = columns[i];
-      working_.clear();
-      heap_.clear();
-      cursors_.clear();
+      ws.Clear();
       DiamEntry pivot;
-      bool has_pivot = InitCoboundaryAndGetPivot(column, m, pivot);
-      while (has_pivot) {
-        uint64_t other = pivots_.Find(static_cast<uint64_t>(IndexOf(pivot.entry)));
-        if (other != PivotMap::kEmpty) {
-          size_t j = static_cast<size_t>(IndexOf(other));
-          uint32_t factor = (opt_.modulus - Mul(CoefOf(pivot.entry), inverse_[CoefOf(other)])) % opt_.modulus;
-          AddColumn(columns, j, factor, m);
-          has_pivot = GetPivot(pivot, m);
-          continue;
-        }
-        int t[kMaxVertices];
-        Vertices(IndexOf(pivot.entry), m + 1, t);
-        int j = ZeroApparentFacet(t, m + 1, pivot.diam);
-        if (j >= 0) {
-          // The pivot belongs to an apparent pair (σ', pivot), whose column was never
-          // stored: add δσ' so that the pivot cancels. [δσ' : pivot] = (−1)^j.
-          int f[kMaxVertices];
-          for (int q = 0, k = 0; q <= m; ++q) {
-            if (q != j) f[k++] = t[q];
+      bool has_pivot = false;
+      if (chunked) {
+        LocalReduction& lr = local[i / reduction_chunk_];
+        const size_t k = i % reduction_chunk_;
+        const DiamEntry& lp = lr.pivots[k];
+        if (lp.entry != kNoPivot) {
+          pivot = lp;
+          has_pivot = true;
+          const auto v_begin = lr.entries.begin() + static_cast<std::ptrdiff_t>(lr.offsets[k]);
+          const auto v_end = lr.entries.begin() + static_cast<std::ptrdiff_t>(lr.offsets[k + 1]);
+          if (pivots_.Find(static_cast<uint64_t>(IndexOf(lp.entry))) == PivotMap::kEmpty) {
+            // Free here too: the local reduction is final, and its V already summed and sorted.
+            pivots_.Insert(static_cast<uint64_t>(IndexOf(pivot.entry)), MakeEntry(static_cast<index_t>(i), CoefOf(pivot.entry)));
+            if (pivot.diam > column.diam) bars.push_back(Bar{column.diam, pivot.diam});
+            reduction_entries_.insert(reduction_entries_.end(), v_begin, v_end);
+            reduction_offsets_.push_back(reduction_entries_.size());
+            if (k + 1 == reduction_chunk_ || i + 1 == columns.size()) LocalReduction().Swap(lr);  // done with the chunk
+            continue;
           }
-          uint32_t s = SignedCoef(1, j);
-          uint32_t factor = (opt_.modulus - Mul(CoefOf(pivot.entry), s)) % opt_.modulus;
-          index_t fi = IndexOfVertices(f, m);
-          working_.push_back(MakeEntry(fi, factor));
-          PushCoboundary(fi, factor, m);
-          has_pivot = GetPivot(pivot, m);
-          continue;
+          // An earlier chunk owns the local pivot: go on from the local state, saved or
+          // rebuilt (δ(σ + V) enumerated again).
+          auto saved = std::lower_bound(lr.saved.begin(), lr.saved.end(), k,
+                                        [](const auto& e, size_t key) { return e.first < key; });
+          if (saved != lr.saved.end() && saved->first == k) {
+            ws = std::move(saved->second);  // its heap holds the pivot, as after GetPivot
+          } else {
+            ws.working.assign(v_begin, v_end);
+            PushCoboundary(ws, column.index, 1, m);
+            for (size_t q = 0, e = ws.working.size(); q < e; ++q) {
+              PushCoboundary(ws, IndexOf(ws.working[q]), CoefOf(ws.working[q]), m);
+            }
+            has_pivot = GetPivot(ws, pivot, m);
+          }
+          has_pivot = ReduceWorking(ws, m, pivot, has_pivot, find, add);
         }
-        break;
+        if (k + 1 == reduction_chunk_ || i + 1 == columns.size()) LocalReduction().Swap(lr);  // done with the chunk
+      } else {
+        has_pivot = InitCoboundaryAndGetPivot(ws, column, m, pivot, pivots_);
+        has_pivot = ReduceWorking(ws, m, pivot, has_pivot, find, add);
       }
       if (has_pivot) {
         pivots_.Insert(static_cast<uint64_t>(IndexOf(pivot.entry)), MakeEntry(static_cast<index_t>(i), CoefOf(pivot.entry)));
         if (pivot.diam > column.diam) bars.push_back(Bar{column.diam, pivot.diam});
-        StoreReductionColumn();
+        AppendSummed(ws.working, reduction_entries_);
       } else {
         bars.push_back(Bar{column.diam, kInf});
-        reduction_offsets_.push_back(reduction_entries_.size());
       }
+      reduction_offsets_.push_back(reduction_entries_.size());
     }
   }
-  // Starts column σ: returns its emergent pivot at once when there is one, else fills
-  // the heap with δσ and returns its pivot. False when δσ is empty.
-  bool InitCoboundaryAndGetPivot(const Column& column, int m, DiamEntry& pivot) {
+  // Starts column σ: returns its emergent pivot at once when there is one (its earliest
+  // cofacet, when no column in `owners` has claimed it), else fills the heap with δσ and
+  // returns its pivot. False when δσ is empty.
+  bool InitCoboundaryAndGetPivot(Workspace& ws, const Column& column, int m, DiamEntry& pivot,
+                                 const PivotMap& owners) const {
     int w[kMaxVertices];
     Vertices(column.index, m, w);
     // The earliest cofacet is the one of the largest vertex that keeps the diameter (the
@@ -611,44 +750,44 @@ class RipsReducer {
       t[q++] = v;
       while (k < m) t[q++] = w[k++];
       index_t ci = IndexOfVertices(t, m + 1);
-      if (pivots_.Find(static_cast<uint64_t>(ci)) == PivotMap::kEmpty &&
+      if (owners.Find(static_cast<uint64_t>(ci)) == PivotMap::kEmpty &&
           ZeroApparentFacet(t, m + 1, column.diam) < 0) {
         pivot = DiamEntry{column.diam, MakeEntry(ci, SignedCoef(1, p))};
         return true;
       }
     }
-    PushCoboundary(column.index, 1, m);
-    return GetPivot(pivot, m);
+    PushCoboundary(ws, column.index, 1, m);
+    return GetPivot(ws, pivot, m);
   }
-  // Adds factor · (column j of the reduced matrix) to the working column.
-  void AddColumn(const std::vector<Column>& columns, size_t j, uint32_t factor, int m) {
-    working_.push_back(MakeEntry(columns[j].index, factor));
-    PushCoboundary(columns[j].index, factor, m);
-    for (size_t k = reduction_offsets_[j]; k < reduction_offsets_[j + 1]; ++k) {
-      entry_t e = reduction_entries_[k];
-      uint32_t c = Mul(CoefOf(e), factor);
-      working_.push_back(MakeEntry(IndexOf(e), c));
-      PushCoboundary(IndexOf(e), c, m);
+  // Adds factor · (σ + V) to the working column, V = [begin, end) (a reduced column).
+  void AddReduced(Workspace& ws, index_t sigma, const entry_t* begin, const entry_t* end, uint32_t factor,
+                  int m) const {
+    ws.working.push_back(MakeEntry(sigma, factor));
+    PushCoboundary(ws, sigma, factor, m);
+    for (const entry_t* e = begin; e != end; ++e) {
+      uint32_t c = Mul(CoefOf(*e), factor);
+      ws.working.push_back(MakeEntry(IndexOf(*e), c));
+      PushCoboundary(ws, IndexOf(*e), c, m);
     }
   }
-  // Appends the working column, with equal simplices summed, to the reduction matrix.
-  void StoreReductionColumn() {
-    std::sort(working_.begin(), working_.end(),
-              [](entry_t a, entry_t b) { return IndexOf(a) < IndexOf(b); });
-    for (size_t k = 0; k < working_.size();) {
-      index_t idx = IndexOf(working_[k]);
+  // Appends `working` with equal simplices summed (zero sums dropped), sorted by index.
+  void AppendSummed(std::vector<entry_t>& working, std::vector<entry_t>& out) const {
+    std::sort(working.begin(), working.end(), [](entry_t a, entry_t b) { return IndexOf(a) < IndexOf(b); });
+    for (size_t k = 0; k < working.size();) {
+      index_t idx = IndexOf(working[k]);
       uint32_t c = 0;
-      for (; k < working_.size() && IndexOf(working_[k]) == idx; ++k) {
-        c = (c + CoefOf(working_[k])) % opt_.modulus;
+      for (; k < working.size() && IndexOf(working[k]) == idx; ++k) {
+        c = (c + CoefOf(working[k])) % opt_.modulus;
       }
-      if (c != 0) reduction_entries_.push_back(MakeEntry(idx, c));
+      if (c != 0) out.push_back(MakeEntry(idx, c));
     }
-    reduction_offsets_.push_back(reduction_entries_.size());
   }
 
   const DistanceMatrix& d_;
   const int n_;
   const ReducerOptions opt_;
+  const size_t reduction_chunk_ = opt_.reduction_chunk ? opt_.reduction_chunk : kDefaultReductionChunk;
+  const size_t save_cursors_ = opt_.save_cursors ? opt_.save_cursors : kDefaultSaveCursors;
   const BinomialTable binomial_;
   const SimdLevel simd_ = DetectSimdLevel();
   std::vector<uint32_t> inverse_;
@@ -662,9 +801,7 @@ class RipsReducer {
   PivotMap pivots_;  // pivot simplex → (column, pivot coefficient)
   std::vector<entry_t> reduction_entries_;
   std::vector<size_t> reduction_offsets_;
-  std::vector<entry_t> working_;  // simplices added to the current column
-  std::vector<HeapItem> heap_;    // its coboundary: one entry per cursor, lazy cancellation
-  std::vector<Cursor> cursors_;   // the simplices added to the current column
+  Workspace ws_;  // the serial pass's
 };
 
 }  // namespace
