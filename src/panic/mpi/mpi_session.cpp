@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <deque>
+#include <future>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -99,9 +100,14 @@ class Session::Executor : public engine::UnitExecutor {
     return IsShippedStage(stage.info().name) ? static_cast<size_t>(size_) : 0;  // the workers and rank 0
   }
 
-  Status Submit(engine::Stage& stage, uint64_t ticket, std::any unit, engine::ExecuteContext&) override {
+  Status Submit(engine::Stage& stage, uint64_t ticket, std::any unit, engine::ExecuteContext& ctx) override {
     if (idle_.empty()) {
-      local_.emplace_back(ticket, std::move(unit));
+      // Rank 0's own slot (Capacity counts it): a thread of its own, so that this thread
+      // keeps receiving and handing out units meanwhile (MPI calls stay on this thread).
+      if (local_.valid()) return Status::Internal("mpi: more units submitted than the executor's capacity");
+      local_ticket_ = ticket;
+      ++traffic_[stage.info().name].units_local;
+      local_ = std::async(std::launch::async, [&stage, &ctx, u = std::move(unit)]() { return stage.Execute(u, ctx); });
       return Status::Ok();
     }
     Message m;
@@ -118,7 +124,7 @@ class Session::Executor : public engine::UnitExecutor {
     return SendBytes(bytes, to);
   }
 
-  Result<std::pair<uint64_t, std::any>> Collect(engine::Stage& stage, engine::ExecuteContext& ctx) override {
+  Result<std::pair<uint64_t, std::any>> Collect(engine::Stage& stage, engine::ExecuteContext&) override {
     const std::string& name = stage.info().name;
     while (true) {
       int flag = 0;
@@ -141,19 +147,18 @@ class Session::Executor : public engine::UnitExecutor {
         traffic_[name].items_remote += m->items;
         return std::pair<uint64_t, std::any>(m->ticket, std::move(m->payload));
       }
-      if (!local_.empty()) {
-        auto [ticket, unit] = std::move(local_.front());
-        local_.pop_front();
-        ++traffic_[name].units_local;
-        PANIC_ASSIGN_OR_RETURN(std::any out, stage.Execute(unit, ctx));
-        return std::pair<uint64_t, std::any>(ticket, std::move(out));
+      if (local_.valid() && local_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        Result<std::any> out = local_.get();
+        PANIC_RETURN_IF_ERROR(out.status());
+        return std::pair<uint64_t, std::any>(local_ticket_, std::move(*out));
       }
       if (cancel_ && cancel_->load()) {
+        if (local_.valid()) local_.wait();  // it uses the stage and the context
         return Status::Cancelled(
             "the MPI job is being stopped (Ctrl-C, or SIGTERM: mpirun sends it to every rank when one rank dies; "
             "mpirun's own message names that rank)");
       }
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
 
@@ -183,7 +188,12 @@ class Session::Executor : public engine::UnitExecutor {
   int size_;
   const engine::CancelFlag* cancel_;
   std::deque<int> idle_;                                  // workers without a unit
-  std::deque<std::pair<uint64_t, std::any>> local_;       // units rank 0 executes itself
+  std::future<Result<std::any>> local_;  // the unit rank 0 executes itself, if any
+  uint64_t local_ticket_ = 0;
+ public:
+  ~Executor() override {
+    if (local_.valid()) local_.wait();
+  }
 };
 
 Result<std::unique_ptr<Session>> Session::Start() {
@@ -229,9 +239,14 @@ Status Session::ServeWorker(models::ModelRegistry& registry) {
   const int fault_after = FaultAfter(rank_);
   int units = 0;
   while (true) {
+    // Polled with a short sleep rather than MPI_Probe, which spins a core while it waits.
     MPI_Status probed;
-    const int rc = MPI_Probe(0, kTag, MPI_COMM_WORLD, &probed);
-    if (rc != MPI_SUCCESS) return MpiError(rc, "rank " + std::to_string(rank_) + " waiting for rank 0");
+    int flag = 0;
+    while (!flag) {
+      const int rc = MPI_Iprobe(0, kTag, MPI_COMM_WORLD, &flag, &probed);
+      if (rc != MPI_SUCCESS) return MpiError(rc, "rank " + std::to_string(rank_) + " waiting for rank 0");
+      if (!flag) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     PANIC_ASSIGN_OR_RETURN(std::string bytes, ReceiveProbed(probed));
     Message reply;
     auto m = DecodeMessage(bytes);
