@@ -6,7 +6,9 @@
 #
 #   flock /work/wt/bench.lock bench/mpi_diagrams.sh [CLI] [RUNS] [MAX_LENGTH] [REPEATS]
 # -np 1 and -np 2 alternate REPEATS times (the machine is shared: the best of each is the
-# figure, every time is printed).
+# figure, every time is printed). BIND=core binds each rank to a core (mpirun's default for
+# -np ≤ 2); the default here is none, as on a machine shared with other work a rank bound to
+# a busy core cannot move.
 set -euo pipefail
 CLI=${1:-build/apps/panic-tda/panic-tda}
 RUNS=${2:-16}
@@ -25,7 +27,7 @@ for rep in $(seq 1 "$REPEATS"); do
   for np in 1 2; do
     sqlite3 "$work/base.db" ".backup $work/np$np.db"
     start=$(date +%s.%N)
-    mpirun --oversubscribe --allow-run-as-root -np "$np" "$CLI" --db "$work/np$np.db" experiment resume latest \
+    mpirun --oversubscribe --allow-run-as-root --bind-to "${BIND:-none}" -np "$np" "$CLI" --db "$work/np$np.db" experiment resume latest \
       --stages diagrams --mpi --threads 1 >"$work/out$np" 2>"$work/err$np"
     end=$(date +%s.%N)
     wall=$(echo "$end - $start" | bc -l)

@@ -55,8 +55,8 @@ TEST(WorkCodecTest, DiagramUnitAndOutputComeBackWhole) {
   u.rips.metric = tda::Metric::kCosine;
   u.rips.threshold = 0.25f;
   u.rips.threads = 2;
-  u.tasks.push_back({"run-1", "DummyText", {{1, 2, 3}, {4, 5, 6}}, {2, 11}});
-  u.tasks.push_back({"run-2", "DummyText", {}, {0, -1}});
+  u.tasks.push_back({"run-1", "DummyText", {{1, 2, 3}, {4, 5, 6}}, {2, 11}, std::nullopt});
+  u.tasks.push_back({"run-2", "DummyText", {}, {0, -1}, 0.1});
   auto back = RoundTrip({MessageType::kUnit, 1, "diagrams", u, {}, 1, "", 0});
   const auto& v = std::any_cast<const engine::DiagramUnit&>(back.payload);
   EXPECT_TRUE(v.large);
@@ -68,6 +68,8 @@ TEST(WorkCodecTest, DiagramUnitAndOutputComeBackWhole) {
   EXPECT_EQ(v.tasks[0].vectors, u.tasks[0].vectors);
   EXPECT_EQ(v.tasks[0].provenance.last_sequence_number, 11);
   EXPECT_TRUE(v.tasks[1].vectors.empty());
+  EXPECT_FALSE(v.tasks[0].epsilon);
+  EXPECT_EQ(v.tasks[1].epsilon, 0.1);
   engine::DiagramUnit nan_threshold;
   EXPECT_TRUE(std::isnan(std::any_cast<const engine::DiagramUnit&>(
                              RoundTrip({MessageType::kUnit, 1, "diagrams", nan_threshold, {}, 1, "", 0}).payload)
@@ -129,15 +131,16 @@ TEST(WorkCodecTest, MalformedMessagesAreCorruptionNamingTheFault) {
                           {"tasks", std::move(tasks)}};
   };
   const std::string six(24, '\0');  // 6 float32
-  EXPECT_TRUE(Decode(unit({{"r", "m", 2, 1, 2, 3, 0}}), {six}).ok());
-  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, 2, 3, 1}}), {six}), "blob 1 of 1");
-  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, 3, 3, 0}}), {six}), "6 values are not 3 × 3");
-  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, 2, 3, 0}, {"r", "m", 2, 1, 2, 3, 0}}), {six}), "used twice");
-  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, 2, 0, 0}}), {six}), "not 2 × 0");
+  EXPECT_TRUE(Decode(unit({{"r", "m", 2, 1, 2, 3, 0, nullptr}}), {six}).ok());
+  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, 2, 3, 1, nullptr}}), {six}), "blob 1 of 1");
+  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, 3, 3, 0, nullptr}}), {six}), "6 values are not 3 × 3");
+  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, 2, 3, 0, nullptr}, {"r", "m", 2, 1, 2, 3, 0, nullptr}}), {six}), "used twice");
+  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, 2, 0, 0, nullptr}}), {six}), "not 2 × 0");
   ExpectCorruption(Decode(unit({{"r", "m", 2, 1, 2}})), "too short");
-  ExpectCorruption(Decode(unit({{"r", 5, 2, 1, 2, 3, 0}}), {six}), "expected a string");
-  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, -2, 3, 0}}), {six}), "non-negative");
-  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, 1, 1, 0}}), {"abc"}), "");  // not whole float32s
+  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, 2, 3, 0, -1.0}}), {six}), "epsilon");
+  ExpectCorruption(Decode(unit({{"r", 5, 2, 1, 2, 3, 0, nullptr}}), {six}), "expected a string");
+  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, -2, 3, 0, nullptr}}), {six}), "non-negative");
+  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, 1, 1, 0, nullptr}}), {"abc"}), "");  // not whole float32s
   ExpectCorruption(Decode({{"type", "unit"}, {"ticket", 1}, {"stage", "runs"}}), "stage 'runs'");
   ExpectCorruption(Decode({{"type", "shout"}, {"ticket", 1}}), "message type 'shout'");
   ExpectCorruption(Decode({{"type", "hello"}, {"ticket", 1}, {"options", 3}, {"threads", 1}}), "not an object");

@@ -89,7 +89,7 @@ Status EncodeDiagramUnit(const engine::DiagramUnit& u, Frame& f, int64_t& items)
       }
     }
     tasks.push_back({t.run_id, t.model, t.provenance.point_count, t.provenance.last_sequence_number, t.vectors.size(), dim,
-                     Add(f, PackRows(t.vectors, dim))});
+                     Add(f, PackRows(t.vectors, dim)), Opt(t.epsilon)});
   }
   const tda::RipsOptions& r = u.rips;
   f.header["tasks"] = std::move(tasks);
@@ -241,6 +241,10 @@ std::any DecodeDiagramUnit(const json& h, Frame& f, std::vector<bool>& taken, in
     if (dim == 0 ? !flat.empty() || n != 0 : flat.size() % dim != 0 || flat.size() / dim != n) {
       throw Malformed{"task of run " + task.run_id + ": " + std::to_string(flat.size()) + " values are not " +
                       std::to_string(n) + " × " + std::to_string(dim)};
+    }
+    task.epsilon = OptNum(El(t, 7));
+    if (task.epsilon && !(*task.epsilon > 0 && *task.epsilon <= 10)) {
+      throw Malformed{"epsilon " + std::to_string(*task.epsilon) + " (0 < ε ≤ 10, or null: exact)"};
     }
     task.vectors.reserve(n);
     for (uint64_t i = 0; i < n; ++i) task.vectors.emplace_back(flat.begin() + i * dim, flat.begin() + (i + 1) * dim);
