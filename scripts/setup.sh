@@ -38,6 +38,7 @@ PACKAGES=(
   ffmpeg                            # export video: frames piped to its libx264/libx265/libsvtav1 encoders
   libimage-exiftool-perl poppler-utils chromium  # export tests: metadata, PDF text, the report in a browser
   libcpp-httplib-dev                # `serve`: the dashboard's HTTP server (chromium + npm playwright-core test it)
+  libopenmpi-dev openmpi-bin        # experiment run --mpi (docs/MPI.md) and its tests (mpirun)
 )
 
 SUDO=""

@@ -63,7 +63,7 @@ int ReportError(const Status& status, Context& ctx) {
 std::vector<CommandSpec> AllCommands() {
   std::vector<CommandSpec> all;
   for (auto group : {ExperimentCommands, RunCommands, ModelCommands, TdaCommands, ClusterCommands, ExportCommands, LegacyCommands,
-                     AnalyseCommands, ServeCommands}) {
+                     AnalyseCommands, ServeCommands, DbCommands}) {
     auto cmds = group();
     all.insert(all.end(), cmds.begin(), cmds.end());
   }

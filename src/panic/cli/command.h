@@ -80,6 +80,7 @@ std::vector<CommandSpec> ExportCommands();  // export_commands.cpp
 std::vector<CommandSpec> LegacyCommands();  // doctor_commands.cpp, import_commands.cpp
 std::vector<CommandSpec> AnalyseCommands();  // analyse_commands.cpp
 std::vector<CommandSpec> ServeCommands();  // serve_commands.cpp
+std::vector<CommandSpec> DbCommands();     // db_commands.cpp
 
 std::vector<CommandSpec> AllCommands();
 

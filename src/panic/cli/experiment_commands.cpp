@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "panic/cli/cli_common.h"
+#include "panic/cli/mpi_launch.h"
 #include "panic/cli/command.h"
 #include "panic/cli/experiment_status.h"
 #include "panic/cli/output.h"
@@ -33,6 +34,7 @@ std::vector<OptionSpec> ExecuteOptions() {
       {"stages", "LIST", "stages to run, comma-separated: " + stages.NameList(",") + " (default: all)"},
       {"threads", "N", "worker threads, 1..1024 (default: all cores)"},
       {"sync", "MODE", "full (default; each step reaches the disk: power-loss safe) or normal (kill-safe, faster)"},
+      {"mpi", "", "under mpirun: rank 0 owns the database, the other ranks execute units (docs/MPI.md)"},
   };
 }
 
@@ -73,7 +75,8 @@ Result<ExecuteSettings> ParseExecuteSettings(const ParsedArgs& args) {
 }
 
 // Runs the pipeline with progress on stderr; prints the outcome.
-int Execute(store::Database& db, const std::string& experiment_id, const ExecuteSettings& settings, Context& ctx) {
+int Execute(store::Database& db, const std::string& experiment_id, const ExecuteSettings& settings, Context& ctx,
+            mpi::Session* mpi) {
   engine::PipelineOptions options = settings.pipeline;
   // One writer per experiment: a live one elsewhere makes this one exit 1 saying who.
   auto lease = store::WriterLease::Acquire(db, experiment_id);
@@ -81,10 +84,12 @@ int Execute(store::Database& db, const std::string& experiment_id, const Execute
   ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
   options.progress = [&printer](const engine::ProgressEvent& e) { printer(e); };
   options.cancel = &InstallCancelHandlers();
+  if (mpi) options.executor = mpi->executor(options.cancel);
 
   auto result = engine::ExecuteExperiment(db, models::ModelRegistry::Default(), experiment_id, options);
   if (!result.ok()) {
     if (result.status().code() == StatusCode::kCancelled) {
+      if (mpi) ctx.err << "\n" << result.status().message();
       ctx.err << "\ninterrupted; everything committed is kept. Continue with:\n  panic-tda --db " << db.path()
               << " experiment resume " << experiment_id << "\n";
       return kExitInterrupted;
@@ -131,6 +136,9 @@ int RunCommand(const ParsedArgs& args, Context& ctx) {
   // Every option is checked before the database is opened for writing.
   auto settings = ParseExecuteSettings(args);
   if (!settings.ok()) return ReportError(settings.status(), ctx);
+  // --mpi: the ranks other than 0 serve units and never open the database.
+  MpiLaunch mpi;
+  if (int code = mpi.Start(args, ctx); code >= 0) return code;
   std::error_code ec;
   const bool is_path = std::filesystem::exists(target, ec);
   if (!is_path && std::filesystem::exists(ctx.db_path, ec) && target.find_first_of("/.") == std::string::npos) {
@@ -138,7 +146,7 @@ int RunCommand(const ParsedArgs& args, Context& ctx) {
     auto db = OpenDatabase(ctx, store::OpenMode::kWrite, settings->durability);
     if (!db.ok()) return ReportError(db.status(), ctx);
     auto id = store::experiments::ResolveId((*db)->connection(), target);
-    if (id.ok()) return Execute(**db, *id, *settings, ctx);
+    if (id.ok()) return mpi.Finish(Execute(**db, *id, *settings, ctx, mpi.session()), ctx);
   }
   // Everything is validated before the database is opened, so a bad config writes nothing.
   auto config = LoadExperimentConfig(target);
@@ -155,15 +163,17 @@ int RunCommand(const ParsedArgs& args, Context& ctx) {
     ctx.out << "experiment " << *id << " created: " << Count(static_cast<int64_t>(runs), "run") << ", max_length "
             << config->max_length << "\n";
   }
-  return Execute(**db, *id, *settings, ctx);
+  return mpi.Finish(Execute(**db, *id, *settings, ctx, mpi.session()), ctx);
 }
 
 int ResumeCommand(const ParsedArgs& args, Context& ctx) {
   auto settings = ParseExecuteSettings(args);
   if (!settings.ok()) return ReportError(settings.status(), ctx);
+  MpiLaunch mpi;
+  if (int code = mpi.Start(args, ctx); code >= 0) return code;
   auto opened = OpenExperiment(ctx, args.positional[0], settings->durability);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
-  return Execute(*opened->db, opened->id, *settings, ctx);
+  return mpi.Finish(Execute(*opened->db, opened->id, *settings, ctx, mpi.session()), ctx);
 }
 
 int ListCommand(const ParsedArgs&, Context& ctx) {

@@ -133,7 +133,7 @@ std::optional<double> ApproximationFor(const DiagramsOptions& options, int64_t p
 const StageInfo& DiagramsStage::info() const {
   static const StageInfo kInfo{"diagrams", "diagrams",
                                "persistence diagram of each run's complete trajectory under each embedding model",
-                               true, DeclareOptions("diagrams stage", DiagramsOptionFields())};
+                               true, DeclareOptions("diagrams stage", DiagramsOptionFields()), true};
   return kInfo;
 }
 

@@ -116,7 +116,7 @@ const std::vector<OptionField<EmbeddingOptions>>& EmbeddingOptionFields() {
 const StageInfo& EmbeddingsStage::info() const {
   static const StageInfo kInfo{"embeddings", "embeddings",
                                "embed every output under each embedding model of its modality", true,
-                               DeclareOptions("embeddings stage", EmbeddingOptionFields())};
+                               DeclareOptions("embeddings stage", EmbeddingOptionFields()), true};
   return kInfo;
 }
 

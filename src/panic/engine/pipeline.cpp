@@ -74,18 +74,8 @@ class Driver {
 
     std::vector<std::string> stopped;
     double followers_s = 0;  // passes of followers inside this pass: their time, not ours
-    while (true) {
-      if (options_.cancel && options_.cancel->load()) return Status::Cancelled("interrupted");
-      busy_start = Clock::now();
-      PANIC_ASSIGN_OR_RETURN(std::any unit, stage.NextUnit(ctx));
-      if (!unit.has_value()) {
-        slot.busy_s += SecondsSince(busy_start);
-        break;
-      }
-      PANIC_ASSIGN_OR_RETURN(std::any output, stage.Execute(unit, exec));
-      unit.reset();
-      PANIC_ASSIGN_OR_RETURN(UnitOutcome outcome, stage.Commit(ctx, output));
-      slot.busy_s += SecondsSince(busy_start);
+    // After each commit: counts, progress, and the followers at a release point.
+    auto committed = [&](const UnitOutcome& outcome) -> Status {
       report.written += outcome.written;
       report.failed += outcome.failed;
       slot.done_this_session += outcome.written;
@@ -103,6 +93,49 @@ class Driver {
           stopped.clear();
         }
       }
+      return Status::Ok();
+    };
+    UnitExecutor* remote = options_.executor;
+    const size_t capacity = remote && stage.info().independent_units ? remote->Capacity(stage) : 0;
+    if (capacity > 0) {
+      // Units out at once, up to the executor's capacity; each is committed when it comes
+      // back. A stage with independent_units allows both (stage.h).
+      uint64_t next_ticket = 0;
+      size_t out = 0;
+      bool exhausted = false;
+      busy_start = Clock::now();
+      while (true) {
+        if (options_.cancel && options_.cancel->load()) return Status::Cancelled("interrupted");
+        while (!exhausted && out < capacity) {
+          PANIC_ASSIGN_OR_RETURN(std::any unit, stage.NextUnit(ctx));
+          if (!unit.has_value()) {
+            exhausted = true;
+            break;
+          }
+          PANIC_RETURN_IF_ERROR(remote->Submit(stage, next_ticket++, std::move(unit), exec));
+          ++out;
+        }
+        if (out == 0) break;
+        PANIC_ASSIGN_OR_RETURN(auto done, remote->Collect(stage, exec));
+        --out;
+        PANIC_ASSIGN_OR_RETURN(UnitOutcome outcome, stage.Commit(ctx, done.second));
+        PANIC_RETURN_IF_ERROR(committed(outcome));
+      }
+      slot.busy_s += SecondsSince(busy_start);
+    }
+    while (capacity == 0) {
+      if (options_.cancel && options_.cancel->load()) return Status::Cancelled("interrupted");
+      busy_start = Clock::now();
+      PANIC_ASSIGN_OR_RETURN(std::any unit, stage.NextUnit(ctx));
+      if (!unit.has_value()) {
+        slot.busy_s += SecondsSince(busy_start);
+        break;
+      }
+      PANIC_ASSIGN_OR_RETURN(std::any output, stage.Execute(unit, exec));
+      unit.reset();
+      PANIC_ASSIGN_OR_RETURN(UnitOutcome outcome, stage.Commit(ctx, output));
+      slot.busy_s += SecondsSince(busy_start);
+      PANIC_RETURN_IF_ERROR(committed(outcome));
     }
     busy_start = Clock::now();
     PANIC_RETURN_IF_ERROR(stage.Finish(ctx));
@@ -177,6 +210,7 @@ Result<PipelineResult> ExecuteExperiment(store::Database& db, models::ModelRegis
   // Backends configured per experiment (the Python worker's interpreter, timeouts) see the
   // stored options, so that a resume runs them as the first run did.
   PANIC_RETURN_IF_ERROR(registry.ApplyExperimentOptions(exp_options));
+  if (options.executor) PANIC_RETURN_IF_ERROR(options.executor->Begin(exp_options, std::max(1, options.threads)));
   for (const auto& name : options.stages) {
     const auto names = stages.Names();
     if (std::find(names.begin(), names.end(), name) == names.end()) {

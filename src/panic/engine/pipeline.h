@@ -12,6 +12,7 @@
 #include "panic/engine/progress.h"
 #include "panic/engine/stage_registry.h"
 #include "panic/engine/stage_timing.h"
+#include "panic/engine/unit_executor.h"
 #include "panic/models/registry.h"
 #include "panic/store/database.h"
 
@@ -24,6 +25,8 @@ struct PipelineOptions : StageOptions {
   // Stages that declare follows_runs run for the runs that stopped at each release point
   // of the runs stage (when they are selected too), not only after every run stopped.
   bool follow_runs = true;
+  // When set, the units of stages with independent_units execute there (unit_executor.h).
+  UnitExecutor* executor = nullptr;
 };
 
 // What one stage did in this process.

@@ -49,6 +49,9 @@ struct StageInfo {
   // engine joins them with the other stages' and the model backends' keys; no other code
   // checks or reads them.
   std::vector<OptionSpec> options;
+  // NextUnit does not depend on the commit of the units before it: several units may be
+  // out at once and committed in any order (engine/unit_executor.h, `--mpi`).
+  bool independent_units = false;
 };
 
 // The plan side's view (plan, commit): the store and the experiment.

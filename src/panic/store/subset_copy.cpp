@@ -7,9 +7,7 @@
 #include "panic/store/sqlite_db.h"
 
 namespace panic::store {
-namespace {
 
-// file: URI of a path, read-only (RFC 3986 escapes for the characters a URI gives meaning).
 std::string ReadOnlyUri(const std::string& path) {
   std::string out = "file:";
   for (unsigned char c : std::filesystem::absolute(path).string()) {
@@ -34,6 +32,8 @@ Result<std::vector<std::string>> Columns(SqliteDb& db, const std::string& table)
   }));
   return out;
 }
+
+namespace {
 
 // The subset of each table, in an order where parents come first (foreign keys are also
 // deferred to the commit). `ids` is temp.copy_ids.

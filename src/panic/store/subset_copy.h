@@ -22,6 +22,12 @@
 
 namespace panic::store {
 
+// The read-only file: URI of a path, for ATTACH (RFC 3986 escapes for the characters a URI
+// gives meaning). Shared with merge_databases.cpp.
+std::string ReadOnlyUri(const std::string& path);
+// The columns of a table of the main schema, in declaration order.
+Result<std::vector<std::string>> Columns(SqliteDb& db, const std::string& table);
+
 // table → rows copied.
 using CopyCounts = std::map<std::string, int64_t>;
 

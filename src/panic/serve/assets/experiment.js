@@ -27,7 +27,8 @@ function summaryBlock(s) {
   const t = el('table', {});
   t.append(el('tr', {}, el('th', {}, 'runs'), el('td', {}, progress(s.runs.finished, s.runs.total, s.runs.failed))));
   t.append(el('tr', {}, el('th', {}, 'invocations'), el('td', {}, progress(s.invocations.done, s.invocations.expected, 0))));
-  for (const [stage, c] of Object.entries(s.stages)) t.append(el('tr', {}, el('th', {}, stage), el('td', {}, progress(c.done, c.expected, c.failed))));
+  // The runs stage is the runs row above.
+  for (const [stage, c] of Object.entries(s.stages)) if (stage !== 'runs') t.append(el('tr', {}, el('th', {}, stage), el('td', {}, progress(c.done, c.expected, c.failed))));
   for (const [model, stages] of Object.entries(s.embedding_models_progress)) {
     for (const [stage, c] of Object.entries(stages)) t.append(el('tr', {}, el('th', {}, stage + ' · ' + model), el('td', {}, progress(c.done, c.expected, c.failed))));
   }

@@ -16,6 +16,7 @@ function stalled(summary) {
 function stageCells(summary) {
   const list = el('div', {class: 'stages'});
   for (const [stage, c] of Object.entries(summary.stages)) {
+    if (stage === 'runs') continue;  // the runs column shows it
     list.appendChild(el('div', {'data-stage': stage}, el('span', {class: 'stage-name'}, stage + ' '), progress(c.done, c.expected, c.failed)));
   }
   for (const [model, stages] of Object.entries(summary.embedding_models_progress)) {

@@ -1,0 +1,25 @@
+#include "panic/cli/mpi_launch.h"
+
+#include <ostream>
+
+namespace panic::cli {
+
+int MpiLaunch::Start(const ParsedArgs& args, Context& ctx) {
+  if (!args.Has("mpi")) return -1;
+  auto started = mpi::Session::Start();
+  if (!started.ok()) return ReportError(started.status(), ctx);
+  session_ = std::move(*started);
+  if (session_->rank() == 0) return -1;
+  Status served = session_->ServeWorker(models::ModelRegistry::Default());
+  if (!served.ok()) return ReportError(served.WithContext("MPI rank " + std::to_string(session_->rank())), ctx);
+  return kExitOk;
+}
+
+int MpiLaunch::Finish(int code, Context& ctx) {
+  if (session_) {
+    ctx.err << "mpi: " << session_->size() << " rank(s)\n" << session_->TrafficReport();
+  }
+  return code;
+}
+
+}  // namespace panic::cli

@@ -1,0 +1,65 @@
+// `experiment run|resume --mpi` (docs/MPI.md): one MPI job, rank 0 owns the database.
+//
+// Rank 0 runs the pipeline as without MPI (plan, commit, progress, the runs stage); the
+// units of stages with independent units (embeddings, diagrams) go through Session's
+// executor to the worker ranks, which keep their models loaded across units, and come back
+// as binary messages (work_codec.h). Rank 0 executes a unit itself when it has nothing to
+// receive, so -np 2 keeps two processes computing. Every rank but 0 calls ServeWorker and
+// never opens the database.
+//
+// A rank that dies: Open MPI's mpirun then stops every rank with SIGTERM; rank 0 sees the
+// cancel flag while waiting for results, says so, and exits 130 with every committed unit
+// kept; `experiment resume` (with or without --mpi) finishes the work.
+//
+// Built without MPI (PANIC_MPI off), Start answers Unimplemented-like InvalidArgument
+// naming the build option.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "panic/core/status.h"
+#include "panic/engine/progress.h"
+#include "panic/engine/unit_executor.h"
+#include "panic/models/registry.h"
+
+namespace panic::mpi {
+
+// What crossed between the ranks for one stage (rank 0's view).
+struct StageTraffic {
+  int64_t units_remote = 0;
+  int64_t units_local = 0;  // executed by rank 0 itself
+  int64_t items_remote = 0;
+  int64_t bytes_out = 0;  // units sent
+  int64_t bytes_in = 0;   // outputs received
+};
+
+class Session {
+ public:
+  // MPI_Init. InvalidArgument when this build has no MPI.
+  static Result<std::unique_ptr<Session>> Start();
+  // Rank 0: stops the workers (they answer bye); every rank: MPI_Finalize.
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  // Rank 0: the executor to put in PipelineOptions (valid while the session lives).
+  engine::UnitExecutor* executor(const engine::CancelFlag* cancel);
+  // Ranks ≠ 0: executes units until rank 0 says stop.
+  Status ServeWorker(models::ModelRegistry& registry);
+  // Rank 0: per stage, what crossed.
+  const std::map<std::string, StageTraffic>& traffic() const;
+  // Rank 0: one line per stage, for stderr.
+  std::string TrafficReport() const;
+
+ private:
+  Session() = default;
+  class Executor;
+  int rank_ = 0, size_ = 1;
+  std::unique_ptr<Executor> executor_;
+};
+
+}  // namespace panic::mpi

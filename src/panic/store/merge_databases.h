@@ -1,0 +1,53 @@
+// `db merge`: the union of panic-tda databases (Slurm job arrays that each wrote their own
+// file) in one target, every row with its id.
+//
+// Each source is attached read-only (mode=ro: never written, never migrated) and merged
+// in ONE transaction of the target, so a kill leaves the target with whole sources only,
+// and merging again is idempotent. For every table of the schema (kMergedTables, parents
+// first; a table the list does not know is refused, so a new migration cannot be merged
+// half):
+//   - a row whose key the target lacks is copied;
+//   - a row the target holds identically (every column IS equal) is skipped;
+//   - a row whose key the target holds with other content, or that would collide with a
+//     different row on a UNIQUE key (the same run number of one experiment, …), is a
+//     conflict: nothing of that source is written, and the error names up to
+//     kMaxReportedConflicts conflicts as `table key: column(s) that differ`.
+// Writer leases (the live process writing an experiment of the source) are not merged:
+// they describe a process on the source's machine. Foreign keys are checked before commit.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "panic/core/status.h"
+#include "panic/store/database.h"
+
+namespace panic::store {
+
+// Parents before children; every table of the schema except schema_version and
+// writer_leases (see above).
+inline constexpr const char* kMergedTables[] = {
+    "experiments",          "runs",                  "invocations",       "embeddings",
+    "persistence_diagrams", "clustering_results",    "embedding_clusters", "clustering_result_experiments",
+    "cluster_summaries",    "prompt_embeddings",     "lyapunov_results",  "legacy_imports",
+    "legacy_import_experiments", "legacy_import_skips",
+};
+inline constexpr size_t kMaxReportedConflicts = 20;
+
+struct MergeTableCount {
+  int64_t copied = 0;
+  int64_t identical = 0;  // already in the target, skipped
+};
+struct MergeReport {
+  std::map<std::string, MergeTableCount> tables;  // every table of kMergedTables
+  int64_t copied() const;
+  int64_t identical() const;
+};
+
+// REQUIRES: `target` open for writing (migrated to the latest schema); the source at
+// `source_path` is ours at the latest schema (InvalidArgument otherwise, naming what to
+// do) and is only read. Conflicts: AlreadyExists listing them, the target unchanged.
+Result<MergeReport> MergeDatabase(Database& target, const std::string& source_path);
+
+}  // namespace panic::store

@@ -1,0 +1,127 @@
+// `experiment run|resume --mpi` under `mpirun --oversubscribe --allow-run-as-root -np N`
+// (docs/MPI.md): a seeded dummy experiment gives the same database content, modulo ids and
+// timestamps, for -np 1, 2, 3 and 4 and without --mpi (Python's sqlite3 compares the
+// runs, invocations, embeddings, diagrams and analysis rows); with N ≥ 2 the embeddings
+// and diagrams really went to worker ranks (rank 0's traffic lines). A worker rank killed
+// mid-run ends the job with a report, keeps what was committed, and `resume` finishes it.
+// Skipped, saying why, where mpirun is absent or the build has no MPI.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "support/test_support.h"
+
+namespace panic::testing {
+namespace {
+
+// Two networks (text and image embeddings), three seeds, two prompts; small embedding
+// batches so that there are many units to spread.
+constexpr const char* kConfig = R"({"networks": [["DummyT2I", "DummyI2T"], ["DummyT2I2", "DummyI2T2"]],
+  "seeds": [1, 2, 3], "prompts": ["a red fox", "the sea at night"],
+  "embedding_models": ["DummyText", "DummyVision"], "max_length": 12,
+  "options": {"embedding_batch_size": 2, "loop_detection": "off"}})";
+
+// argv: REFERENCE OTHER. Prints "same <rows>" or fails naming the table.
+constexpr const char* kCompare = R"PY(
+import sqlite3, sys
+a, b = (sqlite3.connect(p) for p in sys.argv[1:3])
+content = {
+  "runs": "SELECT run_number, network, seed, max_length, initial_prompt, stop_reason, loop_length, error FROM runs",
+  "invocations": "SELECT r.run_number, i.sequence_number, i.model, i.type, i.seed, i.output_text, i.output_image, "
+                 "i.batch_size, i.batch_position, inp.sequence_number FROM invocations i JOIN runs r ON r.id = i.run_id "
+                 "LEFT JOIN invocations inp ON inp.id = i.input_invocation_id",
+  "embeddings": "SELECT r.run_number, i.sequence_number, e.embedding_model, e.vector FROM embeddings e "
+                "JOIN invocations i ON i.id = e.invocation_id JOIN runs r ON r.id = i.run_id",
+  "diagrams": "SELECT r.run_number, p.embedding_model, p.diagram_data, p.error, p.point_count, p.last_sequence_number, "
+              "p.approximation_epsilon FROM persistence_diagrams p JOIN runs r ON r.id = p.run_id",
+  "prompt_embeddings": "SELECT initial_prompt, embedding_model, vector FROM prompt_embeddings",
+  "lyapunov": "SELECT network, initial_prompt, other_prompt, embedding_model, num_runs, num_pairs, exponent, curve "
+              "FROM lyapunov_results",
+  "experiments": "SELECT networks, seeds, prompts, embedding_models, max_length, options, completed_at IS NULL FROM experiments",
+}
+total = 0
+for name, sql in content.items():
+    x, y = sorted(a.execute(sql).fetchall(), key=repr), sorted(b.execute(sql).fetchall(), key=repr)
+    if x != y:
+        sys.exit("%s differ: %d rows against %d" % (name, len(x), len(y)))
+    if name != "lyapunov" and not x:
+        sys.exit("%s is empty" % name)
+    total += len(x)
+print("same", total)
+)PY";
+
+bool HaveMpirun() { return RunShell("command -v mpirun").exit_code == 0; }
+
+std::string Mpirun(int np, const std::string& env = "") {
+  return "mpirun --oversubscribe --allow-run-as-root " + env + " -np " + std::to_string(np) + " " + ShellQuote(CliPath());
+}
+
+class MpiCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!HaveMpirun()) GTEST_SKIP() << "mpirun is not installed (apt-get install openmpi-bin): MPI tests skipped";
+    WriteFile(dir_.File("cfg.json"), kConfig);
+    WriteFile(dir_.File("compare.py"), kCompare);
+    auto probe = RunCli({"--db", dir_.File("probe.db"), "experiment", "run", "nothing.json", "--mpi"});
+    if (probe.err.find("this build has no MPI") != std::string::npos) {
+      GTEST_SKIP() << "this build has no MPI (-DPANIC_MPI=OFF): MPI tests skipped";
+    }
+    auto ref = RunCli({"--db", Ref(), "experiment", "run", dir_.File("cfg.json"), "--threads", "1"});
+    ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  }
+  std::string Ref() const { return dir_.File("ref.db"); }
+  // "same N" when `db` holds the reference's content.
+  std::string Compare(const std::string& db) {
+    auto r = RunShell("/usr/bin/python3 " + ShellQuote(dir_.File("compare.py")) + " " + ShellQuote(Ref()) + " " +
+                      ShellQuote(db));
+    return r.out + r.err;
+  }
+  TempDir dir_;
+};
+
+TEST_F(MpiCliTest, SameContentForOneToFourRanksAsWithoutMpi) {
+  const std::string same = Compare(Ref());
+  ASSERT_EQ(same.substr(0, 5), "same ") << same;
+  for (int np = 1; np <= 4; ++np) {
+    SCOPED_TRACE("np " + std::to_string(np));
+    const std::string db = dir_.File("np" + std::to_string(np) + ".db");
+    auto r = RunShell(Mpirun(np) + " --db " + ShellQuote(db) + " experiment run " + ShellQuote(dir_.File("cfg.json")) +
+                      " --mpi --threads 1");
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.err.find("mpi: " + std::to_string(np) + " rank(s)"), std::string::npos) << r.err;
+    EXPECT_EQ(Compare(db), same);
+    if (np >= 2) {
+      // The units went to the workers: "mpi embeddings: K units on workers", K > 0.
+      for (const char* stage : {"embeddings", "diagrams"}) {
+        std::smatch m;
+        const std::regex line(std::string("mpi ") + stage + ": ([0-9]+) units on workers");
+        ASSERT_TRUE(std::regex_search(r.err, m, line)) << r.err;
+        EXPECT_GT(std::stoi(m[1]), 0) << stage << "\n" << r.err;
+      }
+    }
+  }
+}
+
+TEST_F(MpiCliTest, AKilledRankEndsTheJobWithAReportAndResumeFinishes) {
+  const std::string db = dir_.File("killed.db");
+  // Worker rank 1 dies (SIGKILL) when its 4th unit arrives.
+  auto r = RunShell(Mpirun(3, "-x PANIC_TDA_MPI_FAULT=1:4") + " --db " + ShellQuote(db) + " experiment run " +
+                    ShellQuote(dir_.File("cfg.json")) + " --mpi --threads 1");
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("rank 1"), std::string::npos) << r.out << r.err;  // mpirun names the rank
+  EXPECT_NE(r.err.find("experiment resume"), std::string::npos) << r.err;           // rank 0's report
+  // What was committed stays: every run, some embeddings, not all.
+  auto counts = RunShell("sqlite3 " + ShellQuote(db) +
+                         " \"SELECT (SELECT count(*) FROM invocations), (SELECT count(*) FROM embeddings)\"");
+  auto ref_counts = RunShell("sqlite3 " + ShellQuote(Ref()) +
+                             " \"SELECT (SELECT count(*) FROM invocations), (SELECT count(*) FROM embeddings)\"");
+  EXPECT_NE(counts.out, ref_counts.out);
+  EXPECT_NE(Compare(db).substr(0, 5), "same ");
+
+  auto resumed = RunCli({"--db", db, "experiment", "resume", "latest", "--threads", "1"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(Compare(db), Compare(Ref()));
+}
+
+}  // namespace
+}  // namespace panic::testing

@@ -1,0 +1,156 @@
+// The MPI message codec (mpi/work_codec.h): every unit and output type that travels
+// comes back field for field, and malformed messages (a blob index out of range, a blob
+// used twice, n × dim not the blob's length, a field of the wrong type, truncated bytes,
+// a stage that does not travel) are Corruption naming what is wrong.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "panic/engine/diagrams_stage.h"
+#include "panic/engine/embeddings_stage.h"
+#include "panic/models/python/frame_codec.h"
+#include "panic/mpi/work_codec.h"
+
+namespace panic::mpi {
+namespace {
+
+Message RoundTrip(const Message& m) {
+  auto bytes = EncodeMessage(m);
+  EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
+  auto back = DecodeMessage(*bytes);
+  EXPECT_TRUE(back.ok()) << back.status().ToString();
+  return std::move(*back);
+}
+
+TEST(WorkCodecTest, EmbeddingUnitAndOutputComeBackWhole) {
+  engine::EmbeddingUnit u{"DummyVision", {}, 3};
+  u.items.push_back({"inv-1", store::OutputType::kText, "a text\n\xc3\xa9", ""});
+  u.items.push_back({"inv-2", store::OutputType::kImage, "", std::string("RIFF\0\x01WEBP", 10)});
+  auto back = RoundTrip({MessageType::kUnit, 7, "embeddings", u, {}, 1, "", 0});
+  EXPECT_EQ(back.ticket, 7u);
+  EXPECT_EQ(back.items, 2);
+  const auto& v = std::any_cast<const engine::EmbeddingUnit&>(back.payload);
+  EXPECT_EQ(v.model, "DummyVision");
+  EXPECT_EQ(v.batch_size, 3u);
+  ASSERT_EQ(v.items.size(), 2u);
+  EXPECT_EQ(v.items[0].output_text, u.items[0].output_text);
+  EXPECT_EQ(v.items[1].type, store::OutputType::kImage);
+  EXPECT_EQ(v.items[1].output_image, u.items[1].output_image);
+
+  engine::EmbeddingOutput o;
+  o.records.push_back({"e1", "inv-1", "DummyText", {1.5f, -0.0f, 3e-38f}, "t0", "t1"});
+  o.errors.push_back("inv-2: failed");
+  auto out = RoundTrip({MessageType::kOutput, 8, "embeddings", o, {}, 1, "", 0});
+  const auto& w = std::any_cast<const engine::EmbeddingOutput&>(out.payload);
+  ASSERT_EQ(w.records.size(), 1u);
+  EXPECT_EQ(w.records[0].vector, o.records[0].vector);
+  EXPECT_EQ(w.records[0].completed_at, "t1");
+  EXPECT_EQ(w.errors, o.errors);
+}
+
+TEST(WorkCodecTest, DiagramUnitAndOutputComeBackWhole) {
+  engine::DiagramUnit u;
+  u.large = true;
+  u.rips.maxdim = 1;
+  u.rips.metric = tda::Metric::kCosine;
+  u.rips.threshold = 0.25f;
+  u.rips.threads = 2;
+  u.tasks.push_back({"run-1", "DummyText", {{1, 2, 3}, {4, 5, 6}}, {2, 11}, std::nullopt});
+  u.tasks.push_back({"run-2", "DummyText", {}, {0, -1}, 0.1});
+  auto back = RoundTrip({MessageType::kUnit, 1, "diagrams", u, {}, 1, "", 0});
+  const auto& v = std::any_cast<const engine::DiagramUnit&>(back.payload);
+  EXPECT_TRUE(v.large);
+  EXPECT_EQ(v.rips.maxdim, 1);
+  EXPECT_EQ(v.rips.metric, tda::Metric::kCosine);
+  EXPECT_EQ(v.rips.threshold, 0.25f);
+  EXPECT_EQ(v.rips.threads, 2);
+  ASSERT_EQ(v.tasks.size(), 2u);
+  EXPECT_EQ(v.tasks[0].vectors, u.tasks[0].vectors);
+  EXPECT_EQ(v.tasks[0].provenance.last_sequence_number, 11);
+  EXPECT_TRUE(v.tasks[1].vectors.empty());
+  EXPECT_FALSE(v.tasks[0].epsilon);
+  EXPECT_EQ(v.tasks[1].epsilon, 0.1);
+  engine::DiagramUnit nan_threshold;
+  EXPECT_TRUE(std::isnan(std::any_cast<const engine::DiagramUnit&>(
+                             RoundTrip({MessageType::kUnit, 1, "diagrams", nan_threshold, {}, 1, "", 0}).payload)
+                             .rips.threshold));
+
+  engine::DiagramOutput o;
+  store::DiagramWrite ok;
+  ok.record = {"d1", "run-1", "DummyText", std::string("PK\0\x03", 4), std::nullopt, "t0", "t1", 2, 11, 0.5};
+  ok.provenance = {2, 11};
+  store::DiagramWrite failed;
+  failed.record = {"d2", "run-2", "DummyText", std::nullopt, "out of memory", "t0", "t1", std::nullopt, std::nullopt,
+                   std::nullopt};
+  o.diagrams = {ok, failed};
+  auto out = RoundTrip({MessageType::kOutput, 2, "diagrams", o, {}, 1, "", 0});
+  const auto& w = std::any_cast<const engine::DiagramOutput&>(out.payload);
+  ASSERT_EQ(w.diagrams.size(), 2u);
+  EXPECT_EQ(w.diagrams[0].record.diagram_data, ok.record.diagram_data);
+  EXPECT_EQ(w.diagrams[0].record.approximation_epsilon, 0.5);
+  EXPECT_EQ(w.diagrams[0].provenance.point_count, 2);
+  EXPECT_FALSE(w.diagrams[1].record.diagram_data);
+  EXPECT_EQ(w.diagrams[1].record.error, "out of memory");
+  EXPECT_FALSE(w.diagrams[1].record.point_count);
+}
+
+TEST(WorkCodecTest, HelloErrorStopAndBye) {
+  Message hello{MessageType::kHello, 0, "", {}, {}, 4, "", 0};
+  hello.options = {{"embedding_batch_size", 2}};
+  auto h = RoundTrip(hello);
+  EXPECT_EQ(h.type, MessageType::kHello);
+  EXPECT_EQ(h.options, hello.options);
+  EXPECT_EQ(h.threads, 4);
+  auto e = RoundTrip({MessageType::kError, 9, "", {}, {}, 1, "model failed", 0});
+  EXPECT_EQ(e.error, "model failed");
+  EXPECT_EQ(RoundTrip({MessageType::kStop, 0, "", {}, {}, 1, "", 0}).type, MessageType::kStop);
+  EXPECT_EQ(RoundTrip({MessageType::kBye, 0, "", {}, {}, 1, "", 0}).type, MessageType::kBye);
+  // A stage whose units do not travel, or a payload of another type: refused on encoding.
+  EXPECT_FALSE(EncodeMessage({MessageType::kUnit, 0, "runs", engine::DiagramUnit{}, {}, 1, "", 0}).ok());
+  EXPECT_FALSE(EncodeMessage({MessageType::kUnit, 0, "diagrams", engine::EmbeddingUnit{}, {}, 1, "", 0}).ok());
+}
+
+// A frame with this header and these blobs, decoded as a message.
+Status Decode(const nlohmann::json& header, std::vector<std::string> blobs = {}) {
+  models::python::Frame f;
+  f.header = header;
+  f.blobs = std::move(blobs);
+  return DecodeMessage(models::python::EncodeFrame(f)).status();
+}
+
+void ExpectCorruption(const Status& s, const std::string& says) {
+  EXPECT_EQ(s.code(), StatusCode::kCorruption) << s.ToString();
+  EXPECT_NE(s.message().find(says), std::string::npos) << s.ToString();
+}
+
+TEST(WorkCodecTest, MalformedMessagesAreCorruptionNamingTheFault) {
+  const nlohmann::json rips = {{"maxdim", 1}, {"metric", "euclidean"}, {"threshold", nullptr}, {"threads", 1},
+                               {"modulus", 2}, {"memory_limit_bytes", 1024}};
+  auto unit = [&](nlohmann::json tasks) {
+    return nlohmann::json{{"type", "unit"}, {"ticket", 1}, {"stage", "diagrams"}, {"large", false}, {"rips", rips},
+                          {"tasks", std::move(tasks)}};
+  };
+  const std::string six(24, '\0');  // 6 float32
+  EXPECT_TRUE(Decode(unit({{"r", "m", 2, 1, 2, 3, 0, nullptr}}), {six}).ok());
+  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, 2, 3, 1, nullptr}}), {six}), "blob 1 of 1");
+  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, 3, 3, 0, nullptr}}), {six}), "6 values are not 3 × 3");
+  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, 2, 3, 0, nullptr}, {"r", "m", 2, 1, 2, 3, 0, nullptr}}), {six}), "used twice");
+  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, 2, 0, 0, nullptr}}), {six}), "not 2 × 0");
+  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, 2}})), "too short");
+  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, 2, 3, 0, -1.0}}), {six}), "epsilon");
+  ExpectCorruption(Decode(unit({{"r", 5, 2, 1, 2, 3, 0, nullptr}}), {six}), "expected a string");
+  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, -2, 3, 0, nullptr}}), {six}), "non-negative");
+  ExpectCorruption(Decode(unit({{"r", "m", 2, 1, 1, 1, 0, nullptr}}), {"abc"}), "");  // not whole float32s
+  ExpectCorruption(Decode({{"type", "unit"}, {"ticket", 1}, {"stage", "runs"}}), "stage 'runs'");
+  ExpectCorruption(Decode({{"type", "shout"}, {"ticket", 1}}), "message type 'shout'");
+  ExpectCorruption(Decode({{"type", "hello"}, {"ticket", 1}, {"options", 3}, {"threads", 1}}), "not an object");
+  ExpectCorruption(Decode({{"type", "hello"}, {"ticket", 1}, {"options", nlohmann::json::object()}, {"threads", 0}}),
+                   "threads 0");
+  ExpectCorruption(Decode({{"ticket", 1}}), "missing field 'type'");
+  auto whole = EncodeMessage({MessageType::kStop, 0, "", {}, {}, 1, "", 0});
+  ASSERT_TRUE(whole.ok());
+  EXPECT_FALSE(DecodeMessage(std::string_view(*whole).substr(0, whole->size() - 1)).ok());
+}
+
+}  // namespace
+}  // namespace panic::mpi
