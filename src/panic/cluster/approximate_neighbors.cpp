@@ -266,7 +266,7 @@ class CandidateLists {
   CandidateLists(size_t n, size_t capacity) : capacity_(capacity), size_(n, 0), items_(n * capacity) {}
   void Push(size_t row, uint32_t distance, uint32_t other) {
     Item* heap = items_.data() + row * capacity_;
-    uint16_t& size = size_[row];
+    uint32_t& size = size_[row];
     const Item item{distance, other};
     if (size < capacity_) {
       heap[size++] = item;
@@ -290,7 +290,7 @@ class CandidateLists {
     bool operator<(const Item& o) const { return distance != o.distance ? distance < o.distance : row < o.row; }
   };
   size_t capacity_;
-  std::vector<uint16_t> size_;
+  std::vector<uint32_t> size_;
   std::vector<Item> items_;
 };
 
