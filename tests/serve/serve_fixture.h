@@ -1,6 +1,7 @@
 // A small database made by the built CLI (dummy models: two prompts, one of them a
-// `<script>` tag, two seeds, 20 steps, a clustering result of 6 clusters) and a dashboard server on an
-// ephemeral loopback port, in-process, with an httplib::Client to ask it.
+// `<script>` tag, two fixed seeds — the same outputs and 6 clusters every time — 20 steps, a
+// clustering result) and a dashboard server on an ephemeral loopback port, in-process, with
+// an httplib::Client to ask it.
 #pragma once
 
 #include <gtest/gtest.h>

@@ -8,7 +8,7 @@ std::string DashboardDatabase::setup_error_;
 std::string MakeDashboardDatabase(const std::string& db, const std::string& dir, int max_length) {
   const std::string config = dir + "/dashboard_config.json";
   nlohmann::json c = {{"networks", nlohmann::json::array({nlohmann::json::array({"DummyT2I", "DummyI2T"})})},
-                      {"seeds", {42, -1}},
+                      {"seeds", {42, 7}},
                       {"prompts", {kScriptPrompt, "a penguin by a campfire"}},
                       {"embedding_models", {"DummyText", "DummyVision"}},
                       {"max_length", max_length}};

@@ -54,6 +54,18 @@ nlohmann::json SummaryJson(const engine::ExperimentSummary& s) {
   for (const auto& stage : s.stages) {
     for (const auto& n : stage.counts) {
       nlohmann::json count = {{"done", n.done}, {"expected", n.expected}, {"failed", n.failed}, {"stale", n.stale}};
+      if (stage.info.name == "diagrams" && !n.label.empty()) {
+        // Stored diagrams of the (1 + ε) sparse filtration, per ε (options.approximate / exact_up_to).
+        int64_t total = 0;
+        nlohmann::json by_epsilon = nlohmann::json::array();
+        for (const auto& a : s.approximate_diagrams) {
+          if (a.model != n.label) continue;
+          total += a.diagrams;
+          by_epsilon.push_back({{"epsilon", a.epsilon}, {"diagrams", a.diagrams}});
+        }
+        count["approximate"] = total;
+        count["approximate_by_epsilon"] = std::move(by_epsilon);
+      }
       if (n.label.empty()) stages[stage.info.name] = count;
       else per_model[n.label][stage.info.name] = count;
     }

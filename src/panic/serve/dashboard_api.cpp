@@ -154,6 +154,10 @@ Result<nlohmann::json> RunDiagrams(store::Database& db, const std::string& id) {
       nlohmann::json j = {{"run_id", id}, {"embedding_model", model}, {"diagram_id", record.id},
                           {"computed_at", record.completed_at}};
       j.update(DiagramJson(decoded->diagram, decoded->entropy));
+      // The ε of an approximate diagram (options.approximate / exact_up_to); null: exact.
+      const std::optional<double> epsilon =
+          record.approximation_epsilon ? record.approximation_epsilon : decoded->approximation_epsilon;
+      j["approximation_epsilon"] = epsilon ? nlohmann::json(*epsilon) : nlohmann::json(nullptr);
       list.push_back(std::move(j));
     }
     return nlohmann::json{{"run_id", id}, {"diagrams", std::move(list)}};
