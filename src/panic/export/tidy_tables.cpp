@@ -5,6 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <span>
 
 #include "panic/analysis/change_points.h"
 #include "panic/analysis/markov_chain.h"
@@ -88,30 +89,34 @@ Status InRead(store::Database& db, Fn&& fn) {
 bool ModelWanted(const TidyOptions& o, const std::string& model) { return !o.model || *o.model == model; }
 
 // The trajectories of one experiment under the wanted models, one (run, model) at a time,
-// in run order: fn(run, model, type, points).
+// in run order: fn(run, model, type, points). The points live in a pool reused from one
+// trajectory to the next (assigning a point reuses its strings' and vector's buffers), so
+// a scan of a million embeddings does not allocate per point.
 using TrajectoryFn = std::function<Status(const std::string& run_id, const std::string& model, store::OutputType type,
-                                          const std::vector<store::TrajectoryPoint>& points)>;
+                                          std::span<const store::TrajectoryPoint> points)>;
 Status ForEachTrajectory(SqliteDb& c, const std::string& experiment_id, const TidyOptions& o, const TrajectoryFn& fn) {
-  std::vector<store::TrajectoryPoint> points;
+  std::vector<store::TrajectoryPoint> pool;
+  size_t used = 0;  // pool[0, used) is the trajectory being collected
   auto flush = [&]() -> Status {
-    if (points.empty()) return Status::Ok();
-    Status s = fn(points[0].run_id, points[0].embedding_model, points[0].type, points);
-    points.clear();
+    if (used == 0) return Status::Ok();
+    Status s = fn(pool[0].run_id, pool[0].embedding_model, pool[0].type, {pool.data(), used});
+    used = 0;
     return s;
   };
   if (Status scan = store::analysis_reads::ForEachEmbedding(
       c, experiment_id, o.model, [&](const store::TrajectoryPoint& p) -> Status {
-        if (!points.empty() && (points[0].run_id != p.run_id || points[0].embedding_model != p.embedding_model)) {
+        if (used > 0 && (pool[0].run_id != p.run_id || pool[0].embedding_model != p.embedding_model)) {
           PANIC_RETURN_IF_ERROR(flush());
           PANIC_RETURN_IF_ERROR(CheckCancel(o));
         }
-        points.push_back(p);
+        if (used == pool.size()) pool.emplace_back();
+        pool[used++] = p;
         return Status::Ok();
       }); !scan.ok()) return scan;
   return flush();
 }
 
-Result<std::vector<float>> Flatten(const std::vector<store::TrajectoryPoint>& points, size_t& dim) {
+Result<std::vector<float>> Flatten(std::span<const store::TrajectoryPoint> points, size_t& dim) {
   dim = points.empty() ? 0 : points[0].vector.size();
   std::vector<float> flat;
   flat.reserve(points.size() * dim);
@@ -145,7 +150,7 @@ Status WriteDriftTable(store::Database& db, const std::vector<std::string>& expe
       for (auto& p : prompts) reference[{p.embedding_model, p.initial_prompt}] = std::move(p.vector);
       if (Status trajectories = ForEachTrajectory(c, exp, o, [&](const std::string& run_id, const std::string& model,
                                                               store::OutputType type,
-                                                              const std::vector<store::TrajectoryPoint>& points) {
+                                                              std::span<const store::TrajectoryPoint> points) {
         const RunInfo* run = runs.Find(run_id);
         if (!run) return Status::Internal("run " + run_id + " is not in experiment " + exp);
         size_t dim = 0;
@@ -298,7 +303,7 @@ Status WriteChangePointsTable(store::Database& db, const std::vector<std::string
       PANIC_ASSIGN_OR_RETURN(ExperimentRuns runs, LoadRuns(c, exp));
       if (Status trajectories = ForEachTrajectory(c, exp, o, [&](const std::string& run_id, const std::string& model,
                                                               store::OutputType,
-                                                              const std::vector<store::TrajectoryPoint>& points) {
+                                                              std::span<const store::TrajectoryPoint> points) {
         const RunInfo* run = runs.Find(run_id);
         size_t dim = 0;
         PANIC_ASSIGN_OR_RETURN(std::vector<float> flat, Flatten(points, dim));
