@@ -7,6 +7,8 @@
 #include <fstream>
 #include <set>
 
+#include "panic/store/sqlite_db.h"
+
 namespace panic::store {
 namespace {
 
@@ -73,6 +75,10 @@ Result<DatabaseInspection> InspectDatabase(const std::string& path) {
     return Status::IOError("cannot read database '" + path + "': " + what + ": " + msg);
   };
   if (rc != SQLITE_OK) return fail("opening it");
+  // A WAL reader can meet SQLITE_BUSY for a moment while the writer restarts or truncates
+  // the log at a checkpoint; wait for it as every other connection does (store/sqlite_db.h)
+  // instead of failing the command ("listing its tables: database is locked").
+  sqlite3_busy_timeout(db, SqliteDb::Options{}.busy_timeout_ms);
   sqlite3_stmt* q = nullptr;
   if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", -1, &q, nullptr) !=
       SQLITE_OK) {
