@@ -2,6 +2,9 @@
 // methods, sizes, images and their caching, a broken blob.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <vector>
+
 #include "panic/serve/request_parsing.h"
 #include "serve/serve_fixture.h"
 
@@ -94,16 +97,30 @@ TEST_F(DashboardApiTest, RunShowsStepsImagesCaptionsAndDiagrams) {
     EXPECT_FALSE(diagram["dimensions"][0]["bars"].empty());
     EXPECT_TRUE(diagram["dimensions"][0]["entropy"].is_number());
   }
+  // Drift is what `analyse drift` reports for the run: from the prompt's embedding for the
+  // text model, from the first image for the image model, output by output in step order.
   auto drift = server_->GetJson("/api/runs/" + run + "/drift");
+  CommandResult analysed = RunCli({"--db", db_path(), "analyse", "drift", "latest", "--format", "json"});
+  ASSERT_EQ(analysed.exit_code, 0) << analysed.err;
+  std::map<std::string, std::vector<double>> want;
+  std::map<std::string, std::string> reference;
+  for (const auto& row : nlohmann::json::parse(analysed.out)) {
+    if (row["run_id"] != run) continue;
+    want[row["embedding_model"]].push_back(row["semantic_drift"].get<double>());
+    reference[row["embedding_model"]] = row["reference"];
+  }
+  EXPECT_EQ(reference["DummyText"], "prompt");
+  EXPECT_EQ(drift["references"]["DummyText"], "prompt");
+  EXPECT_EQ(reference["DummyVision"], "first_image");
+  EXPECT_EQ(drift["references"]["DummyVision"], "first_output");
   for (const char* m : {"DummyText", "DummyVision"}) {
     const auto& values = drift["models"][m];
     ASSERT_GE(values.size(), 2u) << m;
-    EXPECT_DOUBLE_EQ(values[0].get<double>(), 0.0);  // the first output is the reference
-    for (const auto& v : values) {
-      EXPECT_GE(v.get<double>(), 0.0);
-      EXPECT_LE(v.get<double>(), 2.0);
-    }
+    ASSERT_EQ(values.size(), want[m].size()) << m;
+    for (size_t i = 0; i < values.size(); ++i) EXPECT_NEAR(values[i].get<double>(), want[m][i], 1e-12) << m << " " << i;
   }
+  EXPECT_DOUBLE_EQ(drift["models"]["DummyVision"][0].get<double>(), 0.0);  // the first image is its reference
+  EXPECT_GT(drift["models"]["DummyText"][0].get<double>(), 0.0);           // a caption is not its prompt
 }
 
 TEST_F(DashboardApiTest, ImagesHaveCachingHeadersAndAnswer304) {

@@ -3,12 +3,14 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <span>
 
 #include "panic/analysis/semantic_drift.h"
 #include "panic/core/sha256.h"
 #include "panic/engine/experiment_summary.h"
 #include "panic/models/registry.h"
 #include "panic/serve/api_json.h"
+#include "panic/store/analysis_tables.h"
 #include "panic/store/clustering_table.h"
 #include "panic/store/dashboard_queries.h"
 #include "panic/store/diagrams_table.h"
@@ -165,12 +167,17 @@ Result<nlohmann::json> RunDiagrams(store::Database& db, const std::string& id) {
 }
 
 // Per embedding model of the run's experiment: the drift (analysis/semantic_drift.h) of each
-// embedded output from the run's first embedded output under that model.
+// embedded output from the model's reference, as `analyse drift` measures it: the stored
+// embedding of the run's initial prompt (text models, docs/ANALYSIS.md §1), else the run's
+// first embedded output (image models, or a prompt embedding not computed yet). Each
+// model's reference is named in `references` ("prompt" or "first_output").
 Result<nlohmann::json> RunDrift(store::Database& db, const std::string& id) {
   return db.Read([&](store::SqliteDb& c) -> Result<nlohmann::json> {
     PANIC_ASSIGN_OR_RETURN(auto run, store::runs::Get(c, id));
     PANIC_ASSIGN_OR_RETURN(auto experiment, store::experiments::Get(c, run.experiment_id));
+    PANIC_ASSIGN_OR_RETURN(auto prompt_vectors, store::prompt_embeddings::List(c, run.experiment_id));
     nlohmann::json models = nlohmann::json::object();
+    nlohmann::json references = nlohmann::json::object();
     for (const auto& model : experiment.embedding_models) {
       PANIC_ASSIGN_OR_RETURN(auto vectors, store::embeddings::LoadRunVectors(c, id, model));
       nlohmann::json drift = nlohmann::json::array();
@@ -182,12 +189,20 @@ Result<nlohmann::json> RunDrift(store::Database& db, const std::string& id) {
           if (v.size() != dim) return Status::Corruption("run " + id + ": vectors of " + model + " differ in length");
           flat.insert(flat.end(), v.begin(), v.end());
         }
-        PANIC_ASSIGN_OR_RETURN(auto values, analysis::SemanticDrift(flat, dim, vectors[0]));
+        std::span<const float> reference = vectors[0];
+        references[model] = "first_output";
+        for (const auto& p : prompt_vectors) {
+          if (p.embedding_model == model && p.initial_prompt == run.initial_prompt && p.vector.size() == dim) {
+            reference = p.vector;
+            references[model] = "prompt";
+          }
+        }
+        PANIC_ASSIGN_OR_RETURN(auto values, analysis::SemanticDrift(flat, dim, reference));
         for (double d : values) drift.push_back(std::isfinite(d) ? nlohmann::json(d) : nlohmann::json());
       }
       models[model] = std::move(drift);
     }
-    return nlohmann::json{{"run_id", id}, {"reference", "the run's first embedded output"}, {"models", models}};
+    return nlohmann::json{{"run_id", id}, {"references", std::move(references)}, {"models", std::move(models)}};
   });
 }
 

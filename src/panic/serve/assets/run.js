@@ -16,9 +16,11 @@ function header(run) {
 
 function driftBlock(drift) {
   const box = el('section', {id: 'drift'}, el('h2', {}, 'Drift'),
-                 el('p', {class: 'muted'}, 'distance of each output from ' + drift.reference + ' (0 same direction, 2 opposite)'));
+                 el('p', {class: 'muted'}, 'distance of each output from its reference (0 same direction, 2 opposite)'));
+  const from = {prompt: 'from the prompt', first_output: 'from the first output'};
   for (const [model, values] of Object.entries(drift.models)) {
-    box.append(el('div', {'data-model': model}, el('span', {}, model + ' '), sparkline(values, 300, 40)));
+    const reference = from[drift.references[model]] || '';
+    box.append(el('div', {'data-model': model}, el('span', {}, model + ' (' + reference + ') '), sparkline(values, 300, 40)));
   }
   return box;
 }
