@@ -1,7 +1,13 @@
 // The dashboard's JSON API through a real server on loopback: every endpoint, ids, paths,
 // methods, sizes, images and their caching, a broken blob.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <vector>
 
@@ -266,6 +272,60 @@ TEST(RequestParsingTest, UuidSyntax) {
                           "01a23883-dec0-72f3-bfe5-090a1705a22dd", "01a23883-dec0-72f3-bfe5_090a1705a22d",
                           "g1a23883-dec0-72f3-bfe5-090a1705a22d", "../../../../../../../../etc/passwd00000"}) {
     EXPECT_FALSE(serve::IsUuid(bad)) << bad;
+  }
+}
+
+// A client that opens a connection and never finishes its request (slow or stalled) holds
+// one worker, for at most the server's read timeout (5 s): the other workers keep
+// answering, and once stalled clients outnumber the workers, a request waits for that
+// timeout rather than forever. The server closes each stalled connection.
+int OpenStalledConnection(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const std::string partial = "GET /api/experiments HTTP/1.1\r\nHost: x\r\n";  // no blank line: never ends
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      send(fd, partial.data(), partial.size(), 0) != static_cast<ssize_t>(partial.size())) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+TEST_F(DashboardApiTest, StalledClientsDoNotBlockOthers) {
+  ServedDatabase small(db_path(), /*threads=*/2);
+  ASSERT_TRUE(small.ok()) << small.error();
+  std::vector<int> stalled = {OpenStalledConnection(small.port())};
+  ASSERT_GE(stalled[0], 0);
+  // One stalled client of two workers: answered by the other (the fixture's client gives
+  // up after 10 s, twice the server's read timeout).
+  auto list = small.GetJson("/api/experiments");
+  ASSERT_TRUE(list.is_array());
+  EXPECT_EQ(list.size(), 1u);
+  // Three stalled clients of two workers: answered once the read timeout frees workers.
+  for (int i = 0; i < 2; ++i) {
+    stalled.push_back(OpenStalledConnection(small.port()));
+    ASSERT_GE(stalled.back(), 0);
+  }
+  httplib::Client patient = small.Client();
+  patient.set_read_timeout(60, 0);
+  auto res = patient.Get("/api/experiments");
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 200);
+  for (int fd : stalled) {
+    // Whatever the server says first, it must then close: read to the end, bounded by a
+    // receive timeout far above the server's read timeout so that a hang fails, not blocks.
+    timeval wait{60, 0};
+    ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait), 0);
+    char buffer[4096];
+    ssize_t n;
+    while ((n = recv(fd, buffer, sizeof buffer, 0)) > 0) {
+    }
+    EXPECT_TRUE(n == 0 || errno == ECONNRESET) << "a stalled connection stayed open: " << std::strerror(errno);
+    close(fd);
   }
 }
 
