@@ -84,34 +84,4 @@ void PrintTable(std::ostream& os, const std::vector<std::string>& header,
 
 void PrintJson(Context& ctx, const nlohmann::json& value) { ctx.out << value.dump(2) << "\n"; }
 
-nlohmann::json ExperimentToJson(const store::ExperimentRecord& e) {
-  nlohmann::json options = nlohmann::json::parse(e.options_json, nullptr, false);
-  return {{"id", e.id},
-          {"networks", e.networks},
-          {"seeds", e.seeds},
-          {"prompts", e.prompts},
-          {"embedding_models", e.embedding_models},
-          {"max_length", e.max_length},
-          {"options", options.is_discarded() ? nlohmann::json(e.options_json) : options},
-          {"started_at", e.started_at ? nlohmann::json(*e.started_at) : nlohmann::json()},
-          {"completed_at", e.completed_at ? nlohmann::json(*e.completed_at) : nlohmann::json()},
-          {"created_at", e.created_at},
-          {"updated_at", e.updated_at}};
-}
-
-nlohmann::json RunToJson(const store::RunRecord& r) {
-  auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
-  return {{"id", r.id},
-          {"experiment_id", r.experiment_id},
-          {"run_number", r.run_number},
-          {"network", r.network},
-          {"seed", r.seed},
-          {"max_length", r.max_length},
-          {"initial_prompt", r.initial_prompt},
-          {"stop_reason", opt(r.stop_reason)},
-          {"loop_length", opt(r.loop_length)},
-          {"error", opt(r.error)},
-          {"completed_at", opt(r.completed_at)}};
-}
-
 }  // namespace panic::cli

@@ -10,6 +10,7 @@
 #include "panic/cli/command.h"
 #include "panic/store/database.h"
 #include "panic/store/records.h"
+#include "panic/engine/json_shapes.h"
 
 namespace panic::cli {
 
@@ -37,7 +38,7 @@ void PrintTable(std::ostream& os, const std::vector<std::string>& header,
 
 void PrintJson(Context& ctx, const nlohmann::json& value);
 
-nlohmann::json ExperimentToJson(const store::ExperimentRecord& e);
-nlohmann::json RunToJson(const store::RunRecord& r);
+using engine::ExperimentToJson;  // engine/json_shapes.h: shared with the dashboard's API
+using engine::RunToJson;
 
 }  // namespace panic::cli

@@ -22,6 +22,7 @@
 #include "panic/core/parallel.h"
 #include "panic/core/utf8.h"
 #include "panic/engine/clustering_job.h"
+#include "panic/engine/json_shapes.h"
 #include "panic/store/clustering_table.h"
 #include "panic/store/database.h"
 #include "panic/store/experiments_table.h"
@@ -215,46 +216,11 @@ std::string Percent(int64_t part, int64_t whole) {
   return buf;
 }
 
-// The share of a result's time spent outside the algorithm (reading and writing).
-std::optional<double> OutsideShare(const store::clustering::ResultRecord& r) {
-  if (!r.read_seconds || !r.cluster_seconds || !r.write_seconds) return std::nullopt;
-  const double total = *r.read_seconds + *r.cluster_seconds + *r.write_seconds;
-  return total > 0 ? (*r.read_seconds + *r.write_seconds) / total : 0.0;
-}
-
 std::string DescribeScope(const store::clustering::ResultRecord& r) {
   if (r.scope == store::clustering::kScopeAll) return "all experiments (" + Count(static_cast<int64_t>(r.experiment_ids.size()), "experiment") + " with embeddings)";
   std::string out = r.experiment_ids.size() == 1 ? "experiment " : "experiments ";
   for (size_t i = 0; i < r.experiment_ids.size(); ++i) out += (i ? ", " : "") + r.experiment_ids[i];
   return out;
-}
-
-nlohmann::json ResultToJson(const store::clustering::ResultRecord& r) {
-  auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
-  nlohmann::json parameters = nlohmann::json::parse(r.parameters_json, nullptr, false);
-  if (parameters.is_discarded()) parameters = r.parameters_json;
-  nlohmann::json j = {{"id", r.id},
-                      {"embedding_model", r.embedding_model},
-                      {"algorithm", r.algorithm},
-                      {"path", opt(r.path)},
-                      {"scope", r.scope},
-                      {"experiment_ids", r.experiment_ids},
-                      {"point_count", opt(r.point_count)},
-                      {"dimension", opt(r.dimension)},
-                      {"cluster_count", opt(r.cluster_count)},
-                      {"outlier_count", opt(r.outlier_count)},
-                      {"parameters", parameters},
-                      {"read_s", opt(r.read_seconds)},
-                      {"cluster_s", opt(r.cluster_seconds)},
-                      {"write_s", opt(r.write_seconds)},
-                      {"started_at", r.started_at},
-                      {"completed_at", opt(r.completed_at)}};
-  if (r.point_count && r.outlier_count && *r.point_count > 0) {
-    j["outlier_share"] = static_cast<double>(*r.outlier_count) / static_cast<double>(*r.point_count);
-  }
-  auto outside = OutsideShare(r);
-  j["outside_algorithm_share"] = opt(outside);
-  return j;
 }
 
 // The experiments of `--experiment ID …` (ids, prefixes or latest; default latest).
@@ -353,7 +319,7 @@ int RunClusterCommand(const ParsedArgs& args, Context& ctx) {
   if (ctx.json) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& r : *results) {
-      list.push_back(ResultToJson(r));
+      list.push_back(engine::ClusteringResultToJson(r));
       if (std::string note = NoClusterNote(r); !note.empty()) list.back()["note"] = note;
     }
     PrintJson(ctx, list);
@@ -366,7 +332,7 @@ int RunClusterCommand(const ParsedArgs& args, Context& ctx) {
             << Count(r.cluster_count.value_or(0), "cluster") << ", outliers " << r.outlier_count.value_or(0) << " ("
             << Percent(r.outlier_count.value_or(0), n) << "); read " << Seconds(r.read_seconds) << ", cluster "
             << Seconds(r.cluster_seconds) << ", write " << Seconds(r.write_seconds);
-    if (auto outside = OutsideShare(r)) ctx.out << " (" << Percent(std::llround(*outside * 1000), 1000) << " outside the algorithm)";
+    if (auto outside = engine::OutsideShare(r)) ctx.out << " (" << Percent(std::llround(*outside * 1000), 1000) << " outside the algorithm)";
     ctx.out << "\n";
     if (std::string note = NoClusterNote(r); !note.empty()) ctx.out << "  note: " << note << "\n";
   }
@@ -381,7 +347,7 @@ int ListClusterCommand(const ParsedArgs&, Context& ctx) {
   if (!results.ok()) return ReportError(results.status(), ctx);
   if (ctx.json) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& r : *results) list.push_back(ResultToJson(r));
+    for (const auto& r : *results) list.push_back(engine::ClusteringResultToJson(r));
     PrintJson(ctx, list);
     return kExitOk;
   }
@@ -445,7 +411,7 @@ int ShowClusterCommand(const ParsedArgs& args, Context& ctx) {
   const auto& r = shown->result;
   const int64_t n = r.point_count.value_or(0);
   if (ctx.json) {
-    nlohmann::json j = ResultToJson(r);
+    nlohmann::json j = engine::ClusteringResultToJson(r);
     nlohmann::json clusters = nlohmann::json::array();
     for (const auto& c : shown->clusters) {
       clusters.push_back({{"label", c.label},

@@ -13,20 +13,6 @@ std::string FormatValue(double v) {
   return buf;
 }
 
-nlohmann::json DiagramJson(const tda::Diagram& diagram, const std::vector<float>& entropy) {
-  nlohmann::json dims = nlohmann::json::array();
-  for (size_t k = 0; k < diagram.num_dimensions(); ++k) {
-    nlohmann::json bars = nlohmann::json::array();
-    for (const tda::Bar& b : diagram.bars(k)) {
-      bars.push_back({b.birth, b.IsEssential() ? nlohmann::json(nullptr) : nlohmann::json(b.death)});
-    }
-    dims.push_back({{"dim", k},
-                    {"bars", std::move(bars)},
-                    {"entropy", k < entropy.size() ? nlohmann::json(entropy[k]) : nlohmann::json(nullptr)}});
-  }
-  return {{"dimensions", std::move(dims)}};
-}
-
 std::string DiagramText(const tda::Diagram& diagram, const std::vector<float>& entropy) {
   std::ostringstream os;
   for (size_t k = 0; k < diagram.num_dimensions(); ++k) {

@@ -14,11 +14,12 @@
 #include <vector>
 
 #include "panic/tda/diagram.h"
+#include "panic/engine/json_shapes.h"
 
 namespace panic::cli {
 
 // {"dimensions": [...]}; callers add their own fields (points, run_id, ...).
-nlohmann::json DiagramJson(const tda::Diagram& diagram, const std::vector<float>& entropy);
+using engine::DiagramJson;  // engine/json_shapes.h: shared with the dashboard's API
 std::string DiagramText(const tda::Diagram& diagram, const std::vector<float>& entropy);
 
 // A float as text: %.9g (round-trips a float32), "inf" / "-inf" for infinities.

@@ -18,6 +18,7 @@
 #include "panic/engine/config_validation.h"
 #include "panic/engine/experiment_setup.h"
 #include "panic/engine/experiment_summary.h"
+#include "panic/engine/json_shapes.h"
 #include "panic/engine/pipeline.h"
 #include "panic/store/experiment_delete.h"
 #include "panic/store/experiments_table.h"
@@ -210,74 +211,6 @@ int ListCommand(const ParsedArgs&, Context& ctx) {
   return kExitOk;
 }
 
-// The stored approximate diagrams of one model: (total, "with ε = 0.1" parts).
-struct ApproximateOfModel {
-  int64_t total = 0;
-  nlohmann::json by_epsilon = nlohmann::json::array();  // [{"epsilon": 0.1, "diagrams": 2}, ...]
-  std::string text;  // "2 approximate, ε = 0.1" or "3 approximate: 2 with ε = 0.1, 1 with ε = 0.5"
-};
-ApproximateOfModel ApproximateDiagramsOf(const engine::ExperimentSummary& s, const std::string& model) {
-  ApproximateOfModel out;
-  std::string parts;
-  int kinds = 0;
-  for (const auto& a : s.approximate_diagrams) {
-    if (a.model != model) continue;
-    out.total += a.diagrams;
-    out.by_epsilon.push_back({{"epsilon", a.epsilon}, {"diagrams", a.diagrams}});
-    char eps[32];
-    std::snprintf(eps, sizeof eps, "%g", a.epsilon);
-    parts += std::string(kinds++ ? ", " : "") + std::to_string(a.diagrams) + " with ε = " + eps;
-    if (kinds == 1) out.text = std::string("ε = ") + eps;
-  }
-  if (kinds == 0) return out;
-  out.text = std::to_string(out.total) + " approximate" + (kinds == 1 ? ", " + out.text : ": " + parts);
-  return out;
-}
-
-nlohmann::json SummaryToJson(const engine::ExperimentSummary& s) {
-  nlohmann::json j = ExperimentToJson(s.experiment);
-  const auto& c = s.counts;
-  j["status"] = s.status;
-  j["runs"] = {{"total", c.runs_total}, {"finished", c.runs_finished}, {"failed", c.runs_failed},
-               {"stop_reasons", c.stop_reasons}};
-  j["invocations"] = {{"done", c.invocations}, {"expected", s.invocations_expected},
-                      {"text", c.text_invocations}, {"image", c.image_invocations}};
-  // Per stage, and per embedding model for the stages that count per model.
-  nlohmann::json stages = nlohmann::json::object();
-  nlohmann::json per_model = nlohmann::json::object();
-  for (const auto& stage : s.stages) {
-    for (const auto& count_of : stage.counts) {
-      nlohmann::json count = {{"done", count_of.done}, {"expected", count_of.expected}, {"failed", count_of.failed}, {"stale", count_of.stale}};
-      if (stage.info.name == "diagrams" && !count_of.label.empty()) {
-        // Stored diagrams of the (1 + ε) sparse filtration (options.approximate / exact_up_to).
-        ApproximateOfModel approximate = ApproximateDiagramsOf(s, count_of.label);
-        count["approximate"] = approximate.total;
-        count["approximate_by_epsilon"] = approximate.by_epsilon;
-      }
-      if (count_of.label.empty()) stages[stage.info.name] = count;
-      else per_model[count_of.label][stage.info.name] = count;
-    }
-  }
-  j["stages"] = stages;
-  j["embedding_models_progress"] = per_model;
-  j["elapsed_s"] = s.elapsed_s;
-  j["eta_s"] = s.eta_s ? nlohmann::json(*s.eta_s) : nlohmann::json();
-  // Per stage: its remaining work at its own measured rate (null: no rate yet).
-  auto number_or_null = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
-  nlohmann::json eta_stages = nlohmann::json::object();
-  for (const auto& st : s.eta.stages) {
-    eta_stages[st.stage] = {{"unit", st.unit},         {"remaining", st.remaining},
-                            {"measured", st.measured}, {"busy_s", st.busy_s},
-                            {"rate_per_s", number_or_null(st.rate)}, {"eta_s", number_or_null(st.eta_s)}};
-  }
-  j["eta"] = {{"total_s", number_or_null(s.eta.total_s)}, {"known_s", s.eta.known_s},
-              {"unknown", s.eta.unknown}, {"stages", eta_stages}};
-  nlohmann::json failed = nlohmann::json::array();
-  for (const auto& f : s.failed_runs) failed.push_back({{"run_id", f.run_id}, {"run_number", f.run_number}, {"error", f.error}});
-  j["failed_runs"] = failed;
-  return j;
-}
-
 // "ETA" and a line per stage with work left: its remaining work at its own measured rate.
 void PrintEta(const engine::EtaEstimate& eta, std::ostream& os) {
   if (!eta.work_left()) return;
@@ -337,7 +270,7 @@ void PrintSummary(const engine::ExperimentSummary& s, std::ostream& os) {
       if (sc.failed) os << " (" << sc.failed << " failed; resume retries)";
       if (sc.stale) os << " (" << sc.stale << " stale; resume recomputes)";
       if (stage.info.name == "diagrams") {
-        if (std::string note = ApproximateDiagramsOf(s, sc.label).text; !note.empty()) os << " (" << note << ")";
+        if (std::string note = engine::ApproximateDiagramsOf(s, sc.label).text; !note.empty()) os << " (" << note << ")";
       }
       os << "\n";
     }
@@ -362,7 +295,7 @@ int ShowCommand(const ParsedArgs& args, Context& ctx) {
   // version, or a diagram gone stale since, does not make it so.
   if (status->word == "completed" && !summary->AllWorkDone()) status->word = "incomplete";
   summary->status = ctx.json ? status->word : status->Text();
-  if (ctx.json) PrintJson(ctx, SummaryToJson(*summary));
+  if (ctx.json) PrintJson(ctx, engine::SummaryToJson(*summary));
   else PrintSummary(*summary, ctx.out);
   return kExitOk;
 }

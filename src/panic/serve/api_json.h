@@ -1,7 +1,8 @@
 // The JSON shapes of the dashboard's API: the same as the CLI's `--json` output of the same
 // question (experiment list/show, run list/show/diagram, cluster list/show), so a script may
-// read either. The CLI builds its own in cli/ (which this layer may not include);
-// tests/serve/api_shapes_test.cpp runs both on one database and compares them key by key.
+// read either. Records, summaries, diagrams and clustering results use engine/json_shapes.h,
+// as the CLI does; what is left here is the dashboard's own. tests/serve/api_shapes_test.cpp
+// runs both on one database and compares them key by key.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -19,11 +20,6 @@
 
 namespace panic::serve {
 
-nlohmann::json ExperimentJson(const store::ExperimentRecord& e);  // cli ExperimentToJson
-nlohmann::json RunJson(const store::RunRecord& r);                // cli RunToJson
-nlohmann::json SummaryJson(const engine::ExperimentSummary& s);   // `experiment show --json`
-nlohmann::json DiagramJson(const tda::Diagram& diagram, const std::vector<float>& entropy);  // `run diagram`
-nlohmann::json ClusteringResultJson(const store::clustering::ResultRecord& r);  // `cluster list`
 nlohmann::json ClusterJson(const store::clustering::ClusterSummary& c, int64_t point_count);  // `cluster show`
 
 // The status word of `experiment list` (cli/experiment_status.h): completed, running (a live

@@ -8,6 +8,7 @@
 #include "panic/analysis/semantic_drift.h"
 #include "panic/core/sha256.h"
 #include "panic/engine/experiment_summary.h"
+#include "panic/engine/json_shapes.h"
 #include "panic/models/registry.h"
 #include "panic/serve/api_json.h"
 #include "panic/store/analysis_tables.h"
@@ -48,7 +49,7 @@ Result<nlohmann::json> Experiments(store::Database& db) {
   for (const auto& e : experiments) {
     PANIC_ASSIGN_OR_RETURN(auto counts,
                            db.Read([&](store::SqliteDb& c) { return store::experiments::Count(c, e.id); }));
-    nlohmann::json j = ExperimentJson(e);
+    nlohmann::json j = engine::ExperimentToJson(e);
     j["runs_total"] = counts.runs_total;
     j["runs_finished"] = counts.runs_finished;
     j["runs_failed"] = counts.runs_failed;
@@ -69,7 +70,7 @@ Result<nlohmann::json> Experiment(store::Database& db, const std::string& id) {
   // As `experiment show`: the engine's one definition of done decides "completed".
   if (status.word == "completed" && !summary.AllWorkDone()) status.word = "incomplete";
   summary.status = status.word;
-  return SummaryJson(summary);
+  return engine::SummaryToJson(summary);
 }
 
 Result<nlohmann::json> RunsPage(store::Database& db, const std::string& id, const QueryParams& params) {
@@ -92,7 +93,7 @@ Result<nlohmann::json> RunsPage(store::Database& db, const std::string& id, cons
   }));
   nlohmann::json runs = nlohmann::json::array();
   for (const auto& r : result.runs) {
-    nlohmann::json j = RunJson(r.run);
+    nlohmann::json j = engine::RunToJson(r.run);
     j["length"] = r.length;
     runs.push_back(std::move(j));
   }
@@ -126,7 +127,7 @@ Result<nlohmann::json> Run(store::Database& db, const std::string& id) {
       step["embedded_by"] = embedded.count(inv.id) ? embedded.at(inv.id) : std::vector<std::string>{};
       steps.push_back(std::move(step));
     }
-    nlohmann::json j = RunJson(run);
+    nlohmann::json j = engine::RunToJson(run);
     j["length"] = invocations.size();
     // A duplicate stop repeats an earlier output: the last step repeats step − loop_length.
     if (run.stop_reason == store::kStopDuplicate && run.loop_length && !invocations.empty()) {
@@ -155,7 +156,7 @@ Result<nlohmann::json> RunDiagrams(store::Database& db, const std::string& id) {
       }
       nlohmann::json j = {{"run_id", id}, {"embedding_model", model}, {"diagram_id", record.id},
                           {"computed_at", record.completed_at}};
-      j.update(DiagramJson(decoded->diagram, decoded->entropy));
+      j.update(engine::DiagramJson(decoded->diagram, decoded->entropy));
       // The ε of an approximate diagram (options.approximate / exact_up_to); null: exact.
       const std::optional<double> epsilon =
           record.approximation_epsilon ? record.approximation_epsilon : decoded->approximation_epsilon;
@@ -209,7 +210,7 @@ Result<nlohmann::json> RunDrift(store::Database& db, const std::string& id) {
 Result<nlohmann::json> Clusters(store::Database& db) {
   PANIC_ASSIGN_OR_RETURN(auto results, db.Read([](store::SqliteDb& c) { return store::clustering::List(c); }));
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& r : results) list.push_back(ClusteringResultJson(r));
+  for (const auto& r : results) list.push_back(engine::ClusteringResultToJson(r));
   return list;
 }
 
@@ -218,7 +219,7 @@ Result<nlohmann::json> Cluster(store::Database& db, const std::string& id, const
   return db.Read([&](store::SqliteDb& c) -> Result<nlohmann::json> {
     PANIC_ASSIGN_OR_RETURN(auto result, store::clustering::Get(c, id));
     PANIC_ASSIGN_OR_RETURN(auto clusters, store::clustering::Clusters(c, id, limit));
-    nlohmann::json j = ClusteringResultJson(result);
+    nlohmann::json j = engine::ClusteringResultToJson(result);
     nlohmann::json list = nlohmann::json::array();
     for (const auto& cl : clusters) {
       nlohmann::json entry = ClusterJson(cl, result.point_count.value_or(0));
