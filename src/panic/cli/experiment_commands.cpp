@@ -8,7 +8,6 @@
 #include "panic/cli/cli_common.h"
 #include "panic/cli/mpi_launch.h"
 #include "panic/cli/command.h"
-#include "panic/cli/experiment_status.h"
 #include "panic/cli/output.h"
 #include "panic/cli/progress_printer.h"
 #include "panic/cli/signals.h"
@@ -17,6 +16,7 @@
 #include "panic/engine/config_limits.h"
 #include "panic/engine/config_validation.h"
 #include "panic/engine/experiment_setup.h"
+#include "panic/engine/experiment_status.h"
 #include "panic/engine/experiment_summary.h"
 #include "panic/engine/json_shapes.h"
 #include "panic/engine/pipeline.h"
@@ -192,7 +192,7 @@ int ListCommand(const ParsedArgs&, Context& ctx) {
     j["runs_finished"] = counts->runs_finished;
     j["runs_failed"] = counts->runs_failed;
     j["invocations"] = counts->invocations;
-    auto status = DescribeExperimentStatus(**db, e, *counts);
+    auto status = engine::DescribeExperimentStatus(**db, e, *counts);
     if (!status.ok()) return ReportError(status.status(), ctx);
     j["status"] = status->word;
     if (status->writer) j["writer"] = {{"pid", status->writer->pid}, {"host", status->writer->host},
@@ -289,7 +289,7 @@ int ShowCommand(const ParsedArgs& args, Context& ctx) {
   auto summary = engine::SummarizeExperiment(*opened->db, models::ModelRegistry::Default(), opened->id);
   if (!summary.ok()) return ReportError(summary.status(), ctx);
   // The same status words as `experiment list`.
-  auto status = DescribeExperimentStatus(*opened->db, summary->experiment, summary->counts);
+  auto status = engine::DescribeExperimentStatus(*opened->db, summary->experiment, summary->counts);
   if (!status.ok()) return ReportError(status.status(), ctx);
   // The engine's one definition of done decides "completed": completed_at of an older
   // version, or a diagram gone stale since, does not make it so.

@@ -1,6 +1,5 @@
 #include "panic/serve/api_json.h"
 
-#include "panic/store/writer_lease.h"
 
 namespace panic::serve {
 namespace {
@@ -21,22 +20,6 @@ nlohmann::json ClusterJson(const store::clustering::ClusterSummary& c, int64_t n
           {"medoid_invocation_id", c.medoid_type ? nlohmann::json(c.medoid_invocation_id) : nlohmann::json(nullptr)},
           {"medoid_type", OrNull(c.medoid_type)},
           {"medoid_text", c.medoid_type && *c.medoid_type == "text" ? nlohmann::json(c.medoid_text) : nlohmann::json(nullptr)}};
-}
-
-Result<StatusWord> DescribeStatus(store::Database& db, const store::ExperimentRecord& e,
-                                  const store::ExperimentCounts& counts) {
-  StatusWord status;
-  int64_t failures = counts.runs_failed;
-  for (const auto& [model, n] : counts.diagram_failures) failures += n;
-  if (e.completed_at) {
-    status.word = "completed";
-    return status;
-  }
-  PANIC_ASSIGN_OR_RETURN(status.writer, store::LiveWriter(db, e.id));
-  if (status.writer) status.word = "running";
-  else if (!e.started_at) status.word = "not started";
-  else status.word = failures > 0 ? "incomplete" : "interrupted";
-  return status;
 }
 
 }  // namespace panic::serve

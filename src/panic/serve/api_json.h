@@ -15,20 +15,10 @@
 #include "panic/store/clustering_table.h"
 #include "panic/store/database.h"
 #include "panic/store/records.h"
-#include "panic/store/writer_lease.h"
 #include "panic/tda/diagram.h"
 
 namespace panic::serve {
 
 nlohmann::json ClusterJson(const store::clustering::ClusterSummary& c, int64_t point_count);  // `cluster show`
-
-// The status word of `experiment list` (cli/experiment_status.h): completed, running (a live
-// writer holds the lease), not started, interrupted, incomplete (failures).
-struct StatusWord {
-  std::string word;
-  std::optional<store::LeaseHolder> writer;
-};
-Result<StatusWord> DescribeStatus(store::Database& db, const store::ExperimentRecord& e,
-                                  const store::ExperimentCounts& counts);
 
 }  // namespace panic::serve

@@ -7,6 +7,7 @@
 
 #include "panic/analysis/semantic_drift.h"
 #include "panic/core/sha256.h"
+#include "panic/engine/experiment_status.h"
 #include "panic/engine/experiment_summary.h"
 #include "panic/engine/json_shapes.h"
 #include "panic/models/registry.h"
@@ -54,7 +55,7 @@ Result<nlohmann::json> Experiments(store::Database& db) {
     j["runs_finished"] = counts.runs_finished;
     j["runs_failed"] = counts.runs_failed;
     j["invocations"] = counts.invocations;
-    PANIC_ASSIGN_OR_RETURN(StatusWord status, DescribeStatus(db, e, counts));
+    PANIC_ASSIGN_OR_RETURN(engine::ExperimentStatus status, engine::DescribeExperimentStatus(db, e, counts));
     j["status"] = status.word;
     if (status.writer) {
       j["writer"] = {{"pid", status.writer->pid}, {"host", status.writer->host}, {"started_at", status.writer->started_at}};
@@ -66,7 +67,7 @@ Result<nlohmann::json> Experiments(store::Database& db) {
 
 Result<nlohmann::json> Experiment(store::Database& db, const std::string& id) {
   PANIC_ASSIGN_OR_RETURN(auto summary, engine::SummarizeExperiment(db, models::ModelRegistry::Default(), id));
-  PANIC_ASSIGN_OR_RETURN(StatusWord status, DescribeStatus(db, summary.experiment, summary.counts));
+  PANIC_ASSIGN_OR_RETURN(engine::ExperimentStatus status, engine::DescribeExperimentStatus(db, summary.experiment, summary.counts));
   // As `experiment show`: the engine's one definition of done decides "completed".
   if (status.word == "completed" && !summary.AllWorkDone()) status.word = "incomplete";
   summary.status = status.word;

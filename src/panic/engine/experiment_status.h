@@ -1,4 +1,5 @@
-// The status word of an experiment, the same in `experiment list` and `experiment show`:
+// The status word of an experiment, the same in `experiment list`, `experiment show` and the
+// dashboard (serve/):
 //
 //   completed    completed_at is set
 //   running      a live writer holds the experiment's lease (store/writer_lease.h): its
@@ -16,7 +17,7 @@
 #include "panic/store/records.h"
 #include "panic/store/writer_lease.h"
 
-namespace panic::cli {
+namespace panic::engine {
 
 struct ExperimentStatus {
   std::string word;                           // one of the words above
@@ -30,4 +31,4 @@ struct ExperimentStatus {
 Result<ExperimentStatus> DescribeExperimentStatus(store::Database& db, const store::ExperimentRecord& experiment,
                                                   const store::ExperimentCounts& counts);
 
-}  // namespace panic::cli
+}  // namespace panic::engine

@@ -1,6 +1,6 @@
-#include "panic/cli/experiment_status.h"
+#include "panic/engine/experiment_status.h"
 
-namespace panic::cli {
+namespace panic::engine {
 
 std::string ExperimentStatus::Text() const {
   if (word == "running" && writer) {
@@ -29,4 +29,4 @@ Result<ExperimentStatus> DescribeExperimentStatus(store::Database& db, const sto
   return status;
 }
 
-}  // namespace panic::cli
+}  // namespace panic::engine
