@@ -7,13 +7,13 @@
 #include "panic/cli/command.h"
 #include "panic/cli/diagram_output.h"
 #include "panic/cli/output.h"
-#include "panic/core/sha256.h"
 #include "panic/store/diagrams_table.h"
 #include "panic/store/embeddings_table.h"
 #include "panic/store/experiments_table.h"
 #include "panic/store/invocations_table.h"
 #include "panic/store/npz_codec.h"
 #include "panic/store/runs_table.h"
+#include "panic/engine/json_shapes.h"
 
 namespace panic::cli {
 namespace {
@@ -86,21 +86,7 @@ int ShowCommand(const ParsedArgs& args, Context& ctx) {
 
   nlohmann::json steps = nlohmann::json::array();
   for (const auto& inv : *invocations) {
-    nlohmann::json step = {{"id", inv.id},
-                           {"sequence_number", inv.sequence_number},
-                           {"model", inv.model},
-                           {"type", inv.type == store::OutputType::kText ? "text" : "image"},
-                           {"seed", inv.seed},
-                           {"started_at", inv.started_at},
-                           {"completed_at", inv.completed_at}};
-    if (inv.type == store::OutputType::kText) {
-      step["output_text"] = inv.output_text;
-    } else {
-      step["image_bytes"] = inv.output_image.size();
-      step["image_sha256"] = Sha256Hex(inv.output_image);
-    }
-    step["embedded_by"] = embedded->count(inv.id) ? embedded->at(inv.id) : std::vector<std::string>{};
-    steps.push_back(step);
+    steps.push_back(engine::InvocationStepToJson(inv, embedded->count(inv.id) ? embedded->at(inv.id) : std::vector<std::string>{}));
   }
   // A duplicate stop repeats an earlier output: the last step repeats step − loop_length.
   std::optional<int64_t> repeats_step;

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "panic/core/sha256.h"
+
 namespace panic::engine {
 
 nlohmann::json ExperimentToJson(const store::ExperimentRecord& e) {
@@ -32,6 +34,24 @@ nlohmann::json RunToJson(const store::RunRecord& r) {
           {"loop_length", opt(r.loop_length)},
           {"error", opt(r.error)},
           {"completed_at", opt(r.completed_at)}};
+}
+
+nlohmann::json InvocationStepToJson(const store::InvocationRecord& inv, const std::vector<std::string>& embedded_by) {
+  nlohmann::json step = {{"id", inv.id},
+                         {"sequence_number", inv.sequence_number},
+                         {"model", inv.model},
+                         {"type", inv.type == store::OutputType::kText ? "text" : "image"},
+                         {"seed", inv.seed},
+                         {"started_at", inv.started_at},
+                         {"completed_at", inv.completed_at}};
+  if (inv.type == store::OutputType::kText) {
+    step["output_text"] = inv.output_text;
+  } else {
+    step["image_bytes"] = inv.output_image.size();
+    step["image_sha256"] = Sha256Hex(inv.output_image);
+  }
+  step["embedded_by"] = embedded_by;
+  return step;
 }
 
 ApproximateOfModel ApproximateDiagramsOf(const ExperimentSummary& s, const std::string& model) {

@@ -19,6 +19,9 @@ namespace panic::engine {
 
 nlohmann::json ExperimentToJson(const store::ExperimentRecord& e);
 nlohmann::json RunToJson(const store::RunRecord& r);
+// One step of `run show --json`: the invocation, its text or its image's size and SHA-256,
+// and the embedding models that embedded it.
+nlohmann::json InvocationStepToJson(const store::InvocationRecord& inv, const std::vector<std::string>& embedded_by);
 // `experiment show --json`: the experiment, its status, run and invocation counts, each
 // stage's progress (per embedding model where it counts per model), the ETA, failed runs.
 nlohmann::json SummaryToJson(const ExperimentSummary& s);

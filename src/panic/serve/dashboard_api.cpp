@@ -6,7 +6,6 @@
 #include <span>
 
 #include "panic/analysis/semantic_drift.h"
-#include "panic/core/sha256.h"
 #include "panic/engine/experiment_status.h"
 #include "panic/engine/experiment_summary.h"
 #include "panic/engine/json_shapes.h"
@@ -112,21 +111,7 @@ Result<nlohmann::json> Run(store::Database& db, const std::string& id) {
     PANIC_ASSIGN_OR_RETURN(auto diagram_models, store::diagrams::Models(c, id));
     nlohmann::json steps = nlohmann::json::array();
     for (const auto& inv : invocations) {
-      nlohmann::json step = {{"id", inv.id},
-                             {"sequence_number", inv.sequence_number},
-                             {"model", inv.model},
-                             {"type", inv.type == store::OutputType::kText ? "text" : "image"},
-                             {"seed", inv.seed},
-                             {"started_at", inv.started_at},
-                             {"completed_at", inv.completed_at}};
-      if (inv.type == store::OutputType::kText) {
-        step["output_text"] = inv.output_text;
-      } else {
-        step["image_bytes"] = inv.output_image.size();
-        step["image_sha256"] = Sha256Hex(inv.output_image);
-      }
-      step["embedded_by"] = embedded.count(inv.id) ? embedded.at(inv.id) : std::vector<std::string>{};
-      steps.push_back(std::move(step));
+      steps.push_back(engine::InvocationStepToJson(inv, embedded.count(inv.id) ? embedded.at(inv.id) : std::vector<std::string>{}));
     }
     nlohmann::json j = engine::RunToJson(run);
     j["length"] = invocations.size();
