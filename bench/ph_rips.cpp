@@ -9,7 +9,8 @@
 //
 // Environment: PH_FAMILY=sphere uses issue 18's cloud instead (a random walk renormalised
 // to the unit sphere, Gaussian step 0.01 per coordinate, no returns), for the computation
-// and for PREFIX; PH_EPS=ε > 0 computes the approximate (sparse Rips) diagram and prints
+// and for PREFIX; PH_FAMILY=projected uses the walk whose points, not its state, are put on
+// the sphere (ProjectedSphereWalkPoints, tests/support/walk_cloud.h); PH_EPS=ε > 0 computes the approximate (sparse Rips) diagram and prints
 // the share of edges the sparse filtration kept.
 #include <algorithm>
 #include <chrono>
@@ -72,11 +73,17 @@ int main(int argc, char** argv) {
   size_t dim = argc > 4 ? std::strtoul(argv[4], nullptr, 10) : 768;
   uint64_t seed = argc > 5 ? std::strtoull(argv[5], nullptr, 10) : 1;
   const char* family_env = std::getenv("PH_FAMILY");
-  const bool sphere = family_env && std::string(family_env) == "sphere";
+  const std::string family = family_env ? family_env : "walk";
+  const bool sphere = family == "sphere";
+  if (family != "walk" && family != "sphere" && family != "projected") {
+    std::fprintf(stderr, "PH_FAMILY=%s: expected walk, sphere or projected\n", family.c_str());
+    return 2;
+  }
   const char* eps_env = std::getenv("PH_EPS");
   const double eps = eps_env ? std::strtod(eps_env, nullptr) : 0.0;
   std::vector<float> points = sphere ? UnitSphereWalkPoints(n, dim, seed)
-                                     : panic::testing::WalkCloudPoints(n, dim, seed);
+                              : family == "projected" ? panic::testing::ProjectedSphereWalkPoints(n, dim, seed)
+                                                      : panic::testing::WalkCloudPoints(n, dim, seed);
   if (argc > 6) return WriteCloud(argv[6], points, n, dim);
   panic::tda::RipsOptions options;
   options.maxdim = maxdim;
@@ -102,7 +109,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("n=%zu dim=%zu family=%s maxdim=%d threads=%d eps=%g edges_kept=%.3f seconds=%.3f bars=",
-              n, dim, sphere ? "sphere" : "walk", maxdim, threads, eps, kept, seconds);
+              n, dim, family.c_str(), maxdim, threads, eps, kept, seconds);
   for (size_t d = 0; d < diagram->num_dimensions(); ++d) {
     std::printf("%s%zu", d ? "/" : "", diagram->bars(d).size());
   }

@@ -47,4 +47,28 @@ inline std::vector<float> WalkCloudPoints(size_t n, size_t dim, uint64_t seed) {
   return out;
 }
 
+// Another reading of issue 18's cloud: the walk itself is not renormalised, only its points.
+// x₀ ~ N(0, 1) per coordinate (|x₀| ≈ √dim), x_i = x_{i−1} + N(0, 0.01²) per coordinate, and
+// point i is x_i / |x_i|. Consecutive points are ≈ 0.01 apart (not ≈ 0.28 as when the state
+// is renormalised every step, UnitSphereWalk in bench/ph_rips.cpp), and the walk needs
+// ~(|x₀| / 0.01·√dim)² = 10⁴ steps to turn by a radian: a long, smooth Brownian path.
+inline std::vector<float> ProjectedSphereWalkPoints(size_t n, size_t dim, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g(0.0, 1.0), step(0.0, 0.01);
+  std::vector<double> x(dim);
+  for (double& v : x) v = g(rng);
+  std::vector<float> out;
+  out.reserve(n * dim);
+  for (size_t i = 0; i < n; ++i) {
+    if (i > 0) {
+      for (double& v : x) v += step(rng);
+    }
+    double s = 0;
+    for (double v : x) s += v * v;
+    s = std::sqrt(s);
+    for (double v : x) out.push_back(static_cast<float>(v / s));
+  }
+  return out;
+}
+
 }  // namespace panic::testing
