@@ -4,7 +4,16 @@
 // timestamps, as one database D that ran both configs. Also: the sources are byte-identical
 // afterwards, merging again changes nothing, and a source with a conflicting row (same id,
 // other content) is refused whole with the table, id and column named.
+//
+// `--rename-conflicts`: a diverged copy of an experiment is copied under new ids with
+// everything under it (and the clustering results that refer to it); Python's sqlite3
+// checks that the target is exactly its old rows plus the source's renamed rows, translated
+// id for id (kRenameCheck), with integrity_check and foreign_key_check clean. Merging again
+// changes nothing; another diverged version gets other ids; a kill before the commit leaves
+// the target as it was; rows that have no id to rename still refuse the source.
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 #include "support/test_support.h"
 
@@ -120,6 +129,219 @@ TEST(MergeDatabasesTest, AConflictingSourceIsRefusedWholeAndNamed) {
   EXPECT_EQ(RunCli({"db", "merge", a}).exit_code, 2);                       // no --into
   EXPECT_EQ(RunCli({"db", "merge", a, "--into", a}).exit_code, 2);          // into itself
   EXPECT_EQ(RunCli({"db", "merge", dir.File("none.db"), "--into", c}).exit_code, 2);
+}
+
+// argv: C (after the merge), A (C before it), B (the source), the source ids of the
+// experiments B's report renamed (JSON list). The map old → new is rebuilt independently of
+// the report: a new id of C (not in A) keeps the first 64 bits (time and counter, the first
+// 18 characters) of exactly one id of B. Prints "ok <ids renamed> <rows renamed>".
+constexpr const char* kRenameCheck = R"PY(
+import json, sqlite3, sys
+c, a, b = (sqlite3.connect(p) for p in sys.argv[1:4])
+experiments = json.loads(sys.argv[4])
+assert experiments
+assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+assert c.execute("PRAGMA foreign_key_check").fetchall() == []
+tables = [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                                  "AND name NOT IN ('schema_version', 'writer_leases')")]
+def ids(db):
+    out = set()
+    for t in tables:
+        if "id" in [r[1] for r in db.execute(f"PRAGMA table_info({t})")]:
+            out |= {r[0] for r in db.execute(f"SELECT id FROM {t}")}
+    return out
+by_prefix = {}
+for i in ids(b):
+    by_prefix.setdefault(i[:18], []).append(i)
+rename = {}
+for new in ids(c) - ids(a):
+    olds = by_prefix.get(new[:18], [])
+    assert len(olds) == 1, (new, olds)
+    assert new[14] == "7" and new[19] in "89ab", new
+    rename[olds[0]] = new
+assert len(set(rename.values())) == len(rename)
+# What B's renamed experiments own, and the clustering results whose scope includes them.
+q = ",".join("?" * len(experiments))
+runs = f"SELECT id FROM runs WHERE experiment_id IN ({q})"
+invocations = f"SELECT id FROM invocations WHERE run_id IN ({runs})"
+clusterings = (f"SELECT id FROM clustering_results WHERE experiment_id IN ({q}) UNION SELECT clustering_result_id "
+               f"FROM clustering_result_experiments WHERE experiment_id IN ({q})")
+owned = {
+  "experiments": (f"id IN ({q})", 1),
+  "runs": (f"experiment_id IN ({q})", 1),
+  "invocations": (f"run_id IN ({runs})", 1),
+  "embeddings": (f"invocation_id IN ({invocations})", 1),
+  "persistence_diagrams": (f"run_id IN ({runs})", 1),
+  "prompt_embeddings": (f"experiment_id IN ({q})", 1),
+  "lyapunov_results": (f"experiment_id IN ({q})", 1),
+  "legacy_import_experiments": (f"experiment_id IN ({q})", 1),
+  "clustering_results": (f"id IN ({clusterings})", 2),
+  "embedding_clusters": (f"clustering_result_id IN ({clusterings})", 2),
+  "clustering_result_experiments": (f"clustering_result_id IN ({clusterings})", 2),
+  "cluster_summaries": (f"clustering_result_id IN ({clusterings})", 2),
+}
+rows = 0
+for t in tables:
+    source = []
+    if t in owned:
+        where, n = owned[t]
+        source = b.execute(f"SELECT * FROM {t} WHERE {where}", experiments * n).fetchall()
+    has_id = "id" in [r[1] for r in b.execute(f"PRAGMA table_info({t})")]
+    translated = []
+    for row in source:
+        if has_id:
+            assert row[0] in rename, (t, row[0])  # every id it owns is renamed …
+        new = tuple(rename.get(v, v) if isinstance(v, str) else v for v in row)
+        assert new != row and not any(isinstance(v, str) and v in rename for v in new), (t, row)  # … and every reference
+        translated.append(new)
+    got = sorted(c.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
+    want = sorted(set(a.execute(f"SELECT * FROM {t}").fetchall()) | set(translated), key=repr)
+    assert got == want, (t, len(got), len(want))
+    rows += len(source)
+print("ok", len(rename), rows)
+)PY";
+
+// A database with two experiments (configs A and B) and three clustering results: one of
+// each experiment's and one of both. Returns the id of config A's experiment.
+std::string RichDatabase(const TempDir& dir, const std::string& db) {
+  WriteFile(dir.File("a.json"), kConfigA);
+  WriteFile(dir.File("b.json"), kConfigB);
+  for (const char* cfg : {"a.json", "b.json"}) {
+    auto r = RunCli({"--db", db, "experiment", "run", dir.File(cfg)});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+  auto ids = RunShell("sqlite3 " + ShellQuote(db) + " \"SELECT id FROM experiments ORDER BY max_length DESC\"");
+  const std::string a = ids.out.substr(0, 36), b = ids.out.substr(37, 36);
+  for (std::vector<std::string> scope : {std::vector<std::string>{"--experiment", a},
+                                         std::vector<std::string>{"--experiment", b}, std::vector<std::string>{"--all"}}) {
+    // Leaf selection without ε finds a cluster among these few captions: summaries and medoids.
+    std::vector<std::string> args = {"--db", db,        "cluster",     "run",    "--model", "DummyText",
+                                     "--min-cluster-size", "2", "--epsilon", "0", "--selection", "leaf"};
+    args.insert(args.end(), scope.begin(), scope.end());
+    auto r = RunCli(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+  return a;
+}
+
+// A copy of `db` whose run 1 of experiment `experiment` has another seed.
+void DivergedCopy(const std::string& db, const std::string& copy, const std::string& experiment, int seed) {
+  auto r = RunShell("sqlite3 " + ShellQuote(db) + " \".backup " + copy + "\" && sqlite3 " + ShellQuote(copy) +
+                    " \"UPDATE runs SET seed = " + std::to_string(seed) + " WHERE run_number = 1 AND experiment_id = '" +
+                    experiment + "'\"");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+}
+
+std::string RenameCheck(const TempDir& dir, const std::string& c, const std::string& before, const std::string& source,
+                        const std::string& experiments) {
+  WriteFile(dir.File("rename_check.py"), kRenameCheck);
+  auto r = RunShell("/usr/bin/python3 " + ShellQuote(dir.File("rename_check.py")) + " " + ShellQuote(c) + " " +
+                    ShellQuote(before) + " " + ShellQuote(source) + " " + ShellQuote(experiments));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return r.out;
+}
+
+TEST(MergeDatabasesTest, RenameConflictsCopiesADivergedExperimentUnderNewIdsOnce) {
+  TempDir dir;
+  const std::string a = dir.File("A.db"), bad = dir.File("bad.db"), c = dir.File("C.db");
+  const std::string experiment = RichDatabase(dir, a);
+  ASSERT_EQ(RunCli({"db", "merge", a, "--into", c}).exit_code, 0);
+  DivergedCopy(a, bad, experiment, 99);
+  const std::string before = dir.File("before.db");
+  ASSERT_EQ(RunShell("sqlite3 " + ShellQuote(c) + " \".backup " + before + "\"").exit_code, 0);
+  const std::string dump = Dump(c);
+
+  // Without the flag the source is refused, as before.
+  auto refused = RunCli({"db", "merge", bad, "--into", c});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("differs in seed"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("--rename-conflicts"), std::string::npos) << refused.err;
+  EXPECT_EQ(Dump(c), dump);
+
+  auto merged = RunCli({"--json", "db", "merge", bad, "--into", c, "--rename-conflicts"});
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+  const auto report = nlohmann::json::parse(merged.out)["sources"][0];
+  ASSERT_EQ(report["merged"], true) << merged.out;
+  // The experiment, its own clustering result and the one of both experiments; not the
+  // other experiment (identical in the target) nor its own clustering result.
+  const auto& renamed = report["renamed"];
+  ASSERT_EQ(renamed.size(), 3u) << merged.out;
+  EXPECT_EQ(renamed[0]["table"], "experiments");
+  EXPECT_EQ(renamed[0]["old"], experiment);
+  EXPECT_NE(renamed[0]["reason"].get<std::string>().find("differs in seed"), std::string::npos) << merged.out;
+  EXPECT_EQ(renamed[1]["table"], "clustering_results");
+  EXPECT_EQ(renamed[2]["table"], "clustering_results");
+  int64_t ids = 0;
+  for (const auto& r : renamed) {
+    EXPECT_EQ(r["already_present"], false);
+    EXPECT_EQ(r["new"].get<std::string>().substr(0, 18), r["old"].get<std::string>().substr(0, 18));
+    ids += r["ids"].get<int64_t>();
+  }
+  EXPECT_EQ(report["tables"]["experiments"]["copied"], 1);
+  EXPECT_EQ(report["tables"]["clustering_results"]["copied"], 2);
+  auto summaries = RunShell("sqlite3 " + ShellQuote(c) + " \"SELECT count(*) FROM cluster_summaries s JOIN "
+                            "clustering_results r ON r.id = s.clustering_result_id WHERE r.scope = 'all'\"");
+  EXPECT_EQ(summaries.out, "2\n");  // the --all result's one cluster, original and renamed copy
+  const std::string check = RenameCheck(dir, c, before, bad, "[\"" + experiment + "\"]");
+  EXPECT_EQ(check.substr(0, 3 + std::to_string(ids).size()), "ok " + std::to_string(ids)) << check;
+
+  // The same merge again: the same new ids, already there; nothing changes.
+  const std::string merged_dump = Dump(c);
+  auto again = RunCli({"db", "merge", bad, a, "--into", c, "--rename-conflicts"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("0 rows copied"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("renamed experiments " + experiment + " → " + renamed[0]["new"].get<std::string>()),
+            std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("already merged before"), std::string::npos) << again.out;
+  EXPECT_EQ(Dump(c), merged_dump);
+
+  // Another diverged version: other ids (salt 1's are taken by the first copy).
+  const std::string bad2 = dir.File("bad2.db"), before2 = dir.File("before2.db");
+  DivergedCopy(a, bad2, experiment, 77);
+  ASSERT_EQ(RunShell("sqlite3 " + ShellQuote(c) + " \".backup " + before2 + "\"").exit_code, 0);
+  auto second = RunCli({"--json", "db", "merge", bad2, "--into", c, "--rename-conflicts"});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const auto renamed2 = nlohmann::json::parse(second.out)["sources"][0]["renamed"];
+  ASSERT_EQ(renamed2.size(), 3u) << second.out;
+  EXPECT_NE(renamed2[0]["new"], renamed[0]["new"]);
+  EXPECT_EQ(RenameCheck(dir, c, before2, bad2, "[\"" + experiment + "\"]").substr(0, 3), "ok ");
+  auto seeds = RunShell("sqlite3 " + ShellQuote(c) + " \"SELECT seed FROM runs WHERE run_number = 1 ORDER BY seed\"");
+  EXPECT_EQ(seeds.out, "2\n77\n99\n");  // run 1 (seed 2) as merged from A, then its two diverged versions
+  const std::string dump2 = Dump(c);
+  ASSERT_EQ(RunCli({"db", "merge", bad2, bad, a, "--into", c, "--rename-conflicts"}).exit_code, 0);
+  EXPECT_EQ(Dump(c), dump2);
+}
+
+TEST(MergeDatabasesTest, RenameConflictsIsOneTransactionAndStillRefusesRowsWithoutIds) {
+  TempDir dir;
+  const std::string a = dir.File("A.db"), bad = dir.File("bad.db"), c = dir.File("C.db");
+  const std::string experiment = RichDatabase(dir, a);
+  ASSERT_EQ(RunCli({"db", "merge", a, "--into", c}).exit_code, 0);
+  DivergedCopy(a, bad, experiment, 99);
+  const std::string dump = Dump(c);
+
+  // Killed right before the source's commit (the first of this process): the target is as
+  // it was; run again, the merge completes.
+  auto killed = RunCli({"db", "merge", bad, "--into", c, "--rename-conflicts"}, "PANIC_TDA_FAULT=before_commit:1");
+  EXPECT_EQ(killed.exit_code, 86) << killed.err;
+  EXPECT_EQ(Dump(c), dump);
+  ASSERT_EQ(RunCli({"db", "merge", bad, "--into", c, "--rename-conflicts"}).exit_code, 0);
+  EXPECT_NE(Dump(c), dump);
+
+  // Import records of the same source file that differ: no id to rename, still refused.
+  const std::string legacy = dir.File("legacy.db");
+  const std::string insert = "INSERT INTO legacy_imports VALUES ('python:/data/old.db', 'python', '/data/old.db', "
+                             "'unknown', '2026-01-0";
+  ASSERT_EQ(RunShell("sqlite3 " + ShellQuote(c) + " \"" + insert + "1', NULL)\"").exit_code, 0);
+  ASSERT_EQ(RunShell("sqlite3 " + ShellQuote(a) + " \".backup " + legacy + "\" && sqlite3 " + ShellQuote(legacy) +
+                     " \"" + insert + "2', NULL)\"").exit_code, 0);
+  const std::string with_import = Dump(c);
+  auto refused = RunCli({"db", "merge", legacy, "--into", c, "--rename-conflicts"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("no id to rename"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("legacy_imports 'python:/data/old.db': differs in started_at"), std::string::npos)
+      << refused.err;
+  EXPECT_EQ(Dump(c), with_import);
 }
 
 }  // namespace

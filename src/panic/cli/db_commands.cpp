@@ -1,7 +1,8 @@
 // `panic-tda db merge A.db B.db … --into C.db`: the union of databases written apart (Slurm
 // job arrays), ids kept (store/merge_databases.h). Each source is one transaction of the
 // target; a source that conflicts is refused with its conflicts named and the others are
-// still merged (exit 2 then).
+// still merged (exit 2 then). --rename-conflicts copies the conflicting experiments (and
+// clustering results) under new ids instead, and names each renamed id.
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -33,10 +34,12 @@ int RunDbMerge(const ParsedArgs& args, Context& ctx) {
   }
   auto target = store::Database::Open(*into, store::OpenMode::kCreate);
   if (!target.ok()) return ReportError(target.status().WithContext("--into"), ctx);
+  store::MergeOptions options;
+  options.rename_conflicts = args.Has("rename-conflicts");
   nlohmann::json sources = nlohmann::json::array();
   Status first_error = Status::Ok();
   for (const auto& source : args.positional) {
-    auto report = store::MergeDatabase(**target, source);
+    auto report = store::MergeDatabase(**target, source, options);
     if (!report.ok()) {
       if (ctx.json) {
         sources.push_back({{"source", source}, {"merged", false}, {"error", report.status().message()}});
@@ -49,7 +52,12 @@ int RunDbMerge(const ParsedArgs& args, Context& ctx) {
     if (ctx.json) {
       nlohmann::json tables = nlohmann::json::object();
       for (const auto& [table, c] : report->tables) tables[table] = {{"copied", c.copied}, {"identical", c.identical}};
-      sources.push_back({{"source", source}, {"merged", true}, {"tables", tables}});
+      nlohmann::json renamed = nlohmann::json::array();
+      for (const auto& r : report->renamed) {
+        renamed.push_back({{"table", r.table}, {"old", r.old_id}, {"new", r.new_id}, {"ids", r.ids},
+                           {"reason", r.reason}, {"already_present", r.already_present}});
+      }
+      sources.push_back({{"source", source}, {"merged", true}, {"tables", tables}, {"renamed", renamed}});
     } else {
       ctx.out << source << ": " << Count(report->copied(), "row") << " copied, " << report->identical()
               << " already present;";
@@ -57,6 +65,10 @@ int RunDbMerge(const ParsedArgs& args, Context& ctx) {
         if (c.copied > 0) ctx.out << " " << table << " " << c.copied << ";";
       }
       ctx.out << "\n";
+      for (const auto& r : report->renamed) {
+        ctx.out << "  renamed " << r.table << " " << r.old_id << " → " << r.new_id << " (" << Count(r.ids, "id")
+                << (r.already_present ? "; already merged before" : "") << "): " << r.reason << "\n";
+      }
     }
   }
   if (ctx.json) PrintJson(ctx, {{"target", *into}, {"sources", sources}});
@@ -73,13 +85,20 @@ std::vector<CommandSpec> DbCommands() {
   return {
       {"db", "merge", "merge whole databases into one (ids kept): Slurm job arrays that each wrote a file",
        "SOURCE.db...", 1, SIZE_MAX,
-       {{"into", "TARGET.db", "the database to merge into (created when missing; it may hold other experiments)"}},
+       {{"into", "TARGET.db", "the database to merge into (created when missing; it may hold other experiments)"},
+        {"rename-conflicts", "", "copy a conflicting experiment or clustering result under new ids instead of refusing"}},
        "Every experiment of each source with everything it owns (runs, invocations, embeddings,\n"
        "diagrams, clustering results, analysis and import records), ids kept. Sources are opened\n"
        "read-only and never changed. Each source is one transaction of TARGET: a row it already holds\n"
        "identically is skipped (merging again changes nothing); a row with the same id and other content\n"
        "(or the same unique key) is a conflict: that source is refused whole, its conflicts named,\n"
-       "and the other sources are still merged (exit 2). Writer leases are not merged. docs/MPI.md.",
+       "and the other sources are still merged (exit 2). With --rename-conflicts, the experiment that\n"
+       "owns a conflicting row is copied whole under new ids (runs, invocations, embeddings, diagrams,\n"
+       "prompt embeddings, Lyapunov results; clustering results that refer to it follow), every\n"
+       "reference rewritten, and each renamed id is printed `old → new`. New ids are derived from the\n"
+       "old ones, so merging the same source again copies nothing; another, different version gets\n"
+       "other ids. Conflicts in the legacy import records still refuse the source. Writer leases are\n"
+       "not merged. docs/MPI.md.",
        RunDbMerge},
   };
 }

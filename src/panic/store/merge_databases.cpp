@@ -1,8 +1,10 @@
 #include "panic/store/merge_databases.h"
 
+#include <algorithm>
 #include <set>
 
 #include "panic/store/database_file.h"
+#include "panic/store/merge_renames.h"
 #include "panic/store/schema.h"
 #include "panic/store/sqlite_db.h"
 #include "panic/store/subset_copy.h"
@@ -94,69 +96,185 @@ struct TableShape {
   std::string name;
   std::vector<std::string> columns, key;
   std::vector<std::vector<std::string>> uniques;
+  std::vector<std::string> id_columns;  // its `id` and every foreign key to an `id`
+  merge::OwnerSql owner;
 };
 
-// Up to `room` conflicts of one table, appended to `out`.
-Status FindConflicts(SqliteDb& db, const TableShape& t, size_t room, std::vector<std::string>& out) {
+// The columns that hold ids: the table's own `id` and every foreign key to another `id`.
+Result<std::vector<std::string>> IdColumns(SqliteDb& db, const TableShape& t) {
+  std::vector<std::string> out;
+  for (const auto& c : t.columns) {
+    if (c == "id") out.push_back(c);
+  }
+  PANIC_ASSIGN_OR_RETURN(Statement * q,
+                         db.Prepare("SELECT DISTINCT \"from\" FROM pragma_foreign_key_list(?, 'main') WHERE \"to\" = 'id'"));
+  q->Bind(1, t.name);
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    out.push_back(row.Text(0));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+// Where a table's source rows are read from: the attached file itself, or (when renaming)
+// temp.merge_src_<table>, a view of it with every renamed id replaced by its new one and
+// two more columns, _owner_table and _owner: the unit that owns the row, in source ids.
+std::string SourceOf(const TableShape& t, bool renaming) {
+  return renaming ? "temp.merge_src_" + t.name : "src." + t.name;
+}
+
+Status CreateSourceView(SqliteDb& db, const TableShape& t, bool map_ids) {
+  std::string select;
+  for (const auto& c : t.columns) {
+    const bool is_id = std::find(t.id_columns.begin(), t.id_columns.end(), c) != t.id_columns.end();
+    const std::string value = map_ids && is_id ? "coalesce((SELECT r.new FROM " + std::string(merge::kRenameMap) +
+                                                     " r WHERE r.old = s." + c + "), s." + c + ")"
+                                               : "s." + c;
+    select += value + " AS " + c + ", ";
+  }
+  const std::string owner_table = t.owner.unit_table ? "'" + std::string(t.owner.unit_table) + "'" : "NULL";
+  return db.Exec("DROP VIEW IF EXISTS temp.merge_src_" + t.name + "; CREATE TEMP VIEW merge_src_" + t.name +
+                 " AS SELECT " + select + owner_table + " AS _owner_table, " + t.owner.id_sql +
+                 " AS _owner FROM src." + t.name + " s");
+}
+
+Status DropSourceViews(SqliteDb& db) {
+  std::string sql = "DROP TABLE IF EXISTS temp.merge_rename_map;";
+  for (const char* name : kMergedTables) sql += std::string(" DROP VIEW IF EXISTS temp.merge_src_") + name + ";";
+  return db.Exec(sql);
+}
+
+// One way a source row conflicts with the target: `from_where` joins the source rows `s`
+// with the target's `m`; `text` describes each conflicting row (SQL text expression).
+struct ConflictQuery {
+  std::string from_where, text;
+};
+
+std::vector<ConflictQuery> ConflictQueries(const TableShape& t, const std::string& source) {
+  std::vector<ConflictQuery> out;
   // Same key, other content: name the columns that differ.
   std::string differ;
   for (const auto& c : t.columns) {
     differ += (differ.empty() ? "" : " || ") + ("CASE WHEN s." + c + " IS m." + c + " THEN '' ELSE ' " + c + "' END");
   }
-  std::string sql = "SELECT " + KeyText(t.key) + ", " + differ + " FROM src." + t.name + " s JOIN main." + t.name +
-                    " m ON " + Same(t.key) + " WHERE NOT (" + Same(t.columns) + ") LIMIT " + std::to_string(room);
-  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(sql));
-  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
-    out.push_back(t.name + " " + row.Text(0) + ": differs in" + row.Text(1));
-    return Status::Ok();
-  }));
+  out.push_back({"FROM " + source + " s JOIN main." + t.name + " m ON " + Same(t.key) + " WHERE NOT (" +
+                     Same(t.columns) + ")",
+                 "'" + t.name + " ' || " + KeyText(t.key) + " || ': differs in' || " + differ});
   // Another key, the same UNIQUE values as a row of the target.
   for (const auto& unique : t.uniques) {
-    if (out.size() >= room) break;
     std::string cols;
     for (const auto& c : unique) cols += (cols.empty() ? "" : ", ") + c;
-    sql = "SELECT " + KeyText(t.key) + ", " + KeyText(unique) + " FROM src." + t.name + " s JOIN main." + t.name +
-          " m ON " + Same(unique) + " WHERE NOT (" + Same(t.key) + ") LIMIT " + std::to_string(room - out.size());
-    PANIC_ASSIGN_OR_RETURN(Statement * u, db.Prepare(sql));
-    PANIC_RETURN_IF_ERROR(u->ForEachRow([&](const Statement& row) -> Status {
-      out.push_back(t.name + " " + row.Text(0) + ": (" + cols + ") = " + row.Text(1) +
-                    " belongs to another row of the target");
+    out.push_back({"FROM " + source + " s JOIN main." + t.name + " m ON " + Same(unique) + " WHERE NOT (" +
+                       Same(t.key) + ")",
+                   "'" + t.name + " ' || " + KeyText(t.key) + " || ': (" + cols + ") = ' || " + KeyText(unique) +
+                       " || ' belongs to another row of the target'"});
+  }
+  return out;
+}
+
+// Up to `room` conflicts of one table, appended to `out`.
+Status FindConflicts(SqliteDb& db, const TableShape& t, const std::string& source, size_t room,
+                     std::vector<std::string>& out) {
+  for (const auto& q : ConflictQueries(t, source)) {
+    if (out.size() >= room) break;
+    PANIC_ASSIGN_OR_RETURN(Statement * s, db.Prepare("SELECT " + q.text + " " + q.from_where + " LIMIT " +
+                                                      std::to_string(room - out.size())));
+    PANIC_RETURN_IF_ERROR(s->ForEachRow([&](const Statement& row) -> Status {
+      out.push_back(row.Text(0));
       return Status::Ok();
     }));
   }
   return Status::Ok();
 }
 
-Status Merge(SqliteDb& db, MergeReport& report) {
+Status Refuse(const std::vector<std::string>& conflicts, const std::string& why) {
+  std::string msg = why;
+  for (const auto& c : conflicts) msg += "\n  " + c;
+  if (conflicts.size() >= kMaxReportedConflicts) msg += "\n  (only the first " + std::to_string(kMaxReportedConflicts) + " shown)";
+  return Status::AlreadyExists(msg);
+}
+
+// Every unit of the source with a conflicting row (→ its first conflict), and up to
+// kMaxReportedConflicts conflicts of rows no unit owns. REQUIRES: the source views.
+Status ConflictingUnits(SqliteDb& db, const std::vector<TableShape>& shapes,
+                        std::map<merge::RenamePlan::Key, std::string>& units, std::vector<std::string>& unowned) {
+  for (const auto& t : shapes) {
+    const std::string source = SourceOf(t, true);
+    if (!t.owner.unit_table) {
+      PANIC_RETURN_IF_ERROR(FindConflicts(db, t, source, kMaxReportedConflicts, unowned));
+      continue;
+    }
+    for (const auto& q : ConflictQueries(t, source)) {
+      PANIC_ASSIGN_OR_RETURN(Statement * s, db.Prepare("SELECT s._owner, min(" + q.text + ") " + q.from_where +
+                                                        " GROUP BY s._owner"));
+      PANIC_RETURN_IF_ERROR(s->ForEachRow([&](const Statement& row) -> Status {
+        units.try_emplace({t.owner.unit_table, row.Text(0)}, row.Text(1));
+        return Status::Ok();
+      }));
+    }
+  }
+  return Status::Ok();
+}
+
+// Renames the conflicting units of the source until none conflicts (a unit whose new ids
+// conflict moves on to its next salt), leaving the source views reading the renamed rows.
+Result<std::vector<MergeRename>> PlanRenames(SqliteDb& db, const std::vector<TableShape>& shapes) {
+  merge::RenamePlan plan;
+  for (const auto& t : shapes) PANIC_RETURN_IF_ERROR(CreateSourceView(db, t, false));
+  // Each round charges every conflict to its unit once; a unit's salt only grows, so this
+  // ends (RenamePlan::kMaxSalt bounds it).
+  while (true) {
+    std::map<merge::RenamePlan::Key, std::string> units;
+    std::vector<std::string> unowned;
+    PANIC_RETURN_IF_ERROR(ConflictingUnits(db, shapes, units, unowned));
+    if (!unowned.empty()) {
+      return Refuse(unowned, "the source conflicts with the target in rows that have no id to rename (legacy "
+                             "import records); nothing of it was merged:");
+    }
+    if (units.empty()) break;
+    for (const auto& [key, reason] : units) PANIC_RETURN_IF_ERROR(plan.AddConflict(key, reason));
+    PANIC_RETURN_IF_ERROR(plan.BuildMap(db));
+    for (const auto& t : shapes) PANIC_RETURN_IF_ERROR(CreateSourceView(db, t, true));
+  }
+  return plan.Report(db);
+}
+
+Status Merge(SqliteDb& db, const MergeOptions& options, MergeReport& report) {
   PANIC_RETURN_IF_ERROR(db.Exec("PRAGMA defer_foreign_keys = ON"));
   PANIC_RETURN_IF_ERROR(CheckTablesKnown(db));
   std::vector<TableShape> shapes;
   for (const char* name : kMergedTables) {
-    TableShape t{name, {}, {}, {}};
+    TableShape t{name, {}, {}, {}, {}, {}};
     PANIC_ASSIGN_OR_RETURN(t.columns, Columns(db, name));
     PANIC_ASSIGN_OR_RETURN(t.key, KeyColumns(db, name));
     PANIC_ASSIGN_OR_RETURN(t.uniques, UniqueKeys(db, name));
+    PANIC_ASSIGN_OR_RETURN(t.id_columns, IdColumns(db, t));
+    PANIC_ASSIGN_OR_RETURN(t.owner, merge::OwnerOf(name));
     shapes.push_back(std::move(t));
   }
   // All conflicts are found before anything is written (they depend only on the target as
   // it was and the source).
-  std::vector<std::string> conflicts;
-  for (const auto& t : shapes) {
-    if (conflicts.size() >= kMaxReportedConflicts) break;
-    PANIC_RETURN_IF_ERROR(FindConflicts(db, t, kMaxReportedConflicts - conflicts.size(), conflicts));
-  }
-  if (!conflicts.empty()) {
-    std::string msg = "the source conflicts with the target (same id, other content); nothing of it was merged:";
-    for (const auto& c : conflicts) msg += "\n  " + c;
-    if (conflicts.size() >= kMaxReportedConflicts) msg += "\n  (only the first " + std::to_string(kMaxReportedConflicts) + " shown)";
-    return Status::AlreadyExists(msg);
+  const bool renaming = options.rename_conflicts;
+  if (renaming) {
+    PANIC_ASSIGN_OR_RETURN(report.renamed, PlanRenames(db, shapes));
+  } else {
+    std::vector<std::string> conflicts;
+    for (const auto& t : shapes) {
+      if (conflicts.size() >= kMaxReportedConflicts) break;
+      PANIC_RETURN_IF_ERROR(FindConflicts(db, t, SourceOf(t, false), kMaxReportedConflicts, conflicts));
+    }
+    if (!conflicts.empty()) {
+      return Refuse(conflicts, "the source conflicts with the target (same id, other content); nothing of it was "
+                               "merged (--rename-conflicts copies the conflicting experiments under new ids):");
+    }
   }
   for (const auto& t : shapes) {
     std::string list;
     for (const auto& c : t.columns) list += (list.empty() ? "" : ", ") + c;
+    const std::string source = SourceOf(t, renaming);
     PANIC_ASSIGN_OR_RETURN(Statement * total, db.Prepare("SELECT count(*) FROM src." + t.name));
     PANIC_ASSIGN_OR_RETURN(int64_t in_source, total->ScalarInt());
-    const std::string sql = "INSERT INTO main." + t.name + " (" + list + ") SELECT " + list + " FROM src." + t.name +
+    const std::string sql = "INSERT INTO main." + t.name + " (" + list + ") SELECT " + list + " FROM " + source +
                             " s WHERE NOT EXISTS (SELECT 1 FROM main." + t.name + " m WHERE " + Same(t.key) + ")";
     Status done = db.Exec(sql);
     if (!done.ok()) return done.WithContext("merging " + t.name);
@@ -177,7 +295,7 @@ Status Merge(SqliteDb& db, MergeReport& report) {
 
 }  // namespace
 
-Result<MergeReport> MergeDatabase(Database& target, const std::string& source_path) {
+Result<MergeReport> MergeDatabase(Database& target, const std::string& source_path, const MergeOptions& options) {
   PANIC_ASSIGN_OR_RETURN(DatabaseInspection source, InspectDatabase(source_path));
   if (source.origin != DatabaseOrigin::kOurs) {
     return Status::InvalidArgument("source database '" + source_path + "' is " + DescribeOrigin(source));
@@ -194,9 +312,11 @@ Result<MergeReport> MergeDatabase(Database& target, const std::string& source_pa
     PANIC_RETURN_IF_ERROR(attach->Run().WithContext("opening the source database '" + source_path + "'"));
   }
   MergeReport report;
-  Status merged = target.Write([&](SqliteDb& c) { return Merge(c, report); });
+  Status merged = target.Write([&](SqliteDb& c) { return Merge(c, options, report); });
+  Status dropped = DropSourceViews(db);  // temp objects of this connection: after the transaction
   Status detached = db.Exec("DETACH DATABASE src");
   PANIC_RETURN_IF_ERROR(merged.WithContext("merging '" + source_path + "'"));
+  PANIC_RETURN_IF_ERROR(dropped);
   PANIC_RETURN_IF_ERROR(detached);
   return report;
 }

@@ -12,6 +12,11 @@
 //     different row on a UNIQUE key (the same run number of one experiment, …), is a
 //     conflict: nothing of that source is written, and the error names up to
 //     kMaxReportedConflicts conflicts as `table key: column(s) that differ`.
+// With MergeOptions::rename_conflicts, a conflict does not refuse the source: the unit that
+// owns the conflicting row — an experiment with everything under it, or a clustering result
+// with its labels, summaries and scope — is copied under new ids (merge_renames.h says which
+// ids and why a second merge copies nothing). Conflicts in the legacy import records, which
+// have no ids to rename, still refuse the source.
 // Writer leases (the live process writing an experiment of the source) are not merged:
 // they describe a process on the source's machine. Foreign keys are checked before commit.
 #pragma once
@@ -35,19 +40,33 @@ inline constexpr const char* kMergedTables[] = {
 };
 inline constexpr size_t kMaxReportedConflicts = 20;
 
+struct MergeOptions {
+  bool rename_conflicts = false;  // copy conflicting experiments / clustering results under new ids
+};
+
 struct MergeTableCount {
   int64_t copied = 0;
   int64_t identical = 0;  // already in the target, skipped
 };
+// One experiment or clustering result of the source copied under a new id.
+struct MergeRename {
+  std::string table;  // "experiments" or "clustering_results"
+  std::string old_id, new_id;
+  int64_t ids = 0;      // ids rewritten for it: its own and those of every row under it
+  std::string reason;   // the first conflict found under it, or why it follows a renamed experiment
+  bool already_present = false;  // the renamed copy was in the target before (an earlier merge of this source)
+};
 struct MergeReport {
   std::map<std::string, MergeTableCount> tables;  // every table of kMergedTables
+  std::vector<MergeRename> renamed;               // experiments first, then clustering results; by old id
   int64_t copied() const;
   int64_t identical() const;
 };
 
 // REQUIRES: `target` open for writing (migrated to the latest schema); the source at
 // `source_path` is ours at the latest schema (InvalidArgument otherwise, naming what to
-// do) and is only read. Conflicts: AlreadyExists listing them, the target unchanged.
-Result<MergeReport> MergeDatabase(Database& target, const std::string& source_path);
+// do) and is only read. Conflicts (without rename_conflicts, or in rows that cannot be
+// renamed): AlreadyExists listing them, the target unchanged.
+Result<MergeReport> MergeDatabase(Database& target, const std::string& source_path, const MergeOptions& options = {});
 
 }  // namespace panic::store
