@@ -20,6 +20,7 @@
 #include "panic/engine/option_schema.h"
 #include "panic/engine/pipeline.h"
 #include "panic/models/python/python_models.h"
+#include "support/sqlite_shell.h"
 
 namespace panic::engine {
 namespace {
@@ -72,7 +73,7 @@ struct WorkerExperiment {
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : PipelineResult{};
   }
-  std::string Sql(const std::string& sql) { return panic::testing::RunShell("sqlite3 " + db + " " + panic::testing::ShellQuote(sql)).out; }
+  std::string Sql(const std::string& sql) { return panic::testing::SqlOutput(db, sql); }
   int64_t Scalar(const std::string& sql) {
     const std::string out = Sql(sql);
     return out.empty() ? -1 : std::stoll(out);

@@ -4,24 +4,19 @@
 
 #include <filesystem>
 
+#include "support/sqlite_shell.h"
 #include "support/test_support.h"
 
 namespace panic::testing::doctor {
 
-std::string Sql(const std::string& db, const std::string& sql) {
-  auto r = RunShell("sqlite3 " + ShellQuote(db) + " " + ShellQuote(sql));
-  EXPECT_EQ(r.exit_code, 0) << sql << "\n" << r.err;
-  return r.out;
-}
-
 std::string Content(const std::string& db) {
-  return Sql(db,
-             "SELECT r.run_number, r.stop_reason, i.sequence_number, i.model, i.type, coalesce(i.output_text, ''), "
-             "hex(i.output_image) FROM runs r JOIN invocations i ON i.run_id = r.id ORDER BY 1, 3; "
-             "SELECT r.run_number, i.sequence_number, e.embedding_model, hex(e.vector) FROM embeddings e JOIN "
-             "invocations i ON i.id = e.invocation_id JOIN runs r ON r.id = i.run_id ORDER BY 1, 2, 3; "
-             "SELECT r.run_number, d.embedding_model, hex(d.diagram_data) FROM persistence_diagrams d JOIN runs r ON "
-             "r.id = d.run_id ORDER BY 1, 2; SELECT count(*), count(completed_at) FROM experiments;");
+  return SqlOutput(db,
+                   "SELECT r.run_number, r.stop_reason, i.sequence_number, i.model, i.type, coalesce(i.output_text, ''), "
+                   "hex(i.output_image) FROM runs r JOIN invocations i ON i.run_id = r.id ORDER BY 1, 3; "
+                   "SELECT r.run_number, i.sequence_number, e.embedding_model, hex(e.vector) FROM embeddings e JOIN "
+                   "invocations i ON i.id = e.invocation_id JOIN runs r ON r.id = i.run_id ORDER BY 1, 2, 3; "
+                   "SELECT r.run_number, d.embedding_model, hex(d.diagram_data) FROM persistence_diagrams d JOIN runs r ON "
+                   "r.id = d.run_id ORDER BY 1, 2; SELECT count(*), count(completed_at) FROM experiments;");
 }
 
 std::string MakeHealthyDatabase(const std::string& dir, const std::string& path) {
@@ -30,7 +25,7 @@ std::string MakeHealthyDatabase(const std::string& dir, const std::string& path)
                  R"("a penguin", "a city"], "embedding_models": ["DummyText", "DummyVision"], "max_length": 10})");
   auto r = RunCli({"--db", path, "experiment", "run", cfg, "--threads", "2"});
   if (r.exit_code != 0) return "experiment run exited " + std::to_string(r.exit_code) + ": " + r.err;
-  Sql(path, "PRAGMA wal_checkpoint(TRUNCATE);");
+  SqlOutput(path, "PRAGMA wal_checkpoint(TRUNCATE);");
   return "";
 }
 

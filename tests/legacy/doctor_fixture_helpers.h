@@ -7,9 +7,6 @@
 
 namespace panic::testing::doctor {
 
-// The `sqlite3` shell's output for `sql` (a failure is a test failure).
-std::string Sql(const std::string& db, const std::string& sql);
-
 // Every step, vector and diagram of the database's runs, and its experiments' completion, as
 // text: what a healthy and a repaired database must agree on (the dummy models recompute a
 // seeded run's steps exactly).

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "legacy/doctor_fixture_helpers.h"
+#include "support/sqlite_shell.h"
 #include "support/test_support.h"
 
 namespace panic {
@@ -24,7 +25,7 @@ namespace {
 using testing::RunCli;
 using testing::TempDir;
 using testing::doctor::Content;
-using testing::doctor::Sql;
+using testing::SqlOutput;
 
 constexpr int kFaultExit = 86;  // store/fault_injection.h
 
@@ -55,7 +56,7 @@ class DoctorKillTest : public ::testing::Test {
   std::string Damaged(const std::string& name) {
     const std::string path = local_.File(name);
     std::filesystem::copy_file(Healthy(), path, std::filesystem::copy_options::overwrite_existing);
-    Sql(path, kDamage);
+    SqlOutput(path, kDamage);
     return path;
   }
 
@@ -63,15 +64,15 @@ class DoctorKillTest : public ::testing::Test {
   // database (`damaged_fk`: the injected orphan, and the rows that lost their step), and run 0 is either as damaged (steps 0–4, 6–9) or whole
   // from step 0 without a gap (truncated, and perhaps partly recomputed): never half-truncated.
   static void ExpectConsistent(const std::string& db, const std::string& damaged_fk, const std::string& where) {
-    EXPECT_EQ(Sql(db, "PRAGMA integrity_check;"), "ok\n") << where;
-    std::stringstream fk(Sql(db, "PRAGMA foreign_key_check;"));
+    EXPECT_EQ(SqlOutput(db, "PRAGMA integrity_check;"), "ok\n") << where;
+    std::stringstream fk(SqlOutput(db, "PRAGMA foreign_key_check;"));
     for (std::string line; std::getline(fk, line);) {
       EXPECT_NE(damaged_fk.find(line + "\n"), std::string::npos) << where << ": a broken reference the damage did "
                                                                   << "not make: " << line;
     }
-    const std::string steps = Sql(db, "SELECT group_concat(sequence_number, ',') FROM (SELECT sequence_number FROM "
-                                      "invocations WHERE run_id = (SELECT id FROM runs WHERE run_number = 0) ORDER BY "
-                                      "sequence_number);");
+    const std::string steps = SqlOutput(db, "SELECT group_concat(sequence_number, ',') FROM (SELECT sequence_number FROM "
+                                            "invocations WHERE run_id = (SELECT id FROM runs WHERE run_number = 0) ORDER BY "
+                                            "sequence_number);");
     std::stringstream in(steps.substr(0, steps.find('\n')));
     int expected = 0;
     bool contiguous = true;
@@ -108,15 +109,15 @@ TEST_F(DoctorKillTest, CrashAtEachRepairCommitAndInTheResumeThenASecondFixFinish
                                      "after_commit:9", "after_commit:14"};
   for (const std::string& fault : faults) {
     const std::string db = Damaged("crash.db");
-    const std::string damaged_fk = Sql(db, "PRAGMA foreign_key_check;");
+    const std::string damaged_fk = SqlOutput(db, "PRAGMA foreign_key_check;");
     auto r = RunCli({"--db", db, "doctor", "--fix", "--threads", "2"}, "PANIC_TDA_FAULT=" + fault);
     if (r.exit_code != kFaultExit && fault == faults.front()) GTEST_SKIP() << "this build has no PANIC_TDA_FAULT seam";
     ASSERT_EQ(r.exit_code, kFaultExit) << fault << " did not crash: " << r.out << r.err;
     ExpectConsistent(db, damaged_fk, fault);
     if (fault == "before_commit:2") {
       // Killed before the truncation committed: the gap is still there, whole.
-      EXPECT_EQ(Sql(db, "SELECT count(*) FROM invocations WHERE run_id = (SELECT id FROM runs WHERE run_number = "
-                        "0);"),
+      EXPECT_EQ(SqlOutput(db, "SELECT count(*) FROM invocations WHERE run_id = (SELECT id FROM runs WHERE run_number = "
+                              "0);"),
                 "9\n");
     }
     ExpectSecondFixFinishes(db, fault);
@@ -128,7 +129,7 @@ TEST_F(DoctorKillTest, KillNineDuringFixThenASecondFixFinishes) {
   // the repairs or the resumed pipeline, depending on the machine).
   for (int delay_ms : {300, 800}) {
     const std::string db = Damaged("killed.db");
-    const std::string damaged_fk = Sql(db, "PRAGMA foreign_key_check;");
+    const std::string damaged_fk = SqlOutput(db, "PRAGMA foreign_key_check;");
     const std::string where = "kill -9 after " + std::to_string(delay_ms) + " ms";
     int pid = testing::SpawnCli({"--db", db, "doctor", "--fix", "--threads", "2"}, local_.File("log"));
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));

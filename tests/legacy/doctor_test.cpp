@@ -11,6 +11,7 @@
 #include <string>
 
 #include "legacy/doctor_fixture_helpers.h"
+#include "support/sqlite_shell.h"
 #include "support/test_support.h"
 
 namespace panic {
@@ -21,7 +22,7 @@ using testing::RunShell;
 using testing::ShellQuote;
 using testing::TempDir;
 using testing::doctor::Content;
-using testing::doctor::Sql;
+using testing::SqlOutput;
 
 nlohmann::json Doctor(const std::string& db, const std::vector<std::string>& extra, int* exit_code) {
   std::vector<std::string> args = {"--db", db, "doctor", "--format", "json", "--threads", "2"};
@@ -52,7 +53,7 @@ class DoctorTest : public ::testing::Test {
 
   // A copy of the healthy database (after a checkpoint, so the file holds everything).
   std::string Copy() {
-    Sql(Healthy(), "PRAGMA wal_checkpoint(TRUNCATE);");
+    SqlOutput(Healthy(), "PRAGMA wal_checkpoint(TRUNCATE);");
     std::string path = local_.File("damaged.db");
     std::filesystem::copy_file(Healthy(), path, std::filesystem::copy_options::overwrite_existing);
     return path;
@@ -63,7 +64,7 @@ class DoctorTest : public ::testing::Test {
   void FindAndFix(const std::string& damage, const std::string& check, bool same_content = true) {
     const std::string db = Copy();
     const std::string before = Content(db);
-    Sql(db, "PRAGMA foreign_keys = OFF; " + damage);
+    SqlOutput(db, "PRAGMA foreign_keys = OFF; " + damage);
     int rc = -1;
     nlohmann::json found = Doctor(db, {}, &rc);
     EXPECT_EQ(rc, 1);
@@ -141,8 +142,8 @@ TEST_F(DoctorTest, ImageDamagedInsideItsDataIsFoundOnlyByDecoding) {
   const std::string before = Content(db);
   // The 25 bytes of the RIFF, VP8L chunk and image headers stay; the bitstream after them
   // becomes zeros (the same length).
-  Sql(db, "UPDATE invocations SET output_image = CAST(substr(output_image, 1, 25) || zeroblob(length(output_image) - "
-          "25) AS BLOB) WHERE run_id = " RUN1 " AND sequence_number = 2;");
+  SqlOutput(db, "UPDATE invocations SET output_image = CAST(substr(output_image, 1, 25) || zeroblob(length(output_image) - "
+                "25) AS BLOB) WHERE run_id = " RUN1 " AND sequence_number = 2;");
   int rc = -1;
   nlohmann::json structural = Doctor(db, {}, &rc);
   EXPECT_EQ(Count(structural["findings"], "undecodable_image"), 0) << structural.dump(1);
@@ -177,7 +178,7 @@ TEST_F(DoctorTest, EmbeddingOfWrongLengthIsRecomputed) {
 TEST_F(DoctorTest, NonFiniteEmbeddingIsRecomputed) {
   const std::string db = Copy();
   // A NaN (0x7FC00000) in every place of one vector of the right length.
-  const int64_t bytes = std::stoll(Sql(db, "SELECT length(vector) FROM embeddings WHERE rowid = 1;"));
+  const int64_t bytes = std::stoll(SqlOutput(db, "SELECT length(vector) FROM embeddings WHERE rowid = 1;"));
   std::string hex;
   for (int64_t i = 0; i < bytes / 4; ++i) hex += "0000C07F";
   FindAndFix("UPDATE embeddings SET vector = X'" + hex + "' WHERE rowid = 1;", "embedding_non_finite");
@@ -189,14 +190,14 @@ TEST_F(DoctorTest, NonFiniteEmbeddingIsRecomputed) {
 TEST_F(DoctorTest, NonFiniteValuesAnywhereInAVectorAreCountedAsNumpyDoes) {
   const std::string db = Copy();
   // (|| makes text of blobs: each new value is cast back to a blob, as a vector is stored)
-  Sql(db, "UPDATE embeddings SET vector = CAST(substr(vector, 1, length(vector) - 4) || X'0000C07F' AS BLOB) WHERE "
-          "rowid = 1; "
-          "UPDATE embeddings SET vector = CAST(X'000080FF' || substr(vector, 5) AS BLOB) WHERE rowid = 2; "
-          "UPDATE embeddings SET vector = CAST(substr(vector, 1, 60) || X'0000807F' || substr(vector, 65) AS BLOB) "
-          "WHERE rowid = 3; "
-          "UPDATE embeddings SET vector = CAST(substr(vector, 1, 64) || X'FFFF7F7F' || substr(vector, 69) AS BLOB) "
-          "WHERE rowid = 4; "
-          "UPDATE embeddings SET vector = CAST(X'FFFF7FFF' || substr(vector, 5) AS BLOB) WHERE rowid = 5;");
+  SqlOutput(db, "UPDATE embeddings SET vector = CAST(substr(vector, 1, length(vector) - 4) || X'0000C07F' AS BLOB) WHERE "
+                "rowid = 1; "
+                "UPDATE embeddings SET vector = CAST(X'000080FF' || substr(vector, 5) AS BLOB) WHERE rowid = 2; "
+                "UPDATE embeddings SET vector = CAST(substr(vector, 1, 60) || X'0000807F' || substr(vector, 65) AS BLOB) "
+                "WHERE rowid = 3; "
+                "UPDATE embeddings SET vector = CAST(substr(vector, 1, 64) || X'FFFF7F7F' || substr(vector, 69) AS BLOB) "
+                "WHERE rowid = 4; "
+                "UPDATE embeddings SET vector = CAST(X'FFFF7FFF' || substr(vector, 5) AS BLOB) WHERE rowid = 5;");
   auto oracle = RunShell("/usr/bin/python3 -c " +
                          ShellQuote("import sqlite3, sys, numpy as np\n"
                                     "rows = sqlite3.connect(sys.argv[1]).execute('SELECT vector FROM embeddings')\n"
@@ -216,16 +217,16 @@ TEST_F(DoctorTest, NonFiniteValuesAnywhereInAVectorAreCountedAsNumpyDoes) {
 // through the PRAGMA); SQLite's own PRAGMA foreign_key_check is the oracle of what it finds.
 TEST_F(DoctorTest, ForeignKeyCheckFindsWhatSqlitesPragmaFinds) {
   const std::string db = Copy();
-  Sql(db, "PRAGMA foreign_keys = OFF; "
-          "INSERT INTO embeddings VALUES ('orphan-emb', 'no-such-invocation', 'DummyText', X'00000000', 't', 't'); "
-          "UPDATE invocations SET input_invocation_id = 'no-such-input' WHERE rowid = (SELECT max(rowid) FROM "
-          "invocations); "
-          "INSERT INTO clustering_results (id, experiment_id, embedding_model, algorithm, parameters, started_at, "
-          "completed_at) VALUES ('cr', NULL, 'DummyText', 'hdbscan', '{}', 't', 't'); "
-          "INSERT INTO embedding_clusters (id, embedding_id, clustering_result_id, cluster_label, "
-          "medoid_embedding_id) VALUES ('ec', (SELECT min(id) FROM embeddings), 'cr', 0, 'no-such-medoid'); "
-          "INSERT INTO cluster_summaries VALUES ('no-such-result', 0, 1, 1, NULL);");
-  const std::string pragma = Sql(db, "PRAGMA foreign_key_check;");
+  SqlOutput(db, "PRAGMA foreign_keys = OFF; "
+                "INSERT INTO embeddings VALUES ('orphan-emb', 'no-such-invocation', 'DummyText', X'00000000', 't', 't'); "
+                "UPDATE invocations SET input_invocation_id = 'no-such-input' WHERE rowid = (SELECT max(rowid) FROM "
+                "invocations); "
+                "INSERT INTO clustering_results (id, experiment_id, embedding_model, algorithm, parameters, started_at, "
+                "completed_at) VALUES ('cr', NULL, 'DummyText', 'hdbscan', '{}', 't', 't'); "
+                "INSERT INTO embedding_clusters (id, embedding_id, clustering_result_id, cluster_label, "
+                "medoid_embedding_id) VALUES ('ec', (SELECT min(id) FROM embeddings), 'cr', 0, 'no-such-medoid'); "
+                "INSERT INTO cluster_summaries VALUES ('no-such-result', 0, 1, 1, NULL);");
+  const std::string pragma = SqlOutput(db, "PRAGMA foreign_key_check;");
   const int64_t expected = std::count(pragma.begin(), pragma.end(), '\n');
   EXPECT_EQ(expected, 4) << pragma;
   int rc = -1;
@@ -298,10 +299,10 @@ TEST_F(DoctorTest, FalseCompletionIsCleared) {
 
 // The snapshot's rows in one text, for comparing a repaired result with the original.
 std::string Snapshot(const std::string& db) {
-  return Sql(db, "SELECT id, scope, point_count, cluster_count, outlier_count, completed_at IS NOT NULL FROM "
-                 "clustering_results ORDER BY id; SELECT * FROM clustering_result_experiments ORDER BY 1, 2; "
-                 "SELECT * FROM cluster_summaries ORDER BY 1, 2; SELECT embedding_id, cluster_label, "
-                 "medoid_embedding_id, probability FROM embedding_clusters ORDER BY 1;");
+  return SqlOutput(db, "SELECT id, scope, point_count, cluster_count, outlier_count, completed_at IS NOT NULL FROM "
+                       "clustering_results ORDER BY id; SELECT * FROM clustering_result_experiments ORDER BY 1, 2; "
+                       "SELECT * FROM cluster_summaries ORDER BY 1, 2; SELECT embedding_id, cluster_label, "
+                       "medoid_embedding_id, probability FROM embedding_clusters ORDER BY 1;");
 }
 
 class DoctorClusteringTest : public DoctorTest {
@@ -313,8 +314,8 @@ class DoctorClusteringTest : public DoctorTest {
     // cluster, so no summaries to damage); the snapshot tables are the same for both algorithms.
     auto r = RunCli({"--db", db, "cluster", "run", "--model", "DummyText", "--algorithm", "optics"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(Sql(db, "SELECT count(*) FROM clustering_results WHERE completed_at IS NOT NULL;"), "1\n");
-    EXPECT_NE(Sql(db, "SELECT count(*) FROM cluster_summaries;"), "0\n");
+    EXPECT_EQ(SqlOutput(db, "SELECT count(*) FROM clustering_results WHERE completed_at IS NOT NULL;"), "1\n");
+    EXPECT_NE(SqlOutput(db, "SELECT count(*) FROM cluster_summaries;"), "0\n");
     return db;
   }
   // Damages the snapshot; the doctor finds it under `check`; --fix repairs it to `after`
@@ -322,7 +323,7 @@ class DoctorClusteringTest : public DoctorTest {
   void FindAndFixSnapshot(const std::string& damage, const std::string& check, bool restores) {
     const std::string db = Clustered();
     const std::string before = Snapshot(db);
-    Sql(db, "PRAGMA foreign_keys = OFF; " + damage);
+    SqlOutput(db, "PRAGMA foreign_keys = OFF; " + damage);
     int rc = -1;
     nlohmann::json found = Doctor(db, {}, &rc);
     EXPECT_EQ(rc, 1) << check;
@@ -333,7 +334,7 @@ class DoctorClusteringTest : public DoctorTest {
     if (restores) {
       EXPECT_EQ(Snapshot(db), before) << check;
     } else {
-      EXPECT_EQ(Sql(db, "SELECT count(*) FROM clustering_results;"), "0\n") << check;
+      EXPECT_EQ(SqlOutput(db, "SELECT count(*) FROM clustering_results;"), "0\n") << check;
     }
     EXPECT_EQ(Doctor(db, {}, &rc)["clean"], true);
   }
@@ -368,14 +369,14 @@ TEST_F(DoctorClusteringTest, MissingScopeIsRestoredFromTheMembers) {
 
 TEST_F(DoctorClusteringTest, ProbabilityOutsideZeroToOneBecomesUnknown) {
   const std::string db = Clustered();
-  Sql(db, "UPDATE embedding_clusters SET probability = 1.5 WHERE rowid = 1; UPDATE embedding_clusters SET "
-          "probability = -0.25 WHERE rowid = 2;");
+  SqlOutput(db, "UPDATE embedding_clusters SET probability = 1.5 WHERE rowid = 1; UPDATE embedding_clusters SET "
+                "probability = -0.25 WHERE rowid = 2;");
   int rc = -1;
   EXPECT_EQ(Count(Doctor(db, {}, &rc)["findings"], "cluster_probability_invalid"), 2);
   nlohmann::json fixed = Doctor(db, {"--fix"}, &rc);
   EXPECT_EQ(rc, 0) << fixed.dump(1);
-  EXPECT_EQ(Sql(db, "SELECT count(*) FROM embedding_clusters WHERE probability IS NULL;"), "2\n");
-  EXPECT_EQ(Sql(db, "SELECT count(*) FROM embedding_clusters WHERE rowid IN (1, 2) AND probability IS NULL;"), "2\n");
+  EXPECT_EQ(SqlOutput(db, "SELECT count(*) FROM embedding_clusters WHERE probability IS NULL;"), "2\n");
+  EXPECT_EQ(SqlOutput(db, "SELECT count(*) FROM embedding_clusters WHERE rowid IN (1, 2) AND probability IS NULL;"), "2\n");
 }
 
 TEST_F(DoctorClusteringTest, SnapshotRowsWithoutTheirResultAreDeleted) {
@@ -391,8 +392,8 @@ TEST_F(DoctorClusteringTest, SnapshotRowsWithoutTheirResultAreDeleted) {
 TEST_F(DoctorClusteringTest, MedoidThatIsNotAMemberIsReportedNotGuessed) {
   const std::string db = Clustered();
   // Cluster 0's medoid becomes a member of another cluster (or an outlier).
-  Sql(db, "UPDATE cluster_summaries SET medoid_embedding_id = (SELECT embedding_id FROM embedding_clusters WHERE "
-          "cluster_label != 0 LIMIT 1) WHERE cluster_label = 0;");
+  SqlOutput(db, "UPDATE cluster_summaries SET medoid_embedding_id = (SELECT embedding_id FROM embedding_clusters WHERE "
+                "cluster_label != 0 LIMIT 1) WHERE cluster_label = 0;");
   const std::string damaged = Snapshot(db);
   int rc = -1;
   nlohmann::json found = Doctor(db, {}, &rc);
@@ -406,8 +407,8 @@ TEST_F(DoctorClusteringTest, MedoidThatIsNotAMemberIsReportedNotGuessed) {
 
 TEST_F(DoctorTest, ExperimentScopeLimitsTheRunChecks) {
   const std::string db = Copy();
-  Sql(db, "DELETE FROM invocations WHERE run_id = " RUN0 " AND sequence_number = 5;");
-  const std::string id = Sql(db, "SELECT id FROM experiments;").substr(0, 36);
+  SqlOutput(db, "DELETE FROM invocations WHERE run_id = " RUN0 " AND sequence_number = 5;");
+  const std::string id = SqlOutput(db, "SELECT id FROM experiments;").substr(0, 36);
   int rc = -1;
   nlohmann::json j = Doctor(db, {"--experiment", id}, &rc);
   EXPECT_EQ(rc, 1);
@@ -421,8 +422,8 @@ TEST_F(DoctorTest, DamageSqliteCannotRepairRemainsAndExitsOne) {
   const std::string db = Copy();
   // An index whose definition no longer matches its content: integrity_check reports the
   // rows missing from it.
-  Sql(db, "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = 'CREATE INDEX embeddings_by_model ON "
-          "embeddings(started_at)' WHERE name = 'embeddings_by_model';");
+  SqlOutput(db, "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = 'CREATE INDEX embeddings_by_model ON "
+                "embeddings(started_at)' WHERE name = 'embeddings_by_model';");
   // Only the full integrity_check compares an index with its table; the default quick_check
   // reads every page and record but not that.
   int rc = -1;
@@ -440,8 +441,8 @@ TEST_F(DoctorTest, RefusesMissingAndLegacyFiles) {
   auto missing = RunCli({"--db", local_.File("none.db"), "doctor"});
   EXPECT_EQ(missing.exit_code, 2) << missing.err;
   const std::string legacy = local_.File("python.db");
-  Sql(legacy, "CREATE TABLE experimentconfig (id CHAR(32)); CREATE TABLE run (id CHAR(32)); CREATE TABLE invocation "
-              "(id CHAR(32)); CREATE TABLE embedding (id CHAR(32)); CREATE TABLE persistencediagram (id CHAR(32));");
+  SqlOutput(legacy, "CREATE TABLE experimentconfig (id CHAR(32)); CREATE TABLE run (id CHAR(32)); CREATE TABLE invocation "
+                    "(id CHAR(32)); CREATE TABLE embedding (id CHAR(32)); CREATE TABLE persistencediagram (id CHAR(32));");
   auto r = RunCli({"--db", legacy, "doctor"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
 }

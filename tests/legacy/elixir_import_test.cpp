@@ -25,6 +25,7 @@
 #include "panic/store/image_codec.h"
 #include "panic/store/npz_codec.h"
 #include "panic/store/sqlite_db.h"
+#include "support/sqlite_shell.h"
 #include "support/test_support.h"
 
 namespace panic {
@@ -33,6 +34,7 @@ namespace {
 using testing::RunCli;
 using testing::RunShell;
 using testing::ShellQuote;
+using testing::SqlValue;
 
 std::string Unhex(const std::string& hex) {
   std::string out;
@@ -49,13 +51,6 @@ std::vector<std::string> Erl(const std::string& terms) {
   std::istringstream lines(r.out);
   for (std::string line; std::getline(lines, line);) out.push_back(Unhex(line));
   return out;
-}
-
-std::string Sql(const std::string& db, const std::string& sql) {
-  auto r = RunShell("sqlite3 " + ShellQuote(db) + " " + ShellQuote(sql));
-  EXPECT_EQ(r.exit_code, 0) << sql << "\n" << r.err;
-  while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
-  return r.out;
 }
 
 std::string Id(int n) {
@@ -181,7 +176,7 @@ double Real(store::SqliteDb& db, const std::string& id, const std::string& colum
 
 // The curve blob: raw little-endian float64.
 std::vector<double> Curve(const std::string& target, const std::string& id) {
-  const std::string bytes = Unhex(Sql(target, "SELECT hex(curve) FROM lyapunov_results WHERE id = '" + id + "'"));
+  const std::string bytes = Unhex(SqlValue(target, "SELECT hex(curve) FROM lyapunov_results WHERE id = '" + id + "'"));
   std::vector<double> out(bytes.size() / 8);
   std::memcpy(out.data(), bytes.data(), out.size() * 8);
   return out;
@@ -189,8 +184,8 @@ std::vector<double> Curve(const std::string& target, const std::string& id) {
 
 // A and B as the fixture wrote them, every value compared exactly (doubles bit for bit).
 void ExpectLyapunovImported(const std::string& target) {
-  EXPECT_EQ(Sql(target, "SELECT id, experiment_id, network, initial_prompt, other_prompt, embedding_model, num_runs, "
-                        "num_pairs, num_timesteps, computed_at FROM lyapunov_results ORDER BY id"),
+  EXPECT_EQ(SqlValue(target, "SELECT id, experiment_id, network, initial_prompt, other_prompt, embedding_model, num_runs, "
+                             "num_pairs, num_timesteps, computed_at FROM lyapunov_results ORDER BY id"),
             Id(901) + "|" + Id(1) + "|[\"DummyT2I\",\"DummyI2T\"]|a lighthouse||DummyText|2|1|2|"
             "2026-06-10T01:02:07.250000Z\n" +
             Id(902) + "|" + Id(1) + "|[\"DummyT2I\",\"DummyI2T\"]|a lighthouse||DummyVision|3|3|201|"
@@ -202,7 +197,7 @@ void ExpectLyapunovImported(const std::string& target) {
   // Derived from the curve: a line through two points meets ln d(0) at t = 0; a bounded fit
   // needs four points.
   EXPECT_NEAR(Real(*db, Id(901), "intercept"), std::log(0.1), 1e-12);
-  EXPECT_EQ(Sql(target, "SELECT bounded_status FROM lyapunov_results WHERE id = '" + Id(901) + "'"), "degenerate");
+  EXPECT_EQ(SqlValue(target, "SELECT bounded_status FROM lyapunov_results WHERE id = '" + Id(901) + "'"), "degenerate");
   EXPECT_EQ(Real(*db, Id(902), "exponent"), -0.25);
   EXPECT_EQ(Real(*db, Id(902), "r_squared"), 0.875);
   std::vector<double> b(201, 0.5);
@@ -218,7 +213,7 @@ void ExpectLyapunovImported(const std::string& target) {
     if (g.model == "DummyText" && g.other_prompt.empty()) fingerprint = g.fingerprint;
   }
   ASSERT_FALSE(fingerprint.empty());
-  EXPECT_EQ(Sql(target, "SELECT runs_fingerprint FROM lyapunov_results ORDER BY id"), fingerprint + "\nelixir-import");
+  EXPECT_EQ(SqlValue(target, "SELECT runs_fingerprint FROM lyapunov_results ORDER BY id"), fingerprint + "\nelixir-import");
 }
 
 bool HaveErlang() { return RunShell("command -v erl").exit_code == 0; }
@@ -235,30 +230,30 @@ TEST(ElixirImportTest, ImportsTheElixirEra) {
   EXPECT_EQ(Sha256Hex(testing::ReadFile(source)), hash);
   auto report = nlohmann::json::parse(r.out);
   EXPECT_EQ(report["time_zone"], "UTC");
-  EXPECT_EQ(Sql(target, "SELECT seeds FROM experiments"), "[-1,-1]");
-  EXPECT_EQ(Sql(target, "SELECT count(*), min(seed), max(seed) FROM runs"), "2|-1|-1");
-  EXPECT_EQ(Sql(target, "SELECT count(*) FROM invocations WHERE seed = -1"), "8");
-  EXPECT_EQ(Sql(target, "SELECT count(*) FROM embeddings; SELECT count(*) FROM persistence_diagrams"), "8\n4");
-  EXPECT_EQ(Sql(target, "SELECT DISTINCT started_at FROM invocations"), "2026-06-10T01:02:05.519162Z");
-  EXPECT_EQ(Sql(target, "SELECT stop_reason, count(*) FROM runs GROUP BY 1"), "length|2");
-  EXPECT_EQ(Sql(target, "SELECT parameters FROM clustering_results"), "{\"layer\":1,\"noise_level\":0.5}");
+  EXPECT_EQ(SqlValue(target, "SELECT seeds FROM experiments"), "[-1,-1]");
+  EXPECT_EQ(SqlValue(target, "SELECT count(*), min(seed), max(seed) FROM runs"), "2|-1|-1");
+  EXPECT_EQ(SqlValue(target, "SELECT count(*) FROM invocations WHERE seed = -1"), "8");
+  EXPECT_EQ(SqlValue(target, "SELECT count(*) FROM embeddings; SELECT count(*) FROM persistence_diagrams"), "8\n4");
+  EXPECT_EQ(SqlValue(target, "SELECT DISTINCT started_at FROM invocations"), "2026-06-10T01:02:05.519162Z");
+  EXPECT_EQ(SqlValue(target, "SELECT stop_reason, count(*) FROM runs GROUP BY 1"), "length|2");
+  EXPECT_EQ(SqlValue(target, "SELECT parameters FROM clustering_results"), "{\"layer\":1,\"noise_level\":0.5}");
   // AVIF → lossless WEBP of the decoded pixels.
   for (const auto& [id, avif] : avifs) {
-    auto stored = Sql(target, "SELECT hex(output_image) FROM invocations WHERE id = '" + id + "'");
+    auto stored = SqlValue(target, "SELECT hex(output_image) FROM invocations WHERE id = '" + id + "'");
     auto webp = store::DecodeImage(Unhex(stored));
     ASSERT_TRUE(webp.ok()) << webp.status().ToString();
     EXPECT_EQ(store::SniffImageFormat(Unhex(stored)), store::ImageFormat::kWebp);
     EXPECT_EQ(webp->pixels, store::DecodeAvif(avif).value().pixels) << id;
   }
   // ETF diagrams, plain and compressed, in our layout.
-  auto small = store::DecodeDiagramNpz(Unhex(Sql(target, "SELECT hex(diagram_data) FROM persistence_diagrams WHERE "
-                                                         "embedding_model = 'DummyText' LIMIT 1")));
+  auto small = store::DecodeDiagramNpz(Unhex(SqlValue(target, "SELECT hex(diagram_data) FROM persistence_diagrams WHERE "
+                                                              "embedding_model = 'DummyText' LIMIT 1")));
   ASSERT_TRUE(small.ok()) << small.status().ToString();
   ASSERT_EQ(small->diagram.dimensions[0].size(), 2u);
   EXPECT_TRUE(std::isinf(small->diagram.dimensions[0][1].death));
   EXPECT_EQ(small->entropy, (std::vector<float>{0.5f, 0.25f, 0.0f}));
-  auto big = store::DecodeDiagramNpz(Unhex(Sql(target, "SELECT hex(diagram_data) FROM persistence_diagrams WHERE "
-                                                       "embedding_model = 'DummyVision' LIMIT 1")));
+  auto big = store::DecodeDiagramNpz(Unhex(SqlValue(target, "SELECT hex(diagram_data) FROM persistence_diagrams WHERE "
+                                                            "embedding_model = 'DummyVision' LIMIT 1")));
   ASSERT_TRUE(big.ok());
   EXPECT_EQ(big->diagram.dimensions[0].size(), 300u);
   // The Lyapunov rows: two imported, a second result of A's group and C skipped with reasons.

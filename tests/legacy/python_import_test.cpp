@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "panic/core/sha256.h"
+#include "support/sqlite_shell.h"
 #include "support/test_support.h"
 
 namespace panic {
@@ -24,28 +25,22 @@ using testing::RunCli;
 using testing::RunShell;
 using testing::ShellQuote;
 using testing::SourcePath;
+using testing::SqlValue;
 using testing::TempDir;
-
-std::string Sql(const std::string& db, const std::string& sql) {
-  auto r = RunShell("sqlite3 " + ShellQuote(db) + " " + ShellQuote(sql));
-  EXPECT_EQ(r.exit_code, 0) << sql << "\n" << r.err;
-  while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
-  return r.out;
-}
 
 std::string FileHash(const std::string& path) { return Sha256Hex(ReadFile(path)); }
 
 // The target's content, for comparing two imports.
 std::string Content(const std::string& db) {
-  return Sql(db,
-             "SELECT id, networks, seeds, prompts, embedding_models, max_length, started_at, completed_at FROM "
-             "experiments ORDER BY id; SELECT id, experiment_id, run_number, seed, stop_reason, loop_length FROM runs "
-             "ORDER BY id; SELECT id, run_id, sequence_number, model, type, input_invocation_id, output_text, "
-             "hex(output_image), started_at FROM invocations ORDER BY id; SELECT id, invocation_id, embedding_model, "
-             "hex(vector) FROM embeddings ORDER BY id; SELECT id, run_id, embedding_model, hex(diagram_data), error, "
-             "point_count, last_sequence_number FROM persistence_diagrams ORDER BY id; SELECT * FROM "
-             "clustering_results ORDER BY id; SELECT * FROM embedding_clusters ORDER BY id; SELECT source_table, "
-             "source_id, reason FROM legacy_import_skips ORDER BY 1, 2;");
+  return SqlValue(db,
+                  "SELECT id, networks, seeds, prompts, embedding_models, max_length, started_at, completed_at FROM "
+                  "experiments ORDER BY id; SELECT id, experiment_id, run_number, seed, stop_reason, loop_length FROM runs "
+                  "ORDER BY id; SELECT id, run_id, sequence_number, model, type, input_invocation_id, output_text, "
+                  "hex(output_image), started_at FROM invocations ORDER BY id; SELECT id, invocation_id, embedding_model, "
+                  "hex(vector) FROM embeddings ORDER BY id; SELECT id, run_id, embedding_model, hex(diagram_data), error, "
+                  "point_count, last_sequence_number FROM persistence_diagrams ORDER BY id; SELECT * FROM "
+                  "clustering_results ORDER BY id; SELECT * FROM embedding_clusters ORDER BY id; SELECT source_table, "
+                  "source_id, reason FROM legacy_import_skips ORDER BY 1, 2;");
 }
 
 class PythonImportTest : public ::testing::Test {
@@ -92,44 +87,44 @@ TEST_F(PythonImportTest, ImportsEveryTableLosslesslyAndLeavesTheSourceUnchanged)
   EXPECT_EQ(report["time_zone"], "unknown");
   EXPECT_TRUE(report["skipped"].empty()) << report.dump(1);
   // A target the import created has 16 KiB pages (five embedding rows a page), in WAL.
-  EXPECT_EQ(Sql(target, "PRAGMA page_size"), "16384");
-  EXPECT_EQ(Sql(target, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(SqlValue(target, "PRAGMA page_size"), "16384");
+  EXPECT_EQ(SqlValue(target, "PRAGMA journal_mode"), "wal");
 
-  EXPECT_EQ(Sql(target, "SELECT count(*) FROM experiments; SELECT count(*) FROM runs; SELECT count(*) FROM "
-                        "invocations; SELECT count(*) FROM embeddings; SELECT count(*) FROM persistence_diagrams; "
-                        "SELECT count(*) FROM clustering_results WHERE experiment_id IS NULL; SELECT count(*) FROM "
-                        "embedding_clusters;"),
+  EXPECT_EQ(SqlValue(target, "SELECT count(*) FROM experiments; SELECT count(*) FROM runs; SELECT count(*) FROM "
+                             "invocations; SELECT count(*) FROM embeddings; SELECT count(*) FROM persistence_diagrams; "
+                             "SELECT count(*) FROM clustering_results WHERE experiment_id IS NULL; SELECT count(*) FROM "
+                             "embedding_clusters;"),
             "2\n5\n30\n30\n10\n1\n30");
   // Ids keep their digits and gain hyphens; every id of the source is found.
-  EXPECT_EQ(Sql(source, "SELECT group_concat(id, ',') FROM (SELECT id FROM invocation ORDER BY id)"),
-            Sql(target, "SELECT group_concat(replace(id, '-', ''), ',') FROM (SELECT id FROM invocations ORDER BY id)"));
-  EXPECT_EQ(Sql(target, "SELECT count(*) FROM invocations WHERE length(id) = 36 AND substr(id, 9, 1) = '-'"), "30");
+  EXPECT_EQ(SqlValue(source, "SELECT group_concat(id, ',') FROM (SELECT id FROM invocation ORDER BY id)"),
+            SqlValue(target, "SELECT group_concat(replace(id, '-', ''), ',') FROM (SELECT id FROM invocations ORDER BY id)"));
+  EXPECT_EQ(SqlValue(target, "SELECT count(*) FROM invocations WHERE length(id) = 36 AND substr(id, 9, 1) = '-'"), "30");
   // Types, times, vectors and images as they were.
-  EXPECT_EQ(Sql(target, "SELECT type, count(*) FROM invocations GROUP BY type"), "image|15\ntext|15");
-  EXPECT_EQ(Sql(source, "SELECT started_at FROM invocation ORDER BY rowid LIMIT 1"),
-            Sql(target, "SELECT replace(replace(started_at, 'T', ' '), 'Z', '') FROM invocations ORDER BY id LIMIT 1"));
-  EXPECT_EQ(Sql(source, "SELECT group_concat(h, ',') FROM (SELECT hex(vector) AS h FROM embedding ORDER BY id)"),
-            Sql(target, "SELECT group_concat(h, ',') FROM (SELECT hex(vector) AS h FROM embeddings ORDER BY id)"));
-  EXPECT_EQ(Sql(source, "SELECT group_concat(h, ',') FROM (SELECT hex(output_image_data) AS h FROM invocation WHERE "
-                        "type = 'IMAGE' ORDER BY id)"),
-            Sql(target, "SELECT group_concat(h, ',') FROM (SELECT hex(output_image) AS h FROM invocations WHERE type "
-                        "= 'image' ORDER BY id)"));
-  EXPECT_EQ(Sql(target, "SELECT DISTINCT time_zone FROM legacy_import_experiments"), "unknown");
+  EXPECT_EQ(SqlValue(target, "SELECT type, count(*) FROM invocations GROUP BY type"), "image|15\ntext|15");
+  EXPECT_EQ(SqlValue(source, "SELECT started_at FROM invocation ORDER BY rowid LIMIT 1"),
+            SqlValue(target, "SELECT replace(replace(started_at, 'T', ' '), 'Z', '') FROM invocations ORDER BY id LIMIT 1"));
+  EXPECT_EQ(SqlValue(source, "SELECT group_concat(h, ',') FROM (SELECT hex(vector) AS h FROM embedding ORDER BY id)"),
+            SqlValue(target, "SELECT group_concat(h, ',') FROM (SELECT hex(vector) AS h FROM embeddings ORDER BY id)"));
+  EXPECT_EQ(SqlValue(source, "SELECT group_concat(h, ',') FROM (SELECT hex(output_image_data) AS h FROM invocation WHERE "
+                             "type = 'IMAGE' ORDER BY id)"),
+            SqlValue(target, "SELECT group_concat(h, ',') FROM (SELECT hex(output_image) AS h FROM invocations WHERE type "
+                             "= 'image' ORDER BY id)"));
+  EXPECT_EQ(SqlValue(target, "SELECT DISTINCT time_zone FROM legacy_import_experiments"), "unknown");
   // Stop reasons by our loop detection: A#0 repeats step 1 at step 5; B#0 repeats step 0 at
   // step 2 but has 6 steps (reported); the rest ran to max_length.
-  EXPECT_EQ(Sql(target, "SELECT stop_reason, loop_length, count(*) FROM runs GROUP BY 1, 2 ORDER BY 1, 2"),
+  EXPECT_EQ(SqlValue(target, "SELECT stop_reason, loop_length, count(*) FROM runs GROUP BY 1, 2 ORDER BY 1, 2"),
             "duplicate|2|1\nduplicate|4|1\nlength||3");
   ASSERT_EQ(report["stop_notes"].size(), 1u) << report.dump(1);
   EXPECT_NE(report["stop_notes"][0].get<std::string>().find("step 2"), std::string::npos);
   // Clustering: medoids numbered per result, outliers -1, parameters kept.
-  EXPECT_EQ(Sql(target, "SELECT cluster_label, count(*) FROM embedding_clusters GROUP BY 1 ORDER BY 1"),
+  EXPECT_EQ(SqlValue(target, "SELECT cluster_label, count(*) FROM embedding_clusters GROUP BY 1 ORDER BY 1"),
             "-1|10\n0|10\n1|10");
   // A snapshot of migration 4's shape, scoped to the imported experiments.
-  EXPECT_EQ(Sql(target, "SELECT scope, point_count, cluster_count, outlier_count, dimension FROM clustering_results; "
-                        "SELECT count(*) FROM clustering_result_experiments; SELECT sum(size) FROM cluster_summaries"),
+  EXPECT_EQ(SqlValue(target, "SELECT scope, point_count, cluster_count, outlier_count, dimension FROM clustering_results; "
+                             "SELECT count(*) FROM clustering_result_experiments; SELECT sum(size) FROM cluster_summaries"),
             "experiments|30|2|10|768\n2\n20");
-  EXPECT_EQ(Sql(target, "SELECT parameters FROM clustering_results"),
-            Sql(source, "SELECT parameters FROM clusteringresult"));
+  EXPECT_EQ(SqlValue(target, "SELECT parameters FROM clustering_results"),
+            SqlValue(source, "SELECT parameters FROM clusteringresult"));
 
   // Diagrams (deflate, one zip64, legacy gens_*/_meta keys) are re-encoded in our layout:
   // numpy reads our blobs and finds the bars and entropy the fixture wrote.
@@ -156,7 +151,7 @@ print(n)
   // The doctor finds nothing; the commands work on the imported data.
   auto doctor = RunCli({"--db", target, "doctor"});
   EXPECT_EQ(doctor.exit_code, 0) << doctor.out << doctor.err;
-  const std::string exp = Sql(target, "SELECT id FROM experiments ORDER BY id LIMIT 1");
+  const std::string exp = SqlValue(target, "SELECT id FROM experiments ORDER BY id LIMIT 1");
   auto show = RunCli({"--db", target, "experiment", "show", exp});
   EXPECT_EQ(show.exit_code, 0) << show.err;
   EXPECT_NE(show.out.find("(completed)"), std::string::npos) << show.out;
@@ -181,9 +176,9 @@ TEST_F(PythonImportTest, QuirksAreSkippedWithTheirReasonsAndTheDoctorRepairsTheR
   EXPECT_EQ(counts["embeddingcluster"]["orphan: its embedding, medoid or clustering result was not imported"], 1);
   EXPECT_EQ(report["skipped"].size(), 5u) << report.dump(1);
   EXPECT_EQ(Table(report, "persistencediagram", "imported"), 10);  // the NULL one as a failed diagram
-  EXPECT_EQ(Sql(target, "SELECT count(*) FROM persistence_diagrams WHERE diagram_data IS NULL AND error IS NOT NULL"),
+  EXPECT_EQ(SqlValue(target, "SELECT count(*) FROM persistence_diagrams WHERE diagram_data IS NULL AND error IS NOT NULL"),
             "1");
-  EXPECT_EQ(Sql(target, "SELECT count(*) FROM legacy_import_skips"), "5");
+  EXPECT_EQ(SqlValue(target, "SELECT count(*) FROM legacy_import_skips"), "5");
 
   int drc = -1;
   auto found = nlohmann::json::parse(RunCli({"--db", target, "doctor", "--format", "json"}).out);
@@ -235,7 +230,7 @@ TEST_F(PythonImportTest, KilledImportFinishesWhenRunAgain) {
   kill(pid, SIGKILL);
   EXPECT_EQ(testing::WaitChild(pid), 128 + SIGKILL);
   ASSERT_TRUE(started);
-  const int64_t partial = std::stoll(Sql(target, "SELECT count(*) FROM embeddings"));
+  const int64_t partial = std::stoll(SqlValue(target, "SELECT count(*) FROM embeddings"));
   EXPECT_LT(partial, 20030);
   nlohmann::json resumed = Import(source, target, &rc);
   ASSERT_EQ(rc, 0) << last_err_;
@@ -248,7 +243,7 @@ TEST_F(PythonImportTest, BadInputExitsTwoAndLeavesTheTargetUnchanged) {
   testing::WriteFile(dir_.File("cfg.json"), R"({"networks": [["DummyT2I", "DummyI2T"]], "seeds": [1], "prompts": )"
                                             R"(["x"], "embedding_models": ["DummyText"], "max_length": 2})");
   ASSERT_EQ(RunCli({"--db", target, "experiment", "run", dir_.File("cfg.json")}).exit_code, 0);
-  Sql(target, "PRAGMA wal_checkpoint(TRUNCATE);");
+  SqlValue(target, "PRAGMA wal_checkpoint(TRUNCATE);");
   const std::string before = FileHash(target);
 
   testing::WriteFile(dir_.File("text.sqlite"), "this is not a database at all, just some text long enough");
@@ -257,9 +252,9 @@ TEST_F(PythonImportTest, BadInputExitsTwoAndLeavesTheTargetUnchanged) {
   testing::WriteFile(truncated, ReadFile(good).substr(0, ReadFile(good).size() / 2));
   const std::string newer = dir_.File("newer.sqlite");
   std::filesystem::copy_file(good, newer);
-  Sql(newer, "ALTER TABLE invocation RENAME COLUMN output_image_data TO output_image_ref;");
+  SqlValue(newer, "ALTER TABLE invocation RENAME COLUMN output_image_data TO output_image_ref;");
   const std::string other = dir_.File("other.sqlite");
-  Sql(other, "CREATE TABLE things (id INTEGER);");
+  SqlValue(other, "CREATE TABLE things (id INTEGER);");
 
   for (const std::string& bad : {dir_.File("text.sqlite"), truncated, newer, other, target, dir_.File("none.sqlite")}) {
     int rc = -1;

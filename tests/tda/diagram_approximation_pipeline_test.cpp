@@ -12,6 +12,7 @@
 
 #include "panic/engine/diagrams_stage.h"
 #include "panic/store/npz_codec.h"
+#include "support/sqlite_shell.h"
 #include "support/test_support.h"
 #include "tda/tda_oracle_helpers.h"
 
@@ -21,13 +22,8 @@ namespace {
 using testing::RunCli;
 using testing::RunShell;
 using testing::ShellQuote;
+using testing::SqlWithStderr;
 using testing::TempDir;
-
-std::string Sql(const std::string& db, const std::string& sql) {
-  auto r = RunShell("sqlite3 " + db + " " + ShellQuote(sql) + " 2>&1");
-  EXPECT_EQ(r.exit_code, 0) << r.out;
-  return r.out;
-}
 
 // 31 steps of DummyT2I → DummyI2T: 16 images (DummyVision embeds them) and 15 texts
 // (DummyText), so `exact_up_to: 15` keeps DummyText exact and makes DummyVision approximate.
@@ -70,11 +66,11 @@ TEST(DiagramApproximationPipelineTest, ExactUpToChoosesTheModePerRunLengthAndEve
   const std::string exact = RunExperiment(dir, "exact", "");
 
   // The column: NULL for the 15-point (exact) diagrams, ε for the 16-point ones.
-  EXPECT_EQ(Sql(db, "SELECT embedding_model, point_count, quote(approximation_epsilon), count(*) "
-                    "FROM persistence_diagrams WHERE error IS NULL GROUP BY 1, 2, 3 ORDER BY 1"),
+  EXPECT_EQ(SqlWithStderr(db, "SELECT embedding_model, point_count, quote(approximation_epsilon), count(*) "
+                              "FROM persistence_diagrams WHERE error IS NULL GROUP BY 1, 2, 3 ORDER BY 1"),
             "DummyText|15|NULL|2\nDummyVision|16|0.5|2\n");
-  EXPECT_EQ(Sql(exact, "SELECT count(*) FROM persistence_diagrams WHERE approximation_epsilon IS NULL "
-                       "AND error IS NULL"),
+  EXPECT_EQ(SqlWithStderr(exact, "SELECT count(*) FROM persistence_diagrams WHERE approximation_epsilon IS NULL "
+                                 "AND error IS NULL"),
             "4\n");
 
   // numpy reads ε from the blob (float64, shape (1,)); an exact blob has no such key.
@@ -134,12 +130,12 @@ for model, blob in con.execute("SELECT embedding_model, diagram_data FROM persis
 TEST(DiagramApproximationPipelineTest, ApproximateAloneMakesEveryDiagramApproximateAndShowListsEachEpsilon) {
   TempDir dir;
   const std::string db = RunExperiment(dir, "all", R"("approximate": 0.25)");
-  EXPECT_EQ(Sql(db, "SELECT embedding_model, quote(approximation_epsilon), count(*) FROM persistence_diagrams "
-                    "WHERE error IS NULL GROUP BY 1, 2 ORDER BY 1"),
+  EXPECT_EQ(SqlWithStderr(db, "SELECT embedding_model, quote(approximation_epsilon), count(*) FROM persistence_diagrams "
+                              "WHERE error IS NULL GROUP BY 1, 2 ORDER BY 1"),
             "DummyText|0.25|2\nDummyVision|0.25|2\n");
   // Two ε in one experiment (a row rewritten as another tool would): show lists both.
-  Sql(db, "UPDATE persistence_diagrams SET approximation_epsilon = 2 WHERE rowid = (SELECT min(rowid) FROM "
-          "persistence_diagrams WHERE embedding_model = 'DummyText')");
+  SqlWithStderr(db, "UPDATE persistence_diagrams SET approximation_epsilon = 2 WHERE rowid = (SELECT min(rowid) FROM "
+                    "persistence_diagrams WHERE embedding_model = 'DummyText')");
   auto text = RunCli({"--db", db, "experiment", "show", "latest"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("DummyText: 2/2 (2 approximate: 1 with ε = 0.25, 1 with ε = 2)\n"), std::string::npos)
