@@ -1,5 +1,5 @@
 // The exact sparse Wasserstein solver (tda/exact_wasserstein.h) against two independent
-// oracles in one python3 process per test:
+// oracles (tests/support/diagram_oracle.h, one python3 process per test):
 //   - the exact value from scipy's linear_sum_assignment on the full (n + m) × (n + m)
 //     cost matrix with the diagonal copies (dense, no pruning: it also checks that the
 //     edges we drop are never needed);
@@ -16,10 +16,13 @@
 #include <random>
 #include <sstream>
 
-#include "support/test_support.h"
+#include "support/diagram_oracle.h"
 
 namespace panic::tda {
 namespace {
+
+using testing::DiagramOracleValues;
+using testing::GridBars;
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
@@ -27,19 +30,6 @@ double Exact(const Bars& a, const Bars& b, double p) {
   auto r = ExactWassersteinDistance(a, b, p);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   return r.ok() ? *r : std::nan("");
-}
-
-// Random bars on a coarse grid, so that ties and duplicates occur; some on the diagonal.
-Bars GridBars(std::mt19937_64& rng, size_t n, int grid, size_t essential) {
-  std::uniform_int_distribution<int> u(0, grid);
-  Bars bars;
-  for (size_t i = 0; i < n; ++i) {
-    float b = static_cast<float>(u(rng)) / static_cast<float>(grid);
-    float d = b + static_cast<float>(u(rng) / 2) / static_cast<float>(grid);  // may equal b
-    bars.push_back(Bar{b, d});
-  }
-  for (size_t i = 0; i < essential; ++i) bars.push_back(Bar{static_cast<float>(u(rng)) / grid, kInf});
-  return bars;
 }
 
 // The shape of a Rips H1 diagram: births spread over a range, persistence heavy-tailed.
@@ -64,77 +54,6 @@ Bars LongBars(std::mt19937_64& rng, size_t n) {
     bars.push_back(Bar{b, b + persistence(rng)});
   }
   return bars;
-}
-
-std::string PyList(const Bars& bars) {
-  std::string s = "[";
-  for (const Bar& b : bars) {
-    char buf[80];
-    if (b.IsEssential()) {
-      std::snprintf(buf, sizeof buf, "[%.17g,float('inf')],", static_cast<double>(b.birth));
-    } else {
-      std::snprintf(buf, sizeof buf, "[%.17g,%.17g],", static_cast<double>(b.birth), static_cast<double>(b.death));
-    }
-    s += buf;
-  }
-  return s + "]";
-}
-
-// For each pair: the exact W1, W2, W3 (scipy, dense) and Hera's W1, W2 at delta 1e-9.
-constexpr const char* kOracleScript = R"PY(
-import sys, math, numpy as np, gudhi.hera
-from scipy.optimize import linear_sum_assignment
-
-def exact_wasserstein(a, b, p):
-    fa = a[np.isfinite(a[:, 1])]; fb = b[np.isfinite(b[:, 1])]
-    ea = np.sort(a[~np.isfinite(a[:, 1])][:, 0]); eb = np.sort(b[~np.isfinite(b[:, 1])][:, 0])
-    if len(ea) != len(eb): return math.inf
-    fa = fa[fa[:, 1] > fa[:, 0]]; fb = fb[fb[:, 1] > fb[:, 0]]
-    n, m = len(fa), len(fb)
-    cost = np.zeros((n + m, n + m))
-    if n and m:
-        cost[:n, :m] = np.maximum(np.abs(fa[:, None, 0] - fb[None, :, 0]), np.abs(fa[:, None, 1] - fb[None, :, 1])) ** p
-    if n: cost[:n, m:] = (((fa[:, 1] - fa[:, 0]) / 2) ** p)[:, None]
-    if m: cost[n:, :m] = (((fb[:, 1] - fb[:, 0]) / 2) ** p)[None, :]
-    rows, cols = linear_sum_assignment(cost)
-    return (cost[rows, cols].sum() + (np.abs(ea - eb) ** p).sum()) ** (1.0 / p)
-
-for line in sys.stdin:
-    a, b = eval(line)
-    a = np.array(a, dtype=float).reshape(-1, 2); b = np.array(b, dtype=float).reshape(-1, 2)
-    print('%.17g %.17g %.17g %.17g %.17g' % (
-        exact_wasserstein(a, b, 1), exact_wasserstein(a, b, 2), exact_wasserstein(a, b, 3),
-        gudhi.hera.wasserstein_distance(a, b, order=1, internal_p=np.inf, delta=1e-9),
-        gudhi.hera.wasserstein_distance(a, b, order=2, internal_p=np.inf, delta=1e-9)))
-)PY";
-
-struct OracleValues {
-  double w1, w2, w3, hera_w1, hera_w2;
-};
-
-std::vector<OracleValues> RunOracle(const std::vector<std::pair<Bars, Bars>>& pairs) {
-  testing::TempDir dir;
-  testing::WriteFile(dir.File("oracle.py"), kOracleScript);
-  std::string input;
-  for (const auto& [a, b] : pairs) input += "(" + PyList(a) + "," + PyList(b) + ")\n";
-  testing::WriteFile(dir.File("pairs.txt"), input);
-  auto r = testing::RunShell("/usr/bin/python3 " + dir.File("oracle.py") + " < " + dir.File("pairs.txt"));
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  std::vector<OracleValues> out;
-  std::istringstream in(r.out);
-  std::string line;
-  while (std::getline(in, line)) {
-    OracleValues v{};
-    if (std::sscanf(line.c_str(), "%lf %lf %lf %lf %lf", &v.w1, &v.w2, &v.w3, &v.hera_w1, &v.hera_w2) == 5) {
-      out.push_back(v);
-    }
-  }
-  EXPECT_EQ(out.size(), pairs.size()) << r.out;
-  return out;
-}
-
-bool HaveOracles() {
-  return testing::RunShell("/usr/bin/python3 -c 'import gudhi.hera, scipy.optimize'").exit_code == 0;
 }
 
 TEST(ExactWassersteinTest, HandChecked) {
@@ -174,7 +93,7 @@ TEST(ExactWassersteinTest, EssentialBarsOrderAndMalformedBars) {
 }
 
 TEST(ExactWassersteinTest, AgreesWithDenseAssignmentAndHeraThroughGudhi) {
-  if (!HaveOracles()) GTEST_SKIP() << "needs python3-gudhi and python3-scipy";
+  if (!testing::HaveDiagramOracles()) GTEST_SKIP() << "needs python3-gudhi and python3-scipy";
   std::mt19937_64 rng(12);
   std::vector<std::pair<Bars, Bars>> pairs;
   // Degenerate: empty sides, identical, all on the diagonal, duplicates, ties.
@@ -205,11 +124,11 @@ TEST(ExactWassersteinTest, AgreesWithDenseAssignmentAndHeraThroughGudhi) {
   }
   // Dense: long bars, nearly every pair a candidate.
   pairs.push_back({LongBars(rng, 120), LongBars(rng, 100)});
-  std::vector<OracleValues> oracle = RunOracle(pairs);
+  std::vector<DiagramOracleValues> oracle = testing::RunDiagramOracle(pairs);
   ASSERT_EQ(oracle.size(), pairs.size());
   for (size_t i = 0; i < pairs.size(); ++i) {
     const auto& [a, b] = pairs[i];
-    const OracleValues& o = oracle[i];
+    const DiagramOracleValues& o = oracle[i];
     SCOPED_TRACE("pair " + std::to_string(i) + " (" + std::to_string(a.size()) + " and " +
                  std::to_string(b.size()) + " bars)");
     const double ours[3] = {Exact(a, b, 1), Exact(a, b, 2), Exact(a, b, 3)};

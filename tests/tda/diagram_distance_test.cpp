@@ -1,6 +1,6 @@
 // Persistent entropy and diagram distances: hand-checked cases, then three independent
 // oracles on random and hand-built diagrams (diagonal points, ties, duplicates, essential
-// bars), all in one python3 process per test:
+// bars), all in one python3 process per test (tests/support/diagram_oracle.h):
 //   - GUDHI's own bottleneck distance (gudhi.bottleneck_distance, not Hera's code);
 //   - the exact p-Wasserstein distance from scipy's linear_sum_assignment on the
 //     (n + m) × (n + m) matrix with the diagonal copies (not Hera's auction);
@@ -16,10 +16,15 @@
 #include <sstream>
 
 #include "panic/tda/persistent_entropy.h"
+#include "support/diagram_oracle.h"
 #include "support/test_support.h"
 
 namespace panic::tda {
 namespace {
+
+using testing::DiagramOracleValues;
+using testing::GridBars;
+using testing::PyList;
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
@@ -125,19 +130,6 @@ TEST(DiagramDistanceTest, MalformedBarsAndParametersAreErrors) {
 
 // --- the oracles --------------------------------------------------------------------
 
-// Random bars on a coarse grid (so that ties and duplicates occur), some on the diagonal.
-Bars RandomBars(std::mt19937_64& rng, size_t n, int grid, size_t essential) {
-  std::uniform_int_distribution<int> u(0, grid);
-  Bars bars;
-  for (size_t i = 0; i < n; ++i) {
-    float b = static_cast<float>(u(rng)) / static_cast<float>(grid);
-    float d = b + static_cast<float>(u(rng) / 2) / static_cast<float>(grid);  // may equal b
-    bars.push_back(Bar{b, d});
-  }
-  for (size_t i = 0; i < essential; ++i) bars.push_back(Bar{static_cast<float>(u(rng)) / grid, kInf});
-  return bars;
-}
-
 // Continuous bars, the shape of a Rips H1 diagram: many short bars, a few long ones.
 Bars RipsLikeBars(std::mt19937_64& rng, size_t n) {
   std::uniform_real_distribution<float> birth(0.2f, 0.8f);
@@ -150,79 +142,6 @@ Bars RipsLikeBars(std::mt19937_64& rng, size_t n) {
   return bars;
 }
 
-std::string PyList(const Bars& bars) {
-  std::string s = "[";
-  for (const Bar& b : bars) {
-    char buf[80];
-    if (b.IsEssential()) {
-      std::snprintf(buf, sizeof buf, "[%.17g,float('inf')],", static_cast<double>(b.birth));
-    } else {
-      std::snprintf(buf, sizeof buf, "[%.17g,%.17g],", static_cast<double>(b.birth), static_cast<double>(b.death));
-    }
-    s += buf;
-  }
-  return s + "]";
-}
-
-// For each pair: GUDHI bottleneck, exact W1 and W2 (scipy), Hera W1 and W2 (delta 1e-9).
-constexpr const char* kOracleScript = R"PY(
-import sys, math, numpy as np, gudhi, gudhi.hera
-from scipy.optimize import linear_sum_assignment
-
-def exact_wasserstein(a, b, p):
-    fa = a[np.isfinite(a[:, 1])]; fb = b[np.isfinite(b[:, 1])]
-    ea = np.sort(a[~np.isfinite(a[:, 1])][:, 0]); eb = np.sort(b[~np.isfinite(b[:, 1])][:, 0])
-    if len(ea) != len(eb): return math.inf
-    fa = fa[fa[:, 1] > fa[:, 0]]; fb = fb[fb[:, 1] > fb[:, 0]]
-    n, m = len(fa), len(fb)
-    cost = np.zeros((n + m, n + m))
-    if n and m:
-        cost[:n, :m] = np.maximum(np.abs(fa[:, None, 0] - fb[None, :, 0]), np.abs(fa[:, None, 1] - fb[None, :, 1])) ** p
-    if n: cost[:n, m:] = (((fa[:, 1] - fa[:, 0]) / 2) ** p)[:, None]
-    if m: cost[n:, :m] = (((fb[:, 1] - fb[:, 0]) / 2) ** p)[None, :]
-    rows, cols = linear_sum_assignment(cost)
-    return (cost[rows, cols].sum() + (np.abs(ea - eb) ** p).sum()) ** (1.0 / p)
-
-for line in sys.stdin:
-    a, b = eval(line)
-    a = np.array(a, dtype=float).reshape(-1, 2); b = np.array(b, dtype=float).reshape(-1, 2)
-    print('%.17g %.17g %.17g %.17g %.17g' % (
-        gudhi.bottleneck_distance(a, b),
-        exact_wasserstein(a, b, 1), exact_wasserstein(a, b, 2),
-        gudhi.hera.wasserstein_distance(a, b, order=1, internal_p=np.inf, delta=1e-9),
-        gudhi.hera.wasserstein_distance(a, b, order=2, internal_p=np.inf, delta=1e-9)))
-)PY";
-
-struct OracleValues {
-  double bottleneck, w1, w2, hera_w1, hera_w2;
-};
-
-std::vector<OracleValues> RunOracle(const std::vector<std::pair<Bars, Bars>>& pairs) {
-  testing::TempDir dir;
-  testing::WriteFile(dir.File("oracle.py"), kOracleScript);
-  std::string input;
-  for (const auto& [a, b] : pairs) input += "(" + PyList(a) + "," + PyList(b) + ")\n";
-  testing::WriteFile(dir.File("pairs.txt"), input);
-  auto r = testing::RunShell("/usr/bin/python3 " + dir.File("oracle.py") + " < " + dir.File("pairs.txt"));
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  std::vector<OracleValues> out;
-  std::istringstream in(r.out);
-  std::string line;
-  while (std::getline(in, line)) {
-    OracleValues v{};
-    // %lf reads "inf" as well.
-    if (std::sscanf(line.c_str(), "%lf %lf %lf %lf %lf", &v.bottleneck, &v.w1, &v.w2, &v.hera_w1, &v.hera_w2) == 5) {
-      out.push_back(v);
-    }
-  }
-  EXPECT_EQ(out.size(), pairs.size()) << r.out;
-  return out;
-}
-
-bool HaveOracles() {
-  return testing::RunShell("/usr/bin/python3 -c 'import gudhi, gudhi.hera, scipy.optimize'").exit_code == 0;
-}
-
 // Equal when both are inf, else within `rel` relative error (and 1e-12 absolute).
 void ExpectClose(double ours, double oracle, double rel, const std::string& what) {
   if (std::isinf(oracle)) {
@@ -233,7 +152,7 @@ void ExpectClose(double ours, double oracle, double rel, const std::string& what
 }
 
 TEST(DiagramDistanceTest, AgreesWithGudhiScipyAndHera) {
-  if (!HaveOracles()) GTEST_SKIP() << "needs python3-gudhi and python3-scipy";
+  if (!testing::HaveDiagramOracles()) GTEST_SKIP() << "needs python3-gudhi and python3-scipy";
   std::mt19937_64 rng(42);
   std::vector<std::pair<Bars, Bars>> pairs;
   // Hand-built: diagonal points, duplicates, ties, essential bars, empty sides.
@@ -245,15 +164,15 @@ TEST(DiagramDistanceTest, AgreesWithGudhiScipyAndHera) {
   // Grid diagrams (ties and duplicates everywhere), some with essential bars.
   for (int t = 0; t < 8; ++t) {
     size_t essential = t % 3 == 0 ? 2 : 0;
-    pairs.push_back({RandomBars(rng, 5 + 9 * t, 8, essential), RandomBars(rng, 3 + 11 * t, 8, essential)});
+    pairs.push_back({GridBars(rng, 5 + 9 * t, 8, essential), GridBars(rng, 3 + 11 * t, 8, essential)});
   }
   // Rips-like diagrams of realistic size.
   for (size_t n : {50, 150, 300}) pairs.push_back({RipsLikeBars(rng, n), RipsLikeBars(rng, n + 17)});
-  std::vector<OracleValues> oracle = RunOracle(pairs);
+  std::vector<DiagramOracleValues> oracle = testing::RunDiagramOracle(pairs);
   ASSERT_EQ(oracle.size(), pairs.size());
   for (size_t i = 0; i < pairs.size(); ++i) {
     const auto& [a, b] = pairs[i];
-    const OracleValues& o = oracle[i];
+    const DiagramOracleValues& o = oracle[i];
     std::string what = "pair " + std::to_string(i);
     // Bottleneck: exact; GUDHI's default mode may miss the last 2–3 mantissa bits.
     ExpectClose(Bottleneck(a, b), o.bottleneck, 1e-13, what + " bottleneck");
