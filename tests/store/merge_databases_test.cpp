@@ -9,8 +9,9 @@
 // everything under it (and the clustering results that refer to it); Python's sqlite3
 // checks that the target is exactly its old rows plus the source's renamed rows, translated
 // id for id (kRenameCheck), with integrity_check and foreign_key_check clean. Merging again
-// changes nothing; another diverged version gets other ids; a kill before the commit leaves
-// the target as it was; rows that have no id to rename still refuse the source.
+// changes nothing; another diverged version gets other ids; a clustering result that
+// conflicts by itself is renamed alone; a kill before the commit leaves the target as it
+// was; rows that have no id to rename still refuse the source.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -132,14 +133,15 @@ TEST(MergeDatabasesTest, AConflictingSourceIsRefusedWholeAndNamed) {
 }
 
 // argv: C (after the merge), A (C before it), B (the source), the source ids of the
-// experiments B's report renamed (JSON list). The map old → new is rebuilt independently of
-// the report: a new id of C (not in A) keeps the first 64 bits (time and counter, the first
-// 18 characters) of exactly one id of B. Prints "ok <ids renamed> <rows renamed>".
+// experiments B's report renamed (JSON list) and of the clustering results it renamed on
+// their own account (JSON list). The map old → new is rebuilt independently of the report:
+// a new id of C (not in A) keeps the first 64 bits (time and counter, the first 18
+// characters) of exactly one id of B. Prints "ok <ids renamed> <rows renamed>".
 constexpr const char* kRenameCheck = R"PY(
 import json, sqlite3, sys
 c, a, b = (sqlite3.connect(p) for p in sys.argv[1:4])
-experiments = json.loads(sys.argv[4])
-assert experiments
+experiments, alone = json.loads(sys.argv[4]), json.loads(sys.argv[5])
+assert experiments or alone
 assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 assert c.execute("PRAGMA foreign_key_check").fetchall() == []
 tables = [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
@@ -160,32 +162,34 @@ for new in ids(c) - ids(a):
     assert new[14] == "7" and new[19] in "89ab", new
     rename[olds[0]] = new
 assert len(set(rename.values())) == len(rename)
-# What B's renamed experiments own, and the clustering results whose scope includes them.
-q = ",".join("?" * len(experiments))
+# What B's renamed experiments own, the clustering results whose scope includes one of
+# them, and the clustering results renamed alone.
+q, qa = ",".join("?" * len(experiments)), ",".join("?" * len(alone))
+e, cl = experiments, experiments + alone + experiments
 runs = f"SELECT id FROM runs WHERE experiment_id IN ({q})"
 invocations = f"SELECT id FROM invocations WHERE run_id IN ({runs})"
-clusterings = (f"SELECT id FROM clustering_results WHERE experiment_id IN ({q}) UNION SELECT clustering_result_id "
-               f"FROM clustering_result_experiments WHERE experiment_id IN ({q})")
+clusterings = (f"SELECT id FROM clustering_results WHERE experiment_id IN ({q}) OR id IN ({qa}) UNION SELECT "
+               f"clustering_result_id FROM clustering_result_experiments WHERE experiment_id IN ({q})")
 owned = {
-  "experiments": (f"id IN ({q})", 1),
-  "runs": (f"experiment_id IN ({q})", 1),
-  "invocations": (f"run_id IN ({runs})", 1),
-  "embeddings": (f"invocation_id IN ({invocations})", 1),
-  "persistence_diagrams": (f"run_id IN ({runs})", 1),
-  "prompt_embeddings": (f"experiment_id IN ({q})", 1),
-  "lyapunov_results": (f"experiment_id IN ({q})", 1),
-  "legacy_import_experiments": (f"experiment_id IN ({q})", 1),
-  "clustering_results": (f"id IN ({clusterings})", 2),
-  "embedding_clusters": (f"clustering_result_id IN ({clusterings})", 2),
-  "clustering_result_experiments": (f"clustering_result_id IN ({clusterings})", 2),
-  "cluster_summaries": (f"clustering_result_id IN ({clusterings})", 2),
+  "experiments": (f"id IN ({q})", e),
+  "runs": (f"experiment_id IN ({q})", e),
+  "invocations": (f"run_id IN ({runs})", e),
+  "embeddings": (f"invocation_id IN ({invocations})", e),
+  "persistence_diagrams": (f"run_id IN ({runs})", e),
+  "prompt_embeddings": (f"experiment_id IN ({q})", e),
+  "lyapunov_results": (f"experiment_id IN ({q})", e),
+  "legacy_import_experiments": (f"experiment_id IN ({q})", e),
+  "clustering_results": (f"id IN ({clusterings})", cl),
+  "embedding_clusters": (f"clustering_result_id IN ({clusterings})", cl),
+  "clustering_result_experiments": (f"clustering_result_id IN ({clusterings})", cl),
+  "cluster_summaries": (f"clustering_result_id IN ({clusterings})", cl),
 }
 rows = 0
 for t in tables:
     source = []
     if t in owned:
-        where, n = owned[t]
-        source = b.execute(f"SELECT * FROM {t} WHERE {where}", experiments * n).fetchall()
+        where, params = owned[t]
+        source = b.execute(f"SELECT * FROM {t} WHERE {where}", params).fetchall()
     has_id = "id" in [r[1] for r in b.execute(f"PRAGMA table_info({t})")]
     translated = []
     for row in source:
@@ -233,10 +237,11 @@ void DivergedCopy(const std::string& db, const std::string& copy, const std::str
 }
 
 std::string RenameCheck(const TempDir& dir, const std::string& c, const std::string& before, const std::string& source,
-                        const std::string& experiments) {
+                        const std::string& experiments, const std::string& clusterings_alone = "[]") {
   WriteFile(dir.File("rename_check.py"), kRenameCheck);
   auto r = RunShell("/usr/bin/python3 " + ShellQuote(dir.File("rename_check.py")) + " " + ShellQuote(c) + " " +
-                    ShellQuote(before) + " " + ShellQuote(source) + " " + ShellQuote(experiments));
+                    ShellQuote(before) + " " + ShellQuote(source) + " " + ShellQuote(experiments) + " " +
+                    ShellQuote(clusterings_alone));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return r.out;
 }
@@ -310,6 +315,31 @@ TEST(MergeDatabasesTest, RenameConflictsCopiesADivergedExperimentUnderNewIdsOnce
   const std::string dump2 = Dump(c);
   ASSERT_EQ(RunCli({"db", "merge", bad2, bad, a, "--into", c, "--rename-conflicts"}).exit_code, 0);
   EXPECT_EQ(Dump(c), dump2);
+}
+
+TEST(MergeDatabasesTest, RenameConflictsRenamesAClusteringResultThatConflictsByItselfAlone) {
+  TempDir dir;
+  const std::string a = dir.File("A.db"), other = dir.File("other.db"), c = dir.File("C.db");
+  RichDatabase(dir, a);
+  ASSERT_EQ(RunCli({"db", "merge", a, "--into", c}).exit_code, 0);
+  const std::string before = dir.File("before.db");
+  ASSERT_EQ(RunShell("sqlite3 " + ShellQuote(c) + " \".backup " + before + "\"").exit_code, 0);
+  // The same cross-experiment result, timed differently: the experiments are identical.
+  auto copy = RunShell("sqlite3 " + ShellQuote(a) + " \".backup " + other + "\" && sqlite3 " + ShellQuote(other) +
+                       " \"UPDATE clustering_results SET write_seconds = 9 WHERE scope = 'all'; "
+                       "SELECT id FROM clustering_results WHERE scope = 'all'\"");
+  ASSERT_EQ(copy.exit_code, 0) << copy.err;
+  const std::string result = copy.out.substr(0, 36);
+  auto merged = RunCli({"--json", "db", "merge", other, "--into", c, "--rename-conflicts"});
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+  const auto report = nlohmann::json::parse(merged.out)["sources"][0];
+  ASSERT_EQ(report["renamed"].size(), 1u) << merged.out;
+  EXPECT_EQ(report["renamed"][0]["table"], "clustering_results");
+  EXPECT_EQ(report["renamed"][0]["old"], result);
+  EXPECT_NE(report["renamed"][0]["reason"].get<std::string>().find("differs in write_seconds"), std::string::npos);
+  EXPECT_EQ(report["tables"]["experiments"]["copied"], 0);
+  EXPECT_EQ(report["tables"]["embeddings"]["copied"], 0);
+  EXPECT_EQ(RenameCheck(dir, c, before, other, "[]", "[\"" + result + "\"]").substr(0, 3), "ok ");
 }
 
 TEST(MergeDatabasesTest, RenameConflictsIsOneTransactionAndStillRefusesRowsWithoutIds) {
