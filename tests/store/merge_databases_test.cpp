@@ -289,6 +289,8 @@ TEST(MergeDatabasesTest, RenameConflictsCopiesADivergedExperimentUnderNewIdsOnce
   EXPECT_EQ(summaries.out, "2\n");  // the --all result's one cluster, original and renamed copy
   const std::string check = RenameCheck(dir, c, before, bad, "[\"" + experiment + "\"]");
   EXPECT_EQ(check.substr(0, 3 + std::to_string(ids).size()), "ok " + std::to_string(ids)) << check;
+  auto doctor = RunCli({"--db", c, "doctor"});  // the project's own consistency checks
+  EXPECT_EQ(doctor.exit_code, 0) << doctor.out << doctor.err;
 
   // The same merge again: the same new ids, already there; nothing changes.
   const std::string merged_dump = Dump(c);
