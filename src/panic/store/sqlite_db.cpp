@@ -4,6 +4,7 @@
 
 #include "panic/store/database_file.h"
 #include "panic/store/fault_injection.h"
+#include "panic/store/read_map_vfs.h"
 
 namespace panic::store {
 
@@ -134,7 +135,9 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, const 
   std::string query;
   if (options.read_only) query = options.immutable ? "immutable=1" : "mode=ro";
   const std::string uri = SqliteUri(path, query);
-  int rc = sqlite3_open_v2(uri.c_str(), &db, flags, nullptr);
+  // Readers go through the panic-readmap VFS (store/read_map_vfs.h): the whole file mapped,
+  // not only SQLite's first 2 GiB.
+  int rc = sqlite3_open_v2(uri.c_str(), &db, flags, options.read_only ? ReadMapVfsName() : nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     const int code = db ? sqlite3_extended_errcode(db) : rc;
@@ -161,7 +164,7 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, const 
   // Readers map the file: a page is then read in place from the OS page cache instead of
   // by one pread(2) copy per 4 KiB page (a bulk read of 1M embeddings spent most of its
   // system time in pread). SQLite clamps the size to its compile-time maximum (2 GiB in
-  // Debian's build) and reads the rest of a larger file as before.
+  // Debian's build); any size > 0 turns on the readmap VFS's mapping of the whole file.
   if (options.read_only) PANIC_RETURN_IF_ERROR(out->Exec("PRAGMA mmap_size=1099511627776"));
   return out;
 }
