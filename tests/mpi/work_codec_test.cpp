@@ -103,10 +103,10 @@ TEST(WorkCodecTest, RunStepUnitAndOutputComeBackWhole) {
   u.options.webp_quality = 80;
   u.complete_at_length = {"run-9"};
   u.batches.push_back({"DummyT2I", {{"run-1", 7, 0, std::nullopt, true}, {"run-2", -1, 4, "inv-3", false}},
-                       {models::Payload(std::string("a red fox")), models::Payload(std::string("\xc3\xa9\n"))}});
-  u.batches.push_back({"DummyI2T", {{"run-3", 8, 1, "inv-4", true}}, {models::Payload(img)}});
+                       {models::Payload(std::string("a red fox")), models::Payload(std::string("\xc3\xa9\n"))}, {}});
+  u.batches.push_back({"DummyI2T", {{"run-3", 8, 1, "inv-4", true}, {"run-4", 9, 1, "inv-5", true}},
+                       {models::Payload(img), models::Payload(RgbImage{})}, {"", "RIFF-webp-of-run-4"}});
   auto back = RoundTrip({MessageType::kUnit, 5, "runs", u, {}, 1, "", 0});
-  EXPECT_EQ(back.items, 3);
   const auto& v = std::any_cast<const engine::RunStepUnit&>(back.payload);
   EXPECT_EQ(v.chunk, 3u);
   EXPECT_FALSE(v.release);
@@ -126,6 +126,12 @@ TEST(WorkCodecTest, RunStepUnitAndOutputComeBackWhole) {
   EXPECT_EQ(pixels.width, 2);
   EXPECT_EQ(pixels.height, 1);
   EXPECT_EQ(pixels.pixels, img.pixels);
+  // An image held as its WEBP travels as such and comes back as such (Execute decodes it).
+  ASSERT_EQ(v.batches[1].encoded_inputs.size(), 2u);
+  EXPECT_EQ(v.batches[1].encoded_inputs[0], "");
+  EXPECT_EQ(v.batches[1].encoded_inputs[1], "RIFF-webp-of-run-4");
+  EXPECT_TRUE(std::get<RgbImage>(v.batches[1].inputs[1]).pixels.empty());
+  EXPECT_EQ(back.items, 4);
   engine::RunStepUnit release;
   release.release = true;
   EXPECT_TRUE(std::any_cast<const engine::RunStepUnit&>(RoundTrip({MessageType::kUnit, 6, "runs", release, {}, 1, "", 0}).payload)
@@ -161,7 +167,8 @@ TEST(WorkCodecTest, RunStepUnitAndOutputComeBackWhole) {
   EXPECT_EQ(w.items[1].record.input_invocation_id, "inv-4");
   EXPECT_EQ(w.items[1].record.run_id, "run-3");
   EXPECT_EQ(w.items[1].loop_key, image.loop_key);
-  EXPECT_EQ(std::get<RgbImage>(w.items[1].output).pixels, img.pixels);
+  // Only the WEBP comes back; rank 0 keeps it for the next step (no pixels, no decoding).
+  EXPECT_TRUE(std::get<RgbImage>(w.items[1].output).pixels.empty());
   EXPECT_EQ(w.items[2].error, failed.error);
 }
 

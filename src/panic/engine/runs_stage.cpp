@@ -238,12 +238,14 @@ RunStepUnit RunsStage::StepUnit(const StageContext& ctx, Chunk& chunk) {
     const int cap = info ? BatchCap(*info, model_options_) : 0;
     const size_t size = cap > 0 ? static_cast<size_t>(cap) : states.size();
     for (size_t begin = 0; begin < states.size(); begin += size) {
-      RunStepBatch batch{model, {}, {}};
+      RunStepBatch batch{model, {}, {}, {}};
       for (size_t i = begin; i < std::min(states.size(), begin + size); ++i) {
         RunState& s = *states[i];
         batch.items.push_back(RunStepItem{s.run.id, s.run.seed, s.next_sequence, s.last_invocation_id,
                                           s.detects_loops(options_.loop_detection)});
         batch.inputs.push_back(std::move(s.next_input));
+        batch.encoded_inputs.push_back(std::move(s.next_input_webp));
+        s.next_input_webp.clear();
       }
       unit.batches.push_back(std::move(batch));
     }
@@ -306,13 +308,24 @@ Result<RunStepOutput> RunsStage::Run(const RunStepUnit& unit, ExecuteContext& ct
     std::vector<std::optional<models::Payload>> outputs;
     std::vector<ItemCall> calls;
     std::vector<std::string> errors;
+    // Images held as their stored WEBP only (they came from another rank) are decoded here,
+    // on the rank that calls the model; lossless WEBP gives the pixels back exactly, and a
+    // lossy output was already replaced by its decoded form where it was made.
+    std::vector<models::Payload> decoded;
+    std::span<const models::Payload> inputs = batch.inputs;
+    for (size_t i = 0; i < batch.encoded_inputs.size() && i < batch.inputs.size(); ++i) {
+      if (batch.encoded_inputs[i].empty()) continue;
+      if (decoded.empty()) decoded = batch.inputs;
+      PANIC_ASSIGN_OR_RETURN(decoded[i], store::DecodeImage(batch.encoded_inputs[i]));
+      inputs = decoded;
+    }
     auto model = ctx.registry.GetGenAI(batch.model);
     if (model.ok()) {
       const RunStepItem& first = batch.items.front();
       // Backends that retry log each attempt; this says which step and runs it was for.
       LogScope scope("step " + std::to_string(first.sequence_number) + " " + batch.model + " batch of " +
                      std::to_string(batch.items.size()) + " runs from " + first.run_id);
-      InvokeWithBisection(**model, batch.items, batch.inputs, outputs, calls, errors, ctx.model_ns);
+      InvokeWithBisection(**model, batch.items, inputs, outputs, calls, errors, ctx.model_ns);
     } else {
       outputs.assign(batch.items.size(), std::nullopt);
       errors.assign(batch.items.size(), model.status().ToString());
@@ -413,6 +426,9 @@ Result<UnitOutcome> RunsStage::Write(StageContext& ctx, RunStepOutput& output) {
     RunState& s = chunk->active[chunk->index.at(r.run_id)];
     s.last_invocation_id = r.record.id;
     s.next_input = std::move(r.output);
+    // An image that came back from another rank without its pixels: keep the stored bytes.
+    const auto* image = std::get_if<RgbImage>(&s.next_input);
+    s.next_input_webp = image && image->pixels.empty() ? r.record.output_image : std::string();
     ++s.next_sequence;
   }
   std::set<std::string> ended;

@@ -69,6 +69,9 @@ struct RunStepBatch {
   std::string model;
   std::vector<RunStepItem> items;
   std::vector<models::Payload> inputs;
+  // Per input (or none at all): an image's stored WEBP when its pixels are not held
+  // (RunState::next_input_webp; the input is then an empty image and Execute decodes it).
+  std::vector<std::string> encoded_inputs;
 };
 
 // A lockstep step (batches), or the completion of runs already at their length, or the
@@ -86,7 +89,8 @@ struct RunStepItemResult {
   std::optional<std::string> error;  // the item failed (on its own)
   store::InvocationRecord record;    // the invocation to store
   std::string loop_key;              // when the run detects loops
-  models::Payload output;            // as the next step will see it
+  models::Payload output;            // as the next step will see it (an image from another
+                                     // rank: empty; record.output_image holds it)
 };
 
 struct RunStepOutput {

@@ -55,8 +55,10 @@ using Clock = std::chrono::steady_clock;
 // Sends and waits until the receiver has the message (above Open MPI's eager limit a send
 // completes only when it is received). With a limit, a receiver that takes none of it for
 // `limit_s` seconds is an IOError with *lost set (a dead or hung rank), instead of
-// blocking forever.
-Status SendBytes(const std::string& bytes, int to, double limit_s = 0, bool* lost = nullptr) {
+// blocking forever; a set `cancel` flag (SIGTERM from mpirun when a rank died) ends the
+// wait as Cancelled.
+Status SendBytes(const std::string& bytes, int to, double limit_s = 0, bool* lost = nullptr,
+                 const engine::CancelFlag* cancel = nullptr) {
   if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     return Status::InvalidArgument("an MPI message of " + std::to_string(bytes.size()) + " bytes (at most 2 GiB)");
   }
@@ -73,6 +75,10 @@ Status SendBytes(const std::string& bytes, int to, double limit_s = 0, bool* los
       if (lost) *lost = true;
       return Status::IOError("rank " + std::to_string(to) + " took nothing of a message for " +
                                       std::to_string(static_cast<int>(limit_s)) + " s");
+    }
+    if (cancel && cancel->load()) {
+      MPI_Cancel(&request);
+      return Status::Cancelled("sending to rank " + std::to_string(to));
     }
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
@@ -202,12 +208,7 @@ class Session::Executor : public engine::UnitExecutor {
                                                  " s (--mpi-timeout " + LimitText() + ")"));
         }
       }
-      if (cancel_ && cancel_->load()) {
-        if (local_.valid()) local_.wait();  // it uses the stage and the context
-        return Status::Cancelled(
-            "the MPI job is being stopped (Ctrl-C, or SIGTERM: mpirun sends it to every rank when one rank dies; "
-            "mpirun's own message names that rank)" + InFlightText());
-      }
+      if (cancel_ && cancel_->load()) return Stopping();
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
@@ -215,7 +216,10 @@ class Session::Executor : public engine::UnitExecutor {
   // Tells every worker to stop and waits for each bye, dropping outputs still on the way.
   // After a dead rank: MPI_Abort instead (mpirun then ends every rank), as no bye will come.
   void Stop() {
-    if (broken_) {
+    // Stopped by a signal (mpirun's SIGTERM when a rank died, or Ctrl-C) or a lost rank: no
+    // bye will come from every rank, and MPI_Finalize would wait for the dead one; rank 0
+    // has reported, so the job ends here.
+    if (broken_ || stopping_ || (cancel_ && cancel_->load())) {
       std::fflush(nullptr);
       MPI_Abort(MPI_COMM_WORLD, 130);
       return;
@@ -270,8 +274,18 @@ class Session::Executor : public engine::UnitExecutor {
   // A send to a rank that takes nothing (dead or hung) breaks the job, as silence does.
   Status Send(const std::string& bytes, int to) {
     bool lost = false;
-    Status sent = SendBytes(bytes, to, silent_limit_s_, &lost);
+    Status sent = SendBytes(bytes, to, silent_limit_s_, &lost, cancel_);
+    if (sent.code() == StatusCode::kCancelled) return Stopping();
     return lost ? Broken(std::move(sent)) : sent;
+  }
+
+  // Ctrl-C or mpirun's SIGTERM: stop waiting, say what was in flight.
+  Status Stopping() {
+    stopping_ = true;
+    if (local_.valid()) local_.wait();  // it uses the stage and the context
+    return Status::Cancelled(
+        "the MPI job is being stopped (Ctrl-C, or SIGTERM: mpirun sends it to every rank when one rank dies; "
+        "mpirun's own message names that rank)" + InFlightText());
   }
 
   // A dead rank: rank 0 reports it with the units in flight and ends (Cancelled: the CLI
@@ -287,6 +301,7 @@ class Session::Executor : public engine::UnitExecutor {
   const engine::CancelFlag* cancel_;
   double silent_limit_s_;  // 0: no limit
   bool broken_ = false;
+  bool stopping_ = false;  // cancelled: no bye will be waited for
   std::deque<int> idle_;                                  // workers without a unit
   std::map<int, InFlight> busy_;                          // workers with one
   std::future<Result<std::any>> local_;  // the unit rank 0 executes itself, if any

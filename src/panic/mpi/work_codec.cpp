@@ -143,8 +143,10 @@ Status EncodeRunStepUnit(const engine::RunStepUnit& u, Frame& f, int64_t& items)
     json list = json::array();
     for (size_t i = 0; i < b.items.size(); ++i) {
       const auto& it = b.items[i];
+      // An image held as its stored WEBP goes as such ([webp, blob]); the worker decodes it.
+      const bool webp = i < b.encoded_inputs.size() && !b.encoded_inputs[i].empty();
       list.push_back({it.run_id, it.seed, it.sequence_number, Opt(it.input_invocation_id), it.detects_loops,
-                      EncodePayload(b.inputs[i], f)});
+                      webp ? json{"webp", Add(f, b.encoded_inputs[i])} : EncodePayload(b.inputs[i], f)});
     }
     batches.push_back({b.model, std::move(list)});
     items += static_cast<int64_t>(b.items.size());
@@ -163,12 +165,12 @@ Status EncodeRunStepOutput(const engine::RunStepOutput& o, Frame& f, int64_t& it
   for (const auto& r : o.items) {
     const store::InvocationRecord& rec = r.record;
     const bool image = rec.type == store::OutputType::kImage;
-    // A text output is the stored text itself; an image travels as stored (WEBP) and as
-    // the pixels the next step sees.
+    // An output travels as stored only: a text is what the next step sees; an image is its
+    // WEBP, which rank 0 keeps and sends with the next step (RunState::next_input_webp).
     const size_t stored = Add(f, image ? rec.output_image : rec.output_text);
     list.push_back({r.run_id, Opt(r.error), rec.id, rec.sequence_number, rec.model, image ? "image" : "text", rec.seed,
                     Opt(rec.input_invocation_id), stored, rec.started_at, rec.completed_at, Opt(rec.batch_size),
-                    Opt(rec.batch_position), r.loop_key, r.error || !image ? json(nullptr) : EncodePayload(r.output, f)});
+                    Opt(rec.batch_position), r.loop_key});
   }
   f.header["items"] = std::move(list);
   f.header["complete_at_length"] = o.complete_at_length;
@@ -378,7 +380,16 @@ std::any DecodeRunStepUnit(const json& h, Frame& f, std::vector<bool>& taken, in
       item.sequence_number = Int(El(it, 2));
       item.input_invocation_id = OptStr(El(it, 3));
       item.detects_loops = Bool(El(it, 4));
-      batch.inputs.push_back(DecodePayload(El(it, 5), f, taken));
+      const json& input = El(it, 5);
+      if (input.is_array() && !input.empty() && input[0] == "webp") {
+        std::string webp = TakeBlob(f, El(input, 1), taken);
+        if (webp.empty()) throw Malformed{"an empty WEBP input of run " + item.run_id};
+        batch.inputs.push_back(RgbImage{});  // decoded by Execute
+        batch.encoded_inputs.push_back(std::move(webp));
+      } else {
+        batch.inputs.push_back(DecodePayload(input, f, taken));
+        batch.encoded_inputs.emplace_back();
+      }
       batch.items.push_back(std::move(item));
     }
     // Execute takes the first item of a batch for its log line.
@@ -417,15 +428,11 @@ std::any DecodeRunStepOutput(const json& h, Frame& f, std::vector<bool>& taken, 
     rec.batch_size = OptInt(El(it, 11));
     rec.batch_position = OptInt(El(it, 12));
     r.loop_key = Str(El(it, 13));
-    const json& out = El(it, 14);
-    if (r.error) {
-      if (!out.is_null()) throw Malformed{"a failed item of run " + r.run_id + " with an output"};
-    } else if (type == "text") {
-      if (!out.is_null()) throw Malformed{"a text output of run " + r.run_id + " sent twice"};
-      r.output = rec.output_text;
-    } else {
-      r.output = DecodePayload(out, f, taken);
-      if (!std::holds_alternative<RgbImage>(r.output)) throw Malformed{"an image output of run " + r.run_id + " that is a text"};
+    if (!r.error && type == "text") r.output = rec.output_text;
+    if (!r.error && type == "image") {
+      // Held as its WEBP (record.output_image) until a rank decodes it for the next step.
+      if (rec.output_image.empty()) throw Malformed{"an image output of run " + r.run_id + " without its WEBP"};
+      r.output = RgbImage{};
     }
     o.items.push_back(std::move(r));
   }
