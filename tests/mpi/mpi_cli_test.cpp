@@ -7,6 +7,7 @@
 // Skipped, saying why, where mpirun is absent or the build has no MPI.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <regex>
 
 #include "support/test_support.h"
@@ -14,12 +15,15 @@
 namespace panic::testing {
 namespace {
 
-// Two networks (text and image embeddings), three seeds, two prompts; small embedding
-// batches so that there are many units to spread.
+// Two networks (text and image embeddings), three seeds, two prompts: six runs per
+// network. Model calls of two runs (max_batch), so that under --mpi each network's runs
+// are three chunks stepping at once on different ranks, and small embedding batches, so
+// that there are many units to spread.
 constexpr const char* kConfig = R"({"networks": [["DummyT2I", "DummyI2T"], ["DummyT2I2", "DummyI2T2"]],
   "seeds": [1, 2, 3], "prompts": ["a red fox", "the sea at night"],
   "embedding_models": ["DummyText", "DummyVision"], "max_length": 12,
-  "options": {"embedding_batch_size": 2, "loop_detection": "off"}})";
+  "options": {"embedding_batch_size": 2, "loop_detection": "off",
+              "max_batch": {"DummyT2I": 2, "DummyI2T": 2, "DummyT2I2": 2, "DummyI2T2": 2}}})";
 
 // argv: REFERENCE OTHER. Prints "same <rows>" or fails naming the table.
 constexpr const char* kCompare = R"PY(
@@ -92,7 +96,7 @@ TEST_F(MpiCliTest, SameContentForOneToFourRanksAsWithoutMpi) {
     EXPECT_EQ(Compare(db), same);
     if (np >= 2) {
       // The units went to the workers: "mpi embeddings: K units on workers", K > 0.
-      for (const char* stage : {"embeddings", "diagrams"}) {
+      for (const char* stage : {"runs", "embeddings", "diagrams"}) {
         std::smatch m;
         const std::regex line(std::string("mpi ") + stage + ": ([0-9]+) units on workers");
         ASSERT_TRUE(std::regex_search(r.err, m, line)) << r.err;
@@ -104,8 +108,10 @@ TEST_F(MpiCliTest, SameContentForOneToFourRanksAsWithoutMpi) {
 
 TEST_F(MpiCliTest, AKilledRankEndsTheJobWithAReportAndResumeFinishes) {
   const std::string db = dir_.File("killed.db");
-  // Worker rank 1 dies (SIGKILL) when its 4th unit arrives.
-  auto r = RunShell(Mpirun(3, "-x PANIC_TDA_MPI_FAULT=1:4") + " --db " + ShellQuote(db) + " experiment run " +
+  // Worker rank 1 dies (SIGKILL) when its 4th unit arrives. mpirun then sends SIGTERM to
+  // the others and SIGKILL odls_base_sigkill_timeout later (1 s by default, which on a
+  // loaded machine is not always enough for rank 0 to report: 5 s, as docs/MPI.md advises).
+  auto r = RunShell(Mpirun(3, "--mca odls_base_sigkill_timeout 5 -x PANIC_TDA_MPI_FAULT=1:4") + " --db " + ShellQuote(db) + " experiment run " +
                     ShellQuote(dir_.File("cfg.json")) + " --mpi --threads 1");
   EXPECT_NE(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE((r.out + r.err).find("rank 1"), std::string::npos) << r.out << r.err;  // mpirun names the rank
@@ -121,6 +127,55 @@ TEST_F(MpiCliTest, AKilledRankEndsTheJobWithAReportAndResumeFinishes) {
   auto resumed = RunCli({"--db", db, "experiment", "resume", "latest", "--threads", "1"});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(Compare(db), Compare(Ref()));
+}
+
+// A worker that hangs (it stops itself with SIGSTOP at its 4th unit: mpirun sees nothing)
+// is found by rank 0 itself: no heartbeat for --mpi-timeout seconds. Rank 0 names the rank
+// and the units in flight, keeps what was committed, prints the resume command and ends
+// the job non-zero; `resume` (under MPI again) finishes it with the reference content.
+TEST_F(MpiCliTest, RankZeroFindsALostRankItselfAndResumeFinishes) {
+  const std::string db = dir_.File("hung.db");
+  auto r = RunShell("timeout 120 " + Mpirun(3, "-x PANIC_TDA_MPI_FAULT=1:4:stop") + " --db " + ShellQuote(db) +
+                    " experiment run " + ShellQuote(dir_.File("cfg.json")) + " --mpi --threads 1 --mpi-timeout 2");
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.exit_code, 124) << "the job was not ended by rank 0\n" << r.out << r.err;
+  EXPECT_NE(r.err.find("a worker rank is lost: rank 1 has sent nothing for"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("units in flight, not committed (resume redoes them): rank 1 unit"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("experiment resume"), std::string::npos) << r.err;
+  EXPECT_NE(Compare(db).substr(0, 5), "same ");
+
+  auto resumed = RunShell(Mpirun(2) + " --db " + ShellQuote(db) + " experiment resume latest --mpi --threads 1");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  EXPECT_EQ(Compare(db), Compare(Ref()));
+}
+
+// A worker killed (SIGKILL) in a job whose mpirun does not end the others when one dies
+// (orte_abort_on_non_zero_status 0): rank 0 finds it by its silence, reports it and the
+// units in flight, and ends the job; `resume` without MPI finishes it.
+TEST_F(MpiCliTest, RankZeroFindsADeadRankItselfWhenMpirunLetsTheJobGoOn) {
+  const std::string db = dir_.File("dead.db");
+  auto r = RunShell("timeout 120 " + Mpirun(3, "--mca orte_abort_on_non_zero_status 0 -x PANIC_TDA_MPI_FAULT=1:4") +
+                    " --db " + ShellQuote(db) + " experiment run " + ShellQuote(dir_.File("cfg.json")) +
+                    " --mpi --threads 1 --mpi-timeout 2");
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.exit_code, 124) << "the job was not ended by rank 0\n" << r.out << r.err;
+  EXPECT_NE(r.err.find("a worker rank is lost: rank 1 has sent nothing for"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("units in flight, not committed (resume redoes them): rank 1 unit"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("experiment resume"), std::string::npos) << r.err;
+  EXPECT_NE(Compare(db).substr(0, 5), "same ");
+
+  auto resumed = RunCli({"--db", db, "experiment", "resume", "latest", "--threads", "1"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(Compare(db), Compare(Ref()));
+}
+
+TEST_F(MpiCliTest, BadMpiTimeoutIsRefusedNamingTheValue) {
+  auto r = RunShell(Mpirun(1) + " --db " + ShellQuote(dir_.File("t.db")) + " experiment run " +
+                    ShellQuote(dir_.File("cfg.json")) + " --mpi --mpi-timeout 0.5");
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("--mpi-timeout: 0.5 is not allowed (seconds, 1..604800, or 0 for no limit)"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("t.db")));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "panic/engine/diagrams_stage.h"
 #include "panic/engine/embeddings_stage.h"
+#include "panic/engine/runs_stage.h"
 #include "panic/models/python/frame_codec.h"
 #include "panic/mpi/work_codec.h"
 
@@ -94,6 +95,83 @@ TEST(WorkCodecTest, DiagramUnitAndOutputComeBackWhole) {
   EXPECT_FALSE(w.diagrams[1].record.point_count);
 }
 
+TEST(WorkCodecTest, RunStepUnitAndOutputComeBackWhole) {
+  RgbImage img{2, 1, {1, 2, 3, 250, 251, 252}};
+  engine::RunStepUnit u;
+  u.chunk = 3;
+  u.options.loop_detection = engine::LoopDetection::kExact;
+  u.options.webp_quality = 80;
+  u.complete_at_length = {"run-9"};
+  u.batches.push_back({"DummyT2I", {{"run-1", 7, 0, std::nullopt, true}, {"run-2", -1, 4, "inv-3", false}},
+                       {models::Payload(std::string("a red fox")), models::Payload(std::string("\xc3\xa9\n"))}, {}});
+  u.batches.push_back({"DummyI2T", {{"run-3", 8, 1, "inv-4", true}, {"run-4", 9, 1, "inv-5", true}},
+                       {models::Payload(img), models::Payload(RgbImage{})}, {"", "RIFF-webp-of-run-4"}});
+  auto back = RoundTrip({MessageType::kUnit, 5, "runs", u, {}, 1, "", 0});
+  const auto& v = std::any_cast<const engine::RunStepUnit&>(back.payload);
+  EXPECT_EQ(v.chunk, 3u);
+  EXPECT_FALSE(v.release);
+  EXPECT_EQ(v.options.loop_detection, engine::LoopDetection::kExact);
+  EXPECT_EQ(v.options.webp_quality, 80);
+  EXPECT_EQ(v.complete_at_length, u.complete_at_length);
+  ASSERT_EQ(v.batches.size(), 2u);
+  EXPECT_EQ(v.batches[0].model, "DummyT2I");
+  ASSERT_EQ(v.batches[0].items.size(), 2u);
+  EXPECT_EQ(v.batches[0].items[0].seed, 7);
+  EXPECT_FALSE(v.batches[0].items[0].input_invocation_id);
+  EXPECT_TRUE(v.batches[0].items[0].detects_loops);
+  EXPECT_EQ(v.batches[0].items[1].input_invocation_id, "inv-3");
+  EXPECT_EQ(v.batches[0].items[1].sequence_number, 4);
+  EXPECT_EQ(std::get<std::string>(v.batches[0].inputs[1]), "\xc3\xa9\n");
+  const auto& pixels = std::get<RgbImage>(v.batches[1].inputs[0]);
+  EXPECT_EQ(pixels.width, 2);
+  EXPECT_EQ(pixels.height, 1);
+  EXPECT_EQ(pixels.pixels, img.pixels);
+  // An image held as its WEBP travels as such and comes back as such (Execute decodes it).
+  ASSERT_EQ(v.batches[1].encoded_inputs.size(), 2u);
+  EXPECT_EQ(v.batches[1].encoded_inputs[0], "");
+  EXPECT_EQ(v.batches[1].encoded_inputs[1], "RIFF-webp-of-run-4");
+  EXPECT_TRUE(std::get<RgbImage>(v.batches[1].inputs[1]).pixels.empty());
+  EXPECT_EQ(back.items, 4);
+  engine::RunStepUnit release;
+  release.release = true;
+  EXPECT_TRUE(std::any_cast<const engine::RunStepUnit&>(RoundTrip({MessageType::kUnit, 6, "runs", release, {}, 1, "", 0}).payload)
+                  .release);
+
+  engine::RunStepOutput o;
+  o.chunk = 3;
+  engine::RunStepItemResult text;
+  text.run_id = "run-1";
+  text.record = {"inv-10", "run-1", 0, "DummyT2I", store::OutputType::kText, 7, std::nullopt, "words", "", "t0", "t1", 2, 0};
+  text.output = std::string("words");
+  engine::RunStepItemResult image;
+  image.run_id = "run-3";
+  image.record = {"inv-11", "run-3", 1, "DummyI2T", store::OutputType::kImage, 8, "inv-4", "", std::string("RIFF\0WEBP", 9),
+                  "t0", "t1", 1, 0};
+  image.loop_key = std::string(32, '\x07');
+  image.output = img;
+  engine::RunStepItemResult failed;
+  failed.run_id = "run-2";
+  failed.error = "DummyT2I failed on its own";
+  o.items = {text, image, failed};
+  auto out = RoundTrip({MessageType::kOutput, 5, "runs", o, {}, 1, "", 0});
+  const auto& w = std::any_cast<const engine::RunStepOutput&>(out.payload);
+  EXPECT_EQ(w.chunk, 3u);
+  ASSERT_EQ(w.items.size(), 3u);
+  EXPECT_EQ(w.items[0].record.id, "inv-10");
+  EXPECT_EQ(w.items[0].record.output_text, "words");
+  EXPECT_EQ(std::get<std::string>(w.items[0].output), "words");
+  EXPECT_EQ(w.items[0].record.batch_size, 2);
+  EXPECT_FALSE(w.items[0].record.input_invocation_id);
+  EXPECT_EQ(w.items[1].record.type, store::OutputType::kImage);
+  EXPECT_EQ(w.items[1].record.output_image, image.record.output_image);
+  EXPECT_EQ(w.items[1].record.input_invocation_id, "inv-4");
+  EXPECT_EQ(w.items[1].record.run_id, "run-3");
+  EXPECT_EQ(w.items[1].loop_key, image.loop_key);
+  // Only the WEBP comes back; rank 0 keeps it for the next step (no pixels, no decoding).
+  EXPECT_TRUE(std::get<RgbImage>(w.items[1].output).pixels.empty());
+  EXPECT_EQ(w.items[2].error, failed.error);
+}
+
 TEST(WorkCodecTest, HelloErrorStopAndBye) {
   Message hello{MessageType::kHello, 0, "", {}, {}, 4, "", 0};
   hello.options = {{"embedding_batch_size", 2}};
@@ -106,7 +184,9 @@ TEST(WorkCodecTest, HelloErrorStopAndBye) {
   EXPECT_EQ(RoundTrip({MessageType::kStop, 0, "", {}, {}, 1, "", 0}).type, MessageType::kStop);
   EXPECT_EQ(RoundTrip({MessageType::kBye, 0, "", {}, {}, 1, "", 0}).type, MessageType::kBye);
   // A stage whose units do not travel, or a payload of another type: refused on encoding.
+  EXPECT_FALSE(EncodeMessage({MessageType::kUnit, 0, "lyapunov", engine::DiagramUnit{}, {}, 1, "", 0}).ok());
   EXPECT_FALSE(EncodeMessage({MessageType::kUnit, 0, "runs", engine::DiagramUnit{}, {}, 1, "", 0}).ok());
+  EXPECT_EQ(RoundTrip({MessageType::kBusy, 12, "", {}, {}, 1, "", 0}).ticket, 12u);
   EXPECT_FALSE(EncodeMessage({MessageType::kUnit, 0, "diagrams", engine::EmbeddingUnit{}, {}, 1, "", 0}).ok());
 }
 
@@ -141,7 +221,21 @@ TEST(WorkCodecTest, MalformedMessagesAreCorruptionNamingTheFault) {
   ExpectCorruption(Decode(unit({{"r", 5, 2, 1, 2, 3, 0, nullptr}}), {six}), "expected a string");
   ExpectCorruption(Decode(unit({{"r", "m", 2, 1, -2, 3, 0, nullptr}}), {six}), "non-negative");
   ExpectCorruption(Decode(unit({{"r", "m", 2, 1, 1, 1, 0, nullptr}}), {"abc"}), "");  // not whole float32s
-  ExpectCorruption(Decode({{"type", "unit"}, {"ticket", 1}, {"stage", "runs"}}), "stage 'runs'");
+  ExpectCorruption(Decode({{"type", "unit"}, {"ticket", 1}, {"stage", "lyapunov"}}), "stage 'lyapunov'");
+  // A runs step: an image input whose pixels are not width × height × 3.
+  auto step = [](nlohmann::json input) {
+    return nlohmann::json{{"type", "unit"}, {"ticket", 1}, {"stage", "runs"}, {"complete_at_length", nlohmann::json::array()},
+                          {"release", false}, {"chunk", 1}, {"loop_detection", "off"}, {"webp_quality", nullptr},
+                          {"batches", nlohmann::json::array({nlohmann::json::array(
+                                          {"DummyI2T", {{"r", 1, 0, nullptr, false, std::move(input)}}})})}};
+  };
+  EXPECT_TRUE(Decode(step({"image", 0, 2, 1}), {std::string(6, 'x')}).ok());
+  ExpectCorruption(Decode(step({"image", 0, 2, 2}), {std::string(6, 'x')}), "2 × 2 with 6 bytes");
+  ExpectCorruption(Decode(step({"image", 0, 0, 2}), {""}), "image width 0");
+  ExpectCorruption(Decode(step({"video", 0}), {""}), "payload kind 'video'");
+  auto bad_mode = step({"text", 0});
+  bad_mode["loop_detection"] = "fuzzy";
+  ExpectCorruption(Decode(bad_mode, {"t"}), "loop_detection 'fuzzy'");
   ExpectCorruption(Decode({{"type", "shout"}, {"ticket", 1}}), "message type 'shout'");
   ExpectCorruption(Decode({{"type", "hello"}, {"ticket", 1}, {"options", 3}, {"threads", 1}}), "not an object");
   ExpectCorruption(Decode({{"type", "hello"}, {"ticket", 1}, {"options", nlohmann::json::object()}, {"threads", 0}}),

@@ -36,6 +36,8 @@ std::vector<OptionSpec> ExecuteOptions() {
       {"threads", "N", "worker threads, 1..1024 (default: all cores)"},
       {"sync", "MODE", "full (default; each step reaches the disk: power-loss safe) or normal (kill-safe, faster)"},
       {"mpi", "", "under mpirun: rank 0 owns the database, the other ranks execute units (docs/MPI.md)"},
+      {"mpi-timeout", "SECONDS", "with --mpi: a worker silent this long while it holds a unit is taken as lost; rank 0 "
+                                 "reports it and stops (default 60; 0: no limit)"},
   };
 }
 

@@ -6,7 +6,14 @@ namespace panic::cli {
 
 int MpiLaunch::Start(const ParsedArgs& args, Context& ctx) {
   if (!args.Has("mpi")) return -1;
-  auto started = mpi::Session::Start();
+  auto limit = args.GetDouble("mpi-timeout", kDefaultMpiTimeoutS);
+  if (!limit.ok()) return ReportError(limit.status(), ctx);
+  if (!(*limit == 0 || (*limit >= 1 && *limit <= 604800))) {
+    return ReportError(Status::InvalidArgument("--mpi-timeout: " + args.Get("mpi-timeout").value_or("") +
+                                               " is not allowed (seconds, 1..604800, or 0 for no limit)"),
+                       ctx);
+  }
+  auto started = mpi::Session::Start(*limit);
   if (!started.ok()) return ReportError(started.status(), ctx);
   session_ = std::move(*started);
   if (session_->rank() == 0) return -1;

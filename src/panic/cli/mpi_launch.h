@@ -12,6 +12,10 @@
 
 namespace panic::cli {
 
+// --mpi-timeout's default: seconds a worker holding a unit may stay silent (it sends a
+// heartbeat every second while it computes) before rank 0 takes it as lost.
+inline constexpr double kDefaultMpiTimeoutS = 60;
+
 class MpiLaunch {
  public:
   // -1: go on (rank 0, or no --mpi); otherwise the exit code of this (worker) process.

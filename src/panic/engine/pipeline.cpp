@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <typeinfo>
 
 #include "panic/core/experiment_config.h"
 #include "panic/core/time.h"
@@ -96,7 +97,9 @@ class Driver {
       return Status::Ok();
     };
     UnitExecutor* remote = options_.executor;
-    const size_t capacity = remote && stage.info().independent_units ? remote->Capacity(stage) : 0;
+    const bool concurrent = stage.info().independent_units || stage.info().concurrent_units;
+    const size_t capacity = remote && concurrent ? remote->Capacity(stage) : 0;
+    if (capacity > 0) ctx.units_in_flight = capacity;
     if (capacity > 0) {
       // Units out at once, up to the executor's capacity; each is committed when it comes
       // back. A stage with independent_units allows both (stage.h).
@@ -110,6 +113,11 @@ class Driver {
           PANIC_ASSIGN_OR_RETURN(std::any unit, stage.NextUnit(ctx));
           if (!unit.has_value()) {
             exhausted = true;
+            break;
+          }
+          if (unit.type() == typeid(PendingUnit)) {
+            // Its next unit needs a commit first (a concurrent_units stage).
+            if (out == 0) return Status::Internal(stage.info().name + ": a unit is pending while none is out");
             break;
           }
           PANIC_RETURN_IF_ERROR(remote->Submit(stage, next_ticket++, std::move(unit), exec));
@@ -130,6 +138,9 @@ class Driver {
       if (!unit.has_value()) {
         slot.busy_s += SecondsSince(busy_start);
         break;
+      }
+      if (unit.type() == typeid(PendingUnit)) {
+        return Status::Internal(stage.info().name + ": a unit is pending while none is out");
       }
       PANIC_ASSIGN_OR_RETURN(std::any output, stage.Execute(unit, exec));
       unit.reset();

@@ -16,6 +16,10 @@ struct RunState {
   store::RunRecord run;
   int64_t next_sequence = 0;                        // the step to produce next
   models::Payload next_input;                       // the prompt, or the last output
+  // The last output's stored WEBP when its pixels are not held here: an image step that
+  // another rank executed comes back as stored only (docs/MPI.md), and the next step's
+  // Execute decodes it. next_input is then an empty image.
+  std::string next_input_webp;
   std::optional<std::string> last_invocation_id;    // input_invocation_id of the next step
   std::unordered_map<std::string, int64_t> seen;    // loop key → first step with it
 

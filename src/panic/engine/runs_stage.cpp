@@ -154,8 +154,9 @@ const std::vector<OptionField<RunsOptions>>& RunsOptionFields() {
 }
 
 const StageInfo& RunsStage::info() const {
+  // concurrent_units: one step per open chunk may be out at once (runs_stage.h).
   static const StageInfo kInfo{"runs", "invocations", "advance every run to its end (batched model calls)", false,
-                               DeclareOptions("runs stage", RunsOptionFields())};
+                               DeclareOptions("runs stage", RunsOptionFields()), false, true};
   return kInfo;
 }
 
@@ -171,9 +172,11 @@ Result<StagePlan> RunsStage::Plan(StageContext& ctx) {
   PANIC_ASSIGN_OR_RETURN(auto counts, store::invocations::CountsByRun(ctx.db.connection(), ctx.experiment.id));
   StagePlan plan;
   groups_.clear();
-  active_.clear();
-  index_.clear();
+  chunks_.clear();
   group_open_ = false;
+  release_out_ = false;
+  completions_out_ = 0;
+  pending_ = false;
   // Groups by network, in the order networks appear in the experiment.
   for (auto& r : runs) {
     const int64_t have = counts.count(r.id) ? counts[r.id] : 0;
@@ -190,13 +193,16 @@ Result<StagePlan> RunsStage::Plan(StageContext& ctx) {
   return plan;
 }
 
-Status RunsStage::LoadChunk(StageContext& ctx, std::vector<std::string>& complete_at_length) {
+Status RunsStage::LoadChunk(StageContext& ctx, Chunk& c, std::vector<std::string>& complete_at_length) {
   Group& g = groups_.front();
-  size_t chunk = kChunkRuns;
+  size_t cap = 0;
   for (const auto& name : g.network) {
     const models::ModelInfo* info = ctx.registry.Find(name);
-    if (info && BatchCap(*info, model_options_) > 0) chunk = std::max(chunk, static_cast<size_t>(BatchCap(*info, model_options_)));
+    if (info && BatchCap(*info, model_options_) > 0) cap = std::max(cap, static_cast<size_t>(BatchCap(*info, model_options_)));
   }
+  // Several chunks open at once: one call's worth of runs each (see runs_stage.h).
+  const size_t chunk = ctx.units_in_flight > 1 && cap > 0 ? cap : std::max(kChunkRuns, cap);
+  c.id = ++last_chunk_id_;
   const size_t end = std::min(g.runs.size(), g.next + chunk);
   for (; g.next < end; ++g.next) {
     PANIC_ASSIGN_OR_RETURN(RunState s, LoadRunState(ctx.db, g.runs[g.next], options_.loop_detection));
@@ -206,35 +212,40 @@ Status RunsStage::LoadChunk(StageContext& ctx, std::vector<std::string>& complet
       complete_at_length.push_back(s.run.id);
       continue;
     }
-    active_.push_back(std::move(s));
-    g.runs[g.next] = store::RunRecord{};  // active_ holds it now
+    c.active.push_back(std::move(s));
+    g.runs[g.next] = store::RunRecord{};  // the chunk holds it now
   }
-  index_.clear();
-  for (size_t i = 0; i < active_.size(); ++i) index_[active_[i].run.id] = i;
+  c.index.clear();
+  for (size_t i = 0; i < c.active.size(); ++i) c.index[c.active[i].run.id] = i;
   return Status::Ok();
 }
 
-RunStepUnit RunsStage::StepUnit(const StageContext& ctx) {
+RunStepUnit RunsStage::StepUnit(const StageContext& ctx, Chunk& chunk) {
   // Runs may stand at different steps after a crash, so group by the model each needs.
   // Inputs are moved into the unit: a run's next input is replaced by its output when the
-  // unit commits, and a run whose item fails leaves active_.
+  // unit commits, and a run whose item fails leaves the chunk.
   std::map<std::string, std::vector<RunState*>> by_model;
-  for (auto& s : active_) {
+  for (auto& s : chunk.active) {
     const auto& net = s.run.network;
     by_model[net[static_cast<size_t>(s.next_sequence) % net.size()]].push_back(&s);
   }
   RunStepUnit unit;
+  unit.chunk = chunk.id;
+  unit.options = options_;
+  chunk.out = true;
   for (const auto& [model, states] : by_model) {
     const models::ModelInfo* info = ctx.registry.Find(model);
     const int cap = info ? BatchCap(*info, model_options_) : 0;
     const size_t size = cap > 0 ? static_cast<size_t>(cap) : states.size();
     for (size_t begin = 0; begin < states.size(); begin += size) {
-      RunStepBatch batch{model, {}, {}};
+      RunStepBatch batch{model, {}, {}, {}};
       for (size_t i = begin; i < std::min(states.size(), begin + size); ++i) {
         RunState& s = *states[i];
         batch.items.push_back(RunStepItem{s.run.id, s.run.seed, s.next_sequence, s.last_invocation_id,
                                           s.detects_loops(options_.loop_detection)});
         batch.inputs.push_back(std::move(s.next_input));
+        batch.encoded_inputs.push_back(std::move(s.next_input_webp));
+        s.next_input_webp.clear();
       }
       unit.batches.push_back(std::move(batch));
     }
@@ -243,22 +254,42 @@ RunStepUnit RunsStage::StepUnit(const StageContext& ctx) {
 }
 
 Result<std::optional<RunStepUnit>> RunsStage::Next(StageContext& ctx) {
+  pending_ = false;
+  const auto wait_for_a_commit = [this] {
+    pending_ = true;
+    return std::optional<RunStepUnit>();
+  };
+  if (release_out_) return wait_for_a_commit();
   while (true) {
-    if (!active_.empty()) return std::optional<RunStepUnit>(StepUnit(ctx));
-    if (groups_.empty()) return std::optional<RunStepUnit>();
+    // An open chunk whose last step is committed steps again (a chunk with no active run
+    // is closed in Write).
+    for (auto& c : chunks_) {
+      if (!c.out) return std::optional<RunStepUnit>(StepUnit(ctx, c));
+    }
+    if (groups_.empty()) {
+      return chunks_.empty() && completions_out_ == 0 ? std::optional<RunStepUnit>() : wait_for_a_commit();
+    }
     Group& g = groups_.front();
-    if (g.next < g.runs.size()) {
+    if (g.next < g.runs.size() && chunks_.size() < std::max<size_t>(1, ctx.units_in_flight)) {
       group_open_ = true;
       RunStepUnit unit;
-      PANIC_RETURN_IF_ERROR(LoadChunk(ctx, unit.complete_at_length));
-      if (!unit.complete_at_length.empty()) return std::optional<RunStepUnit>(std::move(unit));
+      Chunk c;
+      PANIC_RETURN_IF_ERROR(LoadChunk(ctx, c, unit.complete_at_length));
+      if (!c.active.empty()) chunks_.push_back(std::move(c));
+      if (!unit.complete_at_length.empty()) {
+        ++completions_out_;
+        return std::optional<RunStepUnit>(std::move(unit));
+      }
       continue;
     }
+    // Every open chunk's step is out, or a completion is: the release waits for them.
+    if (!chunks_.empty() || completions_out_ > 0) return wait_for_a_commit();
     // The group is done: release its models (GPU-heavy models make room for the next
     // group's, or for the embedding models of the stages that follow runs).
     groups_.pop_front();
     if (group_open_) {
       group_open_ = false;
+      release_out_ = true;
       RunStepUnit release;
       release.release = true;
       return std::optional<RunStepUnit>(std::move(release));
@@ -270,19 +301,31 @@ Result<RunStepOutput> RunsStage::Run(const RunStepUnit& unit, ExecuteContext& ct
   RunStepOutput out;
   out.complete_at_length = unit.complete_at_length;
   out.release = unit.release;
+  out.chunk = unit.chunk;
   if (unit.release) ctx.registry.ReleaseAll();
   std::vector<const RunStepItem*> items;
   for (const auto& batch : unit.batches) {
     std::vector<std::optional<models::Payload>> outputs;
     std::vector<ItemCall> calls;
     std::vector<std::string> errors;
+    // Images held as their stored WEBP only (they came from another rank) are decoded here,
+    // on the rank that calls the model; lossless WEBP gives the pixels back exactly, and a
+    // lossy output was already replaced by its decoded form where it was made.
+    std::vector<models::Payload> decoded;
+    std::span<const models::Payload> inputs = batch.inputs;
+    for (size_t i = 0; i < batch.encoded_inputs.size() && i < batch.inputs.size(); ++i) {
+      if (batch.encoded_inputs[i].empty()) continue;
+      if (decoded.empty()) decoded = batch.inputs;
+      PANIC_ASSIGN_OR_RETURN(decoded[i], store::DecodeImage(batch.encoded_inputs[i]));
+      inputs = decoded;
+    }
     auto model = ctx.registry.GetGenAI(batch.model);
     if (model.ok()) {
       const RunStepItem& first = batch.items.front();
       // Backends that retry log each attempt; this says which step and runs it was for.
       LogScope scope("step " + std::to_string(first.sequence_number) + " " + batch.model + " batch of " +
                      std::to_string(batch.items.size()) + " runs from " + first.run_id);
-      InvokeWithBisection(**model, batch.items, batch.inputs, outputs, calls, errors, ctx.model_ns);
+      InvokeWithBisection(**model, batch.items, inputs, outputs, calls, errors, ctx.model_ns);
     } else {
       outputs.assign(batch.items.size(), std::nullopt);
       errors.assign(batch.items.size(), model.status().ToString());
@@ -312,7 +355,7 @@ Result<RunStepOutput> RunsStage::Run(const RunStepUnit& unit, ExecuteContext& ct
     }
   }
   ParallelFor(out.items.size(), ctx.threads, [&](size_t i) {
-    if (!out.items[i].error) Encode(out.items[i], *items[i], options_);
+    if (!out.items[i].error) Encode(out.items[i], *items[i], unit.options);
   });
   return out;
 }
@@ -320,7 +363,18 @@ Result<RunStepOutput> RunsStage::Run(const RunStepUnit& unit, ExecuteContext& ct
 Result<UnitOutcome> RunsStage::Write(StageContext& ctx, RunStepOutput& output) {
   UnitOutcome outcome;
   outcome.release_point = output.release;
+  if (output.release) release_out_ = false;
+  if (output.chunk == 0 && !output.release) --completions_out_;
   const std::string now = NowIso();
+  // The chunk whose step this is (none for a release or a completion of runs at length).
+  auto chunk_it = std::find_if(chunks_.begin(), chunks_.end(), [&](const Chunk& c) { return c.id == output.chunk; });
+  if (output.chunk != 0 && chunk_it == chunks_.end()) {
+    return Status::Internal("runs stage: a step of chunk " + std::to_string(output.chunk) + ", which is not open");
+  }
+  if (chunk_it == chunks_.end() && !output.items.empty()) {
+    return Status::Internal("runs stage: a step's output without its chunk");
+  }
+  Chunk* chunk = chunk_it == chunks_.end() ? nullptr : &*chunk_it;
   std::vector<store::InvocationRecord> records;
   std::vector<store::RunCompletion> completions;
   for (const auto& id : output.complete_at_length) {
@@ -332,7 +386,7 @@ Result<UnitOutcome> RunsStage::Write(StageContext& ctx, RunStepOutput& output) {
       failed[r.run_id] = *r.error;
       continue;
     }
-    RunState& s = active_[index_.at(r.run_id)];
+    RunState& s = chunk->active[chunk->index.at(r.run_id)];
     const int64_t seq = s.next_sequence;
     std::optional<store::RunCompletion> completion;
     if (!r.loop_key.empty()) {
@@ -369,9 +423,12 @@ Result<UnitOutcome> RunsStage::Write(StageContext& ctx, RunStepOutput& output) {
   // Advance the survivors.
   for (auto& r : output.items) {
     if (r.error) continue;
-    RunState& s = active_[index_.at(r.run_id)];
+    RunState& s = chunk->active[chunk->index.at(r.run_id)];
     s.last_invocation_id = r.record.id;
     s.next_input = std::move(r.output);
+    // An image that came back from another rank without its pixels: keep the stored bytes.
+    const auto* image = std::get_if<RgbImage>(&s.next_input);
+    s.next_input_webp = image && image->pixels.empty() ? r.record.output_image : std::string();
     ++s.next_sequence;
   }
   std::set<std::string> ended;
@@ -380,14 +437,18 @@ Result<UnitOutcome> RunsStage::Write(StageContext& ctx, RunStepOutput& output) {
     outcome.stopped_runs.push_back(c.run_id);
   }
   for (const auto& [id, e] : failed) ended.insert(id);
-  for (const auto& s : active_) {
-    // A run that stopped early or failed will not produce its remaining steps.
-    if (ended.count(s.run.id)) outcome.total_delta -= s.run.max_length - s.next_sequence;
-  }
-  if (!ended.empty()) {
-    std::erase_if(active_, [&](const RunState& s) { return ended.count(s.run.id) > 0; });
-    index_.clear();
-    for (size_t i = 0; i < active_.size(); ++i) index_[active_[i].run.id] = i;
+  if (chunk) {
+    for (const auto& s : chunk->active) {
+      // A run that stopped early or failed will not produce its remaining steps.
+      if (ended.count(s.run.id)) outcome.total_delta -= s.run.max_length - s.next_sequence;
+    }
+    if (!ended.empty()) {
+      std::erase_if(chunk->active, [&](const RunState& s) { return ended.count(s.run.id) > 0; });
+      chunk->index.clear();
+      for (size_t i = 0; i < chunk->active.size(); ++i) chunk->index[chunk->active[i].run.id] = i;
+    }
+    chunk->out = false;
+    if (chunk->active.empty()) chunks_.erase(chunk_it);
   }
   outcome.written = static_cast<int64_t>(records.size());
   return outcome;

@@ -9,7 +9,13 @@
 //
 // Memory is O(chunk), not O(runs): a group's runs are loaded a chunk at a time (kChunkRuns,
 // or the largest batch cap of the network's models when that is larger) and each chunk
-// advances to its end before the next one is loaded. A chunk holds one input per run (a
+// advances to its end before the next one is loaded.
+//
+// With an executor that keeps several units out (`--mpi`), chunks are one batch cap of
+// runs (the largest max_batch of the network's models; kChunkRuns when none is set) and up
+// to StageContext::units_in_flight chunks of the group are open at once, each stepping on
+// its own. The batches are then the ones one process makes (a chunk of cap runs is one
+// call per model) as long as the network's caps are equal and no run stops early. A chunk holds one input per run (a
 // 256×256 image is 192 KiB), moved into the unit rather than copied.
 //
 // Invariants that make kill -9 + resume exact:
@@ -63,6 +69,9 @@ struct RunStepBatch {
   std::string model;
   std::vector<RunStepItem> items;
   std::vector<models::Payload> inputs;
+  // Per input (or none at all): an image's stored WEBP when its pixels are not held
+  // (RunState::next_input_webp; the input is then an empty image and Execute decodes it).
+  std::vector<std::string> encoded_inputs;
 };
 
 // A lockstep step (batches), or the completion of runs already at their length, or the
@@ -71,6 +80,8 @@ struct RunStepUnit {
   std::vector<RunStepBatch> batches;
   std::vector<std::string> complete_at_length;
   bool release = false;
+  uint64_t chunk = 0;   // the open chunk whose step this is (0: none)
+  RunsOptions options;  // how Execute encodes outputs and keys loops, wherever it runs
 };
 
 struct RunStepItemResult {
@@ -78,13 +89,15 @@ struct RunStepItemResult {
   std::optional<std::string> error;  // the item failed (on its own)
   store::InvocationRecord record;    // the invocation to store
   std::string loop_key;              // when the run detects loops
-  models::Payload output;            // as the next step will see it
+  models::Payload output;            // as the next step will see it (an image from another
+                                     // rank: empty; record.output_image holds it)
 };
 
 struct RunStepOutput {
   std::vector<RunStepItemResult> items;
   std::vector<std::string> complete_at_length;
   bool release = false;
+  uint64_t chunk = 0;  // as in the unit
 };
 
 // The model call that produced an item: every item of one call shares its start and end;
@@ -114,6 +127,7 @@ class RunsStage : public TypedStage<RunStepUnit, RunStepOutput> {
   Result<std::optional<RunStepUnit>> Next(StageContext& ctx) override;
   Result<RunStepOutput> Run(const RunStepUnit& unit, ExecuteContext& ctx) override;
   Result<UnitOutcome> Write(StageContext& ctx, RunStepOutput& output) override;
+  bool Pending() const override { return pending_; }
 
  private:
   struct Group {
@@ -121,15 +135,30 @@ class RunsStage : public TypedStage<RunStepUnit, RunStepOutput> {
     std::vector<store::RunRecord> runs;  // not stopped when planned
     size_t next = 0;                     // first run not loaded yet
   };
-  Status LoadChunk(StageContext& ctx, std::vector<std::string>& complete_at_length);
-  RunStepUnit StepUnit(const StageContext& ctx);
+  // Runs of the front group advanced together, one step (unit) at a time.
+  struct Chunk {
+    uint64_t id = 0;
+    std::vector<RunState> active;
+    std::unordered_map<std::string, size_t> index;  // run id → position in active
+    bool out = false;                               // its step is out (not committed yet)
+  };
+  Status LoadChunk(StageContext& ctx, Chunk& chunk, std::vector<std::string>& complete_at_length);
+  RunStepUnit StepUnit(const StageContext& ctx, Chunk& chunk);
 
   RunsOptions options_;               // read in Plan
   models::ModelOptions model_options_;  // read in Plan
   std::deque<Group> groups_;
-  std::vector<RunState> active_;
-  std::unordered_map<std::string, size_t> index_;  // run id → position in active_
+  // The open chunks, all of the front group: one without an executor; up to
+  // StageContext::units_in_flight with one (`--mpi`), each with its own step out, so the
+  // ranks advance different chunks at once. A chunk closes when its last run stops; the
+  // group's release unit comes only when none is open, and nothing else goes out while it
+  // is out (followers run at its commit with no unit of this stage out).
+  std::vector<Chunk> chunks_;
+  uint64_t last_chunk_id_ = 0;
   bool group_open_ = false;
+  bool release_out_ = false;
+  size_t completions_out_ = 0;  // units that only complete runs at their length, out
+  bool pending_ = false;  // Next's last "no unit" means "not before a commit"
 };
 
 }  // namespace panic::engine

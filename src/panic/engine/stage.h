@@ -52,7 +52,18 @@ struct StageInfo {
   // NextUnit does not depend on the commit of the units before it: several units may be
   // out at once and committed in any order (engine/unit_executor.h, `--mpi`).
   bool independent_units = false;
+  // Several units may be out at once, each committed in any order, but NextUnit may need a
+  // commit before it can say more: it then answers PendingUnit (the runs stage: one unit
+  // per open chunk of runs, each chunk's next step waits for its previous step's commit).
+  // The pipeline hands such a stage to an executor too, and tells it how many units may be
+  // out at once through StageContext::units_in_flight.
+  bool concurrent_units = false;
 };
+
+// What NextUnit of a concurrent_units stage answers when every unit it could give depends
+// on a unit that is still out: the pipeline collects and commits one, then asks again. It
+// is an error to answer it while no unit is out.
+struct PendingUnit {};
 
 // The plan side's view (plan, commit): the store and the experiment.
 struct StageContext {
@@ -65,6 +76,10 @@ struct StageContext {
   const StageOptions& stage_options;
   // When set, plan only these runs (a follows_runs stage called at a release point).
   const std::vector<std::string>* only_runs = nullptr;
+  // How many units the pipeline may keep out at once for this pass (an executor's
+  // capacity; 1 when units execute one after the other in this process). A
+  // concurrent_units stage sizes its open work by it.
+  size_t units_in_flight = 1;
 };
 
 // The execute side's view: models and threads, never the store.
@@ -136,7 +151,7 @@ class TypedStage : public Stage {
  public:
   Result<std::any> NextUnit(StageContext& ctx) final {
     PANIC_ASSIGN_OR_RETURN(std::optional<Unit> unit, Next(ctx));
-    if (!unit) return std::any();
+    if (!unit) return Pending() ? std::any(PendingUnit{}) : std::any();
     return std::any(std::move(*unit));
   }
   Result<std::any> Execute(const std::any& unit, ExecuteContext& ctx) final {
@@ -151,6 +166,9 @@ class TypedStage : public Stage {
   virtual Result<std::optional<Unit>> Next(StageContext& ctx) = 0;
   virtual Result<Output> Run(const Unit& unit, ExecuteContext& ctx) = 0;
   virtual Result<UnitOutcome> Write(StageContext& ctx, Output& output) = 0;
+  // After Next answered no unit: true when that means "not before a commit" (PendingUnit)
+  // rather than "exhausted" (only concurrent_units stages).
+  virtual bool Pending() const { return false; }
 };
 
 }  // namespace panic::engine

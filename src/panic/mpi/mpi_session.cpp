@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <deque>
 #include <future>
 #include <sstream>
@@ -23,7 +25,7 @@ namespace panic::mpi {
 #ifndef PANIC_HAVE_MPI
 
 class Session::Executor {};
-Result<std::unique_ptr<Session>> Session::Start() {
+Result<std::unique_ptr<Session>> Session::Start(double) {
   return Status::InvalidArgument("--mpi: this build has no MPI (configure with -DPANIC_MPI=ON where Open MPI is installed)");
 }
 Session::~Session() = default;
@@ -48,13 +50,38 @@ Status MpiError(int code, const std::string& what) {
   return Status::IOError(what + ": " + std::string(text, static_cast<size_t>(len)));
 }
 
-Status SendBytes(const std::string& bytes, int to) {
+using Clock = std::chrono::steady_clock;
+
+// Sends and waits until the receiver has the message (above Open MPI's eager limit a send
+// completes only when it is received). With a limit, a receiver that takes none of it for
+// `limit_s` seconds is an IOError with *lost set (a dead or hung rank), instead of
+// blocking forever; a set `cancel` flag (SIGTERM from mpirun when a rank died) ends the
+// wait as Cancelled.
+Status SendBytes(const std::string& bytes, int to, double limit_s = 0, bool* lost = nullptr,
+                 const engine::CancelFlag* cancel = nullptr) {
   if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     return Status::InvalidArgument("an MPI message of " + std::to_string(bytes.size()) + " bytes (at most 2 GiB)");
   }
-  const int rc = MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, to, kTag, MPI_COMM_WORLD);
+  MPI_Request request;
+  int rc = MPI_Isend(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, to, kTag, MPI_COMM_WORLD, &request);
   if (rc != MPI_SUCCESS) return MpiError(rc, "sending to rank " + std::to_string(to));
-  return Status::Ok();
+  const auto start = Clock::now();
+  for (int done = 0;;) {
+    rc = MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    if (rc != MPI_SUCCESS) return MpiError(rc, "sending to rank " + std::to_string(to));
+    if (done) return Status::Ok();
+    if (limit_s > 0 && std::chrono::duration<double>(Clock::now() - start).count() > limit_s) {
+      MPI_Cancel(&request);
+      if (lost) *lost = true;
+      return Status::IOError("rank " + std::to_string(to) + " took nothing of a message for " +
+                                      std::to_string(static_cast<int>(limit_s)) + " s");
+    }
+    if (cancel && cancel->load()) {
+      MPI_Cancel(&request);
+      return Status::Cancelled("sending to rank " + std::to_string(to));
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
 }
 
 // The message that MPI_Probe/Iprobe found (its size is what MPI says arrived).
@@ -70,19 +97,30 @@ Result<std::string> ReceiveProbed(const MPI_Status& probed) {
 
 // The test seam of the fault test: PANIC_TDA_MPI_FAULT=RANK:N makes worker RANK kill
 // itself (SIGKILL) when its N-th unit arrives, as a crashed node would.
-int FaultAfter(int rank) {
+// PANIC_TDA_MPI_FAULT=RANK:N:stop makes it stop itself (SIGSTOP) instead: a hung rank,
+// which mpirun does not notice and rank 0 must.
+struct Fault {
+  int after = -1;  // the unit at which it strikes; -1: never
+  int signal = SIGKILL;
+};
+Fault FaultFor(int rank) {
   const char* spec = std::getenv("PANIC_TDA_MPI_FAULT");
-  if (!spec) return -1;
+  if (!spec) return {};
   int r = -1, n = -1;
-  if (std::sscanf(spec, "%d:%d", &r, &n) != 2 || r != rank) return -1;
-  return n;
+  char how[8] = "";
+  const int got = std::sscanf(spec, "%d:%d:%7s", &r, &n, how);
+  if (got < 2 || r != rank) return {};
+  return Fault{n, got == 3 && std::string(how) == "stop" ? SIGSTOP : SIGKILL};
 }
+
+double SecondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 }  // namespace
 
 class Session::Executor : public engine::UnitExecutor {
  public:
-  Executor(int size, const engine::CancelFlag* cancel) : size_(size), cancel_(cancel) {
+  Executor(int size, const engine::CancelFlag* cancel, double silent_limit_s)
+      : size_(size), cancel_(cancel), silent_limit_s_(silent_limit_s) {
     for (int r = 1; r < size; ++r) idle_.push_back(r);
   }
 
@@ -92,7 +130,7 @@ class Session::Executor : public engine::UnitExecutor {
     hello.options = options;
     hello.threads = threads;
     PANIC_ASSIGN_OR_RETURN(std::string bytes, EncodeMessage(hello));
-    for (int r = 1; r < size_; ++r) PANIC_RETURN_IF_ERROR(SendBytes(bytes, r));
+    for (int r = 1; r < size_; ++r) PANIC_RETURN_IF_ERROR(Send(bytes, r));
     return Status::Ok();
   }
 
@@ -121,7 +159,8 @@ class Session::Executor : public engine::UnitExecutor {
     StageTraffic& t = traffic_[m.stage];
     t.bytes_out += static_cast<int64_t>(bytes.size());
     ++t.units_remote;
-    return SendBytes(bytes, to);
+    busy_[to] = InFlight{ticket, m.stage, Clock::now(), Clock::now()};
+    return Send(bytes, to);
   }
 
   Result<std::pair<uint64_t, std::any>> Collect(engine::Stage& stage, engine::ExecuteContext&) override {
@@ -129,14 +168,22 @@ class Session::Executor : public engine::UnitExecutor {
     while (true) {
       int flag = 0;
       MPI_Status probed;
-      MPI_Iprobe(MPI_ANY_SOURCE, kTag, MPI_COMM_WORLD, &flag, &probed);
+      const int rc = MPI_Iprobe(MPI_ANY_SOURCE, kTag, MPI_COMM_WORLD, &flag, &probed);
+      if (rc != MPI_SUCCESS) return Broken(MpiError(rc, "waiting for the workers"));
       if (flag) {
-        PANIC_ASSIGN_OR_RETURN(std::string bytes, ReceiveProbed(probed));
+        auto received = ReceiveProbed(probed);
+        if (!received.ok()) return Broken(received.status());
+        const std::string& bytes = *received;
         const int from = probed.MPI_SOURCE;
-        idle_.push_back(from);
-        traffic_[name].bytes_in += static_cast<int64_t>(bytes.size());
         auto m = DecodeMessage(bytes);
         if (!m.ok()) return m.status().WithContext("from rank " + std::to_string(from));
+        if (m->type == MessageType::kBusy) {
+          if (auto it = busy_.find(from); it != busy_.end()) it->second.heard = Clock::now();
+          continue;
+        }
+        traffic_[name].bytes_in += static_cast<int64_t>(bytes.size());
+        busy_.erase(from);
+        idle_.push_back(from);
         if (m->type == MessageType::kError) {
           return Status::ModelFailed("rank " + std::to_string(from) + ", unit " + std::to_string(m->ticket) + " of " +
                                      name + ": " + m->error);
@@ -152,18 +199,31 @@ class Session::Executor : public engine::UnitExecutor {
         PANIC_RETURN_IF_ERROR(out.status());
         return std::pair<uint64_t, std::any>(local_ticket_, std::move(*out));
       }
-      if (cancel_ && cancel_->load()) {
-        if (local_.valid()) local_.wait();  // it uses the stage and the context
-        return Status::Cancelled(
-            "the MPI job is being stopped (Ctrl-C, or SIGTERM: mpirun sends it to every rank when one rank dies; "
-            "mpirun's own message names that rank)");
+      // A worker that holds a unit sends a heartbeat every second while it computes; one
+      // silent for the limit is dead (or hung): the job cannot finish its unit.
+      for (const auto& [rank, f] : busy_) {
+        if (silent_limit_s_ > 0 && SecondsSince(f.heard) > silent_limit_s_) {
+          return Broken(Status::IOError("rank " + std::to_string(rank) + " has sent nothing for " +
+                                                 std::to_string(static_cast<int>(SecondsSince(f.heard))) +
+                                                 " s (--mpi-timeout " + LimitText() + ")"));
+        }
       }
+      if (cancel_ && cancel_->load()) return Stopping();
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
 
   // Tells every worker to stop and waits for each bye, dropping outputs still on the way.
+  // After a dead rank: MPI_Abort instead (mpirun then ends every rank), as no bye will come.
   void Stop() {
+    // Stopped by a signal (mpirun's SIGTERM when a rank died, or Ctrl-C) or a lost rank: no
+    // bye will come from every rank, and MPI_Finalize would wait for the dead one; rank 0
+    // has reported, so the job ends here.
+    if (broken_ || stopping_ || (cancel_ && cancel_->load())) {
+      std::fflush(nullptr);
+      MPI_Abort(MPI_COMM_WORLD, 130);
+      return;
+    }
     Message stop;
     stop.type = MessageType::kStop;
     auto bytes = EncodeMessage(stop);
@@ -185,9 +245,65 @@ class Session::Executor : public engine::UnitExecutor {
   std::map<std::string, StageTraffic> traffic_;
 
  private:
+  // A unit on a worker.
+  struct InFlight {
+    uint64_t ticket = 0;
+    std::string stage;
+    Clock::time_point sent, heard;  // when it went out; the worker's last word since
+  };
+
+  std::string LimitText() const {
+    std::ostringstream os;
+    os << silent_limit_s_;
+    return os.str();
+  }
+
+  // "; in flight: rank 1 unit 7 of runs (sent 3.2 s ago), rank 0 unit 8 of runs".
+  std::string InFlightText() const {
+    std::ostringstream os;
+    const char* sep = "; units in flight, not committed (resume redoes them): ";
+    for (const auto& [rank, f] : busy_) {
+      os << sep << "rank " << rank << " unit " << f.ticket << " of " << f.stage << " (sent "
+         << static_cast<int>(SecondsSince(f.sent)) << " s ago)";
+      sep = ", ";
+    }
+    if (local_.valid()) os << sep << "rank 0 unit " << local_ticket_;
+    return os.str();
+  }
+
+  // A send to a rank that takes nothing (dead or hung) breaks the job, as silence does.
+  Status Send(const std::string& bytes, int to) {
+    bool lost = false;
+    Status sent = SendBytes(bytes, to, silent_limit_s_, &lost, cancel_);
+    if (sent.code() == StatusCode::kCancelled) return Stopping();
+    return lost ? Broken(std::move(sent)) : sent;
+  }
+
+  // Ctrl-C or mpirun's SIGTERM: stop waiting, say what was in flight.
+  Status Stopping() {
+    stopping_ = true;
+    if (local_.valid()) local_.wait();  // it uses the stage and the context
+    return Status::Cancelled(
+        "the MPI job is being stopped (Ctrl-C, or SIGTERM: mpirun sends it to every rank when one rank dies; "
+        "mpirun's own message names that rank)" + InFlightText());
+  }
+
+  // A dead rank: rank 0 reports it with the units in flight and ends (Cancelled: the CLI
+  // prints the resume command and exits 130); the session then aborts the job.
+  Status Broken(Status why) {
+    broken_ = true;
+    if (local_.valid()) local_.wait();  // it uses the stage and the context
+    return Status::Cancelled("a worker rank is lost: " + why.message() + InFlightText() +
+                             "; every committed unit is kept");
+  }
+
   int size_;
   const engine::CancelFlag* cancel_;
+  double silent_limit_s_;  // 0: no limit
+  bool broken_ = false;
+  bool stopping_ = false;  // cancelled: no bye will be waited for
   std::deque<int> idle_;                                  // workers without a unit
+  std::map<int, InFlight> busy_;                          // workers with one
   std::future<Result<std::any>> local_;  // the unit rank 0 executes itself, if any
   uint64_t local_ticket_ = 0;
  public:
@@ -196,7 +312,7 @@ class Session::Executor : public engine::UnitExecutor {
   }
 };
 
-Result<std::unique_ptr<Session>> Session::Start() {
+Result<std::unique_ptr<Session>> Session::Start(double silent_limit_s) {
   int provided = 0;
   if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
     return Status::IOError("--mpi: MPI_Init failed");
@@ -204,6 +320,7 @@ Result<std::unique_ptr<Session>> Session::Start() {
   // Errors come back as codes (reported with the rank), not as an abort inside MPI.
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   std::unique_ptr<Session> s(new Session());
+  s->silent_limit_s_ = silent_limit_s;
   MPI_Comm_rank(MPI_COMM_WORLD, &s->rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &s->size_);
   // One GPU per rank by its rank on the node, unless the launcher chose already.
@@ -220,7 +337,7 @@ Result<std::unique_ptr<Session>> Session::Start() {
 
 Session::~Session() {
   if (rank_ == 0 && size_ > 1) {
-    if (!executor_) executor_ = std::make_unique<Executor>(size_, nullptr);
+    if (!executor_) executor_ = std::make_unique<Executor>(size_, nullptr, silent_limit_s_);
     executor_->Stop();
   }
   MPI_Finalize();
@@ -228,7 +345,7 @@ Session::~Session() {
 
 engine::UnitExecutor* Session::executor(const engine::CancelFlag* cancel) {
   if (rank_ != 0) return nullptr;
-  if (!executor_) executor_ = std::make_unique<Executor>(size_, cancel);
+  if (!executor_) executor_ = std::make_unique<Executor>(size_, cancel, silent_limit_s_);
   return executor_.get();
 }
 
@@ -236,7 +353,7 @@ Status Session::ServeWorker(models::ModelRegistry& registry) {
   auto stages = engine::StageRegistry::Default().Instantiate();
   std::atomic<int64_t> model_ns{0}, kernel_ns{0};
   int threads = 1;
-  const int fault_after = FaultAfter(rank_);
+  const Fault fault = FaultFor(rank_);
   int units = 0;
   while (true) {
     // Polled with a short sleep rather than MPI_Probe, which spins a core while it waits.
@@ -266,14 +383,31 @@ Status Session::ServeWorker(models::ModelRegistry& registry) {
       reply.type = MessageType::kError;
       reply.error = applied.ToString();
     } else if (m->type == MessageType::kUnit) {
-      if (++units == fault_after) std::raise(SIGKILL);
+      if (++units == fault.after) std::raise(fault.signal);
       reply.ticket = m->ticket;
       engine::Stage* stage = nullptr;
       for (auto& s : stages) {
         if (s->info().name == m->stage) stage = s.get();
       }
       engine::ExecuteContext ctx{registry, threads, &model_ns, &kernel_ns};
-      auto out = stage ? stage->Execute(m->payload, ctx) : Result<std::any>(Status::NotFound("stage " + m->stage));
+      Result<std::any> out = Status::NotFound("stage " + m->stage);
+      if (stage) {
+        // Executed in a thread of its own: this thread (the only one that calls MPI) tells
+        // rank 0 every second that the unit is still being worked on (a heartbeat).
+        auto running = std::async(std::launch::async, [&] { return stage->Execute(m->payload, ctx); });
+        Message busy;
+        busy.type = MessageType::kBusy;
+        busy.ticket = m->ticket;
+        PANIC_ASSIGN_OR_RETURN(std::string beat, EncodeMessage(busy));
+        while (running.wait_for(std::chrono::seconds(1)) != std::future_status::ready) {
+          Status sent = SendBytes(beat, 0);
+          if (!sent.ok()) {
+            running.wait();
+            return sent;
+          }
+        }
+        out = running.get();
+      }
       if (out.ok()) {
         reply.type = MessageType::kOutput;
         reply.stage = m->stage;

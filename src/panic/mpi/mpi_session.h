@@ -8,8 +8,12 @@
 // never opens the database.
 //
 // A rank that dies: Open MPI's mpirun then stops every rank with SIGTERM; rank 0 sees the
-// cancel flag while waiting for results, says so, and exits 130 with every committed unit
-// kept; `experiment resume` (with or without --mpi) finishes the work.
+// cancel flag while waiting for results, says so with the units in flight, and exits 130
+// with every committed unit kept; `experiment resume` (with or without --mpi) finishes the
+// work. Rank 0 also finds a lost rank itself (one mpirun does not end: hung, or a job run
+// without abort-on-failure): a worker holding a unit sends a heartbeat every second, and
+// one silent for the limit (--mpi-timeout) is reported by rank, with the units in flight;
+// rank 0 then exits the same way and MPI_Abort ends the job.
 //
 // Built without MPI (PANIC_MPI off), Start answers Unimplemented-like InvalidArgument
 // naming the build option.
@@ -37,8 +41,10 @@ struct StageTraffic {
 
 class Session {
  public:
-  // MPI_Init. InvalidArgument when this build has no MPI.
-  static Result<std::unique_ptr<Session>> Start();
+  // MPI_Init. InvalidArgument when this build has no MPI. `silent_limit_s` (0: none):
+  // rank 0 takes a worker as lost when it holds a unit and has sent nothing (workers send a
+  // heartbeat every second while they compute) or taken nothing of a message for that long.
+  static Result<std::unique_ptr<Session>> Start(double silent_limit_s = 0);
   // Rank 0: stops the workers (they answer bye); every rank: MPI_Finalize.
   ~Session();
   Session(const Session&) = delete;
@@ -59,6 +65,7 @@ class Session {
   Session() = default;
   class Executor;
   int rank_ = 0, size_ = 1;
+  double silent_limit_s_ = 0;
   std::unique_ptr<Executor> executor_;
 };
 

@@ -7,11 +7,12 @@
 //   hello   rank 0 → worker: the experiment's options (the backends' settings) and threads
 //   unit    rank 0 → worker: a ticket, a stage name and one work unit of that stage
 //   output  worker → rank 0: the ticket and the unit's output
+//   busy    worker → rank 0: the ticket it is still executing (a heartbeat, every second)
 //   error   worker → rank 0: the ticket and why Execute failed (the pipeline stops on it)
 //   stop    rank 0 → worker: no more work; the worker answers bye and ends
 //
-// Stages whose units travel: embeddings and diagrams (kShippedStages); the others run on
-// rank 0. Every decoder checks every field's presence and type, every blob index and every
+// Stages whose units travel: runs (a step of a chunk of runs: inputs out, invocations
+// back), embeddings and diagrams (kShippedStages); the others run on rank 0. Every decoder checks every field's presence and type, every blob index and every
 // length (overflow-proof) and answers Corruption naming what is wrong; it never trusts a
 // count to reserve memory beyond the bytes received.
 #pragma once
@@ -27,10 +28,10 @@
 
 namespace panic::mpi {
 
-inline constexpr const char* kShippedStages[] = {"embeddings", "diagrams"};
+inline constexpr const char* kShippedStages[] = {"runs", "embeddings", "diagrams"};
 bool IsShippedStage(const std::string& stage);
 
-enum class MessageType { kHello, kUnit, kOutput, kError, kStop, kBye };
+enum class MessageType { kHello, kUnit, kOutput, kBusy, kError, kStop, kBye };
 
 struct Message {
   MessageType type = MessageType::kStop;
