@@ -103,7 +103,8 @@ inline int ScanCofacetCandidate(SimdLevel level, const float* const* r, const in
 namespace panic::tda::internal {
 
 // The next cofacet of a simplex in filtration order, for the lazy coboundary
-// enumeration of the reduction: among the vertices v not in w[0..M) whose cofacet
+// enumeration of the reduction (one at a time, the reference that the batched
+// NextCofacets below is tested against): among the vertices v not in w[0..M) whose cofacet
 // diameter cd(v) = max(diam, max_q r[q][v]) is ≤ threshold and which come after
 // (cd0, v0) — cd(v) > cd0, or cd(v) = cd0 and v < v0 (for a fixed simplex the cofacet
 // index grows with v, so (diameter, −v) is the filtration order) — the earliest one:
@@ -130,16 +131,51 @@ inline int NextCofacetScalar(const float* const* r, const int* w, int begin, int
   return best_v;
 }
 
+// ---- batched next cofacets ------------------------------------------------------------
+// The same search as NextCofacetScalar, but one pass yields the next several cofacets in
+// filtration order, so that a cursor past its own diameter pays one O(n) scan for a
+// handful of steps instead of one each (a dimension-2 column of the unit-sphere walk
+// needs dozens). Writes up to `cap` (v, cd) pairs in filtration order to v_out / cd_out
+// and returns how many; 0 when no cofacet is left. Fewer than `cap` does not mean the
+// end: scan again from the last one returned.
+//
+// Why the vector version is exact: each of the 16 lanes keeps its two earliest entries.
+// An entry a lane dropped comes after that lane's second entry, so every entry up to
+// T = the earliest of the lanes' second entries was kept: the kept entries ≤ T, sorted,
+// are the exact beginning of the sequence (all kept entries when no lane filled both).
+
 template <int M>
-__attribute__((target("avx512f"))) int NextCofacetAvx512(const float* const* r, const int* w, int n,
-                                                         float diam, float cd0, int v0,
-                                                         float threshold, float* cd_out) {
+inline int NextCofacetsScalar(const float* const* r, const int* w, int n, float diam, float cd0, int v0,
+                              float threshold, int cap, float* cd_out, int* v_out) {
+  int count = 0;  // cd_out/v_out hold the `count` earliest seen so far, in order
+  for (int v = 0; v < n; ++v) {
+    float cd = diam;
+    for (int q = 0; q < M; ++q) cd = std::max(cd, r[q][v]);
+    if (cd > threshold || cd < cd0 || (cd == cd0 && v >= v0) || IsMember<M>(w, v)) continue;
+    if (count == cap && !Better(cd, v, cd_out[cap - 1], v_out[cap - 1])) continue;
+    int k = count < cap ? count++ : cap - 1;
+    while (k > 0 && Better(cd, v, cd_out[k - 1], v_out[k - 1])) {
+      cd_out[k] = cd_out[k - 1];
+      v_out[k] = v_out[k - 1];
+      --k;
+    }
+    cd_out[k] = cd;
+    v_out[k] = v;
+  }
+  return count;
+}
+
+template <int M>
+__attribute__((target("avx512f"))) int NextCofacetsAvx512(const float* const* r, const int* w, int n,
+                                                          float diam, float cd0, int v0, float threshold,
+                                                          int cap, float* cd_out, int* v_out) {
   const __m512 vd = _mm512_set1_ps(diam), vc0 = _mm512_set1_ps(cd0), vt = _mm512_set1_ps(threshold);
   const __m512i vv0 = _mm512_set1_epi32(v0), step = _mm512_set1_epi32(16);
   __m512i wq[M];
   for (int q = 0; q < M; ++q) wq[q] = _mm512_set1_epi32(w[q]);
-  __m512 best = _mm512_set1_ps(std::numeric_limits<float>::infinity());
-  __m512i best_v = _mm512_set1_epi32(-1);
+  const __m512 inf = _mm512_set1_ps(std::numeric_limits<float>::infinity());
+  __m512 b1 = inf, b2 = inf;  // per lane: its earliest and second entry (v ascends: ties go to the later)
+  __m512i b1v = _mm512_set1_epi32(-1), b2v = b1v;
   __m512i vidx = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   int v = 0;
   for (; v + 16 <= n; v += 16, vidx = _mm512_add_epi32(vidx, step)) {
@@ -148,38 +184,75 @@ __attribute__((target("avx512f"))) int NextCofacetAvx512(const float* const* r, 
     __mmask16 ok = _mm512_cmp_ps_mask(cd, vt, _CMP_LE_OQ) &
                    (_mm512_cmp_ps_mask(cd, vc0, _CMP_GT_OQ) |
                     (_mm512_cmp_ps_mask(cd, vc0, _CMP_EQ_OQ) & _mm512_cmplt_epi32_mask(vidx, vv0)));
+    ok &= _mm512_cmp_ps_mask(cd, b2, _CMP_LE_OQ);  // most blocks stop here
+    if (!ok) continue;
     for (int q = 0; q < M; ++q) ok &= static_cast<__mmask16>(~_mm512_cmpeq_epi32_mask(vidx, wq[q]));
-    __mmask16 u = ok & _mm512_cmp_ps_mask(cd, best, _CMP_LE_OQ);
-    best = _mm512_mask_mov_ps(best, u, cd);
-    best_v = _mm512_mask_mov_epi32(best_v, u, vidx);
+    const __mmask16 first = ok & _mm512_cmp_ps_mask(cd, b1, _CMP_LE_OQ);
+    const __mmask16 second = ok & static_cast<__mmask16>(~first);
+    b2 = _mm512_mask_mov_ps(b2, first, b1);
+    b2v = _mm512_mask_mov_epi32(b2v, first, b1v);
+    b1 = _mm512_mask_mov_ps(b1, first, cd);
+    b1v = _mm512_mask_mov_epi32(b1v, first, vidx);
+    b2 = _mm512_mask_mov_ps(b2, second, cd);
+    b2v = _mm512_mask_mov_epi32(b2v, second, vidx);
   }
-  alignas(64) float lane_cd[16];
-  alignas(64) int lane_v[16];
-  _mm512_store_ps(lane_cd, best);
-  _mm512_store_si512(lane_v, best_v);
-  float best_cd = std::numeric_limits<float>::infinity();
-  int bv = -1;
-  for (int k = 0; k < 16; ++k) {
-    if (lane_v[k] >= 0 && (bv < 0 || Better(lane_cd[k], lane_v[k], best_cd, bv))) {
-      best_cd = lane_cd[k];
-      bv = lane_v[k];
+  alignas(64) float c1[16], c2[16];
+  alignas(64) int i1[16], i2[16];
+  _mm512_store_ps(c1, b1);
+  _mm512_store_ps(c2, b2);
+  _mm512_store_si512(i1, b1v);
+  _mm512_store_si512(i2, b2v);
+  // Candidates: the lanes' kept entries and every entry of the scalar tail.
+  float cc[48];
+  int cv[48];
+  int k = 0;
+  bool bounded = false;
+  float tcd = 0;
+  int tv = 0;
+  for (int l = 0; l < 16; ++l) {
+    if (i1[l] >= 0) {
+      cc[k] = c1[l];
+      cv[k++] = i1[l];
+    }
+    if (i2[l] >= 0) {
+      cc[k] = c2[l];
+      cv[k++] = i2[l];
+      if (!bounded || Better(c2[l], i2[l], tcd, tv)) {
+        bounded = true;
+        tcd = c2[l];
+        tv = i2[l];
+      }
     }
   }
-  float tail_cd;
-  int tv = NextCofacetScalar<M>(r, w, v, n, diam, cd0, v0, threshold, &tail_cd);
-  if (tv >= 0 && (bv < 0 || Better(tail_cd, tv, best_cd, bv))) {
-    best_cd = tail_cd;
-    bv = tv;
+  for (; v < n; ++v) {
+    float cd = diam;
+    for (int q = 0; q < M; ++q) cd = std::max(cd, r[q][v]);
+    if (cd > threshold || cd < cd0 || (cd == cd0 && v >= v0) || IsMember<M>(w, v)) continue;
+    cc[k] = cd;
+    cv[k++] = v;
   }
-  *cd_out = best_cd;
-  return bv;
+  // The `cap` earliest candidates up to the bound, in order (selection: k ≤ 47, cap small).
+  int out = 0;
+  while (out < cap) {
+    int best = -1;
+    for (int j = 0; j < k; ++j) {
+      if (cv[j] >= 0 && (best < 0 || Better(cc[j], cv[j], cc[best], cv[best]))) best = j;
+    }
+    if (best < 0 || (bounded && Better(tcd, tv, cc[best], cv[best]))) break;
+    cd_out[out] = cc[best];
+    v_out[out++] = cv[best];
+    cv[best] = -1;
+  }
+  return out;
 }
 
 template <int M>
-inline int NextCofacet(SimdLevel level, const float* const* r, const int* w, int n, float diam,
-                       float cd0, int v0, float threshold, float* cd_out) {
-  if (level == SimdLevel::kAvx512) return NextCofacetAvx512<M>(r, w, n, diam, cd0, v0, threshold, cd_out);
-  return NextCofacetScalar<M>(r, w, 0, n, diam, cd0, v0, threshold, cd_out);
+inline int NextCofacets(SimdLevel level, const float* const* r, const int* w, int n, float diam, float cd0,
+                        int v0, float threshold, int cap, float* cd_out, int* v_out) {
+  if (level == SimdLevel::kAvx512) {
+    return NextCofacetsAvx512<M>(r, w, n, diam, cd0, v0, threshold, cap, cd_out, v_out);
+  }
+  return NextCofacetsScalar<M>(r, w, n, diam, cd0, v0, threshold, cap, cd_out, v_out);
 }
 
 }  // namespace panic::tda::internal

@@ -189,11 +189,16 @@ class RipsReducer {
         return true;
       }
     }
-    float cd;
-    int v = NextCofacet<M>(simd_, r, c.w, n_, c.diam, c.cd, c.v, opt_.threshold, &cd);
-    if (v < 0) return false;
-    c.v = v;
-    c.cd = cd;
+    // Past the simplex's diameter: the queued cofacets of the last scan, then a new scan.
+    // (Every queued cofacet is later than the own-diameter ones: the scan above found none.)
+    if (c.next_queued == c.queued) {
+      c.queued = NextCofacets<M>(simd_, r, c.w, n_, c.diam, c.cd, c.v, opt_.threshold, kQueuedCofacets,
+                                 c.queued_cd, c.queued_v);
+      c.next_queued = 0;
+      if (c.queued == 0) return false;
+    }
+    c.v = c.queued_v[c.next_queued];
+    c.cd = c.queued_cd[c.next_queued++];
     return true;
   }
   bool Advance(Cursor& c, int m) const {

@@ -63,12 +63,18 @@ class ColumnChunks {
   std::vector<std::vector<Column>> chunks_;
 };
 // A simplex added to the working column, and its current cofacet (vertex v, diameter cd).
+// Past its own diameter a cursor's next cofacets come from an O(n) scan that yields
+// several at once (NextCofacets); they wait in `queued_*[next_queued, queued)`.
+constexpr int kQueuedCofacets = 8;
 struct Cursor {
   int w[kMaxVertices];
   index_t above[kMaxVertices + 1], below[kMaxVertices + 1];
   float diam, cd;
   int v;
   uint32_t coef;
+  int queued = 0, next_queued = 0;
+  float queued_cd[kQueuedCofacets];
+  int queued_v[kQueuedCofacets];
 };
 constexpr uint32_t kNoCursor = ~uint32_t{0};
 // A heap entry: a cofacet and the cursor that produced it (kNoCursor: none).

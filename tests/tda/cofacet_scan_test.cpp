@@ -1,0 +1,93 @@
+// The batched next-cofacet scan of the reduction (cofacet_scan.h, NextCofacets): its
+// vector version keeps only two entries per lane and must still return an exact
+// beginning of the cofacet sequence. Checked against the one-at-a-time scalar scan on
+// random rows full of ties (few distinct values), for every rank M of the reduction,
+// across lengths that leave a scalar tail.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+#include "panic/tda/cofacet_scan.h"
+
+namespace panic::tda::internal {
+namespace {
+
+struct Sequence {
+  std::vector<float> cd;
+  std::vector<int> v;
+};
+
+// The whole cofacet sequence after (cd0, v0), one NextCofacetScalar call per cofacet.
+template <int M>
+Sequence OneAtATime(const float* const* r, const int* w, int n, float diam, float cd0, int v0, float threshold) {
+  Sequence s;
+  for (;;) {
+    float cd;
+    const int v = NextCofacetScalar<M>(r, w, 0, n, diam, cd0, v0, threshold, &cd);
+    if (v < 0) return s;
+    s.cd.push_back(cd);
+    s.v.push_back(v);
+    cd0 = cd;
+    v0 = v;
+  }
+}
+
+// The same sequence from NextCofacets batches of at most `cap`, restarting after the last.
+template <int M>
+Sequence Batched(SimdLevel level, const float* const* r, const int* w, int n, float diam, float cd0, int v0,
+                 float threshold, int cap) {
+  Sequence s;
+  std::vector<float> cd(static_cast<size_t>(cap));
+  std::vector<int> v(static_cast<size_t>(cap));
+  for (;;) {
+    const int got = NextCofacets<M>(level, r, w, n, diam, cd0, v0, threshold, cap, cd.data(), v.data());
+    EXPECT_LE(got, cap);
+    if (got <= 0) return s;
+    s.cd.insert(s.cd.end(), cd.begin(), cd.begin() + got);
+    s.v.insert(s.v.end(), v.begin(), v.begin() + got);
+    cd0 = cd[static_cast<size_t>(got - 1)];
+    v0 = v[static_cast<size_t>(got - 1)];
+  }
+}
+
+template <int M>
+void CheckRandomRows(std::mt19937& rng, int n) {
+  std::uniform_int_distribution<int> level(0, 7), vertex(0, n - 1);
+  std::vector<std::vector<float>> rows(M, std::vector<float>(static_cast<size_t>(n)));
+  for (auto& row : rows) {
+    for (float& x : row) x = 0.125f * static_cast<float>(level(rng));  // many ties
+  }
+  int w[M];
+  for (int q = 0; q < M; ++q) w[q] = vertex(rng);  // repeats are allowed: members are skipped
+  const float* r[M];
+  for (int q = 0; q < M; ++q) r[q] = rows[static_cast<size_t>(q)].data();
+  const float diam = 0.125f * static_cast<float>(level(rng));
+  const float threshold = 0.125f * static_cast<float>(level(rng)) + 0.1f;
+  const float cd0 = std::max(diam, 0.125f * static_cast<float>(level(rng)));
+  const int v0 = vertex(rng);
+  const Sequence expected = OneAtATime<M>(r, w, n, diam, cd0, v0, threshold);
+  std::vector<SimdLevel> levels = {SimdLevel::kScalar};
+  if (DetectSimdLevel() == SimdLevel::kAvx512) levels.push_back(SimdLevel::kAvx512);
+  for (SimdLevel l : levels) {
+    for (int cap : {1, 2, 8, 40}) {
+      const Sequence got = Batched<M>(l, r, w, n, diam, cd0, v0, threshold, cap);
+      EXPECT_EQ(got.v, expected.v) << "M=" << M << " n=" << n << " cap=" << cap << " level=" << static_cast<int>(l);
+      EXPECT_EQ(got.cd, expected.cd) << "M=" << M << " n=" << n << " cap=" << cap;
+    }
+  }
+}
+
+TEST(CofacetScanTest, BatchedNextCofacetsEqualTheOneAtATimeSequence) {
+  std::mt19937 rng(18);
+  for (int n : {1, 5, 16, 17, 31, 48, 100, 257, 1000}) {
+    for (int trial = 0; trial < 30; ++trial) {
+      CheckRandomRows<2>(rng, n);
+      CheckRandomRows<3>(rng, n);
+      CheckRandomRows<4>(rng, n);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace panic::tda::internal
