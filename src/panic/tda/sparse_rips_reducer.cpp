@@ -140,6 +140,8 @@ class SparseReducer {
           --pos_[0];
           continue;
         }
+        xlen_[0] = nb[pos_[0] - 1].length;
+        for (int q = 1; q < m_; ++q) xlen_[q] = nb[pos_[q] - 1].length;
         while (k_ > 0 && vertices_[k_ - 1] > x) {
           if (!all) return false;
           idx_below_ -= r_.B(vertices_[k_ - 1], k_);
@@ -159,9 +161,15 @@ class SparseReducer {
       return Entry{idx_above_ + r_.B(x_, k_ + 1) + idx_below_, std::max(simplex_.diam, len_), c};
     }
 
+    // After HasNext: x, σ's vertices ascending, and the lengths from x to each of them.
+    uint32_t x() const { return x_; }
+    const uint32_t* vertices() const { return vertices_; }
+    const float* x_lengths() const { return xlen_; }
+
    private:
     const SparseReducer& r_;
     Entry simplex_;
+    float xlen_[kMaxVertices] = {};
     int m_ = 0, k_ = 0;
     index_t idx_below_ = 0, idx_above_ = 0;
     uint32_t vertices_[kMaxVertices] = {};
@@ -171,16 +179,11 @@ class SparseReducer {
   };
 
   // ---- apparent pairs ------------------------------------------------------------
-  // The facet of τ (dimension dim) with τ's diameter that is latest in the filtration
-  // (smallest index), with its coefficient in ∂τ times τ's, or kNone.
-  Entry ZeroPivotFacet(const Entry& tau, int dim) const {
-    const int m = dim + 1;
-    uint32_t w[kMaxVertices];
-    Vertices(tau.index, m, w);
-    float len[kMaxVertices][kMaxVertices];
-    for (int a = 0; a < m; ++a) {
-      for (int b = a + 1; b < m; ++b) len[a][b] = len[b][a] = g_.Length(w[a], w[b]);
-    }
+  // The facet of τ (m vertices w, descending, with pairwise lengths len) with τ's
+  // diameter that is latest in the filtration (smallest index), with its coefficient in
+  // ∂τ times τ's, or kNone.
+  Entry ZeroPivotFacetOf(const Entry& tau, int m, const uint32_t* w,
+                         const float (*len)[kMaxVertices]) const {
     // Removing w[q] (descending) gives facets in increasing index order.
     for (int q = 0; q < m; ++q) {
       float diam = 0;
@@ -200,30 +203,161 @@ class SparseReducer {
     }
     return Entry{};
   }
-  Entry ZeroPivotCofacet(const Entry& sigma, int dim) {
-    apparent_.Set(sigma, dim);
-    while (apparent_.HasNext()) {
-      const Entry c = apparent_.Next();
-      if (c.diam == sigma.diam) return c;
+  // The zero pivot cofacet of σ (m vertices ascending in `v`, diameter d): the first
+  // cofacet in the enumeration order (x descending) with σ's diameter, i.e. the largest
+  // common neighbour x whose lengths to all of σ's vertices are ≤ d. The list of the
+  // vertex of smallest degree is scanned for such x; each is looked up in the other
+  // lists by binary search below the previous hit (x only decreases). Fills x and the
+  // lengths xl[q] to v[q]. Its coefficient is not needed (only its index is compared).
+  Entry ZeroPivotCofacetOf(const uint32_t* v, int m, float d, uint32_t* x_out, float* xl) const {
+    using N = SparseGraph::Neighbor;
+    const N* base = g_.neighbors.data();
+    const N* lo[kMaxVertices];
+    const N* hi[kMaxVertices];
+    int driver = 0;
+    for (int q = 0; q < m; ++q) {
+      lo[q] = base + g_.offsets[v[q]];
+      hi[q] = base + g_.offsets[v[q] + 1];
+      if (hi[q] - lo[q] < hi[driver] - lo[driver]) driver = q;
+    }
+    for (const N* it = hi[driver]; it != lo[driver];) {
+      --it;
+      if (it->length > d) continue;
+      const uint32_t x = it->vertex;
+      bool ok = true;
+      for (int q = 0; q < m && ok; ++q) {
+        if (q == driver) {
+          xl[q] = it->length;
+          continue;
+        }
+        const N* f = std::lower_bound(lo[q], hi[q], x,
+                                      [](const N& a, uint32_t b) { return a.vertex < b; });
+        ok = f != hi[q] && f->vertex == x && f->length <= d;
+        if (ok) xl[q] = f->length;
+        hi[q] = f;  // later candidates are below x
+      }
+      if (!ok) continue;
+      uint32_t w[kMaxVertices];  // σ ∪ {x}, descending
+      int t = 0;
+      bool placed = false;
+      for (int q = m - 1; q >= 0; --q) {
+        if (!placed && x > v[q]) {
+          w[t++] = x;
+          placed = true;
+        }
+        w[t++] = v[q];
+      }
+      if (!placed) w[t++] = x;
+      *x_out = x;
+      return Entry{IndexOf(w, m + 1), d, 1};
     }
     return Entry{};
   }
-  Entry ZeroApparentFacet(const Entry& tau, int dim) {
-    const Entry f = ZeroPivotFacet(tau, dim);
+  index_t IndexOf(const uint32_t* w, int m) const {  // w descending
+    index_t idx = 0;
+    for (int q = 0; q < m; ++q) idx += B(w[q], m - q);
+    return idx;
+  }
+  Entry ZeroPivotCofacet(const Entry& sigma, int dim) const {
+    uint32_t desc[kMaxVertices], v[kMaxVertices], x;
+    float xl[kMaxVertices];
+    Vertices(sigma.index, dim + 1, desc);
+    for (int q = 0; q <= dim; ++q) v[q] = desc[dim - q];
+    return ZeroPivotCofacetOf(v, dim + 1, sigma.diam, &x, xl);
+  }
+  // τ given by its vertices (descending) and pairwise lengths.
+  Entry ZeroApparentFacetOf(const Entry& tau, int m, const uint32_t* w,
+                            const float (*len)[kMaxVertices]) const {
+    const Entry f = ZeroPivotFacetOf(tau, m, w, len);
     if (f.index == kNone) return f;
-    Entry one = f;
-    one.coef = 1;
-    return ZeroPivotCofacet(one, dim - 1).index == tau.index ? f : Entry{};
+    uint32_t v[kMaxVertices], x;  // the facet's vertices ascending
+    float xl[kMaxVertices];
+    int t = 0;
+    for (int q = m - 1; q >= 0; --q) {
+      if (IndexOfWithout(w, m, q) == f.index) continue;
+      v[t++] = w[q];
+    }
+    if (t != m - 1) return Entry{};
+    return ZeroPivotCofacetOf(v, m - 1, f.diam, &x, xl).index == tau.index ? f : Entry{};
   }
-  Entry ZeroApparentCofacet(const Entry& sigma, int dim) {
-    const Entry c = ZeroPivotCofacet(sigma, dim);
+  index_t IndexOfWithout(const uint32_t* w, int m, int skip) const {
+    index_t idx = 0;
+    for (int a = 0, pos = m - 1; a < m; ++a) {
+      if (a != skip) idx += B(w[a], pos--);
+    }
+    return idx;
+  }
+  Entry ZeroApparentFacet(const Entry& tau, int dim) const {
+    const int m = dim + 1;
+    uint32_t w[kMaxVertices];
+    Vertices(tau.index, m, w);
+    float len[kMaxVertices][kMaxVertices];
+    for (int a = 0; a < m; ++a) {
+      for (int b = a + 1; b < m; ++b) len[a][b] = len[b][a] = g_.Length(w[a], w[b]);
+    }
+    return ZeroApparentFacetOf(tau, m, w, len);
+  }
+  // σ given by its vertices (descending) and pairwise lengths.
+  Entry ZeroApparentCofacetOf(const Entry& sigma, int m, const uint32_t* w,
+                              const float (*len)[kMaxVertices]) const {
+    uint32_t v[kMaxVertices], x;
+    float xl[kMaxVertices];
+    for (int q = 0; q < m; ++q) v[q] = w[m - 1 - q];
+    const Entry c = ZeroPivotCofacetOf(v, m, sigma.diam, &x, xl);
     if (c.index == kNone) return c;
-    return ZeroPivotFacet(c, dim + 1).index == sigma.index ? c : Entry{};
+    // τ = σ ∪ {x}, descending, with its lengths: σ's own and those from x.
+    uint32_t tw[kMaxVertices];
+    float tl[kMaxVertices][kMaxVertices];
+    int from[kMaxVertices];  // τ's vertex t is σ's vertex from[t] (descending), or −1 for x
+    int t = 0;
+    bool placed = false;
+    for (int q = 0; q < m; ++q) {
+      if (!placed && x > w[q]) {
+        from[t] = -1;
+        tw[t++] = x;
+        placed = true;
+      }
+      from[t] = q;
+      tw[t++] = w[q];
+    }
+    if (!placed) {
+      from[t] = -1;
+      tw[t++] = x;
+    }
+    for (int a = 0; a <= m; ++a) {
+      for (int b = a + 1; b <= m; ++b) {
+        float l;
+        if (from[a] < 0) {
+          l = xl[m - 1 - from[b]];
+        } else if (from[b] < 0) {
+          l = xl[m - 1 - from[a]];
+        } else {
+          l = len[from[a]][from[b]];
+        }
+        tl[a][b] = tl[b][a] = l;
+      }
+    }
+    return ZeroPivotFacetOf(c, m + 1, tw, tl).index == sigma.index ? c : Entry{};
   }
-  bool InApparentPair(const Simplex& s, int dim) {
+  Entry ZeroApparentCofacet(const Entry& sigma, int dim) const {
+    const int m = dim + 1;
+    uint32_t w[kMaxVertices];
+    Vertices(sigma.index, m, w);
+    float len[kMaxVertices][kMaxVertices];
+    for (int a = 0; a < m; ++a) {
+      for (int b = a + 1; b < m; ++b) {
+        len[a][b] = len[b][a] = m == 2 ? sigma.diam : g_.Length(w[a], w[b]);
+      }
+    }
+    return ZeroApparentCofacetOf(sigma, m, w, len);
+  }
+  // Whether σ (vertices descending, pairwise lengths) is in an apparent pair.
+  bool InApparentPair(const Simplex& s, int m, const uint32_t* w,
+                      const float (*len)[kMaxVertices]) const {
     if (!opt_.apparent_pairs) return false;
     const Entry e{s.index, s.diam, 1};
-    return ZeroApparentCofacet(e, dim).index != kNone || ZeroApparentFacet(e, dim).index != kNone;
+    return ZeroApparentCofacetOf(e, m, w, len).index != kNone ||
+           ZeroApparentFacetOf(e, m, w, len).index != kNone;
   }
 
   // ---- dimension 0 ---------------------------------------------------------------
@@ -278,13 +412,34 @@ class SparseReducer {
     columns.clear();
     std::vector<Simplex> next;
     Cofacets cof(*this);
+    const int m = dim + 1;  // vertices of the new simplices
     for (const Simplex& s : simplices) {
       cof.Set(Entry{s.index, s.diam, 1}, dim - 1);
+      // s's own pairwise lengths, once (an edge's is its diameter); with the lengths
+      // from x that the walk yields, the new simplex needs no lookups.
+      uint32_t sw[kMaxVertices];
+      float slen[kMaxVertices][kMaxVertices];
+      Vertices(s.index, m - 1, sw);  // descending
+      for (int a = 0; a < m - 1; ++a) {
+        for (int b = a + 1; b < m - 1; ++b) {
+          slen[a][b] = slen[b][a] = m - 1 == 2 ? s.diam : g_.Length(sw[a], sw[b]);
+        }
+      }
       while (cof.HasNext(false)) {
+        // x exceeds every vertex of s (HasNext(false)): it comes first, descending.
+        uint32_t w[kMaxVertices];
+        float len[kMaxVertices][kMaxVertices];
+        w[0] = cof.x();
+        for (int a = 0; a < m - 1; ++a) {
+          w[a + 1] = sw[a];
+          // cof.vertices() is ascending: sw[a] is its entry m − 2 − a
+          len[0][a + 1] = len[a + 1][0] = cof.x_lengths()[m - 2 - a];
+          for (int b = a + 1; b < m - 1; ++b) len[a + 1][b + 1] = len[b + 1][a + 1] = slen[a][b];
+        }
         const Entry c = cof.Next();
         const Simplex cs{c.diam, c.index};
         if (dim < opt_.maxdim) next.push_back(cs);
-        if (pivots.count(c.index) == 0 && !InApparentPair(cs, dim)) columns.push_back(cs);
+        if (pivots.count(c.index) == 0 && !InApparentPair(cs, m, w, len)) columns.push_back(cs);
       }
     }
     if (dim < opt_.maxdim) {
@@ -405,7 +560,7 @@ class SparseReducer {
   BinomialTable binomial_;
   std::vector<uint32_t> inverse_;
   Diagram diagram_;
-  Cofacets main_{*this}, apparent_{*this};
+  Cofacets main_{*this};
   std::vector<Entry> scratch_;
 };
 
