@@ -11,7 +11,9 @@
 // to the unit sphere, Gaussian step 0.01 per coordinate, no returns), for the computation
 // and for PREFIX; PH_FAMILY=projected uses the walk whose points, not its state, are put on
 // the sphere (ProjectedSphereWalkPoints, tests/support/walk_cloud.h); PH_EPS=ε > 0 computes the approximate (sparse Rips) diagram and prints
-// the share of edges the sparse filtration kept.
+// the share of edges the sparse filtration kept; PH_BACKEND=dense|sparse forces the
+// reduction's backend (default: ComputeApproximateRips's rule); PH_PHASES=1 first times
+// the greedy permutation and the graph of kept edges on their own (MAXDIM=-1: only that).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -23,6 +25,8 @@
 
 #include "panic/store/npy_codec.h"
 #include "panic/tda/rips.h"
+#include "panic/tda/rips_sparse.h"
+#include "panic/tda/sparse_rips_graph.h"
 #include "support/walk_cloud.h"
 
 
@@ -92,10 +96,46 @@ int main(int argc, char** argv) {
   auto start = std::chrono::steady_clock::now();
   panic::Result<panic::tda::Diagram> diagram = panic::Status::Internal("not run");
   double kept = 1;
+  const char* backend_env = std::getenv("PH_BACKEND");
+  const std::string backend_name = backend_env ? backend_env : "auto";
+  using panic::tda::internal::ApproximateBackend;
+  if (backend_name != "auto" && backend_name != "dense" && backend_name != "sparse") {
+    std::fprintf(stderr, "PH_BACKEND=%s: expected auto, dense or sparse\n", backend_name.c_str());
+    return 2;
+  }
+  const ApproximateBackend backend = backend_name == "dense"    ? ApproximateBackend::kDense
+                                     : backend_name == "sparse" ? ApproximateBackend::kSparse
+                                                                : ApproximateBackend::kAuto;
+  if (eps > 0 && std::getenv("PH_PHASES")) {
+    // The sparse backend's phases one by one (no threshold given: (1 + ε) R).
+    namespace in = panic::tda::internal;
+    auto t0 = std::chrono::steady_clock::now();
+    auto since = [](auto t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); };
+    const in::CloudMetric metric(points, n, dim, options.metric);
+    size_t evaluations = 0;
+    const std::vector<double> lambda = in::GreedyInsertionRadii(metric, nullptr, &evaluations);
+    const double greedy_s = since(t0);
+    auto t1 = std::chrono::steady_clock::now();
+    auto built = in::BuildSparseGraph(metric, lambda, eps, options.threshold, threads, options.memory_limit_bytes);
+    if (!built.ok()) {
+      std::fprintf(stderr, "%s\n", built.status().ToString().c_str());
+      return 1;
+    }
+    const double graph_s = since(t1);
+    std::printf("phases n=%zu eps=%g greedy_s=%.3f distance_evaluations=%zu graph_s=%.3f edges=%zu graph_bytes=%zu threshold=%g\n",
+                n, eps, greedy_s, evaluations, graph_s, built->graph.num_edges(), built->graph.bytes(),
+                static_cast<double>(built->threshold));
+    std::fflush(stdout);
+    if (maxdim < 0) return 0;
+  }
+  std::string used = "exact";
+  size_t edges = 0;
   if (eps > 0) {
-    auto approx = panic::tda::ComputeApproximateRips(points, n, dim, options, eps);
+    auto approx = panic::tda::internal::ComputeApproximateRipsWith(points, n, dim, options, eps, backend);
     if (approx.ok()) {
       kept = double(approx->edges_kept) / double(std::max<size_t>(approx->edges_total, 1));
+      edges = approx->edges_kept;
+      used = approx->sparse_backend ? "sparse" : "dense";
       diagram = std::move(approx->diagram);
     } else {
       diagram = approx.status();
@@ -108,8 +148,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", diagram.status().ToString().c_str());
     return 1;
   }
-  std::printf("n=%zu dim=%zu family=%s maxdim=%d threads=%d eps=%g edges_kept=%.3f seconds=%.3f bars=",
-              n, dim, family.c_str(), maxdim, threads, eps, kept, seconds);
+  std::printf("n=%zu dim=%zu family=%s maxdim=%d threads=%d eps=%g backend=%s edges=%zu edges_kept=%.4f seconds=%.3f bars=",
+              n, dim, family.c_str(), maxdim, threads, eps, used.c_str(), edges, kept, seconds);
   for (size_t d = 0; d < diagram->num_dimensions(); ++d) {
     std::printf("%s%zu", d ? "/" : "", diagram->bars(d).size());
   }

@@ -352,7 +352,7 @@ std::vector<CommandSpec> TdaCommands() {
       {"threads", "N", "worker threads (default 1); the result does not depend on it"},
       {"modulus", "P", "coefficients in Z/P, P a prime < 256 (default 2)"},
       {"approximate", "EPS", "sparse Rips: every bar within a factor 1+EPS of the exact one, 0 < EPS ≤ 10"},
-      {"memory-limit", "GIB", "refuse inputs whose distance matrix and edge table need more (default 16)"},
+      {"memory-limit", "GIB", "refuse inputs whose distance matrix and edge table need more (default 16); with --approximate, past it the neighbour lists of the kept edges must fit"},
       {"format", "F", "text (default), json or npz"},
       {"output", "FILE", "write to FILE instead of standard output (npz: needed on a terminal)"},
   };
@@ -365,8 +365,10 @@ std::vector<CommandSpec> TdaCommands() {
       "(dgms_0.., dgms_count, entropy; numpy.load reads it), also what `run diagram --format npz` writes.\n"
       "--approximate EPS computes a sparse Rips filtration (Sheehy; Cavanna-Jahanseir-Sheehy):\n"
       "on a log scale its diagram is within bottleneck distance ln(1+EPS) of the exact one\n"
-      "(docs/TDA.md). It saves time on clouds of low intrinsic dimension; the text output then\n"
-      "starts with a '# approximate' line and the JSON has approximation_epsilon.";
+      "(docs/TDA.md). It saves time on clouds of low intrinsic dimension; clouds whose distance\n"
+      "matrix exceeds --memory-limit are reduced over the kept edges' neighbour lists instead\n"
+      "(serial, slower per edge, no n x n memory). The text output then starts with a\n"
+      "'# approximate' line and the JSON has approximation_epsilon.";
   ph.run = PhCommand;
 
   CommandSpec distance;

@@ -59,7 +59,7 @@ size_t RipsMemoryLowerBound(size_t n, int maxdim) {
 
 namespace internal {
 
-Status ValidateRipsOptions(const RipsOptions& o, size_t n) {
+Status ValidateRipsOptions(const RipsOptions& o, size_t n, bool dense_memory) {
   if (n == 0) return Status::InvalidArgument("n: the point set is empty");
   if (o.maxdim < 0 || o.maxdim > 3) {
     return Status::InvalidArgument("maxdim: " + std::to_string(o.maxdim) + " is outside 0..3");
@@ -77,7 +77,7 @@ Status ValidateRipsOptions(const RipsOptions& o, size_t n) {
   // The memory check comes first, before anything of size n² (even the binomial table
   // is only O(n)) is touched, so a too-large input fails at once.
   const size_t need = RipsMemoryLowerBound(n, o.maxdim);
-  if (n > kMaxIndexablePoints || need > o.memory_limit_bytes) {
+  if (n > kMaxIndexablePoints || (dense_memory && need > o.memory_limit_bytes)) {
     const double nn = static_cast<double>(n);
     std::string parts = "the " + std::to_string(n) + " × " + std::to_string(n) +
                         " distance matrix " + Bytes(4.0 * nn * nn);
@@ -90,6 +90,7 @@ Status ValidateRipsOptions(const RipsOptions& o, size_t n) {
         "), more than the memory limit of " + Bytes(static_cast<double>(o.memory_limit_bytes)) +
         "; subsample the cloud or raise the limit");
   }
+  if (!dense_memory) return Status::Ok();  // the sparse backend checks its own index width
   internal::BinomialTable binomial(static_cast<int64_t>(n), o.maxdim + 2);
   if (binomial(static_cast<int64_t>(n), o.maxdim + 2) >= kMaxSimplexIndex) {
     return Status::InvalidArgument("n: " + std::to_string(n) +
@@ -99,8 +100,8 @@ Status ValidateRipsOptions(const RipsOptions& o, size_t n) {
   return Status::Ok();
 }
 
-Result<DistanceMatrix> CloudDistances(std::span<const float> points, size_t n, size_t dim,
-                                      const RipsOptions& options) {
+Status ValidateCloud(std::span<const float> points, size_t n, size_t dim,
+                     const RipsOptions& options) {
   if (dim == 0) return Status::InvalidArgument("dim: points have no coordinates");
   if (points.size() != n * dim) {
     return Status::InvalidArgument("points: " + std::to_string(points.size()) +
@@ -124,21 +125,21 @@ Result<DistanceMatrix> CloudDistances(std::span<const float> points, size_t n, s
                                        " is the zero vector, which has no cosine distance");
       }
     }
-    return CosineDistances(points, n, dim, options.threads);  // ≤ 2: cannot overflow
+    return Status::Ok();  // cosine distances are ≤ 2: they cannot overflow
   }
-  DistanceMatrix d = EuclideanDistances(points, n, dim, options.threads);
   // A distance is at most 2 · largest · √dim; only past the float range can one round
-  // to +inf (it is computed in double), and then the first such pair is reported.
+  // to +inf (distances are computed in double), and then the first such pair (i
+  // ascending, then j < i) is reported. The scan is O(n² dim) but runs only then.
   const double bound = 2.0 * largest * std::sqrt(static_cast<double>(dim));
   if (bound > std::numeric_limits<float>::max()) {
     for (size_t i = 0; i < n; ++i) {
       for (size_t j = 0; j < i; ++j) {
-        if (std::isfinite(d(i, j))) continue;
         double sq = 0;
         for (size_t k = 0; k < dim; ++k) {
           double t = static_cast<double>(points[i * dim + k]) - points[j * dim + k];
           sq += t * t;
         }
+        if (std::isfinite(static_cast<float>(std::sqrt(sq)))) continue;
         char buf[32];
         std::snprintf(buf, sizeof buf, "%.3g", std::sqrt(sq));
         return Status::InvalidArgument(
@@ -148,7 +149,14 @@ Result<DistanceMatrix> CloudDistances(std::span<const float> points, size_t n, s
       }
     }
   }
-  return d;
+  return Status::Ok();
+}
+
+Result<DistanceMatrix> CloudDistances(std::span<const float> points, size_t n, size_t dim,
+                                      const RipsOptions& options) {
+  PANIC_RETURN_IF_ERROR(ValidateCloud(points, n, dim, options));
+  if (options.metric == Metric::kCosine) return CosineDistances(points, n, dim, options.threads);
+  return EuclideanDistances(points, n, dim, options.threads);
 }
 
 }  // namespace internal

@@ -77,6 +77,7 @@ struct ApproximateDiagram {
   double epsilon = 0;
   size_t edges_kept = 0;   // edges of the sparse filtration (finite warped length)
   size_t edges_total = 0;  // n (n − 1) / 2
+  bool sparse_backend = false;  // reduced over neighbour lists (else the dense kernel)
 };
 
 // Sheehy's sparse Vietoris–Rips filtration, in the clique form of Cavanna, Jahanseir and
@@ -89,7 +90,15 @@ struct ApproximateDiagram {
 // dropped (matching them to the diagonal keeps the bound; docs/TDA.md). A given
 // options.threshold is used as is: the bound then covers bars that die below
 // threshold / (1 + ε).
-// Errors: those of ComputeRips, and InvalidArgument naming `epsilon` unless 0 < ε ≤ 10.
+// Backends (rips_sparse.cpp): the greedy permutation and the kept edges are found
+// without an n × n structure (sparse_rips_graph.h); the reduction runs on the dense
+// n × n matrix of the re-weighted lengths when RipsMemoryLowerBound fits
+// options.memory_limit_bytes, else on the neighbour lists (sparse_rips_reducer.h,
+// serial), so clouds past the dense limit are computed, not refused.
+// Errors: those of ComputeRips except the dense memory need; InvalidArgument naming
+// `epsilon` unless 0 < ε ≤ 10; InvalidArgument naming n, with the bytes, when the kept
+// edges' lists exceed options.memory_limit_bytes (known only once the edges are found),
+// or when C(n, maxdim + 2) ≥ 2^62 past the dense limit.
 Result<ApproximateDiagram> ComputeApproximateRips(std::span<const float> points, size_t n,
                                                   size_t dim, const RipsOptions& options,
                                                   double epsilon);

@@ -13,8 +13,15 @@ namespace panic::tda::internal {
 
 // InvalidArgument naming the field for n == 0, maxdim outside 0..3, threads < 1, a bad
 // modulus, a negative threshold, a simplex count past 56 bits, or a memory need above
-// options.memory_limit_bytes (the message states the need).
-Status ValidateRipsOptions(const RipsOptions& options, size_t n);
+// options.memory_limit_bytes (the message states the need; dense_memory == false
+// leaves out the dense kernel's own limits, its memory need and its 56-bit simplex
+// index, for the sparse-graph backend, which checks its own).
+Status ValidateRipsOptions(const RipsOptions& options, size_t n, bool dense_memory = true);
+
+// The checks of CloudDistances without the matrix: size, finite coordinates, no zero
+// vector under cosine, no Euclidean distance beyond the float range.
+Status ValidateCloud(std::span<const float> points, size_t n, size_t dim,
+                     const RipsOptions& options);
 
 // The distance matrix of the cloud under options.metric, after checking the points
 // (size, finite coordinates, no zero vector under cosine) and that no distance

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <vector>
 
 #include "panic/tda/distance_matrix.h"
+#include "panic/tda/rips.h"
 
 namespace panic::tda::internal {
 
@@ -18,5 +20,16 @@ std::vector<double> InsertionRadii(const DistanceMatrix& d);
 // the length d stays when d ≤ 2μ, becomes 2(d − μ) when 2μ < d ≤ (2 + ε)μ, and +inf
 // (left out) past that. No length decreases. Returns the number of edges kept.
 size_t SparsifyDistances(DistanceMatrix& d, const std::vector<double>& lambda, double epsilon);
+
+enum class ApproximateBackend {
+  kAuto,    // ComputeApproximateRips's rule (rips_sparse.cpp)
+  kDense,   // the dense kernel on the n × n matrix of re-weighted lengths
+  kSparse,  // the reduction over neighbour lists (sparse_rips_reducer.h)
+};
+
+// ComputeApproximateRips with the reduction's backend chosen by the caller (tests, bench).
+Result<ApproximateDiagram> ComputeApproximateRipsWith(std::span<const float> points, size_t n,
+                                                      size_t dim, const RipsOptions& options,
+                                                      double epsilon, ApproximateBackend backend);
 
 }  // namespace panic::tda::internal

@@ -1,0 +1,36 @@
+// The sparse-graph backend of ComputeApproximateRips (rips.h), part 2: persistent
+// cohomology of the clique filtration of a SparseGraph (sparse_rips_graph.h), as
+// ripser's sparse mode computes it (U. Bauer 2021), with the conventions of
+// rips_reducer.h: a k-simplex is the integer Σ_i C(v_i, i + 1); the filtration orders
+// by diameter, ties by index descending; columns of a dimension are reduced in the
+// reverse order, with clearing, emergent pairs and apparent pairs. The cofacets of a
+// simplex are the common neighbours of its vertices, found by walking their sorted
+// neighbour lists together (largest vertex first), so the work per simplex is the sum
+// of its vertices' degrees, not n. Dimension 0 is a union–find over the sorted edges.
+// Serial; nothing of size n² is allocated. Internal to panic::tda.
+#pragma once
+
+#include <cstddef>
+
+#include "panic/tda/diagram.h"
+#include "panic/tda/sparse_rips_graph.h"
+
+namespace panic::tda::internal {
+
+struct SparseReducerOptions {
+  int maxdim = 2;   // 0..3
+  int modulus = 2;  // a prime < 256
+  // Off: no apparent-pair shortcuts (tests compare both ways).
+  bool apparent_pairs = true;
+};
+
+// Whether the simplices up to dimension maxdim + 1 of n vertices can be indexed (their
+// count C(n, maxdim + 2) stays below 2^62, the binomial table's cap).
+bool SparseSimplicesIndexable(size_t n, int maxdim);
+
+// The diagram of dimensions 0..maxdim of the clique filtration of `graph` (every edge
+// of the graph is in it; the caller has applied the threshold). Bars of zero length are
+// not reported. REQUIRES: SparseSimplicesIndexable(graph.n, maxdim), options valid.
+Diagram ReduceSparseRips(const SparseGraph& graph, const SparseReducerOptions& options);
+
+}  // namespace panic::tda::internal
