@@ -23,8 +23,12 @@ TEST(ServeBrowserTest, ListExperimentRunAndLiveProgressInChromium) {
   const std::string db = tmp.File("browser.db");
   ASSERT_EQ(MakeDashboardDatabase(db, tmp.path().string()), "");
   // The live experiment: long enough that the list page (polling every 2 s) sees it move.
+  // 8 runs × 400 steps took 1.1 s on a quiet machine, over before the second poll (the test
+  // failed there and passed only under load); 48 runs take ≈ 6.6 s quiet: several polls.
+  nlohmann::json seeds = nlohmann::json::array();
+  for (int s = 1; s <= 24; ++s) seeds.push_back(s);
   nlohmann::json live = {{"networks", nlohmann::json::array({nlohmann::json::array({"DummyT2I", "DummyI2T"})})},
-                         {"seeds", {1, 2, 3, 4}},
+                         {"seeds", seeds},
                          {"prompts", {"live one", "live two"}},
                          {"embedding_models", {"DummyText"}},
                          {"max_length", 400},
