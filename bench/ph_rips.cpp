@@ -10,7 +10,7 @@
 // Environment: PH_FAMILY=sphere uses issue 18's cloud instead (a random walk renormalised
 // to the unit sphere, Gaussian step 0.01 per coordinate, no returns), for the computation
 // and for PREFIX; PH_FAMILY=projected uses the walk whose points, not its state, are put on
-// the sphere (ProjectedSphereWalkPoints, tests/support/walk_cloud.h); PH_EPS=ε > 0 computes the approximate (sparse Rips) diagram and prints
+// the sphere (SphereWalkPoints, tests/support/walk_cloud.h); PH_EPS=ε > 0 computes the approximate (sparse Rips) diagram and prints
 // the share of edges the sparse filtration kept; PH_BACKEND=dense|sparse forces the
 // reduction's backend (default: ComputeApproximateRips's rule); PH_PHASES=1 first times
 // the greedy permutation and the graph of kept edges on their own (MAXDIM=-1: only that).
@@ -47,27 +47,6 @@ int WriteCloud(const std::string& prefix, const std::vector<float>& points, size
   return ok ? 0 : 1;
 }
 
-// Issue 18's unit-sphere walk: step 0.01 per coordinate, renormalised, no returns.
-std::vector<float> UnitSphereWalkPoints(size_t n, size_t dim, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> g(0.0, 1.0), step(0.0, 0.01);
-  std::vector<double> x(dim);
-  for (double& v : x) v = g(rng);
-  std::vector<float> out;
-  out.reserve(n * dim);
-  for (size_t i = 0; i < n; ++i) {
-    if (i > 0) {
-      for (double& v : x) v += step(rng);
-    }
-    double s = 0;
-    for (double v : x) s += v * v;
-    s = std::sqrt(s);
-    for (double& v : x) v /= s;
-    for (double v : x) out.push_back(static_cast<float>(v));
-  }
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,9 +64,8 @@ int main(int argc, char** argv) {
   }
   const char* eps_env = std::getenv("PH_EPS");
   const double eps = eps_env ? std::strtod(eps_env, nullptr) : 0.0;
-  std::vector<float> points = sphere ? UnitSphereWalkPoints(n, dim, seed)
-                              : family == "projected" ? panic::testing::ProjectedSphereWalkPoints(n, dim, seed)
-                                                      : panic::testing::WalkCloudPoints(n, dim, seed);
+  std::vector<float> points = family == "walk" ? panic::testing::WalkCloudPoints(n, dim, seed)
+                                               : panic::testing::SphereWalkPoints(n, dim, seed, sphere);
   if (argc > 6) return WriteCloud(argv[6], points, n, dim);
   panic::tda::RipsOptions options;
   options.maxdim = maxdim;

@@ -47,12 +47,16 @@ inline std::vector<float> WalkCloudPoints(size_t n, size_t dim, uint64_t seed) {
   return out;
 }
 
-// Another reading of issue 18's cloud: the walk itself is not renormalised, only its points.
-// x₀ ~ N(0, 1) per coordinate (|x₀| ≈ √dim), x_i = x_{i−1} + N(0, 0.01²) per coordinate, and
-// point i is x_i / |x_i|. Consecutive points are ≈ 0.01 apart (not ≈ 0.28 as when the state
-// is renormalised every step, UnitSphereWalk in bench/ph_rips.cpp), and the walk needs
-// ~(|x₀| / 0.01·√dim)² = 10⁴ steps to turn by a radian: a long, smooth Brownian path.
-inline std::vector<float> ProjectedSphereWalkPoints(size_t n, size_t dim, uint64_t seed) {
+// Issue 18's "random walk whose points are renormalised to the unit sphere (step 0.01 per
+// coordinate)", in its two readings. x₀ ~ N(0, 1) per coordinate, each step adds
+// N(0, 0.01²) per coordinate, point i is x_i / |x_i|.
+// - renormalise_state = true (bench PH_FAMILY=sphere): the walk's state itself is put back on
+//   the sphere every step, so consecutive points are ≈ 0.01·√dim ≈ 0.28 apart and the walk
+//   decorrelates in a dozen steps; it has loops (H1/H2 bars).
+// - false (PH_FAMILY=projected): the walk accumulates in R^dim and only its points are
+//   projected: consecutive points ≈ 0.01 apart, ~10⁴ steps to turn by a radian; a long
+//   smooth path with no H1/H2.
+inline std::vector<float> SphereWalkPoints(size_t n, size_t dim, uint64_t seed, bool renormalise_state) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> g(0.0, 1.0), step(0.0, 0.01);
   std::vector<double> x(dim);
@@ -66,7 +70,10 @@ inline std::vector<float> ProjectedSphereWalkPoints(size_t n, size_t dim, uint64
     double s = 0;
     for (double v : x) s += v * v;
     s = std::sqrt(s);
-    for (double v : x) out.push_back(static_cast<float>(v / s));
+    for (double& v : x) {
+      out.push_back(static_cast<float>(v / s));
+      if (renormalise_state) v /= s;
+    }
   }
   return out;
 }

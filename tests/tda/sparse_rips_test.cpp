@@ -27,7 +27,7 @@ using testing::PointCloud;
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
 PointCloud Projected(size_t n, uint64_t seed) {
-  return PointCloud{n, 768, testing::ProjectedSphereWalkPoints(n, 768, seed)};
+  return PointCloud{n, 768, testing::SphereWalkPoints(n, 768, seed, /*renormalise_state=*/false)};
 }
 
 // A cloud with exact duplicates and ties: points of a small integer grid, some twice.
