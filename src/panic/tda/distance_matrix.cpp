@@ -111,26 +111,6 @@ DistanceMatrix FromRows(std::span<const float> points, const std::vector<double>
   return d;
 }
 
-// Whether rows i and j are positive multiples of each other, decided exactly: with k
-// the coordinate of row j of largest magnitude, x = c·y (c > 0) iff x_m·y_k = x_k·y_m for
-// every m and x_k·y_k > 0. Each product of two floats is exact in double (24 + 24 < 53
-// significant bits), so no rounding enters the comparison. Then 1 − cos = 0 exactly,
-// which the normalised rows (each rounded) cannot always show. REQUIRES: row j ≠ 0.
-bool PositivelyParallel(std::span<const float> points, size_t i, size_t j, size_t dim) {
-  const float* x = points.data() + i * dim;
-  const float* y = points.data() + j * dim;
-  size_t k = 0;
-  for (size_t m = 1; m < dim; ++m) {
-    if (std::fabs(y[m]) > std::fabs(y[k])) k = m;
-  }
-  const double xk = x[k], yk = y[k];
-  if (!(xk * yk > 0)) return false;
-  for (size_t m = 0; m < dim; ++m) {
-    if (static_cast<double>(x[m]) * yk != xk * static_cast<double>(y[m])) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 DistanceMatrix EuclideanDistances(std::span<const float> points, size_t n, size_t dim,
@@ -153,7 +133,25 @@ DistanceMatrix CosineDistances(std::span<const float> points, size_t n, size_t d
   }
   return FromRows(points, inverse_norm, n, dim, threads,
                   [](double sq) { return std::min(0.5 * sq, 2.0); },
-                  [&](size_t i, size_t j) { return PositivelyParallel(points, i, j, dim); });
+                  [&](size_t i, size_t j) { return PositivelyParallel(points.data() + i * dim, points.data() + j * dim, dim); });
+}
+
+// Whether rows x and y are positive multiples of each other, decided exactly: with k
+// the coordinate of y of largest magnitude, x = c·y (c > 0) iff x_m·y_k = x_k·y_m for
+// every m and x_k·y_k > 0. Each product of two floats is exact in double (24 + 24 < 53
+// significant bits), so no rounding enters the comparison. Then 1 − cos = 0 exactly,
+// which the normalised rows (each rounded) cannot always show. REQUIRES: y ≠ 0.
+bool PositivelyParallel(const float* x, const float* y, size_t dim) {
+  size_t k = 0;
+  for (size_t m = 1; m < dim; ++m) {
+    if (std::fabs(y[m]) > std::fabs(y[k])) k = m;
+  }
+  const double xk = x[k], yk = y[k];
+  if (!(xk * yk > 0)) return false;
+  for (size_t m = 0; m < dim; ++m) {
+    if (static_cast<double>(x[m]) * yk != xk * static_cast<double>(y[m])) return false;
+  }
+  return true;
 }
 
 float EnclosingRadius(const DistanceMatrix& d) {

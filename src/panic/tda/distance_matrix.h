@@ -31,6 +31,10 @@ DistanceMatrix EuclideanDistances(std::span<const float> points, size_t n, size_
 DistanceMatrix CosineDistances(std::span<const float> points, size_t n, size_t dim,
                                int threads);
 
+// Whether rows x and y (dim floats each) are positive multiples of each other, decided
+// exactly, so that their cosine distance can be given as exactly 0. REQUIRES: y ≠ 0.
+bool PositivelyParallel(const float* x, const float* y, size_t dim);
+
 // min over i of max over j of d(i, j): past this radius the Rips complex is a cone.
 float EnclosingRadius(const DistanceMatrix& d);
 

@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "panic/core/parallel.h"
+#include "panic/tda/distance_matrix.h"
 
 // OpenBLAS's C interface (as in distance_matrix.cpp).
 extern "C" {
@@ -29,21 +30,6 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 // computed in double (relative error ≲ dim · 1e-16), so a test that holds in exact
 // arithmetic holds with this slack in floating point.
 constexpr double kSlack = 1 + 1e-9;
-
-// Whether rows i and j are positive multiples of each other, decided exactly (the same
-// test as distance_matrix.cpp's): then 1 − cos is exactly 0.
-bool PositivelyParallel(const float* x, const float* y, size_t dim) {
-  size_t k = 0;
-  for (size_t m = 1; m < dim; ++m) {
-    if (std::fabs(y[m]) > std::fabs(y[k])) k = m;
-  }
-  const double xk = x[k], yk = y[k];
-  if (!(xk * yk > 0)) return false;
-  for (size_t m = 0; m < dim; ++m) {
-    if (static_cast<double>(x[m]) * yk != xk * static_cast<double>(y[m])) return false;
-  }
-  return true;
-}
 
 // Σ_k (a·x_k − b·y_k)² in double, in a fixed order (four lanes, two accumulators per
 // lane set), so that a pair gives the same value every time and in either order (the
