@@ -158,6 +158,23 @@ Result<std::vector<LyapunovRecord>> List(SqliteDb& db, const std::string& experi
 
 namespace analysis_reads {
 
+Result<std::vector<std::string>> EmbeddingModelNames(SqliteDb& db, const std::optional<std::string>& model) {
+  std::vector<std::string> models;
+  if (model) {
+    models.push_back(*model);
+    return models;
+  }
+  PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
+      "WITH RECURSIVE m(x) AS (SELECT min(embedding_model) FROM embeddings UNION ALL "
+      "SELECT (SELECT min(embedding_model) FROM embeddings WHERE embedding_model > x) FROM m WHERE x IS NOT NULL) "
+      "SELECT x FROM m WHERE x IS NOT NULL"));
+  PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
+    models.push_back(row.Text(0));
+    return Status::Ok();
+  }));
+  return models;
+}
+
 // One statement per (run, model), each walking the (run_id, sequence_number) index of
 // invocations and the (invocation_id, embedding_model) index of embeddings: rows come out
 // in the wanted order without a sort. (A single ORDER BY over the experiment made SQLite
@@ -175,21 +192,7 @@ Status ForEachEmbedding(SqliteDb& db, const std::string& experiment_id, const st
       return Status::Ok();
     }));
   }
-  std::vector<std::string> models;
-  if (model) {
-    models.push_back(*model);
-  } else {
-    // The distinct models by a skip scan of embeddings_by_model (one index seek per model),
-    // in the order ORDER BY embedding_model gives.
-    PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
-        "WITH RECURSIVE m(x) AS (SELECT min(embedding_model) FROM embeddings UNION ALL "
-        "SELECT (SELECT min(embedding_model) FROM embeddings WHERE embedding_model > x) FROM m WHERE x IS NOT NULL) "
-        "SELECT x FROM m WHERE x IS NOT NULL"));
-    PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
-      models.push_back(row.Text(0));
-      return Status::Ok();
-    }));
-  }
+  PANIC_ASSIGN_OR_RETURN(std::vector<std::string> models, EmbeddingModelNames(db, model));
   PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
       "SELECT i.id, e.id, i.sequence_number, e.vector, i.type "
       "FROM invocations i JOIN embeddings e ON e.invocation_id = i.id AND e.embedding_model = ?2 "

@@ -83,6 +83,10 @@ struct TrajectoryPoint {
 
 namespace analysis_reads {
 
+// `model` alone when given, else every embedding model that has embeddings, in name order
+// (a skip scan of embeddings_by_model: one index seek per model).
+Result<std::vector<std::string>> EmbeddingModelNames(SqliteDb& db, const std::optional<std::string>& model);
+
 // Calls fn for each embedding of the experiment (under `model` when given), ordered by
 // run number, model, sequence number: each run's trajectory under a model is contiguous.
 // A non-OK status from fn stops the scan and is returned.

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "panic/store/analysis_tables.h"
 #include "panic/store/sqlite_db.h"
 #include "panic/store/vector_codec.h"
 
@@ -76,20 +77,7 @@ Result<EmbeddingScan> EmbeddingScan::Prepare(SqliteDb& db, const std::string& ex
       return Status::Ok();
     }));
   }
-  if (model) {
-    s.models_.push_back(*model);
-  } else {
-    // The distinct models by a skip scan of embeddings_by_model (one index seek per model),
-    // in name order (as ForEachEmbedding).
-    PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
-        "WITH RECURSIVE m(x) AS (SELECT min(embedding_model) FROM embeddings UNION ALL "
-        "SELECT (SELECT min(embedding_model) FROM embeddings WHERE embedding_model > x) FROM m WHERE x IS NOT NULL) "
-        "SELECT x FROM m WHERE x IS NOT NULL"));
-    PANIC_RETURN_IF_ERROR(q->ForEachRow([&](const Statement& row) -> Status {
-      s.models_.push_back(row.Text(0));
-      return Status::Ok();
-    }));
-  }
+  PANIC_ASSIGN_OR_RETURN(s.models_, analysis_reads::EmbeddingModelNames(db, model));  // as ForEachEmbedding
   if (s.run_ids_.empty() || s.models_.empty()) return s;
 
   // 1. The experiment's invocations, by a full scan of the table's leading columns (the
