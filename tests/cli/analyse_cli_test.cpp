@@ -338,6 +338,10 @@ TEST_F(AnalyseCliTest, BadInputIsExitTwoAndNamesTheValue) {
       {{"changepoints", "--penalty", "0"}, "--penalty: 0"},
       {{"transitions", "--model", "DummyVision"}, "is of DummyText"},
       {{"lyapunov", "--threads", "0"}, "--threads: 0"},
+      // Checked before any diagram is read (it used to surface from the kernel, after the
+      // several-models error and without the option's dashes).
+      {{"distances", "--order", "0.5"}, "--order: 0.500000 must be a finite number ≥ 1"},
+      {{"distances", "--dim", "65"}, "--dim: 65 is not allowed (an integer 0..64)"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> args = {"--db", Db(), "analyse"};

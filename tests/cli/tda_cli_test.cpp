@@ -114,6 +114,38 @@ TEST(TdaCliTest, BadInputExitsWithCode2AndSaysWhy) {
   expect_usage_error({"tda", "distance", dir.File("ok.csv"), dir.File("ok.csv")}, "npz");
 }
 
+// Every bad option value names the option, the value as given and what is allowed
+// (ParsedArgs::GetIntIn / NotAllowed). --modulus above the int range used to wrap into a
+// small prime (4294967299 computed over Z/3) and exit 0.
+TEST(TdaCliTest, BadOptionValuesNameTheOptionTheValueAndTheRule) {
+  TempDir dir;
+  WriteFile(dir.File("ok.csv"), CircleCsv());
+  const std::string ok = dir.File("ok.csv");
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"ph", ok, "--modulus", "4294967299"}, "--modulus: 4294967299 is not allowed (an integer 2..255; a prime)"},
+      {{"ph", ok, "--modulus", "1"}, "--modulus: 1 is not allowed (an integer 2..255; a prime)"},
+      {{"ph", ok, "--maxdim", "4"}, "--maxdim: 4 is not allowed (an integer 0..3)"},
+      {{"ph", ok, "--threads", "0"}, "--threads: 0 is not allowed (an integer 1..1024)"},
+      {{"ph", ok, "--threshold", "-1"}, "--threshold: -1 is not allowed (a number ≥ 0)"},
+      {{"ph", ok, "--memory-limit", "0"}, "--memory-limit: 0 is not allowed (a number of GiB in (0, 1048576])"},
+      {{"ph", ok, "--approximate", "11"}, "--approximate: 11 is not allowed (a number in (0, 10])"},
+      {{"distance", ok, ok, "--dim", "-1"}, "--dim: -1 is not allowed (an integer ≥ 0)"},
+      {{"distance-matrix", ok, "--threads", "2000"}, "--threads: 2000 is not allowed (an integer 1..1024)"},
+      {{"distance-matrix", ok, "--metric", "wasserstein", "--order", "2", "--p", "2"}, "--p is the older name"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {"tda"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    CommandResult r = RunCli(args);
+    EXPECT_EQ(r.exit_code, 2) << c.message << ": " << r.out << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+  }
+}
+
 // Issue 9 §3: a directory given to `tda distance` exited 1 with an internal message, and
 // diagrams with NaN bars, a −inf birth or death < birth gave numbers.
 TEST(TdaCliTest, DistanceRefusesDirectoriesAndInvalidDiagrams) {

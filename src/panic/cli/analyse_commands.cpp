@@ -9,6 +9,7 @@
 
 #include "panic/cli/cli_common.h"
 #include "panic/cli/command.h"
+#include "panic/cli/diagram_distance_options.h"
 #include "panic/cli/output.h"
 #include "panic/cli/signals.h"
 #include "panic/core/parallel.h"
@@ -55,36 +56,10 @@ Result<analysis::OutlierHandling> Outliers(const ParsedArgs& args) {
   return analysis::OutlierHandling::kSkip;
 }
 
-Status DistanceOptions(const ParsedArgs& args, TidyOptions& o) {
-  PANIC_ASSIGN_OR_RETURN(std::string metric,
-                         args.GetChoice("metric", {"wasserstein", "bottleneck", "sorted-l1"}, "wasserstein"));
-  o.distance.metric = metric == "bottleneck" ? analysis::DiagramMetric::kBottleneck
-                      : metric == "sorted-l1" ? analysis::DiagramMetric::kSortedPersistenceL1
-                                              : analysis::DiagramMetric::kWasserstein;
-  PANIC_ASSIGN_OR_RETURN(o.distance.order, args.GetDouble("order", 1.0));
-  PANIC_ASSIGN_OR_RETURN(o.distance.delta, args.GetDouble("delta", o.distance.delta));
-  PANIC_ASSIGN_OR_RETURN(std::string solver, args.GetChoice("solver", {"exact", "auction"}, "exact"));
-  if (metric != "wasserstein" && (args.Has("order") || args.Has("delta") || args.Has("solver"))) {
-    return Status::InvalidArgument("--order, --solver and --delta apply only to --metric wasserstein");
-  }
-  o.distance.solver = solver == "auction" ? analysis::WassersteinSolver::kAuction : analysis::WassersteinSolver::kExact;
-  if (solver == "exact" && args.Has("delta")) {
-    return Status::InvalidArgument("--delta applies only to --solver auction (the exact solver has no error bound)");
-  }
-  PANIC_ASSIGN_OR_RETURN(long long dim, args.GetInt("dim", 1));
-  if (dim < 0 || dim > 64) return Status::InvalidArgument("--dim: " + std::to_string(dim) + " is outside 0..64");
-  o.homology_dimension = static_cast<int>(dim);
-  return Status::Ok();
-}
-
 Result<TidyOptions> Options(const ParsedArgs& args, const std::string& verb, store::Database& db) {
   TidyOptions o;
   o.model = args.Get("model");
-  PANIC_ASSIGN_OR_RETURN(long long threads, args.GetInt("threads", DefaultThreads()));
-  if (threads < 1 || threads > 1024) {
-    return Status::InvalidArgument("--threads: " + std::to_string(threads) + " is outside 1..1024");
-  }
-  o.threads = static_cast<int>(threads);
+  PANIC_ASSIGN_OR_RETURN(o.threads, args.GetThreads(DefaultThreads()));
   if (verb == "transitions" || verb == "runlengths") {
     PANIC_ASSIGN_OR_RETURN(auto info, store::analysis_reads::GetClustering(db.connection(),
                                                                            args.Get("clustering").value_or("latest")));
@@ -92,11 +67,15 @@ Result<TidyOptions> Options(const ParsedArgs& args, const std::string& verb, sto
     PANIC_ASSIGN_OR_RETURN(o.outliers, Outliers(args));
     o.self_transitions = !args.Has("no-self-transitions");
   }
-  if (verb == "distances") PANIC_RETURN_IF_ERROR(DistanceOptions(args, o));
+  if (verb == "distances") {
+    PANIC_ASSIGN_OR_RETURN(DiagramDistanceChoice choice, ParseDiagramDistance(args, "wasserstein", 64));
+    o.distance = choice.options;
+    o.homology_dimension = static_cast<int>(choice.dim);
+  }
   if (verb == "changepoints" && args.Has("penalty")) {
     PANIC_ASSIGN_OR_RETURN(o.penalty, args.GetDouble("penalty", 0));
     if (!(o.penalty > 0) || !std::isfinite(o.penalty)) {
-      return Status::InvalidArgument("--penalty: " + *args.Get("penalty") + " must be a positive number");
+      return args.NotAllowed("penalty", "a positive number");
     }
   }
   return o;
@@ -187,12 +166,9 @@ int RunExportData(const ParsedArgs& args, Context& ctx) {
   if (!output) return ReportError(Status::InvalidArgument("--output DIR is needed (the folder for the files)"), ctx);
   options.directory = *output;
   options.model = args.Get("model");
-  auto threads = args.GetInt("threads", DefaultThreads());
+  auto threads = args.GetThreads(DefaultThreads());
   if (!threads.ok()) return ReportError(threads.status(), ctx);
-  if (*threads < 1 || *threads > 1024) {
-    return ReportError(Status::InvalidArgument("--threads: " + std::to_string(*threads) + " is outside 1..1024"), ctx);
-  }
-  options.threads = static_cast<int>(*threads);
+  options.threads = *threads;
   auto opened = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
   auto ids = ResolveExperiments(**opened, args);

@@ -1,6 +1,7 @@
 #include "panic/cli/cli_common.h"
 
 #include <algorithm>
+#include <iostream>
 #include <ostream>
 
 #include "panic/cli/run_reference.h"
@@ -83,5 +84,20 @@ void PrintTable(std::ostream& os, const std::vector<std::string>& header,
 }
 
 void PrintJson(Context& ctx, const nlohmann::json& value) { ctx.out << value.dump(2) << "\n"; }
+
+std::optional<int> ConfirmDeletion(const ParsedArgs& args, Context& ctx, const std::string& question) {
+  if (args.Has("yes")) return std::nullopt;
+  ctx.err << question << "? [y/N] " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) {
+    ctx.err << "\nnot deleted: no answer on standard input (pass --yes to skip this question)\n";
+    return kExitUsage;
+  }
+  if (answer != "y" && answer != "Y" && answer != "yes") {
+    ctx.err << "not deleted (pass --yes to skip this question)\n";
+    return kExitOk;
+  }
+  return std::nullopt;
+}
 
 }  // namespace panic::cli

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -37,6 +38,12 @@ void PrintTable(std::ostream& os, const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows);
 
 void PrintJson(Context& ctx, const nlohmann::json& value);
+
+// The question before a deletion: without --yes, asks "<question>? [y/N]" on stderr and
+// reads the answer from standard input. nullopt: go on. Otherwise the exit code to return:
+// kExitOk when declined (an answer, not an error), kExitUsage when no answer can be read
+// (standard input closed or not a terminal).
+std::optional<int> ConfirmDeletion(const ParsedArgs& args, Context& ctx, const std::string& question);
 
 using engine::ExperimentToJson;  // engine/json_shapes.h: shared with the dashboard's API
 using engine::RunToJson;

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
-#include <iostream>
+#include <limits>
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -40,17 +40,12 @@ std::string Format(double v) {
   return buf;
 }
 
+constexpr long long kNoLimit = std::numeric_limits<long long>::max();
+
 Result<std::optional<size_t>> OptionalSize(const ParsedArgs& args, const std::string& name) {
   if (!args.Has(name)) return std::optional<size_t>();
-  PANIC_ASSIGN_OR_RETURN(long long v, args.GetInt(name, 0));
-  if (v < 1) return Status::InvalidArgument("--" + name + ": " + std::to_string(v) + " is not allowed (an integer ≥ 1)");
+  PANIC_ASSIGN_OR_RETURN(long long v, args.GetIntIn(name, 0, 1, kNoLimit));
   return std::optional<size_t>(static_cast<size_t>(v));
-}
-
-Result<int> Threads(const ParsedArgs& args) {
-  PANIC_ASSIGN_OR_RETURN(long long t, args.GetInt("threads", DefaultThreads()));
-  if (t < 1 || t > 1024) return Status::InvalidArgument("--threads: " + std::to_string(t) + " is outside 1..1024");
-  return static_cast<int>(t);
 }
 
 // The algorithm options shared by `cluster points` and `cluster run`; the sizes left unset
@@ -94,7 +89,7 @@ Result<engine::ClusterParameters> ParseClusterParameters(const ParsedArgs& args)
   }
   PANIC_ASSIGN_OR_RETURN(p.min_cluster_size, OptionalSize(args, "min-cluster-size"));
   PANIC_ASSIGN_OR_RETURN(p.min_samples, OptionalSize(args, "min-samples"));
-  PANIC_ASSIGN_OR_RETURN(p.threads, Threads(args));
+  PANIC_ASSIGN_OR_RETURN(p.threads, args.GetThreads(DefaultThreads()));
   return p;
 }
 
@@ -287,13 +282,8 @@ int RunClusterCommand(const ParsedArgs& args, Context& ctx) {
   }
   if (auto model = args.Get("model"); model && *model != "all") job.model = *model;
   job.include_images = args.Has("include-images");
-  auto downsample = args.GetInt("downsample", 1);
+  auto downsample = args.GetIntIn("downsample", 1, 1, kNoLimit, "keep every N-th output of each run");
   if (!downsample.ok()) return ReportError(downsample.status(), ctx);
-  if (*downsample < 1) {
-    return ReportError(Status::InvalidArgument("--downsample: " + std::to_string(*downsample) +
-                                               " is not allowed (an integer ≥ 1: keep every N-th output of each run)"),
-                       ctx);
-  }
   job.downsample = *downsample;
   auto db = OpenDatabase(ctx, store::OpenMode::kWrite);
   if (!db.ok()) return ReportError(db.status(), ctx);
@@ -386,13 +376,8 @@ std::string Excerpt(const std::string& text, size_t max) {
 }
 
 int ShowClusterCommand(const ParsedArgs& args, Context& ctx) {
-  auto limit = args.GetInt("limit", 20);
+  auto limit = args.GetIntIn("limit", 20, 0, kNoLimit, "0 shows every cluster");
   if (!limit.ok()) return ReportError(limit.status(), ctx);
-  if (*limit < 0) {
-    return ReportError(Status::InvalidArgument("--limit: " + std::to_string(*limit) +
-                                               " is not allowed (an integer ≥ 0; 0 shows every cluster)"),
-                       ctx);
-  }
   auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!db.ok()) return ReportError(db.status(), ctx);
   const std::string wanted = args.positional.empty() ? "latest" : args.positional[0];
@@ -474,18 +459,8 @@ int DeleteClusterCommand(const ParsedArgs& args, Context& ctx) {
     if (!resolved.ok()) return ReportError(resolved.status(), ctx);
     id = *resolved;
   }
-  if (!args.Has("yes")) {
-    ctx.err << (all ? std::string("delete every clustering result") : "delete clustering result " + id) << "? [y/N] "
-            << std::flush;
-    std::string answer;
-    if (!std::getline(std::cin, answer)) {
-      ctx.err << "\nnot deleted: no answer on standard input (pass --yes to skip this question)\n";
-      return kExitUsage;
-    }
-    if (answer != "y" && answer != "Y" && answer != "yes") {
-      ctx.err << "not deleted (pass --yes to skip this question)\n";
-      return kExitOk;
-    }
+  if (auto exit = ConfirmDeletion(args, ctx, all ? "delete every clustering result" : "delete clustering result " + id)) {
+    return *exit;
   }
   auto deleted = (*db)->Write([&](store::SqliteDb& c) -> Result<int64_t> {
     if (all) return store::clustering::DeleteAll(c);
@@ -526,79 +501,50 @@ std::vector<OptionSpec> AlgorithmOptions() {
 }  // namespace
 
 std::vector<CommandSpec> ClusterCommands() {
-  CommandSpec points;
-  points.noun = "cluster";
-  points.verb = "points";
-  points.summary = "HDBSCAN* or OPTICS labels, probabilities and medoids of a point array";
-  points.arguments = "POINTS";
-  points.min_positional = points.max_positional = 1;
-  points.options = AlgorithmOptions();
-  points.options.push_back({"format", "F", "text (default), json, csv or npy"});
-  points.options.push_back({"output", "FILE", "write to FILE instead of standard output (required for npy)"});
-  points.details =
-      "POINTS is a .npy array (float32 or float64, C order, shape points × coordinates) or a\n"
-      "text/CSV file with one point per line. Rows are L2-normalised, so distances are chords\n"
-      "of the cosine. Labels are 0.. per cluster, -1 for noise; a cluster's medoid is its\n"
-      "member with the least summed distance to the others. text: a commented summary, then\n"
-      "'label probability medoid' per point; csv: point,label,probability,medoid; npy: float64\n"
-      "(n, 3) of the same three columns; json adds the parameters used, the path taken and, for\n"
-      "optics, the ordering and reachability (null for inf). OPTICS has no membership\n"
-      "probabilities: 1 for a cluster member, 0 for noise.";
-  points.run = PointsCommand;
-
-  CommandSpec run;
-  run.noun = "cluster";
-  run.verb = "run";
-  run.summary = "cluster the stored embeddings of experiments and keep the result";
-  run.options = {
+  std::vector<OptionSpec> points_options = AlgorithmOptions();
+  points_options.push_back({"format", "F", "text (default), json, csv or npy"});
+  points_options.push_back({"output", "FILE", "write to FILE instead of standard output (required for npy)"});
+  std::vector<OptionSpec> run_options = {
       {"experiment", "ID", "an experiment to cluster (id, prefix or latest; repeatable; default latest)", true},
       {"all", "", "cluster every experiment of the database together"},
       {"model", "M", "the embedding model whose vectors to cluster, or all (default: all, one result each)"},
       {"include-images", "", "also cluster the image outputs' embeddings (default: text outputs only)"},
       {"downsample", "N", "keep every N-th selected output of each run (default 1: all)"},
   };
-  for (auto& o : AlgorithmOptions()) run.options.push_back(o);
-  run.details =
-      "Reads the selected vectors (L2-normalised by the algorithm), clusters them and stores the\n"
-      "result as a new snapshot: its scope, every parameter used, the path taken, labels,\n"
-      "membership probabilities and medoids, and the time spent reading, clustering and\n"
-      "writing. Nothing earlier is replaced. The result is written in chunks and becomes\n"
-      "visible only when complete: Ctrl-C or a kill leaves nothing of it. Deleting an\n"
-      "experiment deletes every result whose scope includes it. Exit 2 when the selection is\n"
-      "empty, the model is not present (the models present are listed) or there are fewer\n"
-      "points than min_cluster_size.";
-  run.run = RunClusterCommand;
-
-  CommandSpec list;
-  list.noun = "cluster";
-  list.verb = "list";
-  list.summary = "the stored clustering results, newest first";
-  list.run = ListClusterCommand;
-
-  CommandSpec show;
-  show.noun = "cluster";
-  show.verb = "show";
-  show.summary = "a clustering result: its clusters by size with their medoids' text, and its parameters";
-  show.arguments = "[ID|latest]";
-  show.min_positional = 0;
-  show.max_positional = 1;
-  show.options = {{"limit", "N", "show the N largest clusters (default 20; 0: all)"}};
-  show.details =
-      "Each cluster: its label, size, share of the points, the number of runs it has members\n"
-      "in, and its medoid's text (an image medoid is named by its invocation). Then the\n"
-      "outlier share and the parameters used. ID is a result id, a unique prefix or latest\n"
-      "(the default).";
-  show.run = ShowClusterCommand;
-
-  CommandSpec del;
-  del.noun = "cluster";
-  del.verb = "delete";
-  del.summary = "delete a clustering result, or all of them";
-  del.arguments = "ID|all";
-  del.min_positional = del.max_positional = 1;
-  del.options = {{"yes", "", "do not ask for confirmation"}};
-  del.run = DeleteClusterCommand;
-  return {points, run, list, show, del};
+  for (auto& o : AlgorithmOptions()) run_options.push_back(o);
+  return {
+      {"cluster", "points", "HDBSCAN* or OPTICS labels, probabilities and medoids of a point array", "POINTS", 1, 1,
+       points_options,
+       "POINTS is a .npy array (float32 or float64, C order, shape points × coordinates) or a\n"
+       "text/CSV file with one point per line. Rows are L2-normalised, so distances are chords\n"
+       "of the cosine. Labels are 0.. per cluster, -1 for noise; a cluster's medoid is its\n"
+       "member with the least summed distance to the others. text: a commented summary, then\n"
+       "'label probability medoid' per point; csv: point,label,probability,medoid; npy: float64\n"
+       "(n, 3) of the same three columns; json adds the parameters used, the path taken and, for\n"
+       "optics, the ordering and reachability (null for inf). OPTICS has no membership\n"
+       "probabilities: 1 for a cluster member, 0 for noise.",
+       PointsCommand},
+      {"cluster", "run", "cluster the stored embeddings of experiments and keep the result", "", 0, 0, run_options,
+       "Reads the selected vectors (L2-normalised by the algorithm), clusters them and stores the\n"
+       "result as a new snapshot: its scope, every parameter used, the path taken, labels,\n"
+       "membership probabilities and medoids, and the time spent reading, clustering and\n"
+       "writing. Nothing earlier is replaced. The result is written in chunks and becomes\n"
+       "visible only when complete: Ctrl-C or a kill leaves nothing of it. Deleting an\n"
+       "experiment deletes every result whose scope includes it. Exit 2 when the selection is\n"
+       "empty, the model is not present (the models present are listed) or there are fewer\n"
+       "points than min_cluster_size.",
+       RunClusterCommand},
+      {"cluster", "list", "the stored clustering results, newest first", "", 0, 0, {}, "", ListClusterCommand},
+      {"cluster", "show", "a clustering result: its clusters by size with their medoids' text, and its parameters",
+       "[ID|latest]", 0, 1, {{"limit", "N", "show the N largest clusters (default 20; 0: all)"}},
+       "Each cluster: its label, size, share of the points, the number of runs it has members\n"
+       "in, and its medoid's text (an image medoid is named by its invocation). Then the\n"
+       "outlier share and the parameters used. ID is a result id, a unique prefix or latest\n"
+       "(the default).",
+       ShowClusterCommand},
+      {"cluster", "delete", "delete a clustering result, or all of them", "ID|all", 1, 1,
+       {{"yes", "", "do not ask for confirmation"}}, "", DeleteClusterCommand},
+  };
 }
 
 }  // namespace panic::cli

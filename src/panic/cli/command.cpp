@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <limits>
 #include <ostream>
 
 namespace panic::cli {
@@ -46,6 +47,25 @@ Result<std::string> ParsedArgs::GetChoice(const std::string& name, const std::ve
   std::string list;
   for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
   return Status::InvalidArgument("--" + name + ": '" + *v + "' is not one of: " + list);
+}
+
+Status ParsedArgs::NotAllowed(const std::string& name, const std::string& allowed) const {
+  return Status::InvalidArgument("--" + name + ": " + Get(name).value_or("") + " is not allowed (" + allowed + ")");
+}
+
+Result<long long> ParsedArgs::GetIntIn(const std::string& name, long long default_value, long long lo, long long hi,
+                                       const std::string& note) const {
+  PANIC_ASSIGN_OR_RETURN(long long v, GetInt(name, default_value));
+  if (v >= lo && v <= hi) return v;
+  std::string allowed = "an integer " + (hi == std::numeric_limits<long long>::max()
+                                             ? "≥ " + std::to_string(lo)
+                                             : std::to_string(lo) + ".." + std::to_string(hi));
+  return NotAllowed(name, note.empty() ? allowed : allowed + "; " + note);
+}
+
+Result<int> ParsedArgs::GetThreads(int default_value) const {
+  PANIC_ASSIGN_OR_RETURN(long long threads, GetIntIn("threads", default_value, 1, kMaxThreads));
+  return static_cast<int>(threads);
 }
 
 int ReportError(const Status& status, Context& ctx) {

@@ -20,6 +20,8 @@ inline constexpr int kExitFailure = 1;  // runtime failure (I/O, model, corrupti
 inline constexpr int kExitUsage = 2;    // bad input: usage, config, arguments, unknown id
 inline constexpr int kExitInterrupted = 130;  // Ctrl-C / SIGTERM; what was committed is kept
 
+inline constexpr int kMaxThreads = 1024;  // the largest --threads of every command
+
 struct OptionSpec {
   std::string name;        // without the leading "--"
   std::string value_name;  // empty: a flag without a value
@@ -40,6 +42,16 @@ class ParsedArgs {
   // One of `allowed` (default when absent).
   Result<std::string> GetChoice(const std::string& name, const std::vector<std::string>& allowed,
                                 const std::string& default_value) const;
+
+  // The one form of an option's bad value, as config errors have it: InvalidArgument
+  // "--NAME: VALUE is not allowed (ALLOWED)", VALUE as it was given.
+  Status NotAllowed(const std::string& name, const std::string& allowed) const;
+  // The option as an integer in lo..hi (default when absent); out of range: NotAllowed with
+  // "an integer LO..HI" ("an integer ≥ LO" when hi is LLONG_MAX), then "; " and `note`.
+  Result<long long> GetIntIn(const std::string& name, long long default_value, long long lo, long long hi,
+                             const std::string& note = "") const;
+  // --threads: an integer 1..kMaxThreads (default when absent).
+  Result<int> GetThreads(int default_value) const;
 };
 
 struct Context {

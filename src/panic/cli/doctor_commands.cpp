@@ -47,12 +47,9 @@ int DoctorCommand(const ParsedArgs& args, Context& ctx) {
   options.fix = args.Has("fix");
   options.decode_images = args.Has("decode-images");
   options.sqlite_check = args.Has("full") ? store::integrity::SqliteCheck::kFull : store::integrity::SqliteCheck::kQuick;
-  auto threads = args.GetInt("threads", DefaultThreads());
+  auto threads = args.GetThreads(DefaultThreads());
   if (!threads.ok()) return ReportError(threads.status(), ctx);
-  if (*threads < 1 || *threads > 1024) {
-    return ReportError(Status::InvalidArgument("--threads: " + std::to_string(*threads) + " is outside 1..1024"), ctx);
-  }
-  options.pipeline.threads = static_cast<int>(*threads);
+  options.pipeline.threads = *threads;
   ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
   options.pipeline.progress = [&printer](const engine::ProgressEvent& e) { printer(e); };
   options.pipeline.cancel = &InstallCancelHandlers();

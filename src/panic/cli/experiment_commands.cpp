@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <iostream>
 #include <ostream>
 
 #include "panic/cli/cli_common.h"
@@ -52,7 +51,6 @@ std::string StagesHelp() {
   return out;
 }
 
-constexpr int kMaxThreads = 1024;
 
 // The options of `experiment run|resume`, all checked before the database is opened, so
 // that a bad one writes nothing.
@@ -66,12 +64,7 @@ Result<ExecuteSettings> ParseExecuteSettings(const ParsedArgs& args) {
   if (auto stages = args.Get("stages")) {
     PANIC_ASSIGN_OR_RETURN(settings.pipeline.stages, engine::StageRegistry::Default().Parse(*stages));
   }
-  PANIC_ASSIGN_OR_RETURN(long long threads, args.GetInt("threads", DefaultThreads()));
-  if (threads < 1 || threads > kMaxThreads) {
-    return Status::InvalidArgument("--threads: " + std::to_string(threads) + " is not allowed (an integer 1.." +
-                                   std::to_string(kMaxThreads) + ")");
-  }
-  settings.pipeline.threads = static_cast<int>(threads);
+  PANIC_ASSIGN_OR_RETURN(settings.pipeline.threads, args.GetThreads(DefaultThreads()));
   PANIC_ASSIGN_OR_RETURN(std::string mode, args.GetChoice("sync", {"full", "normal"}, "full"));
   settings.durability = mode == "full" ? store::Durability::kFull : store::Durability::kNormal;
   return settings;
@@ -310,18 +303,9 @@ int DeleteCommand(const ParsedArgs& args, Context& ctx) {
   if (!args.Has("yes")) {
     auto counts = db.Read([&](store::SqliteDb& c) { return store::experiments::Count(c, id); });
     if (!counts.ok()) return ReportError(counts.status(), ctx);
-    ctx.err << "delete experiment " << id << " with " << Count(counts->runs_total, "run") << " and "
-            << Count(counts->invocations, "invocation") << "? [y/N] " << std::flush;
-    std::string answer;
-    if (!std::getline(std::cin, answer)) {
-      // No answer at all (stdin closed, not a terminal): the question cannot be asked.
-      ctx.err << "\nnot deleted: no answer on standard input (pass --yes to skip this question)\n";
-      return kExitUsage;
-    }
-    if (answer != "y" && answer != "Y" && answer != "yes") {
-      // Declining is an answer, not an error.
-      ctx.err << "not deleted (pass --yes to skip this question)\n";
-      return kExitOk;
+    if (auto exit = ConfirmDeletion(args, ctx, "delete experiment " + id + " with " + Count(counts->runs_total, "run") +
+                                                   " and " + Count(counts->invocations, "invocation"))) {
+      return *exit;
     }
   }
   Status s = store::DeleteExperiment(db, id);

@@ -31,14 +31,6 @@ Result<std::vector<std::string>> ResolveExperiments(store::Database& db, const s
   return ids;
 }
 
-Result<int> ThreadsOption(const ParsedArgs& args) {
-  PANIC_ASSIGN_OR_RETURN(long long threads, args.GetInt("threads", DefaultThreads()));
-  if (threads < 1 || threads > 1024) {
-    return Status::InvalidArgument("--threads: " + std::to_string(threads) + " is not allowed (1..1024)");
-  }
-  return static_cast<int>(threads);
-}
-
 // Progress of an export on stderr, through the engine's printer (a bar on a terminal).
 exporting::ExportProgressFn ProgressTo(ProgressPrinter& printer, const std::string& stage, const std::string& unit) {
   return [&printer, stage, unit](int64_t done, int64_t total) {
@@ -59,7 +51,7 @@ int ExportVideo(const ParsedArgs& args, Context& ctx) {
   if (!codec.ok()) return ReportError(codec.status(), ctx);
   options.codec = *codec;
   options.output = args.Get("output").value_or("mosaic.mp4");
-  auto threads = ThreadsOption(args);
+  auto threads = args.GetThreads(DefaultThreads());
   if (!threads.ok()) return ReportError(threads.status(), ctx);
   options.threads = *threads;
 
@@ -168,13 +160,8 @@ Result<std::pair<std::string, int64_t>> ParseClusterSelector(const std::string& 
 }
 
 int ExportGrid(const ParsedArgs& args, Context& ctx) {
-  auto max_images = args.GetInt("max-images", 64);
+  auto max_images = args.GetIntIn("max-images", 64, 1, 4096);
   if (!max_images.ok()) return ReportError(max_images.status(), ctx);
-  if (*max_images < 1 || *max_images > 4096) {
-    return ReportError(Status::InvalidArgument("--max-images: " + std::to_string(*max_images) +
-                                               " is not allowed (1..4096)"),
-                       ctx);
-  }
   const auto cluster = args.Get("cluster");
   if (cluster.has_value() == !args.positional.empty()) {
     return ReportError(Status::InvalidArgument(cluster ? "export grid: give a RUN or --cluster RESULT:LABEL, not both"

@@ -88,12 +88,8 @@ int ImportCommand(store::LegacyEra era, const ParsedArgs& args, Context& ctx) {
   options.era = era;
   options.source = args.positional[0];
   options.target = ctx.db_path;
-  auto batch = args.GetInt("batch", 2000);
+  auto batch = args.GetIntIn("batch", 2000, 1, kMaxBatchRows);
   if (!batch.ok()) return ReportError(batch.status(), ctx);
-  if (*batch < 1 || *batch > kMaxBatchRows) {
-    return ReportError(Status::InvalidArgument("--batch: " + std::to_string(*batch) + " is outside 1.." +
-                                               std::to_string(kMaxBatchRows)), ctx);
-  }
   options.batch_rows = static_cast<int>(*batch);
   ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
   options.progress = [&printer](const engine::ProgressEvent& e) { printer(e); };

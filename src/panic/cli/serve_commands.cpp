@@ -16,18 +16,12 @@ int ServeCommand(const ParsedArgs& args, Context& ctx) {
   options.db_path = ctx.db_path;
   options.host = args.Get("host").value_or("127.0.0.1");
   options.allow_remote = args.Has("allow-remote");
-  auto port = args.GetInt("port", 8080);
+  auto port = args.GetIntIn("port", 8080, 0, 65535, "0: any free port");
   if (!port.ok()) return ReportError(port.status(), ctx);
-  auto threads = args.GetInt("threads", 16);
+  auto threads = args.GetThreads(16);
   if (!threads.ok()) return ReportError(threads.status(), ctx);
-  if (*port < 0 || *port > 65535) {
-    return ReportError(Status::InvalidArgument("--port: " + std::to_string(*port) + " is not a port (0 to 65535)"), ctx);
-  }
-  if (*threads < 1 || *threads > 1024) {
-    return ReportError(Status::InvalidArgument("--threads: " + std::to_string(*threads) + " is not allowed (1 to 1024)"), ctx);
-  }
   options.port = static_cast<int>(*port);
-  options.threads = static_cast<int>(*threads);
+  options.threads = *threads;
   auto server = serve::DashboardServer::Create(options);
   if (!server.ok()) return ReportError(server.status(), ctx);
   auto bound = (*server)->Bind();

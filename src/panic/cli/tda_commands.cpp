@@ -12,6 +12,7 @@
 
 #include "panic/analysis/diagram_distance_matrix.h"
 #include "panic/cli/command.h"
+#include "panic/cli/diagram_distance_options.h"
 #include "panic/cli/diagram_output.h"
 #include "panic/cli/output.h"
 #include "panic/cli/signals.h"
@@ -36,29 +37,24 @@ std::string FormatDistance(double v) {
 
 Result<tda::RipsOptions> RipsOptionsFrom(const ParsedArgs& args) {
   tda::RipsOptions o;
-  PANIC_ASSIGN_OR_RETURN(long long maxdim, args.GetInt("maxdim", 2));
-  if (maxdim < 0 || maxdim > 3) {
-    return Status::InvalidArgument("--maxdim: " + std::to_string(maxdim) + " is outside 0..3");
-  }
+  PANIC_ASSIGN_OR_RETURN(long long maxdim, args.GetIntIn("maxdim", 2, 0, 3));
   o.maxdim = static_cast<int>(maxdim);
   PANIC_ASSIGN_OR_RETURN(std::string metric, args.GetChoice("metric", {"euclidean", "cosine"}, "euclidean"));
   o.metric = metric == "cosine" ? tda::Metric::kCosine : tda::Metric::kEuclidean;
   if (args.Has("threshold")) {
     PANIC_ASSIGN_OR_RETURN(double t, args.GetDouble("threshold", 0));
-    if (!(t >= 0)) return Status::InvalidArgument("--threshold: must be a number ≥ 0");
+    if (!(t >= 0)) return args.NotAllowed("threshold", "a number ≥ 0");
     o.threshold = static_cast<float>(t);
   }
-  PANIC_ASSIGN_OR_RETURN(long long threads, args.GetInt("threads", 1));
-  if (threads < 1 || threads > 1024) {
-    return Status::InvalidArgument("--threads: " + std::to_string(threads) + " is outside 1..1024");
-  }
-  o.threads = static_cast<int>(threads);
-  PANIC_ASSIGN_OR_RETURN(long long modulus, args.GetInt("modulus", 2));
+  PANIC_ASSIGN_OR_RETURN(o.threads, args.GetThreads(1));
+  // The range here keeps a huge value from wrapping into a small prime; the kernel checks
+  // that it is a prime.
+  PANIC_ASSIGN_OR_RETURN(long long modulus, args.GetIntIn("modulus", 2, 2, 255, "a prime"));
   o.modulus = static_cast<int>(modulus);
   if (args.Has("memory-limit")) {
     PANIC_ASSIGN_OR_RETURN(double gib, args.GetDouble("memory-limit", 16));
     if (!(gib > 0 && gib <= 1 << 20)) {
-      return Status::InvalidArgument("--memory-limit: must be a number of GiB in (0, 1048576]");
+      return args.NotAllowed("memory-limit", "a number of GiB in (0, 1048576]");
     }
     o.memory_limit_bytes = static_cast<size_t>(gib * double(size_t{1} << 30));
   }
@@ -79,7 +75,7 @@ int PhCommand(const ParsedArgs& args, Context& ctx) {
     auto eps = args.GetDouble("approximate", 0);
     if (!eps.ok()) return ReportError(eps.status(), ctx);
     if (!(*eps > 0 && *eps <= 10)) {
-      return ReportError(Status::InvalidArgument("--approximate: must be a number in (0, 10]"), ctx);
+      return ReportError(args.NotAllowed("approximate", "a number in (0, 10]"), ctx);
     }
     epsilon = *eps;
   }
@@ -126,53 +122,17 @@ Result<store::DiagramWithEntropy> ReadDiagram(const std::string& path) {
   return d;
 }
 
-// The Wasserstein order: --order, or its older spelling --p (not both).
-Result<double> WassersteinOrder(const ParsedArgs& args, double default_order) {
-  if (args.Has("order") && args.Has("p")) {
-    return Status::InvalidArgument("--p is the older name of --order: give one of them");
-  }
-  return args.GetDouble(args.Has("p") ? "p" : "order", default_order);
-}
-
-// The Wasserstein options shared by `tda distance` and `tda distance-matrix` (and, in the same
-// words, `analyse distances`): --order (alias --p), --solver exact|auction, and --delta,
-// which only the auction has. Any of them with another metric is an error.
-struct WassersteinChoice {
-  double order = 1.0;
-  bool exact = true;
-  double delta = tda::kDefaultWassersteinDelta;
-};
-Result<WassersteinChoice> ParseWasserstein(const ParsedArgs& args, const std::string& metric) {
-  WassersteinChoice w;
-  if (metric != "wasserstein" && (args.Has("order") || args.Has("p") || args.Has("delta") || args.Has("solver"))) {
-    return Status::InvalidArgument("--order, --solver and --delta apply only to --metric wasserstein");
-  }
-  PANIC_ASSIGN_OR_RETURN(w.order, WassersteinOrder(args, 1.0));
-  PANIC_ASSIGN_OR_RETURN(std::string solver, args.GetChoice("solver", {"exact", "auction"}, "exact"));
-  w.exact = solver == "exact";
-  if (w.exact && args.Has("delta")) {
-    return Status::InvalidArgument("--delta applies only to --solver auction (the exact solver has no error bound)");
-  }
-  PANIC_ASSIGN_OR_RETURN(w.delta, args.GetDouble("delta", tda::kDefaultWassersteinDelta));
-  if (Status s = tda::CheckWassersteinParameters(w.order, w.delta); !s.ok()) {
-    return Status::InvalidArgument("--" + s.message());
-  }
-  return w;
-}
-
 int DistanceCommand(const ParsedArgs& args, Context& ctx) {
-  auto dim = args.GetInt("dim", 1);
-  if (!dim.ok()) return ReportError(dim.status(), ctx);
-  if (*dim < 0) return ReportError(Status::InvalidArgument("--dim: must be ≥ 0"), ctx);
-  auto metric = args.GetChoice("metric", {"bottleneck", "wasserstein", "sorted-l1"}, "bottleneck");
-  if (!metric.ok()) return ReportError(metric.status(), ctx);
-  auto w = ParseWasserstein(args, *metric);
-  if (!w.ok()) return ReportError(w.status(), ctx);
+  auto choice = ParseDiagramDistance(args, "bottleneck", std::numeric_limits<long long>::max());
+  if (!choice.ok()) return ReportError(choice.status(), ctx);
+  const std::string& metric = choice->metric;
+  const analysis::DiagramDistanceOptions& w = choice->options;
+  const bool exact = w.solver == analysis::WassersteinSolver::kExact;
   auto a = ReadDiagram(args.positional[0]);
   if (!a.ok()) return ReportError(a.status(), ctx);
   auto b = ReadDiagram(args.positional[1]);
   if (!b.ok()) return ReportError(b.status(), ctx);
-  size_t d = static_cast<size_t>(*dim);
+  const size_t d = choice->dim;
   for (const auto* x : {&*a, &*b}) {
     if (d >= x->diagram.num_dimensions()) {
       const std::string& path = args.positional[x == &*a ? 0 : 1];
@@ -192,23 +152,23 @@ int DistanceCommand(const ParsedArgs& args, Context& ctx) {
   auto pb = prepare(*b, args.positional[1]);
   if (!pb.ok()) return ReportError(pb.status(), ctx);
   double value = 0;
-  if (*metric == "bottleneck") {
+  if (metric == "bottleneck") {
     value = tda::BottleneckDistance(*pa, *pb);
-  } else if (*metric == "wasserstein") {
-    auto d_w = w->exact ? tda::ExactWassersteinDistance(*pa, *pb, w->order)
-                        : tda::WassersteinDistance(*pa, *pb, w->order, w->delta);
+  } else if (metric == "wasserstein") {
+    auto d_w = exact ? tda::ExactWassersteinDistance(*pa, *pb, w.order)
+                     : tda::WassersteinDistance(*pa, *pb, w.order, w.delta);
     if (!d_w.ok()) return ReportError(d_w.status(), ctx);
     value = *d_w;
   } else {
     value = tda::SortedPersistenceL1(*pa, *pb);
   }
   if (ctx.json) {
-    nlohmann::json out = {{"metric", *metric}, {"dim", d},
+    nlohmann::json out = {{"metric", metric}, {"dim", d},
                           {"distance", std::isinf(value) ? nlohmann::json(nullptr) : nlohmann::json(value)}};
-    if (*metric == "wasserstein") {
-      out["order"] = w->order;
-      out["solver"] = w->exact ? "exact" : "auction";
-      if (!w->exact) out["delta"] = w->delta;
+    if (metric == "wasserstein") {
+      out["order"] = w.order;
+      out["solver"] = exact ? "exact" : "auction";
+      if (!exact) out["delta"] = w.delta;
     }
     ctx.out << out.dump() << "\n";
   } else {
@@ -270,26 +230,12 @@ std::string MatrixJson(const analysis::DiagramDistanceMatrix& m, const std::vect
 }
 
 int DistanceMatrixCommand(const ParsedArgs& args, Context& ctx) {
-  auto dim = args.GetInt("dim", 1);
-  if (!dim.ok()) return ReportError(dim.status(), ctx);
-  if (*dim < 0) return ReportError(Status::InvalidArgument("--dim: must be ≥ 0"), ctx);
-  auto metric = args.GetChoice("metric", {"bottleneck", "wasserstein", "sorted-l1"}, "wasserstein");
-  if (!metric.ok()) return ReportError(metric.status(), ctx);
-  analysis::DiagramDistanceOptions options;
-  options.metric = *metric == "bottleneck"    ? analysis::DiagramMetric::kBottleneck
-                   : *metric == "wasserstein" ? analysis::DiagramMetric::kWasserstein
-                                              : analysis::DiagramMetric::kSortedPersistenceL1;
-  auto w = ParseWasserstein(args, *metric);
-  if (!w.ok()) return ReportError(w.status(), ctx);
-  options.order = w->order;
-  options.delta = w->delta;
-  options.solver = w->exact ? analysis::WassersteinSolver::kExact : analysis::WassersteinSolver::kAuction;
-  auto threads = args.GetInt("threads", 1);
+  auto choice = ParseDiagramDistance(args, "wasserstein", std::numeric_limits<long long>::max());
+  if (!choice.ok()) return ReportError(choice.status(), ctx);
+  analysis::DiagramDistanceOptions options = choice->options;
+  auto threads = args.GetThreads(1);
   if (!threads.ok()) return ReportError(threads.status(), ctx);
-  if (*threads < 1 || *threads > 1024) {
-    return ReportError(Status::InvalidArgument("--threads: " + std::to_string(*threads) + " is outside 1..1024"), ctx);
-  }
-  options.threads = static_cast<int>(*threads);
+  options.threads = *threads;
   // "text" is the CSV: every command takes --format text|json.
   auto format = args.GetChoice("format", {"csv", "text", "json", "npy"}, ctx.json ? "json" : "csv");
   if (!format.ok()) return ReportError(format.status(), ctx);
@@ -302,7 +248,7 @@ int DistanceMatrixCommand(const ParsedArgs& args, Context& ctx) {
                                                std::to_string(analysis::kMaxDiagramsPerMatrix) + " fit one matrix"),
                        ctx);
   }
-  size_t d = static_cast<size_t>(*dim);
+  const size_t d = choice->dim;
   std::vector<tda::Bars> bars;
   bars.reserve(args.positional.size());
   for (const std::string& path : args.positional) {
@@ -339,87 +285,68 @@ int DistanceMatrixCommand(const ParsedArgs& args, Context& ctx) {
 }  // namespace
 
 std::vector<CommandSpec> TdaCommands() {
-  CommandSpec ph;
-  ph.noun = "tda";
-  ph.verb = "ph";
-  ph.summary = "Vietoris–Rips persistence diagram (H0..Hmaxdim) and entropy of a point cloud";
-  ph.arguments = "POINTS";
-  ph.min_positional = ph.max_positional = 1;
-  ph.options = {
-      {"maxdim", "K", "highest homology dimension, 0..3 (default 2)"},
-      {"metric", "M", "euclidean (default) or cosine (1 − cos)"},
-      {"threshold", "X", "largest simplex diameter (default: the enclosing radius)"},
-      {"threads", "N", "worker threads (default 1); the result does not depend on it"},
-      {"modulus", "P", "coefficients in Z/P, P a prime < 256 (default 2)"},
-      {"approximate", "EPS", "sparse Rips: every bar within a factor 1+EPS of the exact one, 0 < EPS ≤ 10"},
-      {"memory-limit", "GIB", "refuse inputs whose distance matrix and edge table need more (default 16); with --approximate, past it the neighbour lists of the kept edges must fit"},
-      {"format", "F", "text (default), json or npz"},
-      {"output", "FILE", "write to FILE instead of standard output (npz: needed on a terminal)"},
-  };
-  ph.details =
-      "POINTS is a .npy array (float32 or float64, C order, shape points × coordinates) or a\n"
-      "text/CSV file with one point per line. Text output: '# H<d>: <n> bars, entropy <e>' per\n"
-      "dimension, then '<d> <birth> <death>' per bar, death 'inf' for an essential class (as\n"
-      "`run diagram` prints). JSON: {\"points\", \"dimension\", \"dimensions\": [{\"dim\", \"bars\":\n"
-      "[[birth, death or null]], \"entropy\"}]}. The npz format is the database's diagram blob\n"
-      "(dgms_0.., dgms_count, entropy; numpy.load reads it), also what `run diagram --format npz` writes.\n"
-      "--approximate EPS computes a sparse Rips filtration (Sheehy; Cavanna-Jahanseir-Sheehy):\n"
-      "on a log scale its diagram is within bottleneck distance ln(1+EPS) of the exact one\n"
-      "(docs/TDA.md). It saves time on clouds of low intrinsic dimension; clouds whose distance\n"
-      "matrix exceeds --memory-limit are reduced over the kept edges' neighbour lists instead\n"
-      "(serial, slower per edge, no n x n memory). The text output then starts with a\n"
-      "'# approximate' line and the JSON has approximation_epsilon.";
-  ph.run = PhCommand;
-
-  CommandSpec distance;
-  distance.noun = "tda";
-  distance.verb = "distance";
-  distance.summary = "distance between one dimension of two persistence diagrams (NPZ files)";
-  distance.arguments = "A.npz B.npz";
-  distance.min_positional = distance.max_positional = 2;
-  distance.options = {
-      {"dim", "D", "homology dimension (default 1)"},
-      {"metric", "M", "bottleneck (default), wasserstein or sorted-l1"},
+  // The Wasserstein options of `tda distance` and `tda distance-matrix` (ParseDiagramDistance).
+  const std::vector<OptionSpec> wasserstein = {
       {"order", "P", "order of the Wasserstein distance, ≥ 1 (default 1, as GUDHI and Hera); --p is an alias"},
       {"p", "P", "the older name of --order"},
       {"solver", "S", "Wasserstein's solver: exact (default; sparse, exact) or auction (Hera's, within --delta)"},
       {"delta", "D", "with --solver auction: its relative error bound, in (0, 1] (default 0.01)"},
   };
-  distance.details =
-      "Bottleneck and Wasserstein use the L∞ ground metric with diagonal matching. The\n"
-      "bottleneck distance is exact (Hera's). The Wasserstein distance is exact by default (a\n"
-      "sparse assignment: pairs costlier than sending both bars to the diagonal are never\n"
-      "edges); --solver auction uses Hera's auction, within --delta (W ≤ result ≤ (1 + delta)·W).\n"
-      "sorted-l1 is the Python reference's L1\n"
-      "distance of the descending sorted finite persistences (zero-padded). Essential bars\n"
-      "match only essential bars (different counts: the distance is inf, null in JSON).";
-  distance.run = DistanceCommand;
-
-  CommandSpec matrix;
-  matrix.noun = "tda";
-  matrix.verb = "distance-matrix";
-  matrix.summary = "all pairwise distances between one dimension of persistence diagrams (NPZ files)";
-  matrix.arguments = "A.npz B.npz ...";
-  matrix.min_positional = 1;
-  matrix.max_positional = SIZE_MAX;
-  matrix.options = {
-      {"dim", "D", "homology dimension (default 1)"},
-      {"metric", "M", "wasserstein (default), bottleneck or sorted-l1"},
-      {"order", "P", "order of the Wasserstein distance, ≥ 1 (default 1, as GUDHI and Hera); --p is an alias"},
-      {"p", "P", "the older name of --order"},
-      {"solver", "S", "Wasserstein's solver: exact (default; sparse, exact) or auction (Hera's, within --delta)"},
-      {"delta", "D", "with --solver auction: its relative error bound, in (0, 1] (default 0.01)"},
-      {"threads", "N", "worker threads (default 1); the matrix does not depend on it"},
-      {"format", "F", "csv (default; text is the same), json or npy"},
-      {"output", "FILE", "write to FILE instead of standard output (npy: needed on a terminal)"},
+  std::vector<OptionSpec> distance_options = {{"dim", "D", "homology dimension (default 1)"},
+                                              {"metric", "M", "bottleneck (default), wasserstein or sorted-l1"}};
+  distance_options.insert(distance_options.end(), wasserstein.begin(), wasserstein.end());
+  std::vector<OptionSpec> matrix_options = {{"dim", "D", "homology dimension (default 1)"},
+                                            {"metric", "M", "wasserstein (default), bottleneck or sorted-l1"}};
+  matrix_options.insert(matrix_options.end(), wasserstein.begin(), wasserstein.end());
+  matrix_options.insert(
+      matrix_options.end(),
+      {{"threads", "N", "worker threads (default 1); the matrix does not depend on it"},
+       {"format", "F", "csv (default; text is the same), json or npy"},
+       {"output", "FILE", "write to FILE instead of standard output (npy: needed on a terminal)"}});
+  return {
+      {"tda", "ph", "Vietoris–Rips persistence diagram (H0..Hmaxdim) and entropy of a point cloud", "POINTS", 1, 1,
+       {{"maxdim", "K", "highest homology dimension, 0..3 (default 2)"},
+        {"metric", "M", "euclidean (default) or cosine (1 − cos)"},
+        {"threshold", "X", "largest simplex diameter (default: the enclosing radius)"},
+        {"threads", "N", "worker threads (default 1); the result does not depend on it"},
+        {"modulus", "P", "coefficients in Z/P, P a prime < 256 (default 2)"},
+        {"approximate", "EPS", "sparse Rips: every bar within a factor 1+EPS of the exact one, 0 < EPS ≤ 10"},
+        {"memory-limit", "GIB",
+         "refuse inputs whose distance matrix and edge table need more (default 16); with --approximate, past it "
+         "the neighbour lists of the kept edges must fit"},
+        {"format", "F", "text (default), json or npz"},
+        {"output", "FILE", "write to FILE instead of standard output (npz: needed on a terminal)"}},
+       "POINTS is a .npy array (float32 or float64, C order, shape points × coordinates) or a\n"
+       "text/CSV file with one point per line. Text output: '# H<d>: <n> bars, entropy <e>' per\n"
+       "dimension, then '<d> <birth> <death>' per bar, death 'inf' for an essential class (as\n"
+       "`run diagram` prints). JSON: {\"points\", \"dimension\", \"dimensions\": [{\"dim\", \"bars\":\n"
+       "[[birth, death or null]], \"entropy\"}]}. The npz format is the database's diagram blob\n"
+       "(dgms_0.., dgms_count, entropy; numpy.load reads it), also what `run diagram --format npz` writes.\n"
+       "--approximate EPS computes a sparse Rips filtration (Sheehy; Cavanna-Jahanseir-Sheehy):\n"
+       "on a log scale its diagram is within bottleneck distance ln(1+EPS) of the exact one\n"
+       "(docs/TDA.md). It saves time on clouds of low intrinsic dimension; clouds whose distance\n"
+       "matrix exceeds --memory-limit are reduced over the kept edges' neighbour lists instead\n"
+       "(serial, slower per edge, no n x n memory). The text output then starts with a\n"
+       "'# approximate' line and the JSON has approximation_epsilon.",
+       PhCommand},
+      {"tda", "distance", "distance between one dimension of two persistence diagrams (NPZ files)", "A.npz B.npz", 2,
+       2, distance_options,
+       "Bottleneck and Wasserstein use the L∞ ground metric with diagonal matching. The\n"
+       "bottleneck distance is exact (Hera's). The Wasserstein distance is exact by default (a\n"
+       "sparse assignment: pairs costlier than sending both bars to the diagonal are never\n"
+       "edges); --solver auction uses Hera's auction, within --delta (W ≤ result ≤ (1 + delta)·W).\n"
+       "sorted-l1 is the Python reference's L1\n"
+       "distance of the descending sorted finite persistences (zero-padded). Essential bars\n"
+       "match only essential bars (different counts: the distance is inf, null in JSON).",
+       DistanceCommand},
+      {"tda", "distance-matrix", "all pairwise distances between one dimension of persistence diagrams (NPZ files)",
+       "A.npz B.npz ...", 1, SIZE_MAX, matrix_options,
+       "The metrics are those of `tda distance`. csv: a header 'diagram,<file>,...' then one row\n"
+       "per file, infinite distances written inf (pandas: read_csv(F, index_col=0)). npy: an\n"
+       "n × n float64 array in the order of the files. json: {metric, dim, diagrams, distances}\n"
+       "with null for an infinite distance. Each pair is computed once; Ctrl-C stops (exit 130).",
+       DistanceMatrixCommand},
   };
-  matrix.details =
-      "The metrics are those of `tda distance`. csv: a header 'diagram,<file>,...' then one row\n"
-      "per file, infinite distances written inf (pandas: read_csv(F, index_col=0)). npy: an\n"
-      "n × n float64 array in the order of the files. json: {metric, dim, diagrams, distances}\n"
-      "with null for an infinite distance. Each pair is computed once; Ctrl-C stops (exit 130).";
-  matrix.run = DistanceMatrixCommand;
-  return {ph, distance, matrix};
 }
 
 }  // namespace panic::cli
