@@ -9,9 +9,11 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "panic/core/sha256.h"
+#include "panic/core/utf8.h"
 #include "panic/store/database.h"
 #include "panic/store/experiments_table.h"
 #include "panic/store/invocations_table.h"
@@ -211,6 +213,48 @@ TEST(ExperimentCliTest, UsageErrorsAndHelp) {
   r = RunCli({"--db", dir.File("none.db"), "experiment", "show", "latest"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("no database"), std::string::npos) << r.err;
+}
+
+// The main help's summaries stand in one column, counted in characters: "EXPERIMENT…" is
+// 11 wide, not 13 (the "…" is 3 bytes), so those lines used to stand two columns left.
+TEST(ExperimentCliTest, MainHelpSummariesStandInOneColumn) {
+  auto h = RunCli({"--help"});
+  ASSERT_EQ(h.exit_code, 0);
+  std::istringstream lines(h.out);
+  std::string line;
+  int checked = 0, with_ellipsis = 0;
+  while (std::getline(lines, line)) {
+    const bool ellipsis = line.find("…") != std::string::npos;
+    if (!ellipsis && line.rfind("  experiment ", 0) != 0) continue;
+    const std::u32string wide = DecodeUtf8(line);
+    ASSERT_GT(wide.size(), 37u) << line;
+    EXPECT_EQ(wide[35], U' ') << line;
+    EXPECT_NE(wide[36], U' ') << "the summary does not start at column 36: " << line;
+    ++checked;
+    with_ellipsis += ellipsis;
+  }
+  EXPECT_GE(with_ellipsis, 3) << h.out;
+  EXPECT_GE(checked, 8) << h.out;
+}
+
+// `--format` is listed among the global options: it is accepted before the command too,
+// and an unknown option there is called an option, not a command.
+TEST(ExperimentCliTest, FormatBeforeTheCommandAndUnknownGlobalOptions) {
+  TempDir dir;
+  const std::string db = dir.File("f.db");
+  std::string cfg = WriteConfig(dir, "c.json", {{"networks", Nets({{"DummyT2I", "DummyI2T"}})}, {"seeds", {1}},
+                                                {"prompts", {"p"}}, {"embedding_models", {"DummyText"}},
+                                                {"max_length", 2}});
+  ASSERT_EQ(RunCli({"--db", db, "experiment", "run", cfg}).exit_code, 0);
+  auto before = RunCli({"--db", db, "--format", "json", "experiment", "list"});
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  EXPECT_EQ(nlohmann::json::parse(before.out).size(), 1u) << before.out;
+  auto inline_value = RunCli({"--format=json", "--db", db, "experiment", "list"});
+  EXPECT_EQ(inline_value.out, before.out);
+  EXPECT_EQ(RunCli({"--db", db, "--format", "xml", "experiment", "list"}).exit_code, 2);
+  auto unknown = RunCli({"--db", db, "--nope", "experiment", "list"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("unknown option '--nope'"), std::string::npos) << unknown.err;
 }
 
 TEST(ExperimentCliTest, ListShowDeleteAndPrefixes) {

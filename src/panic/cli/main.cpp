@@ -10,6 +10,7 @@
 
 #include "panic/cli/command.h"
 #include "panic/cli/output.h"
+#include "panic/core/utf8.h"
 #include "panic/core/version.h"
 #include "panic/models/registry.h"
 
@@ -30,6 +31,13 @@ std::string SingularNoun(const std::string& noun) {
   return noun;
 }
 
+// `left` padded to `width` columns (characters, not bytes: "EXPERIMENT…" is 11 wide), or
+// followed by two spaces when it is wider: the column of help text after it.
+std::string PadColumn(const std::string& left, size_t width) {
+  const size_t shown = DecodeUtf8(left).size();
+  return left + std::string(shown < width ? width - shown : 2, ' ');
+}
+
 std::string CommandHelp(const CommandSpec& c) {
   std::ostringstream os;
   os << "usage: panic-tda [--db PATH] " << c.noun << " " << c.verb;
@@ -40,9 +48,7 @@ std::string CommandHelp(const CommandSpec& c) {
   if (!c.options.empty()) {
     os << "\noptions:\n";
     for (const auto& o : c.options) {
-      std::string left = "  --" + o.name + (o.value_name.empty() ? "" : " " + o.value_name);
-      if (left.size() < 28) left.resize(28, ' '); else left += "  ";
-      os << left << o.help << "\n";
+      os << PadColumn("  --" + o.name + (o.value_name.empty() ? "" : " " + o.value_name), 28) << o.help << "\n";
     }
   }
   os << "\nglobal options:\n"
@@ -61,9 +67,8 @@ std::string MainHelp(const std::vector<CommandSpec>& cmds) {
      << "usage: panic-tda [--db PATH] <noun> <verb> [args] [options] [--] [args]\n\n"
      << "commands:\n";
   for (const auto& c : cmds) {
-    std::string left = "  " + c.noun + " " + c.verb + (c.arguments.empty() ? "" : " " + c.arguments);
-    if (left.size() < 36) left.resize(36, ' '); else left += "  ";
-    os << left << c.summary << "\n";
+    os << PadColumn("  " + c.noun + " " + c.verb + (c.arguments.empty() ? "" : " " + c.arguments), 36) << c.summary
+       << "\n";
   }
   os << "\nglobal options:\n"
      << "  --db PATH     database file (default ./panic_tda.db, or $PANIC_TDA_DB)\n"
@@ -170,6 +175,9 @@ int Main(int argc, char** argv) {
 
   // Global options may stand anywhere before "--"; the rest keeps its order.
   std::vector<std::string> rest;
+  // --format given before the command (the main help lists it as global): the command's own
+  // option, handed to it ahead of its other arguments.
+  std::vector<std::string> leading_format;
   bool help = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -194,6 +202,15 @@ int Main(int argc, char** argv) {
       }
       models::ModelRegistry::Default().SetBackendOption(models::kPythonInterpreterOption,
                                                         a == "--python" ? argv[++i] : a.substr(9));
+    } else if (rest.empty() && (a == "--format" || a.rfind("--format=", 0) == 0)) {
+      leading_format.push_back(a);
+      if (a == "--format") {
+        if (i + 1 >= argc) {
+          ctx.err << "error: --format needs a value (FMT)\n";
+          return kExitUsage;
+        }
+        leading_format.push_back(argv[++i]);
+      }
     } else if (a == "--json") {
       ctx.json = true;
     } else if (a == "--help" || a == "-h") {
@@ -213,6 +230,13 @@ int Main(int argc, char** argv) {
   }
   std::set<std::string> nouns;
   for (const auto& c : cmds) nouns.insert(c.noun);
+  if (!nouns.count(rest[0]) && rest[0].rfind("--", 0) == 0) {
+    ctx.err << "error: unknown option '" << rest[0]
+            << "' (before the command: --db, --json, --python, --help, --version; a command's own options "
+               "follow it)\n\n"
+            << MainHelp(cmds);
+    return kExitUsage;
+  }
   if (!nouns.count(rest[0])) {
     ctx.err << "error: unknown command '" << rest[0] << "'\n\n" << MainHelp(cmds);
     return kExitUsage;
@@ -240,7 +264,9 @@ int Main(int argc, char** argv) {
     ctx.out << CommandHelp(*spec);
     return kExitOk;
   }
-  auto parsed = ParseCommandArgs(*spec, std::vector<std::string>(rest.begin() + words, rest.end()));
+  std::vector<std::string> args = leading_format;
+  args.insert(args.end(), rest.begin() + static_cast<std::ptrdiff_t>(words), rest.end());
+  auto parsed = ParseCommandArgs(*spec, args);
   if (parsed.ok() && spec->format_choice) {
     Status format = ApplyFormatOption(*parsed, ctx);
     if (!format.ok()) parsed = format;
