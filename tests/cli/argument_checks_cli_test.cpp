@@ -59,6 +59,38 @@ TEST(ArgumentChecksTest, BadExecuteOptionsWriteNothing) {
   EXPECT_EQ(Sha256Hex(testing::ReadFile(db)), before);
 }
 
+// A command that only changes what a database holds (resume, delete, cluster, doctor --fix)
+// refuses an empty file — zero bytes, or SQLite without tables — as readers do, and leaves
+// it as it was: it used to write the whole schema (≈ 200 KB) and then fail with exit 2.
+TEST(ArgumentChecksTest, WritersRefuseAnEmptyDatabaseAndLeaveItAsItWas) {
+  TempDir dir;
+  const std::string zero = dir.File("zero.db"), no_tables = dir.File("no_tables.db");
+  testing::WriteFile(zero, "");
+  ASSERT_EQ(RunShell("sqlite3 " + ShellQuote(no_tables) + " 'CREATE TABLE t(x); DROP TABLE t;'").exit_code, 0);
+  ASSERT_GT(std::filesystem::file_size(no_tables), 0u);
+  for (const std::string& db : {zero, no_tables}) {
+    const std::string before = testing::ReadFile(db);
+    for (const std::vector<std::string>& command : std::vector<std::vector<std::string>>{
+             {"experiment", "resume", "latest"},
+             {"experiment", "run", "01a23a44-2293-716e-a6b0-ae71820d5577"},
+             {"experiment", "delete", "latest", "--yes"},
+             {"cluster", "run"},
+             {"cluster", "delete", "all", "--yes"},
+             {"doctor", "--fix"}}) {
+      std::vector<std::string> args = {"--db", db};
+      args.insert(args.end(), command.begin(), command.end());
+      auto r = RunCli(args);
+      EXPECT_EQ(r.exit_code, 2) << command[0] << " " << command[1] << ": " << r.err;
+      EXPECT_NE(r.err.find("is empty: it has no experiments yet"), std::string::npos) << r.err;
+      EXPECT_EQ(testing::ReadFile(db), before) << command[0] << " " << command[1] << " wrote to " << db;
+      EXPECT_FALSE(std::filesystem::exists(db + "-wal")) << command[0] << " " << command[1];
+    }
+  }
+  // A config still makes an empty file a database (kCreate).
+  auto created = RunCli({"--db", zero, "experiment", "run", Config(dir, "c.json", "")});
+  EXPECT_EQ(created.exit_code, 0) << created.err;
+}
+
 TEST(ArgumentChecksTest, ConfigNumbersOutOfRangeNameTheFieldAndTheRule) {
   TempDir dir;
   struct Case {

@@ -37,8 +37,19 @@ Status WithAdvice(const Context& ctx, const Status& error) {
 
 }  // namespace
 
+Status RefuseEmptyDatabase(const Context& ctx) {
+  auto inspection = store::InspectDatabase(ctx.db_path);
+  if (inspection.ok() && inspection->origin == store::DatabaseOrigin::kEmpty) {
+    return Status::NotFound("database '" + ctx.db_path + "' is empty: it has no experiments yet");
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<store::Database>> OpenDatabase(const Context& ctx, store::OpenMode mode,
                                                       store::Durability durability) {
+  // The store makes an empty file ours for any writer; a command that only changes what is
+  // there refuses it first, so that its error leaves the file as it was.
+  if (mode == store::OpenMode::kWrite) PANIC_RETURN_IF_ERROR(RefuseEmptyDatabase(ctx));
   auto opened = store::Database::Open(ctx.db_path, mode, durability);
   if (!opened.ok()) return WithAdvice(ctx, opened.status());
   return opened;

@@ -15,8 +15,13 @@
 
 namespace panic::cli {
 
-// Opens the database of ctx.db_path (kWrite / kReadOnly: NotFound when there is none), adding
-// to the store's errors what the user can do about them.
+// NotFound when ctx.db_path is an empty file (zero bytes, or SQLite without tables), which a
+// writer would make ours: for commands that only change what the database holds.
+Status RefuseEmptyDatabase(const Context& ctx);
+
+// Opens the database of ctx.db_path (kWrite / kReadOnly: NotFound when there is none, and
+// kWrite also when it is empty: RefuseEmptyDatabase), adding to the store's errors what the
+// user can do about them. kCreate makes a missing or empty file a database.
 Result<std::unique_ptr<store::Database>> OpenDatabase(const Context& ctx, store::OpenMode mode,
                                                       store::Durability durability = store::Durability::kFull);
 

@@ -54,6 +54,9 @@ int DoctorCommand(const ParsedArgs& args, Context& ctx) {
   options.pipeline.progress = [&printer](const engine::ProgressEvent& e) { printer(e); };
   options.pipeline.cancel = &InstallCancelHandlers();
 
+  if (options.fix) {
+    if (Status empty = RefuseEmptyDatabase(ctx); !empty.ok()) return ReportError(empty, ctx);
+  }
   auto report = engine::RunDoctor(ctx.db_path, models::ModelRegistry::Default(), options);
   if (!report.ok()) {
     if (report.status().code() == StatusCode::kCancelled) {
