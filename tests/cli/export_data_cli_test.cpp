@@ -171,6 +171,12 @@ TEST_F(ExportDataCliTest, BadInputIsExitTwo) {
   EXPECT_NE(format.err.find("--format: 'xlsx' is not one of: csv, parquet"), std::string::npos) << format.err;
   auto unknown = RunCli({"--db", Db(), "export", "data", "nope", "--output", dir_.File("x")});
   EXPECT_EQ(unknown.exit_code, 2) << unknown.err;
+  // A file given as the folder is bad input (exit 2, it used to be an I/O failure: 1), left as it was.
+  WriteFile(dir_.File("a-file"), "mine");
+  auto file = RunCli({"--db", Db(), "export", "data", "latest", "--output", dir_.File("a-file")});
+  EXPECT_EQ(file.exit_code, 2) << file.err;
+  EXPECT_NE(file.err.find("is a file, not a folder"), std::string::npos) << file.err;
+  EXPECT_EQ(ReadFile(dir_.File("a-file")), "mine");
 }
 
 }  // namespace

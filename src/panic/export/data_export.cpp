@@ -207,6 +207,9 @@ Result<std::vector<ExportedTable>> ExportData(store::Database& db, const std::ve
     return Status::InvalidArgument("--format: '" + options.format + "' is not one of: csv, parquet");
   }
   std::error_code ec;
+  if (std::filesystem::exists(options.directory, ec) && !std::filesystem::is_directory(options.directory, ec)) {
+    return Status::InvalidArgument("--output: '" + options.directory + "' is a file, not a folder (give a folder for the table files)");
+  }
   std::filesystem::create_directories(options.directory, ec);
   if (ec) return Status::IOError("--output: cannot create '" + options.directory + "': " + ec.message());
   TidyOptions tidy;

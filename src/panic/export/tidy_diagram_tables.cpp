@@ -54,7 +54,14 @@ Status WriteDistancesTable(store::Database& db, const std::vector<std::string>& 
   std::set<std::string> models;
   // The diagrams are read in one transaction; the matrix is computed after it ends.
   PANIC_RETURN_IF_ERROR(InRead(db, [&](SqliteDb& c) {
-    return ForEachDiagram(c, experiments, o, [&](const StoredDiagram& d) {
+    return ForEachDiagram(c, experiments, o, [&](const StoredDiagram& d) -> Status {
+      // A dimension the diagram was not computed in is not an empty one: refused, not 0.
+      const size_t dims = d.diagram.diagram.num_dimensions();
+      if (static_cast<size_t>(o.homology_dimension) >= dims) {
+        return Status::InvalidArgument("--dim: " + std::to_string(o.homology_dimension) +
+                                       " is not allowed (the " + d.model + " diagram of run " + d.run->run.id +
+                                       " has dimensions 0.." + std::to_string(static_cast<long>(dims) - 1) + ")");
+      }
       models.insert(d.model);
       who.push_back({d.experiment_id, d.run->run.id});
       bars.push_back(d.diagram.diagram.bars(static_cast<size_t>(o.homology_dimension)));
