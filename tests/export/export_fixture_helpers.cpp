@@ -8,6 +8,7 @@
 #include <random>
 #include <regex>
 
+#include "panic/engine/experiment_setup.h"
 #include "panic/export/cairo_image.h"
 #include "panic/store/diagrams_table.h"
 #include "panic/store/embeddings_table.h"
@@ -15,6 +16,7 @@
 #include "panic/store/image_codec.h"
 #include "panic/store/invocations_table.h"
 #include "panic/store/npz_codec.h"
+#include "panic/store/runs_table.h"
 #include "panic/tda/diagram.h"
 #include "support/test_support.h"
 
@@ -92,32 +94,22 @@ std::string FixtureCaption(int64_t run_number, int64_t step) {
 
 Fixture BuildExperiment(store::Database& db, const FixtureSpec& spec) {
   Fixture f;
-  store::ExperimentRecord& e = f.experiment;
-  e.id = NewUuidV7();
-  e.networks = spec.networks;
-  e.seeds = spec.seeds;
-  e.prompts = spec.prompts;
-  e.embedding_models = spec.embedding_models;
-  e.max_length = spec.steps;
-  e.options_json = R"({"note": "<img src=x onerror=alert(1)>"})";
-  e.created_at = e.updated_at = NowIso();
-  int64_t number = 0;
-  for (const auto& network : spec.networks) {
-    for (int64_t seed : spec.seeds) {
-      for (const auto& prompt : spec.prompts) {
-        store::RunRecord r;
-        r.id = NewUuidV7();
-        r.experiment_id = e.id;
-        r.run_number = number++;
-        r.network = network;
-        r.seed = seed;
-        r.max_length = spec.steps;
-        r.initial_prompt = prompt;
-        f.runs.push_back(r);
-      }
-    }
-  }
-  EXPECT_TRUE(db.Write([&](store::SqliteDb& c) { return store::experiments::Insert(c, e, f.runs); }).ok());
+  // The experiment and its runs as `experiment run` creates them; the options text is
+  // stored as given (markup, for the report's escaping), unchecked by CreateExperiment.
+  ExperimentConfig config;
+  config.networks = spec.networks;
+  config.seeds = spec.seeds;
+  config.prompts = spec.prompts;
+  config.embedding_models = spec.embedding_models;
+  config.max_length = spec.steps;
+  config.options_json = R"({"note": "<img src=x onerror=alert(1)>"})";
+  auto id = engine::CreateExperiment(db, config);
+  EXPECT_TRUE(id.ok()) << id.status().ToString();
+  EXPECT_TRUE(db.Read([&](store::SqliteDb& c) -> Status {
+                  PANIC_ASSIGN_OR_RETURN(f.experiment, store::experiments::Get(c, *id));
+                  PANIC_ASSIGN_OR_RETURN(f.runs, store::runs::List(c, *id));
+                  return Status::Ok();
+                }).ok());
   std::map<std::string, std::string> previous;  // run id → last invocation id
   for (int step = 0; step < spec.steps; ++step) {
     std::vector<store::InvocationRecord> invocations;
