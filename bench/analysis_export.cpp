@@ -5,7 +5,6 @@
 // repeated pages); reading the rows from SQLite is measured by `export data` itself.
 //
 //   ninja -C build bench_analysis_export && ./build/bench/bench_analysis_export [ROWS] [csv]
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -19,13 +18,11 @@
 #include "panic/export/parquet_sink.h"
 #include "panic/export/tidy_table.h"
 
+#include "bench_clock.h"
+
 namespace {
 
-double CpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
+using panic::bench::CpuSeconds;
 
 }  // namespace
 

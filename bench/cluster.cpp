@@ -36,7 +36,12 @@
 #include "panic/cluster/optics.h"
 #include "panic/core/parallel.h"
 
+#include "bench_clock.h"
+
 namespace {
+
+using panic::bench::CpuSeconds;
+using panic::bench::Seconds;
 
 using panic::cluster::AdjustedRandIndex;
 
@@ -44,18 +49,6 @@ double PeakRssMib() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return static_cast<double>(u.ru_maxrss) / 1024.0;
-}
-
-// CPU seconds of the whole process (all threads): on a loaded shared machine the wall
-// time overstates the cost, so both are printed.
-double CpuSeconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
-double Seconds(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 size_t CountNoise(const std::vector<int32_t>& labels) {

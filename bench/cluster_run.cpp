@@ -34,13 +34,11 @@
 #include "panic/store/experiments_table.h"
 #include "panic/store/invocations_table.h"
 
+#include "bench_clock.h"
+
 namespace {
 
-double CpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
+using panic::bench::CpuSeconds;
 
 double PeakRssMib() {
   rusage u{};

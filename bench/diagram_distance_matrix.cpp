@@ -41,23 +41,16 @@
 #include "panic/tda/exact_wasserstein.h"
 #include "panic/tda/hera_distances.h"
 
+#include "bench_clock.h"
+
 namespace {
+
+using panic::bench::CpuSeconds;
+using panic::bench::Seconds;
 
 using panic::tda::Bar;
 using panic::tda::Bars;
 using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
-
-// CPU seconds of the whole process (all threads): on a shared machine the wall time
-// includes waiting for a core, the CPU time does not.
-double ProcessCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
 
 // A guess at the shape of a Rips H1 diagram of an embedding trajectory, not a fit to one:
 // births spread over the middle of the distance range, persistence heavy-tailed (most bars
@@ -108,9 +101,9 @@ SideBySide Compare(const std::vector<std::pair<size_t, size_t>>& pairs, Ours our
   double ours_wall = 0, hera_wall = 0, ours_cpu = 0, hera_cpu = 0;
   auto timed = [](auto&& f, size_t i, size_t j, double& wall, double& cpu) {
     auto t = Clock::now();
-    double c = ProcessCpuSeconds();
+    double c = CpuSeconds();
     double v = f(i, j);
-    cpu += ProcessCpuSeconds() - c;
+    cpu += CpuSeconds() - c;
     wall += Seconds(t);
     return v;
   };
@@ -284,9 +277,9 @@ int main(int argc, char** argv) {
   }
   std::vector<Bars> bars(diagrams.begin(), diagrams.end());
   auto t = Clock::now();
-  double cpu = ProcessCpuSeconds();
+  double cpu = CpuSeconds();
   auto m = panic::analysis::ComputeDiagramDistanceMatrix(bars, options);
-  double seconds = Seconds(t), cpu_seconds = ProcessCpuSeconds() - cpu;
+  double seconds = Seconds(t), cpu_seconds = CpuSeconds() - cpu;
   if (!m.ok()) {
     std::fprintf(stderr, "%s\n", m.status().ToString().c_str());
     return 1;

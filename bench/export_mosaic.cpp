@@ -18,7 +18,6 @@
 #include <random>
 #include <set>
 #include <string>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "panic/core/time.h"
@@ -39,19 +38,15 @@
 #include "panic/store/sqlite_db.h"
 #include "panic/tda/diagram.h"
 
+#include "bench_clock.h"
+
 using namespace panic;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
-
-// User + system CPU time of this process: on a shared machine, what the work itself cost.
-double CpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
-}
+using panic::bench::CpuSeconds;
+using panic::bench::Seconds;
 
 // An experiment of prompts × networks × seeds, `steps` long, images at even steps.
 std::string Build(store::Database& db, int prompts, int seeds, int steps, int image_size, int vector_dim) {

@@ -29,20 +29,17 @@
 #include "panic/models/native/use_lite_model.h"
 #include "panic/models/onnx/onnx_embedding_models.h"
 
+#include "bench_clock.h"
+
 namespace {
+
+using panic::bench::CpuSeconds;
+using panic::bench::Seconds;
 
 using Clock = std::chrono::steady_clock;
 using panic::models::Payload;
 using panic::models::native::UseLiteModel;
 using panic::models::onnx::OnnxTextEmbedding;
-
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
-
-double CpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + ts.tv_nsec * 1e-9;
-}
 
 struct Rate {
   double per_second = 0;

@@ -20,7 +20,6 @@
 #include <string>
 #include <vector>
 
-#include <sys/resource.h>
 
 #include "panic/core/time.h"
 #include "panic/core/uuid.h"
@@ -33,21 +32,15 @@
 #include "panic/store/npz_codec.h"
 #include "panic/store/sqlite_db.h"
 
+#include "bench_clock.h"
+
 using namespace panic;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
-
-// CPU seconds (user + system) this process has used: on a shared machine under load the
-// wall time mostly measures waiting for a core, so both are printed.
-double CpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  return s(u.ru_utime) + s(u.ru_stime);
-}
+using panic::bench::CpuSeconds;
+using panic::bench::Seconds;
 
 int Fail(const Status& s) {
   std::fprintf(stderr, "error: %s\n", s.ToString().c_str());

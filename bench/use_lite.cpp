@@ -31,20 +31,15 @@
 #include "panic/models/native/gemm.h"
 #include "panic/models/native/use_lite_model.h"
 
+#include "bench_clock.h"
+
 namespace {
+
+using panic::bench::CpuSeconds;
+using panic::bench::Seconds;
 
 using Clock = std::chrono::steady_clock;
 using panic::models::native::UseLiteModel;
-
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
-
-// CPU seconds used by the whole process so far: on a shared machine, texts per CPU second
-// is steadier than texts per wall second.
-double CpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + ts.tv_nsec * 1e-9;
-}
 
 struct Rate {
   double per_second = 0;      // texts per wall-clock second
