@@ -2,20 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <mutex>
 
-extern "C" {
-void cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha,
-                 const float* a, int lda, const float* b, int ldb, float beta, float* c, int ldc);
-void openblas_set_num_threads(int num_threads);
-}
+#include "panic/core/blas.h"
 
 namespace panic::cluster::internal {
 namespace {
 
-constexpr int kCblasRowMajor = 101;
-constexpr int kCblasNoTrans = 111;
-constexpr int kCblasTrans = 112;
 // d² below this fraction of ‖x‖² + ‖y‖² is recomputed directly: the float Gram formula's
 // error is ~1e-7 · (‖x‖² + ‖y‖²) · √dim, no longer negligible there.
 constexpr float kCancellationRatio = 1e-3f;
@@ -30,11 +22,6 @@ double DirectSquaredDistance(const float* x, const float* y, size_t dim) {
 }
 
 }  // namespace
-
-void UseSingleThreadedBlas() {
-  static std::once_flag once;
-  std::call_once(once, [] { openblas_set_num_threads(1); });
-}
 
 UnitRows NormalizeRows(std::span<const float> points, size_t n, size_t dim) {
   UnitRows r;
@@ -72,7 +59,7 @@ void BlockDistances(const UnitRows& ra, size_t a0, size_t a_count, const UnitRow
   if (a_count == 0 || b_count == 0) return;
   const size_t dim = ra.dim;
   gram.resize(a_count * b_count);
-  cblas_sgemm(kCblasRowMajor, kCblasNoTrans, kCblasTrans, static_cast<int>(a_count),
+  cblas_sgemm(blas::kRowMajor, blas::kNoTrans, blas::kTrans, static_cast<int>(a_count),
               static_cast<int>(b_count), static_cast<int>(dim), 1.0f, ra.row(a0),
               static_cast<int>(dim), rb.row(b0), static_cast<int>(dim), 0.0f, gram.data(),
               static_cast<int>(b_count));

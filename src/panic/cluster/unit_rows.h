@@ -15,6 +15,8 @@
 #include <span>
 #include <vector>
 
+#include "panic/core/blas.h"
+
 namespace panic::cluster::internal {
 
 struct UnitRows {
@@ -43,6 +45,6 @@ float Distance(const UnitRows& rows, size_t i, size_t j);
 
 // Makes OpenBLAS single-threaded once per process: the clustering workers parallelise
 // over tiles themselves.
-void UseSingleThreadedBlas();
+using blas::UseSingleThreadedBlas;
 
 }  // namespace panic::cluster::internal

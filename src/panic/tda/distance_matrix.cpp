@@ -2,36 +2,18 @@
 
 #include <algorithm>
 #include <cmath>
-#include <mutex>
 
+#include "panic/core/blas.h"
 #include "panic/core/parallel.h"
-
-// OpenBLAS's C interface, declared here so that no include path depends on which
-// BLAS alternative Debian has selected.
-extern "C" {
-void cblas_dgemm(int order, int trans_a, int trans_b, int m, int n, int k, double alpha,
-                 const double* a, int lda, const double* b, int ldb, double beta, double* c,
-                 int ldc);
-void openblas_set_num_threads(int num_threads);
-}
 
 namespace panic::tda::internal {
 namespace {
 
-constexpr int kCblasRowMajor = 101;
-constexpr int kCblasNoTrans = 111;
-constexpr int kCblasTrans = 112;
 constexpr size_t kTile = 64;  // rows per Gram tile (small: 0.4 MiB of doubles per row block
                              // at 768-D); fixed so results ignore `threads`
 // d² below this fraction of ‖x‖² + ‖y‖² is recomputed directly: the Gram formula's
 // error is ~1e-16 · (‖x‖² + ‖y‖²) · dim, which is then no longer negligible.
 constexpr double kCancellationRatio = 1e-6;
-
-// Each tile runs OpenBLAS single-threaded; our own workers parallelise over tiles.
-void UseSingleThreadedBlas() {
-  static std::once_flag once;
-  std::call_once(once, [] { openblas_set_num_threads(1); });
-}
 
 // Fills the symmetric matrix from the float rows of `points` (n × dim), each row
 // scaled by scale[i] and widened to double one tile at a time (so no double copy of the
@@ -42,7 +24,7 @@ void UseSingleThreadedBlas() {
 template <typename Finish, typename ExactZero>
 DistanceMatrix FromRows(std::span<const float> points, const std::vector<double>& scale, size_t n,
                         size_t dim, int threads, Finish finish, ExactZero exact_zero) {
-  UseSingleThreadedBlas();
+  blas::UseSingleThreadedBlas();
   auto widen = [&](size_t i0, size_t rows, std::vector<double>& out) {
     out.resize(rows * dim);
     for (size_t a = 0; a < rows; ++a) {
@@ -81,7 +63,7 @@ DistanceMatrix FromRows(std::span<const float> points, const std::vector<double>
       size_t mi = std::min(kTile, n - i0), mj = std::min(kTile, n - j0);
       widen(i0, mi, sc.xi);
       widen(j0, mj, sc.xj);
-      cblas_dgemm(kCblasRowMajor, kCblasNoTrans, kCblasTrans, static_cast<int>(mi),
+      cblas_dgemm(blas::kRowMajor, blas::kNoTrans, blas::kTrans, static_cast<int>(mi),
                   static_cast<int>(mj), static_cast<int>(dim), 1.0, sc.xi.data(),
                   static_cast<int>(dim), sc.xj.data(), static_cast<int>(dim), 0.0, sc.gram.data(),
                   static_cast<int>(mj));
