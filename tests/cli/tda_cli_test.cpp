@@ -146,6 +146,16 @@ TEST(TdaCliTest, BadOptionValuesNameTheOptionTheValueAndTheRule) {
   }
 }
 
+// The ε of `tda ph --approximate` is printed as given (it was rounded through float: 0.1
+// printed as 0.100000001).
+TEST(TdaCliTest, ApproximateEpsilonIsPrintedAsGiven) {
+  TempDir dir;
+  WriteFile(dir.File("ok.csv"), CircleCsv());
+  CommandResult r = RunCli({"tda", "ph", dir.File("ok.csv"), "--maxdim", "1", "--approximate", "0.1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("# approximate: sparse Rips, epsilon 0.1 (", 0), 0u) << r.out;
+}
+
 // Issue 9 §3: a directory given to `tda distance` exited 1 with an internal message, and
 // diagrams with NaN bars, a −inf birth or death < birth gave numbers.
 TEST(TdaCliTest, DistanceRefusesDirectoriesAndInvalidDiagrams) {

@@ -103,7 +103,7 @@ int PhCommand(const ParsedArgs& args, Context& ctx) {
   } else {
     bytes = DiagramText(*diagram, entropy);
     if (epsilon > 0) {
-      bytes = "# approximate: sparse Rips, epsilon " + FormatValue(static_cast<float>(epsilon)) +
+      bytes = "# approximate: sparse Rips, epsilon " + FormatValue(epsilon) +
               " (each bar within a factor 1+epsilon of the exact diagram's)\n" + bytes;
     }
   }
