@@ -63,7 +63,10 @@ TEST(ModelCliTest, EmbedRejectsBadModelsAndEmptyInput) {
   EXPECT_EQ(RunCli({"model", "embed", "DummyVision", "x"}).exit_code, 2);
   EXPECT_EQ(RunCli({"model", "embed", "DummyText"}).exit_code, 2);
   EXPECT_EQ(RunCli({"model", "embed", "DummyText", "x", "--format", "csv"}).exit_code, 2);
-  EXPECT_EQ(RunCli({"model", "embed", "DummyText", "--file", "/nonexistent"}).exit_code, 2);
+  auto missing = RunCli({"model", "embed", "DummyText", "--file", "/nonexistent"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("--file: cannot read '/nonexistent': No such file or directory"), std::string::npos)
+      << missing.err;
 }
 
 TEST(ModelCliTest, EmbedsWithUseLite) {

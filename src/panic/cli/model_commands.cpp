@@ -1,4 +1,6 @@
 // `model list|embed`.
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -86,7 +88,7 @@ Result<std::vector<std::string>> GatherTexts(const ParsedArgs& args) {
       std::error_code ec;
       if (std::filesystem::is_directory(*file, ec)) return Status::InvalidArgument("--file: '" + *file + "' is a directory");
       std::ifstream in(*file);
-      if (!in) return Status::NotFound("--file: cannot read '" + *file + "'");
+      if (!in) return Status::NotFound("--file: cannot read '" + *file + "': " + std::strerror(errno));
       PANIC_RETURN_IF_ERROR(ReadTextLines(in, "'" + *file + "'", texts));
     }
   }
