@@ -142,7 +142,10 @@ TEST(ClusterCliTest, BadInputExitsTwoWithAClearMessage) {
       {{"cluster", "points", npy, "--algorithm", "kmeans"}, "kmeans"},
       {{"cluster", "points", npy, "--format", "npy"}, "--output"},
       {{"cluster", "points", npy, "--epsilon", "-1"}, "cluster_selection_epsilon"},
-      {{"cluster", "points", npy, "--min-samples", "0"}, "--min-samples"},
+      {{"cluster", "points", npy, "--min-samples", "0"}, "--min-samples: 0 is not allowed (an integer ≥ 1)"},
+      // A negative seed wrapped to 2^64 − 1 and was taken.
+      {{"cluster", "points", npy, "--seed", "-1"}, "--seed: -1 is not allowed (an integer ≥ 0)"},
+      {{"cluster", "points", npy, "--threads", "0"}, "--threads: 0 is not allowed (an integer 1..1024)"},
       {{"cluster", "points", dir.File("missing.npy")}, "missing.npy"},
   };
   for (const Case& c : cases) {

@@ -50,6 +50,11 @@ TEST_F(ExportCliTest, EveryCommandWritesItsFiles) {
   ASSERT_EQ(ids.exit_code, 0) << ids.err;
   const std::string run0 = ids.out.substr(0, 36), run1 = ids.out.substr(37, 36);
   ASSERT_EQ(RunCli({"--db", db_, "export", "timeline", run0, run1, "--output", dir_.File("t.pdf")}).exit_code, 0);
+  // 2^32 + 8 used to wrap to 8 steps and exit 0.
+  auto wrapped = RunCli({"--db", db_, "export", "timeline", run0, "--steps", "4294967304", "--output", dir_.File("w.png")});
+  EXPECT_EQ(wrapped.exit_code, 2) << wrapped.err;
+  EXPECT_NE(wrapped.err.find("--steps: 4294967304 is not allowed (an integer 1..64)"), std::string::npos) << wrapped.err;
+  EXPECT_FALSE(fs::exists(dir_.File("w.png")));
   ASSERT_EQ(RunCli({"--db", db_, "export", "grid", run0, "--output", dir_.File("g.png")}).exit_code, 0);
   EXPECT_GT(fs::file_size(dir_.File("g.png")), 500u);
 

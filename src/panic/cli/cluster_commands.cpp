@@ -84,7 +84,7 @@ Result<engine::ClusterParameters> ParseClusterParameters(const ParsedArgs& args)
     p.path = args.Has("exact") ? cluster::HdbscanPath::kExact
              : args.Has("approximate") ? cluster::HdbscanPath::kApproximate
                                        : cluster::HdbscanPath::kAuto;
-    PANIC_ASSIGN_OR_RETURN(long long seed, args.GetInt("seed", static_cast<long long>(p.seed)));
+    PANIC_ASSIGN_OR_RETURN(long long seed, args.GetIntIn("seed", static_cast<long long>(p.seed), 0, kNoLimit));
     p.seed = static_cast<uint64_t>(seed);
   }
   PANIC_ASSIGN_OR_RETURN(p.min_cluster_size, OptionalSize(args, "min-cluster-size"));

@@ -124,7 +124,7 @@ Result<std::vector<std::string>> ResolveRuns(store::Database& db, const std::vec
 }
 
 int ExportTimeline(const ParsedArgs& args, Context& ctx) {
-  auto steps = args.GetInt("steps", 8);
+  auto steps = args.GetIntIn("steps", 8, 1, 64);
   if (!steps.ok()) return ReportError(steps.status(), ctx);
   auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!db.ok()) return ReportError(db.status(), ctx);
