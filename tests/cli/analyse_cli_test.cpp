@@ -342,6 +342,10 @@ TEST_F(AnalyseCliTest, BadInputIsExitTwoAndNamesTheValue) {
       // several-models error and without the option's dashes).
       {{"distances", "--order", "0.5"}, "--order: 0.500000 must be a finite number ≥ 1"},
       {{"distances", "--dim", "65"}, "--dim: 65 is not allowed (an integer 0..64)"},
+      // A model none of the experiments has gave empty tables and exit 0.
+      {{"drift", "--model", "DummyTxet"},
+       "--model: 'DummyTxet' is not allowed (an embedding model of the experiments: DummyText, DummyVision)"},
+      {{"runs", "--model", "Nope"}, "--model: 'Nope' is not allowed"},
       // The diagrams have dimensions 0..2: H3 was not computed, so it is not compared as empty.
       {{"distances", "--model", "DummyText", "--dim", "3"}, "--dim: 3 is not allowed (the DummyText diagram of run"},
   };

@@ -171,6 +171,11 @@ TEST_F(ExportDataCliTest, BadInputIsExitTwo) {
   EXPECT_NE(format.err.find("--format: 'xlsx' is not one of: csv, parquet"), std::string::npos) << format.err;
   auto unknown = RunCli({"--db", Db(), "export", "data", "nope", "--output", dir_.File("x")});
   EXPECT_EQ(unknown.exit_code, 2) << unknown.err;
+  // A model none of the experiments has: refused before the folder is made.
+  auto model = RunCli({"--db", Db(), "export", "data", "latest", "--model", "Nope", "--output", dir_.File("m")});
+  EXPECT_EQ(model.exit_code, 2) << model.err;
+  EXPECT_NE(model.err.find("--model: 'Nope' is not allowed"), std::string::npos) << model.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("m")));
   // A file given as the folder is bad input (exit 2, it used to be an I/O failure: 1), left as it was.
   WriteFile(dir_.File("a-file"), "mine");
   auto file = RunCli({"--db", Db(), "export", "data", "latest", "--output", dir_.File("a-file")});

@@ -110,6 +110,9 @@ int RunAnalyse(const std::string& verb, const ParsedArgs& args, Context& ctx) {
   store::Database& db = **opened;
   auto ids = ResolveExperiments(db, args);
   if (!ids.ok()) return ReportError(ids.status(), ctx);
+  if (Status model = exporting::CheckEmbeddingModel(db, *ids, args.Get("model")); !model.ok()) {
+    return ReportError(model, ctx);
+  }
   auto options = Options(args, verb, db);
   if (!options.ok()) return ReportError(options.status(), ctx);
   std::vector<std::string> notes;

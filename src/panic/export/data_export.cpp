@@ -206,6 +206,7 @@ Result<std::vector<ExportedTable>> ExportData(store::Database& db, const std::ve
   if (options.format != "csv" && options.format != "parquet") {
     return Status::InvalidArgument("--format: '" + options.format + "' is not one of: csv, parquet");
   }
+  PANIC_RETURN_IF_ERROR(CheckEmbeddingModel(db, experiments, options.model));
   std::error_code ec;
   if (std::filesystem::exists(options.directory, ec) && !std::filesystem::is_directory(options.directory, ec)) {
     return Status::InvalidArgument("--output: '" + options.directory + "' is a file, not a folder (give a folder for the table files)");

@@ -76,3 +76,27 @@ Status WriteTable(store::Database& db, TableSink& sink, const std::string& name,
 }
 
 }  // namespace panic::exporting::tidy
+
+namespace panic::exporting {
+
+Status CheckEmbeddingModel(store::Database& db, const std::vector<std::string>& experiments,
+                           const std::optional<std::string>& model) {
+  if (!model) return Status::Ok();
+  std::vector<std::string> known;  // in the experiments' order, once each
+  PANIC_RETURN_IF_ERROR(tidy::InRead(db, [&](store::SqliteDb& c) -> Status {
+    for (const auto& exp : experiments) {
+      PANIC_ASSIGN_OR_RETURN(auto e, store::experiments::Get(c, exp));
+      for (const auto& m : e.embedding_models) {
+        if (std::find(known.begin(), known.end(), m) == known.end()) known.push_back(m);
+      }
+    }
+    return Status::Ok();
+  }));
+  if (std::find(known.begin(), known.end(), *model) != known.end()) return Status::Ok();
+  std::string list;
+  for (const auto& m : known) list += (list.empty() ? "" : ", ") + m;
+  return Status::InvalidArgument("--model: '" + *model + "' is not allowed (an embedding model of the experiments: " +
+                                 list + ")");
+}
+
+}  // namespace panic::exporting

@@ -45,6 +45,12 @@ struct TidyOptions {
   std::vector<std::string>* notes = nullptr;
 };
 
+// InvalidArgument naming --model, its value and the embedding models of the experiments
+// when `model` is given and none of the experiments has it: a misspelt model would give
+// empty tables that look like an answer.
+Status CheckEmbeddingModel(store::Database& db, const std::vector<std::string>& experiments,
+                           const std::optional<std::string>& model);
+
 // Per (invocation, embedding model): semantic_drift from the run's prompt embedding (text
 // models) or the run's first image's embedding (image models). NULL with a note when the
 // prompt embedding is not stored yet.
