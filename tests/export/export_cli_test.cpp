@@ -79,8 +79,15 @@ TEST_F(ExportCliTest, BadInputExitsTwoAndRuntimeFailuresOne) {
   EXPECT_EQ(codec.exit_code, 2);
   EXPECT_NE(codec.err.find("vp9"), std::string::npos) << codec.err;
   EXPECT_EQ(RunCli({"--db", db_, "export", "video", "nope"}).exit_code, 2);
-  EXPECT_EQ(RunCli({"--db", db_, "export", "charts", "latest", "--format", "gif"}).exit_code, 2);
-  EXPECT_EQ(RunCli({"--db", db_, "export", "images", "latest", "--format", "bmp"}).exit_code, 2);
+  // The option is named (the message said only "drawing format" / "image format").
+  auto charts = RunCli({"--db", db_, "export", "charts", "latest", "--format", "gif"});
+  EXPECT_EQ(charts.exit_code, 2);
+  EXPECT_NE(charts.err.find("--format: drawing format 'gif' is not one of png, svg, pdf"), std::string::npos)
+      << charts.err;
+  auto images = RunCli({"--db", db_, "export", "images", "latest", "--format", "bmp"});
+  EXPECT_EQ(images.exit_code, 2);
+  EXPECT_NE(images.err.find("--format: image format 'bmp' is not one of png, jpg, webp"), std::string::npos)
+      << images.err;
   auto unwritable = RunCli({"--db", db_, "export", "video", "latest", "--output", dir_.File("no/such/dir/v.mp4")});
   EXPECT_EQ(unwritable.exit_code, 1) << unwritable.err;
   auto help = RunCli({"export", "video", "--help"});

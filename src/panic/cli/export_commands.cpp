@@ -87,7 +87,7 @@ int ExportVideo(const ParsedArgs& args, Context& ctx) {
 
 int ExportImages(const ParsedArgs& args, Context& ctx) {
   auto format = exporting::ParseImageFileFormat(args.Get("format").value_or("png"));
-  if (!format.ok()) return ReportError(format.status(), ctx);
+  if (!format.ok()) return ReportError(format.status().WithContext("--format"), ctx);
   auto opened = OpenExperiment(ctx, args.positional[0], store::OpenMode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
   const std::string dir = args.Get("output").value_or("images");
@@ -206,7 +206,7 @@ int ExportGrid(const ParsedArgs& args, Context& ctx) {
 
 int ExportCharts(const ParsedArgs& args, Context& ctx) {
   auto format = exporting::ParseDrawingFormat(args.Get("format").value_or("pdf"));
-  if (!format.ok()) return ReportError(format.status(), ctx);
+  if (!format.ok()) return ReportError(format.status().WithContext("--format"), ctx);
   auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!db.ok()) return ReportError(db.status(), ctx);
   auto ids = ResolveExperiments(**db, args.positional);
