@@ -7,7 +7,6 @@
 #include <csignal>
 #include <limits>
 #include <cstdio>
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
@@ -15,6 +14,7 @@
 #include "panic/cli/cli_common.h"
 #include "panic/cli/command.h"
 #include "panic/cli/output.h"
+#include "panic/cli/point_clustering_output.h"
 #include "panic/cli/progress_printer.h"
 #include "panic/cli/signals.h"
 #include "panic/cli/tda_point_reader.h"
@@ -26,19 +26,9 @@
 #include "panic/store/clustering_table.h"
 #include "panic/store/database.h"
 #include "panic/store/experiments_table.h"
-#include "panic/store/npy_codec.h"
 
 namespace panic::cli {
 namespace {
-
-using PointLabels = engine::PointClustering;
-
-std::string Format(double v) {
-  if (std::isinf(v)) return "inf";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
 
 constexpr long long kNoLimit = std::numeric_limits<long long>::max();
 
@@ -93,86 +83,6 @@ Result<engine::ClusterParameters> ParseClusterParameters(const ParsedArgs& args)
   return p;
 }
 
-// The medoid row of each point's cluster, −1 for noise.
-std::vector<int64_t> MedoidOfPoint(const PointLabels& p) {
-  std::vector<int64_t> m(p.labels.size(), -1);
-  for (size_t i = 0; i < p.labels.size(); ++i) {
-    if (p.labels[i] >= 0) m[i] = p.medoids[static_cast<size_t>(p.labels[i])];
-  }
-  return m;
-}
-
-std::vector<size_t> ClusterSizes(const PointLabels& p, size_t* noise) {
-  std::vector<size_t> sizes(p.medoids.size(), 0);
-  *noise = 0;
-  for (int32_t l : p.labels) {
-    if (l < 0) ++*noise;
-    else ++sizes[static_cast<size_t>(l)];
-  }
-  return sizes;
-}
-
-std::string AsText(const PointLabels& p, size_t dim) {
-  size_t noise = 0;
-  std::vector<size_t> sizes = ClusterSizes(p, &noise);
-  std::ostringstream os;
-  os << "# " << p.algorithm << " (" << p.path << "): " << p.labels.size() << " points of dimension " << dim << ", "
-     << sizes.size() << " clusters, " << noise << " noise\n# parameters: " << p.parameters.dump() << "\n";
-  for (size_t c = 0; c < sizes.size(); ++c) {
-    os << "# cluster " << c << ": " << sizes[c] << " points, medoid " << p.medoids[c] << "\n";
-  }
-  os << "# label probability medoid (one line per point; medoid -1 for noise)\n";
-  std::vector<int64_t> medoid = MedoidOfPoint(p);
-  for (size_t i = 0; i < p.labels.size(); ++i) {
-    os << p.labels[i] << " " << Format(p.probabilities[i]) << " " << medoid[i] << "\n";
-  }
-  return os.str();
-}
-
-std::string AsCsv(const PointLabels& p) {
-  std::ostringstream os;
-  os << "point,label,probability,medoid\n";
-  std::vector<int64_t> medoid = MedoidOfPoint(p);
-  for (size_t i = 0; i < p.labels.size(); ++i) {
-    os << i << "," << p.labels[i] << "," << Format(p.probabilities[i]) << "," << medoid[i] << "\n";
-  }
-  return os.str();
-}
-
-std::string AsJson(const PointLabels& p, size_t dim) {
-  size_t noise = 0;
-  std::vector<size_t> sizes = ClusterSizes(p, &noise);
-  nlohmann::json clusters = nlohmann::json::array();
-  for (size_t c = 0; c < sizes.size(); ++c) {
-    clusters.push_back({{"label", c}, {"size", sizes[c]}, {"medoid", p.medoids[c]}});
-  }
-  nlohmann::json out = {{"algorithm", p.algorithm}, {"path", p.path},
-                        {"points", p.labels.size()}, {"dimension", dim},
-                        {"parameters", p.parameters}, {"clusters", clusters},
-                        {"noise", noise}, {"labels", p.labels},
-                        {"probabilities", p.probabilities}, {"seconds", p.seconds}};
-  for (auto& [key, value] : p.extra.items()) out[key] = value;
-  return out.dump() + "\n";
-}
-
-// float64, shape (n, 3): label, probability, medoid row (−1 for noise).
-std::string AsNpy(const PointLabels& p) {
-  std::vector<int64_t> medoid = MedoidOfPoint(p);
-  const size_t n = p.labels.size();
-  std::vector<double> values(n * 3);
-  for (size_t i = 0; i < n; ++i) {
-    values[3 * i] = p.labels[i];
-    values[3 * i + 1] = p.probabilities[i];
-    values[3 * i + 2] = static_cast<double>(medoid[i]);
-  }
-  store::NpyArray a;
-  a.dtype = store::NpyDtype::kFloat64;
-  a.shape = {n, 3};
-  a.data.resize(values.size() * sizeof(double));
-  std::memcpy(a.data.data(), values.data(), a.data.size());  // x86 and ARM: little-endian
-  return store::EncodeNpy(a);
-}
-
 int PointsCommand(const ParsedArgs& args, Context& ctx) {
   auto format = args.GetChoice("format", {"text", "json", "csv", "npy"}, ctx.json ? "json" : "text");
   if (!format.ok()) return ReportError(format.status(), ctx);
@@ -186,10 +96,10 @@ int PointsCommand(const ParsedArgs& args, Context& ctx) {
   if (!points.ok()) return ReportError(points.status(), ctx);
   auto result = engine::ClusterPoints(points->values, points->n, points->dim, *parameters);
   if (!result.ok()) return ReportError(result.status().WithContext(args.positional[0]), ctx);
-  std::string bytes = *format == "npy"    ? AsNpy(*result)
-                      : *format == "json" ? AsJson(*result, points->dim)
-                      : *format == "csv"  ? AsCsv(*result)
-                                          : AsText(*result, points->dim);
+  std::string bytes = *format == "npy"    ? PointClusteringNpy(*result)
+                      : *format == "json" ? PointClusteringJson(*result, points->dim)
+                      : *format == "csv"  ? PointClusteringCsv(*result)
+                                          : PointClusteringText(*result, points->dim);
   Status written = WriteCommandOutput(ctx, bytes, *format == "npy", *format, output);
   if (!written.ok()) return ReportError(written, ctx);
   return kExitOk;
