@@ -24,7 +24,7 @@ set(PANIC_DECODER_SOURCES
   # stored blobs, archives, images and the legacy import's formats
   ${_dec}/store/npy_codec.cpp ${_dec}/store/npz_codec.cpp ${_dec}/store/image_codec.cpp
   ${_dec}/store/avif_codec.cpp ${_dec}/store/vector_codec.cpp ${_dec}/store/etf_codec.cpp
-  ${_dec}/store/legacy_mapping.cpp
+  ${_dec}/store/legacy_mapping.cpp ${_dec}/store/legacy_mapping_python.cpp ${_dec}/store/legacy_mapping_elixir.cpp
   # point clouds of `tda ph`
   ${_dec}/cli/tda_point_reader.cpp
   ${_dec}/serve/request_parsing.cpp  # the dashboard's request paths
