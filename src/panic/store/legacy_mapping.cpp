@@ -46,6 +46,18 @@ Status Columns(const SourceRow& row, size_t n) {
   return Status::Ok();
 }
 
+Result<std::string> TimeOr(TimeParser parse, const Value& v, const Value& fallback, const char* column) {
+  if (v) return parse(*v, column);
+  if (fallback) return parse(*fallback, column);
+  return std::string(kUnknownTime);
+}
+
+Result<std::optional<std::string>> OptTime(TimeParser parse, const Value& v, const char* column) {
+  if (!v) return std::optional<std::string>();
+  PANIC_ASSIGN_OR_RETURN(std::string t, parse(*v, column));
+  return std::optional<std::string>(std::move(t));
+}
+
 }  // namespace internal
 
 using namespace internal;

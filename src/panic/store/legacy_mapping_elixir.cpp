@@ -16,23 +16,6 @@ namespace panic::store::legacy {
 
 using namespace internal;
 
-namespace {
-
-// A timestamp column that may be NULL: the fallback's value then (itself possibly NULL).
-Result<std::string> ElixirTimeOr(const Value& v, const Value& fallback, const char* column) {
-  if (v) return ElixirTime(*v, column);
-  if (fallback) return ElixirTime(*fallback, column);
-  return std::string(kUnknownTime);
-}
-
-Result<std::optional<std::string>> OptElixirTime(const Value& v, const char* column) {
-  if (!v) return std::optional<std::string>();
-  PANIC_ASSIGN_OR_RETURN(std::string t, ElixirTime(*v, column));
-  return std::optional<std::string>(std::move(t));
-}
-
-}  // namespace
-
 Result<ExperimentRecord> ElixirExperiment(const SourceRow& row) {
   PANIC_RETURN_IF_ERROR(Columns(row, 8));
   const auto& c = row.values;
@@ -46,8 +29,8 @@ Result<ExperimentRecord> ElixirExperiment(const SourceRow& row) {
   PANIC_ASSIGN_OR_RETURN(e.embedding_models, StringsOf(c[4], "embedding_models"));
   PANIC_ASSIGN_OR_RETURN(e.max_length, IntegerOf(c[5], "max_length"));
   if (e.max_length <= 0) return Bad("max_length", std::to_string(e.max_length) + " is not positive");
-  PANIC_ASSIGN_OR_RETURN(e.started_at, OptElixirTime(c[6], "started_at"));
-  PANIC_ASSIGN_OR_RETURN(e.completed_at, OptElixirTime(c[7], "completed_at"));
+  PANIC_ASSIGN_OR_RETURN(e.started_at, OptTime(ElixirTime, c[6], "started_at"));
+  PANIC_ASSIGN_OR_RETURN(e.completed_at, OptTime(ElixirTime, c[7], "completed_at"));
   e.created_at = e.started_at.value_or(kUnknownTime);
   e.updated_at = e.completed_at.value_or(e.created_at);
   return e;
@@ -74,8 +57,8 @@ Result<InvocationRow> ElixirInvocation(const SourceRow& row) {
   InvocationRow out;
   InvocationRecord& i = out.record;
   PANIC_ASSIGN_OR_RETURN(i.id, CanonicalId(c[0], "id"));
-  PANIC_ASSIGN_OR_RETURN(i.started_at, ElixirTimeOr(c[1], c[2], "started_at"));
-  PANIC_ASSIGN_OR_RETURN(i.completed_at, ElixirTimeOr(c[2], c[1], "completed_at"));
+  PANIC_ASSIGN_OR_RETURN(i.started_at, TimeOr(ElixirTime, c[1], c[2], "started_at"));
+  PANIC_ASSIGN_OR_RETURN(i.completed_at, TimeOr(ElixirTime, c[2], c[1], "completed_at"));
   PANIC_ASSIGN_OR_RETURN(i.model, TextOf(c[3], "model", 1024));
   PANIC_ASSIGN_OR_RETURN(i.type, OutputTypeOf(c[4], "type"));
   i.seed = -1;
@@ -103,8 +86,8 @@ Result<EmbeddingRow> ElixirEmbedding(const SourceRow& row) {
   const auto& c = row.values;
   EmbeddingRow e;
   PANIC_ASSIGN_OR_RETURN(e.id, CanonicalId(c[0], "id"));
-  PANIC_ASSIGN_OR_RETURN(e.started_at, ElixirTimeOr(c[1], c[2], "started_at"));
-  PANIC_ASSIGN_OR_RETURN(e.completed_at, ElixirTimeOr(c[2], c[1], "completed_at"));
+  PANIC_ASSIGN_OR_RETURN(e.started_at, TimeOr(ElixirTime, c[1], c[2], "started_at"));
+  PANIC_ASSIGN_OR_RETURN(e.completed_at, TimeOr(ElixirTime, c[2], c[1], "completed_at"));
   PANIC_ASSIGN_OR_RETURN(e.invocation_id, CanonicalId(c[3], "invocation_id"));
   PANIC_ASSIGN_OR_RETURN(e.embedding_model, TextOf(c[4], "embedding_model", 1024));
   PANIC_ASSIGN_OR_RETURN(e.vector, VectorBytes(c[5]));
@@ -116,8 +99,8 @@ Result<PersistenceDiagramRecord> ElixirDiagramRow(const SourceRow& row) {
   const auto& c = row.values;
   PersistenceDiagramRecord d;
   PANIC_ASSIGN_OR_RETURN(d.id, CanonicalId(c[0], "id"));
-  PANIC_ASSIGN_OR_RETURN(d.started_at, ElixirTimeOr(c[1], c[2], "started_at"));
-  PANIC_ASSIGN_OR_RETURN(d.completed_at, ElixirTimeOr(c[2], c[1], "completed_at"));
+  PANIC_ASSIGN_OR_RETURN(d.started_at, TimeOr(ElixirTime, c[1], c[2], "started_at"));
+  PANIC_ASSIGN_OR_RETURN(d.completed_at, TimeOr(ElixirTime, c[2], c[1], "completed_at"));
   PANIC_ASSIGN_OR_RETURN(d.run_id, CanonicalId(c[4], "run_id"));
   PANIC_ASSIGN_OR_RETURN(d.embedding_model, TextOf(c[5], "embedding_model", 1024));
   if (!c[3]) {
@@ -136,8 +119,8 @@ Result<ClusteringRow> ElixirClustering(const SourceRow& row) {
   const auto& c = row.values;
   ClusteringRow r;
   PANIC_ASSIGN_OR_RETURN(r.id, CanonicalId(c[0], "id"));
-  PANIC_ASSIGN_OR_RETURN(r.started_at, ElixirTimeOr(c[1], c[2], "started_at"));
-  PANIC_ASSIGN_OR_RETURN(r.completed_at, OptElixirTime(c[2], "completed_at"));
+  PANIC_ASSIGN_OR_RETURN(r.started_at, TimeOr(ElixirTime, c[1], c[2], "started_at"));
+  PANIC_ASSIGN_OR_RETURN(r.completed_at, OptTime(ElixirTime, c[2], "completed_at"));
   PANIC_ASSIGN_OR_RETURN(r.embedding_model, TextOf(c[3], "embedding_model", 1024));
   PANIC_ASSIGN_OR_RETURN(r.algorithm, TextOf(c[4], "algorithm", 1024));
   const std::string text = c[5].value_or("{}");
@@ -169,8 +152,8 @@ Result<LyapunovRow> ElixirLyapunovRow(const SourceRow& row) {
   if (c[5]->size() > kMaxBlobBytes) return Bad("lyapunov_data", "larger than the cap");
   auto l = DecodeElixirLyapunov(*c[5]);
   if (!l.ok()) return Bad("lyapunov_data", "does not decode: " + l.status().message());
-  PANIC_ASSIGN_OR_RETURN(out.started_at, ElixirTimeOr(c[6], c[7], "started_at"));
-  PANIC_ASSIGN_OR_RETURN(r.computed_at, ElixirTimeOr(c[7], c[6], "completed_at"));
+  PANIC_ASSIGN_OR_RETURN(out.started_at, TimeOr(ElixirTime, c[6], c[7], "started_at"));
+  PANIC_ASSIGN_OR_RETURN(r.computed_at, TimeOr(ElixirTime, c[7], c[6], "completed_at"));
   // Our table's checks (num_timesteps ≥ 2, one curve value a step, num_pairs ≥ 1), and
   // num_pairs = m(m−1)/2 for the m runs Elixir compared (models/lyapunov.ex: pdist of all).
   if (l->num_timesteps < 2) return Bad("lyapunov_data", "num_timesteps " + std::to_string(l->num_timesteps) + " is below 2");

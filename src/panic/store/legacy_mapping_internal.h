@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,12 @@ std::string Excerpt(std::string_view s);
 Result<std::string> TextOf(const Value& v, const char* column, size_t cap);
 // The column as a JSON list (kMaxJsonBytes, nesting at most 4).
 Result<nlohmann::json> JsonOf(const Value& v, const char* column);
+// An era's timestamp parser (PythonTime, ElixirTime).
+using TimeParser = Result<std::string> (*)(std::string_view text, const char* column);
+// A timestamp column that may be NULL: the fallback's value then, else kUnknownTime.
+Result<std::string> TimeOr(TimeParser parse, const Value& v, const Value& fallback, const char* column);
+// A timestamp column that may be NULL (nullopt then).
+Result<std::optional<std::string>> OptTime(TimeParser parse, const Value& v, const char* column);
 // Internal when the row does not have n values (the source's query and the mapping disagree).
 Status Columns(const SourceRow& row, size_t n);
 

@@ -14,23 +14,6 @@ namespace panic::store::legacy {
 
 using namespace internal;
 
-namespace {
-
-// A timestamp column that may be NULL: the fallback's value then (itself possibly NULL).
-Result<std::string> PythonTimeOr(const Value& v, const Value& fallback, const char* column) {
-  if (v) return PythonTime(*v, column);
-  if (fallback) return PythonTime(*fallback, column);
-  return std::string(kUnknownTime);
-}
-
-Result<std::optional<std::string>> OptPythonTime(const Value& v, const char* column) {
-  if (!v) return std::optional<std::string>();
-  PANIC_ASSIGN_OR_RETURN(std::string t, PythonTime(*v, column));
-  return std::optional<std::string>(std::move(t));
-}
-
-}  // namespace
-
 Result<std::string> PythonDiagram(const Value& v) {
   if (!v) return Status::NotFound("NULL diagram_data (the computation failed)");
   if (v->size() > kMaxBlobBytes) return Bad("diagram_data", "larger than the cap");
@@ -50,8 +33,8 @@ Result<ExperimentRecord> PythonExperiment(const SourceRow& row) {
   PANIC_ASSIGN_OR_RETURN(e.embedding_models, StringsOf(c[4], "embedding_models"));
   PANIC_ASSIGN_OR_RETURN(e.max_length, IntegerOf(c[5], "max_length"));
   if (e.max_length <= 0) return Bad("max_length", std::to_string(e.max_length) + " is not positive");
-  PANIC_ASSIGN_OR_RETURN(e.started_at, OptPythonTime(c[6], "started_at"));
-  PANIC_ASSIGN_OR_RETURN(e.completed_at, OptPythonTime(c[7], "completed_at"));
+  PANIC_ASSIGN_OR_RETURN(e.started_at, OptTime(PythonTime, c[6], "started_at"));
+  PANIC_ASSIGN_OR_RETURN(e.completed_at, OptTime(PythonTime, c[7], "completed_at"));
   e.created_at = e.started_at.value_or(kUnknownTime);
   e.updated_at = e.completed_at.value_or(e.created_at);
   return e;
@@ -77,8 +60,8 @@ Result<InvocationRow> PythonInvocation(const SourceRow& row) {
   InvocationRow out;
   InvocationRecord& i = out.record;
   PANIC_ASSIGN_OR_RETURN(i.id, CanonicalId(c[0], "id"));
-  PANIC_ASSIGN_OR_RETURN(i.started_at, PythonTimeOr(c[1], c[2], "started_at"));
-  PANIC_ASSIGN_OR_RETURN(i.completed_at, PythonTimeOr(c[2], c[1], "completed_at"));
+  PANIC_ASSIGN_OR_RETURN(i.started_at, TimeOr(PythonTime, c[1], c[2], "started_at"));
+  PANIC_ASSIGN_OR_RETURN(i.completed_at, TimeOr(PythonTime, c[2], c[1], "completed_at"));
   PANIC_ASSIGN_OR_RETURN(i.model, TextOf(c[3], "model", 1024));
   PANIC_ASSIGN_OR_RETURN(i.type, OutputTypeOf(c[4], "type"));
   PANIC_ASSIGN_OR_RETURN(i.seed, IntegerOf(c[5], "seed"));
@@ -103,8 +86,8 @@ Result<EmbeddingRow> PythonEmbedding(const SourceRow& row) {
   const auto& c = row.values;
   EmbeddingRow e;
   PANIC_ASSIGN_OR_RETURN(e.id, CanonicalId(c[0], "id"));
-  PANIC_ASSIGN_OR_RETURN(e.started_at, PythonTimeOr(c[1], c[2], "started_at"));
-  PANIC_ASSIGN_OR_RETURN(e.completed_at, PythonTimeOr(c[2], c[1], "completed_at"));
+  PANIC_ASSIGN_OR_RETURN(e.started_at, TimeOr(PythonTime, c[1], c[2], "started_at"));
+  PANIC_ASSIGN_OR_RETURN(e.completed_at, TimeOr(PythonTime, c[2], c[1], "completed_at"));
   PANIC_ASSIGN_OR_RETURN(e.invocation_id, CanonicalId(c[3], "invocation_id"));
   PANIC_ASSIGN_OR_RETURN(e.embedding_model, TextOf(c[4], "embedding_model", 1024));
   PANIC_ASSIGN_OR_RETURN(e.vector, VectorBytes(c[5]));
@@ -116,8 +99,8 @@ Result<PersistenceDiagramRecord> PythonDiagramRow(const SourceRow& row) {
   const auto& c = row.values;
   PersistenceDiagramRecord d;
   PANIC_ASSIGN_OR_RETURN(d.id, CanonicalId(c[0], "id"));
-  PANIC_ASSIGN_OR_RETURN(d.started_at, PythonTimeOr(c[1], c[2], "started_at"));
-  PANIC_ASSIGN_OR_RETURN(d.completed_at, PythonTimeOr(c[2], c[1], "completed_at"));
+  PANIC_ASSIGN_OR_RETURN(d.started_at, TimeOr(PythonTime, c[1], c[2], "started_at"));
+  PANIC_ASSIGN_OR_RETURN(d.completed_at, TimeOr(PythonTime, c[2], c[1], "completed_at"));
   PANIC_ASSIGN_OR_RETURN(d.run_id, CanonicalId(c[4], "run_id"));
   PANIC_ASSIGN_OR_RETURN(d.embedding_model, TextOf(c[5], "embedding_model", 1024));
   auto data = PythonDiagram(c[3]);
@@ -137,8 +120,8 @@ Result<ClusteringRow> PythonClustering(const SourceRow& row) {
   const auto& c = row.values;
   ClusteringRow r;
   PANIC_ASSIGN_OR_RETURN(r.id, CanonicalId(c[0], "id"));
-  PANIC_ASSIGN_OR_RETURN(r.started_at, PythonTimeOr(c[2], c[1], "started_at"));
-  PANIC_ASSIGN_OR_RETURN(r.completed_at, OptPythonTime(c[3], "completed_at"));
+  PANIC_ASSIGN_OR_RETURN(r.started_at, TimeOr(PythonTime, c[2], c[1], "started_at"));
+  PANIC_ASSIGN_OR_RETURN(r.completed_at, OptTime(PythonTime, c[3], "completed_at"));
   PANIC_ASSIGN_OR_RETURN(r.embedding_model, TextOf(c[4], "embedding_model", 1024));
   PANIC_ASSIGN_OR_RETURN(r.algorithm, TextOf(c[5], "algorithm", 1024));
   r.parameters = c[6].value_or("{}");
