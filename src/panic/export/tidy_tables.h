@@ -10,7 +10,8 @@
 // (in the order given), reading them through one read transaction of `db`. They are built
 // in one file per family: tidy_stored_tables.cpp, tidy_drift_table.cpp,
 // tidy_change_points_table.cpp, tidy_lyapunov_tables.cpp, tidy_cluster_tables.cpp,
-// tidy_diagram_tables.cpp (what they share: tidy_common.h).
+// tidy_diagram_tables.cpp (what they share: tidy_common.h). scripts/compare_tidy_tables.sh
+// checks that two builds write every table byte for byte alike.
 //
 // Thread safety: one call at a time per Database.
 #pragma once
