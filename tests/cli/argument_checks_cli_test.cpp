@@ -37,7 +37,8 @@ TEST(ArgumentChecksTest, BadExecuteOptionsWriteNothing) {
   const std::string config = Config(dir, "c.json", "");
   for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
            {"--threads", "0"}, {"--threads", "-1"}, {"--threads", "100000"}, {"--threads", "abc"},
-           {"--threads", "99999999999999999999"}, {"--sync", "sometimes"}, {"--stages", "runs,nope"}}) {
+           {"--threads", "99999999999999999999"}, {"--sync", "sometimes"}, {"--stages", "runs,nope"},
+           {"--mpi-timeout", "5"}}) {  // without --mpi: it was ignored
     std::vector<std::string> args = {"--db", fresh, "experiment", "run", config};
     args.insert(args.end(), bad.begin(), bad.end());
     auto r = RunCli(args);

@@ -5,13 +5,15 @@
 namespace panic::cli {
 
 int MpiLaunch::Start(const ParsedArgs& args, Context& ctx) {
-  if (!args.Has("mpi")) return -1;
+  if (!args.Has("mpi")) {
+    // Given alone it would be ignored without a word.
+    if (args.Has("mpi-timeout")) return ReportError(Status::InvalidArgument("--mpi-timeout applies only with --mpi"), ctx);
+    return -1;
+  }
   auto limit = args.GetDouble("mpi-timeout", kDefaultMpiTimeoutS);
   if (!limit.ok()) return ReportError(limit.status(), ctx);
   if (!(*limit == 0 || (*limit >= 1 && *limit <= 604800))) {
-    return ReportError(Status::InvalidArgument("--mpi-timeout: " + args.Get("mpi-timeout").value_or("") +
-                                               " is not allowed (seconds, 1..604800, or 0 for no limit)"),
-                       ctx);
+    return ReportError(args.NotAllowed("mpi-timeout", "seconds, 1..604800, or 0 for no limit"), ctx);
   }
   auto started = mpi::Session::Start(*limit);
   if (!started.ok()) return ReportError(started.status(), ctx);
