@@ -146,6 +146,11 @@ class Driver {
           ++out;
         }
         PANIC_ASSIGN_OR_RETURN(UnitOutcome outcome, stage.Commit(ctx, done.second));
+        if (outcome.release_point) {
+          // Its Execute released the models of the process that ran it; the others too.
+          if (out > 0) return Status::Internal(stage.info().name + ": a release point while units are out");
+          PANIC_RETURN_IF_ERROR(remote->ReleaseModels());
+        }
         PANIC_RETURN_IF_ERROR(committed(outcome));
       }
       slot.busy_s += SecondsSince(busy_start);

@@ -33,6 +33,11 @@ class UnitExecutor {
   // The next finished unit, in any order: its ticket and Execute's output. An error stops
   // the pipeline, as an error of Execute does.
   virtual Result<std::pair<uint64_t, std::any>> Collect(Stage& stage, ExecuteContext& ctx) = 0;
+  // A unit with a release point (UnitOutcome::release_point: the runs stage's end of a
+  // network group, whose Execute released the models of the process that ran it) was
+  // committed, and no unit is out: every other process that executes units releases its
+  // models too, so that the next group's models, or the following stages', have the room.
+  virtual Status ReleaseModels() = 0;
 };
 
 }  // namespace panic::engine

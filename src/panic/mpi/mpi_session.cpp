@@ -7,6 +7,7 @@
 #include <limits>
 #include <deque>
 #include <future>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -145,6 +146,7 @@ class Session::Executor : public engine::UnitExecutor {
       // keeps receiving and handing out units meanwhile (MPI calls stay on this thread).
       if (local_.valid()) return Status::Internal("mpi: more units submitted than the executor's capacity");
       local_ticket_ = ticket;
+      local_registry_ = &ctx.registry;
       ++traffic_[stage.info().name].units_local;
       if (trace_->on()) trace_->Line("submit", "ticket=" + std::to_string(ticket) + " to=0");
       local_ = std::async(std::launch::async, [&stage, &ctx, u = std::move(unit), ticket, trace = trace_]() {
@@ -172,6 +174,7 @@ class Session::Executor : public engine::UnitExecutor {
     t.bytes_out += static_cast<int64_t>(bytes.size());
     ++t.units_remote;
     busy_[to] = InFlight{ticket, m.stage, Clock::now(), Clock::now()};
+    loaded_.insert(to);
     Status sent = Send(bytes, to);
     if (trace_->on()) trace_->Line("sent", "ticket=" + std::to_string(ticket) + " to=" + std::to_string(to));
     return sent;
@@ -230,6 +233,22 @@ class Session::Executor : public engine::UnitExecutor {
     }
   }
 
+  Status ReleaseModels() override {
+    ++release_points_;
+    if (local_registry_) local_registry_->ReleaseAll();  // rank 0 executed units itself
+    local_registry_ = nullptr;
+    Message release;
+    release.type = MessageType::kRelease;
+    PANIC_ASSIGN_OR_RETURN(std::string bytes, EncodeMessage(release));
+    for (int to : loaded_) {
+      PANIC_RETURN_IF_ERROR(Send(bytes, to));
+      ++release_messages_;
+    }
+    if (trace_->on()) trace_->Line("release", "ranks=" + std::to_string(loaded_.size()));
+    loaded_.clear();
+    return Status::Ok();
+  }
+
   // Tells every worker to stop and waits for each bye, dropping outputs still on the way.
   // After a dead rank: MPI_Abort instead (mpirun then ends every rank), as no bye will come.
   void Stop() {
@@ -260,6 +279,8 @@ class Session::Executor : public engine::UnitExecutor {
   }
 
   std::map<std::string, StageTraffic> traffic_;
+  int64_t release_points_ = 0;    // ReleaseModels calls
+  int64_t release_messages_ = 0;  // release messages sent to workers
 
  private:
   // A unit on a worker.
@@ -324,6 +345,10 @@ class Session::Executor : public engine::UnitExecutor {
   std::map<int, InFlight> busy_;                          // workers with one
   std::future<Result<std::any>> local_;  // the unit rank 0 executes itself, if any
   uint64_t local_ticket_ = 0;
+  // Who executed units since the last release point (and so may hold models): workers by
+  // rank, rank 0 by the registry its units used.
+  std::set<int> loaded_;
+  models::ModelRegistry* local_registry_ = nullptr;
  public:
   ~Executor() override {
     if (local_.valid()) local_.wait();
@@ -436,6 +461,11 @@ Status Session::ServeWorker(models::ModelRegistry& registry) {
       PANIC_RETURN_IF_ERROR(SendBytes(bye, 0));
       registry.ReleaseAll();
       return Status::Ok();
+    } else if (m->type == MessageType::kRelease) {
+      // A release point (the end of a network group): free this rank's models; no answer.
+      registry.ReleaseAll();
+      if (trace_->on()) trace_->Line("released");
+      continue;
     } else if (m->type == MessageType::kHello) {
       threads = m->threads;
       Status applied = registry.ApplyExperimentOptions(m->options);
@@ -467,7 +497,7 @@ Status Session::ServeWorker(models::ModelRegistry& registry) {
           }
         }
         out = running.get();
-        if (trace_->on()) trace_->Line("executed", "ticket=" + std::to_string(m->ticket));
+        if (trace_->on()) trace_->Line("executed", "ticket=" + std::to_string(m->ticket) + " stage=" + m->stage);
       }
       if (out.ok()) {
         reply.type = MessageType::kOutput;
@@ -507,6 +537,11 @@ std::string Session::TrafficReport() const {
        << t.units_local << " on rank 0; " << t.bytes_out << " bytes out, " << t.bytes_in << " bytes in";
     if (t.items_remote > 0) os << " (" << (t.bytes_out + t.bytes_in) / t.items_remote << " bytes per item)";
     os << "\n";
+  }
+  if (executor_ && executor_->release_points_ > 0) {
+    // Each release point goes to every worker that executed units since the one before.
+    os << "mpi releases: " << executor_->release_points_ << " release points, " << executor_->release_messages_
+       << " release messages to workers\n";
   }
   return os.str();
 }
