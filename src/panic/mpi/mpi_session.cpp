@@ -150,8 +150,12 @@ class Session::Executor : public engine::UnitExecutor {
       ++traffic_[stage.info().name].units_local;
       if (trace_->on()) trace_->Line("submit", "ticket=" + std::to_string(ticket) + " to=0");
       local_ = std::async(std::launch::async, [&stage, &ctx, u = std::move(unit), ticket, trace = trace_]() {
+        const double cpu = Trace::ThreadCpuMs();
         Result<std::any> out = stage.Execute(u, ctx);
-        if (trace->on()) trace->Line("executed", "ticket=" + std::to_string(ticket));
+        if (trace->on()) {
+          trace->Line("executed", "ticket=" + std::to_string(ticket) + " stage=" + stage.info().name +
+                                      " cpu_ms=" + std::to_string(Trace::ThreadCpuMs() - cpu));
+        }
         return out;
       });
       return Status::Ok();
@@ -373,12 +377,18 @@ int LauncherSize() {
 // (measured: 270–320 ms against 55–115 ms). Every rank sees the same sizes, so all
 // choose alike. Jobs over several nodes keep Open MPI's own choice.
 void PreferSharedMemoryOnOneNode() {
+#ifdef OMPI_MAJOR_VERSION  // Open MPI's names; another MPI keeps its own choice
   const char* size = std::getenv("OMPI_COMM_WORLD_SIZE");
   const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
   if (!size || !local || std::string(size) != local) return;
   if (std::getenv("OMPI_MCA_pml") || std::getenv("OMPI_MCA_btl")) return;
   setenv("OMPI_MCA_pml", "ob1", 0);
+#if defined(OMPI_MAJOR_VERSION) && OMPI_MAJOR_VERSION >= 5
+  setenv("OMPI_MCA_btl", "self,sm", 0);  // Open MPI 5 renamed vader to sm
+#else
   setenv("OMPI_MCA_btl", "self,vader", 0);
+#endif
+#endif
 }
 
 }  // namespace
@@ -484,7 +494,13 @@ Status Session::ServeWorker(models::ModelRegistry& registry) {
       if (stage) {
         // Executed in a thread of its own: this thread (the only one that calls MPI) tells
         // rank 0 every second that the unit is still being worked on (a heartbeat).
-        auto running = std::async(std::launch::async, [&] { return stage->Execute(m->payload, ctx); });
+        double cpu_ms = 0;
+        auto running = std::async(std::launch::async, [&] {
+          const double cpu = Trace::ThreadCpuMs();
+          Result<std::any> executed = stage->Execute(m->payload, ctx);
+          cpu_ms = Trace::ThreadCpuMs() - cpu;
+          return executed;
+        });
         Message busy;
         busy.type = MessageType::kBusy;
         busy.ticket = m->ticket;
@@ -497,7 +513,10 @@ Status Session::ServeWorker(models::ModelRegistry& registry) {
           }
         }
         out = running.get();
-        if (trace_->on()) trace_->Line("executed", "ticket=" + std::to_string(m->ticket) + " stage=" + m->stage);
+        if (trace_->on()) {
+          trace_->Line("executed", "ticket=" + std::to_string(m->ticket) + " stage=" + m->stage +
+                                       " cpu_ms=" + std::to_string(cpu_ms));
+        }
       }
       if (out.ok()) {
         reply.type = MessageType::kOutput;

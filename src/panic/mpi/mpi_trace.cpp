@@ -1,5 +1,7 @@
 #include "panic/mpi/mpi_trace.h"
 
+#include <time.h>
+
 #include <chrono>
 #include <cstdlib>
 
@@ -18,6 +20,12 @@ Trace::~Trace() {
 double Trace::NowMs() {
   // steady_clock is CLOCK_MONOTONIC on Linux: one clock for every process of the host.
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+double Trace::ThreadCpuMs() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
 }
 
 void Trace::Line(const std::string& event, const std::string& fields) {
