@@ -1,10 +1,13 @@
 // Where a stage's units execute when not in this process: the seam that `--mpi` uses
-// (mpi/mpi_executor.h). Plan, NextUnit and Commit stay in the pipeline's process (the one
-// that owns the database); Execute happens wherever the executor sends the unit.
+// (mpi/mpi_session.h, Session::executor). Plan, NextUnit and Commit stay in the pipeline's
+// process (the one that owns the database); Execute happens wherever the executor sends
+// the unit.
 //
-// Only stages that declare StageInfo::independent_units are handed to an executor: their
-// NextUnit does not depend on the previous unit's commit, so several units may be out at
-// once, and their commits may come in any order.
+// Only stages that declare StageInfo::independent_units (NextUnit does not depend on the
+// previous unit's commit: the pipeline reads one unit ahead and hands it to the slot that
+// frees before committing that slot's output) or StageInfo::concurrent_units (NextUnit may
+// answer PendingUnit until a commit) are handed to an executor; several of their units are
+// out at once and their commits may come in any order.
 #pragma once
 
 #include <any>
