@@ -25,14 +25,23 @@ constexpr const char* kConfig = R"({"networks": [["DummyT2I", "DummyI2T"], ["Dum
   "options": {"embedding_batch_size": 2, "loop_detection": "off",
               "max_batch": {"DummyT2I": 2, "DummyI2T": 2, "DummyT2I2": 2, "DummyI2T2": 2}}})";
 
-// argv: REFERENCE OTHER. Prints "same <rows>" or fails naming the table.
+// The same without max_batch: one model call per network and step for its 6 runs.
+constexpr const char* kConfigWithoutMaxBatch = R"({"networks": [["DummyT2I", "DummyI2T"], ["DummyT2I2", "DummyI2T2"]],
+  "seeds": [1, 2, 3], "prompts": ["a red fox", "the sea at night"],
+  "embedding_models": ["DummyText", "DummyVision"], "max_length": 12,
+  "options": {"embedding_batch_size": 2, "loop_detection": "off"}})";
+
+// argv: REFERENCE OTHER [calls-differ]. Prints "same <rows>" or fails naming the table.
+// calls-differ: the invocations' batch_size and batch_position (the model calls as made)
+// are left out.
 constexpr const char* kCompare = R"PY(
 import sqlite3, sys
 a, b = (sqlite3.connect(p) for p in sys.argv[1:3])
+calls = "" if sys.argv[3:] == ["calls-differ"] else "i.batch_size, i.batch_position, "
 content = {
   "runs": "SELECT run_number, network, seed, max_length, initial_prompt, stop_reason, loop_length, error FROM runs",
-  "invocations": "SELECT r.run_number, i.sequence_number, i.model, i.type, i.seed, i.output_text, i.output_image, "
-                 "i.batch_size, i.batch_position, inp.sequence_number FROM invocations i JOIN runs r ON r.id = i.run_id "
+  "invocations": "SELECT r.run_number, i.sequence_number, i.model, i.type, i.seed, i.output_text, i.output_image, " +
+                 calls + "inp.sequence_number FROM invocations i JOIN runs r ON r.id = i.run_id "
                  "LEFT JOIN invocations inp ON inp.id = i.input_invocation_id",
   "embeddings": "SELECT r.run_number, i.sequence_number, e.embedding_model, e.vector FROM embeddings e "
                 "JOIN invocations i ON i.id = e.invocation_id JOIN runs r ON r.id = i.run_id",
@@ -74,10 +83,11 @@ class MpiCliTest : public ::testing::Test {
     ASSERT_EQ(ref.exit_code, 0) << ref.err;
   }
   std::string Ref() const { return dir_.File("ref.db"); }
-  // "same N" when `db` holds the reference's content.
-  std::string Compare(const std::string& db) {
-    auto r = RunShell("/usr/bin/python3 " + ShellQuote(dir_.File("compare.py")) + " " + ShellQuote(Ref()) + " " +
-                      ShellQuote(db));
+  // "same N" when `db` holds the reference's content (`ref`: another reference;
+  // `calls_differ`: batch sizes and positions left out).
+  std::string Compare(const std::string& db, const std::string& ref = "", bool calls_differ = false) {
+    auto r = RunShell("/usr/bin/python3 " + ShellQuote(dir_.File("compare.py")) + " " +
+                      ShellQuote(ref.empty() ? Ref() : ref) + " " + ShellQuote(db) + (calls_differ ? " calls-differ" : ""));
     return r.out + r.err;
   }
   TempDir dir_;
@@ -102,6 +112,41 @@ TEST_F(MpiCliTest, SameContentForOneToFourRanksAsWithoutMpi) {
         ASSERT_TRUE(std::regex_search(r.err, m, line)) << r.err;
         EXPECT_GT(std::stoi(m[1]), 0) << stage << "\n" << r.err;
       }
+    }
+  }
+}
+
+// Without max_batch each network group (6 runs) would be one chunk, i.e. one rank: under
+// --mpi it is split into chunks of ceil(6 / N) runs, so that every rank steps runs. The
+// content is the same as without --mpi except the recorded calls (batch size and place):
+// one process makes one call of 6, -np N calls of ceil(6 / N). At each network's end every
+// worker that executed units releases its models (PANIC_TDA_MPI_TRACE's "released").
+TEST_F(MpiCliTest, WithoutMaxBatchAGroupIsSpreadOverEveryRankWithTheSameContent) {
+  WriteFile(dir_.File("cfg_nocap.json"), kConfigWithoutMaxBatch);
+  const std::string ref = dir_.File("ref_nocap.db");
+  auto plain = RunCli({"--db", ref, "experiment", "run", dir_.File("cfg_nocap.json"), "--threads", "1"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  const std::string same = Compare(ref, ref, true);
+  ASSERT_EQ(same.substr(0, 5), "same ") << same;
+  EXPECT_EQ(RunShell("sqlite3 " + ShellQuote(ref) + " 'SELECT max(batch_size) FROM invocations'").out, "6\n");
+  for (int np = 2; np <= 4; ++np) {
+    SCOPED_TRACE("np " + std::to_string(np));
+    const std::string db = dir_.File("nocap" + std::to_string(np) + ".db");
+    const std::string trace = dir_.File("trace" + std::to_string(np));
+    auto r = RunShell("PANIC_TDA_MPI_TRACE=" + ShellQuote(trace) + " " + Mpirun(np, "-x PANIC_TDA_MPI_TRACE") +
+                      " --db " + ShellQuote(db) + " experiment run " + ShellQuote(dir_.File("cfg_nocap.json")) +
+                      " --mpi --threads 1");
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(Compare(db, ref, true), same);
+    const int chunk = (6 + np - 1) / np;
+    EXPECT_EQ(RunShell("sqlite3 " + ShellQuote(db) + " 'SELECT max(batch_size) FROM invocations'").out,
+              std::to_string(chunk) + "\n");
+    EXPECT_NE(r.err.find("mpi releases: 2 release points"), std::string::npos) << r.err;
+    // Every worker stepped runs, and released its models at a network's end.
+    for (int rank = 1; rank < np; ++rank) {
+      const std::string log = ReadFile(trace + ".rank" + std::to_string(rank));
+      EXPECT_NE(log.find("stage=runs"), std::string::npos) << "rank " << rank << ":\n" << log;
+      EXPECT_NE(log.find(" released"), std::string::npos) << "rank " << rank << ":\n" << log;
     }
   }
 }

@@ -183,6 +183,7 @@ TEST(WorkCodecTest, HelloErrorStopAndBye) {
   EXPECT_EQ(e.error, "model failed");
   EXPECT_EQ(RoundTrip({MessageType::kStop, 0, "", {}, {}, 1, "", 0}).type, MessageType::kStop);
   EXPECT_EQ(RoundTrip({MessageType::kBye, 0, "", {}, {}, 1, "", 0}).type, MessageType::kBye);
+  EXPECT_EQ(RoundTrip({MessageType::kRelease, 0, "", {}, {}, 1, "", 0}).type, MessageType::kRelease);
   // A stage whose units do not travel, or a payload of another type: refused on encoding.
   EXPECT_FALSE(EncodeMessage({MessageType::kUnit, 0, "lyapunov", engine::DiagramUnit{}, {}, 1, "", 0}).ok());
   EXPECT_FALSE(EncodeMessage({MessageType::kUnit, 0, "runs", engine::DiagramUnit{}, {}, 1, "", 0}).ok());

@@ -77,6 +77,7 @@ int Execute(store::Database& db, const std::string& experiment_id, const Execute
   // One writer per experiment: a live one elsewhere makes this one exit 1 saying who.
   auto lease = store::WriterLease::Acquire(db, experiment_id);
   if (!lease.ok()) return ReportError(lease.status(), ctx);
+  if (!(*lease)->took_over().empty()) ctx.err << "note: " << (*lease)->took_over() << "\n";
   ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
   options.progress = [&printer](const engine::ProgressEvent& e) { printer(e); };
   options.cancel = &InstallCancelHandlers();

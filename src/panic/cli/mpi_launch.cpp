@@ -26,7 +26,9 @@ int MpiLaunch::Start(const ParsedArgs& args, Context& ctx) {
 
 int MpiLaunch::Finish(int code, Context& ctx) {
   if (session_) {
-    ctx.err << "mpi: " << session_->size() << " rank(s)\n" << session_->TrafficReport();
+    ctx.err << "mpi: " << session_->size() << " rank(s)";
+    if (!session_->mpi_started()) ctx.err << "; no worker ranks: every stage ran in this process (MPI not started)";
+    ctx.err << "\n" << session_->TrafficReport();
   }
   return code;
 }

@@ -106,11 +106,21 @@ class Driver {
       uint64_t next_ticket = 0;
       size_t out = 0;
       bool exhausted = false;
+      // Independent units: the next unit is read (NextUnit: the store's reads) while the
+      // units out compute, and handed to the slot that frees before that slot's output is
+      // committed, so that no rank waits for rank 0's reads and commit between two units.
+      // One unit more than the capacity is then held in memory.
+      const bool read_ahead = stage.info().independent_units;
+      std::any ahead;
       busy_start = Clock::now();
       while (true) {
         if (options_.cancel && options_.cancel->load()) return Status::Cancelled("interrupted");
         while (!exhausted && out < capacity) {
-          PANIC_ASSIGN_OR_RETURN(std::any unit, stage.NextUnit(ctx));
+          std::any unit = std::move(ahead);
+          ahead.reset();
+          if (!unit.has_value()) {
+            PANIC_ASSIGN_OR_RETURN(unit, stage.NextUnit(ctx));
+          }
           if (!unit.has_value()) {
             exhausted = true;
             break;
@@ -123,10 +133,24 @@ class Driver {
           PANIC_RETURN_IF_ERROR(remote->Submit(stage, next_ticket++, std::move(unit), exec));
           ++out;
         }
+        if (read_ahead && !exhausted && !ahead.has_value()) {
+          PANIC_ASSIGN_OR_RETURN(ahead, stage.NextUnit(ctx));
+          if (!ahead.has_value()) exhausted = true;
+        }
         if (out == 0) break;
         PANIC_ASSIGN_OR_RETURN(auto done, remote->Collect(stage, exec));
         --out;
+        if (ahead.has_value()) {
+          PANIC_RETURN_IF_ERROR(remote->Submit(stage, next_ticket++, std::move(ahead), exec));
+          ahead.reset();
+          ++out;
+        }
         PANIC_ASSIGN_OR_RETURN(UnitOutcome outcome, stage.Commit(ctx, done.second));
+        if (outcome.release_point) {
+          // Its Execute released the models of the process that ran it; the others too.
+          if (out > 0) return Status::Internal(stage.info().name + ": a release point while units are out");
+          PANIC_RETURN_IF_ERROR(remote->ReleaseModels());
+        }
         PANIC_RETURN_IF_ERROR(committed(outcome));
       }
       slot.busy_s += SecondsSince(busy_start);

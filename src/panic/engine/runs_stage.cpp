@@ -196,12 +196,20 @@ Result<StagePlan> RunsStage::Plan(StageContext& ctx) {
 Status RunsStage::LoadChunk(StageContext& ctx, Chunk& c, std::vector<std::string>& complete_at_length) {
   Group& g = groups_.front();
   size_t cap = 0;
+  bool chosen = false;  // a max_batch of the experiment's options applies
   for (const auto& name : g.network) {
     const models::ModelInfo* info = ctx.registry.Find(name);
     if (info && BatchCap(*info, model_options_) > 0) cap = std::max(cap, static_cast<size_t>(BatchCap(*info, model_options_)));
+    chosen = chosen || model_options_.max_batch.count(name) > 0;
   }
-  // Several chunks open at once: one call's worth of runs each (see runs_stage.h).
-  const size_t chunk = ctx.units_in_flight > 1 && cap > 0 ? cap : std::max(kChunkRuns, cap);
+  // Several chunks open at once (see runs_stage.h). With a max_batch set, one call's worth
+  // of runs each: the calls one process makes. Without, the group's share of one slot
+  // (at most the models' own cap, or kChunkRuns), so that every rank gets work.
+  size_t chunk = std::max(kChunkRuns, cap);
+  if (ctx.units_in_flight > 1) {
+    const size_t share = (g.runs.size() + ctx.units_in_flight - 1) / ctx.units_in_flight;  // ≥ 1
+    chunk = chosen ? cap : std::min(cap > 0 ? cap : kChunkRuns, std::max<size_t>(1, share));
+  }
   c.id = ++last_chunk_id_;
   const size_t end = std::min(g.runs.size(), g.next + chunk);
   for (; g.next < end; ++g.next) {
@@ -427,8 +435,15 @@ Result<UnitOutcome> RunsStage::Write(StageContext& ctx, RunStepOutput& output) {
     s.last_invocation_id = r.record.id;
     s.next_input = std::move(r.output);
     // An image that came back from another rank without its pixels: keep the stored bytes.
-    const auto* image = std::get_if<RgbImage>(&s.next_input);
-    s.next_input_webp = image && image->pixels.empty() ? r.record.output_image : std::string();
+    // With several ranks (ctx.units_in_flight > 1) an image that this rank computed itself
+    // is kept as its stored bytes too, so that the next step travels as WEBP wherever it
+    // runs; the rank that runs it decodes the pixels (exact for lossless WEBP; a lossy
+    // output was already replaced by its decoded form, which decoding the same bytes gives).
+    auto* image = std::get_if<RgbImage>(&s.next_input);
+    if (image && ctx.units_in_flight > 1 && !r.record.output_image.empty()) {
+      s.next_input = RgbImage{image->width, image->height, {}};
+    }
+    s.next_input_webp = image && std::get<RgbImage>(s.next_input).pixels.empty() ? r.record.output_image : std::string();
     ++s.next_sequence;
   }
   std::set<std::string> ended;

@@ -11,12 +11,17 @@
 // or the largest batch cap of the network's models when that is larger) and each chunk
 // advances to its end before the next one is loaded.
 //
-// With an executor that keeps several units out (`--mpi`), chunks are one batch cap of
-// runs (the largest max_batch of the network's models; kChunkRuns when none is set) and up
-// to StageContext::units_in_flight chunks of the group are open at once, each stepping on
-// its own. The batches are then the ones one process makes (a chunk of cap runs is one
-// call per model) as long as the network's caps are equal and no run stops early. A chunk holds one input per run (a
-// 256×256 image is 192 KiB), moved into the unit rather than copied.
+// With an executor that keeps several units out (`--mpi`), up to
+// StageContext::units_in_flight (N) chunks of the group are open at once, each stepping on
+// its own. With a max_batch option for a model of the network, a chunk is one batch cap
+// of runs (the largest cap of the network's models): the batches are then the ones one
+// process makes (a chunk of cap runs is one call per model) as long as the network's caps
+// are equal and no run stops early. Without, a chunk is the group's share of one slot,
+// ceil(R / N) runs (at most the models' own cap, or kChunkRuns), so that every rank steps
+// runs; the calls are then smaller than one process's. Images are then kept as their
+// stored WEBP between steps (also those this process computed), so that they travel
+// encoded. A chunk holds one input per run (a 256×256 image is 192 KiB), moved into the
+// unit rather than copied.
 //
 // Invariants that make kill -9 + resume exact:
 //  - a run's state is a pure function of its committed invocations (its last output

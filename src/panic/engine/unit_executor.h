@@ -1,10 +1,13 @@
 // Where a stage's units execute when not in this process: the seam that `--mpi` uses
-// (mpi/mpi_executor.h). Plan, NextUnit and Commit stay in the pipeline's process (the one
-// that owns the database); Execute happens wherever the executor sends the unit.
+// (mpi/mpi_session.h, Session::executor). Plan, NextUnit and Commit stay in the pipeline's
+// process (the one that owns the database); Execute happens wherever the executor sends
+// the unit.
 //
-// Only stages that declare StageInfo::independent_units are handed to an executor: their
-// NextUnit does not depend on the previous unit's commit, so several units may be out at
-// once, and their commits may come in any order.
+// Only stages that declare StageInfo::independent_units (NextUnit does not depend on the
+// previous unit's commit: the pipeline reads one unit ahead and hands it to the slot that
+// frees before committing that slot's output) or StageInfo::concurrent_units (NextUnit may
+// answer PendingUnit until a commit) are handed to an executor; several of their units are
+// out at once and their commits may come in any order.
 #pragma once
 
 #include <any>
@@ -33,6 +36,11 @@ class UnitExecutor {
   // The next finished unit, in any order: its ticket and Execute's output. An error stops
   // the pipeline, as an error of Execute does.
   virtual Result<std::pair<uint64_t, std::any>> Collect(Stage& stage, ExecuteContext& ctx) = 0;
+  // A unit with a release point (UnitOutcome::release_point: the runs stage's end of a
+  // network group, whose Execute released the models of the process that ran it) was
+  // committed, and no unit is out: every other process that executes units releases its
+  // models too, so that the next group's models, or the following stages', have the room.
+  virtual Status ReleaseModels() = 0;
 };
 
 }  // namespace panic::engine

@@ -27,6 +27,7 @@
 #include "panic/engine/progress.h"
 #include "panic/engine/unit_executor.h"
 #include "panic/models/registry.h"
+#include "panic/mpi/mpi_trace.h"
 
 namespace panic::mpi {
 
@@ -51,6 +52,9 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   int rank() const { return rank_; }
+  // False in a job of one rank (the launcher says so before MPI_Init): MPI is not started,
+  // executor() is null and the stages run as without --mpi.
+  bool mpi_started() const { return mpi_started_; }
   int size() const { return size_; }
   // Rank 0: the executor to put in PipelineOptions (valid while the session lives).
   engine::UnitExecutor* executor(const engine::CancelFlag* cancel);
@@ -65,7 +69,9 @@ class Session {
   Session() = default;
   class Executor;
   int rank_ = 0, size_ = 1;
+  bool mpi_started_ = true;
   double silent_limit_s_ = 0;
+  std::unique_ptr<Trace> trace_;  // PANIC_TDA_MPI_TRACE (mpi_trace.h)
   std::unique_ptr<Executor> executor_;
 };
 

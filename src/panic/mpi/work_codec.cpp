@@ -33,6 +33,7 @@ const char* TypeName(MessageType t) {
     case MessageType::kError: return "error";
     case MessageType::kStop: return "stop";
     case MessageType::kBye: return "bye";
+    case MessageType::kRelease: return "release";
   }
   return "?";
 }
@@ -462,6 +463,7 @@ Result<std::string> EncodeMessage(const Message& m) {
       case MessageType::kStop:
       case MessageType::kBye:
       case MessageType::kBusy:
+      case MessageType::kRelease:
         break;
       case MessageType::kUnit:
       case MessageType::kOutput: {
@@ -511,6 +513,8 @@ Result<Message> DecodeMessage(std::string_view bytes) {
       m.type = type == "stop" ? MessageType::kStop : MessageType::kBye;
     } else if (type == "busy") {
       m.type = MessageType::kBusy;
+    } else if (type == "release") {
+      m.type = MessageType::kRelease;
     } else if (type == "unit" || type == "output") {
       m.type = type == "unit" ? MessageType::kUnit : MessageType::kOutput;
       m.stage = Str(At(h, "stage"));

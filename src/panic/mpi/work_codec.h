@@ -9,6 +9,8 @@
 //   output  worker → rank 0: the ticket and the unit's output
 //   busy    worker → rank 0: the ticket it is still executing (a heartbeat, every second)
 //   error   worker → rank 0: the ticket and why Execute failed (the pipeline stops on it)
+//   release rank 0 → worker: release your models (a release point: the runs stage's end
+//           of a network group); no answer
 //   stop    rank 0 → worker: no more work; the worker answers bye and ends
 //
 // Stages whose units travel: runs (a step of a chunk of runs: inputs out, invocations
@@ -31,7 +33,7 @@ namespace panic::mpi {
 inline constexpr const char* kShippedStages[] = {"runs", "embeddings", "diagrams"};
 bool IsShippedStage(const std::string& stage);
 
-enum class MessageType { kHello, kUnit, kOutput, kBusy, kError, kStop, kBye };
+enum class MessageType { kHello, kUnit, kOutput, kBusy, kError, kStop, kBye, kRelease };
 
 struct Message {
   MessageType type = MessageType::kStop;

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 
 #include "panic/core/uuid.h"
 #include "panic/store/database.h"
@@ -17,12 +19,48 @@ namespace {
 
 constexpr const char* kNowSql = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
-bool IsStale(const LeaseHolder& h, const LeaseOptions& options) {
-  if (h.host == LocalHostName() && h.pid > 0 && ::kill(static_cast<pid_t>(h.pid), 0) != 0 && errno == ESRCH) {
-    return true;  // its process is gone
+// Whether process `pid` of this host has ended: it does not exist (kill(pid, 0) fails with
+// ESRCH), it is a zombie (dead, its parent has not reaped it yet: kill(pid, 0) still
+// succeeds; mpirun, busy ending the other ranks, can take a while), or a SIGKILL is pending
+// for it (a process killed inside a system call, e.g. SQLite's fsync, stays until the call
+// returns, and never runs its own code again). /proc is Linux's; elsewhere only ESRCH counts.
+bool ProcessEnded(int64_t pid) {
+  if (pid <= 0) return false;
+  if (::kill(static_cast<pid_t>(pid), 0) != 0) return errno == ESRCH;
+  const std::string proc = "/proc/" + std::to_string(pid);
+  if (std::ifstream stat(proc + "/stat"); stat) {
+    std::string line;
+    std::getline(stat, line);
+    // "PID (COMM) STATE …"; COMM may hold ')' itself, so the state follows the last one.
+    const size_t close = line.rfind(')');
+    if (close != std::string::npos && close + 2 < line.size() && (line[close + 2] == 'Z' || line[close + 2] == 'X')) {
+      return true;
+    }
   }
-  return h.heartbeat_age_s > options.stale_after_s;
+  if (std::ifstream status(proc + "/status"); status) {
+    constexpr unsigned long long kKill = 1ull << (SIGKILL - 1);
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("SigPnd:", 0) == 0 || line.rfind("ShdPnd:", 0) == 0) {
+        if (std::strtoull(line.c_str() + 7, nullptr, 16) & kKill) return true;
+      }
+    }
+  }
+  return false;
 }
+
+// Why a lease no longer holds, or "" while it does.
+std::string StaleBecause(const LeaseHolder& h, const LeaseOptions& options) {
+  if (h.host == LocalHostName() && ProcessEnded(h.pid)) return "that process has ended";
+  if (h.heartbeat_age_s > options.stale_after_s) {
+    char text[96];
+    std::snprintf(text, sizeof text, "its last heartbeat was %.0f s ago (stale after %.0f s)", h.heartbeat_age_s,
+                  options.stale_after_s);
+    return text;
+  }
+  return "";
+}
+
+bool IsStale(const LeaseHolder& h, const LeaseOptions& options) { return !StaleBecause(h, options).empty(); }
 
 // The lease row of the experiment, live or stale.
 Result<std::optional<LeaseHolder>> ReadLease(SqliteDb& db, const std::string& experiment_id) {
@@ -80,10 +118,16 @@ Result<std::unique_ptr<WriterLease>> WriterLease::Acquire(Database& database, co
   db_options.create_if_missing = false;
   PANIC_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(database.path(), db_options));
   const std::string token = NewUuidV7();
+  std::string took_over;
   {
     PANIC_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(*db));
-    PANIC_ASSIGN_OR_RETURN(auto live, LiveWriter(*db, experiment_id, options));
-    if (live) return HeldBy(*live);
+    PANIC_ASSIGN_OR_RETURN(auto held, ReadLease(*db, experiment_id));
+    if (held) {
+      const std::string because = StaleBecause(*held, options);
+      if (because.empty()) return HeldBy(*held);
+      took_over = "took over the writer lease of experiment " + experiment_id + " from process " +
+                  std::to_string(held->pid) + " on " + held->host + " (since " + held->started_at + "): " + because;
+    }
     // A stale lease (a crashed writer) is replaced.
     PANIC_ASSIGN_OR_RETURN(Statement * del, db->Prepare("DELETE FROM writer_leases WHERE experiment_id = ?"));
     del->Bind(1, experiment_id);
@@ -95,7 +139,9 @@ Result<std::unique_ptr<WriterLease>> WriterLease::Acquire(Database& database, co
     PANIC_RETURN_IF_ERROR(ins->Run().WithContext("writer lease of experiment " + experiment_id));
     PANIC_RETURN_IF_ERROR(txn->Commit());
   }
-  return std::unique_ptr<WriterLease>(new WriterLease(std::move(db), experiment_id, token, options));
+  std::unique_ptr<WriterLease> lease(new WriterLease(std::move(db), experiment_id, token, options));
+  lease->took_over_ = std::move(took_over);
+  return lease;
 }
 
 WriterLease::WriterLease(std::unique_ptr<SqliteDb> db, std::string experiment_id, std::string token,

@@ -3,10 +3,13 @@
 // thread renews every LeaseOptions::heartbeat_every_s. A second writer is refused with who
 // holds the experiment; `experiment delete` is refused while a writer is live. A lease is
 // live until it is released, or until it is stale:
-//   - its pid no longer exists on this host (kill(pid, 0) fails with ESRCH), or
+//   - its process on this host has ended (kill(pid, 0) fails with ESRCH, or the process
+//     is a zombie or has a SIGKILL pending: writer_lease.cpp ProcessEnded), or
 //   - its heartbeat is older than LeaseOptions::stale_after_s (a crashed process on another
 //     host, or a pid reused on this one),
-// and a stale lease is taken over by the next writer. Readers never look at leases, so
+// and a stale lease is taken over by the next writer at once, which says so (took_over()).
+// A live process's lease, and another host's with a fresh heartbeat, are never taken over.
+// Readers never look at leases, so
 // they are never blocked.
 #pragma once
 
@@ -70,6 +73,9 @@ class WriterLease {
   // stale_after_s, or the experiment deleted): the holder should stop writing.
   bool lost() const { return lost_.load(); }
   const std::string& token() const { return token_; }
+  // "" when no lease was there; otherwise "took over the writer lease of experiment X from
+  // process PID on HOST (since T): that process has ended" (or: its heartbeat is stale).
+  const std::string& took_over() const { return took_over_; }
 
  private:
   WriterLease(std::unique_ptr<SqliteDb> db, std::string experiment_id, std::string token, LeaseOptions options);
@@ -78,6 +84,7 @@ class WriterLease {
   std::unique_ptr<SqliteDb> db_;  // the lease's own connection, used by the heartbeat thread
   std::string experiment_id_;
   std::string token_;
+  std::string took_over_;
   LeaseOptions options_;
   std::atomic<bool> lost_{false};
   std::mutex mu_;

@@ -1,0 +1,265 @@
+// Rank 0's side of `--mpi` (docs/MPI.md): the engine's UnitExecutor that hands units to
+// the worker ranks (or takes one itself in a thread when every worker is busy), collects
+// their outputs, tells them to release their models at a release point, finds a lost rank
+// by its silence, and at the end stops them. All its MPI calls are on the pipeline's
+// thread (MPI_THREAD_FUNNELED). Only built with MPI (PANIC_HAVE_MPI).
+#pragma once
+
+#include <cstdio>
+#include <deque>
+#include <future>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "panic/engine/stage.h"
+#include "panic/mpi/mpi_session.h"
+#include "panic/mpi/mpi_trace.h"
+#include "panic/mpi/mpi_transport.h"
+#include "panic/mpi/work_codec.h"
+
+namespace panic::mpi {
+
+class Session::Executor : public engine::UnitExecutor {
+ public:
+  Executor(int size, const engine::CancelFlag* cancel, double silent_limit_s, Trace* trace)
+      : size_(size), cancel_(cancel), silent_limit_s_(silent_limit_s), trace_(trace) {
+    for (int r = 1; r < size; ++r) idle_.push_back(r);
+  }
+
+  Status Begin(const nlohmann::json& options, int threads) override {
+    Message hello;
+    hello.type = MessageType::kHello;
+    hello.options = options;
+    hello.threads = threads;
+    PANIC_ASSIGN_OR_RETURN(std::string bytes, EncodeMessage(hello));
+    for (int r = 1; r < size_; ++r) PANIC_RETURN_IF_ERROR(Send(bytes, r));
+    return Status::Ok();
+  }
+
+  size_t Capacity(const engine::Stage& stage) override {
+    return IsShippedStage(stage.info().name) ? static_cast<size_t>(size_) : 0;  // the workers and rank 0
+  }
+
+  Status Submit(engine::Stage& stage, uint64_t ticket, std::any unit, engine::ExecuteContext& ctx) override {
+    if (idle_.empty()) {
+      // Rank 0's own slot (Capacity counts it): a thread of its own, so that this thread
+      // keeps receiving and handing out units meanwhile (MPI calls stay on this thread).
+      if (local_.valid()) return Status::Internal("mpi: more units submitted than the executor's capacity");
+      local_ticket_ = ticket;
+      local_registry_ = &ctx.registry;
+      ++traffic_[stage.info().name].units_local;
+      if (trace_->on()) trace_->Line("submit", "ticket=" + std::to_string(ticket) + " to=0");
+      local_ = std::async(std::launch::async, [&stage, &ctx, u = std::move(unit), ticket, trace = trace_]() {
+        const double cpu = Trace::ThreadCpuMs();
+        Result<std::any> out = stage.Execute(u, ctx);
+        if (trace->on()) {
+          trace->Line("executed", "ticket=" + std::to_string(ticket) + " stage=" + stage.info().name +
+                                      " cpu_ms=" + std::to_string(Trace::ThreadCpuMs() - cpu));
+        }
+        return out;
+      });
+      return Status::Ok();
+    }
+    Message m;
+    m.type = MessageType::kUnit;
+    m.ticket = ticket;
+    m.stage = stage.info().name;
+    m.payload = std::move(unit);
+    const double encode_start = Trace::NowMs();
+    PANIC_ASSIGN_OR_RETURN(std::string bytes, EncodeMessage(m));
+    const int to = idle_.front();
+    if (trace_->on()) {
+      trace_->Line("submit", "ticket=" + std::to_string(ticket) + " to=" + std::to_string(to) +
+                                 " bytes=" + std::to_string(bytes.size()) +
+                                 " encode_ms=" + std::to_string(Trace::NowMs() - encode_start));
+    }
+    idle_.pop_front();
+    StageTraffic& t = traffic_[m.stage];
+    t.bytes_out += static_cast<int64_t>(bytes.size());
+    ++t.units_remote;
+    busy_[to] = InFlight{ticket, m.stage, Clock::now(), Clock::now()};
+    loaded_.insert(to);
+    Status sent = Send(bytes, to);
+    if (trace_->on()) trace_->Line("sent", "ticket=" + std::to_string(ticket) + " to=" + std::to_string(to));
+    return sent;
+  }
+
+  Result<std::pair<uint64_t, std::any>> Collect(engine::Stage& stage, engine::ExecuteContext&) override {
+    const std::string& name = stage.info().name;
+    if (trace_->on()) trace_->Line("collect");
+    while (true) {
+      int flag = 0;
+      MPI_Status probed;
+      const int rc = MPI_Iprobe(MPI_ANY_SOURCE, kTag, MPI_COMM_WORLD, &flag, &probed);
+      if (rc != MPI_SUCCESS) return Broken(MpiError(rc, "waiting for the workers"));
+      if (flag) {
+        auto received = ReceiveProbed(probed);
+        if (!received.ok()) return Broken(received.status());
+        const std::string& bytes = *received;
+        const int from = probed.MPI_SOURCE;
+        auto m = DecodeMessage(bytes);
+        if (!m.ok()) return m.status().WithContext("from rank " + std::to_string(from));
+        if (m->type == MessageType::kBusy) {
+          if (auto it = busy_.find(from); it != busy_.end()) it->second.heard = Clock::now();
+          continue;
+        }
+        traffic_[name].bytes_in += static_cast<int64_t>(bytes.size());
+        busy_.erase(from);
+        idle_.push_back(from);
+        if (m->type == MessageType::kError) {
+          return Status::ModelFailed("rank " + std::to_string(from) + ", unit " + std::to_string(m->ticket) + " of " +
+                                     name + ": " + m->error);
+        }
+        if (m->type != MessageType::kOutput || m->stage != name) {
+          return Status::Corruption("rank " + std::to_string(from) + " answered with a message that is not an output of " + name);
+        }
+        traffic_[name].items_remote += m->items;
+        if (trace_->on()) trace_->Line("collected", "ticket=" + std::to_string(m->ticket) + " from=" + std::to_string(from));
+        return std::pair<uint64_t, std::any>(m->ticket, std::move(m->payload));
+      }
+      if (local_.valid() && local_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        Result<std::any> out = local_.get();
+        PANIC_RETURN_IF_ERROR(out.status());
+        if (trace_->on()) trace_->Line("collected", "ticket=" + std::to_string(local_ticket_) + " from=0");
+        return std::pair<uint64_t, std::any>(local_ticket_, std::move(*out));
+      }
+      // A worker that holds a unit sends a heartbeat every second while it computes; one
+      // silent for the limit is dead (or hung): the job cannot finish its unit.
+      for (const auto& [rank, f] : busy_) {
+        if (silent_limit_s_ > 0 && SecondsSince(f.heard) > silent_limit_s_) {
+          return Broken(Status::IOError("rank " + std::to_string(rank) + " has sent nothing for " +
+                                                 std::to_string(static_cast<int>(SecondsSince(f.heard))) +
+                                                 " s (--mpi-timeout " + LimitText() + ")"));
+        }
+      }
+      if (cancel_ && cancel_->load()) return Stopping();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+
+  Status ReleaseModels() override {
+    ++release_points_;
+    if (local_registry_) local_registry_->ReleaseAll();  // rank 0 executed units itself
+    local_registry_ = nullptr;
+    Message release;
+    release.type = MessageType::kRelease;
+    PANIC_ASSIGN_OR_RETURN(std::string bytes, EncodeMessage(release));
+    for (int to : loaded_) {
+      PANIC_RETURN_IF_ERROR(Send(bytes, to));
+      ++release_messages_;
+    }
+    if (trace_->on()) trace_->Line("release", "ranks=" + std::to_string(loaded_.size()));
+    loaded_.clear();
+    return Status::Ok();
+  }
+
+  // Tells every worker to stop and waits for each bye, dropping outputs still on the way.
+  // After a dead rank: MPI_Abort instead (mpirun then ends every rank), as no bye will come.
+  void Stop() {
+    // Stopped by a signal (mpirun's SIGTERM when a rank died, or Ctrl-C) or a lost rank: no
+    // bye will come from every rank, and MPI_Finalize would wait for the dead one; rank 0
+    // has reported, so the job ends here.
+    if (broken_ || stopping_ || (cancel_ && cancel_->load())) {
+      std::fflush(nullptr);
+      MPI_Abort(MPI_COMM_WORLD, 130);
+      return;
+    }
+    Message stop;
+    stop.type = MessageType::kStop;
+    auto bytes = EncodeMessage(stop);
+    if (!bytes.ok()) return;
+    for (int r = 1; r < size_; ++r) {
+      if (!SendBytes(*bytes, r).ok()) return;
+    }
+    int byes = 0;
+    while (byes < size_ - 1) {
+      MPI_Status probed;
+      if (MPI_Probe(MPI_ANY_SOURCE, kTag, MPI_COMM_WORLD, &probed) != MPI_SUCCESS) return;
+      auto got = ReceiveProbed(probed);
+      if (!got.ok()) return;
+      auto m = DecodeMessage(*got);
+      if (m.ok() && m->type == MessageType::kBye) ++byes;
+    }
+  }
+
+  std::map<std::string, StageTraffic> traffic_;
+  int64_t release_points_ = 0;    // ReleaseModels calls
+  int64_t release_messages_ = 0;  // release messages sent to workers
+
+ private:
+  // A unit on a worker.
+  struct InFlight {
+    uint64_t ticket = 0;
+    std::string stage;
+    Clock::time_point sent, heard;  // when it went out; the worker's last word since
+  };
+
+  std::string LimitText() const {
+    std::ostringstream os;
+    os << silent_limit_s_;
+    return os.str();
+  }
+
+  // "; in flight: rank 1 unit 7 of runs (sent 3.2 s ago), rank 0 unit 8 of runs".
+  std::string InFlightText() const {
+    std::ostringstream os;
+    const char* sep = "; units in flight, not committed (resume redoes them): ";
+    for (const auto& [rank, f] : busy_) {
+      os << sep << "rank " << rank << " unit " << f.ticket << " of " << f.stage << " (sent "
+         << static_cast<int>(SecondsSince(f.sent)) << " s ago)";
+      sep = ", ";
+    }
+    if (local_.valid()) os << sep << "rank 0 unit " << local_ticket_;
+    return os.str();
+  }
+
+  // A send to a rank that takes nothing (dead or hung) breaks the job, as silence does.
+  Status Send(const std::string& bytes, int to) {
+    bool lost = false;
+    Status sent = SendBytes(bytes, to, silent_limit_s_, &lost, cancel_);
+    if (sent.code() == StatusCode::kCancelled) return Stopping();
+    return lost ? Broken(std::move(sent)) : sent;
+  }
+
+  // Ctrl-C or mpirun's SIGTERM: stop waiting, say what was in flight.
+  Status Stopping() {
+    stopping_ = true;
+    if (local_.valid()) local_.wait();  // it uses the stage and the context
+    return Status::Cancelled(
+        "the MPI job is being stopped (Ctrl-C, or SIGTERM: mpirun sends it to every rank when one rank dies; "
+        "mpirun's own message names that rank)" + InFlightText());
+  }
+
+  // A dead rank: rank 0 reports it with the units in flight and ends (Cancelled: the CLI
+  // prints the resume command and exits 130); the session then aborts the job.
+  Status Broken(Status why) {
+    broken_ = true;
+    if (local_.valid()) local_.wait();  // it uses the stage and the context
+    return Status::Cancelled("a worker rank is lost: " + why.message() + InFlightText() +
+                             "; every committed unit is kept");
+  }
+
+  int size_;
+  const engine::CancelFlag* cancel_;
+  double silent_limit_s_;  // 0: no limit
+  Trace* trace_;
+  bool broken_ = false;
+  bool stopping_ = false;  // cancelled: no bye will be waited for
+  std::deque<int> idle_;                                  // workers without a unit
+  std::map<int, InFlight> busy_;                          // workers with one
+  std::future<Result<std::any>> local_;  // the unit rank 0 executes itself, if any
+  uint64_t local_ticket_ = 0;
+  // Who executed units since the last release point (and so may hold models): workers by
+  // rank, rank 0 by the registry its units used.
+  std::set<int> loaded_;
+  models::ModelRegistry* local_registry_ = nullptr;
+ public:
+  ~Executor() override {
+    if (local_.valid()) local_.wait();
+  }
+};
+
+}  // namespace panic::mpi
