@@ -166,11 +166,16 @@ TEST(SparseRipsTest, SparseReductionEqualsTheDenseKernel) {
       dense.threshold = built.threshold;
       const Diagram want = internal::ReduceRips(MatrixOf(built.graph), dense);
       for (bool apparent : {true, false}) {
-        internal::SparseReducerOptions o;
-        o.maxdim = 2;
-        o.apparent_pairs = apparent;
-        EXPECT_EQ(internal::ReduceSparseRips(built.graph, o), want)
-            << k.name << " eps " << eps << (apparent ? "" : " without apparent pairs");
+        for (bool blocks : {true, false}) {
+          internal::SparseReducerOptions o;
+          o.maxdim = 2;
+          o.apparent_pairs = apparent;
+          o.blocks = blocks;
+          o.threads = blocks ? 2 : 1;
+          EXPECT_EQ(internal::ReduceSparseRips(built.graph, o), want)
+              << k.name << " eps " << eps << (apparent ? "" : " without apparent pairs")
+              << (blocks ? " (blocks)" : " (list searches)");
+        }
       }
       // Z/3 as well: the signs of the coboundary and of the apparent pairs' facets.
       dense.modulus = 3;

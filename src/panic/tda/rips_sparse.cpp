@@ -138,6 +138,7 @@ Result<ApproximateDiagram> ComputeApproximateRipsWith(std::span<const float> poi
     SparseReducerOptions r;
     r.maxdim = options.maxdim;
     r.modulus = options.modulus;
+    r.threads = options.threads;
     out.diagram = ReduceSparseRips(built.graph, r);
   } else {
     DistanceMatrix d;
