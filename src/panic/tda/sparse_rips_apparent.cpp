@@ -3,15 +3,14 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
-#include <limits>
 
 #include "panic/core/parallel.h"
 
 namespace panic::tda::internal {
 namespace {
 
-constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr size_t kGrain = 32;  // vertices per ParallelFor chunk
 
 // The largest j in [1, hi] with rows[q][j] ≤ d for all q < M, or 0. Column 0 of every
@@ -80,9 +79,11 @@ class Block {
   void Close() {
     for (int q = 1; q <= m_; ++q) pos_[vertex_[q]] = 0;
   }
-  // Fills row `slot` of `out` (stride()) with the lengths from v to L (+inf elsewhere).
+  // Fills `out` (stride() floats) with the lengths from v to L, "absent" elsewhere.
+  // Absent entries are all-ones bytes, a NaN: every test `entry <= d` fails on them, as on
+  // +inf, and memset writes them faster than a fill loop.
   void FillRow(const SparseGraph& g, uint32_t v, float* out) const {
-    std::fill(out, out + stride_, kInf);
+    std::memset(out, 0xff, stride_ * sizeof(float));
     for (const SparseGraph::Neighbor& nb : g.row(v)) out[pos_[nb.vertex]] = nb.length;
   }
   int m() const { return m_; }
@@ -105,71 +106,28 @@ size_t LargestBlockBytes(const SparseGraph& g) {
   return (d + 1) * (d + 2) * sizeof(float);
 }
 
-EdgeCofacets ComputeEdgeCofacets(const SparseGraph& g, int threads) {
+SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable& binomial,
+                                      bool triangles, int threads) {
   const size_t n = g.n;
-  EdgeCofacets out;
-  out.lower_offsets.assign(n + 1, 0);
+  SparseApparentPairs out;
+  EdgeCofacets& edges = out.edges;
+  edges.lower_offsets.assign(n + 1, 0);
   for (size_t a = 0; a < n; ++a) {
     size_t below = 0;
     for (const SparseGraph::Neighbor& nb : g.row(a)) {
       if (nb.vertex >= a) break;
       ++below;
     }
-    out.lower_offsets[a + 1] = out.lower_offsets[a] + below;
+    edges.lower_offsets[a + 1] = edges.lower_offsets[a] + below;
   }
-  out.value.assign(out.lower_offsets[n], EdgeCofacets::kNone);
-  const int workers = std::max(threads, 1);
-  std::vector<Block> blocks;
-  std::vector<std::vector<float>> rows(static_cast<size_t>(workers));
-  blocks.reserve(static_cast<size_t>(workers));
-  for (int w = 0; w < workers; ++w) blocks.emplace_back(n);
-  ParallelFor(n, kGrain, workers, [&](size_t begin, size_t end, int worker) {
-    Block& b = blocks[static_cast<size_t>(worker)];
-    std::vector<float>& buf = rows[static_cast<size_t>(worker)];
-    for (size_t a = begin; a < end; ++a) {
-      const int ka = b.Open(g, static_cast<uint32_t>(a));
-      buf.resize(2 * b.stride());
-      float* row_a = buf.data();
-      float* row_c = buf.data() + b.stride();
-      b.FillRow(g, static_cast<uint32_t>(a), row_a);
-      const float* scan[2] = {row_a, row_c};
-      // The lower neighbours c of a are L's positions 1 .. ka − 1, in the list's order.
-      for (int pc = 1; pc < ka; ++pc) {
-        const uint32_t c = b.vertex(pc);
-        const float d = row_a[pc];
-        b.FillRow(g, c, row_c);
-        // x ≠ a, c: row_a[ka] and row_c[pc] are +inf (no vertex is its own neighbour).
-        const int px = ScanDown<2>(scan, b.m(), d);
-        uint32_t value = EdgeCofacets::kNone;
-        if (px != 0) {
-          const uint32_t x = b.vertex(px);
-          // The triangle {a, c, x} has the edge as its zero-pivot facet when every vertex
-          // above x, removed, leaves a shorter edge: removing a leaves {c, x}, removing c
-          // leaves {a, x}.
-          const bool apparent = x > a || (row_c[px] < d && (x > c || row_a[px] < d));
-          value = x | (apparent ? 0x80000000u : 0u);
-        }
-        out.value[out.lower_offsets[a] + static_cast<size_t>(pc - 1)] = value;
-      }
-      b.Close();
-    }
-  });
-  return out;
-}
-
-std::vector<TriangleColumn> TriangleColumns(const SparseGraph& g, const EdgeCofacets& edges,
-                                            const std::function<int64_t(int64_t, int)>& binomial,
-                                            const std::function<bool(int64_t)>& cleared,
-                                            int threads) {
-  const size_t n = g.n;
+  edges.value.assign(edges.lower_offsets[n], EdgeCofacets::kNone);
   const int workers = std::max(threads, 1);
   struct Scratch {
     explicit Scratch(size_t n) : block(n) {}
     Block block;
-    std::vector<float> matrix;                  // rows 1..ka, row p at (p − 1) · stride
-    std::vector<uint32_t> edge_cofacet;         // per position p < ka: cofacet of {a, L[p]}
-    std::vector<std::pair<int, int>> marks;     // (pb, pc): the edge {b, c} has cofacet a
-    std::vector<TriangleColumn> columns;
+    std::vector<float> matrix;                // rows 1..ka, row p at (p − 1) · stride
+    std::vector<TriangleColumn> columns;      // in no apparent pair
+    std::vector<TriangleColumn> held;         // unless their lowest edge's cofacet is a
   };
   std::vector<Scratch> scratch;
   scratch.reserve(static_cast<size_t>(workers));
@@ -180,56 +138,57 @@ std::vector<TriangleColumn> TriangleColumns(const SparseGraph& g, const EdgeCofa
     for (size_t va = begin; va < end; ++va) {
       const uint32_t a = static_cast<uint32_t>(va);
       const int ka = b.Open(g, a);
-      if (ka < 3) {  // fewer than two neighbours below a: no triangle tops out at a
+      if (ka < 2) {  // no neighbour below a
         b.Close();
         continue;
       }
       const size_t stride = b.stride();
       s.matrix.resize(static_cast<size_t>(ka) * stride);
       auto row = [&](int p) { return s.matrix.data() + static_cast<size_t>(p - 1) * stride; };
-      s.marks.clear();
-      s.edge_cofacet.resize(static_cast<size_t>(ka));
-      for (int p = 1; p < ka; ++p) s.edge_cofacet[static_cast<size_t>(p)] = edges.Cofacet(a, static_cast<size_t>(p - 1));
-      b.FillRow(g, a, row(ka));
-      for (int pb = 1; pb < ka; ++pb) {
-        const uint32_t v = b.vertex(pb);
-        b.FillRow(g, v, row(pb));
-        // The edges {v, c}, c < v, whose zero-pivot cofacet is a (a > v, so the triangle
-        // {a, v, c} is then their apparent partner): their positions, ascending.
-        const auto list = g.row(v);
-        const size_t below = edges.lower_offsets[v + 1] - edges.lower_offsets[v];
-        for (size_t k = 0; k < below; ++k) {
-          if (edges.Cofacet(v, k) != a) continue;
-          const int pc = b.pos(list[k].vertex);
-          if (pc != 0) s.marks.emplace_back(pb, pc);
+      float* row_a = row(ka);
+      b.FillRow(g, a, row_a);
+      uint32_t* cofacet = edges.value.data() + edges.lower_offsets[a];
+      // The edges {a, c}, c < a (positions 1 .. ka − 1, in the list's order): the
+      // zero-pivot cofacet is the largest x ∈ L within d of a and c (x ≠ a, c: row a at
+      // a and row c at c are absent, no vertex being its own neighbour).
+      for (int pc = 1; pc < ka; ++pc) {
+        float* row_c = row(pc);
+        b.FillRow(g, b.vertex(pc), row_c);
+        const float d = row_a[pc];
+        const float* scan[2] = {row_a, row_c};
+        const int px = ScanDown<2>(scan, b.m(), d);
+        uint32_t value = EdgeCofacets::kNone;
+        if (px != 0) {
+          const uint32_t x = b.vertex(px), c = b.vertex(pc);
+          // The triangle {a, c, x} has the edge as its zero-pivot facet when every vertex
+          // above x, removed, leaves a shorter edge: removing a leaves {c, x}, removing c
+          // leaves {a, x}.
+          const bool apparent = x > a || (row_c[px] < d && (x > c || row_a[px] < d));
+          value = x | (apparent ? 0x80000000u : 0u);
         }
+        cofacet[pc - 1] = value;
       }
-      const float* row_a = row(ka);
-      size_t mark = 0;
+      if (!triangles) {
+        b.Close();
+        continue;
+      }
+      // The triangles {a, b, c}, a > b > c.
       for (int pb = 2; pb < ka; ++pb) {
         const uint32_t vb = b.vertex(pb);
         const float* row_b = row(pb);
         const float dab = row_a[pb];
-        const uint32_t eab = s.edge_cofacet[static_cast<size_t>(pb)];
+        const uint32_t eab = cofacet[pb - 1] & EdgeCofacets::kNone;
         for (int pc = 1; pc < pb; ++pc) {
           const float dbc = row_b[pc];
-          if (dbc == kInf) continue;
+          if (std::isnan(dbc)) continue;  // absent: no edge {b, c}
           const uint32_t vc = b.vertex(pc);
           const float dac = row_a[pc];
           const float d = std::max(dab, std::max(dac, dbc));
-          const uint32_t eac = s.edge_cofacet[static_cast<size_t>(pc)];
+          const uint32_t eac = cofacet[pc - 1] & EdgeCofacets::kNone;
           // Apparent with an edge: the zero-pivot facet (remove a, then b, then c: the
           // first that keeps the diameter) has this triangle as its zero-pivot cofacet.
-          bool apparent;
-          if (dbc == d) {
-            while (mark < s.marks.size() && s.marks[mark] < std::make_pair(pb, pc)) ++mark;
-            apparent = mark < s.marks.size() && s.marks[mark] == std::make_pair(pb, pc);
-          } else if (dac == d) {
-            apparent = eac == vb;
-          } else {
-            apparent = eab == vc;
-          }
-          if (apparent) continue;
+          // For {b, c} that is known only after the pass (held back below).
+          if (dbc != d && (dac == d ? eac == vb : eab == vc)) continue;
           // The zero-pivot cofacet: the largest x ∈ L within d of a, b and c. It is at or
           // below the zero-pivot cofacet of any edge of diameter d that contains a.
           int hi = b.m();
@@ -245,7 +204,10 @@ std::vector<TriangleColumn> TriangleColumns(const SparseGraph& g, const EdgeCofa
           const float* row_c = row(pc);
           if (!none) {
             const float* scan[3] = {row_a, row_b, row_c};
-            const int px = ScanDown<3>(scan, hi, d);
+            // Mostly the bound itself is the answer (the dense kernel's observation too).
+            const int px = row_a[hi] <= d && row_b[hi] <= d && row_c[hi] <= d
+                               ? hi
+                               : ScanDown<3>(scan, hi - 1, d);
             if (px != 0) {
               const uint32_t x = b.vertex(px);
               // The tetrahedron's zero-pivot facet is this triangle when every vertex
@@ -258,20 +220,45 @@ std::vector<TriangleColumn> TriangleColumns(const SparseGraph& g, const EdgeCofa
               if (facet) continue;
             }
           }
-          const int64_t index = binomial(a, 3) + binomial(vb, 2) + vc;
-          if (!cleared(index)) s.columns.push_back(TriangleColumn{d, index});
+          const TriangleColumn t{d, binomial(a, 3) + binomial(vb, 2) + vc};
+          (dbc == d ? s.held : s.columns).push_back(t);
         }
       }
       b.Close();
     }
   });
-  std::vector<TriangleColumn> out;
-  size_t total = 0;
-  for (const Scratch& s : scratch) total += s.columns.size();
-  out.reserve(total);
+  std::vector<TriangleColumn>& found = out.triangles;
+  std::vector<int64_t> held;
   for (Scratch& s : scratch) {
-    out.insert(out.end(), s.columns.begin(), s.columns.end());
+    found.insert(found.end(), s.columns.begin(), s.columns.end());
+    for (const TriangleColumn& t : s.held) held.push_back(t.index);
     std::vector<TriangleColumn>().swap(s.columns);
+  }
+  if (!triangles) return out;
+  // A held triangle {a, b, c} is apparent with {b, c} when that edge's zero-pivot
+  // cofacet is a (a > b makes {b, c} its zero-pivot facet). Every edge whose cofacet
+  // lies above it names such a triangle; those found among the held ones are dropped.
+  std::sort(held.begin(), held.end());
+  std::vector<uint8_t> paired(held.size(), 0);
+  ParallelFor(n, 256, workers, [&](size_t begin, size_t end, int) {
+    for (size_t v = begin; v < end; ++v) {
+      const auto list = g.row(v);
+      const size_t below = edges.lower_offsets[v + 1] - edges.lower_offsets[v];
+      for (size_t k = 0; k < below; ++k) {
+        const uint32_t x = edges.Cofacet(v, k);
+        if (x == EdgeCofacets::kNone || x < v) continue;
+        const int64_t index = binomial(x, 3) + binomial(static_cast<int64_t>(v), 2) + list[k].vertex;
+        const auto it = std::lower_bound(held.begin(), held.end(), index);
+        if (it != held.end() && *it == index) paired[static_cast<size_t>(it - held.begin())] = 1;
+      }
+    }
+  });
+  for (Scratch& s : scratch) {
+    for (const TriangleColumn& t : s.held) {
+      const size_t q = static_cast<size_t>(std::lower_bound(held.begin(), held.end(), t.index) - held.begin());
+      if (!paired[q]) found.push_back(t);
+    }
+    std::vector<TriangleColumn>().swap(s.held);
   }
   return out;
 }

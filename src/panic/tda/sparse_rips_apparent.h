@@ -4,13 +4,15 @@
 //
 // The block of a vertex a is the matrix of the lengths between the vertices of
 // L = N(a) ∪ {a} (a's neighbours, ascending), one row per vertex of L at or below a,
-// +inf where an edge is not kept. Every triangle whose largest vertex is a has its three
+// absent where an edge is not kept. Every triangle whose largest vertex is a has its three
 // vertices in L, and every cofacet vertex x of such a triangle (or of an edge {a, c}) is a
 // neighbour of a, so in L: a triangle's tests read three rows of the block, and the
 // search for its zero-pivot cofacet ("the largest x within the diameter of all three
 // vertices") is a vectorised scan down those rows, as in the dense kernel's row scans.
 // A block costs Σ_{b ∈ L, b < a} deg(b) to fill; blocks are independent, so they run on
-// `threads` workers.
+// `threads` workers, in one pass: a triangle whose zero-pivot facet is its lowest edge
+// {b, c} needs that edge's cofacet, which the block of b finds; such triangles are held
+// back and settled after the pass from the edges' table.
 //
 // The conventions are those of sparse_rips_reducer.h (and rips_reducer.h): simplices
 // indexed by the combinatorial number system, the filtration ordered by diameter then
@@ -21,9 +23,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <vector>
 
+#include "panic/tda/binomial_table.h"
 #include "panic/tda/sparse_rips_graph.h"
 
 namespace panic::tda::internal {
@@ -35,7 +37,7 @@ class EdgeCofacets {
  public:
   static constexpr uint32_t kNone = 0x7fffffffu;  // no cofacet of the edge's diameter
 
-  // The lower entries' offsets (n + 1) and values; filled by ComputeEdgeCofacets.
+  // The lower entries' offsets (n + 1) and values; filled by FindApparentPairs.
   std::vector<uint64_t> lower_offsets;
   std::vector<uint32_t> value;  // vertex (31 bits) | 0x80000000 when apparent
 
@@ -44,21 +46,24 @@ class EdgeCofacets {
   bool Apparent(size_t a, size_t k) const { return (value[lower_offsets[a] + k] >> 31) != 0; }
 };
 
-EdgeCofacets ComputeEdgeCofacets(const SparseGraph& g, int threads);
-
 struct TriangleColumn {
   float diam;
   int64_t index;
 };
 
-// The triangles of the clique complex of g that are in no apparent pair (neither the
-// zero-apparent cofacet of an edge nor the zero-apparent facet of a tetrahedron) and
-// that `cleared` does not reject (it is called from several threads at once), in no
-// particular order. `binomial(v, k)` gives C(v, k) for k ≤ 3.
-std::vector<TriangleColumn> TriangleColumns(const SparseGraph& g, const EdgeCofacets& edges,
-                                            const std::function<int64_t(int64_t, int)>& binomial,
-                                            const std::function<bool(int64_t)>& cleared,
-                                            int threads);
+struct SparseApparentPairs {
+  EdgeCofacets edges;
+  // With triangles: the triangles in no apparent pair (neither the zero-apparent cofacet
+  // of an edge nor the zero-apparent facet of a tetrahedron), in no particular order.
+  // The columns of H2 are those that are not also pivots of H1 (clearing).
+  std::vector<TriangleColumn> triangles;
+};
+
+// One pass over the blocks of all vertices (`threads` workers): the edges' zero-pivot
+// cofacets, and with `triangles` the triangles in no apparent pair. REQUIRES: binomial
+// covers C(v, k) for v ≤ g.n, k ≤ 3.
+SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable& binomial,
+                                      bool triangles, int threads);
 
 // The most bytes one worker's block takes on g (the largest degree d: d × (d + 1) floats).
 size_t LargestBlockBytes(const SparseGraph& g);

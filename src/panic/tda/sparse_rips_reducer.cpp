@@ -63,7 +63,9 @@ class SparseReducer {
   Diagram Run() {
     std::vector<Simplex> simplices, columns;
     blocks_ = opt_.apparent_pairs && opt_.blocks && opt_.maxdim >= 1;
-    if (blocks_) edge_cofacets_ = ComputeEdgeCofacets(g_, opt_.threads);
+    if (blocks_) {
+      apparent_ = FindApparentPairs(g_, binomial_, opt_.maxdim == 2, opt_.threads);
+    }
     ComputeDim0Pairs(simplices, columns);
     for (int dim = 1; dim <= opt_.maxdim; ++dim) {
       std::unordered_map<index_t, std::pair<uint32_t, uint32_t>> pivots;  // → column, coef
@@ -373,7 +375,7 @@ class SparseReducer {
       size_t k = 0;
       for (const SparseGraph::Neighbor& nb : g_.row(i)) {
         if (nb.vertex >= i) break;
-        const uint32_t apparent = blocks_ && edge_cofacets_.Apparent(i, k++);
+        const uint32_t apparent = blocks_ && apparent_.edges.Apparent(i, k++);
         edges.push_back(Simplex{nb.length, apparent, B(static_cast<int64_t>(i), 2) + nb.vertex});
       }
     }
@@ -422,12 +424,12 @@ class SparseReducer {
     if (blocks_ && dim == 2 && dim == opt_.maxdim) {
       // The triangles are not needed past this dimension: only the columns are made.
       std::vector<Simplex>().swap(simplices);
-      const std::vector<TriangleColumn> found = TriangleColumns(
-          g_, edge_cofacets_, [this](int64_t v, int k) { return B(v, k); },
-          [&pivots](int64_t index) { return pivots.count(index) != 0; }, opt_.threads);
-      edge_cofacets_ = EdgeCofacets();
+      const std::vector<TriangleColumn> found = std::move(apparent_.triangles);
+      apparent_ = SparseApparentPairs();
       columns.reserve(found.size());
-      for (const TriangleColumn& t : found) columns.push_back(Simplex{t.diam, 0, t.index});
+      for (const TriangleColumn& t : found) {
+        if (pivots.count(t.index) == 0) columns.push_back(Simplex{t.diam, 0, t.index});
+      }
       std::sort(columns.begin(), columns.end(), ColumnOrder);
       return;
     }
@@ -584,7 +586,7 @@ class SparseReducer {
   Cofacets main_{*this};
   std::vector<Entry> scratch_;
   bool blocks_ = false;
-  EdgeCofacets edge_cofacets_;
+  SparseApparentPairs apparent_;
 };
 
 }  // namespace
