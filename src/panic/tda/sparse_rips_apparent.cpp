@@ -11,7 +11,11 @@
 namespace panic::tda::internal {
 namespace {
 
-constexpr size_t kGrain = 32;  // vertices per ParallelFor chunk
+constexpr size_t kGrain = 64;  // vertices per ParallelFor chunk (at most one group)
+// A group grows while U holds at most kGroupGrowth × |N(a) ∪ {a}| of its first a (or
+// kGroupSlack) vertices: its block then costs at most kGroupGrowth² × a single one's.
+constexpr size_t kGroupGrowth = 2;
+constexpr size_t kGroupSlack = 256;
 
 // The largest j in [1, hi] with rows[q][j] ≤ d for all q < M, or 0. Column 0 of every
 // row is a scratch slot (vertices outside the block are scattered there) and is never
@@ -47,64 +51,77 @@ int ScanDown(const float* const* rows, int hi, float d) {
   return avx512 ? ScanDownAvx512<M>(rows, hi, d) : ScanDownScalar<M>(rows, hi, d);
 }
 
-// One worker's block. Local positions are 1..m (L ascending); pos_ maps a vertex to its
-// position, 0 for vertices outside L (whose scattered lengths land in column 0).
+// One worker's block, shared by a group of consecutive vertices a (their neighbourhoods
+// overlap on clouds in trajectory order, so each row is filled once for the group, not
+// once per vertex). U is the union of N(a) ∪ {a} over the group, ascending; local
+// positions are 1..m; pos_ maps a vertex to its position, 0 for vertices outside U
+// (whose scattered lengths land in column 0, which is never read). Rows are kept for
+// the positions whose vertex is at most the group's last a: every triangle {a, b, c}
+// (a > b > c) of the group reads rows a, b and c, and columns anywhere in U.
 class Block {
  public:
   explicit Block(size_t n) : pos_(n, 0) {}
 
-  // Sets L = N(a) ∪ {a}; returns a's position (the number of L's vertices ≤ a).
-  int Open(const SparseGraph& g, uint32_t a) {
-    const auto row = g.row(a);
-    m_ = static_cast<int>(row.size()) + 1;
-    stride_ = static_cast<size_t>(m_) + 1;
-    vertex_.resize(stride_);
-    vertex_[0] = 0;
-    int p = 1;
-    ka_ = 0;
-    for (const SparseGraph::Neighbor& nb : row) {
-      if (ka_ == 0 && nb.vertex > a) {
-        ka_ = p;
-        vertex_[p++] = a;
-      }
-      vertex_[p++] = nb.vertex;
+  // Forms the group a_begin .. (returned end − 1) within [a_begin, a_limit): vertices are
+  // added while U stays within max(cap, the first one's |N(a) ∪ {a}|).
+  size_t Open(const SparseGraph& g, size_t a_begin, size_t a_limit, size_t cap) {
+    vertex_.assign(1, 0);
+    size_t a = a_begin;
+    for (; a < a_limit; ++a) {
+      const auto row = g.row(a);
+      size_t fresh = pos_[a] == 0;
+      for (const SparseGraph::Neighbor& nb : row) fresh += pos_[nb.vertex] == 0;
+      if (a > a_begin && vertex_.size() - 1 + fresh > cap) break;
+      auto add = [&](uint32_t v) {
+        if (pos_[v] == 0) {
+          pos_[v] = -1;  // in U, position assigned below
+          vertex_.push_back(v);
+        }
+      };
+      add(static_cast<uint32_t>(a));
+      for (const SparseGraph::Neighbor& nb : row) add(nb.vertex);
     }
-    if (ka_ == 0) {
-      ka_ = p;
-      vertex_[p++] = a;
-    }
-    for (int q = 1; q <= m_; ++q) pos_[vertex_[q]] = q;
-    return ka_;
+    std::sort(vertex_.begin() + 1, vertex_.end());
+    m_ = static_cast<int>(vertex_.size()) - 1;
+    stride_ = vertex_.size();
+    for (int q = 1; q <= m_; ++q) pos_[vertex_[static_cast<size_t>(q)]] = q;
+    rows_ = pos_[a - 1];  // the last a of the group: rows 1 .. its position
+    return a;
   }
   void Close() {
-    for (int q = 1; q <= m_; ++q) pos_[vertex_[q]] = 0;
+    for (int q = 1; q <= m_; ++q) pos_[vertex_[static_cast<size_t>(q)]] = 0;
   }
-  // Fills `out` (stride() floats) with the lengths from v to L, "absent" elsewhere.
-  // Absent entries are all-ones bytes, a NaN: every test `entry <= d` fails on them, as on
-  // +inf, and memset writes them faster than a fill loop.
-  void FillRow(const SparseGraph& g, uint32_t v, float* out) const {
-    std::memset(out, 0xff, stride_ * sizeof(float));
-    for (const SparseGraph::Neighbor& nb : g.row(v)) out[pos_[nb.vertex]] = nb.length;
+  // Fills all rows into `matrix` (rows() × stride()): the lengths from the row's vertex
+  // to U, "absent" elsewhere. Absent entries are all-ones bytes, a NaN: every test
+  // `entry <= d` fails on them, as on +inf, and memset writes them fast. Only the part
+  // of a neighbour list within U's range of vertices is read.
+  void Fill(const SparseGraph& g, std::vector<float>& matrix) const {
+    matrix.resize(static_cast<size_t>(rows_) * stride_);
+    const uint32_t lo = vertex_[1], hi = vertex_[static_cast<size_t>(m_)];
+    auto less = [](const SparseGraph::Neighbor& x, uint32_t v) { return x.vertex < v; };
+    for (int p = 1; p <= rows_; ++p) {
+      float* out = matrix.data() + static_cast<size_t>(p - 1) * stride_;
+      std::memset(out, 0xff, stride_ * sizeof(float));
+      const auto list = g.row(vertex_[static_cast<size_t>(p)]);
+      const auto* it = std::lower_bound(list.data(), list.data() + list.size(), lo, less);
+      const auto* stop = std::lower_bound(it, list.data() + list.size(), hi + 1, less);
+      for (; it != stop; ++it) out[pos_[it->vertex]] = it->length;
+    }
   }
   int m() const { return m_; }
+  int rows() const { return rows_; }
   size_t stride() const { return stride_; }
   int pos(uint32_t v) const { return pos_[v]; }
   uint32_t vertex(int p) const { return vertex_[static_cast<size_t>(p)]; }
 
  private:
   std::vector<int> pos_;
-  std::vector<uint32_t> vertex_;
-  int m_ = 0, ka_ = 0;
+  std::vector<uint32_t> vertex_;  // [0] unused
+  int m_ = 0, rows_ = 0;
   size_t stride_ = 0;
 };
 
 }  // namespace
-
-size_t LargestBlockBytes(const SparseGraph& g) {
-  size_t d = 0;
-  for (size_t v = 0; v < g.n; ++v) d = std::max<size_t>(d, g.offsets[v + 1] - g.offsets[v]);
-  return (d + 1) * (d + 2) * sizeof(float);
-}
 
 SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable& binomial,
                                       bool triangles, int threads) {
@@ -125,7 +142,10 @@ SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable&
   struct Scratch {
     explicit Scratch(size_t n) : block(n) {}
     Block block;
-    std::vector<float> matrix;                // rows 1..ka, row p at (p − 1) · stride
+    std::vector<float> matrix;                // rows 1..rows(), row p at (p − 1) · stride
+    std::vector<int> lower;                   // positions of a's neighbours below a
+    std::vector<int> x_pos;                   // per lower neighbour c: cofacet's position
+    std::vector<float> x_to_a, x_to_c;        // and its lengths to a and to c
     std::vector<TriangleColumn> columns;      // in no apparent pair
     std::vector<TriangleColumn> held;         // unless their lowest edge's cofacet is a
   };
@@ -135,96 +155,125 @@ SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable&
   ParallelFor(n, kGrain, workers, [&](size_t begin, size_t end, int worker) {
     Scratch& s = scratch[static_cast<size_t>(worker)];
     Block& b = s.block;
-    for (size_t va = begin; va < end; ++va) {
-      const uint32_t a = static_cast<uint32_t>(va);
-      const int ka = b.Open(g, a);
-      if (ka < 2) {  // no neighbour below a
-        b.Close();
-        continue;
-      }
-      const size_t stride = b.stride();
-      s.matrix.resize(static_cast<size_t>(ka) * stride);
-      auto row = [&](int p) { return s.matrix.data() + static_cast<size_t>(p - 1) * stride; };
-      float* row_a = row(ka);
-      b.FillRow(g, a, row_a);
-      uint32_t* cofacet = edges.value.data() + edges.lower_offsets[a];
-      // The edges {a, c}, c < a (positions 1 .. ka − 1, in the list's order): the
-      // zero-pivot cofacet is the largest x ∈ L within d of a and c (x ≠ a, c: row a at
-      // a and row c at c are absent, no vertex being its own neighbour).
-      for (int pc = 1; pc < ka; ++pc) {
-        float* row_c = row(pc);
-        b.FillRow(g, b.vertex(pc), row_c);
-        const float d = row_a[pc];
-        const float* scan[2] = {row_a, row_c};
-        const int px = ScanDown<2>(scan, b.m(), d);
-        uint32_t value = EdgeCofacets::kNone;
-        if (px != 0) {
-          const uint32_t x = b.vertex(px), c = b.vertex(pc);
-          // The triangle {a, c, x} has the edge as its zero-pivot facet when every vertex
-          // above x, removed, leaves a shorter edge: removing a leaves {c, x}, removing c
-          // leaves {a, x}.
-          const bool apparent = x > a || (row_c[px] < d && (x > c || row_a[px] < d));
-          value = x | (apparent ? 0x80000000u : 0u);
-        }
-        cofacet[pc - 1] = value;
-      }
-      if (!triangles) {
-        b.Close();
-        continue;
-      }
-      // The triangles {a, b, c}, a > b > c.
-      for (int pb = 2; pb < ka; ++pb) {
-        const uint32_t vb = b.vertex(pb);
-        const float* row_b = row(pb);
-        const float dab = row_a[pb];
-        const uint32_t eab = cofacet[pb - 1] & EdgeCofacets::kNone;
-        for (int pc = 1; pc < pb; ++pc) {
-          const float dbc = row_b[pc];
-          if (std::isnan(dbc)) continue;  // absent: no edge {b, c}
-          const uint32_t vc = b.vertex(pc);
-          const float dac = row_a[pc];
-          const float d = std::max(dab, std::max(dac, dbc));
-          const uint32_t eac = cofacet[pc - 1] & EdgeCofacets::kNone;
-          // Apparent with an edge: the zero-pivot facet (remove a, then b, then c: the
-          // first that keeps the diameter) has this triangle as its zero-pivot cofacet.
-          // For {b, c} that is known only after the pass (held back below).
-          if (dbc != d && (dac == d ? eac == vb : eab == vc)) continue;
-          // The zero-pivot cofacet: the largest x ∈ L within d of a, b and c. It is at or
-          // below the zero-pivot cofacet of any edge of diameter d that contains a.
-          int hi = b.m();
-          bool none = false;
-          if (dab == d) {
-            if (eab == EdgeCofacets::kNone) none = true;
-            else hi = std::min(hi, b.pos(eab));
-          }
-          if (dac == d) {
-            if (eac == EdgeCofacets::kNone) none = true;
-            else hi = std::min(hi, b.pos(eac));
-          }
+    for (size_t group = begin; group < end;) {
+      const size_t group_end =
+          b.Open(g, group, end, std::max<size_t>(kGroupSlack, kGroupGrowth * (g.row(group).size() + 1)));
+      b.Fill(g, s.matrix);
+      auto row = [&](int p) { return s.matrix.data() + static_cast<size_t>(p - 1) * b.stride(); };
+      for (size_t va = group; va < group_end; ++va) {
+        const uint32_t a = static_cast<uint32_t>(va);
+        const float* row_a = row(b.pos(a));
+        // The edges {a, c}, c < a: the entries of a's list below a, at positions lower[k].
+        const auto list = g.row(a);
+        const size_t below = edges.lower_offsets[a + 1] - edges.lower_offsets[a];
+        s.lower.resize(below);
+        for (size_t k = 0; k < below; ++k) s.lower[k] = b.pos(list[k].vertex);
+        uint32_t* cofacet = edges.value.data() + edges.lower_offsets[a];
+        // Per edge {a, c} also its cofacet vertex's position and lengths to a and to c,
+        // kept for the triangles: then the usual test reads only row b, which stays in
+        // cache over the inner loop, and not a column of the block.
+        s.x_pos.resize(below);
+        s.x_to_a.resize(below);
+        s.x_to_c.resize(below);
+        // The zero-pivot cofacet of {a, c} is the largest x ∈ U within d of a and c
+        // (x ≠ a, c: row a at a and row c at c are absent, no vertex being its own
+        // neighbour; x is a neighbour of a, so in U).
+        for (size_t k = 0; k < below; ++k) {
+          const int pc = s.lower[k];
           const float* row_c = row(pc);
-          if (!none) {
-            const float* scan[3] = {row_a, row_b, row_c};
-            // Mostly the bound itself is the answer (the dense kernel's observation too).
-            const int px = row_a[hi] <= d && row_b[hi] <= d && row_c[hi] <= d
-                               ? hi
-                               : ScanDown<3>(scan, hi - 1, d);
-            if (px != 0) {
-              const uint32_t x = b.vertex(px);
-              // The tetrahedron's zero-pivot facet is this triangle when every vertex
-              // above x, removed, leaves a smaller diameter.
-              const float dxa = row_a[px], dxb = row_b[px], dxc = row_c[px];
-              bool facet = true;
-              if (x < a) facet = std::max(dbc, std::max(dxb, dxc)) < d;
-              if (facet && x < vb) facet = std::max(dac, std::max(dxa, dxc)) < d;
-              if (facet && x < vc) facet = std::max(dab, std::max(dxa, dxb)) < d;
-              if (facet) continue;
-            }
+          const float d = list[k].length;
+          const float* scan[2] = {row_a, row_c};
+          const int px = ScanDown<2>(scan, b.m(), d);
+          uint32_t value = EdgeCofacets::kNone;
+          s.x_pos[k] = px;
+          if (px != 0) {
+            const uint32_t x = b.vertex(px), c = list[k].vertex;
+            s.x_to_a[k] = row_a[px];
+            s.x_to_c[k] = row_c[px];
+            // The triangle {a, c, x} has the edge as its zero-pivot facet when every
+            // vertex above x, removed, leaves a shorter edge: removing a leaves {c, x},
+            // removing c leaves {a, x}.
+            const bool apparent = x > a || (row_c[px] < d && (x > c || row_a[px] < d));
+            value = x | (apparent ? 0x80000000u : 0u);
           }
-          const TriangleColumn t{d, binomial(a, 3) + binomial(vb, 2) + vc};
-          (dbc == d ? s.held : s.columns).push_back(t);
+          cofacet[k] = value;
+        }
+        if (!triangles) continue;
+        // The triangles {a, b, c}, a > b > c.
+        for (size_t j = 1; j < below; ++j) {
+          const int pb = s.lower[j];
+          const uint32_t vb = list[j].vertex;
+          const float* row_b = row(pb);
+          const float dab = list[j].length;
+          const uint32_t eab = cofacet[j] & EdgeCofacets::kNone;
+          for (size_t i = 0; i < j; ++i) {
+            const int pc = s.lower[i];
+            const float dbc = row_b[pc];
+            if (std::isnan(dbc)) continue;  // absent: no edge {b, c}
+            const uint32_t vc = list[i].vertex;
+            const float dac = list[i].length;
+            const float d = std::max(dab, std::max(dac, dbc));
+            const uint32_t eac = cofacet[i] & EdgeCofacets::kNone;
+            // Apparent with an edge: the zero-pivot facet (remove a, then b, then c: the
+            // first that keeps the diameter) has this triangle as its zero-pivot cofacet.
+            // For {b, c} that is known only after the pass (held back below).
+            if (dbc != d && (dac == d ? eac == vb : eab == vc)) continue;
+            // The zero-pivot cofacet: the largest x ∈ U within d of a, b and c. It is at
+            // or below the zero-pivot cofacet of any edge of diameter d that contains a
+            // (and mostly that cofacet itself, as in the dense kernel); without such an
+            // edge the whole of U is scanned.
+            int hi = b.m();
+            bool none = false;
+            if (dab == d) {
+              if (eab == EdgeCofacets::kNone) none = true;
+              else hi = s.x_pos[j];
+            }
+            if (dac == d) {
+              if (eac == EdgeCofacets::kNone) none = true;
+              else hi = std::min(hi, s.x_pos[i]);
+            }
+            if (!none) {
+              const float* row_c = row(pc);
+              int px = 0;
+              float xa = 0, xb = 0, xc = 0;
+              if (dac == d && hi == s.x_pos[i]) {  // x is within d of a and c
+                xa = s.x_to_a[i];
+                xc = s.x_to_c[i];
+                xb = row_b[hi];
+                if (xb <= d) px = hi;
+              } else if (dab == d && hi == s.x_pos[j]) {  // x is within d of a and b
+                xa = s.x_to_a[j];
+                xb = s.x_to_c[j];
+                xc = row_c[hi];
+                if (xc <= d) px = hi;
+              }
+              if (px == 0) {
+                const float* scan[3] = {row_a, row_b, row_c};
+                px = ScanDown<3>(scan, dab == d || dac == d ? hi - 1 : hi, d);
+                if (px != 0) {
+                  xa = row_a[px];
+                  xb = row_b[px];
+                  xc = row_c[px];
+                }
+              }
+              if (px != 0) {
+                const uint32_t x = b.vertex(px);
+                // The tetrahedron's zero-pivot facet is this triangle when every vertex
+                // above x, removed, leaves a smaller diameter.
+                bool facet = true;
+                if (x < a) facet = std::max(dbc, std::max(xb, xc)) < d;
+                if (facet && x < vb) facet = std::max(dac, std::max(xa, xc)) < d;
+                if (facet && x < vc) facet = std::max(dab, std::max(xa, xb)) < d;
+                if (facet) continue;
+              }
+            }
+            const TriangleColumn t{d, binomial(a, 3) + binomial(vb, 2) + vc};
+            (dbc == d ? s.held : s.columns).push_back(t);
+          }
         }
       }
       b.Close();
+      group = group_end;
     }
   });
   std::vector<TriangleColumn>& found = out.triangles;

@@ -65,7 +65,4 @@ struct SparseApparentPairs {
 SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable& binomial,
                                       bool triangles, int threads);
 
-// The most bytes one worker's block takes on g (the largest degree d: d × (d + 1) floats).
-size_t LargestBlockBytes(const SparseGraph& g);
-
 }  // namespace panic::tda::internal
