@@ -3,8 +3,9 @@
 // filtration", DCG 2013), as a clique filtration of re-weighted edges, reduced by the
 // same kernel as the exact diagram.
 //
-// The greedy permutation (Clarkson's neighbour graph) and the kept edges (screened by
-// float Gram tiles) are computed without any n × n structure (sparse_rips_graph.h);
+// The greedy permutation (Clarkson's neighbour graph) and the kept edges (by range search
+// over the greedy tree, sparse_rips_range.h, or screened by float Gram tiles) are
+// computed without any n × n structure (sparse_rips_graph.h);
 // the reduction runs on the neighbour lists (sparse_rips_reducer.h) or, when most
 // edges are kept and the matrix fits, on the dense matrix of the re-weighted lengths.
 // InsertionRadii and SparsifyDistances below are the dense O(n²) definitions, kept as
@@ -21,6 +22,7 @@
 #include "panic/tda/rips_reducer.h"
 #include "panic/tda/rips_sparse.h"
 #include "panic/tda/sparse_rips_graph.h"
+#include "panic/tda/sparse_rips_range.h"
 #include "panic/tda/sparse_rips_reducer.h"
 
 namespace panic::tda {
@@ -117,10 +119,16 @@ Result<ApproximateDiagram> ComputeApproximateRipsWith(std::span<const float> poi
   }
   // The greedy permutation and the kept edges, without any n × n structure.
   const CloudMetric metric(points, n, dim, options.metric);
-  const std::vector<double> lambda = GreedyInsertionRadii(metric, nullptr, nullptr);
-  PANIC_ASSIGN_OR_RETURN(SparseGraphResult built,
-                         BuildSparseGraph(metric, lambda, epsilon, options.threshold,
-                                          options.threads, options.memory_limit_bytes));
+  GreedyTree tree;
+  size_t evaluations = 0;
+  const std::vector<double> lambda = GreedyInsertionRadii(metric, nullptr, &evaluations, &tree);
+  PANIC_ASSIGN_OR_RETURN(
+      SparseGraphResult built,
+      RangeSearchPays(n, evaluations)
+          ? BuildSparseGraphByRange(metric, lambda, tree, epsilon, options.threshold,
+                                    options.threads, options.memory_limit_bytes)
+          : BuildSparseGraph(metric, lambda, epsilon, options.threshold, options.threads,
+                             options.memory_limit_bytes));
   ApproximateDiagram out;
   out.epsilon = epsilon;
   out.edges_total = n * (n - 1) / 2;
