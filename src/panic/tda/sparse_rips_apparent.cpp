@@ -51,6 +51,94 @@ int ScanDown(const float* const* rows, int hi, float d) {
   return avx512 ? ScanDownAvx512<M>(rows, hi, d) : ScanDownScalar<M>(rows, hi, d);
 }
 
+// The triangle test of the pass below on sixteen consecutive lower neighbours c of a at
+// once, for one b: the lanes it settles as "no column" are those without an edge
+// {b, c}, those apparent with an edge containing a, and those whose tetrahedron with
+// the bound's cofacet (the zero-pivot cofacet of {a, c} or {a, b}) is their zero-apparent
+// cofacet. Every other lane gets the full scalar test.
+struct TriangleLanes {
+  const int* position;      // per lower neighbour i of a: its position in U
+  const float* length;      // |a c|
+  const uint32_t* vertex;   // c
+  const uint32_t* cofacet;  // the zero-pivot cofacet vertex of {a, c}, or kNone
+  const int* x_pos;         // its position (0 when none)
+  const float* x_to_a;      // its lengths to a and to c
+  const float* x_to_c;
+  const float* matrix;      // the block's rows, `stride` apart
+  int stride;
+  const uint32_t* vertex_of;  // U's vertices by position
+  int m;
+};
+struct TriangleRow {
+  const float* row_b;
+  float dab;
+  uint32_t vb, eab;  // b and the cofacet vertex of {a, b}
+  int xpos_b;        // its position, and its lengths to a and to b
+  float xa_b, xb_b;
+  uint32_t a;
+};
+
+// GCC 12's AVX-512 headers fill the unused pass-through operand of the unmasked forms
+// with _mm512_undefined_*(), which -Wuninitialized reports once inlined here.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+__attribute__((target("avx512f"))) unsigned SettleSixteen(const TriangleLanes& t,
+                                                         const TriangleRow& r, size_t i0) {
+  const __m512i pc = _mm512_loadu_si512(t.position + i0);
+  const __m512 dbc = _mm512_i32gather_ps(pc, r.row_b, 4);
+  const __mmask16 present = _mm512_cmp_ps_mask(dbc, dbc, _CMP_ORD_Q);
+  const __m512 dac = _mm512_loadu_ps(t.length + i0);
+  const __m512 dab = _mm512_set1_ps(r.dab);
+  const __m512 d = _mm512_max_ps(dab, _mm512_max_ps(dac, dbc));
+  const __mmask16 bc_max = _mm512_cmp_ps_mask(dbc, d, _CMP_EQ_OQ);
+  const __mmask16 ac_max = _mm512_cmp_ps_mask(dac, d, _CMP_EQ_OQ);
+  const __mmask16 ab_max = _mm512_cmp_ps_mask(dab, d, _CMP_EQ_OQ);
+  const __m512i eac = _mm512_loadu_si512(t.cofacet + i0);
+  const __m512i vc = _mm512_loadu_si512(t.vertex + i0);
+  const __m512i none = _mm512_set1_epi32(static_cast<int>(EdgeCofacets::kNone));
+  // Apparent with {a, c} (its cofacet is b) or with {a, b} (its cofacet is c).
+  const __mmask16 with_edge =
+      present & ~bc_max &
+      ((ac_max & _mm512_cmpeq_epi32_mask(eac, _mm512_set1_epi32(static_cast<int>(r.vb)))) |
+       (~ac_max & _mm512_cmpeq_epi32_mask(vc, _mm512_set1_epi32(static_cast<int>(r.eab)))));
+  // The bound: the lower of the cofacet positions of the edges {a, b}, {a, c} of
+  // diameter d; x is the bound's vertex when it is within d of the third vertex.
+  const __m512i xpi = _mm512_loadu_si512(t.x_pos + i0);
+  const __m512i m = _mm512_set1_epi32(t.m);
+  const __m512i xpj = _mm512_set1_epi32(r.xpos_b);
+  const __m512i hi = _mm512_min_epi32(_mm512_mask_blend_epi32(ab_max, m, xpj),
+                                      _mm512_mask_blend_epi32(ac_max, m, xpi));
+  const __mmask16 ab_none = r.eab == EdgeCofacets::kNone ? ab_max : 0;
+  const __mmask16 has = present & ~with_edge & ~ab_none &
+                        ~(ac_max & _mm512_cmpeq_epi32_mask(eac, none));
+  const __mmask16 via_ac = has & ac_max & _mm512_cmpeq_epi32_mask(hi, xpi);
+  const __mmask16 via_ab = has & ~via_ac & ab_max & _mm512_cmpeq_epi32_mask(hi, xpj);
+  // via {a, c}: x's lengths to a and c are known, to b is row b at x.
+  const __m512 xb_ac = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), via_ac, hi, r.row_b, 4);
+  // via {a, b}: to a and b known, to c is row c at x.
+  const __m512i at = _mm512_add_epi32(
+      _mm512_mullo_epi32(_mm512_sub_epi32(pc, _mm512_set1_epi32(1)), _mm512_set1_epi32(t.stride)), hi);
+  const __m512 xc_ab = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), via_ab, at, t.matrix, 4);
+  const __m512 xa = _mm512_mask_blend_ps(via_ac, _mm512_set1_ps(r.xa_b), _mm512_loadu_ps(t.x_to_a + i0));
+  const __m512 xb = _mm512_mask_blend_ps(via_ac, _mm512_set1_ps(r.xb_b), xb_ac);
+  const __m512 xc = _mm512_mask_blend_ps(via_ac, xc_ab, _mm512_loadu_ps(t.x_to_c + i0));
+  const __mmask16 found = (via_ac & _mm512_cmp_ps_mask(xb, d, _CMP_LE_OQ)) |
+                          (via_ab & _mm512_cmp_ps_mask(xc, d, _CMP_LE_OQ));
+  const __m512i x = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), found, hi, t.vertex_of, 4);
+  // The tetrahedron's zero-pivot facet is the triangle when every vertex above x,
+  // removed, leaves a smaller diameter (vertices are below 2³¹: signed compares).
+  const __mmask16 below_a = _mm512_cmplt_epi32_mask(x, _mm512_set1_epi32(static_cast<int>(r.a)));
+  const __mmask16 below_b = _mm512_cmplt_epi32_mask(x, _mm512_set1_epi32(static_cast<int>(r.vb)));
+  const __mmask16 below_c = _mm512_cmplt_epi32_mask(x, vc);
+  const __mmask16 without_a = _mm512_cmp_ps_mask(_mm512_max_ps(dbc, _mm512_max_ps(xb, xc)), d, _CMP_LT_OQ);
+  const __mmask16 without_b = _mm512_cmp_ps_mask(_mm512_max_ps(dac, _mm512_max_ps(xa, xc)), d, _CMP_LT_OQ);
+  const __mmask16 without_c = _mm512_cmp_ps_mask(_mm512_max_ps(dab, _mm512_max_ps(xa, xb)), d, _CMP_LT_OQ);
+  const __mmask16 facet = found & (~below_a | without_a) & (~below_a | ~below_b | without_b) &
+                          (~below_a | ~below_b | ~below_c | without_c);
+  return static_cast<unsigned>(~present | with_edge | facet) & 0xffffu;
+}
+#pragma GCC diagnostic pop
+
 // One worker's block, shared by a group of consecutive vertices a (their neighbourhoods
 // overlap on clouds in trajectory order, so each row is filled once for the group, not
 // once per vertex). U is the union of N(a) ∪ {a} over the group, ascending; local
@@ -113,6 +201,7 @@ class Block {
   size_t stride() const { return stride_; }
   int pos(uint32_t v) const { return pos_[v]; }
   uint32_t vertex(int p) const { return vertex_[static_cast<size_t>(p)]; }
+  const uint32_t* vertices() const { return vertex_.data(); }
 
  private:
   std::vector<int> pos_;
@@ -146,12 +235,15 @@ SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable&
     std::vector<int> lower;                   // positions of a's neighbours below a
     std::vector<int> x_pos;                   // per lower neighbour c: cofacet's position
     std::vector<float> x_to_a, x_to_c;        // and its lengths to a and to c
+    std::vector<float> length;                // and (for the vector lanes) the edge's
+    std::vector<uint32_t> vertex, cofacet;    // length, c, and the cofacet vertex
     std::vector<TriangleColumn> columns;      // in no apparent pair
     std::vector<TriangleColumn> held;         // unless their lowest edge's cofacet is a
   };
   std::vector<Scratch> scratch;
   scratch.reserve(static_cast<size_t>(workers));
   for (int w = 0; w < workers; ++w) scratch.emplace_back(n);
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
   ParallelFor(n, kGrain, workers, [&](size_t begin, size_t end, int worker) {
     Scratch& s = scratch[static_cast<size_t>(worker)];
     Block& b = s.block;
@@ -159,6 +251,7 @@ SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable&
       const size_t group_end =
           b.Open(g, group, end, std::max<size_t>(kGroupSlack, kGroupGrowth * (g.row(group).size() + 1)));
       b.Fill(g, s.matrix);
+      const bool vector_lanes = avx512 && s.matrix.size() < (size_t{1} << 31);
       auto row = [&](int p) { return s.matrix.data() + static_cast<size_t>(p - 1) * b.stride(); };
       for (size_t va = group; va < group_end; ++va) {
         const uint32_t a = static_cast<uint32_t>(va);
@@ -175,6 +268,9 @@ SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable&
         s.x_pos.resize(below);
         s.x_to_a.resize(below);
         s.x_to_c.resize(below);
+        s.length.resize(below);
+        s.vertex.resize(below);
+        s.cofacet.resize(below);
         // The zero-pivot cofacet of {a, c} is the largest x ∈ U within d of a and c
         // (x ≠ a, c: row a at a and row c at c are absent, no vertex being its own
         // neighbour; x is a neighbour of a, so in U).
@@ -200,24 +296,34 @@ SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable&
         }
         if (!triangles) continue;
         // The triangles {a, b, c}, a > b > c.
+        for (size_t k = 0; k < below; ++k) {
+          s.length[k] = list[k].length;
+          s.vertex[k] = list[k].vertex;
+          s.cofacet[k] = cofacet[k] & EdgeCofacets::kNone;
+        }
+        TriangleLanes lanes{s.lower.data(), s.length.data(), s.vertex.data(), s.cofacet.data(),
+                            s.x_pos.data(),  s.x_to_a.data(), s.x_to_c.data(), s.matrix.data(),
+                            static_cast<int>(b.stride()), b.vertices(), b.m()};
         for (size_t j = 1; j < below; ++j) {
           const int pb = s.lower[j];
           const uint32_t vb = list[j].vertex;
           const float* row_b = row(pb);
           const float dab = list[j].length;
-          const uint32_t eab = cofacet[j] & EdgeCofacets::kNone;
-          for (size_t i = 0; i < j; ++i) {
+          const uint32_t eab = s.cofacet[j];
+          // The triangle {a, b, L[lower[i]]}: appended to the columns (or held back)
+          // unless it is settled as apparent.
+          auto triangle = [&](size_t i) {
             const int pc = s.lower[i];
             const float dbc = row_b[pc];
-            if (std::isnan(dbc)) continue;  // absent: no edge {b, c}
+            if (std::isnan(dbc)) return;  // absent: no edge {b, c}
             const uint32_t vc = list[i].vertex;
             const float dac = list[i].length;
             const float d = std::max(dab, std::max(dac, dbc));
-            const uint32_t eac = cofacet[i] & EdgeCofacets::kNone;
+            const uint32_t eac = s.cofacet[i];
             // Apparent with an edge: the zero-pivot facet (remove a, then b, then c: the
             // first that keeps the diameter) has this triangle as its zero-pivot cofacet.
             // For {b, c} that is known only after the pass (held back below).
-            if (dbc != d && (dac == d ? eac == vb : eab == vc)) continue;
+            if (dbc != d && (dac == d ? eac == vb : eab == vc)) return;
             // The zero-pivot cofacet: the largest x ∈ U within d of a, b and c. It is at
             // or below the zero-pivot cofacet of any edge of diameter d that contains a
             // (and mostly that cofacet itself, as in the dense kernel); without such an
@@ -264,12 +370,25 @@ SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable&
                 if (x < a) facet = std::max(dbc, std::max(xb, xc)) < d;
                 if (facet && x < vb) facet = std::max(dac, std::max(xa, xc)) < d;
                 if (facet && x < vc) facet = std::max(dab, std::max(xa, xb)) < d;
-                if (facet) continue;
+                if (facet) return;
               }
             }
             const TriangleColumn t{d, binomial(a, 3) + binomial(vb, 2) + vc};
             (dbc == d ? s.held : s.columns).push_back(t);
+          };
+          size_t i = 0;
+          if (vector_lanes) {
+            // Sixteen at a time, the usual cases (no edge {b, c}; apparent with an edge
+            // containing a; the bound's cofacet as the tetrahedron) settled in vector
+            // registers; the lanes left go through the scalar test.
+            const TriangleRow r{row_b, dab, vb, eab, s.x_pos[j], s.x_to_a[j], s.x_to_c[j], a};
+            for (; i + 16 <= j; i += 16) {
+              for (unsigned rest = ~SettleSixteen(lanes, r, i) & 0xffffu; rest != 0; rest &= rest - 1) {
+                triangle(i + static_cast<size_t>(__builtin_ctz(rest)));
+              }
+            }
           }
+          for (; i < j; ++i) triangle(i);
         }
       }
       b.Close();
