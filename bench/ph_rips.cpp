@@ -13,7 +13,8 @@
 // the sphere (SphereWalkPoints, tests/support/walk_cloud.h); PH_EPS=ε > 0 computes the approximate (sparse Rips) diagram and prints
 // the share of edges the sparse filtration kept; PH_BACKEND=dense|sparse forces the
 // reduction's backend (default: ComputeApproximateRips's rule); PH_PHASES=1 first times
-// the greedy permutation and the graph of kept edges on their own (MAXDIM=-1: only that).
+// the greedy permutation and the graph of kept edges on their own (MAXDIM=-1: only that;
+// PH_GRAPH=gemm|range forces how the edges are found there).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -27,6 +28,7 @@
 #include "panic/tda/rips.h"
 #include "panic/tda/rips_sparse.h"
 #include "panic/tda/sparse_rips_graph.h"
+#include "panic/tda/sparse_rips_range.h"
 #include "support/walk_cloud.h"
 
 
@@ -91,17 +93,23 @@ int main(int argc, char** argv) {
     auto since = [](auto t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); };
     const in::CloudMetric metric(points, n, dim, options.metric);
     size_t evaluations = 0;
-    const std::vector<double> lambda = in::GreedyInsertionRadii(metric, nullptr, &evaluations);
+    in::GreedyTree tree;
+    const std::vector<double> lambda = in::GreedyInsertionRadii(metric, nullptr, &evaluations, &tree);
     const double greedy_s = since(t0);
     auto t1 = std::chrono::steady_clock::now();
-    auto built = in::BuildSparseGraph(metric, lambda, eps, options.threshold, threads, options.memory_limit_bytes);
+    // PH_GRAPH=gemm|range forces the way the kept edges are found (default: the rule).
+    const char* graph_env = std::getenv("PH_GRAPH");
+    const bool range = graph_env ? std::string(graph_env) == "range" : in::RangeSearchPays(n, evaluations);
+    auto built = range ? in::BuildSparseGraphByRange(metric, lambda, tree, eps, options.threshold, threads,
+                                                     options.memory_limit_bytes)
+                       : in::BuildSparseGraph(metric, lambda, eps, options.threshold, threads, options.memory_limit_bytes);
     if (!built.ok()) {
       std::fprintf(stderr, "%s\n", built.status().ToString().c_str());
       return 1;
     }
     const double graph_s = since(t1);
-    std::printf("phases n=%zu eps=%g greedy_s=%.3f distance_evaluations=%zu graph_s=%.3f edges=%zu graph_bytes=%zu threshold=%g\n",
-                n, eps, greedy_s, evaluations, graph_s, built->graph.num_edges(), built->graph.bytes(),
+    std::printf("phases n=%zu eps=%g greedy_s=%.3f distance_evaluations=%zu graph=%s graph_s=%.3f edges=%zu graph_bytes=%zu threshold=%g\n",
+                n, eps, greedy_s, evaluations, range ? "range" : "gemm", graph_s, built->graph.num_edges(), built->graph.bytes(),
                 static_cast<double>(built->threshold));
     std::fflush(stdout);
     if (maxdim < 0) return 0;

@@ -14,6 +14,7 @@
 #include "panic/tda/rips_reducer.h"
 #include "panic/tda/rips_sparse.h"
 #include "panic/tda/sparse_rips_graph.h"
+#include "panic/tda/sparse_rips_range.h"
 #include "panic/tda/sparse_rips_reducer.h"
 #include "support/walk_cloud.h"
 #include "tda/tda_oracle_helpers.h"
@@ -118,12 +119,27 @@ TEST(SparseRipsTest, GreedyPermutationEqualsTheDenseOne) {
   EXPECT_LT(evaluations, circle.n * (circle.n - 1) / 2 / 10);
 }
 
+// Both ways of finding the kept edges: the GEMM screen of all pairs and the range search
+// over the greedy tree (on every cloud, also where the rule would not choose it).
+internal::SparseGraphResult Graph(const CloudMetric& m, double eps, bool range,
+                                  float threshold = NAN) {
+  internal::GreedyTree tree;
+  auto lambda = internal::GreedyInsertionRadii(m, nullptr, nullptr, &tree);
+  auto r = range ? internal::BuildSparseGraphByRange(m, lambda, tree, eps, threshold, 2, size_t{1} << 32)
+                 : internal::BuildSparseGraph(m, lambda, eps, threshold, 2, size_t{1} << 32);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? std::move(*r) : internal::SparseGraphResult{};
+}
+
 TEST(SparseRipsTest, KeptEdgesAreTheSparsifiedMatrix) {
   for (double eps : {0.1, 0.5, 1.0}) {
     for (const PointCloud& c : {testing::Circle(300, 0.05, 9), Projected(400, 10),
-                                testing::GaussianCloud(200, 3, 11)}) {
+                                testing::GaussianCloud(200, 3, 11), GridWithDuplicates(),
+                                testing::WalkCloud(150, 768, 24)}) {
+     for (bool range : {false, true}) {
+      SCOPED_TRACE(range ? "range search" : "GEMM screen");
       const CloudMetric m(c.values, c.n, c.dim, Metric::kEuclidean);
-      internal::SparseGraphResult built = Graph(m, eps);
+      internal::SparseGraphResult built = Graph(m, eps, range);
       internal::DistanceMatrix d = DenseOf(m);
       EXPECT_EQ(built.enclosing_radius, internal::EnclosingRadius(d));
       EXPECT_EQ(built.threshold,
@@ -140,6 +156,28 @@ TEST(SparseRipsTest, KeptEdgesAreTheSparsifiedMatrix) {
         }
       }
       EXPECT_EQ(built.graph.num_edges(), kept / 2);
+     }
+    }
+  }
+}
+
+// The range search with a given threshold and under the cosine metric, against the GEMM
+// screen (itself checked against SparsifyDistances above): the same lists, entry for entry.
+TEST(SparseRipsTest, RangeSearchEqualsTheScreenWithThresholdAndCosine) {
+  for (const PointCloud& c : {Projected(500, 25), testing::SphereSample(200, 26)}) {
+    for (Metric metric : {Metric::kEuclidean, Metric::kCosine}) {
+      for (float threshold : {NAN, 0.3f}) {
+        const CloudMetric m(c.values, c.n, c.dim, metric);
+        const internal::SparseGraphResult a = Graph(m, 0.2, false, threshold);
+        const internal::SparseGraphResult b = Graph(m, 0.2, true, threshold);
+        EXPECT_EQ(a.threshold, b.threshold);
+        EXPECT_EQ(a.enclosing_radius, b.enclosing_radius);
+        ASSERT_EQ(a.graph.offsets, b.graph.offsets) << "n=" << c.n << " threshold " << threshold;
+        for (size_t q = 0; q < a.graph.neighbors.size(); ++q) {
+          ASSERT_EQ(a.graph.neighbors[q].vertex, b.graph.neighbors[q].vertex);
+          ASSERT_EQ(a.graph.neighbors[q].length, b.graph.neighbors[q].length);
+        }
+      }
     }
   }
 }
@@ -166,11 +204,16 @@ TEST(SparseRipsTest, SparseReductionEqualsTheDenseKernel) {
       dense.threshold = built.threshold;
       const Diagram want = internal::ReduceRips(MatrixOf(built.graph), dense);
       for (bool apparent : {true, false}) {
-        internal::SparseReducerOptions o;
-        o.maxdim = 2;
-        o.apparent_pairs = apparent;
-        EXPECT_EQ(internal::ReduceSparseRips(built.graph, o), want)
-            << k.name << " eps " << eps << (apparent ? "" : " without apparent pairs");
+        for (bool blocks : {true, false}) {
+          internal::SparseReducerOptions o;
+          o.maxdim = 2;
+          o.apparent_pairs = apparent;
+          o.blocks = blocks;
+          o.threads = blocks ? 2 : 1;
+          EXPECT_EQ(internal::ReduceSparseRips(built.graph, o), want)
+              << k.name << " eps " << eps << (apparent ? "" : " without apparent pairs")
+              << (blocks ? " (blocks)" : " (list searches)");
+        }
       }
       // Z/3 as well: the signs of the coboundary and of the apparent pairs' facets.
       dense.modulus = 3;

@@ -3,8 +3,9 @@
 // filtration", DCG 2013), as a clique filtration of re-weighted edges, reduced by the
 // same kernel as the exact diagram.
 //
-// The greedy permutation (Clarkson's neighbour graph) and the kept edges (screened by
-// float Gram tiles) are computed without any n × n structure (sparse_rips_graph.h);
+// The greedy permutation (Clarkson's neighbour graph) and the kept edges (by range search
+// over the greedy tree, sparse_rips_range.h, or screened by float Gram tiles) are
+// computed without any n × n structure (sparse_rips_graph.h);
 // the reduction runs on the neighbour lists (sparse_rips_reducer.h) or, when most
 // edges are kept and the matrix fits, on the dense matrix of the re-weighted lengths.
 // InsertionRadii and SparsifyDistances below are the dense O(n²) definitions, kept as
@@ -21,6 +22,7 @@
 #include "panic/tda/rips_reducer.h"
 #include "panic/tda/rips_sparse.h"
 #include "panic/tda/sparse_rips_graph.h"
+#include "panic/tda/sparse_rips_range.h"
 #include "panic/tda/sparse_rips_reducer.h"
 
 namespace panic::tda {
@@ -117,27 +119,36 @@ Result<ApproximateDiagram> ComputeApproximateRipsWith(std::span<const float> poi
   }
   // The greedy permutation and the kept edges, without any n × n structure.
   const CloudMetric metric(points, n, dim, options.metric);
-  const std::vector<double> lambda = GreedyInsertionRadii(metric, nullptr, nullptr);
-  PANIC_ASSIGN_OR_RETURN(SparseGraphResult built,
-                         BuildSparseGraph(metric, lambda, epsilon, options.threshold,
-                                          options.threads, options.memory_limit_bytes));
+  GreedyTree tree;
+  size_t evaluations = 0;
+  const std::vector<double> lambda = GreedyInsertionRadii(metric, nullptr, &evaluations, &tree);
+  PANIC_ASSIGN_OR_RETURN(
+      SparseGraphResult built,
+      RangeSearchPays(n, evaluations)
+          ? BuildSparseGraphByRange(metric, lambda, tree, epsilon, options.threshold,
+                                    options.threads, options.memory_limit_bytes)
+          : BuildSparseGraph(metric, lambda, epsilon, options.threshold, options.threads,
+                             options.memory_limit_bytes));
   ApproximateDiagram out;
   out.epsilon = epsilon;
   out.edges_total = n * (n - 1) / 2;
   out.edges_kept = built.graph.num_edges();
-  // The rule: the dense kernel whenever its matrix fits the memory limit, the sparse
-  // one past that. Measured (docs/TDA.md): the dense kernel's vectorised row scans beat
-  // the walk over neighbour lists even where few edges are kept (N = 3 000 projected
-  // walk, ε = 0.1, 37 % kept: 1.7 s against 15 s), so the sparse backend is the one
-  // for clouds whose matrix does not fit, not a speed-up.
+  // The rule: for maxdim 2 the sparse backend when at most half of the pairs are kept
+  // (its block pass beats the dense kernel's row scans there: projected walk, ε = 0.1,
+  // N = 3 000 with 37 % kept 6.4 s against 10.2 s, N = 10 000 with 13 % 35 s against 87 s;
+  // docs/TDA.md, stop 26); otherwise the dense kernel whenever its matrix fits the memory
+  // limit (it wins on nearly complete graphs, e.g. the 768-D walks that keep every edge,
+  // and for maxdim ≤ 1), the sparse one past that.
   if (backend == ApproximateBackend::kAuto) {
-    backend = dense_allowed ? ApproximateBackend::kDense : ApproximateBackend::kSparse;
+    const bool sparse_pays = options.maxdim == 2 && 2 * out.edges_kept <= out.edges_total;
+    backend = dense_allowed && !sparse_pays ? ApproximateBackend::kDense : ApproximateBackend::kSparse;
   }
   out.sparse_backend = backend == ApproximateBackend::kSparse;
   if (out.sparse_backend) {
     SparseReducerOptions r;
     r.maxdim = options.maxdim;
     r.modulus = options.modulus;
+    r.threads = options.threads;
     out.diagram = ReduceSparseRips(built.graph, r);
   } else {
     DistanceMatrix d;

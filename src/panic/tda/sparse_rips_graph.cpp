@@ -138,7 +138,7 @@ void CloudMetric::RowAsFloat(size_t i, float* out) const {
 // ---- the greedy permutation ---------------------------------------------------------
 
 std::vector<double> GreedyInsertionRadii(const CloudMetric& metric, std::vector<uint32_t>* order,
-                                         size_t* evaluations) {
+                                         size_t* evaluations, GreedyTree* tree) {
   const size_t n = metric.n();
   size_t evals = 0;
   auto chord = [&](size_t i, size_t j) {
@@ -148,6 +148,11 @@ std::vector<double> GreedyInsertionRadii(const CloudMetric& metric, std::vector<
   std::vector<double> lambda(n, 0.0);
   lambda[0] = std::numeric_limits<double>::infinity();
   if (order) order->assign(1, 0);
+  if (tree) {
+    tree->order.assign(1, 0);
+    tree->parent.assign(n, 0);
+    tree->parent_chord.assign(n, 0.0);
+  }
   // Per point: the float distance to its nearest centre (the value the dense version
   // keeps; 0 for a centre), its chord to the centre of its cell, and that cell.
   // Invariant: nearest[x] == metric.FromChord(to_center[x]) — a point moves to a new
@@ -225,6 +230,11 @@ std::vector<double> GreedyInsertionRadii(const CloudMetric& metric, std::vector<
     lambda[p] = nearest[p];
     if (order) order->push_back(p);
     const double parent_chord = to_center[p];
+    if (tree) {
+      tree->order.push_back(p);
+      tree->parent[p] = cells[parent].center;
+      tree->parent_chord[p] = parent_chord;
+    }
     {  // p leaves its cell and becomes a centre; the parent's radius and farthest
       // point are recomputed (it was p), which only lowers the radius
       auto& pts = cells[parent].points;
@@ -355,22 +365,17 @@ constexpr int kCblasNoTrans = 111;
 constexpr int kCblasTrans = 112;
 constexpr size_t kBlock = 256;  // rows per Gram tile
 
-struct Edge {
-  uint32_t i, j;  // i > j
-  float length;
-};
+using Edge = SparseEdge;
 
-// The CJS weight of an edge of length d with μ = (1 + ε)/ε · min(λ_p, λ_q), exactly as
-// SparsifyDistances computes it; +inf when the edge is left out.
-float Reweight(float d, double mu, double epsilon) {
+}  // namespace
+
+float CjsWeight(float d, double mu, double epsilon) {
   if (d <= 2 * mu) return d;
   if (d <= (2 + epsilon) * mu) {
     return std::nextafter(static_cast<float>(2 * (d - mu)), kInf);
   }
   return kInf;
 }
-
-}  // namespace
 
 Result<SparseGraphResult> BuildSparseGraph(const CloudMetric& metric,
                                            const std::vector<double>& lambda, double epsilon,
@@ -457,7 +462,7 @@ Result<SparseGraphResult> BuildSparseGraph(const CloudMetric& metric,
           const double mu = scale * std::min(lambda[i], lambda[j]);
           const double cut = std::min(metric.ToChord((2 + epsilon) * mu), bound_chord);
           if (sq - margin > cut * cut) continue;
-          const float w = Reweight(metric.Distance(i, j), mu, epsilon);
+          const float w = CjsWeight(metric.Distance(i, j), mu, epsilon);
           if (w <= bound && w != kInf) {
             s.edges.push_back(Edge{static_cast<uint32_t>(i), static_cast<uint32_t>(j), w});
           }
@@ -467,15 +472,7 @@ Result<SparseGraphResult> BuildSparseGraph(const CloudMetric& metric,
     const size_t total = collected.fetch_add(s.edges.size() - before) + s.edges.size() - before;
     if (total * kEdgeBytes > memory_limit_bytes) over = true;
   });
-  if (over) {
-    const size_t total = collected.load();
-    return Status::InvalidArgument(
-        "n: the sparse filtration of " + std::to_string(n) + " points keeps more than " +
-        std::to_string(total) + " edges, whose lists need more than " +
-        Bytes(static_cast<double>(total * kEdgeBytes)) + ", more than the memory limit of " +
-        Bytes(static_cast<double>(memory_limit_bytes)) +
-        "; raise epsilon, subsample the cloud or raise the limit");
-  }
+  if (over) return SparseEdgesOverLimit(n, collected.load(), memory_limit_bytes);
   SparseGraphResult out;
   out.threshold = static_cast<float>(bound);
   if (default_threshold) {
@@ -505,10 +502,33 @@ Result<SparseGraphResult> BuildSparseGraph(const CloudMetric& metric,
     out.enclosing_radius = radius;
     out.threshold = std::nextafter(static_cast<float>((1 + epsilon) * radius), kInf);
   }
+  std::vector<std::vector<Edge>> parts;
+  for (Scratch& s : scratch) parts.push_back(std::move(s.edges));
+  return SparseGraphFromEdges(n, parts, out.enclosing_radius, out.threshold, workers,
+                              memory_limit_bytes);
+}
+
+Status SparseEdgesOverLimit(size_t n, size_t edges, size_t memory_limit_bytes) {
+  constexpr size_t kEdgeBytes = sizeof(Edge) + 2 * sizeof(SparseGraph::Neighbor);
+  return Status::InvalidArgument(
+      "n: the sparse filtration of " + std::to_string(n) + " points keeps more than " +
+      std::to_string(edges) + " edges, whose lists need more than " +
+      Bytes(static_cast<double>(edges * kEdgeBytes)) + ", more than the memory limit of " +
+      Bytes(static_cast<double>(memory_limit_bytes)) +
+      "; raise epsilon, subsample the cloud or raise the limit");
+}
+
+Result<SparseGraphResult> SparseGraphFromEdges(size_t n, std::vector<std::vector<SparseEdge>>& parts,
+                                               float enclosing_radius, float threshold,
+                                               int threads, size_t memory_limit_bytes) {
+  const int workers = std::max(threads, 1);
+  SparseGraphResult out;
+  out.enclosing_radius = enclosing_radius;
+  out.threshold = threshold;
   // The CSR lists, both directions, within the threshold.
   size_t kept = 0;
-  for (const Scratch& s : scratch) {
-    for (const Edge& e : s.edges) kept += e.length <= out.threshold;
+  for (const std::vector<Edge>& part : parts) {
+    for (const Edge& e : part) kept += e.length <= out.threshold;
   }
   const size_t need = (n + 1) * sizeof(uint64_t) + 2 * kept * sizeof(SparseGraph::Neighbor);
   if (need > memory_limit_bytes) {
@@ -521,8 +541,8 @@ Result<SparseGraphResult> BuildSparseGraph(const CloudMetric& metric,
   SparseGraph& g = out.graph;
   g.n = n;
   g.offsets.assign(n + 1, 0);
-  for (const Scratch& s : scratch) {
-    for (const Edge& e : s.edges) {
+  for (const std::vector<Edge>& part : parts) {
+    for (const Edge& e : part) {
       if (e.length > out.threshold) continue;
       ++g.offsets[e.i + 1];
       ++g.offsets[e.j + 1];
@@ -532,13 +552,13 @@ Result<SparseGraphResult> BuildSparseGraph(const CloudMetric& metric,
   g.neighbors.resize(g.offsets[n]);
   {
     std::vector<uint64_t> fill(g.offsets.begin(), g.offsets.end() - 1);
-    for (Scratch& s : scratch) {
-      for (const Edge& e : s.edges) {
+    for (std::vector<Edge>& part : parts) {
+      for (const Edge& e : part) {
         if (e.length > out.threshold) continue;
         g.neighbors[fill[e.i]++] = SparseGraph::Neighbor{e.j, e.length};
         g.neighbors[fill[e.j]++] = SparseGraph::Neighbor{e.i, e.length};
       }
-      std::vector<Edge>().swap(s.edges);
+      std::vector<Edge>().swap(part);
     }
   }
   ParallelFor(n, 256, workers, [&](size_t begin, size_t end, int) {

@@ -56,8 +56,15 @@ class CloudMetric {
 // cells, so the distances evaluated grow like n log n instead of n².
 // `order` (optional) receives the permutation; `evaluations` (optional) the number of
 // distances computed.
+// `tree` (optional) receives the greedy tree: every point's parent is the centre whose
+// cell held it when it was chosen (its nearest earlier point, at chord λ).
+struct GreedyTree {
+  std::vector<uint32_t> order;         // the permutation (order[0] = 0, the root)
+  std::vector<uint32_t> parent;        // per point; the root's is itself
+  std::vector<double> parent_chord;    // per point: the chord to its parent (0 for the root)
+};
 std::vector<double> GreedyInsertionRadii(const CloudMetric& metric, std::vector<uint32_t>* order,
-                                         size_t* evaluations);
+                                         size_t* evaluations, GreedyTree* tree = nullptr);
 
 // The kept edges of the sparse filtration, both directions, each vertex's list sorted
 // by neighbour index: CSR over vertices.
@@ -92,6 +99,26 @@ struct SparseGraphResult {
 // threshold is `threshold` when it is not NaN, else (1 + ε) × the enclosing radius
 // (rounded up), which the same pass computes. Returns InvalidArgument naming n when
 // the graph would exceed `memory_limit_bytes` (the message states its size).
+// An edge {i, j}, i > j, with its re-weighted length.
+struct SparseEdge {
+  uint32_t i, j;
+  float length;
+};
+
+// The CJS weight of an edge of length d with μ = (1 + ε)/ε · min(λ_p, λ_q), exactly as
+// SparsifyDistances computes it; +inf when the edge is left out.
+float CjsWeight(float d, double mu, double epsilon);
+
+// The refusal once the edges found (more than `edges`) need more than the limit.
+Status SparseEdgesOverLimit(size_t n, size_t edges, size_t memory_limit_bytes);
+
+// The graph of the edges in `parts` (each found once) whose length is within
+// `threshold`, as CSR lists sorted by vertex; `parts` is emptied. Refused (naming n, the
+// edges and their bytes) past memory_limit_bytes.
+Result<SparseGraphResult> SparseGraphFromEdges(size_t n, std::vector<std::vector<SparseEdge>>& parts,
+                                               float enclosing_radius, float threshold,
+                                               int threads, size_t memory_limit_bytes);
+
 Result<SparseGraphResult> BuildSparseGraph(const CloudMetric& metric,
                                            const std::vector<double>& lambda, double epsilon,
                                            float threshold, int threads,

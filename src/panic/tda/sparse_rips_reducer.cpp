@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "panic/tda/binomial_table.h"
+#include "panic/tda/sparse_rips_apparent.h"
 
 namespace panic::tda::internal {
 namespace {
@@ -20,6 +21,7 @@ constexpr int kMaxVertices = 5;  // a simplex of dimension ≤ 4 (cofacets of ma
 
 struct Simplex {
   float diam;
+  uint32_t apparent = 0;  // an edge of ComputeDim0Pairs: in an apparent pair (blocks)
   index_t index;
 };
 
@@ -60,6 +62,10 @@ class SparseReducer {
 
   Diagram Run() {
     std::vector<Simplex> simplices, columns;
+    blocks_ = opt_.apparent_pairs && opt_.blocks && opt_.maxdim >= 1;
+    if (blocks_) {
+      apparent_ = FindApparentPairs(g_, binomial_, opt_.maxdim == 2, opt_.threads);
+    }
     ComputeDim0Pairs(simplices, columns);
     for (int dim = 1; dim <= opt_.maxdim; ++dim) {
       std::unordered_map<index_t, std::pair<uint32_t, uint32_t>> pivots;  // → column, coef
@@ -366,9 +372,11 @@ class SparseReducer {
     edges.clear();
     edges.reserve(g_.num_edges());
     for (size_t i = 0; i < n; ++i) {
+      size_t k = 0;
       for (const SparseGraph::Neighbor& nb : g_.row(i)) {
         if (nb.vertex >= i) break;
-        edges.push_back(Simplex{nb.length, B(static_cast<int64_t>(i), 2) + nb.vertex});
+        const uint32_t apparent = blocks_ && apparent_.edges.Apparent(i, k++);
+        edges.push_back(Simplex{nb.length, apparent, B(static_cast<int64_t>(i), 2) + nb.vertex});
       }
     }
     // Filtration order: diameter ascending, then index descending.
@@ -392,9 +400,12 @@ class SparseReducer {
         if (rank[u] < rank[v]) std::swap(u, v);
         parent[v] = u;
         rank[u] += rank[u] == rank[v];
-      } else if (opt_.maxdim > 0 && !(opt_.apparent_pairs &&
-                                      ZeroApparentCofacet(Entry{e.index, e.diam, 1}, 1).index != kNone)) {
-        columns.push_back(e);
+      } else if (opt_.maxdim > 0) {
+        const bool apparent =
+            blocks_ ? e.apparent != 0
+                    : opt_.apparent_pairs &&
+                          ZeroApparentCofacet(Entry{e.index, e.diam, 1}, 1).index != kNone;
+        if (!apparent) columns.push_back(e);
       }
     }
     std::reverse(columns.begin(), columns.end());
@@ -410,6 +421,18 @@ class SparseReducer {
                        const std::unordered_map<index_t, std::pair<uint32_t, uint32_t>>& pivots,
                        int dim) {
     columns.clear();
+    if (blocks_ && dim == 2 && dim == opt_.maxdim) {
+      // The triangles are not needed past this dimension: only the columns are made.
+      std::vector<Simplex>().swap(simplices);
+      const std::vector<TriangleColumn> found = std::move(apparent_.triangles);
+      apparent_ = SparseApparentPairs();
+      columns.reserve(found.size());
+      for (const TriangleColumn& t : found) {
+        if (pivots.count(t.index) == 0) columns.push_back(Simplex{t.diam, 0, t.index});
+      }
+      std::sort(columns.begin(), columns.end(), ColumnOrder);
+      return;
+    }
     std::vector<Simplex> next;
     Cofacets cof(*this);
     const int m = dim + 1;  // vertices of the new simplices
@@ -437,7 +460,7 @@ class SparseReducer {
           for (int b = a + 1; b < m - 1; ++b) len[a + 1][b + 1] = len[b + 1][a + 1] = slen[a][b];
         }
         const Entry c = cof.Next();
-        const Simplex cs{c.diam, c.index};
+        const Simplex cs{c.diam, 0, c.index};
         if (dim < opt_.maxdim) next.push_back(cs);
         if (pivots.count(c.index) == 0 && !InApparentPair(cs, m, w, len)) columns.push_back(cs);
       }
@@ -562,6 +585,8 @@ class SparseReducer {
   Diagram diagram_;
   Cofacets main_{*this};
   std::vector<Entry> scratch_;
+  bool blocks_ = false;
+  SparseApparentPairs apparent_;
 };
 
 }  // namespace

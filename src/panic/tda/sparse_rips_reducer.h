@@ -7,7 +7,9 @@
 // simplex are the common neighbours of its vertices, found by walking their sorted
 // neighbour lists together (largest vertex first), so the work per simplex is the sum
 // of its vertices' degrees, not n. Dimension 0 is a union–find over the sorted edges.
-// Serial; nothing of size n² is allocated. Internal to panic::tda.
+// The apparent pairs of the edges and triangles, which decide the columns of H1 and H2,
+// come from sparse_rips_apparent.h (parallel); the reduction is serial. Nothing of size
+// n² is allocated. Internal to panic::tda.
 #pragma once
 
 #include <cstddef>
@@ -22,6 +24,11 @@ struct SparseReducerOptions {
   int modulus = 2;  // a prime < 256
   // Off: no apparent-pair shortcuts (tests compare both ways).
   bool apparent_pairs = true;
+  // The apparent pairs of dimensions 1 and 2 found over local dense blocks
+  // (sparse_rips_apparent.h) instead of one neighbour-list search per simplex; off: the
+  // searches (tests compare both ways). Only with apparent_pairs.
+  bool blocks = true;
+  int threads = 1;  // workers for the blocks (the reduction itself is serial)
 };
 
 // Whether the simplices up to dimension maxdim + 1 of n vertices can be indexed (their
