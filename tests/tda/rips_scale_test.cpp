@@ -218,17 +218,13 @@ TEST(RipsScaleTest, LockFreeReductionIsTheSameForEveryThreadCount) {
       }
       for (uint64_t seed : {1, 2}) {
         for (int threads : {1, 3}) {
-          for (size_t save : {size_t{0}, size_t{1}}) {  // resumed from a kept state, or rebuilt
-            r.threads = threads;
-            r.shuffle_columns = seed;
-            r.save_cursors = save;
-            EXPECT_EQ(internal::ReduceRips(d, r), one) << "n=" << c.n << " shuffled by " << seed << " threads="
-                                                       << threads << " modulus=" << modulus << " save=" << save;
-          }
+          r.threads = threads;
+          r.shuffle_columns = seed;
+          EXPECT_EQ(internal::ReduceRips(d, r), one)
+              << "n=" << c.n << " shuffled by " << seed << " threads=" << threads << " modulus=" << modulus;
         }
       }
       r.shuffle_columns = 0;
-      r.save_cursors = 0;
       if (modulus == 2 && testing::HaveRipser()) {
         EXPECT_EQ(CompareDiagrams(one, testing::RipserOnCloud(c, 2), 1e-5), "") << "n=" << c.n;
       }
@@ -237,8 +233,7 @@ TEST(RipsScaleTest, LockFreeReductionIsTheSameForEveryThreadCount) {
 }
 
 // Races show up as differences: the same loopy cloud reduced many times with 2 to 8
-// threads (every other run keeping every published column's state) must give the
-// one-thread diagram every time.
+// threads must give the one-thread diagram every time.
 TEST(RipsScaleTest, LockFreeReductionRepeatedRunsAgree) {
   const PointCloud c = testing::UnitSphereWalk(320, 768, 0.01, 9);
   internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
@@ -249,7 +244,6 @@ TEST(RipsScaleTest, LockFreeReductionRepeatedRunsAgree) {
   EXPECT_GT(one.bars(2).size(), 10u);
   for (int run = 0; run < 40; ++run) {
     r.threads = 2 + run % 7;
-    r.save_cursors = run % 2 ? 1 : 0;
     ASSERT_EQ(internal::ReduceRips(d, r), one) << "run " << run << " threads=" << r.threads;
   }
 }

@@ -1,6 +1,6 @@
 // ThreadSanitizer driver of the lock-free reduction (scripts/tsan_rips.sh builds it with
 // clang -fsanitize=thread; not part of the CTest suite, whose build is not instrumented).
-// Reduces loopy clouds with 1, 2, 4 and 8 threads, shuffled orders and kept states, and
+// Reduces loopy clouds with 1, 2, 4 and 8 threads and shuffled orders, and
 // exits non-zero when a diagram differs from the one-thread one; TSan reports races.
 #include <cstdio>
 #include <vector>
@@ -22,12 +22,11 @@ int main() {
     const Diagram one = internal::ReduceRips(d, r);
     for (int run = 0; run < 12; ++run) {
       r.threads = std::vector<int>{2, 4, 8}[run % 3];
-      r.save_cursors = run % 2 ? 1 : 0;
       r.shuffle_columns = run >= 6 ? static_cast<uint64_t>(run) : 0;
       const bool same = internal::ReduceRips(d, r) == one;
       failures += !same;
-      std::printf("seed %llu run %d threads %d save %zu shuffle %llu: %s (bars %zu/%zu/%zu)\n",
-                  static_cast<unsigned long long>(seed), run, r.threads, r.save_cursors,
+      std::printf("seed %llu run %d threads %d shuffle %llu: %s (bars %zu/%zu/%zu)\n",
+                  static_cast<unsigned long long>(seed), run, r.threads,
                   static_cast<unsigned long long>(r.shuffle_columns), same ? "same" : "DIFFERENT",
                   one.bars(0).size(), one.bars(1).size(), one.bars(2).size());
     }

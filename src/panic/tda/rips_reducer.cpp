@@ -4,10 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
-#include <atomic>
 #include <numeric>
 #include <random>
-#include <thread>
 #include <vector>
 
 #include "panic/core/parallel.h"
@@ -483,50 +481,25 @@ class RipsReducer {
   // At the end every column is reduced (its pivot unique) or zero, so the pairs are those
   // of the serial reduction: unique, whatever the interleaving and the thread count.
   using PivotTable = ConcurrentPivotMap<Snapshot>;
-  // What the workers of one dimension share.
-  struct Shared {
-    const std::vector<Column>& columns;
-    PivotTable table;
-    SavedStates saved;
-    bool keep_states;  // workers > 1 or a shuffled order: columns can be taken back
-    // Per worker, a lower bound of the columns it may still change (SIZE_MAX: none): a
-    // column below all of them and below the counter is final, its saved state useless.
-    std::vector<std::atomic<size_t>> active;
-    std::atomic<size_t> next{0};  // the shared counter
-    bool in_order;                // columns taken in reduction order (not shuffled)
-    size_t FinalBelow() const {
-      if (!in_order) return 0;
-      size_t low = next.load(std::memory_order_acquire);
-      for (const auto& a : active) low = std::min(low, a.load(std::memory_order_acquire));
-      return low;
-    }
-  };
-  // Heavy columns keep their working state when published (SavedStates), up to this
-  // budget: 256 MiB, a fraction of the dimension's columns at the sizes that need it.
-  static constexpr size_t kSavedStatesBudget = size_t{256} << 20;
-  static constexpr size_t kDefaultSaveCursors = 256;
 
   // Reduces column `first` and, when it takes a pivot from a later column, that column,
   // and so on, until one ends owning a free pivot or zero.
-  void ReduceChain(Shared& sh, size_t first, int m, SnapshotArena& arena, Workspace& ws,
-                   std::atomic<size_t>& active) const {
-    const std::vector<Column>& columns = sh.columns;
+  void ReduceChain(const std::vector<Column>& columns, size_t first, int m, PivotTable& table,
+                   SnapshotArena& arena, Workspace& ws) const {
     size_t cur = first;
     const Snapshot* resume = nullptr;  // the published state of a column taken back
     for (;;) {
       const Column& column = columns[cur];
       DiamEntry pivot;
       bool has_pivot = false, heap_built = true;
+      ws.Clear();
       if (resume == nullptr) {
-        ws.Clear();
-        has_pivot = InitCoboundaryAndGetPivot(ws, column, m, pivot, sh.table, heap_built);
-      } else if (sh.saved.Take(resume, ws)) {
-        // Its heap holds the pivot, as after GetPivot.
-        pivot = DiamEntry{resume->pivot_diam, resume->pivot};
-        has_pivot = true;
+        has_pivot = InitCoboundaryAndGetPivot(ws, column, m, pivot, table, heap_built);
       } else {
-        // σ + V again (its coboundary is implicit); its pivot is the published one.
-        ws.Clear();
+        // σ + V again (its coboundary is implicit); its pivot is the published one. (Taken
+        // columns are few — at N = 1 500 on the unit-sphere walk with 2 threads 4–12 of
+        // 131 548, nearly always the next column, light ones — so their heaps are not kept:
+        // keeping the heavy ones' cost 40+ MiB and was never used.)
         ws.working.assign(resume->begin(), resume->end());
         PushCoboundary(ws, column.index, 1, m);
         for (size_t q = 0, e = ws.working.size(); q < e; ++q) {
@@ -544,22 +517,11 @@ class RipsReducer {
       };
       const Snapshot* mine = nullptr;  // this column's state, once published (reset by any change)
       const Snapshot* taken = nullptr;
-      // Publishes the column into `slot` (by `claim`), with its working state saved
-      // first when it is heavy; a failed claim takes the state back (nobody else can
-      // have: `mine` was never in the table).
-      auto publish = [&](auto&& claim) {
-        if (mine == nullptr) mine = Publish(arena, cur, pivot, ws);
-        const bool save = sh.keep_states && heap_built && ws.cursors.size() >= save_cursors_ &&
-                          sh.saved.Save(mine, ws, sh.FinalBelow());
-        if (claim()) return true;
-        if (save) sh.saved.Take(mine, ws);
-        return false;
-      };
       while (has_pivot) {
         const uint64_t key = static_cast<uint64_t>(IndexOf(pivot.entry));
-        const size_t slot = sh.table.Find(key);
+        const size_t slot = table.Find(key);
         if (slot != PivotTable::kNone) {
-          const Snapshot* owner = sh.table.Owner(slot);
+          const Snapshot* owner = table.Owner(slot);
           if (owner->column < cur) {
             need_heap();
             const uint32_t factor =
@@ -570,7 +532,8 @@ class RipsReducer {
             continue;
           }
           // A later column holds the pivot: take it; that column is reduced further next.
-          if (publish([&] { return sh.table.Replace(slot, owner, mine); })) {
+          if (mine == nullptr) mine = Publish(arena, cur, pivot, ws);
+          if (table.Replace(slot, owner, mine)) {
             taken = owner;
             break;
           }
@@ -595,13 +558,13 @@ class RipsReducer {
           mine = nullptr;
           continue;
         }
-        if (publish([&] { return sh.table.Insert(key, mine).second; })) break;
+        if (mine == nullptr) mine = Publish(arena, cur, pivot, ws);
+        if (table.Insert(key, mine).second) break;
         // Another worker inserted this pivot meanwhile: look again.
       }
       if (taken == nullptr) return;  // reduced (or zero) with nothing taken back
       cur = taken->column;
       resume = taken;
-      active.store(std::min(active.load(std::memory_order_relaxed), cur), std::memory_order_release);
     }
   }
   // Publishes the working column (V summed and sorted) with its pivot.
@@ -616,44 +579,30 @@ class RipsReducer {
     const int m = dim + 1;
     Bars& bars = diagram_.dimensions[static_cast<size_t>(dim)];
     const size_t workers = std::min(static_cast<size_t>(std::max(opt_.threads, 1)), std::max<size_t>(columns.size(), 1));
-    Shared sh{columns, PivotTable(columns.size()), SavedStates(kSavedStatesBudget),
-              workers > 1 || opt_.shuffle_columns != 0, std::vector<std::atomic<size_t>>(workers), {},
-              opt_.shuffle_columns == 0};
-    for (auto& a : sh.active) a.store(SIZE_MAX, std::memory_order_relaxed);
+    PivotTable table(columns.size());
     std::vector<SnapshotArena> arenas(workers);
     std::vector<Workspace> spaces(workers);
     // Tests only: the columns in a shuffled order, so that one worker takes pivots from
     // later columns too.
     std::vector<uint32_t> order;
-    if (!sh.in_order) {
+    if (opt_.shuffle_columns != 0) {
       order.resize(columns.size());
       std::iota(order.begin(), order.end(), 0u);
       std::shuffle(order.begin(), order.end(), std::mt19937_64(opt_.shuffle_columns));
     }
-    auto work = [&](size_t w) {
-      std::atomic<size_t>& active = sh.active[w];
-      for (;;) {
-        // Announce a lower bound before taking a column, so that FinalBelow never passes it.
-        active.store(sh.next.load(std::memory_order_acquire), std::memory_order_release);
-        const size_t i = sh.next.fetch_add(1, std::memory_order_acq_rel);
-        if (i >= columns.size()) break;
-        const size_t c = sh.in_order ? i : order[i];
-        active.store(c, std::memory_order_release);
-        ReduceChain(sh, c, m, arenas[w], spaces[w], active);
+    // ParallelFor with a grain of 1 is the shared column counter: each worker takes the
+    // next column when it is done with its chain.
+    ParallelFor(columns.size(), 1, opt_.threads, [&](size_t begin, size_t end, int worker) {
+      const size_t w = static_cast<size_t>(worker);
+      for (size_t i = begin; i < end; ++i) {
+        ReduceChain(columns, order.empty() ? i : order[i], m, table, arenas[w], spaces[w]);
       }
-      active.store(SIZE_MAX, std::memory_order_release);
-    };
-    {
-      std::vector<std::jthread> pool;
-      pool.reserve(workers - 1);
-      for (size_t w = 1; w < workers; ++w) pool.emplace_back(work, w);
-      work(0);
-    }
+    });
     // The pairs: every pivot with its final owner; columns owning none are essential.
     pivots_.Clear();
     pivots_.Reserve(columns.size());
     std::vector<uint8_t> paired(columns.size(), 0);
-    sh.table.ForEach([&](uint64_t key, const Snapshot* owner) {
+    table.ForEach([&](uint64_t key, const Snapshot* owner) {
       pivots_.Insert(key, MakeEntry(static_cast<index_t>(owner->column), CoefOf(owner->pivot)));
       paired[owner->column] = 1;
       const float birth = columns[owner->column].diam;
@@ -721,7 +670,6 @@ class RipsReducer {
   const DistanceMatrix& d_;
   const int n_;
   const ReducerOptions opt_;
-  const size_t save_cursors_ = opt_.save_cursors ? opt_.save_cursors : kDefaultSaveCursors;
   const BinomialTable binomial_;
   const SimdLevel simd_ = DetectSimdLevel();
   std::vector<uint32_t> inverse_;

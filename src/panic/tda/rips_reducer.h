@@ -43,9 +43,6 @@ struct ReducerOptions {
   // shuffled by this seed instead of the reduction order, so that even one worker meets
   // pivots owned by later columns and takes them back (the lock-free reduction's rarer path).
   uint64_t shuffle_columns = 0;
-  // A published column with at least this many cursors keeps its working state in case a
-  // worker takes it back (SavedStates); 0: the default (256). 1 lets tests reach that path.
-  size_t save_cursors = 0;
 };
 
 // The diagram of dimensions 0..maxdim. REQUIRES: options validated by the caller

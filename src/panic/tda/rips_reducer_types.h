@@ -8,9 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
-#include <mutex>
 #include <new>
-#include <unordered_map>
 #include <vector>
 
 namespace panic::tda::internal::reducer {
@@ -137,59 +135,6 @@ class SnapshotArena {
   static constexpr size_t kBlockWords = size_t{1} << 17;
   std::vector<std::unique_ptr<entry_t[]>> blocks_;
   size_t used_ = 0;
-};
-
-// The working states (heap and cursors) of published columns that took much work, kept
-// so that a column taken back by an earlier one resumes where it stopped instead of
-// enumerating δ(σ + V) again (its long cancellations all over). Only a speed-up: a state
-// that is not here (never saved, over the budget, or dropped) is rebuilt from the
-// snapshot, so dropping one is always safe. Guarded by a mutex: saves and takes happen
-// once per heavy column, not per step.
-class SavedStates {
- public:
-  explicit SavedStates(size_t budget_bytes) : budget_(budget_bytes) {}
-  // Moves `ws` in under `key` unless that would pass the budget (then `ws` is left as is).
-  // `column` orders the drops; `final_below`: columns below it can no longer be taken back.
-  bool Save(const Snapshot* key, Workspace& ws, size_t final_below) {
-    const size_t b = Bytes(ws);
-    std::lock_guard<std::mutex> lock(mu_);
-    if (bytes_ + b > budget_ / 8) DropBelow(final_below);  // the usual case: most are final by now
-    if (bytes_ + b > budget_) return false;
-    bytes_ += b;
-    states_.emplace(key, std::move(ws));
-    ws = Workspace();
-    return true;
-  }
-  // Moves the state saved under `key` into `ws`; false when there is none.
-  bool Take(const Snapshot* key, Workspace& ws) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = states_.find(key);
-    if (it == states_.end()) return false;
-    bytes_ -= Bytes(it->second);
-    ws = std::move(it->second);
-    states_.erase(it);
-    return true;
-  }
-
- private:
-  static size_t Bytes(const Workspace& ws) {
-    return ws.working.capacity() * sizeof(entry_t) + ws.heap.capacity() * sizeof(HeapItem) +
-           ws.cursors.capacity() * sizeof(Cursor) + ws.summed.capacity() * sizeof(entry_t);
-  }
-  void DropBelow(size_t final_below) {
-    for (auto it = states_.begin(); it != states_.end();) {
-      if (it->first->column < final_below) {
-        bytes_ -= Bytes(it->second);
-        it = states_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-  std::mutex mu_;
-  std::unordered_map<const Snapshot*, Workspace> states_;
-  size_t bytes_ = 0;
-  const size_t budget_;
 };
 
 // Whether (da, ia) comes before (db, ib) in the filtration order.
