@@ -121,7 +121,7 @@ class SnapshotArena {
   const Snapshot* Publish(uint32_t column, const DiamEntry& pivot, const std::vector<entry_t>& v) {
     const size_t words = sizeof(Snapshot) / sizeof(entry_t) + v.size();
     if (blocks_.empty() || used_ + words > kBlockWords) {
-      blocks_.push_back(std::make_unique<entry_t[]>(std::max(words, kBlockWords)));
+      blocks_.push_back(std::make_unique_for_overwrite<entry_t[]>(std::max(words, kBlockWords)));
       used_ = 0;
     }
     entry_t* at = blocks_.back().get() + used_;
