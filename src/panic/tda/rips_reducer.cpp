@@ -574,7 +574,7 @@ class RipsReducer {
   }
 
   // Reduces the coboundary matrix of dimension `dim` and records its bars; leaves the
-  // pivots in pivots_ for the clearing of dimension dim + 1.
+  // pivots in pivots_ for the clearing of dimension dim + 1 (none after the last).
   void ComputePairs(const std::vector<Column>& columns, int dim) {
     const int m = dim + 1;
     Bars& bars = diagram_.dimensions[static_cast<size_t>(dim)];
@@ -599,11 +599,17 @@ class RipsReducer {
       }
     });
     // The pairs: every pivot with its final owner; columns owning none are essential.
+    // The pivots are kept (pivots_) only when a next dimension is cleared with them.
+    const bool keep_pivots = dim < opt_.maxdim;
     pivots_.Clear();
-    pivots_.Reserve(columns.size());
+    if (keep_pivots) {
+      size_t keys = 0;
+      table.ForEach([&](uint64_t, const Snapshot*) { ++keys; });
+      pivots_.Reserve(keys);
+    }
     std::vector<uint8_t> paired(columns.size(), 0);
     table.ForEach([&](uint64_t key, const Snapshot* owner) {
-      pivots_.Insert(key, MakeEntry(static_cast<index_t>(owner->column), CoefOf(owner->pivot)));
+      if (keep_pivots) pivots_.Insert(key, MakeEntry(static_cast<index_t>(owner->column), CoefOf(owner->pivot)));
       paired[owner->column] = 1;
       const float birth = columns[owner->column].diam;
       if (owner->pivot_diam > birth) bars.push_back(Bar{birth, owner->pivot_diam});
