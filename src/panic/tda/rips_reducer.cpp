@@ -517,6 +517,12 @@ class RipsReducer {
       };
       const Snapshot* mine = nullptr;  // this column's state, once published (reset by any change)
       const Snapshot* taken = nullptr;
+      // An emergent pivot was found free and in no apparent pair a moment ago: try to
+      // insert it before anything else (most columns of the walk family end here).
+      if (has_pivot && !heap_built) {
+        mine = Publish(arena, cur, pivot, ws);
+        if (table.Insert(static_cast<uint64_t>(IndexOf(pivot.entry)), mine).second) return;
+      }
       while (has_pivot) {
         const uint64_t key = static_cast<uint64_t>(IndexOf(pivot.entry));
         const size_t slot = table.Find(key);
