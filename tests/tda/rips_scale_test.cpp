@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <random>
 
 #include "panic/store/npz_codec.h"
 #include "panic/tda/diagram_distance.h"
@@ -179,37 +180,71 @@ TEST(RipsScaleTest, UnitSphereWalkMatchesRipser) {
   }
 }
 
-// The parallel pre-reduction (chunks reduced against themselves, then a serial pass),
-// forced onto small clouds by tiny chunks: the same bars as the serial reduction and as
-// ripser, for 2 and 3 threads and several chunk sizes, Z/2 and Z/3.
-TEST(RipsScaleTest, ChunkedParallelReductionGivesTheSameDiagram) {
-  for (const PointCloud& c : {testing::UnitSphereWalk(160, 768, 0.01, 5), testing::WalkCloud(150, 768, 3),
-                              testing::SphereSample(90, 4)}) {
+// A noisy torus in R³ (radii 1 and 0.4): one H2 and two H1 classes, and loops at every scale.
+PointCloud NoisyTorus(size_t n, double noise, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> angle(0, 2 * M_PI);
+  std::normal_distribution<double> g(0.0, noise);
+  PointCloud c{n, 3, {}};
+  for (size_t i = 0; i < n; ++i) {
+    const double u = angle(rng), v = angle(rng);
+    const double r = 1 + 0.4 * std::cos(v);
+    c.values.push_back(static_cast<float>(r * std::cos(u) + g(rng)));
+    c.values.push_back(static_cast<float>(r * std::sin(u) + g(rng)));
+    c.values.push_back(static_cast<float>(0.4 * std::sin(v) + g(rng)));
+  }
+  return c;
+}
+
+// The lock-free parallel reduction on loopy clouds: the same diagram for 1, 2, 4 and 8
+// threads (the pairs of a reduced matrix are unique, whatever the interleaving), Z/2 and
+// Z/3, and as ripser's. Shuffled column orders make even one worker take pivots back from
+// later columns and reduce those further, the path that threads only reach by chance.
+TEST(RipsScaleTest, LockFreeReductionIsTheSameForEveryThreadCount) {
+  for (const PointCloud& c : {testing::UnitSphereWalk(200, 768, 0.01, 5), testing::Circle(260, 0.08, 3),
+                              NoisyTorus(220, 0.03, 7), testing::SphereSample(100, 4)}) {
     internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
     for (int modulus : {2, 3}) {
       internal::ReducerOptions r;
       r.maxdim = 2;
       r.modulus = modulus;
       r.threshold = internal::EnclosingRadius(d);
-      const Diagram serial = internal::ReduceRips(d, r);
-      ASSERT_EQ(serial.num_dimensions(), 3u);
-      for (size_t chunk : {size_t{1}, size_t{7}, size_t{64}, size_t{1000}}) {
-        for (int threads : {2, 3}) {
-          for (size_t save : {size_t{0}, size_t{1}}) {  // resume from a saved heap, or rebuild it
-            r.threads = threads;
-            r.reduction_chunk = chunk;
-            r.save_cursors = save;
-            EXPECT_EQ(internal::ReduceRips(d, r), serial) << "n=" << c.n << " chunk=" << chunk << " threads=" << threads
-                                                          << " modulus=" << modulus << " save=" << save;
-          }
+      const Diagram one = internal::ReduceRips(d, r);
+      ASSERT_EQ(one.num_dimensions(), 3u);
+      EXPECT_GT(one.bars(1).size() + one.bars(2).size(), 0u) << "n=" << c.n;  // loopy
+      for (int threads : {2, 4, 8}) {
+        r.threads = threads;
+        EXPECT_EQ(internal::ReduceRips(d, r), one) << "n=" << c.n << " threads=" << threads << " modulus=" << modulus;
+      }
+      for (uint64_t seed : {1, 2}) {
+        for (int threads : {1, 3}) {
+          r.threads = threads;
+          r.shuffle_columns = seed;
+          EXPECT_EQ(internal::ReduceRips(d, r), one)
+              << "n=" << c.n << " shuffled by " << seed << " threads=" << threads << " modulus=" << modulus;
         }
       }
+      r.shuffle_columns = 0;
       if (modulus == 2 && testing::HaveRipser()) {
-        r.threads = 2;
-        r.reduction_chunk = 16;
-        EXPECT_EQ(CompareDiagrams(internal::ReduceRips(d, r), testing::RipserOnCloud(c, 2), 1e-5), "") << c.n;
+        EXPECT_EQ(CompareDiagrams(one, testing::RipserOnCloud(c, 2), 1e-5), "") << "n=" << c.n;
       }
     }
+  }
+}
+
+// Races show up as differences: the same loopy cloud reduced many times with 2 to 8
+// threads must give the one-thread diagram every time.
+TEST(RipsScaleTest, LockFreeReductionRepeatedRunsAgree) {
+  const PointCloud c = testing::UnitSphereWalk(320, 768, 0.01, 9);
+  internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
+  internal::ReducerOptions r;
+  r.maxdim = 2;
+  r.threshold = internal::EnclosingRadius(d);
+  const Diagram one = internal::ReduceRips(d, r);
+  EXPECT_GT(one.bars(2).size(), 10u);
+  for (int run = 0; run < 40; ++run) {
+    r.threads = 2 + run % 7;
+    ASSERT_EQ(internal::ReduceRips(d, r), one) << "run " << run << " threads=" << r.threads;
   }
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <random>
 #include <vector>
 
 #include "panic/core/parallel.h"
@@ -464,172 +465,170 @@ class RipsReducer {
     }
   }
 
-  // Reduces the working column of `ws`, whose pivot is `pivot` (when has_pivot), until
-  // its pivot is free: a pivot owned by an earlier column j (find(pivot) ≠ kEmpty) is
-  // cancelled by add(j, factor); one in an apparent pair (σ', pivot), whose column was
-  // never stored, by adding δσ'. Returns false when the column became zero.
-  template <typename Find, typename Add>
-  bool ReduceWorking(Workspace& ws, int m, DiamEntry& pivot, bool has_pivot, Find&& find, Add&& add) const {
-    while (has_pivot) {
-      uint64_t other = find(IndexOf(pivot.entry));
-      if (other != PivotMap::kEmpty) {
-        uint32_t factor = (opt_.modulus - Mul(CoefOf(pivot.entry), inverse_[CoefOf(other)])) % opt_.modulus;
-        add(static_cast<size_t>(IndexOf(other)), factor);
-        has_pivot = GetPivot(ws, pivot, m);
-        continue;
-      }
-      int t[kMaxVertices];
-      Vertices(IndexOf(pivot.entry), m + 1, t);
-      int j = ZeroApparentFacet(t, m + 1, pivot.diam);
-      if (j >= 0) {
-        // [δσ' : pivot] = (−1)^j.
-        int f[kMaxVertices];
-        for (int q = 0, k = 0; q <= m; ++q) {
-          if (q != j) f[k++] = t[q];
-        }
-        uint32_t s = SignedCoef(1, j);
-        uint32_t factor = (opt_.modulus - Mul(CoefOf(pivot.entry), s)) % opt_.modulus;
-        index_t fi = IndexOfVertices(f, m);
-        ws.working.push_back(MakeEntry(fi, factor));
-        PushCoboundary(ws, fi, factor, m);
-        has_pivot = GetPivot(ws, pivot, m);
-        continue;
-      }
-      break;
-    }
-    return has_pivot;
-  }
+  // ---- the lock-free reduction --------------------------------------------------
+  // Morozov & Nigmetov ("Towards lockfree persistent homology", SPAA 2020), as giotto-ph
+  // does it for ripser's implicit coboundaries, written anew. Workers take columns from a
+  // shared counter (in reduction order, so neighbours run at the same time) and reduce
+  // them against whatever is published in the pivot table:
+  // - a pivot owned by an earlier column k: add k's published σ_k + V_k (any version of it
+  //   is σ_k plus columns before k, so a valid left-to-right step) and go on;
+  // - a pivot in an apparent pair (σ', pivot): add δσ' (that column is never stored);
+  // - a free pivot: publish the column (its V summed, in the worker's arena) and insert it;
+  // - a pivot owned by a later column k: publish, take the slot from k by compare-and-swap,
+  //   and reduce k further from its published state (the CAS succeeds for one thread only,
+  //   so k has one reducer at a time).
+  // A failed insertion or CAS means another worker changed that pivot's slot: look again.
+  // At the end every column is reduced (its pivot unique) or zero, so the pairs are those
+  // of the serial reduction: unique, whatever the interleaving and the thread count.
+  using PivotTable = ConcurrentPivotMap<Snapshot>;
 
-  // The parallel pre-reduction (threads > 1): the columns are cut into chunks of
-  // reduction_chunk_, and each chunk is reduced on a worker against the earlier columns of
-  // the same chunk only (a local pivot map). Adding an earlier column of one's own chunk is
-  // a valid column operation of the left-to-right reduction, so each result σ + V is a
-  // valid partial reduction; the serial pass then only has to finish the columns whose
-  // local pivot an earlier chunk owns (Morozov & Nigmetov's chunk idea, without their
-  // lock-free sharing). The chunks are fixed, independent of the thread count and of which
-  // worker runs them, so the reduction matrix is too; the bars never depend on it.
-  static constexpr size_t kDefaultReductionChunk = size_t{1} << 14;
-  // A pre-reduced column with this many cursors keeps its scratch (LocalReduction::saved).
-  static constexpr size_t kDefaultSaveCursors = 256;
-  std::vector<LocalReduction> PreReduce(const std::vector<Column>& columns, int m) const {
-    const size_t chunks = (columns.size() + reduction_chunk_ - 1) / reduction_chunk_;
-    std::vector<LocalReduction> out(chunks);
-    ParallelFor(chunks, 1, opt_.threads, [&](size_t begin, size_t end, int) {
-      Workspace ws;
-      PivotMap local;
-      for (size_t c = begin; c < end; ++c) {
-        const size_t a = c * reduction_chunk_, b = std::min(columns.size(), a + reduction_chunk_);
-        LocalReduction& lr = out[c];
-        lr.offsets.assign(1, 0);
-        lr.pivots.reserve(b - a);
-        local.Clear();
-        local.Reserve(b - a);
-        auto find = [&](index_t idx) { return local.Find(static_cast<uint64_t>(idx)); };
-        auto add = [&](size_t k, uint32_t factor) {
-          AddReduced(ws, columns[a + k].index, lr.entries.data() + lr.offsets[k],
-                     lr.entries.data() + lr.offsets[k + 1], factor, m);
-        };
-        for (size_t i = a; i < b; ++i) {
-          ws.Clear();
-          DiamEntry pivot;
-          bool has_pivot = InitCoboundaryAndGetPivot(ws, columns[i], m, pivot, local);
-          has_pivot = ReduceWorking(ws, m, pivot, has_pivot, find, add);
-          if (has_pivot) {
-            local.Insert(static_cast<uint64_t>(IndexOf(pivot.entry)),
-                         MakeEntry(static_cast<index_t>(i - a), CoefOf(pivot.entry)));
-            lr.pivots.push_back(pivot);
-            AppendSummed(ws.working, lr.entries);  // reorders ws.working, which stays the same chain
-            if (ws.cursors.size() >= save_cursors_) {
-              lr.saved.emplace_back(i - a, std::move(ws));
-              ws = Workspace();
-            }
-          } else {
-            lr.pivots.push_back(DiamEntry{0, kNoPivot});  // zero: final, never added
-          }
-          lr.offsets.push_back(lr.entries.size());
+  // Reduces column `first` and, when it takes a pivot from a later column, that column,
+  // and so on, until one ends owning a free pivot or zero.
+  void ReduceChain(const std::vector<Column>& columns, size_t first, int m, PivotTable& table,
+                   SnapshotArena& arena, Workspace& ws) const {
+    size_t cur = first;
+    const Snapshot* resume = nullptr;  // the published state of a column taken back
+    for (;;) {
+      const Column& column = columns[cur];
+      DiamEntry pivot;
+      bool has_pivot = false, heap_built = true;
+      ws.Clear();
+      if (resume == nullptr) {
+        has_pivot = InitCoboundaryAndGetPivot(ws, column, m, pivot, table, heap_built);
+      } else {
+        // σ + V again (its coboundary is implicit); its pivot is the published one. (Taken
+        // columns are few — at N = 1 500 on the unit-sphere walk with 2 threads 4–12 of
+        // 131 548, nearly always the next column, light ones — so their heaps are not kept:
+        // keeping the heavy ones' cost 40+ MiB and was never used.)
+        ws.working.assign(resume->begin(), resume->end());
+        PushCoboundary(ws, column.index, 1, m);
+        for (size_t q = 0, e = ws.working.size(); q < e; ++q) {
+          PushCoboundary(ws, IndexOf(ws.working[q]), CoefOf(ws.working[q]), m);
         }
+        has_pivot = GetPivot(ws, pivot, m);
       }
-    });
-    return out;
+      // Before the first addition, an emergent pivot's column gets its heap: δσ, whose
+      // pivot is the same one.
+      auto need_heap = [&] {
+        if (heap_built) return;
+        PushCoboundary(ws, column.index, 1, m);
+        GetPivot(ws, pivot, m);
+        heap_built = true;
+      };
+      const Snapshot* mine = nullptr;  // this column's state, once published (reset by any change)
+      const Snapshot* taken = nullptr;
+      // An emergent pivot was found free and in no apparent pair a moment ago: try to
+      // insert it before anything else (most columns of the walk family end here).
+      if (has_pivot && !heap_built) {
+        mine = Publish(arena, cur, pivot, ws);
+        if (table.Insert(static_cast<uint64_t>(IndexOf(pivot.entry)), mine).second) return;
+      }
+      while (has_pivot) {
+        const uint64_t key = static_cast<uint64_t>(IndexOf(pivot.entry));
+        const size_t slot = table.Find(key);
+        if (slot != PivotTable::kNone) {
+          const Snapshot* owner = table.Owner(slot);
+          if (owner->column < cur) {
+            need_heap();
+            const uint32_t factor =
+                (opt_.modulus - Mul(CoefOf(pivot.entry), inverse_[CoefOf(owner->pivot)])) % opt_.modulus;
+            AddReduced(ws, columns[owner->column].index, owner->begin(), owner->end(), factor, m);
+            has_pivot = GetPivot(ws, pivot, m);
+            mine = nullptr;
+            continue;
+          }
+          // A later column holds the pivot: take it; that column is reduced further next.
+          if (mine == nullptr) mine = Publish(arena, cur, pivot, ws);
+          if (table.Replace(slot, owner, mine)) {
+            taken = owner;
+            break;
+          }
+          continue;  // the slot changed meanwhile: look again
+        }
+        int t[kMaxVertices];
+        Vertices(IndexOf(pivot.entry), m + 1, t);
+        const int j = ZeroApparentFacet(t, m + 1, pivot.diam);
+        if (j >= 0) {
+          // [δσ' : pivot] = (−1)^j.
+          need_heap();
+          int f[kMaxVertices];
+          for (int q = 0, k = 0; q <= m; ++q) {
+            if (q != j) f[k++] = t[q];
+          }
+          const uint32_t s = SignedCoef(1, j);
+          const uint32_t factor = (opt_.modulus - Mul(CoefOf(pivot.entry), s)) % opt_.modulus;
+          const index_t fi = IndexOfVertices(f, m);
+          ws.working.push_back(MakeEntry(fi, factor));
+          PushCoboundary(ws, fi, factor, m);
+          has_pivot = GetPivot(ws, pivot, m);
+          mine = nullptr;
+          continue;
+        }
+        if (mine == nullptr) mine = Publish(arena, cur, pivot, ws);
+        if (table.Insert(key, mine).second) break;
+        // Another worker inserted this pivot meanwhile: look again.
+      }
+      if (taken == nullptr) return;  // reduced (or zero) with nothing taken back
+      cur = taken->column;
+      resume = taken;
+    }
+  }
+  // Publishes the working column (V summed and sorted) with its pivot.
+  const Snapshot* Publish(SnapshotArena& arena, size_t column, const DiamEntry& pivot, Workspace& ws) const {
+    Summed(ws.working, ws.summed);  // reorders ws.working, which stays the same chain
+    return arena.Publish(static_cast<uint32_t>(column), pivot, ws.summed);
   }
 
   // Reduces the coboundary matrix of dimension `dim` and records its bars; leaves the
-  // pivots in pivots_ for the clearing of dimension dim + 1.
+  // pivots in pivots_ for the clearing of dimension dim + 1 (none after the last).
   void ComputePairs(const std::vector<Column>& columns, int dim) {
     const int m = dim + 1;
-    pivots_.Clear();
-    pivots_.Reserve(columns.size());
-    reduction_entries_.clear();
-    reduction_offsets_.assign(1, 0);
     Bars& bars = diagram_.dimensions[static_cast<size_t>(dim)];
-    const bool chunked = opt_.threads > 1 && columns.size() >= 2 * reduction_chunk_;
-    std::vector<LocalReduction> local;
-    if (chunked) local = PreReduce(columns, m);
-    Workspace& ws = ws_;
-    auto find = [&](index_t idx) { return pivots_.Find(static_cast<uint64_t>(idx)); };
-    auto add = [&](size_t j, uint32_t factor) {
-      AddReduced(ws, columns[j].index, reduction_entries_.data() + reduction_offsets_[j],
-                 reduction_entries_.data() + reduction_offsets_[j + 1], factor, m);
-    };
+    const size_t workers = std::min(static_cast<size_t>(std::max(opt_.threads, 1)), std::max<size_t>(columns.size(), 1));
+    PivotTable table(columns.size());
+    std::vector<SnapshotArena> arenas(workers);
+    std::vector<Workspace> spaces(workers);
+    // Tests only: the columns in a shuffled order, so that one worker takes pivots from
+    // later columns too.
+    std::vector<uint32_t> order;
+    if (opt_.shuffle_columns != 0) {
+      order.resize(columns.size());
+      std::iota(order.begin(), order.end(), 0u);
+      std::shuffle(order.begin(), order.end(), std::mt19937_64(opt_.shuffle_columns));
+    }
+    // ParallelFor with a grain of 1 is the shared column counter: each worker takes the
+    // next column when it is done with its chain.
+    ParallelFor(columns.size(), 1, opt_.threads, [&](size_t begin, size_t end, int worker) {
+      const size_t w = static_cast<size_t>(worker);
+      for (size_t i = begin; i < end; ++i) {
+        ReduceChain(columns, order.empty() ? i : order[i], m, table, arenas[w], spaces[w]);
+      }
+    });
+    // The pairs: every pivot with its final owner; columns owning none are essential.
+    // The pivots are kept (pivots_) only when a next dimension is cleared with them.
+    const bool keep_pivots = dim < opt_.maxdim;
+    pivots_.Clear();
+    if (keep_pivots) {
+      size_t keys = 0;
+      table.ForEach([&](uint64_t, const Snapshot*) { ++keys; });
+      pivots_.Reserve(keys);
+    }
+    std::vector<uint8_t> paired(columns.size(), 0);
+    table.ForEach([&](uint64_t key, const Snapshot* owner) {
+      if (keep_pivots) pivots_.Insert(key, MakeEntry(static_cast<index_t>(owner->column), CoefOf(owner->pivot)));
+      paired[owner->column] = 1;
+      const float birth = columns[owner->column].diam;
+      if (owner->pivot_diam > birth) bars.push_back(Bar{birth, owner->pivot_diam});
+    });
     for (size_t i = 0; i < columns.size(); ++i) {
-      const Column& column = columns[i];
-      ws.Clear();
-      DiamEntry pivot;
-      bool has_pivot = false;
-      if (chunked) {
-        LocalReduction& lr = local[i / reduction_chunk_];
-        const size_t k = i % reduction_chunk_;
-        const DiamEntry& lp = lr.pivots[k];
-        if (lp.entry != kNoPivot) {
-          pivot = lp;
-          has_pivot = true;
-          const auto v_begin = lr.entries.begin() + static_cast<std::ptrdiff_t>(lr.offsets[k]);
-          const auto v_end = lr.entries.begin() + static_cast<std::ptrdiff_t>(lr.offsets[k + 1]);
-          if (pivots_.Find(static_cast<uint64_t>(IndexOf(lp.entry))) == PivotMap::kEmpty) {
-            // Free here too: the local reduction is final, and its V already summed and sorted.
-            pivots_.Insert(static_cast<uint64_t>(IndexOf(pivot.entry)), MakeEntry(static_cast<index_t>(i), CoefOf(pivot.entry)));
-            if (pivot.diam > column.diam) bars.push_back(Bar{column.diam, pivot.diam});
-            reduction_entries_.insert(reduction_entries_.end(), v_begin, v_end);
-            reduction_offsets_.push_back(reduction_entries_.size());
-            if (k + 1 == reduction_chunk_ || i + 1 == columns.size()) LocalReduction().Swap(lr);  // done with the chunk
-            continue;
-          }
-          // An earlier chunk owns the local pivot: go on from the local state, saved or
-          // rebuilt (δ(σ + V) enumerated again).
-          auto saved = std::lower_bound(lr.saved.begin(), lr.saved.end(), k,
-                                        [](const auto& e, size_t key) { return e.first < key; });
-          if (saved != lr.saved.end() && saved->first == k) {
-            ws = std::move(saved->second);  // its heap holds the pivot, as after GetPivot
-          } else {
-            ws.working.assign(v_begin, v_end);
-            PushCoboundary(ws, column.index, 1, m);
-            for (size_t q = 0, e = ws.working.size(); q < e; ++q) {
-              PushCoboundary(ws, IndexOf(ws.working[q]), CoefOf(ws.working[q]), m);
-            }
-            has_pivot = GetPivot(ws, pivot, m);
-          }
-          has_pivot = ReduceWorking(ws, m, pivot, has_pivot, find, add);
-        }
-        if (k + 1 == reduction_chunk_ || i + 1 == columns.size()) LocalReduction().Swap(lr);  // done with the chunk
-      } else {
-        has_pivot = InitCoboundaryAndGetPivot(ws, column, m, pivot, pivots_);
-        has_pivot = ReduceWorking(ws, m, pivot, has_pivot, find, add);
-      }
-      if (has_pivot) {
-        pivots_.Insert(static_cast<uint64_t>(IndexOf(pivot.entry)), MakeEntry(static_cast<index_t>(i), CoefOf(pivot.entry)));
-        if (pivot.diam > column.diam) bars.push_back(Bar{column.diam, pivot.diam});
-        AppendSummed(ws.working, reduction_entries_);
-      } else {
-        bars.push_back(Bar{column.diam, kInf});
-      }
-      reduction_offsets_.push_back(reduction_entries_.size());
+      if (!paired[i]) bars.push_back(Bar{columns[i].diam, kInf});
     }
   }
   // Starts column σ: returns its emergent pivot at once when there is one (its earliest
-  // cofacet, when no column in `owners` has claimed it), else fills the heap with δσ and
-  // returns its pivot. False when δσ is empty.
+  // cofacet, when no column in `owners` has claimed it; heap_built false: nothing is in
+  // the heap yet), else fills the heap with δσ and returns its pivot. False when δσ is empty.
   bool InitCoboundaryAndGetPivot(Workspace& ws, const Column& column, int m, DiamEntry& pivot,
-                                 const PivotMap& owners) const {
+                                 const PivotTable& owners, bool& heap_built) const {
     int w[kMaxVertices];
     Vertices(column.index, m, w);
     // The earliest cofacet is the one of the largest vertex that keeps the diameter (the
@@ -644,12 +643,14 @@ class RipsReducer {
       t[q++] = v;
       while (k < m) t[q++] = w[k++];
       index_t ci = IndexOfVertices(t, m + 1);
-      if (owners.Find(static_cast<uint64_t>(ci)) == PivotMap::kEmpty &&
+      if (owners.Find(static_cast<uint64_t>(ci)) == PivotTable::kNone &&
           ZeroApparentFacet(t, m + 1, column.diam) < 0) {
         pivot = DiamEntry{column.diam, MakeEntry(ci, SignedCoef(1, p))};
+        heap_built = false;
         return true;
       }
     }
+    heap_built = true;
     PushCoboundary(ws, column.index, 1, m);
     return GetPivot(ws, pivot, m);
   }
@@ -664,8 +665,9 @@ class RipsReducer {
       PushCoboundary(ws, IndexOf(*e), c, m);
     }
   }
-  // Appends `working` with equal simplices summed (zero sums dropped), sorted by index.
-  void AppendSummed(std::vector<entry_t>& working, std::vector<entry_t>& out) const {
+  // `working` with equal simplices summed (zero sums dropped), sorted by index, into `out`.
+  void Summed(std::vector<entry_t>& working, std::vector<entry_t>& out) const {
+    out.clear();
     std::sort(working.begin(), working.end(), [](entry_t a, entry_t b) { return IndexOf(a) < IndexOf(b); });
     for (size_t k = 0; k < working.size();) {
       index_t idx = IndexOf(working[k]);
@@ -680,8 +682,6 @@ class RipsReducer {
   const DistanceMatrix& d_;
   const int n_;
   const ReducerOptions opt_;
-  const size_t reduction_chunk_ = opt_.reduction_chunk ? opt_.reduction_chunk : kDefaultReductionChunk;
-  const size_t save_cursors_ = opt_.save_cursors ? opt_.save_cursors : kDefaultSaveCursors;
   const BinomialTable binomial_;
   const SimdLevel simd_ = DetectSimdLevel();
   std::vector<uint32_t> inverse_;
@@ -693,9 +693,6 @@ class RipsReducer {
   Diagram diagram_;
   // Workspace of the reduction of one dimension.
   PivotMap pivots_;  // pivot simplex → (column, pivot coefficient)
-  std::vector<entry_t> reduction_entries_;
-  std::vector<size_t> reduction_offsets_;
-  Workspace ws_;  // the serial pass's
 };
 
 }  // namespace

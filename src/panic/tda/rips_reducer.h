@@ -16,8 +16,11 @@
 //   so it pairs exactly the edges a union–find over the sorted edges would).
 // - The working coboundary is a lazy merge: each simplex added to a column is a cursor
 //   with only its next cofacet in the heap, advanced by a vectorised scan when popped.
-// - With threads > 1 the columns of a dimension are first reduced in fixed chunks in
-//   parallel, each against its own earlier columns only; a serial pass finishes them.
+// - The reduction is lock-free and parallel (Morozov & Nigmetov): workers take columns
+//   from a shared counter, pivots are claimed in an atomic hash table, reduced columns are
+//   published immutably, and a column takes its pivot back from a later one (which is then
+//   reduced further). The pairs of a reduced matrix are unique, so they do not depend on
+//   the interleaving.
 // Parallel work (the edge-candidate table, the column assembly) writes disjoint slots
 // or per-worker lists that are concatenated and sorted by the total order above, so the
 // columns, and hence the bars, are the same for any thread count.
@@ -36,12 +39,10 @@ struct ReducerOptions {
   // The edge-candidate table takes 32 bits an edge past 65 535 points (16 below); true
   // forces 32 bits at any size, so that tests can check that path on small clouds.
   bool wide_edge_table = false;
-  // Columns per chunk of the parallel pre-reduction (threads > 1 and at least two chunks
-  // of columns); 0: the default (2^14). Small values let tests reach that path on small clouds.
-  size_t reduction_chunk = 0;
-  // A pre-reduced column with at least this many cursors keeps its heap for the serial
-  // pass; 0: the default (256). 1 lets tests reach that path.
-  size_t save_cursors = 0;
+  // Tests only: non-zero, the workers take the columns of each dimension in an order
+  // shuffled by this seed instead of the reduction order, so that even one worker meets
+  // pivots owned by later columns and takes them back (the lock-free reduction's rarer path).
+  uint64_t shuffle_columns = 0;
 };
 
 // The diagram of dimensions 0..maxdim. REQUIRES: options validated by the caller

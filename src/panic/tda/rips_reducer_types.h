@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
+#include <new>
 #include <vector>
 
 namespace panic::tda::internal::reducer {
@@ -84,35 +86,56 @@ struct HeapItem {
   entry_t entry;
 };
 
-// The scratch of reducing one column; one per worker in the parallel pre-reduction.
+// The scratch of reducing one column; one per worker.
 struct Workspace {
   std::vector<entry_t> working;  // simplices added to the current column
   std::vector<HeapItem> heap;    // its coboundary: one entry per cursor, lazy cancellation
   std::vector<Cursor> cursors;   // the simplices added to the current column
+  std::vector<entry_t> summed;   // V of the column being published
   void Clear() {
     working.clear();
     heap.clear();
     cursors.clear();
   }
 };
-// Columns reduced against the earlier columns of their own chunk only (the parallel
-// pre-reduction): per column its V (the simplices added, summed, sorted) and its pivot.
-struct LocalReduction {
-  std::vector<entry_t> entries;  // V of the chunk's columns, one after the other
-  std::vector<size_t> offsets;   // column a + k's V is entries[offsets[k], offsets[k + 1])
-  std::vector<DiamEntry> pivots; // kNoPivot entry: reduced to zero
-  // The whole scratch (heap and cursors) of the columns that took much work, by position
-  // in the chunk, ascending: if an earlier chunk owns such a column's pivot, the serial
-  // pass resumes from it instead of re-enumerating δ(σ + V) from scratch.
-  std::vector<std::pair<size_t, Workspace>> saved;
-  void Swap(LocalReduction& o) {
-    entries.swap(o.entries);
-    offsets.swap(o.offsets);
-    pivots.swap(o.pivots);
-    saved.swap(o.saved);
-  }
+// A reduced column as the lock-free reduction publishes it: its position in the
+// reduction order, its pivot and V (the simplices added to σ, summed, sorted by index).
+// Immutable once its address is in the pivot table: everything is written before the
+// release store that publishes it, and its memory lives until the dimension is done, so
+// a worker that read an older owner of a pivot can still add that column safely (any
+// published version of column k is σ_k plus earlier columns: a valid column to add).
+struct Snapshot {
+  uint32_t column;
+  uint32_t size;  // entries of V, stored right after the header
+  float pivot_diam;
+  entry_t pivot;  // with its coefficient
+  const entry_t* begin() const { return reinterpret_cast<const entry_t*>(this + 1); }
+  const entry_t* end() const { return begin() + size; }
 };
-constexpr entry_t kNoPivot = ~entry_t{0};
+static_assert(sizeof(Snapshot) % sizeof(entry_t) == 0 && alignof(Snapshot) <= alignof(entry_t));
+
+// One worker's never-freed store of snapshots for one dimension: 1 MiB blocks (a larger
+// snapshot gets a block of its own), so addresses stay valid while blocks are added.
+class SnapshotArena {
+ public:
+  const Snapshot* Publish(uint32_t column, const DiamEntry& pivot, const std::vector<entry_t>& v) {
+    const size_t words = sizeof(Snapshot) / sizeof(entry_t) + v.size();
+    if (blocks_.empty() || used_ + words > kBlockWords) {
+      blocks_.push_back(std::make_unique_for_overwrite<entry_t[]>(std::max(words, kBlockWords)));
+      used_ = 0;
+    }
+    entry_t* at = blocks_.back().get() + used_;
+    used_ = words > kBlockWords ? kBlockWords : used_ + words;  // an outsized block is full
+    auto* s = new (at) Snapshot{column, static_cast<uint32_t>(v.size()), pivot.diam, pivot.entry};
+    std::copy(v.begin(), v.end(), at + sizeof(Snapshot) / sizeof(entry_t));
+    return s;
+  }
+
+ private:
+  static constexpr size_t kBlockWords = size_t{1} << 17;
+  std::vector<std::unique_ptr<entry_t[]>> blocks_;
+  size_t used_ = 0;
+};
 
 // Whether (da, ia) comes before (db, ib) in the filtration order.
 inline bool Earlier(float da, index_t ia, float db, index_t ib) {
