@@ -324,10 +324,10 @@ std::vector<CommandSpec> TdaCommands() {
        "(dgms_0.., dgms_count, entropy; numpy.load reads it), also what `run diagram --format npz` writes.\n"
        "--approximate EPS computes a sparse Rips filtration (Sheehy; Cavanna-Jahanseir-Sheehy):\n"
        "on a log scale its diagram is within bottleneck distance ln(1+EPS) of the exact one\n"
-       "(docs/TDA.md). It saves time on clouds of low intrinsic dimension; clouds whose distance\n"
-       "matrix exceeds --memory-limit are reduced over the kept edges' neighbour lists instead\n"
-       "(serial, slower per edge, no n x n memory). The text output then starts with a\n"
-       "'# approximate' line and the JSON has approximation_epsilon.",
+       "(docs/TDA.md). It saves time on clouds of low intrinsic dimension; with --maxdim 2 and at\n"
+       "most half of the pairs kept, or when the distance matrix exceeds --memory-limit, it is\n"
+       "reduced over the kept edges' neighbour lists (no n x n memory). The text output then\n"
+       "starts with a '# approximate' line and the JSON has approximation_epsilon.",
        PhCommand},
       {"tda", "distance", "distance between one dimension of two persistence diagrams (NPZ files)", "A.npz B.npz", 2,
        2, distance_options,
