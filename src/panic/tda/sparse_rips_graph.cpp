@@ -7,20 +7,13 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
-#include <mutex>
 #include <queue>
 #include <string>
 #include <tuple>
 
+#include "panic/core/blas.h"
 #include "panic/core/parallel.h"
 #include "panic/tda/distance_matrix.h"
-
-// OpenBLAS's C interface (as in distance_matrix.cpp).
-extern "C" {
-void cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha,
-                 const float* a, int lda, const float* b, int ldb, float beta, float* c, int ldc);
-void openblas_set_num_threads(int num_threads);
-}
 
 namespace panic::tda::internal {
 namespace {
@@ -360,9 +353,6 @@ float SparseGraph::Length(uint32_t u, uint32_t v) const {
 
 namespace {
 
-constexpr int kCblasRowMajor = 101;
-constexpr int kCblasNoTrans = 111;
-constexpr int kCblasTrans = 112;
 constexpr size_t kBlock = 256;  // rows per Gram tile
 
 using Edge = SparseEdge;
@@ -381,8 +371,7 @@ Result<SparseGraphResult> BuildSparseGraph(const CloudMetric& metric,
                                            const std::vector<double>& lambda, double epsilon,
                                            float threshold, int threads,
                                            size_t memory_limit_bytes) {
-  static std::once_flag once;
-  std::call_once(once, [] { openblas_set_num_threads(1); });
+  blas::UseSingleThreadedBlas();
   const size_t n = metric.n(), dim = metric.dim();
   const double scale = (1 + epsilon) / epsilon;
   const bool default_threshold = std::isnan(threshold);
@@ -439,7 +428,7 @@ Result<SparseGraphResult> BuildSparseGraph(const CloudMetric& metric,
       const size_t ma = std::min(kBlock, n - a0), mb = std::min(kBlock, n - b0);
       for (size_t r = 0; r < ma; ++r) metric.RowAsFloat(a0 + r, s.xa.data() + r * dim);
       for (size_t r = 0; r < mb; ++r) metric.RowAsFloat(b0 + r, s.xb.data() + r * dim);
-      cblas_sgemm(kCblasRowMajor, kCblasNoTrans, kCblasTrans, static_cast<int>(ma),
+      cblas_sgemm(blas::kRowMajor, blas::kNoTrans, blas::kTrans, static_cast<int>(ma),
                   static_cast<int>(mb), static_cast<int>(dim), 1.0f, s.xa.data(),
                   static_cast<int>(dim), s.xb.data(), static_cast<int>(dim), 0.0f, s.gram.data(),
                   static_cast<int>(mb));
