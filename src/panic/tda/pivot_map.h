@@ -16,6 +16,16 @@
 
 namespace panic::tda::internal {
 
+// The slot hash of both pivot maps: splitmix64's finaliser (simplex indices are dense, so
+// they need mixing before the power-of-two mask).
+inline uint64_t SplitMix64Finaliser(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
 class PivotMap {
  public:
   static constexpr uint64_t kEmpty = ~uint64_t{0};
@@ -52,13 +62,7 @@ class PivotMap {
   // Keys are simplex indices (< 2^56); the value's top 8 bits ride in the key's, and its
   // low bits (a column number) in a parallel 32-bit array: 12 bytes a slot, load ≤ 3/4.
   static constexpr uint64_t kKeyMask = (uint64_t{1} << 56) - 1;
-  static uint64_t Hash(uint64_t x) {  // splitmix64 finaliser
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-  }
+  static uint64_t Hash(uint64_t x) { return SplitMix64Finaliser(x); }
   void Place(uint64_t packed, uint32_t column) {
     size_t mask = keys_.size() - 1;
     size_t i = Hash(packed & kKeyMask) & mask;
@@ -158,13 +162,7 @@ class ConcurrentPivotMap {
 
  private:
   static constexpr uint64_t kEmpty = ~uint64_t{0};
-  static uint64_t Hash(uint64_t x) {  // splitmix64 finaliser
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-  }
+  static uint64_t Hash(uint64_t x) { return SplitMix64Finaliser(x); }
   size_t capacity_ = 0;
   std::unique_ptr<std::atomic<uint64_t>[]> keys_;
   std::unique_ptr<std::atomic<const T*>[]> owners_;
