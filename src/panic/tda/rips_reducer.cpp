@@ -9,8 +9,7 @@
 #include <vector>
 
 #include "panic/core/parallel.h"
-#include "panic/tda/binomial_table.h"
-#include "panic/tda/cofacet_scan.h"
+#include "panic/tda/rips_complex.h"
 #include "panic/tda/pivot_map.h"
 #include "panic/tda/rips_reducer_types.h"
 
@@ -19,14 +18,10 @@ namespace {
 
 using namespace reducer;  // rips_reducer_types.h
 
-class RipsReducer {
+class RipsReducer : private RipsComplex {
  public:
   RipsReducer(const DistanceMatrix& d, const ReducerOptions& o)
-      : d_(d),
-        n_(static_cast<int>(d.n)),
-        opt_(o),
-        binomial_(static_cast<int64_t>(d.n), o.maxdim + 2),
-        inverse_(o.modulus) {
+      : RipsComplex(d, o.maxdim, o.wide_edge_table), opt_(o), inverse_(o.modulus) {
     // Inverses modulo p by Fermat: a^(p−2).
     for (int a = 1; a < o.modulus; ++a) {
       uint64_t r = 1, b = static_cast<uint64_t>(a);
@@ -49,122 +44,6 @@ class RipsReducer {
   }
 
  private:
-  // ---- simplex arithmetic -------------------------------------------------------
-  int64_t B(int64_t v, int k) const { return binomial_(v, k); }
-  static int64_t EdgeIndex(int i, int j) {  // REQUIRES i > j
-    return static_cast<int64_t>(i) * (i - 1) / 2 + j;
-  }
-  index_t IndexOfVertices(const int* w, int m) const {
-    index_t idx = 0;
-    for (int q = 0; q < m; ++q) idx += B(w[q], m - q);
-    return idx;
-  }
-  // The largest v ≤ top with C(v, k) ≤ idx.
-  int MaxVertex(index_t idx, int k, int top) const {
-    int lo = k - 1, hi = top;
-    while (lo < hi) {
-      int mid = lo + (hi - lo + 1) / 2;
-      if (B(mid, k) <= idx) {
-        lo = mid;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return lo;
-  }
-  // Vertices of the simplex with `m` vertices and index idx, descending.
-  void Vertices(index_t idx, int m, int* w) const {
-    int top = n_ - 1;
-    for (int k = m; k >= 1; --k) {
-      int v = MaxVertex(idx, k, top);
-      *w++ = v;
-      idx -= B(v, k);
-      top = v - 1;
-    }
-  }
-  float Diameter(const int* w, int m) const {
-    float diam = 0;
-    for (int a = 0; a < m; ++a) {
-      const float* r = d_.row(w[a]);
-      for (int b = a + 1; b < m; ++b) diam = std::max(diam, r[w[b]]);
-    }
-    return diam;
-  }
-  // Diameter of w without w[skip].
-  float DiameterWithout(const int* w, int m, int skip) const {
-    float diam = 0;
-    for (int a = 0; a < m; ++a) {
-      if (a == skip) continue;
-      const float* r = d_.row(w[a]);
-      for (int b = a + 1; b < m; ++b) {
-        if (b != skip) diam = std::max(diam, r[w[b]]);
-      }
-    }
-    return diam;
-  }
-
-  // ---- apparent pairs -----------------------------------------------------------
-  // The largest vertex v outside w[0..m) with d(v, w_q) ≤ diam for all q: the vertex
-  // whose cofacet is the earliest in filtration order when it has σ's diameter.
-  template <int M>
-  int CofacetCandidateFixed(const int* w, float diam, int end, int lo = 0) const {
-    const float* r[M];
-    for (int q = 0; q < M; ++q) r[q] = d_.row(w[q]);
-    return ScanCofacetCandidate<M>(simd_, r, w, lo, end, diam);
-  }
-  // REQUIRES: diam is the diameter of w[0..m), m ≥ 2. With lo > 0, only candidates
-  // ≥ lo are looked for (−1 when the candidate is smaller).
-  int CofacetCandidate(const int* w, int m, float diam, int lo = 0) const {
-    if (m == 2) {
-      int c = EdgeCandidate(EdgeIndex(w[0], w[1])) - 1;
-      return c >= lo ? c : -1;
-    }
-    // The candidate is at most that of an edge of σ with σ's diameter: it must pass
-    // that edge's test with the same bound. So the scan starts there, not at n − 1.
-    int end = -1;
-    for (int a = 0; a < m && end < 0; ++a) {
-      for (int b = a + 1; b < m; ++b) {
-        if (d_(static_cast<size_t>(w[a]), static_cast<size_t>(w[b])) == diam) {
-          end = EdgeCandidate(EdgeIndex(w[a], w[b]));  // the candidate + 1
-          break;
-        }
-      }
-    }
-    if (end <= lo) return -1;
-    return m == 3 ? CofacetCandidateFixed<3>(w, diam, end, lo) : CofacetCandidateFixed<4>(w, diam, end, lo);
-  }
-  // Whether σ = w[0..m) of diameter diam is the latest facet of σ ∪ {v} of that
-  // diameter: every facet removing a vertex u > v (they have smaller indices) has a
-  // smaller diameter. REQUIRES d(v, w_q) ≤ diam for all q.
-  bool IsLatestFacet(const int* w, int m, int v, float diam) const {
-    int t[kMaxVertices];
-    for (int q = 0; q < m; ++q) t[q] = w[q];
-    t[m] = v;
-    for (int q = 0; q < m && w[q] > v; ++q) {
-      if (DiameterWithout(t, m + 1, q) >= diam) return false;
-    }
-    return true;
-  }
-  // The vertex v such that (σ, σ ∪ {v}) is an apparent pair, or −1.
-  int ZeroApparentCofacet(const int* w, int m, float diam) const {
-    int v = CofacetCandidate(w, m, diam);
-    return (v >= 0 && IsLatestFacet(w, m, v, diam)) ? v : -1;
-  }
-  // The position j such that (τ \ t_j, τ) is an apparent pair, or −1. t descending.
-  int ZeroApparentFacet(const int* t, int m, float diam) const {
-    for (int j = 0; j < m; ++j) {  // facets by increasing index
-      if (DiameterWithout(t, m, j) != diam) continue;
-      int f[kMaxVertices];
-      for (int q = 0, k = 0; q < m; ++q) {
-        if (q != j) f[k++] = t[q];
-      }
-      // t_j passes the facet's test (τ has the facet's diameter), so the facet's
-      // candidate is t_j exactly when no vertex above t_j passes: scan only (t_j, n).
-      return CofacetCandidate(f, m - 1, diam, t[j] + 1) < 0 ? j : -1;
-    }
-    return -1;
-  }
-
   // ---- coboundaries -------------------------------------------------------------
   uint32_t SignedCoef(uint32_t coef, int p) const {
     return (p & 1) ? static_cast<uint32_t>((opt_.modulus - coef) % opt_.modulus) : coef;
@@ -270,7 +149,7 @@ class RipsReducer {
   // ---- dimension 0 --------------------------------------------------------------
   std::vector<Column> ComputeDim0Pairs() {
     Bars& bars = diagram_.dimensions[0];
-    if (opt_.maxdim >= 1) ComputeEdgeCandidates();
+    if (opt_.maxdim >= 1) ComputeEdgeCandidates(opt_.threads);
     // The 0-dimensional pairs are the edges of the minimum spanning forest of the edges
     // within the threshold. Under the filtration's strict total order (diameter, then
     // index descending) that forest is unique, so Prim's algorithm on the dense matrix
@@ -336,42 +215,6 @@ class RipsReducer {
     std::sort(columns.begin(), columns.end(), ColumnOrder());
     return columns;
   }
-  // 1 + the cofacet candidate of edge e (0: none), from the table that is in use.
-  int EdgeCandidate(int64_t e) const {
-    return wide_edges_ ? static_cast<int>(edge_candidate32_[static_cast<size_t>(e)])
-                       : static_cast<int>(edge_candidate16_[static_cast<size_t>(e)]);
-  }
-  template <typename T>
-  const T* EdgeCandidateRow(int a) const {
-    if constexpr (sizeof(T) == 2) {
-      return edge_candidate16_.data() + EdgeIndex(a, 0);
-    } else {
-      return edge_candidate32_.data() + EdgeIndex(a, 0);
-    }
-  }
-  // The candidate of every edge, 16 bits an edge when n ≤ 65 535 (1 + the vertex fits),
-  // 32 bits past that.
-  void ComputeEdgeCandidates() {
-    if (wide_edges_) {
-      FillEdgeCandidates(edge_candidate32_);
-    } else {
-      FillEdgeCandidates(edge_candidate16_);
-    }
-  }
-  template <typename T>
-  void FillEdgeCandidates(std::vector<T>& table) {
-    table.assign(static_cast<size_t>(EdgeIndex(n_, 0)), 0);
-    ParallelFor(static_cast<size_t>(n_), 8, opt_.threads, [&](size_t begin, size_t end, int) {
-      for (size_t i = begin; i < end; ++i) {
-        for (int j = 0; j < static_cast<int>(i); ++j) {
-          int w[2] = {static_cast<int>(i), j};
-          table[static_cast<size_t>(EdgeIndex(w[0], j))] =
-              static_cast<T>(CofacetCandidateFixed<2>(w, d_(i, j), n_) + 1);
-        }
-      }
-    });
-  }
-
   // ---- dimensions ≥ 1 -----------------------------------------------------------
   // Columns of dimension `dim`: every dim-simplex of diameter ≤ threshold that is not
   // a pivot of dimension dim − 1 (clearing) and not in an apparent pair.
@@ -679,17 +522,8 @@ class RipsReducer {
     }
   }
 
-  const DistanceMatrix& d_;
-  const int n_;
   const ReducerOptions opt_;
-  const BinomialTable binomial_;
-  const SimdLevel simd_ = DetectSimdLevel();
   std::vector<uint32_t> inverse_;
-  // Per edge index, 1 + its cofacet candidate (0: none); empty until computed. One of
-  // the two is used: 16 bits an edge while n ≤ 65 535, else 32.
-  const bool wide_edges_ = n_ > 65535 || opt_.wide_edge_table;
-  std::vector<uint16_t> edge_candidate16_;
-  std::vector<uint32_t> edge_candidate32_;
   Diagram diagram_;
   // Workspace of the reduction of one dimension.
   PivotMap pivots_;  // pivot simplex → (column, pivot coefficient)
