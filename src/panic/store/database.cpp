@@ -1,9 +1,5 @@
 #include "panic/store/database.h"
 
-#include <unistd.h>
-
-#include <filesystem>
-
 #include "panic/store/database_file.h"
 #include "panic/store/schema.h"
 
@@ -15,15 +11,6 @@ namespace {
 Status RefuseForeign(const std::string& path, const DatabaseInspection& inspection) {
   return Status::InvalidArgument("database '" + path + "' is " + DescribeOrigin(inspection) +
                                  ", not a database of this panic-tda; it was left unchanged");
-}
-
-// A reader in a directory it cannot write, with no -wal beside the file (so nobody is
-// writing it in WAL mode), opens it immutable: mode=ro would need to create -shm there.
-bool ReadImmutable(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::exists(path + "-wal", ec)) return false;
-  std::filesystem::path dir = std::filesystem::absolute(path, ec).parent_path();
-  return ::access(dir.c_str(), W_OK) != 0;
 }
 
 }  // namespace
@@ -56,8 +43,10 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenMo
   SqliteDb::Options options;
   options.create_if_missing = mode == OpenMode::kCreate;
   options.read_only = mode == OpenMode::kReadOnly;
-  options.immutable = options.read_only && ReadImmutable(path);
+  options.immutable = options.read_only && ReaderOpensImmutable(path);
   options.sync_full = durability == Durability::kFull;
+  // Before the connection, so that it outlives it (also on the error returns below).
+  auto reader_files = options.read_only ? std::make_unique<ReaderFiles>(path) : nullptr;
   PANIC_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(path, options));
   if (mode == OpenMode::kReadOnly) {
     PANIC_RETURN_IF_ERROR(InstallReadCompatibility(*db, inspection.schema_version));
@@ -65,7 +54,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenMo
   } else {
     PANIC_RETURN_IF_ERROR(MigrateToLatest(*db));
   }
-  return std::unique_ptr<Database>(new Database(std::move(db), mode));
+  return std::unique_ptr<Database>(new Database(std::move(reader_files), std::move(db), mode));
 }
 
 }  // namespace panic::store

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "panic/core/status.h"
+#include "panic/store/reader_files.h"
 #include "panic/store/sqlite_db.h"
 
 namespace panic::store {
@@ -27,7 +28,8 @@ namespace panic::store {
 // untouched, a file that is not ours (InvalidArgument naming what it looks like:
 // store/database_file.h) and a schema newer than this program.
 enum class OpenMode {
-  kReadOnly,  // mode=ro: never writes, works on a read-only file or directory; an older
+  kReadOnly,  // mode=ro (or immutable=1): never writes, works on a read-only file or
+              // directory, leaves no -wal/-shm behind (store/reader_files.h); an older
               // schema is read through InstallReadCompatibility
   kCreate,    // create the file if missing, migrate to the latest schema
   kWrite,     // NotFound when the file does not exist; migrate
@@ -73,7 +75,10 @@ class Database {
   }
 
  private:
-  Database(std::unique_ptr<SqliteDb> db, OpenMode mode) : db_(std::move(db)), mode_(mode) {}
+  Database(std::unique_ptr<ReaderFiles> reader_files, std::unique_ptr<SqliteDb> db, OpenMode mode)
+      : reader_files_(std::move(reader_files)), db_(std::move(db)), mode_(mode) {}
+  // Declared before db_, so destroyed after the connection closed (readers only).
+  std::unique_ptr<ReaderFiles> reader_files_;
   std::unique_ptr<SqliteDb> db_;
   OpenMode mode_;
 };

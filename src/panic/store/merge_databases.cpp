@@ -5,6 +5,7 @@
 
 #include "panic/store/database_file.h"
 #include "panic/store/merge_renames.h"
+#include "panic/store/reader_files.h"
 #include "panic/store/schema.h"
 #include "panic/store/sqlite_db.h"
 #include "panic/store/subset_copy.h"
@@ -306,6 +307,7 @@ Result<MergeReport> MergeDatabase(Database& target, const std::string& source_pa
                                    std::to_string(LatestSchemaVersion()) + " (any command that writes it does)");
   }
   SqliteDb& db = target.connection();
+  ReaderFiles source_files(source_path);  // outlives the ATTACH: removes the -wal/-shm it made
   {
     PANIC_ASSIGN_OR_RETURN(Statement * attach, db.Prepare("ATTACH DATABASE ? AS src"));
     attach->Bind(1, ReadOnlyUri(source_path));

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "panic/store/database_file.h"
+#include "panic/store/reader_files.h"
 #include "panic/store/schema.h"
 #include "panic/store/sqlite_db.h"
 
@@ -19,7 +20,7 @@ std::string ReadOnlyUri(const std::string& path) {
       out += static_cast<char>(c);
     }
   }
-  return out + "?mode=ro";
+  return out + (ReaderOpensImmutable(path) ? "?immutable=1" : "?mode=ro");
 }
 
 Result<std::vector<std::string>> Columns(SqliteDb& db, const std::string& table) {
@@ -138,6 +139,7 @@ Result<CopyCounts> CopyExperiments(Database& target, const std::string& source_p
                                    std::to_string(LatestSchemaVersion()) + " (any command that writes it does)");
   }
   SqliteDb& db = target.connection();
+  ReaderFiles source_files(source_path);  // outlives the ATTACH: removes the -wal/-shm it made
   {
     PANIC_ASSIGN_OR_RETURN(Statement * attach, db.Prepare("ATTACH DATABASE ? AS src"));
     attach->Bind(1, ReadOnlyUri(source_path));

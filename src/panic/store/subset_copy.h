@@ -23,7 +23,8 @@
 namespace panic::store {
 
 // The read-only file: URI of a path, for ATTACH (RFC 3986 escapes for the characters a URI
-// gives meaning). Shared with merge_databases.cpp.
+// gives meaning; mode=ro or immutable=1 as store/reader_files.h decides). Shared with
+// merge_databases.cpp; the caller holds a ReaderFiles of the path until it DETACHes.
 std::string ReadOnlyUri(const std::string& path);
 // The columns of a table of the main schema, in declaration order.
 Result<std::vector<std::string>> Columns(SqliteDb& db, const std::string& table);
