@@ -116,5 +116,29 @@ TEST_F(MosaicVideoTest, CancelRemovesThePartialFile) {
   EXPECT_FALSE(std::filesystem::exists(options.output));
 }
 
+// A re-export that is cancelled (Ctrl-C) or fails keeps the previous video: ffmpeg writes a
+// temporary file beside it (core/atomic_file.h), removed. The old code let ffmpeg truncate
+// the output at once and then deleted it.
+TEST_F(MosaicVideoTest, CancelOrFailureKeepsThePreviousVideo) {
+  VideoOptions options;
+  options.output = dir_.File("c.mp4");
+  panic::testing::WriteFile(options.output, "the previous video");
+  std::atomic<bool> cancel{false};
+  auto r = ExportMosaicVideo(
+      *db_, {fx_.experiment.id}, options, [&](int64_t done, int64_t) { cancel = done >= 3; }, &cancel);
+  EXPECT_EQ(r.status().code(), StatusCode::kCancelled);
+  EXPECT_EQ(panic::testing::ReadFile(options.output), "the previous video");
+  options.ffmpeg = "/bin/false";  // fails at once
+  EXPECT_FALSE(ExportMosaicVideo(*db_, {fx_.experiment.id}, options).ok());
+  EXPECT_EQ(panic::testing::ReadFile(options.output), "the previous video");
+  for (const auto& e : std::filesystem::directory_iterator(dir_.path())) {
+    EXPECT_NE(e.path().filename().string().rfind(".c.tmp-", 0), 0u) << "left: " << e.path();
+  }
+  // And a complete export replaces it.
+  options.ffmpeg = VideoOptions{}.ffmpeg;
+  ASSERT_TRUE(ExportMosaicVideo(*db_, {fx_.experiment.id}, options).ok());
+  EXPECT_NE(panic::testing::ReadFile(options.output), "the previous video");
+}
+
 }  // namespace
 }  // namespace panic::exporting

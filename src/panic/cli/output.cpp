@@ -3,21 +3,15 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <ostream>
+
+#include "panic/core/atomic_file.h"
 
 namespace panic::cli {
 
 Status WriteCommandOutput(Context& ctx, const std::string& bytes, bool binary, const std::string& format,
                           const std::optional<std::string>& output_path) {
-  if (output_path) {
-    std::ofstream f(*output_path, std::ios::binary | std::ios::trunc);
-    if (!f) return Status::IOError("--output: cannot write '" + *output_path + "': " + std::strerror(errno));
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    f.close();
-    if (!f) return Status::IOError("--output: error writing '" + *output_path + "': " + std::strerror(errno));
-    return Status::Ok();
-  }
+  if (output_path) return WriteFileAtomically(*output_path, bytes).WithContext("--output");
   if (binary && ctx.stdout_is_tty) {
     return Status::InvalidArgument("--format " + format +
                                    " is binary and standard output is a terminal: give --output FILE or redirect "

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "panic/core/atomic_file.h"
 #include "panic/export/parquet_sink.h"
 #include "panic/export/tidy_tables.h"
 
@@ -134,39 +135,30 @@ class WriterThreadSink : public TableSink {
   bool closing_ = false;
 };
 
-// CSV into `path`.tmp, renamed to `path` by End.
+// CSV into a temporary file beside `path`, renamed over it by End (core/atomic_file.h).
 class CsvFileSink : public TableSink {
  public:
-  explicit CsvFileSink(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {}
-  ~CsvFileSink() override {
-    if (!done_) {
-      std::error_code ec;
-      std::filesystem::remove(tmp_, ec);
-    }
-  }
+  explicit CsvFileSink(std::string path) : path_(std::move(path)) {}
   Status Begin(const std::string& t, const std::vector<Column>& c) override {
-    file_.open(tmp_, std::ios::binary | std::ios::trunc);
-    if (!file_) return Status::IOError("cannot write '" + tmp_ + "': " + std::strerror(errno));
-    csv_ = MakeCsvSink(file_, "'" + tmp_ + "'");
+    PANIC_ASSIGN_OR_RETURN(file_, AtomicFile::Create(path_));
+    stream_.open(file_->temp_path(), std::ios::binary | std::ios::trunc);
+    if (!stream_) return Status::IOError("cannot write '" + path_ + "': " + std::strerror(errno));
+    csv_ = MakeCsvSink(stream_, "'" + path_ + "'");
     return csv_->Begin(t, c);
   }
   Status Add(const Row& row) override { return csv_->Add(row); }
   Status End() override {
     PANIC_RETURN_IF_ERROR(csv_->End());
-    file_.close();
-    if (!file_) return Status::IOError("error writing '" + tmp_ + "'");
-    std::error_code ec;
-    std::filesystem::rename(tmp_, path_, ec);
-    if (ec) return Status::IOError("cannot rename '" + tmp_ + "' to '" + path_ + "': " + ec.message());
-    done_ = true;
-    return Status::Ok();
+    stream_.close();
+    if (!stream_) return Status::IOError("error writing '" + path_ + "'");
+    return file_->Commit();
   }
 
  private:
-  std::string path_, tmp_;
-  std::ofstream file_;
+  std::string path_;
+  std::unique_ptr<AtomicFile> file_;  // before stream_: the stream closes first
+  std::ofstream stream_;
   std::unique_ptr<TableSink> csv_;
-  bool done_ = false;
 };
 
 using Writer = std::function<Status(store::Database&, const std::vector<std::string>&, const TidyOptions&, TableSink&)>;

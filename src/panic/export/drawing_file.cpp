@@ -39,15 +39,18 @@ Result<std::unique_ptr<DrawingFile>> DrawingFile::Create(const std::string& path
                                    " is outside 1..32767");
   }
   std::unique_ptr<DrawingFile> f(new DrawingFile());
+  PANIC_ASSIGN_OR_RETURN(f->file_, AtomicFile::Create(path));
   f->path_ = path;
   f->format_ = format;
+  // Cairo writes the temporary file; Finish renames it over `path` (core/atomic_file.h).
+  const std::string& temp = f->file_->temp_path();
   switch (format) {
     case DrawingFormat::kPng: f->surface_.reset(cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height)); break;
     case DrawingFormat::kSvg:
-      f->surface_.reset(cairo_svg_surface_create(path.c_str(), width, height));
+      f->surface_.reset(cairo_svg_surface_create(temp.c_str(), width, height));
       cairo_svg_surface_set_document_unit(f->surface_.get(), CAIRO_SVG_UNIT_PX);
       break;
-    case DrawingFormat::kPdf: f->surface_.reset(cairo_pdf_surface_create(path.c_str(), width, height)); break;
+    case DrawingFormat::kPdf: f->surface_.reset(cairo_pdf_surface_create(temp.c_str(), width, height)); break;
   }
   if (cairo_surface_status(f->surface_.get()) != CAIRO_STATUS_SUCCESS) {
     return Status::IOError("cannot create '" + path + "': " + cairo_status_to_string(cairo_surface_status(f->surface_.get())));
@@ -62,13 +65,13 @@ Status DrawingFile::Finish() {
   cairo_status_t st = cairo_status(cr_.get());
   cr_.reset();
   if (st == CAIRO_STATUS_SUCCESS && format_ == DrawingFormat::kPng) {
-    st = cairo_surface_write_to_png(surface_.get(), path_.c_str());
+    st = cairo_surface_write_to_png(surface_.get(), file_->temp_path().c_str());
   }
   cairo_surface_finish(surface_.get());
   if (st == CAIRO_STATUS_SUCCESS) st = cairo_surface_status(surface_.get());
   surface_.reset();
   if (st != CAIRO_STATUS_SUCCESS) return Status::IOError("cannot write '" + path_ + "': " + cairo_status_to_string(st));
-  return Status::Ok();
+  return file_->Commit();
 }
 
 }  // namespace panic::exporting

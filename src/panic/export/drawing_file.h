@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "panic/core/atomic_file.h"
 #include "panic/core/status.h"
 #include "panic/export/cairo_image.h"
 
@@ -29,11 +30,13 @@ class DrawingFile {
   static Result<std::unique_ptr<DrawingFile>> Create(const std::string& path, DrawingFormat format, int width,
                                                      int height);
   cairo_t* cr() const { return cr_.get(); }
-  // Writes and closes the file; IOError naming the path on failure.
+  // Writes and closes the file, whole or not at all (core/atomic_file.h: until Finish the
+  // drawing is in a temporary file beside it); IOError naming the path on failure.
   Status Finish();
 
  private:
   DrawingFile() = default;
+  std::unique_ptr<AtomicFile> file_;
   std::string path_;
   DrawingFormat format_ = DrawingFormat::kPng;
   SurfacePtr surface_;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "panic/core/atomic_file.h"
 #include "panic/export/cluster_report.h"
 #include "panic/export/experiment_charts.h"
 #include "panic/export/image_export.h"
@@ -200,7 +201,7 @@ Status WriteHtmlReport(store::Database& db, const std::string& experiment_id, co
   PANIC_ASSIGN_OR_RETURN(std::string clusters, ClusterSectionHtml(db, e.id));
   h << clusters;
   h << "<footer class=\"muted\"><p>panic-tda export report</p></footer>\n</body>\n</html>\n";
-  return WriteFileBytes(output, h.str());
+  return WriteFileAtomically(output, h.str());
 }
 
 }  // namespace panic::exporting

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 
+#include "panic/core/atomic_file.h"
 #include "panic/core/sha256.h"
 #include "panic/export/text_renderer.h"
 #include "panic/store/experiments_table.h"
@@ -151,6 +152,7 @@ Result<ImagesSummary> ExportExperimentImages(store::Database& db, const std::str
                              ("run_" + std::to_string(run.run_number));
     std::string input = run.initial_prompt;  // the text the next image is drawn from
     bool made_dir = false;
+    AtomicFileBatch files;  // the run's images appear when the run is done (core/atomic_file.h)
     for (const auto& step : steps) {
       PANIC_ASSIGN_OR_RETURN(auto inv, store::invocations::Get(db.connection(), step.id));
       if (inv.type == store::OutputType::kText) {
@@ -169,9 +171,10 @@ Result<ImagesSummary> ExportExperimentImages(store::Database& db, const std::str
       char name[48];
       std::snprintf(name, sizeof name, "%0*lld.%s", digits, static_cast<long long>(inv.sequence_number),
                     ImageFileExtension(format));
-      PANIC_RETURN_IF_ERROR(WriteFileBytes((run_dir / name).string(), bytes));
+      PANIC_RETURN_IF_ERROR(files.Write((run_dir / name).string(), bytes));
       ++summary.files;
     }
+    PANIC_RETURN_IF_ERROR(files.Commit());
     ++summary.runs;
     if (progress) progress(static_cast<int64_t>(r + 1), static_cast<int64_t>(runs.size()));
   }
@@ -190,7 +193,7 @@ Status ExportInvocationImage(store::Database& db, const std::string& invocation_
     if (in.type == store::OutputType::kText) input = in.output_text;
   }
   PANIC_ASSIGN_OR_RETURN(std::string bytes, EncodeImageFile(image, format, InvocationMetadata(experiment, run, inv, input)));
-  return WriteFileBytes(output, bytes);
+  return WriteFileAtomically(output, bytes);
 }
 
 Status RenderTimeline(store::Database& db, const std::vector<std::string>& run_ids, int steps,

@@ -4,7 +4,6 @@
 
 #include <cctype>
 #include <cstring>
-#include <fstream>
 
 #include "panic/export/text_renderer.h"
 #include "panic/store/image_codec.h"
@@ -184,15 +183,6 @@ Result<std::string> EncodeImageFile(const RgbImage& image, ImageFileFormat forma
     case ImageFileFormat::kWebp: return EncodeWebpWithXmp(image, metadata);
   }
   return Status::InvalidArgument("unknown image format");
-}
-
-Status WriteFileBytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return Status::IOError("cannot open '" + path + "' for writing: " + std::strerror(errno));
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) return Status::IOError("cannot write '" + path + "': " + std::strerror(errno));
-  return Status::Ok();
 }
 
 }  // namespace panic::exporting

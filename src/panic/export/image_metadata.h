@@ -39,7 +39,4 @@ std::string BuildXmp(const ImageMetadata& metadata);
 // image or a field name that is not 1–79 ASCII letters or digits.
 Result<std::string> EncodeImageFile(const RgbImage& image, ImageFileFormat format, const ImageMetadata& metadata);
 
-// Writes bytes to a file (folders must exist). IOError naming the path.
-Status WriteFileBytes(const std::string& path, const std::string& bytes);
-
 }  // namespace panic::exporting

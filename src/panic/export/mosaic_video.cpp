@@ -1,9 +1,9 @@
 #include "panic/export/mosaic_video.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
 
+#include "panic/core/atomic_file.h"
 #include "panic/core/parallel.h"
 #include "panic/store/experiments_table.h"
 #include "panic/store/image_codec.h"
@@ -146,16 +146,14 @@ Result<VideoSummary> ExportMosaicVideo(store::Database& db, const std::vector<st
     return Status::InvalidArgument("--fps " + std::to_string(options.fps) + " is not in (0, 240]");
   }
   PANIC_ASSIGN_OR_RETURN(auto frames, MosaicFrames::Open(db, experiment_ids, res.width, res.height, options.threads));
-  EncoderSettings settings{options.codec, res.width, res.height, options.fps, options.output, options.ffmpeg};
+  // ffmpeg writes a temporary file beside the output, renamed over it once ffmpeg finished
+  // (core/atomic_file.h): a failure, Ctrl-C or kill leaves the previous video as it was.
+  PANIC_ASSIGN_OR_RETURN(auto file, AtomicFile::Create(options.output));
+  EncoderSettings settings{options.codec, res.width, res.height, options.fps, file->temp_path(), options.ffmpeg};
+  // Declared after `file`: on every return ffmpeg is stopped before the temporary file goes.
   PANIC_ASSIGN_OR_RETURN(auto encoder, FfmpegEncoder::Start(settings));
-  auto remove_partial = [&] {
-    encoder.reset();
-    std::error_code ec;
-    std::filesystem::remove(options.output, ec);
-  };
   for (int64_t f = 0; f < frames->frame_count(); ++f) {
     if (cancel && cancel->load()) {
-      remove_partial();
       return Status::Cancelled("video export cancelled after " + std::to_string(f) + " frames");
     }
     Status st = frames->Next();
@@ -163,17 +161,11 @@ Result<VideoSummary> ExportMosaicVideo(store::Database& db, const std::vector<st
       cairo_surface_t* s = frames->surface();
       st = encoder->WriteFrame(cairo_image_surface_get_data(s), cairo_image_surface_get_stride(s));
     }
-    if (!st.ok()) {
-      remove_partial();
-      return st;
-    }
+    if (!st.ok()) return st;
     if (progress) progress(f + 1, frames->frame_count());
   }
-  Status st = encoder->Finish();
-  if (!st.ok()) {
-    remove_partial();
-    return st;
-  }
+  PANIC_RETURN_IF_ERROR(encoder->Finish());
+  PANIC_RETURN_IF_ERROR(file->Commit());
   return VideoSummary{frames->frame_count(), frames->runs(), res.width, res.height, frames->layout().cell,
                       encoder->encoder()};
 }

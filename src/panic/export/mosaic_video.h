@@ -89,8 +89,9 @@ struct VideoSummary {
 };
 
 // Writes the mosaic video. Validation errors (codec, resolution, fps, no images, cells too
-// small) come before ffmpeg starts; Cancelled when *cancel turns true (the partial file is
-// removed). `progress` gets (frames written, frames).
+// small) come before ffmpeg starts; Cancelled when *cancel turns true. The output appears
+// only when complete (core/atomic_file.h): a cancel or failure leaves the previous file, if
+// any, as it was. `progress` gets (frames written, frames).
 Result<VideoSummary> ExportMosaicVideo(store::Database& db, const std::vector<std::string>& experiment_ids,
                                        const VideoOptions& options, const ExportProgressFn& progress = {},
                                        const std::atomic<bool>* cancel = nullptr);

@@ -1,5 +1,6 @@
-// The Parquet sink (parquet_sink.h): a ParquetWriter into `path`.tmp, renamed over `path`
-// once the footer is written and the file synced, so a reader never sees a partial file.
+// The Parquet sink (parquet_sink.h): a ParquetWriter into a temporary file beside `path`,
+// renamed over `path` once the footer is written and the file synced (core/atomic_file.h),
+// so a reader never sees a partial file.
 //
 // A large file is written back while it is being written: each time kSyncWindow more
 // bytes have been written, the writeback of the new bytes is started (sync_file_range,
@@ -7,7 +8,7 @@
 // to finish, is waited for and dropped from the page cache (posix_fadvise DONTNEED). So
 // the final fsync finds little dirty instead of gigabytes, and a 3 GB export does not push
 // the database it reads out of the page cache. Both calls are advice: their failure is
-// ignored (fflush and fsync in End still decide).
+// ignored (fflush and the AtomicFile's fsync in End still decide).
 #include "panic/export/parquet_sink.h"
 
 #include <fcntl.h>
@@ -16,8 +17,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 
+#include "panic/core/atomic_file.h"
 #include "panic/export/parquet_writer.h"
 
 namespace panic::exporting {
@@ -25,19 +26,16 @@ namespace {
 
 class ParquetFileSink : public TableSink {
  public:
-  explicit ParquetFileSink(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {}
+  explicit ParquetFileSink(std::string path) : path_(std::move(path)) {}
   ~ParquetFileSink() override {
     writer_.reset();
     if (file_) std::fclose(file_);
-    if (!done_) {
-      std::error_code ec;
-      std::filesystem::remove(tmp_, ec);
-    }
   }
 
   Status Begin(const std::string&, const std::vector<Column>& columns) override {
-    file_ = std::fopen(tmp_.c_str(), "wb");
-    if (!file_) return Status::IOError("cannot create '" + tmp_ + "': " + std::strerror(errno));
+    PANIC_ASSIGN_OR_RETURN(atomic_, AtomicFile::Create(path_));
+    file_ = std::fopen(atomic_->temp_path().c_str(), "wb");
+    if (!file_) return Status::IOError("cannot write '" + path_ + "': " + std::strerror(errno));
     std::setvbuf(file_, nullptr, _IOFBF, size_t{1} << 20);
     writer_ = std::make_unique<ParquetWriter>(file_, columns);
     return Status::Ok();
@@ -52,16 +50,12 @@ class ParquetFileSink : public TableSink {
   Status End() override {
     PANIC_RETURN_IF_ERROR(writer_->Finish());
     writer_.reset();
-    const bool flushed = std::fflush(file_) == 0 && ::fsync(fileno(file_)) == 0;
+    const bool flushed = std::fflush(file_) == 0;
     const int error = errno;
     const bool closed = std::fclose(file_) == 0;
     file_ = nullptr;
-    if (!flushed || !closed) return Status::IOError("cannot write '" + tmp_ + "': " + std::strerror(error));
-    std::error_code ec;
-    std::filesystem::rename(tmp_, path_, ec);
-    if (ec) return Status::IOError("cannot rename '" + tmp_ + "' to '" + path_ + "': " + ec.message());
-    done_ = true;
-    return Status::Ok();
+    if (!flushed || !closed) return Status::IOError("cannot write '" + path_ + "': " + std::strerror(error));
+    return atomic_->Commit();
   }
 
  private:
@@ -83,12 +77,12 @@ class ParquetFileSink : public TableSink {
     started_ = written;
   }
 
-  std::string path_, tmp_;
+  std::string path_;
+  std::unique_ptr<AtomicFile> atomic_;  // removes the temporary file unless End committed it
   std::FILE* file_ = nullptr;
   off_t started_ = 0;  // writeback has been started for [0, started_)
   off_t waited_ = 0;   // ... and is complete, the pages dropped, for [0, waited_)
   std::unique_ptr<ParquetWriter> writer_;
-  bool done_ = false;
 };
 
 }  // namespace
