@@ -135,13 +135,22 @@ TEST(ClusterCliTest, BadInputExitsTwoWithAClearMessage) {
     std::string message;
   };
   std::vector<Case> cases = {
-      {{"cluster", "points", npy, "--min-cluster-size", "50"}, "min_cluster_size = 50"},
+      {{"cluster", "points", npy, "--min-cluster-size", "50"},
+       "--min-cluster-size: 50 is not allowed (an integer 2..10: the 10 points clustered)"},
+      {{"cluster", "points", npy, "--min-cluster-size", "1"}, "--min-cluster-size: 1 is not allowed (an integer 2..10"},
+      {{"cluster", "points", npy, "--min-samples", "11"}, "--min-samples: 11 is not allowed (an integer 1..10"},
+      {{"cluster", "points", npy, "--algorithm", "optics", "--min-samples", "1"},
+       "--min-samples: 1 is not allowed (an integer 2..10"},
+      {{"cluster", "points", npy, "--algorithm", "optics", "--xi", "2"}, "--xi: 2 is not allowed (a number in (0, 1))"},
+      {{"cluster", "points", npy, "--algorithm", "optics", "--max-eps", "0"},
+       "--max-eps: 0 is not allowed (a number > 0, or inf)"},
       {{"cluster", "points", npy, "--exact", "--approximate"}, "--exact and --approximate"},
       {{"cluster", "points", npy, "--xi", "0.1"}, "--xi applies only to --algorithm optics"},
       {{"cluster", "points", npy, "--algorithm", "optics", "--epsilon", "0.1"}, "--epsilon applies only"},
       {{"cluster", "points", npy, "--algorithm", "kmeans"}, "kmeans"},
       {{"cluster", "points", npy, "--format", "npy"}, "--output"},
-      {{"cluster", "points", npy, "--epsilon", "-1"}, "cluster_selection_epsilon"},
+      {{"cluster", "points", npy, "--epsilon", "-1"}, "--epsilon: -1 is not allowed (a finite number ≥ 0)"},
+      {{"cluster", "points", npy, "--epsilon", "0.1e999"}, "--epsilon: '0.1e999' is not a number"},
       {{"cluster", "points", npy, "--min-samples", "0"}, "--min-samples: 0 is not allowed (an integer ≥ 1)"},
       // A negative seed wrapped to 2^64 − 1 and was taken.
       {{"cluster", "points", npy, "--seed", "-1"}, "--seed: -1 is not allowed (an integer ≥ 0)"},

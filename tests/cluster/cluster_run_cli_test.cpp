@@ -157,7 +157,9 @@ TEST(ClusterRunCliTest, BadInputExitsTwoNamingTheSelectionAndTheModelsPresent) {
   EXPECT_NE(r.err.find(stored.experiment_ids[0]), std::string::npos) << r.err;
   r = RunCli({"--db", db, "cluster", "run", "--min-cluster-size", "31"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("30 points are fewer than min_cluster_size 31"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--min-cluster-size: 31 is not allowed (an integer 2..30: the 30 points clustered)"),
+            std::string::npos)
+      << r.err;
   r = RunCli({"--db", db, "cluster", "run", "--downsample", "0"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--downsample: 0"), std::string::npos) << r.err;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -198,20 +199,60 @@ Status WriteResult(store::Database& db, const ClusteringJob& job, clustering::Re
   return Status::Ok();
 }
 
+// The shortest text that reads back as v (0.1, not 0.100000).
+std::string Number(double v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
+}
+
+// `from`: when the user did not give the option, the option its default comes from.
+Status SizeNotAllowed(const std::string& option, size_t value, const std::string& from, size_t lo, size_t n) {
+  return Status::InvalidArgument(option + ": " + std::to_string(value) +
+                                 (from.empty() ? "" : " (its default: the value of " + from + ")") +
+                                 " is not allowed (an integer " + std::to_string(lo) + ".." + std::to_string(n) +
+                                 ": the " + std::to_string(n) + " points clustered)");
+}
+
 }  // namespace
 
-Status CheckEnoughPoints(size_t n, const ClusterParameters& p) {
-  const ResolvedSizes s = Sizes(n, p);
-  if (n < s.min_cluster_size || n < s.min_samples || n < 2) {
-    return Status::InvalidArgument(std::to_string(n) + (n == 1 ? " point" : " points") +
-                                   " are fewer than min_cluster_size " + std::to_string(s.min_cluster_size) +
-                                   " / min_samples " + std::to_string(s.min_samples) +
-                                   " (at least 2 points and both sizes are needed)");
+Status CheckClusterParameters(size_t n, const ClusterParameters& p) {
+  if (p.epsilon && !(std::isfinite(*p.epsilon) && *p.epsilon >= 0)) {
+    return Status::InvalidArgument("--epsilon: " + Number(*p.epsilon) + " is not allowed (a finite number ≥ 0)");
   }
+  if (p.xi && !(*p.xi > 0 && *p.xi < 1)) {
+    return Status::InvalidArgument("--xi: " + Number(*p.xi) + " is not allowed (a number in (0, 1))");
+  }
+  if (p.max_eps && !(*p.max_eps > 0)) {
+    return Status::InvalidArgument("--max-eps: " + Number(*p.max_eps) + " is not allowed (a number > 0, or inf)");
+  }
+  if (n < 2) {
+    return Status::InvalidArgument(std::to_string(n) + (n == 1 ? " point is" : " points are") +
+                                   " too few to cluster (at least 2 are needed)");
+  }
+  const ResolvedSizes s = Sizes(n, p);
+  // The size the other defaults to is checked first (Sizes): HDBSCAN*'s min_samples defaults
+  // to min_cluster_size, OPTICS's min_cluster_size to min_samples. HDBSCAN* counts the point
+  // itself among its min_samples neighbours (1 is allowed); OPTICS needs another point.
+  const bool optics = p.algorithm == ClusterAlgorithm::kOptics;
+  auto check_cluster_size = [&]() -> Status {
+    if (s.min_cluster_size >= 2 && s.min_cluster_size <= n) return Status::Ok();
+    const bool derived = !p.min_cluster_size && optics;
+    return SizeNotAllowed("--min-cluster-size", s.min_cluster_size, derived ? "--min-samples" : "", 2, n);
+  };
+  auto check_samples = [&]() -> Status {
+    const size_t lo = optics ? 2 : 1;
+    if (s.min_samples >= lo && s.min_samples <= n) return Status::Ok();
+    const bool derived = !p.min_samples && !optics;
+    return SizeNotAllowed("--min-samples", s.min_samples, derived ? "--min-cluster-size" : "", lo, n);
+  };
+  PANIC_RETURN_IF_ERROR(optics ? check_samples() : check_cluster_size());
+  PANIC_RETURN_IF_ERROR(optics ? check_cluster_size() : check_samples());
   return Status::Ok();
 }
 
 Result<PointClustering> ClusterPoints(std::span<const float> points, size_t n, size_t dim, const ClusterParameters& p) {
+  PANIC_RETURN_IF_ERROR(CheckClusterParameters(n, p));
   const ResolvedSizes sizes = Sizes(n, p);
   PointClustering out;
   const auto t0 = Clock::now();
@@ -306,7 +347,7 @@ Result<std::vector<clustering::ResultRecord>> RunClusteringJob(store::Database& 
     todo = counts;
   }
   for (const auto& m : todo) {
-    Status enough = CheckEnoughPoints(static_cast<size_t>(m.points), job.parameters);
+    Status enough = CheckClusterParameters(static_cast<size_t>(m.points), job.parameters);
     if (!enough.ok()) return enough.WithContext(DescribeSelection(job) + " under " + m.model);
   }
   double count_seconds = Since(count_start);
@@ -319,7 +360,7 @@ Result<std::vector<clustering::ResultRecord>> RunClusteringJob(store::Database& 
     const double read_seconds = Since(read_start) + count_seconds;
     count_seconds = 0;  // counted once, with the first model
     // The experiments may have grown since they were counted: check again with what was read.
-    Status enough = CheckEnoughPoints(set.n, job.parameters);
+    Status enough = CheckClusterParameters(set.n, job.parameters);
     if (!enough.ok()) return enough.WithContext(DescribeSelection(job) + " under " + m.model);
     if (Cancelled(job)) return Status::Cancelled("clustering interrupted before the algorithm ran");
 

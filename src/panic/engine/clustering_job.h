@@ -25,8 +25,9 @@ namespace panic::engine {
 
 enum class ClusterAlgorithm { kHdbscan, kOptics };
 
-// What the user set; unset sizes and epsilon take the Python reference's defaults for the
-// n points clustered (cluster::ReferenceDefaults).
+// What the user set (the options of `cluster points` and `cluster run`: --min-cluster-size,
+// --min-samples, --epsilon, --max-eps, --xi, …); unset sizes and epsilon take the Python
+// reference's defaults for the n points clustered (cluster::ReferenceDefaults).
 struct ClusterParameters {
   ClusterAlgorithm algorithm = ClusterAlgorithm::kHdbscan;
   std::optional<size_t> min_cluster_size;
@@ -55,11 +56,13 @@ struct PointClustering {
   double seconds = 0;                  // inside the algorithm
 };
 
-// The sizes after defaults for n points (what ClusterPoints will use); InvalidArgument when
-// n is smaller than min_cluster_size or min_samples, naming both.
-Status CheckEnoughPoints(size_t n, const ClusterParameters& p);
+// Checks every parameter for n points (the sizes after defaults, as ClusterPoints will use
+// them) before anything is read or computed. InvalidArgument in the user's words: the option
+// of `cluster points` / `cluster run` that set it, its value and what is allowed
+// ("--min-cluster-size: 41 is not allowed (an integer 2..40: the 40 points clustered)").
+Status CheckClusterParameters(size_t n, const ClusterParameters& p);
 
-// Runs the algorithm on n × dim row-major points.
+// Runs the algorithm on n × dim row-major points (CheckClusterParameters first).
 Result<PointClustering> ClusterPoints(std::span<const float> points, size_t n, size_t dim, const ClusterParameters& p);
 
 struct ClusteringJob {
