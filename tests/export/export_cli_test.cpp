@@ -95,6 +95,32 @@ TEST_F(ExportCliTest, BadInputExitsTwoAndRuntimeFailuresOne) {
   EXPECT_NE(help.out.find("--resolution"), std::string::npos);
 }
 
+// Runs are named as every other command names them: timeline and grid took only ids and
+// prefixes ("run id 'latest#1' is not a UUID or a prefix of one"). A name that matches
+// nothing says which forms are accepted.
+TEST_F(ExportCliTest, RunsAndExperimentsAreNamedInEveryForm) {
+  auto timeline = RunCli({"--db", db_, "export", "timeline", "latest#0", "latest#1", "--output", dir_.File("t.png")});
+  EXPECT_EQ(timeline.exit_code, 0) << timeline.err;
+  EXPECT_TRUE(fs::exists(dir_.File("t.png")));
+  auto grid = RunCli({"--db", db_, "export", "grid", "latest", "--output", dir_.File("g.png")});
+  EXPECT_EQ(grid.exit_code, 0) << grid.err;
+  EXPECT_TRUE(fs::exists(dir_.File("g.png")));
+  auto run = RunCli({"--db", db_, "export", "grid", "01a00000-0000-7000-8000-000000000000", "--output", dir_.File("x.png")});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("no run with id '01a00000-0000-7000-8000-000000000000' (name a run by its full id, a unique "
+                         "prefix of it, EXP#N"),
+            std::string::npos)
+      << run.err;
+  auto experiment = RunCli({"--db", db_, "export", "report", "nope", "--output", dir_.File("x.html")});
+  EXPECT_EQ(experiment.exit_code, 2);
+  EXPECT_NE(experiment.err.find("experiment id 'nope' is not a UUID or a prefix of one (name an experiment by its "
+                                "full id, a unique prefix of it, or latest; `experiment list` shows them)"),
+            std::string::npos)
+      << experiment.err;
+  EXPECT_FALSE(fs::exists(dir_.File("x.png")));
+  EXPECT_FALSE(fs::exists(dir_.File("x.html")));
+}
+
 TEST_F(ExportCliTest, GridOfAClustersMembers) {
   // Image embeddings: each member is an image itself (the text case is cluster_grid_test.cpp).
   ASSERT_EQ(RunCli({"--db", db_, "cluster", "run", "--model", "DummyVision", "--include-images", "--min-cluster-size", "2"})

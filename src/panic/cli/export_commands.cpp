@@ -6,6 +6,7 @@
 #include "panic/cli/cli_common.h"
 #include "panic/cli/command.h"
 #include "panic/cli/progress_printer.h"
+#include "panic/cli/run_reference.h"
 #include "panic/cli/signals.h"
 #include "panic/core/parallel.h"
 #include "panic/export/cluster_grid.h"
@@ -14,7 +15,6 @@
 #include "panic/export/image_export.h"
 #include "panic/export/mosaic_video.h"
 #include "panic/store/experiments_table.h"
-#include "panic/store/runs_table.h"
 
 namespace panic::cli {
 namespace {
@@ -113,11 +113,11 @@ int ExportImage(const ParsedArgs& args, Context& ctx) {
   return kExitOk;
 }
 
-// Resolves run ids or prefixes.
+// Resolves runs named as every command names them (id, prefix, EXP#N, latest).
 Result<std::vector<std::string>> ResolveRuns(store::Database& db, const std::vector<std::string>& args) {
   std::vector<std::string> ids;
   for (const auto& a : args) {
-    PANIC_ASSIGN_OR_RETURN(std::string id, store::runs::ResolveId(db.connection(), a));
+    PANIC_ASSIGN_OR_RETURN(std::string id, ResolveRunReference(db, a));
     ids.push_back(id);
   }
   return ids;
@@ -196,7 +196,7 @@ int ExportGrid(const ParsedArgs& args, Context& ctx) {
     }
     return kExitOk;
   }
-  auto id = store::runs::ResolveId((*db)->connection(), args.positional[0]);
+  auto id = ResolveRunReference(**db, args.positional[0]);
   if (!id.ok()) return ReportError(id.status(), ctx);
   Status st = exporting::RenderImageGrid(**db, *id, static_cast<int>(*max_images), output);
   if (!st.ok()) return ReportError(st, ctx);

@@ -6,7 +6,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
-#include "panic/store/id_prefix.h"
+#include "panic/store/clustering_table.h"
 #include "panic/store/sqlite_db.h"
 #include "panic/store/vector_codec.h"
 
@@ -296,18 +296,7 @@ Result<std::map<std::string, OutputType>> ModelOutputTypes(SqliteDb& db, const s
 }
 
 Result<ClusteringInfo> GetClustering(SqliteDb& db, const std::string& id_or_prefix) {
-  std::string id;
-  if (id_or_prefix == "latest") {
-    PANIC_ASSIGN_OR_RETURN(Statement * q,
-                           db.Prepare("SELECT id FROM clustering_results WHERE completed_at IS NOT NULL "
-                                      "ORDER BY started_at DESC, id DESC LIMIT 1"));
-    PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
-    if (!row) return Status::NotFound("the database '" + db.path() + "' has no clustering results");
-    id = q->Text(0);
-    q->Reset();
-  } else {
-    PANIC_ASSIGN_OR_RETURN(id, ResolveIdPrefix(db, "clustering_results", "clustering result", id_or_prefix));
-  }
+  PANIC_ASSIGN_OR_RETURN(const std::string id, clustering::ResolveId(db, id_or_prefix));
   PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(
       "SELECT id, experiment_id, embedding_model, algorithm, parameters, completed_at FROM clustering_results "
       "WHERE id = ?"));

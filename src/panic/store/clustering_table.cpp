@@ -176,7 +176,8 @@ Result<std::string> ResolveId(SqliteDb& db, const std::string& id_or_prefix) {
     q->Reset();
     return id;
   }
-  return ResolveIdPrefix(db, "clustering_results", "clustering result", id_or_prefix);
+  return ResolveIdPrefix(db, "clustering_results", "clustering result", id_or_prefix,
+                         "its full id, a unique prefix of it, or latest; `cluster list` shows them");
 }
 
 Result<std::vector<ClusterSummary>> Clusters(SqliteDb& db, const std::string& id, int64_t limit) {

@@ -99,7 +99,8 @@ Result<std::string> ResolveId(SqliteDb& db, const std::string& id_or_prefix) {
     q->Reset();
     return id;
   }
-  return ResolveIdPrefix(db, "experiments", "experiment", id_or_prefix);
+  return ResolveIdPrefix(db, "experiments", "experiment", id_or_prefix,
+                         "its full id, a unique prefix of it, or latest; `experiment list` shows them");
 }
 
 Status SetStarted(SqliteDb& db, const std::string& id, const std::string& when) {

@@ -7,11 +7,13 @@
 namespace panic::store {
 
 Result<std::string> ResolveIdPrefix(SqliteDb& db, const std::string& table, const std::string& what,
-                                    const std::string& prefix) {
-  if (prefix.empty()) return Status::InvalidArgument(what + " id is empty");
+                                    const std::string& prefix, const std::string& forms) {
+  const std::string how = " (name " + (what == "experiment" ? std::string("an ") : std::string("a ")) + what +
+                          " by " + forms + ")";
+  if (prefix.empty()) return Status::InvalidArgument(what + " id is empty" + how);
   for (char c : prefix) {
     bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '-';
-    if (!ok) return Status::InvalidArgument(what + " id '" + prefix + "' is not a UUID or a prefix of one");
+    if (!ok) return Status::InvalidArgument(what + " id '" + prefix + "' is not a UUID or a prefix of one" + how);
   }
   std::string lower;
   for (char c : prefix) lower.push_back(static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c));
@@ -24,7 +26,7 @@ Result<std::string> ResolveIdPrefix(SqliteDb& db, const std::string& table, cons
     matches.push_back(row.Text(0));
     return Status::Ok();
   }));
-  if (matches.empty()) return Status::NotFound("no " + what + " with id '" + prefix + "'");
+  if (matches.empty()) return Status::NotFound("no " + what + " with id '" + prefix + "'" + how);
   if (matches.size() > 1) {
     std::string list;
     for (size_t i = 0; i < matches.size() && i < 10; ++i) list += "\n  " + matches[i];

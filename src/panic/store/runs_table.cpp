@@ -66,7 +66,9 @@ Result<RunRecord> Get(SqliteDb& db, const std::string& id) {
 }
 
 Result<std::string> ResolveId(SqliteDb& db, const std::string& id_or_prefix) {
-  return ResolveIdPrefix(db, "runs", "run", id_or_prefix);
+  return ResolveIdPrefix(db, "runs", "run", id_or_prefix,
+                         "its full id, a unique prefix of it, EXP#N (run N of experiment EXP, e.g. latest#0) or "
+                         "latest (the last run of the latest experiment); `run list` shows them");
 }
 
 Result<int64_t> ReopenFailed(SqliteDb& db, const std::string& experiment_id) {
