@@ -171,5 +171,15 @@ TEST(ArgumentChecksTest, AModelThatCannotRunIsFoundBeforeTheExperimentIsWritten)
   EXPECT_FALSE(std::filesystem::exists(dir.File("u.db")));
 }
 
+// Commands without a verb (serve, doctor) were named "serve " in messages and help.
+TEST(ArgumentChecksTest, AVerblessCommandIsNamedWithoutATrailingSpace) {
+  for (const std::string command : {"serve", "doctor"}) {
+    CommandResult r = RunCli({"--db", "/nonexistent/x.db", command, "--nope"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("unknown option '--nope' for '" + command + "'; known: "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("usage: panic-tda [--db PATH] " + command + " [options]"), std::string::npos) << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace panic

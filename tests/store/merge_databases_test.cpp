@@ -14,6 +14,8 @@
 // was; rows that have no id to rename still refuse the source.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "support/test_support.h"
@@ -95,6 +97,26 @@ TEST(MergeDatabasesTest, UnionEqualsOneDatabaseOfBothConfigsAndSourcesStayUntouc
   EXPECT_NE(again.out.find("\"identical\": 16"), std::string::npos) << again.out;  // A's invocations
   EXPECT_EQ(again.out.find("\"copied\": 1"), std::string::npos) << again.out;
   EXPECT_EQ(Dump(c), dump);
+}
+
+// A source that cannot be merged at all (missing, not SQLite, empty, another program's) is
+// found before the target is opened: nothing is written, not even an empty target (the old
+// code created the target with our schema, then refused, exit 2). Every bad source is named.
+TEST(MergeDatabasesTest, BadSourcesRefuseTheMergeBeforeTheTargetIsCreated) {
+  TempDir dir;
+  WriteFile(dir.File("a.json"), kConfigA);
+  const std::string a = dir.File("A.db"), c = dir.File("C.db");
+  ASSERT_EQ(RunCli({"--db", a, "experiment", "run", dir.File("a.json")}).exit_code, 0);
+  WriteFile(dir.File("notes.txt"), "my notes\n");
+  WriteFile(dir.File("empty.db"), "");
+  auto r = RunCli({"db", "merge", a, dir.File("notes.txt"), dir.File("empty.db"), dir.File("none.db"), "--into", c});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("'" + dir.File("notes.txt") + "' is not a SQLite database"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("'" + dir.File("empty.db") + "' is an empty database"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("'" + dir.File("none.db") + "' does not exist"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nothing was merged (" + c + " was not created)"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(c));
+  EXPECT_EQ(ReadFile(dir.File("notes.txt")), "my notes\n");
 }
 
 TEST(MergeDatabasesTest, AConflictingSourceIsRefusedWholeAndNamed) {

@@ -76,6 +76,8 @@ struct CommandSpec {
   // Set by AllCommands for commands without a --format of their own: they get
   // `--format text|json`, which Main applies to Context::json (--json is --format json).
   bool format_choice = false;
+  // "experiment run", "serve" (a command without a verb has no trailing space).
+  std::string name() const { return verb.empty() ? noun : noun + " " + verb; }
 };
 
 // Prints "error: <message>" and returns the exit code for the status:

@@ -24,13 +24,23 @@ int RunDbMerge(const ParsedArgs& args, Context& ctx) {
   if (!into || into->empty()) {
     return ReportError(Status::InvalidArgument("--into: the target database is required (db merge A.db B.db --into C.db)"), ctx);
   }
+  // Every source is checked before the target is opened (or created): a missing, foreign,
+  // empty or older file refuses the whole merge and nothing is written. Conflicts are found
+  // only while merging; a source with conflicts is refused alone.
+  Status refused = Status::Ok();
   for (const auto& source : args.positional) {
-    if (SameFile(source, *into)) {
-      return ReportError(Status::InvalidArgument("source '" + source + "' is the target database --into itself"), ctx);
-    }
-    if (!std::filesystem::exists(source)) {
-      return ReportError(Status::NotFound("source database '" + source + "' does not exist"), ctx);
-    }
+    Status checked = SameFile(source, *into)
+                         ? Status::InvalidArgument("source '" + source + "' is the target database --into itself")
+                         : store::CheckMergeSource(source);
+    if (checked.ok()) continue;
+    if (!refused.ok()) ctx.err << "error: " << refused.message() << "\n";
+    refused = checked;
+  }
+  if (!refused.ok()) {
+    ctx.err << "nothing was merged";
+    if (!std::filesystem::exists(*into)) ctx.err << " (" << *into << " was not created)";
+    ctx.err << "\n";
+    return ReportError(refused, ctx);
   }
   auto target = store::Database::Open(*into, store::OpenMode::kCreate);
   if (!target.ok()) return ReportError(target.status().WithContext("--into"), ctx);

@@ -40,7 +40,7 @@ std::string PadColumn(const std::string& left, size_t width) {
 
 std::string CommandHelp(const CommandSpec& c) {
   std::ostringstream os;
-  os << "usage: panic-tda [--db PATH] " << c.noun << " " << c.verb;
+  os << "usage: panic-tda [--db PATH] " << c.name();
   if (!c.options.empty()) os << " [options]";
   if (!c.arguments.empty()) os << " [--] " << c.arguments;
   os << "\n\n" << c.summary << "\n";
@@ -67,7 +67,7 @@ std::string MainHelp(const std::vector<CommandSpec>& cmds) {
      << "usage: panic-tda [--db PATH] <noun> <verb> [args] [options] [--] [args]\n\n"
      << "commands:\n";
   for (const auto& c : cmds) {
-    os << PadColumn("  " + c.noun + " " + c.verb + (c.arguments.empty() ? "" : " " + c.arguments), 36) << c.summary
+    os << PadColumn("  " + c.name() + (c.arguments.empty() ? "" : " " + c.arguments), 36) << c.summary
        << "\n";
   }
   os << "\nglobal options:\n"
@@ -114,7 +114,7 @@ Result<ParsedArgs> ParseCommandArgs(const CommandSpec& spec, const std::vector<s
     if (!opt) {
       std::string known;
       for (const auto& o : spec.options) known += (known.empty() ? "--" : ", --") + o.name;
-      return Status::InvalidArgument("unknown option '--" + name + "' for '" + spec.noun + " " + spec.verb +
+      return Status::InvalidArgument("unknown option '--" + name + "' for '" + spec.name() +
                                      "'" + (known.empty() ? " (it takes no options)" : "; known: " + known));
     }
     if (opt->value_name.empty()) {
@@ -136,7 +136,7 @@ Result<ParsedArgs> ParseCommandArgs(const CommandSpec& spec, const std::vector<s
     parsed.values[name].push_back(value);
   }
   if (parsed.positional.size() < spec.min_positional || parsed.positional.size() > spec.max_positional) {
-    return Status::InvalidArgument("'" + spec.noun + " " + spec.verb + "' expects " +
+    return Status::InvalidArgument("'" + spec.name() + "' expects " +
                                    (spec.arguments.empty() ? std::string("no arguments") : spec.arguments) +
                                    ", got " + std::to_string(parsed.positional.size()) + " argument(s)");
   }
@@ -256,7 +256,7 @@ int Main(int argc, char** argv) {
     if (rest.size() >= 2) os << "error: unknown command '" << rest[0] << " " << rest[1] << "'\n\n";
     os << "'" << rest[0] << "' commands:\n";
     for (const auto& c : cmds) {
-      if (c.noun == rest[0]) os << "  " << c.noun << " " << c.verb << " " << c.arguments << "  — " << c.summary << "\n";
+      if (c.noun == rest[0]) os << "  " << c.name() << " " << c.arguments << "  — " << c.summary << "\n";
     }
     return help && rest.size() == 1 ? kExitOk : kExitUsage;
   }

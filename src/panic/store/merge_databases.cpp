@@ -296,8 +296,11 @@ Status Merge(SqliteDb& db, const MergeOptions& options, MergeReport& report) {
 
 }  // namespace
 
-Result<MergeReport> MergeDatabase(Database& target, const std::string& source_path, const MergeOptions& options) {
+Status CheckMergeSource(const std::string& source_path) {
   PANIC_ASSIGN_OR_RETURN(DatabaseInspection source, InspectDatabase(source_path));
+  if (source.origin == DatabaseOrigin::kMissing) {
+    return Status::NotFound("source database '" + source_path + "' does not exist");
+  }
   if (source.origin != DatabaseOrigin::kOurs) {
     return Status::InvalidArgument("source database '" + source_path + "' is " + DescribeOrigin(source));
   }
@@ -306,6 +309,11 @@ Result<MergeReport> MergeDatabase(Database& target, const std::string& source_pa
                                    std::to_string(source.schema_version) + "; merge it after migrating it to " +
                                    std::to_string(LatestSchemaVersion()) + " (any command that writes it does)");
   }
+  return Status::Ok();
+}
+
+Result<MergeReport> MergeDatabase(Database& target, const std::string& source_path, const MergeOptions& options) {
+  PANIC_RETURN_IF_ERROR(CheckMergeSource(source_path));
   SqliteDb& db = target.connection();
   ReaderFiles source_files(source_path);  // outlives the ATTACH: removes the -wal/-shm it made
   {

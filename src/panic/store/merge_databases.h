@@ -63,9 +63,12 @@ struct MergeReport {
   int64_t identical() const;
 };
 
+// OK when `source_path` can be merged: a file of ours at the latest schema; InvalidArgument
+// naming what it is and what to do otherwise (NotFound when there is no file). Only reads it.
+Status CheckMergeSource(const std::string& source_path);
+
 // REQUIRES: `target` open for writing (migrated to the latest schema); the source at
-// `source_path` is ours at the latest schema (InvalidArgument otherwise, naming what to
-// do) and is only read. Conflicts (without rename_conflicts, or in rows that cannot be
+// `source_path` is ours at the latest schema (CheckMergeSource) and is only read. Conflicts (without rename_conflicts, or in rows that cannot be
 // renamed): AlreadyExists listing them, the target unchanged.
 Result<MergeReport> MergeDatabase(Database& target, const std::string& source_path, const MergeOptions& options = {});
 
