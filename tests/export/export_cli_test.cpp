@@ -121,6 +121,37 @@ TEST_F(ExportCliTest, RunsAndExperimentsAreNamedInEveryForm) {
   EXPECT_FALSE(fs::exists(dir_.File("x.html")));
 }
 
+// A bad --output or --fps is refused before anything is computed, naming the option, the
+// value and what is allowed; nothing is written. Before: `--output v.avi` wrote an MP4 under
+// that name (exit 0); charts/images into an existing file failed after the work (exit 1,
+// "cannot create 'x': Not a directory"); --fps 0 said "--fps 0.000000 is not in (0, 240]".
+TEST_F(ExportCliTest, BadOutputsAreRefusedBeforeAnyWork) {
+  testing::WriteFile(dir_.File("a-file"), "mine");
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"video", "latest", "--output", dir_.File("v.avi")}, "' is not allowed (a file ending in .mp4: the video is MP4)"},
+      {{"video", "latest", "--fps", "0"}, "--fps: 0 is not allowed (a number in (0, 240])"},
+      {{"images", "latest", "--output", dir_.File("a-file")}, "' is a file, not a folder"},
+      {{"charts", "latest", "--output", dir_.File("a-file")}, "' is a file, not a folder"},
+      {{"timeline", "latest", "--output", dir_.File("t.gif")}, "(a file ending in .png, .svg or .pdf"},
+      {{"grid", "latest", "--output", dir_.File("g")}, "(a file ending in .png, .svg or .pdf"},
+      {{"image", "0000", "--output", dir_.File("i.gif")}, "(a file ending in .png, .jpg, .jpeg or .webp"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> args = {"--db", db_, "export"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    auto r = RunCli(args);
+    EXPECT_EQ(r.exit_code, 2) << c.args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("charts: "), std::string::npos) << "work was done first: " << r.err;
+  }
+  EXPECT_EQ(testing::ReadFile(dir_.File("a-file")), "mine");
+  for (const char* name : {"v.avi", "mosaic.mp4", "t.gif", "g", "i.gif"}) EXPECT_FALSE(fs::exists(dir_.File(name))) << name;
+}
+
 TEST_F(ExportCliTest, GridOfAClustersMembers) {
   // Image embeddings: each member is an image itself (the text case is cluster_grid_test.cpp).
   ASSERT_EQ(RunCli({"--db", db_, "cluster", "run", "--model", "DummyVision", "--include-images", "--min-cluster-size", "2"})

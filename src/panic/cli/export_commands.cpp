@@ -1,6 +1,8 @@
 // `export …`: pictures, videos, charts and reports of stored experiments. Each command
 // parses, opens the database read-only, resolves ids, calls export/ and prints where the
 // files went.
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 
 #include "panic/cli/cli_common.h"
@@ -39,10 +41,39 @@ exporting::ExportProgressFn ProgressTo(ProgressPrinter& printer, const std::stri
   };
 }
 
+// --output of a command that writes one file of a kind its extension names: checked before
+// the database is opened ("--output: 'v.avi' is not allowed (…)").
+Status CheckOutputExtension(const std::string& output, const std::vector<std::string>& extensions,
+                            const std::string& what) {
+  std::string ext = std::filesystem::path(output).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const auto& e : extensions) {
+    if (ext == e) return Status::Ok();
+  }
+  std::string allowed;
+  for (size_t i = 0; i < extensions.size(); ++i) {
+    allowed += (i == 0 ? "" : i + 1 == extensions.size() ? " or " : ", ") + extensions[i];
+  }
+  return Status::InvalidArgument("--output: '" + output + "' is not allowed (a file ending in " + allowed + ": " +
+                                 what + ")");
+}
+
+// --output of a command that writes into a folder: an existing file there is refused before
+// anything is computed (it failed after the work with "cannot create 'x': Not a directory").
+Status CheckOutputFolder(const std::string& dir) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec)) {
+    return Status::InvalidArgument("--output: '" + dir + "' is a file, not a folder (the files are written into a "
+                                   "folder, created when missing)");
+  }
+  return Status::Ok();
+}
+
 int ExportVideo(const ParsedArgs& args, Context& ctx) {
   exporting::VideoOptions options;
   auto fps = args.GetDouble("fps", 2);
   if (!fps.ok()) return ReportError(fps.status(), ctx);
+  if (!(*fps > 0 && *fps <= 240)) return ReportError(args.NotAllowed("fps", "a number in (0, 240]"), ctx);
   options.fps = *fps;
   auto resolution = args.GetChoice("resolution", {"hd", "4k", "8k"}, "hd");
   if (!resolution.ok()) return ReportError(resolution.status(), ctx);
@@ -51,6 +82,10 @@ int ExportVideo(const ParsedArgs& args, Context& ctx) {
   if (!codec.ok()) return ReportError(codec.status(), ctx);
   options.codec = *codec;
   options.output = args.Get("output").value_or("mosaic.mp4");
+  // ffmpeg writes MP4 whatever the name: a v.avi would be an MP4 file under a false name.
+  if (Status st = CheckOutputExtension(options.output, {".mp4"}, "the video is MP4"); !st.ok()) {
+    return ReportError(st, ctx);
+  }
   auto threads = args.GetThreads(DefaultThreads());
   if (!threads.ok()) return ReportError(threads.status(), ctx);
   options.threads = *threads;
@@ -88,9 +123,10 @@ int ExportVideo(const ParsedArgs& args, Context& ctx) {
 int ExportImages(const ParsedArgs& args, Context& ctx) {
   auto format = exporting::ParseImageFileFormat(args.Get("format").value_or("png"));
   if (!format.ok()) return ReportError(format.status().WithContext("--format"), ctx);
+  const std::string dir = args.Get("output").value_or("images");
+  if (Status st = CheckOutputFolder(dir); !st.ok()) return ReportError(st, ctx);
   auto opened = OpenExperiment(ctx, args.positional[0], store::OpenMode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
-  const std::string dir = args.Get("output").value_or("images");
   ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
   auto summary = exporting::ExportExperimentImages(*opened->db, opened->id, dir, *format,
                                                    ProgressTo(printer, "images", "runs"));
@@ -104,9 +140,12 @@ int ExportImages(const ParsedArgs& args, Context& ctx) {
 }
 
 int ExportImage(const ParsedArgs& args, Context& ctx) {
+  const std::string output = args.Get("output").value_or(args.positional[0] + ".png");
+  if (Status st = CheckOutputExtension(output, {".png", ".jpg", ".jpeg", ".webp"}, "the image's format"); !st.ok()) {
+    return ReportError(st, ctx);
+  }
   auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!db.ok()) return ReportError(db.status(), ctx);
-  const std::string output = args.Get("output").value_or(args.positional[0] + ".png");
   Status st = exporting::ExportInvocationImage(**db, args.positional[0], output);
   if (!st.ok()) return ReportError(st, ctx);
   ctx.out << "wrote " << output << "\n";
@@ -126,11 +165,14 @@ Result<std::vector<std::string>> ResolveRuns(store::Database& db, const std::vec
 int ExportTimeline(const ParsedArgs& args, Context& ctx) {
   auto steps = args.GetIntIn("steps", 8, 1, 64);
   if (!steps.ok()) return ReportError(steps.status(), ctx);
+  const std::string output = args.Get("output").value_or("timeline.png");
+  if (Status st = CheckOutputExtension(output, {".png", ".svg", ".pdf"}, "the drawing's format"); !st.ok()) {
+    return ReportError(st, ctx);
+  }
   auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!db.ok()) return ReportError(db.status(), ctx);
   auto ids = ResolveRuns(**db, args.positional);
   if (!ids.ok()) return ReportError(ids.status(), ctx);
-  const std::string output = args.Get("output").value_or("timeline.png");
   Status st = exporting::RenderTimeline(**db, *ids, static_cast<int>(*steps), output);
   if (!st.ok()) return ReportError(st, ctx);
   ctx.out << "wrote " << output << "\n";
@@ -167,6 +209,11 @@ int ExportGrid(const ParsedArgs& args, Context& ctx) {
     return ReportError(Status::InvalidArgument(cluster ? "export grid: give a RUN or --cluster RESULT:LABEL, not both"
                                                        : "export grid: give a RUN or --cluster RESULT:LABEL"),
                        ctx);
+  }
+  if (Status st = CheckOutputExtension(args.Get("output").value_or("grid.png"), {".png", ".svg", ".pdf"},
+                                       "the drawing's format");
+      !st.ok()) {
+    return ReportError(st, ctx);
   }
   std::pair<std::string, int64_t> selector;
   if (cluster) {
@@ -212,6 +259,7 @@ int ExportCharts(const ParsedArgs& args, Context& ctx) {
   auto ids = ResolveExperiments(**db, args.positional);
   if (!ids.ok()) return ReportError(ids.status(), ctx);
   const std::string dir = args.Get("output").value_or("charts");
+  if (Status st = CheckOutputFolder(dir); !st.ok()) return ReportError(st, ctx);
   ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
   auto summary = exporting::ExportCharts(**db, *ids, dir, *format, ProgressTo(printer, "charts", "runs"));
   if (!summary.ok()) return ReportError(summary.status(), ctx);

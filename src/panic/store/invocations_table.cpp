@@ -120,7 +120,10 @@ Result<InvocationRecord> Get(SqliteDb& db, const std::string& id) {
   PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare(std::string("SELECT ") + kColumns + " FROM invocations i WHERE i.id = ?"));
   q->Bind(1, id);
   PANIC_ASSIGN_OR_RETURN(bool row, q->Step());
-  if (!row) return Status::NotFound("no invocation with id '" + id + "'");
+  if (!row) {
+    return Status::NotFound("no invocation with id '" + id +
+                            "' (name an invocation by its full id; `run show RUN --json` lists them)");
+  }
   auto r = ReadInvocation(*q, true);
   q->Reset();
   return r;
