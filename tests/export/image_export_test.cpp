@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <filesystem>
 
 #include "export/export_fixture_helpers.h"
@@ -82,6 +83,29 @@ TEST_F(ImageExportTest, TreeOfFilesWhoseMetadataExiftoolReads) {
     EXPECT_EQ(hashed, 2);
     EXPECT_TRUE(run1);
   }
+}
+
+// Ctrl-C during `export images`: the runs done are whole, nothing of the run in hand is left
+// (not even a hidden temporary file), and the result says Cancelled (the CLI exits 130;
+// before, SIGINT killed it mid-file).
+TEST_F(ImageExportTest, CancelKeepsTheRunsDoneAndNothingOfTheRunInHand) {
+  ASSERT_GE(fx_.runs.size(), 2u);
+  const std::string out = dir_.File("cancelled");
+  std::atomic<bool> cancel{false};
+  auto r = ExportExperimentImages(*db_, fx_.experiment.id, out, ImageFileFormat::kPng,
+                                  [&](int64_t done, int64_t) { cancel = done >= 1; }, &cancel);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kCancelled);
+  size_t files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(out)) {
+    if (!e.is_regular_file()) continue;
+    EXPECT_NE(e.path().filename().string()[0], '.') << "left: " << e.path();
+    ++files;
+  }
+  auto complete = ExportExperimentImages(*db_, fx_.experiment.id, dir_.File("complete"), ImageFileFormat::kPng);
+  ASSERT_TRUE(complete.ok());
+  EXPECT_GT(files, 0u);  // the first run's
+  EXPECT_LT(static_cast<int64_t>(files), complete->files);
 }
 
 TEST_F(ImageExportTest, LosslessFormatsKeepThePixels) {

@@ -129,8 +129,14 @@ int ExportImages(const ParsedArgs& args, Context& ctx) {
   if (!opened.ok()) return ReportError(opened.status(), ctx);
   ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
   auto summary = exporting::ExportExperimentImages(*opened->db, opened->id, dir, *format,
-                                                   ProgressTo(printer, "images", "runs"));
-  if (!summary.ok()) return ReportError(summary.status(), ctx);
+                                                   ProgressTo(printer, "images", "runs"), &InstallCancelHandlers());
+  if (!summary.ok()) {
+    if (summary.status().code() == StatusCode::kCancelled) {
+      ctx.err << "\ninterrupted; the images of the runs already done are kept\n";
+      return kExitInterrupted;
+    }
+    return ReportError(summary.status(), ctx);
+  }
   if (ctx.json) {
     PrintJson(ctx, {{"output", dir}, {"files", summary->files}, {"runs", summary->runs}});
   } else {

@@ -123,7 +123,8 @@ ImageMetadata InvocationMetadata(const store::ExperimentRecord& experiment, cons
 
 Result<ImagesSummary> ExportExperimentImages(store::Database& db, const std::string& experiment_id,
                                              const std::string& dir, ImageFileFormat format,
-                                             const std::function<void(int64_t, int64_t)>& progress) {
+                                             const std::function<void(int64_t, int64_t)>& progress,
+                                             const std::atomic<bool>* cancel) {
   PANIC_ASSIGN_OR_RETURN(auto experiment, store::experiments::Get(db.connection(), experiment_id));
   PANIC_ASSIGN_OR_RETURN(auto runs, store::runs::List(db.connection(), experiment.id));
   // Slugs, made unique per experiment.
@@ -154,6 +155,9 @@ Result<ImagesSummary> ExportExperimentImages(store::Database& db, const std::str
     bool made_dir = false;
     AtomicFileBatch files;  // the run's images appear when the run is done (core/atomic_file.h)
     for (const auto& step : steps) {
+      if (cancel && cancel->load()) {
+        return Status::Cancelled("image export cancelled after " + std::to_string(summary.runs) + " runs");
+      }
       PANIC_ASSIGN_OR_RETURN(auto inv, store::invocations::Get(db.connection(), step.id));
       if (inv.type == store::OutputType::kText) {
         input = inv.output_text;

@@ -11,6 +11,7 @@
 // Thread safety: each call uses its Database from the calling thread only.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -37,10 +38,13 @@ struct ImagesSummary {
   int64_t runs = 0;
 };
 // Writes every image of the experiment under `dir` (created). Prompts whose slugs collide
-// get a short hash of the prompt appended. `progress` gets (runs done, runs).
+// get a short hash of the prompt appended. `progress` gets (runs done, runs). A run's images
+// appear together when the run is done (core/atomic_file.h); Cancelled when *cancel turns
+// true, checked between images: the runs done are kept, nothing of the run in hand.
 Result<ImagesSummary> ExportExperimentImages(store::Database& db, const std::string& experiment_id,
                                              const std::string& dir, ImageFileFormat format,
-                                             const std::function<void(int64_t, int64_t)>& progress = {});
+                                             const std::function<void(int64_t, int64_t)>& progress = {},
+                                             const std::atomic<bool>* cancel = nullptr);
 
 // Writes one invocation's image, the format from the output's extension. InvalidArgument
 // when the invocation is text or the extension is not png/jpg/jpeg/webp.
