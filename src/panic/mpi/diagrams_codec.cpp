@@ -22,6 +22,7 @@ Status EncodeDiagramUnit(const engine::DiagramUnit& u, Frame& f, int64_t& items)
   const tda::RipsOptions& r = u.rips;
   f.header["tasks"] = std::move(tasks);
   f.header["large"] = u.large;
+  f.header["memory_bytes"] = u.memory_bytes;
   f.header["rips"] = {{"maxdim", r.maxdim},
                       {"metric", r.metric == tda::Metric::kCosine ? "cosine" : "euclidean"},
                       {"threshold", std::isnan(r.threshold) ? json(nullptr) : json(r.threshold)},
@@ -48,6 +49,7 @@ Status EncodeDiagramOutput(const engine::DiagramOutput& o, Frame& f, int64_t& it
 std::any DecodeDiagramUnit(const json& h, Frame& f, std::vector<bool>& taken, int64_t& items) {
   engine::DiagramUnit u;
   u.large = Bool(At(h, "large"));
+  u.memory_bytes = Unsigned(At(h, "memory_bytes"));
   const json& r = At(h, "rips");
   u.rips.maxdim = SmallInt(At(r, "maxdim"), 0, 3, "maxdim");
   const std::string metric = Str(At(r, "metric"));

@@ -35,6 +35,7 @@ namespace panic::mpi {
 struct StageTraffic {
   int64_t units_remote = 0;
   int64_t units_local = 0;  // executed by rank 0 itself
+  int64_t units_refused = 0;  // no rank had the memory for them (failed, not executed)
   int64_t items_remote = 0;
   int64_t bytes_out = 0;  // units sent
   int64_t bytes_in = 0;   // outputs received
@@ -69,6 +70,7 @@ class Session {
   Session() = default;
   class Executor;
   int rank_ = 0, size_ = 1;
+  int ranks_on_node_ = 1;  // ranks sharing this rank's node (and its memory)
   bool mpi_started_ = true;
   double silent_limit_s_ = 0;
   std::unique_ptr<Trace> trace_;  // PANIC_TDA_MPI_TRACE (mpi_trace.h)

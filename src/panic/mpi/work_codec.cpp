@@ -27,6 +27,7 @@ const char* TypeName(MessageType t) {
     case MessageType::kStop: return "stop";
     case MessageType::kBye: return "bye";
     case MessageType::kRelease: return "release";
+    case MessageType::kMemory: return "memory";
   }
   return "?";
 }
@@ -46,6 +47,10 @@ Result<std::string> EncodeMessage(const Message& m) {
         break;
       case MessageType::kError:
         f.header["error"] = m.error;
+        f.header["memory"] = m.memory;
+        break;
+      case MessageType::kMemory:
+        f.header["memory"] = m.memory;
         break;
       case MessageType::kStop:
       case MessageType::kBye:
@@ -56,6 +61,7 @@ Result<std::string> EncodeMessage(const Message& m) {
       case MessageType::kOutput: {
         f.header["stage"] = m.stage;
         const bool unit = m.type == MessageType::kUnit;
+        if (!unit) f.header["memory"] = m.memory;
         Status s = Status::Ok();
         if (m.stage == "embeddings") {
           s = unit ? EncodeEmbeddingUnit(std::any_cast<const engine::EmbeddingUnit&>(m.payload), f, items)
@@ -96,16 +102,21 @@ Result<Message> DecodeMessage(std::string_view bytes) {
     } else if (type == "error") {
       m.type = MessageType::kError;
       m.error = Str(At(h, "error"));
+      m.memory = Unsigned(At(h, "memory"));
     } else if (type == "stop" || type == "bye") {
       m.type = type == "stop" ? MessageType::kStop : MessageType::kBye;
     } else if (type == "busy") {
       m.type = MessageType::kBusy;
     } else if (type == "release") {
       m.type = MessageType::kRelease;
+    } else if (type == "memory") {
+      m.type = MessageType::kMemory;
+      m.memory = Unsigned(At(h, "memory"));
     } else if (type == "unit" || type == "output") {
       m.type = type == "unit" ? MessageType::kUnit : MessageType::kOutput;
       m.stage = Str(At(h, "stage"));
       const bool unit = m.type == MessageType::kUnit;
+      if (!unit) m.memory = Unsigned(At(h, "memory"));
       if (m.stage == "embeddings") {
         m.payload = unit ? DecodeEmbeddingUnit(h, f, taken, m.items) : DecodeEmbeddingOutput(h, f, taken, m.items);
       } else if (m.stage == "diagrams") {
