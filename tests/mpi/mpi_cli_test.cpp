@@ -40,6 +40,14 @@ constexpr const char* kConfigTwoLengths = R"({"networks": [["DummyT2I", "DummyI2
   "seeds": [1, 2, 3], "prompts": ["a red fox"], "embedding_models": ["DummyText", "DummyVision"], "max_length": 21,
   "options": {"embedding_batch_size": 2, "loop_detection": "off", "max_batch": {"DummyT2I": 1, "DummyI2T": 1}}})";
 
+// Three networks of two runs each, one run per call: fewer chunks per group (2) than
+// ranks at -np 3 and 4, so that other groups' chunks run on the idle ranks at once.
+constexpr const char* kConfigThreeGroups = R"({"networks": [["DummyT2I", "DummyI2T"], ["DummyT2I2", "DummyI2T2"],
+  ["DummyT2I2", "DummyI2T"]], "seeds": [1], "prompts": ["a red fox", "the sea at night"],
+  "embedding_models": ["DummyText", "DummyVision"], "max_length": 12,
+  "options": {"embedding_batch_size": 2, "loop_detection": "off",
+              "max_batch": {"DummyT2I": 1, "DummyI2T": 1, "DummyT2I2": 1, "DummyI2T2": 1}}})";
+
 // argv: REFERENCE OTHER [calls-differ]. Prints "same <rows>" or fails naming the table.
 // calls-differ: the invocations' batch_size and batch_position (the model calls as made)
 // are left out.
@@ -252,6 +260,46 @@ TEST_F(MpiCliTest, AMalformedRankMemoryIsRefusedNamingIt) {
   EXPECT_NE(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.err.find("PANIC_TDA_MPI_RANK_MEMORY: 'lots' is not allowed"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(db));
+}
+
+// Several network groups at once: with more ranks than a group's chunks, the next group's
+// chunks step on the idle ranks before the first group's release (rank 0's trace: a runs
+// unit of group 2 goes out before `release group=1`), each group's release reaches the
+// ranks that ran it, and the content is one process's for -np 2..4. Rank 0 reports the
+// model loads per rank, and its trace has one `load` line for each.
+TEST_F(MpiCliTest, SeveralNetworkGroupsRunAtOnceWithTheSameContent) {
+  WriteFile(dir_.File("cfg_groups.json"), kConfigThreeGroups);
+  const std::string ref = dir_.File("ref_groups.db");
+  auto plain = RunCli({"--db", ref, "experiment", "run", dir_.File("cfg_groups.json"), "--threads", "1"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  const std::string same = Compare(ref, ref);
+  ASSERT_EQ(same.substr(0, 5), "same ") << same;
+  for (int np = 2; np <= 4; ++np) {
+    SCOPED_TRACE("np " + std::to_string(np));
+    const std::string db = dir_.File("groups" + std::to_string(np) + ".db");
+    const std::string trace = dir_.File("gtrace" + std::to_string(np));
+    auto r = RunShell("PANIC_TDA_MPI_TRACE=" + ShellQuote(trace) + " " + Mpirun(np, "-x PANIC_TDA_MPI_TRACE") +
+                      " --db " + ShellQuote(db) + " experiment run " + ShellQuote(dir_.File("cfg_groups.json")) +
+                      " --mpi --threads 1");
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(Compare(db, ref), same);
+    EXPECT_NE(r.err.find("mpi releases: 3 release points"), std::string::npos) << r.err;
+    const std::string log = ReadFile(trace + ".rank0");
+    for (int g = 1; g <= 3; ++g) {
+      EXPECT_NE(log.find("release group=" + std::to_string(g) + " "), std::string::npos) << log;
+    }
+    if (np >= 3) {
+      const size_t second = log.find(" group=2 ");
+      ASSERT_NE(second, std::string::npos) << log;
+      EXPECT_LT(second, log.find("release group=1 ")) << log;
+    }
+    // "mpi model loads: rank 0 A, rank 1 B, … (T in all)": T is the trace's `load` lines.
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(r.err, m, std::regex("mpi model loads: .*\\(([0-9]+) in all\\)"))) << r.err;
+    size_t loads = 0;
+    for (size_t at = log.find(" load rank="); at != std::string::npos; at = log.find(" load rank=", at + 1)) ++loads;
+    EXPECT_EQ(std::to_string(loads), m[1].str()) << r.err;
+  }
 }
 
 TEST_F(MpiCliTest, AKilledRankEndsTheJobWithAReportAndResumeFinishes) {

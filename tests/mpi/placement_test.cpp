@@ -81,6 +81,39 @@ TEST(PlacementTest, FreedWorkersQueueInTheOrderTheyFreed) {
   EXPECT_EQ(Assign(p), (Assignments{{4, 3}, {5, 1}, {6, 0}}));
 }
 
+// A unit of a network group goes to a free rank holding that group, then to one holding
+// none, then to any; a rank holds the group it last ran until it releases.
+TEST(PlacementTest, AGroupsUnitGoesToTheRankThatHoldsItsModels) {
+  Placement p(4);
+  for (int r = 0; r < 4; ++r) p.SetMemory(r, 10);
+  p.Add(0, 0, 1);
+  p.Add(1, 0, 1);
+  p.Add(2, 0, 2);
+  p.Add(3, 0, 0);  // no group (e.g. an embeddings batch)
+  EXPECT_EQ(Assign(p), (Assignments{{0, 1}, {1, 2}, {2, 3}, {3, 0}}));
+  EXPECT_EQ(p.group(1), 1u);
+  EXPECT_EQ(p.group(3), 2u);
+  EXPECT_EQ(p.group(0), 0u);
+  // Ranks 3 (group 2) and 1 (group 1) free in that order: each group's next step goes back
+  // to the rank that holds it, whatever the order of arrival.
+  p.Free(3);
+  p.Free(1);
+  p.Add(4, 0, 1);
+  p.Add(5, 0, 2);
+  EXPECT_EQ(Assign(p), (Assignments{{4, 1}, {5, 3}}));
+  // A new group prefers a rank that holds none (rank 0 here) over one that holds another.
+  p.Free(0);
+  p.Free(2);
+  p.Add(6, 0, 3);
+  EXPECT_EQ(Assign(p), (Assignments{{6, 0}}));
+  // With only a rank of another group free, it goes there (no rank waits idle).
+  p.Add(7, 0, 4);
+  EXPECT_EQ(Assign(p), (Assignments{{7, 2}}));
+  EXPECT_EQ(p.group(2), 4u);
+  p.Released(2);
+  EXPECT_EQ(p.group(2), 0u);
+}
+
 TEST(RankMemoryTest, MemAvailableAndCgroupRoom) {
   EXPECT_EQ(ParseMemAvailable("MemTotal:       24576000 kB\nMemFree:  100 kB\nMemAvailable:   20000000 kB\n"),
             uint64_t{20000000} * 1024);

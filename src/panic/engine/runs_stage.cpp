@@ -173,7 +173,7 @@ Result<StagePlan> RunsStage::Plan(StageContext& ctx) {
   StagePlan plan;
   groups_.clear();
   chunks_.clear();
-  group_open_ = false;
+  draining_ = false;
   release_out_ = false;
   completions_out_ = 0;
   pending_ = false;
@@ -185,7 +185,7 @@ Result<StagePlan> RunsStage::Plan(StageContext& ctx) {
     if (r.stop_reason) continue;
     auto it = std::find_if(groups_.begin(), groups_.end(), [&](const Group& g) { return g.network == r.network; });
     if (it == groups_.end()) {
-      groups_.push_back(Group{r.network, {}, 0});
+      groups_.push_back(Group{r.network, {}, 0, groups_.size() + 1, false});
       it = groups_.end() - 1;
     }
     it->runs.push_back(std::move(r));
@@ -193,8 +193,9 @@ Result<StagePlan> RunsStage::Plan(StageContext& ctx) {
   return plan;
 }
 
-Status RunsStage::LoadChunk(StageContext& ctx, Chunk& c, std::vector<std::string>& complete_at_length) {
-  Group& g = groups_.front();
+Status RunsStage::LoadChunk(StageContext& ctx, Group& g, Chunk& c, std::vector<std::string>& complete_at_length) {
+  g.started = true;
+  c.group = g.id;
   size_t cap = 0;
   bool chosen = false;  // a max_batch of the experiment's options applies
   for (const auto& name : g.network) {
@@ -239,6 +240,7 @@ RunStepUnit RunsStage::StepUnit(const StageContext& ctx, Chunk& chunk) {
   }
   RunStepUnit unit;
   unit.chunk = chunk.id;
+  unit.group = chunk.group;
   unit.options = options_;
   chunk.out = true;
   for (const auto& [model, states] : by_model) {
@@ -268,21 +270,42 @@ Result<std::optional<RunStepUnit>> RunsStage::Next(StageContext& ctx) {
     return std::optional<RunStepUnit>();
   };
   if (release_out_) return wait_for_a_commit();
+  const size_t slots = std::max<size_t>(1, ctx.units_in_flight);
   while (true) {
     // An open chunk whose last step is committed steps again (a chunk with no active run
-    // is closed in Write).
-    for (auto& c : chunks_) {
-      if (!c.out) return std::optional<RunStepUnit>(StepUnit(ctx, c));
+    // is closed in Write), unless a done group waits for the steps out to drain.
+    if (!draining_) {
+      for (auto& c : chunks_) {
+        if (!c.out) return std::optional<RunStepUnit>(StepUnit(ctx, c));
+      }
     }
-    if (groups_.empty()) {
-      return chunks_.empty() && completions_out_ == 0 ? std::optional<RunStepUnit>() : wait_for_a_commit();
+    // A started group with every run loaded and none of its chunks open is done: release
+    // its models (GPU-heavy models make room for the next group's, or for the embedding
+    // models of the stages that follow runs) once no unit at all is out.
+    for (auto g = groups_.begin(); g != groups_.end(); ++g) {
+      const bool open = std::any_of(chunks_.begin(), chunks_.end(), [&](const Chunk& c) { return c.group == g->id; });
+      if (!g->started || g->next < g->runs.size() || open) continue;
+      const bool out = completions_out_ > 0 || std::any_of(chunks_.begin(), chunks_.end(), [](const Chunk& c) { return c.out; });
+      if (out) {
+        draining_ = true;
+        return wait_for_a_commit();
+      }
+      draining_ = false;
+      RunStepUnit release;
+      release.release = true;
+      release.group = g->id;
+      groups_.erase(g);
+      release_out_ = true;
+      return std::optional<RunStepUnit>(std::move(release));
     }
-    Group& g = groups_.front();
-    if (g.next < g.runs.size() && chunks_.size() < std::max<size_t>(1, ctx.units_in_flight)) {
-      group_open_ = true;
+    draining_ = false;
+    // A free slot opens a chunk of the first group with runs left to load: the front
+    // group's until all are loaded, then the next group's on the idle slots.
+    auto g = std::find_if(groups_.begin(), groups_.end(), [](const Group& x) { return x.next < x.runs.size(); });
+    if (g != groups_.end() && chunks_.size() < slots) {
       RunStepUnit unit;
       Chunk c;
-      PANIC_RETURN_IF_ERROR(LoadChunk(ctx, c, unit.complete_at_length));
+      PANIC_RETURN_IF_ERROR(LoadChunk(ctx, *g, c, unit.complete_at_length));
       if (!c.active.empty()) chunks_.push_back(std::move(c));
       if (!unit.complete_at_length.empty()) {
         ++completions_out_;
@@ -290,18 +313,9 @@ Result<std::optional<RunStepUnit>> RunsStage::Next(StageContext& ctx) {
       }
       continue;
     }
-    // Every open chunk's step is out, or a completion is: the release waits for them.
-    if (!chunks_.empty() || completions_out_ > 0) return wait_for_a_commit();
-    // The group is done: release its models (GPU-heavy models make room for the next
-    // group's, or for the embedding models of the stages that follow runs).
-    groups_.pop_front();
-    if (group_open_) {
-      group_open_ = false;
-      release_out_ = true;
-      RunStepUnit release;
-      release.release = true;
-      return std::optional<RunStepUnit>(std::move(release));
-    }
+    if (groups_.empty() && chunks_.empty() && completions_out_ == 0) return std::optional<RunStepUnit>();
+    // Every open chunk's step is out, or a completion is.
+    return wait_for_a_commit();
   }
 }
 

@@ -1,7 +1,7 @@
 // Rank 0's side of `--mpi` (docs/MPI.md): the engine's UnitExecutor that hands units to
 // the worker ranks (or takes one itself in a thread when every worker is busy), each to a
 // rank whose reported memory holds it (placement.h; a unit none holds waits, one no rank
-// could ever hold fails with a message: unit_memory.h), collects
+// could ever hold fails with a message: unit_traits.h), collects
 // their outputs, tells them to release their models at a release point, finds a lost rank
 // by its silence, and at the end stops them. All its MPI calls are on the pipeline's
 // thread (MPI_THREAD_FUNNELED). Only built with MPI (PANIC_HAVE_MPI).
@@ -22,7 +22,7 @@
 #include "panic/mpi/mpi_transport.h"
 #include "panic/mpi/placement.h"
 #include "panic/mpi/rank_memory.h"
-#include "panic/mpi/unit_memory.h"
+#include "panic/mpi/unit_traits.h"
 #include "panic/mpi/work_codec.h"
 
 namespace panic::mpi {
@@ -84,7 +84,7 @@ class Session::Executor : public engine::UnitExecutor {
   Status Submit(engine::Stage& stage, uint64_t ticket, std::any unit, engine::ExecuteContext& ctx) override {
     const uint64_t need = UnitMemory(stage.info().name, unit);
     pending_[ticket] = Pending{&stage, &ctx, std::move(unit)};
-    placement_.Add(ticket, need);
+    placement_.Add(ticket, need, UnitGroup(stage.info().name, pending_[ticket].unit));
     return Dispatch();
   }
 
@@ -120,10 +120,12 @@ class Session::Executor : public engine::UnitExecutor {
     if (local_.valid()) return Status::Internal("mpi: rank 0 was given a unit while it computes one");
     local_ticket_ = ticket;
     local_registry_ = &ctx.registry;
+    Track(0, stage.info().name, unit);
     ++traffic_[stage.info().name].units_local;
     if (trace_->on()) {
       trace_->Line("submit", "ticket=" + std::to_string(ticket) + " to=0 memory=" +
-                                 std::to_string(UnitMemory(stage.info().name, unit)));
+                                 std::to_string(UnitMemory(stage.info().name, unit)) +
+                                 " group=" + std::to_string(UnitGroup(stage.info().name, unit)));
     }
     local_ = std::async(std::launch::async, [&stage, &ctx, u = std::move(unit), ticket, trace = trace_]() {
       const double cpu = Trace::ThreadCpuMs();
@@ -143,12 +145,15 @@ class Session::Executor : public engine::UnitExecutor {
     m.ticket = ticket;
     m.stage = stage.info().name;
     const uint64_t need = UnitMemory(m.stage, unit);
+    const uint64_t group = UnitGroup(m.stage, unit);
+    Track(to, m.stage, unit);
     m.payload = std::move(unit);
     const double encode_start = Trace::NowMs();
     PANIC_ASSIGN_OR_RETURN(std::string bytes, EncodeMessage(m));
     if (trace_->on()) {
       trace_->Line("submit", "ticket=" + std::to_string(ticket) + " to=" + std::to_string(to) +
                                  " memory=" + std::to_string(need) + " room=" + std::to_string(placement_.memory(to)) +
+                                 " group=" + std::to_string(group) +
                                  " bytes=" + std::to_string(bytes.size()) +
                                  " encode_ms=" + std::to_string(Trace::NowMs() - encode_start));
     }
@@ -156,7 +161,6 @@ class Session::Executor : public engine::UnitExecutor {
     t.bytes_out += static_cast<int64_t>(bytes.size());
     ++t.units_remote;
     busy_[to] = InFlight{ticket, m.stage, Clock::now(), Clock::now()};
-    loaded_.insert(to);
     Status sent = Send(bytes, to);
     if (trace_->on()) trace_->Line("sent", "ticket=" + std::to_string(ticket) + " to=" + std::to_string(to));
     return sent;
@@ -227,21 +231,37 @@ class Session::Executor : public engine::UnitExecutor {
     }
   }
 
+  // The group whose release unit was committed is released on every rank that ran its
+  // units since that rank last released (a backend releases all its models at once, so
+  // such a rank drops any other group's too; affinity makes that rare). Ranks that did not
+  // run the group keep their models.
   Status ReleaseModels() override {
     ++release_points_;
-    if (local_registry_) local_registry_->ReleaseAll();  // rank 0 executed units itself
-    local_registry_ = nullptr;
     Message release;
     release.type = MessageType::kRelease;
     PANIC_ASSIGN_OR_RETURN(std::string bytes, EncodeMessage(release));
-    for (int to : loaded_) {
-      PANIC_RETURN_IF_ERROR(Send(bytes, to));
-      ++release_messages_;
+    int ranks = 0;
+    for (int r = 0; r < size_; ++r) {
+      auto& ran = ran_[r];
+      const bool holds = releasing_ != 0 ? ran.count(releasing_) > 0 : !ran.empty() || !models_[r].empty();
+      if (!holds) continue;
+      if (r == 0) {
+        if (local_registry_) local_registry_->ReleaseAll();  // rank 0 executed units itself
+      } else {
+        PANIC_RETURN_IF_ERROR(Send(bytes, r));
+        ++release_messages_;
+      }
+      Released(r);
+      ++ranks;
     }
-    if (trace_->on()) trace_->Line("release", "ranks=" + std::to_string(loaded_.size()));
-    loaded_.clear();
+    if (trace_->on()) trace_->Line("release", "group=" + std::to_string(releasing_) + " ranks=" + std::to_string(ranks));
+    releasing_ = 0;
     return Status::Ok();
   }
+
+  // Per rank, the model loads rank 0 caused by placing units there (a rank loads a model
+  // on its first unit that calls it after its last release).
+  const std::map<int, int64_t>& model_loads() const { return loads_; }
 
   // Tells every worker to stop and waits for each bye, dropping outputs still on the way.
   // After a dead rank: MPI_Abort instead (mpirun then ends every rank), as no bye will come.
@@ -289,6 +309,28 @@ class Session::Executor : public engine::UnitExecutor {
     std::string stage;
     Clock::time_point sent, heard;  // when it went out; the worker's last word since
   };
+
+  // What placing `unit` on `rank` does to what the rank holds: a group's release unit
+  // releases every model of the rank that executes it; any other unit loads the models it
+  // calls that the rank does not hold (counted, and traced as `load`).
+  void Track(int rank, const std::string& stage, const std::any& unit) {
+    if (IsReleaseUnit(stage, unit)) {
+      releasing_ = UnitGroup(stage, unit);
+      Released(rank);
+      return;
+    }
+    if (const uint64_t group = UnitGroup(stage, unit); group != 0) ran_[rank].insert(group);
+    for (const std::string& model : UnitModels(stage, unit)) {
+      if (!models_[rank].insert(model).second) continue;
+      ++loads_[rank];
+      if (trace_->on()) trace_->Line("load", "rank=" + std::to_string(rank) + " model=" + model);
+    }
+  }
+  void Released(int rank) {
+    ran_[rank].clear();
+    models_[rank].clear();
+    placement_.Released(rank);
+  }
 
   std::string LimitText() const {
     std::ostringstream os;
@@ -349,9 +391,13 @@ class Session::Executor : public engine::UnitExecutor {
   std::map<int, InFlight> busy_;                          // workers with a unit
   std::future<Result<std::any>> local_;  // the unit rank 0 executes itself, if any
   uint64_t local_ticket_ = 0;
-  // Who executed units since the last release point (and so may hold models): workers by
-  // rank, rank 0 by the registry its units used.
-  std::set<int> loaded_;
+  // Per rank, since it last released its models: the groups it ran, the models it holds
+  // (as placed: rank 0's own releases outside units, e.g. the embeddings stage's end, are
+  // not seen), and the model loads counted; rank 0's registry, once it executed a unit.
+  std::map<int, std::set<uint64_t>> ran_;
+  std::map<int, std::set<std::string>> models_;
+  std::map<int, int64_t> loads_;
+  uint64_t releasing_ = 0;  // the group of the release unit last placed
   models::ModelRegistry* local_registry_ = nullptr;
  public:
   ~Executor() override {

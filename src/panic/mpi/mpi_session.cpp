@@ -131,6 +131,18 @@ std::string Session::TrafficReport() const {
     if (t.items_remote > 0) os << " (" << (t.bytes_out + t.bytes_in) / t.items_remote << " bytes per item)";
     os << "\n";
   }
+  if (executor_ && !executor_->model_loads().empty()) {
+    // Models each rank loaded (first use after its last release), as rank 0 placed units.
+    os << "mpi model loads:";
+    int64_t total = 0;
+    const char* sep = " ";
+    for (const auto& [rank, n] : executor_->model_loads()) {
+      os << sep << "rank " << rank << " " << n;
+      sep = ", ";
+      total += n;
+    }
+    os << " (" << total << " in all)\n";
+  }
   if (executor_ && executor_->release_points_ > 0) {
     // Each release point goes to every worker that executed units since the one before.
     os << "mpi releases: " << executor_->release_points_ << " release points, " << executor_->release_messages_

@@ -17,6 +17,7 @@
 #include "panic/mpi/mpi_trace.h"
 #include "panic/mpi/mpi_transport.h"
 #include "panic/mpi/rank_memory.h"
+#include "panic/mpi/unit_traits.h"
 #include "panic/mpi/work_codec.h"
 
 namespace panic::mpi {
@@ -126,6 +127,8 @@ Status Session::ServeWorker(models::ModelRegistry& registry) {
         if (trace_->on()) {
           trace_->Line("executed", "ticket=" + std::to_string(m->ticket) + " stage=" + m->stage +
                                        " cpu_ms=" + std::to_string(cpu_ms));
+          // A group's release unit releases this rank's models (RunsStage::Run).
+          if (IsReleaseUnit(m->stage, m->payload)) trace_->Line("released", "by=unit");
         }
       }
       if (out.ok()) {

@@ -4,32 +4,44 @@
 
 namespace panic::mpi {
 
-Placement::Placement(int ranks) : memory_(static_cast<size_t>(std::max(1, ranks)), 0), busy_(memory_.size(), false) {
+Placement::Placement(int ranks)
+    : memory_(static_cast<size_t>(std::max(1, ranks)), 0), group_(memory_.size(), 0), busy_(memory_.size(), false) {
   for (int r = 1; r < ranks; ++r) free_workers_.push_back(r);
 }
 
 uint64_t Placement::LargestMemory() const { return *std::max_element(memory_.begin(), memory_.end()); }
 
-void Placement::Add(uint64_t ticket, uint64_t memory_bytes) { waiting_.push_back({ticket, memory_bytes}); }
+void Placement::Add(uint64_t ticket, uint64_t memory_bytes, uint64_t group) {
+  waiting_.push_back({ticket, memory_bytes, group});
+}
+
+template <typename Fits>
+int Placement::Find(const Waiting& w, Fits fits) const {
+  auto ok = [&](int r) { return memory_[static_cast<size_t>(r)] >= w.need && fits(group_[static_cast<size_t>(r)]); };
+  if (auto it = std::find_if(free_workers_.begin(), free_workers_.end(), ok); it != free_workers_.end()) return *it;
+  return !busy_[0] && ok(0) ? 0 : -1;
+}
 
 std::vector<Placement::Assignment> Placement::Assign() {
   std::vector<Assignment> out;
-  for (auto it = waiting_.begin(); it != waiting_.end();) {
-    auto holds = [&](int r) { return memory_[static_cast<size_t>(r)] >= it->need; };
-    int to = -1;
-    if (auto w = std::find_if(free_workers_.begin(), free_workers_.end(), holds); w != free_workers_.end()) {
-      to = *w;
-      free_workers_.erase(w);
-    } else if (!busy_[0] && holds(0)) {
-      to = 0;
-    }
-    if (to < 0) {
-      ++it;  // waits for a rank that holds it; the units behind may pass
-      continue;
-    }
+  auto give = [&](std::deque<Waiting>::iterator it, int to) {
     busy_[static_cast<size_t>(to)] = true;
+    if (to != 0) free_workers_.erase(std::find(free_workers_.begin(), free_workers_.end(), to));
+    if (it->group != 0) group_[static_cast<size_t>(to)] = it->group;
     out.push_back({it->ticket, to});
-    it = waiting_.erase(it);
+    return waiting_.erase(it);
+  };
+  // First every unit of a group to a free rank that holds that group already.
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    const int to = it->group == 0 ? -1 : Find(*it, [&](uint64_t g) { return g == it->group; });
+    it = to < 0 ? std::next(it) : give(it, to);
+  }
+  // Then in arrival order: a group's unit to a rank that holds no group, else to any; a
+  // unit without a group to any free rank. A unit no free rank holds waits.
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    int to = it->group == 0 ? -1 : Find(*it, [](uint64_t g) { return g == 0; });
+    if (to < 0) to = Find(*it, [](uint64_t) { return true; });
+    it = to < 0 ? std::next(it) : give(it, to);
   }
   return out;
 }

@@ -10,6 +10,11 @@
 // that no free rank holds waits, and the units behind it may pass it; one that no rank
 // holds at all (more than the largest rank's memory) is Unplaceable, which the executor
 // fails with a message instead of letting it wait forever.
+//
+// Affinity: a unit of a network group (runs units; 0: none) goes first to a free rank that
+// holds that group's models (the group it last ran), then to one that holds none, then to
+// any; so that a rank keeps stepping one group and one GPU does not load two networks'
+// models needlessly. A rank holds no group after it released its models (Released).
 #pragma once
 
 #include <cstddef>
@@ -28,8 +33,8 @@ class Placement {
   uint64_t memory(int rank) const { return memory_[static_cast<size_t>(rank)]; }
   uint64_t LargestMemory() const;
 
-  // A unit that wants a rank.
-  void Add(uint64_t ticket, uint64_t memory_bytes);
+  // A unit that wants a rank; `group` for affinity (0: none).
+  void Add(uint64_t ticket, uint64_t memory_bytes, uint64_t group = 0);
   struct Assignment {
     uint64_t ticket = 0;
     int rank = 0;
@@ -40,6 +45,9 @@ class Placement {
   std::vector<uint64_t> TakeUnplaceable();
   // A rank's unit came back: it is free again (a worker goes to the back of the free list).
   void Free(int rank);
+  // A rank released its models: it holds no group.
+  void Released(int rank) { group_[static_cast<size_t>(rank)] = 0; }
+  uint64_t group(int rank) const { return group_[static_cast<size_t>(rank)]; }
 
   bool busy(int rank) const { return busy_[static_cast<size_t>(rank)]; }
   size_t waiting() const { return waiting_.size(); }
@@ -50,8 +58,14 @@ class Placement {
   struct Waiting {
     uint64_t ticket = 0;
     uint64_t need = 0;
+    uint64_t group = 0;
   };
+  // A free rank for `w` that holds it and passes `fits` (a worker first, in free order, then
+  // rank 0); −1 when none.
+  template <typename Fits>
+  int Find(const Waiting& w, Fits fits) const;
   std::vector<uint64_t> memory_;
+  std::vector<uint64_t> group_;  // the group whose models each rank holds (0: none)
   std::vector<bool> busy_;
   std::deque<int> free_workers_;  // in the order they became free
   std::deque<Waiting> waiting_;   // in arrival order

@@ -1,6 +1,8 @@
-#include "panic/mpi/unit_memory.h"
+#include "panic/mpi/unit_traits.h"
 
 #include "panic/engine/diagrams_stage.h"
+#include "panic/engine/embeddings_stage.h"
+#include "panic/engine/runs_stage.h"
 #include "panic/mpi/rank_memory.h"
 
 namespace panic::mpi {
@@ -9,6 +11,26 @@ uint64_t UnitMemory(const std::string& stage, const std::any& unit) {
   if (stage != "diagrams") return 0;
   const auto* u = std::any_cast<engine::DiagramUnit>(&unit);
   return u ? u->memory_bytes : 0;
+}
+
+uint64_t UnitGroup(const std::string& stage, const std::any& unit) {
+  const auto* u = stage == "runs" ? std::any_cast<engine::RunStepUnit>(&unit) : nullptr;
+  return u ? u->group : 0;
+}
+
+bool IsReleaseUnit(const std::string& stage, const std::any& unit) {
+  const auto* u = stage == "runs" ? std::any_cast<engine::RunStepUnit>(&unit) : nullptr;
+  return u && u->release;
+}
+
+std::vector<std::string> UnitModels(const std::string& stage, const std::any& unit) {
+  std::vector<std::string> out;
+  if (const auto* u = stage == "runs" ? std::any_cast<engine::RunStepUnit>(&unit) : nullptr) {
+    for (const auto& b : u->batches) out.push_back(b.model);
+  } else if (const auto* e = stage == "embeddings" ? std::any_cast<engine::EmbeddingUnit>(&unit) : nullptr) {
+    out.push_back(e->model);
+  }
+  return out;
 }
 
 Result<std::any> RefusedOutput(const std::string& stage, const std::any& unit, uint64_t largest) {
