@@ -302,6 +302,26 @@ TEST_F(MpiCliTest, SeveralNetworkGroupsRunAtOnceWithTheSameContent) {
   }
 }
 
+// From 8 ranks on (mpi/placement.h, kRankZeroComputesBelow) rank 0 only schedules and
+// commits: every unit of every stage goes to a worker, with the same content.
+TEST_F(MpiCliTest, RankZeroOnlySchedulesFromEightRanksOn) {
+  WriteFile(dir_.File("cfg_groups.json"), kConfigThreeGroups);
+  const std::string ref = dir_.File("ref_groups.db");
+  auto plain = RunCli({"--db", ref, "experiment", "run", dir_.File("cfg_groups.json"), "--threads", "1"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  const std::string db = dir_.File("np8.db");
+  auto r = RunShell(Mpirun(8) + " --db " + ShellQuote(db) + " experiment run " + ShellQuote(dir_.File("cfg_groups.json")) +
+                    " --mpi --threads 1");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(Compare(db, ref), Compare(ref, ref));
+  for (const char* stage : {"runs", "embeddings", "diagrams"}) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(r.err, m, std::regex(std::string("mpi ") + stage + ": [0-9]+ units on workers \\([0-9]+ items\\), ([0-9]+) on rank 0")))
+        << r.err;
+    EXPECT_EQ(m[1].str(), "0") << stage << "\n" << r.err;
+  }
+}
+
 TEST_F(MpiCliTest, AKilledRankEndsTheJobWithAReportAndResumeFinishes) {
   const std::string db = dir_.File("killed.db");
   // Worker rank 1 dies (SIGKILL) when its 4th unit arrives. mpirun then sends SIGTERM to

@@ -114,6 +114,21 @@ TEST(PlacementTest, AGroupsUnitGoesToTheRankThatHoldsItsModels) {
   EXPECT_EQ(p.group(2), 0u);
 }
 
+// From kRankZeroComputesBelow ranks on, rank 0 only schedules: units wait for workers, and
+// its memory does not count as a rank's that could hold a unit.
+TEST(PlacementTest, RankZeroStepsBackInLargeJobs) {
+  Placement p(kRankZeroComputesBelow, false);
+  for (int r = 0; r < kRankZeroComputesBelow; ++r) p.SetMemory(r, r == 0 ? 1000 : 100);
+  EXPECT_EQ(p.LargestMemory(), 100u);
+  for (uint64_t t = 0; t < static_cast<uint64_t>(kRankZeroComputesBelow); ++t) p.Add(t, 0);
+  const auto given = Assign(p);
+  ASSERT_EQ(given.size(), static_cast<size_t>(kRankZeroComputesBelow - 1));
+  for (const auto& [ticket, rank] : given) EXPECT_NE(rank, 0) << ticket;
+  EXPECT_EQ(p.waiting(), 1u);
+  p.Add(99, 500);  // only rank 0 would hold it: no rank can
+  EXPECT_EQ(p.TakeUnplaceable(), (std::vector<uint64_t>{99}));
+}
+
 TEST(RankMemoryTest, MemAvailableAndCgroupRoom) {
   EXPECT_EQ(ParseMemAvailable("MemTotal:       24576000 kB\nMemFree:  100 kB\nMemAvailable:   20000000 kB\n"),
             uint64_t{20000000} * 1024);

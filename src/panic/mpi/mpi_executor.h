@@ -31,7 +31,7 @@ class Session::Executor : public engine::UnitExecutor {
  public:
   Executor(int size, int ranks_on_node, const engine::CancelFlag* cancel, double silent_limit_s, Trace* trace)
       : size_(size), ranks_on_node_(ranks_on_node), cancel_(cancel), silent_limit_s_(silent_limit_s), trace_(trace),
-        placement_(size) {}
+        placement_(size, size < kRankZeroComputesBelow) {}
 
   Status Begin(const nlohmann::json& options, int threads) override {
     Message hello;
@@ -77,7 +77,9 @@ class Session::Executor : public engine::UnitExecutor {
   }
 
   size_t Capacity(const engine::Stage& stage) override {
-    return IsShippedStage(stage.info().name) ? static_cast<size_t>(size_) : 0;  // the workers and rank 0
+    // The workers, and rank 0 when it computes (placement.h, kRankZeroComputesBelow).
+    if (!IsShippedStage(stage.info().name)) return 0;
+    return static_cast<size_t>(size_ < kRankZeroComputesBelow ? size_ : size_ - 1);
   }
 
   // The unit waits for a rank (placement.h) and goes out at once when one holds it.

@@ -3,8 +3,9 @@
 // Rank 0 runs the pipeline as without MPI (plan, commit, progress, the runs stage); the
 // units of stages with independent units (embeddings, diagrams) go through Session's
 // executor to the worker ranks, which keep their models loaded across units, and come back
-// as binary messages (work_codec.h). Rank 0 executes a unit itself when it has nothing to
-// receive, so -np 2 keeps two processes computing. Every rank but 0 calls ServeWorker and
+// as binary messages (work_codec.h). Rank 0 executes a unit itself when every worker is
+// busy, so -np 2 keeps two processes computing (in jobs of fewer than
+// kRankZeroComputesBelow ranks: placement.h). Every rank but 0 calls ServeWorker and
 // never opens the database.
 //
 // A rank that dies: Open MPI's mpirun then stops every rank with SIGTERM; rank 0 sees the

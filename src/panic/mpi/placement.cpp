@@ -4,12 +4,17 @@
 
 namespace panic::mpi {
 
-Placement::Placement(int ranks)
-    : memory_(static_cast<size_t>(std::max(1, ranks)), 0), group_(memory_.size(), 0), busy_(memory_.size(), false) {
+Placement::Placement(int ranks, bool rank0_computes)
+    : memory_(static_cast<size_t>(std::max(1, ranks)), 0), group_(memory_.size(), 0), busy_(memory_.size(), false),
+      rank0_computes_(rank0_computes) {
   for (int r = 1; r < ranks; ++r) free_workers_.push_back(r);
 }
 
-uint64_t Placement::LargestMemory() const { return *std::max_element(memory_.begin(), memory_.end()); }
+uint64_t Placement::LargestMemory() const {
+  // Rank 0 counts only when it computes (a job of one rank has no other).
+  const auto from = rank0_computes_ || memory_.size() == 1 ? memory_.begin() : memory_.begin() + 1;
+  return *std::max_element(from, memory_.end());
+}
 
 void Placement::Add(uint64_t ticket, uint64_t memory_bytes, uint64_t group) {
   waiting_.push_back({ticket, memory_bytes, group});
@@ -19,7 +24,7 @@ template <typename Fits>
 int Placement::Find(const Waiting& w, Fits fits) const {
   auto ok = [&](int r) { return memory_[static_cast<size_t>(r)] >= w.need && fits(group_[static_cast<size_t>(r)]); };
   if (auto it = std::find_if(free_workers_.begin(), free_workers_.end(), ok); it != free_workers_.end()) return *it;
-  return !busy_[0] && ok(0) ? 0 : -1;
+  return rank0_computes_ && !busy_[0] && ok(0) ? 0 : -1;
 }
 
 std::vector<Placement::Assignment> Placement::Assign() {

@@ -24,10 +24,18 @@
 
 namespace panic::mpi {
 
+// Rank 0 computes units itself only in jobs of fewer ranks than this: at -np 2 its share is
+// half the work, but with many workers its main thread is busier receiving, handing out and
+// committing (each returned unit is one transaction; docs/MPI.md, "The 64-rank estimate"),
+// and a unit it computes takes a core (or its GPU) from that while adding 1/N of the
+// throughput. From this many ranks on it only schedules and commits.
+inline constexpr int kRankZeroComputesBelow = 8;
+
 class Placement {
  public:
-  // Ranks 0..ranks−1, all free, every memory 0 until reported.
-  explicit Placement(int ranks);
+  // Ranks 0..ranks−1, all free, every memory 0 until reported. Rank 0 takes units only
+  // when `rank0_computes` (see kRankZeroComputesBelow).
+  explicit Placement(int ranks, bool rank0_computes = true);
 
   void SetMemory(int rank, uint64_t bytes) { memory_[static_cast<size_t>(rank)] = bytes; }
   uint64_t memory(int rank) const { return memory_[static_cast<size_t>(rank)]; }
@@ -67,6 +75,7 @@ class Placement {
   std::vector<uint64_t> memory_;
   std::vector<uint64_t> group_;  // the group whose models each rank holds (0: none)
   std::vector<bool> busy_;
+  bool rank0_computes_ = true;
   std::deque<int> free_workers_;  // in the order they became free
   std::deque<Waiting> waiting_;   // in arrival order
 };
