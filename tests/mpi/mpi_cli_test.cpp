@@ -7,8 +7,10 @@
 // Skipped, saying why, where mpirun is absent or the build has no MPI.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
+#include <sstream>
 
 #include "support/test_support.h"
 
@@ -30,6 +32,21 @@ constexpr const char* kConfigWithoutMaxBatch = R"({"networks": [["DummyT2I", "Du
   "seeds": [1, 2, 3], "prompts": ["a red fox", "the sea at night"],
   "embedding_models": ["DummyText", "DummyVision"], "max_length": 12,
   "options": {"embedding_batch_size": 2, "loop_detection": "off"}})";
+
+// max_length 21: each run has 11 images and 10 texts, so a DummyVision diagram (11 points)
+// needs at least 594 B by the kernel's bound (tda::RipsMemoryLowerBound at maxdim 2: the
+// 11 × 11 float matrix and 55 two-byte edges) and a DummyText one (10 points) 490 B.
+constexpr const char* kConfigTwoLengths = R"({"networks": [["DummyT2I", "DummyI2T"]],
+  "seeds": [1, 2, 3], "prompts": ["a red fox"], "embedding_models": ["DummyText", "DummyVision"], "max_length": 21,
+  "options": {"embedding_batch_size": 2, "loop_detection": "off", "max_batch": {"DummyT2I": 1, "DummyI2T": 1}}})";
+
+// Three networks of two runs each, one run per call: fewer chunks per group (2) than
+// ranks at -np 3 and 4, so that other groups' chunks run on the idle ranks at once.
+constexpr const char* kConfigThreeGroups = R"({"networks": [["DummyT2I", "DummyI2T"], ["DummyT2I2", "DummyI2T2"],
+  ["DummyT2I2", "DummyI2T"]], "seeds": [1], "prompts": ["a red fox", "the sea at night"],
+  "embedding_models": ["DummyText", "DummyVision"], "max_length": 12,
+  "options": {"embedding_batch_size": 2, "loop_detection": "off",
+              "max_batch": {"DummyT2I": 1, "DummyI2T": 1, "DummyT2I2": 1, "DummyI2T2": 1}}})";
 
 // argv: REFERENCE OTHER [calls-differ]. Prints "same <rows>" or fails naming the table.
 // calls-differ: the invocations' batch_size and batch_position (the model calls as made)
@@ -148,6 +165,160 @@ TEST_F(MpiCliTest, WithoutMaxBatchAGroupIsSpreadOverEveryRankWithTheSameContent)
       EXPECT_NE(log.find("stage=runs"), std::string::npos) << "rank " << rank << ":\n" << log;
       EXPECT_NE(log.find(" released"), std::string::npos) << "rank " << rank << ":\n" << log;
     }
+  }
+}
+
+// Diagrams go to ranks with the memory for them (PANIC_TDA_MPI_RANK_MEMORY, the test's
+// budgets: 500 B for every rank but the last, 1000 B for the last): every 11-point diagram
+// (594 B) goes to the last rank, the 10-point ones (490 B) anywhere, and the content is the
+// reference's for -np 1..4 (-np 1 does not start MPI: nothing to place).
+TEST_F(MpiCliTest, DiagramsGoToTheRankWithTheMemoryForThem) {
+  WriteFile(dir_.File("cfg_lengths.json"), kConfigTwoLengths);
+  const std::string ref = dir_.File("ref_lengths.db");
+  auto plain = RunCli({"--db", ref, "experiment", "run", dir_.File("cfg_lengths.json"), "--threads", "1"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  const std::string same = Compare(ref, ref);
+  ASSERT_EQ(same.substr(0, 5), "same ") << same;
+  for (int np = 1; np <= 4; ++np) {
+    SCOPED_TRACE("np " + std::to_string(np));
+    std::string budgets;
+    for (int r = 0; r + 1 < np; ++r) budgets += "500,";
+    budgets += "1000";
+    const std::string db = dir_.File("lengths" + std::to_string(np) + ".db");
+    const std::string trace = dir_.File("mtrace" + std::to_string(np));
+    auto r = RunShell("PANIC_TDA_MPI_RANK_MEMORY=" + budgets + " PANIC_TDA_MPI_TRACE=" + ShellQuote(trace) + " " +
+                      Mpirun(np, "-x PANIC_TDA_MPI_RANK_MEMORY -x PANIC_TDA_MPI_TRACE") + " --db " + ShellQuote(db) +
+                      " experiment run " + ShellQuote(dir_.File("cfg_lengths.json")) + " --mpi --threads 1");
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(Compare(db, ref), same);
+    if (np == 1) continue;
+    // Rank 0's trace: each rank's budget, and where each diagrams unit went.
+    const std::string log = ReadFile(trace + ".rank0");
+    EXPECT_NE(log.find("memory rank=" + std::to_string(np - 1) + " bytes=1000"), std::string::npos) << log;
+    std::smatch m;
+    int long_units = 0, short_units = 0;
+    const std::regex submit("submit ticket=[0-9]+ to=([0-9]+) memory=(594|490)");
+    for (auto it = log.cbegin(); std::regex_search(it, log.cend(), m, submit); it = m.suffix().first) {
+      if (m[2] == "594") {
+        ++long_units;
+        EXPECT_EQ(std::stoi(m[1]), np - 1) << m[0];
+      } else {
+        ++short_units;
+      }
+    }
+    EXPECT_EQ(long_units, 3) << log;
+    EXPECT_EQ(short_units, 3) << log;
+    EXPECT_NE(ReadFile(trace + ".rank" + std::to_string(np - 1)).find("stage=diagrams"), std::string::npos);
+  }
+}
+
+// A diagram that no rank has the memory for (every budget 500 B, the 11-point diagrams
+// need 594 B) is stored as failed with a message naming the run, its length, the estimate,
+// the largest rank's memory and what to do; the other diagrams commit; resume (with room)
+// finishes with the reference's content.
+TEST_F(MpiCliTest, ADiagramNoRankCanHoldFailsCleanlyAndTheOthersCommit) {
+  WriteFile(dir_.File("cfg_lengths.json"), kConfigTwoLengths);
+  const std::string ref = dir_.File("ref_lengths.db");
+  auto plain = RunCli({"--db", ref, "experiment", "run", dir_.File("cfg_lengths.json"), "--threads", "1"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  const std::string db = dir_.File("tight.db");
+  auto r = RunShell("PANIC_TDA_MPI_RANK_MEMORY=500 " + Mpirun(3, "-x PANIC_TDA_MPI_RANK_MEMORY") + " --db " +
+                    ShellQuote(db) + " experiment run " + ShellQuote(dir_.File("cfg_lengths.json")) +
+                    " --mpi --threads 1");
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("refused (no rank had the memory)"), std::string::npos) << r.err;
+  auto rows = RunShell("sqlite3 " + ShellQuote(db) +
+                       " \"SELECT embedding_model, point_count, diagram_data IS NOT NULL, coalesce(error, '') "
+                       "FROM persistence_diagrams ORDER BY embedding_model\"");
+  const std::string out = rows.out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 6) << out;
+  size_t text_ok = 0, vision_failed = 0;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line == "DummyText|10|1|") ++text_ok;
+    if (line.rfind("DummyVision|11|0|not computed under --mpi: the exact diagram of run ", 0) == 0) {
+      ++vision_failed;
+      EXPECT_NE(line.find("(11 points) needs at least 594 B"), std::string::npos) << line;
+      EXPECT_NE(line.find("more than the largest rank can use (500 B"), std::string::npos) << line;
+      EXPECT_NE(line.find("\"approximate\""), std::string::npos) << line;
+      EXPECT_NE(line.find("fewer ranks per node"), std::string::npos) << line;
+    }
+  }
+  EXPECT_EQ(text_ok, 3u) << out;
+  EXPECT_EQ(vision_failed, 3u) << out;
+
+  auto resumed = RunShell(Mpirun(2) + " --db " + ShellQuote(db) + " experiment resume latest --mpi --threads 1");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  EXPECT_EQ(Compare(db, ref), Compare(ref, ref));
+}
+
+// A malformed budget is refused on every rank before anything is opened, naming the variable.
+TEST_F(MpiCliTest, AMalformedRankMemoryIsRefusedNamingIt) {
+  const std::string db = dir_.File("bad_budget.db");
+  auto r = RunShell("PANIC_TDA_MPI_RANK_MEMORY=lots " + Mpirun(2, "-x PANIC_TDA_MPI_RANK_MEMORY") + " --db " +
+                    ShellQuote(db) + " experiment run " + ShellQuote(dir_.File("cfg.json")) + " --mpi --threads 1");
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("PANIC_TDA_MPI_RANK_MEMORY: 'lots' is not allowed"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(db));
+}
+
+// Several network groups at once: with more ranks than a group's chunks, the next group's
+// chunks step on the idle ranks before the first group's release (rank 0's trace: a runs
+// unit of group 2 goes out before `release group=1`), each group's release reaches the
+// ranks that ran it, and the content is one process's for -np 2..4. Rank 0 reports the
+// model loads per rank, and its trace has one `load` line for each.
+TEST_F(MpiCliTest, SeveralNetworkGroupsRunAtOnceWithTheSameContent) {
+  WriteFile(dir_.File("cfg_groups.json"), kConfigThreeGroups);
+  const std::string ref = dir_.File("ref_groups.db");
+  auto plain = RunCli({"--db", ref, "experiment", "run", dir_.File("cfg_groups.json"), "--threads", "1"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  const std::string same = Compare(ref, ref);
+  ASSERT_EQ(same.substr(0, 5), "same ") << same;
+  for (int np = 2; np <= 4; ++np) {
+    SCOPED_TRACE("np " + std::to_string(np));
+    const std::string db = dir_.File("groups" + std::to_string(np) + ".db");
+    const std::string trace = dir_.File("gtrace" + std::to_string(np));
+    auto r = RunShell("PANIC_TDA_MPI_TRACE=" + ShellQuote(trace) + " " + Mpirun(np, "-x PANIC_TDA_MPI_TRACE") +
+                      " --db " + ShellQuote(db) + " experiment run " + ShellQuote(dir_.File("cfg_groups.json")) +
+                      " --mpi --threads 1");
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(Compare(db, ref), same);
+    EXPECT_NE(r.err.find("mpi releases: 3 release points"), std::string::npos) << r.err;
+    const std::string log = ReadFile(trace + ".rank0");
+    for (int g = 1; g <= 3; ++g) {
+      EXPECT_NE(log.find("release group=" + std::to_string(g) + " "), std::string::npos) << log;
+    }
+    if (np >= 3) {
+      const size_t second = log.find(" group=2 ");
+      ASSERT_NE(second, std::string::npos) << log;
+      EXPECT_LT(second, log.find("release group=1 ")) << log;
+    }
+    // "mpi model loads: rank 0 A, rank 1 B, … (T in all)": T is the trace's `load` lines.
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(r.err, m, std::regex("mpi model loads: .*\\(([0-9]+) in all\\)"))) << r.err;
+    size_t loads = 0;
+    for (size_t at = log.find(" load rank="); at != std::string::npos; at = log.find(" load rank=", at + 1)) ++loads;
+    EXPECT_EQ(std::to_string(loads), m[1].str()) << r.err;
+  }
+}
+
+// From 8 ranks on (mpi/placement.h, kRankZeroComputesBelow) rank 0 only schedules and
+// commits: every unit of every stage goes to a worker, with the same content.
+TEST_F(MpiCliTest, RankZeroOnlySchedulesFromEightRanksOn) {
+  WriteFile(dir_.File("cfg_groups.json"), kConfigThreeGroups);
+  const std::string ref = dir_.File("ref_groups.db");
+  auto plain = RunCli({"--db", ref, "experiment", "run", dir_.File("cfg_groups.json"), "--threads", "1"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  const std::string db = dir_.File("np8.db");
+  auto r = RunShell(Mpirun(8) + " --db " + ShellQuote(db) + " experiment run " + ShellQuote(dir_.File("cfg_groups.json")) +
+                    " --mpi --threads 1");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(Compare(db, ref), Compare(ref, ref));
+  for (const char* stage : {"runs", "embeddings", "diagrams"}) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(r.err, m, std::regex(std::string("mpi ") + stage + ": [0-9]+ units on workers \\([0-9]+ items\\), ([0-9]+) on rank 0")))
+        << r.err;
+    EXPECT_EQ(m[1].str(), "0") << stage << "\n" << r.err;
   }
 }
 

@@ -1,10 +1,14 @@
 // The MPI message codec (mpi/work_codec.h): every unit and output type that travels
 // comes back field for field, and malformed messages (a blob index out of range, a blob
 // used twice, n × dim not the blob's length, a field of the wrong type, truncated bytes,
-// a stage that does not travel) are Corruption naming what is wrong.
+// a stage that does not travel) are Corruption naming what is wrong; the fuzz seeds reach
+// every message type.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
 
 #include "panic/engine/diagrams_stage.h"
 #include "panic/engine/embeddings_stage.h"
@@ -58,9 +62,11 @@ TEST(WorkCodecTest, DiagramUnitAndOutputComeBackWhole) {
   u.rips.threads = 2;
   u.tasks.push_back({"run-1", "DummyText", {{1, 2, 3}, {4, 5, 6}}, {2, 11}, std::nullopt});
   u.tasks.push_back({"run-2", "DummyText", {}, {0, -1}, 0.1});
+  u.memory_bytes = (uint64_t{5} << 32) + 3;  // past 32 bits
   auto back = RoundTrip({MessageType::kUnit, 1, "diagrams", u, {}, 1, "", 0});
   const auto& v = std::any_cast<const engine::DiagramUnit&>(back.payload);
   EXPECT_TRUE(v.large);
+  EXPECT_EQ(v.memory_bytes, u.memory_bytes);
   EXPECT_EQ(v.rips.maxdim, 1);
   EXPECT_EQ(v.rips.metric, tda::Metric::kCosine);
   EXPECT_EQ(v.rips.threshold, 0.25f);
@@ -84,7 +90,10 @@ TEST(WorkCodecTest, DiagramUnitAndOutputComeBackWhole) {
   failed.record = {"d2", "run-2", "DummyText", std::nullopt, "out of memory", "t0", "t1", std::nullopt, std::nullopt,
                    std::nullopt};
   o.diagrams = {ok, failed};
-  auto out = RoundTrip({MessageType::kOutput, 2, "diagrams", o, {}, 1, "", 0});
+  Message output{MessageType::kOutput, 2, "diagrams", o, {}, 1, "", 0};
+  output.memory = uint64_t{3} << 33;  // the worker's memory, measured after the unit
+  auto out = RoundTrip(output);
+  EXPECT_EQ(out.memory, output.memory);
   const auto& w = std::any_cast<const engine::DiagramOutput&>(out.payload);
   ASSERT_EQ(w.diagrams.size(), 2u);
   EXPECT_EQ(w.diagrams[0].record.diagram_data, ok.record.diagram_data);
@@ -172,15 +181,24 @@ TEST(WorkCodecTest, RunStepUnitAndOutputComeBackWhole) {
   EXPECT_EQ(w.items[2].error, failed.error);
 }
 
-TEST(WorkCodecTest, HelloErrorStopAndBye) {
+TEST(WorkCodecTest, HelloMemoryErrorStopAndBye) {
   Message hello{MessageType::kHello, 0, "", {}, {}, 4, "", 0};
   hello.options = {{"embedding_batch_size", 2}};
   auto h = RoundTrip(hello);
   EXPECT_EQ(h.type, MessageType::kHello);
   EXPECT_EQ(h.options, hello.options);
   EXPECT_EQ(h.threads, 4);
-  auto e = RoundTrip({MessageType::kError, 9, "", {}, {}, 1, "model failed", 0});
+  Message error{MessageType::kError, 9, "", {}, {}, 1, "model failed", 0};
+  error.memory = 123456789;
+  auto e = RoundTrip(error);
   EXPECT_EQ(e.error, "model failed");
+  EXPECT_EQ(e.memory, 123456789u);
+  // The answer to hello: the memory the worker can use.
+  Message memory{MessageType::kMemory, 0, "", {}, {}, 1, "", 0};
+  memory.memory = uint64_t{24} << 30;
+  auto mem = RoundTrip(memory);
+  EXPECT_EQ(mem.type, MessageType::kMemory);
+  EXPECT_EQ(mem.memory, uint64_t{24} << 30);
   EXPECT_EQ(RoundTrip({MessageType::kStop, 0, "", {}, {}, 1, "", 0}).type, MessageType::kStop);
   EXPECT_EQ(RoundTrip({MessageType::kBye, 0, "", {}, {}, 1, "", 0}).type, MessageType::kBye);
   EXPECT_EQ(RoundTrip({MessageType::kRelease, 0, "", {}, {}, 1, "", 0}).type, MessageType::kRelease);
@@ -209,7 +227,7 @@ TEST(WorkCodecTest, MalformedMessagesAreCorruptionNamingTheFault) {
                                {"modulus", 2}, {"memory_limit_bytes", 1024}};
   auto unit = [&](nlohmann::json tasks) {
     return nlohmann::json{{"type", "unit"}, {"ticket", 1}, {"stage", "diagrams"}, {"large", false}, {"rips", rips},
-                          {"tasks", std::move(tasks)}};
+                          {"memory_bytes", 0}, {"tasks", std::move(tasks)}};
   };
   const std::string six(24, '\0');  // 6 float32
   EXPECT_TRUE(Decode(unit({{"r", "m", 2, 1, 2, 3, 0, nullptr}}), {six}).ok());
@@ -242,9 +260,36 @@ TEST(WorkCodecTest, MalformedMessagesAreCorruptionNamingTheFault) {
   ExpectCorruption(Decode({{"type", "hello"}, {"ticket", 1}, {"options", nlohmann::json::object()}, {"threads", 0}}),
                    "threads 0");
   ExpectCorruption(Decode({{"ticket", 1}}), "missing field 'type'");
+  ExpectCorruption(Decode({{"type", "memory"}, {"ticket", 0}, {"memory", -1}}), "non-negative");
+  ExpectCorruption(Decode({{"type", "error"}, {"ticket", 0}, {"error", "x"}}), "missing field 'memory'");
+  auto no_estimate = unit({{"r", "m", 2, 1, 2, 3, 0, nullptr}});
+  no_estimate.erase("memory_bytes");
+  ExpectCorruption(Decode(no_estimate, {six}), "missing field 'memory_bytes'");
   auto whole = EncodeMessage({MessageType::kStop, 0, "", {}, {}, 1, "", 0});
   ASSERT_TRUE(whole.ok());
   EXPECT_FALSE(DecodeMessage(std::string_view(*whole).substr(0, whole->size() - 1)).ok());
+}
+
+// The fuzz target's seeds (tests/fuzz/corpus/mpi_message) reach every message type: each
+// seed but the deliberately bad ones decodes, and together they hold each type once.
+TEST(WorkCodecTest, FuzzSeedsCoverEveryMessageType) {
+  std::set<MessageType> seen;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(PANIC_SOURCE_DIR) + "/tests/fuzz/corpus/mpi_message")) {
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto m = DecodeMessage(bytes);
+    if (e.path().filename().string().rfind("bad_", 0) == 0) {
+      EXPECT_FALSE(m.ok()) << e.path();
+      continue;
+    }
+    ASSERT_TRUE(m.ok()) << e.path() << ": " << m.status().ToString();
+    seen.insert(m->type);
+  }
+  for (MessageType t : {MessageType::kHello, MessageType::kUnit, MessageType::kOutput, MessageType::kBusy,
+                        MessageType::kError, MessageType::kStop, MessageType::kBye, MessageType::kRelease,
+                        MessageType::kMemory}) {
+    EXPECT_TRUE(seen.count(t)) << "no seed of message type " << static_cast<int>(t);
+  }
 }
 
 }  // namespace

@@ -34,7 +34,9 @@ std::vector<OptionSpec> ExecuteOptions() {
       {"stages", "LIST", "stages to run, comma-separated: " + stages.NameList(",") + " (default: all)"},
       {"threads", "N", "worker threads, 1..1024 (default: all cores)"},
       {"sync", "MODE", "full (default; each step reaches the disk: power-loss safe) or normal (kill-safe, faster)"},
-      {"mpi", "", "under mpirun: rank 0 owns the database, the other ranks execute units (docs/MPI.md)"},
+      {"mpi", "", "under mpirun: rank 0 owns the database, the other ranks execute units; a diagram goes to a rank "
+                  "whose memory (the node's available memory divided among its ranks; PANIC_TDA_MPI_RANK_MEMORY "
+                  "overrides) holds its estimate (docs/MPI.md)"},
       {"mpi-timeout", "SECONDS", "with --mpi: a worker silent this long while it holds a unit is taken as lost; rank 0 "
                                  "reports it and stops (default 60; 0: no limit)"},
   };

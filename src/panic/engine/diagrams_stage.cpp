@@ -114,6 +114,22 @@ const std::vector<OptionField<DiagramsOptions>>& DiagramsOptionFields() {
   return kFields;
 }
 
+uint64_t TaskMemory(const DiagramTask& task, int maxdim) {
+  return task.epsilon ? 0 : static_cast<uint64_t>(tda::RipsMemoryLowerBound(task.vectors.size(), maxdim));
+}
+
+store::DiagramWrite FailedDiagram(const DiagramTask& task, const std::string& error) {
+  store::PersistenceDiagramRecord r;
+  r.id = NewUuidV7();
+  r.run_id = task.run_id;
+  r.embedding_model = task.model;
+  r.started_at = NowIso();
+  r.approximation_epsilon = task.epsilon;
+  r.error = error;
+  r.completed_at = r.started_at;
+  return {std::move(r), task.provenance};
+}
+
 tda::RipsOptions RipsOptionsFor(const DiagramsOptions& options) {
   tda::RipsOptions rips;
   rips.maxdim = options.maxdim;
@@ -159,10 +175,12 @@ Result<StagePlan> DiagramsStage::Plan(StageContext& ctx) {
       if (!only.empty() && !only.count(run.id)) continue;
       todo.push_back({run.id, m.model, m.per_run[i].embeddings});
     }
-    // Largest first, so that the big single-run units run before the parallel tail.
-    std::stable_sort(todo.begin(), todo.end(), [](const Todo& a, const Todo& b) { return a.points > b.points; });
     todo_.insert(todo_.end(), todo.begin(), todo.end());
   }
+  // Longest first over every model (longest-processing-time order), so that the big units
+  // run before the parallel tail and, under --mpi, the ranks finish close together; equal
+  // lengths keep the model and run order, so the units are the same in every process.
+  std::stable_sort(todo_.begin(), todo_.end(), [](const Todo& a, const Todo& b) { return a.points > b.points; });
   return plan;
 }
 
@@ -183,6 +201,7 @@ Result<std::optional<DiagramUnit>> DiagramsStage::Next(StageContext& ctx) {
     DiagramTask task{t.run_id, t.model, std::move(trajectory.vectors), {}, std::nullopt};
     task.provenance = {static_cast<int64_t>(task.vectors.size()), trajectory.last_sequence};
     task.epsilon = ApproximationFor(options_, task.provenance.point_count);
+    unit.memory_bytes += TaskMemory(task, rips_.maxdim);
     unit.tasks.push_back(std::move(task));
   }
   if (unit.tasks.empty()) return Next(ctx);

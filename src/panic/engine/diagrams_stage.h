@@ -64,10 +64,23 @@ struct DiagramUnit {
   std::vector<DiagramTask> tasks;
   bool large = false;  // one task, all threads inside the kernel
   tda::RipsOptions rips;
+  // The memory the unit needs at least: the sum of its tasks' TaskMemory (a small unit's
+  // tasks are computed at once). `--mpi` gives the unit only to a rank with that much.
+  uint64_t memory_bytes = 0;
 };
 struct DiagramOutput {
   std::vector<store::DiagramWrite> diagrams;
 };
+
+// The memory a task needs at least: for an exact diagram the kernel's own bound
+// (tda::RipsMemoryLowerBound: the distance matrix and the edge table; the one estimate that
+// `--memory-limit` and the kernel's refusal use); 0 for an approximate one, whose need is
+// known only once its sparse edges are found (the kernel refuses past its limit itself).
+uint64_t TaskMemory(const DiagramTask& task, int maxdim);
+
+// The stored failure of a task that was not computed (e.g. no rank had the memory for it):
+// the row a kernel failure gets, with `error`, retried on resume.
+store::DiagramWrite FailedDiagram(const DiagramTask& task, const std::string& error);
 
 class DiagramsStage : public TypedStage<DiagramUnit, DiagramOutput> {
  public:

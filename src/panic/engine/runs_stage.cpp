@@ -24,37 +24,6 @@ int BatchCap(const models::ModelInfo& info, const models::ModelOptions& options)
   return it != options.max_batch.end() ? it->second : info.max_batch;  // 0: unlimited
 }
 
-// One model call on the items; the error that makes the whole call unusable, or OK.
-Status InvokeOnce(models::GenAIModel& model, std::span<const RunStepItem> items,
-                  std::span<const models::Payload> inputs, std::vector<models::Payload>& out,
-                  std::atomic<int64_t>* model_ns) {
-  const models::ModelInfo& info = model.info();
-  std::vector<int64_t> seeds;
-  for (const auto& item : items) seeds.push_back(item.seed);
-  Result<std::vector<models::Payload>> outputs = Status::Internal("not called");
-  {
-    const auto start = std::chrono::steady_clock::now();
-    outputs = model.InvokeBatch(inputs, seeds);
-    if (model_ns) {
-      *model_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-                       .count();
-    }
-  }
-  if (!outputs.ok()) return outputs.status();
-  if (outputs->size() != inputs.size()) {
-    return Status::ModelFailed(info.name + " returned " + std::to_string(outputs->size()) + " outputs for " +
-                               std::to_string(inputs.size()) + " inputs");
-  }
-  for (const auto& o : *outputs) {
-    if (models::PayloadModality(o) != info.output) {
-      return Status::ModelFailed(info.name + " returned " + models::ModalityName(models::PayloadModality(o)) +
-                                 " where " + models::ModalityName(info.output) + " was expected");
-    }
-  }
-  out = std::move(outputs).value();
-  return Status::Ok();
-}
-
 // Encodes an output for storage and computes its loop key. When images are stored lossy,
 // the output is replaced by its decoded form so the next step sees what resume would see.
 void Encode(RunStepItemResult& r, const RunStepItem& item, const RunsOptions& options) {
@@ -92,42 +61,6 @@ void Encode(RunStepItemResult& r, const RunStepItem& item, const RunsOptions& op
 }
 
 }  // namespace
-
-void InvokeWithBisection(models::GenAIModel& model, std::span<const RunStepItem> items,
-                         std::span<const models::Payload> inputs, std::vector<std::optional<models::Payload>>& outputs, std::vector<ItemCall>& calls,
-                         std::vector<std::string>& errors, std::atomic<int64_t>* model_ns) {
-  outputs.assign(items.size(), std::nullopt);
-  calls.assign(items.size(), ItemCall{});
-  errors.assign(items.size(), "");
-  // Ranges still to try, each as [begin, end): a failing range of two or more is split.
-  std::vector<std::pair<size_t, size_t>> todo{{0, items.size()}};
-  while (!todo.empty()) {
-    auto [begin, end] = todo.back();
-    todo.pop_back();
-    std::vector<models::Payload> out;
-    const std::string started = NowIso();
-    Status s = InvokeOnce(model, items.subspan(begin, end - begin), inputs.subspan(begin, end - begin), out, model_ns);
-    const std::string completed = NowIso();
-    if (s.ok()) {
-      for (size_t i = begin; i < end; ++i) {
-        outputs[i] = std::move(out[i - begin]);
-        calls[i] = {started, completed, static_cast<int64_t>(end - begin), static_cast<int64_t>(i - begin)};
-      }
-      continue;
-    }
-    if (end - begin == 1) {
-      Log(LogLevel::kError, "run " + items[begin].run_id + " step " + std::to_string(items[begin].sequence_number) +
-                                " failed on its own: " + s.ToString());
-      errors[begin] = s.ToString();
-      continue;
-    }
-    Log(LogLevel::kWarning, model.info().name + " failed on a batch of " + std::to_string(end - begin) +
-                                "; retrying its halves to find the failing item(s): " + s.ToString());
-    const size_t mid = begin + (end - begin) / 2;
-    todo.push_back({mid, end});
-    todo.push_back({begin, mid});  // the first half is tried first
-  }
-}
 
 const std::vector<OptionField<RunsOptions>>& RunsOptionFields() {
   using nlohmann::json;
@@ -173,7 +106,7 @@ Result<StagePlan> RunsStage::Plan(StageContext& ctx) {
   StagePlan plan;
   groups_.clear();
   chunks_.clear();
-  group_open_ = false;
+  draining_ = false;
   release_out_ = false;
   completions_out_ = 0;
   pending_ = false;
@@ -185,7 +118,7 @@ Result<StagePlan> RunsStage::Plan(StageContext& ctx) {
     if (r.stop_reason) continue;
     auto it = std::find_if(groups_.begin(), groups_.end(), [&](const Group& g) { return g.network == r.network; });
     if (it == groups_.end()) {
-      groups_.push_back(Group{r.network, {}, 0});
+      groups_.push_back(Group{r.network, {}, 0, groups_.size() + 1, false});
       it = groups_.end() - 1;
     }
     it->runs.push_back(std::move(r));
@@ -193,8 +126,9 @@ Result<StagePlan> RunsStage::Plan(StageContext& ctx) {
   return plan;
 }
 
-Status RunsStage::LoadChunk(StageContext& ctx, Chunk& c, std::vector<std::string>& complete_at_length) {
-  Group& g = groups_.front();
+Status RunsStage::LoadChunk(StageContext& ctx, Group& g, Chunk& c, std::vector<std::string>& complete_at_length) {
+  g.started = true;
+  c.group = g.id;
   size_t cap = 0;
   bool chosen = false;  // a max_batch of the experiment's options applies
   for (const auto& name : g.network) {
@@ -239,6 +173,7 @@ RunStepUnit RunsStage::StepUnit(const StageContext& ctx, Chunk& chunk) {
   }
   RunStepUnit unit;
   unit.chunk = chunk.id;
+  unit.group = chunk.group;
   unit.options = options_;
   chunk.out = true;
   for (const auto& [model, states] : by_model) {
@@ -268,21 +203,42 @@ Result<std::optional<RunStepUnit>> RunsStage::Next(StageContext& ctx) {
     return std::optional<RunStepUnit>();
   };
   if (release_out_) return wait_for_a_commit();
+  const size_t slots = std::max<size_t>(1, ctx.units_in_flight);
   while (true) {
     // An open chunk whose last step is committed steps again (a chunk with no active run
-    // is closed in Write).
-    for (auto& c : chunks_) {
-      if (!c.out) return std::optional<RunStepUnit>(StepUnit(ctx, c));
+    // is closed in Write), unless a done group waits for the steps out to drain.
+    if (!draining_) {
+      for (auto& c : chunks_) {
+        if (!c.out) return std::optional<RunStepUnit>(StepUnit(ctx, c));
+      }
     }
-    if (groups_.empty()) {
-      return chunks_.empty() && completions_out_ == 0 ? std::optional<RunStepUnit>() : wait_for_a_commit();
+    // A started group with every run loaded and none of its chunks open is done: release
+    // its models (GPU-heavy models make room for the next group's, or for the embedding
+    // models of the stages that follow runs) once no unit at all is out.
+    for (auto g = groups_.begin(); g != groups_.end(); ++g) {
+      const bool open = std::any_of(chunks_.begin(), chunks_.end(), [&](const Chunk& c) { return c.group == g->id; });
+      if (!g->started || g->next < g->runs.size() || open) continue;
+      const bool out = completions_out_ > 0 || std::any_of(chunks_.begin(), chunks_.end(), [](const Chunk& c) { return c.out; });
+      if (out) {
+        draining_ = true;
+        return wait_for_a_commit();
+      }
+      draining_ = false;
+      RunStepUnit release;
+      release.release = true;
+      release.group = g->id;
+      groups_.erase(g);
+      release_out_ = true;
+      return std::optional<RunStepUnit>(std::move(release));
     }
-    Group& g = groups_.front();
-    if (g.next < g.runs.size() && chunks_.size() < std::max<size_t>(1, ctx.units_in_flight)) {
-      group_open_ = true;
+    draining_ = false;
+    // A free slot opens a chunk of the first group with runs left to load: the front
+    // group's until all are loaded, then the next group's on the idle slots.
+    auto g = std::find_if(groups_.begin(), groups_.end(), [](const Group& x) { return x.next < x.runs.size(); });
+    if (g != groups_.end() && chunks_.size() < slots) {
       RunStepUnit unit;
       Chunk c;
-      PANIC_RETURN_IF_ERROR(LoadChunk(ctx, c, unit.complete_at_length));
+      PANIC_RETURN_IF_ERROR(LoadChunk(ctx, *g, c, unit.complete_at_length));
       if (!c.active.empty()) chunks_.push_back(std::move(c));
       if (!unit.complete_at_length.empty()) {
         ++completions_out_;
@@ -290,18 +246,9 @@ Result<std::optional<RunStepUnit>> RunsStage::Next(StageContext& ctx) {
       }
       continue;
     }
-    // Every open chunk's step is out, or a completion is: the release waits for them.
-    if (!chunks_.empty() || completions_out_ > 0) return wait_for_a_commit();
-    // The group is done: release its models (GPU-heavy models make room for the next
-    // group's, or for the embedding models of the stages that follow runs).
-    groups_.pop_front();
-    if (group_open_) {
-      group_open_ = false;
-      release_out_ = true;
-      RunStepUnit release;
-      release.release = true;
-      return std::optional<RunStepUnit>(std::move(release));
-    }
+    if (groups_.empty() && chunks_.empty() && completions_out_ == 0) return std::optional<RunStepUnit>();
+    // Every open chunk's step is out, or a completion is.
+    return wait_for_a_commit();
   }
 }
 

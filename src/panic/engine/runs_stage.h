@@ -12,8 +12,11 @@
 // advances to its end before the next one is loaded.
 //
 // With an executor that keeps several units out (`--mpi`), up to
-// StageContext::units_in_flight (N) chunks of the group are open at once, each stepping on
-// its own. With a max_batch option for a model of the network, a chunk is one batch cap
+// StageContext::units_in_flight (N) chunks are open at once, each stepping on its own: the
+// front group's first, and when it has fewer chunks than N, the next groups' chunks on the
+// idle slots at the same time. When a group is done (every run loaded and stopped), no
+// new step goes out until the steps out are committed (a drain of one step), then its
+// release unit: followers run at its commit with no unit out, as in one process. With a max_batch option for a model of the network, a chunk is one batch cap
 // of runs (the largest cap of the network's models): the batches are then the ones one
 // process makes (a chunk of cap runs is one call per model) as long as the network's caps
 // are equal and no run stops early. Without, a chunk is the group's share of one slot,
@@ -87,6 +90,10 @@ struct RunStepUnit {
   bool release = false;
   uint64_t chunk = 0;   // the open chunk whose step this is (0: none)
   RunsOptions options;  // how Execute encodes outputs and keys loops, wherever it runs
+  // The network group (1, 2, … in plan order) whose step or release this is; 0 for a
+  // completion. For the executor's placement only (a rank keeps the group it last ran):
+  // it does not travel and Execute does not read it.
+  uint64_t group = 0;
 };
 
 struct RunStepItemResult {
@@ -139,28 +146,32 @@ class RunsStage : public TypedStage<RunStepUnit, RunStepOutput> {
     std::vector<std::string> network;
     std::vector<store::RunRecord> runs;  // not stopped when planned
     size_t next = 0;                     // first run not loaded yet
+    uint64_t id = 0;                     // 1, 2, … in plan order
+    bool started = false;                // a chunk was loaded: its release is due at its end
   };
-  // Runs of the front group advanced together, one step (unit) at a time.
+  // Runs of one group advanced together, one step (unit) at a time.
   struct Chunk {
     uint64_t id = 0;
+    uint64_t group = 0;
     std::vector<RunState> active;
     std::unordered_map<std::string, size_t> index;  // run id → position in active
     bool out = false;                               // its step is out (not committed yet)
   };
-  Status LoadChunk(StageContext& ctx, Chunk& chunk, std::vector<std::string>& complete_at_length);
+  Status LoadChunk(StageContext& ctx, Group& g, Chunk& chunk, std::vector<std::string>& complete_at_length);
   RunStepUnit StepUnit(const StageContext& ctx, Chunk& chunk);
 
   RunsOptions options_;               // read in Plan
   models::ModelOptions model_options_;  // read in Plan
   std::deque<Group> groups_;
-  // The open chunks, all of the front group: one without an executor; up to
-  // StageContext::units_in_flight with one (`--mpi`), each with its own step out, so the
-  // ranks advance different chunks at once. A chunk closes when its last run stops; the
-  // group's release unit comes only when none is open, and nothing else goes out while it
-  // is out (followers run at its commit with no unit of this stage out).
+  // The open chunks: one without an executor; up to StageContext::units_in_flight with one
+  // (`--mpi`), of one or several groups in plan order, each with its own step out, so the
+  // ranks advance different chunks at once. A chunk closes when its last run stops; a
+  // group's release unit comes only when none of its chunks is open and no unit at all is
+  // out (draining_ meanwhile), and nothing else goes out while it is out (followers run at
+  // its commit with no unit of this stage out).
   std::vector<Chunk> chunks_;
   uint64_t last_chunk_id_ = 0;
-  bool group_open_ = false;
+  bool draining_ = false;
   bool release_out_ = false;
   size_t completions_out_ = 0;  // units that only complete runs at their length, out
   bool pending_ = false;  // Next's last "no unit" means "not before a commit"

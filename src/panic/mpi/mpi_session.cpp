@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "panic/mpi/mpi_trace.h"
+#include "panic/mpi/rank_memory.h"
 
 #ifdef PANIC_HAVE_MPI
 #include "panic/mpi/mpi_executor.h"
@@ -64,6 +65,7 @@ void PreferSharedMemoryOnOneNode() {
 }  // namespace
 
 Result<std::unique_ptr<Session>> Session::Start(double silent_limit_s) {
+  PANIC_RETURN_IF_ERROR(CheckRankMemoryOverride());  // before anything is opened
   if (LauncherSize() == 1) {
     // One rank: nothing to spread. The stages run as without --mpi and MPI is not started
     // (MPI_Init and MPI_Finalize cost ≈ 0.3 s, which made -np 1 slower than one process).
@@ -85,22 +87,22 @@ Result<std::unique_ptr<Session>> Session::Start(double silent_limit_s) {
   MPI_Comm_size(MPI_COMM_WORLD, &s->size_);
   s->trace_ = std::make_unique<Trace>(s->rank_);
   if (s->trace_->on()) s->trace_->Line("mpi_init", "ms=" + std::to_string(Trace::NowMs() - init_start));
-  // One GPU per rank by its rank on the node, unless the launcher chose already.
-  if (!std::getenv("CUDA_VISIBLE_DEVICES")) {
-    MPI_Comm node;
-    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
-    int local = 0;
-    MPI_Comm_rank(node, &local);
-    MPI_Comm_free(&node);
-    setenv("CUDA_VISIBLE_DEVICES", std::to_string(local).c_str(), 1);
-  }
+  // The ranks of this node: they share its memory (rank_memory.h), and each takes one GPU
+  // by its rank on the node, unless the launcher chose already.
+  MPI_Comm node;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+  int local = 0;
+  MPI_Comm_rank(node, &local);
+  MPI_Comm_size(node, &s->ranks_on_node_);
+  MPI_Comm_free(&node);
+  if (!std::getenv("CUDA_VISIBLE_DEVICES")) setenv("CUDA_VISIBLE_DEVICES", std::to_string(local).c_str(), 1);
   return s;
 }
 
 Session::~Session() {
   if (!mpi_started_) return;
   if (rank_ == 0 && size_ > 1) {
-    if (!executor_) executor_ = std::make_unique<Executor>(size_, nullptr, silent_limit_s_, trace_.get());
+    if (!executor_) executor_ = std::make_unique<Executor>(size_, ranks_on_node_, nullptr, silent_limit_s_, trace_.get());
     executor_->Stop();
   }
   if (trace_ && trace_->on()) trace_->Line("finalize");
@@ -109,7 +111,7 @@ Session::~Session() {
 
 engine::UnitExecutor* Session::executor(const engine::CancelFlag* cancel) {
   if (rank_ != 0 || !mpi_started_) return nullptr;
-  if (!executor_) executor_ = std::make_unique<Executor>(size_, cancel, silent_limit_s_, trace_.get());
+  if (!executor_) executor_ = std::make_unique<Executor>(size_, ranks_on_node_, cancel, silent_limit_s_, trace_.get());
   return executor_.get();
 }
 
@@ -123,9 +125,23 @@ std::string Session::TrafficReport() const {
   std::ostringstream os;
   for (const auto& [stage, t] : traffic()) {
     os << "mpi " << stage << ": " << t.units_remote << " units on workers (" << t.items_remote << " items), "
-       << t.units_local << " on rank 0; " << t.bytes_out << " bytes out, " << t.bytes_in << " bytes in";
+       << t.units_local << " on rank 0; ";
+    if (t.units_refused > 0) os << t.units_refused << " refused (no rank had the memory); ";
+    os << t.bytes_out << " bytes out, " << t.bytes_in << " bytes in";
     if (t.items_remote > 0) os << " (" << (t.bytes_out + t.bytes_in) / t.items_remote << " bytes per item)";
     os << "\n";
+  }
+  if (executor_ && !executor_->model_loads().empty()) {
+    // Models each rank loaded (first use after its last release), as rank 0 placed units.
+    os << "mpi model loads:";
+    int64_t total = 0;
+    const char* sep = " ";
+    for (const auto& [rank, n] : executor_->model_loads()) {
+      os << sep << "rank " << rank << " " << n;
+      sep = ", ";
+      total += n;
+    }
+    os << " (" << total << " in all)\n";
   }
   if (executor_ && executor_->release_points_ > 0) {
     // Each release point goes to every worker that executed units since the one before.

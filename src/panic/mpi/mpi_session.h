@@ -3,8 +3,9 @@
 // Rank 0 runs the pipeline as without MPI (plan, commit, progress, the runs stage); the
 // units of stages with independent units (embeddings, diagrams) go through Session's
 // executor to the worker ranks, which keep their models loaded across units, and come back
-// as binary messages (work_codec.h). Rank 0 executes a unit itself when it has nothing to
-// receive, so -np 2 keeps two processes computing. Every rank but 0 calls ServeWorker and
+// as binary messages (work_codec.h). Rank 0 executes a unit itself when every worker is
+// busy, so -np 2 keeps two processes computing (in jobs of fewer than
+// kRankZeroComputesBelow ranks: placement.h). Every rank but 0 calls ServeWorker and
 // never opens the database.
 //
 // A rank that dies: Open MPI's mpirun then stops every rank with SIGTERM; rank 0 sees the
@@ -35,6 +36,7 @@ namespace panic::mpi {
 struct StageTraffic {
   int64_t units_remote = 0;
   int64_t units_local = 0;  // executed by rank 0 itself
+  int64_t units_refused = 0;  // no rank had the memory for them (failed, not executed)
   int64_t items_remote = 0;
   int64_t bytes_out = 0;  // units sent
   int64_t bytes_in = 0;   // outputs received
@@ -69,6 +71,7 @@ class Session {
   Session() = default;
   class Executor;
   int rank_ = 0, size_ = 1;
+  int ranks_on_node_ = 1;  // ranks sharing this rank's node (and its memory)
   bool mpi_started_ = true;
   double silent_limit_s_ = 0;
   std::unique_ptr<Trace> trace_;  // PANIC_TDA_MPI_TRACE (mpi_trace.h)

@@ -16,6 +16,8 @@
 #include "panic/engine/stage_registry.h"
 #include "panic/mpi/mpi_trace.h"
 #include "panic/mpi/mpi_transport.h"
+#include "panic/mpi/rank_memory.h"
+#include "panic/mpi/unit_traits.h"
 #include "panic/mpi/work_codec.h"
 
 namespace panic::mpi {
@@ -47,6 +49,7 @@ Status Session::ServeWorker(models::ModelRegistry& registry) {
   int threads = 1;
   const Fault fault = FaultFor(rank_);
   int units = 0;
+  uint64_t memory = 0;  // what this rank last measured it can use (rank_memory.h)
   while (true) {
     // Polled with a short sleep rather than MPI_Probe, which spins a core while it waits.
     MPI_Status probed;
@@ -75,11 +78,19 @@ Status Session::ServeWorker(models::ModelRegistry& registry) {
       if (trace_->on()) trace_->Line("released");
       continue;
     } else if (m->type == MessageType::kHello) {
+      // Answered with the memory this rank can use (rank 0 places diagrams units by it).
       threads = m->threads;
       Status applied = registry.ApplyExperimentOptions(m->options);
-      if (applied.ok()) continue;
-      reply.type = MessageType::kError;
-      reply.error = applied.ToString();
+      Result<uint64_t> room = RankMemory(rank_, ranks_on_node_);
+      if (!room.ok()) applied = room.status();
+      if (applied.ok()) {
+        memory = *room;
+        reply.type = MessageType::kMemory;
+        if (trace_->on()) trace_->Line("memory", "bytes=" + std::to_string(memory));
+      } else {
+        reply.type = MessageType::kError;
+        reply.error = applied.ToString();
+      }
     } else if (m->type == MessageType::kUnit) {
       if (++units == fault.after) std::raise(fault.signal);
       reply.ticket = m->ticket;
@@ -111,9 +122,13 @@ Status Session::ServeWorker(models::ModelRegistry& registry) {
           }
         }
         out = running.get();
+        // Measured again after the unit: what the next one placed here may use.
+        if (auto room = RankMemory(rank_, ranks_on_node_); room.ok()) memory = *room;
         if (trace_->on()) {
           trace_->Line("executed", "ticket=" + std::to_string(m->ticket) + " stage=" + m->stage +
                                        " cpu_ms=" + std::to_string(cpu_ms));
+          // A group's release unit releases this rank's models (RunsStage::Run).
+          if (IsReleaseUnit(m->stage, m->payload)) trace_->Line("released", "by=unit");
         }
       }
       if (out.ok()) {
@@ -128,12 +143,14 @@ Status Session::ServeWorker(models::ModelRegistry& registry) {
       reply.type = MessageType::kError;
       reply.error = "rank " + std::to_string(rank_) + " got a message it does not take";
     }
+    reply.memory = memory;
     auto encoded = EncodeMessage(reply);
     if (!encoded.ok()) {
       Message err;
       err.type = MessageType::kError;
       err.ticket = reply.ticket;
       err.error = encoded.status().ToString();
+      err.memory = memory;
       encoded = EncodeMessage(err);
       PANIC_RETURN_IF_ERROR(encoded.status());
     }

@@ -5,6 +5,8 @@
 // diagrams as blobs, never base64.
 //
 //   hello   rank 0 → worker: the experiment's options (the backends' settings) and threads
+//   memory  worker → rank 0: the answer to hello, the memory the worker can use
+//           (rank_memory.h); output and error carry it again, as measured after the unit
 //   unit    rank 0 → worker: a ticket, a stage name and one work unit of that stage
 //   output  worker → rank 0: the ticket and the unit's output
 //   busy    worker → rank 0: the ticket it is still executing (a heartbeat, every second)
@@ -33,7 +35,7 @@ namespace panic::mpi {
 inline constexpr const char* kShippedStages[] = {"runs", "embeddings", "diagrams"};
 bool IsShippedStage(const std::string& stage);
 
-enum class MessageType { kHello, kUnit, kOutput, kBusy, kError, kStop, kBye, kRelease };
+enum class MessageType { kHello, kUnit, kOutput, kBusy, kError, kStop, kBye, kRelease, kMemory };
 
 struct Message {
   MessageType type = MessageType::kStop;
@@ -44,6 +46,7 @@ struct Message {
   int threads = 1;                    // hello
   std::string error;                  // error
   int64_t items = 0;                  // unit/output: items inside (for the byte statistics)
+  uint64_t memory = 0;                // memory, output, error: bytes the worker can use
 };
 
 // The bytes of `m`. InvalidArgument for a stage that does not travel or a payload of the
