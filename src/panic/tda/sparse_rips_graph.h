@@ -1,9 +1,6 @@
-// The sparse-graph backend of ComputeApproximateRips (rips.h), part 1: the greedy
-// permutation without the n × n matrix, and the kept edges of the Cavanna–Jahanseir–
-// Sheehy sparse filtration as sorted neighbour lists. Internal to panic::tda.
-//
-// Distances here are computed point by point in double and rounded to float (the dense
-// matrix uses a BLAS Gram matrix; the two agree to an ulp or so, not bit for bit).
+// The sparse-graph backend of ComputeApproximateRips (rips.h), part 2: the kept edges of
+// the Cavanna–Jahanseir–Sheehy sparse filtration as sorted neighbour lists, from the
+// greedy permutation (sparse_rips_greedy.h). Internal to panic::tda.
 #pragma once
 
 #include <cstddef>
@@ -12,59 +9,10 @@
 #include <vector>
 
 #include "panic/tda/rips.h"
+#include "panic/tda/sparse_rips_greedy.h"
+#include "panic/tda/sparse_rips_metric.h"
 
 namespace panic::tda::internal {
-
-// The rows of a cloud with the distance of a metric. For the cosine metric the
-// greedy permutation and the searches run on the chordal metric ‖x̂ − ŷ‖ (a true
-// metric, which the pruning's triangle inequality needs); 1 − cos = chord²/2 is an
-// increasing function of it, so the farthest-point order is the same.
-class CloudMetric {
- public:
-  // REQUIRES: rows validated (finite; non-zero under cosine).
-  CloudMetric(std::span<const float> points, size_t n, size_t dim, Metric metric);
-
-  size_t n() const { return n_; }
-  size_t dim() const { return dim_; }
-  // The metric's distance (Euclidean, or 1 − cos), rounded to float.
-  float Distance(size_t i, size_t j) const { return FromChord(Chord(i, j)); }
-  // The Euclidean distance of the rows (normalised under cosine), in double.
-  double Chord(size_t i, size_t j) const;
-  float FromChord(double chord) const;
-  // The chord length whose distance is d (the inverse of FromChord, in double).
-  double ToChord(double d) const;
-  // Row i as the chordal metric sees it (scaled to unit length under cosine), in float:
-  // the GEMM filter's input. The scale is applied in double before rounding.
-  void RowAsFloat(size_t i, float* out) const;
-  double SquaredNorm(size_t i) const { return squared_norm_[i]; }  // of the row as Chord sees it
-
- private:
-  const float* points_;
-  size_t n_, dim_;
-  Metric metric_;
-  std::vector<double> scale_;         // 1, or 1/‖x‖ under cosine
-  std::vector<double> squared_norm_;  // of the scaled rows
-};
-
-// Insertion radii of the greedy (farthest-point) permutation, as InsertionRadii
-// (rips_sparse.h) computes them on the dense matrix of the same distances: point 0
-// first with radius +inf, then always the point farthest from those chosen (ties to the
-// smallest index). Clarkson's neighbour-graph algorithm (as in Sheehy's greedypermutation
-// package): each point belongs to the cell of its nearest centre; a new centre takes
-// points only from the cells neighbouring its parent's, and finds its own neighbours
-// among their neighbours. On data of low doubling dimension each step touches O(1)
-// cells, so the distances evaluated grow like n log n instead of n².
-// `order` (optional) receives the permutation; `evaluations` (optional) the number of
-// distances computed.
-// `tree` (optional) receives the greedy tree: every point's parent is the centre whose
-// cell held it when it was chosen (its nearest earlier point, at chord λ).
-struct GreedyTree {
-  std::vector<uint32_t> order;         // the permutation (order[0] = 0, the root)
-  std::vector<uint32_t> parent;        // per point; the root's is itself
-  std::vector<double> parent_chord;    // per point: the chord to its parent (0 for the root)
-};
-std::vector<double> GreedyInsertionRadii(const CloudMetric& metric, std::vector<uint32_t>* order,
-                                         size_t* evaluations, GreedyTree* tree = nullptr);
 
 // The kept edges of the sparse filtration, both directions, each vertex's list sorted
 // by neighbour index: CSR over vertices.
