@@ -108,9 +108,19 @@ int main(int argc, char** argv) {
       return 1;
     }
     const double graph_s = since(t1);
-    std::printf("phases n=%zu eps=%g greedy_s=%.3f distance_evaluations=%zu graph=%s graph_s=%.3f edges=%zu graph_bytes=%zu threshold=%g\n",
-                n, eps, greedy_s, evaluations, range ? "range" : "gemm", graph_s, built->graph.num_edges(), built->graph.bytes(),
-                static_cast<double>(built->threshold));
+    // The net-tree radii against the scale of the filtration: a pair can be left out
+    // only beyond (2 + ε)(1 + ε)/ε · min(λ_p, λ_q), so when that exceeds the threshold for
+    // the smallest λ every pair within the threshold is kept.
+    std::vector<double> radii(lambda.begin() + 1, lambda.end());
+    std::sort(radii.begin(), radii.end());
+    auto quantile = [&](double q) { return radii.empty() ? 0.0 : radii[static_cast<size_t>(q * double(radii.size() - 1))]; };
+    size_t max_degree = 0;
+    for (size_t v = 0; v < n; ++v) max_degree = std::max(max_degree, built->graph.row(v).size());
+    std::printf("phases n=%zu eps=%g greedy_s=%.3f distance_evaluations=%zu graph=%s graph_s=%.3f edges=%zu (%.2f%%) max_degree=%zu graph_bytes=%zu threshold=%g enclosing_radius=%g lambda_min=%g lambda_q10=%g lambda_median=%g lambda_q90=%g reach_min=%g\n",
+                n, eps, greedy_s, evaluations, range ? "range" : "gemm", graph_s, built->graph.num_edges(),
+                100.0 * double(built->graph.num_edges()) / (0.5 * double(n) * double(n - 1)), max_degree, built->graph.bytes(),
+                static_cast<double>(built->threshold), static_cast<double>(built->enclosing_radius), quantile(0), quantile(0.1),
+                quantile(0.5), quantile(0.9), (2 + eps) * (1 + eps) / eps * quantile(0));
     std::fflush(stdout);
     if (maxdim < 0) return 0;
   }
