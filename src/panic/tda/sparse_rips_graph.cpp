@@ -41,8 +41,6 @@ namespace {
 
 constexpr size_t kBlock = 256;  // rows per Gram tile
 
-using Edge = SparseEdge;
-
 }  // namespace
 
 float CjsWeight(float d, double mu, double epsilon) {
@@ -53,112 +51,162 @@ float CjsWeight(float d, double mu, double epsilon) {
   return kInf;
 }
 
-Result<SparseGraphResult> BuildSparseGraph(const CloudMetric& metric,
-                                           const std::vector<double>& lambda, double epsilon,
-                                           float threshold, int threads,
-                                           size_t memory_limit_bytes) {
-  blas::UseSingleThreadedBlas();
-  const size_t n = metric.n(), dim = metric.dim();
-  const double scale = (1 + epsilon) / epsilon;
-  const bool default_threshold = std::isnan(threshold);
-  // An upper bound of the threshold before the pass: the enclosing radius is at most
-  // the largest distance from any one point, here the minimum over a few sample rows.
-  double bound = threshold;
-  if (default_threshold) {
-    double r0 = std::numeric_limits<double>::infinity();
-    const size_t samples = std::min<size_t>(n, 16);
-    for (size_t s = 0; s < samples; ++s) {
-      const size_t i = s * n / samples;
-      float m = 0;
-      for (size_t j = 0; j < n; ++j) m = std::max(m, j == i ? 0.0f : metric.Distance(i, j));
-      r0 = std::min(r0, static_cast<double>(m));
+size_t SparseGraphBytes(size_t n, size_t edges) {
+  return (n + 1) * sizeof(uint64_t) + 2 * edges * sizeof(SparseGraph::Neighbor);
+}
+
+namespace {
+
+// The Gram screen. Each pass screens all pairs; `keep(i, j, w, worker)` is called for
+// every pair (i > j) whose re-weighted length w is finite and within `bound`.
+class Screen final : public KeptEdgeSearch {
+ public:
+  Screen(const CloudMetric& metric, const std::vector<double>& lambda, double epsilon,
+         float threshold, int threads)
+      : metric_(metric), lambda_(lambda), epsilon_(epsilon), threshold_(threshold),
+        workers_(std::max(threads, 1)) {}
+
+  KeptEdgeCount Count() override {
+    const size_t n = metric_.n();
+    const bool default_threshold = std::isnan(threshold_);
+    KeptEdgeCount count;
+    count.degree.assign(n, 0);
+    // An upper bound of the threshold before the pass: the enclosing radius is at most
+    // the largest distance from any one point, here the minimum over a few sample rows.
+    // The count is taken within it (the threshold itself is known after the pass).
+    double bound = threshold_;
+    if (default_threshold) {
+      double r0 = std::numeric_limits<double>::infinity();
+      const size_t samples = std::min<size_t>(n, 16);
+      for (size_t s = 0; s < samples; ++s) {
+        const size_t i = s * n / samples;
+        float m = 0;
+        for (size_t j = 0; j < n; ++j) m = std::max(m, j == i ? 0.0f : metric_.Distance(i, j));
+        r0 = std::min(r0, static_cast<double>(m));
+      }
+      bound = std::nextafter(static_cast<float>((1 + epsilon_) * r0), kInf);
+      count.exact = false;
     }
-    bound = std::nextafter(static_cast<float>((1 + epsilon) * r0), kInf);
+    std::vector<std::vector<double>> row_lo(static_cast<size_t>(workers_)), row_hi(row_lo.size());
+    if (default_threshold) {
+      for (size_t w = 0; w < row_lo.size(); ++w) {
+        row_lo[w].assign(n, 0.0);
+        row_hi[w].assign(n, 0.0);
+      }
+    }
+    Pass(bound, default_threshold ? &row_lo : nullptr, default_threshold ? &row_hi : nullptr,
+         [&](size_t i, size_t j, float, int) {
+           std::atomic_ref<uint32_t>(count.degree[i]).fetch_add(1, std::memory_order_relaxed);
+           std::atomic_ref<uint32_t>(count.degree[j]).fetch_add(1, std::memory_order_relaxed);
+         });
+    count.threshold = static_cast<float>(bound);
+    if (default_threshold) {
+      count.enclosing_radius = EnclosingRadius(row_lo, row_hi);
+      count.threshold = std::nextafter(static_cast<float>((1 + epsilon_) * count.enclosing_radius), kInf);
+    }
+    for (uint32_t d : count.degree) {
+      count.edges += d;
+      count.max_degree = std::max<size_t>(count.max_degree, d);
+    }
+    count.edges /= 2;
+    return count;
   }
-  // Rows as float for the Gram tiles; the filter's rounding margin on a squared chord
-  // is (dim + 8) · 2⁻²⁴ · (‖x‖² + ‖y‖²): the float dot product's error is at most
-  // dim · 2⁻²⁴ · Σ|x_k y_k| ≤ dim · 2⁻²⁴ · ‖x‖‖y‖ (and it enters twice), the rounding
-  // of scaled rows to float adds 2 · 2⁻²⁴ · ‖x‖‖y‖, and the norms are exact to 2⁻⁵⁰.
-  const size_t blocks = (n + kBlock - 1) / kBlock;
-  std::vector<std::pair<size_t, size_t>> tiles;
-  for (size_t a = 0; a < blocks; ++a) {
-    for (size_t b = 0; b <= a; ++b) tiles.emplace_back(a, b);
+
+  SparseGraphResult Fill(KeptEdgeCount count) override {
+    const float threshold = count.threshold, enclosing = count.enclosing_radius;
+    SparseGraphFiller filler(count);
+    Pass(threshold, nullptr, nullptr, [&](size_t i, size_t j, float w, int) {
+      filler.Add(static_cast<uint32_t>(i), static_cast<uint32_t>(j), w);
+    });
+    return filler.Finish(enclosing, threshold, workers_);
   }
-  const double margin_factor = (static_cast<double>(dim) + 8) * std::ldexp(1.0, -24);
-  const int workers = std::max(threads, 1);
-  struct Scratch {
-    std::vector<float> xa, xb, gram;
-    std::vector<Edge> edges;
-    std::vector<double> row_lo, row_hi;  // bounds of each row's largest squared chord
-  };
-  std::vector<Scratch> scratch(static_cast<size_t>(workers));
-  for (Scratch& s : scratch) {
-    s.row_lo.assign(default_threshold ? n : 0, 0.0);
-    s.row_hi.assign(default_threshold ? n : 0, 0.0);
+
+  size_t ScratchBytes() const override {
+    // Per worker two row tiles and the Gram tile; in the count also the row bounds.
+    const size_t tiles = (2 * kBlock * metric_.dim() + kBlock * kBlock) * sizeof(float);
+    const size_t bounds = std::isnan(threshold_) ? 2 * metric_.n() * sizeof(double) : 0;
+    return static_cast<size_t>(workers_) * (tiles + bounds);
   }
-  const double bound_chord = metric.ToChord(bound);
-  // Each candidate edge costs its Edge now and two Neighbors later: the pass stops once
-  // the edges found so far cannot fit the limit.
-  constexpr size_t kEdgeBytes = sizeof(Edge) + 2 * sizeof(SparseGraph::Neighbor);
-  std::atomic<size_t> collected{0};
-  std::atomic<bool> over{false};
-  ParallelFor(tiles.size(), 1, workers, [&](size_t begin, size_t end, int worker) {
-    Scratch& s = scratch[static_cast<size_t>(worker)];
-    if (over.load(std::memory_order_relaxed)) return;
-    const size_t before = s.edges.size();
-    s.xa.resize(kBlock * dim);
-    s.xb.resize(kBlock * dim);
-    s.gram.resize(kBlock * kBlock);
-    for (size_t t = begin; t < end; ++t) {
-      const size_t a0 = tiles[t].first * kBlock, b0 = tiles[t].second * kBlock;
-      const size_t ma = std::min(kBlock, n - a0), mb = std::min(kBlock, n - b0);
-      for (size_t r = 0; r < ma; ++r) metric.RowAsFloat(a0 + r, s.xa.data() + r * dim);
-      for (size_t r = 0; r < mb; ++r) metric.RowAsFloat(b0 + r, s.xb.data() + r * dim);
-      cblas_sgemm(blas::kRowMajor, blas::kNoTrans, blas::kTrans, static_cast<int>(ma),
-                  static_cast<int>(mb), static_cast<int>(dim), 1.0f, s.xa.data(),
-                  static_cast<int>(dim), s.xb.data(), static_cast<int>(dim), 0.0f, s.gram.data(),
-                  static_cast<int>(mb));
-      for (size_t r = 0; r < ma; ++r) {
-        const size_t i = a0 + r;
-        const double ni = metric.SquaredNorm(i);
-        for (size_t c = 0; c < mb; ++c) {
-          const size_t j = b0 + c;
-          if (j >= i) break;
-          const double sum = ni + metric.SquaredNorm(j);
-          const double sq = sum - 2.0 * static_cast<double>(s.gram[r * mb + c]);
-          const double margin = margin_factor * sum + 1e-300;
-          if (default_threshold) {
-            const double lo = std::max(sq - margin, 0.0), hi = sq + margin;
-            s.row_lo[i] = std::max(s.row_lo[i], lo);
-            s.row_lo[j] = std::max(s.row_lo[j], lo);
-            s.row_hi[i] = std::max(s.row_hi[i], hi);
-            s.row_hi[j] = std::max(s.row_hi[j], hi);
-          }
-          const double mu = scale * std::min(lambda[i], lambda[j]);
-          const double cut = std::min(metric.ToChord((2 + epsilon) * mu), bound_chord);
-          if (sq - margin > cut * cut) continue;
-          const float w = CjsWeight(metric.Distance(i, j), mu, epsilon);
-          if (w <= bound && w != kInf) {
-            s.edges.push_back(Edge{static_cast<uint32_t>(i), static_cast<uint32_t>(j), w});
+
+ private:
+  template <class Keep>
+  void Pass(double bound, std::vector<std::vector<double>>* row_lo,
+            std::vector<std::vector<double>>* row_hi, Keep keep) const {
+    blas::UseSingleThreadedBlas();
+    const size_t n = metric_.n(), dim = metric_.dim();
+    const double scale = (1 + epsilon_) / epsilon_;
+    // The filter's rounding margin on a squared chord is (dim + 8) · 2⁻²⁴ · (‖x‖² + ‖y‖²):
+    // the float dot product's error is at most dim · 2⁻²⁴ · Σ|x_k y_k| ≤ dim · 2⁻²⁴ ·
+    // ‖x‖‖y‖ (and it enters twice), the rounding of scaled rows to float adds
+    // 2 · 2⁻²⁴ · ‖x‖‖y‖, and the norms are exact to 2⁻⁵⁰.
+    const size_t blocks = (n + kBlock - 1) / kBlock;
+    std::vector<std::pair<size_t, size_t>> tiles;
+    for (size_t a = 0; a < blocks; ++a) {
+      for (size_t b = 0; b <= a; ++b) tiles.emplace_back(a, b);
+    }
+    const double margin_factor = (static_cast<double>(dim) + 8) * std::ldexp(1.0, -24);
+    const double bound_chord = metric_.ToChord(bound);
+    struct Tiles {
+      std::vector<float> xa, xb, gram;
+    };
+    std::vector<Tiles> scratch(static_cast<size_t>(workers_));
+    ParallelFor(tiles.size(), 1, workers_, [&](size_t begin, size_t end, int worker) {
+      Tiles& s = scratch[static_cast<size_t>(worker)];
+      s.xa.resize(kBlock * dim);
+      s.xb.resize(kBlock * dim);
+      s.gram.resize(kBlock * kBlock);
+      float* xa = s.xa.data();
+      float* xb = s.xb.data();
+      float* gram = s.gram.data();
+      double* lo = row_lo ? (*row_lo)[static_cast<size_t>(worker)].data() : nullptr;
+      double* hi = row_hi ? (*row_hi)[static_cast<size_t>(worker)].data() : nullptr;
+      for (size_t t = begin; t < end; ++t) {
+        const size_t a0 = tiles[t].first * kBlock, b0 = tiles[t].second * kBlock;
+        const size_t ma = std::min(kBlock, n - a0), mb = std::min(kBlock, n - b0);
+        for (size_t r = 0; r < ma; ++r) metric_.RowAsFloat(a0 + r, xa + r * dim);
+        for (size_t r = 0; r < mb; ++r) metric_.RowAsFloat(b0 + r, xb + r * dim);
+        cblas_sgemm(blas::kRowMajor, blas::kNoTrans, blas::kTrans, static_cast<int>(ma),
+                    static_cast<int>(mb), static_cast<int>(dim), 1.0f, xa,
+                    static_cast<int>(dim), xb, static_cast<int>(dim), 0.0f, gram,
+                    static_cast<int>(mb));
+        for (size_t r = 0; r < ma; ++r) {
+          const size_t i = a0 + r;
+          const double ni = metric_.SquaredNorm(i);
+          for (size_t c = 0; c < mb; ++c) {
+            const size_t j = b0 + c;
+            if (j >= i) break;
+            const double sum = ni + metric_.SquaredNorm(j);
+            const double sq = sum - 2.0 * static_cast<double>(gram[r * mb + c]);
+            const double margin = margin_factor * sum + 1e-300;
+            if (lo) {
+              const double l = std::max(sq - margin, 0.0), h = sq + margin;
+              lo[i] = std::max(lo[i], l);
+              lo[j] = std::max(lo[j], l);
+              hi[i] = std::max(hi[i], h);
+              hi[j] = std::max(hi[j], h);
+            }
+            const double mu = scale * std::min(lambda_[i], lambda_[j]);
+            const double cut = std::min(metric_.ToChord((2 + epsilon_) * mu), bound_chord);
+            if (sq - margin > cut * cut) continue;
+            const float w = CjsWeight(metric_.Distance(i, j), mu, epsilon_);
+            if (w <= bound && w != kInf) keep(i, j, w, worker);
           }
         }
       }
-    }
-    const size_t total = collected.fetch_add(s.edges.size() - before) + s.edges.size() - before;
-    if (total * kEdgeBytes > memory_limit_bytes) over = true;
-  });
-  if (over) return SparseEdgesOverLimit(n, collected.load(), memory_limit_bytes);
-  SparseGraphResult out;
-  out.threshold = static_cast<float>(bound);
-  if (default_threshold) {
-    // The enclosing radius, exactly (on these distances): only rows whose lower bound
-    // is within the smallest upper bound can attain the minimum; their maxima are
-    // computed directly, the rows in order of their lower bounds.
+    });
+  }
+
+  // The enclosing radius, exactly (on these distances): only rows whose lower bound is
+  // within the smallest upper bound can attain the minimum; their maxima are computed
+  // directly, the rows in order of their lower bounds.
+  float EnclosingRadius(const std::vector<std::vector<double>>& row_lo,
+                        const std::vector<std::vector<double>>& row_hi) const {
+    const size_t n = metric_.n();
     std::vector<double> lo(n, 0.0), hi(n, 0.0);
-    for (const Scratch& s : scratch) {
+    for (size_t w = 0; w < row_lo.size(); ++w) {
       for (size_t i = 0; i < n; ++i) {
-        lo[i] = std::max(lo[i], s.row_lo[i]);
-        hi[i] = std::max(hi[i], s.row_hi[i]);
+        lo[i] = std::max(lo[i], row_lo[w][i]);
+        hi[i] = std::max(hi[i], row_hi[w][i]);
       }
     }
     const double best_hi = n > 1 ? *std::min_element(hi.begin(), hi.end()) : 0.0;
@@ -169,83 +217,104 @@ Result<SparseGraphResult> BuildSparseGraph(const CloudMetric& metric,
     std::sort(rows.begin(), rows.end());
     float radius = n > 1 ? kInf : 0.0f;
     for (const auto& [low, i] : rows) {
-      if (metric.FromChord(std::sqrt(low)) > radius) break;
+      if (metric_.FromChord(std::sqrt(low)) > radius) break;
       float m = 0;
-      for (size_t j = 0; j < n; ++j) m = std::max(m, j == i ? 0.0f : metric.Distance(i, j));
+      for (size_t j = 0; j < n; ++j) m = std::max(m, j == i ? 0.0f : metric_.Distance(i, j));
       radius = std::min(radius, m);
     }
-    out.enclosing_radius = radius;
-    out.threshold = std::nextafter(static_cast<float>((1 + epsilon) * radius), kInf);
+    return radius;
   }
-  std::vector<std::vector<Edge>> parts;
-  for (Scratch& s : scratch) parts.push_back(std::move(s.edges));
-  return SparseGraphFromEdges(n, parts, out.enclosing_radius, out.threshold, workers,
-                              memory_limit_bytes);
+
+  const CloudMetric& metric_;
+  const std::vector<double>& lambda_;
+  double epsilon_;
+  float threshold_;
+  int workers_;
+};
+
+}  // namespace
+
+std::unique_ptr<KeptEdgeSearch> MakeScreenSearch(const CloudMetric& metric,
+                                             const std::vector<double>& lambda, double epsilon,
+                                             float threshold, int threads) {
+  return std::make_unique<Screen>(metric, lambda, epsilon, threshold, threads);
 }
 
-Status SparseEdgesOverLimit(size_t n, size_t edges, size_t memory_limit_bytes) {
-  constexpr size_t kEdgeBytes = sizeof(Edge) + 2 * sizeof(SparseGraph::Neighbor);
-  return Status::InvalidArgument(
-      "n: the sparse filtration of " + std::to_string(n) + " points keeps more than " +
-      std::to_string(edges) + " edges, whose lists need more than " +
-      Bytes(static_cast<double>(edges * kEdgeBytes)) + ", more than the memory limit of " +
-      Bytes(static_cast<double>(memory_limit_bytes)) +
-      "; raise epsilon, subsample the cloud or raise the limit");
+SparseGraphFiller::SparseGraphFiller(KeptEdgeCount& count) {
+  const size_t n = count.degree.size();
+  g_.n = n;
+  g_.offsets.assign(n + 1, 0);
+  for (size_t v = 0; v < n; ++v) g_.offsets[v + 1] = g_.offsets[v] + count.degree[v];
+  g_.neighbors.resize(g_.offsets[n]);
+  fill_ = std::move(count.degree);
+  std::fill(fill_.begin(), fill_.end(), 0u);
 }
 
-Result<SparseGraphResult> SparseGraphFromEdges(size_t n, std::vector<std::vector<SparseEdge>>& parts,
-                                               float enclosing_radius, float threshold,
-                                               int threads, size_t memory_limit_bytes) {
-  const int workers = std::max(threads, 1);
-  SparseGraphResult out;
-  out.enclosing_radius = enclosing_radius;
-  out.threshold = threshold;
-  // The CSR lists, both directions, within the threshold.
-  size_t kept = 0;
-  for (const std::vector<Edge>& part : parts) {
-    for (const Edge& e : part) kept += e.length <= out.threshold;
-  }
-  const size_t need = (n + 1) * sizeof(uint64_t) + 2 * kept * sizeof(SparseGraph::Neighbor);
-  if (need > memory_limit_bytes) {
-    return Status::InvalidArgument(
-        "n: the sparse filtration of " + std::to_string(n) + " points keeps " +
-        std::to_string(kept) + " edges, whose lists need " + Bytes(static_cast<double>(need)) +
-        ", more than the memory limit of " + Bytes(static_cast<double>(memory_limit_bytes)) +
-        "; raise epsilon, subsample the cloud or raise the limit");
-  }
-  SparseGraph& g = out.graph;
-  g.n = n;
-  g.offsets.assign(n + 1, 0);
-  for (const std::vector<Edge>& part : parts) {
-    for (const Edge& e : part) {
-      if (e.length > out.threshold) continue;
-      ++g.offsets[e.i + 1];
-      ++g.offsets[e.j + 1];
+void SparseGraphFiller::Add(uint32_t i, uint32_t j, float length) {
+  const uint32_t at_i = std::atomic_ref<uint32_t>(fill_[i]).fetch_add(1, std::memory_order_relaxed);
+  const uint32_t at_j = std::atomic_ref<uint32_t>(fill_[j]).fetch_add(1, std::memory_order_relaxed);
+  g_.neighbors[g_.offsets[i] + at_i] = SparseGraph::Neighbor{j, length};
+  g_.neighbors[g_.offsets[j] + at_j] = SparseGraph::Neighbor{i, length};
+}
+
+SparseGraphResult SparseGraphFiller::Finish(float enclosing_radius, float threshold, int threads) {
+  const size_t n = g_.n;
+  // Close up rows that got fewer entries than counted (the count's bound was above the
+  // threshold); rows only move down, so one pass in order suffices.
+  uint64_t out = 0;
+  for (size_t v = 0; v < n; ++v) {
+    const uint64_t begin = g_.offsets[v];
+    if (out != begin) {
+      std::copy(g_.neighbors.begin() + static_cast<ptrdiff_t>(begin),
+                g_.neighbors.begin() + static_cast<ptrdiff_t>(begin + fill_[v]),
+                g_.neighbors.begin() + static_cast<ptrdiff_t>(out));
     }
+    g_.offsets[v] = out;
+    out += fill_[v];
   }
-  for (size_t v = 0; v < n; ++v) g.offsets[v + 1] += g.offsets[v];
-  g.neighbors.resize(g.offsets[n]);
-  {
-    std::vector<uint64_t> fill(g.offsets.begin(), g.offsets.end() - 1);
-    for (std::vector<Edge>& part : parts) {
-      for (const Edge& e : part) {
-        if (e.length > out.threshold) continue;
-        g.neighbors[fill[e.i]++] = SparseGraph::Neighbor{e.j, e.length};
-        g.neighbors[fill[e.j]++] = SparseGraph::Neighbor{e.i, e.length};
-      }
-      std::vector<Edge>().swap(part);
-    }
-  }
-  ParallelFor(n, 256, workers, [&](size_t begin, size_t end, int) {
+  g_.offsets[n] = out;
+  g_.neighbors.resize(out);  // no reallocation: the capacity stays the count's
+  std::vector<uint32_t>().swap(fill_);
+  ParallelFor(n, 256, std::max(threads, 1), [&](size_t begin, size_t end, int) {
     for (size_t v = begin; v < end; ++v) {
-      std::sort(g.neighbors.begin() + static_cast<ptrdiff_t>(g.offsets[v]),
-                g.neighbors.begin() + static_cast<ptrdiff_t>(g.offsets[v + 1]),
+      std::sort(g_.neighbors.begin() + static_cast<ptrdiff_t>(g_.offsets[v]),
+                g_.neighbors.begin() + static_cast<ptrdiff_t>(g_.offsets[v + 1]),
                 [](const SparseGraph::Neighbor& a, const SparseGraph::Neighbor& b) {
                   return a.vertex < b.vertex;
                 });
     }
   });
-  return out;
+  SparseGraphResult r;
+  r.graph = std::move(g_);
+  r.enclosing_radius = enclosing_radius;
+  r.threshold = threshold;
+  return r;
+}
+
+Status SparseListsOverLimit(const KeptEdgeCount& count, size_t n, size_t memory_limit_bytes) {
+  return Status::InvalidArgument(
+      "n: the sparse filtration of " + std::to_string(n) + " points keeps " +
+      (count.exact ? "" : "up to ") + std::to_string(count.edges) + " edges, whose lists need " +
+      Bytes(static_cast<double>(SparseGraphBytes(n, count.edges))) +
+      ", more than the memory limit of " + Bytes(static_cast<double>(memory_limit_bytes)) +
+      "; raise epsilon, subsample the cloud or raise the limit");
+}
+
+Result<SparseGraphResult> BuildKeptEdges(KeptEdgeSearch& search, size_t n,
+                                         size_t memory_limit_bytes) {
+  KeptEdgeCount count = search.Count();
+  if (SparseGraphBytes(n, count.edges) + search.ScratchBytes() > memory_limit_bytes) {
+    return SparseListsOverLimit(count, n, memory_limit_bytes);
+  }
+  return search.Fill(std::move(count));
+}
+
+Result<SparseGraphResult> BuildSparseGraph(const CloudMetric& metric,
+                                           const std::vector<double>& lambda, double epsilon,
+                                           float threshold, int threads,
+                                           size_t memory_limit_bytes) {
+  return BuildKeptEdges(*MakeScreenSearch(metric, lambda, epsilon, threshold, threads), metric.n(),
+                        memory_limit_bytes);
 }
 
 }  // namespace panic::tda::internal
