@@ -591,6 +591,10 @@ class SparseReducer {
 
 }  // namespace
 
+size_t SparseDim0Bytes(size_t n, size_t edges) {
+  return edges * sizeof(Simplex) + n * 2 * sizeof(uint32_t);
+}
+
 bool SparseSimplicesIndexable(size_t n, int maxdim) {
   const BinomialTable b(static_cast<int64_t>(n), maxdim + 2);
   return b(static_cast<int64_t>(n), maxdim + 2) < (int64_t{1} << 62);

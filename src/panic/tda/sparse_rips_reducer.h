@@ -35,6 +35,10 @@ struct SparseReducerOptions {
 // count C(n, maxdim + 2) stays below 2^62, the binomial table's cap).
 bool SparseSimplicesIndexable(size_t n, int maxdim);
 
+// The bytes of dimension 0 of the reduction: the edges in filtration order (16 bytes
+// each) and the union–find; the columns of dimensions ≥ 1 come on top.
+size_t SparseDim0Bytes(size_t n, size_t edges);
+
 // The diagram of dimensions 0..maxdim of the clique filtration of `graph` (every edge
 // of the graph is in it; the caller has applied the threshold). Bars of zero length are
 // not reported. REQUIRES: SparseSimplicesIndexable(graph.n, maxdim), options valid.
