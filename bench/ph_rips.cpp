@@ -14,7 +14,9 @@
 // the share of edges the sparse filtration kept; PH_BACKEND=dense|sparse forces the
 // reduction's backend (default: ComputeApproximateRips's rule); PH_PHASES=1 first times
 // the greedy permutation and the graph of kept edges on their own (MAXDIM=-1: only that;
-// PH_GRAPH=gemm|range forces how the edges are found there).
+// PH_GRAPH=gemm|range forces how the edges are found there). MAXDIM=-2 with PH_EPS=a,b,…
+// only counts the kept edges for each ε after one greedy permutation, and prints the
+// memory a maxdim-2 run would need (nothing of the edges' size is allocated).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -28,6 +30,7 @@
 #include "panic/tda/rips.h"
 #include "panic/tda/rips_sparse.h"
 #include "panic/tda/sparse_rips_graph.h"
+#include "panic/tda/sparse_rips_memory.h"
 #include "panic/tda/sparse_rips_range.h"
 #include "support/walk_cloud.h"
 
@@ -86,6 +89,39 @@ int main(int argc, char** argv) {
   const ApproximateBackend backend = backend_name == "dense"    ? ApproximateBackend::kDense
                                      : backend_name == "sparse" ? ApproximateBackend::kSparse
                                                                 : ApproximateBackend::kAuto;
+  if (eps > 0 && maxdim == -2) {
+    // Count only: the greedy permutation once, then for each ε of PH_EPS (a comma list)
+    // the kept edges counted (nothing of their size stored) and the memory the maxdim-2
+    // run would need on either backend (sparse_rips_memory.h).
+    namespace in = panic::tda::internal;
+    auto since = [](auto t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); };
+    auto t0 = std::chrono::steady_clock::now();
+    const in::CloudMetric metric(points, n, dim, options.metric);
+    size_t evaluations = 0;
+    in::GreedyTree tree;
+    const std::vector<double> lambda = in::GreedyInsertionRadii(metric, nullptr, &evaluations, &tree);
+    std::printf("greedy n=%zu family=%s seconds=%.3f distance_evaluations=%zu (%.2f%% of the pairs)\n", n, family.c_str(),
+                since(t0), evaluations, 100.0 * double(evaluations) / (0.5 * double(n) * double(n - 1)));
+    std::fflush(stdout);
+    for (const char* e = eps_env; e != nullptr && *e != '\0';) {
+      char* rest = nullptr;
+      const double one = std::strtod(e, &rest);
+      auto t1 = std::chrono::steady_clock::now();
+      const char* graph_env = std::getenv("PH_GRAPH");
+      const bool range = graph_env ? std::string(graph_env) == "range" : in::RangeSearchPays(n, evaluations);
+      auto search = range ? in::MakeRangeSearch(metric, lambda, tree, one, options.threshold, threads)
+                          : in::MakeScreenSearch(metric, lambda, one, options.threshold, threads);
+      const in::KeptEdgeCount count = search->Count();
+      const in::ApproximateMemoryNeed need = in::EstimateApproximateMemory(count, n, 2, threads, search->ScratchBytes());
+      std::printf("count n=%zu family=%s eps=%g graph=%s seconds=%.3f edges=%s%zu (%.2f%%) max_degree=%zu need_sparse=%s need_dense=%s\n",
+                  n, family.c_str(), one, range ? "range" : "gemm", since(t1), count.exact ? "" : "<=", count.edges,
+                  100.0 * double(count.edges) / (0.5 * double(n) * double(n - 1)), count.max_degree,
+                  in::ByteText(double(need.Sparse())).c_str(), in::ByteText(double(need.Dense())).c_str());
+      std::fflush(stdout);
+      e = *rest == ',' ? rest + 1 : nullptr;
+    }
+    return 0;
+  }
   if (eps > 0 && std::getenv("PH_PHASES")) {
     // The sparse backend's phases one by one (no threshold given: (1 + ε) R).
     namespace in = panic::tda::internal;
