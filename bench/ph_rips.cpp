@@ -75,7 +75,10 @@ int main(int argc, char** argv) {
   panic::tda::RipsOptions options;
   options.maxdim = maxdim;
   options.threads = threads;
-  options.memory_limit_bytes = size_t{64} << 30;
+  // PH_MEMORY_GIB: the memory limit (default 64: the figures are about time).
+  const char* memory_env = std::getenv("PH_MEMORY_GIB");
+  options.memory_limit_bytes = static_cast<size_t>((memory_env ? std::strtod(memory_env, nullptr) : 64.0) *
+                                                   double(size_t{1} << 30));
   auto start = std::chrono::steady_clock::now();
   panic::Result<panic::tda::Diagram> diagram = panic::Status::Internal("not run");
   double kept = 1;

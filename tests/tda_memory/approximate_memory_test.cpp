@@ -151,25 +151,58 @@ TEST(ApproximateMemoryTest, DenseNeedCountsTheListsBesideTheMatrix) {
 }
 
 // The unit-sphere walk keeps every edge at every ε: the refusal says so plainly,
-// with the edge count, the memory, and what the user can do.
+// with the edge count, the memory, and what the user can do. Here the count decides (the
+// dense kernel would fit the limit, so the early sample check does not run).
 TEST(ApproximateMemoryTest, NearlyCompleteCloudIsRefusedPlainly) {
   const size_t n = 1500, dim = 768;
   const std::vector<float> points = testing::SphereWalkPoints(n, dim, 33, /*renormalise_state=*/true);
   RipsOptions o;
   o.maxdim = 2;
   o.threads = 2;
-  o.memory_limit_bytes = size_t{8} << 20;  // below the dense kernel's matrix too
+  o.memory_limit_bytes = size_t{64} << 20;
   Result<ApproximateDiagram> refused = Status::Internal("not run");
-  const size_t peak = PeakDuring([&] { refused = ComputeApproximateRips(points, n, dim, o, 0.1); });
+  const size_t peak = PeakDuring([&] {
+    refused = internal::ComputeApproximateRipsWith(points, n, dim, o, 0.1, ApproximateBackend::kSparse);
+  });
   ASSERT_FALSE(refused.ok());
   const std::string msg = refused.status().message();
   EXPECT_NE(msg.find("1124250 edges (100.0 % of the pairs)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("keeps (almost) every edge"), std::string::npos) << msg;
   EXPECT_NE(msg.find("its exact diagram needs at least"), std::string::npos) << msg;
   EXPECT_NE(msg.find("options.exact_up_to"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("more than the memory limit of 8.0 MiB"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("more than the memory limit of 64.0 MiB"), std::string::npos) << msg;
   EXPECT_LT(peak, size_t{1124250} * 16 / 4) << "peak " << peak;
   std::printf("%s\n", msg.c_str());
+}
+
+// Where not even the dense matrix fits and every pair kept would not fit either, a
+// sample decides before the greedy permutation: the loopy cloud is refused at once
+// (nothing of the pairs' size allocated), the projected walk, which thins out, is not.
+TEST(ApproximateMemoryTest, SampleRefusesANearlyCompleteCloudBeforeTheGreedyPermutation) {
+  const size_t n = 1500, dim = 768;
+  RipsOptions o;
+  o.maxdim = 2;
+  o.threads = 2;
+  o.memory_limit_bytes = size_t{8} << 20;  // below the 1500 × 1500 matrix (8.6 MiB)
+  const std::vector<float> loopy = testing::SphereWalkPoints(n, dim, 34, /*renormalise_state=*/true);
+  Result<ApproximateDiagram> refused = Status::Internal("not run");
+  const size_t peak = PeakDuring([&] { refused = ComputeApproximateRips(loopy, n, dim, o, 0.1); });
+  ASSERT_FALSE(refused.ok());
+  const std::string msg = refused.status().message();
+  EXPECT_NE(msg.find("n: at epsilon 0.1 the sparse filtration of 1500 points keeps at least"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("(of a random sample of 256 points, 32640 of their 32640 pairs are surely kept, 100.0 %"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("keeps (almost) every edge"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("options.exact_up_to"), std::string::npos) << msg;
+  EXPECT_LT(peak, size_t{1} << 20) << "peak " << peak;  // the sample's 256² distances and O(n)
+  std::printf("%s\n", msg.c_str());
+
+  // The projected walk keeps few edges at ε = 1: the sample does not refuse it, and it runs.
+  const std::vector<float> path = testing::SphereWalkPoints(n, dim, 35, /*renormalise_state=*/false);
+  auto ran = ComputeApproximateRips(path, n, dim, o, 1.0);
+  ASSERT_TRUE(ran.ok()) << ran.status().ToString();
+  EXPECT_TRUE(ran->sparse_backend);
+  std::printf("projected walk n=%zu eps=1: %zu edges kept (%.1f %%)\n", n, ran->edges_kept,
+              100.0 * double(ran->edges_kept) / double(ran->edges_total));
 }
 
 }  // namespace

@@ -116,6 +116,10 @@ Result<ApproximateDiagram> ComputeApproximateRipsWith(std::span<const float> poi
   const bool sparse_indexable = SparseSimplicesIndexable(n, options.maxdim);
   // The greedy permutation, then the kept edges counted (nothing of their size stored).
   const CloudMetric metric(points, n, dim, options.metric);
+  // A cloud so large that not even every pair could be kept is sampled first: one that
+  // keeps (almost) every edge is refused before the greedy permutation.
+  PANIC_RETURN_IF_ERROR(EarlyApproximateCheck(metric, epsilon, options.threshold, options.maxdim,
+                                              options.threads, options.memory_limit_bytes));
   GreedyTree tree;
   size_t evaluations = 0;
   const std::vector<double> lambda = GreedyInsertionRadii(metric, nullptr, &evaluations, &tree);

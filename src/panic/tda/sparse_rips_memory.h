@@ -9,6 +9,7 @@
 
 #include "panic/core/status.h"
 #include "panic/tda/sparse_rips_graph.h"
+#include "panic/tda/sparse_rips_metric.h"
 
 namespace panic::tda::internal {
 
@@ -43,6 +44,20 @@ ApproximateMemoryNeed EstimateApproximateMemory(const KeptEdgeCount& count, size
 Status ApproximateMemoryRefusal(const ApproximateMemoryNeed& need, const KeptEdgeCount& count,
                                 const std::vector<double>& lambda, double epsilon,
                                 size_t limit);
+
+// Before the greedy permutation, for clouds where even the worst case (every pair kept)
+// would not fit `limit`: a seeded random sample of up to 256 points, their distances to
+// every point (O(256 n)), gives their nearest-neighbour distances, which bound their
+// insertion radii from below, and a lower bound of the enclosing radius (each point's
+// largest distance to the sample). A sampled pair within 2(1 + ε)/ε times the smaller
+// of the two and within (1 + ε) × that bound (or `threshold`) is surely kept. When even
+// the share of kept pairs that this sample proves with probability 1 − 10⁻⁶ (Hoeffding's
+// bound for U-statistics) needs more than `limit` on the sparse backend, and the dense
+// kernel's matrix does not fit either, the call is refused at once, saying so.
+// Cost: at N = 100 000 a few seconds; on a cloud that keeps (almost) every edge this
+// saves the greedy permutation (≈ n²/20 distances there) and the count.
+Status EarlyApproximateCheck(const CloudMetric& metric, double epsilon, float threshold,
+                             int maxdim, int threads, size_t limit);
 
 // "16.8 GiB", "95.4 MiB" or "4000 bytes".
 std::string ByteText(double bytes);
