@@ -11,6 +11,7 @@
 // InsertionRadii and SparsifyDistances below are the dense O(n²) definitions, kept as
 // the tests' reference.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -99,7 +100,17 @@ namespace internal {
 
 Result<ApproximateDiagram> ComputeApproximateRipsWith(std::span<const float> points, size_t n,
                                                       size_t dim, const RipsOptions& options,
-                                                      double epsilon, ApproximateBackend backend) {
+                                                      double epsilon, ApproximateBackend backend,
+                                                      ApproximateTimings* timings) {
+  ApproximateTimings local;
+  ApproximateTimings& t = timings ? *timings : local;
+  auto clock = std::chrono::steady_clock::now();
+  auto lap = [&clock] {
+    const auto now = std::chrono::steady_clock::now();
+    const double s = std::chrono::duration<double>(now - clock).count();
+    clock = now;
+    return s;
+  };
   if (!(epsilon > 0 && epsilon <= 10)) {
     return Status::InvalidArgument("epsilon: " + std::to_string(epsilon) +
                                    " is outside (0, 10]");
@@ -122,12 +133,15 @@ Result<ApproximateDiagram> ComputeApproximateRipsWith(std::span<const float> poi
                                               options.threads, options.memory_limit_bytes));
   GreedyTree tree;
   size_t evaluations = 0;
+  lap();
   const std::vector<double> lambda = GreedyInsertionRadii(metric, nullptr, &evaluations, &tree);
+  t.greedy = lap();
   const std::unique_ptr<KeptEdgeSearch> search =
       RangeSearchPays(n, evaluations)
           ? MakeRangeSearch(metric, lambda, tree, epsilon, options.threshold, options.threads)
           : MakeScreenSearch(metric, lambda, epsilon, options.threshold, options.threads);
   KeptEdgeCount count = search->Count();
+  t.count = lap();
   ApproximateDiagram out;
   out.epsilon = epsilon;
   out.edges_total = n * (n - 1) / 2;
@@ -167,13 +181,19 @@ Result<ApproximateDiagram> ComputeApproximateRipsWith(std::span<const float> poi
     return ApproximateMemoryRefusal(need, count, lambda, epsilon, options.memory_limit_bytes);
   }
   SparseGraphResult built = search->Fill(std::move(count));
+  t.fill = lap();
   out.sparse_backend = backend == ApproximateBackend::kSparse;
   if (out.sparse_backend) {
     SparseReducerOptions r;
     r.maxdim = options.maxdim;
     r.modulus = options.modulus;
     r.threads = options.threads;
+    SparseReducerTimings phases;
+    r.timings = &phases;
     out.diagram = ReduceSparseRips(built.graph, r);
+    t.apparent = phases.apparent;
+    t.dim0 = phases.dim0;
+    t.columns = phases.columns;
   } else {
     DistanceMatrix d;
     d.n = n;
@@ -190,6 +210,7 @@ Result<ApproximateDiagram> ComputeApproximateRipsWith(std::span<const float> poi
     r.threshold = built.threshold;
     out.diagram = ReduceRips(d, r);
   }
+  t.reduction = lap();
   if (std::isnan(options.threshold)) {
     // The threshold is (1 + ε) × the enclosing radius R. A class still alive there was
     // born past R and dies by (1 + ε) times its birth: a bar within ln(1 + ε)/2 of the

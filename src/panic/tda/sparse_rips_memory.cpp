@@ -162,12 +162,17 @@ Status EarlyApproximateCheck(const CloudMetric& metric, double epsilon, float th
   }
   const double radius_lo = *std::min_element(row_min.begin(), row_min.end());
   const double cut = std::isnan(threshold) ? (1 + epsilon) * radius_lo : threshold;
-  const double scale = 2 * (1 + epsilon) / epsilon;
+  // With μ ≥ μ_lo = (1 + ε)/ε · min(nn_s, nn_t): the pair is kept when d ≤ (2 + ε) μ_lo,
+  // and its weight (d up to 2μ, then 2(d − μ), which falls as μ grows) is at most
+  // d or 2(d − μ_lo); within the threshold's lower bound it is surely in the filtration.
+  const double scale = (1 + epsilon) / epsilon;
   size_t kept = 0;
   for (size_t s = 0; s < m; ++s) {
     for (size_t t = 0; t < s; ++t) {
       const double d = among[s * m + t];
-      kept += d <= scale * std::min(nn[s], nn[t]) && d <= cut;
+      const double mu_lo = scale * std::min(nn[s], nn[t]);
+      const double weight_hi = d <= 2 * mu_lo ? d : 2 * (d - mu_lo);
+      kept += d <= (2 + epsilon) * mu_lo && weight_hi <= cut;
     }
   }
   const double sampled = 0.5 * static_cast<double>(m) * static_cast<double>(m - 1);

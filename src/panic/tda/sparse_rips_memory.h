@@ -49,8 +49,8 @@ Status ApproximateMemoryRefusal(const ApproximateMemoryNeed& need, const KeptEdg
 // would not fit `limit`: a seeded random sample of up to 256 points, their distances to
 // every point (O(256 n)), gives their nearest-neighbour distances, which bound their
 // insertion radii from below, and a lower bound of the enclosing radius (each point's
-// largest distance to the sample). A sampled pair within 2(1 + ε)/ε times the smaller
-// of the two and within (1 + ε) × that bound (or `threshold`) is surely kept. When even
+// largest distance to the sample). A sampled pair that the CJS rule keeps with these
+// lower radii, at a weight within (1 + ε) × that bound (or `threshold`), is surely kept. When even
 // the share of kept pairs that this sample proves with probability 1 − 10⁻⁶ (Hoeffding's
 // bound for U-statistics) needs more than `limit` on the sparse backend, and the dense
 // kernel's matrix does not fit either, the call is refused at once, saying so.

@@ -1,6 +1,7 @@
 #include "panic/tda/sparse_rips_reducer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <numeric>
@@ -63,10 +64,21 @@ class SparseReducer {
   Diagram Run() {
     std::vector<Simplex> simplices, columns;
     blocks_ = opt_.apparent_pairs && opt_.blocks && opt_.maxdim >= 1;
+    SparseReducerTimings local;
+    SparseReducerTimings& t = opt_.timings ? *opt_.timings : local;
+    auto clock = std::chrono::steady_clock::now();
+    auto lap = [&clock] {
+      const auto now = std::chrono::steady_clock::now();
+      const double s = std::chrono::duration<double>(now - clock).count();
+      clock = now;
+      return s;
+    };
     if (blocks_) {
       apparent_ = FindApparentPairs(g_, binomial_, opt_.maxdim == 2, opt_.threads);
     }
+    t.apparent = lap();
     ComputeDim0Pairs(simplices, columns);
+    t.dim0 = lap();
     for (int dim = 1; dim <= opt_.maxdim; ++dim) {
       std::unordered_map<index_t, std::pair<uint32_t, uint32_t>> pivots;  // → column, coef
       pivots.reserve(columns.size());
@@ -74,6 +86,7 @@ class SparseReducer {
       if (dim < opt_.maxdim) AssembleColumns(simplices, columns, pivots, dim + 1);
     }
     SortBars(diagram_);
+    t.columns = lap();
     return std::move(diagram_);
   }
 

@@ -19,6 +19,13 @@
 
 namespace panic::tda::internal {
 
+// Wall seconds of the reduction's phases.
+struct SparseReducerTimings {
+  double apparent = 0;  // the apparent-pair pass (sparse_rips_apparent.h)
+  double dim0 = 0;      // dimension 0: the edges sorted, union–find, the H1 columns
+  double columns = 0;   // the columns of dimensions ≥ 1: assembled and reduced
+};
+
 struct SparseReducerOptions {
   int maxdim = 2;   // 0..3
   int modulus = 2;  // a prime < 256
@@ -29,6 +36,7 @@ struct SparseReducerOptions {
   // searches (tests compare both ways). Only with apparent_pairs.
   bool blocks = true;
   int threads = 1;  // workers for the blocks (the reduction itself is serial)
+  SparseReducerTimings* timings = nullptr;  // optional: filled with the phases' seconds
 };
 
 // Whether the simplices up to dimension maxdim + 1 of n vertices can be indexed (their
