@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "panic/core/parallel.h"
 #include "panic/tda/binomial_table.h"
 #include "panic/tda/sparse_rips_apparent.h"
 #include "panic/tda/sparse_rips_complex.h"
@@ -25,6 +26,9 @@ using sparse_rips::kMaxVertices;
 using sparse_rips::kNone;
 using sparse_rips::Simplex;
 using sparse_rips::SparseComplex;
+
+// Columns per thread in one batch of the parallel reduction (ComputePairs).
+constexpr size_t kBatchPerThread = 64;
 
 class SparseReducer : private SparseComplex {
  public:
@@ -59,7 +63,7 @@ class SparseReducer : private SparseComplex {
     ComputeDim0Pairs(simplices, columns);
     t.dim0 = lap();
     for (int dim = 1; dim <= opt_.maxdim; ++dim) {
-      std::unordered_map<index_t, std::pair<uint32_t, uint32_t>> pivots;  // → column, coef
+      PivotMap pivots;
       pivots.reserve(columns.size());
       ComputePairs(columns, pivots, dim);
       if (dim < opt_.maxdim) AssembleColumns(simplices, columns, pivots, dim + 1);
@@ -199,93 +203,155 @@ class SparseReducer : private SparseComplex {
     return e;
   }
 
-  void AddSimplexCoboundary(const Entry& s, int dim, Heap& reduction, Heap& coboundary) {
+  using PivotMap = std::unordered_map<index_t, std::pair<uint32_t, uint32_t>>;  // → column, coef
+
+  // One worker's coboundary enumerator and scratch.
+  struct Worker {
+    explicit Worker(const SparseComplex& c) : cofacets(c) {}
+    Cofacets cofacets;
+    std::vector<Entry> scratch;
+  };
+
+  // A column under reduction: R's column as a heap of cofacets, V's as a heap of facets.
+  struct Column {
+    Heap reduction, coboundary;
+    Entry pivot;
+    // The pivot came from the emergent shortcut: the heap is still empty (the coboundary is
+    // pushed only if another column turns out to own that pivot).
+    bool emergent = false;
+  };
+
+  void AddSimplexCoboundary(Worker& w, const Entry& s, int dim, Heap& reduction,
+                            Heap& coboundary) const {
     reduction.push(s);
-    main_.Set(s, dim);
-    while (main_.HasNext()) coboundary.push(main_.Next());
+    w.cofacets.Set(s, dim);
+    while (w.cofacets.HasNext()) coboundary.push(w.cofacets.Next());
   }
 
   // The column's unreduced pivot, by the emergent-pair shortcut when its earliest
   // cofacet has its own diameter and is free (then the heap stays empty); otherwise the
   // whole coboundary goes into the heap.
-  Entry InitCoboundary(const Entry& s, int dim, Heap& coboundary,
-                       const std::unordered_map<index_t, std::pair<uint32_t, uint32_t>>& pivots) {
-    scratch_.clear();
+  void InitCoboundary(Worker& w, const Entry& s, int dim, Column& col, const PivotMap& pivots) const {
+    w.scratch.clear();
     bool check_emergent = true;
-    main_.Set(s, dim);
-    while (main_.HasNext()) {
-      const Entry c = main_.Next();
-      scratch_.push_back(c);
+    w.cofacets.Set(s, dim);
+    while (w.cofacets.HasNext()) {
+      const Entry c = w.cofacets.Next();
+      w.scratch.push_back(c);
       if (check_emergent && c.diam == s.diam) {
         if (pivots.count(c.index) == 0 &&
             !(opt_.apparent_pairs && ZeroApparentFacet(c, dim + 1).index != kNone)) {
-          return c;
+          col.pivot = c;
+          col.emergent = true;
+          return;
         }
         check_emergent = false;
       }
     }
-    for (const Entry& c : scratch_) coboundary.push(c);
-    return GetPivot(coboundary, p_);
+    for (const Entry& c : w.scratch) col.coboundary.push(c);
+    col.pivot = GetPivot(col.coboundary, p_);
   }
 
-  void ComputePairs(const std::vector<Simplex>& columns,
-                    std::unordered_map<index_t, std::pair<uint32_t, uint32_t>>& pivots, int dim) {
+  // Reduces column ci against the pivots in `pivots` (and apparent pairs) until its pivot is
+  // none or owned by no column there. The columns that own pivots there are finished: their
+  // V entries are entries[offsets[o] .. offsets[o + 1]).
+  void Reduce(Worker& w, const std::vector<Simplex>& columns, size_t ci, int dim, Column& col,
+              const PivotMap& pivots, const std::vector<Entry>& entries,
+              const std::vector<size_t>& offsets) const {
+    const Entry column{columns[ci].index, columns[ci].diam, 1};
+    for (;;) {
+      if (col.pivot.index == kNone) return;
+      auto found = pivots.find(col.pivot.index);
+      if (found != pivots.end()) {
+        if (col.emergent) {  // the shortcut's pivot is taken: the whole coboundary after all
+          col.emergent = false;
+          w.cofacets.Set(column, dim);
+          while (w.cofacets.HasNext()) col.coboundary.push(w.cofacets.Next());
+          col.pivot = GetPivot(col.coboundary, p_);
+          continue;
+        }
+        const auto [other, other_coef] = found->second;
+        const uint32_t factor = p_ - col.pivot.coef * inverse_[other_coef] % p_;
+        Entry add{columns[other].index, columns[other].diam, factor};
+        AddSimplexCoboundary(w, add, dim, col.reduction, col.coboundary);
+        for (size_t q = offsets[other]; q < offsets[other + 1]; ++q) {
+          Entry e = entries[q];
+          e.coef = e.coef * factor % p_;
+          AddSimplexCoboundary(w, e, dim, col.reduction, col.coboundary);
+        }
+        col.pivot = GetPivot(col.coboundary, p_);
+        continue;
+      }
+      if (opt_.apparent_pairs) {
+        Entry sigma = ZeroApparentFacet(col.pivot, dim + 1);
+        if (sigma.index != kNone) {
+          // σ's coboundary holds τ with σ's coefficient (the signs of ∂ and δ agree);
+          // adding −σ cancels the pivot.
+          col.emergent = false;
+          sigma.coef = (p_ - sigma.coef) % p_;
+          AddSimplexCoboundary(w, sigma, dim, col.reduction, col.coboundary);
+          col.pivot = GetPivot(col.coboundary, p_);
+          continue;
+        }
+      }
+      return;
+    }
+  }
+
+  // The columns in batches. Within a batch the workers first reduce every column against
+  // the pivots of the batches before (read only); then, serially in column order, each
+  // is reduced further against the earlier columns of its own batch (and, through them,
+  // again against the earlier batches) and its pivot recorded. The pivots of a reduction
+  // R = D V with V upper triangular do not depend on the order of the column additions,
+  // so the pairs are those of the serial reduction for every number of threads.
+  void ComputePairs(const std::vector<Simplex>& columns, PivotMap& pivots, int dim) {
     Bars& bars = diagram_.dimensions[static_cast<size_t>(dim)];
     // The reduction matrix V without its diagonal: column i's entries are
     // entries[offsets[i] .. offsets[i + 1]).
     std::vector<Entry> entries;
     std::vector<size_t> offsets = {0};
     offsets.reserve(columns.size() + 1);
-    for (size_t ci = 0; ci < columns.size(); ++ci) {
-      const Entry column{columns[ci].index, columns[ci].diam, 1};
-      Heap reduction, coboundary;
-      Entry pivot = InitCoboundary(column, dim, coboundary, pivots);
-      for (;;) {
-        if (pivot.index == kNone) {
-          bars.push_back(Bar{column.diam, kInf});
-          break;
+    const int threads = std::max(opt_.threads, 1);
+    std::vector<Worker> workers;
+    const SparseComplex& complex = *this;
+    for (int t = 0; t < threads; ++t) workers.emplace_back(complex);
+    const size_t batch = threads == 1 ? 1 : kBatchPerThread * static_cast<size_t>(threads);
+    std::vector<Column> open(batch);
+    for (size_t first = 0; first < columns.size(); first += batch) {
+      const size_t count = std::min(batch, columns.size() - first);
+      ParallelFor(count, 1, threads, [&](size_t begin, size_t end, int worker) {
+        for (size_t k = begin; k < end; ++k) {
+          Column& col = open[k];
+          col = Column{};
+          const Entry column{columns[first + k].index, columns[first + k].diam, 1};
+          Worker& w = workers[static_cast<size_t>(worker)];
+          InitCoboundary(w, column, dim, col, pivots);
+          Reduce(w, columns, first + k, dim, col, pivots, entries, offsets);
         }
-        auto found = pivots.find(pivot.index);
-        if (found != pivots.end()) {
-          const auto [other, other_coef] = found->second;
-          const uint32_t factor = p_ - pivot.coef * inverse_[other_coef] % p_;
-          Entry add{columns[other].index, columns[other].diam, factor};
-          AddSimplexCoboundary(add, dim, reduction, coboundary);
-          for (size_t q = offsets[other]; q < offsets[other + 1]; ++q) {
-            Entry e = entries[q];
-            e.coef = e.coef * factor % p_;
-            AddSimplexCoboundary(e, dim, reduction, coboundary);
-          }
-          pivot = GetPivot(coboundary, p_);
-          continue;
-        }
-        if (opt_.apparent_pairs) {
-          Entry sigma = ZeroApparentFacet(pivot, dim + 1);
-          if (sigma.index != kNone) {
-            // σ's coboundary holds τ with σ's coefficient (the signs of ∂ and δ agree);
-            // adding −σ cancels the pivot.
-            sigma.coef = (p_ - sigma.coef) % p_;
-            AddSimplexCoboundary(sigma, dim, reduction, coboundary);
-            pivot = GetPivot(coboundary, p_);
-            continue;
+      });
+      for (size_t k = 0; k < count; ++k) {
+        const size_t ci = first + k;
+        Column& col = open[k];
+        Reduce(workers[0], columns, ci, dim, col, pivots, entries, offsets);
+        const float birth = columns[ci].diam;
+        if (col.pivot.index == kNone) {
+          bars.push_back(Bar{birth, kInf});
+        } else {
+          if (col.pivot.diam > birth) bars.push_back(Bar{birth, col.pivot.diam});
+          pivots.emplace(col.pivot.index, std::make_pair(static_cast<uint32_t>(ci), col.pivot.coef));
+          for (Entry e = PopPivot(col.reduction, p_); e.index != kNone; e = PopPivot(col.reduction, p_)) {
+            entries.push_back(e);
           }
         }
-        if (pivot.diam > column.diam) bars.push_back(Bar{column.diam, pivot.diam});
-        pivots.emplace(pivot.index, std::make_pair(static_cast<uint32_t>(ci), pivot.coef));
-        for (Entry e = PopPivot(reduction, p_); e.index != kNone; e = PopPivot(reduction, p_)) {
-          entries.push_back(e);
-        }
-        break;
+        offsets.push_back(entries.size());
+        col = Column{};  // its heaps' memory back
       }
-      offsets.push_back(entries.size());
     }
   }
 
   SparseReducerOptions opt_;
   std::vector<uint32_t> inverse_;
   Diagram diagram_;
-  Cofacets main_{*this};
-  std::vector<Entry> scratch_;
   bool blocks_ = false;
   SparseApparentPairs apparent_;
 };

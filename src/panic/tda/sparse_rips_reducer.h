@@ -8,7 +8,8 @@
 // neighbour lists together (largest vertex first), so the work per simplex is the sum
 // of its vertices' degrees, not n. Dimension 0 is a union–find over the sorted edges.
 // The apparent pairs of the edges and triangles, which decide the columns of H1 and H2,
-// come from sparse_rips_apparent.h (parallel); the reduction is serial. Nothing of size
+// come from sparse_rips_apparent.h (parallel); the columns are reduced in parallel batches
+// (sparse_rips_reducer.cpp, ComputePairs). Nothing of size
 // n² is allocated. Internal to panic::tda.
 #pragma once
 
@@ -35,7 +36,10 @@ struct SparseReducerOptions {
   // (sparse_rips_apparent.h) instead of one neighbour-list search per simplex; off: the
   // searches (tests compare both ways). Only with apparent_pairs.
   bool blocks = true;
-  int threads = 1;  // workers for the blocks (the reduction itself is serial)
+  // Workers for the apparent-pair blocks and the columns' reduction (batches of columns
+  // reduced in parallel against the earlier batches, then finished in order; the
+  // diagram does not depend on it).
+  int threads = 1;
   SparseReducerTimings* timings = nullptr;  // optional: filled with the phases' seconds
 };
 
