@@ -14,7 +14,9 @@
 // the share of edges the sparse filtration kept; PH_BACKEND=dense|sparse forces the
 // reduction's backend (default: ComputeApproximateRips's rule); PH_PHASES=1 first times
 // the greedy permutation and the graph of kept edges on their own (MAXDIM=-1: only that;
-// PH_GRAPH=gemm|range forces how the edges are found there).
+// PH_GRAPH=gemm|range forces how the edges are found there). MAXDIM=-2 with PH_EPS=a,b,…
+// only counts the kept edges for each ε after one greedy permutation, and prints the
+// memory a maxdim-2 run would need (nothing of the edges' size is allocated).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -28,6 +30,7 @@
 #include "panic/tda/rips.h"
 #include "panic/tda/rips_sparse.h"
 #include "panic/tda/sparse_rips_graph.h"
+#include "panic/tda/sparse_rips_memory.h"
 #include "panic/tda/sparse_rips_range.h"
 #include "support/walk_cloud.h"
 
@@ -72,7 +75,10 @@ int main(int argc, char** argv) {
   panic::tda::RipsOptions options;
   options.maxdim = maxdim;
   options.threads = threads;
-  options.memory_limit_bytes = size_t{64} << 30;
+  // PH_MEMORY_GIB: the memory limit (default 64: the figures are about time).
+  const char* memory_env = std::getenv("PH_MEMORY_GIB");
+  options.memory_limit_bytes = static_cast<size_t>((memory_env ? std::strtod(memory_env, nullptr) : 64.0) *
+                                                   double(size_t{1} << 30));
   auto start = std::chrono::steady_clock::now();
   panic::Result<panic::tda::Diagram> diagram = panic::Status::Internal("not run");
   double kept = 1;
@@ -86,6 +92,39 @@ int main(int argc, char** argv) {
   const ApproximateBackend backend = backend_name == "dense"    ? ApproximateBackend::kDense
                                      : backend_name == "sparse" ? ApproximateBackend::kSparse
                                                                 : ApproximateBackend::kAuto;
+  if (eps > 0 && maxdim == -2) {
+    // Count only: the greedy permutation once, then for each ε of PH_EPS (a comma list)
+    // the kept edges counted (nothing of their size stored) and the memory the maxdim-2
+    // run would need on either backend (sparse_rips_memory.h).
+    namespace in = panic::tda::internal;
+    auto since = [](auto t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); };
+    auto t0 = std::chrono::steady_clock::now();
+    const in::CloudMetric metric(points, n, dim, options.metric);
+    size_t evaluations = 0;
+    in::GreedyTree tree;
+    const std::vector<double> lambda = in::GreedyInsertionRadii(metric, nullptr, &evaluations, &tree);
+    std::printf("greedy n=%zu family=%s seconds=%.3f distance_evaluations=%zu (%.2f%% of the pairs)\n", n, family.c_str(),
+                since(t0), evaluations, 100.0 * double(evaluations) / (0.5 * double(n) * double(n - 1)));
+    std::fflush(stdout);
+    for (const char* e = eps_env; e != nullptr && *e != '\0';) {
+      char* rest = nullptr;
+      const double one = std::strtod(e, &rest);
+      auto t1 = std::chrono::steady_clock::now();
+      const char* graph_env = std::getenv("PH_GRAPH");
+      const bool range = graph_env ? std::string(graph_env) == "range" : in::RangeSearchPays(n, evaluations);
+      auto search = range ? in::MakeRangeSearch(metric, lambda, tree, one, options.threshold, threads)
+                          : in::MakeScreenSearch(metric, lambda, one, options.threshold, threads);
+      const in::KeptEdgeCount count = search->Count();
+      const in::ApproximateMemoryNeed need = in::EstimateApproximateMemory(count, n, 2, threads, search->ScratchBytes());
+      std::printf("count n=%zu family=%s eps=%g graph=%s seconds=%.3f edges=%s%zu (%.2f%%) max_degree=%zu need_sparse=%s need_dense=%s\n",
+                  n, family.c_str(), one, range ? "range" : "gemm", since(t1), count.exact ? "" : "<=", count.edges,
+                  100.0 * double(count.edges) / (0.5 * double(n) * double(n - 1)), count.max_degree,
+                  in::ByteText(double(need.Sparse())).c_str(), in::ByteText(double(need.Dense())).c_str());
+      std::fflush(stdout);
+      e = *rest == ',' ? rest + 1 : nullptr;
+    }
+    return 0;
+  }
   if (eps > 0 && std::getenv("PH_PHASES")) {
     // The sparse backend's phases one by one (no threshold given: (1 + ε) R).
     namespace in = panic::tda::internal;
@@ -108,16 +147,29 @@ int main(int argc, char** argv) {
       return 1;
     }
     const double graph_s = since(t1);
-    std::printf("phases n=%zu eps=%g greedy_s=%.3f distance_evaluations=%zu graph=%s graph_s=%.3f edges=%zu graph_bytes=%zu threshold=%g\n",
-                n, eps, greedy_s, evaluations, range ? "range" : "gemm", graph_s, built->graph.num_edges(), built->graph.bytes(),
-                static_cast<double>(built->threshold));
+    // The net-tree radii against the scale of the filtration: a pair can be left out
+    // only beyond (2 + ε)(1 + ε)/ε · min(λ_p, λ_q), so when that exceeds the threshold for
+    // the smallest λ every pair within the threshold is kept.
+    std::vector<double> radii(lambda.begin() + 1, lambda.end());
+    std::sort(radii.begin(), radii.end());
+    auto quantile = [&](double q) { return radii.empty() ? 0.0 : radii[static_cast<size_t>(q * double(radii.size() - 1))]; };
+    size_t max_degree = 0;
+    for (size_t v = 0; v < n; ++v) max_degree = std::max(max_degree, built->graph.row(v).size());
+    std::printf("phases n=%zu eps=%g greedy_s=%.3f distance_evaluations=%zu graph=%s graph_s=%.3f edges=%zu (%.2f%%) max_degree=%zu graph_bytes=%zu threshold=%g enclosing_radius=%g lambda_min=%g lambda_q10=%g lambda_median=%g lambda_q90=%g reach_min=%g\n",
+                n, eps, greedy_s, evaluations, range ? "range" : "gemm", graph_s, built->graph.num_edges(),
+                100.0 * double(built->graph.num_edges()) / (0.5 * double(n) * double(n - 1)), max_degree, built->graph.bytes(),
+                static_cast<double>(built->threshold), static_cast<double>(built->enclosing_radius), quantile(0), quantile(0.1),
+                quantile(0.5), quantile(0.9), (2 + eps) * (1 + eps) / eps * quantile(0));
     std::fflush(stdout);
     if (maxdim < 0) return 0;
   }
   std::string used = "exact";
   size_t edges = 0;
   if (eps > 0) {
-    auto approx = panic::tda::internal::ComputeApproximateRipsWith(points, n, dim, options, eps, backend);
+    panic::tda::internal::ApproximateTimings t;
+    auto approx = panic::tda::internal::ComputeApproximateRipsWith(points, n, dim, options, eps, backend, &t);
+    std::printf("timings greedy_s=%.2f count_s=%.2f fill_s=%.2f reduction_s=%.2f (apparent_s=%.2f dim0_s=%.2f columns_s=%.2f)\n",
+                t.greedy, t.count, t.fill, t.reduction, t.apparent, t.dim0, t.columns);
     if (approx.ok()) {
       kept = double(approx->edges_kept) / double(std::max<size_t>(approx->edges_total, 1));
       edges = approx->edges_kept;

@@ -307,7 +307,7 @@ TEST(SparseRipsTest, MemoryLimitOfTheSparseBackend) {
   auto refused = ComputeApproximateRips(c.values, c.n, c.dim, o, 0.1);
   ASSERT_FALSE(refused.ok());
   const std::string msg = refused.status().message();
-  EXPECT_NE(msg.find("n: the sparse filtration of 2000 points keeps"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("n: at epsilon 0.1 the sparse filtration of 2000 points keeps"), std::string::npos) << msg;
   EXPECT_NE(msg.find("MiB"), std::string::npos) << msg;
 }
 

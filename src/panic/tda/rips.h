@@ -91,14 +91,21 @@ struct ApproximateDiagram {
 // options.threshold is used as is: the bound then covers bars that die below
 // threshold / (1 + ε).
 // Backends (rips_sparse.cpp): the greedy permutation and the kept edges are found
-// without an n × n structure (sparse_rips_graph.h); the reduction runs on the dense
-// n × n matrix of the re-weighted lengths when RipsMemoryLowerBound fits
-// options.memory_limit_bytes, else on the neighbour lists (sparse_rips_reducer.h,
-// serial), so clouds past the dense limit are computed, not refused.
+// without an n × n structure (sparse_rips_graph.h); the reduction runs on the neighbour
+// lists (sparse_rips_reducer.h, parallel) for maxdim 2 when at most half of the pairs are
+// kept, else on the dense n × n matrix of the re-weighted lengths when that fits
+// options.memory_limit_bytes, else on the lists, so clouds past the dense limit are
+// computed, not refused.
+// Memory: once the greedy permutation is done, the kept edges are counted (per vertex,
+// nothing of their size stored) and the whole need of the chosen backend — the lists,
+// the edges' cofacets, the apparent-pair blocks, dimension 0's sorted edges, or the
+// dense matrix beside the lists (sparse_rips_memory.h) — is weighed against
+// options.memory_limit_bytes before any of it is allocated.
 // Errors: those of ComputeRips except the dense memory need; InvalidArgument naming
-// `epsilon` unless 0 < ε ≤ 10; InvalidArgument naming n, with the bytes, when the kept
-// edges' lists exceed options.memory_limit_bytes (known only once the edges are found),
-// or when C(n, maxdim + 2) ≥ 2^62 past the dense limit.
+// `epsilon` unless 0 < ε ≤ 10; InvalidArgument naming n, stating the edges, their share
+// of the pairs and the bytes (and, for a cloud that keeps almost every edge, saying so
+// and what the exact diagram would need), when that need exceeds the limit, or when
+// C(n, maxdim + 2) ≥ 2^62 past the dense limit.
 Result<ApproximateDiagram> ComputeApproximateRips(std::span<const float> points, size_t n,
                                                   size_t dim, const RipsOptions& options,
                                                   double epsilon);

@@ -11,8 +11,10 @@
 // InsertionRadii and SparsifyDistances below are the dense O(n²) definitions, kept as
 // the tests' reference.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,7 @@
 #include "panic/tda/rips_reducer.h"
 #include "panic/tda/rips_sparse.h"
 #include "panic/tda/sparse_rips_graph.h"
+#include "panic/tda/sparse_rips_memory.h"
 #include "panic/tda/sparse_rips_range.h"
 #include "panic/tda/sparse_rips_reducer.h"
 
@@ -97,7 +100,17 @@ namespace internal {
 
 Result<ApproximateDiagram> ComputeApproximateRipsWith(std::span<const float> points, size_t n,
                                                       size_t dim, const RipsOptions& options,
-                                                      double epsilon, ApproximateBackend backend) {
+                                                      double epsilon, ApproximateBackend backend,
+                                                      ApproximateTimings* timings) {
+  ApproximateTimings local;
+  ApproximateTimings& t = timings ? *timings : local;
+  auto clock = std::chrono::steady_clock::now();
+  auto lap = [&clock] {
+    const auto now = std::chrono::steady_clock::now();
+    const double s = std::chrono::duration<double>(now - clock).count();
+    clock = now;
+    return s;
+  };
   if (!(epsilon > 0 && epsilon <= 10)) {
     return Status::InvalidArgument("epsilon: " + std::to_string(epsilon) +
                                    " is outside (0, 10]");
@@ -105,51 +118,82 @@ Result<ApproximateDiagram> ComputeApproximateRipsWith(std::span<const float> poi
   PANIC_RETURN_IF_ERROR(ValidateRipsOptions(options, n, /*dense_memory=*/false));
   PANIC_RETURN_IF_ERROR(ValidateCloud(points, n, dim, options));
   // What the dense kernel would need and whether it may run at all.
+  // (ValidateRipsOptions's dense check is the matrix and the table alone; the whole need
+  // is weighed once the edges are counted.)
   const bool dense_allowed = ValidateRipsOptions(options, n, /*dense_memory=*/true).ok();
   if (backend == ApproximateBackend::kDense && !dense_allowed) {
     return ValidateRipsOptions(options, n, /*dense_memory=*/true);
   }
-  if (backend != ApproximateBackend::kDense && !SparseSimplicesIndexable(n, options.maxdim)) {
-    if (!dense_allowed) {
+  const bool sparse_indexable = SparseSimplicesIndexable(n, options.maxdim);
+  // The greedy permutation, then the kept edges counted (nothing of their size stored).
+  const CloudMetric metric(points, n, dim, options.metric);
+  // A cloud so large that not even every pair could be kept is sampled first: one that
+  // keeps (almost) every edge is refused before the greedy permutation.
+  PANIC_RETURN_IF_ERROR(EarlyApproximateCheck(metric, epsilon, options.threshold, options.maxdim,
+                                              options.threads, options.memory_limit_bytes));
+  GreedyTree tree;
+  size_t evaluations = 0;
+  lap();
+  const std::vector<double> lambda = GreedyInsertionRadii(metric, nullptr, &evaluations, &tree);
+  t.greedy = lap();
+  const std::unique_ptr<KeptEdgeSearch> search =
+      RangeSearchPays(n, evaluations)
+          ? MakeRangeSearch(metric, lambda, tree, epsilon, options.threshold, options.threads)
+          : MakeScreenSearch(metric, lambda, epsilon, options.threshold, options.threads);
+  KeptEdgeCount count = search->Count();
+  t.count = lap();
+  ApproximateDiagram out;
+  out.epsilon = epsilon;
+  out.edges_total = n * (n - 1) / 2;
+  out.edges_kept = count.edges;
+  // The whole need of either backend, weighed before the lists are allocated.
+  const ApproximateMemoryNeed need =
+      EstimateApproximateMemory(count, n, options.maxdim, options.threads, search->ScratchBytes());
+  const bool sparse_fits = sparse_indexable && need.Sparse() <= options.memory_limit_bytes;
+  const bool dense_fits = dense_allowed && need.Dense() <= options.memory_limit_bytes;
+  // The rule: for maxdim 2 the sparse backend when at most half of the pairs are kept
+  // (its block pass beats the dense kernel's row scans there: projected walk, ε = 0.1,
+  // N = 3 000 with 37 % kept 6.4 s against 10.2 s, N = 10 000 with 13 % 35 s against 87 s;
+  // docs/TDA.md, stop 26); otherwise the dense kernel whenever it fits the memory limit
+  // (it wins on nearly complete graphs, e.g. the 768-D walks that keep every edge, and
+  // for maxdim ≤ 1), the sparse one past that.
+  if (backend == ApproximateBackend::kAuto) {
+    const bool sparse_pays = options.maxdim == 2 && 2 * count.edges <= out.edges_total;
+    backend = dense_fits && !(sparse_pays && sparse_fits) ? ApproximateBackend::kDense
+                                                          : ApproximateBackend::kSparse;
+  }
+  if (backend == ApproximateBackend::kDense && !dense_fits) {
+    if (!dense_allowed) return ValidateRipsOptions(options, n, /*dense_memory=*/true);
+    return Status::InvalidArgument(
+        "n: the dense kernel on the sparse filtration of " + std::to_string(n) +
+        " points needs at least " + ByteText(static_cast<double>(need.Dense())) +
+        " (the n × n matrix " + ByteText(static_cast<double>(need.matrix)) +
+        " filled from the neighbour lists " + ByteText(static_cast<double>(need.lists)) +
+        "), more than the memory limit of " +
+        ByteText(static_cast<double>(options.memory_limit_bytes)));
+  }
+  if (backend == ApproximateBackend::kSparse && !sparse_fits) {
+    if (!sparse_indexable) {
       return Status::InvalidArgument("n: " + std::to_string(n) +
                                      " points are too many to index the simplices of maxdim " +
                                      std::to_string(options.maxdim) + " in 62 bits");
     }
-    backend = ApproximateBackend::kDense;
+    return ApproximateMemoryRefusal(need, count, lambda, epsilon, options.memory_limit_bytes);
   }
-  // The greedy permutation and the kept edges, without any n × n structure.
-  const CloudMetric metric(points, n, dim, options.metric);
-  GreedyTree tree;
-  size_t evaluations = 0;
-  const std::vector<double> lambda = GreedyInsertionRadii(metric, nullptr, &evaluations, &tree);
-  PANIC_ASSIGN_OR_RETURN(
-      SparseGraphResult built,
-      RangeSearchPays(n, evaluations)
-          ? BuildSparseGraphByRange(metric, lambda, tree, epsilon, options.threshold,
-                                    options.threads, options.memory_limit_bytes)
-          : BuildSparseGraph(metric, lambda, epsilon, options.threshold, options.threads,
-                             options.memory_limit_bytes));
-  ApproximateDiagram out;
-  out.epsilon = epsilon;
-  out.edges_total = n * (n - 1) / 2;
-  out.edges_kept = built.graph.num_edges();
-  // The rule: for maxdim 2 the sparse backend when at most half of the pairs are kept
-  // (its block pass beats the dense kernel's row scans there: projected walk, ε = 0.1,
-  // N = 3 000 with 37 % kept 6.4 s against 10.2 s, N = 10 000 with 13 % 35 s against 87 s;
-  // docs/TDA.md, stop 26); otherwise the dense kernel whenever its matrix fits the memory
-  // limit (it wins on nearly complete graphs, e.g. the 768-D walks that keep every edge,
-  // and for maxdim ≤ 1), the sparse one past that.
-  if (backend == ApproximateBackend::kAuto) {
-    const bool sparse_pays = options.maxdim == 2 && 2 * out.edges_kept <= out.edges_total;
-    backend = dense_allowed && !sparse_pays ? ApproximateBackend::kDense : ApproximateBackend::kSparse;
-  }
+  SparseGraphResult built = search->Fill(std::move(count));
+  t.fill = lap();
   out.sparse_backend = backend == ApproximateBackend::kSparse;
   if (out.sparse_backend) {
     SparseReducerOptions r;
     r.maxdim = options.maxdim;
     r.modulus = options.modulus;
     r.threads = options.threads;
+    SparseReducerTimings phases;
+    r.timings = &phases;
     out.diagram = ReduceSparseRips(built.graph, r);
+    t.apparent = phases.apparent;
+    t.dim0 = phases.dim0;
+    t.columns = phases.columns;
   } else {
     DistanceMatrix d;
     d.n = n;
@@ -166,6 +210,7 @@ Result<ApproximateDiagram> ComputeApproximateRipsWith(std::span<const float> poi
     r.threshold = built.threshold;
     out.diagram = ReduceRips(d, r);
   }
+  t.reduction = lap();
   if (std::isnan(options.threshold)) {
     // The threshold is (1 + ε) × the enclosing radius R. A class still alive there was
     // born past R and dies by (1 + ε) times its birth: a bar within ln(1 + ε)/2 of the

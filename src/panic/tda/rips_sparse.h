@@ -27,9 +27,18 @@ enum class ApproximateBackend {
   kSparse,  // the reduction over neighbour lists (sparse_rips_reducer.h)
 };
 
+// Wall seconds of the phases of one call (bench): the greedy permutation, the count and
+// the fill of the kept edges, and the reduction (for the sparse backend split into the
+// apparent-pair pass, dimension 0 and the columns of dimensions ≥ 1).
+struct ApproximateTimings {
+  double greedy = 0, count = 0, fill = 0, reduction = 0;
+  double apparent = 0, dim0 = 0, columns = 0;  // parts of `reduction` (sparse backend)
+};
+
 // ComputeApproximateRips with the reduction's backend chosen by the caller (tests, bench).
 Result<ApproximateDiagram> ComputeApproximateRipsWith(std::span<const float> points, size_t n,
                                                       size_t dim, const RipsOptions& options,
-                                                      double epsilon, ApproximateBackend backend);
+                                                      double epsilon, ApproximateBackend backend,
+                                                      ApproximateTimings* timings = nullptr);
 
 }  // namespace panic::tda::internal

@@ -212,6 +212,22 @@ class Block {
 
 }  // namespace
 
+size_t EdgeCofacetsBytes(size_t n, size_t edges) {
+  return (n + 1) * sizeof(uint64_t) + edges * sizeof(uint32_t);
+}
+
+size_t ApparentBlockBytes(size_t n, size_t max_degree, int threads) {
+  // Block::Open: a group's first vertex a brings |N(a) ∪ {a}| ≤ max_degree + 1 vertices and
+  // later ones join only while U stays within the cap, so |U| ≤ max(kGroupSlack,
+  // kGroupGrowth · (max_degree + 1)); the matrix is at most |U| rows of |U| + 1 floats.
+  const size_t u = std::max(kGroupSlack, kGroupGrowth * (max_degree + 1));
+  // Per lower neighbour of a: lower, x_pos, x_to_a, x_to_c, length, vertex, cofacet.
+  const size_t per_edge_of_a = 7 * sizeof(uint32_t);
+  const size_t per_worker = u * (u + 1) * sizeof(float) + n * sizeof(int) +
+                            (u + 1) * sizeof(uint32_t) + (max_degree + 1) * per_edge_of_a;
+  return static_cast<size_t>(std::max(threads, 1)) * per_worker;
+}
+
 SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable& binomial,
                                       bool triangles, int threads) {
   const size_t n = g.n;

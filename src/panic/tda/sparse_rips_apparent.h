@@ -59,6 +59,13 @@ struct SparseApparentPairs {
   std::vector<TriangleColumn> triangles;
 };
 
+// The bytes of the edges' cofacet table (kept through the reduction's dimension 1) and,
+// apart, of the pass's blocks at their largest: per worker a block of at most
+// max(256, 2 (max_degree + 1)) vertices squared in floats (a group's union U stays within
+// that, see sparse_rips_apparent.cpp) and its position map of n ints.
+size_t EdgeCofacetsBytes(size_t n, size_t edges);
+size_t ApparentBlockBytes(size_t n, size_t max_degree, int threads);
+
 // One pass over the blocks of all vertices (`threads` workers): the edges' zero-pivot
 // cofacets, and with `triangles` the triangles in no apparent pair. REQUIRES: binomial
 // covers C(v, k) for v ≤ g.n, k ≤ 3.

@@ -79,38 +79,85 @@ float FarthestDistance(const CloudMetric& metric, const BallTree& tree, uint32_t
   return best;
 }
 
-}  // namespace
+class RangeSearch final : public KeptEdgeSearch {
+ public:
+  RangeSearch(const CloudMetric& metric, const std::vector<double>& lambda,
+              const GreedyTree& greedy, double epsilon, float threshold, int threads)
+      : metric_(metric), lambda_(lambda), tree_(greedy, metric.n()), root_(greedy.order[0]),
+        epsilon_(epsilon), threshold_(threshold), workers_(std::max(threads, 1)) {
+    // The queries in depth-first order of the tree: consecutive ones are near each other
+    // and visit mostly the same points, whose rows are then still in cache (the search
+    // is bound by reading rows, not by arithmetic).
+    const size_t n = metric.n();
+    queries_.reserve(n);
+    std::vector<uint32_t> stack = {root_};
+    while (!stack.empty()) {
+      const uint32_t p = stack.back();
+      stack.pop_back();
+      if (p != root_) queries_.push_back(p);
+      const auto kids = tree_.Children(p);
+      for (size_t q = kids.size(); q-- > 0;) stack.push_back(kids[q]);
+    }
+  }
 
-Result<SparseGraphResult> BuildSparseGraphByRange(const CloudMetric& metric,
-                                                  const std::vector<double>& lambda,
-                                                  const GreedyTree& greedy, double epsilon,
-                                                  float threshold, int threads,
-                                                  size_t memory_limit_bytes) {
-  const size_t n = metric.n();
-  const BallTree tree(greedy, n);
-  const uint32_t root = greedy.order[0];
-  float enclosing = 0;
-  if (std::isnan(threshold)) {
-    // min over i of max_j d(i, j): a row is searched in full only when none of the last
-    // few farthest points its worker found already reaches the smallest maximum so far
-    // (shared by the workers; the minimum does not depend on the order).
+  KeptEdgeCount Count() override {
+    KeptEdgeCount count;
+    count.degree.assign(metric_.n(), 0);
+    count.threshold = threshold_;
+    if (std::isnan(threshold_)) {
+      count.enclosing_radius = EnclosingRadius();
+      count.threshold =
+          std::nextafter(static_cast<float>((1 + epsilon_) * count.enclosing_radius), kInf);
+    }
+    Pass(count.threshold, [&](uint32_t i, uint32_t j, float) {
+      std::atomic_ref<uint32_t>(count.degree[i]).fetch_add(1, std::memory_order_relaxed);
+      std::atomic_ref<uint32_t>(count.degree[j]).fetch_add(1, std::memory_order_relaxed);
+    });
+    for (uint32_t d : count.degree) {
+      count.edges += d;
+      count.max_degree = std::max<size_t>(count.max_degree, d);
+    }
+    count.edges /= 2;
+    return count;
+  }
+
+  SparseGraphResult Fill(KeptEdgeCount count) override {
+    const float threshold = count.threshold, enclosing = count.enclosing_radius;
+    SparseGraphFiller filler(count);
+    Pass(threshold, [&](uint32_t i, uint32_t j, float w) { filler.Add(i, j, w); });
+    return filler.Finish(enclosing, threshold, workers_);
+  }
+
+  size_t ScratchBytes() const override {
+    // The tree (ranks, children, radii) and the queries.
+    const size_t n = metric_.n();
+    return n * (2 * sizeof(uint32_t) + sizeof(double) + sizeof(uint32_t)) +
+           (n + 1) * sizeof(uint64_t);
+  }
+
+ private:
+  // min over i of max_j d(i, j): a row is searched in full only when none of the last
+  // few farthest points its worker found already reaches the smallest maximum so far
+  // (shared by the workers; the minimum does not depend on the order).
+  float EnclosingRadius() const {
+    const size_t n = metric_.n();
     std::atomic<float> shared{n > 1 ? kInf : 0.0f};
-    std::vector<std::vector<uint32_t>> recents(static_cast<size_t>(std::max(threads, 1)));
-    ParallelFor(n, 256, std::max(threads, 1), [&](size_t begin, size_t end, int worker) {
+    std::vector<std::vector<uint32_t>> recents(static_cast<size_t>(workers_));
+    ParallelFor(n, 256, workers_, [&](size_t begin, size_t end, int worker) {
       std::vector<uint32_t>& recent = recents[static_cast<size_t>(worker)];
       for (size_t row = begin; row < end; ++row) {
         const uint32_t i = static_cast<uint32_t>(row);
         float radius = shared.load(std::memory_order_relaxed);
         bool reaches = false;
         for (uint32_t f : recent) {
-          if (f != i && metric.Distance(i, f) >= radius) {
+          if (f != i && metric_.Distance(i, f) >= radius) {
             reaches = true;
             break;
           }
         }
         if (reaches) continue;
         uint32_t far = i;
-        const float m = FarthestDistance(metric, tree, root, i, radius, &far);
+        const float m = FarthestDistance(metric_, tree_, root_, i, radius, &far);
         while (m < radius && !shared.compare_exchange_weak(radius, m)) {
         }
         if (far != i && std::find(recent.begin(), recent.end(), far) == recent.end()) {
@@ -119,67 +166,69 @@ Result<SparseGraphResult> BuildSparseGraphByRange(const CloudMetric& metric,
         }
       }
     });
-    const float radius = shared.load();
-    enclosing = radius;
-    threshold = std::nextafter(static_cast<float>((1 + epsilon) * radius), kInf);
+    return shared.load();
   }
-  const double scale = (1 + epsilon) / epsilon;
-  const double threshold_chord = metric.ToChord(threshold);
-  const int workers = std::max(threads, 1);
-  std::vector<std::vector<SparseEdge>> parts(static_cast<size_t>(workers));
-  std::atomic<size_t> collected{0};
-  std::atomic<bool> over{false};
-  constexpr size_t kEdgeBytes = sizeof(SparseEdge) + 2 * sizeof(SparseGraph::Neighbor);
-  // The queries in depth-first order of the tree: consecutive ones are near each other
-  // and visit mostly the same points, whose rows are then still in cache (the search is
-  // bound by reading rows, not by arithmetic).
-  std::vector<uint32_t> queries;
-  queries.reserve(n);
-  {
-    std::vector<uint32_t> stack = {root};
-    while (!stack.empty()) {
-      const uint32_t p = stack.back();
-      stack.pop_back();
-      if (p != root) queries.push_back(p);
-      const auto kids = tree.Children(p);
-      for (size_t q = kids.size(); q-- > 0;) stack.push_back(kids[q]);
-    }
-  }
-  ParallelFor(queries.size(), 64, workers, [&](size_t begin, size_t end, int worker) {
-    if (over.load(std::memory_order_relaxed)) return;
-    std::vector<SparseEdge>& edges = parts[static_cast<size_t>(worker)];
-    const size_t before = edges.size();
-    std::vector<uint32_t> stack;
-    for (size_t qi = begin; qi < end; ++qi) {
-      const uint32_t j = queries[qi];
-      const size_t k = tree.rank[j];
-      // Every earlier p has λ_p ≥ λ_j, so μ = scale · λ_j bounds the pair's cut.
-      const double reach =
-          std::min(metric.ToChord((2 + epsilon) * scale * lambda[j]), threshold_chord) * kFloatSlack;
-      stack.assign(1, root);
-      while (!stack.empty()) {
-        const uint32_t p = stack.back();
-        stack.pop_back();
-        const double c = metric.Chord(j, p);
-        if (c <= reach) {
-          const double mu = scale * std::min(lambda[p], lambda[j]);
-          const float w = CjsWeight(metric.FromChord(c), mu, epsilon);
-          if (w <= threshold && w != kInf) {
-            edges.push_back(SparseEdge{std::max(j, p), std::min(j, p), w});
+
+  // Calls keep(i, j, w) (i > j) for every kept edge within `threshold`, once.
+  template <class Keep>
+  void Pass(float threshold, Keep keep) const {
+    const double scale = (1 + epsilon_) / epsilon_;
+    const double threshold_chord = metric_.ToChord(threshold);
+    ParallelFor(queries_.size(), 64, workers_, [&](size_t begin, size_t end, int) {
+      std::vector<uint32_t> stack;
+      for (size_t qi = begin; qi < end; ++qi) {
+        const uint32_t j = queries_[qi];
+        const size_t k = tree_.rank[j];
+        // Every earlier p has λ_p ≥ λ_j, so μ = scale · λ_j bounds the pair's cut.
+        const double reach =
+            std::min(metric_.ToChord((2 + epsilon_) * scale * lambda_[j]), threshold_chord) *
+            kFloatSlack;
+        stack.assign(1, root_);
+        while (!stack.empty()) {
+          const uint32_t p = stack.back();
+          stack.pop_back();
+          const double c = metric_.Chord(j, p);
+          if (c <= reach) {
+            const double mu = scale * std::min(lambda_[p], lambda_[j]);
+            const float w = CjsWeight(metric_.FromChord(c), mu, epsilon_);
+            if (w <= threshold && w != kInf) keep(std::max(j, p), std::min(j, p), w);
+          }
+          if (c > (reach + tree_.radius[p]) * kSlack) continue;
+          for (uint32_t q : tree_.Children(p)) {
+            if (tree_.rank[q] >= k) break;  // q and its subtree come after j
+            stack.push_back(q);
           }
         }
-        if (c > (reach + tree.radius[p]) * kSlack) continue;
-        for (uint32_t q : tree.Children(p)) {
-          if (tree.rank[q] >= k) break;  // q and its subtree come after j
-          stack.push_back(q);
-        }
       }
-    }
-    const size_t total = collected.fetch_add(edges.size() - before) + edges.size() - before;
-    if (total * kEdgeBytes > memory_limit_bytes) over = true;
-  });
-  if (over) return SparseEdgesOverLimit(n, collected.load(), memory_limit_bytes);
-  return SparseGraphFromEdges(n, parts, enclosing, threshold, workers, memory_limit_bytes);
+    });
+  }
+
+  const CloudMetric& metric_;
+  const std::vector<double>& lambda_;
+  const BallTree tree_;
+  const uint32_t root_;
+  double epsilon_;
+  float threshold_;
+  int workers_;
+  std::vector<uint32_t> queries_;
+};
+
+}  // namespace
+
+std::unique_ptr<KeptEdgeSearch> MakeRangeSearch(const CloudMetric& metric,
+                                                const std::vector<double>& lambda,
+                                                const GreedyTree& tree, double epsilon,
+                                                float threshold, int threads) {
+  return std::make_unique<RangeSearch>(metric, lambda, tree, epsilon, threshold, threads);
+}
+
+Result<SparseGraphResult> BuildSparseGraphByRange(const CloudMetric& metric,
+                                                  const std::vector<double>& lambda,
+                                                  const GreedyTree& tree, double epsilon,
+                                                  float threshold, int threads,
+                                                  size_t memory_limit_bytes) {
+  return BuildKeptEdges(*MakeRangeSearch(metric, lambda, tree, epsilon, threshold, threads),
+                        metric.n(), memory_limit_bytes);
 }
 
 }  // namespace panic::tda::internal

@@ -31,6 +31,12 @@ Result<SparseGraphResult> BuildSparseGraphByRange(const CloudMetric& metric,
                                                   float threshold, int threads,
                                                   size_t memory_limit_bytes);
 
+// The same as a two-pass search (KeptEdgeSearch: count, then fill).
+std::unique_ptr<KeptEdgeSearch> MakeRangeSearch(const CloudMetric& metric,
+                                                const std::vector<double>& lambda,
+                                                const GreedyTree& tree, double epsilon,
+                                                float threshold, int threads);
+
 // The rule between the two: the range search when the greedy permutation evaluated
 // fewer than 1/8 of the n(n − 1)/2 distances (a cloud of low doubling dimension, where
 // the tree prunes) and the cloud is large, the GEMM screen otherwise.
