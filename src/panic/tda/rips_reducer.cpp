@@ -12,6 +12,7 @@
 #include "panic/tda/rips_complex.h"
 #include "panic/tda/pivot_map.h"
 #include "panic/tda/rips_reducer_types.h"
+#include "panic/tda/triangle_scan.h"
 
 namespace panic::tda::internal {
 namespace {
@@ -31,6 +32,16 @@ class RipsReducer : private RipsComplex {
       inverse_[a] = static_cast<uint32_t>(r);
     }
     diagram_.dimensions.resize(static_cast<size_t>(o.maxdim) + 1);
+  }
+
+  // The columns of dimension `dim`, the lower dimensions reduced first (for clearing).
+  std::vector<Column> ColumnsOf(int dim) {
+    std::vector<Column> columns = ComputeDim0Pairs();
+    for (int k = 1; k < dim; ++k) {
+      ComputePairs(columns, k);
+      columns = AssembleColumns(k + 1);
+    }
+    return columns;
   }
 
   Diagram Run() {
@@ -221,6 +232,19 @@ class RipsReducer : private RipsComplex {
   std::vector<Column> AssembleColumns(int dim) {
     const int m = dim + 1;
     std::vector<ColumnChunks> found(static_cast<size_t>(opt_.threads));
+    if (m == 3 && simd_ == SimdLevel::kAvx512 && !opt_.per_triangle_assembly) {
+      // Groups of kEdgeGroup consecutive x, the largest first (they have the most edges).
+      const size_t groups = (static_cast<size_t>(n_) + kEdgeGroup - 1) / kEdgeGroup;
+      ParallelFor(groups, 1, opt_.threads, [&](size_t begin, size_t end, int worker) {
+        for (size_t g = begin; g < end; ++g) {
+          const size_t last = groups - 1 - g;
+          AssembleTrianglesByEdge(static_cast<int>(last * kEdgeGroup),
+                                  static_cast<int>(std::min<size_t>((last + 1) * kEdgeGroup, static_cast<size_t>(n_))),
+                                  found[worker]);
+        }
+      });
+      return Concatenate(found);
+    }
     const size_t first = static_cast<size_t>(dim);
     ParallelFor(static_cast<size_t>(n_) - std::min(first, static_cast<size_t>(n_)), 1, opt_.threads,
                 [&](size_t begin, size_t end, int worker) {
@@ -285,6 +309,54 @@ class RipsReducer : private RipsComplex {
         const index_t idx = base_ab + c;
         if (pivots_.Find(static_cast<uint64_t>(idx)) != PivotMap::kEmpty) continue;
         out.push_back(Column{diam, idx});
+      }
+    }
+  }
+  // The triangles owned by the edges {x, y < x}, x in [x_begin, x_end) (triangle_scan.h),
+  // that must be reduced: the same columns as AssembleTriangles, without its random read
+  // of a third row per triangle. The fast tests take the edge's first opt_.edge_candidates
+  // (≤ kEdgeCandidates) cofacet candidates; the triangles they cannot decide (ties, a
+  // candidate deeper than that) get the exact per-triangle tests. The edges go y by y over
+  // the group of x, so that row y, read whole by each edge, comes from memory once for the
+  // group and then from the cache (the n × n matrix is 16 MB at N = 2 000).
+  static constexpr int kEdgeCandidates = 64;
+  static constexpr int kEdgeGroup = 16;
+  void AssembleTrianglesByEdge(int x_begin, int x_end, ColumnChunks& out) const {
+    int vertex[kEdgeCandidates];
+    const float* row[kEdgeCandidates];
+    float dx[kEdgeCandidates], dy[kEdgeCandidates];
+    const int max_candidates = std::clamp(opt_.edge_candidates, 1, kEdgeCandidates);
+    for (int y = x_end - 2; y >= 0; --y) {
+      for (int x = std::max(x_begin, y + 1); x < x_end; ++x) {
+        const float* rx = d_.row(static_cast<size_t>(x));
+        const float length = rx[y];
+        if (length > opt_.threshold) continue;
+        const float* ry = d_.row(static_cast<size_t>(y));
+        const float* r2[2] = {rx, ry};
+        const int w2[2] = {x, y};
+        int count = 0;
+        int v = EdgeCandidate(EdgeIndex(x, y)) - 1;
+        while (v >= 0 && count < max_candidates) {
+          vertex[count] = v;
+          row[count] = d_.row(static_cast<size_t>(v));
+          dx[count] = rx[v];
+          dy[count] = ry[v];
+          ++count;
+          v = ScanCofacetCandidate<2>(simd_, r2, w2, 0, v, length);
+        }
+        const EdgeCandidates candidates{vertex, row, dx, dy, count, v < 0};
+        auto keep = [&](int z) {
+          const int a = std::max(x, z), c = std::min(y, z), b = x + y + z - a - c;
+          const index_t idx = B(a, 3) + B(b, 2) + c;
+          if (pivots_.Find(static_cast<uint64_t>(idx)) == PivotMap::kEmpty) out.push_back(Column{length, idx});
+        };
+        auto exact = [&](int z) {
+          const int a = std::max(x, z), c = std::min(y, z);
+          const int w[3] = {a, x + y + z - a - c, c};
+          if (ZeroApparentFacet(w, 3, length) >= 0 || ZeroApparentCofacet(w, 3, length) >= 0) return;
+          keep(z);
+        };
+        EdgeTrianglesAvx512(rx, ry, x, y, length, n_, candidates, keep, exact);
       }
     }
   }
@@ -533,6 +605,13 @@ class RipsReducer : private RipsComplex {
 
 Diagram ReduceRips(const DistanceMatrix& distances, const ReducerOptions& options) {
   return RipsReducer(distances, options).Run();
+}
+
+std::vector<std::pair<float, int64_t>> AssembledColumns(const DistanceMatrix& distances,
+                                                        const ReducerOptions& options, int dim) {
+  std::vector<std::pair<float, int64_t>> out;
+  for (const Column& c : RipsReducer(distances, options).ColumnsOf(dim)) out.emplace_back(c.diam, c.index);
+  return out;
 }
 
 }  // namespace panic::tda::internal
