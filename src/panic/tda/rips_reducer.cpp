@@ -315,17 +315,15 @@ class RipsReducer : private RipsComplex {
   // The triangles owned by the edges {x, y < x}, x in [x_begin, x_end) (triangle_scan.h),
   // that must be reduced: the same columns as AssembleTriangles, without its random read
   // of a third row per triangle. The fast tests take the edge's first opt_.edge_candidates
-  // (≤ kEdgeCandidates) cofacet candidates; the triangles they cannot decide (ties, a
+  // (≤ EdgeCandidates::kCapacity) cofacet candidates; the triangles they cannot decide (ties, a
   // candidate deeper than that) get the exact per-triangle tests. The edges go y by y over
   // the group of x, so that row y, read whole by each edge, comes from memory once for the
   // group and then from the cache (the n × n matrix is 16 MB at N = 2 000).
-  static constexpr int kEdgeCandidates = 64;
+  static constexpr int kEdgeCandidateBatch = 4;
   static constexpr int kEdgeGroup = 16;
   void AssembleTrianglesByEdge(int x_begin, int x_end, ColumnChunks& out) const {
-    int vertex[kEdgeCandidates];
-    const float* row[kEdgeCandidates];
-    float dx[kEdgeCandidates], dy[kEdgeCandidates];
-    const int max_candidates = std::clamp(opt_.edge_candidates, 1, kEdgeCandidates);
+    const int max_candidates = std::clamp(opt_.edge_candidates, 1, EdgeCandidates::kCapacity);
+    EdgeCandidates p;
     for (int y = x_end - 2; y >= 0; --y) {
       for (int x = std::max(x_begin, y + 1); x < x_end; ++x) {
         const float* rx = d_.row(static_cast<size_t>(x));
@@ -334,17 +332,24 @@ class RipsReducer : private RipsComplex {
         const float* ry = d_.row(static_cast<size_t>(y));
         const float* r2[2] = {rx, ry};
         const int w2[2] = {x, y};
-        int count = 0;
-        int v = EdgeCandidate(EdgeIndex(x, y)) - 1;
-        while (v >= 0 && count < max_candidates) {
-          vertex[count] = v;
-          row[count] = d_.row(static_cast<size_t>(v));
-          dx[count] = rx[v];
-          dy[count] = ry[v];
-          ++count;
-          v = ScanCofacetCandidate<2>(simd_, r2, w2, 0, v, length);
-        }
-        const EdgeCandidates candidates{vertex, row, dx, dy, count, v < 0};
+        // The candidates, kEdgeCandidateBatch at a time: most edges need only the first few.
+        int next = EdgeCandidate(EdgeIndex(x, y)) - 1;  // the next one to store (−1: none)
+        p.count = 0;
+        p.complete = next < 0;
+        auto extend = [&] {
+          if (p.complete || p.count == max_candidates) return false;
+          for (int added = 0; added < kEdgeCandidateBatch && next >= 0 && p.count < max_candidates; ++added) {
+            p.vertex[p.count] = next;
+            p.row[p.count] = d_.row(static_cast<size_t>(next));
+            p.dx[p.count] = rx[next];
+            p.dy[p.count] = ry[next];
+            ++p.count;
+            next = ScanCofacetCandidate<2>(simd_, r2, w2, 0, next, length);
+          }
+          p.complete = next < 0;
+          return true;
+        };
+        extend();
         auto keep = [&](int z) {
           const int a = std::max(x, z), c = std::min(y, z), b = x + y + z - a - c;
           const index_t idx = B(a, 3) + B(b, 2) + c;
@@ -356,7 +361,7 @@ class RipsReducer : private RipsComplex {
           if (ZeroApparentFacet(w, 3, length) >= 0 || ZeroApparentCofacet(w, 3, length) >= 0) return;
           keep(z);
         };
-        EdgeTrianglesAvx512(rx, ry, x, y, length, n_, candidates, keep, exact);
+        EdgeTrianglesAvx512(rx, ry, x, y, length, n_, p, extend, keep, exact);
       }
     }
   }

@@ -29,24 +29,27 @@
 
 namespace panic::tda::internal {
 
-// The candidates of edge {x > y} of length L, as scanned by the caller.
+// The candidates of edge {x > y} of length L found so far (the caller's scan fills them,
+// a few at a time, as the lanes need them).
 struct EdgeCandidates {
-  const int* vertex;        // p₁ > p₂ > … (the first `count` of P)
-  const float* const* row;  // the distance-matrix row of each
-  const float* dx;          // d(x, p_k)
-  const float* dy;          // d(y, p_k)
-  int count;
-  bool complete;  // P has no more vertices than these
+  static constexpr int kCapacity = 64;
+  int vertex[kCapacity];          // p₁ > p₂ > … (the first `count` of P)
+  const float* row[kCapacity];    // the distance-matrix row of each
+  float dx[kCapacity];            // d(x, p_k)
+  float dy[kCapacity];            // d(y, p_k)
+  int count = 0;
+  bool complete = false;  // P has no more vertices than these
 };
 
 // For every z in [0, n) whose triangle {x, y, z} edge {x > y} owns: `column(z)` when it
 // is in no apparent pair (the caller still applies clearing), `exact(z)` when the fast
-// tests cannot decide (a tie with L, or a candidate past the `count` given); nothing for
-// the apparent ones.
-template <typename Column, typename Exact>
+// tests cannot decide (a tie with L, or a candidate past the ones `extend` can give); nothing
+// for the apparent ones. `extend()` appends candidates to p (or sets p.complete) and returns
+// false when it can add none. REQUIRES p.count ≥ 1 or p.complete (p₁ is the edge table's).
+template <typename Extend, typename Column, typename Exact>
 __attribute__((target("avx512f"))) void EdgeTrianglesAvx512(const float* rx, const float* ry, int x, int y,
-                                                             float length, int n, const EdgeCandidates& p,
-                                                             Column&& column, Exact&& exact) {
+                                                             float length, int n, EdgeCandidates& p,
+                                                             Extend&& extend, Column&& column, Exact&& exact) {
   const __m512 vl = _mm512_set1_ps(length);
   const __m512i vx = _mm512_set1_epi32(x), vy = _mm512_set1_epi32(y);
   const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -69,7 +72,8 @@ __attribute__((target("avx512f"))) void EdgeTrianglesAvx512(const float* rx, con
     each(tie, z0, exact);
     // Apparent with the edge (z is its candidate) or not owned: nothing to do.
     __mmask16 open = owned & ~tie & ~_mm512_cmpeq_epi32_mask(vz, vp1);
-    for (int k = 0; k < p.count && open; ++k) {
+    for (int k = 0; open; ++k) {
+      if (k == p.count && !extend()) break;
       const int v = p.vertex[k];
       const __m512 dzv = _mm512_maskz_loadu_ps(valid, p.row[k] + z0);
       const __mmask16 hit =
