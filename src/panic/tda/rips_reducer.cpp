@@ -110,8 +110,14 @@ class RipsReducer : private RipsComplex {
   }
   // Adds coef · δ(simplex) to the working coboundary.
   void PushCoboundary(Workspace& ws, index_t idx, uint32_t coef, int m) const {
+    int w[kMaxVertices];
+    Vertices(idx, m, w);
+    PushCoboundaryOf(ws, w, coef, m);
+  }
+  // The same for the simplex of vertices w[0..m), descending (no index to decode).
+  void PushCoboundaryOf(Workspace& ws, const int* w, uint32_t coef, int m) const {
     Cursor c;
-    Vertices(idx, m, c.w);
+    std::copy(w, w + m, c.w);
     c.diam = Diameter(c.w, m);
     c.coef = coef;
     // A cofacet w ∪ {v} with p vertices of w above v has index above[p] + C(v, m + 1 − p) + below[p].
@@ -479,7 +485,7 @@ class RipsReducer : private RipsComplex {
           const uint32_t factor = (opt_.modulus - Mul(CoefOf(pivot.entry), s)) % opt_.modulus;
           const index_t fi = IndexOfVertices(f, m);
           ws.working.push_back(MakeEntry(fi, factor));
-          PushCoboundary(ws, fi, factor, m);
+          PushCoboundaryOf(ws, f, factor, m);
           has_pivot = GetPivot(ws, pivot, m);
           mine = nullptr;
           continue;
