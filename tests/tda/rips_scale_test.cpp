@@ -248,6 +248,65 @@ TEST(RipsScaleTest, LockFreeReductionRepeatedRunsAgree) {
   }
 }
 
+// Triangles assembled edge by edge (triangle_scan.h, the AVX-512 path) against the
+// per-triangle assembly (the path of other machines), on clouds full of ties (integer
+// grids, duplicated points: the fast tests leave such triangles to the exact ones), below
+// the enclosing radius too, Z/2 and Z/3, and with 1 or 2 candidates an edge (most
+// triangles then take the exact fallback); and against ripser.
+TEST(RipsScaleTest, EdgeByEdgeTriangleAssemblyGivesTheSameDiagram) {
+  std::vector<PointCloud> clouds = {testing::UnitSphereWalk(180, 768, 0.01, 3), testing::WalkCloud(160, 768, 4),
+                                    NoisyTorus(150, 0.03, 2), testing::GaussianCloud(90, 5, 6)};
+  {
+    std::mt19937_64 rng(11);
+    std::uniform_int_distribution<int> coordinate(0, 3);
+    PointCloud grid{120, 3, {}};  // 64 lattice points, many twice
+    for (size_t i = 0; i < grid.n * grid.dim; ++i) grid.values.push_back(static_cast<float>(coordinate(rng)));
+    clouds.push_back(grid);
+    PointCloud plane{49, 2, {}};
+    for (int i = 0; i < 7; ++i) {
+      for (int j = 0; j < 7; ++j) {
+        plane.values.push_back(static_cast<float>(i));
+        plane.values.push_back(static_cast<float>(j));
+      }
+    }
+    clouds.push_back(plane);
+    PointCloud cube{80, 5, {}};  // corners of the 5-cube, some twice: distances √1 … √5
+    std::uniform_int_distribution<int> corner(0, 31);
+    for (size_t i = 0; i < cube.n; ++i) {
+      const int k = i < 32 ? static_cast<int>(i) : corner(rng);
+      for (int b = 0; b < 5; ++b) cube.values.push_back(static_cast<float>((k >> b) & 1));
+    }
+    clouds.push_back(cube);
+  }
+  for (const PointCloud& c : clouds) {
+    internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
+    const float radius = internal::EnclosingRadius(d);
+    for (float threshold : {radius, 0.8f * radius}) {
+      for (int modulus : {2, 3}) {
+        internal::ReducerOptions r;
+        r.maxdim = 2;
+        r.modulus = modulus;
+        r.threshold = threshold;
+        r.per_triangle_assembly = true;
+        const Diagram expected = internal::ReduceRips(d, r);
+        const auto expected_columns = internal::AssembledColumns(d, r, 2);
+        r.per_triangle_assembly = false;
+        for (int candidates : {32, 2, 1}) {
+          r.edge_candidates = candidates;
+          r.threads = candidates == 2 ? 2 : 1;
+          const std::string what = "n=" + std::to_string(c.n) + " threshold=" + std::to_string(threshold) +
+                                   " modulus=" + std::to_string(modulus) + " candidates=" + std::to_string(candidates);
+          EXPECT_EQ(internal::AssembledColumns(d, r, 2), expected_columns) << what;
+          EXPECT_EQ(internal::ReduceRips(d, r), expected) << what;
+        }
+        if (modulus == 2 && threshold == radius && testing::HaveRipser()) {
+          EXPECT_EQ(CompareDiagrams(expected, testing::RipserOnCloud(c, 2), 1e-5), "") << "n=" << c.n;
+        }
+      }
+    }
+  }
+}
+
 // ---- approximate mode ----------------------------------------------------------------
 
 TEST(RipsScaleTest, ApproximateRejectsBadEpsilon) {

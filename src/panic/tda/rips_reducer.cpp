@@ -12,6 +12,7 @@
 #include "panic/tda/rips_complex.h"
 #include "panic/tda/pivot_map.h"
 #include "panic/tda/rips_reducer_types.h"
+#include "panic/tda/triangle_scan.h"
 
 namespace panic::tda::internal {
 namespace {
@@ -31,6 +32,16 @@ class RipsReducer : private RipsComplex {
       inverse_[a] = static_cast<uint32_t>(r);
     }
     diagram_.dimensions.resize(static_cast<size_t>(o.maxdim) + 1);
+  }
+
+  // The columns of dimension `dim`, the lower dimensions reduced first (for clearing).
+  std::vector<Column> ColumnsOf(int dim) {
+    std::vector<Column> columns = ComputeDim0Pairs();
+    for (int k = 1; k < dim; ++k) {
+      ComputePairs(columns, k);
+      columns = AssembleColumns(k + 1);
+    }
+    return columns;
   }
 
   Diagram Run() {
@@ -99,8 +110,14 @@ class RipsReducer : private RipsComplex {
   }
   // Adds coef · δ(simplex) to the working coboundary.
   void PushCoboundary(Workspace& ws, index_t idx, uint32_t coef, int m) const {
+    int w[kMaxVertices];
+    Vertices(idx, m, w);
+    PushCoboundaryOf(ws, w, coef, m);
+  }
+  // The same for the simplex of vertices w[0..m), descending (no index to decode).
+  void PushCoboundaryOf(Workspace& ws, const int* w, uint32_t coef, int m) const {
     Cursor c;
-    Vertices(idx, m, c.w);
+    std::copy(w, w + m, c.w);
     c.diam = Diameter(c.w, m);
     c.coef = coef;
     // A cofacet w ∪ {v} with p vertices of w above v has index above[p] + C(v, m + 1 − p) + below[p].
@@ -221,6 +238,19 @@ class RipsReducer : private RipsComplex {
   std::vector<Column> AssembleColumns(int dim) {
     const int m = dim + 1;
     std::vector<ColumnChunks> found(static_cast<size_t>(opt_.threads));
+    if (m == 3 && simd_ == SimdLevel::kAvx512 && !opt_.per_triangle_assembly) {
+      // Groups of kEdgeGroup consecutive x, the largest first (they have the most edges).
+      const size_t groups = (static_cast<size_t>(n_) + kEdgeGroup - 1) / kEdgeGroup;
+      ParallelFor(groups, 1, opt_.threads, [&](size_t begin, size_t end, int worker) {
+        for (size_t g = begin; g < end; ++g) {
+          const size_t last = groups - 1 - g;
+          AssembleTrianglesByEdge(static_cast<int>(last * kEdgeGroup),
+                                  static_cast<int>(std::min<size_t>((last + 1) * kEdgeGroup, static_cast<size_t>(n_))),
+                                  found[worker]);
+        }
+      });
+      return Concatenate(found);
+    }
     const size_t first = static_cast<size_t>(dim);
     ParallelFor(static_cast<size_t>(n_) - std::min(first, static_cast<size_t>(n_)), 1, opt_.threads,
                 [&](size_t begin, size_t end, int worker) {
@@ -285,6 +315,59 @@ class RipsReducer : private RipsComplex {
         const index_t idx = base_ab + c;
         if (pivots_.Find(static_cast<uint64_t>(idx)) != PivotMap::kEmpty) continue;
         out.push_back(Column{diam, idx});
+      }
+    }
+  }
+  // The triangles owned by the edges {x, y < x}, x in [x_begin, x_end) (triangle_scan.h),
+  // that must be reduced: the same columns as AssembleTriangles, without its random read
+  // of a third row per triangle. The fast tests take the edge's first opt_.edge_candidates
+  // (≤ EdgeCandidates::kCapacity) cofacet candidates; the triangles they cannot decide (ties, a
+  // candidate deeper than that) get the exact per-triangle tests. The edges go y by y over
+  // the group of x, so that row y, read whole by each edge, comes from memory once for the
+  // group and then from the cache (the n × n matrix is 16 MB at N = 2 000).
+  static constexpr int kEdgeCandidateBatch = 4;
+  static constexpr int kEdgeGroup = 16;
+  void AssembleTrianglesByEdge(int x_begin, int x_end, ColumnChunks& out) const {
+    const int max_candidates = std::clamp(opt_.edge_candidates, 1, EdgeCandidates::kCapacity);
+    EdgeCandidates p;
+    for (int y = x_end - 2; y >= 0; --y) {
+      for (int x = std::max(x_begin, y + 1); x < x_end; ++x) {
+        const float* rx = d_.row(static_cast<size_t>(x));
+        const float length = rx[y];
+        if (length > opt_.threshold) continue;
+        const float* ry = d_.row(static_cast<size_t>(y));
+        const float* r2[2] = {rx, ry};
+        const int w2[2] = {x, y};
+        // The candidates, kEdgeCandidateBatch at a time: most edges need only the first few.
+        int next = EdgeCandidate(EdgeIndex(x, y)) - 1;  // the next one to store (−1: none)
+        p.count = 0;
+        p.complete = next < 0;
+        auto extend = [&] {
+          if (p.complete || p.count == max_candidates) return false;
+          for (int added = 0; added < kEdgeCandidateBatch && next >= 0 && p.count < max_candidates; ++added) {
+            p.vertex[p.count] = next;
+            p.row[p.count] = d_.row(static_cast<size_t>(next));
+            p.dx[p.count] = rx[next];
+            p.dy[p.count] = ry[next];
+            ++p.count;
+            next = ScanCofacetCandidate<2>(simd_, r2, w2, 0, next, length);
+          }
+          p.complete = next < 0;
+          return true;
+        };
+        extend();
+        auto keep = [&](int z) {
+          const int a = std::max(x, z), c = std::min(y, z), b = x + y + z - a - c;
+          const index_t idx = B(a, 3) + B(b, 2) + c;
+          if (pivots_.Find(static_cast<uint64_t>(idx)) == PivotMap::kEmpty) out.push_back(Column{length, idx});
+        };
+        auto exact = [&](int z) {
+          const int a = std::max(x, z), c = std::min(y, z);
+          const int w[3] = {a, x + y + z - a - c, c};
+          if (ZeroApparentFacet(w, 3, length) >= 0 || ZeroApparentCofacet(w, 3, length) >= 0) return;
+          keep(z);
+        };
+        EdgeTrianglesAvx512(rx, ry, x, y, length, n_, p, extend, keep, exact);
       }
     }
   }
@@ -402,7 +485,7 @@ class RipsReducer : private RipsComplex {
           const uint32_t factor = (opt_.modulus - Mul(CoefOf(pivot.entry), s)) % opt_.modulus;
           const index_t fi = IndexOfVertices(f, m);
           ws.working.push_back(MakeEntry(fi, factor));
-          PushCoboundary(ws, fi, factor, m);
+          PushCoboundaryOf(ws, f, factor, m);
           has_pivot = GetPivot(ws, pivot, m);
           mine = nullptr;
           continue;
@@ -533,6 +616,13 @@ class RipsReducer : private RipsComplex {
 
 Diagram ReduceRips(const DistanceMatrix& distances, const ReducerOptions& options) {
   return RipsReducer(distances, options).Run();
+}
+
+std::vector<std::pair<float, int64_t>> AssembledColumns(const DistanceMatrix& distances,
+                                                        const ReducerOptions& options, int dim) {
+  std::vector<std::pair<float, int64_t>> out;
+  for (const Column& c : RipsReducer(distances, options).ColumnsOf(dim)) out.emplace_back(c.diam, c.index);
+  return out;
 }
 
 }  // namespace panic::tda::internal

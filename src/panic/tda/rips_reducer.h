@@ -26,6 +26,10 @@
 // columns, and hence the bars, are the same for any thread count.
 #pragma once
 
+#include <cstdint>
+#include <utility>
+#include <vector>
+
 #include "panic/tda/diagram.h"
 #include "panic/tda/distance_matrix.h"
 
@@ -39,6 +43,12 @@ struct ReducerOptions {
   // The edge-candidate table takes 32 bits an edge past 65 535 points (16 below); true
   // forces 32 bits at any size, so that tests can check that path on small clouds.
   bool wide_edge_table = false;
+  // Tests only: true, the triangles are assembled one by one (AssembleTriangles, the path
+  // of machines without AVX-512) instead of edge by edge (triangle_scan.h); and how many
+  // cofacet candidates of an edge the edge-by-edge tests take before falling back to the
+  // per-triangle test (small values send many triangles down that path).
+  bool per_triangle_assembly = false;
+  int edge_candidates = 64;
   // Tests only: non-zero, the workers take the columns of each dimension in an order
   // shuffled by this seed instead of the reduction order, so that even one worker meets
   // pivots owned by later columns and takes them back (the lock-free reduction's rarer path).
@@ -49,5 +59,12 @@ struct ReducerOptions {
 // (maxdim in 0..3, prime modulus < 256, threads ≥ 1) and the simplex count indexable
 // (C(n, maxdim + 2) < 2^56).
 Diagram ReduceRips(const DistanceMatrix& distances, const ReducerOptions& options);
+
+// Tests only: the columns of dimension `dim` (1 ≤ dim ≤ options.maxdim) as the reduction
+// gets them (apparent pairs removed, cleared by dimension dim − 1), as (diameter, simplex
+// index) in reduction order. Diagrams cannot tell every wrong column apart (a column whose
+// pivot has its own diameter gives no bar), so the assemblies are compared by these.
+std::vector<std::pair<float, int64_t>> AssembledColumns(const DistanceMatrix& distances,
+                                                        const ReducerOptions& options, int dim);
 
 }  // namespace panic::tda::internal
