@@ -108,7 +108,7 @@ struct Fixture {
   }
 };
 
-TEST(RunsStageGroupsTest, GroupsRunAtOnceOnFreeSlotsWithOneProcesssContent) {
+TEST(RunsStageGroupsTest, GroupsRunAtOnceOnFreeSlotsWithTheContentOfOneProcess) {
   for (size_t slots : {2, 3, 4, 6}) {
     SCOPED_TRACE("slots " + std::to_string(slots));
     Fixture f;

@@ -265,7 +265,7 @@ TEST_F(MpiCliTest, AMalformedRankMemoryIsRefusedNamingIt) {
 // Several network groups at once: with more ranks than a group's chunks, the next group's
 // chunks step on the idle ranks before the first group's release (rank 0's trace: a runs
 // unit of group 2 goes out before `release group=1`), each group's release reaches the
-// ranks that ran it, and the content is one process's for -np 2..4. Rank 0 reports the
+// ranks that ran it, and the content is one process's for -np 1..4. Rank 0 reports the
 // model loads per rank, and its trace has one `load` line for each.
 TEST_F(MpiCliTest, SeveralNetworkGroupsRunAtOnceWithTheSameContent) {
   WriteFile(dir_.File("cfg_groups.json"), kConfigThreeGroups);
@@ -274,7 +274,7 @@ TEST_F(MpiCliTest, SeveralNetworkGroupsRunAtOnceWithTheSameContent) {
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
   const std::string same = Compare(ref, ref);
   ASSERT_EQ(same.substr(0, 5), "same ") << same;
-  for (int np = 2; np <= 4; ++np) {
+  for (int np = 1; np <= 4; ++np) {
     SCOPED_TRACE("np " + std::to_string(np));
     const std::string db = dir_.File("groups" + std::to_string(np) + ".db");
     const std::string trace = dir_.File("gtrace" + std::to_string(np));
@@ -283,6 +283,7 @@ TEST_F(MpiCliTest, SeveralNetworkGroupsRunAtOnceWithTheSameContent) {
                       " --mpi --threads 1");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_EQ(Compare(db, ref), same);
+    if (np == 1) continue;  // MPI not started: one process, groups one after the other
     EXPECT_NE(r.err.find("mpi releases: 3 release points"), std::string::npos) << r.err;
     const std::string log = ReadFile(trace + ".rank0");
     for (int g = 1; g <= 3; ++g) {

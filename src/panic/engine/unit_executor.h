@@ -38,8 +38,9 @@ class UnitExecutor {
   virtual Result<std::pair<uint64_t, std::any>> Collect(Stage& stage, ExecuteContext& ctx) = 0;
   // A unit with a release point (UnitOutcome::release_point: the runs stage's end of a
   // network group, whose Execute released the models of the process that ran it) was
-  // committed, and no unit is out: every other process that executes units releases its
-  // models too, so that the next group's models, or the following stages', have the room.
+  // committed, and no unit is out: every other process that ran that group's units
+  // releases its models too, so that the next group's models, or the following stages',
+  // have the room (an executor may leave processes that did not run the group as they are).
   virtual Status ReleaseModels() = 0;
 };
 
