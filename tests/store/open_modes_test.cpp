@@ -242,6 +242,28 @@ TEST(OpenModesTest, ReadersWorkOnAReadOnlyFileInAReadOnlyDirectory) {
   EXPECT_FALSE(Exists(db + "-shm"));
 }
 
+// A database that cannot be created says why (SQLite says only "unable to open database
+// file"): the folder, and the system's reason.
+TEST(OpenModesTest, ADatabaseThatCannotBeCreatedNamesItsFolder) {
+  TempDir dir;
+  auto missing = Database::Open(dir.File("no/such/a.db"), OpenMode::kCreate);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kIOError);
+  EXPECT_NE(missing.status().message().find("cannot create database '" + dir.File("no/such/a.db") + "': its folder '" +
+                                            dir.File("no/such") + "': No such file or directory"),
+            std::string::npos)
+      << missing.status().message();
+  const std::string ro = dir.File("ro");
+  std::filesystem::create_directory(ro);
+  ASSERT_EQ(::chmod(ro.c_str(), 0555), 0);
+  auto r = RunShell(AsUnprivileged(ShellQuote(testing::CliPath()) + " --db " + ShellQuote(ro + "/a.db") +
+                                   " experiment run " + ShellQuote(testing::SourcePath("examples/quickstart.json"))));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("its folder '" + ro + "': Permission denied"), std::string::npos) << r.err;
+  ASSERT_EQ(::chmod(ro.c_str(), 0755), 0);
+  EXPECT_TRUE(std::filesystem::is_empty(ro));
+}
+
 TEST(OpenModesTest, EmptyFileBecomesOursOnlyForWriters) {
   TempDir dir;
   const std::string db = dir.File("empty.db");

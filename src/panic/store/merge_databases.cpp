@@ -3,10 +3,8 @@
 #include <algorithm>
 #include <set>
 
-#include "panic/store/database_file.h"
 #include "panic/store/merge_renames.h"
 #include "panic/store/reader_files.h"
-#include "panic/store/schema.h"
 #include "panic/store/sqlite_db.h"
 #include "panic/store/subset_copy.h"
 
@@ -296,21 +294,7 @@ Status Merge(SqliteDb& db, const MergeOptions& options, MergeReport& report) {
 
 }  // namespace
 
-Status CheckMergeSource(const std::string& source_path) {
-  PANIC_ASSIGN_OR_RETURN(DatabaseInspection source, InspectDatabase(source_path));
-  if (source.origin == DatabaseOrigin::kMissing) {
-    return Status::NotFound("source database '" + source_path + "' does not exist");
-  }
-  if (source.origin != DatabaseOrigin::kOurs) {
-    return Status::InvalidArgument("source database '" + source_path + "' is " + DescribeOrigin(source));
-  }
-  if (source.schema_version != LatestSchemaVersion()) {
-    return Status::InvalidArgument("source database '" + source_path + "' has schema version " +
-                                   std::to_string(source.schema_version) + "; merge it after migrating it to " +
-                                   std::to_string(LatestSchemaVersion()) + " (any command that writes it does)");
-  }
-  return Status::Ok();
-}
+Status CheckMergeSource(const std::string& source_path) { return CheckSourceDatabase(source_path, "merge it"); }
 
 Result<MergeReport> MergeDatabase(Database& target, const std::string& source_path, const MergeOptions& options) {
   PANIC_RETURN_IF_ERROR(CheckMergeSource(source_path));

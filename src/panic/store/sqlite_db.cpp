@@ -1,5 +1,9 @@
 #include "panic/store/sqlite_db.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "panic/store/database_file.h"
@@ -142,8 +146,15 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, const 
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     const int code = db ? sqlite3_extended_errcode(db) : rc;
     sqlite3_close(db);
-    if (rc == SQLITE_CANTOPEN && !options.create_if_missing && !std::filesystem::exists(path)) {
-      return Status::NotFound("no database at '" + path + "'");
+    if (rc == SQLITE_CANTOPEN && !std::filesystem::exists(path)) {
+      if (!options.create_if_missing) return Status::NotFound("no database at '" + path + "'");
+      // SQLite says only "unable to open database file": say why the file cannot be made.
+      std::error_code ec;
+      const std::filesystem::path folder = std::filesystem::absolute(path, ec).parent_path();
+      if (::access(folder.c_str(), W_OK) != 0) {
+        return Status::IOError("cannot create database '" + path + "': its folder '" + folder.string() + "': " +
+                               std::strerror(errno));
+      }
     }
     if ((code & 0xFF) == SQLITE_NOTADB || (code & 0xFF) == SQLITE_CORRUPT) {
       return Status::Corruption("database '" + path + "' is corrupt: " + msg);

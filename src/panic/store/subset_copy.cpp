@@ -23,6 +23,20 @@ std::string ReadOnlyUri(const std::string& path) {
   return out + (ReaderOpensImmutable(path) ? "?immutable=1" : "?mode=ro");
 }
 
+Status CheckSourceDatabase(const std::string& path, const std::string& action) {
+  PANIC_ASSIGN_OR_RETURN(DatabaseInspection source, InspectDatabase(path));
+  if (source.origin == DatabaseOrigin::kMissing) return Status::NotFound("source database '" + path + "' does not exist");
+  if (source.origin != DatabaseOrigin::kOurs) {
+    return Status::InvalidArgument("source database '" + path + "' is " + DescribeOrigin(source));
+  }
+  if (source.schema_version != LatestSchemaVersion()) {
+    return Status::InvalidArgument("source database '" + path + "' has schema version " +
+                                   std::to_string(source.schema_version) + "; " + action + " after migrating it to " +
+                                   std::to_string(LatestSchemaVersion()) + " (any command that writes it does)");
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<std::string>> Columns(SqliteDb& db, const std::string& table) {
   PANIC_ASSIGN_OR_RETURN(Statement * q, db.Prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid"));
   q->Bind(1, table);
@@ -129,15 +143,7 @@ Status Copy(SqliteDb& db, const std::vector<std::string>& ids, CopyCounts& count
 
 Result<CopyCounts> CopyExperiments(Database& target, const std::string& source_path,
                                    const std::vector<std::string>& experiment_ids) {
-  PANIC_ASSIGN_OR_RETURN(DatabaseInspection source, InspectDatabase(source_path));
-  if (source.origin != DatabaseOrigin::kOurs) {
-    return Status::InvalidArgument("source database '" + source_path + "' is " + DescribeOrigin(source));
-  }
-  if (source.schema_version != LatestSchemaVersion()) {
-    return Status::InvalidArgument("source database '" + source_path + "' has schema version " +
-                                   std::to_string(source.schema_version) + "; copy from it after migrating it to " +
-                                   std::to_string(LatestSchemaVersion()) + " (any command that writes it does)");
-  }
+  PANIC_RETURN_IF_ERROR(CheckSourceDatabase(source_path, "copy from it"));
   SqliteDb& db = target.connection();
   ReaderFiles source_files(source_path);  // outlives the ATTACH: removes the -wal/-shm it made
   {

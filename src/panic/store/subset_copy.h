@@ -26,6 +26,11 @@ namespace panic::store {
 // gives meaning; mode=ro or immutable=1 as store/reader_files.h decides). Shared with
 // merge_databases.cpp; the caller holds a ReaderFiles of the path until it DETACHes.
 std::string ReadOnlyUri(const std::string& path);
+// OK when the source database at `path` is ours at the latest schema (export db and db
+// merge read only such files); NotFound when there is no file, InvalidArgument naming what
+// it is otherwise, and for an older schema what to do: "<action> after migrating it to N".
+// Only reads it. Shared with merge_databases.cpp.
+Status CheckSourceDatabase(const std::string& path, const std::string& action);
 // The columns of a table of the main schema, in declaration order.
 Result<std::vector<std::string>> Columns(SqliteDb& db, const std::string& table);
 
