@@ -312,8 +312,8 @@ std::vector<CommandSpec> TdaCommands() {
         {"modulus", "P", "coefficients in Z/P, P a prime < 256 (default 2)"},
         {"approximate", "EPS", "sparse Rips: every bar within a factor 1+EPS of the exact one, 0 < EPS ≤ 10"},
         {"memory-limit", "GIB",
-         "refuse inputs whose distance matrix and edge table need more (default 16); with --approximate, past it "
-         "the neighbour lists of the kept edges must fit"},
+         "refuse inputs whose distance matrix and edge table need more (default 16); with --approximate, "
+         "the kept edges are counted first and the whole need (lists, cofacets, blocks, sorted edges) must fit"},
         {"format", "F", "text (default), json or npz"},
         {"output", "FILE", "write to FILE instead of standard output (npz: needed on a terminal)"}},
        "POINTS is a .npy array (float32 or float64, C order, shape points × coordinates) or a\n"

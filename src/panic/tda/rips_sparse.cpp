@@ -194,6 +194,7 @@ Result<ApproximateDiagram> ComputeApproximateRipsWith(std::span<const float> poi
     t.apparent = phases.apparent;
     t.dim0 = phases.dim0;
     t.columns = phases.columns;
+    t.assemble = phases.assemble;
   } else {
     DistanceMatrix d;
     d.n = n;

@@ -33,6 +33,7 @@ enum class ApproximateBackend {
 struct ApproximateTimings {
   double greedy = 0, count = 0, fill = 0, reduction = 0;
   double apparent = 0, dim0 = 0, columns = 0;  // parts of `reduction` (sparse backend)
+  double assemble = 0;                         // part of `columns`: assembling them
 };
 
 // ComputeApproximateRips with the reduction's backend chosen by the caller (tests, bench).

@@ -27,8 +27,10 @@ using sparse_rips::kNone;
 using sparse_rips::Simplex;
 using sparse_rips::SparseComplex;
 
-// Columns per thread in one batch of the parallel reduction (ComputePairs).
-constexpr size_t kBatchPerThread = 64;
+// Columns per thread in one batch of the parallel reduction (ComputePairs): ParallelFor
+// starts its threads per call, so a batch must hold enough work to pay for that (64 per
+// thread gave no speed-up on 36 M triangle columns, most of them emergent).
+constexpr size_t kBatchPerThread = 256;
 
 class SparseReducer : private SparseComplex {
  public:
@@ -66,7 +68,9 @@ class SparseReducer : private SparseComplex {
       PivotMap pivots;
       pivots.reserve(columns.size());
       ComputePairs(columns, pivots, dim);
+      const auto assembling = std::chrono::steady_clock::now();
       if (dim < opt_.maxdim) AssembleColumns(simplices, columns, pivots, dim + 1);
+      t.assemble += std::chrono::duration<double>(std::chrono::steady_clock::now() - assembling).count();
     }
     SortBars(diagram_);
     t.columns = lap();
@@ -219,6 +223,9 @@ class SparseReducer : private SparseComplex {
     // The pivot came from the emergent shortcut: the heap is still empty (the coboundary is
     // pushed only if another column turns out to own that pivot).
     bool emergent = false;
+    // The pivot index already known to be in no apparent pair (the test is a list scan:
+    // a column finished in two steps must not pay for it twice).
+    index_t not_apparent = kNone;
   };
 
   void AddSimplexCoboundary(Worker& w, const Entry& s, int dim, Heap& reduction,
@@ -243,6 +250,7 @@ class SparseReducer : private SparseComplex {
             !(opt_.apparent_pairs && ZeroApparentFacet(c, dim + 1).index != kNone)) {
           col.pivot = c;
           col.emergent = true;
+          col.not_apparent = c.index;
           return;
         }
         check_emergent = false;
@@ -282,7 +290,7 @@ class SparseReducer : private SparseComplex {
         col.pivot = GetPivot(col.coboundary, p_);
         continue;
       }
-      if (opt_.apparent_pairs) {
+      if (opt_.apparent_pairs && col.not_apparent != col.pivot.index) {
         Entry sigma = ZeroApparentFacet(col.pivot, dim + 1);
         if (sigma.index != kNone) {
           // σ's coboundary holds τ with σ's coefficient (the signs of ∂ and δ agree);
@@ -293,6 +301,7 @@ class SparseReducer : private SparseComplex {
           col.pivot = GetPivot(col.coboundary, p_);
           continue;
         }
+        col.not_apparent = col.pivot.index;
       }
       return;
     }

@@ -25,6 +25,7 @@ struct SparseReducerTimings {
   double apparent = 0;  // the apparent-pair pass (sparse_rips_apparent.h)
   double dim0 = 0;      // dimension 0: the edges sorted, union–find, the H1 columns
   double columns = 0;   // the columns of dimensions ≥ 1: assembled and reduced
+  double assemble = 0;  // of which assembling them (enumerated, cleared, sorted)
 };
 
 struct SparseReducerOptions {
