@@ -99,15 +99,16 @@ class RipsReducer : private RipsComplex {
       default: return AdvanceFixed<4>(c);
     }
   }
-  // Pushes the current cofacet of cursor k onto the heap.
-  void PushCursor(Workspace& ws, uint32_t k, int m) const {
+  // The heap entry of the current cofacet of cursor k.
+  HeapItem CursorItem(const Workspace& ws, uint32_t k, int m) const {
     const Cursor& c = ws.cursors[k];
     int p = 0;
     while (p < m && c.w[p] > c.v) ++p;
     index_t idx = c.above[p] + B(c.v, m + 1 - p) + c.below[p];
-    ws.heap.push_back(HeapItem{c.cd, k, MakeEntry(idx, SignedCoef(c.coef, p))});
-    std::push_heap(ws.heap.begin(), ws.heap.end(), HeapOrder());
+    return HeapItem{c.cd, k, MakeEntry(idx, SignedCoef(c.coef, p))};
   }
+  // Pushes the current cofacet of cursor k onto the heap.
+  void PushCursor(Workspace& ws, uint32_t k, int m) const { HeapPush(ws.heap, CursorItem(ws, k, m)); }
   // Adds coef · δ(simplex) to the working coboundary.
   void PushCoboundary(Workspace& ws, index_t idx, uint32_t coef, int m) const {
     int w[kMaxVertices];
@@ -134,9 +135,11 @@ class RipsReducer : private RipsComplex {
   // Removes the heap's top; its cursor, if any, moves on to its next cofacet.
   void PopTop(Workspace& ws, int m) const {
     uint32_t k = ws.heap.front().cursor;
-    std::pop_heap(ws.heap.begin(), ws.heap.end(), HeapOrder());
-    ws.heap.pop_back();
-    if (k != kNoCursor && Advance(ws.cursors[k], m)) PushCursor(ws, k, m);
+    if (k != kNoCursor && Advance(ws.cursors[k], m)) {
+      HeapReplaceTop(ws.heap, CursorItem(ws, k, m));
+    } else {
+      HeapPop(ws.heap);
+    }
   }
   // Removes and returns the earliest entry with a non-zero summed coefficient; false
   // when the coboundary is zero.
@@ -158,8 +161,7 @@ class RipsReducer : private RipsComplex {
   }
   bool GetPivot(Workspace& ws, DiamEntry& out, int m) const {
     if (!PopPivot(ws, out, m)) return false;
-    ws.heap.push_back(HeapItem{out.diam, kNoCursor, out.entry});  // the pivot stays in the column
-    std::push_heap(ws.heap.begin(), ws.heap.end(), HeapOrder());
+    HeapPush(ws.heap, HeapItem{out.diam, kNoCursor, out.entry});  // the pivot stays in the column
     return true;
   }
 

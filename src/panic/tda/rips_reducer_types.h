@@ -141,12 +141,47 @@ class SnapshotArena {
 inline bool Earlier(float da, index_t ia, float db, index_t ib) {
   return da < db || (da == db && ia > ib);
 }
-// std heap order whose top is the earliest entry in filtration order.
-struct HeapOrder {
-  bool operator()(const HeapItem& a, const HeapItem& b) const {
-    return Earlier(b.diam, IndexOf(b.entry), a.diam, IndexOf(a.entry));
+// The working coboundary's heap: 4-ary, its top (index 0) the earliest entry. A heavy
+// column's heap holds one entry per cursor (10⁵ and more at N = 2 000, several MiB): four
+// children share a cache line and the depth halves against a binary heap.
+inline bool HeapBefore(const HeapItem& a, const HeapItem& b) {
+  return Earlier(a.diam, IndexOf(a.entry), b.diam, IndexOf(b.entry));
+}
+inline void HeapSiftDown(std::vector<HeapItem>& h, size_t i, HeapItem item) {
+  const size_t n = h.size();
+  for (;;) {
+    const size_t first = 4 * i + 1;
+    if (first >= n) break;
+    size_t best = first;
+    const size_t last = std::min(first + 4, n);
+    for (size_t c = first + 1; c < last; ++c) {
+      if (HeapBefore(h[c], h[best])) best = c;
+    }
+    if (!HeapBefore(h[best], item)) break;
+    h[i] = h[best];
+    i = best;
   }
-};
+  h[i] = item;
+}
+inline void HeapPush(std::vector<HeapItem>& h, const HeapItem& item) {
+  size_t i = h.size();
+  h.push_back(item);
+  while (i > 0) {
+    const size_t parent = (i - 1) / 4;
+    if (!HeapBefore(item, h[parent])) break;
+    h[i] = h[parent];
+    i = parent;
+  }
+  h[i] = item;
+}
+inline void HeapPop(std::vector<HeapItem>& h) {
+  const HeapItem last = h.back();
+  h.pop_back();
+  if (!h.empty()) HeapSiftDown(h, 0, last);
+}
+// Replaces the top by `item` (one sift instead of a pop and a push).
+inline void HeapReplaceTop(std::vector<HeapItem>& h, const HeapItem& item) { HeapSiftDown(h, 0, item); }
+
 // Sort order of the columns of one dimension: reverse filtration order.
 struct ColumnOrder {
   bool operator()(const Column& a, const Column& b) const {
