@@ -150,14 +150,17 @@ TEST(PlacementTest, ARankSwitchesGroupsOnlyWhenAllowedAndSaysFromWhich) {
   EXPECT_EQ(switched[0].rank, 2);
   EXPECT_EQ(switched[0].switched_from, 1u);
   EXPECT_EQ(p.group(2), 3u);
-  // Group 2's release unit on rank 1 (group 1) goes without a switch (it releases the rank
-  // by itself), even when switches are not allowed; so does a unit without a group.
+  // Group 2's release unit on rank 1 (group 1) goes without a switch, even when switches
+  // are not allowed, and says what the rank holds (the executor has it keep its models);
+  // so does a unit without a group.
   p.Free(1);
   p.Add(5, 0, 2, true);
   const auto release = p.Assign(false);
   ASSERT_EQ(release.size(), 1u);
   EXPECT_EQ(release[0].rank, 1);
   EXPECT_EQ(release[0].switched_from, 0u);
+  EXPECT_EQ(release[0].held, 1u);
+  EXPECT_EQ(p.group(1), 1u);
   p.Free(2);
   p.Add(6, 0, 0);
   const auto plain = p.Assign(false);

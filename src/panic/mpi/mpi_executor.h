@@ -100,7 +100,11 @@ class Session::Executor : public engine::UnitExecutor {
       auto it = pending_.find(a.ticket);
       Pending p = std::move(it->second);
       pending_.erase(it);
-      if (a.switched_from != 0) PANIC_RETURN_IF_ERROR(Switch(a.rank, a.switched_from, UnitGroup(p.stage->info().name, p.unit)));
+      const std::string& name = p.stage->info().name;
+      if (a.switched_from != 0) PANIC_RETURN_IF_ERROR(Switch(a.rank, a.switched_from, UnitGroup(name, p.unit)));
+      // A group's release unit on a rank that does not hold the group (every rank that
+      // ran it switched away): that rank keeps the models it holds.
+      if (IsReleaseUnit(name, p.unit) && a.held != UnitGroup(name, p.unit)) KeepModels(p.unit);
       PANIC_RETURN_IF_ERROR(a.rank == 0 ? StartLocal(*p.stage, a.ticket, std::move(p.unit), *p.ctx)
                                         : SendUnit(*p.stage, a.ticket, std::move(p.unit), a.rank));
     }
@@ -133,7 +137,8 @@ class Session::Executor : public engine::UnitExecutor {
       trace_->Line("submit", "ticket=" + std::to_string(ticket) + " to=0 memory=" +
                                  std::to_string(UnitMemory(stage.info().name, unit)) +
                                  " group=" + std::to_string(UnitGroup(stage.info().name, unit)) +
-                                 (IsReleaseUnit(stage.info().name, unit) ? " release=1" : ""));
+                                 (IsReleaseUnit(stage.info().name, unit) ? " release=1" : "") +
+                                 (KeepsModels(stage.info().name, unit) ? " keep=1" : ""));
     }
     local_ = std::async(std::launch::async, [&stage, &ctx, u = std::move(unit), ticket, trace = trace_]() {
       const double cpu = Trace::ThreadCpuMs();
@@ -165,7 +170,7 @@ class Session::Executor : public engine::UnitExecutor {
                                  " group=" + std::to_string(group) +
                                  " bytes=" + std::to_string(bytes.size()) +
                                  " encode_ms=" + std::to_string(Trace::NowMs() - encode_start) +
-                                 (release_unit ? " release=1" : ""));
+                                 (release_unit ? " release=1" : "") + (KeepsModels(m.stage, m.payload) ? " keep=1" : ""));
     }
     StageTraffic& t = traffic_[m.stage];
     t.bytes_out += static_cast<int64_t>(bytes.size());
@@ -330,7 +335,7 @@ class Session::Executor : public engine::UnitExecutor {
   void Track(int rank, const std::string& stage, const std::any& unit) {
     if (IsReleaseUnit(stage, unit)) {
       releasing_ = UnitGroup(stage, unit);
-      Released(rank, releasing_);
+      if (!KeepsModels(stage, unit)) Released(rank, releasing_);
       return;
     }
     if (const uint64_t group = UnitGroup(stage, unit); group != 0) ran_[rank].insert(group);

@@ -33,11 +33,12 @@ std::vector<Placement::Assignment> Placement::Assign(bool may_switch) {
     busy_[static_cast<size_t>(to)] = true;
     if (to != 0) free_workers_.erase(std::find(free_workers_.begin(), free_workers_.end(), to));
     uint64_t& held = group_[static_cast<size_t>(to)];
-    // A group's step on a rank that holds another group: a switch (its release unit
-    // releases the rank by itself).
+    // A group's step on a rank that holds another group: a switch (a release unit is no
+    // step: the rank holds after it what the executor makes of it).
+    const uint64_t before = held;
     const uint64_t switched_from = it->group != 0 && !it->release && held != 0 && held != it->group ? held : 0;
-    if (it->group != 0) held = it->group;
-    out.push_back({it->ticket, to, switched_from});
+    if (it->group != 0 && !it->release) held = it->group;
+    out.push_back({it->ticket, to, switched_from, before});
     return waiting_.erase(it);
   };
   // First every unit of a group to a free rank that holds that group already.

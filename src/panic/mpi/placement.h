@@ -21,9 +21,10 @@
 // (Collect), i.e. when every unit that could be submitted was: a free rank whose group has
 // a unit waiting took it already, so it switches only when its group has no step left that
 // it could take (its other chunks' steps are out on other ranks, or the group is done). A
-// group's release unit (which releases the rank that executes it anyway) and a unit
-// without a group go to any free rank without a switch. A rank holds no group after it
-// released its models (Released).
+// group's release unit and a unit without a group go to any free rank without a switch
+// (the executor has a release unit on a rank that does not hold its group keep the rank's
+// models: Assignment::held). A rank holds no group after it released its models
+// (Released).
 #pragma once
 
 #include <cstddef>
@@ -57,6 +58,7 @@ class Placement {
     uint64_t ticket = 0;
     int rank = 0;
     uint64_t switched_from = 0;  // the group the rank held and must release first (0: none)
+    uint64_t held = 0;           // the group the rank held when given the unit (0: none)
   };
   // Gives waiting units to free ranks (see above); the ranks given one are busy after, and
   // hold the unit's group. Without `may_switch`, a group's unit that only a rank holding
