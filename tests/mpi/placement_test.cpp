@@ -106,12 +106,68 @@ TEST(PlacementTest, AGroupsUnitGoesToTheRankThatHoldsItsModels) {
   p.Free(2);
   p.Add(6, 0, 3);
   EXPECT_EQ(Assign(p), (Assignments{{6, 0}}));
-  // With only a rank of another group free, it goes there (no rank waits idle).
+  // With only a rank of another group free, it goes there when ranks may switch (no rank
+  // waits idle).
   p.Add(7, 0, 4);
   EXPECT_EQ(Assign(p), (Assignments{{7, 2}}));
   EXPECT_EQ(p.group(2), 4u);
   p.Released(2);
   EXPECT_EQ(p.group(2), 0u);
+}
+
+// A rank leaves its group (a switch: released first, Assignment::switched_from) only when
+// Assign may switch ranks; until then the other group's unit waits, and the rank's own
+// group's next step, submitted meanwhile, goes back to it. A group's release unit and a
+// unit without a group take any free rank without a switch.
+TEST(PlacementTest, ARankSwitchesGroupsOnlyWhenAllowedAndSaysFromWhich) {
+  Placement p(3);
+  for (int r = 0; r < 3; ++r) p.SetMemory(r, 10);
+  p.Add(0, 0, 1);
+  p.Add(1, 0, 1);
+  p.Add(2, 0, 2);
+  const auto first = p.Assign(false);
+  ASSERT_EQ(first.size(), 3u);
+  for (const auto& a : first) EXPECT_EQ(a.switched_from, 0u) << a.ticket;
+  EXPECT_EQ(p.group(1), 1u);
+  EXPECT_EQ(p.group(2), 1u);
+  EXPECT_EQ(p.group(0), 2u);
+  // Rank 1's step of group 1 came back; a unit of group 3 waits rather than take it.
+  p.Free(1);
+  p.Add(3, 0, 3);
+  EXPECT_TRUE(p.Assign(false).empty());
+  EXPECT_EQ(p.waiting(), 1u);
+  // Group 1's next step, submitted after the commit, goes to rank 1; group 3's still waits.
+  p.Add(4, 0, 1);
+  EXPECT_EQ(Assign(p).size(), 1u);  // may switch, but group 1's step takes rank 1 first
+  EXPECT_EQ(p.group(1), 1u);
+  EXPECT_EQ(p.waiting(), 1u);
+  // Rank 2 frees with no step of group 1 left for it: allowed to, it switches from group 1.
+  p.Free(2);
+  EXPECT_TRUE(p.Assign(false).empty());
+  const auto switched = p.Assign(true);
+  ASSERT_EQ(switched.size(), 1u);
+  EXPECT_EQ(switched[0].ticket, 3u);
+  EXPECT_EQ(switched[0].rank, 2);
+  EXPECT_EQ(switched[0].switched_from, 1u);
+  EXPECT_EQ(p.group(2), 3u);
+  // Group 2's release unit on rank 1 (group 1) goes without a switch, even when switches
+  // are not allowed, and says what the rank holds (the executor has it keep its models);
+  // so does a unit without a group.
+  p.Free(1);
+  p.Add(5, 0, 2, true);
+  const auto release = p.Assign(false);
+  ASSERT_EQ(release.size(), 1u);
+  EXPECT_EQ(release[0].rank, 1);
+  EXPECT_EQ(release[0].switched_from, 0u);
+  EXPECT_EQ(release[0].held, 1u);
+  EXPECT_EQ(p.group(1), 1u);
+  p.Free(2);
+  p.Add(6, 0, 0);
+  const auto plain = p.Assign(false);
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(plain[0].rank, 2);
+  EXPECT_EQ(plain[0].switched_from, 0u);
+  EXPECT_EQ(p.group(2), 3u);  // a unit without a group leaves the rank's group as it was
 }
 
 // From kRankZeroComputesBelow ranks on, rank 0 only schedules: units wait for workers, and

@@ -145,6 +145,11 @@ TEST(WorkCodecTest, RunStepUnitAndOutputComeBackWhole) {
   release.release = true;
   EXPECT_TRUE(std::any_cast<const engine::RunStepUnit&>(RoundTrip({MessageType::kUnit, 6, "runs", release, {}, 1, "", 0}).payload)
                   .release);
+  EXPECT_FALSE(std::any_cast<const engine::RunStepUnit&>(RoundTrip({MessageType::kUnit, 6, "runs", release, {}, 1, "", 0}).payload)
+                   .keep_models);
+  release.keep_models = true;  // a release unit on a rank that holds none of its group
+  EXPECT_TRUE(std::any_cast<const engine::RunStepUnit&>(RoundTrip({MessageType::kUnit, 6, "runs", release, {}, 1, "", 0}).payload)
+                  .keep_models);
 
   engine::RunStepOutput o;
   o.chunk = 3;

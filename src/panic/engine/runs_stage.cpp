@@ -257,7 +257,7 @@ Result<RunStepOutput> RunsStage::Run(const RunStepUnit& unit, ExecuteContext& ct
   out.complete_at_length = unit.complete_at_length;
   out.release = unit.release;
   out.chunk = unit.chunk;
-  if (unit.release) ctx.registry.ReleaseAll();
+  if (unit.release && !unit.keep_models) ctx.registry.ReleaseAll();
   std::vector<const RunStepItem*> items;
   for (const auto& batch : unit.batches) {
     std::vector<std::optional<models::Payload>> outputs;

@@ -88,6 +88,10 @@ struct RunStepUnit {
   std::vector<RunStepBatch> batches;
   std::vector<std::string> complete_at_length;
   bool release = false;
+  // A release unit placed (by an executor) on a process that holds none of its group's
+  // models: Execute keeps that process's models (they are another group's, or the
+  // followers'; a backend can only release all at once).
+  bool keep_models = false;
   uint64_t chunk = 0;   // the open chunk whose step this is (0: none)
   RunsOptions options;  // how Execute encodes outputs and keys loops, wherever it runs
   // The network group (1, 2, … in plan order) whose step or release this is; 0 for a

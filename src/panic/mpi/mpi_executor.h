@@ -86,16 +86,25 @@ class Session::Executor : public engine::UnitExecutor {
   Status Submit(engine::Stage& stage, uint64_t ticket, std::any unit, engine::ExecuteContext& ctx) override {
     const uint64_t need = UnitMemory(stage.info().name, unit);
     pending_[ticket] = Pending{&stage, &ctx, std::move(unit)};
-    placement_.Add(ticket, need, UnitGroup(stage.info().name, pending_[ticket].unit));
-    return Dispatch();
+    const std::any& u = pending_[ticket].unit;
+    placement_.Add(ticket, need, UnitGroup(stage.info().name, u), IsReleaseUnit(stage.info().name, u));
+    return Dispatch(false);
   }
 
   // Hands waiting units to the ranks that hold them; fails those that no rank can hold.
-  Status Dispatch() {
-    for (const Placement::Assignment& a : placement_.Assign()) {
+  // `may_switch`: a rank holding another group may take a group's unit (placement.h); it
+  // releases its models first. Only when the pipeline waits for outputs (Collect), so that
+  // a rank whose own chunk's next step is about to be submitted does not leave its group.
+  Status Dispatch(bool may_switch) {
+    for (const Placement::Assignment& a : placement_.Assign(may_switch)) {
       auto it = pending_.find(a.ticket);
       Pending p = std::move(it->second);
       pending_.erase(it);
+      const std::string& name = p.stage->info().name;
+      if (a.switched_from != 0) PANIC_RETURN_IF_ERROR(Switch(a.rank, a.switched_from, UnitGroup(name, p.unit)));
+      // A group's release unit on a rank that does not hold the group (every rank that
+      // ran it switched away): that rank keeps the models it holds.
+      if (IsReleaseUnit(name, p.unit) && a.held != UnitGroup(name, p.unit)) KeepModels(p.unit);
       PANIC_RETURN_IF_ERROR(a.rank == 0 ? StartLocal(*p.stage, a.ticket, std::move(p.unit), *p.ctx)
                                         : SendUnit(*p.stage, a.ticket, std::move(p.unit), a.rank));
     }
@@ -127,7 +136,9 @@ class Session::Executor : public engine::UnitExecutor {
     if (trace_->on()) {
       trace_->Line("submit", "ticket=" + std::to_string(ticket) + " to=0 memory=" +
                                  std::to_string(UnitMemory(stage.info().name, unit)) +
-                                 " group=" + std::to_string(UnitGroup(stage.info().name, unit)));
+                                 " group=" + std::to_string(UnitGroup(stage.info().name, unit)) +
+                                 (IsReleaseUnit(stage.info().name, unit) ? " release=1" : "") +
+                                 (KeepsModels(stage.info().name, unit) ? " keep=1" : ""));
     }
     local_ = std::async(std::launch::async, [&stage, &ctx, u = std::move(unit), ticket, trace = trace_]() {
       const double cpu = Trace::ThreadCpuMs();
@@ -148,6 +159,7 @@ class Session::Executor : public engine::UnitExecutor {
     m.stage = stage.info().name;
     const uint64_t need = UnitMemory(m.stage, unit);
     const uint64_t group = UnitGroup(m.stage, unit);
+    const bool release_unit = IsReleaseUnit(m.stage, unit);
     Track(to, m.stage, unit);
     m.payload = std::move(unit);
     const double encode_start = Trace::NowMs();
@@ -157,7 +169,8 @@ class Session::Executor : public engine::UnitExecutor {
                                  " memory=" + std::to_string(need) + " room=" + std::to_string(placement_.memory(to)) +
                                  " group=" + std::to_string(group) +
                                  " bytes=" + std::to_string(bytes.size()) +
-                                 " encode_ms=" + std::to_string(Trace::NowMs() - encode_start));
+                                 " encode_ms=" + std::to_string(Trace::NowMs() - encode_start) +
+                                 (release_unit ? " release=1" : "") + (KeepsModels(m.stage, m.payload) ? " keep=1" : ""));
     }
     StageTraffic& t = traffic_[m.stage];
     t.bytes_out += static_cast<int64_t>(bytes.size());
@@ -171,6 +184,8 @@ class Session::Executor : public engine::UnitExecutor {
   Result<std::pair<uint64_t, std::any>> Collect(engine::Stage& stage, engine::ExecuteContext&) override {
     const std::string& name = stage.info().name;
     if (trace_->on()) trace_->Line("collect");
+    // Every unit that could be submitted was: a free rank may now switch groups.
+    PANIC_RETURN_IF_ERROR(Dispatch(true));
     while (true) {
       if (!refused_.empty()) {
         std::pair<uint64_t, std::any> done = std::move(refused_.front());
@@ -207,7 +222,7 @@ class Session::Executor : public engine::UnitExecutor {
         }
         traffic_[name].items_remote += m->items;
         if (trace_->on()) trace_->Line("collected", "ticket=" + std::to_string(m->ticket) + " from=" + std::to_string(from));
-        PANIC_RETURN_IF_ERROR(Dispatch());
+        PANIC_RETURN_IF_ERROR(Dispatch(false));
         return std::pair<uint64_t, std::any>(m->ticket, std::move(m->payload));
       }
       if (local_.valid() && local_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
@@ -216,7 +231,7 @@ class Session::Executor : public engine::UnitExecutor {
         if (trace_->on()) trace_->Line("collected", "ticket=" + std::to_string(local_ticket_) + " from=0");
         if (auto own = RankMemory(0, ranks_on_node_); own.ok()) placement_.SetMemory(0, *own);
         placement_.Free(0);
-        PANIC_RETURN_IF_ERROR(Dispatch());
+        PANIC_RETURN_IF_ERROR(Dispatch(false));
         return std::pair<uint64_t, std::any>(local_ticket_, std::move(*out));
       }
       // A worker that holds a unit sends a heartbeat every second while it computes; one
@@ -234,9 +249,9 @@ class Session::Executor : public engine::UnitExecutor {
   }
 
   // The group whose release unit was committed is released on every rank that ran its
-  // units since that rank last released (a backend releases all its models at once, so
-  // such a rank drops any other group's too; affinity makes that rare). Ranks that did not
-  // run the group keep their models.
+  // units since that rank last released, i.e. that still holds it: a rank that switched to
+  // another group released it then (a backend releases all its models at once, so the
+  // other group's models would go too). Ranks that do not hold the group keep their models.
   Status ReleaseModels() override {
     ++release_points_;
     Message release;
@@ -253,7 +268,7 @@ class Session::Executor : public engine::UnitExecutor {
         PANIC_RETURN_IF_ERROR(Send(bytes, r));
         ++release_messages_;
       }
-      Released(r);
+      Released(r, releasing_);
       ++ranks;
     }
     if (trace_->on()) trace_->Line("release", "group=" + std::to_string(releasing_) + " ranks=" + std::to_string(ranks));
@@ -297,6 +312,8 @@ class Session::Executor : public engine::UnitExecutor {
   std::map<std::string, StageTraffic> traffic_;
   int64_t release_points_ = 0;    // ReleaseModels calls
   int64_t release_messages_ = 0;  // release messages sent to workers
+  int64_t switches_ = 0;          // ranks that released one group to take another's unit
+  int64_t switch_bytes_ = 0;      // the release messages of those switches (workers)
 
  private:
   // A unit handed to Submit that has no rank yet.
@@ -318,7 +335,7 @@ class Session::Executor : public engine::UnitExecutor {
   void Track(int rank, const std::string& stage, const std::any& unit) {
     if (IsReleaseUnit(stage, unit)) {
       releasing_ = UnitGroup(stage, unit);
-      Released(rank);
+      if (!KeepsModels(stage, unit)) Released(rank, releasing_);
       return;
     }
     if (const uint64_t group = UnitGroup(stage, unit); group != 0) ran_[rank].insert(group);
@@ -328,10 +345,40 @@ class Session::Executor : public engine::UnitExecutor {
       if (trace_->on()) trace_->Line("load", "rank=" + std::to_string(rank) + " model=" + model);
     }
   }
-  void Released(int rank) {
+  // `rank` released its models, for the end of `group` (0: not a group's).
+  void Released(int rank, uint64_t group) {
+    Forget(rank, group);
+    placement_.Released(rank);
+  }
+  // What `rank` held is gone; traced as `drop rank=R group=G` (the group released).
+  void Forget(int rank, uint64_t group) {
     ran_[rank].clear();
     models_[rank].clear();
-    placement_.Released(rank);
+    if (trace_->on()) trace_->Line("drop", "rank=" + std::to_string(rank) + " group=" + std::to_string(group));
+  }
+  // `rank` (free) takes a unit of group `to` while holding group `from`: it releases its
+  // models first, so that one rank (one GPU) never holds two groups' models, and `from`'s
+  // release no longer concerns it. A worker gets a release message before the unit (MPI
+  // keeps the order of one sender's messages to one rank); rank 0 releases its registry.
+  Status Switch(int rank, uint64_t from, uint64_t to) {
+    int64_t bytes = 0;
+    if (rank == 0) {
+      if (local_registry_) local_registry_->ReleaseAll();
+    } else {
+      Message release;
+      release.type = MessageType::kRelease;
+      PANIC_ASSIGN_OR_RETURN(std::string encoded, EncodeMessage(release));
+      PANIC_RETURN_IF_ERROR(Send(encoded, rank));
+      bytes = static_cast<int64_t>(encoded.size());
+      switch_bytes_ += bytes;
+    }
+    ++switches_;
+    if (trace_->on()) {
+      trace_->Line("switch", "rank=" + std::to_string(rank) + " from=" + std::to_string(from) + " to=" +
+                                 std::to_string(to) + " bytes=" + std::to_string(bytes));
+    }
+    Forget(rank, from);
+    return Status::Ok();
   }
 
   std::string LimitText() const {

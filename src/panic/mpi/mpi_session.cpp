@@ -144,9 +144,11 @@ std::string Session::TrafficReport() const {
     os << " (" << total << " in all)\n";
   }
   if (executor_ && executor_->release_points_ > 0) {
-    // Each release point goes to every worker that executed units since the one before.
+    // Each release point goes to every worker that still holds its group; a rank that takes
+    // another group's unit (a switch) is released before it.
     os << "mpi releases: " << executor_->release_points_ << " release points, " << executor_->release_messages_
-       << " release messages to workers\n";
+       << " release messages to workers, " << executor_->switches_ << " group switches ("
+       << executor_->switch_bytes_ << " bytes of release messages)\n";
   }
   return os.str();
 }

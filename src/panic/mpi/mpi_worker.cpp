@@ -128,7 +128,7 @@ Status Session::ServeWorker(models::ModelRegistry& registry) {
           trace_->Line("executed", "ticket=" + std::to_string(m->ticket) + " stage=" + m->stage +
                                        " cpu_ms=" + std::to_string(cpu_ms));
           // A group's release unit releases this rank's models (RunsStage::Run).
-          if (IsReleaseUnit(m->stage, m->payload)) trace_->Line("released", "by=unit");
+          if (IsReleaseUnit(m->stage, m->payload) && !KeepsModels(m->stage, m->payload)) trace_->Line("released", "by=unit");
         }
       }
       if (out.ok()) {

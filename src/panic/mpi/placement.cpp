@@ -16,8 +16,8 @@ uint64_t Placement::LargestMemory() const {
   return *std::max_element(from, memory_.end());
 }
 
-void Placement::Add(uint64_t ticket, uint64_t memory_bytes, uint64_t group) {
-  waiting_.push_back({ticket, memory_bytes, group});
+void Placement::Add(uint64_t ticket, uint64_t memory_bytes, uint64_t group, bool release) {
+  waiting_.push_back({ticket, memory_bytes, group, release});
 }
 
 template <typename Fits>
@@ -27,13 +27,18 @@ int Placement::Find(const Waiting& w, Fits fits) const {
   return rank0_computes_ && !busy_[0] && ok(0) ? 0 : -1;
 }
 
-std::vector<Placement::Assignment> Placement::Assign() {
+std::vector<Placement::Assignment> Placement::Assign(bool may_switch) {
   std::vector<Assignment> out;
   auto give = [&](std::deque<Waiting>::iterator it, int to) {
     busy_[static_cast<size_t>(to)] = true;
     if (to != 0) free_workers_.erase(std::find(free_workers_.begin(), free_workers_.end(), to));
-    if (it->group != 0) group_[static_cast<size_t>(to)] = it->group;
-    out.push_back({it->ticket, to});
+    uint64_t& held = group_[static_cast<size_t>(to)];
+    // A group's step on a rank that holds another group: a switch (a release unit is no
+    // step: the rank holds after it what the executor makes of it).
+    const uint64_t before = held;
+    const uint64_t switched_from = it->group != 0 && !it->release && held != 0 && held != it->group ? held : 0;
+    if (it->group != 0 && !it->release) held = it->group;
+    out.push_back({it->ticket, to, switched_from, before});
     return waiting_.erase(it);
   };
   // First every unit of a group to a free rank that holds that group already.
@@ -41,11 +46,12 @@ std::vector<Placement::Assignment> Placement::Assign() {
     const int to = it->group == 0 ? -1 : Find(*it, [&](uint64_t g) { return g == it->group; });
     it = to < 0 ? std::next(it) : give(it, to);
   }
-  // Then in arrival order: a group's unit to a rank that holds no group, else to any; a
-  // unit without a group to any free rank. A unit no free rank holds waits.
+  // Then in arrival order: a group's unit to a rank that holds no group, else (a switch,
+  // when allowed; a release unit always) to any; a unit without a group to any free rank.
+  // A unit no free rank holds waits.
   for (auto it = waiting_.begin(); it != waiting_.end();) {
     int to = it->group == 0 ? -1 : Find(*it, [](uint64_t g) { return g == 0; });
-    if (to < 0) to = Find(*it, [](uint64_t) { return true; });
+    if (to < 0 && (it->group == 0 || it->release || may_switch)) to = Find(*it, [](uint64_t) { return true; });
     it = to < 0 ? std::next(it) : give(it, to);
   }
   return out;

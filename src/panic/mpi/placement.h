@@ -12,9 +12,19 @@
 // fails with a message instead of letting it wait forever.
 //
 // Affinity: a unit of a network group (runs units; 0: none) goes first to a free rank that
-// holds that group's models (the group it last ran), then to one that holds none, then to
-// any; so that a rank keeps stepping one group and one GPU does not load two networks'
-// models needlessly. A rank holds no group after it released its models (Released).
+// holds that group's models (the group it last ran), then to one that holds none, then,
+// only when Assign may switch ranks (`may_switch`), to a rank that holds another group: a
+// switch. The backends release all their models at once (ReleaseAll), so a rank holds one
+// group at a time: the executor releases a switching rank's models (Assignment::
+// switched_from) before the new group's unit, and the old group's later release no longer
+// concerns it. The executor lets ranks switch only when the pipeline waits for outputs
+// (Collect), i.e. when every unit that could be submitted was: a free rank whose group has
+// a unit waiting took it already, so it switches only when its group has no step left that
+// it could take (its other chunks' steps are out on other ranks, or the group is done). A
+// group's release unit and a unit without a group go to any free rank without a switch
+// (the executor has a release unit on a rank that does not hold its group keep the rank's
+// models: Assignment::held). A rank holds no group after it released its models
+// (Released).
 #pragma once
 
 #include <cstddef>
@@ -41,14 +51,19 @@ class Placement {
   uint64_t memory(int rank) const { return memory_[static_cast<size_t>(rank)]; }
   uint64_t LargestMemory() const;
 
-  // A unit that wants a rank; `group` for affinity (0: none).
-  void Add(uint64_t ticket, uint64_t memory_bytes, uint64_t group = 0);
+  // A unit that wants a rank; `group` for affinity (0: none); `release`: the group's
+  // release unit.
+  void Add(uint64_t ticket, uint64_t memory_bytes, uint64_t group = 0, bool release = false);
   struct Assignment {
     uint64_t ticket = 0;
     int rank = 0;
+    uint64_t switched_from = 0;  // the group the rank held and must release first (0: none)
+    uint64_t held = 0;           // the group the rank held when given the unit (0: none)
   };
-  // Gives waiting units to free ranks (see above); the ranks given one are busy after.
-  std::vector<Assignment> Assign();
+  // Gives waiting units to free ranks (see above); the ranks given one are busy after, and
+  // hold the unit's group. Without `may_switch`, a group's unit that only a rank holding
+  // another group could take waits.
+  std::vector<Assignment> Assign(bool may_switch = true);
   // Removes and returns the waiting units that no rank holds (need > LargestMemory()).
   std::vector<uint64_t> TakeUnplaceable();
   // A rank's unit came back: it is free again (a worker goes to the back of the free list).
@@ -67,6 +82,7 @@ class Placement {
     uint64_t ticket = 0;
     uint64_t need = 0;
     uint64_t group = 0;
+    bool release = false;
   };
   // A free rank for `w` that holds it and passes `fits` (a worker first, in free order, then
   // rank 0); −1 when none.

@@ -65,6 +65,7 @@ Status EncodeRunStepUnit(const engine::RunStepUnit& u, Frame& f, int64_t& items)
   f.header["batches"] = std::move(batches);
   f.header["complete_at_length"] = u.complete_at_length;
   f.header["release"] = u.release;
+  if (u.keep_models) f.header["keep_models"] = true;  // only then: the usual frame stays as it was
   f.header["chunk"] = u.chunk;
   f.header["loop_detection"] = LoopDetectionName(u.options.loop_detection);
   f.header["webp_quality"] = u.options.webp_quality ? json(*u.options.webp_quality) : json(nullptr);
@@ -123,6 +124,7 @@ std::any DecodeRunStepUnit(const json& h, Frame& f, std::vector<bool>& taken, in
   }
   u.complete_at_length = Strings(At(h, "complete_at_length"));
   u.release = Bool(At(h, "release"));
+  if (h.contains("keep_models")) u.keep_models = Bool(h["keep_models"]);
   u.chunk = Unsigned(At(h, "chunk"));
   u.options.loop_detection = DecodeLoopDetection(Str(At(h, "loop_detection")));
   const json& q = At(h, "webp_quality");

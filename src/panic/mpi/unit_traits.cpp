@@ -23,6 +23,15 @@ bool IsReleaseUnit(const std::string& stage, const std::any& unit) {
   return u && u->release;
 }
 
+void KeepModels(std::any& unit) {
+  if (auto* u = std::any_cast<engine::RunStepUnit>(&unit); u && u->release) u->keep_models = true;
+}
+
+bool KeepsModels(const std::string& stage, const std::any& unit) {
+  const auto* u = stage == "runs" ? std::any_cast<engine::RunStepUnit>(&unit) : nullptr;
+  return u && u->release && u->keep_models;
+}
+
 std::vector<std::string> UnitModels(const std::string& stage, const std::any& unit) {
   std::vector<std::string> out;
   if (const auto* u = stage == "runs" ? std::any_cast<engine::RunStepUnit>(&unit) : nullptr) {

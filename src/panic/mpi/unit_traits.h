@@ -18,8 +18,13 @@ uint64_t UnitMemory(const std::string& stage, const std::any& unit);
 
 // A runs unit's network group (engine::RunStepUnit::group; 0: none, e.g. another stage).
 uint64_t UnitGroup(const std::string& stage, const std::any& unit);
-// A runs unit that ends a group: the rank that executes it releases its models.
+// A runs unit that ends a group: the rank that executes it releases its models, unless
+// KeepModels marked it.
 bool IsReleaseUnit(const std::string& stage, const std::any& unit);
+// Marks a release unit placed on a rank that holds none of its group's models: that rank
+// keeps its models (engine::RunStepUnit::keep_models).
+void KeepModels(std::any& unit);
+bool KeepsModels(const std::string& stage, const std::any& unit);
 // The models a unit calls (a runs step's batches, an embeddings batch's model).
 std::vector<std::string> UnitModels(const std::string& stage, const std::any& unit);
 
