@@ -172,6 +172,9 @@ TEST(ExperimentCliTest, BadConfigsExitTwoAndWriteNothing) {
     auto r = RunCli({"--db", db, "experiment", "run", cfg});
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_NE(r.err.find(c.expected), std::string::npos) << r.err;
+    // One rule: every message about the config starts with its file's name (the field
+    // errors of the config layer had none, the engine's checks had it).
+    EXPECT_NE(r.err.find("error: " + cfg + ": "), std::string::npos) << r.err;
     EXPECT_FALSE(std::filesystem::exists(db)) << "a rejected config must not create the database";
   }
   // An existing database is left byte for byte as it was.

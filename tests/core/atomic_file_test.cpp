@@ -5,13 +5,16 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <ctime>
 #include <string>
+#include <vector>
 
 #include "support/test_support.h"
 
@@ -31,6 +34,21 @@ std::string Names(const TempDir& dir) {
   std::string out;
   for (const auto& n : names) out += n + " ";
   return out;
+}
+
+// Sets the file's times an hour back.
+void Backdate(const std::string& path) {
+  const timespec hour_ago[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), hour_ago, 0), 0) << path;
+}
+
+// The pid of a child that has exited and been reaped.
+pid_t DeadPid() {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(0);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return pid;
 }
 
 TEST(AtomicFileTest, ReplacesWholeAndLeavesNoTemporaryFile) {
@@ -145,7 +163,52 @@ TEST(AtomicFileTest, AKillMidWriteLeavesTheOldFile) {
   EXPECT_EQ(ReadFile(path), "the old table\n");
   // What is left is the hidden temporary file, never a torn destination.
   const std::string names = Names(dir);
-  EXPECT_EQ(names.rfind(".table.tmp-", 0), 0u) << names;
+  EXPECT_EQ(names.rfind(".table.tmp-" + std::to_string(pid) + "-", 0), 0u) << names;
+  // The next export to the same destination removes it. That export is a later process: the
+  // file was last written before it started (backdated here, as this process is older).
+  const std::string left = dir.File(names.substr(0, names.find(' ')));
+  Backdate(left);
+  ASSERT_TRUE(WriteFileAtomically(path, "the new table\n").ok());
+  EXPECT_EQ(ReadFile(path), "the new table\n");
+  EXPECT_EQ(Names(dir), "table.csv ");
+}
+
+// Only the stale temporary files of this destination are removed: the exact pattern, a dead
+// creator, last written before this process started. Never a file we did not make.
+TEST(AtomicFileTest, OnlyThisDestinationsStaleTemporaryFilesAreRemoved) {
+  TempDir dir;
+  const std::string dead = std::to_string(DeadPid()), alive = std::to_string(::getpid());
+  const std::vector<std::string> kept = {
+      ".out.tmp-" + alive + "-abc123.csv",           // a live export's (this process)
+      ".out.tmp-" + dead + "-abc12.csv",             // five characters, not six
+      ".out.tmp-" + dead + "-ABC123.csv",            // upper case: not a name we make
+      ".out.tmp-abc123.csv",                         // no pid
+      ".out.tmp--abc123.csv",                        // empty pid
+      ".out.tmp-" + dead + "x-abc123.csv",           // not a number
+      ".out.tmp-" + dead + "-abc123.csv.bak",        // another extension
+      ".out.tmp-" + dead + "-abc123.pdf",            // another destination: out.pdf
+      ".other.tmp-" + dead + "-abc123.csv",          // another destination: other.csv
+      ".xout.tmp-" + dead + "-abc123.csv",           // another destination: xout.csv
+      "out.tmp-" + dead + "-abc123.csv",             // not hidden
+      "notes.txt",
+  };
+  for (const auto& name : kept) WriteFile(dir.File(name), "theirs");
+  for (const auto& name : kept) Backdate(dir.File(name));
+  const std::string stale = ".out.tmp-" + dead + "-x0y9zz.csv";
+  WriteFile(dir.File(stale), "left by a killed export");
+  Backdate(dir.File(stale));
+  const std::string fresh = ".out.tmp-" + dead + "-fresh1.csv";  // written after we started
+  WriteFile(dir.File(fresh), "someone's, just now");
+  const std::string folder = ".out.tmp-" + dead + "-dir123.csv";  // not a regular file
+  fs::create_directory(dir.File(folder));
+  Backdate(dir.File(folder));
+
+  ASSERT_TRUE(WriteFileAtomically(dir.File("out.csv"), "new").ok());
+  EXPECT_FALSE(fs::exists(dir.File(stale)));
+  for (const auto& name : kept) EXPECT_EQ(ReadFile(dir.File(name)), "theirs") << name;
+  EXPECT_TRUE(fs::exists(dir.File(fresh)));
+  EXPECT_TRUE(fs::is_directory(dir.File(folder)));
+  EXPECT_EQ(ReadFile(dir.File("out.csv")), "new");
 }
 
 }  // namespace

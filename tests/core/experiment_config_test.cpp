@@ -81,8 +81,8 @@ TEST(ExperimentConfigTest, RejectsEmptyListsAndBadRanges) {
 // int64 holds name their field instead of failing inside the parser.
 TEST(ExperimentConfigTest, OutOfRangeNumbersNameTheFieldAndTheLimit) {
   EXPECT_EQ(Error(With("max_length", "1e400")),
-            "max_length: 1e400 is out of range (numbers must be finite doubles; integers fit in 64 bits)");
-  EXPECT_EQ(Error(With("seeds", "[1, -1e999]")).rfind("seeds[1]: -1e999 is out of range", 0), 0u);
+            "cfg.json: max_length: 1e400 is out of range (numbers must be finite doubles; integers fit in 64 bits)");
+  EXPECT_EQ(Error(With("seeds", "[1, -1e999]")).rfind("cfg.json: seeds[1]: -1e999 is out of range", 0), 0u);
   EXPECT_NE(Error(With("max_length", "1000000000000")).find("an integer 1..100000000"), std::string::npos);
   EXPECT_NE(Error(With("max_length", "1e30")).find("max_length: 1e+30 is not allowed"), std::string::npos);
   EXPECT_NE(Error(With("seeds", "[9223372036854775808]")).find("an integer 0..9223372036854775807"), std::string::npos);
@@ -93,6 +93,37 @@ TEST(ExperimentConfigTest, OutOfRangeNumbersNameTheFieldAndTheLimit) {
   EXPECT_NE(Error(With("max_length", "{\"a\": [1, 2e999]}")).find("max_length.a[1]: 2e999 is out of range"),
             std::string::npos);
   EXPECT_EQ(Error(With("max_length", "3.0}")).find("out of range"), std::string::npos);  // plain bad JSON
+}
+
+// One rule for the file's name: every error starts with it, once. Field errors had no
+// prefix ("max_length: 0 is not allowed …") while JSON, object and unknown-key errors had
+// one ("cfg.json: unknown key …"), and an out-of-range number had none.
+TEST(ExperimentConfigTest, EveryErrorStartsWithTheSourceOnce) {
+  std::string unknown = kValid;
+  unknown.replace(unknown.find("\"networks\""), 10, "\"network\"");
+  std::string no_seeds = kValid;
+  no_seeds.replace(no_seeds.find("\"seeds\": [42, -1],"), 18, "");
+  const std::vector<std::string> bad = {
+      "{ not json",
+      "[1,2]",
+      unknown,
+      no_seeds,
+      With("networks", "\"DummyT2I\""),
+      With("networks", "[[]]"),
+      With("prompts", "[1]"),
+      With("seeds", "[-2]"),
+      With("seeds", "[1, -1e999]"),
+      With("max_length", "0"),
+      With("max_length", "10, \"seed_count\": 2"),
+      With("embedding_models", "[]"),
+      With("max_length", "10, \"options\": 3"),
+      std::string(40, '[') + std::string(40, ']'),
+  };
+  for (const std::string& json : bad) {
+    const std::string m = Error(json);
+    EXPECT_EQ(m.rfind("cfg.json: ", 0), 0u) << m;
+    EXPECT_EQ(m.find("cfg.json", 1), std::string::npos) << m;
+  }
 }
 
 TEST(ExperimentConfigTest, UnknownKeysGetHints) {
@@ -124,8 +155,8 @@ TEST(ExperimentConfigTest, OptionsAreKeptForTheirOwners) {
   EXPECT_EQ(r->options.at("loop_detection"), "exact");
   EXPECT_EQ(r->options.at("max_batch").at("DummyT2I"), 4);
   EXPECT_EQ(nlohmann::json::parse(r->options_json), r->options);
-  EXPECT_EQ(Error(With("max_length", "10, \"options\": [1]")), "options: expected an object, got a list [1]");
-  EXPECT_EQ(Error(With("max_length", "10, \"options\": \"fast\"")), "options: expected an object, got a string \"fast\"");
+  EXPECT_EQ(Error(With("max_length", "10, \"options\": [1]")), "cfg.json: options: expected an object, got a list [1]");
+  EXPECT_EQ(Error(With("max_length", "10, \"options\": \"fast\"")), "cfg.json: options: expected an object, got a string \"fast\"");
   auto stored = ParseExperimentOptions(R"({"maxdim": 1})");
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->at("maxdim"), 1);

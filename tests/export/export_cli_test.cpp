@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "support/test_support.h"
@@ -150,6 +153,58 @@ TEST_F(ExportCliTest, BadOutputsAreRefusedBeforeAnyWork) {
   }
   EXPECT_EQ(testing::ReadFile(dir_.File("a-file")), "mine");
   for (const char* name : {"v.avi", "mosaic.mp4", "t.gif", "g", "i.gif"}) EXPECT_FALSE(fs::exists(dir_.File(name))) << name;
+}
+
+// Runs a shell command without root's capabilities when the tests run as root (root
+// ignores file permissions), so that a read-only folder is read-only to it.
+std::string AsUnprivileged(const std::string& command) {
+  if (::geteuid() != 0) return command;
+  return "setpriv --bounding-set=-all --inh-caps=-all " + command;
+}
+
+// Every export into a folder it cannot write names --output, the value and the reason, before
+// the database is read (images said "cannot create 'rodir/i': Permission denied"; the file
+// exports "cannot write 'rodir/x': cannot create a file in 'rodir': …", neither naming the
+// option; `export data` into a read-only folder said "table experiments: cannot write …");
+// nothing is written.
+TEST_F(ExportCliTest, AnUnwritableOutputNamesTheOption) {
+  const std::string ro = dir_.File("ro");
+  fs::create_directory(ro);
+  ASSERT_EQ(::chmod(ro.c_str(), 0555), 0);
+  ASSERT_NE(testing::RunShell(AsUnprivileged("touch " + testing::ShellQuote(ro + "/probe"))).exit_code, 0);
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::string denied = "': Permission denied";
+  const std::vector<Case> cases = {
+      {{"images", "latest", "--output", ro + "/i"}, "--output: cannot create '" + ro + "/i': its folder '" + ro + denied},
+      {{"images", "latest", "--output", ro + "/i/j"}, "--output: cannot create '" + ro + "/i/j': its folder '" + ro + denied},
+      {{"charts", "latest", "--output", ro}, "--output: cannot write into '" + ro + denied},
+      {{"video", "latest", "--output", ro + "/v.mp4"}, "--output: cannot write '" + ro + "/v.mp4': its folder '" + ro + denied},
+      {{"image", "0000", "--output", ro + "/i.png"}, "--output: cannot write '" + ro + "/i.png': its folder '" + ro + denied},
+      {{"timeline", "latest#0", "--output", ro + "/t.png"}, "--output: cannot write '" + ro + "/t.png': its folder '" + ro + denied},
+      {{"grid", "latest#0", "--output", ro + "/g.pdf"}, "--output: cannot write '" + ro + "/g.pdf': its folder '" + ro + denied},
+      {{"report", "latest", "--output", ro + "/r.html"}, "--output: cannot write '" + ro + "/r.html': its folder '" + ro + denied},
+      {{"data", "latest", "--output", ro}, "--output: cannot write into '" + ro + denied},
+      {{"data", "latest", "--output", ro + "/d"}, "--output: cannot create '" + ro + "/d': its folder '" + ro + denied},
+  };
+  for (const Case& c : cases) {
+    std::string command = testing::ShellQuote(testing::CliPath()) + " --db " + testing::ShellQuote(db_) + " export";
+    for (const auto& a : c.args) command += " " + testing::ShellQuote(a);
+    auto r = testing::RunShell(AsUnprivileged(command));
+    EXPECT_EQ(r.exit_code, 1) << c.args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args[0] << ": " << r.err;
+  }
+  // A missing folder, for a file: the same rule.
+  auto missing = RunCli({"--db", db_, "export", "report", "latest", "--output", dir_.File("no/such/r.html")});
+  EXPECT_EQ(missing.exit_code, 1) << missing.err;
+  EXPECT_NE(missing.err.find("--output: cannot write '" + dir_.File("no/such/r.html") + "': its folder '" +
+                             dir_.File("no/such") + "': No such file or directory"),
+            std::string::npos)
+      << missing.err;
+  ASSERT_EQ(::chmod(ro.c_str(), 0755), 0);
+  EXPECT_TRUE(fs::is_empty(ro));
 }
 
 TEST_F(ExportCliTest, GridOfAClustersMembers) {

@@ -284,6 +284,33 @@ TEST(ElixirImportTest, ImportsTheElixirEra) {
   ExpectLyapunovImported(target);
 }
 
+// Each era's --help says what that era's import does: the Elixir one said "Python hex ids
+// gain hyphens" (its ids are hyphenated already) and the Python one spoke of "a newer
+// schema" (only the Elixir era's migrations are counted).
+TEST(ElixirImportTest, EachErasHelpDescribesItsOwnImport) {
+  auto elixir = RunCli({"import", "elixir", "--help"});
+  ASSERT_EQ(elixir.exit_code, 0) << elixir.err;
+  const std::string details = elixir.out.substr(0, elixir.out.find("\noptions:"));  // not the global --python
+  EXPECT_EQ(details.find("Python"), std::string::npos) << details;
+  EXPECT_EQ(details.find("hex"), std::string::npos) << details;
+  for (const char* said : {"Ids (hyphenated UUIDs) are kept", "seed -1", "AVIF", "Ecto migrations", "stale"}) {
+    EXPECT_NE(elixir.out.find(said), std::string::npos) << said << "\n" << elixir.out;
+  }
+  auto python = RunCli({"import", "python", "--help"});
+  ASSERT_EQ(python.exit_code, 0) << python.err;
+  for (const char* said : {"Ids (32 hex digits) are kept as hyphenated", "zone\nrecorded as unknown",
+                           "Stop reasons (not stored in that era) are recomputed"}) {
+    EXPECT_NE(python.out.find(said), std::string::npos) << said << "\n" << python.out;
+  }
+  for (const char* other : {"Ecto", "newer schema", "AVIF", "Elixir"}) {
+    EXPECT_EQ(python.out.find(other), std::string::npos) << other << "\n" << python.out;
+  }
+  for (const auto* help : {&elixir.out, &python.out}) {
+    EXPECT_NE(help->find("legacy_import_skips"), std::string::npos) << *help;
+    EXPECT_NE(help->find("target being the source"), std::string::npos) << *help;
+  }
+}
+
 TEST(ElixirImportTest, NewerMigrationsExitTwo) {
   if (!HaveErlang()) GTEST_SKIP() << "erl (erlang-base) makes the ETF blobs";
   testing::TempDir dir;

@@ -11,6 +11,7 @@
 #include "panic/cli/command.h"
 #include "panic/cli/diagram_distance_options.h"
 #include "panic/cli/output.h"
+#include "panic/cli/output_path.h"
 #include "panic/cli/signals.h"
 #include "panic/core/parallel.h"
 #include "panic/cli/progress_printer.h"
@@ -168,6 +169,7 @@ int RunExportData(const ParsedArgs& args, Context& ctx) {
   auto output = args.Get("output");
   if (!output) return ReportError(Status::InvalidArgument("--output DIR is needed (the folder for the files)"), ctx);
   options.directory = *output;
+  if (Status st = CheckOutputFolder(*output); !st.ok()) return ReportError(st, ctx);
   options.model = args.Get("model");
   auto threads = args.GetThreads(DefaultThreads());
   if (!threads.ok()) return ReportError(threads.status(), ctx);
@@ -187,7 +189,7 @@ int RunExportData(const ParsedArgs& args, Context& ctx) {
       ctx.err << "\ninterrupted; the files already complete are kept\n";
       return kExitInterrupted;
     }
-    return ReportError(written.status(), ctx);
+    return ReportError(OutputError(written.status(), options.directory), ctx);
   }
   if (ctx.json) {
     nlohmann::json j = nlohmann::json::array();

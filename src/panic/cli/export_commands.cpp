@@ -7,6 +7,7 @@
 
 #include "panic/cli/cli_common.h"
 #include "panic/cli/command.h"
+#include "panic/cli/output_path.h"
 #include "panic/cli/progress_printer.h"
 #include "panic/cli/run_reference.h"
 #include "panic/cli/signals.h"
@@ -58,17 +59,6 @@ Status CheckOutputExtension(const std::string& output, const std::vector<std::st
                                  what + ")");
 }
 
-// --output of a command that writes into a folder: an existing file there is refused before
-// anything is computed (it failed after the work with "cannot create 'x': Not a directory").
-Status CheckOutputFolder(const std::string& dir) {
-  std::error_code ec;
-  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec)) {
-    return Status::InvalidArgument("--output: '" + dir + "' is a file, not a folder (the files are written into a "
-                                   "folder, created when missing)");
-  }
-  return Status::Ok();
-}
-
 int ExportVideo(const ParsedArgs& args, Context& ctx) {
   exporting::VideoOptions options;
   auto fps = args.GetDouble("fps", 2);
@@ -86,6 +76,7 @@ int ExportVideo(const ParsedArgs& args, Context& ctx) {
   if (Status st = CheckOutputExtension(options.output, {".mp4"}, "the video is MP4"); !st.ok()) {
     return ReportError(st, ctx);
   }
+  if (Status st = CheckOutputFile(options.output); !st.ok()) return ReportError(st, ctx);
   auto threads = args.GetThreads(DefaultThreads());
   if (!threads.ok()) return ReportError(threads.status(), ctx);
   options.threads = *threads;
@@ -102,7 +93,7 @@ int ExportVideo(const ParsedArgs& args, Context& ctx) {
       ctx.err << "\ninterrupted; no video written\n";
       return kExitInterrupted;
     }
-    return ReportError(summary.status(), ctx);
+    return ReportError(OutputError(summary.status(), options.output), ctx);
   }
   if (ctx.json) {
     PrintJson(ctx, {{"output", options.output},
@@ -135,7 +126,7 @@ int ExportImages(const ParsedArgs& args, Context& ctx) {
       ctx.err << "\ninterrupted; the images of the runs already done are kept\n";
       return kExitInterrupted;
     }
-    return ReportError(summary.status(), ctx);
+    return ReportError(OutputError(summary.status(), dir), ctx);
   }
   if (ctx.json) {
     PrintJson(ctx, {{"output", dir}, {"files", summary->files}, {"runs", summary->runs}});
@@ -150,10 +141,11 @@ int ExportImage(const ParsedArgs& args, Context& ctx) {
   if (Status st = CheckOutputExtension(output, {".png", ".jpg", ".jpeg", ".webp"}, "the image's format"); !st.ok()) {
     return ReportError(st, ctx);
   }
+  if (Status st = CheckOutputFile(output); !st.ok()) return ReportError(st, ctx);
   auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!db.ok()) return ReportError(db.status(), ctx);
   Status st = exporting::ExportInvocationImage(**db, args.positional[0], output);
-  if (!st.ok()) return ReportError(st, ctx);
+  if (!st.ok()) return ReportError(OutputError(st, output), ctx);
   ctx.out << "wrote " << output << "\n";
   return kExitOk;
 }
@@ -175,12 +167,13 @@ int ExportTimeline(const ParsedArgs& args, Context& ctx) {
   if (Status st = CheckOutputExtension(output, {".png", ".svg", ".pdf"}, "the drawing's format"); !st.ok()) {
     return ReportError(st, ctx);
   }
+  if (Status st = CheckOutputFile(output); !st.ok()) return ReportError(st, ctx);
   auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!db.ok()) return ReportError(db.status(), ctx);
   auto ids = ResolveRuns(**db, args.positional);
   if (!ids.ok()) return ReportError(ids.status(), ctx);
   Status st = exporting::RenderTimeline(**db, *ids, static_cast<int>(*steps), output);
-  if (!st.ok()) return ReportError(st, ctx);
+  if (!st.ok()) return ReportError(OutputError(st, output), ctx);
   ctx.out << "wrote " << output << "\n";
   return kExitOk;
 }
@@ -216,9 +209,8 @@ int ExportGrid(const ParsedArgs& args, Context& ctx) {
                                                        : "export grid: give a RUN or --cluster RESULT:LABEL"),
                        ctx);
   }
-  if (Status st = CheckOutputExtension(args.Get("output").value_or("grid.png"), {".png", ".svg", ".pdf"},
-                                       "the drawing's format");
-      !st.ok()) {
+  const std::string output = args.Get("output").value_or("grid.png");
+  if (Status st = CheckOutputExtension(output, {".png", ".svg", ".pdf"}, "the drawing's format"); !st.ok()) {
     return ReportError(st, ctx);
   }
   std::pair<std::string, int64_t> selector;
@@ -227,13 +219,13 @@ int ExportGrid(const ParsedArgs& args, Context& ctx) {
     if (!parsed.ok()) return ReportError(parsed.status(), ctx);
     selector = *parsed;
   }
+  if (Status st = CheckOutputFile(output); !st.ok()) return ReportError(st, ctx);
   auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!db.ok()) return ReportError(db.status(), ctx);
-  const std::string output = args.Get("output").value_or("grid.png");
   if (cluster) {
     auto summary = exporting::RenderClusterGrid(**db, selector.first, selector.second, static_cast<int>(*max_images),
                                                 output);
-    if (!summary.ok()) return ReportError(summary.status(), ctx);
+    if (!summary.ok()) return ReportError(OutputError(summary.status(), output), ctx);
     if (ctx.json) {
       PrintJson(ctx, {{"output", output},
                       {"clustering", summary->result_id},
@@ -252,7 +244,7 @@ int ExportGrid(const ParsedArgs& args, Context& ctx) {
   auto id = ResolveRunReference(**db, args.positional[0]);
   if (!id.ok()) return ReportError(id.status(), ctx);
   Status st = exporting::RenderImageGrid(**db, *id, static_cast<int>(*max_images), output);
-  if (!st.ok()) return ReportError(st, ctx);
+  if (!st.ok()) return ReportError(OutputError(st, output), ctx);
   ctx.out << "wrote " << output << "\n";
   return kExitOk;
 }
@@ -260,15 +252,15 @@ int ExportGrid(const ParsedArgs& args, Context& ctx) {
 int ExportCharts(const ParsedArgs& args, Context& ctx) {
   auto format = exporting::ParseDrawingFormat(args.Get("format").value_or("pdf"));
   if (!format.ok()) return ReportError(format.status().WithContext("--format"), ctx);
+  const std::string dir = args.Get("output").value_or("charts");
+  if (Status st = CheckOutputFolder(dir); !st.ok()) return ReportError(st, ctx);
   auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!db.ok()) return ReportError(db.status(), ctx);
   auto ids = ResolveExperiments(**db, args.positional);
   if (!ids.ok()) return ReportError(ids.status(), ctx);
-  const std::string dir = args.Get("output").value_or("charts");
-  if (Status st = CheckOutputFolder(dir); !st.ok()) return ReportError(st, ctx);
   ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
   auto summary = exporting::ExportCharts(**db, *ids, dir, *format, ProgressTo(printer, "charts", "runs"));
-  if (!summary.ok()) return ReportError(summary.status(), ctx);
+  if (!summary.ok()) return ReportError(OutputError(summary.status(), dir), ctx);
   if (ctx.json) {
     nlohmann::json skipped = nlohmann::json::object();
     for (const auto& [name, why] : summary->skipped) skipped[name] = why;
@@ -281,11 +273,12 @@ int ExportCharts(const ParsedArgs& args, Context& ctx) {
 }
 
 int ExportReport(const ParsedArgs& args, Context& ctx) {
+  const std::string output = args.Get("output").value_or("report.html");
+  if (Status st = CheckOutputFile(output); !st.ok()) return ReportError(st, ctx);
   auto opened = OpenExperiment(ctx, args.positional[0], store::OpenMode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
-  const std::string output = args.Get("output").value_or("report.html");
   Status st = exporting::WriteHtmlReport(*opened->db, opened->id, output);
-  if (!st.ok()) return ReportError(st, ctx);
+  if (!st.ok()) return ReportError(OutputError(st, output), ctx);
   ctx.out << "wrote " << output << "\n";
   return kExitOk;
 }

@@ -110,15 +110,37 @@ int ImportCommand(store::LegacyEra era, const ParsedArgs& args, Context& ctx) {
   return kExitOk;
 }
 
+// The --help of each era: what the importer does, as docs/IMPORT.md and the code say
+// (store/legacy_source.cpp, store/legacy_mapping*.cpp, engine/legacy_import.cpp).
+std::string ImportDetails(store::LegacyEra era) {
+  const bool elixir = era == store::LegacyEra::kElixir;
+  std::string d =
+      "The source is opened read-only (immutable when no -wal lies beside it) and never changes.\n";
+  d += elixir ? "Ids (hyphenated UUIDs) are kept, in lower case; times are UTC. Every run gets seed -1 (Elixir runs\n"
+                "were unseeded); AVIF images are stored as lossless WEBP, ETF diagrams and Lyapunov results decoded.\n"
+                "A Lyapunov result our stage would not form the same way is marked stale: the next run or resume\n"
+                "recomputes it.\n"
+              : "Ids (32 hex digits) are kept as hyphenated lower-case UUIDs; times are kept with the zone\n"
+                "recorded as unknown. Stop reasons (not stored in that era) are recomputed: duplicate for a\n"
+                "seeded run whose output repeats, length for a run of max_length steps.\n";
+  d += "Each batch of --batch source rows is one transaction of the target. Rows already there (same id) are\n"
+       "counted, not written again: a second import adds nothing, and a killed one continues when the same\n"
+       "command is run again. Every source row not imported is recorded with its reason in the target's\n"
+       "legacy_import_skips and counted in the report (the text report lists the first 1000).\n"
+       "Exit 2, the target untouched (not even created): a file that is not SQLite or of another program or\n"
+       "era, a truncated file, a table or column the import reads missing or renamed";
+  d += elixir ? ", more Ecto migrations\nthan this importer knows (a newer schema), the target being the source.\n"
+              : ", the\ntarget being the source.\n";
+  d += "A damaged page found while reading: exit 1, what was committed kept.\nMapping and report: docs/IMPORT.md.";
+  return d;
+}
+
 CommandSpec ImportSpec(store::LegacyEra era) {
   const std::string name = store::LegacyEraName(era);
   const char* article = era == store::LegacyEra::kElixir ? "an " : "a ";
   return {"import", name, "import " + std::string(article) + name + "-era panic-tda database into --db (read-only source)", "OLD.sqlite", 1, 1,
           {{"batch", "N", "source rows per target transaction, 1.." + std::to_string(kMaxBatchRows) + " (default 2000)"}},
-          "The source is opened read-only and never changes. Ids are kept (Python hex ids gain hyphens), so a\n"
-          "second import adds nothing and a killed one continues when run again. Every row not imported is\n"
-          "reported with its reason. A file of another kind, a newer schema or a truncated file: exit 2, the\n"
-          "target untouched. Mapping and report: docs/IMPORT.md.",
+          ImportDetails(era),
           [era](const ParsedArgs& args, Context& ctx) { return ImportCommand(era, args, ctx); }};
 }
 

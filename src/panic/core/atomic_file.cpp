@@ -1,12 +1,15 @@
 #include "panic/core/atomic_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <set>
 
@@ -65,6 +68,58 @@ std::string RandomSuffix() {
   return s;
 }
 
+// When this process started (static initialisation, before any AtomicFile): a temporary
+// file last written before it cannot belong to an export this process is running.
+const timespec kProcessStart = [] {
+  timespec t{};
+  ::clock_gettime(CLOCK_REALTIME, &t);
+  return t;
+}();
+
+// The pid in `name` when it is exactly `prefix` PID `-` six of [a-z0-9] `ext` (the name
+// Create gives a temporary file of this destination); 0 for any other name.
+pid_t TemporaryNamePid(std::string_view name, std::string_view prefix, std::string_view ext) {
+  if (name.size() <= prefix.size() + ext.size() || name.substr(0, prefix.size()) != prefix ||
+      name.substr(name.size() - ext.size()) != ext) {
+    return 0;
+  }
+  const std::string_view middle = name.substr(prefix.size(), name.size() - prefix.size() - ext.size());
+  const size_t dash = middle.find('-');
+  if (dash == 0 || dash == std::string_view::npos || dash > 9 || middle.size() != dash + 7) return 0;
+  long pid = 0;
+  for (size_t i = 0; i < dash; ++i) {
+    if (middle[i] < '0' || middle[i] > '9') return 0;
+    pid = pid * 10 + (middle[i] - '0');
+  }
+  for (size_t i = dash + 1; i < middle.size(); ++i) {
+    const char c = middle[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return 0;
+  }
+  return static_cast<pid_t>(pid);
+}
+
+// Removes the temporary files of this destination that a killed export left behind: a name
+// of exactly this destination's pattern, a regular file, whose creator (the pid in its name)
+// is gone and which was last written before this process started. Anything else — another
+// destination's, a live process's (another export to the same file now), a name we would not
+// have made — is left alone. Best effort: a file that cannot be removed stays, silently.
+void RemoveStaleTemporaries(const fs::path& folder, const std::string& prefix, const std::string& ext) {
+  DIR* dir = ::opendir(folder.c_str());
+  if (dir == nullptr) return;
+  const int dir_fd = ::dirfd(dir);
+  while (const dirent* e = ::readdir(dir)) {
+    const pid_t pid = TemporaryNamePid(e->d_name, prefix, ext);
+    if (pid <= 0 || pid == ::getpid()) continue;
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive (EPERM: someone else's, alive)
+    struct stat st {};
+    if (::fstatat(dir_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
+    const bool older = st.st_mtim.tv_sec < kProcessStart.tv_sec ||
+                       (st.st_mtim.tv_sec == kProcessStart.tv_sec && st.st_mtim.tv_nsec < kProcessStart.tv_nsec);
+    if (older) ::unlinkat(dir_fd, e->d_name, 0);
+  }
+  ::closedir(dir);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& path) {
@@ -88,8 +143,11 @@ Result<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& path) 
   const fs::path target(f->target_);
   const fs::path folder = FolderOf(f->target_);
   const std::string stem = target.stem().string(), ext = target.extension().string();
+  const std::string prefix = "." + stem + ".tmp-";
+  RemoveStaleTemporaries(folder, prefix, ext);
+  const std::string pid = std::to_string(::getpid());
   for (int attempt = 0; attempt < 100; ++attempt) {
-    const std::string temp = (folder / ("." + stem + ".tmp-" + RandomSuffix() + ext)).string();
+    const std::string temp = (folder / (prefix + pid + "-" + RandomSuffix() + ext)).string();
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd >= 0) {
       ::close(fd);

@@ -8,10 +8,14 @@
 //   ... write file->temp_path() (ourselves, cairo, ffmpeg) and close it ...
 //   PANIC_RETURN_IF_ERROR(file->Commit());
 //
-// The temporary file is `.NAME.tmp-XXXXXX.EXT` beside the destination (hidden; the same
-// extension, for writers that look at it), created with O_EXCL (never someone else's file),
-// mode 0666 less the umask, as an ordinary new file would be. A process killed before
-// Commit leaves that hidden file behind (nothing else: the destination is untouched).
+// The temporary file is `.NAME.tmp-PID-XXXXXX.EXT` beside the destination (hidden; PID the
+// creating process; the same extension, for writers that look at it), created with O_EXCL
+// (never someone else's file), mode 0666 less the umask, as an ordinary new file would be.
+// A process killed before Commit leaves that hidden file behind (nothing else: the
+// destination is untouched); the next Create of the same destination removes it — only a
+// regular file named exactly by this destination's pattern, whose PID is gone and which was
+// last written before this process started (never another destination's, a live export's,
+// or a file we would not have named so).
 //
 // A destination that exists and is not a regular file (a FIFO, /dev/null, /dev/stdout) is
 // written in place: temp_path() is the destination itself and Commit only syncs what it

@@ -117,7 +117,7 @@ class FieldTracker : public nlohmann::json_sax<json> {
   bool out_of_range_ = false;
 };
 
-Status JsonErrorAt(std::string_view json_text, const std::string& source, const std::string& what) {
+Status JsonErrorAt(std::string_view json_text, const std::string& what) {
   FieldTracker tracker;
   json::sax_parse(json_text, &tracker);
   const std::string field = tracker.Field();
@@ -125,7 +125,7 @@ Status JsonErrorAt(std::string_view json_text, const std::string& source, const 
     return Status::InvalidArgument(field + ": " + tracker.token() +
                                    " is out of range (numbers must be finite doubles; integers fit in 64 bits)");
   }
-  return Status::InvalidArgument(source + ": not valid JSON" + (field.empty() ? "" : " (in " + field + ")") + ": " +
+  return Status::InvalidArgument("not valid JSON" + (field.empty() ? "" : " (in " + field + ")") + ": " +
                                  what);
 }
 
@@ -146,28 +146,32 @@ Result<json> ParseExperimentOptions(std::string_view options_json) {
   return o;
 }
 
-Result<ExperimentConfig> ParseExperimentConfig(std::string_view json_text, const std::string& source) {
+namespace {
+
+// The config in `json_text`; its errors name the field but not the file (ParseExperimentConfig
+// adds that, to every one of them).
+Result<ExperimentConfig> ParseConfigText(std::string_view json_text) {
   if (json_text.size() > kMaxConfigBytes) {
-    return Status::InvalidArgument(source + ": " + std::to_string(json_text.size()) + " bytes; a config may have at most " +
+    return Status::InvalidArgument(std::to_string(json_text.size()) + " bytes; a config may have at most " +
                                    std::to_string(kMaxConfigBytes) + " bytes");
   }
   if (JsonNestingDepth(json_text, kMaxConfigNesting) > kMaxConfigNesting) {
-    return Status::InvalidArgument(source + ": lists and objects nested more than " +
+    return Status::InvalidArgument("lists and objects nested more than " +
                                    std::to_string(kMaxConfigNesting) + " deep (a config needs 3)");
   }
   json doc;
   try {
     doc = json::parse(json_text);
   } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
-    return JsonErrorAt(json_text, source, e.what());
+    return JsonErrorAt(json_text, e.what());
   }
   if (!doc.is_object()) {
-    return Status::InvalidArgument(source + ": expected a JSON object with keys networks, seeds, prompts, "
-                                            "embedding_models, max_length; got " + KindOf(doc));
+    return Status::InvalidArgument("expected a JSON object with keys networks, seeds, prompts, "
+                                   "embedding_models, max_length; got " + KindOf(doc));
   }
   for (const auto& [key, v] : doc.items()) {
     if (std::find(kTopLevelKeys.begin(), kTopLevelKeys.end(), key) == kTopLevelKeys.end()) {
-      return UnknownKey(source + ": ", key, kTopLevelKeys);
+      return UnknownKey("", key, kTopLevelKeys);
     }
   }
   for (const char* required : {"networks", "prompts", "embedding_models", "max_length"}) {
@@ -227,6 +231,16 @@ Result<ExperimentConfig> ParseExperimentConfig(std::string_view json_text, const
     cfg.options = o;
     cfg.options_json = o.dump();
   }
+  return cfg;
+}
+
+}  // namespace
+
+// The one place a config's errors get its name: every one starts with `source: ` (the
+// engine's checks of models and options get the same prefix from their caller, cli/).
+Result<ExperimentConfig> ParseExperimentConfig(std::string_view json_text, const std::string& source) {
+  auto cfg = ParseConfigText(json_text);
+  if (!cfg.ok()) return cfg.status().WithContext(source);
   return cfg;
 }
 

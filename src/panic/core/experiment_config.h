@@ -3,8 +3,11 @@
 // `options`, are checked by the engine (engine/config_validation.h), which knows the
 // model registry and the stages that declare those keys (core/option_schema.h).
 //
-// Every error is InvalidArgument and names the field, the offending value and what is
-// allowed, upper limits included, e.g. `max_length: 0 is not allowed (an integer 1..100000000)`.
+// Every error is InvalidArgument, starts with the config's name and names the field, the
+// offending value and what is allowed, upper limits included, e.g. `cfg.json: max_length: 0
+// is not allowed (an integer 1..100000000)`. One rule for every message about a config's
+// contents: ParseExperimentConfig adds `source: ` to each of its errors in one place, and
+// `experiment run` adds the file's name the same way to the engine's checks.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +41,7 @@ struct ExperimentConfig {
 inline constexpr size_t kMaxConfigBytes = size_t{64} << 20;
 inline constexpr size_t kMaxConfigNesting = 32;
 
-// `source` names the input in messages (a file path or "config").
+// `source` names the input in messages (a file path or "config"): every error starts with it.
 Result<ExperimentConfig> ParseExperimentConfig(std::string_view json_text, const std::string& source);
 // Reads and parses a file; NotFound when it does not exist.
 Result<ExperimentConfig> LoadExperimentConfig(const std::string& path);

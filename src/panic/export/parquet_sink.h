@@ -1,6 +1,7 @@
 // Parquet files of tidy tables (parquet_writer.h has the layout and the column types:
 // string → STRING, int64 → INT64, double → DOUBLE, float list → LIST<FLOAT>; NULL stays
-// NULL; NaN and ±∞ are stored as such). Written into `path`.tmp and renamed into place.
+// NULL; NaN and ±∞ are stored as such). Written through an AtomicFile (core/atomic_file.h):
+// a hidden temporary file beside `path`, renamed into place.
 #pragma once
 
 #include <memory>

@@ -1,0 +1,79 @@
+#include "panic/cli/output_path.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace panic::cli {
+namespace {
+
+// The folder `path` would be written in: its parent, or "." for a bare name.
+std::string FolderOf(const std::string& path) {
+  const std::filesystem::path p(path);
+  return p.has_parent_path() ? p.parent_path().string() : ".";
+}
+
+// 0 when this process may create files in the existing folder `folder`; the errno otherwise
+// (effective ids: what open(2) will check).
+int FolderWritable(const std::string& folder) {
+  struct stat st {};
+  if (::stat(folder.c_str(), &st) != 0) return errno;
+  if (!S_ISDIR(st.st_mode)) return ENOTDIR;
+  return ::faccessat(AT_FDCWD, folder.c_str(), W_OK | X_OK, AT_EACCESS) == 0 ? 0 : errno;
+}
+
+}  // namespace
+
+Status CheckOutputFile(const std::string& output) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(output, ec)) {
+    return Status::InvalidArgument("--output: '" + output + "' is a folder, not a file");
+  }
+  const std::string folder = FolderOf(output);
+  if (const int e = FolderWritable(folder); e != 0) {
+    return Status::IOError("--output: cannot write '" + output + "': its folder '" + folder + "': " + std::strerror(e));
+  }
+  return Status::Ok();
+}
+
+Status CheckOutputFolder(const std::string& dir) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec)) {
+    return Status::InvalidArgument("--output: '" + dir + "' is a file, not a folder (the files are written into a "
+                                   "folder, created when missing)");
+  }
+  if (std::filesystem::is_directory(dir, ec)) {
+    if (const int e = FolderWritable(dir); e != 0) {
+      return Status::IOError("--output: cannot write into '" + dir + "': " + std::strerror(e));
+    }
+    return Status::Ok();
+  }
+  // Missing: created with its missing parents, in the nearest folder that exists.
+  std::filesystem::path existing = std::filesystem::path(dir).lexically_normal();
+  do {
+    existing = existing.has_parent_path() && existing.parent_path() != existing ? existing.parent_path()
+                                                                                : std::filesystem::path(".");
+  } while (existing != "." && !std::filesystem::exists(existing, ec));
+  if (const int e = FolderWritable(existing.string()); e != 0) {
+    return Status::IOError("--output: cannot create '" + dir + "': its folder '" + existing.string() +
+                           "': " + std::strerror(e));
+  }
+  return Status::Ok();
+}
+
+Status OutputError(const Status& st, const std::string& output) {
+  const std::string& m = st.message();
+  if (st.code() != StatusCode::kIOError || m.rfind("--output", 0) == 0) return st;
+  const std::string quoted = "'" + output;
+  for (size_t at = m.find(quoted); at != std::string::npos; at = m.find(quoted, at + 1)) {
+    const char next = at + quoted.size() < m.size() ? m[at + quoted.size()] : '\0';
+    if (next == '\'' || next == '/') return st.WithContext("--output");
+  }
+  return st;
+}
+
+}  // namespace panic::cli

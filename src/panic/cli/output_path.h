@@ -1,0 +1,29 @@
+// Checks of an export's --output before any work, and the option named in the export's own
+// output failures: every export's output error names --output, the value and the reason
+// ("--output: cannot create 'rodir/i': its folder 'rodir': Permission denied").
+#pragma once
+
+#include <string>
+
+#include "panic/core/status.h"
+
+namespace panic::cli {
+
+// --output of a command that writes one file: InvalidArgument when it is a folder, IOError
+// when its folder is missing or not writable by this process (it failed after the work with
+// "cannot write 'x': cannot create a file in 'd': …", without the option).
+Status CheckOutputFile(const std::string& output);
+
+// --output of a command that writes into a folder (created with its parents when missing):
+// InvalidArgument when it is a file (it failed after the work with "cannot create 'x': Not a
+// directory"), IOError when it, or the nearest folder it would be created in, is not
+// writable (it said "cannot create 'rodir/i': Permission denied", without the option).
+Status CheckOutputFolder(const std::string& dir);
+
+// A failure of the export itself that names the output (a disk that filled up, a folder
+// made read-only during the work) names the option too: an I/O error whose message quotes
+// `output` or a file under it gets the "--output: " prefix; any other status is returned as
+// it is.
+Status OutputError(const Status& st, const std::string& output);
+
+}  // namespace panic::cli
