@@ -6,6 +6,7 @@
 #include <string>
 
 #include "panic/tda/binomial_table.h"
+#include "panic/tda/byte_text.h"
 #include "panic/tda/distance_matrix.h"
 #include "panic/tda/rips_input.h"
 #include "panic/tda/rips_reducer.h"
@@ -23,19 +24,6 @@ bool IsPrime(int p) {
     if (p % q == 0) return false;
   }
   return true;
-}
-
-// "16.8 GiB", "95.4 MiB" or "4000 bytes".
-std::string Bytes(double bytes) {
-  char buf[32];
-  if (bytes >= double(size_t{1} << 30)) {
-    std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / double(size_t{1} << 30));
-  } else if (bytes >= double(size_t{1} << 20)) {
-    std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / double(size_t{1} << 20));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.0f bytes", bytes);
-  }
-  return buf;
 }
 
 Diagram Reduce(const internal::DistanceMatrix& d, const RipsOptions& o) {
@@ -80,14 +68,14 @@ Status ValidateRipsOptions(const RipsOptions& o, size_t n, bool dense_memory) {
   if (n > kMaxIndexablePoints || (dense_memory && need > o.memory_limit_bytes)) {
     const double nn = static_cast<double>(n);
     std::string parts = "the " + std::to_string(n) + " × " + std::to_string(n) +
-                        " distance matrix " + Bytes(4.0 * nn * nn);
+                        " distance matrix " + ByteText(4.0 * nn * nn);
     if (o.maxdim >= 1) {
-      parts += " and the edge table " + Bytes((n > 65535 ? 4.0 : 2.0) * nn * (nn - 1) / 2);
+      parts += " and the edge table " + ByteText((n > 65535 ? 4.0 : 2.0) * nn * (nn - 1) / 2);
     }
     return Status::InvalidArgument(
-        "n: " + std::to_string(n) + " points need at least " + Bytes(static_cast<double>(need)) +
+        "n: " + std::to_string(n) + " points need at least " + ByteText(static_cast<double>(need)) +
         " for persistence up to H" + std::to_string(o.maxdim) + " (" + parts +
-        "), more than the memory limit of " + Bytes(static_cast<double>(o.memory_limit_bytes)) +
+        "), more than the memory limit of " + ByteText(static_cast<double>(o.memory_limit_bytes)) +
         "; subsample the cloud or raise the limit");
   }
   if (!dense_memory) return Status::Ok();  // the sparse backend checks its own index width

@@ -9,22 +9,13 @@
 
 #include "panic/core/blas.h"
 #include "panic/core/parallel.h"
+#include "panic/tda/byte_text.h"
 #include "panic/tda/distance_matrix.h"
 
 namespace panic::tda::internal {
 namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
-
-std::string Bytes(double bytes) {
-  char buf[32];
-  if (bytes >= double(size_t{1} << 30)) {
-    std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / double(size_t{1} << 30));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / double(size_t{1} << 20));
-  }
-  return buf;
-}
 
 }  // namespace
 
@@ -104,11 +95,7 @@ class Screen final : public KeptEdgeSearch {
       count.enclosing_radius = EnclosingRadius(row_lo, row_hi);
       count.threshold = std::nextafter(static_cast<float>((1 + epsilon_) * count.enclosing_radius), kInf);
     }
-    for (uint32_t d : count.degree) {
-      count.edges += d;
-      count.max_degree = std::max<size_t>(count.max_degree, d);
-    }
-    count.edges /= 2;
+    count.Tally();
     return count;
   }
 
@@ -295,8 +282,8 @@ Status SparseListsOverLimit(const KeptEdgeCount& count, size_t n, size_t memory_
   return Status::InvalidArgument(
       "n: the sparse filtration of " + std::to_string(n) + " points keeps " +
       (count.exact ? "" : "up to ") + std::to_string(count.edges) + " edges, whose lists need " +
-      Bytes(static_cast<double>(SparseGraphBytes(n, count.edges))) +
-      ", more than the memory limit of " + Bytes(static_cast<double>(memory_limit_bytes)) +
+      ByteText(static_cast<double>(SparseGraphBytes(n, count.edges))) +
+      ", more than the memory limit of " + ByteText(static_cast<double>(memory_limit_bytes)) +
       "; raise epsilon, subsample the cloud or raise the limit");
 }
 

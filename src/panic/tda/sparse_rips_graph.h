@@ -3,6 +3,7 @@
 // greedy permutation (sparse_rips_greedy.h). Internal to panic::tda.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -57,6 +58,15 @@ struct KeptEdgeCount {
   bool exact = true;
   float enclosing_radius = 0;  // min over points of the max distance to another point
   float threshold = 0;         // the filtration's threshold
+
+  // `edges` and `max_degree` from `degree` (each edge was counted at both its ends).
+  void Tally() {
+    for (uint32_t d : degree) {
+      edges += d;
+      max_degree = std::max<size_t>(max_degree, d);
+    }
+    edges /= 2;
+  }
 };
 
 // The bytes of a SparseGraph of n vertices and `edges` edges (both directions).

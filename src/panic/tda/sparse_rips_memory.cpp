@@ -13,18 +13,6 @@
 
 namespace panic::tda::internal {
 
-std::string ByteText(double bytes) {
-  char buf[32];
-  if (bytes >= double(size_t{1} << 30)) {
-    std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / double(size_t{1} << 30));
-  } else if (bytes >= double(size_t{1} << 20)) {
-    std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / double(size_t{1} << 20));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.0f bytes", bytes);
-  }
-  return buf;
-}
-
 size_t ApproximateMemoryNeed::Sparse() const {
   return fixed + lists + cofacets + std::max(blocks, edge_sort);
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "panic/core/status.h"
+#include "panic/tda/byte_text.h"
 #include "panic/tda/sparse_rips_graph.h"
 #include "panic/tda/sparse_rips_metric.h"
 
@@ -58,8 +59,5 @@ Status ApproximateMemoryRefusal(const ApproximateMemoryNeed& need, const KeptEdg
 // saves the greedy permutation (≈ n²/20 distances there) and the count.
 Status EarlyApproximateCheck(const CloudMetric& metric, double epsilon, float threshold,
                              int maxdim, int threads, size_t limit);
-
-// "16.8 GiB", "95.4 MiB" or "4000 bytes".
-std::string ByteText(double bytes);
 
 }  // namespace panic::tda::internal

@@ -113,11 +113,7 @@ class RangeSearch final : public KeptEdgeSearch {
       std::atomic_ref<uint32_t>(count.degree[i]).fetch_add(1, std::memory_order_relaxed);
       std::atomic_ref<uint32_t>(count.degree[j]).fetch_add(1, std::memory_order_relaxed);
     });
-    for (uint32_t d : count.degree) {
-      count.edges += d;
-      count.max_degree = std::max<size_t>(count.max_degree, d);
-    }
-    count.edges /= 2;
+    count.Tally();
     return count;
   }
 
