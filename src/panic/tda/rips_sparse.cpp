@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "panic/core/lap_timer.h"
 #include "panic/tda/distance_matrix.h"
 #include "panic/tda/rips.h"
 #include "panic/tda/rips_input.h"
@@ -104,13 +105,7 @@ Result<ApproximateDiagram> ComputeApproximateRipsWith(std::span<const float> poi
                                                       ApproximateTimings* timings) {
   ApproximateTimings local;
   ApproximateTimings& t = timings ? *timings : local;
-  auto clock = std::chrono::steady_clock::now();
-  auto lap = [&clock] {
-    const auto now = std::chrono::steady_clock::now();
-    const double s = std::chrono::duration<double>(now - clock).count();
-    clock = now;
-    return s;
-  };
+  core::LapTimer timer;
   if (!(epsilon > 0 && epsilon <= 10)) {
     return Status::InvalidArgument("epsilon: " + std::to_string(epsilon) +
                                    " is outside (0, 10]");
@@ -133,15 +128,15 @@ Result<ApproximateDiagram> ComputeApproximateRipsWith(std::span<const float> poi
                                               options.threads, options.memory_limit_bytes));
   GreedyTree tree;
   size_t evaluations = 0;
-  lap();
+  timer.Lap();
   const std::vector<double> lambda = GreedyInsertionRadii(metric, nullptr, &evaluations, &tree);
-  t.greedy = lap();
+  t.greedy = timer.Lap();
   const std::unique_ptr<KeptEdgeSearch> search =
       RangeSearchPays(n, evaluations)
           ? MakeRangeSearch(metric, lambda, tree, epsilon, options.threshold, options.threads)
           : MakeScreenSearch(metric, lambda, epsilon, options.threshold, options.threads);
   KeptEdgeCount count = search->Count();
-  t.count = lap();
+  t.count = timer.Lap();
   ApproximateDiagram out;
   out.epsilon = epsilon;
   out.edges_total = n * (n - 1) / 2;
@@ -181,7 +176,7 @@ Result<ApproximateDiagram> ComputeApproximateRipsWith(std::span<const float> poi
     return ApproximateMemoryRefusal(need, count, lambda, epsilon, options.memory_limit_bytes);
   }
   SparseGraphResult built = search->Fill(std::move(count));
-  t.fill = lap();
+  t.fill = timer.Lap();
   out.sparse_backend = backend == ApproximateBackend::kSparse;
   if (out.sparse_backend) {
     SparseReducerOptions r;
@@ -211,7 +206,7 @@ Result<ApproximateDiagram> ComputeApproximateRipsWith(std::span<const float> poi
     r.threshold = built.threshold;
     out.diagram = ReduceRips(d, r);
   }
-  t.reduction = lap();
+  t.reduction = timer.Lap();
   if (std::isnan(options.threshold)) {
     // The threshold is (1 + ε) × the enclosing radius R. A class still alive there was
     // born past R and dies by (1 + ε) times its birth: a bar within ln(1 + ε)/2 of the

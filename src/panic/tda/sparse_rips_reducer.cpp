@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "panic/core/lap_timer.h"
 #include "panic/core/parallel.h"
 #include "panic/tda/binomial_table.h"
 #include "panic/tda/sparse_rips_apparent.h"
@@ -51,19 +52,13 @@ class SparseReducer : private SparseComplex {
     blocks_ = opt_.apparent_pairs && opt_.blocks && opt_.maxdim >= 1;
     SparseReducerTimings local;
     SparseReducerTimings& t = opt_.timings ? *opt_.timings : local;
-    auto clock = std::chrono::steady_clock::now();
-    auto lap = [&clock] {
-      const auto now = std::chrono::steady_clock::now();
-      const double s = std::chrono::duration<double>(now - clock).count();
-      clock = now;
-      return s;
-    };
+    core::LapTimer timer;
     if (blocks_) {
       apparent_ = FindApparentPairs(g_, binomial_, opt_.maxdim == 2, opt_.threads);
     }
-    t.apparent = lap();
+    t.apparent = timer.Lap();
     ComputeDim0Pairs(simplices, columns);
-    t.dim0 = lap();
+    t.dim0 = timer.Lap();
     for (int dim = 1; dim <= opt_.maxdim; ++dim) {
       PivotMap pivots;
       pivots.reserve(columns.size());
@@ -73,7 +68,7 @@ class SparseReducer : private SparseComplex {
       t.assemble += std::chrono::duration<double>(std::chrono::steady_clock::now() - assembling).count();
     }
     SortBars(diagram_);
-    t.columns = lap();
+    t.columns = timer.Lap();
     return std::move(diagram_);
   }
 
