@@ -70,9 +70,17 @@ std::string RandomSuffix() {
 
 // When this process started (static initialisation, before any AtomicFile): a temporary
 // file last written before it cannot belong to an export this process is running.
+// Read from the coarse clock, the one Linux stamps file times with: the fine clock runs up
+// to a tick (1–10 ms) ahead of it, so a file written just after start could otherwise look
+// older than the start and be removed. With the coarse clock a file written in the same
+// tick as the start counts as not older, and is kept.
 const timespec kProcessStart = [] {
   timespec t{};
+#ifdef CLOCK_REALTIME_COARSE
+  ::clock_gettime(CLOCK_REALTIME_COARSE, &t);
+#else
   ::clock_gettime(CLOCK_REALTIME, &t);
+#endif
   return t;
 }();
 
