@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
       std::printf("count n=%zu family=%s eps=%g graph=%s seconds=%.3f edges=%s%zu (%.2f%%) max_degree=%zu need_sparse=%s need_dense=%s\n",
                   n, family.c_str(), one, range ? "range" : "gemm", since(t1), count.exact ? "" : "<=", count.edges,
                   100.0 * double(count.edges) / (0.5 * double(n) * double(n - 1)), count.max_degree,
-                  in::ByteText(double(need.Sparse())).c_str(), in::ByteText(double(need.Dense())).c_str());
+                  panic::core::ByteText(double(need.Sparse())).c_str(), panic::core::ByteText(double(need.Dense())).c_str());
       std::fflush(stdout);
       e = *rest == ',' ? rest + 1 : nullptr;
     }

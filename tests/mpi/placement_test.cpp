@@ -4,6 +4,7 @@
 // holds is unplaceable; /proc/meminfo, cgroup files and PANIC_TDA_MPI_RANK_MEMORY parse.
 #include <gtest/gtest.h>
 
+#include "panic/core/byte_text.h"
 #include "panic/mpi/placement.h"
 #include "panic/mpi/rank_memory.h"
 
@@ -216,8 +217,8 @@ TEST(RankMemoryTest, TheOverrideGivesEachRankItsBudget) {
 }
 
 TEST(RankMemoryTest, MemoryText) {
-  EXPECT_EQ(MemoryText(594), "594 B");
-  EXPECT_EQ(MemoryText(uint64_t{3} << 29), "1.5 GiB");
+  EXPECT_EQ(core::ByteText(594), "594 B");
+  EXPECT_EQ(core::ByteText(static_cast<double>(uint64_t{3} << 29)), "1.5 GiB");
 }
 
 }  // namespace

@@ -106,7 +106,7 @@ TEST(ApproximateMemoryTest, SparseNeedIsRefusedBeforeTheListsAndPassesAtTheEstim
   const std::string msg = refused.status().message();
   EXPECT_NE(msg.find("n: at epsilon 0.1 the sparse filtration of 2000 points keeps"), std::string::npos) << msg;
   EXPECT_NE(msg.find(std::to_string(count.edges) + " edges"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("which need " + internal::ByteText(double(need.Sparse()))), std::string::npos) << msg;
+  EXPECT_NE(msg.find("which need " + core::ByteText(double(need.Sparse()))), std::string::npos) << msg;
   EXPECT_NE(msg.find("raise epsilon"), std::string::npos) << msg;
   // Nothing of the edges' size was allocated: the lists alone are 16 bytes per edge.
   EXPECT_LT(refused_peak, need.lists / 4) << "peak " << refused_peak << " lists " << need.lists;
@@ -138,7 +138,7 @@ TEST(ApproximateMemoryTest, DenseNeedCountsTheListsBesideTheMatrix) {
   auto refused = internal::ComputeApproximateRipsWith(points, n, dim, o, 0.5, ApproximateBackend::kDense);
   ASSERT_FALSE(refused.ok());
   const std::string msg = refused.status().message();
-  EXPECT_NE(msg.find("needs at least " + internal::ByteText(double(need.Dense()))), std::string::npos) << msg;
+  EXPECT_NE(msg.find("needs at least " + core::ByteText(double(need.Dense()))), std::string::npos) << msg;
   o.memory_limit_bytes = need.Dense();
   Result<ApproximateDiagram> ran = Status::Internal("not run");
   const size_t peak = PeakDuring([&] {

@@ -128,18 +128,4 @@ Result<uint64_t> RankMemory(int rank, int ranks_on_node) {
   return *room / static_cast<uint64_t>(ranks_on_node < 1 ? 1 : ranks_on_node);
 }
 
-std::string MemoryText(uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  if (u == 0) std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
-  else std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
-  return buf;
-}
-
 }  // namespace panic::mpi

@@ -40,7 +40,4 @@ Status CheckRankMemoryOverride();
 // PANIC_TDA_MPI_RANK_MEMORY is set, else the measured memory divided by ranks_on_node.
 Result<uint64_t> RankMemory(int rank, int ranks_on_node);
 
-// "1.5 GiB", "300 MiB", "512 B": a byte count for messages.
-std::string MemoryText(uint64_t bytes);
-
 }  // namespace panic::mpi

@@ -1,5 +1,6 @@
 #include "panic/mpi/unit_traits.h"
 
+#include "panic/core/byte_text.h"
 #include "panic/engine/diagrams_stage.h"
 #include "panic/engine/embeddings_stage.h"
 #include "panic/engine/runs_stage.h"
@@ -49,13 +50,13 @@ Result<std::any> RefusedOutput(const std::string& stage, const std::any& unit, u
   for (const auto& task : u->tasks) {
     std::string why = "not computed under --mpi: the exact diagram of run " + task.run_id + " (" +
                       std::to_string(task.vectors.size()) + " points) needs at least " +
-                      MemoryText(engine::TaskMemory(task, u->rips.maxdim)) +
+                      core::ByteText(engine::TaskMemory(task, u->rips.maxdim)) +
                       " (the distance matrix and edge table)";
     if (u->tasks.size() > 1) {
-      why += ", " + MemoryText(u->memory_bytes) + " with the " + std::to_string(u->tasks.size() - 1) +
+      why += ", " + core::ByteText(u->memory_bytes) + " with the " + std::to_string(u->tasks.size() - 1) +
              " other diagram(s) of its unit, computed at once";
     }
-    why += ", more than the largest rank can use (" + MemoryText(largest) +
+    why += ", more than the largest rank can use (" + core::ByteText(largest) +
            ": the node's available memory divided among its ranks, or " + kRankMemoryVariable +
            "); set the experiment option \"approximate\" (or \"exact_up_to\") for long runs, or run fewer "
            "ranks per node; resume retries it";

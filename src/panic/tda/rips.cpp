@@ -6,7 +6,7 @@
 #include <string>
 
 #include "panic/tda/binomial_table.h"
-#include "panic/tda/byte_text.h"
+#include "panic/core/byte_text.h"
 #include "panic/tda/distance_matrix.h"
 #include "panic/tda/rips_input.h"
 #include "panic/tda/rips_reducer.h"
@@ -68,14 +68,14 @@ Status ValidateRipsOptions(const RipsOptions& o, size_t n, bool dense_memory) {
   if (n > kMaxIndexablePoints || (dense_memory && need > o.memory_limit_bytes)) {
     const double nn = static_cast<double>(n);
     std::string parts = "the " + std::to_string(n) + " × " + std::to_string(n) +
-                        " distance matrix " + ByteText(4.0 * nn * nn);
+                        " distance matrix " + core::ByteText(4.0 * nn * nn);
     if (o.maxdim >= 1) {
-      parts += " and the edge table " + ByteText((n > 65535 ? 4.0 : 2.0) * nn * (nn - 1) / 2);
+      parts += " and the edge table " + core::ByteText((n > 65535 ? 4.0 : 2.0) * nn * (nn - 1) / 2);
     }
     return Status::InvalidArgument(
-        "n: " + std::to_string(n) + " points need at least " + ByteText(static_cast<double>(need)) +
+        "n: " + std::to_string(n) + " points need at least " + core::ByteText(static_cast<double>(need)) +
         " for persistence up to H" + std::to_string(o.maxdim) + " (" + parts +
-        "), more than the memory limit of " + ByteText(static_cast<double>(o.memory_limit_bytes)) +
+        "), more than the memory limit of " + core::ByteText(static_cast<double>(o.memory_limit_bytes)) +
         "; subsample the cloud or raise the limit");
   }
   if (!dense_memory) return Status::Ok();  // the sparse backend checks its own index width

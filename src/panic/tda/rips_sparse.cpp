@@ -161,11 +161,11 @@ Result<ApproximateDiagram> ComputeApproximateRipsWith(std::span<const float> poi
     if (!dense_allowed) return ValidateRipsOptions(options, n, /*dense_memory=*/true);
     return Status::InvalidArgument(
         "n: the dense kernel on the sparse filtration of " + std::to_string(n) +
-        " points needs at least " + ByteText(static_cast<double>(need.Dense())) +
-        " (the n × n matrix " + ByteText(static_cast<double>(need.matrix)) +
-        " filled from the neighbour lists " + ByteText(static_cast<double>(need.lists)) +
+        " points needs at least " + core::ByteText(static_cast<double>(need.Dense())) +
+        " (the n × n matrix " + core::ByteText(static_cast<double>(need.matrix)) +
+        " filled from the neighbour lists " + core::ByteText(static_cast<double>(need.lists)) +
         "), more than the memory limit of " +
-        ByteText(static_cast<double>(options.memory_limit_bytes)));
+        core::ByteText(static_cast<double>(options.memory_limit_bytes)));
   }
   if (backend == ApproximateBackend::kSparse && !sparse_fits) {
     if (!sparse_indexable) {

@@ -9,7 +9,7 @@
 
 #include "panic/core/blas.h"
 #include "panic/core/parallel.h"
-#include "panic/tda/byte_text.h"
+#include "panic/core/byte_text.h"
 #include "panic/tda/distance_matrix.h"
 
 namespace panic::tda::internal {
@@ -282,8 +282,8 @@ Status SparseListsOverLimit(const KeptEdgeCount& count, size_t n, size_t memory_
   return Status::InvalidArgument(
       "n: the sparse filtration of " + std::to_string(n) + " points keeps " +
       (count.exact ? "" : "up to ") + std::to_string(count.edges) + " edges, whose lists need " +
-      ByteText(static_cast<double>(SparseGraphBytes(n, count.edges))) +
-      ", more than the memory limit of " + ByteText(static_cast<double>(memory_limit_bytes)) +
+      core::ByteText(static_cast<double>(SparseGraphBytes(n, count.edges))) +
+      ", more than the memory limit of " + core::ByteText(static_cast<double>(memory_limit_bytes)) +
       "; raise epsilon, subsample the cloud or raise the limit");
 }
 

@@ -51,14 +51,14 @@ Status ApproximateMemoryRefusal(const ApproximateMemoryNeed& need, const KeptEdg
   const double share = pairs > 0 ? static_cast<double>(need.edges) / pairs : 0;
   char head[160];
   std::snprintf(head, sizeof head, "%.1f %% of the pairs", 100 * share);
-  std::string parts = "neighbour lists " + ByteText(static_cast<double>(need.lists));
-  if (need.cofacets > 0) parts += ", the edges' cofacets " + ByteText(static_cast<double>(need.cofacets));
+  std::string parts = "neighbour lists " + core::ByteText(static_cast<double>(need.lists));
+  if (need.cofacets > 0) parts += ", the edges' cofacets " + core::ByteText(static_cast<double>(need.cofacets));
   if (need.blocks > need.edge_sort) {
-    parts += ", the apparent-pair blocks at most " + ByteText(static_cast<double>(need.blocks));
+    parts += ", the apparent-pair blocks at most " + core::ByteText(static_cast<double>(need.blocks));
   } else {
-    parts += ", dimension 0's sorted edges " + ByteText(static_cast<double>(need.edge_sort));
+    parts += ", dimension 0's sorted edges " + core::ByteText(static_cast<double>(need.edge_sort));
   }
-  parts += ", the rest " + ByteText(static_cast<double>(need.fixed));
+  parts += ", the rest " + core::ByteText(static_cast<double>(need.fixed));
   std::string eps_text;
   {
     char b[32];
@@ -68,9 +68,9 @@ Status ApproximateMemoryRefusal(const ApproximateMemoryNeed& need, const KeptEdg
   std::string msg = "n: at epsilon " + eps_text + " the sparse filtration of " +
                     std::to_string(n) + " points keeps " + (count.exact ? "" : "up to ") +
                     std::to_string(need.edges) + " edges (" + head + "), which need " +
-                    ByteText(static_cast<double>(need.Sparse())) + " (" + parts +
+                    core::ByteText(static_cast<double>(need.Sparse())) + " (" + parts +
                     "; the reduction's columns come on top), more than the memory limit of " +
-                    ByteText(static_cast<double>(limit));
+                    core::ByteText(static_cast<double>(limit));
   if (share >= 0.9) {
     // Every ε keeps a pair up to (2 + ε)(1 + ε)/ε ≥ 3 + 2√2 ≈ 5.83 times the later
     // point's insertion radius: when that reaches the largest distances, nothing is left
@@ -86,7 +86,7 @@ Status ApproximateMemoryRefusal(const ApproximateMemoryNeed& need, const KeptEdg
                   smallest, static_cast<double>(count.enclosing_radius), 5.83 * smallest);
     msg += b;
     msg += "; its exact diagram needs at least " +
-           ByteText(static_cast<double>(need.dense_kernel)) +
+           core::ByteText(static_cast<double>(need.dense_kernel)) +
            " (the n × n matrix): give runs this long exact diagrams only where that fits "
            "(options.exact_up_to), subsample the cloud or raise the limit";
   } else {
@@ -183,9 +183,9 @@ Status EarlyApproximateCheck(const CloudMetric& metric, double epsilon, float th
       "more than the memory limit of %s; the exact diagram needs at least %s (the n × n "
       "matrix)%s",
       epsilon, n, lo.edges, m, kept, sampled, 100.0 * static_cast<double>(kept) / sampled,
-      100 * share_lo, ByteText(static_cast<double>(need.Sparse())).c_str(),
-      ByteText(static_cast<double>(limit)).c_str(),
-      ByteText(static_cast<double>(need.dense_kernel)).c_str(),
+      100 * share_lo, core::ByteText(static_cast<double>(need.Sparse())).c_str(),
+      core::ByteText(static_cast<double>(limit)).c_str(),
+      core::ByteText(static_cast<double>(need.dense_kernel)).c_str(),
       static_cast<double>(kept) >= 0.9 * sampled
           ? "; this cloud keeps (almost) every edge: its points are all far apart compared with "
             "their spacing (the sample's nearest neighbours are "

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "panic/core/status.h"
-#include "panic/tda/byte_text.h"
+#include "panic/core/byte_text.h"
 #include "panic/tda/sparse_rips_graph.h"
 #include "panic/tda/sparse_rips_metric.h"
 
