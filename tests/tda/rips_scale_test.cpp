@@ -307,6 +307,66 @@ TEST(RipsScaleTest, EdgeByEdgeTriangleAssemblyGivesTheSameDiagram) {
   }
 }
 
+// Column compaction (the simplices a heavy column added twice merged or dropped, its heap
+// rebuilt): the pairs of the reduced matrix — unique, so every correct reduction has the
+// same, zero-length ones included — must not change. Compacting at tiny heap sizes makes
+// nearly every column with an addition compact, many times over; loopy clouds (whose
+// columns add the same simplex twice), ties (a grid), Z/2 and Z/3, 1 and 2 threads, a
+// shuffled column order (columns taken back and reduced further), maxdim 3 (4-vertex
+// cursors); and the diagram against ripser.
+TEST(RipsScaleTest, CompactedColumnsGiveTheSamePairs) {
+  std::vector<PointCloud> clouds = {testing::UnitSphereWalk(200, 768, 0.01, 5),
+                                    testing::UnitSphereWalk(260, 768, 0.01, 9), NoisyTorus(180, 0.03, 7),
+                                    testing::Circle(150, 0.08, 3)};
+  {
+    std::mt19937_64 rng(12);
+    std::uniform_int_distribution<int> coordinate(0, 3);
+    PointCloud grid{100, 3, {}};  // 64 lattice points, many twice: ties everywhere
+    for (size_t i = 0; i < grid.n * grid.dim; ++i) grid.values.push_back(static_cast<float>(coordinate(rng)));
+    clouds.push_back(grid);
+  }
+  for (const PointCloud& c : clouds) {
+    internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
+    for (int modulus : {2, 3}) {
+      internal::ReducerOptions r;
+      r.maxdim = 2;
+      r.modulus = modulus;
+      r.threshold = internal::EnclosingRadius(d);
+      r.compact_cursors_at = 0;
+      const Diagram expected = internal::ReduceRips(d, r);
+      const auto pairs1 = internal::ReducedPairs(d, r, 1), pairs2 = internal::ReducedPairs(d, r, 2);
+      ASSERT_FALSE(pairs2.empty());
+      for (size_t at : {1, 2, 5, 64}) {
+        for (int variant = 0; variant < 3; ++variant) {
+          r.compact_cursors_at = at;
+          r.threads = variant == 1 ? 2 : 1;
+          r.shuffle_columns = variant == 2 ? 7 : 0;
+          const std::string what = "n=" + std::to_string(c.n) + " modulus=" + std::to_string(modulus) +
+                                   " at=" + std::to_string(at) + " variant=" + std::to_string(variant);
+          EXPECT_EQ(internal::ReducedPairs(d, r, 1), pairs1) << what;
+          EXPECT_EQ(internal::ReducedPairs(d, r, 2), pairs2) << what;
+          EXPECT_EQ(internal::ReduceRips(d, r), expected) << what;
+        }
+      }
+      if (modulus == 2 && testing::HaveRipser()) {
+        EXPECT_EQ(CompareDiagrams(expected, testing::RipserOnCloud(c, 2), 1e-5), "") << "n=" << c.n;
+      }
+    }
+  }
+  // Dimension 3: 4-vertex cursors.
+  const PointCloud s = testing::SphereSample(40, 8);
+  internal::DistanceMatrix d = internal::EuclideanDistances(s.values, s.n, s.dim, 1);
+  internal::ReducerOptions r;
+  r.maxdim = 3;
+  r.threshold = internal::EnclosingRadius(d);
+  r.compact_cursors_at = 0;
+  const auto pairs3 = internal::ReducedPairs(d, r, 3);
+  const Diagram expected = internal::ReduceRips(d, r);
+  r.compact_cursors_at = 1;
+  EXPECT_EQ(internal::ReducedPairs(d, r, 3), pairs3);
+  EXPECT_EQ(internal::ReduceRips(d, r), expected);
+}
+
 // ---- approximate mode ----------------------------------------------------------------
 
 TEST(RipsScaleTest, ApproximateRejectsBadEpsilon) {

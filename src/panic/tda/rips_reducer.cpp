@@ -43,6 +43,17 @@ class RipsReducer : private RipsColumns {
     return columns;
   }
 
+  // The pairs (column simplex, pivot simplex) of dimension `dim`, sorted.
+  std::vector<std::pair<int64_t, int64_t>> PairsOf(int dim) {
+    std::vector<std::pair<int64_t, int64_t>> pairs;
+    pairs_out_ = &pairs;
+    pairs_dim_ = dim;
+    std::vector<Column> columns = ColumnsOf(dim);
+    ComputePairs(columns, dim);
+    std::sort(pairs.begin(), pairs.end());
+    return pairs;
+  }
+
   Diagram Run() {
     std::vector<Column> columns = ComputeDim0Pairs(diagram_.dimensions[0]);
     for (int dim = 1; dim <= opt_.maxdim; ++dim) {
@@ -161,7 +172,55 @@ class RipsReducer : private RipsColumns {
   bool GetPivot(Workspace& ws, DiamEntry& out, int m) const {
     if (!PopPivot(ws, out, m)) return false;
     HeapPush(ws.heap, HeapItem{out.diam, kNoCursor, out.entry});  // the pivot stays in the column
+    if (ws.heap.size() >= ws.compact_at) Compact(ws, m);
     return true;
+  }
+  // Column compaction. A heavy column (10⁵ cursors and more on the unit-sphere walk) adds
+  // many simplices twice — an apparent-pair elimination and an added column's V meet —
+  // and both cursors then pop every cofacet up to the final pivot, cancelling each other.
+  // Right after GetPivot every cursor has consumed exactly its cofacets up to the pivot
+  // (all entries before it summed to zero, the pivot's own entries were all popped, and
+  // each cursor's stream is in filtration order), so two cursors of one simplex stand at
+  // the same cofacet: they merge into one with the summed coefficient, or vanish when that
+  // is zero. The heap then holds one item per remaining cursor plus the pivot (the one
+  // kNoCursor item). The working chain is summed too: the same chain, fewer entries.
+  void Compact(Workspace& ws, int m) const {
+    ws.by_simplex.clear();
+    HeapItem pivot_item{};
+    for (const HeapItem& h : ws.heap) {
+      if (h.cursor == kNoCursor) {
+        pivot_item = h;
+      } else {
+        ws.by_simplex.emplace_back(IndexOfVertices(ws.cursors[h.cursor].w, m), h.cursor);
+      }
+    }
+    std::sort(ws.by_simplex.begin(), ws.by_simplex.end());
+    // The first cursor of each simplex keeps the summed coefficient (0: dropped with the
+    // others and the exhausted cursors); the kept ones move down in place, in order.
+    ws.keep.assign(ws.cursors.size(), 0);
+    for (size_t i = 0; i < ws.by_simplex.size();) {
+      uint32_t coef = 0;
+      size_t j = i;
+      for (; j < ws.by_simplex.size() && ws.by_simplex[j].first == ws.by_simplex[i].first; ++j) {
+        coef = (coef + ws.cursors[ws.by_simplex[j].second].coef) % opt_.modulus;
+      }
+      ws.keep[ws.by_simplex[i].second] = static_cast<uint8_t>(coef);
+      i = j;
+    }
+    size_t kept = 0;
+    for (size_t k = 0; k < ws.cursors.size(); ++k) {
+      if (ws.keep[k] == 0) continue;
+      ws.cursors[kept] = ws.cursors[k];
+      ws.cursors[kept++].coef = ws.keep[k];
+    }
+    ws.cursors.resize(kept);
+    ws.heap.clear();
+    ws.heap.push_back(pivot_item);
+    for (uint32_t k = 0; k < kept; ++k) ws.heap.push_back(CursorItem(ws, k, m));
+    HeapMake(ws.heap);
+    Summed(ws.working, ws.summed);
+    ws.working.swap(ws.summed);
+    ws.compact_at = std::max(opt_.compact_cursors_at, 2 * ws.heap.size());
   }
 
 
@@ -193,6 +252,7 @@ class RipsReducer : private RipsColumns {
       DiamEntry pivot;
       bool has_pivot = false, heap_built = true;
       ws.Clear();
+      ws.compact_at = opt_.compact_cursors_at == 0 ? std::numeric_limits<size_t>::max() : opt_.compact_cursors_at;
       if (resume == nullptr) {
         has_pivot = InitCoboundaryAndGetPivot(ws, column, m, pivot, table, heap_built);
       } else {
@@ -317,6 +377,9 @@ class RipsReducer : private RipsColumns {
     table.ForEach([&](uint64_t key, const Snapshot* owner) {
       if (keep_pivots) pivots_.Insert(key, MakeEntry(static_cast<index_t>(owner->column), CoefOf(owner->pivot)));
       paired[owner->column] = 1;
+      if (pairs_out_ != nullptr && dim == pairs_dim_) {
+        pairs_out_->emplace_back(columns[owner->column].index, static_cast<int64_t>(key));
+      }
       const float birth = columns[owner->column].diam;
       if (owner->pivot_diam > birth) bars.push_back(Bar{birth, owner->pivot_diam});
     });
@@ -381,6 +444,8 @@ class RipsReducer : private RipsColumns {
 
   std::vector<uint32_t> inverse_;
   Diagram diagram_;
+  std::vector<std::pair<int64_t, int64_t>>* pairs_out_ = nullptr;  // tests only (PairsOf)
+  int pairs_dim_ = 0;
 };
 
 }  // namespace
@@ -394,6 +459,11 @@ std::vector<std::pair<float, int64_t>> AssembledColumns(const DistanceMatrix& di
   std::vector<std::pair<float, int64_t>> out;
   for (const Column& c : RipsReducer(distances, options).ColumnsOf(dim)) out.emplace_back(c.diam, c.index);
   return out;
+}
+
+std::vector<std::pair<int64_t, int64_t>> ReducedPairs(const DistanceMatrix& distances,
+                                                      const ReducerOptions& options, int dim) {
+  return RipsReducer(distances, options).PairsOf(dim);
 }
 
 }  // namespace panic::tda::internal

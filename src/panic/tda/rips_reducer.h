@@ -53,6 +53,10 @@ struct ReducerOptions {
   // shuffled by this seed instead of the reduction order, so that even one worker meets
   // pivots owned by later columns and takes them back (the lock-free reduction's rarer path).
   uint64_t shuffle_columns = 0;
+  // A column whose coboundary heap reaches this many cursors is compacted (the simplices
+  // added more than once summed, cancelled ones dropped), and again each time the heap
+  // has doubled since; 0 never. Tests set small values to compact nearly every column.
+  size_t compact_cursors_at = 4096;
 };
 
 // The diagram of dimensions 0..maxdim. REQUIRES: options validated by the caller
@@ -66,5 +70,11 @@ Diagram ReduceRips(const DistanceMatrix& distances, const ReducerOptions& option
 // pivot has its own diameter gives no bar), so the assemblies are compared by these.
 std::vector<std::pair<float, int64_t>> AssembledColumns(const DistanceMatrix& distances,
                                                         const ReducerOptions& options, int dim);
+
+// Tests only: the pairs of the reduced matrix of dimension `dim` (1 ≤ dim ≤ options.maxdim)
+// as (column simplex, pivot simplex), sorted. They are unique, so any two correct
+// reductions give the same list, zero-length pairs included (which diagrams do not show).
+std::vector<std::pair<int64_t, int64_t>> ReducedPairs(const DistanceMatrix& distances,
+                                                      const ReducerOptions& options, int dim);
 
 }  // namespace panic::tda::internal

@@ -9,6 +9,7 @@
 #include <limits>
 #include <memory>
 #include <new>
+#include <utility>
 #include <vector>
 
 namespace panic::tda::internal::reducer {
@@ -92,6 +93,11 @@ struct Workspace {
   std::vector<HeapItem> heap;    // its coboundary: one entry per cursor, lazy cancellation
   std::vector<Cursor> cursors;   // the simplices added to the current column
   std::vector<entry_t> summed;   // V of the column being published
+  // Compaction (RipsReducer::Compact): the heap size that triggers the next one, and its
+  // scratch (the live cursors by simplex; each cursor's summed coefficient, 0: dropped).
+  size_t compact_at = 0;
+  std::vector<std::pair<index_t, uint32_t>> by_simplex;
+  std::vector<uint8_t> keep;
   void Clear() {
     working.clear();
     heap.clear();
@@ -181,6 +187,11 @@ inline void HeapPop(std::vector<HeapItem>& h) {
 }
 // Replaces the top by `item` (one sift instead of a pop and a push).
 inline void HeapReplaceTop(std::vector<HeapItem>& h, const HeapItem& item) { HeapSiftDown(h, 0, item); }
+// Makes h a heap (Floyd: sifts every inner node down, the last first).
+inline void HeapMake(std::vector<HeapItem>& h) {
+  if (h.size() < 2) return;
+  for (size_t i = (h.size() - 2) / 4 + 1; i-- > 0;) HeapSiftDown(h, i, h[i]);
+}
 
 // Sort order of the columns of one dimension: reverse filtration order.
 struct ColumnOrder {
