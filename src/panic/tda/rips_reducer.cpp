@@ -93,8 +93,8 @@ class RipsReducer : private RipsColumns {
     // Past the simplex's diameter: the queued cofacets of the last scan, then a new scan.
     // (Every queued cofacet is later than the own-diameter ones: the scan above found none.)
     if (c.next_queued == c.queued) {
-      c.queued = NextCofacets<M>(simd_, r, c.w, n_, c.diam, c.cd, c.v, opt_.threshold, kQueuedCofacets,
-                                 c.queued_cd, c.queued_v);
+      c.queued = static_cast<uint8_t>(NextCofacets<M>(simd_, r, c.w, n_, c.diam, c.cd, c.v, opt_.threshold,
+                                                      kQueuedCofacets, c.queued_cd, c.queued_v));
       c.next_queued = 0;
       if (c.queued == 0) return false;
     }
@@ -109,13 +109,27 @@ class RipsReducer : private RipsColumns {
       default: return AdvanceFixed<4>(c);
     }
   }
-  // The heap entry of the current cofacet of cursor k.
+  // The heap entry of the current cofacet of cursor k: w ∪ {v} with p vertices of w above
+  // v has index Σ_{q<p} C(w_q, m + 1 − q) + C(v, m + 1 − p) + Σ_{q≥p} C(w_q, m − q).
+  template <int M>
+  HeapItem CursorItemFixed(const Cursor& c, uint32_t k) const {
+    index_t idx = 0;
+    int p = 0;
+    for (int q = 0; q < M; ++q) {
+      const bool above = c.w[q] > c.v;
+      idx += B(c.w[q], above ? M + 1 - q : M - q);
+      p += above;
+    }
+    idx += B(c.v, M + 1 - p);
+    return HeapItem{c.cd, k, MakeEntry(idx, SignedCoef(c.coef, p))};
+  }
   HeapItem CursorItem(const Workspace& ws, uint32_t k, int m) const {
     const Cursor& c = ws.cursors[k];
-    int p = 0;
-    while (p < m && c.w[p] > c.v) ++p;
-    index_t idx = c.above[p] + B(c.v, m + 1 - p) + c.below[p];
-    return HeapItem{c.cd, k, MakeEntry(idx, SignedCoef(c.coef, p))};
+    switch (m) {
+      case 2: return CursorItemFixed<2>(c, k);
+      case 3: return CursorItemFixed<3>(c, k);
+      default: return CursorItemFixed<4>(c, k);
+    }
   }
   // Pushes the current cofacet of cursor k onto the heap.
   void PushCursor(Workspace& ws, uint32_t k, int m) const { HeapPush(ws.heap, CursorItem(ws, k, m)); }
@@ -130,12 +144,7 @@ class RipsReducer : private RipsColumns {
     Cursor c;
     std::copy(w, w + m, c.w);
     c.diam = Diameter(c.w, m);
-    c.coef = coef;
-    // A cofacet w ∪ {v} with p vertices of w above v has index above[p] + C(v, m + 1 − p) + below[p].
-    c.above[0] = 0;
-    for (int q = 0; q < m; ++q) c.above[q + 1] = c.above[q] + B(c.w[q], m + 1 - q);
-    c.below[m] = 0;
-    for (int q = m - 1; q >= 0; --q) c.below[q] = c.below[q + 1] + B(c.w[q], m - q);
+    c.coef = static_cast<uint8_t>(coef);
     c.cd = c.diam;
     c.v = n_;
     if (!Advance(c, m)) return;

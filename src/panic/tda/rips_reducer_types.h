@@ -68,17 +68,21 @@ class ColumnChunks {
 // A simplex added to the working column, and its current cofacet (vertex v, diameter cd).
 // Past its own diameter a cursor's next cofacets come from an O(n) scan that yields
 // several at once (NextCofacets); they wait in `queued_*[next_queued, queued)`.
+// 96 bytes: a heavy column holds 10⁵–10⁶ cursors (at N = 5 000 on the unit-sphere walk
+// they were most of the 2.9 GiB peak at 200 bytes, when each kept its cofacets' partial
+// index sums; the index is now summed from the binomial table, RipsReducer::CursorItem).
 constexpr int kQueuedCofacets = 8;
+constexpr int kMaxCursorVertices = kMaxVertices - 1;  // a column's simplex: maxdim ≤ 3
 struct Cursor {
-  int w[kMaxVertices];
-  index_t above[kMaxVertices + 1], below[kMaxVertices + 1];
+  int w[kMaxCursorVertices];  // descending
   float diam, cd;
   int v;
-  uint32_t coef;
-  int queued = 0, next_queued = 0;
+  uint8_t coef;  // < the modulus < 256
+  uint8_t queued = 0, next_queued = 0;
   float queued_cd[kQueuedCofacets];
   int queued_v[kQueuedCofacets];
 };
+static_assert(sizeof(Cursor) == 96);
 constexpr uint32_t kNoCursor = ~uint32_t{0};
 // A heap entry: a cofacet and the cursor that produced it (kNoCursor: none).
 struct HeapItem {
