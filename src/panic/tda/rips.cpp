@@ -10,6 +10,7 @@
 #include "panic/tda/distance_matrix.h"
 #include "panic/tda/rips_input.h"
 #include "panic/tda/rips_reducer.h"
+#include "panic/tda/vertex_order.h"
 
 namespace panic::tda {
 namespace {
@@ -26,7 +27,10 @@ bool IsPrime(int p) {
   return true;
 }
 
-Diagram Reduce(const internal::DistanceMatrix& d, const RipsOptions& o) {
+// The diagram of `d`, reduced with the vertices renumbered by ScrambledVertexOrder (the
+// diagram does not depend on the numbering, the work does: vertex_order.h).
+Diagram Reduce(internal::DistanceMatrix& d, const RipsOptions& o) {
+  internal::RenumberVertices(d, internal::ScrambledVertexOrder(d.n), o.threads);
   internal::ReducerOptions r;
   r.maxdim = o.maxdim;
   r.threads = o.threads;
