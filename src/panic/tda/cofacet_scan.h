@@ -139,10 +139,13 @@ inline int NextCofacetScalar(const float* const* r, const int* w, int begin, int
 // and returns how many; 0 when no cofacet is left. Fewer than `cap` does not mean the
 // end: scan again from the last one returned.
 //
-// Why the vector version is exact: each of the 16 lanes keeps its two earliest entries.
-// An entry a lane dropped comes after that lane's second entry, so every entry up to
-// T = the earliest of the lanes' second entries was kept: the kept entries ≤ T, sorted,
-// are the exact beginning of the sequence (all kept entries when no lane filled both).
+// Why the vector version is exact: each of the 16 lanes keeps its three earliest entries.
+// An entry a lane dropped comes after that lane's third entry, so every entry up to
+// T = the earliest of the lanes' third entries was kept: the kept entries ≤ T, sorted,
+// are the exact beginning of the sequence (all kept entries when no lane filled all three).
+// (With two a lane, as before stop 28, the first lane to fill both ended the exact prefix
+// after ≈ 5 entries on average — the birthday bound of 16 lanes — so a batch of 8 was
+// rarely full; with three it is ≈ 11, and one scan yields the whole batch.)
 
 template <int M>
 inline int NextCofacetsScalar(const float* const* r, const int* w, int n, float diam, float cd0, int v0,
@@ -174,8 +177,8 @@ __attribute__((target("avx512f"))) int NextCofacetsAvx512(const float* const* r,
   __m512i wq[M];
   for (int q = 0; q < M; ++q) wq[q] = _mm512_set1_epi32(w[q]);
   const __m512 inf = _mm512_set1_ps(std::numeric_limits<float>::infinity());
-  __m512 b1 = inf, b2 = inf;  // per lane: its earliest and second entry (v ascends: ties go to the later)
-  __m512i b1v = _mm512_set1_epi32(-1), b2v = b1v;
+  __m512 b1 = inf, b2 = inf, b3 = inf;  // per lane: its three earliest entries (v ascends: ties go to the later)
+  __m512i b1v = _mm512_set1_epi32(-1), b2v = b1v, b3v = b1v;
   __m512i vidx = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   int v = 0;
   for (; v + 16 <= n; v += 16, vidx = _mm512_add_epi32(vidx, step)) {
@@ -184,44 +187,48 @@ __attribute__((target("avx512f"))) int NextCofacetsAvx512(const float* const* r,
     __mmask16 ok = _mm512_cmp_ps_mask(cd, vt, _CMP_LE_OQ) &
                    (_mm512_cmp_ps_mask(cd, vc0, _CMP_GT_OQ) |
                     (_mm512_cmp_ps_mask(cd, vc0, _CMP_EQ_OQ) & _mm512_cmplt_epi32_mask(vidx, vv0)));
-    ok &= _mm512_cmp_ps_mask(cd, b2, _CMP_LE_OQ);  // most blocks stop here
+    ok &= _mm512_cmp_ps_mask(cd, b3, _CMP_LE_OQ);  // most blocks stop here
     if (!ok) continue;
     for (int q = 0; q < M; ++q) ok &= static_cast<__mmask16>(~_mm512_cmpeq_epi32_mask(vidx, wq[q]));
     const __mmask16 first = ok & _mm512_cmp_ps_mask(cd, b1, _CMP_LE_OQ);
-    const __mmask16 second = ok & static_cast<__mmask16>(~first);
+    const __mmask16 second = ok & static_cast<__mmask16>(~first) & _mm512_cmp_ps_mask(cd, b2, _CMP_LE_OQ);
+    const __mmask16 third = ok & static_cast<__mmask16>(~(first | second));
+    b3 = _mm512_mask_mov_ps(b3, first | second, b2);
+    b3v = _mm512_mask_mov_epi32(b3v, first | second, b2v);
+    b3 = _mm512_mask_mov_ps(b3, third, cd);
+    b3v = _mm512_mask_mov_epi32(b3v, third, vidx);
     b2 = _mm512_mask_mov_ps(b2, first, b1);
     b2v = _mm512_mask_mov_epi32(b2v, first, b1v);
-    b1 = _mm512_mask_mov_ps(b1, first, cd);
-    b1v = _mm512_mask_mov_epi32(b1v, first, vidx);
     b2 = _mm512_mask_mov_ps(b2, second, cd);
     b2v = _mm512_mask_mov_epi32(b2v, second, vidx);
+    b1 = _mm512_mask_mov_ps(b1, first, cd);
+    b1v = _mm512_mask_mov_epi32(b1v, first, vidx);
   }
-  alignas(64) float c1[16], c2[16];
-  alignas(64) int i1[16], i2[16];
-  _mm512_store_ps(c1, b1);
-  _mm512_store_ps(c2, b2);
-  _mm512_store_si512(i1, b1v);
-  _mm512_store_si512(i2, b2v);
+  alignas(64) float c[3][16];
+  alignas(64) int iv[3][16];
+  _mm512_store_ps(c[0], b1);
+  _mm512_store_ps(c[1], b2);
+  _mm512_store_ps(c[2], b3);
+  _mm512_store_si512(iv[0], b1v);
+  _mm512_store_si512(iv[1], b2v);
+  _mm512_store_si512(iv[2], b3v);
   // Candidates: the lanes' kept entries and every entry of the scalar tail.
-  float cc[48];
-  int cv[48];
+  float cc[64];
+  int cv[64];
   int k = 0;
   bool bounded = false;
   float tcd = 0;
   int tv = 0;
   for (int l = 0; l < 16; ++l) {
-    if (i1[l] >= 0) {
-      cc[k] = c1[l];
-      cv[k++] = i1[l];
+    for (int e = 0; e < 3; ++e) {
+      if (iv[e][l] < 0) break;
+      cc[k] = c[e][l];
+      cv[k++] = iv[e][l];
     }
-    if (i2[l] >= 0) {
-      cc[k] = c2[l];
-      cv[k++] = i2[l];
-      if (!bounded || Better(c2[l], i2[l], tcd, tv)) {
-        bounded = true;
-        tcd = c2[l];
-        tv = i2[l];
-      }
+    if (iv[2][l] >= 0 && (!bounded || Better(c[2][l], iv[2][l], tcd, tv))) {
+      bounded = true;
+      tcd = c[2][l];
+      tv = iv[2][l];
     }
   }
   for (; v < n; ++v) {
@@ -231,14 +238,25 @@ __attribute__((target("avx512f"))) int NextCofacetsAvx512(const float* const* r,
     cc[k] = cd;
     cv[k++] = v;
   }
-  // The `cap` earliest candidates up to the bound, in order (selection: k ≤ 47, cap small).
+  // Only the candidates up to the bound are exact; of them the `cap` earliest, in order
+  // (selection: a few dozen candidates, cap small).
+  if (bounded) {
+    int kept = 0;
+    for (int j = 0; j < k; ++j) {
+      if (!Better(tcd, tv, cc[j], cv[j])) {
+        cc[kept] = cc[j];
+        cv[kept++] = cv[j];
+      }
+    }
+    k = kept;
+  }
   int out = 0;
   while (out < cap) {
     int best = -1;
     for (int j = 0; j < k; ++j) {
       if (cv[j] >= 0 && (best < 0 || Better(cc[j], cv[j], cc[best], cv[best]))) best = j;
     }
-    if (best < 0 || (bounded && Better(tcd, tv, cc[best], cv[best]))) break;
+    if (best < 0) break;
     cd_out[out] = cc[best];
     v_out[out++] = cv[best];
     cv[best] = -1;
