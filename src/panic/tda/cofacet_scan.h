@@ -145,7 +145,7 @@ inline int NextCofacetScalar(const float* const* r, const int* w, int begin, int
 // are the exact beginning of the sequence (all kept entries when no lane filled all three).
 // (With two a lane, as before stop 28, the first lane to fill both ended the exact prefix
 // after ≈ 5 entries on average — the birthday bound of 16 lanes — so a batch of 8 was
-// rarely full; with three it is ≈ 11, and one scan yields the whole batch.)
+// rarely full; with three it is ≈ 10, and one scan usually yields the whole batch.)
 
 template <int M>
 inline int NextCofacetsScalar(const float* const* r, const int* w, int n, float diam, float cd0, int v0,
