@@ -33,6 +33,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "panic/core/parallel.h"
@@ -147,9 +148,9 @@ int SingletonEdgeTriangles(const NeighbourBits& bits, int x, int y, std::vector<
 // Equal float lengths are common (N = 2 000 points at distances 1.3–1.5 give 2·10⁶ edges
 // on ≈ 1.7·10⁶ floats). Another edge {u, w} of length L matters to the edge {x, y} when it
 // touches x or y (a third vertex at distance exactly L: the ownership rules change), and
-// else only to the triangles {x, y, u} and {x, y, w} (u's candidate may be w at exactly L,
-// and the facet {·, u, w} is then not shorter); no other triangle of {x, y} has an edge of
-// length L but xy. So in a group of at most kSmallTieGroup edges an edge touched by another
+// else, when both u and w are in O, only to the triangles {x, y, u} and {x, y, w} (u's
+// candidate may be w at exactly L, and the facet {·, u, w} is then not shorter); no other
+// triangle of {x, y} has an edge of length L but xy. So in a group of at most kSmallTieGroup edges an edge touched by another
 // goes to the exact per-edge test, and the others are swept with the triangles on the other
 // edges' endpoints given to the exact per-triangle test; in larger groups every edge takes
 // the per-edge test.
@@ -168,7 +169,8 @@ void SweepTriangles(const DistanceMatrix& d, float threshold, int threads, size_
   const size_t n = d.n;
   NeighbourBits bits(n);
   std::vector<uint64_t> o(bits.words()), r(bits.words());
-  std::vector<int> others;  // the endpoints of the other edges of a length
+  std::vector<std::pair<int, int>> group;  // the edges of one length
+  std::vector<int> others;                 // the ends of the other edges of that length in O
   const std::vector<float> bounds = EdgeBands(d, threshold, band_edges != 0 ? band_edges : EdgeBandBytes(n) / sizeof(uint64_t));
   auto vertices = [](uint64_t key, int& x, int& y) {
     // x(x − 1)/2 ≤ e < x(x + 1)/2: x from the square root, corrected by one step either way.
@@ -188,26 +190,42 @@ void SweepTriangles(const DistanceMatrix& d, float threshold, int threads, size_
       float length;
       const auto length_bits = static_cast<uint32_t>(edges[i] >> 32);
       std::memcpy(&length, &length_bits, sizeof length);
+      group.clear();
       for (size_t k = i; k < j; ++k) {
         int x, y;
         vertices(edges[k], x, y);
-        if (j - i > kSmallTieGroup) {
+        group.emplace_back(x, y);
+      }
+      for (const auto& [x, y] : group) {
+        if (group.size() > kSmallTieGroup) {
           tie_edge(x, y, length);
           continue;
         }
-        others.clear();
         bool touched = false;
-        for (size_t l = i; l < j; ++l) {
-          if (l == k) continue;
-          int u, w;
-          vertices(edges[l], u, w);
+        for (const auto& [u, w] : group) {
+          if (u == x && w == y) continue;
           touched = touched || u == x || u == y || w == x || w == y;
-          others.push_back(u);
-          others.push_back(w);
         }
         if (touched) {
           tie_edge(x, y, length);
           continue;
+        }
+        if (group.size() == 1) {
+          SingletonEdgeTriangles(bits, x, y, o, r, [&](int z) { column(x, y, z, length); });
+          continue;
+        }
+        // The other edges with both ends in O: their triangles {x, y, u}, {x, y, w} get the
+        // exact test (an end outside O is no candidate at L, so changes nothing).
+        auto in_o = [&](int v) {
+          const size_t word = static_cast<size_t>(v) / 64;
+          return ((bits.row(x)[word] & bits.row(y)[word]) >> (v % 64)) & 1;
+        };
+        others.clear();
+        for (const auto& [u, w] : group) {
+          if ((u != x || w != y) && in_o(u) && in_o(w)) {
+            others.push_back(u);
+            others.push_back(w);
+          }
         }
         std::sort(others.begin(), others.end());
         others.erase(std::unique(others.begin(), others.end()), others.end());
@@ -216,15 +234,10 @@ void SweepTriangles(const DistanceMatrix& d, float threshold, int threads, size_
           if (!other(z)) column(x, y, z, length);
         });
         for (const int z : others) {  // the triangles {x, y, z} of O but {x, y, p₁}
-          const bool in_o = (o[static_cast<size_t>(z) / 64] >> (z % 64)) & 1;
-          if (in_o && z != p1) tie_triangle(x, y, z, length);
+          if (z != p1) tie_triangle(x, y, z, length);
         }
       }
-      for (size_t k = i; k < j; ++k) {
-        int x, y;
-        vertices(edges[k], x, y);
-        bits.Add(x, y);
-      }
+      for (const auto& [x, y] : group) bits.Add(x, y);
       i = j;
     }
   }
