@@ -53,18 +53,19 @@ TEST(TriangleSweepTest, BandsHoldEveryEdgeOnceInOrder) {
 
 TEST(TriangleSweepTest, EqualLengthsTakeTheTiePaths) {
   const DistanceMatrix d = Quantized(150, 64, 2);
-  size_t columns = 0, tie_triangles = 0, tie_edges = 0;
+  size_t columns = 0, tie_edges = 0;
+  SweepStats stats;
   SweepTriangles(
       d, EnclosingRadius(d), 1, 0, [&](int, int, int, float) { ++columns; },
-      [&](int x, int y, int z, float length) {
-        ++tie_triangles;
-        EXPECT_LT(d(x, z), length);  // an owned triangle with xy its only longest edge
-        EXPECT_LT(d(y, z), length);
+      [&](int x, int y, float length) {
+        ++tie_edges;
+        EXPECT_EQ(d(x, y), length);
       },
-      [&](int, int, float) { ++tie_edges; });
+      &stats);
   EXPECT_GT(columns, 0u);
-  EXPECT_GT(tie_triangles, 0u);
-  EXPECT_GT(tie_edges, 0u);
+  EXPECT_GT(stats.tied_triangles, 0u);
+  EXPECT_GT(stats.tie_edges, 0u);
+  EXPECT_EQ(stats.tie_edges, tie_edges);
 }
 
 }  // namespace

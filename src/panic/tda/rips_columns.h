@@ -108,7 +108,6 @@ class RipsColumns : protected RipsComplex {
       SweepTriangles(
           d_, opt_.threshold, opt_.threads, opt_.sweep_band_edges,
           [&](int x, int y, int z, float length) { KeepTriangle(x, y, z, length, found[0]); },
-          [&](int x, int y, int z, float length) { ExactTriangle(x, y, z, length, found[0]); },
           [&](int x, int y, float) { TrianglesOfEdge(x, y, p, found[0]); });
       return Concatenate(found);
     }

@@ -150,27 +150,56 @@ int SingletonEdgeTriangles(const NeighbourBits& bits, int x, int y, std::vector<
 // touches x or y (a third vertex at distance exactly L: the ownership rules change), and
 // else, when both u and w are in O, only to the triangles {x, y, u} and {x, y, w} (u's
 // candidate may be w at exactly L, and the facet {·, u, w} is then not shorter); no other
-// triangle of {x, y} has an edge of length L but xy. So in a group of at most kSmallTieGroup edges an edge touched by another
-// goes to the exact per-edge test, and the others are swept with the triangles on the other
-// edges' endpoints given to the exact per-triangle test; in larger groups every edge takes
-// the per-edge test.
+// triangle of {x, y} has an edge of length L but xy. So in a group of at most
+// kSmallTieGroup edges an edge touched by another goes to the exact per-edge test, and the
+// others are swept with the triangles on the other edges' ends decided by
+// TiedTriangleIsColumn; in larger groups every edge takes the per-edge test.
 constexpr size_t kSmallTieGroup = 32;
 
 // The sweep: for every edge {x > y} of length L ≤ threshold in increasing length,
 // `column(x, y, z, L)` for each triangle it owns in no apparent pair; where another edge of
 // length L touches it, `tie_edge(x, y, L)` instead (the caller tests that edge's triangles
-// exactly), and `tie_triangle(x, y, z, L)` for the owned triangles {x, y, z} on another such
-// edge's endpoint z (the caller tests that triangle exactly; it is owned, of diameter L).
+// exactly). `stats`, when given, counts the tie paths taken (tests).
 // Serial; `threads` sort the bands; a band holds about `band_edges` edges (0: the budget of
 // EdgeBandBytes). REQUIRES d.n ≤ kMaxSweepPoints.
-template <typename Column, typename TieTriangle, typename TieEdge>
+// Whether {x, y, u} (u ∈ O, u ≠ p₁; `o` holds O) is a column when the edges `tied` of length
+// L have both ends in O. u's candidate v is the largest of O ∧ A_u and of u's tied
+// neighbours. From A_u, as for an untied edge: the facets without x or y have every edge
+// shorter than L, so the triangle is the tetrahedron's latest facet iff v > u. From a tied
+// edge uv of length L, every facet but {x, y, u} without xy contains uv: the triangle is
+// the latest facet iff x, y and u are all below v.
+inline bool TiedTriangleIsColumn(const NeighbourBits& bits, const std::vector<uint64_t>& o, int x, int y, int u,
+                                 const std::vector<std::pair<int, int>>& tied) {
+  int strict = -1;  // the largest vertex of O ∧ A_u
+  const uint64_t* au = bits.row(u);
+  for (size_t w = bits.words(); w-- > 0;) {
+    if (const uint64_t m = o[w] & au[w]) {
+      strict = static_cast<int>(w * 64) + 63 - std::countl_zero(m);
+      break;
+    }
+  }
+  int at_length = -1;  // the largest tied neighbour of u
+  for (const auto& [a, b] : tied) {
+    if (a == u) at_length = std::max(at_length, b);
+    if (b == u) at_length = std::max(at_length, a);
+  }
+  if (at_length > strict) return !(x < at_length && y < at_length && u < at_length);
+  return strict < u;  // no candidate (−1), or one below u: not the latest facet
+}
+
+struct SweepStats {
+  size_t tied_triangles = 0;  // triangles decided by TiedTriangleIsColumn
+  size_t tie_edges = 0;       // edges given to tie_edge
+};
+template <typename Column, typename TieEdge>
 void SweepTriangles(const DistanceMatrix& d, float threshold, int threads, size_t band_edges, Column&& column,
-                    TieTriangle&& tie_triangle, TieEdge&& tie_edge) {
+                    TieEdge&& tie_edge, SweepStats* stats = nullptr) {
   const size_t n = d.n;
   NeighbourBits bits(n);
   std::vector<uint64_t> o(bits.words()), r(bits.words());
   std::vector<std::pair<int, int>> group;  // the edges of one length
-  std::vector<int> others;                 // the ends of the other edges of that length in O
+  std::vector<std::pair<int, int>> tied;   // the other edges of that length with both ends in O
+  std::vector<int> others;                 // their ends
   const std::vector<float> bounds = EdgeBands(d, threshold, band_edges != 0 ? band_edges : EdgeBandBytes(n) / sizeof(uint64_t));
   auto vertices = [](uint64_t key, int& x, int& y) {
     // x(x − 1)/2 ≤ e < x(x + 1)/2: x from the square root, corrected by one step either way.
@@ -198,6 +227,7 @@ void SweepTriangles(const DistanceMatrix& d, float threshold, int threads, size_
       }
       for (const auto& [x, y] : group) {
         if (group.size() > kSmallTieGroup) {
+          if (stats != nullptr) ++stats->tie_edges;
           tie_edge(x, y, length);
           continue;
         }
@@ -207,6 +237,7 @@ void SweepTriangles(const DistanceMatrix& d, float threshold, int threads, size_
           touched = touched || u == x || u == y || w == x || w == y;
         }
         if (touched) {
+          if (stats != nullptr) ++stats->tie_edges;
           tie_edge(x, y, length);
           continue;
         }
@@ -214,18 +245,20 @@ void SweepTriangles(const DistanceMatrix& d, float threshold, int threads, size_
           SingletonEdgeTriangles(bits, x, y, o, r, [&](int z) { column(x, y, z, length); });
           continue;
         }
-        // The other edges with both ends in O: their triangles {x, y, u}, {x, y, w} get the
-        // exact test (an end outside O is no candidate at L, so changes nothing).
+        // The other edges with both ends in O: the triangles {x, y, u}, {x, y, w} are decided
+        // apart (TiedTriangleIsColumn); an end outside O is no candidate at L.
         auto in_o = [&](int v) {
           const size_t word = static_cast<size_t>(v) / 64;
           return ((bits.row(x)[word] & bits.row(y)[word]) >> (v % 64)) & 1;
         };
-        others.clear();
+        tied.clear();
         for (const auto& [u, w] : group) {
-          if ((u != x || w != y) && in_o(u) && in_o(w)) {
-            others.push_back(u);
-            others.push_back(w);
-          }
+          if ((u != x || w != y) && in_o(u) && in_o(w)) tied.emplace_back(u, w);
+        }
+        others.clear();
+        for (const auto& [u, w] : tied) {
+          others.push_back(u);
+          others.push_back(w);
         }
         std::sort(others.begin(), others.end());
         others.erase(std::unique(others.begin(), others.end()), others.end());
@@ -233,8 +266,10 @@ void SweepTriangles(const DistanceMatrix& d, float threshold, int threads, size_
         const int p1 = SingletonEdgeTriangles(bits, x, y, o, r, [&](int z) {
           if (!other(z)) column(x, y, z, length);
         });
-        for (const int z : others) {  // the triangles {x, y, z} of O but {x, y, p₁}
-          if (z != p1) tie_triangle(x, y, z, length);
+        for (const int z : others) {  // {x, y, p₁} is the edge's apparent cofacet all the same
+          if (z == p1) continue;
+          if (stats != nullptr) ++stats->tied_triangles;
+          if (TiedTriangleIsColumn(bits, o, x, y, z, tied)) column(x, y, z, length);
         }
       }
       for (const auto& [x, y] : group) bits.Add(x, y);
