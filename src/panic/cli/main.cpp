@@ -10,6 +10,7 @@
 
 #include "panic/cli/command.h"
 #include "panic/cli/output.h"
+#include "panic/cli/signals.h"
 #include "panic/core/utf8.h"
 #include "panic/core/version.h"
 #include "panic/models/registry.h"
@@ -172,6 +173,7 @@ int Main(int argc, char** argv) {
     ctx.err << "error: standard output is closed; nothing was done\n";
     return kExitFailure;
   }
+  InstallBrokenPipeHandler();
 
   // Global options may stand anywhere before "--"; the rest keeps its order.
   std::vector<std::string> rest;
@@ -284,6 +286,9 @@ int Main(int argc, char** argv) {
   }
   // Writing the output is part of the command: a write that failed fails it.
   Status flushed = FlushStandardOutput(ctx);
+  // The reader of the pipe has gone (`| head`): the command has ended and closed what it
+  // opened; end as a killed writer of a pipe does, silently (signals.h).
+  if (!flushed.ok() && BrokenPipeSeen()) DieOfBrokenPipe();
   if (!flushed.ok()) {
     ctx.err << "error: " << flushed.message() << "\n";
     return code == kExitOk ? kExitFailure : code;
