@@ -18,6 +18,7 @@
 #include "panic/export/image_export.h"
 #include "panic/export/mosaic_video.h"
 #include "panic/store/experiments_table.h"
+#include "panic/store/invocations_table.h"
 
 namespace panic::cli {
 namespace {
@@ -144,7 +145,9 @@ int ExportImage(const ParsedArgs& args, Context& ctx) {
   if (Status st = CheckOutputFile(output); !st.ok()) return ReportError(st, ctx);
   auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!db.ok()) return ReportError(db.status(), ctx);
-  Status st = exporting::ExportInvocationImage(**db, args.positional[0], output);
+  auto id = store::invocations::ResolveId((*db)->connection(), args.positional[0]);
+  if (!id.ok()) return ReportError(id.status(), ctx);
+  Status st = exporting::ExportInvocationImage(**db, *id, output);
   if (!st.ok()) return ReportError(OutputError(st, output), ctx);
   ctx.out << "wrote " << output << "\n";
   return kExitOk;
@@ -308,7 +311,8 @@ std::vector<CommandSpec> ExportCommands() {
                   "(PNG iTXt chunks and XMP; XMP in JPEG and WEBP).",
                   ExportImages});
   cmds.push_back({"export", "image", "one invocation's image as a file with its provenance", "INVOCATION", 1, 1,
-                  {{"output", "FILE", "x.png, x.jpg or x.webp (default INVOCATION.png)"}}, "", ExportImage});
+                  {{"output", "FILE", "x.png, x.jpg or x.webp (default INVOCATION.png)"}},
+                  "INVOCATION is an id or a unique prefix of one (`run show RUN --json` lists a run's).", ExportImage});
   cmds.push_back({"export", "timeline", "one strip per run: evenly chosen steps with images and captions", "RUN…", 1,
                   SIZE_MAX,
                   {{"output", "FILE", "timeline.png (default), .svg or .pdf"},
