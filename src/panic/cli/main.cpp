@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <set>
@@ -255,10 +256,21 @@ int Main(int argc, char** argv) {
   }
   if (!spec) {
     std::ostream& os = help && rest.size() == 1 ? ctx.out : ctx.err;
-    if (rest.size() >= 2) os << "error: unknown command '" << rest[0] << " " << rest[1] << "'\n\n";
+    std::string verbs;
+    size_t width = 0;  // the summaries stand in one column, as in the main help
+    for (const auto& c : cmds) {
+      if (c.noun != rest[0]) continue;
+      verbs += (verbs.empty() ? "" : ", ") + c.verb;
+      width = std::max(width, DecodeUtf8("  " + c.name() + " " + c.arguments).size() + 2);
+    }
+    if (rest.size() >= 2) {
+      os << "error: unknown command '" << rest[0] << " " << rest[1] << "'\n\n";
+    } else if (!help) {
+      os << "error: '" << rest[0] << "' needs a command after it: " << verbs << "\n\n";
+    }
     os << "'" << rest[0] << "' commands:\n";
     for (const auto& c : cmds) {
-      if (c.noun == rest[0]) os << "  " << c.name() << " " << c.arguments << "  — " << c.summary << "\n";
+      if (c.noun == rest[0]) os << PadColumn("  " + c.name() + " " + c.arguments, width) << c.summary << "\n";
     }
     return help && rest.size() == 1 ? kExitOk : kExitUsage;
   }
