@@ -168,6 +168,8 @@ TEST_F(ExportCliTest, BadOutputsAreRefusedBeforeAnyWork) {
       {{"timeline", "latest", "--output", dir_.File("t.gif")}, "(a file ending in .png, .svg or .pdf"},
       {{"grid", "latest", "--output", dir_.File("g")}, "(a file ending in .png, .svg or .pdf"},
       {{"image", "0000", "--output", dir_.File("i.gif")}, "(a file ending in .png, .jpg, .jpeg or .webp"},
+      // The report is HTML: a report.pdf would be HTML under a false name (it was written).
+      {{"report", "latest", "--output", dir_.File("r.pdf")}, "' is not allowed (a file ending in .html or .htm"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> args = {"--db", db_, "export"};
@@ -178,7 +180,7 @@ TEST_F(ExportCliTest, BadOutputsAreRefusedBeforeAnyWork) {
     EXPECT_EQ(r.err.find("charts: "), std::string::npos) << "work was done first: " << r.err;
   }
   EXPECT_EQ(testing::ReadFile(dir_.File("a-file")), "mine");
-  for (const char* name : {"v.avi", "mosaic.mp4", "t.gif", "g", "i.gif"}) EXPECT_FALSE(fs::exists(dir_.File(name))) << name;
+  for (const char* name : {"v.avi", "mosaic.mp4", "t.gif", "g", "i.gif", "r.pdf"}) EXPECT_FALSE(fs::exists(dir_.File(name))) << name;
 }
 
 // Runs a shell command without root's capabilities when the tests run as root (root

@@ -277,6 +277,9 @@ int ExportCharts(const ParsedArgs& args, Context& ctx) {
 
 int ExportReport(const ParsedArgs& args, Context& ctx) {
   const std::string output = args.Get("output").value_or("report.html");
+  if (Status st = CheckOutputExtension(output, {".html", ".htm"}, "the report is HTML"); !st.ok()) {
+    return ReportError(st, ctx);
+  }
   if (Status st = CheckOutputFile(output); !st.ok()) return ReportError(st, ctx);
   auto opened = OpenExperiment(ctx, args.positional[0], store::OpenMode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
@@ -340,7 +343,7 @@ std::vector<CommandSpec> ExportCommands() {
                   "(text models) or the run's first vector (image models: its first image).",
                   ExportCharts});
   cmds.push_back({"export", "report", "a self-contained HTML report of an experiment", "EXPERIMENT", 1, 1,
-                  {{"output", "FILE", "the .html to write (default report.html)"}},
+                  {{"output", "FILE", "the .html (or .htm) to write (default report.html)"}},
                   "One file that works offline: config, progress and stop reasons, sample timelines, charts.",
                   ExportReport});
   return cmds;
