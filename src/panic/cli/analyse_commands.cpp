@@ -107,6 +107,11 @@ int RunAnalyse(const std::string& verb, const ParsedArgs& args, Context& ctx) {
     // A Parquet file is binary and written whole (footer last): a file, never standard output.
     if (!output) return ReportError(Status::InvalidArgument("--output: --format parquet needs --output FILE"), ctx);
   }
+  // A folder, or a folder we cannot write in: refused before any work, as every export does
+  // (a folder was found only when the table was written: exit 1, "it is a directory").
+  if (output) {
+    if (Status st = CheckOutputFile(*output); !st.ok()) return ReportError(st, ctx);
+  }
   auto opened = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
   store::Database& db = **opened;
