@@ -183,6 +183,20 @@ TEST_F(ExportCliTest, BadOutputsAreRefusedBeforeAnyWork) {
   for (const char* name : {"v.avi", "mosaic.mp4", "t.gif", "g", "i.gif", "r.pdf"}) EXPECT_FALSE(fs::exists(dir_.File(name))) << name;
 }
 
+// A drawing that cannot be written says why (the destination links to /dev/full, which a
+// write fills at once): cairo's own words were only "error while writing to output stream".
+TEST_F(ExportCliTest, AFailedDrawingSaysWhy) {
+  for (const std::string ext : {"pdf", "png", "svg"}) {
+    const std::string out = dir_.File("full." + ext);
+    fs::create_symlink("/dev/full", out);
+    auto r = RunCli({"--db", db_, "export", "timeline", "latest", "--output", out});
+    EXPECT_EQ(r.exit_code, 1) << ext << ": " << r.err;
+    EXPECT_NE(r.err.find("cannot write '" + out + "': error while writing to output stream (No space left on device)"),
+              std::string::npos)
+        << ext << ": " << r.err;
+  }
+}
+
 // Runs a shell command without root's capabilities when the tests run as root (root
 // ignores file permissions), so that a read-only folder is read-only to it.
 std::string AsUnprivileged(const std::string& command) {
