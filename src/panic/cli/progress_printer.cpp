@@ -42,6 +42,8 @@ std::string ProgressPrinter::Line(const engine::ProgressEvent& e, double elapsed
 }
 
 void ProgressPrinter::operator()(const engine::ProgressEvent& e) {
+  std::string key = e.stage + '\n' + std::to_string(e.done) + '/' + std::to_string(e.total);
+  if (e.finished && key == last_printed_) return;
   auto now = std::chrono::steady_clock::now();
   if (e.stage != stage_) {
     stage_ = e.stage;
@@ -53,11 +55,14 @@ void ProgressPrinter::operator()(const engine::ProgressEvent& e) {
   if (terminal_) {
     if (!e.finished && since_print < std::chrono::milliseconds(100)) return;
     os_ << "\r\033[K" << Line(e, elapsed) << (e.finished ? "\n" : "") << std::flush;
+    // On a terminal an unfinished line is redrawn by the next: only a finished one stays.
+    if (!e.finished) key.clear();
   } else {
     if (!e.finished && since_print < std::chrono::seconds(5)) return;
     os_ << Line(e, elapsed) << "\n" << std::flush;
   }
   last_print_ = now;
+  last_printed_ = std::move(key);
 }
 
 }  // namespace panic::cli

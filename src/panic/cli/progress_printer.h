@@ -22,6 +22,10 @@ class ProgressPrinter {
   std::string stage_;
   std::chrono::steady_clock::time_point stage_start_;
   std::chrono::steady_clock::time_point last_print_;
+  // The stage and counts of the last line printed: the end of a pass that adds nothing to it
+  // is not printed again (a stage's follower passes during runs end its work, then its own
+  // pass starts and ends with nothing left: "embeddings: 2370/2370" came twice).
+  std::string last_printed_;
 };
 
 // "1h02m", "3m05s", "12s"
