@@ -4,7 +4,9 @@
 // then their own passes end with nothing left.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 #include "panic/cli/progress_printer.h"
 
@@ -60,6 +62,21 @@ TEST(ProgressPrinterTest, TheEndOfAPassThatAddsNothingIsNotPrintedAgain) {
   bar(e);
   bar(Finished("embeddings", 2370, 2370));
   EXPECT_EQ(Lines(tty.str()), 1) << tty.str();  // the bar, then its end with a newline
+}
+
+// An export's counts get a rate and an ETA once a count follows the first ("video: 61/100
+// frames (61.0%), 12/s, ETA ?" was printed to the end of every export).
+TEST(ProgressPrinterTest, CountsGetAnEtaAfterTheFirst) {
+  std::ostringstream tty;
+  ProgressPrinter bar(tty, true);
+  bar.Count("video", "frames", 1, 100);
+  EXPECT_NE(tty.str().find("ETA ?"), std::string::npos) << tty.str();  // nothing measured yet
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // past the redraw interval
+  bar.Count("video", "frames", 61, 100);
+  const std::string last = tty.str().substr(tty.str().rfind("\r"));
+  EXPECT_NE(last.find("61/100 frames"), std::string::npos) << last;
+  EXPECT_EQ(last.find("ETA ?"), std::string::npos) << last;
+  EXPECT_NE(last.find("ETA "), std::string::npos) << last;
 }
 
 }  // namespace

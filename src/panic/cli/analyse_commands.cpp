@@ -186,7 +186,7 @@ int RunExportData(const ParsedArgs& args, Context& ctx) {
   if (!ids.ok()) return ReportError(ids.status(), ctx);
   ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
   options.progress = [&](int64_t done, int64_t total, const std::string&) {
-    printer(engine::ProgressEvent{"export data", "tables", done, total, done, done == total});
+    printer.Count("export data", "tables", done, total);
   };
   options.cancel = &InstallCancelHandlers();
   auto written = exporting::ExportData(**opened, *ids, options);

@@ -37,10 +37,7 @@ Result<std::vector<std::string>> ResolveExperiments(store::Database& db, const s
 
 // Progress of an export on stderr, through the engine's printer (a bar on a terminal).
 exporting::ExportProgressFn ProgressTo(ProgressPrinter& printer, const std::string& stage, const std::string& unit) {
-  return [&printer, stage, unit](int64_t done, int64_t total) {
-    engine::ProgressEvent e{stage, unit, done, total, done, done == total};
-    printer(e);
-  };
+  return [&printer, stage, unit](int64_t done, int64_t total) { printer.Count(stage, unit, done, total); };
 }
 
 // --output of a command that writes one file of a kind its extension names: checked before

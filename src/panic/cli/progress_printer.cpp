@@ -65,4 +65,16 @@ void ProgressPrinter::operator()(const engine::ProgressEvent& e) {
   last_printed_ = std::move(key);
 }
 
+void ProgressPrinter::Count(const std::string& stage, const std::string& unit, int64_t done, int64_t total) {
+  engine::ProgressEvent e{stage, unit, done, total, done, done == total};
+  if (stage == stage_ && done > 0 && done < total) {
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - stage_start_).count();
+    if (elapsed > 0) {
+      e.rate = static_cast<double>(done) / elapsed;
+      e.eta_s = static_cast<double>(total - done) / e.rate;
+    }
+  }
+  (*this)(e);
+}
+
 }  // namespace panic::cli
