@@ -264,6 +264,31 @@ TEST(ExperimentCliTest, ANounAloneNamesItsCommandsInOneColumn) {
   EXPECT_NE(h.out.find("  experiment run CONFIG|ID"), std::string::npos) << h.out;
 }
 
+// The stages listed by `experiment run --help` (and resume's) have their descriptions in one
+// column, and the list is followed by one blank line, not two.
+TEST(ExperimentCliTest, StagesInTheHelpStandInOneColumn) {
+  for (const char* verb : {"run", "resume"}) {
+    auto h = RunCli({"experiment", verb, "--help"});
+    ASSERT_EQ(h.exit_code, 0);
+    const size_t from = h.out.find("Stages, in order:\n");
+    ASSERT_NE(from, std::string::npos) << h.out;
+    std::istringstream lines(h.out.substr(from));
+    std::string line;
+    std::getline(lines, line);
+    std::set<size_t> columns;
+    int stages = 0;
+    while (std::getline(lines, line) && !line.empty()) {
+      const size_t gap = line.find("  ", 2);
+      ASSERT_NE(gap, std::string::npos) << line;
+      columns.insert(line.find_first_not_of(' ', gap));
+      ++stages;
+    }
+    EXPECT_GE(stages, 5) << h.out;
+    EXPECT_EQ(columns.size(), 1u) << h.out;
+    EXPECT_EQ(h.out.find("\n\n\n"), std::string::npos) << h.out;
+  }
+}
+
 // `--format` is listed among the global options: it is accepted before the command too,
 // and an unknown option there is called an option, not a command.
 TEST(ExperimentCliTest, FormatBeforeTheCommandAndUnknownGlobalOptions) {
