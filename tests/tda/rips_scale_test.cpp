@@ -305,11 +305,13 @@ TEST(RipsScaleTest, EdgeByEdgeAndSweptTriangleAssemblyGiveTheSameDiagram) {
           EXPECT_EQ(internal::ReduceRips(d, r), expected) << what;
         }
         // The sweep over the edges by length (triangle_sweep.h), in one band and in bands
-        // of 1 000 and 50 edges; its tie edges take the per-edge scan with 2 candidates.
+        // of 1 000 and 50 edges (there with groups of 4+ equal lengths left to the per-edge
+        // scan); its tie edges take the per-edge scan with 2 candidates.
         r.edge_scan_assembly = false;
         r.edge_candidates = 2;
         for (size_t band : {size_t{0}, size_t{1000}, size_t{50}}) {
           r.sweep_band_edges = band;
+          r.sweep_tie_group = band == 50 ? 3 : 0;  // groups of 4+ equal lengths: the per-edge scan
           r.threads = band == 1000 ? 2 : 1;
           const std::string what = "sweep n=" + std::to_string(c.n) + " threshold=" + std::to_string(threshold) +
                                    " modulus=" + std::to_string(modulus) + " band=" + std::to_string(band);
@@ -317,6 +319,7 @@ TEST(RipsScaleTest, EdgeByEdgeAndSweptTriangleAssemblyGiveTheSameDiagram) {
           EXPECT_EQ(internal::ReduceRips(d, r), expected) << what;
         }
         r.sweep_band_edges = 0;
+        r.sweep_tie_group = 0;
         if (modulus == 2 && threshold == radius && testing::HaveRipser()) {
           EXPECT_EQ(CompareDiagrams(expected, testing::RipserOnCloud(c, 2), 1e-5), "") << "n=" << c.n;
         }

@@ -108,7 +108,8 @@ class RipsColumns : protected RipsComplex {
       SweepTriangles(
           d_, opt_.threshold, opt_.threads, opt_.sweep_band_edges,
           [&](int x, int y, int z, float length) { KeepTriangle(x, y, z, length, found[0]); },
-          [&](int x, int y, float) { TrianglesOfEdge(x, y, p, found[0]); });
+          [&](int x, int y, float) { TrianglesOfEdge(x, y, p, found[0]); }, nullptr,
+          opt_.sweep_tie_group != 0 ? opt_.sweep_tie_group : kSmallTieGroup);
       return Concatenate(found);
     }
     if (m == 3 && simd_ == SimdLevel::kAvx512 && !opt_.per_triangle_assembly) {

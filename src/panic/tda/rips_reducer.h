@@ -54,6 +54,9 @@ struct ReducerOptions {
   // Tests only: non-zero, the sweep takes its edges in bands of about this many (several
   // bands on small clouds); 0, the memory budget of triangle_sweep.h decides.
   size_t sweep_band_edges = 0;
+  // Tests only: non-zero, groups of more equal lengths than this take the per-edge scan
+  // (0: triangle_sweep.h's kSmallTieGroup).
+  size_t sweep_tie_group = 0;
   int edge_candidates = 64;
   // Tests only: non-zero, the workers take the columns of each dimension in an order
   // shuffled by this seed instead of the reduction order, so that even one worker meets

@@ -146,20 +146,22 @@ int SingletonEdgeTriangles(const NeighbourBits& bits, int x, int y, std::vector<
 }
 
 // Equal float lengths are common (N = 2 000 points at distances 1.3–1.5 give 2·10⁶ edges
-// on ≈ 1.7·10⁶ floats). Another edge {u, w} of length L matters to the edge {x, y} when it
+// on ≈ 1.7·10⁶ floats; at N = 10 000, 5·10⁷ edges share groups of dozens). Another edge {u, w} of length L matters to the edge {x, y} when it
 // touches x or y (a third vertex at distance exactly L: the ownership rules change), and
 // else, when both u and w are in O, only to the triangles {x, y, u} and {x, y, w} (u's
 // candidate may be w at exactly L, and the facet {·, u, w} is then not shorter); no other
 // triangle of {x, y} has an edge of length L but xy. So in a group of at most
 // kSmallTieGroup edges an edge touched by another goes to the exact per-edge test, and the
 // others are swept with the triangles on the other edges' ends decided by
-// TiedTriangleIsColumn; in larger groups every edge takes the per-edge test.
-constexpr size_t kSmallTieGroup = 32;
+// TiedTriangleIsColumn (O(group) bit tests an edge); in larger groups (lattices) every edge
+// takes the per-edge test.
+constexpr size_t kSmallTieGroup = 1024;
 
 // The sweep: for every edge {x > y} of length L ≤ threshold in increasing length,
 // `column(x, y, z, L)` for each triangle it owns in no apparent pair; where another edge of
 // length L touches it, `tie_edge(x, y, L)` instead (the caller tests that edge's triangles
-// exactly). `stats`, when given, counts the tie paths taken (tests).
+// exactly). `stats`, when given, counts the tie paths taken; groups of more than
+// `max_tie_group` equal lengths take the per-edge test (tests lower it).
 // Serial; `threads` sort the bands; a band holds about `band_edges` edges (0: the budget of
 // EdgeBandBytes). REQUIRES d.n ≤ kMaxSweepPoints.
 // Whether {x, y, u} (u ∈ O, u ≠ p₁; `o` holds O) is a column when the edges `tied` of length
@@ -193,11 +195,12 @@ struct SweepStats {
 };
 template <typename Column, typename TieEdge>
 void SweepTriangles(const DistanceMatrix& d, float threshold, int threads, size_t band_edges, Column&& column,
-                    TieEdge&& tie_edge, SweepStats* stats = nullptr) {
+                    TieEdge&& tie_edge, SweepStats* stats = nullptr, size_t max_tie_group = kSmallTieGroup) {
   const size_t n = d.n;
   NeighbourBits bits(n);
   std::vector<uint64_t> o(bits.words()), r(bits.words());
   std::vector<std::pair<int, int>> group;  // the edges of one length
+  std::vector<int> group_ends;             // their ends, sorted
   std::vector<std::pair<int, int>> tied;   // the other edges of that length with both ends in O
   std::vector<int> others;                 // their ends
   const std::vector<float> bounds = EdgeBands(d, threshold, band_edges != 0 ? band_edges : EdgeBandBytes(n) / sizeof(uint64_t));
@@ -225,18 +228,26 @@ void SweepTriangles(const DistanceMatrix& d, float threshold, int threads, size_
         vertices(edges[k], x, y);
         group.emplace_back(x, y);
       }
+      group_ends.clear();
+      if (group.size() > 1) {
+        for (const auto& [x, y] : group) {
+          group_ends.push_back(x);
+          group_ends.push_back(y);
+        }
+        std::sort(group_ends.begin(), group_ends.end());
+      }
       for (const auto& [x, y] : group) {
-        if (group.size() > kSmallTieGroup) {
+        if (group.size() > max_tie_group) {
           if (stats != nullptr) ++stats->tie_edges;
           tie_edge(x, y, length);
           continue;
         }
-        bool touched = false;
-        for (const auto& [u, w] : group) {
-          if (u == x && w == y) continue;
-          touched = touched || u == x || u == y || w == x || w == y;
-        }
-        if (touched) {
+        // Touched: another edge of this length ends at x or y (each end's count in the group).
+        auto ends_at = [&](int v) {
+          return std::upper_bound(group_ends.begin(), group_ends.end(), v) -
+                 std::lower_bound(group_ends.begin(), group_ends.end(), v);
+        };
+        if (ends_at(x) > 1 || ends_at(y) > 1) {
           if (stats != nullptr) ++stats->tie_edges;
           tie_edge(x, y, length);
           continue;
