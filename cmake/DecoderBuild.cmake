@@ -30,6 +30,11 @@ set(PANIC_DECODER_SOURCES
   ${_dec}/serve/request_parsing.cpp  # the dashboard's request paths
   # the Python worker's frames
   ${_dec}/models/python/frame_codec.cpp
+  # the MPI messages between ranks, framed as the worker's frames (mpi/work_codec.h). They
+  # use the engine's unit types from its headers only (plain structs): nothing of the engine,
+  # the database or the models is linked.
+  ${_dec}/mpi/work_codec.cpp ${_dec}/mpi/embeddings_codec.cpp ${_dec}/mpi/diagrams_codec.cpp
+  ${_dec}/mpi/runs_codec.cpp
   # ONNX model packages: tokenizer.json, manifest.json (no runtime: the session stub)
   ${_dec}/models/onnx/hf_tokenizer.cpp ${_dec}/models/onnx/hf_components.cpp
   ${_dec}/models/onnx/hf_normalizers.cpp ${_dec}/models/onnx/hf_pre_tokenizers.cpp
@@ -48,7 +53,7 @@ set(PANIC_DECODER_TESTS
   ${_tests}/store/image_codec_test.cpp ${_tests}/store/etf_codec_memory_test.cpp
   ${_tests}/legacy/etf_codec_test.cpp
   ${_tests}/cli/tda_point_reader_test.cpp
-  ${_tests}/models/frame_codec_test.cpp
+  ${_tests}/models/frame_codec_test.cpp ${_tests}/mpi/work_codec_test.cpp
   ${_tests}/models/onnx_tokenizer_test.cpp ${_tests}/models/onnx_manifest_test.cpp
   ${_tests}/models/onnx_test_helpers.cpp)
 

@@ -348,6 +348,10 @@ TEST_F(AnalyseCliTest, BadInputIsExitTwoAndNamesTheValue) {
       {{"runs", "--model", "Nope"}, "--model: 'Nope' is not allowed"},
       // The diagrams have dimensions 0..2: H3 was not computed, so it is not compared as empty.
       {{"distances", "--model", "DummyText", "--dim", "3"}, "--dim: 3 is not allowed (the DummyText diagram of run"},
+      // A folder as --output: refused before any work, naming the option (it was found when the
+      // table was written: exit 1, "cannot write '…': it is a directory").
+      {{"drift", "--output", dir_->path().string()}, "--output: '" + dir_->path().string() + "' is a folder, not a file"},
+      {{"runs", "--format", "parquet", "--output", dir_->path().string()}, "' is a folder, not a file"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> args = {"--db", Db(), "analyse"};

@@ -72,6 +72,12 @@ TEST_F(CliPointsTest, LatestAndRunNumbersNameExperimentsAndRuns) {
   EXPECT_NE(beyond.err.find("#0..#4"), std::string::npos) << beyond.err;
   EXPECT_EQ(Cli({"run", "show", "latest#x"}).exit_code, 2);
   EXPECT_EQ(Cli({"run", "diagram", "latest#1", "--model", "DummyText"}).exit_code, 0);
+  auto typo = Cli({"run", "diagram", "latest#1", "--model", "DummyTxet"});
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.err.find("--model: 'DummyTxet' is not allowed (an embedding model with a diagram of this run: "
+                          "[\"DummyText\"])"),
+            std::string::npos)
+      << typo.err;
   EXPECT_EQ(json::parse(Cli({"--json", "run", "list", "--experiment", "latest"}).out).size(), 5u);
   EXPECT_EQ(Cli({"experiment", "resume", "latest"}).exit_code, 0);
 }

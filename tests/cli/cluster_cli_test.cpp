@@ -152,6 +152,11 @@ TEST(ClusterCliTest, BadInputExitsTwoWithAClearMessage) {
       {{"cluster", "points", npy, "--epsilon", "-1"}, "--epsilon: -1 is not allowed (a finite number ≥ 0)"},
       {{"cluster", "points", npy, "--epsilon", "0.1e999"}, "--epsilon: '0.1e999' is not a number"},
       {{"cluster", "points", npy, "--min-samples", "0"}, "--min-samples: 0 is not allowed (an integer ≥ 1)"},
+      // The rule's smallest value, as for 1 above (0 said "an integer ≥ 1", which 1 is not).
+      {{"cluster", "points", npy, "--min-cluster-size", "0"}, "--min-cluster-size: 0 is not allowed (an integer ≥ 2)"},
+      {{"cluster", "points", npy, "--min-cluster-size", "-3"}, "--min-cluster-size: -3 is not allowed (an integer ≥ 2)"},
+      {{"cluster", "points", npy, "--algorithm", "optics", "--min-samples", "0"},
+       "--min-samples: 0 is not allowed (an integer ≥ 2)"},
       // A negative seed wrapped to 2^64 − 1 and was taken.
       {{"cluster", "points", npy, "--seed", "-1"}, "--seed: -1 is not allowed (an integer ≥ 0)"},
       {{"cluster", "points", npy, "--threads", "0"}, "--threads: 0 is not allowed (an integer 1..1024)"},

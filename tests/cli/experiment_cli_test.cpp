@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -238,6 +239,54 @@ TEST(ExperimentCliTest, MainHelpSummariesStandInOneColumn) {
   }
   EXPECT_GE(with_ellipsis, 3) << h.out;
   EXPECT_GE(checked, 8) << h.out;
+}
+
+// A noun alone (`panic-tda import`) says what is missing; its commands' summaries stand in
+// one column (they used to follow each command at its own width, after a dash).
+TEST(ExperimentCliTest, ANounAloneNamesItsCommandsInOneColumn) {
+  auto r = RunCli({"import"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("error: 'import' needs a command after it: python, elixir\n"), std::string::npos) << r.err;
+  auto h = RunCli({"experiment", "--help"});
+  EXPECT_EQ(h.exit_code, 0);
+  EXPECT_EQ(h.out.find("error"), std::string::npos) << h.out;
+  std::istringstream lines(h.out);
+  std::string line;
+  std::set<size_t> columns;
+  while (std::getline(lines, line)) {
+    if (line.rfind("  experiment ", 0) != 0) continue;
+    const std::u32string wide = DecodeUtf8(line);
+    size_t at = wide.find(U"  ", 2);  // the gap before the summary
+    while (at < wide.size() && wide[at] == U' ') ++at;
+    columns.insert(at);
+  }
+  EXPECT_EQ(columns.size(), 1u) << h.out;
+  EXPECT_NE(h.out.find("  experiment run CONFIG|ID"), std::string::npos) << h.out;
+}
+
+// The stages listed by `experiment run --help` (and resume's) have their descriptions in one
+// column, and the list is followed by one blank line, not two.
+TEST(ExperimentCliTest, StagesInTheHelpStandInOneColumn) {
+  for (const char* verb : {"run", "resume"}) {
+    auto h = RunCli({"experiment", verb, "--help"});
+    ASSERT_EQ(h.exit_code, 0);
+    const size_t from = h.out.find("Stages, in order:\n");
+    ASSERT_NE(from, std::string::npos) << h.out;
+    std::istringstream lines(h.out.substr(from));
+    std::string line;
+    std::getline(lines, line);
+    std::set<size_t> columns;
+    int stages = 0;
+    while (std::getline(lines, line) && !line.empty()) {
+      const size_t gap = line.find("  ", 2);
+      ASSERT_NE(gap, std::string::npos) << line;
+      columns.insert(line.find_first_not_of(' ', gap));
+      ++stages;
+    }
+    EXPECT_GE(stages, 5) << h.out;
+    EXPECT_EQ(columns.size(), 1u) << h.out;
+    EXPECT_EQ(h.out.find("\n\n\n"), std::string::npos) << h.out;
+  }
 }
 
 // `--format` is listed among the global options: it is accepted before the command too,

@@ -184,5 +184,17 @@ TEST_F(ExportDataCliTest, BadInputIsExitTwo) {
   EXPECT_EQ(ReadFile(dir_.File("a-file")), "mine");
 }
 
+// A table that cannot be written says why: the disk is full (here: the table's name links to
+// /dev/full, which a write fills at once). It said only "cannot write to '…'".
+TEST_F(ExportDataCliTest, AFailedWriteSaysWhy) {
+  const std::string out = dir_.File("full");
+  std::filesystem::create_directory(out);
+  std::filesystem::create_symlink("/dev/full", out + "/experiments.csv");
+  auto r = RunCli({"--db", Db(), "export", "data", "latest", "--output", out});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("cannot write to '" + out + "/experiments.csv': No space left on device"), std::string::npos)
+      << r.err;
+}
+
 }  // namespace
 }  // namespace panic::testing

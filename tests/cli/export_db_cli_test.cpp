@@ -4,6 +4,8 @@
 // the copy NULL), appending a second experiment, and refusing one the target holds.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "support/test_support.h"
 
 namespace panic::testing {
@@ -113,6 +115,37 @@ TEST(ExportDbCliTest, CopiesASubsetWholeAndAppendsAnother) {
   EXPECT_EQ(self.exit_code, 2) << self.err;
   auto missing = RunCli({"--db", src, "export", "db", "nope", dir.File("x.db")});
   EXPECT_EQ(missing.exit_code, 2) << missing.err;
+}
+
+// A TARGET that did not exist is there whole or not at all: killed at each commit of the
+// copy (the store's PANIC_TDA_FAULT seam: before it, or after it and before the rename), the
+// command leaves no TARGET and no -wal or -shm of it; only its hidden temporary file.
+TEST(ExportDbCliTest, ANewTargetAppearsWholeOrNotAtAll) {
+  TempDir dir;
+  const std::string src = dir.File("src.db");
+  WriteFile(dir.File("cfg.json"), kConfig);
+  ASSERT_EQ(RunCli({"--db", src, "experiment", "run", dir.File("cfg.json")}).exit_code, 0);
+  int killed = 0;
+  for (const std::string when : {"before_commit:", "after_commit:"}) {
+    bool done = false;
+    for (int n = 1; n <= 30 && !done; ++n) {
+      const std::string out = dir.File(when.substr(0, 5) + std::to_string(n));
+      std::filesystem::create_directory(out);
+      auto r = RunCli({"--db", src, "export", "db", "latest", out + "/copy.db"}, "PANIC_TDA_FAULT=" + when + std::to_string(n));
+      if (r.exit_code == 0) {
+        done = true;
+        EXPECT_EQ(RunCli({"--db", out + "/copy.db", "experiment", "list"}).exit_code, 0);
+        continue;
+      }
+      ASSERT_EQ(r.exit_code, 86) << when << n << ": " << r.err;
+      ++killed;
+      for (const auto& e : std::filesystem::directory_iterator(out)) {
+        EXPECT_EQ(e.path().filename().string().rfind(".copy.tmp-", 0), 0u) << when << n << " left " << e.path();
+      }
+    }
+    EXPECT_TRUE(done) << when;
+  }
+  EXPECT_GE(killed, 2);
 }
 
 }  // namespace

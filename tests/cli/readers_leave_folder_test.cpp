@@ -4,8 +4,12 @@
 // the v1 and v2 releases' fixtures), the legacy Python- and Elixir-era files (refused by
 // the readers, read by `import`), and a database file nobody may write (chmod 444), read by
 // a process without root's capabilities. store/reader_files.h says how.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <gtest/gtest.h>
 
@@ -179,6 +183,53 @@ TEST_F(ReadersLeaveFolderTest, AFileNobodyMayWriteInAWritableFolder) {
     EXPECT_TRUE(List(Db("")) == before) << args << " left: " << Names(List(Db("")));
   }
   ASSERT_EQ(::chmod(Db("a.db").c_str(), 0644), 0);
+}
+
+// Runs the CLI with `args`, its standard output a pipe whose reading end is already closed
+// (a `| head` that has exited), standard error to /dev/null, SIGPIPE at its default as a
+// shell leaves it; returns the wait status.
+int RunIntoClosedPipe(const std::vector<std::string>& args) {
+  int fds[2];
+  if (::pipe(fds) != 0) return -1;
+  ::close(fds[0]);
+  std::vector<std::string> all = {CliPath()};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    std::signal(SIGPIPE, SIG_DFL);
+    ::dup2(fds[1], STDOUT_FILENO);
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, STDERR_FILENO);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+
+// `panic-tda analyse drift | head -1`: the write to the pipe fails while the database is
+// open. The command ends as before, killed by SIGPIPE, but only after closing the database:
+// its folder is as it was (it used to get a -wal and a -shm that no later reader removed).
+TEST_F(ReadersLeaveFolderTest, AReaderWhosePipeWasClosedByItsReader) {
+  WriteFile(dir_.File("cfg.json"), R"({"networks": [["DummyT2I", "DummyI2T"]], "seeds": [42, -1],
+    "prompts": ["a red fox"], "embedding_models": ["DummyText", "DummyVision"], "max_length": 40})");
+  ASSERT_EQ(RunCli({"--db", Db("a.db"), "experiment", "run", dir_.File("cfg.json")}).exit_code, 0);
+  const Listing before = List(Db(""));
+  // Each writes its table (80 rows, more than stdio's buffer holds) while its database is open.
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"analyse", "drift"}, {"analyse", "drift", "--format", "json"}}) {
+    std::vector<std::string> full = {"--db", Db("a.db")};
+    full.insert(full.end(), args.begin(), args.end());
+    const int status = RunIntoClosedPipe(full);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE) << args[1] << ": wait status " << status;
+    EXPECT_EQ(Names(List(Db(""))), Names(before)) << args[1];
+    EXPECT_TRUE(List(Db("")) == before) << args[1] << " changed a file of the database's folder";
+  }
 }
 
 }  // namespace

@@ -77,6 +77,32 @@ TEST_F(ExportCliTest, EveryCommandWritesItsFiles) {
   EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
 }
 
+// `export image` names an invocation as every command names ids: in full or by a unique
+// prefix (README: "IDs may be given by a unique prefix"); it used to take full ids only.
+TEST_F(ExportCliTest, ExportImageTakesAUniquePrefix) {
+  auto ids = testing::RunShell("sqlite3 " + testing::ShellQuote(db_) +
+                               " \"SELECT id FROM invocations WHERE type = 'image' ORDER BY id LIMIT 2\"");
+  ASSERT_EQ(ids.exit_code, 0) << ids.err;
+  const std::string id = ids.out.substr(0, 36), next = ids.out.substr(37, 36);
+  size_t common = 0;  // ids made in the same second share their first characters (UUIDv7 time)
+  while (common < id.size() && id[common] == next[common]) ++common;
+  ASSERT_GT(common, 0u);
+  auto r = RunCli({"--db", db_, "export", "image", id.substr(0, 30), "--output", dir_.File("p.png")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir_.File("p.png")));
+  EXPECT_EQ(testing::ReadFile(dir_.File("p.png")).substr(1, 3), "PNG");
+  auto ambiguous = RunCli({"--db", db_, "export", "image", id.substr(0, common), "--output", dir_.File("a.png")});
+  EXPECT_EQ(ambiguous.exit_code, 2);
+  EXPECT_NE(ambiguous.err.find("invocation id prefix '" + id.substr(0, common) + "' is ambiguous"), std::string::npos)
+      << ambiguous.err;
+  auto missing = RunCli({"--db", db_, "export", "image", "0000", "--output", dir_.File("m.png")});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("no invocation with id '0000' (name an invocation by its full id or a unique prefix"),
+            std::string::npos)
+      << missing.err;
+  EXPECT_FALSE(fs::exists(dir_.File("a.png")) || fs::exists(dir_.File("m.png")));
+}
+
 TEST_F(ExportCliTest, BadInputExitsTwoAndRuntimeFailuresOne) {
   auto codec = RunCli({"--db", db_, "export", "video", "latest", "--codec", "vp9"});
   EXPECT_EQ(codec.exit_code, 2);
@@ -142,6 +168,8 @@ TEST_F(ExportCliTest, BadOutputsAreRefusedBeforeAnyWork) {
       {{"timeline", "latest", "--output", dir_.File("t.gif")}, "(a file ending in .png, .svg or .pdf"},
       {{"grid", "latest", "--output", dir_.File("g")}, "(a file ending in .png, .svg or .pdf"},
       {{"image", "0000", "--output", dir_.File("i.gif")}, "(a file ending in .png, .jpg, .jpeg or .webp"},
+      // The report is HTML: a report.pdf would be HTML under a false name (it was written).
+      {{"report", "latest", "--output", dir_.File("r.pdf")}, "' is not allowed (a file ending in .html or .htm"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> args = {"--db", db_, "export"};
@@ -152,7 +180,21 @@ TEST_F(ExportCliTest, BadOutputsAreRefusedBeforeAnyWork) {
     EXPECT_EQ(r.err.find("charts: "), std::string::npos) << "work was done first: " << r.err;
   }
   EXPECT_EQ(testing::ReadFile(dir_.File("a-file")), "mine");
-  for (const char* name : {"v.avi", "mosaic.mp4", "t.gif", "g", "i.gif"}) EXPECT_FALSE(fs::exists(dir_.File(name))) << name;
+  for (const char* name : {"v.avi", "mosaic.mp4", "t.gif", "g", "i.gif", "r.pdf"}) EXPECT_FALSE(fs::exists(dir_.File(name))) << name;
+}
+
+// A drawing that cannot be written says why (the destination links to /dev/full, which a
+// write fills at once): cairo's own words were only "error while writing to output stream".
+TEST_F(ExportCliTest, AFailedDrawingSaysWhy) {
+  for (const std::string ext : {"pdf", "png", "svg"}) {
+    const std::string out = dir_.File("full." + ext);
+    fs::create_symlink("/dev/full", out);
+    auto r = RunCli({"--db", db_, "export", "timeline", "latest", "--output", out});
+    EXPECT_EQ(r.exit_code, 1) << ext << ": " << r.err;
+    EXPECT_NE(r.err.find("cannot write '" + out + "': error while writing to output stream (No space left on device)"),
+              std::string::npos)
+        << ext << ": " << r.err;
+  }
 }
 
 // Runs a shell command without root's capabilities when the tests run as root (root

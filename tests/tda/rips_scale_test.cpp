@@ -253,7 +253,7 @@ TEST(RipsScaleTest, LockFreeReductionRepeatedRunsAgree) {
 // grids, duplicated points: the fast tests leave such triangles to the exact ones), below
 // the enclosing radius too, Z/2 and Z/3, and with 1 or 2 candidates an edge (most
 // triangles then take the exact fallback); and against ripser.
-TEST(RipsScaleTest, EdgeByEdgeTriangleAssemblyGivesTheSameDiagram) {
+TEST(RipsScaleTest, EdgeByEdgeAndSweptTriangleAssemblyGiveTheSameDiagram) {
   std::vector<PointCloud> clouds = {testing::UnitSphereWalk(180, 768, 0.01, 3), testing::WalkCloud(160, 768, 4),
                                     NoisyTorus(150, 0.03, 2), testing::GaussianCloud(90, 5, 6)};
   {
@@ -277,6 +277,10 @@ TEST(RipsScaleTest, EdgeByEdgeTriangleAssemblyGivesTheSameDiagram) {
       for (int b = 0; b < 5; ++b) cube.values.push_back(static_cast<float>((k >> b) & 1));
     }
     clouds.push_back(cube);
+    PointCloud quantized{150, 3, {}};  // coordinates k/64: a few equal lengths per length (the sweep's tie paths)
+    std::uniform_int_distribution<int> step(0, 64);
+    for (size_t i = 0; i < quantized.n * quantized.dim; ++i) quantized.values.push_back(static_cast<float>(step(rng)) / 64);
+    clouds.push_back(quantized);
   }
   for (const PointCloud& c : clouds) {
     internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
@@ -291,6 +295,7 @@ TEST(RipsScaleTest, EdgeByEdgeTriangleAssemblyGivesTheSameDiagram) {
         const Diagram expected = internal::ReduceRips(d, r);
         const auto expected_columns = internal::AssembledColumns(d, r, 2);
         r.per_triangle_assembly = false;
+        r.edge_scan_assembly = true;
         for (int candidates : {32, 2, 1}) {
           r.edge_candidates = candidates;
           r.threads = candidates == 2 ? 2 : 1;
@@ -299,6 +304,22 @@ TEST(RipsScaleTest, EdgeByEdgeTriangleAssemblyGivesTheSameDiagram) {
           EXPECT_EQ(internal::AssembledColumns(d, r, 2), expected_columns) << what;
           EXPECT_EQ(internal::ReduceRips(d, r), expected) << what;
         }
+        // The sweep over the edges by length (triangle_sweep.h), in one band and in bands
+        // of 1 000 and 50 edges (there with groups of 4+ equal lengths left to the per-edge
+        // scan); its tie edges take the per-edge scan with 2 candidates.
+        r.edge_scan_assembly = false;
+        r.edge_candidates = 2;
+        for (size_t band : {size_t{0}, size_t{1000}, size_t{50}}) {
+          r.sweep_band_edges = band;
+          r.sweep_tie_group = band == 50 ? 3 : 0;  // groups of 4+ equal lengths: the per-edge scan
+          r.threads = band == 1000 ? 2 : 1;
+          const std::string what = "sweep n=" + std::to_string(c.n) + " threshold=" + std::to_string(threshold) +
+                                   " modulus=" + std::to_string(modulus) + " band=" + std::to_string(band);
+          EXPECT_EQ(internal::AssembledColumns(d, r, 2), expected_columns) << what;
+          EXPECT_EQ(internal::ReduceRips(d, r), expected) << what;
+        }
+        r.sweep_band_edges = 0;
+        r.sweep_tie_group = 0;
         if (modulus == 2 && threshold == radius && testing::HaveRipser()) {
           EXPECT_EQ(CompareDiagrams(expected, testing::RipserOnCloud(c, 2), 1e-5), "") << "n=" << c.n;
         }

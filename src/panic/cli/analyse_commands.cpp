@@ -13,6 +13,7 @@
 #include "panic/cli/output.h"
 #include "panic/cli/output_path.h"
 #include "panic/cli/signals.h"
+#include "panic/core/atomic_file.h"
 #include "panic/core/parallel.h"
 #include "panic/cli/progress_printer.h"
 #include "panic/export/data_export.h"
@@ -106,6 +107,11 @@ int RunAnalyse(const std::string& verb, const ParsedArgs& args, Context& ctx) {
     // A Parquet file is binary and written whole (footer last): a file, never standard output.
     if (!output) return ReportError(Status::InvalidArgument("--output: --format parquet needs --output FILE"), ctx);
   }
+  // A folder, or a folder we cannot write in: refused before any work, as every export does
+  // (a folder was found only when the table was written: exit 1, "it is a directory").
+  if (output) {
+    if (Status st = CheckOutputFile(*output); !st.ok()) return ReportError(st, ctx);
+  }
   auto opened = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
   store::Database& db = **opened;
@@ -180,7 +186,7 @@ int RunExportData(const ParsedArgs& args, Context& ctx) {
   if (!ids.ok()) return ReportError(ids.status(), ctx);
   ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
   options.progress = [&](int64_t done, int64_t total, const std::string&) {
-    printer(engine::ProgressEvent{"export data", "tables", done, total, done, done == total});
+    printer.Count("export data", "tables", done, total);
   };
   options.cancel = &InstallCancelHandlers();
   auto written = exporting::ExportData(**opened, *ids, options);
@@ -218,10 +224,35 @@ int RunExportDb(const ParsedArgs& args, Context& ctx) {
       std::filesystem::equivalent(target_path, ctx.db_path, ec)) {
     return ReportError(Status::InvalidArgument("TARGET '" + target_path + "' is the source database itself"), ctx);
   }
-  auto target = store::Database::Open(target_path, store::OpenMode::kCreate);
-  if (!target.ok()) return ReportError(target.status().WithContext("TARGET"), ctx);
-  auto counts = store::CopyExperiments(**target, ctx.db_path, ids);
-  if (!counts.ok()) return ReportError(counts.status(), ctx);
+  // A TARGET that does not exist yet appears whole or not at all: the copy is made in a
+  // hidden file beside it (core/atomic_file.h) and renamed onto it once closed. Created in
+  // place, a failed copy (a full disk) or a killed one left an empty database of ours there,
+  // with its -wal and -shm.
+  std::unique_ptr<AtomicFile> fresh;
+  std::string open_path = target_path;
+  if (!std::filesystem::exists(target_path, ec)) {
+    auto created = AtomicFile::Create(target_path);
+    if (!created.ok()) return ReportError(created.status().WithContext("TARGET"), ctx);
+    fresh = std::move(created).value();
+    open_path = fresh->temp_path();
+  }
+  // A failure: a new TARGET is not there (the hidden file goes with `fresh`, its -wal and
+  // -shm here); the message names TARGET, as the user gave it.
+  const auto fail = [&](const Status& st, const std::string& context) {
+    if (!fresh) return ReportError(context.empty() ? st : st.WithContext(context), ctx);
+    for (const char* suffix : {"-wal", "-shm", "-journal"}) std::filesystem::remove(open_path + suffix, ec);
+    return ReportError(st.WithContext("TARGET '" + target_path + "' was not created"), ctx);
+  };
+  Result<store::CopyCounts> counts = Status::Internal("not copied");
+  {
+    auto target = store::Database::Open(open_path, store::OpenMode::kCreate);
+    if (!target.ok()) return fail(target.status(), "TARGET");
+    counts = store::CopyExperiments(**target, ctx.db_path, ids);
+  }  // closed: SQLite checkpoints and removes the -wal and -shm
+  if (!counts.ok()) return fail(counts.status(), "");
+  if (fresh) {
+    if (Status st = fresh->Commit(); !st.ok()) return fail(st, "");
+  }
   if (ctx.json) {
     PrintJson(ctx, {{"target", target_path}, {"experiments", ids}, {"rows", *counts}});
   } else {
@@ -274,7 +305,8 @@ std::vector<CommandSpec> AnalyseCommands() {
       {"export", "db", "copy experiments with everything they own into another database (ids kept)",
        "EXPERIMENT... TARGET.db", 2, SIZE_MAX, {},
        "TARGET.db is created when missing, or appended to (it may hold other experiments; one it already\n"
-       "holds is refused). Clustering results are scoped to the experiments' embeddings. One transaction.",
+       "holds is refused). Clustering results are scoped to the experiments' embeddings. One transaction;\n"
+       "a new TARGET.db appears whole or not at all (written beside it under a hidden name, then renamed).",
        RunExportDb},
   };
 }

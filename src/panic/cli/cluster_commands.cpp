@@ -32,9 +32,13 @@ namespace {
 
 constexpr long long kNoLimit = std::numeric_limits<long long>::max();
 
-Result<std::optional<size_t>> OptionalSize(const ParsedArgs& args, const std::string& name) {
+// A size option. A value below 1 is refused here, before the points are read, stating the
+// option's own smallest value (`smallest`); 1 and up are checked against the number of points
+// clustered (engine::CheckClusterParameters: "an integer 2..40: the 40 points clustered").
+Result<std::optional<size_t>> OptionalSize(const ParsedArgs& args, const std::string& name, int smallest) {
   if (!args.Has(name)) return std::optional<size_t>();
-  PANIC_ASSIGN_OR_RETURN(long long v, args.GetIntIn(name, 0, 1, kNoLimit));
+  PANIC_ASSIGN_OR_RETURN(long long v, args.GetInt(name, 0));
+  if (v < 1) return args.NotAllowed(name, "an integer ≥ " + std::to_string(smallest));
   return std::optional<size_t>(static_cast<size_t>(v));
 }
 
@@ -77,8 +81,10 @@ Result<engine::ClusterParameters> ParseClusterParameters(const ParsedArgs& args)
     PANIC_ASSIGN_OR_RETURN(long long seed, args.GetIntIn("seed", static_cast<long long>(p.seed), 0, kNoLimit));
     p.seed = static_cast<uint64_t>(seed);
   }
-  PANIC_ASSIGN_OR_RETURN(p.min_cluster_size, OptionalSize(args, "min-cluster-size"));
-  PANIC_ASSIGN_OR_RETURN(p.min_samples, OptionalSize(args, "min-samples"));
+  // HDBSCAN* counts the point itself among its min_samples neighbours; OPTICS needs another.
+  PANIC_ASSIGN_OR_RETURN(p.min_cluster_size, OptionalSize(args, "min-cluster-size", 2));
+  PANIC_ASSIGN_OR_RETURN(p.min_samples,
+                         OptionalSize(args, "min-samples", p.algorithm == engine::ClusterAlgorithm::kOptics ? 2 : 1));
   PANIC_ASSIGN_OR_RETURN(p.threads, args.GetThreads(DefaultThreads()));
   return p;
 }

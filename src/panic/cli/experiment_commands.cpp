@@ -42,13 +42,18 @@ std::vector<OptionSpec> ExecuteOptions() {
   };
 }
 
-// "  runs        advance every run ..." for the help text, from the stage registry.
+// "  runs        advance every run ..." for the help text, from the stage registry: the
+// descriptions in one column after the longest name ("prompt_embeddings" overran a fixed
+// one), no newline after the last (the help adds its own).
 std::string StagesHelp() {
-  std::string out = "Stages, in order:\n";
-  for (const auto& info : engine::StageRegistry::Default().infos()) {
+  const auto& infos = engine::StageRegistry::Default().infos();
+  size_t width = 0;
+  for (const auto& info : infos) width = std::max(width, info.name.size() + 2);
+  std::string out = "Stages, in order:";
+  for (const auto& info : infos) {
     std::string name = info.name;
-    name.resize(std::max<size_t>(name.size() + 1, 12), ' ');
-    out += "  " + name + info.description + "\n";
+    name.resize(width, ' ');
+    out += "\n  " + name + info.description;
   }
   return out;
 }

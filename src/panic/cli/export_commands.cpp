@@ -18,6 +18,7 @@
 #include "panic/export/image_export.h"
 #include "panic/export/mosaic_video.h"
 #include "panic/store/experiments_table.h"
+#include "panic/store/invocations_table.h"
 
 namespace panic::cli {
 namespace {
@@ -36,10 +37,7 @@ Result<std::vector<std::string>> ResolveExperiments(store::Database& db, const s
 
 // Progress of an export on stderr, through the engine's printer (a bar on a terminal).
 exporting::ExportProgressFn ProgressTo(ProgressPrinter& printer, const std::string& stage, const std::string& unit) {
-  return [&printer, stage, unit](int64_t done, int64_t total) {
-    engine::ProgressEvent e{stage, unit, done, total, done, done == total};
-    printer(e);
-  };
+  return [&printer, stage, unit](int64_t done, int64_t total) { printer.Count(stage, unit, done, total); };
 }
 
 // --output of a command that writes one file of a kind its extension names: checked before
@@ -144,7 +142,9 @@ int ExportImage(const ParsedArgs& args, Context& ctx) {
   if (Status st = CheckOutputFile(output); !st.ok()) return ReportError(st, ctx);
   auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!db.ok()) return ReportError(db.status(), ctx);
-  Status st = exporting::ExportInvocationImage(**db, args.positional[0], output);
+  auto id = store::invocations::ResolveId((*db)->connection(), args.positional[0]);
+  if (!id.ok()) return ReportError(id.status(), ctx);
+  Status st = exporting::ExportInvocationImage(**db, *id, output);
   if (!st.ok()) return ReportError(OutputError(st, output), ctx);
   ctx.out << "wrote " << output << "\n";
   return kExitOk;
@@ -274,6 +274,9 @@ int ExportCharts(const ParsedArgs& args, Context& ctx) {
 
 int ExportReport(const ParsedArgs& args, Context& ctx) {
   const std::string output = args.Get("output").value_or("report.html");
+  if (Status st = CheckOutputExtension(output, {".html", ".htm"}, "the report is HTML"); !st.ok()) {
+    return ReportError(st, ctx);
+  }
   if (Status st = CheckOutputFile(output); !st.ok()) return ReportError(st, ctx);
   auto opened = OpenExperiment(ctx, args.positional[0], store::OpenMode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
@@ -308,7 +311,8 @@ std::vector<CommandSpec> ExportCommands() {
                   "(PNG iTXt chunks and XMP; XMP in JPEG and WEBP).",
                   ExportImages});
   cmds.push_back({"export", "image", "one invocation's image as a file with its provenance", "INVOCATION", 1, 1,
-                  {{"output", "FILE", "x.png, x.jpg or x.webp (default INVOCATION.png)"}}, "", ExportImage});
+                  {{"output", "FILE", "x.png, x.jpg or x.webp (default INVOCATION.png)"}},
+                  "INVOCATION is an id or a unique prefix of one (`run show RUN --json` lists a run's).", ExportImage});
   cmds.push_back({"export", "timeline", "one strip per run: evenly chosen steps with images and captions", "RUN…", 1,
                   SIZE_MAX,
                   {{"output", "FILE", "timeline.png (default), .svg or .pdf"},
@@ -336,7 +340,7 @@ std::vector<CommandSpec> ExportCommands() {
                   "(text models) or the run's first vector (image models: its first image).",
                   ExportCharts});
   cmds.push_back({"export", "report", "a self-contained HTML report of an experiment", "EXPERIMENT", 1, 1,
-                  {{"output", "FILE", "the .html to write (default report.html)"}},
+                  {{"output", "FILE", "the .html (or .htm) to write (default report.html)"}},
                   "One file that works offline: config, progress and stop reasons, sample timelines, charts.",
                   ExportReport});
   return cmds;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <set>
@@ -10,6 +11,7 @@
 
 #include "panic/cli/command.h"
 #include "panic/cli/output.h"
+#include "panic/cli/signals.h"
 #include "panic/core/utf8.h"
 #include "panic/core/version.h"
 #include "panic/models/registry.h"
@@ -172,6 +174,7 @@ int Main(int argc, char** argv) {
     ctx.err << "error: standard output is closed; nothing was done\n";
     return kExitFailure;
   }
+  InstallBrokenPipeHandler();
 
   // Global options may stand anywhere before "--"; the rest keeps its order.
   std::vector<std::string> rest;
@@ -253,10 +256,21 @@ int Main(int argc, char** argv) {
   }
   if (!spec) {
     std::ostream& os = help && rest.size() == 1 ? ctx.out : ctx.err;
-    if (rest.size() >= 2) os << "error: unknown command '" << rest[0] << " " << rest[1] << "'\n\n";
+    std::string verbs;
+    size_t width = 0;  // the summaries stand in one column, as in the main help
+    for (const auto& c : cmds) {
+      if (c.noun != rest[0]) continue;
+      verbs += (verbs.empty() ? "" : ", ") + c.verb;
+      width = std::max(width, DecodeUtf8("  " + c.name() + " " + c.arguments).size() + 2);
+    }
+    if (rest.size() >= 2) {
+      os << "error: unknown command '" << rest[0] << " " << rest[1] << "'\n\n";
+    } else if (!help) {
+      os << "error: '" << rest[0] << "' needs a command after it: " << verbs << "\n\n";
+    }
     os << "'" << rest[0] << "' commands:\n";
     for (const auto& c : cmds) {
-      if (c.noun == rest[0]) os << "  " << c.name() << " " << c.arguments << "  — " << c.summary << "\n";
+      if (c.noun == rest[0]) os << PadColumn("  " + c.name() + " " + c.arguments, width) << c.summary << "\n";
     }
     return help && rest.size() == 1 ? kExitOk : kExitUsage;
   }
@@ -284,6 +298,9 @@ int Main(int argc, char** argv) {
   }
   // Writing the output is part of the command: a write that failed fails it.
   Status flushed = FlushStandardOutput(ctx);
+  // The reader of the pipe has gone (`| head`): the command has ended and closed what it
+  // opened; end as a killed writer of a pipe does, silently (signals.h).
+  if (!flushed.ok() && BrokenPipeSeen()) DieOfBrokenPipe();
   if (!flushed.ok()) {
     ctx.err << "error: " << flushed.message() << "\n";
     return code == kExitOk ? kExitFailure : code;

@@ -42,6 +42,8 @@ std::string ProgressPrinter::Line(const engine::ProgressEvent& e, double elapsed
 }
 
 void ProgressPrinter::operator()(const engine::ProgressEvent& e) {
+  std::string key = e.stage + '\n' + std::to_string(e.done) + '/' + std::to_string(e.total);
+  if (e.finished && key == last_printed_) return;
   auto now = std::chrono::steady_clock::now();
   if (e.stage != stage_) {
     stage_ = e.stage;
@@ -53,11 +55,26 @@ void ProgressPrinter::operator()(const engine::ProgressEvent& e) {
   if (terminal_) {
     if (!e.finished && since_print < std::chrono::milliseconds(100)) return;
     os_ << "\r\033[K" << Line(e, elapsed) << (e.finished ? "\n" : "") << std::flush;
+    // On a terminal an unfinished line is redrawn by the next: only a finished one stays.
+    if (!e.finished) key.clear();
   } else {
     if (!e.finished && since_print < std::chrono::seconds(5)) return;
     os_ << Line(e, elapsed) << "\n" << std::flush;
   }
   last_print_ = now;
+  last_printed_ = std::move(key);
+}
+
+void ProgressPrinter::Count(const std::string& stage, const std::string& unit, int64_t done, int64_t total) {
+  engine::ProgressEvent e{stage, unit, done, total, done, done == total};
+  if (stage == stage_ && done > 0 && done < total) {
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - stage_start_).count();
+    if (elapsed > 0) {
+      e.rate = static_cast<double>(done) / elapsed;
+      e.eta_s = static_cast<double>(total - done) / e.rate;
+    }
+  }
+  (*this)(e);
 }
 
 }  // namespace panic::cli

@@ -1,4 +1,5 @@
 // `run list|show`.
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -148,6 +149,14 @@ int DiagramCommand(const ParsedArgs& args, Context& ctx) {
   std::string model;
   if (auto m = args.Get("model")) {
     model = *m;
+    // A model the run has no diagram under: bad input naming what there is (it was "run … has
+    // no persistence diagram under 'X'", without the models it has).
+    if (std::find(available->begin(), available->end(), model) == available->end()) {
+      std::string list = available->empty() ? "none" : nlohmann::json(*available).dump();
+      return ReportError(Status::InvalidArgument("--model: '" + model + "' is not allowed (an embedding model with a " +
+                                                 "diagram of this run: " + list + ")"),
+                         ctx);
+    }
   } else if (available->size() == 1) {
     model = (*available)[0];
   } else {

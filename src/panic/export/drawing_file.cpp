@@ -1,5 +1,8 @@
 #include "panic/export/drawing_file.h"
 
+#include <cerrno>
+#include <cstring>
+
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
 
@@ -64,13 +67,24 @@ Result<std::unique_ptr<DrawingFile>> DrawingFile::Create(const std::string& path
 Status DrawingFile::Finish() {
   cairo_status_t st = cairo_status(cr_.get());
   cr_.reset();
+  // Cairo's write error is only "error while writing to output stream"; the failed write's
+  // errno says why (ENOSPC on a full disk).
+  int err = 0;
   if (st == CAIRO_STATUS_SUCCESS && format_ == DrawingFormat::kPng) {
+    errno = 0;
     st = cairo_surface_write_to_png(surface_.get(), file_->temp_path().c_str());
+    err = errno;
   }
+  errno = 0;
   cairo_surface_finish(surface_.get());
+  if (err == 0) err = errno;
   if (st == CAIRO_STATUS_SUCCESS) st = cairo_surface_status(surface_.get());
   surface_.reset();
-  if (st != CAIRO_STATUS_SUCCESS) return Status::IOError("cannot write '" + path_ + "': " + cairo_status_to_string(st));
+  if (st != CAIRO_STATUS_SUCCESS) {
+    const bool why = st == CAIRO_STATUS_WRITE_ERROR && err != 0;
+    return Status::IOError("cannot write '" + path_ + "': " + cairo_status_to_string(st) +
+                           (why ? std::string(" (") + std::strerror(err) + ")" : ""));
+  }
   return file_->Commit();
 }
 

@@ -1,7 +1,9 @@
 #include "panic/export/tidy_table.h"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -37,9 +39,12 @@ std::string Quote(const std::string& s) {
   return out + "\"";
 }
 
+// Called right after the write that failed, so errno is that write's reason (ENOSPC: "No
+// space left on device"); without one the message says only that the write failed.
 Status Check(std::ostream& os, const std::string& what) {
-  if (!os) return Status::IOError("cannot write to " + what);
-  return Status::Ok();
+  if (os) return Status::Ok();
+  const int err = errno;
+  return Status::IOError("cannot write to " + what + (err != 0 ? std::string(": ") + std::strerror(err) : ""));
 }
 
 class CsvSink : public TableSink {

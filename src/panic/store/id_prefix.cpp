@@ -8,7 +8,8 @@ namespace panic::store {
 
 Result<std::string> ResolveIdPrefix(SqliteDb& db, const std::string& table, const std::string& what,
                                     const std::string& prefix, const std::string& forms) {
-  const std::string how = " (name " + (what == "experiment" ? std::string("an ") : std::string("a ")) + what +
+  const bool vowel = what.find_first_of("aeiou") == 0;  // an experiment, an invocation; a run
+  const std::string how = " (name " + (vowel ? std::string("an ") : std::string("a ")) + what +
                           " by " + forms + ")";
   if (prefix.empty()) return Status::InvalidArgument(what + " id is empty" + how);
   for (char c : prefix) {

@@ -1,5 +1,6 @@
 #include "panic/store/invocations_table.h"
 
+#include "panic/store/id_prefix.h"
 #include "panic/store/sqlite_db.h"
 
 namespace panic::store::invocations {
@@ -127,6 +128,11 @@ Result<InvocationRecord> Get(SqliteDb& db, const std::string& id) {
   auto r = ReadInvocation(*q, true);
   q->Reset();
   return r;
+}
+
+Result<std::string> ResolveId(SqliteDb& db, const std::string& id_or_prefix) {
+  return ResolveIdPrefix(db, "invocations", "invocation", id_or_prefix,
+                         "its full id or a unique prefix of it; `run show RUN --json` lists them");
 }
 
 Result<std::map<std::string, int64_t>> CountsByRun(SqliteDb& db, const std::string& experiment_id) {

@@ -49,6 +49,9 @@ Result<std::vector<InvocationRecord>> Scan(SqliteDb& db, const InvocationFilter&
 // All invocations of one run by sequence number (pages through Scan).
 Result<std::vector<InvocationRecord>> ListForRun(SqliteDb& db, const std::string& run_id, bool with_outputs);
 Result<InvocationRecord> Get(SqliteDb& db, const std::string& id);
+// The full id of the invocation named by `id_or_prefix` (a full id or a unique prefix;
+// store/id_prefix.h): NotFound, or InvalidArgument for an ambiguous prefix or no UUID.
+Result<std::string> ResolveId(SqliteDb& db, const std::string& id_or_prefix);
 // run id → number of invocations, for every run of the experiment that has any.
 Result<std::map<std::string, int64_t>> CountsByRun(SqliteDb& db, const std::string& experiment_id);
 

@@ -17,6 +17,7 @@
 #include "panic/tda/rips_reducer.h"
 #include "panic/tda/rips_reducer_types.h"
 #include "panic/tda/triangle_scan.h"
+#include "panic/tda/triangle_sweep.h"
 
 namespace panic::tda::internal::reducer {
 
@@ -99,6 +100,18 @@ class RipsColumns : protected RipsComplex {
   std::vector<Column> AssembleColumns(int dim) {
     const int m = dim + 1;
     std::vector<ColumnChunks> found(static_cast<size_t>(opt_.threads));
+    if (m == 3 && !opt_.per_triangle_assembly && !opt_.edge_scan_assembly &&
+        static_cast<size_t>(n_) <= kMaxSweepPoints) {
+      // One sweep over the edges by length (triangle_sweep.h); the edges sharing their
+      // length with another get the exact per-edge test.
+      EdgeCandidates p;
+      SweepTriangles(
+          d_, opt_.threshold, opt_.threads, opt_.sweep_band_edges,
+          [&](int x, int y, int z, float length) { KeepTriangle(x, y, z, length, found[0]); },
+          [&](int x, int y, float) { TrianglesOfEdge(x, y, p, found[0]); }, nullptr,
+          opt_.sweep_tie_group != 0 ? opt_.sweep_tie_group : kSmallTieGroup);
+      return Concatenate(found);
+    }
     if (m == 3 && simd_ == SimdLevel::kAvx512 && !opt_.per_triangle_assembly) {
       // Groups of kEdgeGroup consecutive x, the largest first (they have the most edges).
       const size_t groups = (static_cast<size_t>(n_) + kEdgeGroup - 1) / kEdgeGroup;
@@ -189,48 +202,67 @@ class RipsColumns : protected RipsComplex {
   static constexpr int kEdgeCandidateBatch = 4;
   static constexpr int kEdgeGroup = 16;
   void AssembleTrianglesByEdge(int x_begin, int x_end, ColumnChunks& out) const {
-    const int max_candidates = std::clamp(opt_.edge_candidates, 1, EdgeCandidates::kCapacity);
     EdgeCandidates p;
     for (int y = x_end - 2; y >= 0; --y) {
       for (int x = std::max(x_begin, y + 1); x < x_end; ++x) {
-        const float* rx = d_.row(static_cast<size_t>(x));
-        const float length = rx[y];
-        if (length > opt_.threshold) continue;
-        const float* ry = d_.row(static_cast<size_t>(y));
-        const float* r2[2] = {rx, ry};
-        const int w2[2] = {x, y};
-        // The candidates, kEdgeCandidateBatch at a time: most edges need only the first few.
-        int next = EdgeCandidate(EdgeIndex(x, y)) - 1;  // the next one to store (−1: none)
-        p.count = 0;
-        p.complete = next < 0;
-        auto extend = [&] {
-          if (p.complete || p.count == max_candidates) return false;
-          for (int added = 0; added < kEdgeCandidateBatch && next >= 0 && p.count < max_candidates; ++added) {
-            p.vertex[p.count] = next;
-            p.row[p.count] = d_.row(static_cast<size_t>(next));
-            p.dx[p.count] = rx[next];
-            p.dy[p.count] = ry[next];
-            ++p.count;
-            next = ScanCofacetCandidate<2>(simd_, r2, w2, 0, next, length);
-          }
-          p.complete = next < 0;
-          return true;
-        };
-        extend();
-        auto keep = [&](int z) {
-          const int a = std::max(x, z), c = std::min(y, z), b = x + y + z - a - c;
-          const index_t idx = B(a, 3) + B(b, 2) + c;
-          if (pivots_.Find(static_cast<uint64_t>(idx)) == PivotMap::kEmpty) out.push_back(Column{length, idx});
-        };
-        auto exact = [&](int z) {
-          const int a = std::max(x, z), c = std::min(y, z);
-          const int w[3] = {a, x + y + z - a - c, c};
-          if (ZeroApparentFacet(w, 3, length) >= 0 || ZeroApparentCofacet(w, 3, length) >= 0) return;
-          keep(z);
-        };
-        EdgeTrianglesAvx512(rx, ry, x, y, length, n_, p, extend, keep, exact);
+        if (d_(static_cast<size_t>(x), static_cast<size_t>(y)) <= opt_.threshold) TrianglesOfEdge(x, y, p, out);
       }
     }
+  }
+  // The triangle {x, y, z} of diameter `length` unless a pivot of dimension 1 clears it.
+  void KeepTriangle(int x, int y, int z, float length, ColumnChunks& out) const {
+    const int a = std::max(x, z), c = std::min(y, z), b = x + y + z - a - c;
+    const index_t idx = B(a, 3) + B(b, 2) + c;
+    if (pivots_.Find(static_cast<uint64_t>(idx)) == PivotMap::kEmpty) out.push_back(Column{length, idx});
+  }
+  // The triangle {x, y, z} owned by edge {x > y} of length `length`, unless it is in an
+  // apparent pair or cleared (the exact tests, which decide ties by the float rules).
+  void ExactTriangle(int x, int y, int z, float length, ColumnChunks& out) const {
+    const int a = std::max(x, z), c = std::min(y, z);
+    const int w[3] = {a, x + y + z - a - c, c};
+    if (ZeroApparentFacet(w, 3, length) >= 0 || ZeroApparentCofacet(w, 3, length) >= 0) return;
+    KeepTriangle(x, y, z, length, out);
+  }
+  // The columns among the triangles edge {x > y} owns (its length ≤ the threshold): the
+  // edge-by-edge scan of triangle_scan.h on AVX-512 machines, else every owned triangle
+  // through the exact tests.
+  void TrianglesOfEdge(int x, int y, EdgeCandidates& p, ColumnChunks& out) const {
+    const float* rx = d_.row(static_cast<size_t>(x));
+    const float* ry = d_.row(static_cast<size_t>(y));
+    const float length = rx[y];
+    auto exact = [&](int z) { ExactTriangle(x, y, z, length, out); };
+    if (simd_ != SimdLevel::kAvx512) {
+      for (int z = 0; z < n_; ++z) {  // the ownership rule of triangle_scan.h
+        if (z == x || z == y) continue;
+        const bool own_x = z > y ? rx[z] < length : rx[z] <= length;
+        const bool own_y = z > x ? ry[z] < length : ry[z] <= length;
+        if (own_x && own_y) exact(z);
+      }
+      return;
+    }
+    const int max_candidates = std::clamp(opt_.edge_candidates, 1, EdgeCandidates::kCapacity);
+    const float* r2[2] = {rx, ry};
+    const int w2[2] = {x, y};
+    // The candidates, kEdgeCandidateBatch at a time: most edges need only the first few.
+    int next = EdgeCandidate(EdgeIndex(x, y)) - 1;  // the next one to store (−1: none)
+    p.count = 0;
+    p.complete = next < 0;
+    auto extend = [&] {
+      if (p.complete || p.count == max_candidates) return false;
+      for (int added = 0; added < kEdgeCandidateBatch && next >= 0 && p.count < max_candidates; ++added) {
+        p.vertex[p.count] = next;
+        p.row[p.count] = d_.row(static_cast<size_t>(next));
+        p.dx[p.count] = rx[next];
+        p.dy[p.count] = ry[next];
+        ++p.count;
+        next = ScanCofacetCandidate<2>(simd_, r2, w2, 0, next, length);
+      }
+      p.complete = next < 0;
+      return true;
+    };
+    extend();
+    auto keep = [&](int z) { KeepTriangle(x, y, z, length, out); };
+    EdgeTrianglesAvx512(rx, ry, x, y, length, n_, p, extend, keep, exact);
   }
   // Extends w[0..level) by smaller vertices to m vertices, keeping the diameter within
   // the threshold, and keeps each resulting simplex that must be reduced.

@@ -48,6 +48,15 @@ struct ReducerOptions {
   // cofacet candidates of an edge the edge-by-edge tests take before falling back to the
   // per-triangle test (small values send many triangles down that path).
   bool per_triangle_assembly = false;
+  // Tests only: true, the triangles are found by the per-edge float scan (triangle_scan.h)
+  // instead of the sweep over the edges by length (triangle_sweep.h, the default).
+  bool edge_scan_assembly = false;
+  // Tests only: non-zero, the sweep takes its edges in bands of about this many (several
+  // bands on small clouds); 0, the memory budget of triangle_sweep.h decides.
+  size_t sweep_band_edges = 0;
+  // Tests only: non-zero, groups of more equal lengths than this take the per-edge scan
+  // (0: triangle_sweep.h's kSmallTieGroup).
+  size_t sweep_tie_group = 0;
   int edge_candidates = 64;
   // Tests only: non-zero, the workers take the columns of each dimension in an order
   // shuffled by this seed instead of the reduction order, so that even one worker meets

@@ -1,0 +1,79 @@
+#include "panic/tda/triangle_sweep.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace panic::tda::internal {
+namespace {
+
+uint32_t FloatBits(float f) {
+  uint32_t b;
+  std::memcpy(&b, &f, sizeof b);
+  return b;
+}
+
+}  // namespace
+
+size_t EdgeBandBytes(size_t n) {
+  return std::max(size_t{64} << 20, n * n * sizeof(float) / 8);
+}
+
+std::vector<float> EdgeBands(const DistanceMatrix& d, float threshold, size_t per_band) {
+  const size_t n = d.n;
+  const size_t total = n * (n - (n > 0 ? 1 : 0)) / 2;
+  constexpr size_t kSample = size_t{1} << 18;
+  const size_t stride = std::max<size_t>(1, total / kSample);
+  std::vector<float> sample;
+  sample.reserve(std::min(total, kSample) + 1);
+  size_t kept = 0;
+  // Every stride-th edge in index order (x ascending, then y).
+  for (size_t x = 1, base = 0, t = 0; x < n; base += x, ++x) {
+    for (; t < base + x; t += stride) {
+      const float l = d(x, t - base);
+      if (l <= threshold) sample.push_back(l);
+    }
+  }
+  kept = sample.size();
+  const double estimate = static_cast<double>(kept) * static_cast<double>(stride);
+  const size_t bands = std::max<size_t>(1, static_cast<size_t>(estimate / static_cast<double>(std::max<size_t>(per_band, 1))) + 1);
+  std::sort(sample.begin(), sample.end());
+  std::vector<float> bounds{0.0f};
+  for (size_t b = 1; b < bands && kept > 0; ++b) {
+    const float q = sample[b * kept / bands];
+    if (q > bounds.back() && q < threshold) bounds.push_back(q);
+  }
+  bounds.push_back(threshold);
+  return bounds;
+}
+
+std::vector<uint64_t> SortedEdgesInBand(const DistanceMatrix& d, float lo, float hi, bool last, int threads) {
+  const size_t n = d.n;
+  const size_t workers = static_cast<size_t>(std::max(threads, 1));
+  std::vector<std::vector<uint64_t>> found(workers);
+  ParallelFor(n, 16, threads, [&](size_t begin, size_t end, int worker) {
+    std::vector<uint64_t>& out = found[static_cast<size_t>(worker)];
+    for (size_t x = begin; x < end; ++x) {
+      const float* r = d.row(x);
+      const uint64_t base = x * (x - (x > 0 ? 1 : 0)) / 2;
+      for (size_t y = 0; y < x; ++y) {
+        const float l = r[y];
+        if (l < lo || l > hi || (l == hi && !last)) continue;
+        out.push_back(uint64_t{FloatBits(l == 0.0f ? 0.0f : l)} << 32 | (base + y));  // −0 sorts as +0
+      }
+    }
+  });
+  // Each worker's edges sorted on its own, then merged pairwise.
+  ParallelFor(workers, 1, threads, [&](size_t begin, size_t end, int) {
+    for (size_t w = begin; w < end; ++w) std::sort(found[w].begin(), found[w].end());
+  });
+  std::vector<uint64_t> merged = std::move(found[0]);
+  for (size_t w = 1; w < workers; ++w) {
+    std::vector<uint64_t> next(merged.size() + found[w].size());
+    std::merge(merged.begin(), merged.end(), found[w].begin(), found[w].end(), next.begin());
+    std::vector<uint64_t>().swap(found[w]);
+    merged.swap(next);
+  }
+  return merged;
+}
+
+}  // namespace panic::tda::internal

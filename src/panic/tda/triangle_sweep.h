@@ -1,0 +1,292 @@
+// The triangles of the Vietoris–Rips complex that must be reduced (the dimension-2
+// columns before clearing), found by one sweep over the edges in increasing length with a
+// bitset per vertex of its shorter edges: word operations on n bits an edge instead of
+// float compares on n distances (triangle_scan.h), so ≈ 64× less data per edge.
+//
+// Before the edge {x > y} of length L is handled, A_v holds exactly the vertices within
+// distance < L of v (every shorter edge has been added; v itself is not in A_v). When no
+// other edge of length L touches it or its triangles (kSmallTieGroup below; on clouds of
+// real numbers nearly every edge):
+// - the triangles it owns (it is their longest edge, triangle_scan.h) are the z in
+//   O = A_x ∧ A_y, all of diameter L, with no tie;
+// - its cofacet candidate p₁ is the largest vertex of O: {x, y, p₁} is the edge's earliest
+//   cofacet and in an apparent pair with it;
+// - for z ≠ p₁ in O the triangle's candidate is its largest neighbour in O (the largest v
+//   with d(v, x), d(v, y), d(v, z) ≤ L), and the triangle is that tetrahedron's latest facet
+//   iff v > z: the facets without x or y have every edge < L. So {x, y, z} is a column iff no
+//   vertex of O above z is in A_z.
+// The sweep removes from R = O ∖ {p₁} the vertices below each p ∈ O that p's bitset holds,
+// p descending, until no survivor is below the next p (survivors above it have met every
+// vertex of O above them). After kCandidateSteps vertices the few survivors left are
+// checked one by one (a scan of O ∧ A_z above z). Edges with a tie go to the caller's
+// exact per-edge test (ties need the float rules); the edges of one length are added to
+// the bitsets after all of them are handled.
+//
+// Memory: the bitsets (n² bits) and one band of sorted edges at a time (8 bytes an edge;
+// the bands split the lengths by sampled quantiles so that a band stays near a byte
+// budget: EdgeBandBytes).
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "panic/core/parallel.h"
+#include "panic/tda/distance_matrix.h"
+
+namespace panic::tda::internal {
+
+// The bytes one band of sorted edges may take: an eighth of the distance matrix, at
+// least 64 MiB (so that small clouds sweep in one band).
+size_t EdgeBandBytes(size_t n);
+
+// Length boundaries b₀ = 0 < b₁ < … < b_B of bands of edges of length ≤ threshold, each
+// band [b_i, b_{i+1}) (the last closed at threshold) holding about `per_band` edges,
+// estimated from a strided sample. Equal lengths always share a band.
+std::vector<float> EdgeBands(const DistanceMatrix& d, float threshold, size_t per_band);
+
+// The edges {x > y} with lo ≤ length < hi (≤ hi when `last`), as (length's float bits << 32)
+// | edge index x(x − 1)/2 + y, sorted: by length, then by index. REQUIRES n ≤ 92 681 (the
+// index fits 32 bits).
+std::vector<uint64_t> SortedEdgesInBand(const DistanceMatrix& d, float lo, float hi, bool last, int threads);
+
+// The largest n the sweep takes (edge indices fit 32 bits).
+constexpr size_t kMaxSweepPoints = 92681;
+
+// n bits per vertex, the neighbours added so far.
+class NeighbourBits {
+ public:
+  explicit NeighbourBits(size_t n) : words_((n + 63) / 64), bits_(n * words_, 0) {}
+  size_t words() const { return words_; }
+  const uint64_t* row(int v) const { return bits_.data() + static_cast<size_t>(v) * words_; }
+  void Add(int u, int v) {
+    bits_[static_cast<size_t>(u) * words_ + static_cast<size_t>(v) / 64] |= uint64_t{1} << (v % 64);
+    bits_[static_cast<size_t>(v) * words_ + static_cast<size_t>(u) / 64] |= uint64_t{1} << (u % 64);
+  }
+
+ private:
+  size_t words_;
+  std::vector<uint64_t> bits_;
+};
+
+// The sweep's per-edge work: the triangles edge {x > y} (no tie of its length) owns that are
+// in no apparent pair, `column(z)` for each; `o` and `r` are scratch of bits.words() words.
+// Returns p₁ (−1 when O is empty); `o` holds O afterwards.
+template <typename Column>
+int SingletonEdgeTriangles(const NeighbourBits& bits, int x, int y, std::vector<uint64_t>& o,
+                            std::vector<uint64_t>& r, Column&& column) {
+  constexpr int kCandidateSteps = 8;
+  const size_t words = bits.words();
+  const uint64_t* ax = bits.row(x);
+  const uint64_t* ay = bits.row(y);
+  int top = -1;  // the highest word of O with a bit
+  for (size_t w = 0; w < words; ++w) {
+    o[w] = ax[w] & ay[w];
+    if (o[w]) top = static_cast<int>(w);
+  }
+  if (top < 0) return -1;  // no triangle: no third vertex within L of both
+  const int p1 = top * 64 + 63 - std::countl_zero(o[static_cast<size_t>(top)]);
+  std::memcpy(r.data(), o.data(), static_cast<size_t>(top + 1) * sizeof(uint64_t));
+  r[static_cast<size_t>(p1 / 64)] &= ~(uint64_t{1} << (p1 % 64));
+  size_t lo = 0;  // R has no bit in words below lo
+  auto below = [](int p) { return (uint64_t{1} << (p % 64)) - 1; };  // bits under p in its word
+  int p = p1;
+  for (int step = 0;; ++step) {
+    const size_t pw = static_cast<size_t>(p / 64);
+    while (lo < pw && r[lo] == 0) ++lo;
+    if (lo > pw || (lo == pw && (r[pw] & below(p)) == 0)) break;  // no survivor below p
+    if (step == kCandidateSteps) {
+      // The survivors z below p, one by one: a column unless some vertex of O in (z, p]
+      // is a neighbour of z (those above p were tested already; p itself was not).
+      for (size_t w = lo; w <= pw; ++w) {
+        uint64_t m = w == pw ? r[w] & below(p) : r[w];
+        for (; m; m &= m - 1) {
+          const int z = static_cast<int>(w * 64) + std::countr_zero(m);
+          const uint64_t* az = bits.row(z);
+          bool apparent = false;
+          for (size_t u = static_cast<size_t>(z / 64); u <= pw && !apparent; ++u) {
+            uint64_t hits = o[u] & az[u];
+            if (u == static_cast<size_t>(z / 64)) hits &= ~((uint64_t{2} << (z % 64)) - 1);  // above z
+            if (u == pw) hits &= below(p) | (uint64_t{1} << (p % 64));
+            apparent = hits != 0;
+          }
+          if (apparent) r[w] &= ~(uint64_t{1} << (z % 64));
+        }
+      }
+      break;
+    }
+    const uint64_t* ap = bits.row(p);
+    for (size_t w = lo; w < pw; ++w) r[w] &= ~ap[w];
+    r[pw] &= ~(ap[pw] & below(p));
+    // The next vertex of O below p.
+    int next = -1;
+    uint64_t m = o[pw] & below(p);
+    if (m) {
+      next = static_cast<int>(pw * 64) + 63 - std::countl_zero(m);
+    } else {
+      for (size_t w = pw; w-- > 0;) {
+        if (o[w]) {
+          next = static_cast<int>(w * 64) + 63 - std::countl_zero(o[w]);
+          break;
+        }
+      }
+    }
+    if (next < 0) break;
+    p = next;
+  }
+  for (size_t w = lo; w <= static_cast<size_t>(top); ++w) {
+    for (uint64_t m = r[w]; m; m &= m - 1) column(static_cast<int>(w * 64) + std::countr_zero(m));
+  }
+  return p1;
+}
+
+// Equal float lengths are common (N = 2 000 points at distances 1.3–1.5 give 2·10⁶ edges
+// on ≈ 1.7·10⁶ floats; at N = 10 000, 5·10⁷ edges share groups of dozens). Another edge {u, w} of length L matters to the edge {x, y} when it
+// touches x or y (a third vertex at distance exactly L: the ownership rules change), and
+// else, when both u and w are in O, only to the triangles {x, y, u} and {x, y, w} (u's
+// candidate may be w at exactly L, and the facet {·, u, w} is then not shorter); no other
+// triangle of {x, y} has an edge of length L but xy. So in a group of at most
+// kSmallTieGroup edges an edge touched by another goes to the exact per-edge test, and the
+// others are swept with the triangles on the other edges' ends decided by
+// TiedTriangleIsColumn (O(group) bit tests an edge); in larger groups (lattices) every edge
+// takes the per-edge test.
+constexpr size_t kSmallTieGroup = 1024;
+
+// The sweep: for every edge {x > y} of length L ≤ threshold in increasing length,
+// `column(x, y, z, L)` for each triangle it owns in no apparent pair; where another edge of
+// length L touches it, `tie_edge(x, y, L)` instead (the caller tests that edge's triangles
+// exactly). `stats`, when given, counts the tie paths taken; groups of more than
+// `max_tie_group` equal lengths take the per-edge test (tests lower it).
+// Serial; `threads` sort the bands; a band holds about `band_edges` edges (0: the budget of
+// EdgeBandBytes). REQUIRES d.n ≤ kMaxSweepPoints.
+// Whether {x, y, u} (u ∈ O, u ≠ p₁; `o` holds O) is a column when the edges `tied` of length
+// L have both ends in O. u's candidate v is the largest of O ∧ A_u and of u's tied
+// neighbours. From A_u, as for an untied edge: the facets without x or y have every edge
+// shorter than L, so the triangle is the tetrahedron's latest facet iff v > u. From a tied
+// edge uv of length L, every facet but {x, y, u} without xy contains uv: the triangle is
+// the latest facet iff x, y and u are all below v.
+inline bool TiedTriangleIsColumn(const NeighbourBits& bits, const std::vector<uint64_t>& o, int x, int y, int u,
+                                 const std::vector<std::pair<int, int>>& tied) {
+  int strict = -1;  // the largest vertex of O ∧ A_u
+  const uint64_t* au = bits.row(u);
+  for (size_t w = bits.words(); w-- > 0;) {
+    if (const uint64_t m = o[w] & au[w]) {
+      strict = static_cast<int>(w * 64) + 63 - std::countl_zero(m);
+      break;
+    }
+  }
+  int at_length = -1;  // the largest tied neighbour of u
+  for (const auto& [a, b] : tied) {
+    if (a == u) at_length = std::max(at_length, b);
+    if (b == u) at_length = std::max(at_length, a);
+  }
+  if (at_length > strict) return !(x < at_length && y < at_length && u < at_length);
+  return strict < u;  // no candidate (−1), or one below u: not the latest facet
+}
+
+struct SweepStats {
+  size_t tied_triangles = 0;  // triangles decided by TiedTriangleIsColumn
+  size_t tie_edges = 0;       // edges given to tie_edge
+};
+template <typename Column, typename TieEdge>
+void SweepTriangles(const DistanceMatrix& d, float threshold, int threads, size_t band_edges, Column&& column,
+                    TieEdge&& tie_edge, SweepStats* stats = nullptr, size_t max_tie_group = kSmallTieGroup) {
+  const size_t n = d.n;
+  NeighbourBits bits(n);
+  std::vector<uint64_t> o(bits.words()), r(bits.words());
+  std::vector<std::pair<int, int>> group;  // the edges of one length
+  std::vector<int> group_ends;             // their ends, sorted
+  std::vector<std::pair<int, int>> tied;   // the other edges of that length with both ends in O
+  std::vector<int> others;                 // their ends
+  const std::vector<float> bounds = EdgeBands(d, threshold, band_edges != 0 ? band_edges : EdgeBandBytes(n) / sizeof(uint64_t));
+  auto vertices = [](uint64_t key, int& x, int& y) {
+    // x(x − 1)/2 ≤ e < x(x + 1)/2: x from the square root, corrected by one step either way.
+    const auto e = static_cast<int64_t>(key & 0xFFFFFFFFu);
+    auto xx = static_cast<int64_t>((1.0 + std::sqrt(1.0 + 8.0 * static_cast<double>(e))) / 2.0);
+    while (xx * (xx - 1) / 2 > e) --xx;
+    while ((xx + 1) * xx / 2 <= e) ++xx;
+    x = static_cast<int>(xx);
+    y = static_cast<int>(e - xx * (xx - 1) / 2);
+  };
+  for (size_t band = 0; band + 1 < bounds.size(); ++band) {
+    const std::vector<uint64_t> edges =
+        SortedEdgesInBand(d, bounds[band], bounds[band + 1], band + 2 == bounds.size(), threads);
+    for (size_t i = 0; i < edges.size();) {
+      size_t j = i + 1;  // [i, j): the edges of one length
+      while (j < edges.size() && (edges[j] >> 32) == (edges[i] >> 32)) ++j;
+      float length;
+      const auto length_bits = static_cast<uint32_t>(edges[i] >> 32);
+      std::memcpy(&length, &length_bits, sizeof length);
+      group.clear();
+      for (size_t k = i; k < j; ++k) {
+        int x, y;
+        vertices(edges[k], x, y);
+        group.emplace_back(x, y);
+      }
+      group_ends.clear();
+      if (group.size() > 1) {
+        for (const auto& [x, y] : group) {
+          group_ends.push_back(x);
+          group_ends.push_back(y);
+        }
+        std::sort(group_ends.begin(), group_ends.end());
+      }
+      for (const auto& [x, y] : group) {
+        if (group.size() > max_tie_group) {
+          if (stats != nullptr) ++stats->tie_edges;
+          tie_edge(x, y, length);
+          continue;
+        }
+        // Touched: another edge of this length ends at x or y (each end's count in the group).
+        auto ends_at = [&](int v) {
+          return std::upper_bound(group_ends.begin(), group_ends.end(), v) -
+                 std::lower_bound(group_ends.begin(), group_ends.end(), v);
+        };
+        if (ends_at(x) > 1 || ends_at(y) > 1) {
+          if (stats != nullptr) ++stats->tie_edges;
+          tie_edge(x, y, length);
+          continue;
+        }
+        if (group.size() == 1) {
+          SingletonEdgeTriangles(bits, x, y, o, r, [&](int z) { column(x, y, z, length); });
+          continue;
+        }
+        // The other edges with both ends in O: the triangles {x, y, u}, {x, y, w} are decided
+        // apart (TiedTriangleIsColumn); an end outside O is no candidate at L.
+        auto in_o = [&](int v) {
+          const size_t word = static_cast<size_t>(v) / 64;
+          return ((bits.row(x)[word] & bits.row(y)[word]) >> (v % 64)) & 1;
+        };
+        tied.clear();
+        for (const auto& [u, w] : group) {
+          if ((u != x || w != y) && in_o(u) && in_o(w)) tied.emplace_back(u, w);
+        }
+        others.clear();
+        for (const auto& [u, w] : tied) {
+          others.push_back(u);
+          others.push_back(w);
+        }
+        std::sort(others.begin(), others.end());
+        others.erase(std::unique(others.begin(), others.end()), others.end());
+        auto other = [&](int z) { return std::binary_search(others.begin(), others.end(), z); };
+        const int p1 = SingletonEdgeTriangles(bits, x, y, o, r, [&](int z) {
+          if (!other(z)) column(x, y, z, length);
+        });
+        for (const int z : others) {  // {x, y, p₁} is the edge's apparent cofacet all the same
+          if (z == p1) continue;
+          if (stats != nullptr) ++stats->tied_triangles;
+          if (TiedTriangleIsColumn(bits, o, x, y, z, tied)) column(x, y, z, length);
+        }
+      }
+      for (const auto& [x, y] : group) bits.Add(x, y);
+      i = j;
+    }
+  }
+}
+
+}  // namespace panic::tda::internal

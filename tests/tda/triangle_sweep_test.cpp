@@ -1,0 +1,72 @@
+// The sweep over the edges by length (triangle_sweep.h): its bands of sorted edges, and
+// that its tie paths are taken on clouds with equal lengths (their columns are compared
+// with the other assemblies in RipsScaleTest.EdgeByEdgeAndSweptTriangleAssemblyGiveTheSameDiagram).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+#include "panic/tda/distance_matrix.h"
+#include "panic/tda/triangle_sweep.h"
+
+namespace panic::tda::internal {
+namespace {
+
+DistanceMatrix Quantized(size_t n, int levels, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> step(0, levels);
+  std::vector<float> points;
+  for (size_t i = 0; i < n * 3; ++i) points.push_back(static_cast<float>(step(rng)) / static_cast<float>(levels));
+  return EuclideanDistances(points, n, 3, 1);
+}
+
+TEST(TriangleSweepTest, BandsHoldEveryEdgeOnceInOrder) {
+  const DistanceMatrix d = Quantized(200, 64, 1);
+  const float threshold = EnclosingRadius(d);
+  size_t within = 0;
+  for (size_t x = 1; x < d.n; ++x) {
+    for (size_t y = 0; y < x; ++y) within += d(x, y) <= threshold;
+  }
+  for (size_t per_band : {size_t{0}, size_t{3000}, size_t{100}}) {
+    const std::vector<float> bounds = EdgeBands(d, threshold, per_band == 0 ? within + 1 : per_band);
+    ASSERT_GE(bounds.size(), 2u);
+    EXPECT_EQ(bounds.front(), 0.0f);
+    EXPECT_EQ(bounds.back(), threshold);
+    EXPECT_TRUE(std::is_sorted(bounds.begin(), bounds.end()));
+    if (per_band == 100) {
+      EXPECT_GT(bounds.size(), 20u) << "the bands do not split the edges";
+    }
+    std::vector<uint64_t> all;
+    for (size_t b = 0; b + 1 < bounds.size(); ++b) {
+      std::vector<uint64_t> band = SortedEdgesInBand(d, bounds[b], bounds[b + 1], b + 2 == bounds.size(), 2);
+      EXPECT_TRUE(std::is_sorted(band.begin(), band.end()));
+      all.insert(all.end(), band.begin(), band.end());
+    }
+    ASSERT_EQ(all.size(), within) << "per band " << per_band;
+    EXPECT_TRUE(std::is_sorted(all.begin(), all.end()));
+    std::set<uint64_t> indices;
+    for (uint64_t key : all) indices.insert(key & 0xFFFFFFFFu);
+    EXPECT_EQ(indices.size(), within);
+  }
+}
+
+TEST(TriangleSweepTest, EqualLengthsTakeTheTiePaths) {
+  const DistanceMatrix d = Quantized(150, 64, 2);
+  size_t columns = 0, tie_edges = 0;
+  SweepStats stats;
+  SweepTriangles(
+      d, EnclosingRadius(d), 1, 0, [&](int, int, int, float) { ++columns; },
+      [&](int x, int y, float length) {
+        ++tie_edges;
+        EXPECT_EQ(d(x, y), length);
+      },
+      &stats);
+  EXPECT_GT(columns, 0u);
+  EXPECT_GT(stats.tied_triangles, 0u);
+  EXPECT_GT(stats.tie_edges, 0u);
+  EXPECT_EQ(stats.tie_edges, tie_edges);
+}
+
+}  // namespace
+}  // namespace panic::tda::internal
