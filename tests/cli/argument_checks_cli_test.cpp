@@ -188,7 +188,7 @@ TEST(ArgumentChecksTest, AFormatContradictingTheOutputExtensionIsRefusedFirst) {
       {{"tda", "ph", points, "--format", "npz", "--output", dir.File("x.npy")},
        "--format npz contradicts --output '" + dir.File("x.npy") + "' (a .npy file)"},
       {{"tda", "ph", points, "--json", "--output", dir.File("x.NPZ")},
-       "--format json contradicts --output '" + dir.File("x.NPZ") + "' (a .npz file)"},
+       "--json contradicts --output '" + dir.File("x.NPZ") + "' (a .npz file)"},
       {{"tda", "distance-matrix", points, points, "--format", "npy", "--output", dir.File("m.csv")},
        "--format npy contradicts"},
       {{"--db", db, "run", "diagram", "1", "--format", "npz", "--output", dir.File("r.json")},

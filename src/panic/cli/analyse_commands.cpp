@@ -103,7 +103,7 @@ int RunAnalyse(const std::string& verb, const ParsedArgs& args, Context& ctx) {
   }
   const auto output = args.Get("output");
   if (output && (args.Has("format") || ctx.json)) {  // before any work
-    if (Status st = CheckFormatAgainstOutput(*format, *output); !st.ok()) return ReportError(st, ctx);
+    if (Status st = CheckFormatAgainstOutput(*format, *output, !args.Has("format")); !st.ok()) return ReportError(st, ctx);
   }
   const bool parquet = *format == "parquet";
   if (parquet) {

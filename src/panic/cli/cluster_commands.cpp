@@ -95,7 +95,7 @@ int PointsCommand(const ParsedArgs& args, Context& ctx) {
   if (!format.ok()) return ReportError(format.status(), ctx);
   auto output = args.Get("output");
   if (output && (args.Has("format") || ctx.json)) {  // before any work
-    if (Status st = CheckFormatAgainstOutput(*format, *output); !st.ok()) return ReportError(st, ctx);
+    if (Status st = CheckFormatAgainstOutput(*format, *output, !args.Has("format")); !st.ok()) return ReportError(st, ctx);
   }
   if (*format == "npy" && !output) {
     return ReportError(Status::InvalidArgument("--format npy writes a binary array: give --output FILE"), ctx);

@@ -39,13 +39,13 @@ bool IsFileFormat(std::string_view name) {
 
 }  // namespace
 
-Status CheckFormatAgainstOutput(const std::string& format, const std::string& output) {
+Status CheckFormatAgainstOutput(const std::string& format, const std::string& output, bool by_json) {
   std::string ext = std::filesystem::path(output).extension().string();
   if (ext.empty()) return Status::Ok();
   ext.erase(0, 1);  // the dot
   for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (!IsFileFormat(format) || !IsFileFormat(ext) || ext == format) return Status::Ok();
-  return Status::InvalidArgument("--format " + format + " contradicts --output '" + output + "' (a ." + ext +
+  return Status::InvalidArgument((by_json ? "--json" : "--format " + format) + " contradicts --output '" + output + "' (a ." + ext +
                                  " file): give --format " + ext + " or another file name");
 }
 

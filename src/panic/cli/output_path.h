@@ -24,8 +24,9 @@ Status CheckOutputFolder(const std::string& dir);
 // naming both when the extension is another of the file formats the commands write
 // ("--format parquet contradicts --output 'd.csv' (a .csv file)"; it wrote Parquet into
 // d.csv). A file without an extension or with an unknown one is allowed, and so is a
-// format that names no file type (text, table).
-Status CheckFormatAgainstOutput(const std::string& format, const std::string& output);
+// format that names no file type (text, table). `by_json`: the format came from --json, so
+// the message names that option.
+Status CheckFormatAgainstOutput(const std::string& format, const std::string& output, bool by_json = false);
 
 // A failure of the export itself that names the output (a disk that filled up, a folder
 // made read-only during the work) names the option too: an I/O error whose message quotes

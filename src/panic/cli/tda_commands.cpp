@@ -69,7 +69,7 @@ int PhCommand(const ParsedArgs& args, Context& ctx) {
   if (!format.ok()) return ReportError(format.status(), ctx);
   auto output = args.Get("output");
   if (output && (args.Has("format") || ctx.json)) {  // before any work
-    if (Status st = CheckFormatAgainstOutput(*format, *output); !st.ok()) return ReportError(st, ctx);
+    if (Status st = CheckFormatAgainstOutput(*format, *output, !args.Has("format")); !st.ok()) return ReportError(st, ctx);
   }
   if (*format == "npz" && !output && ctx.stdout_is_tty) {  // before the (maybe long) computation
     return ReportError(WriteCommandOutput(ctx, "", true, *format, output), ctx);
@@ -245,7 +245,7 @@ int DistanceMatrixCommand(const ParsedArgs& args, Context& ctx) {
   if (!format.ok()) return ReportError(format.status(), ctx);
   auto output = args.Get("output");
   if (output && (args.Has("format") || ctx.json)) {  // before any work
-    if (Status st = CheckFormatAgainstOutput(*format, *output); !st.ok()) return ReportError(st, ctx);
+    if (Status st = CheckFormatAgainstOutput(*format, *output, !args.Has("format")); !st.ok()) return ReportError(st, ctx);
   }
   if (*format == "npy" && !output && ctx.stdout_is_tty) {  // before the (maybe long) computation
     return ReportError(WriteCommandOutput(ctx, "", true, *format, output), ctx);
