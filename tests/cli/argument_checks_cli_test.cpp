@@ -172,6 +172,49 @@ TEST(ArgumentChecksTest, AModelThatCannotRunIsFoundBeforeTheExperimentIsWritten)
 }
 
 // Commands without a verb (serve, doctor) were named "serve " in messages and help.
+// An explicit --format that the --output extension contradicts is refused before any work
+// (the database and the inputs here do not exist: the check comes first) and nothing is
+// written; a file without an extension or with an unknown one stays allowed.
+TEST(ArgumentChecksTest, AFormatContradictingTheOutputExtensionIsRefusedFirst) {
+  TempDir dir;
+  const std::string db = dir.File("none.db"), points = dir.File("none.npy");
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"--db", db, "analyse", "drift", "--format", "parquet", "--output", dir.File("d.csv")},
+       "--format parquet contradicts --output '" + dir.File("d.csv") + "' (a .csv file)"},
+      {{"tda", "ph", points, "--format", "npz", "--output", dir.File("x.npy")},
+       "--format npz contradicts --output '" + dir.File("x.npy") + "' (a .npy file)"},
+      {{"tda", "ph", points, "--json", "--output", dir.File("x.NPZ")},
+       "--json contradicts --output '" + dir.File("x.NPZ") + "' (a .npz file)"},
+      {{"tda", "distance-matrix", points, points, "--format", "npy", "--output", dir.File("m.csv")},
+       "--format npy contradicts"},
+      {{"--db", db, "run", "diagram", "1", "--format", "npz", "--output", dir.File("r.json")},
+       "--format npz contradicts"},
+      {{"--db", db, "cluster", "points", points, "--format", "npy", "--output", dir.File("c.csv")},
+       "--format npy contradicts"},
+      {{"model", "embed", "DummyText", "--format", "npy", "--output", dir.File("e.json"), "hi"},
+       "--format npy contradicts"},
+  };
+  for (const Case& c : cases) {
+    CommandResult r = RunCli(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args[2] << ": " << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path())) << "something was written";
+
+  // Allowed: no extension, an unknown one, the format's own in capitals, a text format.
+  testing::WriteFile(dir.File("p.csv"), "0 0\n1 0\n0 1\n");
+  for (const char* out : {"a", "a.dat", "a.NPZ"}) {
+    CommandResult r = RunCli({"tda", "ph", dir.File("p.csv"), "--format", "npz", "--output", dir.File(out)});
+    EXPECT_EQ(r.exit_code, 0) << out << ": " << r.err;
+  }
+  CommandResult r = RunCli({"tda", "ph", dir.File("p.csv"), "--format", "text", "--output", dir.File("t.csv")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 TEST(ArgumentChecksTest, AVerblessCommandIsNamedWithoutATrailingSpace) {
   for (const std::string command : {"serve", "doctor"}) {
     CommandResult r = RunCli({"--db", "/nonexistent/x.db", command, "--nope"});

@@ -14,6 +14,7 @@
 #include "panic/cli/cli_common.h"
 #include "panic/cli/command.h"
 #include "panic/cli/output.h"
+#include "panic/cli/output_path.h"
 #include "panic/cli/point_clustering_output.h"
 #include "panic/cli/progress_printer.h"
 #include "panic/cli/signals.h"
@@ -93,6 +94,9 @@ int PointsCommand(const ParsedArgs& args, Context& ctx) {
   auto format = args.GetChoice("format", {"text", "json", "csv", "npy"}, ctx.json ? "json" : "text");
   if (!format.ok()) return ReportError(format.status(), ctx);
   auto output = args.Get("output");
+  if (output && (args.Has("format") || ctx.json)) {  // before any work
+    if (Status st = CheckFormatAgainstOutput(*format, *output, !args.Has("format")); !st.ok()) return ReportError(st, ctx);
+  }
   if (*format == "npy" && !output) {
     return ReportError(Status::InvalidArgument("--format npy writes a binary array: give --output FILE"), ctx);
   }

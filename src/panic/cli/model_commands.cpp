@@ -10,6 +10,7 @@
 #include "panic/cli/cli_common.h"
 #include "panic/cli/command.h"
 #include "panic/cli/output.h"
+#include "panic/cli/output_path.h"
 #include "panic/models/registry.h"
 #include "panic/store/npy_codec.h"
 
@@ -108,6 +109,9 @@ int EmbedCommand(const ParsedArgs& args, Context& ctx) {
   auto format = args.GetChoice("format", {"json", "npy"}, "json");
   if (!format.ok()) return ReportError(format.status(), ctx);
   const auto output = args.Get("output");
+  if (output && (args.Has("format") || ctx.json)) {  // before any work
+    if (Status st = CheckFormatAgainstOutput(*format, *output, !args.Has("format")); !st.ok()) return ReportError(st, ctx);
+  }
   if (*format == "npy" && !output && ctx.stdout_is_tty) {  // before the model is loaded
     return ReportError(WriteCommandOutput(ctx, "", true, *format, output), ctx);
   }

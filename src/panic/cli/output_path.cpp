@@ -4,9 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 
 namespace panic::cli {
 namespace {
@@ -26,7 +30,24 @@ int FolderWritable(const std::string& folder) {
   return ::faccessat(AT_FDCWD, folder.c_str(), W_OK | X_OK, AT_EACCESS) == 0 ? 0 : errno;
 }
 
+// The file formats of --format that are also a file's extension.
+constexpr std::array<std::string_view, 5> kFileFormats = {"csv", "json", "npy", "npz", "parquet"};
+
+bool IsFileFormat(std::string_view name) {
+  return std::find(kFileFormats.begin(), kFileFormats.end(), name) != kFileFormats.end();
+}
+
 }  // namespace
+
+Status CheckFormatAgainstOutput(const std::string& format, const std::string& output, bool by_json) {
+  std::string ext = std::filesystem::path(output).extension().string();
+  if (ext.empty()) return Status::Ok();
+  ext.erase(0, 1);  // the dot
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!IsFileFormat(format) || !IsFileFormat(ext) || ext == format) return Status::Ok();
+  return Status::InvalidArgument((by_json ? "--json" : "--format " + format) + " contradicts --output '" + output + "' (a ." + ext +
+                                 " file): give --format " + ext + " or another file name");
+}
 
 Status CheckOutputFile(const std::string& output) {
   std::error_code ec;

@@ -20,6 +20,14 @@ Status CheckOutputFile(const std::string& output);
 // writable (it said "cannot create 'rodir/i': Permission denied", without the option).
 Status CheckOutputFolder(const std::string& dir);
 
+// An explicit --format against the extension of --output, before any work: InvalidArgument
+// naming both when the extension is another of the file formats the commands write
+// ("--format parquet contradicts --output 'd.csv' (a .csv file)"; it wrote Parquet into
+// d.csv). A file without an extension or with an unknown one is allowed, and so is a
+// format that names no file type (text, table). `by_json`: the format came from --json, so
+// the message names that option.
+Status CheckFormatAgainstOutput(const std::string& format, const std::string& output, bool by_json = false);
+
 // A failure of the export itself that names the output (a disk that filled up, a folder
 // made read-only during the work) names the option too: an I/O error whose message quotes
 // `output` or a file under it gets the "--output: " prefix; any other status is returned as

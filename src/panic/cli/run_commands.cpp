@@ -8,6 +8,7 @@
 #include "panic/cli/command.h"
 #include "panic/cli/diagram_output.h"
 #include "panic/cli/output.h"
+#include "panic/cli/output_path.h"
 #include "panic/store/diagrams_table.h"
 #include "panic/store/embeddings_table.h"
 #include "panic/store/experiments_table.h"
@@ -137,6 +138,9 @@ int DiagramCommand(const ParsedArgs& args, Context& ctx) {
   auto format = args.GetChoice("format", {"text", "json", "npz"}, ctx.json ? "json" : "text");
   if (!format.ok()) return ReportError(format.status(), ctx);
   const auto output = args.Get("output");
+  if (output && (args.Has("format") || ctx.json)) {  // before any work
+    if (Status st = CheckFormatAgainstOutput(*format, *output, !args.Has("format")); !st.ok()) return ReportError(st, ctx);
+  }
   if (*format == "npz" && !output && ctx.stdout_is_tty) {  // checked early: nothing is read in vain
     return ReportError(WriteCommandOutput(ctx, "", true, *format, output), ctx);
   }

@@ -15,6 +15,7 @@
 #include "panic/cli/diagram_distance_options.h"
 #include "panic/cli/diagram_output.h"
 #include "panic/cli/output.h"
+#include "panic/cli/output_path.h"
 #include "panic/cli/signals.h"
 #include "panic/cli/tda_point_reader.h"
 #include "panic/store/npz_codec.h"
@@ -67,6 +68,9 @@ int PhCommand(const ParsedArgs& args, Context& ctx) {
   auto format = args.GetChoice("format", {"text", "json", "npz"}, ctx.json ? "json" : "text");
   if (!format.ok()) return ReportError(format.status(), ctx);
   auto output = args.Get("output");
+  if (output && (args.Has("format") || ctx.json)) {  // before any work
+    if (Status st = CheckFormatAgainstOutput(*format, *output, !args.Has("format")); !st.ok()) return ReportError(st, ctx);
+  }
   if (*format == "npz" && !output && ctx.stdout_is_tty) {  // before the (maybe long) computation
     return ReportError(WriteCommandOutput(ctx, "", true, *format, output), ctx);
   }
@@ -240,6 +244,9 @@ int DistanceMatrixCommand(const ParsedArgs& args, Context& ctx) {
   auto format = args.GetChoice("format", {"csv", "text", "json", "npy"}, ctx.json ? "json" : "csv");
   if (!format.ok()) return ReportError(format.status(), ctx);
   auto output = args.Get("output");
+  if (output && (args.Has("format") || ctx.json)) {  // before any work
+    if (Status st = CheckFormatAgainstOutput(*format, *output, !args.Has("format")); !st.ok()) return ReportError(st, ctx);
+  }
   if (*format == "npy" && !output && ctx.stdout_is_tty) {  // before the (maybe long) computation
     return ReportError(WriteCommandOutput(ctx, "", true, *format, output), ctx);
   }
