@@ -22,8 +22,9 @@ std::vector<uint32_t> ScrambledVertexOrder(size_t n) {
   std::iota(order.begin(), order.end(), 0u);
   uint64_t state = 0x5eed'0f'0e'de'12'18ULL;  // fixed: the numbering is part of no result
   for (size_t i = n; i > 1; --i) {
-    // A multiply-shift draw in [0, i): its bias (< i / 2^64) does not matter here.
-    const auto j = static_cast<size_t>((static_cast<unsigned __int128>(SplitMix64(state)) * i) >> 64);
+    // A multiply-shift draw in [0, i) from the top 32 bits (i < 2^31): its bias (< i / 2^32)
+    // does not matter here.
+    const auto j = static_cast<size_t>(((SplitMix64(state) >> 32) * static_cast<uint64_t>(i)) >> 32);
     std::swap(order[i - 1], order[j]);
   }
   return order;
