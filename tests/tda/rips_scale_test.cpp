@@ -196,6 +196,15 @@ PointCloud NoisyTorus(size_t n, double noise, uint64_t seed) {
   return c;
 }
 
+// Reducer options for maxdim 2 over Z/modulus at the enclosing radius of d.
+internal::ReducerOptions Maxdim2At(const internal::DistanceMatrix& d, int modulus) {
+  internal::ReducerOptions r;
+  r.maxdim = 2;
+  r.modulus = modulus;
+  r.threshold = internal::EnclosingRadius(d);
+  return r;
+}
+
 // The lock-free parallel reduction on loopy clouds: the same diagram for 1, 2, 4 and 8
 // threads (the pairs of a reduced matrix are unique, whatever the interleaving), Z/2 and
 // Z/3, and as ripser's. Shuffled column orders make even one worker take pivots back from
@@ -205,10 +214,7 @@ TEST(RipsScaleTest, LockFreeReductionIsTheSameForEveryThreadCount) {
                               NoisyTorus(220, 0.03, 7), testing::SphereSample(100, 4)}) {
     internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
     for (int modulus : {2, 3}) {
-      internal::ReducerOptions r;
-      r.maxdim = 2;
-      r.modulus = modulus;
-      r.threshold = internal::EnclosingRadius(d);
+      internal::ReducerOptions r = Maxdim2At(d, modulus);
       const Diagram one = internal::ReduceRips(d, r);
       ASSERT_EQ(one.num_dimensions(), 3u);
       EXPECT_GT(one.bars(1).size() + one.bars(2).size(), 0u) << "n=" << c.n;  // loopy
@@ -349,10 +355,7 @@ TEST(RipsScaleTest, CompactedColumnsGiveTheSamePairs) {
   for (const PointCloud& c : clouds) {
     internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
     for (int modulus : {2, 3}) {
-      internal::ReducerOptions r;
-      r.maxdim = 2;
-      r.modulus = modulus;
-      r.threshold = internal::EnclosingRadius(d);
+      internal::ReducerOptions r = Maxdim2At(d, modulus);
       r.compact_cursors_at = 0;
       const Diagram expected = internal::ReduceRips(d, r);
       const auto pairs1 = internal::ReducedPairs(d, r, 1), pairs2 = internal::ReducedPairs(d, r, 2);
