@@ -4,12 +4,13 @@
 // persistence barcodes", J. Appl. Comput. Topol. 5, 2021): persistent cohomology with
 // clearing (Chen–Kerber 2011), the implicit coboundary matrix over a combinatorial
 // simplex index, apparent and emergent pairs, and the enclosing radius as default
-// threshold. Distances come from a BLAS Gram matrix, the apparent-pair tests are
-// vectorised scans, and the distance matrix, the edge table and the columns of each
-// dimension are computed by `threads` workers; the column reduction is pre-reduced in
-// fixed chunks in parallel and finished serially (its output is the same for any thread
-// count). docs/TDA.md has the measurements
-// behind these choices.
+// threshold. Distances come from a BLAS Gram matrix; the points are renumbered by a
+// fixed random permutation (vertex_order.h: the work, not the diagram, depends on the
+// numbering); the apparent-pair tests are vectorised scans, the triangles come from a
+// sweep over the edges by length with per-vertex bitsets (triangle_sweep.h), and the
+// distance matrix, the edge table, the other columns and the lock-free column reduction
+// use `threads` workers (the output is the same for any thread count). docs/TDA.md has
+// the measurements behind these choices.
 #pragma once
 
 #include <cstddef>
