@@ -102,8 +102,8 @@ class RipsColumns : protected RipsComplex {
     std::vector<ColumnChunks> found(static_cast<size_t>(opt_.threads));
     if (m == 3 && !opt_.per_triangle_assembly && !opt_.edge_scan_assembly &&
         static_cast<size_t>(n_) <= kMaxSweepPoints) {
-      // One sweep over the edges by length (triangle_sweep.h); the edges sharing their
-      // length with another get the exact per-edge test.
+      // One sweep over the edges by length (triangle_sweep.h); an edge that another edge of
+      // its length touches gets the per-edge test.
       EdgeCandidates p;
       SweepTriangles(
           d_, opt_.threshold, opt_.threads, opt_.sweep_band_edges,

@@ -58,6 +58,9 @@ std::vector<uint64_t> SortedEdgesInBand(const DistanceMatrix& d, float lo, float
 // The largest n the sweep takes (edge indices fit 32 bits).
 constexpr size_t kMaxSweepPoints = 92681;
 
+// The highest set bit of the non-zero word m at word index w, as a vertex.
+inline int HighestBit(size_t w, uint64_t m) { return static_cast<int>(w * 64) + 63 - std::countl_zero(m); }
+
 // n bits per vertex, the neighbours added so far.
 class NeighbourBits {
  public:
@@ -90,7 +93,7 @@ int SingletonEdgeTriangles(const NeighbourBits& bits, int x, int y, std::vector<
     if (o[w]) top = static_cast<int>(w);
   }
   if (top < 0) return -1;  // no triangle: no third vertex within L of both
-  const int p1 = top * 64 + 63 - std::countl_zero(o[static_cast<size_t>(top)]);
+  const int p1 = HighestBit(static_cast<size_t>(top), o[static_cast<size_t>(top)]);
   std::memcpy(r.data(), o.data(), static_cast<size_t>(top + 1) * sizeof(uint64_t));
   r[static_cast<size_t>(p1 / 64)] &= ~(uint64_t{1} << (p1 % 64));
   size_t lo = 0;  // R has no bit in words below lo
@@ -127,11 +130,11 @@ int SingletonEdgeTriangles(const NeighbourBits& bits, int x, int y, std::vector<
     int next = -1;
     uint64_t m = o[pw] & below(p);
     if (m) {
-      next = static_cast<int>(pw * 64) + 63 - std::countl_zero(m);
+      next = HighestBit(pw, m);
     } else {
       for (size_t w = pw; w-- > 0;) {
         if (o[w]) {
-          next = static_cast<int>(w * 64) + 63 - std::countl_zero(o[w]);
+          next = HighestBit(w, o[w]);
           break;
         }
       }
@@ -146,8 +149,8 @@ int SingletonEdgeTriangles(const NeighbourBits& bits, int x, int y, std::vector<
 }
 
 // Equal float lengths are common (N = 2 000 points at distances 1.3–1.5 give 2·10⁶ edges
-// on ≈ 1.7·10⁶ floats; at N = 10 000, 5·10⁷ edges share groups of dozens). Another edge {u, w} of length L matters to the edge {x, y} when it
-// touches x or y (a third vertex at distance exactly L: the ownership rules change), and
+// on ≈ 1.7·10⁶ floats; at N = 10 000, 5·10⁷ edges share groups of dozens). Another edge
+// {u, w} of length L matters to the edge {x, y} when it touches x or y (a third vertex at distance exactly L: the ownership rules change), and
 // else, when both u and w are in O, only to the triangles {x, y, u} and {x, y, w} (u's
 // candidate may be w at exactly L, and the facet {·, u, w} is then not shorter); no other
 // triangle of {x, y} has an edge of length L but xy. So in a group of at most
@@ -157,13 +160,6 @@ int SingletonEdgeTriangles(const NeighbourBits& bits, int x, int y, std::vector<
 // takes the per-edge test.
 constexpr size_t kSmallTieGroup = 1024;
 
-// The sweep: for every edge {x > y} of length L ≤ threshold in increasing length,
-// `column(x, y, z, L)` for each triangle it owns in no apparent pair; where another edge of
-// length L touches it, `tie_edge(x, y, L)` instead (the caller tests that edge's triangles
-// exactly). `stats`, when given, counts the tie paths taken; groups of more than
-// `max_tie_group` equal lengths take the per-edge test (tests lower it).
-// Serial; `threads` sort the bands; a band holds about `band_edges` edges (0: the budget of
-// EdgeBandBytes). REQUIRES d.n ≤ kMaxSweepPoints.
 // Whether {x, y, u} (u ∈ O, u ≠ p₁; `o` holds O) is a column when the edges `tied` of length
 // L have both ends in O. u's candidate v is the largest of O ∧ A_u and of u's tied
 // neighbours. From A_u, as for an untied edge: the facets without x or y have every edge
@@ -176,7 +172,7 @@ inline bool TiedTriangleIsColumn(const NeighbourBits& bits, const std::vector<ui
   const uint64_t* au = bits.row(u);
   for (size_t w = bits.words(); w-- > 0;) {
     if (const uint64_t m = o[w] & au[w]) {
-      strict = static_cast<int>(w * 64) + 63 - std::countl_zero(m);
+      strict = HighestBit(w, m);
       break;
     }
   }
@@ -193,6 +189,14 @@ struct SweepStats {
   size_t tied_triangles = 0;  // triangles decided by TiedTriangleIsColumn
   size_t tie_edges = 0;       // edges given to tie_edge
 };
+
+// The sweep: for every edge {x > y} of length L ≤ threshold in increasing length,
+// `column(x, y, z, L)` for each triangle it owns in no apparent pair; where another edge of
+// length L touches it, `tie_edge(x, y, L)` instead (the caller tests that edge's triangles
+// exactly). `stats`, when given, counts the tie paths taken; groups of more than
+// `max_tie_group` equal lengths take the per-edge test (tests lower it).
+// Serial; `threads` sort the bands; a band holds about `band_edges` edges (0: the budget of
+// EdgeBandBytes). REQUIRES d.n ≤ kMaxSweepPoints.
 template <typename Column, typename TieEdge>
 void SweepTriangles(const DistanceMatrix& d, float threshold, int threads, size_t band_edges, Column&& column,
                     TieEdge&& tie_edge, SweepStats* stats = nullptr, size_t max_tie_group = kSmallTieGroup) {
@@ -252,7 +256,7 @@ void SweepTriangles(const DistanceMatrix& d, float threshold, int threads, size_
           tie_edge(x, y, length);
           continue;
         }
-        if (group.size() == 1) {
+        if (group.size() == 1) {  // the common case without the tie bookkeeping (walk N = 5 000: 5–8 %)
           SingletonEdgeTriangles(bits, x, y, o, r, [&](int z) { column(x, y, z, length); });
           continue;
         }
