@@ -1,8 +1,10 @@
 // The columns the reduction starts from (rips_reducer.cpp): dimension 0's pairs, found by
 // Prim's algorithm on the dense matrix, and for each dimension ≥ 1 the simplices that must
 // be reduced — within the threshold, not cleared by a pivot of the dimension below, and in
-// no apparent pair. Triangles on AVX-512 machines are assembled edge by edge
-// (triangle_scan.h). The column lists are in reverse filtration order and the same for
+// no apparent pair. Triangles come from the sweep over the edges by length
+// (triangle_sweep.h, up to kMaxSweepPoints points; an edge a tie touches goes through
+// TrianglesOfEdge); larger clouds take the older assemblies, edge by edge (triangle_scan.h)
+// on AVX-512 machines, else triangle by triangle. The column lists are in reverse filtration order and the same for
 // every thread count. The reducer derives from it and fills `pivots_` for the clearing.
 #pragma once
 
