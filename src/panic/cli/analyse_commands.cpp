@@ -102,9 +102,7 @@ int RunAnalyse(const std::string& verb, const ParsedArgs& args, Context& ctx) {
     return ReportError(Status::InvalidArgument("--json means --format json; it contradicts --format " + *format), ctx);
   }
   const auto output = args.Get("output");
-  if (output && (args.Has("format") || ctx.json)) {  // before any work
-    if (Status st = CheckFormatAgainstOutput(*format, *output, !args.Has("format")); !st.ok()) return ReportError(st, ctx);
-  }
+  if (Status st = CheckExplicitFormat(args, ctx.json, *format); !st.ok()) return ReportError(st, ctx);  // before any work
   const bool parquet = *format == "parquet";
   if (parquet) {
     // A Parquet file is binary and written whole (footer last): a file, never standard output.

@@ -94,9 +94,7 @@ int PointsCommand(const ParsedArgs& args, Context& ctx) {
   auto format = args.GetChoice("format", {"text", "json", "csv", "npy"}, ctx.json ? "json" : "text");
   if (!format.ok()) return ReportError(format.status(), ctx);
   auto output = args.Get("output");
-  if (output && (args.Has("format") || ctx.json)) {  // before any work
-    if (Status st = CheckFormatAgainstOutput(*format, *output, !args.Has("format")); !st.ok()) return ReportError(st, ctx);
-  }
+  if (Status st = CheckExplicitFormat(args, ctx.json, *format); !st.ok()) return ReportError(st, ctx);  // before any work
   if (*format == "npy" && !output) {
     return ReportError(Status::InvalidArgument("--format npy writes a binary array: give --output FILE"), ctx);
   }

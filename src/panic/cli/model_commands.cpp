@@ -109,9 +109,7 @@ int EmbedCommand(const ParsedArgs& args, Context& ctx) {
   auto format = args.GetChoice("format", {"json", "npy"}, "json");
   if (!format.ok()) return ReportError(format.status(), ctx);
   const auto output = args.Get("output");
-  if (output && (args.Has("format") || ctx.json)) {  // before any work
-    if (Status st = CheckFormatAgainstOutput(*format, *output, !args.Has("format")); !st.ok()) return ReportError(st, ctx);
-  }
+  if (Status st = CheckExplicitFormat(args, ctx.json, *format); !st.ok()) return ReportError(st, ctx);  // before any work
   if (*format == "npy" && !output && ctx.stdout_is_tty) {  // before the model is loaded
     return ReportError(WriteCommandOutput(ctx, "", true, *format, output), ctx);
   }

@@ -49,6 +49,12 @@ Status CheckFormatAgainstOutput(const std::string& format, const std::string& ou
                                  " file): give --format " + ext + " or another file name");
 }
 
+Status CheckExplicitFormat(const ParsedArgs& args, bool json, const std::string& format) {
+  const std::optional<std::string> output = args.Get("output");
+  if (!output || !(args.Has("format") || json)) return Status::Ok();
+  return CheckFormatAgainstOutput(format, *output, !args.Has("format"));
+}
+
 Status CheckOutputFile(const std::string& output) {
   std::error_code ec;
   if (std::filesystem::is_directory(output, ec)) {

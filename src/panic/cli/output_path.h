@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "panic/cli/command.h"
 #include "panic/core/status.h"
 
 namespace panic::cli {
@@ -27,6 +28,9 @@ Status CheckOutputFolder(const std::string& dir);
 // format that names no file type (text, table). `by_json`: the format came from --json, so
 // the message names that option.
 Status CheckFormatAgainstOutput(const std::string& format, const std::string& output, bool by_json = false);
+// CheckFormatAgainstOutput for a command's parsed options, before any work: only when an
+// --output was given and the format was chosen explicitly (--format, or `json` for --json).
+Status CheckExplicitFormat(const ParsedArgs& args, bool json, const std::string& format);
 
 // A failure of the export itself that names the output (a disk that filled up, a folder
 // made read-only during the work) names the option too: an I/O error whose message quotes

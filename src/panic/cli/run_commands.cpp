@@ -138,9 +138,7 @@ int DiagramCommand(const ParsedArgs& args, Context& ctx) {
   auto format = args.GetChoice("format", {"text", "json", "npz"}, ctx.json ? "json" : "text");
   if (!format.ok()) return ReportError(format.status(), ctx);
   const auto output = args.Get("output");
-  if (output && (args.Has("format") || ctx.json)) {  // before any work
-    if (Status st = CheckFormatAgainstOutput(*format, *output, !args.Has("format")); !st.ok()) return ReportError(st, ctx);
-  }
+  if (Status st = CheckExplicitFormat(args, ctx.json, *format); !st.ok()) return ReportError(st, ctx);  // before any work
   if (*format == "npz" && !output && ctx.stdout_is_tty) {  // checked early: nothing is read in vain
     return ReportError(WriteCommandOutput(ctx, "", true, *format, output), ctx);
   }

@@ -68,9 +68,7 @@ int PhCommand(const ParsedArgs& args, Context& ctx) {
   auto format = args.GetChoice("format", {"text", "json", "npz"}, ctx.json ? "json" : "text");
   if (!format.ok()) return ReportError(format.status(), ctx);
   auto output = args.Get("output");
-  if (output && (args.Has("format") || ctx.json)) {  // before any work
-    if (Status st = CheckFormatAgainstOutput(*format, *output, !args.Has("format")); !st.ok()) return ReportError(st, ctx);
-  }
+  if (Status st = CheckExplicitFormat(args, ctx.json, *format); !st.ok()) return ReportError(st, ctx);  // before any work
   if (*format == "npz" && !output && ctx.stdout_is_tty) {  // before the (maybe long) computation
     return ReportError(WriteCommandOutput(ctx, "", true, *format, output), ctx);
   }
@@ -244,9 +242,7 @@ int DistanceMatrixCommand(const ParsedArgs& args, Context& ctx) {
   auto format = args.GetChoice("format", {"csv", "text", "json", "npy"}, ctx.json ? "json" : "csv");
   if (!format.ok()) return ReportError(format.status(), ctx);
   auto output = args.Get("output");
-  if (output && (args.Has("format") || ctx.json)) {  // before any work
-    if (Status st = CheckFormatAgainstOutput(*format, *output, !args.Has("format")); !st.ok()) return ReportError(st, ctx);
-  }
+  if (Status st = CheckExplicitFormat(args, ctx.json, *format); !st.ok()) return ReportError(st, ctx);  // before any work
   if (*format == "npy" && !output && ctx.stdout_is_tty) {  // before the (maybe long) computation
     return ReportError(WriteCommandOutput(ctx, "", true, *format, output), ctx);
   }
