@@ -232,5 +232,45 @@ TEST_F(ReadersLeaveFolderTest, AReaderWhosePipeWasClosedByItsReader) {
   }
 }
 
+
+// Ctrl-C (or SIGTERM) while a reader has the database open — PANIC_TDA_FAULT raises it right
+// after the open (store/fault_injection.h): the command stops with 130, writes no output and
+// closes the database, so its folder is as it was. The exports and doctor used to be killed
+// by it (no handler, or checks that ignored it), leaving a -wal and a -shm.
+TEST_F(ReadersLeaveFolderTest, ACommandInterruptedWhileItReadsLeavesNoTrace) {
+  WriteFile(dir_.File("cfg.json"), kConfig);
+  ASSERT_EQ(RunCli({"--db", Db("a.db"), "experiment", "run", dir_.File("cfg.json")}).exit_code, 0);
+  ASSERT_EQ(RunCli({"--db", Db("a.db"), "cluster", "run", "--min-cluster-size", "2"}).exit_code, 0);
+  const Listing before = List(Db(""));
+  const std::string out = Out();
+  const std::vector<std::vector<std::string>> commands = {
+      {"export", "charts", "latest", "--output", out + "/charts"},
+      {"export", "report", "latest", "--output", out + "/report.html"},
+      {"export", "timeline", "latest#1", "--output", out + "/timeline.png"},
+      {"export", "grid", "latest#1", "--output", out + "/grid.png"},
+      {"export", "grid", "--cluster", "latest:-1", "--output", out + "/cluster.png"},
+      {"export", "images", "latest", "--output", out + "/images"},
+      {"doctor"},
+      {"doctor", "--fix"},
+  };
+  for (const std::string signal : {"sigint", "sigterm"}) {
+    for (const auto& command : commands) {
+      std::string name = signal + ":";
+      for (const auto& a : command) name += " " + a;
+      std::vector<std::string> args = {"--db", Db("a.db")};
+      args.insert(args.end(), command.begin(), command.end());
+      auto r = RunCli(args, "PANIC_TDA_FAULT=" + signal + "_after_open");
+      EXPECT_EQ(r.exit_code, 130) << name << ": " << r.err;
+      EXPECT_NE(r.err.find("interrupted"), std::string::npos) << name << ": " << r.err;
+      EXPECT_EQ(Names(List(Db(""))), Names(before)) << name;
+      EXPECT_TRUE(List(Db("")) == before) << name << " changed a file of the database's folder";
+      // No output file, whole or partial (nor AtomicFile's hidden temporary one).
+      for (const auto& entry : fs::recursive_directory_iterator(out)) {
+        EXPECT_FALSE(entry.is_regular_file()) << name << " left " << entry.path();
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace panic::testing

@@ -1,7 +1,10 @@
-// The fault-injection seam: PANIC_TDA_FAULT=before_commit:N / after_commit:N.
+// The fault-injection seam: PANIC_TDA_FAULT=before_commit:N / after_commit:N /
+// sigint_after_open / sigterm_after_open.
 #include "panic/store/fault_injection.h"
 
 #include <gtest/gtest.h>
+
+#include <csignal>
 
 #include "panic/store/schema.h"
 #include "panic/store/sqlite_db.h"
@@ -24,8 +27,16 @@ TEST(FaultSpecTest, Parses) {
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->when, FaultPlan::When::kAfterCommit);
   EXPECT_EQ(after->commit, 12);
+  auto sigint = ParseFaultSpec("sigint_after_open");
+  ASSERT_TRUE(sigint.ok());
+  EXPECT_EQ(sigint->when, FaultPlan::When::kSignalAfterOpen);
+  EXPECT_EQ(sigint->signal, SIGINT);
+  auto sigterm = ParseFaultSpec("sigterm_after_open");
+  ASSERT_TRUE(sigterm.ok());
+  EXPECT_EQ(sigterm->signal, SIGTERM);
   for (const char* bad : {"after_commit", "after_commit:", "after_commit:0", "after_commit:-1", "after_commit:2x",
-                          "during_commit:1", "before_commit:99999999999999999999", "1"}) {
+                          "during_commit:1", "before_commit:99999999999999999999", "1", "sigint_after_open:1",
+                          "sighup_after_open"}) {
     auto r = ParseFaultSpec(bad);
     EXPECT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;

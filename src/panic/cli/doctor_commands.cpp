@@ -60,7 +60,8 @@ int DoctorCommand(const ParsedArgs& args, Context& ctx) {
   auto report = engine::RunDoctor(ctx.db_path, models::ModelRegistry::Default(), options);
   if (!report.ok()) {
     if (report.status().code() == StatusCode::kCancelled) {
-      ctx.err << "\ninterrupted; every repair committed so far is kept\n";
+      ctx.err << (options.fix ? "\ninterrupted; every repair committed so far is kept\n"
+                              : "\ninterrupted; the checks stopped, nothing was changed\n");
       return kExitInterrupted;
     }
     return ReportError(report.status(), ctx);

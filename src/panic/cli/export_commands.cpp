@@ -23,7 +23,12 @@
 namespace panic::cli {
 namespace {
 
-constexpr int kExitInterrupted = 130;
+// Ctrl-C / SIGTERM seen by an export (export/cancel.h): it wrote nothing it had in hand,
+// and returning closes the database, so the folder of a database we only read is as it was.
+int Interrupted(Context& ctx, const std::string& what) {
+  ctx.err << "\ninterrupted; " << what << "\n";
+  return kExitInterrupted;
+}
 
 // The experiments named by the arguments (ids, prefixes or "latest"), in one store.
 Result<std::vector<std::string>> ResolveExperiments(store::Database& db, const std::vector<std::string>& args) {
@@ -79,13 +84,14 @@ int ExportVideo(const ParsedArgs& args, Context& ctx) {
   if (!threads.ok()) return ReportError(threads.status(), ctx);
   options.threads = *threads;
 
+  const engine::CancelFlag& cancel = InstallCancelHandlers();  // before the database opens
   auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!db.ok()) return ReportError(db.status(), ctx);
   auto ids = ResolveExperiments(**db, args.positional);
   if (!ids.ok()) return ReportError(ids.status(), ctx);
   ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
   auto summary = exporting::ExportMosaicVideo(**db, *ids, options, ProgressTo(printer, "video", "frames"),
-                                              &InstallCancelHandlers());
+                                              &cancel);
   if (!summary.ok()) {
     if (summary.status().code() == StatusCode::kCancelled) {
       ctx.err << "\ninterrupted; no video written\n";
@@ -114,11 +120,12 @@ int ExportImages(const ParsedArgs& args, Context& ctx) {
   if (!format.ok()) return ReportError(format.status().WithContext("--format"), ctx);
   const std::string dir = args.Get("output").value_or("images");
   if (Status st = CheckOutputFolder(dir); !st.ok()) return ReportError(st, ctx);
+  const engine::CancelFlag& cancel = InstallCancelHandlers();  // before the database opens
   auto opened = OpenExperiment(ctx, args.positional[0], store::OpenMode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
   ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
   auto summary = exporting::ExportExperimentImages(*opened->db, opened->id, dir, *format,
-                                                   ProgressTo(printer, "images", "runs"), &InstallCancelHandlers());
+                                                   ProgressTo(printer, "images", "runs"), &cancel);
   if (!summary.ok()) {
     if (summary.status().code() == StatusCode::kCancelled) {
       ctx.err << "\ninterrupted; the images of the runs already done are kept\n";
@@ -168,11 +175,13 @@ int ExportTimeline(const ParsedArgs& args, Context& ctx) {
     return ReportError(st, ctx);
   }
   if (Status st = CheckOutputFile(output); !st.ok()) return ReportError(st, ctx);
+  const engine::CancelFlag& cancel = InstallCancelHandlers();  // before the database opens
   auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!db.ok()) return ReportError(db.status(), ctx);
   auto ids = ResolveRuns(**db, args.positional);
   if (!ids.ok()) return ReportError(ids.status(), ctx);
-  Status st = exporting::RenderTimeline(**db, *ids, static_cast<int>(*steps), output);
+  Status st = exporting::RenderTimeline(**db, *ids, static_cast<int>(*steps), output, &cancel);
+  if (st.code() == StatusCode::kCancelled) return Interrupted(ctx, "no timeline written");
   if (!st.ok()) return ReportError(OutputError(st, output), ctx);
   ctx.out << "wrote " << output << "\n";
   return kExitOk;
@@ -220,11 +229,13 @@ int ExportGrid(const ParsedArgs& args, Context& ctx) {
     selector = *parsed;
   }
   if (Status st = CheckOutputFile(output); !st.ok()) return ReportError(st, ctx);
+  const engine::CancelFlag& cancel = InstallCancelHandlers();  // before the database opens
   auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!db.ok()) return ReportError(db.status(), ctx);
   if (cluster) {
     auto summary = exporting::RenderClusterGrid(**db, selector.first, selector.second, static_cast<int>(*max_images),
-                                                output);
+                                                output, &cancel);
+    if (summary.status().code() == StatusCode::kCancelled) return Interrupted(ctx, "no grid written");
     if (!summary.ok()) return ReportError(OutputError(summary.status(), output), ctx);
     if (ctx.json) {
       PrintJson(ctx, {{"output", output},
@@ -243,7 +254,8 @@ int ExportGrid(const ParsedArgs& args, Context& ctx) {
   }
   auto id = ResolveRunReference(**db, args.positional[0]);
   if (!id.ok()) return ReportError(id.status(), ctx);
-  Status st = exporting::RenderImageGrid(**db, *id, static_cast<int>(*max_images), output);
+  Status st = exporting::RenderImageGrid(**db, *id, static_cast<int>(*max_images), output, &cancel);
+  if (st.code() == StatusCode::kCancelled) return Interrupted(ctx, "no grid written");
   if (!st.ok()) return ReportError(OutputError(st, output), ctx);
   ctx.out << "wrote " << output << "\n";
   return kExitOk;
@@ -254,12 +266,16 @@ int ExportCharts(const ParsedArgs& args, Context& ctx) {
   if (!format.ok()) return ReportError(format.status().WithContext("--format"), ctx);
   const std::string dir = args.Get("output").value_or("charts");
   if (Status st = CheckOutputFolder(dir); !st.ok()) return ReportError(st, ctx);
+  const engine::CancelFlag& cancel = InstallCancelHandlers();  // before the database opens
   auto db = OpenDatabase(ctx, store::OpenMode::kReadOnly);
   if (!db.ok()) return ReportError(db.status(), ctx);
   auto ids = ResolveExperiments(**db, args.positional);
   if (!ids.ok()) return ReportError(ids.status(), ctx);
   ProgressPrinter printer(ctx.err, ctx.stderr_is_tty);
-  auto summary = exporting::ExportCharts(**db, *ids, dir, *format, ProgressTo(printer, "charts", "runs"));
+  auto summary = exporting::ExportCharts(**db, *ids, dir, *format, ProgressTo(printer, "charts", "runs"), &cancel);
+  if (summary.status().code() == StatusCode::kCancelled) {
+    return Interrupted(ctx, "the charts written before it are whole; the one in hand was not written");
+  }
   if (!summary.ok()) return ReportError(OutputError(summary.status(), dir), ctx);
   if (ctx.json) {
     nlohmann::json skipped = nlohmann::json::object();
@@ -278,9 +294,11 @@ int ExportReport(const ParsedArgs& args, Context& ctx) {
     return ReportError(st, ctx);
   }
   if (Status st = CheckOutputFile(output); !st.ok()) return ReportError(st, ctx);
+  const engine::CancelFlag& cancel = InstallCancelHandlers();  // before the database opens
   auto opened = OpenExperiment(ctx, args.positional[0], store::OpenMode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.status(), ctx);
-  Status st = exporting::WriteHtmlReport(*opened->db, opened->id, output);
+  Status st = exporting::WriteHtmlReport(*opened->db, opened->id, output, {}, &cancel);
+  if (st.code() == StatusCode::kCancelled) return Interrupted(ctx, "no report written");
   if (!st.ok()) return ReportError(OutputError(st, output), ctx);
   ctx.out << "wrote " << output << "\n";
   return kExitOk;

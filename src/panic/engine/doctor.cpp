@@ -42,7 +42,8 @@ Status PrepareChecks(store::SqliteDb& db, const models::ModelRegistry& registry,
 
 // Runs one repair in its own write transaction and records it.
 template <typename Fn>
-Status Repair(store::Database& db, const std::string& name, Fn&& fn, DoctorReport* report) {
+Status Repair(store::Database& db, const std::string& name, Fn&& fn, DoctorReport* report, const CancelFlag* cancel) {
+  if (cancel != nullptr && cancel->load()) return Status::Cancelled("doctor interrupted before " + name);
   Result<int64_t> rows = db.Write([&](store::SqliteDb& c) { return fn(c); });
   DoctorRepair repair{name, rows.ok() ? *rows : 0, rows.ok() ? std::string() : rows.status().ToString()};
   report->repairs.push_back(std::move(repair));
@@ -101,26 +102,32 @@ Result<DoctorReport> RunDoctor(const std::string& db_path, models::ModelRegistry
   auto t0 = std::chrono::steady_clock::now();
   PANIC_RETURN_IF_ERROR(PrepareChecks(db->connection(), registry, options.decode_images));
   // One snapshot for every check, so that counts agree with each other.
-  PANIC_ASSIGN_OR_RETURN(report.findings, db->Read([&](store::SqliteDb& c) { return integrity::RunChecks(c, scope, options.sqlite_check); }));
+  const auto run_checks = [&](store::SqliteDb& c) {
+    return integrity::RunChecks(c, scope, options.sqlite_check, options.pipeline.cancel);
+  };
+  PANIC_ASSIGN_OR_RETURN(report.findings, db->Read(run_checks));
   report.check_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!options.fix || report.clean()) return report;
 
   // Orphans first (they may hold the other checks' rows), then runs, vectors, diagrams.
-  PANIC_RETURN_IF_ERROR(Repair(*db, "delete_orphans", integrity::DeleteOrphans, &report));
+  PANIC_RETURN_IF_ERROR(
+      Repair(*db, "delete_orphans", integrity::DeleteOrphans, &report, options.pipeline.cancel));
   PANIC_RETURN_IF_ERROR(Repair(
       *db, "truncate_damaged_runs", [&](store::SqliteDb& c) { return integrity::TruncateDamagedRuns(c, scope); },
-      &report));
+      &report, options.pipeline.cancel));
   PANIC_RETURN_IF_ERROR(Repair(
       *db, "delete_bad_embeddings", [&](store::SqliteDb& c) { return integrity::DeleteBadEmbeddings(c, scope); },
-      &report));
+      &report, options.pipeline.cancel));
   PANIC_RETURN_IF_ERROR(Repair(
       *db, "delete_bad_diagrams", [&](store::SqliteDb& c) { return integrity::DeleteBadDiagrams(c, scope); },
-      &report));
-  PANIC_RETURN_IF_ERROR(Repair(*db, "delete_abandoned_clusterings", store::clustering::DeleteAbandoned, &report));
-  PANIC_RETURN_IF_ERROR(Repair(*db, "repair_cluster_snapshots", integrity::RepairClusterSnapshots, &report));
+      &report, options.pipeline.cancel));
+  PANIC_RETURN_IF_ERROR(Repair(*db, "delete_abandoned_clusterings", store::clustering::DeleteAbandoned, &report,
+                               options.pipeline.cancel));
+  PANIC_RETURN_IF_ERROR(Repair(*db, "repair_cluster_snapshots", integrity::RepairClusterSnapshots, &report,
+                               options.pipeline.cancel));
   PANIC_RETURN_IF_ERROR(Repair(
       *db, "clear_false_completion",
-      [&](store::SqliteDb& c) { return integrity::ClearFalseCompletion(c, scope); }, &report));
+      [&](store::SqliteDb& c) { return integrity::ClearFalseCompletion(c, scope); }, &report, options.pipeline.cancel));
 
   PANIC_ASSIGN_OR_RETURN(std::vector<std::string> to_resume,
                          integrity::ExperimentsToResume(db->connection(), scope));
@@ -131,7 +138,7 @@ Result<DoctorReport> RunDoctor(const std::string& db_path, models::ModelRegistry
   }
 
   PANIC_RETURN_IF_ERROR(PrepareChecks(db->connection(), registry, options.decode_images));
-  PANIC_ASSIGN_OR_RETURN(report.remaining, db->Read([&](store::SqliteDb& c) { return integrity::RunChecks(c, scope, options.sqlite_check); }));
+  PANIC_ASSIGN_OR_RETURN(report.remaining, db->Read(run_checks));
   report.rechecked = true;
   return report;
 }

@@ -30,7 +30,8 @@ std::string AllowedLabels(const std::vector<store::clustering::ClusterSummary>& 
 }  // namespace
 
 Result<ClusterGridSummary> RenderClusterGrid(store::Database& db, const std::string& result, int64_t label,
-                                             int max_images, const std::string& output) {
+                                             int max_images, const std::string& output,
+                                             const std::atomic<bool>* cancel) {
   if (max_images < 1 || max_images > 4096) {
     return Status::InvalidArgument("--max-images " + std::to_string(max_images) + " is not in 1..4096");
   }
@@ -85,7 +86,7 @@ Result<ClusterGridSummary> RenderClusterGrid(store::Database& db, const std::str
             (summary.shown < summary.members ? ", " + std::to_string(summary.shown) + " shown" : "");
     return Status::Ok();
   }));
-  PANIC_RETURN_IF_ERROR(RenderTileGrid(db, title, tiles, output));
+  PANIC_RETURN_IF_ERROR(RenderTileGrid(db, title, tiles, output, cancel));
   return summary;
 }
 

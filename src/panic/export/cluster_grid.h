@@ -14,6 +14,7 @@
 // Thread safety: uses its Database from the calling thread only.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -34,8 +35,9 @@ struct ClusterGridSummary {
 // `result` is a clustering result id, unique prefix or "latest"; `label` a cluster label of
 // it or −1 for its outliers. NotFound for an unknown result; InvalidArgument (naming --cluster,
 // the value and the labels allowed) for a label the result does not have, or when no member
-// has an image; InvalidArgument for max_images outside 1..4096.
+// has an image; InvalidArgument for max_images outside 1..4096; Cancelled as RenderTileGrid.
 Result<ClusterGridSummary> RenderClusterGrid(store::Database& db, const std::string& result, int64_t label,
-                                             int max_images, const std::string& output);
+                                             int max_images, const std::string& output,
+                                             const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace panic::exporting

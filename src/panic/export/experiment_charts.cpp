@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "panic/analysis/semantic_drift.h"
+#include "panic/export/cancel.h"
 #include "panic/export/chart_primitives.h"
 #include "panic/export/cluster_charts.h"
 #include "panic/export/lyapunov_charts.h"
@@ -77,7 +78,7 @@ struct ChartData {
 };
 
 Result<ChartData> Gather(store::Database& db, const std::vector<std::string>& experiment_ids,
-                         const std::function<void(int64_t, int64_t)>& progress) {
+                         const std::function<void(int64_t, int64_t)>& progress, const std::atomic<bool>* cancel) {
   ChartData d;
   std::vector<std::pair<store::RunRecord, std::vector<std::string>>> runs;  // with the experiment's models
   std::map<std::string, int64_t> lengths;
@@ -95,6 +96,7 @@ Result<ChartData> Gather(store::Database& db, const std::vector<std::string>& ex
     for (auto& r : rs) runs.emplace_back(std::move(r), e.embedding_models);
   }
   for (size_t i = 0; i < runs.size(); ++i) {
+    PANIC_RETURN_IF_ERROR(CheckCancel(cancel, "charts"));
     const auto& [run, models] = runs[i];
     const size_t net = IndexOf(d.networks, NetworkName(run.network));
     d.runs.push_back({net, run.stop_reason.value_or("running"), lengths.count(run.id) ? lengths[run.id] : 0});
@@ -416,9 +418,10 @@ Status RunLengths(const ChartData& d, const std::string& path, DrawingFormat for
 
 Result<ChartsSummary> ExportCharts(store::Database& db, const std::vector<std::string>& experiment_ids,
                                    const std::string& dir, DrawingFormat format,
-                                   const std::function<void(int64_t, int64_t)>& progress) {
+                                   const std::function<void(int64_t, int64_t)>& progress,
+                                   const std::atomic<bool>* cancel) {
   if (experiment_ids.empty()) return Status::InvalidArgument("no experiment given for the charts");
-  PANIC_ASSIGN_OR_RETURN(ChartData d, Gather(db, experiment_ids, progress));
+  PANIC_ASSIGN_OR_RETURN(ChartData d, Gather(db, experiment_ids, progress, cancel));
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Status::IOError("cannot create '" + dir + "': " + ec.message());
@@ -430,6 +433,7 @@ Result<ChartsSummary> ExportCharts(store::Database& db, const std::vector<std::s
       out.skipped.emplace_back(name, why);
       return Status::Ok();
     }
+    PANIC_RETURN_IF_ERROR(CheckCancel(cancel, "charts"));
     PANIC_RETURN_IF_ERROR(draw(d, file(name), format));
     out.written.push_back(file(name));
     return Status::Ok();
@@ -438,7 +442,9 @@ Result<ChartsSummary> ExportCharts(store::Database& db, const std::vector<std::s
   PANIC_RETURN_IF_ERROR(emit("persistent_entropy", !d.entropy.empty(), "no persistence diagrams stored yet", EntropyViolins));
   PANIC_RETURN_IF_ERROR(emit("semantic_drift", !d.drift.empty(), "no run has two or more embeddings yet", DriftRidgelines));
   PANIC_RETURN_IF_ERROR(emit("run_lengths", !d.runs.empty(), "no runs", RunLengths));
+  PANIC_RETURN_IF_ERROR(CheckCancel(cancel, "charts"));
   PANIC_RETURN_IF_ERROR(ExportClusterCharts(db, experiment_ids, dir, format, &out));
+  PANIC_RETURN_IF_ERROR(CheckCancel(cancel, "charts"));
   PANIC_RETURN_IF_ERROR(ExportLyapunovCharts(db, experiment_ids, dir, format, &out));
   return out;
 }

@@ -17,6 +17,7 @@
 // Thread safety: uses its Database from the calling thread only.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -34,9 +35,12 @@ struct ChartsSummary {
 
 // Writes the charts into `dir` (created). NotFound for an unknown experiment. A chart
 // without data (no diagrams yet, no vectors) is skipped with the reason, not an error.
-// `progress` gets (runs read, runs) while the data is gathered.
+// `progress` gets (runs read, runs) while the data is gathered. Cancelled when *cancel turns
+// true (checked per run read and before each chart): the charts already written are whole
+// and kept, the one in hand is not written.
 Result<ChartsSummary> ExportCharts(store::Database& db, const std::vector<std::string>& experiment_ids,
                                    const std::string& dir, DrawingFormat format,
-                                   const std::function<void(int64_t, int64_t)>& progress = {});
+                                   const std::function<void(int64_t, int64_t)>& progress = {},
+                                   const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace panic::exporting

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "panic/core/atomic_file.h"
+#include "panic/export/cancel.h"
 #include "panic/export/cluster_report.h"
 #include "panic/export/experiment_charts.h"
 #include "panic/export/image_export.h"
@@ -99,7 +100,7 @@ std::string Base64(std::string_view bytes) {
 }
 
 Status WriteHtmlReport(store::Database& db, const std::string& experiment_id, const std::string& output,
-                       const ReportOptions& options) {
+                       const ReportOptions& options, const std::atomic<bool>* cancel) {
   PANIC_ASSIGN_OR_RETURN(auto e, store::experiments::Get(db.connection(), experiment_id));
   PANIC_ASSIGN_OR_RETURN(auto counts, db.Read([&](store::SqliteDb& c) { return store::experiments::Count(c, e.id); }));
   PANIC_ASSIGN_OR_RETURN(auto runs, store::runs::List(db.connection(), e.id));
@@ -168,7 +169,7 @@ Status WriteHtmlReport(store::Database& db, const std::string& experiment_id, co
   int shown = 0;
   for (const auto& id : sample) {
     const std::string png = scratch.path() + "/timeline_" + std::to_string(shown) + ".png";
-    Status st = RenderTimeline(db, {id}, options.timeline_steps, png);
+    Status st = RenderTimeline(db, {id}, options.timeline_steps, png, cancel);
     if (st.code() == StatusCode::kInvalidArgument) continue;  // a run without images
     PANIC_RETURN_IF_ERROR(st);
     PANIC_ASSIGN_OR_RETURN(std::string bytes, ReadAll(png));
@@ -183,7 +184,7 @@ Status WriteHtmlReport(store::Database& db, const std::string& experiment_id, co
   // Charts.
   h << "<h2>Charts</h2>\n";
   PANIC_ASSIGN_OR_RETURN(ChartsSummary charts,
-                         ExportCharts(db, {e.id}, scratch.path() + "/charts", DrawingFormat::kSvg));
+                         ExportCharts(db, {e.id}, scratch.path() + "/charts", DrawingFormat::kSvg, {}, cancel));
   for (const auto& path : charts.written) {
     PANIC_ASSIGN_OR_RETURN(std::string svg, ReadAll(path));
     const std::string name = fs::path(path).stem().string();
@@ -201,6 +202,7 @@ Status WriteHtmlReport(store::Database& db, const std::string& experiment_id, co
   PANIC_ASSIGN_OR_RETURN(std::string clusters, ClusterSectionHtml(db, e.id));
   h << clusters;
   h << "<footer class=\"muted\"><p>panic-tda export report</p></footer>\n</body>\n</html>\n";
+  PANIC_RETURN_IF_ERROR(CheckCancel(cancel, "report"));
   return WriteFileAtomically(output, h.str());
 }
 

@@ -8,6 +8,7 @@
 // Thread safety: uses its Database from the calling thread only.
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <string_view>
 
@@ -28,8 +29,9 @@ struct ReportOptions {
 };
 
 // Writes the report to `output`. NotFound for an unknown experiment; IOError when a file
-// cannot be written.
+// cannot be written; Cancelled when *cancel turns true (checked per timeline image, per run
+// of the charts and before the file is committed: nothing written).
 Status WriteHtmlReport(store::Database& db, const std::string& experiment_id, const std::string& output,
-                       const ReportOptions& options = {});
+                       const ReportOptions& options = {}, const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace panic::exporting

@@ -8,6 +8,7 @@
 
 #include "panic/core/atomic_file.h"
 #include "panic/core/sha256.h"
+#include "panic/export/cancel.h"
 #include "panic/export/text_renderer.h"
 #include "panic/store/experiments_table.h"
 #include "panic/store/image_codec.h"
@@ -201,7 +202,7 @@ Status ExportInvocationImage(store::Database& db, const std::string& invocation_
 }
 
 Status RenderTimeline(store::Database& db, const std::vector<std::string>& run_ids, int steps,
-                      const std::string& output) {
+                      const std::string& output, const std::atomic<bool>* cancel) {
   if (run_ids.empty()) return Status::InvalidArgument("no run given for the timeline");
   if (steps < 1 || steps > 64) return Status::InvalidArgument("--steps " + std::to_string(steps) + " is not in 1..64");
   PANIC_ASSIGN_OR_RETURN(DrawingFormat format, DrawingFormatOfPath(output));
@@ -213,6 +214,7 @@ Status RenderTimeline(store::Database& db, const std::vector<std::string>& run_i
   std::vector<Strip> strips;
   size_t columns = 1;
   for (const auto& id : run_ids) {
+    PANIC_RETURN_IF_ERROR(CheckCancel(cancel, "timeline"));
     Strip s;
     PANIC_ASSIGN_OR_RETURN(s.run, store::runs::Get(db.connection(), id));
     PANIC_ASSIGN_OR_RETURN(s.steps,
@@ -246,6 +248,7 @@ Status RenderTimeline(store::Database& db, const std::vector<std::string>& run_i
     for (size_t c = 0; c < s.chosen.size(); ++c) {
       const size_t i = s.chosen[c];
       const int x = kMargin + kLabelW + static_cast<int>(c) * (kTile + kGap);
+      PANIC_RETURN_IF_ERROR(CheckCancel(cancel, "timeline"));
       PANIC_ASSIGN_OR_RETURN(RgbImage image, LoadImage(db, s.steps[i].id));
       PANIC_ASSIGN_OR_RETURN(SurfacePtr surface, SurfaceFromRgb(image));
       DrawImageFit(cr, surface.get(), {x, y, kTile, kTile});
@@ -281,8 +284,9 @@ Rect GridLayout::Label(int k) const {
 }
 
 Status RenderTileGrid(store::Database& db, const std::string& title, const std::vector<GridTile>& tiles,
-                      const std::string& output) {
+                      const std::string& output, const std::atomic<bool>* cancel) {
   if (tiles.empty()) return Status::InvalidArgument("no images for a grid");
+  PANIC_RETURN_IF_ERROR(CheckCancel(cancel, "grid"));
   PANIC_ASSIGN_OR_RETURN(DrawingFormat format, DrawingFormatOfPath(output));
   PANIC_ASSIGN_OR_RETURN(RgbImage first, LoadImage(db, tiles[0].image_invocation_id));
   const bool captions = std::any_of(tiles.begin(), tiles.end(), [](const GridTile& t) { return !t.caption.empty(); });
@@ -294,6 +298,7 @@ Status RenderTileGrid(store::Database& db, const std::string& title, const std::
   text.Draw(cr, title, {GridLayout::kMargin, GridLayout::kMargin, g.width - 2 * GridLayout::kMargin, GridLayout::kTitleH - 4},
             {14, kInk, true, HAlign::kLeft, VAlign::kTop, 1});
   for (int k = 0; k < static_cast<int>(tiles.size()); ++k) {
+    PANIC_RETURN_IF_ERROR(CheckCancel(cancel, "grid"));
     PANIC_ASSIGN_OR_RETURN(RgbImage image, LoadImage(db, tiles[k].image_invocation_id));
     PANIC_ASSIGN_OR_RETURN(SurfacePtr surface, SurfaceFromRgb(image));
     DrawImageFit(cr, surface.get(), g.Image(k));
@@ -305,10 +310,12 @@ Status RenderTileGrid(store::Database& db, const std::string& title, const std::
                 {11, kInk, false, HAlign::kLeft, VAlign::kTop, 2});
     }
   }
+  PANIC_RETURN_IF_ERROR(CheckCancel(cancel, "grid"));
   return file->Finish();
 }
 
-Status RenderImageGrid(store::Database& db, const std::string& run_id, int max_images, const std::string& output) {
+Status RenderImageGrid(store::Database& db, const std::string& run_id, int max_images, const std::string& output,
+                       const std::atomic<bool>* cancel) {
   if (max_images < 1 || max_images > 4096) {
     return Status::InvalidArgument("--max-images " + std::to_string(max_images) + " is not in 1..4096");
   }
@@ -323,7 +330,7 @@ Status RenderImageGrid(store::Database& db, const std::string& run_id, int max_i
   }
   if (tiles.empty()) return Status::InvalidArgument("run " + run.id + " has no images for a grid");
   return RenderTileGrid(db, run.initial_prompt + "  ·  " + NetworkText(run.network) + "  ·  seed " + std::to_string(run.seed),
-                        tiles, output);
+                        tiles, output, cancel);
 }
 
 }  // namespace panic::exporting

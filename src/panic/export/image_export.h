@@ -51,13 +51,16 @@ Result<ImagesSummary> ExportExperimentImages(store::Database& db, const std::str
 Status ExportInvocationImage(store::Database& db, const std::string& invocation_id, const std::string& output);
 
 // One strip per run: `steps` image steps chosen evenly from first to last (all when the
-// run has fewer), each with its step number and the caption made from it.
+// run has fewer), each with its step number and the caption made from it. Cancelled when
+// *cancel turns true (checked per image and before the file is committed: nothing written).
 Status RenderTimeline(store::Database& db, const std::vector<std::string>& run_ids, int steps,
-                      const std::string& output);
+                      const std::string& output, const std::atomic<bool>* cancel = nullptr);
 
 // The run's images (at most `max_images`, evenly chosen) in a grid: the column count is
-// the one that brings the whole grid closest to 16:9 given the images' aspect.
-Status RenderImageGrid(store::Database& db, const std::string& run_id, int max_images, const std::string& output);
+// the one that brings the whole grid closest to 16:9 given the images' aspect. Cancelled as
+// RenderTileGrid is.
+Status RenderImageGrid(store::Database& db, const std::string& run_id, int max_images, const std::string& output,
+                       const std::atomic<bool>* cancel = nullptr);
 
 // The geometry of an image grid (pure): a title band, then `rows` × `cols` tiles, each an
 // image box of tile_w × tile_h with a text band of label_h beneath, all gutters kGap.
@@ -80,9 +83,10 @@ struct GridTile {
 };
 // Draws the tiles under `title` into `output` (PNG, SVG or PDF by extension), laid out by
 // ComputeGridLayout with the first image's aspect; one text line under each image, three
-// when any tile has a caption. REQUIRES: !tiles.empty().
+// when any tile has a caption. REQUIRES: !tiles.empty(). Cancelled when *cancel turns true
+// (checked per tile and before the file is committed: nothing written).
 Status RenderTileGrid(store::Database& db, const std::string& title, const std::vector<GridTile>& tiles,
-                      const std::string& output);
+                      const std::string& output, const std::atomic<bool>* cancel = nullptr);
 
 // The column count for n tiles of aspect (width / height) `tile_aspect`, with gutters
 // ignored, whose grid is closest to `target_aspect` (ratios compared in log space).

@@ -1,6 +1,7 @@
 #include "panic/store/database.h"
 
 #include "panic/store/database_file.h"
+#include "panic/store/fault_injection.h"
 #include "panic/store/schema.h"
 
 namespace panic::store {
@@ -54,7 +55,9 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenMo
   } else {
     PANIC_RETURN_IF_ERROR(MigrateToLatest(*db));
   }
-  return std::unique_ptr<Database>(new Database(std::move(reader_files), std::move(db), mode));
+  auto opened = std::unique_ptr<Database>(new Database(std::move(reader_files), std::move(db), mode));
+  AfterOpenHook();  // PANIC_TDA_FAULT=sigint_after_open (fault_injection.h)
+  return opened;
 }
 
 }  // namespace panic::store

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -41,6 +42,11 @@ void Die(const char* when) {
 Result<FaultPlan> ParseFaultSpec(std::string_view spec) {
   FaultPlan plan;
   if (spec.empty()) return plan;
+  if (spec == "sigint_after_open" || spec == "sigterm_after_open") {
+    plan.when = FaultPlan::When::kSignalAfterOpen;
+    plan.signal = spec == "sigint_after_open" ? SIGINT : SIGTERM;
+    return plan;
+  }
   const size_t colon = spec.find(':');
   const std::string_view kind = spec.substr(0, colon);
   if (kind == "before_commit") plan.when = FaultPlan::When::kBeforeCommit;
@@ -50,7 +56,8 @@ Result<FaultPlan> ParseFaultSpec(std::string_view spec) {
   if (plan.when == FaultPlan::When::kNever || number.empty() || ec != std::errc() ||
       end != number.data() + number.size() || plan.commit < 1) {
     return Status::InvalidArgument("PANIC_TDA_FAULT: '" + std::string(spec) +
-                                   "' is not allowed (before_commit:N or after_commit:N, N an integer >= 1)");
+                                   "' is not allowed (before_commit:N or after_commit:N, N an integer >= 1, "
+                                   "sigint_after_open or sigterm_after_open)");
   }
   return plan;
 }
@@ -64,6 +71,12 @@ void BeforeCommitHook() {
 void AfterCommitHook() {
   const FaultPlan& plan = Plan();
   if (plan.when == FaultPlan::When::kAfterCommit && t_current == plan.commit) Die("after");
+}
+
+void AfterOpenHook() {
+  const FaultPlan& plan = Plan();
+  static std::atomic<bool> raised{false};
+  if (plan.when == FaultPlan::When::kSignalAfterOpen && !raised.exchange(true)) std::raise(plan.signal);
 }
 
 }  // namespace panic::store

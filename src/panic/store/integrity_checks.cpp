@@ -124,7 +124,8 @@ const std::vector<std::string>& CheckNames() {
   return kNames;
 }
 
-Result<std::vector<Finding>> RunChecks(SqliteDb& db, const std::string& experiment_id, SqliteCheck sqlite_check) {
+Result<std::vector<Finding>> RunChecks(SqliteDb& db, const std::string& experiment_id, SqliteCheck sqlite_check,
+                                       const std::atomic<bool>* cancel) {
   using Clock = std::chrono::steady_clock;
   const auto since = [](Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); };
   const auto cpu_now = [] {
@@ -135,6 +136,7 @@ Result<std::vector<Finding>> RunChecks(SqliteDb& db, const std::string& experime
   std::vector<Finding> findings;
   std::vector<int64_t> scan;  // the embedding scan's counts, once read
   for (const CheckDef& c : Checks()) {
+    if (cancel != nullptr && cancel->load()) return Status::Cancelled("doctor interrupted before check " + c.name);
     const auto t0 = Clock::now();
     const double cpu0 = cpu_now();
     Finding f{c.name, c.description, c.fixable, c.global, 0, {}, 0, 0};

@@ -16,6 +16,7 @@
 // panic_image_whole(blob), panic_diagram_decodes(blob).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -69,7 +70,10 @@ enum class SqliteCheck { kQuick, kFull };
 // Runs every check, in CheckNames() order; `experiment_id` empty = every experiment.
 // The three embedding checks share one read of the embeddings (the first of them carries its
 // time). REQUIRES: Prepare; run inside one read transaction so that the counts agree.
-Result<std::vector<Finding>> RunChecks(SqliteDb& db, const std::string& experiment_id, SqliteCheck sqlite_check);
+// Cancelled when *cancel (Ctrl-C; null: never) is set before a check starts: a check in
+// progress finishes first.
+Result<std::vector<Finding>> RunChecks(SqliteDb& db, const std::string& experiment_id, SqliteCheck sqlite_check,
+                                       const std::atomic<bool>* cancel = nullptr);
 
 // Repairs. Each REQUIRES an open write transaction (the engine runs each in its own) and
 // returns the number of rows it changed. `experiment_id` empty = every experiment.
