@@ -100,7 +100,7 @@ TEST_F(DoctorTest, HealthyDatabaseIsCleanAndExitsZero) {
   EXPECT_EQ(rc, 0) << j.dump(1);
   EXPECT_TRUE(j["clean"].get<bool>());
   EXPECT_EQ(j["issues"], 0);
-  EXPECT_EQ(j["findings"].size(), 30u);
+  EXPECT_EQ(j["findings"].size(), 31u);
   auto text = RunCli({"--db", Healthy(), "doctor"});
   EXPECT_EQ(text.exit_code, 0);
   EXPECT_NE(text.out.find("no issues"), std::string::npos) << text.out;
@@ -403,6 +403,68 @@ TEST_F(DoctorClusteringTest, MedoidThatIsNotAMemberIsReportedNotGuessed) {
   EXPECT_EQ(rc, 1) << fixed.dump(1);
   EXPECT_GT(Count(fixed["remaining"], "cluster_medoid_not_member"), 0);
   EXPECT_EQ(Snapshot(db), damaged);  // no medoid is invented
+}
+
+// Every fixable kind of damage at once, on a clustered database: one --fix repairs it all —
+// including what its own repairs cause (truncating a damaged run deletes its embeddings, one
+// of them a cluster's medoid: that result can no longer be summarised and is deleted, as
+// `cluster delete` would) — and a second --fix finds nothing. Before, the first --fix ended
+// with an unfixable cluster_medoid_not_member that it had made itself, and the second
+// reported it again (exit 1 both times).
+TEST_F(DoctorClusteringTest, OneFixRepairsEveryKindAndWhatItsRepairsCause) {
+  const std::string db = Clustered();
+  // The medoid of cluster 0 is an embedding of a step that the truncation of its run deletes.
+  const std::string medoid_run = SqlOutput(
+      db, "SELECT r.run_number, i.sequence_number FROM cluster_summaries s JOIN embeddings e ON e.id = "
+          "s.medoid_embedding_id JOIN invocations i ON i.id = e.invocation_id JOIN runs r ON r.id = i.run_id WHERE "
+          "s.cluster_label = 0;");
+  ASSERT_FALSE(medoid_run.empty());
+  const std::string run = medoid_run.substr(0, medoid_run.find('|'));
+  const std::string step = std::to_string(std::max(0, std::stoi(medoid_run.substr(medoid_run.find('|') + 1)) - 1));
+  const std::string other = run == "0" ? "1" : "0";
+  const std::string third = run == "2" ? "1" : "2";
+  SqlOutput(db,
+            "PRAGMA foreign_keys = OFF; "
+            // the medoid's run: a gap just before the medoid's step
+            "DELETE FROM invocations WHERE run_id = (SELECT id FROM runs WHERE run_number = " + run +
+                ") AND sequence_number = " + step + "; "
+            // another run: a text step without its text; the third: a truncated image
+            "UPDATE invocations SET output_text = NULL WHERE run_id = (SELECT id FROM runs WHERE run_number = " + other +
+                ") AND type = 'text' AND sequence_number = 9; "
+            "UPDATE invocations SET output_image = substr(output_image, 1, length(output_image) / 2) WHERE run_id = "
+            "(SELECT id FROM runs WHERE run_number = " + third + ") AND sequence_number = 8; "
+            "UPDATE embeddings SET vector = substr(vector, 1, 8) WHERE rowid = (SELECT max(rowid) FROM embeddings); "
+            "UPDATE persistence_diagrams SET diagram_data = X'504B0304DEADBEEF' WHERE rowid = (SELECT max(rowid) FROM "
+            "persistence_diagrams); "
+            "INSERT INTO runs (id, experiment_id, run_number, network, seed, max_length, initial_prompt) VALUES "
+            "('orphan-run', 'no-such-experiment', 0, '[\"DummyT2I\"]', 1, 2, 'x'); "
+            "INSERT INTO embeddings VALUES ('orphan-emb', 'no-such-invocation', 'DummyText', X'00000000', 't', 't'); "
+            "UPDATE embedding_clusters SET probability = 1.5 WHERE rowid = (SELECT max(rowid) FROM embedding_clusters); "
+            "UPDATE cluster_summaries SET size = size + 5 WHERE cluster_label = 0;");
+  int rc = -1;
+  nlohmann::json found = Doctor(db, {}, &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_EQ(Count(found["findings"], "cluster_medoid_missing"), 0) << found.dump(1);
+  EXPECT_EQ(Count(found["findings"], "cluster_medoid_not_member"), 0) << found.dump(1);
+  for (const char* check : {"sequence_gap", "null_output", "undecodable_image", "orphan_runs", "orphan_embeddings",
+                            "diagram_undecodable", "cluster_summary_mismatch", "cluster_probability_invalid"}) {
+    EXPECT_GT(Count(found["findings"], check), 0) << check;
+  }
+  nlohmann::json first = Doctor(db, {"--fix"}, &rc);
+  EXPECT_EQ(rc, 0) << first.dump(1);
+  EXPECT_TRUE(first["clean"].get<bool>()) << first.dump(1);
+  int64_t deleted = -1;
+  for (const auto& repair : first["repairs"]) {
+    if (repair["name"] == "delete_clusterings_without_medoid") deleted = repair["rows"].get<int64_t>();
+  }
+  EXPECT_EQ(deleted, 1) << first.dump(1);
+  EXPECT_EQ(SqlOutput(db, "SELECT count(*) FROM clustering_results;"), "0\n");
+  nlohmann::json second = Doctor(db, {"--fix"}, &rc);
+  EXPECT_EQ(rc, 0) << second.dump(1);
+  EXPECT_EQ(second["issues"], 0) << second.dump(1);
+  for (const auto& repair : second["repairs"]) EXPECT_EQ(repair["rows"], 0) << second.dump(1);
+  // The runs are whole again (the dummy models recompute the same steps).
+  EXPECT_EQ(SqlOutput(db, "SELECT count(*) FROM invocations;"), "30\n");
 }
 
 TEST_F(DoctorTest, ExperimentScopeLimitsTheRunChecks) {

@@ -123,6 +123,10 @@ Result<DoctorReport> RunDoctor(const std::string& db_path, models::ModelRegistry
       &report, options.pipeline.cancel));
   PANIC_RETURN_IF_ERROR(Repair(*db, "delete_abandoned_clusterings", store::clustering::DeleteAbandoned, &report,
                                options.pipeline.cancel));
+  // After the repairs that delete embeddings: a medoid among them leaves its result without
+  // a representative, which no later repair could restore.
+  PANIC_RETURN_IF_ERROR(Repair(*db, "delete_clusterings_without_medoid", integrity::DeleteClusteringsWithoutMedoid,
+                               &report, options.pipeline.cancel));
   PANIC_RETURN_IF_ERROR(Repair(*db, "repair_cluster_snapshots", integrity::RepairClusterSnapshots, &report,
                                options.pipeline.cancel));
   PANIC_RETURN_IF_ERROR(Repair(

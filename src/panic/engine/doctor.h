@@ -5,7 +5,9 @@
 //   1. each repair kind runs in its own write transaction (a kill leaves the database as it
 //      was before that repair or after it): delete orphans and assignments to missing
 //      embeddings; truncate damaged runs at their first bad step; delete bad embeddings;
-//      delete bad diagrams; clear a false completed_at;
+//      delete bad diagrams; delete abandoned clusterings and those whose medoid a deletion
+//      removed; repair the clustering snapshots; clear a false completed_at (deletions
+//      first, so that one fix also repairs what its own deletions cause);
 //   2. the pipeline resumes every experiment (in scope, without a live writer) that has
 //      something left to compute: interrupted or truncated runs continue (the models
 //      recompute the rest), missing embeddings and diagrams are computed;

@@ -90,6 +90,10 @@ Result<int64_t> ClearFalseCompletion(SqliteDb& db, const std::string& experiment
 // run's diagrams, and its stop reason, so that resuming recomputes the rest.
 // Returns the number of runs truncated; their experiments lose completed_at.
 Result<int64_t> TruncateDamagedRuns(SqliteDb& db, const std::string& experiment_id);
+// Deletes the completed clustering results (with their rows) that have a cluster whose
+// medoid's embedding is gone (check cluster_medoid_missing): as `cluster delete` would; a
+// new `cluster run` makes a whole one. Returns the number of results deleted.
+Result<int64_t> DeleteClusteringsWithoutMedoid(SqliteDb& db);
 // Repairs the clustering snapshots of completed results from their assignments: adds the
 // experiments of members missing from a scope, clears probabilities outside 0..1 (NULL is
 // "unknown"), and rewrites the summaries and counts that disagree with the assignments (a

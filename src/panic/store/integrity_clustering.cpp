@@ -1,8 +1,8 @@
 // The doctor's checks of the clustering snapshot of migration 4 (docs/DOCTOR.md): results
 // left incomplete by a writer that is gone, scope and summary rows without their result,
 // members outside a result's scope, summaries and counts that disagree with the
-// assignments, medoids that are not members, probabilities outside 0..1; and the repair
-// RepairClusterSnapshots. Only completed results are checked; an incomplete one is either
+// assignments, medoids deleted or not members, probabilities outside 0..1; and the repairs
+// DeleteClusteringsWithoutMedoid and RepairClusterSnapshots. Only completed results are checked; an incomplete one is either
 // being written (left alone) or abandoned by a writer that is gone
 // (temp.doctor_abandoned, filled from store/clustering_table.h).
 #include "panic/store/integrity_check_defs.h"
@@ -28,19 +28,32 @@ namespace {
   "AND ec.cluster_label < 0) OR c.cluster_count IS NOT (SELECT count(*) FROM cluster_summaries s WHERE "           \
   "s.clustering_result_id = c.id)) SELECT c.id AS id FROM clustering_results c WHERE c.completed_at IS NOT NULL " \
   "AND c.id IN (SELECT rid FROM bad)"
-// Clusters (result, label) of completed results whose medoid is not one of its own members:
-// the summary names none (its embedding was deleted) or a non-member, or a member's
-// assignment names another medoid; and outliers that name a medoid.
-#define MEDOID_NOT_MEMBER_SQL                                                                                      \
+// Clusters (result, label) of completed results whose medoid's embedding is gone: deleted
+// (the schema then sets the summary's and the members' medoid to NULL) or, with foreign keys
+// off, dangling — in the summary and in every member's assignment alike. The doctor's own
+// repairs make these when they delete a damaged run's steps or a bad vector that was a
+// medoid; the result cannot be summarised without it. (A summary whose medoid alone is
+// wrong while the members still name an existing one is MEDOID_NOT_MEMBER_SQL's.)
+#define MEDOID_MISSING_SQL                                                                                         \
   "SELECT s.clustering_result_id AS rid, s.cluster_label AS label FROM cluster_summaries s JOIN clustering_results " \
-  "c ON c.id = s.clustering_result_id AND c.completed_at IS NOT NULL WHERE s.medoid_embedding_id IS NULL OR NOT "  \
-  "EXISTS (SELECT 1 FROM embedding_clusters ec WHERE ec.embedding_id = s.medoid_embedding_id AND "                 \
+  "c ON c.id = s.clustering_result_id AND c.completed_at IS NOT NULL WHERE (s.medoid_embedding_id IS NULL OR "     \
+  "s.medoid_embedding_id NOT IN (SELECT id FROM embeddings)) AND NOT EXISTS (SELECT 1 FROM embedding_clusters ec " \
+  "WHERE ec.clustering_result_id = s.clustering_result_id AND ec.cluster_label = s.cluster_label AND "            \
+  "ec.medoid_embedding_id IN (SELECT id FROM embeddings))"
+// Clusters (result, label) of completed results whose medoid exists but is not one of its
+// own members (the summary names a non-member, or a member's assignment names another
+// medoid), and outliers that name a medoid; results counted by MEDOID_MISSING_SQL are left out.
+#define MEDOID_NOT_MEMBER_SQL                                                                                      \
+  "SELECT rid, label FROM (SELECT s.clustering_result_id AS rid, s.cluster_label AS label FROM cluster_summaries " \
+  "s JOIN clustering_results c ON c.id = s.clustering_result_id AND c.completed_at IS NOT NULL WHERE NOT EXISTS "  \
+  "(SELECT 1 FROM embedding_clusters ec WHERE ec.embedding_id = s.medoid_embedding_id AND "                       \
   "ec.clustering_result_id = s.clustering_result_id AND ec.cluster_label = s.cluster_label) UNION SELECT "        \
   "ec.clustering_result_id, ec.cluster_label FROM embedding_clusters ec JOIN clustering_results c ON c.id = "      \
   "ec.clustering_result_id AND c.completed_at IS NOT NULL LEFT JOIN cluster_summaries s ON "                      \
   "s.clustering_result_id = ec.clustering_result_id AND s.cluster_label = ec.cluster_label WHERE "               \
   "(ec.cluster_label >= 0 AND s.clustering_result_id IS NOT NULL AND ec.medoid_embedding_id IS NOT "              \
-  "s.medoid_embedding_id) OR (ec.cluster_label < 0 AND ec.medoid_embedding_id IS NOT NULL)"
+  "s.medoid_embedding_id) OR (ec.cluster_label < 0 AND ec.medoid_embedding_id IS NOT NULL)) WHERE rid NOT IN "    \
+  "(SELECT rid FROM (" MEDOID_MISSING_SQL "))"
 // (result, experiment) pairs of completed results: a member's experiment missing from the
 // result's scope.
 #define SCOPE_MISSING_SQL                                                                                          \
@@ -77,9 +90,13 @@ const std::vector<CheckDef>& ClusteringChecks() {
       {"cluster_summary_mismatch",
        "clustering results whose cluster summaries or counts disagree with their assignments", true, true,
        "SELECT count(*) FROM (" SUMMARY_MISMATCH_SQL ")", "SELECT id FROM (" SUMMARY_MISMATCH_SQL ") LIMIT ?2"},
+      {"cluster_medoid_missing",
+       "clusters whose medoid's embedding was deleted (e.g. by a repair of a damaged run): the result cannot be "
+       "summarised without it",
+       true, true, "SELECT count(*) FROM (" MEDOID_MISSING_SQL ")",
+       "SELECT rid || ' cluster ' || label FROM (" MEDOID_MISSING_SQL ") LIMIT ?2"},
       {"cluster_medoid_not_member",
-       "clusters whose medoid is missing or not one of their members (`cluster delete` the result and `cluster run` "
-       "again)",
+       "clusters whose medoid is not one of their members (`cluster delete` the result and `cluster run` again)",
        false, true, "SELECT count(*) FROM (" MEDOID_NOT_MEMBER_SQL ")",
        "SELECT rid || ' cluster ' || label FROM (" MEDOID_NOT_MEMBER_SQL ") LIMIT ?2"},
       {"cluster_probability_invalid", "cluster assignments whose probability is outside 0..1", true, true,
@@ -88,6 +105,10 @@ const std::vector<CheckDef>& ClusteringChecks() {
        "embedding_clusters WHERE " BAD_PROBABILITY_WHERE " LIMIT ?2"},
   };
   return kChecks;
+}
+
+Result<int64_t> DeleteClusteringsWithoutMedoid(SqliteDb& db) {
+  return ExecCounting(db, "DELETE FROM clustering_results WHERE id IN (SELECT rid FROM (" MEDOID_MISSING_SQL "))", "");
 }
 
 Result<int64_t> RepairClusterSnapshots(SqliteDb& db) {
