@@ -278,7 +278,13 @@ void PrintSummary(const engine::ExperimentSummary& s, std::ostream& os) {
       os << "\n";
     }
   }
-  os << "elapsed      " << FormatDuration(s.elapsed_s) << "\n";
+  // Working time; the wall-clock span beside it when stops or pauses make them differ.
+  os << "elapsed      " << FormatDuration(s.elapsed_s) << " working";
+  if (s.span_s - s.elapsed_s > engine::kWorkingPauseS) {
+    os << " (" << FormatDuration(s.span_s) << " of wall clock from the first start; pauses over "
+       << static_cast<int>(engine::kWorkingPauseS) << " s not counted)";
+  }
+  os << "\n";
   PrintEta(s.eta, os);
   for (const auto& f : s.failed_runs) {
     os << "failed run   #" << f.run_number << " " << f.run_id << ": " << f.error << "\n";

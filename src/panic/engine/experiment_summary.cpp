@@ -32,11 +32,14 @@ Result<ExperimentSummary> SummarizeExperiment(store::Database& db, const models:
     }
   }
   std::vector<StageEta> etas;
+  std::vector<store::WorkInterval> worked;  // every stage's intervals: the working time
   for (const auto& stage : stages.Instantiate()) {
     s.stages.push_back({stage->info(), stage->Count(facts)});
     PANIC_ASSIGN_OR_RETURN(std::vector<store::WorkInterval> history, stage->WorkHistory(db, experiment_id));
     etas.push_back(EstimateStage(stage->info().name, stage->info().unit, stage->Remaining(facts), history));
+    worked.insert(worked.end(), history.begin(), history.end());
   }
+  s.elapsed_s = BusySeconds(std::move(worked), static_cast<int64_t>(kWorkingPauseS * 1e6));
   s.eta = CombineEtas(std::move(etas));
   PANIC_ASSIGN_OR_RETURN(s.approximate_diagrams, db.Read([&](store::SqliteDb& c) {
     return store::diagrams::ApproximateCounts(c, experiment_id);
@@ -63,7 +66,7 @@ Result<ExperimentSummary> SummarizeExperiment(store::Database& db, const models:
     // of a writing process moves with each stage.
     s.status = "running or interrupted";
   }
-  s.elapsed_s = static_cast<double>(end - start) / 1e6;
+  s.span_s = static_cast<double>(end - start) / 1e6;
   return s;
 }
 

@@ -28,12 +28,21 @@ struct StageSummary {
   std::vector<StageCount> counts;
 };
 
+// The longest pause between two stored results that still counts as working time (a model
+// loading between stages, commits); a longer one is a stop, or nobody running.
+inline constexpr double kWorkingPauseS = 60;
+
 struct ExperimentSummary {
   store::ExperimentRecord experiment;
   store::ExperimentCounts counts;
   // Σ over runs: the steps it has when stopped, max_length while running.
   int64_t invocations_expected = 0;
-  double elapsed_s = 0;           // started → completed (or now)
+  // Working time: the union of the (started_at, completed_at) intervals of every stored
+  // step, vector, prompt vector and diagram of the experiment, pauses of at most
+  // kWorkingPauseS between two of them included. A stop and a resume a day later add the
+  // two sessions' work, not the day between them.
+  double elapsed_s = 0;
+  double span_s = 0;              // wall clock: started → completed (or now), pauses included
   // Each stage's remaining work at its own measured rate (stage_rate.h), for every stage.
   EtaEstimate eta;
   std::optional<double> eta_s;    // eta.total_s while work is left; absent when unknown or done

@@ -98,7 +98,8 @@ nlohmann::json SummaryToJson(const ExperimentSummary& s) {
   }
   j["stages"] = stages;
   j["embedding_models_progress"] = per_model;
-  j["elapsed_s"] = s.elapsed_s;
+  j["elapsed_s"] = s.elapsed_s;  // working time (experiment_summary.h)
+  j["span_s"] = s.span_s;
   j["eta_s"] = s.eta_s ? nlohmann::json(*s.eta_s) : nlohmann::json();
   // Per stage: its remaining work at its own measured rate (null: no rate yet).
   auto number_or_null = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };

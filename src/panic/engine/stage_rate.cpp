@@ -11,7 +11,7 @@ bool EtaEstimate::work_left() const {
   return false;
 }
 
-double BusySeconds(std::vector<store::WorkInterval> intervals) {
+double BusySeconds(std::vector<store::WorkInterval> intervals, int64_t bridge_us) {
   std::sort(intervals.begin(), intervals.end(),
             [](const store::WorkInterval& a, const store::WorkInterval& b) { return a.start_us < b.start_us; });
   int64_t total_us = 0;
@@ -19,7 +19,7 @@ double BusySeconds(std::vector<store::WorkInterval> intervals) {
   int64_t start = 0, end = 0;  // the merged interval being built
   for (const auto& i : intervals) {
     if (i.end_us <= i.start_us) continue;
-    if (open && i.start_us <= end) {
+    if (open && i.start_us <= end + bridge_us) {
       end = std::max(end, i.end_us);
       continue;
     }

@@ -31,7 +31,9 @@ struct EtaEstimate {
 };
 
 // The length of the union of the intervals (an interval with end ≤ start adds nothing).
-double BusySeconds(std::vector<store::WorkInterval> intervals);
+// With bridge_us > 0, two merged intervals at most bridge_us apart count as one, the pause
+// between them included (`experiment show`'s working time: the moments between two steps).
+double BusySeconds(std::vector<store::WorkInterval> intervals, int64_t bridge_us = 0);
 
 StageEta EstimateStage(const std::string& stage, const std::string& unit, int64_t remaining,
                        const std::vector<store::WorkInterval>& history);
