@@ -197,6 +197,19 @@ TEST(ArgumentChecksTest, AFormatContradictingTheOutputExtensionIsRefusedFirst) {
        "--format npy contradicts"},
       {{"model", "embed", "DummyText", "--format", "npy", "--output", dir.File("e.json"), "hi"},
        "--format npy contradicts"},
+      // Image and drawing formats, also for a folder --output (a folder x.jpg of PNG files).
+      {{"--db", db, "export", "images", "latest", "--format", "png", "--output", dir.File("x.jpg")},
+       "--format png contradicts --output '" + dir.File("x.jpg") + "' (a .jpg file)"},
+      {{"--db", db, "export", "images", "latest", "--format", "jpeg", "--output", dir.File("x.WEBP")},
+       "--format jpeg contradicts --output '" + dir.File("x.WEBP") + "' (a .webp file)"},
+      {{"--db", db, "export", "charts", "latest", "--format", "pdf", "--output", dir.File("c.svg")},
+       "--format pdf contradicts --output '" + dir.File("c.svg") + "' (a .svg file)"},
+      {{"tda", "ph", points, "--format", "npz", "--output", dir.File("d.png")},
+       "--format npz contradicts --output '" + dir.File("d.png") + "' (a .png file)"},
+      // A command whose file's format is its --output's extension says so, naming both.
+      {{"--db", db, "export", "image", "0123", "--format", "png", "--output", dir.File("x.jpg")},
+       "--format: 'png' is not one of: text, json (how the command reports; the file's format is --output's "
+       "extension: '" + dir.File("x.jpg") + "')"},
   };
   for (const Case& c : cases) {
     CommandResult r = RunCli(c.args);
@@ -213,6 +226,11 @@ TEST(ArgumentChecksTest, AFormatContradictingTheOutputExtensionIsRefusedFirst) {
   }
   CommandResult r = RunCli({"tda", "ph", dir.File("p.csv"), "--format", "text", "--output", dir.File("t.csv")});
   EXPECT_EQ(r.exit_code, 0) << r.err;
+  // jpeg and jpg are one format: refused for the missing database, not the format.
+  r = RunCli({"--db", db, "export", "images", "latest", "--format", "jpeg", "--output", dir.File("i.jpg")});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err.find("contradicts"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no database"), std::string::npos) << r.err;
 }
 
 TEST(ArgumentChecksTest, AVerblessCommandIsNamedWithoutATrailingSpace) {

@@ -116,8 +116,10 @@ int ExportVideo(const ParsedArgs& args, Context& ctx) {
 }
 
 int ExportImages(const ParsedArgs& args, Context& ctx) {
-  auto format = exporting::ParseImageFileFormat(args.Get("format").value_or("png"));
+  const std::string format_name = args.Get("format").value_or("png");
+  auto format = exporting::ParseImageFileFormat(format_name);
   if (!format.ok()) return ReportError(format.status().WithContext("--format"), ctx);
+  if (Status st = CheckExplicitFormat(args, false, format_name); !st.ok()) return ReportError(st, ctx);
   const std::string dir = args.Get("output").value_or("images");
   if (Status st = CheckOutputFolder(dir); !st.ok()) return ReportError(st, ctx);
   const engine::CancelFlag& cancel = InstallCancelHandlers();  // before the database opens
@@ -262,8 +264,10 @@ int ExportGrid(const ParsedArgs& args, Context& ctx) {
 }
 
 int ExportCharts(const ParsedArgs& args, Context& ctx) {
-  auto format = exporting::ParseDrawingFormat(args.Get("format").value_or("pdf"));
+  const std::string format_name = args.Get("format").value_or("pdf");
+  auto format = exporting::ParseDrawingFormat(format_name);
   if (!format.ok()) return ReportError(format.status().WithContext("--format"), ctx);
+  if (Status st = CheckExplicitFormat(args, false, format_name); !st.ok()) return ReportError(st, ctx);
   const std::string dir = args.Get("output").value_or("charts");
   if (Status st = CheckOutputFolder(dir); !st.ok()) return ReportError(st, ctx);
   const engine::CancelFlag& cancel = InstallCancelHandlers();  // before the database opens

@@ -151,7 +151,12 @@ Status ApplyFormatOption(const ParsedArgs& args, Context& ctx) {
   auto format = args.Get("format");
   if (!format) return Status::Ok();
   if (*format != "text" && *format != "json") {
-    return Status::InvalidArgument("--format: '" + *format + "' is not one of: text, json");
+    // `export image x --format png --output x.jpg`: a file's format here is its extension.
+    const auto output = args.Get("output");
+    return Status::InvalidArgument("--format: '" + *format + "' is not one of: text, json" +
+                                   (output ? " (how the command reports; the file's format is --output's extension: '" +
+                                                 *output + "')"
+                                           : std::string()));
   }
   if (ctx.json && *format != "json") {
     return Status::InvalidArgument("--json means --format json; it contradicts --format " + *format);

@@ -30,8 +30,15 @@ int FolderWritable(const std::string& folder) {
   return ::faccessat(AT_FDCWD, folder.c_str(), W_OK | X_OK, AT_EACCESS) == 0 ? 0 : errno;
 }
 
-// The file formats of --format that are also a file's extension.
-constexpr std::array<std::string_view, 5> kFileFormats = {"csv", "json", "npy", "npz", "parquet"};
+// The file formats of --format that are also a file's extension: data, and images and
+// drawings (export images, export charts). "jpeg" is "jpg" (Canonical).
+constexpr std::array<std::string_view, 10> kFileFormats = {"csv", "json", "npy", "npz", "parquet",
+                                                           "png", "jpg", "webp", "svg", "pdf"};
+
+std::string Canonical(std::string name) {
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name == "jpeg" ? "jpg" : name;
+}
 
 bool IsFileFormat(std::string_view name) {
   return std::find(kFileFormats.begin(), kFileFormats.end(), name) != kFileFormats.end();
@@ -42,9 +49,8 @@ bool IsFileFormat(std::string_view name) {
 Status CheckFormatAgainstOutput(const std::string& format, const std::string& output, bool by_json) {
   std::string ext = std::filesystem::path(output).extension().string();
   if (ext.empty()) return Status::Ok();
-  ext.erase(0, 1);  // the dot
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (!IsFileFormat(format) || !IsFileFormat(ext) || ext == format) return Status::Ok();
+  ext = Canonical(ext.substr(1));  // without the dot
+  if (!IsFileFormat(Canonical(format)) || !IsFileFormat(ext) || ext == Canonical(format)) return Status::Ok();
   return Status::InvalidArgument((by_json ? "--json" : "--format " + format) + " contradicts --output '" + output + "' (a ." + ext +
                                  " file): give --format " + ext + " or another file name");
 }

@@ -24,8 +24,10 @@ Status CheckOutputFolder(const std::string& dir);
 // An explicit --format against the extension of --output, before any work: InvalidArgument
 // naming both when the extension is another of the file formats the commands write
 // ("--format parquet contradicts --output 'd.csv' (a .csv file)"; it wrote Parquet into
-// d.csv). A file without an extension or with an unknown one is allowed, and so is a
-// format that names no file type (text, table). `by_json`: the format came from --json, so
+// d.csv). The file formats: csv, json, npy, npz, parquet, and the images' and drawings' png,
+// jpg (= jpeg), webp, svg, pdf — also for a folder --output (`export images --format png
+// --output x.jpg` made a folder x.jpg of PNG files). A file without an extension or with an
+// unknown one is allowed, and so is a format that names no file type (text, table). `by_json`: the format came from --json, so
 // the message names that option.
 Status CheckFormatAgainstOutput(const std::string& format, const std::string& output, bool by_json = false);
 // CheckFormatAgainstOutput for a command's parsed options, before any work: only when an
