@@ -117,6 +117,44 @@ TEST(MigrationTest, MigrationIsIdempotentAcrossOpens) {
   q->Reset();
 }
 
+// Migration 6 on an older database: the covering indexes of `experiment show`'s progress
+// queries appear, and the queries read them instead of the rows (whose timestamps and
+// types lie after the output blob). Before, each read the table: 0.65 s at 10^5 steps.
+TEST(MigrationTest, ProgressQueriesReadCoveringIndexesAfterMigration6) {
+  TempDir dir;
+  const std::string path = dir.File("v1.db");
+  MakeV1Database(path);
+  const auto plan = [&](const std::string& sql) {
+    auto db = OpenRaw(path);
+    auto q = db->Prepare("EXPLAIN QUERY PLAN " + sql);
+    EXPECT_TRUE(q.ok()) << sql;
+    std::string out;
+    EXPECT_TRUE((*q)->ForEachRow([&](const Statement& row) {
+                      out += row.Text(3) + "\n";
+                      return Status::Ok();
+                    })
+                    .ok());
+    return out;
+  };
+  const std::string types =
+      "SELECT i.type, count(*) FROM invocations i JOIN runs r ON r.id = i.run_id WHERE r.experiment_id = 'x' "
+      "GROUP BY i.type";
+  const std::string steps =
+      "SELECT i.started_at, i.completed_at, count(*) FROM invocations i JOIN runs r ON r.id = i.run_id WHERE "
+      "r.experiment_id = 'x' GROUP BY i.started_at, i.completed_at ORDER BY i.started_at";
+  const std::string vectors =
+      "SELECT e.started_at, e.completed_at, count(*) FROM embeddings e JOIN invocations i ON i.id = e.invocation_id "
+      "JOIN runs r ON r.id = i.run_id WHERE r.experiment_id = 'x' GROUP BY e.started_at, e.completed_at";
+  EXPECT_EQ(plan(types).find("COVERING INDEX invocations_progress"), std::string::npos) << plan(types);
+  auto store = Database::Open(path, OpenMode::kWrite);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  store->reset();
+  EXPECT_EQ(*CurrentSchemaVersion(*OpenRaw(path)), LatestSchemaVersion());
+  EXPECT_NE(plan(types).find("COVERING INDEX invocations_progress"), std::string::npos) << plan(types);
+  EXPECT_NE(plan(steps).find("COVERING INDEX invocations_progress"), std::string::npos) << plan(steps);
+  EXPECT_NE(plan(vectors).find("COVERING INDEX embeddings_progress"), std::string::npos) << plan(vectors);
+}
+
 TEST(DeleteTest, RunOfHundredThousandStepsDeletes) {
   TempDir dir;
   auto store = std::move(Database::Open(dir.File("a.db"), OpenMode::kCreate, Durability::kNormal)).value();

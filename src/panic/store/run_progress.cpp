@@ -46,9 +46,12 @@ Result<bool> DiagramsHaveProvenance(SqliteDb& db) {
 Result<std::map<std::string, RunModelStats>> RunModelStatsByRun(SqliteDb& db, const std::string& experiment_id,
                                                                 const std::string& model) {
   std::map<std::string, RunModelStats> out;
+  // CROSS JOIN fixes the order (the experiment's runs, their steps, each step's vector): left
+  // to itself, without ANALYZE statistics, SQLite scanned every vector of the model in the
+  // database and looked each step up by id in the table (0.39 s at 10^5 steps, 0.10 s so).
   PANIC_ASSIGN_OR_RETURN(Statement * e, db.Prepare(
-      "SELECT i.run_id, count(*), max(i.sequence_number) FROM runs r JOIN invocations i ON i.run_id = r.id "
-      "JOIN embeddings e ON e.invocation_id = i.id AND e.embedding_model = ?2 "
+      "SELECT i.run_id, count(*), max(i.sequence_number) FROM runs r CROSS JOIN invocations i ON i.run_id = r.id "
+      "CROSS JOIN embeddings e ON e.invocation_id = i.id AND e.embedding_model = ?2 "
       "WHERE r.experiment_id = ?1 GROUP BY i.run_id"));
   e->Bind(1, experiment_id).Bind(2, model);
   PANIC_RETURN_IF_ERROR(e->ForEachRow([&](const Statement& row) -> Status {

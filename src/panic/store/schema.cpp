@@ -262,6 +262,16 @@ CREATE TABLE legacy_import_skips (
   PRIMARY KEY (source_key, source_table, source_id, reason)
 );
 )sql",
+      // Migration 6. Covering indexes for `experiment show` and the dashboard's experiment
+      // page (experiments::Count, RunOutputStatsByRun, RunModelStatsByRun, WorkIntervals):
+      // their columns come after the output blob (image, vector) in the rows, so every
+      // count or timestamp read the row itself, with its overflow pages for a real image —
+      // 100 000 invocations cost 0.65 s a show (bench: docs/STORE.md). Additive: indexes
+      // only; a reader of an older file runs the same queries without them.
+      R"sql(
+CREATE INDEX invocations_progress ON invocations(run_id, sequence_number, type, started_at, completed_at, id);
+CREATE INDEX embeddings_progress ON embeddings(invocation_id, embedding_model, started_at, completed_at);
+)sql",
       // The next migration goes here (append; never edit a released one).
   };
   return kMigrations;
