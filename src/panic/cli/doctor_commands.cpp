@@ -112,7 +112,8 @@ CommandSpec DoctorSpec() {
   return {"doctor", "", "check the database for damage, and repair it with --fix", "", 0, 0,
           {{"experiment", "ID", "check only this experiment (an id, a unique prefix or 'latest'); the SQLite and "
                                 "orphan checks always cover the whole file"},
-           {"fix", "", "repair: delete orphans and bad rows, truncate damaged runs and resume them, then check again"},
+           {"fix", "", "repair: delete orphans and bad rows (and a clustering result whose medoid they deleted), "
+                       "truncate damaged runs and resume them, then check again"},
            {"full", "", "SQLite's full integrity_check instead of quick_check: also verifies that every index "
                         "matches its table (slower on a large file)"},
            {"decode-images", "", "decode every image (WEBP, JPEG) instead of checking its structure: finds damage "

@@ -12,8 +12,7 @@
 namespace panic::exporting {
 
 inline Status CheckCancel(const std::atomic<bool>* cancel, const std::string& what) {
-  return cancel != nullptr && cancel->load() ? Status::Cancelled(what + " interrupted; nothing written")
-                                             : Status::Ok();
+  return cancel != nullptr && cancel->load() ? Status::Cancelled(what + " interrupted") : Status::Ok();
 }
 
 }  // namespace panic::exporting
