@@ -78,20 +78,30 @@ class RipsReducer : private RipsColumns {
   // pushes them all; on 768-D walk clouds a simplex near the enclosing radius has
   // hundreds of cofacets of its own diameter).
   template <int M>
-  bool AdvanceFixed(Cursor& c) const {
+  bool AdvanceFixed(Workspace& ws, Cursor& c) const {
     const float* r[M];
     for (int q = 0; q < M; ++q) r[q] = d_.row(static_cast<size_t>(c.w[q]));
-    if (c.cd == c.diam) {
-      // The next cofacet of the simplex's own diameter: the largest v below the current
-      // one within the diameter of every vertex (a top-down scan with an early exit).
-      int v = ScanCofacetCandidate<M>(simd_, r, c.w, 0, c.v, c.diam);
-      if (v >= 0) {
-        c.v = v;
-        return true;
+    if (c.next_queued == c.queued && c.cd == c.diam) {
+      // The next cofacets of the simplex's own diameter: from its longest edge's link
+      // (a batch, queued like the scans' below), or the largest v below the current one
+      // within the diameter of every vertex (a top-down scan with an early exit).
+      int got = -1;
+      if constexpr (M >= 3) got = LinkCofacetsOf<M>(ws, c, r);
+      if (got > 0) {
+        for (int i = 0; i < got; ++i) c.queued_cd[i] = c.diam;
+        c.queued = static_cast<uint8_t>(got);
+        c.next_queued = 0;
+      } else if (got < 0) {
+        int v = ScanCofacetCandidate<M>(simd_, r, c.w, 0, c.v, c.diam);
+        if (v >= 0) {
+          c.v = v;
+          return true;
+        }
       }
     }
-    // Past the simplex's diameter: the queued cofacets of the last scan, then a new scan.
-    // (Every queued cofacet is later than the own-diameter ones: the scan above found none.)
+    // The queued cofacets (of the simplex's own diameter from a link, or past it from the
+    // last scan), then a new scan past the own diameter. (Every cofacet that scan finds is
+    // later than the own-diameter ones: none is left below c.v.)
     if (c.next_queued == c.queued) {
       c.queued = static_cast<uint8_t>(NextCofacets<M>(simd_, r, c.w, n_, c.diam, c.cd, c.v, opt_.threshold,
                                                       kQueuedCofacets, c.queued_cd, c.queued_v));
@@ -102,11 +112,41 @@ class RipsReducer : private RipsColumns {
     c.cd = c.queued_cd[c.next_queued++];
     return true;
   }
-  bool Advance(Cursor& c, int m) const {
+  // Up to kQueuedCofacets own-diameter cofacets of c below c.v, from the link of its
+  // longest edge, into c.queued_v; −1 when that link is not cached and the column is too
+  // light to build it (a light column pops a cursor's first cofacets only, which a scan
+  // from the top finds sooner than a whole link is built).
+  template <int M>
+  int LinkCofacetsOf(Workspace& ws, Cursor& c, const float* const* r) const {
+    int ea = 0, eb = 1;  // the first edge of c's diameter (one exists)
+    bool found = false;
+    for (int a = 0; a < M && !found; ++a) {
+      for (int b = a + 1; b < M && !found; ++b) {
+        if (r[a][c.w[b]] == c.diam) {
+          ea = a;
+          eb = b;
+          found = true;
+        }
+      }
+    }
+    const int64_t key = EdgeIndex(c.w[ea], c.w[eb]);
+    EdgeLink* link = ws.links.Find(key);
+    if (link == nullptr) {
+      if (opt_.link_cursors_at == SIZE_MAX || ws.cursors.size() < opt_.link_cursors_at) return -1;
+      link = &ws.links.Build(simd_, key, r[ea], r[eb], c.w[ea], c.w[eb], n_, c.diam);
+    }
+    if (link->vertices().size() > EdgeLink::kMaxVertices) return -1;
+    const uint64_t* rows[M - 2];
+    for (int q = 0, k = 0; q < M; ++q) {
+      if (q != ea && q != eb) rows[k++] = link->Row(link->Position(c.w[q]), r[q]);
+    }
+    return LinkCofacets(link->vertices(), rows, M - 2, c.v, kQueuedCofacets, c.queued_v);
+  }
+  bool Advance(Workspace& ws, Cursor& c, int m) const {
     switch (m) {
-      case 2: return AdvanceFixed<2>(c);
-      case 3: return AdvanceFixed<3>(c);
-      default: return AdvanceFixed<4>(c);
+      case 2: return AdvanceFixed<2>(ws, c);
+      case 3: return AdvanceFixed<3>(ws, c);
+      default: return AdvanceFixed<4>(ws, c);
     }
   }
   // The heap entry of the current cofacet of cursor k: w ∪ {v} with p vertices of w above
@@ -147,14 +187,14 @@ class RipsReducer : private RipsColumns {
     c.coef = static_cast<uint8_t>(coef);
     c.cd = c.diam;
     c.v = n_;
-    if (!Advance(c, m)) return;
+    if (!Advance(ws, c, m)) return;
     ws.cursors.push_back(c);
     PushCursor(ws, static_cast<uint32_t>(ws.cursors.size() - 1), m);
   }
   // Removes the heap's top; its cursor, if any, moves on to its next cofacet.
   void PopTop(Workspace& ws, int m) const {
     uint32_t k = ws.heap.front().cursor;
-    if (k != kNoCursor && Advance(ws.cursors[k], m)) {
+    if (k != kNoCursor && Advance(ws, ws.cursors[k], m)) {
       HeapReplaceTop(ws.heap, CursorItem(ws, k, m));
     } else {
       HeapPop(ws.heap);

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "panic/tda/edge_link.h"
+
 namespace panic::tda::internal::reducer {
 
 using index_t = int64_t;
@@ -102,6 +104,9 @@ struct Workspace {
   size_t compact_at = 0;
   std::vector<std::pair<index_t, uint32_t>> by_simplex;
   std::vector<uint8_t> keep;
+  // The links of the last few edges whose own-diameter cofacets were enumerated (they
+  // depend on the distances only, so they stay valid from column to column).
+  EdgeLinkCache links;
   void Clear() {
     working.clear();
     heap.clear();
