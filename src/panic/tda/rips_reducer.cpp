@@ -179,14 +179,15 @@ class RipsReducer : private RipsColumns {
     Vertices(idx, m, w);
     PushCoboundaryOf(ws, w, coef, m);
   }
-  // The same for the simplex of vertices w[0..m), descending (no index to decode).
-  void PushCoboundaryOf(Workspace& ws, const int* w, uint32_t coef, int m) const {
+  // The same for the simplex of vertices w[0..m), descending (no index to decode); with
+  // past ≥ 0, its cofacets after w ∪ {past} only (which must be its earliest cofacet).
+  void PushCoboundaryOf(Workspace& ws, const int* w, uint32_t coef, int m, int past = -1) const {
     Cursor c;
     std::copy(w, w + m, c.w);
     c.diam = Diameter(c.w, m);
     c.coef = static_cast<uint8_t>(coef);
     c.cd = c.diam;
-    c.v = n_;
+    c.v = past < 0 ? n_ : past;
     if (!Advance(ws, c, m)) return;
     ws.cursors.push_back(c);
     PushCursor(ws, static_cast<uint32_t>(ws.cursors.size() - 1), m);
@@ -201,26 +202,45 @@ class RipsReducer : private RipsColumns {
     }
   }
   // Removes and returns the earliest entry with a non-zero summed coefficient; false
-  // when the coboundary is zero.
+  // when the coboundary is zero. The held pivot (Workspace::held) is merged with the heap.
   bool PopPivot(Workspace& ws, DiamEntry& out, int m) const {
-    while (!ws.heap.empty()) {
-      HeapItem pivot = ws.heap.front();
-      PopTop(ws, m);
-      uint32_t coef = CoefOf(pivot.entry);
-      while (!ws.heap.empty() && IndexOf(ws.heap.front().entry) == IndexOf(pivot.entry)) {
-        coef = (coef + CoefOf(ws.heap.front().entry)) % opt_.modulus;
+    for (;;) {
+      HeapItem pivot;
+      if (ws.held && (ws.heap.empty() || !HeapBefore(ws.heap.front(), ws.held_item))) {
+        pivot = ws.held_item;
+        ws.held = false;
+      } else if (!ws.heap.empty()) {
+        pivot = ws.heap.front();
         PopTop(ws, m);
+      } else {
+        return false;
+      }
+      const index_t idx = IndexOf(pivot.entry);
+      uint32_t coef = CoefOf(pivot.entry);
+      for (;;) {
+        if (ws.held && IndexOf(ws.held_item.entry) == idx) {
+          coef = (coef + CoefOf(ws.held_item.entry)) % opt_.modulus;
+          ws.held = false;
+        } else if (!ws.heap.empty() && IndexOf(ws.heap.front().entry) == idx) {
+          coef = (coef + CoefOf(ws.heap.front().entry)) % opt_.modulus;
+          PopTop(ws, m);
+        } else {
+          break;
+        }
       }
       if (coef != 0) {
-        out = DiamEntry{pivot.diam, MakeEntry(IndexOf(pivot.entry), coef)};
+        out = DiamEntry{pivot.diam, MakeEntry(idx, coef)};
         return true;
       }
     }
-    return false;
   }
+  // The pivot stays in the column, held beside the heap rather than pushed back into it:
+  // an apparent-pair elimination, the commonest next step, cancels it at once
+  // (ReduceChain), which then costs no heap push and pop at all.
   bool GetPivot(Workspace& ws, DiamEntry& out, int m) const {
     if (!PopPivot(ws, out, m)) return false;
-    HeapPush(ws.heap, HeapItem{out.diam, kNoCursor, out.entry});  // the pivot stays in the column
+    ws.held = true;
+    ws.held_item = HeapItem{out.diam, kNoCursor, out.entry};
     if (ws.heap.size() >= ws.compact_at) Compact(ws, m);
     return true;
   }
@@ -231,18 +251,11 @@ class RipsReducer : private RipsColumns {
   // (all entries before it summed to zero, the pivot's own entries were all popped, and
   // each cursor's stream is in filtration order), so two cursors of one simplex stand at
   // the same cofacet: they merge into one with the summed coefficient, or vanish when that
-  // is zero. The heap then holds one item per remaining cursor plus the pivot (the one
-  // kNoCursor item). The working chain is summed too: the same chain, fewer entries.
+  // is zero. The heap then holds one item per remaining cursor (the pivot is held beside
+  // it). The working chain is summed too: the same chain, fewer entries.
   void Compact(Workspace& ws, int m) const {
     ws.by_simplex.clear();
-    HeapItem pivot_item{};
-    for (const HeapItem& h : ws.heap) {
-      if (h.cursor == kNoCursor) {
-        pivot_item = h;
-      } else {
-        ws.by_simplex.emplace_back(IndexOfVertices(ws.cursors[h.cursor].w, m), h.cursor);
-      }
-    }
+    for (const HeapItem& h : ws.heap) ws.by_simplex.emplace_back(IndexOfVertices(ws.cursors[h.cursor].w, m), h.cursor);
     std::sort(ws.by_simplex.begin(), ws.by_simplex.end());
     // The first cursor of each simplex keeps the summed coefficient (0: dropped with the
     // others and the exhausted cursors); the kept ones move down in place, in order.
@@ -264,7 +277,6 @@ class RipsReducer : private RipsColumns {
     }
     ws.cursors.resize(kept);
     ws.heap.clear();
-    ws.heap.push_back(pivot_item);
     for (uint32_t k = 0; k < kept; ++k) ws.heap.push_back(CursorItem(ws, k, m));
     HeapMake(ws.heap);
     Summed(ws.working, ws.summed);
@@ -368,7 +380,10 @@ class RipsReducer : private RipsColumns {
           const uint32_t factor = (opt_.modulus - Mul(CoefOf(pivot.entry), s)) % opt_.modulus;
           const index_t fi = IndexOfVertices(f, m);
           ws.working.push_back(MakeEntry(fi, factor));
-          PushCoboundaryOf(ws, f, factor, m);
+          // δσ' begins with the pivot (σ''s earliest cofacet: an apparent pair), which
+          // cancels the held pivot: both are dropped, σ''s cursor starts after it.
+          ws.held = false;
+          PushCoboundaryOf(ws, f, factor, m, t[j]);
           has_pivot = GetPivot(ws, pivot, m);
           mine = nullptr;
           continue;

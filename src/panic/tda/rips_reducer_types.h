@@ -107,7 +107,12 @@ struct Workspace {
   // The links of the last few edges whose own-diameter cofacets were enumerated (they
   // depend on the distances only, so they stay valid from column to column).
   EdgeLinkCache links;
+  // The column's current pivot, summed, once GetPivot has found it: it stays in the
+  // column, but outside the heap until the next PopPivot merges it back in.
+  bool held = false;
+  HeapItem held_item{};
   void Clear() {
+    held = false;
     working.clear();
     heap.clear();
     cursors.clear();
