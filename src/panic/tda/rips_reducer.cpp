@@ -103,8 +103,16 @@ class RipsReducer : private RipsColumns {
     // last scan), then a new scan past the own diameter. (Every cofacet that scan finds is
     // later than the own-diameter ones: none is left below c.v.)
     if (c.next_queued == c.queued) {
-      c.queued = static_cast<uint8_t>(NextCofacets<M>(simd_, r, c.w, n_, c.diam, c.cd, c.v, opt_.threshold,
-                                                      kQueuedCofacets, c.queued_cd, c.queued_v));
+      if (qvalues_.empty()) {
+        c.queued = static_cast<uint8_t>(NextCofacets<M>(simd_, r, c.w, n_, c.diam, c.cd, c.v, opt_.threshold,
+                                                        kQueuedCofacets, c.queued_cd, c.queued_v));
+      } else {
+        const uint8_t* qr[M];
+        for (int q = 0; q < M; ++q) qr[q] = QuantizedRow(c.w[q]);
+        c.queued = static_cast<uint8_t>(NextCofacetsQuantized<M>(simd_, quant_, qr, r, c.w, n_, c.diam, c.cd, c.v,
+                                                                 opt_.threshold, kQueuedCofacets, c.queued_cd,
+                                                                 c.queued_v, ws.window, ws.scratch.data()));
+      }
       c.next_queued = 0;
       if (c.queued == 0) return false;
     }
@@ -412,6 +420,8 @@ class RipsReducer : private RipsColumns {
     PivotTable table(columns.size());
     std::vector<SnapshotArena> arenas(workers);
     std::vector<Workspace> spaces(workers);
+    if (opt_.quantized_scans && qvalues_.empty()) QuantizeDistances(opt_.threads);
+    for (Workspace& ws : spaces) ws.scratch.resize(static_cast<size_t>(n_));
     // Tests only: the columns in a shuffled order, so that one worker takes pivots from
     // later columns too.
     std::vector<uint32_t> order;

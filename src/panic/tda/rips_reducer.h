@@ -70,6 +70,9 @@ struct ReducerOptions {
   // that link is cached, or when its column has at least this many cursors (the link is
   // then built); otherwise from scans. SIZE_MAX: scans only. Tests set 0 and SIZE_MAX.
   size_t link_cursors_at = 64;
+  // The past-diameter cofacet scans read a byte copy of the distances (quantized_scan.h,
+  // n² bytes more); false: the float rows (NextCofacets). Tests compare the two.
+  bool quantized_scans = true;
 };
 
 // The diagram of dimensions 0..maxdim. REQUIRES: options validated by the caller

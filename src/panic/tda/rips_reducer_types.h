@@ -111,6 +111,9 @@ struct Workspace {
   // column, but outside the heap until the next PopPivot merges it back in.
   bool held = false;
   HeapItem held_item{};
+  // NextCofacetsQuantized's scratch (n vertices) and its adaptive window of levels.
+  std::vector<int> scratch;
+  int window = 1;
   void Clear() {
     held = false;
     working.clear();
