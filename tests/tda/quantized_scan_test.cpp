@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "panic/tda/cofacet_scan.h"
+#include "panic/tda/edge_link.h"
 #include "panic/tda/quantized_scan.h"
 
 namespace panic::tda::internal {
@@ -105,6 +106,69 @@ TEST(QuantizedScanTest, NextCofacetsEqualTheOneAtATimeSequence) {
         CheckRandomRows<2>(rng, n, quant);
         CheckRandomRows<3>(rng, n, quant);
         CheckRandomRows<4>(rng, n, quant);
+      }
+    }
+  }
+}
+
+// The own-diameter scan and the link on the byte rows against their float versions.
+template <int M>
+void CheckScan(std::mt19937& rng, int n, const DistanceQuantizer& quant) {
+  std::uniform_int_distribution<int> level(0, 40), vertex(0, n - 1);
+  std::vector<std::vector<float>> rows(M, std::vector<float>(static_cast<size_t>(n)));
+  std::vector<std::vector<uint8_t>> qrows(M, std::vector<uint8_t>(static_cast<size_t>(n)));
+  for (int q = 0; q < M; ++q) {
+    for (int v = 0; v < n; ++v) {
+      const float x = 0.025f * static_cast<float>(level(rng));
+      rows[static_cast<size_t>(q)][static_cast<size_t>(v)] = x;
+      qrows[static_cast<size_t>(q)][static_cast<size_t>(v)] = quant(x);
+    }
+  }
+  int w[M];
+  for (int q = 0; q < M; ++q) w[q] = vertex(rng);
+  const float* r[M];
+  const uint8_t* qr[M];
+  for (int q = 0; q < M; ++q) {
+    r[q] = rows[static_cast<size_t>(q)].data();
+    qr[q] = qrows[static_cast<size_t>(q)].data();
+  }
+  const float bound = 0.025f * static_cast<float>(level(rng));
+  const int lo = std::uniform_int_distribution<int>(0, 2)(rng) == 0 ? vertex(rng) : 0;
+  // The whole sequence from the top down, as the reducer walks it.
+  for (int v = n, u = n;;) {
+    v = ScanScalar<M>(r, w, lo, v, bound);
+    u = ScanQuantizedAvx512<M>(qr, r, w, lo, u, bound, quant(bound));
+    ASSERT_EQ(u, v) << "M=" << M << " n=" << n << " lo=" << lo;
+    if (v < 0) break;
+  }
+  if constexpr (M == 2) {
+    if (w[0] == w[1]) return;
+    const int a = std::max(w[0], w[1]), b = std::min(w[0], w[1]);
+    const float* ra = r[a == w[0] ? 0 : 1];
+    const float* rb = r[a == w[0] ? 1 : 0];
+    const uint8_t* qa = qr[a == w[0] ? 0 : 1];
+    const uint8_t* qb = qr[a == w[0] ? 1 : 0];
+    std::vector<int> expected(static_cast<size_t>(n)), got(static_cast<size_t>(n));
+    expected.resize(static_cast<size_t>(EdgeLinkScalar(ra, rb, a, b, n, bound, expected.data())));
+    got.resize(static_cast<size_t>(EdgeLinkVerticesQuantized(qa, qb, ra, rb, a, b, n, bound, quant(bound), got.data())));
+    EXPECT_EQ(got, expected) << "n=" << n;
+  }
+}
+
+TEST(QuantizedScanTest, OwnDiameterScanAndLinkEqualTheFloatOnes) {
+  if (DetectSimdLevel() != SimdLevel::kAvx512) GTEST_SKIP() << "no AVX-512";
+  std::mt19937 rng(30);
+  std::vector<float> sample;
+  for (int i = 0; i <= 40; ++i) sample.push_back(0.025f * static_cast<float>(i));
+  const std::vector<DistanceQuantizer> quantizers = {DistanceQuantizer(sample),
+                                                     DistanceQuantizer(std::vector<float>{0.3f, 0.5f, 0.9f}),
+                                                     DistanceQuantizer()};
+  for (const DistanceQuantizer& quant : quantizers) {
+    for (int n : {2, 5, 63, 64, 65, 130, 500}) {
+      for (int trial = 0; trial < 12; ++trial) {
+        CheckScan<2>(rng, n, quant);
+        CheckScan<3>(rng, n, quant);
+        CheckScan<4>(rng, n, quant);
       }
     }
   }

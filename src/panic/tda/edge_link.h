@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "panic/tda/cofacet_scan.h"
+#include "panic/tda/quantized_scan.h"
 
 namespace panic::tda::internal {
 
@@ -72,6 +73,16 @@ class EdgeLink {
   void Build(SimdLevel level, const float* ra, const float* rb, int a, int b, int n, float d) {
     vertices_.resize(static_cast<size_t>(n));
     vertices_.resize(static_cast<size_t>(EdgeLinkVertices(level, ra, rb, a, b, n, d, vertices_.data())));
+    Reset(d);
+  }
+  // The same from the byte rows qa, qb of a and b (quantized_scan.h; qd = q(d)).
+  void BuildQuantized(const uint8_t* qa, const uint8_t* qb, const float* ra, const float* rb, int a, int b, int n,
+                      float d, uint8_t qd) {
+    vertices_.resize(static_cast<size_t>(n));
+    vertices_.resize(static_cast<size_t>(EdgeLinkVerticesQuantized(qa, qb, ra, rb, a, b, n, d, qd, vertices_.data())));
+    Reset(d);
+  }
+  void Reset(float d) {
     words_ = (vertices_.size() + 63) / 64;
     rows_.resize(vertices_.size() * words_);  // each row is zeroed when it is filled
     have_.assign(vertices_.size(), 0);
@@ -141,6 +152,14 @@ class EdgeLinkCache {
     const int s = next_;
     next_ = (next_ + 1) % kSlots;
     link_[s].Build(level, ra, rb, a, b, n, d);
+    key_[s] = key;
+    return link_[s];
+  }
+  EdgeLink& BuildQuantized(int64_t key, const uint8_t* qa, const uint8_t* qb, const float* ra, const float* rb, int a,
+                           int b, int n, float d, uint8_t qd) {
+    const int s = next_;
+    next_ = (next_ + 1) % kSlots;
+    link_[s].BuildQuantized(qa, qb, ra, rb, a, b, n, d, qd);
     key_[s] = key;
     return link_[s];
   }

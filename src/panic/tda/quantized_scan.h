@@ -136,6 +136,50 @@ inline int NextCofacetsQuantized(SimdLevel level, const DistanceQuantizer& quant
   return 0;
 }
 
+// ScanCofacetCandidate on the byte rows: the largest v in [lo, end) not in w with
+// r[q][v] ≤ bound for all q, or −1; qbound = q(bound). A vertex passes only if its bytes
+// are ≤ qbound (monotone map), so 64 vertices are sifted a step and the few that pass
+// are tested on the float rows. Below the last whole block, the float scan.
+template <int M>
+__attribute__((target("avx512f,avx512bw"))) int ScanQuantizedAvx512(const uint8_t* const* qr, const float* const* r,
+                                                                    const int* w, int lo, int end, float bound,
+                                                                    uint8_t qbound) {
+  const __m512i qb = _mm512_set1_epi8(static_cast<char>(qbound));
+  int v = end;
+  for (; v - 64 >= lo; v -= 64) {
+    __m512i x = _mm512_loadu_si512(qr[0] + v - 64);
+    for (int q = 1; q < M; ++q) x = _mm512_max_epu8(x, _mm512_loadu_si512(qr[q] + v - 64));
+    uint64_t mask = _mm512_cmple_epu8_mask(x, qb);
+    while (mask) {
+      const int bit = 63 - __builtin_clzll(mask);
+      const int u = v - 64 + bit;
+      if (Passes<M>(r, u, bound) && !IsMember<M>(w, u)) return u;
+      mask &= ~(uint64_t{1} << bit);
+    }
+  }
+  return ScanAvx512<M>(r, w, lo, v, bound);
+}
+
+// EdgeLinkVertices (edge_link.h) on the byte rows qa, qb (qd = q(d)): every v ∉ {a, b}
+// with ra[v] ≤ d and rb[v] ≤ d, ascending; returns the count.
+__attribute__((target("avx512f,avx512bw"))) inline int EdgeLinkVerticesQuantized(const uint8_t* qa,
+                                                                                 const uint8_t* qb, const float* ra,
+                                                                                 const float* rb, int a, int b,
+                                                                                 int n, float d, uint8_t qd,
+                                                                                 int* out) {
+  const __m512i vq = _mm512_set1_epi8(static_cast<char>(qd));
+  int k = 0, v = 0;
+  auto test = [&](int u) {
+    if (ra[u] <= d && rb[u] <= d && u != a && u != b) out[k++] = u;
+  };
+  for (; v + 64 <= n; v += 64) {
+    const __m512i x = _mm512_max_epu8(_mm512_loadu_si512(qa + v), _mm512_loadu_si512(qb + v));
+    for (uint64_t mask = _mm512_cmple_epu8_mask(x, vq); mask; mask &= mask - 1) test(v + __builtin_ctzll(mask));
+  }
+  for (; v < n; ++v) test(v);
+  return k;
+}
+
 // A sample of the distances of d's upper triangle (about `size` of them) for the quantiser.
 inline std::vector<float> SampleDistances(const float* values, size_t n, size_t size) {
   std::vector<float> sample;

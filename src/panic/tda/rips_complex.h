@@ -88,7 +88,17 @@ class RipsComplex {
   int CofacetCandidateFixed(const int* w, float diam, int end, int lo = 0) const {
     const float* r[M];
     for (int q = 0; q < M; ++q) r[q] = d_.row(w[q]);
-    return ScanCofacetCandidate<M>(simd_, r, w, lo, end, diam);
+    return ScanRows<M>(r, w, lo, end, diam);
+  }
+  // ScanCofacetCandidate, on the byte rows once they exist (and AVX-512 is there).
+  template <int M>
+  int ScanRows(const float* const* r, const int* w, int lo, int end, float bound) const {
+    if (!qvalues_.empty() && simd_ == SimdLevel::kAvx512) {
+      const uint8_t* qr[M];
+      for (int q = 0; q < M; ++q) qr[q] = QuantizedRow(w[q]);
+      return ScanQuantizedAvx512<M>(qr, r, w, lo, end, bound, quant_(bound));
+    }
+    return ScanCofacetCandidate<M>(simd_, r, w, lo, end, bound);
   }
   // REQUIRES: diam is the diameter of w[0..m), m ≥ 2. With lo > 0, only candidates
   // ≥ lo are looked for (−1 when the candidate is smaller).

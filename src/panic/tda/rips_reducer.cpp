@@ -92,7 +92,7 @@ class RipsReducer : private RipsColumns {
         c.queued = static_cast<uint8_t>(got);
         c.next_queued = 0;
       } else if (got < 0) {
-        int v = ScanCofacetCandidate<M>(simd_, r, c.w, 0, c.v, c.diam);
+        int v = ScanRows<M>(r, c.w, 0, c.v, c.diam);
         if (v >= 0) {
           c.v = v;
           return true;
@@ -141,7 +141,12 @@ class RipsReducer : private RipsColumns {
     EdgeLink* link = ws.links.Find(key);
     if (link == nullptr) {
       if (opt_.link_cursors_at == SIZE_MAX || ws.cursors.size() < opt_.link_cursors_at) return -1;
-      link = &ws.links.Build(simd_, key, r[ea], r[eb], c.w[ea], c.w[eb], n_, c.diam);
+      if (!qvalues_.empty() && simd_ == SimdLevel::kAvx512) {
+        link = &ws.links.BuildQuantized(key, QuantizedRow(c.w[ea]), QuantizedRow(c.w[eb]), r[ea], r[eb], c.w[ea],
+                                        c.w[eb], n_, c.diam, quant_(c.diam));
+      } else {
+        link = &ws.links.Build(simd_, key, r[ea], r[eb], c.w[ea], c.w[eb], n_, c.diam);
+      }
     }
     if (link->vertices().size() > EdgeLink::kMaxVertices) return -1;
     const uint64_t* rows[M - 2];
