@@ -82,12 +82,6 @@ class EdgeLink {
     vertices_.resize(static_cast<size_t>(EdgeLinkVerticesQuantized(qa, qb, ra, rb, a, b, n, d, qd, vertices_.data())));
     Reset(d);
   }
-  void Reset(float d) {
-    words_ = (vertices_.size() + 63) / 64;
-    rows_.resize(vertices_.size() * words_);  // each row is zeroed when it is filled
-    have_.assign(vertices_.size(), 0);
-    d_ = d;
-  }
   const std::vector<int>& vertices() const { return vertices_; }
   // The position of v in the link (it must be there).
   int Position(int v) const {
@@ -107,6 +101,13 @@ class EdgeLink {
   }
 
  private:
+  // No rows yet (each is zeroed and filled on its first use).
+  void Reset(float d) {
+    words_ = (vertices_.size() + 63) / 64;
+    rows_.resize(vertices_.size() * words_);
+    have_.assign(vertices_.size(), 0);
+    d_ = d;
+  }
   std::vector<int> vertices_;  // ascending
   std::vector<uint64_t> rows_;
   std::vector<uint8_t> have_;
