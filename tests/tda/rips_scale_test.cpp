@@ -391,6 +391,95 @@ TEST(RipsScaleTest, CompactedColumnsGiveTheSamePairs) {
   EXPECT_EQ(internal::ReduceRips(d, r), expected);
 }
 
+// The own-diameter cofacets from the edges' link graphs (edge_link.h): the same pairs as
+// from the scans alone, with links used for every column (0), for columns of a few
+// cursors (3) and as in production (64); 1 and 2 threads, Z/2 and Z/3, ties, maxdim 3.
+TEST(RipsScaleTest, LinkCofacetsGiveTheSamePairs) {
+  std::vector<PointCloud> clouds = {testing::UnitSphereWalk(220, 768, 0.01, 5), NoisyTorus(160, 0.03, 7)};
+  {
+    std::mt19937_64 rng(13);
+    std::uniform_int_distribution<int> coordinate(0, 3);
+    PointCloud grid{90, 3, {}};  // lattice points, many twice: ties everywhere
+    for (size_t i = 0; i < grid.n * grid.dim; ++i) grid.values.push_back(static_cast<float>(coordinate(rng)));
+    clouds.push_back(grid);
+  }
+  for (const PointCloud& c : clouds) {
+    internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
+    for (int modulus : {2, 3}) {
+      internal::ReducerOptions r = Maxdim2At(d, modulus);
+      r.link_cursors_at = SIZE_MAX;
+      const Diagram expected = internal::ReduceRips(d, r);
+      const auto pairs2 = internal::ReducedPairs(d, r, 2);
+      ASSERT_FALSE(pairs2.empty());
+      for (size_t at : {size_t{0}, size_t{3}, size_t{64}}) {
+        for (int threads : {1, 2}) {
+          r.link_cursors_at = at;
+          r.threads = threads;
+          const std::string what = "n=" + std::to_string(c.n) + " modulus=" + std::to_string(modulus) +
+                                   " at=" + std::to_string(at) + " threads=" + std::to_string(threads);
+          EXPECT_EQ(internal::ReducedPairs(d, r, 2), pairs2) << what;
+          EXPECT_EQ(internal::ReduceRips(d, r), expected) << what;
+        }
+      }
+    }
+  }
+  // Dimension 3: 4-vertex cursors, two rows of the link graph a simplex.
+  const PointCloud s = testing::SphereSample(40, 8);
+  internal::DistanceMatrix d = internal::EuclideanDistances(s.values, s.n, s.dim, 1);
+  internal::ReducerOptions r;
+  r.maxdim = 3;
+  r.threshold = internal::EnclosingRadius(d);
+  r.link_cursors_at = SIZE_MAX;
+  const auto pairs3 = internal::ReducedPairs(d, r, 3);
+  const Diagram expected = internal::ReduceRips(d, r);
+  r.link_cursors_at = 0;
+  EXPECT_EQ(internal::ReducedPairs(d, r, 3), pairs3);
+  EXPECT_EQ(internal::ReduceRips(d, r), expected);
+}
+
+// The past-diameter scans on the byte copy of the distances (quantized_scan.h): the same
+// pairs as the float scans, Z/2 and Z/3, 1 and 2 threads, ties, maxdim 3, a threshold.
+TEST(RipsScaleTest, QuantizedScansGiveTheSamePairs) {
+  std::vector<PointCloud> clouds = {testing::UnitSphereWalk(220, 768, 0.01, 5), NoisyTorus(160, 0.03, 7)};
+  {
+    std::mt19937_64 rng(14);
+    std::uniform_int_distribution<int> coordinate(0, 3);
+    PointCloud grid{90, 3, {}};  // lattice points, many twice: ties everywhere
+    for (size_t i = 0; i < grid.n * grid.dim; ++i) grid.values.push_back(static_cast<float>(coordinate(rng)));
+    clouds.push_back(grid);
+  }
+  for (const PointCloud& c : clouds) {
+    internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
+    for (int modulus : {2, 3}) {
+      internal::ReducerOptions r = Maxdim2At(d, modulus);
+      r.quantized_scans = false;
+      const Diagram expected = internal::ReduceRips(d, r);
+      const auto pairs1 = internal::ReducedPairs(d, r, 1), pairs2 = internal::ReducedPairs(d, r, 2);
+      ASSERT_FALSE(pairs2.empty());
+      r.quantized_scans = true;
+      for (int threads : {1, 2}) {
+        r.threads = threads;
+        const std::string what =
+            "n=" + std::to_string(c.n) + " modulus=" + std::to_string(modulus) + " threads=" + std::to_string(threads);
+        EXPECT_EQ(internal::ReducedPairs(d, r, 1), pairs1) << what;
+        EXPECT_EQ(internal::ReducedPairs(d, r, 2), pairs2) << what;
+        EXPECT_EQ(internal::ReduceRips(d, r), expected) << what;
+      }
+    }
+  }
+  const PointCloud s = testing::SphereSample(40, 8);
+  internal::DistanceMatrix d = internal::EuclideanDistances(s.values, s.n, s.dim, 1);
+  internal::ReducerOptions r;
+  r.maxdim = 3;
+  r.threshold = internal::EnclosingRadius(d);
+  r.quantized_scans = false;
+  const auto pairs3 = internal::ReducedPairs(d, r, 3);
+  const Diagram expected = internal::ReduceRips(d, r);
+  r.quantized_scans = true;
+  EXPECT_EQ(internal::ReducedPairs(d, r, 3), pairs3);
+  EXPECT_EQ(internal::ReduceRips(d, r), expected);
+}
+
 // ---- approximate mode ----------------------------------------------------------------
 
 TEST(RipsScaleTest, ApproximateRejectsBadEpsilon) {

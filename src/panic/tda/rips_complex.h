@@ -13,6 +13,7 @@
 #include "panic/tda/binomial_table.h"
 #include "panic/tda/cofacet_scan.h"
 #include "panic/tda/distance_matrix.h"
+#include "panic/tda/quantized_scan.h"
 #include "panic/tda/rips_reducer_types.h"
 
 namespace panic::tda::internal::reducer {
@@ -87,7 +88,17 @@ class RipsComplex {
   int CofacetCandidateFixed(const int* w, float diam, int end, int lo = 0) const {
     const float* r[M];
     for (int q = 0; q < M; ++q) r[q] = d_.row(w[q]);
-    return ScanCofacetCandidate<M>(simd_, r, w, lo, end, diam);
+    return ScanRows<M>(r, w, lo, end, diam);
+  }
+  // ScanCofacetCandidate, on the byte rows once they exist (and AVX-512 is there).
+  template <int M>
+  int ScanRows(const float* const* r, const int* w, int lo, int end, float bound) const {
+    if (!qvalues_.empty() && simd_ == SimdLevel::kAvx512) {
+      const uint8_t* qr[M];
+      for (int q = 0; q < M; ++q) qr[q] = QuantizedRow(w[q]);
+      return ScanQuantizedAvx512<M>(qr, r, w, lo, end, bound, quant_(bound));
+    }
+    return ScanCofacetCandidate<M>(simd_, r, w, lo, end, bound);
   }
   // REQUIRES: diam is the diameter of w[0..m), m ≥ 2. With lo > 0, only candidates
   // ≥ lo are looked for (−1 when the candidate is smaller).
@@ -178,6 +189,17 @@ class RipsComplex {
   }
 
 
+  // The byte copy of the distances for the next-cofacet scans (quantized_scan.h): n²
+  // bytes, a quarter of the float matrix. Built once, before the first reduction.
+  void QuantizeDistances(int threads) {
+    quant_ = DistanceQuantizer(SampleDistances(d_.values.data(), d_.n, size_t{1} << 18));
+    qvalues_.resize(d_.n * d_.n);
+    ParallelFor(d_.n, 64, threads, [&](size_t begin, size_t end, int) {
+      for (size_t i = begin * d_.n; i < end * d_.n; ++i) qvalues_[i] = quant_(d_.values[i]);
+    });
+  }
+  const uint8_t* QuantizedRow(int v) const { return qvalues_.data() + static_cast<size_t>(v) * d_.n; }
+
   const DistanceMatrix& d_;
   const int n_;
   const BinomialTable binomial_;
@@ -187,6 +209,8 @@ class RipsComplex {
   const bool wide_edges_;
   std::vector<uint16_t> edge_candidate16_;
   std::vector<uint32_t> edge_candidate32_;
+  DistanceQuantizer quant_;
+  std::vector<uint8_t> qvalues_;  // empty: the float scans (NextCofacets) are used
 };
 
 }  // namespace panic::tda::internal::reducer

@@ -78,23 +78,41 @@ class RipsReducer : private RipsColumns {
   // pushes them all; on 768-D walk clouds a simplex near the enclosing radius has
   // hundreds of cofacets of its own diameter).
   template <int M>
-  bool AdvanceFixed(Cursor& c) const {
+  bool AdvanceFixed(Workspace& ws, Cursor& c) const {
     const float* r[M];
     for (int q = 0; q < M; ++q) r[q] = d_.row(static_cast<size_t>(c.w[q]));
-    if (c.cd == c.diam) {
-      // The next cofacet of the simplex's own diameter: the largest v below the current
-      // one within the diameter of every vertex (a top-down scan with an early exit).
-      int v = ScanCofacetCandidate<M>(simd_, r, c.w, 0, c.v, c.diam);
-      if (v >= 0) {
-        c.v = v;
-        return true;
+    if (c.next_queued == c.queued && c.cd == c.diam) {
+      // The next cofacets of the simplex's own diameter: from its longest edge's link
+      // (a batch, queued like the scans' below), or the largest v below the current one
+      // within the diameter of every vertex (a top-down scan with an early exit).
+      int got = -1;
+      if constexpr (M >= 3) got = LinkCofacetsOf<M>(ws, c, r);
+      if (got > 0) {
+        for (int i = 0; i < got; ++i) c.queued_cd[i] = c.diam;
+        c.queued = static_cast<uint8_t>(got);
+        c.next_queued = 0;
+      } else if (got < 0) {
+        int v = ScanRows<M>(r, c.w, 0, c.v, c.diam);
+        if (v >= 0) {
+          c.v = v;
+          return true;
+        }
       }
     }
-    // Past the simplex's diameter: the queued cofacets of the last scan, then a new scan.
-    // (Every queued cofacet is later than the own-diameter ones: the scan above found none.)
+    // The queued cofacets (of the simplex's own diameter from a link, or past it from the
+    // last scan), then a new scan past the own diameter. (Every cofacet that scan finds is
+    // later than the own-diameter ones: none is left below c.v.)
     if (c.next_queued == c.queued) {
-      c.queued = static_cast<uint8_t>(NextCofacets<M>(simd_, r, c.w, n_, c.diam, c.cd, c.v, opt_.threshold,
-                                                      kQueuedCofacets, c.queued_cd, c.queued_v));
+      if (qvalues_.empty()) {
+        c.queued = static_cast<uint8_t>(NextCofacets<M>(simd_, r, c.w, n_, c.diam, c.cd, c.v, opt_.threshold,
+                                                        kQueuedCofacets, c.queued_cd, c.queued_v));
+      } else {
+        const uint8_t* qr[M];
+        for (int q = 0; q < M; ++q) qr[q] = QuantizedRow(c.w[q]);
+        c.queued = static_cast<uint8_t>(NextCofacetsQuantized<M>(simd_, quant_, qr, r, c.w, n_, c.diam, c.cd, c.v,
+                                                                 opt_.threshold, kQueuedCofacets, c.queued_cd,
+                                                                 c.queued_v, ws.window, ws.scratch.data()));
+      }
       c.next_queued = 0;
       if (c.queued == 0) return false;
     }
@@ -102,11 +120,46 @@ class RipsReducer : private RipsColumns {
     c.cd = c.queued_cd[c.next_queued++];
     return true;
   }
-  bool Advance(Cursor& c, int m) const {
+  // Up to kQueuedCofacets own-diameter cofacets of c below c.v, from the link of its
+  // longest edge, into c.queued_v; −1 when that link is not cached and the column is too
+  // light to build it (a light column pops a cursor's first cofacets only, which a scan
+  // from the top finds sooner than a whole link is built).
+  template <int M>
+  int LinkCofacetsOf(Workspace& ws, Cursor& c, const float* const* r) const {
+    int ea = 0, eb = 1;  // the first edge of c's diameter (one exists)
+    bool found = false;
+    for (int a = 0; a < M && !found; ++a) {
+      for (int b = a + 1; b < M && !found; ++b) {
+        if (r[a][c.w[b]] == c.diam) {
+          ea = a;
+          eb = b;
+          found = true;
+        }
+      }
+    }
+    const int64_t key = EdgeIndex(c.w[ea], c.w[eb]);
+    EdgeLink* link = ws.links.Find(key);
+    if (link == nullptr) {
+      if (opt_.link_cursors_at == SIZE_MAX || ws.cursors.size() < opt_.link_cursors_at) return -1;
+      if (!qvalues_.empty() && simd_ == SimdLevel::kAvx512) {
+        link = &ws.links.BuildQuantized(key, QuantizedRow(c.w[ea]), QuantizedRow(c.w[eb]), r[ea], r[eb], c.w[ea],
+                                        c.w[eb], n_, c.diam, quant_(c.diam));
+      } else {
+        link = &ws.links.Build(simd_, key, r[ea], r[eb], c.w[ea], c.w[eb], n_, c.diam);
+      }
+    }
+    if (link->vertices().size() > EdgeLink::kMaxVertices) return -1;
+    const uint64_t* rows[M - 2];
+    for (int q = 0, k = 0; q < M; ++q) {
+      if (q != ea && q != eb) rows[k++] = link->Row(link->Position(c.w[q]), r[q]);
+    }
+    return LinkCofacets(link->vertices(), rows, M - 2, c.v, kQueuedCofacets, c.queued_v);
+  }
+  bool Advance(Workspace& ws, Cursor& c, int m) const {
     switch (m) {
-      case 2: return AdvanceFixed<2>(c);
-      case 3: return AdvanceFixed<3>(c);
-      default: return AdvanceFixed<4>(c);
+      case 2: return AdvanceFixed<2>(ws, c);
+      case 3: return AdvanceFixed<3>(ws, c);
+      default: return AdvanceFixed<4>(ws, c);
     }
   }
   // The heap entry of the current cofacet of cursor k: w ∪ {v} with p vertices of w above
@@ -139,48 +192,68 @@ class RipsReducer : private RipsColumns {
     Vertices(idx, m, w);
     PushCoboundaryOf(ws, w, coef, m);
   }
-  // The same for the simplex of vertices w[0..m), descending (no index to decode).
-  void PushCoboundaryOf(Workspace& ws, const int* w, uint32_t coef, int m) const {
+  // The same for the simplex of vertices w[0..m), descending (no index to decode); with
+  // past ≥ 0, its cofacets after w ∪ {past} only (which must be its earliest cofacet).
+  void PushCoboundaryOf(Workspace& ws, const int* w, uint32_t coef, int m, int past = -1) const {
     Cursor c;
     std::copy(w, w + m, c.w);
     c.diam = Diameter(c.w, m);
     c.coef = static_cast<uint8_t>(coef);
     c.cd = c.diam;
-    c.v = n_;
-    if (!Advance(c, m)) return;
+    c.v = past < 0 ? n_ : past;
+    if (!Advance(ws, c, m)) return;
     ws.cursors.push_back(c);
     PushCursor(ws, static_cast<uint32_t>(ws.cursors.size() - 1), m);
   }
   // Removes the heap's top; its cursor, if any, moves on to its next cofacet.
   void PopTop(Workspace& ws, int m) const {
     uint32_t k = ws.heap.front().cursor;
-    if (k != kNoCursor && Advance(ws.cursors[k], m)) {
+    if (k != kNoCursor && Advance(ws, ws.cursors[k], m)) {
       HeapReplaceTop(ws.heap, CursorItem(ws, k, m));
     } else {
       HeapPop(ws.heap);
     }
   }
   // Removes and returns the earliest entry with a non-zero summed coefficient; false
-  // when the coboundary is zero.
+  // when the coboundary is zero. The held pivot (Workspace::held) is merged with the heap.
   bool PopPivot(Workspace& ws, DiamEntry& out, int m) const {
-    while (!ws.heap.empty()) {
-      HeapItem pivot = ws.heap.front();
-      PopTop(ws, m);
-      uint32_t coef = CoefOf(pivot.entry);
-      while (!ws.heap.empty() && IndexOf(ws.heap.front().entry) == IndexOf(pivot.entry)) {
-        coef = (coef + CoefOf(ws.heap.front().entry)) % opt_.modulus;
+    for (;;) {
+      HeapItem pivot;
+      if (ws.held && (ws.heap.empty() || !HeapBefore(ws.heap.front(), ws.held_item))) {
+        pivot = ws.held_item;
+        ws.held = false;
+      } else if (!ws.heap.empty()) {
+        pivot = ws.heap.front();
         PopTop(ws, m);
+      } else {
+        return false;
+      }
+      const index_t idx = IndexOf(pivot.entry);
+      uint32_t coef = CoefOf(pivot.entry);
+      for (;;) {
+        if (ws.held && IndexOf(ws.held_item.entry) == idx) {
+          coef = (coef + CoefOf(ws.held_item.entry)) % opt_.modulus;
+          ws.held = false;
+        } else if (!ws.heap.empty() && IndexOf(ws.heap.front().entry) == idx) {
+          coef = (coef + CoefOf(ws.heap.front().entry)) % opt_.modulus;
+          PopTop(ws, m);
+        } else {
+          break;
+        }
       }
       if (coef != 0) {
-        out = DiamEntry{pivot.diam, MakeEntry(IndexOf(pivot.entry), coef)};
+        out = DiamEntry{pivot.diam, MakeEntry(idx, coef)};
         return true;
       }
     }
-    return false;
   }
+  // The pivot stays in the column, held beside the heap rather than pushed back into it:
+  // an apparent-pair elimination, the commonest next step, cancels it at once
+  // (ReduceChain), which then costs no heap push and pop at all.
   bool GetPivot(Workspace& ws, DiamEntry& out, int m) const {
     if (!PopPivot(ws, out, m)) return false;
-    HeapPush(ws.heap, HeapItem{out.diam, kNoCursor, out.entry});  // the pivot stays in the column
+    ws.held = true;
+    ws.held_item = HeapItem{out.diam, kNoCursor, out.entry};
     if (ws.heap.size() >= ws.compact_at) Compact(ws, m);
     return true;
   }
@@ -191,18 +264,11 @@ class RipsReducer : private RipsColumns {
   // (all entries before it summed to zero, the pivot's own entries were all popped, and
   // each cursor's stream is in filtration order), so two cursors of one simplex stand at
   // the same cofacet: they merge into one with the summed coefficient, or vanish when that
-  // is zero. The heap then holds one item per remaining cursor plus the pivot (the one
-  // kNoCursor item). The working chain is summed too: the same chain, fewer entries.
+  // is zero. The heap then holds one item per remaining cursor (the pivot is held beside
+  // it). The working chain is summed too: the same chain, fewer entries.
   void Compact(Workspace& ws, int m) const {
     ws.by_simplex.clear();
-    HeapItem pivot_item{};
-    for (const HeapItem& h : ws.heap) {
-      if (h.cursor == kNoCursor) {
-        pivot_item = h;
-      } else {
-        ws.by_simplex.emplace_back(IndexOfVertices(ws.cursors[h.cursor].w, m), h.cursor);
-      }
-    }
+    for (const HeapItem& h : ws.heap) ws.by_simplex.emplace_back(IndexOfVertices(ws.cursors[h.cursor].w, m), h.cursor);
     std::sort(ws.by_simplex.begin(), ws.by_simplex.end());
     // The first cursor of each simplex keeps the summed coefficient (0: dropped with the
     // others and the exhausted cursors); the kept ones move down in place, in order.
@@ -224,7 +290,6 @@ class RipsReducer : private RipsColumns {
     }
     ws.cursors.resize(kept);
     ws.heap.clear();
-    ws.heap.push_back(pivot_item);
     for (uint32_t k = 0; k < kept; ++k) ws.heap.push_back(CursorItem(ws, k, m));
     HeapMake(ws.heap);
     Summed(ws.working, ws.summed);
@@ -328,7 +393,10 @@ class RipsReducer : private RipsColumns {
           const uint32_t factor = (opt_.modulus - Mul(CoefOf(pivot.entry), s)) % opt_.modulus;
           const index_t fi = IndexOfVertices(f, m);
           ws.working.push_back(MakeEntry(fi, factor));
-          PushCoboundaryOf(ws, f, factor, m);
+          // δσ' begins with the pivot (σ''s earliest cofacet: an apparent pair), which
+          // cancels the held pivot: both are dropped, σ''s cursor starts after it.
+          ws.held = false;
+          PushCoboundaryOf(ws, f, factor, m, t[j]);
           has_pivot = GetPivot(ws, pivot, m);
           mine = nullptr;
           continue;
@@ -357,6 +425,8 @@ class RipsReducer : private RipsColumns {
     PivotTable table(columns.size());
     std::vector<SnapshotArena> arenas(workers);
     std::vector<Workspace> spaces(workers);
+    if (opt_.quantized_scans && qvalues_.empty()) QuantizeDistances(opt_.threads);
+    for (Workspace& ws : spaces) ws.scratch.resize(static_cast<size_t>(n_));
     // Tests only: the columns in a shuffled order, so that one worker takes pivots from
     // later columns too.
     std::vector<uint32_t> order;

@@ -66,6 +66,13 @@ struct ReducerOptions {
   // added more than once summed, cancelled ones dropped), and again each time the heap
   // has doubled since; 0 never. Tests set small values to compact nearly every column.
   size_t compact_cursors_at = 4096;
+  // A cursor's own-diameter cofacets come from its longest edge's link (edge_link.h) when
+  // that link is cached, or when its column has at least this many cursors (the link is
+  // then built); otherwise from scans. SIZE_MAX: scans only. Tests set 0 and SIZE_MAX.
+  size_t link_cursors_at = 64;
+  // The past-diameter cofacet scans read a byte copy of the distances (quantized_scan.h,
+  // n² bytes more); false: the float rows (NextCofacets). Tests compare the two.
+  bool quantized_scans = true;
 };
 
 // The diagram of dimensions 0..maxdim. REQUIRES: options validated by the caller

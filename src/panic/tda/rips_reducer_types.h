@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "panic/tda/edge_link.h"
+
 namespace panic::tda::internal::reducer {
 
 using index_t = int64_t;
@@ -102,7 +104,18 @@ struct Workspace {
   size_t compact_at = 0;
   std::vector<std::pair<index_t, uint32_t>> by_simplex;
   std::vector<uint8_t> keep;
+  // The links of the last few edges whose own-diameter cofacets were enumerated (they
+  // depend on the distances only, so they stay valid from column to column).
+  EdgeLinkCache links;
+  // The column's current pivot, summed, once GetPivot has found it: it stays in the
+  // column, but outside the heap until the next PopPivot merges it back in.
+  bool held = false;
+  HeapItem held_item{};
+  // NextCofacetsQuantized's scratch (n vertices) and its adaptive window of levels.
+  std::vector<int> scratch;
+  int window = 1;
   void Clear() {
+    held = false;
     working.clear();
     heap.clear();
     cursors.clear();

@@ -1,0 +1,200 @@
+// The reduction's next-cofacet scans on a byte copy of the distance matrix (issue 18,
+// stop 29). NextCofacets (cofacet_scan.h) reads M float rows whole for a handful of
+// cofacets; on the unit-sphere walk it was the largest item of the dimension-2 reduction,
+// and at N = 5 000 the 100 MB float matrix does not fit the cache, so each scan is a
+// stream from memory. Here the rows are read as bytes: q(x), a monotone (non-decreasing)
+// map of the distances to 0..255, so q(max) = max(q) and x ≤ y implies q(x) ≤ q(y). A
+// scan collects the vertices whose quantised cofacet diameter lies in a window of levels
+// [q(cd0), Q], then takes their exact diameters from the float rows. Any vertex left out
+// has q(cd) > Q ≥ q(cd) of every collected one, so its cofacet comes later than all of
+// them: the collected valid cofacets, sorted, are an exact beginning of the sequence.
+// The levels follow the distances' quantiles, so that a level holds few vertices where
+// the distances crowd (on the 768-D clouds nearly all of them lie within ±5 %).
+#pragma once
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "panic/tda/cofacet_scan.h"
+
+namespace panic::tda::internal {
+
+// x ↦ level[bin(x)], bin uniform over [lo, lo + kBins / scale), both non-decreasing.
+class DistanceQuantizer {
+ public:
+  static constexpr int kBins = 4096;
+  // From a sample of the distances (any order; empty: every distance maps to 0).
+  explicit DistanceQuantizer(std::vector<float> sample = {}) {
+    level_.fill(0);
+    if (sample.empty()) return;
+    std::sort(sample.begin(), sample.end());
+    lo_ = sample.front();
+    const float hi = sample.back();
+    if (!(hi > lo_)) return;
+    scale_ = static_cast<float>(kBins) / (hi - lo_);
+    // level of bin b: 255 × the share of the sample below the bin's start (non-decreasing in b).
+    size_t below = 0;
+    for (int b = 0; b < kBins; ++b) {
+      const float start = lo_ + static_cast<float>(b) / scale_;
+      while (below < sample.size() && sample[below] < start) ++below;
+      level_[static_cast<size_t>(b)] = static_cast<uint8_t>(255 * below / sample.size());
+    }
+  }
+  uint8_t operator()(float x) const {
+    const float t = (x - lo_) * scale_;
+    // !(t > 0): also NaN, from ∞ · 0 when every distance maps to level 0.
+    const int b = !(t > 0) ? 0 : (t >= static_cast<float>(kBins - 1) ? kBins - 1 : static_cast<int>(t));
+    return level_[static_cast<size_t>(b)];
+  }
+
+ private:
+  float lo_ = 0, scale_ = 0;
+  std::array<uint8_t, kBins> level_{};
+};
+
+// The vertices v in [0, n) with lo ≤ max(qd, max_q qr[q][v]) ≤ hi, ascending, into out;
+// returns how many.
+template <int M>
+inline int CollectLevelsScalar(const uint8_t* const* qr, int n, uint8_t qd, uint8_t lo, uint8_t hi, int* out) {
+  int k = 0;
+  for (int v = 0; v < n; ++v) {
+    uint8_t x = qd;
+    for (int q = 0; q < M; ++q) x = std::max(x, qr[q][v]);
+    if (x >= lo && x <= hi) out[k++] = v;
+  }
+  return k;
+}
+
+template <int M>
+__attribute__((target("avx512f,avx512bw"))) int CollectLevelsAvx512(const uint8_t* const* qr, int n, uint8_t qd,
+                                                                    uint8_t lo, uint8_t hi, int* out) {
+  const __m512i vd = _mm512_set1_epi8(static_cast<char>(qd)), vlo = _mm512_set1_epi8(static_cast<char>(lo)),
+                vhi = _mm512_set1_epi8(static_cast<char>(hi));
+  int k = 0, v = 0;
+  for (; v + 64 <= n; v += 64) {
+    __m512i x = vd;
+    for (int q = 0; q < M; ++q) x = _mm512_max_epu8(x, _mm512_loadu_si512(qr[q] + v));
+    uint64_t mask = _mm512_cmpge_epu8_mask(x, vlo) & _mm512_cmple_epu8_mask(x, vhi);
+    while (mask) {
+      out[k++] = v + __builtin_ctzll(mask);
+      mask &= mask - 1;
+    }
+  }
+  for (; v < n; ++v) {
+    uint8_t x = qd;
+    for (int q = 0; q < M; ++q) x = std::max(x, qr[q][v]);
+    if (x >= lo && x <= hi) out[k++] = v;
+  }
+  return k;
+}
+
+// The same result as NextCofacets<M> (an exact beginning of the cofacet sequence after
+// (cd0, v0), up to `cap` entries; 0 only at its end) from the byte rows qr of w's vertices
+// (quantised by `quant`) and their float rows r. `window`: the width in levels of the
+// first window tried, adapted here (wider when a window held too few cofacets, narrower
+// when it held many more than cap); `scratch` has room for n vertices. REQUIRES cd0 ≥ diam.
+template <int M>
+inline int NextCofacetsQuantized(SimdLevel level, const DistanceQuantizer& quant, const uint8_t* const* qr,
+                                 const float* const* r, const int* w, int n, float diam, float cd0, int v0,
+                                 float threshold, int cap, float* cd_out, int* v_out, int& window, int* scratch) {
+  const uint8_t qd = quant(diam), top = quant(threshold);
+  int lo = quant(cd0);
+  while (lo <= top) {
+    const int hi = std::min(lo + window, static_cast<int>(top));
+    const int found = level == SimdLevel::kAvx512
+                          ? CollectLevelsAvx512<M>(qr, n, qd, static_cast<uint8_t>(lo), static_cast<uint8_t>(hi), scratch)
+                          : CollectLevelsScalar<M>(qr, n, qd, static_cast<uint8_t>(lo), static_cast<uint8_t>(hi), scratch);
+    int count = 0;  // cd_out/v_out: the `count` earliest valid ones so far, in order
+    for (int i = 0; i < found; ++i) {
+      const int v = scratch[i];
+      float cd = diam;
+      for (int q = 0; q < M; ++q) cd = std::max(cd, r[q][v]);
+      if (cd > threshold || cd < cd0 || (cd == cd0 && v >= v0) || IsMember<M>(w, v)) continue;
+      if (count == cap && !Better(cd, v, cd_out[cap - 1], v_out[cap - 1])) continue;
+      int k = count < cap ? count++ : cap - 1;
+      while (k > 0 && Better(cd, v, cd_out[k - 1], v_out[k - 1])) {
+        cd_out[k] = cd_out[k - 1];
+        v_out[k] = v_out[k - 1];
+        --k;
+      }
+      cd_out[k] = cd;
+      v_out[k] = v;
+    }
+    if (count < cap && hi < top) {
+      ++window;
+    } else if (found > 4 * cap && window > 0) {
+      --window;
+    }
+    if (count > 0) return count;
+    lo = hi + 1;  // none in this window: the next one (nothing below it is left)
+  }
+  return 0;
+}
+
+// ScanCofacetCandidate on the byte rows: the largest v in [lo, end) not in w with
+// r[q][v] ≤ bound for all q, or −1; qbound = q(bound). A vertex passes only if its bytes
+// are ≤ qbound (monotone map), so 64 vertices are sifted a step and the few that pass
+// are tested on the float rows. Below the last whole block, the float scan.
+template <int M>
+__attribute__((target("avx512f,avx512bw"))) int ScanQuantizedAvx512(const uint8_t* const* qr, const float* const* r,
+                                                                    const int* w, int lo, int end, float bound,
+                                                                    uint8_t qbound) {
+  const __m512i qb = _mm512_set1_epi8(static_cast<char>(qbound));
+  int v = end;
+  for (; v - 64 >= lo; v -= 64) {
+    __m512i x = _mm512_loadu_si512(qr[0] + v - 64);
+    for (int q = 1; q < M; ++q) x = _mm512_max_epu8(x, _mm512_loadu_si512(qr[q] + v - 64));
+    uint64_t mask = _mm512_cmple_epu8_mask(x, qb);
+    while (mask) {
+      const int bit = 63 - __builtin_clzll(mask);
+      const int u = v - 64 + bit;
+      if (Passes<M>(r, u, bound) && !IsMember<M>(w, u)) return u;
+      mask &= ~(uint64_t{1} << bit);
+    }
+  }
+  return ScanAvx512<M>(r, w, lo, v, bound);
+}
+
+// EdgeLinkVertices (edge_link.h) on the byte rows qa, qb (qd = q(d)): every v ∉ {a, b}
+// with ra[v] ≤ d and rb[v] ≤ d, ascending; returns the count.
+__attribute__((target("avx512f,avx512bw"))) inline int EdgeLinkVerticesQuantized(const uint8_t* qa,
+                                                                                 const uint8_t* qb, const float* ra,
+                                                                                 const float* rb, int a, int b,
+                                                                                 int n, float d, uint8_t qd,
+                                                                                 int* out) {
+  const __m512i vq = _mm512_set1_epi8(static_cast<char>(qd));
+  int k = 0, v = 0;
+  auto test = [&](int u) {
+    if (ra[u] <= d && rb[u] <= d && u != a && u != b) out[k++] = u;
+  };
+  for (; v + 64 <= n; v += 64) {
+    const __m512i x = _mm512_max_epu8(_mm512_loadu_si512(qa + v), _mm512_loadu_si512(qb + v));
+    for (uint64_t mask = _mm512_cmple_epu8_mask(x, vq); mask; mask &= mask - 1) test(v + __builtin_ctzll(mask));
+  }
+  for (; v < n; ++v) test(v);
+  return k;
+}
+
+// A sample of the distances of d's upper triangle (about `size` of them) for the quantiser.
+inline std::vector<float> SampleDistances(const float* values, size_t n, size_t size) {
+  std::vector<float> sample;
+  const size_t pairs = n * (n - (n > 0 ? 1 : 0)) / 2;
+  const size_t stride = std::max<size_t>(1, pairs / std::max<size_t>(size, 1));
+  size_t next = 0, at = 0;
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = i + 1; j < n; ++j, ++at) {
+      if (at == next) {
+        sample.push_back(values[i * n + j]);
+        next += stride;
+      }
+    }
+  }
+  return sample;
+}
+
+}  // namespace panic::tda::internal
