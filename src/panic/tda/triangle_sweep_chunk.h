@@ -31,23 +31,23 @@ namespace panic::tda::internal {
 // contiguously per vertex (only the chunk's vertices take slots: O(chunk) a chunk).
 class ChunkEdges {
  public:
-  explicit ChunkEdges(size_t n) : slot_(n, -1) {}
+  explicit ChunkEdges(size_t n) : at_(n, Vertex{-1, kNone}) {}
   // `edges[k]` = {x, y}: the chunk's edges in sweep order. REQUIRES Clear of the last Build.
   void Build(const std::vector<std::pair<int, int>>& edges) {
     vertices_.clear();
     offsets_.clear();
-    auto count = [&](int v) {
-      int& slot = slot_[static_cast<size_t>(v)];
-      if (slot < 0) {
-        slot = static_cast<int>(vertices_.size());
+    auto count = [&](int v, size_t k) {
+      Vertex& at = at_[static_cast<size_t>(v)];
+      if (at.slot < 0) {
+        at = {static_cast<int>(vertices_.size()), static_cast<int>(k)};
         vertices_.push_back(v);
         offsets_.push_back(0);
       }
-      ++offsets_[static_cast<size_t>(slot)];
+      ++offsets_[static_cast<size_t>(at.slot)];
     };
-    for (const auto& [x, y] : edges) {
-      count(x);
-      count(y);
+    for (size_t k = 0; k < edges.size(); ++k) {
+      count(edges[k].first, k);
+      count(edges[k].second, k);
     }
     // offsets_[s] = the end of slot s's entries, then (after the fill) its start.
     size_t sum = 0;
@@ -59,22 +59,19 @@ class ChunkEdges {
     entries_.resize(sum);
     for (size_t k = edges.size(); k-- > 0;) {
       const auto [x, y] = edges[k];
-      entries_[static_cast<size_t>(--offsets_[static_cast<size_t>(slot_[static_cast<size_t>(x)])])] = {static_cast<int>(k), y};
-      entries_[static_cast<size_t>(--offsets_[static_cast<size_t>(slot_[static_cast<size_t>(y)])])] = {static_cast<int>(k), x};
+      entries_[static_cast<size_t>(--offsets_[static_cast<size_t>(at_[static_cast<size_t>(x)].slot)])] = {static_cast<int>(k), y};
+      entries_[static_cast<size_t>(--offsets_[static_cast<size_t>(at_[static_cast<size_t>(y)].slot)])] = {static_cast<int>(k), x};
     }
   }
   void Clear() {
-    for (const int v : vertices_) slot_[static_cast<size_t>(v)] = -1;
+    for (const int v : vertices_) at_[static_cast<size_t>(v)] = {-1, kNone};
   }
   // The chunk position of v's first edge (max int: none).
-  int First(int v) const {
-    const int slot = slot_[static_cast<size_t>(v)];
-    return slot < 0 ? std::numeric_limits<int>::max() : entries_[static_cast<size_t>(offsets_[static_cast<size_t>(slot)])].first;
-  }
+  int First(int v) const { return at_[static_cast<size_t>(v)].first; }
   // f(w) for each chunk edge {v, w} at a position < before.
   template <typename F>
   void ForEachBefore(int v, int before, F&& f) const {
-    const int slot = slot_[static_cast<size_t>(v)];
+    const int slot = at_[static_cast<size_t>(v)].slot;
     if (slot < 0) return;
     const auto end = static_cast<size_t>(offsets_[static_cast<size_t>(slot) + 1]);
     for (auto i = static_cast<size_t>(offsets_[static_cast<size_t>(slot)]); i < end && entries_[i].first < before; ++i) {
@@ -83,15 +80,27 @@ class ChunkEdges {
   }
 
  private:
-  std::vector<int> slot_;                        // per vertex: its slot (−1: no chunk edge)
+  static constexpr int kNone = std::numeric_limits<int>::max();
+  struct Vertex {
+    int slot;   // −1: no chunk edge
+    int first;  // the chunk position of its first edge (kNone: none)
+  };
+  std::vector<Vertex> at_;                       // per vertex
   std::vector<int> vertices_;                    // per slot: the vertex
   std::vector<int> offsets_;                     // per slot: where its entries start (and the end)
   std::vector<std::pair<int, int>> entries_;     // (chunk position, other end), by slot, by position
 };
 
-// A worker's marks on vertices (one round an edge, no clearing).
+// A worker's marks on vertices (one round an edge; cleared only when the round wraps).
 struct VertexMarks {
   explicit VertexMarks(size_t n) : round_of(n, 0) {}
+  uint32_t NextRound() {
+    if (++round == 0) {
+      std::fill(round_of.begin(), round_of.end(), 0);
+      round = 1;
+    }
+    return round;
+  }
   std::vector<uint32_t> round_of;
   uint32_t round = 0;
 };
@@ -117,7 +126,7 @@ struct EarlierChunkEdges {
       top = std::max(top, w / 64);
     };
     auto in = [](const uint64_t* row, int w) { return (row[static_cast<size_t>(w) / 64] >> (w % 64)) & 1; };
-    const uint32_t round = ++marks.round;
+    const uint32_t round = marks.NextRound();
     chunk.ForEachBefore(y, before, [&](int w) {
       marks.round_of[static_cast<size_t>(w)] = round;
       if (in(ax, w)) set(w);
