@@ -332,7 +332,11 @@ void SweepTriangles(const DistanceMatrix& d, float threshold, int threads, size_
   const size_t workers = static_cast<size_t>(std::max(threads, 1));
   NeighbourBits bits(n);
   const bool chunked = workers > 1 || chunk_edges != 0;
-  std::vector<SweepScratch> scratch(workers, SweepScratch(chunked ? n : 0, bits.words()));
+  // Built in place: where O and R lie matters (the serial sweep alone, walk N = 5 000: built
+  // by copies 8.5–10.9 s, in place 7.9–9.1 s, main 6.7–8.7 s, alternated on a loaded machine).
+  std::vector<SweepScratch> scratch;
+  scratch.reserve(workers);
+  for (size_t w = 0; w < workers; ++w) scratch.emplace_back(chunked ? n : 0, bits.words());
   const std::vector<float> bounds = EdgeBands(d, threshold, band_edges != 0 ? band_edges : EdgeBandBytes(n) / sizeof(uint64_t));
   // The chunked sweep's state: the chunk the workers handle and the next one, which worker 0
   // prepares meanwhile; swapped by one thread between the workers' phases.
