@@ -254,12 +254,9 @@ TEST(RipsScaleTest, LockFreeReductionRepeatedRunsAgree) {
   }
 }
 
-// Triangles assembled edge by edge (triangle_scan.h, the AVX-512 path) against the
-// per-triangle assembly (the path of other machines), on clouds full of ties (integer
-// grids, duplicated points: the fast tests leave such triangles to the exact ones), below
-// the enclosing radius too, Z/2 and Z/3, and with 1 or 2 candidates an edge (most
-// triangles then take the exact fallback); and against ripser.
-TEST(RipsScaleTest, EdgeByEdgeAndSweptTriangleAssemblyGiveTheSameDiagram) {
+// Clouds for the triangle assemblies: loopy walks, a torus, a Gaussian blob, and clouds full of
+// ties (integer grids, duplicated points, the 5-cube's corners, coordinates k/64).
+std::vector<PointCloud> AssemblyClouds() {
   std::vector<PointCloud> clouds = {testing::UnitSphereWalk(180, 768, 0.01, 3), testing::WalkCloud(160, 768, 4),
                                     NoisyTorus(150, 0.03, 2), testing::GaussianCloud(90, 5, 6)};
   {
@@ -288,6 +285,16 @@ TEST(RipsScaleTest, EdgeByEdgeAndSweptTriangleAssemblyGiveTheSameDiagram) {
     for (size_t i = 0; i < quantized.n * quantized.dim; ++i) quantized.values.push_back(static_cast<float>(step(rng)) / 64);
     clouds.push_back(quantized);
   }
+  return clouds;
+}
+
+// Triangles assembled edge by edge (triangle_scan.h, the AVX-512 path) against the
+// per-triangle assembly (the path of other machines), on clouds full of ties (integer
+// grids, duplicated points: the fast tests leave such triangles to the exact ones), below
+// the enclosing radius too, Z/2 and Z/3, and with 1 or 2 candidates an edge (most
+// triangles then take the exact fallback); and against ripser.
+TEST(RipsScaleTest, EdgeByEdgeAndSweptTriangleAssemblyGiveTheSameDiagram) {
+  const std::vector<PointCloud> clouds = AssemblyClouds();
   for (const PointCloud& c : clouds) {
     internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
     const float radius = internal::EnclosingRadius(d);
@@ -330,6 +337,46 @@ TEST(RipsScaleTest, EdgeByEdgeAndSweptTriangleAssemblyGiveTheSameDiagram) {
           EXPECT_EQ(CompareDiagrams(expected, testing::RipserOnCloud(c, 2), 1e-5), "") << "n=" << c.n;
         }
       }
+    }
+  }
+}
+
+// The sweep in chunks on the workers (triangle_sweep_chunk.h: each edge against the bitsets
+// as they were before its chunk, corrected for the chunk's earlier edges) against the
+// per-triangle assembly, column for column: chunks of 1 edge (one group: nothing to
+// correct), 2, 7, 50 and 1 000 edges, 1 and 2 threads, bands of 50 edges, and groups of 4+
+// equal lengths split across units and chunks (sweep_tie_group 3).
+TEST(RipsScaleTest, ChunkedSweepGivesTheSameColumns) {
+  for (const PointCloud& c : AssemblyClouds()) {
+    internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
+    const float radius = internal::EnclosingRadius(d);
+    for (float threshold : {radius, 0.8f * radius}) {
+      internal::ReducerOptions r;
+      r.maxdim = 2;
+      r.threshold = threshold;
+      r.per_triangle_assembly = true;
+      const auto expected = internal::AssembledColumns(d, r, 2);
+      const Diagram expected_diagram = internal::ReduceRips(d, r);
+      r.per_triangle_assembly = false;
+      r.edge_candidates = 2;
+      for (size_t chunk : {size_t{1}, size_t{2}, size_t{7}, size_t{50}, size_t{1000}}) {
+        for (int threads : {1, 2}) {
+          for (size_t band : {size_t{0}, size_t{50}}) {
+            r.sweep_chunk_edges = chunk;
+            r.threads = threads;
+            r.sweep_band_edges = band;
+            r.sweep_tie_group = band == 50 ? 3 : 0;
+            const std::string what = "n=" + std::to_string(c.n) + " threshold=" + std::to_string(threshold) +
+                                     " chunk=" + std::to_string(chunk) + " threads=" + std::to_string(threads) +
+                                     " band=" + std::to_string(band);
+            EXPECT_EQ(internal::AssembledColumns(d, r, 2), expected) << what;
+          }
+        }
+      }
+      r.sweep_chunk_edges = 7;
+      r.sweep_band_edges = 0;
+      r.sweep_tie_group = 0;
+      EXPECT_EQ(internal::ReduceRips(d, r), expected_diagram) << "n=" << c.n;
     }
   }
 }

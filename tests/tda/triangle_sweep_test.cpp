@@ -56,8 +56,8 @@ TEST(TriangleSweepTest, EqualLengthsTakeTheTiePaths) {
   size_t columns = 0, tie_edges = 0;
   SweepStats stats;
   SweepTriangles(
-      d, EnclosingRadius(d), 1, 0, [&](int, int, int, float) { ++columns; },
-      [&](int x, int y, float length) {
+      d, EnclosingRadius(d), 1, 0, [&](int, int, int, int, float) { ++columns; },
+      [&](int, int x, int y, float length) {
         ++tie_edges;
         EXPECT_EQ(d(x, y), length);
       },

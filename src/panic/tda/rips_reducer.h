@@ -57,6 +57,10 @@ struct ReducerOptions {
   // Tests only: non-zero, groups of more equal lengths than this take the per-edge scan
   // (0: triangle_sweep.h's kSmallTieGroup).
   size_t sweep_tie_group = 0;
+  // Tests only: non-zero, the sweep runs in chunks of about this many edges on the workers
+  // (triangle_sweep_chunk.h) at any thread count; 0, in chunks of kSweepChunkEdges with
+  // 2+ threads and serially with 1.
+  size_t sweep_chunk_edges = 0;
   int edge_candidates = 64;
   // Tests only: non-zero, the workers take the columns of each dimension in an order
   // shuffled by this seed instead of the reduction order, so that even one worker meets

@@ -22,22 +22,33 @@
 // exact per-edge test (ties need the float rules); the edges of one length are added to
 // the bitsets after all of them are handled.
 //
+// With several threads the edges go in chunks of consecutive groups (about n / 2 edges: a
+// vertex has about one edge in a chunk), each chunk's groups on the workers at once against
+// the bitsets as they were before the chunk, corrected exactly for the chunk's earlier
+// edges (triangle_sweep_chunk.h has the invariant); one barrier a chunk, behind which the
+// chunk's edges go into the bitsets while worker 0 has already prepared the next chunk.
+//
 // Memory: the bitsets (n² bits) and one band of sorted edges at a time (8 bytes an edge;
 // the bands split the lengths by sampled quantiles so that a band stays near a byte
-// budget: EdgeBandBytes).
+// budget: EdgeBandBytes); with threads, two chunks (≈ 40 bytes an edge) and n words of
+// marks a worker.
 #pragma once
 
 #include <algorithm>
+#include <atomic>
+#include <barrier>
 #include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <utility>
 #include <vector>
 
 #include "panic/core/parallel.h"
 #include "panic/tda/distance_matrix.h"
+#include "panic/tda/triangle_sweep_chunk.h"
 
 namespace panic::tda::internal {
 
@@ -77,21 +88,25 @@ class NeighbourBits {
   std::vector<uint64_t> bits_;
 };
 
-// The sweep's per-edge work: the triangles edge {x > y} (no tie of its length) owns that are
-// in no apparent pair, `column(z)` for each; `o` and `r` are scratch of bits.words() words.
-// Returns p₁ (−1 when O is empty); `o` holds O afterwards.
-template <typename Column>
-int SingletonEdgeTriangles(const NeighbourBits& bits, int x, int y, std::vector<uint64_t>& o,
-                            std::vector<uint64_t>& r, Column&& column) {
-  constexpr int kCandidateSteps = 8;
-  const size_t words = bits.words();
-  const uint64_t* ax = bits.row(x);
-  const uint64_t* ay = bits.row(y);
-  int top = -1;  // the highest word of O with a bit
+// O = A_x ∧ A_y into `o` (`words` words); returns the highest word of O with a bit (−1: O is
+// empty).
+inline int IntersectRows(const uint64_t* ax, const uint64_t* ay, size_t words, uint64_t* o) {
+  int top = -1;
   for (size_t w = 0; w < words; ++w) {
     o[w] = ax[w] & ay[w];
     if (o[w]) top = static_cast<int>(w);
   }
+  return top;
+}
+
+// The sweep's per-edge work: the triangles edge {x > y} (no tie of its length) owns that are
+// in no apparent pair, `column(z)` for each, from O (`o`, its highest word with a bit `top`:
+// IntersectRows) and the bitsets' rows of the vertices of O; `r` is scratch of bits.words()
+// words. Returns p₁ (−1 when O is empty).
+template <typename Column>
+int SingletonEdgeTriangles(const NeighbourBits& bits, const std::vector<uint64_t>& o, int top, std::vector<uint64_t>& r,
+                           Column&& column) {
+  constexpr int kCandidateSteps = 8;
   if (top < 0) return -1;  // no triangle: no third vertex within L of both
   const int p1 = HighestBit(static_cast<size_t>(top), o[static_cast<size_t>(top)]);
   std::memcpy(r.data(), o.data(), static_cast<size_t>(top + 1) * sizeof(uint64_t));
@@ -160,19 +175,19 @@ int SingletonEdgeTriangles(const NeighbourBits& bits, int x, int y, std::vector<
 // takes the per-edge test.
 constexpr size_t kSmallTieGroup = 1024;
 
-// Whether {x, y, u} (u ∈ O, u ≠ p₁; `o` holds O) is a column when the edges `tied` of length
-// L have both ends in O. u's candidate v is the largest of O ∧ A_u and of u's tied
+// Whether {x, y, u} (u ∈ O, u ≠ p₁; `o` holds O, `au` is u's row, `words` words; `extra` a
+// vertex of O that is also u's neighbour though not in `au`, or −1) is a column when the
+// edges `tied` of length L have both ends in O. u's candidate v is the largest of O ∧ A_u and of u's tied
 // neighbours. From A_u, as for an untied edge: the facets without x or y have every edge
 // shorter than L, so the triangle is the tetrahedron's latest facet iff v > u. From a tied
 // edge uv of length L, every facet but {x, y, u} without xy contains uv: the triangle is
 // the latest facet iff x, y and u are all below v.
-inline bool TiedTriangleIsColumn(const NeighbourBits& bits, const std::vector<uint64_t>& o, int x, int y, int u,
-                                 const std::vector<std::pair<int, int>>& tied) {
-  int strict = -1;  // the largest vertex of O ∧ A_u
-  const uint64_t* au = bits.row(u);
-  for (size_t w = bits.words(); w-- > 0;) {
+inline bool TiedTriangleIsColumn(const uint64_t* au, size_t words, const std::vector<uint64_t>& o, int x, int y,
+                                 int u, int extra, const std::vector<std::pair<int, int>>& tied) {
+  int strict = extra;  // the largest vertex of O ∧ A_u
+  for (size_t w = words; w-- > static_cast<size_t>(std::max(extra, 0)) / 64;) {
     if (const uint64_t m = o[w] & au[w]) {
-      strict = HighestBit(w, m);
+      strict = std::max(strict, HighestBit(w, m));
       break;
     }
   }
@@ -188,108 +203,215 @@ inline bool TiedTriangleIsColumn(const NeighbourBits& bits, const std::vector<ui
 struct SweepStats {
   size_t tied_triangles = 0;  // triangles decided by TiedTriangleIsColumn
   size_t tie_edges = 0;       // edges given to tie_edge
+  size_t chunks = 0;          // chunks of the parallel sweep (0: serial)
 };
 
+// One worker's scratch.
+struct SweepScratch {
+  SweepScratch(size_t n, size_t words) : o(words), r(words), marks(n) {}
+  std::vector<uint64_t> o, r;                       // O, the survivors
+  VertexMarks marks;
+  std::vector<std::pair<int, int>> group;           // the serial sweep's group
+  std::vector<int> group_ends;                      // their ends, sorted
+  std::vector<std::pair<int, int>> tied;            // the other edges of that length with both ends in O
+  std::vector<int> others;                          // their ends
+  SweepStats stats;
+};
+
+// The vertices {x > y} of a sorted edge key (SortedEdgesInBand).
+inline std::pair<int, int> KeyVertices(uint64_t key) {
+  // x(x − 1)/2 ≤ e < x(x + 1)/2: x from the square root, corrected by one step either way.
+  const auto e = static_cast<int64_t>(key & 0xFFFFFFFFu);
+  auto x = static_cast<int64_t>((1.0 + std::sqrt(1.0 + 8.0 * static_cast<double>(e))) / 2.0);
+  while (x * (x - 1) / 2 > e) --x;
+  while ((x + 1) * x / 2 <= e) ++x;
+  return {static_cast<int>(x), static_cast<int>(e - x * (x - 1) / 2)};
+}
+
+inline float KeyLength(uint64_t key) {
+  float length;
+  const uint32_t length_bits = KeyLengthBits(key);
+  std::memcpy(&length, &length_bits, sizeof length);
+  return length;
+}
+
+// The edges edges[0, size), all of length L (the whole group of that length, or with `per_edge` a
+// piece of a group of more than the sweep's max_tie_group: every edge to tie_edge), against
+// the bitsets and the edges `earlier` adds (triangle_sweep_chunk.h: none in the serial sweep).
+template <typename Earlier, typename Column, typename TieEdge>
+void SweepGroup(const NeighbourBits& bits, const Earlier& earlier, const std::pair<int, int>* edges, size_t size,
+                bool per_edge, float length, SweepScratch& s, Column&& column, TieEdge&& tie_edge) {
+  const std::span<const std::pair<int, int>> group(edges, size);
+  if (per_edge) {
+    for (const auto& [x, y] : group) tie_edge(x, y, length);
+    s.stats.tie_edges += group.size();
+    return;
+  }
+  const size_t words = bits.words();
+  s.group_ends.clear();
+  if (group.size() > 1) {
+    for (const auto& [x, y] : group) {
+      s.group_ends.push_back(x);
+      s.group_ends.push_back(y);
+    }
+    std::sort(s.group_ends.begin(), s.group_ends.end());
+  }
+  for (const auto& [x, y] : group) {
+    // Touched: another edge of this length ends at x or y (each end's count in the group).
+    auto ends_at = [&](int v) {
+      return std::upper_bound(s.group_ends.begin(), s.group_ends.end(), v) -
+             std::lower_bound(s.group_ends.begin(), s.group_ends.end(), v);
+    };
+    if (group.size() > 1 && (ends_at(x) > 1 || ends_at(y) > 1)) {
+      ++s.stats.tie_edges;
+      tie_edge(x, y, length);
+      continue;
+    }
+    const uint64_t* ax = bits.row(x);
+    const uint64_t* ay = bits.row(y);
+    int top = IntersectRows(ax, ay, words, s.o.data());
+    earlier.CompleteO(x, y, ax, ay, s.o.data(), top);
+    // A triangle found on rows that miss an earlier edge {z, w} (w > z in O) is not a column.
+    auto keep = [&](int z) {
+      if (!earlier.CoveredAbove(z, s.o.data())) column(x, y, z, length);
+    };
+    if (group.size() == 1) {  // the common case without the tie bookkeeping (walk N = 5 000: 8 % of the edges)
+      SingletonEdgeTriangles(bits, s.o, top, s.r, keep);
+      continue;
+    }
+    // The other edges with both ends in O: the triangles {x, y, u}, {x, y, w} are decided
+    // apart (TiedTriangleIsColumn); an end outside O is no candidate at L.
+    auto in_o = [&](int v) { return (s.o[static_cast<size_t>(v) / 64] >> (v % 64)) & 1; };
+    s.tied.clear();
+    for (const auto& [u, w] : group) {
+      if ((u != x || w != y) && in_o(u) && in_o(w)) s.tied.emplace_back(u, w);
+    }
+    s.others.clear();
+    for (const auto& [u, w] : s.tied) {
+      s.others.push_back(u);
+      s.others.push_back(w);
+    }
+    std::sort(s.others.begin(), s.others.end());
+    s.others.erase(std::unique(s.others.begin(), s.others.end()), s.others.end());
+    auto other = [&](int z) { return std::binary_search(s.others.begin(), s.others.end(), z); };
+    const int p1 = SingletonEdgeTriangles(bits, s.o, top, s.r, [&](int z) {
+      if (!other(z)) keep(z);
+    });
+    for (const int z : s.others) {  // {x, y, p₁} is the edge's apparent cofacet all the same
+      if (z == p1) continue;
+      ++s.stats.tied_triangles;
+      if (TiedTriangleIsColumn(bits.row(z), words, s.o, x, y, z, earlier.TopNeighbourIn(z, s.o.data()), s.tied)) {
+        column(x, y, z, length);
+      }
+    }
+  }
+}
+
+// The parallel sweep's chunks hold about SweepChunkEdges(n) edges (a barrier each: a
+// vertex has about one edge in a chunk, so the corrections stay short) and its units,
+// handed to the workers one at a time, about kSweepUnitEdges.
+inline size_t SweepChunkEdges(size_t n) { return std::max<size_t>(1024, n / 2); }
+constexpr size_t kSweepUnitEdges = 16;
+
 // The sweep: for every edge {x > y} of length L ≤ threshold in increasing length,
-// `column(x, y, z, L)` for each triangle it owns in no apparent pair; where another edge of
-// length L touches it, `tie_edge(x, y, L)` instead (the caller tests that edge's triangles
-// exactly). `stats`, when given, counts the tie paths taken; groups of more than
-// `max_tie_group` equal lengths take the per-edge test (tests lower it).
-// Serial; `threads` sort the bands; a band holds about `band_edges` edges (0: the budget of
-// EdgeBandBytes). REQUIRES d.n ≤ kMaxSweepPoints.
+// `column(worker, x, y, z, L)` for each triangle it owns in no apparent pair; where another
+// edge of length L touches it, `tie_edge(worker, x, y, L)` instead (the caller tests that
+// edge's triangles exactly). `worker` ∈ [0, threads); the calls come in no fixed order.
+// `stats`, when given, counts the tie paths taken; groups of more than `max_tie_group`
+// equal lengths take the per-edge test (tests lower it).
+// With one thread the edges go one group at a time (serial); with more, or when
+// `chunk_edges` ≠ 0 (tests: chunks of about that many edges at any thread count), in chunks
+// of about SweepChunkEdges(n) on the workers (triangle_sweep_chunk.h). `threads` also sort the
+// bands; a band holds about `band_edges` edges (0: the budget of EdgeBandBytes).
+// REQUIRES d.n ≤ kMaxSweepPoints.
 template <typename Column, typename TieEdge>
 void SweepTriangles(const DistanceMatrix& d, float threshold, int threads, size_t band_edges, Column&& column,
-                    TieEdge&& tie_edge, SweepStats* stats = nullptr, size_t max_tie_group = kSmallTieGroup) {
+                    TieEdge&& tie_edge, SweepStats* stats = nullptr, size_t max_tie_group = kSmallTieGroup,
+                    size_t chunk_edges = 0) {
   const size_t n = d.n;
+  const size_t workers = static_cast<size_t>(std::max(threads, 1));
   NeighbourBits bits(n);
-  std::vector<uint64_t> o(bits.words()), r(bits.words());
-  std::vector<std::pair<int, int>> group;  // the edges of one length
-  std::vector<int> group_ends;             // their ends, sorted
-  std::vector<std::pair<int, int>> tied;   // the other edges of that length with both ends in O
-  std::vector<int> others;                 // their ends
+  const bool chunked = workers > 1 || chunk_edges != 0;
+  // Built in place: where O and R lie matters (the serial sweep alone, walk N = 5 000: built
+  // by copies 8.5–10.9 s, in place 7.9–9.1 s, main 6.7–8.7 s, alternated on a loaded machine).
+  std::vector<SweepScratch> scratch;
+  scratch.reserve(workers);
+  for (size_t w = 0; w < workers; ++w) scratch.emplace_back(chunked ? n : 0, bits.words());
   const std::vector<float> bounds = EdgeBands(d, threshold, band_edges != 0 ? band_edges : EdgeBandBytes(n) / sizeof(uint64_t));
-  auto vertices = [](uint64_t key, int& x, int& y) {
-    // x(x − 1)/2 ≤ e < x(x + 1)/2: x from the square root, corrected by one step either way.
-    const auto e = static_cast<int64_t>(key & 0xFFFFFFFFu);
-    auto xx = static_cast<int64_t>((1.0 + std::sqrt(1.0 + 8.0 * static_cast<double>(e))) / 2.0);
-    while (xx * (xx - 1) / 2 > e) --xx;
-    while ((xx + 1) * xx / 2 <= e) ++xx;
-    x = static_cast<int>(xx);
-    y = static_cast<int>(e - xx * (xx - 1) / 2);
-  };
+  // The chunked sweep's state: the chunk the workers handle and the next one, which worker 0
+  // prepares meanwhile; swapped by one thread between the workers' phases.
+  SweepChunk chunk_a(chunked ? n : 0), chunk_b(chunked ? n : 0);
+  SweepChunk* chunk = &chunk_a;
+  SweepChunk* next = &chunk_b;
+  std::atomic<size_t> next_unit{0};
+  size_t chunks = 0;
+  const size_t target = chunk_edges != 0 ? chunk_edges : SweepChunkEdges(n);
   for (size_t band = 0; band + 1 < bounds.size(); ++band) {
     const std::vector<uint64_t> edges =
         SortedEdgesInBand(d, bounds[band], bounds[band + 1], band + 2 == bounds.size(), threads);
-    for (size_t i = 0; i < edges.size();) {
-      size_t j = i + 1;  // [i, j): the edges of one length
-      while (j < edges.size() && (edges[j] >> 32) == (edges[i] >> 32)) ++j;
-      float length;
-      const auto length_bits = static_cast<uint32_t>(edges[i] >> 32);
-      std::memcpy(&length, &length_bits, sizeof length);
-      group.clear();
-      for (size_t k = i; k < j; ++k) {
-        int x, y;
-        vertices(edges[k], x, y);
-        group.emplace_back(x, y);
+    if (!chunked) {
+      SweepScratch& s = scratch[0];
+      std::vector<std::pair<int, int>>& group = s.group;
+      for (size_t i = 0; i < edges.size();) {
+        size_t j = i + 1;  // [i, j): the edges of one length
+        while (j < edges.size() && KeyLengthBits(edges[j]) == KeyLengthBits(edges[i])) ++j;
+        group.clear();
+        for (size_t k = i; k < j; ++k) group.push_back(KeyVertices(edges[k]));
+        SweepGroup(
+            bits, NoEarlierEdges{}, group.data(), group.size(), j - i > max_tie_group, KeyLength(edges[i]), s,
+            [&](int x, int y, int z, float length) { column(0, x, y, z, length); },
+            [&](int x, int y, float length) { tie_edge(0, x, y, length); });
+        for (const auto& [x, y] : group) bits.Add(x, y);
+        i = j;
       }
-      group_ends.clear();
-      if (group.size() > 1) {
-        for (const auto& [x, y] : group) {
-          group_ends.push_back(x);
-          group_ends.push_back(y);
-        }
-        std::sort(group_ends.begin(), group_ends.end());
-      }
-      for (const auto& [x, y] : group) {
-        if (group.size() > max_tie_group) {
-          if (stats != nullptr) ++stats->tie_edges;
-          tie_edge(x, y, length);
-          continue;
-        }
-        // Touched: another edge of this length ends at x or y (each end's count in the group).
-        auto ends_at = [&](int v) {
-          return std::upper_bound(group_ends.begin(), group_ends.end(), v) -
-                 std::lower_bound(group_ends.begin(), group_ends.end(), v);
-        };
-        if (ends_at(x) > 1 || ends_at(y) > 1) {
-          if (stats != nullptr) ++stats->tie_edges;
-          tie_edge(x, y, length);
-          continue;
-        }
-        if (group.size() == 1) {  // the common case without the tie bookkeeping (walk N = 5 000: 5–8 %)
-          SingletonEdgeTriangles(bits, x, y, o, r, [&](int z) { column(x, y, z, length); });
-          continue;
-        }
-        // The other edges with both ends in O: the triangles {x, y, u}, {x, y, w} are decided
-        // apart (TiedTriangleIsColumn); an end outside O is no candidate at L.
-        auto in_o = [&](int v) {
-          const size_t word = static_cast<size_t>(v) / 64;
-          return ((bits.row(x)[word] & bits.row(y)[word]) >> (v % 64)) & 1;
-        };
-        tied.clear();
-        for (const auto& [u, w] : group) {
-          if ((u != x || w != y) && in_o(u) && in_o(w)) tied.emplace_back(u, w);
-        }
-        others.clear();
-        for (const auto& [u, w] : tied) {
-          others.push_back(u);
-          others.push_back(w);
-        }
-        std::sort(others.begin(), others.end());
-        others.erase(std::unique(others.begin(), others.end()), others.end());
-        auto other = [&](int z) { return std::binary_search(others.begin(), others.end(), z); };
-        const int p1 = SingletonEdgeTriangles(bits, x, y, o, r, [&](int z) {
-          if (!other(z)) column(x, y, z, length);
-        });
-        for (const int z : others) {  // {x, y, p₁} is the edge's apparent cofacet all the same
-          if (z == p1) continue;
-          if (stats != nullptr) ++stats->tied_triangles;
-          if (TiedTriangleIsColumn(bits, o, x, y, z, tied)) column(x, y, z, length);
-        }
-      }
-      for (const auto& [x, y] : group) bits.Add(x, y);
-      i = j;
+      continue;
     }
+    auto prepare = [&](SweepChunk& c, size_t from) {
+      c.Prepare(edges, from, target, max_tie_group, kSweepUnitEdges, KeyVertices);
+    };
+    // Between two phases: the chunk's edges into the bitsets, the next chunk up.
+    auto advance = [&]() noexcept {
+      for (const auto& [x, y] : chunk->vertices) bits.Add(x, y);
+      if (next->begin != chunk->end) prepare(*next, chunk->end);  // not prepared (one worker: never)
+      std::swap(chunk, next);
+      next_unit.store(0, std::memory_order_relaxed);
+      chunks += chunk->begin < chunk->end;
+    };
+    prepare(*chunk, 0);
+    next->begin = next->end = edges.size() + 1;  // not prepared
+    chunks += chunk->begin < chunk->end;
+    std::barrier sync(static_cast<std::ptrdiff_t>(workers), advance);
+    // One item per worker: an item can end only after every worker has reached the barrier,
+    // so no worker takes two and each of the `workers` items runs on its own thread.
+    ParallelFor(workers, 1, static_cast<int>(workers), [&](size_t, size_t, int worker) {
+      SweepScratch& s = scratch[static_cast<size_t>(worker)];
+      auto keep = [&](int x, int y, int z, float length) { column(worker, x, y, z, length); };
+      auto exact = [&](int x, int y, float length) { tie_edge(worker, x, y, length); };
+      while (chunk->begin < chunk->end) {
+        const SweepChunk& c = *chunk;
+        if (worker == 0 && workers > 1) prepare(*next, c.end);  // while the others start on c
+        for (size_t u; (u = next_unit.fetch_add(1, std::memory_order_relaxed)) < c.units.size();) {
+          const SweepUnit unit = c.units[u];
+          for (size_t i = unit.begin; i < unit.end;) {
+            size_t j = unit.per_edge ? unit.end : i + 1;
+            while (j < unit.end && KeyLengthBits(edges[j]) == KeyLengthBits(edges[i])) ++j;
+            const EarlierChunkEdges earlier{c.by_vertex, static_cast<int>(i - c.begin), s.marks};
+            SweepGroup(bits, earlier, c.vertices.data() + (i - c.begin), j - i, unit.per_edge, KeyLength(edges[i]), s,
+                       keep, exact);
+            i = j;
+          }
+        }
+        sync.arrive_and_wait();
+      }
+    });
+    next->begin = next->end = 0;
+  }
+  if (stats != nullptr) {
+    for (const SweepScratch& s : scratch) {
+      stats->tied_triangles += s.stats.tied_triangles;
+      stats->tie_edges += s.stats.tie_edges;
+    }
+    stats->chunks += chunks;
   }
 }
 
