@@ -4,12 +4,14 @@
 #include <cstdio>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "panic/tda/binomial_table.h"
 #include "panic/core/byte_text.h"
 #include "panic/tda/distance_matrix.h"
 #include "panic/tda/rips_input.h"
 #include "panic/tda/rips_reducer.h"
+#include "panic/tda/triangle_sweep.h"
 #include "panic/tda/vertex_order.h"
 
 namespace panic::tda {
@@ -39,14 +41,35 @@ Diagram Reduce(internal::DistanceMatrix& d, const RipsOptions& o) {
   return internal::ReduceRips(d, r);
 }
 
+// The fixed allocations of an exact run, each named for the refusal message: the distance
+// matrix (4n² bytes); for maxdim ≥ 1 the edge-candidate table (16 or 32 bits an edge) and
+// the byte copy of the distances that the reduction's scans read (n² bytes,
+// quantized_scan.h); for maxdim ≥ 2 the triangle sweep's neighbour bitsets (n bits a
+// vertex, triangle_sweep.h), alive together with the others while the triangles are
+// assembled. In double, so that no product wraps for absurd n.
+struct FixedPart {
+  const char* what;
+  double bytes;
+};
+std::vector<FixedPart> FixedParts(size_t n, int maxdim) {
+  const double nn = static_cast<double>(n);
+  std::vector<FixedPart> parts{{"distance matrix", 4.0 * nn * nn}};
+  if (maxdim >= 1) {
+    parts.push_back({"edge table", (n > 65535 ? 4.0 : 2.0) * nn * (nn - 1) / 2});
+    parts.push_back({"byte copy of the distances", nn * nn});
+  }
+  if (maxdim >= 2 && n <= internal::kMaxSweepPoints) {
+    parts.push_back({"triangle sweep's bitsets", nn * 8.0 * std::ceil(nn / 64.0)});
+  }
+  return parts;
+}
+
 }  // namespace
 
 size_t RipsMemoryLowerBound(size_t n, int maxdim) {
-  // In double, so that no product wraps for absurd n; saturates at SIZE_MAX.
-  const double nn = static_cast<double>(n);
-  double bytes = 4.0 * nn * nn;
-  if (maxdim >= 1) bytes += (n > 65535 ? 4.0 : 2.0) * nn * (nn - 1) / 2;
-  return bytes >= 1.8e19 ? std::numeric_limits<size_t>::max() : static_cast<size_t>(bytes);
+  double bytes = 0;
+  for (const FixedPart& part : FixedParts(n, maxdim)) bytes += part.bytes;
+  return bytes >= 1.8e19 ? std::numeric_limits<size_t>::max() : static_cast<size_t>(bytes);  // saturates
 }
 
 namespace internal {
@@ -70,11 +93,10 @@ Status ValidateRipsOptions(const RipsOptions& o, size_t n, bool dense_memory) {
   // is only O(n)) is touched, so a too-large input fails at once.
   const size_t need = RipsMemoryLowerBound(n, o.maxdim);
   if (n > kMaxIndexablePoints || (dense_memory && need > o.memory_limit_bytes)) {
-    const double nn = static_cast<double>(n);
-    std::string parts = "the " + std::to_string(n) + " × " + std::to_string(n) +
-                        " distance matrix " + core::ByteText(4.0 * nn * nn);
-    if (o.maxdim >= 1) {
-      parts += " and the edge table " + core::ByteText((n > 65535 ? 4.0 : 2.0) * nn * (nn - 1) / 2);
+    std::string parts;
+    for (const FixedPart& part : FixedParts(n, o.maxdim)) {
+      parts += parts.empty() ? "the " + std::to_string(n) + " × " + std::to_string(n) + " " : ", the ";
+      parts += std::string(part.what) + " " + core::ByteText(part.bytes);
     }
     return Status::InvalidArgument(
         "n: " + std::to_string(n) + " points need at least " + core::ByteText(static_cast<double>(need)) +
