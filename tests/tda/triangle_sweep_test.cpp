@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <random>
 #include <set>
+#include <vector>
 
 #include "panic/tda/distance_matrix.h"
 #include "panic/tda/triangle_sweep.h"
@@ -66,6 +67,28 @@ TEST(TriangleSweepTest, EqualLengthsTakeTheTiePaths) {
   EXPECT_GT(stats.tied_triangles, 0u);
   EXPECT_GT(stats.tie_edges, 0u);
   EXPECT_EQ(stats.tie_edges, tie_edges);
+  EXPECT_EQ(stats.chunks, 0u);  // one thread: the serial sweep
+  // In chunks on two workers: the same tie paths, each worker's calls its own.
+  for (size_t chunk : {size_t{0}, size_t{7}}) {
+    size_t chunked_columns = 0, chunked_tie_edges = 0;
+    std::vector<size_t> per_worker(2, 0);
+    SweepStats chunked;
+    SweepTriangles(
+        d, EnclosingRadius(d), 2, 0,
+        [&](int worker, int, int, int, float) { ++per_worker[static_cast<size_t>(worker)]; },
+        [&](int worker, int, int, float) { ++per_worker[static_cast<size_t>(worker)]; }, &chunked, kSmallTieGroup,
+        chunk);
+    SweepStats serial_counts;
+    SweepTriangles(
+        d, EnclosingRadius(d), 1, 0, [&](int, int, int, int, float) { ++chunked_columns; },
+        [&](int, int, int, float) { ++chunked_tie_edges; }, &serial_counts, kSmallTieGroup, chunk);
+    EXPECT_GT(chunked.chunks, 1u) << "chunk " << chunk;
+    EXPECT_EQ(chunked.tie_edges, stats.tie_edges) << "chunk " << chunk;
+    EXPECT_EQ(chunked.tied_triangles, stats.tied_triangles) << "chunk " << chunk;
+    EXPECT_EQ(per_worker[0] + per_worker[1], columns + tie_edges) << "chunk " << chunk;
+    EXPECT_EQ(chunked_columns, columns) << "chunk " << chunk << ", one worker";
+    EXPECT_EQ(chunked_tie_edges, tie_edges) << "chunk " << chunk << ", one worker";
+  }
 }
 
 }  // namespace
