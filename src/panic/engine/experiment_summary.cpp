@@ -21,8 +21,11 @@ Result<ExperimentSummary> SummarizeExperiment(store::Database& db, const models:
   ExperimentSummary s;
   PANIC_ASSIGN_OR_RETURN(ExperimentFacts facts, LoadExperimentFacts(db, registry, experiment_id));
   s.experiment = facts.experiment;
-  PANIC_ASSIGN_OR_RETURN(s.counts,
-                         db.Read([&](store::SqliteDb& c) { return store::experiments::Count(c, experiment_id); }));
+  // The vectors per model are in facts (per run, per configured model); the summary leaves
+  // counts.embeddings empty rather than look every step up in the vector index again.
+  PANIC_ASSIGN_OR_RETURN(s.counts, db.Read([&](store::SqliteDb& c) {
+    return store::experiments::Count(c, experiment_id, store::experiments::CountVectors::kWithout);
+  }));
   PANIC_ASSIGN_OR_RETURN(auto runs, store::runs::List(db.connection(), experiment_id));
   for (size_t i = 0; i < runs.size(); ++i) {
     const auto& r = runs[i];

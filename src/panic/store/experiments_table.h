@@ -27,7 +27,12 @@ Status SetCompleted(SqliteDb& db, const std::string& id, const std::string& when
 // The experiment and, by cascade, everything it owns. NotFound if absent; IOError naming the
 // holder while a writer's lease on it is live (store/writer_lease.h).
 Status Delete(SqliteDb& db, const std::string& id);
-Result<ExperimentCounts> Count(SqliteDb& db, const std::string& id);
+// Runs by stop reason, steps by type, diagrams and diagram failures by model, and with
+// kWithVectors the vectors by model. kWithoutVectors leaves `embeddings` empty and skips the
+// one query that looks every step up in the vector index (a third of `experiment show` at
+// 10^5 steps); the listings, `experiment show` and the dashboard do not print that count.
+enum class CountVectors { kWith, kWithout };
+Result<ExperimentCounts> Count(SqliteDb& db, const std::string& id, CountVectors vectors = CountVectors::kWith);
 
 }  // namespace experiments
 }  // namespace panic::store
