@@ -99,8 +99,9 @@ void ExpectTheSameAnswers(const Answers& a, const Answers& b) {
 // Every progress query reads the steps in the runs' order and groups them as it goes: no
 // temporary B-tree of 10^5 steps to sort first (before, RunOutputStatsByRun grouped by
 // i.run_id and Count by i.type, each sorting every step). Count without vectors does not
-// touch the embeddings (that query looks every step up in the vector index); its other
-// answers are those of the full Count. The answers agree with plain SQL.
+// touch the embeddings (that query looks every step up in the vector index), without steps
+// not the steps either; its other answers are those of the full Count. The answers agree
+// with plain SQL.
 TEST(ProgressQueriesTest, StepsAreGroupedInRunOrderAndListingsSkipTheVectorLookup) {
   TempDir dir;
   const std::string path = dir.File("v1.db");
@@ -160,7 +161,19 @@ TEST(ProgressQueriesTest, StepsAreGroupedInRunOrderAndListingsSkipTheVectorLooku
     const std::vector<std::string> without = StatementsOf(c, [&] {
       got.without = std::move(experiments::Count(c, experiment_id, experiments::CountVectors::kWithout)).value();
     });
+    ExperimentCounts bare;
+    const std::vector<std::string> runs_only = StatementsOf(c, [&] {
+      bare = std::move(experiments::Count(c, experiment_id, experiments::CountVectors::kWithout,
+                                          experiments::CountSteps::kWithout))
+                 .value();
+    });
     ExpectTheSameAnswers(oracle, got);
+    for (const auto& sql : runs_only) {
+      EXPECT_FALSE(Mentions(sql, "invocations") || Mentions(sql, "embeddings")) << sql;
+    }
+    EXPECT_EQ(bare.invocations, 0);
+    EXPECT_EQ(bare.runs_total, got.with.runs_total);
+    EXPECT_EQ(bare.diagram_failures, got.with.diagram_failures);
 
     int step_queries = 0;
     for (const auto& sql : progress) step_queries += Mentions(sql, "invocations");
