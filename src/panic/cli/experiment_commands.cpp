@@ -188,7 +188,9 @@ int ListCommand(const ParsedArgs&, Context& ctx) {
   nlohmann::json list = nlohmann::json::array();
   std::vector<std::vector<std::string>> rows;
   for (const auto& e : *experiments) {
-    auto counts = (*db)->Read([&](store::SqliteDb& c) { return store::experiments::Count(c, e.id); });
+    auto counts = (*db)->Read([&](store::SqliteDb& c) {
+      return store::experiments::Count(c, e.id, store::experiments::CountVectors::kWithout);
+    });
     if (!counts.ok()) return ReportError(counts.status(), ctx);
     auto j = ExperimentToJson(e);
     j["runs_total"] = counts->runs_total;
@@ -315,7 +317,9 @@ int DeleteCommand(const ParsedArgs& args, Context& ctx) {
   store::Database& db = *opened->db;
   const std::string& id = opened->id;
   if (!args.Has("yes")) {
-    auto counts = db.Read([&](store::SqliteDb& c) { return store::experiments::Count(c, id); });
+    auto counts = db.Read([&](store::SqliteDb& c) {
+      return store::experiments::Count(c, id, store::experiments::CountVectors::kWithout);
+    });
     if (!counts.ok()) return ReportError(counts.status(), ctx);
     if (auto exit = ConfirmDeletion(args, ctx, "delete experiment " + id + " with " + Count(counts->runs_total, "run") +
                                                    " and " + Count(counts->invocations, "invocation"))) {

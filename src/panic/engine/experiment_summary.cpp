@@ -21,8 +21,18 @@ Result<ExperimentSummary> SummarizeExperiment(store::Database& db, const models:
   ExperimentSummary s;
   PANIC_ASSIGN_OR_RETURN(ExperimentFacts facts, LoadExperimentFacts(db, registry, experiment_id));
   s.experiment = facts.experiment;
-  PANIC_ASSIGN_OR_RETURN(s.counts,
-                         db.Read([&](store::SqliteDb& c) { return store::experiments::Count(c, experiment_id); }));
+  // The steps by type and the vectors per model are in facts (per run; per configured model):
+  // the summary sums the steps from there and leaves counts.embeddings empty rather than read
+  // every step again and look each up in the vector index.
+  PANIC_ASSIGN_OR_RETURN(s.counts, db.Read([&](store::SqliteDb& c) {
+    return store::experiments::Count(c, experiment_id, store::experiments::CountVectors::kWithout,
+                                     store::experiments::CountSteps::kWithout);
+  }));
+  for (const auto& f : facts.runs) {
+    s.counts.text_invocations += f.text;
+    s.counts.image_invocations += f.image;
+  }
+  s.counts.invocations = s.counts.text_invocations + s.counts.image_invocations;
   PANIC_ASSIGN_OR_RETURN(auto runs, store::runs::List(db.connection(), experiment_id));
   for (size_t i = 0; i < runs.size(); ++i) {
     const auto& r = runs[i];

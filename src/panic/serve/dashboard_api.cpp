@@ -47,8 +47,9 @@ Result<nlohmann::json> Experiments(store::Database& db) {
   PANIC_ASSIGN_OR_RETURN(auto experiments, store::experiments::List(db.connection()));
   nlohmann::json list = nlohmann::json::array();
   for (const auto& e : experiments) {
-    PANIC_ASSIGN_OR_RETURN(auto counts,
-                           db.Read([&](store::SqliteDb& c) { return store::experiments::Count(c, e.id); }));
+    PANIC_ASSIGN_OR_RETURN(auto counts, db.Read([&](store::SqliteDb& c) {
+      return store::experiments::Count(c, e.id, store::experiments::CountVectors::kWithout);
+    }));
     nlohmann::json j = engine::ExperimentToJson(e);
     j["runs_total"] = counts.runs_total;
     j["runs_finished"] = counts.runs_finished;

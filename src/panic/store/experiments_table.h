@@ -27,7 +27,16 @@ Status SetCompleted(SqliteDb& db, const std::string& id, const std::string& when
 // The experiment and, by cascade, everything it owns. NotFound if absent; IOError naming the
 // holder while a writer's lease on it is live (store/writer_lease.h).
 Status Delete(SqliteDb& db, const std::string& id);
-Result<ExperimentCounts> Count(SqliteDb& db, const std::string& id);
+// Runs by stop reason, diagrams and diagram failures by model, with CountSteps::kWith the
+// steps by type and with CountVectors::kWith the vectors by model. kWithout leaves those
+// counts 0 / empty and skips their query: the vectors' looks every step up in the vector
+// index (a third of `experiment show` at 10^5 steps; the listings, `experiment show` and the
+// dashboard do not print it); the steps' reads every step, which a caller that has
+// RunOutputStatsByRun already summed need not read again.
+enum class CountVectors { kWith, kWithout };
+enum class CountSteps { kWith, kWithout };
+Result<ExperimentCounts> Count(SqliteDb& db, const std::string& id, CountVectors vectors = CountVectors::kWith,
+                               CountSteps steps = CountSteps::kWith);
 
 }  // namespace experiments
 }  // namespace panic::store
