@@ -113,6 +113,21 @@ inline bool Better(float cd, int v, float best_cd, int best_v) {
   return cd < best_cd || (cd == best_cd && v > best_v);
 }
 
+// Offers the cofacet (cd, v) to the `count` earliest kept so far in cd_out/v_out (sorted,
+// at most cap): inserted in order, the latest dropped when full. Returns the new count.
+inline int KeepEarliest(float cd, int v, int cap, int count, float* cd_out, int* v_out) {
+  if (count == cap && !Better(cd, v, cd_out[cap - 1], v_out[cap - 1])) return count;
+  int k = count < cap ? count++ : cap - 1;
+  while (k > 0 && Better(cd, v, cd_out[k - 1], v_out[k - 1])) {
+    cd_out[k] = cd_out[k - 1];
+    v_out[k] = v_out[k - 1];
+    --k;
+  }
+  cd_out[k] = cd;
+  v_out[k] = v;
+  return count;
+}
+
 template <int M>
 inline int NextCofacetScalar(const float* const* r, const int* w, int begin, int end, float diam,
                              float cd0, int v0, float threshold, float* cd_out) {
@@ -155,15 +170,7 @@ inline int NextCofacetsScalar(const float* const* r, const int* w, int n, float 
     float cd = diam;
     for (int q = 0; q < M; ++q) cd = std::max(cd, r[q][v]);
     if (cd > threshold || cd < cd0 || (cd == cd0 && v >= v0) || IsMember<M>(w, v)) continue;
-    if (count == cap && !Better(cd, v, cd_out[cap - 1], v_out[cap - 1])) continue;
-    int k = count < cap ? count++ : cap - 1;
-    while (k > 0 && Better(cd, v, cd_out[k - 1], v_out[k - 1])) {
-      cd_out[k] = cd_out[k - 1];
-      v_out[k] = v_out[k - 1];
-      --k;
-    }
-    cd_out[k] = cd;
-    v_out[k] = v;
+    count = KeepEarliest(cd, v, cap, count, cd_out, v_out);
   }
   return count;
 }

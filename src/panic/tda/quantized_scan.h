@@ -115,15 +115,7 @@ inline int NextCofacetsQuantized(SimdLevel level, const DistanceQuantizer& quant
       float cd = diam;
       for (int q = 0; q < M; ++q) cd = std::max(cd, r[q][v]);
       if (cd > threshold || cd < cd0 || (cd == cd0 && v >= v0) || IsMember<M>(w, v)) continue;
-      if (count == cap && !Better(cd, v, cd_out[cap - 1], v_out[cap - 1])) continue;
-      int k = count < cap ? count++ : cap - 1;
-      while (k > 0 && Better(cd, v, cd_out[k - 1], v_out[k - 1])) {
-        cd_out[k] = cd_out[k - 1];
-        v_out[k] = v_out[k - 1];
-        --k;
-      }
-      cd_out[k] = cd;
-      v_out[k] = v;
+      count = KeepEarliest(cd, v, cap, count, cd_out, v_out);
     }
     if (count < cap && hi < top) {
       ++window;
