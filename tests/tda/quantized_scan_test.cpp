@@ -8,31 +8,13 @@
 #include <random>
 #include <vector>
 
+#include "tda/cofacet_sequence.h"
 #include "panic/tda/cofacet_scan.h"
 #include "panic/tda/edge_link.h"
 #include "panic/tda/quantized_scan.h"
 
 namespace panic::tda::internal {
 namespace {
-
-struct Sequence {
-  std::vector<float> cd;
-  std::vector<int> v;
-};
-
-template <int M>
-Sequence OneAtATime(const float* const* r, const int* w, int n, float diam, float cd0, int v0, float threshold) {
-  Sequence s;
-  for (;;) {
-    float cd;
-    const int v = NextCofacetScalar<M>(r, w, 0, n, diam, cd0, v0, threshold, &cd);
-    if (v < 0) return s;
-    s.cd.push_back(cd);
-    s.v.push_back(v);
-    cd0 = cd;
-    v0 = v;
-  }
-}
 
 template <int M>
 void CheckRandomRows(std::mt19937& rng, int n, const DistanceQuantizer& quant) {

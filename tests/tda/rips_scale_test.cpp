@@ -203,6 +203,18 @@ PointCloud NoisyTorus(size_t n, double noise, uint64_t seed) {
 }
 
 // Reducer options for maxdim 2 over Z/modulus at the enclosing radius of d.
+// n points of the 4 × 4 × 4 lattice drawn with repetition from rng: ties everywhere.
+PointCloud LatticeCloud(size_t n, std::mt19937_64& rng) {
+  std::uniform_int_distribution<int> coordinate(0, 3);
+  PointCloud grid{n, 3, {}};
+  for (size_t i = 0; i < grid.n * grid.dim; ++i) grid.values.push_back(static_cast<float>(coordinate(rng)));
+  return grid;
+}
+PointCloud LatticeCloud(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  return LatticeCloud(n, rng);
+}
+
 internal::ReducerOptions Maxdim2At(const internal::DistanceMatrix& d, int modulus) {
   internal::ReducerOptions r;
   r.maxdim = 2;
@@ -267,10 +279,7 @@ std::vector<PointCloud> AssemblyClouds() {
                                     NoisyTorus(150, 0.03, 2), testing::GaussianCloud(90, 5, 6)};
   {
     std::mt19937_64 rng(11);
-    std::uniform_int_distribution<int> coordinate(0, 3);
-    PointCloud grid{120, 3, {}};  // 64 lattice points, many twice
-    for (size_t i = 0; i < grid.n * grid.dim; ++i) grid.values.push_back(static_cast<float>(coordinate(rng)));
-    clouds.push_back(grid);
+    clouds.push_back(LatticeCloud(120, rng));
     PointCloud plane{49, 2, {}};
     for (int i = 0; i < 7; ++i) {
       for (int j = 0; j < 7; ++j) {
@@ -398,13 +407,7 @@ TEST(RipsScaleTest, CompactedColumnsGiveTheSamePairs) {
   std::vector<PointCloud> clouds = {testing::UnitSphereWalk(200, 768, 0.01, 5),
                                     testing::UnitSphereWalk(260, 768, 0.01, 9), NoisyTorus(180, 0.03, 7),
                                     testing::Circle(150, 0.08, 3)};
-  {
-    std::mt19937_64 rng(12);
-    std::uniform_int_distribution<int> coordinate(0, 3);
-    PointCloud grid{100, 3, {}};  // 64 lattice points, many twice: ties everywhere
-    for (size_t i = 0; i < grid.n * grid.dim; ++i) grid.values.push_back(static_cast<float>(coordinate(rng)));
-    clouds.push_back(grid);
-  }
+  clouds.push_back(LatticeCloud(100, 12));
   for (const PointCloud& c : clouds) {
     internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
     for (int modulus : {2, 3}) {
@@ -449,13 +452,7 @@ TEST(RipsScaleTest, CompactedColumnsGiveTheSamePairs) {
 // cursors (3) and as in production (64); 1 and 2 threads, Z/2 and Z/3, ties, maxdim 3.
 TEST(RipsScaleTest, LinkCofacetsGiveTheSamePairs) {
   std::vector<PointCloud> clouds = {testing::UnitSphereWalk(220, 768, 0.01, 5), NoisyTorus(160, 0.03, 7)};
-  {
-    std::mt19937_64 rng(13);
-    std::uniform_int_distribution<int> coordinate(0, 3);
-    PointCloud grid{90, 3, {}};  // lattice points, many twice: ties everywhere
-    for (size_t i = 0; i < grid.n * grid.dim; ++i) grid.values.push_back(static_cast<float>(coordinate(rng)));
-    clouds.push_back(grid);
-  }
+  clouds.push_back(LatticeCloud(90, 13));
   for (const PointCloud& c : clouds) {
     internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
     for (int modulus : {2, 3}) {
@@ -494,13 +491,7 @@ TEST(RipsScaleTest, LinkCofacetsGiveTheSamePairs) {
 // pairs as the float scans, Z/2 and Z/3, 1 and 2 threads, ties, maxdim 3, a threshold.
 TEST(RipsScaleTest, QuantizedScansGiveTheSamePairs) {
   std::vector<PointCloud> clouds = {testing::UnitSphereWalk(220, 768, 0.01, 5), NoisyTorus(160, 0.03, 7)};
-  {
-    std::mt19937_64 rng(14);
-    std::uniform_int_distribution<int> coordinate(0, 3);
-    PointCloud grid{90, 3, {}};  // lattice points, many twice: ties everywhere
-    for (size_t i = 0; i < grid.n * grid.dim; ++i) grid.values.push_back(static_cast<float>(coordinate(rng)));
-    clouds.push_back(grid);
-  }
+  clouds.push_back(LatticeCloud(90, 14));
   for (const PointCloud& c : clouds) {
     internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
     for (int modulus : {2, 3}) {
