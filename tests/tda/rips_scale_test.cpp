@@ -524,6 +524,52 @@ TEST(RipsScaleTest, QuantizedScansGiveTheSamePairs) {
   EXPECT_EQ(internal::ReduceRips(d, r), expected);
 }
 
+// An added column's simplices start at its pivot (seek_added_columns) instead of walking
+// their coboundaries from their own diameters: the same reduced pairs, also when columns
+// are taken back (shuffled order: the resume path seeks too), compacted at once, over Z/3
+// and at maxdim 3.
+TEST(RipsScaleTest, SeekedAddedColumnsGiveTheSamePairs) {
+  std::vector<PointCloud> clouds = {testing::UnitSphereWalk(220, 768, 0.01, 5), NoisyTorus(160, 0.03, 7)};
+  clouds.push_back(LatticeCloud(90, 14));
+  for (const PointCloud& c : clouds) {
+    internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
+    for (int modulus : {2, 3}) {
+      internal::ReducerOptions r = Maxdim2At(d, modulus);
+      r.seek_added_columns = false;
+      const Diagram expected = internal::ReduceRips(d, r);
+      const auto pairs1 = internal::ReducedPairs(d, r, 1), pairs2 = internal::ReducedPairs(d, r, 2);
+      ASSERT_FALSE(pairs2.empty());
+      r.seek_added_columns = true;
+      for (int threads : {1, 2}) {
+        for (uint64_t shuffle : {uint64_t{0}, uint64_t{11}}) {
+          for (size_t compact : {size_t{4096}, size_t{2}}) {
+            r.threads = threads;
+            r.shuffle_columns = shuffle;
+            r.compact_cursors_at = compact;
+            const std::string what = "n=" + std::to_string(c.n) + " modulus=" + std::to_string(modulus) +
+                                     " threads=" + std::to_string(threads) + " shuffle=" + std::to_string(shuffle) +
+                                     " compact=" + std::to_string(compact);
+            EXPECT_EQ(internal::ReducedPairs(d, r, 1), pairs1) << what;
+            EXPECT_EQ(internal::ReducedPairs(d, r, 2), pairs2) << what;
+            EXPECT_EQ(internal::ReduceRips(d, r), expected) << what;
+          }
+        }
+      }
+    }
+  }
+  const PointCloud s = testing::SphereSample(40, 8);
+  internal::DistanceMatrix d = internal::EuclideanDistances(s.values, s.n, s.dim, 1);
+  internal::ReducerOptions r;
+  r.maxdim = 3;
+  r.threshold = internal::EnclosingRadius(d);
+  r.seek_added_columns = false;
+  const auto pairs3 = internal::ReducedPairs(d, r, 3);
+  const Diagram expected = internal::ReduceRips(d, r);
+  r.seek_added_columns = true;
+  EXPECT_EQ(internal::ReducedPairs(d, r, 3), pairs3);
+  EXPECT_EQ(internal::ReduceRips(d, r), expected);
+}
+
 // ---- approximate mode ----------------------------------------------------------------
 
 TEST(RipsScaleTest, ApproximateRejectsBadEpsilon) {

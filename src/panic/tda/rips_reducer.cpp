@@ -187,23 +187,59 @@ class RipsReducer : private RipsColumns {
   // Pushes the current cofacet of cursor k onto the heap.
   void PushCursor(Workspace& ws, uint32_t k, int m) const { HeapPush(ws.heap, CursorItem(ws, k, m)); }
   // Adds coef · δ(simplex) to the working coboundary.
-  void PushCoboundary(Workspace& ws, index_t idx, uint32_t coef, int m) const {
+  void PushCoboundary(Workspace& ws, index_t idx, uint32_t coef, int m, const DiamEntry* from = nullptr) const {
     int w[kMaxVertices];
     Vertices(idx, m, w);
-    PushCoboundaryOf(ws, w, coef, m);
+    PushCoboundaryOf(ws, w, coef, m, -1, from);
   }
   // The same for the simplex of vertices w[0..m), descending (no index to decode); with
-  // past ≥ 0, its cofacets after w ∪ {past} only (which must be its earliest cofacet).
-  void PushCoboundaryOf(Workspace& ws, const int* w, uint32_t coef, int m, int past = -1) const {
+  // past ≥ 0, its cofacets after w ∪ {past} only (which must be its earliest cofacet);
+  // with `from`, its cofacets at or after `from` in filtration order only (a seek).
+  void PushCoboundaryOf(Workspace& ws, const int* w, uint32_t coef, int m, int past = -1,
+                        const DiamEntry* from = nullptr) const {
     Cursor c;
     std::copy(w, w + m, c.w);
     c.diam = Diameter(c.w, m);
     c.coef = static_cast<uint8_t>(coef);
     c.cd = c.diam;
     c.v = past < 0 ? n_ : past;
+    if (from != nullptr && from->diam >= c.diam) {
+      // The cofacets w ∪ {v} of diameter from->diam at or after `from` are those of index
+      // ≤ its index (ties: the larger index first), i.e. v ≤ LastVertexUpTo(…): the cursor
+      // stands just before them, as if it had consumed every cofacet earlier than `from`.
+      c.cd = from->diam;
+      c.v = LastVertexUpTo(c.w, m, IndexOf(from->entry)) + 1;
+    }
     if (!Advance(ws, c, m)) return;
     ws.cursors.push_back(c);
     PushCursor(ws, static_cast<uint32_t>(ws.cursors.size() - 1), m);
+  }
+  // The largest vertex v not in w[0..m) (descending) whose cofacet w ∪ {v} has an index
+  // ≤ bound, or −1. With k vertices of w above v the index is
+  // Σ_{q<k} C(w_q, m + 1 − q) + C(v, m + 1 − k) + Σ_{q≥k} C(w_q, m − q): it grows with v
+  // inside each gap between w's vertices and from gap to gap, so the top gap whose lowest
+  // vertex passes holds the answer, found there by bisection.
+  int LastVertexUpTo(const int* w, int m, index_t bound) const {
+    for (int k = 0; k <= m; ++k) {
+      const int hi = k == 0 ? n_ - 1 : w[k - 1] - 1;
+      const int lo = k == m ? 0 : w[k] + 1;
+      if (lo > hi) continue;
+      index_t base = 0;
+      for (int q = 0; q < m; ++q) base += B(w[q], q < k ? m + 1 - q : m - q);
+      auto index_at = [&](int v) { return base + B(v, m + 1 - k); };
+      if (index_at(lo) > bound) continue;
+      int a = lo, b = hi;  // index_at(a) ≤ bound; the answer is in [a, b]
+      while (a < b) {
+        const int mid = a + (b - a + 1) / 2;
+        if (index_at(mid) <= bound) {
+          a = mid;
+        } else {
+          b = mid - 1;
+        }
+      }
+      return a;
+    }
+    return -1;
   }
   // Removes the heap's top; its cursor, if any, moves on to its next cofacet.
   void PopTop(Workspace& ws, int m) const {
@@ -334,10 +370,13 @@ class RipsReducer : private RipsColumns {
         // columns are few — at N = 1 500 on the unit-sphere walk with 2 threads 4–12 of
         // 131 548, nearly always the next column, light ones — so their heaps are not kept:
         // keeping the heavy ones' cost 40+ MiB and was never used.)
+        // Its coboundary is zero before the published pivot, so every cursor starts there.
         ws.working.assign(resume->begin(), resume->end());
-        PushCoboundary(ws, column.index, 1, m);
+        const DiamEntry from{resume->pivot_diam, resume->pivot};
+        const DiamEntry* seek = opt_.seek_added_columns ? &from : nullptr;
+        PushCoboundary(ws, column.index, 1, m, seek);
         for (size_t q = 0, e = ws.working.size(); q < e; ++q) {
-          PushCoboundary(ws, IndexOf(ws.working[q]), CoefOf(ws.working[q]), m);
+          PushCoboundary(ws, IndexOf(ws.working[q]), CoefOf(ws.working[q]), m, seek);
         }
         has_pivot = GetPivot(ws, pivot, m);
       }
@@ -366,7 +405,8 @@ class RipsReducer : private RipsColumns {
             need_heap();
             const uint32_t factor =
                 (opt_.modulus - Mul(CoefOf(pivot.entry), inverse_[CoefOf(owner->pivot)])) % opt_.modulus;
-            AddReduced(ws, columns[owner->column].index, owner->begin(), owner->end(), factor, m);
+            AddReduced(ws, columns[owner->column].index, owner->begin(), owner->end(), factor, m,
+                       opt_.seek_added_columns ? &pivot : nullptr);
             has_pivot = GetPivot(ws, pivot, m);
             mine = nullptr;
             continue;
@@ -497,14 +537,19 @@ class RipsReducer : private RipsColumns {
     return GetPivot(ws, pivot, m);
   }
   // Adds factor · (σ + V) to the working column, V = [begin, end) (a reduced column).
+  // With `from` (the pivot being cancelled, which is that column's pivot), each simplex's
+  // cursor starts at `from`: δ(σ + V) is zero before its pivot, so dropping every cursor's
+  // earlier cofacets drops entries that would all cancel among themselves (a heavy column
+  // of the unit-sphere walk adds thousands of columns, whose simplices otherwise re-walk
+  // their coboundaries from their own diameters).
   void AddReduced(Workspace& ws, index_t sigma, const entry_t* begin, const entry_t* end, uint32_t factor,
-                  int m) const {
+                  int m, const DiamEntry* from) const {
     ws.working.push_back(MakeEntry(sigma, factor));
-    PushCoboundary(ws, sigma, factor, m);
+    PushCoboundary(ws, sigma, factor, m, from);
     for (const entry_t* e = begin; e != end; ++e) {
       uint32_t c = Mul(CoefOf(*e), factor);
       ws.working.push_back(MakeEntry(IndexOf(*e), c));
-      PushCoboundary(ws, IndexOf(*e), c, m);
+      PushCoboundary(ws, IndexOf(*e), c, m, from);
     }
   }
   // `working` with equal simplices summed (zero sums dropped), sorted by index, into `out`.

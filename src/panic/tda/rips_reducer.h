@@ -77,6 +77,10 @@ struct ReducerOptions {
   // The past-diameter cofacet scans read a byte copy of the distances (quantized_scan.h,
   // n² bytes more); false: the float rows (NextCofacets). Tests compare the two.
   bool quantized_scans = true;
+  // The simplices of a column added to the working one (and of a column taken back) start
+  // at its pivot instead of at their own first cofacets (RipsReducer::AddReduced); false:
+  // from the start, as before. Tests compare the two.
+  bool seek_added_columns = true;
 };
 
 // The diagram of dimensions 0..maxdim. REQUIRES: options validated by the caller
