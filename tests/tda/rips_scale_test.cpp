@@ -525,9 +525,10 @@ TEST(RipsScaleTest, QuantizedScansGiveTheSamePairs) {
 }
 
 // An added column's simplices start at its pivot (seek_added_columns) instead of walking
-// their coboundaries from their own diameters: the same reduced pairs, also when columns
-// are taken back (shuffled order: the resume path seeks too), compacted at once, over Z/3
-// and at maxdim 3.
+// their coboundaries from their own diameters, and pivots are tested for an apparent pair
+// before the pivot-table lookup (apparent_first_cursors_at 0: in every column): the same
+// reduced pairs, also when columns are taken back (shuffled order: the resume path seeks
+// too), compacted at once, over Z/3 and at maxdim 3.
 TEST(RipsScaleTest, SeekedAddedColumnsGiveTheSamePairs) {
   std::vector<PointCloud> clouds = {testing::UnitSphereWalk(220, 768, 0.01, 5), NoisyTorus(160, 0.03, 7)};
   clouds.push_back(LatticeCloud(90, 14));
@@ -536,10 +537,12 @@ TEST(RipsScaleTest, SeekedAddedColumnsGiveTheSamePairs) {
     for (int modulus : {2, 3}) {
       internal::ReducerOptions r = Maxdim2At(d, modulus);
       r.seek_added_columns = false;
+      r.apparent_first_cursors_at = SIZE_MAX;
       const Diagram expected = internal::ReduceRips(d, r);
       const auto pairs1 = internal::ReducedPairs(d, r, 1), pairs2 = internal::ReducedPairs(d, r, 2);
       ASSERT_FALSE(pairs2.empty());
       r.seek_added_columns = true;
+      r.apparent_first_cursors_at = 0;
       for (int threads : {1, 2}) {
         for (uint64_t shuffle : {uint64_t{0}, uint64_t{11}}) {
           for (size_t compact : {size_t{4096}, size_t{2}}) {
@@ -563,9 +566,11 @@ TEST(RipsScaleTest, SeekedAddedColumnsGiveTheSamePairs) {
   r.maxdim = 3;
   r.threshold = internal::EnclosingRadius(d);
   r.seek_added_columns = false;
+  r.apparent_first_cursors_at = SIZE_MAX;
   const auto pairs3 = internal::ReducedPairs(d, r, 3);
   const Diagram expected = internal::ReduceRips(d, r);
   r.seek_added_columns = true;
+  r.apparent_first_cursors_at = 0;
   EXPECT_EQ(internal::ReducedPairs(d, r, 3), pairs3);
   EXPECT_EQ(internal::ReduceRips(d, r), expected);
 }

@@ -398,7 +398,18 @@ class RipsReducer : private RipsColumns {
       }
       while (has_pivot) {
         const uint64_t key = static_cast<uint64_t>(IndexOf(pivot.entry));
-        const size_t slot = table.Find(key);
+        // A pivot in an apparent pair is never in the table (that pair's column is never
+        // reduced, and no column publishes an apparent pivot), so in a heavy column, where
+        // most pivots are apparent, the apparent test goes first and spares the table's
+        // cache miss; a light column looks the pivot up first (its test scans rows).
+        int t[kMaxVertices];
+        int j = -1;
+        const bool apparent_first = ws.cursors.size() >= opt_.apparent_first_cursors_at;
+        if (apparent_first) {
+          Vertices(IndexOf(pivot.entry), m + 1, t);
+          j = ZeroApparentFacet(t, m + 1, pivot.diam);
+        }
+        const size_t slot = j >= 0 ? PivotTable::kNone : table.Find(key);
         if (slot != PivotTable::kNone) {
           const Snapshot* owner = table.Owner(slot);
           if (owner->column < cur) {
@@ -419,9 +430,10 @@ class RipsReducer : private RipsColumns {
           }
           continue;  // the slot changed meanwhile: look again
         }
-        int t[kMaxVertices];
-        Vertices(IndexOf(pivot.entry), m + 1, t);
-        const int j = ZeroApparentFacet(t, m + 1, pivot.diam);
+        if (!apparent_first) {
+          Vertices(IndexOf(pivot.entry), m + 1, t);
+          j = ZeroApparentFacet(t, m + 1, pivot.diam);
+        }
         if (j >= 0) {
           // [δσ' : pivot] = (−1)^j.
           need_heap();

@@ -81,6 +81,9 @@ struct ReducerOptions {
   // at its pivot instead of at their own first cofacets (RipsReducer::AddReduced); false:
   // from the start, as before. Tests compare the two.
   bool seek_added_columns = true;
+  // A column with at least this many cursors tests a pivot for an apparent pair before it
+  // looks the pivot up in the pivot table (RipsReducer::ReduceChain); SIZE_MAX: never.
+  size_t apparent_first_cursors_at = 64;
 };
 
 // The diagram of dimensions 0..maxdim. REQUIRES: options validated by the caller
