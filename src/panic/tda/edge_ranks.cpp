@@ -1,6 +1,7 @@
 #include "panic/tda/edge_ranks.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -32,6 +33,10 @@ void RadixSort(uint64_t* a, size_t size, int shift) {
   }
   size_t count[256] = {};
   for (size_t i = 0; i < size; ++i) ++count[(a[i] >> shift) & 0xFF];
+  if (count[(a[0] >> shift) & 0xFF] == size) {  // one bucket: nothing to move
+    RadixSort(a, size, shift - 8);
+    return;
+  }
   size_t start[257], next[256];
   start[0] = 0;
   for (int b = 0; b < 256; ++b) start[b + 1] = start[b] + count[b];
@@ -50,35 +55,17 @@ void RadixSort(uint64_t* a, size_t size, int shift) {
   for (int b = 0; b < 256; ++b) RadixSort(a + start[b], count[b], shift - 8);
 }
 
-// The top byte's pass here, the 256 buckets on the workers.
-void ParallelRadixSort(std::vector<uint64_t>& words, int threads) {
-  uint64_t* a = words.data();
-  const size_t size = words.size();
-  if (size <= 256) {
-    std::sort(a, a + size);
-    return;
+// Row blocks [rows[k], rows[k + 1]) of about equal edge counts (row i has i edges).
+std::vector<size_t> RowBlocks(size_t n, size_t blocks) {
+  const size_t edges = n * (n - 1) / 2;
+  std::vector<size_t> rows{1};
+  for (size_t k = 1; k < blocks; ++k) {
+    const double target = static_cast<double>(edges) * static_cast<double>(k) / static_cast<double>(blocks);
+    auto r = static_cast<size_t>((1.0 + std::sqrt(1.0 + 8.0 * target)) / 2.0);  // r(r − 1)/2 ≈ target
+    rows.push_back(std::clamp(r, rows.back(), n));
   }
-  constexpr int kTop = 56;
-  size_t count[256] = {};
-  for (size_t i = 0; i < size; ++i) ++count[a[i] >> kTop];
-  size_t start[257], next[256];
-  start[0] = 0;
-  for (int b = 0; b < 256; ++b) start[b + 1] = start[b] + count[b];
-  std::copy(start, start + 256, next);
-  for (int b = 0; b < 256; ++b) {
-    while (next[b] < start[b + 1]) {
-      uint64_t v = a[next[b]];
-      auto vb = static_cast<int>(v >> kTop);
-      while (vb != b) {
-        std::swap(v, a[next[vb]++]);
-        vb = static_cast<int>(v >> kTop);
-      }
-      a[next[b]++] = v;
-    }
-  }
-  ParallelFor(256, 1, threads, [&](size_t begin, size_t end, int) {
-    for (size_t b = begin; b < end; ++b) RadixSort(a + start[b], count[b], kTop - 8);
-  });
+  rows.push_back(n);
+  return rows;
 }
 
 }  // namespace
@@ -117,28 +104,56 @@ RankValues RankEdges(DistanceMatrix& d, int threads) {
   }
   // A word an edge: (its length's bits − lo, then `shift` bits of its residual) in the upper
   // 32 bits, its position i·n + j in the lower 32. The residual r ∈ [−ulp/2, ulp/2] of a
-  // length L (ulp: the float spacing above L) is scaled to [0, 2^shift) monotonically, so
-  // the upper half orders by (L, r), i.e. refines the float order.
+  // length L (ulp: the float spacing above L, a power of two set by L's exponent) is
+  // scaled to [0, 2^shift) monotonically, so the upper half orders by (L, r), i.e.
+  // refines the float order. The words go straight into 256 buckets by the top byte of
+  // (bits − lo) << shift (monotone in L), counted first per row block; each bucket is then
+  // sorted on its own, so the order is that of the full words whichever worker writes.
   const int shift = 32 - std::bit_width(hi - lo);
   const double levels = std::ldexp(1.0, shift);
-  std::vector<uint64_t> words(edges);
-  ParallelFor(n, 64, threads, [&](size_t begin, size_t end, int) {
-    for (size_t i = std::max<size_t>(begin, 1); i < end; ++i) {
-      uint64_t* out = words.data() + i * (i - 1) / 2;
-      for (size_t j = 0; j < i; ++j) {
-        const uint32_t b = length_bits(i, j);
-        uint64_t q = 0;
-        if (shift > 0 && b != 0) {
-          const double l = FromBits(b);
-          const double ulp = static_cast<double>(std::nextafter(FromBits(b), std::numeric_limits<float>::infinity())) - l;
-          const double x = (static_cast<double>(d.values[j * n + i]) / ulp + 0.5) * levels;
-          q = !(x > 0) ? 0 : (x >= levels ? static_cast<uint64_t>(levels) - 1 : static_cast<uint64_t>(x));
-        }
-        out[j] = ((uint64_t{b - lo} << shift | q) << 32) | (i * n + j);
+  double per_ulp[256];  // levels / ulp by exponent field (0: denormals, spaced as exponent 1)
+  for (int e = 0; e < 256; ++e) per_ulp[e] = std::ldexp(levels, 150 - std::max(e, 1));
+  auto bucket = [&](uint32_t b) { return static_cast<size_t>((uint64_t{b - lo} << shift) >> 24); };
+  const std::vector<size_t> rows = RowBlocks(n, 8 * static_cast<size_t>(std::max(threads, 1)));
+  const size_t blocks = rows.size() - 1;
+  std::vector<std::array<size_t, 256>> at(blocks);  // counts, then each block's next slot per bucket
+  ParallelFor(blocks, 1, threads, [&](size_t begin, size_t end, int) {
+    for (size_t k = begin; k < end; ++k) {
+      at[k].fill(0);
+      for (size_t i = rows[k]; i < rows[k + 1]; ++i) {
+        for (size_t j = 0; j < i; ++j) ++at[k][bucket(length_bits(i, j))];
       }
     }
   });
-  ParallelRadixSort(words, threads);
+  std::array<size_t, 257> start{};
+  for (size_t b = 0, total = 0; b < 256; ++b) {
+    start[b] = total;
+    for (size_t k = 0; k < blocks; ++k) {
+      const size_t c = at[k][b];
+      at[k][b] = total;
+      total += c;
+    }
+  }
+  start[256] = edges;
+  std::vector<uint64_t> words(edges);
+  ParallelFor(blocks, 1, threads, [&](size_t begin, size_t end, int) {
+    for (size_t k = begin; k < end; ++k) {
+      for (size_t i = rows[k]; i < rows[k + 1]; ++i) {
+        for (size_t j = 0; j < i; ++j) {
+          const uint32_t b = length_bits(i, j);
+          uint64_t q = 0;
+          if (shift > 0) {
+            const double x = static_cast<double>(d.values[j * n + i]) * per_ulp[b >> 23] + 0.5 * levels;
+            q = !(x > 0) ? 0 : (x >= levels ? static_cast<uint64_t>(levels) - 1 : static_cast<uint64_t>(x));
+          }
+          words[at[k][bucket(b)]++] = ((uint64_t{b - lo} << shift | q) << 32) | (i * n + j);
+        }
+      }
+    }
+  });
+  ParallelFor(256, 1, threads, [&](size_t begin, size_t end, int) {
+    for (size_t b = begin; b < end; ++b) RadixSort(words.data() + start[b], start[b + 1] - start[b], 56);
+  });
   // The map back: a new distinct length wherever the length bits change.
   std::vector<float> values;
   std::vector<uint32_t> first;
