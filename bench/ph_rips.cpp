@@ -17,6 +17,8 @@
 // PH_GRAPH=gemm|range forces how the edges are found there). MAXDIM=-2 with PH_EPS=a,b,…
 // only counts the kept edges for each ε after one greedy permutation, and prints the
 // memory a maxdim-2 run would need (nothing of the edges' size is allocated).
+// PH_RANK_TIES=0 runs the exact kernel on the float lengths, without the rank keys that
+// break their ties by the double distance (edge_ranks.h): the same diagram, for timings.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -28,6 +30,7 @@
 
 #include "panic/store/npy_codec.h"
 #include "panic/tda/rips.h"
+#include "panic/tda/rips_input.h"
 #include "panic/tda/rips_sparse.h"
 #include "panic/tda/sparse_rips_graph.h"
 #include "panic/tda/sparse_rips_memory.h"
@@ -179,7 +182,9 @@ int main(int argc, char** argv) {
       diagram = approx.status();
     }
   } else {
-    diagram = panic::tda::ComputeRips(points, n, dim, options);
+    const char* rank_env = std::getenv("PH_RANK_TIES");
+    const bool rank_ties = rank_env == nullptr || std::string(rank_env) != "0";
+    diagram = panic::tda::internal::ComputeRipsOfCloud(points, n, dim, options, rank_ties);
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!diagram.ok()) {

@@ -22,7 +22,9 @@ namespace panic::tda {
 namespace {
 
 using testing::CompareDiagrams;
+using testing::LatticeCloud;
 using testing::LogBottleneck;
+using testing::NoisyTorus;
 using testing::PointCloud;
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
@@ -186,35 +188,7 @@ TEST(RipsScaleTest, UnitSphereWalkMatchesRipser) {
   }
 }
 
-// A noisy torus in R³ (radii 1 and 0.4): one H2 and two H1 classes, and loops at every scale.
-PointCloud NoisyTorus(size_t n, double noise, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> angle(0, 2 * M_PI);
-  std::normal_distribution<double> g(0.0, noise);
-  PointCloud c{n, 3, {}};
-  for (size_t i = 0; i < n; ++i) {
-    const double u = angle(rng), v = angle(rng);
-    const double r = 1 + 0.4 * std::cos(v);
-    c.values.push_back(static_cast<float>(r * std::cos(u) + g(rng)));
-    c.values.push_back(static_cast<float>(r * std::sin(u) + g(rng)));
-    c.values.push_back(static_cast<float>(0.4 * std::sin(v) + g(rng)));
-  }
-  return c;
-}
-
 // Reducer options for maxdim 2 over Z/modulus at the enclosing radius of d.
-// n points of the 4 × 4 × 4 lattice drawn with repetition from rng: ties everywhere.
-PointCloud LatticeCloud(size_t n, std::mt19937_64& rng) {
-  std::uniform_int_distribution<int> coordinate(0, 3);
-  PointCloud grid{n, 3, {}};
-  for (size_t i = 0; i < grid.n * grid.dim; ++i) grid.values.push_back(static_cast<float>(coordinate(rng)));
-  return grid;
-}
-PointCloud LatticeCloud(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  return LatticeCloud(n, rng);
-}
-
 internal::ReducerOptions Maxdim2At(const internal::DistanceMatrix& d, int modulus) {
   internal::ReducerOptions r;
   r.maxdim = 2;

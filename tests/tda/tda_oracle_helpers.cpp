@@ -232,6 +232,34 @@ PointCloud UnitSphereWalk(size_t n, size_t dim, double step, uint64_t seed) {
   return c;
 }
 
+// A noisy torus in R³ (radii 1 and 0.4): one H2 and two H1 classes, and loops at every scale.
+PointCloud NoisyTorus(size_t n, double noise, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> angle(0, 2 * M_PI);
+  std::normal_distribution<double> g(0.0, noise);
+  PointCloud c{n, 3, {}};
+  for (size_t i = 0; i < n; ++i) {
+    const double u = angle(rng), v = angle(rng);
+    const double r = 1 + 0.4 * std::cos(v);
+    c.values.push_back(static_cast<float>(r * std::cos(u) + g(rng)));
+    c.values.push_back(static_cast<float>(r * std::sin(u) + g(rng)));
+    c.values.push_back(static_cast<float>(0.4 * std::sin(v) + g(rng)));
+  }
+  return c;
+}
+
+// n points of the 4 × 4 × 4 lattice drawn with repetition from rng: ties everywhere.
+PointCloud LatticeCloud(size_t n, std::mt19937_64& rng) {
+  std::uniform_int_distribution<int> coordinate(0, 3);
+  PointCloud grid{n, 3, {}};
+  for (size_t i = 0; i < grid.n * grid.dim; ++i) grid.values.push_back(static_cast<float>(coordinate(rng)));
+  return grid;
+}
+PointCloud LatticeCloud(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  return LatticeCloud(n, rng);
+}
+
 // The bottleneck distance of two diagrams with every bar read as (ln birth, ln death),
 // the largest over dimensions. H0 bars are all born at 0 (ln = −inf, infinitely far from
 // the diagonal), so they must match one to one: sorted deaths, paired in order (optimal

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -50,5 +51,11 @@ PointCloud WalkCloud(size_t n, size_t dim, uint64_t seed);
 // Issue 18's cloud: a random walk renormalised to the unit sphere after every step of
 // `step` per coordinate (Gaussian), with no jumps back.
 PointCloud UnitSphereWalk(size_t n, size_t dim, double step, uint64_t seed);
+// A noisy torus in R³ (radii 1 and 0.4): one H2 and two H1 classes, and loops at every scale.
+PointCloud NoisyTorus(size_t n, double noise, uint64_t seed);
+// n points of the 4 × 4 × 4 lattice drawn with repetition (from rng, or seeded): ties
+// everywhere, duplicated points (length 0) among them.
+PointCloud LatticeCloud(size_t n, std::mt19937_64& rng);
+PointCloud LatticeCloud(size_t n, uint64_t seed);
 
 }  // namespace panic::testing

@@ -21,9 +21,10 @@ constexpr double kCancellationRatio = 1e-6;
 // to the stored value (sqrt for Euclidean, half for cosine). `exact_zero(i, j)` is asked
 // only where cancellation forces the direct sum: true means the distance is exactly 0
 // (the scaled rows, rounded, may still differ by an ulp although the inputs do not).
+// `residuals`: the upper triangle gets the rounding residuals (distance_matrix.h).
 template <typename Finish, typename ExactZero>
 DistanceMatrix FromRows(std::span<const float> points, const std::vector<double>& scale, size_t n,
-                        size_t dim, int threads, Finish finish, ExactZero exact_zero) {
+                        size_t dim, int threads, bool residuals, Finish finish, ExactZero exact_zero) {
   blas::UseSingleThreadedBlas();
   auto widen = [&](size_t i0, size_t rows, std::vector<double>& out) {
     out.resize(rows * dim);
@@ -83,9 +84,10 @@ DistanceMatrix FromRows(std::span<const float> points, const std::vector<double>
               }
             }
           }
-          float v = static_cast<float>(finish(std::max(sq, 0.0)));
+          const double exact = finish(std::max(sq, 0.0));
+          const auto v = static_cast<float>(exact);
           d.values[i * n + j] = v;
-          d.values[j * n + i] = v;
+          d.values[j * n + i] = residuals ? static_cast<float>(exact - static_cast<double>(v)) : v;
         }
       }
     }
@@ -96,14 +98,14 @@ DistanceMatrix FromRows(std::span<const float> points, const std::vector<double>
 }  // namespace
 
 DistanceMatrix EuclideanDistances(std::span<const float> points, size_t n, size_t dim,
-                                  int threads) {
+                                  int threads, bool residuals) {
   // Equal points already give exactly 0 through the direct sum.
-  return FromRows(points, std::vector<double>(n, 1.0), n, dim, threads,
+  return FromRows(points, std::vector<double>(n, 1.0), n, dim, threads, residuals,
                   [](double sq) { return std::sqrt(sq); }, [](size_t, size_t) { return false; });
 }
 
 DistanceMatrix CosineDistances(std::span<const float> points, size_t n, size_t dim,
-                               int threads) {
+                               int threads, bool residuals) {
   std::vector<double> inverse_norm(n);
   for (size_t i = 0; i < n; ++i) {
     double s = 0;
@@ -113,7 +115,7 @@ DistanceMatrix CosineDistances(std::span<const float> points, size_t n, size_t d
     }
     inverse_norm[i] = 1.0 / std::sqrt(s);
   }
-  return FromRows(points, inverse_norm, n, dim, threads,
+  return FromRows(points, inverse_norm, n, dim, threads, residuals,
                   [](double sq) { return std::min(0.5 * sq, 2.0); },
                   [&](size_t i, size_t j) { return PositivelyParallel(points.data() + i * dim, points.data() + j * dim, dim); });
 }

@@ -24,12 +24,15 @@ struct DistanceMatrix {
 };
 
 // Euclidean distances of the rows of `points` (n × dim, row-major).
+// residuals == true: the upper triangle (d(j, i), j < i) holds instead of the mirrored
+// length the residual of each, the double distance minus its float, for RankEdges
+// (edge_ranks.h), which then fills both triangles; the matrix is not symmetric until then.
 DistanceMatrix EuclideanDistances(std::span<const float> points, size_t n, size_t dim,
-                                  int threads);
+                                  int threads, bool residuals = false);
 // Cosine distances 1 − x·y/(‖x‖‖y‖), computed as ‖x̂ − ŷ‖²/2 on the normalised rows.
-// REQUIRES: no row is zero.
+// REQUIRES: no row is zero. `residuals` as for EuclideanDistances.
 DistanceMatrix CosineDistances(std::span<const float> points, size_t n, size_t dim,
-                               int threads);
+                               int threads, bool residuals = false);
 
 // Whether rows x and y (dim floats each) are positive multiples of each other, decided
 // exactly, so that their cosine distance can be given as exactly 0. REQUIRES: y ≠ 0.

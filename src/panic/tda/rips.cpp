@@ -9,6 +9,7 @@
 #include "panic/tda/binomial_table.h"
 #include "panic/core/byte_text.h"
 #include "panic/tda/distance_matrix.h"
+#include "panic/tda/edge_ranks.h"
 #include "panic/tda/rips_input.h"
 #include "panic/tda/rips_reducer.h"
 #include "panic/tda/triangle_sweep.h"
@@ -29,16 +30,41 @@ bool IsPrime(int p) {
   return true;
 }
 
-// The diagram of `d`, reduced with the vertices renumbered by ScrambledVertexOrder (the
-// diagram does not depend on the numbering, the work does: vertex_order.h).
-Diagram Reduce(internal::DistanceMatrix& d, const RipsOptions& o) {
+// The diagram of `d` up to `threshold`, reduced with the vertices renumbered by
+// ScrambledVertexOrder (the diagram does not depend on the numbering, the work does:
+// vertex_order.h).
+Diagram ReduceAt(internal::DistanceMatrix& d, const RipsOptions& o, float threshold) {
   internal::RenumberVertices(d, internal::ScrambledVertexOrder(d.n), o.threads);
   internal::ReducerOptions r;
   r.maxdim = o.maxdim;
   r.threads = o.threads;
   r.modulus = o.modulus;
-  r.threshold = std::isnan(o.threshold) ? internal::EnclosingRadius(d) : o.threshold;
+  r.threshold = threshold;
   return internal::ReduceRips(d, r);
+}
+
+Diagram Reduce(internal::DistanceMatrix& d, const RipsOptions& o) {
+  return ReduceAt(d, o, std::isnan(o.threshold) ? internal::EnclosingRadius(d) : o.threshold);
+}
+
+// Whether ComputeRips breaks the float ties by rank keys: not for H0 alone (Prim's tree
+// gains nothing), not past 2^30 edges (edge_ranks.h), and only when the matrix and the
+// ranking's 8 bytes an edge fit the memory limit (the ranking's words are freed before
+// the reduction's fixed parts, RipsMemoryLowerBound, are allocated).
+bool RanksTies(size_t n, const RipsOptions& o) {
+  const size_t edges = n * (n - 1) / 2;
+  const double bytes = 4.0 * static_cast<double>(n) * static_cast<double>(n) + 8.0 * static_cast<double>(edges);
+  return o.maxdim >= 1 && edges <= internal::kMaxRankedEdges && bytes <= static_cast<double>(o.memory_limit_bytes);
+}
+
+// Reduce on the rank keys of `d` (lengths below, residuals above the diagonal), the bars
+// read back in float lengths. The threshold, a length (the enclosing radius of the
+// lengths is that of the keys read back: max and min commute with the monotone key →
+// length map), becomes the last key of that length or below.
+Diagram ReduceRanked(internal::DistanceMatrix& d, const RipsOptions& o) {
+  const internal::RankValues values = internal::RankEdges(d, o.threads);
+  const float length = std::isnan(o.threshold) ? values.Value(internal::EnclosingRadius(d)) : o.threshold;
+  return internal::DiagramInValues(ReduceAt(d, o, values.KeyAtMost(length)), values);
 }
 
 // The fixed allocations of an exact run, each named for the refusal message: the distance
@@ -167,20 +193,25 @@ Status ValidateCloud(std::span<const float> points, size_t n, size_t dim,
 }
 
 Result<DistanceMatrix> CloudDistances(std::span<const float> points, size_t n, size_t dim,
-                                      const RipsOptions& options) {
+                                      const RipsOptions& options, bool residuals) {
   PANIC_RETURN_IF_ERROR(ValidateCloud(points, n, dim, options));
-  if (options.metric == Metric::kCosine) return CosineDistances(points, n, dim, options.threads);
-  return EuclideanDistances(points, n, dim, options.threads);
+  if (options.metric == Metric::kCosine) return CosineDistances(points, n, dim, options.threads, residuals);
+  return EuclideanDistances(points, n, dim, options.threads, residuals);
+}
+
+Result<Diagram> ComputeRipsOfCloud(std::span<const float> points, size_t n, size_t dim,
+                                   const RipsOptions& options, bool rank_ties) {
+  PANIC_RETURN_IF_ERROR(ValidateRipsOptions(options, n));
+  const bool ranked = rank_ties && RanksTies(n, options);
+  PANIC_ASSIGN_OR_RETURN(DistanceMatrix d, CloudDistances(points, n, dim, options, ranked));
+  return ranked ? ReduceRanked(d, options) : Reduce(d, options);
 }
 
 }  // namespace internal
 
 Result<Diagram> ComputeRips(std::span<const float> points, size_t n, size_t dim,
                             const RipsOptions& options) {
-  PANIC_RETURN_IF_ERROR(internal::ValidateRipsOptions(options, n));
-  PANIC_ASSIGN_OR_RETURN(internal::DistanceMatrix d,
-                         internal::CloudDistances(points, n, dim, options));
-  return Reduce(d, options);
+  return internal::ComputeRipsOfCloud(points, n, dim, options, /*rank_ties=*/true);
 }
 
 Result<Diagram> ComputeRipsFromDistances(std::span<const float> distances, size_t n,

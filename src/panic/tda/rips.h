@@ -4,8 +4,10 @@
 // persistence barcodes", J. Appl. Comput. Topol. 5, 2021): persistent cohomology with
 // clearing (Chen–Kerber 2011), the implicit coboundary matrix over a combinatorial
 // simplex index, apparent and emergent pairs, and the enclosing radius as default
-// threshold. Distances come from a BLAS Gram matrix; the points are renumbered by a
-// fixed random permutation (vertex_order.h: the work, not the diagram, depends on the
+// threshold. Distances come from a BLAS Gram matrix; for a cloud, equal float distances
+// are ordered by their double values and the kernel runs on the edges' ranks, the bars
+// read back in float distances (edge_ranks.h: the same diagram, less work); the points
+// are renumbered by a fixed random permutation (vertex_order.h: the work, not the diagram, depends on the
 // numbering); the apparent-pair tests are vectorised scans, the triangles come from a
 // sweep over the edges by length with per-vertex bitsets (triangle_sweep.h), and the
 // distance matrix, the edge table, the other columns and the lock-free column reduction

@@ -25,8 +25,16 @@ Status ValidateCloud(std::span<const float> points, size_t n, size_t dim,
 
 // The distance matrix of the cloud under options.metric, after checking the points
 // (size, finite coordinates, no zero vector under cosine) and that no distance
-// overflows float. REQUIRES: ValidateRipsOptions passed.
+// overflows float. `residuals`: the upper triangle holds the rounding residuals for
+// RankEdges (distance_matrix.h). REQUIRES: ValidateRipsOptions passed.
 Result<DistanceMatrix> CloudDistances(std::span<const float> points, size_t n, size_t dim,
-                                      const RipsOptions& options);
+                                      const RipsOptions& options, bool residuals = false);
+
+// ComputeRips with the float ties broken by rank keys (edge_ranks.h) where that applies
+// (rank_ties, maxdim ≥ 1, at most kMaxRankedEdges edges, and the matrix and the 8 bytes
+// an edge of the ranking within options.memory_limit_bytes), else on the float lengths.
+// The diagram is the same either way; tests compare the two.
+Result<Diagram> ComputeRipsOfCloud(std::span<const float> points, size_t n, size_t dim,
+                                   const RipsOptions& options, bool rank_ties);
 
 }  // namespace panic::tda::internal
