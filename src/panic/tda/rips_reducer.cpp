@@ -334,7 +334,7 @@ class RipsReducer : private RipsColumns {
         // columns are few — at N = 1 500 on the unit-sphere walk with 2 threads 4–12 of
         // 131 548, nearly always the next column, light ones — so their heaps are not kept:
         // keeping the heavy ones' cost 40+ MiB and was never used.)
-        ws.working.assign(resume.begin(), resume.end());
+        resume.DecodeV(ws.working);
         PushCoboundary(ws, column.index, 1, m);
         for (size_t q = 0, e = ws.working.size(); q < e; ++q) {
           PushCoboundary(ws, IndexOf(ws.working[q]), CoefOf(ws.working[q]), m);
@@ -366,7 +366,8 @@ class RipsReducer : private RipsColumns {
             need_heap();
             const uint32_t factor =
                 (opt_.modulus - Mul(CoefOf(pivot.entry), inverse_[owner.pivot_coef()])) % opt_.modulus;
-            AddReduced(ws, columns[owner.column()].index, owner.begin(), owner.end(), factor, m);
+            owner.DecodeV(ws.added);
+            AddReduced(ws, columns[owner.column()].index, ws.added.data(), ws.added.data() + ws.added.size(), factor, m);
             has_pivot = GetPivot(ws, pivot, m);
             mine = {};
             continue;
