@@ -367,7 +367,8 @@ class RipsReducer : private RipsColumns {
             const uint32_t factor =
                 (opt_.modulus - Mul(CoefOf(pivot.entry), inverse_[owner.pivot_coef()])) % opt_.modulus;
             owner.DecodeV(ws.added);
-            AddReduced(ws, columns[owner.column()].index, ws.added.data(), ws.added.data() + ws.added.size(), factor, m);
+            const entry_t* v = ws.added.data();
+            AddReduced(ws, columns[owner.column()].index, v, v + ws.added.size(), factor, m);
             has_pivot = GetPivot(ws, pivot, m);
             mine = {};
             continue;
