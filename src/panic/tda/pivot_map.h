@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -86,12 +87,19 @@ class PivotMap {
 
 // The pivot table of the lock-free parallel reduction (Morozov & Nigmetov, "Towards
 // lockfree persistent homology", SPAA 2020): pivot simplex → the published reduced column
-// (an immutable T, never freed while the map is in use) that owns it now.
+// that owns it now. T is that column's handle: an 8-byte trivially copyable value whose
+// value-initialised T{} means "none" (rips_reducer_types.h's Published: a snapshot's
+// address or a column packed into the word); what it refers to is immutable and lives
+// while the map is in use.
 //
 // Invariants that make it simple:
 // - A key, once inserted, stays; only its owner changes (by compare-and-swap). Every key
 //   has one owner and every column owns at most one key, so there are never more keys
 //   than columns: the capacity is fixed at construction and nothing is ever rehashed.
+//   It is not a power of two but max_keys · 4/3 (the load stays ≤ 3/4): the table is
+//   the reduction's largest array after the columns (16 bytes a slot; at N = 5 000 on the
+//   unit-sphere walk 10⁷ triangle columns), and rounding up to a power of two cost up to
+//   twice that. A hash picks its home slot by a multiply-shift (fastrange), not a mask.
 // - Insertion claims the key's slot by a CAS on the key, then stores the owner (release).
 //   A reader that finds the key before the owner is stored waits for it (Owner()): the
 //   window is two instructions of the inserting thread.
@@ -101,40 +109,40 @@ template <typename T>
 class ConcurrentPivotMap {
  public:
   static constexpr size_t kNone = ~size_t{0};
+  static_assert(sizeof(T) == 8 && std::is_trivially_copyable_v<T> && std::atomic<T>::is_always_lock_free);
 
-  explicit ConcurrentPivotMap(size_t max_keys) {
-    size_t cap = 16;
-    while (3 * cap < 4 * max_keys + 4) cap *= 2;
-    capacity_ = cap;
-    keys_ = std::make_unique<std::atomic<uint64_t>[]>(cap);
-    owners_ = std::make_unique<std::atomic<const T*>[]>(cap);
-    for (size_t i = 0; i < cap; ++i) {
+  explicit ConcurrentPivotMap(size_t max_keys) : capacity_(Capacity(max_keys)) {
+    keys_ = std::make_unique<std::atomic<uint64_t>[]>(capacity_);
+    owners_ = std::make_unique<std::atomic<T>[]>(capacity_);
+    for (size_t i = 0; i < capacity_; ++i) {
       keys_[i].store(kEmpty, std::memory_order_relaxed);
-      owners_[i].store(nullptr, std::memory_order_relaxed);
+      owners_[i].store(T{}, std::memory_order_relaxed);
     }
   }
+  // The slots of a map for max_keys keys: ⌈4 · max_keys / 3⌉ + 1 (at least one stays empty,
+  // which ends every probe).
+  static size_t Capacity(size_t max_keys) { return (4 * max_keys + 2) / 3 + 1; }
+  size_t capacity() const { return capacity_; }
   // The slot of `key`, or kNone.
   size_t Find(uint64_t key) const {
-    const size_t mask = capacity_ - 1;
-    for (size_t i = Hash(key) & mask;; i = (i + 1) & mask) {
+    for (size_t i = Home(key);; i = Next(i)) {
       const uint64_t k = keys_[i].load(std::memory_order_acquire);
       if (k == key) return i;
       if (k == kEmpty) return kNone;
     }
   }
   // The owner of a found slot (waits while its inserter is still storing it).
-  const T* Owner(size_t slot) const {
+  T Owner(size_t slot) const {
     for (;;) {
-      const T* owner = owners_[slot].load(std::memory_order_acquire);
-      if (owner != nullptr) return owner;
+      const T owner = owners_[slot].load(std::memory_order_acquire);
+      if (!(owner == T{})) return owner;
       std::this_thread::yield();
     }
   }
   // Inserts key → owner if the key is absent: {its slot, true}; else {the key's slot, false}.
-  // REQUIRES: key < 2^64 − 1, owner ≠ nullptr, fewer than max_keys keys so far.
-  std::pair<size_t, bool> Insert(uint64_t key, const T* owner) {
-    const size_t mask = capacity_ - 1;
-    for (size_t i = Hash(key) & mask;; i = (i + 1) & mask) {
+  // REQUIRES: key < 2^64 − 1, owner ≠ T{}, fewer than max_keys keys so far.
+  std::pair<size_t, bool> Insert(uint64_t key, T owner) {
+    for (size_t i = Home(key);; i = Next(i)) {
       uint64_t k = keys_[i].load(std::memory_order_acquire);
       if (k == kEmpty) {
         if (keys_[i].compare_exchange_strong(k, key, std::memory_order_acq_rel)) {
@@ -148,7 +156,7 @@ class ConcurrentPivotMap {
   }
   // Replaces the owner of `slot` if it is still `expected`; false (and nothing changed)
   // when another thread changed it first.
-  bool Replace(size_t slot, const T* expected, const T* owner) {
+  bool Replace(size_t slot, T expected, T owner) {
     return owners_[slot].compare_exchange_strong(expected, owner, std::memory_order_acq_rel);
   }
   // f(key, owner) for every key. REQUIRES: no thread is changing the map.
@@ -162,10 +170,14 @@ class ConcurrentPivotMap {
 
  private:
   static constexpr uint64_t kEmpty = ~uint64_t{0};
-  static uint64_t Hash(uint64_t x) { return SplitMix64Finaliser(x); }
+  size_t Home(uint64_t key) const {
+    __extension__ using u128 = unsigned __int128;  // (-Wpedantic: a GCC/Clang extension)
+    return static_cast<size_t>((static_cast<u128>(SplitMix64Finaliser(key)) * capacity_) >> 64);
+  }
+  size_t Next(size_t i) const { return i + 1 == capacity_ ? 0 : i + 1; }
   size_t capacity_ = 0;
   std::unique_ptr<std::atomic<uint64_t>[]> keys_;
-  std::unique_ptr<std::atomic<const T*>[]> owners_;
+  std::unique_ptr<std::atomic<T>[]> owners_;
 };
 
 }  // namespace panic::tda::internal

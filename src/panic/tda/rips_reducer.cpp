@@ -349,21 +349,22 @@ class RipsReducer : private RipsColumns {
   // A failed insertion or CAS means another worker changed that pivot's slot: look again.
   // At the end every column is reduced (its pivot unique) or zero, so the pairs are those
   // of the serial reduction: unique, whatever the interleaving and the thread count.
-  using PivotTable = ConcurrentPivotMap<Snapshot>;
+  using PivotTable = ConcurrentPivotMap<Published>;
 
   // Reduces column `first` and, when it takes a pivot from a later column, that column,
   // and so on, until one ends owning a free pivot or zero.
   void ReduceChain(const std::vector<Column>& columns, size_t first, int m, PivotTable& table,
                    SnapshotArena& arena, Workspace& ws) const {
     size_t cur = first;
-    const Snapshot* resume = nullptr;  // the published state of a column taken back
+    Published resume;  // the published state of a column taken back
+    uint64_t resume_key = 0;  // its pivot (the table's key it was taken at)
     for (;;) {
       const Column& column = columns[cur];
       DiamEntry pivot;
       bool has_pivot = false, heap_built = true;
       ws.Clear();
       ws.compact_at = opt_.compact_cursors_at == 0 ? std::numeric_limits<size_t>::max() : opt_.compact_cursors_at;
-      if (resume == nullptr) {
+      if (!resume) {
         has_pivot = InitCoboundaryAndGetPivot(ws, column, m, pivot, table, heap_built);
       } else {
         // σ + V again (its coboundary is implicit); its pivot is the published one. (Taken
@@ -371,8 +372,9 @@ class RipsReducer : private RipsColumns {
         // 131 548, nearly always the next column, light ones — so their heaps are not kept:
         // keeping the heavy ones' cost 40+ MiB and was never used.)
         // Its coboundary is zero before the published pivot, so every cursor starts there.
-        ws.working.assign(resume->begin(), resume->end());
-        const DiamEntry from{resume->pivot_diam, resume->pivot};
+        resume.DecodeV(ws.working);
+        const DiamEntry from{resume.pivot_diam(column.diam),
+                             MakeEntry(static_cast<index_t>(resume_key), resume.pivot_coef())};
         const DiamEntry* seek = opt_.seek_added_columns ? &from : nullptr;
         PushCoboundary(ws, column.index, 1, m, seek);
         for (size_t q = 0, e = ws.working.size(); q < e; ++q) {
@@ -388,12 +390,12 @@ class RipsReducer : private RipsColumns {
         GetPivot(ws, pivot, m);
         heap_built = true;
       };
-      const Snapshot* mine = nullptr;  // this column's state, once published (reset by any change)
-      const Snapshot* taken = nullptr;
+      Published mine;  // this column's state, once published (reset by any change)
+      Published taken;
       // An emergent pivot was found free and in no apparent pair a moment ago: try to
       // insert it before anything else (most columns of the walk family end here).
       if (has_pivot && !heap_built) {
-        mine = Publish(arena, cur, pivot, ws);
+        mine = Publish(arena, cur, column.diam, pivot, ws);
         if (table.Insert(static_cast<uint64_t>(IndexOf(pivot.entry)), mine).second) return;
       }
       while (has_pivot) {
@@ -411,21 +413,24 @@ class RipsReducer : private RipsColumns {
         }
         const size_t slot = j >= 0 ? PivotTable::kNone : table.Find(key);
         if (slot != PivotTable::kNone) {
-          const Snapshot* owner = table.Owner(slot);
-          if (owner->column < cur) {
+          const Published owner = table.Owner(slot);
+          if (owner.column() < cur) {
             need_heap();
             const uint32_t factor =
-                (opt_.modulus - Mul(CoefOf(pivot.entry), inverse_[CoefOf(owner->pivot)])) % opt_.modulus;
-            AddReduced(ws, columns[owner->column].index, owner->begin(), owner->end(), factor, m,
+                (opt_.modulus - Mul(CoefOf(pivot.entry), inverse_[owner.pivot_coef()])) % opt_.modulus;
+            owner.DecodeV(ws.added);
+            const entry_t* v = ws.added.data();
+            AddReduced(ws, columns[owner.column()].index, v, v + ws.added.size(), factor, m,
                        opt_.seek_added_columns ? &pivot : nullptr);
             has_pivot = GetPivot(ws, pivot, m);
-            mine = nullptr;
+            mine = {};
             continue;
           }
           // A later column holds the pivot: take it; that column is reduced further next.
-          if (mine == nullptr) mine = Publish(arena, cur, pivot, ws);
+          if (!mine) mine = Publish(arena, cur, column.diam, pivot, ws);
           if (table.Replace(slot, owner, mine)) {
             taken = owner;
+            resume_key = key;
             break;
           }
           continue;  // the slot changed meanwhile: look again
@@ -450,22 +455,22 @@ class RipsReducer : private RipsColumns {
           ws.held = false;
           PushCoboundaryOf(ws, f, factor, m, t[j]);
           has_pivot = GetPivot(ws, pivot, m);
-          mine = nullptr;
+          mine = {};
           continue;
         }
-        if (mine == nullptr) mine = Publish(arena, cur, pivot, ws);
+        if (!mine) mine = Publish(arena, cur, column.diam, pivot, ws);
         if (table.Insert(key, mine).second) break;
         // Another worker inserted this pivot meanwhile: look again.
       }
-      if (taken == nullptr) return;  // reduced (or zero) with nothing taken back
-      cur = taken->column;
+      if (!taken) return;  // reduced (or zero) with nothing taken back
+      cur = taken.column();
       resume = taken;
     }
   }
-  // Publishes the working column (V summed and sorted) with its pivot.
-  const Snapshot* Publish(SnapshotArena& arena, size_t column, const DiamEntry& pivot, Workspace& ws) const {
+  // Publishes the working column (V summed and sorted) with its pivot; birth: its diameter.
+  Published Publish(SnapshotArena& arena, size_t column, float birth, const DiamEntry& pivot, Workspace& ws) const {
     Summed(ws.working, ws.summed);  // reorders ws.working, which stays the same chain
-    return arena.Publish(static_cast<uint32_t>(column), pivot, ws.summed);
+    return arena.Publish(static_cast<uint32_t>(column), birth, pivot, ws.summed);
   }
 
   // Reduces the coboundary matrix of dimension `dim` and records its bars; leaves the
@@ -501,18 +506,19 @@ class RipsReducer : private RipsColumns {
     pivots_.Clear();
     if (keep_pivots) {
       size_t keys = 0;
-      table.ForEach([&](uint64_t, const Snapshot*) { ++keys; });
+      table.ForEach([&](uint64_t, Published) { ++keys; });
       pivots_.Reserve(keys);
     }
     std::vector<uint8_t> paired(columns.size(), 0);
-    table.ForEach([&](uint64_t key, const Snapshot* owner) {
-      if (keep_pivots) pivots_.Insert(key, MakeEntry(static_cast<index_t>(owner->column), CoefOf(owner->pivot)));
-      paired[owner->column] = 1;
+    table.ForEach([&](uint64_t key, Published owner) {
+      const uint32_t column = owner.column();
+      if (keep_pivots) pivots_.Insert(key, MakeEntry(static_cast<index_t>(column), owner.pivot_coef()));
+      paired[column] = 1;
       if (pairs_out_ != nullptr && dim == pairs_dim_) {
-        pairs_out_->emplace_back(columns[owner->column].index, static_cast<int64_t>(key));
+        pairs_out_->emplace_back(columns[column].index, static_cast<int64_t>(key));
       }
-      const float birth = columns[owner->column].diam;
-      if (owner->pivot_diam > birth) bars.push_back(Bar{birth, owner->pivot_diam});
+      const float birth = columns[column].diam, death = owner.pivot_diam(birth);
+      if (death > birth) bars.push_back(Bar{birth, death});
     });
     for (size_t i = 0; i < columns.size(); ++i) {
       if (!paired[i]) bars.push_back(Bar{columns[i].diam, kInf});
