@@ -272,8 +272,9 @@ void SweepGroup(const NeighbourBits& bits, const Earlier& earlier, const std::pa
     int top = IntersectRows(ax, ay, words, s.o.data());
     earlier.CompleteO(x, y, ax, ay, s.o.data(), top);
     // A triangle found on rows that miss an earlier edge {z, w} (w > z in O) is not a column.
-    auto keep = [&](int z) {
-      if (!earlier.CoveredAbove(z, s.o.data())) column(x, y, z, length);
+    // (x, y are copied into the lambda: clang 14 cannot capture structured bindings.)
+    auto keep = [&, ex = x, ey = y](int z) {
+      if (!earlier.CoveredAbove(z, s.o.data())) column(ex, ey, z, length);
     };
     if (group.size() == 1) {  // the common case without the tie bookkeeping (walk N = 5 000: 8 % of the edges)
       SingletonEdgeTriangles(bits, s.o, top, s.r, keep);
