@@ -197,6 +197,23 @@ internal::ReducerOptions Maxdim2At(const internal::DistanceMatrix& d, int modulu
   return r;
 }
 
+// The maxdim-3 check of a reducer path (4-vertex cursors, on a sphere sample): the reduced
+// pairs of dimension 3 and the diagram with `path(r, false)` and `path(r, true)` are equal.
+template <typename Path>
+void ExpectMaxdim3SamePairs(Path path) {
+  const PointCloud s = testing::SphereSample(40, 8);
+  internal::DistanceMatrix d = internal::EuclideanDistances(s.values, s.n, s.dim, 1);
+  internal::ReducerOptions r;
+  r.maxdim = 3;
+  r.threshold = internal::EnclosingRadius(d);
+  path(r, false);
+  const auto pairs3 = internal::ReducedPairs(d, r, 3);
+  const Diagram expected = internal::ReduceRips(d, r);
+  path(r, true);
+  EXPECT_EQ(internal::ReducedPairs(d, r, 3), pairs3);
+  EXPECT_EQ(internal::ReduceRips(d, r), expected);
+}
+
 // The lock-free parallel reduction on loopy clouds: the same diagram for 1, 2, 4 and 8
 // threads (the pairs of a reduced matrix are unique, whatever the interleaving), Z/2 and
 // Z/3, and as ripser's. Shuffled column orders make even one worker take pivots back from
@@ -408,17 +425,9 @@ TEST(RipsScaleTest, CompactedColumnsGiveTheSamePairs) {
     }
   }
   // Dimension 3: 4-vertex cursors.
-  const PointCloud s = testing::SphereSample(40, 8);
-  internal::DistanceMatrix d = internal::EuclideanDistances(s.values, s.n, s.dim, 1);
-  internal::ReducerOptions r;
-  r.maxdim = 3;
-  r.threshold = internal::EnclosingRadius(d);
-  r.compact_cursors_at = 0;
-  const auto pairs3 = internal::ReducedPairs(d, r, 3);
-  const Diagram expected = internal::ReduceRips(d, r);
-  r.compact_cursors_at = 1;
-  EXPECT_EQ(internal::ReducedPairs(d, r, 3), pairs3);
-  EXPECT_EQ(internal::ReduceRips(d, r), expected);
+  ExpectMaxdim3SamePairs([](internal::ReducerOptions& r, bool on) {
+    r.compact_cursors_at = on ? size_t{1} : size_t{0};
+  });
 }
 
 // The own-diameter cofacets from the edges' link graphs (edge_link.h): the same pairs as
@@ -448,17 +457,9 @@ TEST(RipsScaleTest, LinkCofacetsGiveTheSamePairs) {
     }
   }
   // Dimension 3: 4-vertex cursors, two rows of the link graph a simplex.
-  const PointCloud s = testing::SphereSample(40, 8);
-  internal::DistanceMatrix d = internal::EuclideanDistances(s.values, s.n, s.dim, 1);
-  internal::ReducerOptions r;
-  r.maxdim = 3;
-  r.threshold = internal::EnclosingRadius(d);
-  r.link_cursors_at = SIZE_MAX;
-  const auto pairs3 = internal::ReducedPairs(d, r, 3);
-  const Diagram expected = internal::ReduceRips(d, r);
-  r.link_cursors_at = 0;
-  EXPECT_EQ(internal::ReducedPairs(d, r, 3), pairs3);
-  EXPECT_EQ(internal::ReduceRips(d, r), expected);
+  ExpectMaxdim3SamePairs([](internal::ReducerOptions& r, bool on) {
+    r.link_cursors_at = on ? size_t{0} : SIZE_MAX;
+  });
 }
 
 // The past-diameter scans on the byte copy of the distances (quantized_scan.h): the same
@@ -485,17 +486,9 @@ TEST(RipsScaleTest, QuantizedScansGiveTheSamePairs) {
       }
     }
   }
-  const PointCloud s = testing::SphereSample(40, 8);
-  internal::DistanceMatrix d = internal::EuclideanDistances(s.values, s.n, s.dim, 1);
-  internal::ReducerOptions r;
-  r.maxdim = 3;
-  r.threshold = internal::EnclosingRadius(d);
-  r.quantized_scans = false;
-  const auto pairs3 = internal::ReducedPairs(d, r, 3);
-  const Diagram expected = internal::ReduceRips(d, r);
-  r.quantized_scans = true;
-  EXPECT_EQ(internal::ReducedPairs(d, r, 3), pairs3);
-  EXPECT_EQ(internal::ReduceRips(d, r), expected);
+  ExpectMaxdim3SamePairs([](internal::ReducerOptions& r, bool on) {
+    r.quantized_scans = on;
+  });
 }
 
 // An added column's simplices start at its pivot (seek_added_columns) instead of walking
@@ -534,19 +527,10 @@ TEST(RipsScaleTest, SeekedAddedColumnsGiveTheSamePairs) {
       }
     }
   }
-  const PointCloud s = testing::SphereSample(40, 8);
-  internal::DistanceMatrix d = internal::EuclideanDistances(s.values, s.n, s.dim, 1);
-  internal::ReducerOptions r;
-  r.maxdim = 3;
-  r.threshold = internal::EnclosingRadius(d);
-  r.seek_added_columns = false;
-  r.apparent_first_cursors_at = SIZE_MAX;
-  const auto pairs3 = internal::ReducedPairs(d, r, 3);
-  const Diagram expected = internal::ReduceRips(d, r);
-  r.seek_added_columns = true;
-  r.apparent_first_cursors_at = 0;
-  EXPECT_EQ(internal::ReducedPairs(d, r, 3), pairs3);
-  EXPECT_EQ(internal::ReduceRips(d, r), expected);
+  ExpectMaxdim3SamePairs([](internal::ReducerOptions& r, bool on) {
+    r.seek_added_columns = on;
+    r.apparent_first_cursors_at = on ? size_t{0} : SIZE_MAX;
+  });
 }
 
 // ---- approximate mode ----------------------------------------------------------------
