@@ -247,6 +247,51 @@ TEST(RipsScaleTest, LockFreeReductionIsTheSameForEveryThreadCount) {
   }
 }
 
+// The serial phases around the reduction run on the workers (stop 31): the columns sorted
+// in ranges split at their middle element (RipsColumns::SortColumns; here from 2 columns
+// on) and the last dimension's pairs read from the pivot table in slot ranges. The
+// columns and the reduced pairs (dims 1 and 2, maxdim 2: dim 2 is read in ranges; maxdim
+// 3: dim 2 keeps its pivots and is read serially, dim 3 in ranges) must be those of one
+// thread for 2 and 3 threads (3: uneven splits), Z/2 and Z/3, in order and shuffled.
+TEST(RipsScaleTest, ParallelSortAndPairReadingGiveTheSameColumnsAndPairs) {
+  for (const PointCloud& c : {testing::UnitSphereWalk(260, 768, 0.01, 9), NoisyTorus(180, 0.03, 7)}) {
+    internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
+    for (int modulus : {2, 3}) {
+      internal::ReducerOptions r = Maxdim2At(d, modulus);
+      const auto columns = internal::AssembledColumns(d, r, 2);
+      ASSERT_GT(columns.size(), 100u) << "n=" << c.n;
+      r.parallel_sort_columns_at = 2;
+      const auto pairs1 = internal::ReducedPairs(d, r, 1), pairs2 = internal::ReducedPairs(d, r, 2);
+      ASSERT_FALSE(pairs2.empty());
+      for (int threads : {2, 3}) {
+        for (uint64_t seed : {0, 5}) {
+          r.threads = threads;
+          r.shuffle_columns = seed;
+          const std::string what = "n=" + std::to_string(c.n) + " modulus=" + std::to_string(modulus) +
+                                   " threads=" + std::to_string(threads) + " seed=" + std::to_string(seed);
+          EXPECT_EQ(internal::AssembledColumns(d, r, 2), columns) << what;
+          EXPECT_EQ(internal::ReducedPairs(d, r, 1), pairs1) << what;
+          EXPECT_EQ(internal::ReducedPairs(d, r, 2), pairs2) << what;
+        }
+      }
+    }
+  }
+  // maxdim 3 on a small cloud: dim 2's pivots are kept for the clearing of dim 3.
+  const PointCloud small = testing::SphereSample(40, 8);
+  internal::DistanceMatrix d = internal::EuclideanDistances(small.values, small.n, small.dim, 1);
+  internal::ReducerOptions r = Maxdim2At(d, 2);
+  r.maxdim = 3;
+  r.parallel_sort_columns_at = 2;
+  const auto pairs2 = internal::ReducedPairs(d, r, 2), pairs3 = internal::ReducedPairs(d, r, 3);
+  const Diagram one = internal::ReduceRips(d, r);
+  for (int threads : {2, 3}) {
+    r.threads = threads;
+    EXPECT_EQ(internal::ReducedPairs(d, r, 2), pairs2) << "maxdim 3, threads=" << threads;
+    EXPECT_EQ(internal::ReducedPairs(d, r, 3), pairs3) << "maxdim 3, threads=" << threads;
+    EXPECT_EQ(internal::ReduceRips(d, r), one) << "maxdim 3, threads=" << threads;
+  }
+}
+
 // Races show up as differences: the same loopy cloud reduced many times with 2 to 8
 // threads must give the one-thread diagram every time.
 TEST(RipsScaleTest, LockFreeReductionRepeatedRunsAgree) {

@@ -162,7 +162,13 @@ class ConcurrentPivotMap {
   // f(key, owner) for every key. REQUIRES: no thread is changing the map.
   template <typename F>
   void ForEach(F&& f) const {
-    for (size_t i = 0; i < capacity_; ++i) {
+    ForEachIn(0, capacity_, f);
+  }
+  // The same for the keys in slots [begin, end) only (several threads may read disjoint
+  // ranges at once). REQUIRES: end ≤ capacity(), no thread is changing the map.
+  template <typename F>
+  void ForEachIn(size_t begin, size_t end, F&& f) const {
+    for (size_t i = begin; i < end; ++i) {
       const uint64_t k = keys_[i].load(std::memory_order_acquire);
       if (k != kEmpty) f(k, Owner(i));
     }

@@ -62,6 +62,9 @@ struct ReducerOptions {
   // 2+ threads and serially with 1.
   size_t sweep_chunk_edges = 0;
   int edge_candidates = 64;
+  // The assembled columns are sorted on the workers (RipsColumns::SortColumns) from this
+  // many on, on one thread below. Tests set 2 to sort small clouds' columns in ranges.
+  size_t parallel_sort_columns_at = size_t{1} << 16;
   // Tests only: non-zero, the workers take the columns of each dimension in an order
   // shuffled by this seed instead of the reduction order, so that even one worker meets
   // pivots owned by later columns and takes them back (the lock-free reduction's rarer path).
