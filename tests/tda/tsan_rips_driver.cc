@@ -1,6 +1,7 @@
 // ThreadSanitizer driver of the lock-free reduction (scripts/tsan_rips.sh builds it with
 // clang -fsanitize=thread; not part of the CTest suite, whose build is not instrumented).
-// Reduces loopy clouds with 1, 2, 4 and 8 threads and shuffled orders, and
+// Reduces loopy clouds with 1, 2, 4 and 8 threads and shuffled orders (every other run
+// with the assembled columns sorted on the workers, RipsColumns::SortColumns), and
 // exits non-zero when a diagram differs from the one-thread one; TSan reports races.
 #include <cstdio>
 #include <vector>
@@ -23,6 +24,7 @@ int main() {
     for (int run = 0; run < 12; ++run) {
       r.threads = std::vector<int>{2, 4, 8}[run % 3];
       r.shuffle_columns = run >= 6 ? static_cast<uint64_t>(run) : 0;
+      r.parallel_sort_columns_at = run % 2 ? 2 : internal::ReducerOptions{}.parallel_sort_columns_at;  // columns sorted on the workers
       const bool same = internal::ReduceRips(d, r) == one;
       failures += !same;
       std::printf("seed %llu run %d threads %d shuffle %llu: %s (bars %zu/%zu/%zu)\n",
