@@ -98,6 +98,7 @@ __attribute__((target("avx512f,avx512bw"))) int CollectLevelsAvx512(const uint8_
 // (quantised by `quant`) and their float rows r. `window`: the width in levels of the
 // first window tried, adapted here (wider when a window held too few cofacets, narrower
 // when it held many more than cap); `scratch` has room for n vertices. REQUIRES cd0 ≥ diam.
+constexpr int kReadBlock = 64;
 template <int M>
 inline int NextCofacetsQuantized(SimdLevel level, const DistanceQuantizer& quant, const uint8_t* const* qr,
                                  const float* const* r, const int* w, int n, float diam, float cd0, int v0,
@@ -110,12 +111,22 @@ inline int NextCofacetsQuantized(SimdLevel level, const DistanceQuantizer& quant
                           ? CollectLevelsAvx512<M>(qr, n, qd, static_cast<uint8_t>(lo), static_cast<uint8_t>(hi), scratch)
                           : CollectLevelsScalar<M>(qr, n, qd, static_cast<uint8_t>(lo), static_cast<uint8_t>(hi), scratch);
     int count = 0;  // cd_out/v_out: the `count` earliest valid ones so far, in order
-    for (int i = 0; i < found; ++i) {
-      const int v = scratch[i];
-      float cd = diam;
-      for (int q = 0; q < M; ++q) cd = std::max(cd, r[q][v]);
-      if (cd > threshold || cd < cd0 || (cd == cd0 && v >= v0) || IsMember<M>(w, v)) continue;
-      count = KeepEarliest(cd, v, cap, count, cd_out, v_out);
+    // The float rows are read in blocks with no branch between the loads (their cache
+    // misses overlap), then the block is filtered.
+    for (int b = 0; b < found; b += kReadBlock) {
+      const int e = std::min(found, b + kReadBlock);
+      float cdb[kReadBlock];
+      for (int i = b; i < e; ++i) {
+        float cd = diam;
+        for (int q = 0; q < M; ++q) cd = std::max(cd, r[q][scratch[i]]);
+        cdb[i - b] = cd;
+      }
+      for (int i = b; i < e; ++i) {
+        const int v = scratch[i];
+        const float cd = cdb[i - b];
+        if (cd > threshold || cd < cd0 || (cd == cd0 && v >= v0) || IsMember<M>(w, v)) continue;
+        count = KeepEarliest(cd, v, cap, count, cd_out, v_out);
+      }
     }
     if (count < cap && hi < top) {
       ++window;
