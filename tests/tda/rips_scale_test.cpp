@@ -494,7 +494,7 @@ TEST(RipsScaleTest, QuantizedScansGiveTheSamePairs) {
 // The past-diameter scans keep their whole exact prefix, past the cursor's queue, in the
 // column's spill (spill_queued_cofacets): the same reduced pairs as without it, Z/2 and
 // Z/3, 1 and 2 threads, compaction at every column (the spill packed as the cursors move)
-// and as in production, a spill bound that is reached often (base 0: 2 entries a cursor)
+// and as in production, a spill bound that is reached often (base 0: 1 entry a cursor)
 // and one that is not, shuffled columns (resumed ones), ties, maxdim 3.
 TEST(RipsScaleTest, SpilledCofacetsGiveTheSamePairs) {
   std::vector<PointCloud> clouds = {testing::UnitSphereWalk(220, 768, 0.01, 5), NoisyTorus(160, 0.03, 7)};

@@ -89,7 +89,7 @@ struct ReducerOptions {
   // one O(n) scan serves more of the cursor's pops; false: the queue's worth only, the rest
   // found again by the next scan. Tests compare the two.
   bool spill_queued_cofacets = true;
-  // A column's spill holds at most 2 entries a cursor plus this many (kSpillPerCursor);
+  // A column's spill holds at most 1 entry a cursor plus this many (kSpillPerCursor);
   // a scan past the bound keeps its queue's worth only. Tests set 0 to fill it often.
   size_t spill_entries_base = size_t{1} << 15;
 };
