@@ -2,10 +2,12 @@
 // NextCofacetsQuantized yields, batch after batch, must be the one-at-a-time scalar
 // sequence (NextCofacetScalar), on random rows full of ties, for every rank M of the
 // reduction, with quantisers coarse (a handful of levels: many vertices a window), fine,
-// and degenerate (one level), and with first windows from 0 to 40 levels.
+// and degenerate (one level), with first windows from 0 to 40 levels, and with windows
+// aiming at fewer entries than a batch keeps (the reducer's spill).
 #include <gtest/gtest.h>
 
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "tda/cofacet_sequence.h"
@@ -47,7 +49,9 @@ void CheckRandomRows(std::mt19937& rng, int n, const DistanceQuantizer& quant) {
   if (DetectSimdLevel() == SimdLevel::kAvx512) levels.push_back(SimdLevel::kAvx512);
   std::vector<int> scratch(static_cast<size_t>(n));
   for (SimdLevel l : levels) {
-    for (int cap : {1, 3, 8}) {
+    // target < cap: the window aims at `target` and the scan returns its whole exact prefix
+    // up to cap (the reducer's spill, stop 31).
+    for (const auto& [cap, target] : std::vector<std::pair<int, int>>{{1, 0}, {3, 0}, {8, 0}, {16, 7}, {16, 1}, {40, 3}}) {
       for (int first_window : {0, 2, 40}) {
         Sequence got;
         std::vector<float> cd(static_cast<size_t>(cap));
@@ -56,7 +60,7 @@ void CheckRandomRows(std::mt19937& rng, int n, const DistanceQuantizer& quant) {
         int u0 = v0, window = first_window;
         for (;;) {
           const int k = NextCofacetsQuantized<M>(l, quant, qr, r, w, n, diam, c0, u0, threshold, cap, cd.data(),
-                                                 v.data(), window, scratch.data());
+                                                 v.data(), window, scratch.data(), target);
           ASSERT_LE(k, cap);
           ASSERT_GE(window, 0);
           if (k == 0) break;
@@ -65,8 +69,9 @@ void CheckRandomRows(std::mt19937& rng, int n, const DistanceQuantizer& quant) {
           c0 = cd[static_cast<size_t>(k - 1)];
           u0 = v[static_cast<size_t>(k - 1)];
         }
-        EXPECT_EQ(got.v, expected.v) << "M=" << M << " n=" << n << " cap=" << cap << " level=" << static_cast<int>(l);
-        EXPECT_EQ(got.cd, expected.cd) << "M=" << M << " n=" << n << " cap=" << cap;
+        EXPECT_EQ(got.v, expected.v) << "M=" << M << " n=" << n << " cap=" << cap << " target=" << target
+                                     << " level=" << static_cast<int>(l);
+        EXPECT_EQ(got.cd, expected.cd) << "M=" << M << " n=" << n << " cap=" << cap << " target=" << target;
       }
     }
   }

@@ -536,6 +536,47 @@ TEST(RipsScaleTest, QuantizedScansGiveTheSamePairs) {
   });
 }
 
+// The past-diameter scans keep their whole exact prefix, past the cursor's queue, in the
+// column's spill (spill_queued_cofacets): the same reduced pairs as without it, Z/2 and
+// Z/3, 1 and 2 threads, compaction at every column (the spill packed as the cursors move)
+// and as in production, a spill bound that is reached often (base 0: 1 entry a cursor)
+// and one that is not, shuffled columns (resumed ones), ties, maxdim 3.
+TEST(RipsScaleTest, SpilledCofacetsGiveTheSamePairs) {
+  std::vector<PointCloud> clouds = {testing::UnitSphereWalk(220, 768, 0.01, 5), NoisyTorus(160, 0.03, 7)};
+  clouds.push_back(LatticeCloud(90, 14));
+  for (const PointCloud& c : clouds) {
+    internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
+    for (int modulus : {2, 3}) {
+      internal::ReducerOptions r = Maxdim2At(d, modulus);
+      r.spill_queued_cofacets = false;
+      const Diagram expected = internal::ReduceRips(d, r);
+      const auto pairs1 = internal::ReducedPairs(d, r, 1), pairs2 = internal::ReducedPairs(d, r, 2);
+      ASSERT_FALSE(pairs2.empty());
+      r.spill_queued_cofacets = true;
+      for (int threads : {1, 2}) {
+        for (size_t compact : {size_t{1}, size_t{4096}}) {
+          for (size_t base : {size_t{0}, size_t{1} << 15}) {
+            r.threads = threads;
+            r.compact_cursors_at = compact;
+            r.spill_entries_base = base;
+            r.shuffle_columns = threads == 1 && compact == 1 ? 5 : 0;
+            const std::string what = "n=" + std::to_string(c.n) + " modulus=" + std::to_string(modulus) +
+                                     " threads=" + std::to_string(threads) + " compact=" + std::to_string(compact) +
+                                     " base=" + std::to_string(base);
+            EXPECT_EQ(internal::ReducedPairs(d, r, 1), pairs1) << what;
+            EXPECT_EQ(internal::ReducedPairs(d, r, 2), pairs2) << what;
+            EXPECT_EQ(internal::ReduceRips(d, r), expected) << what;
+          }
+        }
+      }
+    }
+  }
+  ExpectMaxdim3SamePairs([](internal::ReducerOptions& r, bool on) {
+    r.spill_queued_cofacets = on;
+    r.compact_cursors_at = 1;
+  });
+}
+
 // An added column's simplices start at its pivot (seek_added_columns) instead of walking
 // their coboundaries from their own diameters, and pivots are tested for an apparent pair
 // before the pivot-table lookup (apparent_first_cursors_at 0: in every column): the same

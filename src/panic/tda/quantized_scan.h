@@ -96,12 +96,18 @@ __attribute__((target("avx512f,avx512bw"))) int CollectLevelsAvx512(const uint8_
 // The same result as NextCofacets<M> (an exact beginning of the cofacet sequence after
 // (cd0, v0), up to `cap` entries; 0 only at its end) from the byte rows qr of w's vertices
 // (quantised by `quant`) and their float rows r. `window`: the width in levels of the
-// first window tried, adapted here (wider when a window held too few cofacets, narrower
-// when it held many more than cap); `scratch` has room for n vertices. REQUIRES cd0 ≥ diam.
+// first window tried, adapted here (wider when a window held fewer than `target` cofacets,
+// narrower when it held many more); `scratch` has room for n vertices. The window that
+// returns yields all its valid cofacets up to `cap`: with cap > target a scan keeps more
+// of the exact prefix it found (issue 18, stop 31: a cursor's spill, rips_reducer_types.h)
+// without widening the window for it. target ≤ 0: target = cap. REQUIRES cd0 ≥ diam.
+constexpr int kReadBlock = 64;
 template <int M>
 inline int NextCofacetsQuantized(SimdLevel level, const DistanceQuantizer& quant, const uint8_t* const* qr,
                                  const float* const* r, const int* w, int n, float diam, float cd0, int v0,
-                                 float threshold, int cap, float* cd_out, int* v_out, int& window, int* scratch) {
+                                 float threshold, int cap, float* cd_out, int* v_out, int& window, int* scratch,
+                                 int target = 0) {
+  if (target <= 0 || target > cap) target = cap;
   const uint8_t qd = quant(diam), top = quant(threshold);
   int lo = quant(cd0);
   while (lo <= top) {
@@ -110,16 +116,26 @@ inline int NextCofacetsQuantized(SimdLevel level, const DistanceQuantizer& quant
                           ? CollectLevelsAvx512<M>(qr, n, qd, static_cast<uint8_t>(lo), static_cast<uint8_t>(hi), scratch)
                           : CollectLevelsScalar<M>(qr, n, qd, static_cast<uint8_t>(lo), static_cast<uint8_t>(hi), scratch);
     int count = 0;  // cd_out/v_out: the `count` earliest valid ones so far, in order
-    for (int i = 0; i < found; ++i) {
-      const int v = scratch[i];
-      float cd = diam;
-      for (int q = 0; q < M; ++q) cd = std::max(cd, r[q][v]);
-      if (cd > threshold || cd < cd0 || (cd == cd0 && v >= v0) || IsMember<M>(w, v)) continue;
-      count = KeepEarliest(cd, v, cap, count, cd_out, v_out);
+    // The float rows are read in blocks with no branch between the loads (their cache
+    // misses overlap), then the block is filtered.
+    for (int b = 0; b < found; b += kReadBlock) {
+      const int e = std::min(found, b + kReadBlock);
+      float cdb[kReadBlock];
+      for (int i = b; i < e; ++i) {
+        float cd = diam;
+        for (int q = 0; q < M; ++q) cd = std::max(cd, r[q][scratch[i]]);
+        cdb[i - b] = cd;
+      }
+      for (int i = b; i < e; ++i) {
+        const int v = scratch[i];
+        const float cd = cdb[i - b];
+        if (cd > threshold || cd < cd0 || (cd == cd0 && v >= v0) || IsMember<M>(w, v)) continue;
+        count = KeepEarliest(cd, v, cap, count, cd_out, v_out);
+      }
     }
-    if (count < cap && hi < top) {
+    if (count < target && hi < top) {
       ++window;
-    } else if (found > 4 * cap && window > 0) {
+    } else if (found > 4 * target && window > 0) {
       --window;
     }
     if (count > 0) return count;

@@ -81,7 +81,7 @@ class RipsReducer : private RipsColumns {
   bool AdvanceFixed(Workspace& ws, Cursor& c) const {
     const float* r[M];
     for (int q = 0; q < M; ++q) r[q] = d_.row(static_cast<size_t>(c.w[q]));
-    if (c.next_queued == c.queued && c.cd == c.diam) {
+    if (c.next_queued == c.queued && c.spilled == 0 && c.cd == c.diam) {
       // The next cofacets of the simplex's own diameter: from its longest edge's link
       // (a batch, queued like the scans' below), or the largest v below the current one
       // within the diameter of every vertex (a top-down scan with an early exit).
@@ -100,18 +100,17 @@ class RipsReducer : private RipsColumns {
       }
     }
     // The queued cofacets (of the simplex's own diameter from a link, or past it from the
-    // last scan), then a new scan past the own diameter. (Every cofacet that scan finds is
-    // later than the own-diameter ones: none is left below c.v.)
+    // last scan), then the spilled ones of that scan, then a new scan past the own
+    // diameter. (Every cofacet that scan finds is later than the own-diameter ones: none
+    // is left below c.v.)
     if (c.next_queued == c.queued) {
-      if (qvalues_.empty()) {
+      if (c.spilled > 0) {
+        Unspill(ws, c);
+      } else if (qvalues_.empty()) {
         c.queued = static_cast<uint8_t>(NextCofacets<M>(simd_, r, c.w, n_, c.diam, c.cd, c.v, opt_.threshold,
                                                         kQueuedCofacets, c.queued_cd, c.queued_v));
       } else {
-        const uint8_t* qr[M];
-        for (int q = 0; q < M; ++q) qr[q] = QuantizedRow(c.w[q]);
-        c.queued = static_cast<uint8_t>(NextCofacetsQuantized<M>(simd_, quant_, qr, r, c.w, n_, c.diam, c.cd, c.v,
-                                                                 opt_.threshold, kQueuedCofacets, c.queued_cd,
-                                                                 c.queued_v, ws.window, ws.scratch.data()));
+        ScanPastDiameter<M>(ws, c, r);
       }
       c.next_queued = 0;
       if (c.queued == 0) return false;
@@ -119,6 +118,48 @@ class RipsReducer : private RipsColumns {
     c.v = c.queued_v[c.next_queued];
     c.cd = c.queued_cd[c.next_queued++];
     return true;
+  }
+  // The next cofacets of c after (c.cd, c.v) from a byte-row scan (quantized_scan.h) into
+  // its queue, and — with the spill on — those of the scan's exact prefix past the queue
+  // into the column's spill. Exact: the scan's entries are the cofacet sequence's next ones
+  // in order, all of them, so the queue and then the spill hold its continuation; an entry
+  // left out (past `keep`, or with the spill full) is later than all kept ones, and the
+  // scan after the last kept one (c.cd, c.v) finds it again.
+  template <int M>
+  void ScanPastDiameter(Workspace& ws, Cursor& c, const float* const* r) const {
+    const uint8_t* qr[M];
+    for (int q = 0; q < M; ++q) qr[q] = QuantizedRow(c.w[q]);
+    if (!opt_.spill_queued_cofacets) {
+      c.queued = static_cast<uint8_t>(NextCofacetsQuantized<M>(simd_, quant_, qr, r, c.w, n_, c.diam, c.cd, c.v,
+                                                               opt_.threshold, kQueuedCofacets, c.queued_cd,
+                                                               c.queued_v, ws.window, ws.scratch.data()));
+      return;
+    }
+    const int got = NextCofacetsQuantized<M>(simd_, quant_, qr, r, c.w, n_, c.diam, c.cd, c.v, opt_.threshold,
+                                             kScanKeep, ws.batch_cd, ws.batch_v, ws.window, ws.scratch.data(),
+                                             kQueuedCofacets);
+    const int here = std::min(got, kQueuedCofacets);
+    std::copy(ws.batch_cd, ws.batch_cd + here, c.queued_cd);
+    std::copy(ws.batch_v, ws.batch_v + here, c.queued_v);
+    c.queued = static_cast<uint8_t>(here);
+    const int extra = got - here;
+    if (extra > 0 && ws.SpillFits(static_cast<size_t>(extra), opt_.spill_entries_base)) {
+      c.spill_at = static_cast<uint32_t>(ws.spill.size());
+      c.spilled = static_cast<uint8_t>(extra);
+      for (int i = here; i < got; ++i) ws.spill.push_back(QueuedCofacet{ws.batch_cd[i], ws.batch_v[i]});
+    }
+  }
+  // The queue refilled from c's spilled entries (their order kept).
+  static void Unspill(Workspace& ws, Cursor& c) {
+    const int k = std::min(static_cast<int>(c.spilled), kQueuedCofacets);
+    const QueuedCofacet* from = ws.spill.data() + c.spill_at;
+    for (int i = 0; i < k; ++i) {
+      c.queued_cd[i] = from[i].cd;
+      c.queued_v[i] = from[i].v;
+    }
+    c.queued = static_cast<uint8_t>(k);
+    c.spill_at += static_cast<uint32_t>(k);
+    c.spilled = static_cast<uint8_t>(c.spilled - k);
   }
   // Up to kQueuedCofacets own-diameter cofacets of c below c.v, from the link of its
   // longest edge, into c.queued_v; −1 when that link is not cached and the column is too
@@ -325,6 +366,27 @@ class RipsReducer : private RipsColumns {
       ws.cursors[kept++].coef = ws.keep[k];
     }
     ws.cursors.resize(kept);
+    // The kept cursors' spilled entries, packed in place (the dropped cursors' and the
+    // consumed ones go): the live segments in the order of their offsets, each moved down.
+    // A merged cursor keeps its own queue and spill: the simplex's cofacets after the one
+    // it stands at, like those of the cursors merged into it.
+    if (!ws.spill.empty()) {
+      ws.by_simplex.clear();  // reused: (offset, cursor) of each live segment
+      for (size_t k = 0; k < kept; ++k) {
+        if (ws.cursors[k].spilled > 0) ws.by_simplex.emplace_back(ws.cursors[k].spill_at, static_cast<uint32_t>(k));
+      }
+      std::sort(ws.by_simplex.begin(), ws.by_simplex.end());
+      size_t at = 0;
+      for (const auto& [offset, k] : ws.by_simplex) {
+        Cursor& c = ws.cursors[k];
+        if (static_cast<size_t>(offset) != at) {  // at < offset: a forward copy is safe
+          std::copy(ws.spill.begin() + offset, ws.spill.begin() + offset + c.spilled, ws.spill.begin() + at);
+        }
+        c.spill_at = static_cast<uint32_t>(at);
+        at += c.spilled;
+      }
+      ws.spill.resize(at);
+    }
     ws.heap.clear();
     for (uint32_t k = 0; k < kept; ++k) ws.heap.push_back(CursorItem(ws, k, m));
     HeapMake(ws.heap);

@@ -87,6 +87,14 @@ struct ReducerOptions {
   // A column with at least this many cursors tests a pivot for an apparent pair before it
   // looks the pivot up in the pivot table (RipsReducer::ReduceChain); SIZE_MAX: never.
   size_t apparent_first_cursors_at = 64;
+  // A past-diameter byte-row scan keeps more of the exact prefix it found than the cursor's
+  // queue holds, in the column's spill (rips_reducer_types.h, Workspace::spill), so that
+  // one O(n) scan serves more of the cursor's pops; false: the queue's worth only, the rest
+  // found again by the next scan. Tests compare the two.
+  bool spill_queued_cofacets = true;
+  // A column's spill holds at most 1 entry a cursor plus this many (kSpillPerCursor);
+  // a scan past the bound keeps its queue's worth only. Tests set 0 to fill it often.
+  size_t spill_entries_base = size_t{1} << 15;
 };
 
 // The diagram of dimensions 0..maxdim. REQUIRES: options validated by the caller

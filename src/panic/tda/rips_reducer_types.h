@@ -69,11 +69,14 @@ class ColumnChunks {
 };
 // A simplex added to the working column, and its current cofacet (vertex v, diameter cd).
 // Past its own diameter a cursor's next cofacets come from an O(n) scan that yields
-// several at once (NextCofacets); they wait in `queued_*[next_queued, queued)`.
-// 96 bytes: a heavy column holds 10⁵–10⁶ cursors (at N = 5 000 on the unit-sphere walk
+// several at once (NextCofacets); they wait in `queued_*[next_queued, queued)`, and those
+// of the scan that did not fit there in the column's spill (Workspace::spill, `spilled`
+// of them from `spill_at`), which refills the queue before the next scan.
+// 92 bytes: a heavy column holds 10⁵–10⁶ cursors (at N = 5 000 on the unit-sphere walk
 // they were most of the 2.9 GiB peak at 200 bytes, when each kept its cofacets' partial
 // index sums; the index is now summed from the binomial table, RipsReducer::CursorItem).
-constexpr int kQueuedCofacets = 8;
+// (The queue held 8 in 96 bytes until stop 31; its 8th slot now holds the spill's place.)
+constexpr int kQueuedCofacets = 7;
 constexpr int kMaxCursorVertices = kMaxVertices - 1;  // a column's simplex: maxdim ≤ 3
 struct Cursor {
   int w[kMaxCursorVertices];  // descending
@@ -81,10 +84,29 @@ struct Cursor {
   int v;
   uint8_t coef;  // < the modulus < 256
   uint8_t queued = 0, next_queued = 0;
+  uint8_t spilled = 0;  // entries left in the spill, from spill_at
+  uint32_t spill_at = 0;
   float queued_cd[kQueuedCofacets];
   int queued_v[kQueuedCofacets];
 };
-static_assert(sizeof(Cursor) == 96);
+static_assert(sizeof(Cursor) == 92);
+// Past-diameter scans with the spill on (ReducerOptions::spill_queued_cofacets) keep up to
+// kScanKeep entries of the exact prefix they found, their window still aiming at a queue's
+// worth (kQueuedCofacets). Measured (stop 31, sphere, 1 thread; scans / vertices whose
+// float rows were read): N = 2 000, 8 queued without the spill (stop 30) 0.90 M / 23.2 M,
+// 7 queued without it 0.96 M / 22.8 M, with it 0.84 M / 21.0 M; N = 3 000: 2.63 M / 67.0 M,
+// 2.80 M / 65.7 M, 2.49 M / 60.8 M. A cursor's later scans keeping 32 with a window aiming
+// at 24 read more rows (N = 2 000: 0.79 M / 25.6 M): most cursors stop within a queue or
+// two, and most spilled entries are never popped. A column's spill holds at most
+// kSpillPerCursor entries per cursor (plus ReducerOptions::spill_entries_base, 2^15; 1 a
+// cursor gave nearly the scans of 4 with a third of the spill); past that a scan keeps its
+// queue's worth only, as without the spill.
+constexpr int kScanKeep = 16;
+constexpr size_t kSpillPerCursor = 1;
+struct QueuedCofacet {
+  float cd;
+  int v;
+};
 constexpr uint32_t kNoCursor = ~uint32_t{0};
 // The cursors of the working column, in blocks of 2^15 (3 MiB) that never move: growing
 // copies nothing, so a heavy column's cursors are held once (a vector held the old and the
@@ -144,6 +166,17 @@ struct Workspace {
   // NextCofacetsQuantized's scratch (n vertices) and its adaptive window of levels.
   std::vector<int> scratch;
   int window = 1;
+  // The spilled past-diameter cofacets of the column's cursors (Cursor::spill_at): a cursor
+  // takes them in order, so each holds one segment; dropped and consumed segments are
+  // garbage until the column ends or is compacted (which packs the live ones in place).
+  // `batch_*`: one scan's entries, before they are shared out.
+  std::vector<QueuedCofacet> spill;
+  float batch_cd[kScanKeep];
+  int batch_v[kScanKeep];
+  // Whether `extra` more spilled entries fit under the column's bound.
+  bool SpillFits(size_t extra, size_t base) const {
+    return spill.size() + extra <= kSpillPerCursor * cursors.size() + base;
+  }
   // Starts a new column. A heavy column's scratch (past kKeptEntries entries a buffer)
   // is freed rather than kept: a worker's heaviest column so far no longer stays resident
   // while another worker reduces its own (the peak was the sum of both).
@@ -155,6 +188,7 @@ struct Workspace {
     ClearAndTrim(added);
     ClearAndTrim(by_simplex);
     ClearAndTrim(keep);
+    ClearAndTrim(spill);
     cursors.clear();
   }
   static constexpr size_t kKeptEntries = size_t{1} << 15;
