@@ -289,16 +289,16 @@ class RipsReducer : private RipsColumns {
   // (ReduceChain), which then costs no heap push and pop at all.
   // In a diameter slice (rips_slice.h) the pivot comes from the slice's rows, and stays
   // there (nothing is held), until the slice is empty.
+  // Compaction runs when a pivot comes from the heap, before a slice is entered (a
+  // slice's parked cursors are in no heap item, which Compact reads).
   bool GetPivot(Workspace& ws, DiamEntry& out, int m) const {
-    if (!ws.slice.active || !SlicePivot(ws, out, m)) {
-      if (!PopPivot(ws, out, m)) return false;
-      if (!EnterSlice(ws, out, m) || !SlicePivot(ws, out, m)) {
-        ws.held = true;
-        ws.held_item = HeapItem{out.diam, kNoCursor, out.entry};
-      }
+    if (ws.slice.active && SlicePivot(ws, out, m)) return true;
+    if (!PopPivot(ws, out, m)) return false;
+    if (ws.heap.size() >= ws.compact_at) Compact(ws, m);
+    if (!EnterSlice(ws, out, m) || !SlicePivot(ws, out, m)) {
+      ws.held = true;
+      ws.held_item = HeapItem{out.diam, kNoCursor, out.entry};
     }
-    // (Not inside a slice: its parked cursors are in no heap item, which Compact reads.)
-    if (!ws.slice.active && ws.heap.size() >= ws.compact_at) Compact(ws, m);
     return true;
   }
 
