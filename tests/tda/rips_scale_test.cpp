@@ -12,6 +12,7 @@
 #include "panic/store/npz_codec.h"
 #include "panic/tda/diagram_distance.h"
 #include "panic/tda/distance_matrix.h"
+#include "panic/tda/edge_ranks.h"
 #include "panic/tda/rips.h"
 #include "panic/tda/rips_reducer.h"
 #include "panic/tda/rips_sparse.h"
@@ -617,6 +618,59 @@ TEST(RipsScaleTest, SeekedAddedColumnsGiveTheSamePairs) {
     r.seek_added_columns = on;
     r.apparent_first_cursors_at = on ? size_t{0} : SIZE_MAX;
   });
+}
+
+// A diameter's slice reduced in bulk (rips_slice.h: Z/2, dimension 2, distinct lengths):
+// the same reduced pairs and diagrams as the heap path, on rank keys (every edge its own
+// length), with the slice in every column (0), in columns of a few cursors (3) and as in
+// production (64); 1 and 2 threads, shuffled orders (columns taken back), compaction at
+// every column, maxdim 3. Z/3 and the tie grid (lengths not distinct) take the heap path.
+TEST(RipsScaleTest, SliceInBulkGivesTheSamePairs) {
+  std::vector<PointCloud> clouds = {testing::UnitSphereWalk(220, 768, 0.01, 5),
+                                    testing::UnitSphereWalk(260, 768, 0.01, 9), NoisyTorus(160, 0.03, 7)};
+  clouds.push_back(LatticeCloud(90, 14));
+  for (size_t k = 0; k < clouds.size(); ++k) {
+    const PointCloud& c = clouds[k];
+    const bool ranked = k + 1 < clouds.size();  // the grid keeps its tied lengths
+    internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1, ranked);
+    if (ranked) internal::RankEdges(d, 1);
+    for (int modulus : {2, 3}) {
+      internal::ReducerOptions r = Maxdim2At(d, modulus);
+      r.slice_cursors_at = SIZE_MAX;
+      const Diagram expected = internal::ReduceRips(d, r);
+      const auto pairs1 = internal::ReducedPairs(d, r, 1), pairs2 = internal::ReducedPairs(d, r, 2);
+      ASSERT_FALSE(pairs2.empty());
+      r.distinct_lengths = ranked;
+      for (size_t at : {size_t{0}, size_t{3}, size_t{64}}) {
+        for (int variant = 0; variant < 4; ++variant) {
+          r.slice_cursors_at = at;
+          r.threads = variant == 1 ? 2 : 1;
+          r.shuffle_columns = variant == 2 ? 11 : 0;
+          r.compact_cursors_at = variant == 3 ? 1 : 4096;
+          const std::string what = "n=" + std::to_string(c.n) + " modulus=" + std::to_string(modulus) +
+                                   " at=" + std::to_string(at) + " variant=" + std::to_string(variant);
+          EXPECT_EQ(internal::ReducedPairs(d, r, 1), pairs1) << what;
+          EXPECT_EQ(internal::ReducedPairs(d, r, 2), pairs2) << what;
+          EXPECT_EQ(internal::ReduceRips(d, r), expected) << what;
+        }
+      }
+    }
+  }
+  // Maxdim 3 on rank keys: the slices of dimension 2 under a dimension 3.
+  const PointCloud s = testing::SphereSample(40, 8);
+  internal::DistanceMatrix d = internal::EuclideanDistances(s.values, s.n, s.dim, 1, true);
+  internal::RankEdges(d, 1);
+  internal::ReducerOptions r;
+  r.maxdim = 3;
+  r.threshold = internal::EnclosingRadius(d);
+  r.slice_cursors_at = SIZE_MAX;
+  const auto pairs2 = internal::ReducedPairs(d, r, 2), pairs3 = internal::ReducedPairs(d, r, 3);
+  const Diagram expected = internal::ReduceRips(d, r);
+  r.distinct_lengths = true;
+  r.slice_cursors_at = 0;
+  EXPECT_EQ(internal::ReducedPairs(d, r, 2), pairs2);
+  EXPECT_EQ(internal::ReducedPairs(d, r, 3), pairs3);
+  EXPECT_EQ(internal::ReduceRips(d, r), expected);
 }
 
 // ---- approximate mode ----------------------------------------------------------------

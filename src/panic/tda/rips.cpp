@@ -32,14 +32,15 @@ bool IsPrime(int p) {
 
 // The diagram of `d` up to `threshold`, reduced with the vertices renumbered by
 // ScrambledVertexOrder (the diagram does not depend on the numbering, the work does:
-// vertex_order.h).
-Diagram ReduceAt(internal::DistanceMatrix& d, const RipsOptions& o, float threshold) {
+// vertex_order.h). distinct_lengths: every edge has a length of its own (rank keys).
+Diagram ReduceAt(internal::DistanceMatrix& d, const RipsOptions& o, float threshold, bool distinct_lengths = false) {
   internal::RenumberVertices(d, internal::ScrambledVertexOrder(d.n), o.threads);
   internal::ReducerOptions r;
   r.maxdim = o.maxdim;
   r.threads = o.threads;
   r.modulus = o.modulus;
   r.threshold = threshold;
+  r.distinct_lengths = distinct_lengths;
   return internal::ReduceRips(d, r);
 }
 
@@ -64,7 +65,7 @@ bool RanksTies(size_t n, const RipsOptions& o) {
 Diagram ReduceRanked(internal::DistanceMatrix& d, const RipsOptions& o) {
   const internal::RankValues values = internal::RankEdges(d, o.threads);
   const float length = std::isnan(o.threshold) ? values.Value(internal::EnclosingRadius(d)) : o.threshold;
-  return internal::DiagramInValues(ReduceAt(d, o, values.KeyAtMost(length)), values);
+  return internal::DiagramInValues(ReduceAt(d, o, values.KeyAtMost(length), /*distinct_lengths=*/true), values);
 }
 
 // The fixed allocations of an exact run, each named for the refusal message: the distance

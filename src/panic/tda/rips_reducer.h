@@ -95,6 +95,13 @@ struct ReducerOptions {
   // A column's spill holds at most 1 entry a cursor plus this many (kSpillPerCursor);
   // a scan past the bound keeps its queue's worth only. Tests set 0 to fill it often.
   size_t spill_entries_base = size_t{1} << 15;
+  // Every edge has a length of its own (rank keys, edge_ranks.h: ComputeRips sets it), so
+  // every simplex of diameter d contains the one edge of length d.
+  bool distinct_lengths = false;
+  // With distinct lengths, over Z/2, in dimension 2: a column with at least this many
+  // cursors reduces the entries of its pivot's diameter as bit rows over that edge's link
+  // graph (rips_slice.h) instead of one heap pop each; SIZE_MAX never. Tests set 0.
+  size_t slice_cursors_at = 64;
 };
 
 // The diagram of dimensions 0..maxdim. REQUIRES: options validated by the caller

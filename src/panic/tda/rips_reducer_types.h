@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "panic/tda/edge_link.h"
+#include "panic/tda/rips_slice.h"
 
 namespace panic::tda::internal::reducer {
 
@@ -163,6 +164,8 @@ struct Workspace {
   // column, but outside the heap until the next PopPivot merges it back in.
   bool held = false;
   HeapItem held_item{};
+  // The diameter slice the column is reducing in bulk (rips_slice.h), when active.
+  DiameterSlice slice;
   // NextCofacetsQuantized's scratch (n vertices) and its adaptive window of levels.
   std::vector<int> scratch;
   int window = 1;
