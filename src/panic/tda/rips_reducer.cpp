@@ -183,12 +183,7 @@ class RipsReducer : private RipsColumns {
     EdgeLink* link = ws.links.Find(key);
     if (link == nullptr) {
       if (opt_.link_cursors_at == SIZE_MAX || ws.cursors.size() < opt_.link_cursors_at) return -1;
-      if (!qvalues_.empty() && simd_ == SimdLevel::kAvx512) {
-        link = &ws.links.BuildQuantized(key, QuantizedRow(c.w[ea]), QuantizedRow(c.w[eb]), r[ea], r[eb], c.w[ea],
-                                        c.w[eb], n_, c.diam, quant_(c.diam));
-      } else {
-        link = &ws.links.Build(simd_, key, r[ea], r[eb], c.w[ea], c.w[eb], n_, c.diam);
-      }
+      link = &BuildLink(ws, key, c.w[ea], c.w[eb], c.diam);
     }
     if (link->vertices().size() > EdgeLink::kMaxVertices) return -1;
     const uint64_t* rows[M - 2];
@@ -398,13 +393,17 @@ class RipsReducer : private RipsColumns {
     const DiameterSlice& s = ws.slice;
     const int64_t key = EdgeIndex(s.x, s.y);
     if (EdgeLink* link = ws.links.Find(key)) return *link;
-    const float* rx = d_.row(static_cast<size_t>(s.x));
-    const float* ry = d_.row(static_cast<size_t>(s.y));
+    return BuildLink(ws, key, s.x, s.y, s.diam);
+  }
+  // The link of edge {a, b} (of length d, index key) built into the worker's cache: on the
+  // byte rows where they exist and AVX-512 runs, else on the float rows.
+  EdgeLink& BuildLink(Workspace& ws, int64_t key, int a, int b, float d) const {
+    const float* ra = d_.row(static_cast<size_t>(a));
+    const float* rb = d_.row(static_cast<size_t>(b));
     if (!qvalues_.empty() && simd_ == SimdLevel::kAvx512) {
-      return ws.links.BuildQuantized(key, QuantizedRow(s.x), QuantizedRow(s.y), rx, ry, s.x, s.y, n_, s.diam,
-                                     quant_(s.diam));
+      return ws.links.BuildQuantized(key, QuantizedRow(a), QuantizedRow(b), ra, rb, a, b, n_, d, quant_(d));
     }
-    return ws.links.Build(simd_, key, rx, ry, s.x, s.y, n_, s.diam);
+    return ws.links.Build(simd_, key, ra, rb, a, b, n_, d);
   }
   // Moves the cursors parked in the slice past its diameter, into the heap (when it ends).
   void UnparkSlice(Workspace& ws, int m) const {
