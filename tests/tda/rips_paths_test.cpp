@@ -1,0 +1,188 @@
+// Issue 18: the reducer's paths (compaction, link cofacets, byte-row scans, the scan spill,
+// seeked added columns, a diameter's slice in bulk), each off and on: the same reduced
+// pairs and diagrams (ExpectSamePairs, rips_scale_helpers.h), Z/2 and Z/3, and at maxdim 3.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "panic/tda/rips_reducer.h"
+#include "tda/rips_scale_helpers.h"
+#include "tda/tda_oracle_helpers.h"
+
+namespace panic::tda {
+namespace {
+
+using internal::ReducerOptions;
+using testing::ExpectMaxdim3SamePairs;
+using testing::ExpectSamePairs;
+using testing::LatticeCloud;
+using testing::NoisyTorus;
+using testing::SamePairsCheck;
+using testing::UnitSphereWalk;
+
+// The clouds of most path tests: a loopy walk, a torus, and ties (a grid of 90 points).
+std::vector<testing::PathCloud> WalkTorusGrid(uint64_t grid_seed) {
+  return {{UnitSphereWalk(220, 768, 0.01, 5)}, {NoisyTorus(160, 0.03, 7)}, {LatticeCloud(90, grid_seed)}};
+}
+
+// Column compaction (the simplices a heavy column added twice merged or dropped, its heap
+// rebuilt): the pairs of the reduced matrix — unique, so every correct reduction has the
+// same, zero-length ones included — must not change. Compacting at tiny heap sizes makes
+// nearly every column with an addition compact, many times over; loopy clouds (whose
+// columns add the same simplex twice), ties (a grid), Z/2 and Z/3, 1 and 2 threads, a
+// shuffled column order (columns taken back and reduced further), maxdim 3 (4-vertex
+// cursors); and the diagram against ripser.
+TEST(RipsScaleTest, CompactedColumnsGiveTheSamePairs) {
+  SamePairsCheck check;
+  check.clouds = {{UnitSphereWalk(200, 768, 0.01, 5)}, {UnitSphereWalk(260, 768, 0.01, 9)},
+                  {NoisyTorus(180, 0.03, 7)}, {testing::Circle(150, 0.08, 3)}, {LatticeCloud(100, 12)}};
+  check.reference = [](ReducerOptions& r) { r.compact_cursors_at = 0; };
+  for (size_t at : {1, 2, 5, 64}) {
+    for (int variant = 0; variant < 3; ++variant) {
+      check.variants.push_back([=](ReducerOptions& r) {
+        r.compact_cursors_at = at;
+        r.threads = variant == 1 ? 2 : 1;
+        r.shuffle_columns = variant == 2 ? 7 : 0;
+      });
+    }
+  }
+  check.ripser = true;
+  ExpectSamePairs(check);
+  // Dimension 3: 4-vertex cursors.
+  ExpectMaxdim3SamePairs([](ReducerOptions& r, bool on) { r.compact_cursors_at = on ? size_t{1} : size_t{0}; });
+}
+
+// The own-diameter cofacets from the edges' link graphs (edge_link.h): the same pairs as
+// from the scans alone, with links used for every column (0), for columns of a few
+// cursors (3) and as in production (64); 1 and 2 threads, Z/2 and Z/3, ties, maxdim 3.
+// (Links serve triangles' cofacets: dimension 1 is not compared.)
+TEST(RipsScaleTest, LinkCofacetsGiveTheSamePairs) {
+  SamePairsCheck check;
+  check.clouds = WalkTorusGrid(13);
+  check.reference = [](ReducerOptions& r) { r.link_cursors_at = SIZE_MAX; };
+  for (size_t at : {size_t{0}, size_t{3}, size_t{64}}) {
+    for (int threads : {1, 2}) {
+      check.variants.push_back([=](ReducerOptions& r) {
+        r.link_cursors_at = at;
+        r.threads = threads;
+      });
+    }
+  }
+  check.pairs_of_dimension_1 = false;
+  ExpectSamePairs(check);
+  // Dimension 3: 4-vertex cursors, two rows of the link graph a simplex.
+  ExpectMaxdim3SamePairs([](ReducerOptions& r, bool on) { r.link_cursors_at = on ? size_t{0} : SIZE_MAX; });
+}
+
+// The past-diameter scans on the byte copy of the distances (quantized_scan.h): the same
+// pairs as the float scans, Z/2 and Z/3, 1 and 2 threads, ties, maxdim 3.
+TEST(RipsScaleTest, QuantizedScansGiveTheSamePairs) {
+  SamePairsCheck check;
+  check.clouds = WalkTorusGrid(14);
+  check.reference = [](ReducerOptions& r) { r.quantized_scans = false; };
+  for (int threads : {1, 2}) {
+    check.variants.push_back([=](ReducerOptions& r) {
+      r.quantized_scans = true;
+      r.threads = threads;
+    });
+  }
+  ExpectSamePairs(check);
+  ExpectMaxdim3SamePairs([](ReducerOptions& r, bool on) { r.quantized_scans = on; });
+}
+
+// The past-diameter scans keep their whole exact prefix, past the cursor's queue, in the
+// column's spill (spill_queued_cofacets): the same reduced pairs as without it, Z/2 and
+// Z/3, 1 and 2 threads, compaction at every column (the spill packed as the cursors move)
+// and as in production, a spill bound that is reached often (base 0: 1 entry a cursor)
+// and one that is not, shuffled columns (resumed ones), ties, maxdim 3.
+TEST(RipsScaleTest, SpilledCofacetsGiveTheSamePairs) {
+  SamePairsCheck check;
+  check.clouds = WalkTorusGrid(14);
+  check.reference = [](ReducerOptions& r) { r.spill_queued_cofacets = false; };
+  for (int threads : {1, 2}) {
+    for (size_t compact : {size_t{1}, size_t{4096}}) {
+      for (size_t base : {size_t{0}, size_t{1} << 15}) {
+        check.variants.push_back([=](ReducerOptions& r) {
+          r.spill_queued_cofacets = true;
+          r.threads = threads;
+          r.compact_cursors_at = compact;
+          r.spill_entries_base = base;
+          r.shuffle_columns = threads == 1 && compact == 1 ? 5 : 0;
+        });
+      }
+    }
+  }
+  ExpectSamePairs(check);
+  ExpectMaxdim3SamePairs([](ReducerOptions& r, bool on) {
+    r.spill_queued_cofacets = on;
+    r.compact_cursors_at = 1;
+  });
+}
+
+// An added column's simplices start at its pivot (seek_added_columns) instead of walking
+// their coboundaries from their own diameters, and pivots are tested for an apparent pair
+// before the pivot-table lookup (apparent_first_cursors_at 0: in every column): the same
+// reduced pairs, also when columns are taken back (shuffled order: the resume path seeks
+// too), compacted at once, over Z/3 and at maxdim 3.
+TEST(RipsScaleTest, SeekedAddedColumnsGiveTheSamePairs) {
+  SamePairsCheck check;
+  check.clouds = WalkTorusGrid(14);
+  check.reference = [](ReducerOptions& r) {
+    r.seek_added_columns = false;
+    r.apparent_first_cursors_at = SIZE_MAX;
+  };
+  for (int threads : {1, 2}) {
+    for (uint64_t shuffle : {uint64_t{0}, uint64_t{11}}) {
+      for (size_t compact : {size_t{4096}, size_t{2}}) {
+        check.variants.push_back([=](ReducerOptions& r) {
+          r.seek_added_columns = true;
+          r.apparent_first_cursors_at = 0;
+          r.threads = threads;
+          r.shuffle_columns = shuffle;
+          r.compact_cursors_at = compact;
+        });
+      }
+    }
+  }
+  ExpectSamePairs(check);
+  ExpectMaxdim3SamePairs([](ReducerOptions& r, bool on) {
+    r.seek_added_columns = on;
+    r.apparent_first_cursors_at = on ? size_t{0} : SIZE_MAX;
+  });
+}
+
+// A diameter's slice reduced in bulk (rips_slice.h: Z/2, dimension 2, distinct lengths):
+// the same reduced pairs and diagrams as the heap path, on rank keys (every edge its own
+// length), with the slice in every column (0), in columns of a few cursors (3) and as in
+// production (64); 1 and 2 threads, shuffled orders (columns taken back), compaction at
+// every column, maxdim 3 (the slices of dimension 2 under a dimension 3). Z/3 and the tie
+// grid (lengths not distinct) take the heap path.
+TEST(RipsScaleTest, SliceInBulkGivesTheSamePairs) {
+  SamePairsCheck check;
+  check.clouds = {{UnitSphereWalk(220, 768, 0.01, 5), true},
+                  {UnitSphereWalk(260, 768, 0.01, 9), true},
+                  {NoisyTorus(160, 0.03, 7), true},
+                  {LatticeCloud(90, 14), false}};
+  check.reference = [](ReducerOptions& r) { r.slice_cursors_at = SIZE_MAX; };
+  for (size_t at : {size_t{0}, size_t{3}, size_t{64}}) {
+    for (int variant = 0; variant < 4; ++variant) {
+      check.variants.push_back([=](ReducerOptions& r) {
+        r.slice_cursors_at = at;
+        r.threads = variant == 1 ? 2 : 1;
+        r.shuffle_columns = variant == 2 ? 11 : 0;
+        r.compact_cursors_at = variant == 3 ? 1 : 4096;
+      });
+    }
+  }
+  ExpectSamePairs(check);
+  ExpectMaxdim3SamePairs(
+      [](ReducerOptions& r, bool on) {
+        r.distinct_lengths = on;
+        r.slice_cursors_at = on ? size_t{0} : SIZE_MAX;
+      },
+      /*ranked=*/true);
+}
+
+}  // namespace
+}  // namespace panic::tda
