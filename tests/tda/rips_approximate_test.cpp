@@ -23,12 +23,9 @@ using testing::CompareDiagrams;
 using testing::LogBottleneck;
 using testing::PointCloud;
 
-Diagram Exact(const PointCloud& c, int maxdim, Metric metric = Metric::kEuclidean,
-              float threshold = NAN) {
+Diagram Exact(const PointCloud& c, int maxdim) {
   RipsOptions o;
   o.maxdim = maxdim;
-  o.metric = metric;
-  o.threshold = threshold;
   auto r = ComputeRips(c.values, c.n, c.dim, o);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   return r.ok() ? *r : Diagram{};
