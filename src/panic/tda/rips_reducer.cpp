@@ -1,6 +1,7 @@
 #include "panic/tda/rips_reducer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -788,6 +789,9 @@ class RipsReducer : private RipsColumns {
         }
       });
     }
+    // The workers' scratch (a heavy column's cursors: 10⁸ bytes and more at N = 10 000)
+    // goes before the pairs are read, so that their bits come on top of less.
+    std::vector<Workspace>().swap(spaces);
     // The pairs: every pivot with its final owner; columns owning none are essential.
     // The pivots are kept (pivots_) only when a next dimension is cleared with them.
     const bool keep_pivots = dim < opt_.maxdim;
@@ -797,10 +801,12 @@ class RipsReducer : private RipsColumns {
       table->ForEach([&](uint64_t, Published) { ++keys; });
       pivots_.Reserve(keys);
     }
-    std::vector<uint8_t> paired(columns.size(), 0);
+    // A bit a column (5.6·10⁷ columns at N = 10 000: 7 MB, not 56 as bytes), set with an
+    // atomic OR since the workers below mark columns that may share a word.
+    std::vector<std::atomic<uint64_t>> paired((columns.size() + 63) / 64);
     auto read_pair = [&](uint64_t key, Published owner, Bars& out, std::vector<std::pair<int64_t, int64_t>>& pairs) {
       const uint32_t column = directory->Column(owner);
-      paired[column] = 1;
+      paired[column / 64].fetch_or(uint64_t{1} << (column % 64), std::memory_order_relaxed);
       if (pairs_out_ != nullptr && dim == pairs_dim_) pairs.emplace_back(columns[column].index, static_cast<int64_t>(key));
       const float birth = columns[column].diam, death = directory->PivotDiam(owner, birth);
       if (death > birth) out.push_back(Bar{birth, death});
@@ -816,7 +822,7 @@ class RipsReducer : private RipsColumns {
     } else {
       // The last dimension's table (10⁷ slots at N = 5 000 on the unit-sphere walk, each
       // owner's snapshot a cache miss: ≈ 0.9 s, one core alone) is read on the workers in
-      // slot ranges. No column owns two slots, so they mark distinct bytes of `paired`;
+      // slot ranges. No column owns two slots, so they mark distinct bits of `paired`;
       // the bars are sorted at the end (SortBars), so their order here does not matter.
       const size_t lists = static_cast<size_t>(std::max(opt_.threads, 1));
       const size_t ranges = 8 * lists;  // of `slots` each (the last one shorter)
@@ -837,7 +843,8 @@ class RipsReducer : private RipsColumns {
     }
     if (pairs_out_ != nullptr) pairs_out_->insert(pairs_out_->end(), pairs.begin(), pairs.end());
     for (size_t i = 0; i < columns.size(); ++i) {
-      if (!paired[i]) bars.push_back(Bar{columns[i].diam, kInf});
+      const bool owns = ((paired[i / 64].load(std::memory_order_relaxed) >> (i % 64)) & 1) != 0;
+      if (!owns) bars.push_back(Bar{columns[i].diam, kInf});
     }
   }
   // Starts column σ: returns its emergent pivot at once when there is one (its earliest
