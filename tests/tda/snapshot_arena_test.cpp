@@ -1,5 +1,5 @@
 // The published columns of the lock-free reduction (rips_reducer_types.h): a column with
-// V empty and its pivot at its own diameter is packed into the owner word and stores
+// V empty and its pivot at its own diameter is packed into the 32-bit owner and stores
 // nothing; any other is a snapshot whose delta-coded V decodes to exactly what was
 // published (indices up to 2^56 − 1, coefficients of Z/2, Z/3 and Z/251, a V larger than a
 // block), and every snapshot stays readable while more are published. The pivot table
@@ -34,34 +34,35 @@ std::vector<entry_t> RandomV(std::mt19937_64& rng, size_t size, int modulus, boo
 }
 
 TEST(SnapshotArenaTest, EmergentColumnIsInlineAndStoresNothing) {
-  SnapshotArena arena;
+  SnapshotDirectory directory(0);
+  SnapshotArena arena(&directory);
   const DiamEntry pivot{0.5f, MakeEntry(123456789, 2)};
   const Published p = arena.Publish(77, 0.5f, pivot, {});
   EXPECT_TRUE(p.is_inline());
   EXPECT_TRUE(static_cast<bool>(p));
-  EXPECT_EQ(p.column(), 77u);
-  EXPECT_EQ(p.pivot_coef(), 2u);
-  EXPECT_EQ(p.pivot_diam(0.5f), 0.5f);
+  EXPECT_EQ(directory.Column(p), 77u);
+  EXPECT_EQ(directory.PivotDiam(p, 0.5f), 0.5f);
   std::vector<entry_t> v{MakeEntry(1, 1)};
-  p.DecodeV(v);
+  directory.DecodeV(p, v);
   EXPECT_TRUE(v.empty());
   EXPECT_EQ(arena.bytes(), 0u);
-  // The largest column number and coefficient survive the packing.
-  const Published q = arena.Publish(~uint32_t{0}, 1.0f, DiamEntry{1.0f, MakeEntry(5, 250)}, {});
-  EXPECT_EQ(q.column(), ~uint32_t{0});
-  EXPECT_EQ(q.pivot_coef(), 250u);
+  // The largest inline column number survives the packing.
+  const Published q = arena.Publish(Published::kMaxInlineColumn, 1.0f, DiamEntry{1.0f, MakeEntry(5, 250)}, {});
+  EXPECT_TRUE(q.is_inline());
+  EXPECT_EQ(directory.Column(q), Published::kMaxInlineColumn);
   EXPECT_FALSE(static_cast<bool>(Published{}));
 }
 
 TEST(SnapshotArenaTest, EmptyVWithALaterPivotIsASnapshot) {
-  SnapshotArena arena;
+  SnapshotDirectory directory(0);
+  SnapshotArena arena(&directory);
   const Published p = arena.Publish(3, 0.25f, DiamEntry{0.75f, MakeEntry(99, 1)}, {});
   EXPECT_FALSE(p.is_inline());
-  EXPECT_EQ(p.column(), 3u);
-  EXPECT_EQ(p.pivot_coef(), 1u);
-  EXPECT_EQ(p.pivot_diam(0.25f), 0.75f);
+  EXPECT_EQ(directory.Column(p), 3u);
+  EXPECT_EQ(directory.Get(p)->pivot_coef(), 1u);
+  EXPECT_EQ(directory.PivotDiam(p, 0.25f), 0.75f);
   std::vector<entry_t> v;
-  p.DecodeV(v);
+  directory.DecodeV(p, v);
   EXPECT_TRUE(v.empty());
   EXPECT_GT(arena.bytes(), 0u);
 }
@@ -69,7 +70,8 @@ TEST(SnapshotArenaTest, EmptyVWithALaterPivotIsASnapshot) {
 TEST(SnapshotArenaTest, CodedVDecodesToWhatWasPublished) {
   std::mt19937_64 rng(18);
   for (int modulus : {2, 3, 251}) {
-    SnapshotArena arena;
+    SnapshotDirectory directory(0);
+    SnapshotArena arena(&directory);
     std::vector<std::vector<entry_t>> published;
     std::vector<Published> owners;
     // Many small ones (several blocks), a few over a block (2^17 words) on their own.
@@ -83,8 +85,8 @@ TEST(SnapshotArenaTest, CodedVDecodesToWhatWasPublished) {
     std::vector<entry_t> v;
     for (size_t k = 0; k < owners.size(); ++k) {
       ASSERT_FALSE(owners[k].is_inline());
-      EXPECT_EQ(owners[k].column(), k);
-      owners[k].DecodeV(v);
+      EXPECT_EQ(directory.Column(owners[k]), k);
+      directory.DecodeV(owners[k], v);
       ASSERT_EQ(v, published[k]) << "modulus " << modulus << " snapshot " << k;
     }
   }
@@ -102,19 +104,19 @@ TEST(SnapshotArenaTest, PivotTableFullToItsKeysFindsExactlyThem) {
     while (keys.size() < max_keys) keys.insert(rng() & kIndexMask);
     uint32_t column = 0;
     for (uint64_t key : keys) {
-      const auto [slot, inserted] = table.Insert(key, Published::Inline(column++, 1));
+      const auto [slot, inserted] = table.Insert(key, Published::Inline(column++));
       ASSERT_TRUE(inserted);
-      EXPECT_FALSE(table.Insert(key, Published::Inline(0, 1)).second);  // present: unchanged
+      EXPECT_FALSE(table.Insert(key, Published::Inline(0)).second);  // present: unchanged
       EXPECT_EQ(table.Find(key), slot);
     }
     column = 0;
     for (uint64_t key : keys) {
       const size_t slot = table.Find(key);
       ASSERT_NE(slot, Table::kNone);
-      EXPECT_EQ(table.Owner(slot).column(), column++);
-      EXPECT_FALSE(table.Replace(slot, Published::Inline(column + 7, 1), Published::Inline(0, 1)));
-      EXPECT_TRUE(table.Replace(slot, Published::Inline(column - 1, 1), Published::Inline(column - 1, 2)));
-      EXPECT_EQ(table.Owner(slot).pivot_coef(), 2u);
+      EXPECT_EQ(table.Owner(slot).inline_column(), column++);
+      EXPECT_FALSE(table.Replace(slot, Published::Inline(column + 7), Published::Inline(0)));
+      EXPECT_TRUE(table.Replace(slot, Published::Inline(column - 1), Published::Stored(column)));
+      EXPECT_EQ(table.Owner(slot), Published::Stored(column));
     }
     for (int k = 0; k < 1000; ++k) {
       const uint64_t key = rng() & kIndexMask;
@@ -125,7 +127,7 @@ TEST(SnapshotArenaTest, PivotTableFullToItsKeysFindsExactlyThem) {
     size_t seen = 0;
     table.ForEach([&](uint64_t key, Published owner) {
       EXPECT_TRUE(keys.count(key));
-      EXPECT_EQ(owner.pivot_coef(), 2u);
+      EXPECT_FALSE(owner.is_inline());
       ++seen;
     });
     EXPECT_EQ(seen, max_keys);

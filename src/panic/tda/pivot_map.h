@@ -87,29 +87,35 @@ class PivotMap {
 
 // The pivot table of the lock-free parallel reduction (Morozov & Nigmetov, "Towards
 // lockfree persistent homology", SPAA 2020): pivot simplex → the published reduced column
-// that owns it now. T is that column's handle: an 8-byte trivially copyable value whose
-// value-initialised T{} means "none" (rips_reducer_types.h's Published: a snapshot's
-// address or a column packed into the word); what it refers to is immutable and lives
-// while the map is in use.
+// that owns it now. T is that column's handle: a 4- or 8-byte trivially copyable value
+// whose value-initialised T{} means "none" (rips_reducer_types.h's Published: a 32-bit
+// snapshot handle or a column number); what it refers to is immutable and lives while the
+// map is in use.
 //
 // Invariants that make it simple:
 // - A key, once inserted, stays; only its owner changes (by compare-and-swap). Every key
 //   has one owner and every column owns at most one key, so there are never more keys
 //   than columns: the capacity is fixed at construction and nothing is ever rehashed.
 //   It is not a power of two but max_keys · 4/3 (the load stays ≤ 3/4): the table is
-//   the reduction's largest array after the columns (16 bytes a slot; at N = 5 000 on the
-//   unit-sphere walk 10⁷ triangle columns), and rounding up to a power of two cost up to
-//   twice that. A hash picks its home slot by a multiply-shift (fastrange), not a mask.
+//   the reduction's largest array after the columns (8 bytes of key and sizeof(T) of
+//   owner a slot, in two arrays: 12 bytes with Published; at N = 10 000 on the
+//   unit-sphere walk 5.6·10⁷ triangle columns, 0.9 GB), and rounding up to a power of two
+//   cost up to twice that. A hash picks its home slot by a multiply-shift (fastrange),
+//   not a mask.
 // - Insertion claims the key's slot by a CAS on the key, then stores the owner (release).
 //   A reader that finds the key before the owner is stored waits for it (Owner()): the
 //   window is two instructions of the inserting thread.
 // - Owners are published with release and read with acquire, so a reader of an owner
 //   sees the whole column written before it was published.
+// - An owner CAS compares handle values, so no two publications may share one unless
+//   they are the same state of the same column (Published: handles are never reused,
+//   and an inline owner is a column whose V is empty, one state per column).
 template <typename T>
 class ConcurrentPivotMap {
  public:
   static constexpr size_t kNone = ~size_t{0};
-  static_assert(sizeof(T) == 8 && std::is_trivially_copyable_v<T> && std::atomic<T>::is_always_lock_free);
+  static_assert((sizeof(T) == 4 || sizeof(T) == 8) && std::is_trivially_copyable_v<T> &&
+                std::atomic<T>::is_always_lock_free);
 
   explicit ConcurrentPivotMap(size_t max_keys) : capacity_(Capacity(max_keys)) {
     keys_ = std::make_unique<std::atomic<uint64_t>[]>(capacity_);

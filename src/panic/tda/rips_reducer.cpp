@@ -1,10 +1,13 @@
 #include "panic/tda/rips_reducer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -53,6 +56,14 @@ class RipsReducer : private RipsColumns {
     ComputePairs(columns, dim);
     std::sort(pairs.begin(), pairs.end());
     return pairs;
+  }
+
+  // The whole reduction, recording its inline owners' pivot coefficients (InlineOwnerCoefs).
+  std::vector<std::pair<uint32_t, uint32_t>> InlineCoefs() {
+    std::vector<std::pair<uint32_t, uint32_t>> out;
+    inline_coefs_out_ = &out;
+    Run();
+    return out;
   }
 
   Diagram Run() {
@@ -579,8 +590,10 @@ class RipsReducer : private RipsColumns {
 
   // Reduces column `first` and, when it takes a pivot from a later column, that column,
   // and so on, until one ends owning a free pivot or zero.
+  // Returns early, with the work unfinished, when the snapshots' directory is full
+  // (ComputePairs then redoes the dimension).
   void ReduceChain(const std::vector<Column>& columns, size_t first, int m, PivotTable& table,
-                   SnapshotArena& arena, Workspace& ws) const {
+                   const SnapshotDirectory& directory, SnapshotArena& arena, Workspace& ws) const {
     size_t cur = first;
     Published resume;  // the published state of a column taken back
     uint64_t resume_key = 0;  // its pivot (the table's key it was taken at)
@@ -599,9 +612,10 @@ class RipsReducer : private RipsColumns {
         // 131 548, nearly always the next column, light ones — so their heaps are not kept:
         // keeping the heavy ones' cost 40+ MiB and was never used.)
         // Its coboundary is zero before the published pivot, so every cursor starts there.
-        resume.DecodeV(ws.working);
-        const DiamEntry from{resume.pivot_diam(column.diam),
-                             MakeEntry(static_cast<index_t>(resume_key), resume.pivot_coef())};
+        directory.DecodeV(resume, ws.working);
+        const uint32_t resume_coef = PivotCoefOf(directory, resume, column, resume_key, m);
+        const DiamEntry from{directory.PivotDiam(resume, column.diam),
+                             MakeEntry(static_cast<index_t>(resume_key), resume_coef)};
         const DiamEntry* seek = opt_.seek_added_columns ? &from : nullptr;
         PushCoboundary(ws, column.index, 1, m, seek);
         for (size_t q = 0, e = ws.working.size(); q < e; ++q) {
@@ -622,7 +636,8 @@ class RipsReducer : private RipsColumns {
       // An emergent pivot was found free and in no apparent pair a moment ago: try to
       // insert it before anything else (most columns of the walk family end here).
       if (has_pivot && !heap_built) {
-        mine = Publish(arena, cur, column.diam, pivot, ws);
+        mine = Publish(arena, cur, column, pivot, ws, m);
+        if (!mine) return;  // the directory is full
         if (table.Insert(static_cast<uint64_t>(IndexOf(pivot.entry)), mine).second) return;
       }
       while (has_pivot) {
@@ -641,20 +656,22 @@ class RipsReducer : private RipsColumns {
         const size_t slot = j >= 0 ? PivotTable::kNone : table.Find(key);
         if (slot != PivotTable::kNone) {
           const Published owner = table.Owner(slot);
-          if (owner.column() < cur) {
+          const uint32_t owner_column = directory.Column(owner);
+          if (owner_column < cur) {
             need_heap();
-            const uint32_t factor =
-                (opt_.modulus - Mul(CoefOf(pivot.entry), inverse_[owner.pivot_coef()])) % opt_.modulus;
-            owner.DecodeV(ws.added);
+            const uint32_t coef = PivotCoefOf(directory, owner, columns[owner_column], key, m);
+            const uint32_t factor = (opt_.modulus - Mul(CoefOf(pivot.entry), inverse_[coef])) % opt_.modulus;
+            directory.DecodeV(owner, ws.added);
             const entry_t* v = ws.added.data();
-            AddReduced(ws, columns[owner.column()].index, v, v + ws.added.size(), factor, m,
+            AddReduced(ws, columns[owner_column].index, v, v + ws.added.size(), factor, m,
                        opt_.seek_added_columns ? &pivot : nullptr);
             has_pivot = GetPivot(ws, pivot, m);
             mine = {};
             continue;
           }
           // A later column holds the pivot: take it; that column is reduced further next.
-          if (!mine) mine = Publish(arena, cur, column.diam, pivot, ws);
+          if (!mine) mine = Publish(arena, cur, column, pivot, ws, m);
+          if (!mine) return;
           if (table.Replace(slot, owner, mine)) {
             taken = owner;
             resume_key = key;
@@ -689,19 +706,45 @@ class RipsReducer : private RipsColumns {
           mine = {};
           continue;
         }
-        if (!mine) mine = Publish(arena, cur, column.diam, pivot, ws);
+        if (!mine) mine = Publish(arena, cur, column, pivot, ws, m);
+        if (!mine) return;
         if (table.Insert(key, mine).second) break;
         // Another worker inserted this pivot meanwhile: look again.
       }
       if (!taken) return;  // reduced (or zero) with nothing taken back
-      cur = taken.column();
+      cur = directory.Column(taken);
       resume = taken;
     }
   }
-  // Publishes the working column (V summed and sorted) with its pivot; birth: its diameter.
-  Published Publish(SnapshotArena& arena, size_t column, float birth, const DiamEntry& pivot, Workspace& ws) const {
+  // Publishes the working column `cur` (V summed and sorted) with its pivot; Published{}
+  // when the snapshots' directory is full.
+  Published Publish(SnapshotArena& arena, size_t cur, const Column& column, const DiamEntry& pivot, Workspace& ws,
+                    int m) const {
     Summed(ws.working, ws.summed);  // reorders ws.working, which stays the same chain
-    return arena.Publish(static_cast<uint32_t>(column), birth, pivot, ws.summed);
+    const Published p = arena.Publish(static_cast<uint32_t>(cur), column.diam, pivot, ws.summed);
+    if (inline_coefs_out_ != nullptr && p.is_inline()) {  // tests only
+      const uint32_t recomputed = InlinePivotCoef(column.index, static_cast<uint64_t>(IndexOf(pivot.entry)), m);
+      const std::lock_guard<std::mutex> lock(inline_coefs_mutex_);
+      inline_coefs_out_->emplace_back(CoefOf(pivot.entry), recomputed);
+    }
+    return p;
+  }
+  // The coefficient of the pivot `key` in the column `column` owning it as `owner`.
+  uint32_t PivotCoefOf(const SnapshotDirectory& directory, Published owner, const Column& column, uint64_t key,
+                       int m) const {
+    return owner.is_inline() ? InlinePivotCoef(column.index, key, m) : directory.Get(owner)->pivot_coef();
+  }
+  // The coefficient of the cofacet τ = `key` in δσ, σ = `sigma` (m vertices): (−1)^p, p
+  // the vertices of σ above the one τ adds. An inline owner's column is δσ (V empty), so
+  // this is its pivot's coefficient, which is therefore not stored (Published).
+  uint32_t InlinePivotCoef(index_t sigma, uint64_t key, int m) const {
+    if (opt_.modulus == 2) return 1;
+    int w[kMaxVertices], t[kMaxVertices];
+    Vertices(sigma, m, w);
+    Vertices(static_cast<index_t>(key), m + 1, t);
+    int p = 0;
+    while (p < m && t[p] == w[p]) ++p;
+    return SignedCoef(1, p);
   }
 
   // Reduces the coboundary matrix of dimension `dim` and records its bars; leaves the
@@ -710,8 +753,6 @@ class RipsReducer : private RipsColumns {
     const int m = dim + 1;
     Bars& bars = diagram_.dimensions[static_cast<size_t>(dim)];
     const size_t workers = std::min(static_cast<size_t>(std::max(opt_.threads, 1)), std::max<size_t>(columns.size(), 1));
-    PivotTable table(columns.size());
-    std::vector<SnapshotArena> arenas(workers);
     std::vector<Workspace> spaces(workers);
     if (opt_.quantized_scans && qvalues_.empty()) QuantizeDistances(opt_.threads);
     for (Workspace& ws : spaces) ws.scratch.resize(static_cast<size_t>(n_));
@@ -723,51 +764,75 @@ class RipsReducer : private RipsColumns {
       std::iota(order.begin(), order.end(), 0u);
       std::shuffle(order.begin(), order.end(), std::mt19937_64(opt_.shuffle_columns));
     }
-    // ParallelFor with a grain of 1 is the shared column counter: each worker takes the
-    // next column when it is done with its chain.
-    ParallelFor(columns.size(), 1, opt_.threads, [&](size_t begin, size_t end, int worker) {
-      const size_t w = static_cast<size_t>(worker);
-      for (size_t i = begin; i < end; ++i) {
-        ReduceChain(columns, order.empty() ? i : order[i], m, table, arenas[w], spaces[w]);
-      }
-    });
+    // The table's owners are 32-bit (Published): the snapshots' handles address 16 GiB of
+    // them at first (SnapshotDirectory). Should a dimension publish more, its work is
+    // dropped and done again with units twice as large; the failed try's table and
+    // snapshots are freed first.
+    std::unique_ptr<SnapshotDirectory> directory;
+    std::unique_ptr<PivotTable> table;
+    std::vector<SnapshotArena> arenas;
+    for (int unit_shift = 0; !directory || directory->full(); ++unit_shift) {
+      arenas.clear();
+      table.reset();
+      directory.reset();
+      directory = unit_shift == 0
+                      ? std::make_unique<SnapshotDirectory>(0, opt_.snapshot_block_shift, opt_.snapshot_blocks)
+                      : std::make_unique<SnapshotDirectory>(unit_shift);
+      table = std::make_unique<PivotTable>(columns.size());
+      for (size_t w = 0; w < workers; ++w) arenas.emplace_back(directory.get());
+      // ParallelFor with a grain of 1 is the shared column counter: each worker takes the
+      // next column when it is done with its chain.
+      ParallelFor(columns.size(), 1, opt_.threads, [&](size_t begin, size_t end, int worker) {
+        const size_t w = static_cast<size_t>(worker);
+        for (size_t i = begin; i < end && !directory->full(); ++i) {
+          ReduceChain(columns, order.empty() ? i : order[i], m, *table, *directory, arenas[w], spaces[w]);
+        }
+      });
+    }
+    // The workers' scratch (a heavy column's cursors: 10⁸ bytes and more at N = 10 000)
+    // goes before the pairs are read, so that their bits come on top of less.
+    std::vector<Workspace>().swap(spaces);
     // The pairs: every pivot with its final owner; columns owning none are essential.
     // The pivots are kept (pivots_) only when a next dimension is cleared with them.
     const bool keep_pivots = dim < opt_.maxdim;
     pivots_.Clear();
     if (keep_pivots) {
       size_t keys = 0;
-      table.ForEach([&](uint64_t, Published) { ++keys; });
+      table->ForEach([&](uint64_t, Published) { ++keys; });
       pivots_.Reserve(keys);
     }
-    std::vector<uint8_t> paired(columns.size(), 0);
+    // A bit a column (5.6·10⁷ columns at N = 10 000: 7 MB, not 56 as bytes), set with an
+    // atomic OR since the workers below mark columns that may share a word.
+    std::vector<std::atomic<uint64_t>> paired((columns.size() + 63) / 64);
     auto read_pair = [&](uint64_t key, Published owner, Bars& out, std::vector<std::pair<int64_t, int64_t>>& pairs) {
-      const uint32_t column = owner.column();
-      paired[column] = 1;
+      const uint32_t column = directory->Column(owner);
+      paired[column / 64].fetch_or(uint64_t{1} << (column % 64), std::memory_order_relaxed);
       if (pairs_out_ != nullptr && dim == pairs_dim_) pairs.emplace_back(columns[column].index, static_cast<int64_t>(key));
-      const float birth = columns[column].diam, death = owner.pivot_diam(birth);
+      const float birth = columns[column].diam, death = directory->PivotDiam(owner, birth);
       if (death > birth) out.push_back(Bar{birth, death});
     };
     std::vector<std::pair<int64_t, int64_t>> pairs;
     if (keep_pivots) {
-      table.ForEach([&](uint64_t key, Published owner) {
-        pivots_.Insert(key, MakeEntry(static_cast<index_t>(owner.column()), owner.pivot_coef()));
+      table->ForEach([&](uint64_t key, Published owner) {
+        const uint32_t column = directory->Column(owner);
+        const uint32_t coef = PivotCoefOf(*directory, owner, columns[column], key, m);
+        pivots_.Insert(key, MakeEntry(static_cast<index_t>(column), coef));
         read_pair(key, owner, bars, pairs);
       });
     } else {
       // The last dimension's table (10⁷ slots at N = 5 000 on the unit-sphere walk, each
       // owner's snapshot a cache miss: ≈ 0.9 s, one core alone) is read on the workers in
-      // slot ranges. No column owns two slots, so they mark distinct bytes of `paired`;
+      // slot ranges. No column owns two slots, so they mark distinct bits of `paired`;
       // the bars are sorted at the end (SortBars), so their order here does not matter.
       const size_t lists = static_cast<size_t>(std::max(opt_.threads, 1));
       const size_t ranges = 8 * lists;  // of `slots` each (the last one shorter)
-      const size_t slots = (table.capacity() + ranges - 1) / ranges;
+      const size_t slots = (table->capacity() + ranges - 1) / ranges;
       std::vector<Bars> found(lists);
       std::vector<std::vector<std::pair<int64_t, int64_t>>> found_pairs(lists);
       ParallelFor(ranges, 1, opt_.threads, [&](size_t begin, size_t end, int worker) {
         const size_t w = static_cast<size_t>(worker);
         for (size_t r = begin; r < end; ++r) {
-          table.ForEachIn(std::min(table.capacity(), r * slots), std::min(table.capacity(), (r + 1) * slots),
+          table->ForEachIn(std::min(table->capacity(), r * slots), std::min(table->capacity(), (r + 1) * slots),
                           [&](uint64_t key, Published owner) { read_pair(key, owner, found[w], found_pairs[w]); });
         }
       });
@@ -778,7 +843,8 @@ class RipsReducer : private RipsColumns {
     }
     if (pairs_out_ != nullptr) pairs_out_->insert(pairs_out_->end(), pairs.begin(), pairs.end());
     for (size_t i = 0; i < columns.size(); ++i) {
-      if (!paired[i]) bars.push_back(Bar{columns[i].diam, kInf});
+      const bool owns = ((paired[i / 64].load(std::memory_order_relaxed) >> (i % 64)) & 1) != 0;
+      if (!owns) bars.push_back(Bar{columns[i].diam, kInf});
     }
   }
   // Starts column σ: returns its emergent pivot at once when there is one (its earliest
@@ -845,6 +911,10 @@ class RipsReducer : private RipsColumns {
   Diagram diagram_;
   std::vector<std::pair<int64_t, int64_t>>* pairs_out_ = nullptr;  // tests only (PairsOf)
   int pairs_dim_ = 0;
+  // Tests only (InlineOwnerCoefs): every inline owner's pivot coefficient as the reduction
+  // found it and as PivotCoefOf recomputes it.
+  std::vector<std::pair<uint32_t, uint32_t>>* inline_coefs_out_ = nullptr;
+  mutable std::mutex inline_coefs_mutex_;
 };
 
 }  // namespace
@@ -863,6 +933,11 @@ std::vector<std::pair<float, int64_t>> AssembledColumns(const DistanceMatrix& di
 std::vector<std::pair<int64_t, int64_t>> ReducedPairs(const DistanceMatrix& distances,
                                                       const ReducerOptions& options, int dim) {
   return RipsReducer(distances, options).PairsOf(dim);
+}
+
+std::vector<std::pair<uint32_t, uint32_t>> InlineOwnerCoefs(const DistanceMatrix& distances,
+                                                            const ReducerOptions& options) {
+  return RipsReducer(distances, options).InlineCoefs();
 }
 
 }  // namespace panic::tda::internal

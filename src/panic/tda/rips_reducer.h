@@ -102,11 +102,19 @@ struct ReducerOptions {
   // cursors reduces the entries of its pivot's diameter as bit rows over that edge's link
   // graph (rips_slice.h) instead of one heap pop each; SIZE_MAX never. Tests set 0.
   size_t slice_cursors_at = 64;
+  // Tests only: the first try of each dimension's snapshot directory (rips_reducer_types.h,
+  // SnapshotDirectory): 2^snapshot_block_shift units a block, and at most snapshot_blocks
+  // block numbers (0: all that 31-bit handles allow). Small values fill it on small
+  // clouds, so that the reducer drops the work and redoes the dimension (with the default
+  // directory and 16-byte units).
+  int snapshot_block_shift = 17;
+  uint32_t snapshot_blocks = 0;
 };
 
 // The diagram of dimensions 0..maxdim. REQUIRES: options validated by the caller
-// (maxdim in 0..3, prime modulus < 256, threads ≥ 1) and the simplex count indexable
-// (C(n, maxdim + 2) < 2^56).
+// (maxdim in 0..3, prime modulus < 256, threads ≥ 1), the simplex count indexable
+// (C(n, maxdim + 2) < 2^56), fewer than 2^32 columns and 2^31 published snapshots a
+// dimension (rips_reducer_types.h, SnapshotDirectory).
 Diagram ReduceRips(const DistanceMatrix& distances, const ReducerOptions& options);
 
 // Tests only: the columns of dimension `dim` (1 ≤ dim ≤ options.maxdim) as the reduction
@@ -121,5 +129,12 @@ std::vector<std::pair<float, int64_t>> AssembledColumns(const DistanceMatrix& di
 // reductions give the same list, zero-length pairs included (which diagrams do not show).
 std::vector<std::pair<int64_t, int64_t>> ReducedPairs(const DistanceMatrix& distances,
                                                       const ReducerOptions& options, int dim);
+
+// Tests only: for every column the whole reduction published inline (rips_reducer_types.h,
+// Published: V empty, its pivot of its own diameter, no coefficient stored), the pivot's
+// coefficient as the reduction found it and as it is recomputed from the two simplices
+// when the column is read. They must be equal.
+std::vector<std::pair<uint32_t, uint32_t>> InlineOwnerCoefs(const DistanceMatrix& distances,
+                                                            const ReducerOptions& options);
 
 }  // namespace panic::tda::internal

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -277,69 +278,151 @@ struct Snapshot {
 };
 static_assert(sizeof(Snapshot) == 16 && alignof(Snapshot) <= alignof(entry_t));
 
-// A published column as the pivot table holds it (an owner): a Snapshot's address, or —
-// for a column with V empty whose pivot has the column's own diameter — the column and
-// its pivot's coefficient packed into the word itself (low bit 1; a Snapshot is 8-byte
-// aligned, so its address has it 0), with no snapshot at all. Those are the emergent
-// pairs: 63 % of the 10⁷ triangle columns of the unit-sphere walk at N = 5 000, whose
-// snapshots were 150 MB of the 1.27 GB peak. An inline owner is a value, so nothing a
-// reader of it might still use can be freed. Published{} is none.
+// A published column as the pivot table holds it (an owner), in 32 bits, so that a slot
+// of the table is 12 bytes (pivot_map.h): at N = 10 000 on the unit-sphere walk the table
+// has 7.5·10⁷ slots, and 16-byte slots were 1.19 GB of the 4 GiB goal. Either
+// - inline (low bit 1): a column whose V is empty and whose pivot has the column's own
+//   diameter, as its column number alone (< 2^31). Those are the emergent pairs, 63 % of
+//   the 10⁷ triangle columns at N = 5 000; nothing is stored for them. The pivot's
+//   coefficient is not kept: V empty means the column is δσ, whose entry at the pivot τ is
+//   (−1)^p, p the vertices of σ above the one τ adds (RipsReducer::PivotCoefOf); the
+//   pivot's diameter is the column's, read from the columns array. Or
+// - a snapshot's handle (low bit 0; SnapshotDirectory): 31 bits naming its place among the
+//   dimension's snapshot blocks, never 0.
+// Published{} (0) is none. Both kinds are values that stay valid until the dimension is
+// done: nothing a reader of an older owner might still use is ever freed or moved.
 class Published {
  public:
+  static constexpr uint32_t kMaxInlineColumn = (uint32_t{1} << 31) - 1;
   Published() = default;
-  explicit Published(const Snapshot* s) : bits_(reinterpret_cast<uintptr_t>(s)) {}
-  static Published Inline(uint32_t column, uint32_t pivot_coef) {
-    Published p;
-    p.bits_ = (uint64_t{column} << 32) | (uint64_t{pivot_coef & 0xff} << 8) | 1;
-    return p;
-  }
+  // REQUIRES: column ≤ kMaxInlineColumn.
+  static Published Inline(uint32_t column) { return Published((column << 1) | 1); }
+  // REQUIRES: 0 < handle < 2^31.
+  static Published Stored(uint32_t handle) { return Published(handle << 1); }
   explicit operator bool() const { return bits_ != 0; }
   bool is_inline() const { return (bits_ & 1) != 0; }
-  uint32_t column() const { return is_inline() ? static_cast<uint32_t>(bits_ >> 32) : snapshot()->column; }
-  uint32_t pivot_coef() const {
-    return is_inline() ? static_cast<uint32_t>((bits_ >> 8) & 0xff) : snapshot()->pivot_coef();
-  }
-  // The pivot's diameter; `birth` is the column's own diameter (an inline owner's pivot's).
-  float pivot_diam(float birth) const { return is_inline() ? birth : snapshot()->pivot_diam; }
-  // V into `out`, replacing its contents (empty for an inline owner).
-  void DecodeV(std::vector<entry_t>& out) const {
-    if (is_inline()) {
-      out.clear();
-    } else {
-      snapshot()->DecodeV(out);
-    }
-  }
+  uint32_t inline_column() const { return bits_ >> 1; }  // REQUIRES: is_inline()
+  uint32_t handle() const { return bits_ >> 1; }         // REQUIRES: !is_inline()
   friend bool operator==(Published a, Published b) { return a.bits_ == b.bits_; }
 
  private:
-  const Snapshot* snapshot() const { return reinterpret_cast<const Snapshot*>(static_cast<uintptr_t>(bits_)); }
-  uint64_t bits_ = 0;
+  explicit Published(uint32_t bits) : bits_(bits) {}
+  uint32_t bits_ = 0;
+};
+static_assert(sizeof(Published) == 4);
+
+// Where the snapshots of one dimension are, for every worker: a handle is a block number
+// (its top bits) and an offset in units of 8 << unit_shift bytes (its low block_shift
+// bits). Workers claim block numbers with an atomic counter and write the block's address
+// before any handle into it is published (the table's release store), so a reader that
+// found the handle in the table reads the address without a race; blocks never move.
+//
+// Limits (the defaults): blocks of 2^17 units, 2^14 block numbers (31 bits), number 0
+// never used (handle 0 would be Published{}). A snapshot larger than a block takes
+// ⌈units / 2^17⌉ consecutive numbers for one allocation of its own, so what runs out is
+// bytes: 2^31 units, 16 GiB × 2^unit_shift of snapshots a dimension. Unit 8 bytes
+// (unit_shift 0) wastes nothing (snapshots are whole words), and 16 GiB is the default
+// memory limit of the whole run (RipsOptions::memory_limit_bytes); at N = 10 000 on the
+// unit-sphere walk the snapshots are ≈ 1 GB. Past that, Claim() fails and the directory
+// is full(): the reducer drops the dimension's work and redoes it with units twice as
+// large (RipsReducer::ComputePairs), so a larger dimension costs the rework, never a
+// wrong or missing result. A snapshot is ≥ 16 bytes, so with 16-byte units 2^31 units
+// hold 2^31 snapshots (32 GiB of them); each later doubling helps only if they average
+// more than a unit: a dimension must publish fewer than 2^31 snapshots (the columns are
+// 32-bit numbers already, and 2^31 of them would need a 34 GB table).
+class SnapshotDirectory {
+ public:
+  static constexpr int kBlockShift = 17;
+  explicit SnapshotDirectory(int unit_shift, int block_shift = kBlockShift, uint32_t max_blocks = 0)
+      : unit_shift_(unit_shift),
+        block_shift_(block_shift),
+        max_blocks_(max_blocks != 0 ? std::min(max_blocks, uint32_t{1} << (31 - block_shift))
+                                    : uint32_t{1} << (31 - block_shift)),
+        blocks_(std::make_unique<uint8_t*[]>(max_blocks_)) {}
+  int unit_shift() const { return unit_shift_; }
+  size_t unit_bytes() const { return sizeof(entry_t) << unit_shift_; }
+  size_t block_units() const { return size_t{1} << block_shift_; }
+  // Claims `count` consecutive block numbers for the memory at `at` (count blocks' worth
+  // of units or less, the last being one snapshot's end): the first one, or 0 (nothing
+  // claimed, and full() is true from then on) when they do not fit.
+  uint32_t Claim(uint32_t count, uint8_t* at) {
+    uint32_t first = next_.load(std::memory_order_relaxed);
+    do {
+      if (first > max_blocks_ || count > max_blocks_ - first) {
+        full_.store(true, std::memory_order_relaxed);
+        return 0;
+      }
+    } while (!next_.compare_exchange_weak(first, first + count, std::memory_order_relaxed));
+    blocks_[first] = at;
+    return first;
+  }
+  // The handle of the unit `offset` of block `block`. REQUIRES: offset < block_units().
+  uint32_t Handle(uint32_t block, size_t offset) const {
+    return (block << block_shift_) | static_cast<uint32_t>(offset);
+  }
+  const Snapshot* Get(Published p) const {
+    const uint32_t h = p.handle();
+    const uint8_t* block = blocks_[h >> block_shift_];
+    return reinterpret_cast<const Snapshot*>(block + ((size_t{h} & (block_units() - 1)) << (unit_shift_ + 3)));
+  }
+  // What the reduction reads of an owner: its column; its pivot's diameter (`birth` is the
+  // column's own, an inline owner's pivot's); its V, into `out` (empty when inline).
+  uint32_t Column(Published p) const { return p.is_inline() ? p.inline_column() : Get(p)->column; }
+  float PivotDiam(Published p, float birth) const { return p.is_inline() ? birth : Get(p)->pivot_diam; }
+  void DecodeV(Published p, std::vector<entry_t>& out) const {
+    if (p.is_inline()) {
+      out.clear();
+    } else {
+      Get(p)->DecodeV(out);
+    }
+  }
+  // Whether a Claim() has failed: the handles could not address what was published.
+  bool full() const { return full_.load(std::memory_order_relaxed); }
+
+ private:
+  int unit_shift_, block_shift_;
+  uint32_t max_blocks_;
+  std::unique_ptr<uint8_t*[]> blocks_;
+  std::atomic<uint32_t> next_{1};
+  std::atomic<bool> full_{false};
 };
 
-// One worker's never-freed store of snapshots for one dimension: 1 MiB blocks (a larger
-// snapshot gets a block of its own), so addresses stay valid while blocks are added.
-// (Counted at N = 3 000 and 5 000 on the unit-sphere walk, 2 threads: fewer than 1 column
-// in 10⁵ is published twice, so superseded versions are < 0.1 % of the store; freeing
-// them would not pay for an epoch scheme.)
+// One worker's never-freed store of snapshots for one dimension, in blocks of its
+// directory (a larger snapshot gets a block of its own), so handles stay valid while
+// blocks are added. (Counted at N = 3 000 and 5 000 on the unit-sphere walk, 2 threads:
+// fewer than 1 column in 10⁵ is published twice, so superseded versions are < 0.1 % of
+// the store; freeing them would not pay for an epoch scheme.)
 class SnapshotArena {
  public:
+  explicit SnapshotArena(SnapshotDirectory* directory) : directory_(directory) {}
   // Column `column` (diameter `birth`) with its pivot and V, published: inline when V is
-  // empty and the pivot has the column's diameter, else as a snapshot stored here.
+  // empty, the pivot has the column's diameter and the column number fits (< 2^31), else
+  // as a snapshot stored here. Published{} when the directory is full (nothing stored).
   // REQUIRES: v sorted by index, indices distinct, coefficients non-zero.
   Published Publish(uint32_t column, float birth, const DiamEntry& pivot, const std::vector<entry_t>& v) {
-    if (v.empty() && pivot.diam == birth) return Published::Inline(column, CoefOf(pivot.entry));
+    if (v.empty() && pivot.diam == birth && column <= Published::kMaxInlineColumn) return Published::Inline(column);
     const bool unit = UnitCoefs(v);
-    const size_t coded = CodedSize(v, unit);
-    const size_t words = sizeof(Snapshot) / sizeof(entry_t) + (coded + sizeof(entry_t) - 1) / sizeof(entry_t);
-    if (blocks_.empty() || used_ + words > kBlockWords) {
-      blocks_.push_back(std::make_unique_for_overwrite<entry_t[]>(std::max(words, kBlockWords)));
-      bytes_ += std::max(words, kBlockWords) * sizeof(entry_t);
+    const size_t bytes = sizeof(Snapshot) + CodedSize(v, unit);
+    const size_t unit_bytes = directory_->unit_bytes(), block_units = directory_->block_units();
+    const size_t units = (bytes + unit_bytes - 1) / unit_bytes;
+    if (block_ == 0 || used_ + units > block_units) {
+      // A new block: 2^block_shift units, or one of its own for a larger snapshot.
+      const size_t size = std::max(units, block_units);
+      const size_t count = (size + block_units - 1) / block_units;
+      auto memory = std::make_unique_for_overwrite<entry_t[]>(size * (unit_bytes / sizeof(entry_t)));
+      uint8_t* const at = reinterpret_cast<uint8_t*>(memory.get());
+      const uint32_t block = count >= (size_t{1} << 31) ? 0 : directory_->Claim(static_cast<uint32_t>(count), at);
+      if (block == 0) return {};
+      base_ = at;
+      blocks_.push_back(std::move(memory));
+      bytes_ += size * unit_bytes;
+      block_ = block;
       used_ = 0;
     }
-    entry_t* at = blocks_.back().get() + used_;
-    used_ = words > kBlockWords ? kBlockWords : used_ + words;  // an outsized block is full
-    auto* s = new (at) Snapshot{column, static_cast<uint32_t>(v.size()), pivot.diam,
-                                CoefOf(pivot.entry) | (unit ? Snapshot::kUnitCoefs : 0)};
+    const size_t offset = used_;
+    used_ = units > block_units ? block_units : used_ + units;  // an outsized block is full
+    auto* s = new (base_ + offset * unit_bytes) Snapshot{column, static_cast<uint32_t>(v.size()), pivot.diam,
+                                                         CoefOf(pivot.entry) | (unit ? Snapshot::kUnitCoefs : 0)};
     uint8_t* out = reinterpret_cast<uint8_t*>(s + 1);
     uint64_t prev = 0;
     for (entry_t e : v) {
@@ -347,15 +430,17 @@ class SnapshotArena {
       prev = static_cast<uint64_t>(IndexOf(e));
       out = PutVarint(out, unit ? x : (x << 8) | CoefOf(e));
     }
-    return Published(s);
+    return Published::Stored(directory_->Handle(block_, offset));
   }
   // Bytes held (tests, counters).
   size_t bytes() const { return bytes_; }
 
  private:
-  static constexpr size_t kBlockWords = size_t{1} << 17;
+  SnapshotDirectory* directory_;
   std::vector<std::unique_ptr<entry_t[]>> blocks_;
-  size_t used_ = 0;
+  uint8_t* base_ = nullptr;
+  uint32_t block_ = 0;  // the current block's number (0: none yet)
+  size_t used_ = 0;     // its units used
   size_t bytes_ = 0;
 };
 
