@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "panic/core/blas.h"
+#include "panic/core/huge_pages.h"
 #include "panic/core/parallel.h"
 
 namespace panic::tda::internal {
@@ -45,6 +46,7 @@ DistanceMatrix FromRows(std::span<const float> points, const std::vector<double>
   }
   DistanceMatrix d;
   d.n = n;
+  core::ReserveHugePages(d.values, n * n);  // the kernel's reads are random: huge_pages.h
   d.values.assign(n * n, 0.0f);
   size_t tiles = (n + kTile - 1) / kTile;
   // Tile pairs (I ≥ J) in a fixed order; each is computed the same way by any worker.

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "panic/core/huge_pages.h"
 #include "panic/core/parallel.h"
 #include "panic/tda/pivot_map.h"
 #include "panic/tda/rips_complex.h"
@@ -92,7 +93,7 @@ class RipsColumns : protected RipsComplex {
     size_t total = 0;
     for (const auto& f : found) total += f.size();
     std::vector<Column> columns;
-    columns.reserve(total);
+    core::ReserveHugePages(columns, total);
     for (auto& f : found) f.MoveInto(columns);
     SortColumns(columns.data(), columns.data() + columns.size(), std::max(opt_.threads, 1),
                 std::max<size_t>(opt_.parallel_sort_columns_at, 2));

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "panic/core/huge_pages.h"
 #include "panic/core/parallel.h"
 #include "panic/tda/binomial_table.h"
 #include "panic/tda/cofacet_scan.h"
@@ -176,6 +177,7 @@ class RipsComplex {
   }
   template <typename T>
   void FillEdgeCandidates(std::vector<T>& table, int threads) {
+    core::ReserveHugePages(table, static_cast<size_t>(EdgeIndex(n_, 0)));
     table.assign(static_cast<size_t>(EdgeIndex(n_, 0)), 0);
     ParallelFor(static_cast<size_t>(n_), 8, threads, [&](size_t begin, size_t end, int) {
       for (size_t i = begin; i < end; ++i) {
@@ -193,6 +195,7 @@ class RipsComplex {
   // bytes, a quarter of the float matrix. Built once, before the first reduction.
   void QuantizeDistances(int threads) {
     quant_ = DistanceQuantizer(SampleDistances(d_.values.data(), d_.n, size_t{1} << 18));
+    core::ReserveHugePages(qvalues_, d_.n * d_.n);
     qvalues_.resize(d_.n * d_.n);
     ParallelFor(d_.n, 64, threads, [&](size_t begin, size_t end, int) {
       for (size_t i = begin * d_.n; i < end * d_.n; ++i) qvalues_[i] = quant_(d_.values[i]);
