@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -61,6 +62,18 @@ TEST(HugePagesTest, AReservedArrayIsBackedByHugePagesWhereTheKernelAllows) {
   const auto [huge_kb, size_kb] = HugeAndSizeKb(v.data(), v.size() * sizeof(float));
   ASSERT_GT(size_kb, 0) << "no mapping holds the array";
   // Most of the 64 MiB; a few 2 MiB pages may be missing where none was free at once.
+  EXPECT_GE(huge_kb, 32 * 1024) << "of " << size_kb << " kB";
+}
+
+TEST(HugePagesTest, AnArrayIsValueInitialisedInHugePagesWhereTheKernelAllows) {
+  const size_t n = size_t{8} << 20;  // 64 MiB of 8-byte atomics, like the pivot table's keys
+  HugePageArray<std::atomic<uint64_t>> a = MakeHugePageArray<std::atomic<uint64_t>>(n);
+  for (size_t i = 0; i < n; i += 4099) ASSERT_EQ(a[i].load(), 0u) << i;
+  a[n - 1].store(5);
+  EXPECT_EQ(a[n - 1].load(), 5u);
+  const std::string mode = ThpMode();
+  if (mode != "madvise" && mode != "always") GTEST_SKIP() << "transparent huge pages are '" << mode << "' here";
+  const auto [huge_kb, size_kb] = HugeAndSizeKb(a.get(), n * sizeof(uint64_t));
   EXPECT_GE(huge_kb, 32 * 1024) << "of " << size_kb << " kB";
 }
 

@@ -18,6 +18,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <new>
+#include <type_traits>
 #include <vector>
 
 namespace panic::core {
@@ -44,6 +47,28 @@ template <typename T, typename A>
 void ReserveHugePages(std::vector<T, A>& v, size_t count) {
   v.reserve(count);
   AdviseHugePages(v.data(), v.capacity() * sizeof(T));
+}
+
+// The owner of an array from MakeHugePageArray (its elements are trivially destructible).
+struct HugePageArrayDeleter {
+  template <typename T>
+  void operator()(T* p) const {
+    static_assert(std::is_trivially_destructible_v<T>);
+    ::operator delete(p, std::align_val_t{alignof(T)});
+  }
+};
+template <typename T>
+using HugePageArray = std::unique_ptr<T[], HugePageArrayDeleter>;
+
+// n value-initialised T's in storage advised for huge pages before they are constructed
+// (std::make_unique<T[]> would touch every page first). Throws std::bad_alloc.
+template <typename T>
+HugePageArray<T> MakeHugePageArray(size_t n) {
+  static_assert(std::is_trivially_destructible_v<T>);
+  T* p = static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{alignof(T)}));
+  AdviseHugePages(p, n * sizeof(T));
+  std::uninitialized_value_construct_n(p, n);
+  return HugePageArray<T>(p);
 }
 
 }  // namespace panic::core

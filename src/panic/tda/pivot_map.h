@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "panic/core/huge_pages.h"
+
 namespace panic::tda::internal {
 
 // The slot hash of both pivot maps: splitmix64's finaliser (simplex indices are dense, so
@@ -118,8 +120,9 @@ class ConcurrentPivotMap {
                 std::atomic<T>::is_always_lock_free);
 
   explicit ConcurrentPivotMap(size_t max_keys) : capacity_(Capacity(max_keys)) {
-    keys_ = std::make_unique<std::atomic<uint64_t>[]>(capacity_);
-    owners_ = std::make_unique<std::atomic<T>[]>(capacity_);
+    // Huge pages (core/huge_pages.h): the probes land at random in 0.9 GB at N = 10 000.
+    keys_ = core::MakeHugePageArray<std::atomic<uint64_t>>(capacity_);
+    owners_ = core::MakeHugePageArray<std::atomic<T>>(capacity_);
     for (size_t i = 0; i < capacity_; ++i) {
       keys_[i].store(kEmpty, std::memory_order_relaxed);
       owners_[i].store(T{}, std::memory_order_relaxed);
@@ -188,8 +191,8 @@ class ConcurrentPivotMap {
   }
   size_t Next(size_t i) const { return i + 1 == capacity_ ? 0 : i + 1; }
   size_t capacity_ = 0;
-  std::unique_ptr<std::atomic<uint64_t>[]> keys_;
-  std::unique_ptr<std::atomic<T>[]> owners_;
+  core::HugePageArray<std::atomic<uint64_t>> keys_;
+  core::HugePageArray<std::atomic<T>> owners_;
 };
 
 }  // namespace panic::tda::internal
