@@ -142,26 +142,39 @@ ReducerOptions Maxdim(const DistanceMatrix& d, int maxdim, int modulus, int thre
   return r;
 }
 
+// The reductions the inline-owner tests run: a noisy torus at maxdim 2 and a sphere
+// sample at maxdim 3 (4-vertex columns), with their distances.
+struct OwnerCase {
+  size_t n;
+  int maxdim;
+  DistanceMatrix d;
+};
+std::vector<OwnerCase> OwnerCases() {
+  std::vector<OwnerCase> cases;
+  for (const auto& [cloud, maxdim] : {std::pair{testing::NoisyTorus(160, 0.03, 7), 2},
+                                      std::pair{testing::SphereSample(40, 8), 3}}) {
+    cases.push_back({cloud.n, maxdim, EuclideanDistances(cloud.values, cloud.n, cloud.dim, 1)});
+  }
+  return cases;
+}
+
 // On real reductions (dimensions 1–3, 1 and 2 threads, shuffled orders): every inline
 // owner's pivot coefficient as recomputed equals the one the reduction found, and both
 // signs occur. (With the sign wrong, adding the owner doubles the pivot's coefficient
 // instead of cancelling it, and over Z/3 or Z/5 the column never ends: the reduction
 // hangs rather than fails, so this test names the cause when it does not.)
 TEST(RipsInlineOwnerTest, RecomputedCoefficientIsTheFoundOne) {
-  const testing::PointCloud walk = testing::NoisyTorus(160, 0.03, 7);
-  const testing::PointCloud sphere = testing::SphereSample(40, 8);
-  for (const auto& [cloud, maxdim] : {std::pair{&walk, 2}, std::pair{&sphere, 3}}) {
-    const DistanceMatrix d = EuclideanDistances(cloud->values, cloud->n, cloud->dim, 1);
+  for (const OwnerCase& c : OwnerCases()) {
     for (int modulus : {3, 5}) {
       for (int threads : {1, 2}) {
         for (uint64_t shuffle : {uint64_t{0}, uint64_t{7}}) {
-          ReducerOptions r = Maxdim(d, maxdim, modulus, threads);
+          ReducerOptions r = Maxdim(c.d, c.maxdim, modulus, threads);
           r.shuffle_columns = shuffle;
-          const auto coefs = InlineOwnerCoefs(d, r);
+          const auto coefs = InlineOwnerCoefs(c.d, r);
           ASSERT_GT(coefs.size(), 100u);
           size_t minus_one = 0;
           for (const auto& [found, recomputed] : coefs) {
-            ASSERT_EQ(recomputed, found) << "n=" << cloud->n << " modulus=" << modulus << " threads=" << threads;
+            ASSERT_EQ(recomputed, found) << "n=" << c.n << " modulus=" << modulus << " threads=" << threads;
             minus_one += found == static_cast<uint32_t>(modulus - 1);
           }
           EXPECT_GT(minus_one, 0u);
@@ -177,21 +190,18 @@ TEST(RipsInlineOwnerTest, RecomputedCoefficientIsTheFoundOne) {
 // the diagram are those of the default directory (Z/2 and Z/3, 1 and 2 threads,
 // shuffled, maxdim 3).
 TEST(RipsInlineOwnerTest, FullDirectoryRedoesTheDimensionWithTheSamePairs) {
-  const testing::PointCloud walk = testing::NoisyTorus(160, 0.03, 7);
-  const testing::PointCloud sphere = testing::SphereSample(40, 8);
-  for (const auto& [cloud, maxdim] : {std::pair{&walk, 2}, std::pair{&sphere, 3}}) {
-    const DistanceMatrix d = EuclideanDistances(cloud->values, cloud->n, cloud->dim, 1);
+  for (const OwnerCase& c : OwnerCases()) {
     for (int modulus : {2, 3}) {
       for (int threads : {1, 2}) {
-        ReducerOptions r = Maxdim(d, maxdim, modulus, threads);
+        ReducerOptions r = Maxdim(c.d, c.maxdim, modulus, threads);
         r.shuffle_columns = threads == 2 ? 11 : 0;
-        const auto pairs = ReducedPairs(d, r, maxdim);
-        const Diagram diagram = ReduceRips(d, r);
+        const auto pairs = ReducedPairs(c.d, r, c.maxdim);
+        const Diagram diagram = ReduceRips(c.d, r);
         ASSERT_FALSE(pairs.empty());
         r.snapshot_block_shift = 4;
         r.snapshot_blocks = 4;
-        EXPECT_EQ(ReducedPairs(d, r, maxdim), pairs) << "n=" << cloud->n << " modulus=" << modulus;
-        EXPECT_EQ(ReduceRips(d, r), diagram) << "n=" << cloud->n << " modulus=" << modulus;
+        EXPECT_EQ(ReducedPairs(c.d, r, c.maxdim), pairs) << "n=" << c.n << " modulus=" << modulus;
+        EXPECT_EQ(ReduceRips(c.d, r), diagram) << "n=" << c.n << " modulus=" << modulus;
       }
     }
   }
