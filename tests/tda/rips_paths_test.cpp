@@ -120,6 +120,44 @@ TEST(RipsScaleTest, SpilledCofacetsGiveTheSamePairs) {
   });
 }
 
+// Over Z/2 a simplex added where a live cursor of it stands cancels that cursor
+// (cancel_duplicate_cursors, from a column's first compaction on) instead of waiting for
+// the next compaction: the same reduced pairs, on rank keys with the slice in every column
+// (there a simplex with a vertex of the slice's edge is never cancelled) and with the heap
+// path only (there a facet of the pivot is never cancelled; eliminations' facets are),
+// compaction from 1, 3 and 64 cursors (the index active early and rebuilt often, or late),
+// 1 and 2 threads, shuffled columns (columns taken back), maxdim 3. Z/3 and the tie grid
+// (lengths not distinct) go through the same runs without the index.
+TEST(RipsScaleTest, CancelledDuplicateCursorsGiveTheSamePairs) {
+  SamePairsCheck check;
+  check.clouds = {{UnitSphereWalk(220, 768, 0.01, 5), true},
+                  {UnitSphereWalk(260, 768, 0.01, 9), true},
+                  {NoisyTorus(160, 0.03, 7), true},
+                  {LatticeCloud(90, 14), false}};
+  check.reference = [](ReducerOptions& r) { r.cancel_duplicate_cursors = false; };
+  for (size_t compact : {size_t{1}, size_t{3}, size_t{64}}) {
+    for (size_t slice : {size_t{0}, SIZE_MAX}) {
+      for (int threads : {1, 2}) {
+        check.variants.push_back([=](ReducerOptions& r) {
+          r.cancel_duplicate_cursors = true;
+          r.compact_cursors_at = compact;
+          r.slice_cursors_at = slice;
+          r.threads = threads;
+          r.shuffle_columns = threads == 2 ? 0 : 13;
+        });
+      }
+    }
+  }
+  ExpectSamePairs(check);
+  ExpectMaxdim3SamePairs(
+      [](ReducerOptions& r, bool on) {
+        r.distinct_lengths = true;
+        r.cancel_duplicate_cursors = on;
+        r.compact_cursors_at = 1;
+      },
+      /*ranked=*/true);
+}
+
 // An added column's simplices start at its pivot (seek_added_columns) instead of walking
 // their coboundaries from their own diameters, and pivots are tested for an apparent pair
 // before the pivot-table lookup (apparent_first_cursors_at 0: in every column): the same

@@ -245,6 +245,11 @@ class RipsReducer : private RipsColumns {
   // with `from`, its cofacets at or after `from` in filtration order only (a seek).
   void PushCoboundaryOf(Workspace& ws, const int* w, uint32_t coef, int m, int past = -1,
                         const DiamEntry* from = nullptr) const {
+    index_t key = 0;
+    if (ws.by_cursor.active()) {
+      key = IndexOfVertices(w, m);
+      if ((past >= 0 || (from != nullptr && ws.seeking_pivot)) && CancelsLiveCursor(ws, w, m, past >= 0, key)) return;
+    }
     Cursor c;
     std::copy(w, w + m, c.w);
     c.diam = Diameter(c.w, m);
@@ -260,7 +265,71 @@ class RipsReducer : private RipsColumns {
     }
     if (!Advance(ws, c, m)) return;
     ws.cursors.push_back(c);
-    PushCursor(ws, static_cast<uint32_t>(ws.cursors.size() - 1), m);
+    const auto k = static_cast<uint32_t>(ws.cursors.size() - 1);
+    PushCursor(ws, k, m);
+    if (ws.by_cursor.active()) IndexCursor(ws, k, key, m);
+  }
+  // ---- eager cancellation of duplicate cursors (Z/2, heavy columns) ---------------
+  // A heavy column adds many simplices that it already holds (an added column's V meets
+  // the working one's; stop 33, sphere N = 10 000: a compaction found 44 % of a tail
+  // column's 1.3 M cursors to be such pairs), and each new cursor begins with a scan of
+  // its own. Right after a pivot p is found every cursor has consumed exactly its cofacets
+  // up to p (Compact's invariant); a new cursor of a simplex σ that seeks to p stands at
+  // σ's first cofacet at or after p, the live one at its first cofacet after p — the same
+  // place unless p itself is a cofacet of σ (σ a facet of p). In a diameter slice of edge
+  // {x, y} (rips_slice.h) the live cursors stand past the slice's diameter d, and σ has a
+  // cofacet of diameter d only if it has x or y. An elimination's facet σ' starts right
+  // after p, its earliest cofacet, where a live cursor of σ' stands too. Two cursors of
+  // one simplex at one place have the same remaining stream; over Z/2 they cancel: the
+  // live one dies (coefficient 0: its heap item is dropped when met, PopTop, PopPivot,
+  // DrainSlice, Compact) and the new one is never made — no scan, no pops. (An exhausted
+  // cursor "killed" this way loses nothing: the new one's stream would be empty too.)
+  bool CancelsLiveCursor(Workspace& ws, const int* w, int m, bool after_apparent_pivot, index_t key) const {
+    if (after_apparent_pivot) {
+      if (ws.slice.active) return false;
+    } else if (ws.slice.active) {
+      for (int q = 0; q < m; ++q) {
+        if (w[q] == ws.slice.x || w[q] == ws.slice.y) return false;
+      }
+    } else if (std::includes(ws.seek_pivot, ws.seek_pivot + m + 1, w, w + m, std::greater<int>())) {
+      return false;  // a facet of the pivot: the new cursor starts at the pivot itself
+    }
+    uint32_t& slot = ws.by_cursor.Slot(static_cast<uint64_t>(key), [&](uint32_t k) {
+      return std::equal(w, w + m, ws.cursors[k].w);
+    });
+    if (slot == CursorIndex::kEmpty || ws.cursors[slot].coef == 0) return false;
+    ws.cursors[slot].coef = 0;
+    return true;
+  }
+  // Records cursor k (of the simplex with index `key`) in the index, rebuilt from the
+  // heap's live cursors when it would be more than half full.
+  void IndexCursor(Workspace& ws, uint32_t k, index_t key, int m) const {
+    if (!ws.by_cursor.Fits(1)) {
+      RebuildCursorIndex(ws, m);  // k is in the heap: indexed there
+      return;
+    }
+    const int* w = ws.cursors[k].w;
+    uint32_t& slot = ws.by_cursor.Slot(static_cast<uint64_t>(key), [&](uint32_t j) {
+      return std::equal(w, w + m, ws.cursors[j].w);
+    });
+    if (slot == CursorIndex::kEmpty) ws.by_cursor.Inserted();
+    slot = k;
+  }
+  void RebuildCursorIndex(Workspace& ws, int m) const {
+    ws.by_cursor.Reset(ws.heap.size());
+    for (const HeapItem& h : ws.heap) {
+      const Cursor& c = ws.cursors[h.cursor];
+      if (c.coef == 0) continue;
+      uint32_t& slot = ws.by_cursor.Slot(static_cast<uint64_t>(IndexOfVertices(c.w, m)), [&](uint32_t j) {
+        return std::equal(c.w, c.w + m, ws.cursors[j].w);
+      });
+      if (slot == CursorIndex::kEmpty) ws.by_cursor.Inserted();
+      slot = h.cursor;
+    }
+  }
+  // A heap item's coefficient: 0 for a cancelled cursor's (its item stays until met).
+  static uint32_t LiveCoef(const Workspace& ws, const HeapItem& h) {
+    return h.cursor != kNoCursor && ws.cursors[h.cursor].coef == 0 ? 0 : CoefOf(h.entry);
   }
   // The largest vertex v not in w[0..m) (descending) whose cofacet w ∪ {v} has an index
   // ≤ bound, or −1. With k vertices of w above v the index is
@@ -292,7 +361,7 @@ class RipsReducer : private RipsColumns {
   // Removes the heap's top; its cursor, if any, moves on to its next cofacet.
   void PopTop(Workspace& ws, int m) const {
     uint32_t k = ws.heap.front().cursor;
-    if (k != kNoCursor && Advance(ws, ws.cursors[k], m)) {
+    if (k != kNoCursor && ws.cursors[k].coef != 0 && Advance(ws, ws.cursors[k], m)) {
       HeapReplaceTop(ws.heap, CursorItem(ws, k, m));
     } else {
       HeapPop(ws.heap);
@@ -313,13 +382,13 @@ class RipsReducer : private RipsColumns {
         return false;
       }
       const index_t idx = IndexOf(pivot.entry);
-      uint32_t coef = CoefOf(pivot.entry);
+      uint32_t coef = LiveCoef(ws, pivot);
       for (;;) {
         if (ws.held && IndexOf(ws.held_item.entry) == idx) {
           coef = (coef + CoefOf(ws.held_item.entry)) % opt_.modulus;
           ws.held = false;
         } else if (!ws.heap.empty() && IndexOf(ws.heap.front().entry) == idx) {
-          coef = (coef + CoefOf(ws.heap.front().entry)) % opt_.modulus;
+          coef = (coef + LiveCoef(ws, ws.heap.front())) % opt_.modulus;
           PopTop(ws, m);
         } else {
           break;
@@ -434,7 +503,9 @@ class RipsReducer : private RipsColumns {
     while (!ws.heap.empty() && ws.heap.front().diam == s.diam) {
       const uint32_t k = ws.heap.front().cursor;
       Cursor& c = ws.cursors[k];
-      if (c.diam == s.diam) {
+      if (c.coef == 0) {  // cancelled
+        HeapPop(ws.heap);
+      } else if (c.diam == s.diam) {
         const int u = c.w[0] != s.x && c.w[0] != s.y ? c.w[0] : c.w[1] != s.x && c.w[1] != s.y ? c.w[1] : c.w[2];
         const int i = link.Position(u);
         const int limit = link.Position(c.v) + 1;  // c.v: its current cofacet's vertex
@@ -520,7 +591,9 @@ class RipsReducer : private RipsColumns {
   // it). The working chain is summed too: the same chain, fewer entries.
   void Compact(Workspace& ws, int m) const {
     ws.by_simplex.clear();
-    for (const HeapItem& h : ws.heap) ws.by_simplex.emplace_back(IndexOfVertices(ws.cursors[h.cursor].w, m), h.cursor);
+    for (const HeapItem& h : ws.heap) {
+      if (ws.cursors[h.cursor].coef != 0) ws.by_simplex.emplace_back(IndexOfVertices(ws.cursors[h.cursor].w, m), h.cursor);
+    }
     std::sort(ws.by_simplex.begin(), ws.by_simplex.end());
     // The first cursor of each simplex keeps the summed coefficient (0: dropped with the
     // others and the exhausted cursors); the kept ones move down in place, in order.
@@ -568,6 +641,7 @@ class RipsReducer : private RipsColumns {
     Summed(ws.working, ws.summed);
     ws.working.swap(ws.summed);
     ws.compact_at = std::max(opt_.compact_cursors_at, 2 * ws.heap.size());
+    if (opt_.modulus == 2 && opt_.cancel_duplicate_cursors) RebuildCursorIndex(ws, m);
   }
 
 
@@ -886,12 +960,15 @@ class RipsReducer : private RipsColumns {
   void AddReduced(Workspace& ws, index_t sigma, const entry_t* begin, const entry_t* end, uint32_t factor,
                   int m, const DiamEntry* from) const {
     ws.working.push_back(MakeEntry(sigma, factor));
+    ws.seeking_pivot = from != nullptr && ws.by_cursor.active();
+    if (ws.seeking_pivot) Vertices(IndexOf(from->entry), m + 1, ws.seek_pivot);
     PushCoboundary(ws, sigma, factor, m, from);
     for (const entry_t* e = begin; e != end; ++e) {
       uint32_t c = Mul(CoefOf(*e), factor);
       ws.working.push_back(MakeEntry(IndexOf(*e), c));
       PushCoboundary(ws, IndexOf(*e), c, m, from);
     }
+    ws.seeking_pivot = false;
   }
   // `working` with equal simplices summed (zero sums dropped), sorted by index, into `out`.
   void Summed(std::vector<entry_t>& working, std::vector<entry_t>& out) const {

@@ -73,6 +73,10 @@ struct ReducerOptions {
   // added more than once summed, cancelled ones dropped), and again each time the heap
   // has doubled since; 0 never. Tests set small values to compact nearly every column.
   size_t compact_cursors_at = 4096;
+  // Over Z/2, from a column's first compaction on: a simplex added where a live cursor of
+  // it stands already cancels that cursor instead of getting one of its own (RipsReducer::
+  // CancelsLiveCursor); false: the duplicates wait for the next compaction. Tests compare.
+  bool cancel_duplicate_cursors = true;
   // A cursor's own-diameter cofacets come from its longest edge's link (edge_link.h) when
   // that link is cached, or when its column has at least this many cursors (the link is
   // then built); otherwise from scans. SIZE_MAX: scans only. Tests set 0 and SIZE_MAX.

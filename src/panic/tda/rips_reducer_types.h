@@ -146,6 +146,47 @@ struct HeapItem {
   entry_t entry;
 };
 
+// The cursors of a heavy column by simplex, for the eager cancellation of duplicates
+// (RipsReducer::CancelsLiveCursor, Z/2): open addressing over cursor numbers, keyed by the
+// simplex's index. Nothing is ever erased: a slot whose cursor no longer stands for its
+// simplex (killed, or renumbered by a compaction, which rebuilds the index) is passed
+// over by the simplices it does not match and reused by the one it does. 4 bytes a slot,
+// 3–6 slots a live cursor after a rebuild, at most half of them used.
+class CursorIndex {
+ public:
+  static constexpr uint32_t kEmpty = ~uint32_t{0};
+  bool active() const { return !slots_.empty(); }
+  // Empty, `cursors` of them to be inserted at once: then a third full at most, so that
+  // half as many again fit before the next rebuild (amortised O(1) an insertion).
+  void Reset(size_t cursors) {
+    size_t capacity = 1024;
+    while (capacity < 3 * cursors) capacity *= 2;
+    slots_.assign(capacity, kEmpty);
+    mask_ = capacity - 1;
+    inserted_ = 0;
+  }
+  void Release() {
+    std::vector<uint32_t>().swap(slots_);
+    inserted_ = 0;
+  }
+  // Whether `cursors` more insertions keep the table at most half full.
+  bool Fits(size_t cursors) const { return 2 * (inserted_ + cursors) <= slots_.size(); }
+  // The slot of simplex `key`: the first one whose cursor `same` accepts, or the empty one
+  // where it would go.
+  template <typename Same>
+  uint32_t& Slot(uint64_t key, Same same) {
+    const uint64_t h = key * 0x9E3779B97F4A7C15ull;
+    for (size_t i = (h ^ (h >> 31)) & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i] == kEmpty || same(slots_[i])) return slots_[i];
+    }
+  }
+  void Inserted() { ++inserted_; }
+
+ private:
+  std::vector<uint32_t> slots_;
+  size_t mask_ = 0, inserted_ = 0;
+};
+
 // The scratch of reducing one column; one per worker.
 struct Workspace {
   std::vector<entry_t> working;  // simplices added to the current column
@@ -161,6 +202,11 @@ struct Workspace {
   // The links of the last few edges whose own-diameter cofacets were enumerated (they
   // depend on the distances only, so they stay valid from column to column).
   EdgeLinkCache links;
+  // A heavy column's live cursors by simplex (Z/2; active from its first compaction on).
+  CursorIndex by_cursor;
+  // While an addition pushes its simplices (AddReduced): the pivot it cancels, as vertices.
+  bool seeking_pivot = false;
+  int seek_pivot[kMaxVertices] = {};
   // The column's current pivot, summed, once GetPivot has found it: it stays in the
   // column, but outside the heap until the next PopPivot merges it back in.
   bool held = false;
@@ -194,6 +240,7 @@ struct Workspace {
     ClearAndTrim(keep);
     ClearAndTrim(spill);
     cursors.clear();
+    by_cursor.Release();
   }
   static constexpr size_t kKeptEntries = size_t{1} << 15;
   template <typename T>
