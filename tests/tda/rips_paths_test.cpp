@@ -26,6 +26,15 @@ std::vector<testing::PathCloud> WalkTorusGrid(uint64_t grid_seed) {
   return {{UnitSphereWalk(220, 768, 0.01, 5)}, {NoisyTorus(160, 0.03, 7)}, {LatticeCloud(90, grid_seed)}};
 }
 
+// The clouds of the tests of the slice's paths: two loopy walks and a torus on rank keys
+// (every edge its own length), and the tie grid (lengths not distinct: the heap path).
+std::vector<testing::PathCloud> RankedWalksTorusAndGrid() {
+  return {{UnitSphereWalk(220, 768, 0.01, 5), true},
+          {UnitSphereWalk(260, 768, 0.01, 9), true},
+          {NoisyTorus(160, 0.03, 7), true},
+          {LatticeCloud(90, 14), false}};
+}
+
 // Column compaction (the simplices a heavy column added twice merged or dropped, its heap
 // rebuilt): the pairs of the reduced matrix — unique, so every correct reduction has the
 // same, zero-length ones included — must not change. Compacting at tiny heap sizes makes
@@ -130,10 +139,7 @@ TEST(RipsScaleTest, SpilledCofacetsGiveTheSamePairs) {
 // (lengths not distinct) go through the same runs without the index.
 TEST(RipsScaleTest, CancelledDuplicateCursorsGiveTheSamePairs) {
   SamePairsCheck check;
-  check.clouds = {{UnitSphereWalk(220, 768, 0.01, 5), true},
-                  {UnitSphereWalk(260, 768, 0.01, 9), true},
-                  {NoisyTorus(160, 0.03, 7), true},
-                  {LatticeCloud(90, 14), false}};
+  check.clouds = RankedWalksTorusAndGrid();
   check.reference = [](ReducerOptions& r) { r.cancel_duplicate_cursors = false; };
   for (size_t compact : {size_t{1}, size_t{3}, size_t{64}}) {
     for (size_t slice : {size_t{0}, SIZE_MAX}) {
@@ -198,10 +204,7 @@ TEST(RipsScaleTest, SeekedAddedColumnsGiveTheSamePairs) {
 // grid (lengths not distinct) take the heap path.
 TEST(RipsScaleTest, SliceInBulkGivesTheSamePairs) {
   SamePairsCheck check;
-  check.clouds = {{UnitSphereWalk(220, 768, 0.01, 5), true},
-                  {UnitSphereWalk(260, 768, 0.01, 9), true},
-                  {NoisyTorus(160, 0.03, 7), true},
-                  {LatticeCloud(90, 14), false}};
+  check.clouds = RankedWalksTorusAndGrid();
   check.reference = [](ReducerOptions& r) { r.slice_cursors_at = SIZE_MAX; };
   for (size_t at : {size_t{0}, size_t{3}, size_t{64}}) {
     for (int variant = 0; variant < 4; ++variant) {
