@@ -74,7 +74,7 @@ struct ReducerOptions {
   // has doubled since; 0 never. Tests set small values to compact nearly every column.
   size_t compact_cursors_at = 4096;
   // Over Z/2, from a column's first compaction on: a simplex added where a live cursor of
-  // it stands already cancels that cursor instead of getting one of its own (RipsReducer::
+  // it stands already cancels that cursor instead of getting one of its own (RipsCursors::
   // CancelsLiveCursor); false: the duplicates wait for the next compaction. Tests compare.
   bool cancel_duplicate_cursors = true;
   // A cursor's own-diameter cofacets come from its longest edge's link (edge_link.h) when

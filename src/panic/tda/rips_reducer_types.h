@@ -147,7 +147,7 @@ struct HeapItem {
 };
 
 // The cursors of a heavy column by simplex, for the eager cancellation of duplicates
-// (RipsReducer::CancelsLiveCursor, Z/2): open addressing over cursor numbers, keyed by the
+// (RipsCursors::CancelsLiveCursor, Z/2): open addressing over cursor numbers, keyed by the
 // simplex's index. Nothing is ever erased: a slot whose cursor no longer stands for its
 // simplex (killed, or renumbered by a compaction, which rebuilds the index) is passed
 // over by the simplices it does not match and reused by the one it does. 4 bytes a slot,
@@ -194,7 +194,7 @@ struct Workspace {
   CursorStore cursors;           // the simplices added to the current column
   std::vector<entry_t> summed;   // V of the column being published
   std::vector<entry_t> added;    // V of a published column being added (decoded)
-  // Compaction (RipsReducer::Compact): the heap size that triggers the next one, and its
+  // Compaction (RipsCursors::Compact): the heap size that triggers the next one, and its
   // scratch (the live cursors by simplex; each cursor's summed coefficient, 0: dropped).
   size_t compact_at = 0;
   std::vector<std::pair<index_t, uint32_t>> by_simplex;
@@ -204,8 +204,8 @@ struct Workspace {
   EdgeLinkCache links;
   // A heavy column's live cursors by simplex (Z/2; active from its first compaction on).
   CursorIndex by_cursor;
-  // While an addition pushes its simplices (AddReduced): the pivot it cancels, as vertices.
-  bool seeking_pivot = false;
+  // The pivot the last addition sought to (RipsCursors::PivotVertices), as vertices.
+  index_t seek_pivot_index = -1;
   int seek_pivot[kMaxVertices] = {};
   // The column's current pivot, summed, once GetPivot has found it: it stays in the
   // column, but outside the heap until the next PopPivot merges it back in.

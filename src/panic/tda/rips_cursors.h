@@ -1,0 +1,443 @@
+// The working coboundary of one column as the reducer sees it (rips_reducer.cpp, internal
+// to panic::tda): one cursor per simplex added to the column, each in a heap with only its
+// next cofacet, advanced by the scans of cofacet_scan.h, quantized_scan.h and edge_link.h;
+// the pivot popped with its coefficients summed; column compaction; duplicate cursors
+// cancelled when they are made. No reduction state beyond one worker's Workspace: the
+// diameter slices (rips_slice_cursors.h) and the lock-free reduction (rips_reducer.cpp)
+// derive from it.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "panic/tda/rips_columns.h"
+#include "panic/tda/rips_reducer_types.h"
+
+namespace panic::tda::internal::reducer {
+
+class RipsCursors : protected RipsColumns {
+ protected:
+  RipsCursors(const DistanceMatrix& d, const ReducerOptions& o) : RipsColumns(d, o) {}
+
+  // ---- coboundaries -------------------------------------------------------------
+  uint32_t SignedCoef(uint32_t coef, int p) const {
+    return (p & 1) ? static_cast<uint32_t>((opt_.modulus - coef) % opt_.modulus) : coef;
+  }
+  uint32_t Mul(uint32_t a, uint32_t b) const { return a * b % opt_.modulus; }
+
+  // The working column's coboundary is a lazy merge: one cursor per simplex added to
+  // the column, each in the heap with its next cofacet in filtration order only, found
+  // by a vectorised scan when the previous one is popped. A column's pivot is usually
+  // among the first few cofacets, so most cofacets are never materialised (ripser
+  // pushes them all; on 768-D walk clouds a simplex near the enclosing radius has
+  // hundreds of cofacets of its own diameter).
+  template <int M>
+  bool AdvanceFixed(Workspace& ws, Cursor& c) const {
+    const float* r[M];
+    for (int q = 0; q < M; ++q) r[q] = d_.row(static_cast<size_t>(c.w[q]));
+    if (c.next_queued == c.queued && c.spilled == 0 && c.cd == c.diam) {
+      // The next cofacets of the simplex's own diameter: from its longest edge's link
+      // (a batch, queued like the scans' below), or the largest v below the current one
+      // within the diameter of every vertex (a top-down scan with an early exit).
+      int got = -1;
+      if constexpr (M >= 3) got = LinkCofacetsOf<M>(ws, c, r);
+      if (got > 0) {
+        for (int i = 0; i < got; ++i) c.queued_cd[i] = c.diam;
+        c.queued = static_cast<uint8_t>(got);
+        c.next_queued = 0;
+      } else if (got < 0) {
+        int v = ScanRows<M>(r, c.w, 0, c.v, c.diam);
+        if (v >= 0) {
+          c.v = v;
+          return true;
+        }
+      }
+    }
+    // The queued cofacets (of the simplex's own diameter from a link, or past it from the
+    // last scan), then the spilled ones of that scan, then a new scan past the own
+    // diameter. (Every cofacet that scan finds is later than the own-diameter ones: none
+    // is left below c.v.)
+    if (c.next_queued == c.queued) {
+      if (c.spilled > 0) {
+        Unspill(ws, c);
+      } else if (qvalues_.empty()) {
+        c.queued = static_cast<uint8_t>(NextCofacets<M>(simd_, r, c.w, n_, c.diam, c.cd, c.v, opt_.threshold,
+                                                        kQueuedCofacets, c.queued_cd, c.queued_v));
+      } else {
+        ScanPastDiameter<M>(ws, c, r);
+      }
+      c.next_queued = 0;
+      if (c.queued == 0) return false;
+    }
+    c.v = c.queued_v[c.next_queued];
+    c.cd = c.queued_cd[c.next_queued++];
+    return true;
+  }
+  // The next cofacets of c after (c.cd, c.v) from a byte-row scan (quantized_scan.h) into
+  // its queue, and — with the spill on — those of the scan's exact prefix past the queue
+  // into the column's spill. Exact: the scan's entries are the cofacet sequence's next ones
+  // in order, all of them, so the queue and then the spill hold its continuation; an entry
+  // left out (past `keep`, or with the spill full) is later than all kept ones, and the
+  // scan after the last kept one (c.cd, c.v) finds it again.
+  template <int M>
+  void ScanPastDiameter(Workspace& ws, Cursor& c, const float* const* r) const {
+    const uint8_t* qr[M];
+    for (int q = 0; q < M; ++q) qr[q] = QuantizedRow(c.w[q]);
+    if (!opt_.spill_queued_cofacets) {
+      c.queued = static_cast<uint8_t>(NextCofacetsQuantized<M>(simd_, quant_, qr, r, c.w, n_, c.diam, c.cd, c.v,
+                                                               opt_.threshold, kQueuedCofacets, c.queued_cd,
+                                                               c.queued_v, ws.window, ws.scratch.data()));
+      return;
+    }
+    const int got = NextCofacetsQuantized<M>(simd_, quant_, qr, r, c.w, n_, c.diam, c.cd, c.v, opt_.threshold,
+                                             kScanKeep, ws.batch_cd, ws.batch_v, ws.window, ws.scratch.data(),
+                                             kQueuedCofacets);
+    const int here = std::min(got, kQueuedCofacets);
+    std::copy(ws.batch_cd, ws.batch_cd + here, c.queued_cd);
+    std::copy(ws.batch_v, ws.batch_v + here, c.queued_v);
+    c.queued = static_cast<uint8_t>(here);
+    const int extra = got - here;
+    if (extra > 0 && ws.SpillFits(static_cast<size_t>(extra), opt_.spill_entries_base)) {
+      c.spill_at = static_cast<uint32_t>(ws.spill.size());
+      c.spilled = static_cast<uint8_t>(extra);
+      for (int i = here; i < got; ++i) ws.spill.push_back(QueuedCofacet{ws.batch_cd[i], ws.batch_v[i]});
+    }
+  }
+  // The queue refilled from c's spilled entries (their order kept).
+  static void Unspill(Workspace& ws, Cursor& c) {
+    const int k = std::min(static_cast<int>(c.spilled), kQueuedCofacets);
+    const QueuedCofacet* from = ws.spill.data() + c.spill_at;
+    for (int i = 0; i < k; ++i) {
+      c.queued_cd[i] = from[i].cd;
+      c.queued_v[i] = from[i].v;
+    }
+    c.queued = static_cast<uint8_t>(k);
+    c.spill_at += static_cast<uint32_t>(k);
+    c.spilled = static_cast<uint8_t>(c.spilled - k);
+  }
+  // Up to kQueuedCofacets own-diameter cofacets of c below c.v, from the link of its
+  // longest edge, into c.queued_v; −1 when that link is not cached and the column is too
+  // light to build it (a light column pops a cursor's first cofacets only, which a scan
+  // from the top finds sooner than a whole link is built).
+  template <int M>
+  int LinkCofacetsOf(Workspace& ws, Cursor& c, const float* const* r) const {
+    int ea = 0, eb = 1;  // the first edge of c's diameter (one exists)
+    bool found = false;
+    for (int a = 0; a < M && !found; ++a) {
+      for (int b = a + 1; b < M && !found; ++b) {
+        if (r[a][c.w[b]] == c.diam) {
+          ea = a;
+          eb = b;
+          found = true;
+        }
+      }
+    }
+    const int64_t key = EdgeIndex(c.w[ea], c.w[eb]);
+    EdgeLink* link = ws.links.Find(key);
+    if (link == nullptr) {
+      if (opt_.link_cursors_at == SIZE_MAX || ws.cursors.size() < opt_.link_cursors_at) return -1;
+      link = &BuildLink(ws, key, c.w[ea], c.w[eb], c.diam);
+    }
+    if (link->vertices().size() > EdgeLink::kMaxVertices) return -1;
+    const uint64_t* rows[M - 2];
+    for (int q = 0, k = 0; q < M; ++q) {
+      if (q != ea && q != eb) rows[k++] = link->Row(link->Position(c.w[q]), r[q]);
+    }
+    return LinkCofacets(link->vertices(), rows, M - 2, c.v, kQueuedCofacets, c.queued_v);
+  }
+  bool Advance(Workspace& ws, Cursor& c, int m) const {
+    switch (m) {
+      case 2: return AdvanceFixed<2>(ws, c);
+      case 3: return AdvanceFixed<3>(ws, c);
+      default: return AdvanceFixed<4>(ws, c);
+    }
+  }
+  // The heap entry of the current cofacet of cursor k: w ∪ {v} with p vertices of w above
+  // v has index Σ_{q<p} C(w_q, m + 1 − q) + C(v, m + 1 − p) + Σ_{q≥p} C(w_q, m − q).
+  template <int M>
+  HeapItem CursorItemFixed(const Cursor& c, uint32_t k) const {
+    index_t idx = 0;
+    int p = 0;
+    for (int q = 0; q < M; ++q) {
+      const bool above = c.w[q] > c.v;
+      idx += B(c.w[q], above ? M + 1 - q : M - q);
+      p += above;
+    }
+    idx += B(c.v, M + 1 - p);
+    return HeapItem{c.cd, k, MakeEntry(idx, SignedCoef(c.coef, p))};
+  }
+  HeapItem CursorItem(const Workspace& ws, uint32_t k, int m) const {
+    const Cursor& c = ws.cursors[k];
+    switch (m) {
+      case 2: return CursorItemFixed<2>(c, k);
+      case 3: return CursorItemFixed<3>(c, k);
+      default: return CursorItemFixed<4>(c, k);
+    }
+  }
+  // Pushes the current cofacet of cursor k onto the heap.
+  void PushCursor(Workspace& ws, uint32_t k, int m) const { HeapPush(ws.heap, CursorItem(ws, k, m)); }
+  // Adds coef · δ(simplex) to the working coboundary.
+  void PushCoboundary(Workspace& ws, index_t idx, uint32_t coef, int m, const DiamEntry* from = nullptr) const {
+    int w[kMaxVertices];
+    Vertices(idx, m, w);
+    PushCoboundaryOf(ws, w, coef, m, -1, from);
+  }
+  // The same for the simplex of vertices w[0..m), descending (no index to decode); with
+  // past ≥ 0, its cofacets after w ∪ {past} only (which must be its earliest cofacet);
+  // with `from`, its cofacets at or after `from` in filtration order only (a seek).
+  void PushCoboundaryOf(Workspace& ws, const int* w, uint32_t coef, int m, int past = -1,
+                        const DiamEntry* from = nullptr) const {
+    index_t key = 0;
+    if (ws.by_cursor.active()) {
+      key = IndexOfVertices(w, m);
+      if ((past >= 0 || from != nullptr) && CancelsLiveCursor(ws, w, m, past >= 0 ? nullptr : from, key)) return;
+    }
+    Cursor c;
+    std::copy(w, w + m, c.w);
+    c.diam = Diameter(c.w, m);
+    c.coef = static_cast<uint8_t>(coef);
+    c.cd = c.diam;
+    c.v = past < 0 ? n_ : past;
+    if (from != nullptr && from->diam >= c.diam) {
+      // The cofacets w ∪ {v} of diameter from->diam at or after `from` are those of index
+      // ≤ its index (ties: the larger index first), i.e. v ≤ LastVertexUpTo(…): the cursor
+      // stands just before them, as if it had consumed every cofacet earlier than `from`.
+      c.cd = from->diam;
+      c.v = LastVertexUpTo(c.w, m, IndexOf(from->entry)) + 1;
+    }
+    if (!Advance(ws, c, m)) return;
+    ws.cursors.push_back(c);
+    const auto k = static_cast<uint32_t>(ws.cursors.size() - 1);
+    PushCursor(ws, k, m);
+    if (ws.by_cursor.active()) IndexCursor(ws, k, key, m);
+  }
+  // ---- eager cancellation of duplicate cursors (Z/2, heavy columns) ---------------
+  // A heavy column adds many simplices that it already holds (an added column's V meets
+  // the working one's; stop 33, sphere N = 10 000: a compaction found 44 % of a tail
+  // column's 1.3 M cursors to be such pairs), and each new cursor begins with a scan of
+  // its own. Right after a pivot p is found every cursor has consumed exactly its cofacets
+  // up to p (Compact's invariant); a new cursor of a simplex σ that seeks to p stands at
+  // σ's first cofacet at or after p, the live one at its first cofacet after p — the same
+  // place unless p itself is a cofacet of σ (σ a facet of p). In a diameter slice of edge
+  // {x, y} (rips_slice.h) the live cursors stand past the slice's diameter d, and σ has a
+  // cofacet of diameter d only if it has x or y. An elimination's facet σ' starts right
+  // after p, its earliest cofacet, where a live cursor of σ' stands too. Two cursors of
+  // one simplex at one place have the same remaining stream; over Z/2 they cancel: the
+  // live one dies (coefficient 0: its heap item is dropped when met, PopTop, PopPivot,
+  // DrainSlice, Compact) and the new one is never made — no scan, no pops. (An exhausted
+  // cursor "killed" this way loses nothing: the new one's stream would be empty too.)
+  // seek: the pivot an addition's simplex seeks to; nullptr: an elimination's facet.
+  bool CancelsLiveCursor(Workspace& ws, const int* w, int m, const DiamEntry* seek, index_t key) const {
+    if (seek == nullptr) {
+      if (ws.slice.active) return false;
+    } else if (ws.slice.active) {
+      for (int q = 0; q < m; ++q) {
+        if (w[q] == ws.slice.x || w[q] == ws.slice.y) return false;
+      }
+    } else if (const int* p = PivotVertices(ws, *seek, m); std::includes(p, p + m + 1, w, w + m, std::greater<int>())) {
+      return false;  // a facet of the pivot: the new cursor starts at the pivot itself
+    }
+    uint32_t& slot = CursorSlot(ws, w, key, m);
+    if (slot == CursorIndex::kEmpty || ws.cursors[slot].coef == 0) return false;
+    ws.cursors[slot].coef = 0;
+    return true;
+  }
+  // The vertices of the pivot an addition seeks to, decoded once for all its simplices.
+  const int* PivotVertices(Workspace& ws, const DiamEntry& pivot, int m) const {
+    if (ws.seek_pivot_index != IndexOf(pivot.entry)) {
+      ws.seek_pivot_index = IndexOf(pivot.entry);
+      Vertices(ws.seek_pivot_index, m + 1, ws.seek_pivot);
+    }
+    return ws.seek_pivot;
+  }
+  // The index's slot of the simplex w (index `key`): its cursor's, or the empty one.
+  static uint32_t& CursorSlot(Workspace& ws, const int* w, index_t key, int m) {
+    return ws.by_cursor.Slot(static_cast<uint64_t>(key),
+                             [&](uint32_t k) { return std::equal(w, w + m, ws.cursors[k].w); });
+  }
+  // Records cursor k (of the simplex with index `key`) in the index, rebuilt from the
+  // heap's live cursors when it would be more than half full.
+  void IndexCursor(Workspace& ws, uint32_t k, index_t key, int m) const {
+    if (!ws.by_cursor.Fits(1)) {
+      RebuildCursorIndex(ws, m);  // k is in the heap: indexed there
+      return;
+    }
+    uint32_t& slot = CursorSlot(ws, ws.cursors[k].w, key, m);
+    if (slot == CursorIndex::kEmpty) ws.by_cursor.Inserted();
+    slot = k;
+  }
+  void RebuildCursorIndex(Workspace& ws, int m) const {
+    ws.by_cursor.Reset(ws.heap.size());
+    for (const HeapItem& h : ws.heap) {
+      const Cursor& c = ws.cursors[h.cursor];
+      if (c.coef == 0) continue;
+      uint32_t& slot = CursorSlot(ws, c.w, IndexOfVertices(c.w, m), m);
+      if (slot == CursorIndex::kEmpty) ws.by_cursor.Inserted();
+      slot = h.cursor;
+    }
+  }
+  // A heap item's coefficient: 0 for a cancelled cursor's (its item stays until met).
+  static uint32_t LiveCoef(const Workspace& ws, const HeapItem& h) {
+    return h.cursor != kNoCursor && ws.cursors[h.cursor].coef == 0 ? 0 : CoefOf(h.entry);
+  }
+  // The largest vertex v not in w[0..m) (descending) whose cofacet w ∪ {v} has an index
+  // ≤ bound, or −1. With k vertices of w above v the index is
+  // Σ_{q<k} C(w_q, m + 1 − q) + C(v, m + 1 − k) + Σ_{q≥k} C(w_q, m − q): it grows with v
+  // inside each gap between w's vertices and from gap to gap, so the top gap whose lowest
+  // vertex passes holds the answer, found there by bisection.
+  int LastVertexUpTo(const int* w, int m, index_t bound) const {
+    for (int k = 0; k <= m; ++k) {
+      const int hi = k == 0 ? n_ - 1 : w[k - 1] - 1;
+      const int lo = k == m ? 0 : w[k] + 1;
+      if (lo > hi) continue;
+      index_t base = 0;
+      for (int q = 0; q < m; ++q) base += B(w[q], q < k ? m + 1 - q : m - q);
+      auto index_at = [&](int v) { return base + B(v, m + 1 - k); };
+      if (index_at(lo) > bound) continue;
+      int a = lo, b = hi;  // index_at(a) ≤ bound; the answer is in [a, b]
+      while (a < b) {
+        const int mid = a + (b - a + 1) / 2;
+        if (index_at(mid) <= bound) {
+          a = mid;
+        } else {
+          b = mid - 1;
+        }
+      }
+      return a;
+    }
+    return -1;
+  }
+  // Removes the heap's top; its cursor, if any, moves on to its next cofacet.
+  void PopTop(Workspace& ws, int m) const {
+    uint32_t k = ws.heap.front().cursor;
+    if (k != kNoCursor && ws.cursors[k].coef != 0 && Advance(ws, ws.cursors[k], m)) {
+      HeapReplaceTop(ws.heap, CursorItem(ws, k, m));
+    } else {
+      HeapPop(ws.heap);
+    }
+  }
+  // Removes and returns the earliest entry with a non-zero summed coefficient; false
+  // when the coboundary is zero. The held pivot (Workspace::held) is merged with the heap.
+  bool PopPivot(Workspace& ws, DiamEntry& out, int m) const {
+    for (;;) {
+      HeapItem pivot;
+      if (ws.held && (ws.heap.empty() || !HeapBefore(ws.heap.front(), ws.held_item))) {
+        pivot = ws.held_item;
+        ws.held = false;
+      } else if (!ws.heap.empty()) {
+        pivot = ws.heap.front();
+        PopTop(ws, m);
+      } else {
+        return false;
+      }
+      const index_t idx = IndexOf(pivot.entry);
+      uint32_t coef = LiveCoef(ws, pivot);
+      for (;;) {
+        if (ws.held && IndexOf(ws.held_item.entry) == idx) {
+          coef = (coef + CoefOf(ws.held_item.entry)) % opt_.modulus;
+          ws.held = false;
+        } else if (!ws.heap.empty() && IndexOf(ws.heap.front().entry) == idx) {
+          coef = (coef + LiveCoef(ws, ws.heap.front())) % opt_.modulus;
+          PopTop(ws, m);
+        } else {
+          break;
+        }
+      }
+      if (coef != 0) {
+        out = DiamEntry{pivot.diam, MakeEntry(idx, coef)};
+        return true;
+      }
+    }
+  }
+  // The link of edge {a, b} (of length d, index key) built into the worker's cache: on the
+  // byte rows where they exist and AVX-512 runs, else on the float rows.
+  EdgeLink& BuildLink(Workspace& ws, int64_t key, int a, int b, float d) const {
+    const float* ra = d_.row(static_cast<size_t>(a));
+    const float* rb = d_.row(static_cast<size_t>(b));
+    if (!qvalues_.empty() && simd_ == SimdLevel::kAvx512) {
+      return ws.links.BuildQuantized(key, QuantizedRow(a), QuantizedRow(b), ra, rb, a, b, n_, d, quant_(d));
+    }
+    return ws.links.Build(simd_, key, ra, rb, a, b, n_, d);
+  }
+  // Column compaction. A heavy column (10⁵ cursors and more on the unit-sphere walk) adds
+  // many simplices twice — an apparent-pair elimination and an added column's V meet —
+  // and both cursors then pop every cofacet up to the final pivot, cancelling each other.
+  // Right after GetPivot every cursor has consumed exactly its cofacets up to the pivot
+  // (all entries before it summed to zero, the pivot's own entries were all popped, and
+  // each cursor's stream is in filtration order), so two cursors of one simplex stand at
+  // the same cofacet: they merge into one with the summed coefficient, or vanish when that
+  // is zero. The heap then holds one item per remaining cursor (the pivot is held beside
+  // it). The working chain is summed too: the same chain, fewer entries.
+  void Compact(Workspace& ws, int m) const {
+    ws.by_simplex.clear();
+    for (const HeapItem& h : ws.heap) {
+      if (ws.cursors[h.cursor].coef != 0) ws.by_simplex.emplace_back(IndexOfVertices(ws.cursors[h.cursor].w, m), h.cursor);
+    }
+    std::sort(ws.by_simplex.begin(), ws.by_simplex.end());
+    // The first cursor of each simplex keeps the summed coefficient (0: dropped with the
+    // others and the exhausted cursors); the kept ones move down in place, in order.
+    ws.keep.assign(ws.cursors.size(), 0);
+    for (size_t i = 0; i < ws.by_simplex.size();) {
+      uint32_t coef = 0;
+      size_t j = i;
+      for (; j < ws.by_simplex.size() && ws.by_simplex[j].first == ws.by_simplex[i].first; ++j) {
+        coef = (coef + ws.cursors[ws.by_simplex[j].second].coef) % opt_.modulus;
+      }
+      ws.keep[ws.by_simplex[i].second] = static_cast<uint8_t>(coef);
+      i = j;
+    }
+    size_t kept = 0;
+    for (size_t k = 0; k < ws.cursors.size(); ++k) {
+      if (ws.keep[k] == 0) continue;
+      ws.cursors[kept] = ws.cursors[k];
+      ws.cursors[kept++].coef = ws.keep[k];
+    }
+    ws.cursors.resize(kept);
+    // The kept cursors' spilled entries, packed in place (the dropped cursors' and the
+    // consumed ones go): the live segments in the order of their offsets, each moved down.
+    // A merged cursor keeps its own queue and spill: the simplex's cofacets after the one
+    // it stands at, like those of the cursors merged into it.
+    if (!ws.spill.empty()) {
+      ws.by_simplex.clear();  // reused: (offset, cursor) of each live segment
+      for (size_t k = 0; k < kept; ++k) {
+        if (ws.cursors[k].spilled > 0) ws.by_simplex.emplace_back(ws.cursors[k].spill_at, static_cast<uint32_t>(k));
+      }
+      std::sort(ws.by_simplex.begin(), ws.by_simplex.end());
+      size_t at = 0;
+      for (const auto& [offset, k] : ws.by_simplex) {
+        Cursor& c = ws.cursors[k];
+        if (static_cast<size_t>(offset) != at) {  // at < offset: a forward copy is safe
+          std::copy(ws.spill.begin() + offset, ws.spill.begin() + offset + c.spilled, ws.spill.begin() + at);
+        }
+        c.spill_at = static_cast<uint32_t>(at);
+        at += c.spilled;
+      }
+      ws.spill.resize(at);
+    }
+    ws.heap.clear();
+    for (uint32_t k = 0; k < kept; ++k) ws.heap.push_back(CursorItem(ws, k, m));
+    HeapMake(ws.heap);
+    Summed(ws.working, ws.summed);
+    ws.working.swap(ws.summed);
+    ws.compact_at = std::max(opt_.compact_cursors_at, 2 * ws.heap.size());
+    if (opt_.modulus == 2 && opt_.cancel_duplicate_cursors) RebuildCursorIndex(ws, m);
+  }
+  // `working` with equal simplices summed (zero sums dropped), sorted by index, into `out`.
+  void Summed(std::vector<entry_t>& working, std::vector<entry_t>& out) const {
+    out.clear();
+    std::sort(working.begin(), working.end(), [](entry_t a, entry_t b) { return IndexOf(a) < IndexOf(b); });
+    for (size_t k = 0; k < working.size();) {
+      index_t idx = IndexOf(working[k]);
+      uint32_t c = 0;
+      for (; k < working.size() && IndexOf(working[k]) == idx; ++k) {
+        c = (c + CoefOf(working[k])) % opt_.modulus;
+      }
+      if (c != 0) out.push_back(MakeEntry(idx, c));
+    }
+  }
+};
+
+}  // namespace panic::tda::internal::reducer
