@@ -18,8 +18,10 @@ class BinomialTable {
       at(v, 0) = 1;
       for (int k = 1; k <= max_k; ++k) {
         if (v == 0) continue;
-        int64_t s = at(v - 1, k - 1) + at(v - 1, k);  // Pascal; both terms ≤ kCap
-        at(v, k) = s > kCap ? kCap : s;
+        // Pascal, saturating: both terms are ≤ kCap, but their sum may pass 2^63 − 1 (two
+        // saturated terms; n = 200 000 at k = 5 gave negative entries).
+        const int64_t a = at(v - 1, k - 1), b = at(v - 1, k);
+        at(v, k) = a > kCap - b ? kCap : a + b;
       }
     }
   }

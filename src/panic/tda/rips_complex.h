@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -29,6 +30,7 @@ class RipsComplex {
         wide_edges_(n_ > 65535 || wide_edge_table) {}
 
   // ---- simplex arithmetic -------------------------------------------------------
+  static constexpr int kGuessSteps = 4;
   int64_t B(int64_t v, int k) const { return binomial_(v, k); }
   static int64_t EdgeIndex(int i, int j) {  // REQUIRES i > j
     return static_cast<int64_t>(i) * (i - 1) / 2 + j;
@@ -38,8 +40,28 @@ class RipsComplex {
     for (int q = 0; q < m; ++q) idx += B(w[q], m - q);
     return idx;
   }
-  // The largest v ≤ top with C(v, k) ≤ idx.
+  // The largest v ≤ top with C(v, k) ≤ idx. For k ≤ 4 guessed first: with u = v − (k−1)/2,
+  // k!·C(v, k) = u^k − O(u^(k−2)), so (k!·idx)^(1/k) + (k−1)/2 is within a step or two of
+  // the answer; the steps of one against the table make it exact, and a guess still off
+  // after kGuessSteps falls back to the bisection. Decoding simplices (pivots, V,
+  // frontiers) is this, m times each (stop 34: 11 % of a sphere N = 3 000 run's samples).
   int MaxVertex(index_t idx, int k, int top) const {
+    if (k == 1) return static_cast<int>(std::min<index_t>(idx, top));
+    if (k <= 4 && idx > 0) {
+      const double scaled = static_cast<double>(idx) * (k == 2 ? 2.0 : k == 3 ? 6.0 : 24.0);
+      const double root = k == 2 ? std::sqrt(scaled) : k == 3 ? std::cbrt(scaled) : std::sqrt(std::sqrt(scaled));
+      int g = static_cast<int>(std::min(root + 0.5 * (k - 1), static_cast<double>(top)));
+      g = std::max(g, k - 1);
+      for (int step = 0; step < kGuessSteps; ++step) {
+        if (B(g, k) > idx) {
+          --g;
+        } else if (g < top && B(g + 1, k) <= idx) {
+          ++g;
+        } else {
+          return g;
+        }
+      }
+    }
     int lo = k - 1, hi = top;
     while (lo < hi) {
       int mid = lo + (hi - lo + 1) / 2;
