@@ -118,6 +118,61 @@ TEST(SnapshotArenaHandleTest, FullDirectoryRefusesAndKeepsWhatItHolds) {
   EXPECT_TRUE(small.full());
 }
 
+// A frontier snapshot (Snapshot::kFrontier) gives back its simplices, for each the vertex
+// it was published with (0 up to 2^31 − 1), and its loose entries (none, one, many), from
+// every unit size, with unit and general coefficients; an empty frontier is stored, never
+// inline; V-only readers get the simplices alone.
+TEST(SnapshotArenaHandleTest, FrontierRoundTripsItsVerticesAndLooseEntries) {
+  struct Frontier {
+    Published owner;
+    std::vector<entry_t> v, loose;
+    std::vector<int32_t> at;
+  };
+  for (int unit_shift : {0, 2}) {
+    for (int modulus : {2, 5}) {
+      SnapshotDirectory directory(unit_shift, 6);
+      SnapshotArena arena(&directory);
+      std::mt19937_64 rng(static_cast<uint64_t>(7 + unit_shift + modulus));
+      std::vector<Frontier> published;
+      for (size_t size : {size_t{0}, size_t{1}, size_t{37}, size_t{5000}}) {
+        for (size_t loose : {size_t{0}, size_t{1}, size_t{300}}) {
+          Frontier f;
+          f.v = RandomV(rng, size, modulus);
+          f.loose = RandomV(rng, loose, modulus);
+          for (size_t k = 0; k < size; ++k) {
+            f.at.push_back(k % 5 == 0 ? 0 : k % 7 == 0 ? INT32_MAX : static_cast<int32_t>(rng() % 70000));
+          }
+          f.owner = arena.Publish(3, 1.0f, DiamEntry{1.0f, MakeEntry(9, 1)}, f.v, &f.at, &f.loose);
+          ASSERT_TRUE(static_cast<bool>(f.owner));
+          ASSERT_FALSE(f.owner.is_inline()) << "size " << size;
+          published.push_back(std::move(f));
+        }
+      }
+      for (const Frontier& f : published) {
+        EXPECT_TRUE(directory.Get(f.owner)->frontier());
+        std::vector<entry_t> v, loose{MakeEntry(1, 1)};
+        std::vector<int32_t> at{-1};
+        directory.DecodeV(f.owner, v, &at, &loose);
+        EXPECT_EQ(v, f.v);
+        EXPECT_EQ(at, f.at);
+        EXPECT_EQ(loose, f.loose);
+        directory.DecodeV(f.owner, v);
+        EXPECT_EQ(v, f.v);
+      }
+      // A V snapshot beside them: no frontier, and no vertices or loose entries read back.
+      const std::vector<entry_t> plain = RandomV(rng, 10, modulus);
+      const Published q = arena.Publish(4, 0.5f, DiamEntry{1.0f, MakeEntry(9, 1)}, plain);
+      EXPECT_FALSE(directory.Get(q)->frontier());
+      std::vector<entry_t> v, loose{MakeEntry(1, 1)};
+      std::vector<int32_t> at{5, 6};
+      directory.DecodeV(q, v, &at, &loose);
+      EXPECT_EQ(v, plain);
+      EXPECT_TRUE(at.empty());
+      EXPECT_TRUE(loose.empty());
+    }
+  }
+}
+
 // A column number past 2^31 − 1 cannot be packed: with V empty and its pivot at its own
 // diameter it is stored as a snapshot, which gives it back whole.
 TEST(SnapshotArenaHandleTest, ColumnPastInlineRangeIsStored) {

@@ -35,7 +35,7 @@ std::string Describe(const internal::ReducerOptions& r) {
          " sort_at=" + Count(r.parallel_sort_columns_at) + " compact_at=" + Count(r.compact_cursors_at) +
          " cancel=" + std::to_string(r.cancel_duplicate_cursors) +
          " link_at=" + Count(r.link_cursors_at) + " quantized=" + std::to_string(r.quantized_scans) +
-         " seek=" + std::to_string(r.seek_added_columns) + " apparent_at=" + Count(r.apparent_first_cursors_at) +
+         " seek=" + std::to_string(r.seek_added_columns) + " frontier=" + std::to_string(r.frontier_snapshots) + " apparent_at=" + Count(r.apparent_first_cursors_at) +
          " spill=" + std::to_string(r.spill_queued_cofacets) + " spill_base=" + Count(r.spill_entries_base) +
          " distinct=" + std::to_string(r.distinct_lengths) + " slice_at=" + Count(r.slice_cursors_at);
 }

@@ -9,6 +9,9 @@
 //    scans (spill_queued_cofacets) with a bound reached often (base 0) and the production
 //    one, compaction at every column now and then, 2 and 4 threads, in order and shuffled;
 //    against the heap path without spill on one thread.
+// Both references are reduced from V snapshots (frontier_snapshots off) and every run
+// from frontiers (RipsReducer::AddFrontier, the default), so the frontiers' publication
+// and reading are raced and checked too.
 #include <cstdint>
 #include <cstdio>
 #include <vector>
@@ -46,7 +49,9 @@ int main() {
     internal::ReducerOptions r;
     r.maxdim = 2;
     r.threshold = internal::EnclosingRadius(d);
+    r.frontier_snapshots = false;
     const Diagram one = internal::ReduceRips(d, r);
+    r.frontier_snapshots = true;
     for (int run = 0; run < 12; ++run) {
       r.threads = std::vector<int>{2, 4, 8}[run % 3];
       r.shuffle_columns = run >= 6 ? static_cast<uint64_t>(run) : 0;
@@ -64,8 +69,10 @@ int main() {
     r.distinct_lengths = true;
     r.slice_cursors_at = SIZE_MAX;  // the reference: the heap path, no spill, one thread
     r.spill_queued_cofacets = false;
+    r.frontier_snapshots = false;
     const Diagram one = internal::ReduceRips(d, r);
     r.spill_queued_cofacets = true;
+    r.frontier_snapshots = true;
     for (int run = 0; run < 16; ++run) {
       r.threads = run % 2 ? 4 : 2;
       r.slice_cursors_at = std::vector<size_t>{0, 3, 64}[run % 3];

@@ -2,7 +2,7 @@
 // to panic::tda): one cursor per simplex added to the column, each in a heap with only its
 // next cofacet, advanced by the scans of cofacet_scan.h, quantized_scan.h and edge_link.h;
 // the pivot popped with its coefficients summed; column compaction; duplicate cursors
-// cancelled when they are made. No reduction state beyond one worker's Workspace: the
+// cancelled when they are made; a column's frontier read off and cursors started from one. No reduction state beyond one worker's Workspace: the
 // diameter slices (rips_slice_cursors.h) and the lock-free reduction (rips_reducer.cpp)
 // derive from it.
 #pragma once
@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "panic/tda/rips_columns.h"
@@ -214,6 +215,90 @@ class RipsCursors : protected RipsColumns {
     PushCursor(ws, k, m);
     if (ws.by_cursor.active()) IndexCursor(ws, k, key, m);
   }
+  // A cursor of the simplex w[0..m) (descending) standing at its cofacet w ∪ {v}, as a
+  // frontier snapshot recorded it (the cofacet's diameter from the distances, no scan):
+  // pushed, or cancelled against a live cursor of w standing at that same cofacet (the
+  // same stream from there on; nearly always so, both having consumed exactly their
+  // cofacets up to the pivot, but not in a slice, nor with a slice's frontier added: see
+  // Compact). One index lookup serves the cancellation and the insertion.
+  void PushCursorAt(Workspace& ws, const int* w, uint32_t coef, int m, int v) const {
+    Cursor c;
+    std::copy(w, w + m, c.w);
+    c.diam = Diameter(c.w, m);
+    c.coef = static_cast<uint8_t>(coef);
+    float cd = c.diam;
+    for (int q = 0; q < m; ++q) cd = std::max(cd, d_(static_cast<size_t>(w[q]), static_cast<size_t>(v)));
+    c.cd = cd;
+    c.v = v;
+    const bool indexed = ws.by_cursor.active();
+    std::optional<CursorIndex::Ref> slot;  // w's slot in the index: looked up once
+    if (indexed) {
+      slot = CursorSlot(ws, w, IndexOfVertices(w, m), m);
+      const uint32_t live = slot->cursor();
+      if (live != CursorIndex::kEmpty && ws.cursors[live].coef != 0 && ws.cursors[live].cd == cd &&
+          ws.cursors[live].v == v) {
+        ws.cursors[live].coef = 0;
+        return;
+      }
+    }
+    ws.cursors.push_back(c);
+    const auto k = static_cast<uint32_t>(ws.cursors.size() - 1);
+    PushCursor(ws, k, m);
+    if (!indexed) return;
+    if (ws.by_cursor.Fits(1)) {
+      if (slot->cursor() == CursorIndex::kEmpty) ws.by_cursor.Inserted();
+      slot->Set(k);
+    } else {
+      RebuildCursorIndex(ws, m);  // k is in the heap: indexed there
+    }
+  }
+  // The column's frontier right after its pivot (Snapshot::kFrontier): its live cursors'
+  // simplices, sorted by index, with their summed coefficients (zero sums dropped) into
+  // `v` and the vertices of the cofacets they stand at into `at`; the heap's items without
+  // a cursor are appended to `loose` (not sorted). Cursors of one simplex are summed where
+  // they stand at the same cofacet, and listed apart where not (a column that holds a
+  // slice's frontier, see Compact; the index repeats, and each stands where it stood).
+  // REQUIRES: no cursor parked (RipsSliceCursors::SliceFrontier unparks them first).
+  void FrontierOf(Workspace& ws, int m, std::vector<entry_t>& v, std::vector<int32_t>& at,
+                  std::vector<entry_t>& loose) const {
+    ws.by_simplex.clear();
+    for (const HeapItem& h : ws.heap) {
+      if (h.cursor == kNoCursor) {
+        loose.push_back(h.entry);
+      } else if (ws.cursors[h.cursor].coef != 0) {
+        ws.by_simplex.emplace_back(IndexOfVertices(ws.cursors[h.cursor].w, m), h.cursor);
+      }
+    }
+    std::sort(ws.by_simplex.begin(), ws.by_simplex.end());
+    v.clear();
+    at.clear();
+    for (size_t i = 0; i < ws.by_simplex.size();) {
+      size_t j = i;
+      while (j < ws.by_simplex.size() && ws.by_simplex[j].first == ws.by_simplex[i].first) ++j;
+      const size_t first = v.size();  // this simplex's entries so far, one per place
+      for (size_t a = i; a < j; ++a) {
+        const Cursor& c = ws.cursors[ws.by_simplex[a].second];
+        size_t e = first;
+        while (e < v.size() && at[e] != c.v) ++e;  // the same simplex: v names the cofacet
+        if (e == v.size()) {
+          v.push_back(MakeEntry(ws.by_simplex[a].first, c.coef));
+          at.push_back(c.v);
+        } else {
+          v[e] = MakeEntry(IndexOf(v[e]), (CoefOf(v[e]) + c.coef) % opt_.modulus);
+        }
+      }
+      // Zero sums dropped, in place.
+      size_t out = first;
+      for (size_t e = first; e < v.size(); ++e) {
+        if (CoefOf(v[e]) == 0) continue;
+        v[out] = v[e];
+        at[out++] = at[e];
+      }
+      v.resize(out);
+      at.resize(out);
+      i = j;
+    }
+  }
   // ---- eager cancellation of duplicate cursors (Z/2, heavy columns) ---------------
   // A heavy column adds many simplices that it already holds (an added column's V meets
   // the working one's; stop 33, sphere N = 10 000: a compaction found 44 % of a tail
@@ -230,20 +315,31 @@ class RipsCursors : protected RipsColumns {
   // DrainSlice, Compact) and the new one is never made — no scan, no pops. (An exhausted
   // cursor "killed" this way loses nothing: the new one's stream would be empty too.)
   // seek: the pivot an addition's simplex seeks to; nullptr: an elimination's facet.
+  // Not once the column holds a slice's frontier (Workspace::holds_loose): its cursors
+  // stand past the slice's diameter, their entries there given as loose items.
   bool CancelsLiveCursor(Workspace& ws, const int* w, int m, const DiamEntry* seek, index_t key) const {
+    if (ws.holds_loose) return false;
     if (seek == nullptr) {
       if (ws.slice.active) return false;
     } else if (ws.slice.active) {
-      for (int q = 0; q < m; ++q) {
-        if (w[q] == ws.slice.x || w[q] == ws.slice.y) return false;
-      }
+      if (StandsApartInSlice(ws, w, m)) return false;
     } else if (const int* p = PivotVertices(ws, *seek, m); std::includes(p, p + m + 1, w, w + m, std::greater<int>())) {
       return false;  // a facet of the pivot: the new cursor starts at the pivot itself
     }
-    uint32_t& slot = CursorSlot(ws, w, key, m);
-    if (slot == CursorIndex::kEmpty || ws.cursors[slot].coef == 0) return false;
-    ws.cursors[slot].coef = 0;
+    const uint32_t k = CursorSlot(ws, w, key, m).cursor();
+    if (k == CursorIndex::kEmpty || ws.cursors[k].coef == 0) return false;
+    ws.cursors[k].coef = 0;
     return true;
+  }
+  // Whether a cursor of w seeking to the slice's current pivot may stand elsewhere than a
+  // live one of w: in a slice of edge {x, y}, when w has x or y (the live one stands past
+  // the slice's diameter, the new one maybe at a cofacet of that diameter).
+  static bool StandsApartInSlice(const Workspace& ws, const int* w, int m) {
+    if (!ws.slice.active) return false;
+    for (int q = 0; q < m; ++q) {
+      if (w[q] == ws.slice.x || w[q] == ws.slice.y) return true;
+    }
+    return false;
   }
   // The vertices of the pivot an addition seeks to, decoded once for all its simplices.
   const int* PivotVertices(Workspace& ws, const DiamEntry& pivot, int m) const {
@@ -254,7 +350,7 @@ class RipsCursors : protected RipsColumns {
     return ws.seek_pivot;
   }
   // The index's slot of the simplex w (index `key`): its cursor's, or the empty one.
-  static uint32_t& CursorSlot(Workspace& ws, const int* w, index_t key, int m) {
+  static CursorIndex::Ref CursorSlot(Workspace& ws, const int* w, index_t key, int m) {
     return ws.by_cursor.Slot(static_cast<uint64_t>(key),
                              [&](uint32_t k) { return std::equal(w, w + m, ws.cursors[k].w); });
   }
@@ -265,18 +361,19 @@ class RipsCursors : protected RipsColumns {
       RebuildCursorIndex(ws, m);  // k is in the heap: indexed there
       return;
     }
-    uint32_t& slot = CursorSlot(ws, ws.cursors[k].w, key, m);
-    if (slot == CursorIndex::kEmpty) ws.by_cursor.Inserted();
-    slot = k;
+    CursorIndex::Ref slot = CursorSlot(ws, ws.cursors[k].w, key, m);
+    if (slot.cursor() == CursorIndex::kEmpty) ws.by_cursor.Inserted();
+    slot.Set(k);
   }
   void RebuildCursorIndex(Workspace& ws, int m) const {
     ws.by_cursor.Reset(ws.heap.size());
     for (const HeapItem& h : ws.heap) {
+      if (h.cursor == kNoCursor) continue;
       const Cursor& c = ws.cursors[h.cursor];
       if (c.coef == 0) continue;
-      uint32_t& slot = CursorSlot(ws, c.w, IndexOfVertices(c.w, m), m);
-      if (slot == CursorIndex::kEmpty) ws.by_cursor.Inserted();
-      slot = h.cursor;
+      CursorIndex::Ref slot = CursorSlot(ws, c.w, IndexOfVertices(c.w, m), m);
+      if (slot.cursor() == CursorIndex::kEmpty) ws.by_cursor.Inserted();
+      slot.Set(h.cursor);
     }
   }
   // A heap item's coefficient: 0 for a cancelled cursor's (its item stays until met).
@@ -371,22 +468,38 @@ class RipsCursors : protected RipsColumns {
   // the same cofacet: they merge into one with the summed coefficient, or vanish when that
   // is zero. The heap then holds one item per remaining cursor (the pivot is held beside
   // it). The working chain is summed too: the same chain, fewer entries.
+  // Items without a cursor (a frontier's loose entries, AddFrontier) stay as they are.
   void Compact(Workspace& ws, int m) const {
     ws.by_simplex.clear();
+    ws.loose_items.clear();
     for (const HeapItem& h : ws.heap) {
-      if (ws.cursors[h.cursor].coef != 0) ws.by_simplex.emplace_back(IndexOfVertices(ws.cursors[h.cursor].w, m), h.cursor);
+      if (h.cursor == kNoCursor) {
+        ws.loose_items.push_back(h);
+      } else if (ws.cursors[h.cursor].coef != 0) {
+        ws.by_simplex.emplace_back(IndexOfVertices(ws.cursors[h.cursor].w, m), h.cursor);
+      }
     }
     std::sort(ws.by_simplex.begin(), ws.by_simplex.end());
     // The first cursor of each simplex keeps the summed coefficient (0: dropped with the
     // others and the exhausted cursors); the kept ones move down in place, in order.
+    // Cursors of one simplex merge only where they stand at the same cofacet: a slice's
+    // frontier (AddFrontier, loose entries) has its cursors past the slice's diameter,
+    // their entries of that diameter given as loose items, while another cursor of the
+    // same simplex may still stand at one of them (a few per group: quadratic is fine).
     ws.keep.assign(ws.cursors.size(), 0);
     for (size_t i = 0; i < ws.by_simplex.size();) {
-      uint32_t coef = 0;
       size_t j = i;
-      for (; j < ws.by_simplex.size() && ws.by_simplex[j].first == ws.by_simplex[i].first; ++j) {
-        coef = (coef + ws.cursors[ws.by_simplex[j].second].coef) % opt_.modulus;
+      while (j < ws.by_simplex.size() && ws.by_simplex[j].first == ws.by_simplex[i].first) ++j;
+      for (size_t a = i; a < j; ++a) {
+        const Cursor& ca = ws.cursors[ws.by_simplex[a].second];
+        size_t into = a;  // the first cursor of the group at ca's place
+        for (size_t b = i; b < a && into == a; ++b) {
+          const Cursor& cb = ws.cursors[ws.by_simplex[b].second];
+          if (cb.cd == ca.cd && cb.v == ca.v) into = b;
+        }
+        uint8_t& kept_coef = ws.keep[ws.by_simplex[into].second];
+        kept_coef = static_cast<uint8_t>((kept_coef + ca.coef) % opt_.modulus);
       }
-      ws.keep[ws.by_simplex[i].second] = static_cast<uint8_t>(coef);
       i = j;
     }
     size_t kept = 0;
@@ -419,6 +532,7 @@ class RipsCursors : protected RipsColumns {
     }
     ws.heap.clear();
     for (uint32_t k = 0; k < kept; ++k) ws.heap.push_back(CursorItem(ws, k, m));
+    ws.heap.insert(ws.heap.end(), ws.loose_items.begin(), ws.loose_items.end());
     HeapMake(ws.heap);
     Summed(ws.working, ws.summed);
     ws.working.swap(ws.summed);

@@ -119,16 +119,26 @@ class RipsReducer : private RipsSliceCursors {
         // 131 548, nearly always the next column, light ones — so their heaps are not kept:
         // keeping the heavy ones' cost 40+ MiB and was never used.)
         // Its coboundary is zero before the published pivot, so every cursor starts there.
-        directory.DecodeV(resume, ws.working);
         const uint32_t resume_coef = PivotCoefOf(directory, resume, column, resume_key, m);
         const DiamEntry from{directory.PivotDiam(resume, column.diam),
                              MakeEntry(static_cast<index_t>(resume_key), resume_coef)};
-        const DiamEntry* seek = opt_.seek_added_columns ? &from : nullptr;
-        PushCoboundary(ws, column.index, 1, m, seek);
-        for (size_t q = 0, e = ws.working.size(); q < e; ++q) {
-          PushCoboundary(ws, IndexOf(ws.working[q]), CoefOf(ws.working[q]), m, seek);
+        if (IsFrontier(directory, resume)) {
+          // Its live cursors where they stood, and its pivot held beside them.
+          directory.DecodeV(resume, ws.added, &ws.added_at, &ws.added_loose);
+          PushFrontier(ws, 1, m, column.index);
+          pivot = from;
+          ws.held = true;
+          ws.held_item = HeapItem{from.diam, kNoCursor, from.entry};
+          has_pivot = true;
+        } else {
+          directory.DecodeV(resume, ws.working);
+          const DiamEntry* seek = opt_.seek_added_columns ? &from : nullptr;
+          PushCoboundary(ws, column.index, 1, m, seek);
+          for (size_t q = 0, e = ws.working.size(); q < e; ++q) {
+            PushCoboundary(ws, IndexOf(ws.working[q]), CoefOf(ws.working[q]), m, seek);
+          }
+          has_pivot = GetPivot(ws, pivot, m);
         }
-        has_pivot = GetPivot(ws, pivot, m);
       }
       // Before the first addition, an emergent pivot's column gets its heap: δσ, whose
       // pivot is the same one.
@@ -168,10 +178,15 @@ class RipsReducer : private RipsSliceCursors {
             need_heap();
             const uint32_t coef = PivotCoefOf(directory, owner, columns[owner_column], key, m);
             const uint32_t factor = (opt_.modulus - Mul(CoefOf(pivot.entry), inverse_[coef])) % opt_.modulus;
-            directory.DecodeV(owner, ws.added);
-            const entry_t* v = ws.added.data();
-            AddReduced(ws, columns[owner_column].index, v, v + ws.added.size(), factor, m,
-                       opt_.seek_added_columns ? &pivot : nullptr);
+            if (IsFrontier(directory, owner)) {
+              directory.DecodeV(owner, ws.added, &ws.added_at, &ws.added_loose);
+              AddFrontier(ws, pivot, factor, m);
+            } else {
+              directory.DecodeV(owner, ws.added);
+              const entry_t* v = ws.added.data();
+              AddReduced(ws, columns[owner_column].index, v, v + ws.added.size(), factor, m,
+                         opt_.seek_added_columns ? &pivot : nullptr);
+            }
             has_pivot = GetPivot(ws, pivot, m);
             mine = {};
             continue;
@@ -224,11 +239,27 @@ class RipsReducer : private RipsSliceCursors {
     }
   }
   // Publishes the working column `cur` (V summed and sorted) with its pivot; Published{}
-  // when the snapshots' directory is full.
+  // when the snapshots' directory is full. With frontier_snapshots, once anything was
+  // added to it (else it is an inline owner when its pivot has its diameter), its
+  // frontier instead (Snapshot::kFrontier: its live cursors where they stand).
   Published Publish(SnapshotArena& arena, size_t cur, const Column& column, const DiamEntry& pivot, Workspace& ws,
                     int m) const {
+    const bool inline_owner = ws.working.empty() && pivot.diam == column.diam;
+    if (opt_.frontier_snapshots && opt_.seek_added_columns && !inline_owner && (ws.held || ws.slice.active)) {
+      ws.frontier_loose.clear();
+      if (ws.slice.active) SliceFrontier(ws, pivot, m, ws.frontier_loose);
+      FrontierOf(ws, m, ws.frontier, ws.frontier_at, ws.frontier_loose);
+      std::sort(ws.frontier_loose.begin(), ws.frontier_loose.end(),
+                [](entry_t a, entry_t b) { return IndexOf(a) < IndexOf(b); });
+      return Recorded(arena.Publish(static_cast<uint32_t>(cur), column.diam, pivot, ws.frontier, &ws.frontier_at,
+                                    &ws.frontier_loose),
+                      column, pivot, m);
+    }
     Summed(ws.working, ws.summed);  // reorders ws.working, which stays the same chain
-    const Published p = arena.Publish(static_cast<uint32_t>(cur), column.diam, pivot, ws.summed);
+    return Recorded(arena.Publish(static_cast<uint32_t>(cur), column.diam, pivot, ws.summed), column, pivot, m);
+  }
+  // Publish's result, an inline owner's pivot coefficient recorded first (tests only).
+  Published Recorded(Published p, const Column& column, const DiamEntry& pivot, int m) const {
     if (inline_coefs_out_ != nullptr && p.is_inline()) {  // tests only
       const uint32_t recomputed = InlinePivotCoef(column.index, static_cast<uint64_t>(IndexOf(pivot.entry)), m);
       const std::lock_guard<std::mutex> lock(inline_coefs_mutex_);
@@ -383,6 +414,41 @@ class RipsReducer : private RipsSliceCursors {
     heap_built = true;
     PushCoboundary(ws, column.index, 1, m);
     return GetPivot(ws, pivot, m);
+  }
+  static bool IsFrontier(const SnapshotDirectory& directory, Published p) {
+    return !p.is_inline() && directory.Get(p)->frontier();
+  }
+  // Pushes factor · the frontier decoded into ws.added / ws.added_at / ws.added_loose: a
+  // cursor for each entry, at its recorded cofacet, and an item without a cursor for each
+  // loose entry. Its simplices join V (ws.working) too, for a V published with the
+  // frontiers off (correct past the pivot, the only part ever read) — except the working
+  // column's own simplex `sigma`, which a V never holds (a column resumed from its own
+  // frontier has it there, with coefficient 1).
+  void PushFrontier(Workspace& ws, uint32_t factor, int m, index_t sigma = -1) const {
+    int t[kMaxVertices];
+    if (!ws.added_loose.empty()) ws.holds_loose = true;
+    for (entry_t e : ws.added_loose) {
+      Vertices(IndexOf(e), m + 1, t);
+      HeapPush(ws.heap, HeapItem{Diameter(t, m + 1), kNoCursor, MakeEntry(IndexOf(e), Mul(CoefOf(e), factor))});
+    }
+    int w[kMaxVertices];
+    for (size_t q = 0; q < ws.added.size(); ++q) {
+      const uint32_t c = Mul(CoefOf(ws.added[q]), factor);
+      if (IndexOf(ws.added[q]) != sigma) ws.working.push_back(MakeEntry(IndexOf(ws.added[q]), c));
+      Vertices(IndexOf(ws.added[q]), m, w);
+      PushCursorAt(ws, w, c, m, ws.added_at[q]);
+    }
+  }
+  // Adds factor · a published column given as its frontier to the working column, whose
+  // pivot (`pivot`, the frontier's, held or in the slice's rows) it cancels: the
+  // frontier's cursors stand past it, so the pivot itself is dropped here.
+  void AddFrontier(Workspace& ws, const DiamEntry& pivot, uint32_t factor, int m) const {
+    if (ws.slice.active) {
+      TogglePairOf(ws, IndexOf(pivot.entry));
+    } else {
+      ws.held = false;
+    }
+    PushFrontier(ws, factor, m);
   }
   // Adds factor · (σ + V) to the working column, V = [begin, end) (a reduced column).
   // With `from` (the pivot being cancelled, which is that column's pivot), each simplex's

@@ -88,6 +88,12 @@ struct ReducerOptions {
   // at its pivot instead of at their own first cofacets (RipsReducer::AddReduced); false:
   // from the start, as before. Tests compare the two.
   bool seek_added_columns = true;
+  // A column that added anything publishes its frontier (its live cursors right after its
+  // pivot, with the cofacets they stand at; from a diameter slice, the slice's other
+  // entries too) instead of V, and a column that adds it starts those cursors there, with
+  // no seek scan (Snapshot::kFrontier, docs/TDA.md item 6f); false: V only, as before.
+  // Needs seek_added_columns. Tests compare the two.
+  bool frontier_snapshots = true;
   // A column with at least this many cursors tests a pivot for an apparent pair before it
   // looks the pivot up in the pivot table (RipsReducer::ReduceChain); SIZE_MAX: never.
   size_t apparent_first_cursors_at = 64;

@@ -81,6 +81,16 @@ class SliceRows {
       }
     }
   }
+  // f(i, j) for every pair {i, j} held (i > j).
+  template <typename F>
+  void ForEachPair(F f) const {
+    for (int i = 0; i <= top_; ++i) {
+      const uint64_t* row = bits_.data() + static_cast<size_t>(i) * static_cast<size_t>(words_);
+      for (int w = 0; w < words_; ++w) {
+        for (uint64_t bits = row[w]; bits != 0; bits &= bits - 1) f(i, 64 * w + __builtin_ctzll(bits));
+      }
+    }
+  }
   // The earliest pair: the highest non-empty row a and its top bit b (b < a); false when
   // empty.
   bool Pivot(int& a, int& b) {

@@ -111,6 +111,11 @@ class RipsSliceCursors : protected RipsCursors {
     EdgeLink& link = SliceLink(ws);
     while (!ws.heap.empty() && ws.heap.front().diam == s.diam) {
       const uint32_t k = ws.heap.front().cursor;
+      if (k == kNoCursor) {  // a frontier's loose entry {x, y, a, b}
+        TogglePairOf(ws, IndexOf(ws.heap.front().entry));
+        HeapPop(ws.heap);
+        continue;
+      }
       Cursor& c = ws.cursors[k];
       if (c.coef == 0) {  // cancelled
         HeapPop(ws.heap);
@@ -150,6 +155,35 @@ class RipsSliceCursors : protected RipsCursors {
     std::sort(t, t + 4, std::greater<int>());
     out = DiamEntry{s.diam, MakeEntry(IndexOfVertices(t, 4), 1)};
     return true;
+  }
+  // Toggles the tetrahedron `index` ({x, y, a, b}, of the slice's diameter) in the rows:
+  // an added frontier's loose entry, or its pivot (which the frontier cancels).
+  void TogglePairOf(Workspace& ws, index_t index) const {
+    DiameterSlice& s = ws.slice;
+    int t[kMaxVertices];
+    Vertices(index, 4, t);
+    int other[2], k = 0;
+    for (int q = 0; q < 4; ++q) {
+      if (t[q] != s.x && t[q] != s.y) other[k++] = t[q];
+    }
+    const EdgeLink& link = SliceLink(ws);
+    s.rows.Toggle(link.Position(other[0]), link.Position(other[1]));
+  }
+  // Readies a column whose pivot came from its slice for FrontierOf: its parked cursors
+  // go past the slice's diameter into the heap (as when the slice ends; the slice stays
+  // valid without them), and the rows' entries other than the pivot, which no cursor
+  // stands for, into `loose`.
+  void SliceFrontier(Workspace& ws, const DiamEntry& pivot, int m, std::vector<entry_t>& loose) const {
+    UnparkSlice(ws, m);
+    DiameterSlice& s = ws.slice;
+    const std::vector<int>& link = SliceLink(ws).vertices();
+    loose.clear();
+    s.rows.ForEachPair([&](int a, int b) {
+      int t[4] = {s.x, s.y, link[static_cast<size_t>(a)], link[static_cast<size_t>(b)]};
+      std::sort(t, t + 4, std::greater<int>());
+      const index_t index = IndexOfVertices(t, 4);
+      if (index != IndexOf(pivot.entry)) loose.push_back(MakeEntry(index, 1));
+    });
   }
   // ZeroApparentFacet of the slice's pivot t (descending) from the link graph: its first
   // facet of diameter d drops the larger vertex a off the edge, and the pair is apparent
