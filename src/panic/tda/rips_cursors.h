@@ -256,46 +256,56 @@ class RipsCursors : protected RipsColumns {
   // simplices, sorted by index, with their summed coefficients (zero sums dropped) into
   // `v` and the vertices of the cofacets they stand at into `at`; the heap's items without
   // a cursor are appended to `loose` (not sorted). Cursors of one simplex are summed where
-  // they stand at the same cofacet, and listed apart where not (a column that holds a
-  // slice's frontier, see Compact; the index repeats, and each stands where it stood).
+  // they stand at the same cofacet, and listed apart where not (ForEachPlace; the index
+  // repeats, and each stands where it stood).
   // REQUIRES: no cursor parked (RipsSliceCursors::SliceFrontier unparks them first).
   void FrontierOf(Workspace& ws, int m, std::vector<entry_t>& v, std::vector<int32_t>& at,
                   std::vector<entry_t>& loose) const {
+    v.clear();
+    at.clear();
+    ForEachPlace(ws, m, [&](index_t index, uint32_t k, uint32_t coef) {
+      if (coef == 0) return;
+      v.push_back(MakeEntry(index, coef));
+      at.push_back(ws.cursors[k].v);
+    });
+    for (const HeapItem& h : ws.loose_items) loose.push_back(h.entry);
+  }
+  // The heap's live cursors summed by simplex and place: f(index, k, coef) once for each
+  // simplex (ascending) and each cofacet its cursors stand at, k the first cursor there,
+  // coef their summed coefficient (maybe 0); the heap's items without a cursor go into
+  // ws.loose_items. Cursors of one simplex nearly always stand at the same cofacet (both
+  // have consumed exactly their cofacets up to the pivot), but not once a slice's frontier
+  // was added (AddFrontier, loose entries): its cursors stand past the slice's diameter,
+  // their entries there given as loose items, while another cursor of the simplex may
+  // still stand at one of them. v names the cofacet within a simplex; a group holds a few
+  // cursors, so the places are matched pairwise.
+  template <typename F>
+  void ForEachPlace(Workspace& ws, int m, F f) const {
     ws.by_simplex.clear();
+    ws.loose_items.clear();
     for (const HeapItem& h : ws.heap) {
       if (h.cursor == kNoCursor) {
-        loose.push_back(h.entry);
+        ws.loose_items.push_back(h);
       } else if (ws.cursors[h.cursor].coef != 0) {
         ws.by_simplex.emplace_back(IndexOfVertices(ws.cursors[h.cursor].w, m), h.cursor);
       }
     }
     std::sort(ws.by_simplex.begin(), ws.by_simplex.end());
-    v.clear();
-    at.clear();
     for (size_t i = 0; i < ws.by_simplex.size();) {
       size_t j = i;
       while (j < ws.by_simplex.size() && ws.by_simplex[j].first == ws.by_simplex[i].first) ++j;
-      const size_t first = v.size();  // this simplex's entries so far, one per place
       for (size_t a = i; a < j; ++a) {
-        const Cursor& c = ws.cursors[ws.by_simplex[a].second];
-        size_t e = first;
-        while (e < v.size() && at[e] != c.v) ++e;  // the same simplex: v names the cofacet
-        if (e == v.size()) {
-          v.push_back(MakeEntry(ws.by_simplex[a].first, c.coef));
-          at.push_back(c.v);
-        } else {
-          v[e] = MakeEntry(IndexOf(v[e]), (CoefOf(v[e]) + c.coef) % opt_.modulus);
+        const int place = ws.cursors[ws.by_simplex[a].second].v;
+        bool seen = false;
+        for (size_t b = i; b < a && !seen; ++b) seen = ws.cursors[ws.by_simplex[b].second].v == place;
+        if (seen) continue;
+        uint32_t coef = 0;
+        for (size_t b = a; b < j; ++b) {
+          const Cursor& c = ws.cursors[ws.by_simplex[b].second];
+          if (c.v == place) coef = (coef + c.coef) % opt_.modulus;
         }
+        f(ws.by_simplex[i].first, ws.by_simplex[a].second, coef);
       }
-      // Zero sums dropped, in place.
-      size_t out = first;
-      for (size_t e = first; e < v.size(); ++e) {
-        if (CoefOf(v[e]) == 0) continue;
-        v[out] = v[e];
-        at[out++] = at[e];
-      }
-      v.resize(out);
-      at.resize(out);
       i = j;
     }
   }
@@ -465,43 +475,15 @@ class RipsCursors : protected RipsColumns {
   // Right after GetPivot every cursor has consumed exactly its cofacets up to the pivot
   // (all entries before it summed to zero, the pivot's own entries were all popped, and
   // each cursor's stream is in filtration order), so two cursors of one simplex stand at
-  // the same cofacet: they merge into one with the summed coefficient, or vanish when that
-  // is zero. The heap then holds one item per remaining cursor (the pivot is held beside
+  // the same cofacet (but see ForEachPlace): they merge into one with the summed
+  // coefficient, or vanish when that is zero. The heap then holds one item per remaining cursor (the pivot is held beside
   // it). The working chain is summed too: the same chain, fewer entries.
-  // Items without a cursor (a frontier's loose entries, AddFrontier) stay as they are.
   void Compact(Workspace& ws, int m) const {
-    ws.by_simplex.clear();
-    ws.loose_items.clear();
-    for (const HeapItem& h : ws.heap) {
-      if (h.cursor == kNoCursor) {
-        ws.loose_items.push_back(h);
-      } else if (ws.cursors[h.cursor].coef != 0) {
-        ws.by_simplex.emplace_back(IndexOfVertices(ws.cursors[h.cursor].w, m), h.cursor);
-      }
-    }
-    std::sort(ws.by_simplex.begin(), ws.by_simplex.end());
-    // The first cursor of each simplex keeps the summed coefficient (0: dropped with the
-    // others and the exhausted cursors); the kept ones move down in place, in order.
-    // Cursors of one simplex merge only where they stand at the same cofacet: a slice's
-    // frontier (AddFrontier, loose entries) has its cursors past the slice's diameter,
-    // their entries of that diameter given as loose items, while another cursor of the
-    // same simplex may still stand at one of them (a few per group: quadratic is fine).
+    // The first cursor of each simplex and place keeps the summed coefficient (0: dropped
+    // with the others and the exhausted cursors); the kept ones move down in place, in
+    // order. Items without a cursor (a frontier's loose entries, AddFrontier) stay as they are.
     ws.keep.assign(ws.cursors.size(), 0);
-    for (size_t i = 0; i < ws.by_simplex.size();) {
-      size_t j = i;
-      while (j < ws.by_simplex.size() && ws.by_simplex[j].first == ws.by_simplex[i].first) ++j;
-      for (size_t a = i; a < j; ++a) {
-        const Cursor& ca = ws.cursors[ws.by_simplex[a].second];
-        size_t into = a;  // the first cursor of the group at ca's place
-        for (size_t b = i; b < a && into == a; ++b) {
-          const Cursor& cb = ws.cursors[ws.by_simplex[b].second];
-          if (cb.cd == ca.cd && cb.v == ca.v) into = b;
-        }
-        uint8_t& kept_coef = ws.keep[ws.by_simplex[into].second];
-        kept_coef = static_cast<uint8_t>((kept_coef + ca.coef) % opt_.modulus);
-      }
-      i = j;
-    }
+    ForEachPlace(ws, m, [&](index_t, uint32_t k, uint32_t coef) { ws.keep[k] = static_cast<uint8_t>(coef); });
     size_t kept = 0;
     for (size_t k = 0; k < ws.cursors.size(); ++k) {
       if (ws.keep[k] == 0) continue;

@@ -218,7 +218,7 @@ struct Workspace {
   // (beside `added`).
   std::vector<entry_t> frontier, frontier_loose, added_loose;
   std::vector<int32_t> frontier_at, added_at;
-  std::vector<HeapItem> loose_items;  // Compact's: the heap's items without a cursor
+  std::vector<HeapItem> loose_items;  // ForEachPlace's: the heap's items without a cursor
   // Compaction (RipsCursors::Compact): the heap size that triggers the next one, and its
   // scratch (the live cursors by simplex; each cursor's summed coefficient, 0: dropped).
   size_t compact_at = 0;

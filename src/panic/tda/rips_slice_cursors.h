@@ -75,11 +75,7 @@ class RipsSliceCursors : protected RipsCursors {
     const EdgeLink& link = SliceLink(ws);
     if (link.vertices().size() > DiameterSlice::kMaxVertices) return false;
     s.rows.Reset(static_cast<int>(link.vertices().size()));
-    int other[2], k = 0;
-    for (int q = 0; q < 4; ++q) {
-      if (t[q] != ex && t[q] != ey) other[k++] = t[q];
-    }
-    s.rows.Toggle(link.Position(other[0]), link.Position(other[1]));
+    TogglePairOf(s, link, t);
     s.parked.clear();
     s.active = true;
     ws.held = false;
@@ -130,11 +126,7 @@ class RipsSliceCursors : protected RipsCursors {
         s.parked.push_back(k);
       } else {
         const int t[4] = {c.w[0], c.w[1], c.w[2], c.v};  // its cofacet of diameter d
-        int other[2], q = 0;
-        for (int p = 0; p < 4; ++p) {
-          if (t[p] != s.x && t[p] != s.y) other[q++] = t[p];
-        }
-        s.rows.Toggle(link.Position(other[0]), link.Position(other[1]));
+        TogglePairOf(s, link, t);
         PopTop(ws, m);
       }
     }
@@ -156,18 +148,21 @@ class RipsSliceCursors : protected RipsCursors {
     out = DiamEntry{s.diam, MakeEntry(IndexOfVertices(t, 4), 1)};
     return true;
   }
-  // Toggles the tetrahedron `index` ({x, y, a, b}, of the slice's diameter) in the rows:
-  // an added frontier's loose entry, or its pivot (which the frontier cancels).
-  void TogglePairOf(Workspace& ws, index_t index) const {
-    DiameterSlice& s = ws.slice;
-    int t[kMaxVertices];
-    Vertices(index, 4, t);
+  // Toggles the tetrahedron t = {x, y, a, b} (of the slice's diameter; any vertex order)
+  // in the rows: the pair {a, b} of link positions.
+  static void TogglePairOf(DiameterSlice& s, const EdgeLink& link, const int* t) {
     int other[2], k = 0;
     for (int q = 0; q < 4; ++q) {
       if (t[q] != s.x && t[q] != s.y) other[k++] = t[q];
     }
-    const EdgeLink& link = SliceLink(ws);
     s.rows.Toggle(link.Position(other[0]), link.Position(other[1]));
+  }
+  // The same for the tetrahedron `index`: an added frontier's loose entry, or its pivot
+  // (which the frontier cancels).
+  void TogglePairOf(Workspace& ws, index_t index) const {
+    int t[kMaxVertices];
+    Vertices(index, 4, t);
+    TogglePairOf(ws.slice, SliceLink(ws), t);
   }
   // Readies a column whose pivot came from its slice for FrontierOf: its parked cursors
   // go past the slice's diameter into the heap (as when the slice ends; the slice stays
