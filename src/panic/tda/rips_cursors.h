@@ -516,8 +516,10 @@ class RipsCursors : protected RipsColumns {
     for (uint32_t k = 0; k < kept; ++k) ws.heap.push_back(CursorItem(ws, k, m));
     ws.heap.insert(ws.heap.end(), ws.loose_items.begin(), ws.loose_items.end());
     HeapMake(ws.heap);
-    Summed(ws.working, ws.summed);
-    ws.working.swap(ws.summed);
+    if (ws.keeps_v) {
+      Summed(ws.working, ws.summed);
+      ws.working.swap(ws.summed);
+    }
     ws.compact_at = std::max(opt_.compact_cursors_at, 2 * ws.heap.size());
     if (opt_.modulus == 2 && opt_.cancel_duplicate_cursors) RebuildCursorIndex(ws, m);
   }

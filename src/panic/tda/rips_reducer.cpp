@@ -137,6 +137,8 @@ class RipsReducer : private RipsSliceCursors {
           for (size_t q = 0, e = ws.working.size(); q < e; ++q) {
             PushCoboundary(ws, IndexOf(ws.working[q]), CoefOf(ws.working[q]), m, seek);
           }
+          ws.v_nonempty = !ws.working.empty();
+          if (!ws.keeps_v) ws.working.clear();
           has_pivot = GetPivot(ws, pivot, m);
         }
       }
@@ -215,7 +217,7 @@ class RipsReducer : private RipsSliceCursors {
           const uint32_t s = SignedCoef(1, j);
           const uint32_t factor = (opt_.modulus - Mul(CoefOf(pivot.entry), s)) % opt_.modulus;
           const index_t fi = IndexOfVertices(f, m);
-          ws.working.push_back(MakeEntry(fi, factor));
+          ws.AddToV(MakeEntry(fi, factor));
           if (ws.slice.active) {
             SliceEliminate(ws, f, m);
           } else {
@@ -241,10 +243,15 @@ class RipsReducer : private RipsSliceCursors {
   // Publishes the working column `cur` (V summed and sorted) with its pivot; Published{}
   // when the snapshots' directory is full. With frontier_snapshots, once anything was
   // added to it (else it is an inline owner when its pivot has its diameter), its
-  // frontier instead (Snapshot::kFrontier: its live cursors where they stand).
+  // frontier instead (Snapshot::kFrontier: its live cursors where they stand). Then V is
+  // never published by a column that added anything, so it is not listed (Workspace::
+  // keeps_v): a pivot found by GetPivot is held or in the slice's rows, a column resumed
+  // from its frontier holds its pivot, and the one pivot found otherwise, an emergent one
+  // (InitCoboundaryAndGetPivot), is found before anything is added, with the column's
+  // diameter — an inline owner's.
   Published Publish(SnapshotArena& arena, size_t cur, const Column& column, const DiamEntry& pivot, Workspace& ws,
                     int m) const {
-    const bool inline_owner = ws.working.empty() && pivot.diam == column.diam;
+    const bool inline_owner = !ws.v_nonempty && pivot.diam == column.diam;
     if (opt_.frontier_snapshots && opt_.seek_added_columns && !inline_owner && (ws.held || ws.slice.active)) {
       ws.frontier_loose.clear();
       if (ws.slice.active) SliceFrontier(ws, pivot, m, ws.frontier_loose);
@@ -293,7 +300,10 @@ class RipsReducer : private RipsSliceCursors {
     const size_t workers = std::min(static_cast<size_t>(std::max(opt_.threads, 1)), std::max<size_t>(columns.size(), 1));
     std::vector<Workspace> spaces(workers);
     if (opt_.quantized_scans && qvalues_.empty()) QuantizeDistances(opt_.threads);
-    for (Workspace& ws : spaces) ws.scratch.resize(static_cast<size_t>(n_));
+    for (Workspace& ws : spaces) {
+      ws.scratch.resize(static_cast<size_t>(n_));
+      ws.keeps_v = !(opt_.frontier_snapshots && opt_.seek_added_columns);
+    }
     // Tests only: the columns in a shuffled order, so that one worker takes pivots from
     // later columns too.
     std::vector<uint32_t> order;
@@ -420,10 +430,10 @@ class RipsReducer : private RipsSliceCursors {
   }
   // Pushes factor · the frontier decoded into ws.added / ws.added_at / ws.added_loose: a
   // cursor for each entry, at its recorded cofacet, and an item without a cursor for each
-  // loose entry. Its simplices join V (ws.working) too, for a V published with the
-  // frontiers off (correct past the pivot, the only part ever read) — except the working
-  // column's own simplex `sigma`, which a V never holds (a column resumed from its own
-  // frontier has it there, with coefficient 1).
+  // loose entry. Its simplices count as added to V (Workspace::AddToV; with the frontiers
+  // on V is not listed, only whether it is empty) — except the working column's own
+  // simplex `sigma`, which a V never holds (a column resumed from its own frontier has it
+  // there, with coefficient 1).
   void PushFrontier(Workspace& ws, uint32_t factor, int m, index_t sigma = -1) const {
     int t[kMaxVertices];
     if (!ws.added_loose.empty()) ws.holds_loose = true;
@@ -434,7 +444,7 @@ class RipsReducer : private RipsSliceCursors {
     int w[kMaxVertices];
     for (size_t q = 0; q < ws.added.size(); ++q) {
       const uint32_t c = Mul(CoefOf(ws.added[q]), factor);
-      if (IndexOf(ws.added[q]) != sigma) ws.working.push_back(MakeEntry(IndexOf(ws.added[q]), c));
+      if (IndexOf(ws.added[q]) != sigma) ws.AddToV(MakeEntry(IndexOf(ws.added[q]), c));
       Vertices(IndexOf(ws.added[q]), m, w);
       PushCursorAt(ws, w, c, m, ws.added_at[q]);
     }
@@ -458,11 +468,11 @@ class RipsReducer : private RipsSliceCursors {
   // their coboundaries from their own diameters).
   void AddReduced(Workspace& ws, index_t sigma, const entry_t* begin, const entry_t* end, uint32_t factor,
                   int m, const DiamEntry* from) const {
-    ws.working.push_back(MakeEntry(sigma, factor));
+    ws.AddToV(MakeEntry(sigma, factor));
     PushCoboundary(ws, sigma, factor, m, from);
     for (const entry_t* e = begin; e != end; ++e) {
       uint32_t c = Mul(CoefOf(*e), factor);
-      ws.working.push_back(MakeEntry(IndexOf(*e), c));
+      ws.AddToV(MakeEntry(IndexOf(*e), c));
       PushCoboundary(ws, IndexOf(*e), c, m, from);
     }
   }
