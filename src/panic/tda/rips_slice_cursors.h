@@ -48,7 +48,8 @@ class RipsSliceCursors : protected RipsCursors {
   // - a cursor that has given all its entries of diameter d to the rows is parked (in
   //   no heap item, v = 0: its next cofacet is past d) until the slice ends, when it is
   //   advanced and pushed; compaction waits until then (it rebuilds from the heap);
-  // - V (ws.working) is what the eliminations and additions added, as on the heap path.
+  // - V (ws.working, when listed: Workspace::keeps_v) is what the eliminations and additions
+  //   added, as on the heap path.
   // Enters the slice of `pivot` (just popped and summed, coefficient 1) when eligible;
   // false leaves everything as it was.
   bool EnterSlice(Workspace& ws, const DiamEntry& pivot, int m) const {
