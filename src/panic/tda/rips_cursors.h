@@ -2,9 +2,9 @@
 // to panic::tda): one cursor per simplex added to the column, each in a heap with only its
 // next cofacet, advanced by the scans of cofacet_scan.h, quantized_scan.h and edge_link.h;
 // the pivot popped with its coefficients summed; column compaction; duplicate cursors
-// cancelled when they are made; a column's frontier read off and cursors started from one. No reduction state beyond one worker's Workspace: the
-// diameter slices (rips_slice_cursors.h) and the lock-free reduction (rips_reducer.cpp)
-// derive from it.
+// cancelled when they are made; a column's frontier read off, and cursors started from
+// one. No reduction state beyond one worker's Workspace: the diameter slices
+// (rips_slice_cursors.h) and the lock-free reduction (rips_reducer.cpp) derive from it.
 #pragma once
 
 #include <algorithm>
@@ -246,8 +246,7 @@ class RipsCursors : protected RipsColumns {
     PushCursor(ws, k, m);
     if (!indexed) return;
     if (ws.by_cursor.Fits(1)) {
-      if (slot->cursor() == CursorIndex::kEmpty) ws.by_cursor.Inserted();
-      slot->Set(k);
+      ws.by_cursor.Put(*slot, k);
     } else {
       RebuildCursorIndex(ws, m);  // k is in the heap: indexed there
     }
@@ -365,15 +364,13 @@ class RipsCursors : protected RipsColumns {
                              [&](uint32_t k) { return std::equal(w, w + m, ws.cursors[k].w); });
   }
   // Records cursor k (of the simplex with index `key`) in the index, rebuilt from the
-  // heap's live cursors when it would be more than half full.
+  // heap's live cursors when it would be more than three quarters full.
   void IndexCursor(Workspace& ws, uint32_t k, index_t key, int m) const {
     if (!ws.by_cursor.Fits(1)) {
       RebuildCursorIndex(ws, m);  // k is in the heap: indexed there
       return;
     }
-    CursorIndex::Ref slot = CursorSlot(ws, ws.cursors[k].w, key, m);
-    if (slot.cursor() == CursorIndex::kEmpty) ws.by_cursor.Inserted();
-    slot.Set(k);
+    ws.by_cursor.Put(CursorSlot(ws, ws.cursors[k].w, key, m), k);
   }
   void RebuildCursorIndex(Workspace& ws, int m) const {
     ws.by_cursor.Reset(ws.heap.size());
@@ -381,9 +378,7 @@ class RipsCursors : protected RipsColumns {
       if (h.cursor == kNoCursor) continue;
       const Cursor& c = ws.cursors[h.cursor];
       if (c.coef == 0) continue;
-      CursorIndex::Ref slot = CursorSlot(ws, c.w, IndexOfVertices(c.w, m), m);
-      if (slot.cursor() == CursorIndex::kEmpty) ws.by_cursor.Inserted();
-      slot.Set(h.cursor);
+      ws.by_cursor.Put(CursorSlot(ws, c.w, IndexOfVertices(c.w, m), m), h.cursor);
     }
   }
   // A heap item's coefficient: 0 for a cancelled cursor's (its item stays until met).
@@ -476,8 +471,9 @@ class RipsCursors : protected RipsColumns {
   // (all entries before it summed to zero, the pivot's own entries were all popped, and
   // each cursor's stream is in filtration order), so two cursors of one simplex stand at
   // the same cofacet (but see ForEachPlace): they merge into one with the summed
-  // coefficient, or vanish when that is zero. The heap then holds one item per remaining cursor (the pivot is held beside
-  // it). The working chain is summed too: the same chain, fewer entries.
+  // coefficient, or vanish when that is zero. The heap then holds one item per remaining
+  // cursor (the pivot is held beside it). V, when listed (Workspace::keeps_v), is summed
+  // too: the same chain, fewer entries.
   void Compact(Workspace& ws, int m) const {
     // The first cursor of each simplex and place keeps the summed coefficient (0: dropped
     // with the others and the exhausted cursors); the kept ones move down in place, in

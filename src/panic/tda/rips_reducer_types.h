@@ -200,7 +200,11 @@ class CursorIndex {
       }
     }
   }
-  void Inserted() { ++inserted_; }
+  // Records `cursor` in `slot` (found by Slot), counting the slot once when it was empty.
+  void Put(Ref slot, uint32_t cursor) {
+    if (slot.cursor() == kEmpty) ++inserted_;
+    slot.Set(cursor);
+  }
 
  private:
   static constexpr uint64_t kEmptySlot = ~uint64_t{0};  // no cursor number is kEmpty
@@ -328,6 +332,18 @@ inline const uint8_t* GetVarint(const uint8_t* in, uint64_t& x) {
 inline bool UnitCoefs(const std::vector<entry_t>& v) {
   return std::all_of(v.begin(), v.end(), [](entry_t e) { return CoefOf(e) == 1; });
 }
+// One delta-coded entry: the gap from the previous index, times 256 plus the coefficient
+// unless every coefficient is 1 (< 2^64: indices < 2^56).
+inline uint64_t EntryCode(entry_t e, uint64_t& prev, bool unit) {
+  const uint64_t x = static_cast<uint64_t>(IndexOf(e)) - prev;
+  prev = static_cast<uint64_t>(IndexOf(e));
+  return unit ? x : (x << 8) | CoefOf(e);
+}
+// The entry EntryCode coded as x, `index` the previous one's index (updated).
+inline entry_t EntryOfCode(uint64_t x, uint64_t& index, bool unit) {
+  index += unit ? x : x >> 8;
+  return MakeEntry(static_cast<index_t>(index), unit ? 1u : static_cast<uint32_t>(x & 0xff));
+}
 inline size_t VarintSize(uint64_t x) {
   size_t bytes = 1;
   while (x >= 0x80) {
@@ -342,13 +358,21 @@ inline size_t CodedSize(const std::vector<entry_t>& v, bool unit, const std::vec
   size_t bytes = 0;
   uint64_t prev = 0;
   for (size_t k = 0; k < v.size(); ++k) {
-    uint64_t x = static_cast<uint64_t>(IndexOf(v[k])) - prev;
-    prev = static_cast<uint64_t>(IndexOf(v[k]));
-    if (!unit) x = (x << 8) | CoefOf(v[k]);  // < 2^64: indices < 2^56
-    bytes += VarintSize(x);
+    bytes += VarintSize(EntryCode(v[k], prev, unit));
     if (at != nullptr) bytes += VarintSize(static_cast<uint32_t>((*at)[k]));
   }
   return bytes;
+}
+// v coded at `out` (CodedSize bytes), each entry followed by its vertex when `at` is given;
+// returns the end.
+inline uint8_t* PutCoded(uint8_t* out, const std::vector<entry_t>& v, bool unit,
+                         const std::vector<int32_t>* at = nullptr) {
+  uint64_t prev = 0;
+  for (size_t k = 0; k < v.size(); ++k) {
+    out = PutVarint(out, EntryCode(v[k], prev, unit));
+    if (at != nullptr) out = PutVarint(out, static_cast<uint32_t>((*at)[k]));
+  }
+  return out;
 }
 
 // A reduced column as the lock-free reduction publishes it: its position in the
@@ -387,23 +411,20 @@ struct Snapshot {
     if (loose != nullptr) loose->clear();
     const uint8_t* in = coded();
     const bool unit = (flags & kUnitCoefs) != 0;
+    uint64_t x;
     if (frontier()) {
-      uint64_t count, x, index = 0;
+      uint64_t count, index = 0;
       in = GetVarint(in, count);
       for (uint64_t k = 0; k < count; ++k) {
         in = GetVarint(in, x);
-        index += unit ? x : x >> 8;
-        if (loose != nullptr) {
-          loose->push_back(MakeEntry(static_cast<index_t>(index), unit ? 1u : static_cast<uint32_t>(x & 0xff)));
-        }
+        const entry_t e = EntryOfCode(x, index, unit);
+        if (loose != nullptr) loose->push_back(e);
       }
     }
     uint64_t index = 0;
     for (uint32_t k = 0; k < size; ++k) {
-      uint64_t x;
       in = GetVarint(in, x);
-      index += unit ? x : x >> 8;
-      out[k] = MakeEntry(static_cast<index_t>(index), unit ? 1u : static_cast<uint32_t>(x & 0xff));
+      out[k] = EntryOfCode(x, index, unit);
       if (frontier()) {
         uint64_t v;
         in = GetVarint(in, v);
@@ -577,24 +598,11 @@ class SnapshotArena {
         CoefOf(pivot.entry) | (unit ? Snapshot::kUnitCoefs : 0) | (vertices != nullptr ? Snapshot::kFrontier : 0);
     auto* s = new (base_ + offset * unit_bytes) Snapshot{column, static_cast<uint32_t>(v.size()), pivot.diam, flags};
     uint8_t* out = reinterpret_cast<uint8_t*>(s + 1);
-    uint64_t prev = 0;
     if (vertices != nullptr) {
       out = PutVarint(out, loose == nullptr ? 0 : loose->size());
-      if (loose != nullptr) {
-        for (entry_t e : *loose) {
-          const uint64_t x = static_cast<uint64_t>(IndexOf(e)) - prev;
-          prev = static_cast<uint64_t>(IndexOf(e));
-          out = PutVarint(out, unit ? x : (x << 8) | CoefOf(e));
-        }
-      }
-      prev = 0;
+      if (loose != nullptr) out = PutCoded(out, *loose, unit);
     }
-    for (size_t k = 0; k < v.size(); ++k) {
-      const uint64_t x = static_cast<uint64_t>(IndexOf(v[k])) - prev;
-      prev = static_cast<uint64_t>(IndexOf(v[k]));
-      out = PutVarint(out, unit ? x : (x << 8) | CoefOf(v[k]));
-      if (vertices != nullptr) out = PutVarint(out, static_cast<uint32_t>((*vertices)[k]));
-    }
+    PutCoded(out, v, unit, vertices);
     return Published::Stored(directory_->Handle(block_, offset));
   }
   // Bytes held (tests, counters).
