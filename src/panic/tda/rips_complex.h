@@ -12,6 +12,7 @@
 
 #include "panic/core/huge_pages.h"
 #include "panic/core/parallel.h"
+#include "panic/core/prefetch.h"
 #include "panic/tda/binomial_table.h"
 #include "panic/tda/cofacet_scan.h"
 #include "panic/tda/distance_matrix.h"
@@ -83,6 +84,24 @@ class RipsComplex {
       top = v - 1;
     }
   }
+  // Vertices(idx, m, w), each vertex first tried at the one of `near` (the vertices of a
+  // simplex of nearby index): a frontier's simplices come sorted by index, so neighbours
+  // share their top vertices, and two table reads confirm one where MaxVertex takes a root.
+  void VerticesNear(index_t idx, int m, const int* near, int* w) const {
+    int top = n_ - 1;
+    for (int k = m; k >= 1; --k) {
+      const int p = *near++;
+      int v;
+      if (p <= top && B(p, k) <= idx && (p == top || B(p + 1, k) > idx)) {
+        v = p;  // the largest v ≤ top with C(v, k) ≤ idx, as MaxVertex
+      } else {
+        v = MaxVertex(idx, k, top);
+      }
+      *w++ = v;
+      idx -= B(v, k);
+      top = v - 1;
+    }
+  }
   float Diameter(const int* w, int m) const {
     float diam = 0;
     for (int a = 0; a < m; ++a) {
@@ -90,6 +109,16 @@ class RipsComplex {
       for (int b = a + 1; b < m; ++b) diam = std::max(diam, r[w[b]]);
     }
     return diam;
+  }
+  // Asks the cache for every distance that Diameter(w, m) and the cofacet w ∪ {v} read
+  // (PushFrontier runs it some entries ahead: a frontier's simplices are scattered over
+  // the matrix, and their loads, one after another, were a monster's largest stall).
+  void PrefetchCofacetDistances(const int* w, int m, int v) const {
+    for (int a = 0; a < m; ++a) {
+      const float* r = d_.row(static_cast<size_t>(w[a]));
+      for (int b = a + 1; b < m; ++b) core::PrefetchLine(r + w[b]);
+      core::PrefetchLine(r + v);
+    }
   }
   // Diameter of w without w[skip].
   float DiameterWithout(const int* w, int m, int skip) const {

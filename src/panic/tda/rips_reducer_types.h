@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "panic/core/prefetch.h"
 #include "panic/tda/edge_link.h"
 #include "panic/tda/rips_slice.h"
 
@@ -145,6 +146,31 @@ struct HeapItem {
   uint32_t cursor;
   entry_t entry;
 };
+// The storage of the 4-ary heap below: item 1 on a 64-byte boundary, so that the four
+// children 4i + 1 … 4i + 4 of every item share one cache line, which HeapSiftDown's
+// prefetch asks for (malloc aligns to 16 bytes: unless item 1 fell on a boundary by chance,
+// every group of children spanned two lines).
+template <typename T>
+struct HeapAllocator {
+  static_assert(64 % sizeof(T) == 0);
+  using value_type = T;
+  HeapAllocator() = default;
+  template <typename U>
+  HeapAllocator(const HeapAllocator<U>&) {}  // NOLINT: allocators convert implicitly
+  T* allocate(size_t n) {
+    auto* raw = static_cast<std::byte*>(::operator new(n * sizeof(T) + kLine, std::align_val_t{kLine}));
+    return reinterpret_cast<T*>(raw + kLine - sizeof(T));
+  }
+  void deallocate(T* p, size_t) {
+    ::operator delete(reinterpret_cast<std::byte*>(p) - (kLine - sizeof(T)), std::align_val_t{kLine});
+  }
+  template <typename U>
+  bool operator==(const HeapAllocator<U>&) const {
+    return true;
+  }
+  static constexpr size_t kLine = 64;
+};
+using Heap = std::vector<HeapItem, HeapAllocator<HeapItem>>;
 
 // The cursors of a heavy column by simplex, for the eager cancellation of duplicates
 // (RipsCursors::CancelsLiveCursor, Z/2): open addressing over cursor numbers, keyed by the
@@ -191,14 +217,24 @@ class CursorIndex {
   // accepts, or the empty one where it would go.
   template <typename Same>
   Ref Slot(uint64_t key, Same same) {
-    const uint64_t h = key * 0x9E3779B97F4A7C15ull;
+    const uint64_t h = Hash(key);
     const auto tag = static_cast<uint32_t>(h >> 32);
-    for (size_t i = (h ^ (h >> 31)) & mask_;; i = (i + 1) & mask_) {
+    for (size_t i = Home(h);; i = (i + 1) & mask_) {
       const uint64_t s = slots_[i];
       if (s == kEmptySlot || (static_cast<uint32_t>(s >> 32) == tag && same(static_cast<uint32_t>(s)))) {
         return Ref(&slots_[i], tag);
       }
     }
+  }
+  // Asks the cache for the first slot that Slot(key, …) reads.
+  void Prefetch(uint64_t key) const { core::PrefetchLine(slots_.data() + Home(Hash(key))); }
+  // The cursor in key's first slot when that slot's tag is key's (maybe another simplex's
+  // with the same tag), else kEmpty: a hint for prefetching the cursor that Slot will read.
+  uint32_t FirstCursor(uint64_t key) const {
+    const uint64_t h = Hash(key);
+    const uint64_t s = slots_[Home(h)];
+    return s != kEmptySlot && static_cast<uint32_t>(s >> 32) == static_cast<uint32_t>(h >> 32) ? static_cast<uint32_t>(s)
+                                                                                                : kEmpty;
   }
   // Records `cursor` in `slot` (found by Slot), counting the slot once when it was empty.
   void Put(Ref slot, uint32_t cursor) {
@@ -208,6 +244,8 @@ class CursorIndex {
 
  private:
   static constexpr uint64_t kEmptySlot = ~uint64_t{0};  // no cursor number is kEmpty
+  static uint64_t Hash(uint64_t key) { return key * 0x9E3779B97F4A7C15ull; }
+  size_t Home(uint64_t h) const { return (h ^ (h >> 31)) & mask_; }
   std::vector<uint64_t> slots_;
   size_t mask_ = 0, inserted_ = 0;
 };
@@ -227,7 +265,7 @@ struct Workspace {
     v_nonempty = true;
     if (keeps_v) working.push_back(e);
   }
-  std::vector<HeapItem> heap;    // its coboundary: one entry per cursor, lazy cancellation
+  Heap heap;                     // its coboundary: one entry per cursor, lazy cancellation
   CursorStore cursors;           // the simplices added to the current column
   std::vector<entry_t> summed;   // V of the column being published
   std::vector<entry_t> added;    // V of a published column being added (decoded)
@@ -298,10 +336,10 @@ struct Workspace {
     by_cursor.Release();
   }
   static constexpr size_t kKeptEntries = size_t{1} << 15;
-  template <typename T>
-  static void ClearAndTrim(std::vector<T>& v) {
+  template <typename T, typename A>
+  static void ClearAndTrim(std::vector<T, A>& v) {
     if (v.capacity() > kKeptEntries) {
-      std::vector<T>().swap(v);
+      std::vector<T, A>().swap(v);
     } else {
       v.clear();
     }
@@ -627,11 +665,14 @@ inline bool Earlier(float da, index_t ia, float db, index_t ib) {
 inline bool HeapBefore(const HeapItem& a, const HeapItem& b) {
   return Earlier(a.diam, IndexOf(a.entry), b.diam, IndexOf(b.entry));
 }
-inline void HeapSiftDown(std::vector<HeapItem>& h, size_t i, HeapItem item) {
+inline void HeapSiftDown(Heap& h, size_t i, HeapItem item) {
   const size_t n = h.size();
   for (;;) {
     const size_t first = 4 * i + 1;
     if (first >= n) break;
+    // The next level's four lines are asked for while this one is compared: the item
+    // moves to one of them (a heavy column's heap is 10⁷ items, most levels beyond L2).
+    for (size_t c = first; c < first + 4 && 4 * c + 1 < n; ++c) core::PrefetchLine(h.data() + 4 * c + 1);
     size_t best = first;
     const size_t last = std::min(first + 4, n);
     for (size_t c = first + 1; c < last; ++c) {
@@ -643,7 +684,7 @@ inline void HeapSiftDown(std::vector<HeapItem>& h, size_t i, HeapItem item) {
   }
   h[i] = item;
 }
-inline void HeapPush(std::vector<HeapItem>& h, const HeapItem& item) {
+inline void HeapPush(Heap& h, const HeapItem& item) {
   size_t i = h.size();
   h.push_back(item);
   while (i > 0) {
@@ -654,15 +695,15 @@ inline void HeapPush(std::vector<HeapItem>& h, const HeapItem& item) {
   }
   h[i] = item;
 }
-inline void HeapPop(std::vector<HeapItem>& h) {
+inline void HeapPop(Heap& h) {
   const HeapItem last = h.back();
   h.pop_back();
   if (!h.empty()) HeapSiftDown(h, 0, last);
 }
 // Replaces the top by `item` (one sift instead of a pop and a push).
-inline void HeapReplaceTop(std::vector<HeapItem>& h, const HeapItem& item) { HeapSiftDown(h, 0, item); }
+inline void HeapReplaceTop(Heap& h, const HeapItem& item) { HeapSiftDown(h, 0, item); }
 // Makes h a heap (Floyd: sifts every inner node down, the last first).
-inline void HeapMake(std::vector<HeapItem>& h) {
+inline void HeapMake(Heap& h) {
   if (h.size() < 2) return;
   for (size_t i = (h.size() - 2) / 4 + 1; i-- > 0;) HeapSiftDown(h, i, h[i]);
 }
