@@ -16,6 +16,7 @@
 #include "panic/tda/distance_matrix.h"
 #include "panic/tda/rips_reducer.h"
 #include "panic/tda/rips_reducer_types.h"
+#include "panic/tda/rips_snapshots.h"
 #include "tda/tda_oracle_helpers.h"
 
 namespace panic::tda::internal::reducer {

@@ -14,6 +14,7 @@
 
 #include "panic/tda/pivot_map.h"
 #include "panic/tda/rips_reducer_types.h"
+#include "panic/tda/rips_snapshots.h"
 
 namespace panic::tda::internal::reducer {
 namespace {

@@ -18,6 +18,7 @@
 #include "panic/tda/rips_slice_cursors.h"
 #include "panic/tda/pivot_map.h"
 #include "panic/tda/rips_reducer_types.h"
+#include "panic/tda/rips_snapshots.h"
 #include "panic/tda/triangle_scan.h"
 
 namespace panic::tda::internal {

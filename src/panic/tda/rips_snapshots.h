@@ -1,0 +1,330 @@
+// The published columns of the lock-free reduction (rips_reducer.cpp): the delta coding of
+// V and of frontiers, the immutable snapshots a worker writes into its arena, the directory
+// that names their blocks with 31-bit handles, and the 32-bit owner the pivot table holds
+// (inline for the emergent pairs). Internal to tda/; the working column's types are in
+// rips_reducer_types.h.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <vector>
+
+#include "panic/tda/rips_reducer_types.h"
+
+namespace panic::tda::internal::reducer {
+
+// V of a published column, delta-coded: the entries in ascending index order, each as a
+// LEB128 varint of (index − previous index) — times 256 plus the coefficient unless every
+// coefficient is 1 (always so modulo 2). At N = 5 000 on the unit-sphere walk a heavy
+// column's V holds 10⁵–10⁶ triangles of a range of 2·10¹⁰: gaps of ≈ 2·10⁴, 3 bytes
+// instead of 8.
+inline uint8_t* PutVarint(uint8_t* out, uint64_t x) {
+  while (x >= 0x80) {
+    *out++ = static_cast<uint8_t>(x | 0x80);
+    x >>= 7;
+  }
+  *out++ = static_cast<uint8_t>(x);
+  return out;
+}
+inline const uint8_t* GetVarint(const uint8_t* in, uint64_t& x) {
+  x = 0;
+  for (int shift = 0;; shift += 7) {
+    const uint8_t b = *in++;
+    x |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (b < 0x80) return in;
+  }
+}
+// Whether every coefficient of v is 1.
+inline bool UnitCoefs(const std::vector<entry_t>& v) {
+  return std::all_of(v.begin(), v.end(), [](entry_t e) { return CoefOf(e) == 1; });
+}
+// One delta-coded entry: the gap from the previous index, times 256 plus the coefficient
+// unless every coefficient is 1 (< 2^64: indices < 2^56).
+inline uint64_t EntryCode(entry_t e, uint64_t& prev, bool unit) {
+  const uint64_t x = static_cast<uint64_t>(IndexOf(e)) - prev;
+  prev = static_cast<uint64_t>(IndexOf(e));
+  return unit ? x : (x << 8) | CoefOf(e);
+}
+// The entry EntryCode coded as x, `index` the previous one's index (updated).
+inline entry_t EntryOfCode(uint64_t x, uint64_t& index, bool unit) {
+  index += unit ? x : x >> 8;
+  return MakeEntry(static_cast<index_t>(index), unit ? 1u : static_cast<uint32_t>(x & 0xff));
+}
+inline size_t VarintSize(uint64_t x) {
+  size_t bytes = 1;
+  while (x >= 0x80) {
+    x >>= 7;
+    ++bytes;
+  }
+  return bytes;
+}
+// Bytes of v coded, with `at` (a frontier: one vertex per entry) or without (nullptr);
+// REQUIRES: v sorted by index (an index repeats only in a frontier: one entry per place).
+inline size_t CodedSize(const std::vector<entry_t>& v, bool unit, const std::vector<int32_t>* at = nullptr) {
+  size_t bytes = 0;
+  uint64_t prev = 0;
+  for (size_t k = 0; k < v.size(); ++k) {
+    bytes += VarintSize(EntryCode(v[k], prev, unit));
+    if (at != nullptr) bytes += VarintSize(static_cast<uint32_t>((*at)[k]));
+  }
+  return bytes;
+}
+// v coded at `out` (CodedSize bytes), each entry followed by its vertex when `at` is given;
+// returns the end.
+inline uint8_t* PutCoded(uint8_t* out, const std::vector<entry_t>& v, bool unit,
+                         const std::vector<int32_t>* at = nullptr) {
+  uint64_t prev = 0;
+  for (size_t k = 0; k < v.size(); ++k) {
+    out = PutVarint(out, EntryCode(v[k], prev, unit));
+    if (at != nullptr) out = PutVarint(out, static_cast<uint32_t>((*at)[k]));
+  }
+  return out;
+}
+
+// A reduced column as the lock-free reduction publishes it: its position in the
+// reduction order, its pivot's diameter and coefficient (the pivot itself is the table's
+// key), and V (the simplices added to σ, summed, sorted by index), delta-coded after the
+// 16-byte header. Immutable once its address is in the pivot table: everything is written
+// before the release store that publishes it, and its memory lives until the dimension is
+// done, so a worker that read an older owner of a pivot can still add that column safely
+// (any published version of column k is σ_k plus earlier columns: a valid column to add).
+//
+// A frontier snapshot (kFrontier) holds instead the column's live cursors right after its
+// pivot was found: each simplex of σ + V whose coboundary goes on past the pivot, with the
+// vertex v of the cofacet it stands at (its first one after the pivot, σ ∪ {v}), coded
+// after the simplex's entry; before them, the coboundary's entries after the pivot that no
+// cursor stands for (a diameter slice's rows, rips_slice.h: "loose" entries), as a count
+// and entries coded like V. An addition then starts each cursor there, with no seek scan
+// (RipsReducer::AddFrontier). The simplices left out (those with no cofacet after the
+// pivot) and the multiplicities summed away change σ + V only where its coboundary is
+// never read again: everything up to the pivot.
+struct Snapshot {
+  static constexpr uint32_t kUnitCoefs = 1u << 8;  // in `flags`: V's coefficients are all 1
+  static constexpr uint32_t kFrontier = 1u << 9;   // in `flags`: a frontier (one vertex an entry)
+  uint32_t column;
+  uint32_t size;  // entries of V
+  float pivot_diam;
+  uint32_t flags;  // the pivot's coefficient (low 8 bits), kUnitCoefs, kFrontier
+  uint32_t pivot_coef() const { return flags & 0xff; }
+  bool frontier() const { return (flags & kFrontier) != 0; }
+  const uint8_t* coded() const { return reinterpret_cast<const uint8_t*>(this + 1); }
+  // V into `out` (replacing its contents), and a frontier's vertices into `at` and its
+  // loose entries into `loose` (when given).
+  void DecodeV(std::vector<entry_t>& out, std::vector<int32_t>* at = nullptr,
+               std::vector<entry_t>* loose = nullptr) const {
+    out.resize(size);
+    if (at != nullptr) at->resize(frontier() ? size : 0);
+    if (loose != nullptr) loose->clear();
+    const uint8_t* in = coded();
+    const bool unit = (flags & kUnitCoefs) != 0;
+    uint64_t x;
+    if (frontier()) {
+      uint64_t count, index = 0;
+      in = GetVarint(in, count);
+      for (uint64_t k = 0; k < count; ++k) {
+        in = GetVarint(in, x);
+        const entry_t e = EntryOfCode(x, index, unit);
+        if (loose != nullptr) loose->push_back(e);
+      }
+    }
+    uint64_t index = 0;
+    for (uint32_t k = 0; k < size; ++k) {
+      in = GetVarint(in, x);
+      out[k] = EntryOfCode(x, index, unit);
+      if (frontier()) {
+        uint64_t v;
+        in = GetVarint(in, v);
+        if (at != nullptr) (*at)[k] = static_cast<int32_t>(v);
+      }
+    }
+  }
+};
+static_assert(sizeof(Snapshot) == 16 && alignof(Snapshot) <= alignof(entry_t));
+
+// A published column as the pivot table holds it (an owner), in 32 bits, so that a slot
+// of the table is 12 bytes (pivot_map.h): at N = 10 000 on the unit-sphere walk the table
+// has 7.5·10⁷ slots, and 16-byte slots were 1.19 GB of the 4 GiB goal. Either
+// - inline (low bit 1): a column whose V is empty and whose pivot has the column's own
+//   diameter, as its column number alone (< 2^31). Those are the emergent pairs, 63 % of
+//   the 10⁷ triangle columns at N = 5 000; nothing is stored for them. The pivot's
+//   coefficient is not kept: V empty means the column is δσ, whose entry at the pivot τ is
+//   (−1)^p, p the vertices of σ above the one τ adds (RipsReducer::PivotCoefOf); the
+//   pivot's diameter is the column's, read from the columns array. Or
+// - a snapshot's handle (low bit 0; SnapshotDirectory): 31 bits naming its place among the
+//   dimension's snapshot blocks, never 0.
+// Published{} (0) is none. Both kinds are values that stay valid until the dimension is
+// done: nothing a reader of an older owner might still use is ever freed or moved.
+class Published {
+ public:
+  static constexpr uint32_t kMaxInlineColumn = (uint32_t{1} << 31) - 1;
+  Published() = default;
+  // REQUIRES: column ≤ kMaxInlineColumn.
+  static Published Inline(uint32_t column) { return Published((column << 1) | 1); }
+  // REQUIRES: 0 < handle < 2^31.
+  static Published Stored(uint32_t handle) { return Published(handle << 1); }
+  explicit operator bool() const { return bits_ != 0; }
+  bool is_inline() const { return (bits_ & 1) != 0; }
+  uint32_t inline_column() const { return bits_ >> 1; }  // REQUIRES: is_inline()
+  uint32_t handle() const { return bits_ >> 1; }         // REQUIRES: !is_inline()
+  friend bool operator==(Published a, Published b) { return a.bits_ == b.bits_; }
+
+ private:
+  explicit Published(uint32_t bits) : bits_(bits) {}
+  uint32_t bits_ = 0;
+};
+static_assert(sizeof(Published) == 4);
+
+// Where the snapshots of one dimension are, for every worker: a handle is a block number
+// (its top bits) and an offset in units of 8 << unit_shift bytes (its low block_shift
+// bits). Workers claim block numbers with an atomic counter and write the block's address
+// before any handle into it is published (the table's release store), so a reader that
+// found the handle in the table reads the address without a race; blocks never move.
+//
+// Limits (the defaults): blocks of 2^17 units, 2^14 block numbers (31 bits), number 0
+// never used (handle 0 would be Published{}). A snapshot larger than a block takes
+// ⌈units / 2^17⌉ consecutive numbers for one allocation of its own, so what runs out is
+// bytes: 2^31 units, 16 GiB × 2^unit_shift of snapshots a dimension. Unit 8 bytes
+// (unit_shift 0) wastes nothing (snapshots are whole words), and 16 GiB is the default
+// memory limit of the whole run (RipsOptions::memory_limit_bytes); at N = 10 000 on the
+// unit-sphere walk the snapshots are ≈ 1 GB. Past that, Claim() fails and the directory
+// is full(): the reducer drops the dimension's work and redoes it with units twice as
+// large (RipsReducer::ComputePairs), so a larger dimension costs the rework, never a
+// wrong or missing result. A snapshot is ≥ 16 bytes, so with 16-byte units 2^31 units
+// hold 2^31 snapshots (32 GiB of them); each later doubling helps only if they average
+// more than a unit: a dimension must publish fewer than 2^31 snapshots (the columns are
+// 32-bit numbers already, and 2^31 of them would need a 34 GB table).
+class SnapshotDirectory {
+ public:
+  static constexpr int kBlockShift = 17;
+  explicit SnapshotDirectory(int unit_shift, int block_shift = kBlockShift, uint32_t max_blocks = 0)
+      : unit_shift_(unit_shift),
+        block_shift_(block_shift),
+        max_blocks_(max_blocks != 0 ? std::min(max_blocks, uint32_t{1} << (31 - block_shift))
+                                    : uint32_t{1} << (31 - block_shift)),
+        blocks_(std::make_unique<uint8_t*[]>(max_blocks_)) {}
+  int unit_shift() const { return unit_shift_; }
+  size_t unit_bytes() const { return sizeof(entry_t) << unit_shift_; }
+  size_t block_units() const { return size_t{1} << block_shift_; }
+  // Claims `count` consecutive block numbers for the memory at `at` (count blocks' worth
+  // of units or less, the last being one snapshot's end): the first one, or 0 (nothing
+  // claimed, and full() is true from then on) when they do not fit.
+  uint32_t Claim(uint32_t count, uint8_t* at) {
+    uint32_t first = next_.load(std::memory_order_relaxed);
+    do {
+      if (first > max_blocks_ || count > max_blocks_ - first) {
+        full_.store(true, std::memory_order_relaxed);
+        return 0;
+      }
+    } while (!next_.compare_exchange_weak(first, first + count, std::memory_order_relaxed));
+    blocks_[first] = at;
+    return first;
+  }
+  // The handle of the unit `offset` of block `block`. REQUIRES: offset < block_units().
+  uint32_t Handle(uint32_t block, size_t offset) const {
+    return (block << block_shift_) | static_cast<uint32_t>(offset);
+  }
+  const Snapshot* Get(Published p) const {
+    const uint32_t h = p.handle();
+    const uint8_t* block = blocks_[h >> block_shift_];
+    return reinterpret_cast<const Snapshot*>(block + ((size_t{h} & (block_units() - 1)) << (unit_shift_ + 3)));
+  }
+  // What the reduction reads of an owner: its column; its pivot's diameter (`birth` is the
+  // column's own, an inline owner's pivot's); its V, into `out` (empty when inline).
+  uint32_t Column(Published p) const { return p.is_inline() ? p.inline_column() : Get(p)->column; }
+  float PivotDiam(Published p, float birth) const { return p.is_inline() ? birth : Get(p)->pivot_diam; }
+  // A frontier's vertices into `at` and its loose entries into `loose` (when given;
+  // emptied for any other owner).
+  void DecodeV(Published p, std::vector<entry_t>& out, std::vector<int32_t>* at = nullptr,
+               std::vector<entry_t>* loose = nullptr) const {
+    if (p.is_inline()) {
+      out.clear();
+      if (at != nullptr) at->clear();
+      if (loose != nullptr) loose->clear();
+    } else {
+      Get(p)->DecodeV(out, at, loose);
+    }
+  }
+  // Whether a Claim() has failed: the handles could not address what was published.
+  bool full() const { return full_.load(std::memory_order_relaxed); }
+
+ private:
+  int unit_shift_, block_shift_;
+  uint32_t max_blocks_;
+  std::unique_ptr<uint8_t*[]> blocks_;
+  std::atomic<uint32_t> next_{1};
+  std::atomic<bool> full_{false};
+};
+
+// One worker's never-freed store of snapshots for one dimension, in blocks of its
+// directory (a larger snapshot gets a block of its own), so handles stay valid while
+// blocks are added. (Counted at N = 3 000 and 5 000 on the unit-sphere walk, 2 threads:
+// fewer than 1 column in 10⁵ is published twice, so superseded versions are < 0.1 % of
+// the store; freeing them would not pay for an epoch scheme.)
+class SnapshotArena {
+ public:
+  explicit SnapshotArena(SnapshotDirectory* directory) : directory_(directory) {}
+  // Column `column` (diameter `birth`) with its pivot and V, published: inline when V is
+  // empty, the pivot has the column's diameter and the column number fits (< 2^31), else
+  // as a snapshot stored here. Published{} when the directory is full (nothing stored).
+  // With `vertices` (one for each entry of v) and `loose` (entries without a cursor), a
+  // frontier snapshot (Snapshot::kFrontier), never inline.
+  // REQUIRES: v and loose sorted by index (indices distinct, but for a frontier's simplex
+  // with cursors at two places, RipsCursors::FrontierOf, and repeated loose entries),
+  // coefficients non-zero.
+  Published Publish(uint32_t column, float birth, const DiamEntry& pivot, const std::vector<entry_t>& v,
+                    const std::vector<int32_t>* vertices = nullptr, const std::vector<entry_t>* loose = nullptr) {
+    if (vertices == nullptr && v.empty() && pivot.diam == birth && column <= Published::kMaxInlineColumn) {
+      return Published::Inline(column);
+    }
+    const bool unit = UnitCoefs(v) && (loose == nullptr || UnitCoefs(*loose));
+    size_t bytes = sizeof(Snapshot) + CodedSize(v, unit, vertices);
+    if (vertices != nullptr) {
+      bytes += VarintSize(loose == nullptr ? 0 : loose->size());
+      if (loose != nullptr) bytes += CodedSize(*loose, unit);
+    }
+    const size_t unit_bytes = directory_->unit_bytes(), block_units = directory_->block_units();
+    const size_t units = (bytes + unit_bytes - 1) / unit_bytes;
+    if (block_ == 0 || used_ + units > block_units) {
+      // A new block: 2^block_shift units, or one of its own for a larger snapshot.
+      const size_t size = std::max(units, block_units);
+      const size_t count = (size + block_units - 1) / block_units;
+      auto memory = std::make_unique_for_overwrite<entry_t[]>(size * (unit_bytes / sizeof(entry_t)));
+      uint8_t* const at = reinterpret_cast<uint8_t*>(memory.get());
+      const uint32_t block = count >= (size_t{1} << 31) ? 0 : directory_->Claim(static_cast<uint32_t>(count), at);
+      if (block == 0) return {};
+      base_ = at;
+      blocks_.push_back(std::move(memory));
+      bytes_ += size * unit_bytes;
+      block_ = block;
+      used_ = 0;
+    }
+    const size_t offset = used_;
+    used_ = units > block_units ? block_units : used_ + units;  // an outsized block is full
+    const uint32_t flags =
+        CoefOf(pivot.entry) | (unit ? Snapshot::kUnitCoefs : 0) | (vertices != nullptr ? Snapshot::kFrontier : 0);
+    auto* s = new (base_ + offset * unit_bytes) Snapshot{column, static_cast<uint32_t>(v.size()), pivot.diam, flags};
+    uint8_t* out = reinterpret_cast<uint8_t*>(s + 1);
+    if (vertices != nullptr) {
+      out = PutVarint(out, loose == nullptr ? 0 : loose->size());
+      if (loose != nullptr) out = PutCoded(out, *loose, unit);
+    }
+    PutCoded(out, v, unit, vertices);
+    return Published::Stored(directory_->Handle(block_, offset));
+  }
+  // Bytes held (tests, counters).
+  size_t bytes() const { return bytes_; }
+
+ private:
+  SnapshotDirectory* directory_;
+  std::vector<std::unique_ptr<entry_t[]>> blocks_;
+  uint8_t* base_ = nullptr;
+  uint32_t block_ = 0;  // the current block's number (0: none yet)
+  size_t used_ = 0;     // its units used
+  size_t bytes_ = 0;
+};
+
+}  // namespace panic::tda::internal::reducer
