@@ -175,6 +175,32 @@ TEST(RipsScaleTest, CancelledDuplicateCursorsGiveTheSamePairs) {
       /*ranked=*/true);
 }
 
+// Once its duplicates are cancelled when made, a column sweeps its dead cursors out when it
+// holds as many as live ones (no merge, cursors renumbered, the index renumbered in place)
+// and merges only at a 4-fold heap (compact_on_garbage), instead of merging at every
+// doubling: the same reduced pairs, compaction from 1, 3 and 64 cursors (with 1, sweeps
+// after nearly every pivot), the slice in every column (columns holding a slice's loose
+// entries go back to the doubling until their pivot passes those entries' diameter), in
+// columns of 6 and never, 1 and 2 threads, shuffled columns, maxdim 3. Z/3 and the tie
+// grid keep the doubling (no cancellation there). Broken on purpose (a sweep that leaves
+// the heap's cursor numbers as they were), this test fails.
+TEST(RipsScaleTest, CompactionOnGarbageGivesTheSamePairs) {
+  SamePairsCheck check;
+  check.clouds = RankedWalksTorusAndGrid();
+  check.clouds.push_back({UnitSphereWalk(400, 768, 0.01, 9), true});
+  check.reference = [](ReducerOptions& r) { r.compact_on_garbage = false; };
+  check.variants = CompactSliceThreadVariants({1, 3, 64}, {0, 6, SIZE_MAX}, 17,
+                                              [](ReducerOptions& r) { r.compact_on_garbage = true; });
+  ExpectSamePairs(check);
+  ExpectMaxdim3SamePairs(
+      [](ReducerOptions& r, bool on) {
+        r.distinct_lengths = true;
+        r.compact_on_garbage = on;
+        r.compact_cursors_at = 1;
+      },
+      /*ranked=*/true);
+}
+
 // A column publishes its frontier (frontier_snapshots: its live cursors where they stand
 // past its pivot; from a slice, the slice's other entries as loose items), and a column
 // that adds it, or resumes from it when taken back, starts those cursors there: the same

@@ -33,7 +33,7 @@ internal::ReducerOptions Maxdim2At(const internal::DistanceMatrix& d, int modulu
 std::string Describe(const internal::ReducerOptions& r) {
   return "threads=" + std::to_string(r.threads) + " shuffle=" + std::to_string(r.shuffle_columns) +
          " sort_at=" + Count(r.parallel_sort_columns_at) + " compact_at=" + Count(r.compact_cursors_at) +
-         " cancel=" + std::to_string(r.cancel_duplicate_cursors) +
+         " cancel=" + std::to_string(r.cancel_duplicate_cursors) + " on_garbage=" + std::to_string(r.compact_on_garbage) +
          " link_at=" + Count(r.link_cursors_at) + " quantized=" + std::to_string(r.quantized_scans) +
          " seek=" + std::to_string(r.seek_added_columns) + " frontier=" + std::to_string(r.frontier_snapshots) + " apparent_at=" + Count(r.apparent_first_cursors_at) +
          " spill=" + std::to_string(r.spill_queued_cofacets) + " spill_base=" + Count(r.spill_entries_base) +

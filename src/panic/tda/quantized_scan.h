@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "panic/core/prefetch.h"
 #include "panic/tda/cofacet_scan.h"
 
 namespace panic::tda::internal {
@@ -70,9 +71,14 @@ inline int CollectLevelsScalar(const uint8_t* const* qr, int n, uint8_t qd, uint
   return k;
 }
 
+// With `rows` (the float rows of the same vertices), each collected vertex's floats are
+// asked for as it is found: the caller reads them next, at random places in rows far
+// larger than the cache, and their misses then overlap the rest of the byte scan (half of
+// NextCofacetsQuantized's own samples in the N = 10 000 tail waited on those loads).
 template <int M>
 __attribute__((target("avx512f,avx512bw"))) int CollectLevelsAvx512(const uint8_t* const* qr, int n, uint8_t qd,
-                                                                    uint8_t lo, uint8_t hi, int* out) {
+                                                                    uint8_t lo, uint8_t hi, int* out,
+                                                                    const float* const* rows = nullptr) {
   const __m512i vd = _mm512_set1_epi8(static_cast<char>(qd)), vlo = _mm512_set1_epi8(static_cast<char>(lo)),
                 vhi = _mm512_set1_epi8(static_cast<char>(hi));
   int k = 0, v = 0;
@@ -81,7 +87,11 @@ __attribute__((target("avx512f,avx512bw"))) int CollectLevelsAvx512(const uint8_
     for (int q = 0; q < M; ++q) x = _mm512_max_epu8(x, _mm512_loadu_si512(qr[q] + v));
     uint64_t mask = _mm512_cmpge_epu8_mask(x, vlo) & _mm512_cmple_epu8_mask(x, vhi);
     while (mask) {
-      out[k++] = v + __builtin_ctzll(mask);
+      const int u = v + __builtin_ctzll(mask);
+      out[k++] = u;
+      if (rows != nullptr) {
+        for (int q = 0; q < M; ++q) core::PrefetchLine(rows[q] + u);
+      }
       mask &= mask - 1;
     }
   }
@@ -113,7 +123,7 @@ inline int NextCofacetsQuantized(SimdLevel level, const DistanceQuantizer& quant
   while (lo <= top) {
     const int hi = std::min(lo + window, static_cast<int>(top));
     const int found = level == SimdLevel::kAvx512
-                          ? CollectLevelsAvx512<M>(qr, n, qd, static_cast<uint8_t>(lo), static_cast<uint8_t>(hi), scratch)
+                          ? CollectLevelsAvx512<M>(qr, n, qd, static_cast<uint8_t>(lo), static_cast<uint8_t>(hi), scratch, r)
                           : CollectLevelsScalar<M>(qr, n, qd, static_cast<uint8_t>(lo), static_cast<uint8_t>(hi), scratch);
     int count = 0;  // cd_out/v_out: the `count` earliest valid ones so far, in order
     // The float rows are read in blocks with no branch between the loads (their cache

@@ -240,6 +240,7 @@ class RipsCursors : protected RipsColumns {
       if (live != CursorIndex::kEmpty && ws.cursors[live].coef != 0 && ws.cursors[live].cd == cd &&
           ws.cursors[live].v == v) {
         ws.cursors[live].coef = 0;
+        ++ws.dead;
         return;
       }
     }
@@ -341,6 +342,7 @@ class RipsCursors : protected RipsColumns {
     }
     const uint32_t k = CursorSlot(ws, w, key, m).cursor();
     if (k == CursorIndex::kEmpty || ws.cursors[k].coef == 0) return false;
+    if (ws.cursors[k].cd != kExhaustedCd) ++ws.dead;  // an exhausted one was counted then
     ws.cursors[k].coef = 0;
     return true;
   }
@@ -443,8 +445,13 @@ class RipsCursors : protected RipsColumns {
   // the N = 10 000 tail were the top cursor's read).
   void PopTop(Workspace& ws, int m) const {
     uint32_t k = ws.heap.front().cursor;
-    if (k != kNoCursor && ws.cursors[k].coef != 0 && Advance(ws, ws.cursors[k], m)) {
-      HeapReplaceTop(ws.heap, CursorItem(ws, k, m));
+    if (k != kNoCursor && ws.cursors[k].coef != 0) {
+      if (Advance(ws, ws.cursors[k], m)) {
+        HeapReplaceTop(ws.heap, CursorItem(ws, k, m));
+      } else {
+        HeapPop(ws.heap);
+        MarkExhausted(ws, ws.cursors[k]);
+      }
     } else {
       HeapPop(ws.heap);
     }
@@ -453,6 +460,11 @@ class RipsCursors : protected RipsColumns {
     }
   }
   static constexpr size_t kPrefetchTopsAt = 4096;
+  // A cursor with no cofacet left (out of the heap for good): dead, and marked so.
+  static void MarkExhausted(Workspace& ws, Cursor& c) {
+    c.cd = kExhaustedCd;
+    ++ws.dead;
+  }
   // Removes and returns the earliest entry with a non-zero summed coefficient; false
   // when the coboundary is zero. The held pivot (Workspace::held) is merged with the heap.
   bool PopPivot(Workspace& ws, DiamEntry& out, int m) const {
@@ -519,27 +531,9 @@ class RipsCursors : protected RipsColumns {
       ws.cursors[kept++].coef = ws.keep[k];
     }
     ws.cursors.resize(kept);
-    // The kept cursors' spilled entries, packed in place (the dropped cursors' and the
-    // consumed ones go): the live segments in the order of their offsets, each moved down.
     // A merged cursor keeps its own queue and spill: the simplex's cofacets after the one
     // it stands at, like those of the cursors merged into it.
-    if (!ws.spill.empty()) {
-      ws.by_simplex.clear();  // reused: (offset, cursor) of each live segment
-      for (size_t k = 0; k < kept; ++k) {
-        if (ws.cursors[k].spilled > 0) ws.by_simplex.emplace_back(ws.cursors[k].spill_at, static_cast<uint32_t>(k));
-      }
-      std::sort(ws.by_simplex.begin(), ws.by_simplex.end());
-      size_t at = 0;
-      for (const auto& [offset, k] : ws.by_simplex) {
-        Cursor& c = ws.cursors[k];
-        if (static_cast<size_t>(offset) != at) {  // at < offset: a forward copy is safe
-          std::copy(ws.spill.begin() + offset, ws.spill.begin() + offset + c.spilled, ws.spill.begin() + at);
-        }
-        c.spill_at = static_cast<uint32_t>(at);
-        at += c.spilled;
-      }
-      ws.spill.resize(at);
-    }
+    PackSpill(ws);
     ws.heap.clear();
     for (uint32_t k = 0; k < kept; ++k) ws.heap.push_back(CursorItem(ws, k, m));
     ws.heap.insert(ws.heap.end(), ws.loose_items.begin(), ws.loose_items.end());
@@ -548,8 +542,82 @@ class RipsCursors : protected RipsColumns {
       Summed(ws.working, ws.summed);
       ws.working.swap(ws.summed);
     }
+    ws.dead = 0;
+    const bool cancels = opt_.modulus == 2 && opt_.cancel_duplicate_cursors;
+    if (cancels) RebuildCursorIndex(ws, m);
+    // From now on most duplicates die when they are made, so a compaction finds little to
+    // merge while the column's heap grows by live cursors (sphere N = 7 000: 77 % of the
+    // heap kept at the doubling trigger), and each re-sorted them. So the dead cursors are
+    // swept out (Sweep) once there are as many as live ones kept now (the store then holds
+    // at most twice the live cursors, as with the doubling), and the next merge waits for
+    // a kGrowthBeforeCompaction-fold heap, which bounds the duplicates no cancellation
+    // catches (a slice's eliminations, a pivot's facets). Not in a column holding a
+    // slice's loose entries: no cancellation runs there (Workspace::CompactionDue).
     ws.compact_at = std::max(opt_.compact_cursors_at, 2 * ws.heap.size());
-    if (opt_.modulus == 2 && opt_.cancel_duplicate_cursors) RebuildCursorIndex(ws, m);
+    if (cancels && opt_.compact_on_garbage) {
+      ws.compact_dead_at = std::max(opt_.compact_cursors_at, ws.heap.size());
+      ws.compact_grown_at = std::max(opt_.compact_cursors_at, kGrowthBeforeCompaction * ws.heap.size());
+    }
+  }
+  static constexpr size_t kGrowthBeforeCompaction = 4;
+  // The store's cursors' spilled entries, packed in place (the dropped cursors' and the
+  // consumed ones go): the live segments in the order of their offsets, each moved down.
+  static void PackSpill(Workspace& ws) {
+    if (ws.spill.empty()) return;
+    ws.by_simplex.clear();  // reused: (offset, cursor) of each live segment
+    for (size_t k = 0; k < ws.cursors.size(); ++k) {
+      if (ws.cursors[k].spilled > 0) ws.by_simplex.emplace_back(ws.cursors[k].spill_at, static_cast<uint32_t>(k));
+    }
+    std::sort(ws.by_simplex.begin(), ws.by_simplex.end());
+    size_t at = 0;
+    for (const auto& [offset, k] : ws.by_simplex) {
+      Cursor& c = ws.cursors[k];
+      if (static_cast<size_t>(offset) != at) {  // at < offset: a forward copy is safe
+        std::copy(ws.spill.begin() + offset, ws.spill.begin() + offset + c.spilled, ws.spill.begin() + at);
+      }
+      c.spill_at = static_cast<uint32_t>(at);
+      at += c.spilled;
+    }
+    ws.spill.resize(at);
+  }
+  // Compaction without the merge, when a column's garbage triggers it (ReducerOptions::
+  // compact_on_garbage): the dead cursors (cancelled, coefficient 0, or exhausted,
+  // kExhaustedCd) go from the store and their items from the heap; the live ones move down
+  // in place, renumbered. No sort and no cofacet recomputed (each heap item keeps its
+  // entry), the index renumbered in place rather than rebuilt: passes over the store, the
+  // heap and the index, where Compact's sort of the live cursors by simplex was a quarter
+  // of the N = 10 000 tail's compaction samples. Duplicates that escaped the cancellation
+  // stay; Compact, on the growth trigger, merges them. Same precondition as Compact: no
+  // cursor parked, so every live cursor has its one heap item.
+  void Sweep(Workspace& ws) const {
+    constexpr uint32_t kDropped = CursorIndex::kEmpty;
+    ws.renumbered.resize(ws.cursors.size());
+    uint32_t kept = 0;
+    for (size_t k = 0; k < ws.cursors.size(); ++k) {
+      const Cursor& c = ws.cursors[k];
+      if (c.coef == 0 || c.cd == kExhaustedCd) {
+        ws.renumbered[k] = kDropped;
+        continue;
+      }
+      if (kept != k) ws.cursors[kept] = c;
+      ws.renumbered[k] = kept++;
+    }
+    ws.cursors.resize(kept);
+    size_t items = 0;
+    for (size_t i = 0; i < ws.heap.size(); ++i) {
+      HeapItem h = ws.heap[i];
+      if (h.cursor != kNoCursor) {
+        if (ws.renumbered[h.cursor] == kDropped) continue;
+        h.cursor = ws.renumbered[h.cursor];
+      }
+      ws.heap[items++] = h;
+    }
+    ws.heap.resize(items);
+    HeapMake(ws.heap);
+    PackSpill(ws);
+    ws.by_cursor.Renumber(ws.renumbered);
+    ws.dead = 0;
+    ws.compact_dead_at = std::max(opt_.compact_cursors_at, ws.heap.size());
   }
   // `working` with equal simplices summed (zero sums dropped), sorted by index, into `out`.
   void Summed(std::vector<entry_t>& working, std::vector<entry_t>& out) const {

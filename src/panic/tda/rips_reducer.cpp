@@ -441,7 +441,9 @@ class RipsReducer : private RipsSliceCursors {
     if (!ws.added_loose.empty()) ws.holds_loose = true;
     for (entry_t e : ws.added_loose) {
       Vertices(IndexOf(e), m + 1, t);
-      HeapPush(ws.heap, HeapItem{Diameter(t, m + 1), kNoCursor, MakeEntry(IndexOf(e), Mul(CoefOf(e), factor))});
+      const float diam = Diameter(t, m + 1);
+      ws.loose_diam = std::max(ws.loose_diam, diam);
+      HeapPush(ws.heap, HeapItem{diam, kNoCursor, MakeEntry(IndexOf(e), Mul(CoefOf(e), factor))});
     }
     // The simplices are decoded kAhead entries before they are pushed, and the distances
     // and the index slot they will read are prefetched then, the cursor that slot names

@@ -77,6 +77,13 @@ struct ReducerOptions {
   // it stands already cancels that cursor instead of getting one of its own (RipsCursors::
   // CancelsLiveCursor); false: the duplicates wait for the next compaction. Tests compare.
   bool cancel_duplicate_cursors = true;
+  // Once duplicates are cancelled when they are made (the line above, from a column's
+  // first compaction on), the column is not compacted each time its heap doubles: when it
+  // holds as many dead cursors (cancelled or exhausted) as it kept live ones, they are
+  // swept out (RipsCursors::Sweep: no sort, nothing merged), and only a heap grown
+  // kGrowthBeforeCompaction-fold is compacted (RipsCursors::Compact); false: at every
+  // doubling, as before. Tests compare the two.
+  bool compact_on_garbage = true;
   // A cursor's own-diameter cofacets come from its longest edge's link (edge_link.h) when
   // that link is cached, or when its column has at least this many cursors (the link is
   // then built); otherwise from scans. SIZE_MAX: scans only. Tests set 0 and SIZE_MAX.

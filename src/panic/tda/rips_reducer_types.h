@@ -93,6 +93,10 @@ struct Cursor {
   int queued_v[kQueuedCofacets];
 };
 static_assert(sizeof(Cursor) == 92);
+// An exhausted cursor (no cofacet left, no heap item) is marked by this current cofacet
+// diameter, which no cofacet has (distances are finite), so that a sweep
+// (RipsCursors::Sweep) tells the live cursors from the store alone.
+constexpr float kExhaustedCd = std::numeric_limits<float>::infinity();
 // Past-diameter scans with the spill on (ReducerOptions::spill_queued_cofacets) keep up to
 // kScanKeep entries of the exact prefix they found, their window still aiming at a queue's
 // worth (kQueuedCofacets). Measured (stop 31, sphere, 1 thread; scans / vertices whose
@@ -186,6 +190,8 @@ using Heap = std::vector<HeapItem, HeapAllocator<HeapItem>>;
 class CursorIndex {
  public:
   static constexpr uint32_t kEmpty = ~uint32_t{0};
+  // A slot whose cursor a sweep dropped (Renumber): never matched, never reused.
+  static constexpr uint32_t kStale = kEmpty - 1;
   // A slot found: its cursor (kEmpty: none yet), and Set() to record one there.
   class Ref {
    public:
@@ -221,7 +227,8 @@ class CursorIndex {
     const auto tag = static_cast<uint32_t>(h >> 32);
     for (size_t i = Home(h);; i = (i + 1) & mask_) {
       const uint64_t s = slots_[i];
-      if (s == kEmptySlot || (static_cast<uint32_t>(s >> 32) == tag && same(static_cast<uint32_t>(s)))) {
+      if (s == kEmptySlot ||
+          (static_cast<uint32_t>(s >> 32) == tag && static_cast<uint32_t>(s) != kStale && same(static_cast<uint32_t>(s)))) {
         return Ref(&slots_[i], tag);
       }
     }
@@ -233,8 +240,20 @@ class CursorIndex {
   uint32_t FirstCursor(uint64_t key) const {
     const uint64_t h = Hash(key);
     const uint64_t s = slots_[Home(h)];
-    return s != kEmptySlot && static_cast<uint32_t>(s >> 32) == static_cast<uint32_t>(h >> 32) ? static_cast<uint32_t>(s)
-                                                                                                : kEmpty;
+    return s != kEmptySlot && static_cast<uint32_t>(s >> 32) == static_cast<uint32_t>(h >> 32) &&
+                   static_cast<uint32_t>(s) != kStale
+               ? static_cast<uint32_t>(s)
+               : kEmpty;
+  }
+  // Every slot's cursor k becomes to[k] after the store was packed (RipsCursors::Sweep);
+  // a dropped cursor's slot (to[k] = kEmpty) becomes stale, so that the probe sequences
+  // through it stay whole. REQUIRES: to has an entry for every cursor number in the index.
+  void Renumber(const std::vector<uint32_t>& to) {
+    for (uint64_t& s : slots_) {
+      if (s == kEmptySlot || static_cast<uint32_t>(s) == kStale) continue;
+      const uint32_t k = to[static_cast<uint32_t>(s)];
+      s = (s & ~uint64_t{0xFFFFFFFF}) | (k == kEmpty ? kStale : k);
+    }
   }
   // Records `cursor` in `slot` (found by Slot), counting the slot once when it was empty.
   void Put(Ref slot, uint32_t cursor) {
@@ -275,11 +294,26 @@ struct Workspace {
   std::vector<entry_t> frontier, frontier_loose, added_loose;
   std::vector<int32_t> frontier_at, added_at;
   std::vector<HeapItem> loose_items;  // ForEachPlace's: the heap's items without a cursor
-  // Compaction (RipsCursors::Compact): the heap size that triggers the next one, and its
-  // scratch (the live cursors by simplex; each cursor's summed coefficient, 0: dropped).
+  // Compaction (RipsCursors::Compact and Sweep): what triggers the next one, and its
+  // scratch (the live cursors by simplex; each cursor's summed coefficient, 0: dropped;
+  // each cursor's number after a sweep). compact_at: the heap's size for the next merge
+  // (twice the last one's). Once set (ReducerOptions::compact_on_garbage), instead:
+  // compact_dead_at, the count of dead cursors (cancelled or exhausted since the last
+  // compaction) for a sweep, and compact_grown_at, the heap's size for a merge — but not
+  // in a column holding a slice's loose entries, where no cancellation runs.
   size_t compact_at = 0;
+  size_t dead = 0;
+  size_t compact_dead_at = SIZE_MAX;
+  size_t compact_grown_at = SIZE_MAX;
+  enum class Compaction { kNone, kSweep, kMerge };
+  Compaction CompactionDue() const {
+    if (compact_dead_at == SIZE_MAX || holds_loose) return heap.size() >= compact_at ? Compaction::kMerge : Compaction::kNone;
+    if (heap.size() >= compact_grown_at) return Compaction::kMerge;
+    return dead >= compact_dead_at ? Compaction::kSweep : Compaction::kNone;
+  }
   std::vector<std::pair<index_t, uint32_t>> by_simplex;
   std::vector<uint8_t> keep;
+  std::vector<uint32_t> renumbered;  // RipsCursors::Sweep's: each cursor's new number
   // The links of the last few edges whose own-diameter cofacets were enumerated (they
   // depend on the distances only, so they stay valid from column to column).
   EdgeLinkCache links;
@@ -292,8 +326,12 @@ struct Workspace {
   // column, but outside the heap until the next PopPivot merges it back in.
   // Whether a slice's frontier with loose entries was added to the column (AddFrontier):
   // then some of its cursors stand past a diameter whose entries are loose items, and only
-  // cursors at the same cofacet cancel (RipsCursors::PushCursorAt, Compact).
+  // cursors at the same cofacet cancel (RipsCursors::PushCursorAt, Compact). Such a
+  // cursor has skipped cofacets of that diameter only (the slice's, loose_diam at most),
+  // so once the column's pivot is past loose_diam every cursor has again consumed exactly
+  // its cofacets up to the pivot, and the flag goes (RipsSliceCursors::GetPivot).
   bool holds_loose = false;
+  float loose_diam = 0;  // the largest diameter of a loose entry added
   bool held = false;
   HeapItem held_item{};
   // The diameter slice the column is reducing in bulk (rips_slice.h), when active.
@@ -317,8 +355,11 @@ struct Workspace {
   // while another worker reduces its own (the peak was the sum of both).
   void Clear() {
     held = false;
+    dead = 0;
+    compact_dead_at = compact_grown_at = SIZE_MAX;
     v_nonempty = false;
     holds_loose = false;
+    loose_diam = 0;
     ClearAndTrim(working);
     ClearAndTrim(heap);
     ClearAndTrim(summed);
@@ -331,6 +372,7 @@ struct Workspace {
     ClearAndTrim(added_at);
     ClearAndTrim(by_simplex);
     ClearAndTrim(keep);
+    ClearAndTrim(renumbered);
     ClearAndTrim(spill);
     cursors.clear();
     by_cursor.Release();

@@ -29,7 +29,12 @@ class RipsSliceCursors : protected RipsCursors {
   bool GetPivot(Workspace& ws, DiamEntry& out, int m) const {
     if (ws.slice.active && SlicePivot(ws, out, m)) return true;
     if (!PopPivot(ws, out, m)) return false;
-    if (ws.heap.size() >= ws.compact_at) Compact(ws, m);
+    if (ws.holds_loose && out.diam > ws.loose_diam) ws.holds_loose = false;  // every loose entry consumed
+    switch (ws.CompactionDue()) {
+      case Workspace::Compaction::kNone: break;
+      case Workspace::Compaction::kSweep: Sweep(ws); break;
+      case Workspace::Compaction::kMerge: Compact(ws, m); break;
+    }
     if (!EnterSlice(ws, out, m) || !SlicePivot(ws, out, m)) {
       ws.held = true;
       ws.held_item = HeapItem{out.diam, kNoCursor, out.entry};
@@ -94,7 +99,11 @@ class RipsSliceCursors : protected RipsCursors {
   // Moves the cursors parked in the slice past its diameter, into the heap (when it ends).
   void UnparkSlice(Workspace& ws, int m) const {
     for (uint32_t k : ws.slice.parked) {
-      if (Advance(ws, ws.cursors[k], m)) PushCursor(ws, k, m);
+      if (Advance(ws, ws.cursors[k], m)) {
+        PushCursor(ws, k, m);
+      } else {
+        MarkExhausted(ws, ws.cursors[k]);
+      }
     }
     ws.slice.parked.clear();
   }
