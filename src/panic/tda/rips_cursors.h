@@ -96,7 +96,7 @@ class RipsCursors : protected RipsColumns {
     }
     const int got = NextCofacetsQuantized<M>(simd_, quant_, qr, r, c.w, n_, c.diam, c.cd, c.v, opt_.threshold,
                                              kScanKeep, ws.batch_cd, ws.batch_v, ws.window, ws.scratch.data(),
-                                             kQueuedCofacets);
+                                             kScanTarget);
     const int here = std::min(got, kQueuedCofacets);
     std::copy(ws.batch_cd, ws.batch_cd + here, c.queued_cd);
     std::copy(ws.batch_v, ws.batch_v + here, c.queued_v);

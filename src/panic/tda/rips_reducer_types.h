@@ -98,8 +98,10 @@ static_assert(sizeof(Cursor) == 92);
 // (RipsCursors::Sweep) tells the live cursors from the store alone.
 constexpr float kExhaustedCd = std::numeric_limits<float>::infinity();
 // Past-diameter scans with the spill on (ReducerOptions::spill_queued_cofacets) keep up to
-// kScanKeep entries of the exact prefix they found, their window still aiming at a queue's
-// worth (kQueuedCofacets). Measured (stop 31, sphere, 1 thread; scans / vertices whose
+// kScanKeep entries of the exact prefix they found, their window aiming at kScanTarget
+// (a queue's worth, kQueuedCofacets, until stop 37: a scan then returned 10.6 entries of
+// which about 3 were popped — sphere N = 7 000, 44.75 M scans, 134.6 M advances — so the
+// window now aims lower; every vertex it collects costs three float reads). Measured (stop 31, sphere, 1 thread; scans / vertices whose
 // float rows were read): N = 2 000, 8 queued without the spill (stop 30) 0.90 M / 23.2 M,
 // 7 queued without it 0.96 M / 22.8 M, with it 0.84 M / 21.0 M; N = 3 000: 2.63 M / 67.0 M,
 // 2.80 M / 65.7 M, 2.49 M / 60.8 M. A cursor's later scans keeping 32 with a window aiming
@@ -109,6 +111,7 @@ constexpr float kExhaustedCd = std::numeric_limits<float>::infinity();
 // cursor gave nearly the scans of 4 with a third of the spill); past that a scan keeps its
 // queue's worth only, as without the spill.
 constexpr int kScanKeep = 16;
+constexpr int kScanTarget = 4;
 constexpr size_t kSpillPerCursor = 1;
 struct QueuedCofacet {
   float cd;
