@@ -71,7 +71,8 @@ struct ReducerOptions {
   uint64_t shuffle_columns = 0;
   // A column whose coboundary heap reaches this many cursors is compacted (the simplices
   // added more than once summed, cancelled ones dropped), and again each time the heap
-  // has doubled since; 0 never. Tests set small values to compact nearly every column.
+  // has doubled since — or, with compact_on_garbage below, on its garbage; 0 never. Tests
+  // set small values to compact nearly every column.
   size_t compact_cursors_at = 4096;
   // Over Z/2, from a column's first compaction on: a simplex added where a live cursor of
   // it stands already cancels that cursor instead of getting one of its own (RipsCursors::
