@@ -180,7 +180,7 @@ class RipsCursors : protected RipsColumns {
     }
   }
   // Pushes the current cofacet of cursor k onto the heap.
-  void PushCursor(Workspace& ws, uint32_t k, int m) const { HeapPush(ws.heap, CursorItem(ws, k, m)); }
+  void PushCursor(Workspace& ws, uint32_t k, int m) const { ws.heap.push(CursorItem(ws, k, m)); }
   // Adds coef · δ(simplex) to the working coboundary.
   void PushCoboundary(Workspace& ws, index_t idx, uint32_t coef, int m, const DiamEntry* from = nullptr) const {
     int w[kMaxVertices];
@@ -285,15 +285,17 @@ class RipsCursors : protected RipsColumns {
   void ForEachPlace(Workspace& ws, int m, F f) const {
     ws.by_simplex.clear();
     ws.loose_items.clear();
-    for (size_t i = 0; i < ws.heap.size(); ++i) {
-      PrefetchCursorOf(ws, i + kCursorsAhead);
-      const HeapItem& h = ws.heap[i];
-      if (h.cursor == kNoCursor) {
-        ws.loose_items.push_back(h);
-      } else if (ws.cursors[h.cursor].coef != 0) {
-        ws.by_simplex.emplace_back(IndexOfVertices(ws.cursors[h.cursor].w, m), h.cursor);
+    ws.heap.ForEachPart([&](const HeapItem* items, size_t n) {
+      for (size_t i = 0; i < n; ++i) {
+        if (i + kCursorsAhead < n) PrefetchCursorOf(ws, items[i + kCursorsAhead]);
+        const HeapItem& h = items[i];
+        if (h.cursor == kNoCursor) {
+          ws.loose_items.push_back(h);
+        } else if (ws.cursors[h.cursor].coef != 0) {
+          ws.by_simplex.emplace_back(IndexOfVertices(ws.cursors[h.cursor].w, m), h.cursor);
+        }
       }
-    }
+    });
     std::sort(ws.by_simplex.begin(), ws.by_simplex.end());
     for (size_t i = 0; i < ws.by_simplex.size();) {
       size_t j = i;
@@ -390,23 +392,25 @@ class RipsCursors : protected RipsColumns {
   // once the cursor is near).
   void RebuildCursorIndex(Workspace& ws, int m) const {
     ws.by_cursor.Reset(ws.heap.size());
-    for (size_t i = 0; i < ws.heap.size(); ++i) {
-      PrefetchCursorOf(ws, i + 2 * kCursorsAhead);
-      if (i + kCursorsAhead < ws.heap.size() && ws.heap[i + kCursorsAhead].cursor != kNoCursor) {
-        const Cursor& ahead = ws.cursors[ws.heap[i + kCursorsAhead].cursor];
-        ws.by_cursor.Prefetch(static_cast<uint64_t>(IndexOfVertices(ahead.w, m)));
+    ws.heap.ForEachPart([&](const HeapItem* items, size_t n) {
+      for (size_t i = 0; i < n; ++i) {
+        if (i + 2 * kCursorsAhead < n) PrefetchCursorOf(ws, items[i + 2 * kCursorsAhead]);
+        if (i + kCursorsAhead < n && items[i + kCursorsAhead].cursor != kNoCursor) {
+          const Cursor& ahead = ws.cursors[items[i + kCursorsAhead].cursor];
+          ws.by_cursor.Prefetch(static_cast<uint64_t>(IndexOfVertices(ahead.w, m)));
+        }
+        const HeapItem& h = items[i];
+        if (h.cursor == kNoCursor) continue;
+        const Cursor& c = ws.cursors[h.cursor];
+        if (c.coef == 0) continue;
+        ws.by_cursor.Put(CursorSlot(ws, c.w, IndexOfVertices(c.w, m), m), h.cursor);
       }
-      const HeapItem& h = ws.heap[i];
-      if (h.cursor == kNoCursor) continue;
-      const Cursor& c = ws.cursors[h.cursor];
-      if (c.coef == 0) continue;
-      ws.by_cursor.Put(CursorSlot(ws, c.w, IndexOfVertices(c.w, m), m), h.cursor);
-    }
+    });
   }
-  // Asks for the cursor of heap item i (if any) ahead of a pass over the heap.
+  // Asks for the cursor of heap item h (if any), ahead of its turn in a pass over the heap.
   static constexpr size_t kCursorsAhead = 8;
-  static void PrefetchCursorOf(const Workspace& ws, size_t i) {
-    if (i < ws.heap.size() && ws.heap[i].cursor != kNoCursor) core::PrefetchLine(&ws.cursors[ws.heap[i].cursor]);
+  static void PrefetchCursorOf(const Workspace& ws, const HeapItem& h) {
+    if (h.cursor != kNoCursor) core::PrefetchLine(&ws.cursors[h.cursor]);
   }
   // A heap item's coefficient: 0 for a cancelled cursor's (its item stays until met).
   static uint32_t LiveCoef(const Workspace& ws, const HeapItem& h) {
@@ -447,16 +451,18 @@ class RipsCursors : protected RipsColumns {
     uint32_t k = ws.heap.front().cursor;
     if (k != kNoCursor && ws.cursors[k].coef != 0) {
       if (Advance(ws, ws.cursors[k], m)) {
-        HeapReplaceTop(ws.heap, CursorItem(ws, k, m));
+        ws.heap.replace_top(CursorItem(ws, k, m));
       } else {
-        HeapPop(ws.heap);
+        ws.heap.pop();
         MarkExhausted(ws, ws.cursors[k]);
       }
     } else {
-      HeapPop(ws.heap);
+      ws.heap.pop();
     }
     if (ws.heap.size() >= kPrefetchTopsAt) {
-      for (size_t i = 0; i <= 4; ++i) PrefetchCursorOf(ws, i);
+      size_t n;
+      const HeapItem* top = ws.heap.top_items(n);
+      for (size_t i = 0; i < std::min<size_t>(n, 5); ++i) PrefetchCursorOf(ws, top[i]);
     }
   }
   static constexpr size_t kPrefetchTopsAt = 4096;
@@ -535,9 +541,8 @@ class RipsCursors : protected RipsColumns {
     // it stands at, like those of the cursors merged into it.
     PackSpill(ws);
     ws.heap.clear();
-    for (uint32_t k = 0; k < kept; ++k) ws.heap.push_back(CursorItem(ws, k, m));
-    ws.heap.insert(ws.heap.end(), ws.loose_items.begin(), ws.loose_items.end());
-    HeapMake(ws.heap);
+    for (uint32_t k = 0; k < kept; ++k) ws.heap.push(CursorItem(ws, k, m));
+    for (const HeapItem& h : ws.loose_items) ws.heap.push(h);
     if (ws.keeps_v) {
       Summed(ws.working, ws.summed);
       ws.working.swap(ws.summed);
@@ -603,17 +608,12 @@ class RipsCursors : protected RipsColumns {
       ws.renumbered[k] = kept++;
     }
     ws.cursors.resize(kept);
-    size_t items = 0;
-    for (size_t i = 0; i < ws.heap.size(); ++i) {
-      HeapItem h = ws.heap[i];
-      if (h.cursor != kNoCursor) {
-        if (ws.renumbered[h.cursor] == kDropped) continue;
-        h.cursor = ws.renumbered[h.cursor];
-      }
-      ws.heap[items++] = h;
-    }
-    ws.heap.resize(items);
-    HeapMake(ws.heap);
+    ws.heap.Filter([&](HeapItem& h) {
+      if (h.cursor == kNoCursor) return true;
+      if (ws.renumbered[h.cursor] == kDropped) return false;
+      h.cursor = ws.renumbered[h.cursor];
+      return true;
+    });
     PackSpill(ws);
     ws.by_cursor.Renumber(ws.renumbered);
     ws.dead = 0;

@@ -443,7 +443,7 @@ class RipsReducer : private RipsSliceCursors {
       Vertices(IndexOf(e), m + 1, t);
       const float diam = Diameter(t, m + 1);
       ws.loose_diam = std::max(ws.loose_diam, diam);
-      HeapPush(ws.heap, HeapItem{diam, kNoCursor, MakeEntry(IndexOf(e), Mul(CoefOf(e), factor))});
+      ws.heap.push(HeapItem{diam, kNoCursor, MakeEntry(IndexOf(e), Mul(CoefOf(e), factor))});
     }
     // The simplices are decoded kAhead entries before they are pushed, and the distances
     // and the index slot they will read are prefetched then, the cursor that slot names

@@ -1,7 +1,8 @@
-// The data types of the Vietoris–Rips reduction (rips_reducer.cpp): cochain entries with
-// their coefficient, the packed columns and their blocked storage, the cursors, heap and
-// duplicate index of the working column, each worker's scratch, and the filtration orders.
-// The published columns are in rips_snapshots.h. Internal to tda/.
+// The data types of the Vietoris–Rips reduction (rips_reducer.cpp): the packed columns and
+// their blocked storage, the cursors and duplicate index of the working column, each
+// worker's scratch, and the columns' order. Cochain entries are in rips_entry.h, the
+// working column's heap in coboundary_heap.h, the published columns in rips_snapshots.h.
+// Internal to tda/.
 #pragma once
 
 #include <algorithm>
@@ -14,29 +15,16 @@
 #include <vector>
 
 #include "panic/core/prefetch.h"
+#include "panic/tda/coboundary_heap.h"
 #include "panic/tda/edge_link.h"
+#include "panic/tda/rips_entry.h"
 #include "panic/tda/rips_slice.h"
 
 namespace panic::tda::internal::reducer {
 
-using index_t = int64_t;
-// A cochain entry: the simplex index in the low 56 bits, its coefficient in the top 8.
-using entry_t = uint64_t;
-constexpr int kCoefShift = 56;
-constexpr uint64_t kIndexMask = (uint64_t{1} << kCoefShift) - 1;
 constexpr int kMaxVertices = 5;  // a cofacet of a 3-simplex (maxdim 3)
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
-inline index_t IndexOf(entry_t e) { return static_cast<index_t>(e & kIndexMask); }
-inline uint32_t CoefOf(entry_t e) { return static_cast<uint32_t>(e >> kCoefShift); }
-inline entry_t MakeEntry(index_t i, uint32_t c) {
-  return static_cast<uint64_t>(i) | (static_cast<uint64_t>(c) << kCoefShift);
-}
-
-struct DiamEntry {
-  float diam;
-  entry_t entry;
-};
 // Packed to 12 bytes: the columns of dimension 2 are the largest array at N ≥ 2000.
 struct __attribute__((packed)) Column {
   float diam;
@@ -75,13 +63,15 @@ class ColumnChunks {
 // several at once (NextCofacets); they wait in `queued_*[next_queued, queued)`, and those
 // of the scan that did not fit there in the column's spill (Workspace::spill, `spilled`
 // of them from `spill_at`), which refills the queue before the next scan.
-// 92 bytes: a heavy column holds 10⁵–10⁶ cursors (at N = 5 000 on the unit-sphere walk
-// they were most of the 2.9 GiB peak at 200 bytes, when each kept its cofacets' partial
-// index sums; the index is now summed from the binomial table, RipsReducer::CursorItem).
-// (The queue held 8 in 96 bytes until stop 31; its 8th slot now holds the spill's place.)
-constexpr int kQueuedCofacets = 7;
+// 64 bytes, one cache line: a heavy column holds 10⁵–10⁷ cursors, read at random (at
+// N = 5 000 on the unit-sphere walk they were most of the 2.9 GiB peak at 200 bytes, when
+// each kept its cofacets' partial index sums; the index is now summed from the binomial
+// table, RipsReducer::CursorItem). The queue held 8 in 96 bytes until stop 31, 7 in 92
+// until stop 38: a scan's window aims at 4 entries (kScanTarget), of which about 3 were
+// popped, and what does not fit goes to the spill.
+constexpr int kQueuedCofacets = 3;
 constexpr int kMaxCursorVertices = kMaxVertices - 1;  // a column's simplex: maxdim ≤ 3
-struct Cursor {
+struct alignas(64) Cursor {
   int w[kMaxCursorVertices];  // descending
   float diam, cd;
   int v;
@@ -92,7 +82,7 @@ struct Cursor {
   float queued_cd[kQueuedCofacets];
   int queued_v[kQueuedCofacets];
 };
-static_assert(sizeof(Cursor) == 92);
+static_assert(sizeof(Cursor) == 64);
 // An exhausted cursor (no cofacet left, no heap item) is marked by this current cofacet
 // diameter, which no cofacet has (distances are finite), so that a sweep
 // (RipsCursors::Sweep) tells the live cursors from the store alone.
@@ -117,7 +107,6 @@ struct QueuedCofacet {
   float cd;
   int v;
 };
-constexpr uint32_t kNoCursor = ~uint32_t{0};
 // The cursors of the working column, in blocks of 2^15 (3 MiB) that never move: growing
 // copies nothing, so a heavy column's cursors are held once (a vector held the old and the
 // doubled array together while it copied, twice the cursors: at N = 5 000 on the
@@ -147,38 +136,6 @@ class CursorStore {
   std::vector<std::unique_ptr<Cursor[]>> blocks_;
   size_t size_ = 0;
 };
-// A heap entry: a cofacet and the cursor that produced it (kNoCursor: none).
-struct HeapItem {
-  float diam;
-  uint32_t cursor;
-  entry_t entry;
-};
-// The storage of the 4-ary heap below: item 1 on a 64-byte boundary, so that the four
-// children 4i + 1 … 4i + 4 of every item share one cache line, which HeapSiftDown's
-// prefetch asks for (malloc aligns to 16 bytes: unless item 1 fell on a boundary by chance,
-// every group of children spanned two lines).
-template <typename T>
-struct HeapAllocator {
-  static_assert(64 % sizeof(T) == 0);
-  using value_type = T;
-  HeapAllocator() = default;
-  template <typename U>
-  HeapAllocator(const HeapAllocator<U>&) {}  // NOLINT: allocators convert implicitly
-  T* allocate(size_t n) {
-    auto* raw = static_cast<std::byte*>(::operator new(n * sizeof(T) + kLine, std::align_val_t{kLine}));
-    return reinterpret_cast<T*>(raw + kLine - sizeof(T));
-  }
-  void deallocate(T* p, size_t) {
-    ::operator delete(reinterpret_cast<std::byte*>(p) - (kLine - sizeof(T)), std::align_val_t{kLine});
-  }
-  template <typename U>
-  bool operator==(const HeapAllocator<U>&) const {
-    return true;
-  }
-  static constexpr size_t kLine = 64;
-};
-using Heap = std::vector<HeapItem, HeapAllocator<HeapItem>>;
-
 // The cursors of a heavy column by simplex, for the eager cancellation of duplicates
 // (RipsCursors::CancelsLiveCursor, Z/2): open addressing over cursor numbers, keyed by the
 // simplex's index. Nothing is ever erased: a slot whose cursor no longer stands for its
@@ -287,7 +244,7 @@ struct Workspace {
     v_nonempty = true;
     if (keeps_v) working.push_back(e);
   }
-  Heap heap;                     // its coboundary: one entry per cursor, lazy cancellation
+  CoboundaryHeap heap;           // its coboundary: one entry per cursor, lazy cancellation
   CursorStore cursors;           // the simplices added to the current column
   std::vector<entry_t> summed;   // V of the column being published
   std::vector<entry_t> added;    // V of a published column being added (decoded)
@@ -364,7 +321,7 @@ struct Workspace {
     holds_loose = false;
     loose_diam = 0;
     ClearAndTrim(working);
-    ClearAndTrim(heap);
+    heap.Trim(kKeptEntries);
     ClearAndTrim(summed);
     ClearAndTrim(added);
     ClearAndTrim(frontier);
@@ -390,59 +347,6 @@ struct Workspace {
     }
   }
 };
-// Whether (da, ia) comes before (db, ib) in the filtration order.
-inline bool Earlier(float da, index_t ia, float db, index_t ib) {
-  return da < db || (da == db && ia > ib);
-}
-// The working coboundary's heap: 4-ary, its top (index 0) the earliest entry. A heavy
-// column's heap holds one entry per cursor (10⁵ and more at N = 2 000, several MiB): four
-// children share a cache line and the depth halves against a binary heap.
-inline bool HeapBefore(const HeapItem& a, const HeapItem& b) {
-  return Earlier(a.diam, IndexOf(a.entry), b.diam, IndexOf(b.entry));
-}
-inline void HeapSiftDown(Heap& h, size_t i, HeapItem item) {
-  const size_t n = h.size();
-  for (;;) {
-    const size_t first = 4 * i + 1;
-    if (first >= n) break;
-    // The next level's four lines are asked for while this one is compared: the item
-    // moves to one of them (a heavy column's heap is 10⁷ items, most levels beyond L2).
-    for (size_t c = first; c < first + 4 && 4 * c + 1 < n; ++c) core::PrefetchLine(h.data() + 4 * c + 1);
-    size_t best = first;
-    const size_t last = std::min(first + 4, n);
-    for (size_t c = first + 1; c < last; ++c) {
-      if (HeapBefore(h[c], h[best])) best = c;
-    }
-    if (!HeapBefore(h[best], item)) break;
-    h[i] = h[best];
-    i = best;
-  }
-  h[i] = item;
-}
-inline void HeapPush(Heap& h, const HeapItem& item) {
-  size_t i = h.size();
-  h.push_back(item);
-  while (i > 0) {
-    const size_t parent = (i - 1) / 4;
-    if (!HeapBefore(item, h[parent])) break;
-    h[i] = h[parent];
-    i = parent;
-  }
-  h[i] = item;
-}
-inline void HeapPop(Heap& h) {
-  const HeapItem last = h.back();
-  h.pop_back();
-  if (!h.empty()) HeapSiftDown(h, 0, last);
-}
-// Replaces the top by `item` (one sift instead of a pop and a push).
-inline void HeapReplaceTop(Heap& h, const HeapItem& item) { HeapSiftDown(h, 0, item); }
-// Makes h a heap (Floyd: sifts every inner node down, the last first).
-inline void HeapMake(Heap& h) {
-  if (h.size() < 2) return;
-  for (size_t i = (h.size() - 2) / 4 + 1; i-- > 0;) HeapSiftDown(h, i, h[i]);
-}
-
 // Sort order of the columns of one dimension: reverse filtration order.
 struct ColumnOrder {
   bool operator()(const Column& a, const Column& b) const {

@@ -119,12 +119,12 @@ class RipsSliceCursors : protected RipsCursors {
       const uint32_t k = ws.heap.front().cursor;
       if (k == kNoCursor) {  // a frontier's loose entry {x, y, a, b}
         TogglePairOf(ws, IndexOf(ws.heap.front().entry));
-        HeapPop(ws.heap);
+        ws.heap.pop();
         continue;
       }
       Cursor& c = ws.cursors[k];
       if (c.coef == 0) {  // cancelled
-        HeapPop(ws.heap);
+        ws.heap.pop();
       } else if (c.diam == s.diam) {
         const int u = c.w[0] != s.x && c.w[0] != s.y ? c.w[0] : c.w[1] != s.x && c.w[1] != s.y ? c.w[1] : c.w[2];
         const int i = link.Position(u);
@@ -132,7 +132,7 @@ class RipsSliceCursors : protected RipsCursors {
         s.rows.ToggleStar(i, link.Row(i, d_.row(static_cast<size_t>(u))), limit);
         c.v = 0;  // every cofacet of diameter d consumed: its next scan looks past d
         c.queued = c.next_queued = 0;
-        HeapPop(ws.heap);
+        ws.heap.pop();
         s.parked.push_back(k);
       } else {
         const int t[4] = {c.w[0], c.w[1], c.w[2], c.v};  // its cofacet of diameter d
