@@ -95,7 +95,9 @@ TEST(SnapshotArenaHandleTest, HandlesRoundTripFromEveryArena) {
 }
 
 // A directory of 3 usable block numbers of 64 units: publishing past them fails without
-// storing anything, from then on, and every snapshot published before stays readable.
+// storing anything, from then on for any snapshot that needs a block (one that still fits
+// the arena's last block may go there: the reducer stops at full() either way), and every
+// snapshot published before stays readable.
 TEST(SnapshotArenaHandleTest, FullDirectoryRefusesAndKeepsWhatItHolds) {
   SnapshotDirectory directory(0, 6, 4);
   SnapshotArena arena(&directory);
@@ -106,7 +108,8 @@ TEST(SnapshotArenaHandleTest, FullDirectoryRefusesAndKeepsWhatItHolds) {
   ExpectReadable(directory, published);
   const size_t bytes = arena.bytes();
   EXPECT_LE(bytes, 3u * 64 * 8 + 64 * 8);  // three blocks, or two and one outsized
-  const std::vector<entry_t> v{MakeEntry(1, 1)};
+  std::mt19937_64 more(5);
+  const std::vector<entry_t> v = RandomV(more, 1000, 2);  // > 512 bytes: a block of its own
   EXPECT_FALSE(static_cast<bool>(arena.Publish(7, 0.5f, DiamEntry{1.0f, MakeEntry(9, 1)}, v)));
   EXPECT_EQ(arena.bytes(), bytes);
   // An inline owner needs no block.

@@ -88,7 +88,7 @@ inline uint8_t* PutCoded(uint8_t* out, const std::vector<entry_t>& v, bool unit,
 // A reduced column as the lock-free reduction publishes it: its position in the
 // reduction order, its pivot's diameter and coefficient (the pivot itself is the table's
 // key), and V (the simplices added to σ, summed, sorted by index), delta-coded after the
-// 16-byte header. Immutable once its address is in the pivot table: everything is written
+// 8-byte header. Immutable once its address is in the pivot table: everything is written
 // before the release store that publishes it, and its memory lives until the dimension is
 // done, so a worker that read an older owner of a pivot can still add that column safely
 // (any published version of column k is σ_k plus earlier columns: a valid column to add).
@@ -103,26 +103,35 @@ inline uint8_t* PutCoded(uint8_t* out, const std::vector<entry_t>& v, bool unit,
 // pivot) and the multiplicities summed away change σ + V only where its coboundary is
 // never read again: everything up to the pivot.
 struct Snapshot {
-  static constexpr uint32_t kUnitCoefs = 1u << 8;  // in `flags`: V's coefficients are all 1
-  static constexpr uint32_t kFrontier = 1u << 9;   // in `flags`: a frontier (one vertex an entry)
   uint32_t column;
-  uint32_t size;  // entries of V
   float pivot_diam;
-  uint32_t flags;  // the pivot's coefficient (low 8 bits), kUnitCoefs, kFrontier
-  uint32_t pivot_coef() const { return flags & 0xff; }
-  bool frontier() const { return (flags & kFrontier) != 0; }
+  // The coded part begins with two varints: the kind (the pivot's coefficient times 4,
+  // plus 2 when V's coefficients are all 1, plus 1 for a frontier; one byte over Z/2) and
+  // V's size. (Until stop 38 both were 4-byte fields of a 16-byte header: 8 of a snapshot's
+  // 143 bytes on average, at N = 10 000 on the unit-sphere walk 2·10⁷ snapshots and more.)
+  static uint64_t Kind(uint32_t pivot_coef, bool unit, bool frontier) {
+    return (uint64_t{pivot_coef} << 2) | (unit ? 2u : 0u) | (frontier ? 1u : 0u);
+  }
+  uint64_t kind() const {
+    uint64_t x;
+    GetVarint(coded(), x);
+    return x;
+  }
+  uint32_t pivot_coef() const { return static_cast<uint32_t>(kind() >> 2); }
+  bool frontier() const { return (kind() & 1) != 0; }
   const uint8_t* coded() const { return reinterpret_cast<const uint8_t*>(this + 1); }
   // V into `out` (replacing its contents), and a frontier's vertices into `at` and its
   // loose entries into `loose` (when given).
   void DecodeV(std::vector<entry_t>& out, std::vector<int32_t>* at = nullptr,
                std::vector<entry_t>* loose = nullptr) const {
+    uint64_t kind, size;
+    const uint8_t* in = GetVarint(GetVarint(coded(), kind), size);
+    const bool unit = (kind & 2) != 0, frontier = (kind & 1) != 0;
     out.resize(size);
-    if (at != nullptr) at->resize(frontier() ? size : 0);
+    if (at != nullptr) at->resize(frontier ? size : 0);
     if (loose != nullptr) loose->clear();
-    const uint8_t* in = coded();
-    const bool unit = (flags & kUnitCoefs) != 0;
     uint64_t x;
-    if (frontier()) {
+    if (frontier) {
       uint64_t count, index = 0;
       in = GetVarint(in, count);
       for (uint64_t k = 0; k < count; ++k) {
@@ -132,10 +141,10 @@ struct Snapshot {
       }
     }
     uint64_t index = 0;
-    for (uint32_t k = 0; k < size; ++k) {
+    for (uint64_t k = 0; k < size; ++k) {
       in = GetVarint(in, x);
       out[k] = EntryOfCode(x, index, unit);
-      if (frontier()) {
+      if (frontier) {
         uint64_t v;
         in = GetVarint(in, v);
         if (at != nullptr) (*at)[k] = static_cast<int32_t>(v);
@@ -143,7 +152,7 @@ struct Snapshot {
     }
   }
 };
-static_assert(sizeof(Snapshot) == 16 && alignof(Snapshot) <= alignof(entry_t));
+static_assert(sizeof(Snapshot) == 8 && alignof(Snapshot) <= alignof(entry_t));
 
 // A published column as the pivot table holds it (an owner), in 32 bits, so that a slot
 // of the table is 12 bytes (pivot_map.h): at N = 10 000 on the unit-sphere walk the table
@@ -193,8 +202,8 @@ static_assert(sizeof(Published) == 4);
 // unit-sphere walk the snapshots are ≈ 1 GB. Past that, Claim() fails and the directory
 // is full(): the reducer drops the dimension's work and redoes it with units twice as
 // large (RipsReducer::ComputePairs), so a larger dimension costs the rework, never a
-// wrong or missing result. A snapshot is ≥ 16 bytes, so with 16-byte units 2^31 units
-// hold 2^31 snapshots (32 GiB of them); each later doubling helps only if they average
+// wrong or missing result. A snapshot is ≥ 10 bytes (one 16-byte unit), so with 16-byte
+// units 2^31 units hold 2^31 snapshots (32 GiB of them); each later doubling helps only if they average
 // more than a unit: a dimension must publish fewer than 2^31 snapshots (the columns are
 // 32-bit numbers already, and 2^31 of them would need a 34 GB table).
 class SnapshotDirectory {
@@ -281,7 +290,8 @@ class SnapshotArena {
       return Published::Inline(column);
     }
     const bool unit = UnitCoefs(v) && (loose == nullptr || UnitCoefs(*loose));
-    size_t bytes = sizeof(Snapshot) + CodedSize(v, unit, vertices);
+    const uint64_t kind = Snapshot::Kind(CoefOf(pivot.entry), unit, vertices != nullptr);
+    size_t bytes = sizeof(Snapshot) + VarintSize(kind) + VarintSize(v.size()) + CodedSize(v, unit, vertices);
     if (vertices != nullptr) {
       bytes += VarintSize(loose == nullptr ? 0 : loose->size());
       if (loose != nullptr) bytes += CodedSize(*loose, unit);
@@ -304,10 +314,8 @@ class SnapshotArena {
     }
     const size_t offset = used_;
     used_ = units > block_units ? block_units : used_ + units;  // an outsized block is full
-    const uint32_t flags =
-        CoefOf(pivot.entry) | (unit ? Snapshot::kUnitCoefs : 0) | (vertices != nullptr ? Snapshot::kFrontier : 0);
-    auto* s = new (base_ + offset * unit_bytes) Snapshot{column, static_cast<uint32_t>(v.size()), pivot.diam, flags};
-    uint8_t* out = reinterpret_cast<uint8_t*>(s + 1);
+    auto* s = new (base_ + offset * unit_bytes) Snapshot{column, pivot.diam};
+    uint8_t* out = PutVarint(PutVarint(reinterpret_cast<uint8_t*>(s + 1), kind), v.size());
     if (vertices != nullptr) {
       out = PutVarint(out, loose == nullptr ? 0 : loose->size());
       if (loose != nullptr) out = PutCoded(out, *loose, unit);
