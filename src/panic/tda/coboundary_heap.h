@@ -111,7 +111,7 @@ inline void HeapMake(Heap& h) {
 // levels far beyond L2 (18 % of the sphere N = 10 000 tail's samples). Here an item is
 // written once when pushed and again only as its bucket comes to the top; the many that
 // never get there (a heavy column's cursors mostly die unpopped) cost one append.
-// The buckets are lists of 16 KiB chunks from a shared pool, so that their storage is
+// The buckets are lists of 16 KiB chunks from the heap's one pool, so that their storage is
 // the items held plus a chunk a bucket (vectors doubling as items moved between them
 // held up to twice the items).
 class CoboundaryHeap {
