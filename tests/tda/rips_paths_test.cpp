@@ -26,6 +26,16 @@ std::vector<testing::PathCloud> WalkTorusGrid(uint64_t grid_seed) {
   return {{UnitSphereWalk(220, 768, 0.01, 5)}, {NoisyTorus(160, 0.03, 7)}, {LatticeCloud(90, grid_seed)}};
 }
 
+// The maxdim-3 run's options for a path that needs rank keys and an index from the first
+// cursor: `flag` on or off.
+auto RankedFromOneCursor(bool ReducerOptions::*flag) {
+  return [flag](ReducerOptions& r, bool on) {
+    r.distinct_lengths = true;
+    r.*flag = on;
+    r.compact_cursors_at = 1;
+  };
+}
+
 // The clouds of the tests of the slice's paths: two loopy walks and a torus on rank keys
 // (every edge its own length), and the tie grid (lengths not distinct: the heap path).
 std::vector<testing::PathCloud> RankedWalksTorusAndGrid() {
@@ -166,17 +176,11 @@ TEST(RipsScaleTest, CancelledDuplicateCursorsGiveTheSamePairs) {
   check.variants = CompactSliceThreadVariants({1, 3, 64}, {0, SIZE_MAX}, 13,
                                               [](ReducerOptions& r) { r.cancel_duplicate_cursors = true; });
   ExpectSamePairs(check);
-  ExpectMaxdim3SamePairs(
-      [](ReducerOptions& r, bool on) {
-        r.distinct_lengths = true;
-        r.cancel_duplicate_cursors = on;
-        r.compact_cursors_at = 1;
-      },
-      /*ranked=*/true);
+  ExpectMaxdim3SamePairs(RankedFromOneCursor(&ReducerOptions::cancel_duplicate_cursors), /*ranked=*/true);
 }
 
 // Once its duplicates are cancelled when made, a column sweeps its dead cursors out when it
-// holds as many as live ones (no merge, cursors renumbered, the index renumbered in place)
+// holds a quarter as many as live ones (no merge, cursors renumbered, the index renumbered in place)
 // and merges only at a 4-fold heap (compact_on_garbage), instead of merging at every
 // doubling: the same reduced pairs, compaction from 1, 3 and 64 cursors (with 1, sweeps
 // after nearly every pivot), the slice in every column (columns holding a slice's loose
@@ -192,13 +196,7 @@ TEST(RipsScaleTest, CompactionOnGarbageGivesTheSamePairs) {
   check.variants = CompactSliceThreadVariants({1, 3, 64}, {0, 6, SIZE_MAX}, 17,
                                               [](ReducerOptions& r) { r.compact_on_garbage = true; });
   ExpectSamePairs(check);
-  ExpectMaxdim3SamePairs(
-      [](ReducerOptions& r, bool on) {
-        r.distinct_lengths = true;
-        r.compact_on_garbage = on;
-        r.compact_cursors_at = 1;
-      },
-      /*ranked=*/true);
+  ExpectMaxdim3SamePairs(RankedFromOneCursor(&ReducerOptions::compact_on_garbage), /*ranked=*/true);
 }
 
 // A column publishes its frontier (frontier_snapshots: its live cursors where they stand
@@ -220,13 +218,7 @@ TEST(RipsScaleTest, FrontierSnapshotsGiveTheSamePairs) {
   check.variants = CompactSliceThreadVariants({1, 64}, {0, 6, 64, SIZE_MAX}, 11,
                                               [](ReducerOptions& r) { r.frontier_snapshots = true; });
   ExpectSamePairs(check);
-  ExpectMaxdim3SamePairs(
-      [](ReducerOptions& r, bool on) {
-        r.distinct_lengths = true;
-        r.frontier_snapshots = on;
-        r.compact_cursors_at = 1;
-      },
-      /*ranked=*/true);
+  ExpectMaxdim3SamePairs(RankedFromOneCursor(&ReducerOptions::frontier_snapshots), /*ranked=*/true);
 }
 
 // An added column's simplices start at its pivot (seek_added_columns) instead of walking

@@ -139,7 +139,7 @@ class CoboundaryHeap {
     if (near_.empty()) Settle();
     const uint32_t key = Key(item.diam);
     if (key <= last_) {
-      HeapSiftDown(near_, 0, item);
+      HeapReplaceTop(near_, item);
       return;
     }
     HeapPop(near_);

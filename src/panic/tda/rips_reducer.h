@@ -80,8 +80,9 @@ struct ReducerOptions {
   bool cancel_duplicate_cursors = true;
   // Once duplicates are cancelled when they are made (the line above, from a column's
   // first compaction on), the column is not compacted each time its heap doubles: when it
-  // holds as many dead cursors (cancelled or exhausted) as it kept live ones, they are
-  // swept out (RipsCursors::Sweep: no sort, nothing merged), and only a heap grown
+  // holds a quarter as many dead cursors (cancelled or exhausted) as it kept live ones
+  // (RipsCursors::SweepAt), they are swept out (RipsCursors::Sweep: no sort, nothing
+  // merged), and only a heap grown
   // kGrowthBeforeCompaction-fold is compacted (RipsCursors::Compact); false: at every
   // doubling, as before. Tests compare the two.
   bool compact_on_garbage = true;
