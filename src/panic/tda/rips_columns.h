@@ -99,6 +99,14 @@ class RipsColumns : protected RipsComplex {
                 std::max<size_t>(opt_.parallel_sort_columns_at, 2));
     return columns;
   }
+  // The sorted columns' simplices alone (ColumnList), the columns themselves freed.
+  static ColumnList Listed(std::vector<Column>&& sorted) {
+    ColumnList list;
+    core::ReserveHugePages(list, sorted.size());
+    for (const Column& c : sorted) list.push_back(c.index);
+    std::vector<Column>().swap(sorted);
+    return list;
+  }
   // Sorts [begin, end) by ColumnOrder on up to `parts` threads (one below `at_least`
   // columns): the range is split at its
   // middle element in sorted order (nth_element, linear) and the halves are sorted at once

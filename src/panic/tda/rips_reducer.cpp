@@ -44,8 +44,9 @@ class RipsReducer : private RipsSliceCursors {
   std::vector<Column> ColumnsOf(int dim) {
     std::vector<Column> columns = ComputeDim0Pairs(diagram_.dimensions[0]);
     for (int k = 1; k < dim; ++k) {
-      ComputePairs(columns, k);
+      ComputePairs(Listed(std::move(columns)), k);
       columns = AssembleColumns(k + 1);
+      pivots_.Clear();
     }
     return columns;
   }
@@ -55,8 +56,7 @@ class RipsReducer : private RipsSliceCursors {
     std::vector<std::pair<int64_t, int64_t>> pairs;
     pairs_out_ = &pairs;
     pairs_dim_ = dim;
-    std::vector<Column> columns = ColumnsOf(dim);
-    ComputePairs(columns, dim);
+    ComputePairs(Listed(ColumnsOf(dim)), dim);
     std::sort(pairs.begin(), pairs.end());
     return pairs;
   }
@@ -70,10 +70,16 @@ class RipsReducer : private RipsSliceCursors {
   }
 
   Diagram Run() {
-    std::vector<Column> columns = ComputeDim0Pairs(diagram_.dimensions[0]);
+    ColumnList columns = Listed(ComputeDim0Pairs(diagram_.dimensions[0]));
     for (int dim = 1; dim <= opt_.maxdim; ++dim) {
       ComputePairs(columns, dim);
-      if (dim < opt_.maxdim) columns = AssembleColumns(dim + 1);
+      if (dim < opt_.maxdim) {
+        ColumnList().swap(columns);  // not kept beside the next dimension's assembly
+        columns = Listed(AssembleColumns(dim + 1));
+        // The pivots of `dim` cleared its columns; they are not needed beside the next
+        // reduction (at N = 10 000 they held the 12-byte slots of ≈ 10⁷ edge pivots).
+        pivots_.Clear();
+      }
     }
     SortBars(diagram_);
     return std::move(diagram_);
@@ -101,13 +107,13 @@ class RipsReducer : private RipsSliceCursors {
   // and so on, until one ends owning a free pivot or zero.
   // Returns early, with the work unfinished, when the snapshots' directory is full
   // (ComputePairs then redoes the dimension).
-  void ReduceChain(const std::vector<Column>& columns, size_t first, int m, PivotTable& table,
+  void ReduceChain(const ColumnList& columns, size_t first, int m, PivotTable& table,
                    const SnapshotDirectory& directory, SnapshotArena& arena, Workspace& ws) const {
     size_t cur = first;
     Published resume;  // the published state of a column taken back
     uint64_t resume_key = 0;  // its pivot (the table's key it was taken at)
     for (;;) {
-      const Column& column = columns[cur];
+      const Column column = ColumnAt(columns, cur, m);
       DiamEntry pivot;
       bool has_pivot = false, heap_built = true;
       ws.Clear();
@@ -121,7 +127,7 @@ class RipsReducer : private RipsSliceCursors {
         // 131 548, nearly always the next column, light ones — so their heaps are not kept:
         // keeping the heavy ones' cost 40+ MiB and was never used.)
         // Its coboundary is zero before the published pivot, so every cursor starts there.
-        const uint32_t resume_coef = PivotCoefOf(directory, resume, column, resume_key, m);
+        const uint32_t resume_coef = PivotCoefOf(directory, resume, column.index, resume_key, m);
         const DiamEntry from{directory.PivotDiam(resume, column.diam),
                              MakeEntry(static_cast<index_t>(resume_key), resume_coef)};
         if (IsFrontier(directory, resume)) {
@@ -188,7 +194,7 @@ class RipsReducer : private RipsSliceCursors {
             } else {
               directory.DecodeV(owner, ws.added);
               const entry_t* v = ws.added.data();
-              AddReduced(ws, columns[owner_column].index, v, v + ws.added.size(), factor, m,
+              AddReduced(ws, columns[owner_column], v, v + ws.added.size(), factor, m,
                          opt_.seek_added_columns ? &pivot : nullptr);
             }
             has_pivot = GetPivot(ws, pivot, m);
@@ -276,10 +282,19 @@ class RipsReducer : private RipsSliceCursors {
     }
     return p;
   }
-  // The coefficient of the pivot `key` in the column `column` owning it as `owner`.
-  uint32_t PivotCoefOf(const SnapshotDirectory& directory, Published owner, const Column& column, uint64_t key,
+  // The coefficient of the pivot `key` in the column of simplex `sigma` owning it as `owner`.
+  uint32_t PivotCoefOf(const SnapshotDirectory& directory, Published owner, index_t sigma, uint64_t key,
                        int m) const {
-    return owner.is_inline() ? InlinePivotCoef(column.index, key, m) : directory.Get(owner)->pivot_coef();
+    return owner.is_inline() ? InlinePivotCoef(sigma, key, m) : directory.Get(owner)->pivot_coef();
+  }
+  // Column i of a list: its simplex and its diameter, read again from the distances (the
+  // lists keep 8 bytes a column, not 12: at N = 10 000 on the unit-sphere walk 5.6·10⁷
+  // triangles, −0.22 GB; the column's rows are read right after anyway).
+  Column ColumnAt(const ColumnList& columns, size_t i, int m) const { return Column{DiamOf(columns[i], m), columns[i]}; }
+  float DiamOf(index_t sigma, int m) const {
+    int w[kMaxVertices];
+    Vertices(sigma, m, w);
+    return Diameter(w, m);
   }
   // The coefficient of the cofacet τ = `key` in δσ, σ = `sigma` (m vertices): (−1)^p, p
   // the vertices of σ above the one τ adds. An inline owner's column is δσ (V empty), so
@@ -296,7 +311,7 @@ class RipsReducer : private RipsSliceCursors {
 
   // Reduces the coboundary matrix of dimension `dim` and records its bars; leaves the
   // pivots in pivots_ for the clearing of dimension dim + 1 (none after the last).
-  void ComputePairs(const std::vector<Column>& columns, int dim) {
+  void ComputePairs(const ColumnList& columns, int dim) {
     const int m = dim + 1;
     Bars& bars = diagram_.dimensions[static_cast<size_t>(dim)];
     const size_t workers = std::min(static_cast<size_t>(std::max(opt_.threads, 1)), std::max<size_t>(columns.size(), 1));
@@ -328,7 +343,9 @@ class RipsReducer : private RipsSliceCursors {
       directory = unit_shift == 0
                       ? std::make_unique<SnapshotDirectory>(0, opt_.snapshot_block_shift, opt_.snapshot_blocks)
                       : std::make_unique<SnapshotDirectory>(unit_shift);
-      table = std::make_unique<PivotTable>(columns.size());
+      // The keys are the (m + 1)-vertex cofacets' indices, below C(n, m + 1): at N = 10 000
+      // and maxdim 2 they fit the table's 8-byte paged slots (pivot_map.h).
+      table = std::make_unique<PivotTable>(columns.size(), static_cast<uint64_t>(B(n_, m + 1)));
       for (size_t w = 0; w < workers; ++w) arenas.emplace_back(directory.get());
       // ParallelFor with a grain of 1 is the shared column counter: each worker takes the
       // next column when it is done with its chain.
@@ -357,8 +374,11 @@ class RipsReducer : private RipsSliceCursors {
     auto read_pair = [&](uint64_t key, Published owner, Bars& out, std::vector<std::pair<int64_t, int64_t>>& pairs) {
       const uint32_t column = directory->Column(owner);
       paired[column / 64].fetch_or(uint64_t{1} << (column % 64), std::memory_order_relaxed);
-      if (pairs_out_ != nullptr && dim == pairs_dim_) pairs.emplace_back(columns[column].index, static_cast<int64_t>(key));
-      const float birth = columns[column].diam, death = directory->PivotDiam(owner, birth);
+      if (pairs_out_ != nullptr && dim == pairs_dim_) pairs.emplace_back(columns[column], static_cast<int64_t>(key));
+      // An inline owner's pivot has its column's diameter: a pair of length 0, no bar
+      // (and no diameter to read again: 61 % of the owners at N = 10 000).
+      if (owner.is_inline()) return;
+      const float birth = DiamOf(columns[column], m), death = directory->PivotDiam(owner, birth);
       if (death > birth) out.push_back(Bar{birth, death});
     };
     std::vector<std::pair<int64_t, int64_t>> pairs;
@@ -394,7 +414,7 @@ class RipsReducer : private RipsSliceCursors {
     if (pairs_out_ != nullptr) pairs_out_->insert(pairs_out_->end(), pairs.begin(), pairs.end());
     for (size_t i = 0; i < columns.size(); ++i) {
       const bool owns = ((paired[i / 64].load(std::memory_order_relaxed) >> (i % 64)) & 1) != 0;
-      if (!owns) bars.push_back(Bar{columns[i].diam, kInf});
+      if (!owns) bars.push_back(Bar{DiamOf(columns[i], m), kInf});
     }
   }
   // Starts column σ: returns its emergent pivot at once when there is one (its earliest

@@ -25,11 +25,16 @@ namespace panic::tda::internal::reducer {
 constexpr int kMaxVertices = 5;  // a cofacet of a 3-simplex (maxdim 3)
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
-// Packed to 12 bytes: the columns of dimension 2 are the largest array at N ≥ 2000.
+// Packed to 12 bytes: the columns of dimension 2 are the largest array at N ≥ 2000 while
+// they are assembled and sorted (then listed without their diameters: ColumnList).
 struct __attribute__((packed)) Column {
   float diam;
   index_t index;
 };
+// The columns of a dimension as the reduction takes them, in reverse filtration order:
+// their simplices alone, 8 bytes a column (RipsReducer::ColumnAt reads a diameter again).
+// Columns are assembled and sorted with their diameters, then listed (RipsColumns::Listed).
+using ColumnList = std::vector<index_t>;
 // Columns found by one worker, in blocks, so that growing never copies and the
 // concatenation frees each block as it goes: the peak is the columns once, not twice.
 class ColumnChunks {
