@@ -122,6 +122,46 @@ TEST(SnapshotArenaHandleTest, FullDirectoryRefusesAndKeepsWhatItHolds) {
   EXPECT_TRUE(small.full());
 }
 
+// Snapshots of a sixteenth of a block or more get memory of their own: large ones
+// between small ones leave no block tails unused (each of these, 0.57 block, used to
+// start a new block and strand the rest of the last one), and all stay readable.
+TEST(SnapshotArenaHandleTest, LargeSnapshotsLeaveNoBlockTailsUnused) {
+  SnapshotDirectory directory(0);
+  SnapshotArena arena(&directory);
+  const size_t block_bytes = directory.block_units() * directory.unit_bytes();
+  std::mt19937_64 rng(11);
+  std::vector<Published1> published;
+  std::vector<entry_t> large;
+  for (uint64_t k = 0; k < 600000; ++k) large.push_back(MakeEntry(static_cast<index_t>(1000 + k), 1));
+  const size_t large_bytes = 8 + 600000 + 16;  // header, a byte an entry (gaps of 1), varints
+  ASSERT_LT(large_bytes, block_bytes);
+  ASSERT_GE(large_bytes, block_bytes / 16);
+  const int rounds = 8;
+  for (int round = 0; round < rounds; ++round) {
+    for (int k = 0; k < 100; ++k) {
+      Published1 p;
+      p.column = static_cast<uint32_t>(round * 1000 + k);
+      p.pivot_diam = 1.0f;
+      p.pivot_coef = 1;
+      p.v = RandomV(rng, 5, 2);
+      p.owner = arena.Publish(p.column, 0.5f, DiamEntry{1.0f, MakeEntry(1, 1)}, p.v);
+      published.push_back(std::move(p));
+    }
+    Published1 p;
+    p.column = static_cast<uint32_t>(round * 1000 + 999);
+    p.pivot_diam = 2.0f;
+    p.pivot_coef = 1;
+    p.v = large;
+    p.owner = arena.Publish(p.column, 0.5f, DiamEntry{2.0f, MakeEntry(1, 1)}, p.v);
+    published.push_back(std::move(p));
+  }
+  ExpectReadable(directory, published);
+  EXPECT_FALSE(directory.full());
+  // The large ones exactly, the 800 small ones in one block (≤ 40 bytes each).
+  EXPECT_LE(arena.bytes(), rounds * large_bytes + block_bytes);
+  EXPECT_GE(arena.bytes(), rounds * (large_bytes - 16));
+}
+
 // A frontier snapshot (Snapshot::kFrontier) gives back its simplices, for each the vertex
 // it was published with (0 up to 2^31 − 1), and its loose entries (none, one, many), from
 // every unit size, with unit and general coefficients; an empty frontier is stored, never

@@ -129,7 +129,9 @@ void FillAndCheck(size_t max_keys, uint64_t key_bound, size_t min_page_slots, bo
   EXPECT_GT(replaced, size_t{0});
   for (int k = 0; k < 20000; ++k) {
     const uint64_t key = rng() % key_bound;
-    if (!key_set.count(key)) ASSERT_EQ(table.Find(key), Table::kNone) << key;
+    if (!key_set.count(key)) {
+      ASSERT_EQ(table.Find(key), Table::kNone) << key;
+    }
   }
   std::map<uint64_t, Published> seen;
   table.ForEach([&](uint64_t key, Published owner) { EXPECT_TRUE(seen.emplace(key, owner).second) << key; });

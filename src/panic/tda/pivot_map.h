@@ -169,23 +169,25 @@ class BitMixer {
 //   owner is never T{}). A key is probed for from its home slot within its page only,
 //   wrapping at the page's end, so the page and the stored bits give the key back. One
 //   word holds key and owner, so an insertion is one CAS and a lookup one cache line.
-//   A page can fill while the table is not full (pages hold ≈ 427 keys on average at
-//   N = 10 000, at most page_slots()); a page is chosen only when it has at least
-//   kMinPageSlots slots, ≥ 6 standard deviations above its mean count, and a key whose
-//   page is full goes to a small locked overflow list, which is correct whatever its size.
-//   (A key in a full page is found there: a prober that passed every slot of a page saw
-//   each one filled by another key, and keys never leave, so the key was not in it.)
+//   A page can fill while the table is not full (at most page_slots() keys; ≈ 427 on
+//   average at N = 10 000 in pages of 569): the layout is chosen only when pages have at
+//   least kMinPageSlots slots (then a full page is ≥ 4.6 standard deviations above its
+//   mean count of keys, ≥ 6.9 at N = 10 000), and a key whose page is full goes to a
+//   small locked overflow list, which is correct whatever its size. (A key in a full page
+//   is found there: a prober that passed every slot of a page saw each one filled by
+//   another key, and keys never leave, so the key was not in it.)
 // - Wide (12 or 16 bytes a slot: the key and the owner in two arrays, linear probing over
-//   the whole table): for larger keys (maxdim 3 past ≈ 1 300 points, maxdim 2 past
-//   ≈ 20 000) and 8-byte T. Insertion claims the key's slot by a CAS on the key, then
-//   stores the owner (release); a reader that finds the key before the owner is stored
-//   waits for it (Owner()): the window is two instructions of the inserting thread.
+//   the whole table): for keys too wide for the slots (2^(bits − 32) pages of
+//   kMinPageSlots would exceed 4/3 of max_keys: at N = 10 000 and maxdim 2, fewer than
+//   2.5·10⁷ columns), and 8-byte T. Insertion claims the key's slot by a CAS on the key,
+//   then stores the owner (release); a reader that finds the key before the owner is
+//   stored waits for it (Owner()): the window is two instructions of the inserting thread.
 template <typename T>
 class ConcurrentPivotMap {
  public:
   static constexpr size_t kNone = ~size_t{0};
   // The fewest slots a page of the paged layout may have (see above).
-  static constexpr size_t kMinPageSlots = 512;
+  static constexpr size_t kMinPageSlots = 256;
   static_assert((sizeof(T) == 4 || sizeof(T) == 8) && std::is_trivially_copyable_v<T> &&
                 std::atomic<T>::is_always_lock_free);
 
