@@ -64,7 +64,6 @@ void ExpectReadable(const SnapshotDirectory& directory, const std::vector<Publis
     ASSERT_TRUE(static_cast<bool>(p.owner));
     ASSERT_FALSE(p.owner.is_inline());
     EXPECT_EQ(directory.Column(p.owner), p.column);
-    EXPECT_EQ(directory.PivotDiam(p.owner, 0.5f), p.pivot_diam);
     EXPECT_EQ(directory.Get(p.owner)->pivot_coef(), p.pivot_coef);
     directory.DecodeV(p.owner, v);
     ASSERT_EQ(v, p.v) << "column " << p.column;
@@ -227,7 +226,6 @@ TEST(SnapshotArenaHandleTest, ColumnPastInlineRangeIsStored) {
     ASSERT_FALSE(p.is_inline());
     EXPECT_EQ(directory.Column(p), column);
     EXPECT_EQ(directory.Get(p)->pivot_coef(), 2u);
-    EXPECT_EQ(directory.PivotDiam(p, 1.0f), 1.0f);
   }
   EXPECT_TRUE(arena.Publish(Published::kMaxInlineColumn, 1.0f, DiamEntry{1.0f, MakeEntry(5, 2)}, {}).is_inline());
 }

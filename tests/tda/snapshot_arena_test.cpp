@@ -42,7 +42,6 @@ TEST(SnapshotArenaTest, EmergentColumnIsInlineAndStoresNothing) {
   EXPECT_TRUE(p.is_inline());
   EXPECT_TRUE(static_cast<bool>(p));
   EXPECT_EQ(directory.Column(p), 77u);
-  EXPECT_EQ(directory.PivotDiam(p, 0.5f), 0.5f);
   std::vector<entry_t> v{MakeEntry(1, 1)};
   directory.DecodeV(p, v);
   EXPECT_TRUE(v.empty());
@@ -61,7 +60,6 @@ TEST(SnapshotArenaTest, EmptyVWithALaterPivotIsASnapshot) {
   EXPECT_FALSE(p.is_inline());
   EXPECT_EQ(directory.Column(p), 3u);
   EXPECT_EQ(directory.Get(p)->pivot_coef(), 1u);
-  EXPECT_EQ(directory.PivotDiam(p, 0.25f), 0.75f);
   std::vector<entry_t> v;
   directory.DecodeV(p, v);
   EXPECT_TRUE(v.empty());

@@ -129,7 +129,7 @@ class RipsReducer : private RipsSliceCursors {
         // keeping the heavy ones' cost 40+ MiB and was never used.)
         // Its coboundary is zero before the published pivot, so every cursor starts there.
         const uint32_t resume_coef = PivotCoefOf(directory, resume, column.index, resume_key, m);
-        const DiamEntry from{directory.PivotDiam(resume, column.diam),
+        const DiamEntry from{resume.is_inline() ? column.diam : DiamOf(static_cast<index_t>(resume_key), m + 1),
                              MakeEntry(static_cast<index_t>(resume_key), resume_coef)};
         if (IsFrontier(directory, resume)) {
           // Its live cursors where they stood, and its pivot held beside them.
@@ -379,7 +379,7 @@ class RipsReducer : private RipsSliceCursors {
       // An inline owner's pivot has its column's diameter: a pair of length 0, no bar
       // (and no diameter to read again: 61 % of the owners at N = 10 000).
       if (owner.is_inline()) return;
-      const float birth = DiamOf(columns[column], m), death = directory->PivotDiam(owner, birth);
+      const float birth = DiamOf(columns[column], m), death = DiamOf(static_cast<index_t>(key), m + 1);
       if (death > birth) out.push_back(Bar{birth, death});
     };
     std::vector<std::pair<int64_t, int64_t>> pairs;

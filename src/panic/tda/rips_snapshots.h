@@ -86,9 +86,10 @@ inline uint8_t* PutCoded(uint8_t* out, const std::vector<entry_t>& v, bool unit,
 }
 
 // A reduced column as the lock-free reduction publishes it: its position in the
-// reduction order, its pivot's diameter and coefficient (the pivot itself is the table's
-// key), and V (the simplices added to σ, summed, sorted by index), delta-coded after the
-// 8-byte header. Immutable once its address is in the pivot table: everything is written
+// reduction order, its pivot's coefficient (the pivot itself is the table's key, and its
+// diameter is read again from the distances where needed: RipsReducer::DiamOf), and V
+// (the simplices added to σ, summed, sorted by index), delta-coded after the 4-byte
+// header. Immutable once its address is in the pivot table: everything is written
 // before the release store that publishes it, and its memory lives until the dimension is
 // done, so a worker that read an older owner of a pivot can still add that column safely
 // (any published version of column k is σ_k plus earlier columns: a valid column to add).
@@ -96,28 +97,29 @@ inline uint8_t* PutCoded(uint8_t* out, const std::vector<entry_t>& v, bool unit,
 // A frontier snapshot (kFrontier) holds instead the column's live cursors right after its
 // pivot was found: each simplex of σ + V whose coboundary goes on past the pivot, with the
 // vertex v of the cofacet it stands at (its first one after the pivot, σ ∪ {v}), coded
-// after the simplex's entry; before them, the coboundary's entries after the pivot that no
-// cursor stands for (a diameter slice's rows, rips_slice.h: "loose" entries), as a count
-// and entries coded like V. An addition then starts each cursor there, with no seek scan
+// after the simplex's entry; before them, when there are any, the coboundary's entries
+// after the pivot that no cursor stands for (a diameter slice's rows, rips_slice.h:
+// "loose" entries), as a count and entries coded like V. An addition then starts each cursor there, with no seek scan
 // (RipsReducer::AddFrontier). The simplices left out (those with no cofacet after the
 // pivot) and the multiplicities summed away change σ + V only where its coboundary is
 // never read again: everything up to the pivot.
 struct Snapshot {
   uint32_t column;
-  float pivot_diam;
-  // The coded part begins with two varints: the kind (the pivot's coefficient times 4,
-  // plus 2 when V's coefficients are all 1, plus 1 for a frontier; one byte over Z/2) and
-  // V's size. (Until stop 38 both were 4-byte fields of a 16-byte header: 8 of a snapshot's
-  // 143 bytes on average, at N = 10 000 on the unit-sphere walk 2·10⁷ snapshots and more.)
-  static uint64_t Kind(uint32_t pivot_coef, bool unit, bool frontier) {
-    return (uint64_t{pivot_coef} << 2) | (unit ? 2u : 0u) | (frontier ? 1u : 0u);
+  // The coded part begins with two varints: the kind (the pivot's coefficient times 8,
+  // plus 4 for a frontier with loose entries, 2 when V's coefficients are all 1, 1 for a
+  // frontier; one byte over Z/2) and V's size. (Until stop 38 both were 4-byte fields of a
+  // 16-byte header, and until stop 39 the header held the pivot's diameter too and every
+  // frontier its count of loose entries: at N = 10 000 on the unit-sphere walk 2.2·10⁷
+  // snapshots, 1.77 GB, 2.1·10⁷ of them frontiers of 1–14 entries, 32–76 bytes.)
+  static uint64_t Kind(uint32_t pivot_coef, bool unit, bool frontier, bool loose) {
+    return (uint64_t{pivot_coef} << 3) | (loose ? 4u : 0u) | (unit ? 2u : 0u) | (frontier ? 1u : 0u);
   }
   uint64_t kind() const {
     uint64_t x;
     GetVarint(coded(), x);
     return x;
   }
-  uint32_t pivot_coef() const { return static_cast<uint32_t>(kind() >> 2); }
+  uint32_t pivot_coef() const { return static_cast<uint32_t>(kind() >> 3); }
   bool frontier() const { return (kind() & 1) != 0; }
   const uint8_t* coded() const { return reinterpret_cast<const uint8_t*>(this + 1); }
   // V into `out` (replacing its contents), and a frontier's vertices into `at` and its
@@ -126,12 +128,12 @@ struct Snapshot {
                std::vector<entry_t>* loose = nullptr) const {
     uint64_t kind, size;
     const uint8_t* in = GetVarint(GetVarint(coded(), kind), size);
-    const bool unit = (kind & 2) != 0, frontier = (kind & 1) != 0;
+    const bool unit = (kind & 2) != 0, frontier = (kind & 1) != 0, has_loose = (kind & 4) != 0;
     out.resize(size);
     if (at != nullptr) at->resize(frontier ? size : 0);
     if (loose != nullptr) loose->clear();
     uint64_t x;
-    if (frontier) {
+    if (has_loose) {
       uint64_t count, index = 0;
       in = GetVarint(in, count);
       for (uint64_t k = 0; k < count; ++k) {
@@ -152,7 +154,7 @@ struct Snapshot {
     }
   }
 };
-static_assert(sizeof(Snapshot) == 8 && alignof(Snapshot) <= alignof(entry_t));
+static_assert(sizeof(Snapshot) == 4 && alignof(Snapshot) <= alignof(entry_t));
 
 // A published column as the pivot table holds it (an owner), in 32 bits, so that a slot
 // of the table is 12 bytes (pivot_map.h): at N = 10 000 on the unit-sphere walk the table
@@ -241,10 +243,8 @@ class SnapshotDirectory {
     const uint8_t* block = blocks_[h >> block_shift_];
     return reinterpret_cast<const Snapshot*>(block + ((size_t{h} & (block_units() - 1)) << (unit_shift_ + 3)));
   }
-  // What the reduction reads of an owner: its column; its pivot's diameter (`birth` is the
-  // column's own, an inline owner's pivot's); its V, into `out` (empty when inline).
+  // What the reduction reads of an owner: its column; its V, into `out` (empty when inline).
   uint32_t Column(Published p) const { return p.is_inline() ? p.inline_column() : Get(p)->column; }
-  float PivotDiam(Published p, float birth) const { return p.is_inline() ? birth : Get(p)->pivot_diam; }
   // A frontier's vertices into `at` and its loose entries into `loose` (when given;
   // emptied for any other owner).
   void DecodeV(Published p, std::vector<entry_t>& out, std::vector<int32_t>* at = nullptr,
@@ -293,12 +293,10 @@ class SnapshotArena {
       return Published::Inline(column);
     }
     const bool unit = UnitCoefs(v) && (loose == nullptr || UnitCoefs(*loose));
-    const uint64_t kind = Snapshot::Kind(CoefOf(pivot.entry), unit, vertices != nullptr);
+    const bool has_loose = vertices != nullptr && loose != nullptr && !loose->empty();
+    const uint64_t kind = Snapshot::Kind(CoefOf(pivot.entry), unit, vertices != nullptr, has_loose);
     size_t bytes = sizeof(Snapshot) + VarintSize(kind) + VarintSize(v.size()) + CodedSize(v, unit, vertices);
-    if (vertices != nullptr) {
-      bytes += VarintSize(loose == nullptr ? 0 : loose->size());
-      if (loose != nullptr) bytes += CodedSize(*loose, unit);
-    }
+    if (has_loose) bytes += VarintSize(loose->size()) + CodedSize(*loose, unit);
     const size_t unit_bytes = directory_->unit_bytes(), block_units = directory_->block_units();
     const size_t units = (bytes + unit_bytes - 1) / unit_bytes;
     uint8_t* base = base_;
@@ -332,12 +330,9 @@ class SnapshotArena {
       }
       used_ += units;
     }
-    auto* s = new (base + offset * unit_bytes) Snapshot{column, pivot.diam};
+    auto* s = new (base + offset * unit_bytes) Snapshot{column};
     uint8_t* out = PutVarint(PutVarint(reinterpret_cast<uint8_t*>(s + 1), kind), v.size());
-    if (vertices != nullptr) {
-      out = PutVarint(out, loose == nullptr ? 0 : loose->size());
-      if (loose != nullptr) out = PutCoded(out, *loose, unit);
-    }
+    if (has_loose) out = PutCoded(PutVarint(out, loose->size()), *loose, unit);
     PutCoded(out, v, unit, vertices);
     return Published::Stored(directory_->Handle(block, offset));
   }
