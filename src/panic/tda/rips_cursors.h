@@ -284,6 +284,7 @@ class RipsCursors : protected RipsColumns {
   template <typename F>
   void ForEachPlace(Workspace& ws, int m, F f) const {
     ws.by_simplex.clear();
+    ws.by_simplex.reserve(ws.heap.size());  // one allocation (released after a compaction)
     ws.loose_items.clear();
     ws.heap.ForEachPart([&](const HeapItem* items, size_t n) {
       for (size_t i = 0; i < n; ++i) {
@@ -537,6 +538,7 @@ class RipsCursors : protected RipsColumns {
       ws.cursors[kept++].coef = ws.keep[k];
     }
     ws.cursors.resize(kept);
+    Workspace::ClearAndTrim(ws.keep);
     // A merged cursor keeps its own queue and spill: the simplex's cofacets after the one
     // it stands at, like those of the cursors merged into it.
     PackSpill(ws);
@@ -573,8 +575,12 @@ class RipsCursors : protected RipsColumns {
   // The store's cursors' spilled entries, packed in place (the dropped cursors' and the
   // consumed ones go): the live segments in the order of their offsets, each moved down.
   static void PackSpill(Workspace& ws) {
-    if (ws.spill.empty()) return;
+    if (ws.spill.empty()) {
+      Workspace::ClearAndTrim(ws.by_simplex);
+      return;
+    }
     ws.by_simplex.clear();  // reused: (offset, cursor) of each live segment
+    ws.by_simplex.reserve(ws.cursors.size());
     for (size_t k = 0; k < ws.cursors.size(); ++k) {
       if (ws.cursors[k].spilled > 0) ws.by_simplex.emplace_back(ws.cursors[k].spill_at, static_cast<uint32_t>(k));
     }
@@ -589,6 +595,10 @@ class RipsCursors : protected RipsColumns {
       at += c.spilled;
     }
     ws.spill.resize(at);
+    // Compaction's lists are released, not kept for the next one (16 + 4 + 1 bytes a
+    // cursor: a tenth of a monster's scratch, held while the other worker's monster peaks;
+    // sphere N = 7 000, the heaviest column: cursors 141 MB, these 48).
+    Workspace::ClearAndTrim(ws.by_simplex);
   }
   // Compaction without the merge, when a column's garbage triggers it (ReducerOptions::
   // compact_on_garbage): the dead cursors (cancelled, coefficient 0, or exhausted,
@@ -621,6 +631,7 @@ class RipsCursors : protected RipsColumns {
     });
     PackSpill(ws);
     ws.by_cursor.Renumber(ws.renumbered);
+    Workspace::ClearAndTrim(ws.renumbered);
     ws.dead = 0;
     ws.compact_dead_at = SweepAt(ws.heap.size());
   }
