@@ -200,18 +200,16 @@ class ConcurrentPivotMap {
     const int rest_bits = std::min(bits, 32);
     const int page_bits = bits - rest_bits;
     const size_t slots = Capacity(max_keys);
-    paged_ = sizeof(T) == 4 && ZeroIsNone() && page_bits < 40;
+    const size_t pages = page_bits < 40 ? size_t{1} << page_bits : 0;
+    const size_t page_slots = pages == 0 ? 0 : (slots + pages - 1) / pages;
+    paged_ = ZeroIsNone() && pages != 0 && (pages == 1 || page_slots >= min_page_slots);
     if (paged_) {
-      const size_t pages = size_t{1} << page_bits;
-      page_slots_ = (slots + pages - 1) / pages;
-      paged_ = page_bits == 0 || page_slots_ >= min_page_slots;
-      if (paged_) {
-        rest_bits_ = rest_bits;
-        capacity_ = pages * page_slots_;
-        // Huge pages (core/huge_pages.h): the probes land at random in 0.6 GB at N = 10 000.
-        words_ = core::MakeHugePageArray<std::atomic<uint64_t>>(capacity_);
-        return;
-      }
+      rest_bits_ = rest_bits;
+      page_slots_ = page_slots;
+      capacity_ = pages * page_slots_;
+      // Huge pages (core/huge_pages.h): the probes land at random in 0.6 GB at N = 10 000.
+      words_ = core::MakeHugePageArray<std::atomic<uint64_t>>(capacity_);
+      return;
     }
     capacity_ = slots;
     keys_ = core::MakeHugePageArray<std::atomic<uint64_t>>(capacity_);
@@ -232,7 +230,7 @@ class ConcurrentPivotMap {
     return capacity_ + overflow_keys_.size();
   }
   bool paged() const { return paged_; }
-  size_t page_slots() const { return paged_ ? page_slots_ : 0; }
+  size_t page_slots() const { return page_slots_; }
   // Keys whose page was full (paged layout).
   size_t overflow_size() const {
     const std::lock_guard<std::mutex> lock(overflow_mutex_);
@@ -256,7 +254,7 @@ class ConcurrentPivotMap {
       const uint64_t w = words_[place.page_begin + i].load(std::memory_order_acquire);
       if (w == 0) return kNone;
       if ((w >> 32) == place.rest) return place.page_begin + i;
-      i = i + 1 == page_slots_ ? 0 : i + 1;
+      i = NextInPage(i);
     }
     return OverflowFind(key);
   }
@@ -299,7 +297,7 @@ class ConcurrentPivotMap {
       }
       // w holds what is in the slot now (another thread's key, maybe this one).
       if ((w >> 32) == place.rest) return {place.page_begin + i, false};
-      i = i + 1 == page_slots_ ? 0 : i + 1;
+      i = NextInPage(i);
     }
     return OverflowInsert(key, owner);
   }
@@ -350,6 +348,7 @@ class ConcurrentPivotMap {
     while (bits < 64 && (key_bound - 1) >> bits != 0) ++bits;
     return bits;
   }
+  // Whether T{} is all zero bits (a 4-byte T only), the paged layout's empty slot.
   static bool ZeroIsNone() {
     if constexpr (sizeof(T) != 4) {
       return false;
@@ -391,6 +390,7 @@ class ConcurrentPivotMap {
     return static_cast<size_t>((static_cast<u128>(SplitMix64Finaliser(key)) * capacity_) >> 64);
   }
   size_t Next(size_t i) const { return i + 1 == capacity_ ? 0 : i + 1; }
+  size_t NextInPage(size_t i) const { return i + 1 == page_slots_ ? 0 : i + 1; }
 
   // The overflow of full pages: keys and owners in insertion order (a deque: nothing moves),
   // found through a hash map, all under one mutex. Its slots are capacity_ + position.

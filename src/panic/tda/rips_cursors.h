@@ -575,26 +575,24 @@ class RipsCursors : protected RipsColumns {
   // The store's cursors' spilled entries, packed in place (the dropped cursors' and the
   // consumed ones go): the live segments in the order of their offsets, each moved down.
   static void PackSpill(Workspace& ws) {
-    if (ws.spill.empty()) {
-      Workspace::ClearAndTrim(ws.by_simplex);
-      return;
-    }
-    ws.by_simplex.clear();  // reused: (offset, cursor) of each live segment
-    ws.by_simplex.reserve(ws.cursors.size());
-    for (size_t k = 0; k < ws.cursors.size(); ++k) {
-      if (ws.cursors[k].spilled > 0) ws.by_simplex.emplace_back(ws.cursors[k].spill_at, static_cast<uint32_t>(k));
-    }
-    std::sort(ws.by_simplex.begin(), ws.by_simplex.end());
-    size_t at = 0;
-    for (const auto& [offset, k] : ws.by_simplex) {
-      Cursor& c = ws.cursors[k];
-      if (static_cast<size_t>(offset) != at) {  // at < offset: a forward copy is safe
-        std::copy(ws.spill.begin() + offset, ws.spill.begin() + offset + c.spilled, ws.spill.begin() + at);
+    if (!ws.spill.empty()) {
+      ws.by_simplex.clear();  // reused: (offset, cursor) of each live segment
+      ws.by_simplex.reserve(ws.cursors.size());
+      for (size_t k = 0; k < ws.cursors.size(); ++k) {
+        if (ws.cursors[k].spilled > 0) ws.by_simplex.emplace_back(ws.cursors[k].spill_at, static_cast<uint32_t>(k));
       }
-      c.spill_at = static_cast<uint32_t>(at);
-      at += c.spilled;
+      std::sort(ws.by_simplex.begin(), ws.by_simplex.end());
+      size_t at = 0;
+      for (const auto& [offset, k] : ws.by_simplex) {
+        Cursor& c = ws.cursors[k];
+        if (static_cast<size_t>(offset) != at) {  // at < offset: a forward copy is safe
+          std::copy(ws.spill.begin() + offset, ws.spill.begin() + offset + c.spilled, ws.spill.begin() + at);
+        }
+        c.spill_at = static_cast<uint32_t>(at);
+        at += c.spilled;
+      }
+      ws.spill.resize(at);
     }
-    ws.spill.resize(at);
     // Compaction's lists are released, not kept for the next one (16 + 4 + 1 bytes a
     // cursor: a tenth of a monster's scratch, held while the other worker's monster peaks;
     // sphere N = 7 000, the heaviest column: cursors 141 MB, these 48).

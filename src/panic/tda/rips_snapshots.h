@@ -99,8 +99,8 @@ inline uint8_t* PutCoded(uint8_t* out, const std::vector<entry_t>& v, bool unit,
 // vertex v of the cofacet it stands at (its first one after the pivot, σ ∪ {v}), coded
 // after the simplex's entry; before them, when there are any, the coboundary's entries
 // after the pivot that no cursor stands for (a diameter slice's rows, rips_slice.h:
-// "loose" entries), as a count and entries coded like V. An addition then starts each cursor there, with no seek scan
-// (RipsReducer::AddFrontier). The simplices left out (those with no cofacet after the
+// "loose" entries), as a count and entries coded like V. An addition then starts each
+// cursor there, with no seek scan (RipsReducer::AddFrontier). The simplices left out (those with no cofacet after the
 // pivot) and the multiplicities summed away change σ + V only where its coboundary is
 // never read again: everything up to the pivot.
 struct Snapshot {
@@ -157,8 +157,8 @@ struct Snapshot {
 static_assert(sizeof(Snapshot) == 4 && alignof(Snapshot) <= alignof(entry_t));
 
 // A published column as the pivot table holds it (an owner), in 32 bits, so that a slot
-// of the table is 12 bytes (pivot_map.h): at N = 10 000 on the unit-sphere walk the table
-// has 7.5·10⁷ slots, and 16-byte slots were 1.19 GB of the 4 GiB goal. Either
+// of the table is 8 or 12 bytes (pivot_map.h): at N = 10 000 on the unit-sphere walk the
+// table has 7.5·10⁷ slots, and 16-byte slots were 1.19 GB of the 4 GiB goal. Either
 // - inline (low bit 1): a column whose V is empty and whose pivot has the column's own
 //   diameter, as its column number alone (< 2^31). Those are the emergent pairs, 63 % of
 //   the 10⁷ triangle columns at N = 5 000; nothing is stored for them. The pivot's
@@ -196,15 +196,16 @@ static_assert(sizeof(Published) == 4);
 // found the handle in the table reads the address without a race; blocks never move.
 //
 // Limits (the defaults): blocks of 2^17 units, 2^14 block numbers (31 bits), number 0
-// never used (handle 0 would be Published{}). A snapshot larger than a block takes
-// ⌈units / 2^17⌉ consecutive numbers for one allocation of its own, so what runs out is
-// bytes: 2^31 units, 16 GiB × 2^unit_shift of snapshots a dimension. Unit 8 bytes
-// (unit_shift 0) wastes nothing (snapshots are whole words), and 16 GiB is the default
-// memory limit of the whole run (RipsOptions::memory_limit_bytes); at N = 10 000 on the
-// unit-sphere walk the snapshots are ≈ 1 GB. Past that, Claim() fails and the directory
+// never used (handle 0 would be Published{}). A snapshot of a sixteenth of a block or
+// more takes ⌈units / 2^17⌉ consecutive numbers (at least one) for an allocation of its
+// own (SnapshotArena), so what runs out is bytes — 2^31 units, 16 GiB × 2^unit_shift of
+// snapshots a dimension — or, past 2^14 such snapshots, numbers. Unit 8 bytes
+// (unit_shift 0) wastes at most 7 bytes a snapshot, and 16 GiB is the default memory
+// limit of the whole run (RipsOptions::memory_limit_bytes); at N = 10 000 on the
+// unit-sphere walk the snapshots are ≈ 1.8 GB. Past that, Claim() fails and the directory
 // is full(): the reducer drops the dimension's work and redoes it with units twice as
 // large (RipsReducer::ComputePairs), so a larger dimension costs the rework, never a
-// wrong or missing result. A snapshot is ≥ 10 bytes (one 16-byte unit), so with 16-byte
+// wrong or missing result. A snapshot is ≥ 6 bytes (one 16-byte unit), so with 16-byte
 // units 2^31 units hold 2^31 snapshots (32 GiB of them); each later doubling helps only if they average
 // more than a unit: a dimension must publish fewer than 2^31 snapshots (the columns are
 // 32-bit numbers already, and 2^31 of them would need a 34 GB table).
@@ -273,9 +274,10 @@ class SnapshotDirectory {
 // block or more gets memory of its own, exactly its size, under as many block numbers as
 // it spans (at N = 10 000 on the unit-sphere walk ≈ 1 300 of them, beside ≈ 1 800 blocks,
 // of the 2^14 numbers; were they to run out, the directory is full and the dimension is
-// redone with larger units, which hold larger snapshots in a block). (Counted at N = 3 000 and 5 000 on the unit-sphere walk, 2 threads:
-// fewer than 1 column in 10⁵ is published twice, so superseded versions are < 0.1 % of
-// the store; freeing them would not pay for an epoch scheme.)
+// redone with larger units, which hold larger snapshots in a block). (Counted at N = 3 000
+// and 5 000 on the unit-sphere walk, 2 threads: fewer than 1 column in 10⁵ is published
+// twice, so superseded versions are < 0.1 % of the store; freeing them would not pay for
+// an epoch scheme.)
 class SnapshotArena {
  public:
   explicit SnapshotArena(SnapshotDirectory* directory) : directory_(directory) {}
@@ -303,29 +305,20 @@ class SnapshotArena {
     uint32_t block = block_;
     size_t offset = used_;
     if (units >= OwnMemoryUnits(block_units)) {
-      // Memory of its own, exactly its size, and ⌈units / 2^block_shift⌉ block numbers;
-      // the current block stays open for the smaller ones. (In a block's tail a large
-      // snapshot that did not fit left that tail unused: at N = 10 000 on the unit-sphere
-      // walk the arenas held 1.92 GB for 1.77 GB of snapshots.)
-      const size_t count = (units + block_units - 1) / block_units;
-      auto memory = std::make_unique_for_overwrite<entry_t[]>(units * (unit_bytes / sizeof(entry_t)));
-      base = reinterpret_cast<uint8_t*>(memory.get());
-      block = count >= (size_t{1} << 31) ? 0 : directory_->Claim(static_cast<uint32_t>(count), base);
-      if (block == 0) return {};
-      blocks_.push_back(std::move(memory));
-      bytes_ += units * unit_bytes;
+      // Memory of its own, exactly its size; the current block stays open for the smaller
+      // ones. (In a block's tail a large snapshot that did not fit left that tail unused:
+      // at N = 10 000 on the unit-sphere walk the arenas held 1.92 GB for 1.77 GB of
+      // snapshots.)
+      base = NewMemory(units, block);
+      if (base == nullptr) return {};
       offset = 0;
     } else {
       if (block_ == 0 || used_ + units > block_units) {
         // A new block of 2^block_shift units (what the last one has left stays unused).
-        auto memory = std::make_unique_for_overwrite<entry_t[]>(block_units * (unit_bytes / sizeof(entry_t)));
-        uint8_t* const at = reinterpret_cast<uint8_t*>(memory.get());
-        const uint32_t claimed = directory_->Claim(1, at);
-        if (claimed == 0) return {};
-        base_ = base = at;
-        blocks_.push_back(std::move(memory));
-        bytes_ += block_units * unit_bytes;
-        block_ = block = claimed;
+        base = NewMemory(block_units, block);
+        if (base == nullptr) return {};
+        base_ = base;
+        block_ = block;
         used_ = offset = 0;
       }
       used_ += units;
@@ -339,11 +332,27 @@ class SnapshotArena {
   // Snapshots of this many units or more get memory of their own (Publish): a sixteenth of
   // a block (64 KiB by default), so that a block's unused tail is less than that, and at
   // least a whole block when blocks are tiny (tests), so that they fill blocks.
-  static size_t OwnMemoryUnits(size_t block_units) { return std::max<size_t>(block_units / 16, std::min<size_t>(block_units, 64)); }
+  static size_t OwnMemoryUnits(size_t block_units) {
+    return std::max<size_t>(block_units / 16, std::min<size_t>(block_units, 64));
+  }
   // Bytes held (tests, counters).
   size_t bytes() const { return bytes_; }
 
  private:
+  // `units` units of memory under ⌈units / 2^block_shift⌉ consecutive block numbers, the
+  // first into `block`; nullptr (nothing kept) when the directory has no numbers left.
+  uint8_t* NewMemory(size_t units, uint32_t& block) {
+    const size_t unit_bytes = directory_->unit_bytes(), block_units = directory_->block_units();
+    const size_t count = (units + block_units - 1) / block_units;
+    auto memory = std::make_unique_for_overwrite<entry_t[]>(units * (unit_bytes / sizeof(entry_t)));
+    uint8_t* const at = reinterpret_cast<uint8_t*>(memory.get());
+    block = count >= (size_t{1} << 31) ? 0 : directory_->Claim(static_cast<uint32_t>(count), at);
+    if (block == 0) return nullptr;
+    blocks_.push_back(std::move(memory));
+    bytes_ += units * unit_bytes;
+    return at;
+  }
+
   SnapshotDirectory* directory_;
   std::vector<std::unique_ptr<entry_t[]>> blocks_;
   uint8_t* base_ = nullptr;
