@@ -111,9 +111,12 @@ inline void HeapMake(Heap& h) {
 // levels far beyond L2 (18 % of the sphere N = 10 000 tail's samples). Here an item is
 // written once when pushed and again only as its bucket comes to the top; the many that
 // never get there (a heavy column's cursors mostly die unpopped) cost one append.
-// The buckets are lists of 16 KiB chunks from the heap's one pool, so that their storage is
-// the items held plus a chunk a bucket (vectors doubling as items moved between them
-// held up to twice the items).
+// The buckets are lists of 16 KiB chunks taken from a pool of spare ones, so that their
+// storage is the items held plus a chunk a bucket (vectors doubling as items moved between
+// them held up to twice the items). A bucket being spread gives each chunk back as soon as
+// it is read, and spares past a small reserve are freed (ReleaseSpare): until stop 41 the
+// pool kept every chunk a column had ever used — at N = 10 000 on the unit-sphere walk a
+// monster's heap held 219 MB for 6.5·10⁶ cursors, chunks for twice its items.
 class CoboundaryHeap {
  public:
   bool empty() const { return size_ == 0; }
@@ -161,10 +164,7 @@ class CoboundaryHeap {
   void Trim(size_t keep) {
     clear();
     if (near_.capacity() > keep) Heap().swap(near_);
-    if (owned_.size() * kChunkItems > keep) {
-      owned_.clear();
-      free_.clear();
-    }
+    if (free_.size() * kChunkItems > keep) free_.clear();  // clear() put every chunk there
   }
   // f(items, n) for the items in parts (in no order). f may not push or pop.
   template <typename F>
@@ -203,13 +203,14 @@ class CoboundaryHeap {
       }
       const size_t chunks = (out + kChunkItems - 1) / kChunkItems;
       while (b.chunks.size() > chunks) {
-        free_.push_back(b.chunks.back());
+        free_.push_back(std::move(b.chunks.back()));
         b.chunks.pop_back();
       }
       b.tail = out - (chunks == 0 ? 0 : (chunks - 1) * kChunkItems);
       size_ += out;
       if (out == 0) nonempty_ &= ~(uint64_t{1} << k);
     }
+    ReleaseSpare();
   }
 
  private:
@@ -218,7 +219,7 @@ class CoboundaryHeap {
     HeapItem items[kChunkItems];
   };
   struct Bucket {
-    std::vector<Chunk*> chunks;
+    std::vector<std::unique_ptr<Chunk>> chunks;
     size_t tail = 0;  // items in the last chunk
   };
   static constexpr int kBuckets = 33;
@@ -232,11 +233,8 @@ class CoboundaryHeap {
   void Append(int k, const HeapItem& item) {
     Bucket& b = buckets_[k];
     if (b.chunks.empty() || b.tail == kChunkItems) {
-      if (free_.empty()) {
-        owned_.push_back(std::make_unique<Chunk>());
-        free_.push_back(owned_.back().get());
-      }
-      b.chunks.push_back(free_.back());
+      if (free_.empty()) free_.push_back(std::make_unique<Chunk>());
+      b.chunks.push_back(std::move(free_.back()));
       free_.pop_back();
       b.tail = 0;
     }
@@ -244,7 +242,7 @@ class CoboundaryHeap {
     nonempty_ |= uint64_t{1} << k;
   }
   void Release(Bucket& b) {
-    free_.insert(free_.end(), b.chunks.begin(), b.chunks.end());
+    for (auto& c : b.chunks) free_.push_back(std::move(c));
     b.chunks.clear();
     b.tail = 0;
   }
@@ -277,14 +275,27 @@ class CoboundaryHeap {
           Append(32 - __builtin_clz(key ^ least), items[i]);
         }
       }
+      // Read through: the appends above may take it at once (they never go to bucket k:
+      // its keys differ from `least` below bit k − 1), so that spreading a bucket of 10⁶
+      // items does not hold them twice.
+      free_.push_back(std::move(from.chunks[c]));
     }
-    Release(from);
+    from.chunks.clear();
+    from.tail = 0;
     HeapMake(near_);
+    ReleaseSpare();
+  }
+  // Frees the spare chunks past a small reserve (an eighth of the items' worth, at least
+  // kSpareChunks): a heavy column's heap shrinks as its buckets are settled into the near
+  // heap or filtered, and the chunks it no longer needs go back while the column goes on.
+  static constexpr size_t kSpareChunks = 16;
+  void ReleaseSpare() {
+    const size_t spare = std::max(kSpareChunks, size_ / (8 * kChunkItems));
+    if (free_.size() > spare) free_.resize(spare);
   }
   Heap near_;  // the items of diameter ≤ last_, in filtration order
   Bucket buckets_[kBuckets];
-  std::vector<Chunk*> free_;                  // chunks of owned_ in no bucket
-  std::vector<std::unique_ptr<Chunk>> owned_;
+  std::vector<std::unique_ptr<Chunk>> free_;  // chunks in no bucket, for the next appends
   uint64_t nonempty_ = 0;  // bit k: bucket k holds items
   uint32_t last_ = 0;
   size_t size_ = 0;

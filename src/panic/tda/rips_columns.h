@@ -100,10 +100,10 @@ class RipsColumns : protected RipsComplex {
     return columns;
   }
   // The sorted columns' simplices alone (ColumnList), the columns themselves freed.
-  static ColumnList Listed(std::vector<Column>&& sorted) {
-    ColumnList list;
-    core::ReserveHugePages(list, sorted.size());
-    for (const Column& c : sorted) list.push_back(c.index);
+  // Their indices are below `bound` (C(n, the simplices' vertices)).
+  static ColumnList Listed(std::vector<Column>&& sorted, uint64_t bound) {
+    ColumnList list(sorted.size(), std::max<uint64_t>(bound, 1));
+    for (size_t i = 0; i < sorted.size(); ++i) list.set(i, sorted[i].index);
     std::vector<Column>().swap(sorted);
     return list;
   }

@@ -105,6 +105,7 @@ class RipsCursors : protected RipsColumns {
     if (extra > 0 && ws.SpillFits(static_cast<size_t>(extra), opt_.spill_entries_base)) {
       c.spill_at = static_cast<uint32_t>(ws.spill.size());
       c.spilled = static_cast<uint8_t>(extra);
+      ws.GrowSpill(static_cast<size_t>(extra));
       for (int i = here; i < got; ++i) ws.spill.push_back(QueuedCofacet{ws.batch_cd[i], ws.batch_v[i]});
     }
   }
@@ -265,11 +266,20 @@ class RipsCursors : protected RipsColumns {
                   std::vector<entry_t>& loose) const {
     v.clear();
     at.clear();
+    bool reserved = false;
     ForEachPlace(ws, m, [&](index_t index, uint32_t k, uint32_t coef) {
+      if (!reserved) {
+        // At most one entry a cursor listed: reserved once, not doubled as they come (a
+        // monster publishes 10⁶–10⁷ of them on top of its largest scratch).
+        v.reserve(ws.by_simplex.size());
+        at.reserve(ws.by_simplex.size());
+        reserved = true;
+      }
       if (coef == 0) return;
       v.push_back(MakeEntry(index, coef));
       at.push_back(ws.cursors[k].v);
     });
+    Workspace::ClearAndTrim(ws.by_simplex);  // not held beside the snapshot being coded
     for (const HeapItem& h : ws.loose_items) loose.push_back(h.entry);
   }
   // The heap's live cursors summed by simplex and place: f(index, k, coef) once for each
@@ -583,8 +593,9 @@ class RipsCursors : protected RipsColumns {
       }
       std::sort(ws.by_simplex.begin(), ws.by_simplex.end());
       size_t at = 0;
-      for (const auto& [offset, k] : ws.by_simplex) {
-        Cursor& c = ws.cursors[k];
+      for (const KeyedCursor e : ws.by_simplex) {
+        const index_t offset = e.first;
+        Cursor& c = ws.cursors[e.second];
         if (static_cast<size_t>(offset) != at) {  // at < offset: a forward copy is safe
           std::copy(ws.spill.begin() + offset, ws.spill.begin() + offset + c.spilled, ws.spill.begin() + at);
         }
@@ -593,7 +604,7 @@ class RipsCursors : protected RipsColumns {
       }
       ws.spill.resize(at);
     }
-    // Compaction's lists are released, not kept for the next one (16 + 4 + 1 bytes a
+    // Compaction's lists are released, not kept for the next one (12 + 4 + 1 bytes a
     // cursor: a tenth of a monster's scratch, held while the other worker's monster peaks;
     // sphere N = 7 000, the heaviest column: cursors 141 MB, these 48).
     Workspace::ClearAndTrim(ws.by_simplex);

@@ -12,6 +12,7 @@
 #include <random>
 #include <vector>
 
+#include "panic/core/free_memory.h"
 #include "panic/core/parallel.h"
 #include "panic/core/prefetch.h"
 #include "panic/tda/rips_columns.h"
@@ -44,7 +45,7 @@ class RipsReducer : private RipsSliceCursors {
   std::vector<Column> ColumnsOf(int dim) {
     std::vector<Column> columns = ComputeDim0Pairs(diagram_.dimensions[0]);
     for (int k = 1; k < dim; ++k) {
-      ComputePairs(Listed(std::move(columns)), k);
+      ComputePairs(Listed(std::move(columns), static_cast<uint64_t>(B(n_, k + 1))), k);
       columns = AssembleColumns(k + 1);
       pivots_.Clear();
     }
@@ -56,7 +57,7 @@ class RipsReducer : private RipsSliceCursors {
     std::vector<std::pair<int64_t, int64_t>> pairs;
     pairs_out_ = &pairs;
     pairs_dim_ = dim;
-    ComputePairs(Listed(ColumnsOf(dim)), dim);
+    ComputePairs(Listed(ColumnsOf(dim), static_cast<uint64_t>(B(n_, dim + 1))), dim);
     std::sort(pairs.begin(), pairs.end());
     return pairs;
   }
@@ -70,12 +71,12 @@ class RipsReducer : private RipsSliceCursors {
   }
 
   Diagram Run() {
-    ColumnList columns = Listed(ComputeDim0Pairs(diagram_.dimensions[0]));
+    ColumnList columns = Listed(ComputeDim0Pairs(diagram_.dimensions[0]), static_cast<uint64_t>(B(n_, 2)));
     for (int dim = 1; dim <= opt_.maxdim; ++dim) {
       ComputePairs(columns, dim);
       if (dim < opt_.maxdim) {
-        ColumnList().swap(columns);  // not kept beside the next dimension's assembly
-        columns = Listed(AssembleColumns(dim + 1));
+        columns = ColumnList();  // not kept beside the next dimension's assembly
+        columns = Listed(AssembleColumns(dim + 1), static_cast<uint64_t>(B(n_, dim + 2)));
         // The pivots of `dim` cleared the next dimension's columns and are not needed
         // beside its reduction (few on the unit-sphere walk, 9 311 edge pivots at
         // N = 10 000; a cloud with many H1 columns would hold 12-byte slots for each).
@@ -262,6 +263,12 @@ class RipsReducer : private RipsSliceCursors {
                     int m) const {
     const bool inline_owner = !ws.v_nonempty && pivot.diam == column.diam;
     if (opt_.frontier_snapshots && opt_.seek_added_columns && !inline_owner && (ws.held || ws.slice.active)) {
+      // A heavy column's duplicate index (2–3 slots a cursor) is not needed to list its
+      // frontier, and the column nearly always ends here: it goes first, so that the
+      // frontier's lists are not made on top of it. Should the column go on (its pivot
+      // taken meanwhile by another worker), duplicates wait for its next compaction, which
+      // builds the index again (RipsCursors::Compact).
+      ws.by_cursor.Release();
       ws.frontier_loose.clear();
       if (ws.slice.active) SliceFrontier(ws, pivot, m, ws.frontier_loose);
       FrontierOf(ws, m, ws.frontier, ws.frontier_at, ws.frontier_loose);
@@ -289,8 +296,8 @@ class RipsReducer : private RipsSliceCursors {
     return owner.is_inline() ? InlinePivotCoef(sigma, key, m) : directory.Get(owner)->pivot_coef();
   }
   // Column i of a list: its simplex and its diameter, read again from the distances (the
-  // lists keep 8 bytes a column, not 12: at N = 10 000 on the unit-sphere walk 5.6·10⁷
-  // triangles, −0.22 GB; the column's rows are read right after anyway).
+  // lists keep 5 bytes a column, not 12: at N = 10 000 on the unit-sphere walk 5.6·10⁷
+  // triangles, −0.39 GB; the column's rows are read right after anyway).
   Column ColumnAt(const ColumnList& columns, size_t i, int m) const { return Column{DiamOf(columns[i], m), columns[i]}; }
   float DiamOf(index_t sigma, int m) const {
     int w[kMaxVertices];
@@ -354,6 +361,12 @@ class RipsReducer : private RipsSliceCursors {
         const size_t w = static_cast<size_t>(worker);
         for (size_t i = begin; i < end && !directory->full(); ++i) {
           ReduceChain(columns, order.empty() ? i : order[i], m, *table, *directory, arenas[w], spaces[w]);
+          // A heavy column's scratch goes back to the system now, not when the next column
+          // starts, and not only into the allocator's free lists (core/free_memory.h).
+          if (spaces[w].Heavy()) {
+            spaces[w].Clear();
+            core::ReleaseFreeMemory();
+          }
         }
       });
     }

@@ -6,14 +6,17 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <new>
 #include <utility>
 #include <vector>
 
+#include "panic/core/huge_pages.h"
 #include "panic/core/prefetch.h"
 #include "panic/tda/coboundary_heap.h"
 #include "panic/tda/edge_link.h"
@@ -32,9 +35,46 @@ struct __attribute__((packed)) Column {
   index_t index;
 };
 // The columns of a dimension as the reduction takes them, in reverse filtration order:
-// their simplices alone, 8 bytes a column (RipsReducer::ColumnAt reads a diameter again).
-// Columns are assembled and sorted with their diameters, then listed (RipsColumns::Listed).
-using ColumnList = std::vector<index_t>;
+// their simplices alone (RipsReducer::ColumnAt reads a diameter again), each in as few
+// bytes as the dimension's largest simplex index needs — 5 for the 5.6·10⁷ triangles at
+// N = 10 000 (indices below C(10⁴, 3) < 2^38): 0.28 GB, where 8-byte indices were 0.45 GB
+// beside the reduction. Columns are assembled and sorted with their diameters, then listed
+// (RipsColumns::Listed). An entry is read with one unaligned 8-byte load from its first
+// byte, masked (little-endian; the array carries 7 bytes of padding for the last one).
+class ColumnList {
+ public:
+  ColumnList() = default;
+  // `count` columns, all 0, for indices below `bound` (≥ 1).
+  ColumnList(size_t count, uint64_t bound) : size_(count) {
+    width_ = 1;
+    while (width_ < 8 && (bound - 1) >> (8 * width_) != 0) ++width_;
+    mask_ = width_ == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * width_)) - 1;
+    core::ReserveHugePages(bytes_, count * width_ + kPadding);
+    bytes_.assign(count * width_ + kPadding, 0);
+  }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  int width() const { return width_; }  // bytes an entry
+  index_t operator[](size_t i) const {
+    uint64_t x;
+    std::memcpy(&x, bytes_.data() + i * static_cast<size_t>(width_), sizeof x);
+    return static_cast<index_t>(x & mask_);
+  }
+  // REQUIRES: i < size(), 0 ≤ index < the bound given (the bytes of entries i ± 1 are not
+  // touched, so distinct entries may be set from distinct threads).
+  void set(size_t i, index_t index) {
+    const auto x = static_cast<uint64_t>(index);
+    std::memcpy(bytes_.data() + i * static_cast<size_t>(width_), &x, static_cast<size_t>(width_));
+  }
+
+ private:
+  static_assert(std::endian::native == std::endian::little);
+  static constexpr size_t kPadding = sizeof(uint64_t) - 1;
+  size_t size_ = 0;
+  int width_ = 8;
+  uint64_t mask_ = ~uint64_t{0};
+  std::vector<uint8_t> bytes_;
+};
 // Columns found by one worker, in blocks, so that growing never copies and the
 // concatenation frees each block as it goes: the peak is the columns once, not twice.
 class ColumnChunks {
@@ -169,13 +209,14 @@ class CursorIndex {
     uint32_t tag_;
   };
   bool active() const { return !slots_.empty(); }
-  // Empty, `cursors` of them to be inserted at once: then half full at most, so that
-  // half as many again fit before the next rebuild (amortised O(1) an insertion).
+  // Empty, `cursors` of them to be inserted at once: then 2/5 full, so that 7/8 as many
+  // again fit before the next rebuild at three quarters (amortised O(1) an insertion).
+  // The capacity is not a power of two (a slot's home is a multiply-shift, Home): with
+  // doubling capacities it was 2–4 slots a cursor, at N = 10 000 on the unit-sphere walk
+  // 134 MB for a monster of 5.5·10⁶ cursors; now 1.3–2.5.
   void Reset(size_t cursors) {
-    size_t capacity = 1024;
-    while (capacity < 2 * cursors) capacity *= 2;
+    const size_t capacity = std::max<size_t>(1024, cursors * 5 / 2);
     slots_.assign(capacity, kEmptySlot);
-    mask_ = capacity - 1;
     inserted_ = 0;
   }
   void Release() {
@@ -190,7 +231,7 @@ class CursorIndex {
   Ref Slot(uint64_t key, Same same) {
     const uint64_t h = Hash(key);
     const auto tag = static_cast<uint32_t>(h >> 32);
-    for (size_t i = Home(h);; i = (i + 1) & mask_) {
+    for (size_t i = Home(h);; i = i + 1 == slots_.size() ? 0 : i + 1) {
       const uint64_t s = slots_[i];
       if (s == kEmptySlot ||
           (static_cast<uint32_t>(s >> 32) == tag && static_cast<uint32_t>(s) != kStale && same(static_cast<uint32_t>(s)))) {
@@ -229,10 +270,26 @@ class CursorIndex {
  private:
   static constexpr uint64_t kEmptySlot = ~uint64_t{0};  // no cursor number is kEmpty
   static uint64_t Hash(uint64_t key) { return key * 0x9E3779B97F4A7C15ull; }
-  size_t Home(uint64_t h) const { return (h ^ (h >> 31)) & mask_; }
+  // The low 32 bits of h ^ (h >> 31) (independent of the tag, h's top half) scaled to the
+  // capacity (< 2^32 slots: cursor numbers are 32-bit).
+  size_t Home(uint64_t h) const {
+    return static_cast<size_t>((static_cast<uint64_t>(static_cast<uint32_t>(h ^ (h >> 31))) * slots_.size()) >> 32);
+  }
   std::vector<uint64_t> slots_;
-  size_t mask_ = 0, inserted_ = 0;
+  size_t inserted_ = 0;
 };
+
+// A cursor by its simplex's index (or its spill segment's offset, RipsCursors::PackSpill),
+// ordered by both: 12 bytes, not a pair's 16 — compaction and a frontier list one for each
+// of a monster's 10⁶–10⁷ cursors, on top of its largest scratch.
+struct __attribute__((packed)) KeyedCursor {
+  index_t first;
+  uint32_t second;
+  friend bool operator<(const KeyedCursor& a, const KeyedCursor& b) {
+    return a.first < b.first || (a.first == b.first && a.second < b.second);
+  }
+};
+static_assert(sizeof(KeyedCursor) == 12);
 
 // The scratch of reducing one column; one per worker.
 struct Workspace {
@@ -276,7 +333,7 @@ struct Workspace {
     if (heap.size() >= compact_grown_at) return Compaction::kMerge;
     return dead >= compact_dead_at ? Compaction::kSweep : Compaction::kNone;
   }
-  std::vector<std::pair<index_t, uint32_t>> by_simplex;
+  std::vector<KeyedCursor> by_simplex;
   std::vector<uint8_t> keep;
   std::vector<uint32_t> renumbered;  // RipsCursors::Sweep's: each cursor's new number
   // The links of the last few edges whose own-diameter cofacets were enumerated (they
@@ -311,6 +368,12 @@ struct Workspace {
   std::vector<QueuedCofacet> spill;
   float batch_cd[kScanKeep];
   int batch_v[kScanKeep];
+  // Room for `extra` more spilled entries, the capacity grown by a quarter rather than
+  // doubled (a monster's spill holds ≈ one entry a cursor: at N = 10 000 on the
+  // unit-sphere walk doubling left 67 MB for 5.5·10⁶ cursors, and held 3× during a copy).
+  void GrowSpill(size_t extra) {
+    if (spill.size() + extra > spill.capacity()) spill.reserve(spill.size() + extra + spill.size() / 4 + 1024);
+  }
   // Whether `extra` more spilled entries fit under the column's bound.
   bool SpillFits(size_t extra, size_t base) const {
     return spill.size() + extra <= kSpillPerCursor * cursors.size() + base;
@@ -343,6 +406,10 @@ struct Workspace {
     by_cursor.Release();
   }
   static constexpr size_t kKeptEntries = size_t{1} << 15;
+  // Whether the column just reduced was heavy: its cursor blocks past 2^20 cursors (64 MB).
+  // A few hundred columns of the 5.6·10⁷ at N = 10 000 on the unit-sphere walk.
+  bool Heavy() const { return cursors.capacity() > kHeavyCursors; }
+  static constexpr size_t kHeavyCursors = size_t{1} << 20;
   template <typename T, typename A>
   static void ClearAndTrim(std::vector<T, A>& v) {
     if (v.capacity() > kKeptEntries) {
