@@ -134,7 +134,7 @@ class RipsReducer : private RipsSliceCursors {
                              MakeEntry(static_cast<index_t>(resume_key), resume_coef)};
         if (IsFrontier(directory, resume)) {
           // Its live cursors where they stood, and its pivot held beside them.
-          directory.DecodeV(resume, ws.added, &ws.added_at, &ws.added_loose);
+          directory.DecodeV(resume, ws.added, &ws.added_at, &ws.added_loose, column.index);
           PushFrontier(ws, 1, m, column.index);
           pivot = from;
           ws.held = true;
@@ -191,7 +191,7 @@ class RipsReducer : private RipsSliceCursors {
             const uint32_t coef = PivotCoefOf(directory, owner, columns[owner_column], key, m);
             const uint32_t factor = (opt_.modulus - Mul(CoefOf(pivot.entry), inverse_[coef])) % opt_.modulus;
             if (IsFrontier(directory, owner)) {
-              directory.DecodeV(owner, ws.added, &ws.added_at, &ws.added_loose);
+              directory.DecodeV(owner, ws.added, &ws.added_at, &ws.added_loose, columns[owner_column]);
               AddFrontier(ws, pivot, factor, m);
             } else {
               directory.DecodeV(owner, ws.added);
@@ -275,7 +275,7 @@ class RipsReducer : private RipsSliceCursors {
       std::sort(ws.frontier_loose.begin(), ws.frontier_loose.end(),
                 [](entry_t a, entry_t b) { return IndexOf(a) < IndexOf(b); });
       return Recorded(arena.Publish(static_cast<uint32_t>(cur), column.diam, pivot, ws.frontier, &ws.frontier_at,
-                                    &ws.frontier_loose),
+                                    &ws.frontier_loose, column.index),
                       column, pivot, m);
     }
     Summed(ws.working, ws.summed);  // reorders ws.working, which stays the same chain

@@ -13,6 +13,7 @@
 #include <new>
 #include <vector>
 
+#include "panic/tda/rips_frontier_bits.h"
 #include "panic/tda/rips_reducer_types.h"
 
 namespace panic::tda::internal::reducer {
@@ -62,12 +63,15 @@ inline size_t VarintSize(uint64_t x) {
   }
   return bytes;
 }
-// Bytes of v coded, with `at` (a frontier: one vertex per entry) or without (nullptr);
-// REQUIRES: v sorted by index (an index repeats only in a frontier: one entry per place).
-inline size_t CodedSize(const std::vector<entry_t>& v, bool unit, const std::vector<int32_t>* at = nullptr) {
+// Bytes of v coded, with `at` (a frontier: one vertex per entry) or without (nullptr),
+// leaving out entry `skip` (none by default); REQUIRES: v sorted by index (an index
+// repeats only in a frontier: one entry per place).
+inline size_t CodedSize(const std::vector<entry_t>& v, bool unit, const std::vector<int32_t>* at = nullptr,
+                        size_t skip = SIZE_MAX) {
   size_t bytes = 0;
   uint64_t prev = 0;
   for (size_t k = 0; k < v.size(); ++k) {
+    if (k == skip) continue;
     bytes += VarintSize(EntryCode(v[k], prev, unit));
     if (at != nullptr) bytes += VarintSize(static_cast<uint32_t>((*at)[k]));
   }
@@ -76,9 +80,10 @@ inline size_t CodedSize(const std::vector<entry_t>& v, bool unit, const std::vec
 // v coded at `out` (CodedSize bytes), each entry followed by its vertex when `at` is given;
 // returns the end.
 inline uint8_t* PutCoded(uint8_t* out, const std::vector<entry_t>& v, bool unit,
-                         const std::vector<int32_t>* at = nullptr) {
+                         const std::vector<int32_t>* at = nullptr, size_t skip = SIZE_MAX) {
   uint64_t prev = 0;
   for (size_t k = 0; k < v.size(); ++k) {
+    if (k == skip) continue;
     out = PutVarint(out, EntryCode(v[k], prev, unit));
     if (at != nullptr) out = PutVarint(out, static_cast<uint32_t>((*at)[k]));
   }
@@ -105,32 +110,42 @@ inline uint8_t* PutCoded(uint8_t* out, const std::vector<entry_t>& v, bool unit,
 // never read again: everything up to the pivot.
 struct Snapshot {
   uint32_t column;
-  // The coded part begins with two varints: the kind (the pivot's coefficient times 8,
-  // plus 4 for a frontier with loose entries, 2 when V's coefficients are all 1, 1 for a
-  // frontier; one byte over Z/2) and V's size. (Until stop 38 both were 4-byte fields of a
+  // The coded part begins with two varints: the kind (the pivot's coefficient times 32,
+  // plus 16 for a frontier holding the column's own simplex σ, 8 for a frontier whose
+  // entries are bit-packed (rips_frontier_bits.h), 4 for a frontier with loose entries,
+  // 2 when V's coefficients are all 1, 1 for a frontier; one byte over Z/2) and V's size
+  // (σ's entry not counted). σ's entry is not coded like the others: its index is the
+  // column's, known to every reader, so only its vertex (and coefficient unless all are 1)
+  // follow the loose entries — at N = 10 000 on the unit-sphere walk nearly every one of
+  // the 2.1·10⁷ light frontiers holds σ, whose index took 5–6 bytes of their 14–30. (Until stop 38 both were 4-byte fields of a
   // 16-byte header, and until stop 39 the header held the pivot's diameter too and every
   // frontier its count of loose entries: at N = 10 000 on the unit-sphere walk 2.2·10⁷
   // snapshots, 1.77 GB, 2.1·10⁷ of them frontiers of 1–14 entries, 32–76 bytes.)
-  static uint64_t Kind(uint32_t pivot_coef, bool unit, bool frontier, bool loose) {
-    return (uint64_t{pivot_coef} << 3) | (loose ? 4u : 0u) | (unit ? 2u : 0u) | (frontier ? 1u : 0u);
+  static uint64_t Kind(uint32_t pivot_coef, bool unit, bool frontier, bool loose, bool packed = false,
+                       bool self = false) {
+    return (uint64_t{pivot_coef} << 5) | (self ? 16u : 0u) | (packed ? 8u : 0u) | (loose ? 4u : 0u) |
+           (unit ? 2u : 0u) | (frontier ? 1u : 0u);
   }
   uint64_t kind() const {
     uint64_t x;
     GetVarint(coded(), x);
     return x;
   }
-  uint32_t pivot_coef() const { return static_cast<uint32_t>(kind() >> 3); }
+  uint32_t pivot_coef() const { return static_cast<uint32_t>(kind() >> 5); }
+  // Whether the column's own simplex is left for the reader to give (DecodeV's sigma).
+  bool holds_self() const { return (kind() & 16) != 0; }
   bool frontier() const { return (kind() & 1) != 0; }
   const uint8_t* coded() const { return reinterpret_cast<const uint8_t*>(this + 1); }
   // V into `out` (replacing its contents), and a frontier's vertices into `at` and its
-  // loose entries into `loose` (when given).
-  void DecodeV(std::vector<entry_t>& out, std::vector<int32_t>* at = nullptr,
-               std::vector<entry_t>* loose = nullptr) const {
+  // loose entries into `loose` (when given). `sigma`: the column's simplex (its index in
+  // the column list), needed when holds_self().
+  void DecodeV(std::vector<entry_t>& out, std::vector<int32_t>* at = nullptr, std::vector<entry_t>* loose = nullptr,
+               index_t sigma = -1) const {
     uint64_t kind, size;
     const uint8_t* in = GetVarint(GetVarint(coded(), kind), size);
-    const bool unit = (kind & 2) != 0, frontier = (kind & 1) != 0, has_loose = (kind & 4) != 0;
-    out.resize(size);
-    if (at != nullptr) at->resize(frontier ? size : 0);
+    const bool unit = (kind & 2) != 0, frontier = (kind & 1) != 0, has_loose = (kind & 4) != 0,
+               packed = (kind & 8) != 0, self = (kind & 16) != 0;
+    if (at != nullptr) at->resize(0);
     if (loose != nullptr) loose->clear();
     uint64_t x;
     if (has_loose) {
@@ -142,15 +157,36 @@ struct Snapshot {
         if (loose != nullptr) loose->push_back(e);
       }
     }
-    uint64_t index = 0;
-    for (uint64_t k = 0; k < size; ++k) {
-      in = GetVarint(in, x);
-      out[k] = EntryOfCode(x, index, unit);
-      if (frontier) {
-        uint64_t v;
-        in = GetVarint(in, v);
-        if (at != nullptr) (*at)[k] = static_cast<int32_t>(v);
+    uint64_t self_vertex = 0;
+    uint32_t self_coef = 1;
+    if (self) {
+      in = GetVarint(in, self_vertex);
+      if (!unit) self_coef = *in++;
+    }
+    if (packed) {
+      GetFrontierBits(in, size, unit, out, at);
+    } else {
+      out.resize(size);
+      if (at != nullptr) at->resize(frontier ? size : 0);
+      uint64_t index = 0;
+      for (uint64_t k = 0; k < size; ++k) {
+        in = GetVarint(in, x);
+        out[k] = EntryOfCode(x, index, unit);
+        if (frontier) {
+          uint64_t v;
+          in = GetVarint(in, v);
+          if (at != nullptr) (*at)[k] = static_cast<int32_t>(v);
+        }
       }
+    }
+    if (self) {
+      // σ back in its place in index order (an index repeats only when σ has cursors at
+      // two places, and Publish codes σ this way only when it has one).
+      const auto place = std::lower_bound(out.begin(), out.end(), sigma,
+                                          [](entry_t e, index_t s) { return IndexOf(e) < s; });
+      const auto k = place - out.begin();
+      out.insert(place, MakeEntry(sigma, self_coef));
+      if (at != nullptr) at->insert(at->begin() + k, static_cast<int32_t>(self_vertex));
     }
   }
 };
@@ -249,13 +285,13 @@ class SnapshotDirectory {
   // A frontier's vertices into `at` and its loose entries into `loose` (when given;
   // emptied for any other owner).
   void DecodeV(Published p, std::vector<entry_t>& out, std::vector<int32_t>* at = nullptr,
-               std::vector<entry_t>* loose = nullptr) const {
+               std::vector<entry_t>* loose = nullptr, index_t sigma = -1) const {
     if (p.is_inline()) {
       out.clear();
       if (at != nullptr) at->clear();
       if (loose != nullptr) loose->clear();
     } else {
-      Get(p)->DecodeV(out, at, loose);
+      Get(p)->DecodeV(out, at, loose, sigma);
     }
   }
   // Whether a Claim() has failed: the handles could not address what was published.
@@ -285,19 +321,45 @@ class SnapshotArena {
   // empty, the pivot has the column's diameter and the column number fits (< 2^31), else
   // as a snapshot stored here. Published{} when the directory is full (nothing stored).
   // With `vertices` (one for each entry of v) and `loose` (entries without a cursor), a
-  // frontier snapshot (Snapshot::kFrontier), never inline.
+  // frontier snapshot (Snapshot::kFrontier), never inline; with `sigma` too (the column's
+  // simplex), σ's entry is coded by its vertex alone, and a reader gives σ back to DecodeV.
   // REQUIRES: v and loose sorted by index (indices distinct, but for a frontier's simplex
   // with cursors at two places, RipsCursors::FrontierOf, and repeated loose entries),
   // coefficients non-zero.
   Published Publish(uint32_t column, float birth, const DiamEntry& pivot, const std::vector<entry_t>& v,
-                    const std::vector<int32_t>* vertices = nullptr, const std::vector<entry_t>* loose = nullptr) {
+                    const std::vector<int32_t>* vertices = nullptr, const std::vector<entry_t>* loose = nullptr,
+                    index_t sigma = -1) {
     if (vertices == nullptr && v.empty() && pivot.diam == birth && column <= Published::kMaxInlineColumn) {
       return Published::Inline(column);
     }
     const bool unit = UnitCoefs(v) && (loose == nullptr || UnitCoefs(*loose));
     const bool has_loose = vertices != nullptr && loose != nullptr && !loose->empty();
-    const uint64_t kind = Snapshot::Kind(CoefOf(pivot.entry), unit, vertices != nullptr, has_loose);
-    size_t bytes = sizeof(Snapshot) + VarintSize(kind) + VarintSize(v.size()) + CodedSize(v, unit, vertices);
+    // σ's own entry in a frontier, coded by a flag and its vertex (Snapshot::holds_self),
+    // when it is there once.
+    size_t self = SIZE_MAX;
+    if (vertices != nullptr && sigma >= 0) {
+      const auto it =
+          std::lower_bound(v.begin(), v.end(), sigma, [](entry_t e, index_t x) { return IndexOf(e) < x; });
+      if (it != v.end() && IndexOf(*it) == sigma && (it + 1 == v.end() || IndexOf(*(it + 1)) != sigma)) {
+        self = static_cast<size_t>(it - v.begin());
+      }
+    }
+    const size_t count = v.size() - (self == SIZE_MAX ? 0 : 1);
+    size_t coded = CodedSize(v, unit, vertices, self);
+    if (self != SIZE_MAX) coded += VarintSize(static_cast<uint32_t>((*vertices)[self])) + (unit ? 0 : 1);
+    // A frontier of many entries is bit-packed when that is smaller (rips_frontier_bits.h).
+    FrontierBits bits;
+    bool packed = false;
+    if (vertices != nullptr && count >= kPackedFrontierEntries) {
+      bits = FrontierBits::For(v, *vertices, self);
+      size_t packed_size = bits.Size(v, unit, self);
+      if (self != SIZE_MAX) packed_size += VarintSize(static_cast<uint32_t>((*vertices)[self])) + (unit ? 0 : 1);
+      packed = packed_size < coded;
+      if (packed) coded = packed_size;
+    }
+    const uint64_t kind =
+        Snapshot::Kind(CoefOf(pivot.entry), unit, vertices != nullptr, has_loose, packed, self != SIZE_MAX);
+    size_t bytes = sizeof(Snapshot) + VarintSize(kind) + VarintSize(count) + coded;
     if (has_loose) bytes += VarintSize(loose->size()) + CodedSize(*loose, unit);
     const size_t unit_bytes = directory_->unit_bytes(), block_units = directory_->block_units();
     const size_t units = (bytes + unit_bytes - 1) / unit_bytes;
@@ -324,11 +386,22 @@ class SnapshotArena {
       used_ += units;
     }
     auto* s = new (base + offset * unit_bytes) Snapshot{column};
-    uint8_t* out = PutVarint(PutVarint(reinterpret_cast<uint8_t*>(s + 1), kind), v.size());
+    uint8_t* out = PutVarint(PutVarint(reinterpret_cast<uint8_t*>(s + 1), kind), count);
     if (has_loose) out = PutCoded(PutVarint(out, loose->size()), *loose, unit);
-    PutCoded(out, v, unit, vertices);
+    if (self != SIZE_MAX) {
+      out = PutVarint(out, static_cast<uint32_t>((*vertices)[self]));
+      if (!unit) *out++ = static_cast<uint8_t>(CoefOf(v[self]));
+    }
+    if (packed) {
+      PutFrontierBits(out, bits, v, *vertices, unit, self);
+    } else {
+      PutCoded(out, v, unit, vertices, self);
+    }
     return Published::Stored(directory_->Handle(block, offset));
   }
+  // Frontiers of this many entries or more are bit-packed when that is smaller (below it
+  // the varints win: the packed coding carries 10 bytes of parameters and padding).
+  static constexpr size_t kPackedFrontierEntries = 16;
   // Snapshots of this many units or more get memory of their own (Publish): a sixteenth of
   // a block (64 KiB by default), so that a block's unused tail is less than that, and at
   // least a whole block when blocks are tiny (tests), so that they fill blocks.
