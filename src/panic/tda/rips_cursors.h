@@ -303,7 +303,7 @@ class RipsCursors : protected RipsColumns {
         if (h.cursor == kNoCursor) {
           ws.loose_items.push_back(h);
         } else if (ws.cursors[h.cursor].coef != 0) {
-          ws.by_simplex.emplace_back(IndexOfVertices(ws.cursors[h.cursor].w, m), h.cursor);
+          ws.by_simplex.push_back(KeyedCursor{IndexOfVertices(ws.cursors[h.cursor].w, m), h.cursor});
         }
       }
     });
@@ -589,7 +589,7 @@ class RipsCursors : protected RipsColumns {
       ws.by_simplex.clear();  // reused: (offset, cursor) of each live segment
       ws.by_simplex.reserve(ws.cursors.size());
       for (size_t k = 0; k < ws.cursors.size(); ++k) {
-        if (ws.cursors[k].spilled > 0) ws.by_simplex.emplace_back(ws.cursors[k].spill_at, static_cast<uint32_t>(k));
+        if (ws.cursors[k].spilled > 0) ws.by_simplex.push_back(KeyedCursor{ws.cursors[k].spill_at, static_cast<uint32_t>(k)});
       }
       std::sort(ws.by_simplex.begin(), ws.by_simplex.end());
       size_t at = 0;
