@@ -5,7 +5,7 @@
 // Why (stop 41): at N = 10 000 on the unit-sphere walk 1 853 frontiers of 4 095 entries
 // or more held 0.79 GB, 3–6 bytes an entry as varints — a gap of ≈ 3·10⁴ between sorted
 // triangle indices takes 3 bytes (16 bits of it used) and a vertex below 10⁴ takes 2 (14).
-// Here the gap costs k + 1 + gap / 2^k bits (k ≈ log2 of the mean gap: ≈ 18) and the
+// Here the gap costs k + 1 + gap / 2^k bits (k ≈ log2 of the mean gap: ≈ 15) and the
 // vertex exactly the bits of the largest one: ≈ 4 bytes an entry instead of 5.
 //
 // Layout (after the snapshot's kind, size and loose entries): the first index as a varint,

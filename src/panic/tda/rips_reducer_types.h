@@ -270,8 +270,9 @@ class CursorIndex {
  private:
   static constexpr uint64_t kEmptySlot = ~uint64_t{0};  // no cursor number is kEmpty
   static uint64_t Hash(uint64_t key) { return key * 0x9E3779B97F4A7C15ull; }
-  // The low 32 bits of h ^ (h >> 31) (independent of the tag, h's top half) scaled to the
-  // capacity (< 2^32 slots: cursor numbers are 32-bit).
+  // The low 32 bits of h ^ (h >> 31) scaled to the capacity (< 2^32 slots: cursor numbers
+  // are 32-bit). h's low half is mixed in, so that the keys of one home do not share their
+  // tags (h's top half).
   size_t Home(uint64_t h) const {
     return static_cast<size_t>((static_cast<uint64_t>(static_cast<uint32_t>(h ^ (h >> 31))) * slots_.size()) >> 32);
   }
