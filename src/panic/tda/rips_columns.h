@@ -100,9 +100,9 @@ class RipsColumns : protected RipsComplex {
     return columns;
   }
   // The sorted columns' simplices alone (ColumnList), the columns themselves freed.
-  // Their indices are below `bound` (C(n, the simplices' vertices)).
-  static ColumnList Listed(std::vector<Column>&& sorted, uint64_t bound) {
-    ColumnList list(sorted.size(), std::max<uint64_t>(bound, 1));
+  // The columns are simplices of `vertices` vertices: indices below C(n, vertices).
+  ColumnList Listed(std::vector<Column>&& sorted, int vertices) const {
+    ColumnList list(sorted.size(), std::max<uint64_t>(static_cast<uint64_t>(B(n_, vertices)), 1));
     for (size_t i = 0; i < sorted.size(); ++i) list.set(i, sorted[i].index);
     std::vector<Column>().swap(sorted);
     return list;

@@ -266,15 +266,11 @@ class RipsCursors : protected RipsColumns {
                   std::vector<entry_t>& loose) const {
     v.clear();
     at.clear();
-    bool reserved = false;
+    // At most one entry a heap item: reserved once, not doubled as they come (a monster
+    // publishes 10⁶–10⁷ of them on top of its largest scratch).
+    v.reserve(ws.heap.size());
+    at.reserve(ws.heap.size());
     ForEachPlace(ws, m, [&](index_t index, uint32_t k, uint32_t coef) {
-      if (!reserved) {
-        // At most one entry a cursor listed: reserved once, not doubled as they come (a
-        // monster publishes 10⁶–10⁷ of them on top of its largest scratch).
-        v.reserve(ws.by_simplex.size());
-        at.reserve(ws.by_simplex.size());
-        reserved = true;
-      }
       if (coef == 0) return;
       v.push_back(MakeEntry(index, coef));
       at.push_back(ws.cursors[k].v);

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "panic/tda/rips_entry.h"
+#include "panic/tda/rips_varint.h"
 
 namespace panic::tda::internal::reducer {
 
@@ -113,9 +114,7 @@ struct FrontierBits {
     for (size_t i = 0; i < v.size(); ++i) {
       if (i == skip) continue;
       if (count++ == 0) {
-        size_t varint = 1;
-        for (uint64_t x = static_cast<uint64_t>(IndexOf(v[i])); x >= 0x80; x >>= 7) ++varint;
-        bits += 8 * (varint + 2);
+        bits += 8 * (VarintSize(static_cast<uint64_t>(IndexOf(v[i]))) + 2);
       } else {
         bits += static_cast<uint64_t>(GapBits(static_cast<uint64_t>(IndexOf(v[i])) - prev));
       }
@@ -166,12 +165,7 @@ struct FrontierBits {
 inline uint8_t* PutFrontierBits(uint8_t* out, const FrontierBits& f, const std::vector<entry_t>& v,
                                 const std::vector<int32_t>& at, bool unit, size_t skip = SIZE_MAX) {
   const size_t start = skip == 0 ? 1 : 0;
-  uint64_t first = static_cast<uint64_t>(IndexOf(v[start]));
-  while (first >= 0x80) {
-    *out++ = static_cast<uint8_t>(first | 0x80);
-    first >>= 7;
-  }
-  *out++ = static_cast<uint8_t>(first);
+  out = PutVarint(out, static_cast<uint64_t>(IndexOf(v[start])));
   *out++ = static_cast<uint8_t>(f.k);
   *out++ = static_cast<uint8_t>(f.vb);
   BitWriter bits(out);
@@ -194,12 +188,8 @@ inline uint8_t* PutFrontierBits(uint8_t* out, const FrontierBits& f, const std::
 // their vertices into `at` (resized).
 inline void GetFrontierBits(const uint8_t* in, size_t size, bool unit, std::vector<entry_t>& out,
                             std::vector<int32_t>* at) {
-  uint64_t index = 0;
-  for (int shift = 0;; shift += 7) {
-    const uint8_t b = *in++;
-    index |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (b < 0x80) break;
-  }
+  uint64_t index;
+  in = GetVarint(in, index);
   FrontierBits f;
   f.k = *in++;
   f.vb = *in++;

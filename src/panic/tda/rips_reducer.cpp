@@ -45,7 +45,7 @@ class RipsReducer : private RipsSliceCursors {
   std::vector<Column> ColumnsOf(int dim) {
     std::vector<Column> columns = ComputeDim0Pairs(diagram_.dimensions[0]);
     for (int k = 1; k < dim; ++k) {
-      ComputePairs(Listed(std::move(columns), static_cast<uint64_t>(B(n_, k + 1))), k);
+      ComputePairs(Listed(std::move(columns), k + 1), k);
       columns = AssembleColumns(k + 1);
       pivots_.Clear();
     }
@@ -57,7 +57,7 @@ class RipsReducer : private RipsSliceCursors {
     std::vector<std::pair<int64_t, int64_t>> pairs;
     pairs_out_ = &pairs;
     pairs_dim_ = dim;
-    ComputePairs(Listed(ColumnsOf(dim), static_cast<uint64_t>(B(n_, dim + 1))), dim);
+    ComputePairs(Listed(ColumnsOf(dim), dim + 1), dim);
     std::sort(pairs.begin(), pairs.end());
     return pairs;
   }
@@ -71,12 +71,12 @@ class RipsReducer : private RipsSliceCursors {
   }
 
   Diagram Run() {
-    ColumnList columns = Listed(ComputeDim0Pairs(diagram_.dimensions[0]), static_cast<uint64_t>(B(n_, 2)));
+    ColumnList columns = Listed(ComputeDim0Pairs(diagram_.dimensions[0]), 2);
     for (int dim = 1; dim <= opt_.maxdim; ++dim) {
       ComputePairs(columns, dim);
       if (dim < opt_.maxdim) {
         columns = ColumnList();  // not kept beside the next dimension's assembly
-        columns = Listed(AssembleColumns(dim + 1), static_cast<uint64_t>(B(n_, dim + 2)));
+        columns = Listed(AssembleColumns(dim + 1), dim + 2);
         // The pivots of `dim` cleared the next dimension's columns and are not needed
         // beside its reduction (few on the unit-sphere walk, 9 311 edge pivots at
         // N = 10 000; a cloud with many H1 columns would hold 12-byte slots for each).

@@ -15,6 +15,7 @@
 
 #include "panic/tda/rips_frontier_bits.h"
 #include "panic/tda/rips_reducer_types.h"
+#include "panic/tda/rips_varint.h"
 
 namespace panic::tda::internal::reducer {
 
@@ -22,23 +23,8 @@ namespace panic::tda::internal::reducer {
 // LEB128 varint of (index − previous index) — times 256 plus the coefficient unless every
 // coefficient is 1 (always so modulo 2). At N = 5 000 on the unit-sphere walk a heavy
 // column's V holds 10⁵–10⁶ triangles of a range of 2·10¹⁰: gaps of ≈ 2·10⁴, 3 bytes
-// instead of 8.
-inline uint8_t* PutVarint(uint8_t* out, uint64_t x) {
-  while (x >= 0x80) {
-    *out++ = static_cast<uint8_t>(x | 0x80);
-    x >>= 7;
-  }
-  *out++ = static_cast<uint8_t>(x);
-  return out;
-}
-inline const uint8_t* GetVarint(const uint8_t* in, uint64_t& x) {
-  x = 0;
-  for (int shift = 0;; shift += 7) {
-    const uint8_t b = *in++;
-    x |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (b < 0x80) return in;
-  }
-}
+// instead of 8 (the varints: rips_varint.h).
+
 // Whether every coefficient of v is 1.
 inline bool UnitCoefs(const std::vector<entry_t>& v) {
   return std::all_of(v.begin(), v.end(), [](entry_t e) { return CoefOf(e) == 1; });
@@ -54,14 +40,6 @@ inline uint64_t EntryCode(entry_t e, uint64_t& prev, bool unit) {
 inline entry_t EntryOfCode(uint64_t x, uint64_t& index, bool unit) {
   index += unit ? x : x >> 8;
   return MakeEntry(static_cast<index_t>(index), unit ? 1u : static_cast<uint32_t>(x & 0xff));
-}
-inline size_t VarintSize(uint64_t x) {
-  size_t bytes = 1;
-  while (x >= 0x80) {
-    x >>= 7;
-    ++bytes;
-  }
-  return bytes;
 }
 // Bytes of v coded, with `at` (a frontier: one vertex per entry) or without (nullptr),
 // leaving out entry `skip` (none by default); REQUIRES: v sorted by index (an index
@@ -121,20 +99,22 @@ struct Snapshot {
   // 16-byte header, and until stop 39 the header held the pivot's diameter too and every
   // frontier its count of loose entries: at N = 10 000 on the unit-sphere walk 2.2·10⁷
   // snapshots, 1.77 GB, 2.1·10⁷ of them frontiers of 1–14 entries, 32–76 bytes.)
+  static constexpr uint64_t kFrontier = 1, kUnit = 2, kLoose = 4, kPacked = 8, kSelf = 16;  // the kind's bits
+  static constexpr int kCoefShift = 5;
   static uint64_t Kind(uint32_t pivot_coef, bool unit, bool frontier, bool loose, bool packed = false,
                        bool self = false) {
-    return (uint64_t{pivot_coef} << 5) | (self ? 16u : 0u) | (packed ? 8u : 0u) | (loose ? 4u : 0u) |
-           (unit ? 2u : 0u) | (frontier ? 1u : 0u);
+    return (uint64_t{pivot_coef} << kCoefShift) | (self ? kSelf : 0) | (packed ? kPacked : 0) |
+           (loose ? kLoose : 0) | (unit ? kUnit : 0) | (frontier ? kFrontier : 0);
   }
   uint64_t kind() const {
     uint64_t x;
     GetVarint(coded(), x);
     return x;
   }
-  uint32_t pivot_coef() const { return static_cast<uint32_t>(kind() >> 5); }
+  uint32_t pivot_coef() const { return static_cast<uint32_t>(kind() >> kCoefShift); }
   // Whether the column's own simplex is left for the reader to give (DecodeV's sigma).
-  bool holds_self() const { return (kind() & 16) != 0; }
-  bool frontier() const { return (kind() & 1) != 0; }
+  bool holds_self() const { return (kind() & kSelf) != 0; }
+  bool frontier() const { return (kind() & kFrontier) != 0; }
   const uint8_t* coded() const { return reinterpret_cast<const uint8_t*>(this + 1); }
   // V into `out` (replacing its contents), and a frontier's vertices into `at` and its
   // loose entries into `loose` (when given). `sigma`: the column's simplex (its index in
@@ -143,8 +123,8 @@ struct Snapshot {
                index_t sigma = -1) const {
     uint64_t kind, size;
     const uint8_t* in = GetVarint(GetVarint(coded(), kind), size);
-    const bool unit = (kind & 2) != 0, frontier = (kind & 1) != 0, has_loose = (kind & 4) != 0,
-               packed = (kind & 8) != 0, self = (kind & 16) != 0;
+    const bool unit = (kind & kUnit) != 0, frontier = (kind & kFrontier) != 0, has_loose = (kind & kLoose) != 0,
+               packed = (kind & kPacked) != 0, self = (kind & kSelf) != 0;
     if (at != nullptr) at->resize(0);
     if (loose != nullptr) loose->clear();
     uint64_t x;
