@@ -40,36 +40,41 @@ class RipsCursors : protected RipsColumns {
   bool AdvanceFixed(Workspace& ws, Cursor& c) const {
     const float* r[M];
     for (int q = 0; q < M; ++q) r[q] = d_.row(static_cast<size_t>(c.w[q]));
-    if (c.next_queued == c.queued && c.spilled == 0 && c.cd == c.diam) {
-      // The next cofacets of the simplex's own diameter: from its longest edge's link
-      // (a batch, queued like the scans' below), or the largest v below the current one
-      // within the diameter of every vertex (a top-down scan with an early exit).
-      int got = -1;
-      if constexpr (M >= 3) got = LinkCofacetsOf<M>(ws, c, r);
-      if (got > 0) {
-        for (int i = 0; i < got; ++i) c.queued_cd[i] = c.diam;
-        c.queued = static_cast<uint8_t>(got);
-        c.next_queued = 0;
-      } else if (got < 0) {
-        int v = ScanRows<M>(r, c.w, 0, c.v, c.diam);
-        if (v >= 0) {
-          c.v = v;
-          return true;
-        }
-      }
-    }
-    // The queued cofacets (of the simplex's own diameter from a link, or past it from the
-    // last scan), then the spilled ones of that scan, then a new scan past the own
-    // diameter. (Every cofacet that scan finds is later than the own-diameter ones: none
-    // is left below c.v.)
     if (c.next_queued == c.queued) {
       if (c.spilled > 0) {
-        Unspill(ws, c);
-      } else if (qvalues_.empty()) {
-        c.queued = static_cast<uint8_t>(NextCofacets<M>(simd_, r, c.w, n_, c.diam, c.cd, c.v, opt_.threshold,
-                                                        kQueuedCofacets, c.queued_cd, c.queued_v));
+        Unspill(ws, c);  // the spilled entries of the last scan, in order
       } else {
-        ScanPastDiameter<M>(ws, c, r);
+        // The simplex's diameter is not stored (a cursor is 48 bytes): it is read again
+        // here, where a scan or a link follows, from the rows that scan reads.
+        const float diam = RowsDiameter<M>(r, c.w);
+        int got = 0;
+        if (c.cd == diam) {
+          // The next cofacets of the simplex's own diameter: from its longest edge's link
+          // (a batch, queued like the scans' below), or the largest v below the current
+          // one within the diameter of every vertex (a top-down scan with an early exit).
+          int linked = -1;
+          if constexpr (M >= 3) linked = LinkCofacetsOf<M>(ws, c, r, diam);
+          if (linked > 0) {
+            for (int i = 0; i < linked; ++i) c.queued_cd[i] = diam;
+            got = linked;
+          } else if (linked < 0) {
+            const int v = ScanRows<M>(r, c.w, 0, c.v, diam);
+            if (v >= 0) {
+              c.v = v;
+              return true;
+            }
+          }
+        }
+        // Else the next ones past the own diameter, from a new scan. (Every cofacet that
+        // scan finds is later than the own-diameter ones: none is left below c.v.)
+        if (got > 0) {
+          c.queued = static_cast<uint8_t>(got);
+        } else if (qvalues_.empty()) {
+          c.queued = static_cast<uint8_t>(NextCofacets<M>(simd_, r, c.w, n_, diam, c.cd, c.v, opt_.threshold,
+                                                          kQueuedCofacets, c.queued_cd, c.queued_v));
+        } else {
+          ScanPastDiameter<M>(ws, c, r, diam);
+        }
       }
       c.next_queued = 0;
       if (c.queued == 0) return false;
@@ -78,6 +83,15 @@ class RipsCursors : protected RipsColumns {
     c.cd = c.queued_cd[c.next_queued++];
     return true;
   }
+  // The diameter of the simplex w[0..M) from its vertices' rows r.
+  template <int M>
+  static float RowsDiameter(const float* const* r, const int* w) {
+    float diam = 0;
+    for (int a = 0; a < M; ++a) {
+      for (int b = a + 1; b < M; ++b) diam = std::max(diam, r[a][w[b]]);
+    }
+    return diam;
+  }
   // The next cofacets of c after (c.cd, c.v) from a byte-row scan (quantized_scan.h) into
   // its queue, and — with the spill on — those of the scan's exact prefix past the queue
   // into the column's spill. Exact: the scan's entries are the cofacet sequence's next ones
@@ -85,16 +99,16 @@ class RipsCursors : protected RipsColumns {
   // left out (past `keep`, or with the spill full) is later than all kept ones, and the
   // scan after the last kept one (c.cd, c.v) finds it again.
   template <int M>
-  void ScanPastDiameter(Workspace& ws, Cursor& c, const float* const* r) const {
+  void ScanPastDiameter(Workspace& ws, Cursor& c, const float* const* r, float diam) const {
     const uint8_t* qr[M];
     for (int q = 0; q < M; ++q) qr[q] = QuantizedRow(c.w[q]);
     if (!opt_.spill_queued_cofacets) {
-      c.queued = static_cast<uint8_t>(NextCofacetsQuantized<M>(simd_, quant_, qr, r, c.w, n_, c.diam, c.cd, c.v,
+      c.queued = static_cast<uint8_t>(NextCofacetsQuantized<M>(simd_, quant_, qr, r, c.w, n_, diam, c.cd, c.v,
                                                                opt_.threshold, kQueuedCofacets, c.queued_cd,
                                                                c.queued_v, ws.window, ws.scratch.data()));
       return;
     }
-    const int got = NextCofacetsQuantized<M>(simd_, quant_, qr, r, c.w, n_, c.diam, c.cd, c.v, opt_.threshold,
+    const int got = NextCofacetsQuantized<M>(simd_, quant_, qr, r, c.w, n_, diam, c.cd, c.v, opt_.threshold,
                                              kScanKeep, ws.batch_cd, ws.batch_v, ws.window, ws.scratch.data(),
                                              kScanTarget);
     const int here = std::min(got, kQueuedCofacets);
@@ -126,12 +140,12 @@ class RipsCursors : protected RipsColumns {
   // light to build it (a light column pops a cursor's first cofacets only, which a scan
   // from the top finds sooner than a whole link is built).
   template <int M>
-  int LinkCofacetsOf(Workspace& ws, Cursor& c, const float* const* r) const {
+  int LinkCofacetsOf(Workspace& ws, Cursor& c, const float* const* r, float diam) const {
     int ea = 0, eb = 1;  // the first edge of c's diameter (one exists)
     bool found = false;
     for (int a = 0; a < M && !found; ++a) {
       for (int b = a + 1; b < M && !found; ++b) {
-        if (r[a][c.w[b]] == c.diam) {
+        if (r[a][c.w[b]] == diam) {
           ea = a;
           eb = b;
           found = true;
@@ -142,7 +156,7 @@ class RipsCursors : protected RipsColumns {
     EdgeLink* link = ws.links.Find(key);
     if (link == nullptr) {
       if (opt_.link_cursors_at == SIZE_MAX || ws.cursors.size() < opt_.link_cursors_at) return -1;
-      link = &BuildLink(ws, key, c.w[ea], c.w[eb], c.diam);
+      link = &BuildLink(ws, key, c.w[ea], c.w[eb], diam);
     }
     if (link->vertices().size() > EdgeLink::kMaxVertices) return -1;
     const uint64_t* rows[M - 2];
@@ -200,11 +214,10 @@ class RipsCursors : protected RipsColumns {
     }
     Cursor c;
     std::copy(w, w + m, c.w);
-    c.diam = Diameter(c.w, m);
     c.coef = static_cast<uint8_t>(coef);
-    c.cd = c.diam;
+    c.cd = Diameter(c.w, m);
     c.v = past < 0 ? n_ : past;
-    if (from != nullptr && from->diam >= c.diam) {
+    if (from != nullptr && from->diam >= c.cd) {
       // The cofacets w ∪ {v} of diameter from->diam at or after `from` are those of index
       // ≤ its index (ties: the larger index first), i.e. v ≤ LastVertexUpTo(…): the cursor
       // stands just before them, as if it had consumed every cofacet earlier than `from`.
@@ -227,9 +240,8 @@ class RipsCursors : protected RipsColumns {
   void PushCursorAt(Workspace& ws, const int* w, index_t key, uint32_t coef, int m, int v) const {
     Cursor c;
     std::copy(w, w + m, c.w);
-    c.diam = Diameter(c.w, m);
     c.coef = static_cast<uint8_t>(coef);
-    float cd = c.diam;
+    float cd = Diameter(c.w, m);
     for (int q = 0; q < m; ++q) cd = std::max(cd, d_(static_cast<size_t>(w[q]), static_cast<size_t>(v)));
     c.cd = cd;
     c.v = v;
@@ -417,7 +429,7 @@ class RipsCursors : protected RipsColumns {
   // Asks for the cursor of heap item h (if any), ahead of its turn in a pass over the heap.
   static constexpr size_t kCursorsAhead = 8;
   static void PrefetchCursorOf(const Workspace& ws, const HeapItem& h) {
-    if (h.cursor != kNoCursor) core::PrefetchLine(&ws.cursors[h.cursor]);
+    if (h.cursor != kNoCursor) PrefetchCursor(ws.cursors[h.cursor]);
   }
   // A heap item's coefficient: 0 for a cancelled cursor's (its item stays until met).
   static uint32_t LiveCoef(const Workspace& ws, const HeapItem& h) {

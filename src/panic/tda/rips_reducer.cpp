@@ -506,7 +506,7 @@ class RipsReducer : private RipsSliceCursors {
       if (q + kAhead < count) decode(q + kAhead);
       if (indexed && q + kAhead / 2 < count) {
         const uint32_t k = ws.by_cursor.FirstCursor(static_cast<uint64_t>(IndexOf(ws.added[q + kAhead / 2])));
-        if (k != CursorIndex::kEmpty && k < ws.cursors.size()) core::PrefetchLine(&ws.cursors[k]);
+        if (k != CursorIndex::kEmpty && k < ws.cursors.size()) PrefetchCursor(ws.cursors[k]);
       }
       const index_t index = IndexOf(ws.added[q]);
       const uint32_t c = Mul(CoefOf(ws.added[q]), factor);

@@ -108,17 +108,19 @@ class ColumnChunks {
 // several at once (NextCofacets); they wait in `queued_*[next_queued, queued)`, and those
 // of the scan that did not fit there in the column's spill (Workspace::spill, `spilled`
 // of them from `spill_at`), which refills the queue before the next scan.
-// 64 bytes, one cache line: a heavy column holds 10⁵–10⁷ cursors, read at random (at
-// N = 5 000 on the unit-sphere walk they were most of the 2.9 GiB peak at 200 bytes, when
-// each kept its cofacets' partial index sums; the index is now summed from the binomial
-// table, RipsReducer::CursorItem). The queue held 8 in 96 bytes until stop 31, 7 in 92
-// until stop 38: a scan's window aims at 4 entries (kScanTarget), of which about 3 were
-// popped, and what does not fit goes to the spill.
-constexpr int kQueuedCofacets = 3;
+// 48 bytes: a heavy column holds 10⁵–10⁷ cursors, read at random, and at N = 10 000 on
+// the unit-sphere walk the two workers' largest columns (5.5 + 4.6·10⁶ cursors) set the
+// peak. 200 bytes at N = 5 000 until stop 28 (each kept its cofacets' partial index sums;
+// the index is now summed from the binomial table, RipsReducer::CursorItem); the queue
+// held 8 in 96 bytes until stop 31, 7 in 92 until stop 38, 3 in 64 (one cache line) until
+// stop 42: a scan's window aims at 4 entries (kScanTarget), and what does not fit goes to
+// the spill. The simplex's diameter is not kept: it is read again from the distances when
+// the queue runs dry (RipsCursors::AdvanceFixed), where a scan of those rows follows.
+constexpr int kQueuedCofacets = 2;
 constexpr int kMaxCursorVertices = kMaxVertices - 1;  // a column's simplex: maxdim ≤ 3
-struct alignas(64) Cursor {
+struct alignas(16) Cursor {
   int w[kMaxCursorVertices];  // descending
-  float diam, cd;
+  float cd;
   int v;
   uint8_t coef;  // < the modulus < 256
   uint8_t queued = 0, next_queued = 0;
@@ -127,7 +129,13 @@ struct alignas(64) Cursor {
   float queued_cd[kQueuedCofacets];
   int queued_v[kQueuedCofacets];
 };
-static_assert(sizeof(Cursor) == 64);
+static_assert(sizeof(Cursor) == 48);
+// Asks the cache for both lines a cursor may span (48 bytes at 16-byte alignment: one in
+// four crosses a line).
+inline void PrefetchCursor(const Cursor& c) {
+  core::PrefetchLine(&c);
+  core::PrefetchLine(reinterpret_cast<const char*>(&c) + sizeof(Cursor) - 1);
+}
 // An exhausted cursor (no cofacet left, no heap item) is marked by this current cofacet
 // diameter, which no cofacet has (distances are finite), so that a sweep
 // (RipsCursors::Sweep) tells the live cursors from the store alone.
@@ -186,12 +194,14 @@ class CursorStore {
 // simplex's index. Nothing is ever erased: a slot whose cursor no longer stands for its
 // simplex (killed, or renumbered by a compaction, which rebuilds the index) is passed
 // over by the simplices it does not match and reused by the one it does. A slot holds the
-// cursor number and 32 bits of the key's hash, so that a probe reads the cursor (a cache
+// cursor number and 8 bits of the key's hash, so that a probe reads the cursor (a cache
 // miss in a column of 10⁶ cursors) only when the tags agree (stop 34: the comparisons were
-// 9 % of the N = 10 000 tail). 8 bytes a slot, 2–4 slots a live cursor after a rebuild, at
-// most three quarters of them used (stop 35, unit-sphere walk N = 10 000, 2 threads: with 3–6
-// and at most half, the peak was 6.99 GB; now 6.67 GB, in the same time — the tags keep the
-// longer probes cheap).
+// 9 % of the N = 10 000 tail): for another simplex's slot one time in 256. 5 bytes a slot
+// (until stop 42 8, with a 32-bit tag: at N = 10 000 on the unit-sphere walk the two
+// largest columns' indices were 0.2 GB at the peak), 1.3–2.5 slots a live cursor, at most
+// three quarters of them used (stop 35, unit-sphere walk N = 10 000, 2 threads: with 3–6
+// and at most half, the peak was 6.99 GB; 6.67 GB with 2–4 at most three quarters, in the
+// same time — the tags keep the longer probes cheap).
 class CursorIndex {
  public:
   static constexpr uint32_t kEmpty = ~uint32_t{0};
@@ -200,65 +210,67 @@ class CursorIndex {
   // A slot found: its cursor (kEmpty: none yet), and Set() to record one there.
   class Ref {
    public:
-    Ref(uint64_t* slot, uint32_t tag) : slot_(slot), tag_(tag) {}
-    uint32_t cursor() const { return *slot_ == kEmptySlot ? kEmpty : static_cast<uint32_t>(*slot_); }
-    void Set(uint32_t cursor) { *slot_ = (static_cast<uint64_t>(tag_) << 32) | cursor; }
+    Ref(uint8_t* slot, uint8_t tag) : slot_(slot), tag_(tag) {}
+    uint32_t cursor() const { return CursorAt(slot_); }
+    void Set(uint32_t cursor) {
+      slot_[0] = tag_;
+      std::memcpy(slot_ + 1, &cursor, sizeof cursor);
+    }
 
    private:
-    uint64_t* slot_;
-    uint32_t tag_;
+    uint8_t* slot_;
+    uint8_t tag_;
   };
-  bool active() const { return !slots_.empty(); }
+  bool active() const { return capacity_ != 0; }
   // Empty, `cursors` of them to be inserted at once: then 2/5 full, so that 7/8 as many
   // again fit before the next rebuild at three quarters (amortised O(1) an insertion).
   // The capacity is not a power of two (a slot's home is a multiply-shift, Home): with
   // doubling capacities it was 2–4 slots a cursor, at N = 10 000 on the unit-sphere walk
   // 134 MB for a monster of 5.5·10⁶ cursors; now 1.3–2.5.
   void Reset(size_t cursors) {
-    const size_t capacity = std::max<size_t>(1024, cursors * 5 / 2);
-    slots_.assign(capacity, kEmptySlot);
+    capacity_ = std::max<size_t>(1024, cursors * 5 / 2);
+    bytes_.assign(capacity_ * kSlotBytes, 0xFF);  // every slot empty: cursor kEmpty
     inserted_ = 0;
   }
   void Release() {
-    std::vector<uint64_t>().swap(slots_);
+    std::vector<uint8_t>().swap(bytes_);
+    capacity_ = 0;
     inserted_ = 0;
   }
   // Whether `cursors` more insertions keep the table at most three quarters full.
-  bool Fits(size_t cursors) const { return 4 * (inserted_ + cursors) <= 3 * slots_.size(); }
+  bool Fits(size_t cursors) const { return 4 * (inserted_ + cursors) <= 3 * capacity_; }
   // The slot of simplex `key`: the first one whose tag matches and whose cursor `same`
   // accepts, or the empty one where it would go.
   template <typename Same>
   Ref Slot(uint64_t key, Same same) {
     const uint64_t h = Hash(key);
-    const auto tag = static_cast<uint32_t>(h >> 32);
-    for (size_t i = Home(h);; i = i + 1 == slots_.size() ? 0 : i + 1) {
-      const uint64_t s = slots_[i];
-      if (s == kEmptySlot ||
-          (static_cast<uint32_t>(s >> 32) == tag && static_cast<uint32_t>(s) != kStale && same(static_cast<uint32_t>(s)))) {
-        return Ref(&slots_[i], tag);
-      }
+    const uint8_t tag = TagOf(h);
+    for (size_t i = Home(h);; i = i + 1 == capacity_ ? 0 : i + 1) {
+      uint8_t* slot = bytes_.data() + i * kSlotBytes;
+      const uint32_t k = CursorAt(slot);
+      if (k == kEmpty || (slot[0] == tag && k != kStale && same(k))) return Ref(slot, tag);
     }
   }
   // Asks the cache for the first slot that Slot(key, …) reads.
-  void Prefetch(uint64_t key) const { core::PrefetchLine(slots_.data() + Home(Hash(key))); }
+  void Prefetch(uint64_t key) const { core::PrefetchLine(bytes_.data() + Home(Hash(key)) * kSlotBytes); }
   // The cursor in key's first slot when that slot's tag is key's (maybe another simplex's
   // with the same tag), else kEmpty: a hint for prefetching the cursor that Slot will read.
   uint32_t FirstCursor(uint64_t key) const {
     const uint64_t h = Hash(key);
-    const uint64_t s = slots_[Home(h)];
-    return s != kEmptySlot && static_cast<uint32_t>(s >> 32) == static_cast<uint32_t>(h >> 32) &&
-                   static_cast<uint32_t>(s) != kStale
-               ? static_cast<uint32_t>(s)
-               : kEmpty;
+    const uint8_t* slot = bytes_.data() + Home(h) * kSlotBytes;
+    const uint32_t k = CursorAt(slot);
+    return k != kEmpty && k != kStale && slot[0] == TagOf(h) ? k : kEmpty;
   }
   // Every slot's cursor k becomes to[k] after the store was packed (RipsCursors::Sweep);
   // a dropped cursor's slot (to[k] = kEmpty) becomes stale, so that the probe sequences
   // through it stay whole. REQUIRES: to has an entry for every cursor number in the index.
   void Renumber(const std::vector<uint32_t>& to) {
-    for (uint64_t& s : slots_) {
-      if (s == kEmptySlot || static_cast<uint32_t>(s) == kStale) continue;
-      const uint32_t k = to[static_cast<uint32_t>(s)];
-      s = (s & ~uint64_t{0xFFFFFFFF}) | (k == kEmpty ? kStale : k);
+    for (size_t i = 0; i < capacity_; ++i) {
+      uint8_t* slot = bytes_.data() + i * kSlotBytes;
+      const uint32_t k = CursorAt(slot);
+      if (k == kEmpty || k == kStale) continue;
+      const uint32_t renumbered = to[k] == kEmpty ? kStale : to[k];
+      std::memcpy(slot + 1, &renumbered, sizeof renumbered);
     }
   }
   // Records `cursor` in `slot` (found by Slot), counting the slot once when it was empty.
@@ -268,15 +280,24 @@ class CursorIndex {
   }
 
  private:
-  static constexpr uint64_t kEmptySlot = ~uint64_t{0};  // no cursor number is kEmpty
+  // A slot: its tag, then its cursor number (kEmpty in an empty slot), unaligned.
+  static constexpr size_t kSlotBytes = 5;
+  static uint32_t CursorAt(const uint8_t* slot) {
+    uint32_t k;
+    std::memcpy(&k, slot + 1, sizeof k);
+    return k;
+  }
   static uint64_t Hash(uint64_t key) { return key * 0x9E3779B97F4A7C15ull; }
+  // h's top byte (the multiplication's best-mixed bits).
+  static uint8_t TagOf(uint64_t h) { return static_cast<uint8_t>(h >> 56); }
   // The low 32 bits of h ^ (h >> 31) scaled to the capacity (< 2^32 slots: cursor numbers
   // are 32-bit). h's low half is mixed in, so that the keys of one home do not share their
-  // tags (h's top half).
+  // tags (h's top byte).
   size_t Home(uint64_t h) const {
-    return static_cast<size_t>((static_cast<uint64_t>(static_cast<uint32_t>(h ^ (h >> 31))) * slots_.size()) >> 32);
+    return static_cast<size_t>((static_cast<uint64_t>(static_cast<uint32_t>(h ^ (h >> 31))) * capacity_) >> 32);
   }
-  std::vector<uint64_t> slots_;
+  std::vector<uint8_t> bytes_;
+  size_t capacity_ = 0;  // slots
   size_t inserted_ = 0;
 };
 

@@ -111,6 +111,15 @@ class RipsSliceCursors : protected RipsCursors {
   // {x, y, c} (of diameter d) gives all its cofacets of diameter d still to come at once
   // (the star of c at and below its current vertex) and moves past d; any other cursor has
   // one cofacet of diameter d (its simplex has x or y and lacks the other) and advances.
+  // Whether the triangle w holds both ends of the slice's edge. A cursor standing at a
+  // cofacet of the slice's diameter d does exactly when its triangle has diameter d: its
+  // diameter is at most d, at least d(x, y) = d when it holds x and y, and (distinct
+  // lengths, EnterSlice) it has an edge of length d only when that edge is {x, y}.
+  static bool HoldsSliceEdge(const int* w, const DiameterSlice& s) {
+    int held = 0;
+    for (int q = 0; q < 3; ++q) held += (w[q] == s.x) + (w[q] == s.y);
+    return held == 2;
+  }
   void DrainSlice(Workspace& ws, int m) const {
     DiameterSlice& s = ws.slice;
     if (ws.heap.empty() || ws.heap.front().diam != s.diam) return;
@@ -125,7 +134,7 @@ class RipsSliceCursors : protected RipsCursors {
       Cursor& c = ws.cursors[k];
       if (c.coef == 0) {  // cancelled
         ws.heap.pop();
-      } else if (c.diam == s.diam) {
+      } else if (HoldsSliceEdge(c.w, s)) {  // of diameter d (it stands at a cofacet of diameter d)
         const int u = c.w[0] != s.x && c.w[0] != s.y ? c.w[0] : c.w[1] != s.x && c.w[1] != s.y ? c.w[1] : c.w[2];
         const int i = link.Position(u);
         const int limit = link.Position(c.v) + 1;  // c.v: its current cofacet's vertex
@@ -222,7 +231,7 @@ class RipsSliceCursors : protected RipsCursors {
     // consumed; a column that ends inside the slice never scans past d for it).
     Cursor cur;
     std::copy(f, f + m, cur.w);
-    cur.diam = cur.cd = s.diam;
+    cur.cd = s.diam;
     cur.coef = 1;
     cur.v = 0;
     s.parked.push_back(static_cast<uint32_t>(ws.cursors.size()));
