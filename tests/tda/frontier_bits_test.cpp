@@ -150,23 +150,27 @@ TEST(FrontierBitsTest, OwnSimplexIsCodedByItsVertexAndGivenBack) {
   EXPECT_GT(held, 20);
 }
 
-// The light frontier that most columns publish — σ alone, or σ and one more — fits one or
-// two 8-byte units with σ given, where its index took a unit more.
-TEST(FrontierBitsTest, LightFrontiersWithTheirOwnSimplexTakeAUnitLess) {
+// The light frontier that most columns publish — σ alone, or σ and one more — is smaller
+// with σ given: its index took 6 bytes. In 4-byte units: the header (4), the kind and the
+// count (1 + 1), then σ's vertex (2) — 8 bytes — against σ's entry and vertex (6 + 2):
+// 14, 16 stored; with one more entry (a 6-byte gap and a 1-byte vertex) 15 → 16 against
+// 19 → 20 (its gap to σ, 4 bytes, instead of σ's index).
+TEST(FrontierBitsTest, LightFrontiersWithTheirOwnSimplexTakeLess) {
   SnapshotDirectory directory(0);
+  ASSERT_EQ(directory.unit_bytes(), 4u);
   SnapshotArena arena(&directory);
   const index_t sigma = 166000000000;  // a triangle at N = 10 000: a 6-byte varint
   const std::vector<entry_t> alone{MakeEntry(sigma, 1)}, two{MakeEntry(sigma - 123456789, 1), MakeEntry(sigma, 1)};
   const std::vector<int32_t> at1{9876}, at2{17, 9876};
-  auto units = [&](const std::vector<entry_t>& v, const std::vector<int32_t>& at, index_t given) {
+  auto bytes = [&](const std::vector<entry_t>& v, const std::vector<int32_t>& at, index_t given) {
     const Published a = arena.Publish(1, 1.0f, DiamEntry{2.0f, MakeEntry(4, 1)}, v, &at, nullptr, given);
     const Published b = arena.Publish(1, 1.0f, DiamEntry{2.0f, MakeEntry(4, 1)}, v, &at, nullptr, given);
-    return b.handle() - a.handle();  // the same block: a's units
+    return (b.handle() - a.handle()) * directory.unit_bytes();  // the same block: a's bytes
   };
-  EXPECT_EQ(units(alone, at1, sigma), 1u);
-  EXPECT_EQ(units(alone, at1, -1), 2u);
-  EXPECT_EQ(units(two, at2, sigma), 2u);
-  EXPECT_EQ(units(two, at2, -1), 3u);
+  EXPECT_EQ(bytes(alone, at1, sigma), 8u);
+  EXPECT_EQ(bytes(alone, at1, -1), 16u);
+  EXPECT_EQ(bytes(two, at2, sigma), 16u);
+  EXPECT_EQ(bytes(two, at2, -1), 20u);
 }
 
 }  // namespace

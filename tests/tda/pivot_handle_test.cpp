@@ -131,8 +131,10 @@ TEST(SnapshotArenaHandleTest, LargeSnapshotsLeaveNoBlockTailsUnused) {
   std::mt19937_64 rng(11);
   std::vector<Published1> published;
   std::vector<entry_t> large;
-  for (uint64_t k = 0; k < 600000; ++k) large.push_back(MakeEntry(static_cast<index_t>(1000 + k), 1));
-  const size_t large_bytes = 8 + 600000 + 16;  // header, a byte an entry (gaps of 1), varints
+  // 0.57 of a block (600 000 entries in a block of 2^20 bytes).
+  const size_t entries = block_bytes * 4 / 7;
+  for (uint64_t k = 0; k < entries; ++k) large.push_back(MakeEntry(static_cast<index_t>(1000 + k), 1));
+  const size_t large_bytes = 8 + entries + 16;  // header, a byte an entry (gaps of 1), varints
   ASSERT_LT(large_bytes, block_bytes);
   ASSERT_GE(large_bytes, block_bytes / 16);
   const int rounds = 8;
@@ -283,7 +285,7 @@ TEST(RipsInlineOwnerTest, RecomputedCoefficientIsTheFoundOne) {
 }
 
 // A first directory far too small for the snapshots (3 block numbers of 16 units): the
-// reducer drops each dimension's work and redoes it (with 16-byte units); the pairs and
+// reducer drops each dimension's work and redoes it (with 8-byte units); the pairs and
 // the diagram are those of the default directory (Z/2 and Z/3, 1 and 2 threads,
 // shuffled, maxdim 3).
 TEST(RipsInlineOwnerTest, FullDirectoryRedoesTheDimensionWithTheSamePairs) {

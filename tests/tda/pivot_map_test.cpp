@@ -171,7 +171,7 @@ TEST(PivotMapTest, WideSlotsWhenPagesWouldBeSmall) {
   EXPECT_FALSE(wide.paged());
   EXPECT_EQ(wide.bytes(), wide.capacity() * 12);
   // At N = 10 000 and maxdim 2 (keys below C(10 000, 4) < 2^49, 5.6·10⁷ columns) the
-  // pages have 569 slots: paged, 8 bytes a slot. Only the layout is computed here.
+  // pages have 534 slots: paged, 8 bytes a slot. Only the layout is computed here.
   EXPECT_GE((Table::Capacity(55933643) + (size_t{1} << 17) - 1) >> 17, Table::kMinPageSlots);
   Table paged(1000000, uint64_t{1} << 40);
   EXPECT_TRUE(paged.paged());

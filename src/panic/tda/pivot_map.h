@@ -151,9 +151,10 @@ class BitMixer {
 // - A key, once inserted, stays; only its owner changes (by compare-and-swap). Every key
 //   has one owner and every column owns at most one key, so there are never more keys
 //   than columns: the capacity is fixed at construction and nothing is ever rehashed.
-//   It is not a power of two but about max_keys · 4/3 (the load stays ≤ 3/4): the table is
+//   It is not a power of two but about max_keys · 5/4 (the load stays ≤ 4/5; 3/4 until
+//   stop 42, 37 MB more at N = 10 000): the table is
 //   the reduction's largest array after the columns (at N = 10 000 on the unit-sphere walk
-//   5.6·10⁷ triangle columns, 7.5·10⁷ slots), and rounding up to a power of two cost up
+//   5.6·10⁷ triangle columns, 7.0·10⁷ slots), and rounding up to a power of two cost up
 //   to twice that. A hash picks its home slot by a multiply-shift (fastrange), not a mask.
 // - Owners are published with release and read with acquire, so a reader of an owner
 //   sees the whole column written before it was published.
@@ -170,16 +171,16 @@ class BitMixer {
 //   wrapping at the page's end, so the page and the stored bits give the key back. One
 //   word holds key and owner, so an insertion is one CAS and a lookup one cache line.
 //   A page can fill while the table is not full (at most page_slots() keys; ≈ 427 on
-//   average at N = 10 000 in pages of 569): the layout is chosen only when pages have at
-//   least kMinPageSlots slots (then a full page is ≥ 4.6 standard deviations above its
-//   mean count of keys, ≥ 6.9 at N = 10 000), and a key whose page is full goes to a
+//   average at N = 10 000 in pages of 534): the layout is chosen only when pages have at
+//   least kMinPageSlots slots (then a full page is ≥ 3.6 standard deviations above its
+//   mean count of keys, ≥ 5.2 at N = 10 000), and a key whose page is full goes to a
 //   small locked overflow list, which is correct whatever its size. (A key in a full page
 //   is found there: a prober that passed every slot of a page saw each one filled by
 //   another key, and keys never leave, so the key was not in it.)
 // - Wide (12 or 16 bytes a slot: the key and the owner in two arrays, linear probing over
 //   the whole table): for keys too wide for the slots (2^(bits − 32) pages of
-//   kMinPageSlots would exceed 4/3 of max_keys: at N = 10 000 and maxdim 2, fewer than
-//   2.5·10⁷ columns), and 8-byte T. Insertion claims the key's slot by a CAS on the key,
+//   kMinPageSlots would exceed 5/4 of max_keys: at N = 10 000 and maxdim 2, fewer than
+//   2.7·10⁷ columns), and 8-byte T. Insertion claims the key's slot by a CAS on the key,
 //   then stores the owner (release); a reader that finds the key before the owner is
 //   stored waits for it (Owner()): the window is two instructions of the inserting thread.
 template <typename T>
@@ -219,9 +220,9 @@ class ConcurrentPivotMap {
       owners_[i].store(T{}, std::memory_order_relaxed);
     }
   }
-  // The slots of a map for max_keys keys: ⌈4 · max_keys / 3⌉ + 1 (at least one stays empty,
+  // The slots of a map for max_keys keys: ⌈5 · max_keys / 4⌉ + 1 (at least one stays empty,
   // which ends every probe). The paged layout rounds it up to whole pages.
-  static size_t Capacity(size_t max_keys) { return (4 * max_keys + 2) / 3 + 1; }
+  static size_t Capacity(size_t max_keys) { return (5 * max_keys + 3) / 4 + 1; }
   // The slots [0, capacity()) that ForEachIn reads (with the paged layout, the overflow's
   // keys after the pages'; their count is fixed once nothing inserts).
   size_t capacity() const {

@@ -125,7 +125,7 @@ struct ReducerOptions {
   // SnapshotDirectory): 2^snapshot_block_shift units a block, and at most snapshot_blocks
   // block numbers (0: all that 31-bit handles allow). Small values fill it on small
   // clouds, so that the reducer drops the work and redoes the dimension (with the default
-  // directory and 16-byte units).
+  // directory and units twice as large).
   int snapshot_block_shift = 17;
   uint32_t snapshot_blocks = 0;
 };

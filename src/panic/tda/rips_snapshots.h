@@ -206,7 +206,7 @@ class Published {
 static_assert(sizeof(Published) == 4);
 
 // Where the snapshots of one dimension are, for every worker: a handle is a block number
-// (its top bits) and an offset in units of 8 << unit_shift bytes (its low block_shift
+// (its top bits) and an offset in units of 4 << unit_shift bytes (its low block_shift
 // bits). Workers claim block numbers with an atomic counter and write the block's address
 // before any handle into it is published (the table's release store), so a reader that
 // found the handle in the table reads the address without a race; blocks never move.
@@ -214,17 +214,18 @@ static_assert(sizeof(Published) == 4);
 // Limits (the defaults): blocks of 2^17 units, 2^14 block numbers (31 bits), number 0
 // never used (handle 0 would be Published{}). A snapshot of a sixteenth of a block or
 // more takes ⌈units / 2^17⌉ consecutive numbers (at least one) for an allocation of its
-// own (SnapshotArena), so what runs out is bytes — 2^31 units, 16 GiB × 2^unit_shift of
-// snapshots a dimension — or, past 2^14 such snapshots, numbers. Unit 8 bytes
-// (unit_shift 0) wastes at most 7 bytes a snapshot, and 16 GiB is the default memory
-// limit of the whole run (RipsOptions::memory_limit_bytes); at N = 10 000 on the
-// unit-sphere walk the snapshots are ≈ 1.8 GB. Past that, Claim() fails and the directory
-// is full(): the reducer drops the dimension's work and redoes it with units twice as
-// large (RipsReducer::ComputePairs), so a larger dimension costs the rework, never a
-// wrong or missing result. A snapshot is ≥ 6 bytes (one 16-byte unit), so with 16-byte
-// units 2^31 units hold 2^31 snapshots (32 GiB of them); each later doubling helps only if they average
-// more than a unit: a dimension must publish fewer than 2^31 snapshots (the columns are
-// 32-bit numbers already, and 2^31 of them would need a 34 GB table).
+// own (SnapshotArena), so what runs out is bytes — 2^31 units, 8 GiB × 2^unit_shift of
+// snapshots a dimension — or, past 2^14 such snapshots, numbers. Unit 4 bytes
+// (unit_shift 0) wastes at most 3 bytes a snapshot (8-byte units until stop 42: at
+// N = 10 000 on the unit-sphere walk 2.2·10⁷ snapshots, ≈ 1.6 GB, 2.1·10⁷ of them of
+// 8–40 bytes). Past that, Claim() fails and the directory is full(): the reducer drops
+// the dimension's work and redoes it with units twice as large (RipsReducer::
+// ComputePairs, which starts with 8-byte units when the columns are so many that 4-byte
+// ones would likely not do), so a larger dimension costs the rework, never a wrong or
+// missing result. A snapshot is ≥ 6 bytes (one 8-byte unit), so with 8-byte units 2^31
+// units hold 2^31 snapshots (16 GiB of them); each later doubling helps only if they
+// average more than a unit: a dimension must publish fewer than 2^31 snapshots (the
+// columns are 32-bit numbers already, and 2^31 of them would need a 21 GB table).
 class SnapshotDirectory {
  public:
   static constexpr int kBlockShift = 17;
@@ -235,7 +236,7 @@ class SnapshotDirectory {
                                     : uint32_t{1} << (31 - block_shift)),
         blocks_(std::make_unique<uint8_t*[]>(max_blocks_)) {}
   int unit_shift() const { return unit_shift_; }
-  size_t unit_bytes() const { return sizeof(entry_t) << unit_shift_; }
+  size_t unit_bytes() const { return size_t{4} << unit_shift_; }
   size_t block_units() const { return size_t{1} << block_shift_; }
   // Claims `count` consecutive block numbers for the memory at `at` (count blocks' worth
   // of units or less, the last being one snapshot's end): the first one, or 0 (nothing
@@ -258,7 +259,7 @@ class SnapshotDirectory {
   const Snapshot* Get(Published p) const {
     const uint32_t h = p.handle();
     const uint8_t* block = blocks_[h >> block_shift_];
-    return reinterpret_cast<const Snapshot*>(block + ((size_t{h} & (block_units() - 1)) << (unit_shift_ + 3)));
+    return reinterpret_cast<const Snapshot*>(block + ((size_t{h} & (block_units() - 1)) << (unit_shift_ + 2)));
   }
   // What the reduction reads of an owner: its column; its V, into `out` (empty when inline).
   uint32_t Column(Published p) const { return p.is_inline() ? p.inline_column() : Get(p)->column; }
@@ -397,7 +398,7 @@ class SnapshotArena {
   uint8_t* NewMemory(size_t units, uint32_t& block) {
     const size_t unit_bytes = directory_->unit_bytes(), block_units = directory_->block_units();
     const size_t count = (units + block_units - 1) / block_units;
-    auto memory = std::make_unique_for_overwrite<entry_t[]>(units * (unit_bytes / sizeof(entry_t)));
+    auto memory = std::make_unique_for_overwrite<entry_t[]>((units * unit_bytes + sizeof(entry_t) - 1) / sizeof(entry_t));
     uint8_t* const at = reinterpret_cast<uint8_t*>(memory.get());
     block = count >= (size_t{1} << 31) ? 0 : directory_->Claim(static_cast<uint32_t>(count), at);
     if (block == 0) return nullptr;
