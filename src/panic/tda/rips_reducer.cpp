@@ -317,12 +317,12 @@ class RipsReducer : private RipsSliceCursors {
     return SignedCoef(1, p);
   }
 
-  // Reduces the coboundary matrix of dimension `dim` and records its bars; leaves the
-  // pivots in pivots_ for the clearing of dimension dim + 1 (none after the last).
   // Past this many columns a dimension's snapshots start in 8-byte units: at ≈ 29 bytes a
   // column (N = 10 000 on the unit-sphere walk: 1.6 GB for 5.6·10⁷ columns) 2^27 columns
   // would fill half of what 4-byte units address, and a dimension redone costs its time.
   static constexpr size_t kFourByteUnitColumns = size_t{1} << 27;
+  // Reduces the coboundary matrix of dimension `dim` and records its bars; leaves the
+  // pivots in pivots_ for the clearing of dimension dim + 1 (none after the last).
   void ComputePairs(const ColumnList& columns, int dim) {
     const int m = dim + 1;
     Bars& bars = diagram_.dimensions[static_cast<size_t>(dim)];
@@ -355,7 +355,7 @@ class RipsReducer : private RipsSliceCursors {
       table.reset();
       directory.reset();
       directory = unit_shift == first_shift
-                      ? std::make_unique<SnapshotDirectory>(0, opt_.snapshot_block_shift, opt_.snapshot_blocks)
+                      ? std::make_unique<SnapshotDirectory>(unit_shift, opt_.snapshot_block_shift, opt_.snapshot_blocks)
                       : std::make_unique<SnapshotDirectory>(unit_shift);
       // The keys are the (m + 1)-vertex cofacets' indices, below C(n, m + 1): at N = 10 000
       // and maxdim 2 they fit the table's 8-byte paged slots (pivot_map.h).

@@ -107,10 +107,6 @@ class RipsSliceCursors : protected RipsCursors {
     }
     ws.slice.parked.clear();
   }
-  // Moves the heap's entries of the slice's diameter into its rows: a cursor of a triangle
-  // {x, y, c} (of diameter d) gives all its cofacets of diameter d still to come at once
-  // (the star of c at and below its current vertex) and moves past d; any other cursor has
-  // one cofacet of diameter d (its simplex has x or y and lacks the other) and advances.
   // Whether the triangle w holds both ends of the slice's edge. A cursor standing at a
   // cofacet of the slice's diameter d does exactly when its triangle has diameter d: its
   // diameter is at most d, at least d(x, y) = d when it holds x and y, and (distinct
@@ -120,6 +116,10 @@ class RipsSliceCursors : protected RipsCursors {
     for (int q = 0; q < 3; ++q) held += (w[q] == s.x) + (w[q] == s.y);
     return held == 2;
   }
+  // Moves the heap's entries of the slice's diameter into its rows: a cursor of a triangle
+  // {x, y, c} (of diameter d) gives all its cofacets of diameter d still to come at once
+  // (the star of c at and below its current vertex) and moves past d; any other cursor has
+  // one cofacet of diameter d (its simplex has x or y and lacks the other) and advances.
   void DrainSlice(Workspace& ws, int m) const {
     DiameterSlice& s = ws.slice;
     if (ws.heap.empty() || ws.heap.front().diam != s.diam) return;
