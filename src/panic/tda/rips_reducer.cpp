@@ -263,7 +263,7 @@ class RipsReducer : private RipsSliceCursors {
                     int m) const {
     const bool inline_owner = !ws.v_nonempty && pivot.diam == column.diam;
     if (opt_.frontier_snapshots && opt_.seek_added_columns && !inline_owner && (ws.held || ws.slice.active)) {
-      // A heavy column's duplicate index (2–3 slots a cursor) is not needed to list its
+      // A heavy column's duplicate index (1.3–2.5 slots a cursor) is not needed to list its
       // frontier, and the column nearly always ends here: it goes first, so that the
       // frontier's lists are not made on top of it. Should the column go on (its pivot
       // taken meanwhile by another worker), duplicates wait for its next compaction, which

@@ -160,7 +160,7 @@ struct QueuedCofacet {
   float cd;
   int v;
 };
-// The cursors of the working column, in blocks of 2^15 (3 MiB) that never move: growing
+// The cursors of the working column, in blocks of 2^15 (1.5 MiB) that never move: growing
 // copies nothing, so a heavy column's cursors are held once (a vector held the old and the
 // doubled array together while it copied, twice the cursors: at N = 5 000 on the
 // unit-sphere walk a column reaches 1.2·10⁶ cursors, 115 MB), and the blocks past the
@@ -428,7 +428,7 @@ struct Workspace {
     by_cursor.Release();
   }
   static constexpr size_t kKeptEntries = size_t{1} << 15;
-  // Whether the column just reduced was heavy: its cursor blocks past 2^20 cursors (64 MB).
+  // Whether the column just reduced was heavy: its cursor blocks past 2^20 cursors (48 MB).
   // A few hundred columns of the 5.6·10⁷ at N = 10 000 on the unit-sphere walk.
   bool Heavy() const { return cursors.capacity() > kHeavyCursors; }
   static constexpr size_t kHeavyCursors = size_t{1} << 20;
