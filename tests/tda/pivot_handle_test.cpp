@@ -306,5 +306,25 @@ TEST(RipsInlineOwnerTest, FullDirectoryRedoesTheDimensionWithTheSamePairs) {
   }
 }
 
+// A dimension of many columns starts with 8-byte snapshot units (ReducerOptions::
+// four_byte_unit_columns; 0 here: every dimension): the same pairs and diagram, also when
+// that first directory is too small and the dimension is redone with 16-byte units.
+TEST(RipsInlineOwnerTest, EightByteFirstUnitsGiveTheSamePairs) {
+  for (const OwnerCase& c : OwnerCases()) {
+    for (int modulus : {2, 3}) {
+      ReducerOptions r = Maxdim(c.d, c.maxdim, modulus, 2);
+      r.shuffle_columns = 5;
+      const auto pairs = ReducedPairs(c.d, r, c.maxdim);
+      const Diagram diagram = ReduceRips(c.d, r);
+      r.four_byte_unit_columns = 0;
+      EXPECT_EQ(ReducedPairs(c.d, r, c.maxdim), pairs) << "n=" << c.n << " modulus=" << modulus;
+      EXPECT_EQ(ReduceRips(c.d, r), diagram) << "n=" << c.n << " modulus=" << modulus;
+      r.snapshot_block_shift = 4;
+      r.snapshot_blocks = 4;
+      EXPECT_EQ(ReducedPairs(c.d, r, c.maxdim), pairs) << "n=" << c.n << " modulus=" << modulus;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace panic::tda::internal::reducer

@@ -317,10 +317,6 @@ class RipsReducer : private RipsSliceCursors {
     return SignedCoef(1, p);
   }
 
-  // Past this many columns a dimension's snapshots start in 8-byte units: at ≈ 29 bytes a
-  // column (N = 10 000 on the unit-sphere walk: 1.6 GB for 5.6·10⁷ columns) 2^27 columns
-  // would fill half of what 4-byte units address, and a dimension redone costs its time.
-  static constexpr size_t kFourByteUnitColumns = size_t{1} << 27;
   // Reduces the coboundary matrix of dimension `dim` and records its bars; leaves the
   // pivots in pivots_ for the clearing of dimension dim + 1 (none after the last).
   void ComputePairs(const ColumnList& columns, int dim) {
@@ -343,13 +339,13 @@ class RipsReducer : private RipsSliceCursors {
     }
     // The table's owners are 32-bit (Published): the snapshots' handles address 8 GiB of
     // them in 4-byte units (SnapshotDirectory), 16 GiB in 8-byte ones, where a dimension
-    // of more than kFourByteUnitColumns columns starts. Should a dimension publish more,
+    // of more than ReducerOptions::four_byte_unit_columns columns starts. Should a dimension publish more,
     // its work is dropped and done again with units twice as large; the failed try's
     // table and snapshots are freed first.
     std::unique_ptr<SnapshotDirectory> directory;
     std::unique_ptr<PivotTable> table;
     std::vector<SnapshotArena> arenas;
-    const int first_shift = columns.size() > kFourByteUnitColumns ? 1 : 0;
+    const int first_shift = columns.size() > opt_.four_byte_unit_columns ? 1 : 0;
     for (int unit_shift = first_shift; !directory || directory->full(); ++unit_shift) {
       arenas.clear();
       table.reset();

@@ -128,6 +128,11 @@ struct ReducerOptions {
   // directory and units twice as large).
   int snapshot_block_shift = 17;
   uint32_t snapshot_blocks = 0;
+  // A dimension of more columns than this lays its snapshots out in 8-byte units from the
+  // start, not 4-byte ones (SnapshotDirectory: 4-byte units address 8 GiB; at ≈ 29 bytes a
+  // column — N = 10 000 on the unit-sphere walk, 1.6 GB for 5.6·10⁷ columns — 2^27 columns
+  // would fill half of that, and a dimension redone costs its time). Tests set 0.
+  size_t four_byte_unit_columns = size_t{1} << 27;
 };
 
 // The diagram of dimensions 0..maxdim. REQUIRES: options validated by the caller
