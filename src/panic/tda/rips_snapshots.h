@@ -220,9 +220,9 @@ static_assert(sizeof(Published) == 4);
 // N = 10 000 on the unit-sphere walk 2.2·10⁷ snapshots, ≈ 1.6 GB, 2.1·10⁷ of them of
 // 8–40 bytes). Past that, Claim() fails and the directory is full(): the reducer drops
 // the dimension's work and redoes it with units twice as large (RipsReducer::
-// ComputePairs, which starts with 8-byte units when the columns are so many that 4-byte
-// ones would likely not do), so a larger dimension costs the rework, never a wrong or
-// missing result. A snapshot is ≥ 6 bytes (one 8-byte unit), so with 8-byte units 2^31
+// ComputePairs, which starts with 8-byte units past ReducerOptions::four_byte_unit_columns
+// columns, where 4-byte ones would likely not do), so a larger dimension costs the rework,
+// never a wrong or missing result. A snapshot is ≥ 6 bytes (one 8-byte unit), so with 8-byte units 2^31
 // units hold 2^31 snapshots (16 GiB of them); each later doubling helps only if they
 // average more than a unit: a dimension must publish fewer than 2^31 snapshots (the
 // columns are 32-bit numbers already, and 2^31 of them would need a 21 GB table).
