@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "panic/core/varint.h"
 #include "panic/export/thrift_compact.h"
 
 namespace panic::exporting {
@@ -40,13 +41,7 @@ class LevelRuns {
   void EncodeTo(std::string* out) const {
     std::string body;
     for (const auto& [value, count] : runs_) {
-      for (uint64_t v = count << 1; ; v >>= 7) {  // the run header: varint(count << 1)
-        if (v < 0x80) {
-          body.push_back(static_cast<char>(v));
-          break;
-        }
-        body.push_back(static_cast<char>(v | 0x80));
-      }
+      core::AppendVarint(body, count << 1);  // the run header
       body.push_back(static_cast<char>(value));
     }
     AppendLe32(out, static_cast<uint32_t>(body.size()));

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "panic/core/varint.h"
+
 namespace panic::exporting {
 
 class ThriftCompactWriter {
@@ -74,13 +76,7 @@ class ThriftCompactWriter {
     last_ids_.back() = id;
   }
   static uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
-  void Varint(uint64_t v) {
-    while (v >= 0x80) {
-      out_.push_back(static_cast<char>(v | 0x80));
-      v >>= 7;
-    }
-    out_.push_back(static_cast<char>(v));
-  }
+  void Varint(uint64_t v) { core::AppendVarint(out_, v); }
   void Bytes(std::string_view s) {
     Varint(s.size());
     out_.append(s);

@@ -24,8 +24,8 @@
 #include <cstring>
 #include <vector>
 
+#include "panic/core/varint.h"
 #include "panic/tda/rips_entry.h"
-#include "panic/tda/rips_varint.h"
 
 namespace panic::tda::internal::reducer {
 
@@ -114,7 +114,7 @@ struct FrontierBits {
     for (size_t i = 0; i < v.size(); ++i) {
       if (i == skip) continue;
       if (count++ == 0) {
-        bits += 8 * (VarintSize(static_cast<uint64_t>(IndexOf(v[i]))) + 2);
+        bits += 8 * (core::VarintSize(static_cast<uint64_t>(IndexOf(v[i]))) + 2);
       } else {
         bits += static_cast<uint64_t>(GapBits(static_cast<uint64_t>(IndexOf(v[i])) - prev));
       }
@@ -165,7 +165,7 @@ struct FrontierBits {
 inline uint8_t* PutFrontierBits(uint8_t* out, const FrontierBits& f, const std::vector<entry_t>& v,
                                 const std::vector<int32_t>& at, bool unit, size_t skip = SIZE_MAX) {
   const size_t start = skip == 0 ? 1 : 0;
-  out = PutVarint(out, static_cast<uint64_t>(IndexOf(v[start])));
+  out = core::PutVarint(out, static_cast<uint64_t>(IndexOf(v[start])));
   *out++ = static_cast<uint8_t>(f.k);
   *out++ = static_cast<uint8_t>(f.vb);
   BitWriter bits(out);
@@ -189,7 +189,7 @@ inline uint8_t* PutFrontierBits(uint8_t* out, const FrontierBits& f, const std::
 inline void GetFrontierBits(const uint8_t* in, size_t size, bool unit, std::vector<entry_t>& out,
                             std::vector<int32_t>* at) {
   uint64_t index;
-  in = GetVarint(in, index);
+  in = core::GetVarint(in, index);
   FrontierBits f;
   f.k = *in++;
   f.vb = *in++;

@@ -13,9 +13,9 @@
 #include <new>
 #include <vector>
 
+#include "panic/core/varint.h"
 #include "panic/tda/rips_frontier_bits.h"
 #include "panic/tda/rips_reducer_types.h"
-#include "panic/tda/rips_varint.h"
 
 namespace panic::tda::internal::reducer {
 
@@ -23,7 +23,7 @@ namespace panic::tda::internal::reducer {
 // LEB128 varint of (index − previous index) — times 256 plus the coefficient unless every
 // coefficient is 1 (always so modulo 2). At N = 5 000 on the unit-sphere walk a heavy
 // column's V holds 10⁵–10⁶ triangles of a range of 2·10¹⁰: gaps of ≈ 2·10⁴, 3 bytes
-// instead of 8 (the varints: rips_varint.h).
+// instead of 8 (the varints: core/varint.h).
 
 // Whether every coefficient of v is 1.
 inline bool UnitCoefs(const std::vector<entry_t>& v) {
@@ -50,8 +50,8 @@ inline size_t CodedSize(const std::vector<entry_t>& v, bool unit, const std::vec
   uint64_t prev = 0;
   for (size_t k = 0; k < v.size(); ++k) {
     if (k == skip) continue;
-    bytes += VarintSize(EntryCode(v[k], prev, unit));
-    if (at != nullptr) bytes += VarintSize(static_cast<uint32_t>((*at)[k]));
+    bytes += core::VarintSize(EntryCode(v[k], prev, unit));
+    if (at != nullptr) bytes += core::VarintSize(static_cast<uint32_t>((*at)[k]));
   }
   return bytes;
 }
@@ -62,8 +62,8 @@ inline uint8_t* PutCoded(uint8_t* out, const std::vector<entry_t>& v, bool unit,
   uint64_t prev = 0;
   for (size_t k = 0; k < v.size(); ++k) {
     if (k == skip) continue;
-    out = PutVarint(out, EntryCode(v[k], prev, unit));
-    if (at != nullptr) out = PutVarint(out, static_cast<uint32_t>((*at)[k]));
+    out = core::PutVarint(out, EntryCode(v[k], prev, unit));
+    if (at != nullptr) out = core::PutVarint(out, static_cast<uint32_t>((*at)[k]));
   }
   return out;
 }
@@ -108,7 +108,7 @@ struct Snapshot {
   }
   uint64_t kind() const {
     uint64_t x;
-    GetVarint(coded(), x);
+    core::GetVarint(coded(), x);
     return x;
   }
   uint32_t pivot_coef() const { return static_cast<uint32_t>(kind() >> kCoefShift); }
@@ -122,7 +122,7 @@ struct Snapshot {
   void DecodeV(std::vector<entry_t>& out, std::vector<int32_t>* at = nullptr, std::vector<entry_t>* loose = nullptr,
                index_t sigma = -1) const {
     uint64_t kind, size;
-    const uint8_t* in = GetVarint(GetVarint(coded(), kind), size);
+    const uint8_t* in = core::GetVarint(core::GetVarint(coded(), kind), size);
     const bool unit = (kind & kUnit) != 0, frontier = (kind & kFrontier) != 0, has_loose = (kind & kLoose) != 0,
                packed = (kind & kPacked) != 0, self = (kind & kSelf) != 0;
     if (at != nullptr) at->resize(0);
@@ -130,9 +130,9 @@ struct Snapshot {
     uint64_t x;
     if (has_loose) {
       uint64_t count, index = 0;
-      in = GetVarint(in, count);
+      in = core::GetVarint(in, count);
       for (uint64_t k = 0; k < count; ++k) {
-        in = GetVarint(in, x);
+        in = core::GetVarint(in, x);
         const entry_t e = EntryOfCode(x, index, unit);
         if (loose != nullptr) loose->push_back(e);
       }
@@ -140,7 +140,7 @@ struct Snapshot {
     uint64_t self_vertex = 0;
     uint32_t self_coef = 1;
     if (self) {
-      in = GetVarint(in, self_vertex);
+      in = core::GetVarint(in, self_vertex);
       if (!unit) self_coef = *in++;
     }
     if (packed) {
@@ -150,11 +150,11 @@ struct Snapshot {
       if (at != nullptr) at->resize(frontier ? size : 0);
       uint64_t index = 0;
       for (uint64_t k = 0; k < size; ++k) {
-        in = GetVarint(in, x);
+        in = core::GetVarint(in, x);
         out[k] = EntryOfCode(x, index, unit);
         if (frontier) {
           uint64_t v;
-          in = GetVarint(in, v);
+          in = core::GetVarint(in, v);
           if (at != nullptr) (*at)[k] = static_cast<int32_t>(v);
         }
       }
@@ -327,21 +327,21 @@ class SnapshotArena {
     }
     const size_t count = v.size() - (self == SIZE_MAX ? 0 : 1);
     size_t coded = CodedSize(v, unit, vertices, self);
-    if (self != SIZE_MAX) coded += VarintSize(static_cast<uint32_t>((*vertices)[self])) + (unit ? 0 : 1);
+    if (self != SIZE_MAX) coded += core::VarintSize(static_cast<uint32_t>((*vertices)[self])) + (unit ? 0 : 1);
     // A frontier of many entries is bit-packed when that is smaller (rips_frontier_bits.h).
     FrontierBits bits;
     bool packed = false;
     if (vertices != nullptr && count >= kPackedFrontierEntries) {
       bits = FrontierBits::For(v, *vertices, self);
       size_t packed_size = bits.Size(v, unit, self);
-      if (self != SIZE_MAX) packed_size += VarintSize(static_cast<uint32_t>((*vertices)[self])) + (unit ? 0 : 1);
+      if (self != SIZE_MAX) packed_size += core::VarintSize(static_cast<uint32_t>((*vertices)[self])) + (unit ? 0 : 1);
       packed = packed_size < coded;
       if (packed) coded = packed_size;
     }
     const uint64_t kind =
         Snapshot::Kind(CoefOf(pivot.entry), unit, vertices != nullptr, has_loose, packed, self != SIZE_MAX);
-    size_t bytes = sizeof(Snapshot) + VarintSize(kind) + VarintSize(count) + coded;
-    if (has_loose) bytes += VarintSize(loose->size()) + CodedSize(*loose, unit);
+    size_t bytes = sizeof(Snapshot) + core::VarintSize(kind) + core::VarintSize(count) + coded;
+    if (has_loose) bytes += core::VarintSize(loose->size()) + CodedSize(*loose, unit);
     const size_t unit_bytes = directory_->unit_bytes(), block_units = directory_->block_units();
     const size_t units = (bytes + unit_bytes - 1) / unit_bytes;
     uint8_t* base = base_;
@@ -367,10 +367,10 @@ class SnapshotArena {
       used_ += units;
     }
     auto* s = new (base + offset * unit_bytes) Snapshot{column};
-    uint8_t* out = PutVarint(PutVarint(reinterpret_cast<uint8_t*>(s + 1), kind), count);
-    if (has_loose) out = PutCoded(PutVarint(out, loose->size()), *loose, unit);
+    uint8_t* out = core::PutVarint(core::PutVarint(reinterpret_cast<uint8_t*>(s + 1), kind), count);
+    if (has_loose) out = PutCoded(core::PutVarint(out, loose->size()), *loose, unit);
     if (self != SIZE_MAX) {
-      out = PutVarint(out, static_cast<uint32_t>((*vertices)[self]));
+      out = core::PutVarint(out, static_cast<uint32_t>((*vertices)[self]));
       if (!unit) *out++ = static_cast<uint8_t>(CoefOf(v[self]));
     }
     if (packed) {
