@@ -46,18 +46,14 @@ class RipsCursors : protected RipsColumns {
       } else {
         // The simplex's diameter is not stored (a cursor is 48 bytes): it is read again
         // here, where a scan or a link follows, from the rows that scan reads.
-        const float diam = RowsDiameter<M>(r, c.w);
-        int got = 0;
+        const float diam = Diameter(c.w, M);
+        int linked = -1;  // own-diameter cofacets queued from a link (−1: none looked up)
         if (c.cd == diam) {
           // The next cofacets of the simplex's own diameter: from its longest edge's link
           // (a batch, queued like the scans' below), or the largest v below the current
           // one within the diameter of every vertex (a top-down scan with an early exit).
-          int linked = -1;
           if constexpr (M >= 3) linked = LinkCofacetsOf<M>(ws, c, r, diam);
-          if (linked > 0) {
-            for (int i = 0; i < linked; ++i) c.queued_cd[i] = diam;
-            got = linked;
-          } else if (linked < 0) {
+          if (linked < 0) {
             const int v = ScanRows<M>(r, c.w, 0, c.v, diam);
             if (v >= 0) {
               c.v = v;
@@ -67,8 +63,9 @@ class RipsCursors : protected RipsColumns {
         }
         // Else the next ones past the own diameter, from a new scan. (Every cofacet that
         // scan finds is later than the own-diameter ones: none is left below c.v.)
-        if (got > 0) {
-          c.queued = static_cast<uint8_t>(got);
+        if (linked > 0) {
+          std::fill(c.queued_cd, c.queued_cd + linked, diam);
+          c.queued = static_cast<uint8_t>(linked);
         } else if (qvalues_.empty()) {
           c.queued = static_cast<uint8_t>(NextCofacets<M>(simd_, r, c.w, n_, diam, c.cd, c.v, opt_.threshold,
                                                           kQueuedCofacets, c.queued_cd, c.queued_v));
@@ -82,15 +79,6 @@ class RipsCursors : protected RipsColumns {
     c.v = c.queued_v[c.next_queued];
     c.cd = c.queued_cd[c.next_queued++];
     return true;
-  }
-  // The diameter of the simplex w[0..M) from its vertices' rows r.
-  template <int M>
-  static float RowsDiameter(const float* const* r, const int* w) {
-    float diam = 0;
-    for (int a = 0; a < M; ++a) {
-      for (int b = a + 1; b < M; ++b) diam = std::max(diam, r[a][w[b]]);
-    }
-    return diam;
   }
   // The next cofacets of c after (c.cd, c.v) from a byte-row scan (quantized_scan.h) into
   // its queue, and — with the spill on — those of the scan's exact prefix past the queue
@@ -597,7 +585,9 @@ class RipsCursors : protected RipsColumns {
       ws.by_simplex.clear();  // reused: (offset, cursor) of each live segment
       ws.by_simplex.reserve(ws.cursors.size());
       for (size_t k = 0; k < ws.cursors.size(); ++k) {
-        if (ws.cursors[k].spilled > 0) ws.by_simplex.push_back(KeyedCursor{ws.cursors[k].spill_at, static_cast<uint32_t>(k)});
+        if (ws.cursors[k].spilled > 0) {
+          ws.by_simplex.push_back(KeyedCursor{ws.cursors[k].spill_at, static_cast<uint32_t>(k)});
+        }
       }
       std::sort(ws.by_simplex.begin(), ws.by_simplex.end());
       size_t at = 0;

@@ -338,10 +338,10 @@ class RipsReducer : private RipsSliceCursors {
       std::shuffle(order.begin(), order.end(), std::mt19937_64(opt_.shuffle_columns));
     }
     // The table's owners are 32-bit (Published): the snapshots' handles address 8 GiB of
-    // them in 4-byte units (SnapshotDirectory), 16 GiB in 8-byte ones, where a dimension
-    // of more than ReducerOptions::four_byte_unit_columns columns starts. Should a dimension publish more,
-    // its work is dropped and done again with units twice as large; the failed try's
-    // table and snapshots are freed first.
+    // them in 4-byte units (SnapshotDirectory), 16 GiB in 8-byte ones, where a dimension of
+    // more than ReducerOptions::four_byte_unit_columns columns starts. Should a dimension
+    // publish more, its work is dropped and done again with units twice as large; the
+    // failed try's table and snapshots are freed first.
     std::unique_ptr<SnapshotDirectory> directory;
     std::unique_ptr<PivotTable> table;
     std::vector<SnapshotArena> arenas;

@@ -95,7 +95,8 @@ struct Snapshot {
   // (σ's entry not counted). σ's entry is not coded like the others: its index is the
   // column's, known to every reader, so only its vertex (and coefficient unless all are 1)
   // follow the loose entries — at N = 10 000 on the unit-sphere walk nearly every one of
-  // the 2.1·10⁷ light frontiers holds σ, whose index took 5–6 bytes of their 14–30. (Until stop 38 both were 4-byte fields of a
+  // the 2.1·10⁷ light frontiers holds σ, whose index took 5–6 bytes of their 14–30.
+  // (Until stop 38 both were 4-byte fields of a
   // 16-byte header, and until stop 39 the header held the pivot's diameter too and every
   // frontier its count of loose entries: at N = 10 000 on the unit-sphere walk 2.2·10⁷
   // snapshots, 1.77 GB, 2.1·10⁷ of them frontiers of 1–14 entries, 32–76 bytes.)
@@ -222,10 +223,11 @@ static_assert(sizeof(Published) == 4);
 // the dimension's work and redoes it with units twice as large (RipsReducer::
 // ComputePairs, which starts with 8-byte units past ReducerOptions::four_byte_unit_columns
 // columns, where 4-byte ones would likely not do), so a larger dimension costs the rework,
-// never a wrong or missing result. A snapshot is ≥ 6 bytes (one 8-byte unit), so with 8-byte units 2^31
-// units hold 2^31 snapshots (16 GiB of them); each later doubling helps only if they
-// average more than a unit: a dimension must publish fewer than 2^31 snapshots (the
-// columns are 32-bit numbers already, and 2^31 of them would need a 21 GB table).
+// never a wrong or missing result. A snapshot is ≥ 6 bytes (one 8-byte unit), so with
+// 8-byte units 2^31 units hold 2^31 snapshots (16 GiB of them); each later doubling helps
+// only if they average more than a unit: a dimension must publish fewer than 2^31
+// snapshots (the columns are 32-bit numbers already, and 2^31 of them would need a 21 GB
+// table).
 class SnapshotDirectory {
  public:
   static constexpr int kBlockShift = 17;
@@ -326,15 +328,16 @@ class SnapshotArena {
       }
     }
     const size_t count = v.size() - (self == SIZE_MAX ? 0 : 1);
-    size_t coded = CodedSize(v, unit, vertices, self);
-    if (self != SIZE_MAX) coded += core::VarintSize(static_cast<uint32_t>((*vertices)[self])) + (unit ? 0 : 1);
+    // σ's vertex (and coefficient) beside either coding of the others.
+    const size_t self_bytes =
+        self == SIZE_MAX ? 0 : core::VarintSize(static_cast<uint32_t>((*vertices)[self])) + (unit ? 0 : 1);
+    size_t coded = CodedSize(v, unit, vertices, self) + self_bytes;
     // A frontier of many entries is bit-packed when that is smaller (rips_frontier_bits.h).
     FrontierBits bits;
     bool packed = false;
     if (vertices != nullptr && count >= kPackedFrontierEntries) {
       bits = FrontierBits::For(v, *vertices, self);
-      size_t packed_size = bits.Size(v, unit, self);
-      if (self != SIZE_MAX) packed_size += core::VarintSize(static_cast<uint32_t>((*vertices)[self])) + (unit ? 0 : 1);
+      const size_t packed_size = bits.Size(v, unit, self) + self_bytes;
       packed = packed_size < coded;
       if (packed) coded = packed_size;
     }
@@ -398,7 +401,8 @@ class SnapshotArena {
   uint8_t* NewMemory(size_t units, uint32_t& block) {
     const size_t unit_bytes = directory_->unit_bytes(), block_units = directory_->block_units();
     const size_t count = (units + block_units - 1) / block_units;
-    auto memory = std::make_unique_for_overwrite<entry_t[]>((units * unit_bytes + sizeof(entry_t) - 1) / sizeof(entry_t));
+    const size_t words = (units * unit_bytes + sizeof(entry_t) - 1) / sizeof(entry_t);  // 8-byte aligned
+    auto memory = std::make_unique_for_overwrite<entry_t[]>(words);
     uint8_t* const at = reinterpret_cast<uint8_t*>(memory.get());
     block = count >= (size_t{1} << 31) ? 0 : directory_->Claim(static_cast<uint32_t>(count), at);
     if (block == 0) return nullptr;
