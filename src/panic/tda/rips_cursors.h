@@ -44,9 +44,12 @@ class RipsCursors : protected RipsColumns {
       if (c.spilled > 0) {
         Unspill(ws, c);  // the spilled entries of the last scan, in order
       } else {
-        // The simplex's diameter is not stored (a cursor is 48 bytes): it is read again
-        // here, where a scan or a link follows, from the rows that scan reads.
-        const float diam = Diameter(c.w, M);
+        float diam;  // kept in the cursor where it has room (Cursor::KeepDiam)
+        if constexpr (M < kMaxCursorVertices) {
+          diam = c.Diam<M>();
+        } else {
+          diam = Diameter(c.w, M);
+        }
         int linked = -1;  // own-diameter cofacets queued from a link (−1: none looked up)
         if (c.cd == diam) {
           // The next cofacets of the simplex's own diameter: from its longest edge's link
@@ -204,6 +207,7 @@ class RipsCursors : protected RipsColumns {
     std::copy(w, w + m, c.w);
     c.coef = static_cast<uint8_t>(coef);
     c.cd = Diameter(c.w, m);
+    c.KeepDiam(m, c.cd);
     c.v = past < 0 ? n_ : past;
     if (from != nullptr && from->diam >= c.cd) {
       // The cofacets w ∪ {v} of diameter from->diam at or after `from` are those of index
@@ -230,6 +234,7 @@ class RipsCursors : protected RipsColumns {
     std::copy(w, w + m, c.w);
     c.coef = static_cast<uint8_t>(coef);
     float cd = Diameter(c.w, m);
+    c.KeepDiam(m, cd);
     for (int q = 0; q < m; ++q) cd = std::max(cd, d_(static_cast<size_t>(w[q]), static_cast<size_t>(v)));
     c.cd = cd;
     c.v = v;

@@ -232,6 +232,7 @@ class RipsSliceCursors : protected RipsCursors {
     Cursor cur;
     std::copy(f, f + m, cur.w);
     cur.cd = s.diam;
+    cur.KeepDiam(m, s.diam);  // f holds x and y: its diameter is d
     cur.coef = 1;
     cur.v = 0;
     s.parked.push_back(static_cast<uint32_t>(ws.cursors.size()));
