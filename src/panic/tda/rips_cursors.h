@@ -44,7 +44,7 @@ class RipsCursors : protected RipsColumns {
       if (c.spilled > 0) {
         Unspill(ws, c);  // the spilled entries of the last scan, in order
       } else {
-        float diam;  // kept in the cursor where it has room (Cursor::KeepDiam)
+        float diam;  // kept in the cursor where it has room (Cursor::Of)
         if constexpr (M < kMaxCursorVertices) {
           diam = c.Diam<M>();
         } else {
@@ -203,11 +203,9 @@ class RipsCursors : protected RipsColumns {
       key = IndexOfVertices(w, m);
       if ((past >= 0 || from != nullptr) && CancelsLiveCursor(ws, w, m, past >= 0 ? nullptr : from, key)) return;
     }
-    Cursor c;
-    std::copy(w, w + m, c.w);
-    c.coef = static_cast<uint8_t>(coef);
-    c.cd = Diameter(c.w, m);
-    c.KeepDiam(m, c.cd);
+    const float diam = Diameter(w, m);
+    Cursor c = Cursor::Of(w, m, diam, coef);
+    c.cd = diam;
     c.v = past < 0 ? n_ : past;
     if (from != nullptr && from->diam >= c.cd) {
       // The cofacets w ∪ {v} of diameter from->diam at or after `from` are those of index
@@ -230,11 +228,8 @@ class RipsCursors : protected RipsColumns {
   // Compact). One index lookup serves the cancellation and the insertion.
   // `key` is w's index.
   void PushCursorAt(Workspace& ws, const int* w, index_t key, uint32_t coef, int m, int v) const {
-    Cursor c;
-    std::copy(w, w + m, c.w);
-    c.coef = static_cast<uint8_t>(coef);
-    float cd = Diameter(c.w, m);
-    c.KeepDiam(m, cd);
+    float cd = Diameter(w, m);
+    Cursor c = Cursor::Of(w, m, cd, coef);
     for (int q = 0; q < m; ++q) cd = std::max(cd, d_(static_cast<size_t>(w[q]), static_cast<size_t>(v)));
     c.cd = cd;
     c.v = v;

@@ -115,7 +115,7 @@ class ColumnChunks {
 // held 8 in 96 bytes until stop 31, 7 in 92 until stop 38, 3 in 64 (one cache line) until
 // stop 42: a scan's window aims at 4 entries (kScanTarget), and what does not fit goes to
 // the spill. A simplex of fewer than 4 vertices (maxdim ≤ 2) keeps its diameter in the
-// vertex slot after its last vertex (Diam, KeepDiam); stop 42 read it again from the
+// vertex slot after its last vertex (Of, Diam); stop 42 read it again from the
 // distances each time the queue ran dry — 3 reads at random in the float matrix, and
 // RipsComplex::Diameter was 4.9 % of the samples at N = 10 000 — as a 4-vertex one still does.
 constexpr int kQueuedCofacets = 2;
@@ -130,9 +130,15 @@ struct alignas(16) Cursor {
   uint32_t spill_at = 0;
   float queued_cd[kQueuedCofacets];
   int queued_v[kQueuedCofacets];
-  // The diameter of the simplex w[0..m), m < kMaxCursorVertices, kept in w[m].
-  void KeepDiam(int m, float diam) {
-    if (m < kMaxCursorVertices) w[m] = std::bit_cast<int>(diam);
+  // A cursor of the simplex w[0..m) (descending) of diameter `diam`, not yet standing at
+  // a cofacet (cd and v are the caller's). Every cursor is made here, so that one of
+  // fewer than kMaxCursorVertices vertices always holds its diameter in w[m] (Diam).
+  static Cursor Of(const int* w, int m, float diam, uint32_t coef) {
+    Cursor c;
+    for (int q = 0; q < m; ++q) c.w[q] = w[q];
+    if (m < kMaxCursorVertices) c.w[m] = std::bit_cast<int>(diam);
+    c.coef = static_cast<uint8_t>(coef);
+    return c;
   }
   template <int M>
   float Diam() const {

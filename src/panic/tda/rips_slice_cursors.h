@@ -229,11 +229,8 @@ class RipsSliceCursors : protected RipsCursors {
     s.rows.ToggleStar(i, link.Row(i, d_.row(static_cast<size_t>(c))), s.rows.size());
     // Its cursor waits, parked, until the slice ends (v = 0: every cofacet of diameter d
     // consumed; a column that ends inside the slice never scans past d for it).
-    Cursor cur;
-    std::copy(f, f + m, cur.w);
+    Cursor cur = Cursor::Of(f, m, s.diam, 1);  // f holds x and y: its diameter is d
     cur.cd = s.diam;
-    cur.KeepDiam(m, s.diam);  // f holds x and y: its diameter is d
-    cur.coef = 1;
     cur.v = 0;
     s.parked.push_back(static_cast<uint32_t>(ws.cursors.size()));
     ws.cursors.push_back(cur);
