@@ -481,11 +481,14 @@ class RipsReducer : private RipsSliceCursors {
       ws.loose_diam = std::max(ws.loose_diam, diam);
       ws.heap.push(HeapItem{diam, kNoCursor, MakeEntry(IndexOf(e), Mul(CoefOf(e), factor))});
     }
-    // The simplices are decoded kAhead entries before they are pushed, and the distances
-    // and the index slot they will read are prefetched then, the cursor that slot names
-    // kAhead / 2 entries later (a monster's frontier holds 10⁶ simplices scattered over
-    // the 400 MB matrix at N = 10 000: read one after another, their loads were 20 % of
-    // the tail's samples). The entries are sorted by index: each is decoded near the last.
+    // The simplices are decoded kAhead entries before they are pushed, and the index slot
+    // they will read is prefetched then; kAhead / 2 entries later, the cursor that slot
+    // names, or, where it names none, the distances that the new cursor will read (a
+    // monster's frontier holds 10⁶ simplices scattered over the 400 MB matrix at
+    // N = 10 000: read one after another, their loads were 20 % of the tail's samples). An
+    // entry whose simplex has a live cursor is nearly always cancelled against it, reading
+    // no distance (PushCursorAt); without the index every entry's distances are asked for
+    // at once. The entries are sorted by index: each is decoded near the last.
     constexpr size_t kAhead = 8;
     int ahead[kAhead][kMaxVertices];
     const size_t count = ws.added.size();
@@ -498,18 +501,27 @@ class RipsReducer : private RipsSliceCursors {
       } else {
         VerticesNear(index, m, ahead[(q - 1) % kAhead], w);
       }
-      PrefetchCofacetDistances(w, m, ws.added_at[q]);
-      if (indexed) ws.by_cursor.Prefetch(static_cast<uint64_t>(index));
+      if (indexed) {
+        ws.by_cursor.Prefetch(static_cast<uint64_t>(index));
+      } else {
+        PrefetchCofacetDistances(w, m, ws.added_at[q]);
+      }
+    };
+    auto ask = [&](size_t p) {  // entry p's cursor or distances (its slot was asked for)
+      const uint32_t k = ws.by_cursor.FirstCursor(static_cast<uint64_t>(IndexOf(ws.added[p])));
+      if (k != CursorIndex::kEmpty && k < ws.cursors.size()) {
+        PrefetchCursor(ws.cursors[k]);
+      } else {
+        PrefetchCofacetDistances(ahead[p % kAhead], m, ws.added_at[p]);
+      }
     };
     for (size_t q = 0; q < std::min(kAhead, count); ++q) decode(q);
+    for (size_t q = 0; indexed && q < std::min(kAhead / 2, count); ++q) ask(q);
     for (size_t q = 0; q < count; ++q) {
       int w[kMaxVertices];
       std::copy(ahead[q % kAhead], ahead[q % kAhead] + m, w);
       if (q + kAhead < count) decode(q + kAhead);
-      if (indexed && q + kAhead / 2 < count) {
-        const uint32_t k = ws.by_cursor.FirstCursor(static_cast<uint64_t>(IndexOf(ws.added[q + kAhead / 2])));
-        if (k != CursorIndex::kEmpty && k < ws.cursors.size()) PrefetchCursor(ws.cursors[k]);
-      }
+      if (indexed && q + kAhead / 2 < count) ask(q + kAhead / 2);
       const index_t index = IndexOf(ws.added[q]);
       const uint32_t c = Mul(CoefOf(ws.added[q]), factor);
       if (index != sigma) ws.AddToV(MakeEntry(index, c));
