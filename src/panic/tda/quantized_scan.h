@@ -154,18 +154,6 @@ inline int NextCofacetsQuantized(SimdLevel level, const DistanceQuantizer& quant
   return 0;
 }
 
-// Passes (cofacet_scan.h) for a vertex u whose levels are all ≤ qbound = q(bound): a
-// distance whose level is below q(bound) is below the bound (the map is monotone: q(a) <
-// q(b) implies a < b), so only those at that level are read (stop 44: sphere N = 5 000,
-// 2 threads, ScanQuantizedAvx512<3>'s samples −50 %; most candidates' distances lie
-// below the bound's level, and each float read was a cache miss).
-template <int M>
-inline bool PassesAtLevel(const uint8_t* const* qr, const float* const* r, int u, float bound, uint8_t qbound) {
-  bool ok = true;
-  for (int q = 0; q < M && ok; ++q) ok = qr[q][u] < qbound || r[q][u] <= bound;
-  return ok;
-}
-
 // ScanCofacetCandidate on the byte rows: the largest v in [lo, end) not in w with
 // r[q][v] ≤ bound for all q, or −1; qbound = q(bound). A vertex passes only if its bytes
 // are ≤ qbound (monotone map), so 64 vertices are sifted a step and the few that pass
@@ -183,7 +171,7 @@ __attribute__((target("avx512f,avx512bw"))) int ScanQuantizedAvx512(const uint8_
     while (mask) {
       const int bit = 63 - __builtin_clzll(mask);
       const int u = v - 64 + bit;
-      if (PassesAtLevel<M>(qr, r, u, bound, qbound) && !IsMember<M>(w, u)) return u;
+      if (Passes<M>(r, u, bound) && !IsMember<M>(w, u)) return u;
       mask &= ~(uint64_t{1} << bit);
     }
   }
@@ -199,16 +187,14 @@ __attribute__((target("avx512f,avx512bw"))) inline int EdgeLinkVerticesQuantized
                                                                                  int* out) {
   const __m512i vq = _mm512_set1_epi8(static_cast<char>(qd));
   int k = 0, v = 0;
-  auto test = [&](int u) {  // both levels ≤ qd: a distance below qd's level is below d (PassesAtLevel)
-    if ((qa[u] < qd || ra[u] <= d) && (qb[u] < qd || rb[u] <= d) && u != a && u != b) out[k++] = u;
+  auto test = [&](int u) {
+    if (ra[u] <= d && rb[u] <= d && u != a && u != b) out[k++] = u;
   };
   for (; v + 64 <= n; v += 64) {
     const __m512i x = _mm512_max_epu8(_mm512_loadu_si512(qa + v), _mm512_loadu_si512(qb + v));
     for (uint64_t mask = _mm512_cmple_epu8_mask(x, vq); mask; mask &= mask - 1) test(v + __builtin_ctzll(mask));
   }
-  for (; v < n; ++v) {
-    if (qa[v] <= qd && qb[v] <= qd) test(v);
-  }
+  for (; v < n; ++v) test(v);
   return k;
 }
 
