@@ -110,8 +110,14 @@ class RipsComplex {
     }
     return diam;
   }
-  // Asks the cache for every distance that Diameter(w, m) and the cofacet w ∪ {v} read
-  // (PushFrontier runs it some entries ahead: a frontier's simplices are scattered over
+  // The diameter of the cofacet w ∪ {v} of the simplex w[0..m) of diameter `diam`.
+  float CofacetDiameter(const int* w, int m, float diam, int v) const {
+    float cd = diam;
+    for (int q = 0; q < m; ++q) cd = std::max(cd, d_(static_cast<size_t>(w[q]), static_cast<size_t>(v)));
+    return cd;
+  }
+  // Asks the cache for every distance that Diameter(w, m) and CofacetDiameter(w, m, ·, v)
+  // read (PushFrontier runs it some entries ahead: a frontier's simplices are scattered over
   // the matrix, and their loads, one after another, were a monster's largest stall).
   void PrefetchCofacetDistances(const int* w, int m, int v) const {
     for (int a = 0; a < m; ++a) {

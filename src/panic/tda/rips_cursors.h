@@ -220,12 +220,6 @@ class RipsCursors : protected RipsColumns {
     PushCursor(ws, k, m);
     if (ws.by_cursor.active()) IndexCursor(ws, k, key, m);
   }
-  // The diameter of the cofacet w ∪ {v} of the simplex w[0..m) of diameter `diam`.
-  float CofacetDiameter(const int* w, int m, float diam, int v) const {
-    float cd = diam;
-    for (int q = 0; q < m; ++q) cd = std::max(cd, d_(static_cast<size_t>(w[q]), static_cast<size_t>(v)));
-    return cd;
-  }
   // Whether the live cursor c of the simplex w[0..m) stands at the cofacet w ∪ {v}, with
   // a coefficient to cancel. A cursor that is neither exhausted (kExhaustedCd) nor parked
   // in a slice (v = 0, cd the slice's diameter: RipsSliceCursors) stands at a cofacet
