@@ -91,5 +91,38 @@ TEST(HugePagesTest, RangesWithoutAWholeHugePageAreLeftAlone) {
   EXPECT_EQ(small[4095], 7);
 }
 
+TEST(HugePagesTest, MappedPagesAreAlignedZeroAndGivenBack) {
+  const size_t bytes = 3 * kHugePageBytes + 12345;  // rounded up to four huge pages
+  auto* p = static_cast<uint8_t*>(MapHugePages(bytes));
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % kHugePageBytes, 0u);
+  for (size_t i = 0; i < bytes; i += 4096) ASSERT_EQ(p[i], 0) << i;  // fresh anonymous pages
+  p[0] = 1;
+  p[bytes - 1] = 2;  // the whole request is writable, to its last byte
+  EXPECT_EQ(p[bytes - 1], 2);
+  const auto [huge_kb, size_kb] = HugeAndSizeKb(p, bytes);
+  EXPECT_GE(size_kb, 4 * 2048) << "the mapping holds the request rounded up to whole huge pages";
+  const std::string mode = ThpMode();
+  if (mode == "madvise" || mode == "always") EXPECT_GE(huge_kb, 2048) << "of " << size_kb << " kB";
+  UnmapHugePages(p, bytes);
+  EXPECT_EQ(HugeAndSizeKb(p, bytes).second, 0) << "the pages were given back";
+  UnmapHugePages(nullptr, bytes);  // nothing to give back: a no-op
+}
+
+TEST(HugePagesTest, AHugePageVectorKeepsItsContentsAcrossBothKindsOfStorage) {
+  // Grown one element at a time from operator new's storage (below kMapAt) through mapped
+  // storage of several sizes (each growth copies into a new array and frees the old one).
+  HugePageVector<uint32_t> v;
+  const size_t n = 3 * HugePageAllocator<uint32_t>::kMapAt / sizeof(uint32_t) + 7;
+  for (size_t i = 0; i < n; ++i) v.push_back(static_cast<uint32_t>(i * 2654435761u));
+  for (size_t i = 0; i < n; ++i) ASSERT_EQ(v[i], static_cast<uint32_t>(i * 2654435761u)) << i;
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(v.data()) % kHugePageBytes, 0u) << "a large array is mapped";
+  HugePageVector<uint32_t> small(1000, 5);
+  EXPECT_EQ(small[999], 5u);
+  HugePageVector<uint32_t>().swap(v);  // freed: the mapping goes back
+  EXPECT_TRUE(v.empty());
+  EXPECT_THROW(HugePageAllocator<uint64_t>().allocate(SIZE_MAX / 4), std::bad_array_new_length);
+}
+
 }  // namespace
 }  // namespace panic::core

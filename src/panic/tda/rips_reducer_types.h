@@ -13,6 +13,8 @@
 #include <limits>
 #include <memory>
 #include <new>
+#include <span>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -177,19 +179,23 @@ struct QueuedCofacet {
   float cd;
   int v;
 };
-// The cursors of the working column, in blocks of 2^15 (1.5 MiB) that never move: growing
-// copies nothing, so a heavy column's cursors are held once (a vector held the old and the
-// doubled array together while it copied, twice the cursors: at N = 5 000 on the
-// unit-sphere walk a column reaches 1.2·10⁶ cursors, 115 MB), and the blocks past the
-// first go back after each heavy column (Workspace::Clear).
+// The cursors of the working column, in blocks of 2^17 (6 MiB, three whole huge pages:
+// core::MapHugePages) that never move: growing copies nothing, so a heavy column's cursors
+// are held once (a vector held the old and the doubled array together while it copied,
+// twice the cursors: at N = 5 000 on the unit-sphere walk a column reaches 1.2·10⁶
+// cursors, 115 MB), and the blocks past the first go back after each heavy column
+// (Workspace::Clear). A block's pages are faulted in as the cursors reach them (a
+// block is not written when mapped), 2 MiB at a time: until stop 45 the blocks held 2^15
+// in 4 KiB pages, zeroed when made, and their faults were a sixth of a run's.
 class CursorStore {
  public:
   Cursor& operator[](size_t k) { return blocks_[k >> kShift][k & kMask]; }
   const Cursor& operator[](size_t k) const { return blocks_[k >> kShift][k & kMask]; }
   size_t size() const { return size_; }
   void push_back(const Cursor& c) {
-    if (size_ == blocks_.size() << kShift) blocks_.push_back(std::make_unique<Cursor[]>(kBlock));
-    (*this)[size_++] = c;
+    if (size_ == blocks_.size() << kShift) blocks_.push_back(Block(static_cast<Cursor*>(core::MapHugePages(kBlockBytes))));
+    ::new (&(*this)[size_]) Cursor(c);  // a block's cursors begin here (mapped, not made)
+    ++size_;
   }
   // Keeps the first n cursors. REQUIRES: n ≤ size().
   void resize(size_t n) { size_ = n; }
@@ -201,9 +207,16 @@ class CursorStore {
   size_t capacity() const { return blocks_.size() << kShift; }
 
  private:
-  static constexpr int kShift = 15;
+  static constexpr int kShift = 17;
   static constexpr size_t kBlock = size_t{1} << kShift, kMask = kBlock - 1;
-  std::vector<std::unique_ptr<Cursor[]>> blocks_;
+  static constexpr size_t kBlockBytes = kBlock * sizeof(Cursor);
+  static_assert(kBlockBytes % core::kHugePageBytes == 0);
+  static_assert(std::is_trivially_copyable_v<Cursor> && std::is_trivially_destructible_v<Cursor>);
+  struct Unmap {
+    void operator()(Cursor* p) const { core::UnmapHugePages(p, kBlockBytes); }
+  };
+  using Block = std::unique_ptr<Cursor[], Unmap>;
+  std::vector<Block> blocks_;
   size_t size_ = 0;
 };
 // The cursors of a heavy column by simplex, for the eager cancellation of duplicates
@@ -250,7 +263,7 @@ class CursorIndex {
     inserted_ = 0;
   }
   void Release() {
-    std::vector<uint8_t>().swap(bytes_);
+    decltype(bytes_)().swap(bytes_);
     capacity_ = 0;
     inserted_ = 0;
   }
@@ -281,7 +294,7 @@ class CursorIndex {
   // Every slot's cursor k becomes to[k] after the store was packed (RipsCursors::Sweep);
   // a dropped cursor's slot (to[k] = kEmpty) becomes stale, so that the probe sequences
   // through it stay whole. REQUIRES: to has an entry for every cursor number in the index.
-  void Renumber(const std::vector<uint32_t>& to) {
+  void Renumber(std::span<const uint32_t> to) {
     for (size_t i = 0; i < capacity_; ++i) {
       uint8_t* slot = bytes_.data() + i * kSlotBytes;
       const uint32_t k = CursorAt(slot);
@@ -313,7 +326,7 @@ class CursorIndex {
   size_t Home(uint64_t h) const {
     return static_cast<size_t>((static_cast<uint64_t>(static_cast<uint32_t>(h ^ (h >> 31))) * capacity_) >> 32);
   }
-  std::vector<uint8_t> bytes_;
+  core::HugePageVector<uint8_t> bytes_;  // huge pages: see Workspace::by_simplex
   size_t capacity_ = 0;  // slots
   size_t inserted_ = 0;
 };
@@ -372,9 +385,12 @@ struct Workspace {
     if (heap.size() >= compact_grown_at) return Compaction::kMerge;
     return dead >= compact_dead_at ? Compaction::kSweep : Compaction::kNone;
   }
-  std::vector<KeyedCursor> by_simplex;
-  std::vector<uint8_t> keep;
-  std::vector<uint32_t> renumbered;  // RipsCursors::Sweep's: each cursor's new number
+  // A heavy column's scratch arrays are mapped in huge pages (core::HugePageVector): they
+  // come and go with each heavy column, and from malloc their 4 KiB pages were faulted in
+  // anew each time (core/huge_pages.h: the faults of one run at N = 10 000, 6.1·10⁶ → 2.5·10⁶).
+  core::HugePageVector<KeyedCursor> by_simplex;
+  core::HugePageVector<uint8_t> keep;
+  core::HugePageVector<uint32_t> renumbered;  // RipsCursors::Sweep's: each cursor's new number
   // The links of the last few edges whose own-diameter cofacets were enumerated (they
   // depend on the distances only, so they stay valid from column to column).
   EdgeLinkCache links;
@@ -404,7 +420,7 @@ struct Workspace {
   // takes them in order, so each holds one segment; dropped and consumed segments are
   // garbage until the column ends or is compacted (which packs the live ones in place).
   // `batch_*`: one scan's entries, before they are shared out.
-  std::vector<QueuedCofacet> spill;
+  core::HugePageVector<QueuedCofacet> spill;
   float batch_cd[kScanKeep];
   int batch_v[kScanKeep];
   // Room for `extra` more spilled entries, the capacity grown by a quarter rather than
