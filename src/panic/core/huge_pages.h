@@ -75,8 +75,8 @@ HugePageArray<T> MakeHugePageArray(size_t n) {
 // least `bytes`, 2 MiB-aligned, advised for huge pages before any is touched. A heavy column
 // of the exact kernel grows and frees arrays of 10⁷–10⁸ bytes (its cursors, their index, the
 // spilled cofacets); from malloc they came back as 4 KiB pages each time: at N = 10 000 on
-// the unit-sphere walk a run took 6.1·10⁶ page faults and 47 s of system time, 2.5·10⁶ and
-// 37 s with those arrays mapped here (issue 18, stop 45). Throws std::bad_alloc.
+// the unit-sphere walk a run took 6.0–6.1·10⁶ page faults and 44–47 s of system time, 2.5·10⁶
+// and 37–41 s with those arrays mapped here (issue 18, stop 45). Throws std::bad_alloc.
 inline void* MapHugePages(size_t bytes) {
   const size_t length = (bytes + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
   if (length < bytes) throw std::bad_alloc();
