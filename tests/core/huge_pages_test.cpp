@@ -103,7 +103,9 @@ TEST(HugePagesTest, MappedPagesAreAlignedZeroAndGivenBack) {
   const auto [huge_kb, size_kb] = HugeAndSizeKb(p, bytes);
   EXPECT_GE(size_kb, 4 * 2048) << "the mapping holds the request rounded up to whole huge pages";
   const std::string mode = ThpMode();
-  if (mode == "madvise" || mode == "always") EXPECT_GE(huge_kb, 2048) << "of " << size_kb << " kB";
+  if (mode == "madvise" || mode == "always") {
+    EXPECT_GE(huge_kb, 2048) << "of " << size_kb << " kB";
+  }
   UnmapHugePages(p, bytes);
   EXPECT_EQ(HugeAndSizeKb(p, bytes).second, 0) << "the pages were given back";
   UnmapHugePages(nullptr, bytes);  // nothing to give back: a no-op

@@ -27,13 +27,15 @@ namespace panic::core {
 
 // 2 MiB: the huge page size of x86-64 and of arm64 with 4 KiB base pages.
 inline constexpr size_t kHugePageBytes = size_t{1} << 21;
+// x rounded up to a whole number of huge pages (0 when that wraps past the largest value).
+constexpr uintptr_t RoundUpToHugePage(uintptr_t x) { return (x + kHugePageBytes - 1) & ~(kHugePageBytes - 1); }
 
 // Asks for huge pages over the whole 2 MiB pages inside [p, p + bytes); smaller ranges
 // hold none and are left alone. Errors (no THP support, an old kernel) are ignored: it is
 // a hint.
 inline void AdviseHugePages(const void* p, size_t bytes) {
   const auto begin = reinterpret_cast<uintptr_t>(p);
-  const uintptr_t first = (begin + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+  const uintptr_t first = RoundUpToHugePage(begin);
   const uintptr_t last = (begin + bytes) & ~(kHugePageBytes - 1);
   if (p == nullptr || last <= first) return;
 #ifdef MADV_HUGEPAGE
@@ -78,14 +80,14 @@ HugePageArray<T> MakeHugePageArray(size_t n) {
 // the unit-sphere walk a run took 6.0–6.1·10⁶ page faults and 44–47 s of system time, 2.5·10⁶
 // and 37–41 s with those arrays mapped here (issue 18, stop 45). Throws std::bad_alloc.
 inline void* MapHugePages(size_t bytes) {
-  const size_t length = (bytes + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+  const size_t length = RoundUpToHugePage(bytes);
   if (length < bytes) throw std::bad_alloc();
   // One huge page more than needed, so that a 2 MiB-aligned range lies inside; the rest is
   // given back at once.
   void* raw = mmap(nullptr, length + kHugePageBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) throw std::bad_alloc();
   const auto begin = reinterpret_cast<uintptr_t>(raw);
-  const uintptr_t aligned = (begin + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+  const uintptr_t aligned = RoundUpToHugePage(begin);
   if (aligned > begin) (void)munmap(raw, aligned - begin);
   const uintptr_t end = begin + length + kHugePageBytes;
   if (end > aligned + length) (void)munmap(reinterpret_cast<void*>(aligned + length), end - (aligned + length));
@@ -94,7 +96,7 @@ inline void* MapHugePages(size_t bytes) {
 }
 // Gives back what MapHugePages(bytes) returned.
 inline void UnmapHugePages(void* p, size_t bytes) {
-  if (p != nullptr) (void)munmap(p, (bytes + kHugePageBytes - 1) & ~(kHugePageBytes - 1));
+  if (p != nullptr) (void)munmap(p, RoundUpToHugePage(bytes));
 }
 
 // An allocator for std::vector whose large arrays (kMapAt bytes and more) are mapped by
