@@ -6,6 +6,9 @@
 // aiming at fewer entries than a batch keeps (the reducer's spill).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <numeric>
 #include <random>
 #include <utility>
 #include <vector>
@@ -157,6 +160,135 @@ TEST(QuantizedScanTest, OwnDiameterScanAndLinkEqualTheFloatOnes) {
         CheckScan<3>(rng, n, quant);
         CheckScan<4>(rng, n, quant);
       }
+    }
+  }
+}
+
+// The past-diameter scans on LocalityRows (stop 46): the same sequence as one cofacet at a
+// time, on a whole matrix of n points whose distances grow with their distance in a
+// random locality order (so that most 64-column blocks are skipped at low levels) plus
+// noise (so that the blocks that are read hold vertices outside the window too), or on
+// random values (nothing skipped).
+template <int M>
+void CheckLocalityScan(std::mt19937& rng, int n, const DistanceQuantizer& quant, bool local_values) {
+  const size_t nn = static_cast<size_t>(n);
+  std::vector<uint32_t> order(nn);
+  std::iota(order.begin(), order.end(), 0u);
+  std::shuffle(order.begin(), order.end(), rng);
+  std::vector<int> place(nn);
+  for (size_t t = 0; t < nn; ++t) place[order[t]] = static_cast<int>(t);
+  std::uniform_int_distribution<int> level(0, 40), noise(0, 3), vertex(0, n - 1);
+  std::vector<float> values(nn * nn);
+  std::vector<uint8_t> bytes(nn * nn);
+  for (size_t v = 0; v < nn; ++v) {
+    for (size_t u = 0; u < nn; ++u) {
+      const int gap = std::abs(place[v] - place[u]);
+      const int l = local_values ? std::min(40, gap / 5 + noise(rng)) : level(rng);
+      values[v * nn + u] = 0.025f * static_cast<float>(l);
+      bytes[v * nn + u] = quant(values[v * nn + u]);
+    }
+  }
+  LocalityCopy copy;
+  copy.Build(bytes.data(), nn, order, 2);
+  ASSERT_FALSE(copy.empty());
+  int w[M];
+  for (int q = 0; q < M; ++q) w[q] = vertex(rng);  // repeats are allowed: members are skipped
+  const float* r[M];
+  const uint8_t* qr[M];
+  for (int q = 0; q < M; ++q) {
+    r[q] = values.data() + static_cast<size_t>(w[q]) * nn;
+    qr[q] = bytes.data() + static_cast<size_t>(w[q]) * nn;
+  }
+  const uint8_t *rows[M], *mins[M];
+  const LocalityRows local = copy.RowsOf<M>(w, rows, mins);
+  const float diam = 0.025f * static_cast<float>(level(rng) / 4);
+  const float threshold = std::uniform_int_distribution<int>(0, 3)(rng) == 0
+                              ? std::numeric_limits<float>::infinity()
+                              : 0.025f * static_cast<float>(level(rng)) + 0.01f;
+  const float cd0 = std::max(diam, 0.025f * static_cast<float>(level(rng) / 4));
+  const int v0 = vertex(rng);
+  const Sequence expected = OneAtATime<M>(r, w, n, diam, cd0, v0, threshold);
+  std::vector<int> scratch(nn);
+  std::vector<SimdLevel> levels = {SimdLevel::kScalar};
+  if (DetectSimdLevel() == SimdLevel::kAvx512) levels.push_back(SimdLevel::kAvx512);
+  for (SimdLevel simd : levels) {
+  for (const auto& [cap, target] : std::vector<std::pair<int, int>>{{1, 0}, {16, 4}, {40, 3}}) {
+    for (int first_window : {0, 3}) {
+      Sequence got;
+      std::vector<float> cd(static_cast<size_t>(cap));
+      std::vector<int> v(static_cast<size_t>(cap));
+      float c0 = cd0;
+      int u0 = v0, window = first_window;
+      for (;;) {
+        const int k = NextCofacetsQuantized<M>(simd, quant, qr, r, w, n, diam, c0, u0, threshold, cap, cd.data(),
+                                               v.data(), window, scratch.data(), target, &local);
+        ASSERT_LE(k, cap);
+        if (k == 0) break;
+        got.cd.insert(got.cd.end(), cd.begin(), cd.begin() + k);
+        got.v.insert(got.v.end(), v.begin(), v.begin() + k);
+        c0 = cd[static_cast<size_t>(k - 1)];
+        u0 = v[static_cast<size_t>(k - 1)];
+      }
+      EXPECT_EQ(got.v, expected.v) << "M=" << M << " n=" << n << " cap=" << cap << " local=" << local_values
+                                   << " simd=" << static_cast<int>(simd);
+      EXPECT_EQ(got.cd, expected.cd) << "M=" << M << " n=" << n << " cap=" << cap;
+    }
+  }
+  }
+}
+
+TEST(QuantizedScanTest, LocalityRowsGiveTheOneAtATimeSequence) {
+  std::mt19937 rng(46);
+  std::vector<float> sample;
+  for (int i = 0; i <= 40; ++i) sample.push_back(0.025f * static_cast<float>(i));
+  const std::vector<DistanceQuantizer> quantizers = {DistanceQuantizer(sample),
+                                                     DistanceQuantizer(std::vector<float>{0.3f, 0.5f, 0.9f}),
+                                                     DistanceQuantizer()};
+  for (const DistanceQuantizer& quant : quantizers) {
+    // 4 100 points: more than one group of 64 blocks.
+    for (int n : {1, 5, 63, 64, 65, 130, 700, 4100}) {
+      const int trials = n > 1000 ? 1 : 8;
+      for (int trial = 0; trial < trials; ++trial) {
+        for (bool local_values : {true, false}) {
+          if (n > 1000 && !local_values) continue;
+          CheckLocalityScan<2>(rng, n, quant, local_values);
+          CheckLocalityScan<3>(rng, n, quant, local_values);
+          CheckLocalityScan<4>(rng, n, quant, local_values);
+        }
+      }
+    }
+  }
+}
+
+// The locality copy's layout: row v's column t is v's byte at order[t], every block's
+// minimum is its least byte, and the padding reads 255.
+TEST(QuantizedScanTest, LocalityCopyHoldsTheBytesInOrderAndTheBlockMinima) {
+  std::mt19937 rng(47);
+  for (int n : {1, 64, 100, 4097}) {
+    const size_t nn = static_cast<size_t>(n);
+    std::vector<uint8_t> bytes(nn * nn);
+    for (uint8_t& b : bytes) b = static_cast<uint8_t>(std::uniform_int_distribution<int>(0, 254)(rng));
+    std::vector<uint32_t> order(nn);
+    std::iota(order.begin(), order.end(), 0u);
+    std::shuffle(order.begin(), order.end(), rng);
+    LocalityCopy copy;
+    copy.Build(bytes.data(), nn, order, 2);
+    const int blocks = (n + 63) / 64;
+    for (int v : {0, n / 2, n - 1}) {
+      const uint8_t *rows[1], *mins[1];
+      const LocalityRows l = copy.RowsOf<1>(&v, rows, mins);
+      ASSERT_EQ(l.blocks, blocks);
+      for (size_t t = 0; t < nn; ++t) {
+        ASSERT_EQ(l.vertex[t], static_cast<int32_t>(order[t]));
+        ASSERT_EQ(rows[0][t], bytes[static_cast<size_t>(v) * nn + order[t]]) << "n=" << n << " v=" << v << " t=" << t;
+      }
+      for (int t = n; t < 64 * blocks; ++t) ASSERT_EQ(rows[0][t], 255);
+      for (int b = 0; b < blocks; ++b) {
+        uint8_t least = 255;
+        for (int t = 64 * b; t < std::min(n, 64 * (b + 1)); ++t) least = std::min(least, rows[0][t]);
+        ASSERT_EQ(mins[0][b], least) << "n=" << n << " block=" << b;
+      }
+      for (int b = blocks; b < (blocks + 63) / 64 * 64; ++b) ASSERT_EQ(mins[0][b], 255);
     }
   }
 }

@@ -3,9 +3,15 @@
 // pairs and diagrams (ExpectSamePairs, rips_scale_helpers.h), Z/2 and Z/3, and at maxdim 3.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <numeric>
+#include <random>
+#include <string>
 #include <vector>
 
+#include "panic/tda/distance_matrix.h"
+#include "panic/tda/edge_ranks.h"
 #include "panic/tda/rips_reducer.h"
 #include "tda/rips_scale_helpers.h"
 #include "tda/tda_oracle_helpers.h"
@@ -130,6 +136,43 @@ TEST(RipsScaleTest, QuantizedScansGiveTheSamePairs) {
   }
   ExpectSamePairs(check);
   ExpectMaxdim3SamePairs([](ReducerOptions& r, bool on) { r.quantized_scans = on; });
+}
+
+// The past-diameter scans on the byte copy in a locality order (scan_order: quantized_scan.h,
+// LocalityRows): the same reduced pairs of dimensions 1 and 2 and the same
+// diagram as without it, for the clouds' own (time) order — the one where blocks are
+// skipped —, its reverse and a random order, Z/2 and Z/3, 1 and 2 threads, shuffled
+// columns, on rank keys and on the tie grid.
+TEST(RipsScaleTest, LocalityScansGiveTheSamePairs) {
+  for (const testing::PathCloud& c : RankedWalksTorusAndGrid()) {
+    internal::DistanceMatrix d = internal::EuclideanDistances(c.cloud.values, c.cloud.n, c.cloud.dim, 1, c.ranked);
+    if (c.ranked) internal::RankEdges(d, 1);
+    std::vector<std::vector<uint32_t>> orders(3, std::vector<uint32_t>(d.n));
+    std::iota(orders[0].begin(), orders[0].end(), 0u);
+    std::reverse_copy(orders[0].begin(), orders[0].end(), orders[1].begin());
+    orders[2] = orders[0];
+    std::shuffle(orders[2].begin(), orders[2].end(), std::mt19937(46));
+    for (int modulus : {2, 3}) {
+      ReducerOptions reference = testing::Maxdim2At(d, modulus);
+      reference.distinct_lengths = c.ranked;
+      const auto pairs1 = internal::ReducedPairs(d, reference, 1), pairs2 = internal::ReducedPairs(d, reference, 2);
+      ASSERT_FALSE(pairs2.empty());
+      const Diagram expected = internal::ReduceRips(d, reference);
+      for (const std::vector<uint32_t>& order : orders) {
+        for (int variant = 0; variant < 3; ++variant) {
+          ReducerOptions r = reference;
+          r.scan_order = order;
+          r.threads = variant == 1 ? 2 : 1;
+          r.shuffle_columns = variant == 2 ? 9 : 0;
+          const std::string what = "n=" + std::to_string(d.n) + " modulus=" + std::to_string(modulus) +
+                                   " order[0]=" + std::to_string(order[0]) + " " + testing::Describe(r);
+          EXPECT_EQ(internal::ReducedPairs(d, r, 1), pairs1) << what;
+          EXPECT_EQ(internal::ReducedPairs(d, r, 2), pairs2) << what;
+          EXPECT_EQ(internal::ReduceRips(d, r), expected) << what;
+        }
+      }
+    }
+  }
 }
 
 // The past-diameter scans keep their whole exact prefix, past the cursor's queue, in the

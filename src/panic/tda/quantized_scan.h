@@ -18,8 +18,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
+#include "panic/core/huge_pages.h"
+#include "panic/core/parallel.h"
 #include "panic/core/prefetch.h"
 #include "panic/tda/cofacet_scan.h"
 
@@ -103,6 +106,118 @@ __attribute__((target("avx512f,avx512bw"))) int CollectLevelsAvx512(const uint8_
   return k;
 }
 
+// The byte rows again, with their columns in a locality order (issue 18, stop 46): column
+// t of every row is the vertex vertex[t], where neighbouring t are points near each other
+// (the kernel's input order: trajectories arrive in time order), and mins[q][b] is the
+// least byte of row q over columns 64b … 64b + 63. The kernel numbers its vertices at
+// random (vertex_order.h), so in its own order the few vertices near a small simplex lie
+// all over a row; in time order they lie in a few runs. A vertex's quantised cofacet
+// diameter is at least every row's byte at it, hence at least max_q mins[q][b] in block
+// b: a block whose bound exceeds the window's top holds no vertex of the window and is
+// skipped unread. (Unit-sphere walk N = 5 000, the scans' windows: 11 % of the blocks
+// pass that bound in time order, 97 % in the kernel's order.)
+struct LocalityRows {
+  const uint8_t* const* rows;  // M rows of `stride` bytes (columns past n: 255)
+  const uint8_t* const* mins;  // M rows of block minima (blocks past `blocks`: 255)
+  const int32_t* vertex;       // column → vertex
+  int blocks;                  // ⌈n / 64⌉
+};
+
+// The owner of LocalityRows' arrays: the byte copy with its columns in a locality order,
+// rows of ⌈n/64⌉·64 bytes and minima rows of ⌈blocks/64⌉·64, padded with 255 so that every
+// 64-byte load stays inside its row.
+class LocalityCopy {
+ public:
+  // From the byte copy `bytes` (row v at bytes + v·n): row v's column t is v's byte at
+  // order[t]. REQUIRES: order is a permutation of 0..n−1.
+  void Build(const uint8_t* bytes, size_t n, std::span<const uint32_t> order, int threads) {
+    blocks_ = (n + 63) / 64;
+    stride_ = blocks_ * 64;
+    min_stride_ = (blocks_ + 63) / 64 * 64;
+    vertex_.assign(order.begin(), order.end());
+    core::ReserveHugePages(values_, n * stride_);
+    values_.resize(n * stride_);
+    mins_.resize(n * min_stride_);
+    ParallelFor(n, 64, threads, [&](size_t begin, size_t end, int) {
+      for (size_t v = begin; v < end; ++v) {
+        const uint8_t* from = bytes + v * n;
+        uint8_t* row = values_.data() + v * stride_;
+        for (size_t t = 0; t < n; ++t) row[t] = from[order[t]];
+        std::fill(row + n, row + stride_, uint8_t{255});
+        uint8_t* mins = mins_.data() + v * min_stride_;
+        for (size_t b = 0; b < blocks_; ++b) mins[b] = *std::min_element(row + 64 * b, row + 64 * (b + 1));
+        std::fill(mins + blocks_, mins + min_stride_, uint8_t{255});
+      }
+    });
+  }
+  bool empty() const { return values_.empty(); }
+  // The rows of w's M vertices, through the caller's pointer arrays `rows` and `mins`.
+  template <int M>
+  LocalityRows RowsOf(const int* w, const uint8_t** rows, const uint8_t** mins) const {
+    for (int q = 0; q < M; ++q) {
+      rows[q] = values_.data() + static_cast<size_t>(w[q]) * stride_;
+      mins[q] = mins_.data() + static_cast<size_t>(w[q]) * min_stride_;
+    }
+    return LocalityRows{rows, mins, vertex_.data(), static_cast<int>(blocks_)};
+  }
+
+ private:
+  std::vector<uint8_t> values_, mins_;
+  std::vector<int32_t> vertex_;
+  size_t blocks_ = 0, stride_ = 0, min_stride_ = 0;
+};
+
+// CollectLevels on LocalityRows: the same vertices, in locality order (not ascending).
+template <int M>
+inline int CollectLevelsBlockedScalar(const LocalityRows& l, int n, uint8_t qd, uint8_t lo, uint8_t hi, int* out) {
+  int k = 0;
+  for (int b = 0; b < l.blocks; ++b) {
+    uint8_t bound = 0;
+    for (int q = 0; q < M; ++q) bound = std::max(bound, l.mins[q][b]);
+    if (bound > hi) continue;
+    for (int t = 64 * b; t < std::min(n, 64 * (b + 1)); ++t) {
+      uint8_t x = qd;
+      for (int q = 0; q < M; ++q) x = std::max(x, l.rows[q][t]);
+      if (x >= lo && x <= hi) out[k++] = l.vertex[t];
+    }
+  }
+  return k;
+}
+
+template <int M>
+__attribute__((target("avx512f,avx512bw"))) int CollectLevelsBlockedAvx512(const LocalityRows& l, int n, uint8_t qd,
+                                                                           uint8_t lo, uint8_t hi, int* out,
+                                                                           const float* const* rows) {
+  const __m512i vd = _mm512_set1_epi8(static_cast<char>(qd)), vlo = _mm512_set1_epi8(static_cast<char>(lo)),
+                vhi = _mm512_set1_epi8(static_cast<char>(hi));
+  int k = 0;
+  for (int b0 = 0; b0 < l.blocks; b0 += 64) {
+    __m512i bound = _mm512_loadu_si512(l.mins[0] + b0);
+    for (int q = 1; q < M; ++q) bound = _mm512_max_epu8(bound, _mm512_loadu_si512(l.mins[q] + b0));
+    uint64_t live = _mm512_cmple_epu8_mask(bound, vhi);
+    if (l.blocks - b0 < 64) live &= (uint64_t{1} << (l.blocks - b0)) - 1;
+    // The live blocks lie at random in rows far larger than the cache: all their lines
+    // are asked for first, so that the misses overlap.
+    for (uint64_t ask = live; ask != 0; ask &= ask - 1) {
+      const int t = (b0 + __builtin_ctzll(ask)) * 64;
+      for (int q = 0; q < M; ++q) core::PrefetchLine(l.rows[q] + t);
+    }
+    for (; live != 0; live &= live - 1) {
+      const int t = (b0 + __builtin_ctzll(live)) * 64;
+      __m512i x = vd;
+      for (int q = 0; q < M; ++q) x = _mm512_max_epu8(x, _mm512_loadu_si512(l.rows[q] + t));
+      uint64_t mask = _mm512_cmpge_epu8_mask(x, vlo) & _mm512_cmple_epu8_mask(x, vhi);
+      if (n - t < 64) mask &= (uint64_t{1} << (n - t)) - 1;
+      for (; mask != 0; mask &= mask - 1) {
+        const int u = l.vertex[t + __builtin_ctzll(mask)];
+        out[k++] = u;
+        for (int q = 0; q < M; ++q) core::PrefetchLine(rows[q] + u);
+      }
+    }
+  }
+  return k;
+}
+
 // The same result as NextCofacets<M> (an exact beginning of the cofacet sequence after
 // (cd0, v0), up to `cap` entries; 0 only at its end) from the byte rows qr of w's vertices
 // (quantised by `quant`) and their float rows r. `window`: the width in levels of the
@@ -110,21 +225,25 @@ __attribute__((target("avx512f,avx512bw"))) int CollectLevelsAvx512(const uint8_
 // narrower when it held many more); `scratch` has room for n vertices. The window that
 // returns yields all its valid cofacets up to `cap`: with cap > target a scan keeps more
 // of the exact prefix it found (issue 18, stop 31: a cursor's spill, rips_reducer_types.h)
-// without widening the window for it. target ≤ 0: target = cap. REQUIRES cd0 ≥ diam.
+// without widening the window for it. target ≤ 0: target = cap. With `local`, the windows
+// are collected from those rows instead of qr. REQUIRES cd0 ≥ diam.
 constexpr int kReadBlock = 64;
 template <int M>
 inline int NextCofacetsQuantized(SimdLevel level, const DistanceQuantizer& quant, const uint8_t* const* qr,
                                  const float* const* r, const int* w, int n, float diam, float cd0, int v0,
                                  float threshold, int cap, float* cd_out, int* v_out, int& window, int* scratch,
-                                 int target = 0) {
+                                 int target = 0, const LocalityRows* local = nullptr) {
   if (target <= 0 || target > cap) target = cap;
   const uint8_t qd = quant(diam), top = quant(threshold);
   int lo = quant(cd0);
   while (lo <= top) {
     const int hi = std::min(lo + window, static_cast<int>(top));
-    const int found = level == SimdLevel::kAvx512
-                          ? CollectLevelsAvx512<M>(qr, n, qd, static_cast<uint8_t>(lo), static_cast<uint8_t>(hi), scratch, r)
-                          : CollectLevelsScalar<M>(qr, n, qd, static_cast<uint8_t>(lo), static_cast<uint8_t>(hi), scratch);
+    const uint8_t lo8 = static_cast<uint8_t>(lo), hi8 = static_cast<uint8_t>(hi);
+    const bool avx512 = level == SimdLevel::kAvx512;
+    const int found = local != nullptr ? (avx512 ? CollectLevelsBlockedAvx512<M>(*local, n, qd, lo8, hi8, scratch, r)
+                                                 : CollectLevelsBlockedScalar<M>(*local, n, qd, lo8, hi8, scratch))
+                                       : (avx512 ? CollectLevelsAvx512<M>(qr, n, qd, lo8, hi8, scratch, r)
+                                                 : CollectLevelsScalar<M>(qr, n, qd, lo8, hi8, scratch));
     int count = 0;  // cd_out/v_out: the `count` earliest valid ones so far, in order
     // The float rows are read in blocks with no branch between the loads (their cache
     // misses overlap), then the block is filtered.

@@ -34,8 +34,13 @@ bool IsPrime(int p) {
 // ScrambledVertexOrder (the diagram does not depend on the numbering, the work does:
 // vertex_order.h). distinct_lengths: every edge has a length of its own (rank keys).
 Diagram ReduceAt(internal::DistanceMatrix& d, const RipsOptions& o, float threshold, bool distinct_lengths = false) {
-  internal::RenumberVertices(d, internal::ScrambledVertexOrder(d.n), o.threads);
+  const std::vector<uint32_t> order = internal::ScrambledVertexOrder(d.n);
+  internal::RenumberVertices(d, order, o.threads);
+  // The input order, in the new numbers, is the past-diameter scans' locality order.
+  std::vector<uint32_t> input_order(d.n);
+  for (size_t i = 0; i < d.n; ++i) input_order[order[i]] = static_cast<uint32_t>(i);
   internal::ReducerOptions r;
+  r.scan_order = input_order;
   r.maxdim = o.maxdim;
   r.threads = o.threads;
   r.modulus = o.modulus;
@@ -70,8 +75,8 @@ Diagram ReduceRanked(internal::DistanceMatrix& d, const RipsOptions& o) {
 
 // The fixed allocations of an exact run, each named for the refusal message: the distance
 // matrix (4n² bytes); for maxdim ≥ 1 the edge-candidate table (16 or 32 bits an edge) and
-// the byte copy of the distances that the reduction's scans read (n² bytes,
-// quantized_scan.h); for maxdim ≥ 2 the triangle sweep's neighbour bitsets (n bits a
+// the byte copies of the distances that the reduction's scans read (n² bytes each, one in
+// the kernel's vertex order and one in the input order: quantized_scan.h); for maxdim ≥ 2 the triangle sweep's neighbour bitsets (n bits a
 // vertex, triangle_sweep.h), alive together with the others while the triangles are
 // assembled. In double, so that no product wraps for absurd n.
 struct FixedPart {
@@ -84,6 +89,9 @@ std::vector<FixedPart> FixedParts(size_t n, int maxdim) {
   if (maxdim >= 1) {
     parts.push_back({"edge table", (n > 65535 ? 4.0 : 2.0) * nn * (nn - 1) / 2});
     parts.push_back({"byte copy of the distances", nn * nn});
+    // LocalityCopy (quantized_scan.h): rows of ⌈n/64⌉·64 bytes and their block minima.
+    const double blocks = std::ceil(nn / 64.0);
+    parts.push_back({"byte copy in input order", nn * (64.0 * blocks + 64.0 * std::ceil(blocks / 64.0))});
   }
   if (maxdim >= 2 && n <= internal::kMaxSweepPoints) {
     parts.push_back({"triangle sweep's bitsets", nn * 8.0 * std::ceil(nn / 64.0)});

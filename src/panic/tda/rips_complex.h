@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "panic/core/huge_pages.h"
@@ -249,14 +250,17 @@ class RipsComplex {
 
 
   // The byte copy of the distances for the next-cofacet scans (quantized_scan.h): n²
-  // bytes, a quarter of the float matrix. Built once, before the first reduction.
-  void QuantizeDistances(int threads) {
+  // bytes, a quarter of the float matrix. Built once, before the first reduction; with a
+  // locality order (ReducerOptions::scan_order), its copy in that order too (LocalityCopy:
+  // n² bytes more).
+  void QuantizeDistances(int threads, std::span<const uint32_t> locality_order) {
     quant_ = DistanceQuantizer(SampleDistances(d_.values.data(), d_.n, size_t{1} << 18));
     core::ReserveHugePages(qvalues_, d_.n * d_.n);
     qvalues_.resize(d_.n * d_.n);
     ParallelFor(d_.n, 64, threads, [&](size_t begin, size_t end, int) {
       for (size_t i = begin * d_.n; i < end * d_.n; ++i) qvalues_[i] = quant_(d_.values[i]);
     });
+    if (!locality_order.empty()) local_.Build(qvalues_.data(), d_.n, locality_order, threads);
   }
   const uint8_t* QuantizedRow(int v) const { return qvalues_.data() + static_cast<size_t>(v) * d_.n; }
 
@@ -271,6 +275,7 @@ class RipsComplex {
   std::vector<uint32_t> edge_candidate32_;
   DistanceQuantizer quant_;
   std::vector<uint8_t> qvalues_;  // empty: the float scans (NextCofacets) are used
+  LocalityCopy local_;  // the byte copy in a locality order; empty: not built
 };
 
 }  // namespace panic::tda::internal::reducer

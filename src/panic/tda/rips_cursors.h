@@ -99,9 +99,11 @@ class RipsCursors : protected RipsColumns {
                                                                c.queued_v, ws.window, ws.scratch.data()));
       return;
     }
+    const uint8_t *local_rows[M], *local_mins[M];
+    const LocalityRows local = local_.RowsOf<M>(c.w, local_rows, local_mins);
     const int got = NextCofacetsQuantized<M>(simd_, quant_, qr, r, c.w, n_, diam, c.cd, c.v, opt_.threshold,
                                              kScanKeep, ws.batch_cd, ws.batch_v, ws.window, ws.scratch.data(),
-                                             kScanTarget);
+                                             kScanTarget, local_.empty() ? nullptr : &local);
     const int here = std::min(got, kQueuedCofacets);
     std::copy(ws.batch_cd, ws.batch_cd + here, c.queued_cd);
     std::copy(ws.batch_v, ws.batch_v + here, c.queued_v);

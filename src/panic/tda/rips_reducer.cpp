@@ -324,7 +324,7 @@ class RipsReducer : private RipsSliceCursors {
     Bars& bars = diagram_.dimensions[static_cast<size_t>(dim)];
     const size_t workers = std::min(static_cast<size_t>(std::max(opt_.threads, 1)), std::max<size_t>(columns.size(), 1));
     std::vector<Workspace> spaces(workers);
-    if (opt_.quantized_scans && qvalues_.empty()) QuantizeDistances(opt_.threads);
+    if (opt_.quantized_scans && qvalues_.empty()) QuantizeDistances(opt_.threads, opt_.scan_order);
     for (Workspace& ws : spaces) {
       ws.scratch.resize(static_cast<size_t>(n_));
       ws.keeps_v = !(opt_.frontier_snapshots && opt_.seek_added_columns);

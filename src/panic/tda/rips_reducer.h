@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -93,6 +94,13 @@ struct ReducerOptions {
   // The past-diameter cofacet scans read a byte copy of the distances (quantized_scan.h,
   // n² bytes more); false: the float rows (NextCofacets). Tests compare the two.
   bool quantized_scans = true;
+  // A locality order of the vertices: scan_order[t] is the vertex at place t, where
+  // neighbouring places hold points near each other (ComputeRips passes its input order,
+  // since trajectories arrive in time order). Non-empty, those scans
+  // read a byte copy with its columns in this order and skip the 64-column blocks that
+  // cannot hold a vertex of their window (quantized_scan.h, LocalityRows; n² bytes more).
+  // The same cofacets are found either way. REQUIRES: empty or a permutation of 0..n−1.
+  std::span<const uint32_t> scan_order;
   // The simplices of a column added to the working one (and of a column taken back) start
   // at its pivot instead of at their own first cofacets (RipsReducer::AddReduced); false:
   // from the start, as before. Tests compare the two.

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -204,6 +205,10 @@ Result<ApproximateDiagram> ComputeApproximateRipsWith(std::span<const float> poi
     r.threads = options.threads;
     r.modulus = options.modulus;
     r.threshold = built.threshold;
+    // The points keep their input order here: it is the scans' locality order.
+    std::vector<uint32_t> input_order(n);
+    std::iota(input_order.begin(), input_order.end(), 0u);
+    r.scan_order = input_order;
     out.diagram = ReduceRips(d, r);
   }
   t.reduction = timer.Lap();
