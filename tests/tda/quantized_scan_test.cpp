@@ -21,6 +21,10 @@
 namespace panic::tda::internal {
 namespace {
 
+// Scans that started above their current cofacet's level (from_level), over all checks:
+// the test must have met some, or it proved nothing about them.
+int resumed_scans = 0;
+
 template <int M>
 void CheckRandomRows(std::mt19937& rng, int n, const DistanceQuantizer& quant) {
   std::uniform_int_distribution<int> level(0, 40), vertex(0, n - 1);
@@ -55,26 +59,38 @@ void CheckRandomRows(std::mt19937& rng, int n, const DistanceQuantizer& quant) {
     // target < cap: the window aims at `target` and the scan returns its whole exact prefix
     // up to cap (the reducer's spill, stop 31).
     for (const auto& [cap, target] : std::vector<std::pair<int, int>>{{1, 0}, {3, 0}, {8, 0}, {16, 7}, {16, 1}, {40, 3}}) {
+      // resume: each scan after the first starts past the levels the last one held whole
+      // (from_level = its complete_to + 1), as a cursor's next scan does.
       for (int first_window : {0, 2, 40}) {
-        Sequence got;
-        std::vector<float> cd(static_cast<size_t>(cap));
-        std::vector<int> v(static_cast<size_t>(cap));
-        float c0 = cd0;
-        int u0 = v0, window = first_window;
-        for (;;) {
-          const int k = NextCofacetsQuantized<M>(l, quant, qr, r, w, n, diam, c0, u0, threshold, cap, cd.data(),
-                                                 v.data(), window, scratch.data(), target);
-          ASSERT_LE(k, cap);
-          ASSERT_GE(window, 0);
-          if (k == 0) break;
-          got.cd.insert(got.cd.end(), cd.begin(), cd.begin() + k);
-          got.v.insert(got.v.end(), v.begin(), v.begin() + k);
-          c0 = cd[static_cast<size_t>(k - 1)];
-          u0 = v[static_cast<size_t>(k - 1)];
+        for (bool resume : {false, true}) {
+          Sequence got;
+          std::vector<float> cd(static_cast<size_t>(cap));
+          std::vector<int> v(static_cast<size_t>(cap));
+          float c0 = cd0;
+          int u0 = v0, window = first_window, from = 0, skipped = 0;
+          for (;;) {
+            int complete_to = -2;
+            const int k = NextCofacetsQuantized<M>(l, quant, qr, r, w, n, diam, c0, u0, threshold, cap, cd.data(),
+                                                   v.data(), window, scratch.data(), target, from, &complete_to);
+            ASSERT_LE(k, cap);
+            ASSERT_GE(window, 0);
+            if (k == 0) break;
+            ASSERT_GE(complete_to, -1);
+            ASSERT_LE(complete_to, 255);
+            got.cd.insert(got.cd.end(), cd.begin(), cd.begin() + k);
+            got.v.insert(got.v.end(), v.begin(), v.begin() + k);
+            c0 = cd[static_cast<size_t>(k - 1)];
+            u0 = v[static_cast<size_t>(k - 1)];
+            if (resume) {
+              from = complete_to >= 0 && complete_to < 255 ? complete_to + 1 : 0;
+              skipped += from > quant(c0);
+            }
+          }
+          EXPECT_EQ(got.v, expected.v) << "M=" << M << " n=" << n << " cap=" << cap << " target=" << target
+                                       << " level=" << static_cast<int>(l) << " resume=" << resume;
+          EXPECT_EQ(got.cd, expected.cd) << "M=" << M << " n=" << n << " cap=" << cap << " target=" << target;
+          resumed_scans += skipped;
         }
-        EXPECT_EQ(got.v, expected.v) << "M=" << M << " n=" << n << " cap=" << cap << " target=" << target
-                                     << " level=" << static_cast<int>(l);
-        EXPECT_EQ(got.cd, expected.cd) << "M=" << M << " n=" << n << " cap=" << cap << " target=" << target;
       }
     }
   }
@@ -99,6 +115,7 @@ TEST(QuantizedScanTest, NextCofacetsEqualTheOneAtATimeSequence) {
       }
     }
   }
+  EXPECT_GT(resumed_scans, 100);
 }
 
 // The own-diameter scan and the link on the byte rows against their float versions.
@@ -221,7 +238,7 @@ void CheckLocalityScan(std::mt19937& rng, int n, const DistanceQuantizer& quant,
       int u0 = v0, window = first_window;
       for (;;) {
         const int k = NextCofacetsQuantized<M>(simd, quant, qr, r, w, n, diam, c0, u0, threshold, cap, cd.data(),
-                                               v.data(), window, scratch.data(), target, &local);
+                                               v.data(), window, scratch.data(), target, 0, nullptr, &local);
         ASSERT_LE(k, cap);
         if (k == 0) break;
         got.cd.insert(got.cd.end(), cd.begin(), cd.begin() + k);

@@ -93,17 +93,19 @@ class RipsCursors : protected RipsColumns {
   void ScanPastDiameter(Workspace& ws, Cursor& c, const float* const* r, float diam) const {
     const uint8_t* qr[M];
     for (int q = 0; q < M; ++q) qr[q] = QuantizedRow(c.w[q]);
-    if (!opt_.spill_queued_cofacets) {
-      c.queued = static_cast<uint8_t>(NextCofacetsQuantized<M>(simd_, quant_, qr, r, c.w, n_, diam, c.cd, c.v,
-                                                               opt_.threshold, kQueuedCofacets, c.queued_cd,
-                                                               c.queued_v, ws.window, ws.scratch.data()));
-      return;
-    }
     const uint8_t *local_rows[M], *local_mins[M];
     const LocalityRows local = local_.RowsOf<M>(c.w, local_rows, local_mins);
+    int complete_to = -1;  // the scan's last level when it held all of its window's cofacets
+    if (!opt_.spill_queued_cofacets) {
+      c.queued = static_cast<uint8_t>(NextCofacetsQuantized<M>(
+          simd_, quant_, qr, r, c.w, n_, diam, c.cd, c.v, opt_.threshold, kQueuedCofacets, c.queued_cd, c.queued_v,
+          ws.window, ws.scratch.data(), 0, c.scan_from, &complete_to, local_.empty() ? nullptr : &local));
+      ScanFrom(c, complete_to);
+      return;
+    }
     const int got = NextCofacetsQuantized<M>(simd_, quant_, qr, r, c.w, n_, diam, c.cd, c.v, opt_.threshold,
                                              kScanKeep, ws.batch_cd, ws.batch_v, ws.window, ws.scratch.data(),
-                                             kScanTarget, local_.empty() ? nullptr : &local);
+                                             kScanTarget, c.scan_from, &complete_to, local_.empty() ? nullptr : &local);
     const int here = std::min(got, kQueuedCofacets);
     std::copy(ws.batch_cd, ws.batch_cd + here, c.queued_cd);
     std::copy(ws.batch_v, ws.batch_v + here, c.queued_v);
@@ -114,7 +116,17 @@ class RipsCursors : protected RipsColumns {
       c.spilled = static_cast<uint8_t>(extra);
       ws.GrowSpill(static_cast<size_t>(extra));
       for (int i = here; i < got; ++i) ws.spill.push_back(QueuedCofacet{ws.batch_cd[i], ws.batch_v[i]});
+    } else if (extra > 0) {
+      complete_to = -1;  // the scan's entries past the queue are dropped: found again later
     }
+    ScanFrom(c, complete_to);
+  }
+  // Where c's next past-diameter scan starts, after a scan whose result it holds whole up
+  // to level complete_to (−1: not whole). Once c has taken that result, every cofacet up to
+  // complete_to is behind it, so the next scan collects from the level above, not again
+  // from its current cofacet's level (Cursor::scan_from; exact: NextCofacetsQuantized).
+  static void ScanFrom(Cursor& c, int complete_to) {
+    c.scan_from = complete_to >= 0 && complete_to < 255 ? static_cast<uint8_t>(complete_to + 1) : 0;
   }
   // The queue refilled from c's spilled entries (their order kept).
   static void Unspill(Workspace& ws, Cursor& c) {

@@ -127,8 +127,12 @@ struct alignas(16) Cursor {
   float cd;
   int v;
   uint8_t coef;  // < the modulus < 256
-  uint8_t queued = 0, next_queued = 0;
+  uint8_t queued : 4 = 0, next_queued : 4 = 0;  // ≤ kQueuedCofacets: one byte (48 in all)
   uint8_t spilled = 0;  // entries left in the spill, from spill_at
+  // The lowest level (quantized_scan.h) the next past-diameter scan needs to look at: every
+  // cofacet of a lower level is queued, spilled or consumed (its last scan's whole window
+  // was kept: RipsCursors::ScanPastDiameter); 0: nothing known.
+  uint8_t scan_from = 0;
   uint32_t spill_at = 0;
   float queued_cd[kQueuedCofacets];
   int queued_v[kQueuedCofacets];

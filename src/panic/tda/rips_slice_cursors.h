@@ -141,6 +141,7 @@ class RipsSliceCursors : protected RipsCursors {
         s.rows.ToggleStar(i, link.Row(i, d_.row(static_cast<size_t>(u))), limit);
         c.v = 0;  // every cofacet of diameter d consumed: its next scan looks past d
         c.queued = c.next_queued = 0;
+        c.scan_from = 0;  // (no past-diameter scan yet: it stood at its own diameter)
         ws.heap.pop();
         s.parked.push_back(k);
       } else {
