@@ -167,7 +167,9 @@ constexpr float kExhaustedCd = std::numeric_limits<float>::infinity();
 // kScanKeep entries of the exact prefix they found, their window aiming at kScanTarget
 // (a queue's worth, kQueuedCofacets, until stop 37: a scan then returned 10.6 entries of
 // which about 3 were popped — sphere N = 7 000, 44.75 M scans, 134.6 M advances — so the
-// window now aims lower; every vertex it collects costs three float reads). Measured (stop 31, sphere, 1 thread; scans / vertices whose
+// window now aims lower; every vertex it collects costs three float reads; a queue's worth
+// again since stop 46, when the scans on the input-order copy, LocalityCopy, became cheap
+// beside those reads: sphere N = 10 000, 609.7 s against 620.9 and 658.1 s). Measured (stop 31, sphere, 1 thread; scans / vertices whose
 // float rows were read): N = 2 000, 8 queued without the spill (stop 30) 0.90 M / 23.2 M,
 // 7 queued without it 0.96 M / 22.8 M, with it 0.84 M / 21.0 M; N = 3 000: 2.63 M / 67.0 M,
 // 2.80 M / 65.7 M, 2.49 M / 60.8 M. A cursor's later scans keeping 32 with a window aiming
@@ -177,7 +179,7 @@ constexpr float kExhaustedCd = std::numeric_limits<float>::infinity();
 // cursor gave nearly the scans of 4 with a third of the spill); past that a scan keeps its
 // queue's worth only, as without the spill.
 constexpr int kScanKeep = 16;
-constexpr int kScanTarget = 4;
+constexpr int kScanTarget = 2;
 constexpr size_t kSpillPerCursor = 1;
 struct QueuedCofacet {
   float cd;
