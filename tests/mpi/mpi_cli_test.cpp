@@ -36,9 +36,10 @@ constexpr const char* kConfigWithoutMaxBatch = R"({"networks": [["DummyT2I", "Du
   "options": {"embedding_batch_size": 2, "loop_detection": "off"}})";
 
 // max_length 21: each run has 11 images and 10 texts, so a DummyVision diagram (11 points)
-// needs at least 803 B by the kernel's bound (tda::RipsMemoryLowerBound at maxdim 2: the
-// 11 × 11 float matrix, 55 two-byte edges, the 11 × 11 byte copy and 11 sweep bitset words)
-// and a DummyText one (10 points) 670 B.
+// needs at least 2 211 B by the kernel's bound (tda::RipsMemoryLowerBound at maxdim 2: the
+// 11 × 11 float matrix, 55 two-byte edges, the 11 × 11 byte copy, the input-order copy's 11
+// rows of 64 bytes and 11 of block minima, and 11 sweep bitset words) and a DummyText one
+// (10 points) 1 950 B.
 constexpr const char* kConfigTwoLengths = R"({"networks": [["DummyT2I", "DummyI2T"]],
   "seeds": [1, 2, 3], "prompts": ["a red fox"], "embedding_models": ["DummyText", "DummyVision"], "max_length": 21,
   "options": {"embedding_batch_size": 2, "loop_detection": "off", "max_batch": {"DummyT2I": 1, "DummyI2T": 1}}})";
@@ -172,8 +173,8 @@ TEST_F(MpiCliTest, WithoutMaxBatchAGroupIsSpreadOverEveryRankWithTheSameContent)
 }
 
 // Diagrams go to ranks with the memory for them (PANIC_TDA_MPI_RANK_MEMORY, the test's
-// budgets: 700 B for every rank but the last, 1000 B for the last): every 11-point diagram
-// (803 B: RipsMemoryLowerBound at maxdim 2) goes to the last rank, the 10-point ones (670 B) anywhere, and the content is the
+// budgets: 2 048 B for every rank but the last, 2 560 B for the last): every 11-point diagram
+// (2 211 B: RipsMemoryLowerBound at maxdim 2) goes to the last rank, the 10-point ones (1 950 B) anywhere, and the content is the
 // reference's for -np 1..4 (-np 1 does not start MPI: nothing to place).
 TEST_F(MpiCliTest, DiagramsGoToTheRankWithTheMemoryForThem) {
   WriteFile(dir_.File("cfg_lengths.json"), kConfigTwoLengths);
@@ -185,8 +186,8 @@ TEST_F(MpiCliTest, DiagramsGoToTheRankWithTheMemoryForThem) {
   for (int np = 1; np <= 4; ++np) {
     SCOPED_TRACE("np " + std::to_string(np));
     std::string budgets;
-    for (int r = 0; r + 1 < np; ++r) budgets += "700,";
-    budgets += "1000";
+    for (int r = 0; r + 1 < np; ++r) budgets += "2048,";
+    budgets += "2560";
     const std::string db = dir_.File("lengths" + std::to_string(np) + ".db");
     const std::string trace = dir_.File("mtrace" + std::to_string(np));
     auto r = RunShell("PANIC_TDA_MPI_RANK_MEMORY=" + budgets + " PANIC_TDA_MPI_TRACE=" + ShellQuote(trace) + " " +
@@ -197,12 +198,12 @@ TEST_F(MpiCliTest, DiagramsGoToTheRankWithTheMemoryForThem) {
     if (np == 1) continue;
     // Rank 0's trace: each rank's budget, and where each diagrams unit went.
     const std::string log = ReadFile(trace + ".rank0");
-    EXPECT_NE(log.find("memory rank=" + std::to_string(np - 1) + " bytes=1000"), std::string::npos) << log;
+    EXPECT_NE(log.find("memory rank=" + std::to_string(np - 1) + " bytes=2560"), std::string::npos) << log;
     std::smatch m;
     int long_units = 0, short_units = 0;
-    const std::regex submit("submit ticket=[0-9]+ to=([0-9]+) memory=(803|670)");
+    const std::regex submit("submit ticket=[0-9]+ to=([0-9]+) memory=(2211|1950)");
     for (auto it = log.cbegin(); std::regex_search(it, log.cend(), m, submit); it = m.suffix().first) {
-      if (m[2] == "803") {
+      if (m[2] == "2211") {
         ++long_units;
         EXPECT_EQ(std::stoi(m[1]), np - 1) << m[0];
       } else {
@@ -215,8 +216,8 @@ TEST_F(MpiCliTest, DiagramsGoToTheRankWithTheMemoryForThem) {
   }
 }
 
-// A diagram that no rank has the memory for (every budget 700 B, the 11-point diagrams
-// need 803 B) is stored as failed with a message naming the run, its length, the estimate,
+// A diagram that no rank has the memory for (every budget 2 048 B, the 11-point diagrams
+// need 2 211 B) is stored as failed with a message naming the run, its length, the estimate,
 // the largest rank's memory and what to do; the other diagrams commit; resume (with room)
 // finishes with the reference's content.
 TEST_F(MpiCliTest, ADiagramNoRankCanHoldFailsCleanlyAndTheOthersCommit) {
@@ -225,7 +226,7 @@ TEST_F(MpiCliTest, ADiagramNoRankCanHoldFailsCleanlyAndTheOthersCommit) {
   auto plain = RunCli({"--db", ref, "experiment", "run", dir_.File("cfg_lengths.json"), "--threads", "1"});
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
   const std::string db = dir_.File("tight.db");
-  auto r = RunShell("PANIC_TDA_MPI_RANK_MEMORY=700 " + Mpirun(3, "-x PANIC_TDA_MPI_RANK_MEMORY") + " --db " +
+  auto r = RunShell("PANIC_TDA_MPI_RANK_MEMORY=2048 " + Mpirun(3, "-x PANIC_TDA_MPI_RANK_MEMORY") + " --db " +
                     ShellQuote(db) + " experiment run " + ShellQuote(dir_.File("cfg_lengths.json")) +
                     " --mpi --threads 1");
   EXPECT_NE(r.exit_code, 0) << r.out << r.err;
@@ -241,8 +242,8 @@ TEST_F(MpiCliTest, ADiagramNoRankCanHoldFailsCleanlyAndTheOthersCommit) {
     if (line == "DummyText|10|1|") ++text_ok;
     if (line.rfind("DummyVision|11|0|not computed under --mpi: the exact diagram of run ", 0) == 0) {
       ++vision_failed;
-      EXPECT_NE(line.find("(11 points) needs at least 803 B"), std::string::npos) << line;
-      EXPECT_NE(line.find("more than the largest rank can use (700 B"), std::string::npos) << line;
+      EXPECT_NE(line.find("(11 points) needs at least 2.2 KiB"), std::string::npos) << line;
+      EXPECT_NE(line.find("more than the largest rank can use (2.0 KiB"), std::string::npos) << line;
       EXPECT_NE(line.find("\"approximate\""), std::string::npos) << line;
       EXPECT_NE(line.find("fewer ranks per node"), std::string::npos) << line;
     }

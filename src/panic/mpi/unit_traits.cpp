@@ -51,7 +51,7 @@ Result<std::any> RefusedOutput(const std::string& stage, const std::any& unit, u
     std::string why = "not computed under --mpi: the exact diagram of run " + task.run_id + " (" +
                       std::to_string(task.vectors.size()) + " points) needs at least " +
                       core::ByteText(engine::TaskMemory(task, u->rips.maxdim)) +
-                      " (the distance matrix and edge table)";
+                      " (the distance matrix, the edge table and the byte copies of the distances)";
     if (u->tasks.size() > 1) {
       why += ", " + core::ByteText(u->memory_bytes) + " with the " + std::to_string(u->tasks.size() - 1) +
              " other diagram(s) of its unit, computed at once";
