@@ -14,6 +14,8 @@
 // and reading are raced and checked too.
 #include <cstdint>
 #include <cstdio>
+#include <numeric>
+#include <span>
 #include <vector>
 
 #include "panic/tda/distance_matrix.h"
@@ -29,9 +31,9 @@ using namespace panic::tda;
 int Run(const char* what, uint64_t seed, int run, const internal::DistanceMatrix& d,
         const internal::ReducerOptions& r, const Diagram& one) {
   const bool same = internal::ReduceRips(d, r) == one;
-  std::printf("%s seed %llu run %d threads %d shuffle %llu sort_at %zu slice_at %zu spill %d base %zu "
-              "compact %zu: %s (bars %zu/%zu/%zu)\n",
-              what, static_cast<unsigned long long>(seed), run, r.threads,
+  std::printf("%s seed %llu run %d threads %d input_order %d shuffle %llu sort_at %zu slice_at %zu spill %d "
+              "base %zu compact %zu: %s (bars %zu/%zu/%zu)\n",
+              what, static_cast<unsigned long long>(seed), run, r.threads, r.scan_order.empty() ? 0 : 1,
               static_cast<unsigned long long>(r.shuffle_columns), r.parallel_sort_columns_at,
               r.slice_cursors_at, r.spill_queued_cofacets ? 1 : 0, r.spill_entries_base, r.compact_cursors_at,
               same ? "same" : "DIFFERENT", one.bars(0).size(), one.bars(1).size(), one.bars(2).size());
@@ -43,6 +45,10 @@ int Run(const char* what, uint64_t seed, int run, const internal::DistanceMatrix
 int main() {
   int failures = 0;
   const size_t n = 400, dim = 768;
+  // The points' own (time) order: every other run's scans read the input-order byte copy
+  // (ReducerOptions::scan_order), built on the workers and shared by them.
+  std::vector<uint32_t> time_order(n);
+  std::iota(time_order.begin(), time_order.end(), 0u);
   for (uint64_t seed : {5, 9}) {  // 400 points: 400/5/19 and 400/18/50 bars
     const std::vector<float> points = panic::testing::SphereWalkPoints(n, dim, seed, true);
     internal::DistanceMatrix d = internal::EuclideanDistances(points, n, dim, 1);
@@ -56,6 +62,7 @@ int main() {
       r.threads = std::vector<int>{2, 4, 8}[run % 3];
       r.shuffle_columns = run >= 6 ? static_cast<uint64_t>(run) : 0;
       r.parallel_sort_columns_at = run % 2 ? 2 : internal::ReducerOptions{}.parallel_sort_columns_at;  // columns sorted on the workers
+      r.scan_order = run % 2 ? std::span<const uint32_t>() : std::span<const uint32_t>(time_order);
       failures += Run("plain", seed, run, d, r, one);
     }
   }
@@ -79,6 +86,7 @@ int main() {
       r.spill_entries_base = (run / 2) % 2 ? size_t{1} << 15 : 0;
       r.compact_cursors_at = run % 4 == 3 ? 1 : 4096;
       r.shuffle_columns = run >= 8 ? static_cast<uint64_t>(run) : 0;
+      r.scan_order = run % 4 < 2 ? std::span<const uint32_t>(time_order) : std::span<const uint32_t>();
       failures += Run("ranked", seed, run, d, r, one);
     }
   }
