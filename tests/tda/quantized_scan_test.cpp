@@ -118,6 +118,14 @@ TEST(QuantizedScanTest, NextCofacetsEqualTheOneAtATimeSequence) {
   EXPECT_GT(resumed_scans, 100);
 }
 
+// The scan tests' quantisers: fine (a level for about every value of 0.025·k, k ≤ 40),
+// coarse (values outside its range), and one level.
+std::vector<DistanceQuantizer> FineCoarseAndOneLevel() {
+  std::vector<float> sample;
+  for (int i = 0; i <= 40; ++i) sample.push_back(0.025f * static_cast<float>(i));
+  return {DistanceQuantizer(sample), DistanceQuantizer(std::vector<float>{0.3f, 0.5f, 0.9f}), DistanceQuantizer()};
+}
+
 // The own-diameter scan and the link on the byte rows against their float versions.
 template <int M>
 void CheckScan(std::mt19937& rng, int n, const DistanceQuantizer& quant) {
@@ -165,12 +173,7 @@ void CheckScan(std::mt19937& rng, int n, const DistanceQuantizer& quant) {
 TEST(QuantizedScanTest, OwnDiameterScanAndLinkEqualTheFloatOnes) {
   if (DetectSimdLevel() != SimdLevel::kAvx512) GTEST_SKIP() << "no AVX-512";
   std::mt19937 rng(30);
-  std::vector<float> sample;
-  for (int i = 0; i <= 40; ++i) sample.push_back(0.025f * static_cast<float>(i));
-  const std::vector<DistanceQuantizer> quantizers = {DistanceQuantizer(sample),
-                                                     DistanceQuantizer(std::vector<float>{0.3f, 0.5f, 0.9f}),
-                                                     DistanceQuantizer()};
-  for (const DistanceQuantizer& quant : quantizers) {
+  for (const DistanceQuantizer& quant : FineCoarseAndOneLevel()) {
     for (int n : {2, 5, 63, 64, 65, 130, 500}) {
       for (int trial = 0; trial < 12; ++trial) {
         CheckScan<2>(rng, n, quant);
@@ -229,39 +232,34 @@ void CheckLocalityScan(std::mt19937& rng, int n, const DistanceQuantizer& quant,
   std::vector<SimdLevel> levels = {SimdLevel::kScalar};
   if (DetectSimdLevel() == SimdLevel::kAvx512) levels.push_back(SimdLevel::kAvx512);
   for (SimdLevel simd : levels) {
-  for (const auto& [cap, target] : std::vector<std::pair<int, int>>{{1, 0}, {16, 4}, {40, 3}}) {
-    for (int first_window : {0, 3}) {
-      Sequence got;
-      std::vector<float> cd(static_cast<size_t>(cap));
-      std::vector<int> v(static_cast<size_t>(cap));
-      float c0 = cd0;
-      int u0 = v0, window = first_window;
-      for (;;) {
-        const int k = NextCofacetsQuantized<M>(simd, quant, qr, r, w, n, diam, c0, u0, threshold, cap, cd.data(),
-                                               v.data(), window, scratch.data(), target, 0, nullptr, &local);
-        ASSERT_LE(k, cap);
-        if (k == 0) break;
-        got.cd.insert(got.cd.end(), cd.begin(), cd.begin() + k);
-        got.v.insert(got.v.end(), v.begin(), v.begin() + k);
-        c0 = cd[static_cast<size_t>(k - 1)];
-        u0 = v[static_cast<size_t>(k - 1)];
+    for (const auto& [cap, target] : std::vector<std::pair<int, int>>{{1, 0}, {16, 4}, {40, 3}}) {
+      for (int first_window : {0, 3}) {
+        Sequence got;
+        std::vector<float> cd(static_cast<size_t>(cap));
+        std::vector<int> v(static_cast<size_t>(cap));
+        float c0 = cd0;
+        int u0 = v0, window = first_window;
+        for (;;) {
+          const int k = NextCofacetsQuantized<M>(simd, quant, qr, r, w, n, diam, c0, u0, threshold, cap, cd.data(),
+                                                 v.data(), window, scratch.data(), target, 0, nullptr, &local);
+          ASSERT_LE(k, cap);
+          if (k == 0) break;
+          got.cd.insert(got.cd.end(), cd.begin(), cd.begin() + k);
+          got.v.insert(got.v.end(), v.begin(), v.begin() + k);
+          c0 = cd[static_cast<size_t>(k - 1)];
+          u0 = v[static_cast<size_t>(k - 1)];
+        }
+        EXPECT_EQ(got.v, expected.v) << "M=" << M << " n=" << n << " cap=" << cap << " local=" << local_values
+                                     << " simd=" << static_cast<int>(simd);
+        EXPECT_EQ(got.cd, expected.cd) << "M=" << M << " n=" << n << " cap=" << cap;
       }
-      EXPECT_EQ(got.v, expected.v) << "M=" << M << " n=" << n << " cap=" << cap << " local=" << local_values
-                                   << " simd=" << static_cast<int>(simd);
-      EXPECT_EQ(got.cd, expected.cd) << "M=" << M << " n=" << n << " cap=" << cap;
     }
-  }
   }
 }
 
 TEST(QuantizedScanTest, LocalityRowsGiveTheOneAtATimeSequence) {
   std::mt19937 rng(46);
-  std::vector<float> sample;
-  for (int i = 0; i <= 40; ++i) sample.push_back(0.025f * static_cast<float>(i));
-  const std::vector<DistanceQuantizer> quantizers = {DistanceQuantizer(sample),
-                                                     DistanceQuantizer(std::vector<float>{0.3f, 0.5f, 0.9f}),
-                                                     DistanceQuantizer()};
-  for (const DistanceQuantizer& quant : quantizers) {
+  for (const DistanceQuantizer& quant : FineCoarseAndOneLevel()) {
     // 4 100 points: more than one group of 64 blocks.
     for (int n : {1, 5, 63, 64, 65, 130, 700, 4100}) {
       const int trials = n > 1000 ? 1 : 8;
