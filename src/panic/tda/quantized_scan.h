@@ -128,12 +128,19 @@ struct LocalityRows {
 // 64-byte load stays inside its row.
 class LocalityCopy {
  public:
+  static constexpr size_t Blocks(size_t n) { return (n + 63) / 64; }
+  static constexpr size_t Stride(size_t n) { return Blocks(n) * 64; }
+  static constexpr size_t MinStride(size_t n) { return (Blocks(n) + 63) / 64 * 64; }
+  // What Build allocates for n points (its rows and their minima; RipsMemoryLowerBound).
+  static constexpr double Bytes(size_t n) {
+    return static_cast<double>(n) * static_cast<double>(Stride(n) + MinStride(n));
+  }
   // From the byte copy `bytes` (row v at bytes + v·n): row v's column t is v's byte at
   // order[t]. REQUIRES: order is a permutation of 0..n−1.
   void Build(const uint8_t* bytes, size_t n, std::span<const uint32_t> order, int threads) {
-    blocks_ = (n + 63) / 64;
-    stride_ = blocks_ * 64;
-    min_stride_ = (blocks_ + 63) / 64 * 64;
+    blocks_ = Blocks(n);
+    stride_ = Stride(n);
+    min_stride_ = MinStride(n);
     vertex_.assign(order.begin(), order.end());
     core::ReserveHugePages(values_, n * stride_);
     values_.resize(n * stride_);

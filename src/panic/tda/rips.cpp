@@ -10,6 +10,7 @@
 #include "panic/core/byte_text.h"
 #include "panic/tda/distance_matrix.h"
 #include "panic/tda/edge_ranks.h"
+#include "panic/tda/quantized_scan.h"
 #include "panic/tda/rips_input.h"
 #include "panic/tda/rips_reducer.h"
 #include "panic/tda/triangle_sweep.h"
@@ -89,9 +90,7 @@ std::vector<FixedPart> FixedParts(size_t n, int maxdim) {
   if (maxdim >= 1) {
     parts.push_back({"edge table", (n > 65535 ? 4.0 : 2.0) * nn * (nn - 1) / 2});
     parts.push_back({"byte copy of the distances", nn * nn});
-    // LocalityCopy (quantized_scan.h): rows of ⌈n/64⌉·64 bytes and their block minima.
-    const double blocks = std::ceil(nn / 64.0);
-    parts.push_back({"byte copy in input order", nn * (64.0 * blocks + 64.0 * std::ceil(blocks / 64.0))});
+    parts.push_back({"byte copy in input order", internal::LocalityCopy::Bytes(n)});
   }
   if (maxdim >= 2 && n <= internal::kMaxSweepPoints) {
     parts.push_back({"triangle sweep's bitsets", nn * 8.0 * std::ceil(nn / 64.0)});

@@ -94,18 +94,19 @@ class RipsCursors : protected RipsColumns {
     const uint8_t* qr[M];
     for (int q = 0; q < M; ++q) qr[q] = QuantizedRow(c.w[q]);
     const uint8_t *local_rows[M], *local_mins[M];
-    const LocalityRows local = local_.RowsOf<M>(c.w, local_rows, local_mins);
+    const LocalityRows rows_of_w = local_.RowsOf<M>(c.w, local_rows, local_mins);
+    const LocalityRows* local = local_.empty() ? nullptr : &rows_of_w;
     int complete_to = -1;  // the scan's last level when it held all of its window's cofacets
     if (!opt_.spill_queued_cofacets) {
       c.queued = static_cast<uint8_t>(NextCofacetsQuantized<M>(
           simd_, quant_, qr, r, c.w, n_, diam, c.cd, c.v, opt_.threshold, kQueuedCofacets, c.queued_cd, c.queued_v,
-          ws.window, ws.scratch.data(), 0, c.scan_from, &complete_to, local_.empty() ? nullptr : &local));
+          ws.window, ws.scratch.data(), 0, c.scan_from, &complete_to, local));
       ScanFrom(c, complete_to);
       return;
     }
     const int got = NextCofacetsQuantized<M>(simd_, quant_, qr, r, c.w, n_, diam, c.cd, c.v, opt_.threshold,
                                              kScanKeep, ws.batch_cd, ws.batch_v, ws.window, ws.scratch.data(),
-                                             kScanTarget, c.scan_from, &complete_to, local_.empty() ? nullptr : &local);
+                                             kScanTarget, c.scan_from, &complete_to, local);
     const int here = std::min(got, kQueuedCofacets);
     std::copy(ws.batch_cd, ws.batch_cd + here, c.queued_cd);
     std::copy(ws.batch_v, ws.batch_v + here, c.queued_v);
