@@ -21,9 +21,23 @@
 namespace panic::tda::internal {
 namespace {
 
+// The cofacets of `s` past the diameter `diam`: what a scan asked for `past_diameter` yields.
+Sequence PastDiameter(const Sequence& s, float diam) {
+  Sequence out;
+  for (size_t i = 0; i < s.cd.size(); ++i) {
+    if (s.cd[i] > diam) {
+      out.cd.push_back(s.cd[i]);
+      out.v.push_back(s.v[i]);
+    }
+  }
+  return out;
+}
+
 // Scans that started above their current cofacet's level (from_level), over all checks:
 // the test must have met some, or it proved nothing about them.
 int resumed_scans = 0;
+// Own-diameter cofacets that the past-diameter scans had to leave out, over all checks.
+int past_diameter_dropped = 0;
 
 template <int M>
 void CheckRandomRows(std::mt19937& rng, int n, const DistanceQuantizer& quant) {
@@ -51,45 +65,53 @@ void CheckRandomRows(std::mt19937& rng, int n, const DistanceQuantizer& quant) {
                               : 0.025f * static_cast<float>(level(rng)) + 0.01f;
   const float cd0 = std::max(diam, 0.025f * static_cast<float>(level(rng)));
   const int v0 = vertex(rng);
-  const Sequence expected = OneAtATime<M>(r, w, n, diam, cd0, v0, threshold);
+  const Sequence whole = OneAtATime<M>(r, w, n, diam, cd0, v0, threshold);
   std::vector<SimdLevel> levels = {SimdLevel::kScalar};
   if (DetectSimdLevel() == SimdLevel::kAvx512) levels.push_back(SimdLevel::kAvx512);
   std::vector<int> scratch(static_cast<size_t>(n));
-  for (SimdLevel l : levels) {
-    // target < cap: the window aims at `target` and the scan returns its whole exact prefix
-    // up to cap (the reducer's spill, stop 31).
-    for (const auto& [cap, target] : std::vector<std::pair<int, int>>{{1, 0}, {3, 0}, {8, 0}, {16, 7}, {16, 1}, {40, 3}}) {
-      // resume: each scan after the first starts past the levels the last one held whole
-      // (from_level = its complete_to + 1), as a cursor's next scan does.
-      for (int first_window : {0, 2, 40}) {
-        for (bool resume : {false, true}) {
-          Sequence got;
-          std::vector<float> cd(static_cast<size_t>(cap));
-          std::vector<int> v(static_cast<size_t>(cap));
-          float c0 = cd0;
-          int u0 = v0, window = first_window, from = 0, skipped = 0;
-          for (;;) {
-            int complete_to = -2;
-            const int k = NextCofacetsQuantized<M>(l, quant, qr, r, w, n, diam, c0, u0, threshold, cap, cd.data(),
-                                                   v.data(), window, scratch.data(), target, from, &complete_to);
-            ASSERT_LE(k, cap);
-            ASSERT_GE(window, 0);
-            if (k == 0) break;
-            ASSERT_GE(complete_to, -1);
-            ASSERT_LE(complete_to, 255);
-            got.cd.insert(got.cd.end(), cd.begin(), cd.begin() + k);
-            got.v.insert(got.v.end(), v.begin(), v.begin() + k);
-            c0 = cd[static_cast<size_t>(k - 1)];
-            u0 = v[static_cast<size_t>(k - 1)];
-            if (resume) {
-              from = complete_to >= 0 && complete_to < 255 ? complete_to + 1 : 0;
-              skipped += from > quant(c0);
+  // past: the scans asked for the cofacets past the diameter only, as the reducer's are.
+  for (const bool past : {false, true}) {
+    const Sequence expected = past ? PastDiameter(whole, diam) : whole;
+    for (SimdLevel l : levels) {
+      // target < cap: the window aims at `target` and the scan returns its whole exact prefix
+      // up to cap (the reducer's spill, stop 31).
+      for (const auto& [cap, target] :
+           std::vector<std::pair<int, int>>{{1, 0}, {3, 0}, {8, 0}, {16, 7}, {16, 1}, {40, 3}}) {
+        // resume: each scan after the first starts past the levels the last one held whole
+        // (from_level = its complete_to + 1), as a cursor's next scan does.
+        for (int first_window : {0, 2, 40}) {
+          for (bool resume : {false, true}) {
+            Sequence got;
+            std::vector<float> cd(static_cast<size_t>(cap));
+            std::vector<int> v(static_cast<size_t>(cap));
+            float c0 = cd0;
+            int u0 = v0, window = first_window, from = 0, skipped = 0;
+            for (;;) {
+              int complete_to = -2;
+              const int k = NextCofacetsQuantized<M>(l, quant, qr, r, w, n, diam, c0, u0, threshold, cap, cd.data(),
+                                                     v.data(), window, scratch.data(), target, from, &complete_to,
+                                                     nullptr, past);
+              ASSERT_LE(k, cap);
+              ASSERT_GE(window, 0);
+              if (k == 0) break;
+              ASSERT_GE(complete_to, -1);
+              ASSERT_LE(complete_to, 255);
+              got.cd.insert(got.cd.end(), cd.begin(), cd.begin() + k);
+              got.v.insert(got.v.end(), v.begin(), v.begin() + k);
+              c0 = cd[static_cast<size_t>(k - 1)];
+              u0 = v[static_cast<size_t>(k - 1)];
+              if (resume) {
+                from = complete_to >= 0 && complete_to < 255 ? complete_to + 1 : 0;
+                skipped += from > quant(c0);
+              }
             }
+            EXPECT_EQ(got.v, expected.v) << "M=" << M << " n=" << n << " cap=" << cap << " target=" << target
+                                         << " level=" << static_cast<int>(l) << " resume=" << resume
+                                         << " past=" << past;
+            EXPECT_EQ(got.cd, expected.cd) << "M=" << M << " n=" << n << " cap=" << cap << " target=" << target;
+            resumed_scans += skipped;
+            past_diameter_dropped += static_cast<int>(whole.v.size() - expected.v.size());
           }
-          EXPECT_EQ(got.v, expected.v) << "M=" << M << " n=" << n << " cap=" << cap << " target=" << target
-                                       << " level=" << static_cast<int>(l) << " resume=" << resume;
-          EXPECT_EQ(got.cd, expected.cd) << "M=" << M << " n=" << n << " cap=" << cap << " target=" << target;
-          resumed_scans += skipped;
         }
       }
     }
@@ -116,6 +138,7 @@ TEST(QuantizedScanTest, NextCofacetsEqualTheOneAtATimeSequence) {
     }
   }
   EXPECT_GT(resumed_scans, 100);
+  EXPECT_GT(past_diameter_dropped, 100);
 }
 
 // The scan tests' quantisers: fine (a level for about every value of 0.025·k, k ≤ 40),
@@ -227,31 +250,35 @@ void CheckLocalityScan(std::mt19937& rng, int n, const DistanceQuantizer& quant,
                               : 0.025f * static_cast<float>(level(rng)) + 0.01f;
   const float cd0 = std::max(diam, 0.025f * static_cast<float>(level(rng) / 4));
   const int v0 = vertex(rng);
-  const Sequence expected = OneAtATime<M>(r, w, n, diam, cd0, v0, threshold);
+  const Sequence whole = OneAtATime<M>(r, w, n, diam, cd0, v0, threshold);
   std::vector<int> scratch(nn);
   std::vector<SimdLevel> levels = {SimdLevel::kScalar};
   if (DetectSimdLevel() == SimdLevel::kAvx512) levels.push_back(SimdLevel::kAvx512);
-  for (SimdLevel simd : levels) {
-    for (const auto& [cap, target] : std::vector<std::pair<int, int>>{{1, 0}, {16, 4}, {40, 3}}) {
-      for (int first_window : {0, 3}) {
-        Sequence got;
-        std::vector<float> cd(static_cast<size_t>(cap));
-        std::vector<int> v(static_cast<size_t>(cap));
-        float c0 = cd0;
-        int u0 = v0, window = first_window;
-        for (;;) {
-          const int k = NextCofacetsQuantized<M>(simd, quant, qr, r, w, n, diam, c0, u0, threshold, cap, cd.data(),
-                                                 v.data(), window, scratch.data(), target, 0, nullptr, &local);
-          ASSERT_LE(k, cap);
-          if (k == 0) break;
-          got.cd.insert(got.cd.end(), cd.begin(), cd.begin() + k);
-          got.v.insert(got.v.end(), v.begin(), v.begin() + k);
-          c0 = cd[static_cast<size_t>(k - 1)];
-          u0 = v[static_cast<size_t>(k - 1)];
+  for (const bool past : {false, true}) {
+    const Sequence expected = past ? PastDiameter(whole, diam) : whole;
+    for (SimdLevel simd : levels) {
+      for (const auto& [cap, target] : std::vector<std::pair<int, int>>{{1, 0}, {16, 4}, {40, 3}}) {
+        for (int first_window : {0, 3}) {
+          Sequence got;
+          std::vector<float> cd(static_cast<size_t>(cap));
+          std::vector<int> v(static_cast<size_t>(cap));
+          float c0 = cd0;
+          int u0 = v0, window = first_window;
+          for (;;) {
+            const int k = NextCofacetsQuantized<M>(simd, quant, qr, r, w, n, diam, c0, u0, threshold, cap, cd.data(),
+                                                   v.data(), window, scratch.data(), target, 0, nullptr, &local,
+                                                   past);
+            ASSERT_LE(k, cap);
+            if (k == 0) break;
+            got.cd.insert(got.cd.end(), cd.begin(), cd.begin() + k);
+            got.v.insert(got.v.end(), v.begin(), v.begin() + k);
+            c0 = cd[static_cast<size_t>(k - 1)];
+            u0 = v[static_cast<size_t>(k - 1)];
+          }
+          EXPECT_EQ(got.v, expected.v) << "M=" << M << " n=" << n << " cap=" << cap << " local=" << local_values
+                                       << " simd=" << static_cast<int>(simd) << " past=" << past;
+          EXPECT_EQ(got.cd, expected.cd) << "M=" << M << " n=" << n << " cap=" << cap;
         }
-        EXPECT_EQ(got.v, expected.v) << "M=" << M << " n=" << n << " cap=" << cap << " local=" << local_values
-                                     << " simd=" << static_cast<int>(simd);
-        EXPECT_EQ(got.cd, expected.cd) << "M=" << M << " n=" << n << " cap=" << cap;
       }
     }
   }

@@ -240,25 +240,36 @@ __attribute__((target("avx512f,avx512bw"))) int CollectLevelsBlockedAvx512(const
 // vertices of that level already passed, and reads their floats to find that out (sphere
 // N = 5 000: 19.2 vertices collected a window, 6.4 of them kept). `complete_to`, when given:
 // the returned window's last level when the result holds every valid cofacet of the levels
-// it covered (none left out past `cap`), else −1. REQUIRES cd0 ≥ diam.
+// it covered (none left out past `cap`), else −1.
+// `past_diameter`: only the cofacets of diameter above `diam` — what the reducer asks for
+// once its cursor has passed all of its own diameter's (rips_cursors.h). A vertex whose
+// bytes all lie below q(diam) adds a cofacet of diameter exactly `diam`, so it is not
+// collected: the window starts at q(cd0) ≥ q(diam), and without this every such vertex
+// there was collected and its floats read to reject it (sphere N = 5 000: 14.1 vertices
+// collected a scan, 7.0 with it, the same cofacets valid). REQUIRES cd0 ≥ diam.
 constexpr int kReadBlock = 64;
 template <int M>
 inline int NextCofacetsQuantized(SimdLevel level, const DistanceQuantizer& quant, const uint8_t* const* qr,
                                  const float* const* r, const int* w, int n, float diam, float cd0, int v0,
                                  float threshold, int cap, float* cd_out, int* v_out, int& window, int* scratch,
                                  int target = 0, int from_level = 0, int* complete_to = nullptr,
-                                 const LocalityRows* local = nullptr) {
+                                 const LocalityRows* local = nullptr, bool past_diameter = false) {
   if (target <= 0 || target > cap) target = cap;
   const uint8_t qd = quant(diam), top = quant(threshold);
+  // The collected bytes' floor: q(diam) (every cofacet's diameter is at least diam), or
+  // none past the diameter, so that a vertex whose bytes are all below q(diam) stays below
+  // the window (lo ≥ q(cd0) ≥ q(diam)).
+  const uint8_t floor = past_diameter ? 0 : qd;
   int lo = std::max<int>(quant(cd0), from_level);
   while (lo <= top) {
     const int hi = std::min(lo + window, static_cast<int>(top));
     const uint8_t lo8 = static_cast<uint8_t>(lo), hi8 = static_cast<uint8_t>(hi);
     const bool avx512 = level == SimdLevel::kAvx512;
-    const int found = local != nullptr ? (avx512 ? CollectLevelsBlockedAvx512<M>(*local, n, qd, lo8, hi8, scratch, r)
-                                                 : CollectLevelsBlockedScalar<M>(*local, n, qd, lo8, hi8, scratch))
-                                       : (avx512 ? CollectLevelsAvx512<M>(qr, n, qd, lo8, hi8, scratch, r)
-                                                 : CollectLevelsScalar<M>(qr, n, qd, lo8, hi8, scratch));
+    const int found = local != nullptr
+                          ? (avx512 ? CollectLevelsBlockedAvx512<M>(*local, n, floor, lo8, hi8, scratch, r)
+                                    : CollectLevelsBlockedScalar<M>(*local, n, floor, lo8, hi8, scratch))
+                          : (avx512 ? CollectLevelsAvx512<M>(qr, n, floor, lo8, hi8, scratch, r)
+                                    : CollectLevelsScalar<M>(qr, n, floor, lo8, hi8, scratch));
     int count = 0;  // cd_out/v_out: the `count` earliest valid ones so far, in order
     int valid = 0;  // all valid ones so far (more than `count` once past cap)
     // The float rows are read in blocks with no branch between the loads (their cache
@@ -274,7 +285,10 @@ inline int NextCofacetsQuantized(SimdLevel level, const DistanceQuantizer& quant
       for (int i = b; i < e; ++i) {
         const int v = scratch[i];
         const float cd = cdb[i - b];
-        if (cd > threshold || cd < cd0 || (cd == cd0 && v >= v0) || IsMember<M>(w, v)) continue;
+        if (cd > threshold || cd < cd0 || (cd == cd0 && v >= v0) || (past_diameter && cd == diam) ||
+            IsMember<M>(w, v)) {
+          continue;
+        }
         ++valid;
         count = KeepEarliest(cd, v, cap, count, cd_out, v_out);
       }

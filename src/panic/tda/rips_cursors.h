@@ -88,7 +88,9 @@ class RipsCursors : protected RipsColumns {
   // into the column's spill. Exact: the scan's entries are the cofacet sequence's next ones
   // in order, all of them, so the queue and then the spill hold its continuation; an entry
   // left out (past `keep`, or with the spill full) is later than all kept ones, and the
-  // scan after the last kept one (c.cd, c.v) finds it again.
+  // scan after the last kept one (c.cd, c.v) finds it again. The scan asks for cofacets
+  // past c's own diameter only (`past_diameter`): AdvanceFixed comes here once c has passed
+  // all of its own diameter's (c.cd > diam, or the link or ScanRows found none below c.v).
   template <int M>
   void ScanPastDiameter(Workspace& ws, Cursor& c, const float* const* r, float diam) const {
     const uint8_t* qr[M];
@@ -100,13 +102,13 @@ class RipsCursors : protected RipsColumns {
     if (!opt_.spill_queued_cofacets) {
       c.queued = static_cast<uint8_t>(NextCofacetsQuantized<M>(
           simd_, quant_, qr, r, c.w, n_, diam, c.cd, c.v, opt_.threshold, kQueuedCofacets, c.queued_cd, c.queued_v,
-          ws.window, ws.scratch.data(), 0, c.scan_from, &complete_to, local));
+          ws.window, ws.scratch.data(), 0, c.scan_from, &complete_to, local, true));
       ScanFrom(c, complete_to);
       return;
     }
     const int got = NextCofacetsQuantized<M>(simd_, quant_, qr, r, c.w, n_, diam, c.cd, c.v, opt_.threshold,
                                              kScanKeep, ws.batch_cd, ws.batch_v, ws.window, ws.scratch.data(),
-                                             kScanTarget, c.scan_from, &complete_to, local);
+                                             kScanTarget, c.scan_from, &complete_to, local, true);
     const int here = std::min(got, kQueuedCofacets);
     std::copy(ws.batch_cd, ws.batch_cd + here, c.queued_cd);
     std::copy(ws.batch_v, ws.batch_v + here, c.queued_v);
