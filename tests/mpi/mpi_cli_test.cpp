@@ -174,8 +174,9 @@ TEST_F(MpiCliTest, WithoutMaxBatchAGroupIsSpreadOverEveryRankWithTheSameContent)
 
 // Diagrams go to ranks with the memory for them (PANIC_TDA_MPI_RANK_MEMORY, the test's
 // budgets: 2 048 B for every rank but the last, 2 560 B for the last): every 11-point diagram
-// (2 211 B: RipsMemoryLowerBound at maxdim 2) goes to the last rank, the 10-point ones (1 950 B) anywhere, and the content is the
-// reference's for -np 1..4 (-np 1 does not start MPI: nothing to place).
+// (2 211 B: RipsMemoryLowerBound at maxdim 2) goes to the last rank, the 10-point ones
+// (1 950 B) anywhere, and the content is the reference's for -np 1..4 (-np 1 does not start
+// MPI: nothing to place).
 TEST_F(MpiCliTest, DiagramsGoToTheRankWithTheMemoryForThem) {
   WriteFile(dir_.File("cfg_lengths.json"), kConfigTwoLengths);
   const std::string ref = dir_.File("ref_lengths.db");

@@ -259,17 +259,17 @@ inline int NextCofacetsQuantized(SimdLevel level, const DistanceQuantizer& quant
   // The collected bytes' floor: q(diam) (every cofacet's diameter is at least diam), or
   // none past the diameter, so that a vertex whose bytes are all below q(diam) stays below
   // the window (lo ≥ q(cd0) ≥ q(diam)).
-  const uint8_t floor = past_diameter ? 0 : qd;
+  const uint8_t byte_floor = past_diameter ? 0 : qd;
   int lo = std::max<int>(quant(cd0), from_level);
   while (lo <= top) {
     const int hi = std::min(lo + window, static_cast<int>(top));
     const uint8_t lo8 = static_cast<uint8_t>(lo), hi8 = static_cast<uint8_t>(hi);
     const bool avx512 = level == SimdLevel::kAvx512;
     const int found = local != nullptr
-                          ? (avx512 ? CollectLevelsBlockedAvx512<M>(*local, n, floor, lo8, hi8, scratch, r)
-                                    : CollectLevelsBlockedScalar<M>(*local, n, floor, lo8, hi8, scratch))
-                          : (avx512 ? CollectLevelsAvx512<M>(qr, n, floor, lo8, hi8, scratch, r)
-                                    : CollectLevelsScalar<M>(qr, n, floor, lo8, hi8, scratch));
+                          ? (avx512 ? CollectLevelsBlockedAvx512<M>(*local, n, byte_floor, lo8, hi8, scratch, r)
+                                    : CollectLevelsBlockedScalar<M>(*local, n, byte_floor, lo8, hi8, scratch))
+                          : (avx512 ? CollectLevelsAvx512<M>(qr, n, byte_floor, lo8, hi8, scratch, r)
+                                    : CollectLevelsScalar<M>(qr, n, byte_floor, lo8, hi8, scratch));
     int count = 0;  // cd_out/v_out: the `count` earliest valid ones so far, in order
     int valid = 0;  // all valid ones so far (more than `count` once past cap)
     // The float rows are read in blocks with no branch between the loads (their cache
