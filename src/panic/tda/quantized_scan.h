@@ -127,13 +127,13 @@ struct LocalityRows {
 };
 
 // The owner of LocalityRows' arrays: the byte copy with its columns in a locality order,
-// rows of ⌈n/64⌉·64 bytes and minima rows of ⌈blocks/64⌉·256 (four spans a block), padded
+// rows of ⌈n/64⌉·64 bytes and minima rows of ⌈blocks/16⌉·64 (four spans a block), padded
 // with 255 so that every 64-byte load stays inside its row.
 class LocalityCopy {
  public:
   static constexpr size_t Blocks(size_t n) { return (n + 63) / 64; }
   static constexpr size_t Stride(size_t n) { return Blocks(n) * 64; }
-  static constexpr size_t MinStride(size_t n) { return (Blocks(n) + 63) / 64 * 64 * (64 / kMinSpan); }
+  static constexpr size_t MinStride(size_t n) { return (Blocks(n) + 15) / 16 * 64; }
   // What Build allocates for n points (its rows and their minima; RipsMemoryLowerBound).
   static constexpr double Bytes(size_t n) {
     return static_cast<double>(n) * static_cast<double>(Stride(n) + MinStride(n));
@@ -217,7 +217,7 @@ __attribute__((target("avx512f,avx512bw,bmi2"))) int CollectLevelsBlockedAvx512(
   int k = 0;
   for (int b0 = 0; b0 < l.blocks; b0 += 64) {
     uint64_t live = 0;
-    for (int j = 0; j < 64; j += 16) live |= LiveBlocks16<M>(l, b0 + j, vhi) << j;
+    for (int j = 0; j < 64 && b0 + j < l.blocks; j += 16) live |= LiveBlocks16<M>(l, b0 + j, vhi) << j;
     if (l.blocks - b0 < 64) live &= (uint64_t{1} << (l.blocks - b0)) - 1;
     // The live blocks lie at random in rows far larger than the cache: all their lines
     // are asked for first, so that the misses overlap.
