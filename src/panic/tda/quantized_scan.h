@@ -108,16 +108,16 @@ __attribute__((target("avx512f,avx512bw"))) int CollectLevelsAvx512(const uint8_
 
 // The byte rows again, with their columns in a locality order (issue 18, stop 46): column
 // t of every row is the vertex vertex[t], where neighbouring t are points near each other
-// (the kernel's input order: trajectories arrive in time order), and mins[q][b] is the
-// least byte of row q over columns 64b … 64b + 63. The kernel numbers its vertices at
-// random (vertex_order.h), so in its own order the few vertices near a small simplex lie
-// all over a row; in time order they lie in a few runs. A vertex's quantised cofacet
-// diameter is at least every row's byte at it, hence at least max_q mins[q][s] in span s
-// of kMinSpan columns: a 64-column block none of whose four spans has a bound within the
-// window's top holds no vertex of the window and is skipped unread. (Unit-sphere walk
-// N = 5 000, the scans' windows: 11 % of the blocks pass that bound in time order, 97 % in
-// the kernel's order. Spans of 16 rather than one bound a block (stop 48): 5.7 blocks read
-// a window instead of 7.9, of which 3.3 hold a collected vertex.)
+// (the kernel's input order: trajectories arrive in time order), and mins[q][s] is the
+// least byte of row q over the kMinSpan columns of span s (stop 48; one minimum a 64-column
+// block until then). The kernel numbers its vertices at random (vertex_order.h), so in its
+// own order the few vertices near a small simplex lie all over a row; in time order they
+// lie in a few runs. A vertex's quantised cofacet diameter is at least every row's byte at
+// it, hence at least max_q mins[q][s] in its span s: a 64-column block none of whose four
+// spans has a bound within the window's top holds no vertex of the window and is skipped
+// unread. (Unit-sphere walk N = 5 000, the scans' windows: 11 % of the blocks pass one bound
+// a block in time order, 97 % in the kernel's order. With spans of 16: 5.7 blocks read a
+// window instead of 7.9, of which 3.3 hold a collected vertex.)
 constexpr int kMinSpan = 16;
 struct LocalityRows {
   const uint8_t* const* rows;  // M rows of `stride` bytes (columns past n: 255)
