@@ -302,9 +302,9 @@ TEST(QuantizedScanTest, LocalityRowsGiveTheOneAtATimeSequence) {
   }
 }
 
-// The locality copy's layout: row v's column t is v's byte at order[t], every span's
+// The locality copy's layout: row v's column t is v's byte at order[t], every block's
 // minimum is its least byte, and the padding reads 255.
-TEST(QuantizedScanTest, LocalityCopyHoldsTheBytesInOrderAndTheSpanMinima) {
+TEST(QuantizedScanTest, LocalityCopyHoldsTheBytesInOrderAndTheBlockMinima) {
   std::mt19937 rng(47);
   for (int n : {1, 64, 100, 4097}) {
     const size_t nn = static_cast<size_t>(n);
@@ -325,14 +325,12 @@ TEST(QuantizedScanTest, LocalityCopyHoldsTheBytesInOrderAndTheSpanMinima) {
         ASSERT_EQ(rows[0][t], bytes[static_cast<size_t>(v) * nn + order[t]]) << "n=" << n << " v=" << v << " t=" << t;
       }
       for (int t = n; t < 64 * blocks; ++t) ASSERT_EQ(rows[0][t], 255);
-      const int spans = blocks * 64 / kMinSpan;
-      for (int s = 0; s < spans; ++s) {
+      for (int b = 0; b < blocks; ++b) {
         uint8_t least = 255;
-        for (int t = kMinSpan * s; t < std::min(n, kMinSpan * (s + 1)); ++t) least = std::min(least, rows[0][t]);
-        ASSERT_EQ(mins[0][s], least) << "n=" << n << " span=" << s;
+        for (int t = 64 * b; t < std::min(n, 64 * (b + 1)); ++t) least = std::min(least, rows[0][t]);
+        ASSERT_EQ(mins[0][b], least) << "n=" << n << " block=" << b;
       }
-      // The padding up to whole groups of 16 blocks, which the AVX-512 scan reads.
-      for (int s = spans; s < (blocks + 15) / 16 * 64; ++s) ASSERT_EQ(mins[0][s], 255);
+      for (int b = blocks; b < (blocks + 63) / 64 * 64; ++b) ASSERT_EQ(mins[0][b], 255);
     }
   }
 }

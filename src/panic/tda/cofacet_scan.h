@@ -15,11 +15,8 @@ namespace panic::tda::internal {
 enum class SimdLevel { kScalar, kAvx2, kAvx512 };
 
 inline SimdLevel DetectSimdLevel() {
-  // The AVX-512 scans use byte compares (BW) and _pext_u64 (BMI2) too: every AVX-512 CPU
-  // but Xeon Phi has both.
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("bmi2")) {
-    return SimdLevel::kAvx512;
-  }
+  // The AVX-512 scans use byte compares (BW) too: every AVX-512 CPU but Xeon Phi has them.
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) return SimdLevel::kAvx512;
   if (__builtin_cpu_supports("avx2")) return SimdLevel::kAvx2;
   return SimdLevel::kScalar;
 }

@@ -108,32 +108,29 @@ __attribute__((target("avx512f,avx512bw"))) int CollectLevelsAvx512(const uint8_
 
 // The byte rows again, with their columns in a locality order (issue 18, stop 46): column
 // t of every row is the vertex vertex[t], where neighbouring t are points near each other
-// (the kernel's input order: trajectories arrive in time order), and mins[q][s] is the
-// least byte of row q over the kMinSpan columns of span s (stop 48; one minimum a 64-column
-// block until then). The kernel numbers its vertices at random (vertex_order.h), so in its
-// own order the few vertices near a small simplex lie all over a row; in time order they
-// lie in a few runs. A vertex's quantised cofacet diameter is at least every row's byte at
-// it, hence at least max_q mins[q][s] in its span s: a 64-column block none of whose four
-// spans has a bound within the window's top holds no vertex of the window and is skipped
-// unread. (Unit-sphere walk N = 5 000, the scans' windows: 11 % of the blocks pass one bound
-// a block in time order, 97 % in the kernel's order. With spans of 16: 5.7 blocks read a
-// window instead of 7.9, of which 3.3 hold a collected vertex.)
-constexpr int kMinSpan = 16;
+// (the kernel's input order: trajectories arrive in time order), and mins[q][b] is the
+// least byte of row q over columns 64b … 64b + 63. The kernel numbers its vertices at
+// random (vertex_order.h), so in its own order the few vertices near a small simplex lie
+// all over a row; in time order they lie in a few runs. A vertex's quantised cofacet
+// diameter is at least every row's byte at it, hence at least max_q mins[q][b] in block
+// b: a block whose bound exceeds the window's top holds no vertex of the window and is
+// skipped unread. (Unit-sphere walk N = 5 000, the scans' windows: 11 % of the blocks
+// pass that bound in time order, 97 % in the kernel's order.)
 struct LocalityRows {
   const uint8_t* const* rows;  // M rows of `stride` bytes (columns past n: 255)
-  const uint8_t* const* mins;  // M rows of span minima, 4 a block (spans past n: 255)
+  const uint8_t* const* mins;  // M rows of block minima (blocks past `blocks`: 255)
   const int32_t* vertex;       // column → vertex
   int blocks;                  // ⌈n / 64⌉
 };
 
 // The owner of LocalityRows' arrays: the byte copy with its columns in a locality order,
-// rows of ⌈n/64⌉·64 bytes and minima rows of ⌈blocks/16⌉·64 (four spans a block), padded
-// with 255 so that every 64-byte load stays inside its row.
+// rows of ⌈n/64⌉·64 bytes and minima rows of ⌈blocks/64⌉·64, padded with 255 so that every
+// 64-byte load stays inside its row.
 class LocalityCopy {
  public:
   static constexpr size_t Blocks(size_t n) { return (n + 63) / 64; }
   static constexpr size_t Stride(size_t n) { return Blocks(n) * 64; }
-  static constexpr size_t MinStride(size_t n) { return (Blocks(n) + 15) / 16 * 64; }
+  static constexpr size_t MinStride(size_t n) { return (Blocks(n) + 63) / 64 * 64; }
   // What Build allocates for n points (its rows and their minima; RipsMemoryLowerBound).
   static constexpr double Bytes(size_t n) {
     return static_cast<double>(n) * static_cast<double>(Stride(n) + MinStride(n));
@@ -155,9 +152,8 @@ class LocalityCopy {
         for (size_t t = 0; t < n; ++t) row[t] = from[order[t]];
         std::fill(row + n, row + stride_, uint8_t{255});
         uint8_t* mins = mins_.data() + v * min_stride_;
-        const size_t spans = stride_ / kMinSpan;
-        for (size_t s = 0; s < spans; ++s) mins[s] = *std::min_element(row + kMinSpan * s, row + kMinSpan * (s + 1));
-        std::fill(mins + spans, mins + min_stride_, uint8_t{255});
+        for (size_t b = 0; b < blocks_; ++b) mins[b] = *std::min_element(row + 64 * b, row + 64 * (b + 1));
+        std::fill(mins + blocks_, mins + min_stride_, uint8_t{255});
       }
     });
   }
@@ -182,11 +178,11 @@ class LocalityCopy {
 template <int M>
 inline int CollectLevelsBlockedScalar(const LocalityRows& l, int n, uint8_t qd, uint8_t lo, uint8_t hi, int* out) {
   int k = 0;
-  for (int s = 0; s < l.blocks * (64 / kMinSpan); ++s) {
+  for (int b = 0; b < l.blocks; ++b) {
     uint8_t bound = 0;
-    for (int q = 0; q < M; ++q) bound = std::max(bound, l.mins[q][s]);
+    for (int q = 0; q < M; ++q) bound = std::max(bound, l.mins[q][b]);
     if (bound > hi) continue;
-    for (int t = kMinSpan * s; t < std::min(n, kMinSpan * (s + 1)); ++t) {
+    for (int t = 64 * b; t < std::min(n, 64 * (b + 1)); ++t) {
       uint8_t x = qd;
       for (int q = 0; q < M; ++q) x = std::max(x, l.rows[q][t]);
       if (x >= lo && x <= hi) out[k++] = l.vertex[t];
@@ -195,29 +191,17 @@ inline int CollectLevelsBlockedScalar(const LocalityRows& l, int n, uint8_t qd, 
   return k;
 }
 
-// The blocks b0 … b0 + 15 with a span whose bound max_q mins[q][s] is at most hi, as bits.
 template <int M>
-__attribute__((target("avx512f,avx512bw,bmi2"))) uint64_t LiveBlocks16(const LocalityRows& l, int b0, __m512i vhi) {
-  static_assert(kMinSpan == 16, "four spans a block: one bit in four of the mask");
-  const size_t at = static_cast<size_t>(b0) * (64 / kMinSpan);
-  __m512i bound = _mm512_loadu_si512(l.mins[0] + at);
-  for (int q = 1; q < M; ++q) bound = _mm512_max_epu8(bound, _mm512_loadu_si512(l.mins[q] + at));
-  uint64_t spans = _mm512_cmple_epu8_mask(bound, vhi);
-  spans |= spans >> 1;
-  spans |= spans >> 2;  // bit 4j: one of block j's spans is live
-  return _pext_u64(spans, 0x1111111111111111);
-}
-
-template <int M>
-__attribute__((target("avx512f,avx512bw,bmi2"))) int CollectLevelsBlockedAvx512(const LocalityRows& l, int n,
-                                                                                uint8_t qd, uint8_t lo, uint8_t hi,
-                                                                                int* out, const float* const* rows) {
+__attribute__((target("avx512f,avx512bw"))) int CollectLevelsBlockedAvx512(const LocalityRows& l, int n, uint8_t qd,
+                                                                           uint8_t lo, uint8_t hi, int* out,
+                                                                           const float* const* rows) {
   const __m512i vd = _mm512_set1_epi8(static_cast<char>(qd)), vlo = _mm512_set1_epi8(static_cast<char>(lo)),
                 vhi = _mm512_set1_epi8(static_cast<char>(hi));
   int k = 0;
   for (int b0 = 0; b0 < l.blocks; b0 += 64) {
-    uint64_t live = 0;
-    for (int j = 0; j < 64 && b0 + j < l.blocks; j += 16) live |= LiveBlocks16<M>(l, b0 + j, vhi) << j;
+    __m512i bound = _mm512_loadu_si512(l.mins[0] + b0);
+    for (int q = 1; q < M; ++q) bound = _mm512_max_epu8(bound, _mm512_loadu_si512(l.mins[q] + b0));
+    uint64_t live = _mm512_cmple_epu8_mask(bound, vhi);
     if (l.blocks - b0 < 64) live &= (uint64_t{1} << (l.blocks - b0)) - 1;
     // The live blocks lie at random in rows far larger than the cache: all their lines
     // are asked for first, so that the misses overlap.
