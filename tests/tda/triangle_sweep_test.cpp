@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "panic/tda/distance_matrix.h"
+#include "panic/tda/edge_ranks.h"
 #include "panic/tda/triangle_sweep.h"
 
 namespace panic::tda::internal {
@@ -50,6 +51,45 @@ TEST(TriangleSweepTest, BandsHoldEveryEdgeOnceInOrder) {
     for (uint64_t key : all) indices.insert(key & 0xFFFFFFFFu);
     EXPECT_EQ(indices.size(), within);
   }
+}
+
+// On rank keys the bands' edges are put at their places without a sort: the same words as
+// the sort gives, at every band and two thresholds; without rank keys (ties, plain
+// lengths) the placement finds out and the band is sorted all the same.
+TEST(TriangleSweepTest, RankKeyBandsArePlacedAsTheSortGivesThem) {
+  std::mt19937_64 rng(3);
+  std::normal_distribution<float> coordinate;
+  std::vector<float> points(300 * 4);
+  for (float& x : points) x = coordinate(rng);
+  DistanceMatrix ranked = EuclideanDistances(points, 300, 4, 2, /*residuals=*/true);
+  RankEdges(ranked, 2);
+  const DistanceMatrix plain = EuclideanDistances(points, 300, 4, 2);
+  const DistanceMatrix tied = Quantized(200, 16, 4);
+  size_t placed_bands = 0;
+  const DistanceMatrix* const matrices[] = {&ranked, &plain, &tied};
+  for (const DistanceMatrix* d : matrices) {
+    const float radius = EnclosingRadius(*d);
+    for (float threshold : {radius, (*d)(7, 3)}) {
+      for (size_t per_band : {size_t{1} << 30, size_t{3000}, size_t{97}}) {
+        const std::vector<float> bounds = EdgeBands(*d, threshold, per_band);
+        for (size_t b = 0; b + 1 < bounds.size(); ++b) {
+          const bool last = b + 2 == bounds.size();
+          const std::vector<uint64_t> sorted = SortedEdgesInBand(*d, bounds[b], bounds[b + 1], last, 2);
+          EXPECT_EQ(SortedEdgesInBand(*d, bounds[b], bounds[b + 1], last, 2, /*ranked=*/true), sorted)
+              << "band " << b << " of " << bounds.size() - 1 << ", per band " << per_band;
+          const auto placed = PlacedEdgesInBand(*d, bounds[b], bounds[b + 1], last, 2);
+          if (d == &ranked) {
+            ASSERT_TRUE(placed.has_value()) << "band " << b << ", per band " << per_band;
+            EXPECT_EQ(*placed, sorted);
+            placed_bands += !sorted.empty();
+          } else if (!sorted.empty()) {
+            EXPECT_FALSE(placed.has_value()) << "lengths that are no rank keys were placed";
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(placed_bands, 20u);
 }
 
 TEST(TriangleSweepTest, EqualLengthsTakeTheTiePaths) {

@@ -146,7 +146,8 @@ class RipsColumns : protected RipsComplex {
           d_, opt_.threshold, opt_.threads, opt_.sweep_band_edges,
           [&](int worker, int x, int y, int z, float length) { KeepTriangle(x, y, z, length, found[worker]); },
           [&](int worker, int x, int y, float) { TrianglesOfEdge(x, y, p[worker], found[worker]); }, nullptr,
-          opt_.sweep_tie_group != 0 ? opt_.sweep_tie_group : kSmallTieGroup, opt_.sweep_chunk_edges);
+          opt_.sweep_tie_group != 0 ? opt_.sweep_tie_group : kSmallTieGroup, opt_.sweep_chunk_edges,
+          opt_.distinct_lengths);
       return Concatenate(found);
     }
     if (m == 3 && simd_ == SimdLevel::kAvx512 && !opt_.per_triangle_assembly) {

@@ -1,7 +1,11 @@
 #include "panic/tda/triangle_sweep.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <optional>
+
+#include "panic/tda/edge_ranks.h"
 
 namespace panic::tda::internal {
 namespace {
@@ -12,7 +16,49 @@ uint32_t FloatBits(float f) {
   return b;
 }
 
+// The first rank whose key (edge_ranks.h) is ≥ x, or > x when `after`, clamped to `edges`:
+// the keys are consecutive float patterns, so it is x's own pattern's rank.
+uint64_t RankFrom(float x, bool after, uint64_t edges) {
+  if (!(x >= RankKey(0))) return 0;
+  return std::min<uint64_t>(uint64_t{FloatBits(x)} - kRankKeyBase + (after ? 1 : 0), edges);
+}
+
 }  // namespace
+
+std::optional<std::vector<uint64_t>> PlacedEdgesInBand(const DistanceMatrix& d, float lo, float hi, bool last,
+                                                       int threads) {
+  const size_t n = d.n;
+  const uint64_t edges = n * (n - (n > 0 ? 1 : 0)) / 2;
+  const uint64_t first = RankFrom(lo, false, edges), end = RankFrom(hi, last, edges);
+  const size_t count = end > first ? end - first : 0;
+  std::vector<uint64_t> out(count, 0);  // 0: no edge (a key's length bits are never 0)
+  std::atomic<size_t> placed{0};
+  std::atomic<bool> outside{false};
+  ParallelFor(n, 16, threads, [&](size_t begin, size_t stop, int) {
+    size_t mine = 0;
+    for (size_t x = begin; x < stop; ++x) {
+      const float* r = d.row(x);
+      const uint64_t base = x * (x - (x > 0 ? 1 : 0)) / 2;
+      for (size_t y = 0; y < x; ++y) {
+        const float l = r[y];
+        if (l < lo || l > hi || (l == hi && !last)) continue;
+        const uint64_t at = uint64_t{FloatBits(l)} - kRankKeyBase - first;  // wraps above count if not a key
+        if (at >= count) {
+          outside.store(true, std::memory_order_relaxed);
+          continue;
+        }
+        out[at] = uint64_t{FloatBits(l)} << 32 | (base + y);
+        ++mine;
+      }
+    }
+    placed.fetch_add(mine, std::memory_order_relaxed);
+  });
+  // As many edges as places, none outside and none empty: every place written once.
+  if (outside.load() || placed.load() != count || std::find(out.begin(), out.end(), 0) != out.end()) {
+    return std::nullopt;
+  }
+  return out;
+}
 
 size_t EdgeBandBytes(size_t n) {
   return std::max(size_t{64} << 20, n * n * sizeof(float) / 8);
@@ -46,7 +92,13 @@ std::vector<float> EdgeBands(const DistanceMatrix& d, float threshold, size_t pe
   return bounds;
 }
 
-std::vector<uint64_t> SortedEdgesInBand(const DistanceMatrix& d, float lo, float hi, bool last, int threads) {
+std::vector<uint64_t> SortedEdgesInBand(const DistanceMatrix& d, float lo, float hi, bool last, int threads,
+                                        bool ranked) {
+  if (ranked) {
+    if (std::optional<std::vector<uint64_t>> placed = PlacedEdgesInBand(d, lo, hi, last, threads)) {
+      return std::move(*placed);
+    }
+  }
   const size_t n = d.n;
   const size_t workers = static_cast<size_t>(std::max(threads, 1));
   std::vector<std::vector<uint64_t>> found(workers);

@@ -42,11 +42,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
 
 #include "panic/core/parallel.h"
+#include "panic/tda/bit_rows.h"
 #include "panic/tda/distance_matrix.h"
 #include "panic/tda/triangle_sweep_chunk.h"
 
@@ -62,9 +64,20 @@ size_t EdgeBandBytes(size_t n);
 std::vector<float> EdgeBands(const DistanceMatrix& d, float threshold, size_t per_band);
 
 // The edges {x > y} with lo ≤ length < hi (≤ hi when `last`), as (length's float bits << 32)
-// | edge index x(x − 1)/2 + y, sorted: by length, then by index. REQUIRES n ≤ 92 681 (the
-// index fits 32 bits).
-std::vector<uint64_t> SortedEdgesInBand(const DistanceMatrix& d, float lo, float hi, bool last, int threads);
+// | edge index x(x − 1)/2 + y, sorted: by length, then by index. `ranked`: the lengths are
+// rank keys (edge_ranks.h), and each edge is put at its place without a sort (checked: a
+// matrix without them is sorted all the same). REQUIRES n ≤ 92 681 (the index fits 32 bits).
+std::vector<uint64_t> SortedEdgesInBand(const DistanceMatrix& d, float lo, float hi, bool last, int threads,
+                                        bool ranked = false);
+// SortedEdgesInBand on rank keys: each edge has a key of its own and the keys are
+// consecutive float patterns, so the band's edges are the ranks [first, end), each put
+// straight at its place, with no sort (the sort and the growing lists were ≈ 12 % of the
+// assembly's samples, sphere N = 5 000, 2 threads). nullopt when the lengths turn out not
+// to be rank keys (an edge outside the ranks, or a place left empty): the caller sorts
+// instead. (Lengths that are no rank keys fall outside the ranks; only equal rank keys, which
+// RankEdges never makes, could land two edges on one place.)
+std::optional<std::vector<uint64_t>> PlacedEdgesInBand(const DistanceMatrix& d, float lo, float hi, bool last,
+                                                       int threads);
 
 // The largest n the sweep takes (edge indices fit 32 bits).
 constexpr size_t kMaxSweepPoints = 92681;
@@ -87,17 +100,6 @@ class NeighbourBits {
   size_t words_;
   std::vector<uint64_t> bits_;
 };
-
-// O = A_x ∧ A_y into `o` (`words` words); returns the highest word of O with a bit (−1: O is
-// empty).
-inline int IntersectRows(const uint64_t* ax, const uint64_t* ay, size_t words, uint64_t* o) {
-  int top = -1;
-  for (size_t w = 0; w < words; ++w) {
-    o[w] = ax[w] & ay[w];
-    if (o[w]) top = static_cast<int>(w);
-  }
-  return top;
-}
 
 // The sweep's per-edge work: the triangles edge {x > y} (no tie of its length) owns that are
 // in no apparent pair, `column(z)` for each, from O (`o`, its highest word with a bit `top`:
@@ -139,7 +141,7 @@ int SingletonEdgeTriangles(const NeighbourBits& bits, const std::vector<uint64_t
       break;
     }
     const uint64_t* ap = bits.row(p);
-    for (size_t w = lo; w < pw; ++w) r[w] &= ~ap[w];
+    ClearRowBits(r.data(), ap, lo, pw);
     r[pw] &= ~(ap[pw] & below(p));
     // The next vertex of O below p.
     int next = -1;
@@ -269,7 +271,7 @@ void SweepGroup(const NeighbourBits& bits, const Earlier& earlier, const std::pa
     }
     const uint64_t* ax = bits.row(x);
     const uint64_t* ay = bits.row(y);
-    int top = IntersectRows(ax, ay, words, s.o.data());
+    int top = IntersectRows(ax, ay, words, s.o.data());  // O = A_x ∧ A_y (bit_rows.h)
     earlier.CompleteO(x, y, ax, ay, s.o.data(), top);
     // A triangle found on rows that miss an earlier edge {z, w} (w > z in O) is not a column.
     // (x, y are copied into the lambda: clang 14 cannot capture structured bindings.)
@@ -324,11 +326,11 @@ constexpr size_t kSweepUnitEdges = 16;
 // `chunk_edges` ≠ 0 (tests: chunks of about that many edges at any thread count), in chunks
 // of about SweepChunkEdges(n) on the workers (triangle_sweep_chunk.h). `threads` also sort the
 // bands; a band holds about `band_edges` edges (0: the budget of EdgeBandBytes).
-// REQUIRES d.n ≤ kMaxSweepPoints.
+// `ranked`: the lengths are rank keys (SortedEdgesInBand). REQUIRES d.n ≤ kMaxSweepPoints.
 template <typename Column, typename TieEdge>
 void SweepTriangles(const DistanceMatrix& d, float threshold, int threads, size_t band_edges, Column&& column,
                     TieEdge&& tie_edge, SweepStats* stats = nullptr, size_t max_tie_group = kSmallTieGroup,
-                    size_t chunk_edges = 0) {
+                    size_t chunk_edges = 0, bool ranked = false) {
   const size_t n = d.n;
   const size_t workers = static_cast<size_t>(std::max(threads, 1));
   NeighbourBits bits(n);
@@ -349,7 +351,7 @@ void SweepTriangles(const DistanceMatrix& d, float threshold, int threads, size_
   const size_t target = chunk_edges != 0 ? chunk_edges : SweepChunkEdges(n);
   for (size_t band = 0; band + 1 < bounds.size(); ++band) {
     const std::vector<uint64_t> edges =
-        SortedEdgesInBand(d, bounds[band], bounds[band + 1], band + 2 == bounds.size(), threads);
+        SortedEdgesInBand(d, bounds[band], bounds[band + 1], band + 2 == bounds.size(), threads, ranked);
     if (!chunked) {
       SweepScratch& s = scratch[0];
       std::vector<std::pair<int, int>>& group = s.group;
