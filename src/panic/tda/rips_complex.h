@@ -111,6 +111,13 @@ class RipsComplex {
     }
     return diam;
   }
+  // Asks the cache for every distance that Diameter(w, m) reads.
+  void PrefetchDiameter(const int* w, int m) const {
+    for (int a = 0; a < m; ++a) {
+      const float* r = d_.row(static_cast<size_t>(w[a]));
+      for (int b = a + 1; b < m; ++b) core::PrefetchLine(r + w[b]);
+    }
+  }
   // The diameter of the cofacet w ∪ {v} of the simplex w[0..m) of diameter `diam`.
   float CofacetDiameter(const int* w, int m, float diam, int v) const {
     float cd = diam;

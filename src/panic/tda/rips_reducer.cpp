@@ -387,10 +387,13 @@ class RipsReducer : private RipsSliceCursors {
     // A bit a column (5.6·10⁷ columns at N = 10 000: 7 MB, not 56 as bytes), set with an
     // atomic OR since the workers below mark columns that may share a word.
     std::vector<std::atomic<uint64_t>> paired((columns.size() + 63) / 64);
-    auto read_pair = [&](uint64_t key, Published owner, Bars& out, std::vector<std::pair<int64_t, int64_t>>& pairs) {
-      const uint32_t column = directory->Column(owner);
+    auto mark_pair = [&](uint64_t key, uint32_t column, std::vector<std::pair<int64_t, int64_t>>& pairs) {
       paired[column / 64].fetch_or(uint64_t{1} << (column % 64), std::memory_order_relaxed);
       if (pairs_out_ != nullptr && dim == pairs_dim_) pairs.emplace_back(columns[column], static_cast<int64_t>(key));
+    };
+    auto read_pair = [&](uint64_t key, Published owner, Bars& out, std::vector<std::pair<int64_t, int64_t>>& pairs) {
+      const uint32_t column = directory->Column(owner);
+      mark_pair(key, column, pairs);
       // An inline owner's pivot has its column's diameter: a pair of length 0, no bar
       // (and no diameter to read again: 61 % of the owners at N = 10 000).
       if (owner.is_inline()) return;
@@ -417,10 +420,28 @@ class RipsReducer : private RipsSliceCursors {
       std::vector<std::vector<std::pair<int64_t, int64_t>>> found_pairs(lists);
       ParallelFor(ranges, 1, opt_.threads, [&](size_t begin, size_t end, int worker) {
         const size_t w = static_cast<size_t>(worker);
+        PairBatch batch;
+        auto flush = [&] {
+          ReadPairs(batch, *directory, columns, m);
+          for (size_t i = 0; i < batch.size; ++i) {
+            mark_pair(batch.key[i], batch.column[i], found_pairs[w]);
+            if (batch.death[i] > batch.birth[i]) found[w].push_back(Bar{batch.birth[i], batch.death[i]});
+          }
+          batch.size = 0;
+        };
         for (size_t r = begin; r < end; ++r) {
           table->ForEachIn(std::min(table->capacity(), r * slots), std::min(table->capacity(), (r + 1) * slots),
-                          [&](uint64_t key, Published owner) { read_pair(key, owner, found[w], found_pairs[w]); });
+                          [&](uint64_t key, Published owner) {
+                            if (owner.is_inline()) {
+                              read_pair(key, owner, found[w], found_pairs[w]);  // no random read but a bit
+                              return;
+                            }
+                            batch.key[batch.size] = key;
+                            batch.owner[batch.size++] = owner;
+                            if (batch.size == PairBatch::kSize) flush();
+                          });
         }
+        flush();
       });
       for (size_t w = 0; w < lists; ++w) {
         bars.insert(bars.end(), found[w].begin(), found[w].end());
@@ -431,6 +452,38 @@ class RipsReducer : private RipsSliceCursors {
     for (size_t i = 0; i < columns.size(); ++i) {
       const bool owns = ((paired[i / 64].load(std::memory_order_relaxed) >> (i % 64)) & 1) != 0;
       if (!owns) bars.push_back(Bar{DiamOf(columns[i], m), kInf});
+    }
+  }
+  // Owners with a snapshot whose pairs are read together (ComputePairs): each owner's reads
+  // lie at random in memory far larger than the cache — its snapshot's column, that
+  // column's simplex, the two simplices' distances — and depend on one another. One after
+  // another they took 16.9 s of a 666 s run (sphere N = 10 000, 2 threads, 2.2·10⁷ such
+  // owners); in batches, each stage's reads of the whole batch asked for at once, 7.0 s.
+  struct PairBatch {
+    static constexpr size_t kSize = 16;
+    uint64_t key[kSize];  // the pivots
+    Published owner[kSize];
+    size_t size = 0;
+    uint32_t column[kSize];  // ReadPairs' results: the owners' columns, their diameters
+    float birth[kSize], death[kSize];  // and their pivots'
+  };
+  // The batch's columns, births and deaths, each stage's random reads asked for at once.
+  void ReadPairs(PairBatch& batch, const SnapshotDirectory& directory, const ColumnList& columns, int m) const {
+    for (size_t i = 0; i < batch.size; ++i) core::PrefetchLine(directory.Get(batch.owner[i]));
+    int t[PairBatch::kSize][kMaxVertices], w[PairBatch::kSize][kMaxVertices];
+    for (size_t i = 0; i < batch.size; ++i) {
+      batch.column[i] = directory.Get(batch.owner[i])->column;
+      core::PrefetchLine(columns.at(batch.column[i]));
+      Vertices(static_cast<index_t>(batch.key[i]), m + 1, t[i]);
+      PrefetchDiameter(t[i], m + 1);
+    }
+    for (size_t i = 0; i < batch.size; ++i) {
+      Vertices(columns[batch.column[i]], m, w[i]);
+      PrefetchDiameter(w[i], m);
+    }
+    for (size_t i = 0; i < batch.size; ++i) {
+      batch.birth[i] = Diameter(w[i], m);
+      batch.death[i] = Diameter(t[i], m + 1);
     }
   }
   // Starts column σ: returns its emergent pivot at once when there is one (its earliest
