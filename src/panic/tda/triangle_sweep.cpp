@@ -23,6 +23,23 @@ uint64_t RankFrom(float x, bool after, uint64_t edges) {
   return std::min<uint64_t>(uint64_t{FloatBits(x)} - kRankKeyBase + (after ? 1 : 0), edges);
 }
 
+// f(worker, word) for each edge {x > y} with lo ≤ length < hi (≤ hi when `last`), its word
+// (length's float bits << 32) | x(x − 1)/2 + y (−0 as +0), the rows x on the workers.
+template <typename F>
+void ForEachEdgeInBand(const DistanceMatrix& d, float lo, float hi, bool last, int threads, F&& f) {
+  ParallelFor(d.n, 16, threads, [&](size_t begin, size_t end, int worker) {
+    for (size_t x = begin; x < end; ++x) {
+      const float* r = d.row(x);
+      const uint64_t base = x * (x - (x > 0 ? 1 : 0)) / 2;
+      for (size_t y = 0; y < x; ++y) {
+        const float l = r[y];
+        if (l < lo || l > hi || (l == hi && !last)) continue;
+        f(worker, uint64_t{FloatBits(l == 0.0f ? 0.0f : l)} << 32 | (base + y));
+      }
+    }
+  });
+}
+
 }  // namespace
 
 std::optional<std::vector<uint64_t>> PlacedEdgesInBand(const DistanceMatrix& d, float lo, float hi, bool last,
@@ -32,29 +49,25 @@ std::optional<std::vector<uint64_t>> PlacedEdgesInBand(const DistanceMatrix& d, 
   const uint64_t first = RankFrom(lo, false, edges), end = RankFrom(hi, last, edges);
   const size_t count = end > first ? end - first : 0;
   std::vector<uint64_t> out(count, 0);  // 0: no edge (a key's length bits are never 0)
-  std::atomic<size_t> placed{0};
+  struct alignas(64) Count {  // a worker's, on a line of its own
+    size_t placed = 0;
+  };
+  std::vector<Count> counts(static_cast<size_t>(std::max(threads, 1)));
   std::atomic<bool> outside{false};
-  ParallelFor(n, 16, threads, [&](size_t begin, size_t stop, int) {
-    size_t mine = 0;
-    for (size_t x = begin; x < stop; ++x) {
-      const float* r = d.row(x);
-      const uint64_t base = x * (x - (x > 0 ? 1 : 0)) / 2;
-      for (size_t y = 0; y < x; ++y) {
-        const float l = r[y];
-        if (l < lo || l > hi || (l == hi && !last)) continue;
-        const uint64_t at = uint64_t{FloatBits(l)} - kRankKeyBase - first;  // wraps above count if not a key
-        if (at >= count) {
-          outside.store(true, std::memory_order_relaxed);
-          continue;
-        }
-        out[at] = uint64_t{FloatBits(l)} << 32 | (base + y);
-        ++mine;
-      }
+  ForEachEdgeInBand(d, lo, hi, last, threads, [&](int worker, uint64_t word) {
+    const uint64_t at = (word >> 32) - kRankKeyBase - first;  // wraps above count if not a key
+    if (at >= count) {
+      outside.store(true, std::memory_order_relaxed);
+      return;
     }
-    placed.fetch_add(mine, std::memory_order_relaxed);
+    out[at] = word;
+    ++counts[static_cast<size_t>(worker)].placed;
   });
   // As many edges as places, none outside and none empty: every place written once.
-  if (outside.load() || placed.load() != count || std::find(out.begin(), out.end(), 0) != out.end()) {
+  size_t placed = 0;
+  for (const Count& c : counts) placed += c.placed;
+  if (outside.load() || placed != count ||
+      std::find(out.begin(), out.end(), 0) != out.end()) {
     return std::nullopt;
   }
   return out;
@@ -99,21 +112,10 @@ std::vector<uint64_t> SortedEdgesInBand(const DistanceMatrix& d, float lo, float
       return std::move(*placed);
     }
   }
-  const size_t n = d.n;
   const size_t workers = static_cast<size_t>(std::max(threads, 1));
   std::vector<std::vector<uint64_t>> found(workers);
-  ParallelFor(n, 16, threads, [&](size_t begin, size_t end, int worker) {
-    std::vector<uint64_t>& out = found[static_cast<size_t>(worker)];
-    for (size_t x = begin; x < end; ++x) {
-      const float* r = d.row(x);
-      const uint64_t base = x * (x - (x > 0 ? 1 : 0)) / 2;
-      for (size_t y = 0; y < x; ++y) {
-        const float l = r[y];
-        if (l < lo || l > hi || (l == hi && !last)) continue;
-        out.push_back(uint64_t{FloatBits(l == 0.0f ? 0.0f : l)} << 32 | (base + y));  // −0 sorts as +0
-      }
-    }
-  });
+  ForEachEdgeInBand(d, lo, hi, last, threads,
+                    [&](int worker, uint64_t word) { found[static_cast<size_t>(worker)].push_back(word); });
   // Each worker's edges sorted on its own, then merged pairwise.
   ParallelFor(workers, 1, threads, [&](size_t begin, size_t end, int) {
     for (size_t w = begin; w < end; ++w) std::sort(found[w].begin(), found[w].end());
