@@ -18,7 +18,7 @@ std::vector<uint64_t> RandomWords(size_t count, std::mt19937_64& rng) {
 }
 
 TEST(BitRowsTest, IntersectionAgreesWithTheOneWordLoop) {
-  if (!__builtin_cpu_supports("avx512f")) GTEST_SKIP() << "no AVX-512 on this CPU";
+  if (!BitRowsAvx512()) GTEST_SKIP() << "no AVX-512 on this CPU";
   std::mt19937_64 rng(11);
   for (size_t words = 0; words <= 40; ++words) {
     for (int round = 0; round < 20; ++round) {
@@ -37,7 +37,7 @@ TEST(BitRowsTest, IntersectionAgreesWithTheOneWordLoop) {
 }
 
 TEST(BitRowsTest, ClearingAgreesWithTheOneWordLoop) {
-  if (!__builtin_cpu_supports("avx512f")) GTEST_SKIP() << "no AVX-512 on this CPU";
+  if (!BitRowsAvx512()) GTEST_SKIP() << "no AVX-512 on this CPU";
   std::mt19937_64 rng(12);
   for (size_t words = 0; words <= 40; ++words) {
     const std::vector<uint64_t> a = RandomWords(words, rng), r = RandomWords(words, rng);

@@ -94,7 +94,8 @@ TEST(RipsScaleTest, MemoryNeedIsStatedBeforeAnythingLarge) {
   EXPECT_EQ(RipsMemoryLowerBound(70000, 1),
             size_t{19'600'000'000} + size_t{9'799'860'000} + size_t{4'900'000'000} + size_t{70000} * (70016 + 1152));
   EXPECT_EQ(RipsMemoryLowerBound(100000, 2),
-            size_t{40'000'000'000} + size_t{19'999'800'000} + size_t{10'000'000'000} + size_t{100000} * (100032 + 1600));
+            size_t{40'000'000'000} + size_t{19'999'800'000} + size_t{10'000'000'000} +
+                size_t{100000} * (100032 + 1600));
   // 60 000 points, the case: ≈ 23.9 GiB, over the default 16 GiB limit.
   std::vector<float> line(60000);
   for (size_t i = 0; i < line.size(); ++i) line[i] = static_cast<float>(i);

@@ -12,6 +12,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "panic/tda/cofacet_scan.h"
+
 namespace panic::tda::internal {
 
 // o = ax ∧ ay over `words` words; returns the highest word of o with a bit (−1: none).
@@ -52,9 +54,10 @@ __attribute__((target("avx512f"))) inline void ClearRowBitsAvx512(uint64_t* r, c
   }
 }
 
-// Whether the sweep takes the AVX-512 forms (decided once, at the first call).
+// Whether the sweep takes the AVX-512 forms: where the scans do (DetectSimdLevel, decided
+// once, at the first call).
 inline bool BitRowsAvx512() {
-  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  static const bool avx512 = DetectSimdLevel() == SimdLevel::kAvx512;
   return avx512;
 }
 

@@ -432,8 +432,8 @@ class RipsReducer : private RipsSliceCursors {
         for (size_t r = begin; r < end; ++r) {
           table->ForEachIn(std::min(table->capacity(), r * slots), std::min(table->capacity(), (r + 1) * slots),
                           [&](uint64_t key, Published owner) {
-                            if (owner.is_inline()) {
-                              read_pair(key, owner, found[w], found_pairs[w]);  // no random read but a bit
+                            if (owner.is_inline()) {  // a pair of length 0: no random read but a bit
+                              mark_pair(key, owner.inline_column(), found_pairs[w]);
                               return;
                             }
                             batch.key[batch.size] = key;

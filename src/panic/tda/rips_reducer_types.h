@@ -175,8 +175,9 @@ constexpr float kExhaustedCd = std::numeric_limits<float>::infinity();
 // (stop 31, sphere, 1 thread; scans / vertices whose float rows were read): N = 2 000,
 // 8 queued without the spill (stop 30) 0.90 M / 23.2 M, 7 queued without it
 // 0.96 M / 22.8 M, with it 0.84 M / 21.0 M; N = 3 000: 2.63 M / 67.0 M, 2.80 M / 65.7 M,
-// 2.49 M / 60.8 M. A cursor's later scans keeping 32 with a window aiming at 24 read more rows (N = 2 000: 0.79 M / 25.6 M): most cursors stop within a queue or
-// two, and most spilled entries are never popped. A column's spill holds at most
+// 2.49 M / 60.8 M. A cursor's later scans keeping 32 with a window aiming at 24 read more
+// rows (N = 2 000: 0.79 M / 25.6 M): most cursors stop within a queue or two, and most
+// spilled entries are never popped. A column's spill holds at most
 // kSpillPerCursor entries per cursor (plus ReducerOptions::spill_entries_base, 2^15; 1 a
 // cursor gave nearly the scans of 4 with a third of the spill); past that a scan keeps its
 // queue's worth only, as without the spill.
