@@ -14,8 +14,10 @@
 // the share of edges the sparse filtration kept; PH_BACKEND=dense|sparse forces the
 // reduction's backend (default: ComputeApproximateRips's rule); PH_PHASES=1 first times
 // the greedy permutation and the graph of kept edges on their own (MAXDIM=-1: only that;
-// PH_GRAPH=gemm|range forces how the edges are found there). MAXDIM=-2 with PH_EPS=a,b,…
-// only counts the kept edges for each ε after one greedy permutation, and prints the
+// PH_GRAPH=gemm|range forces how the edges are found there), and without PH_EPS prints
+// on stderr when each phase of the exact kernel ends (RipsOptions::on_phase), in seconds
+// from the start: a phase's time is then measured apart from the others'.
+// MAXDIM=-2 with PH_EPS=a,b,… only counts the kept edges for each ε after one greedy permutation, and prints the
 // memory a maxdim-2 run would need (nothing of the edges' size is allocated).
 // PH_RANK_TIES=0 runs the exact kernel on the float lengths, without the rank keys that
 // break their ties by the double distance (edge_ranks.h): the same diagram, for timings.
@@ -26,6 +28,7 @@
 #include <cstdlib>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "panic/store/npy_codec.h"
@@ -184,6 +187,13 @@ int main(int argc, char** argv) {
   } else {
     const char* rank_env = std::getenv("PH_RANK_TIES");
     const bool rank_ties = rank_env == nullptr || std::string(rank_env) != "0";
+    if (std::getenv("PH_PHASES")) {
+      // Each phase's end, in seconds from the start (RipsOptions::on_phase), on stderr.
+      options.on_phase = [start](std::string_view phase) {
+        const double at = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        std::fprintf(stderr, "phase %9.2f s  %.*s\n", at, static_cast<int>(phase.size()), phase.data());
+      };
+    }
     diagram = panic::tda::internal::ComputeRipsOfCloud(points, n, dim, options, rank_ties);
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -7,6 +7,9 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "tda/tda_oracle_helpers.h"
 
@@ -155,6 +158,42 @@ TEST(RipsTest, SameDiagramForAnyThreadCount) {
   Diagram one = Ours(c, 2, 1);
   EXPECT_EQ(Ours(c, 2, 2), one);
   EXPECT_EQ(Ours(c, 2, 5), one);
+}
+
+// RipsOptions::on_phase names every phase of an exact run once, in the documented order,
+// and the diagram does not depend on it.
+TEST(RipsTest, PhasesAreReportedInOrder) {
+  PointCloud c = testing::WalkCloud(150, 64, 9);
+  std::vector<std::string> phases;
+  RipsOptions o;
+  o.maxdim = 2;
+  o.threads = 2;
+  o.on_phase = [&](std::string_view phase) { phases.emplace_back(phase); };
+  auto r = ComputeRips(c.values, c.n, c.dim, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, Ours(c, 2, 2));
+  const std::vector<std::string> expected{"distances",           "rank keys",          "vertices renumbered",
+                                          "dimension 0",         "byte copies",        "dimension 1 reduced",
+                                          "dimension 1 bars",    "dimension 2 columns", "dimension 2 reduced",
+                                          "dimension 2 bars"};
+  EXPECT_EQ(phases, expected);
+  // From a matrix there are no distances to compute and no rank keys; maxdim 0 stops at
+  // dimension 0.
+  phases.clear();
+  std::vector<float> matrix(c.n * c.n);
+  for (size_t i = 0; i < c.n; ++i) {
+    for (size_t j = 0; j < c.n; ++j) {
+      double sq = 0;
+      for (size_t k = 0; k < c.dim; ++k) {
+        const double t = double(c.values[i * c.dim + k]) - c.values[j * c.dim + k];
+        sq += t * t;
+      }
+      matrix[i * c.n + j] = static_cast<float>(std::sqrt(sq));
+    }
+  }
+  o.maxdim = 0;
+  ASSERT_TRUE(ComputeRipsFromDistances(matrix, c.n, o).ok());
+  EXPECT_EQ(phases, (std::vector<std::string>{"vertices renumbered", "dimension 0"}));
 }
 
 // Cosine distances computed independently in double, given to ripser as a matrix.

@@ -37,6 +37,7 @@ bool IsPrime(int p) {
 Diagram ReduceAt(internal::DistanceMatrix& d, const RipsOptions& o, float threshold, bool distinct_lengths = false) {
   const std::vector<uint32_t> order = internal::ScrambledVertexOrder(d.n);
   internal::RenumberVertices(d, order, o.threads);
+  if (o.on_phase) o.on_phase("vertices renumbered");
   // The input order, in the new numbers, is the past-diameter scans' locality order.
   std::vector<uint32_t> input_order(d.n);
   for (size_t i = 0; i < d.n; ++i) input_order[order[i]] = static_cast<uint32_t>(i);
@@ -47,6 +48,7 @@ Diagram ReduceAt(internal::DistanceMatrix& d, const RipsOptions& o, float thresh
   r.modulus = o.modulus;
   r.threshold = threshold;
   r.distinct_lengths = distinct_lengths;
+  r.on_phase = o.on_phase;
   return internal::ReduceRips(d, r);
 }
 
@@ -70,6 +72,7 @@ bool RanksTies(size_t n, const RipsOptions& o) {
 // length map), becomes the last key of that length or below.
 Diagram ReduceRanked(internal::DistanceMatrix& d, const RipsOptions& o) {
   const internal::RankValues values = internal::RankEdges(d, o.threads);
+  if (o.on_phase) o.on_phase("rank keys");
   const float length = std::isnan(o.threshold) ? values.Value(internal::EnclosingRadius(d)) : o.threshold;
   return internal::DiagramInValues(ReduceAt(d, o, values.KeyAtMost(length), /*distinct_lengths=*/true), values);
 }
@@ -212,6 +215,7 @@ Result<Diagram> ComputeRipsOfCloud(std::span<const float> points, size_t n, size
   PANIC_RETURN_IF_ERROR(ValidateRipsOptions(options, n));
   const bool ranked = rank_ties && RanksTies(n, options);
   PANIC_ASSIGN_OR_RETURN(DistanceMatrix d, CloudDistances(points, n, dim, options, ranked));
+  if (options.on_phase) options.on_phase("distances");
   return ranked ? ReduceRanked(d, options) : Reduce(d, options);
 }
 

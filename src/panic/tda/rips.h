@@ -16,8 +16,10 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <limits>
 #include <span>
+#include <string_view>
 
 #include "panic/core/status.h"
 #include "panic/tda/diagram.h"
@@ -41,6 +43,14 @@ struct RipsOptions {
   // A call whose fixed memory (RipsMemoryLowerBound) exceeds this is refused at once,
   // before anything is allocated, with a message stating what it would need.
   size_t memory_limit_bytes = size_t{16} << 30;
+  // Called on the calling thread as each phase of an exact computation ends, with the
+  // phase's name, in this order: "distances" and "rank keys" (ComputeRips only; "rank
+  // keys" not for maxdim 0), "vertices renumbered", "dimension 0", then for each
+  // dimension k = 1..maxdim "dimension k columns" (k ≥ 2), "byte copies" (k = 1 only),
+  // "dimension k reduced" and "dimension k bars". For progress reports on long runs and
+  // per-phase timings (bench/ph_rips.cpp, PH_PHASES=1); the diagram does not depend on
+  // it. Empty (the default): not called. ComputeApproximateRips does not call it.
+  std::function<void(std::string_view)> on_phase;
 };
 
 // Bytes a call needs at least for n points: the dense n × n float distance matrix and,

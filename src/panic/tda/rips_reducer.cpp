@@ -10,6 +10,7 @@
 #include <mutex>
 #include <numeric>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "panic/core/free_memory.h"
@@ -72,11 +73,13 @@ class RipsReducer : private RipsSliceCursors {
 
   Diagram Run() {
     ColumnList columns = Listed(ComputeDim0Pairs(diagram_.dimensions[0]), 2);
+    Phase("dimension 0");
     for (int dim = 1; dim <= opt_.maxdim; ++dim) {
       ComputePairs(columns, dim);
       if (dim < opt_.maxdim) {
         columns = ColumnList();  // not kept beside the next dimension's assembly
         columns = Listed(AssembleColumns(dim + 1), dim + 2);
+        Phase("dimension " + std::to_string(dim + 1) + " columns");
         // The pivots of `dim` cleared the next dimension's columns and are not needed
         // beside its reduction (few on the unit-sphere walk, 9 311 edge pivots at
         // N = 10 000; a cloud with many H1 columns would hold 12-byte slots for each).
@@ -324,7 +327,10 @@ class RipsReducer : private RipsSliceCursors {
     Bars& bars = diagram_.dimensions[static_cast<size_t>(dim)];
     const size_t workers = std::min(static_cast<size_t>(std::max(opt_.threads, 1)), std::max<size_t>(columns.size(), 1));
     std::vector<Workspace> spaces(workers);
-    if (opt_.quantized_scans && qvalues_.empty()) QuantizeDistances(opt_.threads, opt_.scan_order);
+    if (opt_.quantized_scans && qvalues_.empty()) {
+      QuantizeDistances(opt_.threads, opt_.scan_order);
+      Phase("byte copies");
+    }
     for (Workspace& ws : spaces) {
       ws.scratch.resize(static_cast<size_t>(n_));
       ws.keeps_v = !(opt_.frontier_snapshots && opt_.seek_added_columns);
@@ -375,6 +381,7 @@ class RipsReducer : private RipsSliceCursors {
     // The workers' scratch (a heavy column's cursors: 10⁸ bytes and more at N = 10 000)
     // goes before the pairs are read, so that their bits come on top of less.
     std::vector<Workspace>().swap(spaces);
+    Phase("dimension " + std::to_string(dim) + " reduced");
     // The pairs: every pivot with its final owner; columns owning none are essential.
     // The pivots are kept (pivots_) only when a next dimension is cleared with them.
     const bool keep_pivots = dim < opt_.maxdim;
@@ -453,6 +460,10 @@ class RipsReducer : private RipsSliceCursors {
       const bool owns = ((paired[i / 64].load(std::memory_order_relaxed) >> (i % 64)) & 1) != 0;
       if (!owns) bars.push_back(Bar{DiamOf(columns[i], m), kInf});
     }
+    Phase("dimension " + std::to_string(dim) + " bars");
+  }
+  void Phase(const std::string& name) const {
+    if (opt_.on_phase) opt_.on_phase(name);
   }
   // Owners with a snapshot whose pairs are read together (ComputePairs): each owner's reads
   // lie at random in memory far larger than the cache — its snapshot's column, that

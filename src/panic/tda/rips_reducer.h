@@ -27,7 +27,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -141,6 +143,9 @@ struct ReducerOptions {
   // column — N = 10 000 on the unit-sphere walk, 1.6 GB for 5.6·10⁷ columns — 2^27 columns
   // would fill half of that, and a dimension redone costs its time). Tests set 0.
   size_t four_byte_unit_columns = size_t{1} << 27;
+  // Called on the calling thread as each of the reduction's phases ends (RipsOptions::
+  // on_phase has the names and their order); empty: not called.
+  std::function<void(std::string_view)> on_phase;
 };
 
 // The diagram of dimensions 0..maxdim. REQUIRES: options validated by the caller
