@@ -42,6 +42,26 @@ TEST(TdaCliTest, PhFromCsvPrintsBarsAndEntropy) {
   EXPECT_NE(r.out.find("0 0 inf\n"), std::string::npos) << r.out;
 }
 
+// --progress names each phase on stderr as it ends, in order, and changes nothing on stdout.
+TEST(TdaCliTest, PhProgressNamesThePhasesOnStderr) {
+  TempDir dir;
+  WriteFile(dir.File("circle.csv"), CircleCsv());
+  const CommandResult plain = RunCli({"tda", "ph", dir.File("circle.csv"), "--maxdim", "2"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(plain.err, "");
+  const CommandResult r = RunCli({"tda", "ph", dir.File("circle.csv"), "--maxdim", "2", "--progress"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, plain.out);
+  size_t at = 0;
+  for (const char* phase : {"distances", "rank keys", "vertices renumbered", "dimension 0", "byte copies",
+                            "dimension 1 reduced", "dimension 1 bars", "dimension 2 columns", "dimension 2 reduced",
+                            "dimension 2 bars"}) {
+    const size_t found = r.err.find(std::string("tda ph: ") + phase + " (", at);
+    ASSERT_NE(found, std::string::npos) << phase << " in order in:\n" << r.err;
+    at = found + 1;
+  }
+}
+
 TEST(TdaCliTest, PhFromNpyAsJsonAndNpz) {
   TempDir dir;
   WriteFile(dir.File("circle.npy"), store::EncodeNpy(store::MakeNpyFloat32(CircleValues(), {12, 2})));

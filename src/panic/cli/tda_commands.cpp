@@ -1,5 +1,6 @@
 // `tda ph` (persistence diagram of a point cloud) and `tda distance` (between two
 // diagrams stored as NPZ).
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
+#include <string_view>
 
 #include "panic/analysis/diagram_distance_matrix.h"
 #include "panic/cli/command.h"
@@ -83,6 +85,15 @@ int PhCommand(const ParsedArgs& args, Context& ctx) {
   }
   auto points = ReadPointFile(args.positional[0]);
   if (!points.ok()) return ReportError(points.status(), ctx);
+  if (args.Has("progress")) {
+    // One line a phase as it ends (RipsOptions::on_phase), with the time since here.
+    options->on_phase = [&ctx, start = std::chrono::steady_clock::now()](std::string_view phase) {
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      char at[32];
+      std::snprintf(at, sizeof at, "%.1f", s);
+      ctx.err << "tda ph: " << phase << " (" << at << " s)\n" << std::flush;
+    };
+  }
   Result<tda::Diagram> diagram = Status::Internal("not computed");
   if (epsilon > 0) {
     auto approx = tda::ComputeApproximateRips(points->values, points->n, points->dim, *options, epsilon);
@@ -318,7 +329,10 @@ std::vector<CommandSpec> TdaCommands() {
          "refuse inputs whose distance matrix and edge table need more (default 16); with --approximate, "
          "the kept edges are counted first and the whole need (lists, cofacets, blocks, sorted edges) must fit"},
         {"format", "F", "text (default), json or npz"},
-        {"output", "FILE", "write to FILE instead of standard output (npz: needed on a terminal)"}},
+        {"output", "FILE", "write to FILE instead of standard output (npz: needed on a terminal)"},
+        {"progress", "",
+         "print each phase of an exact computation to standard error as it ends, with the seconds "
+         "since the points were read (distances, rank keys, ..., dimension K reduced, dimension K bars)"}},
        "POINTS is a .npy array (float32 or float64, C order, shape points × coordinates) or a\n"
        "text/CSV file with one point per line. Text output: '# H<d>: <n> bars, entropy <e>' per\n"
        "dimension, then '<d> <birth> <death>' per bar, death 'inf' for an essential class (as\n"
