@@ -45,11 +45,13 @@ struct RipsOptions {
   size_t memory_limit_bytes = size_t{16} << 30;
   // Called on the calling thread as each phase of an exact computation ends, with the
   // phase's name, in this order: "distances" and "rank keys" (ComputeRips only; "rank
-  // keys" not for maxdim 0), "vertices renumbered", "dimension 0", then for each
-  // dimension k = 1..maxdim "dimension k columns" (k ≥ 2), "byte copies" (k = 1 only),
-  // "dimension k reduced" and "dimension k bars". For progress reports on long runs and
-  // per-phase timings (bench/ph_rips.cpp, PH_PHASES=1); the diagram does not depend on
-  // it. Empty (the default): not called. ComputeApproximateRips does not call it.
+  // keys" only where the ties are ranked: maxdim ≥ 1, at most 2^30 edges, the ranking
+  // within the memory limit, rips.cpp RanksTies), "vertices renumbered", "dimension 0",
+  // then for each dimension k = 1..maxdim "dimension k columns" (k ≥ 2), "byte copies"
+  // (k = 1 only), "dimension k reduced" and "dimension k bars". For progress reports on
+  // long runs (`tda ph --progress`) and per-phase timings (bench/ph_rips.cpp,
+  // PH_PHASES=1); the diagram does not depend on it. Empty (the default): not called.
+  // ComputeApproximateRips does not call it.
   std::function<void(std::string_view)> on_phase;
 };
 
