@@ -16,9 +16,9 @@
 // the greedy permutation and the graph of kept edges on their own (MAXDIM=-1: only that;
 // PH_GRAPH=gemm|range forces how the edges are found there), and without PH_EPS prints
 // on stderr when each phase of the exact kernel ends (RipsOptions::on_phase), in seconds
-// from the start: a phase's time is then measured apart from the others'.
-// MAXDIM=-2 with PH_EPS=a,b,… only counts the kept edges for each ε after one greedy permutation, and prints the
-// memory a maxdim-2 run would need (nothing of the edges' size is allocated).
+// from the start: a phase's time is then measured apart from the others'. MAXDIM=-2
+// with PH_EPS=a,b,… only counts the kept edges for each ε after one greedy permutation,
+// and prints the memory a maxdim-2 run would need (nothing of the edges' size is allocated).
 // PH_RANK_TIES=0 runs the exact kernel on the float lengths, without the rank keys that
 // break their ties by the double distance (edge_ranks.h): the same diagram, for timings.
 #include <algorithm>

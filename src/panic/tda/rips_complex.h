@@ -128,11 +128,8 @@ class RipsComplex {
   // read (PushFrontier runs it some entries ahead: a frontier's simplices are scattered over
   // the matrix, and their loads, one after another, were a monster's largest stall).
   void PrefetchCofacetDistances(const int* w, int m, int v) const {
-    for (int a = 0; a < m; ++a) {
-      const float* r = d_.row(static_cast<size_t>(w[a]));
-      for (int b = a + 1; b < m; ++b) core::PrefetchLine(r + w[b]);
-      core::PrefetchLine(r + v);
-    }
+    PrefetchDiameter(w, m);
+    for (int a = 0; a < m; ++a) core::PrefetchLine(d_.row(static_cast<size_t>(w[a])) + v);
   }
   // Diameter of w without w[skip].
   float DiameterWithout(const int* w, int m, int skip) const {
