@@ -148,7 +148,8 @@ int main(int argc, char** argv) {
   const std::vector<uint32_t> cycles[2] = {MakeCycle(1), MakeCycle(2)};
   Report("memory", cpu_a, cpu_b, [&](size_t t) { return MemoryLoop(cycles[t], scale); }, &pinned);
   if (!pinned) {
-    std::fprintf(stderr, "bench_cpu_pair: could not pin a thread to CPU %d or %d: the figures are not per CPU\n", cpu_a, cpu_b);
+    std::fprintf(stderr, "bench_cpu_pair: could not pin a thread to CPU %d or %d: the figures are not per CPU\n",
+                 cpu_a, cpu_b);
     return 1;
   }
   return 0;
