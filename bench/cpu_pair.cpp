@@ -11,12 +11,12 @@
 // On two physical cores every loop gives ≈ 2×. Two hardware threads of one core (SMT
 // siblings, which a virtual machine may present as "2 cores") give ≈ 2× for latency and
 // memory but ≈ 1× for alu, the ports being shared; two virtual CPUs time-sliced on one
-// core give ≈ 1× for all three. Kernels bound by arithmetic (the triangle sweep) then
-// cannot scale past what alu shows, whatever their code does. One CPU much slower alone
-// than the other shares its core with work outside this machine. SCALE multiplies every
-// loop's length: 0.1 runs the probe in about 10 s (most of it building the chase's
-// arrays), to check the CPUs before and after a long benchmark, as a virtual machine's CPUs
-// may be moved between cores, and other machines' work onto theirs, while it runs.
+// core give ≈ 1× for all three. Code bound by the core's arithmetic then cannot scale past
+// what alu shows, whatever it does. One CPU much slower alone than the other shares its
+// core with work outside this machine. SCALE multiplies every loop's length: 0.1 runs the
+// probe in about 10 s (most of it building the chase's arrays), to check the CPUs before
+// and after a long benchmark, as a virtual machine's CPUs may be moved between cores, and
+// other machines' work onto theirs, while it runs.
 #include <pthread.h>
 #include <sched.h>
 
