@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "panic/tda/distance_matrix.h"
 #include "tda/tda_oracle_helpers.h"
 
 namespace panic::tda {
@@ -180,19 +181,9 @@ TEST(RipsTest, PhasesAreReportedInOrder) {
   // From a matrix there are no distances to compute and no rank keys; maxdim 0 stops at
   // dimension 0.
   phases.clear();
-  std::vector<float> matrix(c.n * c.n);
-  for (size_t i = 0; i < c.n; ++i) {
-    for (size_t j = 0; j < c.n; ++j) {
-      double sq = 0;
-      for (size_t k = 0; k < c.dim; ++k) {
-        const double t = double(c.values[i * c.dim + k]) - c.values[j * c.dim + k];
-        sq += t * t;
-      }
-      matrix[i * c.n + j] = static_cast<float>(std::sqrt(sq));
-    }
-  }
+  const internal::DistanceMatrix matrix = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
   o.maxdim = 0;
-  ASSERT_TRUE(ComputeRipsFromDistances(matrix, c.n, o).ok());
+  ASSERT_TRUE(ComputeRipsFromDistances(matrix.values, c.n, o).ok());
   EXPECT_EQ(phases, (std::vector<std::string>{"vertices renumbered", "dimension 0"}));
 }
 
