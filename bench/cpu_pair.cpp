@@ -141,19 +141,19 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_cpu_pair: SCALE must be a number in (0, 100], got %s\n", argv[3]);
     return 2;
   }
+  const int cpu_a = static_cast<int>(a), cpu_b = static_cast<int>(b);
   cpu_set_t allowed;
   CPU_ZERO(&allowed);
   if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
-    for (const double cpu : {a, b}) {
-      if (!CPU_ISSET(static_cast<int>(cpu), &allowed)) {
+    for (const int cpu : {cpu_a, cpu_b}) {
+      if (!CPU_ISSET(cpu, &allowed)) {
         std::fprintf(stderr, "bench_cpu_pair: CPU %d is not one this process may run on (see nproc, taskset -p)\n",
-                     static_cast<int>(cpu));
+                     cpu);
         return 2;
       }
     }
   }
   std::atomic<bool> pinned{true};
-  const int cpu_a = static_cast<int>(a), cpu_b = static_cast<int>(b);
   Report("latency", cpu_a, cpu_b, [&](size_t) { return LatencyLoop(scale); }, &pinned);
   Report("alu", cpu_a, cpu_b, [&](size_t) { return AluLoop(scale); }, &pinned);
   const std::vector<uint32_t> cycles[2] = {MakeCycle(1), MakeCycle(2)};
