@@ -325,5 +325,28 @@ TEST(RipsScaleTest, SliceInBulkGivesTheSamePairs) {
       /*ranked=*/true);
 }
 
+// Columns taken in batches whose first steps (the emergent-pair tests) run together
+// (ReducerOptions::probe_batch; RipsReducer::ProbeBatch), including the probed columns that
+// start their heap at the candidate the probe found: the same reduced pairs and diagrams as
+// one column at a time, with batches of 2, 16 and 64 columns, on rank keys and the tie grid,
+// 1 and 2 threads, shuffled orders (columns taken back), Z/2 and Z/3, and maxdim 3.
+TEST(RipsScaleTest, ProbedBatchesGiveTheSamePairs) {
+  SamePairsCheck check;
+  check.clouds = RankedWalksTorusAndGrid();
+  check.reference = [](ReducerOptions& r) { r.probe_batch = 1; };
+  for (size_t batch : {size_t{2}, size_t{16}, size_t{64}}) {
+    for (int variant = 0; variant < 3; ++variant) {
+      check.variants.push_back([=](ReducerOptions& r) {
+        r.probe_batch = batch;
+        r.threads = variant == 1 ? 2 : 1;
+        r.shuffle_columns = variant == 2 ? 11 : 0;
+      });
+    }
+  }
+  ExpectSamePairs(check);
+  ExpectMaxdim3SamePairs([](ReducerOptions& r, bool on) { r.probe_batch = on ? 16 : 1; }, /*ranked=*/true);
+  ExpectMaxdim3SamePairs([](ReducerOptions& r, bool on) { r.probe_batch = on ? 16 : 1; }, /*ranked=*/false);
+}
+
 }  // namespace
 }  // namespace panic::tda

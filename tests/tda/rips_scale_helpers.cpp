@@ -37,7 +37,8 @@ std::string Describe(const internal::ReducerOptions& r) {
          " link_at=" + Count(r.link_cursors_at) + " quantized=" + std::to_string(r.quantized_scans) +
          " seek=" + std::to_string(r.seek_added_columns) + " frontier=" + std::to_string(r.frontier_snapshots) + " apparent_at=" + Count(r.apparent_first_cursors_at) +
          " spill=" + std::to_string(r.spill_queued_cofacets) + " spill_base=" + Count(r.spill_entries_base) +
-         " distinct=" + std::to_string(r.distinct_lengths) + " slice_at=" + Count(r.slice_cursors_at);
+         " distinct=" + std::to_string(r.distinct_lengths) + " slice_at=" + Count(r.slice_cursors_at) +
+         " probe_batch=" + Count(r.probe_batch);
 }
 
 void ExpectSamePairs(const SamePairsCheck& check) {

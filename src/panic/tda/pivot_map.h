@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "panic/core/huge_pages.h"
+#include "panic/core/prefetch.h"
 
 namespace panic::tda::internal {
 
@@ -258,6 +259,15 @@ class ConcurrentPivotMap {
       i = NextInPage(i);
     }
     return OverflowFind(key);
+  }
+  // Asks the cache for the slot where a probe for `key` starts (Find, Insert).
+  void Prefetch(uint64_t key) const {
+    if (paged_) {
+      const Place place = PlaceOf(key);
+      core::PrefetchLine(&words_[place.page_begin + place.home]);
+    } else {
+      core::PrefetchLine(&keys_[Home(key)]);
+    }
   }
   // The owner of a found slot (the wide layout waits while its inserter is still storing it).
   T Owner(size_t slot) const {

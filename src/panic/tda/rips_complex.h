@@ -220,6 +220,26 @@ class RipsComplex {
     return wide_edges_ ? static_cast<int>(edge_candidate32_[static_cast<size_t>(e)])
                        : static_cast<int>(edge_candidate16_[static_cast<size_t>(e)]);
   }
+  // Asks the cache for edge e's candidate (EdgeCandidate).
+  void PrefetchEdgeCandidate(int64_t e) const {
+    if (wide_edges_) {
+      core::PrefetchLine(edge_candidate32_.data() + e);
+    } else {
+      core::PrefetchLine(edge_candidate16_.data() + e);
+    }
+  }
+  // Asks the cache for what a candidate scan of the simplex w[0..m) below `end` reads first
+  // (ScanRows: the rows' last 64 bytes below it, and the float distances of vertex end − 1).
+  void PrefetchCandidateScan(const int* w, int m, int end) const {
+    for (int q = 0; q < m; ++q) {
+      if (!qvalues_.empty() && end >= 64) {
+        const uint8_t* row = QuantizedRow(w[q]);
+        core::PrefetchLine(row + end - 64);
+        core::PrefetchLine(row + end - 1);
+      }
+      core::PrefetchLine(d_.row(static_cast<size_t>(w[q])) + end - 1);
+    }
+  }
   template <typename T>
   const T* EdgeCandidateRow(int a) const {
     if constexpr (sizeof(T) == 2) {

@@ -107,24 +107,42 @@ class RipsReducer : private RipsSliceCursors {
   // At the end every column is reduced (its pivot unique) or zero, so the pairs are those
   // of the serial reduction: unique, whatever the interleaving and the thread count.
   using PivotTable = ConcurrentPivotMap<Published>;
+  // A column's first step, found ahead (ProbeBatch): its simplex and diameter; the edge of
+  // its diameter and 1 + that edge's candidate (edge_end; −1: no edge found, 0: none);
+  // its cofacet candidate (−1: none), the cofacet τ (vertices t, index `cofacet`, `above`
+  // of σ's vertices above the candidate); and whether τ was unclaimed and in no apparent
+  // pair then (free: τ is σ's emergent pivot).
+  struct EmergentProbe {
+    Column column;
+    int w[kMaxVertices], t[kMaxVertices];
+    int64_t edge = 0;
+    int edge_end = -1, candidate = -1, above = 0;
+    index_t cofacet = 0;
+    bool free = false;
+  };
 
   // Reduces column `first` and, when it takes a pivot from a later column, that column,
   // and so on, until one ends owning a free pivot or zero.
   // Returns early, with the work unfinished, when the snapshots' directory is full
   // (ComputePairs then redoes the dimension).
+  // With `probe`, the first column's emergent-pair test was run already (ProbeBatch).
   void ReduceChain(const ColumnList& columns, size_t first, int m, PivotTable& table,
-                   const SnapshotDirectory& directory, SnapshotArena& arena, Workspace& ws) const {
+                   const SnapshotDirectory& directory, SnapshotArena& arena, Workspace& ws,
+                   const EmergentProbe* probe = nullptr) const {
     size_t cur = first;
     Published resume;  // the published state of a column taken back
     uint64_t resume_key = 0;  // its pivot (the table's key it was taken at)
     for (;;) {
-      const Column column = ColumnAt(columns, cur, m);
+      const Column column = probe != nullptr ? probe->column : ColumnAt(columns, cur, m);
       DiamEntry pivot;
       bool has_pivot = false, heap_built = true;
       ws.Clear();
       ws.slice.active = false;
       ws.compact_at = opt_.compact_cursors_at == 0 ? std::numeric_limits<size_t>::max() : opt_.compact_cursors_at;
-      if (!resume) {
+      if (probe != nullptr) {
+        has_pivot = ProbedPivot(ws, *probe, m, pivot, heap_built);
+        probe = nullptr;
+      } else if (!resume) {
         has_pivot = InitCoboundaryAndGetPivot(ws, column, m, pivot, table, heap_built);
       } else {
         // σ + V again (its coboundary is implicit); its pivot is the published one. (Taken
@@ -363,17 +381,33 @@ class RipsReducer : private RipsSliceCursors {
       // and maxdim 2 they fit the table's 8-byte paged slots (pivot_map.h).
       table = std::make_unique<PivotTable>(columns.size(), static_cast<uint64_t>(B(n_, m + 1)));
       for (size_t w = 0; w < workers; ++w) arenas.emplace_back(directory.get());
-      // ParallelFor with a grain of 1 is the shared column counter: each worker takes the
-      // next column when it is done with its chain.
-      ParallelFor(columns.size(), 1, opt_.threads, [&](size_t begin, size_t end, int worker) {
+      // The shared column counter: each worker takes the next columns when it is done with
+      // its chain — a batch of probe_batch while more than a sixty-fourth of them is left
+      // (their emergent-pair tests run together: ProbeBatch), then one at a time, so that
+      // the heavy columns at the end of the order (stop 33: the last 0.1 % at N = 10 000)
+      // go to whichever worker is free.
+      const size_t batch = std::clamp<size_t>(opt_.probe_batch, 1, kMaxProbeBatch);
+      const size_t batched_until = batch > 1 ? columns.size() - columns.size() / 64 : 0;
+      std::atomic<size_t> next{0};
+      ParallelFor(workers, 1, opt_.threads, [&](size_t, size_t, int worker) {
         const size_t w = static_cast<size_t>(worker);
-        for (size_t i = begin; i < end && !directory->full(); ++i) {
-          ReduceChain(columns, order.empty() ? i : order[i], m, *table, *directory, arenas[w], spaces[w]);
-          // A heavy column's scratch goes back to the system now, not when the next column
-          // starts, and not only into the allocator's free lists (core/free_memory.h).
-          if (spaces[w].Heavy()) {
-            spaces[w].Clear();
-            core::ReleaseFreeMemory();
+        EmergentProbe probes[kMaxProbeBatch];
+        while (!directory->full()) {
+          const size_t take = next.load(std::memory_order_relaxed) < batched_until ? batch : 1;
+          const size_t begin = next.fetch_add(take, std::memory_order_relaxed);
+          if (begin >= columns.size()) break;
+          const size_t end = std::min(columns.size(), begin + take);
+          auto column_of = [&](size_t i) -> size_t { return order.empty() ? i : order[i]; };
+          if (end - begin > 1) ProbeBatch(columns, begin, end, column_of, m, *table, probes);
+          for (size_t i = begin; i < end && !directory->full(); ++i) {
+            ReduceChain(columns, column_of(i), m, *table, *directory, arenas[w], spaces[w],
+                        end - begin > 1 ? &probes[i - begin] : nullptr);
+            // A heavy column's scratch goes back to the system now, not when the next column
+            // starts, and not only into the allocator's free lists (core/free_memory.h).
+            if (spaces[w].Heavy()) {
+              spaces[w].Clear();
+              core::ReleaseFreeMemory();
+            }
           }
         }
       });
@@ -497,6 +531,91 @@ class RipsReducer : private RipsSliceCursors {
       batch.birth[i] = Diameter(w[i], m);
       batch.death[i] = Diameter(t[i], m + 1);
     }
+  }
+  // ---- a batch of columns' first steps, their random reads overlapped ---------------
+  // Most columns of a dimension end at their first step: their earliest cofacet τ (the
+  // cofacet candidate's) is claimed by no column and in no apparent pair, so it is their
+  // pivot (InitCoboundaryAndGetPivot). That step is a chain of reads at random places far
+  // larger than the cache — the column's distances, its edge's candidate, the rows of the
+  // candidate scan, the pivot table's slot, the rows of τ's apparent-facet scan — and one
+  // column after another each waited on memory (sphere N = 10 000: 56 M columns, 110 s of
+  // two workers before the heavy columns). For a batch of columns each stage's reads are
+  // asked for at once, then used.
+  static constexpr size_t kMaxProbeBatch = 64;
+  template <typename ColumnOf>
+  void ProbeBatch(const ColumnList& columns, size_t begin, size_t end, ColumnOf column_of, int m,
+                  const PivotTable& table, EmergentProbe* probes) const {
+    const size_t count = end - begin;
+    for (size_t i = 0; i < count; ++i) {  // the columns' simplices, and their distances asked for
+      EmergentProbe& p = probes[i];
+      p.column.index = columns[column_of(begin + i)];
+      Vertices(p.column.index, m, p.w);
+      PrefetchDiameter(p.w, m);
+    }
+    for (size_t i = 0; i < count; ++i) {  // diameters; their edge's candidate asked for
+      EmergentProbe& p = probes[i];
+      p.column.diam = Diameter(p.w, m);
+      p.edge_end = -1;
+      for (int a = 0; a < m && p.edge_end < 0; ++a) {
+        for (int b = a + 1; b < m; ++b) {
+          if (d_(static_cast<size_t>(p.w[a]), static_cast<size_t>(p.w[b])) == p.column.diam) {
+            p.edge = EdgeIndex(p.w[a], p.w[b]);
+            p.edge_end = 0;
+            PrefetchEdgeCandidate(p.edge);
+            break;
+          }
+        }
+      }
+    }
+    for (size_t i = 0; i < count; ++i) {  // the candidate scan's first rows asked for
+      EmergentProbe& p = probes[i];
+      if (p.edge_end < 0) continue;
+      p.edge_end = EdgeCandidate(p.edge);
+      if (m > 2 && p.edge_end > 0) PrefetchCandidateScan(p.w, m, p.edge_end);
+    }
+    for (size_t i = 0; i < count; ++i) {  // the candidates; their cofacets' slots asked for
+      EmergentProbe& p = probes[i];
+      p.candidate = p.edge_end > 0 ? CofacetCandidate(p.w, m, p.column.diam) : -1;
+      if (p.candidate < 0) continue;
+      int q = 0, k = 0;
+      while (k < m && p.w[k] > p.candidate) p.t[q++] = p.w[k++];
+      p.above = q;
+      p.t[q++] = p.candidate;
+      while (k < m) p.t[q++] = p.w[k++];
+      p.cofacet = IndexOfVertices(p.t, m + 1);
+      table.Prefetch(static_cast<uint64_t>(p.cofacet));
+      // τ's apparent-facet scan reads the candidate's row where σ's scan began.
+      if (m > 2) PrefetchCandidateScan(&p.candidate, 1, p.edge_end);
+    }
+    for (size_t i = 0; i < count; ++i) {  // claimed, or in an apparent pair
+      EmergentProbe& p = probes[i];
+      if (p.candidate < 0) continue;
+      p.free = table.Find(static_cast<uint64_t>(p.cofacet)) == PivotTable::kNone &&
+               ZeroApparentFacet(p.t, m + 1, p.column.diam) < 0;
+    }
+  }
+  // A probed column's first pivot: its emergent one (heap_built false) when the probe found
+  // it free, else from δσ in the heap, as InitCoboundaryAndGetPivot. δσ's cursor starts at
+  // the candidate's cofacet, its first one (the largest vertex that keeps σ's diameter:
+  // ties of diameter go by the larger index first), which the probe found; PushCoboundary
+  // would scan for it again from vertex n − 1 down.
+  bool ProbedPivot(Workspace& ws, const EmergentProbe& p, int m, DiamEntry& pivot, bool& heap_built) const {
+    heap_built = true;
+    if (p.candidate < 0) {
+      PushCoboundary(ws, p.column.index, 1, m);
+      return GetPivot(ws, pivot, m);
+    }
+    if (p.free) {
+      pivot = DiamEntry{p.column.diam, MakeEntry(p.cofacet, SignedCoef(1, p.above))};
+      heap_built = false;
+      return true;
+    }
+    Cursor c = Cursor::Of(p.w, m, p.column.diam, 1);
+    c.cd = p.column.diam;
+    c.v = p.candidate;
+    ws.cursors.push_back(c);  // the column's first cursor: the duplicate index is not in use yet
+    PushCursor(ws, static_cast<uint32_t>(ws.cursors.size() - 1), m);
+    return GetPivot(ws, pivot, m);
   }
   // Starts column σ: returns its emergent pivot at once when there is one (its earliest
   // cofacet, when no column in `owners` has claimed it; heap_built false: nothing is in

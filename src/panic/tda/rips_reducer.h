@@ -116,6 +116,12 @@ struct ReducerOptions {
   // A column with at least this many cursors tests a pivot for an apparent pair before it
   // looks the pivot up in the pivot table (RipsReducer::ReduceChain); SIZE_MAX: never.
   size_t apparent_first_cursors_at = 64;
+  // Columns are taken this many at a time while more than a sixty-fourth of the dimension
+  // is left, and their first step (the emergent-pair test) is run for the whole batch in
+  // stages, each stage's random reads asked for at once (RipsReducer::ProbeBatch); then one
+  // at a time. 1: one at a time throughout, each column's test run when it starts. Tests
+  // compare the two.
+  size_t probe_batch = 16;
   // A past-diameter byte-row scan keeps more of the exact prefix it found than the cursor's
   // queue holds, in the column's spill (rips_reducer_types.h, Workspace::spill), so that
   // one O(n) scan serves more of the cursor's pops; false: the queue's worth only, the rest
