@@ -172,17 +172,29 @@ class RipsComplex {
     }
     // The candidate is at most that of an edge of σ with σ's diameter: it must pass
     // that edge's test with the same bound. So the scan starts there, not at n − 1.
-    int end = -1;
-    for (int a = 0; a < m && end < 0; ++a) {
-      for (int b = a + 1; b < m; ++b) {
-        if (d_(static_cast<size_t>(w[a]), static_cast<size_t>(w[b])) == diam) {
-          end = EdgeCandidate(EdgeIndex(w[a], w[b]));  // the candidate + 1
-          break;
-        }
-      }
-    }
+    const int end = EdgeCandidate(DiameterEdge(w, m, diam));  // the candidate + 1
     if (end <= lo) return -1;
     return m == 3 ? CofacetCandidateFixed<3>(w, diam, end, lo) : CofacetCandidateFixed<4>(w, diam, end, lo);
+  }
+  // The index of the first edge {w_a, w_b} (a < b) of length `diam`, the diameter of
+  // w[0..m) (m ≥ 2: one exists).
+  int64_t DiameterEdge(const int* w, int m, float diam) const {
+    for (int a = 0; a < m; ++a) {
+      for (int b = a + 1; b < m; ++b) {
+        if (d_(static_cast<size_t>(w[a]), static_cast<size_t>(w[b])) == diam) return EdgeIndex(w[a], w[b]);
+      }
+    }
+    return EdgeIndex(w[0], w[1]);  // not reached when diam is w's diameter
+  }
+  // The cofacet σ ∪ {v} of σ = w[0..m) (descending; v not in σ) into t, descending;
+  // returns how many of σ's vertices are above v.
+  static int CofacetVertices(const int* w, int m, int v, int* t) {
+    int q = 0, k = 0;
+    while (k < m && w[k] > v) t[q++] = w[k++];
+    const int above = q;
+    t[q++] = v;
+    while (k < m) t[q++] = w[k++];
+    return above;
   }
   // Whether σ = w[0..m) of diameter diam is the latest facet of σ ∪ {v} of that
   // diameter: every facet removing a vertex u > v (they have smaller indices) has a

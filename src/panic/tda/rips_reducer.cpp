@@ -108,7 +108,7 @@ class RipsReducer : private RipsSliceCursors {
   // of the serial reduction: unique, whatever the interleaving and the thread count.
   using PivotTable = ConcurrentPivotMap<Published>;
   // A column's first step, found ahead (ProbeBatch): its simplex and diameter; the edge of
-  // its diameter and 1 + that edge's candidate (edge_end; −1: no edge found, 0: none);
+  // its diameter and 1 + that edge's candidate (edge_end; 0: none);
   // its cofacet candidate (−1: none), the cofacet τ (vertices t, index `cofacet`, `above`
   // of σ's vertices above the candidate); and whether τ was unclaimed and in no apparent
   // pair then (free: τ is σ's emergent pivot).
@@ -116,7 +116,7 @@ class RipsReducer : private RipsSliceCursors {
     Column column;
     int w[kMaxVertices], t[kMaxVertices];
     int64_t edge = 0;
-    int edge_end = -1, candidate = -1, above = 0;
+    int edge_end = 0, candidate = -1, above = 0;
     index_t cofacet = 0;
     bool free = false;
   };
@@ -549,27 +549,18 @@ class RipsReducer : private RipsSliceCursors {
     for (size_t i = 0; i < count; ++i) {  // the columns' simplices, and their distances asked for
       EmergentProbe& p = probes[i];
       p.column.index = columns[column_of(begin + i)];
+      p.free = false;
       Vertices(p.column.index, m, p.w);
       PrefetchDiameter(p.w, m);
     }
     for (size_t i = 0; i < count; ++i) {  // diameters; their edge's candidate asked for
       EmergentProbe& p = probes[i];
       p.column.diam = Diameter(p.w, m);
-      p.edge_end = -1;
-      for (int a = 0; a < m && p.edge_end < 0; ++a) {
-        for (int b = a + 1; b < m; ++b) {
-          if (d_(static_cast<size_t>(p.w[a]), static_cast<size_t>(p.w[b])) == p.column.diam) {
-            p.edge = EdgeIndex(p.w[a], p.w[b]);
-            p.edge_end = 0;
-            PrefetchEdgeCandidate(p.edge);
-            break;
-          }
-        }
-      }
+      p.edge = DiameterEdge(p.w, m, p.column.diam);
+      PrefetchEdgeCandidate(p.edge);
     }
     for (size_t i = 0; i < count; ++i) {  // the candidate scan's first rows asked for
       EmergentProbe& p = probes[i];
-      if (p.edge_end < 0) continue;
       p.edge_end = EdgeCandidate(p.edge);
       if (m > 2 && p.edge_end > 0) PrefetchCandidateScan(p.w, m, p.edge_end);
     }
@@ -577,11 +568,7 @@ class RipsReducer : private RipsSliceCursors {
       EmergentProbe& p = probes[i];
       p.candidate = p.edge_end > 0 ? CofacetCandidate(p.w, m, p.column.diam) : -1;
       if (p.candidate < 0) continue;
-      int q = 0, k = 0;
-      while (k < m && p.w[k] > p.candidate) p.t[q++] = p.w[k++];
-      p.above = q;
-      p.t[q++] = p.candidate;
-      while (k < m) p.t[q++] = p.w[k++];
+      p.above = CofacetVertices(p.w, m, p.candidate, p.t);
       p.cofacet = IndexOfVertices(p.t, m + 1);
       table.Prefetch(static_cast<uint64_t>(p.cofacet));
       // τ's apparent-facet scan reads the candidate's row where σ's scan began.
@@ -630,11 +617,7 @@ class RipsReducer : private RipsSliceCursors {
     int v = CofacetCandidate(w, m, column.diam);
     if (v >= 0) {
       int t[kMaxVertices];
-      int q = 0, k = 0;
-      while (k < m && w[k] > v) t[q++] = w[k++];
-      const int p = q;  // the vertices of σ above v
-      t[q++] = v;
-      while (k < m) t[q++] = w[k++];
+      const int p = CofacetVertices(w, m, v, t);  // the vertices of σ above v
       index_t ci = IndexOfVertices(t, m + 1);
       if (owners.Find(static_cast<uint64_t>(ci)) == PivotTable::kNone &&
           ZeroApparentFacet(t, m + 1, column.diam) < 0) {
