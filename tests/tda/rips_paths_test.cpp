@@ -326,7 +326,7 @@ TEST(RipsScaleTest, SliceInBulkGivesTheSamePairs) {
 }
 
 // Columns taken in batches whose first steps (the emergent-pair tests) run together
-// (ReducerOptions::probe_batch; RipsReducer::ProbeBatch), including the probed columns that
+// (ReducerOptions::probe_batch; RipsFirstSteps::ProbeBatch), including the probed columns that
 // start their heap at the candidate the probe found: the same reduced pairs and diagrams as
 // one column at a time, with batches of 2, 16 and 64 columns, on rank keys and the tie grid,
 // 1 and 2 threads, shuffled orders (columns taken back), Z/2 and Z/3, and maxdim 3.

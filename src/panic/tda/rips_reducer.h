@@ -118,7 +118,7 @@ struct ReducerOptions {
   size_t apparent_first_cursors_at = 64;
   // Columns are taken this many at a time while more than a sixty-fourth of the dimension
   // is left, and their first step (the emergent-pair test) is run for the whole batch in
-  // stages, each stage's random reads asked for at once (RipsReducer::ProbeBatch); then one
+  // stages, each stage's random reads asked for at once (RipsFirstSteps::ProbeBatch); then one
   // at a time. 1: one at a time throughout, each column's test run when it starts. Tests
   // compare the two.
   size_t probe_batch = 16;
