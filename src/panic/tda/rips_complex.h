@@ -166,14 +166,15 @@ class RipsComplex {
   // REQUIRES: diam is the diameter of w[0..m), m ≥ 2. With lo > 0, only candidates
   // ≥ lo are looked for (−1 when the candidate is smaller).
   int CofacetCandidate(const int* w, int m, float diam, int lo = 0) const {
-    if (m == 2) {
-      int c = EdgeCandidate(EdgeIndex(w[0], w[1])) - 1;
-      return c >= lo ? c : -1;
-    }
-    // The candidate is at most that of an edge of σ with σ's diameter: it must pass
-    // that edge's test with the same bound. So the scan starts there, not at n − 1.
-    const int end = EdgeCandidate(DiameterEdge(w, m, diam));  // the candidate + 1
-    if (end <= lo) return -1;
+    const int64_t edge = m == 2 ? EdgeIndex(w[0], w[1]) : DiameterEdge(w, m, diam);
+    return CofacetCandidateBelow(w, m, diam, EdgeCandidate(edge), lo);
+  }
+  // The same, given `end` = 1 + the candidate of an edge of σ with σ's diameter (0: none):
+  // σ's candidate is at most that one — it must pass that edge's test with the same
+  // bound — so the scan starts there, not at n − 1; an edge (m = 2) has that candidate.
+  int CofacetCandidateBelow(const int* w, int m, float diam, int end, int lo = 0) const {
+    if (end - 1 < lo) return -1;
+    if (m == 2) return end - 1;
     return m == 3 ? CofacetCandidateFixed<3>(w, diam, end, lo) : CofacetCandidateFixed<4>(w, diam, end, lo);
   }
   // The index of the first edge {w_a, w_b} (a < b) of length `diam`, the diameter of

@@ -69,7 +69,7 @@ class RipsFirstSteps : protected RipsSliceCursors {
     }
     for (size_t i = 0; i < count; ++i) {  // the candidates; their cofacets' slots asked for
       EmergentProbe& p = probes[i];
-      p.candidate = p.edge_end > 0 ? CofacetCandidate(p.w, m, p.column.diam) : -1;
+      p.candidate = CofacetCandidateBelow(p.w, m, p.column.diam, p.edge_end);
       if (p.candidate < 0) continue;
       p.above = CofacetVertices(p.w, m, p.candidate, p.t);
       p.cofacet = IndexOfVertices(p.t, m + 1);
@@ -95,7 +95,7 @@ class RipsFirstSteps : protected RipsSliceCursors {
       return GetPivot(ws, pivot, m);
     }
     if (p.free) {
-      pivot = DiamEntry{p.column.diam, MakeEntry(p.cofacet, SignedCoef(1, p.above))};
+      pivot = EmergentPivot(p.column.diam, p.cofacet, p.above);
       heap_built = false;
       return true;
     }
@@ -122,7 +122,7 @@ class RipsFirstSteps : protected RipsSliceCursors {
       const int p = CofacetVertices(w, m, v, t);  // the vertices of σ above v
       index_t ci = IndexOfVertices(t, m + 1);
       if (EmergentFree(owners, ci, t, m, column.diam)) {
-        pivot = DiamEntry{column.diam, MakeEntry(ci, SignedCoef(1, p))};
+        pivot = EmergentPivot(column.diam, ci, p);
         heap_built = false;
         return true;
       }
@@ -130,6 +130,11 @@ class RipsFirstSteps : protected RipsSliceCursors {
     heap_built = true;
     PushCoboundary(ws, column.index, 1, m);
     return GetPivot(ws, pivot, m);
+  }
+  // σ's emergent pivot τ = `cofacet` (σ's diameter; `above`: σ's vertices above the one τ
+  // adds, which give its coefficient in δσ).
+  DiamEntry EmergentPivot(float diam, index_t cofacet, int above) const {
+    return DiamEntry{diam, MakeEntry(cofacet, SignedCoef(1, above))};
   }
   // Whether σ's candidate cofacet τ (index `cofacet`, vertices t, of σ's diameter) is its
   // emergent pivot: claimed by no column in `owners` and in no apparent pair.
