@@ -103,12 +103,12 @@ TEST(RipsScaleTest, EdgeByEdgeAndSweptTriangleAssemblyGiveTheSameDiagram) {
   }
 }
 
-// The sweep in chunks on the workers (triangle_sweep_chunk.h: each edge against the bitsets
-// as they were before its chunk, corrected for the chunk's earlier edges) against the
-// per-triangle assembly, column for column: chunks of 1 edge (one group: nothing to
-// correct), 2, 7, 50 and 1 000 edges, 1 and 2 threads, bands of 50 edges, and groups of 4+
-// equal lengths split across units and chunks (sweep_tie_group 3).
-TEST(RipsScaleTest, ChunkedSweepGivesTheSameColumns) {
+// The sweep in parts on the workers (triangle_sweep.h: each worker with bitsets of its own,
+// caught up on the parts the others took) against the per-triangle assembly, column for
+// column: parts of 1 edge (one group), 2, 7, 50 and 1 000 edges, one worker, two, and one
+// worker of two threads, bands of 50 edges, and groups of 4+ equal lengths split across parts
+// (sweep_tie_group 3: those take the per-edge test).
+TEST(RipsScaleTest, PartedSweepGivesTheSameColumns) {
   for (const PointCloud& c : AssemblyClouds()) {
     internal::DistanceMatrix d = internal::EuclideanDistances(c.values, c.n, c.dim, 1);
     const float radius = internal::EnclosingRadius(d);
@@ -121,21 +121,23 @@ TEST(RipsScaleTest, ChunkedSweepGivesTheSameColumns) {
       const Diagram expected_diagram = internal::ReduceRips(d, r);
       r.per_triangle_assembly = false;
       r.edge_candidates = 2;
-      for (size_t chunk : {size_t{1}, size_t{2}, size_t{7}, size_t{50}, size_t{1000}}) {
-        for (int threads : {1, 2}) {
+      for (size_t part : {size_t{1}, size_t{2}, size_t{7}, size_t{50}, size_t{1000}}) {
+        for (const auto& [threads, workers] : {std::pair{1, 0}, std::pair{2, 0}, std::pair{2, 1}}) {
           for (size_t band : {size_t{0}, size_t{50}}) {
-            r.sweep_chunk_edges = chunk;
+            r.sweep_part_edges = part;
             r.threads = threads;
+            r.sweep_workers = workers;
             r.sweep_band_edges = band;
             r.sweep_tie_group = band == 50 ? 3 : 0;
             const std::string what = "n=" + std::to_string(c.n) + " threshold=" + std::to_string(threshold) +
-                                     " chunk=" + std::to_string(chunk) + " threads=" + std::to_string(threads) +
-                                     " band=" + std::to_string(band);
+                                     " part=" + std::to_string(part) + " threads=" + std::to_string(threads) +
+                                     " workers=" + std::to_string(workers) + " band=" + std::to_string(band);
             EXPECT_EQ(internal::AssembledColumns(d, r, 2), expected) << what;
           }
         }
       }
-      r.sweep_chunk_edges = 7;
+      r.sweep_part_edges = 7;
+      r.sweep_workers = 0;
       r.sweep_band_edges = 0;
       r.sweep_tie_group = 0;
       EXPECT_EQ(internal::ReduceRips(d, r), expected_diagram) << "n=" << c.n;

@@ -10,6 +10,7 @@
 
 #include "panic/tda/distance_matrix.h"
 #include "panic/tda/rips.h"
+#include "panic/tda/rips_input.h"
 #include "panic/tda/rips_reducer.h"
 #include "tda/tda_oracle_helpers.h"
 
@@ -83,6 +84,32 @@ TEST(RipsScaleTest, DistancesBeyondFloatAreRejected) {
 }
 
 // ---- size limits ------------------------------------------------------------------
+
+// The sweep's workers beyond the first (n²/8 bytes each: 128 000 at n = 1 000) only where the
+// limit leaves room; never more than the threads, never fewer than one.
+TEST(RipsScaleTest, SweepWorkersFitTheMemoryLimit) {
+  RipsOptions o;
+  o.maxdim = 2;
+  o.threads = 4;
+  const size_t bound = RipsMemoryLowerBound(1000, 2);
+  o.memory_limit_bytes = bound;
+  EXPECT_EQ(internal::SweepWorkers(1000, o), 1);
+  o.memory_limit_bytes = bound + 2 * 128'000 + 127'999;
+  EXPECT_EQ(internal::SweepWorkers(1000, o), 3);
+  o.memory_limit_bytes = bound + 3 * 128'000;
+  EXPECT_EQ(internal::SweepWorkers(1000, o), 4);
+  o.memory_limit_bytes = size_t{16} << 30;
+  EXPECT_EQ(internal::SweepWorkers(1000, o), 4);
+  o.threads = 2;
+  EXPECT_EQ(internal::SweepWorkers(1000, o), 2);
+  o.memory_limit_bytes = bound - 1;  // refused anyway by ValidateRipsOptions
+  EXPECT_EQ(internal::SweepWorkers(1000, o), 1);
+  o.memory_limit_bytes = size_t{16} << 30;
+  o.maxdim = 1;  // no sweep
+  EXPECT_EQ(internal::SweepWorkers(1000, o), 1);
+  o.maxdim = 2;  // past the sweep's 92 681 points
+  EXPECT_EQ(internal::SweepWorkers(100000, o), 1);
+}
 
 TEST(RipsScaleTest, MemoryNeedIsStatedBeforeAnythingLarge) {
   EXPECT_EQ(RipsMemoryLowerBound(1000, 0), size_t{4'000'000});

@@ -97,7 +97,7 @@ TEST(TriangleSweepTest, EqualLengthsTakeTheTiePaths) {
   size_t columns = 0, tie_edges = 0;
   SweepStats stats;
   SweepTriangles(
-      d, EnclosingRadius(d), 1, 0, [&](int, int, int, int, float) { ++columns; },
+      d, EnclosingRadius(d), SweepOptions{}, [&](int, int, int, int, float) { ++columns; },
       [&](int, int x, int y, float length) {
         ++tie_edges;
         EXPECT_EQ(d(x, y), length);
@@ -107,27 +107,39 @@ TEST(TriangleSweepTest, EqualLengthsTakeTheTiePaths) {
   EXPECT_GT(stats.tied_triangles, 0u);
   EXPECT_GT(stats.tie_edges, 0u);
   EXPECT_EQ(stats.tie_edges, tie_edges);
-  EXPECT_EQ(stats.chunks, 0u);  // one thread: the serial sweep
-  // In chunks on two workers: the same tie paths, each worker's calls its own.
-  for (size_t chunk : {size_t{0}, size_t{7}}) {
-    size_t chunked_columns = 0, chunked_tie_edges = 0;
+  EXPECT_EQ(stats.caught_up, 0u);  // one worker sweeps every edge itself
+  // In parts, on one worker and on two: the same tie paths, each worker's calls its own.
+  for (size_t part : {size_t{0}, size_t{7}}) {
+    SweepOptions o;
+    o.part_edges = part;
+    size_t one_columns = 0, one_tie_edges = 0;
+    SweepStats one;
+    SweepTriangles(
+        d, EnclosingRadius(d), o, [&](int, int, int, int, float) { ++one_columns; },
+        [&](int, int, int, float) { ++one_tie_edges; }, &one);
+    EXPECT_EQ(one_columns, columns) << "part " << part << ", one worker";
+    EXPECT_EQ(one_tie_edges, tie_edges) << "part " << part << ", one worker";
+    EXPECT_EQ(one.caught_up, 0u) << "part " << part;
+    o.threads = 2;
     std::vector<size_t> per_worker(2, 0);
-    SweepStats chunked;
+    SweepStats two;
     SweepTriangles(
-        d, EnclosingRadius(d), 2, 0,
-        [&](int worker, int, int, int, float) { ++per_worker[static_cast<size_t>(worker)]; },
-        [&](int worker, int, int, float) { ++per_worker[static_cast<size_t>(worker)]; }, &chunked, kSmallTieGroup,
-        chunk);
-    SweepStats serial_counts;
-    SweepTriangles(
-        d, EnclosingRadius(d), 1, 0, [&](int, int, int, int, float) { ++chunked_columns; },
-        [&](int, int, int, float) { ++chunked_tie_edges; }, &serial_counts, kSmallTieGroup, chunk);
-    EXPECT_GT(chunked.chunks, 1u) << "chunk " << chunk;
-    EXPECT_EQ(chunked.tie_edges, stats.tie_edges) << "chunk " << chunk;
-    EXPECT_EQ(chunked.tied_triangles, stats.tied_triangles) << "chunk " << chunk;
-    EXPECT_EQ(per_worker[0] + per_worker[1], columns + tie_edges) << "chunk " << chunk;
-    EXPECT_EQ(chunked_columns, columns) << "chunk " << chunk << ", one worker";
-    EXPECT_EQ(chunked_tie_edges, tie_edges) << "chunk " << chunk << ", one worker";
+        d, EnclosingRadius(d), o, [&](int worker, int, int, int, float) { ++per_worker[static_cast<size_t>(worker)]; },
+        [&](int worker, int, int, float) { ++per_worker[static_cast<size_t>(worker)]; }, &two);
+    EXPECT_EQ(two.tie_edges, stats.tie_edges) << "part " << part;
+    EXPECT_EQ(two.tied_triangles, stats.tied_triangles) << "part " << part;
+    EXPECT_EQ(per_worker[0] + per_worker[1], columns + tie_edges) << "part " << part;
+    EXPECT_EQ(two.parts, one.parts) << "part " << part;
+    if (part == 7) {
+      EXPECT_GT(one.parts, 100u);
+    }
+    // Each worker's bitsets end holding every edge: the edges it did not sweep, it caught up on.
+    // Two workers add 2E edges in all (E: the edges ≤ the threshold), and sweep E of them.
+    size_t edges = 0;
+    for (size_t x = 1; x < d.n; ++x) {
+      for (size_t y = 0; y < x; ++y) edges += d(x, y) <= EnclosingRadius(d);
+    }
+    EXPECT_EQ(two.caught_up, edges) << "part " << part;
   }
 }
 

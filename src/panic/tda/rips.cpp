@@ -1,5 +1,6 @@
 #include "panic/tda/rips.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -23,6 +24,12 @@ constexpr int64_t kMaxSimplexIndex = int64_t{1} << 56;  // the packed index's wi
 // Vertices are ints in the reducer and the edge table; n(n − 1)/2 must fit 63 bits.
 constexpr size_t kMaxIndexablePoints = size_t{1} << 31;
 
+// One sweep worker's neighbour bitsets: n bits a vertex (triangle_sweep.h).
+double SweepBitsetBytes(size_t n) {
+  const double nn = static_cast<double>(n);
+  return nn * 8.0 * std::ceil(nn / 64.0);
+}
+
 bool IsPrime(int p) {
   if (p < 2) return false;
   for (int q = 2; q * q <= p; ++q) {
@@ -45,6 +52,7 @@ Diagram ReduceAt(internal::DistanceMatrix& d, const RipsOptions& o, float thresh
   r.scan_order = input_order;
   r.maxdim = o.maxdim;
   r.threads = o.threads;
+  r.sweep_workers = internal::SweepWorkers(d.n, o);
   r.modulus = o.modulus;
   r.threshold = threshold;
   r.distinct_lengths = distinct_lengths;
@@ -81,8 +89,9 @@ Diagram ReduceRanked(internal::DistanceMatrix& d, const RipsOptions& o) {
 // matrix (4n² bytes); for maxdim ≥ 1 the edge-candidate table (16 or 32 bits an edge) and
 // the byte copies of the distances that the reduction's scans read (n² bytes each, one in
 // the kernel's vertex order and one in the input order: quantized_scan.h); for maxdim ≥ 2 the triangle sweep's neighbour bitsets (n bits a
-// vertex, triangle_sweep.h), alive together with the others while the triangles are
-// assembled. In double, so that no product wraps for absurd n.
+// vertex, triangle_sweep.h; one worker's: more workers take more only where the limit leaves
+// room, SweepWorkers), alive together with the others while the triangles are assembled. In
+// double, so that no product wraps for absurd n.
 struct FixedPart {
   const char* what;
   double bytes;
@@ -96,7 +105,7 @@ std::vector<FixedPart> FixedParts(size_t n, int maxdim) {
     parts.push_back({"byte copy in input order", internal::LocalityCopy::Bytes(n)});
   }
   if (maxdim >= 2 && n <= internal::kMaxSweepPoints) {
-    parts.push_back({"triangle sweep's bitsets", nn * 8.0 * std::ceil(nn / 64.0)});
+    parts.push_back({"triangle sweep's bitsets", SweepBitsetBytes(n)});
   }
   return parts;
 }
@@ -110,6 +119,14 @@ size_t RipsMemoryLowerBound(size_t n, int maxdim) {
 }
 
 namespace internal {
+
+int SweepWorkers(size_t n, const RipsOptions& o) {
+  if (o.maxdim < 2 || n > kMaxSweepPoints || n == 0) return 1;
+  const double spare =
+      static_cast<double>(o.memory_limit_bytes) - static_cast<double>(RipsMemoryLowerBound(n, o.maxdim));
+  const double more = spare > 0 ? std::floor(spare / SweepBitsetBytes(n)) : 0.0;
+  return static_cast<int>(std::min(static_cast<double>(std::max(o.threads, 1)), 1.0 + more));
+}
 
 Status ValidateRipsOptions(const RipsOptions& o, size_t n, bool dense_memory) {
   if (n == 0) return Status::InvalidArgument("n: the point set is empty");

@@ -138,16 +138,21 @@ class RipsColumns : protected RipsComplex {
     std::vector<ColumnChunks> found(static_cast<size_t>(opt_.threads));
     if (m == 3 && !opt_.per_triangle_assembly && !opt_.edge_scan_assembly &&
         static_cast<size_t>(n_) <= kMaxSweepPoints) {
-      // One sweep over the edges by length (triangle_sweep.h), on the workers in chunks
+      // One sweep over the edges by length (triangle_sweep.h), its parts on the workers
       // when there are several; an edge that another edge of its length touches gets the
       // per-edge test. The workers' columns come in no fixed order: Concatenate sorts them.
       std::vector<EdgeCandidates> p(static_cast<size_t>(opt_.threads));
+      SweepOptions sweep;
+      sweep.threads = opt_.threads;
+      sweep.workers = opt_.sweep_workers;
+      sweep.band_edges = opt_.sweep_band_edges;
+      sweep.max_tie_group = opt_.sweep_tie_group != 0 ? opt_.sweep_tie_group : kSmallTieGroup;
+      sweep.part_edges = opt_.sweep_part_edges;
+      sweep.ranked = opt_.distinct_lengths;
       SweepTriangles(
-          d_, opt_.threshold, opt_.threads, opt_.sweep_band_edges,
+          d_, opt_.threshold, sweep,
           [&](int worker, int x, int y, int z, float length) { KeepTriangle(x, y, z, length, found[worker]); },
-          [&](int worker, int x, int y, float) { TrianglesOfEdge(x, y, p[worker], found[worker]); }, nullptr,
-          opt_.sweep_tie_group != 0 ? opt_.sweep_tie_group : kSmallTieGroup, opt_.sweep_chunk_edges,
-          opt_.distinct_lengths);
+          [&](int worker, int x, int y, float) { TrianglesOfEdge(x, y, p[worker], found[worker]); });
       return Concatenate(found);
     }
     if (m == 3 && simd_ == SimdLevel::kAvx512 && !opt_.per_triangle_assembly) {

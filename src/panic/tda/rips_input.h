@@ -18,6 +18,11 @@ namespace panic::tda::internal {
 // index, for the sparse-graph backend, which checks its own).
 Status ValidateRipsOptions(const RipsOptions& options, size_t n, bool dense_memory = true);
 
+// The triangle sweep's workers for n points (triangle_sweep.h): one a thread while their
+// bitsets (n²/8 bytes each) fit options.memory_limit_bytes beside RipsMemoryLowerBound, which
+// counts one worker's; at least one (1 without a sweep: maxdim < 2 or n past its limit).
+int SweepWorkers(size_t n, const RipsOptions& options);
+
 // The checks of CloudDistances without the matrix: size, finite coordinates, no zero
 // vector under cosine, no Euclidean distance beyond the float range.
 Status ValidateCloud(std::span<const float> points, size_t n, size_t dim,

@@ -60,10 +60,11 @@ struct ReducerOptions {
   // Tests only: non-zero, groups of more equal lengths than this take the per-edge scan
   // (0: triangle_sweep.h's kSmallTieGroup).
   size_t sweep_tie_group = 0;
-  // Tests only: non-zero, the sweep runs in chunks of about this many edges on the workers
-  // (triangle_sweep_chunk.h) at any thread count; 0, in chunks of kSweepChunkEdges with
-  // 2+ threads and serially with 1.
-  size_t sweep_chunk_edges = 0;
+  // The triangle sweep's workers, each with bitsets of its own (n²/8 bytes; triangle_sweep.h);
+  // 0: `threads`. ComputeRips gives as many as the memory limit leaves room for.
+  int sweep_workers = 0;
+  // Tests only: non-zero, the sweep's parts hold about this many edges (0: SweepPartEdges).
+  size_t sweep_part_edges = 0;
   int edge_candidates = 64;
   // The assembled columns are sorted on the workers (RipsColumns::SortColumns) from this
   // many on, on one thread below. Tests set 2 to sort small clouds' columns in ranges.

@@ -22,21 +22,21 @@
 // exact per-edge test (ties need the float rules); the edges of one length are added to
 // the bitsets after all of them are handled.
 //
-// With several threads the edges go in chunks of consecutive groups (about n / 2 edges: a
-// vertex has about one edge in a chunk), each chunk's groups on the workers at once against
-// the bitsets as they were before the chunk, corrected exactly for the chunk's earlier
-// edges (triangle_sweep_chunk.h has the invariant); one barrier a chunk, behind which the
-// chunk's edges go into the bitsets while worker 0 has already prepared the next chunk.
+// With several workers each keeps bitsets of its own. A band's edges are cut into parts of
+// consecutive groups (never inside a group of ≤ kSmallTieGroup equal lengths), handed out
+// in order; a worker that takes a part first adds to its bitsets the edges of the parts the
+// others took since its last one (a catch-up: two bits an edge, no triangle work), so that
+// its bitsets hold exactly the edges before the part, and then sweeps the part as the
+// serial sweep does. No corrections and no barriers; the price is that every worker adds
+// every edge to its own bitsets (sphere N = 10 000: ≈ 0.7 s a worker of a ≈ 20 s sweep).
 //
-// Memory: the bitsets (n² bits) and one band of sorted edges at a time (8 bytes an edge;
-// the bands split the lengths by sampled quantiles so that a band stays near a byte
-// budget: EdgeBandBytes); with threads, two chunks (≈ 40 bytes an edge) and n words of
-// marks a worker.
+// Memory: the bitsets (n² bits a worker) and one band of sorted edges at a time (8 bytes
+// an edge; the bands split the lengths by sampled quantiles so that a band stays near a
+// byte budget: EdgeBandBytes).
 #pragma once
 
 #include <algorithm>
 #include <atomic>
-#include <barrier>
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -50,7 +50,6 @@
 #include "panic/core/parallel.h"
 #include "panic/tda/bit_rows.h"
 #include "panic/tda/distance_matrix.h"
-#include "panic/tda/triangle_sweep_chunk.h"
 
 namespace panic::tda::internal {
 
@@ -78,6 +77,9 @@ std::vector<uint64_t> SortedEdgesInBand(const DistanceMatrix& d, float lo, float
 // RankEdges never makes, could land two edges on one place.)
 std::optional<std::vector<uint64_t>> PlacedEdgesInBand(const DistanceMatrix& d, float lo, float hi, bool last,
                                                        int threads);
+
+// The length bits of a sorted edge key (SortedEdgesInBand).
+inline uint32_t KeyLengthBits(uint64_t key) { return static_cast<uint32_t>(key >> 32); }
 
 // The largest n the sweep takes (edge indices fit 32 bits).
 constexpr size_t kMaxSweepPoints = 92681;
@@ -177,17 +179,17 @@ int SingletonEdgeTriangles(const NeighbourBits& bits, const std::vector<uint64_t
 // takes the per-edge test.
 constexpr size_t kSmallTieGroup = 1024;
 
-// Whether {x, y, u} (u ∈ O, u ≠ p₁; `o` holds O, `au` is u's row, `words` words; `extra` a
-// vertex of O that is also u's neighbour though not in `au`, or −1) is a column when the
-// edges `tied` of length L have both ends in O. u's candidate v is the largest of O ∧ A_u and of u's tied
-// neighbours. From A_u, as for an untied edge: the facets without x or y have every edge
-// shorter than L, so the triangle is the tetrahedron's latest facet iff v > u. From a tied
-// edge uv of length L, every facet but {x, y, u} without xy contains uv: the triangle is
-// the latest facet iff x, y and u are all below v.
+// Whether {x, y, u} (u ∈ O, u ≠ p₁; `o` holds O, `au` is u's row, `words` words) is a
+// column when the edges `tied` of length L have both ends in O. u's candidate v is the
+// largest of O ∧ A_u and of u's tied neighbours. From A_u, as for an untied edge: the
+// facets without x or y have every edge shorter than L, so the triangle is the
+// tetrahedron's latest facet iff v > u. From a tied edge uv of length L, every facet but
+// {x, y, u} without xy contains uv: the triangle is the latest facet iff x, y and u are
+// all below v.
 inline bool TiedTriangleIsColumn(const uint64_t* au, size_t words, const std::vector<uint64_t>& o, int x, int y,
-                                 int u, int extra, const std::vector<std::pair<int, int>>& tied) {
-  int strict = extra;  // the largest vertex of O ∧ A_u
-  for (size_t w = words; w-- > static_cast<size_t>(std::max(extra, 0)) / 64;) {
+                                 int u, const std::vector<std::pair<int, int>>& tied) {
+  int strict = -1;  // the largest vertex of O ∧ A_u
+  for (size_t w = words; w-- > 0;) {
     if (const uint64_t m = o[w] & au[w]) {
       strict = std::max(strict, HighestBit(w, m));
       break;
@@ -205,15 +207,17 @@ inline bool TiedTriangleIsColumn(const uint64_t* au, size_t words, const std::ve
 struct SweepStats {
   size_t tied_triangles = 0;  // triangles decided by TiedTriangleIsColumn
   size_t tie_edges = 0;       // edges given to tie_edge
-  size_t chunks = 0;          // chunks of the parallel sweep (0: serial)
+  size_t parts = 0;           // parts swept, over all bands
+  size_t caught_up = 0;       // edges added to a worker's bitsets by a catch-up, over all workers
 };
 
-// One worker's scratch.
-struct SweepScratch {
-  SweepScratch(size_t n, size_t words) : o(words), r(words), marks(n) {}
+// One worker's bitsets and scratch.
+struct SweepWorker {
+  explicit SweepWorker(size_t n) : bits(n), o(bits.words()), r(bits.words()) {}
+  NeighbourBits bits;
+  size_t at = 0;                                    // the band position its bits hold every edge before
   std::vector<uint64_t> o, r;                       // O, the survivors
-  VertexMarks marks;
-  std::vector<std::pair<int, int>> group;           // the serial sweep's group
+  std::vector<std::pair<int, int>> group;           // the group being swept
   std::vector<int> group_ends;                      // their ends, sorted
   std::vector<std::pair<int, int>> tied;            // the other edges of that length with both ends in O
   std::vector<int> others;                          // their ends
@@ -237,13 +241,13 @@ inline float KeyLength(uint64_t key) {
   return length;
 }
 
-// The edges edges[0, size), all of length L (the whole group of that length, or with `per_edge` a
+// The edges s.group, all of length L (the whole group of that length, or with `per_edge` a
 // piece of a group of more than the sweep's max_tie_group: every edge to tie_edge), against
-// the bitsets and the edges `earlier` adds (triangle_sweep_chunk.h: none in the serial sweep).
-template <typename Earlier, typename Column, typename TieEdge>
-void SweepGroup(const NeighbourBits& bits, const Earlier& earlier, const std::pair<int, int>* edges, size_t size,
-                bool per_edge, float length, SweepScratch& s, Column&& column, TieEdge&& tie_edge) {
-  const std::span<const std::pair<int, int>> group(edges, size);
+// s.bits, which hold every shorter edge.
+template <typename Column, typename TieEdge>
+void SweepGroup(bool per_edge, float length, SweepWorker& s, Column&& column, TieEdge&& tie_edge) {
+  const NeighbourBits& bits = s.bits;
+  const std::span<const std::pair<int, int>> group(s.group);
   if (per_edge) {
     for (const auto& [x, y] : group) tie_edge(x, y, length);
     s.stats.tie_edges += group.size();
@@ -271,13 +275,9 @@ void SweepGroup(const NeighbourBits& bits, const Earlier& earlier, const std::pa
     }
     const uint64_t* ax = bits.row(x);
     const uint64_t* ay = bits.row(y);
-    int top = IntersectRows(ax, ay, words, s.o.data());  // O = A_x ∧ A_y (bit_rows.h)
-    earlier.CompleteO(x, y, ax, ay, s.o.data(), top);
-    // A triangle found on rows that miss an earlier edge {z, w} (w > z in O) is not a column.
+    const int top = IntersectRows(ax, ay, words, s.o.data());  // O = A_x ∧ A_y (bit_rows.h)
     // (x, y are copied into the lambda: clang 14 cannot capture structured bindings.)
-    auto keep = [&, ex = x, ey = y](int z) {
-      if (!earlier.CoveredAbove(z, s.o.data())) column(ex, ey, z, length);
-    };
+    auto keep = [&, ex = x, ey = y](int z) { column(ex, ey, z, length); };
     if (group.size() == 1) {  // the common case without the tie bookkeeping (walk N = 5 000: 8 % of the edges)
       SingletonEdgeTriangles(bits, s.o, top, s.r, keep);
       continue;
@@ -303,118 +303,127 @@ void SweepGroup(const NeighbourBits& bits, const Earlier& earlier, const std::pa
     for (const int z : s.others) {  // {x, y, p₁} is the edge's apparent cofacet all the same
       if (z == p1) continue;
       ++s.stats.tied_triangles;
-      if (TiedTriangleIsColumn(bits.row(z), words, s.o, x, y, z, earlier.TopNeighbourIn(z, s.o.data()), s.tied)) {
+      if (TiedTriangleIsColumn(bits.row(z), words, s.o, x, y, z, s.tied)) {
         column(x, y, z, length);
       }
     }
   }
 }
 
-// The parallel sweep's chunks hold about SweepChunkEdges(n) edges (a barrier each: a
-// vertex has about one edge in a chunk, so the corrections stay short) and its units,
-// handed to the workers one at a time, about kSweepUnitEdges.
-inline size_t SweepChunkEdges(size_t n) { return std::max<size_t>(1024, n / 2); }
-constexpr size_t kSweepUnitEdges = 16;
+// Whether the group of equal lengths holding keys[a, b) has more than `max_group` edges
+// (looking at most max_group + 1 keys past either end).
+inline bool LargeGroup(const std::vector<uint64_t>& keys, size_t a, size_t b, size_t max_group) {
+  size_t count = b - a;
+  for (size_t i = a; i > 0 && count <= max_group && KeyLengthBits(keys[i - 1]) == KeyLengthBits(keys[a]); --i) ++count;
+  for (size_t i = b; i < keys.size() && count <= max_group && KeyLengthBits(keys[i]) == KeyLengthBits(keys[a]); ++i) {
+    ++count;
+  }
+  return count > max_group;
+}
+
+// The starts of a band's parts, and its end: about `target` edges a part, never splitting a
+// group of at most max_group equal lengths (a larger one takes the per-edge test, which
+// reads no bitset, and may be split).
+inline std::vector<size_t> PartStarts(const std::vector<uint64_t>& keys, size_t target, size_t max_group) {
+  std::vector<size_t> starts{0};
+  while (starts.back() < keys.size()) {
+    size_t end = std::min(keys.size(), starts.back() + std::max<size_t>(target, 1));
+    if (end < keys.size() && KeyLengthBits(keys[end - 1]) == KeyLengthBits(keys[end]) &&
+        !LargeGroup(keys, end - 1, end, max_group)) {
+      while (end < keys.size() && KeyLengthBits(keys[end]) == KeyLengthBits(keys[end - 1])) ++end;
+    }
+    starts.push_back(end);
+  }
+  return starts;
+}
+
+// Adds keys[s.at, to) to the worker's bitsets (the edges other workers swept).
+inline void CatchUp(const std::vector<uint64_t>& keys, size_t to, SweepWorker& s) {
+  s.stats.caught_up += to - s.at;
+  for (; s.at < to; ++s.at) {
+    const auto [x, y] = KeyVertices(keys[s.at]);
+    s.bits.Add(x, y);
+  }
+}
+
+// The part keys[begin, end) swept one group of equal lengths at a time, each group's edges
+// added to the worker's bitsets after it. REQUIRES s.at = begin.
+template <typename Column, typename TieEdge>
+void SweepPart(const std::vector<uint64_t>& keys, size_t begin, size_t end, size_t max_tie_group, SweepWorker& s,
+               Column&& column, TieEdge&& tie_edge) {
+  for (size_t i = begin; i < end;) {
+    size_t j = i + 1;  // [i, j): the edges of one length
+    while (j < end && KeyLengthBits(keys[j]) == KeyLengthBits(keys[i])) ++j;
+    s.group.clear();
+    for (size_t k = i; k < j; ++k) s.group.push_back(KeyVertices(keys[k]));
+    SweepGroup(LargeGroup(keys, i, j, max_tie_group), KeyLength(keys[i]), s, column, tie_edge);
+    for (const auto& [x, y] : s.group) s.bits.Add(x, y);
+    i = j;
+  }
+  s.at = end;
+  ++s.stats.parts;
+}
+
+// A part holds about SweepPartEdges(n) edges: the parts are handed out one at a time, so
+// they only need to be small enough that the last ones of a band end nearly together.
+inline size_t SweepPartEdges(size_t n) { return std::max<size_t>(4096, 8 * n); }
+
+struct SweepOptions {
+  int threads = 1;            // place or sort the bands; the callbacks' `worker` is below it
+  int workers = 0;            // sweep workers, each with its own bitsets; 0: `threads` (never more)
+  size_t band_edges = 0;      // a band holds about this many edges (0: the budget of EdgeBandBytes)
+  size_t max_tie_group = kSmallTieGroup;  // larger groups of equal lengths take the per-edge test
+  size_t part_edges = 0;      // a part holds about this many edges (0: SweepPartEdges(n))
+  bool ranked = false;        // the lengths are rank keys (SortedEdgesInBand)
+};
 
 // The sweep: for every edge {x > y} of length L ≤ threshold in increasing length,
 // `column(worker, x, y, z, L)` for each triangle it owns in no apparent pair; where another
 // edge of length L touches it, `tie_edge(worker, x, y, L)` instead (the caller tests that
 // edge's triangles exactly). `worker` ∈ [0, threads); the calls come in no fixed order.
-// `stats`, when given, counts the tie paths taken; groups of more than `max_tie_group`
-// equal lengths take the per-edge test (tests lower it).
-// With one thread the edges go one group at a time (serial); with more, or when
-// `chunk_edges` ≠ 0 (tests: chunks of about that many edges at any thread count), in chunks
-// of about SweepChunkEdges(n) on the workers (triangle_sweep_chunk.h). `threads` also sort the
-// bands; a band holds about `band_edges` edges (0: the budget of EdgeBandBytes).
-// `ranked`: the lengths are rank keys (SortedEdgesInBand). REQUIRES d.n ≤ kMaxSweepPoints.
+// `stats`, when given, counts the tie paths taken and the parts. With one worker the parts
+// follow each other on it; with more, each worker catches up on the parts the others took
+// before it sweeps its next one. REQUIRES d.n ≤ kMaxSweepPoints.
 template <typename Column, typename TieEdge>
-void SweepTriangles(const DistanceMatrix& d, float threshold, int threads, size_t band_edges, Column&& column,
-                    TieEdge&& tie_edge, SweepStats* stats = nullptr, size_t max_tie_group = kSmallTieGroup,
-                    size_t chunk_edges = 0, bool ranked = false) {
+void SweepTriangles(const DistanceMatrix& d, float threshold, const SweepOptions& o, Column&& column,
+                    TieEdge&& tie_edge, SweepStats* stats = nullptr) {
   const size_t n = d.n;
-  const size_t workers = static_cast<size_t>(std::max(threads, 1));
-  NeighbourBits bits(n);
-  const bool chunked = workers > 1 || chunk_edges != 0;
-  // Built in place: where O and R lie matters (the serial sweep alone, walk N = 5 000: built
-  // by copies 8.5–10.9 s, in place 7.9–9.1 s, main 6.7–8.7 s, alternated on a loaded machine).
-  std::vector<SweepScratch> scratch;
-  scratch.reserve(workers);
-  for (size_t w = 0; w < workers; ++w) scratch.emplace_back(chunked ? n : 0, bits.words());
-  const std::vector<float> bounds = EdgeBands(d, threshold, band_edges != 0 ? band_edges : EdgeBandBytes(n) / sizeof(uint64_t));
-  // The chunked sweep's state: the chunk the workers handle and the next one, which worker 0
-  // prepares meanwhile; swapped by one thread between the workers' phases.
-  SweepChunk chunk_a(chunked ? n : 0), chunk_b(chunked ? n : 0);
-  SweepChunk* chunk = &chunk_a;
-  SweepChunk* next = &chunk_b;
-  std::atomic<size_t> next_unit{0};
-  size_t chunks = 0;
-  const size_t target = chunk_edges != 0 ? chunk_edges : SweepChunkEdges(n);
+  const int threads = std::max(o.threads, 1);
+  const size_t workers = static_cast<size_t>(std::clamp(o.workers != 0 ? o.workers : threads, 1, threads));
+  const size_t part_edges = o.part_edges != 0 ? o.part_edges : SweepPartEdges(n);
+  std::vector<SweepWorker> sweepers;
+  sweepers.reserve(workers);
+  // Built in place: where O and R lie matters (stop 29: the serial sweep alone, walk
+  // N = 5 000, scratch built by copies 8.5–10.9 s, in place 7.9–9.1 s).
+  for (size_t w = 0; w < workers; ++w) sweepers.emplace_back(n);
+  const std::vector<float> bounds =
+      EdgeBands(d, threshold, o.band_edges != 0 ? o.band_edges : EdgeBandBytes(n) / sizeof(uint64_t));
   for (size_t band = 0; band + 1 < bounds.size(); ++band) {
     const std::vector<uint64_t> edges =
-        SortedEdgesInBand(d, bounds[band], bounds[band + 1], band + 2 == bounds.size(), threads, ranked);
-    if (!chunked) {
-      SweepScratch& s = scratch[0];
-      std::vector<std::pair<int, int>>& group = s.group;
-      for (size_t i = 0; i < edges.size();) {
-        size_t j = i + 1;  // [i, j): the edges of one length
-        while (j < edges.size() && KeyLengthBits(edges[j]) == KeyLengthBits(edges[i])) ++j;
-        group.clear();
-        for (size_t k = i; k < j; ++k) group.push_back(KeyVertices(edges[k]));
-        SweepGroup(
-            bits, NoEarlierEdges{}, group.data(), group.size(), j - i > max_tie_group, KeyLength(edges[i]), s,
-            [&](int x, int y, int z, float length) { column(0, x, y, z, length); },
-            [&](int x, int y, float length) { tie_edge(0, x, y, length); });
-        for (const auto& [x, y] : group) bits.Add(x, y);
-        i = j;
-      }
-      continue;
-    }
-    auto prepare = [&](SweepChunk& c, size_t from) {
-      c.Prepare(edges, from, target, max_tie_group, kSweepUnitEdges, KeyVertices);
-    };
-    // Between two phases: the chunk's edges into the bitsets, the next chunk up.
-    auto advance = [&]() noexcept {
-      for (const auto& [x, y] : chunk->vertices) bits.Add(x, y);
-      if (next->begin != chunk->end) prepare(*next, chunk->end);  // not prepared (one worker: never)
-      std::swap(chunk, next);
-      next_unit.store(0, std::memory_order_relaxed);
-      chunks += chunk->begin < chunk->end;
-    };
-    prepare(*chunk, 0);
-    next->begin = next->end = edges.size() + 1;  // not prepared
-    chunks += chunk->begin < chunk->end;
-    std::barrier sync(static_cast<std::ptrdiff_t>(workers), advance);
-    // One item per worker: an item can end only after every worker has reached the barrier,
-    // so no worker takes two and each of the `workers` items runs on its own thread.
-    ParallelFor(workers, 1, static_cast<int>(workers), [&](size_t, size_t, int worker) {
-      SweepScratch& s = scratch[static_cast<size_t>(worker)];
+        SortedEdgesInBand(d, bounds[band], bounds[band + 1], band + 2 == bounds.size(), threads, o.ranked);
+    const std::vector<size_t> starts = PartStarts(edges, part_edges, o.max_tie_group);
+    std::atomic<size_t> next_part{0};
+    // One item a sweeper: its bitsets are used by one thread at a time, whichever runs it.
+    ParallelFor(workers, 1, static_cast<int>(workers), [&](size_t item, size_t, int worker) {
+      SweepWorker& s = sweepers[item];
+      s.at = 0;
       auto keep = [&](int x, int y, int z, float length) { column(worker, x, y, z, length); };
       auto exact = [&](int x, int y, float length) { tie_edge(worker, x, y, length); };
-      while (chunk->begin < chunk->end) {
-        const SweepChunk& c = *chunk;
-        if (worker == 0 && workers > 1) prepare(*next, c.end);  // while the others start on c
-        for (size_t u; (u = next_unit.fetch_add(1, std::memory_order_relaxed)) < c.units.size();) {
-          const SweepUnit unit = c.units[u];
-          for (size_t i = unit.begin; i < unit.end;) {
-            size_t j = unit.per_edge ? unit.end : i + 1;
-            while (j < unit.end && KeyLengthBits(edges[j]) == KeyLengthBits(edges[i])) ++j;
-            const EarlierChunkEdges earlier{c.by_vertex, static_cast<int>(i - c.begin), s.marks};
-            SweepGroup(bits, earlier, c.vertices.data() + (i - c.begin), j - i, unit.per_edge, KeyLength(edges[i]), s,
-                       keep, exact);
-            i = j;
-          }
-        }
-        sync.arrive_and_wait();
+      // Parts are taken in increasing order, so a worker's catch-ups only move forward.
+      for (size_t k; (k = next_part.fetch_add(1, std::memory_order_relaxed)) + 1 < starts.size();) {
+        CatchUp(edges, starts[k], s);
+        SweepPart(edges, starts[k], starts[k + 1], o.max_tie_group, s, keep, exact);
       }
+      CatchUp(edges, edges.size(), s);  // the band's last parts, for the next band
     });
-    next->begin = next->end = 0;
   }
   if (stats != nullptr) {
-    for (const SweepScratch& s : scratch) {
+    for (const SweepWorker& s : sweepers) {
       stats->tied_triangles += s.stats.tied_triangles;
       stats->tie_edges += s.stats.tie_edges;
+      stats->parts += s.stats.parts;
+      stats->caught_up += s.stats.caught_up;
     }
-    stats->chunks += chunks;
   }
 }
 
