@@ -28,7 +28,7 @@
 // others took since its last one (a catch-up: two bits an edge, no triangle work), so that
 // its bitsets hold exactly the edges before the part, and then sweeps the part as the
 // serial sweep does. No corrections and no barriers; the price is that every worker adds
-// every edge to its own bitsets (sphere N = 10 000: ≈ 0.7 s a worker of a ≈ 20 s sweep).
+// every edge to its own bitsets (walk N = 10 000: 0.6–1.0 s a worker of a 19–26 s sweep).
 //
 // Memory: the bitsets (n² bits a worker) and one band of sorted edges at a time (8 bytes
 // an edge; the bands split the lengths by sampled quantiles so that a band stays near a
