@@ -94,10 +94,15 @@ TEST(TriangleSweepTest, RankKeyBandsArePlacedAsTheSortGivesThem) {
 
 TEST(TriangleSweepTest, EqualLengthsTakeTheTiePaths) {
   const DistanceMatrix d = Quantized(150, 64, 2);
+  const float threshold = EnclosingRadius(d);
+  size_t edges = 0;  // E: the edges ≤ the threshold
+  for (size_t x = 1; x < d.n; ++x) {
+    for (size_t y = 0; y < x; ++y) edges += d(x, y) <= threshold;
+  }
   size_t columns = 0, tie_edges = 0;
   SweepStats stats;
   SweepTriangles(
-      d, EnclosingRadius(d), SweepOptions{}, [&](int, int, int, int, float) { ++columns; },
+      d, threshold, SweepOptions{}, [&](int, int, int, int, float) { ++columns; },
       [&](int, int x, int y, float length) {
         ++tie_edges;
         EXPECT_EQ(d(x, y), length);
@@ -115,7 +120,7 @@ TEST(TriangleSweepTest, EqualLengthsTakeTheTiePaths) {
     size_t one_columns = 0, one_tie_edges = 0;
     SweepStats one;
     SweepTriangles(
-        d, EnclosingRadius(d), o, [&](int, int, int, int, float) { ++one_columns; },
+        d, threshold, o, [&](int, int, int, int, float) { ++one_columns; },
         [&](int, int, int, float) { ++one_tie_edges; }, &one);
     EXPECT_EQ(one_columns, columns) << "part " << part << ", one worker";
     EXPECT_EQ(one_tie_edges, tie_edges) << "part " << part << ", one worker";
@@ -124,7 +129,7 @@ TEST(TriangleSweepTest, EqualLengthsTakeTheTiePaths) {
     std::vector<size_t> per_worker(2, 0);
     SweepStats two;
     SweepTriangles(
-        d, EnclosingRadius(d), o, [&](int worker, int, int, int, float) { ++per_worker[static_cast<size_t>(worker)]; },
+        d, threshold, o, [&](int worker, int, int, int, float) { ++per_worker[static_cast<size_t>(worker)]; },
         [&](int worker, int, int, float) { ++per_worker[static_cast<size_t>(worker)]; }, &two);
     EXPECT_EQ(two.tie_edges, stats.tie_edges) << "part " << part;
     EXPECT_EQ(two.tied_triangles, stats.tied_triangles) << "part " << part;
@@ -134,11 +139,7 @@ TEST(TriangleSweepTest, EqualLengthsTakeTheTiePaths) {
       EXPECT_GT(one.parts, 100u);
     }
     // Each worker's bitsets end holding every edge: the edges it did not sweep, it caught up on.
-    // Two workers add 2E edges in all (E: the edges ≤ the threshold), and sweep E of them.
-    size_t edges = 0;
-    for (size_t x = 1; x < d.n; ++x) {
-      for (size_t y = 0; y < x; ++y) edges += d(x, y) <= EnclosingRadius(d);
-    }
+    // Two workers add 2E edges in all, and sweep E of them.
     EXPECT_EQ(two.caught_up, edges) << "part " << part;
   }
 }
