@@ -5,6 +5,7 @@
 #include <cstring>
 #include <optional>
 
+#include "panic/core/huge_pages.h"
 #include "panic/tda/edge_ranks.h"
 
 namespace panic::tda::internal {
@@ -48,7 +49,10 @@ std::optional<std::vector<uint64_t>> PlacedEdgesInBand(const DistanceMatrix& d, 
   const uint64_t edges = n * (n - (n > 0 ? 1 : 0)) / 2;
   const uint64_t first = RankFrom(lo, false, edges), end = RankFrom(hi, last, edges);
   const size_t count = end > first ? end - first : 0;
-  std::vector<uint64_t> out(count, 0);  // 0: no edge (a key's length bits are never 0)
+  // Huge pages: the edges are written at random places (a band is up to EdgeBandBytes).
+  std::vector<uint64_t> out;
+  core::ReserveHugePages(out, count);
+  out.resize(count, 0);  // 0: no edge (a key's length bits are never 0)
   struct alignas(64) Count {  // a worker's, on a line of its own
     size_t placed = 0;
   };
