@@ -126,5 +126,21 @@ TEST(HugePagesTest, AHugePageVectorKeepsItsContentsAcrossBothKindsOfStorage) {
   EXPECT_THROW(HugePageAllocator<uint64_t>().allocate(SIZE_MAX / 4), std::bad_array_new_length);
 }
 
+TEST(HugePagesTest, AMappedArrayTouchesNothingUntilWrittenAndGoesBackWithItsOwner) {
+  const size_t n = 2 * kHugePageBytes / sizeof(uint64_t) + 5;  // three huge pages
+  const uint64_t* at = nullptr;
+  {
+    const MappedHugePages<uint64_t> a(n);
+    at = a.get();
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(at) % kHugePageBytes, 0u);
+    EXPECT_EQ(HugeAndSizeKb(at, n * sizeof(uint64_t)).second, 3 * 2048) << "the request in whole huge pages";
+    for (size_t i = 0; i < n; i += 512) ASSERT_EQ(a[i], 0u) << i;  // unwritten memory reads as zero
+    for (size_t i = 0; i < n; ++i) a[i] = i * 2654435761u;
+    for (size_t i = 0; i < n; ++i) ASSERT_EQ(a.get()[i], i * 2654435761u) << i;
+  }
+  EXPECT_EQ(HugeAndSizeKb(at, n * sizeof(uint64_t)).second, 0) << "the pages were given back";
+  EXPECT_THROW(MappedHugePages<uint64_t>(SIZE_MAX / 4), std::bad_array_new_length);
+}
+
 }  // namespace
 }  // namespace panic::core

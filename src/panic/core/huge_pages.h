@@ -99,6 +99,31 @@ inline void UnmapHugePages(void* p, size_t bytes) {
   if (p != nullptr) (void)munmap(p, RoundUpToHugePage(bytes));
 }
 
+// n T's in whole huge pages (MapHugePages), given back when it goes. The elements are not
+// constructed: the memory reads as zero until written, and no page is touched here, so the
+// threads that write the array fault its pages in, each its own (T trivial).
+template <typename T>
+class MappedHugePages {
+  static_assert(std::is_trivial_v<T>);
+
+ public:
+  // Throws std::bad_alloc (std::bad_array_new_length when n T's overflow size_t).
+  explicit MappedHugePages(size_t n) : bytes_(Bytes(n)), p_(static_cast<T*>(MapHugePages(bytes_))) {}
+  ~MappedHugePages() { UnmapHugePages(p_, bytes_); }
+  MappedHugePages(const MappedHugePages&) = delete;
+  MappedHugePages& operator=(const MappedHugePages&) = delete;
+  T* get() const { return p_; }
+  T& operator[](size_t i) const { return p_[i]; }
+
+ private:
+  static size_t Bytes(size_t n) {
+    if (n > SIZE_MAX / sizeof(T)) throw std::bad_array_new_length();
+    return n * sizeof(T);
+  }
+  size_t bytes_;
+  T* p_;
+};
+
 // An allocator for std::vector whose large arrays (kMapAt bytes and more) are mapped by
 // MapHugePages; smaller ones come from operator new. Its storage is zero when mapped, and
 // is given back to the kernel when freed, so a trimmed vector's memory leaves the process

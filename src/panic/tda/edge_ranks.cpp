@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "panic/core/huge_pages.h"
 #include "panic/core/parallel.h"
 
 namespace panic::tda::internal {
@@ -94,13 +95,25 @@ RankValues RankEdges(DistanceMatrix& d, int threads) {
     const float l = d.values[i * n + j];
     return l == 0.0f ? 0u : Bits(l);
   };
-  uint32_t lo = std::numeric_limits<uint32_t>::max(), hi = 0;
-  for (size_t i = 1; i < n; ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      const uint32_t b = length_bits(i, j);
-      lo = std::min(lo, b);
-      hi = std::max(hi, b);
+  const std::vector<size_t> rows = RowBlocks(n, 8 * static_cast<size_t>(std::max(threads, 1)));
+  const size_t blocks = rows.size() - 1;
+  std::vector<std::pair<uint32_t, uint32_t>> block_range(blocks, {std::numeric_limits<uint32_t>::max(), 0});
+  ParallelFor(blocks, 1, threads, [&](size_t begin, size_t end, int) {
+    for (size_t k = begin; k < end; ++k) {
+      auto& [block_lo, block_hi] = block_range[k];
+      for (size_t i = rows[k]; i < rows[k + 1]; ++i) {
+        for (size_t j = 0; j < i; ++j) {
+          const uint32_t b = length_bits(i, j);
+          block_lo = std::min(block_lo, b);
+          block_hi = std::max(block_hi, b);
+        }
+      }
     }
+  });
+  uint32_t lo = std::numeric_limits<uint32_t>::max(), hi = 0;
+  for (const auto& [block_lo, block_hi] : block_range) {
+    lo = std::min(lo, block_lo);
+    hi = std::max(hi, block_hi);
   }
   // A word an edge: (its length's bits − lo, then `shift` bits of its residual) in the upper
   // 32 bits, its position i·n + j in the lower 32. The residual r ∈ [−ulp/2, ulp/2] of a
@@ -114,8 +127,6 @@ RankValues RankEdges(DistanceMatrix& d, int threads) {
   double per_ulp[256];  // levels / ulp by exponent field (0: denormals, spaced as exponent 1)
   for (int e = 0; e < 256; ++e) per_ulp[e] = std::ldexp(levels, 150 - std::max(e, 1));
   auto bucket = [&](uint32_t b) { return static_cast<size_t>((uint64_t{b - lo} << shift) >> 24); };
-  const std::vector<size_t> rows = RowBlocks(n, 8 * static_cast<size_t>(std::max(threads, 1)));
-  const size_t blocks = rows.size() - 1;
   std::vector<std::array<size_t, 256>> at(blocks);  // counts, then each block's next slot per bucket
   ParallelFor(blocks, 1, threads, [&](size_t begin, size_t end, int) {
     for (size_t k = begin; k < end; ++k) {
@@ -135,7 +146,9 @@ RankValues RankEdges(DistanceMatrix& d, int threads) {
     }
   }
   start[256] = edges;
-  std::vector<uint64_t> words(edges);
+  // Every word is written once below, by the workers: mapped in huge pages and not zeroed
+  // first (at N = 10 000, 400 MB that one thread would otherwise fault in and clear).
+  const core::MappedHugePages<uint64_t> words(edges);
   ParallelFor(blocks, 1, threads, [&](size_t begin, size_t end, int) {
     for (size_t k = begin; k < end; ++k) {
       for (size_t i = rows[k]; i < rows[k + 1]; ++i) {
@@ -152,7 +165,7 @@ RankValues RankEdges(DistanceMatrix& d, int threads) {
     }
   });
   ParallelFor(256, 1, threads, [&](size_t begin, size_t end, int) {
-    for (size_t b = begin; b < end; ++b) RadixSort(words.data() + start[b], start[b + 1] - start[b], 56);
+    for (size_t b = begin; b < end; ++b) RadixSort(words.get() + start[b], start[b + 1] - start[b], 56);
   });
   // The map back: a new distinct length wherever the length bits change.
   std::vector<float> values;
