@@ -25,14 +25,14 @@ std::string ThpMode() {
   return open == std::string::npos || close == std::string::npos ? "" : line.substr(open + 1, close - open - 1);
 }
 
-// The kB in huge pages, and the kB mapped, of the mappings that overlap [p, p + bytes)
-// (from /proc/self/smaps; the advice splits a mapping at its 2 MiB boundaries).
-std::pair<long, long> HugeAndSizeKb(const void* p, size_t bytes) {
+// The sum of an smaps field ("Size:", "Rss:", "AnonHugePages:"), in kB, over the mappings
+// that overlap [p, p + bytes) (the advice splits a mapping at its 2 MiB boundaries).
+long SmapsKb(const void* p, size_t bytes, const std::string& field) {
   std::ifstream f("/proc/self/smaps");
   const auto begin = reinterpret_cast<uintptr_t>(p), end = begin + bytes;
   std::string line;
   bool inside = false;
-  long huge = 0, size = 0;
+  long total = 0;
   while (std::getline(f, line)) {
     unsigned long lo = 0, hi = 0;
     char dash = 0;
@@ -46,10 +46,14 @@ std::pair<long, long> HugeAndSizeKb(const void* p, size_t bytes) {
     std::string key;
     long kb = 0;
     fields >> key >> kb;
-    if (key == "Size:") size += kb;
-    if (key == "AnonHugePages:") huge += kb;
+    if (key == field) total += kb;
   }
-  return {huge, size};
+  return total;
+}
+
+// The kB in huge pages, and the kB mapped, of the mappings that overlap [p, p + bytes).
+std::pair<long, long> HugeAndSizeKb(const void* p, size_t bytes) {
+  return {SmapsKb(p, bytes, "AnonHugePages:"), SmapsKb(p, bytes, "Size:")};
 }
 
 TEST(HugePagesTest, AReservedArrayIsBackedByHugePagesWhereTheKernelAllows) {
@@ -134,6 +138,7 @@ TEST(HugePagesTest, AMappedArrayTouchesNothingUntilWrittenAndGoesBackWithItsOwne
     at = a.get();
     EXPECT_EQ(reinterpret_cast<uintptr_t>(at) % kHugePageBytes, 0u);
     EXPECT_EQ(HugeAndSizeKb(at, n * sizeof(uint64_t)).second, 3 * 2048) << "the request in whole huge pages";
+    EXPECT_EQ(SmapsKb(at, n * sizeof(uint64_t), "Rss:"), 0) << "no page touched before the first access";
     for (size_t i = 0; i < n; i += 512) ASSERT_EQ(a[i], 0u) << i;  // unwritten memory reads as zero
     for (size_t i = 0; i < n; ++i) a[i] = i * 2654435761u;
     for (size_t i = 0; i < n; ++i) ASSERT_EQ(a.get()[i], i * 2654435761u) << i;
