@@ -97,18 +97,21 @@ RankValues RankEdges(DistanceMatrix& d, int threads) {
   };
   const std::vector<size_t> rows = RowBlocks(n, 8 * static_cast<size_t>(std::max(threads, 1)));
   const size_t blocks = rows.size() - 1;
-  std::vector<std::pair<uint32_t, uint32_t>> block_range(blocks, {std::numeric_limits<uint32_t>::max(), 0});
-  ParallelFor(blocks, 1, threads, [&](size_t begin, size_t end, int) {
-    for (size_t k = begin; k < end; ++k) {
-      auto& [block_lo, block_hi] = block_range[k];
-      for (size_t i = rows[k]; i < rows[k + 1]; ++i) {
-        for (size_t j = 0; j < i; ++j) {
-          const uint32_t b = length_bits(i, j);
-          block_lo = std::min(block_lo, b);
-          block_hi = std::max(block_hi, b);
+  // The three passes below: f(block, i, j) for each edge i > j, a row block on one worker.
+  auto for_each_edge = [&](auto&& f) {
+    ParallelFor(blocks, 1, threads, [&](size_t begin, size_t end, int) {
+      for (size_t k = begin; k < end; ++k) {
+        for (size_t i = rows[k]; i < rows[k + 1]; ++i) {
+          for (size_t j = 0; j < i; ++j) f(k, i, j);
         }
       }
-    }
+    });
+  };
+  std::vector<std::pair<uint32_t, uint32_t>> block_range(blocks, {std::numeric_limits<uint32_t>::max(), 0});
+  for_each_edge([&](size_t k, size_t i, size_t j) {
+    const uint32_t b = length_bits(i, j);
+    block_range[k].first = std::min(block_range[k].first, b);
+    block_range[k].second = std::max(block_range[k].second, b);
   });
   uint32_t lo = std::numeric_limits<uint32_t>::max(), hi = 0;
   for (const auto& [block_lo, block_hi] : block_range) {
@@ -127,15 +130,8 @@ RankValues RankEdges(DistanceMatrix& d, int threads) {
   double per_ulp[256];  // levels / ulp by exponent field (0: denormals, spaced as exponent 1)
   for (int e = 0; e < 256; ++e) per_ulp[e] = std::ldexp(levels, 150 - std::max(e, 1));
   auto bucket = [&](uint32_t b) { return static_cast<size_t>((uint64_t{b - lo} << shift) >> 24); };
-  std::vector<std::array<size_t, 256>> at(blocks);  // counts, then each block's next slot per bucket
-  ParallelFor(blocks, 1, threads, [&](size_t begin, size_t end, int) {
-    for (size_t k = begin; k < end; ++k) {
-      at[k].fill(0);
-      for (size_t i = rows[k]; i < rows[k + 1]; ++i) {
-        for (size_t j = 0; j < i; ++j) ++at[k][bucket(length_bits(i, j))];
-      }
-    }
-  });
+  std::vector<std::array<size_t, 256>> at(blocks);  // counts (from 0), then each block's next slot per bucket
+  for_each_edge([&](size_t k, size_t i, size_t j) { ++at[k][bucket(length_bits(i, j))]; });
   std::array<size_t, 257> start{};
   for (size_t b = 0, total = 0; b < 256; ++b) {
     start[b] = total;
@@ -149,20 +145,14 @@ RankValues RankEdges(DistanceMatrix& d, int threads) {
   // Every word is written once below, by the workers: mapped in huge pages and not zeroed
   // first (at N = 10 000, 400 MB that one thread would otherwise fault in and clear).
   const core::MappedHugePages<uint64_t> words(edges);
-  ParallelFor(blocks, 1, threads, [&](size_t begin, size_t end, int) {
-    for (size_t k = begin; k < end; ++k) {
-      for (size_t i = rows[k]; i < rows[k + 1]; ++i) {
-        for (size_t j = 0; j < i; ++j) {
-          const uint32_t b = length_bits(i, j);
-          uint64_t q = 0;
-          if (shift > 0) {
-            const double x = static_cast<double>(d.values[j * n + i]) * per_ulp[b >> 23] + 0.5 * levels;
-            q = !(x > 0) ? 0 : (x >= levels ? static_cast<uint64_t>(levels) - 1 : static_cast<uint64_t>(x));
-          }
-          words[at[k][bucket(b)]++] = ((uint64_t{b - lo} << shift | q) << 32) | (i * n + j);
-        }
-      }
+  for_each_edge([&](size_t k, size_t i, size_t j) {
+    const uint32_t b = length_bits(i, j);
+    uint64_t q = 0;
+    if (shift > 0) {
+      const double x = static_cast<double>(d.values[j * n + i]) * per_ulp[b >> 23] + 0.5 * levels;
+      q = !(x > 0) ? 0 : (x >= levels ? static_cast<uint64_t>(levels) - 1 : static_cast<uint64_t>(x));
     }
+    words[at[k][bucket(b)]++] = ((uint64_t{b - lo} << shift | q) << 32) | (i * n + j);
   });
   ParallelFor(256, 1, threads, [&](size_t begin, size_t end, int) {
     for (size_t b = begin; b < end; ++b) RadixSort(words.get() + start[b], start[b + 1] - start[b], 56);

@@ -146,7 +146,7 @@ class RipsColumns : protected RipsComplex {
       sweep.threads = opt_.threads;
       sweep.workers = opt_.sweep_workers;
       sweep.band_edges = opt_.sweep_band_edges;
-      sweep.max_tie_group = opt_.sweep_tie_group != 0 ? opt_.sweep_tie_group : kSmallTieGroup;
+      sweep.max_tie_group = opt_.sweep_tie_group;
       sweep.part_edges = opt_.sweep_part_edges;
       sweep.ranked = opt_.distinct_lengths;
       SweepTriangles(

@@ -377,7 +377,7 @@ struct SweepOptions {
   int threads = 1;            // place or sort the bands; the callbacks' `worker` is below it
   int workers = 0;            // sweep workers, each with its own bitsets; 0: `threads` (never more)
   size_t band_edges = 0;      // a band holds about this many edges (0: the budget of EdgeBandBytes)
-  size_t max_tie_group = kSmallTieGroup;  // larger groups of equal lengths take the per-edge test
+  size_t max_tie_group = 0;   // larger groups of equal lengths take the per-edge test (0: kSmallTieGroup)
   size_t part_edges = 0;      // a part holds about this many edges (0: SweepPartEdges(n))
   bool ranked = false;        // the lengths are rank keys (SortedEdgesInBand)
 };
@@ -396,6 +396,7 @@ void SweepTriangles(const DistanceMatrix& d, float threshold, const SweepOptions
   const int threads = std::max(o.threads, 1);
   const size_t workers = static_cast<size_t>(std::clamp(o.workers != 0 ? o.workers : threads, 1, threads));
   const size_t part_edges = o.part_edges != 0 ? o.part_edges : SweepPartEdges(n);
+  const size_t max_tie_group = o.max_tie_group != 0 ? o.max_tie_group : kSmallTieGroup;
   std::vector<SweepWorker> sweepers;
   sweepers.reserve(workers);
   // Built in place: where O and R lie matters (stop 29: the serial sweep alone, walk
@@ -406,7 +407,7 @@ void SweepTriangles(const DistanceMatrix& d, float threshold, const SweepOptions
   for (size_t band = 0; band + 1 < bounds.size(); ++band) {
     const std::vector<uint64_t> edges =
         SortedEdgesInBand(d, bounds[band], bounds[band + 1], band + 2 == bounds.size(), threads, o.ranked);
-    const std::vector<size_t> starts = PartStarts(edges, part_edges, o.max_tie_group);
+    const std::vector<size_t> starts = PartStarts(edges, part_edges, max_tie_group);
     std::atomic<size_t> next_part{0};
     // One item a sweeper: its bitsets are used by one thread at a time, whichever runs it.
     ParallelFor(workers, 1, static_cast<int>(workers), [&](size_t item, size_t, int worker) {
@@ -417,7 +418,7 @@ void SweepTriangles(const DistanceMatrix& d, float threshold, const SweepOptions
       // Parts are taken in increasing order, so a worker's catch-ups only move forward.
       for (size_t k; (k = next_part.fetch_add(1, std::memory_order_relaxed)) + 1 < starts.size();) {
         CatchUp(edges, starts[k], s);
-        SweepPart(edges, starts[k], starts[k + 1], o.max_tie_group, s, keep, exact);
+        SweepPart(edges, starts[k], starts[k + 1], max_tie_group, s, keep, exact);
       }
       CatchUp(edges, edges.size(), s);  // the band's last parts, for the next band
     });
