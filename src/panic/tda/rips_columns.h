@@ -142,13 +142,12 @@ class RipsColumns : protected RipsComplex {
       // when there are several; an edge that another edge of its length touches gets the
       // per-edge test. The workers' columns come in no fixed order: Concatenate sorts them.
       std::vector<EdgeCandidates> p(static_cast<size_t>(opt_.threads));
-      SweepOptions sweep;
-      sweep.threads = opt_.threads;
-      sweep.workers = opt_.sweep_workers;
-      sweep.band_edges = opt_.sweep_band_edges;
-      sweep.max_tie_group = opt_.sweep_tie_group;
-      sweep.part_edges = opt_.sweep_part_edges;
-      sweep.ranked = opt_.distinct_lengths;
+      const SweepOptions sweep{.threads = opt_.threads,
+                               .workers = opt_.sweep_workers,
+                               .band_edges = opt_.sweep_band_edges,
+                               .max_tie_group = opt_.sweep_tie_group,
+                               .part_edges = opt_.sweep_part_edges,
+                               .ranked = opt_.distinct_lengths};
       SweepTriangles(
           d_, opt_.threshold, sweep,
           [&](int worker, int x, int y, int z, float length) { KeepTriangle(x, y, z, length, found[worker]); },
