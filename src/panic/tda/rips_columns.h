@@ -317,6 +317,9 @@ class RipsColumns : protected RipsComplex {
       out.push_back(Column{diam, idx});
       return;
     }
+    // Never taken (m ≤ kMaxVertices, the callers' arrays): it shows GCC's -O3 inlining of
+    // the recursion that w[level] stays inside them (-Warray-bounds).
+    if (level >= kMaxVertices) return;
     for (int b = w[level - 1] - 1; b >= m - level - 1; --b) {
       float nd = diam;
       for (int q = 0; q < level; ++q) nd = std::max(nd, d_(static_cast<size_t>(w[q]), static_cast<size_t>(b)));
