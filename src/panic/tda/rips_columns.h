@@ -317,8 +317,8 @@ class RipsColumns : protected RipsComplex {
       out.push_back(Column{diam, idx});
       return;
     }
-    // Never taken (m ≤ kMaxVertices, the callers' arrays): it shows GCC's -O3 inlining of
-    // the recursion that w[level] stays inside them (-Warray-bounds).
+    // Never taken (m ≤ kMaxVertices, the size of the caller's w): it shows GCC's -O3
+    // inlining of the recursion that w[level] stays inside w (-Warray-bounds).
     if (level >= kMaxVertices) return;
     for (int b = w[level - 1] - 1; b >= m - level - 1; --b) {
       float nd = diam;
