@@ -1,10 +1,12 @@
-// The triangle sweep's word loops (bit_rows.h): the AVX-512 forms against the one-word
-// loops, for every row length up to 40 words and every range in them.
+// The triangle sweep's word loops (bit_rows.h): the AVX2 and AVX-512 forms (those this CPU
+// has) against the one-word loops, for every row length up to 40 words and every range in
+// them.
 #include "panic/tda/bit_rows.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
+#include <string>
 #include <vector>
 
 namespace panic::tda::internal {
@@ -17,17 +19,38 @@ std::vector<uint64_t> RandomWords(size_t count, std::mt19937_64& rng) {
   return words;
 }
 
+struct VectorForm {
+  std::string name;
+  int (*intersect)(const uint64_t*, const uint64_t*, size_t, uint64_t*);
+  size_t (*clear)(uint64_t*, const uint64_t*, size_t, size_t);
+};
+
+// The vector forms this CPU runs (an AVX-512 CPU runs both).
+std::vector<VectorForm> VectorForms() {
+  std::vector<VectorForm> forms;
+  const SimdLevel level = DetectSimdLevel();
+  if (level == SimdLevel::kAvx2 || level == SimdLevel::kAvx512) {
+    forms.push_back({"AVX2", IntersectRowsAvx2, ClearRowBitsAvx2});
+  }
+  if (level == SimdLevel::kAvx512) forms.push_back({"AVX-512", IntersectRowsAvx512, ClearRowBitsAvx512});
+  return forms;
+}
+
 TEST(BitRowsTest, IntersectionAgreesWithTheOneWordLoop) {
-  if (!BitRowsAvx512()) GTEST_SKIP() << "no AVX-512 on this CPU";
+  const std::vector<VectorForm> forms = VectorForms();
+  if (forms.empty()) GTEST_SKIP() << "neither AVX2 nor AVX-512 on this CPU";
   std::mt19937_64 rng(11);
   for (size_t words = 0; words <= 40; ++words) {
     for (int round = 0; round < 20; ++round) {
       const std::vector<uint64_t> ax = RandomWords(words, rng), ay = RandomWords(words, rng);
-      // One guard word past the row: neither form may write it.
-      std::vector<uint64_t> scalar(words + 1, 7), vector(words + 1, 7);
+      // One guard word past the row: no form may write it.
+      std::vector<uint64_t> scalar(words + 1, 7);
       const int top = IntersectRowsScalar(ax.data(), ay.data(), words, scalar.data());
-      EXPECT_EQ(IntersectRowsAvx512(ax.data(), ay.data(), words, vector.data()), top) << words << " words";
-      EXPECT_EQ(vector, scalar) << words << " words";
+      for (const VectorForm& form : forms) {
+        std::vector<uint64_t> vector(words + 1, 7);
+        EXPECT_EQ(form.intersect(ax.data(), ay.data(), words, vector.data()), top) << form.name << ", " << words;
+        EXPECT_EQ(vector, scalar) << form.name << ", " << words << " words";
+      }
       if (top >= 0) {
         EXPECT_NE(scalar[static_cast<size_t>(top)], 0u);
       }
@@ -37,9 +60,9 @@ TEST(BitRowsTest, IntersectionAgreesWithTheOneWordLoop) {
 }
 
 TEST(BitRowsTest, ClearingAgreesWithTheOneWordLoop) {
-  // Both forms against the definition (the AVX-512 one where the CPU has it), and the word
-  // each returns: the lowest one left non-zero in [lo, hi), or hi.
-  const bool avx512 = BitRowsAvx512();
+  // Every form against the definition (the vector ones this CPU has), and the word each
+  // returns: the lowest one left non-zero in [lo, hi), or hi.
+  const std::vector<VectorForm> forms = VectorForms();
   std::mt19937_64 rng(12);
   for (size_t words = 0; words <= 40; ++words) {
     const std::vector<uint64_t> a = RandomWords(words, rng), r = RandomWords(words, rng);
@@ -54,11 +77,11 @@ TEST(BitRowsTest, ClearingAgreesWithTheOneWordLoop) {
           if (cleared && scalar[w] != 0 && expected_first == hi) expected_first = w;
         }
         EXPECT_EQ(first, expected_first) << words << " words, [" << lo << ", " << hi << ")";
-        if (avx512) {
+        for (const VectorForm& form : forms) {
           std::vector<uint64_t> vector = r;
-          EXPECT_EQ(ClearRowBitsAvx512(vector.data(), a.data(), lo, hi), expected_first)
-              << words << " words, [" << lo << ", " << hi << ")";
-          EXPECT_EQ(vector, scalar) << words << " words, [" << lo << ", " << hi << ")";
+          EXPECT_EQ(form.clear(vector.data(), a.data(), lo, hi), expected_first)
+              << form.name << ", " << words << " words, [" << lo << ", " << hi << ")";
+          EXPECT_EQ(vector, scalar) << form.name << ", " << words << " words, [" << lo << ", " << hi << ")";
         }
       }
     }

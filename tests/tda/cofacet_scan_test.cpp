@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tda/cofacet_sequence.h"
+#include "tda/simd_levels.h"
 #include "panic/tda/cofacet_scan.h"
 
 namespace panic::tda::internal {
@@ -47,8 +48,7 @@ void CheckRandomRows(std::mt19937& rng, int n) {
   const float cd0 = std::max(diam, 0.125f * static_cast<float>(level(rng)));
   const int v0 = vertex(rng);
   const Sequence expected = OneAtATime<M>(r, w, n, diam, cd0, v0, threshold);
-  std::vector<SimdLevel> levels = {SimdLevel::kScalar};
-  if (DetectSimdLevel() == SimdLevel::kAvx512) levels.push_back(SimdLevel::kAvx512);
+  const std::vector<SimdLevel> levels = SimdLevelsHere();
   for (SimdLevel l : levels) {
     for (int cap : {1, 2, 8, 40}) {
       const Sequence got = Batched<M>(l, r, w, n, diam, cd0, v0, threshold, cap);

@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "tda/simd_levels.h"
 #include "panic/tda/cofacet_scan.h"
 #include "panic/tda/edge_link.h"
 
@@ -108,9 +109,7 @@ TEST(EdgeLinkTest, LinkVerticesAreTheCommonNeighbours) {
       for (int v = 0; v < n; ++v) {
         if (v != a && v != b && ra[v] <= d && rb[v] <= d) expected.push_back(v);
       }
-      std::vector<SimdLevel> levels = {SimdLevel::kScalar};
-      if (DetectSimdLevel() == SimdLevel::kAvx512) levels.push_back(SimdLevel::kAvx512);
-      for (SimdLevel l : levels) {
+      for (SimdLevel l : SimdLevelsHere()) {
         std::vector<int> got(static_cast<size_t>(n));
         got.resize(static_cast<size_t>(EdgeLinkVertices(l, ra, rb, a, b, n, d, got.data())));
         EXPECT_EQ(got, expected) << "n=" << n << " level=" << static_cast<int>(l);

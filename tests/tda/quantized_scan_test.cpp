@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tda/cofacet_sequence.h"
+#include "tda/simd_levels.h"
 #include "panic/tda/cofacet_scan.h"
 #include "panic/tda/edge_link.h"
 #include "panic/tda/quantized_scan.h"
@@ -31,6 +32,13 @@ Sequence PastDiameter(const Sequence& s, float diam) {
     }
   }
   return out;
+}
+
+// The vector levels this CPU runs (the byte scans have no scalar form of ScanQuantized).
+std::vector<SimdLevel> VectorLevelsHere() {
+  std::vector<SimdLevel> levels = SimdLevelsHere();
+  levels.erase(levels.begin());
+  return levels;
 }
 
 // Scans that started above their current cofacet's level (from_level), over all checks:
@@ -66,8 +74,7 @@ void CheckRandomRows(std::mt19937& rng, int n, const DistanceQuantizer& quant) {
   const float cd0 = std::max(diam, 0.025f * static_cast<float>(level(rng)));
   const int v0 = vertex(rng);
   const Sequence whole = OneAtATime<M>(r, w, n, diam, cd0, v0, threshold);
-  std::vector<SimdLevel> levels = {SimdLevel::kScalar};
-  if (DetectSimdLevel() == SimdLevel::kAvx512) levels.push_back(SimdLevel::kAvx512);
+  const std::vector<SimdLevel> levels = SimdLevelsHere();
   std::vector<int> scratch(static_cast<size_t>(n));
   // past: the scans asked for the cofacets past the diameter only, as the reducer's are.
   for (const bool past : {false, true}) {
@@ -172,12 +179,15 @@ void CheckScan(std::mt19937& rng, int n, const DistanceQuantizer& quant) {
   }
   const float bound = 0.025f * static_cast<float>(level(rng));
   const int lo = std::uniform_int_distribution<int>(0, 2)(rng) == 0 ? vertex(rng) : 0;
+  const std::vector<SimdLevel> levels = VectorLevelsHere();
   // The whole sequence from the top down, as the reducer walks it.
-  for (int v = n, u = n;;) {
-    v = ScanScalar<M>(r, w, lo, v, bound);
-    u = ScanQuantizedAvx512<M>(qr, r, w, lo, u, bound, quant(bound));
-    ASSERT_EQ(u, v) << "M=" << M << " n=" << n << " lo=" << lo;
-    if (v < 0) break;
+  for (SimdLevel simd : levels) {
+    for (int v = n, u = n;;) {
+      v = ScanScalar<M>(r, w, lo, v, bound);
+      u = ScanQuantized<M>(simd, qr, r, w, lo, u, bound, quant(bound));
+      ASSERT_EQ(u, v) << "M=" << M << " n=" << n << " lo=" << lo << " simd=" << static_cast<int>(simd);
+      if (v < 0) break;
+    }
   }
   if constexpr (M == 2) {
     if (w[0] == w[1]) return;
@@ -186,15 +196,19 @@ void CheckScan(std::mt19937& rng, int n, const DistanceQuantizer& quant) {
     const float* rb = r[a == w[0] ? 1 : 0];
     const uint8_t* qa = qr[a == w[0] ? 0 : 1];
     const uint8_t* qb = qr[a == w[0] ? 1 : 0];
-    std::vector<int> expected(static_cast<size_t>(n)), got(static_cast<size_t>(n));
+    std::vector<int> expected(static_cast<size_t>(n));
     expected.resize(static_cast<size_t>(EdgeLinkScalar(ra, rb, a, b, n, bound, expected.data())));
-    got.resize(static_cast<size_t>(EdgeLinkVerticesQuantized(qa, qb, ra, rb, a, b, n, bound, quant(bound), got.data())));
-    EXPECT_EQ(got, expected) << "n=" << n;
+    for (SimdLevel simd : levels) {
+      std::vector<int> got(static_cast<size_t>(n));
+      got.resize(static_cast<size_t>(
+          EdgeLinkVerticesQuantized(simd, qa, qb, ra, rb, a, b, n, bound, quant(bound), got.data())));
+      EXPECT_EQ(got, expected) << "n=" << n << " simd=" << static_cast<int>(simd);
+    }
   }
 }
 
 TEST(QuantizedScanTest, OwnDiameterScanAndLinkEqualTheFloatOnes) {
-  if (DetectSimdLevel() != SimdLevel::kAvx512) GTEST_SKIP() << "no AVX-512";
+  if (VectorLevelsHere().empty()) GTEST_SKIP() << "neither AVX2 nor AVX-512 on this CPU";
   std::mt19937 rng(30);
   for (const DistanceQuantizer& quant : FineCoarseAndOneLevel()) {
     for (int n : {2, 5, 63, 64, 65, 130, 500}) {
@@ -252,8 +266,7 @@ void CheckLocalityScan(std::mt19937& rng, int n, const DistanceQuantizer& quant,
   const int v0 = vertex(rng);
   const Sequence whole = OneAtATime<M>(r, w, n, diam, cd0, v0, threshold);
   std::vector<int> scratch(nn);
-  std::vector<SimdLevel> levels = {SimdLevel::kScalar};
-  if (DetectSimdLevel() == SimdLevel::kAvx512) levels.push_back(SimdLevel::kAvx512);
+  const std::vector<SimdLevel> levels = SimdLevelsHere();
   for (const bool past : {false, true}) {
     const Sequence expected = past ? PastDiameter(whole, diam) : whole;
     for (SimdLevel simd : levels) {

@@ -4,6 +4,7 @@
 // the rows of O's vertices. Written one word a step (the intersection tracks its highest
 // non-zero word, which kept GCC from vectorising it), they held ≈ 45 % of the sweep's
 // samples (sphere N = 5 000, 2 threads: the removal ≈ 30 %, the intersection ≈ 15 %).
+// CPUs without AVX-512 (AMD before Zen 4, most desktop Intel) take the AVX2 forms.
 // The removal also returns the first word it leaves non-zero: the sweep's step to its lowest
 // survivor was a one-word loop over the same words again, ≈ 20 % of SweepGroup's samples
 // (walk N = 6 000, 1 thread; the assembly 2–6 % faster since it went, stop 55).
@@ -71,19 +72,63 @@ __attribute__((target("avx512f"))) inline size_t ClearRowBitsAvx512(uint64_t* r,
   return first;
 }
 
-// Whether the sweep takes the AVX-512 forms: where the scans do (DetectSimdLevel, decided
-// once, at the first call).
-inline bool BitRowsAvx512() {
-  static const bool avx512 = DetectSimdLevel() == SimdLevel::kAvx512;
-  return avx512;
+// The AVX2 forms: four words a step, the last < 4 words one at a time. nonzero: bit i set
+// when word i of v is not 0.
+__attribute__((target("avx2"))) inline unsigned NonzeroWordsAvx2(__m256i v) {
+  const __m256i zero = _mm256_cmpeq_epi64(v, _mm256_setzero_si256());
+  return ~static_cast<unsigned>(_mm256_movemask_pd(_mm256_castsi256_pd(zero))) & 0xFu;
+}
+
+__attribute__((target("avx2"))) inline int IntersectRowsAvx2(const uint64_t* ax, const uint64_t* ay, size_t words,
+                                                             uint64_t* o) {
+  int top = -1;
+  size_t w = 0;
+  for (; w + 4 <= words; w += 4) {
+    const __m256i v = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(ax + w)),
+                                       _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ay + w)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + w), v);
+    if (const unsigned nonzero = NonzeroWordsAvx2(v)) top = static_cast<int>(w) + 31 - std::countl_zero(nonzero);
+  }
+  const int rest = IntersectRowsScalar(ax + w, ay + w, words - w, o + w);
+  return rest >= 0 ? static_cast<int>(w) + rest : top;
+}
+
+__attribute__((target("avx2"))) inline size_t ClearRowBitsAvx2(uint64_t* r, const uint64_t* a, size_t lo, size_t hi) {
+  size_t first = hi;
+  size_t w = lo;
+  for (; w + 4 <= hi; w += 4) {
+    const __m256i v = _mm256_andnot_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + w)),
+                                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r + w)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(r + w), v);
+    if (first == hi) {
+      if (const unsigned nonzero = NonzeroWordsAvx2(v)) first = w + static_cast<size_t>(std::countr_zero(nonzero));
+    }
+  }
+  const size_t rest = ClearRowBitsScalar(r, a, w, hi);
+  return first != hi ? first : rest;
+}
+
+// The forms the sweep takes: those of the scans (DetectSimdLevel, decided once, at the first
+// call).
+inline SimdLevel BitRowsLevel() {
+  static const SimdLevel level = DetectSimdLevel();
+  return level;
 }
 
 inline int IntersectRows(const uint64_t* ax, const uint64_t* ay, size_t words, uint64_t* o) {
-  return BitRowsAvx512() ? IntersectRowsAvx512(ax, ay, words, o) : IntersectRowsScalar(ax, ay, words, o);
+  switch (BitRowsLevel()) {
+    case SimdLevel::kAvx512: return IntersectRowsAvx512(ax, ay, words, o);
+    case SimdLevel::kAvx2: return IntersectRowsAvx2(ax, ay, words, o);
+    default: return IntersectRowsScalar(ax, ay, words, o);
+  }
 }
 
 inline size_t ClearRowBits(uint64_t* r, const uint64_t* a, size_t lo, size_t hi) {
-  return BitRowsAvx512() ? ClearRowBitsAvx512(r, a, lo, hi) : ClearRowBitsScalar(r, a, lo, hi);
+  switch (BitRowsLevel()) {
+    case SimdLevel::kAvx512: return ClearRowBitsAvx512(r, a, lo, hi);
+    case SimdLevel::kAvx2: return ClearRowBitsAvx2(r, a, lo, hi);
+    default: return ClearRowBitsScalar(r, a, lo, hi);
+  }
 }
 
 }  // namespace panic::tda::internal

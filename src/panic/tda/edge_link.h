@@ -75,11 +75,13 @@ class EdgeLink {
     vertices_.resize(static_cast<size_t>(EdgeLinkVertices(level, ra, rb, a, b, n, d, vertices_.data())));
     Reset(d);
   }
-  // The same from the byte rows qa, qb of a and b (quantized_scan.h; qd = q(d)).
-  void BuildQuantized(const uint8_t* qa, const uint8_t* qb, const float* ra, const float* rb, int a, int b, int n,
-                      float d, uint8_t qd) {
+  // The same from the byte rows qa, qb of a and b (quantized_scan.h; qd = q(d); REQUIRES:
+  // level AVX2 or AVX-512).
+  void BuildQuantized(SimdLevel level, const uint8_t* qa, const uint8_t* qb, const float* ra, const float* rb, int a,
+                      int b, int n, float d, uint8_t qd) {
     vertices_.resize(static_cast<size_t>(n));
-    vertices_.resize(static_cast<size_t>(EdgeLinkVerticesQuantized(qa, qb, ra, rb, a, b, n, d, qd, vertices_.data())));
+    vertices_.resize(
+        static_cast<size_t>(EdgeLinkVerticesQuantized(level, qa, qb, ra, rb, a, b, n, d, qd, vertices_.data())));
     Reset(d);
   }
   const std::vector<int>& vertices() const { return vertices_; }
@@ -156,11 +158,11 @@ class EdgeLinkCache {
     key_[s] = key;
     return link_[s];
   }
-  EdgeLink& BuildQuantized(int64_t key, const uint8_t* qa, const uint8_t* qb, const float* ra, const float* rb, int a,
-                           int b, int n, float d, uint8_t qd) {
+  EdgeLink& BuildQuantized(SimdLevel level, int64_t key, const uint8_t* qa, const uint8_t* qb, const float* ra,
+                           const float* rb, int a, int b, int n, float d, uint8_t qd) {
     const int s = next_;
     next_ = (next_ + 1) % kSlots;
-    link_[s].BuildQuantized(qa, qb, ra, rb, a, b, n, d, qd);
+    link_[s].BuildQuantized(level, qa, qb, ra, rb, a, b, n, d, qd);
     key_[s] = key;
     return link_[s];
   }

@@ -106,6 +106,64 @@ __attribute__((target("avx512f,avx512bw"))) int CollectLevelsAvx512(const uint8_
   return k;
 }
 
+// The AVX2 forms (CPUs without AVX-512) take 64 vertices a step as two 32-byte halves, so
+// that their masks and loops are the AVX-512 ones. AVX2 compares bytes as signed only; the
+// unsigned tests are x ≤ h ⟺ min(x, h) = x, and lo ≤ x ≤ hi ⟺ (x − lo) mod 256 ≤ hi − lo
+// (for lo ≤ hi: below lo, x − lo wraps to 256 − (lo − x) > hi − lo).
+struct Bytes64Avx2 {
+  __m256i low, high;  // bytes 0–31 and 32–63
+};
+
+// max(floor, rows[0][at + i], …, rows[M − 1][at + i]) for i in [0, 64).
+template <int M>
+__attribute__((target("avx2"))) inline Bytes64Avx2 MaxRows64Avx2(const uint8_t* const* rows, size_t at,
+                                                                 __m256i floor) {
+  Bytes64Avx2 x{floor, floor};
+  for (int q = 0; q < M; ++q) {
+    x.low = _mm256_max_epu8(x.low, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[q] + at)));
+    x.high = _mm256_max_epu8(x.high, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[q] + at + 32)));
+  }
+  return x;
+}
+
+// Bit i: byte i of x is ≤ h.
+__attribute__((target("avx2"))) inline uint64_t AtMost64Avx2(const Bytes64Avx2& x, __m256i h) {
+  const auto low = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(x.low, h), x.low)));
+  const auto high =
+      static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(x.high, h), x.high)));
+  return uint64_t{low} | uint64_t{high} << 32;
+}
+
+// Bit i: lo ≤ byte i of x ≤ lo + width (width = hi − lo ≥ 0 in every byte).
+__attribute__((target("avx2"))) inline uint64_t InRange64Avx2(const Bytes64Avx2& x, __m256i lo, __m256i width) {
+  return AtMost64Avx2(Bytes64Avx2{_mm256_sub_epi8(x.low, lo), _mm256_sub_epi8(x.high, lo)}, width);
+}
+
+template <int M>
+__attribute__((target("avx2"))) int CollectLevelsAvx2(const uint8_t* const* qr, int n, uint8_t qd, uint8_t lo,
+                                                      uint8_t hi, int* out, const float* const* rows = nullptr) {
+  if (lo > hi) return 0;
+  const __m256i vd = _mm256_set1_epi8(static_cast<char>(qd)), vlo = _mm256_set1_epi8(static_cast<char>(lo)),
+                width = _mm256_set1_epi8(static_cast<char>(hi - lo));
+  int k = 0, v = 0;
+  for (; v + 64 <= n; v += 64) {
+    for (uint64_t mask = InRange64Avx2(MaxRows64Avx2<M>(qr, static_cast<size_t>(v), vd), vlo, width); mask;
+         mask &= mask - 1) {
+      const int u = v + __builtin_ctzll(mask);
+      out[k++] = u;
+      if (rows != nullptr) {
+        for (int q = 0; q < M; ++q) core::PrefetchLine(rows[q] + u);
+      }
+    }
+  }
+  for (; v < n; ++v) {
+    uint8_t x = qd;
+    for (int q = 0; q < M; ++q) x = std::max(x, qr[q][v]);
+    if (x >= lo && x <= hi) out[k++] = v;
+  }
+  return k;
+}
+
 // The byte rows again, with their columns in a locality order (issue 18, stop 46): column
 // t of every row is the vertex vertex[t], where neighbouring t are points near each other
 // (the kernel's input order: trajectories arrive in time order), and mins[q][b] is the
@@ -225,6 +283,53 @@ __attribute__((target("avx512f,avx512bw"))) int CollectLevelsBlockedAvx512(const
   return k;
 }
 
+template <int M>
+__attribute__((target("avx2"))) int CollectLevelsBlockedAvx2(const LocalityRows& l, int n, uint8_t qd, uint8_t lo,
+                                                             uint8_t hi, int* out, const float* const* rows) {
+  if (lo > hi) return 0;
+  const __m256i vd = _mm256_set1_epi8(static_cast<char>(qd)), vlo = _mm256_set1_epi8(static_cast<char>(lo)),
+                vhi = _mm256_set1_epi8(static_cast<char>(hi)), width = _mm256_set1_epi8(static_cast<char>(hi - lo));
+  int k = 0;
+  for (int b0 = 0; b0 < l.blocks; b0 += 64) {
+    uint64_t live = AtMost64Avx2(MaxRows64Avx2<M>(l.mins, static_cast<size_t>(b0), _mm256_setzero_si256()), vhi);
+    if (l.blocks - b0 < 64) live &= (uint64_t{1} << (l.blocks - b0)) - 1;
+    for (uint64_t ask = live; ask != 0; ask &= ask - 1) {  // as in the AVX-512 form
+      const int t = (b0 + __builtin_ctzll(ask)) * 64;
+      for (int q = 0; q < M; ++q) core::PrefetchLine(l.rows[q] + t);
+    }
+    for (; live != 0; live &= live - 1) {
+      const int t = (b0 + __builtin_ctzll(live)) * 64;
+      uint64_t mask = InRange64Avx2(MaxRows64Avx2<M>(l.rows, static_cast<size_t>(t), vd), vlo, width);
+      if (n - t < 64) mask &= (uint64_t{1} << (n - t)) - 1;
+      for (; mask != 0; mask &= mask - 1) {
+        const int u = l.vertex[t + __builtin_ctzll(mask)];
+        out[k++] = u;
+        for (int q = 0; q < M; ++q) core::PrefetchLine(rows[q] + u);
+      }
+    }
+  }
+  return k;
+}
+
+// The vertices of the window [lo, hi] (CollectLevels* above) in the form `level` names: from
+// the locality rows when there are some, else from qr.
+template <int M>
+inline int CollectLevels(SimdLevel level, const uint8_t* const* qr, const LocalityRows* local, int n, uint8_t qd,
+                         uint8_t lo, uint8_t hi, int* out, const float* const* rows) {
+  if (local != nullptr) {
+    switch (level) {
+      case SimdLevel::kAvx512: return CollectLevelsBlockedAvx512<M>(*local, n, qd, lo, hi, out, rows);
+      case SimdLevel::kAvx2: return CollectLevelsBlockedAvx2<M>(*local, n, qd, lo, hi, out, rows);
+      default: return CollectLevelsBlockedScalar<M>(*local, n, qd, lo, hi, out);
+    }
+  }
+  switch (level) {
+    case SimdLevel::kAvx512: return CollectLevelsAvx512<M>(qr, n, qd, lo, hi, out, rows);
+    case SimdLevel::kAvx2: return CollectLevelsAvx2<M>(qr, n, qd, lo, hi, out, rows);
+    default: return CollectLevelsScalar<M>(qr, n, qd, lo, hi, out);
+  }
+}
+
 // The same result as NextCofacets<M> (an exact beginning of the cofacet sequence after
 // (cd0, v0), up to `cap` entries; 0 only at its end) from the byte rows qr of w's vertices
 // (quantised by `quant`) and their float rows r. `window`: the width in levels of the
@@ -264,12 +369,7 @@ inline int NextCofacetsQuantized(SimdLevel level, const DistanceQuantizer& quant
   while (lo <= top) {
     const int hi = std::min(lo + window, static_cast<int>(top));
     const uint8_t lo8 = static_cast<uint8_t>(lo), hi8 = static_cast<uint8_t>(hi);
-    const bool avx512 = level == SimdLevel::kAvx512;
-    const int found = local != nullptr
-                          ? (avx512 ? CollectLevelsBlockedAvx512<M>(*local, n, byte_floor, lo8, hi8, scratch, r)
-                                    : CollectLevelsBlockedScalar<M>(*local, n, byte_floor, lo8, hi8, scratch))
-                          : (avx512 ? CollectLevelsAvx512<M>(qr, n, byte_floor, lo8, hi8, scratch, r)
-                                    : CollectLevelsScalar<M>(qr, n, byte_floor, lo8, hi8, scratch));
+    const int found = CollectLevels<M>(level, qr, local, n, byte_floor, lo8, hi8, scratch, r);
     int count = 0;  // cd_out/v_out: the `count` earliest valid ones so far, in order
     int valid = 0;  // all valid ones so far (more than `count` once past cap)
     // The float rows are read in blocks with no branch between the loads (their cache
@@ -333,11 +433,9 @@ __attribute__((target("avx512f,avx512bw"))) int ScanQuantizedAvx512(const uint8_
 
 // EdgeLinkVertices (edge_link.h) on the byte rows qa, qb (qd = q(d)): every v ∉ {a, b}
 // with ra[v] ≤ d and rb[v] ≤ d, ascending; returns the count.
-__attribute__((target("avx512f,avx512bw"))) inline int EdgeLinkVerticesQuantized(const uint8_t* qa,
-                                                                                 const uint8_t* qb, const float* ra,
-                                                                                 const float* rb, int a, int b,
-                                                                                 int n, float d, uint8_t qd,
-                                                                                 int* out) {
+__attribute__((target("avx512f,avx512bw"))) inline int EdgeLinkVerticesQuantizedAvx512(
+    const uint8_t* qa, const uint8_t* qb, const float* ra, const float* rb, int a, int b, int n, float d, uint8_t qd,
+    int* out) {
   const __m512i vq = _mm512_set1_epi8(static_cast<char>(qd));
   int k = 0, v = 0;
   auto test = [&](int u) {
@@ -349,6 +447,56 @@ __attribute__((target("avx512f,avx512bw"))) inline int EdgeLinkVerticesQuantized
   }
   for (; v < n; ++v) test(v);
   return k;
+}
+
+template <int M>
+__attribute__((target("avx2"))) int ScanQuantizedAvx2(const uint8_t* const* qr, const float* const* r, const int* w,
+                                                      int lo, int end, float bound, uint8_t qbound) {
+  const __m256i qb = _mm256_set1_epi8(static_cast<char>(qbound));
+  int v = end;
+  for (; v - 64 >= lo; v -= 64) {
+    uint64_t mask = AtMost64Avx2(MaxRows64Avx2<M>(qr, static_cast<size_t>(v - 64), _mm256_setzero_si256()), qb);
+    while (mask) {
+      const int bit = 63 - __builtin_clzll(mask);
+      const int u = v - 64 + bit;
+      if (Passes<M>(r, u, bound) && !IsMember<M>(w, u)) return u;
+      mask &= ~(uint64_t{1} << bit);
+    }
+  }
+  return ScanAvx2<M>(r, w, lo, v, bound);
+}
+
+// ScanCofacetCandidate on the byte rows, in the form `level` names (REQUIRES: AVX2 or
+// AVX-512; the scalar form is the float scan).
+template <int M>
+inline int ScanQuantized(SimdLevel level, const uint8_t* const* qr, const float* const* r, const int* w, int lo,
+                         int end, float bound, uint8_t qbound) {
+  return level == SimdLevel::kAvx512 ? ScanQuantizedAvx512<M>(qr, r, w, lo, end, bound, qbound)
+                                     : ScanQuantizedAvx2<M>(qr, r, w, lo, end, bound, qbound);
+}
+
+__attribute__((target("avx2"))) inline int EdgeLinkVerticesQuantizedAvx2(const uint8_t* qa, const uint8_t* qb,
+                                                                         const float* ra, const float* rb, int a,
+                                                                         int b, int n, float d, uint8_t qd, int* out) {
+  const __m256i vq = _mm256_set1_epi8(static_cast<char>(qd));
+  const uint8_t* rows[2] = {qa, qb};
+  int k = 0, v = 0;
+  auto test = [&](int u) {
+    if (ra[u] <= d && rb[u] <= d && u != a && u != b) out[k++] = u;
+  };
+  for (; v + 64 <= n; v += 64) {
+    const Bytes64Avx2 x = MaxRows64Avx2<2>(rows, static_cast<size_t>(v), _mm256_setzero_si256());
+    for (uint64_t mask = AtMost64Avx2(x, vq); mask; mask &= mask - 1) test(v + __builtin_ctzll(mask));
+  }
+  for (; v < n; ++v) test(v);
+  return k;
+}
+
+// The same in the form `level` names (REQUIRES: AVX2 or AVX-512).
+inline int EdgeLinkVerticesQuantized(SimdLevel level, const uint8_t* qa, const uint8_t* qb, const float* ra,
+                                     const float* rb, int a, int b, int n, float d, uint8_t qd, int* out) {
+  return level == SimdLevel::kAvx512 ? EdgeLinkVerticesQuantizedAvx512(qa, qb, ra, rb, a, b, n, d, qd, out)
+                                     : EdgeLinkVerticesQuantizedAvx2(qa, qb, ra, rb, a, b, n, d, qd, out);
 }
 
 // A sample of the distances of d's upper triangle (about `size` of them) for the quantiser.

@@ -153,13 +153,13 @@ class RipsComplex {
     for (int q = 0; q < M; ++q) r[q] = d_.row(w[q]);
     return ScanRows<M>(r, w, lo, end, diam);
   }
-  // ScanCofacetCandidate, on the byte rows once they exist (and AVX-512 is there).
+  // ScanCofacetCandidate, on the byte rows once they exist (and AVX2 or AVX-512 is there).
   template <int M>
   int ScanRows(const float* const* r, const int* w, int lo, int end, float bound) const {
-    if (!qvalues_.empty() && simd_ == SimdLevel::kAvx512) {
+    if (!qvalues_.empty() && simd_ != SimdLevel::kScalar) {
       const uint8_t* qr[M];
       for (int q = 0; q < M; ++q) qr[q] = QuantizedRow(w[q]);
-      return ScanQuantizedAvx512<M>(qr, r, w, lo, end, bound, quant_(bound));
+      return ScanQuantized<M>(simd_, qr, r, w, lo, end, bound, quant_(bound));
     }
     return ScanCofacetCandidate<M>(simd_, r, w, lo, end, bound);
   }

@@ -537,12 +537,12 @@ class RipsCursors : protected RipsColumns {
     }
   }
   // The link of edge {a, b} (of length d, index key) built into the worker's cache: on the
-  // byte rows where they exist and AVX-512 runs, else on the float rows.
+  // byte rows where they exist and AVX2 or AVX-512 runs, else on the float rows.
   EdgeLink& BuildLink(Workspace& ws, int64_t key, int a, int b, float d) const {
     const float* ra = d_.row(static_cast<size_t>(a));
     const float* rb = d_.row(static_cast<size_t>(b));
-    if (!qvalues_.empty() && simd_ == SimdLevel::kAvx512) {
-      return ws.links.BuildQuantized(key, QuantizedRow(a), QuantizedRow(b), ra, rb, a, b, n_, d, quant_(d));
+    if (!qvalues_.empty() && simd_ != SimdLevel::kScalar) {
+      return ws.links.BuildQuantized(simd_, key, QuantizedRow(a), QuantizedRow(b), ra, rb, a, b, n_, d, quant_(d));
     }
     return ws.links.Build(simd_, key, ra, rb, a, b, n_, d);
   }

@@ -46,9 +46,27 @@ __attribute__((target("avx512f"))) int ScanDownAvx512(const float* const* rows, 
 }
 
 template <int M>
-int ScanDown(const float* const* rows, int hi, float d) {
-  static const bool avx512 = __builtin_cpu_supports("avx512f");
-  return avx512 ? ScanDownAvx512<M>(rows, hi, d) : ScanDownScalar<M>(rows, hi, d);
+__attribute__((target("avx2"))) int ScanDownAvx2(const float* const* rows, int hi, float d) {
+  const __m256 vd = _mm256_set1_ps(d);
+  int j = hi;
+  for (; j >= 8; j -= 8) {  // the block [j − 7, j]
+    unsigned m = 0xFFu;
+    for (int q = 0; q < M && m; ++q) {
+      const __m256 le = _mm256_cmp_ps(_mm256_loadu_ps(rows[q] + j - 7), vd, _CMP_LE_OQ);
+      m &= static_cast<unsigned>(_mm256_movemask_ps(le));
+    }
+    if (m) return j - 7 + (31 - __builtin_clz(m));
+  }
+  return ScanDownScalar<M>(rows, j, d);
+}
+
+template <int M>
+int ScanDown(SimdLevel level, const float* const* rows, int hi, float d) {
+  switch (level) {
+    case SimdLevel::kAvx512: return ScanDownAvx512<M>(rows, hi, d);
+    case SimdLevel::kAvx2: return ScanDownAvx2<M>(rows, hi, d);
+    default: return ScanDownScalar<M>(rows, hi, d);
+  }
 }
 
 // The triangle test of the pass below on sixteen consecutive lower neighbours c of a at
@@ -139,6 +157,83 @@ __attribute__((target("avx512f"))) unsigned SettleSixteen(const TriangleLanes& t
 }
 #pragma GCC diagnostic pop
 
+// SettleSixteen on eight lanes, for CPUs with AVX2 and no AVX-512: the same steps, with
+// lane masks held as all-ones lanes (AVX2 has no mask registers) and turned into bits at
+// the end. maxps returns its second operand where either is NaN, as in the AVX-512 form.
+__attribute__((target("avx2"))) inline __m256i LanesLessOrEqual(__m256 x, __m256 y) {
+  return _mm256_castps_si256(_mm256_cmp_ps(x, y, _CMP_LE_OQ));
+}
+__attribute__((target("avx2"))) inline __m256i LanesLess(__m256 x, __m256 y) {
+  return _mm256_castps_si256(_mm256_cmp_ps(x, y, _CMP_LT_OQ));
+}
+__attribute__((target("avx2"))) inline __m256i LanesEqual(__m256 x, __m256 y) {
+  return _mm256_castps_si256(_mm256_cmp_ps(x, y, _CMP_EQ_OQ));
+}
+__attribute__((target("avx2"))) inline __m256i LanesEqual(__m256i x, uint32_t y) {
+  return _mm256_cmpeq_epi32(x, _mm256_set1_epi32(static_cast<int>(y)));
+}
+// (¬a) ∨ b
+__attribute__((target("avx2"))) inline __m256i NotOr(__m256i a, __m256i b) {
+  return _mm256_or_si256(_mm256_xor_si256(a, _mm256_set1_epi32(-1)), b);
+}
+
+__attribute__((target("avx2"))) unsigned SettleEight(const TriangleLanes& t, const TriangleRow& r, size_t i0) {
+  const __m256i pc = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t.position + i0));
+  const __m256 dbc = _mm256_i32gather_ps(r.row_b, pc, 4);
+  const __m256i present = _mm256_castps_si256(_mm256_cmp_ps(dbc, dbc, _CMP_ORD_Q));
+  const __m256 dac = _mm256_loadu_ps(t.length + i0);
+  const __m256 dab = _mm256_set1_ps(r.dab);
+  const __m256 d = _mm256_max_ps(dab, _mm256_max_ps(dac, dbc));
+  const __m256i bc_max = LanesEqual(dbc, d), ac_max = LanesEqual(dac, d), ab_max = LanesEqual(dab, d);
+  const __m256i eac = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t.cofacet + i0));
+  const __m256i vc = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t.vertex + i0));
+  // Apparent with {a, c} (its cofacet is b) or with {a, b} (its cofacet is c).
+  const __m256i with_edge = _mm256_andnot_si256(
+      bc_max, _mm256_and_si256(present, _mm256_or_si256(_mm256_and_si256(ac_max, LanesEqual(eac, r.vb)),
+                                                        _mm256_andnot_si256(ac_max, LanesEqual(vc, r.eab)))));
+  // The bound, as in SettleSixteen.
+  const __m256i xpi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t.x_pos + i0));
+  const __m256i m = _mm256_set1_epi32(t.m);
+  const __m256i xpj = _mm256_set1_epi32(r.xpos_b);
+  const __m256i hi = _mm256_min_epi32(_mm256_blendv_epi8(m, xpj, ab_max), _mm256_blendv_epi8(m, xpi, ac_max));
+  const __m256i ab_none = r.eab == EdgeCofacets::kNone ? ab_max : _mm256_setzero_si256();
+  const __m256i has = _mm256_andnot_si256(
+      _mm256_or_si256(_mm256_or_si256(with_edge, ab_none),
+                      _mm256_and_si256(ac_max, LanesEqual(eac, EdgeCofacets::kNone))),
+      present);
+  const __m256i via_ac = _mm256_and_si256(_mm256_and_si256(has, ac_max), _mm256_cmpeq_epi32(hi, xpi));
+  const __m256i via_ab =
+      _mm256_andnot_si256(via_ac, _mm256_and_si256(_mm256_and_si256(has, ab_max), _mm256_cmpeq_epi32(hi, xpj)));
+  const __m256 zero = _mm256_setzero_ps();
+  // via {a, c}: x's lengths to a and c are known, to b is row b at x.
+  const __m256 xb_ac = _mm256_mask_i32gather_ps(zero, r.row_b, hi, _mm256_castsi256_ps(via_ac), 4);
+  // via {a, b}: to a and b known, to c is row c at x.
+  const __m256i at = _mm256_add_epi32(
+      _mm256_mullo_epi32(_mm256_sub_epi32(pc, _mm256_set1_epi32(1)), _mm256_set1_epi32(t.stride)), hi);
+  const __m256 xc_ab = _mm256_mask_i32gather_ps(zero, t.matrix, at, _mm256_castsi256_ps(via_ab), 4);
+  const __m256 ac_lanes = _mm256_castsi256_ps(via_ac);
+  const __m256 xa = _mm256_blendv_ps(_mm256_set1_ps(r.xa_b), _mm256_loadu_ps(t.x_to_a + i0), ac_lanes);
+  const __m256 xb = _mm256_blendv_ps(_mm256_set1_ps(r.xb_b), xb_ac, ac_lanes);
+  const __m256 xc = _mm256_blendv_ps(xc_ab, _mm256_loadu_ps(t.x_to_c + i0), ac_lanes);
+  const __m256i found = _mm256_or_si256(_mm256_and_si256(via_ac, LanesLessOrEqual(xb, d)),
+                                        _mm256_and_si256(via_ab, LanesLessOrEqual(xc, d)));
+  const __m256i x = _mm256_mask_i32gather_epi32(_mm256_setzero_si256(), reinterpret_cast<const int*>(t.vertex_of),
+                                                hi, found, 4);
+  // Vertices are below 2³¹: signed compares.
+  const __m256i below_a = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(r.a)), x);
+  const __m256i below_b = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(r.vb)), x);
+  const __m256i below_c = _mm256_cmpgt_epi32(vc, x);
+  const __m256i without_a = LanesLess(_mm256_max_ps(dbc, _mm256_max_ps(xb, xc)), d);
+  const __m256i without_b = LanesLess(_mm256_max_ps(dac, _mm256_max_ps(xa, xc)), d);
+  const __m256i without_c = LanesLess(_mm256_max_ps(dab, _mm256_max_ps(xa, xb)), d);
+  const __m256i below_ab = _mm256_and_si256(below_a, below_b);
+  const __m256i facet = _mm256_and_si256(
+      _mm256_and_si256(found, NotOr(below_a, without_a)),
+      _mm256_and_si256(NotOr(below_ab, without_b), NotOr(_mm256_and_si256(below_ab, below_c), without_c)));
+  const __m256i settled = _mm256_or_si256(NotOr(present, with_edge), facet);
+  return static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(settled))) & 0xffu;
+}
+
 // One worker's block, shared by a group of consecutive vertices a (their neighbourhoods
 // overlap on clouds in trajectory order, so each row is filled once for the group, not
 // once per vertex). U is the union of N(a) ∪ {a} over the group, ascending; local
@@ -228,8 +323,8 @@ size_t ApparentBlockBytes(size_t n, size_t max_degree, int threads) {
   return static_cast<size_t>(std::max(threads, 1)) * per_worker;
 }
 
-SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable& binomial,
-                                      bool triangles, int threads) {
+SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable& binomial, bool triangles,
+                                      int threads, SimdLevel simd) {
   const size_t n = g.n;
   SparseApparentPairs out;
   EdgeCofacets& edges = out.edges;
@@ -259,7 +354,10 @@ SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable&
   std::vector<Scratch> scratch;
   scratch.reserve(static_cast<size_t>(workers));
   for (int w = 0; w < workers; ++w) scratch.emplace_back(n);
-  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  // The vector lanes' form: sixteen lanes (AVX-512), eight (AVX2), or none.
+  unsigned (*const settle)(const TriangleLanes&, const TriangleRow&, size_t) =
+      simd == SimdLevel::kAvx512 ? SettleSixteen : (simd == SimdLevel::kAvx2 ? SettleEight : nullptr);
+  const size_t width = simd == SimdLevel::kAvx512 ? 16 : 8;
   ParallelFor(n, kGrain, workers, [&](size_t begin, size_t end, int worker) {
     Scratch& s = scratch[static_cast<size_t>(worker)];
     Block& b = s.block;
@@ -267,7 +365,7 @@ SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable&
       const size_t group_end =
           b.Open(g, group, end, std::max<size_t>(kGroupSlack, kGroupGrowth * (g.row(group).size() + 1)));
       b.Fill(g, s.matrix);
-      const bool vector_lanes = avx512 && s.matrix.size() < (size_t{1} << 31);
+      const bool vector_lanes = settle != nullptr && s.matrix.size() < (size_t{1} << 31);
       auto row = [&](int p) { return s.matrix.data() + static_cast<size_t>(p - 1) * b.stride(); };
       for (size_t va = group; va < group_end; ++va) {
         const uint32_t a = static_cast<uint32_t>(va);
@@ -295,7 +393,7 @@ SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable&
           const float* row_c = row(pc);
           const float d = list[k].length;
           const float* scan[2] = {row_a, row_c};
-          const int px = ScanDown<2>(scan, b.m(), d);
+          const int px = ScanDown<2>(simd, scan, b.m(), d);
           uint32_t value = EdgeCofacets::kNone;
           s.x_pos[k] = px;
           if (px != 0) {
@@ -371,7 +469,7 @@ SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable&
               }
               if (px == 0) {
                 const float* scan[3] = {row_a, row_b, row_c};
-                px = ScanDown<3>(scan, dab == d || dac == d ? hi - 1 : hi, d);
+                px = ScanDown<3>(simd, scan, dab == d || dac == d ? hi - 1 : hi, d);
                 if (px != 0) {
                   xa = row_a[px];
                   xb = row_b[px];
@@ -394,12 +492,13 @@ SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable&
           };
           size_t i = 0;
           if (vector_lanes) {
-            // Sixteen at a time, the usual cases (no edge {b, c}; apparent with an edge
+            // `width` at a time, the usual cases (no edge {b, c}; apparent with an edge
             // containing a; the bound's cofacet as the tetrahedron) settled in vector
             // registers; the lanes left go through the scalar test.
             const TriangleRow r{row_b, dab, vb, eab, s.x_pos[j], s.x_to_a[j], s.x_to_c[j], a};
-            for (; i + 16 <= j; i += 16) {
-              for (unsigned rest = ~SettleSixteen(lanes, r, i) & 0xffffu; rest != 0; rest &= rest - 1) {
+            const unsigned all = (1u << width) - 1;
+            for (; i + width <= j; i += width) {
+              for (unsigned rest = ~settle(lanes, r, i) & all; rest != 0; rest &= rest - 1) {
                 triangle(i + static_cast<size_t>(__builtin_ctz(rest)));
               }
             }

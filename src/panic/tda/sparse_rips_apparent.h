@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "panic/tda/binomial_table.h"
+#include "panic/tda/cofacet_scan.h"
 #include "panic/tda/sparse_rips_graph.h"
 
 namespace panic::tda::internal {
@@ -67,9 +68,10 @@ size_t EdgeCofacetsBytes(size_t n, size_t edges);
 size_t ApparentBlockBytes(size_t n, size_t max_degree, int threads);
 
 // One pass over the blocks of all vertices (`threads` workers): the edges' zero-pivot
-// cofacets, and with `triangles` the triangles in no apparent pair. REQUIRES: binomial
-// covers C(v, k) for v ≤ g.n, k ≤ 3.
-SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable& binomial,
-                                      bool triangles, int threads);
+// cofacets, and with `triangles` the triangles in no apparent pair. `simd`: the vector
+// forms of the scans and of the triangle lanes (the CPU's best by default; tests hold each
+// to the scalar one). REQUIRES: binomial covers C(v, k) for v ≤ g.n, k ≤ 3; simd runs here.
+SparseApparentPairs FindApparentPairs(const SparseGraph& g, const BinomialTable& binomial, bool triangles,
+                                      int threads, SimdLevel simd = DetectSimdLevel());
 
 }  // namespace panic::tda::internal
