@@ -249,6 +249,31 @@ inline int CollectLevelsBlockedScalar(const LocalityRows& l, int n, uint8_t qd, 
   return k;
 }
 
+// The vector forms' shared steps. The live blocks (bit j of `live`: block b0 + j) lie at
+// random in rows far larger than the cache: all their lines are asked for before any is
+// read, so that the misses overlap.
+template <int M>
+inline void PrefetchLiveBlocks(const LocalityRows& l, int b0, uint64_t live) {
+  for (; live != 0; live &= live - 1) {
+    const int t = (b0 + __builtin_ctzll(live)) * 64;
+    for (int q = 0; q < M; ++q) core::PrefetchLine(l.rows[q] + t);
+  }
+}
+
+// The vertices of the block at column t whose bits `mask` holds (none past column n) into
+// out[k…], each one's float distances asked for (the caller reads them next); returns k.
+template <int M>
+inline int KeepBlockVertices(const LocalityRows& l, int n, int t, uint64_t mask, const float* const* rows, int* out,
+                             int k) {
+  if (n - t < 64) mask &= (uint64_t{1} << (n - t)) - 1;
+  for (; mask != 0; mask &= mask - 1) {
+    const int u = l.vertex[t + __builtin_ctzll(mask)];
+    out[k++] = u;
+    for (int q = 0; q < M; ++q) core::PrefetchLine(rows[q] + u);
+  }
+  return k;
+}
+
 template <int M>
 __attribute__((target("avx512f,avx512bw"))) int CollectLevelsBlockedAvx512(const LocalityRows& l, int n, uint8_t qd,
                                                                            uint8_t lo, uint8_t hi, int* out,
@@ -261,23 +286,12 @@ __attribute__((target("avx512f,avx512bw"))) int CollectLevelsBlockedAvx512(const
     for (int q = 1; q < M; ++q) bound = _mm512_max_epu8(bound, _mm512_loadu_si512(l.mins[q] + b0));
     uint64_t live = _mm512_cmple_epu8_mask(bound, vhi);
     if (l.blocks - b0 < 64) live &= (uint64_t{1} << (l.blocks - b0)) - 1;
-    // The live blocks lie at random in rows far larger than the cache: all their lines
-    // are asked for first, so that the misses overlap.
-    for (uint64_t ask = live; ask != 0; ask &= ask - 1) {
-      const int t = (b0 + __builtin_ctzll(ask)) * 64;
-      for (int q = 0; q < M; ++q) core::PrefetchLine(l.rows[q] + t);
-    }
+    PrefetchLiveBlocks<M>(l, b0, live);
     for (; live != 0; live &= live - 1) {
       const int t = (b0 + __builtin_ctzll(live)) * 64;
       __m512i x = vd;
       for (int q = 0; q < M; ++q) x = _mm512_max_epu8(x, _mm512_loadu_si512(l.rows[q] + t));
-      uint64_t mask = _mm512_cmpge_epu8_mask(x, vlo) & _mm512_cmple_epu8_mask(x, vhi);
-      if (n - t < 64) mask &= (uint64_t{1} << (n - t)) - 1;
-      for (; mask != 0; mask &= mask - 1) {
-        const int u = l.vertex[t + __builtin_ctzll(mask)];
-        out[k++] = u;
-        for (int q = 0; q < M; ++q) core::PrefetchLine(rows[q] + u);
-      }
+      k = KeepBlockVertices<M>(l, n, t, _mm512_cmpge_epu8_mask(x, vlo) & _mm512_cmple_epu8_mask(x, vhi), rows, out, k);
     }
   }
   return k;
@@ -293,19 +307,11 @@ __attribute__((target("avx2"))) int CollectLevelsBlockedAvx2(const LocalityRows&
   for (int b0 = 0; b0 < l.blocks; b0 += 64) {
     uint64_t live = AtMost64Avx2(MaxRows64Avx2<M>(l.mins, static_cast<size_t>(b0), _mm256_setzero_si256()), vhi);
     if (l.blocks - b0 < 64) live &= (uint64_t{1} << (l.blocks - b0)) - 1;
-    for (uint64_t ask = live; ask != 0; ask &= ask - 1) {  // as in the AVX-512 form
-      const int t = (b0 + __builtin_ctzll(ask)) * 64;
-      for (int q = 0; q < M; ++q) core::PrefetchLine(l.rows[q] + t);
-    }
+    PrefetchLiveBlocks<M>(l, b0, live);
     for (; live != 0; live &= live - 1) {
       const int t = (b0 + __builtin_ctzll(live)) * 64;
-      uint64_t mask = InRange64Avx2(MaxRows64Avx2<M>(l.rows, static_cast<size_t>(t), vd), vlo, width);
-      if (n - t < 64) mask &= (uint64_t{1} << (n - t)) - 1;
-      for (; mask != 0; mask &= mask - 1) {
-        const int u = l.vertex[t + __builtin_ctzll(mask)];
-        out[k++] = u;
-        for (int q = 0; q < M; ++q) core::PrefetchLine(rows[q] + u);
-      }
+      const uint64_t mask = InRange64Avx2(MaxRows64Avx2<M>(l.rows, static_cast<size_t>(t), vd), vlo, width);
+      k = KeepBlockVertices<M>(l, n, t, mask, rows, out, k);
     }
   }
   return k;
