@@ -1,10 +1,9 @@
-// The triangle sweep's word loops over rows of neighbour bits (triangle_sweep.h), with an
-// AVX-512 form chosen at run time. At N = 10 000 a row is 157 words and the sweep runs
+// The triangle sweep's word loops over rows of neighbour bits (triangle_sweep.h), with
+// AVX-512 and AVX2 forms chosen at run time. At N = 10 000 a row is 157 words and the sweep runs
 // them for each of 5·10⁷ edges: the intersection A_x ∧ A_y, and the survivors' removal by
 // the rows of O's vertices. Written one word a step (the intersection tracks its highest
 // non-zero word, which kept GCC from vectorising it), they held ≈ 45 % of the sweep's
 // samples (sphere N = 5 000, 2 threads: the removal ≈ 30 %, the intersection ≈ 15 %).
-// CPUs without AVX-512 (AMD before Zen 4, most desktop Intel) take the AVX2 forms.
 // The removal also returns the first word it leaves non-zero: the sweep's step to its lowest
 // survivor was a one-word loop over the same words again, ≈ 20 % of SweepGroup's samples
 // (walk N = 6 000, 1 thread; the assembly 2–6 % faster since it went, stop 55).
