@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "tda/simd_levels.h"
+
 namespace panic::tda::internal {
 namespace {
 
@@ -25,14 +27,13 @@ struct VectorForm {
   size_t (*clear)(uint64_t*, const uint64_t*, size_t, size_t);
 };
 
-// The vector forms this CPU runs (an AVX-512 CPU runs both).
+// The vector forms this CPU runs (SimdLevelsHere).
 std::vector<VectorForm> VectorForms() {
   std::vector<VectorForm> forms;
-  const SimdLevel level = DetectSimdLevel();
-  if (level == SimdLevel::kAvx2 || level == SimdLevel::kAvx512) {
-    forms.push_back({"AVX2", IntersectRowsAvx2, ClearRowBitsAvx2});
+  for (SimdLevel level : SimdLevelsHere()) {
+    if (level == SimdLevel::kAvx2) forms.push_back({"AVX2", IntersectRowsAvx2, ClearRowBitsAvx2});
+    if (level == SimdLevel::kAvx512) forms.push_back({"AVX-512", IntersectRowsAvx512, ClearRowBitsAvx512});
   }
-  if (level == SimdLevel::kAvx512) forms.push_back({"AVX-512", IntersectRowsAvx512, ClearRowBitsAvx512});
   return forms;
 }
 
