@@ -413,6 +413,20 @@ inline int NextCofacetsQuantized(SimdLevel level, const DistanceQuantizer& quant
   return 0;
 }
 
+// The byte scans' second step: of the vertices base + bit for the bits of `mask` (those the
+// byte rows let through), the highest that passes the float test and is not in w; -1 if none.
+// Plain code, inlined into both vector forms.
+template <int M>
+inline int HighestPassing(uint64_t mask, int base, const float* const* r, const int* w, float bound) {
+  while (mask) {
+    const int bit = 63 - __builtin_clzll(mask);
+    const int u = base + bit;
+    if (Passes<M>(r, u, bound) && !IsMember<M>(w, u)) return u;
+    mask &= ~(uint64_t{1} << bit);
+  }
+  return -1;
+}
+
 // ScanCofacetCandidate on the byte rows: the largest v in [lo, end) not in w with
 // r[q][v] ≤ bound for all q, or −1; qbound = q(bound). A vertex passes only if its bytes
 // are ≤ qbound (monotone map), so 64 vertices are sifted a step and the few that pass
@@ -426,13 +440,8 @@ __attribute__((target("avx512f,avx512bw"))) int ScanQuantizedAvx512(const uint8_
   for (; v - 64 >= lo; v -= 64) {
     __m512i x = _mm512_loadu_si512(qr[0] + v - 64);
     for (int q = 1; q < M; ++q) x = _mm512_max_epu8(x, _mm512_loadu_si512(qr[q] + v - 64));
-    uint64_t mask = _mm512_cmple_epu8_mask(x, qb);
-    while (mask) {
-      const int bit = 63 - __builtin_clzll(mask);
-      const int u = v - 64 + bit;
-      if (Passes<M>(r, u, bound) && !IsMember<M>(w, u)) return u;
-      mask &= ~(uint64_t{1} << bit);
-    }
+    const int u = HighestPassing<M>(_mm512_cmple_epu8_mask(x, qb), v - 64, r, w, bound);
+    if (u >= 0) return u;
   }
   return ScanAvx512<M>(r, w, lo, v, bound);
 }
@@ -461,13 +470,9 @@ __attribute__((target("avx2"))) int ScanQuantizedAvx2(const uint8_t* const* qr, 
   const __m256i qb = _mm256_set1_epi8(static_cast<char>(qbound));
   int v = end;
   for (; v - 64 >= lo; v -= 64) {
-    uint64_t mask = AtMost64Avx2(MaxRows64Avx2<M>(qr, static_cast<size_t>(v - 64), _mm256_setzero_si256()), qb);
-    while (mask) {
-      const int bit = 63 - __builtin_clzll(mask);
-      const int u = v - 64 + bit;
-      if (Passes<M>(r, u, bound) && !IsMember<M>(w, u)) return u;
-      mask &= ~(uint64_t{1} << bit);
-    }
+    const uint64_t mask = AtMost64Avx2(MaxRows64Avx2<M>(qr, static_cast<size_t>(v - 64), _mm256_setzero_si256()), qb);
+    const int u = HighestPassing<M>(mask, v - 64, r, w, bound);
+    if (u >= 0) return u;
   }
   return ScanAvx2<M>(r, w, lo, v, bound);
 }
